@@ -1,0 +1,56 @@
+//! The one error enum of billing-core. It knows nothing of HTTP: portal-web maps every variant
+//! (exhaustively) to a status, a stable code and a localized message.
+
+use crate::country::CountryError;
+use crate::currency::{Currency, CurrencyError};
+use crate::email::EmailError;
+use crate::ids::IdParseError;
+use crate::money::MoneyError;
+use crate::period::PeriodError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Currency(#[from] CurrencyError),
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error(transparent)]
+    Country(#[from] CountryError),
+    #[error(transparent)]
+    Period(#[from] PeriodError),
+    #[error(transparent)]
+    Id(#[from] IdParseError),
+    /// A field is missing, empty, too long or out of range.
+    #[error("invalid value for `{field}`: {reason}")]
+    InvalidField { field: &'static str, reason: String },
+    #[error("quantity must be a whole number from 1 to {max}, got {got}")]
+    InvalidQuantity { got: i64, max: i64 },
+    #[error("amount must not be negative")]
+    NegativeAmount,
+    #[error("no {resource} with id `{id}`")]
+    NotFound { resource: &'static str, id: String },
+    #[error("plan `{plan}` has no price in {currency}")]
+    PlanNotPricedInCurrency { plan: String, currency: Currency },
+    #[error("plan `{plan}` is not offered any more")]
+    PlanInactive { plan: String },
+    #[error("`{code}` is already used by another {resource}")]
+    Duplicate { resource: &'static str, code: String },
+    #[error("invalid invoice number format `{format}`: {reason}")]
+    InvalidNumberFormat { format: String, reason: String },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidField { field, reason: reason.into() }
+    }
+
+    pub fn not_found(resource: &'static str, id: impl ToString) -> Self {
+        Error::NotFound { resource, id: id.to_string() }
+    }
+}

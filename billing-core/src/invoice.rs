@@ -1,0 +1,234 @@
+//! Invoices: status machine, legal numbering format and per-currency run totals.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::currency::Currency;
+use crate::error::{Error, Result};
+use crate::money::Money;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    Draft,
+    Open,
+    Paid,
+    Void,
+    Uncollectible,
+}
+
+impl InvoiceStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Open => "open",
+            InvoiceStatus::Paid => "paid",
+            InvoiceStatus::Void => "void",
+            InvoiceStatus::Uncollectible => "uncollectible",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "draft" => InvoiceStatus::Draft,
+            "open" => InvoiceStatus::Open,
+            "paid" => InvoiceStatus::Paid,
+            "void" => InvoiceStatus::Void,
+            "uncollectible" => InvoiceStatus::Uncollectible,
+            _ => return None,
+        })
+    }
+}
+
+/// A tenant's invoice number format, e.g. `INV-{YYYY}-{seq:06}`.
+///
+/// Tokens: `{YYYY}`, `{YY}`, `{MM}` (from the issue date) and exactly one `{seq}` or `{seq:0N}`
+/// (the gapless counter, zero-padded to N digits). The counter runs per *series*, and the series
+/// is the format with its date tokens filled in: a format with `{YYYY}` restarts at 1 each year,
+/// one without date tokens never restarts. Either way the numbers within a series have no gaps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberFormat {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(String),
+    Year4,
+    Year2,
+    Month,
+    Seq { width: usize },
+}
+
+impl NumberFormat {
+    pub fn parse(format: &str) -> Result<Self> {
+        let bad = |reason: &str| Error::InvalidNumberFormat { format: format.into(), reason: reason.into() };
+        let mut parts = Vec::new();
+        let mut rest = format;
+        let mut seqs = 0;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                parts.push(Part::Text(rest[..open].to_string()));
+            }
+            let close = rest[open..].find('}').ok_or_else(|| bad("unclosed `{`"))? + open;
+            let token = &rest[open + 1..close];
+            parts.push(match token {
+                "YYYY" => Part::Year4,
+                "YY" => Part::Year2,
+                "MM" => Part::Month,
+                "seq" => {
+                    seqs += 1;
+                    Part::Seq { width: 1 }
+                }
+                t if t.starts_with("seq:0") => {
+                    seqs += 1;
+                    let width: usize = t[5..].parse().map_err(|_| bad("`{seq:0N}` needs a number N"))?;
+                    if !(1..=12).contains(&width) {
+                        return Err(bad("the sequence width must be 1 to 12"));
+                    }
+                    Part::Seq { width }
+                }
+                _ => return Err(bad("unknown token; use {YYYY}, {YY}, {MM}, {seq} or {seq:0N}")),
+            });
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Text(rest.to_string()));
+        }
+        if seqs != 1 {
+            return Err(bad("needs exactly one {seq} token"));
+        }
+        let text: String = parts.iter().filter_map(|p| if let Part::Text(t) = p { Some(t.as_str()) } else { None }).collect();
+        if text.contains('}') || text.chars().any(|c| c.is_control()) || text.len() > 32 {
+            return Err(bad("literal text must be at most 32 printable characters"));
+        }
+        Ok(Self { parts })
+    }
+
+    /// The counter key for an invoice issued on `date`: the format with date tokens filled in.
+    pub fn series(&self, date: NaiveDate) -> String {
+        self.render_with(date, |_| "{seq}".to_string())
+    }
+
+    /// The invoice number for sequence value `seq` issued on `date`.
+    pub fn render(&self, date: NaiveDate, seq: i64) -> String {
+        self.render_with(date, |width| format!("{seq:0width$}"))
+    }
+
+    fn render_with(&self, date: NaiveDate, seq: impl Fn(usize) -> String) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Year4 => out.push_str(&format!("{:04}", date.year())),
+                Part::Year2 => out.push_str(&format!("{:02}", date.year().rem_euclid(100))),
+                Part::Month => out.push_str(&format!("{:02}", date.month())),
+                Part::Seq { width } => out.push_str(&seq(*width)),
+            }
+        }
+        out
+    }
+}
+
+/// Count and sum of invoices in one currency, as reported by an invoice run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CurrencyTotal {
+    pub count: u64,
+    pub total: Money,
+}
+
+/// Per-currency totals; amounts in different currencies are never added together.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TotalsByCurrency(pub BTreeMap<String, CurrencyTotal>);
+
+impl TotalsByCurrency {
+    pub fn add(&mut self, amount: Money) -> Result<()> {
+        let code = amount.currency().code().to_string();
+        let entry = self
+            .0
+            .entry(code)
+            .or_insert(CurrencyTotal { count: 0, total: Money::zero(amount.currency()) });
+        entry.total = entry.total.checked_add(amount)?;
+        entry.count += 1;
+        Ok(())
+    }
+
+    pub fn merge(&mut self, other: &TotalsByCurrency) -> Result<()> {
+        for t in other.0.values() {
+            let entry = self
+                .0
+                .entry(t.total.currency().code().to_string())
+                .or_insert(CurrencyTotal { count: 0, total: Money::zero(t.total.currency()) });
+            entry.total = entry.total.checked_add(t.total)?;
+            entry.count += t.count;
+        }
+        Ok(())
+    }
+
+    pub fn count(&self) -> u64 {
+        self.0.values().map(|t| t.count).sum()
+    }
+
+    pub fn get(&self, currency: Currency) -> Option<&CurrencyTotal> {
+        self.0.get(currency.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[rstest]
+    #[case("INV-{YYYY}-{seq:06}", "2026-03-01", 42, "INV-2026-000042", "INV-2026-{seq}")]
+    #[case("RE-{YY}{MM}-{seq:04}", "2026-11-23", 7, "RE-2611-0007", "RE-2611-{seq}")]
+    #[case("{seq}", "2026-11-23", 1234567, "1234567", "{seq}")]
+    #[case("A{seq:03}", "2026-11-23", 12345, "A12345", "A{seq}")]
+    fn numbers_render_from_the_format(
+        #[case] format: &str,
+        #[case] date: &str,
+        #[case] seq: i64,
+        #[case] number: &str,
+        #[case] series: &str,
+    ) {
+        let f = NumberFormat::parse(format).unwrap();
+        assert_eq!(f.render(d(date), seq), number);
+        assert_eq!(f.series(d(date)), series);
+    }
+
+    #[test]
+    fn a_yearly_format_gets_a_new_series_each_year() {
+        let f = NumberFormat::parse("INV-{YYYY}-{seq:06}").unwrap();
+        assert_ne!(f.series(d("2026-12-31")), f.series(d("2027-01-01")));
+        assert_eq!(f.series(d("2026-01-01")), f.series(d("2026-12-31")));
+    }
+
+    #[rstest]
+    #[case("INV-{YYYY}")]
+    #[case("INV-{seq}-{seq}")]
+    #[case("INV-{DD}-{seq}")]
+    #[case("INV-{seq")]
+    #[case("INV-{seq:0x}")]
+    #[case("INV-{seq:099}")]
+    fn bad_formats_are_rejected(#[case] format: &str) {
+        assert!(NumberFormat::parse(format).is_err());
+    }
+
+    #[test]
+    fn totals_stay_per_currency() {
+        let mut t = TotalsByCurrency::default();
+        t.add(Money::from_minor(100, Currency::EUR)).unwrap();
+        t.add(Money::from_minor(250, Currency::EUR)).unwrap();
+        t.add(Money::from_minor(7, Currency::JPY)).unwrap();
+        assert_eq!(t.get(Currency::EUR).unwrap().total.minor(), 350);
+        assert_eq!(t.get(Currency::EUR).unwrap().count, 2);
+        assert_eq!(t.get(Currency::JPY).unwrap().total.minor(), 7);
+        assert_eq!(t.count(), 3);
+    }
+}

@@ -1,0 +1,3 @@
+//! Jobs: plain async functions that a scheduler, the CLI or a test calls with a clock reading.
+
+pub mod invoice_run;

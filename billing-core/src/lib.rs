@@ -1,0 +1,26 @@
+//! billing-core: the engine.
+//!
+//! Pure domain modules (no I/O, no clock): `money`, `currency`, `rounding`, `ids`, `country`,
+//! `email`, `catalog`, `period`, `subscription`, `invoice`, `customer`, `tenant`.
+//! Engine modules (async, PostgreSQL): `store`, `service`, `jobs`; ports in `clock`.
+#![deny(clippy::float_arithmetic)]
+
+pub mod catalog;
+pub mod clock;
+pub mod country;
+pub mod currency;
+pub mod customer;
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod invoice;
+pub mod jobs;
+pub mod money;
+pub mod period;
+pub mod rounding;
+pub mod service;
+pub mod store;
+pub mod subscription;
+pub mod tenant;
+
+pub use error::{Error, Result};

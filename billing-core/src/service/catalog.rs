@@ -1,0 +1,89 @@
+//! Catalog use cases: products and plans with their price book.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::catalog::{Plan, Product, validate_code, validate_name};
+use crate::currency::Currency;
+use crate::error::{Error, Result};
+use crate::ids::{PlanId, ProductId, TenantId};
+use crate::money::Money;
+use crate::period::{BillingInterval, IntervalUnit};
+use crate::store;
+
+#[derive(Debug, Clone)]
+pub struct NewPlanInput {
+    pub product_code: String,
+    pub product_name: String,
+    pub code: String,
+    pub name: String,
+    pub interval_unit: String,
+    pub interval_count: u32,
+    /// (currency code, price as a decimal string such as "29.00")
+    pub prices: Vec<(String, String)>,
+}
+
+/// Validates a plan request into a plan (with a product id to use if the product is new).
+pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
+    validate_code("code", &input.code)?;
+    let unit: IntervalUnit = input.interval_unit.parse()?;
+    let interval = BillingInterval::new(unit, input.interval_count)?;
+    if input.prices.is_empty() {
+        return Err(Error::invalid("prices", "a plan needs a price in at least one currency"));
+    }
+    let mut prices = Vec::with_capacity(input.prices.len());
+    for (code, amount) in &input.prices {
+        let currency = Currency::from_code(code)?;
+        let price = Money::parse(amount, currency)?;
+        if price.is_negative() {
+            return Err(Error::NegativeAmount);
+        }
+        if prices.iter().any(|p: &Money| p.currency() == currency) {
+            return Err(Error::invalid("prices", format!("two prices in {currency}")));
+        }
+        prices.push(price);
+    }
+    prices.sort_by_key(|p| p.currency().code());
+    Ok(Plan {
+        id: PlanId::new(),
+        product_id,
+        code: input.code.clone(),
+        name: validate_name("name", &input.name)?,
+        interval,
+        active: true,
+        prices,
+    })
+}
+
+/// Creates a plan, and its product if no product with that code exists yet.
+pub async fn create_plan(conn: &mut PgConnection, tenant: TenantId, input: &NewPlanInput, now: DateTime<Utc>) -> Result<Plan> {
+    validate_code("product_code", &input.product_code)?;
+    let product = match store::catalog::get_product_by_code(conn, tenant, &input.product_code).await? {
+        Some(p) => p,
+        None => {
+            let p = Product {
+                id: ProductId::new(),
+                code: input.product_code.clone(),
+                name: validate_name("product_name", &input.product_name)?,
+            };
+            store::catalog::insert_product(conn, tenant, &p, now).await?;
+            p
+        }
+    };
+    let plan = parse_plan(input, product.id)?;
+    store::catalog::insert_plan(conn, tenant, &plan, now).await?;
+    Ok(plan)
+}
+
+pub async fn list_plans(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec<Plan>> {
+    store::catalog::list_plans(conn, tenant).await
+}
+
+/// Finds a plan by its public id (`plan_…`) or by its code.
+pub async fn find_plan(conn: &mut PgConnection, tenant: TenantId, id_or_code: &str) -> Result<Plan> {
+    let found = match id_or_code.parse::<PlanId>() {
+        Ok(id) => store::catalog::get_plan(conn, tenant, id).await?,
+        Err(_) => store::catalog::get_plan_by_code(conn, tenant, id_or_code).await?,
+    };
+    found.ok_or_else(|| Error::not_found("plan", id_or_code))
+}

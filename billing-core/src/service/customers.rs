@@ -1,0 +1,23 @@
+//! Customer use cases.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::customer::{Customer, NewCustomer, NewCustomerInput};
+use crate::error::{Error, Result};
+use crate::ids::{CustomerId, TenantId};
+use crate::store::{self, Page, PageRequest};
+
+pub async fn create(conn: &mut PgConnection, tenant: TenantId, input: &NewCustomerInput, now: DateTime<Utc>) -> Result<Customer> {
+    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    let new = NewCustomer::parse(input, &t.default_locale)?;
+    store::customers::insert(conn, tenant, &new, now).await
+}
+
+pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: CustomerId) -> Result<Customer> {
+    store::customers::get(conn, tenant, id).await?.ok_or_else(|| Error::not_found("customer", id))
+}
+
+pub async fn list(conn: &mut PgConnection, tenant: TenantId, page: PageRequest) -> Result<Page<Customer>> {
+    store::customers::list(conn, tenant, page).await
+}

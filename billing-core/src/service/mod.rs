@@ -1,0 +1,8 @@
+//! Use cases: each validates its input into domain types, then loads, calls pure code and
+//! persists on the connection it is given (the caller owns the transaction).
+
+pub mod catalog;
+pub mod customers;
+pub mod invoices;
+pub mod subscriptions;
+pub mod tenants;

@@ -1,0 +1,82 @@
+//! Creating tenants and their API keys.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::country::Country;
+use crate::customer::match_locale;
+use crate::error::{Error, Result};
+use crate::ids::TenantId;
+use crate::invoice::NumberFormat;
+use crate::store;
+use crate::tenant::{NewApiKey, Tenant, generate_api_key, parse_timezone, validate_slug};
+
+#[derive(Debug, Clone)]
+pub struct NewTenantInput {
+    pub slug: String,
+    pub name: String,
+    pub country: String,
+    pub timezone: String,
+    pub default_locale: String,
+    pub invoice_number_format: String,
+    pub payment_terms_days: u32,
+}
+
+impl Default for NewTenantInput {
+    fn default() -> Self {
+        Self {
+            slug: String::new(),
+            name: String::new(),
+            country: "DE".into(),
+            timezone: "Europe/Berlin".into(),
+            default_locale: "en".into(),
+            invoice_number_format: "INV-{YYYY}-{seq:06}".into(),
+            payment_terms_days: 14,
+        }
+    }
+}
+
+pub fn parse_tenant(input: &NewTenantInput) -> Result<Tenant> {
+    validate_slug(&input.slug)?;
+    NumberFormat::parse(&input.invoice_number_format)?;
+    if input.payment_terms_days > 365 {
+        return Err(Error::invalid("payment_terms_days", "must be at most 365"));
+    }
+    Ok(Tenant {
+        id: TenantId::new(),
+        slug: input.slug.clone(),
+        name: crate::catalog::validate_name("name", &input.name)?,
+        country: Country::parse(&input.country)?,
+        timezone: parse_timezone(&input.timezone)?,
+        default_locale: match_locale(&input.default_locale)
+            .ok_or_else(|| Error::invalid("default_locale", "not a shipped language"))?
+            .to_string(),
+        invoice_number_format: input.invoice_number_format.clone(),
+        payment_terms_days: input.payment_terms_days,
+    })
+}
+
+/// Creates a tenant; fails with `Duplicate` if the slug is taken.
+pub async fn create(conn: &mut PgConnection, input: &NewTenantInput, now: DateTime<Utc>) -> Result<Tenant> {
+    let tenant = parse_tenant(input)?;
+    if store::tenants::get_by_slug(conn, &tenant.slug).await?.is_some() {
+        return Err(Error::Duplicate { resource: "tenant", code: tenant.slug });
+    }
+    store::tenants::insert(conn, &tenant, now).await?;
+    Ok(tenant)
+}
+
+/// Makes a new API key for `tenant` and returns it; its secret is not stored anywhere.
+pub async fn create_api_key(conn: &mut PgConnection, tenant: TenantId, name: &str, now: DateTime<Utc>) -> Result<NewApiKey> {
+    let key = generate_api_key("live");
+    store::tenants::insert_api_key(conn, tenant, name, &key, now).await?;
+    Ok(key)
+}
+
+/// The tenant an API key belongs to, if it is a valid unrevoked key.
+pub async fn authenticate(conn: &mut PgConnection, secret: &str) -> Result<Option<TenantId>> {
+    if !secret.starts_with("sk_") || secret.len() > 128 {
+        return Ok(None);
+    }
+    store::tenants::tenant_for_key(conn, &crate::tenant::digest_api_key(secret)).await
+}

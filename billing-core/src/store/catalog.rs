@@ -1,0 +1,148 @@
+//! Products, plans and the price book.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::corrupt;
+use crate::catalog::{Plan, Product};
+use crate::currency::Currency;
+use crate::error::{Error, Result};
+use crate::ids::{PlanId, ProductId, TenantId};
+use crate::money::Money;
+use crate::period::{BillingInterval, IntervalUnit};
+
+pub async fn insert_product(conn: &mut PgConnection, tenant: TenantId, p: &Product, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("INSERT INTO products (tenant_id, id, code, name, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(tenant)
+        .bind(p.id)
+        .bind(&p.code)
+        .bind(&p.name)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map_err(|e| unique_to_duplicate(e, "products_code_unique", "product", &p.code))?;
+    Ok(())
+}
+
+pub async fn get_product_by_code(conn: &mut PgConnection, tenant: TenantId, code: &str) -> Result<Option<Product>> {
+    let row: Option<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, code, name FROM products WHERE tenant_id = $1 AND code = $2")
+            .bind(tenant)
+            .bind(code)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(id, code, name)| Product { id: ProductId(id), code, name }))
+}
+
+/// Inserts a plan and its price book in the caller's transaction.
+pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO plans (tenant_id, id, product_id, code, name, interval_unit, interval_count, active, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(tenant)
+    .bind(plan.id)
+    .bind(plan.product_id)
+    .bind(&plan.code)
+    .bind(&plan.name)
+    .bind(plan.interval.unit.as_str())
+    .bind(plan.interval.count as i32)
+    .bind(plan.active)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| unique_to_duplicate(e, "plans_code_unique", "plan", &plan.code))?;
+    for price in &plan.prices {
+        sqlx::query("INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount) VALUES ($1, $2, $3, $4)")
+            .bind(tenant)
+            .bind(plan.id)
+            .bind(price.currency().code())
+            .bind(price.minor())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct PlanRow {
+    id: Uuid,
+    product_id: Uuid,
+    code: String,
+    name: String,
+    interval_unit: String,
+    interval_count: i32,
+    active: bool,
+    currencies: Vec<String>,
+    amounts: Vec<i64>,
+}
+
+impl TryFrom<PlanRow> for Plan {
+    type Error = Error;
+    fn try_from(r: PlanRow) -> Result<Self> {
+        let unit: IntervalUnit = r.interval_unit.parse().map_err(|e| corrupt("plan interval", e))?;
+        let count = u32::try_from(r.interval_count).map_err(|e| corrupt("plan interval count", e))?;
+        let interval = BillingInterval::new(unit, count).map_err(|e| corrupt("plan interval", e))?;
+        let prices = r
+            .currencies
+            .iter()
+            .zip(&r.amounts)
+            .map(|(c, a)| Ok(Money::from_minor(*a, Currency::from_code(c).map_err(|e| corrupt("price currency", e))?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Plan {
+            id: PlanId(r.id),
+            product_id: ProductId(r.product_id),
+            code: r.code,
+            name: r.name,
+            interval,
+            active: r.active,
+            prices,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT p.id, p.product_id, p.code, p.name, p.interval_unit, p.interval_count, p.active,
+        COALESCE(array_agg(pp.currency::text ORDER BY pp.currency) FILTER (WHERE pp.currency IS NOT NULL), '{}') AS currencies,
+        COALESCE(array_agg(pp.unit_amount ORDER BY pp.currency) FILTER (WHERE pp.currency IS NOT NULL), '{}') AS amounts
+     FROM plans p
+     LEFT JOIN plan_prices pp ON pp.tenant_id = p.tenant_id AND pp.plan_id = p.id";
+
+pub async fn get_plan(conn: &mut PgConnection, tenant: TenantId, id: PlanId) -> Result<Option<Plan>> {
+    let row: Option<PlanRow> = sqlx::query_as(&format!("{SELECT} WHERE p.tenant_id = $1 AND p.id = $2 GROUP BY p.id, p.tenant_id"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(Plan::try_from).transpose()
+}
+
+pub async fn get_plan_by_code(conn: &mut PgConnection, tenant: TenantId, code: &str) -> Result<Option<Plan>> {
+    let row: Option<PlanRow> =
+        sqlx::query_as(&format!("{SELECT} WHERE p.tenant_id = $1 AND p.code = $2 GROUP BY p.id, p.tenant_id"))
+            .bind(tenant)
+            .bind(code)
+            .fetch_optional(conn)
+            .await?;
+    row.map(Plan::try_from).transpose()
+}
+
+/// All plans of a tenant (catalogs are small: tens, not millions), ordered by code.
+pub async fn list_plans(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec<Plan>> {
+    let rows: Vec<PlanRow> =
+        sqlx::query_as(&format!("{SELECT} WHERE p.tenant_id = $1 GROUP BY p.id, p.tenant_id ORDER BY p.code"))
+            .bind(tenant)
+            .fetch_all(conn)
+            .await?;
+    rows.into_iter().map(Plan::try_from).collect()
+}
+
+/// Maps a violation of the named unique constraint to the domain's `Duplicate` error.
+pub(crate) fn unique_to_duplicate(e: sqlx::Error, constraint: &str, resource: &'static str, code: &str) -> Error {
+    match &e {
+        sqlx::Error::Database(db) if db.constraint() == Some(constraint) => {
+            Error::Duplicate { resource, code: code.to_string() }
+        }
+        _ => Error::Database(e),
+    }
+}

@@ -1,0 +1,92 @@
+//! Customers.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{Page, PageRequest, corrupt};
+use crate::country::Country;
+use crate::currency::Currency;
+use crate::customer::{Customer, NewCustomer};
+use crate::email::EmailAddress;
+use crate::error::Result;
+use crate::ids::{CustomerId, TenantId};
+
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    country: String,
+    currency: String,
+    locale: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<CustomerRow> for Customer {
+    type Error = crate::error::Error;
+    fn try_from(r: CustomerRow) -> Result<Self> {
+        Ok(Customer {
+            id: CustomerId(r.id),
+            email: EmailAddress::parse(&r.email).map_err(|e| corrupt("customer email", e))?,
+            name: r.name,
+            country: Country::parse(&r.country).map_err(|e| corrupt("customer country", e))?,
+            currency: Currency::from_code(&r.currency).map_err(|e| corrupt("customer currency", e))?,
+            locale: r.locale,
+            created_at: r.created_at,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT id, email, name, country, currency, locale, created_at FROM customers";
+
+pub async fn insert(conn: &mut PgConnection, tenant: TenantId, c: &NewCustomer, now: DateTime<Utc>) -> Result<Customer> {
+    let id = CustomerId::new();
+    sqlx::query(
+        "INSERT INTO customers (tenant_id, id, email, name, country, currency, locale, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(c.email.as_str())
+    .bind(&c.name)
+    .bind(c.country.code())
+    .bind(c.currency.code())
+    .bind(c.locale)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(Customer {
+        id,
+        email: c.email.clone(),
+        name: c.name.clone(),
+        country: c.country,
+        currency: c.currency,
+        locale: c.locale.to_string(),
+        created_at: now,
+    })
+}
+
+pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>> {
+    let row: Option<CustomerRow> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(Customer::try_from).transpose()
+}
+
+pub async fn list(conn: &mut PgConnection, tenant: TenantId, page: PageRequest) -> Result<Page<Customer>> {
+    let rows: Vec<CustomerRow> =
+        sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3"))
+            .bind(tenant)
+            .bind(page.cursor())
+            .bind(page.fetch_limit())
+            .fetch_all(conn)
+            .await?;
+    Page::from_rows(rows, page).try_map(Customer::try_from)
+}
+
+pub async fn count(conn: &mut PgConnection, tenant: TenantId) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM customers WHERE tenant_id = $1").bind(tenant).fetch_one(conn).await?)
+}

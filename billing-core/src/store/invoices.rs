@@ -1,0 +1,309 @@
+//! Invoices, their lines and the gapless number counters.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{Page, PageRequest, corrupt};
+use crate::currency::Currency;
+use crate::error::Result;
+use crate::ids::{CustomerId, InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
+use crate::invoice::InvoiceStatus;
+use crate::money::Money;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InvoiceLine {
+    pub line_no: u32,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_price: Money,
+    pub amount: Money,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Invoice {
+    pub id: InvoiceId,
+    pub customer_id: CustomerId,
+    pub subscription_id: Option<SubscriptionId>,
+    pub status: InvoiceStatus,
+    pub number: Option<String>,
+    pub currency: Currency,
+    pub subtotal: Money,
+    pub tax: Money,
+    pub total: Money,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub issue_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub customer_name: String,
+    pub customer_email: String,
+    pub customer_country: String,
+    pub created_at: DateTime<Utc>,
+    pub finalized_at: Option<DateTime<Utc>>,
+    pub lines: Vec<InvoiceLine>,
+}
+
+/// Reserves `count` consecutive numbers in `series` and returns the first.
+///
+/// The UPDATE takes the counter row's lock until the caller's transaction ends, which serializes
+/// racing finalizers; a transaction that rolls back (or a process that dies) releases the numbers
+/// unused, so the committed numbers have no gaps.
+pub async fn reserve_numbers(conn: &mut PgConnection, tenant: TenantId, series: &str, count: i64) -> Result<i64> {
+    sqlx::query("INSERT INTO invoice_number_series (tenant_id, series) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(tenant)
+        .bind(series)
+        .execute(&mut *conn)
+        .await?;
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE invoice_number_series SET last_value = last_value + $3 WHERE tenant_id = $1 AND series = $2 RETURNING last_value",
+    )
+    .bind(tenant)
+    .bind(series)
+    .bind(count)
+    .fetch_one(conn)
+    .await?;
+    Ok(last - count + 1)
+}
+
+/// Column arrays for a batch of finalized subscription invoices with one line each.
+#[derive(Debug, Default)]
+pub struct InvoiceBatch {
+    pub ids: Vec<Uuid>,
+    pub customer_ids: Vec<Uuid>,
+    pub subscription_ids: Vec<Uuid>,
+    pub series: Vec<String>,
+    pub sequences: Vec<i64>,
+    pub numbers: Vec<String>,
+    pub currencies: Vec<String>,
+    pub amounts: Vec<i64>,
+    pub period_starts: Vec<NaiveDate>,
+    pub period_ends: Vec<NaiveDate>,
+    pub customer_names: Vec<String>,
+    pub customer_emails: Vec<String>,
+    pub customer_countries: Vec<String>,
+    pub descriptions: Vec<String>,
+    pub quantities: Vec<i64>,
+    pub unit_amounts: Vec<i64>,
+}
+
+impl InvoiceBatch {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Inserts a batch of finalized (open) invoices and their single lines in two statements.
+pub async fn insert_finalized_batch(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    run: Option<InvoiceRunId>,
+    b: &InvoiceBatch,
+    issue_date: NaiveDate,
+    due_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if b.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, invoice_run_id, status, series, sequence, number,
+             currency, subtotal, tax, total, period_start, period_end, issue_date, due_date,
+             customer_name, customer_email, customer_country, created_at, finalized_at)
+         SELECT $1, u.id, u.customer_id, u.subscription_id, $2, 'open', u.series, u.seq, u.number,
+             u.currency, u.amount, 0, u.amount, u.period_start, u.period_end, $3, $4,
+             u.customer_name, u.customer_email, u.customer_country, $5, $5
+         FROM UNNEST($6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::bigint[], $11::text[], $12::text[],
+                     $13::bigint[], $14::date[], $15::date[], $16::text[], $17::text[], $18::text[])
+           AS u(id, customer_id, subscription_id, series, seq, number, currency, amount, period_start, period_end,
+                customer_name, customer_email, customer_country)",
+    )
+    .bind(tenant)
+    .bind(run)
+    .bind(issue_date)
+    .bind(due_date)
+    .bind(now)
+    .bind(&b.ids)
+    .bind(&b.customer_ids)
+    .bind(&b.subscription_ids)
+    .bind(&b.series)
+    .bind(&b.sequences)
+    .bind(&b.numbers)
+    .bind(&b.currencies)
+    .bind(&b.amounts)
+    .bind(&b.period_starts)
+    .bind(&b.period_ends)
+    .bind(&b.customer_names)
+    .bind(&b.customer_emails)
+    .bind(&b.customer_countries)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, quantity, unit_amount, amount, period_start, period_end)
+         SELECT $1, u.id, 1, u.description, u.quantity, u.unit_amount, u.amount, u.period_start, u.period_end
+         FROM UNNEST($2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::date[], $8::date[])
+           AS u(id, description, quantity, unit_amount, amount, period_start, period_end)",
+    )
+    .bind(tenant)
+    .bind(&b.ids)
+    .bind(&b.descriptions)
+    .bind(&b.quantities)
+    .bind(&b.unit_amounts)
+    .bind(&b.amounts)
+    .bind(&b.period_starts)
+    .bind(&b.period_ends)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct InvoiceRow {
+    id: Uuid,
+    customer_id: Uuid,
+    subscription_id: Option<Uuid>,
+    status: String,
+    number: Option<String>,
+    currency: String,
+    subtotal: i64,
+    tax: i64,
+    total: i64,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+    issue_date: Option<NaiveDate>,
+    due_date: Option<NaiveDate>,
+    customer_name: String,
+    customer_email: String,
+    customer_country: String,
+    created_at: DateTime<Utc>,
+    finalized_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    invoice_id: Uuid,
+    line_no: i32,
+    description: String,
+    quantity: i64,
+    unit_amount: i64,
+    amount: i64,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+}
+
+fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
+    let currency = Currency::from_code(&r.currency).map_err(|e| corrupt("invoice currency", e))?;
+    let m = |minor| Money::from_minor(minor, currency);
+    Ok(Invoice {
+        id: InvoiceId(r.id),
+        customer_id: CustomerId(r.customer_id),
+        subscription_id: r.subscription_id.map(SubscriptionId),
+        status: InvoiceStatus::parse(&r.status).ok_or_else(|| corrupt("invoice status", &r.status))?,
+        number: r.number,
+        currency,
+        subtotal: m(r.subtotal),
+        tax: m(r.tax),
+        total: m(r.total),
+        period_start: r.period_start,
+        period_end: r.period_end,
+        issue_date: r.issue_date,
+        due_date: r.due_date,
+        customer_name: r.customer_name,
+        customer_email: r.customer_email,
+        customer_country: r.customer_country,
+        created_at: r.created_at,
+        finalized_at: r.finalized_at,
+        lines: lines
+            .into_iter()
+            .map(|l| {
+                Ok(InvoiceLine {
+                    line_no: u32::try_from(l.line_no).map_err(|e| corrupt("line number", e))?,
+                    description: l.description,
+                    quantity: l.quantity,
+                    unit_price: m(l.unit_amount),
+                    amount: m(l.amount),
+                    period_start: l.period_start,
+                    period_end: l.period_end,
+                })
+            })
+            .collect::<Result<_>>()?,
+    })
+}
+
+const SELECT: &str = "SELECT id, customer_id, subscription_id, status, number, currency, subtotal, tax, total,
+        period_start, period_end, issue_date, due_date, customer_name, customer_email, customer_country::text AS customer_country,
+        created_at, finalized_at FROM invoices";
+
+async fn lines_for(conn: &mut PgConnection, tenant: TenantId, ids: &[Uuid]) -> Result<Vec<LineRow>> {
+    Ok(sqlx::query_as(
+        "SELECT invoice_id, line_no, description, quantity, unit_amount, amount, period_start, period_end
+         FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = ANY($2) ORDER BY invoice_id, line_no",
+    )
+    .bind(tenant)
+    .bind(ids)
+    .fetch_all(conn)
+    .await?)
+}
+
+async fn with_lines(conn: &mut PgConnection, tenant: TenantId, rows: Vec<InvoiceRow>) -> Result<Vec<Invoice>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut lines = lines_for(conn, tenant, &ids).await?;
+    rows.into_iter()
+        .map(|r| {
+            let mine: Vec<LineRow> = lines.extract_if(.., |l| l.invoice_id == r.id).collect();
+            assemble(r, mine)
+        })
+        .collect()
+}
+
+pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Result<Option<Invoice>> {
+    let row: Option<InvoiceRow> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        None => Ok(None),
+        Some(r) => Ok(with_lines(conn, tenant, vec![r]).await?.pop()),
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InvoiceFilter {
+    pub customer: Option<CustomerId>,
+    pub subscription: Option<SubscriptionId>,
+}
+
+pub async fn list(conn: &mut PgConnection, tenant: TenantId, filter: InvoiceFilter, page: PageRequest) -> Result<Page<Invoice>> {
+    let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
+        "{SELECT} WHERE tenant_id = $1 AND id > $2 AND ($3::uuid IS NULL OR customer_id = $3)
+           AND ($4::uuid IS NULL OR subscription_id = $4) ORDER BY id LIMIT $5"
+    ))
+    .bind(tenant)
+    .bind(page.cursor())
+    .bind(filter.customer)
+    .bind(filter.subscription)
+    .bind(page.fetch_limit())
+    .fetch_all(&mut *conn)
+    .await?;
+    let page_rows = Page::from_rows(rows, page);
+    let items = with_lines(conn, tenant, page_rows.items).await?;
+    Ok(Page { items, has_more: page_rows.has_more })
+}
+
+/// Checks the numbering invariant of a series: numbers 1..=n with no gap and no duplicate.
+pub async fn series_is_gapless(conn: &mut PgConnection, tenant: TenantId, series: &str) -> Result<bool> {
+    let (count, max): (i64, Option<i64>) =
+        sqlx::query_as("SELECT count(DISTINCT sequence), max(sequence) FROM invoices WHERE tenant_id = $1 AND series = $2")
+            .bind(tenant)
+            .bind(series)
+            .fetch_one(conn)
+            .await?;
+    Ok(max.unwrap_or(0) == count)
+}

@@ -1,0 +1,73 @@
+//! PostgreSQL storage through sqlx: one module per aggregate. Every function takes the
+//! connection (or transaction) it runs on, so the calling service decides what is atomic, and
+//! every query filters by tenant.
+
+pub mod catalog;
+pub mod customers;
+pub mod idempotency;
+pub mod invoices;
+pub mod outbox;
+pub mod runs;
+pub mod subscriptions;
+pub mod tenants;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+/// Migrations embedded at build time from the workspace's `migrations/` folder.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Cursor pagination over time-ordered ids (`id > cursor ORDER BY id`).
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub starting_after: Option<Uuid>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: u32 = 20;
+    pub const MAX_LIMIT: u32 = 100;
+
+    pub fn new(limit: Option<i64>, starting_after: Option<Uuid>) -> Result<Self> {
+        let limit = match limit {
+            None => Self::DEFAULT_LIMIT,
+            Some(l) if (1..=i64::from(Self::MAX_LIMIT)).contains(&l) => l as u32,
+            Some(_) => return Err(Error::invalid("limit", format!("must be from 1 to {}", Self::MAX_LIMIT))),
+        };
+        Ok(Self { limit, starting_after })
+    }
+
+    /// Fetch one more row than asked: its presence is `has_more`.
+    pub fn fetch_limit(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    pub fn cursor(&self) -> Uuid {
+        self.starting_after.unwrap_or(Uuid::nil())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_more: bool,
+}
+
+impl<T> Page<T> {
+    pub fn from_rows(mut rows: Vec<T>, req: PageRequest) -> Self {
+        let has_more = rows.len() > req.limit as usize;
+        rows.truncate(req.limit as usize);
+        Page { items: rows, has_more }
+    }
+
+    pub fn try_map<U>(self, f: impl FnMut(T) -> Result<U>) -> Result<Page<U>> {
+        Ok(Page { items: self.items.into_iter().map(f).collect::<Result<_>>()?, has_more: self.has_more })
+    }
+}
+
+/// A value read from the database that the domain refuses: the schema and the code disagree.
+pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> Error {
+    Error::Database(sqlx::Error::Decode(format!("stored {what} is invalid: {detail}").into()))
+}

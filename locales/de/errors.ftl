@@ -1,0 +1,35 @@
+# API-Fehlermeldungen. Der stabile maschinenlesbare Code steht neben jeder Meldung.
+error-unknown-currency = „{ $value }“ ist keine bekannte Währung. Verwenden Sie einen ISO-4217-Code wie EUR.
+error-currency-mismatch = Beträge in { $left } und { $right } können nicht verrechnet werden.
+error-amount-overflow = Der Betrag ist zu groß.
+error-amount-too-precise = Beträge in { $currency } haben höchstens { $exponent } Nachkommastellen.
+error-amount-invalid = „{ $value }“ ist kein gültiger Betrag. Schreiben Sie ihn wie 12.34.
+error-negative-amount = Der Betrag darf nicht negativ sein.
+error-invalid-email = „{ $value }“ ist keine gültige E-Mail-Adresse.
+error-invalid-country = „{ $value }“ ist kein Ländercode. Verwenden Sie einen ISO-3166-Code wie DE.
+error-invalid-interval = Das Abrechnungsintervall ist ungültig: { $detail }
+error-invalid-id = „{ $value }“ ist keine gültige ID dieser Art (erwartet wird eine, die mit { $prefix }_ beginnt).
+error-invalid-field = Der Wert von „{ $field }“ ist ungültig: { $detail }
+error-invalid-quantity = Die Menge muss eine ganze Zahl von 1 bis { $max } sein.
+error-not-found = { $resource ->
+    [customer] Es gibt keinen Kunden
+    [plan] Es gibt keinen Tarif
+    [subscription] Es gibt kein Abonnement
+    [invoice] Es gibt keine Rechnung
+    [tenant] Es gibt keinen Händler
+   *[other] Es gibt nichts
+} mit der ID „{ $id }“.
+error-plan-not-priced = Der Tarif „{ $plan }“ wird nicht in { $currency } angeboten.
+error-plan-inactive = Der Tarif „{ $plan }“ wird nicht mehr angeboten.
+error-duplicate = „{ $code }“ ist bereits vergeben.
+error-invalid-number-format = Das Format der Rechnungsnummer ist ungültig: { $detail }
+error-internal = Bei uns ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut.
+error-api-key-missing = Senden Sie Ihren API-Schlüssel im Header „Authorization: Bearer sk_…“.
+error-api-key-invalid = Dieser API-Schlüssel ist ungültig oder wurde widerrufen.
+error-invalid-body = Der Inhalt der Anfrage ist für diesen Endpunkt ungültig: { $detail }
+error-invalid-query = Die Abfrageparameter sind ungültig: { $detail }
+error-idempotency-key-reused = Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet.
+error-idempotency-key-invalid = Ein Idempotency-Key muss aus 1 bis 255 sichtbaren Zeichen bestehen.
+error-route-not-found = Diesen Endpunkt gibt es nicht.
+error-method-not-allowed = Dieser Endpunkt akzeptiert diese Methode nicht.
+error-payload-too-large = Der Inhalt der Anfrage ist zu groß.

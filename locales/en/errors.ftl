@@ -1,0 +1,35 @@
+# API error messages. The stable machine-readable code travels beside each message.
+error-unknown-currency = “{ $value }” is not a known currency. Use an ISO 4217 code such as EUR.
+error-currency-mismatch = Amounts in { $left } and { $right } cannot be combined.
+error-amount-overflow = The amount is too large.
+error-amount-too-precise = Amounts in { $currency } have at most { $exponent } decimal places.
+error-amount-invalid = “{ $value }” is not a valid amount. Write it like 12.34.
+error-negative-amount = The amount must not be negative.
+error-invalid-email = “{ $value }” is not a valid email address.
+error-invalid-country = “{ $value }” is not a country code. Use an ISO 3166 code such as DE.
+error-invalid-interval = The billing interval is not valid: { $detail }
+error-invalid-id = “{ $value }” is not a valid id of this kind (expected one starting with { $prefix }_).
+error-invalid-field = The value of “{ $field }” is not valid: { $detail }
+error-invalid-quantity = The quantity must be a whole number from 1 to { $max }.
+error-not-found = { $resource ->
+    [customer] No customer
+    [plan] No plan
+    [subscription] No subscription
+    [invoice] No invoice
+    [tenant] No merchant
+   *[other] Nothing
+} exists with the id “{ $id }”.
+error-plan-not-priced = The plan “{ $plan }” is not offered in { $currency }.
+error-plan-inactive = The plan “{ $plan }” is no longer offered.
+error-duplicate = “{ $code }” is already in use.
+error-invalid-number-format = The invoice number format is not valid: { $detail }
+error-internal = Something went wrong on our side. Please try again later.
+error-api-key-missing = Send your API key in the header “Authorization: Bearer sk_…”.
+error-api-key-invalid = This API key is not valid or has been revoked.
+error-invalid-body = The request body is not valid for this endpoint: { $detail }
+error-invalid-query = The query parameters are not valid: { $detail }
+error-idempotency-key-reused = This Idempotency-Key was already used for a different request.
+error-idempotency-key-invalid = An Idempotency-Key must be 1 to 255 visible characters.
+error-route-not-found = There is no such endpoint.
+error-method-not-allowed = This endpoint does not accept that method.
+error-payload-too-large = The request body is too large.

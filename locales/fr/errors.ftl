@@ -1,0 +1,35 @@
+# Messages d’erreur de l’API. Le code stable, lisible par machine, accompagne chaque message.
+error-unknown-currency = « { $value } » n’est pas une devise connue. Utilisez un code ISO 4217 comme EUR.
+error-currency-mismatch = Des montants en { $left } et en { $right } ne peuvent pas être combinés.
+error-amount-overflow = Le montant est trop élevé.
+error-amount-too-precise = Les montants en { $currency } ont au plus { $exponent } décimales.
+error-amount-invalid = « { $value } » n’est pas un montant valide. Écrivez-le comme 12.34.
+error-negative-amount = Le montant ne doit pas être négatif.
+error-invalid-email = « { $value } » n’est pas une adresse e-mail valide.
+error-invalid-country = « { $value } » n’est pas un code pays. Utilisez un code ISO 3166 comme FR.
+error-invalid-interval = L’intervalle de facturation n’est pas valide : { $detail }
+error-invalid-id = « { $value } » n’est pas un identifiant valide de ce type (il doit commencer par { $prefix }_).
+error-invalid-field = La valeur de « { $field } » n’est pas valide : { $detail }
+error-invalid-quantity = La quantité doit être un nombre entier de 1 à { $max }.
+error-not-found = { $resource ->
+    [customer] Aucun client
+    [plan] Aucune offre
+    [subscription] Aucun abonnement
+    [invoice] Aucune facture
+    [tenant] Aucun marchand
+   *[other] Rien
+} n’existe avec l’identifiant « { $id } ».
+error-plan-not-priced = L’offre « { $plan } » n’est pas proposée en { $currency }.
+error-plan-inactive = L’offre « { $plan } » n’est plus proposée.
+error-duplicate = « { $code } » est déjà utilisé.
+error-invalid-number-format = Le format du numéro de facture n’est pas valide : { $detail }
+error-internal = Une erreur s’est produite de notre côté. Veuillez réessayer plus tard.
+error-api-key-missing = Envoyez votre clé d’API dans l’en-tête « Authorization: Bearer sk_… ».
+error-api-key-invalid = Cette clé d’API n’est pas valide ou a été révoquée.
+error-invalid-body = Le corps de la requête n’est pas valide pour ce point d’accès : { $detail }
+error-invalid-query = Les paramètres de la requête ne sont pas valides : { $detail }
+error-idempotency-key-reused = Cette Idempotency-Key a déjà servi pour une autre requête.
+error-idempotency-key-invalid = Une Idempotency-Key doit compter de 1 à 255 caractères visibles.
+error-route-not-found = Ce point d’accès n’existe pas.
+error-method-not-allowed = Ce point d’accès n’accepte pas cette méthode.
+error-payload-too-large = Le corps de la requête est trop volumineux.

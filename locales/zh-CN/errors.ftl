@@ -1,0 +1,35 @@
+# API 错误信息。每条信息都附带稳定的机器可读代码。
+error-unknown-currency = “{ $value }”不是已知货币。请使用 ISO 4217 代码，例如 EUR。
+error-currency-mismatch = { $left } 与 { $right } 的金额不能合并计算。
+error-amount-overflow = 金额过大。
+error-amount-too-precise = { $currency } 金额最多保留 { $exponent } 位小数。
+error-amount-invalid = “{ $value }”不是有效金额。请按 12.34 的格式填写。
+error-negative-amount = 金额不能为负数。
+error-invalid-email = “{ $value }”不是有效的电子邮件地址。
+error-invalid-country = “{ $value }”不是国家代码。请使用 ISO 3166 代码，例如 CN。
+error-invalid-interval = 计费周期无效：{ $detail }
+error-invalid-id = “{ $value }”不是此类有效 ID（应以 { $prefix }_ 开头）。
+error-invalid-field = “{ $field }”的值无效：{ $detail }
+error-invalid-quantity = 数量必须是 1 到 { $max } 之间的整数。
+error-not-found = { $resource ->
+    [customer] 客户
+    [plan] 套餐
+    [subscription] 订阅
+    [invoice] 发票
+    [tenant] 商户
+   *[other] 对象
+}“{ $id }”不存在。
+error-plan-not-priced = 套餐“{ $plan }”不提供 { $currency } 定价。
+error-plan-inactive = 套餐“{ $plan }”已停止提供。
+error-duplicate = “{ $code }”已被使用。
+error-invalid-number-format = 发票编号格式无效：{ $detail }
+error-internal = 我们这边出现了问题，请稍后重试。
+error-api-key-missing = 请在请求头“Authorization: Bearer sk_…”中发送您的 API 密钥。
+error-api-key-invalid = 此 API 密钥无效或已被撤销。
+error-invalid-body = 请求正文对此接口无效：{ $detail }
+error-invalid-query = 查询参数无效：{ $detail }
+error-idempotency-key-reused = 此 Idempotency-Key 已用于另一个请求。
+error-idempotency-key-invalid = Idempotency-Key 必须由 1 到 255 个可见字符组成。
+error-route-not-found = 不存在此接口。
+error-method-not-allowed = 此接口不接受该请求方法。
+error-payload-too-large = 请求正文过大。

@@ -1,0 +1,159 @@
+//! The API's error type and the one mapping from core errors to HTTP: status, stable code and a
+//! Fluent message in the request's language.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use billing_core::Error as CoreError;
+use billing_core::money::MoneyError;
+use serde_json::json;
+
+use crate::i18n::I18n;
+
+tokio::task_local! {
+    /// The language negotiated for the current request (set by the locale middleware).
+    pub static REQUEST_LANG: &'static str;
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// Stable, machine-readable; clients switch on it. Never change one once published.
+    pub code: &'static str,
+    pub message_id: &'static str,
+    pub args: Vec<(&'static str, String)>,
+    /// The request field at fault, when there is one.
+    pub param: Option<&'static str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message_id: &'static str) -> Self {
+        Self { status, code, message_id, args: Vec::new(), param: None }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    pub fn param(mut self, p: &'static str) -> Self {
+        self.param = Some(p);
+        self
+    }
+
+    pub fn invalid_body(detail: impl ToString) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", "error-invalid-body").arg("detail", detail)
+    }
+
+    pub fn invalid_query(detail: impl ToString) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", "error-invalid-query").arg("detail", detail)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "error-internal")
+    }
+
+    /// The JSON body in `lang`.
+    pub fn body(&self, lang: &str) -> serde_json::Value {
+        let message = I18n::global().message(lang, self.message_id, &self.args);
+        let mut error = json!({ "code": self.code, "message": message });
+        if let Some(p) = self.param {
+            error["param"] = json!(p);
+        }
+        json!({ "error": error })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let lang = REQUEST_LANG.try_with(|l| *l).unwrap_or("en");
+        if self.status.is_server_error() {
+            tracing::error!(code = self.code, "request failed");
+        }
+        (self.status, axum::Json(self.body(lang))).into_response()
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        use StatusCode as S;
+        // Exhaustive on purpose: a new core error must be given its code here.
+        match e {
+            CoreError::Currency(c) => {
+                let value = match c {
+                    billing_core::currency::CurrencyError::Unknown(v) => v,
+                };
+                ApiError::new(S::BAD_REQUEST, "unknown_currency", "error-unknown-currency").arg("value", value).param("currency")
+            }
+            CoreError::Money(m) => money_error(m),
+            CoreError::Email(err) => {
+                ApiError::new(S::BAD_REQUEST, "invalid_email", "error-invalid-email").arg("value", err.0).param("email")
+            }
+            CoreError::Country(err) => {
+                ApiError::new(S::BAD_REQUEST, "invalid_country", "error-invalid-country").arg("value", err.0).param("country")
+            }
+            CoreError::Period(p) => {
+                ApiError::new(S::BAD_REQUEST, "invalid_interval", "error-invalid-interval").arg("detail", p)
+            }
+            CoreError::Id(err) => ApiError::new(S::BAD_REQUEST, "invalid_id", "error-invalid-id")
+                .arg("value", err.value)
+                .arg("prefix", err.prefix),
+            CoreError::InvalidField { field, reason } => {
+                ApiError::new(S::BAD_REQUEST, "invalid_request", "error-invalid-field")
+                    .arg("field", field)
+                    .arg("detail", reason)
+                    .param(field)
+            }
+            CoreError::InvalidQuantity { max, .. } => {
+                ApiError::new(S::BAD_REQUEST, "invalid_quantity", "error-invalid-quantity").arg("max", max).param("quantity")
+            }
+            CoreError::NegativeAmount => ApiError::new(S::BAD_REQUEST, "negative_amount", "error-negative-amount"),
+            CoreError::NotFound { resource, id } => ApiError::new(S::NOT_FOUND, "resource_missing", "error-not-found")
+                .arg("resource", resource)
+                .arg("id", id),
+            CoreError::PlanNotPricedInCurrency { plan, currency } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "plan_not_available_in_currency", "error-plan-not-priced")
+                    .arg("plan", plan)
+                    .arg("currency", currency)
+                    .param("plan")
+            }
+            CoreError::PlanInactive { plan } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "plan_inactive", "error-plan-inactive").arg("plan", plan).param("plan")
+            }
+            CoreError::Duplicate { code, .. } => {
+                ApiError::new(S::CONFLICT, "resource_already_exists", "error-duplicate").arg("code", code)
+            }
+            CoreError::InvalidNumberFormat { reason, .. } => {
+                ApiError::new(S::BAD_REQUEST, "invalid_number_format", "error-invalid-number-format").arg("detail", reason)
+            }
+            CoreError::Database(db) => {
+                tracing::error!(error = %db, "database error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+fn money_error(m: MoneyError) -> ApiError {
+    use StatusCode as S;
+    match m {
+        MoneyError::CurrencyMismatch { left, right } => {
+            ApiError::new(S::BAD_REQUEST, "currency_mismatch", "error-currency-mismatch").arg("left", left).arg("right", right)
+        }
+        MoneyError::Overflow => ApiError::new(S::BAD_REQUEST, "amount_too_large", "error-amount-overflow"),
+        MoneyError::TooPrecise { currency, exponent } => {
+            ApiError::new(S::BAD_REQUEST, "amount_too_precise", "error-amount-too-precise")
+                .arg("currency", currency)
+                .arg("exponent", exponent)
+        }
+        MoneyError::Invalid(v) => ApiError::new(S::BAD_REQUEST, "invalid_amount", "error-amount-invalid").arg("value", v),
+        MoneyError::EmptyAllocation => ApiError::internal(),
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        CoreError::Database(e).into()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

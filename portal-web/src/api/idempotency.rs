@@ -1,0 +1,65 @@
+//! `Idempotency-Key` for POSTs: the work and the stored response commit in one transaction, so a
+//! retried or double-submitted request replays the first answer and changes nothing.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use billing_core::ids::TenantId;
+use billing_core::store::idempotency::{self, Claim};
+use sha2::{Digest, Sha256};
+use sqlx::{Connection, PgConnection};
+
+use super::error::{ApiError, ApiResult};
+use crate::app::AppState;
+
+pub type Work<'c> = Pin<Box<dyn Future<Output = ApiResult<serde_json::Value>> + Send + 'c>>;
+
+/// Runs `work` in a transaction; with an Idempotency-Key header, at most once per key.
+pub async fn create_once<F>(
+    state: &AppState,
+    tenant: TenantId,
+    headers: &HeaderMap,
+    request: &impl serde::Serialize,
+    work: F,
+) -> ApiResult<Response>
+where
+    F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c>,
+{
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let k = v.to_str().ok().filter(|k| (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()));
+            Some(k.ok_or_else(|| {
+                ApiError::new(StatusCode::BAD_REQUEST, "idempotency_key_invalid", "error-idempotency-key-invalid")
+            })?)
+        }
+    };
+    let now = state.clock.now();
+    let mut conn = state.pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    if let Some(key) = key {
+        let digest = Sha256::digest(serde_json::to_vec(request).unwrap_or_default()).to_vec();
+        match idempotency::claim(&mut tx, tenant, key, &digest, now).await? {
+            Claim::Fresh => {}
+            Claim::Replay { status, body } => {
+                tx.rollback().await?;
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                let mut resp = (status, axum::Json(body)).into_response();
+                resp.headers_mut().insert("idempotent-replayed", "true".parse().expect("static header"));
+                return Ok(resp);
+            }
+            Claim::Mismatch | Claim::InFlight => {
+                return Err(ApiError::new(StatusCode::CONFLICT, "idempotency_key_reused", "error-idempotency-key-reused"));
+            }
+        }
+    }
+    // An error drops `tx` uncommitted: the work and the key claim are both rolled back.
+    let body = work(&mut tx).await?;
+    if let Some(key) = key {
+        idempotency::complete(&mut tx, tenant, key, StatusCode::CREATED.as_u16(), &body).await?;
+    }
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}

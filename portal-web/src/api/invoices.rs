@@ -1,0 +1,122 @@
+//! /api/v1/invoices
+
+use axum::extract::{Path, State};
+use billing_core::ids::{CustomerId, InvoiceId, SubscriptionId};
+use billing_core::service::invoices;
+use billing_core::store::invoices::{Invoice, InvoiceFilter, InvoiceLine};
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+
+use super::error::ApiResult;
+use super::extract::{ApiQuery, AuthTenant};
+use super::pagination::{ListQuery, ListResponse};
+use crate::app::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct LineBody {
+    pub description: String,
+    pub quantity: i64,
+    pub unit_amount: i64,
+    pub amount: i64,
+    /// Service period, first and last day (inclusive).
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CustomerSnapshot {
+    pub name: String,
+    pub email: String,
+    pub country: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvoiceBody {
+    pub id: InvoiceId,
+    pub object: &'static str,
+    /// The legal invoice number, assigned at finalization (gapless per series).
+    pub number: Option<String>,
+    pub status: &'static str,
+    pub customer: CustomerId,
+    pub subscription: Option<SubscriptionId>,
+    pub currency: &'static str,
+    pub subtotal: i64,
+    pub tax: i64,
+    pub total: i64,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub issue_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    pub customer_details: CustomerSnapshot,
+    pub lines: Vec<LineBody>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finalized_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Stored periods are half-open [start, end); documents and the API show the last day served.
+fn last_day(end: Option<NaiveDate>) -> Option<NaiveDate> {
+    end.map(|e| e - Duration::days(1))
+}
+
+impl From<InvoiceLine> for LineBody {
+    fn from(l: InvoiceLine) -> Self {
+        Self {
+            description: l.description,
+            quantity: l.quantity,
+            unit_amount: l.unit_price.minor(),
+            amount: l.amount.minor(),
+            period_start: l.period_start,
+            period_end: last_day(l.period_end),
+        }
+    }
+}
+
+impl From<Invoice> for InvoiceBody {
+    fn from(i: Invoice) -> Self {
+        Self {
+            id: i.id,
+            object: "invoice",
+            number: i.number,
+            status: i.status.as_str(),
+            customer: i.customer_id,
+            subscription: i.subscription_id,
+            currency: i.currency.code(),
+            subtotal: i.subtotal.minor(),
+            tax: i.tax.minor(),
+            total: i.total.minor(),
+            period_start: i.period_start,
+            period_end: last_day(i.period_end),
+            issue_date: i.issue_date,
+            due_date: i.due_date,
+            customer_details: CustomerSnapshot { name: i.customer_name, email: i.customer_email, country: i.customer_country },
+            lines: i.lines.into_iter().map(LineBody::from).collect(),
+            created_at: i.created_at,
+            finalized_at: i.finalized_at,
+        }
+    }
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<InvoiceBody>> {
+    let id: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
+    let mut conn = state.pool.acquire().await?;
+    Ok(axum::Json(invoices::get(&mut conn, tenant, id).await?.into()))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<axum::Json<ListResponse<InvoiceBody>>> {
+    let page = q.page::<InvoiceId>(|id| id.as_uuid())?;
+    let filter = InvoiceFilter {
+        customer: q.customer.as_deref().map(str::parse::<CustomerId>).transpose().map_err(billing_core::Error::from)?,
+        subscription: q.subscription.as_deref().map(str::parse::<SubscriptionId>).transpose().map_err(billing_core::Error::from)?,
+    };
+    let mut conn = state.pool.acquire().await?;
+    let found = invoices::list(&mut conn, tenant, filter, page).await?;
+    Ok(axum::Json(ListResponse::from_page(found, |i| i.id.to_string(), InvoiceBody::from)))
+}

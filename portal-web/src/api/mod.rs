@@ -1,0 +1,40 @@
+//! The REST API under /api/v1: Stripe-style resources, integer minor units with a currency code,
+//! cursor pagination, tenant API keys and stable error codes.
+
+pub mod customers;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod invoices;
+pub mod pagination;
+pub mod plans;
+pub mod subscriptions;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::app::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/customers", get(customers::list).post(customers::create))
+        .route("/customers/{id}", get(customers::get_one))
+        .route("/plans", get(plans::list))
+        .route("/subscriptions", get(subscriptions::list).post(subscriptions::create))
+        .route("/subscriptions/{id}", get(subscriptions::get_one))
+        .route("/invoices", get(invoices::list))
+        .route("/invoices/{id}", get(invoices::get_one))
+}
+
+/// Money in API bodies: integer minor units and the currency code.
+#[derive(Debug, serde::Serialize)]
+pub struct AmountBody {
+    pub amount: i64,
+    pub currency: &'static str,
+}
+
+impl From<billing_core::money::Money> for AmountBody {
+    fn from(m: billing_core::money::Money) -> Self {
+        Self { amount: m.minor(), currency: m.currency().code() }
+    }
+}

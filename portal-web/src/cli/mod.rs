@@ -1,0 +1,211 @@
+//! The `billing` command line.
+
+pub mod invoice_run;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use billing_core::clock::{Clock, SystemClock};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::app::{AppState, router, serve};
+use crate::config::Config;
+use crate::db::Database;
+use crate::i18n::I18n;
+
+#[derive(Debug, Parser)]
+#[command(name = "billing", version, about = "Subscription billing engine with customer self-service")]
+pub struct Cli {
+    /// Configuration file (TOML). Default: ./billing.toml if it exists.
+    #[arg(long, global = true, env = "BILLING_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Language of messages: en, de, fr or zh-CN (default: from LANG).
+    #[arg(long, global = true)]
+    pub lang: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Migrate, seed the demo merchant (once) and serve.
+    Demo {
+        /// Seed and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Invoice every subscription whose billing period has started by the as-of date.
+    InvoiceRun {
+        /// The run date (YYYY-MM-DD); today in UTC when absent.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        /// Compute and report everything, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only this merchant (by slug).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage merchants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a merchant and print its first API key.
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "DE")]
+        country: String,
+        #[arg(long, default_value = "Europe/Berlin")]
+        timezone: String,
+        #[arg(long, default_value = "en")]
+        locale: String,
+        #[arg(long, default_value = "INV-{YYYY}-{seq:06}")]
+        number_format: String,
+    },
+}
+
+/// The language for terminal output: `--lang`, else LC_ALL / LC_MESSAGES / LANG, else English.
+pub fn cli_language(flag: Option<&str>) -> &'static str {
+    let from_env = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()));
+    flag.map(str::to_string)
+        .or(from_env)
+        .and_then(|tag| crate::i18n::negotiate_tag(tag.split('.').next().unwrap_or_default()))
+        .unwrap_or("en")
+}
+
+pub fn t(lang: &str, id: &str, args: &[(&str, String)]) -> String {
+    I18n::global().message(lang, id, args)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_process_env(cli.config.as_deref())?;
+    init_tracing(&config);
+    let lang = cli_language(cli.lang.as_deref());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let db = Database::open(&config.database).await?;
+    let result = dispatch(cli.command, &config, &db, clock, lang).await;
+    db.close().await;
+    result
+}
+
+async fn dispatch(command: Command, config: &Config, db: &Database, clock: Arc<dyn Clock>, lang: &'static str) -> anyhow::Result<()> {
+    match command {
+        Command::Migrate => {
+            db.migrate().await?;
+            println!("{}", t(lang, "cli-migrated", &[]));
+        }
+        Command::Serve => {
+            db.migrate().await?;
+            serve_until_signal(config, db, clock, lang, None).await?;
+        }
+        Command::Demo { no_serve } => {
+            db.migrate().await?;
+            let outcome = crate::demo::seed(&db.pool, clock.now()).await?;
+            if outcome.created {
+                println!(
+                    "{}",
+                    t(lang, "cli-demo-seeded", &[
+                        ("tenant", outcome.tenant_name.clone()),
+                        ("customers", outcome.customers.to_string()),
+                        ("subscriptions", outcome.subscriptions.to_string()),
+                    ])
+                );
+            } else {
+                println!(
+                    "{}",
+                    t(lang, "cli-demo-reused", &[("tenant", outcome.tenant_name.clone()), ("customers", outcome.customers.to_string())])
+                );
+            }
+            if !no_serve {
+                serve_until_signal(config, db, clock, lang, Some(crate::demo::DEMO_API_KEY)).await?;
+            }
+        }
+        Command::InvoiceRun { as_of, dry_run, tenant, json } => {
+            db.migrate().await?;
+            invoice_run::run(db, config, clock.as_ref(), lang, invoice_run::Args { as_of, dry_run, tenant, json }).await?;
+        }
+        Command::Tenant { command: TenantCommand::Create { slug, name, country, timezone, locale, number_format } } => {
+            db.migrate().await?;
+            let mut conn = db.pool.acquire().await?;
+            let input = billing_core::service::tenants::NewTenantInput {
+                slug,
+                name,
+                country,
+                timezone,
+                default_locale: locale,
+                invoice_number_format: number_format,
+                payment_terms_days: 14,
+            };
+            let now = clock.now();
+            let tenant = billing_core::service::tenants::create(&mut conn, &input, now).await?;
+            let key = billing_core::service::tenants::create_api_key(&mut conn, tenant.id, "initial", now).await?;
+            println!("{}", t(lang, "cli-tenant-created", &[("tenant", tenant.name.clone()), ("id", tenant.id.to_string())]));
+            println!("{}", t(lang, "cli-api-key-created", &[("key", key.secret)]));
+        }
+    }
+    Ok(())
+}
+
+async fn serve_until_signal(
+    config: &Config,
+    db: &Database,
+    clock: Arc<dyn Clock>,
+    lang: &str,
+    demo_key: Option<&str>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.bind_addr())
+        .await
+        .with_context(|| format!("binding {}", config.server.bind))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    match demo_key {
+        Some(key) => {
+            println!("{}", t(lang, "cli-demo-serving", &[("url", url.clone())]));
+            println!("{}", t(lang, "cli-demo-api-key", &[("key", key.to_string())]));
+            println!("{}", t(lang, "cli-demo-try", &[("key", key.to_string()), ("url", url.clone())]));
+            println!("{}", t(lang, "cli-demo-stop", &[]));
+        }
+        None => println!("{}", t(lang, "cli-serve-listening", &[("url", url.clone())])),
+    }
+    let state = AppState::new(db.pool.clone(), clock);
+    serve(listener, router(state, config.server.max_body_bytes), shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+fn init_tracing(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("BILLING_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if config.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+}

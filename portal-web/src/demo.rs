@@ -1,0 +1,147 @@
+//! The demo tenant: a small catalog priced in EUR, USD, CHF and CNY, a dozen customers in DE, AT,
+//! FR, CH, US and CN, and active subscriptions started over the last months (so that an invoice
+//! run has periods to catch up on). Seeding is idempotent: a second run finds the tenant and adds
+//! nothing.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use sqlx::{Connection, PgPool};
+
+use billing_core::customer::NewCustomerInput;
+use billing_core::service::catalog::{NewPlanInput, create_plan};
+use billing_core::service::subscriptions::NewSubscriptionInput;
+use billing_core::service::tenants::NewTenantInput;
+use billing_core::service::{customers, subscriptions, tenants};
+use billing_core::store;
+use billing_core::tenant::api_key_from_secret;
+
+pub const DEMO_SLUG: &str = "demo";
+/// The demo tenant's API key. Public on purpose (it is printed and in the README): it only ever
+/// exists in a database seeded by `billing demo`.
+pub const DEMO_API_KEY: &str = "sk_test_demo_0123456789abcdefghijklmnop";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOutcome {
+    pub created: bool,
+    pub tenant_name: String,
+    pub customers: i64,
+    pub subscriptions: usize,
+}
+
+struct DemoCustomer {
+    name: &'static str,
+    email: &'static str,
+    country: &'static str,
+    currency: &'static str,
+    locale: &'static str,
+    plan: &'static str,
+    quantity: i64,
+    /// Months before today the subscription started; `None`: on the last day of two months ago.
+    months_ago: Option<u32>,
+}
+
+const CUSTOMERS: &[DemoCustomer] = &[
+    DemoCustomer { name: "Anna Schmidt", email: "anna.schmidt@example.de", country: "DE", currency: "EUR", locale: "de", plan: "pro-monthly", quantity: 1, months_ago: Some(2) },
+    DemoCustomer { name: "Brauerei Huber GmbH", email: "buchhaltung@huber-brauerei.example", country: "DE", currency: "EUR", locale: "de", plan: "team-monthly", quantity: 8, months_ago: None },
+    DemoCustomer { name: "Jonas Weber", email: "jonas@weber.example", country: "DE", currency: "EUR", locale: "de", plan: "starter-monthly", quantity: 1, months_ago: Some(0) },
+    DemoCustomer { name: "Katharina Gruber", email: "k.gruber@example.at", country: "AT", currency: "EUR", locale: "de", plan: "pro-yearly", quantity: 1, months_ago: Some(5) },
+    DemoCustomer { name: "Alpenblick Hotel KG", email: "office@alpenblick.example", country: "AT", currency: "EUR", locale: "de", plan: "team-monthly", quantity: 3, months_ago: Some(1) },
+    DemoCustomer { name: "Camille Dubois", email: "camille.dubois@example.fr", country: "FR", currency: "EUR", locale: "fr", plan: "starter-monthly", quantity: 1, months_ago: Some(3) },
+    DemoCustomer { name: "Atelier Lumière SARL", email: "compta@atelier-lumiere.example", country: "FR", currency: "EUR", locale: "fr", plan: "pro-monthly", quantity: 1, months_ago: Some(1) },
+    DemoCustomer { name: "Luca Meier", email: "luca.meier@example.ch", country: "CH", currency: "CHF", locale: "de", plan: "pro-monthly", quantity: 1, months_ago: Some(2) },
+    DemoCustomer { name: "Uhrwerk AG", email: "finanzen@uhrwerk.example", country: "CH", currency: "CHF", locale: "fr", plan: "team-monthly", quantity: 5, months_ago: Some(0) },
+    DemoCustomer { name: "Emily Johnson", email: "emily@johnson.example", country: "US", currency: "USD", locale: "en", plan: "starter-monthly", quantity: 1, months_ago: Some(4) },
+    DemoCustomer { name: "Brightside Labs Inc.", email: "ap@brightside.example", country: "US", currency: "USD", locale: "en", plan: "pro-yearly", quantity: 1, months_ago: Some(1) },
+    DemoCustomer { name: "王芳", email: "wang.fang@example.cn", country: "CN", currency: "CNY", locale: "zh-CN", plan: "pro-monthly", quantity: 1, months_ago: Some(1) },
+];
+
+fn plans() -> Vec<NewPlanInput> {
+    let plan = |code: &str, name: &str, unit: &str, prices: &[(&str, &str)]| NewPlanInput {
+        product_code: "cloud-ledger".into(),
+        product_name: "Cloud Ledger".into(),
+        code: code.into(),
+        name: name.into(),
+        interval_unit: unit.into(),
+        interval_count: 1,
+        prices: prices.iter().map(|(c, a)| (c.to_string(), a.to_string())).collect(),
+    };
+    vec![
+        plan("starter-monthly", "Starter", "month", &[("EUR", "9.00"), ("USD", "10.00"), ("CHF", "9.50"), ("CNY", "69.00")]),
+        plan("pro-monthly", "Pro", "month", &[("EUR", "29.00"), ("USD", "32.00"), ("CHF", "30.00"), ("CNY", "219.00")]),
+        plan("pro-yearly", "Pro (yearly)", "year", &[("EUR", "290.00"), ("USD", "320.00"), ("CHF", "300.00"), ("CNY", "2190.00")]),
+        plan("team-monthly", "Team (per seat)", "month", &[("EUR", "12.00"), ("USD", "13.00"), ("CHF", "12.50"), ("CNY", "89.00")]),
+    ]
+}
+
+fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
+    date.checked_sub_months(chrono::Months::new(months)).unwrap_or(date)
+}
+
+/// Seeds the demo tenant unless it exists; always makes sure the demo key works.
+pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutcome> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    if let Some(t) = store::tenants::get_by_slug(&mut tx, DEMO_SLUG).await? {
+        let customers = store::customers::count(&mut tx, t.id).await?;
+        store::tenants::insert_api_key(&mut tx, t.id, "demo", &api_key_from_secret(DEMO_API_KEY.into()), now).await?;
+        tx.commit().await?;
+        return Ok(DemoOutcome { created: false, tenant_name: t.name, customers, subscriptions: 0 });
+    }
+    let tenant = tenants::create(
+        &mut tx,
+        &NewTenantInput {
+            slug: DEMO_SLUG.into(),
+            name: "Demo Software GmbH".into(),
+            country: "DE".into(),
+            timezone: "Europe/Berlin".into(),
+            default_locale: "de".into(),
+            invoice_number_format: "RE-{YYYY}-{seq:06}".into(),
+            payment_terms_days: 14,
+        },
+        now,
+    )
+    .await?;
+    store::tenants::insert_api_key(&mut tx, tenant.id, "demo", &api_key_from_secret(DEMO_API_KEY.into()), now).await?;
+    for p in plans() {
+        create_plan(&mut tx, tenant.id, &p, now).await?;
+    }
+    let today = now.with_timezone(&tenant.timezone).date_naive();
+    let mut subs = 0;
+    for c in CUSTOMERS {
+        let customer = customers::create(
+            &mut tx,
+            tenant.id,
+            &NewCustomerInput {
+                email: c.email.into(),
+                name: c.name.into(),
+                country: c.country.into(),
+                currency: c.currency.into(),
+                locale: Some(c.locale.into()),
+            },
+            now,
+        )
+        .await?;
+        let start = match c.months_ago {
+            Some(m) => months_before(today, m),
+            // A month-end anchor, to show that it keeps its day (Jan 31 -> Feb 28 -> Mar 31).
+            None => {
+                let first_of_this_month = today.with_day(1).unwrap_or(today);
+                months_before(first_of_this_month, 1) - Duration::days(1)
+            }
+        };
+        subscriptions::create(
+            &mut tx,
+            tenant.id,
+            &NewSubscriptionInput {
+                customer: customer.id.to_string(),
+                plan: c.plan.into(),
+                quantity: Some(c.quantity),
+                start_date: Some(start),
+            },
+            now,
+        )
+        .await?;
+        subs += 1;
+    }
+    tx.commit().await?;
+    Ok(DemoOutcome { created: true, tenant_name: tenant.name, customers: CUSTOMERS.len() as i64, subscriptions: subs })
+}

@@ -1,0 +1,11 @@
+//! portal-web: the HTTP front (REST API, health, metrics), configuration, database bootstrap,
+//! localization, the demo seed and the command line of the `billing` binary.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod i18n;
+pub mod metrics;
