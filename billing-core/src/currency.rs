@@ -70,12 +70,7 @@ impl Currency {
 }
 
 const fn iso(code: &'static str, numeric: u16, exponent: u8, name: &'static str) -> Currency {
-    Currency {
-        code,
-        numeric,
-        exponent,
-        name,
-    }
+    Currency { code, numeric, exponent, name }
 }
 
 /// Case-insensitive lookup without allocating: the key is upper-cased into a
@@ -86,10 +81,7 @@ fn lookup(code: &str) -> Option<Currency> {
         return None;
     }
     let key = bytes.map(|b| b.to_ascii_uppercase());
-    TABLE
-        .binary_search_by(|c| c.code.as_bytes().cmp(&key[..]))
-        .ok()
-        .map(|index| TABLE[index])
+    TABLE.binary_search_by(|c| c.code.as_bytes().cmp(&key[..])).ok().map(|index| TABLE[index])
 }
 
 /// ISO 4217 List One, active currencies as of 2024, sorted by code (the
@@ -395,26 +387,17 @@ mod tests {
 
     #[test]
     fn zero_and_three_decimal_sets_match_iso() {
-        let zero: Vec<&str> = Currency::all()
-            .filter(|c| c.exponent() == 0)
-            .map(|c| c.code())
-            .collect();
+        let zero: Vec<&str> = Currency::all().filter(|c| c.exponent() == 0).map(|c| c.code()).collect();
         assert_eq!(
             zero,
             [
-                "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
-                "VND", "VUV", "XAF", "XOF", "XPF"
+                "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV",
+                "XAF", "XOF", "XPF"
             ]
         );
-        let three: Vec<&str> = Currency::all()
-            .filter(|c| c.exponent() == 3)
-            .map(|c| c.code())
-            .collect();
+        let three: Vec<&str> = Currency::all().filter(|c| c.exponent() == 3).map(|c| c.code()).collect();
         assert_eq!(three, ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"]);
-        let four: Vec<&str> = Currency::all()
-            .filter(|c| c.exponent() == 4)
-            .map(|c| c.code())
-            .collect();
+        let four: Vec<&str> = Currency::all().filter(|c| c.exponent() == 4).map(|c| c.code()).collect();
         assert_eq!(four, ["CLF", "UYW"]);
     }
 
@@ -435,10 +418,7 @@ mod tests {
     #[case("STD")]
     #[case("MRO")]
     fn unknown_codes_are_rejected(#[case] code: &str) {
-        assert_eq!(
-            Currency::from_code(code),
-            Err(CurrencyError::Unknown(code.to_owned()))
-        );
+        assert_eq!(Currency::from_code(code), Err(CurrencyError::Unknown(code.to_owned())));
     }
 
     #[rstest]
@@ -475,14 +455,7 @@ mod tests {
 
     #[test]
     fn named_consts_match_the_table() {
-        for currency in [
-            Currency::EUR,
-            Currency::USD,
-            Currency::CHF,
-            Currency::CNY,
-            Currency::GBP,
-            Currency::JPY,
-        ] {
+        for currency in [Currency::EUR, Currency::USD, Currency::CHF, Currency::CNY, Currency::GBP, Currency::JPY] {
             assert_eq!(Currency::from_code(currency.code()), Ok(currency));
         }
         assert_eq!(Currency::EUR.numeric(), 978);
@@ -493,17 +466,10 @@ mod tests {
     #[test]
     fn table_is_sorted_and_unique() {
         let codes: Vec<&str> = Currency::all().map(|c| c.code()).collect();
-        assert!(
-            codes.windows(2).all(|w| w[0] < w[1]),
-            "sorted, no duplicates"
-        );
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "sorted, no duplicates");
         let numerics: HashSet<u16> = Currency::all().map(|c| c.numeric()).collect();
         assert_eq!(numerics.len(), codes.len(), "numeric codes are unique");
-        assert!(
-            (150..=180).contains(&codes.len()),
-            "{} entries",
-            codes.len()
-        );
+        assert!((150..=180).contains(&codes.len()), "{} entries", codes.len());
         assert!(Currency::all().all(|c| !c.name().is_empty() && c.numeric() > 0));
     }
 
@@ -537,14 +503,8 @@ mod tests {
             assert_eq!(serde_json::from_str::<Currency>(&json).unwrap(), currency);
         }
         // Owned strings (here via an escape sequence) take the same path.
-        assert_eq!(
-            serde_json::from_str::<Currency>("\"\\u0045UR\"").unwrap(),
-            Currency::EUR
-        );
-        assert_eq!(
-            serde_json::from_str::<Currency>("\"gbp\"").unwrap(),
-            Currency::GBP
-        );
+        assert_eq!(serde_json::from_str::<Currency>("\"\\u0045UR\"").unwrap(), Currency::EUR);
+        assert_eq!(serde_json::from_str::<Currency>("\"gbp\"").unwrap(), Currency::GBP);
     }
 
     #[rstest]

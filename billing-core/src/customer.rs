@@ -20,10 +20,7 @@ pub fn match_locale(tag: &str) -> Option<&'static str> {
         return Some(exact);
     }
     let primary = lower.split(['-', '_']).next().unwrap_or_default();
-    SUPPORTED_LOCALES
-        .iter()
-        .find(|l| l.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary)))
-        .copied()
+    SUPPORTED_LOCALES.iter().find(|l| l.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary))).copied()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,7 +62,10 @@ impl NewCustomer {
         let currency = Currency::from_code(&input.currency)?;
         let requested = input.locale.as_deref().unwrap_or(default_locale);
         let locale = match_locale(requested).ok_or_else(|| {
-            Error::invalid("locale", format!("`{requested}` is not supported; use one of {}", SUPPORTED_LOCALES.join(", ")))
+            Error::invalid(
+                "locale",
+                format!("`{requested}` is not supported; use one of {}", SUPPORTED_LOCALES.join(", ")),
+            )
         })?;
         Ok(Self { email, name, country, currency, locale })
     }

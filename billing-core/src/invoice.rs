@@ -90,7 +90,9 @@ impl NumberFormat {
                     }
                     Part::Seq { width }
                 }
-                _ => return Err(bad("unknown token; use {YYYY}, {YY}, {MM}, {seq} or {seq:0N}")),
+                _ => {
+                    return Err(bad("unknown token; use {YYYY}, {YY}, {MM}, {seq} or {seq:0N}"));
+                }
             });
             rest = &rest[close + 1..];
         }
@@ -100,7 +102,8 @@ impl NumberFormat {
         if seqs != 1 {
             return Err(bad("needs exactly one {seq} token"));
         }
-        let text: String = parts.iter().filter_map(|p| if let Part::Text(t) = p { Some(t.as_str()) } else { None }).collect();
+        let text: String =
+            parts.iter().filter_map(|p| if let Part::Text(t) = p { Some(t.as_str()) } else { None }).collect();
         if text.contains('}') || text.chars().any(|c| c.is_control()) || text.len() > 32 {
             return Err(bad("literal text must be at most 32 printable characters"));
         }
@@ -146,10 +149,7 @@ pub struct TotalsByCurrency(pub BTreeMap<String, CurrencyTotal>);
 impl TotalsByCurrency {
     pub fn add(&mut self, amount: Money) -> Result<()> {
         let code = amount.currency().code().to_string();
-        let entry = self
-            .0
-            .entry(code)
-            .or_insert(CurrencyTotal { count: 0, total: Money::zero(amount.currency()) });
+        let entry = self.0.entry(code).or_insert(CurrencyTotal { count: 0, total: Money::zero(amount.currency()) });
         entry.total = entry.total.checked_add(amount)?;
         entry.count += 1;
         Ok(())

@@ -51,10 +51,7 @@ struct MoneyRepr {
 
 impl From<Money> for MoneyRepr {
     fn from(money: Money) -> Self {
-        MoneyRepr {
-            amount: money.minor,
-            currency: money.currency,
-        }
+        MoneyRepr { amount: money.minor, currency: money.currency }
     }
 }
 
@@ -119,10 +116,7 @@ impl Money {
         // absurdly long inputs cannot overflow the accumulator itself.
         const LIMIT: i128 = 1 << 63;
         let padding = exponent as usize - kept.len();
-        let digits = whole
-            .bytes()
-            .chain(kept.bytes())
-            .chain(core::iter::repeat_n(b'0', padding));
+        let digits = whole.bytes().chain(kept.bytes()).chain(core::iter::repeat_n(b'0', padding));
         let mut magnitude: i128 = 0;
         for digit in digits {
             magnitude = magnitude * 10 + i128::from(digit - b'0');
@@ -137,20 +131,13 @@ impl Money {
 
     /// Converts an exact decimal in major units (12.345 meaning EUR 12.345)
     /// to money, rounding exactly once to the currency's exponent.
-    pub fn from_decimal(
-        value: Decimal,
-        currency: Currency,
-        policy: RoundingPolicy,
-    ) -> Result<Money, MoneyError> {
+    pub fn from_decimal(value: Decimal, currency: Currency, policy: RoundingPolicy) -> Result<Money, MoneyError> {
         let exponent = currency.exponent();
         let rounded = policy.round(value, exponent);
         // Rounding leaves at most `exponent` decimal places, possibly fewer
         // (12.3 stays 12.3); scale the mantissa up to exactly `exponent`.
         let lift = exponent - rounded.scale();
-        let minor = rounded
-            .mantissa()
-            .checked_mul(i128::from(pow10(lift)))
-            .ok_or(MoneyError::Overflow)?;
+        let minor = rounded.mantissa().checked_mul(i128::from(pow10(lift))).ok_or(MoneyError::Overflow)?;
         let minor = i64::try_from(minor).map_err(|_| MoneyError::Overflow)?;
         Ok(Money::from_minor(minor, currency))
     }
@@ -183,19 +170,13 @@ impl Money {
 
     pub fn checked_add(&self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self
-            .minor
-            .checked_add(other.minor)
-            .ok_or(MoneyError::Overflow)?;
+        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
         Ok(Money::from_minor(minor, self.currency))
     }
 
     pub fn checked_sub(&self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self
-            .minor
-            .checked_sub(other.minor)
-            .ok_or(MoneyError::Overflow)?;
+        let minor = self.minor.checked_sub(other.minor).ok_or(MoneyError::Overflow)?;
         Ok(Money::from_minor(minor, self.currency))
     }
 
@@ -218,11 +199,7 @@ impl Money {
     /// than 96 bits or 28 decimal places, and that hidden first rounding
     /// followed by ours is double rounding (0.01 x 0.4999999999999999999999999995
     /// would become 0.01 instead of 0.00).
-    pub fn mul_decimal(
-        &self,
-        factor: Decimal,
-        policy: RoundingPolicy,
-    ) -> Result<Money, MoneyError> {
+    pub fn mul_decimal(&self, factor: Decimal, policy: RoundingPolicy) -> Result<Money, MoneyError> {
         // Exact result in minor units: minor * mantissa / 10^scale.
         let negative = (self.minor < 0) != factor.is_sign_negative();
         let product = mul_u64_u128(self.minor.unsigned_abs(), factor.mantissa().unsigned_abs());
@@ -264,17 +241,11 @@ impl Money {
     /// The running total is kept in i128 and range-checked only at the end,
     /// so the outcome does not depend on the order of the items (a checked
     /// i64 fold could overflow midway for one order and not for another).
-    pub fn sum<I: IntoIterator<Item = Money>>(
-        currency: Currency,
-        items: I,
-    ) -> Result<Money, MoneyError> {
+    pub fn sum<I: IntoIterator<Item = Money>>(currency: Currency, items: I) -> Result<Money, MoneyError> {
         let mut total: i128 = 0;
         for item in items {
             if item.currency != currency {
-                return Err(MoneyError::CurrencyMismatch {
-                    left: currency,
-                    right: item.currency,
-                });
+                return Err(MoneyError::CurrencyMismatch { left: currency, right: item.currency });
             }
             // Cannot overflow: it would take more than 2^64 items.
             total += i128::from(item.minor);
@@ -342,10 +313,7 @@ impl Money {
         if self.currency == other.currency {
             Ok(())
         } else {
-            Err(MoneyError::CurrencyMismatch {
-                left: self.currency,
-                right: other.currency,
-            })
+            Err(MoneyError::CurrencyMismatch { left: self.currency, right: other.currency })
         }
     }
 }
@@ -448,10 +416,7 @@ mod tests {
     #[case("9223372036854775807", "JPY", i64::MAX)]
     fn parse_ok(#[case] text: &str, #[case] code: &str, #[case] minor: i64) {
         let currency = cur(code);
-        assert_eq!(
-            Money::parse(text, currency),
-            Ok(Money::from_minor(minor, currency))
-        );
+        assert_eq!(Money::parse(text, currency), Ok(Money::from_minor(minor, currency)));
     }
 
     #[rstest]
@@ -464,10 +429,7 @@ mod tests {
     #[case("1.23456", "CLF", 4)]
     fn parse_too_precise(#[case] text: &str, #[case] code: &str, #[case] exponent: u32) {
         let currency = cur(code);
-        assert_eq!(
-            Money::parse(text, currency),
-            Err(MoneyError::TooPrecise { currency, exponent })
-        );
+        assert_eq!(Money::parse(text, currency), Err(MoneyError::TooPrecise { currency, exponent }));
     }
 
     #[rstest]
@@ -499,10 +461,7 @@ mod tests {
     #[case("12.3a")]
     #[case("١٢")]
     fn parse_invalid(#[case] text: &str) {
-        assert_eq!(
-            Money::parse(text, Currency::EUR),
-            Err(MoneyError::Invalid(text.to_owned()))
-        );
+        assert_eq!(Money::parse(text, Currency::EUR), Err(MoneyError::Invalid(text.to_owned())));
     }
 
     #[rstest]
@@ -534,15 +493,8 @@ mod tests {
     #[case(RoundingMode::AwayFromZero, dec!(0.001), 1)]
     #[case(RoundingMode::HalfUp, dec!(12.3), 1230)]
     #[case(RoundingMode::HalfUp, dec!(7), 700)]
-    fn from_decimal_rounds_once(
-        #[case] mode: RoundingMode,
-        #[case] value: Decimal,
-        #[case] minor: i64,
-    ) {
-        assert_eq!(
-            Money::from_decimal(value, Currency::EUR, policy(mode)),
-            Ok(eur(minor))
-        );
+    fn from_decimal_rounds_once(#[case] mode: RoundingMode, #[case] value: Decimal, #[case] minor: i64) {
+        assert_eq!(Money::from_decimal(value, Currency::EUR, policy(mode)), Ok(eur(minor)));
     }
 
     #[test]
@@ -556,18 +508,9 @@ mod tests {
     #[test]
     fn from_decimal_overflow() {
         let policy = RoundingPolicy::COMMERCIAL;
-        assert_eq!(
-            Money::from_decimal(dec!(92233720368547758.08), Currency::EUR, policy),
-            Err(MoneyError::Overflow)
-        );
-        assert_eq!(
-            Money::from_decimal(Decimal::MAX, Currency::EUR, policy),
-            Err(MoneyError::Overflow)
-        );
-        assert_eq!(
-            Money::from_decimal(dec!(-92233720368547758.08), Currency::EUR, policy),
-            Ok(eur(i64::MIN))
-        );
+        assert_eq!(Money::from_decimal(dec!(92233720368547758.08), Currency::EUR, policy), Err(MoneyError::Overflow));
+        assert_eq!(Money::from_decimal(Decimal::MAX, Currency::EUR, policy), Err(MoneyError::Overflow));
+        assert_eq!(Money::from_decimal(dec!(-92233720368547758.08), Currency::EUR, policy), Ok(eur(i64::MIN)));
     }
 
     #[test]
@@ -576,14 +519,8 @@ mod tests {
         assert_eq!(d, dec!(5));
         assert_eq!(d.scale(), 2);
         assert_eq!(d.to_string(), "5.00");
-        assert_eq!(
-            Money::from_minor(5, Currency::JPY).to_decimal().to_string(),
-            "5"
-        );
-        assert_eq!(
-            eur(i64::MIN).to_decimal().to_string(),
-            "-92233720368547758.08"
-        );
+        assert_eq!(Money::from_minor(5, Currency::JPY).to_decimal().to_string(), "5");
+        assert_eq!(eur(i64::MIN).to_decimal().to_string(), "-92233720368547758.08");
     }
 
     #[test]
@@ -591,10 +528,7 @@ mod tests {
         assert!(eur(0).is_zero() && !eur(0).is_negative() && !eur(0).is_positive());
         assert!(eur(-1).is_negative() && !eur(-1).is_positive());
         assert!(eur(1).is_positive() && !eur(1).is_zero());
-        assert_eq!(
-            Money::zero(Currency::USD),
-            Money::from_minor(0, Currency::USD)
-        );
+        assert_eq!(Money::zero(Currency::USD), Money::from_minor(0, Currency::USD));
     }
 
     #[test]
@@ -606,18 +540,12 @@ mod tests {
     #[test]
     fn mismatched_currencies_are_refused() {
         let usd = Money::from_minor(1, Currency::USD);
-        let mismatch = MoneyError::CurrencyMismatch {
-            left: Currency::EUR,
-            right: Currency::USD,
-        };
+        let mismatch = MoneyError::CurrencyMismatch { left: Currency::EUR, right: Currency::USD };
         let expected = Err(mismatch.clone());
         assert_eq!(eur(1).checked_add(usd), expected);
         assert_eq!(eur(1).checked_sub(usd), expected);
         assert_eq!(Money::sum(Currency::EUR, [eur(1), usd, eur(2)]), expected);
-        assert_eq!(
-            mismatch.to_string(),
-            "currency mismatch: cannot combine EUR with USD"
-        );
+        assert_eq!(mismatch.to_string(), "currency mismatch: cannot combine EUR with USD");
     }
 
     #[test]
@@ -625,15 +553,9 @@ mod tests {
         assert_eq!(eur(i64::MAX).checked_add(eur(1)), Err(MoneyError::Overflow));
         assert_eq!(eur(i64::MIN).checked_sub(eur(1)), Err(MoneyError::Overflow));
         assert_eq!(eur(i64::MIN).checked_neg(), Err(MoneyError::Overflow));
-        assert_eq!(
-            eur(i64::MAX / 2 + 1).checked_mul(2),
-            Err(MoneyError::Overflow)
-        );
+        assert_eq!(eur(i64::MAX / 2 + 1).checked_mul(2), Err(MoneyError::Overflow));
         assert_eq!(eur(i64::MIN).checked_mul(-1), Err(MoneyError::Overflow));
-        assert_eq!(
-            Money::sum(Currency::EUR, [eur(i64::MAX), eur(1)]),
-            Err(MoneyError::Overflow)
-        );
+        assert_eq!(Money::sum(Currency::EUR, [eur(i64::MAX), eur(1)]), Err(MoneyError::Overflow));
     }
 
     #[test]
@@ -646,10 +568,7 @@ mod tests {
 
     #[test]
     fn sum_of_nothing_is_zero() {
-        assert_eq!(
-            Money::sum(Currency::JPY, []),
-            Ok(Money::zero(Currency::JPY))
-        );
+        assert_eq!(Money::sum(Currency::JPY, []), Ok(Money::zero(Currency::JPY)));
     }
 
     #[test]
@@ -696,31 +615,16 @@ mod tests {
         #[case] mode: RoundingMode,
         #[case] expected: i64,
     ) {
-        assert_eq!(
-            eur(minor).mul_decimal(factor, policy(mode)),
-            Ok(eur(expected))
-        );
+        assert_eq!(eur(minor).mul_decimal(factor, policy(mode)), Ok(eur(expected)));
     }
 
     #[test]
     fn mul_decimal_overflow() {
         let p = RoundingPolicy::COMMERCIAL;
-        assert_eq!(
-            eur(i64::MAX).mul_decimal(dec!(1.01), p),
-            Err(MoneyError::Overflow)
-        );
-        assert_eq!(
-            eur(i64::MIN).mul_decimal(dec!(-1), p),
-            Err(MoneyError::Overflow)
-        );
-        assert_eq!(
-            eur(2).mul_decimal(Decimal::MAX, p),
-            Err(MoneyError::Overflow)
-        );
-        assert_eq!(
-            eur(-2).mul_decimal(Decimal::MIN, p),
-            Err(MoneyError::Overflow)
-        );
+        assert_eq!(eur(i64::MAX).mul_decimal(dec!(1.01), p), Err(MoneyError::Overflow));
+        assert_eq!(eur(i64::MIN).mul_decimal(dec!(-1), p), Err(MoneyError::Overflow));
+        assert_eq!(eur(2).mul_decimal(Decimal::MAX, p), Err(MoneyError::Overflow));
+        assert_eq!(eur(-2).mul_decimal(Decimal::MIN, p), Err(MoneyError::Overflow));
     }
 
     #[test]
@@ -786,11 +690,7 @@ mod tests {
     fn error_messages() {
         assert_eq!(MoneyError::Overflow.to_string(), "amount out of range");
         assert_eq!(
-            MoneyError::TooPrecise {
-                currency: Currency::JPY,
-                exponent: 0
-            }
-            .to_string(),
+            MoneyError::TooPrecise { currency: Currency::JPY, exponent: 0 }.to_string(),
             "too many decimal places: JPY allows at most 0"
         );
         assert_eq!(

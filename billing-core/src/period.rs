@@ -123,19 +123,13 @@ impl BillingInterval {
     /// Every month.
     #[must_use]
     pub const fn monthly() -> Self {
-        Self {
-            unit: IntervalUnit::Month,
-            count: 1,
-        }
+        Self { unit: IntervalUnit::Month, count: 1 }
     }
 
     /// Every year.
     #[must_use]
     pub const fn yearly() -> Self {
-        Self {
-            unit: IntervalUnit::Year,
-            count: 1,
-        }
+        Self { unit: IntervalUnit::Year, count: 1 }
     }
 
     /// The fields are public, so an interval may have been built without [`Self::new`]; every
@@ -197,11 +191,7 @@ impl TryFrom<RawPeriod> for Period {
 impl Period {
     /// The period `[start, end)`; `end` must be after `start`.
     pub fn new(start: NaiveDate, end: NaiveDate) -> Result<Self, PeriodError> {
-        if end > start {
-            Ok(Self { start, end })
-        } else {
-            Err(PeriodError::EmptyPeriod)
-        }
+        if end > start { Ok(Self { start, end }) } else { Err(PeriodError::EmptyPeriod) }
     }
 
     /// The number of days the period covers (`end - start`).
@@ -258,27 +248,19 @@ fn month_number(date: NaiveDate) -> i64 {
 /// so an anchor on the 31st gives 29 Feb, 31 Mar, 30 Apr, 31 May.
 ///
 /// Day and week periods are `anchor + index * count` days or weeks.
-pub fn period_start(
-    anchor: NaiveDate,
-    interval: BillingInterval,
-    index: u32,
-) -> Result<NaiveDate, PeriodError> {
+pub fn period_start(anchor: NaiveDate, interval: BillingInterval, index: u32) -> Result<NaiveDate, PeriodError> {
     interval.validate()?;
     match interval.step() {
         // At most u32::MAX * 7000 days, far below u64 overflow; chrono rejects anything past
         // its own range.
-        Step::Days(days) => anchor
-            .checked_add_days(Days::new(u64::from(index) * days))
-            .ok_or(PeriodError::OutOfRange),
+        Step::Days(days) => anchor.checked_add_days(Days::new(u64::from(index) * days)).ok_or(PeriodError::OutOfRange),
         Step::Months(months) => {
             // At most u32::MAX * 12_000 months, far inside i64.
-            let offset =
-                i64::try_from(u64::from(index) * months).map_err(|_| PeriodError::OutOfRange)?;
+            let offset = i64::try_from(u64::from(index) * months).map_err(|_| PeriodError::OutOfRange)?;
             let target = month_number(anchor) + offset;
             let year = i32::try_from(target.div_euclid(12)).map_err(|_| PeriodError::OutOfRange)?;
             // rem_euclid(12) is in 0..12, so the cast cannot fail.
-            let month =
-                u32::try_from(target.rem_euclid(12)).map_err(|_| PeriodError::OutOfRange)? + 1;
+            let month = u32::try_from(target.rem_euclid(12)).map_err(|_| PeriodError::OutOfRange)? + 1;
             let day = anchor.day().min(days_in_month(year, month));
             NaiveDate::from_ymd_opt(year, month, day).ok_or(PeriodError::OutOfRange)
         }
@@ -286,11 +268,7 @@ pub fn period_start(
 }
 
 /// The `index`-th period: `[period_start(index), period_start(index + 1))`.
-pub fn period_at(
-    anchor: NaiveDate,
-    interval: BillingInterval,
-    index: u32,
-) -> Result<Period, PeriodError> {
+pub fn period_at(anchor: NaiveDate, interval: BillingInterval, index: u32) -> Result<Period, PeriodError> {
     let next = index.checked_add(1).ok_or(PeriodError::OutOfRange)?;
     let start = period_start(anchor, interval, index)?;
     let end = period_start(anchor, interval, next)?;
@@ -301,11 +279,7 @@ pub fn period_at(
 ///
 /// Runs in constant time: the index is estimated from the whole-day or whole-month distance and
 /// then corrected by the clamped day, instead of walking periods from 0.
-pub fn index_of(
-    anchor: NaiveDate,
-    interval: BillingInterval,
-    date: NaiveDate,
-) -> Result<Option<u32>, PeriodError> {
+pub fn index_of(anchor: NaiveDate, interval: BillingInterval, date: NaiveDate) -> Result<Option<u32>, PeriodError> {
     interval.validate()?;
     if date < anchor {
         return Ok(None);
@@ -351,9 +325,7 @@ impl Ratio {
         if self.denominator <= 0 {
             return Err(PeriodError::EmptyPeriod);
         }
-        Decimal::from(self.numerator)
-            .checked_div(Decimal::from(self.denominator))
-            .ok_or(PeriodError::OutOfRange)
+        Decimal::from(self.numerator).checked_div(Decimal::from(self.denominator)).ok_or(PeriodError::OutOfRange)
     }
 }
 
@@ -367,10 +339,7 @@ fn overlap_ratio(start: i64, end: i64, from: i64, to: i64) -> Result<Ratio, Peri
         return Err(PeriodError::InvertedRange);
     }
     let covered = (to.min(end) - from.max(start)).max(0);
-    Ok(Ratio {
-        numerator: covered,
-        denominator: end - start,
-    })
+    Ok(Ratio { numerator: covered, denominator: end - start })
 }
 
 /// Days of `[from, to)` that fall inside `period`, over the period's days (Kill Bill style).
@@ -389,11 +358,7 @@ pub fn day_ratio(period: Period, from: NaiveDate, to: NaiveDate) -> Result<Ratio
 /// is itself rounded in the last digit: the two parts of a period split once still sum to exactly
 /// 1, but three or more parts may not. Where exactness across many parts matters, use
 /// [`day_ratio`].
-pub fn day_fraction(
-    period: Period,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Decimal, PeriodError> {
+pub fn day_fraction(period: Period, from: NaiveDate, to: NaiveDate) -> Result<Decimal, PeriodError> {
     day_ratio(period, from, to)?.to_decimal()
 }
 
@@ -408,12 +373,7 @@ pub fn second_ratio(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Ratio, PeriodError> {
-    overlap_ratio(
-        start.timestamp(),
-        end.timestamp(),
-        from.timestamp(),
-        to.timestamp(),
-    )
+    overlap_ratio(start.timestamp(), end.timestamp(), from.timestamp(), to.timestamp())
 }
 
 /// [`second_ratio`] as a `Decimal`; as with [`day_fraction`], the caller multiplies it with
@@ -460,10 +420,7 @@ mod tests {
         assert_eq!(unit.to_string(), name);
         assert_eq!(name.parse::<IntervalUnit>(), Ok(unit));
         assert_eq!(serde_json::to_string(&unit).unwrap(), format!("\"{name}\""));
-        assert_eq!(
-            serde_json::from_str::<IntervalUnit>(&format!("\"{name}\"")).unwrap(),
-            unit
-        );
+        assert_eq!(serde_json::from_str::<IntervalUnit>(&format!("\"{name}\"")).unwrap(), unit);
     }
 
     #[rstest]
@@ -473,10 +430,7 @@ mod tests {
     #[case(" day")]
     #[case("quarter")]
     fn unknown_units_are_rejected(#[case] text: &str) {
-        assert_eq!(
-            text.parse::<IntervalUnit>(),
-            Err(PeriodError::UnknownUnit(text.to_owned()))
-        );
+        assert_eq!(text.parse::<IntervalUnit>(), Err(PeriodError::UnknownUnit(text.to_owned())));
     }
 
     #[rstest]
@@ -488,13 +442,7 @@ mod tests {
     fn interval_count_bounds(#[case] count: u32, #[case] ok: bool) {
         let result = BillingInterval::new(IntervalUnit::Month, count);
         if ok {
-            assert_eq!(
-                result,
-                Ok(BillingInterval {
-                    unit: IntervalUnit::Month,
-                    count
-                })
-            );
+            assert_eq!(result, Ok(BillingInterval { unit: IntervalUnit::Month, count }));
         } else {
             assert_eq!(result, Err(PeriodError::InvalidCount(count)));
         }
@@ -510,50 +458,27 @@ mod tests {
     fn interval_serde_validates_count() {
         let json = serde_json::to_string(&every(IntervalUnit::Month, 3)).unwrap();
         assert_eq!(json, r#"{"unit":"month","count":3}"#);
-        assert_eq!(
-            serde_json::from_str::<BillingInterval>(&json).unwrap(),
-            every(IntervalUnit::Month, 3)
-        );
+        assert_eq!(serde_json::from_str::<BillingInterval>(&json).unwrap(), every(IntervalUnit::Month, 3));
         assert!(serde_json::from_str::<BillingInterval>(r#"{"unit":"month","count":0}"#).is_err());
-        assert!(
-            serde_json::from_str::<BillingInterval>(r#"{"unit":"fortnight","count":1}"#).is_err()
-        );
+        assert!(serde_json::from_str::<BillingInterval>(r#"{"unit":"fortnight","count":1}"#).is_err());
     }
 
     #[test]
     fn hand_built_invalid_interval_is_rejected_not_divided_by() {
-        let zero = BillingInterval {
-            unit: IntervalUnit::Day,
-            count: 0,
-        };
-        assert_eq!(
-            period_start(d("2025-01-01"), zero, 1),
-            Err(PeriodError::InvalidCount(0))
-        );
-        assert_eq!(
-            index_of(d("2025-01-01"), zero, d("2025-02-01")),
-            Err(PeriodError::InvalidCount(0))
-        );
+        let zero = BillingInterval { unit: IntervalUnit::Day, count: 0 };
+        assert_eq!(period_start(d("2025-01-01"), zero, 1), Err(PeriodError::InvalidCount(0)));
+        assert_eq!(index_of(d("2025-01-01"), zero, d("2025-02-01")), Err(PeriodError::InvalidCount(0)));
     }
 
     #[test]
     fn error_messages_are_readable() {
-        assert_eq!(
-            PeriodError::InvalidCount(0).to_string(),
-            "interval count must be between 1 and 1000, got 0"
-        );
+        assert_eq!(PeriodError::InvalidCount(0).to_string(), "interval count must be between 1 and 1000, got 0");
         assert_eq!(
             PeriodError::UnknownUnit("quarter".into()).to_string(),
             "unknown interval unit \"quarter\": expected \"day\", \"week\", \"month\" or \"year\""
         );
-        assert_eq!(
-            PeriodError::OutOfRange.to_string(),
-            "date is outside the supported calendar range"
-        );
-        assert_eq!(
-            PeriodError::EmptyPeriod.to_string(),
-            "period is empty: its end must be after its start"
-        );
+        assert_eq!(PeriodError::OutOfRange.to_string(), "date is outside the supported calendar range");
+        assert_eq!(PeriodError::EmptyPeriod.to_string(), "period is empty: its end must be after its start");
     }
 
     // ---- period starts ----
@@ -615,10 +540,7 @@ mod tests {
         #[case] index: u32,
         #[case] expected: &str,
     ) {
-        assert_eq!(
-            period_start(d(anchor), every(unit, count), index),
-            Ok(d(expected))
-        );
+        assert_eq!(period_start(d(anchor), every(unit, count), index), Ok(d(expected)));
     }
 
     #[rstest]
@@ -628,14 +550,8 @@ mod tests {
     #[case(IntervalUnit::Year)]
     fn far_future_is_out_of_range(#[case] unit: IntervalUnit) {
         let interval = every(unit, MAX_INTERVAL_COUNT);
-        assert_eq!(
-            period_start(d("2025-01-01"), interval, u32::MAX),
-            Err(PeriodError::OutOfRange)
-        );
-        assert_eq!(
-            period_at(d("2025-01-01"), interval, u32::MAX),
-            Err(PeriodError::OutOfRange)
-        );
+        assert_eq!(period_start(d("2025-01-01"), interval, u32::MAX), Err(PeriodError::OutOfRange));
+        assert_eq!(period_at(d("2025-01-01"), interval, u32::MAX), Err(PeriodError::OutOfRange));
     }
 
     // ---- periods ----
@@ -643,10 +559,7 @@ mod tests {
     #[test]
     fn period_at_is_half_open() {
         let period = period_at(d("2024-01-31"), BillingInterval::monthly(), 1).unwrap();
-        assert_eq!(
-            period,
-            Period::new(d("2024-02-29"), d("2024-03-31")).unwrap()
-        );
+        assert_eq!(period, Period::new(d("2024-02-29"), d("2024-03-31")).unwrap());
         assert_eq!(period.days(), 31);
         assert_eq!(period.last_day(), d("2024-03-30"));
         assert!(!period.contains(d("2024-02-28")));
@@ -657,14 +570,8 @@ mod tests {
 
     #[test]
     fn period_new_rejects_empty_and_inverted() {
-        assert_eq!(
-            Period::new(d("2025-01-01"), d("2025-01-01")),
-            Err(PeriodError::EmptyPeriod)
-        );
-        assert_eq!(
-            Period::new(d("2025-01-02"), d("2025-01-01")),
-            Err(PeriodError::EmptyPeriod)
-        );
+        assert_eq!(Period::new(d("2025-01-01"), d("2025-01-01")), Err(PeriodError::EmptyPeriod));
+        assert_eq!(Period::new(d("2025-01-02"), d("2025-01-01")), Err(PeriodError::EmptyPeriod));
         let one_day = Period::new(d("2025-01-01"), d("2025-01-02")).unwrap();
         assert_eq!(one_day.days(), 1);
         assert_eq!(one_day.last_day(), d("2025-01-01"));
@@ -676,9 +583,7 @@ mod tests {
         let json = serde_json::to_string(&period).unwrap();
         assert_eq!(json, r#"{"start":"2025-04-01","end":"2025-05-01"}"#);
         assert_eq!(serde_json::from_str::<Period>(&json).unwrap(), period);
-        assert!(
-            serde_json::from_str::<Period>(r#"{"start":"2025-05-01","end":"2025-04-01"}"#).is_err()
-        );
+        assert!(serde_json::from_str::<Period>(r#"{"start":"2025-05-01","end":"2025-04-01"}"#).is_err());
     }
 
     // ---- index_of ----
@@ -713,10 +618,7 @@ mod tests {
         #[case] date: &str,
         #[case] expected: Option<u32>,
     ) {
-        assert_eq!(
-            index_of(d(anchor), every(unit, count), d(date)),
-            Ok(expected)
-        );
+        assert_eq!(index_of(d(anchor), every(unit, count), d(date)), Ok(expected));
     }
 
     #[test]
@@ -724,23 +626,11 @@ mod tests {
         // Millions of periods away: must not walk from 0.
         let anchor = NaiveDate::from_ymd_opt(-200_000, 1, 31).unwrap();
         let date = NaiveDate::from_ymd_opt(200_000, 3, 15).unwrap();
-        let index = index_of(anchor, BillingInterval::monthly(), date)
-            .unwrap()
-            .unwrap();
+        let index = index_of(anchor, BillingInterval::monthly(), date).unwrap().unwrap();
         assert_eq!(index, 4_800_001);
-        assert!(
-            period_at(anchor, BillingInterval::monthly(), index)
-                .unwrap()
-                .contains(date)
-        );
-        let daily = index_of(anchor, every(IntervalUnit::Day, 1), date)
-            .unwrap()
-            .unwrap();
-        assert!(
-            period_at(anchor, every(IntervalUnit::Day, 1), daily)
-                .unwrap()
-                .contains(date)
-        );
+        assert!(period_at(anchor, BillingInterval::monthly(), index).unwrap().contains(date));
+        let daily = index_of(anchor, every(IntervalUnit::Day, 1), date).unwrap().unwrap();
+        assert!(period_at(anchor, every(IntervalUnit::Day, 1), daily).unwrap().contains(date));
     }
 
     // ---- proration ----
@@ -749,13 +639,7 @@ mod tests {
     fn february_from_the_tenth_is_19_of_28() {
         let period = Period::new(d("2025-02-01"), d("2025-03-01")).unwrap();
         let ratio = day_ratio(period, d("2025-02-10"), d("2025-03-01")).unwrap();
-        assert_eq!(
-            ratio,
-            Ratio {
-                numerator: 19,
-                denominator: 28
-            }
-        );
+        assert_eq!(ratio, Ratio { numerator: 19, denominator: 28 });
         let fraction = day_fraction(period, d("2025-02-10"), d("2025-03-01")).unwrap();
         assert_eq!(fraction, Decimal::from(19) / Decimal::from(28));
         assert_eq!(fraction.round_dp(6), dec!(0.678571));
@@ -768,20 +652,8 @@ mod tests {
         let change = d("2025-04-11");
         let used = day_ratio(april, april.start, change).unwrap();
         let remaining = day_ratio(april, change, april.end).unwrap();
-        assert_eq!(
-            used,
-            Ratio {
-                numerator: 10,
-                denominator: 30
-            }
-        );
-        assert_eq!(
-            remaining,
-            Ratio {
-                numerator: 20,
-                denominator: 30
-            }
-        );
+        assert_eq!(used, Ratio { numerator: 10, denominator: 30 });
+        assert_eq!(remaining, Ratio { numerator: 20, denominator: 30 });
 
         // Decimal route: multiply, then round once.
         let remaining_fraction = day_fraction(april, change, april.end).unwrap();
@@ -789,8 +661,7 @@ mod tests {
         assert_eq!((dec!(90.00) * remaining_fraction).round_dp(2), dec!(60.00));
 
         // Integer route: minor units in i128, one division.
-        let prorate =
-            |minor: i128, r: Ratio| minor * i128::from(r.numerator) / i128::from(r.denominator);
+        let prorate = |minor: i128, r: Ratio| minor * i128::from(r.numerator) / i128::from(r.denominator);
         assert_eq!(prorate(3000, remaining), 2000);
         assert_eq!(prorate(9000, remaining), 6000);
         assert_eq!(prorate(3000, used) + prorate(3000, remaining), 3000);
@@ -806,38 +677,16 @@ mod tests {
     #[case("2025-04-11", "2025-04-11", 0)]
     fn day_ratio_clips_to_period(#[case] from: &str, #[case] to: &str, #[case] days: i64) {
         let april = Period::new(d("2025-04-01"), d("2025-05-01")).unwrap();
-        assert_eq!(
-            day_ratio(april, d(from), d(to)),
-            Ok(Ratio {
-                numerator: days,
-                denominator: 30
-            })
-        );
+        assert_eq!(day_ratio(april, d(from), d(to)), Ok(Ratio { numerator: days, denominator: 30 }));
     }
 
     #[test]
     fn day_ratio_rejects_bad_input() {
         let april = Period::new(d("2025-04-01"), d("2025-05-01")).unwrap();
-        assert_eq!(
-            day_ratio(april, d("2025-04-20"), d("2025-04-10")),
-            Err(PeriodError::InvertedRange)
-        );
-        let hand_built = Period {
-            start: april.end,
-            end: april.start,
-        };
-        assert_eq!(
-            day_fraction(hand_built, april.start, april.end),
-            Err(PeriodError::EmptyPeriod)
-        );
-        assert_eq!(
-            Ratio {
-                numerator: 1,
-                denominator: 0
-            }
-            .to_decimal(),
-            Err(PeriodError::EmptyPeriod)
-        );
+        assert_eq!(day_ratio(april, d("2025-04-20"), d("2025-04-10")), Err(PeriodError::InvertedRange));
+        let hand_built = Period { start: april.end, end: april.start };
+        assert_eq!(day_fraction(hand_built, april.start, april.end), Err(PeriodError::EmptyPeriod));
+        assert_eq!(Ratio { numerator: 1, denominator: 0 }.to_decimal(), Err(PeriodError::EmptyPeriod));
     }
 
     #[test]
@@ -845,36 +694,16 @@ mod tests {
         let start = t("2025-04-01T00:00:00Z");
         let end = t("2025-05-01T00:00:00Z");
         let ratio = second_ratio(start, end, t("2025-04-11T12:00:00Z"), end).unwrap();
-        assert_eq!(
-            ratio,
-            Ratio {
-                numerator: 39 * 43_200,
-                denominator: 30 * 86_400
-            }
-        );
-        assert_eq!(
-            second_fraction(start, end, t("2025-04-11T12:00:00Z"), end),
-            Ok(dec!(0.65))
-        );
+        assert_eq!(ratio, Ratio { numerator: 39 * 43_200, denominator: 30 * 86_400 });
+        assert_eq!(second_fraction(start, end, t("2025-04-11T12:00:00Z"), end), Ok(dec!(0.65)));
         // Sub-second parts are dropped.
-        let with_millis = Utc
-            .timestamp_opt(start.timestamp() + 86_400, 999_000_000)
-            .unwrap();
+        let with_millis = Utc.timestamp_opt(start.timestamp() + 86_400, 999_000_000).unwrap();
         assert_eq!(
             second_ratio(start, end, start, with_millis),
-            Ok(Ratio {
-                numerator: 86_400,
-                denominator: 30 * 86_400
-            })
+            Ok(Ratio { numerator: 86_400, denominator: 30 * 86_400 })
         );
-        assert_eq!(
-            second_fraction(end, start, start, end),
-            Err(PeriodError::EmptyPeriod)
-        );
-        assert_eq!(
-            second_ratio(start, end, end, start),
-            Err(PeriodError::InvertedRange)
-        );
+        assert_eq!(second_fraction(end, start, start, end), Err(PeriodError::EmptyPeriod));
+        assert_eq!(second_ratio(start, end, end, start), Err(PeriodError::InvertedRange));
     }
 
     // ---- properties ----
@@ -883,8 +712,7 @@ mod tests {
     const ANCHOR_SPAN: u64 = 40_541;
 
     fn any_anchor() -> impl Strategy<Value = NaiveDate> {
-        (0..=ANCHOR_SPAN)
-            .prop_map(|offset| d("1990-01-01").checked_add_days(Days::new(offset)).unwrap())
+        (0..=ANCHOR_SPAN).prop_map(|offset| d("1990-01-01").checked_add_days(Days::new(offset)).unwrap())
     }
 
     fn any_unit() -> impl Strategy<Value = IntervalUnit> {

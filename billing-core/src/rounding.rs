@@ -49,9 +49,7 @@ pub struct RoundingPolicy {
 
 impl RoundingPolicy {
     /// Commercial rounding, half away from zero (DIN 1333).
-    pub const COMMERCIAL: RoundingPolicy = RoundingPolicy {
-        mode: RoundingMode::HalfUp,
-    };
+    pub const COMMERCIAL: RoundingPolicy = RoundingPolicy { mode: RoundingMode::HalfUp };
 
     pub const fn new(mode: RoundingMode) -> RoundingPolicy {
         RoundingPolicy { mode }
@@ -115,12 +113,7 @@ mod tests {
     // Already within the requested precision: untouched in every mode.
     #[case(RoundingMode::HalfUp, dec!(12.3), 2, dec!(12.3))]
     #[case(RoundingMode::AwayFromZero, dec!(-7), 2, dec!(-7))]
-    fn rounds_per_mode(
-        #[case] mode: RoundingMode,
-        #[case] value: Decimal,
-        #[case] dp: u32,
-        #[case] expected: Decimal,
-    ) {
+    fn rounds_per_mode(#[case] mode: RoundingMode, #[case] value: Decimal, #[case] dp: u32, #[case] expected: Decimal) {
         let got = RoundingPolicy::new(mode).round(value, dp);
         assert_eq!(got, expected, "{mode:?} {value} to {dp} dp");
         assert!(got.scale() <= dp);
@@ -165,9 +158,6 @@ mod tests {
         let policy = RoundingPolicy::new(RoundingMode::HalfEven);
         let json = serde_json::to_string(&policy).unwrap();
         assert_eq!(json, r#"{"mode":"half_even"}"#);
-        assert_eq!(
-            serde_json::from_str::<RoundingPolicy>(&json).unwrap(),
-            policy
-        );
+        assert_eq!(serde_json::from_str::<RoundingPolicy>(&json).unwrap(), policy);
     }
 }

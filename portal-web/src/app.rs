@@ -99,7 +99,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
         ],
         Err(_) => vec![("billing_database_up", "Whether the database answered.", 0)],
     };
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render(&gauges)).into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render(&gauges))
+        .into_response()
 }
 
 async fn not_found() -> ApiError {

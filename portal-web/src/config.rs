@@ -30,7 +30,7 @@ impl fmt::Debug for Secret {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -73,17 +73,6 @@ pub struct InvoiceRunConfig {
     pub chunk_size: u32,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerConfig::default(),
-            database: DatabaseConfig::default(),
-            log: LogConfig::default(),
-            invoice_run: InvoiceRunConfig::default(),
-        }
-    }
-}
-
 impl Default for ServerConfig {
     fn default() -> Self {
         Self { bind: "127.0.0.1:8080".into(), max_body_bytes: 1024 * 1024 }
@@ -118,7 +107,8 @@ impl Config {
             None => Some(PathBuf::from("billing.toml")).filter(|p| p.exists()),
         };
         if let Some(path) = path {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading config file {}", path.display()))?;
+            let text =
+                std::fs::read_to_string(&path).with_context(|| format!("reading config file {}", path.display()))?;
             table = text.parse::<toml::Table>().with_context(|| format!("parsing config file {}", path.display()))?;
         }
         for (name, value) in env {
@@ -127,10 +117,10 @@ impl Config {
                 set_path(&mut table, &keys, value).with_context(|| format!("environment variable {name}"))?;
             }
         }
-        if let Some(url) = env.get("DATABASE_URL").filter(|u| !u.is_empty()) {
-            if !env.contains_key("BILLING__DATABASE__URL") {
-                set_path(&mut table, &["database".into(), "url".into()], url)?;
-            }
+        if let Some(url) = env.get("DATABASE_URL").filter(|u| !u.is_empty())
+            && !env.contains_key("BILLING__DATABASE__URL")
+        {
+            set_path(&mut table, &["database".into(), "url".into()], url)?;
         }
         let config: Config = toml::Value::Table(table)
             .try_into()
@@ -150,10 +140,10 @@ impl Config {
         if !(1..=1000).contains(&self.database.max_connections) {
             bail!("database.max_connections: must be from 1 to 1000");
         }
-        if let Some(url) = &self.database.url {
-            if !(url.expose().starts_with("postgres://") || url.expose().starts_with("postgresql://")) {
-                bail!("database.url: must start with postgres:// or postgresql://");
-            }
+        if let Some(url) = &self.database.url
+            && !(url.expose().starts_with("postgres://") || url.expose().starts_with("postgresql://"))
+        {
+            bail!("database.url: must start with postgres:// or postgresql://");
         }
         if !(1..=10_000).contains(&self.invoice_run.chunk_size) {
             bail!("invoice_run.chunk_size: must be from 1 to 10000");

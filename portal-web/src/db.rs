@@ -28,9 +28,13 @@ pub struct Database {
 pub enum DatabaseMode {
     Server,
     /// This process runs the embedded server.
-    Embedded { dir: PathBuf },
+    Embedded {
+        dir: PathBuf,
+    },
     /// Another `billing` process runs the embedded server; this one is its client.
-    EmbeddedClient { dir: PathBuf },
+    EmbeddedClient {
+        dir: PathBuf,
+    },
 }
 
 struct EmbeddedServer {
@@ -102,14 +106,14 @@ impl Database {
 
 /// One connection, handed back when idle so that another process can take its turn.
 async fn single_connection_pool(url: &str) -> anyhow::Result<PgPool> {
-    Ok(PgPoolOptions::new()
+    PgPoolOptions::new()
         .max_connections(1)
         .min_connections(0)
         .idle_timeout(Duration::from_secs(1))
         .acquire_timeout(Duration::from_secs(120))
         .connect(url)
         .await
-        .context("connecting to the embedded PostgreSQL")?)
+        .context("connecting to the embedded PostgreSQL")
 }
 
 /// The URL in the server file if the process that wrote it is still alive.

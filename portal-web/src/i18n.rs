@@ -64,8 +64,12 @@ impl I18n {
             fargs.set(*k, FluentValue::from(v.clone()));
         }
         for l in [lang, LANGUAGES[0]] {
-            let Some(bundle) = self.bundles.get(l) else { continue };
-            let Some(msg) = bundle.get_message(id) else { continue };
+            let Some(bundle) = self.bundles.get(l) else {
+                continue;
+            };
+            let Some(msg) = bundle.get_message(id) else {
+                continue;
+            };
             let Some(pattern) = msg.value() else { continue };
             let mut errors = vec![];
             let text = bundle.format_pattern(pattern, Some(&fargs), &mut errors);
@@ -94,17 +98,16 @@ impl I18n {
 
 /// Picks the best shipped language for an Accept-Language header (`de-AT,de;q=0.9,en;q=0.5`).
 pub fn negotiate_accept_language(header: Option<&str>) -> &'static str {
-    let Some(header) = header else { return LANGUAGES[0] };
+    let Some(header) = header else {
+        return LANGUAGES[0];
+    };
     let mut ranked: Vec<(u32, usize, &str)> = header
         .split(',')
         .enumerate()
         .filter_map(|(i, part)| {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next()?.trim();
-            let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .map(parse_quality)
-                .unwrap_or(1000);
+            let q = pieces.find_map(|p| p.trim().strip_prefix("q=")).map(parse_quality).unwrap_or(1000);
             (!tag.is_empty() && q > 0).then_some((q, i, tag))
         })
         .collect();

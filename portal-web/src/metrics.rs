@@ -31,15 +31,29 @@ impl Metrics {
         let mut out = String::new();
         let _ = writeln!(out, "# HELP billing_build_info Build information.\n# TYPE billing_build_info gauge");
         let _ = writeln!(out, "billing_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
-        let _ = writeln!(out, "# HELP billing_http_responses_total HTTP responses by status class.\n# TYPE billing_http_responses_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP billing_http_responses_total HTTP responses by status class.\n# TYPE billing_http_responses_total counter"
+        );
         for (i, class) in ["2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
-            let _ = writeln!(out, "billing_http_responses_total{{class=\"{class}\"}} {}", self.responses[i].load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "billing_http_responses_total{{class=\"{class}\"}} {}",
+                self.responses[i].load(Ordering::Relaxed)
+            );
         }
         let micros = self.request_micros.load(Ordering::Relaxed);
-        let _ = writeln!(out, "# HELP billing_http_request_duration_seconds Time spent answering HTTP requests.\n# TYPE billing_http_request_duration_seconds summary");
-        let _ = writeln!(out, "billing_http_request_duration_seconds_sum {}.{:06}", micros / 1_000_000, micros % 1_000_000);
+        let _ = writeln!(
+            out,
+            "# HELP billing_http_request_duration_seconds Time spent answering HTTP requests.\n# TYPE billing_http_request_duration_seconds summary"
+        );
+        let _ =
+            writeln!(out, "billing_http_request_duration_seconds_sum {}.{:06}", micros / 1_000_000, micros % 1_000_000);
         let _ = writeln!(out, "billing_http_request_duration_seconds_count {}", self.requests.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP billing_api_auth_failures_total Requests with an invalid API key.\n# TYPE billing_api_auth_failures_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP billing_api_auth_failures_total Requests with an invalid API key.\n# TYPE billing_api_auth_failures_total counter"
+        );
         let _ = writeln!(out, "billing_api_auth_failures_total {}", self.auth_failures.load(Ordering::Relaxed));
         for (name, help, value) in gauges {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");

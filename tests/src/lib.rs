@@ -1,1 +1,216 @@
+//! Test harness for the workspace-level tests: a fresh PostgreSQL database per test (on the
+//! server named by `TEST_DATABASE_URL` / `DATABASE_URL`, else 127.0.0.1:5432, else an embedded
+//! PostgreSQL), the real HTTP app on a loopback port, and the `billing` binary.
 
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use billing_core::clock::FixedClock;
+use billing_core::ids::TenantId;
+use billing_core::service::tenants::{self, NewTenantInput};
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+
+const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+enum Server {
+    External(String),
+    Embedded(pglite_oxide::PgliteServer),
+}
+
+impl Server {
+    fn admin_url(&self) -> String {
+        match self {
+            Server::External(u) => u.clone(),
+            Server::Embedded(s) => s.database_url(),
+        }
+    }
+    fn embedded(&self) -> bool {
+        matches!(self, Server::Embedded(_))
+    }
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+/// The embedded server takes one connection at a time, so tests on it run one after another.
+static EMBEDDED_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        let url = std::env::var("TEST_DATABASE_URL")
+            .or_else(|_| std::env::var("DATABASE_URL"))
+            .unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_string());
+        let reachable = std::thread::spawn({
+            let url = url.clone();
+            move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(async {
+                    tokio::time::timeout(Duration::from_secs(3), PgConnection::connect(&url)).await.ok()?.ok()
+                })
+                .map(|_| ())
+            }
+        })
+        .join()
+        .ok()
+        .flatten()
+        .is_some();
+        if reachable {
+            Server::External(url)
+        } else {
+            eprintln!("no PostgreSQL at {url}; using an embedded PostgreSQL for the tests");
+            Server::Embedded(pglite_oxide::PgliteServer::temporary_tcp().expect("embedded PostgreSQL starts"))
+        }
+    })
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("database URL has a path");
+    format!("{base}/{db}")
+}
+
+/// A fresh, migrated database that only this test uses.
+pub struct TestDb {
+    pub pool: PgPool,
+    pub url: String,
+    pub name: String,
+    _turn: Option<tokio::sync::MutexGuard<'static, ()>>,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let server = server();
+        let turn = if server.embedded() { Some(EMBEDDED_TURN.lock().await) } else { None };
+        let admin = server.admin_url();
+        let name = format!("billing_test_{}", uuid::Uuid::now_v7().simple());
+        {
+            let mut conn = PgConnection::connect(&admin).await.expect("connect to the admin database");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+            conn.close().await.ok();
+        }
+        let url = with_database(&admin, &name);
+        let mut options = PgPoolOptions::new().acquire_timeout(Duration::from_secs(60));
+        options = if server.embedded() {
+            options.max_connections(1).min_connections(0).idle_timeout(Duration::from_secs(1))
+        } else {
+            options.max_connections(8)
+        };
+        let pool = options.connect(&url).await.expect("connect to the test database");
+        billing_core::store::MIGRATOR.run(&pool).await.expect("migrations apply");
+        Self { pool, url, name, _turn: turn }
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        server().embedded()
+    }
+}
+
+/// A merchant with an API key, for tests.
+pub struct TestTenant {
+    pub id: TenantId,
+    pub api_key: String,
+}
+
+pub async fn create_tenant(pool: &PgPool, slug: &str, now: DateTime<Utc>) -> TestTenant {
+    let mut conn = pool.acquire().await.expect("connection");
+    let t = tenants::create(
+        &mut conn,
+        &NewTenantInput { slug: slug.into(), name: format!("Merchant {slug}"), ..Default::default() },
+        now,
+    )
+    .await
+    .expect("tenant");
+    let key = tenants::create_api_key(&mut conn, t.id, "test", now).await.expect("key");
+    TestTenant { id: t.id, api_key: key.secret }
+}
+
+/// Creates the standard test catalog for `tenant`: `pro` monthly (EUR 29.00, USD 32.00) and
+/// `yearly` (EUR 290.00); no CHF price anywhere.
+pub async fn create_catalog(pool: &PgPool, tenant: TenantId, now: DateTime<Utc>) {
+    use billing_core::service::catalog::{NewPlanInput, create_plan};
+    let mut conn = pool.acquire().await.expect("connection");
+    for (code, unit, prices) in
+        [("pro", "month", vec![("EUR", "29.00"), ("USD", "32.00")]), ("yearly", "year", vec![("EUR", "290.00")])]
+    {
+        create_plan(
+            &mut conn,
+            tenant,
+            &NewPlanInput {
+                product_code: "app".into(),
+                product_name: "App".into(),
+                code: code.into(),
+                name: code.to_uppercase(),
+                interval_unit: unit.into(),
+                interval_count: 1,
+                prices: prices.into_iter().map(|(c, a)| (c.to_string(), a.to_string())).collect(),
+            },
+            now,
+        )
+        .await
+        .expect("plan");
+    }
+}
+
+pub fn instant(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).expect("RFC 3339").with_timezone(&Utc)
+}
+
+/// The real HTTP app on a loopback port, over a fresh database, with a clock the test moves.
+pub struct TestApp {
+    pub db: TestDb,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub clock: Arc<FixedClock>,
+    pub tenant: TestTenant,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let db = TestDb::new().await;
+        let now = instant("2026-03-01T09:00:00Z");
+        let clock = Arc::new(FixedClock::at(now));
+        let tenant = create_tenant(&db.pool, "acme", now).await;
+        create_catalog(&db.pool, tenant.id, now).await;
+        let state = portal_web::app::AppState::new(db.pool.clone(), clock.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(portal_web::app::serve(
+            listener,
+            portal_web::app::router(state, 1024 * 1024),
+            std::future::pending(),
+        ));
+        Self { db, base, http: reqwest::Client::new(), clock, tenant }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.send(self.http.post(self.url(path)).json(&body), &self.tenant.api_key).await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.send(self.http.get(self.url(path)), &self.tenant.api_key).await
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder, key: &str) -> (u16, serde_json::Value) {
+        let resp = req.bearer_auth(key).send().await.expect("request");
+        let status = resp.status().as_u16();
+        let body = resp.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&self.db.pool).await.expect("count")
+    }
+}
+
+/// The `billing` binary built beside the test executables (the test command builds it first).
+pub fn billing_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().and_then(|p| p.parent()).expect("target dir");
+    let bin = dir.join("billing");
+    assert!(bin.exists(), "{} is missing: run `cargo build -p portal-web --bin billing` first", bin.display());
+    bin
+}

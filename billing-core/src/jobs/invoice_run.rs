@@ -72,7 +72,12 @@ pub struct RunSummary {
 }
 
 /// Runs the invoice run over one or all tenants.
-pub async fn run(pool: &PgPool, opts: &RunOptions, now: DateTime<Utc>, progress: &dyn RunProgress) -> Result<RunSummary> {
+pub async fn run(
+    pool: &PgPool,
+    opts: &RunOptions,
+    now: DateTime<Utc>,
+    progress: &dyn RunProgress,
+) -> Result<RunSummary> {
     if opts.chunk_size == 0 || opts.chunk_size > 10_000 {
         return Err(Error::invalid("chunk_size", "must be from 1 to 10000"));
     }
@@ -106,7 +111,8 @@ async fn run_tenant(
     progress: &dyn RunProgress,
 ) -> Result<TenantRunSummary> {
     let mut conn = pool.acquire().await?;
-    let tenant = store::tenants::get(&mut conn, tenant_id).await?.ok_or_else(|| Error::not_found("tenant", tenant_id))?;
+    let tenant =
+        store::tenants::get(&mut conn, tenant_id).await?.ok_or_else(|| Error::not_found("tenant", tenant_id))?;
     let format = NumberFormat::parse(&tenant.invoice_number_format)?;
     let due = store::subscriptions::count_due(&mut conn, tenant_id, opts.as_of).await?;
     progress.add_total(u64::try_from(due).unwrap_or(0));
@@ -117,7 +123,8 @@ async fn run_tenant(
     };
     drop(conn);
 
-    let mut out = TenantRunSummary { tenant_id, run_id, subscriptions: 0, invoices: 0, totals: TotalsByCurrency::default() };
+    let mut out =
+        TenantRunSummary { tenant_id, run_id, subscriptions: 0, invoices: 0, totals: TotalsByCurrency::default() };
     let issue_date = opts.as_of;
     let due_date = issue_date + Duration::days(i64::from(tenant.payment_terms_days));
     let series = format.series(issue_date);
@@ -126,7 +133,14 @@ async fn run_tenant(
         loop {
             let mut conn = pool.acquire().await?;
             let mut tx = conn.begin().await?;
-            let chunk = store::subscriptions::lock_due_chunk(&mut tx, tenant_id, opts.as_of, cursor, i64::from(opts.chunk_size)).await?;
+            let chunk = store::subscriptions::lock_due_chunk(
+                &mut tx,
+                tenant_id,
+                opts.as_of,
+                cursor,
+                i64::from(opts.chunk_size),
+            )
+            .await?;
             let Some(last) = chunk.last() else { break };
             cursor = last.billable.id.as_uuid();
 
@@ -138,7 +152,10 @@ async fn run_tenant(
                 let planned = plan_due_invoices(&due.billable, opts.as_of)?;
                 let Some(last_planned) = planned.last() else { continue };
                 advance_ids.push(due.billable.id.as_uuid());
-                advance_idx.push(i32::try_from(last_planned.period_index + 1).map_err(|_| Error::invalid("period", "too many periods"))?);
+                advance_idx.push(
+                    i32::try_from(last_planned.period_index + 1)
+                        .map_err(|_| Error::invalid("period", "too many periods"))?,
+                );
                 advance_dates.push(last_planned.period.end);
                 for p in planned {
                     out.totals.add(p.amount)?;
@@ -165,8 +182,17 @@ async fn run_tenant(
                     batch.sequences.push(seq);
                     batch.numbers.push(format.render(issue_date, seq));
                 }
-                store::invoices::insert_finalized_batch(&mut tx, tenant_id, run_id, &batch, issue_date, due_date, now).await?;
-                store::subscriptions::advance_periods(&mut tx, tenant_id, &advance_ids, &advance_idx, &advance_dates, now).await?;
+                store::invoices::insert_finalized_batch(&mut tx, tenant_id, run_id, &batch, issue_date, due_date, now)
+                    .await?;
+                store::subscriptions::advance_periods(
+                    &mut tx,
+                    tenant_id,
+                    &advance_ids,
+                    &advance_idx,
+                    &advance_dates,
+                    now,
+                )
+                .await?;
                 let events: Vec<serde_json::Value> = batch
                     .ids
                     .iter()
@@ -193,7 +219,8 @@ async fn run_tenant(
         let mut conn = pool.acquire().await?;
         let status = if result.is_ok() { "completed" } else { "failed" };
         let totals = serde_json::to_value(&out.totals).unwrap_or_default();
-        store::runs::finish(&mut conn, tenant_id, run_id, status, out.invoices as i64, &totals, Utc::now().max(now)).await?;
+        store::runs::finish(&mut conn, tenant_id, run_id, status, out.invoices as i64, &totals, Utc::now().max(now))
+            .await?;
     }
     result.map(|()| out)
 }
@@ -207,8 +234,12 @@ mod failpoint {
     static WRITTEN: AtomicUsize = AtomicUsize::new(0);
 
     pub(super) fn after_chunk_written(n: usize) {
-        let Ok(limit) = std::env::var("BILLING_FAILPOINT_ABORT_AFTER_INVOICES") else { return };
-        let Ok(limit) = limit.parse::<usize>() else { return };
+        let Ok(limit) = std::env::var("BILLING_FAILPOINT_ABORT_AFTER_INVOICES") else {
+            return;
+        };
+        let Ok(limit) = limit.parse::<usize>() else {
+            return;
+        };
         let total = WRITTEN.fetch_add(n, Ordering::SeqCst) + n;
         if total >= limit {
             eprintln!("failpoint: aborting after {total} invoices written (uncommitted chunk)");

@@ -56,7 +56,12 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
 }
 
 /// Creates a plan, and its product if no product with that code exists yet.
-pub async fn create_plan(conn: &mut PgConnection, tenant: TenantId, input: &NewPlanInput, now: DateTime<Utc>) -> Result<Plan> {
+pub async fn create_plan(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    input: &NewPlanInput,
+    now: DateTime<Utc>,
+) -> Result<Plan> {
     validate_code("product_code", &input.product_code)?;
     let product = match store::catalog::get_product_by_code(conn, tenant, &input.product_code).await? {
         Some(p) => p,

@@ -8,7 +8,12 @@ use crate::error::{Error, Result};
 use crate::ids::{CustomerId, TenantId};
 use crate::store::{self, Page, PageRequest};
 
-pub async fn create(conn: &mut PgConnection, tenant: TenantId, input: &NewCustomerInput, now: DateTime<Utc>) -> Result<Customer> {
+pub async fn create(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    input: &NewCustomerInput,
+    now: DateTime<Utc>,
+) -> Result<Customer> {
     let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
     let new = NewCustomer::parse(input, &t.default_locale)?;
     store::customers::insert(conn, tenant, &new, now).await

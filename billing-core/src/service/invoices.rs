@@ -11,6 +11,11 @@ pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Re
     store::invoices::get(conn, tenant, id).await?.ok_or_else(|| Error::not_found("invoice", id))
 }
 
-pub async fn list(conn: &mut PgConnection, tenant: TenantId, filter: InvoiceFilter, page: PageRequest) -> Result<Page<Invoice>> {
+pub async fn list(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    filter: InvoiceFilter,
+    page: PageRequest,
+) -> Result<Page<Invoice>> {
     store::invoices::list(conn, tenant, filter, page).await
 }

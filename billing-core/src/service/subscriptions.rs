@@ -45,7 +45,7 @@ pub async fn create(
     let today = now.with_timezone(&t.timezone).date_naive();
     let start = input.start_date.unwrap_or(today);
     let offset = (start - today).num_days();
-    if offset < -MAX_BACKDATE_DAYS || offset > MAX_FUTURE_DAYS || start.year() < 2000 {
+    if !(-MAX_BACKDATE_DAYS..=MAX_FUTURE_DAYS).contains(&offset) || start.year() < 2000 {
         return Err(Error::invalid("start_date", "must be within five years before and two years after today"));
     }
     let sub = Subscription {

@@ -67,7 +67,12 @@ pub async fn create(conn: &mut PgConnection, input: &NewTenantInput, now: DateTi
 }
 
 /// Makes a new API key for `tenant` and returns it; its secret is not stored anywhere.
-pub async fn create_api_key(conn: &mut PgConnection, tenant: TenantId, name: &str, now: DateTime<Utc>) -> Result<NewApiKey> {
+pub async fn create_api_key(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<NewApiKey> {
     let key = generate_api_key("live");
     store::tenants::insert_api_key(conn, tenant, name, &key, now).await?;
     Ok(key)

@@ -109,11 +109,12 @@ const SELECT: &str = "SELECT p.id, p.product_id, p.code, p.name, p.interval_unit
      LEFT JOIN plan_prices pp ON pp.tenant_id = p.tenant_id AND pp.plan_id = p.id";
 
 pub async fn get_plan(conn: &mut PgConnection, tenant: TenantId, id: PlanId) -> Result<Option<Plan>> {
-    let row: Option<PlanRow> = sqlx::query_as(&format!("{SELECT} WHERE p.tenant_id = $1 AND p.id = $2 GROUP BY p.id, p.tenant_id"))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<PlanRow> =
+        sqlx::query_as(&format!("{SELECT} WHERE p.tenant_id = $1 AND p.id = $2 GROUP BY p.id, p.tenant_id"))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
     row.map(Plan::try_from).transpose()
 }
 

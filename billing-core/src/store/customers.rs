@@ -40,7 +40,12 @@ impl TryFrom<CustomerRow> for Customer {
 
 const SELECT: &str = "SELECT id, email, name, country, currency, locale, created_at FROM customers";
 
-pub async fn insert(conn: &mut PgConnection, tenant: TenantId, c: &NewCustomer, now: DateTime<Utc>) -> Result<Customer> {
+pub async fn insert(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    c: &NewCustomer,
+    now: DateTime<Utc>,
+) -> Result<Customer> {
     let id = CustomerId::new();
     sqlx::query(
         "INSERT INTO customers (tenant_id, id, email, name, country, currency, locale, created_at)

@@ -66,12 +66,14 @@ pub async fn complete(
     status: u16,
     body: &serde_json::Value,
 ) -> Result<()> {
-    sqlx::query("UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE tenant_id = $1 AND key = $2")
-        .bind(tenant)
-        .bind(key)
-        .bind(i32::from(status))
-        .bind(body)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE tenant_id = $1 AND key = $2",
+    )
+    .bind(tenant)
+    .bind(key)
+    .bind(i32::from(status))
+    .bind(body)
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -280,7 +280,12 @@ pub struct InvoiceFilter {
     pub subscription: Option<SubscriptionId>,
 }
 
-pub async fn list(conn: &mut PgConnection, tenant: TenantId, filter: InvoiceFilter, page: PageRequest) -> Result<Page<Invoice>> {
+pub async fn list(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    filter: InvoiceFilter,
+    page: PageRequest,
+) -> Result<Page<Invoice>> {
     let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE tenant_id = $1 AND id > $2 AND ($3::uuid IS NULL OR customer_id = $3)
            AND ($4::uuid IS NULL OR subscription_id = $4) ORDER BY id LIMIT $5"
@@ -299,11 +304,12 @@ pub async fn list(conn: &mut PgConnection, tenant: TenantId, filter: InvoiceFilt
 
 /// Checks the numbering invariant of a series: numbers 1..=n with no gap and no duplicate.
 pub async fn series_is_gapless(conn: &mut PgConnection, tenant: TenantId, series: &str) -> Result<bool> {
-    let (count, max): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(DISTINCT sequence), max(sequence) FROM invoices WHERE tenant_id = $1 AND series = $2")
-            .bind(tenant)
-            .bind(series)
-            .fetch_one(conn)
-            .await?;
+    let (count, max): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT count(DISTINCT sequence), max(sequence) FROM invoices WHERE tenant_id = $1 AND series = $2",
+    )
+    .bind(tenant)
+    .bind(series)
+    .fetch_one(conn)
+    .await?;
     Ok(max.unwrap_or(0) == count)
 }

@@ -34,7 +34,9 @@ impl PageRequest {
         let limit = match limit {
             None => Self::DEFAULT_LIMIT,
             Some(l) if (1..=i64::from(Self::MAX_LIMIT)).contains(&l) => l as u32,
-            Some(_) => return Err(Error::invalid("limit", format!("must be from 1 to {}", Self::MAX_LIMIT))),
+            Some(_) => {
+                return Err(Error::invalid("limit", format!("must be from 1 to {}", Self::MAX_LIMIT)));
+            }
         };
         Ok(Self { limit, starting_after })
     }

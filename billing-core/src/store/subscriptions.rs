@@ -74,7 +74,8 @@ impl TryFrom<SubscriptionRow> for Subscription {
     }
 }
 
-const SELECT: &str = "SELECT id, customer_id, plan_id, status, currency, unit_amount, quantity, start_date, anchor_date,
+const SELECT: &str =
+    "SELECT id, customer_id, plan_id, status, currency, unit_amount, quantity, start_date, anchor_date,
         interval_unit, interval_count, next_period_index, next_billing_date, created_at FROM subscriptions";
 
 pub async fn insert(conn: &mut PgConnection, tenant: TenantId, s: &Subscription) -> Result<()> {

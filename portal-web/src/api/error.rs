@@ -79,18 +79,18 @@ impl From<CoreError> for ApiError {
         // Exhaustive on purpose: a new core error must be given its code here.
         match e {
             CoreError::Currency(c) => {
-                let value = match c {
-                    billing_core::currency::CurrencyError::Unknown(v) => v,
-                };
-                ApiError::new(S::BAD_REQUEST, "unknown_currency", "error-unknown-currency").arg("value", value).param("currency")
+                let billing_core::currency::CurrencyError::Unknown(value) = c;
+                ApiError::new(S::BAD_REQUEST, "unknown_currency", "error-unknown-currency")
+                    .arg("value", value)
+                    .param("currency")
             }
             CoreError::Money(m) => money_error(m),
             CoreError::Email(err) => {
                 ApiError::new(S::BAD_REQUEST, "invalid_email", "error-invalid-email").arg("value", err.0).param("email")
             }
-            CoreError::Country(err) => {
-                ApiError::new(S::BAD_REQUEST, "invalid_country", "error-invalid-country").arg("value", err.0).param("country")
-            }
+            CoreError::Country(err) => ApiError::new(S::BAD_REQUEST, "invalid_country", "error-invalid-country")
+                .arg("value", err.0)
+                .param("country"),
             CoreError::Period(p) => {
                 ApiError::new(S::BAD_REQUEST, "invalid_interval", "error-invalid-interval").arg("detail", p)
             }
@@ -104,7 +104,9 @@ impl From<CoreError> for ApiError {
                     .param(field)
             }
             CoreError::InvalidQuantity { max, .. } => {
-                ApiError::new(S::BAD_REQUEST, "invalid_quantity", "error-invalid-quantity").arg("max", max).param("quantity")
+                ApiError::new(S::BAD_REQUEST, "invalid_quantity", "error-invalid-quantity")
+                    .arg("max", max)
+                    .param("quantity")
             }
             CoreError::NegativeAmount => ApiError::new(S::BAD_REQUEST, "negative_amount", "error-negative-amount"),
             CoreError::NotFound { resource, id } => ApiError::new(S::NOT_FOUND, "resource_missing", "error-not-found")
@@ -117,13 +119,16 @@ impl From<CoreError> for ApiError {
                     .param("plan")
             }
             CoreError::PlanInactive { plan } => {
-                ApiError::new(S::UNPROCESSABLE_ENTITY, "plan_inactive", "error-plan-inactive").arg("plan", plan).param("plan")
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "plan_inactive", "error-plan-inactive")
+                    .arg("plan", plan)
+                    .param("plan")
             }
             CoreError::Duplicate { code, .. } => {
                 ApiError::new(S::CONFLICT, "resource_already_exists", "error-duplicate").arg("code", code)
             }
             CoreError::InvalidNumberFormat { reason, .. } => {
-                ApiError::new(S::BAD_REQUEST, "invalid_number_format", "error-invalid-number-format").arg("detail", reason)
+                ApiError::new(S::BAD_REQUEST, "invalid_number_format", "error-invalid-number-format")
+                    .arg("detail", reason)
             }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
@@ -137,7 +142,9 @@ fn money_error(m: MoneyError) -> ApiError {
     use StatusCode as S;
     match m {
         MoneyError::CurrencyMismatch { left, right } => {
-            ApiError::new(S::BAD_REQUEST, "currency_mismatch", "error-currency-mismatch").arg("left", left).arg("right", right)
+            ApiError::new(S::BAD_REQUEST, "currency_mismatch", "error-currency-mismatch")
+                .arg("left", left)
+                .arg("right", right)
         }
         MoneyError::Overflow => ApiError::new(S::BAD_REQUEST, "amount_too_large", "error-amount-overflow"),
         MoneyError::TooPrecise { currency, exponent } => {
@@ -145,7 +152,9 @@ fn money_error(m: MoneyError) -> ApiError {
                 .arg("currency", currency)
                 .arg("exponent", exponent)
         }
-        MoneyError::Invalid(v) => ApiError::new(S::BAD_REQUEST, "invalid_amount", "error-amount-invalid").arg("value", v),
+        MoneyError::Invalid(v) => {
+            ApiError::new(S::BAD_REQUEST, "invalid_amount", "error-amount-invalid").arg("value", v)
+        }
         MoneyError::EmptyAllocation => ApiError::internal(),
     }
 }

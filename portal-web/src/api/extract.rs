@@ -20,7 +20,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "error-payload-too-large"));
+                    return Err(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "error-payload-too-large",
+                    ));
                 }
                 Err(ApiError::invalid_body(rejection.body_text()))
             }
@@ -51,7 +55,8 @@ impl FromRequestParts<AppState> for AuthTenant {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let Some(secret) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).filter(|s| !s.is_empty()) else {
+        let Some(secret) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).filter(|s| !s.is_empty())
+        else {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "api_key_missing", "error-api-key-missing"));
         };
         let mut conn = state.pool.acquire().await?;

@@ -51,7 +51,11 @@ where
                 return Ok(resp);
             }
             Claim::Mismatch | Claim::InFlight => {
-                return Err(ApiError::new(StatusCode::CONFLICT, "idempotency_key_reused", "error-idempotency-key-reused"));
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_key_reused",
+                    "error-idempotency-key-reused",
+                ));
             }
         }
     }

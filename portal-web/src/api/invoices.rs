@@ -88,7 +88,11 @@ impl From<Invoice> for InvoiceBody {
             period_end: last_day(i.period_end),
             issue_date: i.issue_date,
             due_date: i.due_date,
-            customer_details: CustomerSnapshot { name: i.customer_name, email: i.customer_email, country: i.customer_country },
+            customer_details: CustomerSnapshot {
+                name: i.customer_name,
+                email: i.customer_email,
+                country: i.customer_country,
+            },
             lines: i.lines.into_iter().map(LineBody::from).collect(),
             created_at: i.created_at,
             finalized_at: i.finalized_at,
@@ -114,7 +118,12 @@ pub async fn list(
     let page = q.page::<InvoiceId>(|id| id.as_uuid())?;
     let filter = InvoiceFilter {
         customer: q.customer.as_deref().map(str::parse::<CustomerId>).transpose().map_err(billing_core::Error::from)?,
-        subscription: q.subscription.as_deref().map(str::parse::<SubscriptionId>).transpose().map_err(billing_core::Error::from)?,
+        subscription: q
+            .subscription
+            .as_deref()
+            .map(str::parse::<SubscriptionId>)
+            .transpose()
+            .map_err(billing_core::Error::from)?,
     };
     let mut conn = state.pool.acquire().await?;
     let found = invoices::list(&mut conn, tenant, filter, page).await?;

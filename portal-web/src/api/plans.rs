@@ -46,8 +46,16 @@ impl From<Plan> for PlanBody {
     }
 }
 
-pub async fn list(State(state): State<AppState>, AuthTenant(tenant): AuthTenant) -> ApiResult<axum::Json<ListResponse<PlanBody>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+) -> ApiResult<axum::Json<ListResponse<PlanBody>>> {
     let mut conn = state.pool.acquire().await?;
     let plans = catalog::list_plans(&mut conn, tenant).await?;
-    Ok(axum::Json(ListResponse { object: "list", has_more: false, next_cursor: None, data: plans.into_iter().map(PlanBody::from).collect() }))
+    Ok(axum::Json(ListResponse {
+        object: "list",
+        has_more: false,
+        next_cursor: None,
+        data: plans.into_iter().map(PlanBody::from).collect(),
+    }))
 }

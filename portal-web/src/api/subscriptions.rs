@@ -10,12 +10,12 @@ use billing_core::store::subscriptions::Subscription;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::AmountBody;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use super::idempotency::create_once;
 use super::pagination::{ListQuery, ListResponse};
 use super::plans::IntervalBody;
-use super::AmountBody;
 use crate::app::AppState;
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -50,7 +50,8 @@ pub struct SubscriptionBody {
 
 impl From<Subscription> for SubscriptionBody {
     fn from(s: Subscription) -> Self {
-        let next_end = period_start(s.anchor_date, s.interval, s.next_period_index + 1).ok().map(|d| d - Duration::days(1));
+        let next_end =
+            period_start(s.anchor_date, s.interval, s.next_period_index + 1).ok().map(|d| d - Duration::days(1));
         Self {
             id: s.id,
             object: "subscription",
@@ -107,7 +108,8 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<axum::Json<ListResponse<SubscriptionBody>>> {
     let page = q.page::<SubscriptionId>(|id| id.as_uuid())?;
-    let customer = q.customer.as_deref().map(str::parse::<CustomerId>).transpose().map_err(billing_core::Error::from)?;
+    let customer =
+        q.customer.as_deref().map(str::parse::<CustomerId>).transpose().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
     let found = subscriptions::list(&mut conn, tenant, customer, page).await?;
     Ok(axum::Json(ListResponse::from_page(found, |s| s.id.to_string(), SubscriptionBody::from)))

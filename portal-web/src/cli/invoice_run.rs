@@ -42,11 +42,14 @@ pub async fn run(db: &Database, config: &Config, clock: &dyn Clock, lang: &str, 
             .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
         opts.tenant = Some(tenant.id);
     }
-    let bar = ProgressBar::with_draw_target(Some(0), if std::io::stderr().is_terminal() && !args.json {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    });
+    let bar = ProgressBar::with_draw_target(
+        Some(0),
+        if std::io::stderr().is_terminal() && !args.json {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -78,23 +81,31 @@ pub fn render_summary(s: &RunSummary, lang: &str) -> String {
     }
     for tenant in s.tenants.iter().filter(|t| t.subscriptions > 0) {
         out.push_str("  ");
-        out.push_str(&t(lang, "cli-run-tenant", &[
-            ("tenant", tenant.tenant_id.to_string()),
-            ("subscriptions", tenant.subscriptions.to_string()),
-            ("invoices", tenant.invoices.to_string()),
-        ]));
+        out.push_str(&t(
+            lang,
+            "cli-run-tenant",
+            &[
+                ("tenant", tenant.tenant_id.to_string()),
+                ("subscriptions", tenant.subscriptions.to_string()),
+                ("invoices", tenant.invoices.to_string()),
+            ],
+        ));
         out.push('\n');
     }
     for (code, total) in &s.totals.0 {
         out.push_str("  ");
-        out.push_str(&t(lang, "cli-run-currency", &[
-            ("currency", code.clone()),
-            ("count", total.count.to_string()),
-            ("total", total.total.to_string()),
-        ]));
+        out.push_str(&t(
+            lang,
+            "cli-run-currency",
+            &[("currency", code.clone()), ("count", total.count.to_string()), ("total", total.total.to_string())],
+        ));
         out.push('\n');
     }
-    out.push_str(&t(lang, "cli-run-total", &[("invoices", s.invoices.to_string()), ("subscriptions", s.subscriptions.to_string())]));
+    out.push_str(&t(
+        lang,
+        "cli-run-total",
+        &[("invoices", s.invoices.to_string()), ("subscriptions", s.subscriptions.to_string())],
+    ));
     out.push('\n');
     out
 }

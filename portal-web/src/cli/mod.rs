@@ -83,7 +83,8 @@ pub enum TenantCommand {
 
 /// The language for terminal output: `--lang`, else LC_ALL / LC_MESSAGES / LANG, else English.
 pub fn cli_language(flag: Option<&str>) -> &'static str {
-    let from_env = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()));
+    let from_env =
+        ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()));
     flag.map(str::to_string)
         .or(from_env)
         .and_then(|tag| crate::i18n::negotiate_tag(tag.split('.').next().unwrap_or_default()))
@@ -105,7 +106,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     result
 }
 
-async fn dispatch(command: Command, config: &Config, db: &Database, clock: Arc<dyn Clock>, lang: &'static str) -> anyhow::Result<()> {
+async fn dispatch(
+    command: Command,
+    config: &Config,
+    db: &Database,
+    clock: Arc<dyn Clock>,
+    lang: &'static str,
+) -> anyhow::Result<()> {
     match command {
         Command::Migrate => {
             db.migrate().await?;
@@ -121,16 +128,24 @@ async fn dispatch(command: Command, config: &Config, db: &Database, clock: Arc<d
             if outcome.created {
                 println!(
                     "{}",
-                    t(lang, "cli-demo-seeded", &[
-                        ("tenant", outcome.tenant_name.clone()),
-                        ("customers", outcome.customers.to_string()),
-                        ("subscriptions", outcome.subscriptions.to_string()),
-                    ])
+                    t(
+                        lang,
+                        "cli-demo-seeded",
+                        &[
+                            ("tenant", outcome.tenant_name.clone()),
+                            ("customers", outcome.customers.to_string()),
+                            ("subscriptions", outcome.subscriptions.to_string()),
+                        ]
+                    )
                 );
             } else {
                 println!(
                     "{}",
-                    t(lang, "cli-demo-reused", &[("tenant", outcome.tenant_name.clone()), ("customers", outcome.customers.to_string())])
+                    t(
+                        lang,
+                        "cli-demo-reused",
+                        &[("tenant", outcome.tenant_name.clone()), ("customers", outcome.customers.to_string())]
+                    )
                 );
             }
             if !no_serve {
@@ -139,7 +154,8 @@ async fn dispatch(command: Command, config: &Config, db: &Database, clock: Arc<d
         }
         Command::InvoiceRun { as_of, dry_run, tenant, json } => {
             db.migrate().await?;
-            invoice_run::run(db, config, clock.as_ref(), lang, invoice_run::Args { as_of, dry_run, tenant, json }).await?;
+            invoice_run::run(db, config, clock.as_ref(), lang, invoice_run::Args { as_of, dry_run, tenant, json })
+                .await?;
         }
         Command::Tenant { command: TenantCommand::Create { slug, name, country, timezone, locale, number_format } } => {
             db.migrate().await?;
@@ -156,7 +172,10 @@ async fn dispatch(command: Command, config: &Config, db: &Database, clock: Arc<d
             let now = clock.now();
             let tenant = billing_core::service::tenants::create(&mut conn, &input, now).await?;
             let key = billing_core::service::tenants::create_api_key(&mut conn, tenant.id, "initial", now).await?;
-            println!("{}", t(lang, "cli-tenant-created", &[("tenant", tenant.name.clone()), ("id", tenant.id.to_string())]));
+            println!(
+                "{}",
+                t(lang, "cli-tenant-created", &[("tenant", tenant.name.clone()), ("id", tenant.id.to_string())])
+            );
             println!("{}", t(lang, "cli-api-key-created", &[("key", key.secret)]));
         }
     }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: the README's test command, and what .ci/run runs.
+#
+# Provisions what the tests need: a PostgreSQL server (DATABASE_URL if set, else the local one on
+# 127.0.0.1:5432, started if it is installed but stopped; with none at all the tests fall back to
+# an embedded PostgreSQL), then checks formatting and lints, builds the `billing` binary that the
+# CLI tests run, and runs every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# A target directory outside the clone keeps repeated CI runs warm.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/billing-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+ADMIN_URL="${TEST_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
+export TEST_DATABASE_URL="$ADMIN_URL"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+pg_ready() { command -v pg_isready >/dev/null && pg_isready -q -d "$ADMIN_URL"; }
+
+step "PostgreSQL"
+if ! pg_ready; then
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    for v in /etc/postgresql/*; do
+      pg_ctlcluster --skip-systemctl-redirect "$(basename "$v")" main start 2>/dev/null || true
+    done
+    for _ in $(seq 1 20); do pg_ready && break; sleep 0.5; done
+  fi
+fi
+if pg_ready; then
+  echo "using PostgreSQL at ${ADMIN_URL%%\?*}"
+  # Databases left by earlier, interrupted runs.
+  if command -v psql >/dev/null; then
+    psql "$ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'billing_test_%'" 2>/dev/null |
+      while read -r db; do psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+  fi
+else
+  echo "no PostgreSQL reachable: the tests use an embedded PostgreSQL (slower, one test at a time)"
+fi
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy (warnings are errors)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+step "build the billing binary (the CLI tests run it)"
+cargo build --locked -p portal-web --bin billing
+
+step "tests"
+cargo test --locked --workspace
+
+step "clean up test databases"
+if pg_ready && command -v psql >/dev/null; then
+  psql "$ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'billing_test_%'" 2>/dev/null |
+    while read -r db; do psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+fi
+echo "all checks passed"

@@ -1,0 +1,134 @@
+//! The `billing` binary as an operator uses it: demo seeding, invoice runs, and a run killed in
+//! the middle and started again.
+
+use std::process::Command;
+
+use billing_tests::{TestDb, billing_binary};
+
+fn billing(db: &TestDb, args: &[&str]) -> std::process::Output {
+    Command::new(billing_binary())
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("LANG", "en_US.UTF-8")
+        .env("BILLING_LOG", "warn")
+        .env_remove("BILLING_FAILPOINT_ABORT_AFTER_INVOICES")
+        .output()
+        .expect("billing runs")
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+async fn scalar(db: &TestDb, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn demo_seeds_once_and_a_second_start_reuses_the_data() {
+    let db = TestDb::new().await;
+    let first = billing(&db, &["demo", "--no-serve"]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("12 customers"), "{}", text(&first));
+    let counts =
+        (scalar(&db, "SELECT count(*) FROM customers").await, scalar(&db, "SELECT count(*) FROM subscriptions").await);
+    assert_eq!(counts, (12, 12));
+    let currencies: Vec<String> = sqlx::query_scalar("SELECT DISTINCT currency::text FROM plan_prices ORDER BY 1")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(currencies, ["CHF", "CNY", "EUR", "USD"]);
+    let countries: Vec<String> = sqlx::query_scalar("SELECT DISTINCT country::text FROM customers ORDER BY 1")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(countries, ["AT", "CH", "CN", "DE", "FR", "US"]);
+    let second = billing(&db, &["demo", "--no-serve"]);
+    assert!(second.status.success(), "{}", text(&second));
+    assert!(text(&second).contains("nothing was added"), "{}", text(&second));
+    assert_eq!(scalar(&db, "SELECT count(*) FROM customers").await, 12);
+    assert_eq!(scalar(&db, "SELECT count(*) FROM tenants").await, 1);
+}
+
+#[tokio::test]
+async fn invoice_run_prints_totals_per_currency_and_a_dry_run_writes_nothing() {
+    let db = TestDb::new().await;
+    assert!(billing(&db, &["demo", "--no-serve"]).status.success());
+    let today = chrono::Utc::now().date_naive().to_string();
+    let dry = billing(&db, &["invoice-run", "--as-of", &today, "--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry));
+    assert!(text(&dry).contains("dry run"));
+    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, 0);
+    let real = billing(&db, &["invoice-run", "--as-of", &today, "--json"]);
+    assert!(real.status.success(), "{}", text(&real));
+    let summary: serde_json::Value = serde_json::from_slice(&real.stdout).expect("JSON summary");
+    let created = scalar(&db, "SELECT count(*) FROM invoices").await;
+    assert!(created >= 12, "every demo subscription is due: {created}");
+    assert_eq!(summary["invoices"], created);
+    for code in ["EUR", "USD", "CHF", "CNY"] {
+        let total: i64 = sqlx::query_scalar("SELECT COALESCE(sum(total), 0)::bigint FROM invoices WHERE currency = $1")
+            .bind(code)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(summary["totals"][code]["total"]["amount"], total, "{code}");
+    }
+    let dry_text = text(&dry);
+    for code in ["EUR", "USD", "CHF", "CNY"] {
+        assert!(dry_text.contains(&format!("{code}: ")), "{dry_text}");
+    }
+    let again = billing(&db, &["invoice-run", "--as-of", &today]);
+    assert!(text(&again).contains("Nothing to invoice"), "{}", text(&again));
+    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, created);
+}
+
+#[tokio::test]
+async fn a_run_killed_in_the_middle_and_rerun_ends_with_one_invoice_per_period_and_no_gaps() {
+    let db = TestDb::new().await;
+    assert!(billing(&db, &["demo", "--no-serve"]).status.success());
+    let today = chrono::Utc::now().date_naive().to_string();
+    let expected = {
+        let dry = billing(&db, &["invoice-run", "--as-of", &today, "--dry-run", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+        v["invoices"].as_i64().unwrap()
+    };
+    // Chunks of 4 subscriptions; the process dies inside the third chunk, before it commits.
+    let killed = Command::new(billing_binary())
+        .args(["invoice-run", "--as-of", &today])
+        .env("DATABASE_URL", &db.url)
+        .env("BILLING_LOG", "warn")
+        .env("BILLING__INVOICE_RUN__CHUNK_SIZE", "4")
+        .env("BILLING_FAILPOINT_ABORT_AFTER_INVOICES", "10")
+        .output()
+        .unwrap();
+    assert!(!killed.status.success(), "the failpoint must kill the run: {}", text(&killed));
+    let after_kill = scalar(&db, "SELECT count(*) FROM invoices").await;
+    assert!(
+        after_kill > 0 && after_kill < expected,
+        "some chunks committed before the kill: {after_kill} of {expected}"
+    );
+    let gapless = "SELECT (count(*) = COALESCE(max(sequence), 0) AND count(*) = count(DISTINCT sequence))::int::bigint FROM invoices";
+    assert_eq!(scalar(&db, gapless).await, 1, "no gap after the kill");
+    let rerun = billing(&db, &["invoice-run", "--as-of", &today]);
+    assert!(rerun.status.success(), "{}", text(&rerun));
+    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, expected);
+    assert_eq!(scalar(&db, gapless).await, 1, "no gap after the re-run");
+    let dupes =
+        "SELECT count(*) FROM (SELECT subscription_id, period_start FROM invoices GROUP BY 1, 2 HAVING count(*) > 1) d";
+    assert_eq!(scalar(&db, dupes).await, 0);
+    let orphans =
+        "SELECT count(*) FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_id = i.id)";
+    assert_eq!(scalar(&db, orphans).await, 0, "every invoice has its line");
+}
+
+#[test]
+fn bad_configuration_is_refused_with_the_key_named() {
+    let out = Command::new(billing_binary())
+        .args(["migrate"])
+        .env("BILLING__SERVER__BIND", "not-an-address")
+        .env("DATABASE_URL", "postgres://127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("server.bind"), "{}", text(&out));
+}
