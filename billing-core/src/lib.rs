@@ -8,19 +8,25 @@
 pub mod catalog;
 pub mod clock;
 pub mod country;
+pub mod coupon;
 pub mod currency;
 pub mod customer;
 pub mod email;
 pub mod error;
+pub mod fx;
 pub mod ids;
 pub mod invoice;
 pub mod jobs;
 pub mod money;
 pub mod period;
+pub mod proration;
+pub mod rating;
 pub mod rounding;
 pub mod service;
 pub mod store;
 pub mod subscription;
+pub mod tax;
 pub mod tenant;
+pub mod usage;
 
 pub use error::{Error, Result};
