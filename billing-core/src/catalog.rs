@@ -1,14 +1,65 @@
 //! Catalog: products, plans and the price book (one price per plan and currency).
 //!
 //! A plan is offered only in the currencies it has a price for; there is no silent conversion.
+//! Each price carries a pricing model (flat, per unit, graduated, volume, package; see
+//! `rating`), so the same plan can be per seat in EUR and tiered in USD if a merchant wants.
 
-use serde::Serialize;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use crate::currency::Currency;
 use crate::error::{Error, Result};
 use crate::ids::{PlanId, ProductId};
 use crate::money::Money;
 use crate::period::BillingInterval;
+use crate::rating::{Pricing, PricingModel, UnitPrice};
+use crate::rounding::RoundingPolicy;
+
+/// One entry of a plan's price book.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanPrice {
+    pub currency: Currency,
+    pub pricing: Pricing,
+}
+
+impl PlanPrice {
+    /// A per-unit price (a flat fee for quantity 1): the foundation's simple price.
+    pub fn per_unit(price: Money) -> Result<Self> {
+        Ok(Self {
+            currency: price.currency(),
+            pricing: Pricing {
+                model: PricingModel::PerUnit { unit_price: UnitPrice::from_money(price)? },
+                minimum_charge: None,
+            },
+        })
+    }
+
+    /// Validates a pricing and ties it to its currency.
+    pub fn new(pricing: Pricing) -> Result<Self> {
+        pricing.validate()?;
+        Ok(Self { currency: pricing.currency()?, pricing })
+    }
+
+    /// What one billing period costs at `quantity`, rounded once per rated line.
+    pub fn period_amount(&self, quantity: u32, policy: RoundingPolicy) -> Result<Money> {
+        Ok(self.pricing.rate(Decimal::from(quantity), policy)?.total)
+    }
+
+    /// The amount a price list shows first: the flat price, the unit price if it is whole money,
+    /// else nothing (tiered prices are shown by their tiers).
+    pub fn headline(&self) -> Option<Money> {
+        match &self.pricing.model {
+            PricingModel::Flat { price } => Some(*price),
+            PricingModel::PerUnit { unit_price } => {
+                Money::from_decimal(unit_price.amount(), unit_price.currency(), RoundingPolicy::default())
+                    .ok()
+                    .filter(|m| m.to_decimal() == unit_price.amount())
+            }
+            PricingModel::Package { block_price, .. } => Some(*block_price),
+            PricingModel::Graduated { .. } | PricingModel::Volume { .. } => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Product {
@@ -25,17 +76,16 @@ pub struct Plan {
     pub name: String,
     pub interval: BillingInterval,
     pub active: bool,
-    /// The price book: at most one flat price per currency, sorted by currency code.
-    pub prices: Vec<Money>,
+    /// The price book: at most one price per currency, sorted by currency code.
+    pub prices: Vec<PlanPrice>,
 }
 
 impl Plan {
     /// The plan's price in `currency`, or the error that says it is not sold in that currency.
-    pub fn price_in(&self, currency: Currency) -> Result<Money> {
+    pub fn price_in(&self, currency: Currency) -> Result<&PlanPrice> {
         self.prices
             .iter()
-            .find(|p| p.currency() == currency)
-            .copied()
+            .find(|p| p.currency == currency)
             .ok_or_else(|| Error::PlanNotPricedInCurrency { plan: self.code.clone(), currency })
     }
 }
@@ -64,7 +114,7 @@ pub fn validate_name(field: &'static str, name: &str) -> Result<String> {
 mod tests {
     use super::*;
 
-    fn plan(prices: Vec<Money>) -> Plan {
+    fn plan(prices: Vec<PlanPrice>) -> Plan {
         Plan {
             id: PlanId::new(),
             product_id: ProductId::new(),
@@ -78,8 +128,13 @@ mod tests {
 
     #[test]
     fn price_is_found_in_its_currency_only() {
-        let p = plan(vec![Money::from_minor(2900, Currency::EUR), Money::from_minor(3200, Currency::USD)]);
-        assert_eq!(p.price_in(Currency::USD).unwrap().minor(), 3200);
+        let p = plan(vec![
+            PlanPrice::per_unit(Money::from_minor(2900, Currency::EUR)).unwrap(),
+            PlanPrice::per_unit(Money::from_minor(3200, Currency::USD)).unwrap(),
+        ]);
+        let usd = p.price_in(Currency::USD).unwrap();
+        assert_eq!(usd.headline().unwrap().minor(), 3200);
+        assert_eq!(usd.period_amount(3, RoundingPolicy::default()).unwrap().minor(), 9600);
         let err = p.price_in(Currency::CHF).unwrap_err();
         assert!(matches!(err, Error::PlanNotPricedInCurrency { currency, .. } if currency == Currency::CHF));
     }

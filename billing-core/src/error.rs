@@ -2,11 +2,14 @@
 //! (exhaustively) to a status, a stable code and a localized message.
 
 use crate::country::CountryError;
+use crate::coupon::CouponError;
 use crate::currency::{Currency, CurrencyError};
 use crate::email::EmailError;
 use crate::ids::IdParseError;
 use crate::money::MoneyError;
 use crate::period::PeriodError;
+use crate::proration::ProrationError;
+use crate::rating::RatingError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -39,6 +42,15 @@ pub enum Error {
     Duplicate { resource: &'static str, code: String },
     #[error("invalid invoice number format `{format}`: {reason}")]
     InvalidNumberFormat { format: String, reason: String },
+    #[error(transparent)]
+    Rating(#[from] RatingError),
+    #[error(transparent)]
+    Proration(#[from] ProrationError),
+    #[error(transparent)]
+    Coupon(#[from] CouponError),
+    /// The subscription's state does not allow this change (e.g. changing a canceled one).
+    #[error("subscription is {status}: cannot {action}")]
+    InvalidTransition { status: &'static str, action: &'static str },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -21,6 +21,7 @@ pub struct Tenant {
     pub timezone: Tz,
     pub default_locale: String,
     pub invoice_number_format: String,
+    pub credit_note_number_format: String,
     pub payment_terms_days: u32,
 }
 

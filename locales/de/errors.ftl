@@ -16,6 +16,7 @@ error-not-found = { $resource ->
     [plan] Es gibt keinen Tarif
     [subscription] Es gibt kein Abonnement
     [invoice] Es gibt keine Rechnung
+    [coupon] Es gibt keinen Gutschein
     [tenant] Es gibt keinen Händler
    *[other] Es gibt nichts
 } mit der ID „{ $id }“.
@@ -33,3 +34,14 @@ error-idempotency-key-invalid = Ein Idempotency-Key muss aus 1 bis 255 sichtbare
 error-route-not-found = Diesen Endpunkt gibt es nicht.
 error-method-not-allowed = Dieser Endpunkt akzeptiert diese Methode nicht.
 error-payload-too-large = Der Inhalt der Anfrage ist zu groß.
+error-proration = Die Änderung kann nicht anteilig berechnet werden: { $detail }
+error-subscription-state = Das Abonnement ist { $status ->
+    [active] aktiv
+    [paused] pausiert
+   *[canceled] gekündigt
+}, daher ist das nicht möglich ({ $action }).
+error-invalid-pricing = Die Preisgestaltung ist ungültig: { $detail }
+error-coupon-expired = Dieser Gutschein ist abgelaufen.
+error-coupon-exhausted = Dieser Gutschein ist bereits aufgebraucht.
+error-coupon-currency = Dieser Gutschein gilt nicht für Beträge in { $currency }.
+error-invalid-coupon = Der Gutschein ist ungültig: { $detail }

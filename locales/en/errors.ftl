@@ -16,6 +16,7 @@ error-not-found = { $resource ->
     [plan] No plan
     [subscription] No subscription
     [invoice] No invoice
+    [coupon] No coupon
     [tenant] No merchant
    *[other] Nothing
 } exists with the id “{ $id }”.
@@ -33,3 +34,14 @@ error-idempotency-key-invalid = An Idempotency-Key must be 1 to 255 visible char
 error-route-not-found = There is no such endpoint.
 error-method-not-allowed = This endpoint does not accept that method.
 error-payload-too-large = The request body is too large.
+error-proration = The change cannot be prorated: { $detail }
+error-subscription-state = The subscription is { $status ->
+    [active] active
+    [paused] paused
+   *[canceled] canceled
+}, so this is not possible ({ $action }).
+error-invalid-pricing = The pricing is not valid: { $detail }
+error-coupon-expired = This coupon has expired.
+error-coupon-exhausted = This coupon has been used up.
+error-coupon-currency = This coupon cannot be used for amounts in { $currency }.
+error-invalid-coupon = The coupon is not valid: { $detail }

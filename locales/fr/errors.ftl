@@ -16,6 +16,7 @@ error-not-found = { $resource ->
     [plan] Aucune offre
     [subscription] Aucun abonnement
     [invoice] Aucune facture
+    [coupon] Aucun code promo
     [tenant] Aucun marchand
    *[other] Rien
 } n’existe avec l’identifiant « { $id } ».
@@ -33,3 +34,14 @@ error-idempotency-key-invalid = Une Idempotency-Key doit compter de 1 à 255 car
 error-route-not-found = Ce point d’accès n’existe pas.
 error-method-not-allowed = Ce point d’accès n’accepte pas cette méthode.
 error-payload-too-large = Le corps de la requête est trop volumineux.
+error-proration = La modification ne peut pas être calculée au prorata : { $detail }
+error-subscription-state = L’abonnement est { $status ->
+    [active] actif
+    [paused] en pause
+   *[canceled] résilié
+}, ce n’est donc pas possible ({ $action }).
+error-invalid-pricing = La tarification n’est pas valide : { $detail }
+error-coupon-expired = Ce code promo a expiré.
+error-coupon-exhausted = Ce code promo a déjà été utilisé le nombre maximal de fois.
+error-coupon-currency = Ce code promo ne s’applique pas aux montants en { $currency }.
+error-invalid-coupon = Le code promo n’est pas valide : { $detail }

@@ -16,6 +16,7 @@ error-not-found = { $resource ->
     [plan] 套餐
     [subscription] 订阅
     [invoice] 发票
+    [coupon] 优惠券
     [tenant] 商户
    *[other] 对象
 }“{ $id }”不存在。
@@ -33,3 +34,14 @@ error-idempotency-key-invalid = Idempotency-Key 必须由 1 到 255 个可见字
 error-route-not-found = 不存在此接口。
 error-method-not-allowed = 此接口不接受该请求方法。
 error-payload-too-large = 请求正文过大。
+error-proration = 无法按比例计算此变更：{ $detail }
+error-subscription-state = 该订阅{ $status ->
+    [active] 处于活动状态
+    [paused] 已暂停
+   *[canceled] 已取消
+}，因此无法执行此操作（{ $action }）。
+error-invalid-pricing = 定价无效：{ $detail }
+error-coupon-expired = 此优惠券已过期。
+error-coupon-exhausted = 此优惠券已用完。
+error-coupon-currency = 此优惠券不适用于 { $currency } 金额。
+error-invalid-coupon = 优惠券无效：{ $detail }

@@ -6,8 +6,10 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sqlx::{Connection, PgPool};
 
+use billing_core::coupon::{Coupon, CouponDuration, CouponValue};
 use billing_core::customer::NewCustomerInput;
-use billing_core::service::catalog::{NewPlanInput, create_plan};
+use billing_core::rating::Pricing;
+use billing_core::service::catalog::{NewPlanInput, PriceInput, create_plan};
 use billing_core::service::subscriptions::NewSubscriptionInput;
 use billing_core::service::tenants::NewTenantInput;
 use billing_core::service::{customers, subscriptions, tenants};
@@ -86,8 +88,8 @@ const CUSTOMERS: &[DemoCustomer] = &[
         country: "AT",
         currency: "EUR",
         locale: "de",
-        plan: "team-monthly",
-        quantity: 3,
+        plan: "business-graduated",
+        quantity: 60,
         months_ago: Some(1),
     },
     DemoCustomer {
@@ -170,7 +172,7 @@ fn plans() -> Vec<NewPlanInput> {
         name: name.into(),
         interval_unit: unit.into(),
         interval_count: 1,
-        prices: prices.iter().map(|(c, a)| (c.to_string(), a.to_string())).collect(),
+        prices: prices.iter().map(|(c, a)| PriceInput::per_unit(c, a)).collect(),
     };
     vec![
         plan(
@@ -192,7 +194,26 @@ fn plans() -> Vec<NewPlanInput> {
             "month",
             &[("EUR", "12.00"), ("USD", "13.00"), ("CHF", "12.50"), ("CNY", "89.00")],
         ),
+        NewPlanInput {
+            product_code: "cloud-ledger".into(),
+            product_name: "Cloud Ledger".into(),
+            code: "business-graduated".into(),
+            name: "Business (graduated seats)".into(),
+            interval_unit: "month".into(),
+            interval_count: 1,
+            prices: ["EUR", "USD"].iter().map(|c| PriceInput::Model(graduated_seats(c))).collect(),
+        },
     ]
+}
+
+/// Seats 1-10 at 5.00, 11-50 at 4.00, 51+ at 3.00 (60 seats cost 240.00).
+fn graduated_seats(currency: &str) -> Pricing {
+    let tier = |up_to: Option<&str>, price: &str| serde_json::json!({ "up_to": up_to, "unit_price": { "amount": price, "currency": currency }, "flat_fee": null });
+    serde_json::from_value(serde_json::json!({
+        "model": { "type": "graduated", "tiers": [tier(Some("10"), "5.00"), tier(Some("50"), "4.00"), tier(None, "3.00")] },
+        "minimum_charge": null
+    }))
+    .expect("the demo pricing is valid")
 }
 
 fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
@@ -227,6 +248,20 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
     for p in plans() {
         create_plan(&mut tx, tenant.id, &p, now).await?;
     }
+    billing_core::service::coupons::create(
+        &mut tx,
+        tenant.id,
+        &Coupon {
+            code: "WELCOME25".into(),
+            value: CouponValue::Percent(25.into()),
+            duration: CouponDuration::Repeating { periods: 3 },
+            expires_at: None,
+            max_redemptions: Some(100),
+            times_redeemed: 0,
+        },
+        now,
+    )
+    .await?;
     let today = now.with_timezone(&tenant.timezone).date_naive();
     let mut subs = 0;
     for c in CUSTOMERS {
@@ -259,6 +294,7 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
                 plan: c.plan.into(),
                 quantity: Some(c.quantity),
                 start_date: Some(start),
+                coupon: None,
             },
             now,
         )

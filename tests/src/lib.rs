@@ -127,7 +127,7 @@ pub async fn create_tenant(pool: &PgPool, slug: &str, now: DateTime<Utc>) -> Tes
 /// Creates the standard test catalog for `tenant`: `pro` monthly (EUR 29.00, USD 32.00) and
 /// `yearly` (EUR 290.00); no CHF price anywhere.
 pub async fn create_catalog(pool: &PgPool, tenant: TenantId, now: DateTime<Utc>) {
-    use billing_core::service::catalog::{NewPlanInput, create_plan};
+    use billing_core::service::catalog::{NewPlanInput, PriceInput, create_plan};
     let mut conn = pool.acquire().await.expect("connection");
     for (code, unit, prices) in
         [("pro", "month", vec![("EUR", "29.00"), ("USD", "32.00")]), ("yearly", "year", vec![("EUR", "290.00")])]
@@ -142,7 +142,7 @@ pub async fn create_catalog(pool: &PgPool, tenant: TenantId, now: DateTime<Utc>)
                 name: code.to_uppercase(),
                 interval_unit: unit.into(),
                 interval_count: 1,
-                prices: prices.into_iter().map(|(c, a)| (c.to_string(), a.to_string())).collect(),
+                prices: prices.into_iter().map(|(c, a)| PriceInput::per_unit(c, a)).collect(),
             },
             now,
         )

@@ -182,7 +182,9 @@ async fn a_subscription_takes_its_price_from_the_customers_currency() {
         .await;
     assert_eq!(status, 201, "{sub}");
     assert!(sub["id"].as_str().unwrap().starts_with("sub_"));
-    assert_eq!(sub["unit_price"], json!({"amount": 3200, "currency": "USD"}));
+    assert_eq!(sub["price"]["amount"], 3200);
+    assert_eq!(sub["price"]["currency"], "USD");
+    assert_eq!(sub["period_amount"], json!({"amount": 9600, "currency": "USD"}));
     assert_eq!(sub["quantity"], 3);
     assert_eq!(sub["billing_anchor"], "2026-01-31");
     assert_eq!(sub["next_period_start"], "2026-01-31");

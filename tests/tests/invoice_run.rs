@@ -40,6 +40,7 @@ async fn subscribe(pool: &PgPool, tenant: TenantId, currency: &str, plan: &str, 
             plan: plan.into(),
             quantity: Some(1),
             start_date: Some(d(start)),
+            coupon: None,
         },
         now,
     )

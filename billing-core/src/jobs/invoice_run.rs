@@ -13,15 +13,16 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::{Connection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, InvoiceRunId, TenantId};
 use crate::invoice::{NumberFormat, TotalsByCurrency};
+use crate::rounding::RoundingPolicy;
 use crate::store;
 use crate::store::invoices::InvoiceBatch;
-use crate::subscription::plan_due_invoices;
+use crate::subscription::{Terms, plan_due_invoices};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -111,9 +112,10 @@ async fn run_tenant(
     progress: &dyn RunProgress,
 ) -> Result<TenantRunSummary> {
     let mut conn = pool.acquire().await?;
-    let tenant =
-        store::tenants::get(&mut conn, tenant_id).await?.ok_or_else(|| Error::not_found("tenant", tenant_id))?;
-    let format = NumberFormat::parse(&tenant.invoice_number_format)?;
+    let ctx = TenantContext::load(&mut conn, tenant_id, opts.as_of).await?;
+    if !opts.dry_run {
+        resume_due(&mut conn, tenant_id, opts.as_of, now).await?;
+    }
     let due = store::subscriptions::count_due(&mut conn, tenant_id, opts.as_of).await?;
     progress.add_total(u64::try_from(due).unwrap_or(0));
     let run_id = if opts.dry_run {
@@ -125,91 +127,28 @@ async fn run_tenant(
 
     let mut out =
         TenantRunSummary { tenant_id, run_id, subscriptions: 0, invoices: 0, totals: TotalsByCurrency::default() };
-    let issue_date = opts.as_of;
-    let due_date = issue_date + Duration::days(i64::from(tenant.payment_terms_days));
-    let series = format.series(issue_date);
     let mut cursor = Uuid::nil();
     let result: Result<()> = async {
         loop {
             let mut conn = pool.acquire().await?;
             let mut tx = conn.begin().await?;
-            let chunk = store::subscriptions::lock_due_chunk(
-                &mut tx,
-                tenant_id,
-                opts.as_of,
-                cursor,
-                i64::from(opts.chunk_size),
-            )
-            .await?;
-            let Some(last) = chunk.last() else { break };
-            cursor = last.billable.id.as_uuid();
-
-            let mut batch = InvoiceBatch::default();
-            let mut advance_ids = Vec::with_capacity(chunk.len());
-            let mut advance_idx = Vec::with_capacity(chunk.len());
-            let mut advance_dates = Vec::with_capacity(chunk.len());
-            for due in &chunk {
-                let planned = plan_due_invoices(&due.billable, opts.as_of)?;
-                let Some(last_planned) = planned.last() else { continue };
-                advance_ids.push(due.billable.id.as_uuid());
-                advance_idx.push(
-                    i32::try_from(last_planned.period_index + 1)
-                        .map_err(|_| Error::invalid("period", "too many periods"))?,
-                );
-                advance_dates.push(last_planned.period.end);
-                for p in planned {
-                    out.totals.add(p.amount)?;
-                    batch.ids.push(InvoiceId::new().as_uuid());
-                    batch.customer_ids.push(p.customer_id.as_uuid());
-                    batch.subscription_ids.push(p.subscription_id.as_uuid());
-                    batch.currencies.push(p.amount.currency().code().to_string());
-                    batch.amounts.push(p.amount.minor());
-                    batch.period_starts.push(p.period.start);
-                    batch.period_ends.push(p.period.end);
-                    batch.customer_names.push(due.customer_name.clone());
-                    batch.customer_emails.push(due.customer_email.clone());
-                    batch.customer_countries.push(due.customer_country.clone());
-                    batch.descriptions.push(p.description);
-                    batch.quantities.push(i64::from(p.quantity));
-                    batch.unit_amounts.push(p.unit_price.minor());
-                }
-            }
-            if !batch.is_empty() {
-                let count = batch.len() as i64;
-                let first = store::invoices::reserve_numbers(&mut tx, tenant_id, &series, count).await?;
-                for seq in first..first + count {
-                    batch.series.push(series.clone());
-                    batch.sequences.push(seq);
-                    batch.numbers.push(format.render(issue_date, seq));
-                }
-                store::invoices::insert_finalized_batch(&mut tx, tenant_id, run_id, &batch, issue_date, due_date, now)
-                    .await?;
-                store::subscriptions::advance_periods(
-                    &mut tx,
-                    tenant_id,
-                    &advance_ids,
-                    &advance_idx,
-                    &advance_dates,
-                    now,
-                )
-                .await?;
-                let events: Vec<serde_json::Value> = batch
-                    .ids
-                    .iter()
-                    .zip(&batch.numbers)
-                    .map(|(id, number)| serde_json::json!({ "invoice": InvoiceId(*id).to_string(), "number": number }))
-                    .collect();
-                store::outbox::insert_many(&mut tx, tenant_id, "invoice.finalized", &events, now).await?;
-                failpoint::after_chunk_written(batch.len());
-            }
-            out.subscriptions += chunk.len() as u64;
-            out.invoices += batch.len() as u64;
+            let before = out.subscriptions;
+            let Some(next) =
+                process_chunk(&mut tx, &ctx, run_id, opts.as_of, cursor, opts.chunk_size, now, &mut out).await?
+            else {
+                break;
+            };
+            cursor = next;
             if opts.dry_run {
                 tx.rollback().await?;
             } else {
                 tx.commit().await?;
             }
-            progress.advance(chunk.len() as u64);
+            progress.advance(out.subscriptions - before);
+        }
+        if !opts.dry_run {
+            let mut conn = pool.acquire().await?;
+            store::subscriptions::end_scheduled_cancellations(&mut conn, tenant_id, opts.as_of, now).await?;
         }
         Ok(())
     }
@@ -223,6 +162,166 @@ async fn run_tenant(
             .await?;
     }
     result.map(|()| out)
+}
+
+/// Runs one tenant's invoicing on a connection the caller owns (and whose transaction it
+/// commits or rolls back): used by simulations, which roll everything back at the end.
+pub async fn run_on_connection(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<TenantRunSummary> {
+    let ctx = TenantContext::load(conn, tenant_id, as_of).await?;
+    resume_due(conn, tenant_id, as_of, now).await?;
+    let mut out = TenantRunSummary {
+        tenant_id,
+        run_id: None,
+        subscriptions: 0,
+        invoices: 0,
+        totals: TotalsByCurrency::default(),
+    };
+    let mut cursor = Uuid::nil();
+    while let Some(next) = process_chunk(conn, &ctx, None, as_of, cursor, 500, now, &mut out).await? {
+        cursor = next;
+    }
+    store::subscriptions::end_scheduled_cancellations(conn, tenant_id, as_of, now).await?;
+    Ok(out)
+}
+
+/// What every chunk of one tenant's run shares.
+struct TenantContext {
+    tenant_id: TenantId,
+    format: NumberFormat,
+    series: String,
+    issue_date: NaiveDate,
+    due_date: NaiveDate,
+    policy: RoundingPolicy,
+}
+
+impl TenantContext {
+    async fn load(conn: &mut PgConnection, tenant_id: TenantId, as_of: NaiveDate) -> Result<Self> {
+        let tenant =
+            store::tenants::get(conn, tenant_id).await?.ok_or_else(|| Error::not_found("tenant", tenant_id))?;
+        let format = NumberFormat::parse(&tenant.invoice_number_format)?;
+        let series = format.series(as_of);
+        Ok(Self {
+            tenant_id,
+            format,
+            series,
+            issue_date: as_of,
+            due_date: as_of + Duration::days(i64::from(tenant.payment_terms_days)),
+            policy: RoundingPolicy::default(),
+        })
+    }
+}
+
+/// Paused subscriptions whose resume date has come are resumed before invoicing.
+async fn resume_due(conn: &mut PgConnection, tenant: TenantId, as_of: NaiveDate, now: DateTime<Utc>) -> Result<()> {
+    for id in store::subscriptions::due_resumptions(conn, tenant, as_of).await? {
+        let mut tx = conn.begin().await?;
+        if let Some(mut sub) = store::subscriptions::get_for_update(&mut tx, tenant, id).await?
+            && let Some(on) = sub.resume_on
+        {
+            sub.resume(on)?;
+            store::subscriptions::update(&mut tx, tenant, &sub, now).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Invoices the next chunk of due subscriptions after `cursor` on `conn`; returns the new
+/// cursor, or `None` when nothing is left.
+#[allow(clippy::too_many_arguments)]
+async fn process_chunk(
+    conn: &mut PgConnection,
+    ctx: &TenantContext,
+    run_id: Option<InvoiceRunId>,
+    as_of: NaiveDate,
+    cursor: Uuid,
+    chunk_size: u32,
+    now: DateTime<Utc>,
+    out: &mut TenantRunSummary,
+) -> Result<Option<Uuid>> {
+    let tenant_id = ctx.tenant_id;
+    let chunk = store::subscriptions::lock_due_chunk(conn, tenant_id, as_of, cursor, i64::from(chunk_size)).await?;
+    let Some(last) = chunk.last() else { return Ok(None) };
+    let next_cursor = last.billable.id.as_uuid();
+
+    let mut batch = InvoiceBatch::default();
+    let mut advance_ids = Vec::with_capacity(chunk.len());
+    let mut advance_idx = Vec::with_capacity(chunk.len());
+    let mut advance_dates = Vec::with_capacity(chunk.len());
+    let mut pending_applied = Vec::new();
+    for due in &chunk {
+        let planned = plan_due_invoices(&due.billable, as_of, ctx.policy)?;
+        let Some(last_planned) = planned.last() else { continue };
+        advance_ids.push(due.billable.id.as_uuid());
+        advance_idx.push(
+            i32::try_from(last_planned.period_index + 1).map_err(|_| Error::invalid("period", "too many periods"))?,
+        );
+        advance_dates.push(last_planned.period.end);
+        if let (true, Some(p)) = (planned.iter().any(|p| p.used_pending), &due.billable.pending) {
+            pending_applied.push((
+                due.billable.id,
+                Terms {
+                    plan_id: p.plan_id,
+                    plan_name: p.plan_name.clone(),
+                    price: p.price.clone(),
+                    quantity: p.quantity,
+                },
+            ));
+        }
+        for p in planned {
+            out.totals.add(p.total)?;
+            batch.ids.push(InvoiceId::new().as_uuid());
+            batch.customer_ids.push(p.customer_id.as_uuid());
+            batch.subscription_ids.push(p.subscription_id.as_uuid());
+            batch.currencies.push(p.amount.currency().code().to_string());
+            batch.amounts.push(p.amount.minor());
+            batch.discounts.push(p.discount.minor());
+            batch.period_starts.push(p.period.start);
+            batch.period_ends.push(p.period.end);
+            batch.customer_names.push(due.customer_name.clone());
+            batch.customer_emails.push(due.customer_email.clone());
+            batch.customer_countries.push(due.customer_country.clone());
+            batch.descriptions.push(p.description);
+            batch.quantities.push(i64::from(p.quantity));
+            // The line shows the period's charge; for tiered prices the unit price is the average.
+            batch.unit_amounts.push(if p.quantity == 0 {
+                p.amount.minor()
+            } else {
+                p.amount.minor() / i64::from(p.quantity)
+            });
+        }
+    }
+    if !batch.is_empty() {
+        let count = batch.len() as i64;
+        let first = store::invoices::reserve_numbers(conn, tenant_id, &ctx.series, count).await?;
+        for seq in first..first + count {
+            batch.series.push(ctx.series.clone());
+            batch.sequences.push(seq);
+            batch.numbers.push(ctx.format.render(ctx.issue_date, seq));
+        }
+        store::invoices::insert_finalized_batch(conn, tenant_id, run_id, &batch, ctx.issue_date, ctx.due_date, now)
+            .await?;
+        store::subscriptions::advance_periods(conn, tenant_id, &advance_ids, &advance_idx, &advance_dates, now).await?;
+        for (id, terms) in &pending_applied {
+            store::subscriptions::apply_pending(conn, tenant_id, *id, terms, now).await?;
+        }
+        let events: Vec<serde_json::Value> = batch
+            .ids
+            .iter()
+            .zip(&batch.numbers)
+            .map(|(id, number)| serde_json::json!({ "invoice": InvoiceId(*id).to_string(), "number": number }))
+            .collect();
+        store::outbox::insert_many(conn, tenant_id, "invoice.finalized", &events, now).await?;
+        failpoint::after_chunk_written(batch.len());
+    }
+    out.subscriptions += chunk.len() as u64;
+    out.invoices += batch.len() as u64;
+    Ok(Some(next_cursor))
 }
 
 /// Fault injection for the kill-and-rerun test: with `BILLING_FAILPOINT_ABORT_AFTER_INVOICES=N`

@@ -3,12 +3,13 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::catalog::{Plan, Product, validate_code, validate_name};
+use crate::catalog::{Plan, PlanPrice, Product, validate_code, validate_name};
 use crate::currency::Currency;
 use crate::error::{Error, Result};
 use crate::ids::{PlanId, ProductId, TenantId};
 use crate::money::Money;
 use crate::period::{BillingInterval, IntervalUnit};
+use crate::rating::Pricing;
 use crate::store;
 
 #[derive(Debug, Clone)]
@@ -19,8 +20,24 @@ pub struct NewPlanInput {
     pub name: String,
     pub interval_unit: String,
     pub interval_count: u32,
-    /// (currency code, price as a decimal string such as "29.00")
-    pub prices: Vec<(String, String)>,
+    pub prices: Vec<PriceInput>,
+}
+
+/// One price of a new plan: a simple per-unit price, or a full pricing model.
+#[derive(Debug, Clone)]
+pub enum PriceInput {
+    /// (currency code, price per unit as a decimal string such as "29.00")
+    PerUnit(String, String),
+    /// (currency code, price per unit in minor units), as the API sends it.
+    PerUnitMinor(String, i64),
+    /// A pricing model (flat, per unit, graduated, volume, package) with an optional minimum.
+    Model(Pricing),
+}
+
+impl PriceInput {
+    pub fn per_unit(currency: &str, amount: &str) -> Self {
+        PriceInput::PerUnit(currency.into(), amount.into())
+    }
 }
 
 /// Validates a plan request into a plan (with a product id to use if the product is new).
@@ -31,19 +48,30 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
     if input.prices.is_empty() {
         return Err(Error::invalid("prices", "a plan needs a price in at least one currency"));
     }
-    let mut prices = Vec::with_capacity(input.prices.len());
-    for (code, amount) in &input.prices {
-        let currency = Currency::from_code(code)?;
-        let price = Money::parse(amount, currency)?;
-        if price.is_negative() {
-            return Err(Error::NegativeAmount);
-        }
-        if prices.iter().any(|p: &Money| p.currency() == currency) {
-            return Err(Error::invalid("prices", format!("two prices in {currency}")));
+    let mut prices: Vec<PlanPrice> = Vec::with_capacity(input.prices.len());
+    for p in &input.prices {
+        let price = match p {
+            PriceInput::PerUnit(code, amount) => {
+                let price = Money::parse(amount, Currency::from_code(code)?)?;
+                if price.is_negative() {
+                    return Err(Error::NegativeAmount);
+                }
+                PlanPrice::per_unit(price)?
+            }
+            PriceInput::PerUnitMinor(code, minor) => {
+                if *minor < 0 {
+                    return Err(Error::NegativeAmount);
+                }
+                PlanPrice::per_unit(Money::from_minor(*minor, Currency::from_code(code)?))?
+            }
+            PriceInput::Model(pricing) => PlanPrice::new(pricing.clone())?,
+        };
+        if prices.iter().any(|q| q.currency == price.currency) {
+            return Err(Error::invalid("prices", format!("two prices in {}", price.currency)));
         }
         prices.push(price);
     }
-    prices.sort_by_key(|p| p.currency().code());
+    prices.sort_by_key(|p| p.currency.code());
     Ok(Plan {
         id: PlanId::new(),
         product_id,

@@ -2,6 +2,7 @@
 //! persists on the connection it is given (the caller owns the transaction).
 
 pub mod catalog;
+pub mod coupons;
 pub mod customers;
 pub mod invoices;
 pub mod subscriptions;

@@ -1,15 +1,22 @@
-//! Subscription use cases.
+//! Subscription use cases: create, read, and every lifecycle change. Each change locks the
+//! subscription row (FOR UPDATE), plans the change with pure code, and persists it together with
+//! any document it issues, in the caller's transaction.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::Serialize;
 use sqlx::PgConnection;
 
 use crate::error::{Error, Result};
-use crate::ids::{CustomerId, SubscriptionId, TenantId};
+use crate::ids::{CustomerId, InvoiceId, SubscriptionId, TenantId};
+use crate::invoice::NumberFormat;
 use crate::period::period_start;
+use crate::rounding::RoundingPolicy;
 use crate::service::catalog::find_plan;
+use crate::store::invoices::NewDocument;
 use crate::store::subscriptions::Subscription;
 use crate::store::{self, Page, PageRequest};
-use crate::subscription::{SubscriptionStatus, validate_quantity};
+use crate::subscription::{ChangePlan, ProrationDocument, SubscriptionStatus, Terms, Timing, validate_quantity};
+use crate::tenant::Tenant;
 
 #[derive(Debug, Clone, Default)]
 pub struct NewSubscriptionInput {
@@ -19,30 +26,42 @@ pub struct NewSubscriptionInput {
     pub quantity: Option<i64>,
     /// First day of service in the tenant's time zone; today when absent.
     pub start_date: Option<NaiveDate>,
+    /// A coupon code to redeem on the new subscription.
+    pub coupon: Option<String>,
 }
 
 /// How far back a subscription may start (catching up on invoices) or ahead it may be scheduled.
 const MAX_BACKDATE_DAYS: i64 = 5 * 366;
 const MAX_FUTURE_DAYS: i64 = 2 * 366;
 
+async fn tenant(conn: &mut PgConnection, id: TenantId) -> Result<Tenant> {
+    store::tenants::get(conn, id).await?.ok_or_else(|| Error::not_found("tenant", id))
+}
+
+fn today(t: &Tenant, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&t.timezone).date_naive()
+}
+
 pub async fn create(
     conn: &mut PgConnection,
-    tenant: TenantId,
+    tenant_id: TenantId,
     input: &NewSubscriptionInput,
     now: DateTime<Utc>,
 ) -> Result<Subscription> {
-    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    let t = tenant(conn, tenant_id).await?;
     let quantity = validate_quantity(input.quantity.unwrap_or(1))?;
     let customer_id: CustomerId = input.customer.parse()?;
-    let customer = store::customers::get(conn, tenant, customer_id)
+    let customer = store::customers::get(conn, tenant_id, customer_id)
         .await?
         .ok_or_else(|| Error::not_found("customer", customer_id))?;
-    let plan = find_plan(conn, tenant, &input.plan).await?;
+    let plan = find_plan(conn, tenant_id, &input.plan).await?;
     if !plan.active {
         return Err(Error::PlanInactive { plan: plan.code });
     }
-    let unit_price = plan.price_in(customer.currency)?;
-    let today = now.with_timezone(&t.timezone).date_naive();
+    let price = plan.price_in(customer.currency)?.clone();
+    // Rate once now, so a quantity whose price overflows is refused before anything is stored.
+    price.period_amount(quantity, RoundingPolicy::default())?;
+    let today = today(&t, now);
     let start = input.start_date.unwrap_or(today);
     let offset = (start - today).num_days();
     if !(-MAX_BACKDATE_DAYS..=MAX_FUTURE_DAYS).contains(&offset) || start.year() < 2000 {
@@ -52,17 +71,26 @@ pub async fn create(
         id: SubscriptionId::new(),
         customer_id,
         plan_id: plan.id,
+        plan_name: plan.name.clone(),
         status: SubscriptionStatus::Active,
-        unit_price,
+        price,
         quantity,
         start_date: start,
         anchor_date: start,
         interval: plan.interval,
         next_period_index: 0,
         next_billing_date: period_start(start, plan.interval, 0)?,
+        cancel_at: None,
+        ended_on: None,
+        paused_on: None,
+        resume_on: None,
+        pending_change: None,
         created_at: now,
     };
-    store::subscriptions::insert(conn, tenant, &sub).await?;
+    store::subscriptions::insert(conn, tenant_id, &sub).await?;
+    if let Some(code) = &input.coupon {
+        crate::service::coupons::redeem(conn, tenant_id, &sub, code, now).await?;
+    }
     Ok(sub)
 }
 
@@ -77,4 +105,193 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Subscription>> {
     store::subscriptions::list(conn, tenant, customer, page).await
+}
+
+async fn locked(conn: &mut PgConnection, tenant: TenantId, id: SubscriptionId) -> Result<Subscription> {
+    store::subscriptions::get_for_update(conn, tenant, id).await?.ok_or_else(|| Error::not_found("subscription", id))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChangeInput {
+    /// New plan (id or code); the current one when absent.
+    pub plan: Option<String>,
+    pub quantity: Option<i64>,
+    pub timing: Option<Timing>,
+    /// The day the change takes effect for `now` changes (default: today).
+    pub on: Option<NaiveDate>,
+}
+
+/// A document issued by a change: its id and legal number.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedDocument {
+    pub id: InvoiceId,
+    pub number: String,
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeOutcome {
+    pub subscription: Subscription,
+    pub plan: ChangePlan,
+    pub issued: Option<IssuedDocument>,
+}
+
+/// Changes plan and/or quantity. With `persist = false` it is the preview: the same
+/// computation, nothing written — which is what makes the preview match the invoice.
+pub async fn change(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    id: SubscriptionId,
+    input: &ChangeInput,
+    persist: bool,
+    now: DateTime<Utc>,
+) -> Result<ChangeOutcome> {
+    let t = tenant(conn, tenant_id).await?;
+    let mut sub = if persist { locked(conn, tenant_id, id).await? } else { get(conn, tenant_id, id).await? };
+    let quantity = match input.quantity {
+        Some(q) => validate_quantity(q)?,
+        None => sub.quantity,
+    };
+    let new = match &input.plan {
+        Some(p) => {
+            let plan = find_plan(conn, tenant_id, p).await?;
+            if !plan.active {
+                return Err(Error::PlanInactive { plan: plan.code });
+            }
+            if plan.interval != sub.interval {
+                return Err(Error::invalid("plan", "the new plan must have the same billing interval"));
+            }
+            Terms {
+                plan_id: plan.id,
+                plan_name: plan.name.clone(),
+                price: plan.price_in(sub.currency())?.clone(),
+                quantity,
+            }
+        }
+        None => Terms { quantity, ..sub.terms() },
+    };
+    new.period_amount(RoundingPolicy::default())?;
+    let on = input.on.unwrap_or_else(|| today(&t, now));
+    let plan = sub.plan_change(&new, input.timing.unwrap_or(Timing::Now), on, RoundingPolicy::default())?;
+    let mut issued = None;
+    if persist {
+        sub.apply_change(new, &plan);
+        store::subscriptions::update(conn, tenant_id, &sub, now).await?;
+        if let Some(doc) = &plan.document {
+            issued = Some(issue_document(conn, &t, &sub, doc, on, now).await?);
+        }
+    }
+    Ok(ChangeOutcome { subscription: sub, plan, issued })
+}
+
+/// Numbers and stores a proration invoice (net charge) or credit note (net credit).
+async fn issue_document(
+    conn: &mut PgConnection,
+    t: &Tenant,
+    sub: &Subscription,
+    doc: &ProrationDocument,
+    on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<IssuedDocument> {
+    let (kind, format) = if doc.is_credit() {
+        ("credit_note", &t.credit_note_number_format)
+    } else {
+        ("proration", &t.invoice_number_format)
+    };
+    let format = NumberFormat::parse(format)?;
+    let series = format.series(on);
+    let sequence = store::invoices::reserve_numbers(conn, t.id, &series, 1).await?;
+    let number = format.render(on, sequence);
+    let customer = store::customers::get(conn, t.id, sub.customer_id)
+        .await?
+        .ok_or_else(|| Error::not_found("customer", sub.customer_id))?;
+    let id = InvoiceId::new();
+    let document = NewDocument {
+        id,
+        kind,
+        customer_id: sub.customer_id,
+        subscription_id: Some(sub.id),
+        series,
+        sequence,
+        number: number.clone(),
+        currency: sub.currency(),
+        lines: doc
+            .lines
+            .iter()
+            .map(|l| (l.kind, l.description.clone(), i64::from(l.quantity), l.amount, l.period.start, l.period.end))
+            .collect(),
+        issue_date: on,
+        due_date: on + Duration::days(i64::from(t.payment_terms_days)),
+        customer_name: customer.name,
+        customer_email: customer.email.to_string(),
+        customer_country: customer.country.code().to_string(),
+    };
+    store::invoices::insert_document(conn, t.id, &document, now).await?;
+    let topic = if doc.is_credit() { "credit_note.issued" } else { "invoice.finalized" };
+    store::outbox::insert_many(
+        conn,
+        t.id,
+        topic,
+        &[serde_json::json!({ "invoice": id.to_string(), "number": number })],
+        now,
+    )
+    .await?;
+    Ok(IssuedDocument { id, number, kind })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CancelInput {
+    pub timing: Option<Timing>,
+    /// Credit the unused part of the current period (cancel now only).
+    pub prorate: bool,
+    pub on: Option<NaiveDate>,
+}
+
+pub async fn cancel(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    id: SubscriptionId,
+    input: &CancelInput,
+    now: DateTime<Utc>,
+) -> Result<(Subscription, Option<IssuedDocument>)> {
+    let t = tenant(conn, tenant_id).await?;
+    let mut sub = locked(conn, tenant_id, id).await?;
+    let on = input.on.unwrap_or_else(|| today(&t, now));
+    let credit = sub.cancel(input.timing.unwrap_or(Timing::PeriodEnd), on, input.prorate, RoundingPolicy::default())?;
+    store::subscriptions::update(conn, tenant_id, &sub, now).await?;
+    let issued = match &credit {
+        Some(doc) => Some(issue_document(conn, &t, &sub, doc, on, now).await?),
+        None => None,
+    };
+    Ok((sub, issued))
+}
+
+/// A lifecycle action without parameters beyond a date.
+#[derive(Debug, Clone, Copy)]
+pub enum Action {
+    UndoCancel,
+    Pause { resume_on: Option<NaiveDate> },
+    Resume,
+    Reactivate,
+}
+
+pub async fn act(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    id: SubscriptionId,
+    action: Action,
+    on: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<Subscription> {
+    let t = tenant(conn, tenant_id).await?;
+    let mut sub = locked(conn, tenant_id, id).await?;
+    let on = on.unwrap_or_else(|| today(&t, now));
+    match action {
+        Action::UndoCancel => sub.undo_cancel()?,
+        Action::Pause { resume_on } => sub.pause(on, resume_on)?,
+        Action::Resume => sub.resume(on)?,
+        Action::Reactivate => sub.reactivate(on)?,
+    }
+    store::subscriptions::update(conn, tenant_id, &sub, now).await?;
+    Ok(sub)
 }

@@ -52,6 +52,7 @@ pub fn parse_tenant(input: &NewTenantInput) -> Result<Tenant> {
             .ok_or_else(|| Error::invalid("default_locale", "not a shipped language"))?
             .to_string(),
         invoice_number_format: input.invoice_number_format.clone(),
+        credit_note_number_format: "CN-{YYYY}-{seq:06}".into(),
         payment_terms_days: input.payment_terms_days,
     })
 }

@@ -5,12 +5,13 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::corrupt;
-use crate::catalog::{Plan, Product};
+use crate::catalog::{Plan, PlanPrice, Product};
 use crate::currency::Currency;
 use crate::error::{Error, Result};
 use crate::ids::{PlanId, ProductId, TenantId};
 use crate::money::Money;
 use crate::period::{BillingInterval, IntervalUnit};
+use crate::rating::Pricing;
 
 pub async fn insert_product(conn: &mut PgConnection, tenant: TenantId, p: &Product, now: DateTime<Utc>) -> Result<()> {
     sqlx::query("INSERT INTO products (tenant_id, id, code, name, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -54,13 +55,17 @@ pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan,
     .await
     .map_err(|e| unique_to_duplicate(e, "plans_code_unique", "plan", &plan.code))?;
     for price in &plan.prices {
-        sqlx::query("INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount) VALUES ($1, $2, $3, $4)")
-            .bind(tenant)
-            .bind(plan.id)
-            .bind(price.currency().code())
-            .bind(price.minor())
-            .execute(&mut *conn)
-            .await?;
+        let pricing = serde_json::to_value(&price.pricing).map_err(|e| corrupt("pricing", e))?;
+        sqlx::query(
+            "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(tenant)
+        .bind(plan.id)
+        .bind(price.currency.code())
+        .bind(price.headline().map(|m| m.minor()).unwrap_or(0))
+        .bind(pricing)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -74,8 +79,30 @@ struct PlanRow {
     interval_unit: String,
     interval_count: i32,
     active: bool,
-    currencies: Vec<String>,
-    amounts: Vec<i64>,
+    prices: serde_json::Value,
+}
+
+#[derive(serde::Deserialize)]
+struct PriceJson {
+    currency: String,
+    unit_amount: i64,
+    pricing: Option<serde_json::Value>,
+}
+
+/// A stored price: its pricing JSON, or (rows from before pricing models) per unit at unit_amount.
+pub(crate) fn price_from_row(
+    currency: &str,
+    unit_amount: i64,
+    pricing: Option<serde_json::Value>,
+) -> Result<PlanPrice> {
+    let currency = Currency::from_code(currency).map_err(|e| corrupt("price currency", e))?;
+    match pricing {
+        Some(json) => {
+            let pricing: Pricing = serde_json::from_value(json).map_err(|e| corrupt("pricing", e))?;
+            PlanPrice::new(pricing)
+        }
+        None => PlanPrice::per_unit(Money::from_minor(unit_amount, currency)),
+    }
 }
 
 impl TryFrom<PlanRow> for Plan {
@@ -84,11 +111,10 @@ impl TryFrom<PlanRow> for Plan {
         let unit: IntervalUnit = r.interval_unit.parse().map_err(|e| corrupt("plan interval", e))?;
         let count = u32::try_from(r.interval_count).map_err(|e| corrupt("plan interval count", e))?;
         let interval = BillingInterval::new(unit, count).map_err(|e| corrupt("plan interval", e))?;
-        let prices = r
-            .currencies
-            .iter()
-            .zip(&r.amounts)
-            .map(|(c, a)| Ok(Money::from_minor(*a, Currency::from_code(c).map_err(|e| corrupt("price currency", e))?)))
+        let rows: Vec<PriceJson> = serde_json::from_value(r.prices).map_err(|e| corrupt("price book", e))?;
+        let prices = rows
+            .into_iter()
+            .map(|p| price_from_row(&p.currency, p.unit_amount, p.pricing))
             .collect::<Result<Vec<_>>>()?;
         Ok(Plan {
             id: PlanId(r.id),
@@ -103,8 +129,8 @@ impl TryFrom<PlanRow> for Plan {
 }
 
 const SELECT: &str = "SELECT p.id, p.product_id, p.code, p.name, p.interval_unit, p.interval_count, p.active,
-        COALESCE(array_agg(pp.currency::text ORDER BY pp.currency) FILTER (WHERE pp.currency IS NOT NULL), '{}') AS currencies,
-        COALESCE(array_agg(pp.unit_amount ORDER BY pp.currency) FILTER (WHERE pp.currency IS NOT NULL), '{}') AS amounts
+        COALESCE(jsonb_agg(jsonb_build_object('currency', pp.currency, 'unit_amount', pp.unit_amount, 'pricing', pp.pricing)
+                 ORDER BY pp.currency) FILTER (WHERE pp.currency IS NOT NULL), '[]'::jsonb) AS prices
      FROM plans p
      LEFT JOIN plan_prices pp ON pp.tenant_id = p.tenant_id AND pp.plan_id = p.id";
 

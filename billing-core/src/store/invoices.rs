@@ -15,10 +15,14 @@ use crate::money::Money;
 #[derive(Debug, Clone, Serialize)]
 pub struct InvoiceLine {
     pub line_no: u32,
+    /// `subscription`, `proration_credit`, `proration_charge` or `discount`.
+    pub kind: String,
     pub description: String,
     pub quantity: i64,
     pub unit_price: Money,
     pub amount: Money,
+    /// The part of the invoice's discount allocated to this line.
+    pub discount: Money,
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
 }
@@ -29,9 +33,12 @@ pub struct Invoice {
     pub customer_id: CustomerId,
     pub subscription_id: Option<SubscriptionId>,
     pub status: InvoiceStatus,
+    /// `subscription` (a period), `proration` (a mid-period change) or `credit_note`.
+    pub kind: String,
     pub number: Option<String>,
     pub currency: Currency,
     pub subtotal: Money,
+    pub discount: Money,
     pub tax: Money,
     pub total: Money,
     pub period_start: Option<NaiveDate>,
@@ -79,6 +86,7 @@ pub struct InvoiceBatch {
     pub numbers: Vec<String>,
     pub currencies: Vec<String>,
     pub amounts: Vec<i64>,
+    pub discounts: Vec<i64>,
     pub period_starts: Vec<NaiveDate>,
     pub period_ends: Vec<NaiveDate>,
     pub customer_names: Vec<String>,
@@ -114,15 +122,15 @@ pub async fn insert_finalized_batch(
     }
     sqlx::query(
         "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, invoice_run_id, status, series, sequence, number,
-             currency, subtotal, tax, total, period_start, period_end, issue_date, due_date,
+             currency, subtotal, discount, tax, total, period_start, period_end, issue_date, due_date,
              customer_name, customer_email, customer_country, created_at, finalized_at)
          SELECT $1, u.id, u.customer_id, u.subscription_id, $2, 'open', u.series, u.seq, u.number,
-             u.currency, u.amount, 0, u.amount, u.period_start, u.period_end, $3, $4,
+             u.currency, u.amount, u.discount, 0, u.amount - u.discount, u.period_start, u.period_end, $3, $4,
              u.customer_name, u.customer_email, u.customer_country, $5, $5
          FROM UNNEST($6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::bigint[], $11::text[], $12::text[],
-                     $13::bigint[], $14::date[], $15::date[], $16::text[], $17::text[], $18::text[])
+                     $13::bigint[], $14::date[], $15::date[], $16::text[], $17::text[], $18::text[], $19::bigint[])
            AS u(id, customer_id, subscription_id, series, seq, number, currency, amount, period_start, period_end,
-                customer_name, customer_email, customer_country)",
+                customer_name, customer_email, customer_country, discount)",
     )
     .bind(tenant)
     .bind(run)
@@ -142,13 +150,14 @@ pub async fn insert_finalized_batch(
     .bind(&b.customer_names)
     .bind(&b.customer_emails)
     .bind(&b.customer_countries)
+    .bind(&b.discounts)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, quantity, unit_amount, amount, period_start, period_end)
-         SELECT $1, u.id, 1, u.description, u.quantity, u.unit_amount, u.amount, u.period_start, u.period_end
-         FROM UNNEST($2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::date[], $8::date[])
-           AS u(id, description, quantity, unit_amount, amount, period_start, period_end)",
+        "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, quantity, unit_amount, amount, period_start, period_end, discount)
+         SELECT $1, u.id, 1, u.description, u.quantity, u.unit_amount, u.amount, u.period_start, u.period_end, u.discount
+         FROM UNNEST($2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::date[], $8::date[], $9::bigint[])
+           AS u(id, description, quantity, unit_amount, amount, period_start, period_end, discount)",
     )
     .bind(tenant)
     .bind(&b.ids)
@@ -158,8 +167,79 @@ pub async fn insert_finalized_batch(
     .bind(&b.amounts)
     .bind(&b.period_starts)
     .bind(&b.period_ends)
+    .bind(&b.discounts)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// A one-off document (a proration invoice or a credit note) with its lines, finalized.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub id: InvoiceId,
+    pub kind: &'static str,
+    pub customer_id: CustomerId,
+    pub subscription_id: Option<SubscriptionId>,
+    pub series: String,
+    pub sequence: i64,
+    pub number: String,
+    pub currency: Currency,
+    /// (kind, description, quantity, amount, period start, period end exclusive)
+    pub lines: Vec<(&'static str, String, i64, Money, NaiveDate, NaiveDate)>,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub customer_name: String,
+    pub customer_email: String,
+    pub customer_country: String,
+}
+
+pub async fn insert_document(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    d: &NewDocument,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let total = Money::sum(d.currency, d.lines.iter().map(|l| l.3))?;
+    sqlx::query(
+        "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, status, kind, series, sequence, number, currency,
+             subtotal, discount, tax, total, issue_date, due_date, customer_name, customer_email, customer_country, created_at, finalized_at)
+         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, 0, 0, $10, $11, $12, $13, $14, $15, $16, $16)",
+    )
+    .bind(tenant)
+    .bind(d.id)
+    .bind(d.customer_id)
+    .bind(d.subscription_id)
+    .bind(d.kind)
+    .bind(&d.series)
+    .bind(d.sequence)
+    .bind(&d.number)
+    .bind(d.currency.code())
+    .bind(total.minor())
+    .bind(d.issue_date)
+    .bind(d.due_date)
+    .bind(&d.customer_name)
+    .bind(&d.customer_email)
+    .bind(&d.customer_country)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    for (i, (kind, description, quantity, amount, start, end)) in d.lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, kind, description, quantity, unit_amount, amount, period_start, period_end)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
+        )
+        .bind(tenant)
+        .bind(d.id)
+        .bind(i as i32 + 1)
+        .bind(*kind)
+        .bind(description)
+        .bind(*quantity)
+        .bind(amount.minor())
+        .bind(*start)
+        .bind(*end)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -169,9 +249,11 @@ struct InvoiceRow {
     customer_id: Uuid,
     subscription_id: Option<Uuid>,
     status: String,
+    kind: String,
     number: Option<String>,
     currency: String,
     subtotal: i64,
+    discount: i64,
     tax: i64,
     total: i64,
     period_start: Option<NaiveDate>,
@@ -189,10 +271,12 @@ struct InvoiceRow {
 struct LineRow {
     invoice_id: Uuid,
     line_no: i32,
+    kind: String,
     description: String,
     quantity: i64,
     unit_amount: i64,
     amount: i64,
+    discount: i64,
     period_start: Option<NaiveDate>,
     period_end: Option<NaiveDate>,
 }
@@ -205,9 +289,11 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
         customer_id: CustomerId(r.customer_id),
         subscription_id: r.subscription_id.map(SubscriptionId),
         status: InvoiceStatus::parse(&r.status).ok_or_else(|| corrupt("invoice status", &r.status))?,
+        kind: r.kind,
         number: r.number,
         currency,
         subtotal: m(r.subtotal),
+        discount: m(r.discount),
         tax: m(r.tax),
         total: m(r.total),
         period_start: r.period_start,
@@ -224,10 +310,12 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
             .map(|l| {
                 Ok(InvoiceLine {
                     line_no: u32::try_from(l.line_no).map_err(|e| corrupt("line number", e))?,
+                    kind: l.kind,
                     description: l.description,
                     quantity: l.quantity,
                     unit_price: m(l.unit_amount),
                     amount: m(l.amount),
+                    discount: m(l.discount),
                     period_start: l.period_start,
                     period_end: l.period_end,
                 })
@@ -236,13 +324,13 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
     })
 }
 
-const SELECT: &str = "SELECT id, customer_id, subscription_id, status, number, currency, subtotal, tax, total,
+const SELECT: &str = "SELECT id, customer_id, subscription_id, status, kind, number, currency, subtotal, discount, tax, total,
         period_start, period_end, issue_date, due_date, customer_name, customer_email, customer_country::text AS customer_country,
         created_at, finalized_at FROM invoices";
 
 async fn lines_for(conn: &mut PgConnection, tenant: TenantId, ids: &[Uuid]) -> Result<Vec<LineRow>> {
     Ok(sqlx::query_as(
-        "SELECT invoice_id, line_no, description, quantity, unit_amount, amount, period_start, period_end
+        "SELECT invoice_id, line_no, kind, description, quantity, unit_amount, amount, discount, period_start, period_end
          FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = ANY($2) ORDER BY invoice_id, line_no",
     )
     .bind(tenant)

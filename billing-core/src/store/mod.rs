@@ -3,6 +3,7 @@
 //! every query filters by tenant.
 
 pub mod catalog;
+pub mod coupons;
 pub mod customers;
 pub mod idempotency;
 pub mod invoices;

@@ -1,42 +1,29 @@
 //! Subscriptions, including the chunked walk of due subscriptions for the invoice run.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::catalog::price_from_row;
 use super::{Page, PageRequest, corrupt};
-use crate::currency::Currency;
+use crate::coupon::{Coupon, CouponDuration, CouponValue};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, PlanId, SubscriptionId, TenantId};
-use crate::money::Money;
 use crate::period::{BillingInterval, IntervalUnit};
-use crate::subscription::{BillableSubscription, SubscriptionStatus};
+use crate::subscription::{AppliedCoupon, BillableSubscription, PendingChange, SubscriptionStatus, Terms};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Subscription {
-    pub id: SubscriptionId,
-    pub customer_id: CustomerId,
-    pub plan_id: PlanId,
-    pub status: SubscriptionStatus,
-    pub unit_price: Money,
-    pub quantity: u32,
-    pub start_date: NaiveDate,
-    pub anchor_date: NaiveDate,
-    pub interval: BillingInterval,
-    pub next_period_index: u32,
-    pub next_billing_date: NaiveDate,
-    pub created_at: DateTime<Utc>,
-}
+pub use crate::subscription::Subscription;
 
 #[derive(sqlx::FromRow)]
 struct SubscriptionRow {
     id: Uuid,
     customer_id: Uuid,
     plan_id: Uuid,
+    plan_name: String,
     status: String,
     currency: String,
     unit_amount: i64,
+    pricing: Option<serde_json::Value>,
     quantity: i32,
     start_date: NaiveDate,
     anchor_date: NaiveDate,
@@ -44,6 +31,11 @@ struct SubscriptionRow {
     interval_count: i32,
     next_period_index: i32,
     next_billing_date: NaiveDate,
+    cancel_at: Option<NaiveDate>,
+    ended_on: Option<NaiveDate>,
+    paused_on: Option<NaiveDate>,
+    resume_on: Option<NaiveDate>,
+    pending_change: Option<serde_json::Value>,
     created_at: DateTime<Utc>,
 }
 
@@ -53,44 +45,63 @@ fn interval(unit: &str, count: i32) -> Result<BillingInterval> {
     BillingInterval::new(unit, count).map_err(|e| corrupt("interval", e))
 }
 
+fn index(i: i32) -> Result<u32> {
+    u32::try_from(i).map_err(|e| corrupt("period index", e))
+}
+
 impl TryFrom<SubscriptionRow> for Subscription {
     type Error = Error;
     fn try_from(r: SubscriptionRow) -> Result<Self> {
-        let currency = Currency::from_code(&r.currency).map_err(|e| corrupt("subscription currency", e))?;
         Ok(Subscription {
             id: SubscriptionId(r.id),
             customer_id: CustomerId(r.customer_id),
             plan_id: PlanId(r.plan_id),
+            plan_name: r.plan_name,
             status: SubscriptionStatus::parse(&r.status).ok_or_else(|| corrupt("subscription status", &r.status))?,
-            unit_price: Money::from_minor(r.unit_amount, currency),
+            price: price_from_row(&r.currency, r.unit_amount, r.pricing)?,
             quantity: u32::try_from(r.quantity).map_err(|e| corrupt("quantity", e))?,
             start_date: r.start_date,
             anchor_date: r.anchor_date,
             interval: interval(&r.interval_unit, r.interval_count)?,
-            next_period_index: u32::try_from(r.next_period_index).map_err(|e| corrupt("period index", e))?,
+            next_period_index: index(r.next_period_index)?,
             next_billing_date: r.next_billing_date,
+            cancel_at: r.cancel_at,
+            ended_on: r.ended_on,
+            paused_on: r.paused_on,
+            resume_on: r.resume_on,
+            pending_change: r
+                .pending_change
+                .map(serde_json::from_value::<PendingChange>)
+                .transpose()
+                .map_err(|e| corrupt("pending change", e))?,
             created_at: r.created_at,
         })
     }
 }
 
-const SELECT: &str =
-    "SELECT id, customer_id, plan_id, status, currency, unit_amount, quantity, start_date, anchor_date,
-        interval_unit, interval_count, next_period_index, next_billing_date, created_at FROM subscriptions";
+const SELECT: &str = "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
+        s.quantity, s.start_date, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index, s.next_billing_date,
+        s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at
+     FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.id = s.plan_id";
+
+fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| corrupt(what, e))
+}
 
 pub async fn insert(conn: &mut PgConnection, tenant: TenantId, s: &Subscription) -> Result<()> {
     sqlx::query(
-        "INSERT INTO subscriptions (tenant_id, id, customer_id, plan_id, status, currency, unit_amount, quantity,
+        "INSERT INTO subscriptions (tenant_id, id, customer_id, plan_id, status, currency, unit_amount, pricing, quantity,
              start_date, anchor_date, interval_unit, interval_count, next_period_index, next_billing_date, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
     )
     .bind(tenant)
     .bind(s.id)
     .bind(s.customer_id)
     .bind(s.plan_id)
     .bind(s.status.as_str())
-    .bind(s.unit_price.currency().code())
-    .bind(s.unit_price.minor())
+    .bind(s.currency().code())
+    .bind(s.price.headline().map(|m| m.minor()).unwrap_or(0))
+    .bind(json("pricing", &s.price.pricing)?)
     .bind(s.quantity as i32)
     .bind(s.start_date)
     .bind(s.anchor_date)
@@ -104,12 +115,59 @@ pub async fn insert(conn: &mut PgConnection, tenant: TenantId, s: &Subscription)
     Ok(())
 }
 
+/// Writes back every mutable field of a subscription loaded with [`get_for_update`].
+pub async fn update(conn: &mut PgConnection, tenant: TenantId, s: &Subscription, now: DateTime<Utc>) -> Result<()> {
+    let pending = s.pending_change.as_ref().map(|p| json("pending change", p)).transpose()?;
+    sqlx::query(
+        "UPDATE subscriptions SET plan_id = $3, status = $4, unit_amount = $5, pricing = $6, quantity = $7, anchor_date = $8,
+             next_period_index = $9, next_billing_date = $10, cancel_at = $11, ended_on = $12, paused_on = $13, resume_on = $14,
+             pending_change = $15, canceled_at = CASE WHEN $4 = 'canceled' THEN COALESCE(canceled_at, $16) ELSE NULL END,
+             updated_at = $16, version = version + 1
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(s.id)
+    .bind(s.plan_id)
+    .bind(s.status.as_str())
+    .bind(s.price.headline().map(|m| m.minor()).unwrap_or(0))
+    .bind(json("pricing", &s.price.pricing)?)
+    .bind(s.quantity as i32)
+    .bind(s.anchor_date)
+    .bind(s.next_period_index as i32)
+    .bind(s.next_billing_date)
+    .bind(s.cancel_at)
+    .bind(s.ended_on)
+    .bind(s.paused_on)
+    .bind(s.resume_on)
+    .bind(pending)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: SubscriptionId) -> Result<Option<Subscription>> {
-    let row: Option<SubscriptionRow> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND id = $2"))
+    let row: Option<SubscriptionRow> = sqlx::query_as(&format!("{SELECT} WHERE s.tenant_id = $1 AND s.id = $2"))
         .bind(tenant)
         .bind(id)
         .fetch_optional(conn)
         .await?;
+    row.map(Subscription::try_from).transpose()
+}
+
+/// Loads a subscription and locks its row until the caller's transaction ends: lifecycle changes
+/// and the invoice run serialize on it, so a change never races an invoice for the same period.
+pub async fn get_for_update(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: SubscriptionId,
+) -> Result<Option<Subscription>> {
+    let row: Option<SubscriptionRow> =
+        sqlx::query_as(&format!("{SELECT} WHERE s.tenant_id = $1 AND s.id = $2 FOR UPDATE OF s"))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
     row.map(Subscription::try_from).transpose()
 }
 
@@ -120,7 +178,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Subscription>> {
     let rows: Vec<SubscriptionRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE tenant_id = $1 AND id > $2 AND ($3::uuid IS NULL OR customer_id = $3) ORDER BY id LIMIT $4"
+        "{SELECT} WHERE s.tenant_id = $1 AND s.id > $2 AND ($3::uuid IS NULL OR s.customer_id = $3) ORDER BY s.id LIMIT $4"
     ))
     .bind(tenant)
     .bind(page.cursor())
@@ -142,25 +200,21 @@ pub struct DueSubscription {
 
 #[derive(sqlx::FromRow)]
 struct DueRow {
-    id: Uuid,
-    customer_id: Uuid,
-    plan_id: Uuid,
-    plan_name: String,
-    currency: String,
-    unit_amount: i64,
-    quantity: i32,
-    anchor_date: NaiveDate,
-    interval_unit: String,
-    interval_count: i32,
-    next_period_index: i32,
+    #[sqlx(flatten)]
+    sub: SubscriptionRow,
     customer_name: String,
     customer_email: String,
     customer_country: String,
+    coupon_code: Option<String>,
+    coupon_value: Option<serde_json::Value>,
+    coupon_duration: Option<serde_json::Value>,
+    coupon_from: Option<i32>,
 }
 
-/// The next chunk of active subscriptions with a period started on or before `as_of`, after
-/// `after` in id order. The rows are locked for the caller's transaction; rows another run holds
-/// are skipped (SKIP LOCKED), so two runs at once split the work instead of doubling it.
+/// The next chunk of active subscriptions with a period started on or before `as_of` (and
+/// before any scheduled cancellation), after `after` in id order. The rows are locked for the
+/// caller's transaction; rows another run holds are skipped (SKIP LOCKED), so two runs at once
+/// split the work instead of doubling it.
 pub async fn lock_due_chunk(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -169,13 +223,19 @@ pub async fn lock_due_chunk(
     limit: i64,
 ) -> Result<Vec<DueSubscription>> {
     let rows: Vec<DueRow> = sqlx::query_as(
-        "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.currency, s.unit_amount, s.quantity,
-                s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index,
-                c.name AS customer_name, c.email AS customer_email, c.country::text AS customer_country
+        "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
+                s.quantity, s.start_date, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index,
+                s.next_billing_date, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at,
+                c.name AS customer_name, c.email AS customer_email, c.country::text AS customer_country,
+                cp.code AS coupon_code, cp.value AS coupon_value, cp.duration AS coupon_duration,
+                sd.from_period_index AS coupon_from
          FROM subscriptions s
          JOIN plans p ON p.tenant_id = s.tenant_id AND p.id = s.plan_id
          JOIN customers c ON c.tenant_id = s.tenant_id AND c.id = s.customer_id
+         LEFT JOIN subscription_discounts sd ON sd.tenant_id = s.tenant_id AND sd.subscription_id = s.id
+         LEFT JOIN coupons cp ON cp.tenant_id = sd.tenant_id AND cp.id = sd.coupon_id
          WHERE s.tenant_id = $1 AND s.status = 'active' AND s.next_billing_date <= $2 AND s.id > $3
+           AND (s.cancel_at IS NULL OR s.next_billing_date < s.cancel_at)
          ORDER BY s.id
          LIMIT $4
          FOR UPDATE OF s SKIP LOCKED",
@@ -188,18 +248,33 @@ pub async fn lock_due_chunk(
     .await?;
     rows.into_iter()
         .map(|r| {
-            let currency = Currency::from_code(&r.currency).map_err(|e| corrupt("subscription currency", e))?;
+            let coupon = match (r.coupon_code, r.coupon_value, r.coupon_duration, r.coupon_from) {
+                (Some(code), Some(value), Some(duration), Some(from)) => Some(AppliedCoupon {
+                    coupon: Coupon {
+                        code,
+                        value: serde_json::from_value::<CouponValue>(value).map_err(|e| corrupt("coupon value", e))?,
+                        duration: serde_json::from_value::<CouponDuration>(duration)
+                            .map_err(|e| corrupt("coupon duration", e))?,
+                        expires_at: None,
+                        max_redemptions: None,
+                        times_redeemed: 0,
+                    },
+                    from_period_index: index(from)?,
+                }),
+                _ => None,
+            };
+            let sub = Subscription::try_from(r.sub)?;
             Ok(DueSubscription {
                 billable: BillableSubscription {
-                    id: SubscriptionId(r.id),
-                    customer_id: CustomerId(r.customer_id),
-                    plan_id: PlanId(r.plan_id),
-                    plan_name: r.plan_name,
-                    unit_price: Money::from_minor(r.unit_amount, currency),
-                    quantity: u32::try_from(r.quantity).map_err(|e| corrupt("quantity", e))?,
-                    anchor: r.anchor_date,
-                    interval: interval(&r.interval_unit, r.interval_count)?,
-                    next_period_index: u32::try_from(r.next_period_index).map_err(|e| corrupt("period index", e))?,
+                    id: sub.id,
+                    customer_id: sub.customer_id,
+                    terms: sub.terms(),
+                    anchor: sub.anchor_date,
+                    interval: sub.interval,
+                    next_period_index: sub.next_period_index,
+                    cancel_at: sub.cancel_at,
+                    pending: sub.pending_change,
+                    coupon,
                 },
                 customer_name: r.customer_name,
                 customer_email: r.customer_email,
@@ -212,7 +287,8 @@ pub async fn lock_due_chunk(
 /// How many active subscriptions have a period due by `as_of` (for the progress bar).
 pub async fn count_due(conn: &mut PgConnection, tenant: TenantId, as_of: NaiveDate) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM subscriptions WHERE tenant_id = $1 AND status = 'active' AND next_billing_date <= $2",
+        "SELECT count(*) FROM subscriptions WHERE tenant_id = $1 AND status = 'active' AND next_billing_date <= $2
+           AND (cancel_at IS NULL OR next_billing_date < cancel_at)",
     )
     .bind(tenant)
     .bind(as_of)
@@ -242,4 +318,67 @@ pub async fn advance_periods(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Makes a pending change the subscription's terms once a period was billed on them.
+pub async fn apply_pending(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: SubscriptionId,
+    terms: &Terms,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE subscriptions SET plan_id = $3, unit_amount = $4, pricing = $5, quantity = $6, pending_change = NULL,
+             updated_at = $7, version = version + 1
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(terms.plan_id)
+    .bind(terms.price.headline().map(|m| m.minor()).unwrap_or(0))
+    .bind(json("pricing", &terms.price.pricing)?)
+    .bind(terms.quantity as i32)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends subscriptions whose scheduled cancellation date has been reached and whose periods
+/// before it are all invoiced. Returns how many ended.
+pub async fn end_scheduled_cancellations(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE subscriptions SET status = 'canceled', ended_on = cancel_at, canceled_at = COALESCE(canceled_at, $3),
+             updated_at = $3, version = version + 1
+         WHERE tenant_id = $1 AND status = 'active' AND cancel_at IS NOT NULL AND cancel_at <= $2
+           AND next_billing_date >= cancel_at",
+    )
+    .bind(tenant)
+    .bind(as_of)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// Paused subscriptions whose resume date has come (ids only; the caller resumes each).
+pub async fn due_resumptions(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    as_of: NaiveDate,
+) -> Result<Vec<SubscriptionId>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM subscriptions WHERE tenant_id = $1 AND status = 'paused' AND resume_on IS NOT NULL AND resume_on <= $2 ORDER BY id",
+    )
+    .bind(tenant)
+    .bind(as_of)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(SubscriptionId).collect())
 }

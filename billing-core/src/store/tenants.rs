@@ -19,6 +19,7 @@ struct TenantRow {
     timezone: String,
     default_locale: String,
     invoice_number_format: String,
+    credit_note_number_format: String,
     payment_terms_days: i32,
 }
 
@@ -33,17 +34,19 @@ impl TryFrom<TenantRow> for Tenant {
             timezone: parse_timezone(&r.timezone).map_err(|e| corrupt("tenant timezone", e))?,
             default_locale: r.default_locale,
             invoice_number_format: r.invoice_number_format,
+            credit_note_number_format: r.credit_note_number_format,
             payment_terms_days: u32::try_from(r.payment_terms_days).map_err(|e| corrupt("payment terms", e))?,
         })
     }
 }
 
-const SELECT: &str = "SELECT tenant_id, slug, name, country, timezone, default_locale, invoice_number_format, payment_terms_days FROM tenants";
+const SELECT: &str = "SELECT tenant_id, slug, name, country, timezone, default_locale, invoice_number_format, credit_note_number_format, payment_terms_days FROM tenants";
 
 pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
-        "INSERT INTO tenants (tenant_id, slug, name, country, timezone, default_locale, invoice_number_format, payment_terms_days, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO tenants (tenant_id, slug, name, country, timezone, default_locale, invoice_number_format,
+             payment_terms_days, created_at, credit_note_number_format)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(t.id)
     .bind(&t.slug)
@@ -54,6 +57,7 @@ pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> 
     .bind(&t.invoice_number_format)
     .bind(t.payment_terms_days as i32)
     .bind(now)
+    .bind(&t.credit_note_number_format)
     .execute(conn)
     .await?;
     Ok(())

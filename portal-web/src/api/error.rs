@@ -130,12 +130,61 @@ impl From<CoreError> for ApiError {
                 ApiError::new(S::BAD_REQUEST, "invalid_number_format", "error-invalid-number-format")
                     .arg("detail", reason)
             }
+            CoreError::Rating(r) => rating_error(r),
+            CoreError::Proration(p) => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "proration_failed", "error-proration").arg("detail", p)
+            }
+            CoreError::Coupon(c) => coupon_error(c),
+            CoreError::InvalidTransition { status, action } => {
+                ApiError::new(S::CONFLICT, "subscription_state_conflict", "error-subscription-state")
+                    .arg("status", status)
+                    .arg("action", action)
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()
             }
         }
     }
+}
+
+fn rating_error(r: billing_core::rating::RatingError) -> ApiError {
+    use billing_core::rating::RatingError as R;
+    let code = match r {
+        R::NegativeQuantity(_) => "invalid_quantity",
+        R::NegativePrice(_) => "negative_amount",
+        R::Overflow => "amount_too_large",
+        R::CurrencyMismatch { .. } => "currency_mismatch",
+        R::TooPrecise(_)
+        | R::EmptyTiers
+        | R::TierNotAscending { .. }
+        | R::UnboundedTierNotLast { .. }
+        | R::LastTierBounded
+        | R::NonPositiveBlockSize(_) => "invalid_pricing",
+    };
+    ApiError::new(StatusCode::BAD_REQUEST, code, "error-invalid-pricing").arg("detail", r).param("pricing")
+}
+
+fn coupon_error(c: billing_core::coupon::CouponError) -> ApiError {
+    use billing_core::coupon::CouponError as C;
+    let (status, code, id) = match &c {
+        C::Expired => (StatusCode::UNPROCESSABLE_ENTITY, "coupon_expired", "error-coupon-expired"),
+        C::Exhausted => (StatusCode::UNPROCESSABLE_ENTITY, "coupon_exhausted", "error-coupon-exhausted"),
+        C::NotInCurrency(_) => (StatusCode::UNPROCESSABLE_ENTITY, "coupon_not_in_currency", "error-coupon-currency"),
+        C::EmptyCode
+        | C::PercentOutOfRange(_)
+        | C::PercentTooPrecise(_)
+        | C::NoFixedAmounts
+        | C::DuplicateCurrency(_)
+        | C::NegativeFixed(_)
+        | C::ZeroRepeatingPeriods
+        | C::ZeroMaxRedemptions
+        | C::NegativeLine(_)
+        | C::CurrencyMismatch { .. }
+        | C::Overflow => (StatusCode::BAD_REQUEST, "invalid_coupon", "error-invalid-coupon"),
+    };
+    let currency = if let C::NotInCurrency(cur) = &c { cur.to_string() } else { String::new() };
+    ApiError::new(status, code, id).arg("detail", &c).arg("currency", currency).param("coupon")
 }
 
 fn money_error(m: MoneyError) -> ApiError {

@@ -16,12 +16,27 @@ use crate::app::AppState;
 
 pub type Work<'c> = Pin<Box<dyn Future<Output = ApiResult<serde_json::Value>> + Send + 'c>>;
 
-/// Runs `work` in a transaction; with an Idempotency-Key header, at most once per key.
+/// Runs `work` in a transaction answering 201; with an Idempotency-Key header, at most once per key.
 pub async fn create_once<F>(
     state: &AppState,
     tenant: TenantId,
     headers: &HeaderMap,
     request: &impl serde::Serialize,
+    work: F,
+) -> ApiResult<Response>
+where
+    F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c>,
+{
+    run_once(state, tenant, headers, request, StatusCode::CREATED, work).await
+}
+
+/// Like [`create_once`] with another success status (200 for state changes).
+pub async fn run_once<F>(
+    state: &AppState,
+    tenant: TenantId,
+    headers: &HeaderMap,
+    request: &impl serde::Serialize,
+    success: StatusCode,
     work: F,
 ) -> ApiResult<Response>
 where
@@ -62,8 +77,8 @@ where
     // An error drops `tx` uncommitted: the work and the key claim are both rolled back.
     let body = work(&mut tx).await?;
     if let Some(key) = key {
-        idempotency::complete(&mut tx, tenant, key, StatusCode::CREATED.as_u16(), &body).await?;
+        idempotency::complete(&mut tx, tenant, key, success.as_u16(), &body).await?;
     }
     tx.commit().await?;
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    Ok((success, axum::Json(body)).into_response())
 }

@@ -14,10 +14,14 @@ use crate::app::AppState;
 
 #[derive(Debug, Serialize)]
 pub struct LineBody {
+    /// `subscription`, `proration_credit`, `proration_charge`.
+    pub kind: String,
     pub description: String,
     pub quantity: i64,
     pub unit_amount: i64,
     pub amount: i64,
+    /// This line's share of the invoice discount.
+    pub discount: i64,
     /// Service period, first and last day (inclusive).
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
@@ -37,10 +41,13 @@ pub struct InvoiceBody {
     /// The legal invoice number, assigned at finalization (gapless per series).
     pub number: Option<String>,
     pub status: &'static str,
+    /// `subscription` (a billing period), `proration` (a mid-period change) or `credit_note`.
+    pub kind: String,
     pub customer: CustomerId,
     pub subscription: Option<SubscriptionId>,
     pub currency: &'static str,
     pub subtotal: i64,
+    pub discount: i64,
     pub tax: i64,
     pub total: i64,
     pub period_start: Option<NaiveDate>,
@@ -61,10 +68,12 @@ fn last_day(end: Option<NaiveDate>) -> Option<NaiveDate> {
 impl From<InvoiceLine> for LineBody {
     fn from(l: InvoiceLine) -> Self {
         Self {
+            kind: l.kind,
             description: l.description,
             quantity: l.quantity,
             unit_amount: l.unit_price.minor(),
             amount: l.amount.minor(),
+            discount: l.discount.minor(),
             period_start: l.period_start,
             period_end: last_day(l.period_end),
         }
@@ -78,10 +87,12 @@ impl From<Invoice> for InvoiceBody {
             object: "invoice",
             number: i.number,
             status: i.status.as_str(),
+            kind: i.kind,
             customer: i.customer_id,
             subscription: i.subscription_id,
             currency: i.currency.code(),
             subtotal: i.subtotal.minor(),
+            discount: i.discount.minor(),
             tax: i.tax.minor(),
             total: i.total.minor(),
             period_start: i.period_start,

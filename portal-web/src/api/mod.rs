@@ -1,6 +1,7 @@
 //! The REST API under /api/v1: Stripe-style resources, integer minor units with a currency code,
 //! cursor pagination, tenant API keys and stable error codes.
 
+pub mod coupons;
 pub mod customers;
 pub mod error;
 pub mod extract;
@@ -11,7 +12,7 @@ pub mod plans;
 pub mod subscriptions;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::app::AppState;
 
@@ -19,9 +20,18 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/customers", get(customers::list).post(customers::create))
         .route("/customers/{id}", get(customers::get_one))
-        .route("/plans", get(plans::list))
+        .route("/plans", get(plans::list).post(plans::create))
+        .route("/coupons", get(coupons::list).post(coupons::create))
         .route("/subscriptions", get(subscriptions::list).post(subscriptions::create))
         .route("/subscriptions/{id}", get(subscriptions::get_one))
+        .route("/subscriptions/{id}/change", post(subscriptions::change))
+        .route("/subscriptions/{id}/change/preview", post(subscriptions::preview_change))
+        .route("/subscriptions/{id}/cancel", post(subscriptions::cancel))
+        .route("/subscriptions/{id}/undo_cancel", post(subscriptions::undo_cancel))
+        .route("/subscriptions/{id}/pause", post(subscriptions::pause))
+        .route("/subscriptions/{id}/resume", post(subscriptions::resume))
+        .route("/subscriptions/{id}/reactivate", post(subscriptions::reactivate))
+        .route("/subscriptions/{id}/coupon", post(subscriptions::apply_coupon))
         .route("/invoices", get(invoices::list))
         .route("/invoices/{id}", get(invoices::get_one))
 }

@@ -1,21 +1,45 @@
 //! /api/v1/plans
 
 use axum::extract::State;
-use billing_core::catalog::Plan;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use billing_core::catalog::{Plan, PlanPrice};
 use billing_core::ids::{PlanId, ProductId};
-use billing_core::service::catalog;
-use serde::Serialize;
+use billing_core::rating::Pricing;
+use billing_core::service::catalog::{self, NewPlanInput, PriceInput};
+use serde::{Deserialize, Serialize};
 
-use super::AmountBody;
-use super::error::ApiResult;
-use super::extract::AuthTenant;
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, AuthTenant};
+use super::idempotency::create_once;
 use super::pagination::ListResponse;
 use crate::app::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct IntervalBody {
-    pub unit: &'static str,
+    pub unit: String,
     pub count: u32,
+}
+
+/// A price in the API: `amount` (minor units, per unit) for a simple price, or a full `pricing`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceBody {
+    pub currency: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+}
+
+impl From<PlanPrice> for PriceBody {
+    fn from(p: PlanPrice) -> Self {
+        Self {
+            currency: p.currency.code().to_string(),
+            amount: p.headline().map(|m| m.minor()),
+            pricing: Some(p.pricing),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -28,7 +52,7 @@ pub struct PlanBody {
     pub interval: IntervalBody,
     pub active: bool,
     /// The price book: one price per currency the plan is sold in.
-    pub prices: Vec<AmountBody>,
+    pub prices: Vec<PriceBody>,
 }
 
 impl From<Plan> for PlanBody {
@@ -39,11 +63,23 @@ impl From<Plan> for PlanBody {
             code: p.code,
             name: p.name,
             product: p.product_id,
-            interval: IntervalBody { unit: p.interval.unit.as_str(), count: p.interval.count },
+            interval: IntervalBody { unit: p.interval.unit.as_str().to_string(), count: p.interval.count },
             active: p.active,
-            prices: p.prices.into_iter().map(AmountBody::from).collect(),
+            prices: p.prices.into_iter().map(PriceBody::from).collect(),
         }
     }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlan {
+    pub code: String,
+    pub name: String,
+    /// Product code; the plan's code when absent. Created if it does not exist.
+    pub product: Option<String>,
+    pub product_name: Option<String>,
+    pub interval: IntervalBody,
+    pub prices: Vec<PriceBody>,
 }
 
 pub async fn list(
@@ -58,4 +94,42 @@ pub async fn list(
         next_cursor: None,
         data: plans.into_iter().map(PlanBody::from).collect(),
     }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CreatePlan>,
+) -> ApiResult<Response> {
+    let mut prices = Vec::with_capacity(req.prices.len());
+    for p in &req.prices {
+        prices.push(match (&p.amount, &p.pricing) {
+            (Some(a), None) => PriceInput::PerUnitMinor(p.currency.clone(), *a),
+            (None, Some(pricing)) => {
+                if pricing.currency().map(|c| c.code() != p.currency.to_ascii_uppercase()).unwrap_or(true) {
+                    return Err(ApiError::invalid_body("the pricing's amounts must be in the price's currency"));
+                }
+                PriceInput::Model(pricing.clone())
+            }
+            _ => return Err(ApiError::invalid_body("each price needs either `amount` or `pricing`")),
+        });
+    }
+    let input = NewPlanInput {
+        product_code: req.product.clone().unwrap_or_else(|| req.code.clone()),
+        product_name: req.product_name.clone().unwrap_or_else(|| req.name.clone()),
+        code: req.code.clone(),
+        name: req.name.clone(),
+        interval_unit: req.interval.unit.clone(),
+        interval_count: req.interval.count,
+        prices,
+    };
+    let now = state.clock.now();
+    create_once(&state, tenant, &headers, &req, move |conn| {
+        Box::pin(async move {
+            let plan = catalog::create_plan(conn, tenant, &input, now).await?;
+            Ok(serde_json::to_value(PlanBody::from(plan)).unwrap_or_default())
+        })
+    })
+    .await
 }

@@ -1,21 +1,24 @@
-//! /api/v1/subscriptions
+//! /api/v1/subscriptions and their lifecycle actions.
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use billing_core::ids::{CustomerId, PlanId, SubscriptionId};
+use billing_core::ids::{CustomerId, InvoiceId, PlanId, SubscriptionId, TenantId};
 use billing_core::period::period_start;
-use billing_core::service::subscriptions::{self, NewSubscriptionInput};
+use billing_core::service::subscriptions::{
+    self, Action, CancelInput, ChangeInput, IssuedDocument, NewSubscriptionInput,
+};
 use billing_core::store::subscriptions::Subscription;
+use billing_core::subscription::{ChangePlan, Timing};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::AmountBody;
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthTenant};
-use super::idempotency::create_once;
+use super::idempotency::{create_once, run_once};
 use super::pagination::{ListQuery, ListResponse};
-use super::plans::IntervalBody;
+use super::plans::{IntervalBody, PriceBody};
 use crate::app::AppState;
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -28,6 +31,16 @@ pub struct CreateSubscription {
     pub quantity: Option<i64>,
     /// First day of service (YYYY-MM-DD, merchant's time zone); also the billing anchor. Today when absent.
     pub start_date: Option<NaiveDate>,
+    /// A coupon (promotion) code to redeem.
+    pub coupon: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PendingBody {
+    pub effective_date: NaiveDate,
+    pub plan: PlanId,
+    pub plan_name: String,
+    pub quantity: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -36,15 +49,24 @@ pub struct SubscriptionBody {
     pub object: &'static str,
     pub customer: CustomerId,
     pub plan: PlanId,
+    pub plan_name: String,
     pub status: &'static str,
-    pub unit_price: AmountBody,
+    /// The price snapshot the subscription is billed at (grandfathered).
+    pub price: PriceBody,
     pub quantity: u32,
+    /// What one full period costs at the current quantity.
+    pub period_amount: Option<AmountBody>,
     pub interval: IntervalBody,
     pub start_date: NaiveDate,
     pub billing_anchor: NaiveDate,
     /// The first period not yet invoiced: first and last day (inclusive).
     pub next_period_start: NaiveDate,
     pub next_period_end: Option<NaiveDate>,
+    pub cancel_at: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+    pub paused_on: Option<NaiveDate>,
+    pub resume_on: Option<NaiveDate>,
+    pub pending_change: Option<PendingBody>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -52,19 +74,36 @@ impl From<Subscription> for SubscriptionBody {
     fn from(s: Subscription) -> Self {
         let next_end =
             period_start(s.anchor_date, s.interval, s.next_period_index + 1).ok().map(|d| d - Duration::days(1));
+        let period_amount = s
+            .price
+            .period_amount(s.quantity, billing_core::rounding::RoundingPolicy::default())
+            .ok()
+            .map(AmountBody::from);
         Self {
             id: s.id,
             object: "subscription",
             customer: s.customer_id,
             plan: s.plan_id,
+            plan_name: s.plan_name,
             status: s.status.as_str(),
-            unit_price: s.unit_price.into(),
+            price: s.price.into(),
             quantity: s.quantity,
-            interval: IntervalBody { unit: s.interval.unit.as_str(), count: s.interval.count },
+            period_amount,
+            interval: IntervalBody { unit: s.interval.unit.as_str().to_string(), count: s.interval.count },
             start_date: s.start_date,
             billing_anchor: s.anchor_date,
             next_period_start: s.next_billing_date,
             next_period_end: next_end,
+            cancel_at: s.cancel_at,
+            ended_on: s.ended_on,
+            paused_on: s.paused_on,
+            resume_on: s.resume_on,
+            pending_change: s.pending_change.map(|p| PendingBody {
+                effective_date: p.effective,
+                plan: p.plan_id,
+                plan_name: p.plan_name,
+                quantity: p.quantity,
+            }),
             created_at: s.created_at,
         }
     }
@@ -81,6 +120,7 @@ pub async fn create(
         plan: req.plan.clone(),
         quantity: req.quantity,
         start_date: req.start_date,
+        coupon: req.coupon.clone(),
     };
     let now = state.clock.now();
     create_once(&state, tenant, &headers, &req, move |conn| {
@@ -92,12 +132,16 @@ pub async fn create(
     .await
 }
 
+fn parse_id(id: &str) -> ApiResult<SubscriptionId> {
+    Ok(id.parse().map_err(billing_core::Error::from)?)
+}
+
 pub async fn get_one(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<SubscriptionBody>> {
-    let id: SubscriptionId = id.parse().map_err(billing_core::Error::from)?;
+    let id = parse_id(&id)?;
     let mut conn = state.pool.acquire().await?;
     Ok(axum::Json(subscriptions::get(&mut conn, tenant, id).await?.into()))
 }
@@ -113,4 +157,271 @@ pub async fn list(
     let mut conn = state.pool.acquire().await?;
     let found = subscriptions::list(&mut conn, tenant, customer, page).await?;
     Ok(axum::Json(ListResponse::from_page(found, |s| s.id.to_string(), SubscriptionBody::from)))
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequest {
+    pub plan: Option<String>,
+    pub quantity: Option<i64>,
+    /// `now` (default, prorated) or `period_end`.
+    pub timing: Option<Timing>,
+    /// The day a `now` change takes effect (default today, merchant's time zone).
+    pub effective_date: Option<NaiveDate>,
+}
+
+impl ChangeRequest {
+    fn input(&self) -> ChangeInput {
+        ChangeInput { plan: self.plan.clone(), quantity: self.quantity, timing: self.timing, on: self.effective_date }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PreviewLine {
+    pub kind: &'static str,
+    pub description: String,
+    pub quantity: u32,
+    pub amount: i64,
+    pub period_start: NaiveDate,
+    /// Last day (inclusive).
+    pub period_end: NaiveDate,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangePreview {
+    pub object: &'static str,
+    pub timing: Timing,
+    pub effective_date: NaiveDate,
+    pub currency: &'static str,
+    /// `invoice` (net charge), `credit_note` (net credit) or null (nothing is issued now).
+    pub document: Option<&'static str>,
+    pub lines: Vec<PreviewLine>,
+    pub total: i64,
+    /// "20 of 30 days" remaining in the period.
+    pub remaining_units: Option<i64>,
+    pub period_units: Option<i64>,
+}
+
+fn preview_body(plan: &ChangePlan, currency: &'static str) -> ChangePreview {
+    let doc = plan.document.as_ref();
+    ChangePreview {
+        object: "subscription_change_preview",
+        timing: plan.timing,
+        effective_date: plan.effective,
+        currency,
+        document: doc.map(|d| if d.is_credit() { "credit_note" } else { "invoice" }),
+        lines: doc
+            .map(|d| {
+                d.lines
+                    .iter()
+                    .map(|l| PreviewLine {
+                        kind: l.kind,
+                        description: l.description.clone(),
+                        quantity: l.quantity,
+                        amount: l.amount.minor(),
+                        period_start: l.period.start,
+                        period_end: l.period.end - Duration::days(1),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        total: doc.map(|d| d.net.minor()).unwrap_or(0),
+        remaining_units: doc.map(|d| d.remaining),
+        period_units: doc.map(|d| d.of),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DocumentBody {
+    pub id: InvoiceId,
+    pub number: String,
+    pub kind: &'static str,
+}
+
+impl From<IssuedDocument> for DocumentBody {
+    fn from(d: IssuedDocument) -> Self {
+        Self { id: d.id, number: d.number, kind: d.kind }
+    }
+}
+
+pub async fn preview_change(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ChangeRequest>,
+) -> ApiResult<axum::Json<ChangePreview>> {
+    let id = parse_id(&id)?;
+    let mut conn = state.pool.acquire().await?;
+    let outcome = subscriptions::change(&mut conn, tenant, id, &req.input(), false, state.clock.now()).await?;
+    Ok(axum::Json(preview_body(&outcome.plan, outcome.subscription.currency().code())))
+}
+
+/// Runs a state change on one subscription under idempotency, answering 200 with the body.
+async fn act_on<F>(
+    state: &AppState,
+    tenant: TenantId,
+    headers: &HeaderMap,
+    id: &str,
+    req: &impl Serialize,
+    f: F,
+) -> ApiResult<Response>
+where
+    F: for<'c> FnOnce(&'c mut sqlx::PgConnection, SubscriptionId) -> super::idempotency::Work<'c> + Send,
+{
+    let sid = parse_id(id)?;
+    run_once(state, tenant, headers, &(id, req), StatusCode::OK, move |conn| f(conn, sid)).await
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ChangeRequest>,
+) -> ApiResult<Response> {
+    let input = req.input();
+    let now = state.clock.now();
+    act_on(&state, tenant, &headers, &id, &req, move |conn, sid| {
+        Box::pin(async move {
+            let out = subscriptions::change(conn, tenant, sid, &input, true, now).await?;
+            let currency = out.subscription.currency().code();
+            Ok(serde_json::json!({
+                "subscription": SubscriptionBody::from(out.subscription),
+                "change": preview_body(&out.plan, currency),
+                "document": out.issued.map(DocumentBody::from),
+            }))
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    /// `period_end` (default) or `now`.
+    pub timing: Option<Timing>,
+    /// With `now`: credit the unused part of the current period.
+    #[serde(default)]
+    pub prorate: bool,
+    pub effective_date: Option<NaiveDate>,
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CancelRequest>,
+) -> ApiResult<Response> {
+    let input = CancelInput { timing: req.timing, prorate: req.prorate, on: req.effective_date };
+    let now = state.clock.now();
+    act_on(&state, tenant, &headers, &id, &req, move |conn, sid| {
+        Box::pin(async move {
+            let (sub, issued) = subscriptions::cancel(conn, tenant, sid, &input, now).await?;
+            Ok(serde_json::json!({ "subscription": SubscriptionBody::from(sub), "document": issued.map(DocumentBody::from) }))
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    pub effective_date: Option<NaiveDate>,
+    /// For pause: the day billing resumes by itself.
+    pub resume_on: Option<NaiveDate>,
+}
+
+async fn action(
+    state: AppState,
+    tenant: TenantId,
+    headers: HeaderMap,
+    id: String,
+    req: ActionRequest,
+    action: Action,
+) -> ApiResult<Response> {
+    let now = state.clock.now();
+    let on = req.effective_date;
+    act_on(&state, tenant, &headers, &id, &(&req, format!("{action:?}")), move |conn, sid| {
+        Box::pin(async move {
+            let sub = subscriptions::act(conn, tenant, sid, action, on, now).await?;
+            Ok(serde_json::to_value(SubscriptionBody::from(sub)).unwrap_or_default())
+        })
+    })
+    .await
+}
+
+/// Action bodies are optional: an empty body means "today, no options".
+fn body_or_default(body: axum::body::Bytes) -> ApiResult<ActionRequest> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ActionRequest::default());
+    }
+    serde_json::from_slice(&body).map_err(super::error::ApiError::invalid_body)
+}
+
+pub async fn pause(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let req = body_or_default(body)?;
+    let resume_on = req.resume_on;
+    action(state, tenant, headers, id, req, Action::Pause { resume_on }).await
+}
+
+pub async fn resume(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    action(state, tenant, headers, id, body_or_default(body)?, Action::Resume).await
+}
+
+pub async fn undo_cancel(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    action(state, tenant, headers, id, body_or_default(body)?, Action::UndoCancel).await
+}
+
+pub async fn reactivate(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    action(state, tenant, headers, id, body_or_default(body)?, Action::Reactivate).await
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyCoupon {
+    pub code: String,
+}
+
+pub async fn apply_coupon(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ApplyCoupon>,
+) -> ApiResult<Response> {
+    let now = state.clock.now();
+    let code = req.code.clone();
+    act_on(&state, tenant, &headers, &id, &req, move |conn, sid| {
+        Box::pin(async move {
+            let sub = subscriptions::get(conn, tenant, sid).await?;
+            billing_core::service::coupons::redeem(conn, tenant, &sub, &code, now).await?;
+            Ok(serde_json::to_value(SubscriptionBody::from(sub)).unwrap_or_default())
+        })
+    })
+    .await
 }

@@ -1,0 +1,342 @@
+//! Rate plans and the subscription lifecycle through the REST API, against a real PostgreSQL:
+//! pricing models, proration preview vs. the invoice that follows, period-end changes, cancel,
+//! pause/resume, coupons and the stable errors for each refusal.
+
+use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+use billing_tests::{TestApp, instant};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+async fn run(app: &TestApp, as_of: &str) -> u64 {
+    let opts = RunOptions::new(d(as_of));
+    invoice_run::run(&app.db.pool, &opts, instant("2026-03-01T09:00:00Z"), &NoProgress).await.unwrap().invoices
+}
+
+fn tier(up_to: Option<&str>, price: &str) -> Value {
+    json!({ "up_to": up_to, "unit_price": { "amount": price, "currency": "EUR" }, "flat_fee": null })
+}
+
+async fn plan(app: &TestApp, code: &str, price: Value) -> Value {
+    let (status, plan) = app
+        .post("/api/v1/plans", json!({ "code": code, "name": code.to_uppercase(), "interval": { "unit": "month", "count": 1 }, "prices": [price] }))
+        .await;
+    assert_eq!(status, 201, "{plan}");
+    plan
+}
+
+async fn customer(app: &TestApp, currency: &str) -> String {
+    let (_, c) = app
+        .post(
+            "/api/v1/customers",
+            json!({ "email": "k@example.de", "name": "Kunde", "country": "DE", "currency": currency }),
+        )
+        .await;
+    c["id"].as_str().unwrap().to_string()
+}
+
+async fn subscribe(app: &TestApp, plan: &str, quantity: i64, start: &str) -> Value {
+    let c = customer(app, "EUR").await;
+    let (status, sub) = app
+        .post(
+            "/api/v1/subscriptions",
+            json!({ "customer": c, "plan": plan, "quantity": quantity, "start_date": start }),
+        )
+        .await;
+    assert_eq!(status, 201, "{sub}");
+    sub
+}
+
+async fn invoices_of(app: &TestApp, sub: &Value) -> Vec<Value> {
+    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}&limit=100", sub["id"].as_str().unwrap())).await;
+    list["data"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn pricing_models_bill_the_worked_examples() {
+    let app = TestApp::spawn().await;
+    let tiers = json!([tier(Some("10"), "5.00"), tier(Some("50"), "4.00"), tier(None, "3.00")]);
+    plan(&app, "graduated", json!({ "currency": "EUR", "pricing": { "model": { "type": "graduated", "tiers": tiers }, "minimum_charge": null } })).await;
+    plan(&app, "volume", json!({ "currency": "EUR", "pricing": { "model": { "type": "volume", "tiers": tiers }, "minimum_charge": null } })).await;
+    plan(
+        &app,
+        "calls",
+        json!({ "currency": "EUR", "pricing": { "model": { "type": "package", "block_size": "100", "block_price": { "amount": 1000, "currency": "EUR" } }, "minimum_charge": null } }),
+    )
+    .await;
+    let g = subscribe(&app, "graduated", 60, "2026-03-01").await;
+    let v = subscribe(&app, "volume", 60, "2026-03-01").await;
+    let p = subscribe(&app, "calls", 250, "2026-03-01").await;
+    assert_eq!(g["period_amount"]["amount"], 24000);
+    assert_eq!(run(&app, "2026-03-01").await, 3);
+    for (sub, total) in [(&g, 24000), (&v, 18000), (&p, 3000)] {
+        let inv = invoices_of(&app, sub).await;
+        assert_eq!(inv.len(), 1);
+        assert_eq!(inv[0]["total"], total, "{}", sub["plan_name"]);
+    }
+    let (_, plans) = app.get("/api/v1/plans").await;
+    let graduated = plans["data"].as_array().unwrap().iter().find(|p| p["code"] == "graduated").unwrap();
+    assert_eq!(graduated["prices"][0]["pricing"]["model"]["type"], "graduated");
+}
+
+#[tokio::test]
+async fn bad_pricing_is_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (json!({ "currency": "EUR", "amount": -100 }), "negative_amount"),
+        (json!({ "currency": "XYZ", "amount": 100 }), "unknown_currency"),
+        (
+            json!({ "currency": "EUR", "pricing": { "model": { "type": "graduated", "tiers": [] }, "minimum_charge": null } }),
+            "invalid_request",
+        ),
+        (json!({ "currency": "EUR" }), "invalid_request"),
+    ];
+    for (price, code) in cases {
+        let (status, err) = app
+            .post(
+                "/api/v1/plans",
+                json!({ "code": "bad", "name": "Bad", "interval": { "unit": "month", "count": 1 }, "prices": [price] }),
+            )
+            .await;
+        assert_eq!(status, 400, "{err}");
+        assert_eq!(err["error"]["code"], code, "{err}");
+    }
+    let (status, err) = app
+        .post("/api/v1/plans", json!({ "code": "bad", "name": "Bad", "interval": { "unit": "fortnight", "count": 1 }, "prices": [{ "currency": "EUR", "amount": 1 }] }))
+        .await;
+    assert_eq!((status, err["error"]["code"].as_str()), (400, Some("invalid_interval")), "{err}");
+    let (_, plans) = app.get("/api/v1/plans").await;
+    assert_eq!(plans["data"].as_array().unwrap().len(), 2, "only the two catalog plans exist");
+}
+
+#[tokio::test]
+async fn the_upgrade_preview_matches_the_invoice_that_follows_to_the_cent() {
+    let app = TestApp::spawn().await;
+    plan(&app, "basic", json!({ "currency": "EUR", "amount": 3000 })).await;
+    plan(&app, "premium", json!({ "currency": "EUR", "amount": 9000 })).await;
+    let sub = subscribe(&app, "basic", 1, "2026-04-01").await;
+    let id = sub["id"].as_str().unwrap();
+    assert_eq!(run(&app, "2026-04-01").await, 1);
+    let body = json!({ "plan": "premium", "effective_date": "2026-04-11" });
+    let (status, preview) = app.post(&format!("/api/v1/subscriptions/{id}/change/preview"), body.clone()).await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["document"], "invoice");
+    assert_eq!(preview["lines"][0]["amount"], -2000);
+    assert_eq!(preview["lines"][1]["amount"], 6000);
+    assert_eq!(preview["total"], 4000);
+    assert_eq!((preview["remaining_units"].as_i64(), preview["period_units"].as_i64()), (Some(20), Some(30)));
+    // The preview changed nothing.
+    let (_, same) = app.get(&format!("/api/v1/subscriptions/{id}")).await;
+    assert_eq!(same["plan_name"], "BASIC");
+    assert_eq!(invoices_of(&app, &sub).await.len(), 1);
+
+    let (status, changed) = app.post(&format!("/api/v1/subscriptions/{id}/change"), body).await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["subscription"]["plan_name"], "PREMIUM");
+    let doc_id = changed["document"]["id"].as_str().unwrap();
+    let (_, invoice) = app.get(&format!("/api/v1/invoices/{doc_id}")).await;
+    assert_eq!(invoice["kind"], "proration");
+    assert_eq!(invoice["number"], "INV-2026-000002");
+    assert_eq!(invoice["total"], preview["total"]);
+    let amounts: Vec<&Value> = invoice["lines"].as_array().unwrap().iter().map(|l| &l["amount"]).collect();
+    assert_eq!(amounts, vec![&preview["lines"][0]["amount"], &preview["lines"][1]["amount"]]);
+    assert_eq!(invoice["lines"][0]["period_start"], "2026-04-11");
+    assert_eq!(invoice["lines"][0]["period_end"], "2026-04-30");
+    // May is billed at the new price.
+    assert_eq!(run(&app, "2026-05-01").await, 1);
+    let all = invoices_of(&app, &sub).await;
+    assert_eq!(all.last().unwrap()["total"], 9000);
+}
+
+#[tokio::test]
+async fn a_downgrade_now_issues_a_numbered_credit_note() {
+    let app = TestApp::spawn().await;
+    plan(&app, "basic", json!({ "currency": "EUR", "amount": 3000 })).await;
+    plan(&app, "premium", json!({ "currency": "EUR", "amount": 9000 })).await;
+    let sub = subscribe(&app, "premium", 1, "2026-04-01").await;
+    let id = sub["id"].as_str().unwrap();
+    run(&app, "2026-04-01").await;
+    let (status, changed) = app
+        .post(&format!("/api/v1/subscriptions/{id}/change"), json!({ "plan": "basic", "effective_date": "2026-04-11" }))
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["document"]["kind"], "credit_note");
+    assert_eq!(changed["document"]["number"], "CN-2026-000001");
+    let (_, note) = app.get(&format!("/api/v1/invoices/{}", changed["document"]["id"].as_str().unwrap())).await;
+    assert_eq!(note["total"], -4000);
+}
+
+#[tokio::test]
+async fn a_period_end_change_waits_and_then_bills_the_new_terms() {
+    let app = TestApp::spawn().await;
+    let sub = subscribe(&app, "pro", 1, "2026-01-31").await;
+    let id = sub["id"].as_str().unwrap();
+    run(&app, "2026-01-31").await;
+    let (status, changed) = app
+        .post(
+            &format!("/api/v1/subscriptions/{id}/change"),
+            json!({ "quantity": 3, "timing": "period_end", "effective_date": "2026-02-10" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    assert!(changed["document"].is_null());
+    assert_eq!(changed["subscription"]["pending_change"]["effective_date"], "2026-02-28");
+    assert_eq!(changed["subscription"]["quantity"], 1);
+    run(&app, "2026-03-31").await;
+    let totals: Vec<i64> = invoices_of(&app, &sub).await.iter().map(|i| i["total"].as_i64().unwrap()).collect();
+    assert_eq!(totals, vec![2900, 8700, 8700]);
+    let (_, now) = app.get(&format!("/api/v1/subscriptions/{id}")).await;
+    assert_eq!(now["quantity"], 3);
+    assert!(now["pending_change"].is_null());
+}
+
+#[tokio::test]
+async fn cancel_at_period_end_stops_invoicing_and_can_be_undone() {
+    let app = TestApp::spawn().await;
+    let sub = subscribe(&app, "pro", 1, "2026-01-15").await;
+    let id = sub["id"].as_str().unwrap();
+    run(&app, "2026-01-15").await;
+    let (status, c) =
+        app.post(&format!("/api/v1/subscriptions/{id}/cancel"), json!({ "effective_date": "2026-01-20" })).await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["subscription"]["cancel_at"], "2026-02-15");
+    let (status, undone) = app.post(&format!("/api/v1/subscriptions/{id}/undo_cancel"), json!({})).await;
+    assert_eq!(status, 200, "{undone}");
+    assert!(undone["cancel_at"].is_null());
+    let (status, err) = app.post(&format!("/api/v1/subscriptions/{id}/undo_cancel"), json!({})).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (409, Some("subscription_state_conflict")));
+    app.post(&format!("/api/v1/subscriptions/{id}/cancel"), json!({ "effective_date": "2026-01-20" })).await;
+    run(&app, "2026-04-01").await;
+    assert_eq!(invoices_of(&app, &sub).await.len(), 1, "nothing after the cancellation date");
+    let (_, ended) = app.get(&format!("/api/v1/subscriptions/{id}")).await;
+    assert_eq!(ended["status"], "canceled");
+    assert_eq!(ended["ended_on"], "2026-02-15");
+    // A canceled subscription cannot change; it can be reactivated.
+    let (status, err) = app.post(&format!("/api/v1/subscriptions/{id}/change"), json!({ "quantity": 2 })).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (409, Some("subscription_state_conflict")), "{err}");
+    let (status, back) =
+        app.post(&format!("/api/v1/subscriptions/{id}/reactivate"), json!({ "effective_date": "2026-04-05" })).await;
+    assert_eq!(status, 200, "{back}");
+    assert_eq!((back["status"].as_str(), back["billing_anchor"].as_str()), (Some("active"), Some("2026-04-05")));
+}
+
+#[tokio::test]
+async fn cancel_now_with_proration_credits_the_unused_days() {
+    let app = TestApp::spawn().await;
+    plan(&app, "basic", json!({ "currency": "EUR", "amount": 3000 })).await;
+    let sub = subscribe(&app, "basic", 1, "2026-04-01").await;
+    let id = sub["id"].as_str().unwrap();
+    run(&app, "2026-04-01").await;
+    let (status, c) = app
+        .post(
+            &format!("/api/v1/subscriptions/{id}/cancel"),
+            json!({ "timing": "now", "prorate": true, "effective_date": "2026-04-11" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["subscription"]["status"], "canceled");
+    let (_, note) = app.get(&format!("/api/v1/invoices/{}", c["document"]["id"].as_str().unwrap())).await;
+    assert_eq!(note["kind"], "credit_note");
+    assert_eq!(note["total"], -2000);
+}
+
+#[tokio::test]
+async fn a_paused_subscription_is_not_invoiced_until_it_resumes() {
+    let app = TestApp::spawn().await;
+    let sub = subscribe(&app, "pro", 1, "2026-01-01").await;
+    let id = sub["id"].as_str().unwrap();
+    run(&app, "2026-01-01").await;
+    let (status, p) = app
+        .post(
+            &format!("/api/v1/subscriptions/{id}/pause"),
+            json!({ "effective_date": "2026-01-10", "resume_on": "2026-03-15" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["status"], "paused");
+    assert_eq!(run(&app, "2026-03-01").await, 0);
+    // The run resumes it on its date; billing restarts at the next boundary (April).
+    run(&app, "2026-03-20").await;
+    let (_, s) = app.get(&format!("/api/v1/subscriptions/{id}")).await;
+    assert_eq!(s["status"], "active");
+    assert_eq!(s["next_period_start"], "2026-04-01");
+    run(&app, "2026-04-01").await;
+    let starts: Vec<String> =
+        invoices_of(&app, &sub).await.iter().map(|i| i["period_start"].as_str().unwrap().to_string()).collect();
+    assert_eq!(starts, vec!["2026-01-01", "2026-04-01"]);
+}
+
+#[tokio::test]
+async fn coupons_discount_their_periods_and_bad_coupons_change_nothing() {
+    let app = TestApp::spawn().await;
+    let (status, c) = app
+        .post("/api/v1/coupons", json!({ "code": "WELCOME", "percent_off": "25", "duration": "repeating", "duration_periods": 2, "max_redemptions": 2 }))
+        .await;
+    assert_eq!(status, 201, "{c}");
+    app.post(
+        "/api/v1/coupons",
+        json!({ "code": "OLD", "percent_off": "10", "duration": "once", "expires_at": "2026-01-01T00:00:00Z" }),
+    )
+    .await;
+    app.post(
+        "/api/v1/coupons",
+        json!({ "code": "USD5", "amount_off": [{ "amount": 500, "currency": "USD" }], "duration": "once" }),
+    )
+    .await;
+    let cust = customer(&app, "EUR").await;
+    let (status, sub) = app
+        .post(
+            "/api/v1/subscriptions",
+            json!({ "customer": cust, "plan": "pro", "start_date": "2026-01-01", "coupon": "WELCOME" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{sub}");
+    run(&app, "2026-03-01").await;
+    let inv = invoices_of(&app, &sub).await;
+    let pairs: Vec<(i64, i64)> =
+        inv.iter().map(|i| (i["discount"].as_i64().unwrap(), i["total"].as_i64().unwrap())).collect();
+    assert_eq!(pairs, vec![(725, 2175), (725, 2175), (0, 2900)]);
+    for i in &inv {
+        assert_eq!(i["total"].as_i64().unwrap(), i["subtotal"].as_i64().unwrap() - i["discount"].as_i64().unwrap());
+    }
+    let before = app.count("subscriptions").await;
+    for (code, expected) in
+        [("OLD", "coupon_expired"), ("USD5", "coupon_not_in_currency"), ("NOPE", "resource_missing")]
+    {
+        let (status, err) =
+            app.post("/api/v1/subscriptions", json!({ "customer": cust, "plan": "pro", "coupon": code })).await;
+        assert!(status == 422 || status == 404, "{err}");
+        assert_eq!(err["error"]["code"], expected, "{err}");
+    }
+    app.post("/api/v1/subscriptions", json!({ "customer": cust, "plan": "pro", "coupon": "WELCOME" })).await;
+    let (_, err) =
+        app.post("/api/v1/subscriptions", json!({ "customer": cust, "plan": "pro", "coupon": "WELCOME" })).await;
+    assert_eq!(err["error"]["code"], "coupon_exhausted");
+    assert_eq!(app.count("subscriptions").await, before + 1, "refused subscriptions were not stored");
+}
+
+#[tokio::test]
+async fn a_replayed_change_request_issues_one_document() {
+    let app = TestApp::spawn().await;
+    plan(&app, "basic", json!({ "currency": "EUR", "amount": 3000 })).await;
+    plan(&app, "premium", json!({ "currency": "EUR", "amount": 9000 })).await;
+    let sub = subscribe(&app, "basic", 1, "2026-04-01").await;
+    let id = sub["id"].as_str().unwrap();
+    run(&app, "2026-04-01").await;
+    let send = || {
+        let req = app
+            .http
+            .post(app.url(&format!("/api/v1/subscriptions/{id}/change")))
+            .header("idempotency-key", "upgrade-1")
+            .json(&json!({ "plan": "premium", "effective_date": "2026-04-11" }));
+        app.send(req, &app.tenant.api_key)
+    };
+    let (s1, a) = send().await;
+    let (s2, b) = send().await;
+    assert_eq!((s1, s2), (200, 200));
+    assert_eq!(a["document"]["number"], b["document"]["number"]);
+    assert_eq!(invoices_of(&app, &sub).await.len(), 2);
+}
