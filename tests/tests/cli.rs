@@ -132,3 +132,29 @@ fn bad_configuration_is_refused_with_the_key_named() {
     assert!(!out.status.success());
     assert!(text(&out).contains("server.bind"), "{}", text(&out));
 }
+
+#[tokio::test]
+async fn simulate_prints_the_invoices_a_scenario_would_produce_and_stores_nothing() {
+    let db = TestDb::new().await;
+    assert!(billing(&db, &["demo", "--no-serve"]).status.success());
+    let invoices_before = scalar(&db, "SELECT count(*) FROM invoices").await;
+    let dir = std::env::temp_dir().join(format!("billing-sim-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("scenario.json");
+    std::fs::write(
+        &file,
+        r#"{"plan": "starter-monthly", "currency": "EUR", "start_date": "2026-01-31", "months": 3,
+            "events": [{"on": "2026-02-10", "action": "change", "plan": "pro-monthly", "timing": "period_end"}]}"#,
+    )
+    .unwrap();
+    let out = billing(&db, &["simulate", "--tenant", "demo", "--file", file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let totals: Vec<i64> =
+        result["invoices"].as_array().unwrap().iter().map(|i| i["total"]["amount"].as_i64().unwrap()).collect();
+    // Jan 31 on Starter, then Pro from the Feb 28 boundary on, Mar 31 too.
+    assert_eq!(totals, vec![900, 2900, 2900]);
+    let human = billing(&db, &["simulate", "--tenant", "demo", "--file", file.to_str().unwrap()]);
+    assert!(text(&human).contains("67.00 EUR"), "{}", text(&human));
+    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, invoices_before);
+}

@@ -340,3 +340,72 @@ async fn a_replayed_change_request_issues_one_document() {
     assert_eq!(a["document"]["number"], b["document"]["number"]);
     assert_eq!(invoices_of(&app, &sub).await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_simulated_year_with_an_upgrade_a_pause_and_a_coupon_produces_the_expected_invoices() {
+    let app = TestApp::spawn().await;
+    plan(&app, "basic", json!({ "currency": "EUR", "amount": 3000 })).await;
+    plan(&app, "premium", json!({ "currency": "EUR", "amount": 9000 })).await;
+    app.post(
+        "/api/v1/coupons",
+        json!({ "code": "WELCOME", "percent_off": "25", "duration": "repeating", "duration_periods": 2 }),
+    )
+    .await;
+    let counts = |app: &TestApp| {
+        let pool = app.db.pool.clone();
+        async move {
+            let q = "SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM subscriptions) + (SELECT count(*) FROM invoices)
+                     + (SELECT times_redeemed FROM coupons WHERE code = 'WELCOME')";
+            sqlx::query_scalar::<_, i64>(q).fetch_one(&pool).await.unwrap()
+        }
+    };
+    let before = counts(&app).await;
+    let scenario = json!({
+        "plan": "basic", "currency": "EUR", "start_date": "2026-01-01", "months": 12, "coupon": "WELCOME",
+        "events": [
+            { "on": "2026-04-11", "action": "change", "plan": "premium", "timing": "now" },
+            { "on": "2026-06-10", "action": "pause", "resume_on": "2026-08-15" }
+        ]
+    });
+    let (status, sim) = app.post("/api/v1/simulations", scenario).await;
+    assert_eq!(status, 200, "{sim}");
+    let rows: Vec<(String, String, i64)> = sim["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["kind"].as_str().unwrap().to_string(),
+                i["issue_date"].as_str().unwrap().to_string(),
+                i["total"]["amount"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, i64)> = [
+        ("subscription", "2026-01-01", 2250),
+        ("subscription", "2026-02-01", 2250),
+        ("subscription", "2026-03-01", 3000),
+        ("subscription", "2026-04-01", 3000),
+        ("proration", "2026-04-11", 4000),
+        ("subscription", "2026-05-01", 9000),
+        ("subscription", "2026-06-01", 9000),
+        ("subscription", "2026-09-01", 9000),
+        ("subscription", "2026-10-01", 9000),
+        ("subscription", "2026-11-01", 9000),
+        ("subscription", "2026-12-01", 9000),
+    ]
+    .iter()
+    .map(|(k, d, t)| (k.to_string(), d.to_string(), *t))
+    .collect();
+    assert_eq!(rows, expected);
+    assert_eq!(sim["total"], json!({ "amount": 68500, "currency": "EUR" }));
+    assert_eq!(sim["final_status"], "active");
+    assert_eq!(counts(&app).await, before, "a simulation stores nothing");
+    let (status, err) = app
+        .post(
+            "/api/v1/simulations",
+            json!({ "plan": "basic", "currency": "EUR", "start_date": "2026-01-01", "months": 99 }),
+        )
+        .await;
+    assert_eq!((status, err["error"]["code"].as_str()), (400, Some("invalid_request")), "{err}");
+}

@@ -17,7 +17,7 @@ use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::ids::{InvoiceId, InvoiceRunId, TenantId};
+use crate::ids::{InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
 use crate::invoice::{NumberFormat, TotalsByCurrency};
 use crate::rounding::RoundingPolicy;
 use crate::store;
@@ -114,7 +114,7 @@ async fn run_tenant(
     let mut conn = pool.acquire().await?;
     let ctx = TenantContext::load(&mut conn, tenant_id, opts.as_of).await?;
     if !opts.dry_run {
-        resume_due(&mut conn, tenant_id, opts.as_of, now).await?;
+        resume_due(&mut conn, tenant_id, opts.as_of, None, now).await?;
     }
     let due = store::subscriptions::count_due(&mut conn, tenant_id, opts.as_of).await?;
     progress.add_total(u64::try_from(due).unwrap_or(0));
@@ -134,7 +134,7 @@ async fn run_tenant(
             let mut tx = conn.begin().await?;
             let before = out.subscriptions;
             let Some(next) =
-                process_chunk(&mut tx, &ctx, run_id, opts.as_of, cursor, opts.chunk_size, now, &mut out).await?
+                process_chunk(&mut tx, &ctx, run_id, opts.as_of, cursor, opts.chunk_size, None, now, &mut out).await?
             else {
                 break;
             };
@@ -148,7 +148,7 @@ async fn run_tenant(
         }
         if !opts.dry_run {
             let mut conn = pool.acquire().await?;
-            store::subscriptions::end_scheduled_cancellations(&mut conn, tenant_id, opts.as_of, now).await?;
+            store::subscriptions::end_scheduled_cancellations(&mut conn, tenant_id, opts.as_of, None, now).await?;
         }
         Ok(())
     }
@@ -164,16 +164,17 @@ async fn run_tenant(
     result.map(|()| out)
 }
 
-/// Runs one tenant's invoicing on a connection the caller owns (and whose transaction it
-/// commits or rolls back): used by simulations, which roll everything back at the end.
-pub async fn run_on_connection(
+/// Invoices one subscription up to `as_of` on a connection the caller owns (and whose
+/// transaction it commits or rolls back): used by simulations, which roll everything back.
+pub async fn run_one_on_connection(
     conn: &mut PgConnection,
     tenant_id: TenantId,
+    sub: SubscriptionId,
     as_of: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<TenantRunSummary> {
     let ctx = TenantContext::load(conn, tenant_id, as_of).await?;
-    resume_due(conn, tenant_id, as_of, now).await?;
+    resume_due(conn, tenant_id, as_of, Some(sub), now).await?;
     let mut out = TenantRunSummary {
         tenant_id,
         run_id: None,
@@ -181,11 +182,8 @@ pub async fn run_on_connection(
         invoices: 0,
         totals: TotalsByCurrency::default(),
     };
-    let mut cursor = Uuid::nil();
-    while let Some(next) = process_chunk(conn, &ctx, None, as_of, cursor, 500, now, &mut out).await? {
-        cursor = next;
-    }
-    store::subscriptions::end_scheduled_cancellations(conn, tenant_id, as_of, now).await?;
+    process_chunk(conn, &ctx, None, as_of, Uuid::nil(), 1, Some(sub), now, &mut out).await?;
+    store::subscriptions::end_scheduled_cancellations(conn, tenant_id, as_of, Some(sub), now).await?;
     Ok(out)
 }
 
@@ -217,8 +215,14 @@ impl TenantContext {
 }
 
 /// Paused subscriptions whose resume date has come are resumed before invoicing.
-async fn resume_due(conn: &mut PgConnection, tenant: TenantId, as_of: NaiveDate, now: DateTime<Utc>) -> Result<()> {
-    for id in store::subscriptions::due_resumptions(conn, tenant, as_of).await? {
+async fn resume_due(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    as_of: NaiveDate,
+    only: Option<SubscriptionId>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for id in store::subscriptions::due_resumptions(conn, tenant, as_of, only).await? {
         let mut tx = conn.begin().await?;
         if let Some(mut sub) = store::subscriptions::get_for_update(&mut tx, tenant, id).await?
             && let Some(on) = sub.resume_on
@@ -241,11 +245,13 @@ async fn process_chunk(
     as_of: NaiveDate,
     cursor: Uuid,
     chunk_size: u32,
+    only: Option<SubscriptionId>,
     now: DateTime<Utc>,
     out: &mut TenantRunSummary,
 ) -> Result<Option<Uuid>> {
     let tenant_id = ctx.tenant_id;
-    let chunk = store::subscriptions::lock_due_chunk(conn, tenant_id, as_of, cursor, i64::from(chunk_size)).await?;
+    let chunk =
+        store::subscriptions::lock_due_chunk(conn, tenant_id, as_of, cursor, i64::from(chunk_size), only).await?;
     let Some(last) = chunk.last() else { return Ok(None) };
     let next_cursor = last.billable.id.as_uuid();
 

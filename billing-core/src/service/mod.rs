@@ -5,5 +5,6 @@ pub mod catalog;
 pub mod coupons;
 pub mod customers;
 pub mod invoices;
+pub mod simulation;
 pub mod subscriptions;
 pub mod tenants;

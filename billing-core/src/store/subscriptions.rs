@@ -221,6 +221,7 @@ pub async fn lock_due_chunk(
     as_of: NaiveDate,
     after: Uuid,
     limit: i64,
+    only: Option<SubscriptionId>,
 ) -> Result<Vec<DueSubscription>> {
     let rows: Vec<DueRow> = sqlx::query_as(
         "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
@@ -236,6 +237,7 @@ pub async fn lock_due_chunk(
          LEFT JOIN coupons cp ON cp.tenant_id = sd.tenant_id AND cp.id = sd.coupon_id
          WHERE s.tenant_id = $1 AND s.status = 'active' AND s.next_billing_date <= $2 AND s.id > $3
            AND (s.cancel_at IS NULL OR s.next_billing_date < s.cancel_at)
+           AND ($5::uuid IS NULL OR s.id = $5)
          ORDER BY s.id
          LIMIT $4
          FOR UPDATE OF s SKIP LOCKED",
@@ -244,6 +246,7 @@ pub async fn lock_due_chunk(
     .bind(as_of)
     .bind(after)
     .bind(limit)
+    .bind(only)
     .fetch_all(conn)
     .await?;
     rows.into_iter()
@@ -351,17 +354,19 @@ pub async fn end_scheduled_cancellations(
     conn: &mut PgConnection,
     tenant: TenantId,
     as_of: NaiveDate,
+    only: Option<SubscriptionId>,
     now: DateTime<Utc>,
 ) -> Result<u64> {
     Ok(sqlx::query(
         "UPDATE subscriptions SET status = 'canceled', ended_on = cancel_at, canceled_at = COALESCE(canceled_at, $3),
              updated_at = $3, version = version + 1
          WHERE tenant_id = $1 AND status = 'active' AND cancel_at IS NOT NULL AND cancel_at <= $2
-           AND next_billing_date >= cancel_at",
+           AND next_billing_date >= cancel_at AND ($4::uuid IS NULL OR id = $4)",
     )
     .bind(tenant)
     .bind(as_of)
     .bind(now)
+    .bind(only)
     .execute(conn)
     .await?
     .rows_affected())
@@ -372,12 +377,15 @@ pub async fn due_resumptions(
     conn: &mut PgConnection,
     tenant: TenantId,
     as_of: NaiveDate,
+    only: Option<SubscriptionId>,
 ) -> Result<Vec<SubscriptionId>> {
     let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM subscriptions WHERE tenant_id = $1 AND status = 'paused' AND resume_on IS NOT NULL AND resume_on <= $2 ORDER BY id",
+        "SELECT id FROM subscriptions WHERE tenant_id = $1 AND status = 'paused' AND resume_on IS NOT NULL AND resume_on <= $2
+           AND ($3::uuid IS NULL OR id = $3) ORDER BY id",
     )
     .bind(tenant)
     .bind(as_of)
+    .bind(only)
     .fetch_all(conn)
     .await?;
     Ok(ids.into_iter().map(SubscriptionId).collect())

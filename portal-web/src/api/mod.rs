@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod invoices;
 pub mod pagination;
 pub mod plans;
+pub mod simulations;
 pub mod subscriptions;
 
 use axum::Router;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}", get(customers::get_one))
         .route("/plans", get(plans::list).post(plans::create))
         .route("/coupons", get(coupons::list).post(coupons::create))
+        .route("/simulations", post(simulations::create))
         .route("/subscriptions", get(subscriptions::list).post(subscriptions::create))
         .route("/subscriptions/{id}", get(subscriptions::get_one))
         .route("/subscriptions/{id}/change", post(subscriptions::change))

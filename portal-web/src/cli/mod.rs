@@ -55,6 +55,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Simulate a subscription scenario over months; prints the invoices it would produce and
+    /// stores nothing.
+    Simulate {
+        /// The merchant (slug).
+        #[arg(long)]
+        tenant: String,
+        /// Scenario as JSON (same shape as POST /api/v1/simulations), or `-` for standard input.
+        #[arg(long)]
+        file: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage merchants.
     Tenant {
         #[command(subcommand)]
@@ -157,6 +170,10 @@ async fn dispatch(
             invoice_run::run(db, config, clock.as_ref(), lang, invoice_run::Args { as_of, dry_run, tenant, json })
                 .await?;
         }
+        Command::Simulate { tenant, file, json } => {
+            db.migrate().await?;
+            simulate(db, &tenant, &file, json, lang).await?;
+        }
         Command::Tenant { command: TenantCommand::Create { slug, name, country, timezone, locale, number_format } } => {
             db.migrate().await?;
             let mut conn = db.pool.acquire().await?;
@@ -179,6 +196,65 @@ async fn dispatch(
             println!("{}", t(lang, "cli-api-key-created", &[("key", key.secret)]));
         }
     }
+    Ok(())
+}
+
+async fn simulate(db: &Database, slug: &str, file: &std::path::Path, json: bool, lang: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
+    };
+    let scenario: billing_core::service::simulation::Scenario =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a valid scenario", file.display()))?;
+    let mut conn = db.pool.acquire().await?;
+    let tenant = billing_core::store::tenants::get_by_slug(&mut conn, slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
+    let mut tx = conn.begin().await?;
+    let result = billing_core::service::simulation::simulate(&mut tx, tenant.id, &scenario).await;
+    tx.rollback().await?;
+    let result = result?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(());
+    }
+    println!(
+        "{}",
+        t(lang, "cli-sim-header", &[("start", result.start_date.to_string()), ("end", result.end_date.to_string())])
+    );
+    for inv in &result.invoices {
+        let period = match (inv.period_start, inv.period_end) {
+            (Some(a), Some(b)) => format!("{a} – {b}"),
+            _ => inv
+                .lines
+                .first()
+                .and_then(|l| l.period_start.zip(l.period_end))
+                .map(|(a, b)| format!("{a} – {b}"))
+                .unwrap_or_default(),
+        };
+        println!(
+            "  {}  {:<12} {:<25} {:>14}{}",
+            inv.issue_date.map(|d| d.to_string()).unwrap_or_default(),
+            t(lang, &format!("cli-sim-kind-{}", inv.kind.replace('_', "-")), &[]),
+            period,
+            inv.total.to_string(),
+            if inv.discount.is_zero() { String::new() } else { format!("  (-{})", inv.discount) }
+        );
+    }
+    println!(
+        "{}",
+        t(
+            lang,
+            "cli-sim-total",
+            &[
+                ("count", result.invoices.len().to_string()),
+                ("total", result.total.to_string()),
+                ("status", result.final_status.to_string())
+            ]
+        )
+    );
     Ok(())
 }
 
