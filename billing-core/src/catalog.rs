@@ -68,6 +68,39 @@ pub struct Product {
     pub name: String,
 }
 
+/// When a period is invoiced: on its first day (advance) or after its last day (arrears).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingTiming {
+    #[default]
+    Advance,
+    Arrears,
+}
+
+impl BillingTiming {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BillingTiming::Advance => "advance",
+            BillingTiming::Arrears => "arrears",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "advance" => Some(BillingTiming::Advance),
+            "arrears" => Some(BillingTiming::Arrears),
+            _ => None,
+        }
+    }
+}
+
+/// A metered plan's quantity per period: one metric, aggregated one way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metering {
+    pub metric: String,
+    pub aggregation: crate::usage::Aggregation,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub id: PlanId,
@@ -76,6 +109,9 @@ pub struct Plan {
     pub name: String,
     pub interval: BillingInterval,
     pub active: bool,
+    pub timing: BillingTiming,
+    /// Set for metered plans, which are billed in arrears on the period's aggregated usage.
+    pub metering: Option<Metering>,
     /// The price book: at most one price per currency, sorted by currency code.
     pub prices: Vec<PlanPrice>,
 }
@@ -122,6 +158,8 @@ mod tests {
             name: "Pro".into(),
             interval: BillingInterval::monthly(),
             active: true,
+            timing: BillingTiming::Advance,
+            metering: None,
             prices,
         }
     }

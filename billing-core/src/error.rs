@@ -51,6 +51,10 @@ pub enum Error {
     /// The subscription's state does not allow this change (e.g. changing a canceled one).
     #[error("subscription is {status}: cannot {action}")]
     InvalidTransition { status: &'static str, action: &'static str },
+    #[error("subscription `{subscription}` is not on a metered plan")]
+    NotMetered { subscription: String },
+    #[error("usage event `{event_id}` falls in a period that is already invoiced")]
+    UsagePeriodClosed { event_id: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

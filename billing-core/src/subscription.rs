@@ -12,13 +12,17 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::PlanPrice;
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::catalog::{BillingTiming, Metering, PlanPrice};
 use crate::coupon::Coupon;
 use crate::currency::Currency;
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, PlanId, SubscriptionId};
 use crate::money::Money;
-use crate::period::{BillingInterval, Period, day_ratio, index_of, period_at, period_start};
+use crate::period::{BillingInterval, Period, day_ratio, index_of, period_at};
 use crate::proration::{change_lines, split};
 use crate::rounding::RoundingPolicy;
 
@@ -100,8 +104,13 @@ pub struct Subscription {
     pub start_date: NaiveDate,
     pub anchor_date: NaiveDate,
     pub interval: BillingInterval,
+    pub timing: BillingTiming,
+    pub metering: Option<Metering>,
     /// Index of the first period that has not been invoiced yet.
     pub next_period_index: u32,
+    /// Its first day.
+    pub next_period_start: NaiveDate,
+    /// The day it falls due: its first day (advance) or the day after its last (arrears).
     pub next_billing_date: NaiveDate,
     /// Scheduled end: no period starting on or after this date is invoiced.
     pub cancel_at: Option<NaiveDate>,
@@ -158,6 +167,15 @@ pub struct ChangePlan {
 impl Subscription {
     pub fn currency(&self) -> Currency {
         self.price.currency
+    }
+
+    /// Points the subscription at period `index` as the next one to invoice.
+    pub fn set_next_period(&mut self, index: u32) -> Result<()> {
+        let period = period_at(self.anchor_date, self.interval, index)?;
+        self.next_period_index = index;
+        self.next_period_start = period.start;
+        self.next_billing_date = due_date(self.timing, period);
+        Ok(())
     }
 
     pub fn terms(&self) -> Terms {
@@ -355,8 +373,7 @@ impl Subscription {
             }
             _ => self.next_period_index,
         };
-        self.next_period_index = next;
-        self.next_billing_date = period_start(self.anchor_date, self.interval, next)?;
+        self.set_next_period(next)?;
         self.status = SubscriptionStatus::Active;
         self.paused_on = None;
         self.resume_on = None;
@@ -370,8 +387,7 @@ impl Subscription {
         }
         self.status = SubscriptionStatus::Active;
         self.anchor_date = on;
-        self.next_period_index = 0;
-        self.next_billing_date = on;
+        self.set_next_period(0)?;
         self.ended_on = None;
         self.cancel_at = None;
         Ok(())
@@ -393,6 +409,8 @@ pub struct BillableSubscription {
     pub terms: Terms,
     pub anchor: NaiveDate,
     pub interval: BillingInterval,
+    pub timing: BillingTiming,
+    pub metering: Option<Metering>,
     /// Index of the first period that has not been invoiced yet.
     pub next_period_index: u32,
     pub cancel_at: Option<NaiveDate>,
@@ -408,7 +426,8 @@ pub struct PlannedInvoice {
     pub period_index: u32,
     pub period: Period,
     pub description: String,
-    pub quantity: u32,
+    /// Units billed: the subscription's quantity, or the period's aggregated usage.
+    pub quantity: Decimal,
     /// The period's charge before discount.
     pub amount: Money,
     pub discount: Money,
@@ -422,24 +441,51 @@ pub struct PlannedInvoice {
 /// so one bad start date cannot make a run produce thousands of invoices.
 pub const MAX_CATCH_UP_PERIODS: u32 = 60;
 
-/// Every period of `sub` that has started on or before `as_of`, is not yet invoiced and starts
-/// before a scheduled cancellation, in order, with pending changes and coupons applied.
-pub fn plan_due_invoices(
-    sub: &BillableSubscription,
-    as_of: NaiveDate,
-    policy: RoundingPolicy,
-) -> Result<Vec<PlannedInvoice>> {
+/// The day a period falls due for invoicing.
+pub fn due_date(timing: BillingTiming, period: Period) -> NaiveDate {
+    match timing {
+        BillingTiming::Advance => period.start,
+        BillingTiming::Arrears => period.end,
+    }
+}
+
+/// The periods of `sub` that are due by `as_of` (started, in advance; ended, in arrears), not
+/// yet invoiced and starting before a scheduled cancellation, in order, with their indexes.
+pub fn due_periods(sub: &BillableSubscription, as_of: NaiveDate) -> Result<Vec<(u32, Period)>> {
     let mut out = Vec::new();
     let mut index = sub.next_period_index;
     while out.len() < MAX_CATCH_UP_PERIODS as usize {
         let period = period_at(sub.anchor, sub.interval, index)?;
-        if period.start > as_of || sub.cancel_at.is_some_and(|c| period.start >= c) {
+        if due_date(sub.timing, period) > as_of || sub.cancel_at.is_some_and(|c| period.start >= c) {
             break;
         }
+        out.push((index, period));
+        index += 1;
+    }
+    Ok(out)
+}
+
+/// Every due period of `sub` (see [`due_periods`]) as a planned invoice, with pending changes
+/// and coupons applied. Metered subscriptions are rated on `usage[period index]` (zero when
+/// absent); others on their quantity.
+pub fn plan_due_invoices(
+    sub: &BillableSubscription,
+    as_of: NaiveDate,
+    policy: RoundingPolicy,
+    usage: &BTreeMap<u32, Decimal>,
+) -> Result<Vec<PlannedInvoice>> {
+    let mut out = Vec::new();
+    for (index, period) in due_periods(sub, as_of)? {
         let pending = sub.pending.as_ref().filter(|p| p.effective <= period.start);
-        let (description, quantity, amount) = match pending {
-            Some(p) => (p.plan_name.clone(), p.quantity, p.price.period_amount(p.quantity, policy)?),
-            None => (sub.terms.plan_name.clone(), sub.terms.quantity, sub.terms.period_amount(policy)?),
+        let (description, price, seats) = match pending {
+            Some(p) => (p.plan_name.clone(), &p.price, p.quantity),
+            None => (sub.terms.plan_name.clone(), &sub.terms.price, sub.terms.quantity),
+        };
+        let (quantity, amount) = if sub.metering.is_some() {
+            let used = usage.get(&index).copied().unwrap_or_default();
+            (used, price.pricing.rate(used, policy)?.total)
+        } else {
+            (Decimal::from(seats), price.period_amount(seats, policy)?)
         };
         let discount = match &sub.coupon {
             Some(c) if c.coupon.applies_to_period(c.from_period_index, index) && amount.is_positive() => {
@@ -459,7 +505,6 @@ pub fn plan_due_invoices(
             total: amount.checked_sub(discount)?,
             used_pending: pending.is_some(),
         });
-        index += 1;
     }
     Ok(out)
 }
@@ -469,7 +514,7 @@ mod tests {
     use super::*;
     use crate::coupon::{CouponDuration, CouponValue};
     use crate::currency::Currency;
-    use rust_decimal::Decimal;
+    use crate::period::period_start;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -495,6 +540,8 @@ mod tests {
             terms: terms("Pro", 2900, 2),
             anchor: d(anchor),
             interval,
+            timing: BillingTiming::Advance,
+            metering: None,
             next_period_index: next,
             cancel_at: None,
             pending: None,
@@ -516,7 +563,10 @@ mod tests {
             start_date: anchor,
             anchor_date: anchor,
             interval,
+            timing: BillingTiming::Advance,
+            metering: None,
             next_period_index: invoiced_through,
+            next_period_start: period_start(anchor, interval, invoiced_through).unwrap(),
             next_billing_date: period_start(anchor, interval, invoiced_through).unwrap(),
             cancel_at: None,
             ended_on: None,
@@ -530,7 +580,7 @@ mod tests {
     const P: RoundingPolicy = RoundingPolicy::COMMERCIAL;
 
     fn plan(as_of: &str, s: &BillableSubscription) -> Vec<PlannedInvoice> {
-        plan_due_invoices(s, d(as_of), P).unwrap()
+        plan_due_invoices(s, d(as_of), P, &BTreeMap::new()).unwrap()
     }
 
     #[test]
@@ -696,6 +746,28 @@ mod tests {
     }
 
     #[test]
+    fn a_metered_plan_bills_each_ended_period_on_its_usage() {
+        use crate::usage::Aggregation;
+        let mut s = billable("2026-01-01", BillingInterval::monthly(), 0);
+        s.timing = BillingTiming::Arrears;
+        s.metering = Some(Metering { metric: "api_calls".into(), aggregation: Aggregation::Sum });
+        s.terms.price = PlanPrice::new(
+            serde_json::from_value(serde_json::json!({
+                "model": { "type": "package", "block_size": "100", "block_price": { "amount": 1000, "currency": "EUR" } },
+                "minimum_charge": null
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        // January has not ended on Jan 31; it is due on Feb 1.
+        assert!(plan_due_invoices(&s, d("2026-01-31"), P, &BTreeMap::new()).unwrap().is_empty());
+        let usage = BTreeMap::from([(0, Decimal::from(250)), (1, Decimal::from(99))]);
+        let due = plan_due_invoices(&s, d("2026-03-01"), P, &usage).unwrap();
+        assert_eq!(due.iter().map(|p| p.amount.minor()).collect::<Vec<_>>(), vec![3000, 1000]);
+        assert_eq!(due[0].quantity, Decimal::from(250));
+    }
+
+    #[test]
     fn quantities_are_bounded() {
         assert!(validate_quantity(0).is_err());
         assert!(validate_quantity(-3).is_err());
@@ -731,7 +803,7 @@ mod tests {
                     coupon: Coupon { code: "C".into(), value: CouponValue::Percent(Decimal::from(percent)), duration: CouponDuration::Forever, expires_at: None, max_redemptions: None, times_redeemed: 1 },
                     from_period_index: 0,
                 });
-                for p in plan_due_invoices(&s, d("2026-06-01"), P).unwrap() {
+                for p in plan_due_invoices(&s, d("2026-06-01"), P, &BTreeMap::new()).unwrap() {
                     prop_assert_eq!(p.total.minor(), p.amount.minor() - p.discount.minor());
                     prop_assert!(!p.total.is_negative());
                     prop_assert_eq!(p.total.currency(), Currency::EUR);

@@ -25,6 +25,20 @@ pub struct Tenant {
     pub payment_terms_days: u32,
 }
 
+/// The instant a civil day starts in a time zone (the earliest one on a DST fold; on a gap,
+/// the first valid local time after midnight).
+pub fn start_of_day(tz: Tz, day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let mut t = day.and_time(chrono::NaiveTime::MIN);
+    for _ in 0..48 {
+        if let Some(local) = tz.from_local_datetime(&t).earliest() {
+            return local.with_timezone(&chrono::Utc);
+        }
+        t += chrono::Duration::minutes(30);
+    }
+    t.and_utc()
+}
+
 /// Parses an IANA time zone name (`Europe/Berlin`).
 pub fn parse_timezone(name: &str) -> Result<Tz> {
     name.parse::<Tz>().map_err(|_| Error::invalid("timezone", format!("`{name}` is not an IANA time zone")))

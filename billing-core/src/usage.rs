@@ -40,6 +40,29 @@ pub enum Aggregation {
     Last,
 }
 
+impl Aggregation {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Aggregation::Sum => "sum",
+            Aggregation::Count => "count",
+            Aggregation::Max => "max",
+            Aggregation::UniqueCount => "unique_count",
+            Aggregation::Last => "last",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "sum" => Aggregation::Sum,
+            "count" => Aggregation::Count,
+            "max" => Aggregation::Max,
+            "unique_count" => Aggregation::UniqueCount,
+            "last" => Aggregation::Last,
+            _ => return None,
+        })
+    }
+}
+
 /// One reported usage event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageEvent {

@@ -45,3 +45,5 @@ error-coupon-expired = Dieser Gutschein ist abgelaufen.
 error-coupon-exhausted = Dieser Gutschein ist bereits aufgebraucht.
 error-coupon-currency = Dieser Gutschein gilt nicht für Beträge in { $currency }.
 error-invalid-coupon = Der Gutschein ist ungültig: { $detail }
+error-not-metered = Das Abonnement { $subscription } hat keinen nutzungsbasierten Tarif.
+error-usage-period-closed = Das Nutzungsereignis { $event_id } fällt in einen bereits abgerechneten Zeitraum.

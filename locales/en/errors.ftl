@@ -45,3 +45,5 @@ error-coupon-expired = This coupon has expired.
 error-coupon-exhausted = This coupon has been used up.
 error-coupon-currency = This coupon cannot be used for amounts in { $currency }.
 error-invalid-coupon = The coupon is not valid: { $detail }
+error-not-metered = The subscription { $subscription } is not on a metered plan.
+error-usage-period-closed = The usage event { $event_id } falls in a period that has already been invoiced.

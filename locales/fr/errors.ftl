@@ -45,3 +45,5 @@ error-coupon-expired = Ce code promo a expiré.
 error-coupon-exhausted = Ce code promo a déjà été utilisé le nombre maximal de fois.
 error-coupon-currency = Ce code promo ne s’applique pas aux montants en { $currency }.
 error-invalid-coupon = Le code promo n’est pas valide : { $detail }
+error-not-metered = L’abonnement { $subscription } n’a pas d’offre à l’usage.
+error-usage-period-closed = L’événement d’usage { $event_id } tombe dans une période déjà facturée.

@@ -45,3 +45,5 @@ error-coupon-expired = 此优惠券已过期。
 error-coupon-exhausted = 此优惠券已用完。
 error-coupon-currency = 此优惠券不适用于 { $currency } 金额。
 error-invalid-coupon = 优惠券无效：{ $detail }
+error-not-metered = 订阅 { $subscription } 不是按用量计费的套餐。
+error-usage-period-closed = 用量事件 { $event_id } 所在的周期已开具发票。

@@ -173,6 +173,8 @@ fn plans() -> Vec<NewPlanInput> {
         interval_unit: unit.into(),
         interval_count: 1,
         prices: prices.iter().map(|(c, a)| PriceInput::per_unit(c, a)).collect(),
+        billing_timing: None,
+        usage: None,
     };
     vec![
         plan(
@@ -202,8 +204,30 @@ fn plans() -> Vec<NewPlanInput> {
             interval_unit: "month".into(),
             interval_count: 1,
             prices: ["EUR", "USD"].iter().map(|c| PriceInput::Model(graduated_seats(c))).collect(),
+            billing_timing: None,
+            usage: None,
+        },
+        NewPlanInput {
+            product_code: "cloud-ledger-api".into(),
+            product_name: "Cloud Ledger API".into(),
+            code: "api-metered".into(),
+            name: "API calls (per 1,000, billed monthly in arrears)".into(),
+            interval_unit: "month".into(),
+            interval_count: 1,
+            prices: ["EUR", "USD"].iter().map(|c| PriceInput::Model(per_thousand_calls(c))).collect(),
+            billing_timing: Some("arrears".into()),
+            usage: Some(("api_calls".into(), "sum".into())),
         },
     ]
+}
+
+/// 2.00 per started block of 1,000 calls.
+fn per_thousand_calls(currency: &str) -> Pricing {
+    serde_json::from_value(serde_json::json!({
+        "model": { "type": "package", "block_size": "1000", "block_price": { "amount": 200, "currency": currency } },
+        "minimum_charge": null
+    }))
+    .expect("the demo pricing is valid")
 }
 
 /// Seats 1-10 at 5.00, 11-50 at 4.00, 51+ at 3.00 (60 seats cost 240.00).

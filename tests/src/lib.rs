@@ -143,6 +143,8 @@ pub async fn create_catalog(pool: &PgPool, tenant: TenantId, now: DateTime<Utc>)
                 interval_unit: unit.into(),
                 interval_count: 1,
                 prices: prices.into_iter().map(|(c, a)| PriceInput::per_unit(c, a)).collect(),
+                billing_timing: None,
+                usage: None,
             },
             now,
         )

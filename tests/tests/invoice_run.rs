@@ -226,6 +226,7 @@ async fn the_invoice_is_returned_by_the_api_with_its_number() {
     assert_eq!(inv["issue_date"], "2026-03-01");
     assert_eq!(inv["due_date"], "2026-03-15");
     assert_eq!(inv["lines"][0]["quantity"], 2);
+    assert_eq!(inv["lines"][0]["quantity_decimal"], "2");
     assert_eq!(inv["lines"][0]["unit_amount"], 2900);
     assert_eq!(inv["customer_details"]["email"], "a@example.de");
     let (status, err) = app.get("/api/v1/invoices/in_00000000000000000000000000").await;

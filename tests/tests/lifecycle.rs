@@ -409,3 +409,67 @@ async fn a_simulated_year_with_an_upgrade_a_pause_and_a_coupon_produces_the_expe
         .await;
     assert_eq!((status, err["error"]["code"].as_str()), (400, Some("invalid_request")), "{err}");
 }
+
+#[tokio::test]
+async fn metered_usage_is_ingested_once_and_billed_in_arrears() {
+    let app = TestApp::spawn().await;
+    let (status, p) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "api", "name": "API", "interval": { "unit": "month", "count": 1 },
+                    "usage": { "metric": "api_calls", "aggregation": "sum" },
+                    "prices": [{ "currency": "EUR", "pricing": { "model": { "type": "package", "block_size": "100",
+                        "block_price": { "amount": 1000, "currency": "EUR" } }, "minimum_charge": null } }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{p}");
+    assert_eq!(p["billing_timing"], "arrears");
+    let sub = subscribe(&app, "api", 1, "2026-02-01").await;
+    let id = sub["id"].as_str().unwrap();
+    assert_eq!(sub["next_period_start"], "2026-02-01");
+    let ev = |event_id: &str, ts: &str, value: &str| json!({ "subscription": id, "event_id": event_id, "timestamp": ts, "value": value });
+    let (status, r) = app
+        .post(
+            "/api/v1/usage_events/batch",
+            json!({ "events": [ev("e1", "2026-02-03T10:00:00Z", "120"), ev("e2", "2026-02-20T10:00:00Z", "130")] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{r}");
+    // A replay is accepted and changes nothing.
+    let (status, replay) = app.post("/api/v1/usage_events", ev("e1", "2026-02-03T10:00:00Z", "120")).await;
+    assert_eq!(status, 201, "{replay}");
+    assert_eq!(replay["events"][0]["created"], false);
+    app.clock.set(instant("2026-02-21T09:00:00Z"));
+    let (_, current) = app.get(&format!("/api/v1/subscriptions/{id}/usage")).await;
+    assert_eq!(current["period_start"], "2026-02-01");
+    assert_eq!(current["quantity"], "250");
+    assert_eq!(current["amount"], json!({ "amount": 3000, "currency": "EUR" }));
+    app.clock.set(instant("2026-03-02T09:00:00Z"));
+    // Not due before the period ends (arrears); due the day after its last day.
+    assert_eq!(run(&app, "2026-02-28").await, 0);
+    assert_eq!(run(&app, "2026-03-01").await, 1);
+    let inv = invoices_of(&app, &sub).await;
+    assert_eq!(inv[0]["total"], 3000);
+    assert_eq!(inv[0]["lines"][0]["quantity"], 250);
+    assert_eq!(inv[0]["period_end"], "2026-02-28");
+    // The invoiced period is closed for new usage; nothing is stored from a refused batch.
+    let (status, err) = app
+        .post(
+            "/api/v1/usage_events/batch",
+            json!({ "events": [ev("e3", "2026-03-01T10:00:00Z", "5"), ev("e4", "2026-02-27T10:00:00Z", "5")] }),
+        )
+        .await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("usage_period_closed")), "{err}");
+    let (status, err) = app.post("/api/v1/usage_events", ev("e5", "2026-03-01T10:00:00Z", "-1")).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (400, Some("invalid_request")), "{err}");
+    assert_eq!(app.count("usage_events").await, 2);
+    // A subscription on a flat plan takes no usage.
+    let flat = subscribe(&app, "pro", 1, "2026-02-01").await;
+    let (status, err) = app
+        .post(
+            "/api/v1/usage_events",
+            json!({ "subscription": flat["id"], "event_id": "x", "timestamp": "2026-02-03T10:00:00Z", "value": "1" }),
+        )
+        .await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("subscription_not_metered")), "{err}");
+}

@@ -19,10 +19,14 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
 use crate::invoice::{NumberFormat, TotalsByCurrency};
+use crate::period::period_at;
+use crate::proration::round_div;
 use crate::rounding::RoundingPolicy;
 use crate::store;
 use crate::store::invoices::InvoiceBatch;
-use crate::subscription::{Terms, plan_due_invoices};
+use crate::subscription::{Terms, due_date, due_periods, plan_due_invoices};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -190,6 +194,7 @@ pub async fn run_one_on_connection(
 /// What every chunk of one tenant's run shares.
 struct TenantContext {
     tenant_id: TenantId,
+    timezone: chrono_tz::Tz,
     format: NumberFormat,
     series: String,
     issue_date: NaiveDate,
@@ -205,12 +210,20 @@ impl TenantContext {
         let series = format.series(as_of);
         Ok(Self {
             tenant_id,
+            timezone: tenant.timezone,
             format,
             series,
             issue_date: as_of,
             due_date: as_of + Duration::days(i64::from(tenant.payment_terms_days)),
             policy: RoundingPolicy::default(),
         })
+    }
+}
+
+impl TenantContext {
+    /// Midnight at the start of `day` in the tenant's time zone, as an instant.
+    fn start_of_day(&self, day: NaiveDate) -> DateTime<Utc> {
+        crate::tenant::start_of_day(self.timezone, day)
     }
 }
 
@@ -259,15 +272,20 @@ async fn process_chunk(
     let mut advance_ids = Vec::with_capacity(chunk.len());
     let mut advance_idx = Vec::with_capacity(chunk.len());
     let mut advance_dates = Vec::with_capacity(chunk.len());
+    let mut advance_starts = Vec::with_capacity(chunk.len());
     let mut pending_applied = Vec::new();
+    let usage = metered_usage(conn, ctx, &chunk, as_of).await?;
+    let no_usage = BTreeMap::new();
     for due in &chunk {
-        let planned = plan_due_invoices(&due.billable, as_of, ctx.policy)?;
+        let sub_usage = usage.get(&due.billable.id.as_uuid()).unwrap_or(&no_usage);
+        let planned = plan_due_invoices(&due.billable, as_of, ctx.policy, sub_usage)?;
         let Some(last_planned) = planned.last() else { continue };
+        let next_index = last_planned.period_index + 1;
+        let next_period = period_at(due.billable.anchor, due.billable.interval, next_index)?;
         advance_ids.push(due.billable.id.as_uuid());
-        advance_idx.push(
-            i32::try_from(last_planned.period_index + 1).map_err(|_| Error::invalid("period", "too many periods"))?,
-        );
-        advance_dates.push(last_planned.period.end);
+        advance_idx.push(i32::try_from(next_index).map_err(|_| Error::invalid("period", "too many periods"))?);
+        advance_starts.push(next_period.start);
+        advance_dates.push(due_date(due.billable.timing, next_period));
         if let (true, Some(p)) = (planned.iter().any(|p| p.used_pending), &due.billable.pending) {
             pending_applied.push((
                 due.billable.id,
@@ -293,13 +311,16 @@ async fn process_chunk(
             batch.customer_emails.push(due.customer_email.clone());
             batch.customer_countries.push(due.customer_country.clone());
             batch.descriptions.push(p.description);
-            batch.quantities.push(i64::from(p.quantity));
-            // The line shows the period's charge; for tiered prices the unit price is the average.
-            batch.unit_amounts.push(if p.quantity == 0 {
+            // The line's unit amount is the period charge over the quantity, rounded once
+            // (for per-unit prices exactly the unit price; for tiers the average).
+            let unit = if p.quantity.is_zero() || !p.quantity.fract().is_zero() {
                 p.amount.minor()
             } else {
-                p.amount.minor() / i64::from(p.quantity)
-            });
+                let q = p.quantity.mantissa() / 10i128.pow(p.quantity.scale());
+                round_div(i128::from(p.amount.minor()), q.max(1), ctx.policy).unwrap_or(p.amount.minor())
+            };
+            batch.quantities.push(p.quantity);
+            batch.unit_amounts.push(unit);
         }
     }
     if !batch.is_empty() {
@@ -312,7 +333,16 @@ async fn process_chunk(
         }
         store::invoices::insert_finalized_batch(conn, tenant_id, run_id, &batch, ctx.issue_date, ctx.due_date, now)
             .await?;
-        store::subscriptions::advance_periods(conn, tenant_id, &advance_ids, &advance_idx, &advance_dates, now).await?;
+        store::subscriptions::advance_periods(
+            conn,
+            tenant_id,
+            &advance_ids,
+            &advance_idx,
+            &advance_starts,
+            &advance_dates,
+            now,
+        )
+        .await?;
         for (id, terms) in &pending_applied {
             store::subscriptions::apply_pending(conn, tenant_id, *id, terms, now).await?;
         }
@@ -328,6 +358,35 @@ async fn process_chunk(
     out.subscriptions += chunk.len() as u64;
     out.invoices += batch.len() as u64;
     Ok(Some(next_cursor))
+}
+
+/// The aggregated usage of every due period of the chunk's metered subscriptions, in one query:
+/// subscription -> period index -> quantity. Windows are the periods' civil days in the
+/// tenant's time zone.
+async fn metered_usage(
+    conn: &mut PgConnection,
+    ctx: &TenantContext,
+    chunk: &[store::subscriptions::DueSubscription],
+    as_of: NaiveDate,
+) -> Result<BTreeMap<Uuid, BTreeMap<u32, Decimal>>> {
+    let mut windows = Vec::new();
+    for due in chunk {
+        let Some(metering) = &due.billable.metering else { continue };
+        for (index, period) in due_periods(&due.billable, as_of)? {
+            windows.push(store::usage::Window {
+                subscription: due.billable.id,
+                key: i32::try_from(index).map_err(|_| Error::invalid("period", "too many periods"))?,
+                from: ctx.start_of_day(period.start),
+                to: ctx.start_of_day(period.end),
+                aggregation: metering.aggregation,
+            });
+        }
+    }
+    let mut out: BTreeMap<Uuid, BTreeMap<u32, Decimal>> = BTreeMap::new();
+    for (sub, key, quantity) in store::usage::aggregate(conn, ctx.tenant_id, &windows).await? {
+        out.entry(sub).or_default().insert(u32::try_from(key).unwrap_or(0), quantity);
+    }
+    Ok(out)
 }
 
 /// Fault injection for the kill-and-rerun test: with `BILLING_FAILPOINT_ABORT_AFTER_INVOICES=N`

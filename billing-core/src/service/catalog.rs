@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::catalog::{Plan, PlanPrice, Product, validate_code, validate_name};
+use crate::catalog::{BillingTiming, Metering, Plan, PlanPrice, Product, validate_code, validate_name};
 use crate::currency::Currency;
 use crate::error::{Error, Result};
 use crate::ids::{PlanId, ProductId, TenantId};
@@ -11,6 +11,7 @@ use crate::money::Money;
 use crate::period::{BillingInterval, IntervalUnit};
 use crate::rating::Pricing;
 use crate::store;
+use crate::usage::Aggregation;
 
 #[derive(Debug, Clone)]
 pub struct NewPlanInput {
@@ -21,6 +22,10 @@ pub struct NewPlanInput {
     pub interval_unit: String,
     pub interval_count: u32,
     pub prices: Vec<PriceInput>,
+    /// `advance` (default) or `arrears`.
+    pub billing_timing: Option<String>,
+    /// (metric, aggregation) for a metered plan; implies arrears.
+    pub usage: Option<(String, String)>,
 }
 
 /// One price of a new plan: a simple per-unit price, or a full pricing model.
@@ -72,6 +77,23 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
         prices.push(price);
     }
     prices.sort_by_key(|p| p.currency.code());
+    let metering = match &input.usage {
+        Some((metric, agg)) => {
+            validate_code("usage.metric", metric)?;
+            let aggregation = Aggregation::parse(agg)
+                .ok_or_else(|| Error::invalid("usage.aggregation", "use sum, count, max, unique_count or last"))?;
+            Some(Metering { metric: metric.clone(), aggregation })
+        }
+        None => None,
+    };
+    let timing = match input.billing_timing.as_deref() {
+        None if metering.is_some() => BillingTiming::Arrears,
+        None => BillingTiming::Advance,
+        Some(t) => BillingTiming::parse(t).ok_or_else(|| Error::invalid("billing_timing", "use advance or arrears"))?,
+    };
+    if metering.is_some() && timing != BillingTiming::Arrears {
+        return Err(Error::invalid("billing_timing", "metered plans are billed in arrears"));
+    }
     Ok(Plan {
         id: PlanId::new(),
         product_id,
@@ -79,6 +101,8 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
         name: validate_name("name", &input.name)?,
         interval,
         active: true,
+        timing,
+        metering,
         prices,
     })
 }

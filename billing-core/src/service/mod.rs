@@ -8,3 +8,4 @@ pub mod invoices;
 pub mod simulation;
 pub mod subscriptions;
 pub mod tenants;
+pub mod usage;

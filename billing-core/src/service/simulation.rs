@@ -76,7 +76,7 @@ pub enum EventAction {
 pub struct SimulatedLine {
     pub kind: String,
     pub description: String,
-    pub quantity: i64,
+    pub quantity: rust_decimal::Decimal,
     pub amount: Money,
     pub discount: Money,
     pub period_start: Option<NaiveDate>,

@@ -9,7 +9,6 @@ use sqlx::PgConnection;
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, InvoiceId, SubscriptionId, TenantId};
 use crate::invoice::NumberFormat;
-use crate::period::period_start;
 use crate::rounding::RoundingPolicy;
 use crate::service::catalog::find_plan;
 use crate::store::invoices::NewDocument;
@@ -78,8 +77,11 @@ pub async fn create(
         start_date: start,
         anchor_date: start,
         interval: plan.interval,
+        timing: plan.timing,
+        metering: plan.metering.clone(),
         next_period_index: 0,
-        next_billing_date: period_start(start, plan.interval, 0)?,
+        next_period_start: start,
+        next_billing_date: start,
         cancel_at: None,
         ended_on: None,
         paused_on: None,
@@ -87,6 +89,8 @@ pub async fn create(
         pending_change: None,
         created_at: now,
     };
+    let mut sub = sub;
+    sub.set_next_period(0)?;
     store::subscriptions::insert(conn, tenant_id, &sub).await?;
     if let Some(code) = &input.coupon {
         crate::service::coupons::redeem(conn, tenant_id, &sub, code, now).await?;

@@ -5,13 +5,14 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::corrupt;
-use crate::catalog::{Plan, PlanPrice, Product};
+use crate::catalog::{BillingTiming, Metering, Plan, PlanPrice, Product};
 use crate::currency::Currency;
 use crate::error::{Error, Result};
 use crate::ids::{PlanId, ProductId, TenantId};
 use crate::money::Money;
 use crate::period::{BillingInterval, IntervalUnit};
 use crate::rating::Pricing;
+use crate::usage::Aggregation;
 
 pub async fn insert_product(conn: &mut PgConnection, tenant: TenantId, p: &Product, now: DateTime<Utc>) -> Result<()> {
     sqlx::query("INSERT INTO products (tenant_id, id, code, name, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -39,8 +40,9 @@ pub async fn get_product_by_code(conn: &mut PgConnection, tenant: TenantId, code
 /// Inserts a plan and its price book in the caller's transaction.
 pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
-        "INSERT INTO plans (tenant_id, id, product_id, code, name, interval_unit, interval_count, active, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO plans (tenant_id, id, product_id, code, name, interval_unit, interval_count, active, created_at,
+             billing_timing, usage_metric, usage_aggregation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(tenant)
     .bind(plan.id)
@@ -51,6 +53,9 @@ pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan,
     .bind(plan.interval.count as i32)
     .bind(plan.active)
     .bind(now)
+    .bind(plan.timing.as_str())
+    .bind(plan.metering.as_ref().map(|m| m.metric.clone()))
+    .bind(plan.metering.as_ref().map(|m| m.aggregation.as_str()))
     .execute(&mut *conn)
     .await
     .map_err(|e| unique_to_duplicate(e, "plans_code_unique", "plan", &plan.code))?;
@@ -79,6 +84,9 @@ struct PlanRow {
     interval_unit: String,
     interval_count: i32,
     active: bool,
+    billing_timing: String,
+    usage_metric: Option<String>,
+    usage_aggregation: Option<String>,
     prices: serde_json::Value,
 }
 
@@ -123,12 +131,22 @@ impl TryFrom<PlanRow> for Plan {
             name: r.name,
             interval,
             active: r.active,
+            timing: BillingTiming::parse(&r.billing_timing)
+                .ok_or_else(|| corrupt("billing timing", &r.billing_timing))?,
+            metering: match (r.usage_metric, r.usage_aggregation) {
+                (Some(metric), Some(agg)) => Some(Metering {
+                    metric,
+                    aggregation: Aggregation::parse(&agg).ok_or_else(|| corrupt("usage aggregation", &agg))?,
+                }),
+                _ => None,
+            },
             prices,
         })
     }
 }
 
 const SELECT: &str = "SELECT p.id, p.product_id, p.code, p.name, p.interval_unit, p.interval_count, p.active,
+        p.billing_timing, p.usage_metric, p.usage_aggregation,
         COALESCE(jsonb_agg(jsonb_build_object('currency', pp.currency, 'unit_amount', pp.unit_amount, 'pricing', pp.pricing)
                  ORDER BY pp.currency) FILTER (WHERE pp.currency IS NOT NULL), '[]'::jsonb) AS prices
      FROM plans p

@@ -18,7 +18,7 @@ pub struct InvoiceLine {
     /// `subscription`, `proration_credit`, `proration_charge` or `discount`.
     pub kind: String,
     pub description: String,
-    pub quantity: i64,
+    pub quantity: rust_decimal::Decimal,
     pub unit_price: Money,
     pub amount: Money,
     /// The part of the invoice's discount allocated to this line.
@@ -93,7 +93,7 @@ pub struct InvoiceBatch {
     pub customer_emails: Vec<String>,
     pub customer_countries: Vec<String>,
     pub descriptions: Vec<String>,
-    pub quantities: Vec<i64>,
+    pub quantities: Vec<rust_decimal::Decimal>,
     pub unit_amounts: Vec<i64>,
 }
 
@@ -156,7 +156,7 @@ pub async fn insert_finalized_batch(
     sqlx::query(
         "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, quantity, unit_amount, amount, period_start, period_end, discount)
          SELECT $1, u.id, 1, u.description, u.quantity, u.unit_amount, u.amount, u.period_start, u.period_end, u.discount
-         FROM UNNEST($2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::date[], $8::date[], $9::bigint[])
+         FROM UNNEST($2::uuid[], $3::text[], $4::numeric[], $5::bigint[], $6::bigint[], $7::date[], $8::date[], $9::bigint[])
            AS u(id, description, quantity, unit_amount, amount, period_start, period_end, discount)",
     )
     .bind(tenant)
@@ -273,7 +273,7 @@ struct LineRow {
     line_no: i32,
     kind: String,
     description: String,
-    quantity: i64,
+    quantity: rust_decimal::Decimal,
     unit_amount: i64,
     amount: i64,
     discount: i64,

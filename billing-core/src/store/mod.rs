@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod runs;
 pub mod subscriptions;
 pub mod tenants;
+pub mod usage;
 
 use serde::Serialize;
 use uuid::Uuid;

@@ -6,11 +6,13 @@ use uuid::Uuid;
 
 use super::catalog::price_from_row;
 use super::{Page, PageRequest, corrupt};
+use crate::catalog::{BillingTiming, Metering};
 use crate::coupon::{Coupon, CouponDuration, CouponValue};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, PlanId, SubscriptionId, TenantId};
 use crate::period::{BillingInterval, IntervalUnit};
 use crate::subscription::{AppliedCoupon, BillableSubscription, PendingChange, SubscriptionStatus, Terms};
+use crate::usage::Aggregation;
 
 pub use crate::subscription::Subscription;
 
@@ -30,7 +32,11 @@ struct SubscriptionRow {
     interval_unit: String,
     interval_count: i32,
     next_period_index: i32,
+    next_period_start: NaiveDate,
     next_billing_date: NaiveDate,
+    billing_timing: String,
+    usage_metric: Option<String>,
+    usage_aggregation: Option<String>,
     cancel_at: Option<NaiveDate>,
     ended_on: Option<NaiveDate>,
     paused_on: Option<NaiveDate>,
@@ -63,7 +69,17 @@ impl TryFrom<SubscriptionRow> for Subscription {
             start_date: r.start_date,
             anchor_date: r.anchor_date,
             interval: interval(&r.interval_unit, r.interval_count)?,
+            timing: BillingTiming::parse(&r.billing_timing)
+                .ok_or_else(|| corrupt("billing timing", &r.billing_timing))?,
+            metering: match (r.usage_metric, r.usage_aggregation) {
+                (Some(metric), Some(agg)) => Some(Metering {
+                    metric,
+                    aggregation: Aggregation::parse(&agg).ok_or_else(|| corrupt("usage aggregation", &agg))?,
+                }),
+                _ => None,
+            },
             next_period_index: index(r.next_period_index)?,
+            next_period_start: r.next_period_start,
             next_billing_date: r.next_billing_date,
             cancel_at: r.cancel_at,
             ended_on: r.ended_on,
@@ -80,8 +96,8 @@ impl TryFrom<SubscriptionRow> for Subscription {
 }
 
 const SELECT: &str = "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
-        s.quantity, s.start_date, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index, s.next_billing_date,
-        s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at
+        s.quantity, s.start_date, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index, s.next_period_start,
+        s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at
      FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.id = s.plan_id";
 
 fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<serde_json::Value> {
@@ -91,8 +107,9 @@ fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<serde_json::Value> {
 pub async fn insert(conn: &mut PgConnection, tenant: TenantId, s: &Subscription) -> Result<()> {
     sqlx::query(
         "INSERT INTO subscriptions (tenant_id, id, customer_id, plan_id, status, currency, unit_amount, pricing, quantity,
-             start_date, anchor_date, interval_unit, interval_count, next_period_index, next_billing_date, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+             start_date, anchor_date, interval_unit, interval_count, next_period_index, next_billing_date, created_at, updated_at,
+             next_period_start)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17)",
     )
     .bind(tenant)
     .bind(s.id)
@@ -110,6 +127,7 @@ pub async fn insert(conn: &mut PgConnection, tenant: TenantId, s: &Subscription)
     .bind(s.next_period_index as i32)
     .bind(s.next_billing_date)
     .bind(s.created_at)
+    .bind(s.next_period_start)
     .execute(conn)
     .await?;
     Ok(())
@@ -121,7 +139,7 @@ pub async fn update(conn: &mut PgConnection, tenant: TenantId, s: &Subscription,
     sqlx::query(
         "UPDATE subscriptions SET plan_id = $3, status = $4, unit_amount = $5, pricing = $6, quantity = $7, anchor_date = $8,
              next_period_index = $9, next_billing_date = $10, cancel_at = $11, ended_on = $12, paused_on = $13, resume_on = $14,
-             pending_change = $15, canceled_at = CASE WHEN $4 = 'canceled' THEN COALESCE(canceled_at, $16) ELSE NULL END,
+             pending_change = $15, next_period_start = $17, canceled_at = CASE WHEN $4 = 'canceled' THEN COALESCE(canceled_at, $16) ELSE NULL END,
              updated_at = $16, version = version + 1
          WHERE tenant_id = $1 AND id = $2",
     )
@@ -141,6 +159,7 @@ pub async fn update(conn: &mut PgConnection, tenant: TenantId, s: &Subscription,
     .bind(s.resume_on)
     .bind(pending)
     .bind(now)
+    .bind(s.next_period_start)
     .execute(conn)
     .await?;
     Ok(())
@@ -226,7 +245,7 @@ pub async fn lock_due_chunk(
     let rows: Vec<DueRow> = sqlx::query_as(
         "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
                 s.quantity, s.start_date, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index,
-                s.next_billing_date, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at,
+                s.next_period_start, s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at,
                 c.name AS customer_name, c.email AS customer_email, c.country::text AS customer_country,
                 cp.code AS coupon_code, cp.value AS coupon_value, cp.duration AS coupon_duration,
                 sd.from_period_index AS coupon_from
@@ -236,7 +255,7 @@ pub async fn lock_due_chunk(
          LEFT JOIN subscription_discounts sd ON sd.tenant_id = s.tenant_id AND sd.subscription_id = s.id
          LEFT JOIN coupons cp ON cp.tenant_id = sd.tenant_id AND cp.id = sd.coupon_id
          WHERE s.tenant_id = $1 AND s.status = 'active' AND s.next_billing_date <= $2 AND s.id > $3
-           AND (s.cancel_at IS NULL OR s.next_billing_date < s.cancel_at)
+           AND (s.cancel_at IS NULL OR s.next_period_start < s.cancel_at)
            AND ($5::uuid IS NULL OR s.id = $5)
          ORDER BY s.id
          LIMIT $4
@@ -274,6 +293,8 @@ pub async fn lock_due_chunk(
                     terms: sub.terms(),
                     anchor: sub.anchor_date,
                     interval: sub.interval,
+                    timing: sub.timing,
+                    metering: sub.metering.clone(),
                     next_period_index: sub.next_period_index,
                     cancel_at: sub.cancel_at,
                     pending: sub.pending_change,
@@ -291,7 +312,7 @@ pub async fn lock_due_chunk(
 pub async fn count_due(conn: &mut PgConnection, tenant: TenantId, as_of: NaiveDate) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM subscriptions WHERE tenant_id = $1 AND status = 'active' AND next_billing_date <= $2
-           AND (cancel_at IS NULL OR next_billing_date < cancel_at)",
+           AND (cancel_at IS NULL OR next_period_start < cancel_at)",
     )
     .bind(tenant)
     .bind(as_of)
@@ -305,12 +326,13 @@ pub async fn advance_periods(
     tenant: TenantId,
     ids: &[Uuid],
     next_indexes: &[i32],
+    next_starts: &[NaiveDate],
     next_dates: &[NaiveDate],
     now: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE subscriptions s SET next_period_index = u.idx, next_billing_date = u.due, updated_at = $5
-         FROM UNNEST($2::uuid[], $3::int[], $4::date[]) AS u(id, idx, due)
+        "UPDATE subscriptions s SET next_period_index = u.idx, next_period_start = u.start, next_billing_date = u.due, updated_at = $5
+         FROM UNNEST($2::uuid[], $3::int[], $4::date[], $6::date[]) AS u(id, idx, due, start)
          WHERE s.tenant_id = $1 AND s.id = u.id",
     )
     .bind(tenant)
@@ -318,6 +340,7 @@ pub async fn advance_periods(
     .bind(next_indexes)
     .bind(next_dates)
     .bind(now)
+    .bind(next_starts)
     .execute(conn)
     .await?;
     Ok(())
@@ -361,7 +384,7 @@ pub async fn end_scheduled_cancellations(
         "UPDATE subscriptions SET status = 'canceled', ended_on = cancel_at, canceled_at = COALESCE(canceled_at, $3),
              updated_at = $3, version = version + 1
          WHERE tenant_id = $1 AND status = 'active' AND cancel_at IS NOT NULL AND cancel_at <= $2
-           AND next_billing_date >= cancel_at AND ($4::uuid IS NULL OR id = $4)",
+           AND next_period_start >= cancel_at AND ($4::uuid IS NULL OR id = $4)",
     )
     .bind(tenant)
     .bind(as_of)

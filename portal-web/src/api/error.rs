@@ -140,6 +140,16 @@ impl From<CoreError> for ApiError {
                     .arg("status", status)
                     .arg("action", action)
             }
+            CoreError::NotMetered { subscription } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "subscription_not_metered", "error-not-metered")
+                    .arg("subscription", subscription)
+                    .param("subscription")
+            }
+            CoreError::UsagePeriodClosed { event_id } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "usage_period_closed", "error-usage-period-closed")
+                    .arg("event_id", event_id)
+                    .param("timestamp")
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

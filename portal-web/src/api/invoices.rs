@@ -17,7 +17,10 @@ pub struct LineBody {
     /// `subscription`, `proration_credit`, `proration_charge`.
     pub kind: String,
     pub description: String,
-    pub quantity: i64,
+    /// Whole units (null when the quantity has a fraction, see `quantity_decimal`).
+    pub quantity: Option<i64>,
+    /// The exact quantity as a decimal string (metered usage need not be whole).
+    pub quantity_decimal: String,
     pub unit_amount: i64,
     pub amount: i64,
     /// This line's share of the invoice discount.
@@ -70,7 +73,8 @@ impl From<InvoiceLine> for LineBody {
         Self {
             kind: l.kind,
             description: l.description,
-            quantity: l.quantity,
+            quantity: if l.quantity.fract().is_zero() { i64::try_from(l.quantity.trunc()).ok() } else { None },
+            quantity_decimal: l.quantity.normalize().to_string(),
             unit_amount: l.unit_price.minor(),
             amount: l.amount.minor(),
             discount: l.discount.minor(),

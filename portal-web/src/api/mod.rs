@@ -11,6 +11,7 @@ pub mod pagination;
 pub mod plans;
 pub mod simulations;
 pub mod subscriptions;
+pub mod usage;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -24,6 +25,9 @@ pub fn router() -> Router<AppState> {
         .route("/plans", get(plans::list).post(plans::create))
         .route("/coupons", get(coupons::list).post(coupons::create))
         .route("/simulations", post(simulations::create))
+        .route("/usage_events", post(usage::create))
+        .route("/usage_events/batch", post(usage::create_batch))
+        .route("/subscriptions/{id}/usage", get(usage::current))
         .route("/subscriptions", get(subscriptions::list).post(subscriptions::create))
         .route("/subscriptions/{id}", get(subscriptions::get_one))
         .route("/subscriptions/{id}/change", post(subscriptions::change))

@@ -51,8 +51,20 @@ pub struct PlanBody {
     pub product: ProductId,
     pub interval: IntervalBody,
     pub active: bool,
+    /// `advance` (a period is invoiced on its first day) or `arrears` (after its last).
+    pub billing_timing: &'static str,
+    /// Set for metered plans.
+    pub usage: Option<UsageBody>,
     /// The price book: one price per currency the plan is sold in.
     pub prices: Vec<PriceBody>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageBody {
+    pub metric: String,
+    /// `sum`, `count`, `max`, `unique_count` or `last`.
+    pub aggregation: String,
 }
 
 impl From<Plan> for PlanBody {
@@ -65,6 +77,8 @@ impl From<Plan> for PlanBody {
             product: p.product_id,
             interval: IntervalBody { unit: p.interval.unit.as_str().to_string(), count: p.interval.count },
             active: p.active,
+            billing_timing: p.timing.as_str(),
+            usage: p.metering.map(|m| UsageBody { metric: m.metric, aggregation: m.aggregation.as_str().to_string() }),
             prices: p.prices.into_iter().map(PriceBody::from).collect(),
         }
     }
@@ -80,6 +94,9 @@ pub struct CreatePlan {
     pub product_name: Option<String>,
     pub interval: IntervalBody,
     pub prices: Vec<PriceBody>,
+    pub billing_timing: Option<String>,
+    /// Makes the plan metered (billed in arrears on the period's usage of `metric`).
+    pub usage: Option<UsageBody>,
 }
 
 pub async fn list(
@@ -123,6 +140,8 @@ pub async fn create(
         interval_unit: req.interval.unit.clone(),
         interval_count: req.interval.count,
         prices,
+        billing_timing: req.billing_timing.clone(),
+        usage: req.usage.as_ref().map(|u| (u.metric.clone(), u.aggregation.clone())),
     };
     let now = state.clock.now();
     create_once(&state, tenant, &headers, &req, move |conn| {

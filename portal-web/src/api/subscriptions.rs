@@ -62,6 +62,10 @@ pub struct SubscriptionBody {
     /// The first period not yet invoiced: first and last day (inclusive).
     pub next_period_start: NaiveDate,
     pub next_period_end: Option<NaiveDate>,
+    /// The day that period falls due for invoicing (its start, or its end for arrears plans).
+    pub next_invoice_date: NaiveDate,
+    /// `advance` or `arrears`.
+    pub billing_timing: &'static str,
     pub cancel_at: Option<NaiveDate>,
     pub ended_on: Option<NaiveDate>,
     pub paused_on: Option<NaiveDate>,
@@ -92,8 +96,10 @@ impl From<Subscription> for SubscriptionBody {
             interval: IntervalBody { unit: s.interval.unit.as_str().to_string(), count: s.interval.count },
             start_date: s.start_date,
             billing_anchor: s.anchor_date,
-            next_period_start: s.next_billing_date,
+            next_period_start: s.next_period_start,
             next_period_end: next_end,
+            next_invoice_date: s.next_billing_date,
+            billing_timing: s.timing.as_str(),
             cancel_at: s.cancel_at,
             ended_on: s.ended_on,
             paused_on: s.paused_on,

@@ -1,0 +1,155 @@
+//! Usage ingestion and "usage so far" for metered subscriptions.
+//!
+//! An event is accepted for any period not yet invoiced and refused for an invoiced one (the
+//! invoice would no longer match its usage). The subscription row is locked while events are
+//! checked and stored, which serializes ingestion with the invoice run for that subscription:
+//! an event can never slip into a period while it is being invoiced.
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::PgConnection;
+
+use crate::error::{Error, Result};
+use crate::ids::{SubscriptionId, TenantId};
+use crate::money::Money;
+use crate::rounding::RoundingPolicy;
+use crate::store;
+use crate::store::usage::{NewUsageEvent, Window};
+use crate::subscription::Subscription;
+
+/// Largest batch accepted in one request.
+pub const MAX_BATCH: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct UsageInput {
+    pub subscription: String,
+    pub event_id: String,
+    pub timestamp: DateTime<Utc>,
+    pub value: Decimal,
+    pub property: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    pub event_id: String,
+    /// False when an event with this id was already recorded (a replay; nothing changed).
+    pub created: bool,
+}
+
+fn check(e: &UsageInput, now: DateTime<Utc>) -> Result<()> {
+    if e.event_id.is_empty() || e.event_id.len() > 255 || e.event_id.chars().any(char::is_control) {
+        return Err(Error::invalid("event_id", "must be 1 to 255 printable characters"));
+    }
+    if e.value.is_sign_negative() && !e.value.is_zero() {
+        return Err(Error::invalid("value", "usage must not be negative"));
+    }
+    if e.value.scale() > 12 {
+        return Err(Error::invalid("value", "at most 12 decimal places"));
+    }
+    if e.timestamp > now + Duration::minutes(5) {
+        return Err(Error::invalid("timestamp", "lies in the future"));
+    }
+    if e.property.as_ref().is_some_and(|p| p.len() > 255) {
+        return Err(Error::invalid("property", "at most 255 characters"));
+    }
+    Ok(())
+}
+
+/// Records a batch all-or-nothing: one bad event refuses the batch (the caller's transaction
+/// rolls back), replays of known event ids are accepted without change.
+pub async fn record(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    events: &[UsageInput],
+    now: DateTime<Utc>,
+) -> Result<Vec<Recorded>> {
+    if events.is_empty() || events.len() > MAX_BATCH {
+        return Err(Error::invalid("events", format!("send 1 to {MAX_BATCH} events")));
+    }
+    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    let mut out = Vec::with_capacity(events.len());
+    let mut locked: Vec<Subscription> = Vec::new();
+    for e in events {
+        check(e, now)?;
+        let id: SubscriptionId = e.subscription.parse()?;
+        if !locked.iter().any(|s| s.id == id) {
+            let sub = store::subscriptions::get_for_update(conn, tenant, id)
+                .await?
+                .ok_or_else(|| Error::not_found("subscription", id))?;
+            locked.push(sub);
+        }
+        let sub = locked.iter().find(|s| s.id == id).ok_or_else(|| Error::not_found("subscription", id))?;
+        if sub.metering.is_none() {
+            return Err(Error::NotMetered { subscription: id.to_string() });
+        }
+        let day = e.timestamp.with_timezone(&t.timezone).date_naive();
+        let open = match sub.period_containing(day)? {
+            Some((index, _)) => index >= sub.next_period_index,
+            None => false,
+        };
+        if !open {
+            return Err(Error::UsagePeriodClosed { event_id: e.event_id.clone() });
+        }
+        let created = store::usage::insert(
+            conn,
+            tenant,
+            &NewUsageEvent {
+                subscription: id,
+                event_id: e.event_id.clone(),
+                occurred_at: e.timestamp,
+                value: e.value,
+                property: e.property.clone(),
+            },
+            now,
+        )
+        .await?;
+        out.push(Recorded { event_id: e.event_id.clone(), created });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentUsage {
+    pub period_start: chrono::NaiveDate,
+    /// Last day (inclusive).
+    pub period_end: chrono::NaiveDate,
+    pub metric: String,
+    pub quantity: Decimal,
+    /// What the period costs so far at this usage (before discounts and tax).
+    pub amount: Money,
+}
+
+/// The usage of the current (or first open) period and what it costs so far.
+pub async fn current(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: SubscriptionId,
+    now: DateTime<Utc>,
+) -> Result<CurrentUsage> {
+    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    let sub = store::subscriptions::get(conn, tenant, id).await?.ok_or_else(|| Error::not_found("subscription", id))?;
+    let metering = sub.metering.clone().ok_or_else(|| Error::NotMetered { subscription: id.to_string() })?;
+    let today = now.with_timezone(&t.timezone).date_naive();
+    let index = match sub.period_containing(today)? {
+        Some((i, _)) => i.max(sub.next_period_index),
+        None => sub.next_period_index,
+    };
+    let period = crate::period::period_at(sub.anchor_date, sub.interval, index)?;
+    let windows = [Window {
+        subscription: id,
+        key: 0,
+        from: crate::tenant::start_of_day(t.timezone, period.start),
+        to: crate::tenant::start_of_day(t.timezone, period.end),
+        aggregation: metering.aggregation,
+    }];
+    let quantity = store::usage::aggregate(conn, tenant, &windows).await?.first().map(|r| r.2).unwrap_or_default();
+    let amount = sub.price.pricing.rate(quantity, RoundingPolicy::default())?.total;
+    Ok(CurrentUsage {
+        period_start: period.start,
+        period_end: period.end - Duration::days(1),
+        metric: metering.metric,
+        quantity,
+        amount,
+    })
+}
