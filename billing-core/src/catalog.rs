@@ -20,6 +20,9 @@ use crate::rounding::RoundingPolicy;
 pub struct PlanPrice {
     pub currency: Currency,
     pub pricing: Pricing,
+    /// One-time fee invoiced when a subscription starts.
+    #[serde(default)]
+    pub setup_fee: Option<Money>,
 }
 
 impl PlanPrice {
@@ -31,13 +34,14 @@ impl PlanPrice {
                 model: PricingModel::PerUnit { unit_price: UnitPrice::from_money(price)? },
                 minimum_charge: None,
             },
+            setup_fee: None,
         })
     }
 
     /// Validates a pricing and ties it to its currency.
     pub fn new(pricing: Pricing) -> Result<Self> {
         pricing.validate()?;
-        Ok(Self { currency: pricing.currency()?, pricing })
+        Ok(Self { currency: pricing.currency()?, pricing, setup_fee: None })
     }
 
     /// What one billing period costs at `quantity`, rounded once per rated line.
@@ -110,6 +114,8 @@ pub struct Plan {
     pub interval: BillingInterval,
     pub active: bool,
     pub timing: BillingTiming,
+    /// Days of free trial before the first paid period (0: none).
+    pub trial_days: u32,
     /// Set for metered plans, which are billed in arrears on the period's aggregated usage.
     pub metering: Option<Metering>,
     /// The price book: at most one price per currency, sorted by currency code.
@@ -159,6 +165,7 @@ mod tests {
             interval: BillingInterval::monthly(),
             active: true,
             timing: BillingTiming::Advance,
+            trial_days: 0,
             metering: None,
             prices,
         }

@@ -102,6 +102,8 @@ pub struct Subscription {
     pub price: PlanPrice,
     pub quantity: u32,
     pub start_date: NaiveDate,
+    /// The day the first paid period starts when the subscription began with a free trial.
+    pub trial_end: Option<NaiveDate>,
     pub anchor_date: NaiveDate,
     pub interval: BillingInterval,
     pub timing: BillingTiming,
@@ -561,6 +563,7 @@ mod tests {
             price: PlanPrice::per_unit(eur(price)).unwrap(),
             quantity: 1,
             start_date: anchor,
+            trial_end: None,
             anchor_date: anchor,
             interval,
             timing: BillingTiming::Advance,

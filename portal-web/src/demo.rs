@@ -175,6 +175,8 @@ fn plans() -> Vec<NewPlanInput> {
         prices: prices.iter().map(|(c, a)| PriceInput::per_unit(c, a)).collect(),
         billing_timing: None,
         usage: None,
+        trial_days: None,
+        setup_fees: vec![],
     };
     vec![
         plan(
@@ -206,6 +208,8 @@ fn plans() -> Vec<NewPlanInput> {
             prices: ["EUR", "USD"].iter().map(|c| PriceInput::Model(graduated_seats(c))).collect(),
             billing_timing: None,
             usage: None,
+            trial_days: Some(14),
+            setup_fees: vec![("EUR".into(), 4900), ("USD".into(), 4900)],
         },
         NewPlanInput {
             product_code: "cloud-ledger-api".into(),
@@ -217,6 +221,8 @@ fn plans() -> Vec<NewPlanInput> {
             prices: ["EUR", "USD"].iter().map(|c| PriceInput::Model(per_thousand_calls(c))).collect(),
             billing_timing: Some("arrears".into()),
             usage: Some(("api_calls".into(), "sum".into())),
+            trial_days: None,
+            setup_fees: vec![],
         },
     ]
 }
@@ -319,6 +325,7 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
                 quantity: Some(c.quantity),
                 start_date: Some(start),
                 coupon: None,
+                trial_days: None,
             },
             now,
         )

@@ -145,6 +145,8 @@ pub async fn create_catalog(pool: &PgPool, tenant: TenantId, now: DateTime<Utc>)
                 prices: prices.into_iter().map(|(c, a)| PriceInput::per_unit(c, a)).collect(),
                 billing_timing: None,
                 usage: None,
+                trial_days: None,
+                setup_fees: vec![],
             },
             now,
         )

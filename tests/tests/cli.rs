@@ -55,22 +55,27 @@ async fn invoice_run_prints_totals_per_currency_and_a_dry_run_writes_nothing() {
     let db = TestDb::new().await;
     assert!(billing(&db, &["demo", "--no-serve"]).status.success());
     let today = chrono::Utc::now().date_naive().to_string();
+    // The demo's setup fee was invoiced when its subscription was created.
+    let before = scalar(&db, "SELECT count(*) FROM invoices").await;
+    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices WHERE kind = 'one_off'").await, before);
     let dry = billing(&db, &["invoice-run", "--as-of", &today, "--dry-run"]);
     assert!(dry.status.success(), "{}", text(&dry));
     assert!(text(&dry).contains("dry run"));
-    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, 0);
+    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, before);
     let real = billing(&db, &["invoice-run", "--as-of", &today, "--json"]);
     assert!(real.status.success(), "{}", text(&real));
     let summary: serde_json::Value = serde_json::from_slice(&real.stdout).expect("JSON summary");
-    let created = scalar(&db, "SELECT count(*) FROM invoices").await;
+    let created = scalar(&db, "SELECT count(*) FROM invoices").await - before;
     assert!(created >= 12, "every demo subscription is due: {created}");
     assert_eq!(summary["invoices"], created);
     for code in ["EUR", "USD", "CHF", "CNY"] {
-        let total: i64 = sqlx::query_scalar("SELECT COALESCE(sum(total), 0)::bigint FROM invoices WHERE currency = $1")
-            .bind(code)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(sum(total), 0)::bigint FROM invoices WHERE currency = $1 AND kind = 'subscription'",
+        )
+        .bind(code)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
         assert_eq!(summary["totals"][code]["total"]["amount"], total, "{code}");
     }
     let dry_text = text(&dry);
@@ -79,7 +84,7 @@ async fn invoice_run_prints_totals_per_currency_and_a_dry_run_writes_nothing() {
     }
     let again = billing(&db, &["invoice-run", "--as-of", &today]);
     assert!(text(&again).contains("Nothing to invoice"), "{}", text(&again));
-    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, created);
+    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, before + created);
 }
 
 #[tokio::test]
@@ -90,7 +95,7 @@ async fn a_run_killed_in_the_middle_and_rerun_ends_with_one_invoice_per_period_a
     let expected = {
         let dry = billing(&db, &["invoice-run", "--as-of", &today, "--dry-run", "--json"]);
         let v: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
-        v["invoices"].as_i64().unwrap()
+        v["invoices"].as_i64().unwrap() + scalar(&db, "SELECT count(*) FROM invoices").await
     };
     // Chunks of 4 subscriptions; the process dies inside the third chunk, before it commits.
     let killed = Command::new(billing_binary())
@@ -113,8 +118,7 @@ async fn a_run_killed_in_the_middle_and_rerun_ends_with_one_invoice_per_period_a
     assert!(rerun.status.success(), "{}", text(&rerun));
     assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, expected);
     assert_eq!(scalar(&db, gapless).await, 1, "no gap after the re-run");
-    let dupes =
-        "SELECT count(*) FROM (SELECT subscription_id, period_start FROM invoices GROUP BY 1, 2 HAVING count(*) > 1) d";
+    let dupes = "SELECT count(*) FROM (SELECT subscription_id, period_start FROM invoices WHERE kind = 'subscription' GROUP BY 1, 2 HAVING count(*) > 1) d";
     assert_eq!(scalar(&db, dupes).await, 0);
     let orphans =
         "SELECT count(*) FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_id = i.id)";

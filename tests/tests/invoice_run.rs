@@ -41,6 +41,7 @@ async fn subscribe(pool: &PgPool, tenant: TenantId, currency: &str, plan: &str, 
             quantity: Some(1),
             start_date: Some(d(start)),
             coupon: None,
+            trial_days: None,
         },
         now,
     )

@@ -473,3 +473,38 @@ async fn metered_usage_is_ingested_once_and_billed_in_arrears() {
         .await;
     assert_eq!((status, err["error"]["code"].as_str()), (422, Some("subscription_not_metered")), "{err}");
 }
+
+#[tokio::test]
+async fn a_trial_delays_the_first_paid_period_and_a_setup_fee_is_invoiced_at_once() {
+    let app = TestApp::spawn().await;
+    let (status, p) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "team", "name": "Team", "interval": { "unit": "month", "count": 1 }, "trial_days": 14,
+                    "prices": [{ "currency": "EUR", "amount": 5000, "setup_fee": 9900 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{p}");
+    assert_eq!((p["trial_days"].as_u64(), p["prices"][0]["setup_fee"].as_i64()), (Some(14), Some(9900)));
+    let sub = subscribe(&app, "team", 1, "2026-03-01").await;
+    assert_eq!(sub["trial_end"], "2026-03-15");
+    assert_eq!(sub["billing_anchor"], "2026-03-15");
+    let inv = invoices_of(&app, &sub).await;
+    assert_eq!(inv.len(), 1, "the setup fee is invoiced when the subscription starts");
+    assert_eq!((inv[0]["kind"].as_str(), inv[0]["total"].as_i64()), (Some("one_off"), Some(9900)));
+    assert_eq!(inv[0]["lines"][0]["kind"], "setup_fee");
+    assert_eq!(run(&app, "2026-03-14").await, 0, "nothing is billed during the trial");
+    assert_eq!(run(&app, "2026-03-15").await, 1);
+    let inv = invoices_of(&app, &sub).await;
+    assert_eq!((inv[1]["period_start"].as_str(), inv[1]["total"].as_i64()), (Some("2026-03-15"), Some(5000)));
+    // A subscription can skip the plan's trial.
+    let c = customer(&app, "EUR").await;
+    let (_, no_trial) = app
+        .post(
+            "/api/v1/subscriptions",
+            json!({ "customer": c, "plan": "team", "start_date": "2026-03-01", "trial_days": 0 }),
+        )
+        .await;
+    assert!(no_trial["trial_end"].is_null());
+    assert_eq!(no_trial["next_invoice_date"], "2026-03-01");
+}

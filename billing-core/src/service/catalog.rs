@@ -26,6 +26,9 @@ pub struct NewPlanInput {
     pub billing_timing: Option<String>,
     /// (metric, aggregation) for a metered plan; implies arrears.
     pub usage: Option<(String, String)>,
+    pub trial_days: Option<u32>,
+    /// One-time fees per currency: (currency code, minor units).
+    pub setup_fees: Vec<(String, i64)>,
 }
 
 /// One price of a new plan: a simple per-unit price, or a full pricing model.
@@ -76,7 +79,22 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
         }
         prices.push(price);
     }
+    for (code, minor) in &input.setup_fees {
+        let currency = Currency::from_code(code)?;
+        if *minor < 0 {
+            return Err(Error::NegativeAmount);
+        }
+        let price = prices
+            .iter_mut()
+            .find(|p| p.currency == currency)
+            .ok_or_else(|| Error::invalid("setup_fee", format!("the plan has no price in {currency}")))?;
+        price.setup_fee = Some(Money::from_minor(*minor, currency)).filter(|m| !m.is_zero());
+    }
     prices.sort_by_key(|p| p.currency.code());
+    let trial_days = input.trial_days.unwrap_or(0);
+    if trial_days > 730 {
+        return Err(Error::invalid("trial_days", "must be at most 730"));
+    }
     let metering = match &input.usage {
         Some((metric, agg)) => {
             validate_code("usage.metric", metric)?;
@@ -102,6 +120,7 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
         interval,
         active: true,
         timing,
+        trial_days,
         metering,
         prices,
     })

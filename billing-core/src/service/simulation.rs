@@ -33,6 +33,8 @@ pub struct Scenario {
     /// How long to simulate (1 to 36 months).
     pub months: u32,
     pub coupon: Option<String>,
+    /// Days of free trial (the plan's default when absent).
+    pub trial_days: Option<u32>,
     /// The simulated customer's country (the merchant's when absent).
     pub country: Option<String>,
     #[serde(default)]
@@ -145,6 +147,7 @@ pub async fn simulate(conn: &mut PgConnection, tenant: TenantId, scenario: &Scen
             quantity: scenario.quantity,
             start_date: Some(start),
             coupon: scenario.coupon.clone(),
+            trial_days: scenario.trial_days,
         },
         noon(start),
     )

@@ -14,7 +14,9 @@ use crate::service::catalog::find_plan;
 use crate::store::invoices::NewDocument;
 use crate::store::subscriptions::Subscription;
 use crate::store::{self, Page, PageRequest};
-use crate::subscription::{ChangePlan, ProrationDocument, SubscriptionStatus, Terms, Timing, validate_quantity};
+use crate::subscription::{
+    ChangePlan, ProrationDocument, ProrationLine, SubscriptionStatus, Terms, Timing, validate_quantity,
+};
 use crate::tenant::Tenant;
 
 #[derive(Debug, Clone, Default)]
@@ -27,6 +29,8 @@ pub struct NewSubscriptionInput {
     pub start_date: Option<NaiveDate>,
     /// A coupon code to redeem on the new subscription.
     pub coupon: Option<String>,
+    /// Days of free trial; the plan's default when absent.
+    pub trial_days: Option<u32>,
 }
 
 /// How far back a subscription may start (catching up on invoices) or ahead it may be scheduled.
@@ -66,6 +70,11 @@ pub async fn create(
     if !(-MAX_BACKDATE_DAYS..=MAX_FUTURE_DAYS).contains(&offset) || start.year() < 2000 {
         return Err(Error::invalid("start_date", "must be within five years before and two years after today"));
     }
+    let trial_days = input.trial_days.unwrap_or(plan.trial_days);
+    if trial_days > 730 {
+        return Err(Error::invalid("trial_days", "must be at most 730"));
+    }
+    let trial_end = (trial_days > 0).then(|| start + Duration::days(i64::from(trial_days)));
     let sub = Subscription {
         id: SubscriptionId::new(),
         customer_id,
@@ -75,7 +84,9 @@ pub async fn create(
         price,
         quantity,
         start_date: start,
-        anchor_date: start,
+        trial_end,
+        // Paid periods are anchored on the end of the trial.
+        anchor_date: trial_end.unwrap_or(start),
         interval: plan.interval,
         timing: plan.timing,
         metering: plan.metering.clone(),
@@ -92,6 +103,22 @@ pub async fn create(
     let mut sub = sub;
     sub.set_next_period(0)?;
     store::subscriptions::insert(conn, tenant_id, &sub).await?;
+    if let Some(fee) = sub.price.setup_fee.filter(|f| f.is_positive()) {
+        let day = start.max(today);
+        let doc = ProrationDocument {
+            lines: vec![ProrationLine {
+                kind: "setup_fee",
+                description: sub.plan_name.clone(),
+                quantity: 1,
+                amount: fee,
+                period: crate::period::Period::new(day, day + Duration::days(1))?,
+            }],
+            net: fee,
+            remaining: 0,
+            of: 0,
+        };
+        issue_document(conn, &t, &sub, &doc, Some("one_off"), day, now).await?;
+    }
     if let Some(code) = &input.coupon {
         crate::service::coupons::redeem(conn, tenant_id, &sub, code, now).await?;
     }
@@ -182,7 +209,7 @@ pub async fn change(
         sub.apply_change(new, &plan);
         store::subscriptions::update(conn, tenant_id, &sub, now).await?;
         if let Some(doc) = &plan.document {
-            issued = Some(issue_document(conn, &t, &sub, doc, on, now).await?);
+            issued = Some(issue_document(conn, &t, &sub, doc, None, on, now).await?);
         }
     }
     Ok(ChangeOutcome { subscription: sub, plan, issued })
@@ -194,13 +221,14 @@ async fn issue_document(
     t: &Tenant,
     sub: &Subscription,
     doc: &ProrationDocument,
+    kind: Option<&'static str>,
     on: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<IssuedDocument> {
     let (kind, format) = if doc.is_credit() {
         ("credit_note", &t.credit_note_number_format)
     } else {
-        ("proration", &t.invoice_number_format)
+        (kind.unwrap_or("proration"), &t.invoice_number_format)
     };
     let format = NumberFormat::parse(format)?;
     let series = format.series(on);
@@ -264,7 +292,7 @@ pub async fn cancel(
     let credit = sub.cancel(input.timing.unwrap_or(Timing::PeriodEnd), on, input.prorate, RoundingPolicy::default())?;
     store::subscriptions::update(conn, tenant_id, &sub, now).await?;
     let issued = match &credit {
-        Some(doc) => Some(issue_document(conn, &t, &sub, doc, on, now).await?),
+        Some(doc) => Some(issue_document(conn, &t, &sub, doc, None, on, now).await?),
         None => None,
     };
     Ok((sub, issued))

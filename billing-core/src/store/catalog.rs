@@ -41,8 +41,8 @@ pub async fn get_product_by_code(conn: &mut PgConnection, tenant: TenantId, code
 pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
         "INSERT INTO plans (tenant_id, id, product_id, code, name, interval_unit, interval_count, active, created_at,
-             billing_timing, usage_metric, usage_aggregation)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             billing_timing, usage_metric, usage_aggregation, trial_days)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(tenant)
     .bind(plan.id)
@@ -56,19 +56,21 @@ pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan,
     .bind(plan.timing.as_str())
     .bind(plan.metering.as_ref().map(|m| m.metric.clone()))
     .bind(plan.metering.as_ref().map(|m| m.aggregation.as_str()))
+    .bind(plan.trial_days as i32)
     .execute(&mut *conn)
     .await
     .map_err(|e| unique_to_duplicate(e, "plans_code_unique", "plan", &plan.code))?;
     for price in &plan.prices {
         let pricing = serde_json::to_value(&price.pricing).map_err(|e| corrupt("pricing", e))?;
         sqlx::query(
-            "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing, setup_fee) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(tenant)
         .bind(plan.id)
         .bind(price.currency.code())
         .bind(price.headline().map(|m| m.minor()).unwrap_or(0))
         .bind(pricing)
+        .bind(price.setup_fee.map(|m| m.minor()))
         .execute(&mut *conn)
         .await?;
     }
@@ -87,6 +89,7 @@ struct PlanRow {
     billing_timing: String,
     usage_metric: Option<String>,
     usage_aggregation: Option<String>,
+    trial_days: i32,
     prices: serde_json::Value,
 }
 
@@ -95,6 +98,7 @@ struct PriceJson {
     currency: String,
     unit_amount: i64,
     pricing: Option<serde_json::Value>,
+    setup_fee: Option<i64>,
 }
 
 /// A stored price: its pricing JSON, or (rows from before pricing models) per unit at unit_amount.
@@ -122,7 +126,11 @@ impl TryFrom<PlanRow> for Plan {
         let rows: Vec<PriceJson> = serde_json::from_value(r.prices).map_err(|e| corrupt("price book", e))?;
         let prices = rows
             .into_iter()
-            .map(|p| price_from_row(&p.currency, p.unit_amount, p.pricing))
+            .map(|p| {
+                let mut price = price_from_row(&p.currency, p.unit_amount, p.pricing)?;
+                price.setup_fee = p.setup_fee.map(|fee| Money::from_minor(fee, price.currency));
+                Ok(price)
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Plan {
             id: PlanId(r.id),
@@ -133,6 +141,7 @@ impl TryFrom<PlanRow> for Plan {
             active: r.active,
             timing: BillingTiming::parse(&r.billing_timing)
                 .ok_or_else(|| corrupt("billing timing", &r.billing_timing))?,
+            trial_days: u32::try_from(r.trial_days).map_err(|e| corrupt("trial days", e))?,
             metering: match (r.usage_metric, r.usage_aggregation) {
                 (Some(metric), Some(agg)) => Some(Metering {
                     metric,
@@ -146,8 +155,8 @@ impl TryFrom<PlanRow> for Plan {
 }
 
 const SELECT: &str = "SELECT p.id, p.product_id, p.code, p.name, p.interval_unit, p.interval_count, p.active,
-        p.billing_timing, p.usage_metric, p.usage_aggregation,
-        COALESCE(jsonb_agg(jsonb_build_object('currency', pp.currency, 'unit_amount', pp.unit_amount, 'pricing', pp.pricing)
+        p.billing_timing, p.usage_metric, p.usage_aggregation, p.trial_days,
+        COALESCE(jsonb_agg(jsonb_build_object('currency', pp.currency, 'unit_amount', pp.unit_amount, 'pricing', pp.pricing, 'setup_fee', pp.setup_fee)
                  ORDER BY pp.currency) FILTER (WHERE pp.currency IS NOT NULL), '[]'::jsonb) AS prices
      FROM plans p
      LEFT JOIN plan_prices pp ON pp.tenant_id = p.tenant_id AND pp.plan_id = p.id";

@@ -28,6 +28,7 @@ struct SubscriptionRow {
     pricing: Option<serde_json::Value>,
     quantity: i32,
     start_date: NaiveDate,
+    trial_end: Option<NaiveDate>,
     anchor_date: NaiveDate,
     interval_unit: String,
     interval_count: i32,
@@ -67,6 +68,7 @@ impl TryFrom<SubscriptionRow> for Subscription {
             price: price_from_row(&r.currency, r.unit_amount, r.pricing)?,
             quantity: u32::try_from(r.quantity).map_err(|e| corrupt("quantity", e))?,
             start_date: r.start_date,
+            trial_end: r.trial_end,
             anchor_date: r.anchor_date,
             interval: interval(&r.interval_unit, r.interval_count)?,
             timing: BillingTiming::parse(&r.billing_timing)
@@ -96,7 +98,7 @@ impl TryFrom<SubscriptionRow> for Subscription {
 }
 
 const SELECT: &str = "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
-        s.quantity, s.start_date, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index, s.next_period_start,
+        s.quantity, s.start_date, s.trial_end, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index, s.next_period_start,
         s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at
      FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.id = s.plan_id";
 
@@ -108,8 +110,8 @@ pub async fn insert(conn: &mut PgConnection, tenant: TenantId, s: &Subscription)
     sqlx::query(
         "INSERT INTO subscriptions (tenant_id, id, customer_id, plan_id, status, currency, unit_amount, pricing, quantity,
              start_date, anchor_date, interval_unit, interval_count, next_period_index, next_billing_date, created_at, updated_at,
-             next_period_start)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17)",
+             next_period_start, trial_end)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18)",
     )
     .bind(tenant)
     .bind(s.id)
@@ -128,6 +130,7 @@ pub async fn insert(conn: &mut PgConnection, tenant: TenantId, s: &Subscription)
     .bind(s.next_billing_date)
     .bind(s.created_at)
     .bind(s.next_period_start)
+    .bind(s.trial_end)
     .execute(conn)
     .await?;
     Ok(())
@@ -244,7 +247,7 @@ pub async fn lock_due_chunk(
 ) -> Result<Vec<DueSubscription>> {
     let rows: Vec<DueRow> = sqlx::query_as(
         "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
-                s.quantity, s.start_date, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index,
+                s.quantity, s.start_date, s.trial_end, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index,
                 s.next_period_start, s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at,
                 c.name AS customer_name, c.email AS customer_email, c.country::text AS customer_country,
                 cp.code AS coupon_code, cp.value AS coupon_value, cp.duration AS coupon_duration,

@@ -30,6 +30,9 @@ pub struct PriceBody {
     pub amount: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pricing: Option<Pricing>,
+    /// One-time fee in minor units, invoiced when a subscription starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup_fee: Option<i64>,
 }
 
 impl From<PlanPrice> for PriceBody {
@@ -37,6 +40,7 @@ impl From<PlanPrice> for PriceBody {
         Self {
             currency: p.currency.code().to_string(),
             amount: p.headline().map(|m| m.minor()),
+            setup_fee: p.setup_fee.map(|m| m.minor()),
             pricing: Some(p.pricing),
         }
     }
@@ -53,6 +57,7 @@ pub struct PlanBody {
     pub active: bool,
     /// `advance` (a period is invoiced on its first day) or `arrears` (after its last).
     pub billing_timing: &'static str,
+    pub trial_days: u32,
     /// Set for metered plans.
     pub usage: Option<UsageBody>,
     /// The price book: one price per currency the plan is sold in.
@@ -78,6 +83,7 @@ impl From<Plan> for PlanBody {
             interval: IntervalBody { unit: p.interval.unit.as_str().to_string(), count: p.interval.count },
             active: p.active,
             billing_timing: p.timing.as_str(),
+            trial_days: p.trial_days,
             usage: p.metering.map(|m| UsageBody { metric: m.metric, aggregation: m.aggregation.as_str().to_string() }),
             prices: p.prices.into_iter().map(PriceBody::from).collect(),
         }
@@ -97,6 +103,8 @@ pub struct CreatePlan {
     pub billing_timing: Option<String>,
     /// Makes the plan metered (billed in arrears on the period's usage of `metric`).
     pub usage: Option<UsageBody>,
+    /// Days of free trial new subscriptions get by default.
+    pub trial_days: Option<u32>,
 }
 
 pub async fn list(
@@ -142,6 +150,8 @@ pub async fn create(
         prices,
         billing_timing: req.billing_timing.clone(),
         usage: req.usage.as_ref().map(|u| (u.metric.clone(), u.aggregation.clone())),
+        trial_days: req.trial_days,
+        setup_fees: req.prices.iter().filter_map(|p| p.setup_fee.map(|f| (p.currency.clone(), f))).collect(),
     };
     let now = state.clock.now();
     create_once(&state, tenant, &headers, &req, move |conn| {

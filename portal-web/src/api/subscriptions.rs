@@ -33,6 +33,8 @@ pub struct CreateSubscription {
     pub start_date: Option<NaiveDate>,
     /// A coupon (promotion) code to redeem.
     pub coupon: Option<String>,
+    /// Days of free trial before the first paid period (the plan's default when absent).
+    pub trial_days: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -58,6 +60,8 @@ pub struct SubscriptionBody {
     pub period_amount: Option<AmountBody>,
     pub interval: IntervalBody,
     pub start_date: NaiveDate,
+    /// First day of the first paid period when the subscription started with a trial.
+    pub trial_end: Option<NaiveDate>,
     pub billing_anchor: NaiveDate,
     /// The first period not yet invoiced: first and last day (inclusive).
     pub next_period_start: NaiveDate,
@@ -95,6 +99,7 @@ impl From<Subscription> for SubscriptionBody {
             period_amount,
             interval: IntervalBody { unit: s.interval.unit.as_str().to_string(), count: s.interval.count },
             start_date: s.start_date,
+            trial_end: s.trial_end,
             billing_anchor: s.anchor_date,
             next_period_start: s.next_period_start,
             next_period_end: next_end,
@@ -127,6 +132,7 @@ pub async fn create(
         quantity: req.quantity,
         start_date: req.start_date,
         coupon: req.coupon.clone(),
+        trial_days: req.trial_days,
     };
     let now = state.clock.now();
     create_once(&state, tenant, &headers, &req, move |conn| {
