@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: the README's test command, and what .ci/run runs.
 #
-# Provisions what the tests need: a PostgreSQL server (DATABASE_URL if set, else the local one on
+# Provisions what the tests need: localstripe in a Python venv (for the Stripe adapter's tests),
+# a PostgreSQL server (DATABASE_URL if set, else the local one on
 # 127.0.0.1:5432, started if it is installed but stopped; with none at all the tests fall back to
 # an embedded PostgreSQL), then checks formatting and lints, builds the `billing` binary that the
 # CLI tests run, and runs every test of the workspace.
@@ -37,6 +38,16 @@ if pg_ready; then
 else
   echo "no PostgreSQL reachable: the tests use an embedded PostgreSQL (slower, one test at a time)"
 fi
+
+step "localstripe (the Stripe adapter's test peer, from PyPI, in a venv)"
+LS_VENV="$PWD/.ci-work/localstripe-venv"
+if [ ! -x "$LS_VENV/bin/python" ] || ! "$LS_VENV/bin/python" -c "import localstripe" 2>/dev/null; then
+  mkdir -p .ci-work
+  python3 -m venv "$LS_VENV"
+  "$LS_VENV/bin/pip" install -q --disable-pip-version-check localstripe==1.15.10
+fi
+export LOCALSTRIPE_PYTHON="$LS_VENV/bin/python"
+echo "localstripe ready: $("$LOCALSTRIPE_PYTHON" -c 'import importlib.metadata as m; print(m.version("localstripe"))')"
 
 step "rustfmt"
 cargo fmt --all -- --check

@@ -19,6 +19,7 @@ pub mod invoice;
 pub mod jobs;
 pub mod money;
 pub mod period;
+pub mod ports;
 pub mod proration;
 pub mod rating;
 pub mod rounding;

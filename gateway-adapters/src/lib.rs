@@ -1,10 +1,11 @@
-//! gateway-adapters: payment providers behind billing-core's port, rule-based routing with
-//! failover, decline classification, and offline bank transfer (EPC QR codes, statement import
-//! and reconciliation).
-//!
-//! So far the pure parts: `router`, `decline`, `bank`. The provider adapters (sandbox, Stripe,
-//! a second provider) and the ledger are the open part of issue 5.
+//! gateway-adapters: payment providers behind billing-core's `PaymentGateway` port (a built-in
+//! deterministic sandbox, Stripe through async-stripe), one contract suite every adapter passes,
+//! rule-based routing with failover, decline classification, and offline bank transfer (EPC QR
+//! codes, statement import and reconciliation).
 
 pub mod bank;
+pub mod contract;
 pub mod decline;
 pub mod router;
+pub mod sandbox;
+pub mod stripe;

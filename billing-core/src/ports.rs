@@ -1,0 +1,334 @@
+//! The payment-gateway port: provider-neutral types and the async trait every payment adapter implements.
+//!
+//! The engine talks to Stripe, the built-in sandbox and future providers only through [`PaymentGateway`], so
+//! nothing here may name a provider SDK type, and nothing here does I/O. Two distinctions carry the design:
+//!
+//! - A **decline is an outcome, not an error.** The bank answered; the answer is recorded, classified and
+//!   drives dunning ([`ChargeOutcome::Failed`]). An error ([`GatewayError`]) means we do not know or could not
+//!   ask, and the caller decides whether to retry.
+//! - **Retries reuse the idempotency key.** [`ChargeRequest::idempotency_key`] is our payment-attempt id. After a
+//!   [`GatewayError::Transport`] or [`GatewayError::Timeout`] the money may already have moved, so the caller
+//!   retries with the *same* key and the provider replays the first result instead of charging twice.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+
+/// How long a signed webhook stays acceptable after the timestamp it was signed with. Stripe's libraries use
+/// five minutes; an older delivery may be a replay by someone who captured it.
+pub const WEBHOOK_TOLERANCE_SECONDS: i64 = 300;
+
+/// The provider's id for our customer (e.g. Stripe's `cus_…`). We store the mapping on our side.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct GatewayCustomerRef(pub String);
+
+/// The provider's id for a stored payment method (e.g. Stripe's `pm_…`). Never card data.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PaymentMethodRef(pub String);
+
+/// The kinds of payment method a gateway can store and charge. The router in gateway-adapters has its own
+/// richer enum (it also routes offline bank transfers, which no gateway charges); it converts from this one.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethodKind {
+    Card,
+    SepaDebit,
+}
+
+impl PaymentMethodKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethodKind::Card => "card",
+            PaymentMethodKind::SepaDebit => "sepa_debit",
+        }
+    }
+}
+
+/// What the customer gave us to set up a payment method, in provider-neutral form.
+///
+/// In production card data never reaches our servers: the provider's browser SDK turns it into a token or
+/// payment-method id, which arrives here as [`MethodDetails::ProviderToken`]. Raw test card numbers exist
+/// only for sandboxes and provider test modes, where the documented test numbers select the outcome.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum MethodDetails {
+    /// A provider's published test card number, e.g. `4242424242424242`.
+    TestCard { number: String },
+    /// A token or payment-method id created by the provider's client-side SDK (e.g. `pm_…`).
+    ProviderToken { kind: PaymentMethodKind, token: String },
+}
+
+impl MethodDetails {
+    pub fn kind(&self) -> PaymentMethodKind {
+        match self {
+            MethodDetails::TestCard { .. } => PaymentMethodKind::Card,
+            MethodDetails::ProviderToken { kind, .. } => *kind,
+        }
+    }
+}
+
+// Hand-written so that a stray `{:?}` in a log line never prints a full card number, even a test one:
+// log scanners cannot tell test numbers from real ones.
+impl std::fmt::Debug for MethodDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MethodDetails::TestCard { number } => {
+                let last4 = number.get(number.len().saturating_sub(4)..).unwrap_or("");
+                f.debug_struct("TestCard").field("last4", &last4).finish()
+            }
+            MethodDetails::ProviderToken { kind, token } => {
+                f.debug_struct("ProviderToken").field("kind", kind).field("token", token).finish()
+            }
+        }
+    }
+}
+
+/// A request to store a payment method for later off-session charges: the two arguments of
+/// [`PaymentGateway::setup_payment_method`] as one value, for job payloads and the ledger.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct SetupRequest {
+    pub customer: GatewayCustomerRef,
+    pub method_details: MethodDetails,
+}
+
+/// The result of setting up a payment method.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum SetupOutcome {
+    /// Stored and usable for off-session charges.
+    Ready(PaymentMethodRef),
+    /// The customer must authenticate (3-D Secure, a bank redirect) before the method is usable; the portal
+    /// hands `client_secret` to the provider's browser SDK.
+    RequiresAction { client_secret: String, redirect_hint: Option<String> },
+    /// The issuer refused the method while it was being set up. Like a charge decline this is an answer, not
+    /// a failure to get one: show it to the customer and ask for another method.
+    Failed { decline_code: String, decline_message: Option<String> },
+}
+
+/// One attempt to collect money off-session.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ChargeRequest {
+    /// Our payment-attempt id. Sent to the provider as its idempotency key, and reused verbatim on every
+    /// retry of this attempt so that a retry can never charge twice.
+    pub idempotency_key: String,
+    pub customer: GatewayCustomerRef,
+    pub method: PaymentMethodRef,
+    pub amount: Money,
+    pub description: String,
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// What the provider answered to a charge.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum ChargeOutcome {
+    /// Captured. `amount` is what the provider reports as received, so a mismatch with the request is visible.
+    Succeeded { provider_payment_id: String, amount: Money },
+    /// The issuer wants the customer to authenticate (3-D Secure); no money has moved yet.
+    RequiresAction { provider_payment_id: String, client_secret: String },
+    /// Declined. Classify `decline_code` with `gateway_adapters::decline::classify` (with `advice_code`) to
+    /// decide whether dunning may retry.
+    Failed {
+        provider_payment_id: Option<String>,
+        decline_code: String,
+        decline_message: Option<String>,
+        advice_code: Option<String>,
+    },
+    /// Accepted but not final (e.g. SEPA debits settle after days); the final result arrives by webhook.
+    Pending { provider_payment_id: String },
+}
+
+/// A refund of (part of) a captured payment.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct RefundRequest {
+    /// Our refund id; reused on retries for the same reason as [`ChargeRequest::idempotency_key`].
+    pub idempotency_key: String,
+    pub provider_payment_id: String,
+    /// Must be positive and in the payment's currency.
+    pub amount: Money,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum RefundOutcome {
+    Succeeded {
+        provider_refund_id: String,
+    },
+    /// Refused, e.g. because it would exceed what is left to refund. Nothing was refunded.
+    Failed {
+        reason: String,
+    },
+}
+
+/// We could not get an answer, or our request was unacceptable. Declines are not errors: see [`ChargeOutcome`].
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error, Serialize, Deserialize)]
+pub enum GatewayError {
+    /// Network failure, 5xx, rate limit or an unreadable answer: the request may or may not have taken
+    /// effect. Retry later with the SAME idempotency key.
+    #[error("gateway transport failure (retry with the same idempotency key): {0}")]
+    Transport(String),
+    /// No answer in time; as for [`GatewayError::Transport`], the money may have moved.
+    #[error("gateway timed out (retry with the same idempotency key)")]
+    Timeout,
+    /// The provider refused our request as malformed or conflicting (e.g. an idempotency key reused with a
+    /// different amount). Retrying the same request cannot help.
+    #[error("gateway rejected the request: {code}: {message}")]
+    Rejected { code: String, message: String },
+    /// Credentials or configuration are wrong; an operator must act.
+    #[error("gateway misconfigured: {0}")]
+    Misconfigured(String),
+}
+
+impl GatewayError {
+    /// Whether the same request, with the same idempotency key, may be sent again.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, GatewayError::Transport(_) | GatewayError::Timeout)
+    }
+}
+
+/// A provider webhook, verified and reduced to what the engine acts on. Events are delivered at least once
+/// and out of order, so consumers deduplicate by `provider_event_id`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum GatewayEvent {
+    PaymentSucceeded {
+        provider_event_id: String,
+        provider_payment_id: String,
+        amount: Money,
+    },
+    PaymentFailed {
+        provider_event_id: String,
+        provider_payment_id: String,
+        decline_code: String,
+    },
+    /// `amount` is the TOTAL refunded on the payment so far, not this refund's share: Stripe's `charge.refunded`
+    /// carries only the total, and a total stays correct under duplicate or reordered deliveries (keep the max).
+    RefundSucceeded {
+        provider_event_id: String,
+        provider_payment_id: String,
+        amount: Money,
+    },
+    DisputeOpened {
+        provider_event_id: String,
+        provider_payment_id: String,
+        amount: Money,
+        reason: String,
+    },
+    /// Verified, but nothing the engine acts on; kept so that it can be acknowledged and logged.
+    Other {
+        provider_event_id: String,
+        kind: String,
+    },
+}
+
+impl GatewayEvent {
+    pub fn provider_event_id(&self) -> &str {
+        match self {
+            GatewayEvent::PaymentSucceeded { provider_event_id, .. }
+            | GatewayEvent::PaymentFailed { provider_event_id, .. }
+            | GatewayEvent::RefundSucceeded { provider_event_id, .. }
+            | GatewayEvent::DisputeOpened { provider_event_id, .. }
+            | GatewayEvent::Other { provider_event_id, .. } => provider_event_id,
+        }
+    }
+}
+
+/// Why an incoming webhook was refused. The HTTP handler answers 400 to all of them.
+#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// Missing or unparseable signature header, or no signature matches the secret.
+    #[error("webhook signature missing or invalid")]
+    BadSignature,
+    /// Correctly signed, but the signature timestamp is outside [`WEBHOOK_TOLERANCE_SECONDS`] of now.
+    #[error("webhook signature timestamp is outside the tolerance")]
+    Stale,
+    /// Correctly signed and fresh, but the body is not an event we can read.
+    #[error("webhook body malformed: {0}")]
+    Malformed(String),
+}
+
+/// A payment provider, as the engine sees it. Object-safe: the engine holds `Arc<dyn PaymentGateway>`.
+#[async_trait]
+pub trait PaymentGateway: Send + Sync {
+    /// A short stable name for logs and the ledger, e.g. `stripe` or `sandbox`.
+    fn kind(&self) -> &'static str;
+
+    /// Creates the provider-side customer for `our_customer_id`. Providers cannot all look customers up by our
+    /// id, so the caller stores the returned reference and calls this once per customer and gateway.
+    async fn ensure_customer(
+        &self,
+        our_customer_id: &str,
+        email: &str,
+        name: &str,
+    ) -> Result<GatewayCustomerRef, GatewayError>;
+
+    /// Stores a payment method for off-session use by `customer`.
+    async fn setup_payment_method(
+        &self,
+        customer: &GatewayCustomerRef,
+        method_details: &MethodDetails,
+    ) -> Result<SetupOutcome, GatewayError>;
+
+    /// Charges a stored method off-session. Safe to repeat with the same `idempotency_key`.
+    async fn charge(&self, req: &ChargeRequest) -> Result<ChargeOutcome, GatewayError>;
+
+    /// Refunds part or all of a captured payment. Safe to repeat with the same `idempotency_key`.
+    async fn refund(&self, req: &RefundRequest) -> Result<RefundOutcome, GatewayError>;
+
+    /// Verifies and normalizes a webhook delivery. `headers` are keyed by lower-case header name; `now` is
+    /// passed in (not read from the clock) so that the staleness check is testable.
+    fn parse_webhook(
+        &self,
+        headers: &BTreeMap<String, String>,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<GatewayEvent, WebhookError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::currency::Currency;
+
+    #[test]
+    fn method_details_debug_hides_the_card_number() {
+        let card = MethodDetails::TestCard { number: "4242424242424242".into() };
+        let shown = format!("{card:?}");
+        assert!(!shown.contains("42424242424"), "{shown}");
+        assert!(shown.contains("4242"), "{shown}");
+        assert_eq!(card.kind(), PaymentMethodKind::Card);
+    }
+
+    #[test]
+    fn only_transport_and_timeout_are_retryable() {
+        assert!(GatewayError::Transport("reset".into()).is_retryable());
+        assert!(GatewayError::Timeout.is_retryable());
+        assert!(!GatewayError::Rejected { code: "x".into(), message: "y".into() }.is_retryable());
+        assert!(!GatewayError::Misconfigured("key".into()).is_retryable());
+    }
+
+    #[test]
+    fn outcomes_serialize_with_a_tag_for_the_ledger() {
+        let outcome = ChargeOutcome::Succeeded {
+            provider_payment_id: "pi_1".into(),
+            amount: Money::from_minor(1999, Currency::EUR),
+        };
+        let json = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(json["outcome"], "succeeded");
+        assert_eq!(json["amount"]["amount"], 1999);
+        let back: ChargeOutcome = serde_json::from_value(json).unwrap();
+        assert_eq!(back, outcome);
+    }
+
+    #[test]
+    fn the_port_is_object_safe() {
+        fn takes(_: Option<&dyn PaymentGateway>) {}
+        takes(None);
+    }
+}
