@@ -81,6 +81,28 @@ pub enum BillingTiming {
     Arrears,
 }
 
+/// The stored name of a tax category.
+pub fn tax_category_str(c: crate::tax::TaxCategory) -> &'static str {
+    use crate::tax::TaxCategory as T;
+    match c {
+        T::DigitalService => "digital_service",
+        T::EBook => "e_book",
+        T::PhysicalGoods => "physical_goods",
+        T::Exempt => "exempt",
+    }
+}
+
+pub fn parse_tax_category(text: &str) -> Option<crate::tax::TaxCategory> {
+    use crate::tax::TaxCategory as T;
+    Some(match text {
+        "digital_service" => T::DigitalService,
+        "e_book" => T::EBook,
+        "physical_goods" => T::PhysicalGoods,
+        "exempt" => T::Exempt,
+        _ => return None,
+    })
+}
+
 impl BillingTiming {
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -116,6 +138,8 @@ pub struct Plan {
     pub timing: BillingTiming,
     /// Days of free trial before the first paid period (0: none).
     pub trial_days: u32,
+    /// What the plan sells, for VAT (digital service by default).
+    pub tax_category: crate::tax::TaxCategory,
     /// Set for metered plans, which are billed in arrears on the period's aggregated usage.
     pub metering: Option<Metering>,
     /// The price book: at most one price per currency, sorted by currency code.
@@ -166,6 +190,7 @@ mod tests {
             active: true,
             timing: BillingTiming::Advance,
             trial_days: 0,
+            tax_category: crate::tax::TaxCategory::DigitalService,
             metering: None,
             prices,
         }

@@ -9,6 +9,7 @@ use crate::currency::Currency;
 use crate::email::EmailAddress;
 use crate::error::{Error, Result};
 use crate::ids::CustomerId;
+use crate::tax::{CustomerKind, CustomerProfile, VatId, VatIdStatus};
 
 /// Languages the portal, emails and documents ship in (see `locales/`).
 pub const SUPPORTED_LOCALES: &[&str] = &["en", "de", "fr", "zh-CN"];
@@ -31,7 +32,37 @@ pub struct Customer {
     pub country: Country,
     pub currency: Currency,
     pub locale: String,
+    pub kind: CustomerKind,
+    pub vat_id: Option<VatId>,
+    /// The VAT ID's validation result and evidence.
+    pub vat_id_status: Option<VatIdStatus>,
+    pub tax_exempt: bool,
     pub created_at: DateTime<Utc>,
+}
+
+impl Customer {
+    /// The customer as the tax engine sees it. With `trust_check_digits`, a VAT ID whose check
+    /// digits are right counts as confirmed until VIES says otherwise (docs/adr/0006).
+    pub fn tax_profile(&self, trust_check_digits: bool) -> CustomerProfile {
+        CustomerProfile {
+            country: self.country,
+            kind: self.kind,
+            vat_id: self.vat_id.clone().map(|id| {
+                let status = match &self.vat_id_status {
+                    Some(VatIdStatus::Unverified { .. }) | None if trust_check_digits => VatIdStatus::Valid {
+                        checked_at: self.created_at,
+                        consultation_number: None,
+                        name: None,
+                        address: None,
+                    },
+                    Some(s) => s.clone(),
+                    None => VatIdStatus::Unverified { reason: "not checked".into(), since: self.created_at },
+                };
+                (id, status)
+            }),
+            exempt: self.tax_exempt,
+        }
+    }
 }
 
 /// A request to create a customer, as raw text from any edge (API, CLI, seed).
@@ -42,6 +73,9 @@ pub struct NewCustomerInput {
     pub country: String,
     pub currency: String,
     pub locale: Option<String>,
+    /// `consumer` (default) or `business`.
+    pub kind: Option<String>,
+    pub vat_id: Option<String>,
 }
 
 /// The validated form of [`NewCustomerInput`]; nothing is written until this exists.
@@ -52,6 +86,8 @@ pub struct NewCustomer {
     pub country: Country,
     pub currency: Currency,
     pub locale: &'static str,
+    pub kind: CustomerKind,
+    pub vat_id: Option<VatId>,
 }
 
 impl NewCustomer {
@@ -67,7 +103,26 @@ impl NewCustomer {
                 format!("`{requested}` is not supported; use one of {}", SUPPORTED_LOCALES.join(", ")),
             )
         })?;
-        Ok(Self { email, name, country, currency, locale })
+        let vat_id = match input.vat_id.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            Some(text) => {
+                let id = VatId::parse(text)?;
+                if id.country() != country {
+                    return Err(Error::invalid(
+                        "vat_id",
+                        format!("the VAT ID is from {}, the customer is in {country}", id.country()),
+                    ));
+                }
+                Some(id)
+            }
+            None => None,
+        };
+        let kind = match input.kind.as_deref() {
+            None if vat_id.is_some() => CustomerKind::Business,
+            None | Some("consumer") => CustomerKind::Consumer,
+            Some("business") => CustomerKind::Business,
+            Some(_) => return Err(Error::invalid("kind", "use consumer or business")),
+        };
+        Ok(Self { email, name, country, currency, locale, kind, vat_id })
     }
 }
 
@@ -82,6 +137,8 @@ mod tests {
             country: "de".into(),
             currency: "eur".into(),
             locale: None,
+            kind: None,
+            vat_id: None,
         }
     }
 
@@ -107,6 +164,22 @@ mod tests {
         let mut i = input();
         i.locale = Some("tlh".into());
         assert!(matches!(NewCustomer::parse(&i, "en"), Err(Error::InvalidField { field: "locale", .. })));
+    }
+
+    #[test]
+    fn a_vat_id_is_checked_at_entry_and_makes_a_business() {
+        let mut i = input();
+        i.country = "FR".into();
+        i.vat_id = Some("FR40303265045".into());
+        let c = NewCustomer::parse(&i, "en").unwrap();
+        assert_eq!(c.kind, CustomerKind::Business);
+        i.vat_id = Some("FR41303265045".into());
+        assert!(matches!(
+            NewCustomer::parse(&i, "en"),
+            Err(Error::VatId(crate::tax::VatIdError::BadCheckDigits { .. }))
+        ));
+        i.vat_id = Some("DE136695976".into());
+        assert!(matches!(NewCustomer::parse(&i, "en"), Err(Error::InvalidField { field: "vat_id", .. })));
     }
 
     #[test]

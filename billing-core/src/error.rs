@@ -43,6 +43,10 @@ pub enum Error {
     #[error("invalid invoice number format `{format}`: {reason}")]
     InvalidNumberFormat { format: String, reason: String },
     #[error(transparent)]
+    VatId(#[from] crate::tax::VatIdError),
+    #[error(transparent)]
+    Tax(#[from] crate::tax::TaxError),
+    #[error(transparent)]
     Rating(#[from] RatingError),
     #[error(transparent)]
     Proration(#[from] ProrationError),

@@ -135,6 +135,26 @@ impl NumberFormat {
     }
 }
 
+/// VAT for one document's lines, all supplied under one decision (one customer, one product
+/// category, one supply date): the lines' nets are summed per rate group and the VAT rounded once
+/// per group (EN 16931 BR-CO-17), through the rounding policy.
+pub fn document_vat(
+    seller: &crate::tax::SellerProfile,
+    customer: &crate::tax::CustomerProfile,
+    category: crate::tax::TaxCategory,
+    supply_date: NaiveDate,
+    nets: &[Money],
+    policy: crate::rounding::RoundingPolicy,
+) -> Result<(crate::tax::TaxDecision, crate::tax::TaxSummary)> {
+    // The cumulative EU cross-border B2C turnover is not tracked yet: `false` keeps a seller who
+    // opted into the Art. 59c threshold taxed at home (docs/STATUS.md lists this).
+    let decision = crate::tax::decide(seller, customer, category, supply_date, false)?;
+    let lines: Vec<crate::tax::TaxableLine> =
+        nets.iter().map(|net| crate::tax::TaxableLine { net: *net, decision: decision.clone() }).collect();
+    let summary = crate::tax::compute(&lines, false, policy)?;
+    Ok((decision, summary))
+}
+
 /// Count and sum of invoices in one currency, as reported by an invoice run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CurrencyTotal {

@@ -108,6 +108,8 @@ pub struct Subscription {
     pub interval: BillingInterval,
     pub timing: BillingTiming,
     pub metering: Option<Metering>,
+    /// The plan's tax category (for VAT on documents a change issues).
+    pub tax_category: crate::tax::TaxCategory,
     /// Index of the first period that has not been invoiced yet.
     pub next_period_index: u32,
     /// Its first day.
@@ -568,6 +570,7 @@ mod tests {
             interval,
             timing: BillingTiming::Advance,
             metering: None,
+            tax_category: crate::tax::TaxCategory::DigitalService,
             next_period_index: invoiced_through,
             next_period_start: period_start(anchor, interval, invoiced_through).unwrap(),
             next_billing_date: period_start(anchor, interval, invoiced_through).unwrap(),

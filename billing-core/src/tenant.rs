@@ -23,6 +23,33 @@ pub struct Tenant {
     pub invoice_number_format: String,
     pub credit_note_number_format: String,
     pub payment_terms_days: u32,
+    pub tax: SellerTax,
+}
+
+/// The tenant's VAT registration, as the tax engine needs it.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SellerTax {
+    pub vat_id: Option<crate::tax::VatId>,
+    pub oss_registered: bool,
+    pub registrations: Vec<Country>,
+    pub small_business_exempt: bool,
+    pub b2c_threshold_opt: bool,
+    /// Whether a customer VAT ID with valid check digits counts as confirmed until VIES says
+    /// otherwise (`false`: only a VIES-confirmed ID gives reverse charge).
+    pub trust_check_digits: bool,
+}
+
+impl Tenant {
+    pub fn seller_profile(&self) -> crate::tax::SellerProfile {
+        crate::tax::SellerProfile {
+            country: self.country,
+            vat_id: self.tax.vat_id.clone(),
+            oss_registered: self.tax.oss_registered,
+            registrations: self.tax.registrations.clone(),
+            small_business_exempt: self.tax.small_business_exempt,
+            eu_b2c_below_threshold_opt: self.tax.b2c_threshold_opt,
+        }
+    }
 }
 
 /// The instant a civil day starts in a time zone (the earliest one on a DST fold; on a gap,

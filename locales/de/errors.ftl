@@ -47,3 +47,7 @@ error-coupon-currency = Dieser Gutschein gilt nicht für Beträge in { $currency
 error-invalid-coupon = Der Gutschein ist ungültig: { $detail }
 error-not-metered = Das Abonnement { $subscription } hat keinen nutzungsbasierten Tarif.
 error-usage-period-closed = Das Nutzungsereignis { $event_id } fällt in einen bereits abgerechneten Zeitraum.
+error-vat-id-prefix = „{ $country }“ ist kein bekanntes Länderkürzel für USt-IdNrn. Beginnen Sie mit dem Ländercode, z. B. DE oder FR.
+error-vat-id-format = Das ist nicht das Format einer USt-IdNr. aus { $country }.
+error-vat-id-check-digits = Die Prüfziffer dieser USt-IdNr. aus { $country } stimmt nicht. Bitte prüfen Sie auf Tippfehler.
+error-tax = Die Umsatzsteuer für diesen Verkauf lässt sich nicht bestimmen: { $detail }

@@ -47,3 +47,7 @@ error-coupon-currency = This coupon cannot be used for amounts in { $currency }.
 error-invalid-coupon = The coupon is not valid: { $detail }
 error-not-metered = The subscription { $subscription } is not on a metered plan.
 error-usage-period-closed = The usage event { $event_id } falls in a period that has already been invoiced.
+error-vat-id-prefix = “{ $country }” is not a VAT ID prefix we know. Start the VAT ID with its country code, e.g. DE or FR.
+error-vat-id-format = This is not the format of a VAT ID from { $country }.
+error-vat-id-check-digits = The check digits of this VAT ID from { $country } do not match. Please check for a typing error.
+error-tax = The VAT for this sale cannot be determined: { $detail }

@@ -47,3 +47,7 @@ error-coupon-currency = Ce code promo ne s’applique pas aux montants en { $cur
 error-invalid-coupon = Le code promo n’est pas valide : { $detail }
 error-not-metered = L’abonnement { $subscription } n’a pas d’offre à l’usage.
 error-usage-period-closed = L’événement d’usage { $event_id } tombe dans une période déjà facturée.
+error-vat-id-prefix = « { $country } » n’est pas un préfixe de numéro de TVA connu. Commencez par le code pays, p. ex. FR ou DE.
+error-vat-id-format = Ce n’est pas le format d’un numéro de TVA de { $country }.
+error-vat-id-check-digits = La clé de contrôle de ce numéro de TVA de { $country } ne correspond pas. Vérifiez s’il y a une faute de frappe.
+error-tax = La TVA de cette vente ne peut pas être déterminée : { $detail }

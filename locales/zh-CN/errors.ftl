@@ -47,3 +47,7 @@ error-coupon-currency = 此优惠券不适用于 { $currency } 金额。
 error-invalid-coupon = 优惠券无效：{ $detail }
 error-not-metered = 订阅 { $subscription } 不是按用量计费的套餐。
 error-usage-period-closed = 用量事件 { $event_id } 所在的周期已开具发票。
+error-vat-id-prefix = “{ $country }”不是已知的增值税号前缀。请以国家代码开头，例如 DE 或 FR。
+error-vat-id-format = 这不是 { $country } 增值税号的格式。
+error-vat-id-check-digits = 此 { $country } 增值税号的校验位不匹配。请检查是否输入有误。
+error-tax = 无法确定此笔销售的增值税：{ $detail }

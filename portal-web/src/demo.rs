@@ -176,6 +176,7 @@ fn plans() -> Vec<NewPlanInput> {
         billing_timing: None,
         usage: None,
         trial_days: None,
+        tax_category: None,
         setup_fees: vec![],
     };
     vec![
@@ -209,6 +210,7 @@ fn plans() -> Vec<NewPlanInput> {
             billing_timing: None,
             usage: None,
             trial_days: Some(14),
+            tax_category: None,
             setup_fees: vec![("EUR".into(), 4900), ("USD".into(), 4900)],
         },
         NewPlanInput {
@@ -222,6 +224,7 @@ fn plans() -> Vec<NewPlanInput> {
             billing_timing: Some("arrears".into()),
             usage: Some(("api_calls".into(), "sum".into())),
             trial_days: None,
+            tax_category: None,
             setup_fees: vec![],
         },
     ]
@@ -270,6 +273,7 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
             default_locale: "de".into(),
             invoice_number_format: "RE-{YYYY}-{seq:06}".into(),
             payment_terms_days: 14,
+            vat_id: Some("DE136695976".into()),
         },
         now,
     )
@@ -304,6 +308,9 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
                 country: c.country.into(),
                 currency: c.currency.into(),
                 locale: Some(c.locale.into()),
+                // A French business with a VAT ID: invoiced under the EU reverse charge.
+                vat_id: (c.name == "Atelier Lumière SARL").then(|| "FR40303265045".into()),
+                kind: None,
             },
             now,
         )

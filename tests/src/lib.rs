@@ -146,6 +146,7 @@ pub async fn create_catalog(pool: &PgPool, tenant: TenantId, now: DateTime<Utc>)
                 billing_timing: None,
                 usage: None,
                 trial_days: None,
+                tax_category: None,
                 setup_fees: vec![],
             },
             now,

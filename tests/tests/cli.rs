@@ -147,7 +147,7 @@ async fn simulate_prints_the_invoices_a_scenario_would_produce_and_stores_nothin
     let file = dir.join("scenario.json");
     std::fs::write(
         &file,
-        r#"{"plan": "starter-monthly", "currency": "EUR", "start_date": "2026-01-31", "months": 3,
+        r#"{"plan": "starter-monthly", "currency": "EUR", "country": "US", "start_date": "2026-01-31", "months": 3,
             "events": [{"on": "2026-02-10", "action": "change", "plan": "pro-monthly", "timing": "period_end"}]}"#,
     )
     .unwrap();

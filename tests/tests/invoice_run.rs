@@ -24,9 +24,12 @@ async fn subscribe(pool: &PgPool, tenant: TenantId, currency: &str, plan: &str, 
         &NewCustomerInput {
             email: format!("{}@example.com", uuid::Uuid::now_v7().simple()),
             name: "Kunde".into(),
-            country: "DE".into(),
+            // Outside the EU: no VAT, so these run tests see net amounts (VAT has its own tests).
+            country: "US".into(),
             currency: currency.into(),
             locale: None,
+            kind: None,
+            vat_id: None,
         },
         now,
     )
@@ -220,8 +223,12 @@ async fn the_invoice_is_returned_by_the_api_with_its_number() {
     assert_eq!(inv["number"], "INV-2026-000001");
     assert_eq!(inv["status"], "open");
     assert_eq!(inv["currency"], "EUR");
-    assert_eq!(inv["total"], 5800);
+    // A consumer in Germany: 19 % VAT on the net, one rate group, category S.
     assert_eq!(inv["subtotal"], 5800);
+    assert_eq!(inv["tax"], 1102);
+    assert_eq!(inv["total"], 6902);
+    assert_eq!(inv["lines"][0]["vat_category"], "S");
+    assert_eq!(inv["tax_groups"][0]["rate"], "19");
     assert_eq!(inv["period_start"], "2026-02-28");
     assert_eq!(inv["period_end"], "2026-03-27");
     assert_eq!(inv["issue_date"], "2026-03-01");

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
-use crate::invoice::{NumberFormat, TotalsByCurrency};
+use crate::invoice::{NumberFormat, TotalsByCurrency, document_vat};
 use crate::period::period_at;
 use crate::proration::round_div;
 use crate::rounding::RoundingPolicy;
@@ -195,6 +195,8 @@ pub async fn run_one_on_connection(
 struct TenantContext {
     tenant_id: TenantId,
     timezone: chrono_tz::Tz,
+    seller: crate::tax::SellerProfile,
+    trust_check_digits: bool,
     format: NumberFormat,
     series: String,
     issue_date: NaiveDate,
@@ -211,6 +213,8 @@ impl TenantContext {
         Ok(Self {
             tenant_id,
             timezone: tenant.timezone,
+            seller: tenant.seller_profile(),
+            trust_check_digits: tenant.tax.trust_check_digits,
             format,
             series,
             issue_date: as_of,
@@ -297,8 +301,19 @@ async fn process_chunk(
                 },
             ));
         }
+        let customer_tax = due.customer.tax_profile(ctx.trust_check_digits);
         for p in planned {
-            out.totals.add(p.total)?;
+            let (decision, vat) =
+                document_vat(&ctx.seller, &customer_tax, due.tax_category, p.period.start, &[p.total], ctx.policy)?;
+            let gross = vat.gross_total;
+            out.totals.add(gross)?;
+            batch.taxes.push(vat.tax_total.minor());
+            batch.tax_groups.push(serde_json::to_value(&vat.groups).unwrap_or_default());
+            batch.notices.push(vat.notices.iter().map(|n| n.key()).collect::<Vec<_>>().join(","));
+            batch.tax_rules.push(decision.rule.to_string());
+            batch.customer_vat_ids.push(due.customer.vat_id.as_ref().map(|v| v.to_string()));
+            batch.vat_categories.push(decision.category_code.code().to_string());
+            batch.vat_rates.push(decision.rate);
             batch.ids.push(InvoiceId::new().as_uuid());
             batch.customer_ids.push(p.customer_id.as_uuid());
             batch.subscription_ids.push(p.subscription_id.as_uuid());
@@ -331,8 +346,14 @@ async fn process_chunk(
             batch.sequences.push(seq);
             batch.numbers.push(ctx.format.render(ctx.issue_date, seq));
         }
-        store::invoices::insert_finalized_batch(conn, tenant_id, run_id, &batch, ctx.issue_date, ctx.due_date, now)
-            .await?;
+        let seller_vat_id = ctx.seller.vat_id.as_ref().map(|v| v.to_string());
+        let batch_ctx = store::invoices::BatchContext {
+            run: run_id,
+            issue_date: ctx.issue_date,
+            due_date: ctx.due_date,
+            seller_vat_id: seller_vat_id.as_deref(),
+        };
+        store::invoices::insert_finalized_batch(conn, tenant_id, batch_ctx, &batch, now).await?;
         store::subscriptions::advance_periods(
             conn,
             tenant_id,

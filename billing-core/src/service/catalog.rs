@@ -27,6 +27,8 @@ pub struct NewPlanInput {
     /// (metric, aggregation) for a metered plan; implies arrears.
     pub usage: Option<(String, String)>,
     pub trial_days: Option<u32>,
+    /// `digital_service` (default), `e_book`, `physical_goods` or `exempt`.
+    pub tax_category: Option<String>,
     /// One-time fees per currency: (currency code, minor units).
     pub setup_fees: Vec<(String, i64)>,
 }
@@ -121,6 +123,12 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
         active: true,
         timing,
         trial_days,
+        tax_category: match input.tax_category.as_deref() {
+            None => crate::tax::TaxCategory::DigitalService,
+            Some(t) => crate::catalog::parse_tax_category(t).ok_or_else(|| {
+                Error::invalid("tax_category", "use digital_service, e_book, physical_goods or exempt")
+            })?,
+        },
         metering,
         prices,
     })

@@ -134,6 +134,7 @@ pub async fn simulate(conn: &mut PgConnection, tenant: TenantId, scenario: &Scen
             country: scenario.country.clone().unwrap_or_else(|| t.country.code().to_string()),
             currency: scenario.currency.clone(),
             locale: None,
+            ..Default::default()
         },
         noon(start),
     )

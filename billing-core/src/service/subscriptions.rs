@@ -90,6 +90,7 @@ pub async fn create(
         interval: plan.interval,
         timing: plan.timing,
         metering: plan.metering.clone(),
+        tax_category: plan.tax_category,
         next_period_index: 0,
         next_period_start: start,
         next_billing_date: start,
@@ -238,6 +239,15 @@ async fn issue_document(
         .await?
         .ok_or_else(|| Error::not_found("customer", sub.customer_id))?;
     let id = InvoiceId::new();
+    let nets: Vec<crate::money::Money> = doc.lines.iter().map(|l| l.amount).collect();
+    let vat = crate::invoice::document_vat(
+        &t.seller_profile(),
+        &customer.tax_profile(t.tax.trust_check_digits),
+        sub.tax_category,
+        on,
+        &nets,
+        RoundingPolicy::default(),
+    )?;
     let document = NewDocument {
         id,
         kind,
@@ -254,9 +264,12 @@ async fn issue_document(
             .collect(),
         issue_date: on,
         due_date: on + Duration::days(i64::from(t.payment_terms_days)),
-        customer_name: customer.name,
+        customer_name: customer.name.clone(),
         customer_email: customer.email.to_string(),
         customer_country: customer.country.code().to_string(),
+        customer_vat_id: customer.vat_id.as_ref().map(|v| v.to_string()),
+        seller_vat_id: t.tax.vat_id.as_ref().map(|v| v.to_string()),
+        vat,
     };
     store::invoices::insert_document(conn, t.id, &document, now).await?;
     let topic = if doc.is_credit() { "credit_note.issued" } else { "invoice.finalized" };

@@ -20,6 +20,8 @@ pub struct NewTenantInput {
     pub default_locale: String,
     pub invoice_number_format: String,
     pub payment_terms_days: u32,
+    /// The merchant's own VAT ID (checked like a customer's).
+    pub vat_id: Option<String>,
 }
 
 impl Default for NewTenantInput {
@@ -32,6 +34,7 @@ impl Default for NewTenantInput {
             default_locale: "en".into(),
             invoice_number_format: "INV-{YYYY}-{seq:06}".into(),
             payment_terms_days: 14,
+            vat_id: None,
         }
     }
 }
@@ -54,6 +57,14 @@ pub fn parse_tenant(input: &NewTenantInput) -> Result<Tenant> {
         invoice_number_format: input.invoice_number_format.clone(),
         credit_note_number_format: "CN-{YYYY}-{seq:06}".into(),
         payment_terms_days: input.payment_terms_days,
+        tax: crate::tenant::SellerTax {
+            vat_id: input.vat_id.as_deref().map(crate::tax::VatId::parse).transpose()?,
+            oss_registered: true,
+            registrations: vec![],
+            small_business_exempt: false,
+            b2c_threshold_opt: false,
+            trust_check_digits: true,
+        },
     })
 }
 

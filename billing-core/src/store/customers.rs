@@ -11,6 +11,7 @@ use crate::customer::{Customer, NewCustomer};
 use crate::email::EmailAddress;
 use crate::error::Result;
 use crate::ids::{CustomerId, TenantId};
+use crate::tax::{CustomerKind, VatId, VatIdStatus};
 
 #[derive(sqlx::FromRow)]
 struct CustomerRow {
@@ -20,6 +21,10 @@ struct CustomerRow {
     country: String,
     currency: String,
     locale: String,
+    kind: String,
+    vat_id: Option<String>,
+    vat_id_status: Option<serde_json::Value>,
+    tax_exempt: bool,
     created_at: DateTime<Utc>,
 }
 
@@ -33,12 +38,20 @@ impl TryFrom<CustomerRow> for Customer {
             country: Country::parse(&r.country).map_err(|e| corrupt("customer country", e))?,
             currency: Currency::from_code(&r.currency).map_err(|e| corrupt("customer currency", e))?,
             locale: r.locale,
+            kind: if r.kind == "business" { CustomerKind::Business } else { CustomerKind::Consumer },
+            vat_id: r.vat_id.as_deref().map(VatId::parse).transpose().map_err(|e| corrupt("customer VAT id", e))?,
+            vat_id_status: r
+                .vat_id_status
+                .map(serde_json::from_value::<VatIdStatus>)
+                .transpose()
+                .map_err(|e| corrupt("VAT id status", e))?,
+            tax_exempt: r.tax_exempt,
             created_at: r.created_at,
         })
     }
 }
 
-const SELECT: &str = "SELECT id, email, name, country, currency, locale, created_at FROM customers";
+const SELECT: &str = "SELECT id, email, name, country, currency, locale, kind, vat_id, vat_id_status, tax_exempt, created_at FROM customers";
 
 pub async fn insert(
     conn: &mut PgConnection,
@@ -47,9 +60,19 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<Customer> {
     let id = CustomerId::new();
+    // VIES is not consulted at entry (docs/adr/0006): the status records that only the format and
+    // check digits were verified, and when.
+    let status = c
+        .vat_id
+        .as_ref()
+        .map(|_| VatIdStatus::Unverified { reason: "check digits valid; VIES not consulted".into(), since: now });
+    let kind = match c.kind {
+        CustomerKind::Business => "business",
+        CustomerKind::Consumer => "consumer",
+    };
     sqlx::query(
-        "INSERT INTO customers (tenant_id, id, email, name, country, currency, locale, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO customers (tenant_id, id, email, name, country, currency, locale, created_at, kind, vat_id, vat_id_status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(tenant)
     .bind(id)
@@ -59,6 +82,9 @@ pub async fn insert(
     .bind(c.currency.code())
     .bind(c.locale)
     .bind(now)
+    .bind(kind)
+    .bind(c.vat_id.as_ref().map(|v| v.to_string()))
+    .bind(status.as_ref().map(|s| serde_json::to_value(s).unwrap_or_default()))
     .execute(conn)
     .await?;
     Ok(Customer {
@@ -68,6 +94,10 @@ pub async fn insert(
         country: c.country,
         currency: c.currency,
         locale: c.locale.to_string(),
+        kind: c.kind,
+        vat_id: c.vat_id.clone(),
+        vat_id_status: status,
+        tax_exempt: false,
         created_at: now,
     })
 }

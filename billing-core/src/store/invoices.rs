@@ -23,6 +23,9 @@ pub struct InvoiceLine {
     pub amount: Money,
     /// The part of the invoice's discount allocated to this line.
     pub discount: Money,
+    /// EN 16931 VAT category code (S, Z, E, AE, K, G, O) and rate in percent.
+    pub vat_category: Option<String>,
+    pub vat_rate: Option<rust_decimal::Decimal>,
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
 }
@@ -48,6 +51,12 @@ pub struct Invoice {
     pub customer_name: String,
     pub customer_email: String,
     pub customer_country: String,
+    pub customer_vat_id: Option<String>,
+    pub seller_vat_id: Option<String>,
+    /// VAT per rate group, frozen at finalization (JSON of `tax::TaxGroup`).
+    pub tax_groups: serde_json::Value,
+    /// Keys of the notices the document must carry (e.g. `reverse_charge`).
+    pub tax_notices: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub finalized_at: Option<DateTime<Utc>>,
     pub lines: Vec<InvoiceLine>,
@@ -87,6 +96,14 @@ pub struct InvoiceBatch {
     pub currencies: Vec<String>,
     pub amounts: Vec<i64>,
     pub discounts: Vec<i64>,
+    pub taxes: Vec<i64>,
+    pub tax_groups: Vec<serde_json::Value>,
+    /// Notice keys per invoice, comma-separated (PostgreSQL cannot unnest ragged arrays).
+    pub notices: Vec<String>,
+    pub tax_rules: Vec<String>,
+    pub customer_vat_ids: Vec<Option<String>>,
+    pub vat_categories: Vec<String>,
+    pub vat_rates: Vec<rust_decimal::Decimal>,
     pub period_starts: Vec<NaiveDate>,
     pub period_ends: Vec<NaiveDate>,
     pub customer_names: Vec<String>,
@@ -108,29 +125,40 @@ impl InvoiceBatch {
 }
 
 /// Inserts a batch of finalized (open) invoices and their single lines in two statements.
+/// What every invoice of one batch shares.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchContext<'a> {
+    pub run: Option<InvoiceRunId>,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub seller_vat_id: Option<&'a str>,
+}
+
 pub async fn insert_finalized_batch(
     conn: &mut PgConnection,
     tenant: TenantId,
-    run: Option<InvoiceRunId>,
+    ctx: BatchContext<'_>,
     b: &InvoiceBatch,
-    issue_date: NaiveDate,
-    due_date: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let BatchContext { run, issue_date, due_date, seller_vat_id } = ctx;
     if b.is_empty() {
         return Ok(());
     }
     sqlx::query(
         "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, invoice_run_id, status, series, sequence, number,
              currency, subtotal, discount, tax, total, period_start, period_end, issue_date, due_date,
-             customer_name, customer_email, customer_country, created_at, finalized_at)
+             customer_name, customer_email, customer_country, created_at, finalized_at,
+             tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id)
          SELECT $1, u.id, u.customer_id, u.subscription_id, $2, 'open', u.series, u.seq, u.number,
-             u.currency, u.amount, u.discount, 0, u.amount - u.discount, u.period_start, u.period_end, $3, $4,
-             u.customer_name, u.customer_email, u.customer_country, $5, $5
+             u.currency, u.amount, u.discount, u.tax, u.amount - u.discount + u.tax, u.period_start, u.period_end, $3, $4,
+             u.customer_name, u.customer_email, u.customer_country, $5, $5,
+             u.tax_groups, COALESCE(string_to_array(NULLIF(u.notices, ''), ','), '{}'), u.tax_rule, u.customer_vat_id, $25
          FROM UNNEST($6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::bigint[], $11::text[], $12::text[],
-                     $13::bigint[], $14::date[], $15::date[], $16::text[], $17::text[], $18::text[], $19::bigint[])
+                     $13::bigint[], $14::date[], $15::date[], $16::text[], $17::text[], $18::text[], $19::bigint[],
+                     $20::bigint[], $21::jsonb[], $22::text[], $23::text[], $24::text[])
            AS u(id, customer_id, subscription_id, series, seq, number, currency, amount, period_start, period_end,
-                customer_name, customer_email, customer_country, discount)",
+                customer_name, customer_email, customer_country, discount, tax, tax_groups, notices, tax_rule, customer_vat_id)",
     )
     .bind(tenant)
     .bind(run)
@@ -151,13 +179,22 @@ pub async fn insert_finalized_batch(
     .bind(&b.customer_emails)
     .bind(&b.customer_countries)
     .bind(&b.discounts)
+    .bind(&b.taxes)
+    .bind(&b.tax_groups)
+    .bind(&b.notices)
+    .bind(&b.tax_rules)
+    .bind(&b.customer_vat_ids)
+    .bind(seller_vat_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, quantity, unit_amount, amount, period_start, period_end, discount)
-         SELECT $1, u.id, 1, u.description, u.quantity, u.unit_amount, u.amount, u.period_start, u.period_end, u.discount
-         FROM UNNEST($2::uuid[], $3::text[], $4::numeric[], $5::bigint[], $6::bigint[], $7::date[], $8::date[], $9::bigint[])
-           AS u(id, description, quantity, unit_amount, amount, period_start, period_end, discount)",
+        "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, quantity, unit_amount, amount, period_start,
+             period_end, discount, vat_category, vat_rate)
+         SELECT $1, u.id, 1, u.description, u.quantity, u.unit_amount, u.amount, u.period_start, u.period_end, u.discount,
+             u.vat_category, u.vat_rate
+         FROM UNNEST($2::uuid[], $3::text[], $4::numeric[], $5::bigint[], $6::bigint[], $7::date[], $8::date[], $9::bigint[],
+                     $10::text[], $11::numeric[])
+           AS u(id, description, quantity, unit_amount, amount, period_start, period_end, discount, vat_category, vat_rate)",
     )
     .bind(tenant)
     .bind(&b.ids)
@@ -168,6 +205,8 @@ pub async fn insert_finalized_batch(
     .bind(&b.period_starts)
     .bind(&b.period_ends)
     .bind(&b.discounts)
+    .bind(&b.vat_categories)
+    .bind(&b.vat_rates)
     .execute(conn)
     .await?;
     Ok(())
@@ -191,6 +230,9 @@ pub struct NewDocument {
     pub customer_name: String,
     pub customer_email: String,
     pub customer_country: String,
+    pub customer_vat_id: Option<String>,
+    pub seller_vat_id: Option<String>,
+    pub vat: (crate::tax::TaxDecision, crate::tax::TaxSummary),
 }
 
 pub async fn insert_document(
@@ -199,11 +241,14 @@ pub async fn insert_document(
     d: &NewDocument,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let total = Money::sum(d.currency, d.lines.iter().map(|l| l.3))?;
+    let subtotal = Money::sum(d.currency, d.lines.iter().map(|l| l.3))?;
+    let (decision, vat) = &d.vat;
     sqlx::query(
         "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, status, kind, series, sequence, number, currency,
-             subtotal, discount, tax, total, issue_date, due_date, customer_name, customer_email, customer_country, created_at, finalized_at)
-         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, 0, 0, $10, $11, $12, $13, $14, $15, $16, $16)",
+             subtotal, discount, tax, total, issue_date, due_date, customer_name, customer_email, customer_country, created_at,
+             finalized_at, tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id)
+         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, 0, $17, $10 + $17, $11, $12, $13, $14, $15, $16, $16,
+             $18, $19, $20, $21, $22)",
     )
     .bind(tenant)
     .bind(d.id)
@@ -214,19 +259,26 @@ pub async fn insert_document(
     .bind(d.sequence)
     .bind(&d.number)
     .bind(d.currency.code())
-    .bind(total.minor())
+    .bind(subtotal.minor())
     .bind(d.issue_date)
     .bind(d.due_date)
     .bind(&d.customer_name)
     .bind(&d.customer_email)
     .bind(&d.customer_country)
     .bind(now)
+    .bind(vat.tax_total.minor())
+    .bind(serde_json::to_value(&vat.groups).unwrap_or_default())
+    .bind(vat.notices.iter().map(|n| n.key().to_string()).collect::<Vec<_>>())
+    .bind(decision.rule)
+    .bind(&d.customer_vat_id)
+    .bind(&d.seller_vat_id)
     .execute(&mut *conn)
     .await?;
     for (i, (kind, description, quantity, amount, start, end)) in d.lines.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, kind, description, quantity, unit_amount, amount, period_start, period_end)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
+            "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, kind, description, quantity, unit_amount, amount,
+                 period_start, period_end, vat_category, vat_rate)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11)",
         )
         .bind(tenant)
         .bind(d.id)
@@ -237,6 +289,8 @@ pub async fn insert_document(
         .bind(amount.minor())
         .bind(*start)
         .bind(*end)
+        .bind(decision.category_code.code())
+        .bind(decision.rate)
         .execute(&mut *conn)
         .await?;
     }
@@ -263,6 +317,10 @@ struct InvoiceRow {
     customer_name: String,
     customer_email: String,
     customer_country: String,
+    customer_vat_id: Option<String>,
+    seller_vat_id: Option<String>,
+    tax_groups: serde_json::Value,
+    tax_notices: Vec<String>,
     created_at: DateTime<Utc>,
     finalized_at: Option<DateTime<Utc>>,
 }
@@ -277,6 +335,8 @@ struct LineRow {
     unit_amount: i64,
     amount: i64,
     discount: i64,
+    vat_category: Option<String>,
+    vat_rate: Option<rust_decimal::Decimal>,
     period_start: Option<NaiveDate>,
     period_end: Option<NaiveDate>,
 }
@@ -303,6 +363,10 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
         customer_name: r.customer_name,
         customer_email: r.customer_email,
         customer_country: r.customer_country,
+        customer_vat_id: r.customer_vat_id,
+        seller_vat_id: r.seller_vat_id,
+        tax_groups: r.tax_groups,
+        tax_notices: r.tax_notices,
         created_at: r.created_at,
         finalized_at: r.finalized_at,
         lines: lines
@@ -316,6 +380,8 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
                     unit_price: m(l.unit_amount),
                     amount: m(l.amount),
                     discount: m(l.discount),
+                    vat_category: l.vat_category,
+                    vat_rate: l.vat_rate,
                     period_start: l.period_start,
                     period_end: l.period_end,
                 })
@@ -326,11 +392,11 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
 
 const SELECT: &str = "SELECT id, customer_id, subscription_id, status, kind, number, currency, subtotal, discount, tax, total,
         period_start, period_end, issue_date, due_date, customer_name, customer_email, customer_country::text AS customer_country,
-        created_at, finalized_at FROM invoices";
+        customer_vat_id, seller_vat_id, tax_groups, tax_notices, created_at, finalized_at FROM invoices";
 
 async fn lines_for(conn: &mut PgConnection, tenant: TenantId, ids: &[Uuid]) -> Result<Vec<LineRow>> {
     Ok(sqlx::query_as(
-        "SELECT invoice_id, line_no, kind, description, quantity, unit_amount, amount, discount, period_start, period_end
+        "SELECT invoice_id, line_no, kind, description, quantity, unit_amount, amount, discount, vat_category, vat_rate, period_start, period_end
          FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = ANY($2) ORDER BY invoice_id, line_no",
     )
     .bind(tenant)

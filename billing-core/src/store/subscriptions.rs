@@ -38,6 +38,7 @@ struct SubscriptionRow {
     billing_timing: String,
     usage_metric: Option<String>,
     usage_aggregation: Option<String>,
+    plan_tax_category: String,
     cancel_at: Option<NaiveDate>,
     ended_on: Option<NaiveDate>,
     paused_on: Option<NaiveDate>,
@@ -80,6 +81,8 @@ impl TryFrom<SubscriptionRow> for Subscription {
                 }),
                 _ => None,
             },
+            tax_category: crate::catalog::parse_tax_category(&r.plan_tax_category)
+                .ok_or_else(|| corrupt("tax category", &r.plan_tax_category))?,
             next_period_index: index(r.next_period_index)?,
             next_period_start: r.next_period_start,
             next_billing_date: r.next_billing_date,
@@ -99,7 +102,7 @@ impl TryFrom<SubscriptionRow> for Subscription {
 
 const SELECT: &str = "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
         s.quantity, s.start_date, s.trial_end, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index, s.next_period_start,
-        s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at
+        s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, p.tax_category AS plan_tax_category, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at
      FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.id = s.plan_id";
 
 fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<serde_json::Value> {
@@ -218,6 +221,9 @@ pub struct DueSubscription {
     pub customer_name: String,
     pub customer_email: String,
     pub customer_country: String,
+    /// The buyer, for its tax profile.
+    pub customer: crate::customer::Customer,
+    pub tax_category: crate::tax::TaxCategory,
 }
 
 #[derive(sqlx::FromRow)]
@@ -227,6 +233,12 @@ struct DueRow {
     customer_name: String,
     customer_email: String,
     customer_country: String,
+    customer_kind: String,
+    customer_vat_id: Option<String>,
+    customer_vat_status: Option<serde_json::Value>,
+    customer_tax_exempt: bool,
+    customer_created_at: DateTime<Utc>,
+    tax_category: String,
     coupon_code: Option<String>,
     coupon_value: Option<serde_json::Value>,
     coupon_duration: Option<serde_json::Value>,
@@ -248,8 +260,11 @@ pub async fn lock_due_chunk(
     let rows: Vec<DueRow> = sqlx::query_as(
         "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
                 s.quantity, s.start_date, s.trial_end, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index,
-                s.next_period_start, s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at,
+                s.next_period_start, s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation,
+                p.tax_category AS plan_tax_category, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at,
                 c.name AS customer_name, c.email AS customer_email, c.country::text AS customer_country,
+                c.kind AS customer_kind, c.vat_id AS customer_vat_id, c.vat_id_status AS customer_vat_status,
+                c.tax_exempt AS customer_tax_exempt, c.created_at AS customer_created_at, p.tax_category,
                 cp.code AS coupon_code, cp.value AS coupon_value, cp.duration AS coupon_duration,
                 sd.from_period_index AS coupon_from
          FROM subscriptions s
@@ -289,7 +304,39 @@ pub async fn lock_due_chunk(
                 _ => None,
             };
             let sub = Subscription::try_from(r.sub)?;
+            let customer = crate::customer::Customer {
+                id: sub.customer_id,
+                email: crate::email::EmailAddress::parse(&r.customer_email)
+                    .map_err(|e| corrupt("customer email", e))?,
+                name: r.customer_name.clone(),
+                country: crate::country::Country::parse(&r.customer_country)
+                    .map_err(|e| corrupt("customer country", e))?,
+                currency: sub.currency(),
+                locale: String::new(),
+                kind: if r.customer_kind == "business" {
+                    crate::tax::CustomerKind::Business
+                } else {
+                    crate::tax::CustomerKind::Consumer
+                },
+                vat_id: r
+                    .customer_vat_id
+                    .as_deref()
+                    .map(crate::tax::VatId::parse)
+                    .transpose()
+                    .map_err(|e| corrupt("customer VAT id", e))?,
+                vat_id_status: r
+                    .customer_vat_status
+                    .map(serde_json::from_value)
+                    .transpose()
+                    .map_err(|e| corrupt("VAT id status", e))?,
+                tax_exempt: r.customer_tax_exempt,
+                created_at: r.customer_created_at,
+            };
+            let tax_category = crate::catalog::parse_tax_category(&r.tax_category)
+                .ok_or_else(|| corrupt("tax category", &r.tax_category))?;
             Ok(DueSubscription {
+                customer,
+                tax_category,
                 billable: BillableSubscription {
                     id: sub.id,
                     customer_id: sub.customer_id,

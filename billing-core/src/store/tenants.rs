@@ -8,7 +8,7 @@ use super::corrupt;
 use crate::country::Country;
 use crate::error::Result;
 use crate::ids::{ApiKeyId, TenantId};
-use crate::tenant::{NewApiKey, Tenant, parse_timezone};
+use crate::tenant::{NewApiKey, SellerTax, Tenant, parse_timezone};
 
 #[derive(sqlx::FromRow)]
 struct TenantRow {
@@ -21,6 +21,12 @@ struct TenantRow {
     invoice_number_format: String,
     credit_note_number_format: String,
     payment_terms_days: i32,
+    vat_id: Option<String>,
+    oss_registered: bool,
+    vat_registrations: Vec<String>,
+    small_business_exempt: bool,
+    b2c_threshold_opt: bool,
+    vat_id_policy: String,
 }
 
 impl TryFrom<TenantRow> for Tenant {
@@ -36,17 +42,36 @@ impl TryFrom<TenantRow> for Tenant {
             invoice_number_format: r.invoice_number_format,
             credit_note_number_format: r.credit_note_number_format,
             payment_terms_days: u32::try_from(r.payment_terms_days).map_err(|e| corrupt("payment terms", e))?,
+            tax: SellerTax {
+                vat_id: r
+                    .vat_id
+                    .as_deref()
+                    .map(crate::tax::VatId::parse)
+                    .transpose()
+                    .map_err(|e| corrupt("tenant VAT id", e))?,
+                oss_registered: r.oss_registered,
+                registrations: r
+                    .vat_registrations
+                    .iter()
+                    .map(|c| Country::parse(c).map_err(|e| corrupt("VAT registration", e)))
+                    .collect::<Result<_>>()?,
+                small_business_exempt: r.small_business_exempt,
+                b2c_threshold_opt: r.b2c_threshold_opt,
+                trust_check_digits: r.vat_id_policy == "check_digits",
+            },
         })
     }
 }
 
-const SELECT: &str = "SELECT tenant_id, slug, name, country, timezone, default_locale, invoice_number_format, credit_note_number_format, payment_terms_days FROM tenants";
+const SELECT: &str = "SELECT tenant_id, slug, name, country, timezone, default_locale, invoice_number_format, credit_note_number_format, payment_terms_days,
+    vat_id, oss_registered, vat_registrations, small_business_exempt, b2c_threshold_opt, vat_id_policy FROM tenants";
 
 pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
         "INSERT INTO tenants (tenant_id, slug, name, country, timezone, default_locale, invoice_number_format,
-             payment_terms_days, created_at, credit_note_number_format)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             payment_terms_days, created_at, credit_note_number_format, vat_id, oss_registered, vat_registrations,
+             small_business_exempt, b2c_threshold_opt, vat_id_policy)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(t.id)
     .bind(&t.slug)
@@ -58,6 +83,12 @@ pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> 
     .bind(t.payment_terms_days as i32)
     .bind(now)
     .bind(&t.credit_note_number_format)
+    .bind(t.tax.vat_id.as_ref().map(|v| v.to_string()))
+    .bind(t.tax.oss_registered)
+    .bind(t.tax.registrations.iter().map(|c| c.code().to_string()).collect::<Vec<_>>())
+    .bind(t.tax.small_business_exempt)
+    .bind(t.tax.b2c_threshold_opt)
+    .bind(if t.tax.trust_check_digits { "check_digits" } else { "vies_required" })
     .execute(conn)
     .await?;
     Ok(())

@@ -25,6 +25,10 @@ pub struct CreateCustomer {
     pub currency: String,
     /// en, de, fr or zh-CN; the merchant's default when absent.
     pub locale: Option<String>,
+    /// `consumer` (default) or `business` (implied by a VAT ID).
+    pub kind: Option<String>,
+    /// EU, GB, CH or NO VAT ID; format and check digits are verified at once.
+    pub vat_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -36,6 +40,10 @@ pub struct CustomerBody {
     pub country: &'static str,
     pub currency: &'static str,
     pub locale: String,
+    pub kind: billing_core::tax::CustomerKind,
+    pub vat_id: Option<String>,
+    /// The VAT ID's validation result and its evidence.
+    pub vat_id_status: Option<billing_core::tax::VatIdStatus>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -49,6 +57,9 @@ impl From<Customer> for CustomerBody {
             country: c.country.code(),
             currency: c.currency.code(),
             locale: c.locale,
+            kind: c.kind,
+            vat_id: c.vat_id.map(|v| v.to_string()),
+            vat_id_status: c.vat_id_status,
             created_at: c.created_at,
         }
     }
@@ -66,6 +77,8 @@ pub async fn create(
         country: req.country.clone(),
         currency: req.currency.clone(),
         locale: req.locale.clone(),
+        kind: req.kind.clone(),
+        vat_id: req.vat_id.clone(),
     };
     let now = state.clock.now();
     create_once(&state, tenant, &headers, &req, move |conn| {

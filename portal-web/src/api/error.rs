@@ -130,6 +130,22 @@ impl From<CoreError> for ApiError {
                 ApiError::new(S::BAD_REQUEST, "invalid_number_format", "error-invalid-number-format")
                     .arg("detail", reason)
             }
+            CoreError::VatId(v) => {
+                use billing_core::tax::VatIdError as V;
+                let (code, id) = match &v {
+                    V::UnknownPrefix { .. } => ("invalid_vat_id", "error-vat-id-prefix"),
+                    V::BadFormat { .. } => ("invalid_vat_id", "error-vat-id-format"),
+                    V::BadCheckDigits { .. } => ("invalid_vat_id_check_digits", "error-vat-id-check-digits"),
+                };
+                let country = match &v {
+                    V::BadFormat { country } | V::BadCheckDigits { country } => country.code().to_string(),
+                    V::UnknownPrefix { prefix } => prefix.clone(),
+                };
+                ApiError::new(S::BAD_REQUEST, code, id).arg("country", country).param("vat_id")
+            }
+            CoreError::Tax(t) => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "tax_not_determinable", "error-tax").arg("detail", t)
+            }
             CoreError::Rating(r) => rating_error(r),
             CoreError::Proration(p) => {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "proration_failed", "error-proration").arg("detail", p)

@@ -25,6 +25,9 @@ pub struct LineBody {
     pub amount: i64,
     /// This line's share of the invoice discount.
     pub discount: i64,
+    /// EN 16931 VAT category (S, Z, E, AE, K, G, O) and rate in percent.
+    pub vat_category: Option<String>,
+    pub vat_rate: Option<rust_decimal::Decimal>,
     /// Service period, first and last day (inclusive).
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
@@ -35,6 +38,7 @@ pub struct CustomerSnapshot {
     pub name: String,
     pub email: String,
     pub country: String,
+    pub vat_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -58,6 +62,11 @@ pub struct InvoiceBody {
     pub issue_date: Option<NaiveDate>,
     pub due_date: Option<NaiveDate>,
     pub customer_details: CustomerSnapshot,
+    /// VAT per rate group: category, rate, country, taxable amount and VAT (minor units).
+    pub tax_groups: serde_json::Value,
+    /// Notices the invoice carries, e.g. `reverse_charge` (with their legal text on documents).
+    pub tax_notices: Vec<String>,
+    pub seller_vat_id: Option<String>,
     pub lines: Vec<LineBody>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub finalized_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -78,6 +87,8 @@ impl From<InvoiceLine> for LineBody {
             unit_amount: l.unit_price.minor(),
             amount: l.amount.minor(),
             discount: l.discount.minor(),
+            vat_category: l.vat_category,
+            vat_rate: l.vat_rate.map(|r| r.normalize()),
             period_start: l.period_start,
             period_end: last_day(l.period_end),
         }
@@ -107,7 +118,11 @@ impl From<Invoice> for InvoiceBody {
                 name: i.customer_name,
                 email: i.customer_email,
                 country: i.customer_country,
+                vat_id: i.customer_vat_id,
             },
+            tax_groups: i.tax_groups,
+            tax_notices: i.tax_notices,
+            seller_vat_id: i.seller_vat_id,
             lines: i.lines.into_iter().map(LineBody::from).collect(),
             created_at: i.created_at,
             finalized_at: i.finalized_at,

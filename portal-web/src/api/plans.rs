@@ -58,6 +58,7 @@ pub struct PlanBody {
     /// `advance` (a period is invoiced on its first day) or `arrears` (after its last).
     pub billing_timing: &'static str,
     pub trial_days: u32,
+    pub tax_category: &'static str,
     /// Set for metered plans.
     pub usage: Option<UsageBody>,
     /// The price book: one price per currency the plan is sold in.
@@ -84,6 +85,7 @@ impl From<Plan> for PlanBody {
             active: p.active,
             billing_timing: p.timing.as_str(),
             trial_days: p.trial_days,
+            tax_category: billing_core::catalog::tax_category_str(p.tax_category),
             usage: p.metering.map(|m| UsageBody { metric: m.metric, aggregation: m.aggregation.as_str().to_string() }),
             prices: p.prices.into_iter().map(PriceBody::from).collect(),
         }
@@ -105,6 +107,8 @@ pub struct CreatePlan {
     pub usage: Option<UsageBody>,
     /// Days of free trial new subscriptions get by default.
     pub trial_days: Option<u32>,
+    /// For VAT: `digital_service` (default), `e_book`, `physical_goods` or `exempt`.
+    pub tax_category: Option<String>,
 }
 
 pub async fn list(
@@ -151,6 +155,7 @@ pub async fn create(
         billing_timing: req.billing_timing.clone(),
         usage: req.usage.as_ref().map(|u| (u.metric.clone(), u.aggregation.clone())),
         trial_days: req.trial_days,
+        tax_category: req.tax_category.clone(),
         setup_fees: req.prices.iter().filter_map(|p| p.setup_fee.map(|f| (p.currency.clone(), f))).collect(),
     };
     let now = state.clock.now();

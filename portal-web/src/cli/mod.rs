@@ -91,6 +91,9 @@ pub enum TenantCommand {
         locale: String,
         #[arg(long, default_value = "INV-{YYYY}-{seq:06}")]
         number_format: String,
+        /// The merchant's VAT ID (checked).
+        #[arg(long)]
+        vat_id: Option<String>,
     },
 }
 
@@ -174,7 +177,9 @@ async fn dispatch(
             db.migrate().await?;
             simulate(db, &tenant, &file, json, lang).await?;
         }
-        Command::Tenant { command: TenantCommand::Create { slug, name, country, timezone, locale, number_format } } => {
+        Command::Tenant {
+            command: TenantCommand::Create { slug, name, country, timezone, locale, number_format, vat_id },
+        } => {
             db.migrate().await?;
             let mut conn = db.pool.acquire().await?;
             let input = billing_core::service::tenants::NewTenantInput {
@@ -184,6 +189,7 @@ async fn dispatch(
                 timezone,
                 default_locale: locale,
                 invoice_number_format: number_format,
+                vat_id,
                 payment_terms_days: 14,
             };
             let now = clock.now();

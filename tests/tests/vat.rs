@@ -1,0 +1,138 @@
+//! VAT on invoices, end to end through the API and the invoice run: the worked examples of a
+//! German, OSS-registered seller selling a 100.00 digital service (domain reference, issue 4).
+
+use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+use billing_tests::{TestApp, instant};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+async fn invoice_for(app: &TestApp, customer: Value, currency: &str, supply: &str) -> Value {
+    let (status, c) = app.post("/api/v1/customers", customer).await;
+    assert_eq!(status, 201, "{c}");
+    let (status, sub) =
+        app.post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "net100", "start_date": supply })).await;
+    assert_eq!(status, 201, "{sub}");
+    let as_of = NaiveDate::parse_from_str(supply, "%Y-%m-%d").unwrap();
+    invoice_run::run(&app.db.pool, &RunOptions::new(as_of), instant("2026-03-01T09:00:00Z"), &NoProgress)
+        .await
+        .unwrap();
+    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}", sub["id"].as_str().unwrap())).await;
+    let inv = list["data"][0].clone();
+    assert_eq!(inv["currency"], currency);
+    assert_eq!(inv["subtotal"], 10000, "{inv}");
+    inv
+}
+
+fn consumer(country: &str, currency: &str) -> Value {
+    json!({ "email": "c@example.com", "name": "Consumer", "country": country, "currency": currency })
+}
+
+/// (customer, currency, supply date, VAT in minor units, EN 16931 category, rate, notice)
+type Case = (Value, &'static str, &'static str, i64, &'static str, &'static str, Option<&'static str>);
+
+#[tokio::test]
+async fn the_worked_examples_hold() {
+    let app = TestApp::spawn().await;
+    let (status, plan) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "net100", "name": "Net 100", "interval": { "unit": "month", "count": 1 },
+                    "prices": [{ "currency": "EUR", "amount": 10000 }, { "currency": "USD", "amount": 10000 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{plan}");
+    assert_eq!(plan["tax_category"], "digital_service");
+
+    let business_fr = json!({ "email": "ap@client.fr", "name": "Client SARL", "country": "FR", "currency": "EUR",
+                             "kind": "business", "vat_id": "FR40303265045" });
+    let business_ch =
+        json!({ "email": "ap@client.ch", "name": "Kunde AG", "country": "CH", "currency": "EUR", "kind": "business" });
+    let cases: Vec<Case> = vec![
+        (consumer("DE", "EUR"), "EUR", "2026-03-01", 1900, "S", "19", None),
+        (consumer("AT", "EUR"), "EUR", "2026-03-01", 2000, "S", "20", None),
+        (business_fr, "EUR", "2026-03-01", 0, "AE", "0", Some("reverse_charge")),
+        (consumer("EE", "EUR"), "EUR", "2025-06-30", 2200, "S", "22", None),
+        (consumer("EE", "EUR"), "EUR", "2025-07-01", 2400, "S", "24", None),
+        (consumer("FI", "EUR"), "EUR", "2024-08-31", 2400, "S", "24", None),
+        (consumer("FI", "EUR"), "EUR", "2024-09-01", 2550, "S", "25.5", None),
+        (business_ch, "EUR", "2026-03-01", 0, "O", "0", Some("not_taxable_outside_eu")),
+        (consumer("DE", "USD"), "USD", "2026-03-01", 1900, "S", "19", None),
+    ];
+    for (customer, currency, supply, vat, category, rate, notice) in cases {
+        let label = format!("{} {supply} {currency}", customer["country"]);
+        let inv = invoice_for(&app, customer, currency, supply).await;
+        assert_eq!(inv["tax"], vat, "{label}: {inv}");
+        assert_eq!(inv["total"], 10000 + vat, "{label}");
+        assert_eq!(inv["lines"][0]["vat_category"], category, "{label}");
+        assert_eq!(inv["lines"][0]["vat_rate"], rate, "{label}");
+        assert_eq!(inv["tax_groups"].as_array().unwrap().len(), 1, "{label}");
+        let notices: Vec<&str> = inv["tax_notices"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+        assert_eq!(notices, notice.into_iter().collect::<Vec<_>>(), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_vat_id_that_fails_its_check_digits_is_rejected_at_entry_with_a_clear_error() {
+    let app = TestApp::spawn().await;
+    let body = json!({ "email": "ap@client.fr", "name": "Client SARL", "country": "FR", "currency": "EUR",
+                       "kind": "business", "vat_id": "FR41303265045" });
+    let req = app.http.post(app.url("/api/v1/customers")).header("accept-language", "de").json(&body);
+    let (status, err) = app.send(req, &app.tenant.api_key).await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["code"], "invalid_vat_id_check_digits");
+    assert_eq!(err["error"]["param"], "vat_id");
+    assert!(err["error"]["message"].as_str().unwrap().contains("Prüfziffer"), "{err}");
+    let mut wrong_country = body.clone();
+    wrong_country["vat_id"] = json!("DE136695976");
+    let (status, err) = app.post("/api/v1/customers", wrong_country).await;
+    assert_eq!((status, err["error"]["param"].as_str()), (400, Some("vat_id")), "{err}");
+    assert_eq!(app.count("customers").await, 0);
+    let mut good = body;
+    good["vat_id"] = json!("FR 40 303 265 045");
+    let (status, c) = app.post("/api/v1/customers", good).await;
+    assert_eq!(status, 201, "{c}");
+    assert_eq!(c["vat_id"], "FR40303265045");
+    assert_eq!(c["kind"], "business");
+    // VIES is not consulted at entry; the evidence says exactly what was checked.
+    assert_eq!(c["vat_id_status"]["status"], "unverified", "{c}");
+    assert_eq!(c["vat_id_status"]["reason"], "check digits valid; VIES not consulted");
+}
+
+#[tokio::test]
+async fn a_mid_period_upgrade_for_a_german_consumer_carries_vat_on_the_net() {
+    let app = TestApp::spawn().await;
+    for (code, amount) in [("basic", 3000), ("premium", 9000)] {
+        app.post(
+            "/api/v1/plans",
+            json!({ "code": code, "name": code, "interval": { "unit": "month", "count": 1 },
+                                          "prices": [{ "currency": "EUR", "amount": amount }] }),
+        )
+        .await;
+    }
+    let (_, c) = app.post("/api/v1/customers", consumer("DE", "EUR")).await;
+    let (_, sub) = app
+        .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "basic", "start_date": "2026-04-01" }))
+        .await;
+    let id = sub["id"].as_str().unwrap();
+    invoice_run::run(
+        &app.db.pool,
+        &RunOptions::new(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()),
+        instant("2026-04-01T09:00:00Z"),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    let (_, changed) = app
+        .post(
+            &format!("/api/v1/subscriptions/{id}/change"),
+            json!({ "plan": "premium", "effective_date": "2026-04-11" }),
+        )
+        .await;
+    let (_, doc) = app.get(&format!("/api/v1/invoices/{}", changed["document"]["id"].as_str().unwrap())).await;
+    // Net 40.00 (credit 20.00, charge 60.00) in one rate group: VAT 7.60, total 47.60.
+    assert_eq!(
+        (doc["subtotal"].as_i64(), doc["tax"].as_i64(), doc["total"].as_i64()),
+        (Some(4000), Some(760), Some(4760)),
+        "{doc}"
+    );
+}
