@@ -28,6 +28,18 @@ if ! pg_ready; then
     for _ in $(seq 1 20); do pg_ready && break; sleep 0.5; done
   fi
 fi
+if ! pg_ready && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! command -v pg_ctlcluster >/dev/null; then
+  # A fresh machine without PostgreSQL: install Debian's and start it (trust auth on loopback,
+  # as the tests expect).
+  echo "installing PostgreSQL from Debian's packages"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  for v in /etc/postgresql/*; do
+    hba="$v/main/pg_hba.conf"
+    sed -i -E 's/^(host\s+all\s+all\s+127\.0\.0\.1\/32\s+)\S+/\1trust/; s/^(local\s+all\s+postgres\s+)\S+/\1trust/' "$hba"
+    pg_ctlcluster --skip-systemctl-redirect "$(basename "$v")" main start 2>/dev/null || true
+  done
+  for _ in $(seq 1 20); do pg_ready && break; sleep 0.5; done
+fi
 if pg_ready; then
   echo "using PostgreSQL at ${ADMIN_URL%%\?*}"
   # Databases left by earlier, interrupted runs.
@@ -36,7 +48,8 @@ if pg_ready; then
       while read -r db; do psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
   fi
 else
-  echo "no PostgreSQL reachable: the tests use an embedded PostgreSQL (slower, one test at a time)"
+  echo "no PostgreSQL reachable and none could be installed: the tests try an embedded PostgreSQL," \
+       "which serves the first test only (docs/STATUS.md); set DATABASE_URL to a PostgreSQL 15+"
 fi
 
 step "localstripe (the Stripe adapter's test peer, from PyPI, in a venv)"

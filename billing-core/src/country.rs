@@ -77,6 +77,26 @@ impl Country {
     }
 }
 
+impl Country {
+    /// The national currency of an EU Member State, for Art. 230 of the VAT Directive (the VAT
+    /// of an invoice in another currency is also stated in this one). `None` outside the EU.
+    pub fn eu_national_currency(&self) -> Option<&'static str> {
+        if !self.is_eu() {
+            return None;
+        }
+        Some(match self.0 {
+            "CZ" => "CZK",
+            "DK" => "DKK",
+            "HU" => "HUF",
+            "PL" => "PLN",
+            "RO" => "RON",
+            "SE" => "SEK",
+            // Bulgaria adopted the euro on 2026-01-01 (domain reference: date unverified).
+            _ => "EUR",
+        })
+    }
+}
+
 impl fmt::Display for Country {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0)

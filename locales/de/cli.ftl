@@ -21,3 +21,4 @@ cli-sim-kind-subscription = Rechnung
 cli-sim-kind-proration = Anteilig
 cli-sim-kind-credit-note = Gutschrift
 cli-sim-total = { $count } Belege, Summe { $total }; Status des Abonnements am Ende: { $status }.
+cli-fx-imported = { $rates } EZB-Kurse für { $days } Tage importiert ({ $first } bis { $last }). Nicht importiert (unbekannte Währungen): { $skipped }

@@ -21,3 +21,4 @@ cli-sim-kind-subscription = invoice
 cli-sim-kind-proration = proration
 cli-sim-kind-credit-note = credit note
 cli-sim-total = { $count } documents, total { $total }; the subscription ends the simulation { $status }.
+cli-fx-imported = Imported { $rates } ECB rates for { $days } days ({ $first } to { $last }). Not imported (unknown currencies): { $skipped }

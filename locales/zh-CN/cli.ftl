@@ -21,3 +21,4 @@ cli-sim-kind-subscription = 发票
 cli-sim-kind-proration = 按比例
 cli-sim-kind-credit-note = 贷项通知单
 cli-sim-total = 共 { $count } 份单据，合计 { $total }；模拟结束时订阅状态：{ $status }。
+cli-fx-imported = 已导入 { $days } 天（{ $first } 至 { $last }）的 { $rates } 条欧洲央行汇率。未导入（未知货币）：{ $skipped }

@@ -162,3 +162,27 @@ async fn simulate_prints_the_invoices_a_scenario_would_produce_and_stores_nothin
     assert!(text(&human).contains("67.00 EUR"), "{}", text(&human));
     assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, invoices_before);
 }
+
+#[tokio::test]
+async fn fx_import_reads_ecb_files_and_a_second_import_changes_nothing() {
+    let db = TestDb::new().await;
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../billing-core/tests/fixtures/ecb");
+    for file in ["eurofxref-daily.xml", "eurofxref-hist.csv", "eurofxref-daily.xml"] {
+        let out = billing(&db, &["fx-import", "--file", &format!("{fixtures}/{file}")]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("ECB rates"), "{}", text(&out));
+    }
+    let usd: String =
+        sqlx::query_scalar("SELECT per_eur::text FROM fx_rates WHERE rate_date = '2024-06-28' AND currency = 'USD'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(usd, "1.0705");
+    let rows = scalar(&db, "SELECT count(*) FROM fx_rates").await;
+    let again = billing(&db, &["fx-import", "--file", &format!("{fixtures}/eurofxref-hist.csv")]);
+    assert!(again.status.success());
+    assert_eq!(scalar(&db, "SELECT count(*) FROM fx_rates").await, rows, "re-importing adds no rows");
+    let bad = billing(&db, &["fx-import", "--file", "/etc/hostname"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("not an ECB reference-rate file"), "{}", text(&bad));
+}

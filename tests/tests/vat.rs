@@ -136,3 +136,38 @@ async fn a_mid_period_upgrade_for_a_german_consumer_carries_vat_on_the_net() {
         "{doc}"
     );
 }
+
+#[tokio::test]
+async fn a_usd_invoice_states_its_vat_also_in_euro_at_the_frozen_ecb_rate() {
+    let app = TestApp::spawn().await;
+    // A test rate in the ECB file format (not real ECB data): Friday 27 Feb 2026, 1 EUR = 1.0800 USD.
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+  <gesmes:subject>Reference rates</gesmes:subject>
+  <Cube><Cube time='2026-02-27'><Cube currency='USD' rate='1.0800'/><Cube currency='CHF' rate='0.9400'/></Cube></Cube>
+</gesmes:Envelope>"#;
+    let parsed = billing_core::fx::parse_ecb_xml(xml.as_bytes()).unwrap();
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    assert_eq!(
+        billing_core::store::fx::upsert(&mut conn, &parsed.rates, instant("2026-03-01T00:00:00Z")).await.unwrap(),
+        2
+    );
+    drop(conn);
+    app.post(
+        "/api/v1/plans",
+        json!({ "code": "net100", "name": "Net 100", "interval": { "unit": "month", "count": 1 },
+                "prices": [{ "currency": "USD", "amount": 10000 }] }),
+    )
+    .await;
+    // Issued on Sunday 1 March: the last publication before it (27 Feb) applies.
+    let inv = invoice_for(&app, consumer("DE", "USD"), "USD", "2026-03-01").await;
+    assert_eq!(inv["tax"], 1900);
+    // 19.00 USD / 1.0800 = 17.5925… EUR, rounded half-up once: 17.59 EUR.
+    assert_eq!(inv["vat_national"]["amount"], 1759, "{inv}");
+    assert_eq!(inv["vat_national"]["currency"], "EUR");
+    assert_eq!(inv["vat_national"]["rate_date"], "2026-02-27");
+    // An invoice in the seller's own currency needs no such statement.
+    let (_, c) = app.post("/api/v1/customers", consumer("DE", "EUR")).await;
+    let (status, err) = app.post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "net100" })).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("plan_not_available_in_currency")));
+}

@@ -197,6 +197,8 @@ struct TenantContext {
     timezone: chrono_tz::Tz,
     seller: crate::tax::SellerProfile,
     trust_check_digits: bool,
+    /// The seller's national currency (EU sellers) and the ECB rates around the issue date.
+    national: Option<(crate::currency::Currency, crate::fx::RateTable)>,
     format: NumberFormat,
     series: String,
     issue_date: NaiveDate,
@@ -210,7 +212,12 @@ impl TenantContext {
             store::tenants::get(conn, tenant_id).await?.ok_or_else(|| Error::not_found("tenant", tenant_id))?;
         let format = NumberFormat::parse(&tenant.invoice_number_format)?;
         let series = format.series(as_of);
+        let national = match tenant.country.eu_national_currency().map(crate::currency::Currency::from_code) {
+            Some(Ok(currency)) => Some((currency, store::fx::table_until(conn, as_of, 14).await?)),
+            _ => None,
+        };
         Ok(Self {
+            national,
             tenant_id,
             timezone: tenant.timezone,
             seller: tenant.seller_profile(),
@@ -225,6 +232,24 @@ impl TenantContext {
 }
 
 impl TenantContext {
+    /// Art. 230 Directive 2006/112/EC: the VAT of an invoice in another currency, converted into
+    /// the seller's national currency with the ECB rate of the issue date (or the last publication
+    /// before it). `None` when not needed (same currency, no VAT, seller outside the EU) or when no
+    /// rate has been imported (`billing fx-import`); the invoice then lacks the statement.
+    fn vat_in_national_currency(&self, tax: crate::money::Money) -> Option<crate::fx::Conversion> {
+        let (national, table) = self.national.as_ref()?;
+        if tax.currency() == *national || tax.is_zero() {
+            return None;
+        }
+        match crate::fx::vat_in_national_currency(tax, *national, self.issue_date, table, self.policy) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!(error = %e, currency = %tax.currency(), "no ECB rate for the Art. 230 VAT statement");
+                None
+            }
+        }
+    }
+
     /// Midnight at the start of `day` in the tenant's time zone, as an instant.
     fn start_of_day(&self, day: NaiveDate) -> DateTime<Utc> {
         crate::tenant::start_of_day(self.timezone, day)
@@ -314,6 +339,11 @@ async fn process_chunk(
             batch.customer_vat_ids.push(due.customer.vat_id.as_ref().map(|v| v.to_string()));
             batch.vat_categories.push(decision.category_code.code().to_string());
             batch.vat_rates.push(decision.rate);
+            let national = ctx.vat_in_national_currency(vat.tax_total);
+            batch.national_currencies.push(national.as_ref().map(|c| c.amount.currency().code().to_string()));
+            batch.national_amounts.push(national.as_ref().map(|c| c.amount.minor()));
+            batch.fx_rates.push(national.as_ref().map(|c| c.rate));
+            batch.fx_rate_dates.push(national.as_ref().map(|c| c.rate_date));
             batch.ids.push(InvoiceId::new().as_uuid());
             batch.customer_ids.push(p.customer_id.as_uuid());
             batch.subscription_ids.push(p.subscription_id.as_uuid());

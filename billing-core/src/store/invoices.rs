@@ -57,6 +57,8 @@ pub struct Invoice {
     pub tax_groups: serde_json::Value,
     /// Keys of the notices the document must carry (e.g. `reverse_charge`).
     pub tax_notices: Vec<String>,
+    /// Art. 230: the VAT in the seller's national currency, the rate and its publication date.
+    pub vat_national: Option<(Money, rust_decimal::Decimal, NaiveDate)>,
     pub created_at: DateTime<Utc>,
     pub finalized_at: Option<DateTime<Utc>>,
     pub lines: Vec<InvoiceLine>,
@@ -104,6 +106,11 @@ pub struct InvoiceBatch {
     pub customer_vat_ids: Vec<Option<String>>,
     pub vat_categories: Vec<String>,
     pub vat_rates: Vec<rust_decimal::Decimal>,
+    /// Art. 230: the VAT in the seller's national currency, and the rate used.
+    pub national_currencies: Vec<Option<String>>,
+    pub national_amounts: Vec<Option<i64>>,
+    pub fx_rates: Vec<Option<rust_decimal::Decimal>>,
+    pub fx_rate_dates: Vec<Option<NaiveDate>>,
     pub period_starts: Vec<NaiveDate>,
     pub period_ends: Vec<NaiveDate>,
     pub customer_names: Vec<String>,
@@ -149,16 +156,20 @@ pub async fn insert_finalized_batch(
         "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, invoice_run_id, status, series, sequence, number,
              currency, subtotal, discount, tax, total, period_start, period_end, issue_date, due_date,
              customer_name, customer_email, customer_country, created_at, finalized_at,
-             tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id)
+             tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id,
+             vat_national_currency, vat_national_amount, fx_rate, fx_rate_date)
          SELECT $1, u.id, u.customer_id, u.subscription_id, $2, 'open', u.series, u.seq, u.number,
              u.currency, u.amount, u.discount, u.tax, u.amount - u.discount + u.tax, u.period_start, u.period_end, $3, $4,
              u.customer_name, u.customer_email, u.customer_country, $5, $5,
-             u.tax_groups, COALESCE(string_to_array(NULLIF(u.notices, ''), ','), '{}'), u.tax_rule, u.customer_vat_id, $25
+             u.tax_groups, COALESCE(string_to_array(NULLIF(u.notices, ''), ','), '{}'), u.tax_rule, u.customer_vat_id, $25,
+             u.nat_currency, u.nat_amount, u.fx_rate, u.fx_date
          FROM UNNEST($6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::bigint[], $11::text[], $12::text[],
                      $13::bigint[], $14::date[], $15::date[], $16::text[], $17::text[], $18::text[], $19::bigint[],
-                     $20::bigint[], $21::jsonb[], $22::text[], $23::text[], $24::text[])
+                     $20::bigint[], $21::jsonb[], $22::text[], $23::text[], $24::text[],
+                     $26::text[], $27::bigint[], $28::numeric[], $29::date[])
            AS u(id, customer_id, subscription_id, series, seq, number, currency, amount, period_start, period_end,
-                customer_name, customer_email, customer_country, discount, tax, tax_groups, notices, tax_rule, customer_vat_id)",
+                customer_name, customer_email, customer_country, discount, tax, tax_groups, notices, tax_rule, customer_vat_id,
+                nat_currency, nat_amount, fx_rate, fx_date)",
     )
     .bind(tenant)
     .bind(run)
@@ -185,6 +196,10 @@ pub async fn insert_finalized_batch(
     .bind(&b.tax_rules)
     .bind(&b.customer_vat_ids)
     .bind(seller_vat_id)
+    .bind(&b.national_currencies)
+    .bind(&b.national_amounts)
+    .bind(&b.fx_rates)
+    .bind(&b.fx_rate_dates)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -321,6 +336,10 @@ struct InvoiceRow {
     seller_vat_id: Option<String>,
     tax_groups: serde_json::Value,
     tax_notices: Vec<String>,
+    vat_national_currency: Option<String>,
+    vat_national_amount: Option<i64>,
+    fx_rate: Option<rust_decimal::Decimal>,
+    fx_rate_date: Option<NaiveDate>,
     created_at: DateTime<Utc>,
     finalized_at: Option<DateTime<Utc>>,
 }
@@ -367,6 +386,13 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
         seller_vat_id: r.seller_vat_id,
         tax_groups: r.tax_groups,
         tax_notices: r.tax_notices,
+        vat_national: match (r.vat_national_currency, r.vat_national_amount, r.fx_rate, r.fx_rate_date) {
+            (Some(c), Some(a), Some(rate), Some(date)) => {
+                let cur = Currency::from_code(&c).map_err(|e| corrupt("national currency", e))?;
+                Some((Money::from_minor(a, cur), rate, date))
+            }
+            _ => None,
+        },
         created_at: r.created_at,
         finalized_at: r.finalized_at,
         lines: lines
@@ -392,7 +418,8 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
 
 const SELECT: &str = "SELECT id, customer_id, subscription_id, status, kind, number, currency, subtotal, discount, tax, total,
         period_start, period_end, issue_date, due_date, customer_name, customer_email, customer_country::text AS customer_country,
-        customer_vat_id, seller_vat_id, tax_groups, tax_notices, created_at, finalized_at FROM invoices";
+        customer_vat_id, seller_vat_id, tax_groups, tax_notices, vat_national_currency::text AS vat_national_currency,
+        vat_national_amount, fx_rate, fx_rate_date, created_at, finalized_at FROM invoices";
 
 async fn lines_for(conn: &mut PgConnection, tenant: TenantId, ids: &[Uuid]) -> Result<Vec<LineRow>> {
     Ok(sqlx::query_as(

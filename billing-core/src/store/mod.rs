@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod coupons;
 pub mod customers;
+pub mod fx;
 pub mod idempotency;
 pub mod invoices;
 pub mod outbox;

@@ -34,6 +34,16 @@ pub struct LineBody {
 }
 
 #[derive(Debug, Serialize)]
+pub struct NationalVat {
+    pub amount: i64,
+    pub currency: &'static str,
+    /// Units of the national currency per one unit of the invoice currency.
+    pub rate: rust_decimal::Decimal,
+    pub rate_date: NaiveDate,
+    pub source: &'static str,
+}
+
+#[derive(Debug, Serialize)]
 pub struct CustomerSnapshot {
     pub name: String,
     pub email: String,
@@ -67,6 +77,9 @@ pub struct InvoiceBody {
     /// Notices the invoice carries, e.g. `reverse_charge` (with their legal text on documents).
     pub tax_notices: Vec<String>,
     pub seller_vat_id: Option<String>,
+    /// Art. 230 VAT Directive: for an invoice in another currency than the seller's national
+    /// one, the VAT in that currency at the frozen ECB rate.
+    pub vat_national: Option<NationalVat>,
     pub lines: Vec<LineBody>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub finalized_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -123,6 +136,13 @@ impl From<Invoice> for InvoiceBody {
             tax_groups: i.tax_groups,
             tax_notices: i.tax_notices,
             seller_vat_id: i.seller_vat_id,
+            vat_national: i.vat_national.map(|(m, rate, date)| NationalVat {
+                amount: m.minor(),
+                currency: m.currency().code(),
+                rate,
+                rate_date: date,
+                source: "ECB",
+            }),
             lines: i.lines.into_iter().map(LineBody::from).collect(),
             created_at: i.created_at,
             finalized_at: i.finalized_at,

@@ -68,6 +68,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import ECB euro reference rates (eurofxref daily/90-day/history XML, or the history CSV).
+    FxImport {
+        /// The ECB file (.xml or .csv), or `-` for standard input (XML).
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Manage merchants.
     Tenant {
         #[command(subcommand)]
@@ -172,6 +178,39 @@ async fn dispatch(
             db.migrate().await?;
             invoice_run::run(db, config, clock.as_ref(), lang, invoice_run::Args { as_of, dry_run, tenant, json })
                 .await?;
+        }
+        Command::FxImport { file } => {
+            db.migrate().await?;
+            let bytes = if file.as_os_str() == "-" {
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+                buf
+            } else {
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?
+            };
+            let parsed = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+                billing_core::fx::parse_ecb_csv(&String::from_utf8_lossy(&bytes))
+            } else {
+                billing_core::fx::parse_ecb_xml(&bytes)
+            }
+            .with_context(|| format!("{} is not an ECB reference-rate file", file.display()))?;
+            let mut conn = db.pool.acquire().await?;
+            let written = billing_core::store::fx::upsert(&mut conn, &parsed.rates, clock.now()).await?;
+            let days: std::collections::BTreeSet<_> = parsed.rates.iter().map(|r| r.date).collect();
+            println!(
+                "{}",
+                t(
+                    lang,
+                    "cli-fx-imported",
+                    &[
+                        ("rates", written.to_string()),
+                        ("days", days.len().to_string()),
+                        ("first", days.first().map(|d| d.to_string()).unwrap_or_default()),
+                        ("last", days.last().map(|d| d.to_string()).unwrap_or_default()),
+                        ("skipped", parsed.skipped.join(", ")),
+                    ]
+                )
+            );
         }
         Command::Simulate { tenant, file, json } => {
             db.migrate().await?;
