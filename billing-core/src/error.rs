@@ -59,6 +59,14 @@ pub enum Error {
     NotMetered { subscription: String },
     #[error("usage event `{event_id}` falls in a period that is already invoiced")]
     UsagePeriodClosed { event_id: String },
+    #[error("invoice is {status}: nothing to collect")]
+    InvoiceNotPayable { status: String },
+    #[error("the customer has no default payment method for this gateway")]
+    NoPaymentMethod,
+    #[error("the payment was declined ({code})")]
+    PaymentDeclined { code: String },
+    #[error("the payment gateway failed: {detail}")]
+    Gateway { detail: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -51,3 +51,7 @@ error-vat-id-prefix = „{ $country }“ ist kein bekanntes Länderkürzel für 
 error-vat-id-format = Das ist nicht das Format einer USt-IdNr. aus { $country }.
 error-vat-id-check-digits = Die Prüfziffer dieser USt-IdNr. aus { $country } stimmt nicht. Bitte prüfen Sie auf Tippfehler.
 error-tax = Die Umsatzsteuer für diesen Verkauf lässt sich nicht bestimmen: { $detail }
+error-no-payment-method = Für den Kunden ist keine Zahlungsmethode hinterlegt. Bitte zuerst eine hinzufügen.
+error-card-declined = Die Karte wurde abgelehnt ({ $code }).
+error-gateway-unavailable = Der Zahlungsdienstleister hat nicht geantwortet. Es wurde nichts doppelt belastet; bitte später erneut versuchen.
+error-invoice-not-payable = Diese Rechnung ist { $status }: es gibt nichts einzuziehen.

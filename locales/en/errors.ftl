@@ -51,3 +51,7 @@ error-vat-id-prefix = “{ $country }” is not a VAT ID prefix we know. Start t
 error-vat-id-format = This is not the format of a VAT ID from { $country }.
 error-vat-id-check-digits = The check digits of this VAT ID from { $country } do not match. Please check for a typing error.
 error-tax = The VAT for this sale cannot be determined: { $detail }
+error-no-payment-method = The customer has no payment method on file. Add one first.
+error-card-declined = The card was declined ({ $code }).
+error-gateway-unavailable = The payment provider did not answer. Nothing was charged twice; please try again later.
+error-invoice-not-payable = This invoice is { $status }: there is nothing to collect.

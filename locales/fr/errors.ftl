@@ -51,3 +51,7 @@ error-vat-id-prefix = « { $country } » n’est pas un préfixe de numéro de T
 error-vat-id-format = Ce n’est pas le format d’un numéro de TVA de { $country }.
 error-vat-id-check-digits = La clé de contrôle de ce numéro de TVA de { $country } ne correspond pas. Vérifiez s’il y a une faute de frappe.
 error-tax = La TVA de cette vente ne peut pas être déterminée : { $detail }
+error-no-payment-method = Le client n’a aucun moyen de paiement enregistré. Ajoutez-en un d’abord.
+error-card-declined = La carte a été refusée ({ $code }).
+error-gateway-unavailable = Le prestataire de paiement n’a pas répondu. Rien n’a été débité deux fois ; veuillez réessayer plus tard.
+error-invoice-not-payable = Cette facture est { $status } : il n’y a rien à encaisser.

@@ -51,3 +51,7 @@ error-vat-id-prefix = “{ $country }”不是已知的增值税号前缀。请�
 error-vat-id-format = 这不是 { $country } 增值税号的格式。
 error-vat-id-check-digits = 此 { $country } 增值税号的校验位不匹配。请检查是否输入有误。
 error-tax = 无法确定此笔销售的增值税：{ $detail }
+error-no-payment-method = 该客户没有已保存的支付方式。请先添加一个。
+error-card-declined = 银行卡被拒绝（{ $code }）。
+error-gateway-unavailable = 支付服务商没有响应。不会重复扣款；请稍后重试。
+error-invoice-not-payable = 此发票状态为 { $status }：没有需要收取的款项。

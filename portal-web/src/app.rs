@@ -21,11 +21,19 @@ pub struct AppState {
     pub pool: PgPool,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
+    /// The gateway payments are collected with. For now the built-in sandbox (in-memory: its
+    /// payment methods live as long as the process); provider accounts and routing come next.
+    pub gateway: Arc<dyn billing_core::ports::PaymentGateway>,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, clock: Arc<dyn Clock>) -> Self {
-        Self { pool, clock, metrics: Arc::new(Metrics::default()) }
+        Self {
+            pool,
+            clock,
+            metrics: Arc::new(Metrics::default()),
+            gateway: Arc::new(gateway_adapters::sandbox::Sandbox::new("whsec_sandbox_local")),
+        }
     }
 }
 

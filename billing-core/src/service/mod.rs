@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod coupons;
 pub mod customers;
 pub mod invoices;
+pub mod payments;
 pub mod simulation;
 pub mod subscriptions;
 pub mod tenants;

@@ -166,6 +166,19 @@ impl From<CoreError> for ApiError {
                     .arg("event_id", event_id)
                     .param("timestamp")
             }
+            CoreError::InvoiceNotPayable { status } => {
+                ApiError::new(S::CONFLICT, "invoice_not_payable", "error-invoice-not-payable").arg("status", status)
+            }
+            CoreError::NoPaymentMethod => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "no_payment_method", "error-no-payment-method")
+            }
+            CoreError::PaymentDeclined { code } => {
+                ApiError::new(S::PAYMENT_REQUIRED, "card_declined", "error-card-declined").arg("code", code)
+            }
+            CoreError::Gateway { detail } => {
+                tracing::warn!(%detail, "payment gateway failure");
+                ApiError::new(S::BAD_GATEWAY, "gateway_unavailable", "error-gateway-unavailable")
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod invoices;
 pub mod pagination;
+pub mod payments;
 pub mod plans;
 pub mod simulations;
 pub mod subscriptions;
@@ -40,6 +41,9 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/coupon", post(subscriptions::apply_coupon))
         .route("/invoices", get(invoices::list))
         .route("/invoices/{id}", get(invoices::get_one))
+        .route("/invoices/{id}/pay", post(payments::pay))
+        .route("/invoices/{id}/payment_attempts", get(payments::attempts))
+        .route("/customers/{id}/payment_methods", post(payments::add_method))
 }
 
 /// Money in API bodies: integer minor units and the currency code.
