@@ -186,3 +186,40 @@ async fn fx_import_reads_ecb_files_and_a_second_import_changes_nothing() {
     assert!(!bad.status.success());
     assert!(text(&bad).contains("not an ECB reference-rate file"), "{}", text(&bad));
 }
+
+#[tokio::test]
+async fn every_api_operation_is_available_from_the_command_line() {
+    let db = TestDb::new().await;
+    assert!(billing(&db, &["demo", "--no-serve"]).status.success());
+    let plan = r#"{"code": "volume-seats", "name": "Volume seats", "interval": {"unit": "month", "count": 1},
+        "prices": [{"currency": "EUR", "pricing": {"model": {"type": "volume", "tiers": [
+            {"up_to": "10", "unit_price": {"amount": "5.00", "currency": "EUR"}, "flat_fee": null},
+            {"up_to": null, "unit_price": {"amount": "3.00", "currency": "EUR"}, "flat_fee": null}]}, "minimum_charge": null}}]}"#;
+    let out = billing(&db, &["api", "--tenant", "demo", "POST", "/api/v1/plans", "--data", plan]);
+    assert!(out.status.success(), "{}", text(&out));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["prices"][0]["pricing"]["model"]["type"], "volume");
+    let subs = billing(&db, &["api", "--tenant", "demo", "GET", "/api/v1/subscriptions?limit=1"]);
+    let subs: serde_json::Value = serde_json::from_slice(&subs.stdout).unwrap();
+    let id = subs["data"][0]["id"].as_str().unwrap().to_string();
+    let preview = billing(
+        &db,
+        &[
+            "api",
+            "--tenant",
+            "demo",
+            "POST",
+            &format!("/api/v1/subscriptions/{id}/change/preview"),
+            "--data",
+            r#"{"quantity": 2}"#,
+        ],
+    );
+    assert!(preview.status.success(), "{}", text(&preview));
+    let preview: serde_json::Value = serde_json::from_slice(&preview.stdout).unwrap();
+    assert_eq!(preview["object"], "subscription_change_preview");
+    // A refused request prints the JSON error and exits non-zero.
+    let bad = billing(&db, &["api", "--tenant", "demo", "POST", "/api/v1/customers", "--data", r#"{"email": "x"}"#]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("invalid_request"), "{}", text(&bad));
+    assert!(text(&bad).contains("HTTP 400"), "{}", text(&bad));
+}

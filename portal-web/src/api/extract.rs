@@ -50,10 +50,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 #[derive(Debug, Clone, Copy)]
 pub struct AuthTenant(pub TenantId);
 
+/// A tenant chosen by an operator on the command line (`billing api`). It is put into request
+/// extensions in-process only: nothing a client sends over HTTP can create it.
+#[derive(Debug, Clone, Copy)]
+pub struct OperatorTenant(pub TenantId);
+
 impl FromRequestParts<AppState> for AuthTenant {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(OperatorTenant(t)) = parts.extensions.get::<OperatorTenant>() {
+            return Ok(AuthTenant(*t));
+        }
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let Some(secret) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).filter(|s| !s.is_empty())
         else {

@@ -68,6 +68,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Call any REST API operation as a merchant, in-process, e.g.
+    /// `billing api --tenant demo POST /api/v1/plans --data @plan.json`.
+    Api {
+        /// The merchant (slug).
+        #[arg(long)]
+        tenant: String,
+        /// GET, POST, …
+        method: String,
+        /// The path, e.g. /api/v1/subscriptions/sub_…/change/preview
+        path: String,
+        /// The JSON body, or @file to read it from a file.
+        #[arg(long)]
+        data: Option<String>,
+    },
     /// Import ECB euro reference rates (eurofxref daily/90-day/history XML, or the history CSV).
     FxImport {
         /// The ECB file (.xml or .csv), or `-` for standard input (XML).
@@ -179,6 +193,13 @@ async fn dispatch(
             invoice_run::run(db, config, clock.as_ref(), lang, invoice_run::Args { as_of, dry_run, tenant, json })
                 .await?;
         }
+        Command::Api { tenant, method, path, data } => {
+            db.migrate().await?;
+            let code = api_call(config, db, clock, &tenant, &method, &path, data.as_deref()).await?;
+            if !(200..300).contains(&code) {
+                anyhow::bail!("HTTP {code}");
+            }
+        }
         Command::FxImport { file } => {
             db.migrate().await?;
             let bytes = if file.as_os_str() == "-" {
@@ -242,6 +263,49 @@ async fn dispatch(
         }
     }
     Ok(())
+}
+
+/// Runs one request through the real router with the merchant set by the operator; prints the
+/// JSON answer and returns the status code.
+async fn api_call(
+    config: &Config,
+    db: &Database,
+    clock: Arc<dyn Clock>,
+    slug: &str,
+    method: &str,
+    path: &str,
+    data: Option<&str>,
+) -> anyhow::Result<u16> {
+    use tower::ServiceExt;
+    let mut conn = db.pool.acquire().await?;
+    let tenant = billing_core::store::tenants::get_by_slug(&mut conn, slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
+    drop(conn);
+    let body = match data {
+        Some(d) if d.starts_with('@') => {
+            std::fs::read_to_string(&d[1..]).with_context(|| format!("reading {}", &d[1..]))?
+        }
+        Some(d) => d.to_string(),
+        None => String::new(),
+    };
+    let method: axum::http::Method = method.to_ascii_uppercase().parse().context("not an HTTP method")?;
+    let mut request = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body))
+        .context("building the request")?;
+    request.extensions_mut().insert(crate::api::extract::OperatorTenant(tenant.id));
+    let state = AppState::new(db.pool.clone(), clock);
+    let response = router(state, config.server.max_body_bytes).oneshot(request).await.context("calling the API")?;
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.context("reading the answer")?;
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(v) => println!("{}", serde_json::to_string_pretty(&v)?),
+        Err(_) => println!("{}", String::from_utf8_lossy(&bytes)),
+    }
+    Ok(status)
 }
 
 async fn simulate(db: &Database, slug: &str, file: &std::path::Path, json: bool, lang: &str) -> anyhow::Result<()> {
