@@ -509,3 +509,31 @@ async fn a_trial_delays_the_first_paid_period_and_a_setup_fee_is_invoiced_at_onc
     assert!(no_trial["trial_end"].is_null());
     assert_eq!(no_trial["next_invoice_date"], "2026-03-01");
 }
+
+#[tokio::test]
+async fn a_price_change_reaches_new_subscribers_at_once_and_existing_ones_only_from_the_chosen_date() {
+    let app = TestApp::spawn().await;
+    plan(&app, "basic", json!({ "currency": "EUR", "amount": 3000 })).await;
+    let early = subscribe(&app, "basic", 1, "2026-01-01").await;
+    let (status, r) = app
+        .post(
+            "/api/v1/plans/basic/prices",
+            json!({ "currency": "EUR", "amount": 3500, "existing_subscriptions_from": "2026-04-15" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["scheduled_subscriptions"], 1);
+    assert_eq!(r["plan"]["prices"][0]["amount"], 3500);
+    let late = subscribe(&app, "basic", 1, "2026-03-01").await;
+    assert_eq!(late["price"]["amount"], 3500, "new subscribers pay the new price at once");
+    run(&app, "2026-06-01").await;
+    let early_totals: Vec<i64> = invoices_of(&app, &early).await.iter().map(|i| i["total"].as_i64().unwrap()).collect();
+    // Jan-Apr at the old price; from the first boundary on or after 15 April (1 May) the new one.
+    assert_eq!(early_totals, vec![3000, 3000, 3000, 3000, 3500, 3500]);
+    // Without a date, existing subscribers keep their price (grandfathered).
+    let (_, r) = app.post("/api/v1/plans/basic/prices", json!({ "currency": "EUR", "amount": 4000 })).await;
+    assert_eq!(r["scheduled_subscriptions"], 0);
+    run(&app, "2026-07-01").await;
+    let last = invoices_of(&app, &early).await.last().unwrap()["total"].as_i64();
+    assert_eq!(last, Some(3500));
+}

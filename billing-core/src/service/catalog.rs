@@ -171,3 +171,77 @@ pub async fn find_plan(conn: &mut PgConnection, tenant: TenantId, id_or_code: &s
     };
     found.ok_or_else(|| Error::not_found("plan", id_or_code))
 }
+
+/// The outcome of a price change.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PriceChange {
+    pub plan: Plan,
+    /// Existing subscriptions that move to the new price at their first period boundary on or
+    /// after the chosen date.
+    pub scheduled: u64,
+    /// Existing subscriptions left alone because a change of their own is already pending.
+    pub skipped: u64,
+}
+
+/// Sets a plan's price in one currency. New subscribers get it at once. Existing subscribers keep
+/// the price they signed up at (their snapshot) unless `existing_from` is given: then each moves
+/// to the new price at its first period boundary on or after that date.
+pub async fn change_price(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    plan_id_or_code: &str,
+    price: &PriceInput,
+    setup_fee: Option<i64>,
+    existing_from: Option<chrono::NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<PriceChange> {
+    let plan = find_plan(conn, tenant, plan_id_or_code).await?;
+    let probe = NewPlanInput {
+        product_code: "x".into(),
+        product_name: "x".into(),
+        code: plan.code.clone(),
+        name: plan.name.clone(),
+        interval_unit: plan.interval.unit.as_str().into(),
+        interval_count: plan.interval.count,
+        prices: vec![price.clone()],
+        billing_timing: None,
+        usage: None,
+        trial_days: None,
+        tax_category: None,
+        setup_fees: vec![],
+    };
+    let mut new_price = parse_plan(&probe, plan.product_id)?.prices.remove(0);
+    if let Some(fee) = setup_fee {
+        if fee < 0 {
+            return Err(Error::NegativeAmount);
+        }
+        new_price.setup_fee = Some(Money::from_minor(fee, new_price.currency)).filter(|m| !m.is_zero());
+    }
+    store::catalog::upsert_price(conn, tenant, plan.id, &new_price).await?;
+    let (mut scheduled, mut skipped) = (0, 0);
+    if let Some(from) = existing_from {
+        for id in store::catalog::subscriptions_on_plan(conn, tenant, plan.id, new_price.currency).await? {
+            let Some(mut sub) = store::subscriptions::get_for_update(conn, tenant, id).await? else { continue };
+            if sub.pending_change.as_ref().is_some_and(|p| p.plan_id != plan.id) {
+                skipped += 1;
+                continue;
+            }
+            let effective = match sub.period_containing(from)? {
+                Some((_, p)) if p.start == from => from,
+                Some((_, p)) => p.end,
+                None => sub.anchor_date,
+            };
+            sub.pending_change = Some(crate::subscription::PendingChange {
+                effective,
+                plan_id: plan.id,
+                plan_name: plan.name.clone(),
+                price: new_price.clone(),
+                quantity: sub.quantity,
+            });
+            store::subscriptions::update(conn, tenant, &sub, now).await?;
+            scheduled += 1;
+        }
+    }
+    let plan = find_plan(conn, tenant, &plan.id.to_string()).await?;
+    Ok(PriceChange { plan, scheduled, skipped })
+}

@@ -195,6 +195,43 @@ pub async fn list_plans(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec
     rows.into_iter().map(Plan::try_from).collect()
 }
 
+/// Sets (or replaces) a plan's price in one currency.
+pub async fn upsert_price(conn: &mut PgConnection, tenant: TenantId, plan: PlanId, price: &PlanPrice) -> Result<()> {
+    let pricing = serde_json::to_value(&price.pricing).map_err(|e| corrupt("pricing", e))?;
+    sqlx::query(
+        "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing, setup_fee) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (tenant_id, plan_id, currency)
+         DO UPDATE SET unit_amount = EXCLUDED.unit_amount, pricing = EXCLUDED.pricing, setup_fee = EXCLUDED.setup_fee",
+    )
+    .bind(tenant)
+    .bind(plan)
+    .bind(price.currency.code())
+    .bind(price.headline().map(|m| m.minor()).unwrap_or(0))
+    .bind(pricing)
+    .bind(price.setup_fee.map(|m| m.minor()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Subscriptions (active or paused) on a plan in one currency.
+pub async fn subscriptions_on_plan(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    plan: PlanId,
+    currency: Currency,
+) -> Result<Vec<crate::ids::SubscriptionId>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM subscriptions WHERE tenant_id = $1 AND plan_id = $2 AND currency = $3 AND status <> 'canceled' ORDER BY id",
+    )
+    .bind(tenant)
+    .bind(plan)
+    .bind(currency.code())
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(crate::ids::SubscriptionId).collect())
+}
+
 /// Maps a violation of the named unique constraint to the domain's `Duplicate` error.
 pub(crate) fn unique_to_duplicate(e: sqlx::Error, constraint: &str, resource: &'static str, code: &str) -> Error {
     match &e {

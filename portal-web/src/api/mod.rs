@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/customers", get(customers::list).post(customers::create))
         .route("/customers/{id}", get(customers::get_one))
         .route("/plans", get(plans::list).post(plans::create))
+        .route("/plans/{id}/prices", post(plans::change_price))
         .route("/coupons", get(coupons::list).post(coupons::create))
         .route("/simulations", post(simulations::create))
         .route("/usage_events", post(usage::create))

@@ -167,3 +167,43 @@ pub async fn create(
     })
     .await
 }
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePrice {
+    pub currency: String,
+    pub amount: Option<i64>,
+    pub pricing: Option<Pricing>,
+    pub setup_fee: Option<i64>,
+    /// Existing subscribers move to the new price at their first period boundary on or after this
+    /// date; absent: they keep the price they signed up at (grandfathered).
+    pub existing_subscriptions_from: Option<chrono::NaiveDate>,
+}
+
+pub async fn change_price(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(req): ApiJson<ChangePrice>,
+) -> ApiResult<Response> {
+    let price = match (&req.amount, &req.pricing) {
+        (Some(a), None) => PriceInput::PerUnitMinor(req.currency.clone(), *a),
+        (None, Some(p)) => PriceInput::Model(p.clone()),
+        _ => return Err(ApiError::invalid_body("give either `amount` or `pricing`")),
+    };
+    let (setup_fee, from) = (req.setup_fee, req.existing_subscriptions_from);
+    let now = state.clock.now();
+    let digest_input = (id.clone(), req);
+    super::idempotency::run_once(&state, tenant, &headers, &digest_input, axum::http::StatusCode::OK, move |conn| {
+        Box::pin(async move {
+            let change = catalog::change_price(conn, tenant, &id, &price, setup_fee, from, now).await?;
+            Ok(serde_json::json!({
+                "plan": PlanBody::from(change.plan),
+                "scheduled_subscriptions": change.scheduled,
+                "skipped_subscriptions": change.skipped,
+            }))
+        })
+    })
+    .await
+}
