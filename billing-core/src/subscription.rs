@@ -211,12 +211,26 @@ impl Subscription {
         })
     }
 
-    /// Plans a change to `new` terms on day `on`; writes nothing.
+    /// Plans a change to `new` terms on day `on`, prorated by day; writes nothing.
     pub fn plan_change(
         &self,
         new: &Terms,
         timing: Timing,
         on: NaiveDate,
+        policy: RoundingPolicy,
+    ) -> Result<ChangePlan> {
+        self.plan_change_with(new, timing, on, None, policy)
+    }
+
+    /// Like [`Subscription::plan_change`]; with `by_second = Some((at, tz))` the proration counts
+    /// the seconds from `at` to the end of the period (periods run from midnight to midnight in
+    /// the tenant's time zone `tz`) instead of whole days.
+    pub fn plan_change_with(
+        &self,
+        new: &Terms,
+        timing: Timing,
+        on: NaiveDate,
+        by_second: Option<(DateTime<Utc>, chrono_tz::Tz)>,
         policy: RoundingPolicy,
     ) -> Result<ChangePlan> {
         if self.status != SubscriptionStatus::Active {
@@ -234,7 +248,17 @@ impl Subscription {
                     Some((index, period)) if index < self.next_period_index => {
                         let old_amount = self.terms().period_amount(policy)?;
                         let new_amount = new.period_amount(policy)?;
-                        let lines = change_lines(period, on, old_amount, new_amount, policy)?;
+                        let lines = match by_second {
+                            Some((at, tz)) => crate::proration::change_lines_at(
+                                crate::tenant::start_of_day(tz, period.start),
+                                crate::tenant::start_of_day(tz, period.end),
+                                at,
+                                old_amount,
+                                new_amount,
+                                policy,
+                            )?,
+                            None => change_lines(period, on, old_amount, new_amount, policy)?,
+                        };
                         let rest = Period::new(on, period.end)?;
                         Some(ProrationDocument {
                             lines: vec![

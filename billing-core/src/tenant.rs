@@ -24,6 +24,8 @@ pub struct Tenant {
     pub credit_note_number_format: String,
     pub payment_terms_days: u32,
     pub tax: SellerTax,
+    /// How mid-period changes are prorated: by day (default) or by second.
+    pub proration_unit: crate::proration::ProrationUnit,
 }
 
 /// The tenant's VAT registration, as the tax engine needs it.

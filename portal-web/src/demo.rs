@@ -274,6 +274,7 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
             invoice_number_format: "RE-{YYYY}-{seq:06}".into(),
             payment_terms_days: 14,
             vat_id: Some("DE136695976".into()),
+            prorate_by_second: false,
         },
         now,
     )

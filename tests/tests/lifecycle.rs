@@ -537,3 +537,29 @@ async fn a_price_change_reaches_new_subscribers_at_once_and_existing_ones_only_f
     let last = invoices_of(&app, &early).await.last().unwrap()["total"].as_i64();
     assert_eq!(last, Some(3500));
 }
+
+#[tokio::test]
+async fn a_tenant_can_prorate_by_the_second() {
+    let app = TestApp::spawn().await;
+    sqlx::query("UPDATE tenants SET proration_unit = 'second'").execute(&app.db.pool).await.unwrap();
+    plan(&app, "basic", json!({ "currency": "EUR", "amount": 3000 })).await;
+    plan(&app, "premium", json!({ "currency": "EUR", "amount": 9000 })).await;
+    let sub = subscribe(&app, "basic", 1, "2026-04-01").await;
+    let id = sub["id"].as_str().unwrap();
+    run(&app, "2026-04-01").await;
+    // Noon on 11 April in Berlin (10:00 UTC): 19.5 of 30 days remain.
+    app.clock.set(instant("2026-04-11T10:00:00Z"));
+    let (status, p) =
+        app.post(&format!("/api/v1/subscriptions/{id}/change/preview"), json!({ "plan": "premium" })).await;
+    assert_eq!(status, 200, "{p}");
+    assert_eq!((p["lines"][0]["amount"].as_i64(), p["lines"][1]["amount"].as_i64()), (Some(-1950), Some(5850)), "{p}");
+    assert_eq!(p["total"], 3900);
+    // With a day given, the change counts from that day's midnight: the day-based amounts.
+    let (_, d) = app
+        .post(
+            &format!("/api/v1/subscriptions/{id}/change/preview"),
+            json!({ "plan": "premium", "effective_date": "2026-04-11" }),
+        )
+        .await;
+    assert_eq!(d["total"], 4000);
+}

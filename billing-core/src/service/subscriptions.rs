@@ -204,7 +204,16 @@ pub async fn change(
     };
     new.period_amount(RoundingPolicy::default())?;
     let on = input.on.unwrap_or_else(|| today(&t, now));
-    let plan = sub.plan_change(&new, input.timing.unwrap_or(Timing::Now), on, RoundingPolicy::default())?;
+    // By the second: from the given day's midnight, or from this very instant.
+    let by_second = (t.proration_unit == crate::proration::ProrationUnit::Second).then(|| {
+        let at = match input.on {
+            Some(day) => crate::tenant::start_of_day(t.timezone, day),
+            None => now,
+        };
+        (at, t.timezone)
+    });
+    let plan =
+        sub.plan_change_with(&new, input.timing.unwrap_or(Timing::Now), on, by_second, RoundingPolicy::default())?;
     let mut issued = None;
     if persist {
         sub.apply_change(new, &plan);

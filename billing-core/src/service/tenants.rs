@@ -22,6 +22,8 @@ pub struct NewTenantInput {
     pub payment_terms_days: u32,
     /// The merchant's own VAT ID (checked like a customer's).
     pub vat_id: Option<String>,
+    /// Prorate mid-period changes by the second instead of by the day.
+    pub prorate_by_second: bool,
 }
 
 impl Default for NewTenantInput {
@@ -35,6 +37,7 @@ impl Default for NewTenantInput {
             invoice_number_format: "INV-{YYYY}-{seq:06}".into(),
             payment_terms_days: 14,
             vat_id: None,
+            prorate_by_second: false,
         }
     }
 }
@@ -64,6 +67,11 @@ pub fn parse_tenant(input: &NewTenantInput) -> Result<Tenant> {
             small_business_exempt: false,
             b2c_threshold_opt: false,
             trust_check_digits: true,
+        },
+        proration_unit: if input.prorate_by_second {
+            crate::proration::ProrationUnit::Second
+        } else {
+            crate::proration::ProrationUnit::Day
         },
     })
 }

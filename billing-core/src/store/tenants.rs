@@ -27,6 +27,7 @@ struct TenantRow {
     small_business_exempt: bool,
     b2c_threshold_opt: bool,
     vat_id_policy: String,
+    proration_unit: String,
 }
 
 impl TryFrom<TenantRow> for Tenant {
@@ -59,19 +60,24 @@ impl TryFrom<TenantRow> for Tenant {
                 b2c_threshold_opt: r.b2c_threshold_opt,
                 trust_check_digits: r.vat_id_policy == "check_digits",
             },
+            proration_unit: if r.proration_unit == "second" {
+                crate::proration::ProrationUnit::Second
+            } else {
+                crate::proration::ProrationUnit::Day
+            },
         })
     }
 }
 
 const SELECT: &str = "SELECT tenant_id, slug, name, country, timezone, default_locale, invoice_number_format, credit_note_number_format, payment_terms_days,
-    vat_id, oss_registered, vat_registrations, small_business_exempt, b2c_threshold_opt, vat_id_policy FROM tenants";
+    vat_id, oss_registered, vat_registrations, small_business_exempt, b2c_threshold_opt, vat_id_policy, proration_unit FROM tenants";
 
 pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
         "INSERT INTO tenants (tenant_id, slug, name, country, timezone, default_locale, invoice_number_format,
              payment_terms_days, created_at, credit_note_number_format, vat_id, oss_registered, vat_registrations,
-             small_business_exempt, b2c_threshold_opt, vat_id_policy)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             small_business_exempt, b2c_threshold_opt, vat_id_policy, proration_unit)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(t.id)
     .bind(&t.slug)
@@ -89,6 +95,10 @@ pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> 
     .bind(t.tax.small_business_exempt)
     .bind(t.tax.b2c_threshold_opt)
     .bind(if t.tax.trust_check_digits { "check_digits" } else { "vies_required" })
+    .bind(match t.proration_unit {
+        crate::proration::ProrationUnit::Second => "second",
+        crate::proration::ProrationUnit::Day => "day",
+    })
     .execute(conn)
     .await?;
     Ok(())

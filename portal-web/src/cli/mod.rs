@@ -114,6 +114,9 @@ pub enum TenantCommand {
         /// The merchant's VAT ID (checked).
         #[arg(long)]
         vat_id: Option<String>,
+        /// Prorate mid-period changes by the second instead of by the day.
+        #[arg(long)]
+        prorate_by_second: bool,
     },
 }
 
@@ -238,7 +241,8 @@ async fn dispatch(
             simulate(db, &tenant, &file, json, lang).await?;
         }
         Command::Tenant {
-            command: TenantCommand::Create { slug, name, country, timezone, locale, number_format, vat_id },
+            command:
+                TenantCommand::Create { slug, name, country, timezone, locale, number_format, vat_id, prorate_by_second },
         } => {
             db.migrate().await?;
             let mut conn = db.pool.acquire().await?;
@@ -250,6 +254,7 @@ async fn dispatch(
                 default_locale: locale,
                 invoice_number_format: number_format,
                 vat_id,
+                prorate_by_second,
                 payment_terms_days: 14,
             };
             let now = clock.now();
