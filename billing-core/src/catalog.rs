@@ -23,6 +23,9 @@ pub struct PlanPrice {
     /// One-time fee invoiced when a subscription starts.
     #[serde(default)]
     pub setup_fee: Option<Money>,
+    /// The customer segment this price is for (`None`: the default price list).
+    #[serde(default)]
+    pub segment: Option<String>,
 }
 
 impl PlanPrice {
@@ -35,13 +38,14 @@ impl PlanPrice {
                 minimum_charge: None,
             },
             setup_fee: None,
+            segment: None,
         })
     }
 
     /// Validates a pricing and ties it to its currency.
     pub fn new(pricing: Pricing) -> Result<Self> {
         pricing.validate()?;
-        Ok(Self { currency: pricing.currency()?, pricing, setup_fee: None })
+        Ok(Self { currency: pricing.currency()?, pricing, setup_fee: None, segment: None })
     }
 
     /// What one billing period costs at `quantity`, rounded once per rated line.
@@ -147,11 +151,18 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The plan's price in `currency`, or the error that says it is not sold in that currency.
+    /// The plan's default price in `currency`, or the error that says it is not sold in it.
     pub fn price_in(&self, currency: Currency) -> Result<&PlanPrice> {
-        self.prices
-            .iter()
-            .find(|p| p.currency == currency)
+        self.price_for(currency, None)
+    }
+
+    /// The price for a customer: its segment's price in `currency` if the plan has one, else the
+    /// default price in `currency`.
+    pub fn price_for(&self, currency: Currency, segment: Option<&str>) -> Result<&PlanPrice> {
+        let in_currency = |p: &&PlanPrice| p.currency == currency;
+        segment
+            .and_then(|s| self.prices.iter().filter(in_currency).find(|p| p.segment.as_deref() == Some(s)))
+            .or_else(|| self.prices.iter().filter(in_currency).find(|p| p.segment.is_none()))
             .ok_or_else(|| Error::PlanNotPricedInCurrency { plan: self.code.clone(), currency })
     }
 }

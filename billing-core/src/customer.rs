@@ -37,6 +37,8 @@ pub struct Customer {
     /// The VAT ID's validation result and evidence.
     pub vat_id_status: Option<VatIdStatus>,
     pub tax_exempt: bool,
+    /// The price list the customer buys from (e.g. `schools`); the default one when absent.
+    pub segment: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -76,6 +78,7 @@ pub struct NewCustomerInput {
     /// `consumer` (default) or `business`.
     pub kind: Option<String>,
     pub vat_id: Option<String>,
+    pub segment: Option<String>,
 }
 
 /// The validated form of [`NewCustomerInput`]; nothing is written until this exists.
@@ -88,6 +91,7 @@ pub struct NewCustomer {
     pub locale: &'static str,
     pub kind: CustomerKind,
     pub vat_id: Option<VatId>,
+    pub segment: Option<String>,
 }
 
 impl NewCustomer {
@@ -122,7 +126,11 @@ impl NewCustomer {
             Some("business") => CustomerKind::Business,
             Some(_) => return Err(Error::invalid("kind", "use consumer or business")),
         };
-        Ok(Self { email, name, country, currency, locale, kind, vat_id })
+        let segment = input.segment.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        if let Some(s) = &segment {
+            crate::catalog::validate_code("segment", s)?;
+        }
+        Ok(Self { email, name, country, currency, locale, kind, vat_id, segment })
     }
 }
 
@@ -139,6 +147,7 @@ mod tests {
             locale: None,
             kind: None,
             vat_id: None,
+            segment: None,
         }
     }
 

@@ -312,6 +312,7 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
                 // A French business with a VAT ID: invoiced under the EU reverse charge.
                 vat_id: (c.name == "Atelier Lumière SARL").then(|| "FR40303265045".into()),
                 kind: None,
+                segment: None,
             },
             now,
         )

@@ -30,6 +30,7 @@ async fn subscribe(pool: &PgPool, tenant: TenantId, currency: &str, plan: &str, 
             locale: None,
             kind: None,
             vat_id: None,
+            segment: None,
         },
         now,
     )

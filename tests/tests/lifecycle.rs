@@ -563,3 +563,48 @@ async fn a_tenant_can_prorate_by_the_second() {
         .await;
     assert_eq!(d["total"], 4000);
 }
+
+#[tokio::test]
+async fn customers_in_a_segment_buy_from_its_price_list() {
+    let app = TestApp::spawn().await;
+    let (status, p) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "edu", "name": "Edu", "interval": { "unit": "month", "count": 1 },
+                    "prices": [{ "currency": "EUR", "amount": 2900 }, { "currency": "EUR", "amount": 1900, "segment": "schools" }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{p}");
+    let (_, school) = app
+        .post("/api/v1/customers", json!({ "email": "s@school.example", "name": "Schule", "country": "US", "currency": "EUR", "segment": "schools" }))
+        .await;
+    assert_eq!(school["segment"], "schools");
+    let (_, s1) = app.post("/api/v1/subscriptions", json!({ "customer": school["id"], "plan": "edu" })).await;
+    assert_eq!(s1["price"]["amount"], 1900);
+    let (_, other) = app
+        .post(
+            "/api/v1/customers",
+            json!({ "email": "o@example.com", "name": "Other", "country": "US", "currency": "EUR" }),
+        )
+        .await;
+    let (_, s2) = app.post("/api/v1/subscriptions", json!({ "customer": other["id"], "plan": "edu" })).await;
+    assert_eq!(s2["price"]["amount"], 2900);
+    // A segment without its own price buys from the default list.
+    let (_, ngo) = app
+        .post(
+            "/api/v1/customers",
+            json!({ "email": "n@ngo.example", "name": "NGO", "country": "US", "currency": "EUR", "segment": "ngo" }),
+        )
+        .await;
+    let (_, s3) = app.post("/api/v1/subscriptions", json!({ "customer": ngo["id"], "plan": "edu" })).await;
+    assert_eq!(s3["price"]["amount"], 2900);
+    // Two prices for the same list are refused.
+    let (status, err) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "dup", "name": "Dup", "interval": { "unit": "month", "count": 1 },
+                    "prices": [{ "currency": "EUR", "amount": 1, "segment": "schools" }, { "currency": "EUR", "amount": 2, "segment": "schools" }] }),
+        )
+        .await;
+    assert_eq!((status, err["error"]["param"].as_str()), (400, Some("prices")), "{err}");
+}

@@ -42,6 +42,8 @@ pub enum PriceInput {
     PerUnitMinor(String, i64),
     /// A pricing model (flat, per unit, graduated, volume, package) with an optional minimum.
     Model(Pricing),
+    /// A price for one customer segment's price list (e.g. `schools`).
+    ForSegment(String, Box<PriceInput>),
 }
 
 impl PriceInput {
@@ -60,7 +62,14 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
     }
     let mut prices: Vec<PlanPrice> = Vec::with_capacity(input.prices.len());
     for p in &input.prices {
-        let price = match p {
+        let price = parse_price(p)?;
+        if prices.iter().any(|q| q.currency == price.currency && q.segment == price.segment) {
+            return Err(Error::invalid("prices", format!("two prices in {} for the same price list", price.currency)));
+        }
+        prices.push(price);
+    }
+    fn parse_price(p: &PriceInput) -> Result<PlanPrice> {
+        Ok(match p {
             PriceInput::PerUnit(code, amount) => {
                 let price = Money::parse(amount, Currency::from_code(code)?)?;
                 if price.is_negative() {
@@ -75,11 +84,13 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
                 PlanPrice::per_unit(Money::from_minor(*minor, Currency::from_code(code)?))?
             }
             PriceInput::Model(pricing) => PlanPrice::new(pricing.clone())?,
-        };
-        if prices.iter().any(|q| q.currency == price.currency) {
-            return Err(Error::invalid("prices", format!("two prices in {}", price.currency)));
-        }
-        prices.push(price);
+            PriceInput::ForSegment(segment, inner) => {
+                validate_code("segment", segment)?;
+                let mut price = parse_price(inner)?;
+                price.segment = Some(segment.clone());
+                price
+            }
+        })
     }
     for (code, minor) in &input.setup_fees {
         let currency = Currency::from_code(code)?;
@@ -88,11 +99,11 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
         }
         let price = prices
             .iter_mut()
-            .find(|p| p.currency == currency)
+            .find(|p| p.currency == currency && p.segment.is_none())
             .ok_or_else(|| Error::invalid("setup_fee", format!("the plan has no price in {currency}")))?;
         price.setup_fee = Some(Money::from_minor(*minor, currency)).filter(|m| !m.is_zero());
     }
-    prices.sort_by_key(|p| p.currency.code());
+    prices.sort_by(|a, b| (a.currency.code(), &a.segment).cmp(&(b.currency.code(), &b.segment)));
     let trial_days = input.trial_days.unwrap_or(0);
     if trial_days > 730 {
         return Err(Error::invalid("trial_days", "must be at most 730"));
@@ -220,7 +231,15 @@ pub async fn change_price(
     store::catalog::upsert_price(conn, tenant, plan.id, &new_price).await?;
     let (mut scheduled, mut skipped) = (0, 0);
     if let Some(from) = existing_from {
-        for id in store::catalog::subscriptions_on_plan(conn, tenant, plan.id, new_price.currency).await? {
+        for id in store::catalog::subscriptions_on_plan(
+            conn,
+            tenant,
+            plan.id,
+            new_price.currency,
+            new_price.segment.as_deref(),
+        )
+        .await?
+        {
             let Some(mut sub) = store::subscriptions::get_for_update(conn, tenant, id).await? else { continue };
             if sub.pending_change.as_ref().is_some_and(|p| p.plan_id != plan.id) {
                 skipped += 1;

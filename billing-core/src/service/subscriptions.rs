@@ -61,7 +61,7 @@ pub async fn create(
     if !plan.active {
         return Err(Error::PlanInactive { plan: plan.code });
     }
-    let price = plan.price_in(customer.currency)?.clone();
+    let price = plan.price_for(customer.currency, customer.segment.as_deref())?.clone();
     // Rate once now, so a quantity whose price overflows is refused before anything is stored.
     price.period_amount(quantity, RoundingPolicy::default())?;
     let today = today(&t, now);

@@ -64,7 +64,8 @@ pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan,
     for price in &plan.prices {
         let pricing = serde_json::to_value(&price.pricing).map_err(|e| corrupt("pricing", e))?;
         sqlx::query(
-            "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing, setup_fee) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing, setup_fee, segment)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(tenant)
         .bind(plan.id)
@@ -72,6 +73,7 @@ pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan,
         .bind(price.headline().map(|m| m.minor()).unwrap_or(0))
         .bind(pricing)
         .bind(price.setup_fee.map(|m| m.minor()))
+        .bind(price.segment.as_deref().unwrap_or(""))
         .execute(&mut *conn)
         .await?;
     }
@@ -101,6 +103,7 @@ struct PriceJson {
     unit_amount: i64,
     pricing: Option<serde_json::Value>,
     setup_fee: Option<i64>,
+    segment: String,
 }
 
 /// A stored price: its pricing JSON, or (rows from before pricing models) per unit at unit_amount.
@@ -131,6 +134,7 @@ impl TryFrom<PlanRow> for Plan {
             .map(|p| {
                 let mut price = price_from_row(&p.currency, p.unit_amount, p.pricing)?;
                 price.setup_fee = p.setup_fee.map(|fee| Money::from_minor(fee, price.currency));
+                price.segment = Some(p.segment).filter(|s| !s.is_empty());
                 Ok(price)
             })
             .collect::<Result<Vec<_>>>()?;
@@ -160,8 +164,8 @@ impl TryFrom<PlanRow> for Plan {
 
 const SELECT: &str = "SELECT p.id, p.product_id, p.code, p.name, p.interval_unit, p.interval_count, p.active,
         p.billing_timing, p.usage_metric, p.usage_aggregation, p.trial_days, p.tax_category,
-        COALESCE(jsonb_agg(jsonb_build_object('currency', pp.currency, 'unit_amount', pp.unit_amount, 'pricing', pp.pricing, 'setup_fee', pp.setup_fee)
-                 ORDER BY pp.currency) FILTER (WHERE pp.currency IS NOT NULL), '[]'::jsonb) AS prices
+        COALESCE(jsonb_agg(jsonb_build_object('currency', pp.currency, 'unit_amount', pp.unit_amount, 'pricing', pp.pricing, 'setup_fee', pp.setup_fee, 'segment', pp.segment)
+                 ORDER BY pp.currency, pp.segment) FILTER (WHERE pp.currency IS NOT NULL), '[]'::jsonb) AS prices
      FROM plans p
      LEFT JOIN plan_prices pp ON pp.tenant_id = p.tenant_id AND pp.plan_id = p.id";
 
@@ -199,8 +203,9 @@ pub async fn list_plans(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec
 pub async fn upsert_price(conn: &mut PgConnection, tenant: TenantId, plan: PlanId, price: &PlanPrice) -> Result<()> {
     let pricing = serde_json::to_value(&price.pricing).map_err(|e| corrupt("pricing", e))?;
     sqlx::query(
-        "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing, setup_fee) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (tenant_id, plan_id, currency)
+        "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing, setup_fee, segment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (tenant_id, plan_id, currency, segment)
          DO UPDATE SET unit_amount = EXCLUDED.unit_amount, pricing = EXCLUDED.pricing, setup_fee = EXCLUDED.setup_fee",
     )
     .bind(tenant)
@@ -209,24 +214,31 @@ pub async fn upsert_price(conn: &mut PgConnection, tenant: TenantId, plan: PlanI
     .bind(price.headline().map(|m| m.minor()).unwrap_or(0))
     .bind(pricing)
     .bind(price.setup_fee.map(|m| m.minor()))
+    .bind(price.segment.as_deref().unwrap_or(""))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Subscriptions (active or paused) on a plan in one currency.
+/// Subscriptions (active or paused) on a plan in one currency whose customers buy from the
+/// given price list (`None`: customers without a segment).
 pub async fn subscriptions_on_plan(
     conn: &mut PgConnection,
     tenant: TenantId,
     plan: PlanId,
     currency: Currency,
+    segment: Option<&str>,
 ) -> Result<Vec<crate::ids::SubscriptionId>> {
     let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM subscriptions WHERE tenant_id = $1 AND plan_id = $2 AND currency = $3 AND status <> 'canceled' ORDER BY id",
+        "SELECT s.id FROM subscriptions s JOIN customers c ON c.tenant_id = s.tenant_id AND c.id = s.customer_id
+         WHERE s.tenant_id = $1 AND s.plan_id = $2 AND s.currency = $3 AND s.status <> 'canceled'
+           AND COALESCE(c.segment, '') = $4
+         ORDER BY s.id",
     )
     .bind(tenant)
     .bind(plan)
     .bind(currency.code())
+    .bind(segment.unwrap_or(""))
     .fetch_all(conn)
     .await?;
     Ok(ids.into_iter().map(crate::ids::SubscriptionId).collect())

@@ -25,6 +25,7 @@ struct CustomerRow {
     vat_id: Option<String>,
     vat_id_status: Option<serde_json::Value>,
     tax_exempt: bool,
+    segment: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -46,12 +47,13 @@ impl TryFrom<CustomerRow> for Customer {
                 .transpose()
                 .map_err(|e| corrupt("VAT id status", e))?,
             tax_exempt: r.tax_exempt,
+            segment: r.segment,
             created_at: r.created_at,
         })
     }
 }
 
-const SELECT: &str = "SELECT id, email, name, country, currency, locale, kind, vat_id, vat_id_status, tax_exempt, created_at FROM customers";
+const SELECT: &str = "SELECT id, email, name, country, currency, locale, kind, vat_id, vat_id_status, tax_exempt, segment, created_at FROM customers";
 
 pub async fn insert(
     conn: &mut PgConnection,
@@ -71,8 +73,8 @@ pub async fn insert(
         CustomerKind::Consumer => "consumer",
     };
     sqlx::query(
-        "INSERT INTO customers (tenant_id, id, email, name, country, currency, locale, created_at, kind, vat_id, vat_id_status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO customers (tenant_id, id, email, name, country, currency, locale, created_at, kind, vat_id, vat_id_status, segment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(tenant)
     .bind(id)
@@ -85,6 +87,7 @@ pub async fn insert(
     .bind(kind)
     .bind(c.vat_id.as_ref().map(|v| v.to_string()))
     .bind(status.as_ref().map(|s| serde_json::to_value(s).unwrap_or_default()))
+    .bind(&c.segment)
     .execute(conn)
     .await?;
     Ok(Customer {
@@ -98,6 +101,7 @@ pub async fn insert(
         vat_id: c.vat_id.clone(),
         vat_id_status: status,
         tax_exempt: false,
+        segment: c.segment.clone(),
         created_at: now,
     })
 }

@@ -330,6 +330,7 @@ pub async fn lock_due_chunk(
                     .transpose()
                     .map_err(|e| corrupt("VAT id status", e))?,
                 tax_exempt: r.customer_tax_exempt,
+                segment: None,
                 created_at: r.customer_created_at,
             };
             let tax_category = crate::catalog::parse_tax_category(&r.tax_category)

@@ -29,6 +29,8 @@ pub struct CreateCustomer {
     pub kind: Option<String>,
     /// EU, GB, CH or NO VAT ID; format and check digits are verified at once.
     pub vat_id: Option<String>,
+    /// The price list the customer buys from (e.g. `schools`).
+    pub segment: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -44,6 +46,7 @@ pub struct CustomerBody {
     pub vat_id: Option<String>,
     /// The VAT ID's validation result and its evidence.
     pub vat_id_status: Option<billing_core::tax::VatIdStatus>,
+    pub segment: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -60,6 +63,7 @@ impl From<Customer> for CustomerBody {
             kind: c.kind,
             vat_id: c.vat_id.map(|v| v.to_string()),
             vat_id_status: c.vat_id_status,
+            segment: c.segment,
             created_at: c.created_at,
         }
     }
@@ -79,6 +83,7 @@ pub async fn create(
         locale: req.locale.clone(),
         kind: req.kind.clone(),
         vat_id: req.vat_id.clone(),
+        segment: req.segment.clone(),
     };
     let now = state.clock.now();
     create_once(&state, tenant, &headers, &req, move |conn| {

@@ -33,6 +33,9 @@ pub struct PriceBody {
     /// One-time fee in minor units, invoiced when a subscription starts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub setup_fee: Option<i64>,
+    /// The customer segment's price list this price belongs to (absent: the default list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
 }
 
 impl From<PlanPrice> for PriceBody {
@@ -41,6 +44,7 @@ impl From<PlanPrice> for PriceBody {
             currency: p.currency.code().to_string(),
             amount: p.headline().map(|m| m.minor()),
             setup_fee: p.setup_fee.map(|m| m.minor()),
+            segment: p.segment,
             pricing: Some(p.pricing),
         }
     }
@@ -133,7 +137,7 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let mut prices = Vec::with_capacity(req.prices.len());
     for p in &req.prices {
-        prices.push(match (&p.amount, &p.pricing) {
+        let price = match (&p.amount, &p.pricing) {
             (Some(a), None) => PriceInput::PerUnitMinor(p.currency.clone(), *a),
             (None, Some(pricing)) => {
                 if pricing.currency().map(|c| c.code() != p.currency.to_ascii_uppercase()).unwrap_or(true) {
@@ -142,6 +146,10 @@ pub async fn create(
                 PriceInput::Model(pricing.clone())
             }
             _ => return Err(ApiError::invalid_body("each price needs either `amount` or `pricing`")),
+        };
+        prices.push(match &p.segment {
+            Some(segment) => PriceInput::ForSegment(segment.clone(), Box::new(price)),
+            None => price,
         });
     }
     let input = NewPlanInput {
@@ -156,7 +164,12 @@ pub async fn create(
         usage: req.usage.as_ref().map(|u| (u.metric.clone(), u.aggregation.clone())),
         trial_days: req.trial_days,
         tax_category: req.tax_category.clone(),
-        setup_fees: req.prices.iter().filter_map(|p| p.setup_fee.map(|f| (p.currency.clone(), f))).collect(),
+        setup_fees: req
+            .prices
+            .iter()
+            .filter(|p| p.segment.is_none())
+            .filter_map(|p| p.setup_fee.map(|f| (p.currency.clone(), f)))
+            .collect(),
     };
     let now = state.clock.now();
     create_once(&state, tenant, &headers, &req, move |conn| {
@@ -175,6 +188,8 @@ pub struct ChangePrice {
     pub amount: Option<i64>,
     pub pricing: Option<Pricing>,
     pub setup_fee: Option<i64>,
+    /// The customer segment's price list to change (absent: the default list).
+    pub segment: Option<String>,
     /// Existing subscribers move to the new price at their first period boundary on or after this
     /// date; absent: they keep the price they signed up at (grandfathered).
     pub existing_subscriptions_from: Option<chrono::NaiveDate>,
@@ -191,6 +206,10 @@ pub async fn change_price(
         (Some(a), None) => PriceInput::PerUnitMinor(req.currency.clone(), *a),
         (None, Some(p)) => PriceInput::Model(p.clone()),
         _ => return Err(ApiError::invalid_body("give either `amount` or `pricing`")),
+    };
+    let price = match &req.segment {
+        Some(s) => PriceInput::ForSegment(s.clone(), Box::new(price)),
+        None => price,
     };
     let (setup_fee, from) = (req.setup_fee, req.existing_subscriptions_from);
     let now = state.clock.now();
