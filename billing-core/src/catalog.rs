@@ -124,6 +124,21 @@ impl BillingTiming {
     }
 }
 
+/// What makes a plan an add-on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddonRules {
+    /// Codes of the base plans it fits; empty: every base plan.
+    pub fits: Vec<String>,
+    /// Charged once when attached, instead of every period.
+    pub one_time: bool,
+}
+
+impl AddonRules {
+    pub fn fits(&self, base_plan_code: &str) -> bool {
+        self.fits.is_empty() || self.fits.iter().any(|c| c == base_plan_code)
+    }
+}
+
 /// A metered plan's quantity per period: one metric, aggregated one way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metering {
@@ -144,6 +159,8 @@ pub struct Plan {
     pub trial_days: u32,
     /// What the plan sells, for VAT (digital service by default).
     pub tax_category: crate::tax::TaxCategory,
+    /// Set for add-ons: which base plans they fit and whether they are charged once.
+    pub addon: Option<AddonRules>,
     /// Set for metered plans, which are billed in arrears on the period's aggregated usage.
     pub metering: Option<Metering>,
     /// The price book: at most one price per currency, sorted by currency code.
@@ -202,6 +219,7 @@ mod tests {
             timing: BillingTiming::Advance,
             trial_days: 0,
             tax_category: crate::tax::TaxCategory::DigitalService,
+            addon: None,
             metering: None,
             prices,
         }

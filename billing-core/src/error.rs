@@ -59,6 +59,8 @@ pub enum Error {
     NotMetered { subscription: String },
     #[error("usage event `{event_id}` falls in a period that is already invoiced")]
     UsagePeriodClosed { event_id: String },
+    #[error("add-on `{addon}` does not fit plan `{plan}`")]
+    AddonNotCompatible { addon: String, plan: String },
     #[error("invoice is {status}: nothing to collect")]
     InvoiceNotPayable { status: String },
     #[error("the customer has no default payment method for this gateway")]

@@ -55,3 +55,4 @@ error-no-payment-method = Für den Kunden ist keine Zahlungsmethode hinterlegt. 
 error-card-declined = Die Karte wurde abgelehnt ({ $code }).
 error-gateway-unavailable = Der Zahlungsdienstleister hat nicht geantwortet. Es wurde nichts doppelt belastet; bitte später erneut versuchen.
 error-invoice-not-payable = Diese Rechnung ist { $status }: es gibt nichts einzuziehen.
+error-addon-not-compatible = Die Zusatzoption „{ $addon }“ passt nicht zum Tarif „{ $plan }“.

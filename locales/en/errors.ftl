@@ -55,3 +55,4 @@ error-no-payment-method = The customer has no payment method on file. Add one fi
 error-card-declined = The card was declined ({ $code }).
 error-gateway-unavailable = The payment provider did not answer. Nothing was charged twice; please try again later.
 error-invoice-not-payable = This invoice is { $status }: there is nothing to collect.
+error-addon-not-compatible = The add-on “{ $addon }” cannot be added to the plan “{ $plan }”.

@@ -55,3 +55,4 @@ error-no-payment-method = Le client n’a aucun moyen de paiement enregistré. A
 error-card-declined = La carte a été refusée ({ $code }).
 error-gateway-unavailable = Le prestataire de paiement n’a pas répondu. Rien n’a été débité deux fois ; veuillez réessayer plus tard.
 error-invoice-not-payable = Cette facture est { $status } : il n’y a rien à encaisser.
+error-addon-not-compatible = L’option « { $addon } » ne peut pas être ajoutée à l’offre « { $plan } ».

@@ -55,3 +55,4 @@ error-no-payment-method = 该客户没有已保存的支付方式。请先添加
 error-card-declined = 银行卡被拒绝（{ $code }）。
 error-gateway-unavailable = 支付服务商没有响应。不会重复扣款；请稍后重试。
 error-invoice-not-payable = 此发票状态为 { $status }：没有需要收取的款项。
+error-addon-not-compatible = 附加项“{ $addon }”不能添加到套餐“{ $plan }”。

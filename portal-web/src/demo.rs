@@ -178,6 +178,7 @@ fn plans() -> Vec<NewPlanInput> {
         trial_days: None,
         tax_category: None,
         setup_fees: vec![],
+        addon: None,
     };
     vec![
         plan(
@@ -211,6 +212,7 @@ fn plans() -> Vec<NewPlanInput> {
             usage: None,
             trial_days: Some(14),
             tax_category: None,
+            addon: None,
             setup_fees: vec![("EUR".into(), 4900), ("USD".into(), 4900)],
         },
         NewPlanInput {
@@ -226,6 +228,7 @@ fn plans() -> Vec<NewPlanInput> {
             trial_days: None,
             tax_category: None,
             setup_fees: vec![],
+            addon: None,
         },
     ]
 }

@@ -148,6 +148,7 @@ pub async fn create_catalog(pool: &PgPool, tenant: TenantId, now: DateTime<Utc>)
                 trial_days: None,
                 tax_category: None,
                 setup_fees: vec![],
+                addon: None,
             },
             now,
         )

@@ -608,3 +608,61 @@ async fn customers_in_a_segment_buy_from_its_price_list() {
         .await;
     assert_eq!((status, err["error"]["param"].as_str()), (400, Some("prices")), "{err}");
 }
+
+#[tokio::test]
+async fn add_ons_fit_their_plans_bill_with_the_base_and_end_with_it() {
+    let app = TestApp::spawn().await;
+    plan(&app, "basic", json!({ "currency": "EUR", "amount": 3000 })).await;
+    for (code, amount, one_time) in [("extra-storage", 500, false), ("onboarding", 9900, true)] {
+        let (status, p) = app
+            .post(
+                "/api/v1/plans",
+                json!({ "code": code, "name": code, "interval": { "unit": "month", "count": 1 },
+                        "addon": { "fits": ["basic"], "one_time": one_time }, "prices": [{ "currency": "EUR", "amount": amount }] }),
+            )
+            .await;
+        assert_eq!(status, 201, "{p}");
+    }
+    // An add-on is not a base plan.
+    let c = customer(&app, "EUR").await;
+    let (status, _) = app.post("/api/v1/subscriptions", json!({ "customer": c, "plan": "extra-storage" })).await;
+    assert_eq!(status, 400);
+    let base = subscribe(&app, "basic", 1, "2026-01-01").await;
+    let id = base["id"].as_str().unwrap();
+    run(&app, "2026-03-01").await;
+    // Attached on 5 March: storage is billed from the next boundary (1 April) with the base.
+    app.clock.set(instant("2026-03-05T09:00:00Z"));
+    let (status, r) = app
+        .post(&format!("/api/v1/subscriptions/{id}/addons"), json!({ "addon": "extra-storage", "quantity": 2 }))
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["type"], "recurring");
+    assert_eq!(r["subscription"]["next_period_start"], "2026-04-01");
+    let storage = r["subscription"].clone();
+    let (status, r) = app.post(&format!("/api/v1/subscriptions/{id}/addons"), json!({ "addon": "onboarding" })).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["type"], "one_time");
+    let (_, doc) = app.get(&format!("/api/v1/invoices/{}", r["document"]["id"].as_str().unwrap())).await;
+    assert_eq!((doc["total"].as_i64(), doc["lines"][0]["kind"].as_str()), (Some(9900), Some("addon")));
+    // A plan the add-on does not fit is refused, and nothing is attached.
+    plan(&app, "other", json!({ "currency": "EUR", "amount": 1000 })).await;
+    let other = subscribe(&app, "other", 1, "2026-01-01").await;
+    let (status, err) = app
+        .post(
+            &format!("/api/v1/subscriptions/{}/addons", other["id"].as_str().unwrap()),
+            json!({ "addon": "extra-storage" }),
+        )
+        .await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("addon_not_compatible")), "{err}");
+    run(&app, "2026-04-01").await;
+    let storage_invoices = invoices_of(&app, &storage).await;
+    assert_eq!(storage_invoices.len(), 1);
+    assert_eq!(
+        (storage_invoices[0]["period_start"].as_str(), storage_invoices[0]["total"].as_i64()),
+        (Some("2026-04-01"), Some(1000))
+    );
+    // Canceling the base at period end ends the add-on at the same boundary.
+    app.post(&format!("/api/v1/subscriptions/{id}/cancel"), json!({ "effective_date": "2026-04-10" })).await;
+    let (_, s) = app.get(&format!("/api/v1/subscriptions/{}", storage["id"].as_str().unwrap())).await;
+    assert_eq!(s["cancel_at"], "2026-05-01");
+}

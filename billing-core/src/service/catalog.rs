@@ -31,6 +31,8 @@ pub struct NewPlanInput {
     pub tax_category: Option<String>,
     /// One-time fees per currency: (currency code, minor units).
     pub setup_fees: Vec<(String, i64)>,
+    /// Makes the plan an add-on.
+    pub addon: Option<crate::catalog::AddonRules>,
 }
 
 /// One price of a new plan: a simple per-unit price, or a full pricing model.
@@ -134,6 +136,15 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
         active: true,
         timing,
         trial_days,
+        addon: match &input.addon {
+            Some(rules) => {
+                for code in &rules.fits {
+                    validate_code("addon.fits", code)?;
+                }
+                Some(rules.clone())
+            }
+            None => None,
+        },
         tax_category: match input.tax_category.as_deref() {
             None => crate::tax::TaxCategory::DigitalService,
             Some(t) => crate::catalog::parse_tax_category(t).ok_or_else(|| {
@@ -220,6 +231,7 @@ pub async fn change_price(
         trial_days: None,
         tax_category: None,
         setup_fees: vec![],
+        addon: None,
     };
     let mut new_price = parse_plan(&probe, plan.product_id)?.prices.remove(0);
     if let Some(fee) = setup_fee {

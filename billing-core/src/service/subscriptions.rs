@@ -61,6 +61,9 @@ pub async fn create(
     if !plan.active {
         return Err(Error::PlanInactive { plan: plan.code });
     }
+    if plan.addon.is_some() {
+        return Err(Error::invalid("plan", "is an add-on: attach it to a subscription"));
+    }
     let price = plan.price_for(customer.currency, customer.segment.as_deref())?.clone();
     // Rate once now, so a quantity whose price overflows is refused before anything is stored.
     price.period_amount(quantity, RoundingPolicy::default())?;
@@ -313,6 +316,22 @@ pub async fn cancel(
     let on = input.on.unwrap_or_else(|| today(&t, now));
     let credit = sub.cancel(input.timing.unwrap_or(Timing::PeriodEnd), on, input.prorate, RoundingPolicy::default())?;
     store::subscriptions::update(conn, tenant_id, &sub, now).await?;
+    // Recurring add-ons end with their base.
+    let children: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT id FROM subscriptions WHERE tenant_id = $1 AND parent_id = $2 AND status <> 'canceled' ORDER BY id",
+    )
+    .bind(tenant_id)
+    .bind(sub.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for child in children {
+        let mut c = locked(conn, tenant_id, SubscriptionId(child)).await?;
+        if c.status == SubscriptionStatus::Paused {
+            c.resume(on)?;
+        }
+        c.cancel(input.timing.unwrap_or(Timing::PeriodEnd), on, false, RoundingPolicy::default())?;
+        store::subscriptions::update(conn, tenant_id, &c, now).await?;
+    }
     let issued = match &credit {
         Some(doc) => Some(issue_document(conn, &t, &sub, doc, None, on, now).await?),
         None => None,
@@ -348,4 +367,105 @@ pub async fn act(
     }
     store::subscriptions::update(conn, tenant_id, &sub, now).await?;
     Ok(sub)
+}
+
+/// What attaching an add-on produced.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AddonOutcome {
+    /// A recurring add-on: its own subscription, co-terminous with the base.
+    Recurring { subscription: Box<Subscription> },
+    /// A one-time add-on: invoiced at once.
+    OneTime { document: IssuedDocument },
+}
+
+/// Attaches an add-on plan to an active base subscription. Recurring add-ons are billed from the
+/// base's next period boundary on (aligned with it, ended with it); one-time add-ons are
+/// invoiced at once. An add-on that does not fit the base plan is refused.
+pub async fn add_addon(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    base_id: SubscriptionId,
+    addon: &str,
+    quantity: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<AddonOutcome> {
+    let t = tenant(conn, tenant_id).await?;
+    let base = locked(conn, tenant_id, base_id).await?;
+    if base.status != SubscriptionStatus::Active {
+        return Err(base_refusal(&base));
+    }
+    let plan = find_plan(conn, tenant_id, addon).await?;
+    let rules = plan.addon.clone().ok_or_else(|| Error::invalid("addon", "is not an add-on plan"))?;
+    let base_plan = find_plan(conn, tenant_id, &base.plan_id.to_string()).await?;
+    if !rules.fits(&base_plan.code) {
+        return Err(Error::AddonNotCompatible { addon: plan.code, plan: base_plan.code });
+    }
+    let quantity = validate_quantity(quantity.unwrap_or(1))?;
+    let segment = store::customers::get(conn, tenant_id, base.customer_id).await?.and_then(|c| c.segment);
+    let price = plan.price_for(base.currency(), segment.as_deref())?.clone();
+    let amount = price.period_amount(quantity, RoundingPolicy::default())?;
+    let today = today(&t, now);
+    if rules.one_time {
+        let doc = ProrationDocument {
+            lines: vec![ProrationLine {
+                kind: "addon",
+                description: plan.name.clone(),
+                quantity,
+                amount,
+                period: crate::period::Period::new(today, today + Duration::days(1))?,
+            }],
+            net: amount,
+            remaining: 0,
+            of: 0,
+        };
+        let document = issue_document(conn, &t, &base, &doc, Some("one_off"), today, now).await?;
+        return Ok(AddonOutcome::OneTime { document });
+    }
+    if plan.interval != base.interval {
+        return Err(Error::invalid("addon", "a recurring add-on must have its base's billing interval"));
+    }
+    let mut child = Subscription {
+        id: SubscriptionId::new(),
+        customer_id: base.customer_id,
+        plan_id: plan.id,
+        plan_name: plan.name.clone(),
+        status: SubscriptionStatus::Active,
+        price,
+        quantity,
+        start_date: today,
+        trial_end: None,
+        anchor_date: base.anchor_date,
+        interval: base.interval,
+        timing: plan.timing,
+        metering: plan.metering.clone(),
+        tax_category: plan.tax_category,
+        next_period_index: 0,
+        next_period_start: base.anchor_date,
+        next_billing_date: base.anchor_date,
+        cancel_at: base.cancel_at,
+        ended_on: None,
+        paused_on: None,
+        resume_on: None,
+        pending_change: None,
+        created_at: now,
+    };
+    let first = match child.period_containing(today)? {
+        Some((i, p)) if p.start == today => i,
+        Some((i, _)) => i + 1,
+        None => 0,
+    };
+    child.set_next_period(first)?;
+    store::subscriptions::insert(conn, tenant_id, &child).await?;
+    sqlx::query("UPDATE subscriptions SET parent_id = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant_id)
+        .bind(child.id)
+        .bind(base.id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(AddonOutcome::Recurring { subscription: Box::new(child) })
+}
+
+fn base_refusal(base: &Subscription) -> Error {
+    Error::InvalidTransition { status: base.status.as_str(), action: "add an add-on" }
 }

@@ -166,6 +166,12 @@ impl From<CoreError> for ApiError {
                     .arg("event_id", event_id)
                     .param("timestamp")
             }
+            CoreError::AddonNotCompatible { addon, plan } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "addon_not_compatible", "error-addon-not-compatible")
+                    .arg("addon", addon)
+                    .arg("plan", plan)
+                    .param("addon")
+            }
             CoreError::InvoiceNotPayable { status } => {
                 ApiError::new(S::CONFLICT, "invoice_not_payable", "error-invoice-not-payable").arg("status", status)
             }

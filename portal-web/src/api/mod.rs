@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/resume", post(subscriptions::resume))
         .route("/subscriptions/{id}/reactivate", post(subscriptions::reactivate))
         .route("/subscriptions/{id}/coupon", post(subscriptions::apply_coupon))
+        .route("/subscriptions/{id}/addons", post(subscriptions::add_addon))
         .route("/invoices", get(invoices::list))
         .route("/invoices/{id}", get(invoices::get_one))
         .route("/invoices/{id}/pay", post(payments::pay))

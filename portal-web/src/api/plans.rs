@@ -63,6 +63,8 @@ pub struct PlanBody {
     pub billing_timing: &'static str,
     pub trial_days: u32,
     pub tax_category: &'static str,
+    /// Set for add-on plans.
+    pub addon: Option<billing_core::catalog::AddonRules>,
     /// Set for metered plans.
     pub usage: Option<UsageBody>,
     /// The price book: one price per currency the plan is sold in.
@@ -90,6 +92,7 @@ impl From<Plan> for PlanBody {
             billing_timing: p.timing.as_str(),
             trial_days: p.trial_days,
             tax_category: billing_core::catalog::tax_category_str(p.tax_category),
+            addon: p.addon,
             usage: p.metering.map(|m| UsageBody { metric: m.metric, aggregation: m.aggregation.as_str().to_string() }),
             prices: p.prices.into_iter().map(PriceBody::from).collect(),
         }
@@ -113,6 +116,8 @@ pub struct CreatePlan {
     pub trial_days: Option<u32>,
     /// For VAT: `digital_service` (default), `e_book`, `physical_goods` or `exempt`.
     pub tax_category: Option<String>,
+    /// Makes the plan an add-on: `{fits: ["pro-monthly", …] (empty: every plan), one_time: bool}`.
+    pub addon: Option<billing_core::catalog::AddonRules>,
 }
 
 pub async fn list(
@@ -164,6 +169,7 @@ pub async fn create(
         usage: req.usage.as_ref().map(|u| (u.metric.clone(), u.aggregation.clone())),
         trial_days: req.trial_days,
         tax_category: req.tax_category.clone(),
+        addon: req.addon.clone(),
         setup_fees: req
             .prices
             .iter()

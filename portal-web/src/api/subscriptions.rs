@@ -437,3 +437,35 @@ pub async fn apply_coupon(
     })
     .await
 }
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddAddon {
+    /// The add-on plan (id or code).
+    pub addon: String,
+    pub quantity: Option<i64>,
+}
+
+pub async fn add_addon(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AddAddon>,
+) -> ApiResult<Response> {
+    let now = state.clock.now();
+    let (addon, quantity) = (req.addon.clone(), req.quantity);
+    act_on(&state, tenant, &headers, &id, &req, move |conn, sid| {
+        Box::pin(async move {
+            Ok(match subscriptions::add_addon(conn, tenant, sid, &addon, quantity, now).await? {
+                subscriptions::AddonOutcome::Recurring { subscription } => {
+                    serde_json::json!({ "type": "recurring", "subscription": SubscriptionBody::from(*subscription) })
+                }
+                subscriptions::AddonOutcome::OneTime { document } => {
+                    serde_json::json!({ "type": "one_time", "document": DocumentBody::from(document) })
+                }
+            })
+        })
+    })
+    .await
+}
