@@ -157,6 +157,8 @@ pub struct Plan {
     pub timing: BillingTiming,
     /// Days of free trial before the first paid period (0: none).
     pub trial_days: u32,
+    /// A trial starts only for a customer with a payment method on file.
+    pub trial_requires_payment_method: bool,
     /// What the plan sells, for VAT (digital service by default).
     pub tax_category: crate::tax::TaxCategory,
     /// Set for add-ons: which base plans they fit and whether they are charged once.
@@ -218,6 +220,7 @@ mod tests {
             active: true,
             timing: BillingTiming::Advance,
             trial_days: 0,
+            trial_requires_payment_method: false,
             tax_category: crate::tax::TaxCategory::DigitalService,
             addon: None,
             metering: None,

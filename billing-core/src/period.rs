@@ -387,6 +387,19 @@ pub fn second_fraction(
     second_ratio(start, end, from, to)?.to_decimal()
 }
 
+/// The start of the period of `interval` that ends at `end` (the anchor rule run backwards):
+/// `end` minus one interval, with a month-end day clamped like the forward rule.
+pub fn period_start_before(end: NaiveDate, interval: BillingInterval) -> Result<NaiveDate, PeriodError> {
+    let n = i64::from(interval.count);
+    let back = match interval.unit {
+        IntervalUnit::Day => end.checked_sub_signed(chrono::Duration::days(n)),
+        IntervalUnit::Week => end.checked_sub_signed(chrono::Duration::weeks(n)),
+        IntervalUnit::Month => end.checked_sub_months(chrono::Months::new(interval.count)),
+        IntervalUnit::Year => end.checked_sub_months(chrono::Months::new(interval.count.saturating_mul(12))),
+    };
+    back.ok_or(PeriodError::OutOfRange)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

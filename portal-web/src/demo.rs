@@ -179,6 +179,7 @@ fn plans() -> Vec<NewPlanInput> {
         tax_category: None,
         setup_fees: vec![],
         addon: None,
+        trial_requires_payment_method: false,
     };
     vec![
         plan(
@@ -213,6 +214,7 @@ fn plans() -> Vec<NewPlanInput> {
             trial_days: Some(14),
             tax_category: None,
             addon: None,
+            trial_requires_payment_method: false,
             setup_fees: vec![("EUR".into(), 4900), ("USD".into(), 4900)],
         },
         NewPlanInput {
@@ -229,6 +231,7 @@ fn plans() -> Vec<NewPlanInput> {
             tax_category: None,
             setup_fees: vec![],
             addon: None,
+            trial_requires_payment_method: false,
         },
     ]
 }
@@ -338,6 +341,7 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
                 start_date: Some(start),
                 coupon: None,
                 trial_days: None,
+                billing_anchor: None,
             },
             now,
         )

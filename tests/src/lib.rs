@@ -149,6 +149,7 @@ pub async fn create_catalog(pool: &PgPool, tenant: TenantId, now: DateTime<Utc>)
                 tax_category: None,
                 setup_fees: vec![],
                 addon: None,
+                trial_requires_payment_method: false,
             },
             now,
         )

@@ -46,6 +46,7 @@ async fn subscribe(pool: &PgPool, tenant: TenantId, currency: &str, plan: &str, 
             start_date: Some(d(start)),
             coupon: None,
             trial_days: None,
+            billing_anchor: None,
         },
         now,
     )

@@ -666,3 +666,52 @@ async fn add_ons_fit_their_plans_bill_with_the_base_and_end_with_it() {
     let (_, s) = app.get(&format!("/api/v1/subscriptions/{}", storage["id"].as_str().unwrap())).await;
     assert_eq!(s["cancel_at"], "2026-05-01");
 }
+
+#[tokio::test]
+async fn a_billing_anchor_after_the_start_prorates_the_leading_days() {
+    let app = TestApp::spawn().await;
+    plan(&app, "basic", json!({ "currency": "EUR", "amount": 3100 })).await;
+    let c = customer(&app, "EUR").await;
+    let (status, sub) = app
+        .post(
+            "/api/v1/subscriptions",
+            json!({ "customer": c, "plan": "basic", "start_date": "2026-01-15", "billing_anchor": "2026-02-01" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{sub}");
+    assert_eq!(sub["billing_anchor"], "2026-02-01");
+    let stub = invoices_of(&app, &sub).await;
+    // 15-31 January: 17 of January's 31 days of 31.00 -> 17.00, invoiced at once.
+    assert_eq!((stub[0]["kind"].as_str(), stub[0]["total"].as_i64()), (Some("proration"), Some(1700)));
+    assert_eq!(stub[0]["lines"][0]["period_start"], "2026-01-15");
+    assert_eq!(stub[0]["lines"][0]["period_end"], "2026-01-31");
+    run(&app, "2026-02-01").await;
+    let all = invoices_of(&app, &sub).await;
+    assert_eq!((all[1]["period_start"].as_str(), all[1]["total"].as_i64()), (Some("2026-02-01"), Some(3100)));
+    let (status, err) = app
+        .post(
+            "/api/v1/subscriptions",
+            json!({ "customer": c, "plan": "basic", "start_date": "2026-01-15", "billing_anchor": "2026-03-01" }),
+        )
+        .await;
+    assert_eq!((status, err["error"]["param"].as_str()), (400, Some("billing_anchor")), "{err}");
+}
+
+#[tokio::test]
+async fn a_trial_can_require_a_payment_method_on_file() {
+    let app = TestApp::spawn().await;
+    app.post(
+        "/api/v1/plans",
+        json!({ "code": "trial-pm", "name": "Trial", "interval": { "unit": "month", "count": 1 }, "trial_days": 30,
+                "trial_requires_payment_method": true, "prices": [{ "currency": "EUR", "amount": 1000 }] }),
+    )
+    .await;
+    let c = customer(&app, "EUR").await;
+    let (status, err) = app.post("/api/v1/subscriptions", json!({ "customer": c, "plan": "trial-pm" })).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("no_payment_method")), "{err}");
+    assert_eq!(app.count("subscriptions").await, 0);
+    app.post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4242424242424242" })).await;
+    let (status, sub) = app.post("/api/v1/subscriptions", json!({ "customer": c, "plan": "trial-pm" })).await;
+    assert_eq!(status, 201, "{sub}");
+    assert!(sub["trial_end"].is_string());
+}

@@ -33,6 +33,7 @@ pub struct NewPlanInput {
     pub setup_fees: Vec<(String, i64)>,
     /// Makes the plan an add-on.
     pub addon: Option<crate::catalog::AddonRules>,
+    pub trial_requires_payment_method: bool,
 }
 
 /// One price of a new plan: a simple per-unit price, or a full pricing model.
@@ -136,6 +137,7 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
         active: true,
         timing,
         trial_days,
+        trial_requires_payment_method: input.trial_requires_payment_method,
         addon: match &input.addon {
             Some(rules) => {
                 for code in &rules.fits {
@@ -232,6 +234,7 @@ pub async fn change_price(
         tax_category: None,
         setup_fees: vec![],
         addon: None,
+        trial_requires_payment_method: false,
     };
     let mut new_price = parse_plan(&probe, plan.product_id)?.prices.remove(0);
     if let Some(fee) = setup_fee {

@@ -35,6 +35,8 @@ pub struct Scenario {
     pub coupon: Option<String>,
     /// Days of free trial (the plan's default when absent).
     pub trial_days: Option<u32>,
+    /// A billing anchor after the start (the stub before it is prorated).
+    pub billing_anchor: Option<NaiveDate>,
     /// The simulated customer's country (the merchant's when absent).
     pub country: Option<String>,
     #[serde(default)]
@@ -149,6 +151,7 @@ pub async fn simulate(conn: &mut PgConnection, tenant: TenantId, scenario: &Scen
             start_date: Some(start),
             coupon: scenario.coupon.clone(),
             trial_days: scenario.trial_days,
+            billing_anchor: scenario.billing_anchor,
         },
         noon(start),
     )

@@ -31,6 +31,10 @@ pub struct NewSubscriptionInput {
     pub coupon: Option<String>,
     /// Days of free trial; the plan's default when absent.
     pub trial_days: Option<u32>,
+    /// The day periods are anchored on, when it differs from the start (e.g. the 1st of the
+    /// month); the part before it is invoiced at once, prorated by day. At most one interval
+    /// after the start.
+    pub billing_anchor: Option<NaiveDate>,
 }
 
 /// How far back a subscription may start (catching up on invoices) or ahead it may be scheduled.
@@ -78,6 +82,29 @@ pub async fn create(
         return Err(Error::invalid("trial_days", "must be at most 730"));
     }
     let trial_end = (trial_days > 0).then(|| start + Duration::days(i64::from(trial_days)));
+    if trial_end.is_some() && plan.trial_requires_payment_method {
+        let has_method: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM payment_methods WHERE tenant_id = $1 AND customer_id = $2 AND is_default)",
+        )
+        .bind(tenant_id)
+        .bind(customer_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if !has_method {
+            return Err(Error::NoPaymentMethod);
+        }
+    }
+    let paid_from = trial_end.unwrap_or(start);
+    let anchor = match input.billing_anchor {
+        None => paid_from,
+        Some(a) => {
+            let latest = crate::period::period_start(paid_from, plan.interval, 1)?;
+            if a < paid_from || a >= latest {
+                return Err(Error::invalid("billing_anchor", "must be within one billing interval after the start"));
+            }
+            a
+        }
+    };
     let sub = Subscription {
         id: SubscriptionId::new(),
         customer_id,
@@ -88,8 +115,8 @@ pub async fn create(
         quantity,
         start_date: start,
         trial_end,
-        // Paid periods are anchored on the end of the trial.
-        anchor_date: trial_end.unwrap_or(start),
+        // Paid periods are anchored on the end of the trial, or on the billing anchor asked for.
+        anchor_date: anchor,
         interval: plan.interval,
         timing: plan.timing,
         metering: plan.metering.clone(),
@@ -107,6 +134,32 @@ pub async fn create(
     let mut sub = sub;
     sub.set_next_period(0)?;
     store::subscriptions::insert(conn, tenant_id, &sub).await?;
+    if anchor > paid_from {
+        // The leading stub [paid_from, anchor), billed in advance: the period ending at the
+        // anchor, prorated by day (Kill Bill's leading proration), rounded once.
+        let full = crate::period::Period::new(crate::period::period_start_before(anchor, plan.interval)?, anchor)?;
+        let ratio = crate::period::day_ratio(full, paid_from, anchor)?;
+        let amount = crate::proration::prorate(
+            sub.terms().period_amount(RoundingPolicy::default())?,
+            ratio,
+            RoundingPolicy::default(),
+        )?;
+        if amount.is_positive() {
+            let doc = ProrationDocument {
+                lines: vec![ProrationLine {
+                    kind: "proration_charge",
+                    description: sub.plan_name.clone(),
+                    quantity: sub.quantity,
+                    amount,
+                    period: crate::period::Period::new(paid_from, anchor)?,
+                }],
+                net: amount,
+                remaining: ratio.numerator,
+                of: ratio.denominator,
+            };
+            issue_document(conn, &t, &sub, &doc, Some("proration"), paid_from.max(today), now).await?;
+        }
+    }
     if let Some(fee) = sub.price.setup_fee.filter(|f| f.is_positive()) {
         let day = start.max(today);
         let doc = ProrationDocument {

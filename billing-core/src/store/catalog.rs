@@ -41,8 +41,9 @@ pub async fn get_product_by_code(conn: &mut PgConnection, tenant: TenantId, code
 pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
         "INSERT INTO plans (tenant_id, id, product_id, code, name, interval_unit, interval_count, active, created_at,
-             billing_timing, usage_metric, usage_aggregation, trial_days, tax_category, kind, addon_for, addon_one_time)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             billing_timing, usage_metric, usage_aggregation, trial_days, tax_category, kind, addon_for, addon_one_time,
+             trial_requires_payment_method)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(tenant)
     .bind(plan.id)
@@ -61,6 +62,7 @@ pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan,
     .bind(if plan.addon.is_some() { "addon" } else { "base" })
     .bind(plan.addon.as_ref().map(|a| a.fits.clone()).unwrap_or_default())
     .bind(plan.addon.as_ref().is_some_and(|a| a.one_time))
+    .bind(plan.trial_requires_payment_method)
     .execute(&mut *conn)
     .await
     .map_err(|e| unique_to_duplicate(e, "plans_code_unique", "plan", &plan.code))?;
@@ -100,6 +102,7 @@ struct PlanRow {
     kind: String,
     addon_for: Vec<String>,
     addon_one_time: bool,
+    trial_requires_payment_method: bool,
     prices: serde_json::Value,
 }
 
@@ -154,6 +157,7 @@ impl TryFrom<PlanRow> for Plan {
             timing: BillingTiming::parse(&r.billing_timing)
                 .ok_or_else(|| corrupt("billing timing", &r.billing_timing))?,
             trial_days: u32::try_from(r.trial_days).map_err(|e| corrupt("trial days", e))?,
+            trial_requires_payment_method: r.trial_requires_payment_method,
             tax_category: crate::catalog::parse_tax_category(&r.tax_category)
                 .ok_or_else(|| corrupt("tax category", &r.tax_category))?,
             addon: (r.kind == "addon")
@@ -171,7 +175,7 @@ impl TryFrom<PlanRow> for Plan {
 }
 
 const SELECT: &str = "SELECT p.id, p.product_id, p.code, p.name, p.interval_unit, p.interval_count, p.active,
-        p.billing_timing, p.usage_metric, p.usage_aggregation, p.trial_days, p.tax_category, p.kind, p.addon_for, p.addon_one_time,
+        p.billing_timing, p.usage_metric, p.usage_aggregation, p.trial_days, p.tax_category, p.kind, p.addon_for, p.addon_one_time, p.trial_requires_payment_method,
         COALESCE(jsonb_agg(jsonb_build_object('currency', pp.currency, 'unit_amount', pp.unit_amount, 'pricing', pp.pricing, 'setup_fee', pp.setup_fee, 'segment', pp.segment)
                  ORDER BY pp.currency, pp.segment) FILTER (WHERE pp.currency IS NOT NULL), '[]'::jsonb) AS prices
      FROM plans p

@@ -118,6 +118,9 @@ pub struct CreatePlan {
     pub tax_category: Option<String>,
     /// Makes the plan an add-on: `{fits: ["pro-monthly", …] (empty: every plan), one_time: bool}`.
     pub addon: Option<billing_core::catalog::AddonRules>,
+    /// A trial starts only for a customer with a payment method on file.
+    #[serde(default)]
+    pub trial_requires_payment_method: bool,
 }
 
 pub async fn list(
@@ -170,6 +173,7 @@ pub async fn create(
         trial_days: req.trial_days,
         tax_category: req.tax_category.clone(),
         addon: req.addon.clone(),
+        trial_requires_payment_method: req.trial_requires_payment_method,
         setup_fees: req
             .prices
             .iter()

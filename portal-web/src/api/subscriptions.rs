@@ -35,6 +35,9 @@ pub struct CreateSubscription {
     pub coupon: Option<String>,
     /// Days of free trial before the first paid period (the plan's default when absent).
     pub trial_days: Option<u32>,
+    /// Anchor periods on this day instead of the start (e.g. the 1st); the stub before it is
+    /// invoiced at once, prorated by day.
+    pub billing_anchor: Option<NaiveDate>,
 }
 
 #[derive(Debug, Serialize)]
@@ -133,6 +136,7 @@ pub async fn create(
         start_date: req.start_date,
         coupon: req.coupon.clone(),
         trial_days: req.trial_days,
+        billing_anchor: req.billing_anchor,
     };
     let now = state.clock.now();
     create_once(&state, tenant, &headers, &req, move |conn| {
