@@ -268,11 +268,11 @@ pub async fn collect(
     if let Err(e) = outcome {
         return Err(Error::Gateway { detail: e.to_string() });
     }
-    let attempt = attempts(conn, tenant, invoice)
-        .await?
-        .into_iter()
-        .find(|a| a.id == attempt_id)
-        .ok_or_else(|| Error::not_found("payment attempt", attempt_id))?;
+    let attempt: Attempt = sqlx::query_as(&format!("{ATTEMPT_SELECT} WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(attempt_id)
+        .fetch_one(&mut *conn)
+        .await?;
     let (status, total, paid): (String, i64, i64) =
         sqlx::query_as("SELECT status, total, amount_paid FROM invoices WHERE tenant_id = $1 AND id = $2")
             .bind(tenant)
@@ -287,15 +287,14 @@ pub async fn collect(
     })
 }
 
+const ATTEMPT_SELECT: &str = "SELECT id, status, amount, currency::text AS currency, gateway, provider_payment_id,
+        decline_code, decline_class, routing_reason, latency_ms, created_at FROM payment_attempts";
+
 /// The ledger of one invoice, oldest first.
 pub async fn attempts(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Vec<Attempt>> {
-    Ok(sqlx::query_as(
-        "SELECT id, status, amount, currency::text AS currency, gateway, provider_payment_id, decline_code, decline_class,
-                routing_reason, latency_ms, created_at
-         FROM payment_attempts WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY id",
-    )
-    .bind(tenant)
-    .bind(invoice)
-    .fetch_all(conn)
-    .await?)
+    Ok(sqlx::query_as(&format!("{ATTEMPT_SELECT} WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY id"))
+        .bind(tenant)
+        .bind(invoice)
+        .fetch_all(conn)
+        .await?)
 }

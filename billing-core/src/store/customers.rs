@@ -39,18 +39,29 @@ impl TryFrom<CustomerRow> for Customer {
             country: Country::parse(&r.country).map_err(|e| corrupt("customer country", e))?,
             currency: Currency::from_code(&r.currency).map_err(|e| corrupt("customer currency", e))?,
             locale: r.locale,
-            kind: if r.kind == "business" { CustomerKind::Business } else { CustomerKind::Consumer },
-            vat_id: r.vat_id.as_deref().map(VatId::parse).transpose().map_err(|e| corrupt("customer VAT id", e))?,
-            vat_id_status: r
-                .vat_id_status
-                .map(serde_json::from_value::<VatIdStatus>)
-                .transpose()
-                .map_err(|e| corrupt("VAT id status", e))?,
+            kind: kind_from_row(&r.kind),
+            vat_id: vat_id_from_row(r.vat_id.as_deref())?,
+            vat_id_status: vat_status_from_row(r.vat_id_status)?,
             tax_exempt: r.tax_exempt,
             segment: r.segment,
             created_at: r.created_at,
         })
     }
+}
+
+/// The stored customer kind (`business` or `consumer`).
+pub(crate) fn kind_from_row(kind: &str) -> CustomerKind {
+    if kind == "business" { CustomerKind::Business } else { CustomerKind::Consumer }
+}
+
+/// A stored VAT ID, parsed again (it was checked when stored; a failure means corrupt data).
+pub(crate) fn vat_id_from_row(vat_id: Option<&str>) -> Result<Option<VatId>> {
+    vat_id.map(VatId::parse).transpose().map_err(|e| corrupt("customer VAT id", e))
+}
+
+/// The stored VAT ID validation result and its evidence.
+pub(crate) fn vat_status_from_row(status: Option<serde_json::Value>) -> Result<Option<VatIdStatus>> {
+    status.map(serde_json::from_value::<VatIdStatus>).transpose().map_err(|e| corrupt("VAT id status", e))
 }
 
 const SELECT: &str = "SELECT id, email, name, country, currency, locale, kind, vat_id, vat_id_status, tax_exempt, segment, created_at FROM customers";

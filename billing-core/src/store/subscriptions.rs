@@ -313,22 +313,9 @@ pub async fn lock_due_chunk(
                     .map_err(|e| corrupt("customer country", e))?,
                 currency: sub.currency(),
                 locale: String::new(),
-                kind: if r.customer_kind == "business" {
-                    crate::tax::CustomerKind::Business
-                } else {
-                    crate::tax::CustomerKind::Consumer
-                },
-                vat_id: r
-                    .customer_vat_id
-                    .as_deref()
-                    .map(crate::tax::VatId::parse)
-                    .transpose()
-                    .map_err(|e| corrupt("customer VAT id", e))?,
-                vat_id_status: r
-                    .customer_vat_status
-                    .map(serde_json::from_value)
-                    .transpose()
-                    .map_err(|e| corrupt("VAT id status", e))?,
+                kind: super::customers::kind_from_row(&r.customer_kind),
+                vat_id: super::customers::vat_id_from_row(r.customer_vat_id.as_deref())?,
+                vat_id_status: super::customers::vat_status_from_row(r.customer_vat_status)?,
                 tax_exempt: r.customer_tax_exempt,
                 segment: None,
                 created_at: r.customer_created_at,
