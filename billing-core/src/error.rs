@@ -69,6 +69,9 @@ pub enum Error {
     PaymentDeclined { code: String },
     #[error("the payment gateway failed: {detail}")]
     Gateway { detail: String },
+    /// Taking more from a customer's credit balance than it holds.
+    #[error("the customer's credit balance is only {available} minor units of {currency}")]
+    InsufficientBalance { available: i64, currency: Currency },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

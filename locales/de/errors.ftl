@@ -56,3 +56,4 @@ error-card-declined = Die Karte wurde abgelehnt ({ $code }).
 error-gateway-unavailable = Der Zahlungsdienstleister hat nicht geantwortet. Es wurde nichts doppelt belastet; bitte später erneut versuchen.
 error-invoice-not-payable = Diese Rechnung ist { $status }: es gibt nichts einzuziehen.
 error-addon-not-compatible = Die Zusatzoption „{ $addon }“ passt nicht zum Tarif „{ $plan }“.
+error-insufficient-balance = Das Guthaben des Kunden reicht nicht aus (verfügbar: { $available } kleinste Einheiten { $currency }).

@@ -56,3 +56,4 @@ error-card-declined = The card was declined ({ $code }).
 error-gateway-unavailable = The payment provider did not answer. Nothing was charged twice; please try again later.
 error-invoice-not-payable = This invoice is { $status }: there is nothing to collect.
 error-addon-not-compatible = The add-on “{ $addon }” cannot be added to the plan “{ $plan }”.
+error-insufficient-balance = The customer's credit balance is too small ({ $available } minor units of { $currency } available).

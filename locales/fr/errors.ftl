@@ -56,3 +56,4 @@ error-card-declined = La carte a été refusée ({ $code }).
 error-gateway-unavailable = Le prestataire de paiement n’a pas répondu. Rien n’a été débité deux fois ; veuillez réessayer plus tard.
 error-invoice-not-payable = Cette facture est { $status } : il n’y a rien à encaisser.
 error-addon-not-compatible = L’option « { $addon } » ne peut pas être ajoutée à l’offre « { $plan } ».
+error-insufficient-balance = Le solde créditeur du client est insuffisant ({ $available } unités mineures de { $currency } disponibles).

@@ -56,3 +56,4 @@ error-card-declined = 银行卡被拒绝（{ $code }）。
 error-gateway-unavailable = 支付服务商没有响应。不会重复扣款；请稍后重试。
 error-invoice-not-payable = 此发票状态为 { $status }：没有需要收取的款项。
 error-addon-not-compatible = 附加项“{ $addon }”不能添加到套餐“{ $plan }”。
+error-insufficient-balance = 客户的余额不足（可用 { $available } 个 { $currency } 最小单位）。

@@ -185,6 +185,12 @@ impl From<CoreError> for ApiError {
                 tracing::warn!(%detail, "payment gateway failure");
                 ApiError::new(S::BAD_GATEWAY, "gateway_unavailable", "error-gateway-unavailable")
             }
+            CoreError::InsufficientBalance { available, currency } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "insufficient_balance", "error-insufficient-balance")
+                    .arg("available", available)
+                    .arg("currency", currency)
+                    .param("amount")
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()
