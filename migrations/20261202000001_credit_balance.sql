@@ -20,3 +20,27 @@ CREATE TABLE customer_balance_transactions (
 CREATE UNIQUE INDEX customer_balance_once ON customer_balance_transactions (tenant_id, kind, reference_id)
     WHERE reference_id IS NOT NULL;
 CREATE INDEX customer_balance_customer ON customer_balance_transactions (tenant_id, customer_id, currency, id);
+
+-- Money received against invoices, whatever its source (card charge, bank transfer, a staff
+-- member marking it paid, the customer's credit balance), and money paid back. Each row is
+-- unique per (source, reference): the provider's payment id, the bank statement entry, the
+-- refund id. A replayed webhook or a re-imported statement therefore records nothing new.
+CREATE TABLE invoice_payments (
+    tenant_id    UUID NOT NULL,
+    id           UUID NOT NULL,
+    invoice_id   UUID NOT NULL,
+    -- Positive: received; negative: refunded.
+    amount       BIGINT NOT NULL CHECK (amount <> 0),
+    currency     CHAR(3) NOT NULL,
+    source       TEXT NOT NULL CHECK (source IN ('card', 'sepa_debit', 'bank_transfer', 'manual', 'credit_balance', 'refund', 'dispute')),
+    reference    TEXT NOT NULL,
+    -- The part of a receipt beyond what was due, moved to the customer's credit balance.
+    to_balance   BIGINT NOT NULL DEFAULT 0 CHECK (to_balance >= 0),
+    received_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, invoice_id) REFERENCES invoices (tenant_id, id),
+    CONSTRAINT invoice_payments_once UNIQUE (tenant_id, source, reference)
+);
+CREATE INDEX invoice_payments_invoice ON invoice_payments (tenant_id, invoice_id, id);
+
+ALTER TABLE invoices ADD COLUMN amount_refunded BIGINT NOT NULL DEFAULT 0 CHECK (amount_refunded >= 0);

@@ -72,6 +72,9 @@ pub enum Error {
     /// Taking more from a customer's credit balance than it holds.
     #[error("the customer's credit balance is only {available} minor units of {currency}")]
     InsufficientBalance { available: i64, currency: Currency },
+    /// A refund larger than what was received (net of earlier refunds).
+    #[error("at most {refundable} minor units of {currency} can be refunded")]
+    RefundTooLarge { refundable: i64, currency: Currency },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

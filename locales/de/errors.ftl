@@ -57,3 +57,4 @@ error-gateway-unavailable = Der Zahlungsdienstleister hat nicht geantwortet. Es 
 error-invoice-not-payable = Diese Rechnung ist { $status }: es gibt nichts einzuziehen.
 error-addon-not-compatible = Die Zusatzoption „{ $addon }“ passt nicht zum Tarif „{ $plan }“.
 error-insufficient-balance = Das Guthaben des Kunden reicht nicht aus (verfügbar: { $available } kleinste Einheiten { $currency }).
+error-refund-too-large = Für diese Rechnung können höchstens { $refundable } kleinste Einheiten { $currency } erstattet werden.

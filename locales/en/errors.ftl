@@ -57,3 +57,4 @@ error-gateway-unavailable = The payment provider did not answer. Nothing was cha
 error-invoice-not-payable = This invoice is { $status }: there is nothing to collect.
 error-addon-not-compatible = The add-on “{ $addon }” cannot be added to the plan “{ $plan }”.
 error-insufficient-balance = The customer's credit balance is too small ({ $available } minor units of { $currency } available).
+error-refund-too-large = At most { $refundable } minor units of { $currency } can be refunded on this invoice.

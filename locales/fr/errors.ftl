@@ -57,3 +57,4 @@ error-gateway-unavailable = Le prestataire de paiement n’a pas répondu. Rien 
 error-invoice-not-payable = Cette facture est { $status } : il n’y a rien à encaisser.
 error-addon-not-compatible = L’option « { $addon } » ne peut pas être ajoutée à l’offre « { $plan } ».
 error-insufficient-balance = Le solde créditeur du client est insuffisant ({ $available } unités mineures de { $currency } disponibles).
+error-refund-too-large = Au plus { $refundable } unités mineures de { $currency } peuvent être remboursées sur cette facture.

@@ -57,3 +57,4 @@ error-gateway-unavailable = 支付服务商没有响应。不会重复扣款；�
 error-invoice-not-payable = 此发票状态为 { $status }：没有需要收取的款项。
 error-addon-not-compatible = 附加项“{ $addon }”不能添加到套餐“{ $plan }”。
 error-insufficient-balance = 客户的余额不足（可用 { $available } 个 { $currency } 最小单位）。
+error-refund-too-large = 此发票最多可退款 { $refundable } 个 { $currency } 最小单位。

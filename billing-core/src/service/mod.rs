@@ -6,6 +6,7 @@ pub mod coupons;
 pub mod customers;
 pub mod invoices;
 pub mod payments;
+pub mod settlement;
 pub mod simulation;
 pub mod subscriptions;
 pub mod tenants;

@@ -246,20 +246,14 @@ pub async fn collect(
     .execute(&mut *tx)
     .await?;
     if status == "succeeded" {
-        sqlx::query(
-            "UPDATE invoices SET amount_paid = amount_paid + $3, status = CASE WHEN amount_paid + $3 >= total THEN 'paid' ELSE status END
-             WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant)
-        .bind(invoice)
-        .bind(amount)
-        .execute(&mut *tx)
-        .await?;
-        store::outbox::insert_many(
+        // The attempt id is the receipt's reference: re-driving a crashed attempt records it once.
+        crate::service::settlement::apply_payment(
             &mut tx,
             tenant,
-            "invoice.paid",
-            &[serde_json::json!({ "invoice": invoice.to_string() })],
+            invoice,
+            Money::from_minor(amount, currency),
+            crate::service::settlement::PaymentSource::Card,
+            &attempt_id.to_string(),
             now,
         )
         .await?;

@@ -191,6 +191,12 @@ impl From<CoreError> for ApiError {
                     .arg("currency", currency)
                     .param("amount")
             }
+            CoreError::RefundTooLarge { refundable, currency } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "refund_too_large", "error-refund-too-large")
+                    .arg("refundable", refundable)
+                    .arg("currency", currency)
+                    .param("amount")
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

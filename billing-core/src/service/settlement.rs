@@ -1,0 +1,292 @@
+//! Settling invoices: every receipt of money (card, SEPA, bank transfer, staff marking it paid,
+//! credit balance) and every refund goes through here, so partial payments, overpayments and
+//! refunds follow one set of rules whatever the source:
+//!
+//! - a receipt raises `amount_paid` up to the total; the invoice is `paid` when nothing is due
+//!   and stays `open` (partially paid) otherwise;
+//! - the part beyond what was due goes to the customer's credit balance (an overpayment);
+//! - a refund never exceeds what was received net of earlier refunds;
+//! - each (source, reference) is recorded once: a replayed webhook or a re-imported bank
+//!   statement changes nothing the second time (`Settlement::replayed`).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::currency::Currency;
+use crate::error::{Error, Result};
+use crate::ids::{CustomerId, InvoiceId, TenantId};
+use crate::invoice::InvoiceStatus;
+use crate::money::Money;
+use crate::store;
+use crate::store::balance::{BalanceKind, NewBalanceTransaction};
+
+/// Where money came from (or went).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentSource {
+    Card,
+    SepaDebit,
+    BankTransfer,
+    /// A staff member recorded a payment received outside the system.
+    Manual,
+    /// The customer's credit balance paid (part of) the invoice.
+    CreditBalance,
+}
+
+impl PaymentSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentSource::Card => "card",
+            PaymentSource::SepaDebit => "sepa_debit",
+            PaymentSource::BankTransfer => "bank_transfer",
+            PaymentSource::Manual => "manual",
+            PaymentSource::CreditBalance => "credit_balance",
+        }
+    }
+}
+
+/// The invoice after a receipt or refund.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settlement {
+    pub invoice_id: InvoiceId,
+    pub status: InvoiceStatus,
+    pub amount_paid: Money,
+    pub amount_due: Money,
+    pub amount_refunded: Money,
+    /// What this receipt added to the customer's credit balance.
+    pub to_balance: Money,
+    /// True when this (source, reference) had been recorded before and nothing changed.
+    pub replayed: bool,
+}
+
+struct Locked {
+    customer: CustomerId,
+    status: InvoiceStatus,
+    currency: Currency,
+    total: i64,
+    paid: i64,
+    refunded: i64,
+}
+
+async fn lock_invoice(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Locked> {
+    // FOR UPDATE serializes racing receipts for one invoice (a webhook and a collection run).
+    let row: Option<(Uuid, String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT customer_id, status, currency::text, total, amount_paid, amount_refunded
+         FROM invoices WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+    )
+    .bind(tenant)
+    .bind(invoice)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (customer, status, currency, total, paid, refunded) =
+        row.ok_or_else(|| Error::not_found("invoice", invoice))?;
+    Ok(Locked {
+        customer: CustomerId(customer),
+        status: InvoiceStatus::parse(&status)
+            .ok_or_else(|| Error::invalid("status", format!("stored invoice status `{status}` is unknown")))?,
+        currency: Currency::from_code(currency.trim())?,
+        total,
+        paid,
+        refunded,
+    })
+}
+
+fn settlement(invoice: InvoiceId, l: &Locked, status: InvoiceStatus, to_balance: i64, replayed: bool) -> Settlement {
+    Settlement {
+        invoice_id: invoice,
+        status,
+        amount_paid: Money::from_minor(l.paid, l.currency),
+        amount_due: Money::from_minor((l.total - l.paid).max(0), l.currency),
+        amount_refunded: Money::from_minor(l.refunded, l.currency),
+        to_balance: Money::from_minor(to_balance, l.currency),
+        replayed,
+    }
+}
+
+/// Current figures of an invoice, without changing anything.
+pub async fn current(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Settlement> {
+    let l = lock_invoice(conn, tenant, invoice).await?;
+    Ok(settlement(invoice, &l, l.status, 0, false))
+}
+
+/// Records money received for an invoice. Run it inside the caller's transaction. An open,
+/// uncollectible or paid invoice accepts money (money arriving for a paid invoice becomes credit
+/// balance); a draft or void one refuses it.
+pub async fn apply_payment(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    invoice: InvoiceId,
+    amount: Money,
+    source: PaymentSource,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Result<Settlement> {
+    if !amount.is_positive() {
+        return Err(Error::invalid("amount", "a payment must be greater than zero"));
+    }
+    if reference.trim().is_empty() {
+        return Err(Error::invalid("reference", "a payment needs a reference"));
+    }
+    let mut l = lock_invoice(conn, tenant, invoice).await?;
+    if amount.currency() != l.currency {
+        return Err(crate::money::MoneyError::CurrencyMismatch { left: l.currency, right: amount.currency() }.into());
+    }
+    if matches!(l.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
+        return Err(Error::InvoiceNotPayable { status: l.status.as_str().to_string() });
+    }
+    let due = (l.total - l.paid).max(0);
+    let applied = amount.minor().min(due);
+    let to_balance = amount.minor() - applied;
+    let id = Uuid::now_v7();
+    let inserted = sqlx::query(
+        "INSERT INTO invoice_payments (tenant_id, id, invoice_id, amount, currency, source, reference, to_balance, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT ON CONSTRAINT invoice_payments_once DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(invoice)
+    .bind(amount.minor())
+    .bind(l.currency.code())
+    .bind(source.as_str())
+    .bind(reference)
+    .bind(to_balance)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(settlement(invoice, &l, l.status, 0, true));
+    }
+    l.paid += applied;
+    let status = if l.paid >= l.total { InvoiceStatus::Paid } else { l.status };
+    sqlx::query("UPDATE invoices SET amount_paid = $3, status = $4 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(invoice)
+        .bind(l.paid)
+        .bind(status.as_str())
+        .execute(&mut *conn)
+        .await?;
+    if to_balance > 0 {
+        store::balance::lock_customer(conn, tenant, l.customer).await?;
+        store::balance::record(
+            conn,
+            tenant,
+            NewBalanceTransaction {
+                customer_id: l.customer,
+                amount: Money::from_minor(to_balance, l.currency),
+                kind: BalanceKind::Overpayment,
+                reference_id: Some(id),
+                description: "overpayment",
+                now,
+            },
+        )
+        .await?;
+    }
+    let topic = if status == InvoiceStatus::Paid { "invoice.paid" } else { "invoice.payment_received" };
+    store::outbox::insert_many(
+        conn,
+        tenant,
+        topic,
+        &[serde_json::json!({ "invoice": invoice.to_string(), "amount": amount.minor(), "source": source.as_str() })],
+        now,
+    )
+    .await?;
+    Ok(settlement(invoice, &l, status, to_balance, false))
+}
+
+/// Records money paid back for an invoice (a refund or a lost dispute). Refuses more than was
+/// received net of earlier refunds. The invoice's `amount_paid` goes down and, if something is
+/// due again, a paid invoice is open again; `reference` (the refund's or dispute's id) makes a
+/// repeat a no-op.
+pub async fn record_refund(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    invoice: InvoiceId,
+    amount: Money,
+    source: RefundSource,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Result<Settlement> {
+    if !amount.is_positive() {
+        return Err(Error::invalid("amount", "a refund must be greater than zero"));
+    }
+    let mut l = lock_invoice(conn, tenant, invoice).await?;
+    if amount.currency() != l.currency {
+        return Err(crate::money::MoneyError::CurrencyMismatch { left: l.currency, right: amount.currency() }.into());
+    }
+    let id = Uuid::now_v7();
+    let exists: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM invoice_payments WHERE tenant_id = $1 AND source = $2 AND reference = $3")
+            .bind(tenant)
+            .bind(source.as_str())
+            .bind(reference)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if exists.is_some() {
+        return Ok(settlement(invoice, &l, l.status, 0, true));
+    }
+    if amount.minor() > l.paid {
+        return Err(Error::RefundTooLarge { refundable: l.paid, currency: l.currency });
+    }
+    sqlx::query(
+        "INSERT INTO invoice_payments (tenant_id, id, invoice_id, amount, currency, source, reference, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(invoice)
+    .bind(-amount.minor())
+    .bind(l.currency.code())
+    .bind(source.as_str())
+    .bind(reference)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    l.paid -= amount.minor();
+    l.refunded += amount.minor();
+    let status = if l.status == InvoiceStatus::Paid && l.paid < l.total && source == RefundSource::Dispute {
+        // A lost dispute leaves the money owed again; a refund the merchant chose to give does not.
+        InvoiceStatus::Open
+    } else {
+        l.status
+    };
+    sqlx::query(
+        "UPDATE invoices SET amount_paid = $3, amount_refunded = $4, status = $5 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(invoice)
+    .bind(l.paid)
+    .bind(l.refunded)
+    .bind(status.as_str())
+    .execute(&mut *conn)
+    .await?;
+    store::outbox::insert_many(
+        conn,
+        tenant,
+        "invoice.refunded",
+        &[serde_json::json!({ "invoice": invoice.to_string(), "amount": amount.minor(), "source": source.as_str() })],
+        now,
+    )
+    .await?;
+    Ok(settlement(invoice, &l, status, 0, false))
+}
+
+/// Why money went back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundSource {
+    Refund,
+    Dispute,
+}
+
+impl RefundSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RefundSource::Refund => "refund",
+            RefundSource::Dispute => "dispute",
+        }
+    }
+}
