@@ -75,6 +75,18 @@ pub enum Error {
     /// A refund larger than what was received (net of earlier refunds).
     #[error("at most {refundable} minor units of {currency} can be refunded")]
     RefundTooLarge { refundable: i64, currency: Currency },
+    /// The invoice's status does not allow this (e.g. editing a finalized invoice).
+    #[error("invoice is {status}: cannot {action}")]
+    InvoiceStateConflict { status: &'static str, action: &'static str },
+    /// A credit note for more than is still creditable on its invoice.
+    #[error("at most {creditable} minor units of {currency} can still be credited on this invoice")]
+    CreditExceedsInvoice { creditable: i64, currency: Currency },
+    /// Voiding an invoice that money was received for: refund or credit it instead.
+    #[error("the invoice has payments; issue a credit note or refund instead")]
+    InvoiceHasPayments,
+    /// Finalizing a draft without lines.
+    #[error("the invoice has no lines")]
+    InvoiceEmpty,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

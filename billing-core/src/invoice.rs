@@ -42,6 +42,101 @@ impl InvoiceStatus {
     }
 }
 
+/// What can be done to an invoice. [`InvoiceStatus::allows`] is the state machine's guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceAction {
+    /// Add or remove lines, change the memo (drafts only: a finalized invoice never changes).
+    Edit,
+    /// Give it its number and freeze it.
+    Finalize,
+    /// Delete it (drafts only: a numbered invoice is never deleted, it is voided).
+    Delete,
+    /// Cancel a finalized invoice that nothing was paid on; its number stays used.
+    Void,
+    /// Write it off: the customer is not expected to pay (money still accepted).
+    MarkUncollectible,
+    /// Issue a credit note against it.
+    Credit,
+    /// Receive money for it.
+    Pay,
+}
+
+impl InvoiceAction {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InvoiceAction::Edit => "edit",
+            InvoiceAction::Finalize => "finalize",
+            InvoiceAction::Delete => "delete",
+            InvoiceAction::Void => "void",
+            InvoiceAction::MarkUncollectible => "mark uncollectible",
+            InvoiceAction::Credit => "credit",
+            InvoiceAction::Pay => "pay",
+        }
+    }
+}
+
+impl InvoiceStatus {
+    /// The transitions: draft -> open (finalize) or deleted; open -> paid (payments), void,
+    /// uncollectible; uncollectible -> paid, void; paid and void are final (a paid invoice is
+    /// corrected by a credit note, never edited).
+    pub fn allows(self, action: InvoiceAction) -> bool {
+        use InvoiceAction as A;
+        use InvoiceStatus as S;
+        matches!(
+            (self, action),
+            (S::Draft, A::Edit | A::Finalize | A::Delete)
+                | (S::Open, A::Void | A::MarkUncollectible | A::Credit | A::Pay)
+                | (S::Uncollectible, A::Void | A::Credit | A::Pay)
+                | (S::Paid, A::Credit)
+        )
+    }
+
+    /// Refuses `action` in this status with the error the API reports.
+    pub fn guard(self, action: InvoiceAction) -> Result<()> {
+        if self.allows(action) {
+            Ok(())
+        } else {
+            Err(Error::InvoiceStateConflict { status: self.as_str(), action: action.as_str() })
+        }
+    }
+}
+
+/// One VAT group of a finalized invoice, as a credit note needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditBase {
+    pub decision: crate::tax::TaxDecision,
+    /// The group's gross amount on the invoice (taxable + VAT), positive.
+    pub gross: Money,
+}
+
+/// The VAT of a credit note for `gross` (positive, at most what is still creditable) against an
+/// invoice with these VAT groups: the gross is allocated over the groups in proportion to their
+/// gross (remainders so the parts sum to the whole), and each part is split into net and VAT at
+/// the invoice's own rate (a correction takes the rate of the supply it corrects, not today's),
+/// rounded once per group through the policy. The summary's amounts are negative.
+pub fn credit_note_vat(
+    gross: Money,
+    groups: &[CreditBase],
+    policy: crate::rounding::RoundingPolicy,
+) -> Result<crate::tax::TaxSummary> {
+    if !gross.is_positive() {
+        return Err(Error::invalid("amount", "a credit note must credit more than zero"));
+    }
+    let usable: Vec<&CreditBase> = groups.iter().filter(|g| g.gross.is_positive()).collect();
+    if usable.is_empty() {
+        return Err(Error::invalid("amount", "the invoice has nothing to credit"));
+    }
+    let weights: Vec<u64> = usable.iter().map(|g| g.gross.minor().unsigned_abs()).collect();
+    let parts = gross.allocate(&weights)?;
+    let lines: Vec<crate::tax::TaxableLine> = usable
+        .iter()
+        .zip(parts)
+        .filter(|(_, part)| !part.is_zero())
+        .map(|(g, part)| Ok(crate::tax::TaxableLine { net: part.checked_neg()?, decision: g.decision.clone() }))
+        .collect::<Result<_>>()?;
+    Ok(crate::tax::compute(&lines, true, policy)?)
+}
+
 /// A tenant's invoice number format, e.g. `INV-{YYYY}-{seq:06}`.
 ///
 /// Tokens: `{YYYY}`, `{YY}`, `{MM}` (from the issue date) and exactly one `{seq}` or `{seq:0N}`
@@ -238,6 +333,64 @@ mod tests {
     #[case("INV-{seq:099}")]
     fn bad_formats_are_rejected(#[case] format: &str) {
         assert!(NumberFormat::parse(format).is_err());
+    }
+
+    #[rstest]
+    #[case(InvoiceStatus::Draft, InvoiceAction::Finalize, true)]
+    #[case(InvoiceStatus::Draft, InvoiceAction::Void, false)]
+    #[case(InvoiceStatus::Open, InvoiceAction::Edit, false)]
+    #[case(InvoiceStatus::Open, InvoiceAction::Delete, false)]
+    #[case(InvoiceStatus::Open, InvoiceAction::Void, true)]
+    #[case(InvoiceStatus::Paid, InvoiceAction::Void, false)]
+    #[case(InvoiceStatus::Paid, InvoiceAction::Credit, true)]
+    #[case(InvoiceStatus::Void, InvoiceAction::Credit, false)]
+    #[case(InvoiceStatus::Uncollectible, InvoiceAction::Pay, true)]
+    #[case(InvoiceStatus::Void, InvoiceAction::Pay, false)]
+    fn the_state_machine_guards_every_action(
+        #[case] status: InvoiceStatus,
+        #[case] action: InvoiceAction,
+        #[case] allowed: bool,
+    ) {
+        assert_eq!(status.allows(action), allowed);
+        assert_eq!(status.guard(action).is_ok(), allowed);
+    }
+
+    fn standard(rate: i64) -> crate::tax::TaxDecision {
+        crate::tax::TaxDecision {
+            category_code: crate::tax::VatCategory::S,
+            rate: rust_decimal::Decimal::from(rate),
+            country: Some(crate::country::Country::parse("DE").unwrap()),
+            notice: None,
+            rule: "domestic",
+        }
+    }
+
+    #[test]
+    fn a_partial_credit_note_splits_the_gross_at_the_invoices_rate() {
+        // 119.00 gross at 19 %: crediting 59.50 gives -50.00 net and -9.50 VAT.
+        let base = [CreditBase { decision: standard(19), gross: Money::from_minor(11900, Currency::EUR) }];
+        let vat = credit_note_vat(Money::from_minor(5950, Currency::EUR), &base, Default::default()).unwrap();
+        assert_eq!(vat.net_total.minor(), -5000);
+        assert_eq!(vat.tax_total.minor(), -950);
+        assert_eq!(vat.gross_total.minor(), -5950);
+    }
+
+    #[test]
+    fn a_credit_over_two_rates_is_allocated_in_proportion_and_sums_to_the_whole() {
+        let base = [
+            CreditBase { decision: standard(19), gross: Money::from_minor(11900, Currency::EUR) },
+            CreditBase { decision: standard(7), gross: Money::from_minor(10700, Currency::EUR) },
+        ];
+        let vat = credit_note_vat(Money::from_minor(10001, Currency::EUR), &base, Default::default()).unwrap();
+        assert_eq!(vat.gross_total.minor(), -10001);
+        assert_eq!(vat.groups.len(), 2);
+        assert_eq!(vat.net_total.minor() + vat.tax_total.minor(), -10001);
+    }
+
+    #[test]
+    fn a_credit_of_nothing_is_refused() {
+        let base = [CreditBase { decision: standard(19), gross: Money::from_minor(11900, Currency::EUR) }];
+        assert!(credit_note_vat(Money::zero(Currency::EUR), &base, Default::default()).is_err());
     }
 
     #[test]

@@ -58,3 +58,7 @@ error-invoice-not-payable = Diese Rechnung ist { $status }: es gibt nichts einzu
 error-addon-not-compatible = Die Zusatzoption „{ $addon }“ passt nicht zum Tarif „{ $plan }“.
 error-insufficient-balance = Das Guthaben des Kunden reicht nicht aus (verfügbar: { $available } kleinste Einheiten { $currency }).
 error-refund-too-large = Für diese Rechnung können höchstens { $refundable } kleinste Einheiten { $currency } erstattet werden.
+error-invoice-state = Die Rechnung ist im Status „{ $status }“: { $action } ist so nicht möglich.
+error-credit-exceeds-invoice = Auf dieser Rechnung können höchstens noch { $creditable } kleinste Einheiten { $currency } gutgeschrieben werden.
+error-invoice-has-payments = Für diese Rechnung ist bereits Geld eingegangen; sie kann nicht storniert werden. Erstellen Sie stattdessen eine Gutschrift oder eine Erstattung.
+error-invoice-empty = Die Rechnung hat keine Positionen. Fügen Sie vor dem Abschließen mindestens eine Position hinzu.

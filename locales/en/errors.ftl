@@ -58,3 +58,7 @@ error-invoice-not-payable = This invoice is { $status }: there is nothing to col
 error-addon-not-compatible = The add-on “{ $addon }” cannot be added to the plan “{ $plan }”.
 error-insufficient-balance = The customer's credit balance is too small ({ $available } minor units of { $currency } available).
 error-refund-too-large = At most { $refundable } minor units of { $currency } can be refunded on this invoice.
+error-invoice-state = The invoice is { $status }: it cannot { $action } in that state.
+error-credit-exceeds-invoice = At most { $creditable } minor units of { $currency } can still be credited on this invoice.
+error-invoice-has-payments = Money was received for this invoice, so it cannot be voided. Issue a credit note or a refund instead.
+error-invoice-empty = The invoice has no lines. Add at least one line before finalizing it.

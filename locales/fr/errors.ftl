@@ -58,3 +58,7 @@ error-invoice-not-payable = Cette facture est { $status } : il n’y a rien à e
 error-addon-not-compatible = L’option « { $addon } » ne peut pas être ajoutée à l’offre « { $plan } ».
 error-insufficient-balance = Le solde créditeur du client est insuffisant ({ $available } unités mineures de { $currency } disponibles).
 error-refund-too-large = Au plus { $refundable } unités mineures de { $currency } peuvent être remboursées sur cette facture.
+error-invoice-state = La facture est { $status } : impossible de { $action } dans cet état.
+error-credit-exceeds-invoice = Au plus { $creditable } unités mineures de { $currency } peuvent encore être créditées sur cette facture.
+error-invoice-has-payments = Un paiement a été reçu pour cette facture, elle ne peut donc pas être annulée. Émettez plutôt un avoir ou un remboursement.
+error-invoice-empty = La facture n’a aucune ligne. Ajoutez au moins une ligne avant de la finaliser.

@@ -58,3 +58,7 @@ error-invoice-not-payable = 此发票状态为 { $status }：没有需要收取�
 error-addon-not-compatible = 附加项“{ $addon }”不能添加到套餐“{ $plan }”。
 error-insufficient-balance = 客户的余额不足（可用 { $available } 个 { $currency } 最小单位）。
 error-refund-too-large = 此发票最多可退款 { $refundable } 个 { $currency } 最小单位。
+error-invoice-state = 发票状态为 { $status }：此状态下无法执行 { $action }。
+error-credit-exceeds-invoice = 此发票最多还能贷记 { $creditable } 个 { $currency } 最小单位。
+error-invoice-has-payments = 此发票已收到付款，无法作废。请改为开具贷项通知单或退款。
+error-invoice-empty = 发票没有任何明细行。请在定稿前至少添加一行。

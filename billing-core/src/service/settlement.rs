@@ -68,19 +68,21 @@ struct Locked {
     total: i64,
     paid: i64,
     refunded: i64,
+    /// What credit notes took off the amount due.
+    credited: i64,
 }
 
 async fn lock_invoice(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Locked> {
     // FOR UPDATE serializes racing receipts for one invoice (a webhook and a collection run).
-    let row: Option<(Uuid, String, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT customer_id, status, currency::text, total, amount_paid, amount_refunded
+    let row: Option<(Uuid, String, String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT customer_id, status, currency::text, total, amount_paid, amount_refunded, amount_credited
          FROM invoices WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
     )
     .bind(tenant)
     .bind(invoice)
     .fetch_optional(&mut *conn)
     .await?;
-    let (customer, status, currency, total, paid, refunded) =
+    let (customer, status, currency, total, paid, refunded, credited) =
         row.ok_or_else(|| Error::not_found("invoice", invoice))?;
     Ok(Locked {
         customer: CustomerId(customer),
@@ -90,6 +92,7 @@ async fn lock_invoice(conn: &mut PgConnection, tenant: TenantId, invoice: Invoic
         total,
         paid,
         refunded,
+        credited,
     })
 }
 
@@ -98,7 +101,7 @@ fn settlement(invoice: InvoiceId, l: &Locked, status: InvoiceStatus, to_balance:
         invoice_id: invoice,
         status,
         amount_paid: Money::from_minor(l.paid, l.currency),
-        amount_due: Money::from_minor((l.total - l.paid).max(0), l.currency),
+        amount_due: Money::from_minor((l.total - l.paid - l.credited).max(0), l.currency),
         amount_refunded: Money::from_minor(l.refunded, l.currency),
         to_balance: Money::from_minor(to_balance, l.currency),
         replayed,
@@ -136,7 +139,7 @@ pub async fn apply_payment(
     if matches!(l.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
         return Err(Error::InvoiceNotPayable { status: l.status.as_str().to_string() });
     }
-    let due = (l.total - l.paid).max(0);
+    let due = (l.total - l.paid - l.credited).max(0);
     let applied = amount.minor().min(due);
     let to_balance = amount.minor() - applied;
     let id = Uuid::now_v7();
@@ -161,7 +164,7 @@ pub async fn apply_payment(
         return Ok(settlement(invoice, &l, l.status, 0, true));
     }
     l.paid += applied;
-    let status = if l.paid >= l.total { InvoiceStatus::Paid } else { l.status };
+    let status = if l.paid + l.credited >= l.total { InvoiceStatus::Paid } else { l.status };
     sqlx::query("UPDATE invoices SET amount_paid = $3, status = $4 WHERE tenant_id = $1 AND id = $2")
         .bind(tenant)
         .bind(invoice)
@@ -247,7 +250,8 @@ pub async fn record_refund(
     .await?;
     l.paid -= amount.minor();
     l.refunded += amount.minor();
-    let status = if l.status == InvoiceStatus::Paid && l.paid < l.total && source == RefundSource::Dispute {
+    let status = if l.status == InvoiceStatus::Paid && l.paid + l.credited < l.total && source == RefundSource::Dispute
+    {
         // A lost dispute leaves the money owed again; a refund the merchant chose to give does not.
         InvoiceStatus::Open
     } else {

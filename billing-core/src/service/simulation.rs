@@ -195,7 +195,7 @@ pub async fn simulate(conn: &mut PgConnection, tenant: TenantId, scenario: &Scen
         }
         day += Duration::days(1);
     }
-    let filter = InvoiceFilter { customer: None, subscription: Some(sub.id) };
+    let filter = InvoiceFilter { subscription: Some(sub.id), ..Default::default() };
     let mut invoices = Vec::new();
     let mut after = None;
     loop {

@@ -328,7 +328,7 @@ async fn issue_document(
             .map(|l| (l.kind, l.description.clone(), i64::from(l.quantity), l.amount, l.period.start, l.period.end))
             .collect(),
         issue_date: on,
-        due_date: on + Duration::days(i64::from(t.payment_terms_days)),
+        due_date: on + Duration::days(i64::from(crate::service::invoices::terms_for(conn, t, sub.customer_id).await?)),
         customer_name: customer.name.clone(),
         customer_email: customer.email.to_string(),
         customer_country: customer.country.code().to_string(),
@@ -337,6 +337,21 @@ async fn issue_document(
         vat,
     };
     store::invoices::insert_document(conn, t.id, &document, now).await?;
+    if doc.is_credit() {
+        // The credit goes to the customer's balance, which the next invoices consume; the note
+        // itself is settled by that.
+        let (_, summary) = &document.vat;
+        let gross = summary.gross_total.checked_neg()?;
+        if gross.is_positive() {
+            crate::service::invoices::credit_balance_for_note(conn, t.id, sub.customer_id, gross, id, &number, now)
+                .await?;
+        }
+        sqlx::query("UPDATE invoices SET status = 'paid' WHERE tenant_id = $1 AND id = $2")
+            .bind(t.id)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
     let topic = if doc.is_credit() { "credit_note.issued" } else { "invoice.finalized" };
     store::outbox::insert_many(
         conn,

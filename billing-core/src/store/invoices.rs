@@ -62,6 +62,24 @@ pub struct Invoice {
     pub created_at: DateTime<Utc>,
     pub finalized_at: Option<DateTime<Utc>>,
     pub lines: Vec<InvoiceLine>,
+    /// Settlement: received (net of refunds), taken off by credit notes, paid back.
+    pub amount_paid: Money,
+    pub amount_credited: Money,
+    pub amount_refunded: Money,
+    pub memo: String,
+    /// For a credit note: the invoice it corrects.
+    pub credit_note_for: Option<InvoiceId>,
+    /// For a draft: when it finalizes itself.
+    pub auto_finalize_at: Option<DateTime<Utc>>,
+    pub payment_terms_days: Option<i32>,
+}
+
+impl Invoice {
+    /// What is still to be paid: total less payments and credit notes (never negative).
+    pub fn amount_due(&self) -> Money {
+        let due = self.total.minor() - self.amount_paid.minor() - self.amount_credited.minor();
+        Money::from_minor(due.max(0), self.currency)
+    }
 }
 
 /// Reserves `count` consecutive numbers in `series` and returns the first.
@@ -342,6 +360,13 @@ struct InvoiceRow {
     fx_rate_date: Option<NaiveDate>,
     created_at: DateTime<Utc>,
     finalized_at: Option<DateTime<Utc>>,
+    amount_paid: i64,
+    amount_credited: i64,
+    amount_refunded: i64,
+    memo: String,
+    credit_note_for: Option<Uuid>,
+    auto_finalize_at: Option<DateTime<Utc>>,
+    payment_terms_days: Option<i32>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -395,6 +420,13 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
         },
         created_at: r.created_at,
         finalized_at: r.finalized_at,
+        amount_paid: m(r.amount_paid),
+        amount_credited: m(r.amount_credited),
+        amount_refunded: m(r.amount_refunded),
+        memo: r.memo,
+        credit_note_for: r.credit_note_for.map(InvoiceId),
+        auto_finalize_at: r.auto_finalize_at,
+        payment_terms_days: r.payment_terms_days,
         lines: lines
             .into_iter()
             .map(|l| {
@@ -419,7 +451,8 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
 const SELECT: &str = "SELECT id, customer_id, subscription_id, status, kind, number, currency, subtotal, discount, tax, total,
         period_start, period_end, issue_date, due_date, customer_name, customer_email, customer_country::text AS customer_country,
         customer_vat_id, seller_vat_id, tax_groups, tax_notices, vat_national_currency::text AS vat_national_currency,
-        vat_national_amount, fx_rate, fx_rate_date, created_at, finalized_at FROM invoices";
+        vat_national_amount, fx_rate, fx_rate_date, created_at, finalized_at,
+        amount_paid, amount_credited, amount_refunded, memo, credit_note_for, auto_finalize_at, payment_terms_days FROM invoices";
 
 async fn lines_for(conn: &mut PgConnection, tenant: TenantId, ids: &[Uuid]) -> Result<Vec<LineRow>> {
     Ok(sqlx::query_as(
@@ -459,6 +492,9 @@ pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Re
 pub struct InvoiceFilter {
     pub customer: Option<CustomerId>,
     pub subscription: Option<SubscriptionId>,
+    pub status: Option<InvoiceStatus>,
+    /// Credit notes of this invoice.
+    pub credit_note_for: Option<InvoiceId>,
 }
 
 pub async fn list(
@@ -469,13 +505,16 @@ pub async fn list(
 ) -> Result<Page<Invoice>> {
     let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE tenant_id = $1 AND id > $2 AND ($3::uuid IS NULL OR customer_id = $3)
-           AND ($4::uuid IS NULL OR subscription_id = $4) ORDER BY id LIMIT $5"
+           AND ($4::uuid IS NULL OR subscription_id = $4) AND ($6::text IS NULL OR status = $6)
+           AND ($7::uuid IS NULL OR credit_note_for = $7) ORDER BY id LIMIT $5"
     ))
     .bind(tenant)
     .bind(page.cursor())
     .bind(filter.customer)
     .bind(filter.subscription)
     .bind(page.fetch_limit())
+    .bind(filter.status.map(|s| s.as_str()))
+    .bind(filter.credit_note_for)
     .fetch_all(&mut *conn)
     .await?;
     let page_rows = Page::from_rows(rows, page);

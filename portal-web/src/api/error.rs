@@ -197,6 +197,21 @@ impl From<CoreError> for ApiError {
                     .arg("currency", currency)
                     .param("amount")
             }
+            CoreError::InvoiceStateConflict { status, action } => {
+                ApiError::new(S::CONFLICT, "invoice_state_conflict", "error-invoice-state")
+                    .arg("status", status)
+                    .arg("action", action)
+            }
+            CoreError::CreditExceedsInvoice { creditable, currency } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "credit_exceeds_invoice", "error-credit-exceeds-invoice")
+                    .arg("creditable", creditable)
+                    .arg("currency", currency)
+                    .param("amount")
+            }
+            CoreError::InvoiceHasPayments => {
+                ApiError::new(S::CONFLICT, "invoice_has_payments", "error-invoice-has-payments")
+            }
+            CoreError::InvoiceEmpty => ApiError::new(S::UNPROCESSABLE_ENTITY, "invoice_empty", "error-invoice-empty"),
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

@@ -1,14 +1,18 @@
 //! /api/v1/invoices
 
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use billing_core::ids::{CustomerId, InvoiceId, SubscriptionId};
-use billing_core::service::invoices;
+use billing_core::invoice::InvoiceStatus;
+use billing_core::service::invoices::{self, CreditNoteInput, DraftInput, DraftLineInput};
 use billing_core::store::invoices::{Invoice, InvoiceFilter, InvoiceLine};
 use chrono::{Duration, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
-use super::extract::{ApiQuery, AuthTenant};
+use super::extract::{ApiJson, ApiQuery, AuthTenant};
+use super::idempotency::{create_once, run_once};
 use super::pagination::{ListQuery, ListResponse};
 use crate::app::AppState;
 
@@ -81,6 +85,18 @@ pub struct InvoiceBody {
     /// one, the VAT in that currency at the frozen ECB rate.
     pub vat_national: Option<NationalVat>,
     pub lines: Vec<LineBody>,
+    /// Received for it (net of refunds), taken off by credit notes, paid back, still due.
+    pub amount_paid: i64,
+    pub amount_credited: i64,
+    pub amount_refunded: i64,
+    pub amount_due: i64,
+    /// Payment terms it was issued with (days from the issue date to the due date).
+    pub payment_terms_days: Option<i32>,
+    pub memo: String,
+    /// For a credit note: the invoice it corrects.
+    pub credit_note_for: Option<InvoiceId>,
+    /// For a draft: when it finalizes itself (null: only by hand).
+    pub auto_finalize_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub finalized_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -110,7 +126,16 @@ impl From<InvoiceLine> for LineBody {
 
 impl From<Invoice> for InvoiceBody {
     fn from(i: Invoice) -> Self {
+        let amount_due = i.amount_due().minor();
         Self {
+            amount_paid: i.amount_paid.minor(),
+            amount_credited: i.amount_credited.minor(),
+            amount_refunded: i.amount_refunded.minor(),
+            amount_due,
+            payment_terms_days: i.payment_terms_days,
+            memo: i.memo.clone(),
+            credit_note_for: i.credit_note_for,
+            auto_finalize_at: i.auto_finalize_at,
             id: i.id,
             object: "invoice",
             number: i.number,
@@ -174,8 +199,182 @@ pub async fn list(
             .map(str::parse::<SubscriptionId>)
             .transpose()
             .map_err(billing_core::Error::from)?,
+        status: match q.status.as_deref() {
+            None => None,
+            Some(text) => Some(InvoiceStatus::parse(text).ok_or_else(|| {
+                billing_core::Error::invalid("status", "must be draft, open, paid, void or uncollectible")
+            })?),
+        },
+        credit_note_for: q
+            .credit_note_for
+            .as_deref()
+            .map(str::parse::<InvoiceId>)
+            .transpose()
+            .map_err(billing_core::Error::from)?,
     };
     let mut conn = state.pool.acquire().await?;
     let found = invoices::list(&mut conn, tenant, filter, page).await?;
     Ok(axum::Json(ListResponse::from_page(found, |i| i.id.to_string(), InvoiceBody::from)))
+}
+
+fn parse_id(id: &str) -> ApiResult<InvoiceId> {
+    Ok(id.parse().map_err(billing_core::Error::from)?)
+}
+
+fn body(invoice: Invoice) -> serde_json::Value {
+    serde_json::to_value(InvoiceBody::from(invoice)).unwrap_or_default()
+}
+
+/// `POST /invoices`: a draft with one-off lines.
+pub async fn create(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CreateInvoice>,
+) -> ApiResult<Response> {
+    let now = state.clock.now();
+    let input = DraftInput {
+        customer: req.customer.parse().map_err(billing_core::Error::from)?,
+        currency: req.currency.clone(),
+        lines: req.lines.iter().map(LineRequest::input).collect(),
+        memo: req.memo.clone(),
+        auto_finalize: req.auto_finalize,
+        auto_finalize_at: req.auto_finalize_at,
+    };
+    create_once(&state, tenant, &headers, &req, move |conn| {
+        Box::pin(async move { Ok(body(invoices::create_draft(conn, tenant, &input, now).await?)) })
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvoice {
+    pub customer: String,
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub lines: Vec<LineRequest>,
+    pub memo: Option<String>,
+    pub auto_finalize: Option<bool>,
+    pub auto_finalize_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineRequest {
+    pub description: String,
+    pub quantity: Option<i64>,
+    pub unit_amount: i64,
+    pub tax_category: Option<String>,
+}
+
+impl LineRequest {
+    fn input(&self) -> DraftLineInput {
+        DraftLineInput {
+            description: self.description.clone(),
+            quantity: self.quantity.unwrap_or(1),
+            unit_amount: self.unit_amount,
+            tax_category: self.tax_category.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddLines {
+    pub lines: Vec<LineRequest>,
+}
+
+/// `POST /invoices/{id}/lines`: more one-off lines on a draft.
+pub async fn add_lines(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AddLines>,
+) -> ApiResult<Response> {
+    let iid = parse_id(&id)?;
+    let now = state.clock.now();
+    let lines: Vec<DraftLineInput> = req.lines.iter().map(LineRequest::input).collect();
+    run_once(&state, tenant, &headers, &(&id, &req), StatusCode::OK, move |conn| {
+        Box::pin(async move { Ok(body(invoices::add_line(conn, tenant, iid, &lines, now).await?)) })
+    })
+    .await
+}
+
+/// `DELETE /invoices/{id}/lines/{line_no}`.
+pub async fn remove_line(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path((id, line_no)): Path<(String, i32)>,
+) -> ApiResult<axum::Json<InvoiceBody>> {
+    let iid = parse_id(&id)?;
+    let mut conn = state.pool.acquire().await?;
+    Ok(axum::Json(invoices::remove_line(&mut conn, tenant, iid, line_no, state.clock.now()).await?.into()))
+}
+
+/// `DELETE /invoices/{id}`: drafts only.
+pub async fn delete(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let iid = parse_id(&id)?;
+    let mut conn = state.pool.acquire().await?;
+    invoices::delete_draft(&mut conn, tenant, iid).await?;
+    Ok(axum::Json(serde_json::json!({ "id": iid, "object": "invoice", "deleted": true })))
+}
+
+macro_rules! transition {
+    ($(#[$doc:meta])* $name:ident, $service:path) => {
+        $(#[$doc])*
+        pub async fn $name(
+            State(state): State<AppState>,
+            AuthTenant(tenant): AuthTenant,
+            headers: HeaderMap,
+            Path(id): Path<String>,
+        ) -> ApiResult<Response> {
+            let iid = parse_id(&id)?;
+            let now = state.clock.now();
+            run_once(&state, tenant, &headers, &(&id, stringify!($name)), StatusCode::OK, move |conn| {
+                Box::pin(async move { Ok(body($service(conn, tenant, iid, now).await?)) })
+            })
+            .await
+        }
+    };
+}
+
+transition!(
+    /// `POST /invoices/{id}/finalize`: number, frozen details, VAT; credit balance applied.
+    finalize, invoices::finalize);
+transition!(
+    /// `POST /invoices/{id}/void`.
+    void, invoices::void);
+transition!(
+    /// `POST /invoices/{id}/mark_uncollectible`.
+    mark_uncollectible, invoices::mark_uncollectible);
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditNoteRequest {
+    /// Gross amount in minor units; all that is still creditable when absent.
+    pub amount: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// `POST /invoices/{id}/credit_notes`: a full or partial credit note.
+pub async fn credit_note(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CreditNoteRequest>,
+) -> ApiResult<Response> {
+    let iid = parse_id(&id)?;
+    let now = state.clock.now();
+    let input = CreditNoteInput { amount: req.amount, reason: req.reason.clone() };
+    create_once(&state, tenant, &headers, &(&id, &req), move |conn| {
+        Box::pin(async move { Ok(body(invoices::credit_note(conn, tenant, iid, &input, now).await?)) })
+    })
+    .await
 }

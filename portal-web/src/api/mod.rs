@@ -1,6 +1,7 @@
 //! The REST API under /api/v1: Stripe-style resources, integer minor units with a currency code,
 //! cursor pagination, tenant API keys and stable error codes.
 
+pub mod balance;
 pub mod coupons;
 pub mod customers;
 pub mod error;
@@ -41,8 +42,17 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/reactivate", post(subscriptions::reactivate))
         .route("/subscriptions/{id}/coupon", post(subscriptions::apply_coupon))
         .route("/subscriptions/{id}/addons", post(subscriptions::add_addon))
-        .route("/invoices", get(invoices::list))
-        .route("/invoices/{id}", get(invoices::get_one))
+        .route("/invoices", get(invoices::list).post(invoices::create))
+        .route("/invoices/{id}", get(invoices::get_one).delete(invoices::delete))
+        .route("/invoices/{id}/lines", post(invoices::add_lines))
+        .route("/invoices/{id}/lines/{line_no}", axum::routing::delete(invoices::remove_line))
+        .route("/invoices/{id}/finalize", post(invoices::finalize))
+        .route("/invoices/{id}/void", post(invoices::void))
+        .route("/invoices/{id}/mark_uncollectible", post(invoices::mark_uncollectible))
+        .route("/invoices/{id}/credit_notes", post(invoices::credit_note))
+        .route("/customers/{id}/balance", get(balance::get_balance))
+        .route("/customers/{id}/balance/transactions", post(balance::create_transaction))
+        .route("/customers/{id}/payment_terms", post(balance::set_payment_terms))
         .route("/invoices/{id}/pay", post(payments::pay))
         .route("/invoices/{id}/payment_attempts", get(payments::attempts))
         .route("/customers/{id}/payment_methods", post(payments::add_method))

@@ -15,6 +15,10 @@ pub struct ListQuery {
     pub starting_after: Option<String>,
     pub customer: Option<String>,
     pub subscription: Option<String>,
+    /// Invoices: only those in this status.
+    pub status: Option<String>,
+    /// Invoices: only the credit notes of this invoice.
+    pub credit_note_for: Option<String>,
 }
 
 impl ListQuery {

@@ -93,6 +93,21 @@ pub enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// Run a scheduled job once, now (what the scheduler runs; safe to re-run).
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run one job: `finalize-drafts` (drafts past their grace period) or `apply-credit`
+    /// (customers' credit balances pay their open invoices).
+    Run {
+        /// The job's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,6 +217,18 @@ async fn dispatch(
             if !(200..300).contains(&code) {
                 anyhow::bail!("HTTP {code}");
             }
+        }
+        Command::Jobs { command: JobsCommand::Run { name } } => {
+            db.migrate().await?;
+            let now = clock.now();
+            let count = match name.as_str() {
+                "finalize-drafts" => billing_core::service::invoices::finalize_due_drafts(&db.pool, now).await?,
+                "apply-credit" => {
+                    billing_core::service::invoices::apply_balances_to_open_invoices(&db.pool, now).await?
+                }
+                other => anyhow::bail!("{}", t(lang, "cli-job-unknown", &[("name", other.to_string())])),
+            };
+            println!("{}", t(lang, "cli-job-done", &[("name", name.clone()), ("count", count.to_string())]));
         }
         Command::FxImport { file } => {
             db.migrate().await?;

@@ -1,0 +1,298 @@
+//! Corrections of finalized invoices: void (cancel one nothing was paid on; its number stays
+//! used), uncollectible (write it off, money still accepted) and credit notes (full or partial,
+//! their own number series, naming the invoice they correct).
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use sqlx::{Connection, PgConnection};
+
+use super::{load_tenant, lock, today};
+use crate::country::Country;
+use crate::error::{Error, Result};
+use crate::ids::{InvoiceId, TenantId};
+use crate::invoice::{CreditBase, InvoiceAction, InvoiceStatus, NumberFormat, credit_note_vat};
+use crate::money::Money;
+use crate::rounding::RoundingPolicy;
+use crate::store;
+use crate::store::balance::{BalanceKind, NewBalanceTransaction};
+use crate::store::invoices::Invoice;
+
+/// Voids a finalized invoice that nothing was paid on.
+pub async fn void(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId, now: DateTime<Utc>) -> Result<Invoice> {
+    let mut tx = conn.begin().await?;
+    let inv = lock(&mut tx, tenant, id).await?;
+    inv.status.guard(InvoiceAction::Void)?;
+    if inv.paid > 0 {
+        return Err(Error::InvoiceHasPayments);
+    }
+    sqlx::query("UPDATE invoices SET status = 'void', voided_at = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    store::outbox::insert_many(
+        &mut tx,
+        tenant,
+        "invoice.voided",
+        &[serde_json::json!({ "invoice": id.to_string() })],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    super::get(conn, tenant, id).await
+}
+
+/// Marks an open invoice uncollectible (bad debt). Payments that still arrive are accepted.
+pub async fn mark_uncollectible(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    now: DateTime<Utc>,
+) -> Result<Invoice> {
+    let mut tx = conn.begin().await?;
+    let inv = lock(&mut tx, tenant, id).await?;
+    inv.status.guard(InvoiceAction::MarkUncollectible)?;
+    sqlx::query("UPDATE invoices SET status = 'uncollectible', uncollectible_at = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    store::outbox::insert_many(
+        &mut tx,
+        tenant,
+        "invoice.marked_uncollectible",
+        &[serde_json::json!({ "invoice": id.to_string() })],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    super::get(conn, tenant, id).await
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CreditNoteInput {
+    /// Gross amount to credit in minor units; default: all that is still creditable.
+    #[serde(default)]
+    pub amount: Option<i64>,
+    /// Why (printed on the document), e.g. "service outage 3-5 March".
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A VAT group as stored on the invoice (JSON of `tax::TaxGroup`).
+#[derive(Deserialize)]
+struct StoredGroup {
+    category_code: crate::tax::VatCategory,
+    rate: rust_decimal::Decimal,
+    country: Option<String>,
+    taxable: Money,
+    tax: Money,
+}
+
+/// Issues a credit note against a finalized invoice. What it credits first reduces what is still
+/// due on the invoice; the rest (of a paid invoice, say) goes to the customer's credit balance,
+/// which the next invoices consume or which is paid out. The sum of an invoice's credit notes
+/// never exceeds its total.
+pub async fn credit_note(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    input: &CreditNoteInput,
+    now: DateTime<Utc>,
+) -> Result<Invoice> {
+    let t = load_tenant(conn, tenant).await?;
+    let reason = input.reason.as_deref().unwrap_or("").trim().to_string();
+    if reason.chars().count() > 500 {
+        return Err(Error::invalid("reason", "must be at most 500 characters"));
+    }
+    let mut tx = conn.begin().await?;
+    let inv = lock(&mut tx, tenant, id).await?;
+    inv.status.guard(InvoiceAction::Credit)?;
+    if inv.kind == "credit_note" || inv.total <= 0 {
+        return Err(Error::invalid("invoice", "only an invoice with a positive total can be credited"));
+    }
+    let already: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(-total), 0)::BIGINT FROM invoices WHERE tenant_id = $1 AND credit_note_for = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let creditable = inv.total - already;
+    let amount = input.amount.unwrap_or(creditable);
+    if amount <= 0 {
+        return Err(Error::invalid("amount", "must be greater than zero"));
+    }
+    if amount > creditable {
+        return Err(Error::CreditExceedsInvoice { creditable: creditable.max(0), currency: inv.currency });
+    }
+    let (groups, notices, customer_vat_id, seller_vat_id, original): (
+        serde_json::Value,
+        Vec<String>,
+        Option<String>,
+        Option<String>,
+        Invoice,
+    ) = {
+        let original =
+            store::invoices::get(&mut tx, tenant, id).await?.ok_or_else(|| Error::not_found("invoice", id))?;
+        (
+            original.tax_groups.clone(),
+            original.tax_notices.clone(),
+            original.customer_vat_id.clone(),
+            original.seller_vat_id.clone(),
+            original,
+        )
+    };
+    let stored: Vec<StoredGroup> = serde_json::from_value(groups)
+        .map_err(|e| Error::invalid("tax_groups", format!("stored VAT groups are unreadable: {e}")))?;
+    let bases: Vec<CreditBase> = stored
+        .into_iter()
+        .map(|g| {
+            Ok(CreditBase {
+                decision: crate::tax::TaxDecision {
+                    category_code: g.category_code,
+                    rate: g.rate,
+                    country: g.country.as_deref().map(Country::parse).transpose()?,
+                    notice: None,
+                    rule: "credit_note",
+                },
+                gross: g.taxable.checked_add(g.tax)?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let vat = credit_note_vat(Money::from_minor(amount, inv.currency), &bases, RoundingPolicy::default())?;
+
+    let issue_date = today(&t, now);
+    let format = NumberFormat::parse(&t.credit_note_number_format)?;
+    let series = format.series(issue_date);
+    let sequence = store::invoices::reserve_numbers(&mut tx, tenant, &series, 1).await?;
+    let number = format.render(issue_date, sequence);
+    let note = InvoiceId::new();
+    let original_number = inv.number.clone().unwrap_or_default();
+    // Settled at once: it reduces the invoice's due amount or credits the balance below.
+    sqlx::query(
+        "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, status, kind, series, sequence, number, currency,
+             subtotal, discount, tax, total, period_start, period_end, issue_date, due_date, customer_name, customer_email,
+             customer_country, created_at, finalized_at, tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id,
+             memo, credit_note_for)
+         VALUES ($1, $2, $3, $4, 'paid', 'credit_note', $5, $6, $7, $8, $9, 0, $10, $9 + $10, $11, $12, $13, $13, $14, $15,
+             $16, $17, $17, $18, $19, 'credit_note', $20, $21, $22, $23)",
+    )
+    .bind(tenant)
+    .bind(note)
+    .bind(inv.customer)
+    .bind(original.subscription_id)
+    .bind(&series)
+    .bind(sequence)
+    .bind(&number)
+    .bind(inv.currency.code())
+    .bind(vat.net_total.minor())
+    .bind(vat.tax_total.minor())
+    .bind(original.period_start)
+    .bind(original.period_end)
+    .bind(issue_date)
+    .bind(&original.customer_name)
+    .bind(&original.customer_email)
+    .bind(&original.customer_country)
+    .bind(now)
+    .bind(serde_json::to_value(&vat.groups).unwrap_or_default())
+    .bind(&notices)
+    .bind(&customer_vat_id)
+    .bind(&seller_vat_id)
+    .bind(&reason)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    for (i, g) in vat.groups.iter().enumerate() {
+        let description = if reason.is_empty() {
+            format!("Credit for invoice {original_number}")
+        } else {
+            format!("Credit for invoice {original_number}: {reason}")
+        };
+        sqlx::query(
+            "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, kind, description, quantity, unit_amount, amount,
+                 vat_category, vat_rate)
+             VALUES ($1, $2, $3, 'credit', $4, 1, $5, $5, $6, $7)",
+        )
+        .bind(tenant)
+        .bind(note)
+        .bind(i as i32 + 1)
+        .bind(description)
+        .bind(g.taxable.minor())
+        .bind(g.category_code.code())
+        .bind(g.rate)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // First against what is still due on the invoice, the rest to the credit balance.
+    let due = if matches!(inv.status, InvoiceStatus::Open | InvoiceStatus::Uncollectible) {
+        (inv.total - inv.paid - inv.credited).max(0)
+    } else {
+        0
+    };
+    let to_invoice = amount.min(due);
+    let to_balance = amount - to_invoice;
+    if to_invoice > 0 {
+        sqlx::query(
+            "UPDATE invoices SET amount_credited = amount_credited + $3,
+                 status = CASE WHEN amount_paid + amount_credited + $3 >= total THEN 'paid' ELSE status END
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(to_invoice)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if to_balance > 0 {
+        credit_balance_for_note(
+            &mut tx,
+            tenant,
+            inv.customer,
+            Money::from_minor(to_balance, inv.currency),
+            note,
+            &number,
+            now,
+        )
+        .await?;
+    }
+    store::outbox::insert_many(
+        &mut tx,
+        tenant,
+        "credit_note.issued",
+        &[serde_json::json!({ "invoice": note.to_string(), "number": number, "credit_note_for": id.to_string() })],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    super::get(conn, tenant, note).await
+}
+
+/// Credits a credit note's amount to the customer's balance (once per credit note).
+pub(crate) async fn credit_balance_for_note(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: crate::ids::CustomerId,
+    amount: Money,
+    note: InvoiceId,
+    number: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    store::balance::lock_customer(conn, tenant, customer).await?;
+    store::balance::record(
+        conn,
+        tenant,
+        NewBalanceTransaction {
+            customer_id: customer,
+            amount,
+            kind: BalanceKind::CreditNote,
+            reference_id: Some(note.as_uuid()),
+            description: number,
+            now,
+        },
+    )
+    .await?;
+    Ok(())
+}

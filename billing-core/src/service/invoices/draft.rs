@@ -1,0 +1,256 @@
+//! Draft invoices: made by finance staff for one-off charges, edited freely until finalized,
+//! finalized by hand or by the `finalize-drafts` job once their grace period is over. A draft
+//! has no number, so deleting it leaves no gap.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use sqlx::PgConnection;
+
+use super::{LockedInvoice, finalize::refresh_draft_totals, load_tenant, lock};
+use crate::catalog::parse_tax_category;
+use crate::currency::Currency;
+use crate::error::{Error, Result};
+use crate::ids::{CustomerId, InvoiceId, TenantId};
+use crate::invoice::{InvoiceAction, InvoiceStatus};
+use crate::money::Money;
+use crate::store;
+use crate::store::invoices::Invoice;
+
+/// The largest quantity of a one-off line.
+const MAX_QUANTITY: i64 = 1_000_000;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DraftLineInput {
+    pub description: String,
+    #[serde(default = "one")]
+    pub quantity: i64,
+    /// Net price of one unit in minor units of the invoice currency.
+    pub unit_amount: i64,
+    /// `digital_service` (default), `e_book`, `physical_goods` or `exempt`.
+    #[serde(default)]
+    pub tax_category: Option<String>,
+}
+
+fn one() -> i64 {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DraftInput {
+    pub customer: CustomerId,
+    /// Defaults to the customer's currency.
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub lines: Vec<DraftLineInput>,
+    #[serde(default)]
+    pub memo: Option<String>,
+    /// `false`: only finalized by hand. Default: after the tenant's grace period.
+    #[serde(default)]
+    pub auto_finalize: Option<bool>,
+    /// An explicit instant for the automatic finalization.
+    #[serde(default)]
+    pub auto_finalize_at: Option<DateTime<Utc>>,
+}
+
+struct CheckedLine {
+    description: String,
+    quantity: i64,
+    unit: i64,
+    amount: i64,
+    tax_category: &'static str,
+}
+
+fn check_line(l: &DraftLineInput, currency: Currency) -> Result<CheckedLine> {
+    let description = l.description.trim();
+    if description.is_empty() || description.chars().count() > 500 {
+        return Err(Error::invalid("description", "must be 1 to 500 characters"));
+    }
+    if !(1..=MAX_QUANTITY).contains(&l.quantity) {
+        return Err(Error::InvalidQuantity { got: l.quantity, max: MAX_QUANTITY });
+    }
+    if l.unit_amount < 0 {
+        return Err(Error::NegativeAmount);
+    }
+    let amount = Money::from_minor(l.unit_amount, currency).checked_mul(l.quantity)?;
+    let category = match l.tax_category.as_deref() {
+        None => crate::tax::TaxCategory::DigitalService,
+        Some(c) => parse_tax_category(c).ok_or_else(|| {
+            Error::invalid("tax_category", "must be digital_service, e_book, physical_goods or exempt")
+        })?,
+    };
+    Ok(CheckedLine {
+        description: description.to_string(),
+        quantity: l.quantity,
+        unit: l.unit_amount,
+        amount: amount.minor(),
+        tax_category: crate::catalog::tax_category_str(category),
+    })
+}
+
+fn check_memo(memo: Option<&str>) -> Result<String> {
+    let memo = memo.unwrap_or("").trim();
+    if memo.chars().count() > 1000 {
+        return Err(Error::invalid("memo", "must be at most 1000 characters"));
+    }
+    Ok(memo.to_string())
+}
+
+async fn insert_lines(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    invoice: InvoiceId,
+    first_no: i32,
+    lines: &[CheckedLine],
+) -> Result<()> {
+    for (i, l) in lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, kind, description, quantity, unit_amount, amount, tax_category)
+             VALUES ($1, $2, $3, 'one_off', $4, $5, $6, $7, $8)",
+        )
+        .bind(tenant)
+        .bind(invoice)
+        .bind(first_no + i as i32)
+        .bind(&l.description)
+        .bind(rust_decimal::Decimal::from(l.quantity))
+        .bind(l.unit)
+        .bind(l.amount)
+        .bind(l.tax_category)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Creates a draft invoice for a customer, with its first one-off lines (possibly none yet).
+pub async fn create_draft(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    input: &DraftInput,
+    now: DateTime<Utc>,
+) -> Result<Invoice> {
+    let t = load_tenant(conn, tenant).await?;
+    let customer = store::customers::get(conn, tenant, input.customer)
+        .await?
+        .ok_or_else(|| Error::not_found("customer", input.customer))?;
+    let currency = match &input.currency {
+        Some(code) => Currency::from_code(code)?,
+        None => customer.currency,
+    };
+    let lines: Vec<CheckedLine> = input.lines.iter().map(|l| check_line(l, currency)).collect::<Result<_>>()?;
+    let memo = check_memo(input.memo.as_deref())?;
+    let grace: i32 = sqlx::query_scalar("SELECT draft_grace_hours FROM tenants WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_one(&mut *conn)
+        .await?;
+    let auto_finalize_at = match (input.auto_finalize, input.auto_finalize_at) {
+        (Some(false), _) => None,
+        (_, Some(at)) if at < now => return Err(Error::invalid("auto_finalize_at", "must not be in the past")),
+        (_, Some(at)) => Some(at),
+        (_, None) if grace > 0 => Some(now + Duration::hours(i64::from(grace))),
+        (_, None) => None,
+    };
+    let id = InvoiceId::new();
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query(
+        "INSERT INTO invoices (tenant_id, id, customer_id, status, kind, currency, subtotal, tax, total,
+             customer_name, customer_email, customer_country, customer_vat_id, created_at, memo, auto_finalize_at)
+         VALUES ($1, $2, $3, 'draft', 'manual', $4, 0, 0, 0, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(customer.id)
+    .bind(currency.code())
+    .bind(&customer.name)
+    .bind(customer.email.as_str())
+    .bind(customer.country.code())
+    .bind(customer.vat_id.as_ref().map(|v| v.to_string()))
+    .bind(now)
+    .bind(&memo)
+    .bind(auto_finalize_at)
+    .execute(&mut *tx)
+    .await?;
+    insert_lines(&mut tx, tenant, id, 1, &lines).await?;
+    refresh_draft_totals(&mut tx, &t, id, now).await?;
+    tx.commit().await?;
+    super::get(conn, tenant, id).await
+}
+
+async fn locked_draft(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Result<LockedInvoice> {
+    let inv = lock(conn, tenant, id).await?;
+    inv.status.guard(InvoiceAction::Edit)?;
+    Ok(inv)
+}
+
+/// Adds one-off lines to a draft (a subscription draft too).
+pub async fn add_line(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    lines: &[DraftLineInput],
+    now: DateTime<Utc>,
+) -> Result<Invoice> {
+    let t = load_tenant(conn, tenant).await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let inv = locked_draft(&mut tx, tenant, id).await?;
+    let checked: Vec<CheckedLine> = lines.iter().map(|l| check_line(l, inv.currency)).collect::<Result<_>>()?;
+    if checked.is_empty() {
+        return Err(Error::invalid("lines", "give at least one line"));
+    }
+    let last: Option<i32> =
+        sqlx::query_scalar("SELECT max(line_no) FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2")
+            .bind(tenant)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    insert_lines(&mut tx, tenant, id, last.unwrap_or(0) + 1, &checked).await?;
+    refresh_draft_totals(&mut tx, &t, id, now).await?;
+    tx.commit().await?;
+    super::get(conn, tenant, id).await
+}
+
+/// Removes a line from a draft.
+pub async fn remove_line(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    line_no: i32,
+    now: DateTime<Utc>,
+) -> Result<Invoice> {
+    let t = load_tenant(conn, tenant).await?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    locked_draft(&mut tx, tenant, id).await?;
+    let removed = sqlx::query("DELETE FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2 AND line_no = $3")
+        .bind(tenant)
+        .bind(id)
+        .bind(line_no)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Err(Error::not_found("invoice line", line_no));
+    }
+    refresh_draft_totals(&mut tx, &t, id, now).await?;
+    tx.commit().await?;
+    super::get(conn, tenant, id).await
+}
+
+/// Deletes a draft (it has no number yet, so nothing is lost from the series).
+pub async fn delete_draft(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Result<()> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let inv = lock(&mut tx, tenant, id).await?;
+    inv.status.guard(InvoiceAction::Delete)?;
+    debug_assert_eq!(inv.status, InvoiceStatus::Draft);
+    sqlx::query("DELETE FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM invoices WHERE tenant_id = $1 AND id = $2 AND status = 'draft'")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,294 @@
+//! Finalization: the draft gets its gapless number, the buyer's and seller's details are frozen,
+//! VAT is decided for the supply date and rounded once per rate group, and the customer's credit
+//! balance pays what it can. From here on the invoice never changes; corrections are credit notes.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::{Connection, PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::{load_tenant, lock, payment_terms, today};
+use crate::catalog::parse_tax_category;
+use crate::error::{Error, Result};
+use crate::ids::{InvoiceId, TenantId};
+use crate::invoice::{InvoiceAction, NumberFormat};
+use crate::money::Money;
+use crate::rounding::RoundingPolicy;
+use crate::service::settlement::{self, PaymentSource};
+use crate::store;
+use crate::store::balance::{BalanceKind, NewBalanceTransaction};
+use crate::store::invoices::Invoice;
+use crate::tenant::Tenant;
+
+/// The VAT of a draft's lines for a supply on `supply_date`, each line under its own product tax
+/// category; the lines' decisions are written back so the API shows category and rate per line.
+async fn decide_and_store_vat(
+    conn: &mut PgConnection,
+    t: &Tenant,
+    id: InvoiceId,
+    supply_date: chrono::NaiveDate,
+) -> Result<Option<crate::tax::TaxSummary>> {
+    let (customer_id, currency): (Uuid, String) =
+        sqlx::query_as("SELECT customer_id, currency::text FROM invoices WHERE tenant_id = $1 AND id = $2")
+            .bind(t.id)
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let currency = crate::currency::Currency::from_code(currency.trim())?;
+    let customer = store::customers::get(conn, t.id, crate::ids::CustomerId(customer_id))
+        .await?
+        .ok_or_else(|| Error::not_found("customer", crate::ids::CustomerId(customer_id)))?;
+    let lines: Vec<(i32, i64, Option<String>)> = sqlx::query_as(
+        "SELECT line_no, amount - discount, tax_category FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY line_no",
+    )
+    .bind(t.id)
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let seller = t.seller_profile();
+    let buyer = customer.tax_profile(t.tax.trust_check_digits);
+    let mut taxable = Vec::with_capacity(lines.len());
+    for (line_no, net, category) in &lines {
+        let category =
+            category.as_deref().and_then(parse_tax_category).unwrap_or(crate::tax::TaxCategory::DigitalService);
+        let decision = crate::tax::decide(&seller, &buyer, category, supply_date, false)?;
+        sqlx::query(
+            "UPDATE invoice_lines SET vat_category = $4, vat_rate = $5 WHERE tenant_id = $1 AND invoice_id = $2 AND line_no = $3",
+        )
+        .bind(t.id)
+        .bind(id)
+        .bind(line_no)
+        .bind(decision.category_code.code())
+        .bind(decision.rate)
+        .execute(&mut *conn)
+        .await?;
+        taxable.push(crate::tax::TaxableLine { net: Money::from_minor(*net, currency), decision });
+    }
+    Ok(Some(crate::tax::compute(&taxable, false, RoundingPolicy::default())?))
+}
+
+async fn store_totals(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    vat: Option<&crate::tax::TaxSummary>,
+) -> Result<()> {
+    let (subtotal, tax, groups, notices) = match vat {
+        Some(v) => (
+            v.net_total.minor(),
+            v.tax_total.minor(),
+            serde_json::to_value(&v.groups).unwrap_or_default(),
+            v.notices.iter().map(|n| n.key().to_string()).collect::<Vec<_>>(),
+        ),
+        None => (0, 0, serde_json::json!([]), Vec::new()),
+    };
+    sqlx::query(
+        "UPDATE invoices SET subtotal = $3, discount = 0, tax = $4, total = $3 + $4, tax_groups = $5, tax_notices = $6
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(subtotal)
+    .bind(tax)
+    .bind(groups)
+    .bind(notices)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Recomputes a draft's totals as a preview (VAT as of today; finalization decides it again for
+/// the issue date).
+pub(super) async fn refresh_draft_totals(
+    conn: &mut PgConnection,
+    t: &Tenant,
+    id: InvoiceId,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let vat = decide_and_store_vat(conn, t, id, today(t, now)).await?;
+    store_totals(conn, t.id, id, vat.as_ref()).await
+}
+
+/// Finalizes a draft. Running it twice is refused by the status guard, so a double-submitted
+/// form cannot use two numbers.
+pub async fn finalize(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId, now: DateTime<Utc>) -> Result<Invoice> {
+    let t = load_tenant(conn, tenant).await?;
+    let mut tx = conn.begin().await?;
+    finalize_in(&mut tx, &t, id, now).await?;
+    tx.commit().await?;
+    super::get(conn, tenant, id).await
+}
+
+async fn finalize_in(conn: &mut PgConnection, t: &Tenant, id: InvoiceId, now: DateTime<Utc>) -> Result<()> {
+    let inv = lock(conn, t.id, id).await?;
+    inv.status.guard(InvoiceAction::Finalize)?;
+    let issue_date = today(t, now);
+    let vat = decide_and_store_vat(conn, t, id, issue_date).await?.ok_or(Error::InvoiceEmpty)?;
+    store_totals(conn, t.id, id, Some(&vat)).await?;
+    let customer = store::customers::get(conn, t.id, inv.customer)
+        .await?
+        .ok_or_else(|| Error::not_found("customer", inv.customer))?;
+    let terms = payment_terms(conn, t, inv.customer).await?;
+    let format = NumberFormat::parse(&t.invoice_number_format)?;
+    let series = format.series(issue_date);
+    // Reserved inside this transaction: a rollback releases it, so the series stays gapless.
+    let sequence = store::invoices::reserve_numbers(conn, t.id, &series, 1).await?;
+    let number = format.render(issue_date, sequence);
+    // Art. 230: the VAT in the seller's national currency when the invoice is in another one.
+    let national = match t.country.eu_national_currency().map(crate::currency::Currency::from_code) {
+        Some(Ok(national)) if national != inv.currency && !vat.tax_total.is_zero() => {
+            let table = store::fx::table_until(conn, issue_date, 14).await?;
+            crate::fx::vat_in_national_currency(vat.tax_total, national, issue_date, &table, RoundingPolicy::default())
+                .map_err(|e| tracing::warn!(error = %e, "no ECB rate for the Art. 230 VAT statement"))
+                .ok()
+        }
+        _ => None,
+    };
+    sqlx::query(
+        "UPDATE invoices SET status = 'open', series = $3, sequence = $4, number = $5, issue_date = $6, due_date = $7,
+             payment_terms_days = $8, customer_name = $9, customer_email = $10, customer_country = $11,
+             customer_vat_id = $12, seller_vat_id = $13, finalized_at = $14, auto_finalize_at = NULL,
+             vat_national_currency = $15, vat_national_amount = $16, fx_rate = $17, fx_rate_date = $18
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id)
+    .bind(id)
+    .bind(&series)
+    .bind(sequence)
+    .bind(&number)
+    .bind(issue_date)
+    .bind(issue_date + Duration::days(i64::from(terms)))
+    .bind(terms as i32)
+    .bind(&customer.name)
+    .bind(customer.email.as_str())
+    .bind(customer.country.code())
+    .bind(customer.vat_id.as_ref().map(|v| v.to_string()))
+    .bind(t.tax.vat_id.as_ref().map(|v| v.to_string()))
+    .bind(now)
+    .bind(national.as_ref().map(|c| c.amount.currency().code()))
+    .bind(national.as_ref().map(|c| c.amount.minor()))
+    .bind(national.as_ref().map(|c| c.rate))
+    .bind(national.as_ref().map(|c| c.rate_date))
+    .execute(&mut *conn)
+    .await?;
+    store::outbox::insert_many(
+        conn,
+        t.id,
+        "invoice.finalized",
+        &[serde_json::json!({ "invoice": id.to_string(), "number": number })],
+        now,
+    )
+    .await?;
+    apply_credit_balance(conn, t.id, id, now).await?;
+    Ok(())
+}
+
+/// Pays what it can of an open invoice from the customer's credit balance in its currency.
+/// Once per invoice (the balance transaction is keyed by the invoice): running it again is a
+/// no-op. Returns the amount applied. Run it inside the caller's transaction.
+pub async fn apply_credit_balance(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    now: DateTime<Utc>,
+) -> Result<Money> {
+    let inv = lock(conn, tenant, id).await?;
+    let zero = Money::zero(inv.currency);
+    if !inv.status.allows(InvoiceAction::Pay) {
+        return Ok(zero);
+    }
+    let due = inv.total - inv.paid - inv.credited;
+    if due <= 0 {
+        return Ok(zero);
+    }
+    store::balance::lock_customer(conn, tenant, inv.customer).await?;
+    let available = store::balance::balance(conn, tenant, inv.customer, inv.currency).await?;
+    let amount = Money::from_minor(available.minor().min(due), inv.currency);
+    if !amount.is_positive() {
+        return Ok(zero);
+    }
+    let recorded = store::balance::record(
+        conn,
+        tenant,
+        NewBalanceTransaction {
+            customer_id: inv.customer,
+            amount: amount.checked_neg()?,
+            kind: BalanceKind::AppliedToInvoice,
+            reference_id: Some(id.as_uuid()),
+            description: inv.number.as_deref().unwrap_or(""),
+            now,
+        },
+    )
+    .await?;
+    let Some(tx) = recorded else { return Ok(zero) };
+    settlement::apply_payment(conn, tenant, id, amount, PaymentSource::CreditBalance, &tx.id.to_string(), now).await?;
+    Ok(amount)
+}
+
+/// The `finalize-drafts` job: finalizes every draft whose grace period is over, across tenants,
+/// each in its own transaction. Drafts are claimed with SKIP LOCKED, so two nodes running the
+/// job share the work and a re-run finalizes nothing twice. Returns how many were finalized.
+pub async fn finalize_due_drafts(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
+    let mut done = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let next: Option<(Uuid, Uuid)> = sqlx::query_as(
+            "SELECT tenant_id, id FROM invoices WHERE status = 'draft' AND auto_finalize_at <= $1
+             ORDER BY auto_finalize_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((tenant, id)) = next else { break };
+        let t = load_tenant(&mut tx, TenantId(tenant)).await?;
+        match finalize_in(&mut tx, &t, InvoiceId(id), now).await {
+            Ok(()) => {
+                tx.commit().await?;
+                done += 1;
+            }
+            Err(e @ (Error::InvoiceEmpty | Error::Tax(_))) => {
+                // A draft that cannot be finalized waits for a person; it is not retried every run.
+                drop(tx);
+                tracing::warn!(invoice = %InvoiceId(id), error = %e, "draft not finalized automatically");
+                sqlx::query(
+                    "UPDATE invoices SET auto_finalize_at = NULL WHERE tenant_id = $1 AND id = $2 AND status = 'draft'",
+                )
+                .bind(tenant)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// The `apply-credit` job: lets customers' credit balances pay their open invoices (oldest
+/// first), for invoices finalized in bulk by the invoice run. Each invoice in its own
+/// transaction; once per invoice, so re-running it changes nothing. Returns how many invoices
+/// received credit.
+pub async fn apply_balances_to_open_invoices(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
+    let candidates: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "SELECT i.tenant_id, i.id FROM invoices i
+         WHERE i.status = 'open' AND i.total - i.amount_paid - i.amount_credited > 0
+           AND NOT EXISTS (SELECT 1 FROM customer_balance_transactions b
+                           WHERE b.tenant_id = i.tenant_id AND b.kind = 'applied_to_invoice' AND b.reference_id = i.id)
+           AND (SELECT COALESCE(SUM(b.amount), 0) FROM customer_balance_transactions b
+                WHERE b.tenant_id = i.tenant_id AND b.customer_id = i.customer_id AND b.currency = i.currency) > 0
+         ORDER BY i.tenant_id, i.customer_id, i.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut applied = 0;
+    for (tenant, id) in candidates {
+        let mut tx = pool.begin().await?;
+        if apply_credit_balance(&mut tx, TenantId(tenant), InvoiceId(id), now).await?.is_positive() {
+            applied += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(applied)
+}

@@ -1,0 +1,147 @@
+//! /api/v1/customers/{id}/balance: the customer's credit balance and its ledger; paying it out
+//! or correcting it; the customer's own payment terms.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use billing_core::currency::Currency;
+use billing_core::ids::CustomerId;
+use billing_core::money::Money;
+use billing_core::store::balance::{self, BalanceKind, BalanceTransaction, NewBalanceTransaction};
+use serde::{Deserialize, Serialize};
+
+use super::AmountBody;
+use super::error::ApiResult;
+use super::extract::{ApiJson, AuthTenant};
+use super::idempotency::create_once;
+use crate::app::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct TransactionBody {
+    pub id: uuid::Uuid,
+    pub object: &'static str,
+    /// Positive: credited to the customer; negative: taken from the balance.
+    pub amount: AmountBody,
+    pub kind: BalanceKind,
+    pub reference: Option<uuid::Uuid>,
+    pub description: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<BalanceTransaction> for TransactionBody {
+    fn from(t: BalanceTransaction) -> Self {
+        Self {
+            id: t.id,
+            object: "customer_balance_transaction",
+            amount: t.amount.into(),
+            kind: t.kind,
+            reference: t.reference_id,
+            description: t.description,
+            created_at: t.created_at,
+        }
+    }
+}
+
+fn customer_id(id: &str) -> ApiResult<CustomerId> {
+    Ok(id.parse().map_err(billing_core::Error::from)?)
+}
+
+/// `GET /customers/{id}/balance`: the balance per currency and every movement.
+pub async fn get_balance(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let customer = customer_id(&id)?;
+    let mut conn = state.pool.acquire().await?;
+    // Also proves the customer belongs to this tenant (404 otherwise).
+    billing_core::store::customers::get(&mut conn, tenant, customer)
+        .await?
+        .ok_or_else(|| billing_core::Error::not_found("customer", customer))?;
+    let balances: Vec<AmountBody> =
+        balance::balances(&mut conn, tenant, customer).await?.into_iter().map(AmountBody::from).collect();
+    let transactions: Vec<TransactionBody> =
+        balance::list(&mut conn, tenant, customer).await?.into_iter().map(TransactionBody::from).collect();
+    Ok(axum::Json(serde_json::json!({
+        "object": "customer_balance",
+        "customer": customer,
+        "balances": balances,
+        "transactions": transactions,
+    })))
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTransaction {
+    /// `refund` (paid out to the customer, taken from the balance) or `adjustment` (either sign).
+    pub kind: String,
+    /// Minor units; for a refund the amount paid out (positive).
+    pub amount: i64,
+    pub currency: String,
+    pub description: Option<String>,
+}
+
+/// `POST /customers/{id}/balance/transactions`: pay out (part of) the balance, or correct it.
+pub async fn create_transaction(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewTransaction>,
+) -> ApiResult<Response> {
+    let customer = customer_id(&id)?;
+    let currency = Currency::from_code(&req.currency).map_err(billing_core::Error::from)?;
+    let (kind, amount) = match req.kind.as_str() {
+        "refund" if req.amount > 0 => (BalanceKind::Refund, -req.amount),
+        "refund" => return Err(billing_core::Error::invalid("amount", "a refund must be greater than zero").into()),
+        "adjustment" => (BalanceKind::Adjustment, req.amount),
+        _ => return Err(billing_core::Error::invalid("kind", "must be refund or adjustment").into()),
+    };
+    let description = req.description.clone().unwrap_or_default();
+    if description.chars().count() > 500 {
+        return Err(billing_core::Error::invalid("description", "must be at most 500 characters").into());
+    }
+    let now = state.clock.now();
+    create_once(&state, tenant, &headers, &(&id, &req), move |conn| {
+        Box::pin(async move {
+            balance::lock_customer(conn, tenant, customer).await?;
+            let tx = balance::record(
+                conn,
+                tenant,
+                NewBalanceTransaction {
+                    customer_id: customer,
+                    amount: Money::from_minor(amount, currency),
+                    kind,
+                    reference_id: None,
+                    description: &description,
+                    now,
+                },
+            )
+            .await?
+            .ok_or_else(|| billing_core::Error::invalid("amount", "nothing recorded"))?;
+            let left = balance::balance(conn, tenant, customer, currency).await?;
+            Ok(serde_json::json!({ "transaction": TransactionBody::from(tx), "balance": AmountBody::from(left) }))
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentTerms {
+    /// Days from issue to due date; null: the merchant's default.
+    pub days: Option<i64>,
+}
+
+/// `POST /customers/{id}/payment_terms`.
+pub async fn set_payment_terms(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<PaymentTerms>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let customer = customer_id(&id)?;
+    let mut conn = state.pool.acquire().await?;
+    billing_core::service::invoices::set_payment_terms(&mut conn, tenant, customer, req.days).await?;
+    Ok(axum::Json(serde_json::json!({ "customer": customer, "payment_terms_days": req.days })))
+}
