@@ -22,5 +22,6 @@ cli-sim-kind-proration = Anteilig
 cli-sim-kind-credit-note = Gutschrift
 cli-sim-total = { $count } Belege, Summe { $total }; Status des Abonnements am Ende: { $status }.
 cli-fx-imported = { $rates } EZB-Kurse für { $days } Tage importiert ({ $first } bis { $last }). Nicht importiert (unbekannte Währungen): { $skipped }
-cli-job-unknown = Unbekannter Job „{ $name }“. Jobs: finalize-drafts, apply-credit.
+cli-job-unknown = Unbekannter Job „{ $name }“. Jobs: finalize-drafts, apply-credit, vies-recheck.
 cli-job-done = Job { $name } erledigt: { $count } Rechnungen.
+cli-vies-rechecked = VIES: { $checked } USt-IdNr. geprüft: { $valid } gültig, { $invalid } ungültig, { $unverified } weiterhin unbestätigt.

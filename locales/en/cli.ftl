@@ -22,5 +22,6 @@ cli-sim-kind-proration = proration
 cli-sim-kind-credit-note = credit note
 cli-sim-total = { $count } documents, total { $total }; the subscription ends the simulation { $status }.
 cli-fx-imported = Imported { $rates } ECB rates for { $days } days ({ $first } to { $last }). Not imported (unknown currencies): { $skipped }
-cli-job-unknown = Unknown job `{ $name }`. Jobs: finalize-drafts, apply-credit.
+cli-job-unknown = Unknown job `{ $name }`. Jobs: finalize-drafts, apply-credit, vies-recheck.
 cli-job-done = Job { $name } done: { $count } invoices.
+cli-vies-rechecked = VIES: { $checked } VAT IDs checked: { $valid } valid, { $invalid } invalid, { $unverified } still unverified.

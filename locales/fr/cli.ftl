@@ -22,5 +22,6 @@ cli-sim-kind-proration = prorata
 cli-sim-kind-credit-note = avoir
 cli-sim-total = { $count } documents, total { $total } ; statut de l’abonnement à la fin : { $status }.
 cli-fx-imported = { $rates } cours BCE importés pour { $days } jours (du { $first } au { $last }). Non importés (devises inconnues) : { $skipped }
-cli-job-unknown = Tâche inconnue « { $name } ». Tâches : finalize-drafts, apply-credit.
+cli-job-unknown = Tâche inconnue « { $name } ». Tâches : finalize-drafts, apply-credit, vies-recheck.
 cli-job-done = Tâche { $name } terminée : { $count } factures.
+cli-vies-rechecked = VIES : { $checked } numéros de TVA vérifiés : { $valid } valides, { $invalid } invalides, { $unverified } toujours non confirmés.

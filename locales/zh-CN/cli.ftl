@@ -22,5 +22,6 @@ cli-sim-kind-proration = 按比例
 cli-sim-kind-credit-note = 贷项通知单
 cli-sim-total = 共 { $count } 份单据，合计 { $total }；模拟结束时订阅状态：{ $status }。
 cli-fx-imported = 已导入 { $days } 天（{ $first } 至 { $last }）的 { $rates } 条欧洲央行汇率。未导入（未知货币）：{ $skipped }
-cli-job-unknown = 未知任务“{ $name }”。可用任务：finalize-drafts、apply-credit。
+cli-job-unknown = 未知任务“{ $name }”。可用任务：finalize-drafts、apply-credit、vies-recheck。
 cli-job-done = 任务 { $name } 已完成：{ $count } 张发票。
+cli-vies-rechecked = VIES：已核验 { $checked } 个增值税号：{ $valid } 个有效，{ $invalid } 个无效，{ $unverified } 个仍未确认。

@@ -24,6 +24,8 @@ pub struct AppState {
     /// The gateway payments are collected with. For now the built-in sandbox (in-memory: its
     /// payment methods live as long as the process); provider accounts and routing come next.
     pub gateway: Arc<dyn billing_core::ports::PaymentGateway>,
+    /// Where customers' EU VAT IDs are confirmed (VIES).
+    pub vat_verifier: Arc<dyn billing_core::tax::vies::VatIdVerifier>,
 }
 
 impl AppState {
@@ -33,7 +35,14 @@ impl AppState {
             clock,
             metrics: Arc::new(Metrics::default()),
             gateway: Arc::new(gateway_adapters::sandbox::Sandbox::new("whsec_sandbox_local")),
+            vat_verifier: Arc::new(crate::vies::HttpVies::new(&crate::config::ViesConfig::default())),
         }
+    }
+
+    /// The same state with another VIES client (the configured one, or a test peer).
+    pub fn with_vat_verifier(mut self, verifier: Arc<dyn billing_core::tax::vies::VatIdVerifier>) -> Self {
+        self.vat_verifier = verifier;
+        self
     }
 }
 

@@ -37,6 +37,32 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub invoice_run: InvoiceRunConfig,
+    pub vies: ViesConfig,
+}
+
+/// The VIES client (EU VAT ID confirmation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ViesConfig {
+    /// Base URL of the VIES REST API (the `ms/{country}/vat/{number}` resource is below it).
+    pub endpoint: String,
+    /// Per request.
+    pub timeout_ms: u64,
+    /// Further attempts after a retryable failure (unavailable, busy, timeout).
+    pub retries: u32,
+    /// Wait before the first retry; doubled for each further one.
+    pub retry_backoff_ms: u64,
+}
+
+impl Default for ViesConfig {
+    fn default() -> Self {
+        Self {
+            endpoint: "https://ec.europa.eu/taxation_customs/vies/rest-api".into(),
+            timeout_ms: 10_000,
+            retries: 2,
+            retry_backoff_ms: 1_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -134,6 +160,12 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        if !(self.vies.endpoint.starts_with("https://") || self.vies.endpoint.starts_with("http://")) {
+            bail!("vies.endpoint: `{}` is not an http(s) URL", self.vies.endpoint);
+        }
+        if !(100..=120_000).contains(&self.vies.timeout_ms) || self.vies.retries > 10 {
+            bail!("vies.timeout_ms must be 100..=120000 and vies.retries at most 10");
+        }
         if self.server.bind.parse::<SocketAddr>().is_err() {
             bail!("server.bind: `{}` is not an address like 127.0.0.1:8080", self.server.bind);
         }

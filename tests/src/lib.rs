@@ -173,12 +173,17 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|state| state).await
+    }
+
+    /// Like [`TestApp::spawn`], with the app state adjusted first (e.g. another VIES client).
+    pub async fn spawn_with(adjust: impl FnOnce(portal_web::app::AppState) -> portal_web::app::AppState) -> Self {
         let db = TestDb::new().await;
         let now = instant("2026-03-01T09:00:00Z");
         let clock = Arc::new(FixedClock::at(now));
         let tenant = create_tenant(&db.pool, "acme", now).await;
         create_catalog(&db.pool, tenant.id, now).await;
-        let state = portal_web::app::AppState::new(db.pool.clone(), clock.clone());
+        let state = adjust(portal_web::app::AppState::new(db.pool.clone(), clock.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(portal_web::app::serve(

@@ -11,3 +11,4 @@ pub mod simulation;
 pub mod subscriptions;
 pub mod tenants;
 pub mod usage;
+pub mod vat_check;

@@ -14,6 +14,7 @@ pub mod plans;
 pub mod simulations;
 pub mod subscriptions;
 pub mod usage;
+pub mod vat_ids;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -53,6 +54,8 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}/balance", get(balance::get_balance))
         .route("/customers/{id}/balance/transactions", post(balance::create_transaction))
         .route("/customers/{id}/payment_terms", post(balance::set_payment_terms))
+        .route("/customers/{id}/vat_id/verify", post(vat_ids::verify))
+        .route("/customers/{id}/vat_id/checks", get(vat_ids::checks))
         .route("/invoices/{id}/pay", post(payments::pay))
         .route("/invoices/{id}/payment_attempts", get(payments::attempts))
         .route("/customers/{id}/payment_methods", post(payments::add_method))

@@ -103,7 +103,8 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// Run one job: `finalize-drafts` (drafts past their grace period) or `apply-credit`
-    /// (customers' credit balances pay their open invoices).
+    /// (customers' credit balances pay their open invoices) or `vies-recheck` (EU VAT IDs VIES
+    /// has not confirmed or refuted yet).
     Run {
         /// The job's name.
         name: String,
@@ -329,7 +330,8 @@ async fn api_call(
         .body(axum::body::Body::from(body))
         .context("building the request")?;
     request.extensions_mut().insert(crate::api::extract::OperatorTenant(tenant.id));
-    let state = AppState::new(db.pool.clone(), clock);
+    let state =
+        AppState::new(db.pool.clone(), clock).with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
     let response = router(state, config.server.max_body_bytes).oneshot(request).await.context("calling the API")?;
     let status = response.status().as_u16();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.context("reading the answer")?;
@@ -419,7 +421,8 @@ async fn serve_until_signal(
         }
         None => println!("{}", t(lang, "cli-serve-listening", &[("url", url.clone())])),
     }
-    let state = AppState::new(db.pool.clone(), clock);
+    let state =
+        AppState::new(db.pool.clone(), clock).with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
     serve(listener, router(state, config.server.max_body_bytes), shutdown_signal()).await?;
     Ok(())
 }
