@@ -38,6 +38,31 @@ pub struct Config {
     pub log: LogConfig,
     pub invoice_run: InvoiceRunConfig,
     pub vies: ViesConfig,
+    pub jobs: JobsConfig,
+}
+
+/// When `billing serve` runs each scheduled job: cron expressions with seconds
+/// (`sec min hour day-of-month month day-of-week`, UTC). A blank one disables that job; every job
+/// can also be run by hand with `billing jobs run NAME`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Drafts past their grace period are finalized.
+    pub finalize_drafts: String,
+    /// Customers' credit balances pay their open invoices.
+    pub apply_credit: String,
+    /// EU VAT IDs that VIES has not confirmed or refuted yet are checked again.
+    pub vies_recheck: String,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            finalize_drafts: "0 */5 * * * *".into(),
+            apply_credit: "0 10 * * * *".into(),
+            vies_recheck: "0 30 3 * * *".into(),
+        }
+    }
 }
 
 /// The VIES client (EU VAT ID confirmation).

@@ -9,4 +9,5 @@ pub mod db;
 pub mod demo;
 pub mod i18n;
 pub mod metrics;
+pub mod scheduler;
 pub mod vies;

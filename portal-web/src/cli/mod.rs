@@ -421,6 +421,8 @@ async fn serve_until_signal(
         }
         None => println!("{}", t(lang, "cli-serve-listening", &[("url", url.clone())])),
     }
+    // Kept alive until the server stops; dropping it stops the scheduled jobs.
+    let _scheduler = crate::scheduler::start(config, db.pool.clone(), clock.clone()).await?;
     let state =
         AppState::new(db.pool.clone(), clock).with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
     serve(listener, router(state, config.server.max_body_bytes), shutdown_signal()).await?;

@@ -1,0 +1,112 @@
+//! The scheduler of `billing serve`: tokio-cron-scheduler fires the billing-core jobs on the
+//! cron schedules in `[jobs]` (blank disables one). A job run takes a PostgreSQL advisory lock
+//! named after the job, so with several `billing serve` processes on one database only one runs
+//! it at a time; the jobs themselves are safe to re-run, so a missed or doubled tick changes
+//! nothing but timing.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use anyhow::Context;
+use billing_core::clock::Clock;
+use sqlx::PgPool;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::config::Config;
+
+type JobFn =
+    Arc<dyn Fn(PgPool, Arc<dyn Clock>) -> Pin<Box<dyn Future<Output = anyhow::Result<u64>> + Send>> + Send + Sync>;
+
+/// The scheduled jobs by name (the names `billing jobs run` takes).
+fn jobs(config: &Config) -> Vec<(&'static str, String, JobFn)> {
+    let vies = Arc::new(crate::vies::HttpVies::new(&config.vies));
+    vec![
+        (
+            "finalize-drafts",
+            config.jobs.finalize_drafts.clone(),
+            Arc::new(|pool, clock| {
+                Box::pin(
+                    async move { Ok(billing_core::service::invoices::finalize_due_drafts(&pool, clock.now()).await?) },
+                )
+            }),
+        ),
+        (
+            "apply-credit",
+            config.jobs.apply_credit.clone(),
+            Arc::new(|pool, clock| {
+                Box::pin(async move {
+                    Ok(billing_core::service::invoices::apply_balances_to_open_invoices(&pool, clock.now()).await?)
+                })
+            }),
+        ),
+        (
+            "vies-recheck",
+            config.jobs.vies_recheck.clone(),
+            Arc::new(move |pool, clock| {
+                let vies = vies.clone();
+                Box::pin(async move {
+                    let s =
+                        billing_core::service::vat_check::recheck_unverified(&pool, vies.as_ref(), clock.now(), 1000)
+                            .await?;
+                    Ok(s.checked)
+                })
+            }),
+        ),
+    ]
+}
+
+/// Runs `job` under the advisory lock `billing.job.<name>`; skips the tick when another node
+/// holds it. With a one-connection pool (embedded PostgreSQL, one node) no lock is taken: holding
+/// the only connection would starve the job itself.
+async fn run_locked(name: &'static str, pool: PgPool, clock: Arc<dyn Clock>, job: JobFn) {
+    let single = pool.options().get_max_connections() <= 1;
+    let mut lock_conn = None;
+    if !single {
+        let mut conn = match pool.acquire().await {
+            Ok(c) => c,
+            Err(e) => return tracing::warn!(job = name, error = %e, "job skipped: no database connection"),
+        };
+        let got: Result<bool, _> = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
+            .bind(format!("billing.job.{name}"))
+            .fetch_one(&mut *conn)
+            .await;
+        match got {
+            Ok(true) => lock_conn = Some(conn),
+            Ok(false) => return tracing::info!(job = name, "job already running on another node; tick skipped"),
+            Err(e) => return tracing::warn!(job = name, error = %e, "job skipped: lock failed"),
+        }
+    }
+    let started = std::time::Instant::now();
+    match job(pool, clock).await {
+        Ok(count) => tracing::info!(job = name, count, ms = started.elapsed().as_millis() as u64, "job done"),
+        Err(e) => tracing::error!(job = name, error = %e, "job failed; the next tick retries"),
+    }
+    if let Some(mut conn) = lock_conn {
+        let _ = sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+            .bind(format!("billing.job.{name}"))
+            .execute(&mut *conn)
+            .await;
+    }
+}
+
+/// Starts the scheduler with every job that has a schedule. The returned handle keeps it alive.
+pub async fn start(config: &Config, pool: PgPool, clock: Arc<dyn Clock>) -> anyhow::Result<JobScheduler> {
+    let scheduler = JobScheduler::new().await.context("starting the job scheduler")?;
+    for (name, schedule, job) in jobs(config) {
+        if schedule.trim().is_empty() {
+            tracing::info!(job = name, "job disabled (blank schedule)");
+            continue;
+        }
+        let (pool, clock) = (pool.clone(), clock.clone());
+        let entry = Job::new_async(schedule.as_str(), move |_id, _scheduler| {
+            let (pool, clock, job) = (pool.clone(), clock.clone(), job.clone());
+            Box::pin(async move { run_locked(name, pool, clock, job).await })
+        })
+        .with_context(|| format!("jobs.{}: `{schedule}` is not a cron schedule", name.replace('-', "_")))?;
+        scheduler.add(entry).await.with_context(|| format!("scheduling {name}"))?;
+        tracing::info!(job = name, %schedule, "job scheduled");
+    }
+    scheduler.start().await.context("starting the job scheduler")?;
+    Ok(scheduler)
+}

@@ -1,0 +1,112 @@
+//! `billing serve` runs the scheduled jobs itself: a draft whose grace period ends is finalized
+//! by the server without anyone calling the job, and `billing jobs run` does the same by hand.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use billing_core::service::invoices::{DraftInput, DraftLineInput, create_draft};
+use billing_tests::{TestDb, billing_binary, create_tenant};
+
+async fn draft_due_in(db: &TestDb, seconds: i64) -> uuid::Uuid {
+    let now = chrono::Utc::now();
+    let tenant = create_tenant(&db.pool, "sched", now).await;
+    let mut conn = db.pool.acquire().await.unwrap();
+    let customer = billing_core::service::customers::create(
+        &mut conn,
+        tenant.id,
+        &billing_core::customer::NewCustomerInput {
+            email: "a@example.de".into(),
+            name: "A".into(),
+            country: "DE".into(),
+            currency: "EUR".into(),
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let draft = create_draft(
+        &mut conn,
+        tenant.id,
+        &DraftInput {
+            customer: customer.id,
+            currency: None,
+            lines: vec![DraftLineInput {
+                description: "Consulting".into(),
+                quantity: 1,
+                unit_amount: 10000,
+                tax_category: None,
+            }],
+            memo: None,
+            auto_finalize: None,
+            auto_finalize_at: Some(now + chrono::Duration::seconds(seconds)),
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    draft.id.as_uuid()
+}
+
+async fn status(db: &TestDb, id: uuid::Uuid) -> (String, Option<String>) {
+    sqlx::query_as("SELECT status, number FROM invoices WHERE id = $1").bind(id).fetch_one(&db.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_server_finalizes_a_draft_when_its_grace_period_ends() {
+    let db = TestDb::new().await;
+    let id = draft_due_in(&db, 2).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new(billing_binary())
+        .args(["serve"])
+        .env("DATABASE_URL", &db.url)
+        .env("BILLING__SERVER__BIND", format!("127.0.0.1:{port}"))
+        // Every second, so the test does not wait for the default five minutes.
+        .env("BILLING__JOBS__FINALIZE_DRAFTS", "* * * * * *")
+        .env("BILLING__JOBS__VIES_RECHECK", "")
+        .env("BILLING_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("billing serve starts");
+    let mut finalized = None;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let (s, number) = status(&db, id).await;
+        if s == "open" {
+            finalized = number;
+            break;
+        }
+    }
+    server.kill().ok();
+    server.wait().ok();
+    assert_eq!(finalized.as_deref(), Some(format!("INV-{}-000001", chrono::Utc::now().format("%Y")).as_str()));
+}
+
+#[tokio::test]
+async fn jobs_run_finalizes_due_drafts_by_hand_and_refuses_unknown_jobs() {
+    let db = TestDb::new().await;
+    let id = draft_due_in(&db, 0).await;
+    let run = |name: &str| {
+        Command::new(billing_binary())
+            .args(["jobs", "run", name])
+            .env("DATABASE_URL", &db.url)
+            .env("LANG", "de_DE.UTF-8")
+            .env("BILLING_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run("finalize-drafts");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 Rechnungen"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(status(&db, id).await.0, "open");
+    let again = run("finalize-drafts");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 Rechnungen"));
+    let bad = run("reboot-everything");
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("Unbekannter Job"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
