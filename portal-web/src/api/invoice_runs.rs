@@ -121,7 +121,10 @@ async fn caller(conn: &mut PgConnection, tenant: TenantId, headers: &HeaderMap) 
             Some(id) => format!("api:{id}"),
             None => "api".into(),
         },
-        None => format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
+        None => format!(
+            "cli:{}",
+            std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+        ),
     })
 }
 

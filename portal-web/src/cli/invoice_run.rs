@@ -35,7 +35,10 @@ pub async fn run(db: &Database, config: &Config, clock: &dyn Clock, lang: &str, 
     let mut opts = RunOptions::new(args.as_of.unwrap_or_else(|| now.date_naive()));
     opts.dry_run = args.dry_run;
     opts.chunk_size = config.invoice_run.chunk_size;
-    opts.triggered_by = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+    opts.triggered_by = format!(
+        "cli:{}",
+        std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+    );
     if let Some(slug) = &args.tenant {
         let mut conn = db.pool.acquire().await?;
         let tenant = billing_core::store::tenants::get_by_slug(&mut conn, slug)

@@ -38,7 +38,14 @@ pub async fn list(db: &Database, tenant: Option<&str>, limit: i64, json: bool, l
     runs.sort_by_key(|r| std::cmp::Reverse(r.id));
     runs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     if json {
-        println!("{}", serde_json::to_string_pretty(&runs)?);
+        // The API's spelling of the id (`ir_…`), which `runs show` and `runs report` take.
+        let mut values = Vec::with_capacity(runs.len());
+        for r in &runs {
+            let mut v = serde_json::to_value(r)?;
+            v["id"] = serde_json::Value::String(r.run_id().to_string());
+            values.push(v);
+        }
+        println!("{}", serde_json::to_string_pretty(&values)?);
         return Ok(());
     }
     if runs.is_empty() {
@@ -74,7 +81,9 @@ pub async fn show(db: &Database, id: &str, json: bool, lang: &str) -> anyhow::Re
     };
     let summary = summary_from_record(&mut conn, tenant, run).await?;
     if json {
-        let value = serde_json::json!({ "run": record, "summary": summary });
+        let mut run_json = serde_json::to_value(&record)?;
+        run_json["id"] = serde_json::Value::String(run.to_string());
+        let value = serde_json::json!({ "run": run_json, "summary": summary });
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
