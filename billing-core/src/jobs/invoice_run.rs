@@ -173,8 +173,8 @@ async fn run_tenant(
         (id, false)
     };
 
-    // A dry run keeps its whole outcome here and records it at the end (its chunks roll back); a
-    // real run records each chunk's outcome in the chunk's own transaction.
+    // A dry run keeps its counts and totals here and records them at the end (its chunks roll
+    // back); a real run records each chunk's outcome in the chunk's own transaction.
     let mut dry = ChunkOutcome::default();
     let mut checkpoint = std::time::Instant::now();
     let mut cursor = Uuid::nil();
@@ -191,6 +191,13 @@ async fn run_tenant(
             progress.advance(outcome.counts.subscriptions);
             if opts.dry_run {
                 tx.rollback().await?;
+                // The exceptions are the dry run's report, not invoice data: they are kept (after
+                // the rollback), so memory stays flat however many there are.
+                let mut outcome = outcome;
+                let new =
+                    store::runs::record_exceptions(&mut conn, tenant_id, run_id, &outcome.exceptions, now).await?;
+                outcome.counts.exceptions = new.iter().filter(|n| **n).count() as u64;
+                outcome.exceptions.clear();
                 dry.merge(outcome)?;
             } else {
                 let ms = elapsed_ms(&mut checkpoint);
@@ -199,8 +206,6 @@ async fn run_tenant(
             }
         }
         if opts.dry_run {
-            let new = store::runs::record_exceptions(&mut conn, tenant_id, run_id, &dry.exceptions, now).await?;
-            dry.counts.exceptions = new.iter().filter(|n| **n).count() as u64;
             let ms = elapsed_ms(&mut checkpoint);
             store::runs::add_progress(&mut conn, tenant_id, run_id, &dry.counts, &dry.totals, ms).await?;
         } else {

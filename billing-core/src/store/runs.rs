@@ -233,9 +233,10 @@ pub async fn record_exceptions(
     .bind(now)
     .fetch_all(conn)
     .await?;
+    let inserted: std::collections::HashSet<(Uuid, String)> = inserted.into_iter().collect();
     Ok(exceptions
         .iter()
-        .map(|e| inserted.iter().any(|(s, c)| *s == e.subscription_id.as_uuid() && c == e.code.as_str()))
+        .map(|e| inserted.contains(&(e.subscription_id.as_uuid(), e.code.as_str().to_string())))
         .collect())
 }
 
