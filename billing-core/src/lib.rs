@@ -23,6 +23,7 @@ pub mod ports;
 pub mod proration;
 pub mod rating;
 pub mod rounding;
+pub mod run_report;
 pub mod service;
 pub mod store;
 pub mod subscription;

@@ -9,5 +9,6 @@ pub mod db;
 pub mod demo;
 pub mod i18n;
 pub mod metrics;
+pub mod reports;
 pub mod scheduler;
 pub mod vies;

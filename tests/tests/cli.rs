@@ -60,6 +60,7 @@ async fn invoice_run_prints_totals_per_currency_and_a_dry_run_writes_nothing() {
     assert_eq!(scalar(&db, "SELECT count(*) FROM invoices WHERE kind = 'one_off'").await, before);
     let dry = billing(&db, &["invoice-run", "--as-of", &today, "--dry-run"]);
     assert!(dry.status.success(), "{}", text(&dry));
+    let dry_json_report = dry_report(&db, &today).await;
     assert!(text(&dry).contains("dry run"));
     assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, before);
     let real = billing(&db, &["invoice-run", "--as-of", &today, "--json"]);
@@ -82,6 +83,11 @@ async fn invoice_run_prints_totals_per_currency_and_a_dry_run_writes_nothing() {
     for code in ["EUR", "USD", "CHF", "CNY"] {
         assert!(dry_text.contains(&format!("{code}: ")), "{dry_text}");
     }
+    // The per-rate table, the exceptions (the demo customers have no payment method) and the run id.
+    for needle in ["Per VAT rate:", "EUR S 19 %", "EUR AE 0 %", "payment_method_missing", "Run ir_"] {
+        assert!(dry_text.contains(needle), "{needle} in {dry_text}");
+    }
+    assert_eq!(summary["report"], dry_json_report, "the dry run's totals equal the real run's");
     let again = billing(&db, &["invoice-run", "--as-of", &today]);
     assert!(text(&again).contains("Nothing to invoice"), "{}", text(&again));
     assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, before + created);
@@ -123,6 +129,45 @@ async fn a_run_killed_in_the_middle_and_rerun_ends_with_one_invoice_per_period_a
     let orphans =
         "SELECT count(*) FROM invoices i WHERE NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_id = i.id)";
     assert_eq!(scalar(&db, orphans).await, 0, "every invoice has its line");
+
+    // One real run, completed, visibly resumed, whose totals cover the invoices of both processes.
+    let list = billing(&db, &["runs", "list", "--json"]);
+    assert!(list.status.success(), "{}", text(&list));
+    let runs: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let real: Vec<&serde_json::Value> = runs.as_array().unwrap().iter().filter(|r| r["dry_run"] == false).collect();
+    assert_eq!(real.len(), 1, "{runs}");
+    let run = real[0];
+    assert_eq!((run["status"].as_str(), run["resumed_count"].as_i64()), (Some("completed"), Some(1)), "{run}");
+    let by_run = scalar(&db, "SELECT count(*) FROM invoices WHERE invoice_run_id IS NOT NULL").await;
+    assert_eq!(run["invoices_created"].as_i64(), Some(by_run));
+    for c in run["totals"]["by_currency"].as_array().unwrap() {
+        let stored: i64 = sqlx::query_scalar(
+            "SELECT sum(total)::bigint FROM invoices WHERE invoice_run_id IS NOT NULL AND currency = $1",
+        )
+        .bind(c["currency"].as_str().unwrap())
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(c["total"].as_i64(), Some(stored), "{c}");
+    }
+    let id = run["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("ir_"), "{id}");
+    let show = billing(&db, &["runs", "show", &id]);
+    assert!(show.status.success(), "{}", text(&show));
+    assert!(text(&show).contains("(completed)") && text(&show).contains("resumed 1 times"), "{}", text(&show));
+    let file = std::env::temp_dir().join(format!("run-{}.csv", uuid::Uuid::now_v7()));
+    let report = billing(&db, &["runs", "report", &id, "--output", file.to_str().unwrap()]);
+    assert!(report.status.success(), "{}", text(&report));
+    let csv = std::fs::read_to_string(&file).unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(csv.lines().filter(|l| l.starts_with("invoice,")).count() as i64, by_run);
+}
+
+/// A fresh dry run's per-rate report, to compare with a real run of the same date.
+async fn dry_report(db: &TestDb, date: &str) -> serde_json::Value {
+    let out = billing(db, &["invoice-run", "--as-of", date, "--dry-run", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["report"].clone()
 }
 
 #[test]

@@ -146,11 +146,16 @@ async fn a_dry_run_reports_what_the_real_run_does_and_writes_nothing() {
     let series: i64 =
         sqlx::query_scalar("SELECT count(*) FROM invoice_number_series").fetch_one(&db.pool).await.unwrap();
     assert_eq!(series, 0);
-    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM invoice_runs").fetch_one(&db.pool).await.unwrap();
-    assert_eq!(runs, 0);
+    // The dry run is recorded, marked dry, and nothing else.
+    let dry_runs: i64 = sqlx::query_scalar("SELECT count(*) FROM invoice_runs WHERE dry_run AND status = 'completed'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(dry_runs, 1);
     let real = invoice_run::run(&db.pool, &opts("2026-03-01"), now, &NoProgress).await.unwrap();
     assert_eq!(dry.invoices, real.invoices);
     assert_eq!(dry.totals, real.totals);
+    assert_eq!(dry.report, real.report, "the same totals per currency and per VAT rate");
     // 6 monthly subscriptions from Dec 31: Dec 31, Jan 31, Feb 28 -> 3 each; the yearly one: 1.
     assert_eq!(real.invoices, 6 * 3 + 1);
 }

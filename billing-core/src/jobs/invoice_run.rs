@@ -22,6 +22,7 @@ use crate::invoice::{NumberFormat, TotalsByCurrency, document_vat};
 use crate::period::period_at;
 use crate::proration::round_div;
 use crate::rounding::RoundingPolicy;
+use crate::run_report::{ExceptionCode, RunCounts, RunException, RunTotals};
 use crate::store;
 use crate::store::invoices::InvoiceBatch;
 use crate::subscription::{Terms, due_date, due_periods, plan_due_invoices};
@@ -59,11 +60,36 @@ impl RunProgress for NoProgress {}
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantRunSummary {
     pub tenant_id: TenantId,
-    /// The recorded run (absent for a dry run, which records nothing).
+    /// The recorded run (dry runs are recorded too, marked dry; `None` only for simulations).
     pub run_id: Option<InvoiceRunId>,
+    /// Due subscriptions looked at.
     pub subscriptions: u64,
     pub invoices: u64,
+    /// Subscriptions not invoiced because of a blocking exception.
+    pub skipped: u64,
+    /// Gross totals per currency (the foundation's shape).
     pub totals: TotalsByCurrency,
+    /// Net, VAT and gross per currency and per (currency, VAT category, rate).
+    pub report: RunTotals,
+    pub exceptions: Vec<RunException>,
+    /// How often this run was picked up again after a crash or an error left it unfinished.
+    pub resumed: u32,
+}
+
+impl TenantRunSummary {
+    fn empty(tenant_id: TenantId, run_id: Option<InvoiceRunId>) -> Self {
+        Self {
+            tenant_id,
+            run_id,
+            subscriptions: 0,
+            invoices: 0,
+            skipped: 0,
+            totals: TotalsByCurrency::default(),
+            report: RunTotals::default(),
+            exceptions: Vec::new(),
+            resumed: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -73,7 +99,10 @@ pub struct RunSummary {
     pub tenants: Vec<TenantRunSummary>,
     pub subscriptions: u64,
     pub invoices: u64,
+    pub skipped: u64,
+    pub exceptions: u64,
     pub totals: TotalsByCurrency,
+    pub report: RunTotals,
 }
 
 /// Runs the invoice run over one or all tenants.
@@ -96,18 +125,26 @@ pub async fn run(
         tenants: Vec::new(),
         subscriptions: 0,
         invoices: 0,
+        skipped: 0,
+        exceptions: 0,
         totals: TotalsByCurrency::default(),
+        report: RunTotals::default(),
     };
     for tenant in tenants {
         let t = run_tenant(pool, tenant, opts, now, progress).await?;
         summary.subscriptions += t.subscriptions;
         summary.invoices += t.invoices;
+        summary.skipped += t.skipped;
+        summary.exceptions += t.exceptions.len() as u64;
         summary.totals.merge(&t.totals)?;
+        summary.report.merge(&t.report)?;
         summary.tenants.push(t);
     }
     Ok(summary)
 }
 
+/// One tenant's run on one connection held throughout: it carries the run's advisory lock
+/// (see `store::runs::try_lock`), which tells a later run whether this one is still alive.
 async fn run_tenant(
     pool: &PgPool,
     tenant_id: TenantId,
@@ -115,6 +152,7 @@ async fn run_tenant(
     now: DateTime<Utc>,
     progress: &dyn RunProgress,
 ) -> Result<TenantRunSummary> {
+    let started = std::time::Instant::now();
     let mut conn = pool.acquire().await?;
     let ctx = TenantContext::load(&mut conn, tenant_id, opts.as_of).await?;
     if !opts.dry_run {
@@ -122,54 +160,120 @@ async fn run_tenant(
     }
     let due = store::subscriptions::count_due(&mut conn, tenant_id, opts.as_of).await?;
     progress.add_total(u64::try_from(due).unwrap_or(0));
-    let run_id = if opts.dry_run {
-        None
+    let (run_id, resumed) = if opts.dry_run {
+        let id = InvoiceRunId::new();
+        store::runs::start(&mut conn, tenant_id, id, opts.as_of, true, &opts.triggered_by, now).await?;
+        (id, false)
+    } else if let Some(id) = store::runs::resume_abandoned(&mut conn, tenant_id, opts.as_of, now).await? {
+        (id, true)
     } else {
-        Some(store::runs::start(&mut conn, tenant_id, opts.as_of, false, &opts.triggered_by, now).await?)
+        let id = InvoiceRunId::new();
+        store::runs::try_lock(&mut conn, id).await?;
+        store::runs::start(&mut conn, tenant_id, id, opts.as_of, false, &opts.triggered_by, now).await?;
+        (id, false)
     };
-    drop(conn);
 
-    let mut out =
-        TenantRunSummary { tenant_id, run_id, subscriptions: 0, invoices: 0, totals: TotalsByCurrency::default() };
+    // A dry run keeps its counts and totals here and records them at the end (its chunks roll
+    // back); a real run records each chunk's outcome in the chunk's own transaction.
+    let mut dry = ChunkOutcome::default();
+    let mut checkpoint = std::time::Instant::now();
     let mut cursor = Uuid::nil();
+    let mode = if opts.dry_run { Mode::Dry } else { Mode::Real(run_id) };
     let result: Result<()> = async {
         loop {
-            let mut conn = pool.acquire().await?;
             let mut tx = conn.begin().await?;
-            let before = out.subscriptions;
-            let Some(next) =
-                process_chunk(&mut tx, &ctx, run_id, opts.as_of, cursor, opts.chunk_size, None, now, &mut out).await?
+            let Some((next, outcome)) =
+                process_chunk(&mut tx, &ctx, mode, opts.as_of, cursor, opts.chunk_size, None, now).await?
             else {
                 break;
             };
             cursor = next;
+            progress.advance(outcome.counts.subscriptions);
             if opts.dry_run {
                 tx.rollback().await?;
+                // The exceptions are the dry run's report, not invoice data: they are kept (after
+                // the rollback), so memory stays flat however many there are.
+                let mut outcome = outcome;
+                let new =
+                    store::runs::record_exceptions(&mut conn, tenant_id, run_id, &outcome.exceptions, now).await?;
+                outcome.counts.exceptions = new.iter().filter(|n| **n).count() as u64;
+                outcome.exceptions.clear();
+                dry.merge(outcome)?;
             } else {
+                let ms = elapsed_ms(&mut checkpoint);
+                store::runs::add_progress(&mut tx, tenant_id, run_id, &outcome.counts, &outcome.totals, ms).await?;
                 tx.commit().await?;
             }
-            progress.advance(out.subscriptions - before);
         }
-        if !opts.dry_run {
-            let mut conn = pool.acquire().await?;
+        if opts.dry_run {
+            let ms = elapsed_ms(&mut checkpoint);
+            store::runs::add_progress(&mut conn, tenant_id, run_id, &dry.counts, &dry.totals, ms).await?;
+        } else {
             store::subscriptions::end_scheduled_cancellations(&mut conn, tenant_id, opts.as_of, None, now).await?;
         }
         Ok(())
     }
     .await;
 
-    if let Some(run_id) = run_id {
-        let mut conn = pool.acquire().await?;
-        let status = if result.is_ok() { "completed" } else { "failed" };
-        let totals = serde_json::to_value(&out.totals).unwrap_or_default();
-        store::runs::finish(&mut conn, tenant_id, run_id, status, out.invoices as i64, &totals, Utc::now().max(now))
-            .await?;
+    let status = if result.is_ok() { "completed" } else { "failed" };
+    let finished =
+        store::runs::finish(&mut conn, tenant_id, run_id, status, elapsed_ms(&mut checkpoint), Utc::now().max(now))
+            .await;
+    if !opts.dry_run {
+        store::runs::unlock(&mut conn, run_id).await?;
     }
-    result.map(|()| out)
+    result?;
+    finished?;
+    tracing::info!(run = %run_id, ms = started.elapsed().as_millis() as u64, "invoice run finished");
+    let out = summary_from_record(&mut conn, tenant_id, run_id).await?;
+    debug_assert!(!resumed || out.resumed > 0);
+    Ok(out)
+}
+
+fn elapsed_ms(checkpoint: &mut std::time::Instant) -> i64 {
+    let ms = i64::try_from(checkpoint.elapsed().as_millis()).unwrap_or(i64::MAX);
+    *checkpoint = std::time::Instant::now();
+    ms
+}
+
+/// The tenant's summary as recorded: a resumed run reports the whole run, the part before the
+/// crash included, exactly as `billing runs show` and the API do.
+pub async fn summary_from_record(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    run_id: InvoiceRunId,
+) -> Result<TenantRunSummary> {
+    let record =
+        store::runs::get(conn, tenant_id, run_id).await?.ok_or_else(|| Error::not_found("invoice run", run_id))?;
+    let report = record.run_totals()?;
+    let counts = record.counts();
+    let mut totals = TotalsByCurrency::default();
+    for c in &report.by_currency {
+        let currency = crate::currency::Currency::from_code(&c.currency)?;
+        totals.0.insert(
+            c.currency.clone(),
+            crate::invoice::CurrencyTotal {
+                count: c.invoices,
+                total: crate::money::Money::from_minor(c.total, currency),
+            },
+        );
+    }
+    Ok(TenantRunSummary {
+        tenant_id,
+        run_id: Some(run_id),
+        subscriptions: counts.subscriptions,
+        invoices: counts.invoices,
+        skipped: counts.skipped,
+        totals,
+        report,
+        exceptions: store::runs::exceptions(conn, tenant_id, run_id).await?,
+        resumed: u32::try_from(record.resumed_count).unwrap_or(0),
+    })
 }
 
 /// Invoices one subscription up to `as_of` on a connection the caller owns (and whose
 /// transaction it commits or rolls back): used by simulations, which roll everything back.
+/// Problems that would be exceptions of a run are errors here.
 pub async fn run_one_on_connection(
     conn: &mut PgConnection,
     tenant_id: TenantId,
@@ -179,16 +283,45 @@ pub async fn run_one_on_connection(
 ) -> Result<TenantRunSummary> {
     let ctx = TenantContext::load(conn, tenant_id, as_of).await?;
     resume_due(conn, tenant_id, as_of, Some(sub), now).await?;
-    let mut out = TenantRunSummary {
-        tenant_id,
-        run_id: None,
-        subscriptions: 0,
-        invoices: 0,
-        totals: TotalsByCurrency::default(),
-    };
-    process_chunk(conn, &ctx, None, as_of, Uuid::nil(), 1, Some(sub), now, &mut out).await?;
+    let mut out = TenantRunSummary::empty(tenant_id, None);
+    if let Some((_, outcome)) = process_chunk(conn, &ctx, Mode::Direct, as_of, Uuid::nil(), 1, Some(sub), now).await? {
+        out.subscriptions = outcome.counts.subscriptions;
+        out.invoices = outcome.counts.invoices;
+        out.totals = outcome.by_currency;
+        out.report = outcome.totals;
+    }
     store::subscriptions::end_scheduled_cancellations(conn, tenant_id, as_of, Some(sub), now).await?;
     Ok(out)
+}
+
+/// How a chunk treats what it cannot invoice cleanly.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// Exceptions are written to this run inside the chunk's transaction.
+    Real(InvoiceRunId),
+    /// Exceptions are returned; the caller rolls the chunk back and records them at the end.
+    Dry,
+    /// No exceptions: a blocking problem is an error (simulations).
+    Direct,
+}
+
+/// What one chunk did.
+#[derive(Debug, Default)]
+struct ChunkOutcome {
+    counts: RunCounts,
+    totals: RunTotals,
+    by_currency: TotalsByCurrency,
+    exceptions: Vec<RunException>,
+}
+
+impl ChunkOutcome {
+    fn merge(&mut self, other: ChunkOutcome) -> Result<()> {
+        self.counts.merge(&other.counts);
+        self.totals.merge(&other.totals)?;
+        self.by_currency.merge(&other.by_currency)?;
+        self.exceptions.extend(other.exceptions);
+        Ok(())
+    }
 }
 
 /// What every chunk of one tenant's run shares.
@@ -204,6 +337,8 @@ struct TenantContext {
     issue_date: NaiveDate,
     due_date: NaiveDate,
     policy: RoundingPolicy,
+    /// The merchant charges payment methods automatically: a customer without one is an exception.
+    collects_automatically: bool,
 }
 
 impl TenantContext {
@@ -227,6 +362,7 @@ impl TenantContext {
             issue_date: as_of,
             due_date: as_of + Duration::days(i64::from(tenant.payment_terms_days)),
             policy: RoundingPolicy::default(),
+            collects_automatically: store::runs::collects_automatically(conn, tenant_id).await?,
         })
     }
 }
@@ -278,24 +414,31 @@ async fn resume_due(
 }
 
 /// Invoices the next chunk of due subscriptions after `cursor` on `conn`; returns the new
-/// cursor, or `None` when nothing is left.
+/// cursor and what the chunk did, or `None` when nothing is left.
+///
+/// Each subscription is checked before anything is written for it; a blocking exception (no
+/// price, no determinable VAT) leaves it due and untouched, and the chunk goes on with the others.
 #[allow(clippy::too_many_arguments)]
 async fn process_chunk(
     conn: &mut PgConnection,
     ctx: &TenantContext,
-    run_id: Option<InvoiceRunId>,
+    mode: Mode,
     as_of: NaiveDate,
     cursor: Uuid,
     chunk_size: u32,
     only: Option<SubscriptionId>,
     now: DateTime<Utc>,
-    out: &mut TenantRunSummary,
-) -> Result<Option<Uuid>> {
+) -> Result<Option<(Uuid, ChunkOutcome)>> {
     let tenant_id = ctx.tenant_id;
+    let run_id = match mode {
+        Mode::Real(id) => Some(id),
+        Mode::Dry | Mode::Direct => None,
+    };
     let chunk =
         store::subscriptions::lock_due_chunk(conn, tenant_id, as_of, cursor, i64::from(chunk_size), only).await?;
     let Some(last) = chunk.last() else { return Ok(None) };
     let next_cursor = last.billable.id.as_uuid();
+    let mut out = ChunkOutcome::default();
 
     let mut batch = InvoiceBatch::default();
     let mut advance_ids = Vec::with_capacity(chunk.len());
@@ -304,20 +447,86 @@ async fn process_chunk(
     let mut advance_starts = Vec::with_capacity(chunk.len());
     let mut pending_applied = Vec::new();
     let usage = metered_usage(conn, ctx, &chunk, as_of).await?;
+    let facts = match mode {
+        Mode::Direct => Default::default(),
+        Mode::Real(_) | Mode::Dry => {
+            let ids: Vec<Uuid> = chunk.iter().map(|d| d.billable.id.as_uuid()).collect();
+            store::runs::chunk_facts(conn, tenant_id, &ids).await?
+        }
+    };
     let no_usage = BTreeMap::new();
     for due in &chunk {
-        let sub_usage = usage.get(&due.billable.id.as_uuid()).unwrap_or(&no_usage);
-        let planned = plan_due_invoices(&due.billable, as_of, ctx.policy, sub_usage)?;
+        let sub_id = due.billable.id;
+        let exception = |code: ExceptionCode, details: &[(&str, String)]| {
+            let mut args = vec![("customer", due.customer_name.clone())];
+            args.extend(details.iter().cloned());
+            RunException::new(sub_id, due.billable.customer_id, code, &args)
+        };
+        let currency = due.billable.terms.price.currency.code().to_string();
+        let price_missing = || {
+            exception(
+                ExceptionCode::PriceMissing,
+                &[("plan", due.billable.terms.plan_name.clone()), ("currency", currency.clone())],
+            )
+        };
+        let sub_facts = facts.get(&sub_id.as_uuid());
+        if sub_facts.is_some_and(|f| !f.has_price) {
+            out.exceptions.push(price_missing());
+            continue;
+        }
+        let sub_usage = usage.get(&sub_id.as_uuid()).unwrap_or(&no_usage);
+        let planned = match (plan_due_invoices(&due.billable, as_of, ctx.policy, sub_usage), mode) {
+            (Ok(p), _) => p,
+            (Err(e), Mode::Direct) => return Err(e),
+            (Err(e), _) => {
+                tracing::warn!(subscription = %sub_id, error = %e, "cannot rate the subscription's period");
+                out.exceptions.push(price_missing());
+                continue;
+            }
+        };
         let Some(last_planned) = planned.last() else { continue };
+        let customer_tax = due.customer.tax_profile(ctx.trust_check_digits);
+        // VAT for every due period first: a subscription is invoiced for all of them or none.
+        let mut vats = Vec::with_capacity(planned.len());
+        let mut tax_error = None;
+        for p in &planned {
+            match document_vat(&ctx.seller, &customer_tax, due.tax_category, p.period.start, &[p.total], ctx.policy) {
+                Ok(v) => vats.push(v),
+                Err(e) => {
+                    tax_error = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = tax_error {
+            if let Mode::Direct = mode {
+                return Err(e);
+            }
+            out.exceptions.push(exception(
+                ExceptionCode::TaxUndeterminable,
+                &[("country", due.customer_country.clone()), ("reason", e.to_string())],
+            ));
+            continue;
+        }
+        if !matches!(mode, Mode::Direct) {
+            // Exactly the tax engine's own judgment: it charged a business as a consumer.
+            if vats.iter().any(|(d, _)| d.rule.starts_with("eu_b2b_unconfirmed_vat_id")) {
+                out.exceptions
+                    .push(exception(ExceptionCode::VatIdMissing, &[("country", due.customer_country.clone())]));
+            }
+            if ctx.collects_automatically && sub_facts.is_some_and(|f| !f.has_payment_method) {
+                out.exceptions.push(exception(ExceptionCode::PaymentMethodMissing, &[]));
+            }
+        }
         let next_index = last_planned.period_index + 1;
         let next_period = period_at(due.billable.anchor, due.billable.interval, next_index)?;
-        advance_ids.push(due.billable.id.as_uuid());
+        advance_ids.push(sub_id.as_uuid());
         advance_idx.push(i32::try_from(next_index).map_err(|_| Error::invalid("period", "too many periods"))?);
         advance_starts.push(next_period.start);
         advance_dates.push(due_date(due.billable.timing, next_period));
         if let (true, Some(p)) = (planned.iter().any(|p| p.used_pending), &due.billable.pending) {
             pending_applied.push((
-                due.billable.id,
+                sub_id,
                 Terms {
                     plan_id: p.plan_id,
                     plan_name: p.plan_name.clone(),
@@ -326,12 +535,10 @@ async fn process_chunk(
                 },
             ));
         }
-        let customer_tax = due.customer.tax_profile(ctx.trust_check_digits);
-        for p in planned {
-            let (decision, vat) =
-                document_vat(&ctx.seller, &customer_tax, due.tax_category, p.period.start, &[p.total], ctx.policy)?;
+        for (p, (decision, vat)) in planned.into_iter().zip(vats) {
             let gross = vat.gross_total;
-            out.totals.add(gross)?;
+            out.by_currency.add(gross)?;
+            out.totals.add_invoice(&vat)?;
             batch.taxes.push(vat.tax_total.minor());
             batch.tax_groups.push(serde_json::to_value(&vat.groups).unwrap_or_default());
             batch.notices.push(vat.notices.iter().map(|n| n.key()).collect::<Vec<_>>().join(","));
@@ -406,9 +613,28 @@ async fn process_chunk(
         store::outbox::insert_many(conn, tenant_id, "invoice.finalized", &events, now).await?;
         failpoint::after_chunk_written(batch.len());
     }
-    out.subscriptions += chunk.len() as u64;
-    out.invoices += batch.len() as u64;
-    Ok(Some(next_cursor))
+    // Count what is new to the run: a resumed run meets the subscriptions it could not invoice
+    // before again, and must not count them (or their exceptions) twice.
+    let new = match run_id {
+        Some(run) => store::runs::record_exceptions(conn, tenant_id, run, &out.exceptions, now).await?,
+        None => vec![true; out.exceptions.len()],
+    };
+    let mut skipped = std::collections::BTreeSet::new();
+    let mut seen_again = std::collections::BTreeSet::new();
+    for (e, is_new) in out.exceptions.iter().zip(&new) {
+        match (e.blocking, is_new) {
+            (true, true) => skipped.insert(e.subscription_id),
+            (true, false) => seen_again.insert(e.subscription_id),
+            (false, _) => false,
+        };
+    }
+    out.counts = RunCounts {
+        subscriptions: (chunk.len() - seen_again.len()) as u64,
+        invoices: batch.len() as u64,
+        skipped: skipped.len() as u64,
+        exceptions: new.iter().filter(|n| **n).count() as u64,
+    };
+    Ok(Some((next_cursor, out)))
 }
 
 /// The aggregated usage of every due period of the chunk's metered subscriptions, in one query:

@@ -77,3 +77,14 @@ pub async fn complete(
     .await?;
     Ok(())
 }
+
+/// Gives up an unfinished claim (the work failed after its claim was committed), so a retry with
+/// the same key can do the work. Finished claims are never released.
+pub async fn release(conn: &mut PgConnection, tenant: TenantId, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND response_status IS NULL")
+        .bind(tenant)
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

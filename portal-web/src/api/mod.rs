@@ -7,6 +7,7 @@ pub mod customers;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod invoice_runs;
 pub mod invoices;
 pub mod pagination;
 pub mod payments;
@@ -59,6 +60,9 @@ pub fn router() -> Router<AppState> {
         .route("/invoices/{id}/pay", post(payments::pay))
         .route("/invoices/{id}/payment_attempts", get(payments::attempts))
         .route("/customers/{id}/payment_methods", post(payments::add_method))
+        .route("/invoice_runs", get(invoice_runs::list).post(invoice_runs::create))
+        .route("/invoice_runs/{id}", get(invoice_runs::get_one))
+        .route("/invoice_runs/{id}/report.csv", get(invoice_runs::report))
 }
 
 /// Money in API bodies: integer minor units and the currency code.

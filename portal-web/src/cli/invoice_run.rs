@@ -3,13 +3,14 @@
 use std::io::IsTerminal;
 
 use billing_core::clock::Clock;
-use billing_core::jobs::invoice_run::{self, RunOptions, RunProgress, RunSummary};
+use billing_core::jobs::invoice_run::{self, RunOptions, RunProgress, RunSummary, TenantRunSummary};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::t;
 use crate::config::Config;
 use crate::db::Database;
+use crate::reports::{exception_message, major};
 
 pub struct Args {
     pub as_of: Option<NaiveDate>,
@@ -34,7 +35,10 @@ pub async fn run(db: &Database, config: &Config, clock: &dyn Clock, lang: &str, 
     let mut opts = RunOptions::new(args.as_of.unwrap_or_else(|| now.date_naive()));
     opts.dry_run = args.dry_run;
     opts.chunk_size = config.invoice_run.chunk_size;
-    opts.triggered_by = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+    opts.triggered_by = format!(
+        "cli:{}",
+        std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+    );
     if let Some(slug) = &args.tenant {
         let mut conn = db.pool.acquire().await?;
         let tenant = billing_core::store::tenants::get_by_slug(&mut conn, slug)
@@ -67,39 +71,39 @@ pub async fn run(db: &Database, config: &Config, clock: &dyn Clock, lang: &str, 
     Ok(())
 }
 
-/// The human summary: per merchant, per currency, and in all.
+/// The human summary: per merchant its run, totals per currency and per VAT rate, and the
+/// exceptions; then the whole.
 pub fn render_summary(s: &RunSummary, lang: &str) -> String {
     let mut out = String::new();
     let date = s.as_of.to_string();
     let header = if s.dry_run { "cli-run-header-dry" } else { "cli-run-header" };
     out.push_str(&t(lang, header, &[("date", date)]));
     out.push('\n');
-    if s.invoices == 0 {
+    for tenant in &s.tenants {
+        if let Some(id) = tenant.run_id {
+            line(&mut out, 2, &t(lang, "cli-run-id", &[("id", id.to_string()), ("status", "completed".into())]));
+        }
+        if tenant.subscriptions > 0 {
+            line(
+                &mut out,
+                2,
+                &t(
+                    lang,
+                    "cli-run-tenant",
+                    &[
+                        ("tenant", tenant.tenant_id.to_string()),
+                        ("subscriptions", tenant.subscriptions.to_string()),
+                        ("invoices", tenant.invoices.to_string()),
+                    ],
+                ),
+            );
+        }
+        render_tenant_body(&mut out, tenant, lang);
+    }
+    if s.invoices == 0 && s.exceptions == 0 {
         out.push_str(&t(lang, "cli-run-nothing", &[]));
         out.push('\n');
         return out;
-    }
-    for tenant in s.tenants.iter().filter(|t| t.subscriptions > 0) {
-        out.push_str("  ");
-        out.push_str(&t(
-            lang,
-            "cli-run-tenant",
-            &[
-                ("tenant", tenant.tenant_id.to_string()),
-                ("subscriptions", tenant.subscriptions.to_string()),
-                ("invoices", tenant.invoices.to_string()),
-            ],
-        ));
-        out.push('\n');
-    }
-    for (code, total) in &s.totals.0 {
-        out.push_str("  ");
-        out.push_str(&t(
-            lang,
-            "cli-run-currency",
-            &[("currency", code.clone()), ("count", total.count.to_string()), ("total", total.total.to_string())],
-        ));
-        out.push('\n');
     }
     out.push_str(&t(
         lang,
@@ -108,4 +112,81 @@ pub fn render_summary(s: &RunSummary, lang: &str) -> String {
     ));
     out.push('\n');
     out
+}
+
+fn line(out: &mut String, indent: usize, text: &str) {
+    out.push_str(&" ".repeat(indent));
+    out.push_str(text);
+    out.push('\n');
+}
+
+/// Totals per currency, per VAT rate, and the exceptions of one merchant's run.
+pub fn render_tenant_body(out: &mut String, tenant: &TenantRunSummary, lang: &str) {
+    use billing_core::run_report::RunTotals;
+    let RunTotals { by_currency, by_rate } = &tenant.report;
+    if tenant.resumed > 0 {
+        line(out, 2, &t(lang, "cli-run-resumed", &[("count", tenant.resumed.to_string())]));
+    }
+    for c in by_currency {
+        let m = |v: i64| major(v, &c.currency);
+        line(
+            out,
+            2,
+            &t(
+                lang,
+                "cli-run-currency",
+                &[
+                    ("currency", c.currency.clone()),
+                    ("count", c.invoices.to_string()),
+                    ("net", m(c.net)),
+                    ("vat", m(c.vat)),
+                    ("total", m(c.total)),
+                ],
+            ),
+        );
+    }
+    if !by_rate.is_empty() {
+        line(out, 2, &t(lang, "cli-run-rates", &[]));
+    }
+    for r in by_rate {
+        let m = |v: i64| major(v, &r.currency);
+        line(
+            out,
+            4,
+            &t(
+                lang,
+                "cli-run-rate",
+                &[
+                    ("currency", r.currency.clone()),
+                    ("category", r.vat_category.clone()),
+                    ("rate", r.vat_rate.normalize().to_string()),
+                    ("count", r.invoices.to_string()),
+                    ("net", m(r.net)),
+                    ("vat", m(r.vat)),
+                    ("total", m(r.total)),
+                ],
+            ),
+        );
+    }
+    if tenant.skipped > 0 {
+        line(out, 2, &t(lang, "cli-run-skipped", &[("count", tenant.skipped.to_string())]));
+    }
+    if !tenant.exceptions.is_empty() {
+        line(out, 2, &t(lang, "cli-run-exceptions", &[("count", tenant.exceptions.len().to_string())]));
+    }
+    for e in &tenant.exceptions {
+        let kind = t(lang, if e.blocking { "cli-run-exception-blocking" } else { "cli-run-exception-warning" }, &[]);
+        line(
+            out,
+            4,
+            &format!(
+                "[{}] {} {} {}: {}",
+                kind,
+                e.code.as_str(),
+                e.customer_id,
+                e.subscription_id,
+                exception_message(lang, e)
+            ),
+        );
+    }
 }

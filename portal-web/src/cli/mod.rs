@@ -1,6 +1,7 @@
 //! The `billing` command line.
 
 pub mod invoice_run;
+pub mod runs;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -98,6 +99,11 @@ pub enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// The recorded invoice runs (dry and real): list, show, CSV report.
+    Runs {
+        #[command(subcommand)]
+        command: RunsCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +114,32 @@ pub enum JobsCommand {
     Run {
         /// The job's name.
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// The latest runs, newest first.
+    List {
+        /// Only this merchant (by slug).
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One run: who, when, counts, totals per currency and VAT rate, exceptions.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the run's CSV report (columns in docs/operations.md); `-` for standard output.
+    Report {
+        id: String,
+        #[arg(long)]
+        output: PathBuf,
     },
 }
 
@@ -133,6 +165,13 @@ pub enum TenantCommand {
         /// Prorate mid-period changes by the second instead of by the day.
         #[arg(long)]
         prorate_by_second: bool,
+    },
+    /// Set how a merchant collects: `charge_automatically` (invoice runs then flag customers
+    /// without a default payment method) or `send_invoice`.
+    Collection {
+        #[arg(long)]
+        slug: String,
+        method: String,
     },
 }
 
@@ -267,6 +306,25 @@ async fn dispatch(
         Command::Simulate { tenant, file, json } => {
             db.migrate().await?;
             simulate(db, &tenant, &file, json, lang).await?;
+        }
+        Command::Runs { command } => {
+            db.migrate().await?;
+            match command {
+                RunsCommand::List { tenant, limit, json } => {
+                    runs::list(db, tenant.as_deref(), limit, json, lang).await?;
+                }
+                RunsCommand::Show { id, json } => runs::show(db, &id, json, lang).await?,
+                RunsCommand::Report { id, output } => runs::report(db, &id, &output, lang).await?,
+            }
+        }
+        Command::Tenant { command: TenantCommand::Collection { slug, method } } => {
+            db.migrate().await?;
+            let mut conn = db.pool.acquire().await?;
+            let tenant = billing_core::store::tenants::get_by_slug(&mut conn, &slug)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
+            billing_core::store::runs::set_collection_method(&mut conn, tenant.id, &method).await?;
+            println!("{}", t(lang, "cli-tenant-collection-set", &[("tenant", tenant.name), ("method", method)]));
         }
         Command::Tenant {
             command:

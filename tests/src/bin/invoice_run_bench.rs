@@ -44,8 +44,8 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     sqlx::query(
         "INSERT INTO subscriptions (tenant_id, id, customer_id, plan_id, status, currency, unit_amount, quantity,
-             start_date, anchor_date, interval_unit, interval_count, next_period_index, next_billing_date, created_at, updated_at)
-         SELECT c.tenant_id, gen_random_uuid(), c.id, p.id, 'active', 'EUR', 2900, 1, d, d, 'month', 1, 0, d, $2, $2
+             start_date, anchor_date, interval_unit, interval_count, next_period_index, next_billing_date, created_at, updated_at, next_period_start)
+         SELECT c.tenant_id, gen_random_uuid(), c.id, p.id, 'active', 'EUR', 2900, 1, d, d, 'month', 1, 0, d, $2, $2, d
          FROM customers c
          JOIN plans p ON p.tenant_id = c.tenant_id AND p.code = 'pro'
          CROSS JOIN LATERAL (SELECT DATE '2026-02-01' + (abs(hashtext(c.id::text)) % 28) AS d) a

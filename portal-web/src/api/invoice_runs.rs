@@ -1,0 +1,244 @@
+//! `/api/v1/invoice_runs`: start a run for the calling merchant (dry or real), list and read the
+//! recorded runs, download a run's CSV report.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use billing_core::ids::{InvoiceRunId, TenantId};
+use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+use billing_core::run_report::RunTotals;
+use billing_core::store;
+use billing_core::store::idempotency::{self, Claim};
+use billing_core::store::runs::InvoiceRunRecord;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+
+use super::error::{ApiError, ApiResult, REQUEST_LANG};
+use super::extract::{ApiJson, ApiQuery, AuthTenant};
+use super::pagination::{ListQuery, ListResponse};
+use crate::app::AppState;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRunRequest {
+    /// The run date; today (UTC) when absent.
+    pub as_of: Option<NaiveDate>,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExceptionBody {
+    pub subscription: String,
+    pub customer: String,
+    pub code: &'static str,
+    pub blocking: bool,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunBody {
+    pub id: String,
+    pub object: &'static str,
+    pub as_of: NaiveDate,
+    pub dry_run: bool,
+    pub status: String,
+    pub triggered_by: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub duration_ms: i64,
+    pub resumed_count: i32,
+    pub subscriptions_considered: i64,
+    pub invoices_created: i64,
+    pub subscriptions_skipped: i64,
+    pub exceptions_count: i64,
+    /// Minor units per currency and per (currency, VAT category, rate).
+    pub totals: RunTotals,
+    /// Only on a single run (POST, GET by id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exceptions: Option<Vec<ExceptionBody>>,
+}
+
+fn lang() -> &'static str {
+    REQUEST_LANG.try_with(|l| *l).unwrap_or("en")
+}
+
+impl RunBody {
+    fn from_record(r: InvoiceRunRecord) -> billing_core::Result<Self> {
+        Ok(Self {
+            id: r.run_id().to_string(),
+            object: "invoice_run",
+            totals: r.run_totals()?,
+            as_of: r.as_of,
+            dry_run: r.dry_run,
+            status: r.status,
+            triggered_by: r.triggered_by,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            duration_ms: r.duration_ms,
+            resumed_count: r.resumed_count,
+            subscriptions_considered: r.subscriptions_considered,
+            invoices_created: r.invoices_created,
+            subscriptions_skipped: r.subscriptions_skipped,
+            exceptions_count: r.exceptions_count,
+            exceptions: None,
+        })
+    }
+}
+
+async fn load(conn: &mut PgConnection, tenant: TenantId, id: InvoiceRunId) -> ApiResult<RunBody> {
+    let record =
+        store::runs::get(conn, tenant, id).await?.ok_or_else(|| billing_core::Error::not_found("invoice run", id))?;
+    let mut body = RunBody::from_record(record)?;
+    let lang = lang();
+    body.exceptions = Some(
+        store::runs::exceptions(conn, tenant, id)
+            .await?
+            .into_iter()
+            .map(|e| ExceptionBody {
+                subscription: e.subscription_id.to_string(),
+                customer: e.customer_id.to_string(),
+                code: e.code.as_str(),
+                blocking: e.blocking,
+                message: crate::reports::exception_message(lang, &e),
+            })
+            .collect(),
+    );
+    Ok(body)
+}
+
+/// Who called: `api:<API key id>`, or `cli:<os user>` for `billing api` on the command line.
+async fn caller(conn: &mut PgConnection, tenant: TenantId, headers: &HeaderMap) -> ApiResult<String> {
+    let secret = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim);
+    Ok(match secret {
+        Some(s) => match store::runs::api_key_id(conn, tenant, &billing_core::tenant::digest_api_key(s)).await? {
+            Some(id) => format!("api:{id}"),
+            None => "api".into(),
+        },
+        None => format!(
+            "cli:{}",
+            std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+        ),
+    })
+}
+
+/// Runs synchronously and answers the recorded run. The run commits chunk by chunk on its own
+/// connection, so the Idempotency-Key is claimed in a transaction of its own first (a duplicate
+/// arriving meanwhile gets 409) and completed with the answer afterwards; a run that fails
+/// releases its key. The run itself is idempotent: a repeat without a key invoices nothing new.
+pub async fn create(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<StartRunRequest>,
+) -> ApiResult<Response> {
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .filter(|k| (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()))
+                .ok_or_else(|| {
+                    ApiError::new(StatusCode::BAD_REQUEST, "idempotency_key_invalid", "error-idempotency-key-invalid")
+                })?
+                .to_string(),
+        ),
+    };
+    let now = state.clock.now();
+    let mut conn = state.pool.acquire().await?;
+    if let Some(key) = &key {
+        let digest = Sha256::digest(serde_json::to_vec(&req).unwrap_or_default()).to_vec();
+        match idempotency::claim(&mut conn, tenant, key, &digest, now).await? {
+            Claim::Fresh => {}
+            Claim::Replay { status, body } => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                let mut resp = (status, axum::Json(body)).into_response();
+                resp.headers_mut().insert("idempotent-replayed", "true".parse().expect("static header"));
+                return Ok(resp);
+            }
+            Claim::Mismatch | Claim::InFlight => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_key_reused",
+                    "error-idempotency-key-reused",
+                ));
+            }
+        }
+    }
+    let mut opts = RunOptions::new(req.as_of.unwrap_or_else(|| now.date_naive()));
+    opts.dry_run = req.dry_run;
+    opts.tenant = Some(tenant);
+    opts.triggered_by = caller(&mut conn, tenant, &headers).await?;
+    // The run takes its own connection (one at a time on the embedded database).
+    drop(conn);
+    let result = invoice_run::run(&state.pool, &opts, now, &NoProgress).await;
+    let mut conn = state.pool.acquire().await?;
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            if let Some(key) = &key {
+                idempotency::release(&mut conn, tenant, key).await?;
+            }
+            return Err(e.into());
+        }
+    };
+    let run = summary.tenants.first().and_then(|t| t.run_id).ok_or_else(ApiError::internal)?;
+    let body = serde_json::to_value(load(&mut conn, tenant, run).await?).map_err(|_| ApiError::internal())?;
+    if let Some(key) = &key {
+        idempotency::complete(&mut conn, tenant, key, StatusCode::CREATED.as_u16(), &body).await?;
+    }
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<axum::Json<ListResponse<RunBody>>> {
+    let page = q.page::<InvoiceRunId>(|id| id.as_uuid())?;
+    let mut conn = state.pool.acquire().await?;
+    let rows =
+        store::runs::list_page(&mut conn, tenant, page.starting_after.map(InvoiceRunId), i64::from(page.limit) + 1)
+            .await?;
+    let found = store::Page::from_rows(rows, page);
+    let mut data = Vec::with_capacity(found.items.len());
+    for r in found.items {
+        data.push(RunBody::from_record(r)?);
+    }
+    let next_cursor = if found.has_more { data.last().map(|r: &RunBody| r.id.clone()) } else { None };
+    Ok(axum::Json(ListResponse { object: "list", has_more: found.has_more, next_cursor, data }))
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<RunBody>> {
+    let id: InvoiceRunId = id.parse().map_err(billing_core::Error::from)?;
+    let mut conn = state.pool.acquire().await?;
+    Ok(axum::Json(load(&mut conn, tenant, id).await?))
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id: InvoiceRunId = id.parse().map_err(billing_core::Error::from)?;
+    let mut conn = state.pool.acquire().await?;
+    let (csv, _) = crate::reports::run_csv(&mut conn, tenant, id, lang())
+        .await?
+        .ok_or_else(|| billing_core::Error::not_found("invoice run", id))?;
+    let disposition = format!("attachment; filename=\"invoice-run-{id}.csv\"");
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        csv,
+    )
+        .into_response())
+}
