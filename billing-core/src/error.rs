@@ -75,6 +75,12 @@ pub enum Error {
     /// A refund larger than what was received (net of earlier refunds).
     #[error("at most {refundable} minor units of {currency} can be refunded")]
     RefundTooLarge { refundable: i64, currency: Currency },
+    /// No gateway account can take this payment under the tenant's routing rules.
+    #[error("no gateway account can take this payment: {reason}")]
+    NoRoute { reason: String },
+    /// A gateway account's config or the routing rules are not acceptable.
+    #[error("invalid gateway configuration: {detail}")]
+    GatewayConfig { detail: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

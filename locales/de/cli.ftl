@@ -22,3 +22,5 @@ cli-sim-kind-proration = Anteilig
 cli-sim-kind-credit-note = Gutschrift
 cli-sim-total = { $count } Belege, Summe { $total }; Status des Abonnements am Ende: { $status }.
 cli-fx-imported = { $rates } EZB-Kurse für { $days } Tage importiert ({ $first } bis { $last }). Nicht importiert (unbekannte Währungen): { $skipped }
+cli-collect-summary = Einzug zum { $as_of }: { $collected } bezahlt, { $failed } nicht bezahlt, { $redriven } offene Versuche wieder aufgenommen, { $skipped } übersprungen.
+cli-collect-locked = Ein anderer Einzugslauf hält die Sperre; es wurde nichts getan.

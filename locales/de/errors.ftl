@@ -58,3 +58,6 @@ error-invoice-not-payable = Diese Rechnung ist { $status }: es gibt nichts einzu
 error-addon-not-compatible = Die Zusatzoption „{ $addon }“ passt nicht zum Tarif „{ $plan }“.
 error-insufficient-balance = Das Guthaben des Kunden reicht nicht aus (verfügbar: { $available } kleinste Einheiten { $currency }).
 error-refund-too-large = Für diese Rechnung können höchstens { $refundable } kleinste Einheiten { $currency } erstattet werden.
+error-no-gateway-route = Kein Zahlungsanbieter-Konto kann diese Zahlung annehmen: { $reason }
+error-invalid-gateway-config = Die Konfiguration des Zahlungsanbieters ist ungültig: { $detail }
+error-webhook-rejected = Der Webhook wurde abgelehnt: Die Signatur fehlt, ist falsch oder zu alt.

@@ -22,3 +22,5 @@ cli-sim-kind-proration = proration
 cli-sim-kind-credit-note = credit note
 cli-sim-total = { $count } documents, total { $total }; the subscription ends the simulation { $status }.
 cli-fx-imported = Imported { $rates } ECB rates for { $days } days ({ $first } to { $last }). Not imported (unknown currencies): { $skipped }
+cli-collect-summary = Collection as of { $as_of }: { $collected } paid, { $failed } not paid, { $redriven } pending attempts re-driven, { $skipped } skipped.
+cli-collect-locked = Another collection run holds the lock; nothing was done.

@@ -58,3 +58,6 @@ error-invoice-not-payable = This invoice is { $status }: there is nothing to col
 error-addon-not-compatible = The add-on “{ $addon }” cannot be added to the plan “{ $plan }”.
 error-insufficient-balance = The customer's credit balance is too small ({ $available } minor units of { $currency } available).
 error-refund-too-large = At most { $refundable } minor units of { $currency } can be refunded on this invoice.
+error-no-gateway-route = No payment provider account can take this payment: { $reason }
+error-invalid-gateway-config = The payment provider configuration is not valid: { $detail }
+error-webhook-rejected = The webhook was rejected: its signature is missing, wrong or too old.

@@ -22,3 +22,5 @@ cli-sim-kind-proration = prorata
 cli-sim-kind-credit-note = avoir
 cli-sim-total = { $count } documents, total { $total } ; statut de l’abonnement à la fin : { $status }.
 cli-fx-imported = { $rates } cours BCE importés pour { $days } jours (du { $first } au { $last }). Non importés (devises inconnues) : { $skipped }
+cli-collect-summary = Encaissement au { $as_of } : { $collected } payées, { $failed } non payées, { $redriven } tentatives en attente reprises, { $skipped } ignorées.
+cli-collect-locked = Un autre encaissement détient le verrou ; rien n’a été fait.

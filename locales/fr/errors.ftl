@@ -58,3 +58,6 @@ error-invoice-not-payable = Cette facture est { $status } : il n’y a rien à e
 error-addon-not-compatible = L’option « { $addon } » ne peut pas être ajoutée à l’offre « { $plan } ».
 error-insufficient-balance = Le solde créditeur du client est insuffisant ({ $available } unités mineures de { $currency } disponibles).
 error-refund-too-large = Au plus { $refundable } unités mineures de { $currency } peuvent être remboursées sur cette facture.
+error-no-gateway-route = Aucun compte de prestataire de paiement ne peut prendre ce paiement : { $reason }
+error-invalid-gateway-config = La configuration du prestataire de paiement n’est pas valide : { $detail }
+error-webhook-rejected = Le webhook a été refusé : sa signature est absente, fausse ou trop ancienne.

@@ -22,3 +22,5 @@ cli-sim-kind-proration = 按比例
 cli-sim-kind-credit-note = 贷项通知单
 cli-sim-total = 共 { $count } 份单据，合计 { $total }；模拟结束时订阅状态：{ $status }。
 cli-fx-imported = 已导入 { $days } 天（{ $first } 至 { $last }）的 { $rates } 条欧洲央行汇率。未导入（未知货币）：{ $skipped }
+cli-collect-summary = 截至 { $as_of } 的收款：{ $collected } 笔已付，{ $failed } 笔未付，{ $redriven } 个待处理尝试已重新执行，{ $skipped } 笔已跳过。
+cli-collect-locked = 另一个收款任务持有锁；未执行任何操作。

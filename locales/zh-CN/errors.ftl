@@ -58,3 +58,6 @@ error-invoice-not-payable = 此发票状态为 { $status }：没有需要收取�
 error-addon-not-compatible = 附加项“{ $addon }”不能添加到套餐“{ $plan }”。
 error-insufficient-balance = 客户的余额不足（可用 { $available } 个 { $currency } 最小单位）。
 error-refund-too-large = 此发票最多可退款 { $refundable } 个 { $currency } 最小单位。
+error-no-gateway-route = 没有支付服务商账户可以处理这笔付款：{ $reason }
+error-invalid-gateway-config = 支付服务商配置无效：{ $detail }
+error-webhook-rejected = Webhook 被拒绝：签名缺失、错误或已过期。

@@ -24,6 +24,8 @@ pub struct AppState {
     /// The gateway payments are collected with. For now the built-in sandbox (in-memory: its
     /// payment methods live as long as the process); provider accounts and routing come next.
     pub gateway: Arc<dyn billing_core::ports::PaymentGateway>,
+    /// The tenants' gateway accounts, built on first use and cached (sandbox state lives here).
+    pub gateways: Arc<gateway_adapters::directory::Directory>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             clock,
             metrics: Arc::new(Metrics::default()),
             gateway: Arc::new(gateway_adapters::sandbox::Sandbox::new("whsec_sandbox_local")),
+            gateways: Arc::new(gateway_adapters::directory::Directory::new()),
         }
     }
 }
@@ -43,6 +46,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest("/api/v1", crate::api::router())
+        .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))

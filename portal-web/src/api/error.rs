@@ -197,6 +197,14 @@ impl From<CoreError> for ApiError {
                     .arg("currency", currency)
                     .param("amount")
             }
+            CoreError::NoRoute { reason } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "no_gateway_route", "error-no-gateway-route")
+                    .arg("reason", reason)
+            }
+            CoreError::GatewayConfig { detail } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_gateway_config", "error-invalid-gateway-config")
+                    .arg("detail", detail)
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

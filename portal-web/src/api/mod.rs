@@ -5,6 +5,7 @@ pub mod coupons;
 pub mod customers;
 pub mod error;
 pub mod extract;
+pub mod gateway_accounts;
 pub mod idempotency;
 pub mod invoices;
 pub mod pagination;
@@ -13,6 +14,7 @@ pub mod plans;
 pub mod simulations;
 pub mod subscriptions;
 pub mod usage;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -46,6 +48,9 @@ pub fn router() -> Router<AppState> {
         .route("/invoices/{id}/pay", post(payments::pay))
         .route("/invoices/{id}/payment_attempts", get(payments::attempts))
         .route("/customers/{id}/payment_methods", post(payments::add_method))
+        .route("/gateway_accounts", get(gateway_accounts::list).post(gateway_accounts::create))
+        .route("/routing_rules", get(gateway_accounts::get_rules).put(gateway_accounts::put_rules))
+        .route("/invoices/{id}/refunds", post(payments::refund))
 }
 
 /// Money in API bodies: integer minor units and the currency code.

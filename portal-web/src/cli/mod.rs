@@ -93,6 +93,30 @@ pub enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// Run a scheduled job once, e.g. `billing jobs run collect --as-of 2026-03-15`.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run one job now.
+    Run {
+        #[command(subcommand)]
+        job: Job,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Job {
+    /// Collect every open invoice due with a payment method; re-drive pending attempts.
+    Collect {
+        /// Collect invoices due on or before this date (YYYY-MM-DD); today in UTC when absent.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,6 +219,31 @@ async fn dispatch(
             db.migrate().await?;
             invoice_run::run(db, config, clock.as_ref(), lang, invoice_run::Args { as_of, dry_run, tenant, json })
                 .await?;
+        }
+        Command::Jobs { command: JobsCommand::Run { job: Job::Collect { as_of } } } => {
+            db.migrate().await?;
+            let gateways = gateway_adapters::directory::Directory::new();
+            let summary =
+                billing_core::jobs::collection::run_collection(&db.pool, &gateways, clock.now(), as_of).await?;
+            if !summary.ran {
+                println!("{}", t(lang, "cli-collect-locked", &[]));
+            } else {
+                let as_of = as_of.unwrap_or_else(|| clock.now().date_naive()).to_string();
+                println!(
+                    "{}",
+                    t(
+                        lang,
+                        "cli-collect-summary",
+                        &[
+                            ("as_of", as_of),
+                            ("collected", summary.collected.to_string()),
+                            ("failed", summary.failed.to_string()),
+                            ("redriven", summary.redriven.to_string()),
+                            ("skipped", summary.skipped.to_string()),
+                        ]
+                    )
+                );
+            }
         }
         Command::Api { tenant, method, path, data } => {
             db.migrate().await?;
