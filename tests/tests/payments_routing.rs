@@ -326,3 +326,31 @@ async fn the_collection_run_settles_once_a_payment_a_killed_process_left_pending
     let (_, ledger) = app.get(&format!("/api/v1/invoices/{invoice}/payment_attempts")).await;
     assert_eq!(ledger.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn after_five_timeouts_the_circuit_opens_and_the_next_payment_skips_the_account() {
+    let app = TestApp::spawn().await;
+    let a = account(&app, "sandbox-eu", json!({})).await;
+    let b = account(&app, "sandbox-backup", json!({})).await;
+    put_rules(&app, json!([rule("eur-cards", "EUR", &[&a, &b])])).await;
+    let mut invoices = Vec::new();
+    for n in 0..6 {
+        let (customer, invoice) = invoiced_customer(&app, "EUR", &format!("c{n}@example.com")).await;
+        card(&app, &customer, &a, "4242424242424242").await;
+        card(&app, &customer, &b, "4242424242424242").await;
+        invoices.push(invoice);
+    }
+    app.gateways.sandbox(a.parse::<billing_core::ids::GatewayAccountId>().unwrap().as_uuid()).unwrap().set_outage(true);
+    for invoice in &invoices[..5] {
+        let (s, paid) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+        assert_eq!((s, paid["attempts"].as_array().map(Vec::len)), (200, Some(2)), "{paid}");
+    }
+    // Five failures inside the window: A is no longer tried at all.
+    let (s, paid) = app.post(&format!("/api/v1/invoices/{}/pay", invoices[5]), json!({})).await;
+    assert_eq!(s, 200, "{paid}");
+    assert_eq!(paid["attempts"].as_array().unwrap().len(), 1, "{paid}");
+    assert_eq!(paid["attempt"]["gateway_account"], b);
+    let reason = paid["attempt"]["routing_reason"].as_str().unwrap();
+    assert!(reason.contains("circuit open") && reason.contains(&a), "{reason}");
+    assert_eq!(paid["invoice_status"], "paid");
+}
