@@ -87,6 +87,12 @@ pub enum Error {
     /// Finalizing a draft without lines.
     #[error("the invoice has no lines")]
     InvoiceEmpty,
+    /// No gateway account can take this payment under the tenant's routing rules.
+    #[error("no gateway account can take this payment: {reason}")]
+    NoRoute { reason: String },
+    /// A gateway account's config or the routing rules are not acceptable.
+    #[error("invalid gateway configuration: {detail}")]
+    GatewayConfig { detail: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

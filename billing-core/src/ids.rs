@@ -131,6 +131,8 @@ typed_id!(/// One recorded invoice run per tenant.
     InvoiceRunId, "ir", "invoice run");
 typed_id!(/// An outbox message.
     OutboxId, "evt", "event");
+typed_id!(/// A tenant's merchant account at one payment provider.
+    GatewayAccountId, "gwa", "gateway account");
 
 #[cfg(test)]
 mod tests {

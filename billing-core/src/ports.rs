@@ -291,6 +291,73 @@ pub trait PaymentGateway: Send + Sync {
     ) -> Result<GatewayEvent, WebhookError>;
 }
 
+/// One configured gateway account, as the engine hands it to [`Gateways`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct GatewayAccountSpec {
+    pub id: uuid::Uuid,
+    pub provider: String,
+    pub name: String,
+    /// Provider credentials and options (secrets included): never log or return it.
+    pub config: serde_json::Value,
+    pub active: bool,
+}
+
+/// A technical failure of one earlier call to an account, from the ledger: feeds the circuit breaker.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AttemptHealth {
+    pub at: DateTime<Utc>,
+    /// `None` when the gateway answered (a decline is an answer); else `timeout`, `transport`, ...
+    pub gateway_error: Option<String>,
+}
+
+/// One account the router may choose, with what the customer has stored there.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RoutableAccount {
+    pub account: GatewayAccountSpec,
+    pub usable_methods: Vec<PaymentMethodKind>,
+    pub recent_attempts: Vec<AttemptHealth>,
+}
+
+/// What the router needs to know about one payment.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RoutingInput {
+    pub amount: Money,
+    pub customer_country: crate::country::Country,
+    pub method: PaymentMethodKind,
+    pub segment: Option<String>,
+    /// Stable per payment (the invoice id), so the percentage split keeps a payment on one account.
+    pub routing_key: String,
+    pub accounts: Vec<RoutableAccount>,
+}
+
+/// An account to try, in order, and why it was chosen (recorded on the attempt).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RoutedAccount {
+    pub account: uuid::Uuid,
+    pub reason: String,
+}
+
+/// What the engine needs from outside to collect through a tenant's gateway accounts: building the
+/// gateway of an account, routing (a pure function in gateway-adapters) and decline classification.
+/// Implemented in gateway-adapters, so billing-core stays free of provider code.
+pub trait Gateways: Send + Sync {
+    /// The gateway for an account, built from its config (and cached: the sandbox keeps its state in memory).
+    fn gateway(&self, account: &GatewayAccountSpec) -> Result<std::sync::Arc<dyn PaymentGateway>, GatewayError>;
+    /// Checks a provider config before it is stored; the message names the bad key.
+    fn validate_config(&self, provider: &str, config: &serde_json::Value) -> Result<(), String>;
+    /// Checks a routing rule document before it is stored.
+    fn validate_rules(&self, rules: &serde_json::Value) -> Result<(), String>;
+    /// Orders the accounts to try for a payment; `Err` carries why none fits.
+    fn route(
+        &self,
+        rules: &serde_json::Value,
+        input: &RoutingInput,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RoutedAccount>, String>;
+    /// `"hard"` or `"soft"` for a decline code (and advice code).
+    fn classify(&self, decline_code: &str, advice_code: Option<&str>) -> &'static str;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

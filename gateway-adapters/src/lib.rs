@@ -6,6 +6,7 @@
 pub mod bank;
 pub mod contract;
 pub mod decline;
+pub mod directory;
 pub mod router;
 pub mod sandbox;
 pub mod stripe;

@@ -125,6 +125,9 @@ impl State {
 pub struct Sandbox {
     webhook_secret: String,
     clock: Clock,
+    /// Simulates an outage: every charge times out without taking money (setup still works, so a
+    /// customer can hold a method here). Lets tests and the demo show failover.
+    outage: std::sync::atomic::AtomicBool,
     state: Mutex<State>,
 }
 
@@ -141,7 +144,17 @@ impl Sandbox {
     }
 
     pub fn with_clock(webhook_secret: impl Into<String>, clock: Clock) -> Sandbox {
-        Sandbox { webhook_secret: webhook_secret.into(), clock, state: Mutex::new(State::default()) }
+        Sandbox {
+            webhook_secret: webhook_secret.into(),
+            clock,
+            outage: std::sync::atomic::AtomicBool::new(false),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Switches the simulated outage on or off (see the `outage` field).
+    pub fn set_outage(&self, on: bool) {
+        self.outage.store(on, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -436,6 +449,9 @@ impl PaymentGateway for Sandbox {
     }
 
     async fn charge(&self, req: &ChargeRequest) -> Result<ChargeOutcome, GatewayError> {
+        if self.outage.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(GatewayError::Timeout);
+        }
         let mut state = self.state();
         if let Some(replay) = state.charges.get(&req.idempotency_key) {
             // Like Stripe: the same key replays the first answer, even if the payment has moved on since (e.g.

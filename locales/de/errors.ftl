@@ -62,3 +62,6 @@ error-invoice-state = Die Rechnung ist im Status „{ $status }“: { $action } 
 error-credit-exceeds-invoice = Auf dieser Rechnung können höchstens noch { $creditable } kleinste Einheiten { $currency } gutgeschrieben werden.
 error-invoice-has-payments = Für diese Rechnung ist bereits Geld eingegangen; sie kann nicht storniert werden. Erstellen Sie stattdessen eine Gutschrift oder eine Erstattung.
 error-invoice-empty = Die Rechnung hat keine Positionen. Fügen Sie vor dem Abschließen mindestens eine Position hinzu.
+error-no-gateway-route = Kein Zahlungsanbieter-Konto kann diese Zahlung annehmen: { $reason }
+error-invalid-gateway-config = Die Konfiguration des Zahlungsanbieters ist ungültig: { $detail }
+error-webhook-rejected = Der Webhook wurde abgelehnt: Die Signatur fehlt, ist falsch oder zu alt.

@@ -62,3 +62,6 @@ error-invoice-state = The invoice is { $status }: it cannot { $action } in that 
 error-credit-exceeds-invoice = At most { $creditable } minor units of { $currency } can still be credited on this invoice.
 error-invoice-has-payments = Money was received for this invoice, so it cannot be voided. Issue a credit note or a refund instead.
 error-invoice-empty = The invoice has no lines. Add at least one line before finalizing it.
+error-no-gateway-route = No payment provider account can take this payment: { $reason }
+error-invalid-gateway-config = The payment provider configuration is not valid: { $detail }
+error-webhook-rejected = The webhook was rejected: its signature is missing, wrong or too old.

@@ -62,3 +62,6 @@ error-invoice-state = La facture est { $status } : impossible de { $action } dan
 error-credit-exceeds-invoice = Au plus { $creditable } unités mineures de { $currency } peuvent encore être créditées sur cette facture.
 error-invoice-has-payments = Un paiement a été reçu pour cette facture, elle ne peut donc pas être annulée. Émettez plutôt un avoir ou un remboursement.
 error-invoice-empty = La facture n’a aucune ligne. Ajoutez au moins une ligne avant de la finaliser.
+error-no-gateway-route = Aucun compte de prestataire de paiement ne peut prendre ce paiement : { $reason }
+error-invalid-gateway-config = La configuration du prestataire de paiement n’est pas valide : { $detail }
+error-webhook-rejected = Le webhook a été refusé : sa signature est absente, fausse ou trop ancienne.

@@ -62,3 +62,6 @@ error-invoice-state = 发票状态为 { $status }：此状态下无法执行 { $
 error-credit-exceeds-invoice = 此发票最多还能贷记 { $creditable } 个 { $currency } 最小单位。
 error-invoice-has-payments = 此发票已收到付款，无法作废。请改为开具贷项通知单或退款。
 error-invoice-empty = 发票没有任何明细行。请在定稿前至少添加一行。
+error-no-gateway-route = 没有支付服务商账户可以处理这笔付款：{ $reason }
+error-invalid-gateway-config = 支付服务商配置无效：{ $detail }
+error-webhook-rejected = Webhook 被拒绝：签名缺失、错误或已过期。

@@ -26,6 +26,8 @@ pub struct AppState {
     pub gateway: Arc<dyn billing_core::ports::PaymentGateway>,
     /// Where customers' EU VAT IDs are confirmed (VIES).
     pub vat_verifier: Arc<dyn billing_core::tax::vies::VatIdVerifier>,
+    /// The tenants' gateway accounts, built on first use and cached (sandbox state lives here).
+    pub gateways: Arc<gateway_adapters::directory::Directory>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             gateway: Arc::new(gateway_adapters::sandbox::Sandbox::new("whsec_sandbox_local")),
             vat_verifier: Arc::new(crate::vies::HttpVies::new(&crate::config::ViesConfig::default())),
+            gateways: Arc::new(gateway_adapters::directory::Directory::new()),
         }
     }
 
@@ -52,6 +55,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest("/api/v1", crate::api::router())
+        .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body_bytes))

@@ -169,6 +169,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub clock: Arc<FixedClock>,
     pub tenant: TestTenant,
+    /// The server's gateway directory: tests reach a sandbox account's webhooks through it.
+    pub gateways: Arc<gateway_adapters::directory::Directory>,
 }
 
 impl TestApp {
@@ -184,6 +186,7 @@ impl TestApp {
         let tenant = create_tenant(&db.pool, "acme", now).await;
         create_catalog(&db.pool, tenant.id, now).await;
         let state = adjust(portal_web::app::AppState::new(db.pool.clone(), clock.clone()));
+        let gateways = state.gateways.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(portal_web::app::serve(
@@ -191,7 +194,7 @@ impl TestApp {
             portal_web::app::router(state, 1024 * 1024),
             std::future::pending(),
         ));
-        Self { db, base, http: reqwest::Client::new(), clock, tenant }
+        Self { db, base, http: reqwest::Client::new(), clock, tenant, gateways }
     }
 
     pub fn url(&self, path: &str) -> String {

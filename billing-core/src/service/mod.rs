@@ -4,11 +4,14 @@
 pub mod catalog;
 pub mod coupons;
 pub mod customers;
+pub mod gateway_accounts;
 pub mod invoices;
 pub mod payments;
+pub mod refunds;
 pub mod settlement;
 pub mod simulation;
 pub mod subscriptions;
 pub mod tenants;
 pub mod usage;
 pub mod vat_check;
+pub mod webhooks;

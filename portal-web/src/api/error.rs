@@ -212,6 +212,14 @@ impl From<CoreError> for ApiError {
                 ApiError::new(S::CONFLICT, "invoice_has_payments", "error-invoice-has-payments")
             }
             CoreError::InvoiceEmpty => ApiError::new(S::UNPROCESSABLE_ENTITY, "invoice_empty", "error-invoice-empty"),
+            CoreError::NoRoute { reason } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "no_gateway_route", "error-no-gateway-route")
+                    .arg("reason", reason)
+            }
+            CoreError::GatewayConfig { detail } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_gateway_config", "error-invalid-gateway-config")
+                    .arg("detail", detail)
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

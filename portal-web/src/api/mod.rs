@@ -6,6 +6,7 @@ pub mod coupons;
 pub mod customers;
 pub mod error;
 pub mod extract;
+pub mod gateway_accounts;
 pub mod idempotency;
 pub mod invoice_runs;
 pub mod invoices;
@@ -16,6 +17,7 @@ pub mod simulations;
 pub mod subscriptions;
 pub mod usage;
 pub mod vat_ids;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -63,6 +65,9 @@ pub fn router() -> Router<AppState> {
         .route("/invoice_runs", get(invoice_runs::list).post(invoice_runs::create))
         .route("/invoice_runs/{id}", get(invoice_runs::get_one))
         .route("/invoice_runs/{id}/report.csv", get(invoice_runs::report))
+        .route("/gateway_accounts", get(gateway_accounts::list).post(gateway_accounts::create))
+        .route("/routing_rules", get(gateway_accounts::get_rules).put(gateway_accounts::put_rules))
+        .route("/invoices/{id}/refunds", post(payments::refund))
 }
 
 /// Money in API bodies: integer minor units and the currency code.

@@ -94,7 +94,8 @@ pub enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
-    /// Run a scheduled job once, now (what the scheduler runs; safe to re-run).
+    /// Run a scheduled job once, now (what the scheduler runs; safe to re-run), e.g.
+    /// `billing jobs run collect --as-of 2026-03-15` or `billing jobs run finalize-drafts`.
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
@@ -108,12 +109,10 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
-    /// Run one job: `finalize-drafts` (drafts past their grace period) or `apply-credit`
-    /// (customers' credit balances pay their open invoices) or `vies-recheck` (EU VAT IDs VIES
-    /// has not confirmed or refuted yet).
+    /// Run one job now.
     Run {
-        /// The job's name.
-        name: String,
+        #[command(subcommand)]
+        job: Job,
     },
 }
 
@@ -141,6 +140,22 @@ pub enum RunsCommand {
         #[arg(long)]
         output: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Job {
+    /// Collect every open invoice due with a payment method; re-drive pending attempts.
+    Collect {
+        /// Collect invoices due on or before this date (YYYY-MM-DD); today in UTC when absent.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Finalize the drafts whose grace period is over.
+    FinalizeDrafts,
+    /// Let customers' credit balances pay their open invoices.
+    ApplyCredit,
+    /// Check the EU VAT IDs that VIES has not confirmed or refuted yet.
+    ViesRecheck,
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +266,31 @@ async fn dispatch(
             invoice_run::run(db, config, clock.as_ref(), lang, invoice_run::Args { as_of, dry_run, tenant, json })
                 .await?;
         }
+        Command::Jobs { command: JobsCommand::Run { job: Job::Collect { as_of } } } => {
+            db.migrate().await?;
+            let gateways = gateway_adapters::directory::Directory::new();
+            let summary =
+                billing_core::jobs::collection::run_collection(&db.pool, &gateways, clock.now(), as_of).await?;
+            if !summary.ran {
+                println!("{}", t(lang, "cli-collect-locked", &[]));
+            } else {
+                let as_of = as_of.unwrap_or_else(|| clock.now().date_naive()).to_string();
+                println!(
+                    "{}",
+                    t(
+                        lang,
+                        "cli-collect-summary",
+                        &[
+                            ("as_of", as_of),
+                            ("collected", summary.collected.to_string()),
+                            ("failed", summary.failed.to_string()),
+                            ("redriven", summary.redriven.to_string()),
+                            ("skipped", summary.skipped.to_string()),
+                        ]
+                    )
+                );
+            }
+        }
         Command::Api { tenant, method, path, data } => {
             db.migrate().await?;
             let code = api_call(config, db, clock, &tenant, &method, &path, data.as_deref()).await?;
@@ -258,17 +298,37 @@ async fn dispatch(
                 anyhow::bail!("HTTP {code}");
             }
         }
-        Command::Jobs { command: JobsCommand::Run { name } } => {
+        Command::Jobs { command: JobsCommand::Run { job: job @ (Job::FinalizeDrafts | Job::ApplyCredit) } } => {
             db.migrate().await?;
             let now = clock.now();
-            let count = match name.as_str() {
-                "finalize-drafts" => billing_core::service::invoices::finalize_due_drafts(&db.pool, now).await?,
-                "apply-credit" => {
-                    billing_core::service::invoices::apply_balances_to_open_invoices(&db.pool, now).await?
+            let (name, count) = match job {
+                Job::FinalizeDrafts => {
+                    ("finalize-drafts", billing_core::service::invoices::finalize_due_drafts(&db.pool, now).await?)
                 }
-                other => anyhow::bail!("{}", t(lang, "cli-job-unknown", &[("name", other.to_string())])),
+                _ => (
+                    "apply-credit",
+                    billing_core::service::invoices::apply_balances_to_open_invoices(&db.pool, now).await?,
+                ),
             };
-            println!("{}", t(lang, "cli-job-done", &[("name", name.clone()), ("count", count.to_string())]));
+            println!("{}", t(lang, "cli-job-done", &[("name", name.to_string()), ("count", count.to_string())]));
+        }
+        Command::Jobs { command: JobsCommand::Run { job: Job::ViesRecheck } } => {
+            db.migrate().await?;
+            let vies = crate::vies::HttpVies::new(&config.vies);
+            let s = billing_core::service::vat_check::recheck_unverified(&db.pool, &vies, clock.now(), 1000).await?;
+            println!(
+                "{}",
+                t(
+                    lang,
+                    "cli-vies-rechecked",
+                    &[
+                        ("checked", s.checked.to_string()),
+                        ("valid", s.valid.to_string()),
+                        ("invalid", s.invalid.to_string()),
+                        ("unverified", s.still_unverified.to_string()),
+                    ]
+                )
+            );
         }
         Command::FxImport { file } => {
             db.migrate().await?;

@@ -1,0 +1,100 @@
+//! The collection run: charges every open invoice that is due and whose customer has a payment
+//! method, and re-drives attempts a killed process left pending (the provider may already have
+//! taken the money; the same idempotency key makes it replay, and settlement records it once).
+//!
+//! Replica-safe: one run at a time per database (a session advisory lock; a second node finds it
+//! taken and does nothing). A `POST /invoices/{id}/pay` racing the run is serialized by the invoice
+//! row lock in `payments::collect` and the one-pending-attempt-per-invoice index: whoever comes
+//! second finds the invoice paid or an attempt in flight.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::ids::{InvoiceId, TenantId};
+use crate::ports::Gateways;
+use crate::service::payments;
+
+/// Key of the advisory lock that makes collection runs exclusive ("collect" in ASCII).
+const LOCK_KEY: i64 = 0x0063_6f6c_6c65_6374;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CollectionSummary {
+    /// False when another run held the lock and this one did nothing.
+    pub ran: bool,
+    pub collected: u64,
+    pub failed: u64,
+    pub redriven: u64,
+    pub skipped: u64,
+}
+
+/// Runs a collection for invoices due on or before `as_of` (the date of `now` when `None`).
+pub async fn run_collection(
+    pool: &PgPool,
+    gateways: &dyn Gateways,
+    now: DateTime<Utc>,
+    as_of: Option<NaiveDate>,
+) -> Result<CollectionSummary> {
+    let as_of = as_of.unwrap_or_else(|| now.date_naive());
+    let mut lock_conn = pool.acquire().await?;
+    let locked: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(LOCK_KEY).fetch_one(&mut *lock_conn).await?;
+    if !locked {
+        return Ok(CollectionSummary::default());
+    }
+    let result = collect_all(pool, gateways, now, as_of).await;
+    // Unlock before returning the connection to the pool, even when the run failed.
+    sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_KEY).execute(&mut *lock_conn).await?;
+    result
+}
+
+async fn collect_all(
+    pool: &PgPool,
+    gateways: &dyn Gateways,
+    now: DateTime<Utc>,
+    as_of: NaiveDate,
+) -> Result<CollectionSummary> {
+    let mut summary = CollectionSummary { ran: true, ..CollectionSummary::default() };
+    let mut conn = pool.acquire().await?;
+    // Work list: invoices with a pending attempt (re-drive), and open invoices due that have never
+    // been attempted and whose customer holds a method. Declined invoices are left to dunning.
+    let work: Vec<(Uuid, Uuid, bool)> = sqlx::query_as(
+        "SELECT i.tenant_id, i.id, EXISTS (SELECT 1 FROM payment_attempts p
+                    WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id AND p.status = 'pending')
+         FROM invoices i
+         WHERE EXISTS (SELECT 1 FROM payment_attempts p
+                       WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id AND p.status = 'pending')
+            OR (i.status = 'open' AND i.total > i.amount_paid AND COALESCE(i.due_date, i.issue_date) <= $1
+                AND EXISTS (SELECT 1 FROM payment_methods m WHERE m.tenant_id = i.tenant_id AND m.customer_id = i.customer_id)
+                AND NOT EXISTS (SELECT 1 FROM payment_attempts p WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id))
+         ORDER BY i.tenant_id, i.id",
+    )
+    .bind(as_of)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (tenant, invoice, pending) in work {
+        match payments::collect(&mut conn, TenantId(tenant), InvoiceId(invoice), gateways, now).await {
+            Ok(c) => {
+                if pending {
+                    summary.redriven += 1;
+                }
+                if c.invoice_status == "paid" {
+                    summary.collected += 1;
+                } else {
+                    summary.failed += 1;
+                }
+            }
+            Err(Error::InvoiceNotPayable { .. } | Error::NoPaymentMethod | Error::NoRoute { .. }) => {
+                summary.skipped += 1;
+            }
+            Err(Error::Gateway { detail }) => {
+                tracing::warn!(%detail, invoice = %InvoiceId(invoice), "collection: gateway failed");
+                summary.failed += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(summary)
+}

@@ -1,0 +1,269 @@
+//! Gateway accounts per tenant (a provider, a name, its credentials, an active flag) and the
+//! tenant's routing rules. Credentials are stored as given and only ever shown redacted.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::ids::{GatewayAccountId, TenantId};
+use crate::ports::{GatewayAccountSpec, Gateways};
+
+/// Providers an account may name. `mollie` is accepted by the schema for the adapter built alongside.
+pub const PROVIDERS: &[&str] = &["sandbox", "stripe"];
+
+/// An account as the API shows it: the config with every secret redacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayAccount {
+    pub id: GatewayAccountId,
+    pub provider: String,
+    pub name: String,
+    pub config: serde_json::Value,
+    pub active: bool,
+    pub is_default: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    provider: String,
+    name: String,
+    config: serde_json::Value,
+    active: bool,
+    is_default: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl Row {
+    fn spec(&self) -> GatewayAccountSpec {
+        GatewayAccountSpec {
+            id: self.id,
+            provider: self.provider.clone(),
+            name: self.name.clone(),
+            config: self.config.clone(),
+            active: self.active,
+        }
+    }
+
+    fn public(self) -> GatewayAccount {
+        GatewayAccount {
+            id: GatewayAccountId(self.id),
+            config: redact(&self.config),
+            provider: self.provider,
+            name: self.name,
+            active: self.active,
+            is_default: self.is_default,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// Keys whose values are credentials. Anything named like a secret or key is treated as one.
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.contains("secret") || k.contains("key") || k.contains("password") || k.contains("token")
+}
+
+/// Replaces secret values by their last four characters, enough to tell two keys apart.
+pub fn redact(config: &serde_json::Value) -> serde_json::Value {
+    match config {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let shown = if is_secret_key(k) {
+                        let text = v.as_str().unwrap_or_default();
+                        let tail: String = text.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+                        // Short secrets would be mostly revealed by their tail.
+                        serde_json::Value::String(if text.chars().count() >= 16 {
+                            format!("…{tail}")
+                        } else {
+                            "…".into()
+                        })
+                    } else {
+                        redact(v)
+                    };
+                    (k.clone(), shown)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+const SELECT: &str = "SELECT id, provider, name, config, active, is_default, created_at FROM gateway_accounts";
+
+pub struct NewGatewayAccount {
+    pub provider: String,
+    pub name: String,
+    pub config: serde_json::Value,
+    pub active: bool,
+    pub is_default: bool,
+}
+
+pub async fn create(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    gateways: &dyn Gateways,
+    new: NewGatewayAccount,
+    now: DateTime<Utc>,
+) -> Result<GatewayAccount> {
+    if !PROVIDERS.contains(&new.provider.as_str()) {
+        return Err(Error::invalid("provider", format!("unknown provider `{}`", new.provider)));
+    }
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::invalid("name", "a name of 1 to 100 characters is required"));
+    }
+    if !new.config.is_object() {
+        return Err(Error::GatewayConfig { detail: "config must be an object".into() });
+    }
+    gateways.validate_config(&new.provider, &new.config).map_err(|detail| Error::GatewayConfig { detail })?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let taken: Option<Uuid> = sqlx::query_scalar("SELECT id FROM gateway_accounts WHERE tenant_id = $1 AND name = $2")
+        .bind(tenant)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(Error::invalid("name", format!("an account named `{name}` exists already")));
+    }
+    if new.is_default {
+        sqlx::query("UPDATE gateway_accounts SET is_default = FALSE WHERE tenant_id = $1 AND is_default")
+            .bind(tenant)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let row: Row = sqlx::query_as(
+        "INSERT INTO gateway_accounts (tenant_id, id, provider, name, config, active, is_default, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING id, provider, name, config, active, is_default, created_at",
+    )
+    .bind(tenant)
+    .bind(Uuid::now_v7())
+    .bind(&new.provider)
+    .bind(name)
+    .bind(&new.config)
+    .bind(new.active)
+    .bind(new.is_default)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row.public())
+}
+
+/// The tenant's accounts, oldest first; a tenant without any gets its sandbox default first.
+pub async fn list(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) -> Result<Vec<GatewayAccount>> {
+    ensure_default(conn, tenant, now).await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 ORDER BY created_at, id"))
+        .bind(tenant)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(Row::public).collect())
+}
+
+/// Every tenant collects with the built-in sandbox until it configures a provider: created on first
+/// use (tenants created after the migration have none yet). The unique default index makes a race
+/// between two first uses harmless.
+pub async fn ensure_default(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO gateway_accounts (tenant_id, id, provider, name, config, is_default, created_at)
+         SELECT $1, $2, 'sandbox', 'sandbox', '{}', TRUE, $3
+         WHERE NOT EXISTS (SELECT 1 FROM gateway_accounts WHERE tenant_id = $1)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(Uuid::now_v7())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The account (with its secrets, for building the gateway).
+pub async fn spec(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> Result<GatewayAccountSpec> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.ok_or_else(|| Error::not_found("gateway account", GatewayAccountId(id)))?.spec())
+}
+
+/// The tenant's default account (the sandbox unless another was made default).
+pub async fn default_spec(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) -> Result<GatewayAccountSpec> {
+    ensure_default(conn, tenant, now).await?;
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "{SELECT} WHERE tenant_id = $1 AND active ORDER BY is_default DESC, created_at, id LIMIT 1"
+    ))
+    .bind(tenant)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.ok_or_else(|| Error::not_found("gateway account", "default"))?.spec())
+}
+
+/// All active accounts of the tenant.
+pub async fn active_specs(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec<GatewayAccountSpec>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND active ORDER BY created_at, id"))
+        .bind(tenant)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.iter().map(Row::spec).collect())
+}
+
+/// Finds the account of an incoming webhook by its id alone (the URL carries no tenant key).
+pub async fn for_webhook(conn: &mut PgConnection, id: Uuid) -> Result<Option<(TenantId, GatewayAccountSpec)>> {
+    let tenant: Option<Uuid> = sqlx::query_scalar("SELECT tenant_id FROM gateway_accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(tenant) = tenant else { return Ok(None) };
+    Ok(Some((TenantId(tenant), spec(conn, TenantId(tenant), id).await?)))
+}
+
+/// The tenant's routing rules (an empty list when none are set).
+pub async fn rules(conn: &mut PgConnection, tenant: TenantId) -> Result<serde_json::Value> {
+    let rules: Option<serde_json::Value> = sqlx::query_scalar("SELECT rules FROM routing_rules WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(rules.unwrap_or_else(|| serde_json::json!([])))
+}
+
+/// Replaces the routing rules. Every target must be one of the tenant's accounts.
+pub async fn put_rules(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    gateways: &dyn Gateways,
+    rules: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value> {
+    gateways.validate_rules(&rules).map_err(|detail| Error::GatewayConfig { detail })?;
+    let known: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM gateway_accounts WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_all(&mut *conn)
+        .await?;
+    for rule in rules.as_array().into_iter().flatten() {
+        for target in rule["targets"].as_array().into_iter().flatten() {
+            let text = target["gateway"].as_str().unwrap_or_default();
+            let id: GatewayAccountId = text
+                .parse()
+                .map_err(|_| Error::GatewayConfig { detail: format!("target `{text}` is not a gateway account id") })?;
+            if !known.contains(&id.as_uuid()) {
+                return Err(Error::GatewayConfig { detail: format!("no gateway account {id}") });
+            }
+        }
+    }
+    sqlx::query(
+        "INSERT INTO routing_rules (tenant_id, rules, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id) DO UPDATE SET rules = EXCLUDED.rules, updated_at = EXCLUDED.updated_at",
+    )
+    .bind(tenant)
+    .bind(&rules)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(rules)
+}

@@ -1,0 +1,208 @@
+//! Provider webhooks, already verified by the adapter: stored once per provider event id, then
+//! applied to the ledger and the invoice. Deliveries come at least once and in any order, so every
+//! effect is idempotent: a success is never undone by a late failure, receipts and refunds go
+//! through settlement with a stable reference, and a repeated event id changes nothing.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{Connection, PgConnection};
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::ids::{InvoiceId, TenantId};
+use crate::money::Money;
+use crate::ports::GatewayEvent;
+use crate::service::settlement::{self, PaymentSource, RefundSource};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookResult {
+    pub received: bool,
+    /// The event id had been seen before; nothing changed.
+    pub duplicate: bool,
+    /// What the event did, for the log and the stored event row.
+    pub outcome: String,
+}
+
+fn kind(event: &GatewayEvent) -> &str {
+    match event {
+        GatewayEvent::PaymentSucceeded { .. } => "payment_succeeded",
+        GatewayEvent::PaymentFailed { .. } => "payment_failed",
+        GatewayEvent::RefundSucceeded { .. } => "refund_succeeded",
+        GatewayEvent::DisputeOpened { .. } => "dispute_opened",
+        GatewayEvent::Other { kind, .. } => kind,
+    }
+}
+
+/// Stores and applies one event, all in one transaction: the event row and its effect commit
+/// together, so a crash in between leaves neither and the provider's redelivery applies it.
+pub async fn handle(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    account: Uuid,
+    event: &GatewayEvent,
+    now: DateTime<Utc>,
+) -> Result<WebhookResult> {
+    let mut tx = conn.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO gateway_events (tenant_id, gateway_account_id, provider_event_id, kind, payload, outcome, received_at)
+         VALUES ($1, $2, $3, $4, $5, 'received', $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(account)
+    .bind(event.provider_event_id())
+    .bind(kind(event))
+    .bind(serde_json::to_value(event).unwrap_or_default())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(WebhookResult { received: true, duplicate: true, outcome: "duplicate".into() });
+    }
+    let outcome = apply(&mut tx, tenant, account, event, now).await?;
+    sqlx::query(
+        "UPDATE gateway_events SET outcome = $4 WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_event_id = $3",
+    )
+    .bind(tenant)
+    .bind(account)
+    .bind(event.provider_event_id())
+    .bind(&outcome)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(WebhookResult { received: true, duplicate: false, outcome })
+}
+
+/// The attempt a provider payment belongs to: (attempt id, invoice id, status), locked.
+async fn attempt_of(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    account: Uuid,
+    provider_payment_id: &str,
+) -> Result<Option<(Uuid, Uuid, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, invoice_id, status FROM payment_attempts
+         WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_payment_id = $3 ORDER BY id LIMIT 1 FOR UPDATE",
+    )
+    .bind(tenant)
+    .bind(account)
+    .bind(provider_payment_id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+async fn apply(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    account: Uuid,
+    event: &GatewayEvent,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    match event {
+        GatewayEvent::PaymentSucceeded { provider_payment_id, amount, .. } => {
+            let Some((attempt, invoice, status)) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
+                return Ok(format!("no attempt for {provider_payment_id}"));
+            };
+            if status != "succeeded" {
+                sqlx::query(
+                    "UPDATE payment_attempts SET status = 'succeeded', decline_code = NULL, decline_class = NULL,
+                         finished_at = $3 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant)
+                .bind(attempt)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            }
+            // Same reference as `payments::collect`: whichever of the two comes first records it.
+            let s = settlement::apply_payment(
+                conn,
+                tenant,
+                InvoiceId(invoice),
+                *amount,
+                PaymentSource::Card,
+                &attempt.to_string(),
+                now,
+            )
+            .await?;
+            Ok(if s.replayed { "already settled".into() } else { format!("invoice {}", s.status.as_str()) })
+        }
+        GatewayEvent::PaymentFailed { provider_payment_id, decline_code, .. } => {
+            let Some((attempt, _, status)) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
+                return Ok(format!("no attempt for {provider_payment_id}"));
+            };
+            // A failure arriving after the success (out of order) must not undo it.
+            if matches!(status.as_str(), "pending" | "requires_action") {
+                sqlx::query(
+                    "UPDATE payment_attempts SET status = 'failed', decline_code = $3, finished_at = $4
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant)
+                .bind(attempt)
+                .bind(decline_code)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+                return Ok("attempt failed".into());
+            }
+            Ok(format!("attempt already {status}"))
+        }
+        GatewayEvent::RefundSucceeded { provider_payment_id, amount, .. } => {
+            let Some((attempt, invoice, _)) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
+                return Ok(format!("no attempt for {provider_payment_id}"));
+            };
+            // `amount` is the total refunded so far. Refunds we asked for (pending ones included, as
+            // they may be racing this event) are already counted; only a refund made elsewhere
+            // (the provider's dashboard) is new, and only by the difference.
+            let ours: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(sum(amount), 0)::bigint FROM payment_refunds
+                 WHERE tenant_id = $1 AND attempt_id = $2 AND status IN ('pending', 'succeeded')",
+            )
+            .bind(tenant)
+            .bind(attempt)
+            .fetch_one(&mut *conn)
+            .await?;
+            let elsewhere: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(sum(-amount), 0)::bigint FROM invoice_payments
+                 WHERE tenant_id = $1 AND source = 'refund' AND reference LIKE $2",
+            )
+            .bind(tenant)
+            .bind(format!("{attempt}:external:%"))
+            .fetch_one(&mut *conn)
+            .await?;
+            let delta = amount.minor() - ours - elsewhere;
+            if delta <= 0 {
+                return Ok("refund already recorded".into());
+            }
+            settlement::record_refund(
+                conn,
+                tenant,
+                InvoiceId(invoice),
+                Money::from_minor(delta, amount.currency()),
+                RefundSource::Refund,
+                &format!("{attempt}:external:{}", amount.minor()),
+                now,
+            )
+            .await?;
+            Ok(format!("refund of {delta} recorded"))
+        }
+        GatewayEvent::DisputeOpened { provider_payment_id, amount, .. } => {
+            let Some((attempt, invoice, _)) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
+                return Ok(format!("no attempt for {provider_payment_id}"));
+            };
+            // The provider takes the disputed money back at once; one dispute per payment.
+            let s = settlement::record_refund(
+                conn,
+                tenant,
+                InvoiceId(invoice),
+                *amount,
+                RefundSource::Dispute,
+                &format!("{attempt}:dispute"),
+                now,
+            )
+            .await?;
+            Ok(format!("dispute recorded, invoice {}", s.status.as_str()))
+        }
+        GatewayEvent::Other { kind, .. } => Ok(format!("ignored {kind}")),
+    }
+}

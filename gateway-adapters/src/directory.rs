@@ -1,0 +1,245 @@
+//! Builds the gateway of each configured account and answers the engine's routing questions:
+//! the implementation of billing-core's `Gateways` port.
+//!
+//! Gateways are cached per account id and rebuilt when the stored config changes. The cache is
+//! not optional for the sandbox: its customers, methods and payments live in its memory.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use billing_core::currency::Currency;
+use billing_core::ids::GatewayAccountId as PublicAccountId;
+use billing_core::ports::{GatewayAccountSpec, GatewayError, Gateways, PaymentGateway, RoutedAccount, RoutingInput};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::router::{
+    self, AttemptOutcome, AttemptRecord, BreakerConfig, GatewayAccountId, GatewayCapabilities, PaymentContext,
+    PaymentMethodKind, Rule,
+};
+use crate::sandbox::Sandbox;
+use crate::stripe::{StripeConfig, StripeGateway};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SandboxSettings {
+    #[serde(default)]
+    webhook_secret: Option<String>,
+    /// Every charge times out without taking money: an account that is "down".
+    #[serde(default)]
+    outage: bool,
+    /// Checked here; read by `currencies_of` for routing.
+    #[serde(default, rename = "currencies")]
+    _currencies: Option<Vec<Currency>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StripeSettings {
+    secret_key: String,
+    webhook_secret: String,
+    #[serde(default)]
+    api_base: Option<String>,
+    /// localstripe rejects `description`; set false when pointing at it.
+    #[serde(default)]
+    send_description: Option<bool>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    /// Checked here; read by `currencies_of` for routing.
+    #[serde(default, rename = "currencies")]
+    _currencies: Option<Vec<Currency>>,
+}
+
+/// A gateway and, for a sandbox, the concrete sandbox behind it.
+type BuiltGateway = (Arc<dyn PaymentGateway>, Option<Arc<Sandbox>>);
+
+struct Built {
+    config: serde_json::Value,
+    gateway: Arc<dyn PaymentGateway>,
+    sandbox: Option<Arc<Sandbox>>,
+}
+
+/// The account directory; share one per process (`Arc`).
+#[derive(Default)]
+pub struct Directory {
+    built: Mutex<HashMap<Uuid, Built>>,
+}
+
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory").finish_non_exhaustive()
+    }
+}
+
+fn settings_error(provider: &str, err: serde_json::Error) -> String {
+    format!("{provider} config: {err}")
+}
+
+fn currencies_of(spec: &GatewayAccountSpec) -> Option<Vec<Currency>> {
+    spec.config.get("currencies").and_then(|c| serde_json::from_value(c.clone()).ok())
+}
+
+impl Directory {
+    pub fn new() -> Directory {
+        Directory::default()
+    }
+
+    /// The sandbox behind an account, if it is one and has been built: tests and the demo use it to
+    /// drain its webhooks or finish 3-D Secure.
+    pub fn sandbox(&self, account: Uuid) -> Option<Arc<Sandbox>> {
+        self.built.lock().unwrap_or_else(|p| p.into_inner()).get(&account).and_then(|b| b.sandbox.clone())
+    }
+
+    fn build(spec: &GatewayAccountSpec) -> Result<BuiltGateway, GatewayError> {
+        match spec.provider.as_str() {
+            "sandbox" => {
+                let s: SandboxSettings = serde_json::from_value(spec.config.clone())
+                    .map_err(|e| GatewayError::Misconfigured(settings_error("sandbox", e)))?;
+                let secret = s.webhook_secret.unwrap_or_else(|| format!("whsec_sandbox_{}", spec.id.simple()));
+                let sandbox = Arc::new(Sandbox::new(secret));
+                sandbox.set_outage(s.outage);
+                Ok((sandbox.clone(), Some(sandbox)))
+            }
+            "stripe" => {
+                let s: StripeSettings = serde_json::from_value(spec.config.clone())
+                    .map_err(|e| GatewayError::Misconfigured(settings_error("stripe", e)))?;
+                let mut config = StripeConfig::new(s.secret_key, s.webhook_secret);
+                if let Some(base) = s.api_base {
+                    config.api_base = base;
+                }
+                if let Some(send) = s.send_description {
+                    config.send_description = send;
+                }
+                if let Some(ms) = s.timeout_ms {
+                    config.request_timeout = Duration::from_millis(ms);
+                }
+                Ok((Arc::new(StripeGateway::new(config)?), None))
+            }
+            other => Err(GatewayError::Misconfigured(format!("no adapter for provider `{other}`"))),
+        }
+    }
+}
+
+impl Gateways for Directory {
+    fn gateway(&self, spec: &GatewayAccountSpec) -> Result<Arc<dyn PaymentGateway>, GatewayError> {
+        let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(b) = built.get(&spec.id)
+            && b.config == spec.config
+        {
+            return Ok(b.gateway.clone());
+        }
+        let (gateway, sandbox) = Directory::build(spec)?;
+        built.insert(spec.id, Built { config: spec.config.clone(), gateway: gateway.clone(), sandbox });
+        Ok(gateway)
+    }
+
+    fn validate_config(&self, provider: &str, config: &serde_json::Value) -> Result<(), String> {
+        match provider {
+            "sandbox" => serde_json::from_value::<SandboxSettings>(config.clone())
+                .map(|_| ())
+                .map_err(|e| settings_error(provider, e)),
+            "stripe" => {
+                let s: StripeSettings =
+                    serde_json::from_value(config.clone()).map_err(|e| settings_error(provider, e))?;
+                if !(s.secret_key.starts_with("sk_") || s.secret_key.starts_with("rk_")) {
+                    return Err("stripe config: secret_key must start with sk_ or rk_".into());
+                }
+                if let Some(base) = &s.api_base
+                    && !(base.starts_with("https://") || base.starts_with("http://"))
+                {
+                    return Err("stripe config: api_base must be an http(s) URL".into());
+                }
+                Ok(())
+            }
+            other => Err(format!("no adapter for provider `{other}`")),
+        }
+    }
+
+    fn validate_rules(&self, rules: &serde_json::Value) -> Result<(), String> {
+        serde_json::from_value::<Vec<Rule>>(rules.clone()).map(|_| ()).map_err(|e| format!("routing rules: {e}"))
+    }
+
+    fn route(
+        &self,
+        rules: &serde_json::Value,
+        input: &RoutingInput,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RoutedAccount>, String> {
+        let rules: Vec<Rule> = serde_json::from_value(rules.clone()).map_err(|e| format!("routing rules: {e}"))?;
+        let public = |id: Uuid| GatewayAccountId::new(PublicAccountId(id).to_string());
+        let method = match input.method {
+            billing_core::ports::PaymentMethodKind::Card => PaymentMethodKind::Card,
+            billing_core::ports::PaymentMethodKind::SepaDebit => PaymentMethodKind::SepaDebit,
+        };
+        let mut caps = Vec::new();
+        let mut health = Vec::new();
+        let mut usable = BTreeMap::new();
+        let mut by_public = BTreeMap::new();
+        for a in &input.accounts {
+            let id = public(a.account.id);
+            by_public.insert(id.clone(), a.account.id);
+            caps.push(GatewayCapabilities {
+                gateway: id.clone(),
+                // No restriction configured: the account takes the payment's currency.
+                currencies: currencies_of(&a.account).unwrap_or_else(|| vec![input.amount.currency()]),
+                methods: vec![PaymentMethodKind::Card],
+            });
+            let records: Vec<AttemptRecord> = a
+                .recent_attempts
+                .iter()
+                .map(|h| AttemptRecord {
+                    at: h.at,
+                    outcome: match h.gateway_error.as_deref() {
+                        None | Some("rejected") => AttemptOutcome::Success,
+                        Some("timeout") => AttemptOutcome::Timeout,
+                        Some(_) => AttemptOutcome::Error,
+                    },
+                })
+                .collect();
+            health.push(router::health_from_attempts(id.clone(), &records, &BreakerConfig::DEFAULT, now));
+            usable.insert(
+                id,
+                a.usable_methods
+                    .iter()
+                    .map(|k| match k {
+                        billing_core::ports::PaymentMethodKind::Card => PaymentMethodKind::Card,
+                        billing_core::ports::PaymentMethodKind::SepaDebit => PaymentMethodKind::SepaDebit,
+                    })
+                    .collect(),
+            );
+        }
+        let ctx = PaymentContext {
+            currency: input.amount.currency(),
+            amount: input.amount,
+            customer_country: input.customer_country,
+            method,
+            segment: input.segment.clone(),
+            routing_key: input.routing_key.clone(),
+            usable_methods_by_gateway: usable,
+        };
+        let decision = router::route(&rules, &caps, &health, &ctx, now);
+        let skipped: Vec<String> = decision.skipped.iter().map(|(g, why)| format!("{g}: {why}")).collect();
+        let suffix = if skipped.is_empty() { String::new() } else { format!("; skipped {}", skipped.join(", ")) };
+        if decision.candidates.is_empty() {
+            return Err(format!("{}{suffix}", decision.reason));
+        }
+        Ok(decision
+            .candidates
+            .into_iter()
+            .filter_map(|c| {
+                by_public
+                    .get(&c.gateway)
+                    .map(|id| RoutedAccount { account: *id, reason: format!("{}{suffix}", c.reason) })
+            })
+            .collect())
+    }
+
+    fn classify(&self, decline_code: &str, advice_code: Option<&str>) -> &'static str {
+        match crate::decline::classify(decline_code, advice_code) {
+            crate::decline::DeclineClass::Hard => "hard",
+            crate::decline::DeclineClass::Soft => "soft",
+        }
+    }
+}

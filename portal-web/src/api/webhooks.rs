@@ -1,0 +1,50 @@
+//! Inbound provider webhooks: `POST /webhooks/{gateway_account_id}`, outside /api/v1 and without
+//! an API key. The account's adapter verifies the signature with the account's secret; a delivery
+//! that fails verification is answered 400, logged, and changes nothing.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use billing_core::ids::GatewayAccountId;
+use billing_core::ports::Gateways;
+use billing_core::service::{gateway_accounts, webhooks};
+
+use super::error::{ApiError, ApiResult};
+use crate::app::AppState;
+
+fn rejected() -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "webhook_rejected", "error-webhook-rejected")
+}
+
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<axum::Json<webhooks::WebhookResult>> {
+    let account: GatewayAccountId = id.parse().map_err(billing_core::Error::from)?;
+    let mut conn = state.pool.acquire().await?;
+    let Some((tenant, spec)) = gateway_accounts::for_webhook(&mut conn, account.as_uuid()).await? else {
+        return Err(billing_core::Error::not_found("gateway account", account).into());
+    };
+    let gateway =
+        state.gateways.gateway(&spec).map_err(|e| billing_core::Error::GatewayConfig { detail: e.to_string() })?;
+    let headers: BTreeMap<String, String> = headers
+        .iter()
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_ascii_lowercase(), v.to_owned())))
+        .collect();
+    // Signatures carry the provider's wall-clock time, so freshness is checked against ours, not
+    // against the (possibly simulated) business clock.
+    let event = match gateway.parse_webhook(&headers, &body, chrono::Utc::now()) {
+        Ok(event) => event,
+        Err(e) => {
+            tracing::warn!(account = %account, error = %e, bytes = body.len(), "webhook rejected");
+            return Err(rejected());
+        }
+    };
+    let result = webhooks::handle(&mut conn, tenant, spec.id, &event, state.clock.now()).await?;
+    tracing::info!(account = %account, event = event.provider_event_id(), outcome = %result.outcome, "webhook");
+    Ok(axum::Json(result))
+}

@@ -1,0 +1,177 @@
+//! Stripe behind the API, against a real localstripe: a card is set up and an invoice collected, a
+//! declined card is recorded with its class, and Stripe's signed webhook reaches
+//! `/webhooks/{account}`. Needs `LOCALSTRIPE_PYTHON` (see gateway-adapters/tests/contract_stripe.rs).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::Duration;
+
+use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+use billing_tests::{TestApp, instant};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+const KEY: &str = "sk_test_e2e_0123456789abcdef";
+const WEBHOOK_SECRET: &str = "whsec_e2e_0123456789abcdef";
+
+/// A localstripe on a free loopback port; it exits when `_stdin` closes (when the test ends).
+struct Localstripe {
+    url: String,
+    _stdin: ChildStdin,
+    _child: Child,
+}
+
+fn localstripe() -> Localstripe {
+    let python =
+        std::env::var("LOCALSTRIPE_PYTHON").expect("LOCALSTRIPE_PYTHON must point at a python with localstripe");
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/peers/localstripe_run.py");
+    let mut child = Command::new(python)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start localstripe");
+    let stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("LOCALSTRIPE_URL=") {
+                let _ = tx.send(url.to_owned());
+            }
+        }
+    });
+    let url = rx.recv_timeout(Duration::from_secs(60)).expect("localstripe did not start");
+    Localstripe { url, _stdin: stdin, _child: child }
+}
+
+impl Localstripe {
+    /// A form POST to localstripe's own `/_config` or fake browser endpoints.
+    fn post(&self, path: &str, form: &str) -> u16 {
+        let authority = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(authority).unwrap();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {KEY}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    }
+}
+
+async fn invoiced_customer(app: &TestApp, email: &str) -> (String, String) {
+    let (_, c) = app
+        .post("/api/v1/customers", json!({ "email": email, "name": "Payer", "country": "US", "currency": "EUR" }))
+        .await;
+    let (_, sub) = app
+        .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "pro", "start_date": "2026-03-01" }))
+        .await;
+    invoice_run::run(
+        &app.db.pool,
+        &RunOptions::new(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
+        instant("2026-03-01T09:00:00Z"),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}", sub["id"].as_str().unwrap())).await;
+    (c["id"].as_str().unwrap().to_string(), list["data"][0]["id"].as_str().unwrap().to_string())
+}
+
+async fn stripe_account(app: &TestApp, peer: &Localstripe) -> String {
+    let (s, a) = app
+        .post(
+            "/api/v1/gateway_accounts",
+            json!({ "provider": "stripe", "name": "stripe-eu", "is_default": true, "config": {
+                "secret_key": KEY, "webhook_secret": WEBHOOK_SECRET, "api_base": peer.url, "send_description": false } }),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    a["id"].as_str().unwrap().to_string()
+}
+
+async fn add_card(app: &TestApp, customer: &str, number: &str) -> (u16, Value) {
+    app.post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": number })).await
+}
+
+#[tokio::test]
+async fn a_stripe_card_pays_an_invoice_a_declined_card_is_recorded_and_refunds_go_back_through_stripe() {
+    let peer = localstripe();
+    let app = TestApp::spawn().await;
+    let account = stripe_account(&app, &peer).await;
+    let (customer, invoice) = invoiced_customer(&app, "stripe@example.com").await;
+
+    let (s, pm) = add_card(&app, &customer, "4000000000000341").await;
+    assert_eq!(s, 201, "{pm}");
+    assert_eq!(pm["gateway"], "stripe");
+    let (s, r) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["attempt"]["status"], "failed", "{r}");
+    assert_eq!(r["attempt"]["decline_code"], "card_declined");
+    assert!(r["attempt"]["decline_class"].is_string(), "{r}");
+    assert_eq!(r["invoice_status"], "open");
+
+    let (s, pm) = add_card(&app, &customer, "4242424242424242").await;
+    assert_eq!(s, 201, "{pm}");
+    let (s, r) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["attempt"]["status"], "succeeded", "{r}");
+    assert_eq!(r["attempt"]["gateway_account"], account);
+    assert!(r["attempt"]["provider_payment_id"].as_str().unwrap().starts_with("pi_"), "{r}");
+    assert_eq!(r["invoice_status"], "paid");
+
+    let (s, err) = app.post(&format!("/api/v1/invoices/{invoice}/refunds"), json!({ "amount": 3000 })).await;
+    assert_eq!((s, err["error"]["code"].as_str()), (422, Some("refund_too_large")), "{err}");
+    let (s, refund) = app.post(&format!("/api/v1/invoices/{invoice}/refunds"), json!({ "amount": 1000 })).await;
+    assert_eq!(s, 201, "{refund}");
+    assert!(refund["refunds"][0]["provider_refund_id"].as_str().unwrap().starts_with("re_"), "{refund}");
+    assert_eq!(refund["invoice"]["amount_refunded"]["amount"], 1000);
+}
+
+#[tokio::test]
+async fn stripes_signed_webhook_reaches_the_account_and_repeats_nothing_already_settled() {
+    let peer = localstripe();
+    let app = TestApp::spawn().await;
+    let account = stripe_account(&app, &peer).await;
+    let hook = format!("url={}/webhooks/{account}&secret={WEBHOOK_SECRET}&events[]=payment_intent.succeeded", app.base);
+    assert_eq!(peer.post("/_config/webhooks/e2e", &hook), 200);
+    let (customer, invoice) = invoiced_customer(&app, "hook@example.com").await;
+    let (s, pm) = add_card(&app, &customer, "4242424242424242").await;
+    assert_eq!(s, 201, "{pm}");
+    let (s, r) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["invoice_status"], "paid");
+    // localstripe delivers payment_intent.succeeded about a second later, signed with the secret.
+    let mut outcome = None;
+    for _ in 0..60 {
+        outcome =
+            sqlx::query_scalar::<_, String>("SELECT outcome FROM gateway_events WHERE kind = 'payment_succeeded'")
+                .fetch_optional(&app.db.pool)
+                .await
+                .unwrap();
+        if outcome.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(outcome.as_deref(), Some("already settled"));
+    assert_eq!(app.count("invoice_payments").await, 1);
+
+    // A delivery signed with another secret is refused and changes nothing.
+    let events = app.count("gateway_events").await;
+    let resp = app
+        .http
+        .post(app.url(&format!("/webhooks/{account}")))
+        .header("stripe-signature", "t=1700000000,v1=deadbeef")
+        .body(r#"{"id":"evt_forged","type":"payment_intent.succeeded","data":{"object":{}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    assert_eq!(app.count("gateway_events").await, events);
+}
