@@ -131,6 +131,8 @@ typed_id!(/// One recorded invoice run per tenant.
     InvoiceRunId, "ir", "invoice run");
 typed_id!(/// An outbox message.
     OutboxId, "evt", "event");
+typed_id!(/// An imported bank statement.
+    BankStatementId, "bst", "bank statement");
 
 #[cfg(test)]
 mod tests {

@@ -22,3 +22,4 @@ cli-sim-kind-proration = Anteilig
 cli-sim-kind-credit-note = Gutschrift
 cli-sim-total = { $count } Belege, Summe { $total }; Status des Abonnements am Ende: { $status }.
 cli-fx-imported = { $rates } EZB-Kurse für { $days } Tage importiert ({ $first } bis { $last }). Nicht importiert (unbekannte Währungen): { $skipped }
+cli-bank-imported = Kontoauszug { $id } importiert: { $entries } Buchungen, { $matched } zugeordnet, { $unmatched } nicht zugeordnet, { $ambiguous } mehrdeutig.

@@ -58,3 +58,9 @@ error-invoice-not-payable = This invoice is { $status }: there is nothing to col
 error-addon-not-compatible = The add-on “{ $addon }” cannot be added to the plan “{ $plan }”.
 error-insufficient-balance = The customer's credit balance is too small ({ $available } minor units of { $currency } available).
 error-refund-too-large = At most { $refundable } minor units of { $currency } can be refunded on this invoice.
+error-invalid-iban = “{ $value }” is not a valid IBAN: check the country code, the length and the two check digits.
+error-invalid-bic = “{ $value }” is not a valid BIC: it has 8 or 11 letters and digits.
+error-bank-account-missing = No bank account is set up for bank transfers yet: set one with PUT /api/v1/bank_account.
+error-invalid-statement = The bank statement could not be read ({ $location }): { $detail }
+error-statement-format-unknown = Send the statement as camt.053 XML (Content-Type application/xml) or CSV (text/csv), or name the format with ?format=camt053 or ?format=csv.
+error-epc-qr-unavailable = This invoice has no EPC QR code: it is not in euro or nothing is due on it.

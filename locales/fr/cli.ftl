@@ -22,3 +22,4 @@ cli-sim-kind-proration = prorata
 cli-sim-kind-credit-note = avoir
 cli-sim-total = { $count } documents, total { $total } ; statut de l’abonnement à la fin : { $status }.
 cli-fx-imported = { $rates } cours BCE importés pour { $days } jours (du { $first } au { $last }). Non importés (devises inconnues) : { $skipped }
+cli-bank-imported = Relevé bancaire { $id } importé : { $entries } écritures, { $matched } rapprochées, { $unmatched } non rapprochées, { $ambiguous } ambiguës.

@@ -58,3 +58,9 @@ error-invoice-not-payable = Cette facture est { $status } : il n’y a rien à e
 error-addon-not-compatible = L’option « { $addon } » ne peut pas être ajoutée à l’offre « { $plan } ».
 error-insufficient-balance = Le solde créditeur du client est insuffisant ({ $available } unités mineures de { $currency } disponibles).
 error-refund-too-large = Au plus { $refundable } unités mineures de { $currency } peuvent être remboursées sur cette facture.
+error-invalid-iban = « { $value } » n’est pas un IBAN valide : vérifiez le code pays, la longueur et les deux chiffres de contrôle.
+error-invalid-bic = « { $value } » n’est pas un BIC valide : il compte 8 ou 11 lettres et chiffres.
+error-bank-account-missing = Aucun compte bancaire n’est encore configuré pour les virements : définissez-le avec PUT /api/v1/bank_account.
+error-invalid-statement = Le relevé bancaire n’a pas pu être lu ({ $location }) : { $detail }
+error-statement-format-unknown = Envoyez le relevé en XML camt.053 (Content-Type application/xml) ou en CSV (text/csv), ou indiquez le format avec ?format=camt053 ou ?format=csv.
+error-epc-qr-unavailable = Cette facture n’a pas de code QR EPC : elle n’est pas en euros ou plus rien n’est dû.

@@ -22,3 +22,4 @@ cli-sim-kind-proration = 按比例
 cli-sim-kind-credit-note = 贷项通知单
 cli-sim-total = 共 { $count } 份单据，合计 { $total }；模拟结束时订阅状态：{ $status }。
 cli-fx-imported = 已导入 { $days } 天（{ $first } 至 { $last }）的 { $rates } 条欧洲央行汇率。未导入（未知货币）：{ $skipped }
+cli-bank-imported = 已导入银行对账单 { $id }：共 { $entries } 笔，已匹配 { $matched } 笔，未匹配 { $unmatched } 笔，有歧义 { $ambiguous } 笔。

@@ -58,3 +58,9 @@ error-invoice-not-payable = 此发票状态为 { $status }：没有需要收取�
 error-addon-not-compatible = 附加项“{ $addon }”不能添加到套餐“{ $plan }”。
 error-insufficient-balance = 客户的余额不足（可用 { $available } 个 { $currency } 最小单位）。
 error-refund-too-large = 此发票最多可退款 { $refundable } 个 { $currency } 最小单位。
+error-invalid-iban = “{ $value }”不是有效的 IBAN：请检查国家代码、长度和两位校验码。
+error-invalid-bic = “{ $value }”不是有效的 BIC：它由 8 或 11 位字母和数字组成。
+error-bank-account-missing = 尚未设置用于银行转账的银行账户：请使用 PUT /api/v1/bank_account 设置。
+error-invalid-statement = 无法读取银行对账单（{ $location }）：{ $detail }
+error-statement-format-unknown = 请以 camt.053 XML（Content-Type application/xml）或 CSV（text/csv）发送对账单，或用 ?format=camt053 或 ?format=csv 指明格式。
+error-epc-qr-unavailable = 此发票没有 EPC 二维码：它不是欧元发票，或已无应付金额。

@@ -1,6 +1,7 @@
 //! The REST API under /api/v1: Stripe-style resources, integer minor units with a currency code,
 //! cursor pagination, tenant API keys and stable error codes.
 
+pub mod bank_transfer;
 pub mod coupons;
 pub mod customers;
 pub mod error;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/invoices/{id}/pay", post(payments::pay))
         .route("/invoices/{id}/payment_attempts", get(payments::attempts))
         .route("/customers/{id}/payment_methods", post(payments::add_method))
+        .merge(bank_transfer::routes())
 }
 
 /// Money in API bodies: integer minor units and the currency code.
