@@ -133,6 +133,8 @@ typed_id!(/// An outbox message.
     OutboxId, "evt", "event");
 typed_id!(/// A tenant's merchant account at one payment provider.
     GatewayAccountId, "gwa", "gateway account");
+typed_id!(/// An imported bank statement.
+    BankStatementId, "bst", "bank statement");
 
 #[cfg(test)]
 mod tests {

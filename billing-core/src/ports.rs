@@ -251,6 +251,10 @@ pub enum WebhookError {
     /// Correctly signed and fresh, but the body is not an event we can read.
     #[error("webhook body malformed: {0}")]
     Malformed(String),
+    /// The delivery can only be checked by asking the provider (Mollie), and the provider could not be
+    /// asked just now. Answer non-2xx so that the provider delivers it again later.
+    #[error("webhook could not be checked with the provider: {0}")]
+    Unavailable(String),
 }
 
 /// A payment provider, as the engine sees it. Object-safe: the engine holds `Arc<dyn PaymentGateway>`.
@@ -289,6 +293,19 @@ pub trait PaymentGateway: Send + Sync {
         body: &[u8],
         now: DateTime<Utc>,
     ) -> Result<GatewayEvent, WebhookError>;
+
+    /// Like [`PaymentGateway::parse_webhook`], for providers whose deliveries can only be trusted after a call
+    /// back to them: Mollie signs nothing and sends only a payment id, so its adapter fetches the payment and
+    /// reports the state the API returns. Webhook endpoints call this one; for signed providers it is
+    /// `parse_webhook`.
+    async fn verify_webhook(
+        &self,
+        headers: &BTreeMap<String, String>,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<GatewayEvent, WebhookError> {
+        self.parse_webhook(headers, body, now)
+    }
 }
 
 /// One configured gateway account, as the engine hands it to [`Gateways`].

@@ -65,3 +65,9 @@ error-invoice-empty = Die Rechnung hat keine Positionen. Fügen Sie vor dem Absc
 error-no-gateway-route = Kein Zahlungsanbieter-Konto kann diese Zahlung annehmen: { $reason }
 error-invalid-gateway-config = Die Konfiguration des Zahlungsanbieters ist ungültig: { $detail }
 error-webhook-rejected = Der Webhook wurde abgelehnt: Die Signatur fehlt, ist falsch oder zu alt.
+error-invalid-iban = „{ $value }“ ist keine gültige IBAN: Bitte Ländercode, Länge und die beiden Prüfziffern prüfen.
+error-invalid-bic = „{ $value }“ ist keine gültige BIC: Sie besteht aus 8 oder 11 Buchstaben und Ziffern.
+error-bank-account-missing = Für Überweisungen ist noch kein Bankkonto hinterlegt: bitte mit PUT /api/v1/bank_account festlegen.
+error-invalid-statement = Der Kontoauszug konnte nicht gelesen werden ({ $location }): { $detail }
+error-statement-format-unknown = Bitte den Kontoauszug als camt.053-XML (Content-Type application/xml) oder CSV (text/csv) senden oder das Format mit ?format=camt053 bzw. ?format=csv angeben.
+error-epc-qr-unavailable = Für diese Rechnung gibt es keinen EPC-QR-Code: Sie lautet nicht auf Euro oder es ist nichts mehr offen.

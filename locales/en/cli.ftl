@@ -46,3 +46,4 @@ cli-runs-report-written = Report of run { $id } written to { $file } ({ $rows } 
 cli-tenant-collection-set = Merchant “{ $tenant }” now collects: { $method }.
 cli-collect-summary = Collection as of { $as_of }: { $collected } paid, { $failed } not paid, { $redriven } pending attempts re-driven, { $skipped } skipped.
 cli-collect-locked = Another collection run holds the lock; nothing was done.
+cli-bank-imported = Imported bank statement { $id }: { $entries } entries, { $matched } matched, { $unmatched } unmatched, { $ambiguous } ambiguous.

@@ -65,3 +65,9 @@ error-invoice-empty = The invoice has no lines. Add at least one line before fin
 error-no-gateway-route = No payment provider account can take this payment: { $reason }
 error-invalid-gateway-config = The payment provider configuration is not valid: { $detail }
 error-webhook-rejected = The webhook was rejected: its signature is missing, wrong or too old.
+error-invalid-iban = “{ $value }” is not a valid IBAN: check the country code, the length and the two check digits.
+error-invalid-bic = “{ $value }” is not a valid BIC: it has 8 or 11 letters and digits.
+error-bank-account-missing = No bank account is set up for bank transfers yet: set one with PUT /api/v1/bank_account.
+error-invalid-statement = The bank statement could not be read ({ $location }): { $detail }
+error-statement-format-unknown = Send the statement as camt.053 XML (Content-Type application/xml) or CSV (text/csv), or name the format with ?format=camt053 or ?format=csv.
+error-epc-qr-unavailable = This invoice has no EPC QR code: it is not in euro or nothing is due on it.

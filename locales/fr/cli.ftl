@@ -46,3 +46,4 @@ cli-runs-report-written = Rapport de l’exécution { $id } écrit dans { $file 
 cli-tenant-collection-set = Le marchand « { $tenant } » encaisse désormais : { $method }.
 cli-collect-summary = Encaissement au { $as_of } : { $collected } payées, { $failed } non payées, { $redriven } tentatives en attente reprises, { $skipped } ignorées.
 cli-collect-locked = Un autre encaissement détient le verrou ; rien n’a été fait.
+cli-bank-imported = Relevé bancaire { $id } importé : { $entries } écritures, { $matched } rapprochées, { $unmatched } non rapprochées, { $ambiguous } ambiguës.

@@ -65,3 +65,9 @@ error-invoice-empty = La facture n’a aucune ligne. Ajoutez au moins une ligne 
 error-no-gateway-route = Aucun compte de prestataire de paiement ne peut prendre ce paiement : { $reason }
 error-invalid-gateway-config = La configuration du prestataire de paiement n’est pas valide : { $detail }
 error-webhook-rejected = Le webhook a été refusé : sa signature est absente, fausse ou trop ancienne.
+error-invalid-iban = « { $value } » n’est pas un IBAN valide : vérifiez le code pays, la longueur et les deux chiffres de contrôle.
+error-invalid-bic = « { $value } » n’est pas un BIC valide : il compte 8 ou 11 lettres et chiffres.
+error-bank-account-missing = Aucun compte bancaire n’est encore configuré pour les virements : définissez-le avec PUT /api/v1/bank_account.
+error-invalid-statement = Le relevé bancaire n’a pas pu être lu ({ $location }) : { $detail }
+error-statement-format-unknown = Envoyez le relevé en XML camt.053 (Content-Type application/xml) ou en CSV (text/csv), ou indiquez le format avec ?format=camt053 ou ?format=csv.
+error-epc-qr-unavailable = Cette facture n’a pas de code QR EPC : elle n’est pas en euros ou plus rien n’est dû.

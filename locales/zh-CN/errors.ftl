@@ -65,3 +65,9 @@ error-invoice-empty = 发票没有任何明细行。请在定稿前至少添加�
 error-no-gateway-route = 没有支付服务商账户可以处理这笔付款：{ $reason }
 error-invalid-gateway-config = 支付服务商配置无效：{ $detail }
 error-webhook-rejected = Webhook 被拒绝：签名缺失、错误或已过期。
+error-invalid-iban = “{ $value }”不是有效的 IBAN：请检查国家代码、长度和两位校验码。
+error-invalid-bic = “{ $value }”不是有效的 BIC：它由 8 或 11 位字母和数字组成。
+error-bank-account-missing = 尚未设置用于银行转账的银行账户：请使用 PUT /api/v1/bank_account 设置。
+error-invalid-statement = 无法读取银行对账单（{ $location }）：{ $detail }
+error-statement-format-unknown = 请以 camt.053 XML（Content-Type application/xml）或 CSV（text/csv）发送对账单，或用 ?format=camt053 或 ?format=csv 指明格式。
+error-epc-qr-unavailable = 此发票没有 EPC 二维码：它不是欧元发票，或已无应付金额。

@@ -2,6 +2,7 @@
 //! cursor pagination, tenant API keys and stable error codes.
 
 pub mod balance;
+pub mod bank_transfer;
 pub mod coupons;
 pub mod customers;
 pub mod error;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/gateway_accounts", get(gateway_accounts::list).post(gateway_accounts::create))
         .route("/routing_rules", get(gateway_accounts::get_rules).put(gateway_accounts::put_rules))
         .route("/invoices/{id}/refunds", post(payments::refund))
+        .merge(bank_transfer::routes())
 }
 
 /// Money in API bodies: integer minor units and the currency code.

@@ -1,5 +1,6 @@
 //! The `billing` command line.
 
+pub mod bank_import;
 pub mod invoice_run;
 pub mod runs;
 
@@ -88,6 +89,21 @@ pub enum Command {
         /// The ECB file (.xml or .csv), or `-` for standard input (XML).
         #[arg(long)]
         file: PathBuf,
+    },
+    /// Import a bank statement (camt.053 XML or CSV) and reconcile it against open invoices.
+    BankImport {
+        /// The merchant (slug).
+        #[arg(long)]
+        tenant: String,
+        /// The statement file.
+        #[arg(long)]
+        file: PathBuf,
+        /// camt053 or csv; by default from the file extension.
+        #[arg(long)]
+        format: Option<String>,
+        /// Print every entry's outcome as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Manage merchants.
     Tenant {
@@ -362,6 +378,10 @@ async fn dispatch(
                     ]
                 )
             );
+        }
+        Command::BankImport { tenant, file, format, json } => {
+            db.migrate().await?;
+            bank_import::run(db, clock.as_ref(), lang, &tenant, &file, format.as_deref(), json).await?;
         }
         Command::Simulate { tenant, file, json } => {
             db.migrate().await?;

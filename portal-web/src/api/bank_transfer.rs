@@ -1,0 +1,387 @@
+//! Bank transfer through the API: the tenant's receiving account (/bank_account), payment details
+//! with an EPC QR code per invoice (/invoices/{id}/bank_transfer), staff marking an invoice paid
+//! (/invoices/{id}/mark_paid) and bank statement import and review (/bank_statements).
+//!
+//! Parsing statements, checking IBANs and matching references is gateway-adapters' bank module;
+//! settling is billing-core's. This module converts between the two.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use billing_core::currency::Currency;
+use billing_core::ids::{BankStatementId, InvoiceId, TenantId};
+use billing_core::invoice::InvoiceStatus;
+use billing_core::money::Money;
+use billing_core::service::bank_transfer::{self, BankAccount, EntryMatch, NewEntry, OpenInvoice, StatementImport};
+use billing_core::service::settlement::{self, Settlement};
+use chrono::{DateTime, Utc};
+use gateway_adapters::bank::BankError;
+use gateway_adapters::bank::epc_qr::{epc_qr_payload, rf_creditor_reference, validate_bic, validate_iban};
+use gateway_adapters::bank::reference::{self, MatchResult};
+use gateway_adapters::bank::statement::{CsvFormat, StatementEntry, parse_camt053, parse_csv};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+
+use super::AmountBody;
+use super::error::{ApiError, ApiResult};
+use super::extract::{ApiJson, ApiQuery, AuthTenant};
+use crate::app::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountRequest {
+    pub iban: String,
+    pub bic: Option<String>,
+    pub holder: String,
+}
+
+fn bank_error(e: BankError) -> ApiError {
+    match e {
+        BankError::InvalidIban { iban, .. } => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_iban", "error-invalid-iban")
+                .arg("value", iban)
+                .param("iban")
+        }
+        BankError::InvalidBic(bic) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_bic", "error-invalid-bic").arg("value", bic).param("bic")
+        }
+        BankError::Statement { location, reason } => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_statement", "error-invalid-statement")
+                .arg("location", location)
+                .arg("detail", reason)
+        }
+        other => ApiError::invalid_body(other),
+    }
+}
+
+pub async fn put_account(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    ApiJson(req): ApiJson<AccountRequest>,
+) -> ApiResult<axum::Json<BankAccount>> {
+    let iban = validate_iban(&req.iban).map_err(bank_error)?;
+    let bic = match req.bic.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        Some(bic) => Some(validate_bic(bic).map_err(bank_error)?),
+        None => None,
+    };
+    let mut conn = state.pool.acquire().await?;
+    let account = BankAccount { iban, bic, holder: req.holder };
+    Ok(axum::Json(bank_transfer::set_account(&mut conn, tenant, account, state.clock.now()).await?))
+}
+
+fn account_missing() -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bank_account_missing", "error-bank-account-missing")
+}
+
+pub async fn get_account(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+) -> ApiResult<axum::Json<BankAccount>> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(axum::Json(bank_transfer::account(&mut conn, tenant).await?.ok_or_else(account_missing)?))
+}
+
+/// What a customer needs to pay an invoice by transfer.
+#[derive(Debug, Serialize)]
+pub struct TransferDetails {
+    pub invoice: InvoiceId,
+    pub number: Option<String>,
+    pub iban: String,
+    pub bic: Option<String>,
+    pub holder: String,
+    pub amount_due: AmountBody,
+    /// An ISO 11649 creditor reference built from the invoice number, or the number itself when
+    /// the number cannot carry one; statement import matches either.
+    pub reference: String,
+    /// The EPC QR ("GiroCode") payload; absent when the invoice is not in EUR or nothing is due.
+    pub epc_qr: Option<String>,
+    pub qr_svg_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DetailsQuery {
+    /// `svg`: answer with the QR code image instead of JSON.
+    pub format: Option<String>,
+}
+
+async fn details(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> ApiResult<TransferDetails> {
+    let inv = billing_core::service::invoices::get(conn, tenant, invoice).await?;
+    let account = bank_transfer::account(conn, tenant).await?.ok_or_else(account_missing)?;
+    let figures = settlement::current(conn, tenant, invoice).await?;
+    let reference = payment_reference(inv.number.as_deref().unwrap_or_default());
+    let payable = matches!(inv.status, InvoiceStatus::Open | InvoiceStatus::Uncollectible);
+    let epc_qr = if payable && figures.amount_due.is_positive() && figures.amount_due.currency() == Currency::EUR {
+        Some(
+            epc_qr_payload(&account.holder, &account.iban, account.bic.as_deref(), figures.amount_due, &reference)
+                .map_err(bank_error)?,
+        )
+    } else {
+        None
+    };
+    Ok(TransferDetails {
+        qr_svg_url: epc_qr.as_ref().map(|_| format!("/api/v1/invoices/{invoice}/bank_transfer/qr.svg")),
+        invoice,
+        number: inv.number,
+        iban: account.iban,
+        bic: account.bic,
+        holder: account.holder,
+        amount_due: figures.amount_due.into(),
+        reference,
+        epc_qr,
+    })
+}
+
+/// The RF reference printed on invoices, or the plain number when it is too long for one.
+fn payment_reference(number: &str) -> String {
+    rf_creditor_reference(number).unwrap_or_else(|_| number.to_owned())
+}
+
+fn qr_svg(details: &TransferDetails) -> ApiResult<Response> {
+    let payload = details.epc_qr.as_deref().ok_or_else(|| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "epc_qr_unavailable", "error-epc-qr-unavailable")
+    })?;
+    // The EPC guideline (EPC069-12) asks for error correction level M.
+    let code = qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|_| ApiError::internal())?;
+    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(240, 240).build();
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+pub async fn get_details(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<DetailsQuery>,
+) -> ApiResult<Response> {
+    let invoice: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
+    let mut conn = state.pool.acquire().await?;
+    let details = details(&mut conn, tenant, invoice).await?;
+    match q.format.as_deref() {
+        None | Some("json") => Ok(axum::Json(details).into_response()),
+        Some("svg") => qr_svg(&details),
+        Some(other) => Err(ApiError::invalid_query(format!("unknown format `{other}`"))),
+    }
+}
+
+pub async fn get_qr_svg(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let invoice: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
+    let mut conn = state.pool.acquire().await?;
+    qr_svg(&details(&mut conn, tenant, invoice).await?)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkPaid {
+    /// Minor units, in the invoice's currency.
+    pub amount: i64,
+    pub currency: Option<String>,
+    pub reference: Option<String>,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+pub async fn mark_paid(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<MarkPaid>,
+) -> ApiResult<axum::Json<Settlement>> {
+    let invoice: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
+    let mut tx = state.pool.begin().await?;
+    let current = settlement::current(&mut tx, tenant, invoice).await?;
+    let currency = match req.currency.as_deref() {
+        Some(code) => Currency::from_code(code).map_err(billing_core::Error::from)?,
+        None => current.amount_due.currency(),
+    };
+    let amount = Money::from_minor(req.amount, currency);
+    let paid_at = req.paid_at.unwrap_or_else(|| state.clock.now());
+    let settled = bank_transfer::mark_paid(&mut tx, tenant, invoice, amount, req.reference.as_deref(), paid_at).await?;
+    tx.commit().await?;
+    Ok(axum::Json(settled))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImportQuery {
+    /// `camt053` or `csv`; otherwise taken from the Content-Type.
+    pub format: Option<String>,
+}
+
+/// The statement formats the import reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementFormat {
+    Camt053,
+    Csv,
+}
+
+impl StatementFormat {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "camt053" | "camt.053" | "camt" | "xml" => Some(Self::Camt053),
+            "csv" => Some(Self::Csv),
+            _ => None,
+        }
+    }
+
+    fn from_content_type(value: &str) -> Option<Self> {
+        let mime = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        match mime.as_str() {
+            "application/xml" | "text/xml" => Some(Self::Camt053),
+            "text/csv" | "application/csv" => Some(Self::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Camt053 => "camt053",
+            Self::Csv => "csv",
+        }
+    }
+}
+
+fn unknown_format() -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "statement_format_unknown", "error-statement-format-unknown").param("format")
+}
+
+/// The reference a receipt is recorded under: the bank's own, else a digest of the booking so that
+/// the same line of a re-exported CSV gives the same reference. `occurrence` tells apart two
+/// identical bookings in one file (the same customer paying twice on one day).
+fn entry_reference(entry: &StatementEntry, occurrence: usize) -> String {
+    if let Some(r) = entry.bank_reference.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        return r.to_owned();
+    }
+    let mut hasher = Sha256::new();
+    let fields = [
+        entry.booking_date.to_string(),
+        entry.amount.minor().to_string(),
+        entry.amount.currency().code().to_owned(),
+        entry.counterparty_iban.clone().unwrap_or_default(),
+        entry.counterparty_name.clone().unwrap_or_default(),
+        entry.remittance.clone(),
+    ];
+    for field in fields {
+        hasher.update(field.as_bytes());
+        hasher.update([0x1f]);
+    }
+    let digest: String = hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("entry-{digest}-{occurrence}")
+}
+
+fn matcher(entry: &NewEntry, open: &[OpenInvoice]) -> EntryMatch {
+    let candidates: Vec<reference::OpenInvoice> = open
+        .iter()
+        .map(|o| reference::OpenInvoice {
+            id: o.id.to_string(),
+            number: o.number.clone(),
+            rf_reference: rf_creditor_reference(&o.number).unwrap_or_default(),
+            amount_due: o.amount_due,
+        })
+        .collect();
+    let parsed = StatementEntry {
+        booking_date: entry.booking_date,
+        value_date: None,
+        amount: entry.amount,
+        counterparty_name: entry.counterparty_name.clone(),
+        counterparty_iban: entry.counterparty_iban.clone(),
+        remittance: entry.remittance.clone(),
+        bank_reference: None,
+    };
+    let id = |text: &str| text.parse::<InvoiceId>().ok();
+    match reference::match_entry(&parsed, &candidates) {
+        MatchResult::Exact { invoice }
+        | MatchResult::Partial { invoice, .. }
+        | MatchResult::Overpaid { invoice, .. } => id(&invoice).map_or(EntryMatch::Unmatched, EntryMatch::Invoice),
+        MatchResult::Ambiguous(ids) => EntryMatch::Ambiguous(ids.iter().filter_map(|i| id(i)).collect()),
+        MatchResult::Unmatched => EntryMatch::Unmatched,
+    }
+}
+
+/// Parses and reconciles a statement in one transaction. Shared by the API and `billing bank-import`.
+pub async fn import(
+    pool: &sqlx::PgPool,
+    tenant: TenantId,
+    bytes: &[u8],
+    format: StatementFormat,
+    now: DateTime<Utc>,
+) -> ApiResult<StatementImport> {
+    let parsed = match format {
+        StatementFormat::Camt053 => parse_camt053(bytes),
+        StatementFormat::Csv => {
+            let text = std::str::from_utf8(bytes).map_err(|e| {
+                bank_error(BankError::Statement { location: "file".into(), reason: format!("not UTF-8: {e}") })
+            })?;
+            parse_csv(text, &CsvFormat::german_bank())
+        }
+    }
+    .map_err(bank_error)?;
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let entries: Vec<NewEntry> = parsed
+        .into_iter()
+        .map(|e| {
+            let base = entry_reference(&e, 0);
+            let n = seen.entry(base).or_insert(0);
+            *n += 1;
+            let reference = if e.bank_reference.is_some() { entry_reference(&e, 0) } else { entry_reference(&e, *n) };
+            NewEntry {
+                booking_date: e.booking_date,
+                amount: e.amount,
+                counterparty_name: e.counterparty_name,
+                counterparty_iban: e.counterparty_iban,
+                remittance: e.remittance,
+                reference,
+            }
+        })
+        .collect();
+    let sha256: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let mut tx = pool.begin().await?;
+    let result =
+        bank_transfer::import_statement(&mut tx, tenant, format.as_str(), &sha256, entries, &matcher, now).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+pub async fn create_import(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, axum::Json<StatementImport>)> {
+    let format = match q.format.as_deref() {
+        Some(f) => StatementFormat::parse(f).ok_or_else(unknown_format)?,
+        None => headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(StatementFormat::from_content_type)
+            .ok_or_else(unknown_format)?,
+    };
+    let result = import(&state.pool, tenant, &body, format, state.clock.now()).await?;
+    Ok((StatusCode::CREATED, axum::Json(result)))
+}
+
+pub async fn get_import(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<StatementImport>> {
+    let id: BankStatementId = id.parse().map_err(billing_core::Error::from)?;
+    let mut conn = state.pool.acquire().await?;
+    Ok(axum::Json(bank_transfer::get_import(&mut conn, tenant, id).await?))
+}
+
+/// The routes of this module, merged into the API router.
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/bank_account", get(get_account).put(put_account))
+        .route("/invoices/{id}/bank_transfer", get(get_details))
+        .route("/invoices/{id}/bank_transfer/qr.svg", get(get_qr_svg))
+        .route("/invoices/{id}/mark_paid", post(mark_paid))
+        .route("/bank_statements", post(create_import))
+        .route("/bank_statements/{id}", get(get_import))
+}
