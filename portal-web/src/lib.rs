@@ -9,3 +9,4 @@ pub mod db;
 pub mod demo;
 pub mod i18n;
 pub mod metrics;
+pub mod pdf;

@@ -3,6 +3,7 @@
 
 pub mod coupons;
 pub mod customers;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -12,6 +13,7 @@ pub mod payments;
 pub mod plans;
 pub mod simulations;
 pub mod subscriptions;
+pub mod tenant;
 pub mod usage;
 
 use axum::Router;
@@ -46,6 +48,9 @@ pub fn router() -> Router<AppState> {
         .route("/invoices/{id}/pay", post(payments::pay))
         .route("/invoices/{id}/payment_attempts", get(payments::attempts))
         .route("/customers/{id}/payment_methods", post(payments::add_method))
+        .route("/customers/{id}", post(customers::update).patch(customers::update))
+        .route("/tenant", get(tenant::get_one).post(tenant::update))
+        .route("/invoices/{id}/pdf", get(documents::invoice_pdf))
 }
 
 /// Money in API bodies: integer minor units and the currency code.
