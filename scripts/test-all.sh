@@ -52,6 +52,16 @@ else
        "which serves the first test only (docs/STATUS.md); set DATABASE_URL to a PostgreSQL 15+"
 fi
 
+step "poppler-utils (pdftotext: the PDF tests read the documents' text)"
+if ! command -v pdftotext >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+  else
+    echo "pdftotext is missing: install poppler-utils" >&2; exit 1
+  fi
+fi
+echo "pdftotext: $(command -v pdftotext)"
+
 step "localstripe (the Stripe adapter's test peer, from PyPI, in a venv)"
 LS_VENV="$PWD/.ci-work/localstripe-venv"
 if [ ! -x "$LS_VENV/bin/python" ] || ! "$LS_VENV/bin/python" -c "import localstripe" 2>/dev/null; then

@@ -40,6 +40,10 @@ pub struct Customer {
     /// The price list the customer buys from (e.g. `schools`); the default one when absent.
     pub segment: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The company the invoice is addressed to, when it differs from `name` (the contact).
+    pub company_name: Option<String>,
+    /// The billing address printed on documents.
+    pub address: Option<crate::party::PostalAddress>,
 }
 
 impl Customer {
@@ -79,6 +83,8 @@ pub struct NewCustomerInput {
     pub kind: Option<String>,
     pub vat_id: Option<String>,
     pub segment: Option<String>,
+    pub company_name: Option<String>,
+    pub address: crate::party::AddressInput,
 }
 
 /// The validated form of [`NewCustomerInput`]; nothing is written until this exists.
@@ -92,6 +98,8 @@ pub struct NewCustomer {
     pub kind: CustomerKind,
     pub vat_id: Option<VatId>,
     pub segment: Option<String>,
+    pub company_name: Option<String>,
+    pub address: Option<crate::party::PostalAddress>,
 }
 
 impl NewCustomer {
@@ -130,7 +138,54 @@ impl NewCustomer {
         if let Some(s) = &segment {
             crate::catalog::validate_code("segment", s)?;
         }
-        Ok(Self { email, name, country, currency, locale, kind, vat_id, segment })
+        let company_name = parse_company_name(input.company_name.as_deref())?;
+        let address = input.address.parse(country)?;
+        Ok(Self { email, name, country, currency, locale, kind, vat_id, segment, company_name, address })
+    }
+}
+
+fn parse_company_name(text: Option<&str>) -> Result<Option<String>> {
+    text.map(str::trim).filter(|t| !t.is_empty()).map(|t| validate_name("company_name", t)).transpose()
+}
+
+/// Changes to a customer's billing details: an absent field keeps its value, an empty
+/// `company_name` clears it, an `address` with every field empty removes the address.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerUpdateInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub locale: Option<String>,
+    pub company_name: Option<String>,
+    pub address: Option<crate::party::AddressInput>,
+}
+
+impl CustomerUpdateInput {
+    /// The customer after these changes; nothing is half-applied on an error.
+    pub fn apply(&self, current: &Customer) -> Result<Customer> {
+        let mut c = current.clone();
+        if let Some(name) = &self.name {
+            c.name = validate_name("name", name)?;
+        }
+        if let Some(email) = &self.email {
+            c.email = EmailAddress::parse(email)?;
+        }
+        if let Some(tag) = &self.locale {
+            c.locale = match_locale(tag)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "locale",
+                        format!("`{tag}` is not supported; use one of {}", SUPPORTED_LOCALES.join(", ")),
+                    )
+                })?
+                .to_string();
+        }
+        if self.company_name.is_some() {
+            c.company_name = parse_company_name(self.company_name.as_deref())?;
+        }
+        if let Some(a) = &self.address {
+            c.address = a.parse(c.country)?;
+        }
+        Ok(c)
     }
 }
 
@@ -148,6 +203,8 @@ mod tests {
             kind: None,
             vat_id: None,
             segment: None,
+            company_name: None,
+            address: Default::default(),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod invoice;
 pub mod jobs;
 pub mod money;
+pub mod party;
 pub mod period;
 pub mod ports;
 pub mod proration;

@@ -26,6 +26,8 @@ pub struct Tenant {
     pub tax: SellerTax,
     /// How mid-period changes are prorated: by day (default) or by second.
     pub proration_unit: crate::proration::ProrationUnit,
+    /// Legal name, address, tax number, bank account and branding for documents.
+    pub profile: crate::party::SellerProfile,
 }
 
 /// The tenant's VAT registration, as the tax engine needs it.

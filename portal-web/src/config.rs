@@ -53,6 +53,8 @@ pub struct JobsConfig {
     pub apply_credit: String,
     /// EU VAT IDs that VIES has not confirmed or refuted yet are checked again.
     pub vies_recheck: String,
+    /// Open invoices that are due are collected with the customers' payment methods.
+    pub collect: String,
 }
 
 impl Default for JobsConfig {
@@ -61,6 +63,7 @@ impl Default for JobsConfig {
             finalize_drafts: "0 */5 * * * *".into(),
             apply_credit: "0 10 * * * *".into(),
             vies_recheck: "0 30 3 * * *".into(),
+            collect: "0 0 6 * * *".into(),
         }
     }
 }

@@ -41,6 +41,35 @@ struct DemoCustomer {
     months_ago: Option<u32>,
 }
 
+/// Billing addresses of the demo customers (street, postal code, city), by name.
+const ADDRESSES: &[(&str, &str, &str, &str)] = &[
+    ("Anna Schmidt", "Lindenstraße 12", "10969", "Berlin"),
+    ("Brauerei Huber GmbH", "Am Brauhaus 3", "80331", "München"),
+    ("Jonas Weber", "Gartenweg 7", "50667", "Köln"),
+    ("Katharina Gruber", "Mariahilfer Straße 45", "1060", "Wien"),
+    ("Alpenblick Hotel KG", "Dorfstraße 1", "6020", "Innsbruck"),
+    ("Camille Dubois", "12 rue des Lilas", "75011", "Paris"),
+    ("Atelier Lumière SARL", "8 quai Saint-Antoine", "69002", "Lyon"),
+    ("Luca Meier", "Bahnhofstrasse 20", "8001", "Zürich"),
+    ("Uhrwerk AG", "Rue du Marché 4", "1204", "Genève"),
+    ("Emily Johnson", "221 Pine Street", "94104", "San Francisco, CA"),
+    ("Brightside Labs Inc.", "500 Market Street", "02110", "Boston, MA"),
+    ("王芳", "朝阳区建国路88号", "100022", "北京市"),
+];
+
+fn demo_address(name: &str) -> billing_core::party::AddressInput {
+    ADDRESSES
+        .iter()
+        .find(|a| a.0 == name)
+        .map(|(_, line1, postal_code, city)| billing_core::party::AddressInput {
+            line1: Some((*line1).into()),
+            line2: None,
+            postal_code: Some((*postal_code).into()),
+            city: Some((*city).into()),
+        })
+        .unwrap_or_default()
+}
+
 const CUSTOMERS: &[DemoCustomer] = &[
     DemoCustomer {
         name: "Anna Schmidt",
@@ -281,6 +310,21 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
             payment_terms_days: 14,
             vat_id: Some("DE136695976".into()),
             prorate_by_second: false,
+            profile: billing_core::party::SellerProfileInput {
+                legal_name: Some("Demo Software GmbH".into()),
+                address: Some(billing_core::party::AddressInput {
+                    line1: Some("Friedrichstraße 123".into()),
+                    line2: None,
+                    postal_code: Some("10117".into()),
+                    city: Some("Berlin".into()),
+                }),
+                tax_number: Some("37/123/45678".into()),
+                bank_account_holder: Some("Demo Software GmbH".into()),
+                iban: Some("DE89370400440532013000".into()),
+                bic: Some("COBADEFFXXX".into()),
+                brand_color: Some("#0b6e4f".into()),
+                logo_url: None,
+            },
         },
         now,
     )
@@ -319,6 +363,8 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
                 vat_id: (c.name == "Atelier Lumière SARL").then(|| "FR40303265045".into()),
                 kind: None,
                 segment: None,
+                company_name: None,
+                address: demo_address(c.name),
             },
             now,
         )

@@ -21,6 +21,10 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ("fr", "cli", include_str!("../../locales/fr/cli.ftl")),
     ("zh-CN", "errors", include_str!("../../locales/zh-CN/errors.ftl")),
     ("zh-CN", "cli", include_str!("../../locales/zh-CN/cli.ftl")),
+    ("en", "documents", include_str!("../../locales/en/documents.ftl")),
+    ("de", "documents", include_str!("../../locales/de/documents.ftl")),
+    ("fr", "documents", include_str!("../../locales/fr/documents.ftl")),
+    ("zh-CN", "documents", include_str!("../../locales/zh-CN/documents.ftl")),
 ];
 
 pub struct I18n {

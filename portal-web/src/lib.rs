@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod i18n;
 pub mod metrics;
+pub mod pdf;
 pub mod reports;
 pub mod scheduler;
 pub mod vies;

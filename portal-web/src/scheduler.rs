@@ -19,9 +19,21 @@ type JobFn =
     Arc<dyn Fn(PgPool, Arc<dyn Clock>) -> Pin<Box<dyn Future<Output = anyhow::Result<u64>> + Send>> + Send + Sync>;
 
 /// The scheduled jobs by name (the names `billing jobs run` takes).
-fn jobs(config: &Config) -> Vec<(&'static str, String, JobFn)> {
+fn jobs(config: &Config, gateways: Arc<gateway_adapters::directory::Directory>) -> Vec<(&'static str, String, JobFn)> {
     let vies = Arc::new(crate::vies::HttpVies::new(&config.vies));
     vec![
+        (
+            "collect",
+            config.jobs.collect.clone(),
+            Arc::new(move |pool, clock| {
+                let gateways = gateways.clone();
+                Box::pin(async move {
+                    let s = billing_core::jobs::collection::run_collection(&pool, gateways.as_ref(), clock.now(), None)
+                        .await?;
+                    Ok(s.collected)
+                })
+            }),
+        ),
         (
             "finalize-drafts",
             config.jobs.finalize_drafts.clone(),
@@ -91,9 +103,15 @@ async fn run_locked(name: &'static str, pool: PgPool, clock: Arc<dyn Clock>, job
 }
 
 /// Starts the scheduler with every job that has a schedule. The returned handle keeps it alive.
-pub async fn start(config: &Config, pool: PgPool, clock: Arc<dyn Clock>) -> anyhow::Result<JobScheduler> {
+/// `gateways` is the server's own directory, so the sandbox's in-memory state is shared.
+pub async fn start(
+    config: &Config,
+    pool: PgPool,
+    clock: Arc<dyn Clock>,
+    gateways: Arc<gateway_adapters::directory::Directory>,
+) -> anyhow::Result<JobScheduler> {
     let scheduler = JobScheduler::new().await.context("starting the job scheduler")?;
-    for (name, schedule, job) in jobs(config) {
+    for (name, schedule, job) in jobs(config, gateways) {
         if schedule.trim().is_empty() {
             tracing::info!(job = name, "job disabled (blank schedule)");
             continue;

@@ -31,6 +31,7 @@ async fn subscribe(pool: &PgPool, tenant: TenantId, currency: &str, plan: &str, 
             kind: None,
             vat_id: None,
             segment: None,
+            ..Default::default()
         },
         now,
     )

@@ -19,6 +19,21 @@ pub async fn create(
     store::customers::insert(conn, tenant, &new, now).await
 }
 
+/// Changes a customer's billing details (name, email, locale, company, address); invoices already
+/// finalized keep the details frozen on them.
+pub async fn update(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: CustomerId,
+    input: &crate::customer::CustomerUpdateInput,
+) -> Result<Customer> {
+    let current =
+        store::customers::get_for_update(conn, tenant, id).await?.ok_or_else(|| Error::not_found("customer", id))?;
+    let updated = input.apply(&current)?;
+    store::customers::update_billing_details(conn, tenant, &updated).await?;
+    Ok(updated)
+}
+
 pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: CustomerId) -> Result<Customer> {
     store::customers::get(conn, tenant, id).await?.ok_or_else(|| Error::not_found("customer", id))
 }

@@ -24,6 +24,8 @@ pub struct NewTenantInput {
     pub vat_id: Option<String>,
     /// Prorate mid-period changes by the second instead of by the day.
     pub prorate_by_second: bool,
+    /// Legal name, address, tax number, bank account and branding (all optional).
+    pub profile: crate::party::SellerProfileInput,
 }
 
 impl Default for NewTenantInput {
@@ -38,6 +40,7 @@ impl Default for NewTenantInput {
             payment_terms_days: 14,
             vat_id: None,
             prorate_by_second: false,
+            profile: Default::default(),
         }
     }
 }
@@ -73,6 +76,13 @@ pub fn parse_tenant(input: &NewTenantInput) -> Result<Tenant> {
         } else {
             crate::proration::ProrationUnit::Day
         },
+        profile: input.profile.apply(
+            &crate::party::SellerProfile {
+                brand_color: crate::party::DEFAULT_BRAND_COLOR.into(),
+                ..Default::default()
+            },
+            Country::parse(&input.country)?,
+        )?,
     })
 }
 
@@ -104,4 +114,16 @@ pub async fn authenticate(conn: &mut PgConnection, secret: &str) -> Result<Optio
         return Ok(None);
     }
     store::tenants::tenant_for_key(conn, &crate::tenant::digest_api_key(secret)).await
+}
+
+/// Changes the seller profile that documents print; an invalid field changes nothing.
+pub async fn update_profile(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    input: &crate::party::SellerProfileInput,
+) -> Result<Tenant> {
+    let mut t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    t.profile = input.apply(&t.profile, t.country)?;
+    store::tenants::update_profile(conn, tenant, &t.profile).await?;
+    Ok(t)
 }

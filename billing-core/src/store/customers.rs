@@ -11,6 +11,7 @@ use crate::customer::{Customer, NewCustomer};
 use crate::email::EmailAddress;
 use crate::error::Result;
 use crate::ids::{CustomerId, TenantId};
+use crate::party::PostalAddress;
 use crate::tax::{CustomerKind, VatId, VatIdStatus};
 
 #[derive(sqlx::FromRow)]
@@ -27,16 +28,30 @@ struct CustomerRow {
     tax_exempt: bool,
     segment: Option<String>,
     created_at: DateTime<Utc>,
+    company_name: Option<String>,
+    address_line1: Option<String>,
+    address_line2: Option<String>,
+    address_postal_code: Option<String>,
+    address_city: Option<String>,
 }
 
 impl TryFrom<CustomerRow> for Customer {
     type Error = crate::error::Error;
     fn try_from(r: CustomerRow) -> Result<Self> {
+        let country = Country::parse(&r.country).map_err(|e| corrupt("customer country", e))?;
+        let address = match (r.address_line1, r.address_postal_code, r.address_city) {
+            (Some(line1), Some(postal_code), Some(city)) => {
+                Some(PostalAddress { line1, line2: r.address_line2, postal_code, city, country })
+            }
+            _ => None,
+        };
         Ok(Customer {
+            company_name: r.company_name,
+            address,
             id: CustomerId(r.id),
             email: EmailAddress::parse(&r.email).map_err(|e| corrupt("customer email", e))?,
             name: r.name,
-            country: Country::parse(&r.country).map_err(|e| corrupt("customer country", e))?,
+            country,
             currency: Currency::from_code(&r.currency).map_err(|e| corrupt("customer currency", e))?,
             locale: r.locale,
             kind: kind_from_row(&r.kind),
@@ -64,7 +79,9 @@ pub(crate) fn vat_status_from_row(status: Option<serde_json::Value>) -> Result<O
     status.map(serde_json::from_value::<VatIdStatus>).transpose().map_err(|e| corrupt("VAT id status", e))
 }
 
-const SELECT: &str = "SELECT id, email, name, country, currency, locale, kind, vat_id, vat_id_status, tax_exempt, segment, created_at FROM customers";
+const SELECT: &str =
+    "SELECT id, email, name, country, currency, locale, kind, vat_id, vat_id_status, tax_exempt, segment, created_at,
+    company_name, address_line1, address_line2, address_postal_code, address_city FROM customers";
 
 pub async fn insert(
     conn: &mut PgConnection,
@@ -99,9 +116,9 @@ pub async fn insert(
     .bind(c.vat_id.as_ref().map(|v| v.to_string()))
     .bind(status.as_ref().map(|s| serde_json::to_value(s).unwrap_or_default()))
     .bind(&c.segment)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(Customer {
+    let customer = Customer {
         id,
         email: c.email.clone(),
         name: c.name.clone(),
@@ -114,7 +131,44 @@ pub async fn insert(
         tax_exempt: false,
         segment: c.segment.clone(),
         created_at: now,
-    })
+        company_name: c.company_name.clone(),
+        address: c.address.clone(),
+    };
+    update_billing_details(conn, tenant, &customer).await?;
+    Ok(customer)
+}
+
+/// Stores the customer's name, email, locale, company name and billing address.
+pub async fn update_billing_details(conn: &mut PgConnection, tenant: TenantId, c: &Customer) -> Result<()> {
+    let a = c.address.as_ref();
+    sqlx::query(
+        "UPDATE customers SET name = $3, email = $4, locale = $5, company_name = $6, address_line1 = $7,
+             address_line2 = $8, address_postal_code = $9, address_city = $10
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(c.id)
+    .bind(&c.name)
+    .bind(c.email.as_str())
+    .bind(&c.locale)
+    .bind(&c.company_name)
+    .bind(a.map(|a| &a.line1))
+    .bind(a.and_then(|a| a.line2.as_ref()))
+    .bind(a.map(|a| &a.postal_code))
+    .bind(a.map(|a| &a.city))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The customer, locked until the transaction ends (the caller re-checks and updates it).
+pub async fn get_for_update(conn: &mut PgConnection, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>> {
+    let row: Option<CustomerRow> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND id = $2 FOR UPDATE"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(Customer::try_from).transpose()
 }
 
 pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: CustomerId) -> Result<Option<Customer>> {

@@ -72,6 +72,11 @@ pub struct Invoice {
     /// For a draft: when it finalizes itself.
     pub auto_finalize_at: Option<DateTime<Utc>>,
     pub payment_terms_days: Option<i32>,
+    /// The seller and the buyer's billing address as frozen at finalization (`freeze_parties`).
+    pub seller: Option<crate::party::SellerSnapshot>,
+    pub buyer_address: Option<crate::party::BuyerAddress>,
+    /// For a credit note: the number of the invoice it corrects.
+    pub original_invoice_number: Option<String>,
 }
 
 impl Invoice {
@@ -240,9 +245,9 @@ pub async fn insert_finalized_batch(
     .bind(&b.discounts)
     .bind(&b.vat_categories)
     .bind(&b.vat_rates)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    freeze_parties(conn, tenant, &b.ids).await
 }
 
 /// A one-off document (a proration invoice or a credit note) with its lines, finalized.
@@ -327,6 +332,68 @@ pub async fn insert_document(
         .execute(&mut *conn)
         .await?;
     }
+    freeze_parties(conn, tenant, &[d.id.as_uuid()]).await?;
+    if d.kind == "credit_note" {
+        link_credit_note(conn, tenant, d.id).await?;
+    }
+    Ok(())
+}
+
+// ---- Document parties (issue 4, PDF documents) ----------------------------------------------
+
+/// Freezes the seller's profile and the buyer's billing address on finalized invoices, so a later
+/// change of either never alters an issued document (§ 14 Abs. 4 Nr. 1 UStG needs both). Call it
+/// in the finalizing transaction; invoices that already carry a snapshot keep it.
+///
+/// Built in SQL from the current tenant and customer rows, so callers need not load either; the
+/// JSON has the shape of `party::SellerSnapshot` and `party::BuyerAddress`.
+pub async fn freeze_parties(conn: &mut PgConnection, tenant: TenantId, ids: &[Uuid]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE invoices i SET
+             seller_snapshot = jsonb_build_object(
+                 'name', COALESCE(t.legal_name, t.name),
+                 'address', CASE WHEN t.address_line1 IS NULL THEN NULL ELSE jsonb_build_object(
+                     'line1', t.address_line1, 'line2', t.address_line2, 'postal_code', t.address_postal_code,
+                     'city', t.address_city, 'country', t.country) END,
+                 'vat_id', i.seller_vat_id,
+                 'tax_number', t.tax_number,
+                 'bank', CASE WHEN t.bank_iban IS NULL THEN NULL ELSE jsonb_build_object(
+                     'account_holder', t.bank_account_holder, 'iban', t.bank_iban, 'bic', t.bank_bic) END,
+                 'brand_color', t.brand_color),
+             buyer_address = CASE WHEN c.address_line1 IS NULL THEN NULL ELSE jsonb_build_object(
+                 'company_name', c.company_name,
+                 'address', jsonb_build_object('line1', c.address_line1, 'line2', c.address_line2,
+                     'postal_code', c.address_postal_code, 'city', c.address_city, 'country', c.country)) END
+         FROM tenants t, customers c
+         WHERE i.tenant_id = $1 AND i.id = ANY($2) AND i.seller_snapshot IS NULL AND i.status <> 'draft'
+           AND t.tenant_id = i.tenant_id AND c.tenant_id = i.tenant_id AND c.id = i.customer_id",
+    )
+    .bind(tenant)
+    .bind(ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Links a credit note to the invoice it corrects (Art. 219 VAT Directive) when none is set yet:
+/// the latest finalized invoice of the same subscription whose period holds the first credited day.
+pub async fn link_credit_note(conn: &mut PgConnection, tenant: TenantId, credit_note: InvoiceId) -> Result<()> {
+    sqlx::query(
+        "UPDATE invoices cn SET original_invoice_id = (
+             SELECT o.id FROM invoices o
+             JOIN invoice_lines l ON l.tenant_id = cn.tenant_id AND l.invoice_id = cn.id AND l.line_no = 1
+             WHERE o.tenant_id = cn.tenant_id AND o.subscription_id = cn.subscription_id AND o.kind <> 'credit_note'
+               AND o.status <> 'draft' AND o.period_start <= l.period_start
+             ORDER BY o.period_start DESC, o.finalized_at DESC LIMIT 1)
+         WHERE cn.tenant_id = $1 AND cn.id = $2 AND cn.original_invoice_id IS NULL AND cn.subscription_id IS NOT NULL",
+    )
+    .bind(tenant)
+    .bind(credit_note)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -367,6 +434,9 @@ struct InvoiceRow {
     credit_note_for: Option<Uuid>,
     auto_finalize_at: Option<DateTime<Utc>>,
     payment_terms_days: Option<i32>,
+    seller_snapshot: Option<serde_json::Value>,
+    buyer_address: Option<serde_json::Value>,
+    original_invoice_number: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -427,6 +497,13 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
         credit_note_for: r.credit_note_for.map(InvoiceId),
         auto_finalize_at: r.auto_finalize_at,
         payment_terms_days: r.payment_terms_days,
+        seller: r.seller_snapshot.map(serde_json::from_value).transpose().map_err(|e| corrupt("seller snapshot", e))?,
+        buyer_address: r
+            .buyer_address
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| corrupt("buyer address", e))?,
+        original_invoice_number: r.original_invoice_number,
         lines: lines
             .into_iter()
             .map(|l| {
@@ -452,7 +529,11 @@ const SELECT: &str = "SELECT id, customer_id, subscription_id, status, kind, num
         period_start, period_end, issue_date, due_date, customer_name, customer_email, customer_country::text AS customer_country,
         customer_vat_id, seller_vat_id, tax_groups, tax_notices, vat_national_currency::text AS vat_national_currency,
         vat_national_amount, fx_rate, fx_rate_date, created_at, finalized_at,
-        amount_paid, amount_credited, amount_refunded, memo, credit_note_for, auto_finalize_at, payment_terms_days FROM invoices";
+        amount_paid, amount_credited, amount_refunded, memo, credit_note_for, auto_finalize_at, payment_terms_days,
+        seller_snapshot, buyer_address,
+        (SELECT o.number FROM invoices o WHERE o.tenant_id = invoices.tenant_id
+            AND o.id = COALESCE(invoices.original_invoice_id, invoices.credit_note_for)) AS original_invoice_number
+        FROM invoices";
 
 async fn lines_for(conn: &mut PgConnection, tenant: TenantId, ids: &[Uuid]) -> Result<Vec<LineRow>> {
     Ok(sqlx::query_as(

@@ -319,6 +319,9 @@ pub async fn lock_due_chunk(
                 tax_exempt: r.customer_tax_exempt,
                 segment: None,
                 created_at: r.customer_created_at,
+                // The invoice run freezes the address in SQL (`invoices::freeze_parties`).
+                company_name: None,
+                address: None,
             };
             let tax_category = crate::catalog::parse_tax_category(&r.tax_category)
                 .ok_or_else(|| corrupt("tax category", &r.tax_category))?;

@@ -8,6 +8,7 @@ use super::corrupt;
 use crate::country::Country;
 use crate::error::Result;
 use crate::ids::{ApiKeyId, TenantId};
+use crate::party::{BankAccount, PostalAddress, SellerProfile};
 use crate::tenant::{NewApiKey, SellerTax, Tenant, parse_timezone};
 
 #[derive(sqlx::FromRow)]
@@ -28,16 +29,45 @@ struct TenantRow {
     b2c_threshold_opt: bool,
     vat_id_policy: String,
     proration_unit: String,
+    legal_name: Option<String>,
+    address_line1: Option<String>,
+    address_line2: Option<String>,
+    address_postal_code: Option<String>,
+    address_city: Option<String>,
+    tax_number: Option<String>,
+    bank_account_holder: Option<String>,
+    bank_iban: Option<String>,
+    bank_bic: Option<String>,
+    brand_color: String,
+    logo_url: Option<String>,
 }
 
 impl TryFrom<TenantRow> for Tenant {
     type Error = crate::error::Error;
     fn try_from(r: TenantRow) -> Result<Self> {
+        let country = Country::parse(&r.country).map_err(|e| corrupt("tenant country", e))?;
+        let profile = SellerProfile {
+            legal_name: r.legal_name,
+            address: match (r.address_line1, r.address_postal_code, r.address_city) {
+                (Some(line1), Some(postal_code), Some(city)) => {
+                    Some(PostalAddress { line1, line2: r.address_line2, postal_code, city, country })
+                }
+                _ => None,
+            },
+            tax_number: r.tax_number,
+            bank: match (r.bank_account_holder, r.bank_iban) {
+                (Some(account_holder), Some(iban)) => Some(BankAccount { account_holder, iban, bic: r.bank_bic }),
+                _ => None,
+            },
+            brand_color: r.brand_color,
+            logo_url: r.logo_url,
+        };
         Ok(Tenant {
+            profile,
             id: TenantId(r.tenant_id),
             slug: r.slug,
             name: r.name,
-            country: Country::parse(&r.country).map_err(|e| corrupt("tenant country", e))?,
+            country,
             timezone: parse_timezone(&r.timezone).map_err(|e| corrupt("tenant timezone", e))?,
             default_locale: r.default_locale,
             invoice_number_format: r.invoice_number_format,
@@ -70,7 +100,9 @@ impl TryFrom<TenantRow> for Tenant {
 }
 
 const SELECT: &str = "SELECT tenant_id, slug, name, country, timezone, default_locale, invoice_number_format, credit_note_number_format, payment_terms_days,
-    vat_id, oss_registered, vat_registrations, small_business_exempt, b2c_threshold_opt, vat_id_policy, proration_unit FROM tenants";
+    vat_id, oss_registered, vat_registrations, small_business_exempt, b2c_threshold_opt, vat_id_policy, proration_unit,
+    legal_name, address_line1, address_line2, address_postal_code, address_city, tax_number, bank_account_holder, bank_iban,
+    bank_bic, brand_color, logo_url FROM tenants";
 
 pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
@@ -99,6 +131,33 @@ pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> 
         crate::proration::ProrationUnit::Second => "second",
         crate::proration::ProrationUnit::Day => "day",
     })
+    .execute(&mut *conn)
+    .await?;
+    update_profile(conn, t.id, &t.profile).await
+}
+
+/// Replaces the seller profile (legal name, address, tax number, bank, branding).
+pub async fn update_profile(conn: &mut PgConnection, tenant: TenantId, p: &SellerProfile) -> Result<()> {
+    let a = p.address.as_ref();
+    let b = p.bank.as_ref();
+    sqlx::query(
+        "UPDATE tenants SET legal_name = $2, address_line1 = $3, address_line2 = $4, address_postal_code = $5,
+             address_city = $6, tax_number = $7, bank_account_holder = $8, bank_iban = $9, bank_bic = $10,
+             brand_color = $11, logo_url = $12
+         WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .bind(&p.legal_name)
+    .bind(a.map(|a| &a.line1))
+    .bind(a.and_then(|a| a.line2.as_ref()))
+    .bind(a.map(|a| &a.postal_code))
+    .bind(a.map(|a| &a.city))
+    .bind(&p.tax_number)
+    .bind(b.map(|b| &b.account_holder))
+    .bind(b.map(|b| &b.iban))
+    .bind(b.and_then(|b| b.bic.as_ref()))
+    .bind(&p.brand_color)
+    .bind(&p.logo_url)
     .execute(conn)
     .await?;
     Ok(())

@@ -31,6 +31,59 @@ pub struct CreateCustomer {
     pub vat_id: Option<String>,
     /// The price list the customer buys from (e.g. `schools`).
     pub segment: Option<String>,
+    /// The company invoices are addressed to (the `name` is then the contact).
+    pub company_name: Option<String>,
+    /// Billing address printed on documents (line1, line2, postal_code, city; country is `country`).
+    pub address: Option<AddressBody>,
+}
+
+/// A postal address in requests and answers.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressBody {
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    /// Answers only: the party's country.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl AddressBody {
+    pub fn input(&self) -> billing_core::party::AddressInput {
+        billing_core::party::AddressInput {
+            line1: self.line1.clone(),
+            line2: self.line2.clone(),
+            postal_code: self.postal_code.clone(),
+            city: self.city.clone(),
+        }
+    }
+}
+
+impl From<billing_core::party::PostalAddress> for AddressBody {
+    fn from(a: billing_core::party::PostalAddress) -> Self {
+        Self {
+            line1: Some(a.line1),
+            line2: a.line2,
+            postal_code: Some(a.postal_code),
+            city: Some(a.city),
+            country: Some(a.country.code().to_string()),
+        }
+    }
+}
+
+/// `POST /api/v1/customers/{id}`: billing details; absent fields stay as they are.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCustomer {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub locale: Option<String>,
+    /// An empty string removes it.
+    pub company_name: Option<String>,
+    /// An address with every field empty removes it.
+    pub address: Option<AddressBody>,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,6 +101,8 @@ pub struct CustomerBody {
     pub vat_id_status: Option<billing_core::tax::VatIdStatus>,
     pub segment: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    pub company_name: Option<String>,
+    pub address: Option<AddressBody>,
 }
 
 impl From<Customer> for CustomerBody {
@@ -65,6 +120,8 @@ impl From<Customer> for CustomerBody {
             vat_id_status: c.vat_id_status,
             segment: c.segment,
             created_at: c.created_at,
+            company_name: c.company_name,
+            address: c.address.map(AddressBody::from),
         }
     }
 }
@@ -84,6 +141,8 @@ pub async fn create(
         kind: req.kind.clone(),
         vat_id: req.vat_id.clone(),
         segment: req.segment.clone(),
+        company_name: req.company_name.clone(),
+        address: req.address.as_ref().map(AddressBody::input).unwrap_or_default(),
     };
     let now = state.clock.now();
     create_once(&state, tenant, &headers, &req, move |conn| {
@@ -114,4 +173,26 @@ pub async fn list(
     let mut conn = state.pool.acquire().await?;
     let found = customers::list(&mut conn, tenant, page).await?;
     Ok(axum::Json(ListResponse::from_page(found, |c| c.id.to_string(), CustomerBody::from)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<UpdateCustomer>,
+) -> ApiResult<axum::Json<CustomerBody>> {
+    use sqlx::Connection;
+    let id: CustomerId = id.parse().map_err(billing_core::Error::from)?;
+    let input = billing_core::customer::CustomerUpdateInput {
+        name: req.name,
+        email: req.email,
+        locale: req.locale,
+        company_name: req.company_name,
+        address: req.address.as_ref().map(AddressBody::input),
+    };
+    let mut conn = state.pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let c = customers::update(&mut tx, tenant, id, &input).await?;
+    tx.commit().await?;
+    Ok(axum::Json(c.into()))
 }

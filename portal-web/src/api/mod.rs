@@ -5,6 +5,7 @@ pub mod balance;
 pub mod bank_transfer;
 pub mod coupons;
 pub mod customers;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod gateway_accounts;
@@ -16,6 +17,7 @@ pub mod payments;
 pub mod plans;
 pub mod simulations;
 pub mod subscriptions;
+pub mod tenant;
 pub mod usage;
 pub mod vat_ids;
 pub mod webhooks;
@@ -70,6 +72,9 @@ pub fn router() -> Router<AppState> {
         .route("/routing_rules", get(gateway_accounts::get_rules).put(gateway_accounts::put_rules))
         .route("/invoices/{id}/refunds", post(payments::refund))
         .merge(bank_transfer::routes())
+        .route("/customers/{id}", post(customers::update).patch(customers::update))
+        .route("/tenant", get(tenant::get_one).post(tenant::update))
+        .route("/invoices/{id}/pdf", get(documents::invoice_pdf))
 }
 
 /// Money in API bodies: integer minor units and the currency code.

@@ -31,6 +31,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once at start-up: the size of the tenant-create variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Serve the HTTP API.
     Serve,
@@ -83,6 +85,9 @@ pub enum Command {
         /// The JSON body, or @file to read it from a file.
         #[arg(long)]
         data: Option<String>,
+        /// Write the answer's body to this file as it is (e.g. an invoice PDF).
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// Import ECB euro reference rates (eurofxref daily/90-day/history XML, or the history CSV).
     FxImport {
@@ -175,6 +180,8 @@ pub enum Job {
 }
 
 #[derive(Debug, Subcommand)]
+// `Create` carries the whole seller profile; the enum is parsed once per process.
+#[allow(clippy::large_enum_variant)]
 pub enum TenantCommand {
     /// Create a merchant and print its first API key.
     Create {
@@ -196,6 +203,8 @@ pub enum TenantCommand {
         /// Prorate mid-period changes by the second instead of by the day.
         #[arg(long)]
         prorate_by_second: bool,
+        #[command(flatten)]
+        profile: ProfileArgs,
     },
     /// Set how a merchant collects: `charge_automatically` (invoice runs then flag customers
     /// without a default payment method) or `send_invoice`.
@@ -204,6 +213,58 @@ pub enum TenantCommand {
         slug: String,
         method: String,
     },
+}
+
+/// The seller profile printed on invoices (all optional; `POST /api/v1/tenant` changes it later).
+#[derive(Debug, clap::Args)]
+pub struct ProfileArgs {
+    /// Full legal name, e.g. "Muster Software GmbH".
+    #[arg(long)]
+    legal_name: Option<String>,
+    /// Street and number.
+    #[arg(long)]
+    address_line1: Option<String>,
+    #[arg(long)]
+    address_line2: Option<String>,
+    #[arg(long)]
+    postal_code: Option<String>,
+    #[arg(long)]
+    city: Option<String>,
+    /// German Steuernummer (for sellers without a VAT ID).
+    #[arg(long)]
+    tax_number: Option<String>,
+    #[arg(long)]
+    account_holder: Option<String>,
+    #[arg(long)]
+    iban: Option<String>,
+    #[arg(long)]
+    bic: Option<String>,
+    /// Brand colour for documents, e.g. #1f4e79.
+    #[arg(long)]
+    brand_color: Option<String>,
+}
+
+impl ProfileArgs {
+    fn into_input(self) -> billing_core::party::SellerProfileInput {
+        let address = (self.address_line1.is_some() || self.postal_code.is_some() || self.city.is_some()).then_some(
+            billing_core::party::AddressInput {
+                line1: self.address_line1,
+                line2: self.address_line2,
+                postal_code: self.postal_code,
+                city: self.city,
+            },
+        );
+        billing_core::party::SellerProfileInput {
+            legal_name: self.legal_name,
+            address,
+            tax_number: self.tax_number,
+            bank_account_holder: self.account_holder,
+            iban: self.iban,
+            bic: self.bic,
+            brand_color: self.brand_color,
+            logo_url: None,
+        }
+    }
 }
 
 /// The language for terminal output: `--lang`, else LC_ALL / LC_MESSAGES / LANG, else English.
@@ -307,9 +368,9 @@ async fn dispatch(
                 );
             }
         }
-        Command::Api { tenant, method, path, data } => {
+        Command::Api { tenant, method, path, data, output } => {
             db.migrate().await?;
-            let code = api_call(config, db, clock, &tenant, &method, &path, data.as_deref()).await?;
+            let code = api_call(config, db, clock, &tenant, &method, &path, data.as_deref(), output.as_deref()).await?;
             if !(200..300).contains(&code) {
                 anyhow::bail!("HTTP {code}");
             }
@@ -408,7 +469,17 @@ async fn dispatch(
         }
         Command::Tenant {
             command:
-                TenantCommand::Create { slug, name, country, timezone, locale, number_format, vat_id, prorate_by_second },
+                TenantCommand::Create {
+                    slug,
+                    name,
+                    country,
+                    timezone,
+                    locale,
+                    number_format,
+                    vat_id,
+                    prorate_by_second,
+                    profile,
+                },
         } => {
             db.migrate().await?;
             let mut conn = db.pool.acquire().await?;
@@ -422,6 +493,7 @@ async fn dispatch(
                 vat_id,
                 prorate_by_second,
                 payment_terms_days: 14,
+                profile: profile.into_input(),
             };
             let now = clock.now();
             let tenant = billing_core::service::tenants::create(&mut conn, &input, now).await?;
@@ -438,6 +510,8 @@ async fn dispatch(
 
 /// Runs one request through the real router with the merchant set by the operator; prints the
 /// JSON answer and returns the status code.
+// One argument per part of the HTTP request the operator typed; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn api_call(
     config: &Config,
     db: &Database,
@@ -446,6 +520,7 @@ async fn api_call(
     method: &str,
     path: &str,
     data: Option<&str>,
+    output: Option<&std::path::Path>,
 ) -> anyhow::Result<u16> {
     use tower::ServiceExt;
     let mut conn = db.pool.acquire().await?;
@@ -473,9 +548,14 @@ async fn api_call(
     let response = router(state, config.server.max_body_bytes).oneshot(request).await.context("calling the API")?;
     let status = response.status().as_u16();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.context("reading the answer")?;
+    if let Some(file) = output.filter(|_| (200..300).contains(&status)) {
+        std::fs::write(file, &bytes).with_context(|| format!("writing {}", file.display()))?;
+        return Ok(status);
+    }
     match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(v) => println!("{}", serde_json::to_string_pretty(&v)?),
-        Err(_) => println!("{}", String::from_utf8_lossy(&bytes)),
+        // A binary answer (a PDF) goes to standard output unchanged, so `> file.pdf` works.
+        Err(_) => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
     }
     Ok(status)
 }
@@ -560,9 +640,9 @@ async fn serve_until_signal(
         None => println!("{}", t(lang, "cli-serve-listening", &[("url", url.clone())])),
     }
     // Kept alive until the server stops; dropping it stops the scheduled jobs.
-    let _scheduler = crate::scheduler::start(config, db.pool.clone(), clock.clone()).await?;
-    let state =
-        AppState::new(db.pool.clone(), clock).with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
+    let state = AppState::new(db.pool.clone(), clock.clone())
+        .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
+    let _scheduler = crate::scheduler::start(config, db.pool.clone(), clock, state.gateways.clone()).await?;
     serve(listener, router(state, config.server.max_body_bytes), shutdown_signal()).await?;
     Ok(())
 }

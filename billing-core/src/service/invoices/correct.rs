@@ -226,6 +226,13 @@ pub async fn credit_note(
         .execute(&mut *tx)
         .await?;
     }
+    store::invoices::freeze_parties(&mut tx, tenant, &[note.as_uuid()]).await?;
+    sqlx::query("UPDATE invoices SET original_invoice_id = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(note)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     // First against what is still due on the invoice, the rest to the credit balance.
     let due = if matches!(inv.status, InvoiceStatus::Open | InvoiceStatus::Uncollectible) {
         (inv.total - inv.paid - inv.credited).max(0)

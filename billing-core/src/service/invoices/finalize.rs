@@ -173,6 +173,8 @@ async fn finalize_in(conn: &mut PgConnection, t: &Tenant, id: InvoiceId, now: Da
     .bind(national.as_ref().map(|c| c.rate_date))
     .execute(&mut *conn)
     .await?;
+    // The seller's profile and the buyer's billing address, frozen with the number.
+    store::invoices::freeze_parties(conn, t.id, &[id.as_uuid()]).await?;
     store::outbox::insert_many(
         conn,
         t.id,

@@ -1,0 +1,50 @@
+//! GET /api/v1/invoices/{id}/pdf: the invoice or credit note as a PDF document.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use billing_core::ids::InvoiceId;
+use serde::Deserialize;
+
+use super::error::ApiResult;
+use super::extract::{ApiQuery, AuthTenant};
+use crate::app::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PdfQuery {
+    /// en, de, fr or zh-CN; the customer's language when absent.
+    pub lang: Option<String>,
+}
+
+pub async fn invoice_pdf(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PdfQuery>,
+) -> ApiResult<Response> {
+    let id: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
+    let lang = match q.lang.as_deref() {
+        None => None,
+        Some(tag) => Some(billing_core::customer::match_locale(tag).ok_or_else(|| {
+            billing_core::Error::invalid(
+                "lang",
+                format!(
+                    "`{tag}` is not supported; use one of {}",
+                    billing_core::customer::SUPPORTED_LOCALES.join(", ")
+                ),
+            )
+        })?),
+    };
+    let mut conn = state.pool.acquire().await?;
+    let doc = crate::pdf::render_invoice(&mut conn, tenant, id, lang).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{}\"", doc.file_name)),
+            (header::CONTENT_LANGUAGE, doc.lang.to_string()),
+        ],
+        doc.bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,55 @@
+//! Invoice and credit-note PDF documents, rendered in-process on request (never in the invoice
+//! run): krilla writes the PDF, one embedded CJK-capable font renders every shipped language,
+//! labels come from `locales/<lang>/documents.ftl` (docs/adr/0008).
+
+pub mod canvas;
+pub mod format;
+pub mod invoice;
+
+use billing_core::ids::{InvoiceId, TenantId};
+use billing_core::party::{BuyerAddress, SellerSnapshot};
+use billing_core::store;
+use sqlx::PgConnection;
+
+/// A rendered document and the name to download it under.
+#[derive(Debug)]
+pub struct RenderedDocument {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub lang: &'static str,
+}
+
+/// Loads the invoice (of this tenant only) and renders it in `lang`, else the customer's language.
+///
+/// The parties come from the snapshot frozen at finalization; an invoice finalized before
+/// snapshots existed (or a draft) shows the current seller profile and billing address.
+pub async fn render_invoice(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    lang: Option<&'static str>,
+) -> billing_core::Result<RenderedDocument> {
+    let inv = billing_core::service::invoices::get(conn, tenant, id).await?;
+    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| billing_core::Error::not_found("tenant", tenant))?;
+    let customer = store::customers::get(conn, tenant, inv.customer_id).await?;
+    let seller = inv.seller.clone().unwrap_or_else(|| {
+        let mut s = SellerSnapshot::of(&t);
+        s.vat_id = inv.seller_vat_id.clone().or(s.vat_id);
+        s
+    });
+    let buyer_address = inv.buyer_address.clone().or_else(|| {
+        let c = customer.as_ref()?;
+        Some(BuyerAddress { company_name: c.company_name.clone(), address: c.address.clone()? })
+    });
+    let lang = lang
+        .or_else(|| customer.as_ref().and_then(|c| billing_core::customer::match_locale(&c.locale)))
+        .or_else(|| billing_core::customer::match_locale(&t.default_locale))
+        .unwrap_or("en");
+    let bytes = invoice::render(&invoice::DocumentInput { invoice: &inv, seller, buyer_address, lang })
+        .map_err(|e| billing_core::Error::invalid("pdf", e))?;
+    let stem = inv.number.clone().unwrap_or_else(|| format!("draft-{}", inv.id));
+    // Numbers are printable by construction; keep the header value plain ASCII regardless.
+    let file_name: String =
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    Ok(RenderedDocument { file_name: format!("{file_name}.pdf"), bytes, lang })
+}
