@@ -216,6 +216,32 @@ impl TestApp {
         (status, body)
     }
 
+    /// A customer outside the EU (no VAT) with `currency`, on `pro` from 1 March 2026, invoiced for
+    /// March by the invoice run. Returns the customer's id and the invoice as the API shows it.
+    pub async fn invoiced_march_customer(&self, email: &str, currency: &str) -> (String, serde_json::Value) {
+        use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+        let (s, c) = self
+            .post(
+                "/api/v1/customers",
+                serde_json::json!({ "email": email, "name": "Payer", "country": "US", "currency": currency }),
+            )
+            .await;
+        assert_eq!(s, 201, "{c}");
+        let (s, sub) = self
+            .post(
+                "/api/v1/subscriptions",
+                serde_json::json!({ "customer": c["id"], "plan": "pro", "start_date": "2026-03-01" }),
+            )
+            .await;
+        assert_eq!(s, 201, "{sub}");
+        let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+        invoice_run::run(&self.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress)
+            .await
+            .expect("invoice run");
+        let (_, list) = self.get(&format!("/api/v1/invoices?subscription={}", sub["id"].as_str().expect("id"))).await;
+        (c["id"].as_str().expect("id").to_string(), list["data"][0].clone())
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&self.db.pool).await.expect("count")
     }

@@ -3,9 +3,7 @@
 //! camt.053 and CSV statements (re-imports, partial and over-payments, unknown references).
 
 use billing_core::ids::{CustomerId, TenantId};
-use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
-use billing_tests::{TestApp, instant};
-use chrono::NaiveDate;
+use billing_tests::TestApp;
 use serde_json::{Value, json};
 
 const IBAN: &str = "DE89 3704 0044 0532 0130 00";
@@ -13,27 +11,8 @@ const IBAN: &str = "DE89 3704 0044 0532 0130 00";
 /// A customer outside the EU (no VAT) on `pro` (29.00 EUR), invoiced for March, and the tenant's
 /// bank account set up. Returns (customer id, invoice id, invoice number).
 async fn invoiced(app: &TestApp, email: &str) -> (String, String, String) {
-    let (_, c) = app
-        .post("/api/v1/customers", json!({ "email": email, "name": "Payer", "country": "US", "currency": "EUR" }))
-        .await;
-    let (_, sub) = app
-        .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "pro", "start_date": "2026-03-01" }))
-        .await;
-    invoice_run::run(
-        &app.db.pool,
-        &RunOptions::new(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
-        instant("2026-03-01T09:00:00Z"),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
-    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}", sub["id"].as_str().unwrap())).await;
-    let invoice = &list["data"][0];
-    (
-        c["id"].as_str().unwrap().to_owned(),
-        invoice["id"].as_str().unwrap().to_owned(),
-        invoice["number"].as_str().unwrap().to_owned(),
-    )
+    let (customer, invoice) = app.invoiced_march_customer(email, "EUR").await;
+    (customer, invoice["id"].as_str().unwrap().to_owned(), invoice["number"].as_str().unwrap().to_owned())
 }
 
 async fn put_account(app: &TestApp, body: Value) -> (u16, Value) {

@@ -1,32 +1,13 @@
 //! Collecting invoices through the API with the sandbox gateway: the ledger, declines and their
 //! class, and the fault a provider can cause (a timeout after taking the money).
 
-use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
-use billing_tests::{TestApp, instant};
-use chrono::NaiveDate;
+use billing_tests::TestApp;
 use serde_json::{Value, json};
 
 /// A customer outside the EU (no VAT) on `pro` (29.00 EUR), invoiced for March.
 async fn invoiced_customer(app: &TestApp) -> (String, String) {
-    let (_, c) = app
-        .post(
-            "/api/v1/customers",
-            json!({ "email": "p@example.com", "name": "Payer", "country": "US", "currency": "EUR" }),
-        )
-        .await;
-    let (_, sub) = app
-        .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "pro", "start_date": "2026-03-01" }))
-        .await;
-    invoice_run::run(
-        &app.db.pool,
-        &RunOptions::new(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
-        instant("2026-03-01T09:00:00Z"),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
-    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}", sub["id"].as_str().unwrap())).await;
-    (c["id"].as_str().unwrap().to_string(), list["data"][0]["id"].as_str().unwrap().to_string())
+    let (customer, invoice) = app.invoiced_march_customer("p@example.com", "EUR").await;
+    (customer, invoice["id"].as_str().unwrap().to_string())
 }
 
 async fn add_card(app: &TestApp, customer: &str, number: &str) -> (u16, Value) {

@@ -2,32 +2,14 @@
 //! another, failover when one is down), sandbox webhooks (de-duplicated, signature checked),
 //! refunds, and the collection job re-driving a payment a killed process left pending.
 
-use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
 use billing_core::ports::{ChargeRequest, GatewayCustomerRef, Gateways, PaymentMethodRef};
 use billing_tests::{TestApp, instant};
-use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 /// A customer outside the EU (no VAT) on `pro` in `currency`, invoiced for March.
 async fn invoiced_customer(app: &TestApp, currency: &str, email: &str) -> (String, String) {
-    let (s, c) = app
-        .post("/api/v1/customers", json!({ "email": email, "name": "Payer", "country": "US", "currency": currency }))
-        .await;
-    assert_eq!(s, 201, "{c}");
-    let (s, sub) = app
-        .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "pro", "start_date": "2026-03-01" }))
-        .await;
-    assert_eq!(s, 201, "{sub}");
-    invoice_run::run(
-        &app.db.pool,
-        &RunOptions::new(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
-        instant("2026-03-01T09:00:00Z"),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
-    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}", sub["id"].as_str().unwrap())).await;
-    (c["id"].as_str().unwrap().to_string(), list["data"][0]["id"].as_str().unwrap().to_string())
+    let (customer, invoice) = app.invoiced_march_customer(email, currency).await;
+    (customer, invoice["id"].as_str().unwrap().to_string())
 }
 
 async fn account(app: &TestApp, name: &str, config: Value) -> String {

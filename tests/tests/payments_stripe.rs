@@ -7,9 +7,7 @@ use std::net::TcpStream;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
 
-use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
-use billing_tests::{TestApp, instant};
-use chrono::NaiveDate;
+use billing_tests::TestApp;
 use serde_json::{Value, json};
 
 const KEY: &str = "sk_test_e2e_0123456789abcdef";
@@ -65,22 +63,8 @@ impl Localstripe {
 }
 
 async fn invoiced_customer(app: &TestApp, email: &str) -> (String, String) {
-    let (_, c) = app
-        .post("/api/v1/customers", json!({ "email": email, "name": "Payer", "country": "US", "currency": "EUR" }))
-        .await;
-    let (_, sub) = app
-        .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "pro", "start_date": "2026-03-01" }))
-        .await;
-    invoice_run::run(
-        &app.db.pool,
-        &RunOptions::new(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
-        instant("2026-03-01T09:00:00Z"),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
-    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}", sub["id"].as_str().unwrap())).await;
-    (c["id"].as_str().unwrap().to_string(), list["data"][0]["id"].as_str().unwrap().to_string())
+    let (customer, invoice) = app.invoiced_march_customer(email, "EUR").await;
+    (customer, invoice["id"].as_str().unwrap().to_string())
 }
 
 async fn stripe_account(app: &TestApp, peer: &Localstripe) -> String {
