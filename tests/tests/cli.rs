@@ -268,3 +268,44 @@ async fn every_api_operation_is_available_from_the_command_line() {
     assert!(text(&bad).contains("invalid_request"), "{}", text(&bad));
     assert!(text(&bad).contains("HTTP 400"), "{}", text(&bad));
 }
+
+/// Serves `body` once per connection on a loopback port from a plain thread (the `billing`
+/// process is awaited synchronously, so the test's own runtime cannot serve it).
+fn serve_file(body: Vec<u8>, connections: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(connections) {
+            let mut stream = stream.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn fx_import_downloads_the_ecb_file_from_a_url() {
+    let db = TestDb::new().await;
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../billing-core/tests/fixtures/ecb/eurofxref-hist-90d.xml");
+    let base = serve_file(std::fs::read(fixture).unwrap(), 2);
+    let out = billing(&db, &["fx-import", "--url", &format!("{base}/stats/eurofxref/eurofxref-hist-90d.xml")]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("ECB rates"), "{}", text(&out));
+    let days = scalar(&db, "SELECT count(DISTINCT rate_date) FROM fx_rates").await;
+    assert!(days > 1, "the 90-day file has many publication days, got {days}");
+    // A page that is not an ECB file is refused and imports nothing more.
+    let rows = scalar(&db, "SELECT count(*) FROM fx_rates").await;
+    let html = serve_file(b"<html>maintenance</html>".to_vec(), 1);
+    let bad = billing(&db, &["fx-import", "--url", &format!("{html}/eurofxref.xml")]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("not an ECB reference-rate file"), "{}", text(&bad));
+    assert_eq!(scalar(&db, "SELECT count(*) FROM fx_rates").await, rows);
+}

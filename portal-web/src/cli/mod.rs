@@ -92,8 +92,13 @@ pub enum Command {
     /// Import ECB euro reference rates (eurofxref daily/90-day/history XML, or the history CSV).
     FxImport {
         /// The ECB file (.xml or .csv), or `-` for standard input (XML).
+        #[arg(long, required_unless_present = "url", conflicts_with = "url")]
+        file: Option<PathBuf>,
+        /// Download the rates instead, e.g.
+        /// https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml (XML, or CSV when the
+        /// URL ends in .csv).
         #[arg(long)]
-        file: PathBuf,
+        url: Option<String>,
     },
     /// Import a bank statement (camt.053 XML or CSV) and reconcile it against open invoices.
     BankImport {
@@ -407,21 +412,40 @@ async fn dispatch(
                 )
             );
         }
-        Command::FxImport { file } => {
+        Command::FxImport { file, url } => {
             db.migrate().await?;
-            let bytes = if file.as_os_str() == "-" {
-                let mut buf = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
-                buf
-            } else {
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?
+            let (bytes, source, csv) = match (&file, &url) {
+                (_, Some(url)) => {
+                    let resp = reqwest::Client::builder()
+                        .timeout(std::time::Duration::from_secs(60))
+                        .build()?
+                        .get(url)
+                        .send()
+                        .await
+                        .with_context(|| format!("downloading {url}"))?
+                        .error_for_status()
+                        .with_context(|| format!("downloading {url}"))?;
+                    let bytes = resp.bytes().await.with_context(|| format!("downloading {url}"))?.to_vec();
+                    (bytes, url.clone(), url.to_ascii_lowercase().ends_with(".csv"))
+                }
+                (Some(file), None) if file.as_os_str() == "-" => {
+                    let mut buf = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+                    (buf, "-".to_string(), false)
+                }
+                (Some(file), None) => (
+                    std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
+                    file.display().to_string(),
+                    file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")),
+                ),
+                (None, None) => anyhow::bail!("give --file or --url"),
             };
-            let parsed = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+            let parsed = if csv {
                 billing_core::fx::parse_ecb_csv(&String::from_utf8_lossy(&bytes))
             } else {
                 billing_core::fx::parse_ecb_xml(&bytes)
             }
-            .with_context(|| format!("{} is not an ECB reference-rate file", file.display()))?;
+            .with_context(|| format!("{source} is not an ECB reference-rate file"))?;
             let mut conn = db.pool.acquire().await?;
             let written = billing_core::store::fx::upsert(&mut conn, &parsed.rates, clock.now()).await?;
             let days: std::collections::BTreeSet<_> = parsed.rates.iter().map(|r| r.date).collect();
