@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AmountBody;
 use super::error::ApiResult;
-use super::extract::{ApiJson, AuthTenant};
+use super::extract::{ApiJson, AuthTenant, path_id};
 use super::idempotency::create_once;
 use crate::app::AppState;
 
@@ -42,22 +42,16 @@ impl From<BalanceTransaction> for TransactionBody {
     }
 }
 
-fn customer_id(id: &str) -> ApiResult<CustomerId> {
-    Ok(id.parse().map_err(billing_core::Error::from)?)
-}
-
 /// `GET /customers/{id}/balance`: the balance per currency and every movement.
 pub async fn get_balance(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let customer = customer_id(&id)?;
+    let customer = path_id::<CustomerId>(&id)?;
     let mut conn = state.pool.acquire().await?;
     // Also proves the customer belongs to this tenant (404 otherwise).
-    billing_core::store::customers::get(&mut conn, tenant, customer)
-        .await?
-        .ok_or_else(|| billing_core::Error::not_found("customer", customer))?;
+    billing_core::service::customers::get(&mut conn, tenant, customer).await?;
     let balances: Vec<AmountBody> =
         balance::balances(&mut conn, tenant, customer).await?.into_iter().map(AmountBody::from).collect();
     let transactions: Vec<TransactionBody> =
@@ -89,7 +83,7 @@ pub async fn create_transaction(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewTransaction>,
 ) -> ApiResult<Response> {
-    let customer = customer_id(&id)?;
+    let customer = path_id::<CustomerId>(&id)?;
     let currency = Currency::from_code(&req.currency).map_err(billing_core::Error::from)?;
     let (kind, amount) = match req.kind.as_str() {
         "refund" if req.amount > 0 => (BalanceKind::Refund, -req.amount),
@@ -140,7 +134,7 @@ pub async fn set_payment_terms(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<PaymentTerms>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let customer = customer_id(&id)?;
+    let customer = path_id::<CustomerId>(&id)?;
     let mut conn = state.pool.acquire().await?;
     billing_core::service::invoices::set_payment_terms(&mut conn, tenant, customer, req.days).await?;
     Ok(axum::Json(serde_json::json!({ "customer": customer, "payment_terms_days": req.days })))

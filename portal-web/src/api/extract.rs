@@ -77,3 +77,8 @@ impl FromRequestParts<AppState> for AuthTenant {
         }
     }
 }
+
+/// A typed id from a path segment (`cus_…`, `in_…`), refused with the id's own error.
+pub fn path_id<I: std::str::FromStr<Err = billing_core::ids::IdParseError>>(id: &str) -> super::error::ApiResult<I> {
+    Ok(id.parse().map_err(billing_core::Error::from)?)
+}

@@ -42,37 +42,15 @@ pub async fn run_once<F>(
 where
     F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c>,
 {
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let k = v.to_str().ok().filter(|k| (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()));
-            Some(k.ok_or_else(|| {
-                ApiError::new(StatusCode::BAD_REQUEST, "idempotency_key_invalid", "error-idempotency-key-invalid")
-            })?)
-        }
-    };
+    let key = key_from(headers)?;
     let now = state.clock.now();
     let mut conn = state.pool.acquire().await?;
     let mut tx = conn.begin().await?;
-    if let Some(key) = key {
-        let digest = Sha256::digest(serde_json::to_vec(request).unwrap_or_default()).to_vec();
-        match idempotency::claim(&mut tx, tenant, key, &digest, now).await? {
-            Claim::Fresh => {}
-            Claim::Replay { status, body } => {
-                tx.rollback().await?;
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                let mut resp = (status, axum::Json(body)).into_response();
-                resp.headers_mut().insert("idempotent-replayed", "true".parse().expect("static header"));
-                return Ok(resp);
-            }
-            Claim::Mismatch | Claim::InFlight => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_key_reused",
-                    "error-idempotency-key-reused",
-                ));
-            }
-        }
+    if let Some(key) = key
+        && let Some(replay) = claim_or_replay(&mut tx, tenant, key, request, now).await?
+    {
+        tx.rollback().await?;
+        return Ok(replay);
     }
     // An error drops `tx` uncommitted: the work and the key claim are both rolled back.
     let body = work(&mut tx).await?;
@@ -81,4 +59,42 @@ where
     }
     tx.commit().await?;
     Ok((success, axum::Json(body)).into_response())
+}
+
+/// The request's `Idempotency-Key`, if any; a malformed one is refused.
+pub fn key_from(headers: &HeaderMap) -> ApiResult<Option<&str>> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => {
+            let k = v.to_str().ok().filter(|k| (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()));
+            Ok(Some(k.ok_or_else(|| {
+                ApiError::new(StatusCode::BAD_REQUEST, "idempotency_key_invalid", "error-idempotency-key-invalid")
+            })?))
+        }
+    }
+}
+
+/// Claims `key` for this request on `conn`. `None`: fresh, go ahead; `Some(response)`: the
+/// stored answer of the first request to replay. A key used with another body, or still in
+/// flight, is refused with 409.
+pub async fn claim_or_replay(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    key: &str,
+    request: &impl serde::Serialize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Option<Response>> {
+    let digest = Sha256::digest(serde_json::to_vec(request).unwrap_or_default()).to_vec();
+    match idempotency::claim(conn, tenant, key, &digest, now).await? {
+        Claim::Fresh => Ok(None),
+        Claim::Replay { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut resp = (status, axum::Json(body)).into_response();
+            resp.headers_mut().insert("idempotent-replayed", "true".parse().expect("static header"));
+            Ok(Some(resp))
+        }
+        Claim::Mismatch | Claim::InFlight => {
+            Err(ApiError::new(StatusCode::CONFLICT, "idempotency_key_reused", "error-idempotency-key-reused"))
+        }
+    }
 }

@@ -8,11 +8,10 @@ use billing_core::ids::{InvoiceRunId, TenantId};
 use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
 use billing_core::run_report::RunTotals;
 use billing_core::store;
-use billing_core::store::idempotency::{self, Claim};
+use billing_core::store::idempotency;
 use billing_core::store::runs::InvoiceRunRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
 use super::error::{ApiError, ApiResult, REQUEST_LANG};
@@ -138,38 +137,13 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(req): ApiJson<StartRunRequest>,
 ) -> ApiResult<Response> {
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => Some(
-            v.to_str()
-                .ok()
-                .filter(|k| (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic()))
-                .ok_or_else(|| {
-                    ApiError::new(StatusCode::BAD_REQUEST, "idempotency_key_invalid", "error-idempotency-key-invalid")
-                })?
-                .to_string(),
-        ),
-    };
+    let key = super::idempotency::key_from(&headers)?.map(str::to_string);
     let now = state.clock.now();
     let mut conn = state.pool.acquire().await?;
-    if let Some(key) = &key {
-        let digest = Sha256::digest(serde_json::to_vec(&req).unwrap_or_default()).to_vec();
-        match idempotency::claim(&mut conn, tenant, key, &digest, now).await? {
-            Claim::Fresh => {}
-            Claim::Replay { status, body } => {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                let mut resp = (status, axum::Json(body)).into_response();
-                resp.headers_mut().insert("idempotent-replayed", "true".parse().expect("static header"));
-                return Ok(resp);
-            }
-            Claim::Mismatch | Claim::InFlight => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_key_reused",
-                    "error-idempotency-key-reused",
-                ));
-            }
-        }
+    if let Some(key) = &key
+        && let Some(replay) = super::idempotency::claim_or_replay(&mut conn, tenant, key, &req, now).await?
+    {
+        return Ok(replay);
     }
     let mut opts = RunOptions::new(req.as_of.unwrap_or_else(|| now.date_naive()));
     opts.dry_run = req.dry_run;

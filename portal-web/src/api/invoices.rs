@@ -218,7 +218,7 @@ pub async fn list(
 }
 
 fn parse_id(id: &str) -> ApiResult<InvoiceId> {
-    Ok(id.parse().map_err(billing_core::Error::from)?)
+    super::extract::path_id(id)
 }
 
 fn body(invoice: Invoice) -> serde_json::Value {

@@ -5,12 +5,8 @@ use billing_core::ids::CustomerId;
 use billing_core::service::vat_check;
 
 use super::error::ApiResult;
-use super::extract::AuthTenant;
+use super::extract::{AuthTenant, path_id};
 use crate::app::AppState;
-
-fn customer_id(id: &str) -> ApiResult<CustomerId> {
-    Ok(id.parse().map_err(billing_core::Error::from)?)
-}
 
 /// `POST /customers/{id}/vat_id/verify`: asks VIES now. An unreachable VIES is an answer too:
 /// the ID stays unverified (never invalid) and the `vies-recheck` job tries again later.
@@ -19,7 +15,7 @@ pub async fn verify(
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let customer = customer_id(&id)?;
+    let customer = path_id::<CustomerId>(&id)?;
     let mut conn = state.pool.acquire().await?;
     let (status, check) =
         vat_check::verify(&mut conn, tenant, customer, state.vat_verifier.as_ref(), state.clock.now()).await?;
@@ -32,11 +28,9 @@ pub async fn checks(
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let customer = customer_id(&id)?;
+    let customer = path_id::<CustomerId>(&id)?;
     let mut conn = state.pool.acquire().await?;
-    billing_core::store::customers::get(&mut conn, tenant, customer)
-        .await?
-        .ok_or_else(|| billing_core::Error::not_found("customer", customer))?;
+    billing_core::service::customers::get(&mut conn, tenant, customer).await?;
     let checks = vat_check::checks(&mut conn, tenant, customer).await?;
     Ok(axum::Json(serde_json::json!({ "object": "list", "data": checks })))
 }

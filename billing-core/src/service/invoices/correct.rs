@@ -128,24 +128,8 @@ pub async fn credit_note(
     if amount > creditable {
         return Err(Error::CreditExceedsInvoice { creditable: creditable.max(0), currency: inv.currency });
     }
-    let (groups, notices, customer_vat_id, seller_vat_id, original): (
-        serde_json::Value,
-        Vec<String>,
-        Option<String>,
-        Option<String>,
-        Invoice,
-    ) = {
-        let original =
-            store::invoices::get(&mut tx, tenant, id).await?.ok_or_else(|| Error::not_found("invoice", id))?;
-        (
-            original.tax_groups.clone(),
-            original.tax_notices.clone(),
-            original.customer_vat_id.clone(),
-            original.seller_vat_id.clone(),
-            original,
-        )
-    };
-    let stored: Vec<StoredGroup> = serde_json::from_value(groups)
+    let original = store::invoices::get(&mut tx, tenant, id).await?.ok_or_else(|| Error::not_found("invoice", id))?;
+    let stored: Vec<StoredGroup> = serde_json::from_value(original.tax_groups.clone())
         .map_err(|e| Error::invalid("tax_groups", format!("stored VAT groups are unreadable: {e}")))?;
     let bases: Vec<CreditBase> = stored
         .into_iter()
@@ -198,9 +182,9 @@ pub async fn credit_note(
     .bind(&original.customer_country)
     .bind(now)
     .bind(serde_json::to_value(&vat.groups).unwrap_or_default())
-    .bind(&notices)
-    .bind(&customer_vat_id)
-    .bind(&seller_vat_id)
+    .bind(&original.tax_notices)
+    .bind(&original.customer_vat_id)
+    .bind(&original.seller_vat_id)
     .bind(&reason)
     .bind(id)
     .execute(&mut *tx)
