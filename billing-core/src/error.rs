@@ -67,6 +67,12 @@ pub enum Error {
     NoPaymentMethod,
     #[error("the payment was declined ({code})")]
     PaymentDeclined { code: String },
+    /// A payment-method setup whose authentication the customer has not finished yet.
+    #[error("the customer has not finished authenticating this payment method")]
+    SetupPending,
+    /// The customer failed or abandoned authenticating a payment method; it was not stored.
+    #[error("authenticating the payment method failed ({code})")]
+    SetupAuthenticationFailed { code: String },
     #[error("the payment gateway failed: {detail}")]
     Gateway { detail: String },
     /// Taking more from a customer's credit balance than it holds.

@@ -104,8 +104,10 @@ pub enum SetupOutcome {
     /// Stored and usable for off-session charges.
     Ready(PaymentMethodRef),
     /// The customer must authenticate (3-D Secure, a bank redirect) before the method is usable; the portal
-    /// hands `client_secret` to the provider's browser SDK.
-    RequiresAction { client_secret: String, redirect_hint: Option<String> },
+    /// hands `client_secret` to the provider's browser SDK (or sends the customer to `redirect_hint`).
+    /// Once the customer is back, [`PaymentGateway::complete_setup`] with `provider_setup_id` tells how it
+    /// ended (Stripe's SetupIntent `seti_…`, Mollie's first payment `tr_…`).
+    RequiresAction { provider_setup_id: String, client_secret: String, redirect_hint: Option<String> },
     /// The issuer refused the method while it was being set up. Like a charge decline this is an answer, not
     /// a failure to get one: show it to the customer and ask for another method.
     Failed { decline_code: String, decline_message: Option<String> },
@@ -220,6 +222,19 @@ pub enum GatewayEvent {
         amount: Money,
         reason: String,
     },
+    /// A payment-method setup that waited for the customer's authentication succeeded
+    /// (Stripe's `setup_intent.succeeded`): `method` is now usable off-session.
+    SetupSucceeded {
+        provider_event_id: String,
+        provider_setup_id: String,
+        method: PaymentMethodRef,
+    },
+    /// The customer failed or abandoned that authentication (`setup_intent.setup_failed`, `.canceled`).
+    SetupFailed {
+        provider_event_id: String,
+        provider_setup_id: String,
+        decline_code: String,
+    },
     /// Verified, but nothing the engine acts on; kept so that it can be acknowledged and logged.
     Other {
         provider_event_id: String,
@@ -234,6 +249,8 @@ impl GatewayEvent {
             | GatewayEvent::PaymentFailed { provider_event_id, .. }
             | GatewayEvent::RefundSucceeded { provider_event_id, .. }
             | GatewayEvent::DisputeOpened { provider_event_id, .. }
+            | GatewayEvent::SetupSucceeded { provider_event_id, .. }
+            | GatewayEvent::SetupFailed { provider_event_id, .. }
             | GatewayEvent::Other { provider_event_id, .. } => provider_event_id,
         }
     }
@@ -279,8 +296,32 @@ pub trait PaymentGateway: Send + Sync {
         method_details: &MethodDetails,
     ) -> Result<SetupOutcome, GatewayError>;
 
+    /// How a setup that answered [`SetupOutcome::RequiresAction`] stands now that the customer has (or has
+    /// not) authenticated: `Ready` with the usable method, `RequiresAction` again while the customer has not
+    /// finished, `Failed` when authentication failed or was abandoned. Only reads; safe to repeat.
+    async fn complete_setup(
+        &self,
+        customer: &GatewayCustomerRef,
+        provider_setup_id: &str,
+    ) -> Result<SetupOutcome, GatewayError> {
+        let _ = (customer, provider_setup_id);
+        Err(GatewayError::Rejected {
+            code: "setup_completion_unsupported".into(),
+            message: format!("{} never asks the customer to authenticate a setup", self.kind()),
+        })
+    }
+
     /// Charges a stored method off-session. Safe to repeat with the same `idempotency_key`.
     async fn charge(&self, req: &ChargeRequest) -> Result<ChargeOutcome, GatewayError>;
+
+    /// Where a payment stands now, read from the provider: how the collection run settles a charge
+    /// that waited for 3-D Secure when its webhook never came. Only reads; safe to repeat.
+    async fn payment_status(&self, provider_payment_id: &str) -> Result<ChargeOutcome, GatewayError> {
+        Err(GatewayError::Rejected {
+            code: "payment_status_unsupported".into(),
+            message: format!("{} cannot be asked about payment {provider_payment_id}", self.kind()),
+        })
+    }
 
     /// Refunds part or all of a captured payment. Safe to repeat with the same `idempotency_key`.
     async fn refund(&self, req: &RefundRequest) -> Result<RefundOutcome, GatewayError>;

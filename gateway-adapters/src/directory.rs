@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::mollie::{MollieConfig, MollieGateway};
 use crate::router::{
     self, AttemptOutcome, AttemptRecord, BreakerConfig, GatewayAccountId, GatewayCapabilities, PaymentContext,
     PaymentMethodKind, Rule,
@@ -50,6 +51,29 @@ struct StripeSettings {
     /// Checked here; read by `currencies_of` for routing.
     #[serde(default, rename = "currencies")]
     _currencies: Option<Vec<Currency>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MollieSettings {
+    /// `live_…` or `test_…`.
+    api_key: String,
+    /// Where Mollie's checkout sends the customer back after authenticating a card (the portal).
+    redirect_url: String,
+    /// Our public base URL: Mollie is told to notify `{webhook_base_url}/webhooks/{account id}`.
+    #[serde(default)]
+    webhook_base_url: Option<String>,
+    #[serde(default)]
+    api_base: Option<String>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    /// Checked here; read by `currencies_of` for routing.
+    #[serde(default, rename = "currencies")]
+    _currencies: Option<Vec<Currency>>,
+}
+
+fn is_http_url(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
 }
 
 /// A gateway and, for a sandbox, the concrete sandbox behind it.
@@ -92,6 +116,12 @@ impl Directory {
         self.built.lock().unwrap_or_else(|p| p.into_inner()).get(&account).and_then(|b| b.sandbox.clone())
     }
 
+    /// Every sandbox built so far, by account id: `billing serve` delivers their webhooks.
+    pub fn sandboxes(&self) -> Vec<(Uuid, Arc<Sandbox>)> {
+        let built = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        built.iter().filter_map(|(id, b)| b.sandbox.clone().map(|s| (*id, s))).collect()
+    }
+
     fn build(spec: &GatewayAccountSpec) -> Result<BuiltGateway, GatewayError> {
         match spec.provider.as_str() {
             "sandbox" => {
@@ -116,6 +146,22 @@ impl Directory {
                     config.request_timeout = Duration::from_millis(ms);
                 }
                 Ok((Arc::new(StripeGateway::new(config)?), None))
+            }
+            "mollie" => {
+                let s: MollieSettings = serde_json::from_value(spec.config.clone())
+                    .map_err(|e| GatewayError::Misconfigured(settings_error("mollie", e)))?;
+                let mut config = MollieConfig::new(s.api_key, s.redirect_url);
+                if let Some(base) = s.api_base {
+                    config.api_base = base;
+                }
+                if let Some(base) = s.webhook_base_url {
+                    config.webhook_url =
+                        Some(format!("{}/webhooks/{}", base.trim_end_matches('/'), PublicAccountId(spec.id)));
+                }
+                if let Some(ms) = s.timeout_ms {
+                    config.request_timeout = Duration::from_millis(ms);
+                }
+                Ok((Arc::new(MollieGateway::new(config)?), None))
             }
             other => Err(GatewayError::Misconfigured(format!("no adapter for provider `{other}`"))),
         }
@@ -153,6 +199,20 @@ impl Gateways for Directory {
                 }
                 Ok(())
             }
+            "mollie" => {
+                let s: MollieSettings =
+                    serde_json::from_value(config.clone()).map_err(|e| settings_error(provider, e))?;
+                if !(s.api_key.starts_with("live_") || s.api_key.starts_with("test_")) {
+                    return Err("mollie config: api_key must start with live_ or test_".into());
+                }
+                let urls = [Some(&s.redirect_url), s.webhook_base_url.as_ref(), s.api_base.as_ref()];
+                if !urls.into_iter().flatten().all(|u| is_http_url(u)) {
+                    return Err(
+                        "mollie config: redirect_url, webhook_base_url and api_base must be http(s) URLs".into()
+                    );
+                }
+                Ok(())
+            }
             other => Err(format!("no adapter for provider `{other}`")),
         }
     }
@@ -184,7 +244,12 @@ impl Gateways for Directory {
                 gateway: id.clone(),
                 // No restriction configured: the account takes the payment's currency.
                 currencies: currencies_of(&a.account).unwrap_or_else(|| vec![input.amount.currency()]),
-                methods: vec![PaymentMethodKind::Card],
+                // Mollie also debits SEPA mandates; the others store cards only.
+                methods: if a.account.provider == "mollie" {
+                    vec![PaymentMethodKind::Card, PaymentMethodKind::SepaDebit]
+                } else {
+                    vec![PaymentMethodKind::Card]
+                },
             });
             let records: Vec<AttemptRecord> = a
                 .recent_attempts

@@ -233,19 +233,7 @@ impl MollieGateway {
         }
         let payment: PaymentView =
             self.call(reqwest::Method::POST, "/v2/payments", Some(body), None).await.map_err(Failure::into_error)?;
-        match (payment.status.as_str(), payment.mandate_id.clone(), payment.checkout_url()) {
-            ("paid", Some(mandate), _) => Ok(SetupOutcome::Ready(PaymentMethodRef(mandate))),
-            ("failed" | "expired" | "canceled", _, _) => {
-                let (decline_code, decline_message) = payment.decline();
-                Ok(SetupOutcome::Failed { decline_code, decline_message })
-            }
-            (_, _, Some(checkout)) => {
-                Ok(SetupOutcome::RequiresAction { client_secret: payment.id.clone(), redirect_hint: Some(checkout) })
-            }
-            (status, _, _) => {
-                Err(GatewayError::Transport(format!("first payment {} is {status}; retry later", payment.id)))
-            }
-        }
+        payment.into_setup()
     }
 
     /// Fetches a payment and turns its current state into the event it stands for.
@@ -285,6 +273,26 @@ impl MollieGateway {
                 provider_payment_id: id,
                 amount: refunded,
             });
+        }
+        // Our first payments only set up a card mandate: their outcome is the setup's.
+        if payment.sequence_type.as_deref() == Some("first") {
+            match (payment.status.as_str(), payment.mandate_id.clone()) {
+                ("paid", Some(mandate)) => {
+                    return Ok(GatewayEvent::SetupSucceeded {
+                        provider_event_id: format!("{id}:paid"),
+                        provider_setup_id: id,
+                        method: PaymentMethodRef(mandate),
+                    });
+                }
+                ("failed" | "expired" | "canceled", _) => {
+                    return Ok(GatewayEvent::SetupFailed {
+                        provider_event_id: format!("{id}:{}", payment.status),
+                        decline_code: payment.decline().0,
+                        provider_setup_id: id,
+                    });
+                }
+                _ => {}
+            }
         }
         match payment.status.as_str() {
             "paid" => Ok(GatewayEvent::PaymentSucceeded {
@@ -364,6 +372,24 @@ impl PaymentGateway for MollieGateway {
         }
     }
 
+    async fn complete_setup(
+        &self,
+        _customer: &GatewayCustomerRef,
+        provider_setup_id: &str,
+    ) -> Result<SetupOutcome, GatewayError> {
+        // The id goes into a URL path: only something shaped like a Mollie payment id may.
+        let well_formed = provider_setup_id.starts_with("tr_")
+            && provider_setup_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !well_formed {
+            return Err(GatewayError::Rejected {
+                code: "not_found".into(),
+                message: format!("`{provider_setup_id}` is not a Mollie payment id"),
+            });
+        }
+        let payment: PaymentView = self.get(&format!("/v2/payments/{provider_setup_id}")).await?;
+        payment.into_setup()
+    }
+
     async fn charge(&self, req: &ChargeRequest) -> Result<ChargeOutcome, GatewayError> {
         if !req.amount.is_positive() {
             return Err(GatewayError::Rejected {
@@ -394,6 +420,15 @@ impl PaymentGateway for MollieGateway {
             .call(reqwest::Method::POST, "/v2/payments", Some(body), Some(&req.idempotency_key))
             .await
             .map_err(Failure::into_error)?;
+        payment.into_charge_outcome()
+    }
+
+    async fn payment_status(&self, provider_payment_id: &str) -> Result<ChargeOutcome, GatewayError> {
+        webhook_payment_id(format!("id={provider_payment_id}").as_bytes()).map_err(|_| GatewayError::Rejected {
+            code: "not_found".into(),
+            message: format!("`{provider_payment_id}` is not a Mollie payment id"),
+        })?;
+        let payment: PaymentView = self.get(&format!("/v2/payments/{provider_payment_id}")).await?;
         payment.into_charge_outcome()
     }
 
@@ -597,6 +632,9 @@ struct PaymentView {
     amount_charged_back: Option<AmountView>,
     #[serde(default)]
     mandate_id: Option<String>,
+    /// `first` for the payment that sets up a mandate (our card setups), `recurring` for charges.
+    #[serde(default)]
+    sequence_type: Option<String>,
     #[serde(default)]
     details: Option<DetailsView>,
     #[serde(default, rename = "_links")]
@@ -604,6 +642,25 @@ struct PaymentView {
 }
 
 impl PaymentView {
+    /// What a first payment (`sequenceType: first`) means for the card mandate it sets up.
+    fn into_setup(self) -> Result<SetupOutcome, GatewayError> {
+        match (self.status.as_str(), self.mandate_id.clone(), self.checkout_url()) {
+            ("paid", Some(mandate), _) => Ok(SetupOutcome::Ready(PaymentMethodRef(mandate))),
+            ("failed" | "expired" | "canceled", _, _) => {
+                let (decline_code, decline_message) = self.decline();
+                Ok(SetupOutcome::Failed { decline_code, decline_message })
+            }
+            (_, _, Some(checkout)) => Ok(SetupOutcome::RequiresAction {
+                provider_setup_id: self.id.clone(),
+                client_secret: self.id,
+                redirect_hint: Some(checkout),
+            }),
+            (status, _, _) => {
+                Err(GatewayError::Transport(format!("first payment {} is {status}; retry later", self.id)))
+            }
+        }
+    }
+
     fn checkout_url(&self) -> Option<String> {
         self.links.checkout.as_ref().map(|l| l.href.clone())
     }

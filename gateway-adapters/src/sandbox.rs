@@ -48,9 +48,15 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum CardBehaviour {
     Succeeds,
-    Declines { code: &'static str, advice: Option<&'static str>, message: &'static str },
+    Declines {
+        code: &'static str,
+        advice: Option<&'static str>,
+        message: &'static str,
+    },
     RequiresAction,
     TimesOutAfterCapture,
+    /// Asks for 3-D Secure already when it is saved, and again on every charge.
+    AuthenticatesAlways,
 }
 
 fn card_behaviour(number: &str) -> Option<CardBehaviour> {
@@ -72,6 +78,7 @@ fn card_behaviour(number: &str) -> Option<CardBehaviour> {
             CardBehaviour::Declines { code: "expired_card", advice: None, message: "Your card has expired." }
         }
         "4000002500003155" => CardBehaviour::RequiresAction,
+        "4000002760003184" => CardBehaviour::AuthenticatesAlways,
         "4000000000000119" => CardBehaviour::TimesOutAfterCapture,
         _ => return None,
     })
@@ -101,8 +108,16 @@ struct Replay<Req, Out> {
     outcome: Out,
 }
 
+/// A card setup waiting for the customer's 3-D Secure.
+enum SetupState {
+    Waiting { customer: GatewayCustomerRef, behaviour: CardBehaviour },
+    Succeeded(PaymentMethodRef),
+    Failed,
+}
+
 #[derive(Default)]
 struct State {
+    setups: BTreeMap<String, SetupState>,
     counters: BTreeMap<&'static str, u64>,
     customers_by_our_id: BTreeMap<String, GatewayCustomerRef>,
     methods: BTreeMap<String, StoredMethod>,
@@ -216,6 +231,49 @@ impl Sandbox {
         Ok(outcome)
     }
 
+    /// Finishes a card setup that answered [`SetupOutcome::RequiresAction`], as if the customer had passed (or
+    /// failed) 3-D Secure in the browser, and emits `SetupSucceeded` or `SetupFailed`.
+    pub fn authenticate_setup(&self, provider_setup_id: &str, success: bool) -> Result<SetupOutcome, GatewayError> {
+        let mut state = self.state();
+        let Some(SetupState::Waiting { customer, behaviour }) = state.setups.get(provider_setup_id) else {
+            return Err(GatewayError::Rejected {
+                code: "setup_intent_unexpected_state".into(),
+                message: format!("setup {provider_setup_id} is not waiting for authentication"),
+            });
+        };
+        let (customer, behaviour) = (customer.clone(), *behaviour);
+        let event_id = state.next_id("evt");
+        let (outcome, event) = if success {
+            let method = PaymentMethodRef(state.next_id("pm"));
+            state.methods.insert(method.0.clone(), StoredMethod { customer, behaviour });
+            state.setups.insert(provider_setup_id.to_owned(), SetupState::Succeeded(method.clone()));
+            (
+                SetupOutcome::Ready(method.clone()),
+                GatewayEvent::SetupSucceeded {
+                    provider_event_id: event_id,
+                    provider_setup_id: provider_setup_id.to_owned(),
+                    method,
+                },
+            )
+        } else {
+            state.setups.insert(provider_setup_id.to_owned(), SetupState::Failed);
+            let code = "setup_intent_authentication_failure";
+            (
+                SetupOutcome::Failed {
+                    decline_code: code.into(),
+                    decline_message: Some("The customer failed authentication.".into()),
+                },
+                GatewayEvent::SetupFailed {
+                    provider_event_id: event_id,
+                    provider_setup_id: provider_setup_id.to_owned(),
+                    decline_code: code.into(),
+                },
+            )
+        };
+        self.emit(&mut state, &event);
+        Ok(outcome)
+    }
+
     /// Opens a dispute (chargeback) on a captured payment and emits `DisputeOpened`, for demo and tests of the
     /// dispute flow.
     pub fn open_dispute(&self, provider_payment_id: &str, reason: &str) -> Result<(), GatewayError> {
@@ -290,7 +348,7 @@ impl Sandbox {
                 PaymentStatus::Succeeded,
                 ChargeOutcome::Succeeded { provider_payment_id: payment_id.clone(), amount: req.amount },
             ),
-            CardBehaviour::RequiresAction => (
+            CardBehaviour::RequiresAction | CardBehaviour::AuthenticatesAlways => (
                 PaymentStatus::RequiresAction,
                 ChargeOutcome::RequiresAction { provider_payment_id: payment_id.clone(), client_secret },
             ),
@@ -443,9 +501,78 @@ impl PaymentGateway for Sandbox {
                 decline_message: Some("The card number is not a sandbox test card.".into()),
             });
         };
+        if behaviour == CardBehaviour::AuthenticatesAlways {
+            let id = state.next_id("seti");
+            state.setups.insert(id.clone(), SetupState::Waiting { customer: customer.clone(), behaviour });
+            return Ok(SetupOutcome::RequiresAction {
+                client_secret: format!("{id}_secret"),
+                redirect_hint: None,
+                provider_setup_id: id,
+            });
+        }
         let id = state.next_id("pm");
         state.methods.insert(id.clone(), StoredMethod { customer: customer.clone(), behaviour });
         Ok(SetupOutcome::Ready(PaymentMethodRef(id)))
+    }
+
+    async fn complete_setup(
+        &self,
+        customer: &GatewayCustomerRef,
+        provider_setup_id: &str,
+    ) -> Result<SetupOutcome, GatewayError> {
+        let state = self.state();
+        match state.setups.get(provider_setup_id) {
+            Some(SetupState::Waiting { customer: owner, .. }) if owner == customer => {
+                Ok(SetupOutcome::RequiresAction {
+                    provider_setup_id: provider_setup_id.to_owned(),
+                    client_secret: format!("{provider_setup_id}_secret"),
+                    redirect_hint: None,
+                })
+            }
+            Some(SetupState::Succeeded(method))
+                if state.methods.get(&method.0).is_some_and(|m| &m.customer == customer) =>
+            {
+                Ok(SetupOutcome::Ready(method.clone()))
+            }
+            Some(SetupState::Failed) => Ok(SetupOutcome::Failed {
+                decline_code: "setup_intent_authentication_failure".into(),
+                decline_message: Some("The customer failed authentication.".into()),
+            }),
+            _ => Err(GatewayError::Rejected {
+                code: "resource_missing".into(),
+                message: format!("no such setup for this customer: {provider_setup_id}"),
+            }),
+        }
+    }
+
+    async fn payment_status(&self, provider_payment_id: &str) -> Result<ChargeOutcome, GatewayError> {
+        let state = self.state();
+        let payment = state.payments.get(provider_payment_id).ok_or_else(|| no_such_payment(provider_payment_id))?;
+        Ok(match payment.status {
+            PaymentStatus::Succeeded => {
+                ChargeOutcome::Succeeded { provider_payment_id: provider_payment_id.to_owned(), amount: payment.amount }
+            }
+            PaymentStatus::RequiresAction => ChargeOutcome::RequiresAction {
+                provider_payment_id: provider_payment_id.to_owned(),
+                client_secret: format!("{provider_payment_id}_secret"),
+            },
+            // Declined when charged (the recorded answer says why), or failed 3-D Secure later.
+            PaymentStatus::Failed => state
+                .charges
+                .values()
+                .find_map(|r| match &r.outcome {
+                    ChargeOutcome::Failed { provider_payment_id: Some(p), .. } if p == provider_payment_id => {
+                        Some(r.outcome.clone())
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| ChargeOutcome::Failed {
+                    provider_payment_id: Some(provider_payment_id.to_owned()),
+                    decline_code: "authentication_required".into(),
+                    decline_message: Some("The customer failed authentication.".into()),
+                    advice_code: None,
+                }),
+        })
     }
 
     async fn charge(&self, req: &ChargeRequest) -> Result<ChargeOutcome, GatewayError> {

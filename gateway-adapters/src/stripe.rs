@@ -36,7 +36,7 @@ use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError
 use stripe_core::customer::CreateCustomer;
 use stripe_core::payment_intent::{CreatePaymentIntent, CreatePaymentIntentOffSession, RetrievePaymentIntent};
 use stripe_core::refund::{CreateRefund, ListRefund};
-use stripe_core::setup_intent::{ConfirmSetupIntent, CreateSetupIntent, CreateSetupIntentUsage};
+use stripe_core::setup_intent::{ConfirmSetupIntent, CreateSetupIntent, CreateSetupIntentUsage, RetrieveSetupIntent};
 use stripe_payment::payment_method::{
     AttachPaymentMethod, CreatePaymentMethod, CreatePaymentMethodCard, CreatePaymentMethodCardDetailsParams,
     CreatePaymentMethodType,
@@ -205,25 +205,7 @@ impl StripeGateway {
             Err(Failure::Api { status: 402, error }) => return Ok(Declined::from(error).into_setup_outcome()),
             Err(failure) => return Err(failure.into_error()),
         };
-        match intent.status.as_str() {
-            "succeeded" => Ok(SetupOutcome::Ready(method)),
-            "requires_action" => Ok(SetupOutcome::RequiresAction {
-                client_secret: intent.client_secret.ok_or_else(|| missing("setup intent client_secret"))?,
-                redirect_hint: intent.next_action.and_then(NextActionView::redirect_url),
-            }),
-            // `processing` (e.g. bank verification) ends by webhook; until then the method is not usable.
-            "processing" => Err(GatewayError::Transport("setup intent still processing; retry later".into())),
-            status => {
-                let error = intent.last_setup_error.unwrap_or_default();
-                Ok(Declined {
-                    code: error.decline_code.or(error.code).unwrap_or_else(|| format!("setup_{status}")),
-                    message: error.message,
-                    advice: error.advice_code,
-                    payment_intent: None,
-                }
-                .into_setup_outcome())
-            }
-        }
+        intent.into_outcome(Some(method))
     }
 
     /// Everything refunded (or on its way back) for a payment so far, and a refund already created under `key`.
@@ -303,6 +285,22 @@ impl PaymentGateway for StripeGateway {
         }
     }
 
+    async fn complete_setup(
+        &self,
+        _customer: &GatewayCustomerRef,
+        provider_setup_id: &str,
+    ) -> Result<SetupOutcome, GatewayError> {
+        if !provider_setup_id.starts_with("seti_") {
+            return Err(GatewayError::Rejected {
+                code: "resource_missing".into(),
+                message: format!("`{provider_setup_id}` is not a SetupIntent id"),
+            });
+        }
+        let retrieve = RetrieveSetupIntent::new(provider_setup_id);
+        let intent: SetupIntentView = self.call(&retrieve, None).await.map_err(Failure::into_error)?;
+        intent.into_outcome(None)
+    }
+
     async fn charge(&self, req: &ChargeRequest) -> Result<ChargeOutcome, GatewayError> {
         if !req.amount.is_positive() {
             return Err(GatewayError::Rejected {
@@ -327,6 +325,18 @@ impl PaymentGateway for StripeGateway {
             Err(Failure::Api { status: 402, error }) => Ok(Declined::from(error).into_charge_outcome()),
             Err(failure) => Err(failure.into_error()),
         }
+    }
+
+    async fn payment_status(&self, provider_payment_id: &str) -> Result<ChargeOutcome, GatewayError> {
+        if !provider_payment_id.starts_with("pi_") {
+            return Err(GatewayError::Rejected {
+                code: "resource_missing".into(),
+                message: format!("`{provider_payment_id}` is not a PaymentIntent id"),
+            });
+        }
+        let retrieve = RetrievePaymentIntent::new(provider_payment_id);
+        let intent: PaymentIntentView = self.call(&retrieve, None).await.map_err(Failure::into_error)?;
+        intent.into_outcome()
     }
 
     async fn refund(&self, req: &RefundRequest) -> Result<RefundOutcome, GatewayError> {
@@ -629,8 +639,57 @@ struct SetupIntentView {
     id: String,
     status: String,
     client_secret: Option<String>,
+    /// The method being set up: an id, or an expanded object.
+    payment_method: Option<serde_json::Value>,
     next_action: Option<NextActionView>,
     last_setup_error: Option<ErrorDetailView>,
+}
+
+impl SetupIntentView {
+    /// What a SetupIntent's state means for the method being set up. `method` is the one we confirmed it
+    /// with, if known; otherwise the intent's own `payment_method`.
+    fn into_outcome(self, method: Option<PaymentMethodRef>) -> Result<SetupOutcome, GatewayError> {
+        match self.status.as_str() {
+            "succeeded" => {
+                let method = method
+                    .or_else(|| self.payment_method.as_ref().and_then(id_of).map(PaymentMethodRef))
+                    .ok_or_else(|| missing("setup intent payment_method"))?;
+                Ok(SetupOutcome::Ready(method))
+            }
+            "requires_action" => Ok(SetupOutcome::RequiresAction {
+                client_secret: self.client_secret.ok_or_else(|| missing("setup intent client_secret"))?,
+                redirect_hint: self.next_action.and_then(NextActionView::redirect_url),
+                provider_setup_id: self.id,
+            }),
+            // `processing` (e.g. bank verification) ends by webhook; until then the method is not usable.
+            "processing" => Err(GatewayError::Transport("setup intent still processing; retry later".into())),
+            status => {
+                // After a failed 3-D Secure challenge Stripe puts the intent back to `requires_payment_method`
+                // with `last_setup_error`; a challenge the customer abandoned ends `canceled`.
+                let error = self.last_setup_error.unwrap_or_default();
+                let fallback = if status == "canceled" {
+                    "setup_intent_authentication_failure".to_owned()
+                } else {
+                    format!("setup_{status}")
+                };
+                Ok(Declined {
+                    code: error.decline_code.or(error.code).unwrap_or(fallback),
+                    message: error.message,
+                    advice: error.advice_code,
+                    payment_intent: None,
+                }
+                .into_setup_outcome())
+            }
+        }
+    }
+}
+
+fn id_of(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(id) => Some(id.clone()),
+        serde_json::Value::Object(object) => object.get("id").and_then(|id| id.as_str()).map(str::to_owned),
+        _ => None,
+    }
 }
 
 #[derive(Deserialize)]
@@ -716,6 +775,9 @@ struct EventObjectView {
     charge: Option<serde_json::Value>,
     reason: Option<String>,
     last_payment_error: Option<ErrorDetailView>,
+    /// On SetupIntents: the method set up (an id, or an expanded object).
+    payment_method: Option<serde_json::Value>,
+    last_setup_error: Option<ErrorDetailView>,
 }
 
 impl EventObjectView {
@@ -729,13 +791,6 @@ impl EventObjectView {
 
     /// The payment id the engine knows: the PaymentIntent, falling back to the charge for legacy charges.
     fn payment_id(&self) -> String {
-        fn id_of(value: &serde_json::Value) -> Option<String> {
-            match value {
-                serde_json::Value::String(id) => Some(id.clone()),
-                serde_json::Value::Object(object) => object.get("id").and_then(|id| id.as_str()).map(str::to_owned),
-                _ => None,
-            }
-        }
         self.payment_intent
             .as_ref()
             .and_then(id_of)
@@ -773,6 +828,28 @@ impl EventView {
                 reason: object.reason.unwrap_or_default(),
                 provider_event_id,
             },
+            "setup_intent.succeeded" => GatewayEvent::SetupSucceeded {
+                method: PaymentMethodRef(
+                    object
+                        .payment_method
+                        .as_ref()
+                        .and_then(id_of)
+                        .ok_or_else(|| WebhookError::Malformed(format!("{} has no payment_method", object.id)))?,
+                ),
+                provider_setup_id: object.id,
+                provider_event_id,
+            },
+            "setup_intent.setup_failed" | "setup_intent.canceled" => {
+                let error = object.last_setup_error.unwrap_or_default();
+                GatewayEvent::SetupFailed {
+                    decline_code: error
+                        .decline_code
+                        .or(error.code)
+                        .unwrap_or_else(|| "setup_intent_authentication_failure".into()),
+                    provider_setup_id: object.id,
+                    provider_event_id,
+                }
+            }
             _ => GatewayEvent::Other { provider_event_id, kind: self.type_ },
         })
     }
@@ -828,6 +905,36 @@ mod tests {
         let v1_good = good.split_once(",v1=").unwrap().1;
         let rolled = format!("t=1700000000,v1={v1_other},v0=abc,v1={v1_good}");
         assert_eq!(deliver(SUCCEEDED, rolled), Ok(expected));
+    }
+
+    #[test]
+    fn setup_intent_events_finish_a_waiting_setup() {
+        // The shape of Stripe's documented `setup_intent.succeeded` and `setup_intent.setup_failed` events.
+        let succeeded = r#"{"id":"evt_s1","type":"setup_intent.succeeded","data":{"object":{"id":"seti_1","object":"setup_intent","status":"succeeded","payment_method":"pm_1"}}}"#;
+        let header = signing::header_value(SECRET, 1_700_000_000, succeeded.as_bytes());
+        assert_eq!(
+            deliver(succeeded, header),
+            Ok(GatewayEvent::SetupSucceeded {
+                provider_event_id: "evt_s1".into(),
+                provider_setup_id: "seti_1".into(),
+                method: PaymentMethodRef("pm_1".into()),
+            })
+        );
+        let failed = r#"{"id":"evt_s2","type":"setup_intent.setup_failed","data":{"object":{"id":"seti_2","object":"setup_intent","status":"requires_payment_method","payment_method":null,"last_setup_error":{"code":"setup_intent_authentication_failure","message":"The latest attempt to set up the payment method has failed because authentication failed."}}}}"#;
+        let header = signing::header_value(SECRET, 1_700_000_000, failed.as_bytes());
+        assert_eq!(
+            deliver(failed, header),
+            Ok(GatewayEvent::SetupFailed {
+                provider_event_id: "evt_s2".into(),
+                provider_setup_id: "seti_2".into(),
+                decline_code: "setup_intent_authentication_failure".into(),
+            })
+        );
+        // A succeeded setup without a method cannot be acted on.
+        let broken =
+            r#"{"id":"evt_s3","type":"setup_intent.succeeded","data":{"object":{"id":"seti_3","status":"succeeded"}}}"#;
+        let header = signing::header_value(SECRET, 1_700_000_000, broken.as_bytes());
+        assert!(matches!(deliver(broken, header), Err(WebhookError::Malformed(_))));
     }
 
     #[test]

@@ -313,23 +313,67 @@ async fn mollie_refusing_a_refund_is_an_outcome_and_a_retry_finds_the_first_refu
 // payment, at setup, which this test covers instead.
 #[tokio::test]
 async fn card_setup_goes_through_checkout() {
-    let replay = Replay::start(vec![step("POST", "/v2/payments", 201, "payment_first_open.json")]).await;
+    let first = "/v2/payments/tr_Fw8hP2mTqe";
+    let replay = Replay::start(vec![
+        step("POST", "/v2/payments", 201, "payment_first_open.json"),
+        // The customer is back from checkout before finishing it, then after.
+        step("GET", first, 200, "payment_first_open.json"),
+        step("GET", first, 200, "payment_first_paid.json"),
+        // Mollie's webhook for the same first payment.
+        step("GET", first, 200, "payment_first_paid.json"),
+    ])
+    .await;
     let gateway = replay.gateway();
     let customer = GatewayCustomerRef(CUSTOMER.into());
     let outcome =
         gateway.setup_payment_method(&customer, &MethodDetails::TestCard { number: "4242424242424242".into() }).await;
     match outcome {
-        Ok(SetupOutcome::RequiresAction { client_secret, redirect_hint }) => {
+        Ok(SetupOutcome::RequiresAction { provider_setup_id, client_secret, redirect_hint }) => {
+            assert_eq!(provider_setup_id, "tr_Fw8hP2mTqe");
             assert_eq!(client_secret, "tr_Fw8hP2mTqe");
             assert_eq!(redirect_hint.as_deref(), Some("https://www.mollie.com/checkout/select-method/Fw8hP2mTqe"));
         }
         other => panic!("{other:?}"),
     }
+    let pending = gateway.complete_setup(&customer, "tr_Fw8hP2mTqe").await.unwrap();
+    assert!(matches!(pending, SetupOutcome::RequiresAction { .. }), "not finished yet: {pending:?}");
+    let done = gateway.complete_setup(&customer, "tr_Fw8hP2mTqe").await.unwrap();
+    assert_eq!(done, SetupOutcome::Ready(PaymentMethodRef("mdt_pWUnw6pkBN".into())), "the mandate is the method");
+    let fx = MollieFixture { gateway: replay.gateway() };
+    let (headers, body) = fx.payment_succeeded_delivery("tr_Fw8hP2mTqe").await;
+    let event = gateway.verify_webhook(&headers, &body, Utc::now()).await.unwrap();
+    assert_eq!(
+        event,
+        GatewayEvent::SetupSucceeded {
+            provider_event_id: "tr_Fw8hP2mTqe:paid".into(),
+            provider_setup_id: "tr_Fw8hP2mTqe".into(),
+            method: PaymentMethodRef("mdt_pWUnw6pkBN".into()),
+        },
+        "a first payment's webhook reports the setup, not a charge"
+    );
     replay.assert_done();
     let first = &replay.seen()[0];
     assert_eq!(first.body["sequenceType"], "first");
     assert_eq!(first.body["customerId"], CUSTOMER);
     assert!(!first.body.to_string().contains("4242424242424242"), "no card number ever reaches Mollie");
+}
+
+#[tokio::test]
+async fn a_card_setup_whose_authentication_failed_is_declined() {
+    let replay =
+        Replay::start(vec![step("GET", "/v2/payments/tr_Fw8hP2mTqe", 200, "payment_first_failed_authentication.json")])
+            .await;
+    let gateway = replay.gateway();
+    let customer = GatewayCustomerRef(CUSTOMER.into());
+    let outcome = gateway.complete_setup(&customer, "tr_Fw8hP2mTqe").await.unwrap();
+    assert!(
+        matches!(outcome, SetupOutcome::Failed { ref decline_code, .. } if decline_code == "authentication_required"),
+        "{outcome:?}"
+    );
+    // An id that is not a Mollie payment id never reaches a URL.
+    let bad = gateway.complete_setup(&customer, "tr_../../v2/customers").await;
+    assert!(matches!(bad, Err(GatewayError::Rejected { .. })), "{bad:?}");
+    replay.assert_done();
 }
 
 #[tokio::test]

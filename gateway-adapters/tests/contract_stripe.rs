@@ -224,7 +224,7 @@ impl ContractFixture for StripeFixture {
     }
 
     /// Attached without a SetupIntent, because setting this card up asks for 3-D Secure itself (see
-    /// `setup_of_a_3ds_card_requires_action`). Real Stripe would answer the off-session charge with a 402
+    /// `setup_of_a_3ds_card_requires_action_and_completes_once_authenticated`). Real Stripe would answer the off-session charge with a 402
     /// `authentication_required` instead of `requires_action`; the adapter maps both.
     async fn action_method(&self, customer: &GatewayCustomerRef) -> PaymentMethodRef {
         match self.stripe.attach_test_card(customer, THREE_D_SECURE).await {
@@ -284,16 +284,56 @@ async fn new_customer(stripe: &StripeGateway, id: &str) -> GatewayCustomerRef {
     customer
 }
 
+/// The customer's browser finishing (or failing) 3-D Secure for a SetupIntent, as localstripe's Stripe.js does:
+/// confirm again with the client secret to pass, cancel to fail.
+fn authenticate_setup(setup_id: &str, client_secret: &str, passes: bool) {
+    let verb = if passes { "confirm" } else { "cancel" };
+    let status =
+        peer().post(&format!("/v1/setup_intents/{setup_id}/{verb}"), &format!("client_secret={client_secret}"));
+    assert_eq!(status, 200, "localstripe refused to {verb} {setup_id}");
+}
+
+async fn setup_needing_3ds(stripe: &StripeGateway, customer: &GatewayCustomerRef) -> (String, String) {
+    let outcome =
+        stripe.setup_payment_method(customer, &MethodDetails::TestCard { number: THREE_D_SECURE.into() }).await;
+    match outcome {
+        Ok(SetupOutcome::RequiresAction { provider_setup_id, client_secret, .. }) => {
+            assert!(provider_setup_id.starts_with("seti_"), "{provider_setup_id}");
+            assert!(client_secret.starts_with(&format!("{provider_setup_id}_secret_")), "{client_secret}");
+            (provider_setup_id, client_secret)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
-async fn setup_of_a_3ds_card_requires_action() {
+async fn setup_of_a_3ds_card_requires_action_and_completes_once_authenticated() {
     let stripe = gateway();
     let customer = new_customer(&stripe, "setup-3ds").await;
-    let outcome =
-        stripe.setup_payment_method(&customer, &MethodDetails::TestCard { number: THREE_D_SECURE.into() }).await;
+    let (setup, secret) = setup_needing_3ds(&stripe, &customer).await;
+    let waiting = stripe.complete_setup(&customer, &setup).await.unwrap();
+    assert!(matches!(waiting, SetupOutcome::RequiresAction { .. }), "not authenticated yet: {waiting:?}");
+    authenticate_setup(&setup, &secret, true);
+    let done = stripe.complete_setup(&customer, &setup).await.unwrap();
+    let SetupOutcome::Ready(method) = done else { panic!("{done:?}") };
+    assert!(method.0.starts_with("pm_"), "{method:?}");
+    // Asking again is a read: the same answer.
+    assert_eq!(stripe.complete_setup(&customer, &setup).await.unwrap(), SetupOutcome::Ready(method));
+}
+
+#[tokio::test]
+async fn a_setup_whose_authentication_failed_is_declined() {
+    let stripe = gateway();
+    let customer = new_customer(&stripe, "setup-3ds-fail").await;
+    let (setup, secret) = setup_needing_3ds(&stripe, &customer).await;
+    authenticate_setup(&setup, &secret, false);
+    let outcome = stripe.complete_setup(&customer, &setup).await.unwrap();
     assert!(
-        matches!(outcome, Ok(SetupOutcome::RequiresAction { ref client_secret, .. }) if client_secret.starts_with("seti_")),
+        matches!(outcome, SetupOutcome::Failed { ref decline_code, .. } if decline_code == "setup_intent_authentication_failure"),
         "{outcome:?}"
     );
+    let bad = stripe.complete_setup(&customer, "pi_not_a_setup").await;
+    assert!(matches!(bad, Err(GatewayError::Rejected { .. })), "{bad:?}");
 }
 
 #[tokio::test]
@@ -368,4 +408,37 @@ async fn a_missing_api_key_is_a_configuration_error() {
     let config = StripeConfig { api_base: peer().base_url.clone(), ..StripeConfig::new("", WEBHOOK_SECRET) };
     let result = StripeGateway::new(config).unwrap().ensure_customer("no-key", "x@example.com", "X").await;
     assert!(matches!(result, Err(GatewayError::Misconfigured(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn a_charge_waiting_for_3ds_is_read_back_as_succeeded_once_the_customer_passed() {
+    let fx = fixture();
+    let stripe = fx.stripe.as_ref();
+    let customer = new_customer(stripe, "status-3ds").await;
+    let method = fx.action_method(&customer).await;
+    let charge = ChargeRequest {
+        idempotency_key: "status-3ds-1".into(),
+        customer,
+        method,
+        amount: Money::from_minor(4_200, Currency::EUR),
+        description: String::new(),
+        metadata: BTreeMap::new(),
+    };
+    let ChargeOutcome::RequiresAction { provider_payment_id, client_secret } = stripe.charge(&charge).await.unwrap()
+    else {
+        panic!("expected RequiresAction")
+    };
+    let waiting = stripe.payment_status(&provider_payment_id).await.unwrap();
+    assert!(matches!(waiting, ChargeOutcome::RequiresAction { .. }), "{waiting:?}");
+    let form = format!("client_secret={client_secret}&success=true");
+    assert_eq!(peer().post(&format!("/v1/payment_intents/{provider_payment_id}/_authenticate"), &form), 200);
+    let done = stripe.payment_status(&provider_payment_id).await.unwrap();
+    assert_eq!(
+        done,
+        ChargeOutcome::Succeeded {
+            provider_payment_id: provider_payment_id.clone(),
+            amount: Money::from_minor(4_200, Currency::EUR)
+        }
+    );
+    assert!(matches!(stripe.payment_status("seti_not_a_payment").await, Err(GatewayError::Rejected { .. })));
 }

@@ -11,5 +11,6 @@ pub mod i18n;
 pub mod metrics;
 pub mod pdf;
 pub mod reports;
+pub mod sandbox_webhooks;
 pub mod scheduler;
 pub mod vies;

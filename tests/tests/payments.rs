@@ -1,6 +1,7 @@
 //! Collecting invoices through the API with the sandbox gateway: the ledger, declines and their
 //! class, and the fault a provider can cause (a timeout after taking the money).
 
+use billing_core::clock::Clock;
 use billing_tests::TestApp;
 use serde_json::{Value, json};
 
@@ -70,4 +71,150 @@ async fn a_gateway_that_times_out_after_taking_the_money_charges_the_customer_on
     assert_eq!(r["amount_paid"]["amount"], 2900);
     let (_, ledger) = app.get(&format!("/api/v1/invoices/{invoice}/payment_attempts")).await;
     assert_eq!(ledger.as_array().unwrap().len(), 1);
+}
+
+/// Delivers the sandbox's queued webhooks to the account's endpoint, as `billing serve` does.
+async fn deliver_sandbox_webhooks(app: &TestApp, account: &str) -> Vec<Value> {
+    let id: billing_core::ids::GatewayAccountId = account.parse().unwrap();
+    let sandbox = app.gateways.sandbox(id.as_uuid()).expect("sandbox built");
+    let mut results = Vec::new();
+    for (headers, body) in sandbox.drain_webhooks() {
+        let mut req = app.http.post(app.url(&format!("/webhooks/{account}"))).body(body);
+        for (k, v) in &headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        results.push(resp.json().await.unwrap());
+    }
+    results
+}
+
+#[tokio::test]
+async fn a_card_that_needs_3ds_when_saved_is_usable_only_after_the_customer_passes_it() {
+    let app = TestApp::spawn().await;
+    let (customer, invoice) = invoiced_customer(&app).await;
+    let (status, setup) = add_card(&app, &customer, "4000002760003184").await;
+    assert_eq!(status, 202, "{setup}");
+    assert_eq!(
+        (setup["status"].as_str(), setup["next_action"]["kind"].as_str()),
+        (Some("requires_action"), Some("authenticate"))
+    );
+    let account = setup["gateway_account"].as_str().unwrap().to_owned();
+    let provider_setup = setup["provider_setup_id"].as_str().unwrap().to_owned();
+    let (status, err) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("no_payment_method")), "nothing usable yet: {err}");
+
+    // The customer passes the challenge; the sandbox reports it by webhook, which stores the card.
+    let authenticate = format!("/api/v1/gateway_accounts/{account}/sandbox/authenticate");
+    let (status, r) = app.post(&authenticate, json!({ "setup": provider_setup, "success": true })).await;
+    assert_eq!(status, 200, "{r}");
+    let outcomes = deliver_sandbox_webhooks(&app, &account).await;
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0]["outcome"], "setup succeeded", "{outcomes:?}");
+    let setup_url = format!("/api/v1/customers/{customer}/payment_method_setups/{}", setup["id"].as_str().unwrap());
+    let (_, shown) = app.get(&setup_url).await;
+    assert_eq!(
+        (shown["status"].as_str(), shown["payment_method"]["last4"].as_str()),
+        (Some("succeeded"), Some("3184")),
+        "{shown}"
+    );
+    // The portal's own completion call afterwards changes nothing.
+    let (status, done) = app.post(&format!("{setup_url}/complete"), json!({})).await;
+    assert_eq!((status, &done["payment_method"]["id"]), (200, &shown["payment_method"]["id"]), "{done}");
+    assert_eq!(app.count("payment_methods").await, 1);
+
+    // This card asks for 3-D Secure on every charge too.
+    let (status, r) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!((status, r["attempt"]["status"].as_str()), (200, Some("requires_action")), "{r}");
+    let payment = r["next_action"]["provider_payment_id"].as_str().unwrap();
+    let (status, _) = app.post(&authenticate, json!({ "payment": payment, "success": true })).await;
+    assert_eq!(status, 200);
+    let outcomes = deliver_sandbox_webhooks(&app, &account).await;
+    assert_eq!(outcomes[0]["outcome"], "invoice paid", "{outcomes:?}");
+
+    // The test-mode stand-in for the bank refuses what is not waiting for it, and changes nothing.
+    let (status, err) = app.post(&authenticate, json!({ "setup": provider_setup, "success": false })).await;
+    assert_eq!(status, 400, "{err}");
+    let (_, shown) = app.get(&setup_url).await;
+    assert_eq!(shown["status"], "succeeded");
+}
+
+#[tokio::test]
+async fn a_failed_3ds_at_setup_stores_nothing_and_says_why_in_the_customers_language() {
+    let app = TestApp::spawn().await;
+    let (customer, _) = invoiced_customer(&app).await;
+    let (_, setup) = add_card(&app, &customer, "4000002760003184").await;
+    let account = setup["gateway_account"].as_str().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/gateway_accounts/{account}/sandbox/authenticate"),
+            json!({ "setup": setup["provider_setup_id"], "success": false }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let complete =
+        format!("/api/v1/customers/{customer}/payment_method_setups/{}/complete", setup["id"].as_str().unwrap());
+    for (lang, word) in [("en", "bank"), ("fr", "banque"), ("zh-CN", "银行")] {
+        let resp = app
+            .http
+            .post(app.url(&complete))
+            .bearer_auth(&app.tenant.api_key)
+            .header("accept-language", lang)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 402);
+        let err: Value = resp.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "authentication_failed");
+        assert!(err["error"]["message"].as_str().unwrap().contains(word), "{lang}: {err}");
+    }
+    assert_eq!(app.count("payment_methods").await, 0);
+    // The late webhook of the failure finds the setup already failed.
+    let outcomes = deliver_sandbox_webhooks(&app, account).await;
+    assert_eq!(outcomes[0]["outcome"], "setup already failed", "{outcomes:?}");
+}
+
+#[tokio::test]
+async fn a_3ds_payment_whose_webhook_is_lost_is_settled_by_the_next_collection_run() {
+    let app = TestApp::spawn().await;
+    let (customer, invoice) = invoiced_customer(&app).await;
+    let (status, pm) = add_card(&app, &customer, "4000002500003155").await;
+    assert_eq!(status, 201, "{pm}");
+    let account = pm["gateway_account"].as_str().unwrap().to_owned();
+    let (_, r) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!(r["attempt"]["status"], "requires_action", "{r}");
+    let payment = r["next_action"]["provider_payment_id"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/gateway_accounts/{account}/sandbox/authenticate"),
+            json!({ "payment": payment, "success": true }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The provider's webhook is lost on the way.
+    let id: billing_core::ids::GatewayAccountId = account.parse().unwrap();
+    let lost = app.gateways.sandbox(id.as_uuid()).unwrap().drain_webhooks();
+    assert_eq!(lost.len(), 1);
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(inv["status"], "open", "nothing told us yet");
+
+    let gateways: &dyn billing_core::ports::Gateways = app.gateways.as_ref();
+    let now = app.clock.now();
+    let run = billing_core::jobs::collection::run_collection(&app.db.pool, gateways, now, None).await.unwrap();
+    assert_eq!(run.rechecked, 1, "{run:?}");
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!((inv["status"].as_str(), inv["amount_paid"].as_i64()), (Some("paid"), Some(2900)), "{inv}");
+    let again = billing_core::jobs::collection::run_collection(&app.db.pool, gateways, now, None).await.unwrap();
+    assert_eq!(again.rechecked, 0, "nothing waits any more: {again:?}");
+
+    // The webhook turns up after all: the money is recorded once.
+    let (headers, body) = lost.into_iter().next().unwrap();
+    let mut req = app.http.post(app.url(&format!("/webhooks/{account}"))).body(body);
+    for (k, v) in &headers {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    let late: Value = req.send().await.unwrap().json().await.unwrap();
+    assert_eq!(late["outcome"], "already settled", "{late}");
+    assert_eq!(app.count("invoice_payments").await, 1);
 }

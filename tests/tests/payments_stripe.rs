@@ -159,3 +159,114 @@ async fn stripes_signed_webhook_reaches_the_account_and_repeats_nothing_already_
     assert_eq!(resp.status().as_u16(), 400);
     assert_eq!(app.count("gateway_events").await, events);
 }
+
+/// Waits for localstripe's delivery of `kind` to be stored, and returns what it did.
+async fn webhook_outcome(app: &TestApp, kind: &str) -> Option<String> {
+    for _ in 0..60 {
+        let outcome = sqlx::query_scalar::<_, String>("SELECT outcome FROM gateway_events WHERE kind = $1")
+            .bind(kind)
+            .fetch_optional(&app.db.pool)
+            .await
+            .unwrap();
+        if outcome.is_some() {
+            return outcome;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_3ds_card_is_authenticated_at_setup_and_again_at_charge_then_the_invoice_is_paid() {
+    let peer = localstripe();
+    let app = TestApp::spawn().await;
+    let account = stripe_account(&app, &peer).await;
+    let hook = format!("url={}/webhooks/{account}&secret={WEBHOOK_SECRET}&events[]=payment_intent.succeeded", app.base);
+    assert_eq!(peer.post("/_config/webhooks/e2e", &hook), 200);
+    let (customer, invoice) = invoiced_customer(&app, "3ds@example.com").await;
+
+    // The issuer wants 3-D Secure when the card is saved: a pending setup, nothing usable yet.
+    let (s, setup) = add_card(&app, &customer, "4000002500003155").await;
+    assert_eq!(s, 202, "{setup}");
+    assert_eq!(setup["status"], "requires_action");
+    assert_eq!(setup["last4"], "3155");
+    let secret = setup["next_action"]["client_secret"].as_str().unwrap().to_owned();
+    let seti = secret.split("_secret_").next().unwrap().to_owned();
+    assert!(seti.starts_with("seti_"), "the browser gets Stripe's SetupIntent secret: {setup}");
+    let setup_id = setup["id"].as_str().unwrap();
+    let (s, methods) = app.get(&format!("/api/v1/customers/{customer}/payment_methods")).await;
+    assert_eq!((s, methods.as_array().map(Vec::len)), (200, Some(0)), "{methods}");
+    let (s, err) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!((s, err["error"]["code"].as_str()), (422, Some("no_payment_method")), "{err}");
+
+    // Back from the bank too early: not finished, nothing stored.
+    let complete = format!("/api/v1/customers/{customer}/payment_method_setups/{setup_id}/complete");
+    let (s, err) = app.post(&complete, json!({})).await;
+    assert_eq!((s, err["error"]["code"].as_str()), (409, Some("setup_pending")), "{err}");
+
+    // The customer passes the challenge in the browser (what Stripe.js does on localstripe), then
+    // the portal completes the setup: the card is stored and becomes the default.
+    assert_eq!(peer.post(&format!("/v1/setup_intents/{seti}/confirm"), &format!("client_secret={secret}")), 200);
+    let (s, done) = app.post(&complete, json!({})).await;
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(done["status"], "succeeded");
+    assert_eq!(done["payment_method"]["is_default"], true, "{done}");
+    assert_eq!(done["payment_method"]["gateway_account"], account);
+    // Completing twice stores nothing twice.
+    let (s, again) = app.post(&complete, json!({})).await;
+    assert_eq!((s, &again["payment_method"]["id"]), (200, &done["payment_method"]["id"]), "{again}");
+    assert_eq!(app.count("payment_methods").await, 1);
+
+    // localstripe asks for 3-D Secure on every charge of this card: the collection hands the
+    // customer the PaymentIntent's secret, and the invoice is paid once Stripe reports success.
+    let (s, r) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["attempt"]["status"], "requires_action", "{r}");
+    assert_eq!(r["invoice_status"], "open");
+    let pi = r["next_action"]["provider_payment_id"].as_str().unwrap().to_owned();
+    let pi_secret = r["next_action"]["client_secret"].as_str().unwrap().to_owned();
+    assert!(pi.starts_with("pi_") && pi_secret.starts_with(&pi), "{r}");
+    let form = format!("client_secret={pi_secret}&success=true");
+    assert_eq!(peer.post(&format!("/v1/payment_intents/{pi}/_authenticate"), &form), 200);
+    assert_eq!(webhook_outcome(&app, "payment_succeeded").await.as_deref(), Some("invoice paid"));
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(inv["status"], "paid", "{inv}");
+    assert_eq!(app.count("invoice_payments").await, 1);
+}
+
+#[tokio::test]
+async fn a_card_whose_3ds_fails_at_setup_is_not_stored_and_the_customer_is_told() {
+    let peer = localstripe();
+    let app = TestApp::spawn().await;
+    stripe_account(&app, &peer).await;
+    let (customer, _) = invoiced_customer(&app, "3ds-fail@example.com").await;
+    let (s, setup) = add_card(&app, &customer, "4000002500003155").await;
+    assert_eq!(s, 202, "{setup}");
+    let secret = setup["next_action"]["client_secret"].as_str().unwrap().to_owned();
+    let seti = secret.split("_secret_").next().unwrap().to_owned();
+    // "Fail authentication" in the browser.
+    assert_eq!(peer.post(&format!("/v1/setup_intents/{seti}/cancel"), &format!("client_secret={secret}")), 200);
+    let complete =
+        format!("/api/v1/customers/{customer}/payment_method_setups/{}/complete", setup["id"].as_str().unwrap());
+    let resp = app
+        .http
+        .post(app.url(&complete))
+        .bearer_auth(&app.tenant.api_key)
+        .header("accept-language", "de")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 402);
+    let err: Value = resp.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "authentication_failed", "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("Bank"), "localized: {err}");
+    assert_eq!(app.count("payment_methods").await, 0, "a failed card is not stored");
+    let (s, shown) =
+        app.get(&format!("/api/v1/customers/{customer}/payment_method_setups/{}", setup["id"].as_str().unwrap())).await;
+    assert_eq!((s, shown["status"].as_str(), shown["next_action"].is_null()), (200, Some("failed"), true), "{shown}");
+    // Another customer's setup id is not found under this customer.
+    let (other, _) = invoiced_customer(&app, "someone-else@example.com").await;
+    let (s, _) =
+        app.get(&format!("/api/v1/customers/{other}/payment_method_setups/{}", setup["id"].as_str().unwrap())).await;
+    assert_eq!(s, 404);
+}

@@ -106,3 +106,65 @@ async fn jobs_run_finalizes_due_drafts_by_hand_once_and_refuses_unknown_jobs() {
     assert!(!bad.status.success(), "an unknown job is refused");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("reboot-everything"));
 }
+
+#[tokio::test]
+async fn the_server_delivers_the_sandboxs_webhooks_to_itself_like_a_provider() {
+    let db = TestDb::new().await;
+    let tenant = create_tenant(&db.pool, "hooks", chrono::Utc::now()).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new(billing_binary())
+        .args(["serve"])
+        .env("DATABASE_URL", &db.url)
+        .env("BILLING__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("BILLING__JOBS__VIES_RECHECK", "")
+        .env("BILLING_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("billing serve starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let post = |path: String, body: serde_json::Value| {
+        let req = http.post(format!("{base}{path}")).bearer_auth(&tenant.api_key).json(&body);
+        async move {
+            let resp = req.send().await?;
+            let status = resp.status().as_u16();
+            Ok::<_, reqwest::Error>((status, resp.json::<serde_json::Value>().await?))
+        }
+    };
+    let mut customer = None;
+    for _ in 0..80 {
+        let body = serde_json::json!({ "email": "h@example.com", "name": "H", "country": "US", "currency": "EUR" });
+        if let Ok((201, c)) = post("/api/v1/customers".into(), body).await {
+            customer = c["id"].as_str().map(str::to_owned);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let customer = customer.expect("the server answers");
+    let card = serde_json::json!({ "card_number": "4000002760003184" });
+    let (s, setup) = post(format!("/api/v1/customers/{customer}/payment_methods"), card).await.unwrap();
+    assert_eq!(s, 202, "{setup}");
+    let account = setup["gateway_account"].as_str().unwrap();
+    let pass = serde_json::json!({ "setup": setup["provider_setup_id"], "success": true });
+    let (s, r) = post(format!("/api/v1/gateway_accounts/{account}/sandbox/authenticate"), pass).await.unwrap();
+    assert_eq!(s, 200, "{r}");
+    // Nobody calls `complete`: only the sandbox's webhook, delivered by the server, stores the card.
+    let mut stored = 0_i64;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        stored = sqlx::query_scalar("SELECT count(*) FROM payment_methods").fetch_one(&db.pool).await.unwrap();
+        if stored > 0 {
+            break;
+        }
+    }
+    let outcome: Option<String> =
+        sqlx::query_scalar("SELECT outcome FROM gateway_events WHERE kind = 'setup_succeeded'")
+            .fetch_optional(&db.pool)
+            .await
+            .unwrap();
+    server.kill().ok();
+    server.wait().ok();
+    assert_eq!(stored, 1);
+    assert_eq!(outcome.as_deref(), Some("setup succeeded"));
+}

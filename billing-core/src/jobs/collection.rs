@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, TenantId};
-use crate::ports::Gateways;
-use crate::service::payments;
+use crate::ports::{ChargeOutcome, GatewayEvent, Gateways};
+use crate::service::{gateway_accounts, payments, webhooks};
 
 /// Key of the advisory lock that makes collection runs exclusive ("collect" in ASCII).
 const LOCK_KEY: i64 = 0x0063_6f6c_6c65_6374;
@@ -27,6 +27,9 @@ pub struct CollectionSummary {
     pub collected: u64,
     pub failed: u64,
     pub redriven: u64,
+    /// Payments waiting at the provider (3-D Secure, a SEPA debit) whose final state was read from
+    /// the provider because no webhook had brought it.
+    pub rechecked: u64,
     pub skipped: u64,
 }
 
@@ -58,6 +61,7 @@ async fn collect_all(
 ) -> Result<CollectionSummary> {
     let mut summary = CollectionSummary { ran: true, ..CollectionSummary::default() };
     let mut conn = pool.acquire().await?;
+    summary.rechecked = recheck_waiting(&mut conn, gateways, now).await?;
     // Work list: invoices with a pending attempt (re-drive), and open invoices due that have never
     // been attempted and whose customer holds a method. Declined invoices are left to dunning.
     let work: Vec<(Uuid, Uuid, bool)> = sqlx::query_as(
@@ -97,4 +101,54 @@ async fn collect_all(
         }
     }
     Ok(summary)
+}
+
+/// Asks the provider about every payment it holds that is still waiting on our side (the customer
+/// had to pass 3-D Secure, or a debit was pending) on an invoice not yet settled, and applies a
+/// final answer exactly as its webhook would have: through `webhooks::handle`, under an event id
+/// of its own, so a webhook arriving later finds the money already recorded. Returns how many
+/// reached a final state.
+async fn recheck_waiting(conn: &mut sqlx::PgConnection, gateways: &dyn Gateways, now: DateTime<Utc>) -> Result<u64> {
+    let waiting: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+        "SELECT a.tenant_id, a.gateway_account_id, a.provider_payment_id
+         FROM payment_attempts a JOIN invoices i ON i.tenant_id = a.tenant_id AND i.id = a.invoice_id
+         WHERE a.status IN ('requires_action', 'pending') AND a.provider_payment_id IS NOT NULL
+           AND a.gateway_account_id IS NOT NULL AND i.status IN ('open', 'uncollectible')
+         ORDER BY a.tenant_id, a.id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut finished = 0;
+    for (tenant, account, payment) in waiting {
+        let spec = gateway_accounts::spec(conn, TenantId(tenant), account).await?;
+        let gateway = match gateways.gateway(&spec) {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(error = %e, "collection: cannot build the gateway to re-check a payment");
+                continue;
+            }
+        };
+        let event = match gateway.payment_status(&payment).await {
+            Ok(ChargeOutcome::Succeeded { amount, .. }) => GatewayEvent::PaymentSucceeded {
+                provider_event_id: format!("recheck:{payment}:succeeded"),
+                provider_payment_id: payment.clone(),
+                amount,
+            },
+            Ok(ChargeOutcome::Failed { decline_code, .. }) => GatewayEvent::PaymentFailed {
+                provider_event_id: format!("recheck:{payment}:failed"),
+                provider_payment_id: payment.clone(),
+                decline_code,
+            },
+            Ok(ChargeOutcome::RequiresAction { .. } | ChargeOutcome::Pending { .. }) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, %payment, "collection: could not re-check a waiting payment");
+                continue;
+            }
+        };
+        let result = webhooks::handle(conn, TenantId(tenant), account, &event, now).await?;
+        if !result.duplicate {
+            finished += 1;
+        }
+    }
+    Ok(finished)
 }

@@ -11,7 +11,7 @@ use crate::ids::{GatewayAccountId, TenantId};
 use crate::ports::{GatewayAccountSpec, Gateways};
 
 /// Providers an account may name. `mollie` is accepted by the schema for the adapter built alongside.
-pub const PROVIDERS: &[&str] = &["sandbox", "stripe"];
+pub const PROVIDERS: &[&str] = &["sandbox", "stripe", "mollie"];
 
 /// An account as the API shows it: the config with every secret redacted.
 #[derive(Debug, Clone, Serialize)]

@@ -7,6 +7,7 @@ pub mod coupons;
 pub mod customers;
 pub mod gateway_accounts;
 pub mod invoices;
+pub mod method_setups;
 pub mod payments;
 pub mod refunds;
 pub mod settlement;

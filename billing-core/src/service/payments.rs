@@ -24,6 +24,7 @@ use crate::ports::{
     PaymentMethodKind, PaymentMethodRef, RoutableAccount, RoutedAccount, RoutingInput, SetupOutcome,
 };
 use crate::service::gateway_accounts;
+use crate::service::method_setups::{self, MethodSetup};
 use crate::store;
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,12 +32,24 @@ pub struct PaymentMethod {
     pub id: Uuid,
     pub gateway: String,
     pub gateway_account: GatewayAccountId,
-    pub kind: &'static str,
+    pub kind: String,
     pub last4: Option<String>,
     pub is_default: bool,
 }
 
-/// Sets up a reusable payment method for a customer and makes it the default.
+/// What adding a payment method led to.
+#[derive(Debug, Clone)]
+pub enum AddedMethod {
+    /// Stored, usable and now the customer's default.
+    Ready(PaymentMethod),
+    /// The customer must first authenticate it (3-D Secure, the provider's checkout): see
+    /// [`method_setups`](crate::service::method_setups).
+    RequiresAction(Box<MethodSetup>),
+}
+
+/// Sets up a reusable payment method for a customer. A method the provider accepts at once is
+/// stored and made the default; one that needs the customer's authentication is kept as a pending
+/// setup, finished by [`method_setups::complete`] or the provider's webhook.
 pub async fn add_method(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -45,7 +58,7 @@ pub async fn add_method(
     account: Option<GatewayAccountId>,
     details: MethodDetails,
     now: DateTime<Utc>,
-) -> Result<PaymentMethod> {
+) -> Result<AddedMethod> {
     let c =
         store::customers::get(conn, tenant, customer).await?.ok_or_else(|| Error::not_found("customer", customer))?;
     let spec = match account {
@@ -57,9 +70,13 @@ pub async fn add_method(
     }
     let gateway = gateways.gateway(&spec).map_err(|e| Error::GatewayConfig { detail: e.to_string() })?;
     let gateway = gateway.as_ref();
-    // One provider-side customer per (customer, account): reuse the one an earlier method created.
+    // One provider-side customer per (customer, account): reuse the one an earlier method or
+    // setup created.
     let known: Option<String> = sqlx::query_scalar(
-        "SELECT provider_customer FROM payment_methods WHERE tenant_id = $1 AND customer_id = $2 AND gateway_account_id = $3 LIMIT 1",
+        "SELECT provider_customer FROM payment_methods WHERE tenant_id = $1 AND customer_id = $2 AND gateway_account_id = $3
+         UNION ALL
+         SELECT provider_customer FROM payment_method_setups WHERE tenant_id = $1 AND customer_id = $2 AND gateway_account_id = $3
+         LIMIT 1",
     )
     .bind(tenant)
     .bind(customer)
@@ -73,31 +90,72 @@ pub async fn add_method(
             .await
             .map_err(|e| Error::Gateway { detail: e.to_string() })?,
     };
-    let last4 = match &details {
-        MethodDetails::TestCard { number } => {
-            Some(number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect())
-        }
+    let tail = |s: &str| -> String { s.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect() };
+    let last4: Option<String> = match &details {
+        MethodDetails::TestCard { number } => Some(tail(number)),
+        // The IBAN itself is the "token" of a SEPA mandate.
+        MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token } => Some(tail(token)),
         MethodDetails::ProviderToken { .. } => None,
     };
-    let kind = match details.kind() {
-        crate::ports::PaymentMethodKind::Card => "card",
-        crate::ports::PaymentMethodKind::SepaDebit => "sepa_debit",
+    let kind = details.kind().as_str();
+    let stored = NewMethod {
+        customer,
+        account: spec.id,
+        gateway: gateway.kind().to_owned(),
+        provider_customer: provider_customer.0.clone(),
+        kind: kind.to_owned(),
+        last4,
     };
-    let method = match gateway.setup_payment_method(&provider_customer, &details).await {
-        Ok(SetupOutcome::Ready(m)) => m,
-        Ok(SetupOutcome::Failed { decline_code, .. }) => return Err(Error::PaymentDeclined { code: decline_code }),
-        Ok(SetupOutcome::RequiresAction { .. }) => {
-            return Err(Error::PaymentDeclined { code: "authentication_required".into() });
+    match gateway.setup_payment_method(&provider_customer, &details).await {
+        Ok(SetupOutcome::Ready(m)) => {
+            let mut tx = conn.begin().await?;
+            let method = insert_method(&mut tx, tenant, &stored, &m, now).await?;
+            tx.commit().await?;
+            Ok(AddedMethod::Ready(method))
         }
-        Err(e) => return Err(Error::Gateway { detail: e.to_string() }),
-    };
+        Ok(SetupOutcome::Failed { decline_code, .. }) => Err(Error::PaymentDeclined { code: decline_code }),
+        Ok(SetupOutcome::RequiresAction { provider_setup_id, client_secret, redirect_hint }) => {
+            let setup = method_setups::record(
+                conn,
+                tenant,
+                &stored,
+                &provider_setup_id,
+                &client_secret,
+                redirect_hint.as_deref(),
+                now,
+            )
+            .await?;
+            Ok(AddedMethod::RequiresAction(Box::new(setup)))
+        }
+        Err(e) => Err(Error::Gateway { detail: e.to_string() }),
+    }
+}
+
+/// A method about to be stored: who it belongs to and where.
+#[derive(Debug, Clone)]
+pub(crate) struct NewMethod {
+    pub customer: CustomerId,
+    pub account: Uuid,
+    pub gateway: String,
+    pub provider_customer: String,
+    pub kind: String,
+    pub last4: Option<String>,
+}
+
+/// Stores a usable method as the customer's new default, inside the caller's transaction.
+pub(crate) async fn insert_method(
+    tx: &mut PgConnection,
+    tenant: TenantId,
+    m: &NewMethod,
+    method: &PaymentMethodRef,
+    now: DateTime<Utc>,
+) -> Result<PaymentMethod> {
     let id = Uuid::now_v7();
-    let mut tx = conn.begin().await?;
     sqlx::query(
         "UPDATE payment_methods SET is_default = FALSE WHERE tenant_id = $1 AND customer_id = $2 AND is_default",
     )
     .bind(tenant)
-    .bind(customer)
+    .bind(m.customer)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -107,25 +165,61 @@ pub async fn add_method(
     )
     .bind(tenant)
     .bind(id)
-    .bind(customer)
-    .bind(gateway.kind())
-    .bind(&provider_customer.0)
+    .bind(m.customer)
+    .bind(&m.gateway)
+    .bind(&m.provider_customer)
     .bind(&method.0)
-    .bind(kind)
-    .bind(&last4)
+    .bind(&m.kind)
+    .bind(&m.last4)
     .bind(now)
-    .bind(spec.id)
+    .bind(m.account)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(PaymentMethod {
         id,
-        gateway: gateway.kind().to_string(),
-        gateway_account: GatewayAccountId(spec.id),
-        kind,
-        last4,
+        gateway: m.gateway.clone(),
+        gateway_account: GatewayAccountId(m.account),
+        kind: m.kind.clone(),
+        last4: m.last4.clone(),
         is_default: true,
     })
+}
+
+/// The customer's stored payment methods, the default first, then newest first.
+pub async fn list_methods(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+) -> Result<Vec<PaymentMethod>> {
+    store::customers::get(conn, tenant, customer).await?.ok_or_else(|| Error::not_found("customer", customer))?;
+    #[derive(sqlx::FromRow)]
+    struct Listed {
+        id: Uuid,
+        gateway: String,
+        gateway_account_id: Option<Uuid>,
+        kind: String,
+        last4: Option<String>,
+        is_default: bool,
+    }
+    let rows: Vec<Listed> = sqlx::query_as(
+        "SELECT id, gateway, gateway_account_id, kind, last4, is_default FROM payment_methods
+         WHERE tenant_id = $1 AND customer_id = $2 ORDER BY is_default DESC, id DESC",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PaymentMethod {
+            id: r.id,
+            gateway: r.gateway,
+            gateway_account: GatewayAccountId(r.gateway_account_id.unwrap_or_default()),
+            kind: r.kind,
+            last4: r.last4,
+            is_default: r.is_default,
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

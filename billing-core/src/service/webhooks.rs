@@ -11,7 +11,8 @@ use uuid::Uuid;
 use crate::error::Result;
 use crate::ids::{InvoiceId, TenantId};
 use crate::money::Money;
-use crate::ports::GatewayEvent;
+use crate::ports::{GatewayEvent, SetupOutcome};
+use crate::service::method_setups;
 use crate::service::settlement::{self, PaymentSource, RefundSource};
 
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +30,8 @@ fn kind(event: &GatewayEvent) -> &str {
         GatewayEvent::PaymentFailed { .. } => "payment_failed",
         GatewayEvent::RefundSucceeded { .. } => "refund_succeeded",
         GatewayEvent::DisputeOpened { .. } => "dispute_opened",
+        GatewayEvent::SetupSucceeded { .. } => "setup_succeeded",
+        GatewayEvent::SetupFailed { .. } => "setup_failed",
         GatewayEvent::Other { kind, .. } => kind,
     }
 }
@@ -202,6 +205,14 @@ async fn apply(
             )
             .await?;
             Ok(format!("dispute recorded, invoice {}", s.status.as_str()))
+        }
+        GatewayEvent::SetupSucceeded { provider_setup_id, method, .. } => {
+            let outcome = SetupOutcome::Ready(method.clone());
+            method_setups::finish(conn, tenant, account, provider_setup_id, &outcome, now).await
+        }
+        GatewayEvent::SetupFailed { provider_setup_id, decline_code, .. } => {
+            let outcome = SetupOutcome::Failed { decline_code: decline_code.clone(), decline_message: None };
+            method_setups::finish(conn, tenant, account, provider_setup_id, &outcome, now).await
         }
         GatewayEvent::Other { kind, .. } => Ok(format!("ignored {kind}")),
     }

@@ -37,7 +37,7 @@ pub struct AccountRequest {
     pub holder: String,
 }
 
-fn bank_error(e: BankError) -> ApiError {
+pub(crate) fn bank_error(e: BankError) -> ApiError {
     match e {
         BankError::InvalidIban { iban, .. } => {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_iban", "error-invalid-iban")

@@ -181,6 +181,11 @@ impl From<CoreError> for ApiError {
             CoreError::PaymentDeclined { code } => {
                 ApiError::new(S::PAYMENT_REQUIRED, "card_declined", "error-card-declined").arg("code", code)
             }
+            CoreError::SetupPending => ApiError::new(S::CONFLICT, "setup_pending", "error-setup-pending"),
+            CoreError::SetupAuthenticationFailed { code } => {
+                ApiError::new(S::PAYMENT_REQUIRED, "authentication_failed", "error-setup-authentication-failed")
+                    .arg("code", code)
+            }
             CoreError::Gateway { detail } => {
                 tracing::warn!(%detail, "payment gateway failure");
                 ApiError::new(S::BAD_GATEWAY, "gateway_unavailable", "error-gateway-unavailable")

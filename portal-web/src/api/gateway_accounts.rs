@@ -92,3 +92,50 @@ pub async fn put_rules(
         gateway_accounts::put_rules(&mut conn, tenant, state.gateways.as_ref(), req.rules, state.clock.now()).await?;
     Ok(axum::Json(serde_json::json!({ "rules": rules })))
 }
+
+/// What the customer does at the bank's 3-D Secure page, for a sandbox account (test mode only):
+/// `setup` (a `payment_method_setup`'s provider id, e.g. `sbx_seti_1`) or `payment` (a charge's
+/// `provider_payment_id`), and whether the customer passes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxAuthenticate {
+    #[serde(default)]
+    pub setup: Option<String>,
+    #[serde(default)]
+    pub payment: Option<String>,
+    pub success: bool,
+}
+
+/// `POST /gateway_accounts/{id}/sandbox/authenticate`: stands in for the customer's browser at a
+/// sandbox account, so that the demo and tests can finish a 3-D Secure challenge. The sandbox then
+/// reports the result by webhook, as a provider would.
+pub async fn sandbox_authenticate(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(req): ApiJson<SandboxAuthenticate>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    use billing_core::ports::Gateways;
+    let account: billing_core::ids::GatewayAccountId = id.parse().map_err(billing_core::Error::from)?;
+    let mut conn = state.pool.acquire().await?;
+    let spec = gateway_accounts::spec(&mut conn, tenant, account.as_uuid()).await?;
+    if spec.provider != "sandbox" {
+        return Err(billing_core::Error::invalid(
+            "gateway_account",
+            "only a sandbox account can be authenticated here",
+        )
+        .into());
+    }
+    state.gateways.gateway(&spec).map_err(|e| billing_core::Error::GatewayConfig { detail: e.to_string() })?;
+    let sandbox = state
+        .gateways
+        .sandbox(spec.id)
+        .ok_or_else(|| billing_core::Error::GatewayConfig { detail: "the sandbox is not running".into() })?;
+    let refused = |e: billing_core::ports::GatewayError| billing_core::Error::invalid("setup", e.to_string());
+    let outcome = match (req.setup, req.payment) {
+        (Some(setup), None) => serde_json::to_value(sandbox.authenticate_setup(&setup, req.success).map_err(refused)?),
+        (None, Some(payment)) => serde_json::to_value(sandbox.complete_action(&payment, req.success).map_err(refused)?),
+        _ => return Err(billing_core::Error::invalid("setup", "give exactly one of setup and payment").into()),
+    };
+    Ok(axum::Json(outcome.unwrap_or_default()))
+}

@@ -3,9 +3,11 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use billing_core::ids::{CustomerId, GatewayAccountId, InvoiceId};
 use billing_core::ports::{MethodDetails, PaymentMethodKind};
-use billing_core::service::payments::{self, Attempt, Collection, PaymentMethod};
+use billing_core::service::method_setups::{self, MethodSetup};
+use billing_core::service::payments::{self, AddedMethod, Attempt, Collection, PaymentMethod};
 use billing_core::service::refunds::{self, RefundResult};
 use serde::Deserialize;
 
@@ -23,25 +25,36 @@ pub struct AddMethod {
     /// A payment-method id from the provider's browser SDK (Stripe `pm_…`, e.g. `pm_card_visa`).
     #[serde(default)]
     pub token: Option<String>,
+    /// An IBAN for a SEPA Direct Debit mandate (providers that debit SEPA: Mollie).
+    #[serde(default)]
+    pub iban: Option<String>,
     /// The account to store it at; the tenant's default account when absent.
     #[serde(default)]
     pub gateway_account: Option<GatewayAccountId>,
 }
 
+/// 201 with the stored method, or 202 with a pending setup whose `next_action` the customer's
+/// browser must finish (3-D Secure, the provider's checkout).
 pub async fn add_method(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<AddMethod>,
-) -> ApiResult<(StatusCode, axum::Json<PaymentMethod>)> {
+) -> ApiResult<axum::response::Response> {
     let customer: CustomerId = id.parse().map_err(billing_core::Error::from)?;
-    let details = match (req.card_number, req.token) {
-        (Some(number), None) => {
+    let details = match (req.card_number, req.token, req.iban) {
+        (Some(number), None, None) => {
             MethodDetails::TestCard { number: number.chars().filter(|c| !c.is_whitespace()).collect() }
         }
-        (None, Some(token)) => MethodDetails::ProviderToken { kind: PaymentMethodKind::Card, token },
+        (None, Some(token), None) => MethodDetails::ProviderToken { kind: PaymentMethodKind::Card, token },
+        (None, None, Some(iban)) => MethodDetails::ProviderToken {
+            kind: PaymentMethodKind::SepaDebit,
+            token: gateway_adapters::bank::epc_qr::validate_iban(&iban).map_err(super::bank_transfer::bank_error)?,
+        },
         _ => {
-            return Err(billing_core::Error::invalid("card_number", "give exactly one of card_number and token").into());
+            return Err(
+                billing_core::Error::invalid("card_number", "give exactly one of card_number, token and iban").into()
+            );
         }
     };
     let mut conn = state.pool.acquire().await?;
@@ -55,7 +68,52 @@ pub async fn add_method(
         state.clock.now(),
     )
     .await?;
-    Ok((StatusCode::CREATED, axum::Json(m)))
+    Ok(match m {
+        AddedMethod::Ready(m) => (StatusCode::CREATED, axum::Json(m)).into_response(),
+        AddedMethod::RequiresAction(setup) => (StatusCode::ACCEPTED, axum::Json(setup)).into_response(),
+    })
+}
+
+pub async fn list_methods(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Vec<PaymentMethod>>> {
+    let customer: CustomerId = id.parse().map_err(billing_core::Error::from)?;
+    let mut conn = state.pool.acquire().await?;
+    Ok(axum::Json(payments::list_methods(&mut conn, tenant, customer).await?))
+}
+
+fn setup_ids(customer: &str, setup: &str) -> Result<(CustomerId, uuid::Uuid), ApiError> {
+    let customer: CustomerId = customer.parse().map_err(billing_core::Error::from)?;
+    let setup = uuid::Uuid::parse_str(setup).map_err(|_| {
+        billing_core::Error::not_found("payment method setup", setup.chars().take(40).collect::<String>())
+    })?;
+    Ok((customer, setup))
+}
+
+pub async fn get_setup(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path((customer, setup)): Path<(String, String)>,
+) -> ApiResult<axum::Json<MethodSetup>> {
+    let (customer, setup) = setup_ids(&customer, &setup)?;
+    let mut conn = state.pool.acquire().await?;
+    Ok(axum::Json(method_setups::get(&mut conn, tenant, customer, setup).await?))
+}
+
+/// Called when the customer is back from authenticating: 200 with the setup and its stored method,
+/// 409 while the customer has not finished, 402 when authentication failed.
+pub async fn complete_setup(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path((customer, setup)): Path<(String, String)>,
+) -> ApiResult<axum::Json<MethodSetup>> {
+    let (customer, setup) = setup_ids(&customer, &setup)?;
+    let mut conn = state.pool.acquire().await?;
+    let done =
+        method_setups::complete(&mut conn, tenant, customer, setup, state.gateways.as_ref(), state.clock.now()).await?;
+    Ok(axum::Json(done))
 }
 
 pub async fn pay(

@@ -37,8 +37,19 @@ pub async fn receive(
         .collect();
     // Signatures carry the provider's wall-clock time, so freshness is checked against ours, not
     // against the (possibly simulated) business clock.
-    let event = match gateway.parse_webhook(&headers, &body, chrono::Utc::now()) {
+    // `verify_webhook`: for signed providers the signature check; for Mollie, which signs nothing,
+    // a fetch of the payment with the account's key.
+    let event = match gateway.verify_webhook(&headers, &body, chrono::Utc::now()).await {
         Ok(event) => event,
+        Err(e @ billing_core::ports::WebhookError::Unavailable(_)) => {
+            // Not refused: the provider could not be asked. A non-2xx answer makes it deliver again.
+            tracing::warn!(account = %account, error = %e, "webhook not verifiable now");
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "webhook_unverifiable",
+                "error-webhook-unverifiable",
+            ));
+        }
         Err(e) => {
             tracing::warn!(account = %account, error = %e, bytes = body.len(), "webhook rejected");
             return Err(rejected());

@@ -367,6 +367,7 @@ async fn dispatch(
                             ("collected", summary.collected.to_string()),
                             ("failed", summary.failed.to_string()),
                             ("redriven", summary.redriven.to_string()),
+                            ("rechecked", summary.rechecked.to_string()),
                             ("skipped", summary.skipped.to_string()),
                         ]
                     )
@@ -667,6 +668,8 @@ async fn serve_until_signal(
     let state = AppState::new(db.pool.clone(), clock.clone())
         .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
     let _scheduler = crate::scheduler::start(config, db.pool.clone(), clock, state.gateways.clone()).await?;
+    // The sandbox "provider" reports 3-D Secure results and disputes by webhook, like a real one.
+    let _sandbox_webhooks = crate::sandbox_webhooks::spawn(state.gateways.clone(), url.replace("0.0.0.0", "127.0.0.1"));
     serve(listener, router(state, config.server.max_body_bytes), shutdown_signal()).await?;
     Ok(())
 }
