@@ -67,6 +67,9 @@ pub enum Error {
     NoPaymentMethod,
     #[error("the payment was declined ({code})")]
     PaymentDeclined { code: String },
+    /// Assigning a bank statement entry that is not an unplaced credit.
+    #[error("the statement entry is {outcome}: only unmatched or ambiguous credits can be assigned")]
+    StatementEntrySettled { outcome: String },
     /// A payment-method setup whose authentication the customer has not finished yet.
     #[error("the customer has not finished authenticating this payment method")]
     SetupPending,

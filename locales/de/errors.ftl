@@ -73,4 +73,6 @@ error-invalid-bic = „{ $value }“ ist keine gültige BIC: Sie besteht aus 8 o
 error-bank-account-missing = Für Überweisungen ist noch kein Bankkonto hinterlegt: bitte mit PUT /api/v1/bank_account festlegen.
 error-invalid-statement = Der Kontoauszug konnte nicht gelesen werden ({ $location }): { $detail }
 error-statement-format-unknown = Bitte den Kontoauszug als camt.053-XML (Content-Type application/xml) oder CSV (text/csv) senden oder das Format mit ?format=camt053 bzw. ?format=csv angeben.
+error-statement-layout-unknown = Ein CSV-Layout „{ $value }“ gibt es nicht. Bitte german oder english angeben oder weglassen, dann wird das Layout an der Kopfzeile erkannt.
+error-statement-entry-settled = Dieser Umsatz ist { $outcome } und kann keiner Rechnung zugeordnet werden; nur nicht zugeordnete oder mehrdeutige Gutschriften können das.
 error-epc-qr-unavailable = Für diese Rechnung gibt es keinen EPC-QR-Code: Sie lautet nicht auf Euro oder es ist nichts mehr offen.

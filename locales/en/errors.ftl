@@ -73,4 +73,6 @@ error-invalid-bic = “{ $value }” is not a valid BIC: it has 8 or 11 letters 
 error-bank-account-missing = No bank account is set up for bank transfers yet: set one with PUT /api/v1/bank_account.
 error-invalid-statement = The bank statement could not be read ({ $location }): { $detail }
 error-statement-format-unknown = Send the statement as camt.053 XML (Content-Type application/xml) or CSV (text/csv), or name the format with ?format=camt053 or ?format=csv.
+error-statement-layout-unknown = There is no CSV layout called “{ $value }”. Use german or english, or leave it out to have the layout recognized from the header row.
+error-statement-entry-settled = This statement entry is { $outcome } and cannot be assigned to an invoice; only unmatched or ambiguous credits can.
 error-epc-qr-unavailable = This invoice has no EPC QR code: it is not in euro or nothing is due on it.

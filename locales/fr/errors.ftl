@@ -73,4 +73,6 @@ error-invalid-bic = « { $value } » n’est pas un BIC valide : il compte 8 ou 
 error-bank-account-missing = Aucun compte bancaire n’est encore configuré pour les virements : définissez-le avec PUT /api/v1/bank_account.
 error-invalid-statement = Le relevé bancaire n’a pas pu être lu ({ $location }) : { $detail }
 error-statement-format-unknown = Envoyez le relevé en XML camt.053 (Content-Type application/xml) ou en CSV (text/csv), ou indiquez le format avec ?format=camt053 ou ?format=csv.
+error-statement-layout-unknown = Il n’existe pas de format CSV « { $value } ». Utilisez german ou english, ou omettez-le pour que le format soit reconnu à sa ligne d’en-tête.
+error-statement-entry-settled = Cette écriture est { $outcome } et ne peut pas être affectée à une facture ; seuls les crédits non rapprochés ou ambigus peuvent l’être.
 error-epc-qr-unavailable = Cette facture n’a pas de code QR EPC : elle n’est pas en euros ou plus rien n’est dû.

@@ -73,4 +73,6 @@ error-invalid-bic = “{ $value }”不是有效的 BIC：它由 8 或 11 位字
 error-bank-account-missing = 尚未设置用于银行转账的银行账户：请使用 PUT /api/v1/bank_account 设置。
 error-invalid-statement = 无法读取银行对账单（{ $location }）：{ $detail }
 error-statement-format-unknown = 请以 camt.053 XML（Content-Type application/xml）或 CSV（text/csv）发送对账单，或用 ?format=camt053 或 ?format=csv 指明格式。
+error-statement-layout-unknown = 没有名为“{ $value }”的 CSV 格式。请使用 german 或 english，或不指定以便根据表头行识别格式。
+error-statement-entry-settled = 此对账单条目状态为 { $outcome }，不能分配给发票；只有未匹配或有歧义的入账才可以。
 error-epc-qr-unavailable = 此发票没有 EPC 二维码：它不是欧元发票，或已无应付金额。

@@ -211,3 +211,87 @@ async fn staff_mark_an_invoice_paid_in_parts() {
     let (status, err) = app.post(&path, json!({ "amount": 0 })).await;
     assert_eq!(status, 400, "{err}");
 }
+
+#[tokio::test]
+async fn an_english_csv_is_recognized_and_entries_it_could_not_place_are_assigned_by_hand() {
+    let app = TestApp::spawn().await;
+    set_up_account(&app).await;
+    let (_, first_id, first_number) = invoiced(&app, "one@example.com").await;
+    let (second_customer, second_id, second_number) = invoiced(&app, "two@example.com").await;
+    let csv = format!(
+        "Date,Value date,Counterparty,IBAN,Description,Amount,Currency\n\
+         2026-03-10,2026-03-10,Payer,DE02120300000000202051,{first_number} and {second_number},29.00,EUR\n\
+         2026-03-11,2026-03-11,Someone,DE88100900001234567892,thanks for everything,50.00,EUR\n"
+    );
+    let (status, statement) = import(&app, "text/csv", csv.clone()).await;
+    assert_eq!(status, 201, "{statement}");
+    assert_eq!(statement["entries"][0]["outcome"], "ambiguous", "{statement}");
+    assert_eq!(statement["entries"][0]["candidates"].as_array().map(Vec::len), Some(2));
+    assert_eq!(statement["entries"][1]["outcome"], "unmatched");
+    let sid = statement["id"].as_str().unwrap();
+
+    // Finance staff decide: the first credit pays the first invoice, the second the other one.
+    let assign = |line: u32| format!("/api/v1/bank_statements/{sid}/entries/{line}/assign");
+    let (status, after) = app.post(&assign(1), json!({ "invoice": first_id })).await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(
+        (after["entries"][0]["outcome"].as_str(), after["entries"][0]["invoice_id"].as_str()),
+        (Some("paid"), Some(first_id.as_str()))
+    );
+    assert!(after["entries"][0]["assigned_at"].is_string(), "{after}");
+    let (status, after) = app.post(&assign(2), json!({ "invoice": second_id })).await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["entries"][1]["outcome"], "overpaid");
+    assert_eq!(
+        (after["matched"].as_u64(), after["unmatched"].as_u64(), after["ambiguous"].as_u64()),
+        (Some(2), Some(0), Some(0))
+    );
+    assert_eq!(invoice(&app, &first_id).await["status"], "paid");
+    assert_eq!(invoice(&app, &second_id).await["status"], "paid");
+    assert_eq!(credit_balance(&app, &second_customer).await, 2100, "50.00 for 29.00: the rest is credit");
+
+    // Twice is refused and changes nothing; so is a line that does not exist.
+    let payments = app.count("invoice_payments").await;
+    let (status, err) = app.post(&assign(1), json!({ "invoice": second_id })).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (409, Some("statement_entry_settled")), "{err}");
+    let (status, _) = app.post(&assign(9), json!({ "invoice": second_id })).await;
+    assert_eq!(status, 404);
+    assert_eq!(app.count("invoice_payments").await, payments);
+
+    // Importing the statement again finds both already recorded.
+    let (_, again) = import(&app, "text/csv", csv).await;
+    assert_eq!(again["entries"][0]["outcome"], "already_recorded", "{again}");
+    assert_eq!(again["entries"][1]["outcome"], "already_recorded", "{again}");
+    assert_eq!(app.count("invoice_payments").await, payments);
+}
+
+#[tokio::test]
+async fn a_windows_1252_german_export_imports_and_an_unknown_layout_is_refused() {
+    let app = TestApp::spawn().await;
+    set_up_account(&app).await;
+    let (_, id, number) = invoiced(&app, "latin@example.com").await;
+    // The same export a German online bank writes in Windows-1252: "ä" is one byte (0xE4).
+    let text = format!(
+        "Buchungstag;Valutadatum;Auftraggeber/Empf\u{e4}nger;IBAN;Verwendungszweck;Betrag;W\u{e4}hrung\n\
+         10.03.2026;10.03.2026;M\u{fc}ller;DE02120300000000202051;{number};29,00;EUR\n"
+    );
+    let bytes: Vec<u8> = text.chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect();
+    let req = app.http.post(app.url("/api/v1/bank_statements?format=csv")).body(bytes);
+    let (status, statement) = app.send(req, &app.tenant.api_key).await;
+    assert_eq!(status, 201, "{statement}");
+    assert_eq!(statement["entries"][0]["outcome"], "paid", "{statement}");
+    assert_eq!(statement["entries"][0]["counterparty_name"], "Müller");
+    assert_eq!(invoice(&app, &id).await["status"], "paid");
+
+    let imports = app.count("bank_statement_imports").await;
+    let req = app.http.post(app.url("/api/v1/bank_statements?format=csv&layout=klingon")).body("x");
+    let resp = req.bearer_auth(&app.tenant.api_key).header("accept-language", "de").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let err: Value = resp.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "statement_layout_unknown");
+    assert!(err["error"]["message"].as_str().unwrap().contains("klingon"), "{err}");
+    let (status, err) = import(&app, "text/csv", "When;How much\n10.03.2026;5\n".into()).await;
+    assert_eq!(status, 400, "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("Date"), "names what it looked for: {err}");
+    assert_eq!(app.count("bank_statement_imports").await, imports);
+}

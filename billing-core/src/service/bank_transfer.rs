@@ -149,6 +149,7 @@ pub async fn import_statement(
             invoice_id: None,
             candidates: Vec::new(),
             to_balance: Money::zero(entry.amount.currency()),
+            assigned_at: None,
         };
         if !entry.amount.is_positive() {
             row.outcome = "not_a_credit".into();
@@ -206,6 +207,32 @@ fn outcome(s: &Settlement) -> &'static str {
     } else {
         "partially_paid"
     }
+}
+
+/// Settles a credit the import could not place (unmatched, or ambiguous between invoices) against
+/// the invoice a person chose, under the entry's own reference, so that re-importing the statement
+/// later finds it recorded. Anything else (already matched, a debit) is refused and changes nothing.
+pub async fn assign_entry(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    import: BankStatementId,
+    line_no: i32,
+    invoice: InvoiceId,
+    now: DateTime<Utc>,
+) -> Result<StatementImport> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let (current, amount, reference) = store::bank::lock_entry(&mut tx, tenant, import, line_no)
+        .await?
+        .ok_or_else(|| Error::not_found("bank statement entry", format!("{import}/{line_no}")))?;
+    if !matches!(current.as_str(), "unmatched" | "ambiguous") || !amount.is_positive() {
+        return Err(Error::StatementEntrySettled { outcome: current });
+    }
+    let s = settlement::apply_payment(&mut tx, tenant, invoice, amount, PaymentSource::BankTransfer, &reference, now)
+        .await?;
+    let assignment = store::bank::Assignment { outcome: outcome(&s), invoice, to_balance: s.to_balance, at: now };
+    store::bank::record_assignment(&mut tx, tenant, import, line_no, &assignment).await?;
+    tx.commit().await?;
+    get_import(conn, tenant, import).await
 }
 
 pub async fn get_import(conn: &mut PgConnection, tenant: TenantId, id: BankStatementId) -> Result<StatementImport> {

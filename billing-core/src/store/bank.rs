@@ -104,6 +104,8 @@ pub struct EntryRow {
     pub invoice_id: Option<InvoiceId>,
     pub candidates: Vec<InvoiceId>,
     pub to_balance: Money,
+    /// When a person assigned this entry to its invoice (`None`: matched by the import).
+    pub assigned_at: Option<DateTime<Utc>>,
 }
 
 pub async fn insert_import(
@@ -173,13 +175,26 @@ pub async fn import_header(
     .await?)
 }
 
-type EntryTuple =
-    (i32, NaiveDate, i64, String, Option<String>, Option<String>, String, String, String, Option<Uuid>, Vec<Uuid>, i64);
+type EntryTuple = (
+    i32,
+    NaiveDate,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<Uuid>,
+    Vec<Uuid>,
+    i64,
+    Option<DateTime<Utc>>,
+);
 
 pub async fn entries(conn: &mut PgConnection, tenant: TenantId, id: BankStatementId) -> Result<Vec<EntryRow>> {
     let rows: Vec<EntryTuple> = sqlx::query_as(
         "SELECT line_no, booking_date, amount, currency::text, counterparty_name, counterparty_iban, remittance,
-                reference, outcome, invoice_id, candidates, to_balance
+                reference, outcome, invoice_id, candidates, to_balance, assigned_at
          FROM bank_statement_entries WHERE tenant_id = $1 AND import_id = $2 ORDER BY line_no",
     )
     .bind(tenant)
@@ -201,6 +216,7 @@ pub async fn entries(conn: &mut PgConnection, tenant: TenantId, id: BankStatemen
                 invoice,
                 cands,
                 bal,
+                assigned_at,
             )| {
                 let currency = Currency::from_code(currency.trim()).map_err(|e| corrupt("statement currency", e))?;
                 Ok(EntryRow {
@@ -215,8 +231,64 @@ pub async fn entries(conn: &mut PgConnection, tenant: TenantId, id: BankStatemen
                     invoice_id: invoice.map(InvoiceId),
                     candidates: cands.into_iter().map(InvoiceId).collect(),
                     to_balance: Money::from_minor(bal, currency),
+                    assigned_at,
                 })
             },
         )
         .collect()
+}
+
+/// One entry, locked for the rest of the transaction: (outcome, signed amount, reference).
+pub async fn lock_entry(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    import: BankStatementId,
+    line_no: i32,
+) -> Result<Option<(String, Money, String)>> {
+    let row: Option<(String, i64, String, String)> = sqlx::query_as(
+        "SELECT outcome, amount, currency::text, reference FROM bank_statement_entries
+         WHERE tenant_id = $1 AND import_id = $2 AND line_no = $3 FOR UPDATE",
+    )
+    .bind(tenant)
+    .bind(import)
+    .bind(line_no)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|(outcome, amount, currency, reference)| {
+        let currency = Currency::from_code(currency.trim()).map_err(|e| corrupt("statement currency", e))?;
+        Ok((outcome, Money::from_minor(amount, currency), reference))
+    })
+    .transpose()
+}
+
+/// What a person's assignment of an entry did.
+pub struct Assignment<'a> {
+    pub outcome: &'a str,
+    pub invoice: InvoiceId,
+    pub to_balance: Money,
+    pub at: DateTime<Utc>,
+}
+
+/// Records that a person settled an entry against an invoice.
+pub async fn record_assignment(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    import: BankStatementId,
+    line_no: i32,
+    a: &Assignment<'_>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE bank_statement_entries SET outcome = $4, invoice_id = $5, to_balance = $6, assigned_at = $7
+         WHERE tenant_id = $1 AND import_id = $2 AND line_no = $3",
+    )
+    .bind(tenant)
+    .bind(import)
+    .bind(line_no)
+    .bind(a.outcome)
+    .bind(a.invoice)
+    .bind(a.to_balance.minor())
+    .bind(a.at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

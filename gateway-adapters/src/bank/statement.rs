@@ -446,6 +446,89 @@ impl CsvFormat {
     }
 }
 
+impl CsvFormat {
+    /// An English/ISO export as many non-German banks and payment accounts produce it: `,`, decimal
+    /// point, `yyyy-mm-dd`, header `Date,Value date,Counterparty,IBAN,Description,Amount,Currency`.
+    pub fn english_bank() -> CsvFormat {
+        CsvFormat {
+            delimiter: b',',
+            decimal_separator: DecimalSeparator::Point,
+            date_format: "%Y-%m-%d".to_owned(),
+            columns: CsvColumns {
+                booking_date: "Date".to_owned(),
+                value_date: Some("Value date".to_owned()),
+                amount: "Amount".to_owned(),
+                currency: Some("Currency".to_owned()),
+                counterparty_name: Some("Counterparty".to_owned()),
+                counterparty_iban: Some("IBAN".to_owned()),
+                remittance: vec!["Description".to_owned()],
+                reference: None,
+            },
+            default_currency: None,
+        }
+    }
+
+    /// A layout by name, as the API and CLI accept it.
+    pub fn preset(name: &str) -> Option<CsvFormat> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "german" | "de" => Some(CsvFormat::german_bank()),
+            "english" | "en" | "iso" => Some(CsvFormat::english_bank()),
+            _ => None,
+        }
+    }
+
+    /// Whether `text` has this format's header row (its booking-date and amount columns; a missing
+    /// other column is then reported by [`parse_csv`]).
+    fn recognizes(&self, text: &str) -> bool {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        reader.records().take(30).map_while(Result::ok).any(|r| !matches!(find_layout(&r, &self.columns), Ok(None)))
+    }
+}
+
+/// Reads a CSV export whose layout is not named: the first of `candidates` (the merchant's own
+/// layout first, then the presets) whose header row is in the file. None recognized is an error
+/// that lists what was looked for.
+pub fn parse_csv_detect(text: &str, candidates: &[CsvFormat]) -> Result<Vec<StatementEntry>, BankError> {
+    match candidates.iter().find(|f| f.recognizes(text)) {
+        Some(format) => parse_csv(text, format),
+        None => {
+            let looked_for: Vec<String> =
+                candidates.iter().map(|f| format!("{:?}+{:?}", f.columns.booking_date, f.columns.amount)).collect();
+            Err(BankError::statement(
+                "header",
+                format!("no known layout; looked for the columns {}", looked_for.join(", ")),
+            ))
+        }
+    }
+}
+
+/// Statement text as banks export it: UTF-8 (a byte-order mark is fine), or else Windows-1252,
+/// which many German online banks still use ("Empfänger", "Währung" in one byte each).
+pub fn decode_statement_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    // Windows-1252 is Latin-1 except for 0x80..=0x9F; its five undefined bytes become U+FFFD.
+    const HIGH: [char; 32] = [
+        '€', '\u{fffd}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{fffd}', 'Ž', '\u{fffd}',
+        '\u{fffd}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{fffd}', 'ž', 'Ÿ',
+    ];
+    std::borrow::Cow::Owned(
+        bytes
+            .iter()
+            .map(|&b| match b {
+                0x80..=0x9f => HIGH[usize::from(b - 0x80)],
+                _ => char::from(b),
+            })
+            .collect(),
+    )
+}
+
 /// Column positions resolved from the header row.
 struct CsvLayout {
     booking_date: usize,
@@ -848,6 +931,31 @@ mod tests {
             },
             default_currency: None,
         }
+    }
+
+    #[test]
+    fn the_layout_is_recognized_by_its_header() {
+        let presets = [CsvFormat::german_bank(), CsvFormat::english_bank()];
+        let english = "Date,Value date,Counterparty,IBAN,Description,Amount,Currency\n\
+                       2026-03-02,2026-03-02,Example Ltd,GB82WEST12345698765432,RF29 RE20 2600 0042,\"1,119.00\",EUR\n";
+        let entries = parse_csv_detect(english, &presets).unwrap();
+        assert_eq!(entries[0].amount, eur(111_900));
+        assert_eq!(entries[0].counterparty_iban.as_deref(), Some("GB82WEST12345698765432"));
+        let german = "Buchungstag;Valutadatum;Auftraggeber/Empfänger;IBAN;Verwendungszweck;Betrag;Währung\n\
+                      02.03.2026;02.03.2026;Beispiel AG;DE02120300000000202051;RE-1;1.119,00;EUR\n";
+        assert_eq!(parse_csv_detect(german, &presets).unwrap()[0].amount, eur(111_900));
+        let unknown = parse_csv_detect("When;How much\n02.03.2026;5\n", &presets).unwrap_err();
+        assert!(unknown.to_string().contains("no known layout"), "{unknown}");
+        assert_eq!(CsvFormat::preset("EN"), Some(CsvFormat::english_bank()));
+        assert_eq!(CsvFormat::preset("klingon"), None);
+    }
+
+    #[test]
+    fn windows_1252_exports_are_decoded() {
+        // "Empfänger;Währung" and the euro sign as a German bank writes them in Windows-1252.
+        let bytes = b"Auftraggeber/Empf\xe4nger;W\xe4hrung;\x80";
+        assert_eq!(decode_statement_text(bytes), "Auftraggeber/Empfänger;Währung;€");
+        assert_eq!(decode_statement_text("already UTF-8: ä".as_bytes()), "already UTF-8: ä");
     }
 
     #[test]

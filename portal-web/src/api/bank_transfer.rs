@@ -19,7 +19,9 @@ use chrono::{DateTime, Utc};
 use gateway_adapters::bank::BankError;
 use gateway_adapters::bank::epc_qr::{epc_qr_payload, rf_creditor_reference, validate_bic, validate_iban};
 use gateway_adapters::bank::reference::{self, MatchResult};
-use gateway_adapters::bank::statement::{CsvFormat, StatementEntry, parse_camt053, parse_csv};
+use gateway_adapters::bank::statement::{
+    CsvFormat, StatementEntry, decode_statement_text, parse_camt053, parse_csv, parse_csv_detect,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
@@ -209,6 +211,20 @@ pub async fn mark_paid(
 pub struct ImportQuery {
     /// `camt053` or `csv`; otherwise taken from the Content-Type.
     pub format: Option<String>,
+    /// The CSV layout (`german`, `english`); recognized by its header row when absent.
+    pub layout: Option<String>,
+}
+
+/// The named CSV layout, or a clear error naming the ones there are.
+pub fn csv_layout(name: Option<&str>) -> ApiResult<Option<CsvFormat>> {
+    match name {
+        None => Ok(None),
+        Some(n) => CsvFormat::preset(n).map(Some).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "statement_layout_unknown", "error-statement-layout-unknown")
+                .arg("value", n.chars().take(40).collect::<String>())
+                .param("layout")
+        }),
+    }
 }
 
 /// The statement formats the import reads.
@@ -307,15 +323,17 @@ pub async fn import(
     tenant: TenantId,
     bytes: &[u8],
     format: StatementFormat,
+    layout: Option<&CsvFormat>,
     now: DateTime<Utc>,
 ) -> ApiResult<StatementImport> {
     let parsed = match format {
         StatementFormat::Camt053 => parse_camt053(bytes),
         StatementFormat::Csv => {
-            let text = std::str::from_utf8(bytes).map_err(|e| {
-                bank_error(BankError::Statement { location: "file".into(), reason: format!("not UTF-8: {e}") })
-            })?;
-            parse_csv(text, &CsvFormat::german_bank())
+            let text = decode_statement_text(bytes);
+            match layout {
+                Some(layout) => parse_csv(&text, layout),
+                None => parse_csv_detect(&text, &[CsvFormat::german_bank(), CsvFormat::english_bank()]),
+            }
         }
     }
     .map_err(bank_error)?;
@@ -360,7 +378,8 @@ pub async fn create_import(
             .and_then(StatementFormat::from_content_type)
             .ok_or_else(unknown_format)?,
     };
-    let result = import(&state.pool, tenant, &body, format, state.clock.now()).await?;
+    let layout = csv_layout(q.layout.as_deref())?;
+    let result = import(&state.pool, tenant, &body, format, layout.as_ref(), state.clock.now()).await?;
     Ok((StatusCode::CREATED, axum::Json(result)))
 }
 
@@ -374,6 +393,29 @@ pub async fn get_import(
     Ok(axum::Json(bank_transfer::get_import(&mut conn, tenant, id).await?))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignEntry {
+    pub invoice: InvoiceId,
+}
+
+/// `POST /bank_statements/{id}/entries/{line}/assign {invoice}`: a person settles a credit the
+/// import could not place.
+pub async fn assign_entry(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path((id, line)): Path<(String, String)>,
+    ApiJson(req): ApiJson<AssignEntry>,
+) -> ApiResult<axum::Json<StatementImport>> {
+    let id: BankStatementId = id.parse().map_err(billing_core::Error::from)?;
+    let line: i32 = line.parse().map_err(|_| {
+        billing_core::Error::not_found("bank statement entry", line.chars().take(20).collect::<String>())
+    })?;
+    let mut conn = state.pool.acquire().await?;
+    let result = bank_transfer::assign_entry(&mut conn, tenant, id, line, req.invoice, state.clock.now()).await?;
+    Ok(axum::Json(result))
+}
+
 /// The routes of this module, merged into the API router.
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
@@ -384,4 +426,5 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/invoices/{id}/mark_paid", post(mark_paid))
         .route("/bank_statements", post(create_import))
         .route("/bank_statements/{id}", get(get_import))
+        .route("/bank_statements/{id}/entries/{line}/assign", post(assign_entry))
 }

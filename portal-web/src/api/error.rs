@@ -181,6 +181,10 @@ impl From<CoreError> for ApiError {
             CoreError::PaymentDeclined { code } => {
                 ApiError::new(S::PAYMENT_REQUIRED, "card_declined", "error-card-declined").arg("code", code)
             }
+            CoreError::StatementEntrySettled { outcome } => {
+                ApiError::new(S::CONFLICT, "statement_entry_settled", "error-statement-entry-settled")
+                    .arg("outcome", outcome)
+            }
             CoreError::SetupPending => ApiError::new(S::CONFLICT, "setup_pending", "error-setup-pending"),
             CoreError::SetupAuthenticationFailed { code } => {
                 ApiError::new(S::PAYMENT_REQUIRED, "authentication_failed", "error-setup-authentication-failed")

@@ -10,15 +10,29 @@ use super::t;
 use crate::api::bank_transfer::{self, StatementFormat};
 use crate::db::Database;
 
+/// How to read the file and what to print.
+pub struct Options<'a> {
+    /// camt053 or csv; by default from the file extension.
+    pub format: Option<&'a str>,
+    /// The CSV layout (german, english); by default recognized from the header row.
+    pub layout: Option<&'a str>,
+    /// Print every entry's outcome as JSON.
+    pub json: bool,
+}
+
 pub async fn run(
     db: &Database,
     clock: &dyn Clock,
     lang: &str,
     slug: &str,
     file: &Path,
-    format: Option<&str>,
-    json: bool,
+    options: Options<'_>,
 ) -> anyhow::Result<()> {
+    let Options { format, layout, json } = options;
+    let message = |e: crate::api::error::ApiError| {
+        anyhow::anyhow!("{}", e.body(lang)["error"]["message"].as_str().unwrap_or(e.code))
+    };
+    let layout = bank_transfer::csv_layout(layout).map_err(message)?;
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     // Without --format the file's extension decides: .csv is CSV, anything else camt.053 XML.
     let format = match format {
@@ -31,9 +45,9 @@ pub async fn run(
         .await?
         .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
     drop(conn);
-    let result = bank_transfer::import(&db.pool, tenant.id, &bytes, format, clock.now())
+    let result = bank_transfer::import(&db.pool, tenant.id, &bytes, format, layout.as_ref(), clock.now())
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.body(lang)["error"]["message"].as_str().unwrap_or(e.code)))?;
+        .map_err(message)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {

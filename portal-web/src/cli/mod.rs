@@ -111,6 +111,9 @@ pub enum Command {
         /// camt053 or csv; by default from the file extension.
         #[arg(long)]
         format: Option<String>,
+        /// The CSV layout: german or english; by default recognized from the header row.
+        #[arg(long)]
+        layout: Option<String>,
         /// Print every entry's outcome as JSON.
         #[arg(long)]
         json: bool,
@@ -465,9 +468,10 @@ async fn dispatch(
                 )
             );
         }
-        Command::BankImport { tenant, file, format, json } => {
+        Command::BankImport { tenant, file, format, layout, json } => {
             db.migrate().await?;
-            bank_import::run(db, clock.as_ref(), lang, &tenant, &file, format.as_deref(), json).await?;
+            let options = bank_import::Options { format: format.as_deref(), layout: layout.as_deref(), json };
+            bank_import::run(db, clock.as_ref(), lang, &tenant, &file, options).await?;
         }
         Command::Simulate { tenant, file, json } => {
             db.migrate().await?;
