@@ -71,3 +71,5 @@ error-bank-account-missing = Für Überweisungen ist noch kein Bankkonto hinterl
 error-invalid-statement = Der Kontoauszug konnte nicht gelesen werden ({ $location }): { $detail }
 error-statement-format-unknown = Bitte den Kontoauszug als camt.053-XML (Content-Type application/xml) oder CSV (text/csv) senden oder das Format mit ?format=camt053 bzw. ?format=csv angeben.
 error-epc-qr-unavailable = Für diese Rechnung gibt es keinen EPC-QR-Code: Sie lautet nicht auf Euro oder es ist nichts mehr offen.
+error-invalid-tax-behavior = „{ $value }“ ist keine Steuerbehandlung. Verwenden Sie „exclusive“ (die Umsatzsteuer kommt zum Preis hinzu) oder „inclusive“ (der Preis enthält die Umsatzsteuer).
+error-tax-behavior-mixed = Eine Rechnung ist entweder ganz brutto oder ganz netto bepreist. Diese Beträge würden Preise inklusive und exklusive Umsatzsteuer mischen; stellen Sie sie auf getrennten Belegen aus.

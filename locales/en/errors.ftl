@@ -71,3 +71,5 @@ error-bank-account-missing = No bank account is set up for bank transfers yet: s
 error-invalid-statement = The bank statement could not be read ({ $location }): { $detail }
 error-statement-format-unknown = Send the statement as camt.053 XML (Content-Type application/xml) or CSV (text/csv), or name the format with ?format=camt053 or ?format=csv.
 error-epc-qr-unavailable = This invoice has no EPC QR code: it is not in euro or nothing is due on it.
+error-invalid-tax-behavior = “{ $value }” is not a tax behaviour. Use “exclusive” (VAT is added to the price) or “inclusive” (the price includes VAT).
+error-tax-behavior-mixed = An invoice is either all tax-inclusive or all tax-exclusive. These amounts would mix prices that include VAT with prices that do not; issue them on separate documents.

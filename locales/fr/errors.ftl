@@ -71,3 +71,5 @@ error-bank-account-missing = Aucun compte bancaire n’est encore configuré pou
 error-invalid-statement = Le relevé bancaire n’a pas pu être lu ({ $location }) : { $detail }
 error-statement-format-unknown = Envoyez le relevé en XML camt.053 (Content-Type application/xml) ou en CSV (text/csv), ou indiquez le format avec ?format=camt053 ou ?format=csv.
 error-epc-qr-unavailable = Cette facture n’a pas de code QR EPC : elle n’est pas en euros ou plus rien n’est dû.
+error-invalid-tax-behavior = « { $value } » n’est pas un traitement de la TVA. Utilisez « exclusive » (la TVA s’ajoute au prix) ou « inclusive » (le prix inclut la TVA).
+error-tax-behavior-mixed = Une facture est soit entièrement TTC, soit entièrement HT. Ces montants mélangeraient des prix TTC et des prix HT ; émettez-les sur des documents séparés.

@@ -71,3 +71,5 @@ error-bank-account-missing = 尚未设置用于银行转账的银行账户：请
 error-invalid-statement = 无法读取银行对账单（{ $location }）：{ $detail }
 error-statement-format-unknown = 请以 camt.053 XML（Content-Type application/xml）或 CSV（text/csv）发送对账单，或用 ?format=camt053 或 ?format=csv 指明格式。
 error-epc-qr-unavailable = 此发票没有 EPC 二维码：它不是欧元发票，或已无应付金额。
+error-invalid-tax-behavior = “{ $value }”不是有效的计税方式。请使用“exclusive”（增值税另加在价格上）或“inclusive”（价格已含增值税）。
+error-tax-behavior-mixed = 一张发票要么全部为含税价，要么全部为不含税价。这些金额会混合含增值税和不含增值税的价格；请分别开具单据。
