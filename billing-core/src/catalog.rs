@@ -26,6 +26,72 @@ pub struct PlanPrice {
     /// The customer segment this price is for (`None`: the default price list).
     #[serde(default)]
     pub segment: Option<String>,
+    /// Whether the amounts are net (VAT added on top) or what the customer pays (VAT carved out).
+    /// Absent in snapshots from before tax-inclusive prices: those were all exclusive.
+    #[serde(default)]
+    pub tax_behavior: TaxBehavior,
+}
+
+/// How a price relates to VAT (Stripe's `tax_behavior`, Chargebee's `price_type`).
+///
+/// `Exclusive`: the amount is net and the VAT the customer owes is added on top.
+/// `Inclusive`: the amount is what the customer pays; whatever VAT applies to that customer
+/// (domestic, the OSS rate of a consumer's country, none for reverse charge or export) is carved
+/// out of it per VAT group (`tax::compute` with `prices_include_tax`), so the total stays the price
+/// and the net varies by customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxBehavior {
+    #[default]
+    Exclusive,
+    Inclusive,
+}
+
+impl TaxBehavior {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaxBehavior::Exclusive => "exclusive",
+            TaxBehavior::Inclusive => "inclusive",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "exclusive" => Some(TaxBehavior::Exclusive),
+            "inclusive" => Some(TaxBehavior::Inclusive),
+            _ => None,
+        }
+    }
+
+    /// Parses a request field: absent is exclusive (today's meaning), anything but the two names
+    /// is refused with the error the API reports.
+    pub fn from_field(text: Option<&str>) -> Result<Self> {
+        match text {
+            None => Ok(TaxBehavior::Exclusive),
+            Some(t) => Self::parse(t).ok_or_else(|| Error::InvalidTaxBehavior { value: t.to_string() }),
+        }
+    }
+
+    /// What `tax::compute` needs to know.
+    pub fn includes_tax(self) -> bool {
+        self == TaxBehavior::Inclusive
+    }
+
+    /// The one behaviour of a document whose lines carry these, or
+    /// [`Error::TaxBehaviorMixed`]: an invoice is either all tax-inclusive or all tax-exclusive,
+    /// because VAT is rounded once per group over the group's sum (EN 16931 BR-CO-17), and a sum
+    /// of net and gross amounts has no meaning. `None` for no lines.
+    pub fn of_document(behaviors: impl IntoIterator<Item = TaxBehavior>) -> Result<Option<Self>> {
+        let mut one = None;
+        for b in behaviors {
+            match one {
+                None => one = Some(b),
+                Some(a) if a == b => {}
+                Some(_) => return Err(Error::TaxBehaviorMixed),
+            }
+        }
+        Ok(one)
+    }
 }
 
 impl PlanPrice {
@@ -39,13 +105,20 @@ impl PlanPrice {
             },
             setup_fee: None,
             segment: None,
+            tax_behavior: TaxBehavior::Exclusive,
         })
     }
 
     /// Validates a pricing and ties it to its currency.
     pub fn new(pricing: Pricing) -> Result<Self> {
         pricing.validate()?;
-        Ok(Self { currency: pricing.currency()?, pricing, setup_fee: None, segment: None })
+        Ok(Self {
+            currency: pricing.currency()?,
+            pricing,
+            setup_fee: None,
+            segment: None,
+            tax_behavior: TaxBehavior::Exclusive,
+        })
     }
 
     /// What one billing period costs at `quantity`, rounded once per rated line.
@@ -239,6 +312,30 @@ mod tests {
         assert_eq!(usd.period_amount(3, RoundingPolicy::default()).unwrap().minor(), 9600);
         let err = p.price_in(Currency::CHF).unwrap_err();
         assert!(matches!(err, Error::PlanNotPricedInCurrency { currency, .. } if currency == Currency::CHF));
+    }
+
+    #[test]
+    fn tax_behavior_defaults_to_exclusive_and_refuses_other_words() {
+        assert_eq!(TaxBehavior::from_field(None).unwrap(), TaxBehavior::Exclusive);
+        assert_eq!(TaxBehavior::from_field(Some("inclusive")).unwrap(), TaxBehavior::Inclusive);
+        let err = TaxBehavior::from_field(Some("sometimes")).unwrap_err();
+        assert!(matches!(err, Error::InvalidTaxBehavior { value } if value == "sometimes"));
+        // A price snapshot stored before tax behaviours existed reads as exclusive.
+        let old = serde_json::json!({
+            "currency": "EUR",
+            "pricing": serde_json::to_value(PlanPrice::per_unit(Money::from_minor(100, Currency::EUR)).unwrap().pricing).unwrap(),
+        });
+        let price: PlanPrice = serde_json::from_value(old).unwrap();
+        assert_eq!(price.tax_behavior, TaxBehavior::Exclusive);
+    }
+
+    #[test]
+    fn a_document_is_all_inclusive_or_all_exclusive() {
+        use TaxBehavior::{Exclusive, Inclusive};
+        assert_eq!(TaxBehavior::of_document(std::iter::empty()).unwrap(), None);
+        assert_eq!(TaxBehavior::of_document([Inclusive, Inclusive]).unwrap(), Some(Inclusive));
+        assert_eq!(TaxBehavior::of_document([Exclusive]).unwrap(), Some(Exclusive));
+        assert!(matches!(TaxBehavior::of_document([Exclusive, Inclusive]), Err(Error::TaxBehaviorMixed)));
     }
 
     #[test]

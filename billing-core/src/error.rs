@@ -96,6 +96,13 @@ pub enum Error {
     /// Finalizing a draft without lines.
     #[error("the invoice has no lines")]
     InvoiceEmpty,
+    /// A `tax_behavior` that is neither `exclusive` nor `inclusive`.
+    #[error("tax behavior `{value}` is unknown; use exclusive or inclusive")]
+    InvalidTaxBehavior { value: String },
+    /// A document would mix tax-inclusive and tax-exclusive amounts (see
+    /// `catalog::TaxBehavior::of_document`).
+    #[error("an invoice is either all tax-inclusive or all tax-exclusive")]
+    TaxBehaviorMixed,
     /// No gateway account can take this payment under the tenant's routing rules.
     #[error("no gateway account can take this payment: {reason}")]
     NoRoute { reason: String },

@@ -231,22 +231,27 @@ impl NumberFormat {
 }
 
 /// VAT for one document's lines, all supplied under one decision (one customer, one product
-/// category, one supply date): the lines' nets are summed per rate group and the VAT rounded once
-/// per group (EN 16931 BR-CO-17), through the rounding policy.
+/// category, one supply date): the lines' amounts are summed per rate group and the VAT rounded
+/// once per group (EN 16931 BR-CO-17), through the rounding policy.
+///
+/// `behavior` says what the amounts are: net (`Exclusive`: VAT is added on top) or what the
+/// customer pays (`Inclusive`: the VAT that this customer's decision gives, possibly none, is
+/// carved out of the group's sum, so the gross total stays the price).
 pub fn document_vat(
     seller: &crate::tax::SellerProfile,
     customer: &crate::tax::CustomerProfile,
     category: crate::tax::TaxCategory,
     supply_date: NaiveDate,
-    nets: &[Money],
+    amounts: &[Money],
+    behavior: crate::catalog::TaxBehavior,
     policy: crate::rounding::RoundingPolicy,
 ) -> Result<(crate::tax::TaxDecision, crate::tax::TaxSummary)> {
     // The cumulative EU cross-border B2C turnover is not tracked yet: `false` keeps a seller who
     // opted into the Art. 59c threshold taxed at home (docs/STATUS.md lists this).
     let decision = crate::tax::decide(seller, customer, category, supply_date, false)?;
     let lines: Vec<crate::tax::TaxableLine> =
-        nets.iter().map(|net| crate::tax::TaxableLine { net: *net, decision: decision.clone() }).collect();
-    let summary = crate::tax::compute(&lines, false, policy)?;
+        amounts.iter().map(|amount| crate::tax::TaxableLine { net: *amount, decision: decision.clone() }).collect();
+    let summary = crate::tax::compute(&lines, behavior.includes_tax(), policy)?;
     Ok((decision, summary))
 }
 
@@ -391,6 +396,167 @@ mod tests {
     fn a_credit_of_nothing_is_refused() {
         let base = [CreditBase { decision: standard(19), gross: Money::from_minor(11900, Currency::EUR) }];
         assert!(credit_note_vat(Money::zero(Currency::EUR), &base, Default::default()).is_err());
+    }
+
+    mod inclusive_prices {
+        //! A tax-inclusive price is what the customer pays; the VAT that applies to *that*
+        //! customer is carved out of it, per VAT group, rounded once (exact fraction).
+        use super::*;
+        use crate::catalog::TaxBehavior;
+        use crate::country::Country;
+        use crate::rounding::RoundingPolicy;
+        use crate::tax::{
+            CustomerKind, CustomerProfile, SellerProfile, TaxCategory, TaxNotice, TaxSummary, VatCategory, VatId,
+            VatIdStatus,
+        };
+        use chrono::{TimeZone, Utc};
+        use rust_decimal_macros::dec;
+
+        fn c(code: &str) -> Country {
+            Country::parse(code).unwrap()
+        }
+
+        fn german_oss_seller() -> SellerProfile {
+            SellerProfile {
+                country: c("DE"),
+                vat_id: Some(VatId::parse("DE136695976").unwrap()),
+                oss_registered: true,
+                registrations: vec![],
+                small_business_exempt: false,
+                eu_b2c_below_threshold_opt: false,
+            }
+        }
+
+        fn consumer(country: &str) -> CustomerProfile {
+            CustomerProfile { country: c(country), kind: CustomerKind::Consumer, vat_id: None, exempt: false }
+        }
+
+        fn eur(minor: i64) -> Money {
+            Money::from_minor(minor, Currency::EUR)
+        }
+
+        fn inclusive(customer: &CustomerProfile, amounts: &[Money]) -> (crate::tax::TaxDecision, TaxSummary) {
+            document_vat(
+                &german_oss_seller(),
+                customer,
+                TaxCategory::DigitalService,
+                d("2026-03-02"),
+                amounts,
+                TaxBehavior::Inclusive,
+                RoundingPolicy::default(),
+            )
+            .unwrap()
+        }
+
+        /// (net, VAT, gross) in minor units.
+        fn amounts(summary: &TaxSummary) -> (i64, i64, i64) {
+            (summary.net_total.minor(), summary.tax_total.minor(), summary.gross_total.minor())
+        }
+
+        #[test]
+        fn a_german_consumer_pays_the_price_with_19_percent_inside() {
+            let (decision, summary) = inclusive(&consumer("DE"), &[eur(11900)]);
+            assert_eq!((decision.category_code, decision.rate), (VatCategory::S, dec!(19)));
+            assert_eq!(amounts(&summary), (10000, 1900, 11900));
+        }
+
+        #[test]
+        fn an_austrian_consumer_pays_the_same_price_with_austrian_vat_inside() {
+            // OSS: Austrian VAT, 20 %. 11900 × 20 / 120 = 1983.33… → 19.83 VAT, 99.17 net.
+            let (decision, summary) = inclusive(&consumer("AT"), &[eur(11900)]);
+            assert_eq!((decision.rate, decision.country), (dec!(20), Some(c("AT"))));
+            assert_eq!(amounts(&summary), (9917, 1983, 11900));
+            // The exclusive reading of the same amount would charge 142.80.
+            let (_, exclusive) = document_vat(
+                &german_oss_seller(),
+                &consumer("AT"),
+                TaxCategory::DigitalService,
+                d("2026-03-02"),
+                &[eur(11900)],
+                TaxBehavior::Exclusive,
+                RoundingPolicy::default(),
+            )
+            .unwrap();
+            assert_eq!(amounts(&exclusive), (11900, 2380, 14280));
+        }
+
+        #[test]
+        fn a_french_business_under_reverse_charge_pays_the_price_as_net() {
+            let status = VatIdStatus::Valid {
+                checked_at: Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap(),
+                consultation_number: Some("WAPIAAAAW1234567".into()),
+                name: None,
+                address: None,
+            };
+            let customer = CustomerProfile {
+                country: c("FR"),
+                kind: CustomerKind::Business,
+                vat_id: Some((VatId::parse("FR40303265045").unwrap(), status)),
+                exempt: false,
+            };
+            let (decision, summary) = inclusive(&customer, &[eur(11900)]);
+            assert_eq!(decision.category_code, VatCategory::AE);
+            assert_eq!(amounts(&summary), (11900, 0, 11900));
+            assert_eq!(summary.notices, vec![TaxNotice::ReverseCharge]);
+        }
+
+        #[test]
+        fn a_swiss_business_outside_the_eu_pays_the_price_without_vat() {
+            let customer =
+                CustomerProfile { country: c("CH"), kind: CustomerKind::Business, vat_id: None, exempt: false };
+            let (decision, summary) = inclusive(&customer, &[eur(11900)]);
+            assert_eq!(decision.category_code, VatCategory::O);
+            assert_eq!(amounts(&summary), (11900, 0, 11900));
+        }
+
+        #[test]
+        fn several_lines_are_carved_out_once_per_group_not_per_line() {
+            // 3 × 9.99 incl. 19 %: per group 29.97 × 19/119 = 4.785… → 4.79; per line 1.5950… →
+            // 1.60 each, 4.80 together. The invoice states the group's figure.
+            let per_line: i64 = (0..3).map(|_| amounts(&inclusive(&consumer("DE"), &[eur(999)]).1).1).sum();
+            assert_eq!(per_line, 480);
+            let (_, summary) = inclusive(&consumer("DE"), &[eur(999), eur(999), eur(999)]);
+            assert_eq!(amounts(&summary), (2518, 479, 2997));
+            assert_eq!(summary.groups.len(), 1);
+            assert_eq!((summary.groups[0].taxable, summary.groups[0].tax), (eur(2518), eur(479)));
+        }
+
+        #[test]
+        fn an_inclusive_usd_invoice_states_its_vat_in_euro_too() {
+            // Art. 230 Directive: a German seller's USD invoice also states the VAT in EUR at the
+            // ECB rate. 119.00 USD incl. 19 % → 19.00 USD VAT; at 1.0800 USD per EUR that is
+            // 17.592… → 17.59 EUR.
+            let usd = |minor| Money::from_minor(minor, Currency::USD);
+            let (_, summary) = inclusive(&consumer("DE"), &[usd(11900)]);
+            assert_eq!(amounts(&summary), (10000, 1900, 11900));
+            assert_eq!(summary.tax_total.currency(), Currency::USD);
+            let table = crate::fx::RateTable::new([crate::fx::EcbRate {
+                date: d("2026-02-27"),
+                currency: Currency::USD,
+                per_eur: dec!(1.0800),
+            }])
+            .unwrap();
+            let national = crate::fx::vat_in_national_currency(
+                summary.tax_total,
+                Currency::EUR,
+                d("2026-03-02"),
+                &table,
+                RoundingPolicy::default(),
+            )
+            .unwrap();
+            assert_eq!(national.amount, eur(1759));
+            assert_eq!(national.rate_date, d("2026-02-27"));
+        }
+
+        #[test]
+        fn a_credit_note_on_an_inclusive_invoice_takes_back_the_gross_at_the_invoices_split() {
+            // The AT consumer's invoice: 99.17 net + 19.83 VAT. Crediting it fully gives back
+            // exactly those amounts, not a fresh 19 % or a split of 119.00 as net.
+            let (decision, summary) = inclusive(&consumer("AT"), &[eur(11900)]);
+            let base = [CreditBase { decision, gross: summary.gross_total }];
+            let note = credit_note_vat(eur(11900), &base, RoundingPolicy::default()).unwrap();
+            assert_eq!(amounts(&note), (-9917, -1983, -11900));
+        }
     }
 
     #[test]

@@ -32,14 +32,21 @@ pub enum ExceptionCode {
     /// The merchant collects automatically but the customer has no default payment method.
     /// Warning: the invoice is owed all the same; collection will fail until one is added.
     PaymentMethodMissing,
+    /// The periods the run would invoice together for this subscription are priced partly
+    /// tax-exclusive, partly tax-inclusive (a scheduled change between a net and a gross price).
+    /// Blocking: the run invoices a subscription's due periods all or none, and reading them in
+    /// one behaviour would change what the customer pays by the VAT. Invoicing up to the day
+    /// before the change first (a run with an earlier as-of date) resolves it.
+    TaxBehaviorMixed,
 }
 
 impl ExceptionCode {
-    pub const ALL: [ExceptionCode; 4] = [
+    pub const ALL: [ExceptionCode; 5] = [
         ExceptionCode::PriceMissing,
         ExceptionCode::TaxUndeterminable,
         ExceptionCode::VatIdMissing,
         ExceptionCode::PaymentMethodMissing,
+        ExceptionCode::TaxBehaviorMixed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +55,7 @@ impl ExceptionCode {
             ExceptionCode::TaxUndeterminable => "tax_undeterminable",
             ExceptionCode::VatIdMissing => "vat_id_missing",
             ExceptionCode::PaymentMethodMissing => "payment_method_missing",
+            ExceptionCode::TaxBehaviorMixed => "tax_behavior_mixed",
         }
     }
 
@@ -56,7 +64,7 @@ impl ExceptionCode {
     }
 
     pub fn blocking(self) -> bool {
-        matches!(self, ExceptionCode::PriceMissing | ExceptionCode::TaxUndeterminable)
+        matches!(self, ExceptionCode::PriceMissing | ExceptionCode::TaxUndeterminable | ExceptionCode::TaxBehaviorMixed)
     }
 }
 
@@ -280,9 +288,9 @@ mod tests {
     }
 
     #[test]
-    fn missing_prices_and_undeterminable_tax_block_the_others_warn() {
+    fn missing_prices_undeterminable_tax_and_mixed_tax_behavior_block_the_others_warn() {
         let blocking: Vec<_> = ExceptionCode::ALL.into_iter().filter(|c| c.blocking()).map(|c| c.as_str()).collect();
-        assert_eq!(blocking, ["price_missing", "tax_undeterminable"]);
+        assert_eq!(blocking, ["price_missing", "tax_undeterminable", "tax_behavior_mixed"]);
         for c in ExceptionCode::ALL {
             assert_eq!(ExceptionCode::parse(c.as_str()), Some(c));
         }

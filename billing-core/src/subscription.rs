@@ -463,6 +463,9 @@ pub struct PlannedInvoice {
     pub total: Money,
     /// The period was billed on a pending change's terms.
     pub used_pending: bool,
+    /// The behaviour of the price the period was rated at: `amount`, `discount` and `total` are
+    /// net for exclusive prices and what the customer pays for inclusive ones.
+    pub tax_behavior: crate::catalog::TaxBehavior,
 }
 
 /// A safety cap: a subscription far in arrears is caught up at most this many periods per run,
@@ -532,6 +535,7 @@ pub fn plan_due_invoices(
             discount,
             total: amount.checked_sub(discount)?,
             used_pending: pending.is_some(),
+            tax_behavior: price.tax_behavior,
         });
     }
     Ok(out)
@@ -675,6 +679,28 @@ mod tests {
         assert_eq!(due.iter().map(|p| p.amount.minor()).collect::<Vec<_>>(), vec![5800, 5000, 5000]);
         assert_eq!(due.iter().map(|p| p.used_pending).collect::<Vec<_>>(), vec![false, true, true]);
         assert_eq!(due[1].description, "Team");
+    }
+
+    #[test]
+    fn each_period_carries_the_tax_behavior_of_the_price_it_was_rated_at() {
+        use crate::catalog::TaxBehavior;
+        let mut s = billable("2026-01-01", BillingInterval::monthly(), 0);
+        let mut gross = PlanPrice::per_unit(eur(11900)).unwrap();
+        gross.tax_behavior = TaxBehavior::Inclusive;
+        s.pending = Some(PendingChange {
+            effective: d("2026-02-01"),
+            plan_id: PlanId::new(),
+            plan_name: "Pro".into(),
+            price: gross,
+            quantity: 1,
+        });
+        let due = plan("2026-02-01", &s);
+        let behaviors: Vec<TaxBehavior> = due.iter().map(|p| p.tax_behavior).collect();
+        assert_eq!(behaviors, vec![TaxBehavior::Exclusive, TaxBehavior::Inclusive]);
+        // Together they cannot be one document; each alone can.
+        assert!(TaxBehavior::of_document(behaviors.clone()).is_err());
+        assert_eq!(TaxBehavior::of_document(behaviors[1..].to_vec()).unwrap(), Some(TaxBehavior::Inclusive));
+        assert_eq!(due[1].total, eur(11900), "an inclusive amount is rated like any other");
     }
 
     #[test]

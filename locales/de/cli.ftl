@@ -36,6 +36,7 @@ cli-run-exception-price-missing = { $customer }: Der Tarif „{ $plan }“ hat k
 cli-run-exception-tax-undeterminable = { $customer }: Die Umsatzsteuer für { $country } ist nicht bestimmbar ({ $reason }); nicht abgerechnet.
 cli-run-exception-vat-id-missing = { $customer }: Unternehmen in { $country } ohne bestätigte USt-IdNr.; wie ein Verbraucher mit USt belastet.
 cli-run-exception-payment-method-missing = { $customer }: keine Standard-Zahlungsart; der automatische Einzug wird scheitern.
+cli-run-exception-tax-behavior-mixed = { $customer }: Die fälligen Zeiträume von „{ $plan }“ sind teils brutto, teils netto bepreist; eine Rechnung ist entweder das eine oder das andere. Rechnen Sie zuerst bis zum Tag vor der Preisänderung ab; nicht abgerechnet.
 cli-runs-none = Noch keine Rechnungsläufe.
 cli-runs-dry = Probelauf
 cli-runs-real = Echtlauf

@@ -76,3 +76,5 @@ error-statement-format-unknown = Bitte den Kontoauszug als camt.053-XML (Content
 error-statement-layout-unknown = Ein CSV-Layout „{ $value }“ gibt es nicht. Bitte german oder english angeben oder weglassen, dann wird das Layout an der Kopfzeile erkannt.
 error-statement-entry-settled = Dieser Umsatz ist { $outcome } und kann keiner Rechnung zugeordnet werden; nur nicht zugeordnete oder mehrdeutige Gutschriften können das.
 error-epc-qr-unavailable = Für diese Rechnung gibt es keinen EPC-QR-Code: Sie lautet nicht auf Euro oder es ist nichts mehr offen.
+error-invalid-tax-behavior = „{ $value }“ ist keine Steuerbehandlung. Verwenden Sie „exclusive“ (die Umsatzsteuer kommt zum Preis hinzu) oder „inclusive“ (der Preis enthält die Umsatzsteuer).
+error-tax-behavior-mixed = Eine Rechnung ist entweder ganz brutto oder ganz netto bepreist. Diese Beträge würden Preise inklusive und exklusive Umsatzsteuer mischen; stellen Sie sie auf getrennten Belegen aus.

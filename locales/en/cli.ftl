@@ -36,6 +36,7 @@ cli-run-exception-price-missing = { $customer }: the plan “{ $plan }” has no
 cli-run-exception-tax-undeterminable = { $customer }: the VAT for { $country } cannot be determined ({ $reason }); not invoiced.
 cli-run-exception-vat-id-missing = { $customer }: a business in { $country } without a confirmed VAT ID; charged VAT as a consumer.
 cli-run-exception-payment-method-missing = { $customer }: no default payment method; automatic collection will fail.
+cli-run-exception-tax-behavior-mixed = { $customer }: the periods due on “{ $plan }” are priced partly with VAT included and partly without; an invoice is one or the other. Invoice up to the day before the price change first; not invoiced.
 cli-runs-none = No invoice runs yet.
 cli-runs-dry = dry run
 cli-runs-real = real run

@@ -76,3 +76,5 @@ error-statement-format-unknown = Send the statement as camt.053 XML (Content-Typ
 error-statement-layout-unknown = There is no CSV layout called “{ $value }”. Use german or english, or leave it out to have the layout recognized from the header row.
 error-statement-entry-settled = This statement entry is { $outcome } and cannot be assigned to an invoice; only unmatched or ambiguous credits can.
 error-epc-qr-unavailable = This invoice has no EPC QR code: it is not in euro or nothing is due on it.
+error-invalid-tax-behavior = “{ $value }” is not a tax behaviour. Use “exclusive” (VAT is added to the price) or “inclusive” (the price includes VAT).
+error-tax-behavior-mixed = An invoice is either all tax-inclusive or all tax-exclusive. These amounts would mix prices that include VAT with prices that do not; issue them on separate documents.

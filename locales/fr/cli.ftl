@@ -36,6 +36,7 @@ cli-run-exception-price-missing = { $customer } : le plan « { $plan } » n’a 
 cli-run-exception-tax-undeterminable = { $customer } : la TVA pour { $country } ne peut pas être déterminée ({ $reason }) ; non facturé.
 cli-run-exception-vat-id-missing = { $customer } : entreprise en { $country } sans numéro de TVA confirmé ; TVA facturée comme à un consommateur.
 cli-run-exception-payment-method-missing = { $customer } : aucun moyen de paiement par défaut ; le prélèvement automatique échouera.
+cli-run-exception-tax-behavior-mixed = { $customer } : les périodes dues de « { $plan } » sont tarifées en partie TTC et en partie HT ; une facture est l’un ou l’autre. Facturez d’abord jusqu’à la veille du changement de prix ; non facturé.
 cli-runs-none = Aucune exécution de facturation pour l’instant.
 cli-runs-dry = simulation
 cli-runs-real = exécution réelle

@@ -76,3 +76,5 @@ error-statement-format-unknown = Envoyez le relevé en XML camt.053 (Content-Typ
 error-statement-layout-unknown = Il n’existe pas de format CSV « { $value } ». Utilisez german ou english, ou omettez-le pour que le format soit reconnu à sa ligne d’en-tête.
 error-statement-entry-settled = Cette écriture est { $outcome } et ne peut pas être affectée à une facture ; seuls les crédits non rapprochés ou ambigus peuvent l’être.
 error-epc-qr-unavailable = Cette facture n’a pas de code QR EPC : elle n’est pas en euros ou plus rien n’est dû.
+error-invalid-tax-behavior = « { $value } » n’est pas un traitement de la TVA. Utilisez « exclusive » (la TVA s’ajoute au prix) ou « inclusive » (le prix inclut la TVA).
+error-tax-behavior-mixed = Une facture est soit entièrement TTC, soit entièrement HT. Ces montants mélangeraient des prix TTC et des prix HT ; émettez-les sur des documents séparés.

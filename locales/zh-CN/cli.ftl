@@ -36,6 +36,7 @@ cli-run-exception-price-missing = { $customer }：套餐“{ $plan }”没有 { 
 cli-run-exception-tax-undeterminable = { $customer }：无法确定 { $country } 的增值税（{ $reason }）；未开票。
 cli-run-exception-vat-id-missing = { $customer }：位于 { $country } 的企业没有经确认的增值税号；按消费者收取增值税。
 cli-run-exception-payment-method-missing = { $customer }：没有默认支付方式；自动扣款将失败。
+cli-run-exception-tax-behavior-mixed = { $customer }：“{ $plan }”的到期周期部分为含税价、部分为不含税价；一张发票只能是其中一种。请先开票至价格变更前一天；未开票。
 cli-runs-none = 尚无开票运行。
 cli-runs-dry = 试运行
 cli-runs-real = 正式运行

@@ -76,3 +76,5 @@ error-statement-format-unknown = 请以 camt.053 XML（Content-Type application/
 error-statement-layout-unknown = 没有名为“{ $value }”的 CSV 格式。请使用 german 或 english，或不指定以便根据表头行识别格式。
 error-statement-entry-settled = 此对账单条目状态为 { $outcome }，不能分配给发票；只有未匹配或有歧义的入账才可以。
 error-epc-qr-unavailable = 此发票没有 EPC 二维码：它不是欧元发票，或已无应付金额。
+error-invalid-tax-behavior = “{ $value }”不是有效的计税方式。请使用“exclusive”（增值税另加在价格上）或“inclusive”（价格已含增值税）。
+error-tax-behavior-mixed = 一张发票要么全部为含税价，要么全部为不含税价。这些金额会混合含增值税和不含增值税的价格；请分别开具单据。

@@ -40,6 +40,7 @@ async fn draft_due_in(db: &TestDb, seconds: i64) -> uuid::Uuid {
             memo: None,
             auto_finalize: None,
             auto_finalize_at: Some(now + chrono::Duration::seconds(seconds)),
+            tax_behavior: None,
         },
         now,
     )

@@ -485,12 +485,31 @@ async fn process_chunk(
             }
         };
         let Some(last_planned) = planned.last() else { continue };
+        // The subscription's due periods are invoiced together or not at all; they must be read
+        // in one tax behaviour. They differ only when a scheduled change moves the subscription
+        // between a net and a gross price inside the periods this run would invoice at once.
+        if let Err(e) = crate::catalog::TaxBehavior::of_document(planned.iter().map(|p| p.tax_behavior)) {
+            if let Mode::Direct = mode {
+                return Err(e);
+            }
+            out.exceptions
+                .push(exception(ExceptionCode::TaxBehaviorMixed, &[("plan", due.billable.terms.plan_name.clone())]));
+            continue;
+        }
         let customer_tax = due.customer.tax_profile(ctx.trust_check_digits);
         // VAT for every due period first: a subscription is invoiced for all of them or none.
         let mut vats = Vec::with_capacity(planned.len());
         let mut tax_error = None;
         for p in &planned {
-            match document_vat(&ctx.seller, &customer_tax, due.tax_category, p.period.start, &[p.total], ctx.policy) {
+            match document_vat(
+                &ctx.seller,
+                &customer_tax,
+                due.tax_category,
+                p.period.start,
+                &[p.total],
+                p.tax_behavior,
+                ctx.policy,
+            ) {
                 Ok(v) => vats.push(v),
                 Err(e) => {
                     tax_error = Some(e);
@@ -573,6 +592,7 @@ async fn process_chunk(
             };
             batch.quantities.push(p.quantity);
             batch.unit_amounts.push(unit);
+            batch.tax_behaviors.push(p.tax_behavior.as_str().to_string());
         }
     }
     if !batch.is_empty() {

@@ -47,6 +47,9 @@ pub enum PriceInput {
     Model(Pricing),
     /// A price for one customer segment's price list (e.g. `schools`).
     ForSegment(String, Box<PriceInput>),
+    /// A price with an explicit tax behaviour as the request spelled it (`exclusive`,
+    /// `inclusive`); a price without one is exclusive.
+    WithTaxBehavior(String, Box<PriceInput>),
 }
 
 impl PriceInput {
@@ -91,6 +94,12 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
                 validate_code("segment", segment)?;
                 let mut price = parse_price(inner)?;
                 price.segment = Some(segment.clone());
+                price
+            }
+            PriceInput::WithTaxBehavior(behavior, inner) => {
+                let behavior = crate::catalog::TaxBehavior::from_field(Some(behavior))?;
+                let mut price = parse_price(inner)?;
+                price.tax_behavior = behavior;
                 price
             }
         })

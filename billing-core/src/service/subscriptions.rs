@@ -270,6 +270,12 @@ pub async fn change(
     });
     let plan =
         sub.plan_change_with(&new, input.timing.unwrap_or(Timing::Now), on, by_second, RoundingPolicy::default())?;
+    if plan.document.is_some() {
+        // The proration document credits the old price and charges the new one on one invoice,
+        // which is all net or all gross: a change between the two is refused here (the preview
+        // too) and can be scheduled for the period end, where no proration document arises.
+        crate::catalog::TaxBehavior::of_document([sub.price.tax_behavior, new.price.tax_behavior])?;
+    }
     let mut issued = None;
     if persist {
         sub.apply_change(new, &plan);
@@ -304,13 +310,17 @@ async fn issue_document(
         .await?
         .ok_or_else(|| Error::not_found("customer", sub.customer_id))?;
     let id = InvoiceId::new();
-    let nets: Vec<crate::money::Money> = doc.lines.iter().map(|l| l.amount).collect();
+    // Every line of these documents comes from the subscription's price (a plan change between
+    // behaviours is refused before it gets here), so its behaviour is the document's.
+    let behavior = sub.price.tax_behavior;
+    let amounts: Vec<crate::money::Money> = doc.lines.iter().map(|l| l.amount).collect();
     let vat = crate::invoice::document_vat(
         &t.seller_profile(),
         &customer.tax_profile(t.tax.trust_check_digits),
         sub.tax_category,
         on,
-        &nets,
+        &amounts,
+        behavior,
         RoundingPolicy::default(),
     )?;
     let document = NewDocument {
@@ -334,6 +344,7 @@ async fn issue_document(
         customer_country: customer.country.code().to_string(),
         customer_vat_id: customer.vat_id.as_ref().map(|v| v.to_string()),
         seller_vat_id: t.tax.vat_id.as_ref().map(|v| v.to_string()),
+        tax_behavior: behavior,
         vat,
     };
     store::invoices::insert_document(conn, t.id, &document, now).await?;

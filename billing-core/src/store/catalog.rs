@@ -69,8 +69,8 @@ pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan,
     for price in &plan.prices {
         let pricing = serde_json::to_value(&price.pricing).map_err(|e| corrupt("pricing", e))?;
         sqlx::query(
-            "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing, setup_fee, segment)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing, setup_fee, segment, tax_behavior)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(tenant)
         .bind(plan.id)
@@ -79,6 +79,7 @@ pub async fn insert_plan(conn: &mut PgConnection, tenant: TenantId, plan: &Plan,
         .bind(pricing)
         .bind(price.setup_fee.map(|m| m.minor()))
         .bind(price.segment.as_deref().unwrap_or(""))
+        .bind(price.tax_behavior.as_str())
         .execute(&mut *conn)
         .await?;
     }
@@ -113,6 +114,7 @@ struct PriceJson {
     pricing: Option<serde_json::Value>,
     setup_fee: Option<i64>,
     segment: String,
+    tax_behavior: String,
 }
 
 /// A stored price: its pricing JSON, or (rows from before pricing models) per unit at unit_amount.
@@ -131,6 +133,11 @@ pub(crate) fn price_from_row(
     }
 }
 
+/// A stored `tax_behavior` column (a CHECK keeps it to the two names).
+pub(crate) fn tax_behavior_from_row(text: &str) -> Result<crate::catalog::TaxBehavior> {
+    crate::catalog::TaxBehavior::parse(text).ok_or_else(|| corrupt("tax behavior", text))
+}
+
 impl TryFrom<PlanRow> for Plan {
     type Error = Error;
     fn try_from(r: PlanRow) -> Result<Self> {
@@ -144,6 +151,7 @@ impl TryFrom<PlanRow> for Plan {
                 let mut price = price_from_row(&p.currency, p.unit_amount, p.pricing)?;
                 price.setup_fee = p.setup_fee.map(|fee| Money::from_minor(fee, price.currency));
                 price.segment = Some(p.segment).filter(|s| !s.is_empty());
+                price.tax_behavior = tax_behavior_from_row(&p.tax_behavior)?;
                 Ok(price)
             })
             .collect::<Result<Vec<_>>>()?;
@@ -176,7 +184,7 @@ impl TryFrom<PlanRow> for Plan {
 
 const SELECT: &str = "SELECT p.id, p.product_id, p.code, p.name, p.interval_unit, p.interval_count, p.active,
         p.billing_timing, p.usage_metric, p.usage_aggregation, p.trial_days, p.tax_category, p.kind, p.addon_for, p.addon_one_time, p.trial_requires_payment_method,
-        COALESCE(jsonb_agg(jsonb_build_object('currency', pp.currency, 'unit_amount', pp.unit_amount, 'pricing', pp.pricing, 'setup_fee', pp.setup_fee, 'segment', pp.segment)
+        COALESCE(jsonb_agg(jsonb_build_object('currency', pp.currency, 'unit_amount', pp.unit_amount, 'pricing', pp.pricing, 'setup_fee', pp.setup_fee, 'segment', pp.segment, 'tax_behavior', pp.tax_behavior)
                  ORDER BY pp.currency, pp.segment) FILTER (WHERE pp.currency IS NOT NULL), '[]'::jsonb) AS prices
      FROM plans p
      LEFT JOIN plan_prices pp ON pp.tenant_id = p.tenant_id AND pp.plan_id = p.id";
@@ -215,10 +223,11 @@ pub async fn list_plans(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec
 pub async fn upsert_price(conn: &mut PgConnection, tenant: TenantId, plan: PlanId, price: &PlanPrice) -> Result<()> {
     let pricing = serde_json::to_value(&price.pricing).map_err(|e| corrupt("pricing", e))?;
     sqlx::query(
-        "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing, setup_fee, segment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO plan_prices (tenant_id, plan_id, currency, unit_amount, pricing, setup_fee, segment, tax_behavior)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (tenant_id, plan_id, currency, segment)
-         DO UPDATE SET unit_amount = EXCLUDED.unit_amount, pricing = EXCLUDED.pricing, setup_fee = EXCLUDED.setup_fee",
+         DO UPDATE SET unit_amount = EXCLUDED.unit_amount, pricing = EXCLUDED.pricing, setup_fee = EXCLUDED.setup_fee,
+             tax_behavior = EXCLUDED.tax_behavior",
     )
     .bind(tenant)
     .bind(plan)
@@ -227,6 +236,7 @@ pub async fn upsert_price(conn: &mut PgConnection, tenant: TenantId, plan: PlanI
     .bind(pricing)
     .bind(price.setup_fee.map(|m| m.minor()))
     .bind(price.segment.as_deref().unwrap_or(""))
+    .bind(price.tax_behavior.as_str())
     .execute(conn)
     .await?;
     Ok(())

@@ -40,6 +40,10 @@ pub struct Invoice {
     pub kind: String,
     pub number: Option<String>,
     pub currency: Currency,
+    /// `Exclusive`: line amounts, `subtotal` and `discount` are net and `total = subtotal -
+    /// discount + tax`. `Inclusive`: they are what the customer pays, `tax` is the VAT they
+    /// contain and `total = subtotal - discount`. Either way `tax_groups` holds the net per group.
+    pub tax_behavior: crate::catalog::TaxBehavior,
     pub subtotal: Money,
     pub discount: Money,
     pub tax: Money,
@@ -80,6 +84,11 @@ pub struct Invoice {
 }
 
 impl Invoice {
+    /// The total without VAT (Stripe's `total_excluding_tax`): the sum of the groups' net amounts.
+    pub fn total_excluding_tax(&self) -> Money {
+        Money::from_minor(self.total.minor() - self.tax.minor(), self.currency)
+    }
+
     /// What is still to be paid: total less payments and credit notes (never negative).
     pub fn amount_due(&self) -> Money {
         let due = self.total.minor() - self.amount_paid.minor() - self.amount_credited.minor();
@@ -142,6 +151,7 @@ pub struct InvoiceBatch {
     pub descriptions: Vec<String>,
     pub quantities: Vec<rust_decimal::Decimal>,
     pub unit_amounts: Vec<i64>,
+    pub tax_behaviors: Vec<String>,
 }
 
 impl InvoiceBatch {
@@ -180,19 +190,21 @@ pub async fn insert_finalized_batch(
              currency, subtotal, discount, tax, total, period_start, period_end, issue_date, due_date,
              customer_name, customer_email, customer_country, created_at, finalized_at,
              tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id,
-             vat_national_currency, vat_national_amount, fx_rate, fx_rate_date)
+             vat_national_currency, vat_national_amount, fx_rate, fx_rate_date, tax_behavior)
          SELECT $1, u.id, u.customer_id, u.subscription_id, $2, 'open', u.series, u.seq, u.number,
-             u.currency, u.amount, u.discount, u.tax, u.amount - u.discount + u.tax, u.period_start, u.period_end, $3, $4,
+             u.currency, u.amount, u.discount, u.tax,
+             u.amount - u.discount + CASE WHEN u.tax_behavior = 'inclusive' THEN 0 ELSE u.tax END,
+             u.period_start, u.period_end, $3, $4,
              u.customer_name, u.customer_email, u.customer_country, $5, $5,
              u.tax_groups, COALESCE(string_to_array(NULLIF(u.notices, ''), ','), '{}'), u.tax_rule, u.customer_vat_id, $25,
-             u.nat_currency, u.nat_amount, u.fx_rate, u.fx_date
+             u.nat_currency, u.nat_amount, u.fx_rate, u.fx_date, u.tax_behavior
          FROM UNNEST($6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::bigint[], $11::text[], $12::text[],
                      $13::bigint[], $14::date[], $15::date[], $16::text[], $17::text[], $18::text[], $19::bigint[],
                      $20::bigint[], $21::jsonb[], $22::text[], $23::text[], $24::text[],
-                     $26::text[], $27::bigint[], $28::numeric[], $29::date[])
+                     $26::text[], $27::bigint[], $28::numeric[], $29::date[], $30::text[])
            AS u(id, customer_id, subscription_id, series, seq, number, currency, amount, period_start, period_end,
                 customer_name, customer_email, customer_country, discount, tax, tax_groups, notices, tax_rule, customer_vat_id,
-                nat_currency, nat_amount, fx_rate, fx_date)",
+                nat_currency, nat_amount, fx_rate, fx_date, tax_behavior)",
     )
     .bind(tenant)
     .bind(run)
@@ -223,6 +235,7 @@ pub async fn insert_finalized_batch(
     .bind(&b.national_amounts)
     .bind(&b.fx_rates)
     .bind(&b.fx_rate_dates)
+    .bind(&b.tax_behaviors)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -270,6 +283,8 @@ pub struct NewDocument {
     pub customer_country: String,
     pub customer_vat_id: Option<String>,
     pub seller_vat_id: Option<String>,
+    /// What the line amounts are (net, or what the customer pays); `vat` was computed so.
+    pub tax_behavior: crate::catalog::TaxBehavior,
     pub vat: (crate::tax::TaxDecision, crate::tax::TaxSummary),
 }
 
@@ -284,9 +299,9 @@ pub async fn insert_document(
     sqlx::query(
         "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, status, kind, series, sequence, number, currency,
              subtotal, discount, tax, total, issue_date, due_date, customer_name, customer_email, customer_country, created_at,
-             finalized_at, tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id)
-         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, 0, $17, $10 + $17, $11, $12, $13, $14, $15, $16, $16,
-             $18, $19, $20, $21, $22)",
+             finalized_at, tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id, tax_behavior)
+         VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, 0, $17, $24, $11, $12, $13, $14, $15, $16, $16,
+             $18, $19, $20, $21, $22, $23)",
     )
     .bind(tenant)
     .bind(d.id)
@@ -310,6 +325,8 @@ pub async fn insert_document(
     .bind(decision.rule)
     .bind(&d.customer_vat_id)
     .bind(&d.seller_vat_id)
+    .bind(d.tax_behavior.as_str())
+    .bind(vat.gross_total.minor())
     .execute(&mut *conn)
     .await?;
     for (i, (kind, description, quantity, amount, start, end)) in d.lines.iter().enumerate() {
@@ -406,6 +423,7 @@ struct InvoiceRow {
     kind: String,
     number: Option<String>,
     currency: String,
+    tax_behavior: String,
     subtotal: i64,
     discount: i64,
     tax: i64,
@@ -466,6 +484,7 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
         kind: r.kind,
         number: r.number,
         currency,
+        tax_behavior: crate::store::catalog::tax_behavior_from_row(&r.tax_behavior)?,
         subtotal: m(r.subtotal),
         discount: m(r.discount),
         tax: m(r.tax),
@@ -525,7 +544,7 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
     })
 }
 
-const SELECT: &str = "SELECT id, customer_id, subscription_id, status, kind, number, currency, subtotal, discount, tax, total,
+const SELECT: &str = "SELECT id, customer_id, subscription_id, status, kind, number, currency, tax_behavior, subtotal, discount, tax, total,
         period_start, period_end, issue_date, due_date, customer_name, customer_email, customer_country::text AS customer_country,
         customer_vat_id, seller_vat_id, tax_groups, tax_notices, vat_national_currency::text AS vat_national_currency,
         vat_national_amount, fx_rate, fx_rate_date, created_at, finalized_at,

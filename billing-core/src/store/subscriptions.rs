@@ -45,6 +45,7 @@ struct SubscriptionRow {
     resume_on: Option<NaiveDate>,
     pending_change: Option<serde_json::Value>,
     created_at: DateTime<Utc>,
+    tax_behavior: String,
 }
 
 fn interval(unit: &str, count: i32) -> Result<BillingInterval> {
@@ -66,7 +67,11 @@ impl TryFrom<SubscriptionRow> for Subscription {
             plan_id: PlanId(r.plan_id),
             plan_name: r.plan_name,
             status: SubscriptionStatus::parse(&r.status).ok_or_else(|| corrupt("subscription status", &r.status))?,
-            price: price_from_row(&r.currency, r.unit_amount, r.pricing)?,
+            price: {
+                let mut price = price_from_row(&r.currency, r.unit_amount, r.pricing)?;
+                price.tax_behavior = super::catalog::tax_behavior_from_row(&r.tax_behavior)?;
+                price
+            },
             quantity: u32::try_from(r.quantity).map_err(|e| corrupt("quantity", e))?,
             start_date: r.start_date,
             trial_end: r.trial_end,
@@ -102,7 +107,7 @@ impl TryFrom<SubscriptionRow> for Subscription {
 
 const SELECT: &str = "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
         s.quantity, s.start_date, s.trial_end, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index, s.next_period_start,
-        s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, p.tax_category AS plan_tax_category, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at
+        s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, p.tax_category AS plan_tax_category, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at, s.tax_behavior
      FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.id = s.plan_id";
 
 fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<serde_json::Value> {
@@ -113,8 +118,8 @@ pub async fn insert(conn: &mut PgConnection, tenant: TenantId, s: &Subscription)
     sqlx::query(
         "INSERT INTO subscriptions (tenant_id, id, customer_id, plan_id, status, currency, unit_amount, pricing, quantity,
              start_date, anchor_date, interval_unit, interval_count, next_period_index, next_billing_date, created_at, updated_at,
-             next_period_start, trial_end)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18)",
+             next_period_start, trial_end, tax_behavior)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19)",
     )
     .bind(tenant)
     .bind(s.id)
@@ -134,6 +139,7 @@ pub async fn insert(conn: &mut PgConnection, tenant: TenantId, s: &Subscription)
     .bind(s.created_at)
     .bind(s.next_period_start)
     .bind(s.trial_end)
+    .bind(s.price.tax_behavior.as_str())
     .execute(conn)
     .await?;
     Ok(())
@@ -146,7 +152,7 @@ pub async fn update(conn: &mut PgConnection, tenant: TenantId, s: &Subscription,
         "UPDATE subscriptions SET plan_id = $3, status = $4, unit_amount = $5, pricing = $6, quantity = $7, anchor_date = $8,
              next_period_index = $9, next_billing_date = $10, cancel_at = $11, ended_on = $12, paused_on = $13, resume_on = $14,
              pending_change = $15, next_period_start = $17, canceled_at = CASE WHEN $4 = 'canceled' THEN COALESCE(canceled_at, $16) ELSE NULL END,
-             updated_at = $16, version = version + 1
+             updated_at = $16, version = version + 1, tax_behavior = $18
          WHERE tenant_id = $1 AND id = $2",
     )
     .bind(tenant)
@@ -166,6 +172,7 @@ pub async fn update(conn: &mut PgConnection, tenant: TenantId, s: &Subscription,
     .bind(pending)
     .bind(now)
     .bind(s.next_period_start)
+    .bind(s.price.tax_behavior.as_str())
     .execute(conn)
     .await?;
     Ok(())
@@ -261,7 +268,7 @@ pub async fn lock_due_chunk(
         "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
                 s.quantity, s.start_date, s.trial_end, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index,
                 s.next_period_start, s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation,
-                p.tax_category AS plan_tax_category, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at,
+                p.tax_category AS plan_tax_category, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at, s.tax_behavior,
                 c.name AS customer_name, c.email AS customer_email, c.country::text AS customer_country,
                 c.kind AS customer_kind, c.vat_id AS customer_vat_id, c.vat_id_status AS customer_vat_status,
                 c.tax_exempt AS customer_tax_exempt, c.created_at AS customer_created_at, p.tax_category,
@@ -397,7 +404,7 @@ pub async fn apply_pending(
 ) -> Result<()> {
     sqlx::query(
         "UPDATE subscriptions SET plan_id = $3, unit_amount = $4, pricing = $5, quantity = $6, pending_change = NULL,
-             updated_at = $7, version = version + 1
+             updated_at = $7, version = version + 1, tax_behavior = $8
          WHERE tenant_id = $1 AND id = $2",
     )
     .bind(tenant)
@@ -407,6 +414,7 @@ pub async fn apply_pending(
     .bind(json("pricing", &terms.price.pricing)?)
     .bind(terms.quantity as i32)
     .bind(now)
+    .bind(terms.price.tax_behavior.as_str())
     .execute(conn)
     .await?;
     Ok(())

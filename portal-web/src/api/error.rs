@@ -221,6 +221,14 @@ impl From<CoreError> for ApiError {
                 ApiError::new(S::CONFLICT, "invoice_has_payments", "error-invoice-has-payments")
             }
             CoreError::InvoiceEmpty => ApiError::new(S::UNPROCESSABLE_ENTITY, "invoice_empty", "error-invoice-empty"),
+            CoreError::InvalidTaxBehavior { value } => {
+                ApiError::new(S::BAD_REQUEST, "invalid_tax_behavior", "error-invalid-tax-behavior")
+                    .arg("value", value)
+                    .param("tax_behavior")
+            }
+            CoreError::TaxBehaviorMixed => {
+                ApiError::new(S::CONFLICT, "tax_behavior_mixed", "error-tax-behavior-mixed").param("tax_behavior")
+            }
             CoreError::NoRoute { reason } => {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "no_gateway_route", "error-no-gateway-route")
                     .arg("reason", reason)

@@ -67,9 +67,15 @@ pub struct InvoiceBody {
     pub customer: CustomerId,
     pub subscription: Option<SubscriptionId>,
     pub currency: &'static str,
+    /// `exclusive`: line amounts, `subtotal` and `discount` are net and `total = subtotal -
+    /// discount + tax`. `inclusive`: they include VAT, `tax` is the VAT they contain and
+    /// `total = subtotal - discount`.
+    pub tax_behavior: &'static str,
     pub subtotal: i64,
     pub discount: i64,
     pub tax: i64,
+    /// `total - tax`: the sum of the VAT groups' net amounts, whatever the behaviour.
+    pub total_excluding_tax: i64,
     pub total: i64,
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
@@ -127,6 +133,7 @@ impl From<InvoiceLine> for LineBody {
 impl From<Invoice> for InvoiceBody {
     fn from(i: Invoice) -> Self {
         let amount_due = i.amount_due().minor();
+        let total_excluding_tax = i.total_excluding_tax().minor();
         Self {
             amount_paid: i.amount_paid.minor(),
             amount_credited: i.amount_credited.minor(),
@@ -144,6 +151,8 @@ impl From<Invoice> for InvoiceBody {
             customer: i.customer_id,
             subscription: i.subscription_id,
             currency: i.currency.code(),
+            tax_behavior: i.tax_behavior.as_str(),
+            total_excluding_tax,
             subtotal: i.subtotal.minor(),
             discount: i.discount.minor(),
             tax: i.tax.minor(),
@@ -240,6 +249,7 @@ pub async fn create(
         memo: req.memo.clone(),
         auto_finalize: req.auto_finalize,
         auto_finalize_at: req.auto_finalize_at,
+        tax_behavior: req.tax_behavior.clone(),
     };
     create_once(&state, tenant, &headers, &req, move |conn| {
         Box::pin(async move { Ok(body(invoices::create_draft(conn, tenant, &input, now).await?)) })
@@ -257,6 +267,8 @@ pub struct CreateInvoice {
     pub memo: Option<String>,
     pub auto_finalize: Option<bool>,
     pub auto_finalize_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `exclusive` (default: `unit_amount`s are net) or `inclusive` (they include VAT).
+    pub tax_behavior: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -283,6 +295,8 @@ impl LineRequest {
 #[serde(deny_unknown_fields)]
 pub struct AddLines {
     pub lines: Vec<LineRequest>,
+    /// What the lines' amounts are; when given it must be the draft's own behaviour.
+    pub tax_behavior: Option<String>,
 }
 
 /// `POST /invoices/{id}/lines`: more one-off lines on a draft.
@@ -296,8 +310,11 @@ pub async fn add_lines(
     let iid = parse_id(&id)?;
     let now = state.clock.now();
     let lines: Vec<DraftLineInput> = req.lines.iter().map(LineRequest::input).collect();
+    let behavior = req.tax_behavior.clone();
     run_once(&state, tenant, &headers, &(&id, &req), StatusCode::OK, move |conn| {
-        Box::pin(async move { Ok(body(invoices::add_line(conn, tenant, iid, &lines, now).await?)) })
+        Box::pin(
+            async move { Ok(body(invoices::add_line(conn, tenant, iid, &lines, behavior.as_deref(), now).await?)) },
+        )
     })
     .await
 }

@@ -36,6 +36,22 @@ pub struct PriceBody {
     /// The customer segment's price list this price belongs to (absent: the default list).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
+    /// `exclusive` (default: VAT is added on top) or `inclusive` (the amount is what the customer
+    /// pays; the VAT that applies to them is carved out of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_behavior: Option<String>,
+}
+
+/// The price as the request gave it, with its segment and tax behaviour applied.
+fn price_input(price: PriceInput, segment: Option<&String>, tax_behavior: Option<&String>) -> PriceInput {
+    let price = match segment {
+        Some(segment) => PriceInput::ForSegment(segment.clone(), Box::new(price)),
+        None => price,
+    };
+    match tax_behavior {
+        Some(b) => PriceInput::WithTaxBehavior(b.clone(), Box::new(price)),
+        None => price,
+    }
 }
 
 impl From<PlanPrice> for PriceBody {
@@ -46,6 +62,7 @@ impl From<PlanPrice> for PriceBody {
             setup_fee: p.setup_fee.map(|m| m.minor()),
             segment: p.segment,
             pricing: Some(p.pricing),
+            tax_behavior: Some(p.tax_behavior.as_str().to_string()),
         }
     }
 }
@@ -155,10 +172,7 @@ pub async fn create(
             }
             _ => return Err(ApiError::invalid_body("each price needs either `amount` or `pricing`")),
         };
-        prices.push(match &p.segment {
-            Some(segment) => PriceInput::ForSegment(segment.clone(), Box::new(price)),
-            None => price,
-        });
+        prices.push(price_input(price, p.segment.as_ref(), p.tax_behavior.as_ref()));
     }
     let input = NewPlanInput {
         product_code: req.product.clone().unwrap_or_else(|| req.code.clone()),
@@ -200,6 +214,8 @@ pub struct ChangePrice {
     pub setup_fee: Option<i64>,
     /// The customer segment's price list to change (absent: the default list).
     pub segment: Option<String>,
+    /// `exclusive` (default) or `inclusive`.
+    pub tax_behavior: Option<String>,
     /// Existing subscribers move to the new price at their first period boundary on or after this
     /// date; absent: they keep the price they signed up at (grandfathered).
     pub existing_subscriptions_from: Option<chrono::NaiveDate>,
@@ -217,10 +233,7 @@ pub async fn change_price(
         (None, Some(p)) => PriceInput::Model(p.clone()),
         _ => return Err(ApiError::invalid_body("give either `amount` or `pricing`")),
     };
-    let price = match &req.segment {
-        Some(s) => PriceInput::ForSegment(s.clone(), Box::new(price)),
-        None => price,
-    };
+    let price = price_input(price, req.segment.as_ref(), req.tax_behavior.as_ref());
     let (setup_fee, from) = (req.setup_fee, req.existing_subscriptions_from);
     let now = state.clock.now();
     let digest_input = (id.clone(), req);

@@ -349,11 +349,16 @@ fn totals(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
         }
         l.y += size + 5.0;
     };
+    let inclusive = inv.tax_behavior.includes_tax();
     if !inv.discount.is_zero() {
-        row(l, l.t("doc-subtotal"), m(inv.subtotal.minor()), 9.5, false);
+        // On a tax-inclusive invoice the lines, the subtotal and the discount include VAT.
+        let subtotal = l.t(if inclusive { "doc-subtotal-incl-vat" } else { "doc-subtotal" });
+        row(l, subtotal, m(inv.subtotal.minor()), 9.5, false);
         row(l, l.t("doc-discount"), m(-inv.discount.minor()), 9.5, false);
     }
-    row(l, l.t("doc-net-total"), m(inv.subtotal.minor() - inv.discount.minor()), 9.5, false);
+    // The net total is the groups' net sum either way (for an exclusive invoice also
+    // subtotal - discount; for an inclusive one what is left once the VAT is carved out).
+    row(l, l.t("doc-net-total"), m(inv.total_excluding_tax().minor()), 9.5, false);
     for g in &groups {
         let rate = format!("{} ({})", format::percent(g.rate, lang), g.category);
         let label = l.ta("doc-vat-line", &[("rate", rate), ("base", m(g.taxable))]);
@@ -364,6 +369,12 @@ fn totals(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
     l.y += 8.0;
     let total_label = l.t(if inv.kind == "credit_note" { "doc-credit-total" } else { "doc-total" });
     row(l, total_label, m(inv.total.minor()), 12.0, true);
+    if inclusive {
+        l.y += 4.0;
+        let text = l.t("doc-prices-include-vat");
+        l.text(COL_AMOUNT, l.y, 8.5, grey, Align::Right, text);
+        l.y += 14.0;
+    }
     if let Some((amount, rate, date)) = &inv.vat_national {
         l.y += 4.0;
         let text = l.ta(

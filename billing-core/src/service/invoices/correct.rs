@@ -147,6 +147,9 @@ pub async fn credit_note(
         })
         .collect::<Result<_>>()?;
     let vat = credit_note_vat(Money::from_minor(amount, inv.currency), &bases, RoundingPolicy::default())?;
+    // The note follows its invoice's behaviour: an inclusive invoice's lines showed VAT-inclusive
+    // amounts, so its credit note's lines do too (the VAT split per group is the same either way).
+    let inclusive = original.tax_behavior.includes_tax();
 
     let issue_date = today(&t, now);
     let format = NumberFormat::parse(&t.credit_note_number_format)?;
@@ -160,9 +163,9 @@ pub async fn credit_note(
         "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, status, kind, series, sequence, number, currency,
              subtotal, discount, tax, total, period_start, period_end, issue_date, due_date, customer_name, customer_email,
              customer_country, created_at, finalized_at, tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id,
-             memo, credit_note_for)
-         VALUES ($1, $2, $3, $4, 'paid', 'credit_note', $5, $6, $7, $8, $9, 0, $10, $9 + $10, $11, $12, $13, $13, $14, $15,
-             $16, $17, $17, $18, $19, 'credit_note', $20, $21, $22, $23)",
+             memo, credit_note_for, tax_behavior)
+         VALUES ($1, $2, $3, $4, 'paid', 'credit_note', $5, $6, $7, $8, $9, 0, $10, $24, $11, $12, $13, $13, $14, $15,
+             $16, $17, $17, $18, $19, 'credit_note', $20, $21, $22, $23, $25)",
     )
     .bind(tenant)
     .bind(note)
@@ -172,7 +175,7 @@ pub async fn credit_note(
     .bind(sequence)
     .bind(&number)
     .bind(inv.currency.code())
-    .bind(vat.net_total.minor())
+    .bind(if inclusive { vat.gross_total.minor() } else { vat.net_total.minor() })
     .bind(vat.tax_total.minor())
     .bind(original.period_start)
     .bind(original.period_end)
@@ -187,6 +190,8 @@ pub async fn credit_note(
     .bind(&original.seller_vat_id)
     .bind(&reason)
     .bind(id)
+    .bind(vat.gross_total.minor())
+    .bind(original.tax_behavior.as_str())
     .execute(&mut *tx)
     .await?;
     for (i, g) in vat.groups.iter().enumerate() {
@@ -204,7 +209,7 @@ pub async fn credit_note(
         .bind(note)
         .bind(i as i32 + 1)
         .bind(description)
-        .bind(g.taxable.minor())
+        .bind(if inclusive { g.taxable.checked_add(g.tax)?.minor() } else { g.taxable.minor() })
         .bind(g.category_code.code())
         .bind(g.rate)
         .execute(&mut *tx)

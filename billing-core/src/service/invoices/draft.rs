@@ -24,7 +24,8 @@ pub struct DraftLineInput {
     pub description: String,
     #[serde(default = "one")]
     pub quantity: i64,
-    /// Net price of one unit in minor units of the invoice currency.
+    /// Price of one unit in minor units of the invoice currency: net on a tax-exclusive draft,
+    /// VAT included on a tax-inclusive one.
     pub unit_amount: i64,
     /// `digital_service` (default), `e_book`, `physical_goods` or `exempt`.
     #[serde(default)]
@@ -51,6 +52,10 @@ pub struct DraftInput {
     /// An explicit instant for the automatic finalization.
     #[serde(default)]
     pub auto_finalize_at: Option<DateTime<Utc>>,
+    /// `exclusive` (default: line amounts are net) or `inclusive` (they include the VAT that
+    /// applies to the customer, which finalization carves out). Fixed for the draft's lifetime.
+    #[serde(default)]
+    pub tax_behavior: Option<String>,
 }
 
 struct CheckedLine {
@@ -137,6 +142,7 @@ pub async fn create_draft(
         Some(code) => Currency::from_code(code)?,
         None => customer.currency,
     };
+    let behavior = crate::catalog::TaxBehavior::from_field(input.tax_behavior.as_deref())?;
     let lines: Vec<CheckedLine> = input.lines.iter().map(|l| check_line(l, currency)).collect::<Result<_>>()?;
     let memo = check_memo(input.memo.as_deref())?;
     let grace: i32 = sqlx::query_scalar("SELECT draft_grace_hours FROM tenants WHERE tenant_id = $1")
@@ -154,8 +160,8 @@ pub async fn create_draft(
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO invoices (tenant_id, id, customer_id, status, kind, currency, subtotal, tax, total,
-             customer_name, customer_email, customer_country, customer_vat_id, created_at, memo, auto_finalize_at)
-         VALUES ($1, $2, $3, 'draft', 'manual', $4, 0, 0, 0, $5, $6, $7, $8, $9, $10, $11)",
+             customer_name, customer_email, customer_country, customer_vat_id, created_at, memo, auto_finalize_at, tax_behavior)
+         VALUES ($1, $2, $3, 'draft', 'manual', $4, 0, 0, 0, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(tenant)
     .bind(id)
@@ -168,6 +174,7 @@ pub async fn create_draft(
     .bind(now)
     .bind(&memo)
     .bind(auto_finalize_at)
+    .bind(behavior.as_str())
     .execute(&mut *tx)
     .await?;
     insert_lines(&mut tx, tenant, id, 1, &lines).await?;
@@ -182,17 +189,30 @@ async fn locked_draft(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId) 
     Ok(inv)
 }
 
-/// Adds one-off lines to a draft (a subscription draft too).
+/// Adds one-off lines to a draft (a subscription draft too). Their amounts are read in the
+/// draft's tax behaviour; `tax_behavior`, when the caller states one, must be that behaviour
+/// ([`Error::TaxBehaviorMixed`] otherwise): an invoice never mixes net and gross amounts.
 pub async fn add_line(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: InvoiceId,
     lines: &[DraftLineInput],
+    tax_behavior: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Invoice> {
+    let stated = tax_behavior.map(|b| crate::catalog::TaxBehavior::from_field(Some(b))).transpose()?;
     let t = load_tenant(conn, tenant).await?;
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     let inv = locked_draft(&mut tx, tenant, id).await?;
+    if let Some(stated) = stated {
+        let current: String = sqlx::query_scalar("SELECT tax_behavior FROM invoices WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let current = store::catalog::tax_behavior_from_row(&current)?;
+        crate::catalog::TaxBehavior::of_document([current, stated])?;
+    }
     let checked: Vec<CheckedLine> = lines.iter().map(|l| check_line(l, inv.currency)).collect::<Result<_>>()?;
     if checked.is_empty() {
         return Err(Error::invalid("lines", "give at least one line"));

@@ -27,13 +27,15 @@ async fn decide_and_store_vat(
     id: InvoiceId,
     supply_date: chrono::NaiveDate,
 ) -> Result<Option<crate::tax::TaxSummary>> {
-    let (customer_id, currency): (Uuid, String) =
-        sqlx::query_as("SELECT customer_id, currency::text FROM invoices WHERE tenant_id = $1 AND id = $2")
-            .bind(t.id)
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (customer_id, currency, behavior): (Uuid, String, String) = sqlx::query_as(
+        "SELECT customer_id, currency::text, tax_behavior FROM invoices WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id)
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
     let currency = crate::currency::Currency::from_code(currency.trim())?;
+    let behavior = store::catalog::tax_behavior_from_row(&behavior)?;
     let customer = store::customers::get(conn, t.id, crate::ids::CustomerId(customer_id))
         .await?
         .ok_or_else(|| Error::not_found("customer", crate::ids::CustomerId(customer_id)))?;
@@ -66,7 +68,8 @@ async fn decide_and_store_vat(
         .await?;
         taxable.push(crate::tax::TaxableLine { net: Money::from_minor(*net, currency), decision });
     }
-    Ok(Some(crate::tax::compute(&taxable, false, RoundingPolicy::default())?))
+    // The lines are read in the draft's one behaviour: net, or what the customer pays.
+    Ok(Some(crate::tax::compute(&taxable, behavior.includes_tax(), RoundingPolicy::default())?))
 }
 
 async fn store_totals(
@@ -75,7 +78,7 @@ async fn store_totals(
     id: InvoiceId,
     vat: Option<&crate::tax::TaxSummary>,
 ) -> Result<()> {
-    let (subtotal, tax, groups, notices) = match vat {
+    let (net, tax, groups, notices) = match vat {
         Some(v) => (
             v.net_total.minor(),
             v.tax_total.minor(),
@@ -84,13 +87,16 @@ async fn store_totals(
         ),
         None => (0, 0, serde_json::json!([]), Vec::new()),
     };
+    // The subtotal is the lines' sum as entered: net on an exclusive draft, VAT included on an
+    // inclusive one (whose total is then the subtotal itself, see the invoices_total CHECK).
     sqlx::query(
-        "UPDATE invoices SET subtotal = $3, discount = 0, tax = $4, total = $3 + $4, tax_groups = $5, tax_notices = $6
+        "UPDATE invoices SET discount = 0, tax = $4, total = $3 + $4, tax_groups = $5, tax_notices = $6,
+             subtotal = CASE WHEN tax_behavior = 'inclusive' THEN $3 + $4 ELSE $3 END
          WHERE tenant_id = $1 AND id = $2",
     )
     .bind(tenant)
     .bind(id)
-    .bind(subtotal)
+    .bind(net)
     .bind(tax)
     .bind(groups)
     .bind(notices)
