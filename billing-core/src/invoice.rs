@@ -246,9 +246,23 @@ pub fn document_vat(
     behavior: crate::catalog::TaxBehavior,
     policy: crate::rounding::RoundingPolicy,
 ) -> Result<(crate::tax::TaxDecision, crate::tax::TaxSummary)> {
-    // The cumulative EU cross-border B2C turnover is not tracked yet: `false` keeps a seller who
-    // opted into the Art. 59c threshold taxed at home (docs/STATUS.md lists this).
-    let decision = crate::tax::decide(seller, customer, category, supply_date, false)?;
+    document_vat_with(seller, customer, category, supply_date, amounts, behavior, policy, false)
+}
+
+/// [`document_vat`], saying whether the seller's Art. 59c threshold is exceeded with this supply
+/// (`service::invoices::threshold` sums the turnover); `document_vat` assumes it is not.
+#[allow(clippy::too_many_arguments)]
+pub fn document_vat_with(
+    seller: &crate::tax::SellerProfile,
+    customer: &crate::tax::CustomerProfile,
+    category: crate::tax::TaxCategory,
+    supply_date: NaiveDate,
+    amounts: &[Money],
+    behavior: crate::catalog::TaxBehavior,
+    policy: crate::rounding::RoundingPolicy,
+    art59c_exceeded: bool,
+) -> Result<(crate::tax::TaxDecision, crate::tax::TaxSummary)> {
+    let decision = crate::tax::decide(seller, customer, category, supply_date, art59c_exceeded)?;
     let lines: Vec<crate::tax::TaxableLine> =
         amounts.iter().map(|amount| crate::tax::TaxableLine { net: *amount, decision: decision.clone() }).collect();
     let summary = crate::tax::compute(&lines, behavior.includes_tax(), policy)?;

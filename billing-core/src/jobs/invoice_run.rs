@@ -339,6 +339,9 @@ struct TenantContext {
     policy: RoundingPolicy,
     /// The merchant charges payment methods automatically: a customer without one is an exception.
     collects_automatically: bool,
+    /// For a seller using the Art. 59c threshold: its cross-border B2C turnover so far (this run's
+    /// invoices are added as they are decided) and the rates that convert it to EUR.
+    art59c: Option<(std::sync::Mutex<crate::tax::art59c::Turnover>, crate::fx::RateTable)>,
 }
 
 impl TenantContext {
@@ -351,7 +354,14 @@ impl TenantContext {
             Some(Ok(currency)) => Some((currency, store::fx::table_until(conn, as_of, 14).await?)),
             _ => None,
         };
+        let art59c = if tenant.tax.b2c_threshold_opt {
+            let (turnover, rates) = crate::service::invoices::threshold::load(conn, tenant_id, as_of).await?;
+            Some((std::sync::Mutex::new(turnover), rates))
+        } else {
+            None
+        };
         Ok(Self {
+            art59c,
             national,
             tenant_id,
             timezone: tenant.timezone,
@@ -384,6 +394,48 @@ impl TenantContext {
                 None
             }
         }
+    }
+
+    /// The VAT of one period's invoice. With the Art. 59c threshold in use, a cross-border B2C
+    /// supply is taxed at destination once this run's invoices, with the year's earlier ones,
+    /// exceed it, and every such supply is added to the running turnover. (A chunk that fails and
+    /// is retried adds its supplies twice: the error is toward destination taxation, which the
+    /// seller may always choose, never toward home taxation past the threshold.)
+    fn vat(
+        &self,
+        customer: &crate::tax::CustomerProfile,
+        category: crate::tax::TaxCategory,
+        supply_date: NaiveDate,
+        amount: crate::money::Money,
+        behavior: crate::catalog::TaxBehavior,
+    ) -> Result<(crate::tax::TaxDecision, crate::tax::TaxSummary)> {
+        use crate::service::invoices::threshold::to_eur;
+        use crate::tax::art59c;
+        let (decision, summary) =
+            document_vat(&self.seller, customer, category, supply_date, &[amount], behavior, self.policy)?;
+        let Some((turnover, rates)) = &self.art59c else { return Ok((decision, summary)) };
+        if !art59c::counts(decision.rule) {
+            return Ok((decision, summary));
+        }
+        let mut turnover = turnover.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (decision, summary) = if art59c::kept_at_home(&decision)
+            && turnover.exceeded_with(to_eur(rates, summary.net_total, supply_date)?.minor())
+        {
+            crate::invoice::document_vat_with(
+                &self.seller,
+                customer,
+                category,
+                supply_date,
+                &[amount],
+                behavior,
+                self.policy,
+                true,
+            )?
+        } else {
+            (decision, summary)
+        };
+        turnover.add(to_eur(rates, summary.net_total, supply_date)?);
+        Ok((decision, summary))
     }
 
     /// Midnight at the start of `day` in the tenant's time zone, as an instant.
@@ -501,15 +553,7 @@ async fn process_chunk(
         let mut vats = Vec::with_capacity(planned.len());
         let mut tax_error = None;
         for p in &planned {
-            match document_vat(
-                &ctx.seller,
-                &customer_tax,
-                due.tax_category,
-                p.period.start,
-                &[p.total],
-                p.tax_behavior,
-                ctx.policy,
-            ) {
+            match ctx.vat(&customer_tax, due.tax_category, p.period.start, p.total, p.tax_behavior) {
                 Ok(v) => vats.push(v),
                 Err(e) => {
                     tax_error = Some(e);

@@ -314,15 +314,28 @@ async fn issue_document(
     // behaviours is refused before it gets here), so its behaviour is the document's.
     let behavior = sub.price.tax_behavior;
     let amounts: Vec<crate::money::Money> = doc.lines.iter().map(|l| l.amount).collect();
-    let vat = crate::invoice::document_vat(
-        &t.seller_profile(),
-        &customer.tax_profile(t.tax.trust_check_digits),
-        sub.tax_category,
-        on,
-        &amounts,
-        behavior,
-        RoundingPolicy::default(),
-    )?;
+    let (seller, buyer) = (t.seller_profile(), customer.tax_profile(t.tax.trust_check_digits));
+    let decide = |exceeded: bool| {
+        crate::invoice::document_vat_with(
+            &seller,
+            &buyer,
+            sub.tax_category,
+            on,
+            &amounts,
+            behavior,
+            RoundingPolicy::default(),
+            exceeded,
+        )
+    };
+    let mut vat = decide(false)?;
+    // Art. 59c: an upgrade's charge kept at home may be the supply that crosses EUR 10 000.
+    if !doc.is_credit() && crate::tax::art59c::kept_at_home(&vat.0) {
+        use crate::service::invoices::threshold;
+        let (turnover, rates) = threshold::load(conn, t.id, on).await?;
+        if turnover.exceeded_with(threshold::to_eur(&rates, vat.1.net_total, on)?.minor()) {
+            vat = decide(true)?;
+        }
+    }
     let document = NewDocument {
         id,
         kind,

@@ -117,6 +117,51 @@ pub async fn authenticate(conn: &mut PgConnection, secret: &str) -> Result<Optio
 }
 
 /// Changes the seller profile that documents print; an invalid field changes nothing.
+/// Changes to the seller's VAT registration; an absent field keeps its value.
+#[derive(Debug, Clone, Default)]
+pub struct TaxSettingsInput {
+    pub oss_registered: Option<bool>,
+    /// ISO country codes where the seller holds a VAT registration of its own.
+    pub registrations: Option<Vec<String>>,
+    pub small_business_exempt: Option<bool>,
+    /// Keep cross-border B2C supplies at home below the Art. 59c EUR 10 000 threshold.
+    pub b2c_threshold_opt: Option<bool>,
+    pub trust_check_digits: Option<bool>,
+}
+
+/// Applies `input` to the tenant's VAT registration. A country code that is not one, or the
+/// seller's own country among its foreign registrations, is refused and changes nothing.
+pub async fn update_tax(conn: &mut PgConnection, tenant: TenantId, input: &TaxSettingsInput) -> Result<Tenant> {
+    let mut t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    if let Some(codes) = &input.registrations {
+        let mut registrations = Vec::with_capacity(codes.len());
+        for code in codes {
+            let country = crate::country::Country::parse(code)?;
+            if country == t.country {
+                return Err(Error::invalid("registrations", "list only registrations outside the home country"));
+            }
+            if !registrations.contains(&country) {
+                registrations.push(country);
+            }
+        }
+        t.tax.registrations = registrations;
+    }
+    if let Some(v) = input.oss_registered {
+        t.tax.oss_registered = v;
+    }
+    if let Some(v) = input.small_business_exempt {
+        t.tax.small_business_exempt = v;
+    }
+    if let Some(v) = input.b2c_threshold_opt {
+        t.tax.b2c_threshold_opt = v;
+    }
+    if let Some(v) = input.trust_check_digits {
+        t.tax.trust_check_digits = v;
+    }
+    store::tenants::update_tax(conn, tenant, &t.tax).await?;
+    Ok(t)
+}
+
 pub async fn update_profile(
     conn: &mut PgConnection,
     tenant: TenantId,

@@ -633,3 +633,33 @@ pub async fn series_is_gapless(conn: &mut PgConnection, tenant: TenantId, series
     .await?;
     Ok(max.unwrap_or(0) == count)
 }
+
+/// EU cross-border B2C net amounts (Art. 59c) of issued documents with an issue date in
+/// `from..=to`, per currency and issue date: invoices count positive, credit notes (under their
+/// invoice's rule) negative; drafts and voided invoices not at all.
+pub async fn art59c_turnover(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(Currency, NaiveDate, i64)>> {
+    let rows: Vec<(String, NaiveDate, i64)> = sqlx::query_as(
+        "SELECT i.currency::text, i.issue_date, SUM(i.total - i.tax)::bigint
+         FROM invoices i LEFT JOIN invoices o ON o.tenant_id = i.tenant_id AND o.id = i.credit_note_for
+         WHERE i.tenant_id = $1 AND i.status NOT IN ('draft', 'void') AND i.issue_date BETWEEN $2 AND $3
+           AND (starts_with(COALESCE(o.tax_rule, i.tax_rule), 'eu_b2c_art')
+                OR starts_with(COALESCE(o.tax_rule, i.tax_rule), 'eu_b2b_unconfirmed_vat_id_as_b2c_'))
+         GROUP BY 1, 2",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(code, date, net)| {
+            let currency = Currency::from_code(code.trim()).map_err(|e| corrupt("invoice currency", e))?;
+            Ok((currency, date, net))
+        })
+        .collect()
+}

@@ -136,6 +136,24 @@ pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> 
     update_profile(conn, t.id, &t.profile).await
 }
 
+/// Replaces the seller's VAT registration (OSS, other registrations, § 19, Art. 59c, VAT ID policy).
+pub async fn update_tax(conn: &mut PgConnection, tenant: TenantId, t: &crate::tenant::SellerTax) -> Result<()> {
+    sqlx::query(
+        "UPDATE tenants SET oss_registered = $2, vat_registrations = $3, small_business_exempt = $4,
+             b2c_threshold_opt = $5, vat_id_policy = $6
+         WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .bind(t.oss_registered)
+    .bind(t.registrations.iter().map(|c| c.code().to_string()).collect::<Vec<_>>())
+    .bind(t.small_business_exempt)
+    .bind(t.b2c_threshold_opt)
+    .bind(if t.trust_check_digits { "check_digits" } else { "vies_required" })
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Replaces the seller profile (legal name, address, tax number, bank, branding).
 pub async fn update_profile(conn: &mut PgConnection, tenant: TenantId, p: &SellerProfile) -> Result<()> {
     let a = p.address.as_ref();

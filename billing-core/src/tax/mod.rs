@@ -15,6 +15,7 @@
 //! references are to the VAT Directive 2006/112/EC ("the Directive"), Council Implementing
 //! Regulation (EU) 282/2011 and the German UStG; this is engineering, not legal advice.
 
+pub mod art59c;
 pub mod compute;
 pub mod rates;
 pub mod rules;

@@ -27,6 +27,25 @@ pub struct TenantBody {
     pub bic: Option<String>,
     pub brand_color: String,
     pub logo_url: Option<String>,
+    pub tax: TaxBody,
+}
+
+/// The seller's VAT registration, as the tax engine uses it.
+#[derive(Debug, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TaxBody {
+    #[serde(default)]
+    pub oss_registered: Option<bool>,
+    #[serde(default)]
+    pub registrations: Option<Vec<String>>,
+    #[serde(default)]
+    pub small_business_exempt: Option<bool>,
+    /// Keep cross-border B2C supplies at home below the Art. 59c EUR 10 000 threshold.
+    #[serde(default)]
+    pub b2c_threshold_opt: Option<bool>,
+    /// A customer VAT ID with valid check digits counts until VIES says otherwise.
+    #[serde(default)]
+    pub trust_check_digits: Option<bool>,
 }
 
 impl From<Tenant> for TenantBody {
@@ -47,6 +66,13 @@ impl From<Tenant> for TenantBody {
             bic: p.bank.and_then(|b| b.bic),
             brand_color: p.brand_color,
             logo_url: p.logo_url,
+            tax: TaxBody {
+                oss_registered: Some(t.tax.oss_registered),
+                registrations: Some(t.tax.registrations.iter().map(|c| c.code().to_owned()).collect()),
+                small_business_exempt: Some(t.tax.small_business_exempt),
+                b2c_threshold_opt: Some(t.tax.b2c_threshold_opt),
+                trust_check_digits: Some(t.tax.trust_check_digits),
+            },
         }
     }
 }
@@ -63,6 +89,9 @@ pub struct UpdateTenant {
     pub bic: Option<String>,
     pub brand_color: Option<String>,
     pub logo_url: Option<String>,
+    /// Changes to the VAT registration; absent fields keep their value.
+    #[serde(default)]
+    pub tax: Option<TaxBody>,
 }
 
 pub async fn get_one(
@@ -91,7 +120,19 @@ pub async fn update(
         brand_color: req.brand_color,
         logo_url: req.logo_url,
     };
-    let mut conn = state.pool.acquire().await?;
-    let t = billing_core::service::tenants::update_profile(&mut conn, tenant, &input).await?;
+    let mut tx = state.pool.begin().await?;
+    let mut t = billing_core::service::tenants::update_profile(&mut tx, tenant, &input).await?;
+    if let Some(tax) = req.tax {
+        let settings = billing_core::service::tenants::TaxSettingsInput {
+            oss_registered: tax.oss_registered,
+            registrations: tax.registrations,
+            small_business_exempt: tax.small_business_exempt,
+            b2c_threshold_opt: tax.b2c_threshold_opt,
+            trust_check_digits: tax.trust_check_digits,
+        };
+        // Read in the same transaction, so it already carries the profile changes above.
+        t = billing_core::service::tenants::update_tax(&mut tx, tenant, &settings).await?;
+    }
+    tx.commit().await?;
     Ok(axum::Json(t.into()))
 }

@@ -51,11 +51,42 @@ async fn decide_and_store_vat(
     }
     let seller = t.seller_profile();
     let buyer = customer.tax_profile(t.tax.trust_check_digits);
+    let category_of = |category: &Option<String>| {
+        category.as_deref().and_then(parse_tax_category).unwrap_or(crate::tax::TaxCategory::DigitalService)
+    };
+    let mut decisions = Vec::with_capacity(lines.len());
+    for (_, _, category) in &lines {
+        decisions.push(crate::tax::decide(&seller, &buyer, category_of(category), supply_date, false)?);
+    }
+    // Art. 59c: lines kept at home below the EUR 10 000 threshold are taxed at destination when
+    // this invoice, with the year's earlier ones, exceeds it.
+    if decisions.iter().any(crate::tax::art59c::kept_at_home) {
+        let (turnover, rates) = super::threshold::load(conn, t.id, supply_date).await?;
+        let kept: i64 = lines
+            .iter()
+            .zip(&decisions)
+            .filter(|(_, d)| crate::tax::art59c::kept_at_home(d))
+            .map(|((_, net, _), _)| *net)
+            .sum();
+        let kept_eur = super::threshold::to_eur(&rates, Money::from_minor(kept, currency), supply_date)?;
+        if turnover.exceeded_with(kept_eur.minor()) {
+            for ((_, _, category), decision) in lines.iter().zip(decisions.iter_mut()) {
+                if crate::tax::art59c::kept_at_home(decision) {
+                    *decision = crate::tax::decide(&seller, &buyer, category_of(category), supply_date, true)?;
+                }
+            }
+        }
+    }
+    // The invoice's rule (that of its largest line): what the Art. 59c turnover and reports read.
+    let main_rule = lines.iter().zip(&decisions).max_by_key(|((_, net, _), _)| net.abs()).map(|(_, d)| d.rule);
+    sqlx::query("UPDATE invoices SET tax_rule = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(t.id)
+        .bind(id)
+        .bind(main_rule)
+        .execute(&mut *conn)
+        .await?;
     let mut taxable = Vec::with_capacity(lines.len());
-    for (line_no, net, category) in &lines {
-        let category =
-            category.as_deref().and_then(parse_tax_category).unwrap_or(crate::tax::TaxCategory::DigitalService);
-        let decision = crate::tax::decide(&seller, &buyer, category, supply_date, false)?;
+    for ((line_no, net, _), decision) in lines.iter().zip(decisions) {
         sqlx::query(
             "UPDATE invoice_lines SET vat_category = $4, vat_rate = $5 WHERE tenant_id = $1 AND invoice_id = $2 AND line_no = $3",
         )

@@ -5,6 +5,7 @@
 mod correct;
 mod draft;
 mod finalize;
+pub mod threshold;
 
 pub(crate) use correct::credit_balance_for_note;
 pub use correct::{CreditNoteInput, credit_note, mark_uncollectible, void};
