@@ -255,3 +255,25 @@ pub fn billing_binary() -> PathBuf {
     assert!(bin.exists(), "{} is missing: run `cargo build -p portal-web --bin billing` first", bin.display());
     bin
 }
+
+/// The text of a PDF, as a reader's tool extracts it (`pdftotext -layout` from poppler-utils, so
+/// columns stay on one line; no-break spaces read as spaces). `BILLING_KEEP_PDF=prefix` keeps a
+/// copy of each document for looking at.
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("billing-doc-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pdf = dir.join("doc.pdf");
+    std::fs::write(&pdf, bytes).expect("write the PDF");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed (Debian package poppler-utils)");
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    if let Ok(keep) = std::env::var("BILLING_KEEP_PDF") {
+        std::fs::copy(&pdf, format!("{keep}-{}.pdf", uuid::Uuid::now_v7().simple())).expect("keep the PDF");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    String::from_utf8(out.stdout).expect("UTF-8 text").replace('\u{a0}', " ")
+}

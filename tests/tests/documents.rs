@@ -3,30 +3,9 @@
 //! Art. 226 VAT Directive, in the customer's language.
 
 use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
-use billing_tests::{TestApp, create_tenant, instant};
+use billing_tests::{TestApp, create_tenant, instant, pdf_text};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-
-/// The text of a PDF, as a reader's tool extracts it (layout kept, so columns stay on one line).
-fn pdf_text(bytes: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("billing-doc-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let pdf = dir.join("doc.pdf");
-    std::fs::write(&pdf, bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext is installed (Debian package poppler-utils)");
-    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
-    if let Ok(keep) = std::env::var("BILLING_KEEP_PDF") {
-        std::fs::copy(&pdf, format!("{keep}-{}.pdf", uuid::Uuid::now_v7().simple())).unwrap();
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    // No-break spaces are spaces to a reader.
-    String::from_utf8(out.stdout).unwrap().replace('\u{a0}', " ")
-}
 
 async fn fetch_pdf(app: &TestApp, key: &str, id: &str, query: &str) -> (u16, String, Vec<u8>) {
     let resp =

@@ -49,6 +49,25 @@ async fn draft_due_in(db: &TestDb, seconds: i64) -> uuid::Uuid {
     draft.id.as_uuid()
 }
 
+/// `billing serve` on a free port against `db`, with the VIES re-check off and `env` on top;
+/// returns the process and its base URL.
+fn serve(db: &TestDb, env: &[(&str, &str)]) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut command = Command::new(billing_binary());
+    command
+        .args(["serve"])
+        .env("DATABASE_URL", &db.url)
+        .env("BILLING__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("BILLING__JOBS__VIES_RECHECK", "")
+        .env("BILLING_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    (command.spawn().expect("billing serve starts"), format!("http://127.0.0.1:{port}"))
+}
+
 async fn status(db: &TestDb, id: uuid::Uuid) -> (String, Option<String>) {
     sqlx::query_as("SELECT status, number FROM invoices WHERE id = $1").bind(id).fetch_one(&db.pool).await.unwrap()
 }
@@ -57,19 +76,8 @@ async fn status(db: &TestDb, id: uuid::Uuid) -> (String, Option<String>) {
 async fn the_server_finalizes_a_draft_when_its_grace_period_ends() {
     let db = TestDb::new().await;
     let id = draft_due_in(&db, 2).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(billing_binary())
-        .args(["serve"])
-        .env("DATABASE_URL", &db.url)
-        .env("BILLING__SERVER__BIND", format!("127.0.0.1:{port}"))
-        // Every second, so the test does not wait for the default five minutes.
-        .env("BILLING__JOBS__FINALIZE_DRAFTS", "* * * * * *")
-        .env("BILLING__JOBS__VIES_RECHECK", "")
-        .env("BILLING_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("billing serve starts");
+    // Every second, so the test does not wait for the default five minutes.
+    let (mut server, _) = serve(&db, &[("BILLING__JOBS__FINALIZE_DRAFTS", "* * * * * *")]);
     let mut finalized = None;
     for _ in 0..60 {
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -112,18 +120,7 @@ async fn jobs_run_finalizes_due_drafts_by_hand_once_and_refuses_unknown_jobs() {
 async fn the_server_delivers_the_sandboxs_webhooks_to_itself_like_a_provider() {
     let db = TestDb::new().await;
     let tenant = create_tenant(&db.pool, "hooks", chrono::Utc::now()).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(billing_binary())
-        .args(["serve"])
-        .env("DATABASE_URL", &db.url)
-        .env("BILLING__SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("BILLING__JOBS__VIES_RECHECK", "")
-        .env("BILLING_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("billing serve starts");
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut server, base) = serve(&db, &[]);
     let http = reqwest::Client::new();
     let post = |path: String, body: serde_json::Value| {
         let req = http.post(format!("{base}{path}")).bearer_auth(&tenant.api_key).json(&body);

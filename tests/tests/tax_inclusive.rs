@@ -2,26 +2,9 @@
 //! pays, and the VAT that applies to that customer is carved out of it (docs/adr/0011).
 
 use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
-use billing_tests::{TestApp, instant};
+use billing_tests::{TestApp, instant, pdf_text};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-
-/// The text of a PDF as `pdftotext` (poppler-utils) extracts it, layout kept.
-fn pdf_text(bytes: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("billing-gross-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let pdf = dir.join("doc.pdf");
-    std::fs::write(&pdf, bytes).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext is installed (Debian package poppler-utils)");
-    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
-    let _ = std::fs::remove_dir_all(&dir);
-    String::from_utf8(out.stdout).unwrap().replace('\u{a0}', " ")
-}
 
 async fn pdf(app: &TestApp, invoice: &Value) -> String {
     let id = invoice["id"].as_str().unwrap();
