@@ -203,6 +203,11 @@ pub enum GatewayEvent {
         provider_event_id: String,
         provider_payment_id: String,
         amount: Money,
+        /// Our payment-attempt id (the idempotency key), where the provider echoes it back (Stripe and
+        /// Mollie metadata): it ties the money to an attempt that never heard the provider's answer,
+        /// e.g. one abandoned after timeouts before failing over to another gateway.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attempt_reference: Option<String>,
     },
     PaymentFailed {
         provider_event_id: String,

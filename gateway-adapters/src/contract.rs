@@ -191,7 +191,7 @@ pub async fn webhooks_are_verified(gateway: &dyn PaymentGateway, fixture: &dyn C
     let now = Utc::now();
 
     match gateway.parse_webhook(&delivery.0, &delivery.1, now) {
-        Ok(GatewayEvent::PaymentSucceeded { provider_event_id, provider_payment_id, amount: paid }) => {
+        Ok(GatewayEvent::PaymentSucceeded { provider_event_id, provider_payment_id, amount: paid, .. }) => {
             assert!(!provider_event_id.is_empty(), "{kind}: event without an id");
             assert_eq!(provider_payment_id, payment, "{kind}: event for another payment");
             assert_eq!(paid, amount, "{kind}: event amount differs from the charge");

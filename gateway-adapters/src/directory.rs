@@ -31,6 +31,9 @@ struct SandboxSettings {
     /// Every charge times out without taking money: an account that is "down".
     #[serde(default)]
     outage: bool,
+    /// Every charge takes the money and then times out, retries included (only the webhook tells).
+    #[serde(default)]
+    outage_after_capture: bool,
     /// Checked here; read by `currencies_of` for routing.
     #[serde(default, rename = "currencies")]
     _currencies: Option<Vec<Currency>>,
@@ -130,6 +133,7 @@ impl Directory {
                 let secret = s.webhook_secret.unwrap_or_else(|| format!("whsec_sandbox_{}", spec.id.simple()));
                 let sandbox = Arc::new(Sandbox::new(secret));
                 sandbox.set_outage(s.outage);
+                sandbox.set_outage_after_capture(s.outage_after_capture);
                 Ok((sandbox.clone(), Some(sandbox)))
             }
             "stripe" => {

@@ -296,6 +296,12 @@ impl MollieGateway {
         }
         match payment.status.as_str() {
             "paid" => Ok(GatewayEvent::PaymentSucceeded {
+                attempt_reference: payment
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.get("billing_payment_attempt_id"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 provider_event_id: format!("{id}:paid"),
                 amount: payment.amount.money().map_err(malformed)?,
                 provider_payment_id: id,
@@ -635,6 +641,9 @@ struct PaymentView {
     /// `first` for the payment that sets up a mandate (our card setups), `recurring` for charges.
     #[serde(default)]
     sequence_type: Option<String>,
+    /// Ours: `billing_payment_attempt_id` names the attempt a charge belongs to.
+    #[serde(default)]
+    metadata: Option<Value>,
     #[serde(default)]
     details: Option<DetailsView>,
     #[serde(default, rename = "_links")]

@@ -100,6 +100,8 @@ struct Payment {
     amount: Money,
     status: PaymentStatus,
     refunded: Money,
+    /// The idempotency key it was charged under (our attempt id), echoed in its webhooks.
+    key: String,
 }
 
 /// An idempotency record: the request as first seen (minus its key) and the outcome to replay.
@@ -143,6 +145,9 @@ pub struct Sandbox {
     /// Simulates an outage: every charge times out without taking money (setup still works, so a
     /// customer can hold a method here). Lets tests and the demo show failover.
     outage: std::sync::atomic::AtomicBool,
+    /// Simulates the worst timeout: every charge takes the money and then times out, however often
+    /// it is retried; only the webhook tells. Lets tests show a failover's double charge surfacing.
+    outage_after_capture: std::sync::atomic::AtomicBool,
     state: Mutex<State>,
 }
 
@@ -163,8 +168,14 @@ impl Sandbox {
             webhook_secret: webhook_secret.into(),
             clock,
             outage: std::sync::atomic::AtomicBool::new(false),
+            outage_after_capture: std::sync::atomic::AtomicBool::new(false),
             state: Mutex::new(State::default()),
         }
+    }
+
+    /// Switches the capture-then-timeout fault on or off (see the `outage_after_capture` field).
+    pub fn set_outage_after_capture(&self, on: bool) {
+        self.outage_after_capture.store(on, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Switches the simulated outage on or off (see the `outage` field).
@@ -196,6 +207,7 @@ impl Sandbox {
             });
         }
         let amount = payment.amount;
+        let key = payment.key.clone();
         let (outcome, event_kind) = if success {
             payment.status = PaymentStatus::Succeeded;
             (ChargeOutcome::Succeeded { provider_payment_id: provider_payment_id.to_owned(), amount }, true)
@@ -219,6 +231,7 @@ impl Sandbox {
                 provider_event_id: event_id,
                 provider_payment_id: provider_payment_id.to_owned(),
                 amount,
+                attempt_reference: Some(key),
             }
         } else {
             GatewayEvent::PaymentFailed {
@@ -362,12 +375,16 @@ impl Sandbox {
                 },
             ),
         };
-        state.payments.insert(payment_id.clone(), Payment { amount: req.amount, status, refunded: zero });
+        state.payments.insert(
+            payment_id.clone(),
+            Payment { amount: req.amount, status, refunded: zero, key: req.idempotency_key.clone() },
+        );
         let event = match &outcome {
             ChargeOutcome::Succeeded { .. } => Some(GatewayEvent::PaymentSucceeded {
                 provider_event_id: state.next_id("evt"),
                 provider_payment_id: payment_id,
                 amount: req.amount,
+                attempt_reference: Some(req.idempotency_key.clone()),
             }),
             ChargeOutcome::Failed { decline_code, .. } => Some(GatewayEvent::PaymentFailed {
                 provider_event_id: state.next_id("evt"),
@@ -580,6 +597,14 @@ impl PaymentGateway for Sandbox {
             return Err(GatewayError::Timeout);
         }
         let mut state = self.state();
+        if self.outage_after_capture.load(std::sync::atomic::Ordering::SeqCst) {
+            // Takes the money (the first time for a key) and its webhook goes out, but no answer
+            // ever comes back, retries included.
+            if !state.charges.contains_key(&req.idempotency_key) {
+                let _ = self.charge_fresh(&mut state, req);
+            }
+            return Err(GatewayError::Timeout);
+        }
         if let Some(replay) = state.charges.get(&req.idempotency_key) {
             // Like Stripe: the same key replays the first answer, even if the payment has moved on since (e.g.
             // 3-D Secure completed); a different request under the same key is a caller bug.

@@ -777,6 +777,9 @@ struct EventObjectView {
     last_payment_error: Option<ErrorDetailView>,
     /// On SetupIntents: the method set up (an id, or an expanded object).
     payment_method: Option<serde_json::Value>,
+    /// Ours on PaymentIntents: `billing_payment_attempt_id` names the attempt.
+    #[serde(default)]
+    metadata: BTreeMap<String, String>,
     last_setup_error: Option<ErrorDetailView>,
 }
 
@@ -806,6 +809,7 @@ impl EventView {
         Ok(match self.type_.as_str() {
             "payment_intent.succeeded" => GatewayEvent::PaymentSucceeded {
                 amount: object.money(object.amount_received.or(object.amount))?,
+                attempt_reference: object.metadata.get("billing_payment_attempt_id").cloned(),
                 provider_payment_id: object.id,
                 provider_event_id,
             },
@@ -897,6 +901,7 @@ mod tests {
             provider_event_id: "evt_1".into(),
             provider_payment_id: "pi_1".into(),
             amount: Money::from_minor(1999, Currency::EUR),
+            attempt_reference: None,
         };
         assert_eq!(deliver(SUCCEEDED, good.clone()), Ok(expected.clone()));
         // During a secret roll Stripe signs with the old and the new secret.
@@ -905,6 +910,16 @@ mod tests {
         let v1_good = good.split_once(",v1=").unwrap().1;
         let rolled = format!("t=1700000000,v1={v1_other},v0=abc,v1={v1_good}");
         assert_eq!(deliver(SUCCEEDED, rolled), Ok(expected));
+    }
+
+    #[test]
+    fn a_payment_webhook_names_our_attempt_from_its_metadata() {
+        let body = r#"{"id":"evt_m","type":"payment_intent.succeeded","data":{"object":{"id":"pi_9","object":"payment_intent","amount":2900,"currency":"eur","status":"succeeded","metadata":{"billing_payment_attempt_id":"0193a7e2-0000-7000-8000-000000000001","invoice":"in_1"}}}}"#;
+        let header = signing::header_value(SECRET, 1_700_000_000, body.as_bytes());
+        let Ok(GatewayEvent::PaymentSucceeded { attempt_reference, .. }) = deliver(body, header) else {
+            panic!("not a payment success")
+        };
+        assert_eq!(attempt_reference.as_deref(), Some("0193a7e2-0000-7000-8000-000000000001"));
     }
 
     #[test]

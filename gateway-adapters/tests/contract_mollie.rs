@@ -468,6 +468,7 @@ async fn webhooks_are_verified_by_fetching_the_payment() {
             provider_event_id: "tr_7UhSN1zuXS:paid".into(),
             provider_payment_id: "tr_7UhSN1zuXS".into(),
             amount: eur(1_234),
+            attempt_reference: None,
         }
     );
     // The same delivery later reports what happened since, with a new event id.

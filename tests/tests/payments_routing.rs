@@ -336,3 +336,45 @@ async fn after_five_timeouts_the_circuit_opens_and_the_next_payment_skips_the_ac
     assert!(reason.contains("circuit open") && reason.contains(&a), "{reason}");
     assert_eq!(paid["invoice_status"], "paid");
 }
+
+#[tokio::test]
+async fn money_a_timed_out_gateway_took_before_the_failover_is_recorded_and_credited_not_lost() {
+    let app = TestApp::spawn().await;
+    // Account A takes the money and then never answers; B works.
+    let a = account(&app, "sandbox-flaky", json!({ "outage_after_capture": true })).await;
+    let b = account(&app, "sandbox-ok", json!({})).await;
+    put_rules(&app, json!([rule("eur-cards", "EUR", &[&a, &b])])).await;
+    let (customer, invoice) = invoiced_customer(&app, "EUR", "twice@example.com").await;
+    card(&app, &customer, &a, "4242424242424242").await;
+    card(&app, &customer, &b, "4242424242424242").await;
+
+    let (s, paid) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!(s, 200, "{paid}");
+    assert_eq!(paid["invoice_status"], "paid", "{paid}");
+    assert_eq!(
+        (paid["attempts"][0]["status"].as_str(), paid["attempts"][1]["status"].as_str()),
+        (Some("error"), Some("succeeded"))
+    );
+    let abandoned = paid["attempts"][0]["id"].as_str().unwrap().to_owned();
+
+    // A's webhook reveals that it took 29.00 after all. It names our attempt, so the money is
+    // recorded on it and, the invoice being paid, becomes the customer's credit balance.
+    let sandbox_a = app.gateways.sandbox(a.parse::<billing_core::ids::GatewayAccountId>().unwrap().as_uuid()).unwrap();
+    let deliveries = sandbox_a.drain_webhooks();
+    assert_eq!(deliveries.len(), 1);
+    let (headers, body) = deliveries.into_iter().next().unwrap();
+    let mut req = app.http.post(app.url(&format!("/webhooks/{a}"))).body(body);
+    for (k, v) in &headers {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    let outcome: Value = req.send().await.unwrap().json().await.unwrap();
+    assert_eq!(outcome["outcome"], "invoice paid, 2900 to the credit balance", "{outcome}");
+    let (_, ledger) = app.get(&format!("/api/v1/invoices/{invoice}/payment_attempts")).await;
+    let first = ledger.as_array().unwrap().iter().find(|x| x["id"] == abandoned.as_str()).unwrap();
+    assert_eq!(first["status"], "succeeded", "{ledger}");
+    assert!(first["provider_payment_id"].as_str().unwrap().starts_with("sbx_pi_"), "{first}");
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let balances =
+        billing_core::store::balance::balances(&mut conn, app.tenant.id, customer.parse().unwrap()).await.unwrap();
+    assert_eq!(balances.iter().map(|m| m.minor()).sum::<i64>(), 2900, "the second charge is the customer's credit");
+}

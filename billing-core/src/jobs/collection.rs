@@ -133,6 +133,7 @@ async fn recheck_waiting(conn: &mut sqlx::PgConnection, gateways: &dyn Gateways,
                 provider_event_id: format!("recheck:{payment}:succeeded"),
                 provider_payment_id: payment.clone(),
                 amount,
+                attempt_reference: None,
             },
             Ok(ChargeOutcome::Failed { decline_code, .. }) => GatewayEvent::PaymentFailed {
                 provider_event_id: format!("recheck:{payment}:failed"),

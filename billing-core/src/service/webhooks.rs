@@ -94,6 +94,24 @@ async fn attempt_of(
     .await?)
 }
 
+/// An attempt of this account by our own id: (attempt id, invoice id, status), locked.
+async fn attempt_by_id(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    account: Uuid,
+    id: Uuid,
+) -> Result<Option<(Uuid, Uuid, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, invoice_id, status FROM payment_attempts
+         WHERE tenant_id = $1 AND gateway_account_id = $2 AND id = $3 FOR UPDATE",
+    )
+    .bind(tenant)
+    .bind(account)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
 async fn apply(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -102,18 +120,29 @@ async fn apply(
     now: DateTime<Utc>,
 ) -> Result<String> {
     match event {
-        GatewayEvent::PaymentSucceeded { provider_payment_id, amount, .. } => {
-            let Some((attempt, invoice, status)) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
+        GatewayEvent::PaymentSucceeded { provider_payment_id, amount, attempt_reference, .. } => {
+            let found = match attempt_of(conn, tenant, account, provider_payment_id).await? {
+                Some(found) => Some(found),
+                // An attempt that never heard the provider's answer (abandoned after timeouts, perhaps
+                // failed over to another gateway) is found by the id the provider echoes back.
+                None => match attempt_reference.as_deref().and_then(|r| Uuid::parse_str(r).ok()) {
+                    Some(reference) => attempt_by_id(conn, tenant, account, reference).await?,
+                    None => None,
+                },
+            };
+            let Some((attempt, invoice, status)) = found else {
                 return Ok(format!("no attempt for {provider_payment_id}"));
             };
             if status != "succeeded" {
                 sqlx::query(
                     "UPDATE payment_attempts SET status = 'succeeded', decline_code = NULL, decline_class = NULL,
-                         finished_at = $3 WHERE tenant_id = $1 AND id = $2",
+                         provider_payment_id = COALESCE(provider_payment_id, $4), finished_at = $3
+                     WHERE tenant_id = $1 AND id = $2",
                 )
                 .bind(tenant)
                 .bind(attempt)
                 .bind(now)
+                .bind(provider_payment_id)
                 .execute(&mut *conn)
                 .await?;
             }
@@ -128,7 +157,14 @@ async fn apply(
                 now,
             )
             .await?;
-            Ok(if s.replayed { "already settled".into() } else { format!("invoice {}", s.status.as_str()) })
+            Ok(if s.replayed {
+                "already settled".into()
+            } else if s.to_balance.is_positive() {
+                // E.g. a failover charged a second gateway: the extra money is the customer's.
+                format!("invoice {}, {} to the credit balance", s.status.as_str(), s.to_balance.minor())
+            } else {
+                format!("invoice {}", s.status.as_str())
+            })
         }
         GatewayEvent::PaymentFailed { provider_payment_id, decline_code, .. } => {
             let Some((attempt, _, status)) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
