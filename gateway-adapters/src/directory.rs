@@ -248,8 +248,8 @@ impl Gateways for Directory {
                 gateway: id.clone(),
                 // No restriction configured: the account takes the payment's currency.
                 currencies: currencies_of(&a.account).unwrap_or_else(|| vec![input.amount.currency()]),
-                // Mollie also debits SEPA mandates; the others store cards only.
-                methods: if a.account.provider == "mollie" {
+                // Mollie and the sandbox also debit SEPA mandates; Stripe's adapter stores cards only.
+                methods: if matches!(a.account.provider.as_str(), "mollie" | "sandbox") {
                     vec![PaymentMethodKind::Card, PaymentMethodKind::SepaDebit]
                 } else {
                     vec![PaymentMethodKind::Card]

@@ -57,6 +57,17 @@ enum CardBehaviour {
     TimesOutAfterCapture,
     /// Asks for 3-D Secure already when it is saved, and again on every charge.
     AuthenticatesAlways,
+    /// A SEPA Direct Debit mandate: a debit is pending until the bank settles it
+    /// ([`Sandbox::settle_debits`]), then paid or returned with this code.
+    SepaDebit {
+        returned: Option<&'static str>,
+    },
+}
+
+/// What a SEPA mandate for this IBAN does, after Stripe's test IBANs: one ending in 3001 is
+/// returned for insufficient funds (R-transaction AM04), every other valid IBAN is paid.
+fn sepa_behaviour(iban: &str) -> CardBehaviour {
+    CardBehaviour::SepaDebit { returned: iban.ends_with("3001").then_some("insufficient_funds") }
 }
 
 fn card_behaviour(number: &str) -> Option<CardBehaviour> {
@@ -93,6 +104,8 @@ struct StoredMethod {
 enum PaymentStatus {
     Succeeded,
     RequiresAction,
+    /// A debit the bank has not settled yet.
+    Pending,
     Failed,
 }
 
@@ -102,6 +115,10 @@ struct Payment {
     refunded: Money,
     /// The idempotency key it was charged under (our attempt id), echoed in its webhooks.
     key: String,
+    /// For a pending debit: the return code the bank will answer with, if any.
+    debit_return: Option<&'static str>,
+    /// Why it failed, once it has.
+    failure: Option<String>,
 }
 
 /// An idempotency record: the request as first seen (minus its key) and the outcome to replay.
@@ -213,6 +230,7 @@ impl Sandbox {
             (ChargeOutcome::Succeeded { provider_payment_id: provider_payment_id.to_owned(), amount }, true)
         } else {
             payment.status = PaymentStatus::Failed;
+            payment.failure = Some("authentication_required".into());
             (
                 ChargeOutcome::Failed {
                     provider_payment_id: Some(provider_payment_id.to_owned()),
@@ -285,6 +303,45 @@ impl Sandbox {
         };
         self.emit(&mut state, &event);
         Ok(outcome)
+    }
+
+    /// The bank settles every pending SEPA debit, as it would a few days after the debit: each is
+    /// paid or returned (see [`sepa_behaviour`]) and its webhook goes out. Returns how many.
+    pub fn settle_debits(&self) -> usize {
+        let mut state = self.state();
+        let pending: Vec<String> = state
+            .payments
+            .iter()
+            .filter(|(_, p)| p.status == PaymentStatus::Pending)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &pending {
+            let Some(payment) = state.payments.get_mut(id) else { continue };
+            let (amount, key, returned) = (payment.amount, payment.key.clone(), payment.debit_return);
+            match returned {
+                None => payment.status = PaymentStatus::Succeeded,
+                Some(code) => {
+                    payment.status = PaymentStatus::Failed;
+                    payment.failure = Some(code.to_owned());
+                }
+            }
+            let provider_event_id = state.next_id("evt");
+            let event = match returned {
+                None => GatewayEvent::PaymentSucceeded {
+                    provider_event_id,
+                    provider_payment_id: id.clone(),
+                    amount,
+                    attempt_reference: Some(key),
+                },
+                Some(code) => GatewayEvent::PaymentFailed {
+                    provider_event_id,
+                    provider_payment_id: id.clone(),
+                    decline_code: code.to_owned(),
+                },
+            };
+            self.emit(&mut state, &event);
+        }
+        pending.len()
     }
 
     /// Opens a dispute (chargeback) on a captured payment and emits `DisputeOpened`, for demo and tests of the
@@ -365,6 +422,9 @@ impl Sandbox {
                 PaymentStatus::RequiresAction,
                 ChargeOutcome::RequiresAction { provider_payment_id: payment_id.clone(), client_secret },
             ),
+            CardBehaviour::SepaDebit { .. } => {
+                (PaymentStatus::Pending, ChargeOutcome::Pending { provider_payment_id: payment_id.clone() })
+            }
             CardBehaviour::Declines { code, advice, message } => (
                 PaymentStatus::Failed,
                 ChargeOutcome::Failed {
@@ -377,7 +437,20 @@ impl Sandbox {
         };
         state.payments.insert(
             payment_id.clone(),
-            Payment { amount: req.amount, status, refunded: zero, key: req.idempotency_key.clone() },
+            Payment {
+                amount: req.amount,
+                status,
+                refunded: zero,
+                key: req.idempotency_key.clone(),
+                debit_return: match behaviour {
+                    CardBehaviour::SepaDebit { returned } => returned,
+                    _ => None,
+                },
+                failure: match &outcome {
+                    ChargeOutcome::Failed { decline_code, .. } => Some(decline_code.clone()),
+                    _ => None,
+                },
+            },
         );
         let event = match &outcome {
             ChargeOutcome::Succeeded { .. } => Some(GatewayEvent::PaymentSucceeded {
@@ -497,11 +570,19 @@ impl PaymentGateway for Sandbox {
                 // The sandbox's "client SDK" is the test card number itself.
                 token
             }
-            MethodDetails::ProviderToken { kind, .. } => {
-                return Err(GatewayError::Rejected {
-                    code: "payment_method_unsupported".into(),
-                    message: format!("the sandbox only supports cards, not {}", kind.as_str()),
-                });
+            MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token: iban } => {
+                let mut state = self.state();
+                if !state.customers_by_our_id.values().any(|c| c == customer) {
+                    return Err(GatewayError::Rejected {
+                        code: "resource_missing".into(),
+                        message: format!("no such customer: {}", customer.0),
+                    });
+                }
+                let id = state.next_id("mdt");
+                state
+                    .methods
+                    .insert(id.clone(), StoredMethod { customer: customer.clone(), behaviour: sepa_behaviour(iban) });
+                return Ok(SetupOutcome::Ready(PaymentMethodRef(id)));
             }
         };
         let mut state = self.state();
@@ -573,22 +654,14 @@ impl PaymentGateway for Sandbox {
                 provider_payment_id: provider_payment_id.to_owned(),
                 client_secret: format!("{provider_payment_id}_secret"),
             },
-            // Declined when charged (the recorded answer says why), or failed 3-D Secure later.
-            PaymentStatus::Failed => state
-                .charges
-                .values()
-                .find_map(|r| match &r.outcome {
-                    ChargeOutcome::Failed { provider_payment_id: Some(p), .. } if p == provider_payment_id => {
-                        Some(r.outcome.clone())
-                    }
-                    _ => None,
-                })
-                .unwrap_or_else(|| ChargeOutcome::Failed {
-                    provider_payment_id: Some(provider_payment_id.to_owned()),
-                    decline_code: "authentication_required".into(),
-                    decline_message: Some("The customer failed authentication.".into()),
-                    advice_code: None,
-                }),
+            PaymentStatus::Pending => ChargeOutcome::Pending { provider_payment_id: provider_payment_id.to_owned() },
+            // Declined when charged, failed 3-D Secure, or a returned debit.
+            PaymentStatus::Failed => ChargeOutcome::Failed {
+                provider_payment_id: Some(provider_payment_id.to_owned()),
+                decline_code: payment.failure.clone().unwrap_or_else(|| "generic_decline".into()),
+                decline_message: None,
+                advice_code: None,
+            },
         })
     }
 

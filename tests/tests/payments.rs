@@ -218,3 +218,46 @@ async fn a_3ds_payment_whose_webhook_is_lost_is_settled_by_the_next_collection_r
     assert_eq!(late["outcome"], "already settled", "{late}");
     assert_eq!(app.count("invoice_payments").await, 1);
 }
+
+#[tokio::test]
+async fn a_sepa_debit_is_pending_until_the_bank_settles_it_and_a_returned_one_leaves_the_invoice_open() {
+    let app = TestApp::spawn().await;
+    let (customer, invoice) = invoiced_customer(&app).await;
+    let (status, pm) = app
+        .post(
+            &format!("/api/v1/customers/{customer}/payment_methods"),
+            json!({ "iban": "DE89 3704 0044 0532 0130 00" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{pm}");
+    assert_eq!((pm["kind"].as_str(), pm["last4"].as_str()), (Some("sepa_debit"), Some("3000")));
+    let account = pm["gateway_account"].as_str().unwrap().to_owned();
+    let (_, r) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!((r["attempt"]["status"].as_str(), r["invoice_status"].as_str()), (Some("pending"), Some("open")), "{r}");
+
+    let settle = format!("/api/v1/gateway_accounts/{account}/sandbox/settle_debits");
+    let (status, s) = app.post(&settle, json!({})).await;
+    assert_eq!((status, s["settled"].as_u64()), (200, Some(1)), "{s}");
+    let outcomes = deliver_sandbox_webhooks(&app, &account).await;
+    assert_eq!(outcomes[0]["outcome"], "invoice paid", "{outcomes:?}");
+
+    // A mandate on an IBAN the bank returns for insufficient funds.
+    let (other, second) = app.invoiced_march_customer("sepa-return@example.com", "EUR").await;
+    let second = second["id"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post(&format!("/api/v1/customers/{other}/payment_methods"), json!({ "iban": "DE62370400440532013001" }))
+        .await;
+    assert_eq!(status, 201);
+    let (_, r) = app.post(&format!("/api/v1/invoices/{second}/pay"), json!({})).await;
+    assert_eq!(r["attempt"]["status"], "pending", "{r}");
+    app.post(&settle, json!({})).await;
+    let outcomes = deliver_sandbox_webhooks(&app, &account).await;
+    assert_eq!(outcomes[0]["outcome"], "attempt failed", "{outcomes:?}");
+    let (_, ledger) = app.get(&format!("/api/v1/invoices/{second}/payment_attempts")).await;
+    assert_eq!(
+        (ledger[0]["status"].as_str(), ledger[0]["decline_code"].as_str()),
+        (Some("failed"), Some("insufficient_funds"))
+    );
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{second}")).await;
+    assert_eq!(inv["status"], "open");
+}

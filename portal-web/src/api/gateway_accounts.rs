@@ -93,6 +93,39 @@ pub async fn put_rules(
     Ok(axum::Json(serde_json::json!({ "rules": rules })))
 }
 
+/// The built sandbox behind one of the tenant's accounts; any other provider is refused.
+async fn sandbox_of(
+    state: &AppState,
+    tenant: billing_core::ids::TenantId,
+    id: &str,
+) -> ApiResult<std::sync::Arc<gateway_adapters::sandbox::Sandbox>> {
+    use billing_core::ports::Gateways;
+    let account: billing_core::ids::GatewayAccountId = id.parse().map_err(billing_core::Error::from)?;
+    let mut conn = state.pool.acquire().await?;
+    let spec = gateway_accounts::spec(&mut conn, tenant, account.as_uuid()).await?;
+    if spec.provider != "sandbox" {
+        return Err(
+            billing_core::Error::invalid("gateway_account", "only a sandbox account has test-mode controls").into()
+        );
+    }
+    state.gateways.gateway(&spec).map_err(|e| billing_core::Error::GatewayConfig { detail: e.to_string() })?;
+    Ok(state
+        .gateways
+        .sandbox(spec.id)
+        .ok_or_else(|| billing_core::Error::GatewayConfig { detail: "the sandbox is not running".into() })?)
+}
+
+/// `POST /gateway_accounts/{id}/sandbox/settle_debits`: the bank settles the sandbox's pending
+/// SEPA debits (paid, or returned for an IBAN ending in 3001); the webhooks follow.
+pub async fn sandbox_settle_debits(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let sandbox = sandbox_of(&state, tenant, &id).await?;
+    Ok(axum::Json(serde_json::json!({ "settled": sandbox.settle_debits() })))
+}
+
 /// What the customer does at the bank's 3-D Secure page, for a sandbox account (test mode only):
 /// `setup` (a `payment_method_setup`'s provider id, e.g. `sbx_seti_1`) or `payment` (a charge's
 /// `provider_payment_id`), and whether the customer passes.
@@ -115,22 +148,7 @@ pub async fn sandbox_authenticate(
     axum::extract::Path(id): axum::extract::Path<String>,
     ApiJson(req): ApiJson<SandboxAuthenticate>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    use billing_core::ports::Gateways;
-    let account: billing_core::ids::GatewayAccountId = id.parse().map_err(billing_core::Error::from)?;
-    let mut conn = state.pool.acquire().await?;
-    let spec = gateway_accounts::spec(&mut conn, tenant, account.as_uuid()).await?;
-    if spec.provider != "sandbox" {
-        return Err(billing_core::Error::invalid(
-            "gateway_account",
-            "only a sandbox account can be authenticated here",
-        )
-        .into());
-    }
-    state.gateways.gateway(&spec).map_err(|e| billing_core::Error::GatewayConfig { detail: e.to_string() })?;
-    let sandbox = state
-        .gateways
-        .sandbox(spec.id)
-        .ok_or_else(|| billing_core::Error::GatewayConfig { detail: "the sandbox is not running".into() })?;
+    let sandbox = sandbox_of(&state, tenant, &id).await?;
     let refused = |e: billing_core::ports::GatewayError| billing_core::Error::invalid("setup", e.to_string());
     let outcome = match (req.setup, req.payment) {
         (Some(setup), None) => serde_json::to_value(sandbox.authenticate_setup(&setup, req.success).map_err(refused)?),

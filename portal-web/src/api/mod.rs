@@ -72,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .route("/invoice_runs/{id}/report.csv", get(invoice_runs::report))
         .route("/gateway_accounts", get(gateway_accounts::list).post(gateway_accounts::create))
         .route("/gateway_accounts/{id}/sandbox/authenticate", post(gateway_accounts::sandbox_authenticate))
+        .route("/gateway_accounts/{id}/sandbox/settle_debits", post(gateway_accounts::sandbox_settle_debits))
         .route("/routing_rules", get(gateway_accounts::get_rules).put(gateway_accounts::put_rules))
         .route("/invoices/{id}/refunds", post(payments::refund))
         .merge(bank_transfer::routes())
