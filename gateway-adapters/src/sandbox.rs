@@ -17,8 +17,11 @@
 //! [`GatewayEvent`]; they are signed exactly like Stripe's (`t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`)
 //! so that the verification path is the same code that guards real deliveries.
 //!
-//! Ids are sequential (`sbx_cus_1`, `sbx_pm_1`, `sbx_pi_1`, `sbx_re_1`, `sbx_evt_1`) so test expectations and
-//! demo screenshots are stable.
+//! Ids are sequential (`sbx_cus_1`, `sbx_pm_1_4242`, `sbx_pi_1`, `sbx_re_1`, `sbx_evt_1`) so test expectations
+//! and demo screenshots are stable. The sandbox keeps its state in memory, yet a restarted process still
+//! charges the methods stored before: a method id ends in its test card's last four digits (or `ok`/`ret`
+//! for a SEPA mandate), which name its behaviour, and a customer id of the sandbox's shape is taken as
+//! known.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -68,6 +71,46 @@ enum CardBehaviour {
 /// returned for insufficient funds (R-transaction AM04), every other valid IBAN is paid.
 fn sepa_behaviour(iban: &str) -> CardBehaviour {
     CardBehaviour::SepaDebit { returned: iban.ends_with("3001").then_some("insufficient_funds") }
+}
+
+/// The suffix of a stored method's id: what it does, so that a restarted sandbox can charge it.
+fn behaviour_tag(number_or_iban: &str, behaviour: CardBehaviour) -> String {
+    match behaviour {
+        CardBehaviour::SepaDebit { returned: None } => "ok".into(),
+        CardBehaviour::SepaDebit { returned: Some(_) } => "ret".into(),
+        _ => number_or_iban.chars().skip(number_or_iban.chars().count().saturating_sub(4)).collect(),
+    }
+}
+
+/// The behaviour a method id names (see [`behaviour_tag`]); `None` for ids the sandbox never gave.
+fn behaviour_of_id(id: &str) -> Option<CardBehaviour> {
+    let (prefix, tag) = id.rsplit_once('_')?;
+    if let Some(rest) = prefix.strip_prefix("sbx_mdt_") {
+        rest.parse::<u64>().ok()?;
+        return match tag {
+            "ok" => Some(CardBehaviour::SepaDebit { returned: None }),
+            "ret" => Some(sepa_behaviour("3001")),
+            _ => None,
+        };
+    }
+    prefix.strip_prefix("sbx_pm_")?.parse::<u64>().ok()?;
+    TEST_CARDS.iter().find(|n| n.ends_with(tag) && tag.len() == 4).and_then(|n| card_behaviour(n))
+}
+
+/// Every test card number the sandbox knows (their last four digits differ).
+const TEST_CARDS: &[&str] = &[
+    "4242424242424242",
+    "4000000000000002",
+    "4000000000009995",
+    "4000000000000069",
+    "4000002500003155",
+    "4000002760003184",
+    "4000000000000119",
+];
+
+/// A customer id the sandbox hands out (`sbx_cus_<n>`).
+fn is_sandbox_customer(customer: &GatewayCustomerRef) -> bool {
+    customer.0.strip_prefix("sbx_cus_").is_some_and(|n| n.parse::<u64>().is_ok())
 }
 
 fn card_behaviour(number: &str) -> Option<CardBehaviour> {
@@ -275,7 +318,7 @@ impl Sandbox {
         let (customer, behaviour) = (customer.clone(), *behaviour);
         let event_id = state.next_id("evt");
         let (outcome, event) = if success {
-            let method = PaymentMethodRef(state.next_id("pm"));
+            let method = PaymentMethodRef(format!("{}_{}", state.next_id("pm"), behaviour_tag("3184", behaviour)));
             state.methods.insert(method.0.clone(), StoredMethod { customer, behaviour });
             state.setups.insert(provider_setup_id.to_owned(), SetupState::Succeeded(method.clone()));
             (
@@ -398,6 +441,12 @@ impl Sandbox {
                 code: "amount_too_small".into(),
                 message: format!("amount must be positive, got {}", req.amount),
             });
+        }
+        if !state.methods.contains_key(&req.method.0)
+            && let Some(behaviour) = behaviour_of_id(&req.method.0)
+        {
+            // Stored by an earlier run of this process: its id says what it does.
+            state.methods.insert(req.method.0.clone(), StoredMethod { customer: req.customer.clone(), behaviour });
         }
         let method = state.methods.get(&req.method.0).ok_or_else(|| GatewayError::Rejected {
             code: "resource_missing".into(),
@@ -572,21 +621,21 @@ impl PaymentGateway for Sandbox {
             }
             MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token: iban } => {
                 let mut state = self.state();
-                if !state.customers_by_our_id.values().any(|c| c == customer) {
+                if !state.customers_by_our_id.values().any(|c| c == customer) && !is_sandbox_customer(customer) {
                     return Err(GatewayError::Rejected {
                         code: "resource_missing".into(),
                         message: format!("no such customer: {}", customer.0),
                     });
                 }
-                let id = state.next_id("mdt");
-                state
-                    .methods
-                    .insert(id.clone(), StoredMethod { customer: customer.clone(), behaviour: sepa_behaviour(iban) });
+                let behaviour = sepa_behaviour(iban);
+                let id = format!("{}_{}", state.next_id("mdt"), behaviour_tag(iban, behaviour));
+                state.methods.insert(id.clone(), StoredMethod { customer: customer.clone(), behaviour });
                 return Ok(SetupOutcome::Ready(PaymentMethodRef(id)));
             }
         };
         let mut state = self.state();
-        if !state.customers_by_our_id.values().any(|c| c == customer) {
+        // A customer of an earlier run of this process is known by its id's shape.
+        if !state.customers_by_our_id.values().any(|c| c == customer) && !is_sandbox_customer(customer) {
             return Err(GatewayError::Rejected {
                 code: "resource_missing".into(),
                 message: format!("no such customer: {}", customer.0),
@@ -608,7 +657,7 @@ impl PaymentGateway for Sandbox {
                 provider_setup_id: id,
             });
         }
-        let id = state.next_id("pm");
+        let id = format!("{}_{}", state.next_id("pm"), behaviour_tag(number, behaviour));
         state.methods.insert(id.clone(), StoredMethod { customer: customer.clone(), behaviour });
         Ok(SetupOutcome::Ready(PaymentMethodRef(id)))
     }
@@ -730,6 +779,29 @@ mod tests {
             panic!("setup did not succeed");
         };
         (customer, method)
+    }
+
+    #[tokio::test]
+    async fn a_restarted_sandbox_still_charges_the_methods_stored_before() {
+        let before = Sandbox::new("whsec_x");
+        let (customer, ok) = customer_with_card(&before, "4242424242424242").await;
+        let (_, declines) = customer_with_card(&before, "4000000000009995").await;
+        assert!(ok.0.starts_with("sbx_pm_") && ok.0.ends_with("_4242"), "{ok:?}");
+        // A new process: empty memory, same ids in our database.
+        let after = Sandbox::new("whsec_x");
+        let paid = after.charge(&charge("k1", &customer, &ok, 1000)).await.unwrap();
+        assert!(matches!(paid, ChargeOutcome::Succeeded { .. }), "{paid:?}");
+        let declined = after.charge(&charge("k2", &customer, &declines, 1000)).await.unwrap();
+        assert!(
+            matches!(declined, ChargeOutcome::Failed { ref decline_code, .. } if decline_code == "insufficient_funds")
+        );
+        // A card can still be added for the customer of the earlier run; made-up ids stay unknown.
+        let details = MethodDetails::TestCard { number: "4242424242424242".into() };
+        assert!(matches!(after.setup_payment_method(&customer, &details).await, Ok(SetupOutcome::Ready(_))));
+        let forged = after.charge(&charge("k3", &customer, &PaymentMethodRef("sbx_pm_9_1234".into()), 1000)).await;
+        assert!(matches!(forged, Err(GatewayError::Rejected { .. })), "{forged:?}");
+        let stranger = after.setup_payment_method(&GatewayCustomerRef("cus_other".into()), &details).await;
+        assert!(matches!(stranger, Err(GatewayError::Rejected { .. })), "{stranger:?}");
     }
 
     fn charge(key: &str, customer: &GatewayCustomerRef, method: &PaymentMethodRef, minor: i64) -> ChargeRequest {

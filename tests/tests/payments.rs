@@ -108,7 +108,7 @@ async fn a_card_that_needs_3ds_when_saved_is_usable_only_after_the_customer_pass
     // The customer passes the challenge; the sandbox reports it by webhook, which stores the card.
     let authenticate = format!("/api/v1/gateway_accounts/{account}/sandbox/authenticate");
     let (status, r) = app.post(&authenticate, json!({ "setup": provider_setup, "success": true })).await;
-    assert_eq!(status, 200, "{r}");
+    assert_eq!((status, r["status"].as_str()), (200, Some("succeeded")), "{r}");
     let outcomes = deliver_sandbox_webhooks(&app, &account).await;
     assert_eq!(outcomes.len(), 1);
     assert_eq!(outcomes[0]["outcome"], "setup succeeded", "{outcomes:?}");

@@ -150,10 +150,28 @@ pub async fn sandbox_authenticate(
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let sandbox = sandbox_of(&state, tenant, &id).await?;
     let refused = |e: billing_core::ports::GatewayError| billing_core::Error::invalid("setup", e.to_string());
+    use billing_core::ports::{ChargeOutcome, SetupOutcome};
+    // What the bank page decided, as the provider would then report it by webhook.
     let outcome = match (req.setup, req.payment) {
-        (Some(setup), None) => serde_json::to_value(sandbox.authenticate_setup(&setup, req.success).map_err(refused)?),
-        (None, Some(payment)) => serde_json::to_value(sandbox.complete_action(&payment, req.success).map_err(refused)?),
+        (Some(setup), None) => match sandbox.authenticate_setup(&setup, req.success).map_err(refused)? {
+            SetupOutcome::Ready(method) => {
+                serde_json::json!({ "setup": setup, "status": "succeeded", "method": method })
+            }
+            SetupOutcome::Failed { decline_code, .. } => {
+                serde_json::json!({ "setup": setup, "status": "failed", "decline_code": decline_code })
+            }
+            SetupOutcome::RequiresAction { .. } => serde_json::json!({ "setup": setup, "status": "requires_action" }),
+        },
+        (None, Some(payment)) => match sandbox.complete_action(&payment, req.success).map_err(refused)? {
+            ChargeOutcome::Succeeded { .. } => serde_json::json!({ "payment": payment, "status": "succeeded" }),
+            ChargeOutcome::Failed { decline_code, .. } => {
+                serde_json::json!({ "payment": payment, "status": "failed", "decline_code": decline_code })
+            }
+            ChargeOutcome::RequiresAction { .. } | ChargeOutcome::Pending { .. } => {
+                serde_json::json!({ "payment": payment, "status": "pending" })
+            }
+        },
         _ => return Err(billing_core::Error::invalid("setup", "give exactly one of setup and payment").into()),
     };
-    Ok(axum::Json(outcome.unwrap_or_default()))
+    Ok(axum::Json(outcome))
 }
