@@ -125,6 +125,71 @@ pub struct RunTotals {
     pub by_rate: Vec<RateLine>,
 }
 
+/// A run's totals in one reporting currency: each currency's net and VAT converted at the ECB
+/// reference rate of one date (the latest publication on or before it), rounded once per amount;
+/// the total is net + VAT, so the three always agree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReportingTotals {
+    pub currency: String,
+    pub net: i64,
+    pub vat: i64,
+    pub total: i64,
+    /// The rate used per converted currency (units per EUR cross rate) and its publication day.
+    pub rates: Vec<ReportingRate>,
+    /// Currencies without an ECB rate near the date: left out of the sums above.
+    pub unconverted: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReportingRate {
+    pub currency: String,
+    pub rate: Decimal,
+    pub rate_date: chrono::NaiveDate,
+}
+
+impl RunTotals {
+    /// The per-currency totals converted into `to` with the rates of `date` from `table`.
+    pub fn in_currency(
+        &self,
+        to: crate::currency::Currency,
+        date: chrono::NaiveDate,
+        table: &crate::fx::RateTable,
+        policy: crate::rounding::RoundingPolicy,
+    ) -> Result<ReportingTotals> {
+        use crate::fx::Fallback;
+        use crate::money::Money;
+        let mut out = ReportingTotals {
+            currency: to.code().to_owned(),
+            net: 0,
+            vat: 0,
+            total: 0,
+            rates: Vec::new(),
+            unconverted: Vec::new(),
+        };
+        for line in &self.by_currency {
+            let from = crate::currency::Currency::from_code(&line.currency)?;
+            let convert =
+                |minor: i64| table.convert(Money::from_minor(minor, from), to, date, Fallback::Previous, policy);
+            match (convert(line.net), convert(line.vat)) {
+                (Ok(net), Ok(vat)) => {
+                    out.net = add(out.net, net.amount.minor())?;
+                    out.vat = add(out.vat, vat.amount.minor())?;
+                    if from != to {
+                        out.rates.push(ReportingRate {
+                            currency: line.currency.clone(),
+                            rate: net.rate,
+                            rate_date: net.rate_date,
+                        });
+                    }
+                }
+                _ => out.unconverted.push(line.currency.clone()),
+            }
+        }
+        out.total = add(out.net, out.vat)?;
+        Ok(out)
+    }
+}
+
 fn add(a: i64, b: i64) -> Result<i64> {
     Ok(a.checked_add(b).ok_or(MoneyError::Overflow)?)
 }
@@ -234,6 +299,34 @@ impl RunCounts {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn totals_are_converted_at_the_dates_rate_and_unknown_currencies_are_named() {
+        use crate::currency::Currency;
+        use crate::fx::{EcbRate, RateTable};
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let table = RateTable::new([EcbRate {
+            date: day,
+            currency: Currency::USD,
+            per_eur: rust_decimal_macros::dec!(1.0850),
+        }])
+        .unwrap();
+        let line = |currency: &str, net: i64, vat: i64| super::CurrencyLine {
+            currency: currency.into(),
+            invoices: 1,
+            net,
+            vat,
+            total: net + vat,
+        };
+        let totals = super::RunTotals {
+            by_currency: vec![line("EUR", 10_000, 1_900), line("USD", 10_850, 2_062), line("CNY", 100, 13)],
+            by_rate: vec![],
+        };
+        let r = totals.in_currency(Currency::EUR, day, &table, crate::rounding::RoundingPolicy::default()).unwrap();
+        // 108.50 USD = 100.00 EUR; 20.62 USD = 19.004… → 19.00 EUR.
+        assert_eq!((r.net, r.vat, r.total), (20_000, 3_800, 23_800));
+        assert_eq!(r.unconverted, ["CNY"]);
+        assert_eq!((r.rates[0].currency.as_str(), r.rates[0].rate_date), ("USD", day));
+    }
     use super::*;
     use crate::currency::Currency;
     use crate::money::Money;

@@ -309,3 +309,34 @@ async fn an_idempotency_key_replays_the_first_run() {
     assert_eq!(status, 400, "{bad}");
     assert_eq!(app.count("invoice_runs").await, 1, "bad input changes nothing");
 }
+
+#[tokio::test]
+async fn a_runs_totals_are_also_reported_in_the_merchants_currency_at_the_as_of_dates_rates() {
+    let app = TestApp::spawn().await;
+    app.invoiced_march_customer("eur@example.com", "EUR").await;
+    app.invoiced_march_customer("usd@example.com", "USD").await;
+    // The ECB's USD rate published on the Friday before the as-of date (a Sunday would have none).
+    sqlx::query(
+        "INSERT INTO fx_rates (source, rate_date, currency, per_eur, imported_at) VALUES
+         ('ECB', '2026-03-27', 'USD', 1.0800, now()), ('ECB', '2026-03-31', 'USD', 1.0667, now())",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let april = run(&app, &app.tenant.api_key, json!({ "as_of": "2026-04-01" })).await;
+    let id = april["id"].as_str().unwrap();
+    let (status, shown) = app.get(&format!("/api/v1/invoice_runs/{id}")).await;
+    assert_eq!(status, 200, "{shown}");
+    let r = &shown["reporting"];
+    assert_eq!(r["currency"], "EUR", "the German merchant reports in euros: {shown}");
+    // 29.00 EUR + 32.00 USD at 1.0667 (31 March) = 29.00 + 30.00 = 59.00; no VAT outside the EU.
+    assert_eq!((r["net"].as_i64(), r["vat"].as_i64(), r["total"].as_i64()), (Some(5900), Some(0), Some(5900)), "{r}");
+    assert_eq!(
+        (r["rates"][0]["currency"].as_str(), r["rates"][0]["rate_date"].as_str()),
+        (Some("USD"), Some("2026-03-31"))
+    );
+    let (_, in_usd) = app.get(&format!("/api/v1/invoice_runs/{id}?reporting_currency=USD")).await;
+    assert_eq!(in_usd["reporting"]["net"], 3093 + 3200, "29.00 EUR is 30.93 USD: {in_usd}");
+    let (status, err) = app.get(&format!("/api/v1/invoice_runs/{id}?reporting_currency=XYZ")).await;
+    assert_eq!(status, 400, "{err}");
+}

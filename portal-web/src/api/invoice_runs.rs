@@ -58,6 +58,10 @@ pub struct RunBody {
     /// Only on a single run (POST, GET by id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exceptions: Option<Vec<ExceptionBody>>,
+    /// On a single run: the totals in the merchant's national currency (or `?reporting_currency=`),
+    /// converted at the ECB rates of the run's as-of date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reporting: Option<billing_core::run_report::ReportingTotals>,
 }
 
 fn lang() -> &'static str {
@@ -83,14 +87,50 @@ impl RunBody {
             subscriptions_skipped: r.subscriptions_skipped,
             exceptions_count: r.exceptions_count,
             exceptions: None,
+            reporting: None,
         })
     }
 }
 
+/// The run's totals in `currency` (default: the merchant's national currency, none outside the EU)
+/// at the ECB rates of the as-of date.
+async fn reporting(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    body: &RunBody,
+    currency: Option<&str>,
+) -> ApiResult<Option<billing_core::run_report::ReportingTotals>> {
+    use billing_core::currency::Currency;
+    let to = match currency {
+        Some(code) => Currency::from_code(code).map_err(billing_core::Error::from)?,
+        None => {
+            let t = store::tenants::get(conn, tenant)
+                .await?
+                .ok_or_else(|| billing_core::Error::not_found("tenant", tenant))?;
+            match t.country.eu_national_currency().map(Currency::from_code) {
+                Some(Ok(c)) => c,
+                _ => return Ok(None),
+            }
+        }
+    };
+    let table = store::fx::table_until(conn, body.as_of, 14).await?;
+    Ok(Some(body.totals.in_currency(to, body.as_of, &table, billing_core::rounding::RoundingPolicy::default())?))
+}
+
 async fn load(conn: &mut PgConnection, tenant: TenantId, id: InvoiceRunId) -> ApiResult<RunBody> {
+    load_in(conn, tenant, id, None).await
+}
+
+async fn load_in(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceRunId,
+    reporting_currency: Option<&str>,
+) -> ApiResult<RunBody> {
     let record =
         store::runs::get(conn, tenant, id).await?.ok_or_else(|| billing_core::Error::not_found("invoice run", id))?;
     let mut body = RunBody::from_record(record)?;
+    body.reporting = reporting(conn, tenant, &body, reporting_currency).await?;
     let lang = lang();
     body.exceptions = Some(
         store::runs::exceptions(conn, tenant, id)
@@ -189,14 +229,22 @@ pub async fn list(
     Ok(axum::Json(ListResponse { object: "list", has_more: found.has_more, next_cursor, data }))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GetRunQuery {
+    /// Convert the totals into this currency instead of the merchant's national one.
+    pub reporting_currency: Option<String>,
+}
+
 pub async fn get_one(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<GetRunQuery>,
 ) -> ApiResult<axum::Json<RunBody>> {
     let id: InvoiceRunId = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(load(&mut conn, tenant, id).await?))
+    Ok(axum::Json(load_in(&mut conn, tenant, id, q.reporting_currency.as_deref()).await?))
 }
 
 pub async fn report(
