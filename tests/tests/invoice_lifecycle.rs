@@ -387,3 +387,50 @@ async fn a_downgrade_credit_goes_to_the_balance_and_pays_the_oldest_open_invoice
         0
     );
 }
+
+#[tokio::test]
+async fn the_runs_invoices_stay_drafts_for_the_merchants_grace_period_then_get_their_number() {
+    use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+    let app = TestApp::spawn().await;
+    let (status, t) = app.post("/api/v1/tenant", json!({ "subscription_draft_hours": 24 })).await;
+    assert_eq!((status, t["subscription_draft_hours"].as_i64()), (200, Some(24)), "{t}");
+    let (status, err) = app.post("/api/v1/tenant", json!({ "subscription_draft_hours": 1000 })).await;
+    assert_eq!(status, 400, "{err}");
+    let cus = customer(&app, "DE").await;
+    let (status, sub) =
+        app.post("/api/v1/subscriptions", json!({ "customer": cus, "plan": "pro", "start_date": "2026-03-01" })).await;
+    assert_eq!(status, 201, "{sub}");
+    let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let run_at = instant("2026-03-01T09:00:00Z");
+    invoice_run::run(&app.db.pool, &RunOptions::new(march), run_at, &NoProgress).await.unwrap();
+    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}", sub["id"].as_str().unwrap())).await;
+    let inv = list["data"][0].clone();
+    assert_eq!((inv["status"].as_str(), inv["number"].as_str()), (Some("draft"), None), "{inv}");
+    assert_eq!(inv["auto_finalize_at"], "2026-03-02T09:00:00Z");
+    assert_eq!((inv["total"].as_i64(), inv["tax"].as_i64()), (Some(3451), Some(551)), "29.00 + 19 % as a preview");
+
+    // Until then it takes one-off lines, and nothing collects it.
+    let (status, d) = app
+        .post(
+            &format!("/api/v1/invoices/{}/lines", id(&inv)),
+            json!({ "lines": [{ "description": "Onboarding call", "unit_amount": 5000 }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{d}");
+    let (status, err) = app.post(&format!("/api/v1/invoices/{}/pay", id(&inv)), json!({})).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (409, Some("invoice_not_payable")), "{err}");
+    // A second run for the same date creates nothing: the draft is the period's invoice.
+    invoice_run::run(&app.db.pool, &RunOptions::new(march), run_at, &NoProgress).await.unwrap();
+    assert_eq!(app.count("invoices").await, 1);
+
+    use billing_core::service::invoices::finalize_due_drafts;
+    assert_eq!(finalize_due_drafts(&app.db.pool, instant("2026-03-02T09:30:00Z")).await.unwrap(), 1);
+    let (_, done) = app.get(&format!("/api/v1/invoices/{}", id(&inv))).await;
+    assert_eq!((done["status"].as_str(), done["number"].as_str()), (Some("open"), Some("INV-2026-000001")), "{done}");
+    // 29.00 + 50.00 net, 19 % on both, decided for the period's start.
+    assert_eq!(
+        (done["subtotal"].as_i64(), done["tax"].as_i64(), done["total"].as_i64()),
+        (Some(7900), Some(1501), Some(9401))
+    );
+    assert_eq!(done["lines"].as_array().unwrap().len(), 2);
+}

@@ -342,6 +342,9 @@ struct TenantContext {
     /// For a seller using the Art. 59c threshold: its cross-border B2C turnover so far (this run's
     /// invoices are added as they are decided) and the rates that convert it to EUR.
     art59c: Option<(std::sync::Mutex<crate::tax::art59c::Turnover>, crate::fx::RateTable)>,
+    /// Invoices stay drafts this long (one-off lines can be added) before the finalize-drafts job
+    /// numbers them; 0 finalizes them at once.
+    draft_hours: i32,
 }
 
 impl TenantContext {
@@ -354,6 +357,10 @@ impl TenantContext {
             Some(Ok(currency)) => Some((currency, store::fx::table_until(conn, as_of, 14).await?)),
             _ => None,
         };
+        let draft_hours: i32 = sqlx::query_scalar("SELECT subscription_draft_hours FROM tenants WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_one(&mut *conn)
+            .await?;
         let art59c = if tenant.tax.b2c_threshold_opt {
             let (turnover, rates) = crate::service::invoices::threshold::load(conn, tenant_id, as_of).await?;
             Some((std::sync::Mutex::new(turnover), rates))
@@ -361,6 +368,7 @@ impl TenantContext {
             None
         };
         Ok(Self {
+            draft_hours,
             art59c,
             national,
             tenant_id,
@@ -637,15 +645,24 @@ async fn process_chunk(
             batch.quantities.push(p.quantity);
             batch.unit_amounts.push(unit);
             batch.tax_behaviors.push(p.tax_behavior.as_str().to_string());
+            batch.tax_categories.push(crate::catalog::tax_category_str(due.tax_category).to_string());
         }
     }
     if !batch.is_empty() {
         let count = batch.len() as i64;
-        let first = store::invoices::reserve_numbers(conn, tenant_id, &ctx.series, count).await?;
-        for seq in first..first + count {
-            batch.series.push(ctx.series.clone());
-            batch.sequences.push(seq);
-            batch.numbers.push(ctx.format.render(ctx.issue_date, seq));
+        let drafts = ctx.draft_hours > 0;
+        if drafts {
+            // Numbered at finalization, so a draft that is deleted leaves no gap.
+            batch.series = vec![None; batch.len()];
+            batch.sequences = vec![None; batch.len()];
+            batch.numbers = vec![None; batch.len()];
+        } else {
+            let first = store::invoices::reserve_numbers(conn, tenant_id, &ctx.series, count).await?;
+            for seq in first..first + count {
+                batch.series.push(Some(ctx.series.clone()));
+                batch.sequences.push(Some(seq));
+                batch.numbers.push(Some(ctx.format.render(ctx.issue_date, seq)));
+            }
         }
         let seller_vat_id = ctx.seller.vat_id.as_ref().map(|v| v.to_string());
         let batch_ctx = store::invoices::BatchContext {
@@ -653,6 +670,7 @@ async fn process_chunk(
             issue_date: ctx.issue_date,
             due_date: ctx.due_date,
             seller_vat_id: seller_vat_id.as_deref(),
+            auto_finalize_at: drafts.then(|| now + chrono::Duration::hours(i64::from(ctx.draft_hours))),
         };
         store::invoices::insert_finalized_batch(conn, tenant_id, batch_ctx, &batch, now).await?;
         store::subscriptions::advance_periods(
@@ -668,13 +686,18 @@ async fn process_chunk(
         for (id, terms) in &pending_applied {
             store::subscriptions::apply_pending(conn, tenant_id, *id, terms, now).await?;
         }
+        // Drafts announce themselves when they are finalized.
         let events: Vec<serde_json::Value> = batch
             .ids
             .iter()
             .zip(&batch.numbers)
-            .map(|(id, number)| serde_json::json!({ "invoice": InvoiceId(*id).to_string(), "number": number }))
+            .filter_map(|(id, number)| {
+                number.as_ref().map(|n| serde_json::json!({ "invoice": InvoiceId(*id).to_string(), "number": n }))
+            })
             .collect();
-        store::outbox::insert_many(conn, tenant_id, "invoice.finalized", &events, now).await?;
+        if !events.is_empty() {
+            store::outbox::insert_many(conn, tenant_id, "invoice.finalized", &events, now).await?;
+        }
         failpoint::after_chunk_written(batch.len());
     }
     // Count what is new to the run: a resumed run meets the subscriptions it could not invoice

@@ -124,9 +124,11 @@ pub struct InvoiceBatch {
     pub ids: Vec<Uuid>,
     pub customer_ids: Vec<Uuid>,
     pub subscription_ids: Vec<Uuid>,
-    pub series: Vec<String>,
-    pub sequences: Vec<i64>,
-    pub numbers: Vec<String>,
+    /// `None` for an invoice the run leaves a draft (the tenant's `subscription_draft_hours`): it
+    /// gets its number when it is finalized.
+    pub series: Vec<Option<String>>,
+    pub sequences: Vec<Option<i64>>,
+    pub numbers: Vec<Option<String>>,
     pub currencies: Vec<String>,
     pub amounts: Vec<i64>,
     pub discounts: Vec<i64>,
@@ -152,6 +154,8 @@ pub struct InvoiceBatch {
     pub quantities: Vec<rust_decimal::Decimal>,
     pub unit_amounts: Vec<i64>,
     pub tax_behaviors: Vec<String>,
+    /// The product tax category of each line, for a draft's finalization to decide VAT again.
+    pub tax_categories: Vec<String>,
 }
 
 impl InvoiceBatch {
@@ -172,6 +176,8 @@ pub struct BatchContext<'a> {
     pub issue_date: NaiveDate,
     pub due_date: NaiveDate,
     pub seller_vat_id: Option<&'a str>,
+    /// When the batch's drafts (invoices without a number) finalize themselves.
+    pub auto_finalize_at: Option<DateTime<Utc>>,
 }
 
 pub async fn insert_finalized_batch(
@@ -181,7 +187,7 @@ pub async fn insert_finalized_batch(
     b: &InvoiceBatch,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let BatchContext { run, issue_date, due_date, seller_vat_id } = ctx;
+    let BatchContext { run, issue_date, due_date, seller_vat_id, auto_finalize_at } = ctx;
     if b.is_empty() {
         return Ok(());
     }
@@ -190,14 +196,17 @@ pub async fn insert_finalized_batch(
              currency, subtotal, discount, tax, total, period_start, period_end, issue_date, due_date,
              customer_name, customer_email, customer_country, created_at, finalized_at,
              tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id,
-             vat_national_currency, vat_national_amount, fx_rate, fx_rate_date, tax_behavior)
-         SELECT $1, u.id, u.customer_id, u.subscription_id, $2, 'open', u.series, u.seq, u.number,
+             vat_national_currency, vat_national_amount, fx_rate, fx_rate_date, tax_behavior, auto_finalize_at)
+         SELECT $1, u.id, u.customer_id, u.subscription_id, $2,
+             CASE WHEN u.number IS NULL THEN 'draft' ELSE 'open' END, u.series, u.seq, u.number,
              u.currency, u.amount, u.discount, u.tax,
              u.amount - u.discount + CASE WHEN u.tax_behavior = 'inclusive' THEN 0 ELSE u.tax END,
              u.period_start, u.period_end, $3, $4,
-             u.customer_name, u.customer_email, u.customer_country, $5, $5,
+             u.customer_name, u.customer_email, u.customer_country, $5,
+             CASE WHEN u.number IS NULL THEN NULL ELSE $5 END,
              u.tax_groups, COALESCE(string_to_array(NULLIF(u.notices, ''), ','), '{}'), u.tax_rule, u.customer_vat_id, $25,
-             u.nat_currency, u.nat_amount, u.fx_rate, u.fx_date, u.tax_behavior
+             u.nat_currency, u.nat_amount, u.fx_rate, u.fx_date, u.tax_behavior,
+             CASE WHEN u.number IS NULL THEN $31::timestamptz END
          FROM UNNEST($6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::bigint[], $11::text[], $12::text[],
                      $13::bigint[], $14::date[], $15::date[], $16::text[], $17::text[], $18::text[], $19::bigint[],
                      $20::bigint[], $21::jsonb[], $22::text[], $23::text[], $24::text[],
@@ -236,16 +245,18 @@ pub async fn insert_finalized_batch(
     .bind(&b.fx_rates)
     .bind(&b.fx_rate_dates)
     .bind(&b.tax_behaviors)
+    .bind(auto_finalize_at)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
         "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, quantity, unit_amount, amount, period_start,
-             period_end, discount, vat_category, vat_rate)
+             period_end, discount, vat_category, vat_rate, tax_category)
          SELECT $1, u.id, 1, u.description, u.quantity, u.unit_amount, u.amount, u.period_start, u.period_end, u.discount,
-             u.vat_category, u.vat_rate
+             u.vat_category, u.vat_rate, u.tax_category
          FROM UNNEST($2::uuid[], $3::text[], $4::numeric[], $5::bigint[], $6::bigint[], $7::date[], $8::date[], $9::bigint[],
-                     $10::text[], $11::numeric[])
-           AS u(id, description, quantity, unit_amount, amount, period_start, period_end, discount, vat_category, vat_rate)",
+                     $10::text[], $11::numeric[], $12::text[])
+           AS u(id, description, quantity, unit_amount, amount, period_start, period_end, discount, vat_category, vat_rate,
+                tax_category)",
     )
     .bind(tenant)
     .bind(&b.ids)
@@ -258,6 +269,7 @@ pub async fn insert_finalized_batch(
     .bind(&b.discounts)
     .bind(&b.vat_categories)
     .bind(&b.vat_rates)
+    .bind(&b.tax_categories)
     .execute(&mut *conn)
     .await?;
     freeze_parties(conn, tenant, &b.ids).await

@@ -136,6 +136,38 @@ pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> 
     update_profile(conn, t.id, &t.profile).await
 }
 
+/// (grace period of staff drafts, how long the invoice run's invoices stay drafts), in hours.
+pub async fn draft_hours(conn: &mut PgConnection, tenant: TenantId) -> Result<(i32, i32)> {
+    Ok(sqlx::query_as("SELECT draft_grace_hours, subscription_draft_hours FROM tenants WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Changes either grace period; each must be 0 to 720 hours (30 days).
+pub async fn set_draft_hours(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    staff: Option<i32>,
+    subscription: Option<i32>,
+) -> Result<()> {
+    for (field, v) in [("draft_grace_hours", staff), ("subscription_draft_hours", subscription)] {
+        if v.is_some_and(|h| !(0..=720).contains(&h)) {
+            return Err(crate::error::Error::invalid(field, "give 0 to 720 hours"));
+        }
+    }
+    sqlx::query(
+        "UPDATE tenants SET draft_grace_hours = COALESCE($2, draft_grace_hours),
+             subscription_draft_hours = COALESCE($3, subscription_draft_hours) WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .bind(staff)
+    .bind(subscription)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Replaces the seller's VAT registration (OSS, other registrations, § 19, Art. 59c, VAT ID policy).
 pub async fn update_tax(conn: &mut PgConnection, tenant: TenantId, t: &crate::tenant::SellerTax) -> Result<()> {
     sqlx::query(

@@ -28,6 +28,10 @@ pub struct TenantBody {
     pub brand_color: String,
     pub logo_url: Option<String>,
     pub tax: TaxBody,
+    /// Hours a draft made by staff waits before it finalizes itself.
+    pub draft_grace_hours: i32,
+    /// Hours an invoice from the invoice run stays a draft (0: finalized at once).
+    pub subscription_draft_hours: i32,
 }
 
 /// The seller's VAT registration, as the tax engine uses it.
@@ -73,6 +77,8 @@ impl From<Tenant> for TenantBody {
                 b2c_threshold_opt: Some(t.tax.b2c_threshold_opt),
                 trust_check_digits: Some(t.tax.trust_check_digits),
             },
+            draft_grace_hours: 0,
+            subscription_draft_hours: 0,
         }
     }
 }
@@ -92,6 +98,18 @@ pub struct UpdateTenant {
     /// Changes to the VAT registration; absent fields keep their value.
     #[serde(default)]
     pub tax: Option<TaxBody>,
+    #[serde(default)]
+    pub draft_grace_hours: Option<i32>,
+    #[serde(default)]
+    pub subscription_draft_hours: Option<i32>,
+}
+
+async fn body(conn: &mut sqlx::PgConnection, t: Tenant) -> ApiResult<TenantBody> {
+    let (staff, subscription) = billing_core::store::tenants::draft_hours(conn, t.id).await?;
+    let mut body = TenantBody::from(t);
+    body.draft_grace_hours = staff;
+    body.subscription_draft_hours = subscription;
+    Ok(body)
 }
 
 pub async fn get_one(
@@ -102,7 +120,7 @@ pub async fn get_one(
     let t = billing_core::store::tenants::get(&mut conn, tenant)
         .await?
         .ok_or_else(|| billing_core::Error::not_found("tenant", tenant))?;
-    Ok(axum::Json(t.into()))
+    Ok(axum::Json(body(&mut conn, t).await?))
 }
 
 pub async fn update(
@@ -133,6 +151,16 @@ pub async fn update(
         // Read in the same transaction, so it already carries the profile changes above.
         t = billing_core::service::tenants::update_tax(&mut tx, tenant, &settings).await?;
     }
+    if req.draft_grace_hours.is_some() || req.subscription_draft_hours.is_some() {
+        billing_core::store::tenants::set_draft_hours(
+            &mut tx,
+            tenant,
+            req.draft_grace_hours,
+            req.subscription_draft_hours,
+        )
+        .await?;
+    }
+    let shown = body(&mut tx, t).await?;
     tx.commit().await?;
-    Ok(axum::Json(t.into()))
+    Ok(axum::Json(shown))
 }

@@ -118,12 +118,15 @@ async fn store_totals(
         ),
         None => (0, 0, serde_json::json!([]), Vec::new()),
     };
-    // The subtotal is the lines' sum as entered: net on an exclusive draft, VAT included on an
-    // inclusive one (whose total is then the subtotal itself, see the invoices_total CHECK).
+    // The subtotal is the lines' sum before discounts, as entered: net on an exclusive draft, VAT
+    // included on an inclusive one (see the invoices_total CHECK). Staff lines have no discount; a
+    // subscription draft from the run keeps its coupon's.
     sqlx::query(
-        "UPDATE invoices SET discount = 0, tax = $4, total = $3 + $4, tax_groups = $5, tax_notices = $6,
-             subtotal = CASE WHEN tax_behavior = 'inclusive' THEN $3 + $4 ELSE $3 END
-         WHERE tenant_id = $1 AND id = $2",
+        "UPDATE invoices i SET discount = l.discount, tax = $4, total = $3 + $4, tax_groups = $5, tax_notices = $6,
+             subtotal = CASE WHEN i.tax_behavior = 'inclusive' THEN $3 + $4 ELSE $3 END + l.discount
+         FROM (SELECT COALESCE(SUM(discount), 0)::bigint AS discount FROM invoice_lines
+               WHERE tenant_id = $1 AND invoice_id = $2) l
+         WHERE i.tenant_id = $1 AND i.id = $2",
     )
     .bind(tenant)
     .bind(id)
@@ -162,7 +165,19 @@ async fn finalize_in(conn: &mut PgConnection, t: &Tenant, id: InvoiceId, now: Da
     let inv = lock(conn, t.id, id).await?;
     inv.status.guard(InvoiceAction::Finalize)?;
     let issue_date = today(t, now);
-    let vat = decide_and_store_vat(conn, t, id, issue_date).await?.ok_or(Error::InvoiceEmpty)?;
+    // A subscription invoice the run left a draft keeps the supply date the run decided it for,
+    // its period's start; every other draft is supplied when it is issued.
+    let period_start: Option<chrono::NaiveDate> = if inv.kind == "subscription" {
+        sqlx::query_scalar("SELECT period_start FROM invoices WHERE tenant_id = $1 AND id = $2")
+            .bind(t.id)
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?
+    } else {
+        None
+    };
+    let supply_date = period_start.unwrap_or(issue_date);
+    let vat = decide_and_store_vat(conn, t, id, supply_date).await?.ok_or(Error::InvoiceEmpty)?;
     store_totals(conn, t.id, id, Some(&vat)).await?;
     let customer = store::customers::get(conn, t.id, inv.customer)
         .await?
