@@ -188,6 +188,17 @@ impl MollieGateway {
         self.call(reqwest::Method::GET, path, None, None).await.map_err(Failure::into_error)
     }
 
+    /// A payment by id, for ids that reach us from outside (stored setups, the ledger).
+    async fn payment(&self, id: &str) -> Result<PaymentView, GatewayError> {
+        if !is_payment_id(id) {
+            return Err(GatewayError::Rejected {
+                code: "not_found".into(),
+                message: format!("`{}` is not a Mollie payment id", id.chars().take(40).collect::<String>()),
+            });
+        }
+        self.get(&format!("/v2/payments/{id}")).await
+    }
+
     async fn mandate(&self, customer: &GatewayCustomerRef, id: &str) -> Result<SetupOutcome, GatewayError> {
         let mandate: MandateView = self.get(&format!("/v2/customers/{}/mandates/{id}", customer.0)).await?;
         Ok(mandate.into_setup())
@@ -319,6 +330,12 @@ impl MollieGateway {
 }
 
 /// The payment id of a Mollie delivery: the form field `id` of `id=tr_…`.
+/// Mollie payment ids are `tr_` and letters, digits and underscores; anything else cannot be one
+/// and must not reach a URL path.
+fn is_payment_id(id: &str) -> bool {
+    id.starts_with("tr_") && id.len() > 3 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 pub fn webhook_payment_id(body: &[u8]) -> Result<String, WebhookError> {
     let text = std::str::from_utf8(body).map_err(|_| WebhookError::Malformed("body is not UTF-8".into()))?;
     let id = text
@@ -326,8 +343,7 @@ pub fn webhook_payment_id(body: &[u8]) -> Result<String, WebhookError> {
         .split('&')
         .find_map(|pair| pair.strip_prefix("id="))
         .ok_or_else(|| WebhookError::Malformed("no `id` field".into()))?;
-    // Mollie ids are letters, digits and underscores; anything else cannot be one and must not reach a URL.
-    if id.starts_with("tr_") && id.len() > 3 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if is_payment_id(id) {
         Ok(id.to_owned())
     } else {
         Err(WebhookError::Malformed(format!(
@@ -383,17 +399,7 @@ impl PaymentGateway for MollieGateway {
         _customer: &GatewayCustomerRef,
         provider_setup_id: &str,
     ) -> Result<SetupOutcome, GatewayError> {
-        // The id goes into a URL path: only something shaped like a Mollie payment id may.
-        let well_formed = provider_setup_id.starts_with("tr_")
-            && provider_setup_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !well_formed {
-            return Err(GatewayError::Rejected {
-                code: "not_found".into(),
-                message: format!("`{provider_setup_id}` is not a Mollie payment id"),
-            });
-        }
-        let payment: PaymentView = self.get(&format!("/v2/payments/{provider_setup_id}")).await?;
-        payment.into_setup()
+        self.payment(provider_setup_id).await?.into_setup()
     }
 
     async fn charge(&self, req: &ChargeRequest) -> Result<ChargeOutcome, GatewayError> {
@@ -430,12 +436,7 @@ impl PaymentGateway for MollieGateway {
     }
 
     async fn payment_status(&self, provider_payment_id: &str) -> Result<ChargeOutcome, GatewayError> {
-        webhook_payment_id(format!("id={provider_payment_id}").as_bytes()).map_err(|_| GatewayError::Rejected {
-            code: "not_found".into(),
-            message: format!("`{provider_payment_id}` is not a Mollie payment id"),
-        })?;
-        let payment: PaymentView = self.get(&format!("/v2/payments/{provider_payment_id}")).await?;
-        payment.into_charge_outcome()
+        self.payment(provider_payment_id).await?.into_charge_outcome()
     }
 
     async fn refund(&self, req: &RefundRequest) -> Result<RefundOutcome, GatewayError> {

@@ -172,7 +172,12 @@ struct Replay<Req, Out> {
 
 /// A card setup waiting for the customer's 3-D Secure.
 enum SetupState {
-    Waiting { customer: GatewayCustomerRef, behaviour: CardBehaviour },
+    /// `tag`: the suffix the method's id will carry (see [`behaviour_tag`]).
+    Waiting {
+        customer: GatewayCustomerRef,
+        behaviour: CardBehaviour,
+        tag: String,
+    },
     Succeeded(PaymentMethodRef),
     Failed,
 }
@@ -309,16 +314,16 @@ impl Sandbox {
     /// failed) 3-D Secure in the browser, and emits `SetupSucceeded` or `SetupFailed`.
     pub fn authenticate_setup(&self, provider_setup_id: &str, success: bool) -> Result<SetupOutcome, GatewayError> {
         let mut state = self.state();
-        let Some(SetupState::Waiting { customer, behaviour }) = state.setups.get(provider_setup_id) else {
+        let Some(SetupState::Waiting { customer, behaviour, tag }) = state.setups.get(provider_setup_id) else {
             return Err(GatewayError::Rejected {
                 code: "setup_intent_unexpected_state".into(),
                 message: format!("setup {provider_setup_id} is not waiting for authentication"),
             });
         };
-        let (customer, behaviour) = (customer.clone(), *behaviour);
+        let (customer, behaviour, tag) = (customer.clone(), *behaviour, tag.clone());
         let event_id = state.next_id("evt");
         let (outcome, event) = if success {
-            let method = PaymentMethodRef(format!("{}_{}", state.next_id("pm"), behaviour_tag("3184", behaviour)));
+            let method = PaymentMethodRef(format!("{}_{tag}", state.next_id("pm")));
             state.methods.insert(method.0.clone(), StoredMethod { customer, behaviour });
             state.setups.insert(provider_setup_id.to_owned(), SetupState::Succeeded(method.clone()));
             (
@@ -650,7 +655,8 @@ impl PaymentGateway for Sandbox {
         };
         if behaviour == CardBehaviour::AuthenticatesAlways {
             let id = state.next_id("seti");
-            state.setups.insert(id.clone(), SetupState::Waiting { customer: customer.clone(), behaviour });
+            let tag = behaviour_tag(number, behaviour);
+            state.setups.insert(id.clone(), SetupState::Waiting { customer: customer.clone(), behaviour, tag });
             return Ok(SetupOutcome::RequiresAction {
                 client_secret: format!("{id}_secret"),
                 redirect_hint: None,

@@ -357,10 +357,7 @@ impl TenantContext {
             Some(Ok(currency)) => Some((currency, store::fx::table_until(conn, as_of, 14).await?)),
             _ => None,
         };
-        let draft_hours: i32 = sqlx::query_scalar("SELECT subscription_draft_hours FROM tenants WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let (_, draft_hours) = store::tenants::draft_hours(conn, tenant_id).await?;
         let art59c = if tenant.tax.b2c_threshold_opt {
             let (turnover, rates) = crate::service::invoices::threshold::load(conn, tenant_id, as_of).await?;
             Some((std::sync::Mutex::new(turnover), rates))

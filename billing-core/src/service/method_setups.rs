@@ -112,9 +112,7 @@ pub(crate) async fn record(
 
 async fn view(conn: &mut PgConnection, tenant: TenantId, row: Row) -> Result<MethodSetup> {
     let payment_method = match row.payment_method_id {
-        Some(id) => {
-            payments::list_methods(conn, tenant, CustomerId(row.customer_id)).await?.into_iter().find(|m| m.id == id)
-        }
+        Some(id) => payments::get_method(conn, tenant, id).await?,
         None => None,
     };
     let next_action = (row.status == "requires_action").then(|| SetupNextAction {

@@ -185,6 +185,31 @@ pub(crate) async fn insert_method(
     })
 }
 
+#[derive(sqlx::FromRow)]
+struct MethodListRow {
+    id: Uuid,
+    gateway: String,
+    gateway_account_id: Option<Uuid>,
+    kind: String,
+    last4: Option<String>,
+    is_default: bool,
+}
+
+impl From<MethodListRow> for PaymentMethod {
+    fn from(r: MethodListRow) -> Self {
+        PaymentMethod {
+            id: r.id,
+            gateway: r.gateway,
+            gateway_account: GatewayAccountId(r.gateway_account_id.unwrap_or_default()),
+            kind: r.kind,
+            last4: r.last4,
+            is_default: r.is_default,
+        }
+    }
+}
+
+const METHOD_COLUMNS: &str = "id, gateway, gateway_account_id, kind, last4, is_default";
+
 /// The customer's stored payment methods, the default first, then newest first.
 pub async fn list_methods(
     conn: &mut PgConnection,
@@ -192,34 +217,26 @@ pub async fn list_methods(
     customer: CustomerId,
 ) -> Result<Vec<PaymentMethod>> {
     store::customers::get(conn, tenant, customer).await?.ok_or_else(|| Error::not_found("customer", customer))?;
-    #[derive(sqlx::FromRow)]
-    struct Listed {
-        id: Uuid,
-        gateway: String,
-        gateway_account_id: Option<Uuid>,
-        kind: String,
-        last4: Option<String>,
-        is_default: bool,
-    }
-    let rows: Vec<Listed> = sqlx::query_as(
-        "SELECT id, gateway, gateway_account_id, kind, last4, is_default FROM payment_methods
-         WHERE tenant_id = $1 AND customer_id = $2 ORDER BY is_default DESC, id DESC",
-    )
+    let rows: Vec<MethodListRow> = sqlx::query_as(&format!(
+        "SELECT {METHOD_COLUMNS} FROM payment_methods
+         WHERE tenant_id = $1 AND customer_id = $2 ORDER BY is_default DESC, id DESC"
+    ))
     .bind(tenant)
     .bind(customer)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| PaymentMethod {
-            id: r.id,
-            gateway: r.gateway,
-            gateway_account: GatewayAccountId(r.gateway_account_id.unwrap_or_default()),
-            kind: r.kind,
-            last4: r.last4,
-            is_default: r.is_default,
-        })
-        .collect())
+    Ok(rows.into_iter().map(PaymentMethod::from).collect())
+}
+
+/// One stored payment method by id.
+pub(crate) async fn get_method(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> Result<Option<PaymentMethod>> {
+    let row: Option<MethodListRow> =
+        sqlx::query_as(&format!("SELECT {METHOD_COLUMNS} FROM payment_methods WHERE tenant_id = $1 AND id = $2"))
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(PaymentMethod::from))
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

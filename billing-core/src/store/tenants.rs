@@ -136,7 +136,8 @@ pub async fn insert(conn: &mut PgConnection, t: &Tenant, now: DateTime<Utc>) -> 
     update_profile(conn, t.id, &t.profile).await
 }
 
-/// (grace period of staff drafts, how long the invoice run's invoices stay drafts), in hours.
+/// The tenant's draft periods in hours: (grace period of staff drafts, how long the invoice run's
+/// invoices stay drafts).
 pub async fn draft_hours(conn: &mut PgConnection, tenant: TenantId) -> Result<(i32, i32)> {
     Ok(sqlx::query_as("SELECT draft_grace_hours, subscription_draft_hours FROM tenants WHERE tenant_id = $1")
         .bind(tenant)

@@ -145,10 +145,7 @@ pub async fn create_draft(
     let behavior = crate::catalog::TaxBehavior::from_field(input.tax_behavior.as_deref())?;
     let lines: Vec<CheckedLine> = input.lines.iter().map(|l| check_line(l, currency)).collect::<Result<_>>()?;
     let memo = check_memo(input.memo.as_deref())?;
-    let grace: i32 = sqlx::query_scalar("SELECT draft_grace_hours FROM tenants WHERE tenant_id = $1")
-        .bind(tenant)
-        .fetch_one(&mut *conn)
-        .await?;
+    let (grace, _) = store::tenants::draft_hours(conn, tenant).await?;
     let auto_finalize_at = match (input.auto_finalize, input.auto_finalize_at) {
         (Some(false), _) => None,
         (_, Some(at)) if at < now => return Err(Error::invalid("auto_finalize_at", "must not be in the past")),
