@@ -48,3 +48,8 @@ cli-tenant-collection-set = Händler „{ $tenant }“ zieht jetzt so ein: { $me
 cli-collect-summary = Einzug zum { $as_of }: { $collected } bezahlt, { $failed } nicht bezahlt, { $redriven } offene Versuche wieder aufgenommen, { $rechecked } wartende Zahlungen beim Anbieter abgeglichen, { $skipped } übersprungen.
 cli-collect-locked = Ein anderer Einzugslauf hält die Sperre; es wurde nichts getan.
 cli-bank-imported = Kontoauszug { $id } importiert: { $entries } Buchungen, { $matched } zugeordnet, { $unmatched } nicht zugeordnet, { $ambiguous } mehrdeutig.
+
+# Die eingebettete Datenbank (ein billing-Prozess besitzt einen Datenordner; docs/adr/0018)
+cli-embedded-serving = Ein billing-Prozess (PID { $pid }) bedient diesen Datenordner bereits unter { $url }. Nutzen Sie ihn oder beenden Sie ihn zuerst.
+cli-embedded-busy = Der Datenordner { $dir } wird von einem anderen billing-Prozess (PID { $pid }) benutzt, der ihn nicht rechtzeitig freigegeben hat. Versuchen Sie es erneut, wenn er fertig ist.
+cli-embedded-waiting = Warte, bis ein anderer billing-Prozess mit { $dir } fertig ist …

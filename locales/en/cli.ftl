@@ -48,3 +48,8 @@ cli-tenant-collection-set = Merchant “{ $tenant }” now collects: { $method }
 cli-collect-summary = Collection as of { $as_of }: { $collected } paid, { $failed } not paid, { $redriven } pending attempts re-driven, { $rechecked } waiting payments settled from the provider, { $skipped } skipped.
 cli-collect-locked = Another collection run holds the lock; nothing was done.
 cli-bank-imported = Imported bank statement { $id }: { $entries } entries, { $matched } matched, { $unmatched } unmatched, { $ambiguous } ambiguous.
+
+# The embedded database (one billing process owns a data folder; docs/adr/0018)
+cli-embedded-serving = A billing process (pid { $pid }) already serves this data folder at { $url }. Use it, or stop it first.
+cli-embedded-busy = The data folder { $dir } is in use by another billing process (pid { $pid }) that did not let go in time. Try again when it has finished.
+cli-embedded-waiting = Waiting for another billing process to finish with { $dir } …

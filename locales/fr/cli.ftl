@@ -48,3 +48,8 @@ cli-tenant-collection-set = Le marchand « { $tenant } » encaisse désormais : 
 cli-collect-summary = Encaissement au { $as_of } : { $collected } payées, { $failed } non payées, { $redriven } tentatives en attente reprises, { $rechecked } paiements en attente réglés d’après le prestataire, { $skipped } ignorées.
 cli-collect-locked = Un autre encaissement détient le verrou ; rien n’a été fait.
 cli-bank-imported = Relevé bancaire { $id } importé : { $entries } écritures, { $matched } rapprochées, { $unmatched } non rapprochées, { $ambiguous } ambiguës.
+
+# La base de données intégrée (un seul processus billing possède un dossier de données ; docs/adr/0018)
+cli-embedded-serving = Un processus billing (pid { $pid }) sert déjà ce dossier de données à l’adresse { $url }. Utilisez-le ou arrêtez-le d’abord.
+cli-embedded-busy = Le dossier de données { $dir } est utilisé par un autre processus billing (pid { $pid }) qui ne l’a pas libéré à temps. Réessayez lorsqu’il aura terminé.
+cli-embedded-waiting = En attente qu’un autre processus billing ait fini d’utiliser { $dir } …

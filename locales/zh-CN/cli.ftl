@@ -48,3 +48,8 @@ cli-tenant-collection-set = 商户“{ $tenant }”的收款方式现为：{ $me
 cli-collect-summary = 截至 { $as_of } 的收款：{ $collected } 笔已付，{ $failed } 笔未付，{ $redriven } 个待处理尝试已重新执行，{ $rechecked } 笔待处理付款已按服务商状态结清，{ $skipped } 笔已跳过。
 cli-collect-locked = 另一个收款任务持有锁；未执行任何操作。
 cli-bank-imported = 已导入银行对账单 { $id }：共 { $entries } 笔，已匹配 { $matched } 笔，未匹配 { $unmatched } 笔，有歧义 { $ambiguous } 笔。
+
+# 嵌入式数据库（一个数据目录只归一个 billing 进程所有；docs/adr/0018）
+cli-embedded-serving = 一个 billing 进程（pid { $pid }）已在 { $url } 为此数据目录提供服务。请使用它，或先停止它。
+cli-embedded-busy = 数据目录 { $dir } 正被另一个 billing 进程（pid { $pid }）使用，且未能及时释放。请在它完成后重试。
+cli-embedded-waiting = 正在等待另一个 billing 进程使用完 { $dir } …

@@ -109,6 +109,11 @@ pub struct DatabaseConfig {
     pub url: Option<Secret>,
     pub embedded_dir: PathBuf,
     pub max_connections: u32,
+    /// Embedded: how long a request waits for the one connection before it fails (seconds).
+    pub embedded_acquire_timeout_secs: u64,
+    /// Embedded: how long a command waits for a data folder that another `billing` process is
+    /// starting or stopping before it gives up with an error (seconds).
+    pub embedded_wait_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -135,7 +140,13 @@ impl Default for ServerConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: None, embedded_dir: PathBuf::from("./billing-data"), max_connections: 10 }
+        Self {
+            url: None,
+            embedded_dir: PathBuf::from("./billing-data"),
+            max_connections: 10,
+            embedded_acquire_timeout_secs: 60,
+            embedded_wait_secs: 120,
+        }
     }
 }
 
@@ -199,6 +210,11 @@ impl Config {
         }
         if !(1..=1000).contains(&self.database.max_connections) {
             bail!("database.max_connections: must be from 1 to 1000");
+        }
+        if !(1..=3600).contains(&self.database.embedded_acquire_timeout_secs)
+            || !(1..=3600).contains(&self.database.embedded_wait_secs)
+        {
+            bail!("database.embedded_acquire_timeout_secs and database.embedded_wait_secs: must be from 1 to 3600");
         }
         if let Some(url) = &self.database.url
             && !(url.expose().starts_with("postgres://") || url.expose().starts_with("postgresql://"))

@@ -4,8 +4,9 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = portal_web::cli::Cli::parse();
-    match portal_web::cli::run(cli).await {
+    let args: Vec<String> = std::env::args().collect();
+    let cli = portal_web::cli::Cli::parse_from(&args);
+    match portal_web::cli::run(cli, args.into_iter().skip(1).collect()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

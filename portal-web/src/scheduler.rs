@@ -1,8 +1,8 @@
 //! The scheduler of `billing serve`: tokio-cron-scheduler fires the billing-core jobs on the
-//! cron schedules in `[jobs]` (blank disables one). A job run takes a PostgreSQL advisory lock
-//! named after the job, so with several `billing serve` processes on one database only one runs
-//! it at a time; the jobs themselves are safe to re-run, so a missed or doubled tick changes
-//! nothing but timing.
+//! cron schedules in `[jobs]` (blank disables one). A job run takes the lease `schedule:<job>`
+//! (`billing_core::store::locks`), so with several `billing serve` processes on one database only
+//! one runs it at a time; the jobs themselves are safe to re-run, so a missed or doubled tick
+//! changes nothing but timing.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -68,39 +68,20 @@ fn jobs(config: &Config, gateways: Arc<gateway_adapters::directory::Directory>) 
     ]
 }
 
-/// Runs `job` under the advisory lock `billing.job.<name>`; skips the tick when another node
-/// holds it. With a one-connection pool (embedded PostgreSQL, one node) no lock is taken: holding
-/// the only connection would starve the job itself.
+/// Runs `job` under the lease `schedule:<name>`; skips the tick when another node holds it. The
+/// lease does not pin a connection, so this works on the embedded database's single one too.
 async fn run_locked(name: &'static str, pool: PgPool, clock: Arc<dyn Clock>, job: JobFn) {
-    let single = pool.options().get_max_connections() <= 1;
-    let mut lock_conn = None;
-    if !single {
-        let mut conn = match pool.acquire().await {
-            Ok(c) => c,
-            Err(e) => return tracing::warn!(job = name, error = %e, "job skipped: no database connection"),
-        };
-        let got: Result<bool, _> = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
-            .bind(format!("billing.job.{name}"))
-            .fetch_one(&mut *conn)
-            .await;
-        match got {
-            Ok(true) => lock_conn = Some(conn),
-            Ok(false) => return tracing::info!(job = name, "job already running on another node; tick skipped"),
-            Err(e) => return tracing::warn!(job = name, error = %e, "job skipped: lock failed"),
-        }
-    }
     let started = std::time::Instant::now();
-    match job(pool, clock).await {
-        Ok(count) => tracing::info!(job = name, count, ms = started.elapsed().as_millis() as u64, "job done"),
+    let lease = format!("schedule:{name}");
+    match billing_core::store::locks::with_lease(&pool, &lease, LEASE_TTL, job(pool.clone(), clock)).await {
+        Ok(Some(count)) => tracing::info!(job = name, count, ms = started.elapsed().as_millis() as u64, "job done"),
+        Ok(None) => tracing::info!(job = name, "job already running on another node; tick skipped"),
         Err(e) => tracing::error!(job = name, error = %e, "job failed; the next tick retries"),
     }
-    if let Some(mut conn) = lock_conn {
-        let _ = sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
-            .bind(format!("billing.job.{name}"))
-            .execute(&mut *conn)
-            .await;
-    }
 }
+
+/// How long a scheduled job's lease lasts without renewal (renewed while the job runs).
+const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Starts the scheduler with every job that has a schedule. The returned handle keeps it alive.
 /// `gateways` is the server's own directory, so the sandbox's in-memory state is shared.

@@ -2,8 +2,8 @@
 //! method, and re-drives attempts a killed process left pending (the provider may already have
 //! taken the money; the same idempotency key makes it replay, and settlement records it once).
 //!
-//! Replica-safe: one run at a time per database (a session advisory lock; a second node finds it
-//! taken and does nothing). A `POST /invoices/{id}/pay` racing the run is serialized by the invoice
+//! Replica-safe: one run at a time per database (the lease `collect`, `store::locks`; a second
+//! node finds it taken and does nothing). A `POST /invoices/{id}/pay` racing the run is serialized by the invoice
 //! row lock in `payments::collect` and the one-pending-attempt-per-invoice index: whoever comes
 //! second finds the invoice paid or an attempt in flight.
 
@@ -17,8 +17,8 @@ use crate::ids::{InvoiceId, TenantId};
 use crate::ports::{ChargeOutcome, GatewayEvent, Gateways};
 use crate::service::{gateway_accounts, payments, webhooks};
 
-/// Key of the advisory lock that makes collection runs exclusive ("collect" in ASCII).
-const LOCK_KEY: i64 = 0x0063_6f6c_6c65_6374;
+/// How long a collection run's lease lasts without renewal (it is renewed while the run works).
+const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CollectionSummary {
@@ -41,16 +41,8 @@ pub async fn run_collection(
     as_of: Option<NaiveDate>,
 ) -> Result<CollectionSummary> {
     let as_of = as_of.unwrap_or_else(|| now.date_naive());
-    let mut lock_conn = pool.acquire().await?;
-    let locked: bool =
-        sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(LOCK_KEY).fetch_one(&mut *lock_conn).await?;
-    if !locked {
-        return Ok(CollectionSummary::default());
-    }
-    let result = collect_all(pool, gateways, now, as_of).await;
-    // Unlock before returning the connection to the pool, even when the run failed.
-    sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_KEY).execute(&mut *lock_conn).await?;
-    result
+    let run = crate::store::locks::with_lease(pool, "collect", LEASE_TTL, collect_all(pool, gateways, now, as_of));
+    Ok(run.await?.unwrap_or_default())
 }
 
 async fn collect_all(

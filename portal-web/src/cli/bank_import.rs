@@ -3,12 +3,8 @@
 
 use std::path::Path;
 
-use anyhow::Context;
-use billing_core::clock::Clock;
-
-use super::t;
+use super::{Ctx, t};
 use crate::api::bank_transfer::{self, StatementFormat};
-use crate::db::Database;
 
 /// How to read the file and what to print.
 pub struct Options<'a> {
@@ -20,51 +16,38 @@ pub struct Options<'a> {
     pub json: bool,
 }
 
-pub async fn run(
-    db: &Database,
-    clock: &dyn Clock,
-    lang: &str,
-    slug: &str,
-    file: &Path,
-    options: Options<'_>,
-) -> anyhow::Result<()> {
+pub async fn run(ctx: &Ctx, slug: &str, file: &Path, options: Options<'_>) -> anyhow::Result<()> {
+    let lang = ctx.lang;
     let Options { format, layout, json } = options;
     let message = |e: crate::api::error::ApiError| {
         anyhow::anyhow!("{}", e.body(lang)["error"]["message"].as_str().unwrap_or(e.code))
     };
     let layout = bank_transfer::csv_layout(layout).map_err(message)?;
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = ctx.read_input(file)?;
     // Without --format the file's extension decides: .csv is CSV, anything else camt.053 XML.
     let format = match format {
         Some(f) => StatementFormat::parse(f).ok_or_else(|| anyhow::anyhow!("unknown format `{f}`"))?,
         None if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => StatementFormat::Csv,
         None => StatementFormat::Camt053,
     };
-    let mut conn = db.pool.acquire().await?;
-    let tenant = billing_core::store::tenants::get_by_slug(&mut conn, slug)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
-    drop(conn);
-    let result = bank_transfer::import(&db.pool, tenant.id, &bytes, format, layout.as_ref(), clock.now())
+    let tenant = super::tenant::by_slug(ctx, slug).await?;
+    let result = bank_transfer::import(&ctx.db().pool, tenant.id, &bytes, format, layout.as_ref(), ctx.clock().now())
         .await
         .map_err(message)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        ctx.out.line(serde_json::to_string_pretty(&result)?);
     } else {
-        println!(
-            "{}",
-            t(
-                lang,
-                "cli-bank-imported",
-                &[
-                    ("id", result.id.to_string()),
-                    ("entries", result.entries.len().to_string()),
-                    ("matched", result.matched.to_string()),
-                    ("unmatched", result.unmatched.to_string()),
-                    ("ambiguous", result.ambiguous.to_string()),
-                ]
-            )
-        );
+        ctx.out.line(t(
+            lang,
+            "cli-bank-imported",
+            &[
+                ("id", result.id.to_string()),
+                ("entries", result.entries.len().to_string()),
+                ("matched", result.matched.to_string()),
+                ("unmatched", result.unmatched.to_string()),
+                ("ambiguous", result.ambiguous.to_string()),
+            ],
+        ));
     }
     Ok(())
 }

@@ -1,15 +1,10 @@
 //! `billing invoice-run`: runs the job with a progress bar on a terminal and prints a summary.
 
-use std::io::IsTerminal;
-
-use billing_core::clock::Clock;
 use billing_core::jobs::invoice_run::{self, RunOptions, RunProgress, RunSummary, TenantRunSummary};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::t;
-use crate::config::Config;
-use crate::db::Database;
+use super::{Ctx, t};
 use crate::reports::{exception_message, major};
 
 pub struct Args {
@@ -30,25 +25,18 @@ impl RunProgress for Bar {
     }
 }
 
-pub async fn run(db: &Database, config: &Config, clock: &dyn Clock, lang: &str, args: Args) -> anyhow::Result<()> {
-    let now = clock.now();
+pub async fn run(ctx: &Ctx, args: Args) -> anyhow::Result<()> {
+    let (lang, now) = (ctx.lang, ctx.clock().now());
     let mut opts = RunOptions::new(args.as_of.unwrap_or_else(|| now.date_naive()));
     opts.dry_run = args.dry_run;
-    opts.chunk_size = config.invoice_run.chunk_size;
-    opts.triggered_by = format!(
-        "cli:{}",
-        std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
-    );
+    opts.chunk_size = ctx.config().invoice_run.chunk_size;
+    opts.triggered_by = format!("cli:{}", ctx.user);
     if let Some(slug) = &args.tenant {
-        let mut conn = db.pool.acquire().await?;
-        let tenant = billing_core::store::tenants::get_by_slug(&mut conn, slug)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
-        opts.tenant = Some(tenant.id);
+        opts.tenant = Some(super::tenant::by_slug(ctx, slug).await?.id);
     }
     let bar = ProgressBar::with_draw_target(
         Some(0),
-        if std::io::stderr().is_terminal() && !args.json {
+        if ctx.out.draws_progress() && !args.json {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()
@@ -60,13 +48,13 @@ pub async fn run(db: &Database, config: &Config, clock: &dyn Clock, lang: &str, 
             .progress_chars("=> "),
     );
     bar.set_message(t(lang, "cli-run-progress", &[]));
-    let summary = invoice_run::run(&db.pool, &opts, now, &Bar(bar.clone())).await;
+    let summary = invoice_run::run(&ctx.db().pool, &opts, now, &Bar(bar.clone())).await;
     bar.finish_and_clear();
     let summary = summary?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        ctx.out.line(serde_json::to_string_pretty(&summary)?);
     } else {
-        print!("{}", render_summary(&summary, lang));
+        ctx.out.write(render_summary(&summary, lang).as_bytes());
     }
     Ok(())
 }

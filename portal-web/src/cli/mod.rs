@@ -1,21 +1,33 @@
-//! The `billing` command line.
+//! The `billing` command line: the commands, the context they run in, and where they run (in
+//! this process, or, on an embedded data folder another process owns, in that process).
 
+pub mod api_call;
 pub mod bank_import;
+pub mod fx_import;
 pub mod invoice_run;
+pub mod jobs;
+pub mod output;
+pub mod remote;
 pub mod runs;
+pub mod serve;
+pub mod simulate;
+pub mod tenant;
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use billing_core::clock::{Clock, SystemClock};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use crate::app::{AppState, router, serve};
+use crate::app::AppState;
 use crate::config::Config;
 use crate::db::Database;
+use crate::db::embedded::{self, OwnerLock, ServerInfo};
 use crate::i18n::I18n;
+use output::Out;
 
 #[derive(Debug, Parser)]
 #[command(name = "billing", version, about = "Subscription billing engine with customer self-service")]
@@ -289,413 +301,267 @@ pub fn t(lang: &str, id: &str, args: &[(&str, String)]) -> String {
     I18n::global().message(lang, id, args)
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+/// What every command of one process shares: configuration, database, clock, and, while this
+/// process serves, the app state (so commands run on behalf of other processes use the same
+/// gateway directory as the server).
+pub struct Shared {
+    pub config: Config,
+    pub db: Database,
+    pub clock: Arc<dyn Clock>,
+    app: RwLock<Option<AppState>>,
+    owner: Option<Owner>,
+}
+
+/// This process's ownership of an embedded data folder and what it published about itself.
+struct Owner {
+    lock: OwnerLock,
+    info: Mutex<ServerInfo>,
+}
+
+impl Shared {
+    /// Called by `serve`/`demo` once they listen: other processes learn the URL, and commands run
+    /// for them use `state`.
+    pub fn serving(&self, url: &str, state: &AppState) -> anyhow::Result<()> {
+        if let Ok(mut app) = self.app.write() {
+            *app = Some(state.clone());
+        }
+        if let Some(owner) = &self.owner {
+            let mut info = owner.info.lock().map_err(|_| anyhow::anyhow!("server info poisoned"))?;
+            info.serving_url = Some(url.to_string());
+            owner.lock.publish(&info)?;
+        }
+        Ok(())
+    }
+}
+
+/// One command's context: the process's shared parts, the language and output of this
+/// command, and the working directory and standard input of the process that typed it.
+pub struct Ctx {
+    pub shared: Arc<Shared>,
+    pub lang: &'static str,
+    pub out: Out,
+    pub cwd: PathBuf,
+    /// Standard input sent by a remote caller; `None` reads this process's own.
+    pub stdin: Option<Vec<u8>>,
+    /// The operating-system user who typed the command.
+    pub user: String,
+}
+
+impl Ctx {
+    fn local(shared: Arc<Shared>, lang: &'static str) -> anyhow::Result<Self> {
+        Ok(Self { shared, lang, out: Out::local(), cwd: std::env::current_dir()?, stdin: None, user: os_user() })
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.shared.db
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.shared.clock.clone()
+    }
+
+    /// `path` as the caller meant it: relative to the caller's working directory.
+    pub fn path(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() { path.to_path_buf() } else { self.cwd.join(path) }
+    }
+
+    /// The bytes of a file named on the command line, or standard input for `-`.
+    pub fn read_input(&self, path: &Path) -> anyhow::Result<Vec<u8>> {
+        if path.as_os_str() == "-" {
+            return match &self.stdin {
+                Some(bytes) => Ok(bytes.clone()),
+                None => {
+                    let mut buf = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+                    Ok(buf)
+                }
+            };
+        }
+        let full = self.path(path);
+        std::fs::read(&full).with_context(|| format!("reading {}", full.display()))
+    }
+
+    /// The serving app's state, or a fresh one over this process's database.
+    pub fn app_state(&self) -> AppState {
+        if let Some(state) = self.shared.app.read().ok().and_then(|a| a.clone()) {
+            return state;
+        }
+        AppState::new(self.shared.db.pool.clone(), self.clock())
+            .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&self.shared.config.vies)))
+    }
+}
+
+impl Command {
+    /// Whether the command reads standard input (`--file -`), which a remote run must send along.
+    fn reads_stdin(&self) -> bool {
+        match self {
+            Command::Simulate { file, .. } => file.as_os_str() == "-",
+            Command::FxImport { file: Some(file), .. } => file.as_os_str() == "-",
+            Command::Api { data: Some(d), .. } => d == "@-",
+            _ => false,
+        }
+    }
+
+    /// `serve` and `demo` (unless `--no-serve`) serve HTTP: they must own the database.
+    fn serves(&self) -> bool {
+        matches!(self, Command::Serve | Command::Demo { no_serve: false })
+    }
+}
+
+/// Runs the command line `args` (without the program name), parsed as `cli`.
+pub async fn run(cli: Cli, args: Vec<String>) -> anyhow::Result<()> {
     let config = Config::from_process_env(cli.config.as_deref())?;
     init_tracing(&config);
     let lang = cli_language(cli.lang.as_deref());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let db = Database::open(&config.database).await?;
-    let result = dispatch(cli.command, &config, &db, clock, lang).await;
-    db.close().await;
-    result
+    if let Some(url) = config.database.url.clone() {
+        let db = Database::open_server(&config.database, url.expose()).await?;
+        let shared = Arc::new(Shared { config, db, clock, app: RwLock::new(None), owner: None });
+        let result = dispatch(cli.command, &Ctx::local(shared.clone(), lang)?).await;
+        shared.db.close().await;
+        return result;
+    }
+    run_embedded(cli, args, config, clock, lang).await
 }
 
-async fn dispatch(
-    command: Command,
-    config: &Config,
-    db: &Database,
+/// On an embedded data folder: own it and run here, or send the command to its owner. Every
+/// wait is bounded (`database.embedded_wait_secs`): a command never hangs on a busy folder.
+async fn run_embedded(
+    cli: Cli,
+    args: Vec<String>,
+    config: Config,
     clock: Arc<dyn Clock>,
     lang: &'static str,
 ) -> anyhow::Result<()> {
+    let dir = config.database.embedded_dir.clone();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(config.database.embedded_wait_secs);
+    let mut request = None;
+    let mut told_waiting = false;
+    loop {
+        if let Some(lock) = embedded::try_own(&dir)? {
+            return run_as_owner(lock, cli.command, config, clock, lang).await;
+        }
+        let info = embedded::read_info(&dir);
+        match &info {
+            Some(ServerInfo { serving_url: Some(url), pid, .. }) if cli.command.serves() => {
+                anyhow::bail!("{}", t(lang, "cli-embedded-serving", &[("url", url.clone()), ("pid", pid.to_string())]));
+            }
+            Some(info) if !cli.command.serves() => {
+                let request = match &mut request {
+                    Some(r) => r,
+                    None => request.insert(remote::RemoteRequest {
+                        args: args.clone(),
+                        cwd: std::env::current_dir()?,
+                        stdin: if cli.command.reads_stdin() {
+                            let mut buf = Vec::new();
+                            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+                            Some(buf)
+                        } else {
+                            None
+                        },
+                        lang: lang.to_string(),
+                        user: os_user(),
+                    }),
+                };
+                if let remote::Outcome::Ran(result) = remote::call(info, request).await? {
+                    return result;
+                }
+            }
+            _ => {}
+        }
+        // The owner is starting, stopping, or runs a command of its own that serving must wait for.
+        if Instant::now() >= deadline {
+            let pid = info.map(|i| i.pid.to_string()).unwrap_or_else(|| "?".into());
+            anyhow::bail!("{}", t(lang, "cli-embedded-busy", &[("dir", dir.display().to_string()), ("pid", pid)]));
+        }
+        if !told_waiting && started.elapsed() > Duration::from_secs(2) {
+            told_waiting = true;
+            eprintln!("{}", t(lang, "cli-embedded-waiting", &[("dir", dir.display().to_string())]));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// This process owns the folder: it runs the embedded server, takes other processes' commands
+/// while it runs its own, and lets go only when those are done.
+async fn run_as_owner(
+    lock: OwnerLock,
+    command: Command,
+    config: Config,
+    clock: Arc<dyn Clock>,
+    lang: &'static str,
+) -> anyhow::Result<()> {
+    let db = Database::open_embedded(&lock, &config.database).await?;
+    let info = ServerInfo { pid: std::process::id(), ops_url: String::new(), token: String::new(), serving_url: None };
+    let owner = Owner { lock, info: Mutex::new(info) };
+    let shared = Arc::new(Shared { config, db, clock, app: RwLock::new(None), owner: Some(owner) });
+    let (ops, ops_url, token) = remote::OpsServer::start(shared.clone()).await?;
+    if let Some(owner) = &shared.owner {
+        let mut info = owner.info.lock().map_err(|_| anyhow::anyhow!("server info poisoned"))?;
+        info.ops_url = ops_url;
+        info.token = token;
+        owner.lock.publish(&info)?;
+    }
+    let result = dispatch(command, &Ctx::local(shared.clone(), lang)?).await;
+    if let Some(owner) = &shared.owner {
+        owner.lock.withdraw();
+    }
+    tracing::debug!("owner: draining the commands of other processes");
+    ops.drain().await;
+    tracing::debug!("owner: closing the database");
+    shared.db.close().await;
+    tracing::debug!("owner: done");
+    result
+}
+
+/// Runs one command in this process.
+async fn dispatch(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
+    let (db, lang) = (ctx.db(), ctx.lang);
+    db.migrate().await?;
     match command {
-        Command::Migrate => {
-            db.migrate().await?;
-            println!("{}", t(lang, "cli-migrated", &[]));
-        }
-        Command::Serve => {
-            db.migrate().await?;
-            serve_until_signal(config, db, clock, lang, None).await?;
-        }
-        Command::Demo { no_serve } => {
-            db.migrate().await?;
-            let outcome = crate::demo::seed(&db.pool, clock.now()).await?;
-            if outcome.created {
-                println!(
-                    "{}",
-                    t(
-                        lang,
-                        "cli-demo-seeded",
-                        &[
-                            ("tenant", outcome.tenant_name.clone()),
-                            ("customers", outcome.customers.to_string()),
-                            ("subscriptions", outcome.subscriptions.to_string()),
-                        ]
-                    )
-                );
-            } else {
-                println!(
-                    "{}",
-                    t(
-                        lang,
-                        "cli-demo-reused",
-                        &[("tenant", outcome.tenant_name.clone()), ("customers", outcome.customers.to_string())]
-                    )
-                );
-            }
-            if !no_serve {
-                serve_until_signal(config, db, clock, lang, Some(crate::demo::DEMO_API_KEY)).await?;
-            }
-        }
+        Command::Migrate => ctx.out.line(t(lang, "cli-migrated", &[])),
+        Command::Serve => serve::serve(ctx, None).await?,
+        Command::Demo { no_serve } => serve::demo(ctx, no_serve).await?,
         Command::InvoiceRun { as_of, dry_run, tenant, json } => {
-            db.migrate().await?;
-            invoice_run::run(db, config, clock.as_ref(), lang, invoice_run::Args { as_of, dry_run, tenant, json })
-                .await?;
+            invoice_run::run(ctx, invoice_run::Args { as_of, dry_run, tenant, json }).await?;
         }
-        Command::Jobs { command: JobsCommand::Run { job: Job::Collect { as_of } } } => {
-            db.migrate().await?;
-            let gateways = gateway_adapters::directory::Directory::new();
-            let summary =
-                billing_core::jobs::collection::run_collection(&db.pool, &gateways, clock.now(), as_of).await?;
-            if !summary.ran {
-                println!("{}", t(lang, "cli-collect-locked", &[]));
-            } else {
-                let as_of = as_of.unwrap_or_else(|| clock.now().date_naive()).to_string();
-                println!(
-                    "{}",
-                    t(
-                        lang,
-                        "cli-collect-summary",
-                        &[
-                            ("as_of", as_of),
-                            ("collected", summary.collected.to_string()),
-                            ("failed", summary.failed.to_string()),
-                            ("redriven", summary.redriven.to_string()),
-                            ("rechecked", summary.rechecked.to_string()),
-                            ("skipped", summary.skipped.to_string()),
-                        ]
-                    )
-                );
-            }
-        }
+        Command::Jobs { command: JobsCommand::Run { job } } => jobs::run(ctx, job).await?,
         Command::Api { tenant, method, path, data, output } => {
-            db.migrate().await?;
-            let code = api_call(config, db, clock, &tenant, &method, &path, data.as_deref(), output.as_deref()).await?;
+            let code = api_call::run(ctx, &tenant, &method, &path, data.as_deref(), output.as_deref()).await?;
             if !(200..300).contains(&code) {
                 anyhow::bail!("HTTP {code}");
             }
         }
-        Command::Jobs { command: JobsCommand::Run { job: job @ (Job::FinalizeDrafts | Job::ApplyCredit) } } => {
-            db.migrate().await?;
-            let now = clock.now();
-            let (name, count) = match job {
-                Job::FinalizeDrafts => {
-                    ("finalize-drafts", billing_core::service::invoices::finalize_due_drafts(&db.pool, now).await?)
-                }
-                _ => (
-                    "apply-credit",
-                    billing_core::service::invoices::apply_balances_to_open_invoices(&db.pool, now).await?,
-                ),
-            };
-            println!("{}", t(lang, "cli-job-done", &[("name", name.to_string()), ("count", count.to_string())]));
-        }
-        Command::Jobs { command: JobsCommand::Run { job: Job::ViesRecheck } } => {
-            db.migrate().await?;
-            let vies = crate::vies::HttpVies::new(&config.vies);
-            let s = billing_core::service::vat_check::recheck_unverified(&db.pool, &vies, clock.now(), 1000).await?;
-            println!(
-                "{}",
-                t(
-                    lang,
-                    "cli-vies-rechecked",
-                    &[
-                        ("checked", s.checked.to_string()),
-                        ("valid", s.valid.to_string()),
-                        ("invalid", s.invalid.to_string()),
-                        ("unverified", s.still_unverified.to_string()),
-                    ]
-                )
-            );
-        }
-        Command::FxImport { file, url } => {
-            db.migrate().await?;
-            let (bytes, source, csv) = match (&file, &url) {
-                (_, Some(url)) => {
-                    let resp = reqwest::Client::builder()
-                        .timeout(std::time::Duration::from_secs(60))
-                        .build()?
-                        .get(url)
-                        .send()
-                        .await
-                        .with_context(|| format!("downloading {url}"))?
-                        .error_for_status()
-                        .with_context(|| format!("downloading {url}"))?;
-                    let bytes = resp.bytes().await.with_context(|| format!("downloading {url}"))?.to_vec();
-                    (bytes, url.clone(), url.to_ascii_lowercase().ends_with(".csv"))
-                }
-                (Some(file), None) if file.as_os_str() == "-" => {
-                    let mut buf = Vec::new();
-                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
-                    (buf, "-".to_string(), false)
-                }
-                (Some(file), None) => (
-                    std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
-                    file.display().to_string(),
-                    file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")),
-                ),
-                (None, None) => anyhow::bail!("give --file or --url"),
-            };
-            let parsed = if csv {
-                billing_core::fx::parse_ecb_csv(&String::from_utf8_lossy(&bytes))
-            } else {
-                billing_core::fx::parse_ecb_xml(&bytes)
-            }
-            .with_context(|| format!("{source} is not an ECB reference-rate file"))?;
-            let mut conn = db.pool.acquire().await?;
-            let written = billing_core::store::fx::upsert(&mut conn, &parsed.rates, clock.now()).await?;
-            let days: std::collections::BTreeSet<_> = parsed.rates.iter().map(|r| r.date).collect();
-            println!(
-                "{}",
-                t(
-                    lang,
-                    "cli-fx-imported",
-                    &[
-                        ("rates", written.to_string()),
-                        ("days", days.len().to_string()),
-                        ("first", days.first().map(|d| d.to_string()).unwrap_or_default()),
-                        ("last", days.last().map(|d| d.to_string()).unwrap_or_default()),
-                        ("skipped", parsed.skipped.join(", ")),
-                    ]
-                )
-            );
-        }
+        Command::FxImport { file, url } => fx_import::run(ctx, file.as_deref(), url.as_deref()).await?,
         Command::BankImport { tenant, file, format, layout, json } => {
-            db.migrate().await?;
             let options = bank_import::Options { format: format.as_deref(), layout: layout.as_deref(), json };
-            bank_import::run(db, clock.as_ref(), lang, &tenant, &file, options).await?;
+            bank_import::run(ctx, &tenant, &file, options).await?;
         }
-        Command::Simulate { tenant, file, json } => {
-            db.migrate().await?;
-            simulate(db, &tenant, &file, json, lang).await?;
-        }
-        Command::Runs { command } => {
-            db.migrate().await?;
-            match command {
-                RunsCommand::List { tenant, limit, json } => {
-                    runs::list(db, tenant.as_deref(), limit, json, lang).await?;
-                }
-                RunsCommand::Show { id, json } => runs::show(db, &id, json, lang).await?,
-                RunsCommand::Report { id, output } => runs::report(db, &id, &output, lang).await?,
-            }
-        }
-        Command::Tenant { command: TenantCommand::Collection { slug, method } } => {
-            db.migrate().await?;
-            let mut conn = db.pool.acquire().await?;
-            let tenant = billing_core::store::tenants::get_by_slug(&mut conn, &slug)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
-            billing_core::store::runs::set_collection_method(&mut conn, tenant.id, &method).await?;
-            println!("{}", t(lang, "cli-tenant-collection-set", &[("tenant", tenant.name), ("method", method)]));
-        }
-        Command::Tenant {
-            command:
-                TenantCommand::Create {
-                    slug,
-                    name,
-                    country,
-                    timezone,
-                    locale,
-                    number_format,
-                    vat_id,
-                    prorate_by_second,
-                    profile,
-                },
-        } => {
-            db.migrate().await?;
-            let mut conn = db.pool.acquire().await?;
-            let input = billing_core::service::tenants::NewTenantInput {
-                slug,
-                name,
-                country,
-                timezone,
-                default_locale: locale,
-                invoice_number_format: number_format,
-                vat_id,
-                prorate_by_second,
-                payment_terms_days: 14,
-                profile: profile.into_input(),
-            };
-            let now = clock.now();
-            let tenant = billing_core::service::tenants::create(&mut conn, &input, now).await?;
-            let key = billing_core::service::tenants::create_api_key(&mut conn, tenant.id, "initial", now).await?;
-            println!(
-                "{}",
-                t(lang, "cli-tenant-created", &[("tenant", tenant.name.clone()), ("id", tenant.id.to_string())])
-            );
-            println!("{}", t(lang, "cli-api-key-created", &[("key", key.secret)]));
-        }
+        Command::Simulate { tenant, file, json } => simulate::run(ctx, &tenant, &file, json).await?,
+        Command::Runs { command } => match command {
+            RunsCommand::List { tenant, limit, json } => runs::list(ctx, tenant.as_deref(), limit, json).await?,
+            RunsCommand::Show { id, json } => runs::show(ctx, &id, json).await?,
+            RunsCommand::Report { id, output } => runs::report(ctx, &id, &output).await?,
+        },
+        Command::Tenant { command } => tenant::run(ctx, command).await?,
     }
     Ok(())
 }
 
-/// Runs one request through the real router with the merchant set by the operator; prints the
-/// JSON answer and returns the status code.
-// One argument per part of the HTTP request the operator typed; a struct would only rename them.
-#[allow(clippy::too_many_arguments)]
-async fn api_call(
-    config: &Config,
-    db: &Database,
-    clock: Arc<dyn Clock>,
-    slug: &str,
-    method: &str,
-    path: &str,
-    data: Option<&str>,
-    output: Option<&std::path::Path>,
-) -> anyhow::Result<u16> {
-    use tower::ServiceExt;
-    let mut conn = db.pool.acquire().await?;
-    let tenant = billing_core::store::tenants::get_by_slug(&mut conn, slug)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
-    drop(conn);
-    let body = match data {
-        Some(d) if d.starts_with('@') => {
-            std::fs::read_to_string(&d[1..]).with_context(|| format!("reading {}", &d[1..]))?
-        }
-        Some(d) => d.to_string(),
-        None => String::new(),
-    };
-    let method: axum::http::Method = method.to_ascii_uppercase().parse().context("not an HTTP method")?;
-    let mut request = axum::http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header(axum::http::header::CONTENT_TYPE, "application/json")
-        .body(axum::body::Body::from(body))
-        .context("building the request")?;
-    request.extensions_mut().insert(crate::api::extract::OperatorTenant(tenant.id));
-    let state =
-        AppState::new(db.pool.clone(), clock).with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
-    let response = router(state, config.server.max_body_bytes).oneshot(request).await.context("calling the API")?;
-    let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.context("reading the answer")?;
-    if let Some(file) = output.filter(|_| (200..300).contains(&status)) {
-        std::fs::write(file, &bytes).with_context(|| format!("writing {}", file.display()))?;
-        return Ok(status);
-    }
-    match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(v) => println!("{}", serde_json::to_string_pretty(&v)?),
-        // A binary answer (a PDF) goes to standard output unchanged, so `> file.pdf` works.
-        Err(_) => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
-    }
-    Ok(status)
-}
-
-async fn simulate(db: &Database, slug: &str, file: &std::path::Path, json: bool, lang: &str) -> anyhow::Result<()> {
-    use sqlx::Connection;
-    let text = if file.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())?
-    } else {
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
-    };
-    let scenario: billing_core::service::simulation::Scenario =
-        serde_json::from_str(&text).with_context(|| format!("{} is not a valid scenario", file.display()))?;
-    let mut conn = db.pool.acquire().await?;
-    let tenant = billing_core::store::tenants::get_by_slug(&mut conn, slug)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
-    let mut tx = conn.begin().await?;
-    let result = billing_core::service::simulation::simulate(&mut tx, tenant.id, &scenario).await;
-    tx.rollback().await?;
-    let result = result?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
-        return Ok(());
-    }
-    println!(
-        "{}",
-        t(lang, "cli-sim-header", &[("start", result.start_date.to_string()), ("end", result.end_date.to_string())])
-    );
-    for inv in &result.invoices {
-        let period = match (inv.period_start, inv.period_end) {
-            (Some(a), Some(b)) => format!("{a} – {b}"),
-            _ => inv
-                .lines
-                .first()
-                .and_then(|l| l.period_start.zip(l.period_end))
-                .map(|(a, b)| format!("{a} – {b}"))
-                .unwrap_or_default(),
-        };
-        println!(
-            "  {}  {:<12} {:<25} {:>14}{}",
-            inv.issue_date.map(|d| d.to_string()).unwrap_or_default(),
-            t(lang, &format!("cli-sim-kind-{}", inv.kind.replace('_', "-")), &[]),
-            period,
-            inv.total.to_string(),
-            if inv.discount.is_zero() { String::new() } else { format!("  (-{})", inv.discount) }
-        );
-    }
-    println!(
-        "{}",
-        t(
-            lang,
-            "cli-sim-total",
-            &[
-                ("count", result.invoices.len().to_string()),
-                ("total", result.total.to_string()),
-                ("status", result.final_status.to_string())
-            ]
-        )
-    );
-    Ok(())
-}
-
-async fn serve_until_signal(
-    config: &Config,
-    db: &Database,
-    clock: Arc<dyn Clock>,
-    lang: &str,
-    demo_key: Option<&str>,
-) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.bind_addr())
-        .await
-        .with_context(|| format!("binding {}", config.server.bind))?;
-    let url = format!("http://{}", listener.local_addr()?);
-    match demo_key {
-        Some(key) => {
-            println!("{}", t(lang, "cli-demo-serving", &[("url", url.clone())]));
-            println!("{}", t(lang, "cli-demo-api-key", &[("key", key.to_string())]));
-            println!("{}", t(lang, "cli-demo-try", &[("key", key.to_string()), ("url", url.clone())]));
-            println!("{}", t(lang, "cli-demo-stop", &[]));
-        }
-        None => println!("{}", t(lang, "cli-serve-listening", &[("url", url.clone())])),
-    }
-    // Kept alive until the server stops; dropping it stops the scheduled jobs.
-    let state = AppState::new(db.pool.clone(), clock.clone())
-        .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
-    let _scheduler = crate::scheduler::start(config, db.pool.clone(), clock, state.gateways.clone()).await?;
-    // The sandbox "provider" reports 3-D Secure results and disputes by webhook, like a real one.
-    let _sandbox_webhooks = crate::sandbox_webhooks::spawn(state.gateways.clone(), url.replace("0.0.0.0", "127.0.0.1"));
-    serve(listener, router(state, config.server.max_body_bytes), shutdown_signal()).await?;
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
+fn os_user() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
 }
 
 fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("BILLING_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour codes only on a terminal: a log file or a pipe gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let _ = if config.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
 }

@@ -9,8 +9,7 @@ use billing_core::store;
 use billing_core::store::runs::InvoiceRunRecord;
 
 use super::invoice_run::render_tenant_body;
-use super::t;
-use crate::db::Database;
+use super::{Ctx, t};
 
 fn kind(lang: &str, r: &InvoiceRunRecord) -> String {
     t(lang, if r.dry_run { "cli-runs-dry" } else { "cli-runs-real" }, &[])
@@ -20,8 +19,9 @@ fn parse_id(id: &str) -> anyhow::Result<InvoiceRunId> {
     id.parse().map_err(|e| anyhow::anyhow!("`{id}` is not an invoice run id: {e}"))
 }
 
-pub async fn list(db: &Database, tenant: Option<&str>, limit: i64, json: bool, lang: &str) -> anyhow::Result<()> {
-    let mut conn = db.pool.acquire().await?;
+pub async fn list(ctx: &Ctx, tenant: Option<&str>, limit: i64, json: bool) -> anyhow::Result<()> {
+    let lang = ctx.lang;
+    let mut conn = ctx.db().pool.acquire().await?;
     let tenants = match tenant {
         Some(slug) => vec![
             store::tenants::get_by_slug(&mut conn, slug)
@@ -45,37 +45,35 @@ pub async fn list(db: &Database, tenant: Option<&str>, limit: i64, json: bool, l
             v["id"] = serde_json::Value::String(r.run_id().to_string());
             values.push(v);
         }
-        println!("{}", serde_json::to_string_pretty(&values)?);
+        ctx.out.line(serde_json::to_string_pretty(&values)?);
         return Ok(());
     }
     if runs.is_empty() {
-        println!("{}", t(lang, "cli-runs-none", &[]));
+        ctx.out.line(t(lang, "cli-runs-none", &[]));
     }
     for r in &runs {
-        println!(
-            "{}",
-            t(
-                lang,
-                "cli-runs-line",
-                &[
-                    ("id", r.run_id().to_string()),
-                    ("date", r.as_of.to_string()),
-                    ("kind", kind(lang, r)),
-                    ("status", r.status.clone()),
-                    ("invoices", r.invoices_created.to_string()),
-                    ("exceptions", r.exceptions_count.to_string()),
-                    ("started", r.started_at.format("%Y-%m-%d %H:%M:%S").to_string()),
-                    ("by", r.triggered_by.clone()),
-                ]
-            )
-        );
+        ctx.out.line(t(
+            lang,
+            "cli-runs-line",
+            &[
+                ("id", r.run_id().to_string()),
+                ("date", r.as_of.to_string()),
+                ("kind", kind(lang, r)),
+                ("status", r.status.clone()),
+                ("invoices", r.invoices_created.to_string()),
+                ("exceptions", r.exceptions_count.to_string()),
+                ("started", r.started_at.format("%Y-%m-%d %H:%M:%S").to_string()),
+                ("by", r.triggered_by.clone()),
+            ],
+        ));
     }
     Ok(())
 }
 
-pub async fn show(db: &Database, id: &str, json: bool, lang: &str) -> anyhow::Result<()> {
+pub async fn show(ctx: &Ctx, id: &str, json: bool) -> anyhow::Result<()> {
+    let lang = ctx.lang;
     let run = parse_id(id)?;
-    let mut conn = db.pool.acquire().await?;
+    let mut conn = ctx.db().pool.acquire().await?;
     let Some((tenant, record)) = store::runs::find_any(&mut conn, run).await? else {
         anyhow::bail!("{}", t(lang, "cli-runs-not-found", &[("id", id.to_string())]));
     };
@@ -84,7 +82,7 @@ pub async fn show(db: &Database, id: &str, json: bool, lang: &str) -> anyhow::Re
         let mut run_json = serde_json::to_value(&record)?;
         run_json["id"] = serde_json::Value::String(run.to_string());
         let value = serde_json::json!({ "run": run_json, "summary": summary });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        ctx.out.line(serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     let mut out = String::new();
@@ -106,13 +104,14 @@ pub async fn show(db: &Database, id: &str, json: bool, lang: &str) -> anyhow::Re
     ));
     out.push('\n');
     render_tenant_body(&mut out, &summary, lang);
-    print!("{out}");
+    ctx.out.write(out.as_bytes());
     Ok(())
 }
 
-pub async fn report(db: &Database, id: &str, output: &Path, lang: &str) -> anyhow::Result<()> {
+pub async fn report(ctx: &Ctx, id: &str, output: &Path) -> anyhow::Result<()> {
+    let lang = ctx.lang;
     let run = parse_id(id)?;
-    let mut conn = db.pool.acquire().await?;
+    let mut conn = ctx.db().pool.acquire().await?;
     let Some((tenant, _)) = store::runs::find_any(&mut conn, run).await? else {
         anyhow::bail!("{}", t(lang, "cli-runs-not-found", &[("id", id.to_string())]));
     };
@@ -120,17 +119,15 @@ pub async fn report(db: &Database, id: &str, output: &Path, lang: &str) -> anyho
         .await?
         .ok_or_else(|| anyhow::anyhow!("{}", t(lang, "cli-runs-not-found", &[("id", id.to_string())])))?;
     if output.as_os_str() == "-" {
-        print!("{csv}");
+        ctx.out.write(csv.as_bytes());
     } else {
-        std::fs::write(output, csv).with_context(|| format!("writing {}", output.display()))?;
-        println!(
-            "{}",
-            t(
-                lang,
-                "cli-runs-report-written",
-                &[("id", id.to_string()), ("file", output.display().to_string()), ("rows", rows.to_string())]
-            )
-        );
+        let output = ctx.path(output);
+        std::fs::write(&output, csv).with_context(|| format!("writing {}", output.display()))?;
+        ctx.out.line(t(
+            lang,
+            "cli-runs-report-written",
+            &[("id", id.to_string()), ("file", output.display().to_string()), ("rows", rows.to_string())],
+        ));
     }
     Ok(())
 }

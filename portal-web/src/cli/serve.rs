@@ -1,0 +1,78 @@
+//! `billing serve` and `billing demo`: serve the HTTP API with the scheduled jobs until a signal.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use super::{Ctx, t};
+use crate::app::{AppState, router, serve as serve_router};
+
+/// `billing demo`: seed the demo merchant once, then serve (unless `--no-serve`).
+pub async fn demo(ctx: &Ctx, no_serve: bool) -> anyhow::Result<()> {
+    let lang = ctx.lang;
+    let outcome = crate::demo::seed(&ctx.db().pool, ctx.clock().now()).await?;
+    if outcome.created {
+        ctx.out.line(t(
+            lang,
+            "cli-demo-seeded",
+            &[
+                ("tenant", outcome.tenant_name.clone()),
+                ("customers", outcome.customers.to_string()),
+                ("subscriptions", outcome.subscriptions.to_string()),
+            ],
+        ));
+    } else {
+        ctx.out.line(t(
+            lang,
+            "cli-demo-reused",
+            &[("tenant", outcome.tenant_name.clone()), ("customers", outcome.customers.to_string())],
+        ));
+    }
+    if !no_serve {
+        serve(ctx, Some(crate::demo::DEMO_API_KEY)).await?;
+    }
+    Ok(())
+}
+
+/// Serves until SIGINT/SIGTERM; with `demo_key`, prints how to try the demo.
+pub async fn serve(ctx: &Ctx, demo_key: Option<&str>) -> anyhow::Result<()> {
+    let (config, lang) = (ctx.config(), ctx.lang);
+    let listener = tokio::net::TcpListener::bind(config.bind_addr())
+        .await
+        .with_context(|| format!("binding {}", config.server.bind))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    match demo_key {
+        Some(key) => {
+            ctx.out.line(t(lang, "cli-demo-serving", &[("url", url.clone())]));
+            ctx.out.line(t(lang, "cli-demo-api-key", &[("key", key.to_string())]));
+            ctx.out.line(t(lang, "cli-demo-try", &[("key", key.to_string()), ("url", url.clone())]));
+            ctx.out.line(t(lang, "cli-demo-stop", &[]));
+        }
+        None => ctx.out.line(t(lang, "cli-serve-listening", &[("url", url.clone())])),
+    }
+    let pool = ctx.db().pool.clone();
+    let state =
+        AppState::new(pool.clone(), ctx.clock()).with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
+    ctx.shared.serving(&url, &state)?;
+    // Kept alive until the server stops; dropping it stops the scheduled jobs.
+    let _scheduler = crate::scheduler::start(config, pool, ctx.clock(), state.gateways.clone()).await?;
+    // The sandbox "provider" reports 3-D Secure results and disputes by webhook, like a real one.
+    let _sandbox_webhooks = crate::sandbox_webhooks::spawn(state.gateways.clone(), url.replace("0.0.0.0", "127.0.0.1"));
+    serve_router(listener, router(state, config.server.max_body_bytes), shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
