@@ -78,8 +78,11 @@ cargo fmt --all -- --check
 step "clippy (warnings are errors)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
-step "build the billing binary (the CLI tests run it)"
-cargo build --locked -p portal-web --bin billing
+step "build the billing binary and the tests (the CLI tests run the binary)"
+# The whole workspace at once: the same feature set as `cargo test --workspace` below, so the
+# dependencies are compiled once (building `-p portal-web` alone resolves other features and
+# compiles a large part of them a second time).
+cargo build --locked --workspace --all-targets
 
 step "tests"
 cargo test --locked --workspace
