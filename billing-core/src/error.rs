@@ -109,6 +109,10 @@ pub enum Error {
     /// A gateway account's config or the routing rules are not acceptable.
     #[error("invalid gateway configuration: {detail}")]
     GatewayConfig { detail: String },
+    /// A real invoice run for a date after the merchant's today (in its time zone): it would issue
+    /// invoices dated in the future. A dry run may look ahead; a real one must be allowed explicitly.
+    #[error("the run date {as_of} is after today ({today}) in the merchant's time zone")]
+    RunDateInFuture { as_of: chrono::NaiveDate, today: chrono::NaiveDate },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

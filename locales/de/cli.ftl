@@ -48,3 +48,4 @@ cli-tenant-collection-set = Händler „{ $tenant }“ zieht jetzt so ein: { $me
 cli-collect-summary = Einzug zum { $as_of }: { $collected } bezahlt, { $failed } nicht bezahlt, { $redriven } offene Versuche wieder aufgenommen, { $rechecked } wartende Zahlungen beim Anbieter abgeglichen, { $skipped } übersprungen.
 cli-collect-locked = Ein anderer Einzugslauf hält die Sperre; es wurde nichts getan.
 cli-bank-imported = Kontoauszug { $id } importiert: { $entries } Buchungen, { $matched } zugeordnet, { $unmatched } nicht zugeordnet, { $ambiguous } mehrdeutig.
+cli-run-date-in-future = Das Stichtagsdatum { $as_of } liegt nach dem heutigen Tag ({ $today }) in der Zeitzone des Händlers: Die Rechnungen trügen ein Datum in der Zukunft. Mit --dry-run schauen Sie voraus; --allow-future erlaubt es ausdrücklich.

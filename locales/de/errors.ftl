@@ -78,3 +78,4 @@ error-statement-entry-settled = Dieser Umsatz ist { $outcome } und kann keiner R
 error-epc-qr-unavailable = Für diese Rechnung gibt es keinen EPC-QR-Code: Sie lautet nicht auf Euro oder es ist nichts mehr offen.
 error-invalid-tax-behavior = „{ $value }“ ist keine Steuerbehandlung. Verwenden Sie „exclusive“ (die Umsatzsteuer kommt zum Preis hinzu) oder „inclusive“ (der Preis enthält die Umsatzsteuer).
 error-tax-behavior-mixed = Eine Rechnung ist entweder ganz brutto oder ganz netto bepreist. Diese Beträge würden Preise inklusive und exklusive Umsatzsteuer mischen; stellen Sie sie auf getrennten Belegen aus.
+error-run-date-in-future = Das Stichtagsdatum { $as_of } liegt nach dem heutigen Tag ({ $today }) in Ihrer Zeitzone: Die Rechnungen trügen ein Datum in der Zukunft. Schauen Sie mit einem Probelauf voraus oder erlauben Sie es ausdrücklich (allow_future).

@@ -48,3 +48,4 @@ cli-tenant-collection-set = Merchant “{ $tenant }” now collects: { $method }
 cli-collect-summary = Collection as of { $as_of }: { $collected } paid, { $failed } not paid, { $redriven } pending attempts re-driven, { $rechecked } waiting payments settled from the provider, { $skipped } skipped.
 cli-collect-locked = Another collection run holds the lock; nothing was done.
 cli-bank-imported = Imported bank statement { $id }: { $entries } entries, { $matched } matched, { $unmatched } unmatched, { $ambiguous } ambiguous.
+cli-run-date-in-future = The run date { $as_of } is after today ({ $today }) in the merchant’s time zone: the invoices would be issued with a future date. Use --dry-run to look ahead, or --allow-future if you really mean it.

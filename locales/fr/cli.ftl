@@ -48,3 +48,4 @@ cli-tenant-collection-set = Le marchand « { $tenant } » encaisse désormais : 
 cli-collect-summary = Encaissement au { $as_of } : { $collected } payées, { $failed } non payées, { $redriven } tentatives en attente reprises, { $rechecked } paiements en attente réglés d’après le prestataire, { $skipped } ignorées.
 cli-collect-locked = Un autre encaissement détient le verrou ; rien n’a été fait.
 cli-bank-imported = Relevé bancaire { $id } importé : { $entries } écritures, { $matched } rapprochées, { $unmatched } non rapprochées, { $ambiguous } ambiguës.
+cli-run-date-in-future = La date d’exécution { $as_of } est postérieure à aujourd’hui ({ $today }) dans le fuseau horaire du marchand : les factures seraient émises à une date future. Utilisez --dry-run pour anticiper, ou --allow-future si c’est voulu.

@@ -48,3 +48,4 @@ cli-tenant-collection-set = 商户“{ $tenant }”的收款方式现为：{ $me
 cli-collect-summary = 截至 { $as_of } 的收款：{ $collected } 笔已付，{ $failed } 笔未付，{ $redriven } 个待处理尝试已重新执行，{ $rechecked } 笔待处理付款已按服务商状态结清，{ $skipped } 笔已跳过。
 cli-collect-locked = 另一个收款任务持有锁；未执行任何操作。
 cli-bank-imported = 已导入银行对账单 { $id }：共 { $entries } 笔，已匹配 { $matched } 笔，未匹配 { $unmatched } 笔，有歧义 { $ambiguous } 笔。
+cli-run-date-in-future = 开票日期 { $as_of } 晚于商户时区的今天（{ $today }）：发票将带有未来的日期。请使用 --dry-run 预览；如确有需要，请使用 --allow-future。

@@ -33,6 +33,10 @@ use std::collections::BTreeMap;
 pub struct RunOptions {
     pub as_of: NaiveDate,
     pub dry_run: bool,
+    /// A real run for a date after the merchant's today is refused unless this is set: it would
+    /// issue invoices dated in the future (and number them in a future series). Dry runs may always
+    /// look ahead.
+    pub allow_future: bool,
     /// Only this tenant; all tenants when `None`.
     pub tenant: Option<TenantId>,
     pub chunk_size: u32,
@@ -42,7 +46,7 @@ pub struct RunOptions {
 
 impl RunOptions {
     pub fn new(as_of: NaiveDate) -> Self {
-        Self { as_of, dry_run: false, tenant: None, chunk_size: 500, triggered_by: "cli".into() }
+        Self { as_of, dry_run: false, allow_future: false, tenant: None, chunk_size: 500, triggered_by: "cli".into() }
     }
 }
 
@@ -115,9 +119,22 @@ pub async fn run(
     if opts.chunk_size == 0 || opts.chunk_size > 10_000 {
         return Err(Error::invalid("chunk_size", "must be from 1 to 10000"));
     }
-    let tenants = match opts.tenant {
-        Some(t) => vec![t],
-        None => store::tenants::list_ids(&mut *pool.acquire().await?).await?,
+    let tenants = {
+        let mut conn = pool.acquire().await?;
+        let tenants = match opts.tenant {
+            Some(t) => vec![t],
+            None => store::tenants::list_ids(&mut conn).await?,
+        };
+        // Every merchant is checked before any is invoiced: a refused run writes nothing at all.
+        if !opts.dry_run && !opts.allow_future {
+            for &tenant in &tenants {
+                let today = tenant_today(&mut conn, tenant, now).await?;
+                if opts.as_of > today {
+                    return Err(Error::RunDateInFuture { as_of: opts.as_of, today });
+                }
+            }
+        }
+        tenants
     };
     let mut summary = RunSummary {
         as_of: opts.as_of,
@@ -141,6 +158,28 @@ pub async fn run(
         summary.tenants.push(t);
     }
     Ok(summary)
+}
+
+/// Today in the merchant's time zone: the latest date a real run may invoice for.
+pub async fn tenant_today(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) -> Result<NaiveDate> {
+    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    Ok(now.with_timezone(&t.timezone).date_naive())
+}
+
+/// The as-of date of a run started without one: the merchant's today, or for a run over every
+/// merchant the earliest of their todays (so no merchant is invoiced ahead of its own calendar).
+pub async fn default_as_of(pool: &PgPool, tenant: Option<TenantId>, now: DateTime<Utc>) -> Result<NaiveDate> {
+    let mut conn = pool.acquire().await?;
+    let tenants = match tenant {
+        Some(t) => vec![t],
+        None => store::tenants::list_ids(&mut conn).await?,
+    };
+    let mut earliest = None;
+    for t in tenants {
+        let today = tenant_today(&mut conn, t, now).await?;
+        earliest = Some(earliest.map_or(today, |e: NaiveDate| e.min(today)));
+    }
+    Ok(earliest.unwrap_or_else(|| now.date_naive()))
 }
 
 /// One tenant's run on one connection held throughout: it carries the run's advisory lock

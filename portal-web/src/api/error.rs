@@ -237,6 +237,12 @@ impl From<CoreError> for ApiError {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_gateway_config", "error-invalid-gateway-config")
                     .arg("detail", detail)
             }
+            CoreError::RunDateInFuture { as_of, today } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "invoice_run_date_in_future", "error-run-date-in-future")
+                    .arg("as_of", as_of)
+                    .arg("today", today)
+                    .param("as_of")
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

@@ -15,6 +15,7 @@ use crate::reports::{exception_message, major};
 pub struct Args {
     pub as_of: Option<NaiveDate>,
     pub dry_run: bool,
+    pub allow_future: bool,
     pub tenant: Option<String>,
     pub json: bool,
 }
@@ -32,20 +33,29 @@ impl RunProgress for Bar {
 
 pub async fn run(db: &Database, config: &Config, clock: &dyn Clock, lang: &str, args: Args) -> anyhow::Result<()> {
     let now = clock.now();
-    let mut opts = RunOptions::new(args.as_of.unwrap_or_else(|| now.date_naive()));
+    let tenant = match &args.tenant {
+        Some(slug) => {
+            let mut conn = db.pool.acquire().await?;
+            let tenant = billing_core::store::tenants::get_by_slug(&mut conn, slug)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
+            Some(tenant.id)
+        }
+        None => None,
+    };
+    let as_of = match args.as_of {
+        Some(d) => d,
+        None => invoice_run::default_as_of(&db.pool, tenant, now).await?,
+    };
+    let mut opts = RunOptions::new(as_of);
+    opts.tenant = tenant;
     opts.dry_run = args.dry_run;
+    opts.allow_future = args.allow_future;
     opts.chunk_size = config.invoice_run.chunk_size;
     opts.triggered_by = format!(
         "cli:{}",
         std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
     );
-    if let Some(slug) = &args.tenant {
-        let mut conn = db.pool.acquire().await?;
-        let tenant = billing_core::store::tenants::get_by_slug(&mut conn, slug)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?;
-        opts.tenant = Some(tenant.id);
-    }
     let bar = ProgressBar::with_draw_target(
         Some(0),
         if std::io::stderr().is_terminal() && !args.json {
@@ -62,7 +72,14 @@ pub async fn run(db: &Database, config: &Config, clock: &dyn Clock, lang: &str, 
     bar.set_message(t(lang, "cli-run-progress", &[]));
     let summary = invoice_run::run(&db.pool, &opts, now, &Bar(bar.clone())).await;
     bar.finish_and_clear();
-    let summary = summary?;
+    let summary = match summary {
+        Err(billing_core::Error::RunDateInFuture { as_of, today }) => anyhow::bail!(t(
+            lang,
+            "cli-run-date-in-future",
+            &[("as_of", as_of.to_string()), ("today", today.to_string())]
+        )),
+        other => other?,
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

@@ -46,12 +46,17 @@ pub enum Command {
     },
     /// Invoice every subscription whose billing period has started by the as-of date.
     InvoiceRun {
-        /// The run date (YYYY-MM-DD); today in UTC when absent.
+        /// The run date (YYYY-MM-DD); when absent, today in the merchant's time zone (for all
+        /// merchants: the earliest of their todays).
         #[arg(long)]
         as_of: Option<NaiveDate>,
-        /// Compute and report everything, write nothing.
+        /// Compute and report everything, write nothing (may look ahead of today).
         #[arg(long)]
         dry_run: bool,
+        /// Let a real run invoice for a date after the merchant's today (invoices dated in the
+        /// future); refused otherwise.
+        #[arg(long)]
+        allow_future: bool,
         /// Only this merchant (by slug).
         #[arg(long)]
         tenant: Option<String>,
@@ -346,10 +351,10 @@ async fn dispatch(
                 serve_until_signal(config, db, clock, lang, Some(crate::demo::DEMO_API_KEY)).await?;
             }
         }
-        Command::InvoiceRun { as_of, dry_run, tenant, json } => {
+        Command::InvoiceRun { as_of, dry_run, allow_future, tenant, json } => {
             db.migrate().await?;
-            invoice_run::run(db, config, clock.as_ref(), lang, invoice_run::Args { as_of, dry_run, tenant, json })
-                .await?;
+            let args = invoice_run::Args { as_of, dry_run, allow_future, tenant, json };
+            invoice_run::run(db, config, clock.as_ref(), lang, args).await?;
         }
         Command::Jobs { command: JobsCommand::Run { job: Job::Collect { as_of } } } => {
             db.migrate().await?;
