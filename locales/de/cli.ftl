@@ -49,3 +49,4 @@ cli-collect-summary = Einzug zum { $as_of }: { $collected } bezahlt, { $failed }
 cli-collect-locked = Ein anderer Einzugslauf hält die Sperre; es wurde nichts getan.
 cli-bank-imported = Kontoauszug { $id } importiert: { $entries } Buchungen, { $matched } zugeordnet, { $unmatched } nicht zugeordnet, { $ambiguous } mehrdeutig.
 cli-run-date-in-future = Das Stichtagsdatum { $as_of } liegt nach dem heutigen Tag ({ $today }) in der Zeitzone des Händlers: Die Rechnungen trügen ein Datum in der Zukunft. Mit --dry-run schauen Sie voraus; --allow-future erlaubt es ausdrücklich.
+cli-run-exception-fx-rate-missing = { $customer }: kein EZB-Kurs für { $currency } am { $date } oder in den { $days } Tagen davor, daher kann die Umsatzsteuer nicht in { $national } angegeben werden (Art. 230 MwSt-Richtlinie); Kurse mit billing fx-import importieren; nicht abgerechnet.

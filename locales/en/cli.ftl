@@ -49,3 +49,4 @@ cli-collect-summary = Collection as of { $as_of }: { $collected } paid, { $faile
 cli-collect-locked = Another collection run holds the lock; nothing was done.
 cli-bank-imported = Imported bank statement { $id }: { $entries } entries, { $matched } matched, { $unmatched } unmatched, { $ambiguous } ambiguous.
 cli-run-date-in-future = The run date { $as_of } is after today ({ $today }) in the merchant’s time zone: the invoices would be issued with a future date. Use --dry-run to look ahead, or --allow-future if you really mean it.
+cli-run-exception-fx-rate-missing = { $customer }: no ECB rate for { $currency } on { $date } or in the { $days } days before, so the VAT cannot be stated in { $national } (Art. 230 VAT Directive); import the rates with billing fx-import; not invoiced.

@@ -49,3 +49,4 @@ cli-collect-summary = Encaissement au { $as_of } : { $collected } payées, { $fa
 cli-collect-locked = Un autre encaissement détient le verrou ; rien n’a été fait.
 cli-bank-imported = Relevé bancaire { $id } importé : { $entries } écritures, { $matched } rapprochées, { $unmatched } non rapprochées, { $ambiguous } ambiguës.
 cli-run-date-in-future = La date d’exécution { $as_of } est postérieure à aujourd’hui ({ $today }) dans le fuseau horaire du marchand : les factures seraient émises à une date future. Utilisez --dry-run pour anticiper, ou --allow-future si c’est voulu.
+cli-run-exception-fx-rate-missing = { $customer } : aucun taux BCE pour { $currency } le { $date } ni dans les { $days } jours précédents, la TVA ne peut donc pas être indiquée en { $national } (art. 230 de la directive TVA) ; importez les taux avec billing fx-import ; non facturé.

@@ -49,3 +49,4 @@ cli-collect-summary = 截至 { $as_of } 的收款：{ $collected } 笔已付，{
 cli-collect-locked = 另一个收款任务持有锁；未执行任何操作。
 cli-bank-imported = 已导入银行对账单 { $id }：共 { $entries } 笔，已匹配 { $matched } 笔，未匹配 { $unmatched } 笔，有歧义 { $ambiguous } 笔。
 cli-run-date-in-future = 开票日期 { $as_of } 晚于商户时区的今天（{ $today }）：发票将带有未来的日期。请使用 --dry-run 预览；如确有需要，请使用 --allow-future。
+cli-run-exception-fx-rate-missing = { $customer }：{ $date } 及其前 { $days } 天内没有 { $currency } 的欧洲央行汇率，无法以 { $national } 列示增值税（增值税指令第 230 条）；请用 billing fx-import 导入汇率；未开票。

@@ -243,6 +243,13 @@ impl From<CoreError> for ApiError {
                     .arg("today", today)
                     .param("as_of")
             }
+            CoreError::FxRateMissing { currency, national, date } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "fx_rate_missing", "error-fx-rate-missing")
+                    .arg("currency", currency)
+                    .arg("national", national)
+                    .arg("date", date)
+                    .arg("days", billing_core::fx::ART230_RATE_WINDOW_DAYS)
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

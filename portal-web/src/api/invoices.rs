@@ -45,6 +45,10 @@ pub struct NationalVat {
     pub rate: rust_decimal::Decimal,
     pub rate_date: NaiveDate,
     pub source: &'static str,
+    /// The ECB's own quotes on `rate_date` that `rate` comes from, as published: units of the
+    /// invoice currency and of the national currency per 1 EUR (1 for EUR itself).
+    pub invoice_currency_per_eur: Option<rust_decimal::Decimal>,
+    pub national_currency_per_eur: Option<rust_decimal::Decimal>,
 }
 
 #[derive(Debug, Serialize)]
@@ -176,6 +180,8 @@ impl From<Invoice> for InvoiceBody {
                 rate,
                 rate_date: date,
                 source: "ECB",
+                invoice_currency_per_eur: i.fx_per_eur.map(|r| r.0),
+                national_currency_per_eur: i.fx_per_eur.map(|r| r.1),
             }),
             lines: i.lines.into_iter().map(LineBody::from).collect(),
             created_at: i.created_at,

@@ -377,12 +377,20 @@ fn totals(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
     }
     if let Some((amount, rate, date)) = &inv.vat_national {
         l.y += 4.0;
+        // The ECB's own quotes ("1 EUR = 163.03 JPY"); only an invoice from before they were
+        // frozen (and not found in the imported rates) falls back to the bare quotient.
+        let rate = match inv.fx_per_eur {
+            Some((invoice, national)) => {
+                format::ecb_rates(&[(inv.currency, invoice), (amount.currency(), national)], lang)
+            }
+            None => format::decimal(*rate, lang),
+        };
         let text = l.ta(
             "doc-national-vat",
             &[
                 ("currency", amount.currency().code().to_string()),
                 ("amount", format::money(*amount, lang)),
-                ("rate", format::decimal(*rate, lang)),
+                ("rate", rate),
                 ("date", format::date(*date, lang)),
             ],
         );
