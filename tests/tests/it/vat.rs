@@ -229,3 +229,63 @@ async fn the_run_holds_a_foreign_currency_invoice_until_an_ecb_rate_states_its_v
     assert_eq!(national["invoice_currency_per_eur"], "1.0800");
     assert_eq!(national["national_currency_per_eur"], "1");
 }
+
+#[tokio::test]
+async fn a_yen_invoice_is_finalized_only_with_its_vat_in_euro_and_prints_the_ecb_quote() {
+    let app = TestApp::spawn().await;
+    let mut customer = consumer("DE", "JPY");
+    customer["locale"] = json!("de");
+    let (_, c) = app.post("/api/v1/customers", customer).await;
+    let (status, draft) = app
+        .post(
+            "/api/v1/invoices",
+            json!({ "customer": c["id"], "lines": [{ "description": "Beratung", "unit_amount": 10000 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let id = draft["id"].as_str().unwrap();
+    let path = format!("/api/v1/invoices/{id}/finalize");
+    let finalize = || app.post(&path, json!({}));
+    let req = app.http.post(app.url(&format!("/api/v1/invoices/{id}/finalize"))).header("accept-language", "de");
+    let (status, err) = app.send(req.json(&json!({})), &app.tenant.api_key).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("fx_rate_missing")), "{err}");
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("Für JPY") && message.contains("EZB-Referenzkurs"), "{err}");
+    let (_, still) = app.get(&format!("/api/v1/invoices/{id}")).await;
+    assert_eq!((still["status"].as_str(), &still["number"]), (Some("draft"), &Value::Null));
+    // The finalize-drafts job does not issue it either: it tries again an hour later.
+    sqlx::query("UPDATE invoices SET auto_finalize_at = '2026-03-01T08:00:00Z'").execute(&app.db.pool).await.unwrap();
+    let now = instant("2026-03-01T09:00:00Z");
+    assert_eq!(billing_core::service::invoices::finalize_due_drafts(&app.db.pool, now).await.unwrap(), 0);
+    let (_, still) = app.get(&format!("/api/v1/invoices/{id}")).await;
+    assert_eq!(
+        (still["status"].as_str(), still["auto_finalize_at"].as_str()),
+        (Some("draft"), Some("2026-03-01T10:00:00Z"))
+    );
+
+    import_rates(&app, "2026-02-27", &[("JPY", "163.03"), ("USD", "1.0800")]).await;
+    let (status, inv) = finalize().await;
+    assert_eq!(status, 200, "{inv}");
+    assert_eq!(inv["number"], "INV-2026-000001", "the refused attempts used no number");
+    // 1,900 JPY of VAT / 163.03 = 11.654… EUR, rounded once: 11.65 EUR.
+    assert_eq!(inv["tax"], 1900);
+    let national = &inv["vat_national"];
+    assert_eq!((national["amount"].as_i64(), national["currency"].as_str()), (Some(1165), Some("EUR")), "{inv}");
+    assert_eq!(national["invoice_currency_per_eur"], "163.03");
+    let pdf = app
+        .http
+        .get(app.url(&format!("/api/v1/invoices/{id}/pdf")))
+        .bearer_auth(&app.tenant.api_key)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = billing_tests::pdf_text(&pdf);
+    assert!(
+        text.contains("Umsatzsteuer in EUR: 11,65 € (EZB-Referenzkurs 1 EUR = 163,03 JPY vom 27.02.2026)"),
+        "{text}"
+    );
+    assert!(!text.contains("0,00613"), "{text}");
+}
