@@ -109,6 +109,18 @@ pub enum Error {
     /// A gateway account's config or the routing rules are not acceptable.
     #[error("invalid gateway configuration: {detail}")]
     GatewayConfig { detail: String },
+    /// A real invoice run for a date after the merchant's today (in its time zone): it would issue
+    /// invoices dated in the future. A dry run may look ahead; a real one must be allowed explicitly.
+    #[error("the run date {as_of} is after today ({today}) in the merchant's time zone")]
+    RunDateInFuture { as_of: chrono::NaiveDate, today: chrono::NaiveDate },
+    /// Art. 230 VAT Directive: an invoice in `currency` from a seller whose national currency is
+    /// `national` must state its VAT in `national`, and no ECB rate was imported for `date` or the
+    /// days before it within `fx::ART230_RATE_WINDOW_DAYS`. The invoice is not finalized.
+    #[error(
+        "no ECB reference rate for {currency}/{national} on {date} or the {max} days before: the VAT cannot be stated in {national} (Art. 230 VAT Directive)",
+        max = crate::fx::ART230_RATE_WINDOW_DAYS
+    )]
+    FxRateMissing { currency: Currency, national: Currency, date: chrono::NaiveDate },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

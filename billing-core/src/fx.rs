@@ -44,6 +44,17 @@ pub const SOURCE_ECB: &str = "ECB";
 /// weeks ago fails loudly instead of silently converting with a stale rate.
 pub const MAX_FALLBACK_DAYS: u64 = 10;
 
+/// How old the ECB rate stating an invoice's VAT in the national currency (Art. 230) may be:
+/// the latest publication on or before the day the VAT became chargeable, at most this many
+/// calendar days before it (docs/adr/0015).
+///
+/// The ECB publishes on TARGET working days only. The longest regular gap is four days (Maundy
+/// Thursday's rate still applies on Easter Monday); a day for the 16:00 CET publication and two
+/// for a late import make seven. A table that was not refreshed for longer holds the invoice
+/// (an exception of the run, `fx_rate_missing` when finalizing) rather than state the VAT at a
+/// rate that may no longer be the latest published one.
+pub const ART230_RATE_WINDOW_DAYS: i64 = 7;
+
 /// One published reference rate: `per_eur` units of `currency` buy one euro
 /// on `date` (the ECB quote convention, e.g. USD 1.0705).
 ///
@@ -97,6 +108,12 @@ pub struct Conversion {
     /// The ECB publication day whose rates were used. For a same-currency
     /// conversion, where no rate is consulted, the asked date.
     pub rate_date: NaiveDate,
+    /// The two published rates on `rate_date`, as the ECB printed them: units
+    /// of the source and of the target currency per one euro (1 for EUR).
+    /// What a document shows ("1 EUR = 163.03 JPY"), since `rate` is a
+    /// quotient no one published.
+    pub from_per_eur: Decimal,
+    pub to_per_eur: Decimal,
     /// Always [`SOURCE_ECB`].
     pub source: &'static str,
 }
@@ -123,6 +140,10 @@ pub enum FxError {
     /// day within [`MAX_FALLBACK_DAYS`], so no consistent cross rate exists.
     #[error("no common ECB publication day for {from} and {to} within {max} days of {date}", max = MAX_FALLBACK_DAYS)]
     NoCommonRate { from: Currency, to: Currency, date: NaiveDate },
+    /// The latest publication before `date` is from `published`, older than
+    /// [`ART230_RATE_WINDOW_DAYS`] allows for an invoice's VAT statement.
+    #[error("the latest ECB rate for {currency} before {date} is from {published}, more than {max} days earlier", max = ART230_RATE_WINDOW_DAYS)]
+    RateTooOld { currency: Currency, date: NaiveDate, published: NaiveDate },
     /// The converted amount does not fit the money representation.
     #[error(transparent)]
     Money(#[from] MoneyError),
@@ -518,12 +539,19 @@ impl RateTable {
     ) -> Result<Conversion, FxError> {
         let from = amount.currency();
         if from == to {
-            return Ok(Conversion { amount, rate: Decimal::ONE, rate_date: date, source: SOURCE_ECB });
+            return Ok(Conversion {
+                amount,
+                rate: Decimal::ONE,
+                rate_date: date,
+                source: SOURCE_ECB,
+                from_per_eur: Decimal::ONE,
+                to_per_eur: Decimal::ONE,
+            });
         }
         let (rate_date, from_per_eur, to_per_eur) = self.common_rates(from, to, date, fallback)?;
         let converted = convert_exact(amount, to, from_per_eur, to_per_eur, policy)?;
         let rate = to_per_eur.checked_div(from_per_eur).ok_or(MoneyError::Overflow)?.normalize();
-        Ok(Conversion { amount: converted, rate, rate_date, source: SOURCE_ECB })
+        Ok(Conversion { amount: converted, rate, rate_date, source: SOURCE_ECB, from_per_eur, to_per_eur })
     }
 
     /// The publication day used for a `from` -> `to` conversion and the two
@@ -685,7 +713,14 @@ pub fn vat_in_national_currency(
     table: &RateTable,
     policy: RoundingPolicy,
 ) -> Result<Conversion, FxError> {
-    table.convert(vat, national, supply_date, Fallback::Previous, policy)
+    let conversion = table.convert(vat, national, supply_date, Fallback::Previous, policy)?;
+    // The general lookup tolerates MAX_FALLBACK_DAYS; the statement on an invoice is held to the
+    // tighter window (see ART230_RATE_WINDOW_DAYS).
+    if supply_date.signed_duration_since(conversion.rate_date).num_days() > ART230_RATE_WINDOW_DAYS {
+        let currency = if vat.currency() == Currency::EUR { national } else { vat.currency() };
+        return Err(FxError::RateTooOld { currency, date: supply_date, published: conversion.rate_date });
+    }
+    Ok(conversion)
 }
 
 #[cfg(test)]
@@ -1175,7 +1210,14 @@ mod tests {
             RateTable::default().convert(amount, Currency::CHF, day("2024-12-25"), Fallback::Next, COMMERCIAL).unwrap();
         assert_eq!(
             conversion,
-            Conversion { amount, rate: Decimal::ONE, rate_date: day("2024-12-25"), source: SOURCE_ECB }
+            Conversion {
+                amount,
+                rate: Decimal::ONE,
+                rate_date: day("2024-12-25"),
+                source: SOURCE_ECB,
+                from_per_eur: Decimal::ONE,
+                to_per_eur: Decimal::ONE
+            }
         );
     }
 
@@ -1218,6 +1260,34 @@ mod tests {
         let eur_vat = money("19.00", Currency::EUR);
         let same = vat_in_national_currency(eur_vat, Currency::EUR, day("2024-12-25"), &table, COMMERCIAL).unwrap();
         assert_eq!(same.amount, eur_vat);
+    }
+
+    #[test]
+    fn the_vat_statement_takes_the_previous_publication_up_to_seven_days_back_and_never_an_older_one() {
+        // Only Thursday 2026-04-02 (before Good Friday) is published; the ECB is closed on Good
+        // Friday and Easter Monday, so Thursday's rate still applies on Tuesday's eve.
+        let table = RateTable::new([rate("2026-04-02", "JPY", dec!(163.03))]).unwrap();
+        let vat = Money::from_minor(1900, cur("JPY"));
+        let monday = vat_in_national_currency(vat, Currency::EUR, day("2026-04-06"), &table, COMMERCIAL).unwrap();
+        assert_eq!(
+            (monday.rate_date, monday.from_per_eur, monday.to_per_eur),
+            (day("2026-04-02"), dec!(163.03), dec!(1))
+        );
+        // 1900 JPY / 163.03 = 11.654... EUR -> 11.65.
+        assert_eq!(monday.amount, Money::from_minor(1165, Currency::EUR));
+        let last = vat_in_national_currency(vat, Currency::EUR, day("2026-04-09"), &table, COMMERCIAL).unwrap();
+        assert_eq!(last.rate_date, day("2026-04-02"), "seven days after the publication");
+        // Eight days on, the general lookup (ten days) would still find it; the statement may not.
+        assert!(table.rate_on(cur("JPY"), day("2026-04-10"), Fallback::Previous).is_ok());
+        assert_eq!(
+            vat_in_national_currency(vat, Currency::EUR, day("2026-04-10"), &table, COMMERCIAL),
+            Err(FxError::RateTooOld { currency: cur("JPY"), date: day("2026-04-10"), published: day("2026-04-02") })
+        );
+        // A later publication is never used for an earlier day.
+        assert!(matches!(
+            vat_in_national_currency(vat, Currency::EUR, day("2026-04-01"), &table, COMMERCIAL),
+            Err(FxError::NoRate { .. })
+        ));
     }
 
     #[test]

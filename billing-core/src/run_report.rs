@@ -38,15 +38,22 @@ pub enum ExceptionCode {
     /// one behaviour would change what the customer pays by the VAT. Invoicing up to the day
     /// before the change first (a run with an earlier as-of date) resolves it.
     TaxBehaviorMixed,
+    /// The invoice is in another currency than the seller's national one, and no ECB rate was
+    /// imported for its supply date or the `fx::ART230_RATE_WINDOW_DAYS` days before, so its VAT
+    /// cannot be stated in the national currency (Art. 230 VAT Directive). Blocking: an invoice
+    /// without that statement is not a proper invoice; importing the rates and running again
+    /// invoices it.
+    FxRateMissing,
 }
 
 impl ExceptionCode {
-    pub const ALL: [ExceptionCode; 5] = [
+    pub const ALL: [ExceptionCode; 6] = [
         ExceptionCode::PriceMissing,
         ExceptionCode::TaxUndeterminable,
         ExceptionCode::VatIdMissing,
         ExceptionCode::PaymentMethodMissing,
         ExceptionCode::TaxBehaviorMixed,
+        ExceptionCode::FxRateMissing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +63,7 @@ impl ExceptionCode {
             ExceptionCode::VatIdMissing => "vat_id_missing",
             ExceptionCode::PaymentMethodMissing => "payment_method_missing",
             ExceptionCode::TaxBehaviorMixed => "tax_behavior_mixed",
+            ExceptionCode::FxRateMissing => "fx_rate_missing",
         }
     }
 
@@ -64,7 +72,13 @@ impl ExceptionCode {
     }
 
     pub fn blocking(self) -> bool {
-        matches!(self, ExceptionCode::PriceMissing | ExceptionCode::TaxUndeterminable | ExceptionCode::TaxBehaviorMixed)
+        matches!(
+            self,
+            ExceptionCode::PriceMissing
+                | ExceptionCode::TaxUndeterminable
+                | ExceptionCode::TaxBehaviorMixed
+                | ExceptionCode::FxRateMissing
+        )
     }
 }
 
@@ -381,9 +395,9 @@ mod tests {
     }
 
     #[test]
-    fn missing_prices_undeterminable_tax_and_mixed_tax_behavior_block_the_others_warn() {
+    fn missing_prices_undeterminable_tax_mixed_tax_behavior_and_missing_fx_rates_block_the_others_warn() {
         let blocking: Vec<_> = ExceptionCode::ALL.into_iter().filter(|c| c.blocking()).map(|c| c.as_str()).collect();
-        assert_eq!(blocking, ["price_missing", "tax_undeterminable", "tax_behavior_mixed"]);
+        assert_eq!(blocking, ["price_missing", "tax_undeterminable", "tax_behavior_mixed", "fx_rate_missing"]);
         for c in ExceptionCode::ALL {
             assert_eq!(ExceptionCode::parse(c.as_str()), Some(c));
         }

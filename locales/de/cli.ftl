@@ -53,3 +53,5 @@ cli-bank-imported = Kontoauszug { $id } importiert: { $entries } Buchungen, { $m
 cli-embedded-serving = Ein billing-Prozess (PID { $pid }) bedient diesen Datenordner bereits unter { $url }. Nutzen Sie ihn oder beenden Sie ihn zuerst.
 cli-embedded-busy = Der Datenordner { $dir } wird von einem anderen billing-Prozess (PID { $pid }) benutzt, der ihn nicht rechtzeitig freigegeben hat. Versuchen Sie es erneut, wenn er fertig ist.
 cli-embedded-waiting = Warte, bis ein anderer billing-Prozess mit { $dir } fertig ist …
+cli-run-date-in-future = Das Stichtagsdatum { $as_of } liegt nach dem heutigen Tag ({ $today }) in der Zeitzone des Händlers: Die Rechnungen trügen ein Datum in der Zukunft. Mit --dry-run schauen Sie voraus; --allow-future erlaubt es ausdrücklich.
+cli-run-exception-fx-rate-missing = { $customer }: kein EZB-Kurs für { $currency } am { $date } oder in den { $days } Tagen davor, daher kann die Umsatzsteuer nicht in { $national } angegeben werden (Art. 230 MwSt-Richtlinie); Kurse mit billing fx-import importieren; nicht abgerechnet.

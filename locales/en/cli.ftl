@@ -53,3 +53,5 @@ cli-bank-imported = Imported bank statement { $id }: { $entries } entries, { $ma
 cli-embedded-serving = A billing process (pid { $pid }) already serves this data folder at { $url }. Use it, or stop it first.
 cli-embedded-busy = The data folder { $dir } is in use by another billing process (pid { $pid }) that did not let go in time. Try again when it has finished.
 cli-embedded-waiting = Waiting for another billing process to finish with { $dir } …
+cli-run-date-in-future = The run date { $as_of } is after today ({ $today }) in the merchant’s time zone: the invoices would be issued with a future date. Use --dry-run to look ahead, or --allow-future if you really mean it.
+cli-run-exception-fx-rate-missing = { $customer }: no ECB rate for { $currency } on { $date } or in the { $days } days before, so the VAT cannot be stated in { $national } (Art. 230 VAT Directive); import the rates with billing fx-import; not invoiced.

@@ -78,3 +78,5 @@ error-statement-entry-settled = This statement entry is { $outcome } and cannot 
 error-epc-qr-unavailable = This invoice has no EPC QR code: it is not in euro or nothing is due on it.
 error-invalid-tax-behavior = “{ $value }” is not a tax behaviour. Use “exclusive” (VAT is added to the price) or “inclusive” (the price includes VAT).
 error-tax-behavior-mixed = An invoice is either all tax-inclusive or all tax-exclusive. These amounts would mix prices that include VAT with prices that do not; issue them on separate documents.
+error-run-date-in-future = The run date { $as_of } is after today ({ $today }) in your time zone: invoices would be issued with a future date. Look ahead with a dry run, or allow it explicitly (allow_future).
+error-fx-rate-missing = There is no ECB reference rate for { $currency } on { $date } or in the { $days } days before, so the VAT cannot be stated in { $national } as Art. 230 of the VAT Directive requires. Import the ECB rates (billing fx-import) and finalize again.

@@ -53,3 +53,5 @@ cli-bank-imported = Relevé bancaire { $id } importé : { $entries } écritures,
 cli-embedded-serving = Un processus billing (pid { $pid }) sert déjà ce dossier de données à l’adresse { $url }. Utilisez-le ou arrêtez-le d’abord.
 cli-embedded-busy = Le dossier de données { $dir } est utilisé par un autre processus billing (pid { $pid }) qui ne l’a pas libéré à temps. Réessayez lorsqu’il aura terminé.
 cli-embedded-waiting = En attente qu’un autre processus billing ait fini d’utiliser { $dir } …
+cli-run-date-in-future = La date d’exécution { $as_of } est postérieure à aujourd’hui ({ $today }) dans le fuseau horaire du marchand : les factures seraient émises à une date future. Utilisez --dry-run pour anticiper, ou --allow-future si c’est voulu.
+cli-run-exception-fx-rate-missing = { $customer } : aucun taux BCE pour { $currency } le { $date } ni dans les { $days } jours précédents, la TVA ne peut donc pas être indiquée en { $national } (art. 230 de la directive TVA) ; importez les taux avec billing fx-import ; non facturé.

@@ -78,3 +78,5 @@ error-statement-entry-settled = Cette écriture est { $outcome } et ne peut pas 
 error-epc-qr-unavailable = Cette facture n’a pas de code QR EPC : elle n’est pas en euros ou plus rien n’est dû.
 error-invalid-tax-behavior = « { $value } » n’est pas un traitement de la TVA. Utilisez « exclusive » (la TVA s’ajoute au prix) ou « inclusive » (le prix inclut la TVA).
 error-tax-behavior-mixed = Une facture est soit entièrement TTC, soit entièrement HT. Ces montants mélangeraient des prix TTC et des prix HT ; émettez-les sur des documents séparés.
+error-run-date-in-future = La date d’exécution { $as_of } est postérieure à aujourd’hui ({ $today }) dans votre fuseau horaire : les factures seraient émises à une date future. Anticipez avec une simulation (dry run) ou autorisez-le explicitement (allow_future).
+error-fx-rate-missing = Il n’existe aucun taux de référence BCE pour { $currency } le { $date } ni dans les { $days } jours précédents ; la TVA ne peut donc pas être indiquée en { $national } comme l’exige l’article 230 de la directive TVA. Importez les taux BCE (billing fx-import) puis finalisez à nouveau.

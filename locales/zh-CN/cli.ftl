@@ -53,3 +53,5 @@ cli-bank-imported = 已导入银行对账单 { $id }：共 { $entries } 笔，�
 cli-embedded-serving = 一个 billing 进程（pid { $pid }）已在 { $url } 为此数据目录提供服务。请使用它，或先停止它。
 cli-embedded-busy = 数据目录 { $dir } 正被另一个 billing 进程（pid { $pid }）使用，且未能及时释放。请在它完成后重试。
 cli-embedded-waiting = 正在等待另一个 billing 进程使用完 { $dir } …
+cli-run-date-in-future = 开票日期 { $as_of } 晚于商户时区的今天（{ $today }）：发票将带有未来的日期。请使用 --dry-run 预览；如确有需要，请使用 --allow-future。
+cli-run-exception-fx-rate-missing = { $customer }：{ $date } 及其前 { $days } 天内没有 { $currency } 的欧洲央行汇率，无法以 { $national } 列示增值税（增值税指令第 230 条）；请用 billing fx-import 导入汇率；未开票。

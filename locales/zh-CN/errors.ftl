@@ -78,3 +78,5 @@ error-statement-entry-settled = 此对账单条目状态为 { $outcome }，不�
 error-epc-qr-unavailable = 此发票没有 EPC 二维码：它不是欧元发票，或已无应付金额。
 error-invalid-tax-behavior = “{ $value }”不是有效的计税方式。请使用“exclusive”（增值税另加在价格上）或“inclusive”（价格已含增值税）。
 error-tax-behavior-mixed = 一张发票要么全部为含税价，要么全部为不含税价。这些金额会混合含增值税和不含增值税的价格；请分别开具单据。
+error-run-date-in-future = 开票日期 { $as_of } 晚于您所在时区的今天（{ $today }）：发票将带有未来的日期。请用试运行（dry run）预览，或明确允许（allow_future）。
+error-fx-rate-missing = { $date } 及其前 { $days } 天内没有 { $currency } 的欧洲央行参考汇率，因此无法按增值税指令第 230 条的要求以 { $national } 列示增值税。请导入欧洲央行汇率（billing fx-import）后再定稿。

@@ -277,3 +277,72 @@ pub fn pdf_text(bytes: &[u8]) -> String {
     let _ = std::fs::remove_dir_all(&dir);
     String::from_utf8(out.stdout).expect("UTF-8 text").replace('\u{a0}', " ")
 }
+
+/// One page of a PDF as poppler's `pdftoppm` renders it for a viewer (anti-aliased), as RGB
+/// pixels: what a reader sees, for checks that extracted text cannot make (a rule drawn through
+/// a line of text leaves the text intact). `BILLING_KEEP_PDF=prefix` also keeps the page as PNG.
+pub struct Raster {
+    pub width: usize,
+    pub height: usize,
+    /// Row after row, three bytes (R, G, B) per pixel.
+    pub rgb: Vec<u8>,
+}
+
+impl Raster {
+    pub fn pixel(&self, x: usize, y: usize) -> (u8, u8, u8) {
+        let i = 3 * (y * self.width + x);
+        (self.rgb[i], self.rgb[i + 1], self.rgb[i + 2])
+    }
+}
+
+/// Renders page `page` (1-based) of a PDF at `dpi` with `pdftoppm` (PPM output, parsed here).
+pub fn pdf_page_raster(bytes: &[u8], page: u32, dpi: u32) -> Raster {
+    let dir = std::env::temp_dir().join(format!("billing-raster-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pdf = dir.join("doc.pdf");
+    std::fs::write(&pdf, bytes).expect("write the PDF");
+    let render = |extra: &[&str], out: &str| {
+        let page = page.to_string();
+        let dpi = dpi.to_string();
+        let status = std::process::Command::new("pdftoppm")
+            .args(["-r", &dpi, "-f", &page, "-l", &page, "-singlefile"])
+            .args(extra)
+            .arg(&pdf)
+            .arg(dir.join(out))
+            .status()
+            .expect("pdftoppm is installed (Debian package poppler-utils)");
+        assert!(status.success(), "pdftoppm failed");
+    };
+    render(&[], "page");
+    if let Ok(keep) = std::env::var("BILLING_KEEP_PDF") {
+        render(&["-png"], "page");
+        std::fs::copy(dir.join("page.png"), format!("{keep}-{}.png", uuid::Uuid::now_v7().simple())).expect("keep");
+    }
+    let ppm = std::fs::read(dir.join("page.ppm")).expect("pdftoppm wrote the page");
+    let _ = std::fs::remove_dir_all(&dir);
+    parse_ppm(&ppm)
+}
+
+/// A binary PPM (`P6`, maxval 255): four header fields separated by whitespace, then the pixels.
+fn parse_ppm(data: &[u8]) -> Raster {
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while data[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !data[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8_lossy(&data[start..at]).into_owned());
+    }
+    // Exactly one whitespace byte separates the header from the pixels.
+    at += 1;
+    assert_eq!((fields[0].as_str(), fields[3].as_str()), ("P6", "255"), "an 8-bit binary PPM");
+    let width: usize = fields[1].parse().expect("width");
+    let height: usize = fields[2].parse().expect("height");
+    let rgb = data[at..].to_vec();
+    assert_eq!(rgb.len(), width * height * 3, "the whole page");
+    Raster { width, height, rgb }
+}

@@ -33,6 +33,10 @@ use std::collections::BTreeMap;
 pub struct RunOptions {
     pub as_of: NaiveDate,
     pub dry_run: bool,
+    /// A real run for a date after the merchant's today is refused unless this is set: it would
+    /// issue invoices dated in the future (and number them in a future series). Dry runs may always
+    /// look ahead.
+    pub allow_future: bool,
     /// Only this tenant; all tenants when `None`.
     pub tenant: Option<TenantId>,
     pub chunk_size: u32,
@@ -42,7 +46,7 @@ pub struct RunOptions {
 
 impl RunOptions {
     pub fn new(as_of: NaiveDate) -> Self {
-        Self { as_of, dry_run: false, tenant: None, chunk_size: 500, triggered_by: "cli".into() }
+        Self { as_of, dry_run: false, allow_future: false, tenant: None, chunk_size: 500, triggered_by: "cli".into() }
     }
 }
 
@@ -115,9 +119,22 @@ pub async fn run(
     if opts.chunk_size == 0 || opts.chunk_size > 10_000 {
         return Err(Error::invalid("chunk_size", "must be from 1 to 10000"));
     }
-    let tenants = match opts.tenant {
-        Some(t) => vec![t],
-        None => store::tenants::list_ids(&mut *pool.acquire().await?).await?,
+    let tenants = {
+        let mut conn = pool.acquire().await?;
+        let tenants = match opts.tenant {
+            Some(t) => vec![t],
+            None => store::tenants::list_ids(&mut conn).await?,
+        };
+        // Every merchant is checked before any is invoiced: a refused run writes nothing at all.
+        if !opts.dry_run && !opts.allow_future {
+            for &tenant in &tenants {
+                let today = tenant_today(&mut conn, tenant, now).await?;
+                if opts.as_of > today {
+                    return Err(Error::RunDateInFuture { as_of: opts.as_of, today });
+                }
+            }
+        }
+        tenants
     };
     let mut summary = RunSummary {
         as_of: opts.as_of,
@@ -143,6 +160,28 @@ pub async fn run(
     Ok(summary)
 }
 
+/// Today in the merchant's time zone: the latest date a real run may invoice for.
+pub async fn tenant_today(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) -> Result<NaiveDate> {
+    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    Ok(now.with_timezone(&t.timezone).date_naive())
+}
+
+/// The as-of date of a run started without one: the merchant's today, or for a run over every
+/// merchant the earliest of their todays (so no merchant is invoiced ahead of its own calendar).
+pub async fn default_as_of(pool: &PgPool, tenant: Option<TenantId>, now: DateTime<Utc>) -> Result<NaiveDate> {
+    let mut conn = pool.acquire().await?;
+    let tenants = match tenant {
+        Some(t) => vec![t],
+        None => store::tenants::list_ids(&mut conn).await?,
+    };
+    let mut earliest = None;
+    for t in tenants {
+        let today = tenant_today(&mut conn, t, now).await?;
+        earliest = Some(earliest.map_or(today, |e: NaiveDate| e.min(today)));
+    }
+    Ok(earliest.unwrap_or_else(|| now.date_naive()))
+}
+
 /// One tenant's run on one connection held throughout: it carries the run's advisory lock
 /// (see `store::runs::try_lock`), which tells a later run whether this one is still alive.
 async fn run_tenant(
@@ -154,10 +193,10 @@ async fn run_tenant(
 ) -> Result<TenantRunSummary> {
     let started = std::time::Instant::now();
     let mut conn = pool.acquire().await?;
-    let ctx = TenantContext::load(&mut conn, tenant_id, opts.as_of).await?;
     if !opts.dry_run {
         resume_due(&mut conn, tenant_id, opts.as_of, None, now).await?;
     }
+    let ctx = TenantContext::load(&mut conn, tenant_id, opts.as_of).await?;
     let due = store::subscriptions::count_due(&mut conn, tenant_id, opts.as_of).await?;
     progress.add_total(u64::try_from(due).unwrap_or(0));
     let (run_id, resumed) = if opts.dry_run {
@@ -281,8 +320,8 @@ pub async fn run_one_on_connection(
     as_of: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<TenantRunSummary> {
-    let ctx = TenantContext::load(conn, tenant_id, as_of).await?;
     resume_due(conn, tenant_id, as_of, Some(sub), now).await?;
+    let ctx = TenantContext::load(conn, tenant_id, as_of).await?;
     let mut out = TenantRunSummary::empty(tenant_id, None);
     if let Some((_, outcome)) = process_chunk(conn, &ctx, Mode::Direct, as_of, Uuid::nil(), 1, Some(sub), now).await? {
         out.subscriptions = outcome.counts.subscriptions;
@@ -330,7 +369,8 @@ struct TenantContext {
     timezone: chrono_tz::Tz,
     seller: crate::tax::SellerProfile,
     trust_check_digits: bool,
-    /// The seller's national currency (EU sellers) and the ECB rates around the issue date.
+    /// The seller's national currency (EU sellers) and the ECB rates from the earliest due
+    /// period's start (less the Art. 230 window) up to the as-of date.
     national: Option<(crate::currency::Currency, crate::fx::RateTable)>,
     format: NumberFormat,
     series: String,
@@ -354,7 +394,14 @@ impl TenantContext {
         let format = NumberFormat::parse(&tenant.invoice_number_format)?;
         let series = format.series(as_of);
         let national = match tenant.country.eu_national_currency().map(crate::currency::Currency::from_code) {
-            Some(Ok(currency)) => Some((currency, store::fx::table_until(conn, as_of, 14).await?)),
+            Some(Ok(currency)) => {
+                // Each invoice's VAT is stated at the rate of its own supply date, which for a
+                // subscription catching up on past periods lies before the as-of date.
+                let earliest = store::subscriptions::earliest_due_start(conn, tenant_id, as_of).await?;
+                let from = earliest.unwrap_or(as_of).min(as_of);
+                let window = Duration::days(crate::fx::ART230_RATE_WINDOW_DAYS);
+                Some((currency, store::fx::table_between(conn, from - window, as_of).await?))
+            }
             _ => None,
         };
         let (_, draft_hours) = store::tenants::draft_hours(conn, tenant_id).await?;
@@ -384,21 +431,24 @@ impl TenantContext {
 
 impl TenantContext {
     /// Art. 230 Directive 2006/112/EC: the VAT of an invoice in another currency, converted into
-    /// the seller's national currency with the ECB rate of the issue date (or the last publication
-    /// before it). `None` when not needed (same currency, no VAT, seller outside the EU) or when no
-    /// rate has been imported (`billing fx-import`); the invoice then lacks the statement.
-    fn vat_in_national_currency(&self, tax: crate::money::Money) -> Option<crate::fx::Conversion> {
-        let (national, table) = self.national.as_ref()?;
+    /// the seller's national currency with the ECB rate of the day the VAT is decided for (the
+    /// supply date), or the last publication before it within `fx::ART230_RATE_WINDOW_DAYS`.
+    /// `Ok(None)` when not needed (same currency, no VAT, seller outside the EU); the national
+    /// currency as the error when no such rate has been imported (`billing fx-import`): the
+    /// invoice is then held, never issued without its statement.
+    fn vat_in_national_currency(
+        &self,
+        tax: crate::money::Money,
+        supply_date: NaiveDate,
+    ) -> std::result::Result<Option<crate::fx::Conversion>, crate::currency::Currency> {
+        let Some((national, table)) = self.national.as_ref() else { return Ok(None) };
         if tax.currency() == *national || tax.is_zero() {
-            return None;
+            return Ok(None);
         }
-        match crate::fx::vat_in_national_currency(tax, *national, self.issue_date, table, self.policy) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                tracing::warn!(error = %e, currency = %tax.currency(), "no ECB rate for the Art. 230 VAT statement");
-                None
-            }
-        }
+        crate::fx::vat_in_national_currency(tax, *national, supply_date, table, self.policy).map(Some).map_err(|e| {
+            tracing::warn!(error = %e, currency = %tax.currency(), "no ECB rate for the Art. 230 VAT statement");
+            *national
+        })
     }
 
     /// The VAT of one period's invoice. With the Art. 59c threshold in use, a cross-border B2C
@@ -576,6 +626,32 @@ async fn process_chunk(
             ));
             continue;
         }
+        // Art. 230: every period's VAT in the national currency, or the subscription is held.
+        let mut nationals = Vec::with_capacity(vats.len());
+        let mut missing_rate = None;
+        for (p, (_, vat)) in planned.iter().zip(&vats) {
+            match (ctx.vat_in_national_currency(vat.tax_total, p.period.start), mode) {
+                (Ok(n), _) => nationals.push(n),
+                // A simulation issues no document: it shows the amounts without the statement.
+                (Err(_), Mode::Direct) => nationals.push(None),
+                (Err(national), _) => {
+                    missing_rate = Some((national, p.period.start));
+                    break;
+                }
+            }
+        }
+        if let Some((national, date)) = missing_rate {
+            out.exceptions.push(exception(
+                ExceptionCode::FxRateMissing,
+                &[
+                    ("currency", currency.clone()),
+                    ("national", national.code().to_string()),
+                    ("date", date.to_string()),
+                    ("days", crate::fx::ART230_RATE_WINDOW_DAYS.to_string()),
+                ],
+            ));
+            continue;
+        }
         if !matches!(mode, Mode::Direct) {
             // Exactly the tax engine's own judgment: it charged a business as a consumer.
             if vats.iter().any(|(d, _)| d.rule.starts_with("eu_b2b_unconfirmed_vat_id")) {
@@ -603,7 +679,7 @@ async fn process_chunk(
                 },
             ));
         }
-        for (p, (decision, vat)) in planned.into_iter().zip(vats) {
+        for ((p, (decision, vat)), national) in planned.into_iter().zip(vats).zip(nationals) {
             let gross = vat.gross_total;
             out.by_currency.add(gross)?;
             out.totals.add_invoice(&vat)?;
@@ -614,11 +690,12 @@ async fn process_chunk(
             batch.customer_vat_ids.push(due.customer.vat_id.as_ref().map(|v| v.to_string()));
             batch.vat_categories.push(decision.category_code.code().to_string());
             batch.vat_rates.push(decision.rate);
-            let national = ctx.vat_in_national_currency(vat.tax_total);
             batch.national_currencies.push(national.as_ref().map(|c| c.amount.currency().code().to_string()));
             batch.national_amounts.push(national.as_ref().map(|c| c.amount.minor()));
             batch.fx_rates.push(national.as_ref().map(|c| c.rate));
             batch.fx_rate_dates.push(national.as_ref().map(|c| c.rate_date));
+            batch.fx_invoice_per_eur.push(national.as_ref().map(|c| c.from_per_eur));
+            batch.fx_national_per_eur.push(national.as_ref().map(|c| c.to_per_eur));
             batch.ids.push(InvoiceId::new().as_uuid());
             batch.customer_ids.push(p.customer_id.as_uuid());
             batch.subscription_ids.push(p.subscription_id.as_uuid());

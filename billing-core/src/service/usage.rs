@@ -120,22 +120,17 @@ pub struct CurrentUsage {
     pub amount: Money,
 }
 
-/// The usage of the current (or first open) period and what it costs so far.
-pub async fn current(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    id: SubscriptionId,
-    now: DateTime<Utc>,
-) -> Result<CurrentUsage> {
+/// The usage of the subscription's open period (the first one not invoiced yet, which the next
+/// invoice bills) and what it costs so far.
+///
+/// Not the period the calendar is in: a metered period is billed in arrears, so on the first
+/// days of a new period (before the run invoiced the last one), or while a run is late, the open
+/// period is an earlier one, and usage for it is still accepted (see [`record`]).
+pub async fn current(conn: &mut PgConnection, tenant: TenantId, id: SubscriptionId) -> Result<CurrentUsage> {
     let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
     let sub = store::subscriptions::get(conn, tenant, id).await?.ok_or_else(|| Error::not_found("subscription", id))?;
     let metering = sub.metering.clone().ok_or_else(|| Error::NotMetered { subscription: id.to_string() })?;
-    let today = now.with_timezone(&t.timezone).date_naive();
-    let index = match sub.period_containing(today)? {
-        Some((i, _)) => i.max(sub.next_period_index),
-        None => sub.next_period_index,
-    };
-    let period = crate::period::period_at(sub.anchor_date, sub.interval, index)?;
+    let period = crate::period::period_at(sub.anchor_date, sub.interval, sub.next_period_index)?;
     let windows = [Window {
         subscription: id,
         key: 0,

@@ -33,6 +33,11 @@ pub async fn upsert(conn: &mut PgConnection, rates: &[EcbRate], now: DateTime<Ut
     Ok(written)
 }
 
+/// The rates published from `from` through `until`, both included.
+pub async fn table_between(conn: &mut PgConnection, from: NaiveDate, until: NaiveDate) -> Result<RateTable> {
+    table_until(conn, until, (until - from).num_days() + 1).await
+}
+
 /// The rates published within `days` before `until` (enough for a previous-day fallback).
 pub async fn table_until(conn: &mut PgConnection, until: NaiveDate, days: i64) -> Result<RateTable> {
     let rows: Vec<(NaiveDate, String, Decimal)> = sqlx::query_as(

@@ -63,6 +63,9 @@ pub struct Invoice {
     pub tax_notices: Vec<String>,
     /// Art. 230: the VAT in the seller's national currency, the rate and its publication date.
     pub vat_national: Option<(Money, rust_decimal::Decimal, NaiveDate)>,
+    /// The ECB rates behind `vat_national` as published on its date: units of the invoice currency
+    /// and of the national currency per 1 EUR (1 for EUR). What documents print.
+    pub fx_per_eur: Option<(rust_decimal::Decimal, rust_decimal::Decimal)>,
     pub created_at: DateTime<Utc>,
     pub finalized_at: Option<DateTime<Utc>>,
     pub lines: Vec<InvoiceLine>,
@@ -145,6 +148,9 @@ pub struct InvoiceBatch {
     pub national_amounts: Vec<Option<i64>>,
     pub fx_rates: Vec<Option<rust_decimal::Decimal>>,
     pub fx_rate_dates: Vec<Option<NaiveDate>>,
+    /// The published rates per EUR of the invoice and the national currency on that date.
+    pub fx_invoice_per_eur: Vec<Option<rust_decimal::Decimal>>,
+    pub fx_national_per_eur: Vec<Option<rust_decimal::Decimal>>,
     pub period_starts: Vec<NaiveDate>,
     pub period_ends: Vec<NaiveDate>,
     pub customer_names: Vec<String>,
@@ -196,7 +202,8 @@ pub async fn insert_finalized_batch(
              currency, subtotal, discount, tax, total, period_start, period_end, issue_date, due_date,
              customer_name, customer_email, customer_country, created_at, finalized_at,
              tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id,
-             vat_national_currency, vat_national_amount, fx_rate, fx_rate_date, tax_behavior, auto_finalize_at)
+             vat_national_currency, vat_national_amount, fx_rate, fx_rate_date, tax_behavior, auto_finalize_at,
+             fx_invoice_per_eur, fx_national_per_eur)
          SELECT $1, u.id, u.customer_id, u.subscription_id, $2,
              CASE WHEN u.number IS NULL THEN 'draft' ELSE 'open' END, u.series, u.seq, u.number,
              u.currency, u.amount, u.discount, u.tax,
@@ -206,14 +213,15 @@ pub async fn insert_finalized_batch(
              CASE WHEN u.number IS NULL THEN NULL ELSE $5 END,
              u.tax_groups, COALESCE(string_to_array(NULLIF(u.notices, ''), ','), '{}'), u.tax_rule, u.customer_vat_id, $25,
              u.nat_currency, u.nat_amount, u.fx_rate, u.fx_date, u.tax_behavior,
-             CASE WHEN u.number IS NULL THEN $31::timestamptz END
+             CASE WHEN u.number IS NULL THEN $31::timestamptz END,
+             u.fx_invoice_per_eur, u.fx_national_per_eur
          FROM UNNEST($6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::bigint[], $11::text[], $12::text[],
                      $13::bigint[], $14::date[], $15::date[], $16::text[], $17::text[], $18::text[], $19::bigint[],
                      $20::bigint[], $21::jsonb[], $22::text[], $23::text[], $24::text[],
-                     $26::text[], $27::bigint[], $28::numeric[], $29::date[], $30::text[])
+                     $26::text[], $27::bigint[], $28::numeric[], $29::date[], $30::text[], $32::numeric[], $33::numeric[])
            AS u(id, customer_id, subscription_id, series, seq, number, currency, amount, period_start, period_end,
                 customer_name, customer_email, customer_country, discount, tax, tax_groups, notices, tax_rule, customer_vat_id,
-                nat_currency, nat_amount, fx_rate, fx_date, tax_behavior)",
+                nat_currency, nat_amount, fx_rate, fx_date, tax_behavior, fx_invoice_per_eur, fx_national_per_eur)",
     )
     .bind(tenant)
     .bind(run)
@@ -246,6 +254,8 @@ pub async fn insert_finalized_batch(
     .bind(&b.fx_rate_dates)
     .bind(&b.tax_behaviors)
     .bind(auto_finalize_at)
+    .bind(&b.fx_invoice_per_eur)
+    .bind(&b.fx_national_per_eur)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -455,6 +465,8 @@ struct InvoiceRow {
     vat_national_amount: Option<i64>,
     fx_rate: Option<rust_decimal::Decimal>,
     fx_rate_date: Option<NaiveDate>,
+    fx_invoice_per_eur: Option<rust_decimal::Decimal>,
+    fx_national_per_eur: Option<rust_decimal::Decimal>,
     created_at: DateTime<Utc>,
     finalized_at: Option<DateTime<Utc>>,
     amount_paid: i64,
@@ -519,6 +531,7 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
             }
             _ => None,
         },
+        fx_per_eur: r.fx_invoice_per_eur.zip(r.fx_national_per_eur),
         created_at: r.created_at,
         finalized_at: r.finalized_at,
         amount_paid: m(r.amount_paid),
@@ -559,7 +572,7 @@ fn assemble(r: InvoiceRow, lines: Vec<LineRow>) -> Result<Invoice> {
 const SELECT: &str = "SELECT id, customer_id, subscription_id, status, kind, number, currency, tax_behavior, subtotal, discount, tax, total,
         period_start, period_end, issue_date, due_date, customer_name, customer_email, customer_country::text AS customer_country,
         customer_vat_id, seller_vat_id, tax_groups, tax_notices, vat_national_currency::text AS vat_national_currency,
-        vat_national_amount, fx_rate, fx_rate_date, created_at, finalized_at,
+        vat_national_amount, fx_rate, fx_rate_date, fx_invoice_per_eur, fx_national_per_eur, created_at, finalized_at,
         amount_paid, amount_credited, amount_refunded, memo, credit_note_for, auto_finalize_at, payment_terms_days,
         seller_snapshot, buyer_address,
         (SELECT o.number FROM invoices o WHERE o.tenant_id = invoices.tenant_id

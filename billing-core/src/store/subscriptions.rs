@@ -368,6 +368,23 @@ pub async fn count_due(conn: &mut PgConnection, tenant: TenantId, as_of: NaiveDa
     .await?)
 }
 
+/// The first day of the earliest period a run for `as_of` would invoice (the same subscriptions
+/// as [`count_due`]), if any is due.
+pub async fn earliest_due_start(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    as_of: NaiveDate,
+) -> Result<Option<NaiveDate>> {
+    Ok(sqlx::query_scalar(
+        "SELECT min(next_period_start) FROM subscriptions WHERE tenant_id = $1 AND status = 'active' AND next_billing_date <= $2
+           AND (cancel_at IS NULL OR next_period_start < cancel_at)",
+    )
+    .bind(tenant)
+    .bind(as_of)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Moves each subscription's "next period" pointer past what was just invoiced, in one statement.
 pub async fn advance_periods(
     conn: &mut PgConnection,

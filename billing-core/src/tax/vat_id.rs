@@ -694,16 +694,49 @@ fn check_pt(n: &str) -> Check {
     ok_if((11 - sum).rem_euclid(11) % 10 == i64::from(d[8]))
 }
 
-/// RO, CUI/CIF (`ro/cui.py`): 2–10 digits, first not 0; the digits before the check, right-aligned
-/// to 9, weighted 7,5,3,2,1,7,5,3,2; check = 10 × sum mod 11 mod 10. (The 13-digit personal CNP that
-/// python-stdnum's `ro/cf.py` also accepts is not a VIES VAT number and is rejected here.)
+/// RO, cod de înregistrare în scopuri de TVA (`ro/cf.py`, which `stdnum.ro.vat` aliases): either
+/// the CUI/CIF of a business or the 13-digit CNP of a natural person, as python-stdnum accepts.
+///
+/// Why the CNP form is accepted: for a natural person the fiscal identification code *is* the CNP
+/// (Codul de procedură fiscală, art. 82), and python-stdnum takes it as a VAT number ("not all
+/// sources agree"). This module only says whether a number is well-formed; whether it is
+/// registered for VAT is VIES's answer (docs/adr/0015). Refusing a well-formed number would keep
+/// such a customer from even asking VIES.
 fn check_ro(n: &str) -> Check {
     let d = digits(n)?;
+    if d.len() == 13 {
+        return check_ro_cnp(&d);
+    }
+    check_ro_cui(&d)
+}
+
+/// RO CUI/CIF (`ro/cui.py`): 2–10 digits, first not 0; the digits before the check, right-aligned
+/// to 9, weighted 7,5,3,2,1,7,5,3,2; check = 10 × sum mod 11 mod 10.
+fn check_ro_cui(d: &[u32]) -> Check {
     format_if((2..=10).contains(&d.len()) && d[0] != 0)?;
     let (body, check) = d.split_at(d.len() - 1);
     let mut padded = vec![0; 9 - body.len()];
     padded.extend_from_slice(body);
     ok_if(10 * weighted(&padded, &[7, 5, 3, 2, 1, 7, 5, 3, 2]) % 11 % 10 == i64::from(check[0]))
+}
+
+/// RO CNP (`ro/cnp.py`): 13 digits `S YY MM DD JJ NNN C`. S (1–9) is sex and century (1/2: 19xx,
+/// 3/4: 18xx, 5/6: 20xx, 7–9 residents and foreigners, read as 19xx); the birth date must exist;
+/// JJ is a county code (01–48, 51, 52, 70, 80–83); check = Σ digits × 2,7,9,1,4,6,3,5,8,2,7,9 mod
+/// 11, with 10 written as 1.
+fn check_ro_cnp(d: &[u32]) -> Check {
+    format_if(d[0] != 0)?;
+    let century = match d[0] {
+        3 | 4 => 1800,
+        5 | 6 => 2000,
+        _ => 1900,
+    };
+    let year = century + i32::try_from(pair(d, 1)).map_err(|_| Fault::Format)?;
+    format_if(valid_date(year, pair(d, 3), pair(d, 5)))?;
+    let county = pair(d, 7);
+    format_if(matches!(county, 1..=48 | 51 | 52 | 70 | 80..=83))?;
+    let sum = weighted(&d[..12], &[2, 7, 9, 1, 4, 6, 3, 5, 8, 2, 7, 9]) % 11;
+    ok_if((if sum == 10 { 1 } else { sum }) == i64::from(d[12]))
 }
 
 /// SE, momsregistreringsnummer (`se/vat.py`, `se/orgnr.py`): the 10-digit organisation number (Luhn)
@@ -856,6 +889,9 @@ mod tests {
     #[case("PT537555595")]
     #[case("RO55405")]
     #[case("RO3075473540")]
+    // RO: the 13-digit CNP of a natural person (python-stdnum's own example, and a 2000s birth).
+    #[case("RO1630615123457")]
+    #[case("RO5000229123453")]
     #[case("SE564390618201")]
     #[case("SE547918895401")]
     #[case("SI65521820")]
@@ -943,6 +979,7 @@ mod tests {
     #[case("PT537555590", "PT")]
     #[case("RO55400", "RO")]
     #[case("RO3075473541", "RO")]
+    #[case("RO1630615123458", "RO")]
     #[case("SE564390618001", "SE")]
     #[case("SE547918895001", "SE")]
     #[case("SI65521821", "SI")]
@@ -1014,7 +1051,12 @@ mod tests {
     #[case("PT21046028", "PT")]
     #[case("RO1", "RO")]
     #[case("RO12345678901", "RO")]
+    #[case("RO123456789012", "RO")] // 12 digits: neither a CUI nor a CNP
     #[case("RO0123", "RO")]
+    #[case("RO0800101221142", "RO")] // CNP: no sex/century digit 0
+    #[case("RO1632215123457", "RO")] // CNP: month 22
+    #[case("RO2990229401237", "RO")] // CNP: 29 February 1999
+    #[case("RO1630615993454", "RO")] // CNP: county 99
     #[case("SE564390618202", "SE")] // must end in 01
     #[case("SE5643906182", "SE")]
     #[case("SI05521820", "SI")]

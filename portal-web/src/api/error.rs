@@ -237,6 +237,19 @@ impl From<CoreError> for ApiError {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_gateway_config", "error-invalid-gateway-config")
                     .arg("detail", detail)
             }
+            CoreError::RunDateInFuture { as_of, today } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "invoice_run_date_in_future", "error-run-date-in-future")
+                    .arg("as_of", as_of)
+                    .arg("today", today)
+                    .param("as_of")
+            }
+            CoreError::FxRateMissing { currency, national, date } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "fx_rate_missing", "error-fx-rate-missing")
+                    .arg("currency", currency)
+                    .arg("national", national)
+                    .arg("date", date)
+                    .arg("days", billing_core::fx::ART230_RATE_WINDOW_DAYS)
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

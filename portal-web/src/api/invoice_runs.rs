@@ -22,10 +22,14 @@ use crate::app::AppState;
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StartRunRequest {
-    /// The run date; today (UTC) when absent.
+    /// The run date; today in the merchant's time zone when absent.
     pub as_of: Option<NaiveDate>,
     #[serde(default)]
     pub dry_run: bool,
+    /// A real run for a date after today is refused (`invoice_run_date_in_future`) unless this is
+    /// true; a dry run may always look ahead.
+    #[serde(default)]
+    pub allow_future: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -185,8 +189,13 @@ pub async fn create(
     {
         return Ok(replay);
     }
-    let mut opts = RunOptions::new(req.as_of.unwrap_or_else(|| now.date_naive()));
+    let as_of = match req.as_of {
+        Some(d) => d,
+        None => invoice_run::tenant_today(&mut conn, tenant, now).await?,
+    };
+    let mut opts = RunOptions::new(as_of);
     opts.dry_run = req.dry_run;
+    opts.allow_future = req.allow_future;
     opts.tenant = Some(tenant);
     opts.triggered_by = caller(&mut conn, tenant, &headers).await?;
     // The run takes its own connection (one at a time on the embedded database).

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use billing_core::ids::{CustomerId, InvoiceId, SubscriptionId};
 use billing_core::invoice::InvoiceStatus;
-use billing_core::service::invoices::{self, CreditNoteInput, DraftInput, DraftLineInput};
+use billing_core::service::invoices::{self, CreditNoteInput, DraftInput, DraftLineInput, SupplyInput};
 use billing_core::store::invoices::{Invoice, InvoiceFilter, InvoiceLine};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,7 @@ pub struct LineBody {
     /// EN 16931 VAT category (S, Z, E, AE, K, G, O) and rate in percent.
     pub vat_category: Option<String>,
     pub vat_rate: Option<rust_decimal::Decimal>,
-    /// Service period, first and last day (inclusive).
+    /// Service period, first and last day (inclusive); equal for a single supply date.
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
 }
@@ -45,6 +45,10 @@ pub struct NationalVat {
     pub rate: rust_decimal::Decimal,
     pub rate_date: NaiveDate,
     pub source: &'static str,
+    /// The ECB's own quotes on `rate_date` that `rate` comes from, as published: units of the
+    /// invoice currency and of the national currency per 1 EUR (1 for EUR itself).
+    pub invoice_currency_per_eur: Option<rust_decimal::Decimal>,
+    pub national_currency_per_eur: Option<rust_decimal::Decimal>,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,6 +81,9 @@ pub struct InvoiceBody {
     /// `total - tax`: the sum of the VAT groups' net amounts, whatever the behaviour.
     pub total_excluding_tax: i64,
     pub total: i64,
+    /// When the invoice's charges were supplied: the service period's first and last day, both
+    /// the same day for a single supply date (set to the issue date at finalization when a
+    /// staff invoice names none).
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
     pub issue_date: Option<NaiveDate>,
@@ -176,6 +183,8 @@ impl From<Invoice> for InvoiceBody {
                 rate,
                 rate_date: date,
                 source: "ECB",
+                invoice_currency_per_eur: i.fx_per_eur.map(|r| r.0),
+                national_currency_per_eur: i.fx_per_eur.map(|r| r.1),
             }),
             lines: i.lines.into_iter().map(LineBody::from).collect(),
             created_at: i.created_at,
@@ -250,6 +259,11 @@ pub async fn create(
         auto_finalize: req.auto_finalize,
         auto_finalize_at: req.auto_finalize_at,
         tax_behavior: req.tax_behavior.clone(),
+        supply: SupplyInput {
+            supply_date: req.supply_date,
+            period_start: req.period_start,
+            period_end: req.period_end,
+        },
     };
     create_once(&state, tenant, &headers, &req, move |conn| {
         Box::pin(async move { Ok(body(invoices::create_draft(conn, tenant, &input, now).await?)) })
@@ -269,6 +283,12 @@ pub struct CreateInvoice {
     pub auto_finalize_at: Option<chrono::DateTime<chrono::Utc>>,
     /// `exclusive` (default: `unit_amount`s are net) or `inclusive` (they include VAT).
     pub tax_behavior: Option<String>,
+    /// When the charges were supplied: one day (the Leistungsdatum) ...
+    pub supply_date: Option<NaiveDate>,
+    /// ... or a service period, first and last day included. VAT is decided for the supply date
+    /// or the period's last day; without either, for the issue date.
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -278,6 +298,10 @@ pub struct LineRequest {
     pub quantity: Option<i64>,
     pub unit_amount: i64,
     pub tax_category: Option<String>,
+    /// When this line was supplied, if not when the invoice says: one day, or a period.
+    pub supply_date: Option<NaiveDate>,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
 }
 
 impl LineRequest {
@@ -287,6 +311,11 @@ impl LineRequest {
             quantity: self.quantity.unwrap_or(1),
             unit_amount: self.unit_amount,
             tax_category: self.tax_category.clone(),
+            supply: SupplyInput {
+                supply_date: self.supply_date,
+                period_start: self.period_start,
+                period_end: self.period_end,
+            },
         }
     }
 }

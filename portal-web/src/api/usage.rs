@@ -87,5 +87,5 @@ pub async fn current(
 ) -> ApiResult<axum::Json<CurrentUsage>> {
     let id = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(usage::current(&mut conn, tenant, id, state.clock.now()).await?))
+    Ok(axum::Json(usage::current(&mut conn, tenant, id).await?))
 }

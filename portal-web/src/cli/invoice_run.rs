@@ -10,6 +10,7 @@ use crate::reports::{exception_message, major};
 pub struct Args {
     pub as_of: Option<NaiveDate>,
     pub dry_run: bool,
+    pub allow_future: bool,
     pub tenant: Option<String>,
     pub json: bool,
 }
@@ -27,13 +28,20 @@ impl RunProgress for Bar {
 
 pub async fn run(ctx: &Ctx, args: Args) -> anyhow::Result<()> {
     let (lang, now) = (ctx.lang, ctx.clock().now());
-    let mut opts = RunOptions::new(args.as_of.unwrap_or_else(|| now.date_naive()));
+    let tenant = match &args.tenant {
+        Some(slug) => Some(super::tenant::by_slug(ctx, slug).await?.id),
+        None => None,
+    };
+    let as_of = match args.as_of {
+        Some(d) => d,
+        None => invoice_run::default_as_of(&ctx.db().pool, tenant, now).await?,
+    };
+    let mut opts = RunOptions::new(as_of);
+    opts.tenant = tenant;
     opts.dry_run = args.dry_run;
+    opts.allow_future = args.allow_future;
     opts.chunk_size = ctx.config().invoice_run.chunk_size;
     opts.triggered_by = format!("cli:{}", ctx.user);
-    if let Some(slug) = &args.tenant {
-        opts.tenant = Some(super::tenant::by_slug(ctx, slug).await?.id);
-    }
     let bar = ProgressBar::with_draw_target(
         Some(0),
         if ctx.out.draws_progress() && !args.json {
@@ -50,7 +58,14 @@ pub async fn run(ctx: &Ctx, args: Args) -> anyhow::Result<()> {
     bar.set_message(t(lang, "cli-run-progress", &[]));
     let summary = invoice_run::run(&ctx.db().pool, &opts, now, &Bar(bar.clone())).await;
     bar.finish_and_clear();
-    let summary = summary?;
+    let summary = match summary {
+        Err(billing_core::Error::RunDateInFuture { as_of, today }) => anyhow::bail!(t(
+            lang,
+            "cli-run-date-in-future",
+            &[("as_of", as_of.to_string()), ("today", today.to_string())]
+        )),
+        other => other?,
+    };
     if args.json {
         ctx.out.line(serde_json::to_string_pretty(&summary)?);
     } else {

@@ -58,12 +58,17 @@ pub enum Command {
     },
     /// Invoice every subscription whose billing period has started by the as-of date.
     InvoiceRun {
-        /// The run date (YYYY-MM-DD); today in UTC when absent.
+        /// The run date (YYYY-MM-DD); when absent, today in the merchant's time zone (for all
+        /// merchants: the earliest of their todays).
         #[arg(long)]
         as_of: Option<NaiveDate>,
-        /// Compute and report everything, write nothing.
+        /// Compute and report everything, write nothing (may look ahead of today).
         #[arg(long)]
         dry_run: bool,
+        /// Let a real run invoice for a date after the merchant's today (invoices dated in the
+        /// future); refused otherwise.
+        #[arg(long)]
+        allow_future: bool,
         /// Only this merchant (by slug).
         #[arg(long)]
         tenant: Option<String>,
@@ -527,8 +532,8 @@ async fn dispatch(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
         Command::Migrate => ctx.out.line(t(lang, "cli-migrated", &[])),
         Command::Serve => serve::serve(ctx, None).await?,
         Command::Demo { no_serve } => serve::demo(ctx, no_serve).await?,
-        Command::InvoiceRun { as_of, dry_run, tenant, json } => {
-            invoice_run::run(ctx, invoice_run::Args { as_of, dry_run, tenant, json }).await?;
+        Command::InvoiceRun { as_of, dry_run, allow_future, tenant, json } => {
+            invoice_run::run(ctx, invoice_run::Args { as_of, dry_run, allow_future, tenant, json }).await?;
         }
         Command::Jobs { command: JobsCommand::Run { job } } => jobs::run(ctx, job).await?,
         Command::Api { tenant, method, path, data, output } => {

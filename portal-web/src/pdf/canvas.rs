@@ -38,6 +38,16 @@ pub fn text_width(text: &str, size: f32) -> f32 {
     text.chars().map(|c| charmap.map(c).and_then(|g| metrics.advance_width(g)).unwrap_or(size * 0.5)).sum()
 }
 
+/// How far the face reaches above the baseline (ascent) and below it (descent, positive) at
+/// `size` points: what a layout keeps clear of rules drawn between lines.
+pub fn vertical_extent(size: f32) -> (f32, f32) {
+    let Ok(f) = skrifa::FontRef::from_index(FONT_DATA, 0) else {
+        return (size, size * 0.25);
+    };
+    let m = f.metrics(Size::new(size), LocationRef::default());
+    (m.ascent, -m.descent)
+}
+
 /// Splits `text` into lines no wider than `width`: at spaces for alphabetic scripts, anywhere
 /// between CJK characters (which are written without spaces).
 pub fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {

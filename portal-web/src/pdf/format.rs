@@ -109,7 +109,12 @@ pub fn date(d: NaiveDate, lang: &str) -> String {
 
 /// A decimal (quantity, rate) with the locale's decimal separator and no trailing zeros.
 pub fn decimal(v: Decimal, lang: &str) -> String {
-    let text = v.normalize().to_string();
+    digits(v.normalize(), lang)
+}
+
+/// A decimal with the locale's separators and exactly the digits it carries (`395.30` stays so).
+fn digits(v: Decimal, lang: &str) -> String {
+    let text = v.to_string();
     let s = symbols(lang);
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
     let (neg, digits) = match int.strip_prefix('-') {
@@ -120,6 +125,18 @@ pub fn decimal(v: Decimal, lang: &str) -> String {
     if !frac.is_empty() {
         out.push(s.decimal);
         out.push_str(frac);
+    }
+    out
+}
+
+/// ECB reference rates the way the ECB quotes them, units per one euro with the digits as
+/// published: `1 EUR = 163.03 JPY` (de `1 EUR = 163,03 JPY`). For a conversion between two
+/// other currencies both quotes of the day: `1 EUR = 163.03 JPY = 4.2675 PLN`. Each entry is a
+/// currency and its rate per euro; the euro itself is left out.
+pub fn ecb_rates(quotes: &[(Currency, Decimal)], lang: &str) -> String {
+    let mut out = format!("1{NBSP}EUR");
+    for (currency, per_eur) in quotes.iter().filter(|(c, _)| *c != Currency::EUR) {
+        out.push_str(&format!(" = {}{NBSP}{}", digits(*per_eur, lang), currency.code()));
     }
     out
 }
@@ -168,6 +185,30 @@ mod tests {
     #[case("zh-CN", "2026年12月2日")]
     fn dates_are_written_per_locale(#[case] lang: &str, #[case] text: &str) {
         assert_eq!(date(NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(), lang), text);
+    }
+
+    #[rstest]
+    #[case("en", "1\u{a0}EUR = 163.03\u{a0}JPY")]
+    #[case("de", "1\u{a0}EUR = 163,03\u{a0}JPY")]
+    #[case("fr", "1\u{a0}EUR = 163,03\u{a0}JPY")]
+    #[case("zh-CN", "1\u{a0}EUR = 163.03\u{a0}JPY")]
+    fn an_ecb_rate_is_written_as_the_ecb_quotes_it(#[case] lang: &str, #[case] text: &str) {
+        let jpy = Currency::from_code("JPY").unwrap();
+        assert_eq!(ecb_rates(&[(jpy, Decimal::new(16303, 2)), (Currency::EUR, Decimal::ONE)], lang), text);
+    }
+
+    #[test]
+    fn ecb_rates_keep_the_published_digits_and_show_both_quotes_of_a_cross_rate() {
+        let (huf, pln) = (Currency::from_code("HUF").unwrap(), Currency::from_code("PLN").unwrap());
+        assert_eq!(ecb_rates(&[(huf, Decimal::new(39530, 2))], "en"), "1\u{a0}EUR = 395.30\u{a0}HUF");
+        assert_eq!(
+            ecb_rates(&[(Currency::USD, Decimal::new(10800, 4)), (pln, Decimal::new(42675, 4))], "de"),
+            "1\u{a0}EUR = 1,0800\u{a0}USD = 4,2675\u{a0}PLN"
+        );
+        assert_eq!(
+            ecb_rates(&[(Currency::EUR, Decimal::ONE), (pln, Decimal::new(42675, 4))], "en"),
+            "1\u{a0}EUR = 4.2675\u{a0}PLN"
+        );
     }
 
     #[test]

@@ -220,7 +220,9 @@ pub fn render(input: &DocumentInput<'_>) -> Result<Vec<u8>, String> {
     }
     let mut fy = 142.0;
     for (label, value) in &facts {
-        l.text(RIGHT - 150.0, fy, 8.5, grey, Align::Right, format!("{label}:"));
+        // A long value (the customer id) pushes its label left rather than run into it.
+        let label_x = (RIGHT - 150.0).min(RIGHT - canvas::text_width(value, 8.5) - 6.0);
+        l.text(label_x, fy, 8.5, grey, Align::Right, format!("{label}:"));
         l.text(RIGHT, fy, 8.5, ink, Align::Right, value.clone());
         fy += 13.0;
     }
@@ -300,37 +302,72 @@ fn lines_table(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
             }
             _ => None,
         };
-        let height = 13.0 * desc.len() as f32 + if period.is_some() { 12.0 } else { 0.0 } + 8.0;
+        let bottom = row_bottom(desc.len(), period.is_some(), !line.discount.is_zero());
+        // The rule sits in the gap between this row's lowest text and the next row's highest.
+        let rule = bottom + ROW_GAP;
+        let height = rule + RULE + ROW_GAP + canvas::vertical_extent(ROW_SIZE).0;
         if l.ensure(height) {
             table_header(l);
         }
         let y = l.y;
-        l.text(COL_POS, y, 9.5, ink, Align::Left, (i + 1).to_string());
+        l.text(COL_POS, y, ROW_SIZE, ink, Align::Left, (i + 1).to_string());
         for (k, text) in desc.iter().enumerate() {
-            l.text(COL_DESC, y + 13.0 * k as f32, 9.5, ink, Align::Left, text.clone());
+            l.text(COL_DESC, y + LEADING * k as f32, ROW_SIZE, ink, Align::Left, text.clone());
         }
         if let Some(p) = period {
-            l.text(COL_DESC, y + 13.0 * desc.len() as f32 - 1.0, 8.0, grey, Align::Left, p);
+            l.text(COL_DESC, y + period_baseline(desc.len()), SMALL, grey, Align::Left, p);
         }
-        l.text(COL_QTY, y, 9.5, ink, Align::Right, format::decimal(line.quantity, lang));
-        l.text(COL_UNIT, y, 9.5, ink, Align::Right, m(line.unit_price.minor()));
+        l.text(COL_QTY, y, ROW_SIZE, ink, Align::Right, format::decimal(line.quantity, lang));
+        l.text(COL_UNIT, y, ROW_SIZE, ink, Align::Right, m(line.unit_price.minor()));
         let vat = match (&line.vat_rate, &line.vat_category) {
             (Some(r), Some(c)) => format!("{} {c}", format::percent(*r, lang)),
             (None, Some(c)) => c.clone(),
             _ => String::new(),
         };
-        l.text(COL_VAT, y, 9.5, ink, Align::Right, vat);
-        l.text(COL_AMOUNT, y, 9.5, ink, Align::Right, m(line.amount.minor()));
+        l.text(COL_VAT, y, ROW_SIZE, ink, Align::Right, vat);
+        l.text(COL_AMOUNT, y, ROW_SIZE, ink, Align::Right, m(line.amount.minor()));
         if !line.discount.is_zero() {
             let label = l.t("doc-discount");
-            l.text(COL_UNIT, y + 12.0, 8.0, grey, Align::Right, label);
-            l.text(COL_AMOUNT, y + 12.0, 8.0, grey, Align::Right, m(-line.discount.minor()));
+            l.text(COL_UNIT, y + DISCOUNT_BASELINE, SMALL, grey, Align::Right, label);
+            l.text(COL_AMOUNT, y + DISCOUNT_BASELINE, SMALL, grey, Align::Right, m(-line.discount.minor()));
         }
+        l.rect(LEFT, y + rule, RIGHT - LEFT, RULE, canvas::color(LIGHT));
         l.y += height;
-        l.rect(LEFT, l.y - 6.0, RIGHT - LEFT, 0.4, canvas::color(LIGHT));
     }
     l.y += 6.0;
 }
+
+/// Size of a table row's main text; its second lines (period, discount) are `SMALL`.
+const ROW_SIZE: f32 = 9.5;
+const SMALL: f32 = 8.0;
+/// Distance between wrapped description lines.
+const LEADING: f32 = 13.0;
+/// The rule under a row: its thickness and the clear space above and below it.
+const RULE: f32 = 0.4;
+const ROW_GAP: f32 = 4.0;
+
+/// How far below a row's first baseline its lowest text reaches: the last description line, the
+/// service period under it, or the discount line.
+fn row_bottom(desc_lines: usize, period: bool, discount: bool) -> f32 {
+    let (_, main) = canvas::vertical_extent(ROW_SIZE);
+    let (_, small) = canvas::vertical_extent(SMALL);
+    let mut bottom = LEADING * desc_lines.saturating_sub(1) as f32 + main;
+    if period {
+        bottom = bottom.max(period_baseline(desc_lines) + small);
+    }
+    if discount {
+        bottom = bottom.max(DISCOUNT_BASELINE + small);
+    }
+    bottom
+}
+
+/// The baseline of the service period under `desc_lines` lines of description.
+fn period_baseline(desc_lines: usize) -> f32 {
+    LEADING * desc_lines as f32 - 1.0
+}
+
+/// The baseline of a line's discount, under its amount.
+const DISCOUNT_BASELINE: f32 = 12.0;
 
 fn totals(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
     let (ink, grey) = (canvas::color(BLACK), canvas::color(GREY));
@@ -377,12 +414,20 @@ fn totals(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
     }
     if let Some((amount, rate, date)) = &inv.vat_national {
         l.y += 4.0;
+        // The ECB's own quotes ("1 EUR = 163.03 JPY"); only an invoice from before they were
+        // frozen (and not found in the imported rates) falls back to the bare quotient.
+        let rate = match inv.fx_per_eur {
+            Some((invoice, national)) => {
+                format::ecb_rates(&[(inv.currency, invoice), (amount.currency(), national)], lang)
+            }
+            None => format::decimal(*rate, lang),
+        };
         let text = l.ta(
             "doc-national-vat",
             &[
                 ("currency", amount.currency().code().to_string()),
                 ("amount", format::money(*amount, lang)),
-                ("rate", format::decimal(*rate, lang)),
+                ("rate", rate),
                 ("date", format::date(*date, lang)),
             ],
         );

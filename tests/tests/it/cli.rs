@@ -309,3 +309,38 @@ async fn fx_import_downloads_the_ecb_file_from_a_url() {
     assert!(text(&bad).contains("not an ECB reference-rate file"), "{}", text(&bad));
     assert_eq!(scalar(&db, "SELECT count(*) FROM fx_rates").await, rows);
 }
+
+#[tokio::test]
+async fn a_real_run_for_a_future_date_is_refused_unless_allowed_while_a_dry_run_may_look_ahead() {
+    let db = TestDb::new().await;
+    assert!(billing(&db, &["demo", "--no-serve"]).status.success());
+    let before = scalar(&db, "SELECT count(*) FROM invoices").await;
+    let refused = billing(&db, &["invoice-run", "--as-of", "9999-12-31"]);
+    assert!(!refused.status.success(), "{}", text(&refused));
+    assert!(text(&refused).contains("is after today"), "{}", text(&refused));
+    assert!(text(&refused).contains("--allow-future"), "{}", text(&refused));
+    let german = billing(&db, &["--lang", "de", "invoice-run", "--as-of", "9999-12-31"]);
+    assert!(text(&german).contains("liegt nach dem heutigen Tag"), "{}", text(&german));
+    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, before);
+    assert_eq!(scalar(&db, "SELECT count(*) FROM invoice_runs").await, 0, "a refused run is not even recorded");
+
+    let ahead = (chrono::Utc::now() + chrono::Duration::days(40)).date_naive().to_string();
+    let dry = billing(&db, &["invoice-run", "--as-of", &ahead, "--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry));
+    assert_eq!(scalar(&db, "SELECT count(*) FROM invoices").await, before);
+
+    // Without --as-of the run is for the merchant's today, which is allowed.
+    let today = billing(&db, &["invoice-run", "--json"]);
+    assert!(today.status.success(), "{}", text(&today));
+    let summary: serde_json::Value = serde_json::from_slice(&today.stdout).unwrap();
+    // The demo merchant keeps its books in Berlin time.
+    let berlin: String = sqlx::query_scalar("SELECT (now() AT TIME ZONE 'Europe/Berlin')::date::text")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(summary["as_of"], berlin);
+    let allowed = billing(&db, &["invoice-run", "--as-of", &ahead, "--allow-future", "--json"]);
+    assert!(allowed.status.success(), "{}", text(&allowed));
+    let summary: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
+    assert!(summary["invoices"].as_i64().unwrap() > 0, "{summary}");
+}

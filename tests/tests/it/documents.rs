@@ -1,9 +1,10 @@
 //! Invoice and credit-note PDFs through the API, checked by extracting their text with poppler's
 //! `pdftotext` (Debian package poppler-utils): the mandatory fields of § 14 Abs. 4 UStG and
-//! Art. 226 VAT Directive, in the customer's language.
+//! Art. 226 VAT Directive, in the customer's language; and by rendering the page with
+//! `pdftoppm`, for what only the picture shows (rules drawn through text).
 
 use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
-use billing_tests::{TestApp, create_tenant, instant, pdf_text};
+use billing_tests::{TestApp, create_tenant, instant, pdf_page_raster, pdf_text};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
@@ -292,4 +293,94 @@ async fn bad_profile_or_address_input_is_refused_and_changes_nothing() {
         .await;
     assert_eq!((status, err["error"]["param"].as_str()), (400, Some("address.postal_code")), "{err}");
     assert_eq!(app.count("customers").await, 0);
+}
+
+/// Finds, row by row of pixels on page 1 rendered at 100 dpi, the light full-width rules (those
+/// under the lines of the table, and the footer's) and checks each lies in a blank gap: no text
+/// pixel on the rule, and not text right above and right below it (a rule through the middle of
+/// a line of text, which made the line look struck out). Returns how many such rules there are,
+/// so the test knows it saw them.
+fn rules_clear_of_text(pdf: &[u8]) -> Result<usize, String> {
+    let page = pdf_page_raster(pdf, 1, 100);
+    // The table runs from 50 pt to 545 pt, i.e. 69 to 757 px; look a little inside.
+    let (from, to) = (75, 750);
+    let span = to - from;
+    let luminance = |(r, g, b): (u8, u8, u8)| (299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b)) / 1000;
+    let rows: Vec<(usize, usize)> = (0..page.height)
+        .map(|y| {
+            let lum: Vec<u32> = (from..to).map(|x| luminance(page.pixel(x, y))).collect();
+            (lum.iter().filter(|l| **l < 245).count(), lum.iter().filter(|l| **l < 140).count())
+        })
+        .collect();
+    // A light rule covers the row (brand-coloured rules are dark and not the ones in question).
+    let rule = |y: usize| rows[y].0 * 10 >= span * 9 && rows[y].1 * 2 < span;
+    let text = |y: usize| !rule(y) && rows[y].1 > 0;
+    let mut found = 0;
+    let mut y = 1;
+    while y + 1 < page.height {
+        if !rule(y) {
+            y += 1;
+            continue;
+        }
+        let top = y;
+        while y + 1 < page.height && rule(y + 1) {
+            y += 1;
+        }
+        found += 1;
+        if let Some(hit) = (top..=y).find(|r| rows[*r].1 > 0) {
+            return Err(format!("text pixels on the rule in pixel row {hit}"));
+        }
+        if text(top - 1) && text(y + 1) {
+            return Err(format!("the rule in pixel rows {top}-{y} runs through a line of text"));
+        }
+        y += 1;
+    }
+    Ok(found)
+}
+
+#[tokio::test]
+async fn the_rule_under_each_line_runs_between_the_lines_never_through_the_next_one() {
+    let app = TestApp::spawn().await;
+    seller_profile(&app).await;
+    let customer = |email: &str, name: &str, locale: &str| {
+        json!({ "email": email, "name": name, "country": "DE", "currency": "EUR", "locale": locale,
+                "address": { "line1": "Lindenstraße 12", "postal_code": "10969", "city": "Berlin" } })
+    };
+    let cases = [
+        (
+            customer("anna@example.de", "Anna Schmidt", "de"),
+            vec![
+                json!({ "description": "Beratung Datenmigration", "quantity": 3, "unit_amount": 12000 }),
+                json!({ "description": "Schulung vor Ort für das Buchhaltungsteam einschließlich Unterlagen und Nachbereitung",
+                        "unit_amount": 45000, "period_start": "2026-02-09", "period_end": "2026-02-10" }),
+                json!({ "description": "Reisekosten", "unit_amount": 8990, "supply_date": "2026-02-10" }),
+            ],
+        ),
+        (
+            customer("wang@example.cn", "王芳", "zh-CN"),
+            vec![
+                json!({ "description": "数据迁移咨询", "quantity": 2, "unit_amount": 12000 }),
+                json!({ "description": "现场培训", "unit_amount": 45000 }),
+                json!({ "description": "差旅费用", "unit_amount": 8990 }),
+            ],
+        ),
+    ];
+    for (who, lines) in cases {
+        let (status, c) = app.post("/api/v1/customers", who).await;
+        assert_eq!(status, 201, "{c}");
+        let (status, draft) = app.post("/api/v1/invoices", json!({ "customer": c["id"], "lines": lines })).await;
+        assert_eq!(status, 201, "{draft}");
+        let id = draft["id"].as_str().unwrap();
+        let (status, inv) = app.post(&format!("/api/v1/invoices/{id}/finalize"), json!({})).await;
+        assert_eq!(status, 200, "{inv}");
+        let (status, _, pdf) = fetch_pdf(&app, &app.tenant.api_key, id, "").await;
+        assert_eq!(status, 200);
+        let lang = c["locale"].as_str().unwrap();
+        // Every line's rule and the footer's, each clear of the text around it.
+        assert_eq!(rules_clear_of_text(&pdf), Ok(lines.len() + 1), "{lang}");
+        // The text is all there too (the picture check does not replace the text check).
+        let text = pdf_text(&pdf);
+        let last = lines.last().unwrap()["description"].as_str().unwrap();
+        assert!(text.contains(last), "{lang}: {text}");
+    }
 }

@@ -323,6 +323,7 @@ async fn a_runs_totals_are_also_reported_in_the_merchants_currency_at_the_as_of_
     .execute(&app.db.pool)
     .await
     .unwrap();
+    app.clock.set(instant("2026-04-01T09:00:00Z"));
     let april = run(&app, &app.tenant.api_key, json!({ "as_of": "2026-04-01" })).await;
     let id = april["id"].as_str().unwrap();
     let (status, shown) = app.get(&format!("/api/v1/invoice_runs/{id}")).await;
@@ -339,4 +340,44 @@ async fn a_runs_totals_are_also_reported_in_the_merchants_currency_at_the_as_of_
     assert_eq!(in_usd["reporting"]["net"], 3093 + 3200, "29.00 EUR is 30.93 USD: {in_usd}");
     let (status, err) = app.get(&format!("/api/v1/invoice_runs/{id}?reporting_currency=XYZ")).await;
     assert_eq!(status, 400, "{err}");
+}
+
+#[tokio::test]
+async fn the_api_refuses_a_real_run_beyond_the_merchants_today_unless_allowed() {
+    let app = TestApp::spawn().await;
+    app.invoiced_march_customer("eur@example.com", "EUR").await;
+    let invoices = app.count("invoices").await;
+    // 1 March, 09:00 UTC: 1 March in Berlin too; the run for 1 April is in the future.
+    let req = app
+        .http
+        .post(app.url("/api/v1/invoice_runs"))
+        .header("accept-language", "fr")
+        .header("idempotency-key", "future-1")
+        .json(&json!({ "as_of": "2026-04-01" }));
+    let (status, err) = app.send(req, &app.tenant.api_key).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("invoice_run_date_in_future")), "{err}");
+    assert_eq!(err["error"]["param"], "as_of");
+    assert!(err["error"]["message"].as_str().unwrap().contains("postérieure à aujourd’hui (2026-03-01)"), "{err}");
+    let (status, _) = app
+        .send(
+            app.http.post(app.url("/api/v1/invoice_runs")).json(&json!({ "as_of": "9999-12-31" })),
+            &app.tenant.api_key,
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!((app.count("invoices").await, app.count("invoice_runs").await), (invoices, 1), "nothing written");
+    // A dry run may look ahead; an explicit allowance runs for real (the key, released, is free).
+    let dry = run(&app, &app.tenant.api_key, json!({ "as_of": "2026-04-01", "dry_run": true })).await;
+    assert_eq!((dry["dry_run"].as_bool(), dry["invoices_created"].as_i64()), (Some(true), Some(1)), "{dry}");
+    assert_eq!(app.count("invoices").await, invoices);
+    let req = app
+        .http
+        .post(app.url("/api/v1/invoice_runs"))
+        .header("idempotency-key", "future-1")
+        .json(&json!({ "as_of": "2026-04-01", "allow_future": true }));
+    let (status, real) = app.send(req, &app.tenant.api_key).await;
+    assert_eq!((status, real["invoices_created"].as_i64()), (201, Some(1)), "{real}");
+    // Without a date the run is for the merchant's today.
+    let today = run(&app, &app.tenant.api_key, json!({})).await;
+    assert_eq!(today["as_of"], "2026-03-01");
 }

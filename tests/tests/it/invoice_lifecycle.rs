@@ -434,3 +434,134 @@ async fn the_runs_invoices_stay_drafts_for_the_merchants_grace_period_then_get_t
     );
     assert_eq!(done["lines"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_staff_charge_for_an_earlier_supply_is_taxed_at_the_rate_of_its_supply_date() {
+    // Germany taxed at 16 % from July to December 2020 (and 19 % before and after): a charge for
+    // a service supplied then is taxed at 16 % whenever it is invoiced.
+    let app = TestApp::spawn().await;
+    let cus = customer(&app, "DE").await;
+    let (status, d) = app
+        .post(
+            "/api/v1/invoices",
+            json!({ "customer": cus, "supply_date": "2020-09-15",
+                    "lines": [{ "description": "Workshop", "unit_amount": 10000 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+    assert_eq!((d["period_start"].as_str(), d["period_end"].as_str()), (Some("2020-09-15"), Some("2020-09-15")));
+    assert_eq!(d["tax"], 1600, "the draft's preview is for the supply date too: {d}");
+    let (status, inv) = finalize(&app, id(&d)).await;
+    assert_eq!(status, 200, "{inv}");
+    assert_eq!((inv["issue_date"].as_str(), inv["tax"].as_i64()), (Some("2026-03-01"), Some(1600)), "{inv}");
+    assert_eq!(inv["lines"][0]["vat_rate"], "16");
+
+    // A line may name its own supply: a service period (taxed when it ends) beside a line supplied
+    // when the invoice is issued; one rate group each.
+    let (status, d) = app
+        .post(
+            "/api/v1/invoices",
+            json!({ "customer": cus, "lines": [
+                { "description": "Support, second half of 2020", "unit_amount": 10000,
+                  "period_start": "2020-07-01", "period_end": "2020-12-31" },
+                { "description": "Licence", "unit_amount": 10000 } ] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+    let (_, inv) = finalize(&app, id(&d)).await;
+    let rates: Vec<&str> = inv["lines"].as_array().unwrap().iter().map(|l| l["vat_rate"].as_str().unwrap()).collect();
+    assert_eq!(rates, ["16", "19"], "{inv}");
+    assert_eq!(inv["tax"], 3500);
+    assert_eq!(
+        (inv["lines"][0]["period_start"].as_str(), inv["lines"][0]["period_end"].as_str()),
+        (Some("2020-07-01"), Some("2020-12-31"))
+    );
+    // The line without a date of its own was supplied on the issue date, and says so.
+    assert_eq!(
+        (inv["lines"][1]["period_start"].as_str(), inv["lines"][1]["period_end"].as_str()),
+        (Some("2026-03-01"), Some("2026-03-01"))
+    );
+    assert_eq!(inv["period_start"], Value::Null, "the lines' dates differ: {inv}");
+
+    // A period ending after the rate change is supplied when it ends.
+    let (_, d) = app
+        .post(
+            "/api/v1/invoices",
+            json!({ "customer": cus, "period_start": "2020-12-01", "period_end": "2021-01-31",
+                    "lines": [{ "description": "Hosting", "unit_amount": 10000 }] }),
+        )
+        .await;
+    let (_, inv) = finalize(&app, id(&d)).await;
+    assert_eq!(inv["tax"], 1900, "{inv}");
+
+    // A charge that names no date was supplied on its issue date, and says so once issued.
+    let (_, inv) = finalize(&app, id(&draft(&app, &cus).await)).await;
+    assert_eq!((inv["period_start"].as_str(), inv["period_end"].as_str()), (Some("2026-03-01"), Some("2026-03-01")));
+    assert_eq!(inv["tax"], 1900);
+}
+
+#[tokio::test]
+async fn the_supply_date_and_period_are_printed_on_the_invoice() {
+    let app = TestApp::spawn().await;
+    let (_, c) = app
+        .post(
+            "/api/v1/customers",
+            json!({ "email": "anna@example.de", "name": "Anna Schmidt", "country": "DE", "currency": "EUR", "locale": "de" }),
+        )
+        .await;
+    let cus = c["id"].as_str().unwrap();
+    for (dates, label, value) in [
+        (json!({ "supply_date": "2026-02-10" }), "Leistungsdatum:", "10.02.2026"),
+        (
+            json!({ "period_start": "2026-02-01", "period_end": "2026-02-28" }),
+            "Leistungszeitraum:",
+            "01.02.2026 – 28.02.2026",
+        ),
+    ] {
+        let mut body = json!({ "customer": cus, "lines": [{ "description": "Beratung", "unit_amount": 10000 }] });
+        body.as_object_mut().unwrap().extend(dates.as_object().unwrap().clone());
+        let (status, d) = app.post("/api/v1/invoices", body).await;
+        assert_eq!(status, 201, "{d}");
+        finalize(&app, id(&d)).await;
+        let resp = app.http.get(app.url(&format!("/api/v1/invoices/{}/pdf", id(&d))));
+        let pdf = resp.bearer_auth(&app.tenant.api_key).send().await.unwrap().bytes().await.unwrap();
+        let text = billing_tests::pdf_text(&pdf);
+        assert!(text.lines().any(|l| l.contains(label) && l.contains(value)), "missing {label} {value} in:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_contradictory_or_impossible_supply_date_is_refused_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let cus = customer(&app, "DE").await;
+    let before = app.count("invoices").await;
+    let line = json!({ "description": "Workshop", "unit_amount": 10000 });
+    for (extra, param) in [
+        (
+            json!({ "supply_date": "2026-02-10", "period_start": "2026-02-01", "period_end": "2026-02-28" }),
+            "supply_date",
+        ),
+        (json!({ "period_start": "2026-02-28", "period_end": "2026-02-01" }), "period_end"),
+        (json!({ "period_start": "2026-02-01" }), "period_end"),
+        (json!({ "period_end": "2026-02-01" }), "period_start"),
+        (json!({ "supply_date": "1999-12-31" }), "supply_date"),
+    ] {
+        let mut body = json!({ "customer": cus, "lines": [line] });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let (status, err) = app.post("/api/v1/invoices", body).await;
+        assert_eq!((status, err["error"]["param"].as_str()), (400, Some(param)), "{extra}: {err}");
+        // The same on a line.
+        let mut bad_line = line.clone();
+        bad_line.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let (status, err) = app.post("/api/v1/invoices", json!({ "customer": cus, "lines": [bad_line] })).await;
+        assert_eq!((status, err["error"]["param"].as_str()), (400, Some(param)), "{extra}: {err}");
+    }
+    let req = app
+        .http
+        .post(app.url("/api/v1/invoices"))
+        .header("accept-language", "fr")
+        .json(&json!({ "customer": cus, "supply_date": "9999-01-01", "lines": [line] }));
+    let (status, err) = app.send(req, &app.tenant.api_key).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (400, Some("invalid_request")), "{err}");
+    assert_eq!(app.count("invoices").await, before);
+}

@@ -119,7 +119,8 @@ async fn running_twice_for_the_same_date_creates_nothing_the_second_time() {
     assert_eq!(runs.iter().map(|r| r.invoices_created).sum::<i64>(), 16);
     assert_eq!(store::outbox::count_topic(&mut conn, t.id, "invoice.finalized").await.unwrap(), 16);
     // A later date picks up the next period only.
-    let third = invoice_run::run(&db.pool, &opts("2026-03-15"), now, &NoProgress).await.unwrap();
+    let later = instant("2026-03-15T00:00:00Z");
+    let third = invoice_run::run(&db.pool, &opts("2026-03-15"), later, &NoProgress).await.unwrap();
     assert_eq!(third.invoices, 8);
 }
 
@@ -248,4 +249,40 @@ async fn the_invoice_is_returned_by_the_api_with_its_number() {
     let (status, err) = app.get("/api/v1/invoices/in_00000000000000000000000000").await;
     assert_eq!(status, 404);
     assert_eq!(err["error"]["code"], "resource_missing");
+}
+
+#[tokio::test]
+async fn a_real_run_beyond_the_merchants_today_is_refused_and_writes_nothing_while_a_dry_run_may_look_ahead() {
+    let db = TestDb::new().await;
+    // 23:30 UTC on 28 February is already 1 March in Berlin, the merchant's time zone.
+    let now = instant("2026-02-28T23:30:00Z");
+    let t = create_tenant(&db.pool, "acme", now).await;
+    create_catalog(&db.pool, t.id, now).await;
+    subscribe(&db.pool, t.id, "EUR", "pro", "2026-02-01").await;
+    let count = |sql: &'static str| async { sqlx::query_scalar::<_, i64>(sql).fetch_one(&db.pool).await.unwrap() };
+    for as_of in ["9999-12-31", "2026-03-02"] {
+        let err = invoice_run::run(&db.pool, &opts(as_of), now, &NoProgress).await.unwrap_err();
+        assert!(
+            matches!(err, billing_core::Error::RunDateInFuture { today, .. } if today == d("2026-03-01")),
+            "{as_of}: {err}"
+        );
+    }
+    assert_eq!(
+        (count("SELECT count(*) FROM invoices").await, count("SELECT count(*) FROM invoice_runs").await),
+        (0, 0)
+    );
+    // The merchant's today is fine, though it is still 28 February in UTC.
+    assert_eq!(invoice_run::run(&db.pool, &opts("2026-03-01"), now, &NoProgress).await.unwrap().invoices, 2);
+    // A dry run looks ahead and writes no invoice.
+    let mut dry = opts("2026-04-01");
+    dry.dry_run = true;
+    assert_eq!(invoice_run::run(&db.pool, &dry, now, &NoProgress).await.unwrap().invoices, 1);
+    assert_eq!(count("SELECT count(*) FROM invoices").await, 2);
+    // Allowed explicitly, the run issues April's invoice now, dated 1 April.
+    let mut ahead = opts("2026-04-01");
+    ahead.allow_future = true;
+    assert_eq!(invoice_run::run(&db.pool, &ahead, now, &NoProgress).await.unwrap().invoices, 1);
+    let issued: NaiveDate =
+        sqlx::query_scalar("SELECT max(issue_date) FROM invoices").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(issued, d("2026-04-01"));
 }

@@ -11,9 +11,12 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
+/// The invoice run for `as_of`, run on that day (or on 1 March, the tests' today, for an earlier
+/// one): a real run never invoices ahead of the merchant's calendar.
 async fn run(app: &TestApp, as_of: &str) -> u64 {
     let opts = RunOptions::new(d(as_of));
-    invoice_run::run(&app.db.pool, &opts, instant("2026-03-01T09:00:00Z"), &NoProgress).await.unwrap().invoices
+    let now = instant(&format!("{as_of}T09:00:00Z")).max(instant("2026-03-01T09:00:00Z"));
+    invoice_run::run(&app.db.pool, &opts, now, &NoProgress).await.unwrap().invoices
 }
 
 fn tier(up_to: Option<&str>, price: &str) -> Value {
@@ -714,4 +717,42 @@ async fn a_trial_can_require_a_payment_method_on_file() {
     let (status, sub) = app.post("/api/v1/subscriptions", json!({ "customer": c, "plan": "trial-pm" })).await;
     assert_eq!(status, 201, "{sub}");
     assert!(sub["trial_end"].is_string());
+}
+
+#[tokio::test]
+async fn usage_so_far_is_the_open_periods_until_the_run_invoices_it_not_the_calendars() {
+    let app = TestApp::spawn().await;
+    let (status, p) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "api", "name": "API", "interval": { "unit": "month", "count": 1 },
+                    "usage": { "metric": "api_calls", "aggregation": "sum" },
+                    "prices": [{ "currency": "EUR", "pricing": { "model": { "type": "package", "block_size": "100",
+                        "block_price": { "amount": 1000, "currency": "EUR" } }, "minimum_charge": null } }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{p}");
+    let sub = subscribe(&app, "api", 1, "2026-02-01").await;
+    let id = sub["id"].as_str().unwrap();
+    let ev = |event_id: &str, ts: &str, value: &str| json!({ "subscription": id, "event_id": event_id, "timestamp": ts, "value": value });
+    let path = format!("/api/v1/subscriptions/{id}/usage");
+    let usage = || app.get(&path);
+    app.post("/api/v1/usage_events", ev("feb", "2026-02-20T10:00:00Z", "250")).await;
+    // 2 March: the calendar is in March, but February is not invoiced yet; it is the period that
+    // still takes usage and that the next invoice bills.
+    app.clock.set(instant("2026-03-02T09:00:00Z"));
+    let (status, r) = app.post("/api/v1/usage_events", ev("late-feb", "2026-02-28T22:00:00Z", "50")).await;
+    assert_eq!(status, 201, "{r}");
+    app.post("/api/v1/usage_events", ev("mar", "2026-03-01T10:00:00Z", "120")).await;
+    let (_, open) = usage().await;
+    assert_eq!(
+        (open["period_start"].as_str(), open["period_end"].as_str(), open["quantity"].as_str()),
+        (Some("2026-02-01"), Some("2026-02-28"), Some("300")),
+        "{open}"
+    );
+    assert_eq!(open["amount"], json!({ "amount": 3000, "currency": "EUR" }));
+    // Once February is invoiced, March is the open period.
+    assert_eq!(run(&app, "2026-03-01").await, 1);
+    let (_, open) = usage().await;
+    assert_eq!((open["period_start"].as_str(), open["quantity"].as_str()), (Some("2026-03-01"), Some("120")), "{open}");
 }

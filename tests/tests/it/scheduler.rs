@@ -36,11 +36,13 @@ async fn draft_due_in(db: &TestDb, seconds: i64) -> uuid::Uuid {
                 quantity: 1,
                 unit_amount: 10000,
                 tax_category: None,
+                supply: Default::default(),
             }],
             memo: None,
             auto_finalize: None,
             auto_finalize_at: Some(now + chrono::Duration::seconds(seconds)),
             tax_behavior: None,
+            supply: Default::default(),
         },
         now,
     )

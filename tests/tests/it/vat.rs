@@ -42,6 +42,8 @@ async fn the_worked_examples_hold() {
         .await;
     assert_eq!(status, 201, "{plan}");
     assert_eq!(plan["tax_category"], "digital_service");
+    // The USD invoice states its VAT in euros too (Art. 230), at the last ECB rate before 1 March.
+    import_rates(&app, "2026-02-27", &[("USD", "1.0800")]).await;
 
     let business_fr = json!({ "email": "ap@client.fr", "name": "Client SARL", "country": "FR", "currency": "EUR",
                              "kind": "business", "vat_id": "FR40303265045" });
@@ -170,4 +172,120 @@ async fn a_usd_invoice_states_its_vat_also_in_euro_at_the_frozen_ecb_rate() {
     let (_, c) = app.post("/api/v1/customers", consumer("DE", "EUR")).await;
     let (status, err) = app.post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "net100" })).await;
     assert_eq!((status, err["error"]["code"].as_str()), (422, Some("plan_not_available_in_currency")));
+}
+
+/// Imports ECB rates of one publication day, in the ECB's XML form, through the importer.
+async fn import_rates(app: &TestApp, day: &str, rates: &[(&str, &str)]) {
+    let cubes: String = rates.iter().map(|(c, r)| format!("<Cube currency='{c}' rate='{r}'/>")).collect();
+    let xml = format!(
+        r#"<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref"><Cube><Cube time='{day}'>{cubes}</Cube></Cube></gesmes:Envelope>"#
+    );
+    let parsed = billing_core::fx::parse_ecb_xml(xml.as_bytes()).unwrap();
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    billing_core::store::fx::upsert(&mut conn, &parsed.rates, instant("2026-03-01T00:00:00Z")).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_run_holds_a_foreign_currency_invoice_until_an_ecb_rate_states_its_vat_in_euro() {
+    let app = TestApp::spawn().await;
+    app.post(
+        "/api/v1/plans",
+        json!({ "code": "net100", "name": "Net 100", "interval": { "unit": "month", "count": 1 },
+                "prices": [{ "currency": "USD", "amount": 10000 }] }),
+    )
+    .await;
+    let (_, c) = app.post("/api/v1/customers", consumer("DE", "USD")).await;
+    let (status, sub) = app
+        .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "net100", "start_date": "2026-03-01" }))
+        .await;
+    assert_eq!(status, 201, "{sub}");
+    let run = || async {
+        let opts = RunOptions::new(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+        invoice_run::run(&app.db.pool, &opts, instant("2026-03-01T09:00:00Z"), &NoProgress).await.unwrap()
+    };
+    // No rate imported at all, then only one older than the seven-day window (Thursday 19 Feb
+    // for Sunday 1 March): held each time, as a blocking exception that names what is missing.
+    for rate_day in [None, Some("2026-02-19")] {
+        if let Some(day) = rate_day {
+            import_rates(&app, day, &[("USD", "1.0800")]).await;
+        }
+        let summary = run().await;
+        assert_eq!((summary.invoices, summary.skipped), (0, 1), "{rate_day:?}");
+        let e = &summary.tenants[0].exceptions[0];
+        assert_eq!((e.code.as_str(), e.blocking), ("fx_rate_missing", true));
+        assert_eq!((e.details["currency"].as_str(), e.details["national"].as_str()), ("USD", "EUR"));
+        assert_eq!(app.count("invoices").await, 0);
+    }
+    // Friday's rate is the last publication before Sunday 1 March: the invoice is issued with it.
+    import_rates(&app, "2026-02-27", &[("USD", "1.0800")]).await;
+    assert_eq!(run().await.invoices, 1);
+    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}", sub["id"].as_str().unwrap())).await;
+    let national = &list["data"][0]["vat_national"];
+    assert_eq!(
+        (national["amount"].as_i64(), national["rate_date"].as_str()),
+        (Some(1759), Some("2026-02-27")),
+        "{national}"
+    );
+    assert_eq!(national["invoice_currency_per_eur"], "1.0800");
+    assert_eq!(national["national_currency_per_eur"], "1");
+}
+
+#[tokio::test]
+async fn a_yen_invoice_is_finalized_only_with_its_vat_in_euro_and_prints_the_ecb_quote() {
+    let app = TestApp::spawn().await;
+    let mut customer = consumer("DE", "JPY");
+    customer["locale"] = json!("de");
+    let (_, c) = app.post("/api/v1/customers", customer).await;
+    let (status, draft) = app
+        .post(
+            "/api/v1/invoices",
+            json!({ "customer": c["id"], "lines": [{ "description": "Beratung", "unit_amount": 10000 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let id = draft["id"].as_str().unwrap();
+    let path = format!("/api/v1/invoices/{id}/finalize");
+    let finalize = || app.post(&path, json!({}));
+    let req = app.http.post(app.url(&format!("/api/v1/invoices/{id}/finalize"))).header("accept-language", "de");
+    let (status, err) = app.send(req.json(&json!({})), &app.tenant.api_key).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("fx_rate_missing")), "{err}");
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("Für JPY") && message.contains("EZB-Referenzkurs"), "{err}");
+    let (_, still) = app.get(&format!("/api/v1/invoices/{id}")).await;
+    assert_eq!((still["status"].as_str(), &still["number"]), (Some("draft"), &Value::Null));
+    // The finalize-drafts job does not issue it either: it tries again an hour later.
+    sqlx::query("UPDATE invoices SET auto_finalize_at = '2026-03-01T08:00:00Z'").execute(&app.db.pool).await.unwrap();
+    let now = instant("2026-03-01T09:00:00Z");
+    assert_eq!(billing_core::service::invoices::finalize_due_drafts(&app.db.pool, now).await.unwrap(), 0);
+    let (_, still) = app.get(&format!("/api/v1/invoices/{id}")).await;
+    assert_eq!(
+        (still["status"].as_str(), still["auto_finalize_at"].as_str()),
+        (Some("draft"), Some("2026-03-01T10:00:00Z"))
+    );
+
+    import_rates(&app, "2026-02-27", &[("JPY", "163.03"), ("USD", "1.0800")]).await;
+    let (status, inv) = finalize().await;
+    assert_eq!(status, 200, "{inv}");
+    assert_eq!(inv["number"], "INV-2026-000001", "the refused attempts used no number");
+    // 1,900 JPY of VAT / 163.03 = 11.654… EUR, rounded once: 11.65 EUR.
+    assert_eq!(inv["tax"], 1900);
+    let national = &inv["vat_national"];
+    assert_eq!((national["amount"].as_i64(), national["currency"].as_str()), (Some(1165), Some("EUR")), "{inv}");
+    assert_eq!(national["invoice_currency_per_eur"], "163.03");
+    let pdf = app
+        .http
+        .get(app.url(&format!("/api/v1/invoices/{id}/pdf")))
+        .bearer_auth(&app.tenant.api_key)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = billing_tests::pdf_text(&pdf);
+    assert!(
+        text.contains("Umsatzsteuer in EUR: 11,65 € (EZB-Referenzkurs 1 EUR = 163,03 JPY vom 27.02.2026)"),
+        "{text}"
+    );
+    assert!(!text.contains("0,00613"), "{text}");
 }

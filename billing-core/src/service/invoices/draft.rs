@@ -1,8 +1,9 @@
 //! Draft invoices: made by finance staff for one-off charges, edited freely until finalized,
 //! finalized by hand or by the `finalize-drafts` job once their grace period is over. A draft
-//! has no number, so deleting it leaves no gap.
+//! has no number, so deleting it leaves no gap. A draft and each of its lines may say when the
+//! charge was supplied (a day or a service period); VAT is decided for that date.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use sqlx::PgConnection;
 
@@ -30,10 +31,55 @@ pub struct DraftLineInput {
     /// `digital_service` (default), `e_book`, `physical_goods` or `exempt`.
     #[serde(default)]
     pub tax_category: Option<String>,
+    /// When this line was supplied, if not when the invoice says (EN 16931 BT-134/BT-135).
+    #[serde(default, flatten)]
+    pub supply: SupplyInput,
 }
 
 fn one() -> i64 {
     1
+}
+
+/// When a charge was supplied: one day (`supply_date`: the Leistungsdatum, EN 16931 BT-72) or a
+/// service period (`period_start` to `period_end`, both days included: BT-73/BT-74). Without one
+/// the charge is supplied on the issue date. VAT is decided for the day the supply is completed
+/// (Art. 63 and 64(1) VAT Directive): the supply date, or a period's last day.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct SupplyInput {
+    #[serde(default)]
+    pub supply_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub period_start: Option<NaiveDate>,
+    #[serde(default)]
+    pub period_end: Option<NaiveDate>,
+}
+
+impl SupplyInput {
+    /// The supply as a stored half-open period `[start, end)` (a supply date is one day long).
+    fn check(&self) -> Result<Option<(NaiveDate, NaiveDate)>> {
+        let (start, last) = match (self.supply_date, self.period_start, self.period_end) {
+            (None, None, None) => return Ok(None),
+            (Some(day), None, None) => (day, day),
+            (None, Some(start), Some(last)) => (start, last),
+            (Some(_), _, _) => {
+                return Err(Error::invalid(
+                    "supply_date",
+                    "give either a supply_date or a period_start and period_end, not both",
+                ));
+            }
+            (None, Some(_), None) => return Err(Error::invalid("period_end", "give period_end with period_start")),
+            (None, None, Some(_)) => return Err(Error::invalid("period_start", "give period_start with period_end")),
+        };
+        if last < start {
+            return Err(Error::invalid("period_end", "must not be before period_start"));
+        }
+        // Rates and rules exist for this century only; anything else is a typo.
+        let field = if self.supply_date.is_some() { "supply_date" } else { "period_start" };
+        if ![start, last].iter().all(|d| (2000..=2099).contains(&d.year())) {
+            return Err(Error::invalid(field, "must be a date from 2000 to 2099"));
+        }
+        Ok(Some((start, last + Duration::days(1))))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +102,9 @@ pub struct DraftInput {
     /// applies to the customer, which finalization carves out). Fixed for the draft's lifetime.
     #[serde(default)]
     pub tax_behavior: Option<String>,
+    /// When the invoice's charges were supplied (lines may say otherwise for themselves).
+    #[serde(default, flatten)]
+    pub supply: SupplyInput,
 }
 
 struct CheckedLine {
@@ -64,6 +113,8 @@ struct CheckedLine {
     unit: i64,
     amount: i64,
     tax_category: &'static str,
+    /// Half-open `[start, end)`.
+    period: Option<(NaiveDate, NaiveDate)>,
 }
 
 fn check_line(l: &DraftLineInput, currency: Currency) -> Result<CheckedLine> {
@@ -90,6 +141,7 @@ fn check_line(l: &DraftLineInput, currency: Currency) -> Result<CheckedLine> {
         unit: l.unit_amount,
         amount: amount.minor(),
         tax_category: crate::catalog::tax_category_str(category),
+        period: l.supply.check()?,
     })
 }
 
@@ -110,8 +162,9 @@ async fn insert_lines(
 ) -> Result<()> {
     for (i, l) in lines.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, kind, description, quantity, unit_amount, amount, tax_category)
-             VALUES ($1, $2, $3, 'one_off', $4, $5, $6, $7, $8)",
+            "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, kind, description, quantity, unit_amount, amount, tax_category,
+                 period_start, period_end)
+             VALUES ($1, $2, $3, 'one_off', $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(tenant)
         .bind(invoice)
@@ -121,6 +174,8 @@ async fn insert_lines(
         .bind(l.unit)
         .bind(l.amount)
         .bind(l.tax_category)
+        .bind(l.period.map(|p| p.0))
+        .bind(l.period.map(|p| p.1))
         .execute(&mut *conn)
         .await?;
     }
@@ -145,6 +200,7 @@ pub async fn create_draft(
     let behavior = crate::catalog::TaxBehavior::from_field(input.tax_behavior.as_deref())?;
     let lines: Vec<CheckedLine> = input.lines.iter().map(|l| check_line(l, currency)).collect::<Result<_>>()?;
     let memo = check_memo(input.memo.as_deref())?;
+    let period = input.supply.check()?;
     let (grace, _) = store::tenants::draft_hours(conn, tenant).await?;
     let auto_finalize_at = match (input.auto_finalize, input.auto_finalize_at) {
         (Some(false), _) => None,
@@ -157,8 +213,9 @@ pub async fn create_draft(
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     sqlx::query(
         "INSERT INTO invoices (tenant_id, id, customer_id, status, kind, currency, subtotal, tax, total,
-             customer_name, customer_email, customer_country, customer_vat_id, created_at, memo, auto_finalize_at, tax_behavior)
-         VALUES ($1, $2, $3, 'draft', 'manual', $4, 0, 0, 0, $5, $6, $7, $8, $9, $10, $11, $12)",
+             customer_name, customer_email, customer_country, customer_vat_id, created_at, memo, auto_finalize_at, tax_behavior,
+             period_start, period_end)
+         VALUES ($1, $2, $3, 'draft', 'manual', $4, 0, 0, 0, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(tenant)
     .bind(id)
@@ -172,6 +229,8 @@ pub async fn create_draft(
     .bind(&memo)
     .bind(auto_finalize_at)
     .bind(behavior.as_str())
+    .bind(period.map(|p| p.0))
+    .bind(period.map(|p| p.1))
     .execute(&mut *tx)
     .await?;
     insert_lines(&mut tx, tenant, id, 1, &lines).await?;

@@ -1,8 +1,9 @@
 //! Finalization: the draft gets its gapless number, the buyer's and seller's details are frozen,
-//! VAT is decided for the supply date and rounded once per rate group, and the customer's credit
+//! VAT is decided for the supply date and rounded once per rate group, stated in the seller's
+//! national currency when the invoice is in another one (Art. 230), and the customer's credit
 //! balance pays what it can. From here on the invoice never changes; corrections are credit notes.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -19,16 +20,27 @@ use crate::store::balance::{BalanceKind, NewBalanceTransaction};
 use crate::store::invoices::Invoice;
 use crate::tenant::Tenant;
 
-/// The VAT of a draft's lines for a supply on `supply_date`, each line under its own product tax
-/// category; the lines' decisions are written back so the API shows category and rate per line.
+/// The VAT of a draft's lines if it is issued on `issue_date`, each line under its own product
+/// tax category and for its own supply date (see [`supply_dates`]); the lines' decisions are
+/// written back so the API shows category and rate per line. Also returns the document's supply
+/// date, which the Art. 59c turnover and the Art. 230 statement are read for.
 async fn decide_and_store_vat(
     conn: &mut PgConnection,
     t: &Tenant,
     id: InvoiceId,
-    supply_date: chrono::NaiveDate,
-) -> Result<Option<crate::tax::TaxSummary>> {
-    let (customer_id, currency, behavior): (Uuid, String, String) = sqlx::query_as(
-        "SELECT customer_id, currency::text, tax_behavior FROM invoices WHERE tenant_id = $1 AND id = $2",
+    issue_date: NaiveDate,
+) -> Result<Option<(crate::tax::TaxSummary, NaiveDate)>> {
+    #[allow(clippy::type_complexity)] // one row, named just below
+    let (customer_id, currency, behavior, kind, period_start, period_end): (
+        Uuid,
+        String,
+        String,
+        String,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+    ) = sqlx::query_as(
+        "SELECT customer_id, currency::text, tax_behavior, kind, period_start, period_end
+         FROM invoices WHERE tenant_id = $1 AND id = $2",
     )
     .bind(t.id)
     .bind(id)
@@ -39,24 +51,29 @@ async fn decide_and_store_vat(
     let customer = store::customers::get(conn, t.id, crate::ids::CustomerId(customer_id))
         .await?
         .ok_or_else(|| Error::not_found("customer", crate::ids::CustomerId(customer_id)))?;
-    let lines: Vec<(i32, i64, Option<String>)> = sqlx::query_as(
-        "SELECT line_no, amount - discount, tax_category FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY line_no",
+    #[allow(clippy::type_complexity)] // rows read once, destructured just below
+    let rows: Vec<(i32, i64, Option<String>, String, Option<NaiveDate>)> = sqlx::query_as(
+        "SELECT line_no, amount - discount, tax_category, kind, period_end FROM invoice_lines
+         WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY line_no",
     )
     .bind(t.id)
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    if lines.is_empty() {
+    if rows.is_empty() {
         return Ok(None);
     }
+    let invoice_date = if kind == "subscription" { period_start } else { period_end.map(last_day) };
+    let (dates, supply_date) = supply_dates(invoice_date, rows.iter().map(|r| (r.3.as_str(), r.4)), issue_date);
+    let lines: Vec<(i32, i64, Option<String>)> = rows.into_iter().map(|(no, net, cat, _, _)| (no, net, cat)).collect();
     let seller = t.seller_profile();
     let buyer = customer.tax_profile(t.tax.trust_check_digits);
     let category_of = |category: &Option<String>| {
         category.as_deref().and_then(parse_tax_category).unwrap_or(crate::tax::TaxCategory::DigitalService)
     };
     let mut decisions = Vec::with_capacity(lines.len());
-    for (_, _, category) in &lines {
-        decisions.push(crate::tax::decide(&seller, &buyer, category_of(category), supply_date, false)?);
+    for ((_, _, category), day) in lines.iter().zip(&dates) {
+        decisions.push(crate::tax::decide(&seller, &buyer, category_of(category), *day, false)?);
     }
     // Art. 59c: lines kept at home below the EUR 10 000 threshold are taxed at destination when
     // this invoice, with the year's earlier ones, exceeds it.
@@ -70,9 +87,9 @@ async fn decide_and_store_vat(
             .sum();
         let kept_eur = super::threshold::to_eur(&rates, Money::from_minor(kept, currency), supply_date)?;
         if turnover.exceeded_with(kept_eur.minor()) {
-            for ((_, _, category), decision) in lines.iter().zip(decisions.iter_mut()) {
+            for (((_, _, category), decision), day) in lines.iter().zip(decisions.iter_mut()).zip(&dates) {
                 if crate::tax::art59c::kept_at_home(decision) {
-                    *decision = crate::tax::decide(&seller, &buyer, category_of(category), supply_date, true)?;
+                    *decision = crate::tax::decide(&seller, &buyer, category_of(category), *day, true)?;
                 }
             }
         }
@@ -100,7 +117,35 @@ async fn decide_and_store_vat(
         taxable.push(crate::tax::TaxableLine { net: Money::from_minor(*net, currency), decision });
     }
     // The lines are read in the draft's one behaviour: net, or what the customer pays.
-    Ok(Some(crate::tax::compute(&taxable, behavior.includes_tax(), RoundingPolicy::default())?))
+    let summary = crate::tax::compute(&taxable, behavior.includes_tax(), RoundingPolicy::default())?;
+    Ok(Some((summary, supply_date)))
+}
+
+/// The last day of a stored half-open period ending (exclusively) on `end`.
+fn last_day(end: NaiveDate) -> NaiveDate {
+    end - Duration::days(1)
+}
+
+/// The day each line's VAT is decided for, and the document's supply date.
+///
+/// A one-off line with its own supply date or period is supplied then (a period: on its last day,
+/// when the service is complete, Art. 64(1) VAT Directive); any other line when the invoice says
+/// (`invoice_date`), else on the issue date. A subscription invoice's date is its period's first
+/// day, as the invoice run decides it (billing in advance). The document's date is the invoice's,
+/// else its latest line's: by then the VAT of every line has become chargeable.
+fn supply_dates<'a>(
+    invoice_date: Option<NaiveDate>,
+    lines: impl Iterator<Item = (&'a str, Option<NaiveDate>)>,
+    issue_date: NaiveDate,
+) -> (Vec<NaiveDate>, NaiveDate) {
+    let dates: Vec<NaiveDate> = lines
+        .map(|(kind, end)| {
+            let own = if kind == "one_off" { end.map(last_day) } else { None };
+            own.or(invoice_date).unwrap_or(issue_date)
+        })
+        .collect();
+    let document = invoice_date.or_else(|| dates.iter().max().copied()).unwrap_or(issue_date);
+    (dates, document)
 }
 
 async fn store_totals(
@@ -139,8 +184,8 @@ async fn store_totals(
     Ok(())
 }
 
-/// Recomputes a draft's totals as a preview (VAT as of today; finalization decides it again for
-/// the issue date).
+/// Recomputes a draft's totals as a preview (as if issued today; finalization decides the VAT
+/// again for the dates it is finalized with).
 pub(super) async fn refresh_draft_totals(
     conn: &mut PgConnection,
     t: &Tenant,
@@ -148,7 +193,34 @@ pub(super) async fn refresh_draft_totals(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let vat = decide_and_store_vat(conn, t, id, today(t, now)).await?;
-    store_totals(conn, t.id, id, vat.as_ref()).await
+    store_totals(conn, t.id, id, vat.as_ref().map(|(v, _)| v)).await
+}
+
+/// Art. 230 Directive 2006/112/EC: the VAT of an invoice in another currency than the seller's
+/// national one, stated in the national currency at the ECB rate of the supply date (or the last
+/// publication before it, within `fx::ART230_RATE_WINDOW_DAYS`). `Ok(None)` when no statement is
+/// needed; [`Error::FxRateMissing`] when no such rate was imported: the invoice is not issued
+/// without it.
+pub(crate) async fn national_vat(
+    conn: &mut PgConnection,
+    t: &Tenant,
+    tax: Money,
+    supply_date: NaiveDate,
+) -> Result<Option<crate::fx::Conversion>> {
+    let Some(Ok(national)) = t.country.eu_national_currency().map(crate::currency::Currency::from_code) else {
+        return Ok(None);
+    };
+    if national == tax.currency() || tax.is_zero() {
+        return Ok(None);
+    }
+    let window = Duration::days(crate::fx::ART230_RATE_WINDOW_DAYS);
+    let table = store::fx::table_between(conn, supply_date - window, supply_date).await?;
+    crate::fx::vat_in_national_currency(tax, national, supply_date, &table, RoundingPolicy::default())
+        .map(Some)
+        .map_err(|e| {
+            tracing::warn!(error = %e, currency = %tax.currency(), "no ECB rate for the Art. 230 VAT statement");
+            Error::FxRateMissing { currency: tax.currency(), national, date: supply_date }
+        })
 }
 
 /// Finalizes a draft. Running it twice is refused by the status guard, so a double-submitted
@@ -165,20 +237,36 @@ async fn finalize_in(conn: &mut PgConnection, t: &Tenant, id: InvoiceId, now: Da
     let inv = lock(conn, t.id, id).await?;
     inv.status.guard(InvoiceAction::Finalize)?;
     let issue_date = today(t, now);
-    // A subscription invoice the run left a draft keeps the supply date the run decided it for,
-    // its period's start; every other draft is supplied when it is issued.
-    let period_start: Option<chrono::NaiveDate> = if inv.kind == "subscription" {
-        sqlx::query_scalar("SELECT period_start FROM invoices WHERE tenant_id = $1 AND id = $2")
-            .bind(t.id)
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?
-    } else {
-        None
-    };
-    let supply_date = period_start.unwrap_or(issue_date);
-    let vat = decide_and_store_vat(conn, t, id, supply_date).await?.ok_or(Error::InvoiceEmpty)?;
+    let (vat, supply_date) = decide_and_store_vat(conn, t, id, issue_date).await?.ok_or(Error::InvoiceEmpty)?;
     store_totals(conn, t.id, id, Some(&vat)).await?;
+    // An invoice states when it was supplied (§ 14 Abs. 4 Nr. 6 UStG, Art. 226(7), EN 16931
+    // BT-72): a draft that named no date, for itself or any line, was supplied on its issue date.
+    sqlx::query(
+        "UPDATE invoices i SET period_start = $3, period_end = $3 + 1 WHERE i.tenant_id = $1 AND i.id = $2
+           AND i.period_start IS NULL AND i.kind <> 'subscription'
+           AND NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.tenant_id = i.tenant_id AND l.invoice_id = i.id
+                           AND l.period_start IS NOT NULL)",
+    )
+    .bind(t.id)
+    .bind(id)
+    .bind(issue_date)
+    .execute(&mut *conn)
+    .await?;
+    // Where some lines name their supply and the invoice does not, the others were supplied on
+    // the issue date: each line says so, or the document's span would claim them for the others'.
+    sqlx::query(
+        "UPDATE invoice_lines l SET period_start = $3, period_end = $3 + 1
+         WHERE l.tenant_id = $1 AND l.invoice_id = $2 AND l.period_start IS NULL AND l.kind = 'one_off'
+           AND EXISTS (SELECT 1 FROM invoices i WHERE i.tenant_id = $1 AND i.id = $2
+                       AND i.period_start IS NULL AND i.kind <> 'subscription')
+           AND EXISTS (SELECT 1 FROM invoice_lines o WHERE o.tenant_id = $1 AND o.invoice_id = $2
+                       AND o.period_start IS NOT NULL)",
+    )
+    .bind(t.id)
+    .bind(id)
+    .bind(issue_date)
+    .execute(&mut *conn)
+    .await?;
     let customer = store::customers::get(conn, t.id, inv.customer)
         .await?
         .ok_or_else(|| Error::not_found("customer", inv.customer))?;
@@ -188,21 +276,13 @@ async fn finalize_in(conn: &mut PgConnection, t: &Tenant, id: InvoiceId, now: Da
     // Reserved inside this transaction: a rollback releases it, so the series stays gapless.
     let sequence = store::invoices::reserve_numbers(conn, t.id, &series, 1).await?;
     let number = format.render(issue_date, sequence);
-    // Art. 230: the VAT in the seller's national currency when the invoice is in another one.
-    let national = match t.country.eu_national_currency().map(crate::currency::Currency::from_code) {
-        Some(Ok(national)) if national != inv.currency && !vat.tax_total.is_zero() => {
-            let table = store::fx::table_until(conn, issue_date, 14).await?;
-            crate::fx::vat_in_national_currency(vat.tax_total, national, issue_date, &table, RoundingPolicy::default())
-                .map_err(|e| tracing::warn!(error = %e, "no ECB rate for the Art. 230 VAT statement"))
-                .ok()
-        }
-        _ => None,
-    };
+    let national = national_vat(conn, t, vat.tax_total, supply_date).await?;
     sqlx::query(
         "UPDATE invoices SET status = 'open', series = $3, sequence = $4, number = $5, issue_date = $6, due_date = $7,
              payment_terms_days = $8, customer_name = $9, customer_email = $10, customer_country = $11,
              customer_vat_id = $12, seller_vat_id = $13, finalized_at = $14, auto_finalize_at = NULL,
-             vat_national_currency = $15, vat_national_amount = $16, fx_rate = $17, fx_rate_date = $18
+             vat_national_currency = $15, vat_national_amount = $16, fx_rate = $17, fx_rate_date = $18,
+             fx_invoice_per_eur = $19, fx_national_per_eur = $20
          WHERE tenant_id = $1 AND id = $2",
     )
     .bind(t.id)
@@ -223,6 +303,8 @@ async fn finalize_in(conn: &mut PgConnection, t: &Tenant, id: InvoiceId, now: Da
     .bind(national.as_ref().map(|c| c.amount.minor()))
     .bind(national.as_ref().map(|c| c.rate))
     .bind(national.as_ref().map(|c| c.rate_date))
+    .bind(national.as_ref().map(|c| c.from_per_eur))
+    .bind(national.as_ref().map(|c| c.to_per_eur))
     .execute(&mut *conn)
     .await?;
     // The seller's profile and the buyer's billing address, frozen with the number.
@@ -314,6 +396,20 @@ pub async fn finalize_due_drafts(pool: &PgPool, now: DateTime<Utc>) -> Result<u6
                 .execute(pool)
                 .await?;
             }
+            Err(e @ Error::FxRateMissing { .. }) => {
+                // Rates arrive with the next `billing fx-import`: try again in an hour rather than
+                // finalize without the Art. 230 statement, or spin on this draft now.
+                drop(tx);
+                tracing::warn!(invoice = %InvoiceId(id), error = %e, "draft finalization postponed");
+                sqlx::query(
+                    "UPDATE invoices SET auto_finalize_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'draft'",
+                )
+                .bind(tenant)
+                .bind(id)
+                .bind(now + Duration::hours(1))
+                .execute(pool)
+                .await?;
+            }
             Err(e) => return Err(e),
         }
     }
@@ -345,4 +441,36 @@ pub async fn apply_balances_to_open_invoices(pool: &PgPool, now: DateTime<Utc>) 
         tx.commit().await?;
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_lines_own_supply_comes_first_then_the_invoices_then_the_issue_date() {
+        let issue = d("2026-03-01");
+        assert_eq!(supply_dates(None, [("one_off", None)].into_iter(), issue), (vec![issue], issue));
+        // A one-off line's own period (stored end exclusive) is supplied on its last day.
+        let lines = [("one_off", None), ("one_off", Some(d("2021-01-01")))];
+        assert_eq!(
+            supply_dates(Some(d("2020-09-15")), lines.into_iter(), issue),
+            (vec![d("2020-09-15"), d("2020-12-31")], d("2020-09-15"))
+        );
+        // Without an invoice date the document's is its latest line's.
+        let lines = [("one_off", Some(d("2020-08-01"))), ("one_off", None)];
+        assert_eq!(supply_dates(None, lines.into_iter(), issue), (vec![d("2020-07-31"), issue], issue));
+        let lines = [("one_off", Some(d("2020-08-01")))];
+        assert_eq!(supply_dates(None, lines.into_iter(), issue), (vec![d("2020-07-31")], d("2020-07-31")));
+        // A subscription invoice's lines follow the invoice (its period's first day).
+        let lines = [("subscription", Some(d("2026-03-01")))];
+        assert_eq!(
+            supply_dates(Some(d("2026-02-01")), lines.into_iter(), issue),
+            (vec![d("2026-02-01")], d("2026-02-01"))
+        );
+    }
 }

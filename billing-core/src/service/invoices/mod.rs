@@ -9,7 +9,7 @@ pub mod threshold;
 
 pub(crate) use correct::credit_balance_for_note;
 pub use correct::{CreditNoteInput, credit_note, mark_uncollectible, void};
-pub use draft::{DraftInput, DraftLineInput, add_line, create_draft, delete_draft, remove_line};
+pub use draft::{DraftInput, DraftLineInput, SupplyInput, add_line, create_draft, delete_draft, remove_line};
 pub use finalize::{apply_balances_to_open_invoices, apply_credit_balance, finalize, finalize_due_drafts};
 
 use chrono::{DateTime, NaiveDate, Utc};
