@@ -7,6 +7,7 @@ mod bank_transfer;
 mod cli;
 mod documents;
 mod finance_run;
+mod i18n;
 mod invoice_lifecycle;
 mod invoice_run;
 mod lifecycle;
