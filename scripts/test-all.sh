@@ -2,6 +2,7 @@
 # The whole test suite, on a fresh machine: the README's test command, and what .ci/run runs.
 #
 # Provisions what the tests need: localstripe in a Python venv (for the Stripe adapter's tests),
+# Babel in another (the CLDR oracle of the i18n tests),
 # a PostgreSQL server (DATABASE_URL if set, else the local one on
 # 127.0.0.1:5432, started if it is installed but stopped; with none at all the tests fall back to
 # an embedded PostgreSQL), then checks formatting and lints, builds the `billing` binary that the
@@ -71,6 +72,18 @@ if [ ! -x "$LS_VENV/bin/python" ] || ! "$LS_VENV/bin/python" -c "import localstr
 fi
 export LOCALSTRIPE_PYTHON="$LS_VENV/bin/python"
 echo "localstripe ready: $("$LOCALSTRIPE_PYTHON" -c 'import importlib.metadata as m; print(m.version("localstripe"))')"
+
+step "Babel (the CLDR formatting oracle of the i18n tests, from PyPI, in a venv)"
+# Pinned: Babel 2.19.0 carries CLDR 49, the CLDR release ICU4X 2.4's compiled data was made from
+# (docs/adr/0017); a Babel upgrade is a deliberate change to the oracle.
+BABEL_VENV="$PWD/.ci-work/babel-venv"
+if [ ! -x "$BABEL_VENV/bin/python" ] || ! "$BABEL_VENV/bin/python" -c "import babel; assert babel.__version__ == '2.19.0'" 2>/dev/null; then
+  mkdir -p .ci-work
+  python3 -m venv "$BABEL_VENV"
+  "$BABEL_VENV/bin/pip" install -q --disable-pip-version-check babel==2.19.0
+fi
+export BABEL_PYTHON="$BABEL_VENV/bin/python"
+echo "Babel ready: $("$BABEL_PYTHON" -c 'import babel; from babel.core import get_cldr_version as v; print(babel.__version__, "CLDR", v())')"
 
 step "rustfmt"
 cargo fmt --all -- --check

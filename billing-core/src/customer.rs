@@ -11,8 +11,9 @@ use crate::error::{Error, Result};
 use crate::ids::CustomerId;
 use crate::tax::{CustomerKind, CustomerProfile, VatId, VatIdStatus};
 
-/// Languages the portal, emails and documents ship in (see `locales/`).
-pub const SUPPORTED_LOCALES: &[&str] = &["en", "de", "fr", "zh-CN"];
+/// Languages the portal, emails and documents ship in (see `locales/`); the first is the fallback.
+/// portal-web's `i18n::Locale` mirrors this list (a test there keeps them equal).
+pub const SUPPORTED_LOCALES: &[&str] = &["en", "de", "fr", "zh-CN", "es", "it", "nl", "pl", "pt-BR", "ja"];
 
 /// Matches a requested locale tag to a supported one (`de-AT` -> `de`, `zh` -> `zh-CN`).
 pub fn match_locale(tag: &str) -> Option<&'static str> {
@@ -254,6 +255,11 @@ mod tests {
         assert_eq!(match_locale("zh"), Some("zh-CN"));
         assert_eq!(match_locale("zh-cn"), Some("zh-CN"));
         assert_eq!(match_locale("FR_ch"), Some("fr"));
-        assert_eq!(match_locale("ja"), None);
+        assert_eq!(match_locale("ja-JP"), Some("ja"));
+        assert_eq!(match_locale("pt"), Some("pt-BR"));
+        assert_eq!(match_locale("pt_br"), Some("pt-BR"));
+        assert_eq!(match_locale("nl-BE"), Some("nl"));
+        assert_eq!(match_locale("ko"), None);
+        assert_eq!(match_locale(""), None);
     }
 }

@@ -13,7 +13,8 @@ use crate::app::AppState;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PdfQuery {
-    /// en, de, fr or zh-CN; the customer's language when absent.
+    /// One of the shipped languages (`billing_core::customer::SUPPORTED_LOCALES`); the
+    /// customer's language when absent.
     pub lang: Option<String>,
 }
 
@@ -26,7 +27,7 @@ pub async fn invoice_pdf(
     let id: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
     let lang = match q.lang.as_deref() {
         None => None,
-        Some(tag) => Some(billing_core::customer::match_locale(tag).ok_or_else(|| {
+        Some(tag) => Some(crate::i18n::Locale::negotiate_tag(tag).ok_or_else(|| {
             billing_core::Error::invalid(
                 "lang",
                 format!(

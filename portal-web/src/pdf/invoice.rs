@@ -19,8 +19,8 @@ use krilla::page::PageSettings;
 use rust_decimal::Decimal;
 
 use super::canvas::{self, Align, BLACK, Canvas, GREY, LIGHT, wrap};
-use super::format;
-use crate::i18n::I18n;
+use crate::i18n::format;
+use crate::i18n::{I18n, Locale};
 
 const W: f32 = 595.28;
 const H: f32 = 841.89;
@@ -35,8 +35,7 @@ pub struct DocumentInput<'a> {
     pub invoice: &'a Invoice,
     pub seller: SellerSnapshot,
     pub buyer_address: Option<BuyerAddress>,
-    /// One of the shipped languages.
-    pub lang: &'a str,
+    pub lang: Locale,
 }
 
 #[derive(Debug, Clone)]
@@ -45,14 +44,14 @@ enum Op {
     Rect { x: f32, y: f32, w: f32, h: f32, color: rgb::Color },
 }
 
-struct Layout<'a> {
+struct Layout {
     pages: Vec<Vec<Op>>,
     y: f32,
-    lang: &'a str,
+    lang: Locale,
     brand: rgb::Color,
 }
 
-impl<'a> Layout<'a> {
+impl Layout {
     fn ops(&mut self) -> &mut Vec<Op> {
         if self.pages.is_empty() {
             self.pages.push(Vec::new());
@@ -73,11 +72,11 @@ impl<'a> Layout<'a> {
     }
 
     fn t(&self, id: &str) -> String {
-        I18n::global().message(self.lang, id, &[])
+        I18n::global().text(self.lang, id, &[])
     }
 
     fn ta(&self, id: &str, args: &[(&str, String)]) -> String {
-        I18n::global().message(self.lang, id, args)
+        I18n::global().text(self.lang, id, args)
     }
 
     /// Starts a new page when `needed` points do not fit any more; true if it did.
@@ -124,13 +123,13 @@ fn groups(invoice: &Invoice) -> Vec<Group> {
         .unwrap_or_default()
 }
 
-fn country_name(code: &str, lang: &str) -> String {
+fn country_name(code: &str, lang: Locale) -> String {
     let id = format!("doc-country-{code}");
-    let name = I18n::global().message(lang, &id, &[]);
+    let name = I18n::global().text(lang, &id, &[]);
     if name == id { code.to_string() } else { name }
 }
 
-fn address_lines(a: &PostalAddress, lang: &str) -> Vec<String> {
+fn address_lines(a: &PostalAddress, lang: Locale) -> Vec<String> {
     let mut lines = vec![a.line1.clone()];
     if let Some(l2) = &a.line2 {
         lines.push(l2.clone());
@@ -138,6 +137,13 @@ fn address_lines(a: &PostalAddress, lang: &str) -> Vec<String> {
     lines.push(format!("{} {}", a.postal_code, a.city));
     lines.push(country_name(a.country.code(), lang));
     lines
+}
+
+/// An amount as the language writes it, with the ISO code instead of a sign the embedded font
+/// cannot draw (₩, ₪, ₹): a missing glyph would print an empty box on a legal document.
+fn amount(m: Money, lang: Locale) -> String {
+    let text = format::money(m, lang);
+    if text.chars().all(canvas::has_glyph) { text } else { format::money_with_code(m, lang) }
 }
 
 /// Renders the PDF.
@@ -148,7 +154,7 @@ pub fn render(input: &DocumentInput<'_>) -> Result<Vec<u8>, String> {
     let draft = inv.status == InvoiceStatus::Draft;
     let mut l = Layout { pages: Vec::new(), y: 0.0, lang, brand: canvas::parse_hex(&input.seller.brand_color) };
     let (ink, grey) = (canvas::color(BLACK), canvas::color(GREY));
-    let m = |minor: i64| format::money(Money::from_minor(minor, inv.currency), lang);
+    let m = |minor: i64| amount(Money::from_minor(minor, inv.currency), lang);
     let seller = &input.seller;
 
     // Header: the seller's name in the brand colour, the document title on the right.
@@ -205,9 +211,7 @@ pub fn render(input: &DocumentInput<'_>) -> Result<Vec<u8>, String> {
     }
     let (period_start, period_end) = service_period(inv);
     match (period_start, period_end) {
-        (Some(s), Some(e)) if s != e => {
-            facts.push((l.t("doc-service-period"), format!("{} – {}", format::date(s, lang), format::date(e, lang))))
-        }
+        (Some(s), Some(e)) if s != e => facts.push((l.t("doc-service-period"), format::date_range(s, e, lang))),
         (Some(s), _) => facts.push((l.t("doc-supply-date"), format::date(s, lang))),
         _ => {}
     }
@@ -266,7 +270,7 @@ const COL_UNIT: f32 = 405.0;
 const COL_VAT: f32 = 460.0;
 const COL_AMOUNT: f32 = RIGHT;
 
-fn table_header(l: &mut Layout<'_>) {
+fn table_header(l: &mut Layout) {
     let grey = canvas::color(GREY);
     let y = l.y;
     for (x, align, id) in [
@@ -285,7 +289,7 @@ fn table_header(l: &mut Layout<'_>) {
     l.y += 20.0;
 }
 
-fn lines_table(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
+fn lines_table(l: &mut Layout, inv: &Invoice, m: &dyn Fn(i64) -> String) {
     let (ink, grey) = (canvas::color(BLACK), canvas::color(GREY));
     let lang = l.lang;
     table_header(l);
@@ -294,11 +298,7 @@ fn lines_table(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
         let period = match (line.period_start, line.period_end) {
             (Some(s), Some(e)) => {
                 let e = (e - Duration::days(1)).max(s);
-                Some(if s == e {
-                    format::date(s, lang)
-                } else {
-                    format!("{} – {}", format::date(s, lang), format::date(e, lang))
-                })
+                Some(if s == e { format::date(s, lang) } else { format::date_range(s, e, lang) })
             }
             _ => None,
         };
@@ -369,13 +369,13 @@ fn period_baseline(desc_lines: usize) -> f32 {
 /// The baseline of a line's discount, under its amount.
 const DISCOUNT_BASELINE: f32 = 12.0;
 
-fn totals(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
+fn totals(l: &mut Layout, inv: &Invoice, m: &dyn Fn(i64) -> String) {
     let (ink, grey) = (canvas::color(BLACK), canvas::color(GREY));
     let lang = l.lang;
     let groups = groups(inv);
     l.ensure(40.0 + 14.0 * (groups.len() as f32 + 3.0));
     let label_x = COL_VAT;
-    let row = |l: &mut Layout<'_>, label: String, value: String, size: f32, strong: bool| {
+    let row = |l: &mut Layout, label: String, value: String, size: f32, strong: bool| {
         let y = l.y;
         if strong {
             l.strong(label_x, y, size, ink, Align::Right, label);
@@ -412,21 +412,21 @@ fn totals(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
         l.text(COL_AMOUNT, l.y, 8.5, grey, Align::Right, text);
         l.y += 14.0;
     }
-    if let Some((amount, rate, date)) = &inv.vat_national {
+    if let Some((vat, rate, date)) = &inv.vat_national {
         l.y += 4.0;
         // The ECB's own quotes ("1 EUR = 163.03 JPY"); only an invoice from before they were
         // frozen (and not found in the imported rates) falls back to the bare quotient.
         let rate = match inv.fx_per_eur {
             Some((invoice, national)) => {
-                format::ecb_rates(&[(inv.currency, invoice), (amount.currency(), national)], lang)
+                format::ecb_rates(&[(inv.currency, invoice), (vat.currency(), national)], lang)
             }
             None => format::decimal(*rate, lang),
         };
         let text = l.ta(
             "doc-national-vat",
             &[
-                ("currency", amount.currency().code().to_string()),
-                ("amount", format::money(*amount, lang)),
+                ("currency", vat.currency().code().to_string()),
+                ("amount", amount(*vat, lang)),
                 ("rate", rate),
                 ("date", format::date(*date, lang)),
             ],
@@ -437,7 +437,7 @@ fn totals(l: &mut Layout<'_>, inv: &Invoice, m: &dyn Fn(i64) -> String) {
     l.y += 14.0;
 }
 
-fn paragraph(l: &mut Layout<'_>, text: &str, size: f32, color: rgb::Color) {
+fn paragraph(l: &mut Layout, text: &str, size: f32, color: rgb::Color) {
     for line in wrap(text, size, RIGHT - LEFT) {
         l.ensure(size + 5.0);
         let y = l.y;
@@ -447,7 +447,7 @@ fn paragraph(l: &mut Layout<'_>, text: &str, size: f32, color: rgb::Color) {
 }
 
 fn notices_and_payment(
-    l: &mut Layout<'_>,
+    l: &mut Layout,
     inv: &Invoice,
     seller: &SellerSnapshot,
     credit: bool,
@@ -525,8 +525,8 @@ fn legal_basis(key: &str) -> Option<&'static str> {
 }
 
 /// The footer every page carries: the seller's legal identity and the page number.
-fn footer(seller: &SellerSnapshot, lang: &str) -> Vec<String> {
-    let t = |id: &str| I18n::global().message(lang, id, &[]);
+fn footer(seller: &SellerSnapshot, lang: Locale) -> Vec<String> {
+    let t = |id: &str| I18n::global().text(lang, id, &[]);
     let mut first = vec![seller.name.clone()];
     if let Some(a) = &seller.address {
         first.push(a.line1.clone());
@@ -549,7 +549,7 @@ fn footer(seller: &SellerSnapshot, lang: &str) -> Vec<String> {
     vec![first.join(" · "), second.join(" · ")]
 }
 
-fn paint(pages: Vec<Vec<Op>>, seller: &SellerSnapshot, lang: &str, number: &str) -> Result<Vec<u8>, String> {
+fn paint(pages: Vec<Vec<Op>>, seller: &SellerSnapshot, lang: Locale, number: &str) -> Result<Vec<u8>, String> {
     let mut doc = Document::new();
     let total = pages.len();
     let foot = footer(seller, lang);
@@ -577,16 +577,29 @@ fn paint(pages: Vec<Vec<Op>>, seller: &SellerSnapshot, lang: &str, number: &str)
                     c.text(LEFT, H - 50.0 + 10.0 * (2 * k + j) as f32, 7.5, grey, Align::Left, part);
                 }
             }
-            let page_no = I18n::global().message(
-                lang,
-                "doc-page",
-                &[("page", (i + 1).to_string()), ("pages", total.to_string())],
-            );
+            let page_no =
+                I18n::global().text(lang, "doc-page", &[("page", (i + 1).to_string()), ("pages", total.to_string())]);
             c.text(RIGHT, H - 50.0, 7.5, grey, Align::Right, &page_no);
         }
         surface.finish();
         page.finish();
     }
-    doc.set_metadata(Metadata::new().title(number.to_string()).language(lang.to_string()).creator("billing".into()));
+    doc.set_metadata(
+        Metadata::new().title(number.to_string()).language(lang.tag().to_string()).creator("billing".into()),
+    );
     doc.finish().map_err(|e| format!("{e:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use billing_core::currency::Currency;
+
+    #[test]
+    fn a_sign_the_font_cannot_draw_is_printed_as_its_iso_code() {
+        let krw = Money::from_minor(123456, Currency::from_code("KRW").unwrap());
+        assert_eq!(format::money(krw, Locale::En), "₩123,456");
+        assert_eq!(amount(krw, Locale::En), "KRW\u{a0}123,456");
+        assert_eq!(amount(Money::from_minor(123456, Currency::EUR), Locale::Fr), "1\u{202f}234,56\u{a0}€");
+    }
 }

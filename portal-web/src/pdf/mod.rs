@@ -3,13 +3,14 @@
 //! labels come from `locales/<lang>/documents.ftl` (docs/adr/0008).
 
 pub mod canvas;
-pub mod format;
 pub mod invoice;
 
 use billing_core::ids::{InvoiceId, TenantId};
 use billing_core::party::{BuyerAddress, SellerSnapshot};
 use billing_core::store;
 use sqlx::PgConnection;
+
+use crate::i18n::Locale;
 
 /// A rendered document and the name to download it under.
 #[derive(Debug)]
@@ -19,7 +20,8 @@ pub struct RenderedDocument {
     pub lang: &'static str,
 }
 
-/// Loads the invoice (of this tenant only) and renders it in `lang`, else the customer's language.
+/// Loads the invoice (of this tenant only) and renders it in `lang`, else the customer's language,
+/// else the merchant's default.
 ///
 /// The parties come from the snapshot frozen at finalization; an invoice finalized before
 /// snapshots existed (or a draft) shows the current seller profile and billing address.
@@ -27,7 +29,7 @@ pub async fn render_invoice(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: InvoiceId,
-    lang: Option<&'static str>,
+    lang: Option<Locale>,
 ) -> billing_core::Result<RenderedDocument> {
     let inv = billing_core::service::invoices::get(conn, tenant, id).await?;
     let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| billing_core::Error::not_found("tenant", tenant))?;
@@ -41,15 +43,15 @@ pub async fn render_invoice(
         let c = customer.as_ref()?;
         Some(BuyerAddress { company_name: c.company_name.clone(), address: c.address.clone()? })
     });
-    let lang = lang
-        .or_else(|| customer.as_ref().and_then(|c| billing_core::customer::match_locale(&c.locale)))
-        .or_else(|| billing_core::customer::match_locale(&t.default_locale))
-        .unwrap_or("en");
+    // A document has no browser behind it: the customer's language, then the merchant's.
+    let lang = lang.unwrap_or_else(|| {
+        Locale::negotiate(customer.as_ref().map(|c| c.locale.as_str()), None, Some(&t.default_locale))
+    });
     let bytes = invoice::render(&invoice::DocumentInput { invoice: &inv, seller, buyer_address, lang })
         .map_err(|e| billing_core::Error::invalid("pdf", e))?;
     let stem = inv.number.clone().unwrap_or_else(|| format!("draft-{}", inv.id));
     // Numbers are printable by construction; keep the header value plain ASCII regardless.
     let file_name: String =
         stem.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-    Ok(RenderedDocument { file_name: format!("{file_name}.pdf"), bytes, lang })
+    Ok(RenderedDocument { file_name: format!("{file_name}.pdf"), bytes, lang: lang.tag() })
 }

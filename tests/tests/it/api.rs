@@ -112,7 +112,8 @@ async fn errors_are_localized_by_accept_language() {
         ("de-DE,de;q=0.9", "keine bekannte Währung"),
         ("fr", "n’est pas une devise connue"),
         ("zh-CN", "不是已知货币"),
-        ("ja", "is not a known currency"),
+        ("ja", "は既知の通貨ではありません"),
+        ("ko", "is not a known currency"),
     ];
     for (lang, text) in expectations {
         let req = app.http.post(app.url("/api/v1/customers")).header("accept-language", lang).json(&body);

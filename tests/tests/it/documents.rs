@@ -3,9 +3,12 @@
 //! Art. 226 VAT Directive, in the customer's language; and by rendering the page with
 //! `pdftoppm`, for what only the picture shows (rules drawn through text).
 
+use billing_core::currency::Currency;
 use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+use billing_core::money::Money;
 use billing_tests::{TestApp, create_tenant, instant, pdf_page_raster, pdf_text};
 use chrono::NaiveDate;
+use portal_web::i18n::{I18n, Locale, format};
 use serde_json::{Value, json};
 
 async fn fetch_pdf(app: &TestApp, key: &str, id: &str, query: &str) -> (u16, String, Vec<u8>) {
@@ -200,7 +203,8 @@ async fn a_chinese_customer_gets_chinese_labels_and_a_french_business_the_revers
         "Autoliquidation : la TVA est due par le preneur.",
         "N° TVA du client: FR40303265045",
         "TVA 0 % (AE) sur 29,00 €",
-        "01/03/2026",
+        // CLDR's medium French date (ICU4X), no longer the numeric 01/03/2026 of the old table.
+        "1 mars 2026",
         "8 quai Saint-Antoine",
         "69002 Lyon",
         "France",
@@ -383,4 +387,79 @@ async fn the_rule_under_each_line_runs_between_the_lines_never_through_the_next_
         let last = lines.last().unwrap()["description"].as_str().unwrap();
         assert!(text.contains(last), "{lang}: {text}");
     }
+}
+
+#[tokio::test]
+async fn every_language_prints_its_own_labels_amounts_and_dates_on_the_pdf() {
+    let app = TestApp::spawn().await;
+    seller_profile(&app).await;
+    let (status, c) = app
+        .post(
+            "/api/v1/customers",
+            json!({ "email": "compta@atelier.fr", "name": "Atelier Lumière SARL", "country": "FR", "currency": "EUR",
+                    "locale": "fr", "vat_id": "FR40303265045",
+                    "address": { "line1": "8 quai Saint-Antoine", "postal_code": "69002", "city": "Lyon" } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{c}");
+    // Four-digit euros and a fractional quantity: group separators and decimal commas show.
+    let (status, draft) = app
+        .post(
+            "/api/v1/invoices",
+            json!({ "customer": c["id"], "lines": [{ "description": "Atelier", "quantity": 10, "unit_amount": 123456 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let id = draft["id"].as_str().unwrap();
+    let (status, inv) = app.post(&format!("/api/v1/invoices/{id}/finalize"), json!({})).await;
+    assert_eq!(status, 200, "{inv}");
+    let total = Money::from_minor(inv["total"].as_i64().unwrap(), Currency::EUR);
+    let issued = NaiveDate::parse_from_str(inv["issue_date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+
+    for locale in Locale::ALL {
+        let (status, _, pdf) = fetch_pdf(&app, &app.tenant.api_key, id, &format!("?lang={locale}")).await;
+        assert_eq!(status, 200, "{locale}");
+        // pdf_text gives U+00A0 as a space, and poppler every other Unicode space (U+202F below).
+        let text = pdf_text(&pdf);
+        for expected in [
+            I18n::global().text(locale, "doc-title-invoice", &[]),
+            format::money(total, locale),
+            format::date(issued, locale),
+            I18n::global().text(locale, "doc-country-FR", &[]),
+        ] {
+            let expected = expected.replace(['\u{a0}', '\u{202f}'], " ");
+            assert!(text.contains(&expected), "{locale}: missing {expected:?} in:\n{text}");
+        }
+    }
+    // CLDR's French groups digits with U+202F NARROW NO-BREAK SPACE, which the embedded font has
+    // no glyph for: the thin space's glyph is drawn, and the PDF's text layer maps it back to
+    // U+202F. pdftotext prints every Unicode space but U+00A0 as a plain space (poppler's
+    // whitespace rule), so the map itself is read for the character.
+    let (_, _, pdf) = fetch_pdf(&app, &app.tenant.api_key, id, "?lang=fr").await;
+    assert!(pdf_text(&pdf).contains("Total HT        12 345,60 €"), "{}", pdf_text(&pdf));
+    let maps = to_unicode_maps(&pdf);
+    assert!(maps.contains("<202F>"), "no glyph stands for U+202F in:\n{maps}");
+    // Glyph 0 is the font's missing-glyph box: no text is ever drawn with it.
+    let glyphs = maps.split("beginbfchar").skip(1).filter_map(|s| s.split("endbfchar").next());
+    assert!(glyphs.flat_map(str::lines).all(|l| !l.starts_with("<0000>")), "a missing glyph in:\n{maps}");
+}
+
+/// The ToUnicode maps of a PDF's fonts (which text each drawn glyph stands for), inflated.
+fn to_unicode_maps(pdf: &[u8]) -> String {
+    use std::io::Read;
+    let mut maps = String::new();
+    let mut rest = pdf;
+    while let Some(at) = rest.windows(6).position(|w| w == b"stream") {
+        let body = &rest[at + 6..];
+        let body = body.strip_prefix(b"\r\n").or_else(|| body.strip_prefix(b"\n")).unwrap_or(body);
+        let Some(end) = body.windows(9).position(|w| w == b"endstream") else { break };
+        let mut text = String::new();
+        if flate2::read::ZlibDecoder::new(&body[..end]).read_to_string(&mut text).is_ok()
+            && text.contains("beginbfchar")
+        {
+            maps.push_str(&text);
+        }
+        rest = &body[end + 9..];
+    }
+    maps
 }

@@ -8,6 +8,7 @@ mod cli;
 mod documents;
 mod embedded;
 mod finance_run;
+mod i18n;
 mod invoice_lifecycle;
 mod invoice_run;
 mod lifecycle;

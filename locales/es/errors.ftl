@@ -1,0 +1,80 @@
+# Mensajes de error de la API. El código estable y legible por máquina acompaña a cada mensaje.
+error-unknown-currency = «{ $value }» no es una moneda conocida. Use un código ISO 4217, por ejemplo EUR.
+error-currency-mismatch = No se pueden combinar importes en { $left } y en { $right }.
+error-amount-overflow = El importe es demasiado grande.
+error-amount-too-precise = Los importes en { $currency } tienen como máximo { $exponent } decimales.
+error-amount-invalid = «{ $value }» no es un importe válido. Escríbalo como 12.34.
+error-negative-amount = El importe no puede ser negativo.
+error-invalid-email = «{ $value }» no es una dirección de correo electrónico válida.
+error-invalid-country = «{ $value }» no es un código de país. Use un código ISO 3166, por ejemplo ES.
+error-invalid-interval = El intervalo de facturación no es válido: { $detail }
+error-invalid-id = «{ $value }» no es un identificador válido de este tipo (debe empezar por { $prefix }_).
+error-invalid-field = El valor de «{ $field }» no es válido: { $detail }
+error-invalid-quantity = La cantidad debe ser un número entero entre 1 y { $max }.
+error-not-found = { $resource ->
+    [customer] No existe ningún cliente
+    [plan] No existe ningún plan
+    [subscription] No existe ninguna suscripción
+    [invoice] No existe ninguna factura
+    [coupon] No existe ningún cupón
+    [tenant] No existe ningún comerciante
+   *[other] No existe nada
+} con el identificador «{ $id }».
+error-plan-not-priced = El plan «{ $plan }» no se ofrece en { $currency }.
+error-plan-inactive = El plan «{ $plan }» ya no se ofrece.
+error-duplicate = «{ $code }» ya está en uso.
+error-invalid-number-format = El formato del número de factura no es válido: { $detail }
+error-internal = Algo ha fallado por nuestra parte. Vuelva a intentarlo más tarde.
+error-api-key-missing = Envíe su clave de API en la cabecera «Authorization: Bearer sk_…».
+error-api-key-invalid = Esta clave de API no es válida o ha sido revocada.
+error-invalid-body = El cuerpo de la solicitud no es válido para este endpoint: { $detail }
+error-invalid-query = Los parámetros de la consulta no son válidos: { $detail }
+error-idempotency-key-reused = Esta Idempotency-Key ya se usó para otra solicitud distinta.
+error-idempotency-key-invalid = Una Idempotency-Key debe tener entre 1 y 255 caracteres visibles.
+error-route-not-found = Este endpoint no existe.
+error-method-not-allowed = Este endpoint no acepta ese método.
+error-payload-too-large = El cuerpo de la solicitud es demasiado grande.
+error-proration = El cambio no se puede prorratear: { $detail }
+error-subscription-state = La suscripción está { $status ->
+    [active] activa
+    [paused] en pausa
+   *[canceled] cancelada
+}, por lo que esto no es posible ({ $action }).
+error-invalid-pricing = La tarifa no es válida: { $detail }
+error-coupon-expired = Este cupón ha caducado.
+error-coupon-exhausted = Este cupón ya se ha agotado.
+error-coupon-currency = Este cupón no se puede usar para importes en { $currency }.
+error-invalid-coupon = El cupón no es válido: { $detail }
+error-not-metered = La suscripción { $subscription } no tiene un plan por consumo.
+error-usage-period-closed = El evento de consumo { $event_id } cae en un periodo que ya se ha facturado.
+error-vat-id-prefix = «{ $country }» no es un prefijo de NIF-IVA que conozcamos. Empiece el NIF-IVA con el código del país, por ejemplo ES o DE.
+error-vat-id-format = Este no es el formato de un NIF-IVA de { $country }.
+error-vat-id-check-digits = Los dígitos de control de este NIF-IVA de { $country } no coinciden. Compruebe si hay una errata.
+error-tax = No se puede determinar el IVA de esta venta: { $detail }
+error-no-payment-method = El cliente no tiene ningún método de pago registrado. Añada uno primero.
+error-card-declined = La tarjeta ha sido rechazada ({ $code }).
+error-setup-pending = El cliente aún no ha terminado de confirmar este método de pago con su banco. Vuelva a intentarlo cuando lo haya hecho.
+error-setup-authentication-failed = El banco no ha podido confirmar este método de pago ({ $code }). No se ha guardado; añádalo de nuevo o use otro.
+error-gateway-unavailable = El proveedor de pagos no ha respondido. No se ha cobrado nada dos veces; vuelva a intentarlo más tarde.
+error-invoice-not-payable = Esta factura está { $status }: no hay nada que cobrar.
+error-addon-not-compatible = El complemento «{ $addon }» no se puede añadir al plan «{ $plan }».
+error-insufficient-balance = El saldo a favor del cliente es insuficiente ({ $available } unidades menores de { $currency } disponibles).
+error-refund-too-large = Como máximo se pueden reembolsar { $refundable } unidades menores de { $currency } en esta factura.
+error-invoice-state = La factura está { $status }: en ese estado no se puede { $action }.
+error-credit-exceeds-invoice = Como máximo se pueden abonar todavía { $creditable } unidades menores de { $currency } en esta factura.
+error-invoice-has-payments = Se ha recibido dinero por esta factura, por lo que no se puede anular. Emita en su lugar una factura rectificativa o un reembolso.
+error-invoice-empty = La factura no tiene líneas. Añada al menos una línea antes de emitirla.
+error-no-gateway-route = Ninguna cuenta de proveedor de pagos puede aceptar este pago: { $reason }
+error-invalid-gateway-config = La configuración del proveedor de pagos no es válida: { $detail }
+error-webhook-rejected = Se ha rechazado el webhook: su firma falta, es incorrecta o es demasiado antigua.
+error-webhook-unverifiable = Ahora mismo no se puede comprobar el envío con el proveedor de pagos. Vuelva a enviarlo más tarde.
+error-invalid-iban = «{ $value }» no es un IBAN válido: compruebe el código de país, la longitud y los dos dígitos de control.
+error-invalid-bic = «{ $value }» no es un BIC válido: tiene 8 u 11 letras y cifras.
+error-bank-account-missing = Aún no hay ninguna cuenta bancaria configurada para transferencias: configúrela con PUT /api/v1/bank_account.
+error-invalid-statement = No se ha podido leer el extracto bancario ({ $location }): { $detail }
+error-statement-format-unknown = Envíe el extracto como XML camt.053 (Content-Type application/xml) o como CSV (text/csv), o indique el formato con ?format=camt053 o ?format=csv.
+error-statement-layout-unknown = No existe ningún formato CSV llamado «{ $value }». Use german o english, u omítalo para que el formato se reconozca por la fila de cabecera.
+error-statement-entry-settled = Este apunte del extracto está { $outcome } y no se puede asignar a una factura; solo pueden asignarse los abonos sin conciliar o ambiguos.
+error-epc-qr-unavailable = Esta factura no tiene código QR EPC: no está en euros o no hay nada pendiente de pago.
+error-invalid-tax-behavior = «{ $value }» no es un tratamiento fiscal. Use «exclusive» (el IVA se suma al precio) o «inclusive» (el precio incluye el IVA).
+error-tax-behavior-mixed = Una factura tiene todos los precios con IVA incluido o todos sin IVA. Estos importes mezclarían precios con IVA incluido y precios sin IVA; emítalos en documentos separados.

@@ -1,0 +1,3 @@
+# Wspólne dla stron, e-maili i dokumentów.
+# Nazwa języka w tym języku, tak jak pokazuje ją przełącznik języka.
+language-name = Polski

@@ -1,0 +1,80 @@
+# Mensagens de erro da API. O código estável, legível por máquina, acompanha cada mensagem.
+error-unknown-currency = “{ $value }” não é uma moeda conhecida. Use um código ISO 4217, como EUR.
+error-currency-mismatch = Valores em { $left } e em { $right } não podem ser combinados.
+error-amount-overflow = O valor é grande demais.
+error-amount-too-precise = Valores em { $currency } têm no máximo { $exponent } casas decimais.
+error-amount-invalid = “{ $value }” não é um valor válido. Escreva-o como 12.34.
+error-negative-amount = O valor não pode ser negativo.
+error-invalid-email = “{ $value }” não é um endereço de e-mail válido.
+error-invalid-country = “{ $value }” não é um código de país. Use um código ISO 3166, como BR.
+error-invalid-interval = O intervalo de cobrança não é válido: { $detail }
+error-invalid-id = “{ $value }” não é um ID válido deste tipo (deveria começar com { $prefix }_).
+error-invalid-field = O valor de “{ $field }” não é válido: { $detail }
+error-invalid-quantity = A quantidade deve ser um número inteiro de 1 a { $max }.
+error-not-found = { $resource ->
+    [customer] Não existe nenhum cliente
+    [plan] Não existe nenhum plano
+    [subscription] Não existe nenhuma assinatura
+    [invoice] Não existe nenhuma fatura
+    [coupon] Não existe nenhum cupom
+    [tenant] Não existe nenhum lojista
+   *[other] Não existe nada
+} com o ID “{ $id }”.
+error-plan-not-priced = O plano “{ $plan }” não é oferecido em { $currency }.
+error-plan-inactive = O plano “{ $plan }” não é mais oferecido.
+error-duplicate = “{ $code }” já está em uso.
+error-invalid-number-format = O formato do número da fatura não é válido: { $detail }
+error-internal = Algo deu errado do nosso lado. Tente novamente mais tarde.
+error-api-key-missing = Envie sua chave de API no cabeçalho “Authorization: Bearer sk_…”.
+error-api-key-invalid = Esta chave de API não é válida ou foi revogada.
+error-invalid-body = O corpo da requisição não é válido para este endpoint: { $detail }
+error-invalid-query = Os parâmetros da consulta não são válidos: { $detail }
+error-idempotency-key-reused = Esta Idempotency-Key já foi usada em uma requisição diferente.
+error-idempotency-key-invalid = Uma Idempotency-Key deve ter de 1 a 255 caracteres visíveis.
+error-route-not-found = Este endpoint não existe.
+error-method-not-allowed = Este endpoint não aceita esse método.
+error-payload-too-large = O corpo da requisição é grande demais.
+error-proration = A alteração não pode ser calculada pro rata: { $detail }
+error-subscription-state = A assinatura está { $status ->
+    [active] ativa
+    [paused] pausada
+   *[canceled] cancelada
+}, então isso não é possível ({ $action }).
+error-invalid-pricing = A precificação não é válida: { $detail }
+error-coupon-expired = Este cupom expirou.
+error-coupon-exhausted = Este cupom já foi esgotado.
+error-coupon-currency = Este cupom não pode ser usado para valores em { $currency }.
+error-invalid-coupon = O cupom não é válido: { $detail }
+error-not-metered = A assinatura { $subscription } não tem um plano cobrado por uso.
+error-usage-period-closed = O evento de uso { $event_id } cai em um período que já foi faturado.
+error-vat-id-prefix = “{ $country }” não é um prefixo de número de IVA que conhecemos. Comece o número de IVA com o código do país, por exemplo DE ou FR.
+error-vat-id-format = Este não é o formato de um número de IVA de { $country }.
+error-vat-id-check-digits = Os dígitos verificadores deste número de IVA de { $country } não conferem. Verifique se há um erro de digitação.
+error-tax = Não é possível determinar o IVA desta venda: { $detail }
+error-no-payment-method = O cliente não tem nenhuma forma de pagamento cadastrada. Adicione uma primeiro.
+error-card-declined = O cartão foi recusado ({ $code }).
+error-setup-pending = O cliente ainda não terminou de confirmar esta forma de pagamento com o banco. Tente novamente quando ele tiver concluído.
+error-setup-authentication-failed = O banco não conseguiu confirmar esta forma de pagamento ({ $code }). Ela não foi salva; adicione-a novamente ou use outra.
+error-gateway-unavailable = O provedor de pagamentos não respondeu. Nada foi cobrado em dobro; tente novamente mais tarde.
+error-invoice-not-payable = Esta fatura está { $status }: não há nada a cobrar.
+error-addon-not-compatible = O complemento “{ $addon }” não pode ser adicionado ao plano “{ $plan }”.
+error-insufficient-balance = O saldo de crédito do cliente é insuficiente ({ $available } unidades menores de { $currency } disponíveis).
+error-refund-too-large = No máximo { $refundable } unidades menores de { $currency } podem ser reembolsadas nesta fatura.
+error-invoice-state = A fatura está { $status }: não é possível { $action } nesse estado.
+error-credit-exceeds-invoice = No máximo { $creditable } unidades menores de { $currency } ainda podem ser creditadas nesta fatura.
+error-invoice-has-payments = Já foi recebido dinheiro por esta fatura, então ela não pode ser anulada. Emita uma nota de crédito ou um reembolso.
+error-invoice-empty = A fatura não tem itens. Adicione pelo menos um item antes de finalizá-la.
+error-no-gateway-route = Nenhuma conta de provedor de pagamentos pode receber este pagamento: { $reason }
+error-invalid-gateway-config = A configuração do provedor de pagamentos não é válida: { $detail }
+error-webhook-rejected = O webhook foi rejeitado: a assinatura está ausente, errada ou antiga demais.
+error-webhook-unverifiable = No momento não é possível verificar a entrega com o provedor de pagamentos. Entregue-a novamente mais tarde.
+error-invalid-iban = “{ $value }” não é um IBAN válido: verifique o código do país, o comprimento e os dois dígitos verificadores.
+error-invalid-bic = “{ $value }” não é um BIC válido: ele tem 8 ou 11 letras e dígitos.
+error-bank-account-missing = Ainda não há conta bancária configurada para transferências: defina uma com PUT /api/v1/bank_account.
+error-invalid-statement = Não foi possível ler o extrato bancário ({ $location }): { $detail }
+error-statement-format-unknown = Envie o extrato como XML camt.053 (Content-Type application/xml) ou CSV (text/csv), ou indique o formato com ?format=camt053 ou ?format=csv.
+error-statement-layout-unknown = Não existe um layout de CSV chamado “{ $value }”. Use german ou english, ou omita-o para que o layout seja reconhecido pela linha de cabeçalho.
+error-statement-entry-settled = Este lançamento do extrato está { $outcome } e não pode ser atribuído a uma fatura; só créditos não conciliados ou ambíguos podem.
+error-epc-qr-unavailable = Esta fatura não tem código QR EPC: ela não está em euros ou não há nada a pagar.
+error-invalid-tax-behavior = “{ $value }” não é um tratamento de imposto. Use “exclusive” (o IVA é somado ao preço) ou “inclusive” (o preço já inclui o IVA).
+error-tax-behavior-mixed = Uma fatura tem todos os preços com IVA incluído ou todos sem IVA. Estes valores misturariam preços com e sem IVA; emita-os em documentos separados.
