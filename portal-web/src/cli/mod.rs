@@ -12,7 +12,7 @@ use billing_core::clock::{Clock, SystemClock};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use crate::app::{AppState, router, serve};
+use crate::app::{AppState, metrics_router, router_with, serve_with};
 use crate::config::Config;
 use crate::db::Database;
 use crate::i18n::I18n;
@@ -353,7 +353,7 @@ async fn dispatch(
         }
         Command::Jobs { command: JobsCommand::Run { job: Job::Collect { as_of } } } => {
             db.migrate().await?;
-            let gateways = gateway_adapters::directory::Directory::new();
+            let gateways = gateway_directory(config);
             let summary =
                 billing_core::jobs::collection::run_collection(&db.pool, &gateways, clock.now(), as_of).await?;
             if !summary.ran {
@@ -572,9 +572,8 @@ async fn api_call(
         .body(axum::body::Body::from(body))
         .context("building the request")?;
     request.extensions_mut().insert(crate::api::extract::OperatorTenant(tenant.id));
-    let state =
-        AppState::new(db.pool.clone(), clock).with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
-    let response = router(state, config.server.max_body_bytes).oneshot(request).await.context("calling the API")?;
+    let state = app_state(config, db, clock);
+    let response = router_with(state, &config.http_options()).oneshot(request).await.context("calling the API")?;
     let status = response.status().as_u16();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.context("reading the answer")?;
     if let Some(file) = output.filter(|_| (200..300).contains(&status)) {
@@ -669,13 +668,55 @@ async fn serve_until_signal(
         None => println!("{}", t(lang, "cli-serve-listening", &[("url", url.clone())])),
     }
     // Kept alive until the server stops; dropping it stops the scheduled jobs.
-    let state = AppState::new(db.pool.clone(), clock.clone())
-        .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
+    let state = app_state(config, db, clock.clone());
     let _scheduler = crate::scheduler::start(config, db.pool.clone(), clock, state.gateways.clone()).await?;
     // The sandbox "provider" reports 3-D Secure results and disputes by webhook, like a real one.
     let _sandbox_webhooks = crate::sandbox_webhooks::spawn(state.gateways.clone(), url.replace("0.0.0.0", "127.0.0.1"));
-    serve(listener, router(state, config.server.max_body_bytes), shutdown_signal()).await?;
+    // `/metrics` on its own address when configured: off the public port.
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics_server = if config.metrics.bind.is_empty() {
+        None
+    } else {
+        let listener = tokio::net::TcpListener::bind(&config.metrics.bind)
+            .await
+            .with_context(|| format!("binding metrics.bind {}", config.metrics.bind))?;
+        Some(tokio::spawn(serve_with(
+            listener,
+            metrics_router(state.clone()),
+            config.serve_limits(),
+            None,
+            async move {
+                let _ = metrics_stopped.await;
+            },
+        )))
+    };
+    let metrics = state.metrics.clone();
+    serve_with(
+        listener,
+        router_with(state, &config.http_options()),
+        config.serve_limits(),
+        Some(metrics),
+        shutdown_signal(),
+    )
+    .await?;
+    let _ = stop_metrics.send(());
+    if let Some(server) = metrics_server {
+        let _ = server.await;
+    }
     Ok(())
+}
+
+/// The gateway directory with the configured secrets key (loaded when first needed).
+fn gateway_directory(config: &Config) -> gateway_adapters::directory::Directory {
+    gateway_adapters::directory::Directory::with_secret_key(config.secret_key_loader())
+}
+
+/// The app's state as configured: VIES client, gateway directory and its key, auth limits.
+fn app_state(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> AppState {
+    AppState::new(db.pool.clone(), clock)
+        .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)))
+        .with_gateways(Arc::new(gateway_directory(config)))
+        .with_auth_limits(config.auth_limits())
 }
 
 async fn shutdown_signal() {
