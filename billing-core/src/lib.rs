@@ -1,7 +1,8 @@
 //! billing-core: the engine.
 //!
 //! Pure domain modules (no I/O, no clock): `money`, `currency`, `rounding`, `ids`, `country`,
-//! `email`, `catalog`, `period`, `subscription`, `invoice`, `customer`, `tenant`.
+//! `email`, `catalog`, `period`, `subscription`, `invoice`, `customer`, `tenant`, `text`.
+//! Credentials at rest: `secrets`.
 //! Engine modules (async, PostgreSQL): `store`, `service`, `jobs`; ports in `clock`.
 #![deny(clippy::float_arithmetic)]
 
@@ -25,11 +26,13 @@ pub mod proration;
 pub mod rating;
 pub mod rounding;
 pub mod run_report;
+pub mod secrets;
 pub mod service;
 pub mod store;
 pub mod subscription;
 pub mod tax;
 pub mod tenant;
+pub mod text;
 pub mod usage;
 
 pub use error::{Error, Result};

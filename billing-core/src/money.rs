@@ -36,7 +36,18 @@ pub enum MoneyError {
     Invalid(String),
     #[error("cannot allocate over an empty or all-zero list of weights")]
     EmptyAllocation,
+    /// An amount from outside beyond [`MAX_AMOUNT_MINOR`] in magnitude.
+    #[error("amount must be between -{MAX_AMOUNT_MINOR} and {MAX_AMOUNT_MINOR} minor units")]
+    OutOfBounds,
 }
+
+/// The largest amount, in minor units of any currency, that any input may carry: a price, a fee,
+/// a line, a balance adjustment, a refund, a payment, a bound in a routing rule. One bound,
+/// checked where amounts come in (the API edge, statement imports, the CLI), so that what one
+/// endpoint accepts another cannot refuse later, and so that sums of accepted amounts stay far
+/// from `i64` (and PostgreSQL `BIGINT`) overflow: quantity (at most 1,000,000) times this bound is
+/// still below 2^63. It is 10^12 - 1: EUR 9,999,999,999.99, JPY 999,999,999,999.
+pub const MAX_AMOUNT_MINOR: i64 = 999_999_999_999;
 
 /// Wire form: `{"amount": <minor units>, "currency": "EUR"}`. Minor units
 /// rather than a decimal string keep the JSON exact and unambiguous; the
@@ -58,6 +69,73 @@ impl From<Money> for MoneyRepr {
 impl From<MoneyRepr> for Money {
     fn from(repr: MoneyRepr) -> Self {
         Money::from_minor(repr.amount, repr.currency)
+    }
+}
+
+/// `minor` if its magnitude is at most [`MAX_AMOUNT_MINOR`].
+pub fn check_bound(minor: i64) -> Result<i64, MoneyError> {
+    if (-MAX_AMOUNT_MINOR..=MAX_AMOUNT_MINOR).contains(&minor) { Ok(minor) } else { Err(MoneyError::OutOfBounds) }
+}
+
+/// An amount in minor units as a request spells it (`"amount": 2900`), already checked against
+/// [`MAX_AMOUNT_MINOR`] while it is deserialized: request types use it for every integer amount,
+/// so that no handler can forget the bound. The deserializer's error is the text of
+/// [`MoneyError::OutOfBounds`], which the web edge recognizes and localizes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(into = "i64")]
+pub struct MinorAmount(i64);
+
+impl<'de> Deserialize<'de> for MinorAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = MinorAmount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number of minor units")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<MinorAmount, E> {
+                MinorAmount::try_from(v).map_err(E::custom)
+            }
+            // Numbers beyond i64 arrive as u64 or (beyond u64) as floats: out of bounds too,
+            // rather than a type error that would hide what is wrong.
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<MinorAmount, E> {
+                i64::try_from(v).map_err(|_| E::custom(MoneyError::OutOfBounds)).and_then(|v| self.visit_i64(v))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<MinorAmount, E> {
+                // No arithmetic on the float: only its magnitude is compared, to pick the error.
+                if v.is_finite() && v.abs() > 1e12 {
+                    Err(E::custom(MoneyError::OutOfBounds))
+                } else {
+                    Err(E::invalid_type(serde::de::Unexpected::Float(v), &self))
+                }
+            }
+        }
+        deserializer.deserialize_i64(Visitor)
+    }
+}
+
+impl MinorAmount {
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+
+    /// For an answer built from a stored amount (which was bounded when it came in); never for
+    /// input, which goes through `Deserialize` or `TryFrom`.
+    pub const fn from_stored(minor: i64) -> Self {
+        MinorAmount(minor)
+    }
+}
+
+impl TryFrom<i64> for MinorAmount {
+    type Error = MoneyError;
+    fn try_from(minor: i64) -> Result<Self, MoneyError> {
+        check_bound(minor).map(MinorAmount)
+    }
+}
+
+impl From<MinorAmount> for i64 {
+    fn from(a: MinorAmount) -> i64 {
+        a.0
     }
 }
 
@@ -140,6 +218,18 @@ impl Money {
         let minor = rounded.mantissa().checked_mul(i128::from(pow10(lift))).ok_or(MoneyError::Overflow)?;
         let minor = i64::try_from(minor).map_err(|_| MoneyError::Overflow)?;
         Ok(Money::from_minor(minor, currency))
+    }
+
+    /// `minor` units of `currency` if within [`MAX_AMOUNT_MINOR`]: how amounts from outside become money.
+    pub fn bounded(minor: i64, currency: Currency) -> Result<Money, MoneyError> {
+        check_bound(minor)?;
+        Ok(Money::from_minor(minor, currency))
+    }
+
+    /// This amount, if within [`MAX_AMOUNT_MINOR`] (e.g. one parsed from a decimal string).
+    pub fn within_bounds(self) -> Result<Money, MoneyError> {
+        check_bound(self.minor)?;
+        Ok(self)
     }
 
     pub const fn minor(&self) -> i64 {
@@ -724,6 +814,37 @@ mod tests {
     }
 
     const BOUND: i64 = 1_000_000_000_000_000;
+
+    #[rstest]
+    #[case("2900", Ok(2900))]
+    #[case("-999999999999", Ok(-MAX_AMOUNT_MINOR))]
+    #[case("999999999999", Ok(MAX_AMOUNT_MINOR))]
+    #[case("1000000000000", Err("out of bounds"))]
+    #[case("-1000000000000", Err("out of bounds"))]
+    #[case("9223372036854775807", Err("out of bounds"))]
+    #[case("18446744073709551615", Err("out of bounds"))]
+    #[case("1e300", Err("out of bounds"))]
+    #[case("12.5", Err("type"))]
+    #[case("\"12\"", Err("type"))]
+    fn request_amounts_are_bounded_while_they_are_read(#[case] json: &str, #[case] expected: Result<i64, &str>) {
+        let parsed = serde_json::from_str::<MinorAmount>(json).map(MinorAmount::get).map_err(|e| e.to_string());
+        match (parsed, expected) {
+            (Ok(got), Ok(want)) => assert_eq!(got, want),
+            (Err(e), Err("out of bounds")) => assert!(e.starts_with(&MoneyError::OutOfBounds.to_string()), "{e}"),
+            (Err(e), Err(_)) => assert!(e.contains("invalid type"), "{e}"),
+            (got, want) => panic!("{json}: {got:?}, expected {want:?}"),
+        }
+    }
+
+    #[test]
+    fn the_bound_applies_to_money_made_from_input() {
+        assert_eq!(Money::bounded(MAX_AMOUNT_MINOR, Currency::EUR), Ok(eur(MAX_AMOUNT_MINOR)));
+        assert_eq!(Money::bounded(-MAX_AMOUNT_MINOR - 1, Currency::EUR), Err(MoneyError::OutOfBounds));
+        let parsed = Money::parse("10000000000.00", Currency::EUR).unwrap();
+        assert_eq!(parsed.within_bounds(), Err(MoneyError::OutOfBounds));
+        // The quantity bound times the amount bound stays inside i64.
+        assert!(MAX_AMOUNT_MINOR.checked_mul(crate::subscription::MAX_QUANTITY).is_some());
+    }
 
     proptest! {
         #[test]

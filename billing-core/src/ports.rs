@@ -408,6 +408,22 @@ pub trait Gateways: Send + Sync {
     fn gateway(&self, account: &GatewayAccountSpec) -> Result<std::sync::Arc<dyn PaymentGateway>, GatewayError>;
     /// Checks a provider config before it is stored; the message names the bad key.
     fn validate_config(&self, provider: &str, config: &serde_json::Value) -> Result<(), String>;
+    /// What to store for a new account's `config`: checked as [`Gateways::validate_config`] does,
+    /// completed with what the account needs generated (a sandbox's random webhook signing
+    /// secret), and with every credential sealed (`crate::secrets`). The stored form is only ever
+    /// read back through [`Gateways::gateway`].
+    fn prepare_config(&self, provider: &str, config: &serde_json::Value) -> Result<serde_json::Value, String>;
+    /// Replaces an account's webhook signing secret. `new_secret` is the provider's new secret
+    /// (Stripe issues it); `None` generates one where we sign (the sandbox). The old secret keeps
+    /// verifying until `previous_until`. Returns the config to store and the new secret in clear,
+    /// shown once to the merchant.
+    fn rotate_webhook_secret(
+        &self,
+        provider: &str,
+        stored: &serde_json::Value,
+        new_secret: Option<&str>,
+        previous_until: DateTime<Utc>,
+    ) -> Result<(serde_json::Value, String), String>;
     /// Checks a routing rule document before it is stored.
     fn validate_rules(&self, rules: &serde_json::Value) -> Result<(), String>;
     /// Orders the accounts to try for a payment; `Err` carries why none fits.

@@ -61,6 +61,10 @@ pub enum RatingError {
     /// A value does not fit the exact computation (or the result does not fit in an amount).
     #[error("amount out of range")]
     Overflow,
+    /// A price beyond [`crate::money::MAX_AMOUNT_MINOR`]; the text is [`MoneyError::OutOfBounds`]'s,
+    /// which the web edge recognizes in a deserializer's error.
+    #[error("{}", MoneyError::OutOfBounds)]
+    OutOfBounds,
 }
 
 impl From<MoneyError> for RatingError {
@@ -69,6 +73,7 @@ impl From<MoneyError> for RatingError {
             MoneyError::CurrencyMismatch { left, right } => {
                 RatingError::CurrencyMismatch { expected: left, found: right }
             }
+            MoneyError::OutOfBounds => RatingError::OutOfBounds,
             // Rating only adds, subtracts and multiplies amounts, which fail by overflow alone.
             _ => RatingError::Overflow,
         }
@@ -114,6 +119,10 @@ impl UnitPrice {
         let amount = if amount.scale() > MAX_UNIT_PRICE_SCALE { amount.normalize() } else { amount };
         if amount.scale() > MAX_UNIT_PRICE_SCALE {
             return Err(RatingError::TooPrecise(amount));
+        }
+        // The one amount bound, for a price per unit: at most the bound's amount in major units.
+        if amount > Money::from_minor(crate::money::MAX_AMOUNT_MINOR, currency).to_decimal() {
+            return Err(RatingError::OutOfBounds);
         }
         // A "-0" must never be shown on a price list.
         let mut amount = amount;
@@ -235,6 +244,7 @@ fn check_currency(expected: Currency, found: Currency) -> Result<(), RatingError
 
 fn check_money(expected: Currency, money: Money) -> Result<(), RatingError> {
     check_currency(expected, money.currency())?;
+    money.within_bounds()?;
     if money.is_negative() { Err(RatingError::NegativePrice(money.to_decimal())) } else { Ok(()) }
 }
 

@@ -1,16 +1,22 @@
 //! Builds the gateway of each configured account and answers the engine's routing questions:
 //! the implementation of billing-core's `Gateways` port.
 //!
-//! Gateways are cached per account id and rebuilt when the stored config changes. The cache is
-//! not optional for the sandbox: its customers, methods and payments live in its memory.
+//! Gateways are cached per account id and rebuilt when the stored config changes (a sandbox is
+//! updated in place instead). The cache is not optional for the sandbox: its customers, methods
+//! and payments live in its memory.
+//!
+//! Stored configs carry their credentials sealed (`billing_core::secrets`): the directory holds the
+//! operator's key, seals what `prepare_config` and `rotate_webhook_secret` return for storing, and
+//! opens a config only to build its gateway.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use billing_core::currency::Currency;
 use billing_core::ids::GatewayAccountId as PublicAccountId;
 use billing_core::ports::{GatewayAccountSpec, GatewayError, Gateways, PaymentGateway, RoutedAccount, RoutingInput};
+use billing_core::secrets::{self, SecretBox};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -21,13 +27,20 @@ use crate::router::{
     PaymentMethodKind, Rule,
 };
 use crate::sandbox::Sandbox;
+use crate::stripe::signing::WebhookSecrets;
 use crate::stripe::{StripeConfig, StripeGateway};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SandboxSettings {
+    /// Generated (random, per account) when the account is created; see `prepare_config`.
     #[serde(default)]
     webhook_secret: Option<String>,
+    /// The secret before the last rotation, verifying until `rotation_overlap_until`.
+    #[serde(default)]
+    previous_webhook_secret: Option<String>,
+    #[serde(default)]
+    rotation_overlap_until: Option<DateTime<Utc>>,
     /// Every charge times out without taking money: an account that is "down".
     #[serde(default)]
     outage: bool,
@@ -44,6 +57,10 @@ struct SandboxSettings {
 struct StripeSettings {
     secret_key: String,
     webhook_secret: String,
+    #[serde(default)]
+    previous_webhook_secret: Option<String>,
+    #[serde(default)]
+    rotation_overlap_until: Option<DateTime<Utc>>,
     #[serde(default)]
     api_base: Option<String>,
     /// localstripe rejects `description`; set false when pointing at it.
@@ -88,16 +105,32 @@ struct Built {
     sandbox: Option<Arc<Sandbox>>,
 }
 
+/// Loads the operator's key on first use: a process that never touches a gateway credential
+/// (an invoice run, a migration) never reads or creates a key file.
+type KeyLoader = Box<dyn Fn() -> Result<SecretBox, String> + Send + Sync>;
+
 /// The account directory; share one per process (`Arc`).
-#[derive(Default)]
 pub struct Directory {
     built: Mutex<HashMap<Uuid, Built>>,
+    load_key: KeyLoader,
+    key: OnceLock<Result<SecretBox, String>>,
+}
+
+impl Default for Directory {
+    fn default() -> Self {
+        Directory::new()
+    }
 }
 
 impl std::fmt::Debug for Directory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Directory").finish_non_exhaustive()
     }
+}
+
+/// The secrets a webhook of this account verifies with.
+fn webhook_secrets(current: String, previous: Option<String>, until: Option<DateTime<Utc>>) -> WebhookSecrets {
+    WebhookSecrets { current, previous: previous.zip(until) }
 }
 
 fn settings_error(provider: &str, err: serde_json::Error) -> String {
@@ -109,8 +142,26 @@ fn currencies_of(spec: &GatewayAccountSpec) -> Option<Vec<Currency>> {
 }
 
 impl Directory {
+    /// A directory whose key lives as long as the process: for tests and in-process tools. What it
+    /// seals cannot be opened by another process.
     pub fn new() -> Directory {
-        Directory::default()
+        Directory::with_secret_key(|| Ok(SecretBox::ephemeral()))
+    }
+
+    /// A directory sealing and opening credentials with the key `load` returns (the configured
+    /// `secrets.key`, or the key file), loaded on first use.
+    pub fn with_secret_key(load: impl Fn() -> Result<SecretBox, String> + Send + Sync + 'static) -> Directory {
+        Directory { built: Mutex::new(HashMap::new()), load_key: Box::new(load), key: OnceLock::new() }
+    }
+
+    fn key(&self) -> Result<&SecretBox, String> {
+        self.key.get_or_init(|| (self.load_key)()).as_ref().map_err(|e| format!("secrets key: {e}"))
+    }
+
+    /// A stored config with its credentials opened.
+    fn open(&self, config: &serde_json::Value) -> Result<serde_json::Value, GatewayError> {
+        let key = self.key().map_err(GatewayError::Misconfigured)?;
+        key.open_config(config).map_err(|e| GatewayError::Misconfigured(e.to_string()))
     }
 
     /// The sandbox behind an account, if it is one and has been built: tests and the demo use it to
@@ -125,21 +176,34 @@ impl Directory {
         built.iter().filter_map(|(id, b)| b.sandbox.clone().map(|s| (*id, s))).collect()
     }
 
-    fn build(spec: &GatewayAccountSpec) -> Result<BuiltGateway, GatewayError> {
+    fn sandbox_settings(&self, spec: &GatewayAccountSpec) -> Result<SandboxSettings, GatewayError> {
+        serde_json::from_value(self.open(&spec.config)?)
+            .map_err(|e| GatewayError::Misconfigured(settings_error("sandbox", e)))
+    }
+
+    fn apply_sandbox_settings(sandbox: &Sandbox, s: SandboxSettings) {
+        // An account stored before secrets were generated per account has none: it gets a random
+        // one for this process's life (the sandbox both signs and verifies in this process), never
+        // one derivable from its public id.
+        let current = s.webhook_secret.unwrap_or_else(|| secrets::random_secret("whsec_"));
+        sandbox.set_webhook_secrets(webhook_secrets(current, s.previous_webhook_secret, s.rotation_overlap_until));
+        sandbox.set_outage(s.outage);
+        sandbox.set_outage_after_capture(s.outage_after_capture);
+    }
+
+    fn build(&self, spec: &GatewayAccountSpec) -> Result<BuiltGateway, GatewayError> {
         match spec.provider.as_str() {
             "sandbox" => {
-                let s: SandboxSettings = serde_json::from_value(spec.config.clone())
-                    .map_err(|e| GatewayError::Misconfigured(settings_error("sandbox", e)))?;
-                let secret = s.webhook_secret.unwrap_or_else(|| format!("whsec_sandbox_{}", spec.id.simple()));
-                let sandbox = Arc::new(Sandbox::new(secret));
-                sandbox.set_outage(s.outage);
-                sandbox.set_outage_after_capture(s.outage_after_capture);
+                let s = self.sandbox_settings(spec)?;
+                let sandbox = Arc::new(Sandbox::new(String::new()));
+                Directory::apply_sandbox_settings(&sandbox, s);
                 Ok((sandbox.clone(), Some(sandbox)))
             }
             "stripe" => {
-                let s: StripeSettings = serde_json::from_value(spec.config.clone())
+                let s: StripeSettings = serde_json::from_value(self.open(&spec.config)?)
                     .map_err(|e| GatewayError::Misconfigured(settings_error("stripe", e)))?;
                 let mut config = StripeConfig::new(s.secret_key, s.webhook_secret);
+                config.previous_webhook_secret = s.previous_webhook_secret.zip(s.rotation_overlap_until);
                 if let Some(base) = s.api_base {
                     config.api_base = base;
                 }
@@ -152,7 +216,7 @@ impl Directory {
                 Ok((Arc::new(StripeGateway::new(config)?), None))
             }
             "mollie" => {
-                let s: MollieSettings = serde_json::from_value(spec.config.clone())
+                let s: MollieSettings = serde_json::from_value(self.open(&spec.config)?)
                     .map_err(|e| GatewayError::Misconfigured(settings_error("mollie", e)))?;
                 let mut config = MollieConfig::new(s.api_key, s.redirect_url);
                 if let Some(base) = s.api_base {
@@ -175,21 +239,33 @@ impl Directory {
 impl Gateways for Directory {
     fn gateway(&self, spec: &GatewayAccountSpec) -> Result<Arc<dyn PaymentGateway>, GatewayError> {
         let mut built = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(b) = built.get(&spec.id)
-            && b.config == spec.config
-        {
-            return Ok(b.gateway.clone());
+        if let Some(b) = built.get_mut(&spec.id) {
+            if b.config == spec.config {
+                return Ok(b.gateway.clone());
+            }
+            // A changed sandbox (a rotated secret, an outage switched) keeps its payments.
+            if let Some(sandbox) = b.sandbox.clone().filter(|_| spec.provider == "sandbox") {
+                Directory::apply_sandbox_settings(&sandbox, self.sandbox_settings(spec)?);
+                b.config = spec.config.clone();
+                return Ok(b.gateway.clone());
+            }
         }
-        let (gateway, sandbox) = Directory::build(spec)?;
+        let (gateway, sandbox) = self.build(spec)?;
         built.insert(spec.id, Built { config: spec.config.clone(), gateway: gateway.clone(), sandbox });
         Ok(gateway)
     }
 
     fn validate_config(&self, provider: &str, config: &serde_json::Value) -> Result<(), String> {
         match provider {
-            "sandbox" => serde_json::from_value::<SandboxSettings>(config.clone())
-                .map(|_| ())
-                .map_err(|e| settings_error(provider, e)),
+            "sandbox" => {
+                let s: SandboxSettings =
+                    serde_json::from_value(config.clone()).map_err(|e| settings_error(provider, e))?;
+                // A chosen secret must not be guessable either; leave it out to get a random one.
+                if s.webhook_secret.is_some_and(|w| w.chars().count() < 16) {
+                    return Err("sandbox config: webhook_secret must have at least 16 characters".into());
+                }
+                Ok(())
+            }
             "stripe" => {
                 let s: StripeSettings =
                     serde_json::from_value(config.clone()).map_err(|e| settings_error(provider, e))?;
@@ -221,8 +297,65 @@ impl Gateways for Directory {
         }
     }
 
+    fn prepare_config(&self, provider: &str, config: &serde_json::Value) -> Result<serde_json::Value, String> {
+        self.validate_config(provider, config)?;
+        let mut config = config.clone();
+        if provider == "sandbox"
+            && let Some(map) = config.as_object_mut()
+        {
+            // Random per account: nothing about the account (its id is in the webhook URL and in
+            // what the payer's browser gets) may help guess it.
+            map.entry("webhook_secret").or_insert_with(|| secrets::random_secret("whsec_").into());
+        }
+        Ok(self.key()?.seal_config(&config))
+    }
+
+    fn rotate_webhook_secret(
+        &self,
+        provider: &str,
+        stored: &serde_json::Value,
+        new_secret: Option<&str>,
+        previous_until: DateTime<Utc>,
+    ) -> Result<(serde_json::Value, String), String> {
+        let new_secret = match (provider, new_secret) {
+            ("sandbox" | "stripe", Some(secret)) => secret.to_owned(),
+            ("sandbox", None) => secrets::random_secret("whsec_"),
+            ("stripe", None) => {
+                return Err(
+                    "stripe config: give the new webhook_secret Stripe shows after rolling the endpoint's secret"
+                        .into(),
+                );
+            }
+            ("mollie", _) => {
+                return Err("mollie config: Mollie signs no webhooks; each one is checked by fetching the payment with the API key".into());
+            }
+            (other, _) => return Err(format!("no adapter for provider `{other}`")),
+        };
+        let key = self.key()?;
+        let mut config = key.open_config(stored).map_err(|e| e.to_string())?;
+        let map = config.as_object_mut().ok_or("config must be an object")?;
+        let current = map.get("webhook_secret").and_then(|v| v.as_str()).map(str::to_owned);
+        if current.as_deref() == Some(new_secret.as_str()) {
+            return Err(format!("{provider} config: the new webhook_secret is the current one"));
+        }
+        match current {
+            Some(current) => map.insert("previous_webhook_secret".into(), current.into()),
+            None => map.remove("previous_webhook_secret"),
+        };
+        map.insert("rotation_overlap_until".into(), previous_until.to_rfc3339().into());
+        map.insert("webhook_secret".into(), new_secret.clone().into());
+        self.validate_config(provider, &config)?;
+        Ok((key.seal_config(&config), new_secret))
+    }
+
     fn validate_rules(&self, rules: &serde_json::Value) -> Result<(), String> {
-        serde_json::from_value::<Vec<Rule>>(rules.clone()).map(|_| ()).map_err(|e| format!("routing rules: {e}"))
+        let rules: Vec<Rule> = serde_json::from_value(rules.clone()).map_err(|e| format!("routing rules: {e}"))?;
+        for rule in &rules {
+            for bound in [rule.min_amount, rule.max_amount].into_iter().flatten() {
+                bound.within_bounds().map_err(|e| format!("routing rule `{}`: {e}", rule.name))?;
+            }
+        }
+        Ok(())
     }
 
     fn route(

@@ -205,7 +205,9 @@ impl State {
 /// The sandbox gateway. Cheap to share behind an `Arc`; all state sits behind one mutex that is never held
 /// across an `.await`.
 pub struct Sandbox {
-    webhook_secret: String,
+    /// Behind a lock so that a rotation changes them in place: rebuilding the sandbox would lose
+    /// its in-memory payments.
+    webhook_secrets: std::sync::RwLock<signing::WebhookSecrets>,
     clock: Clock,
     /// Simulates an outage: every charge times out without taking money (setup still works, so a
     /// customer can hold a method here). Lets tests and the demo show failover.
@@ -230,12 +232,21 @@ impl Sandbox {
 
     pub fn with_clock(webhook_secret: impl Into<String>, clock: Clock) -> Sandbox {
         Sandbox {
-            webhook_secret: webhook_secret.into(),
+            webhook_secrets: std::sync::RwLock::new(signing::WebhookSecrets::new(webhook_secret)),
             clock,
             outage: std::sync::atomic::AtomicBool::new(false),
             outage_after_capture: std::sync::atomic::AtomicBool::new(false),
             state: Mutex::new(State::default()),
         }
+    }
+
+    /// Replaces the secrets webhooks are signed with (the current one) and verified with.
+    pub fn set_webhook_secrets(&self, secrets: signing::WebhookSecrets) {
+        *self.webhook_secrets.write().unwrap_or_else(|p| p.into_inner()) = secrets;
+    }
+
+    fn secrets(&self) -> signing::WebhookSecrets {
+        self.webhook_secrets.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Switches the capture-then-timeout fault on or off (see the `outage_after_capture` field).
@@ -432,7 +443,7 @@ impl Sandbox {
     fn emit(&self, state: &mut State, event: &GatewayEvent) {
         // Serializing a plain enum of strings and integers cannot fail.
         let body = serde_json::to_vec(event).unwrap_or_default();
-        let header = signing::header_value(&self.webhook_secret, (self.clock)().timestamp(), &body);
+        let header = signing::header_value(&self.secrets().current, (self.clock)().timestamp(), &body);
         let headers = BTreeMap::from([
             (SIGNATURE_HEADER.to_owned(), header),
             ("content-type".to_owned(), "application/json".to_owned()),
@@ -764,7 +775,7 @@ impl PaymentGateway for Sandbox {
         now: DateTime<Utc>,
     ) -> Result<GatewayEvent, WebhookError> {
         let header = signing::find_header(headers, SIGNATURE_HEADER).ok_or(WebhookError::BadSignature)?;
-        signing::verify(header, body, &self.webhook_secret, now)?;
+        self.secrets().verify(header, body, now)?;
         serde_json::from_slice(body).map_err(|err| WebhookError::Malformed(err.to_string()))
     }
 }

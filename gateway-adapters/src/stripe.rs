@@ -60,6 +60,8 @@ pub struct StripeConfig {
     pub secret_key: String,
     /// The endpoint secret (`whsec_…`) webhooks are signed with.
     pub webhook_secret: String,
+    /// The endpoint's previous secret and until when it still verifies (after a rotation).
+    pub previous_webhook_secret: Option<(String, chrono::DateTime<chrono::Utc>)>,
     /// Send `ChargeRequest::description` to Stripe. localstripe rejects the parameter, so tests turn it off.
     pub send_description: bool,
     /// Per-HTTP-attempt limit; on expiry the charge reports [`GatewayError::Timeout`].
@@ -72,6 +74,7 @@ impl StripeConfig {
             api_base: DEFAULT_API_BASE.to_owned(),
             secret_key: secret_key.into(),
             webhook_secret: webhook_secret.into(),
+            previous_webhook_secret: None,
             send_description: true,
             request_timeout: Duration::from_secs(30),
         }
@@ -102,7 +105,7 @@ fn redact(key: &str) -> String {
 pub struct StripeGateway {
     client: Client,
     api_base: String,
-    webhook_secret: String,
+    webhook_secrets: signing::WebhookSecrets,
     send_description: bool,
     /// Serializes refunds within this process, so that two concurrent refunds of one payment cannot both pass
     /// the remaining-amount check. Across processes Stripe's own check remains the backstop.
@@ -127,7 +130,10 @@ impl StripeGateway {
         Ok(StripeGateway {
             client,
             api_base,
-            webhook_secret: config.webhook_secret,
+            webhook_secrets: signing::WebhookSecrets {
+                current: config.webhook_secret,
+                previous: config.previous_webhook_secret,
+            },
             send_description: config.send_description,
             refund_lock: tokio::sync::Mutex::new(()),
         })
@@ -417,7 +423,7 @@ impl PaymentGateway for StripeGateway {
         now: DateTime<Utc>,
     ) -> Result<GatewayEvent, WebhookError> {
         let header = signing::find_header(headers, SIGNATURE_HEADER).ok_or(WebhookError::BadSignature)?;
-        signing::verify(header, body, &self.webhook_secret, now)?;
+        self.webhook_secrets.verify(header, body, now)?;
         let event: EventView = serde_json::from_slice(body).map_err(|err| WebhookError::Malformed(err.to_string()))?;
         event.normalize()
     }
@@ -562,6 +568,40 @@ pub mod signing {
     /// differ in how they normalize them.
     pub fn find_header<'a>(headers: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
         headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
+    /// The secrets a delivery may be signed with: the current one and, while a rotation's overlap
+    /// lasts, the previous one (providers sign with the new secret at once; deliveries already
+    /// queued or retried still carry the old signature).
+    #[derive(Clone, PartialEq, Eq)]
+    pub struct WebhookSecrets {
+        pub current: String,
+        pub previous: Option<(String, DateTime<Utc>)>,
+    }
+
+    impl std::fmt::Debug for WebhookSecrets {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("WebhookSecrets")
+                .field("previous_until", &self.previous.as_ref().map(|(_, until)| until))
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl WebhookSecrets {
+        pub fn new(current: impl Into<String>) -> Self {
+            Self { current: current.into(), previous: None }
+        }
+
+        /// Like [`verify`], accepting the previous secret until its overlap ends at `now`.
+        pub fn verify(&self, header: &str, body: &[u8], now: DateTime<Utc>) -> Result<(), WebhookError> {
+            match verify(header, body, &self.current, now) {
+                Err(WebhookError::BadSignature) => match &self.previous {
+                    Some((old, until)) if now < *until => verify(header, body, old, now),
+                    _ => Err(WebhookError::BadSignature),
+                },
+                other => other,
+            }
+        }
     }
 
     /// Checks that one of the header's `v1` signatures matches (there are several while a secret is being

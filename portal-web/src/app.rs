@@ -1,7 +1,10 @@
-//! The axum application: state, routes and the middleware every request passes.
+//! The axum application: state, routes and the middleware every request passes: the edge's input
+//! rules (control characters in the URL, the body deadline), one JSON error shape for every
+//! error whoever produced it, request metrics and security headers. `/metrics` is served on its
+//! own listener (`metrics_router`), or on the public one only behind a token.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -13,21 +16,23 @@ use billing_core::clock::Clock;
 use sqlx::PgPool;
 
 use crate::api::error::{ApiError, REQUEST_LANG};
+use crate::api::input::{BodyDeadline, check_uri};
 use crate::i18n::negotiate_accept_language;
 use crate::metrics::Metrics;
+use crate::ratelimit::{AuthLimiter, AuthLimits};
+pub use crate::server::{ServeLimits, serve, serve_with};
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
-    /// The gateway payments are collected with. For now the built-in sandbox (in-memory: its
-    /// payment methods live as long as the process); provider accounts and routing come next.
-    pub gateway: Arc<dyn billing_core::ports::PaymentGateway>,
     /// Where customers' EU VAT IDs are confirmed (VIES).
     pub vat_verifier: Arc<dyn billing_core::tax::vies::VatIdVerifier>,
     /// The tenants' gateway accounts, built on first use and cached (sandbox state lives here).
     pub gateways: Arc<gateway_adapters::directory::Directory>,
+    /// Failed API-key checks per client address (429 once a client has used up its attempts).
+    pub auth_limiter: Arc<AuthLimiter>,
 }
 
 impl AppState {
@@ -36,10 +41,22 @@ impl AppState {
             pool,
             clock,
             metrics: Arc::new(Metrics::default()),
-            gateway: Arc::new(gateway_adapters::sandbox::Sandbox::new("whsec_sandbox_local")),
             vat_verifier: Arc::new(crate::vies::HttpVies::new(&crate::config::ViesConfig::default())),
             gateways: Arc::new(gateway_adapters::directory::Directory::new()),
+            auth_limiter: Arc::new(AuthLimiter::new(AuthLimits::default())),
         }
+    }
+
+    /// The same state with another gateway directory (one holding the configured secrets key).
+    pub fn with_gateways(mut self, gateways: Arc<gateway_adapters::directory::Directory>) -> Self {
+        self.gateways = gateways;
+        self
+    }
+
+    /// The same state with other failed-authentication limits.
+    pub fn with_auth_limits(mut self, limits: AuthLimits) -> Self {
+        self.auth_limiter = Arc::new(AuthLimiter::new(limits));
+        self
     }
 
     /// The same state with another VIES client (the configured one, or a test peer).
@@ -49,19 +66,126 @@ impl AppState {
     }
 }
 
+/// What the router enforces besides the routes (`server.*` and `metrics.*` in the config).
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Largest request body (413 beyond it).
+    pub max_body_bytes: usize,
+    /// From the end of the headers until the whole body must have arrived (408 after it).
+    pub body_timeout: Duration,
+    /// When set, `/metrics` is also served on the public router to requests that bear it
+    /// (`Authorization: Bearer …`); otherwise only on the metrics listener.
+    pub metrics_token: Option<String>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self { max_body_bytes: 1024 * 1024, body_timeout: Duration::from_secs(30), metrics_token: None }
+    }
+}
+
+/// The public router with the default options and `max_body_bytes`.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    Router::new()
+    router_with(state, &HttpOptions { max_body_bytes, ..HttpOptions::default() })
+}
+
+pub fn router_with(state: AppState, options: &HttpOptions) -> Router {
+    let mut app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .nest("/api/v1", crate::api::router())
-        .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive))
-        .fallback(not_found)
+        .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive));
+    if let Some(token) = options.metrics_token.clone() {
+        app = app.route(
+            "/metrics",
+            get(metrics).layer(middleware::from_fn(move |req: Request, next: Next| {
+                let token = token.clone();
+                async move { metrics_guard(&token, req, next).await }
+            })),
+        );
+    }
+    let body_timeout = options.body_timeout;
+    app.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(middleware::from_fn(move |req: Request, next: Next| edge(body_timeout, req, next)))
+        .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// `/metrics` alone, for the metrics listener (`metrics.bind`): merchants', customers' and
+/// invoices' counts are not for the public port.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(metrics)).fallback(not_found).with_state(state)
+}
+
+/// Lets a `/metrics` request through only with the configured bearer token.
+async fn metrics_guard(token: &str, req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Compared as digests, every byte folded in: the time taken says nothing about how much of
+    // the token was right.
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(given.as_bytes()), Sha256::digest(token.as_bytes()));
+    if a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0 {
+        next.run(req).await
+    } else {
+        // As if there were no such route: the public port does not advertise it.
+        not_found().await.into_response()
+    }
+}
+
+/// The input rules that come before any route: control characters in the decoded path or query
+/// are refused, and the body gets its deadline.
+async fn edge(body_timeout: Duration, mut req: Request, next: Next) -> Response {
+    if let Err(e) = check_uri(req.uri()) {
+        return e.into_response();
+    }
+    req.extensions_mut().insert(BodyDeadline(Instant::now() + body_timeout));
+    next.run(req).await
+}
+
+/// Every error answer in the JSON error shape: axum's and tower's own rejections (a path segment
+/// that is not a number, a missing content type, a limit) answer in plain text; they are rewritten
+/// here with a stable code and a localized message, the plain text kept as the detail.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let detail = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
+        StatusCode::REQUEST_TIMEOUT => ApiError::request_timeout(),
+        StatusCode::NOT_FOUND => ApiError::new(status, "route_not_found", "error-route-not-found"),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(status, "method_not_allowed", "error-method-not-allowed"),
+        s if s.is_server_error() => ApiError::new(s, "internal_error", "error-internal"),
+        s => ApiError::new(s, "invalid_request", "error-bad-request").arg("detail", detail),
+    };
+    let mut rewritten = error.into_response();
+    // Keep what the original answer said beyond its body (Retry-After, Allow).
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rewritten.headers_mut().entry(name).or_insert(value.clone());
+        }
+    }
+    rewritten
 }
 
 /// Negotiates the response language, times the request and counts its status.
@@ -130,13 +254,4 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "error-method-not-allowed")
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
 }

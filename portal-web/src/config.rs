@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
+use billing_core::secrets::SecretBox;
 use serde::Deserialize;
 
 /// A value that prints as `[redacted]`.
@@ -39,6 +41,32 @@ pub struct Config {
     pub invoice_run: InvoiceRunConfig,
     pub vies: ViesConfig,
     pub jobs: JobsConfig,
+    pub metrics: MetricsConfig,
+    pub secrets: SecretsConfig,
+}
+
+/// Where `/metrics` is served. Off the public port by default: it shows how many merchants,
+/// customers and invoices there are.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// A separate listen address for `/metrics` alone, e.g. `127.0.0.1:9464`; empty: none.
+    pub bind: String,
+    /// When set, `/metrics` is also served on the public address to requests with
+    /// `Authorization: Bearer <token>` (at least 16 characters).
+    pub token: Option<Secret>,
+}
+
+/// The key gateway credentials are sealed with at rest (docs/adr/0014).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsConfig {
+    /// 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`. Production: set this (every
+    /// process of an installation needs the same key).
+    pub key: Option<Secret>,
+    /// A file holding the key; default `secrets.key` in `database.embedded_dir`. Created with a
+    /// random key (mode 0600) the first time a credential is stored, when neither is set.
+    pub key_file: Option<PathBuf>,
 }
 
 /// When `billing serve` runs each scheduled job: cron expressions with seconds
@@ -98,8 +126,19 @@ impl Default for ViesConfig {
 pub struct ServerConfig {
     /// Address the HTTP server listens on.
     pub bind: String,
-    /// Largest accepted request body in bytes.
+    /// Largest accepted request body in bytes (413 beyond it).
     pub max_body_bytes: usize,
+    /// A connection must complete its request headers within this time (also the keep-alive
+    /// idle time); otherwise it is closed.
+    pub header_timeout_ms: u64,
+    /// After the headers, the whole body must arrive within this time (408 otherwise).
+    pub body_timeout_ms: u64,
+    /// Connections served at once; further ones wait in the operating system's queue.
+    pub max_connections: usize,
+    /// Failed API-key checks a client address may make in a row before it gets 429.
+    pub auth_failure_burst: u32,
+    /// Failed API-key checks a client address regains per minute.
+    pub auth_failure_refill_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -134,7 +173,16 @@ pub struct InvoiceRunConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), max_body_bytes: 1024 * 1024 }
+        let auth = crate::ratelimit::AuthLimits::default();
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            max_body_bytes: 1024 * 1024,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 30_000,
+            max_connections: 1024,
+            auth_failure_burst: auth.burst,
+            auth_failure_refill_per_minute: auth.refill_per_minute,
+        }
     }
 }
 
@@ -230,13 +278,104 @@ impl Config {
         if self.server.max_body_bytes < 1024 {
             bail!("server.max_body_bytes: must be at least 1024");
         }
+        if !(100..=600_000).contains(&self.server.header_timeout_ms) {
+            bail!("server.header_timeout_ms: must be from 100 to 600000");
+        }
+        if !(100..=3_600_000).contains(&self.server.body_timeout_ms) {
+            bail!("server.body_timeout_ms: must be from 100 to 3600000");
+        }
+        if !(1..=100_000).contains(&self.server.max_connections) {
+            bail!("server.max_connections: must be from 1 to 100000");
+        }
+        if !(1..=10_000).contains(&self.server.auth_failure_burst)
+            || !(1..=10_000).contains(&self.server.auth_failure_refill_per_minute)
+        {
+            bail!("server.auth_failure_burst and server.auth_failure_refill_per_minute: must be from 1 to 10000");
+        }
+        if !self.metrics.bind.is_empty() && self.metrics.bind.parse::<SocketAddr>().is_err() {
+            bail!("metrics.bind: `{}` is not an address like 127.0.0.1:9464", self.metrics.bind);
+        }
+        if self.metrics.token.as_ref().is_some_and(|t| t.expose().chars().count() < 16) {
+            bail!("metrics.token: must be at least 16 characters");
+        }
+        if let Some(key) = &self.secrets.key
+            && billing_core::secrets::SecretBox::from_hex(key.expose()).is_err()
+        {
+            bail!("secrets.key: must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`");
+        }
         Ok(())
+    }
+
+    /// The connection layer's limits.
+    pub fn serve_limits(&self) -> crate::server::ServeLimits {
+        crate::server::ServeLimits {
+            header_timeout: Duration::from_millis(self.server.header_timeout_ms),
+            max_connections: self.server.max_connections,
+        }
+    }
+
+    /// What the router enforces.
+    pub fn http_options(&self) -> crate::app::HttpOptions {
+        crate::app::HttpOptions {
+            max_body_bytes: self.server.max_body_bytes,
+            body_timeout: Duration::from_millis(self.server.body_timeout_ms),
+            metrics_token: self.metrics.token.as_ref().map(|t| t.expose().to_owned()),
+        }
+    }
+
+    pub fn auth_limits(&self) -> crate::ratelimit::AuthLimits {
+        crate::ratelimit::AuthLimits {
+            burst: self.server.auth_failure_burst,
+            refill_per_minute: self.server.auth_failure_refill_per_minute,
+        }
+    }
+
+    /// Where the gateway directory gets its key, on first use: `secrets.key`, else the key file.
+    pub fn secret_key_loader(&self) -> impl Fn() -> Result<SecretBox, String> + Send + Sync + 'static {
+        let key = self.secrets.key.clone();
+        let file = self.secrets.key_file.clone().unwrap_or_else(|| self.database.embedded_dir.join("secrets.key"));
+        move || match &key {
+            Some(key) => SecretBox::from_hex(key.expose()).map_err(|e| format!("secrets.key: {e}")),
+            None => load_or_create_key_file(&file),
+        }
     }
 
     pub fn bind_addr(&self) -> SocketAddr {
         // Checked by `validate`.
         self.server.bind.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
     }
+}
+
+/// Reads the key file, or creates it with a new random key when there is none.
+fn load_or_create_key_file(path: &Path) -> Result<SecretBox, String> {
+    let shown = path.display();
+    match std::fs::read_to_string(path) {
+        Ok(text) => return SecretBox::from_hex(&text).map_err(|e| format!("{shown}: {e}")),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(format!("{shown}: {e}")),
+        Err(_) => {}
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    // Written aside and then linked into place: of two processes starting at once, one link
+    // wins and both read the winner's key.
+    let aside = path.with_extension(format!("new-{}", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options
+        .open(&aside)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, SecretBox::generate_hex().as_bytes()))
+        .and_then(|()| match std::fs::hard_link(&aside, path) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+            _ => Ok(()),
+        });
+    let _ = std::fs::remove_file(&aside);
+    written.map_err(|e| format!("{shown}: {e}"))?;
+    tracing::warn!(path = %shown, "created a secrets key for gateway credentials: back it up with the data; set secrets.key in production");
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+    SecretBox::from_hex(&text).map_err(|e| format!("{shown}: {e}"))
 }
 
 /// Sets `keys` in the table to `raw`, typed as an integer or boolean when it reads as one.
@@ -310,6 +449,48 @@ mod tests {
         assert!(e.to_string().contains("bindd"), "{e:#}");
         let e = Config::load(None, &env(&[("BILLING__INVOICE_RUN__CHUNK_SIZE", "0")])).unwrap_err();
         assert!(e.to_string().contains("invoice_run.chunk_size"), "{e}");
+    }
+
+    #[test]
+    fn limits_and_metrics_are_configurable_and_checked() {
+        let c = Config::load(
+            None,
+            &env(&[
+                ("BILLING__SERVER__HEADER_TIMEOUT_MS", "2000"),
+                ("BILLING__SERVER__MAX_CONNECTIONS", "5"),
+                ("BILLING__METRICS__BIND", "127.0.0.1:9464"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.serve_limits().header_timeout, Duration::from_secs(2));
+        assert_eq!(c.serve_limits().max_connections, 5);
+        assert!(c.http_options().metrics_token.is_none());
+        for (key, value, named) in [
+            ("BILLING__SERVER__BODY_TIMEOUT_MS", "0", "server.body_timeout_ms"),
+            ("BILLING__METRICS__BIND", "anywhere", "metrics.bind"),
+            ("BILLING__METRICS__TOKEN", "short", "metrics.token"),
+            ("BILLING__SECRETS__KEY", "abcd", "secrets.key"),
+        ] {
+            let e = Config::load(None, &env(&[(key, value)])).unwrap_err();
+            assert!(e.to_string().contains(named), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_missing_key_file_is_created_once_and_then_reused() {
+        let dir = std::env::temp_dir().join(format!("billing-key-{}", uuid::Uuid::now_v7().simple()));
+        let file = dir.join("secrets.key");
+        let mut c = Config::default();
+        c.secrets.key_file = Some(file.clone());
+        let load = c.secret_key_loader();
+        let sealed = load().unwrap().seal("f", "whsec_x");
+        assert_eq!(load().unwrap().open("f", &sealed).unwrap(), "whsec_x", "the second load reads the same key");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

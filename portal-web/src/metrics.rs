@@ -11,6 +11,11 @@ pub struct Metrics {
     pub request_micros: AtomicU64,
     pub requests: AtomicU64,
     pub auth_failures: AtomicU64,
+    /// Requests refused 429 because their client had used up its failed authentications.
+    pub auth_throttled: AtomicU64,
+    /// Connections being served now, and all accepted so far.
+    pub connections_open: AtomicU64,
+    pub connections_total: AtomicU64,
 }
 
 impl Metrics {
@@ -55,6 +60,21 @@ impl Metrics {
             "# HELP billing_api_auth_failures_total Requests with an invalid API key.\n# TYPE billing_api_auth_failures_total counter"
         );
         let _ = writeln!(out, "billing_api_auth_failures_total {}", self.auth_failures.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP billing_api_auth_throttled_total Requests refused because their client failed authentication too often.\n# TYPE billing_api_auth_throttled_total counter"
+        );
+        let _ = writeln!(out, "billing_api_auth_throttled_total {}", self.auth_throttled.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP billing_http_connections_open HTTP connections being served.\n# TYPE billing_http_connections_open gauge"
+        );
+        let _ = writeln!(out, "billing_http_connections_open {}", self.connections_open.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP billing_http_connections_total HTTP connections accepted.\n# TYPE billing_http_connections_total counter"
+        );
+        let _ = writeln!(out, "billing_http_connections_total {}", self.connections_total.load(Ordering::Relaxed));
         for (name, help, value) in gauges {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
         }

@@ -77,7 +77,7 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
     fn parse_price(p: &PriceInput) -> Result<PlanPrice> {
         Ok(match p {
             PriceInput::PerUnit(code, amount) => {
-                let price = Money::parse(amount, Currency::from_code(code)?)?;
+                let price = Money::parse(amount, Currency::from_code(code)?)?.within_bounds()?;
                 if price.is_negative() {
                     return Err(Error::NegativeAmount);
                 }
@@ -87,7 +87,7 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
                 if *minor < 0 {
                     return Err(Error::NegativeAmount);
                 }
-                PlanPrice::per_unit(Money::from_minor(*minor, Currency::from_code(code)?))?
+                PlanPrice::per_unit(Money::bounded(*minor, Currency::from_code(code)?)?)?
             }
             PriceInput::Model(pricing) => PlanPrice::new(pricing.clone())?,
             PriceInput::ForSegment(segment, inner) => {
@@ -113,7 +113,7 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
             .iter_mut()
             .find(|p| p.currency == currency && p.segment.is_none())
             .ok_or_else(|| Error::invalid("setup_fee", format!("the plan has no price in {currency}")))?;
-        price.setup_fee = Some(Money::from_minor(*minor, currency)).filter(|m| !m.is_zero());
+        price.setup_fee = Some(Money::bounded(*minor, currency)?).filter(|m| !m.is_zero());
     }
     prices.sort_by(|a, b| (a.currency.code(), &a.segment).cmp(&(b.currency.code(), &b.segment)));
     let trial_days = input.trial_days.unwrap_or(0);
@@ -250,7 +250,7 @@ pub async fn change_price(
         if fee < 0 {
             return Err(Error::NegativeAmount);
         }
-        new_price.setup_fee = Some(Money::from_minor(fee, new_price.currency)).filter(|m| !m.is_zero());
+        new_price.setup_fee = Some(Money::bounded(fee, new_price.currency)?).filter(|m| !m.is_zero());
     }
     store::catalog::upsert_price(conn, tenant, plan.id, &new_price).await?;
     let (mut scheduled, mut skipped) = (0, 0);

@@ -1,5 +1,7 @@
 //! Gateway accounts per tenant (a provider, a name, its credentials, an active flag) and the
-//! tenant's routing rules. Credentials are stored as given and only ever shown redacted.
+//! tenant's routing rules. Credentials are stored sealed (`crate::secrets`, through
+//! [`Gateways::prepare_config`]), shown only redacted, and webhook signing secrets are random per
+//! account and rotatable with an overlap.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -9,6 +11,7 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::ids::{GatewayAccountId, TenantId};
 use crate::ports::{GatewayAccountSpec, Gateways};
+use crate::secrets;
 
 /// Providers an account may name. `mollie` is accepted by the schema for the adapter built alongside.
 pub const PROVIDERS: &[&str] = &["sandbox", "stripe", "mollie"];
@@ -60,27 +63,24 @@ impl Row {
     }
 }
 
-/// Keys whose values are credentials. Anything named like a secret or key is treated as one.
-fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    k.contains("secret") || k.contains("key") || k.contains("password") || k.contains("token")
-}
-
-/// Replaces secret values by their last four characters, enough to tell two keys apart.
+/// Replaces secret values by their last four characters, enough to tell two keys apart; a sealed
+/// value shows the hint sealed with it.
 pub fn redact(config: &serde_json::Value) -> serde_json::Value {
     match config {
         serde_json::Value::Object(map) => serde_json::Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let shown = if is_secret_key(k) {
+                    let shown = if secrets::is_secret_key(k) {
                         let text = v.as_str().unwrap_or_default();
-                        let tail: String = text.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-                        // Short secrets would be mostly revealed by their tail.
-                        serde_json::Value::String(if text.chars().count() >= 16 {
-                            format!("…{tail}")
-                        } else {
-                            "…".into()
-                        })
+                        let tail: String = match secrets::hint(text) {
+                            Some(hint) => hint.to_owned(),
+                            // Short secrets would be mostly revealed by their tail.
+                            None if text.chars().count() >= 16 => {
+                                text.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()
+                            }
+                            None => String::new(),
+                        };
+                        serde_json::Value::String(format!("…{tail}"))
                     } else {
                         redact(v)
                     };
@@ -119,7 +119,8 @@ pub async fn create(
     if !new.config.is_object() {
         return Err(Error::GatewayConfig { detail: "config must be an object".into() });
     }
-    gateways.validate_config(&new.provider, &new.config).map_err(|detail| Error::GatewayConfig { detail })?;
+    let config =
+        gateways.prepare_config(&new.provider, &new.config).map_err(|detail| Error::GatewayConfig { detail })?;
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     let taken: Option<Uuid> = sqlx::query_scalar("SELECT id FROM gateway_accounts WHERE tenant_id = $1 AND name = $2")
         .bind(tenant)
@@ -144,7 +145,7 @@ pub async fn create(
     .bind(Uuid::now_v7())
     .bind(&new.provider)
     .bind(name)
-    .bind(&new.config)
+    .bind(&config)
     .bind(new.active)
     .bind(new.is_default)
     .bind(now)
@@ -155,8 +156,13 @@ pub async fn create(
 }
 
 /// The tenant's accounts, oldest first; a tenant without any gets its sandbox default first.
-pub async fn list(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) -> Result<Vec<GatewayAccount>> {
-    ensure_default(conn, tenant, now).await?;
+pub async fn list(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    gateways: &dyn Gateways,
+    now: DateTime<Utc>,
+) -> Result<Vec<GatewayAccount>> {
+    ensure_default(conn, tenant, gateways, now).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 ORDER BY created_at, id"))
         .bind(tenant)
         .fetch_all(&mut *conn)
@@ -165,21 +171,105 @@ pub async fn list(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>)
 }
 
 /// Every tenant collects with the built-in sandbox until it configures a provider: created on first
-/// use (tenants created after the migration have none yet). The unique default index makes a race
-/// between two first uses harmless.
-pub async fn ensure_default(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) -> Result<()> {
+/// use (tenants created after the migration have none yet), with its own random webhook secret,
+/// sealed. The unique default index makes a race between two first uses harmless.
+pub async fn ensure_default(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    gateways: &dyn Gateways,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM gateway_accounts WHERE tenant_id = $1)")
+        .bind(tenant)
+        .fetch_one(&mut *conn)
+        .await?;
+    if exists {
+        return Ok(());
+    }
+    let config =
+        gateways.prepare_config("sandbox", &serde_json::json!({})).map_err(|detail| Error::GatewayConfig { detail })?;
     sqlx::query(
         "INSERT INTO gateway_accounts (tenant_id, id, provider, name, config, is_default, created_at)
-         SELECT $1, $2, 'sandbox', 'sandbox', '{}', TRUE, $3
+         SELECT $1, $2, 'sandbox', 'sandbox', $4, TRUE, $3
          WHERE NOT EXISTS (SELECT 1 FROM gateway_accounts WHERE tenant_id = $1)
          ON CONFLICT DO NOTHING",
     )
     .bind(tenant)
     .bind(Uuid::now_v7())
     .bind(now)
+    .bind(&config)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A rotated webhook secret: the new one in clear (shown once) and until when the old one verifies.
+/// `Debug` leaves the secret out, so that it cannot reach a log line.
+#[derive(Clone, Serialize)]
+pub struct RotatedSecret {
+    pub gateway_account: GatewayAccountId,
+    pub webhook_secret: String,
+    pub previous_secret_expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for RotatedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotatedSecret")
+            .field("gateway_account", &self.gateway_account)
+            .field("previous_secret_expires_at", &self.previous_secret_expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The longest overlap in which a rotated-out secret still verifies (Stripe allows 7 days too).
+pub const MAX_ROTATION_OVERLAP_HOURS: i64 = 7 * 24;
+
+/// Gives the account a new webhook signing secret; the old one keeps verifying for `overlap`
+/// (0 ends it at once, as after a leak). `now` is wall-clock time, as signature freshness is.
+pub async fn rotate_webhook_secret(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    gateways: &dyn Gateways,
+    id: Uuid,
+    new_secret: Option<&str>,
+    overlap: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<RotatedSecret> {
+    if overlap < chrono::Duration::zero() || overlap > chrono::Duration::hours(MAX_ROTATION_OVERLAP_HOURS) {
+        return Err(Error::invalid(
+            "expire_previous_in_hours",
+            format!("must be from 0 to {MAX_ROTATION_OVERLAP_HOURS}"),
+        ));
+    }
+    if let Some(secret) = new_secret
+        && !(16..=256).contains(&secret.chars().count())
+    {
+        return Err(Error::invalid("webhook_secret", "must be 16 to 256 characters"));
+    }
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    // FOR UPDATE: two rotations at once would otherwise both keep the same "previous" secret.
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND id = $2 FOR UPDATE"))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let row = row.ok_or_else(|| Error::not_found("gateway account", GatewayAccountId(id)))?;
+    let until = now + overlap;
+    let (config, secret) = gateways
+        .rotate_webhook_secret(&row.provider, &row.config, new_secret, until)
+        .map_err(|detail| Error::GatewayConfig { detail })?;
+    sqlx::query("UPDATE gateway_accounts SET config = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(&config)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(RotatedSecret {
+        gateway_account: GatewayAccountId(id),
+        webhook_secret: secret,
+        previous_secret_expires_at: until,
+    })
 }
 
 /// The account (with its secrets, for building the gateway).
@@ -193,8 +283,13 @@ pub async fn spec(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> Result
 }
 
 /// The tenant's default account (the sandbox unless another was made default).
-pub async fn default_spec(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) -> Result<GatewayAccountSpec> {
-    ensure_default(conn, tenant, now).await?;
+pub async fn default_spec(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    gateways: &dyn Gateways,
+    now: DateTime<Utc>,
+) -> Result<GatewayAccountSpec> {
+    ensure_default(conn, tenant, gateways, now).await?;
     let row: Option<Row> = sqlx::query_as(&format!(
         "{SELECT} WHERE tenant_id = $1 AND active ORDER BY is_default DESC, created_at, id LIMIT 1"
     ))

@@ -63,7 +63,7 @@ pub async fn add_method(
         store::customers::get(conn, tenant, customer).await?.ok_or_else(|| Error::not_found("customer", customer))?;
     let spec = match account {
         Some(id) => gateway_accounts::spec(conn, tenant, id.as_uuid()).await?,
-        None => gateway_accounts::default_spec(conn, tenant, now).await?,
+        None => gateway_accounts::default_spec(conn, tenant, gateways, now).await?,
     };
     if !spec.active {
         return Err(Error::invalid("gateway_account", "the gateway account is not active"));

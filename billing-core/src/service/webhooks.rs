@@ -1,7 +1,9 @@
 //! Provider webhooks, already verified by the adapter: stored once per provider event id, then
 //! applied to the ledger and the invoice. Deliveries come at least once and in any order, so every
 //! effect is idempotent: a success is never undone by a late failure, receipts and refunds go
-//! through settlement with a stable reference, and a repeated event id changes nothing.
+//! through settlement with a stable reference, and a repeated event id changes nothing. An
+//! event's amount is the provider's claim: it is never believed beyond the attempt's own amount
+//! and currency, whatever the provider (a signed body proves who sent it, not that it is right).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -76,17 +78,48 @@ pub async fn handle(
     Ok(WebhookResult { received: true, duplicate: false, outcome })
 }
 
-/// The attempt a provider payment belongs to: (attempt id, invoice id, status), locked.
+/// A payment attempt as a webhook finds it, locked: its own amount and currency bound what any
+/// event about it may move.
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    id: Uuid,
+    invoice_id: Uuid,
+    status: String,
+    amount: i64,
+    currency: String,
+}
+
+impl AttemptRow {
+    /// The event's amount, believed only up to the attempt's own: the provider was asked for the
+    /// attempt's amount, and an event claiming more (or another currency) moves nothing beyond it.
+    /// `None` when the currency is not the attempt's or the amount is not positive.
+    fn bound(&self, claimed: Money) -> Option<Money> {
+        if claimed.currency().code() != self.currency.trim() || !claimed.is_positive() {
+            return None;
+        }
+        if claimed.minor() > self.amount {
+            tracing::warn!(attempt = %self.id, claimed = claimed.minor(), own = self.amount, "webhook amount above the attempt's; capped");
+        }
+        Some(Money::from_minor(claimed.minor().min(self.amount), claimed.currency()))
+    }
+
+    fn refused(&self, claimed: Money) -> String {
+        format!("ignored: {claimed} does not fit attempt {} ({} {})", self.id, self.amount, self.currency.trim())
+    }
+}
+
+const ATTEMPT: &str = "SELECT id, invoice_id, status, amount, currency FROM payment_attempts";
+
+/// The attempt a provider payment belongs to, locked.
 async fn attempt_of(
     conn: &mut PgConnection,
     tenant: TenantId,
     account: Uuid,
     provider_payment_id: &str,
-) -> Result<Option<(Uuid, Uuid, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, invoice_id, status FROM payment_attempts
-         WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_payment_id = $3 ORDER BY id LIMIT 1 FOR UPDATE",
-    )
+) -> Result<Option<AttemptRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{ATTEMPT} WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_payment_id = $3 ORDER BY id LIMIT 1 FOR UPDATE"
+    ))
     .bind(tenant)
     .bind(account)
     .bind(provider_payment_id)
@@ -94,22 +127,19 @@ async fn attempt_of(
     .await?)
 }
 
-/// An attempt of this account by our own id: (attempt id, invoice id, status), locked.
+/// An attempt of this account by our own id, locked.
 async fn attempt_by_id(
     conn: &mut PgConnection,
     tenant: TenantId,
     account: Uuid,
     id: Uuid,
-) -> Result<Option<(Uuid, Uuid, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, invoice_id, status FROM payment_attempts
-         WHERE tenant_id = $1 AND gateway_account_id = $2 AND id = $3 FOR UPDATE",
-    )
-    .bind(tenant)
-    .bind(account)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?)
+) -> Result<Option<AttemptRow>> {
+    Ok(sqlx::query_as(&format!("{ATTEMPT} WHERE tenant_id = $1 AND gateway_account_id = $2 AND id = $3 FOR UPDATE"))
+        .bind(tenant)
+        .bind(account)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
 }
 
 async fn apply(
@@ -130,10 +160,14 @@ async fn apply(
                     None => None,
                 },
             };
-            let Some((attempt, invoice, status)) = found else {
+            let Some(a) = found else {
                 return Ok(format!("no attempt for {provider_payment_id}"));
             };
-            if status != "succeeded" {
+            let Some(paid) = a.bound(*amount) else {
+                return Ok(a.refused(*amount));
+            };
+            let (attempt, invoice) = (a.id, a.invoice_id);
+            if a.status != "succeeded" {
                 sqlx::query(
                     "UPDATE payment_attempts SET status = 'succeeded', decline_code = NULL, decline_class = NULL,
                          provider_payment_id = COALESCE(provider_payment_id, $4), finished_at = $3
@@ -151,7 +185,7 @@ async fn apply(
                 conn,
                 tenant,
                 InvoiceId(invoice),
-                *amount,
+                paid,
                 PaymentSource::Card,
                 &attempt.to_string(),
                 now,
@@ -167,7 +201,9 @@ async fn apply(
             })
         }
         GatewayEvent::PaymentFailed { provider_payment_id, decline_code, .. } => {
-            let Some((attempt, _, status)) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
+            let Some(AttemptRow { id: attempt, status, .. }) =
+                attempt_of(conn, tenant, account, provider_payment_id).await?
+            else {
                 return Ok(format!("no attempt for {provider_payment_id}"));
             };
             // A failure arriving after the success (out of order) must not undo it.
@@ -187,9 +223,14 @@ async fn apply(
             Ok(format!("attempt already {status}"))
         }
         GatewayEvent::RefundSucceeded { provider_payment_id, amount, .. } => {
-            let Some((attempt, invoice, _)) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
+            let Some(a) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
                 return Ok(format!("no attempt for {provider_payment_id}"));
             };
+            // A refund total beyond what the attempt took in is no more than all of it.
+            let Some(amount) = a.bound(*amount) else {
+                return Ok(a.refused(*amount));
+            };
+            let (attempt, invoice) = (a.id, a.invoice_id);
             // `amount` is the total refunded so far. Refunds we asked for (pending ones included, as
             // they may be racing this event) are already counted; only a refund made elsewhere
             // (the provider's dashboard) is new, and only by the difference.
@@ -226,15 +267,19 @@ async fn apply(
             Ok(format!("refund of {delta} recorded"))
         }
         GatewayEvent::DisputeOpened { provider_payment_id, amount, .. } => {
-            let Some((attempt, invoice, _)) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
+            let Some(a) = attempt_of(conn, tenant, account, provider_payment_id).await? else {
                 return Ok(format!("no attempt for {provider_payment_id}"));
             };
+            let Some(amount) = a.bound(*amount) else {
+                return Ok(a.refused(*amount));
+            };
+            let (attempt, invoice) = (a.id, a.invoice_id);
             // The provider takes the disputed money back at once; one dispute per payment.
             let s = settlement::record_refund(
                 conn,
                 tenant,
                 InvoiceId(invoice),
-                *amount,
+                amount,
                 RefundSource::Dispute,
                 &format!("{attempt}:dispute"),
                 now,

@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use billing_core::currency::Currency;
 use billing_core::ids::CustomerId;
-use billing_core::money::Money;
+use billing_core::money::{MinorAmount, Money};
 use billing_core::store::balance::{self, BalanceKind, BalanceTransaction, NewBalanceTransaction};
 use serde::{Deserialize, Serialize};
 
@@ -70,7 +70,7 @@ pub struct NewTransaction {
     /// `refund` (paid out to the customer, taken from the balance) or `adjustment` (either sign).
     pub kind: String,
     /// Minor units; for a refund the amount paid out (positive).
-    pub amount: i64,
+    pub amount: MinorAmount,
     pub currency: String,
     pub description: Option<String>,
 }
@@ -85,10 +85,11 @@ pub async fn create_transaction(
 ) -> ApiResult<Response> {
     let customer = path_id::<CustomerId>(&id)?;
     let currency = Currency::from_code(&req.currency).map_err(billing_core::Error::from)?;
+    let requested = req.amount.get();
     let (kind, amount) = match req.kind.as_str() {
-        "refund" if req.amount > 0 => (BalanceKind::Refund, -req.amount),
+        "refund" if requested > 0 => (BalanceKind::Refund, -requested),
         "refund" => return Err(billing_core::Error::invalid("amount", "a refund must be greater than zero").into()),
-        "adjustment" => (BalanceKind::Adjustment, req.amount),
+        "adjustment" => (BalanceKind::Adjustment, requested),
         _ => return Err(billing_core::Error::invalid("kind", "must be refund or adjustment").into()),
     };
     let description = req.description.clone().unwrap_or_default();

@@ -5,7 +5,6 @@
 //! Parsing statements, checking IBANs and matching references is gateway-adapters' bank module;
 //! settling is billing-core's. This module converts between the two.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -181,7 +180,7 @@ pub async fn get_qr_svg(
 #[serde(deny_unknown_fields)]
 pub struct MarkPaid {
     /// Minor units, in the invoice's currency.
-    pub amount: i64,
+    pub amount: billing_core::money::MinorAmount,
     pub currency: Option<String>,
     pub reference: Option<String>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -200,7 +199,7 @@ pub async fn mark_paid(
         Some(code) => Currency::from_code(code).map_err(billing_core::Error::from)?,
         None => current.amount_due.currency(),
     };
-    let amount = Money::from_minor(req.amount, currency);
+    let amount = Money::from_minor(req.amount.get(), currency);
     let paid_at = req.paid_at.unwrap_or_else(|| state.clock.now());
     let settled = bank_transfer::mark_paid(&mut tx, tenant, invoice, amount, req.reference.as_deref(), paid_at).await?;
     tx.commit().await?;
@@ -337,6 +336,23 @@ pub async fn import(
         }
     }
     .map_err(bank_error)?;
+    // A statement is text from outside like a request body: the same rules, per entry.
+    for (i, e) in parsed.iter().enumerate() {
+        let fields = [
+            ("counterparty_name", e.counterparty_name.as_deref()),
+            ("counterparty_iban", e.counterparty_iban.as_deref()),
+            ("remittance", Some(e.remittance.as_str())),
+            ("bank_reference", e.bank_reference.as_deref()),
+        ];
+        for (field, value) in fields {
+            if let Some(err) = value.and_then(|v| billing_core::text::check(v).err()) {
+                return Err(super::input::text_error(err, format!("entries[{i}].{field}")));
+            }
+        }
+        e.amount
+            .within_bounds()
+            .map_err(|err| ApiError::from(billing_core::Error::from(err)).param(format!("entries[{i}].amount")))?;
+    }
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let entries: Vec<NewEntry> = parsed
         .into_iter()
@@ -368,7 +384,7 @@ pub async fn create_import(
     AuthTenant(tenant): AuthTenant,
     ApiQuery(q): ApiQuery<ImportQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    super::input::RawBody(body): super::input::RawBody,
 ) -> ApiResult<(StatusCode, axum::Json<StatementImport>)> {
     let format = match q.format.as_deref() {
         Some(f) => StatementFormat::parse(f).ok_or_else(unknown_format)?,

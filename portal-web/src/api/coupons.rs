@@ -20,7 +20,7 @@ use crate::app::AppState;
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmountIn {
-    pub amount: i64,
+    pub amount: billing_core::money::MinorAmount,
     pub currency: String,
 }
 
@@ -78,7 +78,7 @@ fn to_coupon(req: &CreateCoupon) -> ApiResult<Coupon> {
             let mut out = Vec::new();
             for a in amounts {
                 let currency = Currency::from_code(&a.currency).map_err(billing_core::Error::from)?;
-                out.push(Money::from_minor(a.amount, currency));
+                out.push(Money::from_minor(a.amount.get(), currency));
             }
             CouponValue::Fixed(out)
         }

@@ -1,6 +1,8 @@
 //! The API's error type and the one mapping from core errors to HTTP: status, stable code and a
 //! Fluent message in the request's language.
 
+use std::borrow::Cow;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use billing_core::Error as CoreError;
@@ -21,13 +23,15 @@ pub struct ApiError {
     pub code: &'static str,
     pub message_id: &'static str,
     pub args: Vec<(&'static str, String)>,
-    /// The request field at fault, when there is one.
-    pub param: Option<&'static str>,
+    /// The request field at fault, when there is one (a path such as `lines[0].description`).
+    pub param: Option<Cow<'static, str>>,
+    /// Seconds after which the client may try again (`Retry-After`), for 429 and 503 answers.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message_id: &'static str) -> Self {
-        Self { status, code, message_id, args: Vec::new(), param: None }
+        Self { status, code, message_id, args: Vec::new(), param: None, retry_after: None }
     }
 
     pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
@@ -35,8 +39,13 @@ impl ApiError {
         self
     }
 
-    pub fn param(mut self, p: &'static str) -> Self {
-        self.param = Some(p);
+    pub fn param(mut self, p: impl Into<Cow<'static, str>>) -> Self {
+        self.param = Some(p.into());
+        self
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
         self
     }
 
@@ -48,6 +57,15 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", "error-invalid-query").arg("detail", detail)
     }
 
+    pub fn payload_too_large() -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "error-payload-too-large")
+    }
+
+    /// The body did not arrive within `server.body_timeout_ms`.
+    pub fn request_timeout() -> Self {
+        Self::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", "error-request-timeout")
+    }
+
     pub fn internal() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "error-internal")
     }
@@ -56,7 +74,7 @@ impl ApiError {
     pub fn body(&self, lang: &str) -> serde_json::Value {
         let message = I18n::global().message(lang, self.message_id, &self.args);
         let mut error = json!({ "code": self.code, "message": message });
-        if let Some(p) = self.param {
+        if let Some(p) = &self.param {
             error["param"] = json!(p);
         }
         json!({ "error": error })
@@ -69,7 +87,11 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(code = self.code, "request failed");
         }
-        (self.status, axum::Json(self.body(lang))).into_response()
+        let mut response = (self.status, axum::Json(self.body(lang))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -263,7 +285,7 @@ fn rating_error(r: billing_core::rating::RatingError) -> ApiError {
     let code = match r {
         R::NegativeQuantity(_) => "invalid_quantity",
         R::NegativePrice(_) => "negative_amount",
-        R::Overflow => "amount_too_large",
+        R::Overflow | R::OutOfBounds => "amount_too_large",
         R::CurrencyMismatch { .. } => "currency_mismatch",
         R::TooPrecise(_)
         | R::EmptyTiers
@@ -314,6 +336,9 @@ fn money_error(m: MoneyError) -> ApiError {
         MoneyError::Invalid(v) => {
             ApiError::new(S::BAD_REQUEST, "invalid_amount", "error-amount-invalid").arg("value", v)
         }
+        MoneyError::OutOfBounds => ApiError::new(S::BAD_REQUEST, "amount_too_large", "error-amount-out-of-bounds")
+            .arg("max", billing_core::money::MAX_AMOUNT_MINOR)
+            .param("amount"),
         MoneyError::EmptyAllocation => ApiError::internal(),
     }
 }

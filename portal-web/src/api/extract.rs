@@ -7,28 +7,32 @@ use billing_core::ids::TenantId;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use super::input::{parse_json, read_body};
 use crate::app::AppState;
 
-/// `Json<T>` with a localized JSON error instead of axum's plain-text rejection.
+/// `Json<T>` with a localized JSON error instead of axum's plain-text rejection, and the edge's
+/// input rules (`super::input`): text checked in every field, amounts bounded, the body read
+/// within the size limit and the body deadline.
 pub struct ApiJson<T>(pub T);
+
+/// Whether the request says its body is JSON (`application/json`, or `application/…+json`).
+fn is_json(req: &Request) -> bool {
+    let Some(value) = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    return Err(ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        "error-payload-too-large",
-                    ));
-                }
-                Err(ApiError::invalid_body(rejection.body_text()))
-            }
+        if !is_json(&req) {
+            return Err(ApiError::invalid_body("Expected request with `Content-Type: application/json`"));
         }
+        let bytes = read_body(req, state).await?;
+        parse_json(&bytes).map(ApiJson)
     }
 }
 
@@ -62,6 +66,19 @@ impl FromRequestParts<AppState> for AuthTenant {
         if let Some(OperatorTenant(t)) = parts.extensions.get::<OperatorTenant>() {
             return Ok(AuthTenant(*t));
         }
+        // The peer address from the server's accept loop; absent only for in-process callers.
+        let client = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        let now = std::time::Instant::now();
+        if let Err(wait) = state.auth_limiter.check(client, now) {
+            state.metrics.auth_throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "error-rate-limited")
+                .arg("seconds", seconds)
+                .retry_after(seconds));
+        }
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let Some(secret) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).filter(|s| !s.is_empty())
         else {
@@ -72,6 +89,7 @@ impl FromRequestParts<AppState> for AuthTenant {
             Some(t) => Ok(AuthTenant(t)),
             None => {
                 state.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                state.auth_limiter.failed(client, now);
                 Err(ApiError::new(StatusCode::UNAUTHORIZED, "api_key_invalid", "error-api-key-invalid"))
             }
         }

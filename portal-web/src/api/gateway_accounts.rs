@@ -47,7 +47,7 @@ pub async fn list(
     AuthTenant(tenant): AuthTenant,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let mut conn = state.pool.acquire().await?;
-    let data = gateway_accounts::list(&mut conn, tenant, state.clock.now()).await?;
+    let data = gateway_accounts::list(&mut conn, tenant, state.gateways.as_ref(), state.clock.now()).await?;
     Ok(axum::Json(serde_json::json!({ "object": "list", "data": data, "has_more": false })))
 }
 
@@ -91,6 +91,57 @@ pub async fn put_rules(
     let rules =
         gateway_accounts::put_rules(&mut conn, tenant, state.gateways.as_ref(), req.rules, state.clock.now()).await?;
     Ok(axum::Json(serde_json::json!({ "rules": rules })))
+}
+
+/// `POST /gateway_accounts/{id}/webhook_secret/rotate`: a new signing secret (generated for the
+/// sandbox; for Stripe, the one Stripe shows after rolling the endpoint's secret), shown once. The
+/// old one keeps verifying for `expire_previous_in_hours` (default 24, at most 168; 0 ends it now,
+/// as after a leak), so deliveries in flight are not lost.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateSecret {
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+    #[serde(default)]
+    pub expire_previous_in_hours: Option<i64>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct RotatedBody {
+    pub object: &'static str,
+    #[serde(flatten)]
+    pub rotated: gateway_accounts::RotatedSecret,
+}
+
+pub async fn rotate_webhook_secret(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(req): ApiJson<RotateSecret>,
+) -> ApiResult<axum::Json<RotatedBody>> {
+    let account: billing_core::ids::GatewayAccountId = id.parse().map_err(billing_core::Error::from)?;
+    let hours = req.expire_previous_in_hours.unwrap_or(24);
+    if !(0..=gateway_accounts::MAX_ROTATION_OVERLAP_HOURS).contains(&hours) {
+        return Err(billing_core::Error::invalid(
+            "expire_previous_in_hours",
+            format!("must be from 0 to {}", gateway_accounts::MAX_ROTATION_OVERLAP_HOURS),
+        )
+        .into());
+    }
+    let mut conn = state.pool.acquire().await?;
+    // Wall-clock time, like the signatures' freshness check: a simulated business clock must not
+    // keep a leaked secret alive.
+    let rotated = gateway_accounts::rotate_webhook_secret(
+        &mut conn,
+        tenant,
+        state.gateways.as_ref(),
+        account.as_uuid(),
+        req.webhook_secret.as_deref(),
+        chrono::Duration::hours(hours),
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(axum::Json(RotatedBody { object: "webhook_secret", rotated }))
 }
 
 /// The built sandbox behind one of the tenant's accounts; any other provider is refused.

@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use billing_core::ids::{CustomerId, InvoiceId, SubscriptionId};
 use billing_core::invoice::InvoiceStatus;
+use billing_core::money::MinorAmount;
 use billing_core::service::invoices::{self, CreditNoteInput, DraftInput, DraftLineInput, SupplyInput};
 use billing_core::store::invoices::{Invoice, InvoiceFilter, InvoiceLine};
 use chrono::{Duration, NaiveDate};
@@ -296,7 +297,7 @@ pub struct CreateInvoice {
 pub struct LineRequest {
     pub description: String,
     pub quantity: Option<i64>,
-    pub unit_amount: i64,
+    pub unit_amount: MinorAmount,
     pub tax_category: Option<String>,
     /// When this line was supplied, if not when the invoice says: one day, or a period.
     pub supply_date: Option<NaiveDate>,
@@ -309,7 +310,7 @@ impl LineRequest {
         DraftLineInput {
             description: self.description.clone(),
             quantity: self.quantity.unwrap_or(1),
-            unit_amount: self.unit_amount,
+            unit_amount: self.unit_amount.get(),
             tax_category: self.tax_category.clone(),
             supply: SupplyInput {
                 supply_date: self.supply_date,
@@ -404,7 +405,7 @@ transition!(
 #[serde(deny_unknown_fields)]
 pub struct CreditNoteRequest {
     /// Gross amount in minor units; all that is still creditable when absent.
-    pub amount: Option<i64>,
+    pub amount: Option<MinorAmount>,
     pub reason: Option<String>,
 }
 
@@ -418,7 +419,7 @@ pub async fn credit_note(
 ) -> ApiResult<Response> {
     let iid = parse_id(&id)?;
     let now = state.clock.now();
-    let input = CreditNoteInput { amount: req.amount, reason: req.reason.clone() };
+    let input = CreditNoteInput { amount: req.amount.map(MinorAmount::get), reason: req.reason.clone() };
     create_once(&state, tenant, &headers, &(&id, &req), move |conn| {
         Box::pin(async move { Ok(body(invoices::credit_note(conn, tenant, iid, &input, now).await?)) })
     })

@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod gateway_accounts;
 pub mod idempotency;
+pub mod input;
 pub mod invoice_runs;
 pub mod invoices;
 pub mod pagination;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .route("/invoice_runs/{id}", get(invoice_runs::get_one))
         .route("/invoice_runs/{id}/report.csv", get(invoice_runs::report))
         .route("/gateway_accounts", get(gateway_accounts::list).post(gateway_accounts::create))
+        .route("/gateway_accounts/{id}/webhook_secret/rotate", post(gateway_accounts::rotate_webhook_secret))
         .route("/gateway_accounts/{id}/sandbox/authenticate", post(gateway_accounts::sandbox_authenticate))
         .route("/gateway_accounts/{id}/sandbox/settle_debits", post(gateway_accounts::sandbox_settle_debits))
         .route("/routing_rules", get(gateway_accounts::get_rules).put(gateway_accounts::put_rules))

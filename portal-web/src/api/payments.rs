@@ -142,23 +142,24 @@ pub async fn attempts(
 pub struct CreateRefund {
     /// Minor units; everything paid when absent.
     #[serde(default)]
-    pub amount: Option<i64>,
+    pub amount: Option<billing_core::money::MinorAmount>,
 }
 
 pub async fn refund(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    super::input::RawBody(body): super::input::RawBody,
 ) -> Result<(StatusCode, axum::Json<RefundResult>), ApiError> {
     let invoice: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
-    // An empty body means a full refund.
+    // An empty body means a full refund; any other goes through the edge's JSON rules.
     let req: CreateRefund = if body.iter().all(u8::is_ascii_whitespace) {
         CreateRefund::default()
     } else {
-        serde_json::from_slice(&body).map_err(ApiError::invalid_body)?
+        super::input::parse_json(&body)?
     };
+    let amount = req.amount.map(billing_core::money::MinorAmount::get);
     let mut conn = state.pool.acquire().await?;
-    let r = refunds::refund(&mut conn, tenant, invoice, req.amount, state.gateways.as_ref(), state.clock.now()).await?;
+    let r = refunds::refund(&mut conn, tenant, invoice, amount, state.gateways.as_ref(), state.clock.now()).await?;
     Ok((StatusCode::CREATED, axum::Json(r)))
 }

@@ -5,6 +5,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use billing_core::catalog::{Plan, PlanPrice};
 use billing_core::ids::{PlanId, ProductId};
+use billing_core::money::MinorAmount;
 use billing_core::rating::Pricing;
 use billing_core::service::catalog::{self, NewPlanInput, PriceInput};
 use serde::{Deserialize, Serialize};
@@ -27,12 +28,12 @@ pub struct IntervalBody {
 pub struct PriceBody {
     pub currency: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub amount: Option<i64>,
+    pub amount: Option<MinorAmount>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pricing: Option<Pricing>,
     /// One-time fee in minor units, invoiced when a subscription starts.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub setup_fee: Option<i64>,
+    pub setup_fee: Option<MinorAmount>,
     /// The customer segment's price list this price belongs to (absent: the default list).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
@@ -58,8 +59,8 @@ impl From<PlanPrice> for PriceBody {
     fn from(p: PlanPrice) -> Self {
         Self {
             currency: p.currency.code().to_string(),
-            amount: p.headline().map(|m| m.minor()),
-            setup_fee: p.setup_fee.map(|m| m.minor()),
+            amount: p.headline().map(|m| MinorAmount::from_stored(m.minor())),
+            setup_fee: p.setup_fee.map(|m| MinorAmount::from_stored(m.minor())),
             segment: p.segment,
             pricing: Some(p.pricing),
             tax_behavior: Some(p.tax_behavior.as_str().to_string()),
@@ -163,7 +164,7 @@ pub async fn create(
     let mut prices = Vec::with_capacity(req.prices.len());
     for p in &req.prices {
         let price = match (&p.amount, &p.pricing) {
-            (Some(a), None) => PriceInput::PerUnitMinor(p.currency.clone(), *a),
+            (Some(a), None) => PriceInput::PerUnitMinor(p.currency.clone(), a.get()),
             (None, Some(pricing)) => {
                 if pricing.currency().map(|c| c.code() != p.currency.to_ascii_uppercase()).unwrap_or(true) {
                     return Err(ApiError::invalid_body("the pricing's amounts must be in the price's currency"));
@@ -192,7 +193,7 @@ pub async fn create(
             .prices
             .iter()
             .filter(|p| p.segment.is_none())
-            .filter_map(|p| p.setup_fee.map(|f| (p.currency.clone(), f)))
+            .filter_map(|p| p.setup_fee.map(|f| (p.currency.clone(), f.get())))
             .collect(),
     };
     let now = state.clock.now();
@@ -209,9 +210,9 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct ChangePrice {
     pub currency: String,
-    pub amount: Option<i64>,
+    pub amount: Option<MinorAmount>,
     pub pricing: Option<Pricing>,
-    pub setup_fee: Option<i64>,
+    pub setup_fee: Option<MinorAmount>,
     /// The customer segment's price list to change (absent: the default list).
     pub segment: Option<String>,
     /// `exclusive` (default) or `inclusive`.
@@ -229,12 +230,12 @@ pub async fn change_price(
     ApiJson(req): ApiJson<ChangePrice>,
 ) -> ApiResult<Response> {
     let price = match (&req.amount, &req.pricing) {
-        (Some(a), None) => PriceInput::PerUnitMinor(req.currency.clone(), *a),
+        (Some(a), None) => PriceInput::PerUnitMinor(req.currency.clone(), a.get()),
         (None, Some(p)) => PriceInput::Model(p.clone()),
         _ => return Err(ApiError::invalid_body("give either `amount` or `pricing`")),
     };
     let price = price_input(price, req.segment.as_ref(), req.tax_behavior.as_ref());
-    let (setup_fee, from) = (req.setup_fee, req.existing_subscriptions_from);
+    let (setup_fee, from) = (req.setup_fee.map(MinorAmount::get), req.existing_subscriptions_from);
     let now = state.clock.now();
     let digest_input = (id.clone(), req);
     super::idempotency::run_once(&state, tenant, &headers, &digest_input, axum::http::StatusCode::OK, move |conn| {

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use billing_core::ids::GatewayAccountId;
@@ -12,6 +11,7 @@ use billing_core::ports::Gateways;
 use billing_core::service::{gateway_accounts, webhooks};
 
 use super::error::{ApiError, ApiResult};
+use super::input::RawBody;
 use crate::app::AppState;
 
 fn rejected() -> ApiError {
@@ -22,7 +22,7 @@ pub async fn receive(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<axum::Json<webhooks::WebhookResult>> {
     let account: GatewayAccountId = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;

@@ -7,7 +7,7 @@ use anyhow::Context;
 use tower::ServiceExt;
 
 use super::Ctx;
-use crate::app::router;
+use crate::app::router_with;
 
 /// Runs one request with the merchant set by the operator; prints the answer and returns the
 /// status code.
@@ -34,7 +34,7 @@ pub async fn run(
         .body(axum::body::Body::from(body))
         .context("building the request")?;
     request.extensions_mut().insert(crate::api::extract::OperatorTenant(tenant.id));
-    let app = router(ctx.app_state(), ctx.config().server.max_body_bytes);
+    let app = router_with(ctx.app_state(), &ctx.config().http_options());
     let response = app.oneshot(request).await.context("calling the API")?;
     let status = response.status().as_u16();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.context("reading the answer")?;

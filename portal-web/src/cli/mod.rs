@@ -395,8 +395,7 @@ impl Ctx {
         if let Some(state) = self.shared.app.read().ok().and_then(|a| a.clone()) {
             return state;
         }
-        AppState::new(self.shared.db.pool.clone(), self.clock())
-            .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&self.shared.config.vies)))
+        new_app_state(&self.shared.config, &self.shared.db, self.clock())
     }
 }
 
@@ -556,6 +555,16 @@ async fn dispatch(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
         Command::Tenant { command } => tenant::run(ctx, command).await?,
     }
     Ok(())
+}
+
+/// The app's state as configured: VIES client, gateway directory with the secrets key (loaded
+/// when first needed), auth limits.
+fn new_app_state(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> AppState {
+    let gateways = gateway_adapters::directory::Directory::with_secret_key(config.secret_key_loader());
+    AppState::new(db.pool.clone(), clock)
+        .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)))
+        .with_gateways(Arc::new(gateways))
+        .with_auth_limits(config.auth_limits())
 }
 
 fn os_user() -> String {

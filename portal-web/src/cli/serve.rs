@@ -1,11 +1,9 @@
 //! `billing serve` and `billing demo`: serve the HTTP API with the scheduled jobs until a signal.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 
 use super::{Ctx, t};
-use crate::app::{AppState, router, serve as serve_router};
+use crate::app::{metrics_router, router_with, serve_with};
 
 /// `billing demo`: seed the demo merchant once, then serve (unless `--no-serve`).
 pub async fn demo(ctx: &Ctx, no_serve: bool) -> anyhow::Result<()> {
@@ -51,14 +49,43 @@ pub async fn serve(ctx: &Ctx, demo_key: Option<&str>) -> anyhow::Result<()> {
         None => ctx.out.line(t(lang, "cli-serve-listening", &[("url", url.clone())])),
     }
     let pool = ctx.db().pool.clone();
-    let state =
-        AppState::new(pool.clone(), ctx.clock()).with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)));
+    let state = super::new_app_state(config, ctx.db(), ctx.clock());
     ctx.shared.serving(&url, &state)?;
     // Kept alive until the server stops; dropping it stops the scheduled jobs.
     let _scheduler = crate::scheduler::start(config, pool, ctx.clock(), state.gateways.clone()).await?;
     // The sandbox "provider" reports 3-D Secure results and disputes by webhook, like a real one.
     let _sandbox_webhooks = crate::sandbox_webhooks::spawn(state.gateways.clone(), url.replace("0.0.0.0", "127.0.0.1"));
-    serve_router(listener, router(state, config.server.max_body_bytes), shutdown_signal()).await?;
+    // `/metrics` on its own address when configured: off the public port.
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics_server = if config.metrics.bind.is_empty() {
+        None
+    } else {
+        let listener = tokio::net::TcpListener::bind(&config.metrics.bind)
+            .await
+            .with_context(|| format!("binding metrics.bind {}", config.metrics.bind))?;
+        Some(tokio::spawn(serve_with(
+            listener,
+            metrics_router(state.clone()),
+            config.serve_limits(),
+            None,
+            async move {
+                let _ = metrics_stopped.await;
+            },
+        )))
+    };
+    let metrics = state.metrics.clone();
+    serve_with(
+        listener,
+        router_with(state, &config.http_options()),
+        config.serve_limits(),
+        Some(metrics),
+        shutdown_signal(),
+    )
+    .await?;
+    let _ = stop_metrics.send(());
+    if let Some(server) = metrics_server {
+        let _ = server.await;
+    }
     Ok(())
 }
 

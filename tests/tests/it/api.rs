@@ -261,7 +261,12 @@ async fn health_readiness_metrics_and_unknown_routes() {
     assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().text().await.unwrap(), "ok");
     assert_eq!(app.http.get(app.url("/readyz")).send().await.unwrap().status(), 200);
     app.post("/api/v1/customers", customer_body()).await;
-    let text = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    // `/metrics` has its own listener (metrics.bind), off the public port.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let metrics_url = format!("http://{}/metrics", listener.local_addr().unwrap());
+    let state = portal_web::app::AppState::new(app.db.pool.clone(), app.clock.clone());
+    tokio::spawn(portal_web::app::serve(listener, portal_web::app::metrics_router(state), std::future::pending()));
+    let text = app.http.get(&metrics_url).send().await.unwrap().text().await.unwrap();
     assert!(text.contains("billing_customers 1"), "{text}");
     assert!(text.contains("billing_http_responses_total{class=\"2xx\"}"), "{text}");
     let (status, body) = app.get("/api/v1/nothing-here").await;

@@ -128,7 +128,7 @@ fn check_line(l: &DraftLineInput, currency: Currency) -> Result<CheckedLine> {
     if l.unit_amount < 0 {
         return Err(Error::NegativeAmount);
     }
-    let amount = Money::from_minor(l.unit_amount, currency).checked_mul(l.quantity)?;
+    let amount = Money::bounded(l.unit_amount, currency)?.checked_mul(l.quantity)?;
     let category = match l.tax_category.as_deref() {
         None => crate::tax::TaxCategory::DigitalService,
         Some(c) => parse_tax_category(c).ok_or_else(|| {
