@@ -1,8 +1,9 @@
 //! Builds the gateway of each configured account and answers the engine's routing questions:
 //! the implementation of billing-core's `Gateways` port.
 //!
-//! Gateways are cached per account id and rebuilt when the stored config changes. The cache is
-//! not optional for the sandbox: its customers, methods and payments live in its memory.
+//! Gateways are cached per account id and rebuilt when the stored config changes. A sandbox keeps
+//! its records in the store the directory was given ([`Directory::with_sandbox_stores`]; in memory
+//! by default), so that every process on one database sees the same sandbox provider.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,7 @@ use crate::router::{
     PaymentMethodKind, Rule,
 };
 use crate::sandbox::Sandbox;
+use crate::sandbox::store::{MemoryStores, SandboxStores};
 use crate::stripe::{StripeConfig, StripeGateway};
 
 #[derive(Deserialize)]
@@ -28,7 +30,7 @@ use crate::stripe::{StripeConfig, StripeGateway};
 struct SandboxSettings {
     #[serde(default)]
     webhook_secret: Option<String>,
-    /// Every charge times out without taking money: an account that is "down".
+    /// Every charge and refund times out without moving money: an account that is "down".
     #[serde(default)]
     outage: bool,
     /// Every charge takes the money and then times out, retries included (only the webhook tells).
@@ -89,9 +91,15 @@ struct Built {
 }
 
 /// The account directory; share one per process (`Arc`).
-#[derive(Default)]
 pub struct Directory {
     built: Mutex<HashMap<Uuid, Built>>,
+    sandbox_stores: Arc<dyn SandboxStores>,
+}
+
+impl Default for Directory {
+    fn default() -> Self {
+        Directory::with_sandbox_stores(Arc::new(MemoryStores::default()))
+    }
 }
 
 impl std::fmt::Debug for Directory {
@@ -109,8 +117,14 @@ fn currencies_of(spec: &GatewayAccountSpec) -> Option<Vec<Currency>> {
 }
 
 impl Directory {
+    /// A directory whose sandboxes keep their records in this process's memory (adapter tests).
     pub fn new() -> Directory {
         Directory::default()
+    }
+
+    /// A directory whose sandboxes keep their records in `stores` (the database, for `billing`).
+    pub fn with_sandbox_stores(stores: Arc<dyn SandboxStores>) -> Directory {
+        Directory { built: Mutex::new(HashMap::new()), sandbox_stores: stores }
     }
 
     /// The sandbox behind an account, if it is one and has been built: tests and the demo use it to
@@ -125,13 +139,14 @@ impl Directory {
         built.iter().filter_map(|(id, b)| b.sandbox.clone().map(|s| (*id, s))).collect()
     }
 
-    fn build(spec: &GatewayAccountSpec) -> Result<BuiltGateway, GatewayError> {
+    fn build(&self, spec: &GatewayAccountSpec) -> Result<BuiltGateway, GatewayError> {
         match spec.provider.as_str() {
             "sandbox" => {
                 let s: SandboxSettings = serde_json::from_value(spec.config.clone())
                     .map_err(|e| GatewayError::Misconfigured(settings_error("sandbox", e)))?;
                 let secret = s.webhook_secret.unwrap_or_else(|| format!("whsec_sandbox_{}", spec.id.simple()));
-                let sandbox = Arc::new(Sandbox::new(secret));
+                let store = self.sandbox_stores.store(spec.tenant, spec.id);
+                let sandbox = Arc::new(Sandbox::with_store(secret, Arc::new(Utc::now), store));
                 sandbox.set_outage(s.outage);
                 sandbox.set_outage_after_capture(s.outage_after_capture);
                 Ok((sandbox.clone(), Some(sandbox)))
@@ -180,7 +195,7 @@ impl Gateways for Directory {
         {
             return Ok(b.gateway.clone());
         }
-        let (gateway, sandbox) = Directory::build(spec)?;
+        let (gateway, sandbox) = self.build(spec)?;
         built.insert(spec.id, Built { config: spec.config.clone(), gateway: gateway.clone(), sandbox });
         Ok(gateway)
     }

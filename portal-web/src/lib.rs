@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod pdf;
 pub mod reports;
+pub mod sandbox_store;
 pub mod sandbox_webhooks;
 pub mod scheduler;
 pub mod vies;
