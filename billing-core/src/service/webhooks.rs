@@ -76,40 +76,54 @@ pub async fn handle(
     Ok(WebhookResult { received: true, duplicate: false, outcome })
 }
 
-/// The attempt a provider payment belongs to: (attempt id, invoice id, status), locked.
+/// The attempt a provider payment belongs to: (attempt id, invoice id, status), locked; `None`
+/// when no attempt, or more than one, carries that id. A provider's id is only trusted to name an
+/// attempt when it names exactly one: rows written while the sandbox's ids still repeated across
+/// processes are marked `provider_id_shared` and never matched by it (the unique index keeps
+/// every newer one unique).
 async fn attempt_of(
     conn: &mut PgConnection,
     tenant: TenantId,
     account: Uuid,
     provider_payment_id: &str,
 ) -> Result<Option<(Uuid, Uuid, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, invoice_id, status FROM payment_attempts
-         WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_payment_id = $3 ORDER BY id LIMIT 1 FOR UPDATE",
+    let rows: Vec<(Uuid, Uuid, String, bool)> = sqlx::query_as(
+        "SELECT id, invoice_id, status, provider_id_shared FROM payment_attempts
+         WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_payment_id = $3 ORDER BY id LIMIT 2 FOR UPDATE",
     )
     .bind(tenant)
     .bind(account)
     .bind(provider_payment_id)
-    .fetch_optional(&mut *conn)
-    .await?)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(match rows.as_slice() {
+        [(id, invoice, status, false)] => Some((*id, *invoice, status.clone())),
+        _ => None,
+    })
 }
 
-/// An attempt of this account by our own id: (attempt id, invoice id, status), locked.
+/// An attempt of this account by our own id (the idempotency key the provider echoes back), if
+/// it is not tied to another provider payment: (attempt id, invoice id, status), locked.
 async fn attempt_by_id(
     conn: &mut PgConnection,
     tenant: TenantId,
     account: Uuid,
     id: Uuid,
+    provider_payment_id: &str,
 ) -> Result<Option<(Uuid, Uuid, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, invoice_id, status FROM payment_attempts
+    let row: Option<(Uuid, Uuid, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, invoice_id, status, provider_payment_id FROM payment_attempts
          WHERE tenant_id = $1 AND gateway_account_id = $2 AND id = $3 FOR UPDATE",
     )
     .bind(tenant)
     .bind(account)
     .bind(id)
     .fetch_optional(&mut *conn)
-    .await?)
+    .await?;
+    Ok(row.and_then(|(id, invoice, status, known)| {
+        // An attempt that already knows its provider payment is only that payment's.
+        known.is_none_or(|k| k == provider_payment_id).then_some((id, invoice, status))
+    }))
 }
 
 async fn apply(
@@ -121,14 +135,12 @@ async fn apply(
 ) -> Result<String> {
     match event {
         GatewayEvent::PaymentSucceeded { provider_payment_id, amount, attempt_reference, .. } => {
-            let found = match attempt_of(conn, tenant, account, provider_payment_id).await? {
-                Some(found) => Some(found),
-                // An attempt that never heard the provider's answer (abandoned after timeouts, perhaps
-                // failed over to another gateway) is found by the id the provider echoes back.
-                None => match attempt_reference.as_deref().and_then(|r| Uuid::parse_str(r).ok()) {
-                    Some(reference) => attempt_by_id(conn, tenant, account, reference).await?,
-                    None => None,
-                },
+            // Our own attempt id, which the provider echoes back, names the attempt first: it is
+            // ours and unique. It also finds an attempt that never heard the provider's answer
+            // (abandoned after timeouts, perhaps failed over to another gateway).
+            let found = match attempt_reference.as_deref().and_then(|r| Uuid::parse_str(r).ok()) {
+                Some(reference) => attempt_by_id(conn, tenant, account, reference, provider_payment_id).await?,
+                None => attempt_of(conn, tenant, account, provider_payment_id).await?,
             };
             let Some((attempt, invoice, status)) = found else {
                 return Ok(format!("no attempt for {provider_payment_id}"));

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod fx;
 pub mod idempotency;
 pub mod invoices;
+pub mod leases;
 pub mod outbox;
 pub mod runs;
 pub mod subscriptions;

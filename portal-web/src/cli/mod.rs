@@ -353,7 +353,7 @@ async fn dispatch(
         }
         Command::Jobs { command: JobsCommand::Run { job: Job::Collect { as_of } } } => {
             db.migrate().await?;
-            let gateways = gateway_adapters::directory::Directory::new();
+            let gateways = crate::app::gateways(&db.pool);
             let summary =
                 billing_core::jobs::collection::run_collection(&db.pool, &gateways, clock.now(), as_of).await?;
             if !summary.ran {
@@ -372,6 +372,7 @@ async fn dispatch(
                             ("redriven", summary.redriven.to_string()),
                             ("rechecked", summary.rechecked.to_string()),
                             ("skipped", summary.skipped.to_string()),
+                            ("refunds", summary.refunds_finished.to_string()),
                         ]
                     )
                 );
