@@ -21,24 +21,21 @@ pub struct AppState {
     pub pool: PgPool,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
-    /// The gateway payments are collected with. For now the built-in sandbox (in-memory: its
-    /// payment methods live as long as the process); provider accounts and routing come next.
-    pub gateway: Arc<dyn billing_core::ports::PaymentGateway>,
     /// Where customers' EU VAT IDs are confirmed (VIES).
     pub vat_verifier: Arc<dyn billing_core::tax::vies::VatIdVerifier>,
-    /// The tenants' gateway accounts, built on first use and cached (sandbox state lives here).
+    /// The tenants' gateway accounts, built on first use and cached; sandbox accounts keep their
+    /// records in the database.
     pub gateways: Arc<gateway_adapters::directory::Directory>,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, clock: Arc<dyn Clock>) -> Self {
         Self {
-            pool,
             clock,
             metrics: Arc::new(Metrics::default()),
-            gateway: Arc::new(gateway_adapters::sandbox::Sandbox::new("whsec_sandbox_local")),
             vat_verifier: Arc::new(crate::vies::HttpVies::new(&crate::config::ViesConfig::default())),
-            gateways: Arc::new(gateway_adapters::directory::Directory::new()),
+            gateways: Arc::new(gateways(&pool)),
+            pool,
         }
     }
 
@@ -49,12 +46,20 @@ impl AppState {
     }
 }
 
+/// The gateway directory of a `billing` process: sandbox accounts keep their records in the
+/// database, so every process on it sees one sandbox provider.
+pub fn gateways(pool: &PgPool) -> gateway_adapters::directory::Directory {
+    gateway_adapters::directory::Directory::with_sandbox_stores(Arc::new(crate::sandbox_store::PgSandboxStores::new(
+        pool.clone(),
+    )))
+}
+
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .nest("/api/v1", crate::api::router())
+        .nest("/api/v1", crate::api::router(state.clone(), max_body_bytes))
         .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
