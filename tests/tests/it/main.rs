@@ -11,6 +11,7 @@ mod idempotency;
 mod invoice_lifecycle;
 mod invoice_run;
 mod lifecycle;
+mod one_connection;
 mod payments;
 mod payments_mollie;
 mod payments_routing;
