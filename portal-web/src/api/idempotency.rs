@@ -8,7 +8,9 @@
 //! another request under the same key, `409 idempotency_key_in_use` while the first still runs;
 //! (2) runs the handler holding no connection, so the handler may take the one connection the
 //! embedded database has, and call payment providers; (3) stores a success (2xx) response, or
-//! gives the key back after an error so that a corrected retry can use it.
+//! gives the key back after an error so that a corrected retry can use it. Every request that
+//! changes something runs on a task of its own, so a client hanging up cannot cut it off between
+//! two steps: it finishes, and under a key its answer is there for the retry.
 //!
 //! Handlers whose work is one transaction use [`create_once`] / [`run_once`]: they store the
 //! response inside that transaction, so the work and its answer commit together and a crash
@@ -31,7 +33,7 @@ use billing_core::store::idempotency::{self, Claim};
 use sha2::{Digest, Sha256};
 use sqlx::{Connection, PgConnection};
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, REQUEST_LANG};
 use super::extract::AuthTenant;
 use crate::app::AppState;
 
@@ -74,7 +76,7 @@ async fn honour(s: LayerState, req: Request, next: Next) -> ApiResult<Response> 
         return Ok(next.run(req).await);
     }
     let Some(key) = key_from(req.headers())?.map(str::to_owned) else {
-        return Ok(next.run(req).await);
+        return detached(next.run(req)).await;
     };
     let (mut parts, body) = req.into_parts();
     let AuthTenant(tenant) = AuthTenant::from_request_parts(&mut parts, &s.app).await?;
@@ -83,9 +85,29 @@ async fn honour(s: LayerState, req: Request, next: Next) -> ApiResult<Response> 
         .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "error-payload-too-large"))?;
     let target = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let digest = request_digest(&parts.method, target, &bytes);
+    let request = Request::from_parts(parts, Body::from(bytes));
+    // From the claim on, nothing may be cut off half-way (a claim without its work would answer
+    // "in use" until its lease ends): the rest runs detached.
+    detached(async move {
+        match claim_and_run(&s.app, tenant, key, &digest, request, next).await {
+            Ok(response) => response,
+            Err(e) => e.into_response(),
+        }
+    })
+    .await
+}
+
+async fn claim_and_run(
+    app: &AppState,
+    tenant: TenantId,
+    key: String,
+    digest: &[u8],
+    request: Request,
+    next: Next,
+) -> ApiResult<Response> {
     {
-        let mut conn = s.app.pool.acquire().await?;
-        match idempotency::claim(&mut conn, tenant, &key, &digest, s.app.clock.now(), LEASE_SECONDS).await? {
+        let mut conn = app.pool.acquire().await?;
+        match idempotency::claim(&mut conn, tenant, &key, digest, app.clock.now(), LEASE_SECONDS).await? {
             Claim::Fresh => {}
             Claim::Replay { status, body } => return Ok(replay(status, body)),
             Claim::Mismatch => {
@@ -105,18 +127,29 @@ async fn honour(s: LayerState, req: Request, next: Next) -> ApiResult<Response> 
         }
     }
     let claimed = Claimed { tenant, key, stored: Arc::new(AtomicBool::new(false)) };
-    let response = CLAIMED.scope(claimed.clone(), next.run(Request::from_parts(parts, Body::from(bytes)))).await;
+    let response = CLAIMED.scope(claimed.clone(), next.run(request)).await;
     if claimed.stored.load(Ordering::SeqCst) {
         return Ok(response);
     }
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-    if let Err(e) = settle(&s.app, &claimed, parts.status, &bytes).await {
+    if let Err(e) = settle(app, &claimed, parts.status, &bytes).await {
         // The work is done and its answer goes out; only the key stays claimed until its lease
         // ends, and a retry after that runs a request whose services are safe to re-run.
         tracing::warn!(error = %e.code, "idempotency: response not stored");
     }
     Ok(Response::from_parts(parts, Body::from(bytes)))
+}
+
+/// Runs a request that changes something to its end on a task of its own: a client that hangs
+/// up must not cut a payment off between its steps (an attempt left pending, a key never
+/// settled). The answer of a request under a key is stored even if nobody waits for it.
+async fn detached(work: impl Future<Output = Response> + Send + 'static) -> ApiResult<Response> {
+    let lang = REQUEST_LANG.try_with(|l| *l).unwrap_or("en");
+    tokio::spawn(REQUEST_LANG.scope(lang, work)).await.map_err(|e| {
+        tracing::error!(error = %e, "request task failed");
+        ApiError::internal()
+    })
 }
 
 /// Stores a success under the key; gives the key back after anything else.

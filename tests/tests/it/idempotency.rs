@@ -431,3 +431,57 @@ async fn two_identical_requests_at_once_charge_once() {
         assert_eq!(attempts, 1);
     }
 }
+
+#[tokio::test]
+async fn a_client_that_hangs_up_does_not_cut_its_payment_off_and_its_retry_gets_the_answer() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn().await;
+    let invoice = payable_invoice(&app, 1).await;
+    let path = format!("/api/v1/invoices/{invoice}/pay");
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let raw = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nIdempotency-Key: gone-1\r\n\
+         Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}",
+        app.tenant.api_key
+    );
+    // The invoice is locked elsewhere, so the payment waits inside its work, after its key is
+    // claimed: that is where a hang-up must not cut it off.
+    let uuid = invoice.parse::<billing_core::ids::InvoiceId>().unwrap().as_uuid();
+    let mut lock = app.db.pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM invoices WHERE id = $1 FOR UPDATE").bind(uuid).execute(&mut *lock).await.unwrap();
+    let mut socket = tokio::net::TcpStream::connect(&host).await.unwrap();
+    socket.write_all(raw.as_bytes()).await.unwrap();
+    for _ in 0..50 {
+        let claimed: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys WHERE key = 'gone-1'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        if claimed == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Gone before any answer: the server sees the connection close with the request in flight.
+    drop(socket);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    lock.commit().await.unwrap();
+    let mut stored = None;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        stored =
+            sqlx::query_scalar::<_, Option<i32>>("SELECT response_status FROM idempotency_keys WHERE key = 'gone-1'")
+                .fetch_optional(&app.db.pool)
+                .await
+                .unwrap()
+                .flatten();
+        if stored.is_some() {
+            break;
+        }
+    }
+    assert_eq!(stored, Some(200), "the payment ran to its end and its answer was kept");
+    let retry =
+        send(&app, &Method::POST, &json_case(path.trim_start_matches("/api/v1").into(), json!({})), "gone-1").await;
+    assert!(retry.replayed, "{} {}", retry.status, retry.body);
+    assert_eq!((retry.status, retry.body["invoice_status"].as_str()), (200, Some("paid")));
+    assert_eq!(app.count("payment_attempts").await, 1);
+}
