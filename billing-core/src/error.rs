@@ -63,6 +63,10 @@ pub enum Error {
     AddonNotCompatible { addon: String, plan: String },
     #[error("invoice is {status}: nothing to collect")]
     InvoiceNotPayable { status: String },
+    /// Another collection of this invoice is under way (its attempt is pending): the caller that
+    /// came second waits for that one instead of charging too.
+    #[error("a payment of this invoice is already in progress")]
+    PaymentInProgress,
     #[error("the customer has no default payment method for this gateway")]
     NoPaymentMethod,
     #[error("the payment was declined ({code})")]
@@ -84,6 +88,9 @@ pub enum Error {
     /// A refund larger than what was received (net of earlier refunds).
     #[error("at most {refundable} minor units of {currency} can be refunded")]
     RefundTooLarge { refundable: i64, currency: Currency },
+    /// The provider refused every part of a refund; nothing was refunded.
+    #[error("the refund was refused: {reason}")]
+    RefundFailed { reason: String },
     /// The invoice's status does not allow this (e.g. editing a finalized invoice).
     #[error("invoice is {status}: cannot {action}")]
     InvoiceStateConflict { status: &'static str, action: &'static str },

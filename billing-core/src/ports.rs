@@ -357,6 +357,9 @@ pub trait PaymentGateway: Send + Sync {
 /// One configured gateway account, as the engine hands it to [`Gateways`].
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct GatewayAccountSpec {
+    /// The tenant owning the account: whatever an adapter keeps on our side (the sandbox's
+    /// records) is stored under it.
+    pub tenant: crate::ids::TenantId,
     pub id: uuid::Uuid,
     pub provider: String,
     pub name: String,
@@ -404,7 +407,7 @@ pub struct RoutedAccount {
 /// gateway of an account, routing (a pure function in gateway-adapters) and decline classification.
 /// Implemented in gateway-adapters, so billing-core stays free of provider code.
 pub trait Gateways: Send + Sync {
-    /// The gateway for an account, built from its config (and cached: the sandbox keeps its state in memory).
+    /// The gateway for an account, built from its config (and cached per account).
     fn gateway(&self, account: &GatewayAccountSpec) -> Result<std::sync::Arc<dyn PaymentGateway>, GatewayError>;
     /// Checks a provider config before it is stored; the message names the bad key.
     fn validate_config(&self, provider: &str, config: &serde_json::Value) -> Result<(), String>;

@@ -2,8 +2,9 @@
 //! the implementation of billing-core's `Gateways` port.
 //!
 //! Gateways are cached per account id and rebuilt when the stored config changes (a sandbox is
-//! updated in place instead). The cache is not optional for the sandbox: its customers, methods
-//! and payments live in its memory.
+//! updated in place instead). A sandbox keeps its records in the store the directory was given
+//! ([`Directory::configured`]; in memory by default), so that every process on one database sees
+//! the same sandbox provider.
 //!
 //! Stored configs carry their credentials sealed (`billing_core::secrets`): the directory holds the
 //! operator's key, seals what `prepare_config` and `rotate_webhook_secret` return for storing, and
@@ -27,6 +28,7 @@ use crate::router::{
     PaymentMethodKind, Rule,
 };
 use crate::sandbox::Sandbox;
+use crate::sandbox::store::{MemoryStores, SandboxStores};
 use crate::stripe::signing::WebhookSecrets;
 use crate::stripe::{StripeConfig, StripeGateway};
 
@@ -41,7 +43,7 @@ struct SandboxSettings {
     previous_webhook_secret: Option<String>,
     #[serde(default)]
     rotation_overlap_until: Option<DateTime<Utc>>,
-    /// Every charge times out without taking money: an account that is "down".
+    /// Every charge and refund times out without moving money: an account that is "down".
     #[serde(default)]
     outage: bool,
     /// Every charge takes the money and then times out, retries included (only the webhook tells).
@@ -114,6 +116,7 @@ pub struct Directory {
     built: Mutex<HashMap<Uuid, Built>>,
     load_key: KeyLoader,
     key: OnceLock<Result<SecretBox, String>>,
+    sandbox_stores: Arc<dyn SandboxStores>,
 }
 
 impl Default for Directory {
@@ -142,16 +145,36 @@ fn currencies_of(spec: &GatewayAccountSpec) -> Option<Vec<Currency>> {
 }
 
 impl Directory {
-    /// A directory whose key lives as long as the process: for tests and in-process tools. What it
-    /// seals cannot be opened by another process.
+    /// A directory whose key lives as long as the process and whose sandboxes keep their records
+    /// in its memory: for tests and in-process tools. What it seals cannot be opened by another
+    /// process.
     pub fn new() -> Directory {
         Directory::with_secret_key(|| Ok(SecretBox::ephemeral()))
     }
 
     /// A directory sealing and opening credentials with the key `load` returns (the configured
-    /// `secrets.key`, or the key file), loaded on first use.
+    /// `secrets.key`, or the key file), loaded on first use; sandboxes in memory.
     pub fn with_secret_key(load: impl Fn() -> Result<SecretBox, String> + Send + Sync + 'static) -> Directory {
-        Directory { built: Mutex::new(HashMap::new()), load_key: Box::new(load), key: OnceLock::new() }
+        Directory::configured(load, Arc::new(MemoryStores::default()))
+    }
+
+    /// A directory with a process-lifetime key whose sandboxes keep their records in `stores`.
+    pub fn with_sandbox_stores(stores: Arc<dyn SandboxStores>) -> Directory {
+        Directory::configured(|| Ok(SecretBox::ephemeral()), stores)
+    }
+
+    /// The directory of a `billing` process: the configured key, sandbox records in `stores` (the
+    /// database).
+    pub fn configured(
+        load: impl Fn() -> Result<SecretBox, String> + Send + Sync + 'static,
+        stores: Arc<dyn SandboxStores>,
+    ) -> Directory {
+        Directory {
+            built: Mutex::new(HashMap::new()),
+            load_key: Box::new(load),
+            key: OnceLock::new(),
+            sandbox_stores: stores,
+        }
     }
 
     fn key(&self) -> Result<&SecretBox, String> {
@@ -195,7 +218,8 @@ impl Directory {
         match spec.provider.as_str() {
             "sandbox" => {
                 let s = self.sandbox_settings(spec)?;
-                let sandbox = Arc::new(Sandbox::new(String::new()));
+                let store = self.sandbox_stores.store(spec.tenant, spec.id);
+                let sandbox = Arc::new(Sandbox::with_store(String::new(), Arc::new(Utc::now), store));
                 Directory::apply_sandbox_settings(&sandbox, s);
                 Ok((sandbox.clone(), Some(sandbox)))
             }

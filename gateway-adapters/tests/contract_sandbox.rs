@@ -151,7 +151,7 @@ async fn timeout_after_capture_is_recovered_by_retrying_with_the_same_key() {
     assert_eq!(first, Err(GatewayError::Timeout));
     contract::assert_retryable(&first);
     // The money is gone already, and the provider says so by webhook even though the caller heard nothing.
-    assert_eq!(sandbox.net_captured(Currency::EUR), eur(4_900));
+    assert_eq!(sandbox.net_captured(Currency::EUR).await.unwrap(), eur(4_900));
 
     let retry = sandbox.charge(&req).await.unwrap();
     let ChargeOutcome::Succeeded { provider_payment_id, amount } = retry.clone() else {
@@ -159,7 +159,7 @@ async fn timeout_after_capture_is_recovered_by_retrying_with_the_same_key() {
     };
     assert_eq!((provider_payment_id.as_str(), amount), ("sbx_pi_1", eur(4_900)));
     assert_eq!(sandbox.charge(&req).await.unwrap(), retry, "every further retry replays the same outcome");
-    assert_eq!(sandbox.net_captured(Currency::EUR), eur(4_900), "charged once");
+    assert_eq!(sandbox.net_captured(Currency::EUR).await.unwrap(), eur(4_900), "charged once");
     let succeeded: Vec<_> = events(&sandbox)
         .into_iter()
         .filter(|e| matches!(e, GatewayEvent::PaymentSucceeded { provider_payment_id, .. } if provider_payment_id == "sbx_pi_1"))
@@ -174,7 +174,7 @@ async fn a_new_key_is_a_new_payment() {
     let a = sandbox.charge(&request("attempt-1", &customer, &method, 1_000)).await.unwrap();
     let b = sandbox.charge(&request("attempt-2", &customer, &method, 1_000)).await.unwrap();
     assert_ne!(a, b);
-    assert_eq!(sandbox.net_captured(Currency::EUR), eur(2_000));
+    assert_eq!(sandbox.net_captured(Currency::EUR).await.unwrap(), eur(2_000));
 }
 
 #[tokio::test]
@@ -187,7 +187,7 @@ async fn same_key_same_request_replays_successes_and_declines() {
         let first = sandbox.charge(&req).await.unwrap();
         assert_eq!(sandbox.charge(&req).await.unwrap(), first);
     }
-    assert_eq!(sandbox.net_captured(Currency::EUR), eur(2_000));
+    assert_eq!(sandbox.net_captured(Currency::EUR).await.unwrap(), eur(2_000));
     assert_eq!(events(&sandbox).len(), 2, "a replay emits no second event");
 }
 
@@ -199,7 +199,7 @@ async fn same_key_with_another_amount_is_rejected() {
     let err = sandbox.charge(&request("attempt-7", &customer, &method, 1_001)).await.unwrap_err();
     assert!(matches!(err, GatewayError::Rejected { ref code, .. } if code == "idempotency_error"), "{err:?}");
     assert!(!err.is_retryable());
-    assert_eq!(sandbox.net_captured(Currency::EUR), eur(1_000));
+    assert_eq!(sandbox.net_captured(Currency::EUR).await.unwrap(), eur(1_000));
 }
 
 #[tokio::test]
@@ -219,12 +219,12 @@ async fn refunds_are_idempotent_and_accumulate() {
     let first = sandbox.refund(&refund("refund-1", 700)).await.unwrap();
     assert_eq!(first, RefundOutcome::Succeeded { provider_refund_id: "sbx_re_1".into() });
     assert_eq!(sandbox.refund(&refund("refund-1", 700)).await.unwrap(), first, "replayed, not refunded twice");
-    assert_eq!(sandbox.net_captured(Currency::EUR), eur(300));
+    assert_eq!(sandbox.net_captured(Currency::EUR).await.unwrap(), eur(300));
     let conflict = sandbox.refund(&refund("refund-1", 300)).await.unwrap_err();
     assert!(matches!(conflict, GatewayError::Rejected { .. }), "{conflict:?}");
     assert!(matches!(sandbox.refund(&refund("refund-2", 301)).await.unwrap(), RefundOutcome::Failed { .. }));
     assert!(matches!(sandbox.refund(&refund("refund-3", 300)).await.unwrap(), RefundOutcome::Succeeded { .. }));
-    assert_eq!(sandbox.net_captured(Currency::EUR), eur(0));
+    assert_eq!(sandbox.net_captured(Currency::EUR).await.unwrap(), eur(0));
     let usd = RefundRequest { amount: Money::from_minor(1, Currency::USD), ..refund("refund-4", 1) };
     assert!(matches!(sandbox.refund(&usd).await, Err(GatewayError::Rejected { .. })));
     let refunds: Vec<_> = events(&sandbox)
@@ -270,10 +270,10 @@ async fn three_d_secure_completes_through_complete_action() {
         panic!("{first:?}");
     };
     assert!(!client_secret.is_empty());
-    assert_eq!(sandbox.net_captured(Currency::EUR), eur(0), "nothing taken before authentication");
-    let done = sandbox.complete_action(&provider_payment_id, true).unwrap();
+    assert_eq!(sandbox.net_captured(Currency::EUR).await.unwrap(), eur(0), "nothing taken before authentication");
+    let done = sandbox.complete_action(&provider_payment_id, true).await.unwrap();
     assert_eq!(done, ChargeOutcome::Succeeded { provider_payment_id: provider_payment_id.clone(), amount: eur(8_000) });
-    assert_eq!(sandbox.net_captured(Currency::EUR), eur(8_000));
+    assert_eq!(sandbox.net_captured(Currency::EUR).await.unwrap(), eur(8_000));
     // Like Stripe, the key replays the first answer; the final state arrives by webhook.
     assert_eq!(sandbox.charge(&req).await.unwrap(), first);
     assert!(matches!(events(&sandbox).as_slice(), [GatewayEvent::PaymentSucceeded { .. }]));

@@ -45,7 +45,7 @@ cli-runs-detail = { $kind } zum { $date }, gestartet { $started } von { $by }, b
 cli-runs-not-found = Kein Rechnungslauf { $id }.
 cli-runs-report-written = Bericht des Laufs { $id } nach { $file } geschrieben ({ $rows } Zeilen).
 cli-tenant-collection-set = Händler „{ $tenant }“ zieht jetzt so ein: { $method }.
-cli-collect-summary = Einzug zum { $as_of }: { $collected } bezahlt, { $failed } nicht bezahlt, { $redriven } offene Versuche wieder aufgenommen, { $rechecked } wartende Zahlungen beim Anbieter abgeglichen, { $skipped } übersprungen.
+cli-collect-summary = Einzug zum { $as_of }: { $collected } bezahlt, { $failed } nicht bezahlt, { $redriven } offene Versuche wieder aufgenommen, { $rechecked } wartende Zahlungen beim Anbieter abgeglichen, { $skipped } übersprungen, { $refunds } unbeantwortete Erstattungen abgeschlossen.
 cli-collect-locked = Ein anderer Einzugslauf hält die Sperre; es wurde nichts getan.
 cli-bank-imported = Kontoauszug { $id } importiert: { $entries } Buchungen, { $matched } zugeordnet, { $unmatched } nicht zugeordnet, { $ambiguous } mehrdeutig.
 

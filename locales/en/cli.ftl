@@ -45,7 +45,7 @@ cli-runs-detail = { $kind } as of { $date }, started { $started } by { $by }, fi
 cli-runs-not-found = No invoice run { $id }.
 cli-runs-report-written = Report of run { $id } written to { $file } ({ $rows } rows).
 cli-tenant-collection-set = Merchant “{ $tenant }” now collects: { $method }.
-cli-collect-summary = Collection as of { $as_of }: { $collected } paid, { $failed } not paid, { $redriven } pending attempts re-driven, { $rechecked } waiting payments settled from the provider, { $skipped } skipped.
+cli-collect-summary = Collection as of { $as_of }: { $collected } paid, { $failed } not paid, { $redriven } pending attempts re-driven, { $rechecked } waiting payments settled from the provider, { $skipped } skipped, { $refunds } unanswered refunds finished.
 cli-collect-locked = Another collection run holds the lock; nothing was done.
 cli-bank-imported = Imported bank statement { $id }: { $entries } entries, { $matched } matched, { $unmatched } unmatched, { $ambiguous } ambiguous.
 

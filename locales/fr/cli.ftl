@@ -45,7 +45,7 @@ cli-runs-detail = { $kind } au { $date }, lancée le { $started } par { $by }, t
 cli-runs-not-found = Aucune exécution de facturation { $id }.
 cli-runs-report-written = Rapport de l’exécution { $id } écrit dans { $file } ({ $rows } lignes).
 cli-tenant-collection-set = Le marchand « { $tenant } » encaisse désormais : { $method }.
-cli-collect-summary = Encaissement au { $as_of } : { $collected } payées, { $failed } non payées, { $redriven } tentatives en attente reprises, { $rechecked } paiements en attente réglés d’après le prestataire, { $skipped } ignorées.
+cli-collect-summary = Encaissement au { $as_of } : { $collected } payées, { $failed } non payées, { $redriven } tentatives en attente reprises, { $rechecked } paiements en attente réglés d’après le prestataire, { $skipped } ignorées, { $refunds } remboursements restés sans réponse finalisés.
 cli-collect-locked = Un autre encaissement détient le verrou ; rien n’a été fait.
 cli-bank-imported = Relevé bancaire { $id } importé : { $entries } écritures, { $matched } rapprochées, { $unmatched } non rapprochées, { $ambiguous } ambiguës.
 

@@ -45,7 +45,7 @@ cli-runs-detail = { $kind }，截至 { $date }，由 { $by } 于 { $started } �
 cli-runs-not-found = 没有开票运行 { $id }。
 cli-runs-report-written = 运行 { $id } 的报告已写入 { $file }（{ $rows } 行）。
 cli-tenant-collection-set = 商户“{ $tenant }”的收款方式现为：{ $method }。
-cli-collect-summary = 截至 { $as_of } 的收款：{ $collected } 笔已付，{ $failed } 笔未付，{ $redriven } 个待处理尝试已重新执行，{ $rechecked } 笔待处理付款已按服务商状态结清，{ $skipped } 笔已跳过。
+cli-collect-summary = 截至 { $as_of } 的收款：{ $collected } 笔已付，{ $failed } 笔未付，{ $redriven } 个待处理尝试已重新执行，{ $rechecked } 笔待处理付款已按服务商状态结清，{ $skipped } 笔已跳过，{ $refunds } 笔未获答复的退款已完成。
 cli-collect-locked = 另一个收款任务持有锁；未执行任何操作。
 cli-bank-imported = 已导入银行对账单 { $id }：共 { $entries } 笔，已匹配 { $matched } 笔，未匹配 { $unmatched } 笔，有歧义 { $ambiguous } 笔。
 

@@ -29,7 +29,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Where customers' EU VAT IDs are confirmed (VIES).
     pub vat_verifier: Arc<dyn billing_core::tax::vies::VatIdVerifier>,
-    /// The tenants' gateway accounts, built on first use and cached (sandbox state lives here).
+    /// The tenants' gateway accounts, built on first use and cached; sandbox accounts keep their
+    /// records in the database.
     pub gateways: Arc<gateway_adapters::directory::Directory>,
     /// Failed API-key checks per client address (429 once a client has used up its attempts).
     pub auth_limiter: Arc<AuthLimiter>,
@@ -38,12 +39,12 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: PgPool, clock: Arc<dyn Clock>) -> Self {
         Self {
-            pool,
             clock,
             metrics: Arc::new(Metrics::default()),
             vat_verifier: Arc::new(crate::vies::HttpVies::new(&crate::config::ViesConfig::default())),
-            gateways: Arc::new(gateway_adapters::directory::Directory::new()),
+            gateways: Arc::new(gateways(&pool)),
             auth_limiter: Arc::new(AuthLimiter::new(AuthLimits::default())),
+            pool,
         }
     }
 
@@ -64,6 +65,24 @@ impl AppState {
         self.vat_verifier = verifier;
         self
     }
+}
+
+/// The gateway directory of a `billing` process: sandbox accounts keep their records in the
+/// database, so every process on it sees one sandbox provider; credentials are sealed with the key
+/// `load` returns.
+pub fn gateways_with_key(
+    pool: &PgPool,
+    load: impl Fn() -> Result<billing_core::secrets::SecretBox, String> + Send + Sync + 'static,
+) -> gateway_adapters::directory::Directory {
+    gateway_adapters::directory::Directory::configured(
+        load,
+        Arc::new(crate::sandbox_store::PgSandboxStores::new(pool.clone())),
+    )
+}
+
+/// [`gateways_with_key`] with a key that lives as long as the process (tests).
+pub fn gateways(pool: &PgPool) -> gateway_adapters::directory::Directory {
+    gateways_with_key(pool, || Ok(billing_core::secrets::SecretBox::ephemeral()))
 }
 
 /// What the router enforces besides the routes (`server.*` and `metrics.*` in the config).
@@ -93,7 +112,7 @@ pub fn router_with(state: AppState, options: &HttpOptions) -> Router {
     let mut app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .nest("/api/v1", crate::api::router())
+        .nest("/api/v1", crate::api::router(state.clone(), options.max_body_bytes))
         .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive));
     if let Some(token) = options.metrics_token.clone() {
         app = app.route(

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod pdf;
 pub mod ratelimit;
 pub mod reports;
+pub mod sandbox_store;
 pub mod sandbox_webhooks;
 pub mod scheduler;
 pub mod server;

@@ -84,7 +84,8 @@ async fn run_locked(name: &'static str, pool: PgPool, clock: Arc<dyn Clock>, job
 const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Starts the scheduler with every job that has a schedule. The returned handle keeps it alive.
-/// `gateways` is the server's own directory, so the sandbox's in-memory state is shared.
+/// `gateways` is the server's own directory, so the sandbox webhooks its jobs cause are queued
+/// where this server delivers them.
 pub async fn start(
     config: &Config,
     pool: PgPool,

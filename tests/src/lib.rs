@@ -171,6 +171,8 @@ pub struct TestApp {
     pub tenant: TestTenant,
     /// The server's gateway directory: tests reach a sandbox account's webhooks through it.
     pub gateways: Arc<gateway_adapters::directory::Directory>,
+    /// The pool the server runs on (`db.pool`, unless spawned with one connection).
+    pub app_pool: PgPool,
 }
 
 impl TestApp {
@@ -180,13 +182,38 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with the app state adjusted first (e.g. another VIES client).
     pub async fn spawn_with(adjust: impl FnOnce(portal_web::app::AppState) -> portal_web::app::AppState) -> Self {
+        Self::spawn_on(None, adjust).await
+    }
+
+    /// Like [`TestApp::spawn`], with the app (and its gateways) on a pool of one connection, as on
+    /// the embedded database: code that holds a connection while it takes another then fails
+    /// after a short acquire timeout instead of passing unnoticed. The test's own `db.pool` is
+    /// separate.
+    pub async fn spawn_one_connection() -> Self {
+        Self::spawn_on(Some(1), |state| state).await
+    }
+
+    async fn spawn_on(
+        app_connections: Option<u32>,
+        adjust: impl FnOnce(portal_web::app::AppState) -> portal_web::app::AppState,
+    ) -> Self {
         let db = TestDb::new().await;
         let now = instant("2026-03-01T09:00:00Z");
         let clock = Arc::new(FixedClock::at(now));
         let tenant = create_tenant(&db.pool, "acme", now).await;
         create_catalog(&db.pool, tenant.id, now).await;
-        let state = adjust(portal_web::app::AppState::new(db.pool.clone(), clock.clone()));
+        let pool = match app_connections {
+            Some(n) => PgPoolOptions::new()
+                .max_connections(n)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(&db.url)
+                .await
+                .expect("connect the app's pool"),
+            None => db.pool.clone(),
+        };
+        let state = adjust(portal_web::app::AppState::new(pool, clock.clone()));
         let gateways = state.gateways.clone();
+        let app_pool = state.pool.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(portal_web::app::serve(
@@ -194,7 +221,7 @@ impl TestApp {
             portal_web::app::router(state, 1024 * 1024),
             std::future::pending(),
         ));
-        Self { db, base, http: reqwest::Client::new(), clock, tenant, gateways }
+        Self { db, base, http: reqwest::Client::new(), clock, tenant, gateways, app_pool }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -30,6 +30,7 @@ pub struct GatewayAccount {
 
 #[derive(sqlx::FromRow)]
 struct Row {
+    tenant_id: Uuid,
     id: Uuid,
     provider: String,
     name: String,
@@ -42,6 +43,7 @@ struct Row {
 impl Row {
     fn spec(&self) -> GatewayAccountSpec {
         GatewayAccountSpec {
+            tenant: TenantId(self.tenant_id),
             id: self.id,
             provider: self.provider.clone(),
             name: self.name.clone(),
@@ -92,7 +94,8 @@ pub fn redact(config: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-const SELECT: &str = "SELECT id, provider, name, config, active, is_default, created_at FROM gateway_accounts";
+const SELECT: &str =
+    "SELECT tenant_id, id, provider, name, config, active, is_default, created_at FROM gateway_accounts";
 
 pub struct NewGatewayAccount {
     pub provider: String,
@@ -139,7 +142,7 @@ pub async fn create(
     let row: Row = sqlx::query_as(
         "INSERT INTO gateway_accounts (tenant_id, id, provider, name, config, active, is_default, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         RETURNING id, provider, name, config, active, is_default, created_at",
+         RETURNING tenant_id, id, provider, name, config, active, is_default, created_at",
     )
     .bind(tenant)
     .bind(Uuid::now_v7())

@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{Connection, PgConnection};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -162,16 +162,24 @@ pub async fn get(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId
 /// [`Error::SetupAuthenticationFailed`] when they failed or abandoned it (the setup stays failed;
 /// add the card again to retry).
 pub async fn complete(
-    conn: &mut PgConnection,
+    pool: &PgPool,
     tenant: TenantId,
     customer: CustomerId,
     id: Uuid,
     gateways: &dyn Gateways,
     now: DateTime<Utc>,
 ) -> Result<MethodSetup> {
-    let row = load(conn, tenant, customer, id).await?;
-    if row.status == "requires_action" {
-        let spec = gateway_accounts::spec(conn, tenant, row.gateway_account_id).await?;
+    let (row, spec) = {
+        let mut conn = pool.acquire().await?;
+        let row = load(&mut conn, tenant, customer, id).await?;
+        let spec = match row.status.as_str() {
+            "requires_action" => Some(gateway_accounts::spec(&mut conn, tenant, row.gateway_account_id).await?),
+            _ => None,
+        };
+        (row, spec)
+    };
+    if let Some(spec) = spec {
+        // No connection is held while the provider answers.
         let gateway = gateways.gateway(&spec).map_err(|e| Error::GatewayConfig { detail: e.to_string() })?;
         let outcome = gateway
             .complete_setup(&GatewayCustomerRef(row.provider_customer.clone()), &row.provider_setup_id)
@@ -180,11 +188,12 @@ pub async fn complete(
         if matches!(outcome, SetupOutcome::RequiresAction { .. }) {
             return Err(Error::SetupPending);
         }
-        let mut tx = conn.begin().await?;
+        let mut tx = pool.begin().await?;
         finish(&mut tx, tenant, row.gateway_account_id, &row.provider_setup_id, &outcome, now).await?;
         tx.commit().await?;
     }
-    let setup = get(conn, tenant, customer, id).await?;
+    let mut conn = pool.acquire().await?;
+    let setup = get(&mut conn, tenant, customer, id).await?;
     match setup.status.as_str() {
         "failed" => Err(Error::SetupAuthenticationFailed {
             code: setup.decline_code.unwrap_or_else(|| "authentication_required".into()),

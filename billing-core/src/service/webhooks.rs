@@ -87,6 +87,9 @@ struct AttemptRow {
     status: String,
     amount: i64,
     currency: String,
+    /// Written while the sandbox's ids still repeated across processes: never matched by id.
+    provider_id_shared: bool,
+    provider_payment_id: Option<String>,
 }
 
 impl AttemptRow {
@@ -108,38 +111,53 @@ impl AttemptRow {
     }
 }
 
-const ATTEMPT: &str = "SELECT id, invoice_id, status, amount, currency FROM payment_attempts";
+const ATTEMPT: &str =
+    "SELECT id, invoice_id, status, amount, currency, provider_id_shared, provider_payment_id FROM payment_attempts";
 
-/// The attempt a provider payment belongs to, locked.
+/// The attempt a provider payment belongs to, locked; `None`
+/// when no attempt, or more than one, carries that id. A provider's id is only trusted to name an
+/// attempt when it names exactly one: rows written while the sandbox's ids still repeated across
+/// processes are marked `provider_id_shared` and never matched by it (the unique index keeps
+/// every newer one unique).
 async fn attempt_of(
     conn: &mut PgConnection,
     tenant: TenantId,
     account: Uuid,
     provider_payment_id: &str,
 ) -> Result<Option<AttemptRow>> {
-    Ok(sqlx::query_as(&format!(
-        "{ATTEMPT} WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_payment_id = $3 ORDER BY id LIMIT 1 FOR UPDATE"
+    let rows: Vec<AttemptRow> = sqlx::query_as(&format!(
+        "{ATTEMPT} WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_payment_id = $3 ORDER BY id LIMIT 2 FOR UPDATE"
     ))
     .bind(tenant)
     .bind(account)
     .bind(provider_payment_id)
-    .fetch_optional(&mut *conn)
-    .await?)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut rows = rows.into_iter();
+    Ok(match (rows.next(), rows.next()) {
+        (Some(row), None) if !row.provider_id_shared => Some(row),
+        _ => None,
+    })
 }
 
-/// An attempt of this account by our own id, locked.
+/// An attempt of this account by our own id (the idempotency key the provider echoes back), if
+/// it is not tied to another provider payment: (attempt id, invoice id, status), locked.
 async fn attempt_by_id(
     conn: &mut PgConnection,
     tenant: TenantId,
     account: Uuid,
     id: Uuid,
+    provider_payment_id: &str,
 ) -> Result<Option<AttemptRow>> {
-    Ok(sqlx::query_as(&format!("{ATTEMPT} WHERE tenant_id = $1 AND gateway_account_id = $2 AND id = $3 FOR UPDATE"))
-        .bind(tenant)
-        .bind(account)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?)
+    let row: Option<AttemptRow> =
+        sqlx::query_as(&format!("{ATTEMPT} WHERE tenant_id = $1 AND gateway_account_id = $2 AND id = $3 FOR UPDATE"))
+            .bind(tenant)
+            .bind(account)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    // An attempt that already knows its provider payment is only that payment's.
+    Ok(row.filter(|r| r.provider_payment_id.as_deref().is_none_or(|k| k == provider_payment_id)))
 }
 
 async fn apply(
@@ -151,14 +169,12 @@ async fn apply(
 ) -> Result<String> {
     match event {
         GatewayEvent::PaymentSucceeded { provider_payment_id, amount, attempt_reference, .. } => {
-            let found = match attempt_of(conn, tenant, account, provider_payment_id).await? {
-                Some(found) => Some(found),
-                // An attempt that never heard the provider's answer (abandoned after timeouts, perhaps
-                // failed over to another gateway) is found by the id the provider echoes back.
-                None => match attempt_reference.as_deref().and_then(|r| Uuid::parse_str(r).ok()) {
-                    Some(reference) => attempt_by_id(conn, tenant, account, reference).await?,
-                    None => None,
-                },
+            // Our own attempt id, which the provider echoes back, names the attempt first: it is
+            // ours and unique. It also finds an attempt that never heard the provider's answer
+            // (abandoned after timeouts, perhaps failed over to another gateway).
+            let found = match attempt_reference.as_deref().and_then(|r| Uuid::parse_str(r).ok()) {
+                Some(reference) => attempt_by_id(conn, tenant, account, reference, provider_payment_id).await?,
+                None => attempt_of(conn, tenant, account, provider_payment_id).await?,
             };
             let Some(a) = found else {
                 return Ok(format!("no attempt for {provider_payment_id}"));

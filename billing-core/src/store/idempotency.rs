@@ -1,6 +1,10 @@
-//! Idempotency keys for client POSTs: the first request with a key does the work and stores its
-//! response; a repeat with the same key and body gets that response back; a repeat with another
-//! body is refused.
+//! Idempotency keys for client requests: the first request with a key claims it, does the work
+//! and stores its response; a repeat with the same key and request gets that response back; a
+//! repeat with another request is refused; a repeat while the first still runs is told so.
+//!
+//! A claim is committed on its own, before the work, and leased: the work of a request that calls
+//! a payment provider spans several transactions and no connection may be held across the call.
+//! A claim whose lease expired without a response (its process died) may be taken over by a retry.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -10,37 +14,44 @@ use crate::ids::TenantId;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
-    /// This request owns the key; do the work, then `complete`.
+    /// This request owns the key; do the work, then `complete` (or `release` on failure).
     Fresh,
-    /// A finished request used the key with the same body: replay its response.
+    /// A finished request used the key with the same request: replay its response.
     Replay { status: u16, body: serde_json::Value },
-    /// The key was used for a different request body.
+    /// The key was used for a different request.
     Mismatch,
     /// Another request with this key is still running.
     InFlight,
 }
 
-/// Claims `key` inside the caller's transaction. The INSERT takes the key's lock, so a concurrent
-/// duplicate blocks until the first commits, then sees its stored response.
+/// Claims `key` for `lease_seconds` (measured on the database's clock, which every process
+/// shares), or reports why not. A concurrent duplicate blocks on the key's row until the first
+/// claim commits, then sees it in flight.
 pub async fn claim(
     conn: &mut PgConnection,
     tenant: TenantId,
     key: &str,
     digest: &[u8],
     now: DateTime<Utc>,
+    lease_seconds: i64,
 ) -> Result<Claim> {
-    let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (tenant_id, key, request_digest, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, key) DO NOTHING",
+    // Inserted, or taken over from an unfinished claim of the same request whose lease ran out.
+    let claimed: Option<i32> = sqlx::query_scalar(
+        "INSERT INTO idempotency_keys (tenant_id, key, request_digest, created_at, locked_until)
+         VALUES ($1, $2, $3, $4, clock_timestamp() + $5 * interval '1 second')
+         ON CONFLICT (tenant_id, key) DO UPDATE SET locked_until = EXCLUDED.locked_until
+         WHERE idempotency_keys.response_status IS NULL AND idempotency_keys.request_digest = EXCLUDED.request_digest
+           AND (idempotency_keys.locked_until IS NULL OR idempotency_keys.locked_until < clock_timestamp())
+         RETURNING 1",
     )
     .bind(tenant)
     .bind(key)
     .bind(digest)
     .bind(now)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
+    .bind(lease_seconds)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if claimed.is_some() {
         return Ok(Claim::Fresh);
     }
     let (stored_digest, status, body): (Vec<u8>, Option<i32>, Option<serde_json::Value>) = sqlx::query_as(
@@ -59,6 +70,8 @@ pub async fn claim(
     })
 }
 
+/// Stores the response of the request that claimed `key`. Run it inside the transaction of the
+/// work where there is one, so that the work and its response commit together.
 pub async fn complete(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -67,7 +80,8 @@ pub async fn complete(
     body: &serde_json::Value,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE tenant_id = $1 AND key = $2",
+        "UPDATE idempotency_keys SET response_status = $3, response_body = $4, locked_until = NULL
+         WHERE tenant_id = $1 AND key = $2",
     )
     .bind(tenant)
     .bind(key)
@@ -78,8 +92,8 @@ pub async fn complete(
     Ok(())
 }
 
-/// Gives up an unfinished claim (the work failed after its claim was committed), so a retry with
-/// the same key can do the work. Finished claims are never released.
+/// Gives up an unfinished claim (the request failed), so a retry with the same key does the work.
+/// Finished claims are never released.
 pub async fn release(conn: &mut PgConnection, tenant: TenantId, key: &str) -> Result<()> {
     sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 AND response_status IS NULL")
         .bind(tenant)

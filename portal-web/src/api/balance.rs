@@ -97,7 +97,7 @@ pub async fn create_transaction(
         return Err(billing_core::Error::invalid("description", "must be at most 500 characters").into());
     }
     let now = state.clock.now();
-    create_once(&state, tenant, &headers, &(&id, &req), move |conn| {
+    create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
             balance::lock_customer(conn, tenant, customer).await?;
             let tx = balance::record(

@@ -13,7 +13,7 @@ use billing_core::ids::{BankStatementId, InvoiceId, TenantId};
 use billing_core::invoice::InvoiceStatus;
 use billing_core::money::Money;
 use billing_core::service::bank_transfer::{self, BankAccount, EntryMatch, NewEntry, OpenInvoice, StatementImport};
-use billing_core::service::settlement::{self, Settlement};
+use billing_core::service::settlement;
 use chrono::{DateTime, Utc};
 use gateway_adapters::bank::BankError;
 use gateway_adapters::bank::epc_qr::{epc_qr_payload, rf_creditor_reference, validate_bic, validate_iban};
@@ -186,24 +186,32 @@ pub struct MarkPaid {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
+/// Records money a staff member received outside the system. Under an Idempotency-Key a repeat
+/// replays the first answer (the payment is recorded once, whatever its reference).
 pub async fn mark_paid(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<MarkPaid>,
-) -> ApiResult<axum::Json<Settlement>> {
+) -> ApiResult<Response> {
     let invoice: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
-    let mut tx = state.pool.begin().await?;
-    let current = settlement::current(&mut tx, tenant, invoice).await?;
-    let currency = match req.currency.as_deref() {
-        Some(code) => Currency::from_code(code).map_err(billing_core::Error::from)?,
-        None => current.amount_due.currency(),
-    };
-    let amount = Money::from_minor(req.amount.get(), currency);
-    let paid_at = req.paid_at.unwrap_or_else(|| state.clock.now());
-    let settled = bank_transfer::mark_paid(&mut tx, tenant, invoice, amount, req.reference.as_deref(), paid_at).await?;
-    tx.commit().await?;
-    Ok(axum::Json(settled))
+    let now = state.clock.now();
+    super::idempotency::run_once(&state, tenant, &headers, StatusCode::OK, move |tx| {
+        Box::pin(async move {
+            let current = settlement::current(tx, tenant, invoice).await?;
+            let currency = match req.currency.as_deref() {
+                Some(code) => Currency::from_code(code).map_err(billing_core::Error::from)?,
+                None => current.amount_due.currency(),
+            };
+            let amount = Money::from_minor(req.amount.get(), currency);
+            let paid_at = req.paid_at.unwrap_or(now);
+            let settled =
+                bank_transfer::mark_paid(tx, tenant, invoice, amount, req.reference.as_deref(), paid_at).await?;
+            serde_json::to_value(settled).map_err(|_| ApiError::internal())
+        })
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -432,15 +440,17 @@ pub async fn assign_entry(
     Ok(axum::Json(result))
 }
 
-/// The routes of this module, merged into the API router.
-pub fn routes() -> axum::Router<AppState> {
-    use axum::routing::{get, post};
-    axum::Router::new()
-        .route("/bank_account", get(get_account).put(put_account))
-        .route("/invoices/{id}/bank_transfer", get(get_details))
-        .route("/invoices/{id}/bank_transfer/qr.svg", get(get_qr_svg))
-        .route("/invoices/{id}/mark_paid", post(mark_paid))
-        .route("/bank_statements", post(create_import))
-        .route("/bank_statements/{id}", get(get_import))
-        .route("/bank_statements/{id}/entries/{line}/assign", post(assign_entry))
+/// The routes of this module, part of the API's route table.
+pub fn routes() -> Vec<super::Route> {
+    use super::{get, post, put};
+    vec![
+        get("/bank_account", get_account),
+        put("/bank_account", put_account),
+        get("/invoices/{id}/bank_transfer", get_details),
+        get("/invoices/{id}/bank_transfer/qr.svg", get_qr_svg),
+        post("/invoices/{id}/mark_paid", mark_paid),
+        post("/bank_statements", create_import),
+        get("/bank_statements/{id}", get_import),
+        post("/bank_statements/{id}/entries/{line}/assign", assign_entry),
+    ]
 }

@@ -108,7 +108,7 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let coupon = to_coupon(&req)?;
     let now = state.clock.now();
-    create_once(&state, tenant, &headers, &req, move |conn| {
+    create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
             let c = billing_core::service::coupons::create(conn, tenant, &coupon, now).await?;
             Ok(serde_json::to_value(CouponBody::from(c)).unwrap_or_default())

@@ -145,7 +145,7 @@ pub async fn create(
         address: req.address.as_ref().map(AddressBody::input).unwrap_or_default(),
     };
     let now = state.clock.now();
-    create_once(&state, tenant, &headers, &req, move |conn| {
+    create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
             let c = customers::create(conn, tenant, &input, now).await?;
             Ok(serde_json::to_value(CustomerBody::from(c)).unwrap_or_default())

@@ -197,6 +197,9 @@ impl From<CoreError> for ApiError {
             CoreError::InvoiceNotPayable { status } => {
                 ApiError::new(S::CONFLICT, "invoice_not_payable", "error-invoice-not-payable").arg("status", status)
             }
+            CoreError::PaymentInProgress => {
+                ApiError::new(S::CONFLICT, "payment_in_progress", "error-payment-in-progress")
+            }
             CoreError::NoPaymentMethod => {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "no_payment_method", "error-no-payment-method")
             }
@@ -227,6 +230,9 @@ impl From<CoreError> for ApiError {
                     .arg("refundable", refundable)
                     .arg("currency", currency)
                     .param("amount")
+            }
+            CoreError::RefundFailed { reason } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "refund_failed", "error-refund-failed").arg("reason", reason)
             }
             CoreError::InvoiceStateConflict { status, action } => {
                 ApiError::new(S::CONFLICT, "invoice_state_conflict", "error-invoice-state")

@@ -174,7 +174,8 @@ pub async fn sandbox_settle_debits(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let sandbox = sandbox_of(&state, tenant, &id).await?;
-    Ok(axum::Json(serde_json::json!({ "settled": sandbox.settle_debits() })))
+    let settled = sandbox.settle_debits().await.map_err(|e| billing_core::Error::Gateway { detail: e.to_string() })?;
+    Ok(axum::Json(serde_json::json!({ "settled": settled })))
 }
 
 /// What the customer does at the bank's 3-D Secure page, for a sandbox account (test mode only):
@@ -204,7 +205,7 @@ pub async fn sandbox_authenticate(
     use billing_core::ports::{ChargeOutcome, SetupOutcome};
     // What the bank page decided, as the provider would then report it by webhook.
     let outcome = match (req.setup, req.payment) {
-        (Some(setup), None) => match sandbox.authenticate_setup(&setup, req.success).map_err(refused)? {
+        (Some(setup), None) => match sandbox.authenticate_setup(&setup, req.success).await.map_err(refused)? {
             SetupOutcome::Ready(method) => {
                 serde_json::json!({ "setup": setup, "status": "succeeded", "method": method })
             }
@@ -213,7 +214,7 @@ pub async fn sandbox_authenticate(
             }
             SetupOutcome::RequiresAction { .. } => serde_json::json!({ "setup": setup, "status": "requires_action" }),
         },
-        (None, Some(payment)) => match sandbox.complete_action(&payment, req.success).map_err(refused)? {
+        (None, Some(payment)) => match sandbox.complete_action(&payment, req.success).await.map_err(refused)? {
             ChargeOutcome::Succeeded { .. } => serde_json::json!({ "payment": payment, "status": "succeeded" }),
             ChargeOutcome::Failed { decline_code, .. } => {
                 serde_json::json!({ "payment": payment, "status": "failed", "decline_code": decline_code })

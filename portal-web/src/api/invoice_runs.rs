@@ -8,7 +8,6 @@ use billing_core::ids::{InvoiceRunId, TenantId};
 use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
 use billing_core::run_report::RunTotals;
 use billing_core::store;
-use billing_core::store::idempotency;
 use billing_core::store::runs::InvoiceRunRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -172,23 +171,17 @@ async fn caller(conn: &mut PgConnection, tenant: TenantId, headers: &HeaderMap) 
 }
 
 /// Runs synchronously and answers the recorded run. The run commits chunk by chunk on its own
-/// connection, so the Idempotency-Key is claimed in a transaction of its own first (a duplicate
-/// arriving meanwhile gets 409) and completed with the answer afterwards; a run that fails
-/// releases its key. The run itself is idempotent: a repeat without a key invoices nothing new.
+/// connection; under an Idempotency-Key the API's idempotency layer claims the key first (a
+/// duplicate arriving meanwhile gets 409), stores the answer afterwards, and gives the key back
+/// when the run fails. The run itself is idempotent: a repeat without a key invoices nothing new.
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     headers: HeaderMap,
     ApiJson(req): ApiJson<StartRunRequest>,
 ) -> ApiResult<Response> {
-    let key = super::idempotency::key_from(&headers)?.map(str::to_string);
     let now = state.clock.now();
     let mut conn = state.pool.acquire().await?;
-    if let Some(key) = &key
-        && let Some(replay) = super::idempotency::claim_or_replay(&mut conn, tenant, key, &req, now).await?
-    {
-        return Ok(replay);
-    }
     let as_of = match req.as_of {
         Some(d) => d,
         None => invoice_run::tenant_today(&mut conn, tenant, now).await?,
@@ -200,22 +193,10 @@ pub async fn create(
     opts.triggered_by = caller(&mut conn, tenant, &headers).await?;
     // The run takes its own connection (one at a time on the embedded database).
     drop(conn);
-    let result = invoice_run::run(&state.pool, &opts, now, &NoProgress).await;
-    let mut conn = state.pool.acquire().await?;
-    let summary = match result {
-        Ok(s) => s,
-        Err(e) => {
-            if let Some(key) = &key {
-                idempotency::release(&mut conn, tenant, key).await?;
-            }
-            return Err(e.into());
-        }
-    };
+    let summary = invoice_run::run(&state.pool, &opts, now, &NoProgress).await?;
     let run = summary.tenants.first().and_then(|t| t.run_id).ok_or_else(ApiError::internal)?;
+    let mut conn = state.pool.acquire().await?;
     let body = serde_json::to_value(load(&mut conn, tenant, run).await?).map_err(|_| ApiError::internal())?;
-    if let Some(key) = &key {
-        idempotency::complete(&mut conn, tenant, key, StatusCode::CREATED.as_u16(), &body).await?;
-    }
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 

@@ -266,7 +266,7 @@ pub async fn create(
             period_end: req.period_end,
         },
     };
-    create_once(&state, tenant, &headers, &req, move |conn| {
+    create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move { Ok(body(invoices::create_draft(conn, tenant, &input, now).await?)) })
     })
     .await
@@ -341,7 +341,7 @@ pub async fn add_lines(
     let now = state.clock.now();
     let lines: Vec<DraftLineInput> = req.lines.iter().map(LineRequest::input).collect();
     let behavior = req.tax_behavior.clone();
-    run_once(&state, tenant, &headers, &(&id, &req), StatusCode::OK, move |conn| {
+    run_once(&state, tenant, &headers, StatusCode::OK, move |conn| {
         Box::pin(
             async move { Ok(body(invoices::add_line(conn, tenant, iid, &lines, behavior.as_deref(), now).await?)) },
         )
@@ -383,7 +383,7 @@ macro_rules! transition {
         ) -> ApiResult<Response> {
             let iid = parse_id(&id)?;
             let now = state.clock.now();
-            run_once(&state, tenant, &headers, &(&id, stringify!($name)), StatusCode::OK, move |conn| {
+            run_once(&state, tenant, &headers, StatusCode::OK, move |conn| {
                 Box::pin(async move { Ok(body($service(conn, tenant, iid, now).await?)) })
             })
             .await
@@ -420,7 +420,7 @@ pub async fn credit_note(
     let iid = parse_id(&id)?;
     let now = state.clock.now();
     let input = CreditNoteInput { amount: req.amount.map(MinorAmount::get), reason: req.reason.clone() };
-    create_once(&state, tenant, &headers, &(&id, &req), move |conn| {
+    create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move { Ok(body(invoices::credit_note(conn, tenant, iid, &input, now).await?)) })
     })
     .await

@@ -24,63 +24,113 @@ pub mod vat_ids;
 pub mod webhooks;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::MethodRouter;
 
 use crate::app::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/customers", get(customers::list).post(customers::create))
-        .route("/customers/{id}", get(customers::get_one))
-        .route("/plans", get(plans::list).post(plans::create))
-        .route("/plans/{id}/prices", post(plans::change_price))
-        .route("/coupons", get(coupons::list).post(coupons::create))
-        .route("/simulations", post(simulations::create))
-        .route("/usage_events", post(usage::create))
-        .route("/usage_events/batch", post(usage::create_batch))
-        .route("/subscriptions/{id}/usage", get(usage::current))
-        .route("/subscriptions", get(subscriptions::list).post(subscriptions::create))
-        .route("/subscriptions/{id}", get(subscriptions::get_one))
-        .route("/subscriptions/{id}/change", post(subscriptions::change))
-        .route("/subscriptions/{id}/change/preview", post(subscriptions::preview_change))
-        .route("/subscriptions/{id}/cancel", post(subscriptions::cancel))
-        .route("/subscriptions/{id}/undo_cancel", post(subscriptions::undo_cancel))
-        .route("/subscriptions/{id}/pause", post(subscriptions::pause))
-        .route("/subscriptions/{id}/resume", post(subscriptions::resume))
-        .route("/subscriptions/{id}/reactivate", post(subscriptions::reactivate))
-        .route("/subscriptions/{id}/coupon", post(subscriptions::apply_coupon))
-        .route("/subscriptions/{id}/addons", post(subscriptions::add_addon))
-        .route("/invoices", get(invoices::list).post(invoices::create))
-        .route("/invoices/{id}", get(invoices::get_one).delete(invoices::delete))
-        .route("/invoices/{id}/lines", post(invoices::add_lines))
-        .route("/invoices/{id}/lines/{line_no}", axum::routing::delete(invoices::remove_line))
-        .route("/invoices/{id}/finalize", post(invoices::finalize))
-        .route("/invoices/{id}/void", post(invoices::void))
-        .route("/invoices/{id}/mark_uncollectible", post(invoices::mark_uncollectible))
-        .route("/invoices/{id}/credit_notes", post(invoices::credit_note))
-        .route("/customers/{id}/balance", get(balance::get_balance))
-        .route("/customers/{id}/balance/transactions", post(balance::create_transaction))
-        .route("/customers/{id}/payment_terms", post(balance::set_payment_terms))
-        .route("/customers/{id}/vat_id/verify", post(vat_ids::verify))
-        .route("/customers/{id}/vat_id/checks", get(vat_ids::checks))
-        .route("/invoices/{id}/pay", post(payments::pay))
-        .route("/invoices/{id}/payment_attempts", get(payments::attempts))
-        .route("/customers/{id}/payment_methods", get(payments::list_methods).post(payments::add_method))
-        .route("/customers/{id}/payment_method_setups/{setup}", get(payments::get_setup))
-        .route("/customers/{id}/payment_method_setups/{setup}/complete", post(payments::complete_setup))
-        .route("/invoice_runs", get(invoice_runs::list).post(invoice_runs::create))
-        .route("/invoice_runs/{id}", get(invoice_runs::get_one))
-        .route("/invoice_runs/{id}/report.csv", get(invoice_runs::report))
-        .route("/gateway_accounts", get(gateway_accounts::list).post(gateway_accounts::create))
-        .route("/gateway_accounts/{id}/webhook_secret/rotate", post(gateway_accounts::rotate_webhook_secret))
-        .route("/gateway_accounts/{id}/sandbox/authenticate", post(gateway_accounts::sandbox_authenticate))
-        .route("/gateway_accounts/{id}/sandbox/settle_debits", post(gateway_accounts::sandbox_settle_debits))
-        .route("/routing_rules", get(gateway_accounts::get_rules).put(gateway_accounts::put_rules))
-        .route("/invoices/{id}/refunds", post(payments::refund))
-        .merge(bank_transfer::routes())
-        .route("/customers/{id}", post(customers::update).patch(customers::update))
-        .route("/tenant", get(tenant::get_one).post(tenant::update))
-        .route("/invoices/{id}/pdf", get(documents::invoice_pdf))
+/// One route of the API: the table below is what the router is built from, and what the tests
+/// walk (every route that changes something must honour `Idempotency-Key`; see `idempotency`).
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+macro_rules! route_fns {
+    ($($v:vis fn $name:ident => $method:ident;)*) => {$(
+        $v fn $name<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H) -> Route {
+            Route { method: Method::$method, path, handler: axum::routing::$name(handler) }
+        }
+    )*};
+}
+
+route_fns! {
+    pub(crate) fn get => GET;
+    pub(crate) fn post => POST;
+    pub(crate) fn put => PUT;
+    fn patch => PATCH;
+    fn delete => DELETE;
+}
+
+/// Every route of the API, relative to /api/v1.
+pub fn routes() -> Vec<Route> {
+    let mut routes = vec![
+        get("/customers", customers::list),
+        post("/customers", customers::create),
+        get("/customers/{id}", customers::get_one),
+        post("/customers/{id}", customers::update),
+        patch("/customers/{id}", customers::update),
+        get("/plans", plans::list),
+        post("/plans", plans::create),
+        post("/plans/{id}/prices", plans::change_price),
+        get("/coupons", coupons::list),
+        post("/coupons", coupons::create),
+        post("/simulations", simulations::create),
+        post("/usage_events", usage::create),
+        post("/usage_events/batch", usage::create_batch),
+        get("/subscriptions/{id}/usage", usage::current),
+        get("/subscriptions", subscriptions::list),
+        post("/subscriptions", subscriptions::create),
+        get("/subscriptions/{id}", subscriptions::get_one),
+        post("/subscriptions/{id}/change", subscriptions::change),
+        post("/subscriptions/{id}/change/preview", subscriptions::preview_change),
+        post("/subscriptions/{id}/cancel", subscriptions::cancel),
+        post("/subscriptions/{id}/undo_cancel", subscriptions::undo_cancel),
+        post("/subscriptions/{id}/pause", subscriptions::pause),
+        post("/subscriptions/{id}/resume", subscriptions::resume),
+        post("/subscriptions/{id}/reactivate", subscriptions::reactivate),
+        post("/subscriptions/{id}/coupon", subscriptions::apply_coupon),
+        post("/subscriptions/{id}/addons", subscriptions::add_addon),
+        get("/invoices", invoices::list),
+        post("/invoices", invoices::create),
+        get("/invoices/{id}", invoices::get_one),
+        delete("/invoices/{id}", invoices::delete),
+        post("/invoices/{id}/lines", invoices::add_lines),
+        delete("/invoices/{id}/lines/{line_no}", invoices::remove_line),
+        post("/invoices/{id}/finalize", invoices::finalize),
+        post("/invoices/{id}/void", invoices::void),
+        post("/invoices/{id}/mark_uncollectible", invoices::mark_uncollectible),
+        post("/invoices/{id}/credit_notes", invoices::credit_note),
+        get("/invoices/{id}/pdf", documents::invoice_pdf),
+        get("/customers/{id}/balance", balance::get_balance),
+        post("/customers/{id}/balance/transactions", balance::create_transaction),
+        post("/customers/{id}/payment_terms", balance::set_payment_terms),
+        post("/customers/{id}/vat_id/verify", vat_ids::verify),
+        get("/customers/{id}/vat_id/checks", vat_ids::checks),
+        post("/invoices/{id}/pay", payments::pay),
+        get("/invoices/{id}/payment_attempts", payments::attempts),
+        post("/invoices/{id}/refunds", payments::refund),
+        get("/customers/{id}/payment_methods", payments::list_methods),
+        post("/customers/{id}/payment_methods", payments::add_method),
+        get("/customers/{id}/payment_method_setups/{setup}", payments::get_setup),
+        post("/customers/{id}/payment_method_setups/{setup}/complete", payments::complete_setup),
+        get("/invoice_runs", invoice_runs::list),
+        post("/invoice_runs", invoice_runs::create),
+        get("/invoice_runs/{id}", invoice_runs::get_one),
+        get("/invoice_runs/{id}/report.csv", invoice_runs::report),
+        get("/gateway_accounts", gateway_accounts::list),
+        post("/gateway_accounts", gateway_accounts::create),
+        post("/gateway_accounts/{id}/webhook_secret/rotate", gateway_accounts::rotate_webhook_secret),
+        post("/gateway_accounts/{id}/sandbox/authenticate", gateway_accounts::sandbox_authenticate),
+        post("/gateway_accounts/{id}/sandbox/settle_debits", gateway_accounts::sandbox_settle_debits),
+        get("/routing_rules", gateway_accounts::get_rules),
+        put("/routing_rules", gateway_accounts::put_rules),
+        get("/tenant", tenant::get_one),
+        post("/tenant", tenant::update),
+    ];
+    routes.extend(bank_transfer::routes());
+    routes
+}
+
+/// The API router, built from [`routes`], with the idempotency layer around all of it.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router<AppState> {
+    let api = routes().into_iter().fold(Router::new(), |router, r| router.route(r.path, r.handler));
+    api.layer(axum::middleware::from_fn_with_state(
+        idempotency::LayerState { app: state, max_body_bytes },
+        idempotency::layer,
+    ))
 }
 
 /// Money in API bodies: integer minor units and the currency code.

@@ -57,9 +57,8 @@ pub async fn add_method(
             );
         }
     };
-    let mut conn = state.pool.acquire().await?;
     let m = payments::add_method(
-        &mut conn,
+        &state.pool,
         tenant,
         customer,
         state.gateways.as_ref(),
@@ -110,9 +109,9 @@ pub async fn complete_setup(
     Path((customer, setup)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<MethodSetup>> {
     let (customer, setup) = setup_ids(&customer, &setup)?;
-    let mut conn = state.pool.acquire().await?;
     let done =
-        method_setups::complete(&mut conn, tenant, customer, setup, state.gateways.as_ref(), state.clock.now()).await?;
+        method_setups::complete(&state.pool, tenant, customer, setup, state.gateways.as_ref(), state.clock.now())
+            .await?;
     Ok(axum::Json(done))
 }
 
@@ -122,8 +121,7 @@ pub async fn pay(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Collection>> {
     let invoice: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
-    let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(payments::collect(&mut conn, tenant, invoice, state.gateways.as_ref(), state.clock.now()).await?))
+    Ok(axum::Json(payments::collect(&state.pool, tenant, invoice, state.gateways.as_ref(), state.clock.now()).await?))
 }
 
 pub async fn attempts(
@@ -145,6 +143,9 @@ pub struct CreateRefund {
     pub amount: Option<billing_core::money::MinorAmount>,
 }
 
+/// 201 when every part was refunded; 202 while a part waits for the provider's answer (its call
+/// got none: the collection job asks again with the same key); `422 refund_failed` when the
+/// provider refused it all.
 pub async fn refund(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -158,8 +159,17 @@ pub async fn refund(
     } else {
         super::input::parse_json(&body)?
     };
-    let amount = req.amount.map(billing_core::money::MinorAmount::get);
-    let mut conn = state.pool.acquire().await?;
-    let r = refunds::refund(&mut conn, tenant, invoice, amount, state.gateways.as_ref(), state.clock.now()).await?;
-    Ok((StatusCode::CREATED, axum::Json(r)))
+    let key = super::idempotency::current_key();
+    let r = refunds::refund(
+        &state.pool,
+        tenant,
+        invoice,
+        req.amount.map(billing_core::money::MinorAmount::get),
+        key.as_deref(),
+        state.gateways.as_ref(),
+        state.clock.now(),
+    )
+    .await?;
+    let status = if r.pending() { StatusCode::ACCEPTED } else { StatusCode::CREATED };
+    Ok((status, axum::Json(r)))
 }

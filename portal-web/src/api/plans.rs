@@ -197,7 +197,7 @@ pub async fn create(
             .collect(),
     };
     let now = state.clock.now();
-    create_once(&state, tenant, &headers, &req, move |conn| {
+    create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
             let plan = catalog::create_plan(conn, tenant, &input, now).await?;
             Ok(serde_json::to_value(PlanBody::from(plan)).unwrap_or_default())
@@ -237,8 +237,7 @@ pub async fn change_price(
     let price = price_input(price, req.segment.as_ref(), req.tax_behavior.as_ref());
     let (setup_fee, from) = (req.setup_fee.map(MinorAmount::get), req.existing_subscriptions_from);
     let now = state.clock.now();
-    let digest_input = (id.clone(), req);
-    super::idempotency::run_once(&state, tenant, &headers, &digest_input, axum::http::StatusCode::OK, move |conn| {
+    super::idempotency::run_once(&state, tenant, &headers, axum::http::StatusCode::OK, move |conn| {
         Box::pin(async move {
             let change = catalog::change_price(conn, tenant, &id, &price, setup_fee, from, now).await?;
             Ok(serde_json::json!({

@@ -139,7 +139,7 @@ pub async fn create(
         billing_anchor: req.billing_anchor,
     };
     let now = state.clock.now();
-    create_once(&state, tenant, &headers, &req, move |conn| {
+    create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
             let s = subscriptions::create(conn, tenant, &input, now).await?;
             Ok(serde_json::to_value(SubscriptionBody::from(s)).unwrap_or_default())
@@ -273,19 +273,12 @@ pub async fn preview_change(
 }
 
 /// Runs a state change on one subscription under idempotency, answering 200 with the body.
-async fn act_on<F>(
-    state: &AppState,
-    tenant: TenantId,
-    headers: &HeaderMap,
-    id: &str,
-    req: &impl Serialize,
-    f: F,
-) -> ApiResult<Response>
+async fn act_on<F>(state: &AppState, tenant: TenantId, headers: &HeaderMap, id: &str, f: F) -> ApiResult<Response>
 where
     F: for<'c> FnOnce(&'c mut sqlx::PgConnection, SubscriptionId) -> super::idempotency::Work<'c> + Send,
 {
     let sid = parse_id(id)?;
-    run_once(state, tenant, headers, &(id, req), StatusCode::OK, move |conn| f(conn, sid)).await
+    run_once(state, tenant, headers, StatusCode::OK, move |conn| f(conn, sid)).await
 }
 
 pub async fn change(
@@ -297,7 +290,7 @@ pub async fn change(
 ) -> ApiResult<Response> {
     let input = req.input();
     let now = state.clock.now();
-    act_on(&state, tenant, &headers, &id, &req, move |conn, sid| {
+    act_on(&state, tenant, &headers, &id, move |conn, sid| {
         Box::pin(async move {
             let out = subscriptions::change(conn, tenant, sid, &input, true, now).await?;
             let currency = out.subscription.currency().code();
@@ -331,7 +324,7 @@ pub async fn cancel(
 ) -> ApiResult<Response> {
     let input = CancelInput { timing: req.timing, prorate: req.prorate, on: req.effective_date };
     let now = state.clock.now();
-    act_on(&state, tenant, &headers, &id, &req, move |conn, sid| {
+    act_on(&state, tenant, &headers, &id, move |conn, sid| {
         Box::pin(async move {
             let (sub, issued) = subscriptions::cancel(conn, tenant, sid, &input, now).await?;
             Ok(serde_json::json!({ "subscription": SubscriptionBody::from(sub), "document": issued.map(DocumentBody::from) }))
@@ -358,7 +351,7 @@ async fn action(
 ) -> ApiResult<Response> {
     let now = state.clock.now();
     let on = req.effective_date;
-    act_on(&state, tenant, &headers, &id, &(&req, format!("{action:?}")), move |conn, sid| {
+    act_on(&state, tenant, &headers, &id, move |conn, sid| {
         Box::pin(async move {
             let sub = subscriptions::act(conn, tenant, sid, action, on, now).await?;
             Ok(serde_json::to_value(SubscriptionBody::from(sub)).unwrap_or_default())
@@ -432,7 +425,7 @@ pub async fn apply_coupon(
 ) -> ApiResult<Response> {
     let now = state.clock.now();
     let code = req.code.clone();
-    act_on(&state, tenant, &headers, &id, &req, move |conn, sid| {
+    act_on(&state, tenant, &headers, &id, move |conn, sid| {
         Box::pin(async move {
             let sub = subscriptions::get(conn, tenant, sid).await?;
             billing_core::service::coupons::redeem(conn, tenant, &sub, &code, now).await?;
@@ -459,7 +452,7 @@ pub async fn add_addon(
 ) -> ApiResult<Response> {
     let now = state.clock.now();
     let (addon, quantity) = (req.addon.clone(), req.quantity);
-    act_on(&state, tenant, &headers, &id, &req, move |conn, sid| {
+    act_on(&state, tenant, &headers, &id, move |conn, sid| {
         Box::pin(async move {
             Ok(match subscriptions::add_addon(conn, tenant, sid, &addon, quantity, now).await? {
                 subscriptions::AddonOutcome::Recurring { subscription } => {

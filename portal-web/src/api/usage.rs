@@ -53,7 +53,7 @@ async fn record(
 ) -> ApiResult<Response> {
     let input = inputs(&events);
     let now = state.clock.now();
-    create_once(&state, tenant, &headers, &events, move |conn| {
+    create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
             let recorded = usage::record(conn, tenant, &input, now).await?;
             Ok(serde_json::json!({ "object": "usage_batch", "events": recorded }))

@@ -25,8 +25,9 @@ pub async fn receive(
     RawBody(body): RawBody,
 ) -> ApiResult<axum::Json<webhooks::WebhookResult>> {
     let account: GatewayAccountId = id.parse().map_err(billing_core::Error::from)?;
-    let mut conn = state.pool.acquire().await?;
-    let Some((tenant, spec)) = gateway_accounts::for_webhook(&mut conn, account.as_uuid()).await? else {
+    let Some((tenant, spec)) =
+        gateway_accounts::for_webhook(&mut *state.pool.acquire().await?, account.as_uuid()).await?
+    else {
         return Err(billing_core::Error::not_found("gateway account", account).into());
     };
     let gateway =
@@ -55,6 +56,8 @@ pub async fn receive(
             return Err(rejected());
         }
     };
+    // Taken only now: no connection is held while a provider is asked to verify the delivery.
+    let mut conn = state.pool.acquire().await?;
     let result = webhooks::handle(&mut conn, tenant, spec.id, &event, state.clock.now()).await?;
     tracing::info!(account = %account, event = event.provider_event_id(), outcome = %result.outcome, "webhook");
     Ok(axum::Json(result))

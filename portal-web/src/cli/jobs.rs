@@ -24,6 +24,7 @@ pub async fn run(ctx: &Ctx, job: Job) -> anyhow::Result<()> {
                     ("redriven", summary.redriven.to_string()),
                     ("rechecked", summary.rechecked.to_string()),
                     ("skipped", summary.skipped.to_string()),
+                    ("refunds", summary.refunds_finished.to_string()),
                 ],
             ));
         }

@@ -560,7 +560,7 @@ async fn dispatch(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
 /// The app's state as configured: VIES client, gateway directory with the secrets key (loaded
 /// when first needed), auth limits.
 fn new_app_state(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> AppState {
-    let gateways = gateway_adapters::directory::Directory::with_secret_key(config.secret_key_loader());
+    let gateways = crate::app::gateways_with_key(&db.pool, config.secret_key_loader());
     AppState::new(db.pool.clone(), clock)
         .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)))
         .with_gateways(Arc::new(gateways))

@@ -179,7 +179,7 @@ async fn a_3ds_payment_is_finished_by_webhook_replayed_three_times_with_one_stat
     let sandbox =
         app.gateways.sandbox(account.parse::<billing_core::ids::GatewayAccountId>().unwrap().as_uuid()).unwrap();
     sandbox.drain_webhooks();
-    sandbox.complete_action(action["provider_payment_id"].as_str().unwrap(), true).unwrap();
+    sandbox.complete_action(action["provider_payment_id"].as_str().unwrap(), true).await.unwrap();
     let deliveries = sandbox.drain_webhooks();
     assert_eq!(deliveries.len(), 1);
     let (headers, body) = &deliveries[0];
@@ -225,7 +225,7 @@ async fn refunds_are_partial_or_full_and_never_more_than_was_paid() {
     assert_eq!(r["invoice"]["amount_refunded"]["amount"], 2900);
     let sandbox =
         app.gateways.sandbox(account.parse::<billing_core::ids::GatewayAccountId>().unwrap().as_uuid()).unwrap();
-    assert_eq!(sandbox.net_captured(billing_core::currency::Currency::EUR).minor(), 0);
+    assert_eq!(sandbox.net_captured(billing_core::currency::Currency::EUR).await.unwrap().minor(), 0);
     // The provider's refund webhooks repeat what we recorded: nothing more is refunded.
     for (headers, body) in sandbox.drain_webhooks() {
         let (s, _) = post_webhook(&app, &account, &headers, &body).await;
@@ -276,6 +276,7 @@ async fn the_collection_run_settles_once_a_payment_a_killed_process_left_pending
     let charged = app
         .gateways
         .gateway(&billing_core::ports::GatewayAccountSpec {
+            tenant,
             id: account,
             provider: "sandbox".into(),
             name: "sandbox".into(),
@@ -303,7 +304,7 @@ async fn the_collection_run_settles_once_a_payment_a_killed_process_left_pending
     assert_eq!((second.collected, second.redriven), (0, 0), "{second:?}");
     let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
     assert_eq!(inv["status"], "paid", "{inv}");
-    assert_eq!(sandbox.net_captured(billing_core::currency::Currency::EUR).minor(), 2900);
+    assert_eq!(sandbox.net_captured(billing_core::currency::Currency::EUR).await.unwrap().minor(), 2900);
     assert_eq!(app.count("invoice_payments").await, 1);
     let (_, ledger) = app.get(&format!("/api/v1/invoices/{invoice}/payment_attempts")).await;
     assert_eq!(ledger.as_array().unwrap().len(), 1);

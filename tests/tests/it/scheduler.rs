@@ -53,7 +53,7 @@ async fn draft_due_in(db: &TestDb, seconds: i64) -> uuid::Uuid {
 
 /// `billing serve` on a free port against `db`, with the VIES re-check off and `env` on top;
 /// returns the process and its base URL.
-fn serve(db: &TestDb, env: &[(&str, &str)]) -> (std::process::Child, String) {
+pub(crate) fn serve(db: &TestDb, env: &[(&str, &str)]) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut command = Command::new(billing_binary());
     command
