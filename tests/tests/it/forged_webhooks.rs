@@ -219,7 +219,7 @@ async fn a_rotated_secret_keeps_the_old_one_valid_for_the_overlap_and_the_sandbo
     // its webhook comes signed with the new secret.
     let sandbox = app.gateways.sandbox(account.parse::<GatewayAccountId>().unwrap().as_uuid()).unwrap();
     sandbox.drain_webhooks();
-    sandbox.complete_action(&payment, true).unwrap();
+    sandbox.complete_action(&payment, true).await.unwrap();
     for (headers, body) in sandbox.drain_webhooks() {
         let (s, r) = post_raw(&app, &account, &headers, body).await;
         assert_eq!(s, 200, "{r}");

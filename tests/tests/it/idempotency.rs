@@ -306,6 +306,12 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
         ("POST", "/gateway_accounts") => {
             json_case(path.into(), json!({ "provider": "sandbox", "name": format!("walk-{n}") }))
         }
+        ("POST", "/gateway_accounts/{id}/webhook_secret/rotate") => {
+            let account =
+                id(&post(app, "/gateway_accounts", json!({ "provider": "sandbox", "name": format!("rotate-{n}") }))
+                    .await);
+            json_case(path.replace("{id}", &account), json!({ "expire_previous_in_hours": 1 }))
+        }
         ("PUT", "/routing_rules") => json_case(path.into(), json!({ "rules": [] })),
         ("POST", "/tenant") => json_case(path.into(), json!({ "legal_name": "Acme Walk GmbH" })),
         ("PUT", "/bank_account") => json_case(path.into(), json!({ "iban": BANK_ACCOUNT, "holder": "Acme" })),
