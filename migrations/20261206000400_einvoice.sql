@@ -23,3 +23,10 @@ ALTER TABLE customers
 ALTER TABLE invoices
     ADD COLUMN einvoice_seller JSONB,
     ADD COLUMN einvoice_buyer  JSONB;
+
+-- The invoice run warns about customers whose chosen e-invoice format lacks data.
+ALTER TABLE invoice_run_exceptions DROP CONSTRAINT invoice_run_exceptions_code_check;
+ALTER TABLE invoice_run_exceptions ADD CONSTRAINT invoice_run_exceptions_code_check CHECK (
+    code IN ('price_missing', 'tax_undeterminable', 'vat_id_missing', 'payment_method_missing', 'tax_behavior_mixed',
+             'einvoice_data_missing')
+);

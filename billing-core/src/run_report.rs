@@ -38,15 +38,21 @@ pub enum ExceptionCode {
     /// one behaviour would change what the customer pays by the VAT. Invoicing up to the day
     /// before the change first (a run with an earlier as-of date) resolves it.
     TaxBehaviorMixed,
+    /// The customer receives e-invoices (XRechnung or ZUGFeRD) and the seller's or the
+    /// customer's data lacks what that format makes mandatory (e.g. a public buyer's Leitweg-ID).
+    /// Warning: the invoice is lawful and created; its e-invoice can be made once the data is
+    /// added, and is refused until then rather than sent broken.
+    EInvoiceDataMissing,
 }
 
 impl ExceptionCode {
-    pub const ALL: [ExceptionCode; 5] = [
+    pub const ALL: [ExceptionCode; 6] = [
         ExceptionCode::PriceMissing,
         ExceptionCode::TaxUndeterminable,
         ExceptionCode::VatIdMissing,
         ExceptionCode::PaymentMethodMissing,
         ExceptionCode::TaxBehaviorMixed,
+        ExceptionCode::EInvoiceDataMissing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +62,7 @@ impl ExceptionCode {
             ExceptionCode::VatIdMissing => "vat_id_missing",
             ExceptionCode::PaymentMethodMissing => "payment_method_missing",
             ExceptionCode::TaxBehaviorMixed => "tax_behavior_mixed",
+            ExceptionCode::EInvoiceDataMissing => "einvoice_data_missing",
         }
     }
 
