@@ -25,6 +25,10 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ("de", "documents", include_str!("../../locales/de/documents.ftl")),
     ("fr", "documents", include_str!("../../locales/fr/documents.ftl")),
     ("zh-CN", "documents", include_str!("../../locales/zh-CN/documents.ftl")),
+    ("en", "einvoice", include_str!("../../locales/en/einvoice.ftl")),
+    ("de", "einvoice", include_str!("../../locales/de/einvoice.ftl")),
+    ("fr", "einvoice", include_str!("../../locales/fr/einvoice.ftl")),
+    ("zh-CN", "einvoice", include_str!("../../locales/zh-CN/einvoice.ftl")),
 ];
 
 pub struct I18n {

@@ -6,6 +6,7 @@ pub mod bank_transfer;
 pub mod coupons;
 pub mod customers;
 pub mod documents;
+pub mod einvoices;
 pub mod error;
 pub mod extract;
 pub mod gateway_accounts;
@@ -79,6 +80,10 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}", post(customers::update).patch(customers::update))
         .route("/tenant", get(tenant::get_one).post(tenant::update))
         .route("/invoices/{id}/pdf", get(documents::invoice_pdf))
+        .route("/invoices/{id}/einvoice", get(einvoices::invoice_einvoice))
+        .route("/einvoices/export", get(einvoices::export))
+        .route("/customers/{id}/einvoice", get(einvoices::get_customer_settings).post(einvoices::set_customer_settings))
+        .route("/tenant/einvoice", get(einvoices::get_seller_settings).post(einvoices::set_seller_settings))
 }
 
 /// Money in API bodies: integer minor units and the currency code.

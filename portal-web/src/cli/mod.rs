@@ -1,6 +1,7 @@
 //! The `billing` command line.
 
 pub mod bank_import;
+pub mod einvoice;
 pub mod invoice_run;
 pub mod runs;
 
@@ -133,6 +134,34 @@ pub enum Command {
     Runs {
         #[command(subcommand)]
         command: RunsCommand,
+    },
+    /// E-invoices (XRechnung, ZUGFeRD), e.g.
+    /// `billing einvoice export --tenant demo --from 2026-03-01 --to 2026-03-31 --format xrechnung-ubl --output march.zip`.
+    Einvoice {
+        #[command(subcommand)]
+        command: EinvoiceCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EinvoiceCommand {
+    /// Every invoice and credit note issued in a period as one ZIP, with manifest.csv.
+    Export {
+        /// The merchant (slug).
+        #[arg(long)]
+        tenant: String,
+        /// First issue date (YYYY-MM-DD).
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last issue date (YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        to: NaiveDate,
+        /// xrechnung-cii, xrechnung-ubl or zugferd (hybrid PDFs).
+        #[arg(long)]
+        format: String,
+        /// The ZIP file to write.
+        #[arg(long)]
+        output: PathBuf,
     },
 }
 
@@ -472,6 +501,10 @@ async fn dispatch(
             db.migrate().await?;
             let options = bank_import::Options { format: format.as_deref(), layout: layout.as_deref(), json };
             bank_import::run(db, clock.as_ref(), lang, &tenant, &file, options).await?;
+        }
+        Command::Einvoice { command: EinvoiceCommand::Export { tenant, from, to, format, output } } => {
+            db.migrate().await?;
+            einvoice::export(db, lang, &tenant, from, to, &format, &output).await?;
         }
         Command::Simulate { tenant, file, json } => {
             db.migrate().await?;
