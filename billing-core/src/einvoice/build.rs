@@ -159,7 +159,9 @@ pub fn build(src: &Source<'_>, profile: Profile) -> Result<Document, EInvoiceErr
         .map_err(|e| EInvoiceError::Inconsistent(format!("VAT groups unreadable: {e}")))?;
     let mut groups: BTreeMap<GroupKey, (Money, Money)> = BTreeMap::new();
     for g in &stored {
-        let e = groups.entry((g.category_code, g.rate.normalize())).or_insert((Money::zero(inv.currency), Money::zero(inv.currency)));
+        let e = groups
+            .entry((g.category_code, g.rate.normalize()))
+            .or_insert((Money::zero(inv.currency), Money::zero(inv.currency)));
         *e = (add(e.0, flip(g.taxable))?, add(e.1, flip(g.tax))?);
     }
     let not_subject = groups.keys().any(|(c, _)| *c == VatCategory::O);
@@ -198,12 +200,14 @@ pub fn build(src: &Source<'_>, profile: Profile) -> Result<Document, EInvoiceErr
         tax_number: seller.tax_number.clone(),
         electronic_address: electronic_address(facts.peppol_id.as_deref(), facts.contact_email.as_deref()),
     };
-    let seller_contact = (facts.contact_name.is_some() || facts.contact_phone.is_some() || facts.contact_email.is_some())
-        .then(|| Contact {
-            name: facts.contact_name.clone(),
-            phone: facts.contact_phone.clone(),
-            email: facts.contact_email.clone(),
-        });
+    let seller_contact = (facts.contact_name.is_some()
+        || facts.contact_phone.is_some()
+        || facts.contact_email.is_some())
+    .then(|| Contact {
+        name: facts.contact_name.clone(),
+        phone: facts.contact_phone.clone(),
+        email: facts.contact_email.clone(),
+    });
 
     // Buyer (BG-7).
     let buyer = src.buyer_address;
@@ -215,7 +219,9 @@ pub fn build(src: &Source<'_>, profile: Profile) -> Result<Document, EInvoiceErr
             city: Some(b.address.city.clone()),
             country: b.address.country.code().to_string(),
         },
-        None => Address { line1: None, line2: None, postal_code: None, city: None, country: inv.customer_country.clone() },
+        None => {
+            Address { line1: None, line2: None, postal_code: None, city: None, country: inv.customer_country.clone() }
+        }
     };
     let company = buyer.and_then(|b| b.company_name.clone());
     let buyer_contact = Some(Contact {
@@ -345,14 +351,7 @@ pub fn build(src: &Source<'_>, profile: Profile) -> Result<Document, EInvoiceErr
         payment_terms,
         lines,
         vat_breakdown,
-        totals: Totals {
-            line_total,
-            tax_exclusive: line_total,
-            tax_total,
-            tax_inclusive,
-            prepaid,
-            payable,
-        },
+        totals: Totals { line_total, tax_exclusive: line_total, tax_total, tax_inclusive, prepaid, payable },
     })
 }
 
@@ -447,7 +446,11 @@ fn lines(
             }
         }
     }
-    keyed.iter().zip(nets).map(|(((category, rate), l), (net, allowance))| line(l, *category, *rate, net, allowance)).collect()
+    keyed
+        .iter()
+        .zip(nets)
+        .map(|(((category, rate), l), (net, allowance))| line(l, *category, *rate, net, allowance))
+        .collect()
 }
 
 fn line(

@@ -129,7 +129,10 @@ fn contact() -> SellerFacts {
 }
 
 fn buyer() -> BuyerAddress {
-    BuyerAddress { company_name: Some("Brauerei Huber GmbH".into()), address: de_address("Am Brauhaus 3", "80331", "München") }
+    BuyerAddress {
+        company_name: Some("Brauerei Huber GmbH".into()),
+        address: de_address("Am Brauhaus 3", "80331", "München"),
+    }
 }
 
 struct Case {
@@ -190,7 +193,9 @@ fn a_standard_invoice_maps_to_the_en16931_terms() {
     assert_eq!(doc.seller.electronic_address, Some(("EM".into(), "billing@acme.example".into())));
     assert_eq!(doc.buyer.electronic_address, Some(("EM".into(), "einkauf@brauerei.example".into())));
     assert_eq!(doc.buyer.name, "Brauerei Huber GmbH");
-    assert!(matches!(doc.payment_means, Some(PaymentMeans::CreditTransfer { ref reference, .. }) if reference == "INV-2026-000042"));
+    assert!(
+        matches!(doc.payment_means, Some(PaymentMeans::CreditTransfer { ref reference, .. }) if reference == "INV-2026-000042")
+    );
     // A business buyer without its own reference quotes our customer id (BR-DE-15).
     assert_eq!(doc.buyer_reference.as_deref(), Some(CustomerId(uuid::Uuid::nil()).to_string().as_str()));
 }
@@ -237,7 +242,10 @@ fn a_discount_becomes_a_line_allowance_and_the_lines_still_add_up() {
 #[test]
 fn a_negative_line_has_a_negative_quantity_and_a_positive_price() {
     let inv = invoice(
-        vec![line(1, "Upgrade to Business", 1, 5000, 0, "S", dec!(19)), line(2, "Unused Pro time", 1, -1450, 0, "S", dec!(19))],
+        vec![
+            line(1, "Upgrade to Business", 1, 5000, 0, "S", dec!(19)),
+            line(2, "Unused Pro time", 1, -1450, 0, "S", dec!(19)),
+        ],
         vec![group("S", "19", 3550, 675)],
         &[],
     );
@@ -323,13 +331,16 @@ fn xrechnung_lists_everything_it_misses_and_zugferd_needs_less() {
     );
     assert!(case.build(Profile::FacturX).is_ok());
     case.seller.address = None;
-    assert!(matches!(case.build(Profile::FacturX), Err(EInvoiceError::Incomplete { ref missing, .. }) if missing == &[Missing::SellerAddress]));
+    assert!(
+        matches!(case.build(Profile::FacturX), Err(EInvoiceError::Incomplete { ref missing, .. }) if missing == &[Missing::SellerAddress])
+    );
 }
 
 #[test]
 fn a_public_buyers_leitweg_id_is_the_buyer_reference() {
     let mut case = Case::new(standard());
-    case.buyer_facts = BuyerFacts { buyer_reference: Some("991-33333TEST-33".into()), public_buyer: true, peppol_id: None };
+    case.buyer_facts =
+        BuyerFacts { buyer_reference: Some("991-33333TEST-33".into()), public_buyer: true, peppol_id: None };
     let doc = case.build(Profile::XRechnung).unwrap();
     assert_eq!(doc.buyer_reference.as_deref(), Some("991-33333TEST-33"));
     assert!(ubl::write(&doc).contains("<cbc:BuyerReference>991-33333TEST-33</cbc:BuyerReference>"));

@@ -117,7 +117,9 @@ pub fn write(doc: &Document) -> String {
         });
         if let Some(vat) = &doc.vat_in_accounting_currency {
             // BT-111: a second TaxTotal with only the amount, in the accounting currency.
-            x.el("cac:TaxTotal", &[], |x| x.leaf("cbc:TaxAmount", &[("currencyID", vat.currency().code())], &amount(*vat)));
+            x.el("cac:TaxTotal", &[], |x| {
+                x.leaf("cbc:TaxAmount", &[("currencyID", vat.currency().code())], &amount(*vat))
+            });
         }
         let t = &doc.totals;
         x.el("cac:LegalMonetaryTotal", &[], |x| {
@@ -185,8 +187,11 @@ fn party(x: &mut Xml, p: &Party, contact: Option<&Contact>, seller: bool) {
 }
 
 fn invoice_line(x: &mut Xml, line: &Line, credit: bool, cur: &str) {
-    let (name, quantity) =
-        if credit { ("cac:CreditNoteLine", "cbc:CreditedQuantity") } else { ("cac:InvoiceLine", "cbc:InvoicedQuantity") };
+    let (name, quantity) = if credit {
+        ("cac:CreditNoteLine", "cbc:CreditedQuantity")
+    } else {
+        ("cac:InvoiceLine", "cbc:InvoicedQuantity")
+    };
     x.el(name, &[], |x| {
         x.text("cbc:ID", &line.id);
         x.leaf(quantity, &[("unitCode", "C62")], &decimal(line.quantity));

@@ -17,7 +17,10 @@ pub fn exemption(category: VatCategory, notices: &[TaxNotice]) -> (Option<String
     match category {
         VatCategory::S | VatCategory::Z => (None, None),
         VatCategory::E if notices.contains(&TaxNotice::SmallBusinessExempt) => (
-            Some("Kein Ausweis von Umsatzsteuer: Kleinunternehmer gemäß § 19 UStG (small business, no VAT charged)".into()),
+            Some(
+                "Kein Ausweis von Umsatzsteuer: Kleinunternehmer gemäß § 19 UStG (small business, no VAT charged)"
+                    .into(),
+            ),
             None,
         ),
         VatCategory::E => (Some(with_basis("Exempt from VAT", TaxNotice::Exempt)), None),

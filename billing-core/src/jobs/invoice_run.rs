@@ -367,7 +367,8 @@ impl TenantContext {
         } else {
             None
         };
-        let einvoice_seller = (crate::party::SellerSnapshot::of(&tenant), store::einvoice::seller_facts(conn, tenant_id).await?);
+        let einvoice_seller =
+            (crate::party::SellerSnapshot::of(&tenant), store::einvoice::seller_facts(conn, tenant_id).await?);
         Ok(Self {
             einvoice_seller,
             draft_hours,

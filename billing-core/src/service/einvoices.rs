@@ -215,9 +215,8 @@ pub async fn set_customer_settings(
 ) -> Result<CustomerSettings> {
     let mut s = store::einvoice::customer_settings(conn, tenant, customer).await?;
     if let Some(f) = &input.format {
-        s.preference = Preference::parse(f).ok_or_else(|| {
-            Error::invalid("format", "must be pdf, zugferd, xrechnung_ubl or xrechnung_cii")
-        })?;
+        s.preference = Preference::parse(f)
+            .ok_or_else(|| Error::invalid("format", "must be pdf, zugferd, xrechnung_ubl or xrechnung_cii"))?;
     }
     if let Some(p) = input.public_buyer {
         s.buyer.public_buyer = p;
@@ -254,7 +253,8 @@ pub async fn set_seller_settings(
         f.contact_phone = v.map(parse_phone).transpose()?;
     }
     if let Some(v) = change(&input.contact_email) {
-        f.contact_email = v.map(|e| crate::email::EmailAddress::parse(e).map(|e| e.as_str().to_string())).transpose()?;
+        f.contact_email =
+            v.map(|e| crate::email::EmailAddress::parse(e).map(|e| e.as_str().to_string())).transpose()?;
     }
     if let Some(v) = change(&input.peppol_id) {
         f.peppol_id = v.map(parse_peppol_id).transpose()?;

@@ -14,14 +14,16 @@ use crate::error::{Error, Result};
 use crate::ids::{CustomerId, InvoiceId, TenantId};
 
 pub async fn seller_facts(conn: &mut PgConnection, tenant: TenantId) -> Result<SellerFacts> {
-    let row: Option<(Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    type Row = (Option<String>, Option<String>, Option<String>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
         "SELECT einvoice_contact_name, einvoice_contact_phone, einvoice_contact_email, peppol_id
          FROM tenants WHERE tenant_id = $1",
     )
     .bind(tenant)
     .fetch_optional(conn)
     .await?;
-    let (contact_name, contact_phone, contact_email, peppol_id) = row.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    let (contact_name, contact_phone, contact_email, peppol_id) =
+        row.ok_or_else(|| Error::not_found("tenant", tenant))?;
     Ok(SellerFacts { contact_name, contact_phone, contact_email, peppol_id })
 }
 
@@ -52,7 +54,10 @@ type SettingsRow = (Uuid, String, Option<String>, bool, Option<String>);
 fn settings(row: SettingsRow) -> Result<(CustomerId, CustomerSettings)> {
     let (id, format, buyer_reference, public_buyer, peppol_id) = row;
     let preference = Preference::parse(&format).ok_or_else(|| corrupt("e-invoice format", &format))?;
-    Ok((CustomerId(id), CustomerSettings { preference, buyer: BuyerFacts { buyer_reference, public_buyer, peppol_id } }))
+    Ok((
+        CustomerId(id),
+        CustomerSettings { preference, buyer: BuyerFacts { buyer_reference, public_buyer, peppol_id } },
+    ))
 }
 
 pub async fn customer_settings(

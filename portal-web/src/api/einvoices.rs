@@ -20,7 +20,10 @@ fn parse_format(text: Option<&str>) -> billing_core::Result<Format> {
         billing_core::Error::invalid("format", "is required: xrechnung-cii, xrechnung-ubl or zugferd")
     })?;
     Format::parse(text).ok_or_else(|| {
-        billing_core::Error::invalid("format", format!("`{text}` is unknown; use xrechnung-cii, xrechnung-ubl or zugferd"))
+        billing_core::Error::invalid(
+            "format",
+            format!("`{text}` is unknown; use xrechnung-cii, xrechnung-ubl or zugferd"),
+        )
     })
 }
 
@@ -29,7 +32,10 @@ fn parse_lang(tag: Option<&str>) -> billing_core::Result<Option<&'static str>> {
         billing_core::customer::match_locale(tag).ok_or_else(|| {
             billing_core::Error::invalid(
                 "lang",
-                format!("`{tag}` is not supported; use one of {}", billing_core::customer::SUPPORTED_LOCALES.join(", ")),
+                format!(
+                    "`{tag}` is not supported; use one of {}",
+                    billing_core::customer::SUPPORTED_LOCALES.join(", ")
+                ),
             )
         })
     })

@@ -261,15 +261,14 @@ fn einvoice_error(e: billing_core::einvoice::EInvoiceError) -> ApiError {
                 .iter()
                 .map(|m| I18n::global().message(lang, &format!("einvoice-missing-{}", m.code().replace('_', "-")), &[]))
                 .collect();
-            let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "einvoice_data_missing", "error-einvoice-data-missing")
-                .arg("format", format)
-                .arg("missing", names.join("; "));
+            let mut err =
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "einvoice_data_missing", "error-einvoice-data-missing")
+                    .arg("format", format)
+                    .arg("missing", names.join("; "));
             err.extra.push(("missing", json!(missing.iter().map(|m| m.code()).collect::<Vec<_>>())));
             err
         }
-        E::NotFinalized => {
-            ApiError::new(StatusCode::CONFLICT, "invoice_not_finalized", "error-einvoice-not-finalized")
-        }
+        E::NotFinalized => ApiError::new(StatusCode::CONFLICT, "invoice_not_finalized", "error-einvoice-not-finalized"),
         E::Inconsistent(detail) => {
             tracing::error!(%detail, "stored invoice cannot become an e-invoice");
             ApiError::internal()

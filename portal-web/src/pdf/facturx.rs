@@ -129,7 +129,10 @@ fn patch_xmp(xmp: &str, file_name: &str, level: &str) -> Result<String, String> 
 fn add_facturx_xmp(mut pdf: Vec<u8>, file_name: &str, level: &str) -> Result<Vec<u8>, String> {
     let err = |what: &str| format!("cannot add the Factur-X metadata: {what}");
     // The metadata stream: `N 0 obj << ... /Type /Metadata ... >> stream ... endstream`.
-    let marker = find(&pdf, b"/Type /Metadata").ok_or_else(|| err("no metadata stream"))?;
+    // pdf-writer writes dictionaries compactly (`/Type/Metadata`) unless asked to pretty-print.
+    let marker = find(&pdf, b"/Type/Metadata")
+        .or_else(|| find(&pdf, b"/Type /Metadata"))
+        .ok_or_else(|| err("no metadata stream"))?;
     let obj_kw = rfind(&pdf[..marker], b" 0 obj").ok_or_else(|| err("no object header"))?;
     let line_start = pdf[..obj_kw].iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
     let number: u32 = std::str::from_utf8(&pdf[line_start..obj_kw])
@@ -159,7 +162,8 @@ fn add_facturx_xmp(mut pdf: Vec<u8>, file_name: &str, level: &str) -> Result<Vec
     }
     let offset = pdf.len();
     pdf.extend_from_slice(
-        format!("{number} 0 obj\n<<\n  /Length {}\n  /Type /Metadata\n  /Subtype /XML\n>>\nstream\n", xmp.len()).as_bytes(),
+        format!("{number} 0 obj\n<<\n  /Length {}\n  /Type /Metadata\n  /Subtype /XML\n>>\nstream\n", xmp.len())
+            .as_bytes(),
     );
     pdf.extend_from_slice(xmp.as_bytes());
     pdf.extend_from_slice(b"\nendstream\nendobj\n");
@@ -193,12 +197,14 @@ mod tests {
 
     #[test]
     fn an_update_section_follows_the_original_file() {
+        // As pdf-writer writes it without pretty-printing.
         let pdf = format!(
-            "%PDF-1.7\n5 0 obj\n<<\n  /Length {}\n  /Type /Metadata\n  /Subtype /XML\n>>\nstream\n{XMP}\nendstream\nendobj\n\
-             xref\n0 1\n0000000000 65535 f\r\ntrailer\n<<\n  /Size 6\n  /Root 1 0 R\n>>\nstartxref\n1234\n%%EOF",
+            "%PDF-1.7\n5 0 obj\n<</Length {}/Type/Metadata/Subtype/XML>>\nstream\n{XMP}\nendstream\nendobj\n\
+             xref\n0 1\n0000000000 65535 f\r\ntrailer\n<</Size 6/Root 1 0 R>>\nstartxref\n1234\n%%EOF",
             XMP.len()
         );
-        let out = String::from_utf8(add_facturx_xmp(pdf.clone().into_bytes(), "factur-x.xml", "EN 16931").unwrap()).unwrap();
+        let out =
+            String::from_utf8(add_facturx_xmp(pdf.clone().into_bytes(), "factur-x.xml", "EN 16931").unwrap()).unwrap();
         assert!(out.starts_with(&pdf));
         let update = &out[pdf.len()..];
         assert!(update.contains("\n5 0 obj\n"));

@@ -43,9 +43,8 @@ fn peer() -> Peer {
     let python = std::env::var_os("EINVOICE_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join(".ci-work/einvoice-venv/bin/python"));
-    let rules = std::env::var_os("EINVOICE_RULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".ci-work/einvoice-rules"));
+    let rules =
+        std::env::var_os("EINVOICE_RULES").map(PathBuf::from).unwrap_or_else(|| repo().join(".ci-work/einvoice-rules"));
     assert!(
         python.exists() && rules.join("XRechnung-CII-validation.xsl").exists(),
         "the e-invoice validators are missing ({} / {}): run scripts/test-all.sh once, or set EINVOICE_PYTHON and EINVOICE_RULES",
@@ -103,7 +102,7 @@ async fn seller(app: &TestApp) {
         .await;
     assert_eq!(status, 200, "{s}");
     // The ECB rate the USD invoice's VAT is converted with (Art. 230 Directive).
-    sqlx::query("INSERT INTO fx_rates (source, rate_date, currency, per_eur, imported_at) VALUES ('ecb', '2026-02-27', 'USD', 1.0800, now())")
+    sqlx::query("INSERT INTO fx_rates (source, rate_date, currency, per_eur, imported_at) VALUES ('ECB', '2026-02-27', 'USD', 1.0800, now())")
         .execute(&app.db.pool)
         .await
         .unwrap();
@@ -184,9 +183,8 @@ async fn matrix(app: &TestApp) -> Vec<(String, String, TenantId, String)> {
     // Subscriptions invoiced by the run: domestic S 19 %, a coupon, OSS, outside the EU, USD.
     let de = customer(app, &key, german_business("einkauf@brauerei.example", "Brauerei Huber GmbH")).await;
     let de_sub = subscribe(app, &de, json!({})).await;
-    let (status, c) = app
-        .post("/api/v1/coupons", json!({ "code": "WELCOME25", "percent_off": "25", "duration": "once" }))
-        .await;
+    let (status, c) =
+        app.post("/api/v1/coupons", json!({ "code": "WELCOME25", "percent_off": "25", "duration": "once" })).await;
     assert_eq!(status, 201, "{c}");
     let coupon_cus = customer(app, &key, german_business("buero@kanzlei.example", "Kanzlei Weber")).await;
     let coupon_sub = subscribe(app, &coupon_cus, json!({ "coupon": "WELCOME25", "quantity": 3 })).await;
@@ -235,8 +233,9 @@ async fn matrix(app: &TestApp) -> Vec<(String, String, TenantId, String)> {
     let b2g_sub = subscribe(app, &b2g, json!({})).await;
     // A card on file: the payment instruction is the card, not a transfer.
     let card = customer(app, &key, german_business("it@werkstatt.example", "Werkstatt Schulz")).await;
-    let (status, pm) =
-        app.post(&format!("/api/v1/customers/{card}/payment_methods"), json!({ "card_number": "4242424242424242" })).await;
+    let (status, pm) = app
+        .post(&format!("/api/v1/customers/{card}/payment_methods"), json!({ "card_number": "4242424242424242" }))
+        .await;
     assert!(status == 200 || status == 201, "{pm}");
     let card_sub = subscribe(app, &card, json!({})).await;
     // Seats changed mid-period: a proration document with a negative line.
@@ -255,7 +254,10 @@ async fn matrix(app: &TestApp) -> Vec<(String, String, TenantId, String)> {
         docs.push((name, invoice_of(app, sub).await));
     }
     let (status, changed) = app
-        .post(&format!("/api/v1/subscriptions/{prorated_sub}/change"), json!({ "quantity": 1, "effective_date": "2026-03-16" }))
+        .post(
+            &format!("/api/v1/subscriptions/{prorated_sub}/change"),
+            json!({ "quantity": 1, "effective_date": "2026-03-16" }),
+        )
         .await;
     assert_eq!(status, 200, "{changed}");
     if let Some(doc) = changed["document"]["id"].as_str() {
@@ -291,7 +293,14 @@ async fn matrix(app: &TestApp) -> Vec<(String, String, TenantId, String)> {
     ));
     docs.push((
         "de_exempt",
-        one_off(app, &key, &de, json!([{ "description": "Training course (exempt)", "unit_amount": 45000, "tax_category": "exempt" }]), json!({})).await,
+        one_off(
+            app,
+            &key,
+            &de,
+            json!([{ "description": "Training course (exempt)", "unit_amount": 45000, "tax_category": "exempt" }]),
+            json!({}),
+        )
+        .await,
     ));
     let fr = customer(
         app,
@@ -301,7 +310,10 @@ async fn matrix(app: &TestApp) -> Vec<(String, String, TenantId, String)> {
                 "address": { "line1": "1 rue de Paris", "postal_code": "75001", "city": "Paris" } }),
     )
     .await;
-    docs.push(("fr_reverse_charge", one_off(app, &key, &fr, json!([{ "description": "Pro plan, annual", "unit_amount": 29000 }]), json!({})).await));
+    docs.push((
+        "fr_reverse_charge",
+        one_off(app, &key, &fr, json!([{ "description": "Pro plan, annual", "unit_amount": 29000 }]), json!({})).await,
+    ));
     docs.push((
         "fr_intra_community_goods",
         one_off(app, &key, &fr, json!([{ "description": "Hardware token", "quantity": 5, "unit_amount": 3500, "tax_category": "physical_goods" }]), json!({})).await,
@@ -330,7 +342,11 @@ async fn matrix(app: &TestApp) -> Vec<(String, String, TenantId, String)> {
         )
         .await;
     assert_eq!(status, 201, "{adj}");
-    docs.push(("de_credit_applied", one_off(app, &key, &prepaid, json!([{ "description": "Setup service", "unit_amount": 10000 }]), json!({})).await));
+    docs.push((
+        "de_credit_applied",
+        one_off(app, &key, &prepaid, json!([{ "description": "Setup service", "unit_amount": 10000 }]), json!({}))
+            .await,
+    ));
 
     // Credit notes: full, partial over two rates, on a reverse-charge invoice.
     let full = credit(app, &docs[0].1, json!({ "reason": "service outage" })).await;
@@ -367,7 +383,14 @@ async fn matrix(app: &TestApp) -> Vec<(String, String, TenantId, String)> {
         .await;
     assert_eq!(status, 200, "{s}");
     let small_cus = customer(app, &small.api_key, german_business("post@verlag.example", "Verlag Sonne")).await;
-    let id = one_off(app, &small.api_key, &small_cus, json!([{ "description": "Logo design", "unit_amount": 80000 }]), json!({})).await;
+    let id = one_off(
+        app,
+        &small.api_key,
+        &small_cus,
+        json!([{ "description": "Logo design", "unit_amount": 80000 }]),
+        json!({}),
+    )
+    .await;
     out.push(("de_small_business_19".into(), small.api_key.clone(), small.id, id));
     out
 }
@@ -405,17 +428,65 @@ async fn every_document_of_the_matrix_passes_the_official_rules_in_every_syntax(
     for (name, _, tenant, id) in &docs {
         let meta = &extracted[name.as_str()];
         assert_eq!(meta["filename"], "factur-x.xml", "{name}: {meta}");
-        assert_eq!((meta["pdfa_part"].as_str(), meta["pdfa_conformance"].as_str()), (Some("3"), Some("B")), "{name}: {meta}");
+        assert_eq!(
+            (meta["pdfa_part"].as_str(), meta["pdfa_conformance"].as_str()),
+            (Some("3"), Some("B")),
+            "{name}: {meta}"
+        );
         assert_eq!(meta["fx_conformance"], "EN 16931", "{name}: {meta}");
         assert_eq!(meta["fx_filename"], "factur-x.xml", "{name}: {meta}");
         let tenant = *tenant;
-        let standalone =
-            billing_core::service::einvoices::xml(&mut conn, tenant, id.parse().unwrap(), Format::Zugferd).await.unwrap();
+        let standalone = billing_core::service::einvoices::xml(&mut conn, tenant, id.parse().unwrap(), Format::Zugferd)
+            .await
+            .unwrap();
         let embedded = std::fs::read(embedded_dir.join(format!("{name}.xml"))).unwrap();
         assert_eq!(String::from_utf8(embedded).unwrap(), standalone.xml, "{name}: the embedded XML differs");
         std::fs::copy(embedded_dir.join(format!("{name}.xml")), xml_dir.join(format!("{name}.zugferd.xml"))).unwrap();
     }
     drop(conn);
+
+    // The matrix covers what it claims: each document's category, and the case it stands for.
+    let cii = |name: &str| std::fs::read_to_string(xml_dir.join(format!("{name}.xrechnung-cii.xml"))).unwrap();
+    let ubl = |name: &str| std::fs::read_to_string(xml_dir.join(format!("{name}.xrechnung-ubl.xml"))).unwrap();
+    for (name, category) in [
+        ("de_standard", "S"),
+        ("at_oss_consumer", "S"),
+        ("us_not_subject", "O"),
+        ("de_exempt", "E"),
+        ("de_small_business_19", "E"),
+        ("fr_reverse_charge", "AE"),
+        ("cn_reverse_charge", "AE"),
+        ("fr_intra_community_goods", "K"),
+        ("us_export_goods", "G"),
+    ] {
+        assert!(
+            cii(name).contains(&format!("<ram:CategoryCode>{category}</ram:CategoryCode>")),
+            "{name}: not {category}"
+        );
+    }
+    let facts: &[(&str, &str)] = &[
+        ("at_oss_consumer", "<ram:RateApplicablePercent>20.00</ram:RateApplicablePercent>"),
+        ("de_multi_rate", "<ram:RateApplicablePercent>7.00</ram:RateApplicablePercent>"),
+        ("de_multi_rate", "<ram:RateApplicablePercent>19.00</ram:RateApplicablePercent>"),
+        ("fr_reverse_charge", "<ram:ExemptionReason>Reverse charge</ram:ExemptionReason>"),
+        ("de_small_business_19", "§ 19 UStG"),
+        ("de_usd", "<ram:TaxCurrencyCode>EUR</ram:TaxCurrencyCode>"),
+        ("de_usd", "<ram:TaxTotalAmount currencyID=\"EUR\">5.63</ram:TaxTotalAmount>"),
+        ("de_b2g_leitweg", "<ram:BuyerReference>991-33333TEST-33</ram:BuyerReference>"),
+        ("de_card_on_file", "<ram:TypeCode>48</ram:TypeCode>"),
+        ("de_credit_applied", "<ram:TotalPrepaidAmount>20.00</ram:TotalPrepaidAmount>"),
+        ("de_coupon", "<ram:Reason>Discount</ram:Reason>"),
+        ("de_proration", "<ram:BilledQuantity unitCode=\"C62\">-"),
+        ("cn_full", "<ram:TypeCode>381</ram:TypeCode>"),
+        ("cn_partial_multi_rate", "<ram:InvoiceReferencedDocument>"),
+    ];
+    for (name, needle) in facts {
+        assert!(cii(name).contains(needle), "{name} lacks {needle}");
+    }
+    assert!(ubl("cn_full").contains("<cac:CreditNoteLine>"));
+    assert!(
+        ubl("de_tax_inclusive").contains("<cbc:TaxInclusiveAmount currencyID=\"EUR\">59.97</cbc:TaxInclusiveAmount>")
+    );
 
     let report = validate(&peer, &xml_dir);
     let files = report["files"].as_object().expect("a report per file");
@@ -467,13 +538,13 @@ async fn missing_data_is_a_clear_error_and_a_dry_run_exception_never_a_broken_fi
         json!({ "email": "vergabe@amt.example", "name": "Vergabestelle", "country": "DE", "currency": "EUR", "kind": "business" }),
     )
     .await;
-    let (status, s) =
-        app.post(&format!("/api/v1/customers/{c}/einvoice"), json!({ "format": "xrechnung_cii", "public_buyer": true })).await;
+    let (status, s) = app
+        .post(&format!("/api/v1/customers/{c}/einvoice"), json!({ "format": "xrechnung_cii", "public_buyer": true }))
+        .await;
     assert_eq!(status, 200, "{s}");
     // A Leitweg-ID with wrong check digits is refused and changes nothing.
-    let (status, err) = app
-        .post(&format!("/api/v1/customers/{c}/einvoice"), json!({ "buyer_reference": "991-33333TEST-34" }))
-        .await;
+    let (status, err) =
+        app.post(&format!("/api/v1/customers/{c}/einvoice"), json!({ "buyer_reference": "991-33333TEST-34" })).await;
     assert_eq!((status, err["error"]["param"].as_str()), (400, Some("buyer_reference")), "{err}");
     let (_, s) = app.get(&format!("/api/v1/customers/{c}/einvoice")).await;
     assert_eq!(s["buyer_reference"], Value::Null);
@@ -511,6 +582,10 @@ async fn missing_data_is_a_clear_error_and_a_dry_run_exception_never_a_broken_fi
     let message = err["error"]["message"].as_str().unwrap();
     assert!(message.contains("Leitweg-ID"), "{message}");
     assert!(message.starts_with("Die XRechnung-E-Rechnung"), "{message}");
+    // Another merchant cannot read it, whatever id it types.
+    let other = create_tenant(&app.db.pool, "other", instant("2026-03-01T09:00:00Z")).await;
+    let (status, _, _) = fetch(&app, &other.api_key, &id, "xrechnung-ubl").await;
+    assert_eq!(status, 404);
     // ZUGFeRD needs neither: the hybrid PDF is made.
     let (status, _, pdf) = fetch(&app, &key, &id, "zugferd").await;
     assert_eq!(status, 200);
@@ -519,7 +594,12 @@ async fn missing_data_is_a_clear_error_and_a_dry_run_exception_never_a_broken_fi
     let (status, _, body) = fetch(&app, &key, &id, "edifact").await;
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!((status, body["error"]["param"].as_str()), (400, Some("format")), "{body}");
-    let (status, draft) = app.post("/api/v1/invoices", json!({ "customer": c, "lines": [{ "description": "x", "unit_amount": 100 }], "auto_finalize": false })).await;
+    let (status, draft) = app
+        .post(
+            "/api/v1/invoices",
+            json!({ "customer": c, "lines": [{ "description": "x", "unit_amount": 100 }], "auto_finalize": false }),
+        )
+        .await;
     assert_eq!(status, 201, "{draft}");
     let (status, _, body) = fetch(&app, &key, draft["id"].as_str().unwrap(), "xrechnung-ubl").await;
     let body: Value = serde_json::from_slice(&body).unwrap();
