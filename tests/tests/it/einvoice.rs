@@ -643,6 +643,24 @@ async fn a_period_exports_as_one_zip_with_a_manifest_by_api_and_cli() {
     let (status, err) = app.get("/api/v1/einvoices/export?from=2026-03-31&to=2026-03-01&format=zugferd").await;
     assert_eq!((status, err["error"]["param"].as_str()), (400, Some("to")), "{err}");
 
+    // The invoice mail's attachment follows the customer's preference: none for the plain PDF,
+    // the hybrid once the customer chose ZUGFeRD.
+    let invoice: billing_core::ids::InvoiceId = a.parse().unwrap();
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let none = portal_web::einvoice::einvoice_attachment_for_invoice(&mut conn, app.tenant.id, invoice).await.unwrap();
+    assert!(none.is_none());
+    drop(conn);
+    let (status, s) = app.post(&format!("/api/v1/customers/{c}/einvoice"), json!({ "format": "zugferd" })).await;
+    assert_eq!((status, s["format"].as_str()), (200, Some("zugferd")), "{s}");
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let file = portal_web::einvoice::einvoice_attachment_for_invoice(&mut conn, app.tenant.id, invoice)
+        .await
+        .unwrap()
+        .expect("an attachment");
+    assert_eq!((file.media_type, file.file_name.ends_with(".pdf")), ("application/pdf", true));
+    assert!(file.bytes.starts_with(b"%PDF-1.7"));
+    drop(conn);
+
     // The CLI writes the same ZIP.
     let out = std::env::temp_dir().join(format!("einvoices-{}.zip", uuid::Uuid::now_v7().simple()));
     let run = std::process::Command::new(billing_tests::billing_binary())
