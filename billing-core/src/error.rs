@@ -46,6 +46,9 @@ pub enum Error {
     VatId(#[from] crate::tax::VatIdError),
     #[error(transparent)]
     Tax(#[from] crate::tax::TaxError),
+    /// No e-invoice can be made from this document (missing data, a draft, an inconsistency).
+    #[error(transparent)]
+    EInvoice(#[from] crate::einvoice::EInvoiceError),
     #[error(transparent)]
     Rating(#[from] RatingError),
     #[error(transparent)]

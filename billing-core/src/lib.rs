@@ -12,6 +12,7 @@ pub mod country;
 pub mod coupon;
 pub mod currency;
 pub mod customer;
+pub mod einvoice;
 pub mod email;
 pub mod error;
 pub mod fx;

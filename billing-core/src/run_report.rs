@@ -44,16 +44,22 @@ pub enum ExceptionCode {
     /// without that statement is not a proper invoice; importing the rates and running again
     /// invoices it.
     FxRateMissing,
+    /// The customer receives e-invoices (XRechnung or ZUGFeRD) and the seller's or the
+    /// customer's data lacks what that format makes mandatory (e.g. a public buyer's Leitweg-ID).
+    /// Warning: the invoice is lawful and created; its e-invoice can be made once the data is
+    /// added, and is refused until then rather than sent broken.
+    EInvoiceDataMissing,
 }
 
 impl ExceptionCode {
-    pub const ALL: [ExceptionCode; 6] = [
+    pub const ALL: [ExceptionCode; 7] = [
         ExceptionCode::PriceMissing,
         ExceptionCode::TaxUndeterminable,
         ExceptionCode::VatIdMissing,
         ExceptionCode::PaymentMethodMissing,
         ExceptionCode::TaxBehaviorMixed,
         ExceptionCode::FxRateMissing,
+        ExceptionCode::EInvoiceDataMissing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,7 @@ impl ExceptionCode {
             ExceptionCode::PaymentMethodMissing => "payment_method_missing",
             ExceptionCode::TaxBehaviorMixed => "tax_behavior_mixed",
             ExceptionCode::FxRateMissing => "fx_rate_missing",
+            ExceptionCode::EInvoiceDataMissing => "einvoice_data_missing",
         }
     }
 

@@ -55,3 +55,8 @@ cli-embedded-busy = Der Datenordner { $dir } wird von einem anderen billing-Proz
 cli-embedded-waiting = Warte, bis ein anderer billing-Prozess mit { $dir } fertig ist …
 cli-run-date-in-future = Das Stichtagsdatum { $as_of } liegt nach dem heutigen Tag ({ $today }) in der Zeitzone des Händlers: Die Rechnungen trügen ein Datum in der Zukunft. Mit --dry-run schauen Sie voraus; --allow-future erlaubt es ausdrücklich.
 cli-run-exception-fx-rate-missing = { $customer }: kein EZB-Kurs für { $currency } am { $date } oder in den { $days } Tagen davor, daher kann die Umsatzsteuer nicht in { $national } angegeben werden (Art. 230 MwSt-Richtlinie); Kurse mit billing fx-import importieren; nicht abgerechnet.
+
+# E-invoices: the invoice run's exception and the CLI export.
+cli-run-exception-einvoice-data-missing = { $customer }: für die { $format }-E-Rechnung dieses Kunden fehlt { $missing }.
+cli-einvoice-exported = { $files } E-Rechnungen ({ $format }, ausgestellt vom { $from } bis { $to }) nach { $file } exportiert.
+cli-einvoice-skipped = Keine E-Rechnung für { $number }: { $reason }

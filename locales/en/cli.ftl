@@ -55,3 +55,8 @@ cli-embedded-busy = The data folder { $dir } is in use by another billing proces
 cli-embedded-waiting = Waiting for another billing process to finish with { $dir } …
 cli-run-date-in-future = The run date { $as_of } is after today ({ $today }) in the merchant’s time zone: the invoices would be issued with a future date. Use --dry-run to look ahead, or --allow-future if you really mean it.
 cli-run-exception-fx-rate-missing = { $customer }: no ECB rate for { $currency } on { $date } or in the { $days } days before, so the VAT cannot be stated in { $national } (Art. 230 VAT Directive); import the rates with billing fx-import; not invoiced.
+
+# E-invoices: the invoice run's exception and the CLI export.
+cli-run-exception-einvoice-data-missing = { $customer }: the { $format } e-invoice this customer receives needs { $missing }.
+cli-einvoice-exported = Exported { $files } e-invoices ({ $format }, issued { $from } to { $to }) to { $file }.
+cli-einvoice-skipped = No e-invoice for { $number }: { $reason }

@@ -45,6 +45,15 @@ cli-runs-detail = { $kind } a fecha { $date }, iniciada el { $started } por { $b
 cli-runs-not-found = No existe la ejecución de facturación { $id }.
 cli-runs-report-written = Informe de la ejecución { $id } escrito en { $file } ({ $rows } filas).
 cli-tenant-collection-set = El comerciante «{ $tenant }» cobra ahora mediante: { $method }.
-cli-collect-summary = Cobro a fecha { $as_of }: { $collected } pagadas, { $failed } sin pagar, { $redriven } intentos pendientes relanzados, { $rechecked } pagos en espera liquidados según el proveedor, { $skipped } omitidas.
+cli-collect-summary = Cobro a fecha { $as_of }: { $collected } pagadas, { $failed } sin pagar, { $redriven } intentos pendientes relanzados, { $rechecked } pagos en espera liquidados según el proveedor, { $skipped } omitidas, { $refunds } reembolsos sin respuesta finalizados.
 cli-collect-locked = Otra ejecución de cobro tiene el bloqueo; no se ha hecho nada.
 cli-bank-imported = Extracto bancario { $id } importado: { $entries } apuntes, { $matched } conciliados, { $unmatched } sin conciliar, { $ambiguous } ambiguos.
+
+cli-embedded-serving = Un proceso de billing (pid { $pid }) ya sirve esta carpeta de datos en { $url }. Úselo o deténgalo primero.
+cli-embedded-busy = La carpeta de datos { $dir } está en uso por otro proceso de billing (pid { $pid }) que no la liberó a tiempo. Vuelva a intentarlo cuando haya terminado.
+cli-embedded-waiting = Esperando a que otro proceso de billing termine con { $dir } …
+cli-run-date-in-future = La fecha de ejecución { $as_of } es posterior a hoy ({ $today }) en la zona horaria del comerciante: las facturas se emitirían con fecha futura. Use --dry-run para anticiparse, o --allow-future si realmente lo quiere.
+cli-run-exception-fx-rate-missing = { $customer }: no hay tipo del BCE para { $currency } el { $date } ni en los { $days } días anteriores, por lo que el IVA no puede indicarse en { $national } (artículo 230 de la Directiva del IVA); importe los tipos con billing fx-import; no facturado.
+cli-run-exception-einvoice-data-missing = { $customer }: la factura electrónica { $format } que recibe este cliente necesita { $missing }.
+cli-einvoice-exported = Se exportaron { $files } facturas electrónicas ({ $format }, emitidas del { $from } al { $to }) a { $file }.
+cli-einvoice-skipped = Sin factura electrónica para { $number }: { $reason }

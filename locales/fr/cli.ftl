@@ -55,3 +55,8 @@ cli-embedded-busy = Le dossier de données { $dir } est utilisé par un autre pr
 cli-embedded-waiting = En attente qu’un autre processus billing ait fini d’utiliser { $dir } …
 cli-run-date-in-future = La date d’exécution { $as_of } est postérieure à aujourd’hui ({ $today }) dans le fuseau horaire du marchand : les factures seraient émises à une date future. Utilisez --dry-run pour anticiper, ou --allow-future si c’est voulu.
 cli-run-exception-fx-rate-missing = { $customer } : aucun taux BCE pour { $currency } le { $date } ni dans les { $days } jours précédents, la TVA ne peut donc pas être indiquée en { $national } (art. 230 de la directive TVA) ; importez les taux avec billing fx-import ; non facturé.
+
+# E-invoices: the invoice run's exception and the CLI export.
+cli-run-exception-einvoice-data-missing = { $customer } : il manque { $missing } pour la facture électronique { $format } de ce client.
+cli-einvoice-exported = { $files } factures électroniques ({ $format }, émises du { $from } au { $to }) exportées vers { $file }.
+cli-einvoice-skipped = Pas de facture électronique pour { $number } : { $reason }

@@ -45,6 +45,15 @@ cli-runs-detail = { $kind } al { $date }, avviata il { $started } da { $by }, te
 cli-runs-not-found = Nessuna esecuzione di fatturazione { $id }.
 cli-runs-report-written = Report dell'esecuzione { $id } scritto in { $file } ({ $rows } righe).
 cli-tenant-collection-set = L'esercente «{ $tenant }» ora incassa tramite: { $method }.
-cli-collect-summary = Incasso al { $as_of }: { $collected } pagate, { $failed } non pagate, { $redriven } tentativi in sospeso rilanciati, { $rechecked } pagamenti in attesa regolati secondo il fornitore, { $skipped } saltate.
+cli-collect-summary = Incasso al { $as_of }: { $collected } pagate, { $failed } non pagate, { $redriven } tentativi in sospeso rilanciati, { $rechecked } pagamenti in attesa regolati secondo il fornitore, { $skipped } saltate, { $refunds } rimborsi senza risposta conclusi.
 cli-collect-locked = Un'altra esecuzione di incasso detiene il blocco; non è stato fatto nulla.
 cli-bank-imported = Estratto conto { $id } importato: { $entries } movimenti, { $matched } abbinati, { $unmatched } non abbinati, { $ambiguous } ambigui.
+
+cli-embedded-serving = Un processo billing (pid { $pid }) serve già questa cartella dati all'indirizzo { $url }. Usalo oppure fermalo prima.
+cli-embedded-busy = La cartella dati { $dir } è in uso da un altro processo billing (pid { $pid }) che non l'ha rilasciata in tempo. Riprova quando avrà finito.
+cli-embedded-waiting = In attesa che un altro processo billing finisca con { $dir } …
+cli-run-date-in-future = La data di esecuzione { $as_of } è successiva a oggi ({ $today }) nel fuso orario del commerciante: le fatture verrebbero emesse con una data futura. Usa --dry-run per guardare avanti, oppure --allow-future se lo vuoi davvero.
+cli-run-exception-fx-rate-missing = { $customer }: nessun tasso BCE per { $currency } il { $date } né nei { $days } giorni precedenti, quindi l'IVA non può essere indicata in { $national } (art. 230 direttiva IVA); importa i tassi con billing fx-import; non fatturato.
+cli-run-exception-einvoice-data-missing = { $customer }: la fattura elettronica { $format } che riceve questo cliente richiede { $missing }.
+cli-einvoice-exported = Esportate { $files } fatture elettroniche ({ $format }, emesse dal { $from } al { $to }) in { $file }.
+cli-einvoice-skipped = Nessuna fattura elettronica per { $number }: { $reason }

@@ -45,6 +45,15 @@ cli-runs-detail = { $date } 時点の{ $kind }、{ $started } に { $by } が開
 cli-runs-not-found = 請求処理の実行 { $id } はありません。
 cli-runs-report-written = 実行 { $id } のレポートを { $file } に書き出しました（{ $rows } 行）。
 cli-tenant-collection-set = 事業者「{ $tenant }」の回収方法: { $method }。
-cli-collect-summary = { $as_of } 時点の回収: 支払済み { $collected } 件、未払い { $failed } 件、保留中の試行の再実行 { $redriven } 件、決済代行会社の結果で確定した待機中の支払い { $rechecked } 件、スキップ { $skipped } 件。
+cli-collect-summary = { $as_of } 時点の回収: 支払済み { $collected } 件、未払い { $failed } 件、保留中の試行の再実行 { $redriven } 件、決済代行会社の結果で確定した待機中の支払い { $rechecked } 件、スキップ { $skipped } 件、応答のなかった返金の完了 { $refunds } 件。
 cli-collect-locked = 別の回収処理がロックを保持しています。何も行いませんでした。
 cli-bank-imported = 銀行取引明細 { $id } を取り込みました: 項目 { $entries } 件、照合済み { $matched } 件、未照合 { $unmatched } 件、あいまい { $ambiguous } 件。
+
+cli-embedded-serving = billing プロセス（pid { $pid }）がすでにこのデータフォルダを { $url } で提供しています。それを使うか、先に停止してください。
+cli-embedded-busy = データフォルダ { $dir } は別の billing プロセス（pid { $pid }）が使用中で、時間内に解放されませんでした。処理が終わってから再試行してください。
+cli-embedded-waiting = 別の billing プロセスが { $dir } の使用を終えるのを待っています …
+cli-run-date-in-future = 実行日 { $as_of } は、販売者のタイムゾーンの今日（{ $today }）より後です。請求書が将来の日付で発行されてしまいます。先を確認するには --dry-run を、本当に必要な場合は --allow-future を使ってください。
+cli-run-exception-fx-rate-missing = { $customer }: { $date } およびその前の { $days } 日間に { $currency } の ECB レートがないため、VAT を { $national } で記載できません（VAT 指令第 230 条）。billing fx-import でレートをインポートしてください。請求されていません。
+cli-run-exception-einvoice-data-missing = { $customer }: この顧客が受け取る { $format } の電子請求書には { $missing } が必要です。
+cli-einvoice-exported = 電子請求書 { $files } 件（{ $format }、{ $from } から { $to } に発行）を { $file } にエクスポートしました。
+cli-einvoice-skipped = { $number } の電子請求書はありません: { $reason }

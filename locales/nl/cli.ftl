@@ -45,6 +45,15 @@ cli-runs-detail = { $kind } per { $date }, gestart { $started } door { $by }, kl
 cli-runs-not-found = Geen facturatierun { $id }.
 cli-runs-report-written = Rapport van run { $id } geschreven naar { $file } ({ $rows } regels).
 cli-tenant-collection-set = Handelaar ‘{ $tenant }’ int nu via: { $method }.
-cli-collect-summary = Inning per { $as_of }: { $collected } betaald, { $failed } niet betaald, { $redriven } openstaande pogingen opnieuw gestart, { $rechecked } wachtende betalingen volgens de dienstverlener afgewikkeld, { $skipped } overgeslagen.
+cli-collect-summary = Inning per { $as_of }: { $collected } betaald, { $failed } niet betaald, { $redriven } openstaande pogingen opnieuw gestart, { $rechecked } wachtende betalingen volgens de dienstverlener afgewikkeld, { $skipped } overgeslagen, { $refunds } onbeantwoorde terugbetalingen afgerond.
 cli-collect-locked = Een andere inningsrun heeft de vergrendeling; er is niets gedaan.
 cli-bank-imported = Rekeningafschrift { $id } geïmporteerd: { $entries } posten, { $matched } gekoppeld, { $unmatched } niet gekoppeld, { $ambiguous } dubbelzinnig.
+
+cli-embedded-serving = Een billing-proces (pid { $pid }) bedient deze gegevensmap al op { $url }. Gebruik het, of stop het eerst.
+cli-embedded-busy = De gegevensmap { $dir } is in gebruik door een ander billing-proces (pid { $pid }) dat haar niet op tijd vrijgaf. Probeer het opnieuw als het klaar is.
+cli-embedded-waiting = Wachten tot een ander billing-proces klaar is met { $dir } …
+cli-run-date-in-future = De rundatum { $as_of } ligt na vandaag ({ $today }) in de tijdzone van de verkoper: de facturen zouden met een toekomstige datum worden uitgegeven. Gebruik --dry-run om vooruit te kijken, of --allow-future als u het echt wilt.
+cli-run-exception-fx-rate-missing = { $customer }: geen ECB-koers voor { $currency } op { $date } of in de { $days } dagen ervoor, dus de btw kan niet in { $national } worden vermeld (art. 230 btw-richtlijn); importeer de koersen met billing fx-import; niet gefactureerd.
+cli-run-exception-einvoice-data-missing = { $customer }: de e-factuur { $format } die deze klant ontvangt heeft { $missing } nodig.
+cli-einvoice-exported = { $files } e-facturen geëxporteerd ({ $format }, uitgegeven van { $from } tot { $to }) naar { $file }.
+cli-einvoice-skipped = Geen e-factuur voor { $number }: { $reason }

@@ -45,6 +45,15 @@ cli-runs-detail = { $kind } na dzień { $date }, rozpoczęty { $started } przez 
 cli-runs-not-found = Brak przebiegu fakturowania { $id }.
 cli-runs-report-written = Raport przebiegu { $id } zapisano w { $file } (wiersze: { $rows }).
 cli-tenant-collection-set = Sprzedawca „{ $tenant }” pobiera teraz płatności przez: { $method }.
-cli-collect-summary = Pobieranie płatności na dzień { $as_of }: opłacone: { $collected }, nieopłacone: { $failed }, ponowione oczekujące próby: { $redriven }, oczekujące płatności rozliczone według operatora: { $rechecked }, pominięte: { $skipped }.
+cli-collect-summary = Pobieranie płatności na dzień { $as_of }: opłacone: { $collected }, nieopłacone: { $failed }, ponowione oczekujące próby: { $redriven }, oczekujące płatności rozliczone według operatora: { $rechecked }, pominięte: { $skipped }, zakończone zwroty bez odpowiedzi: { $refunds }.
 cli-collect-locked = Inny przebieg pobierania płatności trzyma blokadę; nic nie zrobiono.
 cli-bank-imported = Zaimportowano wyciąg bankowy { $id }: pozycje: { $entries }, dopasowane: { $matched }, niedopasowane: { $unmatched }, niejednoznaczne: { $ambiguous }.
+
+cli-embedded-serving = Proces billing (pid { $pid }) już obsługuje ten folder danych pod adresem { $url }. Użyj go albo najpierw go zatrzymaj.
+cli-embedded-busy = Folder danych { $dir } jest używany przez inny proces billing (pid { $pid }), który nie zwolnił go na czas. Spróbuj ponownie, gdy skończy.
+cli-embedded-waiting = Oczekiwanie, aż inny proces billing skończy pracę z { $dir } …
+cli-run-date-in-future = Data przebiegu { $as_of } jest późniejsza niż dzisiaj ({ $today }) w strefie czasowej sprzedawcy: faktury zostałyby wystawione z przyszłą datą. Użyj --dry-run, aby spojrzeć w przód, albo --allow-future, jeśli naprawdę tego chcesz.
+cli-run-exception-fx-rate-missing = { $customer }: brak kursu EBC dla { $currency } z dnia { $date } ani z { $days } dni wcześniej, więc VAT nie może zostać podany w { $national } (art. 230 dyrektywy VAT); zaimportuj kursy poleceniem billing fx-import; nie zafakturowano.
+cli-run-exception-einvoice-data-missing = { $customer }: e-faktura { $format }, którą otrzymuje ten klient, wymaga: { $missing }.
+cli-einvoice-exported = Wyeksportowano e-faktury: { $files } ({ $format }, wystawione od { $from } do { $to }) do { $file }.
+cli-einvoice-skipped = Brak e-faktury dla { $number }: { $reason }

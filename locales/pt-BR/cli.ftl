@@ -45,6 +45,15 @@ cli-runs-detail = { $kind } em { $date }, iniciada em { $started } por { $by }, 
 cli-runs-not-found = Não há execução de faturamento { $id }.
 cli-runs-report-written = Relatório da execução { $id } gravado em { $file } ({ $rows } linhas).
 cli-tenant-collection-set = O lojista “{ $tenant }” agora cobra via: { $method }.
-cli-collect-summary = Cobrança em { $as_of }: { $collected } pagas, { $failed } não pagas, { $redriven } tentativas pendentes retomadas, { $rechecked } pagamentos em espera liquidados conforme o provedor, { $skipped } ignoradas.
+cli-collect-summary = Cobrança em { $as_of }: { $collected } pagas, { $failed } não pagas, { $redriven } tentativas pendentes retomadas, { $rechecked } pagamentos em espera liquidados conforme o provedor, { $skipped } ignoradas, { $refunds } reembolsos sem resposta concluídos.
 cli-collect-locked = Outra execução de cobrança detém o bloqueio; nada foi feito.
 cli-bank-imported = Extrato bancário { $id } importado: { $entries } lançamentos, { $matched } conciliados, { $unmatched } não conciliados, { $ambiguous } ambíguos.
+
+cli-embedded-serving = Um processo billing (pid { $pid }) já atende esta pasta de dados em { $url }. Use-o ou pare-o primeiro.
+cli-embedded-busy = A pasta de dados { $dir } está em uso por outro processo billing (pid { $pid }) que não a liberou a tempo. Tente novamente quando ele terminar.
+cli-embedded-waiting = Aguardando outro processo billing terminar com { $dir } …
+cli-run-date-in-future = A data de execução { $as_of } é posterior a hoje ({ $today }) no fuso horário do comerciante: as faturas seriam emitidas com data futura. Use --dry-run para antecipar, ou --allow-future se realmente quiser.
+cli-run-exception-fx-rate-missing = { $customer }: sem taxa do BCE para { $currency } em { $date } nem nos { $days } dias anteriores, portanto o IVA não pode ser indicado em { $national } (art. 230 da Diretiva do IVA); importe as taxas com billing fx-import; não faturado.
+cli-run-exception-einvoice-data-missing = { $customer }: a fatura eletrônica { $format } que este cliente recebe precisa de { $missing }.
+cli-einvoice-exported = { $files } faturas eletrônicas exportadas ({ $format }, emitidas de { $from } a { $to }) para { $file }.
+cli-einvoice-skipped = Sem fatura eletrônica para { $number }: { $reason }

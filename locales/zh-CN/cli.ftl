@@ -55,3 +55,8 @@ cli-embedded-busy = 数据目录 { $dir } 正被另一个 billing 进程（pid {
 cli-embedded-waiting = 正在等待另一个 billing 进程使用完 { $dir } …
 cli-run-date-in-future = 开票日期 { $as_of } 晚于商户时区的今天（{ $today }）：发票将带有未来的日期。请使用 --dry-run 预览；如确有需要，请使用 --allow-future。
 cli-run-exception-fx-rate-missing = { $customer }：{ $date } 及其前 { $days } 天内没有 { $currency } 的欧洲央行汇率，无法以 { $national } 列示增值税（增值税指令第 230 条）；请用 billing fx-import 导入汇率；未开票。
+
+# E-invoices: the invoice run's exception and the CLI export.
+cli-run-exception-einvoice-data-missing = { $customer }：该客户接收的 { $format } 电子发票缺少{ $missing }。
+cli-einvoice-exported = 已将 { $files } 张电子发票（{ $format }，开具日期 { $from } 至 { $to }）导出到 { $file }。
+cli-einvoice-skipped = { $number } 没有电子发票：{ $reason }

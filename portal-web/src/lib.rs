@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod einvoice;
 pub mod i18n;
 pub mod metrics;
 pub mod pdf;

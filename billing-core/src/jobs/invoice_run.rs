@@ -385,6 +385,9 @@ struct TenantContext {
     /// Invoices stay drafts this long (one-off lines can be added) before the finalize-drafts job
     /// numbers them; 0 finalizes them at once.
     draft_hours: i32,
+    /// The seller as its e-invoices will show it, to warn about customers whose chosen
+    /// e-invoice format lacks data (`ExceptionCode::EInvoiceDataMissing`).
+    einvoice_seller: (crate::party::SellerSnapshot, crate::einvoice::SellerFacts),
 }
 
 impl TenantContext {
@@ -411,7 +414,10 @@ impl TenantContext {
         } else {
             None
         };
+        let einvoice_seller =
+            (crate::party::SellerSnapshot::of(&tenant), store::einvoice::seller_facts(conn, tenant_id).await?);
         Ok(Self {
+            einvoice_seller,
             draft_hours,
             art59c,
             national,
@@ -520,6 +526,44 @@ async fn resume_due(
     Ok(())
 }
 
+/// The e-invoice settings of the chunk's customers who receive e-invoices, and whether each
+/// has a card on file (its payment instruction when the seller has no bank account).
+async fn einvoice_customers(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    chunk: &[store::subscriptions::DueSubscription],
+) -> Result<std::collections::HashMap<crate::ids::CustomerId, (crate::store::einvoice::CustomerSettings, bool)>> {
+    let ids: Vec<Uuid> = chunk.iter().map(|d| d.billable.customer_id.as_uuid()).collect();
+    let settings = store::einvoice::customers_settings(conn, tenant, &ids).await?;
+    if settings.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let with_card = store::einvoice::customers_with_card(conn, tenant, &ids).await?;
+    Ok(settings.into_iter().map(|(id, s)| (id, (s, with_card.contains(&id.as_uuid())))).collect())
+}
+
+/// The e-invoice format this subscription's customer receives and the data it lacks (codes,
+/// comma-separated), if any.
+fn einvoice_gaps(
+    ctx: &TenantContext,
+    customers: &std::collections::HashMap<crate::ids::CustomerId, (crate::store::einvoice::CustomerSettings, bool)>,
+    due: &store::subscriptions::DueSubscription,
+) -> Option<(crate::einvoice::Format, String)> {
+    let (settings, card) = customers.get(&due.billable.customer_id)?;
+    let format = settings.preference.format()?;
+    let missing = crate::einvoice::missing_party_data(
+        format.profile(),
+        &crate::einvoice::Parties {
+            seller: &ctx.einvoice_seller.0,
+            seller_facts: &ctx.einvoice_seller.1,
+            buyer_has_address: due.customer.address.is_some(),
+            buyer_facts: &settings.buyer,
+            pays_by_card: *card,
+        },
+    );
+    (!missing.is_empty()).then(|| (format, missing.iter().map(|m| m.code()).collect::<Vec<_>>().join(", ")))
+}
+
 /// Invoices the next chunk of due subscriptions after `cursor` on `conn`; returns the new
 /// cursor and what the chunk did, or `None` when nothing is left.
 ///
@@ -560,6 +604,10 @@ async fn process_chunk(
             let ids: Vec<Uuid> = chunk.iter().map(|d| d.billable.id.as_uuid()).collect();
             store::runs::chunk_facts(conn, tenant_id, &ids).await?
         }
+    };
+    let einvoice = match mode {
+        Mode::Direct => Default::default(),
+        Mode::Real(_) | Mode::Dry => einvoice_customers(conn, tenant_id, &chunk).await?,
     };
     let no_usage = BTreeMap::new();
     for due in &chunk {
@@ -660,6 +708,12 @@ async fn process_chunk(
             }
             if ctx.collects_automatically && sub_facts.is_some_and(|f| !f.has_payment_method) {
                 out.exceptions.push(exception(ExceptionCode::PaymentMethodMissing, &[]));
+            }
+            if let Some((format, missing)) = einvoice_gaps(ctx, &einvoice, due) {
+                out.exceptions.push(exception(
+                    ExceptionCode::EInvoiceDataMissing,
+                    &[("format", format.as_str().to_string()), ("missing", missing)],
+                ));
             }
         }
         let next_index = last_planned.period_index + 1;

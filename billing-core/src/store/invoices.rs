@@ -381,7 +381,8 @@ pub async fn insert_document(
 // ---- Document parties (issue 4, PDF documents) ----------------------------------------------
 
 /// Freezes the seller's profile and the buyer's billing address on finalized invoices, so a later
-/// change of either never alters an issued document (§ 14 Abs. 4 Nr. 1 UStG needs both). Call it
+/// change of either never alters an issued document (§ 14 Abs. 4 Nr. 1 UStG needs both), and
+/// with them the e-invoice facts (seller contact, buyer reference, Peppol ids). Call it
 /// in the finalizing transaction; invoices that already carry a snapshot keep it.
 ///
 /// Built in SQL from the current tenant and customer rows, so callers need not load either; the
@@ -405,7 +406,12 @@ pub async fn freeze_parties(conn: &mut PgConnection, tenant: TenantId, ids: &[Uu
              buyer_address = CASE WHEN c.address_line1 IS NULL THEN NULL ELSE jsonb_build_object(
                  'company_name', c.company_name,
                  'address', jsonb_build_object('line1', c.address_line1, 'line2', c.address_line2,
-                     'postal_code', c.address_postal_code, 'city', c.address_city, 'country', c.country)) END
+                     'postal_code', c.address_postal_code, 'city', c.address_city, 'country', c.country)) END,
+             einvoice_seller = jsonb_build_object(
+                 'contact_name', t.einvoice_contact_name, 'contact_phone', t.einvoice_contact_phone,
+                 'contact_email', t.einvoice_contact_email, 'peppol_id', t.peppol_id),
+             einvoice_buyer = jsonb_build_object(
+                 'buyer_reference', c.buyer_reference, 'public_buyer', c.public_buyer, 'peppol_id', c.peppol_id)
          FROM tenants t, customers c
          WHERE i.tenant_id = $1 AND i.id = ANY($2) AND i.seller_snapshot IS NULL AND i.status <> 'draft'
            AND t.tenant_id = i.tenant_id AND c.tenant_id = i.tenant_id AND c.id = i.customer_id",

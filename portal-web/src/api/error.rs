@@ -27,11 +27,13 @@ pub struct ApiError {
     pub param: Option<Cow<'static, str>>,
     /// Seconds after which the client may try again (`Retry-After`), for 429 and 503 answers.
     pub retry_after: Option<u64>,
+    /// Machine-readable details beside the message (e.g. the `missing` data of an e-invoice).
+    pub extra: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message_id: &'static str) -> Self {
-        Self { status, code, message_id, args: Vec::new(), param: None, retry_after: None }
+        Self { status, code, message_id, args: Vec::new(), param: None, retry_after: None, extra: Vec::new() }
     }
 
     pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
@@ -76,6 +78,9 @@ impl ApiError {
         let mut error = json!({ "code": self.code, "message": message });
         if let Some(p) = &self.param {
             error["param"] = json!(p);
+        }
+        for (k, v) in &self.extra {
+            error[*k] = v.clone();
         }
         json!({ "error": error })
     }
@@ -168,6 +173,7 @@ impl From<CoreError> for ApiError {
             CoreError::Tax(t) => {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "tax_not_determinable", "error-tax").arg("detail", t)
             }
+            CoreError::EInvoice(e) => einvoice_error(e),
             CoreError::Rating(r) => rating_error(r),
             CoreError::Proration(p) => {
                 ApiError::new(S::UNPROCESSABLE_ENTITY, "proration_failed", "error-proration").arg("detail", p)
@@ -282,6 +288,31 @@ impl From<CoreError> for ApiError {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()
             }
+        }
+    }
+}
+
+fn einvoice_error(e: billing_core::einvoice::EInvoiceError) -> ApiError {
+    use billing_core::einvoice::EInvoiceError as E;
+    match e {
+        E::Incomplete { format, missing } => {
+            // The list is part of the sentence, so it is localized here, in the request's language.
+            let lang = REQUEST_LANG.try_with(|l| *l).unwrap_or("en");
+            let names: Vec<String> = missing
+                .iter()
+                .map(|m| I18n::global().message(lang, &format!("einvoice-missing-{}", m.code().replace('_', "-")), &[]))
+                .collect();
+            let mut err =
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "einvoice_data_missing", "error-einvoice-data-missing")
+                    .arg("format", format)
+                    .arg("missing", names.join("; "));
+            err.extra.push(("missing", json!(missing.iter().map(|m| m.code()).collect::<Vec<_>>())));
+            err
+        }
+        E::NotFinalized => ApiError::new(StatusCode::CONFLICT, "invoice_not_finalized", "error-einvoice-not-finalized"),
+        E::Inconsistent(detail) => {
+            tracing::error!(%detail, "stored invoice cannot become an e-invoice");
+            ApiError::internal()
         }
     }
 }

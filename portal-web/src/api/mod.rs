@@ -6,6 +6,7 @@ pub mod bank_transfer;
 pub mod coupons;
 pub mod customers;
 pub mod documents;
+pub mod einvoices;
 pub mod error;
 pub mod extract;
 pub mod gateway_accounts;
@@ -119,6 +120,12 @@ pub fn routes() -> Vec<Route> {
         put("/routing_rules", gateway_accounts::put_rules),
         get("/tenant", tenant::get_one),
         post("/tenant", tenant::update),
+        get("/invoices/{id}/einvoice", einvoices::invoice_einvoice),
+        get("/einvoices/export", einvoices::export),
+        get("/customers/{id}/einvoice", einvoices::get_customer_settings),
+        post("/customers/{id}/einvoice", einvoices::set_customer_settings),
+        get("/tenant/einvoice", einvoices::get_seller_settings),
+        post("/tenant/einvoice", einvoices::set_seller_settings),
     ];
     routes.extend(bank_transfer::routes());
     routes

@@ -3,6 +3,7 @@
 
 pub mod api_call;
 pub mod bank_import;
+pub mod einvoice;
 pub mod fx_import;
 pub mod invoice_run;
 pub mod jobs;
@@ -150,6 +151,34 @@ pub enum Command {
     Runs {
         #[command(subcommand)]
         command: RunsCommand,
+    },
+    /// E-invoices (XRechnung, ZUGFeRD), e.g.
+    /// `billing einvoice export --tenant demo --from 2026-03-01 --to 2026-03-31 --format xrechnung-ubl --output march.zip`.
+    Einvoice {
+        #[command(subcommand)]
+        command: EinvoiceCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EinvoiceCommand {
+    /// Every invoice and credit note issued in a period as one ZIP, with manifest.csv.
+    Export {
+        /// The merchant (slug).
+        #[arg(long)]
+        tenant: String,
+        /// First issue date (YYYY-MM-DD).
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last issue date (YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        to: NaiveDate,
+        /// xrechnung-cii, xrechnung-ubl or zugferd (hybrid PDFs).
+        #[arg(long)]
+        format: String,
+        /// The ZIP file to write.
+        #[arg(long)]
+        output: PathBuf,
     },
 }
 
@@ -553,6 +582,9 @@ async fn dispatch(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
             RunsCommand::Report { id, output } => runs::report(ctx, &id, &output).await?,
         },
         Command::Tenant { command } => tenant::run(ctx, command).await?,
+        Command::Einvoice { command: EinvoiceCommand::Export { tenant, from, to, format, output } } => {
+            einvoice::export(ctx, &tenant, from, to, &format, &output).await?;
+        }
     }
     Ok(())
 }

@@ -148,6 +148,11 @@ fn amount(m: Money, lang: Locale) -> String {
 
 /// Renders the PDF.
 pub fn render(input: &DocumentInput<'_>) -> Result<Vec<u8>, String> {
+    render_with(input, None)
+}
+
+/// Renders the PDF; with `hybrid`, as PDF/A-3b with the e-invoice XML embedded (ZUGFeRD).
+pub fn render_with(input: &DocumentInput<'_>, hybrid: Option<&super::facturx::Hybrid>) -> Result<Vec<u8>, String> {
     let inv = input.invoice;
     let lang = input.lang;
     let credit = inv.kind == "credit_note";
@@ -247,7 +252,7 @@ pub fn render(input: &DocumentInput<'_>) -> Result<Vec<u8>, String> {
     totals(&mut l, inv, &m);
     notices_and_payment(&mut l, inv, seller, credit, &number, &m);
 
-    paint(l.pages, seller, lang, &number)
+    paint(l.pages, seller, lang, &number, hybrid)
 }
 
 /// The service period of the whole document: the invoice's, else the span of its lines
@@ -549,8 +554,17 @@ fn footer(seller: &SellerSnapshot, lang: Locale) -> Vec<String> {
     vec![first.join(" · "), second.join(" · ")]
 }
 
-fn paint(pages: Vec<Vec<Op>>, seller: &SellerSnapshot, lang: Locale, number: &str) -> Result<Vec<u8>, String> {
-    let mut doc = Document::new();
+fn paint(
+    pages: Vec<Vec<Op>>,
+    seller: &SellerSnapshot,
+    lang: Locale,
+    number: &str,
+    hybrid: Option<&super::facturx::Hybrid>,
+) -> Result<Vec<u8>, String> {
+    let mut doc = match hybrid {
+        Some(_) => Document::new_with(super::facturx::pdfa3b_settings()?),
+        None => Document::new(),
+    };
     let total = pages.len();
     let foot = footer(seller, lang);
     let grey = canvas::color(GREY);
@@ -584,10 +598,18 @@ fn paint(pages: Vec<Vec<Op>>, seller: &SellerSnapshot, lang: Locale, number: &st
         surface.finish();
         page.finish();
     }
-    doc.set_metadata(
-        Metadata::new().title(number.to_string()).language(lang.tag().to_string()).creator("billing".into()),
-    );
-    doc.finish().map_err(|e| format!("{e:?}"))
+    let mut metadata =
+        Metadata::new().title(number.to_string()).language(lang.tag().to_string()).creator("billing".into());
+    if let Some(h) = hybrid {
+        metadata = metadata.creation_date(h.created);
+        h.attach(&mut doc)?;
+    }
+    doc.set_metadata(metadata);
+    let bytes = doc.finish().map_err(|e| format!("{e:?}"))?;
+    match hybrid {
+        Some(h) => h.finish(bytes),
+        None => Ok(bytes),
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! labels come from `locales/<lang>/documents.ftl` (docs/adr/0008).
 
 pub mod canvas;
+pub mod facturx;
 pub mod invoice;
 
 use billing_core::ids::{InvoiceId, TenantId};
@@ -31,6 +32,34 @@ pub async fn render_invoice(
     id: InvoiceId,
     lang: Option<Locale>,
 ) -> billing_core::Result<RenderedDocument> {
+    render(conn, tenant, id, lang, None).await
+}
+
+/// The invoice as ZUGFeRD 2.3 / Factur-X hybrid: the same PDF, as PDF/A-3b with the EN 16931
+/// CII embedded as `factur-x.xml`. Refused (with what is missing) when no e-invoice can be made.
+pub async fn render_zugferd(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    lang: Option<Locale>,
+) -> billing_core::Result<RenderedDocument> {
+    let xml = billing_core::service::einvoices::xml(conn, tenant, id, billing_core::einvoice::Format::Zugferd).await?;
+    let hybrid = facturx::Hybrid {
+        xml: xml.xml.into_bytes(),
+        file_name: "factur-x.xml",
+        conformance_level: "EN 16931",
+        created: facturx::pdf_date(xml.issue_date),
+    };
+    render(conn, tenant, id, lang, Some(hybrid)).await
+}
+
+async fn render(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    lang: Option<Locale>,
+    hybrid: Option<facturx::Hybrid>,
+) -> billing_core::Result<RenderedDocument> {
     let inv = billing_core::service::invoices::get(conn, tenant, id).await?;
     let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| billing_core::Error::not_found("tenant", tenant))?;
     let customer = store::customers::get(conn, tenant, inv.customer_id).await?;
@@ -47,8 +76,9 @@ pub async fn render_invoice(
     let lang = lang.unwrap_or_else(|| {
         Locale::negotiate(customer.as_ref().map(|c| c.locale.as_str()), None, Some(&t.default_locale))
     });
-    let bytes = invoice::render(&invoice::DocumentInput { invoice: &inv, seller, buyer_address, lang })
-        .map_err(|e| billing_core::Error::invalid("pdf", e))?;
+    let bytes =
+        invoice::render_with(&invoice::DocumentInput { invoice: &inv, seller, buyer_address, lang }, hybrid.as_ref())
+            .map_err(|e| billing_core::Error::invalid("pdf", e))?;
     let stem = inv.number.clone().unwrap_or_else(|| format!("draft-{}", inv.id));
     // Numbers are printable by construction; keep the header value plain ASCII regardless.
     let file_name: String =

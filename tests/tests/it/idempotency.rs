@@ -314,6 +314,10 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
         }
         ("PUT", "/routing_rules") => json_case(path.into(), json!({ "rules": [] })),
         ("POST", "/tenant") => json_case(path.into(), json!({ "legal_name": "Acme Walk GmbH" })),
+        ("POST", "/tenant/einvoice") => json_case(path.into(), json!({ "contact_name": "Erika Walk" })),
+        ("POST", "/customers/{id}/einvoice") => {
+            json_case(path.replace("{id}", &customer(app, n).await), json!({ "format": "xrechnung_ubl" }))
+        }
         ("PUT", "/bank_account") => json_case(path.into(), json!({ "iban": BANK_ACCOUNT, "holder": "Acme" })),
         ("POST", "/bank_statements") => {
             bank_account(app).await;

@@ -1,0 +1,175 @@
+//! E-invoices over the API: one document as XRechnung (CII or UBL) or ZUGFeRD hybrid PDF, a
+//! period's documents as one ZIP, and the settings behind them (the seller's contact and Peppol
+//! id, each customer's format and buyer reference).
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use billing_core::einvoice::Format;
+use billing_core::ids::{CustomerId, InvoiceId};
+use billing_core::service::einvoices::{self, CustomerEInvoiceInput, SellerEInvoiceInput};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::error::ApiResult;
+use super::extract::{ApiJson, ApiQuery, AuthTenant, path_id};
+use crate::app::AppState;
+
+fn parse_format(text: Option<&str>) -> billing_core::Result<Format> {
+    let text = text.ok_or_else(|| {
+        billing_core::Error::invalid("format", "is required: xrechnung-cii, xrechnung-ubl or zugferd")
+    })?;
+    Format::parse(text).ok_or_else(|| {
+        billing_core::Error::invalid(
+            "format",
+            format!("`{text}` is unknown; use xrechnung-cii, xrechnung-ubl or zugferd"),
+        )
+    })
+}
+
+fn parse_lang(tag: Option<&str>) -> billing_core::Result<Option<crate::i18n::Locale>> {
+    tag.map(|tag| {
+        crate::i18n::Locale::negotiate_tag(tag).ok_or_else(|| {
+            billing_core::Error::invalid(
+                "lang",
+                format!(
+                    "`{tag}` is not supported; use one of {}",
+                    billing_core::customer::SUPPORTED_LOCALES.join(", ")
+                ),
+            )
+        })
+    })
+    .transpose()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EInvoiceQuery {
+    pub format: Option<String>,
+    /// The PDF's language for `zugferd` (the XML has none); the customer's when absent.
+    pub lang: Option<String>,
+}
+
+/// `GET /invoices/{id}/einvoice?format=xrechnung-cii|xrechnung-ubl|zugferd`.
+pub async fn invoice_einvoice(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<EInvoiceQuery>,
+) -> ApiResult<Response> {
+    let id: InvoiceId = path_id(&id)?;
+    let format = parse_format(q.format.as_deref())?;
+    let lang = parse_lang(q.lang.as_deref())?;
+    let mut conn = state.pool.acquire().await?;
+    let f = crate::einvoice::file(&mut conn, tenant, id, format, lang).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, f.media_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", f.file_name)),
+        ],
+        f.bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub format: Option<String>,
+}
+
+/// `GET /einvoices/export?from=YYYY-MM-DD&to=YYYY-MM-DD&format=...`: a ZIP of every document
+/// issued in the period, with `manifest.csv`; `X-Einvoice-Skipped` counts documents without one.
+pub async fn export(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let from = q.from.ok_or_else(|| billing_core::Error::invalid("from", "is required (YYYY-MM-DD)"))?;
+    let to = q.to.ok_or_else(|| billing_core::Error::invalid("to", "is required (YYYY-MM-DD)"))?;
+    let format = parse_format(q.format.as_deref())?;
+    let mut conn = state.pool.acquire().await?;
+    let out = crate::einvoice::export(&mut conn, tenant, from, to, format).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"einvoices-{}-{from}-{to}.zip\"", format.as_str()),
+            ),
+            (header::HeaderName::from_static("x-einvoice-files"), out.files.to_string()),
+            (header::HeaderName::from_static("x-einvoice-skipped"), out.skipped.len().to_string()),
+        ],
+        out.zip,
+    )
+        .into_response())
+}
+
+/// `GET /customers/{id}/einvoice`.
+pub async fn get_customer_settings(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let customer: CustomerId = path_id(&id)?;
+    let mut conn = state.pool.acquire().await?;
+    let s = einvoices::customer_settings(&mut conn, tenant, customer).await?;
+    Ok(axum::Json(customer_body(customer, &s)))
+}
+
+/// `POST /customers/{id}/einvoice`: format, buyer reference (Leitweg-ID), public buyer, Peppol id.
+pub async fn set_customer_settings(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CustomerEInvoiceInput>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let customer: CustomerId = path_id(&id)?;
+    let mut conn = state.pool.acquire().await?;
+    let s = einvoices::set_customer_settings(&mut conn, tenant, customer, &req).await?;
+    Ok(axum::Json(customer_body(customer, &s)))
+}
+
+fn customer_body(customer: CustomerId, s: &billing_core::store::einvoice::CustomerSettings) -> serde_json::Value {
+    serde_json::json!({
+        "object": "customer_einvoice_settings",
+        "customer": customer,
+        "format": s.preference.as_str(),
+        "buyer_reference": s.buyer.buyer_reference,
+        "public_buyer": s.buyer.public_buyer,
+        "peppol_id": s.buyer.peppol_id,
+    })
+}
+
+/// `GET /tenant/einvoice`.
+pub async fn get_seller_settings(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let mut conn = state.pool.acquire().await?;
+    let f = einvoices::seller_settings(&mut conn, tenant).await?;
+    Ok(axum::Json(seller_body(&f)))
+}
+
+/// `POST /tenant/einvoice`: the contact (BT-41..43) and Peppol id (BT-34) of the seller.
+pub async fn set_seller_settings(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    ApiJson(req): ApiJson<SellerEInvoiceInput>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let mut conn = state.pool.acquire().await?;
+    let f = einvoices::set_seller_settings(&mut conn, tenant, &req).await?;
+    Ok(axum::Json(seller_body(&f)))
+}
+
+fn seller_body(f: &billing_core::einvoice::SellerFacts) -> serde_json::Value {
+    serde_json::json!({
+        "object": "seller_einvoice_settings",
+        "contact_name": f.contact_name,
+        "contact_phone": f.contact_phone,
+        "contact_email": f.contact_email,
+        "peppol_id": f.peppol_id,
+    })
+}
