@@ -26,7 +26,7 @@ pub struct ApiError {
     /// The request field at fault, when there is one (a path such as `lines[0].description`).
     pub param: Option<Cow<'static, str>>,
     /// Seconds after which the client may try again (`Retry-After`), for 429 and 503 answers.
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
     /// Machine-readable details beside the message (e.g. the `missing` data of an e-invoice).
     pub extra: Vec<(&'static str, serde_json::Value)>,
 }
@@ -47,7 +47,7 @@ impl ApiError {
     }
 
     pub fn retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
+        self.retry_after = Some(u32::try_from(seconds).unwrap_or(u32::MAX));
         self
     }
 
