@@ -44,9 +44,10 @@ if ! pg_ready && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! comman
 fi
 if pg_ready; then
   echo "using PostgreSQL at ${ADMIN_URL%%\?*}"
-  # Databases left by earlier, interrupted runs.
+  # Databases left by earlier, interrupted runs: only those created more than two hours ago (the
+  # name carries its UUIDv7 creation time), so that another test run on the same server keeps its own.
   if command -v psql >/dev/null; then
-    psql "$ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'billing_test_%'" 2>/dev/null |
+    psql "$ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'billing_test_%' AND ('x' || substr(datname, 14, 12))::bit(48)::bigint < extract(epoch FROM now())::bigint * 1000 - 7200000" 2>/dev/null |
       while read -r db; do psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
   fi
 else
@@ -130,7 +131,7 @@ cargo test --locked --workspace
 
 step "clean up test databases"
 if pg_ready && command -v psql >/dev/null; then
-  psql "$ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'billing_test_%'" 2>/dev/null |
+  psql "$ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'billing_test_%' AND ('x' || substr(datname, 14, 12))::bit(48)::bigint < extract(epoch FROM now())::bigint * 1000 - 7200000" 2>/dev/null |
     while read -r db; do psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
 fi
 echo "all checks passed"
