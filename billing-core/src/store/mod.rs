@@ -12,6 +12,7 @@ pub mod fx;
 pub mod idempotency;
 pub mod invoices;
 pub mod locks;
+pub mod mail;
 pub mod outbox;
 pub mod runs;
 pub mod subscriptions;

@@ -44,6 +44,10 @@ pub async fn serve(ctx: &Ctx, demo_key: Option<&str>) -> anyhow::Result<()> {
             ctx.out.line(t(lang, "cli-demo-serving", &[("url", url.clone())]));
             ctx.out.line(t(lang, "cli-demo-api-key", &[("key", key.to_string())]));
             ctx.out.line(t(lang, "cli-demo-try", &[("key", key.to_string()), ("url", url.clone())]));
+            if config.mail.host.is_empty() {
+                let folder = config.mail.folder_or(&config.database.embedded_dir);
+                ctx.out.line(t(lang, "mail-cli-demo-folder", &[("folder", folder.display().to_string())]));
+            }
             ctx.out.line(t(lang, "cli-demo-stop", &[]));
         }
         None => ctx.out.line(t(lang, "cli-serve-listening", &[("url", url.clone())])),
