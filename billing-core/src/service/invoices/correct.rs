@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, TenantId};
 use crate::invoice::{CreditBase, InvoiceAction, InvoiceStatus, NumberFormat, credit_note_vat};
 use crate::money::Money;
+use crate::outbox::OutboxMessage;
 use crate::rounding::RoundingPolicy;
 use crate::store;
 use crate::store::balance::{BalanceKind, NewBalanceTransaction};
@@ -54,10 +55,10 @@ impl Closing {
         }
     }
 
-    fn topic(self) -> &'static str {
+    fn message(self, invoice: InvoiceId) -> OutboxMessage {
         match self {
-            Closing::Void => "invoice.voided",
-            Closing::Uncollectible => "invoice.marked_uncollectible",
+            Closing::Void => OutboxMessage::InvoiceVoided { invoice },
+            Closing::Uncollectible => OutboxMessage::InvoiceMarkedUncollectible { invoice },
         }
     }
 }
@@ -78,8 +79,7 @@ async fn close(
         return Err(Error::InvoiceHasPayments);
     }
     store::invoice_lifecycle::close(&mut tx, tenant, id, how.status(), now).await?;
-    store::outbox::insert_many(&mut tx, tenant, how.topic(), &[serde_json::json!({ "invoice": id.to_string() })], now)
-        .await?;
+    store::outbox::enqueue(&mut tx, tenant, &[how.message(id)], now).await?;
     tx.commit().await?;
     super::get(conn, tenant, id).await
 }
@@ -237,14 +237,8 @@ pub async fn credit_note(
         )
         .await?;
     }
-    store::outbox::insert_many(
-        &mut tx,
-        tenant,
-        "credit_note.issued",
-        &[serde_json::json!({ "invoice": note.to_string(), "number": number, "credit_note_for": id.to_string() })],
-        now,
-    )
-    .await?;
+    let issued = OutboxMessage::CreditNoteIssued { invoice: note, number: number.clone(), credit_note_for: Some(id) };
+    store::outbox::enqueue(&mut tx, tenant, &[issued], now).await?;
     tx.commit().await?;
     super::get(conn, tenant, note).await
 }

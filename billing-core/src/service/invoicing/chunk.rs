@@ -13,6 +13,7 @@ use super::context::TenantContext;
 use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
 use crate::invoice::TotalsByCurrency;
+use crate::outbox::OutboxMessage;
 use crate::period::period_at;
 use crate::proration::round_div;
 use crate::run_report::{ExceptionCode, RunCounts, RunException, RunTotals};
@@ -435,17 +436,15 @@ async fn write_chunk(
         store::subscriptions::apply_pending(conn, tenant_id, *id, terms, now).await?;
     }
     // Drafts announce themselves when they are finalized.
-    let events: Vec<serde_json::Value> = batch
+    let events: Vec<OutboxMessage> = batch
         .ids
         .iter()
         .zip(&batch.numbers)
         .filter_map(|(id, number)| {
-            number.as_ref().map(|n| serde_json::json!({ "invoice": InvoiceId(*id).to_string(), "number": n }))
+            number.as_ref().map(|n| OutboxMessage::InvoiceFinalized { invoice: InvoiceId(*id), number: n.clone() })
         })
         .collect();
-    if !events.is_empty() {
-        store::outbox::insert_many(conn, tenant_id, "invoice.finalized", &events, now).await?;
-    }
+    store::outbox::enqueue(conn, tenant_id, &events, now).await?;
     Ok(())
 }
 
