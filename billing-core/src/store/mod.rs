@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod invoices;
 pub mod locks;
 pub mod outbox;
+pub mod portal;
 pub mod runs;
 pub mod subscriptions;
 pub mod tenants;
