@@ -10,7 +10,10 @@ use crate::ids::{CustomerId, TenantId};
 
 /// The tenant that owns a custom host name (lower case, without port).
 pub async fn tenant_for_host(conn: &mut PgConnection, host: &str) -> Result<Option<TenantId>> {
-    Ok(sqlx::query_scalar("SELECT tenant_id FROM portal_domains WHERE host = $1").bind(host).fetch_optional(conn).await?)
+    Ok(sqlx::query_scalar("SELECT tenant_id FROM portal_domains WHERE host = $1")
+        .bind(host)
+        .fetch_optional(conn)
+        .await?)
 }
 
 pub async fn add_domain(conn: &mut PgConnection, tenant: TenantId, host: &str, now: DateTime<Utc>) -> Result<()> {
@@ -173,13 +176,20 @@ pub async fn session(
     Ok(row.map(|(customer, csrf_token, flow, return_url)| Session { customer, csrf_token, flow, return_url }))
 }
 
-pub async fn revoke_session(conn: &mut PgConnection, tenant: TenantId, token_hash: &[u8], now: DateTime<Utc>) -> Result<()> {
-    sqlx::query("UPDATE portal_sessions SET revoked_at = $3 WHERE token_hash = $1 AND tenant_id = $2 AND revoked_at IS NULL")
-        .bind(token_hash)
-        .bind(tenant)
-        .bind(now)
-        .execute(conn)
-        .await?;
+pub async fn revoke_session(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    token_hash: &[u8],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE portal_sessions SET revoked_at = $3 WHERE token_hash = $1 AND tenant_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(token_hash)
+    .bind(tenant)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -64,7 +64,9 @@ pub async fn create(
         None => None,
         Some(l) => Some(
             crate::i18n::Locale::negotiate_tag(l)
-                .ok_or_else(|| ApiError::from(billing_core::Error::invalid("locale", format!("`{l}` is not supported"))))?
+                .ok_or_else(|| {
+                    ApiError::from(billing_core::Error::invalid("locale", format!("`{l}` is not supported")))
+                })?
                 .tag()
                 .to_string(),
         ),

@@ -93,8 +93,16 @@ async fn limit(ctx: &Portal, conn: &mut PgConnection, bucket: &str, limit: i64) 
     let since = ctx.now - Duration::minutes(WINDOW_MINUTES);
     let n = store::hit_rate_bucket(conn, ctx.tenant.id, bucket, since, ctx.now).await?;
     if n > limit {
-        store::audit(conn, ctx.tenant.id, None, "rate_limited", Some(&ctx.client), serde_json::json!({ "bucket": bucket }), ctx.now)
-            .await?;
+        store::audit(
+            conn,
+            ctx.tenant.id,
+            None,
+            "rate_limited",
+            Some(&ctx.client),
+            serde_json::json!({ "bucket": bucket }),
+            ctx.now,
+        )
+        .await?;
         return Err(PageError::rate_limited((WINDOW_MINUTES * 60) as u64));
     }
     Ok(())
@@ -109,7 +117,11 @@ pub async fn request_link(ctx: Portal, Form(form): Form<SignInForm>) -> Response
         let c = ctx.chrome("portal-sign-in-title", "");
         if billing_core::email::EmailAddress::parse(&email).is_err() {
             let error = Some(ctx.t("portal-sign-in-email-invalid"));
-            return Ok(crate::web::layout::html(axum::http::StatusCode::BAD_REQUEST, ctx.lang(), &SignInPage { c: &c, email, error }));
+            return Ok(crate::web::layout::html(
+                axum::http::StatusCode::BAD_REQUEST,
+                ctx.lang(),
+                &SignInPage { c: &c, email, error },
+            ));
         }
         let mut conn = ctx.state.pool.acquire().await?;
         limit(&ctx, &mut conn, &format!("client:{}", ctx.client), PER_CLIENT).await?;
@@ -118,9 +130,20 @@ pub async fn request_link(ctx: Portal, Form(form): Form<SignInForm>) -> Response
         let customer = found.as_ref().map(|(id, _)| *id);
         if let Some((customer, stored_email)) = &found {
             let claims = LinkClaims { locale: Some(ctx.lang().tag().to_string()), ..LinkClaims::default() };
-            let url = issue_link(&mut conn, &ctx.state, ctx.tenant.id, *customer, "email", &claims, &ctx.public_root(), ctx.now).await?;
+            let url = issue_link(
+                &mut conn,
+                &ctx.state,
+                ctx.tenant.id,
+                *customer,
+                "email",
+                &claims,
+                &ctx.public_root(),
+                ctx.now,
+            )
+            .await?;
             // To the address on file, whatever case it was typed in.
-            enqueue_sign_in_mail(&mut conn, ctx.tenant.id, *customer, stored_email, ctx.lang().tag(), &url, ctx.now).await?;
+            enqueue_sign_in_mail(&mut conn, ctx.tenant.id, *customer, stored_email, ctx.lang().tag(), &url, ctx.now)
+                .await?;
         }
         store::audit(
             &mut conn,
@@ -183,7 +206,8 @@ pub async fn link_page(ctx: Portal, Query(q): Query<LinkQuery>) -> Response {
     let result = super::page(async {
         let token = q.token.unwrap_or_default();
         let mut conn = ctx.state.pool.acquire().await?;
-        let usable = token.len() == 64 && store::sign_in_token_usable(&mut conn, ctx.tenant.id, &token_hash(&token), ctx.now).await?;
+        let usable = token.len() == 64
+            && store::sign_in_token_usable(&mut conn, ctx.tenant.id, &token_hash(&token), ctx.now).await?;
         drop(conn);
         let c = ctx.chrome("portal-link-confirm-title", "");
         Ok(ctx.page(&LinkConfirmPage { c: &c, token, usable }))
@@ -201,8 +225,16 @@ pub async fn use_link(ctx: Portal, Form(form): Form<LinkForm>) -> Response {
         limit(&ctx, &mut conn, &format!("attempt:{}", ctx.client), ATTEMPTS_PER_CLIENT).await?;
         let used = store::consume_sign_in_token(&mut conn, ctx.tenant.id, &token_hash(&token), ctx.now).await?;
         let Some((customer, claims)) = used else {
-            store::audit(&mut conn, ctx.tenant.id, None, "sign_in_failed", Some(&ctx.client), serde_json::json!({ "method": "link" }), ctx.now)
-                .await?;
+            store::audit(
+                &mut conn,
+                ctx.tenant.id,
+                None,
+                "sign_in_failed",
+                Some(&ctx.client),
+                serde_json::json!({ "method": "link" }),
+                ctx.now,
+            )
+            .await?;
             return Err(PageError::bad_request("portal-link-invalid"));
         };
         start_session(&ctx, &mut conn, customer, &claims, "link").await
@@ -220,8 +252,16 @@ async fn start_session(
     method: &str,
 ) -> PageResult<Response> {
     let token = session::start(conn, ctx.tenant.id, customer, claims, ctx.state.portal.session_hours, ctx.now).await?;
-    store::audit(conn, ctx.tenant.id, Some(customer), "signed_in", Some(&ctx.client), serde_json::json!({ "method": method }), ctx.now)
-        .await?;
+    store::audit(
+        conn,
+        ctx.tenant.id,
+        Some(customer),
+        "signed_in",
+        Some(&ctx.client),
+        serde_json::json!({ "method": method }),
+        ctx.now,
+    )
+    .await?;
     let to = claims.flow.as_deref().map_or_else(|| ctx.chrome.href("/"), |f| ctx.chrome.href(flow_root(f)));
     let mut r = redirect(&to);
     let max_age = i64::from(ctx.state.portal.session_hours.max(1)) * 3600;
@@ -253,7 +293,9 @@ pub async fn password_sign_in(ctx: Portal, Form(form): Form<SignInForm>) -> Resp
         };
         drop(conn);
         let ok = match &stored {
-            Some((_, (Some(phc), _, locked))) if locked.is_none_or(|l| l <= ctx.now) => verify_password(phc.clone(), password).await,
+            Some((_, (Some(phc), _, locked))) if locked.is_none_or(|l| l <= ctx.now) => {
+                verify_password(phc.clone(), password).await
+            }
             _ => false,
         };
         let mut conn = ctx.state.pool.acquire().await?;
@@ -276,16 +318,36 @@ pub async fn password_sign_in(ctx: Portal, Form(form): Form<SignInForm>) -> Resp
                     )
                     .await?;
                     if locked {
-                        store::audit(&mut conn, ctx.tenant.id, Some(c), "locked_out", Some(&ctx.client), serde_json::json!({}), ctx.now)
-                            .await?;
+                        store::audit(
+                            &mut conn,
+                            ctx.tenant.id,
+                            Some(c),
+                            "locked_out",
+                            Some(&ctx.client),
+                            serde_json::json!({}),
+                            ctx.now,
+                        )
+                        .await?;
                     }
                 }
-                store::audit(&mut conn, ctx.tenant.id, customer, "sign_in_failed", Some(&ctx.client), serde_json::json!({ "method": "password" }), ctx.now)
-                    .await?;
+                store::audit(
+                    &mut conn,
+                    ctx.tenant.id,
+                    customer,
+                    "sign_in_failed",
+                    Some(&ctx.client),
+                    serde_json::json!({ "method": "password" }),
+                    ctx.now,
+                )
+                .await?;
                 drop(conn);
                 let c = ctx.chrome("portal-sign-in-title", "");
                 let error = Some(ctx.chrome.t1("portal-password-failed", "minutes", &LOCK_MINUTES.to_string()));
-                Ok(crate::web::layout::html(axum::http::StatusCode::UNAUTHORIZED, ctx.lang(), &SignInPage { c: &c, email, error }))
+                Ok(crate::web::layout::html(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    ctx.lang(),
+                    &SignInPage { c: &c, email, error },
+                ))
             }
         }
     })
@@ -297,7 +359,8 @@ pub async fn password_sign_in(ctx: Portal, Form(form): Form<SignInForm>) -> Resp
 pub async fn hash_password(password: String) -> billing_core::Result<String> {
     tokio::task::spawn_blocking(move || {
         let salt_bytes: [u8; 16] = rand::random();
-        let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| billing_core::Error::invalid("password", e.to_string()))?;
+        let salt =
+            SaltString::encode_b64(&salt_bytes).map_err(|e| billing_core::Error::invalid("password", e.to_string()))?;
         argon2::Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -309,7 +372,8 @@ pub async fn hash_password(password: String) -> billing_core::Result<String> {
 
 async fn verify_password(phc: String, password: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&phc).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        PasswordHash::new(&phc)
+            .is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -322,8 +386,16 @@ pub async fn sign_out(ctx: Portal, Form(form): Form<CsrfForm>) -> Response {
         if let Some((hash, s)) = &ctx.session {
             let mut conn = ctx.state.pool.acquire().await?;
             store::revoke_session(&mut conn, ctx.tenant.id, hash, ctx.now).await?;
-            store::audit(&mut conn, ctx.tenant.id, Some(s.customer), "session_revoked", Some(&ctx.client), serde_json::json!({ "scope": "this" }), ctx.now)
-                .await?;
+            store::audit(
+                &mut conn,
+                ctx.tenant.id,
+                Some(s.customer),
+                "session_revoked",
+                Some(&ctx.client),
+                serde_json::json!({ "scope": "this" }),
+                ctx.now,
+            )
+            .await?;
         }
         Ok(signed_out(&ctx))
     })
@@ -338,8 +410,16 @@ pub async fn sign_out_everywhere(ctx: Portal, Form(form): Form<CsrfForm>) -> Res
         ctx.check_csrf(form.csrf.as_deref())?;
         let mut conn = ctx.state.pool.acquire().await?;
         let n = store::revoke_all_sessions(&mut conn, ctx.tenant.id, customer, ctx.now).await?;
-        store::audit(&mut conn, ctx.tenant.id, Some(customer), "session_revoked", Some(&ctx.client), serde_json::json!({ "scope": "all", "sessions": n }), ctx.now)
-            .await?;
+        store::audit(
+            &mut conn,
+            ctx.tenant.id,
+            Some(customer),
+            "session_revoked",
+            Some(&ctx.client),
+            serde_json::json!({ "scope": "all", "sessions": n }),
+            ctx.now,
+        )
+        .await?;
         Ok(signed_out(&ctx))
     })
     .await;
@@ -417,7 +497,16 @@ pub async fn set_password(ctx: Portal, Form(form): Form<PasswordForm>) -> Respon
         let phc = hash_password(password).await?;
         let mut conn = ctx.state.pool.acquire().await?;
         store::set_password(&mut conn, ctx.tenant.id, customer, &phc, ctx.now).await?;
-        store::audit(&mut conn, ctx.tenant.id, Some(customer), "password_changed", Some(&ctx.client), serde_json::json!({}), ctx.now).await?;
+        store::audit(
+            &mut conn,
+            ctx.tenant.id,
+            Some(customer),
+            "password_changed",
+            Some(&ctx.client),
+            serde_json::json!({}),
+            ctx.now,
+        )
+        .await?;
         Ok(redirect(&ctx.chrome.href("/account?done=password")))
     })
     .await;

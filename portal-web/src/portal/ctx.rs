@@ -48,7 +48,8 @@ impl FromRequestParts<AppState> for Portal {
         let now = state.clock.now();
         let headers = parts.headers.clone();
         let not_found = || {
-            let lang = Locale::negotiate(None, headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()), None);
+            let lang =
+                Locale::negotiate(None, headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()), None);
             let chrome = bare_chrome(lang);
             error_page(&chrome, PageError::not_found())
         };
@@ -64,14 +65,20 @@ impl FromRequestParts<AppState> for Portal {
             };
             let session = crate::web::session::load(&mut conn, tenant.id, &headers, now).await.map_err(internal)?;
             let customer = match &session {
-                Some((_, s)) => billing_core::store::customers::get(&mut conn, tenant.id, s.customer).await.map_err(internal)?,
+                Some((_, s)) => {
+                    billing_core::store::customers::get(&mut conn, tenant.id, s.customer).await.map_err(internal)?
+                }
                 None => None,
             };
             (tenant, session, customer)
         };
         let query_lang = lang::query_lang(parts.uri.query());
-        let (lang, switched) =
-            lang::choose(query_lang.as_deref(), &headers, customer.as_ref().map(|c| c.locale.as_str()), &tenant.default_locale);
+        let (lang, switched) = lang::choose(
+            query_lang.as_deref(),
+            &headers,
+            customer.as_ref().map(|c| c.locale.as_str()),
+            &tenant.default_locale,
+        );
         let cookies = CookiePolicy { secure: state.portal.secure_cookies };
         let mut set_cookies = Vec::new();
         if switched {
@@ -147,9 +154,10 @@ fn bare_chrome(lang: Locale) -> Chrome {
 impl Portal {
     /// The signed-in customer, or a redirect to the sign-in page.
     pub fn customer(&self) -> PageResult<&Customer> {
-        self.customer.as_ref().filter(|_| self.session.is_some()).ok_or_else(|| {
-            PageError::Redirect(self.chrome.href("/sign-in"))
-        })
+        self.customer
+            .as_ref()
+            .filter(|_| self.session.is_some())
+            .ok_or_else(|| PageError::Redirect(self.chrome.href("/sign-in")))
     }
 
     /// Inside a merchant's single flow, only that flow's pages are open.
@@ -224,7 +232,12 @@ impl Portal {
 
     /// The absolute root of this tenant's portal, for links in mails and signed URLs.
     pub fn public_root(&self) -> String {
-        portal_root(&self.state, &self.tenant.slug, if self.custom_domain { self.host.as_deref() } else { None }, self.host.as_deref())
+        portal_root(
+            &self.state,
+            &self.tenant.slug,
+            if self.custom_domain { self.host.as_deref() } else { None },
+            self.host.as_deref(),
+        )
     }
 }
 

@@ -52,7 +52,9 @@ fn subscription_view(ctx: &Portal, s: &Subscription) -> SubscriptionView {
     let active = s.status == SubscriptionStatus::Active;
     let status_id = match (s.status, s.cancel_at) {
         (SubscriptionStatus::Active, Some(_)) => "portal-status-canceling",
-        (SubscriptionStatus::Active, None) if s.trial_end.is_some_and(|t| t > ctx.tenant_today()) => "portal-status-trial",
+        (SubscriptionStatus::Active, None) if s.trial_end.is_some_and(|t| t > ctx.tenant_today()) => {
+            "portal-status-trial"
+        }
         (SubscriptionStatus::Active, None) => "portal-status-active",
         (SubscriptionStatus::Paused, _) => "portal-status-paused",
         (SubscriptionStatus::Canceled, _) => "portal-status-canceled",
@@ -124,7 +126,13 @@ impl Portal {
 /// The customer's finalized documents (drafts are the merchant's business), newest first.
 async fn documents(ctx: &Portal, conn: &mut sqlx::PgConnection, customer: &Customer) -> PageResult<Vec<Invoice>> {
     let filter = InvoiceFilter { customer: Some(customer.id), ..InvoiceFilter::default() };
-    let page = billing_core::service::invoices::list(conn, ctx.tenant.id, filter, PageRequest { limit: 100, starting_after: None }).await?;
+    let page = billing_core::service::invoices::list(
+        conn,
+        ctx.tenant.id,
+        filter,
+        PageRequest { limit: 100, starting_after: None },
+    )
+    .await?;
     let mut docs: Vec<Invoice> = page.items.into_iter().filter(|i| i.status != InvoiceStatus::Draft).collect();
     docs.sort_by(|a, b| b.issue_date.cmp(&a.issue_date).then(b.id.cmp(&a.id)));
     Ok(docs)
@@ -151,13 +159,20 @@ pub async fn overview(ctx: Portal) -> Response {
             ctx.allow("/")?;
         }
         let mut conn = ctx.state.pool.acquire().await?;
-        let subs = subscriptions::list(&mut conn, ctx.tenant.id, Some(customer.id), PageRequest { limit: 100, starting_after: None }).await?;
+        let subs = subscriptions::list(
+            &mut conn,
+            ctx.tenant.id,
+            Some(customer.id),
+            PageRequest { limit: 100, starting_after: None },
+        )
+        .await?;
         let docs = documents(&ctx, &mut conn, customer).await?;
         let balances = billing_core::store::balance::balances(&mut conn, ctx.tenant.id, customer.id).await?;
         let methods = billing_core::service::payments::list_methods(&mut conn, ctx.tenant.id, customer.id).await?;
         drop(conn);
         let lang = ctx.lang();
-        let open: Vec<&Invoice> = docs.iter().filter(|i| i.status == InvoiceStatus::Open && i.kind != "credit_note").collect();
+        let open: Vec<&Invoice> =
+            docs.iter().filter(|i| i.status == InvoiceStatus::Open && i.kind != "credit_note").collect();
         let mut due_by_currency: Vec<Money> = Vec::new();
         for i in &open {
             let d = i.amount_due();
@@ -202,9 +217,11 @@ fn clone_row(r: &InvoiceRow) -> InvoiceRow {
 pub fn method_label(ctx: &Portal, m: &billing_core::service::payments::PaymentMethod) -> String {
     let kind = ctx.t(if m.kind == "sepa_debit" { "portal-method-sepa" } else { "portal-method-card" });
     match &m.last4 {
-        Some(l) => {
-            crate::i18n::I18n::global().text(ctx.lang(), "portal-method-ending", &[("kind", kind), ("last4", l.clone())])
-        }
+        Some(l) => crate::i18n::I18n::global().text(
+            ctx.lang(),
+            "portal-method-ending",
+            &[("kind", kind), ("last4", l.clone())],
+        ),
         None => kind,
     }
 }
@@ -363,7 +380,14 @@ pub async fn pay(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<ActionForm
             return Ok(redirect(&prev));
         }
         drop(conn);
-        billing_core::service::payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now).await?;
+        billing_core::service::payments::collect(
+            &ctx.state.pool,
+            ctx.tenant.id,
+            inv.id,
+            ctx.state.gateways.as_ref(),
+            ctx.now,
+        )
+        .await?;
         let mut conn = ctx.state.pool.acquire().await?;
         store::complete_action(&mut conn, ctx.tenant.id, customer, form.ev, "pay_invoice", "invoice", ctx.now).await?;
         Ok(redirect(&outcome))
@@ -443,11 +467,18 @@ pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Cha
                 let qty = parse_quantity(q.quantity.as_deref(), sub.quantity)?;
                 let input = ChangeInput { plan: q.plan.clone(), quantity: Some(qty), timing: None, on: None };
                 let out = subscriptions::change(&mut conn, ctx.tenant.id, sub.id, &input, false, ctx.now).await?;
-                quantity = out.subscription.quantity;
+                // What was asked for (the preview's subscription keeps the current terms until
+                // the change is made); the engine accepted it, so it fits a u32.
+                quantity = u32::try_from(qty).unwrap_or(sub.quantity);
+                let plan_name = q
+                    .plan
+                    .as_ref()
+                    .and_then(|code| plans.iter().find(|p| &p.code == code || &p.id.to_string() == code))
+                    .map_or_else(|| sub.plan_name.clone(), |p| p.name.clone());
                 let doc = out.plan.document.as_ref();
                 Some(PreviewView {
-                    plan: out.subscription.plan_name.clone(),
-                    quantity: out.subscription.quantity,
+                    plan: plan_name,
+                    quantity,
                     effective: format::date_long(out.plan.effective, lang),
                     lines: doc
                         .map(|d| {
@@ -494,7 +525,11 @@ pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Cha
                 .into_iter()
                 .filter(|p| p.active && p.addon.is_none())
                 .map(|p| PlanOption {
-                    current: if selected.is_empty() { p.id == sub.plan_id } else { p.code == selected || p.id.to_string() == selected },
+                    current: if selected.is_empty() {
+                        p.id == sub.plan_id
+                    } else {
+                        p.code == selected || p.id.to_string() == selected
+                    },
                     code: p.code,
                     name: p.name,
                 })
@@ -543,8 +578,16 @@ pub async fn change(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<ChangeF
 }
 
 /// The reasons of the cancellation survey (Fluent ids `portal-reason-<key>`).
-pub const REASONS: &[&str] =
-    &["too_expensive", "missing_features", "switched_service", "unused", "customer_service", "too_complex", "low_quality", "other"];
+pub const REASONS: &[&str] = &[
+    "too_expensive",
+    "missing_features",
+    "switched_service",
+    "unused",
+    "customer_service",
+    "too_complex",
+    "low_quality",
+    "other",
+];
 
 #[derive(Template)]
 #[template(path = "portal/cancel.html")]
@@ -583,7 +626,10 @@ fn cancel_view(ctx: &Portal, sub: &Subscription, ev: i64, error: Option<String>)
             .map(|b| format::date_long(b - chrono::Duration::days(1), ctx.lang()))
             .unwrap_or_default(),
         sub: subscription_view(ctx, sub),
-        reasons: REASONS.iter().map(|r| (r.to_string(), ctx.t(&format!("portal-reason-{}", r.replace('_', "-"))))).collect(),
+        reasons: REASONS
+            .iter()
+            .map(|r| (r.to_string(), ctx.t(&format!("portal-reason-{}", r.replace('_', "-")))))
+            .collect(),
         nonce: form_nonce(),
         ev,
         error,
@@ -614,14 +660,16 @@ pub async fn cancel(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<CancelF
             let page = cancel_view(&ctx, &sub, form.ev.unwrap_or(-1), Some(ctx.t("portal-cancel-reason-required")));
             return Ok(crate::web::layout::html(axum::http::StatusCode::BAD_REQUEST, ctx.lang(), &page));
         };
-        let comment: Option<String> = form.comment.clone().map(|c| c.trim().chars().take(2000).collect::<String>()).filter(|c| !c.is_empty());
+        let comment: Option<String> =
+            form.comment.clone().map(|c| c.trim().chars().take(2000).collect::<String>()).filter(|c| !c.is_empty());
         let timing = if form.timing.as_deref() == Some("now") { Timing::Now } else { Timing::PeriodEnd };
         let input = CancelInput { timing: Some(timing), prorate: timing == Timing::Now, on: None };
         let (tenant, now, sid, ev) = (ctx.tenant.id, ctx.now, sub.id, form.ev);
         once(&ctx, form.nonce.as_deref(), format!("{}?done=cancel", ctx.chrome.href("/")), move |conn| {
             Box::pin(async move {
                 subscriptions::cancel(conn, tenant, sid, &input, now).await?;
-                store::record_cancellation_reason(conn, tenant, customer, sid, &reason, comment.as_deref(), now).await?;
+                store::record_cancellation_reason(conn, tenant, customer, sid, &reason, comment.as_deref(), now)
+                    .await?;
                 store::complete_action(conn, tenant, customer, ev, "cancel", "cancel", now).await?;
                 Ok(())
             })
@@ -633,7 +681,11 @@ pub async fn cancel(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<CancelF
 }
 
 /// `POST /subscriptions/{id}/{undo-cancel|pause|resume}`.
-pub async fn act(ctx: Portal, Path((_, id, verb)): Path<(String, String, String)>, Form(form): Form<ActionForm>) -> Response {
+pub async fn act(
+    ctx: Portal,
+    Path((_, id, verb)): Path<(String, String, String)>,
+    Form(form): Form<ActionForm>,
+) -> Response {
     let result = super::page(async {
         let customer = ctx.customer()?.id;
         ctx.check_csrf(form.csrf.as_deref())?;
@@ -777,7 +829,8 @@ pub async fn save_billing_details(ctx: Portal, Form(form): Form<DetailsForm>) ->
                         reason: "entered in the portal".into(),
                         since: now,
                     });
-                    billing_core::store::customers::set_vat_id(conn, tenant, cid, vat.as_ref(), status.as_ref()).await?;
+                    billing_core::store::customers::set_vat_id(conn, tenant, cid, vat.as_ref(), status.as_ref())
+                        .await?;
                 }
                 store::complete_action(conn, tenant, cid, None, "billing_details", "billing_details", now).await?;
                 Ok(())
@@ -813,7 +866,10 @@ pub async fn payment_methods(ctx: Portal) -> Response {
         drop(conn);
         ctx.viewed("payment_methods").await;
         let c = ctx.chrome("portal-methods-title", "payment-methods");
-        Ok(ctx.page(&MethodsPage { c: &c, methods: methods.iter().map(|m| (method_label(&ctx, m), m.is_default)).collect() }))
+        Ok(ctx.page(&MethodsPage {
+            c: &c,
+            methods: methods.iter().map(|m| (method_label(&ctx, m), m.is_default)).collect(),
+        }))
     })
     .await;
     ctx.finish(result)

@@ -24,7 +24,8 @@ pub struct PortalBase(pub String);
 /// The host name of the request, lower case and without the port.
 pub fn request_host(req_headers: &axum::http::HeaderMap) -> Option<String> {
     let host = req_headers.get(header::HOST)?.to_str().ok()?;
-    let name = if host.starts_with('[') { host.split(']').next()?.trim_start_matches('[') } else { host.split(':').next()? };
+    let name =
+        if host.starts_with('[') { host.split(']').next()?.trim_start_matches('[') } else { host.split(':').next()? };
     Some(name.to_ascii_lowercase())
 }
 

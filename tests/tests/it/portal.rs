@@ -25,7 +25,8 @@ impl Page {
     /// The value of the first hidden input `name` in the page.
     fn field(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
-        let start = self.body.find(&marker).unwrap_or_else(|| panic!("no field {name} in {}", self.body)) + marker.len();
+        let start =
+            self.body.find(&marker).unwrap_or_else(|| panic!("no field {name} in {}", self.body)) + marker.len();
         self.body[start..].split('"').next().unwrap().to_string()
     }
 }
@@ -128,15 +129,19 @@ async fn last_link(app: &TestApp, email: &str) -> String {
 
 async fn customer(app: &TestApp, email: &str, country: &str) -> String {
     let (s, c) = app
-        .post("/api/v1/customers", json!({ "email": email, "name": "Kunde Eins", "country": country, "currency": "EUR" }))
+        .post(
+            "/api/v1/customers",
+            json!({ "email": email, "name": "Kunde Eins", "country": country, "currency": "EUR" }),
+        )
         .await;
     assert_eq!(s, 201, "{c}");
     c["id"].as_str().unwrap().to_string()
 }
 
 async fn subscribe(app: &TestApp, customer: &str, plan: &str) -> String {
-    let (s, sub) =
-        app.post("/api/v1/subscriptions", json!({ "customer": customer, "plan": plan, "start_date": "2026-03-01" })).await;
+    let (s, sub) = app
+        .post("/api/v1/subscriptions", json!({ "customer": customer, "plan": plan, "start_date": "2026-03-01" }))
+        .await;
     assert_eq!(s, 201, "{sub}");
     sub["id"].as_str().unwrap().to_string()
 }
@@ -227,7 +232,10 @@ async fn forms_without_the_csrf_token_are_refused_and_change_nothing() {
     let nonce = page.field("nonce");
     // Another site's form: the session cookie goes along, the token does not.
     let cancel = b
-        .post(&format!("/p/acme/subscriptions/{sub}/cancel"), &[("nonce", &nonce), ("reason", "unused"), ("timing", "now")])
+        .post(
+            &format!("/p/acme/subscriptions/{sub}/cancel"),
+            &[("nonce", &nonce), ("reason", "unused"), ("timing", "now")],
+        )
         .await;
     assert_eq!(cancel.status, 403);
     let (_, s) = app.get(&format!("/api/v1/subscriptions/{sub}")).await;
@@ -264,7 +272,9 @@ async fn another_customers_or_tenants_ids_are_not_found() {
     let their_sub = subscribe(&app, &theirs, "pro").await;
     use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
     let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
-    invoice_run::run(&app.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress).await.unwrap();
+    invoice_run::run(&app.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress)
+        .await
+        .unwrap();
     let (_, list) = app.get(&format!("/api/v1/invoices?customer={theirs}")).await;
     let their_invoice = list["data"][0]["id"].as_str().unwrap().to_string();
 
@@ -293,7 +303,10 @@ async fn another_customers_or_tenants_ids_are_not_found() {
         format!("/p/acme/subscriptions/{their_sub}/undo-cancel"),
     ] {
         let page = b
-            .post(&path, &[("csrf", &csrf), ("nonce", &nonce), ("plan", "yearly"), ("reason", "unused"), ("timing", "now")])
+            .post(
+                &path,
+                &[("csrf", &csrf), ("nonce", &nonce), ("plan", "yearly"), ("reason", "unused"), ("timing", "now")],
+            )
             .await;
         assert_eq!(page.status, 404, "POST {path}");
     }
@@ -316,7 +329,9 @@ async fn a_plan_change_is_confirmed_after_its_preview_and_a_second_submit_change
     // March is invoiced; on 11 March the customer triples the quantity.
     use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
     let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
-    invoice_run::run(&app.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress).await.unwrap();
+    invoice_run::run(&app.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress)
+        .await
+        .unwrap();
     app.clock.set(instant("2026-03-11T09:00:00Z"));
     let mut b = Browser::new(&app);
     b.sign_in("acme", "up@example.com").await;
@@ -336,7 +351,8 @@ async fn a_plan_change_is_confirmed_after_its_preview_and_a_second_submit_change
 
     let csrf = preview.field("csrf");
     let nonce = preview.field("nonce");
-    let fields = [("csrf", csrf.as_str()), ("nonce", nonce.as_str()), ("ev", ev.as_str()), ("plan", "pro"), ("quantity", "3")];
+    let fields =
+        [("csrf", csrf.as_str()), ("nonce", nonce.as_str()), ("ev", ev.as_str()), ("plan", "pro"), ("quantity", "3")];
     let first = b.post(&format!("/p/acme/subscriptions/{sub}/change"), &fields).await;
     assert_eq!((first.status, first.location.as_deref()), (303, Some("/p/acme?done=change")));
     let second = b.post(&format!("/p/acme/subscriptions/{sub}/change"), &fields).await;
@@ -370,7 +386,13 @@ async fn a_wrong_vat_id_is_refused_in_german_and_nothing_is_stored() {
     let wrong = b
         .post(
             "/p/acme/billing-details",
-            &[("csrf", &csrf), ("nonce", &nonce), ("name", "Neuer Name"), ("email", "firma@example.com"), ("vat_id", "DE123456789")],
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("name", "Neuer Name"),
+                ("email", "firma@example.com"),
+                ("vat_id", "DE123456789"),
+            ],
         )
         .await;
     assert_eq!(wrong.status, 400);
@@ -383,12 +405,21 @@ async fn a_wrong_vat_id_is_refused_in_german_and_nothing_is_stored() {
     let good = b
         .post(
             "/p/acme/billing-details",
-            &[("csrf", &csrf), ("nonce", &nonce), ("name", "Neuer Name"), ("email", "firma@example.com"), ("vat_id", "DE 123456788")],
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("name", "Neuer Name"),
+                ("email", "firma@example.com"),
+                ("vat_id", "DE 123456788"),
+            ],
         )
         .await;
     assert_eq!((good.status, good.location.as_deref()), (303, Some("/p/acme/billing-details?done=1")));
     let (_, c) = app.get("/api/v1/customers?limit=1").await;
-    assert_eq!((c["data"][0]["name"].as_str(), c["data"][0]["vat_id"].as_str()), (Some("Neuer Name"), Some("DE123456788")));
+    assert_eq!(
+        (c["data"][0]["name"].as_str(), c["data"][0]["vat_id"].as_str()),
+        (Some("Neuer Name"), Some("DE123456788"))
+    );
     assert_eq!(c["data"][0]["vat_id_status"]["status"], "unverified", "{c}");
 }
 
@@ -411,15 +442,24 @@ async fn cancel_needs_a_reason_and_is_recorded_with_it() {
     let done = b
         .post(
             &format!("/p/acme/subscriptions/{sub}/cancel"),
-            &[("csrf", &csrf), ("nonce", &nonce), ("ev", &ev), ("reason", "too_expensive"), ("comment", "zu teuer"), ("timing", "period_end")],
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("ev", &ev),
+                ("reason", "too_expensive"),
+                ("comment", "zu teuer"),
+                ("timing", "period_end"),
+            ],
         )
         .await;
     assert_eq!(done.status, 303);
     let (_, s) = app.get(&format!("/api/v1/subscriptions/{sub}")).await;
     // The first day without service; the page shows the last day with it.
     assert_eq!(s["cancel_at"], "2026-04-01", "{s}");
-    let reason: (String, Option<String>) =
-        sqlx::query_as("SELECT reason, comment FROM portal_cancellation_reasons").fetch_one(&app.db.pool).await.unwrap();
+    let reason: (String, Option<String>) = sqlx::query_as("SELECT reason, comment FROM portal_cancellation_reasons")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(reason, ("too_expensive".into(), Some("zu teuer".into())));
     let overview = b.get("/p/acme").await;
     assert!(overview.body.contains("保留我的订阅"), "undo is offered: {}", overview.body);
@@ -492,13 +532,19 @@ async fn a_tenants_own_domain_serves_its_portal_at_the_root() {
 #[tokio::test]
 async fn browser_flows_in_chromium() {
     let Ok(python) = std::env::var("BILLING_BROWSER_PYTHON") else {
-        eprintln!("BILLING_BROWSER_PYTHON is not set: scripts/test-all.sh installs Chromium and Playwright and sets it");
+        eprintln!(
+            "BILLING_BROWSER_PYTHON is not set: scripts/test-all.sh installs Chromium and Playwright and sets it"
+        );
         return;
     };
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let axe = std::env::var("BILLING_AXE_JS")
         .unwrap_or_else(|_| root.join(".ci-work/axe/node_modules/axe-core/axe.min.js").display().to_string());
-    let app = TestApp::spawn().await;
+    // Served over plain http here: links with http, cookies without `Secure` (as `billing demo`).
+    let app = TestApp::spawn_with(|s| {
+        s.with_portal(portal_web::config::PortalConfig { secure_cookies: false, ..Default::default() })
+    })
+    .await;
     let mut runs = vec![];
     for (lang, js) in [("de", true), ("de", false), ("zh-CN", true), ("zh-CN", false)] {
         let email = format!("{}-{}@example.com", lang.to_lowercase(), if js { "js" } else { "nojs" });
@@ -510,8 +556,9 @@ async fn browser_flows_in_chromium() {
             .await;
         assert_eq!(s, 201, "{c}");
         let c = c["id"].as_str().unwrap().to_string();
-        let (s, m) =
-            app.post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4242424242424242" })).await;
+        let (s, m) = app
+            .post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4242424242424242" }))
+            .await;
         assert!(s == 201 || s == 200, "{m}");
         subscribe(&app, &c, "pro").await;
         let lines = json!([{ "description": "Setup", "unit_amount": 4900 }]);
@@ -521,6 +568,13 @@ async fn browser_flows_in_chromium() {
         assert_eq!(s, 200, "{fin}");
         runs.push(json!({ "lang": lang, "js": js, "email": email }));
     }
+    // March is invoiced, so a change today is prorated (the preview shows lines and a total).
+    use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+    let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    invoice_run::run(&app.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress)
+        .await
+        .unwrap();
+    app.clock.set(instant("2026-03-11T09:00:00Z"));
     let shots = std::env::var("BILLING_PORTAL_SCREENSHOTS").ok();
     let cfg = json!({ "base": app.base, "axe": axe, "runs": runs, "screenshots": shots });
     let cfg_path = std::env::temp_dir().join(format!("portal-browser-{}.json", uuid::Uuid::now_v7().simple()));
