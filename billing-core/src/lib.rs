@@ -20,6 +20,7 @@ pub mod ids;
 pub mod invoice;
 pub mod jobs;
 pub mod money;
+pub mod outbox;
 pub mod party;
 pub mod period;
 pub mod ports;

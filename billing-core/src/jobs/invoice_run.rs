@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
 use crate::invoice::{NumberFormat, TotalsByCurrency, document_vat};
+use crate::outbox::OutboxMessage;
 use crate::period::period_at;
 use crate::proration::round_div;
 use crate::rounding::RoundingPolicy;
@@ -815,17 +816,15 @@ async fn process_chunk(
             store::subscriptions::apply_pending(conn, tenant_id, *id, terms, now).await?;
         }
         // Drafts announce themselves when they are finalized.
-        let events: Vec<serde_json::Value> = batch
+        let events: Vec<OutboxMessage> = batch
             .ids
             .iter()
             .zip(&batch.numbers)
             .filter_map(|(id, number)| {
-                number.as_ref().map(|n| serde_json::json!({ "invoice": InvoiceId(*id).to_string(), "number": n }))
+                number.as_ref().map(|n| OutboxMessage::InvoiceFinalized { invoice: InvoiceId(*id), number: n.clone() })
             })
             .collect();
-        if !events.is_empty() {
-            store::outbox::insert_many(conn, tenant_id, "invoice.finalized", &events, now).await?;
-        }
+        store::outbox::enqueue(conn, tenant_id, &events, now).await?;
         failpoint::after_chunk_written(batch.len());
     }
     // Count what is new to the run: a resumed run meets the subscriptions it could not invoice

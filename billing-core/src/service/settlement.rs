@@ -19,11 +19,12 @@ use crate::error::{Error, Result};
 use crate::ids::{CustomerId, InvoiceId, TenantId};
 use crate::invoice::InvoiceStatus;
 use crate::money::Money;
+use crate::outbox::OutboxMessage;
 use crate::store;
 use crate::store::balance::{BalanceKind, NewBalanceTransaction};
 
 /// Where money came from (or went).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentSource {
     Card,
@@ -188,15 +189,12 @@ pub async fn apply_payment(
         )
         .await?;
     }
-    let topic = if status == InvoiceStatus::Paid { "invoice.paid" } else { "invoice.payment_received" };
-    store::outbox::insert_many(
-        conn,
-        tenant,
-        topic,
-        &[serde_json::json!({ "invoice": invoice.to_string(), "amount": amount.minor(), "source": source.as_str() })],
-        now,
-    )
-    .await?;
+    let message = if status == InvoiceStatus::Paid {
+        OutboxMessage::InvoicePaid { invoice, amount, source }
+    } else {
+        OutboxMessage::InvoicePaymentReceived { invoice, amount, source }
+    };
+    store::outbox::enqueue(conn, tenant, &[message], now).await?;
     Ok(settlement(invoice, &l, status, to_balance, false))
 }
 
@@ -267,19 +265,12 @@ pub async fn record_refund(
     .bind(status.as_str())
     .execute(&mut *conn)
     .await?;
-    store::outbox::insert_many(
-        conn,
-        tenant,
-        "invoice.refunded",
-        &[serde_json::json!({ "invoice": invoice.to_string(), "amount": amount.minor(), "source": source.as_str() })],
-        now,
-    )
-    .await?;
+    store::outbox::enqueue(conn, tenant, &[OutboxMessage::InvoiceRefunded { invoice, amount, source }], now).await?;
     Ok(settlement(invoice, &l, status, 0, false))
 }
 
 /// Why money went back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefundSource {
     Refund,

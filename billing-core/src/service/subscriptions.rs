@@ -9,6 +9,7 @@ use sqlx::PgConnection;
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, InvoiceId, SubscriptionId, TenantId};
 use crate::invoice::NumberFormat;
+use crate::outbox::OutboxMessage;
 use crate::rounding::RoundingPolicy;
 use crate::service::catalog::find_plan;
 use crate::store::invoices::NewDocument;
@@ -376,15 +377,12 @@ async fn issue_document(
             .execute(&mut *conn)
             .await?;
     }
-    let topic = if doc.is_credit() { "credit_note.issued" } else { "invoice.finalized" };
-    store::outbox::insert_many(
-        conn,
-        t.id,
-        topic,
-        &[serde_json::json!({ "invoice": id.to_string(), "number": number })],
-        now,
-    )
-    .await?;
+    let message = if doc.is_credit() {
+        OutboxMessage::CreditNoteIssued { invoice: id, number: number.clone(), credit_note_for: None }
+    } else {
+        OutboxMessage::InvoiceFinalized { invoice: id, number: number.clone() }
+    };
+    store::outbox::enqueue(conn, t.id, &[message], now).await?;
     Ok(IssuedDocument { id, number, kind })
 }
 

@@ -5,32 +5,50 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::ids::TenantId;
+use crate::ids::{OutboxId, TenantId};
+use crate::outbox::OutboxMessage;
 
-/// Inserts one message per payload under `topic`, in the caller's transaction.
-pub async fn insert_many(
+/// Writes the messages to the outbox in the caller's transaction, so they exist exactly when the
+/// change that causes them commits. Each row's id is its event id (`evt_…`).
+pub async fn enqueue(
     conn: &mut PgConnection,
     tenant: TenantId,
-    topic: &str,
-    payloads: &[serde_json::Value],
+    messages: &[OutboxMessage],
     now: DateTime<Utc>,
-) -> Result<()> {
-    if payloads.is_empty() {
-        return Ok(());
+) -> Result<Vec<OutboxId>> {
+    if messages.is_empty() {
+        return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = payloads.iter().map(|_| Uuid::now_v7()).collect();
+    let ids: Vec<Uuid> = messages.iter().map(|_| Uuid::now_v7()).collect();
+    let topics: Vec<&str> = messages.iter().map(OutboxMessage::topic).collect();
+    let payloads = messages
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        // Cannot fail for these types (ids, strings, amounts); mapped rather than unwrapped.
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
         "INSERT INTO outbox (tenant_id, id, topic, payload, created_at, available_at)
-         SELECT $1, u.id, $2, u.payload, $3, $3 FROM UNNEST($4::uuid[], $5::jsonb[]) AS u(id, payload)",
+         SELECT $1, u.id, u.topic, u.payload, $2, $2
+         FROM UNNEST($3::uuid[], $4::text[], $5::jsonb[]) AS u(id, topic, payload)",
     )
     .bind(tenant)
-    .bind(topic)
     .bind(now)
     .bind(&ids)
-    .bind(payloads)
+    .bind(&topics)
+    .bind(&payloads)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(ids.into_iter().map(OutboxId).collect())
+}
+
+/// Reads a stored payload back as a message. Rows written before the outbox was typed carry no
+/// `topic` tag in the payload; the row's column supplies it.
+pub fn decode(topic: &str, mut payload: serde_json::Value) -> Option<OutboxMessage> {
+    if let Some(map) = payload.as_object_mut() {
+        map.entry("topic").or_insert_with(|| serde_json::Value::String(topic.to_string()));
+    }
+    serde_json::from_value(payload).ok()
 }
 
 pub async fn count_topic(conn: &mut PgConnection, tenant: TenantId, topic: &str) -> Result<i64> {

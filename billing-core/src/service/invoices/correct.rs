@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, TenantId};
 use crate::invoice::{CreditBase, InvoiceAction, InvoiceStatus, NumberFormat, credit_note_vat};
 use crate::money::Money;
+use crate::outbox::OutboxMessage;
 use crate::rounding::RoundingPolicy;
 use crate::store;
 use crate::store::balance::{BalanceKind, NewBalanceTransaction};
@@ -31,14 +32,7 @@ pub async fn void(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId, now:
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    store::outbox::insert_many(
-        &mut tx,
-        tenant,
-        "invoice.voided",
-        &[serde_json::json!({ "invoice": id.to_string() })],
-        now,
-    )
-    .await?;
+    store::outbox::enqueue(&mut tx, tenant, &[OutboxMessage::InvoiceVoided { invoice: id }], now).await?;
     tx.commit().await?;
     super::get(conn, tenant, id).await
 }
@@ -59,14 +53,7 @@ pub async fn mark_uncollectible(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    store::outbox::insert_many(
-        &mut tx,
-        tenant,
-        "invoice.marked_uncollectible",
-        &[serde_json::json!({ "invoice": id.to_string() })],
-        now,
-    )
-    .await?;
+    store::outbox::enqueue(&mut tx, tenant, &[OutboxMessage::InvoiceMarkedUncollectible { invoice: id }], now).await?;
     tx.commit().await?;
     super::get(conn, tenant, id).await
 }
@@ -254,14 +241,8 @@ pub async fn credit_note(
         )
         .await?;
     }
-    store::outbox::insert_many(
-        &mut tx,
-        tenant,
-        "credit_note.issued",
-        &[serde_json::json!({ "invoice": note.to_string(), "number": number, "credit_note_for": id.to_string() })],
-        now,
-    )
-    .await?;
+    let issued = OutboxMessage::CreditNoteIssued { invoice: note, number: number.clone(), credit_note_for: Some(id) };
+    store::outbox::enqueue(&mut tx, tenant, &[issued], now).await?;
     tx.commit().await?;
     super::get(conn, tenant, note).await
 }

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, TenantId};
 use crate::invoice::{InvoiceAction, NumberFormat};
 use crate::money::Money;
+use crate::outbox::OutboxMessage;
 use crate::rounding::RoundingPolicy;
 use crate::service::settlement::{self, PaymentSource};
 use crate::store;
@@ -309,14 +310,8 @@ async fn finalize_in(conn: &mut PgConnection, t: &Tenant, id: InvoiceId, now: Da
     .await?;
     // The seller's profile and the buyer's billing address, frozen with the number.
     store::invoices::freeze_parties(conn, t.id, &[id.as_uuid()]).await?;
-    store::outbox::insert_many(
-        conn,
-        t.id,
-        "invoice.finalized",
-        &[serde_json::json!({ "invoice": id.to_string(), "number": number })],
-        now,
-    )
-    .await?;
+    let finalized = OutboxMessage::InvoiceFinalized { invoice: id, number: number.clone() };
+    store::outbox::enqueue(conn, t.id, &[finalized], now).await?;
     apply_credit_balance(conn, t.id, id, now).await?;
     Ok(())
 }

@@ -1,0 +1,176 @@
+//! The typed outbox: every message the engine sends out of itself (mail, merchant webhooks) is
+//! one of these, written as a row in the same transaction as the change that causes it.
+//!
+//! Pure: no I/O. The wire form is the message's JSON with its topic as the `topic` tag
+//! (`{"topic": "invoice.finalized", "invoice": "in_…", "number": "2026-0001"}`), so a stored
+//! payload reads back without the row's `topic` column, and the topic a merchant's webhook
+//! endpoint filters on is the same string. Adding a variant is backwards compatible; renaming a
+//! topic is not (stored rows and merchants' filters name it).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::email::EmailAddress;
+use crate::ids::{CustomerId, InvoiceId, SubscriptionId};
+use crate::money::Money;
+use crate::service::settlement::{PaymentSource, RefundSource};
+
+/// One message in the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "topic")]
+pub enum OutboxMessage {
+    /// An invoice got its number and is now owed.
+    #[serde(rename = "invoice.finalized")]
+    InvoiceFinalized { invoice: InvoiceId, number: String },
+    #[serde(rename = "invoice.voided")]
+    InvoiceVoided { invoice: InvoiceId },
+    #[serde(rename = "invoice.marked_uncollectible")]
+    InvoiceMarkedUncollectible { invoice: InvoiceId },
+    /// A receipt that settled the invoice in full.
+    #[serde(rename = "invoice.paid")]
+    InvoicePaid { invoice: InvoiceId, amount: Money, source: PaymentSource },
+    /// A receipt that left something still due.
+    #[serde(rename = "invoice.payment_received")]
+    InvoicePaymentReceived { invoice: InvoiceId, amount: Money, source: PaymentSource },
+    #[serde(rename = "invoice.refunded")]
+    InvoiceRefunded { invoice: InvoiceId, amount: Money, source: RefundSource },
+    /// A collection attempt succeeded (the receipt mail).
+    #[serde(rename = "payment.succeeded")]
+    PaymentSucceeded { invoice: InvoiceId, amount: Money, attempt: uuid::Uuid },
+    /// A collection attempt was declined; `decline_code` is the provider's.
+    #[serde(rename = "payment.failed")]
+    PaymentFailed {
+        invoice: InvoiceId,
+        amount: Money,
+        attempt: uuid::Uuid,
+        decline_code: Option<String>,
+        /// When the next automatic attempt is planned; none when the customer must act.
+        next_attempt_at: Option<DateTime<Utc>>,
+    },
+    /// A credit note was issued (`credit_note_for`: the invoice it corrects, when there is one).
+    #[serde(rename = "credit_note.issued")]
+    CreditNoteIssued { invoice: InvoiceId, number: String, credit_note_for: Option<InvoiceId> },
+    /// The plan, quantity or terms of a subscription changed.
+    #[serde(rename = "subscription.changed")]
+    SubscriptionChanged { subscription: SubscriptionId, customer: CustomerId },
+    #[serde(rename = "subscription.canceled")]
+    SubscriptionCanceled { subscription: SubscriptionId, customer: CustomerId, effective: NaiveDate },
+    /// A dunning policy step was taken on an overdue invoice.
+    #[serde(rename = "dunning.step")]
+    DunningStep { invoice: InvoiceId, customer: CustomerId, step: u32, action: String },
+    /// Pre-dunning: the default card expires at the end of `expires` (a month's first day).
+    #[serde(rename = "customer.card_expiring")]
+    CardExpiring { customer: CustomerId, expires: NaiveDate, last4: Option<String> },
+    #[serde(rename = "subscription.trial_ending")]
+    TrialEnding { subscription: SubscriptionId, customer: CustomerId, trial_end: NaiveDate },
+    #[serde(rename = "subscription.renewal_upcoming")]
+    RenewalUpcoming { subscription: SubscriptionId, customer: CustomerId, renews_on: NaiveDate },
+    /// SEPA pre-notification of an upcoming direct debit.
+    #[serde(rename = "invoice.debit_upcoming")]
+    DebitUpcoming { invoice: InvoiceId, customer: CustomerId, amount: Money, debit_on: NaiveDate },
+    /// A customer portal sign-in link; mail only, never sent to merchant webhooks (it is a
+    /// credential).
+    #[serde(rename = "portal.sign_in_link")]
+    SignInLink { customer_id: CustomerId, to: EmailAddress, locale: String, url: String, expires_at: DateTime<Utc> },
+}
+
+impl OutboxMessage {
+    /// The topic: the `topic` column, the JSON tag, and what webhook endpoints subscribe to.
+    pub fn topic(&self) -> &'static str {
+        match self {
+            OutboxMessage::InvoiceFinalized { .. } => "invoice.finalized",
+            OutboxMessage::InvoiceVoided { .. } => "invoice.voided",
+            OutboxMessage::InvoiceMarkedUncollectible { .. } => "invoice.marked_uncollectible",
+            OutboxMessage::InvoicePaid { .. } => "invoice.paid",
+            OutboxMessage::InvoicePaymentReceived { .. } => "invoice.payment_received",
+            OutboxMessage::InvoiceRefunded { .. } => "invoice.refunded",
+            OutboxMessage::PaymentSucceeded { .. } => "payment.succeeded",
+            OutboxMessage::PaymentFailed { .. } => "payment.failed",
+            OutboxMessage::CreditNoteIssued { .. } => "credit_note.issued",
+            OutboxMessage::SubscriptionChanged { .. } => "subscription.changed",
+            OutboxMessage::SubscriptionCanceled { .. } => "subscription.canceled",
+            OutboxMessage::DunningStep { .. } => "dunning.step",
+            OutboxMessage::CardExpiring { .. } => "customer.card_expiring",
+            OutboxMessage::TrialEnding { .. } => "subscription.trial_ending",
+            OutboxMessage::RenewalUpcoming { .. } => "subscription.renewal_upcoming",
+            OutboxMessage::DebitUpcoming { .. } => "invoice.debit_upcoming",
+            OutboxMessage::SignInLink { .. } => "portal.sign_in_link",
+        }
+    }
+
+    /// Whether merchants' webhook endpoints may receive this message. A sign-in link is a
+    /// credential for the customer alone.
+    pub fn is_public(&self) -> bool {
+        !matches!(self, OutboxMessage::SignInLink { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::currency::Currency;
+
+    fn samples() -> Vec<OutboxMessage> {
+        let inv = InvoiceId::new();
+        let cus = CustomerId::new();
+        let sub = SubscriptionId::new();
+        let eur = Money::from_minor(1999, Currency::EUR);
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        vec![
+            OutboxMessage::InvoiceFinalized { invoice: inv, number: "2026-0001".into() },
+            OutboxMessage::InvoiceVoided { invoice: inv },
+            OutboxMessage::InvoiceMarkedUncollectible { invoice: inv },
+            OutboxMessage::InvoicePaid { invoice: inv, amount: eur, source: PaymentSource::Card },
+            OutboxMessage::InvoicePaymentReceived { invoice: inv, amount: eur, source: PaymentSource::BankTransfer },
+            OutboxMessage::InvoiceRefunded { invoice: inv, amount: eur, source: RefundSource::Dispute },
+            OutboxMessage::PaymentSucceeded { invoice: inv, amount: eur, attempt: uuid::Uuid::nil() },
+            OutboxMessage::PaymentFailed {
+                invoice: inv,
+                amount: eur,
+                attempt: uuid::Uuid::nil(),
+                decline_code: Some("insufficient_funds".into()),
+                next_attempt_at: None,
+            },
+            OutboxMessage::CreditNoteIssued { invoice: inv, number: "CN-1".into(), credit_note_for: Some(inv) },
+            OutboxMessage::SubscriptionChanged { subscription: sub, customer: cus },
+            OutboxMessage::SubscriptionCanceled { subscription: sub, customer: cus, effective: day },
+            OutboxMessage::DunningStep { invoice: inv, customer: cus, step: 1, action: "email".into() },
+            OutboxMessage::CardExpiring { customer: cus, expires: day, last4: Some("4242".into()) },
+            OutboxMessage::TrialEnding { subscription: sub, customer: cus, trial_end: day },
+            OutboxMessage::RenewalUpcoming { subscription: sub, customer: cus, renews_on: day },
+            OutboxMessage::DebitUpcoming { invoice: inv, customer: cus, amount: eur, debit_on: day },
+            OutboxMessage::SignInLink {
+                customer_id: cus,
+                to: EmailAddress::parse("ana@example.com").unwrap(),
+                locale: "de".into(),
+                url: "https://billing.example/portal/sign-in/abc".into(),
+                expires_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_message_reads_back_from_its_json_and_carries_its_topic_as_the_tag() {
+        for m in samples() {
+            let json = serde_json::to_value(&m).unwrap();
+            assert_eq!(json["topic"], m.topic(), "{json}");
+            assert_eq!(serde_json::from_value::<OutboxMessage>(json).unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn a_finalized_invoice_keeps_the_wire_form_stored_rows_already_have() {
+        let inv = InvoiceId::new();
+        let json = serde_json::json!({ "topic": "invoice.finalized", "invoice": inv.to_string(), "number": "7" });
+        assert_eq!(
+            serde_json::from_value::<OutboxMessage>(json).unwrap(),
+            OutboxMessage::InvoiceFinalized { invoice: inv, number: "7".into() }
+        );
+    }
+
+    #[test]
+    fn a_sign_in_link_never_goes_to_merchant_webhooks() {
+        let public: Vec<_> = samples().into_iter().filter(|m| !m.is_public()).map(|m| m.topic()).collect();
+        assert_eq!(public, ["portal.sign_in_link"]);
+    }
+}
