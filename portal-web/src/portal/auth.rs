@@ -181,7 +181,7 @@ pub async fn issue_link(
     Ok(format!("{root}/sign-in/link?token={token}"))
 }
 
-/// The sign-in mail, through the outbox (the mail worker sends it).
+/// The sign-in mail, through the typed outbox (the mail worker sends it).
 async fn enqueue_sign_in_mail(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -191,14 +191,15 @@ async fn enqueue_sign_in_mail(
     url: &str,
     now: DateTime<Utc>,
 ) -> billing_core::Result<()> {
-    let payload = serde_json::json!({
-        "customer_id": customer,
-        "to": to,
-        "locale": locale,
-        "url": url,
-        "expires_at": now + Duration::minutes(LINK_MINUTES),
-    });
-    billing_core::store::outbox::insert_many(conn, tenant, "portal.sign_in_link", &[payload], now).await
+    let message = billing_core::outbox::OutboxMessage::SignInLink {
+        customer_id: customer,
+        to: billing_core::email::EmailAddress::parse(to)?,
+        locale: locale.to_string(),
+        url: url.to_string(),
+        expires_at: now + Duration::minutes(LINK_MINUTES),
+    };
+    billing_core::store::outbox::enqueue(conn, tenant, &[message], now).await?;
+    Ok(())
 }
 
 /// `GET /sign-in/link?token=…`: a page with a button; opening the link changes nothing.
