@@ -18,9 +18,9 @@ use sqlx::PgPool;
 use crate::api::error::{ApiError, REQUEST_LANG};
 use crate::api::input::{BodyDeadline, check_uri};
 use crate::i18n::negotiate_accept_language;
-use crate::metrics::Metrics;
 use crate::ratelimit::{AuthLimiter, AuthLimits};
 pub use crate::server::{ServeLimits, serve, serve_with};
+use crate::telemetry::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -28,12 +28,14 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
     /// Where customers' EU VAT IDs are confirmed (VIES).
-    pub vat_verifier: Arc<dyn billing_core::tax::vies::VatIdVerifier>,
+    pub vat_verifier: Arc<dyn billing_core::ports::vat_registry::VatIdVerifier>,
     /// The tenants' gateway accounts, built on first use and cached; sandbox accounts keep their
     /// records in the database.
     pub gateways: Arc<gateway_adapters::directory::Directory>,
     /// Failed API-key checks per client address (429 once a client has used up its attempts).
     pub auth_limiter: Arc<AuthLimiter>,
+    /// The customer portal's options (`portal.*`).
+    pub portal: Arc<crate::config::PortalConfig>,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             vat_verifier: Arc::new(crate::vies::HttpVies::new(&crate::config::ViesConfig::default())),
             gateways: Arc::new(gateways(&pool)),
             auth_limiter: Arc::new(AuthLimiter::new(AuthLimits::default())),
+            portal: Arc::new(crate::config::PortalConfig::default()),
             pool,
         }
     }
@@ -60,8 +63,14 @@ impl AppState {
         self
     }
 
+    /// The same state with other portal options.
+    pub fn with_portal(mut self, portal: crate::config::PortalConfig) -> Self {
+        self.portal = Arc::new(portal);
+        self
+    }
+
     /// The same state with another VIES client (the configured one, or a test peer).
-    pub fn with_vat_verifier(mut self, verifier: Arc<dyn billing_core::tax::vies::VatIdVerifier>) -> Self {
+    pub fn with_vat_verifier(mut self, verifier: Arc<dyn billing_core::ports::vat_registry::VatIdVerifier>) -> Self {
         self.vat_verifier = verifier;
         self
     }
@@ -113,7 +122,8 @@ pub fn router_with(state: AppState, options: &HttpOptions) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", crate::api::router(state.clone(), options.max_body_bytes))
-        .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive));
+        .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive))
+        .nest("/p/{tenant}", crate::portal::router());
     if let Some(token) = options.metrics_token.clone() {
         app = app.route(
             "/metrics",
@@ -124,7 +134,8 @@ pub fn router_with(state: AppState, options: &HttpOptions) -> Router {
         );
     }
     let body_timeout = options.body_timeout;
-    app.fallback(not_found)
+    // A tenant's own domain serves its portal at the root; anything else unmatched is a 404.
+    app.fallback(crate::web::tenant::custom_domain)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(middleware::from_fn(move |req: Request, next: Next| edge(body_timeout, req, next)))
@@ -181,7 +192,13 @@ async fn json_errors(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    // Pages render their own errors (`web::layout::error_page`).
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json || is_html {
         return response;
     }
     let (parts, body) = response.into_parts();
