@@ -5,6 +5,8 @@ mail-greeting-anonymous = Hallo,
 mail-signoff = Mit freundlichen Grüßen
 mail-footer = Sie erhalten diese E-Mail, weil Sie Kunde von { $tenant } sind. Bitte senden Sie uns niemals Kartendaten per E-Mail.
 
+# A fact or a link in the text part.
+mail-text-line = { $label }: { $value }
 mail-fact-number = Nummer
 mail-fact-amount = Betrag
 mail-fact-amount-paid = Bezahlter Betrag

@@ -7,6 +7,8 @@ mail-greeting-anonymous = Hello,
 mail-signoff = Kind regards,
 mail-footer = You receive this email because you are a customer of { $tenant }. Please do not reply with card details.
 
+# A fact or a link in the text part.
+mail-text-line = { $label }: { $value }
 mail-fact-number = Number
 mail-fact-amount = Amount
 mail-fact-amount-paid = Amount paid

@@ -5,6 +5,8 @@ mail-greeting-anonymous = Hola:
 mail-signoff = Atentamente,
 mail-footer = Recibe este correo porque es cliente de { $tenant }. No nos envíe nunca los datos de su tarjeta por correo.
 
+# A fact or a link in the text part.
+mail-text-line = { $label }: { $value }
 mail-fact-number = Número
 mail-fact-amount = Importe
 mail-fact-amount-paid = Importe pagado

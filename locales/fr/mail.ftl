@@ -5,6 +5,8 @@ mail-greeting-anonymous = Bonjour,
 mail-signoff = Cordialement,
 mail-footer = Vous recevez cet e-mail parce que vous êtes client de { $tenant }. Ne nous envoyez jamais vos données de carte par e-mail.
 
+# A fact or a link in the text part.
+mail-text-line = { $label } : { $value }
 mail-fact-number = Numéro
 mail-fact-amount = Montant
 mail-fact-amount-paid = Montant payé

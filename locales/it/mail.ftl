@@ -5,6 +5,8 @@ mail-greeting-anonymous = Gentile cliente,
 mail-signoff = Cordiali saluti,
 mail-footer = Ricevi questa e-mail perché sei cliente di { $tenant }. Non inviarci mai i dati della tua carta via e-mail.
 
+# A fact or a link in the text part.
+mail-text-line = { $label }: { $value }
 mail-fact-number = Numero
 mail-fact-amount = Importo
 mail-fact-amount-paid = Importo pagato

@@ -5,6 +5,8 @@ mail-greeting-anonymous = お客様各位
 mail-signoff = 今後ともよろしくお願いいたします。
 mail-footer = このメールは、{ $tenant } をご利用のお客様にお送りしています。カード情報をメールで送らないでください。
 
+# A fact or a link in the text part.
+mail-text-line = { $label }：{ $value }
 mail-fact-number = 番号
 mail-fact-amount = 金額
 mail-fact-amount-paid = お支払い金額

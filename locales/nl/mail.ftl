@@ -5,6 +5,8 @@ mail-greeting-anonymous = Beste klant,
 mail-signoff = Met vriendelijke groet,
 mail-footer = U ontvangt deze e-mail omdat u klant bent van { $tenant }. Stuur ons nooit uw kaartgegevens per e-mail.
 
+# A fact or a link in the text part.
+mail-text-line = { $label }: { $value }
 mail-fact-number = Nummer
 mail-fact-amount = Bedrag
 mail-fact-amount-paid = Betaald bedrag

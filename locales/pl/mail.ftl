@@ -5,6 +5,8 @@ mail-greeting-anonymous = Dzień dobry,
 mail-signoff = Z poważaniem
 mail-footer = Otrzymujesz tę wiadomość, ponieważ jesteś klientem { $tenant }. Nigdy nie wysyłaj nam danych karty e-mailem.
 
+# A fact or a link in the text part.
+mail-text-line = { $label }: { $value }
 mail-fact-number = Numer
 mail-fact-amount = Kwota
 mail-fact-amount-paid = Zapłacona kwota

@@ -5,6 +5,8 @@ mail-greeting-anonymous = Olá,
 mail-signoff = Atenciosamente,
 mail-footer = Você recebe este e-mail porque é cliente de { $tenant }. Nunca nos envie os dados do seu cartão por e-mail.
 
+# A fact or a link in the text part.
+mail-text-line = { $label }: { $value }
 mail-fact-number = Número
 mail-fact-amount = Valor
 mail-fact-amount-paid = Valor pago

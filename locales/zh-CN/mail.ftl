@@ -5,6 +5,8 @@ mail-greeting-anonymous = 您好：
 mail-signoff = 此致敬礼
 mail-footer = 您收到此邮件是因为您是 { $tenant } 的客户。请勿通过邮件向我们发送银行卡信息。
 
+# A fact or a link in the text part.
+mail-text-line = { $label }：{ $value }
 mail-fact-number = 编号
 mail-fact-amount = 金额
 mail-fact-amount-paid = 已付金额

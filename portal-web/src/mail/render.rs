@@ -75,8 +75,9 @@ struct Text<'a> {
     heading: &'a str,
     greeting: &'a str,
     paragraphs: &'a [String],
-    facts: &'a [(String, String)],
-    action: &'a Option<(String, String)>,
+    /// `label: value` as the language writes it (French puts a space before the colon).
+    lines: &'a [String],
+    action_line: &'a Option<String>,
     signoff: &'a str,
     footer: &'a str,
 }
@@ -180,13 +181,17 @@ pub fn render(template: MailTemplate, locale: Locale, brand: &Brand, facts: &Fac
         footer: &footer,
     }
     .render()?;
+    let line =
+        |label: &str, value: &str| t("mail-text-line", &[("label", label.to_string()), ("value", value.to_string())]);
+    let lines: Vec<String> = facts_table.iter().map(|(l, v)| line(l, v)).collect();
+    let action_line = action.as_ref().map(|(l, u)| line(l, u));
     let text = Text {
         brand,
         heading: &heading,
         greeting: &greeting,
         paragraphs: &paragraphs,
-        facts: &facts_table,
-        action: &action,
+        lines: &lines,
+        action_line: &action_line,
         signoff: &signoff,
         footer: &footer,
     }

@@ -130,7 +130,7 @@ pub async fn brand(conn: &mut PgConnection, tenant: TenantId, config: &MailConfi
         reply_to,
         color: t.profile.brand_color.clone(),
         logo_url: t.profile.logo_url.clone(),
-        portal_url: format!("{}/portal/{}", config.public_url.trim_end_matches('/'), t.slug),
+        portal_url: format!("{}/p/{}", config.public_url.trim_end_matches('/'), t.slug),
         name: t.name,
     })
 }
@@ -187,10 +187,11 @@ pub async fn facts(conn: &mut PgConnection, tenant: TenantId, message: &OutboxMe
         f.due_date = inv.due_date;
         let due = inv.total.minor() - inv.amount_paid.minor() - inv.amount_credited.minor();
         f.amount = Some(match message {
-            OutboxMessage::InvoicePaid { amount, .. } | OutboxMessage::DebitUpcoming { amount, .. } => *amount,
-            OutboxMessage::PaymentFailed { .. } | OutboxMessage::DunningStep { .. } => {
-                Money::from_minor(due.max(0), inv.currency)
-            }
+            // What was paid or tried, not what is due when the mail goes out (it may be paid by then).
+            OutboxMessage::InvoicePaid { amount, .. }
+            | OutboxMessage::DebitUpcoming { amount, .. }
+            | OutboxMessage::PaymentFailed { amount, .. } => *amount,
+            OutboxMessage::DunningStep { .. } => Money::from_minor(due.max(0), inv.currency),
             _ => Money::from_minor(inv.total.minor().abs(), inv.currency),
         });
         customer = customer.or(Some(inv.customer_id));

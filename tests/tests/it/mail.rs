@@ -464,3 +464,38 @@ async fn jobs_run_mail_writes_eml_files_and_every_run_is_listed_by_the_cli_and_t
     assert_eq!(api["items"][0]["succeeded"], true);
     assert!(api["items"][0]["done"].is_null(), "{api}");
 }
+
+#[tokio::test]
+async fn a_declined_card_mails_the_customer_a_link_to_fix_it_and_a_paid_invoice_a_receipt() {
+    let app = TestApp::spawn().await;
+    let sink = SmtpSink::start(&[]);
+    let invoice = invoiced(&app, "marie@example.fr", "Marie Exemple", "fr").await;
+    let (id, number) = (invoice["id"].as_str().unwrap(), invoice["number"].as_str().unwrap());
+    let customer = invoice["customer"].as_str().unwrap();
+    let card = |n: &'static str| json!({ "card_number": n });
+    let (s, pm) = app.post(&format!("/api/v1/customers/{customer}/payment_methods"), card("4000000000000002")).await;
+    assert_eq!(s, 201, "{pm}");
+    let (s, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
+    assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("failed")), "{r}");
+    let (s, pm) = app.post(&format!("/api/v1/customers/{customer}/payment_methods"), card("4242424242424242")).await;
+    assert_eq!(s, 201, "{pm}");
+    let (s, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
+    assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("succeeded")), "{r}");
+
+    portal_web::mail::run(&app.db.pool, &mailer(sink.config()), app.clock.now()).await.unwrap();
+    let mails = sink.mails();
+    let subjects: Vec<&str> = mails.iter().map(|m| m["subject"].as_str().unwrap()).collect();
+    assert_eq!(
+        subjects,
+        [
+            format!("Facture {number} de Merchant acme"),
+            format!("Échec du paiement de la facture {number}"),
+            format!("Reçu pour la facture {number}"),
+        ],
+        "in the order they happened, in French"
+    );
+    let failed = mails[1]["text"].as_str().unwrap();
+    assert!(failed.contains("29,00\u{a0}€") && failed.contains("nouveau moyen de paiement"), "{failed}");
+    assert!(failed.contains("Mettre à jour le moyen de paiement : http://localhost:8080/p/acme"), "{failed}");
+    assert!(mails[2]["attachments"].as_array().unwrap().is_empty(), "a receipt carries no PDF");
+}

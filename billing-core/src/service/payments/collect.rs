@@ -408,6 +408,17 @@ async fn record_outcome(
             now,
         )
         .await?;
+    } else if status == "failed" {
+        // The customer hears of it (the payment-failed mail, with a link to fix it) and the
+        // merchant's webhooks too, exactly when the failure is recorded.
+        let failed = crate::outbox::OutboxMessage::PaymentFailed {
+            invoice,
+            amount: Money::from_minor(amount, Currency::from_code(currency.trim())?),
+            attempt: attempt_id,
+            decline_code: code.clone(),
+            next_attempt_at: None,
+        };
+        store::outbox::enqueue(&mut tx, tenant, &[failed], now).await?;
     }
     tx.commit().await?;
     Ok(Recorded { status, class, action })
