@@ -114,6 +114,31 @@ export EINVOICE_PYTHON="$EI_VENV/bin/python" EINVOICE_RULES="$EI_RULES"
 echo "validators ready: $("$EINVOICE_PYTHON" -c 'import importlib.metadata as m; print("factur-x", m.version("factur-x"), "saxonche", m.version("saxonche"))'), rules in $EI_RULES"
 
 
+step "Chromium, CJK fonts, Playwright and axe-core (the portal's browser tests)"
+# Debian's chromium (no `playwright install`), Playwright for Python pinned in a venv, axe-core
+# from the npm registry; the Rust test portal::browser_flows_in_chromium drives them.
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  else
+    echo "chromium and fonts-noto-cjk are missing: install them" >&2; exit 1
+  fi
+fi
+BROWSER_VENV="$PWD/.ci-work/browser-venv"
+if [ ! -x "$BROWSER_VENV/bin/python" ] || ! "$BROWSER_VENV/bin/python" -c "import playwright" 2>/dev/null; then
+  mkdir -p .ci-work
+  python3 -m venv "$BROWSER_VENV"
+  "$BROWSER_VENV/bin/pip" install -q --disable-pip-version-check playwright==1.65.2 aiosmtpd==1.4.6
+fi
+AXE_DIR="$PWD/.ci-work/axe"
+if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ]; then
+  mkdir -p "$AXE_DIR"
+  (cd "$AXE_DIR" && npm install --silent --no-audit --no-fund axe-core@4.10.3)
+fi
+export BILLING_BROWSER_PYTHON="$BROWSER_VENV/bin/python" BILLING_AXE_JS="$AXE_DIR/node_modules/axe-core/axe.min.js"
+echo "browser ready: $(chromium --version 2>/dev/null | tail -1), axe-core $(node -p "require('$AXE_DIR/node_modules/axe-core/package.json').version")"
+
+
 step "rustfmt"
 cargo fmt --all -- --check
 

@@ -34,6 +34,8 @@ pub struct AppState {
     pub gateways: Arc<gateway_adapters::directory::Directory>,
     /// Failed API-key checks per client address (429 once a client has used up its attempts).
     pub auth_limiter: Arc<AuthLimiter>,
+    /// The customer portal's options (`portal.*`).
+    pub portal: Arc<crate::config::PortalConfig>,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             vat_verifier: Arc::new(crate::vies::HttpVies::new(&crate::config::ViesConfig::default())),
             gateways: Arc::new(gateways(&pool)),
             auth_limiter: Arc::new(AuthLimiter::new(AuthLimits::default())),
+            portal: Arc::new(crate::config::PortalConfig::default()),
             pool,
         }
     }
@@ -57,6 +60,12 @@ impl AppState {
     /// The same state with other failed-authentication limits.
     pub fn with_auth_limits(mut self, limits: AuthLimits) -> Self {
         self.auth_limiter = Arc::new(AuthLimiter::new(limits));
+        self
+    }
+
+    /// The same state with other portal options.
+    pub fn with_portal(mut self, portal: crate::config::PortalConfig) -> Self {
+        self.portal = Arc::new(portal);
         self
     }
 
@@ -113,7 +122,8 @@ pub fn router_with(state: AppState, options: &HttpOptions) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", crate::api::router(state.clone(), options.max_body_bytes))
-        .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive));
+        .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive))
+        .nest("/p/{tenant}", crate::portal::router());
     if let Some(token) = options.metrics_token.clone() {
         app = app.route(
             "/metrics",
@@ -124,7 +134,8 @@ pub fn router_with(state: AppState, options: &HttpOptions) -> Router {
         );
     }
     let body_timeout = options.body_timeout;
-    app.fallback(not_found)
+    // A tenant's own domain serves its portal at the root; anything else unmatched is a 404.
+    app.fallback(crate::web::tenant::custom_domain)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(middleware::from_fn(move |req: Request, next: Next| edge(body_timeout, req, next)))
@@ -181,7 +192,13 @@ async fn json_errors(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    // Pages render their own errors (`web::layout::error_page`).
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json || is_html {
         return response;
     }
     let (parts, body) = response.into_parts();

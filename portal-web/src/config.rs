@@ -43,6 +43,27 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub metrics: MetricsConfig,
     pub secrets: SecretsConfig,
+    pub portal: PortalConfig,
+}
+
+/// The customer portal (docs/adr/0021).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PortalConfig {
+    /// The server's public address (`https://billing.example.com`), for the links in sign-in
+    /// mails on the shared host (`/p/{tenant}/…`); a tenant's own domain links to itself. When
+    /// absent, the request's `Host` is used: set it in production.
+    pub public_url: Option<String>,
+    /// Mark cookies `Secure` (served over https). The demo over plain http turns it off.
+    pub secure_cookies: bool,
+    /// How long a session lasts after sign-in.
+    pub session_hours: u32,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        Self { public_url: None, secure_cookies: true, session_hours: 12 }
+    }
 }
 
 /// Where `/metrics` is served. Off the public port by default: it shows how many merchants,

@@ -17,6 +17,8 @@ use billing_core::store;
 use billing_core::tenant::api_key_from_secret;
 
 pub const DEMO_SLUG: &str = "demo";
+/// The demo customer to sign in to the portal as (`billing demo` prints it).
+pub const DEMO_PORTAL_EMAIL: &str = "anna.schmidt@example.de";
 /// The demo tenant's API key. Public on purpose (it is printed and in the README): it only ever
 /// exists in a database seeded by `billing demo`.
 pub const DEMO_API_KEY: &str = "sk_test_demo_0123456789abcdefghijklmnop";

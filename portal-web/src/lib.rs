@@ -1,4 +1,4 @@
-//! portal-web: the HTTP front (REST API, health, metrics), configuration, database bootstrap,
+//! portal-web: the HTTP front (REST API, the customer portal, health, metrics), configuration, database bootstrap,
 //! localization, the demo seed and the command line of the `billing` binary.
 
 pub mod api;
@@ -11,6 +11,7 @@ pub mod einvoice;
 pub mod i18n;
 pub mod ops;
 pub mod pdf;
+pub mod portal;
 pub mod ratelimit;
 pub mod sandbox_store;
 pub mod sandbox_webhooks;
@@ -18,3 +19,4 @@ pub mod scheduler;
 pub mod server;
 pub mod telemetry;
 pub mod vies;
+pub mod web;

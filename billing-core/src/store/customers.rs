@@ -225,3 +225,22 @@ pub async fn set_payment_terms_days(
         .rows_affected();
     Ok(updated > 0)
 }
+
+/// Stores a customer's VAT ID (already validated by `VatId::parse`) as not yet confirmed by
+/// VIES, or clears it; the `vies-recheck` job confirms it.
+pub async fn set_vat_id(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: CustomerId,
+    vat_id: Option<&crate::tax::VatId>,
+    status: Option<&crate::tax::VatIdStatus>,
+) -> Result<()> {
+    sqlx::query("UPDATE customers SET vat_id = $3, vat_id_status = $4 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(vat_id.map(|v| v.to_string()))
+        .bind(status.map(|s| serde_json::to_value(s).unwrap_or_default()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

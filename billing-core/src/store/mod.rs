@@ -18,6 +18,7 @@ pub mod locks;
 pub mod outbox;
 pub mod payment_attempts;
 pub mod payment_methods;
+pub mod portal;
 pub mod refunds;
 pub mod runs;
 pub mod subscriptions;

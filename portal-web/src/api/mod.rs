@@ -17,6 +17,7 @@ pub mod invoices;
 pub mod pagination;
 pub mod payments;
 pub mod plans;
+pub mod portal_sessions;
 pub mod simulations;
 pub mod subscriptions;
 pub mod tenant;
@@ -120,6 +121,7 @@ pub fn routes() -> Vec<Route> {
         put("/routing_rules", gateway_accounts::put_rules),
         get("/tenant", tenant::get_one),
         post("/tenant", tenant::update),
+        post("/portal_sessions", portal_sessions::create),
         get("/invoices/{id}/einvoice", einvoices::invoice_einvoice),
         get("/einvoices/export", einvoices::export),
         get("/customers/{id}/einvoice", einvoices::get_customer_settings),

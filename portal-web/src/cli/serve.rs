@@ -44,12 +44,24 @@ pub async fn serve(ctx: &Ctx, demo_key: Option<&str>) -> anyhow::Result<()> {
             ctx.out.line(t(lang, "cli-demo-serving", &[("url", url.clone())]));
             ctx.out.line(t(lang, "cli-demo-api-key", &[("key", key.to_string())]));
             ctx.out.line(t(lang, "cli-demo-try", &[("key", key.to_string()), ("url", url.clone())]));
+            let portal = format!("{}/p/{}/sign-in", url.replace("0.0.0.0", "127.0.0.1"), crate::demo::DEMO_SLUG);
+            ctx.out.line(t(lang, "portal-cli-demo-portal", &[("url", portal)]));
+            ctx.out.line(t(lang, "portal-cli-demo-sign-in", &[("email", crate::demo::DEMO_PORTAL_EMAIL.to_string())]));
             ctx.out.line(t(lang, "cli-demo-stop", &[]));
         }
         None => ctx.out.line(t(lang, "cli-serve-listening", &[("url", url.clone())])),
     }
     let pool = ctx.db().pool.clone();
-    let state = super::new_app_state(config, ctx.db(), ctx.clock());
+    let mut state = super::new_app_state(config, ctx.db(), ctx.clock());
+    if demo_key.is_some() {
+        // The demo is served over plain http on this machine: cookies without `Secure`, links to
+        // the address it listens on.
+        state = state.with_portal(crate::config::PortalConfig {
+            public_url: Some(url.replace("0.0.0.0", "127.0.0.1")),
+            secure_cookies: false,
+            ..config.portal.clone()
+        });
+    }
     ctx.shared.serving(&url, &state)?;
     // Kept alive until the server stops; dropping it stops the scheduled jobs.
     let _scheduler = crate::scheduler::start(config, pool, ctx.clock(), state.gateways.clone()).await?;

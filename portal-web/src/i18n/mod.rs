@@ -19,7 +19,7 @@ pub use locale::Locale;
 pub const LANGUAGES: &[&str] = billing_core::customer::SUPPORTED_LOCALES;
 
 /// The Fluent areas every language has: one file `locales/<lang>/<area>.ftl` each.
-pub const AREAS: &[&str] = &["common", "errors", "cli", "documents"];
+pub const AREAS: &[&str] = &["common", "errors", "cli", "documents", "portal"];
 
 /// The Fluent sources of one language, compiled into the binary so a deployment is one file.
 macro_rules! language {
@@ -31,12 +31,13 @@ macro_rules! language {
                 ("errors", include_str!(concat!("../../../locales/", $lang, "/errors.ftl"))),
                 ("cli", include_str!(concat!("../../../locales/", $lang, "/cli.ftl"))),
                 ("documents", include_str!(concat!("../../../locales/", $lang, "/documents.ftl"))),
+                ("portal", include_str!(concat!("../../../locales/", $lang, "/portal.ftl"))),
             ],
         )
     };
 }
 
-type Sources = (&'static str, [(&'static str, &'static str); 4]);
+type Sources = (&'static str, [(&'static str, &'static str); 5]);
 
 const SOURCES: [Sources; 10] = [
     language!("en"),

@@ -313,6 +313,9 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
             json_case(path.replace("{id}", &account), json!({ "expire_previous_in_hours": 1 }))
         }
         ("PUT", "/routing_rules") => json_case(path.into(), json!({ "rules": [] })),
+        ("POST", "/portal_sessions") => {
+            json_case(path.into(), json!({ "customer": customer(app, n).await, "flow": "invoice_pay" }))
+        }
         ("POST", "/tenant") => json_case(path.into(), json!({ "legal_name": "Acme Walk GmbH" })),
         ("POST", "/tenant/einvoice") => json_case(path.into(), json!({ "contact_name": "Erika Walk" })),
         ("POST", "/customers/{id}/einvoice") => {

@@ -21,6 +21,7 @@ mod payments;
 mod payments_mollie;
 mod payments_routing;
 mod payments_stripe;
+mod portal;
 mod refunds;
 mod scheduler;
 mod server_limits;

@@ -1,0 +1,74 @@
+//! The customer self-service portal (issue 13; docs/adr/0021 and 0023): server-rendered pages
+//! below `/p/{tenant}` (or at the root of a tenant's own domain, see `web::tenant`), plain forms
+//! and redirects that work without JavaScript.
+
+pub mod auth;
+pub mod ctx;
+pub mod pages;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::Router;
+use axum::response::Response;
+use axum::routing::{get, post};
+use sqlx::{Connection, PgConnection};
+
+use crate::app::AppState;
+use crate::web::error::{PageError, PageResult};
+use crate::web::layout::redirect;
+use ctx::Portal;
+
+/// The portal's routes, relative to the portal's root.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/subscriptions", get(pages::overview))
+        .route("/sign-in", get(auth::sign_in_page).post(auth::request_link))
+        .route("/sign-in/link", get(auth::link_page).post(auth::use_link))
+        .route("/sign-in/password", post(auth::password_sign_in))
+        .route("/sign-out", post(auth::sign_out))
+        .route("/account", get(auth::account_page))
+        .route("/account/password", post(auth::set_password))
+        .route("/account/sign-out-everywhere", post(auth::sign_out_everywhere))
+        .route("/invoices", get(pages::invoices))
+        .route("/invoices/{id}", get(pages::invoice))
+        .route("/invoices/{id}/pdf", get(pages::invoice_pdf))
+        .route("/invoices/{id}/pay", post(pages::pay))
+        .route("/subscriptions/{id}/change", get(pages::change_page).post(pages::change))
+        .route("/subscriptions/{id}/cancel", get(pages::cancel_page).post(pages::cancel))
+        .route("/subscriptions/{id}/{verb}", post(pages::act))
+        .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
+        .route("/payment-methods", get(pages::payment_methods))
+}
+
+/// Runs a handler's body; the bound fixes the body's error type for `?`.
+pub async fn page<F>(body: F) -> PageResult<Response>
+where
+    F: Future<Output = PageResult<Response>>,
+{
+    body.await
+}
+
+/// Work done once for a form: runs in the transaction that claims the form's nonce.
+pub type Work<'c> = Pin<Box<dyn Future<Output = PageResult<()>> + Send + 'c>>;
+
+/// Runs `work` for a form submission at most once: the nonce is claimed in the same transaction
+/// as the change, so a second submission (double click, reload, back and resend) changes nothing
+/// and is sent to where the first one led. A failed change claims nothing.
+pub async fn once<F>(ctx: &Portal, nonce: Option<&str>, outcome: String, work: F) -> PageResult<Response>
+where
+    F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c> + Send,
+{
+    let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
+    let nonce = nonce.filter(|n| n.len() == 64).ok_or_else(PageError::csrf)?;
+    let mut conn = ctx.state.pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    if let Some(previous) = billing_core::store::portal::claim_form(&mut *tx, hash, nonce, &outcome, ctx.now).await? {
+        tx.rollback().await?;
+        return Ok(redirect(&previous));
+    }
+    work(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(redirect(&outcome))
+}

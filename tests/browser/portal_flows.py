@@ -1,0 +1,151 @@
+"""The customer portal in headless Chromium (Debian's package) driven by Playwright.
+
+Started by the Rust test `portal::browser_flows_in_chromium`, which serves the portal on a test
+database and answers on stdin with the sign-in link of each mail it is asked for (a line
+`LINK <address>` on stdout). Arguments: a JSON file with the base URL, the runs (language,
+JavaScript on or off, the customer's address) and where axe-core and the screenshots are.
+
+Per run: sign in with the link, the overview, change the quantity after checking the preview,
+open an invoice, download its PDF, pay it, enter a wrong VAT ID (refused in the page's language),
+cancel with a reason. With JavaScript on, axe-core checks every page (no serious or critical
+violation) and screenshots are taken at desktop and 360-px phone width.
+"""
+
+import json
+import os
+import re
+import sys
+
+from playwright.sync_api import expect, sync_playwright
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+TEXT = {
+    "de": {
+        "send": "Anmeldelink senden", "sent": "Sehen Sie in Ihr Postfach", "sign_in": "Jetzt anmelden",
+        "overview": "Übersicht", "change": "Tarif oder Menge ändern", "preview": "Kosten anzeigen",
+        "confirm": "Änderung bestätigen", "invoices": "Rechnungen", "pdf": "PDF herunterladen",
+        "pay": "Mit meiner Standard-Zahlungsmethode bezahlen", "paid": "Bezahlt",
+        "details": "Rechnungsdaten", "vat": "USt-IdNr. (freiwillig)", "save": "Speichern",
+        "vat_error": "ist keine gültige USt-IdNr.", "cancel": "Abonnement kündigen",
+        "reason": "Es ist zu teuer", "keep": "Abonnement behalten", "quantity": "Menge",
+    },
+    "zh-CN": {
+        "send": "发送登录链接", "sent": "请查收电子邮件", "sign_in": "立即登录",
+        "overview": "概览", "change": "更改套餐或数量", "preview": "查看费用",
+        "confirm": "确认变更", "invoices": "发票", "pdf": "下载 PDF",
+        "pay": "使用默认付款方式付款", "paid": "已付",
+        "details": "账单信息", "vat": "增值税号（可选）", "save": "保存",
+        "vat_error": "不是有效的增值税号", "cancel": "取消订阅",
+        "reason": "价格太贵", "keep": "保留我的订阅", "quantity": "数量",
+    },
+}
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def main():
+    cfg = json.load(open(sys.argv[1]))
+    base = cfg["base"]
+    axe_source = open(cfg["axe"]).read()
+    shots = cfg.get("screenshots")
+    violations = []
+
+    def axe(page, name):
+        page.add_script_tag(content=axe_source)
+        result = page.evaluate("(tags) => axe.run(document, { runOnly: { type: 'tag', values: tags } })", AXE_TAGS)
+        for v in result["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                targets = [n["target"] for n in v["nodes"]][:3]
+                violations.append(f"{name}: {v['id']} ({v['impact']}): {v['help']} {targets}")
+
+    def shot(page, name):
+        if not shots:
+            return
+        os.makedirs(shots, exist_ok=True)
+        page.screenshot(path=os.path.join(shots, f"{name}-desktop.png"), full_page=True)
+        page.set_viewport_size({"width": 360, "height": 780})
+        page.screenshot(path=os.path.join(shots, f"{name}-phone.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        for run in cfg["runs"]:
+            lang, js, email = run["lang"], run["js"], run["email"]
+            t = TEXT[lang]
+            tag = f"{lang}-{'js' if js else 'nojs'}"
+            ctx = browser.new_context(locale=lang, java_script_enabled=js,
+                                      viewport={"width": 1280, "height": 900}, accept_downloads=True, bypass_csp=True)
+            page = ctx.new_page()
+            check = (lambda name: axe(page, f"{tag} {name}")) if js else (lambda name: None)
+            # Sign in with the link from the mail.
+            page.goto(f"{base}/p/acme/sign-in")
+            expect(page.locator("html")).to_have_attribute("lang", lang)
+            check("sign-in")
+            page.get_by_label(re.compile("E-Mail|电子邮件")).first.fill(email)
+            page.get_by_role("button", name=t["send"]).click()
+            expect(page.get_by_role("heading", level=1)).to_have_text(t["sent"])
+            print(f"LINK {email}", flush=True)
+            link = sys.stdin.readline().strip()
+            page.goto(link)
+            check("link")
+            page.get_by_role("button", name=t["sign_in"]).click()
+            expect(page.get_by_role("heading", level=1)).to_have_text(t["overview"])
+            check("overview")
+            if js and lang == run.get("shots_for", lang):
+                shot(page, f"{lang}-overview")
+            # Change the quantity after checking the preview.
+            page.get_by_role("link", name=t["change"]).first.click()
+            page.get_by_label(t["quantity"]).fill("2")
+            page.get_by_role("button", name=t["preview"]).click()
+            expect(page.locator("#preview")).to_be_visible()
+            total = page.locator("#preview-total").inner_text()
+            assert re.search(r"\d", total), total
+            check("change-preview")
+            if js:
+                shot(page, f"{lang}-change-preview")
+            page.get_by_role("button", name=t["confirm"]).click()
+            expect(page.get_by_role("heading", level=1)).to_have_text(t["overview"])
+            if page.locator("dd", has_text=re.compile(r"^2$")).count() == 0:
+                open("/tmp/portal-fail.html", "w").write(page.content())
+            expect(page.locator("dd", has_text=re.compile(r"^2$")).first).to_be_visible()
+            # An invoice: view, PDF, pay.
+            page.get_by_role("navigation").get_by_role("link", name=t["invoices"]).click()
+            check("invoices")
+            page.locator("table a").first.click()
+            check("invoice")
+            if js:
+                shot(page, f"{lang}-invoice")
+            with page.expect_download() as dl:
+                page.get_by_role("link", name=t["pdf"]).click()
+            path = dl.value.path()
+            assert open(path, "rb").read(5) == b"%PDF-", "the download is a PDF"
+            page.get_by_role("button", name=t["pay"]).click()
+            expect(page.locator("dd", has_text=t["paid"]).first).to_be_visible()
+            # A wrong VAT ID is refused in the page's language.
+            page.get_by_role("navigation").get_by_role("link", name=t["details"]).click()
+            page.get_by_label(t["vat"]).fill("DE123456789")
+            page.get_by_role("button", name=t["save"]).click()
+            expect(page.locator("#vat-error")).to_contain_text(t["vat_error"])
+            check("billing-details-error")
+            if js:
+                shot(page, f"{lang}-billing-details")
+            # Cancel with a reason.
+            page.get_by_role("navigation").get_by_role("link", name=t["overview"]).click()
+            page.get_by_role("link", name=t["cancel"]).first.click()
+            check("cancel")
+            page.get_by_label(t["reason"]).check()
+            page.get_by_role("button", name=t["cancel"]).click()
+            expect(page.get_by_role("button", name=t["keep"])).to_be_visible()
+            ctx.close()
+            print(f"PASSED {tag}", flush=True)
+        browser.close()
+    if violations:
+        print("AXE serious/critical violations:\n" + "\n".join(violations), flush=True)
+        sys.exit(1)
+    print("DONE", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,631 @@
+//! The customer portal over real HTTP against a real PostgreSQL: sign-in by email link (read from
+//! the outbox the mail worker sends from), sessions, CSRF refusal, once-only forms, the sign-in
+//! rate limit, tenant and customer isolation (404 for every id that is not the customer's), the
+//! plan change after its preview, the VAT ID refused in German, cancellation with a reason, and
+//! the merchant's signed portal URL.
+
+use billing_tests::{TestApp, create_catalog, create_tenant, instant};
+use serde_json::{Value, json};
+
+/// A browser without JavaScript: keeps cookies, never follows redirects by itself.
+struct Browser<'a> {
+    app: &'a TestApp,
+    http: reqwest::Client,
+    cookies: Vec<(String, String)>,
+    lang: Option<&'static str>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+impl Page {
+    /// The value of the first hidden input `name` in the page.
+    fn field(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start =
+            self.body.find(&marker).unwrap_or_else(|| panic!("no field {name} in {}", self.body)) + marker.len();
+        self.body[start..].split('"').next().unwrap().to_string()
+    }
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let enc = |s: &str| {
+                s.bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                        b' ' => "+".to_string(),
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect::<String>()
+            };
+            format!("{}={}", enc(k), enc(v))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { app, http, cookies: vec![], lang: None }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let mut req = req.header("cookie", self.cookie_header());
+        if let Some(l) = self.lang {
+            req = req.header("accept-language", l);
+        }
+        let resp = req.send().await.expect("request");
+        for v in resp.headers().get_all("set-cookie") {
+            let text = v.to_str().unwrap();
+            let (pair, attrs) = text.split_once(';').unwrap_or((text, ""));
+            let (k, val) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(name, _)| name != k);
+            if !attrs.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), val.to_string()));
+            }
+            assert!(attrs.contains("HttpOnly") && attrs.contains("SameSite=Lax"), "cookie {text}");
+        }
+        let status = resp.status().as_u16();
+        let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        let body = resp.text().await.unwrap_or_default();
+        Page { status, location, body }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.http.get(self.app.url(path));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let req = self
+            .http
+            .post(self.app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(form));
+        self.send(req).await
+    }
+
+    /// Signs in through the sign-in page and the link from the mail in the outbox.
+    async fn sign_in(&mut self, tenant: &str, email: &str) -> Page {
+        let page = self.get(&format!("/p/{tenant}/sign-in")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let csrf = page.field("csrf");
+        let sent = self.post(&format!("/p/{tenant}/sign-in"), &[("csrf", &csrf), ("email", email)]).await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        let url = last_link(self.app, &email.to_lowercase()).await;
+        let path = url.split_once("/p/").map(|(_, p)| format!("/p/{p}")).unwrap();
+        let confirm = self.get(&path).await;
+        assert_eq!(confirm.status, 200);
+        let token = confirm.field("token");
+        let csrf = confirm.field("csrf");
+        let done = self.post(&format!("/p/{tenant}/sign-in/link"), &[("csrf", &csrf), ("token", &token)]).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        done
+    }
+}
+
+/// The link of the newest sign-in mail to `email`, as the mail worker will send it.
+async fn last_link(app: &TestApp, email: &str) -> String {
+    let payload: Value = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE topic = 'portal.sign_in_link' AND payload->>'to' = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(email)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("a sign-in mail in the outbox");
+    payload["url"].as_str().unwrap().to_string()
+}
+
+async fn customer(app: &TestApp, email: &str, country: &str) -> String {
+    let (s, c) = app
+        .post(
+            "/api/v1/customers",
+            json!({ "email": email, "name": "Kunde Eins", "country": country, "currency": "EUR" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    c["id"].as_str().unwrap().to_string()
+}
+
+async fn subscribe(app: &TestApp, customer: &str, plan: &str) -> String {
+    let (s, sub) = app
+        .post("/api/v1/subscriptions", json!({ "customer": customer, "plan": plan, "start_date": "2026-03-01" }))
+        .await;
+    assert_eq!(s, 201, "{sub}");
+    sub["id"].as_str().unwrap().to_string()
+}
+
+async fn audit_events(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT event FROM portal_audit_log ORDER BY id").fetch_all(&app.db.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_link_from_the_mail_signs_in_once_and_sign_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let c = customer(&app, "kunde@example.com", "US").await;
+    subscribe(&app, &c, "pro").await;
+    let mut b = Browser::new(&app);
+    // Not signed in: the overview sends to the sign-in page.
+    let page = b.get("/p/acme").await;
+    assert_eq!((page.status, page.location.as_deref()), (303, Some("/p/acme/sign-in")));
+
+    let done = b.sign_in("acme", "Kunde@Example.com").await;
+    assert_eq!(done.location.as_deref(), Some("/p/acme"));
+    let overview = b.get("/p/acme").await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    assert!(overview.body.contains("Welcome, Kunde Eins."), "{}", overview.body);
+    assert!(overview.body.contains("PRO"));
+    // March is not invoiced yet: the next invoice is today's, EUR 29.00 before VAT.
+    assert!(overview.body.contains("March 1, 2026"), "{}", overview.body);
+    assert!(overview.body.contains("€29.00"), "{}", overview.body);
+
+    // The link was used up: a second use is refused and changes nothing.
+    let url = last_link(&app, "kunde@example.com").await;
+    let path = url.split_once("/p/").map(|(_, p)| format!("/p/{p}")).unwrap();
+    let mut other = Browser::new(&app);
+    let again = other.get(&path).await;
+    assert!(again.body.contains("expired or has already been used"), "{}", again.body);
+    let token = url.split("token=").nth(1).unwrap().to_string();
+    let csrf_page = other.get("/p/acme/sign-in").await;
+    let csrf = csrf_page.field("csrf");
+    let reuse = other.post("/p/acme/sign-in/link", &[("csrf", &csrf), ("token", &token)]).await;
+    assert_eq!(reuse.status, 400);
+    assert_eq!(other.get("/p/acme").await.status, 303, "no session from a used link");
+
+    let csrf = b.get("/p/acme").await.field("csrf");
+    let out = b.post("/p/acme/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!((out.status, out.location.as_deref()), (303, Some("/p/acme/sign-in")));
+    assert_eq!(b.get("/p/acme").await.status, 303);
+    let events = audit_events(&app).await;
+    assert_eq!(events, ["link_requested", "signed_in", "sign_in_failed", "session_revoked"]);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM portal_sign_in_tokens WHERE used_at IS NOT NULL")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+}
+
+#[tokio::test]
+async fn an_unknown_address_sees_the_same_page_and_gets_no_mail() {
+    let app = TestApp::spawn().await;
+    customer(&app, "known@example.com", "US").await;
+    let mut b = Browser::new(&app);
+    let csrf = b.get("/p/acme/sign-in").await.field("csrf");
+    let known = b.post("/p/acme/sign-in", &[("csrf", &csrf), ("email", "known@example.com")]).await;
+    let unknown = b.post("/p/acme/sign-in", &[("csrf", &csrf), ("email", "nobody@example.com")]).await;
+    assert_eq!((known.status, unknown.status), (200, 200));
+    assert_eq!(
+        known.body.replace("known@example.com", "ADDRESS"),
+        unknown.body.replace("nobody@example.com", "ADDRESS"),
+        "the page never tells whether an address is known"
+    );
+    assert_eq!(app.count("outbox WHERE topic = 'portal.sign_in_link'").await, 1);
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let c = customer(&app, "k@example.com", "US").await;
+    let sub = subscribe(&app, &c, "pro").await;
+    let mut b = Browser::new(&app);
+    b.get("/p/acme/sign-in").await;
+    let refused = b.post("/p/acme/sign-in", &[("email", "k@example.com")]).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("This form has expired"), "{}", refused.body);
+    let forged = b.post("/p/acme/sign-in", &[("csrf", &"0".repeat(64)), ("email", "k@example.com")]).await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(app.count("outbox WHERE topic = 'portal.sign_in_link'").await, 0);
+
+    b.sign_in("acme", "k@example.com").await;
+    let page = b.get(&format!("/p/acme/subscriptions/{sub}/cancel")).await;
+    let nonce = page.field("nonce");
+    // Another site's form: the session cookie goes along, the token does not.
+    let cancel = b
+        .post(
+            &format!("/p/acme/subscriptions/{sub}/cancel"),
+            &[("nonce", &nonce), ("reason", "unused"), ("timing", "now")],
+        )
+        .await;
+    assert_eq!(cancel.status, 403);
+    let (_, s) = app.get(&format!("/api/v1/subscriptions/{sub}")).await;
+    assert_eq!((s["status"].as_str(), s["cancel_at"].is_null()), (Some("active"), true));
+}
+
+#[tokio::test]
+async fn sign_in_requests_are_limited_per_address() {
+    let app = TestApp::spawn().await;
+    customer(&app, "many@example.com", "US").await;
+    let mut b = Browser::new(&app);
+    let csrf = b.get("/p/acme/sign-in").await.field("csrf");
+    for _ in 0..5 {
+        let ok = b.post("/p/acme/sign-in", &[("csrf", &csrf), ("email", "many@example.com")]).await;
+        assert_eq!(ok.status, 200);
+    }
+    let limited = b.post("/p/acme/sign-in", &[("csrf", &csrf), ("email", "many@example.com")]).await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.body.contains("Too many attempts"), "{}", limited.body);
+    assert_eq!(app.count("outbox WHERE topic = 'portal.sign_in_link'").await, 5, "no mail beyond the limit");
+    assert!(audit_events(&app).await.contains(&"rate_limited".to_string()));
+    // A quarter of an hour later the address may ask again.
+    app.clock.set(instant("2026-03-01T09:16:00Z"));
+    let later = b.post("/p/acme/sign-in", &[("csrf", &csrf), ("email", "many@example.com")]).await;
+    assert_eq!(later.status, 200);
+}
+
+#[tokio::test]
+async fn another_customers_or_tenants_ids_are_not_found() {
+    let app = TestApp::spawn().await;
+    let mine = customer(&app, "me@example.com", "US").await;
+    let theirs = customer(&app, "them@example.com", "US").await;
+    subscribe(&app, &mine, "pro").await;
+    let their_sub = subscribe(&app, &theirs, "pro").await;
+    use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+    let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    invoice_run::run(&app.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress)
+        .await
+        .unwrap();
+    let (_, list) = app.get(&format!("/api/v1/invoices?customer={theirs}")).await;
+    let their_invoice = list["data"][0]["id"].as_str().unwrap().to_string();
+
+    let mut b = Browser::new(&app);
+    b.sign_in("acme", "me@example.com").await;
+    let csrf = b.get("/p/acme").await.field("csrf");
+    for path in [
+        format!("/p/acme/invoices/{their_invoice}"),
+        format!("/p/acme/invoices/{their_invoice}/pdf"),
+        format!("/p/acme/subscriptions/{their_sub}/change"),
+        format!("/p/acme/subscriptions/{their_sub}/change?plan=yearly&quantity=2"),
+        format!("/p/acme/subscriptions/{their_sub}/cancel"),
+        "/p/acme/invoices/in_nonsense".to_string(),
+    ] {
+        let page = b.get(&path).await;
+        assert_eq!(page.status, 404, "GET {path}");
+        assert!(page.body.contains("not yours to see"), "{path}: {}", page.body);
+    }
+    let nonce = "a".repeat(64);
+    for path in [
+        format!("/p/acme/invoices/{their_invoice}/pay"),
+        format!("/p/acme/subscriptions/{their_sub}/change"),
+        format!("/p/acme/subscriptions/{their_sub}/cancel"),
+        format!("/p/acme/subscriptions/{their_sub}/pause"),
+        format!("/p/acme/subscriptions/{their_sub}/resume"),
+        format!("/p/acme/subscriptions/{their_sub}/undo-cancel"),
+    ] {
+        let page = b
+            .post(
+                &path,
+                &[("csrf", &csrf), ("nonce", &nonce), ("plan", "yearly"), ("reason", "unused"), ("timing", "now")],
+            )
+            .await;
+        assert_eq!(page.status, 404, "POST {path}");
+    }
+    let (_, s) = app.get(&format!("/api/v1/subscriptions/{their_sub}")).await;
+    assert_eq!((s["status"].as_str(), s["plan_name"].as_str()), (Some("active"), Some("PRO")));
+
+    // Another tenant: its portal does not know this session, and its ids are not here either.
+    let other = create_tenant(&app.db.pool, "globex", instant("2026-03-01T09:00:00Z")).await;
+    create_catalog(&app.db.pool, other.id, instant("2026-03-01T09:00:00Z")).await;
+    let page = b.get("/p/globex").await;
+    assert_eq!((page.status, page.location.as_deref()), (303, Some("/p/globex/sign-in")));
+    assert_eq!(b.get("/p/no-such-tenant/sign-in").await.status, 404);
+}
+
+#[tokio::test]
+async fn a_plan_change_is_confirmed_after_its_preview_and_a_second_submit_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let c = customer(&app, "up@example.com", "US").await;
+    let sub = subscribe(&app, &c, "pro").await;
+    // March is invoiced; on 11 March the customer triples the quantity.
+    use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+    let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    invoice_run::run(&app.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress)
+        .await
+        .unwrap();
+    app.clock.set(instant("2026-03-11T09:00:00Z"));
+    let mut b = Browser::new(&app);
+    b.sign_in("acme", "up@example.com").await;
+    let form = b.get(&format!("/p/acme/subscriptions/{sub}/change")).await;
+    assert_eq!(form.status, 200);
+    let ev = form.field("ev");
+    let preview = b.get(&format!("/p/acme/subscriptions/{sub}/change?ev={ev}&plan=pro&quantity=3")).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    // The engine's own preview of the same change, through the API.
+    let (s, api) = app.post(&format!("/api/v1/subscriptions/{sub}/change/preview"), json!({ "quantity": 3 })).await;
+    assert_eq!(s, 200, "{api}");
+    let total = api["total"].as_i64().unwrap();
+    assert!(total > 0);
+    let shown = format!("€{}.{:02}", total / 100, total % 100);
+    assert!(preview.body.contains(&shown), "preview shows {shown}: {}", preview.body);
+    assert!(preview.body.contains("21 of 31 days"), "{}", preview.body);
+
+    let csrf = preview.field("csrf");
+    let nonce = preview.field("nonce");
+    let fields =
+        [("csrf", csrf.as_str()), ("nonce", nonce.as_str()), ("ev", ev.as_str()), ("plan", "pro"), ("quantity", "3")];
+    let first = b.post(&format!("/p/acme/subscriptions/{sub}/change"), &fields).await;
+    assert_eq!((first.status, first.location.as_deref()), (303, Some("/p/acme?done=change")));
+    let second = b.post(&format!("/p/acme/subscriptions/{sub}/change"), &fields).await;
+    assert_eq!((second.status, second.location.as_deref()), (303, Some("/p/acme?done=change")));
+    let (_, s) = app.get(&format!("/api/v1/subscriptions/{sub}")).await;
+    assert_eq!(s["quantity"], 3);
+    let (_, invoices) = app.get(&format!("/api/v1/invoices?subscription={sub}")).await;
+    let prorations: Vec<&Value> =
+        invoices["data"].as_array().unwrap().iter().filter(|i| i["kind"] == "proration").collect();
+    assert_eq!(prorations.len(), 1, "one change, one proration invoice: {invoices}");
+    assert_eq!(prorations[0]["subtotal"].as_i64(), Some(total), "the invoice is what the preview showed");
+    let completed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM portal_events WHERE kind = 'action' AND action = 'change_plan' AND status = 'completed' AND duration_ms IS NOT NULL",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(completed, 1);
+}
+
+#[tokio::test]
+async fn a_wrong_vat_id_is_refused_in_german_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    customer(&app, "firma@example.com", "DE").await;
+    let mut b = Browser::new(&app);
+    b.lang = Some("de-DE,de;q=0.9");
+    b.sign_in("acme", "firma@example.com").await;
+    let page = b.get("/p/acme/billing-details").await;
+    assert!(page.body.contains("<html lang=\"de\">"));
+    let (csrf, nonce) = (page.field("csrf"), page.field("nonce"));
+    let wrong = b
+        .post(
+            "/p/acme/billing-details",
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("name", "Neuer Name"),
+                ("email", "firma@example.com"),
+                ("vat_id", "DE123456789"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("„DE123456789“ ist keine gültige USt-IdNr."), "{}", wrong.body);
+    assert!(wrong.body.contains("aria-invalid=\"true\""));
+    let (_, c) = app.get("/api/v1/customers?limit=1").await;
+    assert_eq!(c["data"][0]["name"], "Kunde Eins", "nothing stored");
+    assert!(c["data"][0]["vat_id"].is_null());
+
+    let good = b
+        .post(
+            "/p/acme/billing-details",
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("name", "Neuer Name"),
+                ("email", "firma@example.com"),
+                ("vat_id", "DE 123456788"),
+            ],
+        )
+        .await;
+    assert_eq!((good.status, good.location.as_deref()), (303, Some("/p/acme/billing-details?done=1")));
+    let (_, c) = app.get("/api/v1/customers?limit=1").await;
+    assert_eq!(
+        (c["data"][0]["name"].as_str(), c["data"][0]["vat_id"].as_str()),
+        (Some("Neuer Name"), Some("DE123456788"))
+    );
+    assert_eq!(c["data"][0]["vat_id_status"]["status"], "unverified", "{c}");
+}
+
+#[tokio::test]
+async fn cancel_needs_a_reason_and_is_recorded_with_it() {
+    let app = TestApp::spawn().await;
+    let c = customer(&app, "bye@example.com", "US").await;
+    let sub = subscribe(&app, &c, "pro").await;
+    let mut b = Browser::new(&app);
+    b.lang = Some("zh-CN");
+    b.sign_in("acme", "bye@example.com").await;
+    let page = b.get(&format!("/p/acme/subscriptions/{sub}/cancel")).await;
+    assert!(page.body.contains("您为什么要取消？"), "{}", page.body);
+    let (csrf, nonce, ev) = (page.field("csrf"), page.field("nonce"), page.field("ev"));
+    let missing = b
+        .post(&format!("/p/acme/subscriptions/{sub}/cancel"), &[("csrf", &csrf), ("nonce", &nonce), ("ev", &ev)])
+        .await;
+    assert_eq!(missing.status, 400);
+    assert!(missing.body.contains("请选择一个原因。"));
+    let done = b
+        .post(
+            &format!("/p/acme/subscriptions/{sub}/cancel"),
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("ev", &ev),
+                ("reason", "too_expensive"),
+                ("comment", "zu teuer"),
+                ("timing", "period_end"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    let (_, s) = app.get(&format!("/api/v1/subscriptions/{sub}")).await;
+    // The first day without service; the page shows the last day with it.
+    assert_eq!(s["cancel_at"], "2026-04-01", "{s}");
+    let reason: (String, Option<String>) = sqlx::query_as("SELECT reason, comment FROM portal_cancellation_reasons")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(reason, ("too_expensive".into(), Some("zu teuer".into())));
+    let overview = b.get("/p/acme").await;
+    assert!(overview.body.contains("保留我的订阅"), "undo is offered: {}", overview.body);
+    assert!(overview.body.contains("2026年3月31日"), "ends on 31 March: {}", overview.body);
+}
+
+#[tokio::test]
+async fn a_merchants_app_opens_one_flow_with_a_signed_url() {
+    let app = TestApp::spawn().await;
+    let c = customer(&app, "app@example.com", "US").await;
+    let (s, body) = app
+        .post(
+            "/api/v1/portal_sessions",
+            json!({ "customer": c, "flow": "billing_details", "return_url": "https://app.example.com/settings", "locale": "fr" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let url = body["url"].as_str().unwrap();
+    assert!(url.contains("/p/acme/sign-in/link?token="), "{url}");
+    let (s, refused) = app.post("/api/v1/portal_sessions", json!({ "customer": c, "flow": "everything" })).await;
+    assert_eq!((s, refused["error"]["param"].as_str()), (400, Some("flow")));
+    let unknown = billing_core::ids::CustomerId::new().to_string();
+    let (s, _) = app.post("/api/v1/portal_sessions", json!({ "customer": unknown })).await;
+    assert_eq!(s, 404);
+
+    let mut b = Browser::new(&app);
+    let path = url.split_once("/p/").map(|(_, p)| format!("/p/{p}")).unwrap();
+    let confirm = b.get(&path).await;
+    let (csrf, token) = (confirm.field("csrf"), confirm.field("token"));
+    let done = b.post("/p/acme/sign-in/link", &[("csrf", &csrf), ("token", &token)]).await;
+    assert_eq!(done.location.as_deref(), Some("/p/acme/billing-details"));
+    let page = b.get("/p/acme/billing-details").await;
+    assert!(page.body.contains("Coordonnées de facturation"), "in French: {}", page.body);
+    assert!(page.body.contains("https://app.example.com/settings"));
+    assert!(!page.body.contains("aria-label=\"Portail\""), "no navigation inside a flow");
+    // The rest of the portal is closed inside the flow.
+    let other = b.get("/p/acme/invoices").await;
+    assert_eq!(other.location.as_deref(), Some("/p/acme/billing-details"));
+}
+
+#[tokio::test]
+async fn a_tenants_own_domain_serves_its_portal_at_the_root() {
+    let app = TestApp::spawn().await;
+    customer(&app, "dom@example.com", "US").await;
+    let tenant = app.tenant.id;
+    billing_core::store::portal::add_domain(
+        &mut app.db.pool.acquire().await.unwrap(),
+        tenant,
+        "billing.acme.test",
+        instant("2026-03-01T09:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(app.url("/sign-in")).header("host", "billing.acme.test").send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let body = page.text().await.unwrap();
+    assert!(body.contains("action=\"/sign-in\""), "links without the /p/ prefix: {body}");
+    let root = http.get(app.url("/")).header("host", "billing.acme.test").send().await.unwrap();
+    assert_eq!(root.headers()["location"], "/sign-in");
+    let unknown = http.get(app.url("/sign-in")).header("host", "other.test").send().await.unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+    assert!(unknown.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+}
+
+/// The flows in real headless Chromium (`tests/browser/portal_flows.py`, Playwright for Python
+/// with Debian's chromium and axe-core; `scripts/test-all.sh` installs them and sets
+/// `BILLING_BROWSER_PYTHON`): German and Chinese, each with JavaScript on and off. The sign-in
+/// link is read from the mail in the outbox.
+#[tokio::test]
+async fn browser_flows_in_chromium() {
+    let Ok(python) = std::env::var("BILLING_BROWSER_PYTHON") else {
+        eprintln!(
+            "BILLING_BROWSER_PYTHON is not set: scripts/test-all.sh installs Chromium and Playwright and sets it"
+        );
+        return;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let axe = std::env::var("BILLING_AXE_JS")
+        .unwrap_or_else(|_| root.join(".ci-work/axe/node_modules/axe-core/axe.min.js").display().to_string());
+    // Served over plain http here: links with http, cookies without `Secure` (as `billing demo`).
+    let app = TestApp::spawn_with(|s| {
+        s.with_portal(portal_web::config::PortalConfig { secure_cookies: false, ..Default::default() })
+    })
+    .await;
+    let mut runs = vec![];
+    for (lang, js) in [("de", true), ("de", false), ("zh-CN", true), ("zh-CN", false)] {
+        let email = format!("{}-{}@example.com", lang.to_lowercase(), if js { "js" } else { "nojs" });
+        let (s, c) = app
+            .post(
+                "/api/v1/customers",
+                json!({ "email": email, "name": "Browser", "country": "US", "currency": "EUR", "locale": lang }),
+            )
+            .await;
+        assert_eq!(s, 201, "{c}");
+        let c = c["id"].as_str().unwrap().to_string();
+        let (s, m) = app
+            .post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4242424242424242" }))
+            .await;
+        assert!(s == 201 || s == 200, "{m}");
+        subscribe(&app, &c, "pro").await;
+        let lines = json!([{ "description": "Setup", "unit_amount": 4900 }]);
+        let (s, inv) = app.post("/api/v1/invoices", json!({ "customer": c, "lines": lines })).await;
+        assert_eq!(s, 201, "{inv}");
+        let (s, fin) = app.post(&format!("/api/v1/invoices/{}/finalize", inv["id"].as_str().unwrap()), json!({})).await;
+        assert_eq!(s, 200, "{fin}");
+        runs.push(json!({ "lang": lang, "js": js, "email": email }));
+    }
+    // March is invoiced, so a change today is prorated (the preview shows lines and a total).
+    use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+    let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    invoice_run::run(&app.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress)
+        .await
+        .unwrap();
+    app.clock.set(instant("2026-03-11T09:00:00Z"));
+    let shots = std::env::var("BILLING_PORTAL_SCREENSHOTS").ok();
+    let cfg = json!({ "base": app.base, "axe": axe, "runs": runs, "screenshots": shots });
+    let cfg_path = std::env::temp_dir().join(format!("portal-browser-{}.json", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
+    let mut child = std::process::Command::new(python)
+        .arg(root.join("tests/browser/portal_flows.py"))
+        .arg(&cfg_path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the browser test");
+    // The child's pipes are read on a thread (blocking I/O); the links come from the database here.
+    let (mut stdin, stdout) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
+    let (line_tx, mut line_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (reply_tx, reply_rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let wants_link = line.starts_with("LINK ");
+            if line_tx.send(line).is_err() {
+                break;
+            }
+            if wants_link {
+                let Ok(url) = reply_rx.recv() else { break };
+                let _ = writeln!(stdin, "{url}");
+                let _ = stdin.flush();
+            }
+        }
+    });
+    let mut transcript = vec![];
+    loop {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(300), line_rx.recv()).await;
+        let Ok(next) = next else {
+            let _ = child.kill();
+            panic!("the browser test stalled:\n{}", transcript.join("\n"));
+        };
+        let Some(line) = next else { break };
+        if let Some(email) = line.strip_prefix("LINK ") {
+            reply_tx.send(last_link(&app, email).await).unwrap();
+        }
+        transcript.push(line);
+    }
+    reader.join().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the browser flows failed:\n{}", transcript.join("\n"));
+    assert_eq!(transcript.iter().filter(|l| l.starts_with("PASSED ")).count(), 4, "{}", transcript.join("\n"));
+    let changed: i64 = sqlx::query_scalar("SELECT count(*) FROM subscriptions WHERE quantity = 2")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(changed, 4, "every run changed its quantity once");
+    let _ = std::fs::remove_file(cfg_path);
+}
