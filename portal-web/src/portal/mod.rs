@@ -39,7 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/cancel", get(pages::cancel_page).post(pages::cancel))
         .route("/subscriptions/{id}/{verb}", post(pages::act))
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
-        .route("/payment-methods", get(pages::payment_methods))
+        .route("/payment-methods", get(pages::payment_methods).post(pages::add_card))
 }
 
 /// Runs a handler's body; the bound fixes the body's error type for `?`.

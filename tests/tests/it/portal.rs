@@ -629,3 +629,34 @@ async fn browser_flows_in_chromium() {
     assert_eq!(changed, 4, "every run changed its quantity once");
     let _ = std::fs::remove_file(cfg_path);
 }
+
+#[tokio::test]
+async fn a_card_added_in_the_portal_becomes_the_default_and_pays_the_open_invoice_once() {
+    let app = TestApp::spawn().await;
+    let c = customer(&app, "card@example.com", "US").await;
+    let lines = json!([{ "description": "Setup", "unit_amount": 4900 }]);
+    let (_, inv) = app.post("/api/v1/invoices", json!({ "customer": c, "lines": lines })).await;
+    let invoice = inv["id"].as_str().unwrap().to_string();
+    let (s, _) = app.post(&format!("/api/v1/invoices/{invoice}/finalize"), json!({})).await;
+    assert_eq!(s, 200);
+    let mut b = Browser::new(&app);
+    b.sign_in("acme", "card@example.com").await;
+    let page = b.get("/p/acme/payment-methods").await;
+    assert!(page.body.contains("No payment method on file."));
+    let (csrf, nonce) = (page.field("csrf"), page.field("nonce"));
+    let wrong = b.post("/p/acme/payment-methods", &[("csrf", &csrf), ("nonce", &nonce), ("card_number", "42")]).await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("12 to 19 digits"));
+    let form = [("csrf", csrf.as_str()), ("nonce", nonce.as_str()), ("card_number", "4242 4242 4242 4242")];
+    let added = b.post("/p/acme/payment-methods", &form).await;
+    assert_eq!((added.status, added.location.as_deref()), (303, Some("/p/acme/payment-methods?done=1")));
+    let again = b.post("/p/acme/payment-methods", &form).await;
+    assert_eq!(again.status, 303);
+    let (_, methods) = app.get(&format!("/api/v1/customers/{c}/payment_methods")).await;
+    assert_eq!(methods.as_array().unwrap().len(), 1, "one card for two submissions: {methods}");
+    assert_eq!(methods[0]["is_default"], true);
+    let (_, paid) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(paid["status"], "paid", "the open invoice was retried with the new card: {paid}");
+    let page = b.get("/p/acme/payment-methods?done=1").await;
+    assert!(page.body.contains("ending in 4242"), "{}", page.body);
+}
