@@ -1,13 +1,21 @@
-//! billing-core: the engine.
+//! billing-core: the engine. Layers, each importing only those below it (docs/architecture.md):
 //!
-//! Pure domain modules (no I/O, no clock): `money`, `currency`, `rounding`, `ids`, `country`,
-//! `email`, `catalog`, `period`, `subscription`, `invoice`, `customer`, `tenant`, `text`.
-//! Credentials at rest: `secrets`.
-//! Engine modules (async, PostgreSQL): `store`, `service`, `jobs`; ports in `clock`.
+//! - **Pure domain** (no I/O, no clock, no randomness; `now` is an argument): `money`, `currency`,
+//!   `rounding`, `ids`, `country`, `email`, `text`, `period`, `catalog`, `rating`, `usage`,
+//!   `coupon`, `proration`, `subscription`, `invoice`, `customer`, `tenant`, `party`, `tax` (rates,
+//!   place-of-supply rules, VAT IDs, Art. 59c), `fx`, `einvoice` (CII/UBL XML), `run_report`;
+//!   `error` (the one error type); `secrets` (credentials sealed at rest).
+//! - `ports`: the traits the engine needs from outside, with their neutral types: `gateway`
+//!   (payment providers), `clock`, `vat_registry` (VIES).
+//! - `store`: every SQL statement, one module per aggregate; each function runs on the
+//!   connection or transaction it is given. `store::locks` is the one lock helper.
+//! - `service`: the use cases; each validates input into domain types, loads through `store`,
+//!   calls pure code and persists on the connection it is given (the caller owns the
+//!   transaction). `service::invoicing` is the invoice run's use case.
+//! - `jobs`: thin `async fn`s that the scheduler, the CLI or a test start with a clock reading.
 #![deny(clippy::float_arithmetic)]
 
 pub mod catalog;
-pub mod clock;
 pub mod country;
 pub mod coupon;
 pub mod currency;
@@ -38,3 +46,5 @@ pub mod text;
 pub mod usage;
 
 pub use error::{Error, Result};
+/// The clock port under its historical path (`billing_core::clock::SystemClock`).
+pub use ports::clock;

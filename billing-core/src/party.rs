@@ -217,7 +217,8 @@ impl SellerProfileInput {
 /// The colour documents use when a tenant has chosen none.
 pub const DEFAULT_BRAND_COLOR: &str = "#1f4e79";
 
-/// The seller as printed on one invoice, frozen at finalization (ARCHITECTURE §5).
+/// The seller as printed on one invoice, frozen at finalization (ARCHITECTURE §5); taken from the
+/// tenant by `SellerSnapshot::of` (in `tenant`, which owns both halves of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SellerSnapshot {
     pub name: String,
@@ -226,20 +227,6 @@ pub struct SellerSnapshot {
     pub tax_number: Option<String>,
     pub bank: Option<BankAccount>,
     pub brand_color: String,
-}
-
-impl SellerSnapshot {
-    pub fn of(tenant: &crate::tenant::Tenant) -> Self {
-        let p = &tenant.profile;
-        SellerSnapshot {
-            name: p.legal_name.clone().unwrap_or_else(|| tenant.name.clone()),
-            address: p.address.clone(),
-            vat_id: tenant.tax.vat_id.as_ref().map(|v| v.to_string()),
-            tax_number: p.tax_number.clone(),
-            bank: p.bank.clone(),
-            brand_color: p.brand_color.clone(),
-        }
-    }
 }
 
 /// The buyer's billing address as printed on one invoice, frozen at finalization.

@@ -119,6 +119,21 @@ pub fn validate_slug(slug: &str) -> Result<()> {
     if ok { Ok(()) } else { Err(Error::invalid("slug", "use 2-48 lower-case letters, digits or '-'")) }
 }
 
+impl crate::party::SellerSnapshot {
+    /// The seller as the tenant's documents show it now: its profile and VAT registration.
+    pub fn of(tenant: &Tenant) -> Self {
+        let p = &tenant.profile;
+        crate::party::SellerSnapshot {
+            name: p.legal_name.clone().unwrap_or_else(|| tenant.name.clone()),
+            address: p.address.clone(),
+            vat_id: tenant.tax.vat_id.as_ref().map(|v| v.to_string()),
+            tax_number: p.tax_number.clone(),
+            bank: p.bank.clone(),
+            brand_color: p.brand_color.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,9 +18,9 @@ use sqlx::PgPool;
 use crate::api::error::{ApiError, REQUEST_LANG};
 use crate::api::input::{BodyDeadline, check_uri};
 use crate::i18n::negotiate_accept_language;
-use crate::metrics::Metrics;
 use crate::ratelimit::{AuthLimiter, AuthLimits};
 pub use crate::server::{ServeLimits, serve, serve_with};
+use crate::telemetry::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -28,7 +28,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
     /// Where customers' EU VAT IDs are confirmed (VIES).
-    pub vat_verifier: Arc<dyn billing_core::tax::vies::VatIdVerifier>,
+    pub vat_verifier: Arc<dyn billing_core::ports::vat_registry::VatIdVerifier>,
     /// The tenants' gateway accounts, built on first use and cached; sandbox accounts keep their
     /// records in the database.
     pub gateways: Arc<gateway_adapters::directory::Directory>,
@@ -70,7 +70,7 @@ impl AppState {
     }
 
     /// The same state with another VIES client (the configured one, or a test peer).
-    pub fn with_vat_verifier(mut self, verifier: Arc<dyn billing_core::tax::vies::VatIdVerifier>) -> Self {
+    pub fn with_vat_verifier(mut self, verifier: Arc<dyn billing_core::ports::vat_registry::VatIdVerifier>) -> Self {
         self.vat_verifier = verifier;
         self
     }

@@ -47,11 +47,9 @@ fn failed(e: sqlx::Error) -> StoreError {
 impl SandboxStore for PgSandboxStore {
     async fn begin(&self) -> Result<Box<dyn SandboxTx>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(failed)?;
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(format!("billing.sandbox.{}", self.account))
-            .execute(&mut *tx)
+        billing_core::store::locks::lock_for_transaction(&mut tx, &format!("billing.sandbox.{}", self.account))
             .await
-            .map_err(failed)?;
+            .map_err(|e| e.to_string())?;
         Ok(Box::new(PgSandboxTx { tx, tenant: self.tenant, account: self.account }))
     }
 }

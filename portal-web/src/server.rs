@@ -17,7 +17,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tower::ServiceExt;
 
-use crate::metrics::Metrics;
+use crate::telemetry::Metrics;
 
 /// Limits of the connection layer (`server.*` in the config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

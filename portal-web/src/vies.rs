@@ -1,12 +1,12 @@
 //! The VIES adapter: the EU's REST API (`GET {endpoint}/ms/{prefix}/vat/{number}`) behind
-//! `billing_core::tax::vies::VatIdVerifier`, with a timeout and retries with backoff for the
+//! `billing_core::ports::vat_registry::VatIdVerifier`, with a timeout and retries with backoff for the
 //! failures VIES itself calls transient. Reading the answer is pure (billing-core).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
+use billing_core::ports::vat_registry::{VatIdVerifier, ViesAnswer, ViesError, parse_rest_answer};
 use billing_core::tax::VatId;
-use billing_core::tax::vies::{VatIdVerifier, ViesAnswer, ViesError, parse_rest_answer};
 
 use crate::config::ViesConfig;
 

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, TenantId};
 use crate::ports::{ChargeOutcome, GatewayEvent, Gateways};
 use crate::service::{gateway_accounts, payments, refunds, webhooks};
-use crate::store::locks;
+use crate::store::{self, locks};
 
 /// The lease that makes collection runs exclusive.
 const LEASE: &str = "collect";
@@ -70,20 +70,7 @@ async fn collect_all(
     summary.rechecked = recheck_waiting(pool, gateways, now).await?;
     // Work list: invoices with a pending attempt (re-drive), and open invoices due that have never
     // been attempted and whose customer holds a method. Declined invoices are left to dunning.
-    let work: Vec<(Uuid, Uuid, bool)> = sqlx::query_as(
-        "SELECT i.tenant_id, i.id, EXISTS (SELECT 1 FROM payment_attempts p
-                    WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id AND p.status = 'pending')
-         FROM invoices i
-         WHERE EXISTS (SELECT 1 FROM payment_attempts p
-                       WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id AND p.status = 'pending')
-            OR (i.status = 'open' AND i.total > i.amount_paid AND COALESCE(i.due_date, i.issue_date) <= $1
-                AND EXISTS (SELECT 1 FROM payment_methods m WHERE m.tenant_id = i.tenant_id AND m.customer_id = i.customer_id)
-                AND NOT EXISTS (SELECT 1 FROM payment_attempts p WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id))
-         ORDER BY i.tenant_id, i.id",
-    )
-    .bind(as_of)
-    .fetch_all(&mut *pool.acquire().await?)
-    .await?;
+    let work = store::payment_attempts::collection_work(&mut *pool.acquire().await?, as_of).await?;
     for (tenant, invoice, pending) in work {
         if !locks::renew(&mut *pool.acquire().await?, LEASE, holder, LEASE_TTL).await? {
             tracing::warn!("collection: the lease was lost to another run; stopping");
@@ -128,17 +115,7 @@ async fn collect_all(
 /// of its own and naming our attempt, so a webhook arriving later finds the money already
 /// recorded. Returns how many reached a final state.
 async fn recheck_waiting(pool: &PgPool, gateways: &dyn Gateways, now: DateTime<Utc>) -> Result<u64> {
-    // Attempts whose provider id is not unique (written before the sandbox's ids were) are left
-    // out: an answer about that id may be about another attempt's payment.
-    let waiting: Vec<(Uuid, Uuid, Uuid, String)> = sqlx::query_as(
-        "SELECT a.tenant_id, a.gateway_account_id, a.id, a.provider_payment_id
-         FROM payment_attempts a JOIN invoices i ON i.tenant_id = a.tenant_id AND i.id = a.invoice_id
-         WHERE a.status IN ('requires_action', 'pending') AND a.provider_payment_id IS NOT NULL
-           AND NOT a.provider_id_shared AND a.gateway_account_id IS NOT NULL AND i.status IN ('open', 'uncollectible')
-         ORDER BY a.tenant_id, a.id",
-    )
-    .fetch_all(&mut *pool.acquire().await?)
-    .await?;
+    let waiting = store::payment_attempts::waiting_at_provider(&mut *pool.acquire().await?).await?;
     let mut finished = 0;
     for (tenant, account, attempt, payment) in waiting {
         let spec = gateway_accounts::spec(&mut *pool.acquire().await?, TenantId(tenant), account).await?;

@@ -19,7 +19,7 @@ use crate::ids::{CustomerId, InvoiceId, TenantId};
 use crate::money::Money;
 use crate::party::{BuyerAddress, SellerSnapshot};
 use crate::store;
-use crate::store::einvoice::CustomerSettings;
+pub use crate::store::einvoice::CustomerSettings;
 use crate::store::invoices::Invoice;
 
 /// The document built for `profile`, with the invoice it came from.

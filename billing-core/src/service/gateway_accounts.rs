@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 use crate::ids::{GatewayAccountId, TenantId};
 use crate::ports::{GatewayAccountSpec, Gateways};
 use crate::secrets;
+use crate::store;
+use crate::store::gateway_accounts::AccountRow;
 
 /// Providers an account may name. `mollie` is accepted by the schema for the adapter built alongside.
 pub const PROVIDERS: &[&str] = &["sandbox", "stripe", "mollie"];
@@ -28,40 +30,15 @@ pub struct GatewayAccount {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    tenant_id: Uuid,
-    id: Uuid,
-    provider: String,
-    name: String,
-    config: serde_json::Value,
-    active: bool,
-    is_default: bool,
-    created_at: DateTime<Utc>,
-}
-
-impl Row {
-    fn spec(&self) -> GatewayAccountSpec {
-        GatewayAccountSpec {
-            tenant: TenantId(self.tenant_id),
-            id: self.id,
-            provider: self.provider.clone(),
-            name: self.name.clone(),
-            config: self.config.clone(),
-            active: self.active,
-        }
-    }
-
-    fn public(self) -> GatewayAccount {
-        GatewayAccount {
-            id: GatewayAccountId(self.id),
-            config: redact(&self.config),
-            provider: self.provider,
-            name: self.name,
-            active: self.active,
-            is_default: self.is_default,
-            created_at: self.created_at,
-        }
+fn public(row: AccountRow) -> GatewayAccount {
+    GatewayAccount {
+        id: GatewayAccountId(row.id),
+        config: redact(&row.config),
+        provider: row.provider,
+        name: row.name,
+        active: row.active,
+        is_default: row.is_default,
+        created_at: row.created_at,
     }
 }
 
@@ -94,9 +71,6 @@ pub fn redact(config: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-const SELECT: &str =
-    "SELECT tenant_id, id, provider, name, config, active, is_default, created_at FROM gateway_accounts";
-
 pub struct NewGatewayAccount {
     pub provider: String,
     pub name: String,
@@ -125,37 +99,22 @@ pub async fn create(
     let config =
         gateways.prepare_config(&new.provider, &new.config).map_err(|detail| Error::GatewayConfig { detail })?;
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    let taken: Option<Uuid> = sqlx::query_scalar("SELECT id FROM gateway_accounts WHERE tenant_id = $1 AND name = $2")
-        .bind(tenant)
-        .bind(name)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if taken.is_some() {
+    if store::gateway_accounts::id_by_name(&mut tx, tenant, name).await?.is_some() {
         return Err(Error::invalid("name", format!("an account named `{name}` exists already")));
     }
     if new.is_default {
-        sqlx::query("UPDATE gateway_accounts SET is_default = FALSE WHERE tenant_id = $1 AND is_default")
-            .bind(tenant)
-            .execute(&mut *tx)
-            .await?;
+        store::gateway_accounts::clear_default(&mut tx, tenant).await?;
     }
-    let row: Row = sqlx::query_as(
-        "INSERT INTO gateway_accounts (tenant_id, id, provider, name, config, active, is_default, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         RETURNING tenant_id, id, provider, name, config, active, is_default, created_at",
-    )
-    .bind(tenant)
-    .bind(Uuid::now_v7())
-    .bind(&new.provider)
-    .bind(name)
-    .bind(&config)
-    .bind(new.active)
-    .bind(new.is_default)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    let stored = store::gateway_accounts::NewAccount {
+        provider: &new.provider,
+        name,
+        config: &config,
+        active: new.active,
+        is_default: new.is_default,
+    };
+    let row = store::gateway_accounts::insert(&mut tx, tenant, &stored, now).await?;
     tx.commit().await?;
-    Ok(row.public())
+    Ok(public(row))
 }
 
 /// The tenant's accounts, oldest first; a tenant without any gets its sandbox default first.
@@ -166,11 +125,7 @@ pub async fn list(
     now: DateTime<Utc>,
 ) -> Result<Vec<GatewayAccount>> {
     ensure_default(conn, tenant, gateways, now).await?;
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 ORDER BY created_at, id"))
-        .bind(tenant)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(rows.into_iter().map(Row::public).collect())
+    Ok(store::gateway_accounts::list(conn, tenant).await?.into_iter().map(public).collect())
 }
 
 /// Every tenant collects with the built-in sandbox until it configures a provider: created on first
@@ -182,28 +137,12 @@ pub async fn ensure_default(
     gateways: &dyn Gateways,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM gateway_accounts WHERE tenant_id = $1)")
-        .bind(tenant)
-        .fetch_one(&mut *conn)
-        .await?;
-    if exists {
+    if store::gateway_accounts::any(conn, tenant).await? {
         return Ok(());
     }
     let config =
         gateways.prepare_config("sandbox", &serde_json::json!({})).map_err(|detail| Error::GatewayConfig { detail })?;
-    sqlx::query(
-        "INSERT INTO gateway_accounts (tenant_id, id, provider, name, config, is_default, created_at)
-         SELECT $1, $2, 'sandbox', 'sandbox', $4, TRUE, $3
-         WHERE NOT EXISTS (SELECT 1 FROM gateway_accounts WHERE tenant_id = $1)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(tenant)
-    .bind(Uuid::now_v7())
-    .bind(now)
-    .bind(&config)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    store::gateway_accounts::insert_sandbox_default(conn, tenant, &config, now).await
 }
 
 /// A rotated webhook secret: the new one in clear (shown once) and until when the old one verifies.
@@ -251,22 +190,13 @@ pub async fn rotate_webhook_secret(
     }
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     // FOR UPDATE: two rotations at once would otherwise both keep the same "previous" secret.
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND id = $2 FOR UPDATE"))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row = store::gateway_accounts::lock(&mut tx, tenant, id).await?;
     let row = row.ok_or_else(|| Error::not_found("gateway account", GatewayAccountId(id)))?;
     let until = now + overlap;
     let (config, secret) = gateways
         .rotate_webhook_secret(&row.provider, &row.config, new_secret, until)
         .map_err(|detail| Error::GatewayConfig { detail })?;
-    sqlx::query("UPDATE gateway_accounts SET config = $3 WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .bind(&config)
-        .execute(&mut *tx)
-        .await?;
+    store::gateway_accounts::update_config(&mut tx, tenant, id, &config).await?;
     tx.commit().await?;
     Ok(RotatedSecret {
         gateway_account: GatewayAccountId(id),
@@ -277,11 +207,7 @@ pub async fn rotate_webhook_secret(
 
 /// The account (with its secrets, for building the gateway).
 pub async fn spec(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> Result<GatewayAccountSpec> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND id = $2"))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = store::gateway_accounts::get(conn, tenant, id).await?;
     Ok(row.ok_or_else(|| Error::not_found("gateway account", GatewayAccountId(id)))?.spec())
 }
 
@@ -293,40 +219,24 @@ pub async fn default_spec(
     now: DateTime<Utc>,
 ) -> Result<GatewayAccountSpec> {
     ensure_default(conn, tenant, gateways, now).await?;
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE tenant_id = $1 AND active ORDER BY is_default DESC, created_at, id LIMIT 1"
-    ))
-    .bind(tenant)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = store::gateway_accounts::default_active(conn, tenant).await?;
     Ok(row.ok_or_else(|| Error::not_found("gateway account", "default"))?.spec())
 }
 
 /// All active accounts of the tenant.
 pub async fn active_specs(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec<GatewayAccountSpec>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND active ORDER BY created_at, id"))
-        .bind(tenant)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(rows.iter().map(Row::spec).collect())
+    Ok(store::gateway_accounts::active(conn, tenant).await?.iter().map(AccountRow::spec).collect())
 }
 
 /// Finds the account of an incoming webhook by its id alone (the URL carries no tenant key).
 pub async fn for_webhook(conn: &mut PgConnection, id: Uuid) -> Result<Option<(TenantId, GatewayAccountSpec)>> {
-    let tenant: Option<Uuid> = sqlx::query_scalar("SELECT tenant_id FROM gateway_accounts WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(tenant) = tenant else { return Ok(None) };
-    Ok(Some((TenantId(tenant), spec(conn, TenantId(tenant), id).await?)))
+    let Some(tenant) = store::gateway_accounts::tenant_of(conn, id).await? else { return Ok(None) };
+    Ok(Some((tenant, spec(conn, tenant, id).await?)))
 }
 
 /// The tenant's routing rules (an empty list when none are set).
 pub async fn rules(conn: &mut PgConnection, tenant: TenantId) -> Result<serde_json::Value> {
-    let rules: Option<serde_json::Value> = sqlx::query_scalar("SELECT rules FROM routing_rules WHERE tenant_id = $1")
-        .bind(tenant)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let rules = store::gateway_accounts::rules(conn, tenant).await?;
     Ok(rules.unwrap_or_else(|| serde_json::json!([])))
 }
 
@@ -339,10 +249,7 @@ pub async fn put_rules(
     now: DateTime<Utc>,
 ) -> Result<serde_json::Value> {
     gateways.validate_rules(&rules).map_err(|detail| Error::GatewayConfig { detail })?;
-    let known: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM gateway_accounts WHERE tenant_id = $1")
-        .bind(tenant)
-        .fetch_all(&mut *conn)
-        .await?;
+    let known = store::gateway_accounts::ids(conn, tenant).await?;
     for rule in rules.as_array().into_iter().flatten() {
         for target in rule["targets"].as_array().into_iter().flatten() {
             let text = target["gateway"].as_str().unwrap_or_default();
@@ -354,14 +261,6 @@ pub async fn put_rules(
             }
         }
     }
-    sqlx::query(
-        "INSERT INTO routing_rules (tenant_id, rules, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET rules = EXCLUDED.rules, updated_at = EXCLUDED.updated_at",
-    )
-    .bind(tenant)
-    .bind(&rules)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    store::gateway_accounts::put_rules(conn, tenant, &rules, now).await?;
     Ok(rules)
 }

@@ -18,7 +18,8 @@ use crate::error::{Error, Result};
 use crate::ids::{CustomerId, GatewayAccountId, TenantId};
 use crate::ports::{GatewayCustomerRef, Gateways, PaymentMethodRef, SetupOutcome};
 use crate::service::gateway_accounts;
-use crate::service::payments::{self, NewMethod, PaymentMethod};
+use crate::store;
+use crate::store::payment_methods::{NewMethod, PaymentMethod, SetupRow as Row};
 
 /// What the customer's browser must do to finish a setup.
 #[derive(Debug, Clone, Serialize)]
@@ -54,28 +55,6 @@ pub struct MethodSetup {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: Uuid,
-    customer_id: Uuid,
-    gateway_account_id: Uuid,
-    gateway: String,
-    provider_customer: String,
-    provider_setup_id: String,
-    client_secret: String,
-    redirect_url: Option<String>,
-    kind: String,
-    last4: Option<String>,
-    status: String,
-    decline_code: Option<String>,
-    payment_method_id: Option<Uuid>,
-    created_at: DateTime<Utc>,
-}
-
-const COLUMNS: &str =
-    "id, customer_id, gateway_account_id, gateway, provider_customer, provider_setup_id, client_secret,
-     redirect_url, kind, last4, status, decline_code, payment_method_id, created_at";
-
 /// Records a setup that answered "requires action" (called by `payments::add_method`).
 pub(crate) async fn record(
     conn: &mut PgConnection,
@@ -86,33 +65,15 @@ pub(crate) async fn record(
     redirect_url: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<MethodSetup> {
-    let row: Row = sqlx::query_as(&format!(
-        "INSERT INTO payment_method_setups (tenant_id, id, customer_id, gateway_account_id, gateway, provider_customer,
-             provider_setup_id, client_secret, redirect_url, kind, last4, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'requires_action', $12)
-         ON CONFLICT (tenant_id, gateway_account_id, provider_setup_id) DO UPDATE SET client_secret = EXCLUDED.client_secret
-         RETURNING {COLUMNS}"
-    ))
-    .bind(tenant)
-    .bind(Uuid::now_v7())
-    .bind(m.customer)
-    .bind(m.account)
-    .bind(&m.gateway)
-    .bind(&m.provider_customer)
-    .bind(provider_setup_id)
-    .bind(client_secret)
-    .bind(redirect_url)
-    .bind(&m.kind)
-    .bind(&m.last4)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    let row =
+        store::payment_methods::insert_setup(conn, tenant, m, provider_setup_id, client_secret, redirect_url, now)
+            .await?;
     view(conn, tenant, row).await
 }
 
 async fn view(conn: &mut PgConnection, tenant: TenantId, row: Row) -> Result<MethodSetup> {
     let payment_method = match row.payment_method_id {
-        Some(id) => payments::get_method(conn, tenant, id).await?,
+        Some(id) => store::payment_methods::get(conn, tenant, id).await?,
         None => None,
     };
     let next_action = (row.status == "requires_action").then(|| SetupNextAction {
@@ -138,15 +99,9 @@ async fn view(conn: &mut PgConnection, tenant: TenantId, row: Row) -> Result<Met
 }
 
 async fn load(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId, id: Uuid) -> Result<Row> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM payment_method_setups WHERE tenant_id = $1 AND customer_id = $2 AND id = $3"
-    ))
-    .bind(tenant)
-    .bind(customer)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| Error::not_found("payment method setup", id))
+    store::payment_methods::get_setup(conn, tenant, customer, id)
+        .await?
+        .ok_or_else(|| Error::not_found("payment method setup", id))
 }
 
 /// One setup of the customer's.
@@ -212,15 +167,7 @@ pub(crate) async fn finish(
     outcome: &SetupOutcome,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM payment_method_setups
-         WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_setup_id = $3 FOR UPDATE"
-    ))
-    .bind(tenant)
-    .bind(account)
-    .bind(provider_setup_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let row = store::payment_methods::lock_setup_by_provider_id(tx, tenant, account, provider_setup_id).await?;
     let Some(row) = row else {
         return Ok(format!("no setup {provider_setup_id}"));
     };
@@ -230,29 +177,11 @@ pub(crate) async fn finish(
     match outcome {
         SetupOutcome::Ready(method) => {
             let stored = store_method(tx, tenant, &row, method, now).await?;
-            sqlx::query(
-                "UPDATE payment_method_setups SET status = 'succeeded', payment_method_id = $3, finished_at = $4
-                 WHERE tenant_id = $1 AND id = $2",
-            )
-            .bind(tenant)
-            .bind(row.id)
-            .bind(stored.id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            store::payment_methods::mark_setup_succeeded(tx, tenant, row.id, stored.id, now).await?;
             Ok("setup succeeded".into())
         }
         SetupOutcome::Failed { decline_code, .. } => {
-            sqlx::query(
-                "UPDATE payment_method_setups SET status = 'failed', decline_code = $3, finished_at = $4
-                 WHERE tenant_id = $1 AND id = $2",
-            )
-            .bind(tenant)
-            .bind(row.id)
-            .bind(decline_code)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            store::payment_methods::mark_setup_failed(tx, tenant, row.id, decline_code, now).await?;
             Ok("setup failed".into())
         }
         SetupOutcome::RequiresAction { .. } => Ok("setup still waiting".into()),
@@ -274,5 +203,5 @@ async fn store_method(
         kind: row.kind.clone(),
         last4: row.last4.clone(),
     };
-    payments::insert_method(tx, tenant, &m, method, now).await
+    store::payment_methods::insert(tx, tenant, &m, method, now).await
 }

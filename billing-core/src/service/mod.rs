@@ -1,13 +1,17 @@
 //! Use cases: each validates its input into domain types, then loads, calls pure code and
 //! persists on the connection it is given (the caller owns the transaction).
 
+pub mod balance;
 pub mod bank_transfer;
 pub mod catalog;
 pub mod coupons;
 pub mod customers;
 pub mod einvoices;
 pub mod gateway_accounts;
+pub mod idempotency;
+pub mod invoice_runs;
 pub mod invoices;
+pub mod invoicing;
 pub mod method_setups;
 pub mod payments;
 pub mod refunds;

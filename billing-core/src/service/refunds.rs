@@ -19,6 +19,8 @@ use crate::money::Money;
 use crate::ports::{GatewayError, Gateways, RefundOutcome, RefundRequest};
 use crate::service::gateway_accounts;
 use crate::service::settlement::{self, RefundSource, Settlement};
+use crate::store;
+use crate::store::refunds::RefundRow;
 
 /// Transport failures are retried this often, with the same key, before the refund is left to
 /// the collection job.
@@ -35,26 +37,14 @@ pub struct Refund {
     pub failure_reason: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct RefundRow {
-    id: Uuid,
-    status: String,
-    provider_refund_id: Option<String>,
-    failure_reason: Option<String>,
-    amount: i64,
-    currency: String,
-}
-
-impl RefundRow {
-    fn public(self) -> Result<Refund> {
-        Ok(Refund {
-            id: self.id,
-            amount: Money::from_minor(self.amount, Currency::from_code(self.currency.trim())?),
-            status: self.status,
-            provider_refund_id: self.provider_refund_id,
-            failure_reason: self.failure_reason,
-        })
-    }
+fn public(row: RefundRow) -> Result<Refund> {
+    Ok(Refund {
+        id: row.id,
+        amount: Money::from_minor(row.amount, Currency::from_code(row.currency.trim())?),
+        status: row.status,
+        provider_refund_id: row.provider_refund_id,
+        failure_reason: row.failure_reason,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,15 +79,8 @@ pub async fn refund(
         drive(pool, tenant, *id, gateways, now).await?;
     }
     let mut conn = pool.acquire().await?;
-    let rows: Vec<RefundRow> = sqlx::query_as(
-        "SELECT id, status, provider_refund_id, failure_reason, amount, currency::text AS currency
-         FROM payment_refunds WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id",
-    )
-    .bind(tenant)
-    .bind(&planned)
-    .fetch_all(&mut *conn)
-    .await?;
-    let refunds = rows.into_iter().map(RefundRow::public).collect::<Result<Vec<_>>>()?;
+    let rows = store::refunds::list(&mut conn, tenant, &planned).await?;
+    let refunds = rows.into_iter().map(public).collect::<Result<Vec<_>>>()?;
     if refunds.iter().all(|r| r.status == "failed") {
         let reason = refunds.iter().filter_map(|r| r.failure_reason.clone()).collect::<Vec<_>>().join("; ");
         return Err(Error::RefundFailed { reason });
@@ -117,40 +100,18 @@ async fn plan(
 ) -> Result<Vec<Uuid>> {
     let mut tx = pool.begin().await?;
     // FOR UPDATE serializes racing refunds of one invoice: the second sees the first's pending rows.
-    let (currency, paid): (String, i64) =
-        sqlx::query_as("SELECT currency::text, amount_paid FROM invoices WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
-            .bind(tenant)
-            .bind(invoice)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| Error::not_found("invoice", invoice))?;
+    let (currency, paid) = store::invoices::lock_paid(&mut tx, tenant, invoice)
+        .await?
+        .ok_or_else(|| Error::not_found("invoice", invoice))?;
     if let Some(key) = request_key {
-        let earlier: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM payment_refunds WHERE tenant_id = $1 AND invoice_id = $2 AND request_key = $3 ORDER BY id",
-        )
-        .bind(tenant)
-        .bind(invoice)
-        .bind(key)
-        .fetch_all(&mut *tx)
-        .await?;
+        let earlier = store::refunds::ids_for_request(&mut tx, tenant, invoice, key).await?;
         if !earlier.is_empty() {
             return Ok(earlier);
         }
     }
     let currency = Currency::from_code(currency.trim())?;
     // Per payment: what it took minus what was refunded or is being refunded on it.
-    let payments: Vec<(Uuid, i64)> = sqlx::query_as(
-        "SELECT a.id,
-                a.amount - COALESCE((SELECT sum(r.amount) FROM payment_refunds r
-                    WHERE r.tenant_id = a.tenant_id AND r.attempt_id = a.id AND r.status IN ('pending', 'succeeded')), 0)::bigint
-         FROM payment_attempts a
-         WHERE a.tenant_id = $1 AND a.invoice_id = $2 AND a.status = 'succeeded' AND a.provider_payment_id IS NOT NULL
-         ORDER BY a.id DESC",
-    )
-    .bind(tenant)
-    .bind(invoice)
-    .fetch_all(&mut *tx)
-    .await?;
+    let payments = store::refunds::refundable_payments(&mut tx, tenant, invoice).await?;
     let refundable = payments.iter().map(|p| p.1.max(0)).sum::<i64>().min(paid);
     let wanted = amount.unwrap_or(refundable);
     if wanted <= 0 {
@@ -170,20 +131,16 @@ async fn plan(
             continue;
         }
         let id = Uuid::now_v7();
-        sqlx::query(
-            "INSERT INTO payment_refunds (tenant_id, id, invoice_id, attempt_id, amount, currency, status, created_at, request_key)
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8)",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(invoice)
-        .bind(attempt)
-        .bind(part)
-        .bind(currency.code())
-        .bind(now)
-        .bind(request_key)
-        .execute(&mut *tx)
-        .await?;
+        let new = store::refunds::NewRefund {
+            id,
+            invoice,
+            attempt,
+            amount: part,
+            currency: currency.code(),
+            request_key,
+            now,
+        };
+        store::refunds::insert_pending(&mut tx, tenant, &new).await?;
         planned.push(id);
         left -= part;
         if left == 0 {
@@ -200,15 +157,7 @@ async fn plan(
 async fn drive(pool: &PgPool, tenant: TenantId, id: Uuid, gateways: &dyn Gateways, now: DateTime<Utc>) -> Result<bool> {
     let (invoice, request, spec) = {
         let mut conn = pool.acquire().await?;
-        let row: Option<(Uuid, i64, String, Uuid, String)> = sqlx::query_as(
-            "SELECT r.invoice_id, r.amount, r.currency::text, a.gateway_account_id, a.provider_payment_id
-             FROM payment_refunds r JOIN payment_attempts a ON a.tenant_id = r.tenant_id AND a.id = r.attempt_id
-             WHERE r.tenant_id = $1 AND r.id = $2 AND r.status = 'pending'",
-        )
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let row = store::refunds::pending_request(&mut conn, tenant, id).await?;
         let Some((invoice, amount, currency, account, provider_payment_id)) = row else { return Ok(true) };
         let request = RefundRequest {
             idempotency_key: id.to_string(),
@@ -231,29 +180,13 @@ async fn drive(pool: &PgPool, tenant: TenantId, id: Uuid, gateways: &dyn Gateway
         }
     };
     let mut tx = pool.begin().await?;
-    let still_pending: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM payment_refunds WHERE tenant_id = $1 AND id = $2 AND status = 'pending' FOR UPDATE",
-    )
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if still_pending.is_none() {
+    if !store::refunds::lock_pending(&mut tx, tenant, id).await? {
         // A racing drive recorded it first.
         return Ok(true);
     }
     let finished = match outcome {
         Ok(RefundOutcome::Succeeded { provider_refund_id }) => {
-            sqlx::query(
-                "UPDATE payment_refunds SET status = 'succeeded', provider_refund_id = $3, tries = tries + 1, finished_at = $4
-                 WHERE tenant_id = $1 AND id = $2",
-            )
-            .bind(tenant)
-            .bind(id)
-            .bind(&provider_refund_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            store::refunds::mark_succeeded(&mut tx, tenant, id, &provider_refund_id, now).await?;
             settlement::record_refund(
                 &mut tx,
                 tenant,
@@ -274,14 +207,7 @@ async fn drive(pool: &PgPool, tenant: TenantId, id: Uuid, gateways: &dyn Gateway
         }
         // No answer: it may have happened. Stays pending; the job asks again with the same key.
         Err(e @ (GatewayError::Transport(_) | GatewayError::Timeout)) => {
-            sqlx::query(
-                "UPDATE payment_refunds SET tries = tries + 1, last_error = $3 WHERE tenant_id = $1 AND id = $2",
-            )
-            .bind(tenant)
-            .bind(id)
-            .bind(e.to_string())
-            .execute(&mut *tx)
-            .await?;
+            store::refunds::note_unanswered(&mut tx, tenant, id, &e.to_string()).await?;
             tracing::warn!(refund = %id, error = %e, "refund unanswered; the collection job will ask again");
             false
         }
@@ -297,16 +223,7 @@ async fn fail(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    sqlx::query(
-        "UPDATE payment_refunds SET status = 'failed', failure_reason = $3, tries = tries + 1, finished_at = $4
-         WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(reason)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    store::refunds::mark_failed(tx, tenant, id, reason, now).await?;
     Ok(true)
 }
 
@@ -316,9 +233,7 @@ async fn fail(
 pub async fn redrive_pending(pool: &PgPool, gateways: &dyn Gateways, now: DateTime<Utc>) -> Result<u64> {
     let pending: Vec<(Uuid, Uuid)> = {
         let mut conn = pool.acquire().await?;
-        sqlx::query_as("SELECT tenant_id, id FROM payment_refunds WHERE status = 'pending' ORDER BY tenant_id, id")
-            .fetch_all(&mut *conn)
-            .await?
+        store::refunds::all_pending(&mut conn).await?
     };
     let mut finished = 0;
     for (tenant, id) in pending {

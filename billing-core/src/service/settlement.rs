@@ -22,6 +22,7 @@ use crate::money::Money;
 use crate::outbox::OutboxMessage;
 use crate::store;
 use crate::store::balance::{BalanceKind, NewBalanceTransaction};
+use crate::store::invoice_payments::NewInvoicePayment;
 
 /// Where money came from (or went).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -75,16 +76,16 @@ struct Locked {
 
 async fn lock_invoice(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Locked> {
     // FOR UPDATE serializes racing receipts for one invoice (a webhook and a collection run).
-    let row: Option<(Uuid, String, String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT customer_id, status, currency::text, total, amount_paid, amount_refunded, amount_credited
-         FROM invoices WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-    )
-    .bind(tenant)
-    .bind(invoice)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (customer, status, currency, total, paid, refunded, credited) =
-        row.ok_or_else(|| Error::not_found("invoice", invoice))?;
+    let row = store::invoices::lock_settlement(conn, tenant, invoice).await?;
+    let store::invoices::SettlementRow {
+        customer_id: customer,
+        status,
+        currency,
+        total,
+        amount_paid: paid,
+        amount_refunded: refunded,
+        amount_credited: credited,
+    } = row.ok_or_else(|| Error::not_found("invoice", invoice))?;
     Ok(Locked {
         customer: CustomerId(customer),
         status: InvoiceStatus::parse(&status)
@@ -144,35 +145,22 @@ pub async fn apply_payment(
     let applied = amount.minor().min(due);
     let to_balance = amount.minor() - applied;
     let id = Uuid::now_v7();
-    let inserted = sqlx::query(
-        "INSERT INTO invoice_payments (tenant_id, id, invoice_id, amount, currency, source, reference, to_balance, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT ON CONSTRAINT invoice_payments_once DO NOTHING",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(invoice)
-    .bind(amount.minor())
-    .bind(l.currency.code())
-    .bind(source.as_str())
-    .bind(reference)
-    .bind(to_balance)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
+    let receipt = NewInvoicePayment {
+        id,
+        invoice,
+        amount: amount.minor(),
+        currency: l.currency.code(),
+        source: source.as_str(),
+        reference,
+        to_balance,
+        received_at: now,
+    };
+    if !store::invoice_payments::insert_once(conn, tenant, &receipt).await? {
         return Ok(settlement(invoice, &l, l.status, 0, true));
     }
     l.paid += applied;
     let status = if l.paid + l.credited >= l.total { InvoiceStatus::Paid } else { l.status };
-    sqlx::query("UPDATE invoices SET amount_paid = $3, status = $4 WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(invoice)
-        .bind(l.paid)
-        .bind(status.as_str())
-        .execute(&mut *conn)
-        .await?;
+    store::invoices::set_paid(conn, tenant, invoice, l.paid, status).await?;
     if to_balance > 0 {
         store::balance::lock_customer(conn, tenant, l.customer).await?;
         store::balance::record(
@@ -219,33 +207,23 @@ pub async fn record_refund(
         return Err(crate::money::MoneyError::CurrencyMismatch { left: l.currency, right: amount.currency() }.into());
     }
     let id = Uuid::now_v7();
-    let exists: Option<Uuid> =
-        sqlx::query_scalar("SELECT id FROM invoice_payments WHERE tenant_id = $1 AND source = $2 AND reference = $3")
-            .bind(tenant)
-            .bind(source.as_str())
-            .bind(reference)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if exists.is_some() {
+    if store::invoice_payments::exists(conn, tenant, source.as_str(), reference).await? {
         return Ok(settlement(invoice, &l, l.status, 0, true));
     }
     if amount.minor() > l.paid {
         return Err(Error::RefundTooLarge { refundable: l.paid, currency: l.currency });
     }
-    sqlx::query(
-        "INSERT INTO invoice_payments (tenant_id, id, invoice_id, amount, currency, source, reference, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(invoice)
-    .bind(-amount.minor())
-    .bind(l.currency.code())
-    .bind(source.as_str())
-    .bind(reference)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    let refund = NewInvoicePayment {
+        id,
+        invoice,
+        amount: -amount.minor(),
+        currency: l.currency.code(),
+        source: source.as_str(),
+        reference,
+        to_balance: 0,
+        received_at: now,
+    };
+    store::invoice_payments::insert_refund(conn, tenant, &refund).await?;
     l.paid -= amount.minor();
     l.refunded += amount.minor();
     let status = if l.status == InvoiceStatus::Paid && l.paid + l.credited < l.total && source == RefundSource::Dispute
@@ -255,16 +233,7 @@ pub async fn record_refund(
     } else {
         l.status
     };
-    sqlx::query(
-        "UPDATE invoices SET amount_paid = $3, amount_refunded = $4, status = $5 WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tenant)
-    .bind(invoice)
-    .bind(l.paid)
-    .bind(l.refunded)
-    .bind(status.as_str())
-    .execute(&mut *conn)
-    .await?;
+    store::invoices::set_refunded(conn, tenant, invoice, l.paid, l.refunded, status).await?;
     store::outbox::enqueue(conn, tenant, &[OutboxMessage::InvoiceRefunded { invoice, amount, source }], now).await?;
     Ok(settlement(invoice, &l, status, 0, false))
 }

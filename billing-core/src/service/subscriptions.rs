@@ -84,13 +84,7 @@ pub async fn create(
     }
     let trial_end = (trial_days > 0).then(|| start + Duration::days(i64::from(trial_days)));
     if trial_end.is_some() && plan.trial_requires_payment_method {
-        let has_method: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM payment_methods WHERE tenant_id = $1 AND customer_id = $2 AND is_default)",
-        )
-        .bind(tenant_id)
-        .bind(customer_id)
-        .fetch_one(&mut *conn)
-        .await?;
+        let has_method = store::payment_methods::has_default(conn, tenant_id, customer_id).await?;
         if !has_method {
             return Err(Error::NoPaymentMethod);
         }
@@ -371,11 +365,7 @@ async fn issue_document(
             crate::service::invoices::credit_balance_for_note(conn, t.id, sub.customer_id, gross, id, &number, now)
                 .await?;
         }
-        sqlx::query("UPDATE invoices SET status = 'paid' WHERE tenant_id = $1 AND id = $2")
-            .bind(t.id)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+        store::invoice_lifecycle::mark_paid(conn, t.id, id).await?;
     }
     let message = if doc.is_credit() {
         OutboxMessage::CreditNoteIssued { invoice: id, number: number.clone(), credit_note_for: None }
@@ -407,13 +397,7 @@ pub async fn cancel(
     let credit = sub.cancel(input.timing.unwrap_or(Timing::PeriodEnd), on, input.prorate, RoundingPolicy::default())?;
     store::subscriptions::update(conn, tenant_id, &sub, now).await?;
     // Recurring add-ons end with their base.
-    let children: Vec<uuid::Uuid> = sqlx::query_scalar(
-        "SELECT id FROM subscriptions WHERE tenant_id = $1 AND parent_id = $2 AND status <> 'canceled' ORDER BY id",
-    )
-    .bind(tenant_id)
-    .bind(sub.id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let children = store::subscriptions::open_children(conn, tenant_id, sub.id).await?;
     for child in children {
         let mut c = locked(conn, tenant_id, SubscriptionId(child)).await?;
         if c.status == SubscriptionStatus::Paused {
@@ -547,12 +531,7 @@ pub async fn add_addon(
     };
     child.set_next_period(first)?;
     store::subscriptions::insert(conn, tenant_id, &child).await?;
-    sqlx::query("UPDATE subscriptions SET parent_id = $3 WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant_id)
-        .bind(child.id)
-        .bind(base.id)
-        .execute(&mut *conn)
-        .await?;
+    store::subscriptions::set_parent(conn, tenant_id, child.id, base.id).await?;
     Ok(AddonOutcome::Recurring { subscription: Box::new(child) })
 }
 

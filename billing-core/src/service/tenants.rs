@@ -172,3 +172,28 @@ pub async fn update_profile(
     store::tenants::update_profile(conn, tenant, &t.profile).await?;
     Ok(t)
 }
+
+/// The tenant with this id.
+pub async fn get(conn: &mut PgConnection, tenant: TenantId) -> Result<Tenant> {
+    store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))
+}
+
+/// The tenant with this slug, if there is one.
+pub async fn get_by_slug(conn: &mut PgConnection, slug: &str) -> Result<Option<Tenant>> {
+    store::tenants::get_by_slug(conn, slug).await
+}
+
+/// Staff drafts' grace and subscription drafts' hours before they are finalized.
+pub async fn draft_hours(conn: &mut PgConnection, tenant: TenantId) -> Result<(i32, i32)> {
+    store::tenants::draft_hours(conn, tenant).await
+}
+
+/// Changes the draft hours (absent: unchanged), each from 0 to 720.
+pub async fn set_draft_hours(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    staff: Option<i32>,
+    subscription: Option<i32>,
+) -> Result<()> {
+    store::tenants::set_draft_hours(conn, tenant, staff, subscription).await
+}

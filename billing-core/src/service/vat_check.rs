@@ -3,30 +3,17 @@
 //! `vat_id_status` holds the latest outcome, which the tax engine reads at the next invoice.
 //! Invoices already finalized are never changed by a later check (corrections are credit notes).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, TenantId};
+use crate::ports::vat_registry::{VatIdVerifier, ViesError, status_after_check};
 use crate::store;
 use crate::tax::VatIdStatus;
-use crate::tax::vies::{VatIdVerifier, ViesError, status_after_check};
 
-/// One stored check.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct VatIdCheck {
-    pub id: Uuid,
-    pub vat_id: String,
-    pub outcome: String,
-    pub error_code: Option<String>,
-    pub consultation_number: Option<String>,
-    pub trader_name: Option<String>,
-    pub trader_address: Option<String>,
-    pub request_date: Option<NaiveDate>,
-    pub checked_at: DateTime<Utc>,
-}
+pub use crate::store::vat_checks::VatIdCheck;
 
 /// Checks the customer's VAT ID now and stores the outcome. IDs VIES does not cover (GB, CH,
 /// NO) keep their check-digit evidence and are reported as not checkable.
@@ -56,35 +43,23 @@ pub async fn verify(
         tracing::warn!(customer = %customer, error = %e, "VIES check without an answer; the VAT ID stays unverified");
     }
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    let check: VatIdCheck = sqlx::query_as(
-        "INSERT INTO vat_id_checks (tenant_id, id, customer_id, vat_id, outcome, error_code, consultation_number,
-             trader_name, trader_address, request_date, checked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         RETURNING id, vat_id, outcome, error_code, consultation_number, trader_name, trader_address, request_date, checked_at",
-    )
-    .bind(tenant)
-    .bind(Uuid::now_v7())
-    .bind(customer)
-    .bind(vat_id.to_string())
-    .bind(outcome)
-    .bind(&code)
-    .bind(answer.and_then(|a| a.consultation_number.clone()))
-    .bind(answer.and_then(|a| a.name.clone()))
-    .bind(answer.and_then(|a| a.address.clone()))
-    .bind(answer.and_then(|a| a.request_date))
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
+    let new = store::vat_checks::NewCheck {
+        customer,
+        vat_id: vat_id.to_string(),
+        outcome,
+        error_code: code,
+        consultation_number: answer.and_then(|a| a.consultation_number.clone()),
+        trader_name: answer.and_then(|a| a.name.clone()),
+        trader_address: answer.and_then(|a| a.address.clone()),
+        request_date: answer.and_then(|a| a.request_date),
+        checked_at: now,
+    };
+    let check = store::vat_checks::insert(&mut tx, tenant, new).await?;
     // A failed check never overwrites a confirmation: an ID VIES confirmed stays confirmed when a
     // later re-check finds VIES down.
     let keep_previous = result.is_err() && c.vat_id_status.as_ref().is_some_and(|s| s.is_valid());
     if !keep_previous {
-        sqlx::query("UPDATE customers SET vat_id_status = $3 WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(customer)
-            .bind(serde_json::to_value(&status).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?;
+        store::vat_checks::set_customer_status(&mut tx, tenant, customer, &status).await?;
     }
     tx.commit().await?;
     let current = if keep_previous { c.vat_id_status.unwrap_or(status) } else { status };
@@ -93,14 +68,7 @@ pub async fn verify(
 
 /// The stored checks of a customer, oldest first.
 pub async fn checks(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<Vec<VatIdCheck>> {
-    Ok(sqlx::query_as(
-        "SELECT id, vat_id, outcome, error_code, consultation_number, trader_name, trader_address, request_date, checked_at
-         FROM vat_id_checks WHERE tenant_id = $1 AND customer_id = $2 ORDER BY id",
-    )
-    .bind(tenant)
-    .bind(customer)
-    .fetch_all(conn)
-    .await?)
+    store::vat_checks::list(conn, tenant, customer).await
 }
 
 /// What a re-check run did.
@@ -120,15 +88,10 @@ pub async fn recheck_unverified(
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<RecheckSummary> {
-    let due: Vec<(Uuid, Uuid)> = sqlx::query_as(
-        "SELECT tenant_id, id FROM customers
-         WHERE vat_id IS NOT NULL AND (vat_id_status IS NULL OR vat_id_status->>'status' = 'unverified')
-           AND substr(vat_id, 1, 2) NOT IN ('GB', 'CH', 'NO')
-         ORDER BY tenant_id, id LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+    let due = {
+        let mut conn = pool.acquire().await?;
+        store::vat_checks::unverified_customers(&mut conn, limit).await?
+    };
     let mut summary = RecheckSummary::default();
     for (tenant, customer) in due {
         let mut conn = pool.acquire().await?;

@@ -16,6 +16,7 @@ use crate::money::Money;
 use crate::ports::{GatewayEvent, SetupOutcome};
 use crate::service::method_setups;
 use crate::service::settlement::{self, PaymentSource, RefundSource};
+use crate::store;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct WebhookResult {
@@ -48,49 +49,22 @@ pub async fn handle(
     now: DateTime<Utc>,
 ) -> Result<WebhookResult> {
     let mut tx = conn.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO gateway_events (tenant_id, gateway_account_id, provider_event_id, kind, payload, outcome, received_at)
-         VALUES ($1, $2, $3, $4, $5, 'received', $6) ON CONFLICT DO NOTHING",
-    )
-    .bind(tenant)
-    .bind(account)
-    .bind(event.provider_event_id())
-    .bind(kind(event))
-    .bind(serde_json::to_value(event).unwrap_or_default())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
+    let payload = serde_json::to_value(event).unwrap_or_default();
+    let fresh =
+        store::webhooks::insert_once(&mut tx, tenant, account, event.provider_event_id(), kind(event), &payload, now)
+            .await?;
+    if !fresh {
         return Ok(WebhookResult { received: true, duplicate: true, outcome: "duplicate".into() });
     }
     let outcome = apply(&mut tx, tenant, account, event, now).await?;
-    sqlx::query(
-        "UPDATE gateway_events SET outcome = $4 WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_event_id = $3",
-    )
-    .bind(tenant)
-    .bind(account)
-    .bind(event.provider_event_id())
-    .bind(&outcome)
-    .execute(&mut *tx)
-    .await?;
+    store::webhooks::set_outcome(&mut tx, tenant, account, event.provider_event_id(), &outcome).await?;
     tx.commit().await?;
     Ok(WebhookResult { received: true, duplicate: false, outcome })
 }
 
 /// A payment attempt as a webhook finds it, locked: its own amount and currency bound what any
 /// event about it may move.
-#[derive(sqlx::FromRow)]
-struct AttemptRow {
-    id: Uuid,
-    invoice_id: Uuid,
-    status: String,
-    amount: i64,
-    currency: String,
-    /// Written while the sandbox's ids still repeated across processes: never matched by id.
-    provider_id_shared: bool,
-    provider_payment_id: Option<String>,
-}
+use crate::store::payment_attempts::EventAttempt as AttemptRow;
 
 impl AttemptRow {
     /// The event's amount, believed only up to the attempt's own: the provider was asked for the
@@ -111,9 +85,6 @@ impl AttemptRow {
     }
 }
 
-const ATTEMPT: &str =
-    "SELECT id, invoice_id, status, amount, currency, provider_id_shared, provider_payment_id FROM payment_attempts";
-
 /// The attempt a provider payment belongs to, locked; `None`
 /// when no attempt, or more than one, carries that id. A provider's id is only trusted to name an
 /// attempt when it names exactly one: rows written while the sandbox's ids still repeated across
@@ -125,14 +96,7 @@ async fn attempt_of(
     account: Uuid,
     provider_payment_id: &str,
 ) -> Result<Option<AttemptRow>> {
-    let rows: Vec<AttemptRow> = sqlx::query_as(&format!(
-        "{ATTEMPT} WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_payment_id = $3 ORDER BY id LIMIT 2 FOR UPDATE"
-    ))
-    .bind(tenant)
-    .bind(account)
-    .bind(provider_payment_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = store::payment_attempts::lock_by_provider_id(conn, tenant, account, provider_payment_id).await?;
     let mut rows = rows.into_iter();
     Ok(match (rows.next(), rows.next()) {
         (Some(row), None) if !row.provider_id_shared => Some(row),
@@ -149,13 +113,7 @@ async fn attempt_by_id(
     id: Uuid,
     provider_payment_id: &str,
 ) -> Result<Option<AttemptRow>> {
-    let row: Option<AttemptRow> =
-        sqlx::query_as(&format!("{ATTEMPT} WHERE tenant_id = $1 AND gateway_account_id = $2 AND id = $3 FOR UPDATE"))
-            .bind(tenant)
-            .bind(account)
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row = store::payment_attempts::lock_by_id(conn, tenant, account, id).await?;
     // An attempt that already knows its provider payment is only that payment's.
     Ok(row.filter(|r| r.provider_payment_id.as_deref().is_none_or(|k| k == provider_payment_id)))
 }
@@ -184,17 +142,7 @@ async fn apply(
             };
             let (attempt, invoice) = (a.id, a.invoice_id);
             if a.status != "succeeded" {
-                sqlx::query(
-                    "UPDATE payment_attempts SET status = 'succeeded', decline_code = NULL, decline_class = NULL,
-                         provider_payment_id = COALESCE(provider_payment_id, $4), finished_at = $3
-                     WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(tenant)
-                .bind(attempt)
-                .bind(now)
-                .bind(provider_payment_id)
-                .execute(&mut *conn)
-                .await?;
+                store::payment_attempts::mark_succeeded(conn, tenant, attempt, provider_payment_id, now).await?;
             }
             // Same reference as `payments::collect`: whichever of the two comes first records it.
             let s = settlement::apply_payment(
@@ -224,16 +172,7 @@ async fn apply(
             };
             // A failure arriving after the success (out of order) must not undo it.
             if matches!(status.as_str(), "pending" | "requires_action") {
-                sqlx::query(
-                    "UPDATE payment_attempts SET status = 'failed', decline_code = $3, finished_at = $4
-                     WHERE tenant_id = $1 AND id = $2",
-                )
-                .bind(tenant)
-                .bind(attempt)
-                .bind(decline_code)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
+                store::payment_attempts::mark_failed(conn, tenant, attempt, decline_code, now).await?;
                 return Ok("attempt failed".into());
             }
             Ok(format!("attempt already {status}"))
@@ -250,22 +189,8 @@ async fn apply(
             // `amount` is the total refunded so far. Refunds we asked for (pending ones included, as
             // they may be racing this event) are already counted; only a refund made elsewhere
             // (the provider's dashboard) is new, and only by the difference.
-            let ours: i64 = sqlx::query_scalar(
-                "SELECT COALESCE(sum(amount), 0)::bigint FROM payment_refunds
-                 WHERE tenant_id = $1 AND attempt_id = $2 AND status IN ('pending', 'succeeded')",
-            )
-            .bind(tenant)
-            .bind(attempt)
-            .fetch_one(&mut *conn)
-            .await?;
-            let elsewhere: i64 = sqlx::query_scalar(
-                "SELECT COALESCE(sum(-amount), 0)::bigint FROM invoice_payments
-                 WHERE tenant_id = $1 AND source = 'refund' AND reference LIKE $2",
-            )
-            .bind(tenant)
-            .bind(format!("{attempt}:external:%"))
-            .fetch_one(&mut *conn)
-            .await?;
+            let ours = store::refunds::ours_for_attempt(conn, tenant, attempt).await?;
+            let elsewhere = store::invoice_payments::external_refunds(conn, tenant, attempt).await?;
             let delta = amount.minor() - ours - elsewhere;
             if delta <= 0 {
                 return Ok("refund already recorded".into());

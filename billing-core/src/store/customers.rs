@@ -195,6 +195,37 @@ pub async fn count(conn: &mut PgConnection, tenant: TenantId) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM customers WHERE tenant_id = $1").bind(tenant).fetch_one(conn).await?)
 }
 
+/// The customer's own payment terms in days (`Some(None)`: the customer exists and has none).
+pub async fn payment_terms_days(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+) -> Result<Option<Option<i32>>> {
+    Ok(sqlx::query_scalar("SELECT payment_terms_days FROM customers WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(customer)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+/// Sets the customer's own payment terms (`None`: the tenant's default); false when there is no
+/// such customer.
+pub async fn set_payment_terms_days(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    days: Option<i32>,
+) -> Result<bool> {
+    let updated = sqlx::query("UPDATE customers SET payment_terms_days = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(customer)
+        .bind(days)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(updated > 0)
+}
+
 /// Stores a customer's VAT ID (already validated by `VatId::parse`) as not yet confirmed by
 /// VIES, or clears it; the `vies-recheck` job confirms it.
 pub async fn set_vat_id(

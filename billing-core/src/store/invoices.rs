@@ -694,3 +694,101 @@ pub async fn art59c_turnover(
         })
         .collect()
 }
+
+/// What collecting an invoice reads of it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Due {
+    pub customer_id: Uuid,
+    pub status: String,
+    /// The currency code as stored (may carry padding).
+    pub currency: String,
+    pub total: i64,
+    pub amount_paid: i64,
+}
+
+const DUE_SELECT: &str = "SELECT customer_id, status, currency::text AS currency, total, amount_paid FROM invoices WHERE tenant_id = $1 AND id = $2";
+
+/// The invoice's status, total and what was paid of it.
+pub async fn due(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Result<Option<Due>> {
+    Ok(sqlx::query_as(DUE_SELECT).bind(tenant).bind(id).fetch_optional(&mut *conn).await?)
+}
+
+/// [`due`], locking the invoice row for the caller's transaction.
+pub async fn lock_due(tx: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Result<Option<Due>> {
+    Ok(sqlx::query_as(&format!("{DUE_SELECT} FOR UPDATE")).bind(tenant).bind(id).fetch_optional(&mut *tx).await?)
+}
+
+/// The invoice's currency code and what was paid of it, locking the row for the caller's
+/// transaction.
+pub async fn lock_paid(tx: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Result<Option<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT currency::text, amount_paid FROM invoices WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?)
+}
+
+/// The settlement figures of an invoice, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SettlementRow {
+    pub customer_id: Uuid,
+    pub status: String,
+    pub currency: String,
+    pub total: i64,
+    pub amount_paid: i64,
+    pub amount_refunded: i64,
+    pub amount_credited: i64,
+}
+
+/// The invoice's settlement figures, locking the row for the caller's transaction (racing
+/// receipts for one invoice, a webhook and a collection run, are serialized by it).
+pub async fn lock_settlement(tx: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Result<Option<SettlementRow>> {
+    Ok(sqlx::query_as(
+        "SELECT customer_id, status, currency::text AS currency, total, amount_paid, amount_refunded, amount_credited
+         FROM invoices WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?)
+}
+
+/// Stores what was paid and the status that follows.
+pub async fn set_paid(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    amount_paid: i64,
+    status: InvoiceStatus,
+) -> Result<()> {
+    sqlx::query("UPDATE invoices SET amount_paid = $3, status = $4 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(amount_paid)
+        .bind(status.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores what was paid and refunded and the status that follows.
+pub async fn set_refunded(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    amount_paid: i64,
+    amount_refunded: i64,
+    status: InvoiceStatus,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE invoices SET amount_paid = $3, amount_refunded = $4, status = $5 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(amount_paid)
+    .bind(amount_refunded)
+    .bind(status.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -4,6 +4,15 @@
 //! on the embedded database's single connection as on a server, where a session advisory lock
 //! would hold a connection for as long as the work runs. A holder that dies leaves its lease to
 //! expire; a live holder renews it while it works ([`with_lease`]).
+//!
+//! Two places need PostgreSQL's own advisory locks instead, and take them here too:
+//! - an invoice run marks itself alive with a session lock ([`try_session_lock`]) on the one
+//!   connection it works on throughout: the lock vanishes the moment its process dies, so a rerun
+//!   resumes a killed run at once instead of waiting for a lease to expire;
+//! - a short transaction that must not interleave with another of the same name takes
+//!   [`lock_for_transaction`], released by its commit or rollback.
+//!
+//! Neither waits for a second connection while holding one (docs/adr/0018).
 
 use std::future::Future;
 use std::time::Duration;
@@ -84,4 +93,29 @@ where
     let mut conn = pool.acquire().await.map_err(|e| E::from(e.into()))?;
     release(&mut conn, name, holder).await?;
     result.map(Some)
+}
+
+/// The advisory-lock key of an id: its low 64 bits (random in a UUIDv7, so distinct ids practically
+/// never share a key).
+fn session_key(id: Uuid) -> i64 {
+    let b = id.as_u128();
+    i64::from_le_bytes((b as u64).to_le_bytes())
+}
+
+/// Takes the session-scoped advisory lock of `id` on this connection if nobody holds it. It lasts
+/// until [`session_unlock`] or until the connection's session ends (its process died).
+pub async fn try_session_lock(conn: &mut PgConnection, id: Uuid) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(session_key(id)).fetch_one(conn).await?)
+}
+
+/// Gives back the session lock of `id` taken on this connection.
+pub async fn session_unlock(conn: &mut PgConnection, id: Uuid) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_unlock($1)").bind(session_key(id)).execute(conn).await?;
+    Ok(())
+}
+
+/// Waits for the transaction-scoped advisory lock `name` (released at commit or rollback).
+pub async fn lock_for_transaction(tx: &mut PgConnection, name: &str) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(name).execute(tx).await?;
+    Ok(())
 }

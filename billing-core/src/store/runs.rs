@@ -66,26 +66,11 @@ const COLUMNS: &str = "id, as_of, dry_run, status, triggered_by, invoices_create
     subscriptions_skipped, exceptions_count, totals, totals_by_rate, duration_ms, resumed_count, last_resumed_at,
     started_at, finished_at";
 
-/// The session-level advisory lock that says "a live process works on this run". It is held on
-/// the connection the run uses throughout, so it vanishes with the process: a run whose lock can
-/// be taken and whose status is not `completed` was abandoned (a crash, an error) and may be
-/// resumed.
-fn lock_key(id: InvoiceRunId) -> i64 {
-    let b = id.as_uuid().as_u128();
-    // The low 64 bits of a UUIDv7 are random: distinct runs practically never share a key.
-    i64::from_le_bytes((b as u64).to_le_bytes())
-}
+// A real run holds the session lock of its id (`locks::try_session_lock`) on the connection it
+// uses throughout: it vanishes with the process, so a run whose lock can be taken and whose
+// status is not `completed` was abandoned (a crash, an error) and may be resumed.
 
-pub async fn try_lock(conn: &mut PgConnection, id: InvoiceRunId) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(lock_key(id)).fetch_one(conn).await?)
-}
-
-pub async fn unlock(conn: &mut PgConnection, id: InvoiceRunId) -> Result<()> {
-    sqlx::query("SELECT pg_advisory_unlock($1)").bind(lock_key(id)).execute(conn).await?;
-    Ok(())
-}
-
-/// Records a new run as `running`. For a real run the caller holds [`try_lock`] on the new id
+/// Records a new run as `running`. For a real run the caller holds the session lock of the new id
 /// (taken before the row is visible, so nobody can mistake it for abandoned).
 pub async fn start(
     conn: &mut PgConnection,
@@ -133,7 +118,7 @@ pub async fn resume_abandoned(
         // it reads the closed socket): give it that moment before taking the run for alive.
         let mut locked = false;
         for _ in 0..10 {
-            locked = try_lock(conn, id).await?;
+            locked = super::locks::try_session_lock(conn, id.as_uuid()).await?;
             if locked {
                 break;
             }
@@ -157,7 +142,7 @@ pub async fn resume_abandoned(
         if resumed == 1 {
             return Ok(Some(id));
         }
-        unlock(conn, id).await?;
+        super::locks::session_unlock(conn, id.as_uuid()).await?;
     }
     Ok(None)
 }

@@ -479,3 +479,30 @@ pub async fn due_resumptions(
     .await?;
     Ok(ids.into_iter().map(SubscriptionId).collect())
 }
+
+/// The ids of the subscription's add-ons that are not canceled yet, oldest first.
+pub async fn open_children(conn: &mut PgConnection, tenant: TenantId, parent: SubscriptionId) -> Result<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM subscriptions WHERE tenant_id = $1 AND parent_id = $2 AND status <> 'canceled' ORDER BY id",
+    )
+    .bind(tenant)
+    .bind(parent)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Makes `child` an add-on of `parent` (it ends with its base).
+pub async fn set_parent(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    child: SubscriptionId,
+    parent: SubscriptionId,
+) -> Result<()> {
+    sqlx::query("UPDATE subscriptions SET parent_id = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(child)
+        .bind(parent)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -20,7 +20,6 @@ pub mod compute;
 pub mod rates;
 pub mod rules;
 pub mod vat_id;
-pub mod vies;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

@@ -7,7 +7,7 @@ use axum::response::Response;
 use billing_core::currency::Currency;
 use billing_core::ids::CustomerId;
 use billing_core::money::{MinorAmount, Money};
-use billing_core::store::balance::{self, BalanceKind, BalanceTransaction, NewBalanceTransaction};
+use billing_core::service::balance::{self, BalanceKind, BalanceTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::AmountBody;
@@ -42,26 +42,35 @@ impl From<BalanceTransaction> for TransactionBody {
     }
 }
 
+#[derive(Debug, Serialize)]
+pub struct BalanceBody {
+    pub object: &'static str,
+    pub customer: CustomerId,
+    /// One per currency the customer has a balance in.
+    pub balances: Vec<AmountBody>,
+    /// Every movement, oldest first.
+    pub transactions: Vec<TransactionBody>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PaymentTermsBody {
+    pub customer: CustomerId,
+    pub payment_terms_days: Option<i64>,
+}
+
 /// `GET /customers/{id}/balance`: the balance per currency and every movement.
 pub async fn get_balance(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<BalanceBody>> {
     let customer = path_id::<CustomerId>(&id)?;
     let mut conn = state.pool.acquire().await?;
     // Also proves the customer belongs to this tenant (404 otherwise).
-    billing_core::service::customers::get(&mut conn, tenant, customer).await?;
-    let balances: Vec<AmountBody> =
-        balance::balances(&mut conn, tenant, customer).await?.into_iter().map(AmountBody::from).collect();
-    let transactions: Vec<TransactionBody> =
-        balance::list(&mut conn, tenant, customer).await?.into_iter().map(TransactionBody::from).collect();
-    Ok(axum::Json(serde_json::json!({
-        "object": "customer_balance",
-        "customer": customer,
-        "balances": balances,
-        "transactions": transactions,
-    })))
+    let (balances, transactions) = balance::ledger(&mut conn, tenant, customer).await?;
+    let balances: Vec<AmountBody> = balances.into_iter().map(AmountBody::from).collect();
+    let transactions: Vec<TransactionBody> = transactions.into_iter().map(TransactionBody::from).collect();
+    Ok(axum::Json(BalanceBody { object: "customer_balance", customer, balances, transactions }))
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -99,22 +108,8 @@ pub async fn create_transaction(
     let now = state.clock.now();
     create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
-            balance::lock_customer(conn, tenant, customer).await?;
-            let tx = balance::record(
-                conn,
-                tenant,
-                NewBalanceTransaction {
-                    customer_id: customer,
-                    amount: Money::from_minor(amount, currency),
-                    kind,
-                    reference_id: None,
-                    description: &description,
-                    now,
-                },
-            )
-            .await?
-            .ok_or_else(|| billing_core::Error::invalid("amount", "nothing recorded"))?;
-            let left = balance::balance(conn, tenant, customer, currency).await?;
+            let amount = Money::from_minor(amount, currency);
+            let (tx, left) = balance::record_manual(conn, tenant, customer, kind, amount, &description, now).await?;
             Ok(serde_json::json!({ "transaction": TransactionBody::from(tx), "balance": AmountBody::from(left) }))
         })
     })
@@ -134,9 +129,9 @@ pub async fn set_payment_terms(
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<PaymentTerms>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<PaymentTermsBody>> {
     let customer = path_id::<CustomerId>(&id)?;
     let mut conn = state.pool.acquire().await?;
     billing_core::service::invoices::set_payment_terms(&mut conn, tenant, customer, req.days).await?;
-    Ok(axum::Json(serde_json::json!({ "customer": customer, "payment_terms_days": req.days })))
+    Ok(axum::Json(PaymentTermsBody { customer, payment_terms_days: req.days }))
 }

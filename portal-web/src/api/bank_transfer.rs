@@ -12,23 +12,19 @@ use billing_core::currency::Currency;
 use billing_core::ids::{BankStatementId, InvoiceId, TenantId};
 use billing_core::invoice::InvoiceStatus;
 use billing_core::money::Money;
-use billing_core::service::bank_transfer::{self, BankAccount, EntryMatch, NewEntry, OpenInvoice, StatementImport};
+use billing_core::service::bank_transfer::{self, BankAccount, StatementImport};
 use billing_core::service::settlement;
 use chrono::{DateTime, Utc};
 use gateway_adapters::bank::BankError;
 use gateway_adapters::bank::epc_qr::{epc_qr_payload, rf_creditor_reference, validate_bic, validate_iban};
-use gateway_adapters::bank::reference::{self, MatchResult};
-use gateway_adapters::bank::statement::{
-    CsvFormat, StatementEntry, decode_statement_text, parse_camt053, parse_csv, parse_csv_detect,
-};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
 use super::AmountBody;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use crate::app::AppState;
+use crate::ops::bank_import::{self, ImportError, StatementFormat};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -222,169 +218,28 @@ pub struct ImportQuery {
     pub layout: Option<String>,
 }
 
-/// The named CSV layout, or a clear error naming the ones there are.
-pub fn csv_layout(name: Option<&str>) -> ApiResult<Option<CsvFormat>> {
-    match name {
-        None => Ok(None),
-        Some(n) => CsvFormat::preset(n).map(Some).ok_or_else(|| {
-            ApiError::new(StatusCode::BAD_REQUEST, "statement_layout_unknown", "error-statement-layout-unknown")
-                .arg("value", n.chars().take(40).collect::<String>())
-                .param("layout")
-        }),
-    }
-}
-
-/// The statement formats the import reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatementFormat {
-    Camt053,
-    Csv,
-}
-
-impl StatementFormat {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "camt053" | "camt.053" | "camt" | "xml" => Some(Self::Camt053),
-            "csv" => Some(Self::Csv),
-            _ => None,
-        }
-    }
-
-    fn from_content_type(value: &str) -> Option<Self> {
-        let mime = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        match mime.as_str() {
-            "application/xml" | "text/xml" => Some(Self::Camt053),
-            "text/csv" | "application/csv" => Some(Self::Csv),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Camt053 => "camt053",
-            Self::Csv => "csv",
-        }
-    }
-}
-
 fn unknown_format() -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "statement_format_unknown", "error-statement-format-unknown").param("format")
 }
 
-/// The reference a receipt is recorded under: the bank's own, else a digest of the booking so that
-/// the same line of a re-exported CSV gives the same reference. `occurrence` tells apart two
-/// identical bookings in one file (the same customer paying twice on one day).
-fn entry_reference(entry: &StatementEntry, occurrence: usize) -> String {
-    if let Some(r) = entry.bank_reference.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-        return r.to_owned();
+/// An import's refusal as the API answers it.
+fn import_error(e: ImportError) -> ApiError {
+    if let Some(p) = e.problem() {
+        let mut error = ApiError::new(StatusCode::BAD_REQUEST, p.code, p.message_id);
+        error.args = p.args;
+        error.param = p.param.map(Into::into);
+        return error;
     }
-    let mut hasher = Sha256::new();
-    let fields = [
-        entry.booking_date.to_string(),
-        entry.amount.minor().to_string(),
-        entry.amount.currency().code().to_owned(),
-        entry.counterparty_iban.clone().unwrap_or_default(),
-        entry.counterparty_name.clone().unwrap_or_default(),
-        entry.remittance.clone(),
-    ];
-    for field in fields {
-        hasher.update(field.as_bytes());
-        hasher.update([0x1f]);
-    }
-    let digest: String = hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("entry-{digest}-{occurrence}")
-}
-
-fn matcher(entry: &NewEntry, open: &[OpenInvoice]) -> EntryMatch {
-    let candidates: Vec<reference::OpenInvoice> = open
-        .iter()
-        .map(|o| reference::OpenInvoice {
-            id: o.id.to_string(),
-            number: o.number.clone(),
-            rf_reference: rf_creditor_reference(&o.number).unwrap_or_default(),
-            amount_due: o.amount_due,
-        })
-        .collect();
-    let parsed = StatementEntry {
-        booking_date: entry.booking_date,
-        value_date: None,
-        amount: entry.amount,
-        counterparty_name: entry.counterparty_name.clone(),
-        counterparty_iban: entry.counterparty_iban.clone(),
-        remittance: entry.remittance.clone(),
-        bank_reference: None,
-    };
-    let id = |text: &str| text.parse::<InvoiceId>().ok();
-    match reference::match_entry(&parsed, &candidates) {
-        MatchResult::Exact { invoice }
-        | MatchResult::Partial { invoice, .. }
-        | MatchResult::Overpaid { invoice, .. } => id(&invoice).map_or(EntryMatch::Unmatched, EntryMatch::Invoice),
-        MatchResult::Ambiguous(ids) => EntryMatch::Ambiguous(ids.iter().filter_map(|i| id(i)).collect()),
-        MatchResult::Unmatched => EntryMatch::Unmatched,
-    }
-}
-
-/// Parses and reconciles a statement in one transaction. Shared by the API and `billing bank-import`.
-pub async fn import(
-    pool: &sqlx::PgPool,
-    tenant: TenantId,
-    bytes: &[u8],
-    format: StatementFormat,
-    layout: Option<&CsvFormat>,
-    now: DateTime<Utc>,
-) -> ApiResult<StatementImport> {
-    let parsed = match format {
-        StatementFormat::Camt053 => parse_camt053(bytes),
-        StatementFormat::Csv => {
-            let text = decode_statement_text(bytes);
-            match layout {
-                Some(layout) => parse_csv(&text, layout),
-                None => parse_csv_detect(&text, &[CsvFormat::german_bank(), CsvFormat::english_bank()]),
+    match e {
+        ImportError::Core { error, param } => {
+            let api = ApiError::from(error);
+            match param {
+                Some(p) => api.param(p),
+                None => api,
             }
         }
+        _ => ApiError::internal(),
     }
-    .map_err(bank_error)?;
-    // A statement is text from outside like a request body: the same rules, per entry.
-    for (i, e) in parsed.iter().enumerate() {
-        let fields = [
-            ("counterparty_name", e.counterparty_name.as_deref()),
-            ("counterparty_iban", e.counterparty_iban.as_deref()),
-            ("remittance", Some(e.remittance.as_str())),
-            ("bank_reference", e.bank_reference.as_deref()),
-        ];
-        for (field, value) in fields {
-            if let Some(err) = value.and_then(|v| billing_core::text::check(v).err()) {
-                return Err(super::input::text_error(err, format!("entries[{i}].{field}")));
-            }
-        }
-        e.amount
-            .within_bounds()
-            .map_err(|err| ApiError::from(billing_core::Error::from(err)).param(format!("entries[{i}].amount")))?;
-    }
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let entries: Vec<NewEntry> = parsed
-        .into_iter()
-        .map(|e| {
-            let base = entry_reference(&e, 0);
-            let n = seen.entry(base).or_insert(0);
-            *n += 1;
-            let reference = if e.bank_reference.is_some() { entry_reference(&e, 0) } else { entry_reference(&e, *n) };
-            NewEntry {
-                booking_date: e.booking_date,
-                amount: e.amount,
-                counterparty_name: e.counterparty_name,
-                counterparty_iban: e.counterparty_iban,
-                remittance: e.remittance,
-                reference,
-            }
-        })
-        .collect();
-    let sha256: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
-    let mut tx = pool.begin().await?;
-    let result =
-        bank_transfer::import_statement(&mut tx, tenant, format.as_str(), &sha256, entries, &matcher, now).await?;
-    tx.commit().await?;
-    Ok(result)
 }
 
 pub async fn create_import(
@@ -402,8 +257,10 @@ pub async fn create_import(
             .and_then(StatementFormat::from_content_type)
             .ok_or_else(unknown_format)?,
     };
-    let layout = csv_layout(q.layout.as_deref())?;
-    let result = import(&state.pool, tenant, &body, format, layout.as_ref(), state.clock.now()).await?;
+    let layout = bank_import::csv_layout(q.layout.as_deref()).map_err(import_error)?;
+    let result = bank_import::import(&state.pool, tenant, &body, format, layout.as_ref(), state.clock.now())
+        .await
+        .map_err(import_error)?;
     Ok((StatusCode::CREATED, axum::Json(result)))
 }
 

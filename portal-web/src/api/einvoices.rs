@@ -9,7 +9,7 @@ use billing_core::einvoice::Format;
 use billing_core::ids::{CustomerId, InvoiceId};
 use billing_core::service::einvoices::{self, CustomerEInvoiceInput, SellerEInvoiceInput};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthTenant, path_id};
@@ -112,7 +112,7 @@ pub async fn get_customer_settings(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<CustomerEInvoiceBody>> {
     let customer: CustomerId = path_id(&id)?;
     let mut conn = state.pool.acquire().await?;
     let s = einvoices::customer_settings(&mut conn, tenant, customer).await?;
@@ -125,29 +125,42 @@ pub async fn set_customer_settings(
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CustomerEInvoiceInput>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<CustomerEInvoiceBody>> {
     let customer: CustomerId = path_id(&id)?;
     let mut conn = state.pool.acquire().await?;
     let s = einvoices::set_customer_settings(&mut conn, tenant, customer, &req).await?;
     Ok(axum::Json(customer_body(customer, &s)))
 }
 
-fn customer_body(customer: CustomerId, s: &billing_core::store::einvoice::CustomerSettings) -> serde_json::Value {
-    serde_json::json!({
-        "object": "customer_einvoice_settings",
-        "customer": customer,
-        "format": s.preference.as_str(),
-        "buyer_reference": s.buyer.buyer_reference,
-        "public_buyer": s.buyer.public_buyer,
-        "peppol_id": s.buyer.peppol_id,
-    })
+/// A customer's e-invoice settings.
+#[derive(Debug, Serialize)]
+pub struct CustomerEInvoiceBody {
+    pub object: &'static str,
+    pub customer: CustomerId,
+    /// `none`, `xrechnung-cii`, `xrechnung-ubl` or `zugferd`.
+    pub format: &'static str,
+    /// BT-10 (the Leitweg-ID of a German public buyer).
+    pub buyer_reference: Option<String>,
+    pub public_buyer: bool,
+    pub peppol_id: Option<String>,
+}
+
+fn customer_body(customer: CustomerId, s: &einvoices::CustomerSettings) -> CustomerEInvoiceBody {
+    CustomerEInvoiceBody {
+        object: "customer_einvoice_settings",
+        customer,
+        format: s.preference.as_str(),
+        buyer_reference: s.buyer.buyer_reference.clone(),
+        public_buyer: s.buyer.public_buyer,
+        peppol_id: s.buyer.peppol_id.clone(),
+    }
 }
 
 /// `GET /tenant/einvoice`.
 pub async fn get_seller_settings(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<SellerEInvoiceBody>> {
     let mut conn = state.pool.acquire().await?;
     let f = einvoices::seller_settings(&mut conn, tenant).await?;
     Ok(axum::Json(seller_body(&f)))
@@ -158,18 +171,28 @@ pub async fn set_seller_settings(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     ApiJson(req): ApiJson<SellerEInvoiceInput>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<SellerEInvoiceBody>> {
     let mut conn = state.pool.acquire().await?;
     let f = einvoices::set_seller_settings(&mut conn, tenant, &req).await?;
     Ok(axum::Json(seller_body(&f)))
 }
 
-fn seller_body(f: &billing_core::einvoice::SellerFacts) -> serde_json::Value {
-    serde_json::json!({
-        "object": "seller_einvoice_settings",
-        "contact_name": f.contact_name,
-        "contact_phone": f.contact_phone,
-        "contact_email": f.contact_email,
-        "peppol_id": f.peppol_id,
-    })
+/// The seller's e-invoice contact (BT-41..43) and Peppol id (BT-34).
+#[derive(Debug, Serialize)]
+pub struct SellerEInvoiceBody {
+    pub object: &'static str,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub peppol_id: Option<String>,
+}
+
+fn seller_body(f: &billing_core::einvoice::SellerFacts) -> SellerEInvoiceBody {
+    SellerEInvoiceBody {
+        object: "seller_einvoice_settings",
+        contact_name: f.contact_name.clone(),
+        contact_phone: f.contact_phone.clone(),
+        contact_email: f.contact_email.clone(),
+        peppol_id: f.peppol_id.clone(),
+    }
 }

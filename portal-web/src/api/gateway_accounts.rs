@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use billing_core::service::gateway_accounts::{self, GatewayAccount, NewGatewayAccount};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthTenant};
@@ -42,13 +42,24 @@ fn yes() -> bool {
     true
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    AuthTenant(tenant): AuthTenant,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+/// All the tenant's accounts (there are few: no pagination).
+#[derive(Debug, Serialize)]
+pub struct AccountList {
+    pub object: &'static str,
+    pub data: Vec<GatewayAccount>,
+    pub has_more: bool,
+}
+
+/// The tenant's routing rules, as `gateway_adapters::router` reads them.
+#[derive(Debug, Serialize)]
+pub struct RulesBody {
+    pub rules: serde_json::Value,
+}
+
+pub async fn list(State(state): State<AppState>, AuthTenant(tenant): AuthTenant) -> ApiResult<axum::Json<AccountList>> {
     let mut conn = state.pool.acquire().await?;
     let data = gateway_accounts::list(&mut conn, tenant, state.gateways.as_ref(), state.clock.now()).await?;
-    Ok(axum::Json(serde_json::json!({ "object": "list", "data": data, "has_more": false })))
+    Ok(axum::Json(AccountList { object: "list", data, has_more: false }))
 }
 
 pub async fn create(
@@ -71,9 +82,9 @@ pub async fn create(
 pub async fn get_rules(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<RulesBody>> {
     let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(serde_json::json!({ "rules": gateway_accounts::rules(&mut conn, tenant).await? })))
+    Ok(axum::Json(RulesBody { rules: gateway_accounts::rules(&mut conn, tenant).await? }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,11 +97,11 @@ pub async fn put_rules(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     ApiJson(req): ApiJson<PutRules>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<RulesBody>> {
     let mut conn = state.pool.acquire().await?;
     let rules =
         gateway_accounts::put_rules(&mut conn, tenant, state.gateways.as_ref(), req.rules, state.clock.now()).await?;
-    Ok(axum::Json(serde_json::json!({ "rules": rules })))
+    Ok(axum::Json(RulesBody { rules }))
 }
 
 /// `POST /gateway_accounts/{id}/webhook_secret/rotate`: a new signing secret (generated for the
@@ -166,16 +177,37 @@ async fn sandbox_of(
         .ok_or_else(|| billing_core::Error::GatewayConfig { detail: "the sandbox is not running".into() })?)
 }
 
+#[derive(Debug, Serialize)]
+pub struct SettledBody {
+    /// How many pending debits the sandbox's bank settled.
+    pub settled: usize,
+}
+
+/// What the sandbox's bank page decided, as the provider then reports it by webhook: about a
+/// `setup` or a `payment`, with its `status` and, for a setup that succeeded, the stored method.
+#[derive(Debug, Default, Serialize)]
+pub struct AuthenticatedBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<String>,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<billing_core::ports::PaymentMethodRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decline_code: Option<String>,
+}
+
 /// `POST /gateway_accounts/{id}/sandbox/settle_debits`: the bank settles the sandbox's pending
 /// SEPA debits (paid, or returned for an IBAN ending in 3001); the webhooks follow.
 pub async fn sandbox_settle_debits(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     axum::extract::Path(id): axum::extract::Path<String>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<SettledBody>> {
     let sandbox = sandbox_of(&state, tenant, &id).await?;
     let settled = sandbox.settle_debits().await.map_err(|e| billing_core::Error::Gateway { detail: e.to_string() })?;
-    Ok(axum::Json(serde_json::json!({ "settled": settled })))
+    Ok(axum::Json(SettledBody { settled }))
 }
 
 /// What the customer does at the bank's 3-D Secure page, for a sandbox account (test mode only):
@@ -199,28 +231,41 @@ pub async fn sandbox_authenticate(
     AuthTenant(tenant): AuthTenant,
     axum::extract::Path(id): axum::extract::Path<String>,
     ApiJson(req): ApiJson<SandboxAuthenticate>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<AuthenticatedBody>> {
     let sandbox = sandbox_of(&state, tenant, &id).await?;
     let refused = |e: billing_core::ports::GatewayError| billing_core::Error::invalid("setup", e.to_string());
     use billing_core::ports::{ChargeOutcome, SetupOutcome};
     // What the bank page decided, as the provider would then report it by webhook.
     let outcome = match (req.setup, req.payment) {
         (Some(setup), None) => match sandbox.authenticate_setup(&setup, req.success).await.map_err(refused)? {
-            SetupOutcome::Ready(method) => {
-                serde_json::json!({ "setup": setup, "status": "succeeded", "method": method })
+            SetupOutcome::Ready(method) => AuthenticatedBody {
+                setup: Some(setup),
+                status: "succeeded",
+                method: Some(method),
+                ..Default::default()
+            },
+            SetupOutcome::Failed { decline_code, .. } => AuthenticatedBody {
+                setup: Some(setup),
+                status: "failed",
+                decline_code: Some(decline_code),
+                ..Default::default()
+            },
+            SetupOutcome::RequiresAction { .. } => {
+                AuthenticatedBody { setup: Some(setup), status: "requires_action", ..Default::default() }
             }
-            SetupOutcome::Failed { decline_code, .. } => {
-                serde_json::json!({ "setup": setup, "status": "failed", "decline_code": decline_code })
-            }
-            SetupOutcome::RequiresAction { .. } => serde_json::json!({ "setup": setup, "status": "requires_action" }),
         },
         (None, Some(payment)) => match sandbox.complete_action(&payment, req.success).await.map_err(refused)? {
-            ChargeOutcome::Succeeded { .. } => serde_json::json!({ "payment": payment, "status": "succeeded" }),
-            ChargeOutcome::Failed { decline_code, .. } => {
-                serde_json::json!({ "payment": payment, "status": "failed", "decline_code": decline_code })
+            ChargeOutcome::Succeeded { .. } => {
+                AuthenticatedBody { payment: Some(payment), status: "succeeded", ..Default::default() }
             }
+            ChargeOutcome::Failed { decline_code, .. } => AuthenticatedBody {
+                payment: Some(payment),
+                status: "failed",
+                decline_code: Some(decline_code),
+                ..Default::default()
+            },
             ChargeOutcome::RequiresAction { .. } | ChargeOutcome::Pending { .. } => {
-                serde_json::json!({ "payment": payment, "status": "pending" })
+                AuthenticatedBody { payment: Some(payment), status: "pending", ..Default::default() }
             }
         },
         _ => return Err(billing_core::Error::invalid("setup", "give exactly one of setup and payment").into()),

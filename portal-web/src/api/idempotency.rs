@@ -29,7 +29,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use billing_core::ids::TenantId;
-use billing_core::store::idempotency::{self, Claim};
+use billing_core::service::idempotency::{self, Claim};
 use sha2::{Digest, Sha256};
 use sqlx::{Connection, PgConnection};
 

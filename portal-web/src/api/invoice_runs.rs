@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use billing_core::ids::{InvoiceRunId, TenantId};
 use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
 use billing_core::run_report::RunTotals;
-use billing_core::store;
+use billing_core::service::invoice_runs::{self, RunReport};
 use billing_core::store::runs::InvoiceRunRecord;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -93,31 +93,42 @@ impl RunBody {
             reporting: None,
         })
     }
-}
 
-/// The run's totals in `currency` (default: the merchant's national currency, none outside the EU)
-/// at the ECB rates of the as-of date.
-async fn reporting(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    body: &RunBody,
-    currency: Option<&str>,
-) -> ApiResult<Option<billing_core::run_report::ReportingTotals>> {
-    use billing_core::currency::Currency;
-    let to = match currency {
-        Some(code) => Currency::from_code(code).map_err(billing_core::Error::from)?,
-        None => {
-            let t = store::tenants::get(conn, tenant)
-                .await?
-                .ok_or_else(|| billing_core::Error::not_found("tenant", tenant))?;
-            match t.country.eu_national_currency().map(Currency::from_code) {
-                Some(Ok(c)) => c,
-                _ => return Ok(None),
-            }
+    /// A single run with its exceptions (in the request's language) and reporting totals.
+    fn from_report(report: RunReport, reporting: Option<billing_core::run_report::ReportingTotals>) -> Self {
+        let lang = lang();
+        let exceptions = report
+            .exceptions
+            .iter()
+            .map(|e| ExceptionBody {
+                subscription: e.subscription_id.to_string(),
+                customer: e.customer_id.to_string(),
+                code: e.code.as_str(),
+                blocking: e.blocking,
+                message: crate::ops::run_report::exception_message(lang, e),
+            })
+            .collect();
+        let r = report.record;
+        Self {
+            id: r.run_id().to_string(),
+            object: "invoice_run",
+            totals: report.totals,
+            as_of: r.as_of,
+            dry_run: r.dry_run,
+            status: r.status,
+            triggered_by: r.triggered_by,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            duration_ms: r.duration_ms,
+            resumed_count: r.resumed_count,
+            subscriptions_considered: r.subscriptions_considered,
+            invoices_created: r.invoices_created,
+            subscriptions_skipped: r.subscriptions_skipped,
+            exceptions_count: r.exceptions_count,
+            exceptions: Some(exceptions),
+            reporting,
         }
-    };
-    let table = store::fx::table_until(conn, body.as_of, 14).await?;
-    Ok(Some(body.totals.in_currency(to, body.as_of, &table, billing_core::rounding::RoundingPolicy::default())?))
+    }
 }
 
 async fn load(conn: &mut PgConnection, tenant: TenantId, id: InvoiceRunId) -> ApiResult<RunBody> {
@@ -130,25 +141,10 @@ async fn load_in(
     id: InvoiceRunId,
     reporting_currency: Option<&str>,
 ) -> ApiResult<RunBody> {
-    let record =
-        store::runs::get(conn, tenant, id).await?.ok_or_else(|| billing_core::Error::not_found("invoice run", id))?;
-    let mut body = RunBody::from_record(record)?;
-    body.reporting = reporting(conn, tenant, &body, reporting_currency).await?;
-    let lang = lang();
-    body.exceptions = Some(
-        store::runs::exceptions(conn, tenant, id)
-            .await?
-            .into_iter()
-            .map(|e| ExceptionBody {
-                subscription: e.subscription_id.to_string(),
-                customer: e.customer_id.to_string(),
-                code: e.code.as_str(),
-                blocking: e.blocking,
-                message: crate::reports::exception_message(lang, &e),
-            })
-            .collect(),
-    );
-    Ok(body)
+    let report = invoice_runs::report(conn, tenant, id).await?;
+    let reporting =
+        invoice_runs::reporting_totals(conn, tenant, report.record.as_of, &report.totals, reporting_currency).await?;
+    Ok(RunBody::from_report(report, reporting))
 }
 
 /// Who called: `api:<API key id>`, or `cli:<os user>` for `billing api` on the command line.
@@ -159,7 +155,7 @@ async fn caller(conn: &mut PgConnection, tenant: TenantId, headers: &HeaderMap) 
         .and_then(|h| h.strip_prefix("Bearer "))
         .map(str::trim);
     Ok(match secret {
-        Some(s) => match store::runs::api_key_id(conn, tenant, &billing_core::tenant::digest_api_key(s)).await? {
+        Some(s) => match invoice_runs::api_key_id(conn, tenant, s).await? {
             Some(id) => format!("api:{id}"),
             None => "api".into(),
         },
@@ -207,10 +203,7 @@ pub async fn list(
 ) -> ApiResult<axum::Json<ListResponse<RunBody>>> {
     let page = q.page::<InvoiceRunId>(|id| id.as_uuid())?;
     let mut conn = state.pool.acquire().await?;
-    let rows =
-        store::runs::list_page(&mut conn, tenant, page.starting_after.map(InvoiceRunId), i64::from(page.limit) + 1)
-            .await?;
-    let found = store::Page::from_rows(rows, page);
+    let found = invoice_runs::list_page(&mut conn, tenant, page).await?;
     let mut data = Vec::with_capacity(found.items.len());
     for r in found.items {
         data.push(RunBody::from_record(r)?);
@@ -244,9 +237,8 @@ pub async fn report(
 ) -> ApiResult<Response> {
     let id: InvoiceRunId = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
-    let (csv, _) = crate::reports::run_csv(&mut conn, tenant, id, lang())
-        .await?
-        .ok_or_else(|| billing_core::Error::not_found("invoice run", id))?;
+    let run = invoice_runs::report(&mut conn, tenant, id).await?;
+    let (csv, _) = crate::ops::run_report::run_csv(&mut conn, &run, lang()).await?;
     let disposition = format!("attachment; filename=\"invoice-run-{id}.csv\"");
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],

@@ -360,16 +360,23 @@ pub async fn remove_line(
     Ok(axum::Json(invoices::remove_line(&mut conn, tenant, iid, line_no, state.clock.now()).await?.into()))
 }
 
+#[derive(Debug, Serialize)]
+pub struct DeletedBody {
+    pub id: InvoiceId,
+    pub object: &'static str,
+    pub deleted: bool,
+}
+
 /// `DELETE /invoices/{id}`: drafts only.
 pub async fn delete(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<DeletedBody>> {
     let iid = parse_id(&id)?;
     let mut conn = state.pool.acquire().await?;
     invoices::delete_draft(&mut conn, tenant, iid).await?;
-    Ok(axum::Json(serde_json::json!({ "id": iid, "object": "invoice", "deleted": true })))
+    Ok(axum::Json(DeletedBody { id: iid, object: "invoice", deleted: true }))
 }
 
 macro_rules! transition {

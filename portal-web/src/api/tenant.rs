@@ -105,7 +105,7 @@ pub struct UpdateTenant {
 }
 
 async fn body(conn: &mut sqlx::PgConnection, t: Tenant) -> ApiResult<TenantBody> {
-    let (staff, subscription) = billing_core::store::tenants::draft_hours(conn, t.id).await?;
+    let (staff, subscription) = billing_core::service::tenants::draft_hours(conn, t.id).await?;
     let mut body = TenantBody::from(t);
     body.draft_grace_hours = staff;
     body.subscription_draft_hours = subscription;
@@ -117,9 +117,7 @@ pub async fn get_one(
     AuthTenant(tenant): AuthTenant,
 ) -> ApiResult<axum::Json<TenantBody>> {
     let mut conn = state.pool.acquire().await?;
-    let t = billing_core::store::tenants::get(&mut conn, tenant)
-        .await?
-        .ok_or_else(|| billing_core::Error::not_found("tenant", tenant))?;
+    let t = billing_core::service::tenants::get(&mut conn, tenant).await?;
     Ok(axum::Json(body(&mut conn, t).await?))
 }
 
@@ -152,7 +150,7 @@ pub async fn update(
         t = billing_core::service::tenants::update_tax(&mut tx, tenant, &settings).await?;
     }
     if req.draft_grace_hours.is_some() || req.subscription_draft_hours.is_some() {
-        billing_core::store::tenants::set_draft_hours(
+        billing_core::service::tenants::set_draft_hours(
             &mut tx,
             tenant,
             req.draft_grace_hours,

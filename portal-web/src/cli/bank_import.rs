@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::{Ctx, t};
-use crate::api::bank_transfer::{self, StatementFormat};
+use crate::i18n::I18n;
+use crate::ops::bank_import::{self, ImportError, StatementFormat};
 
 /// How to read the file and what to print.
 pub struct Options<'a> {
@@ -19,10 +20,14 @@ pub struct Options<'a> {
 pub async fn run(ctx: &Ctx, slug: &str, file: &Path, options: Options<'_>) -> anyhow::Result<()> {
     let lang = ctx.lang;
     let Options { format, layout, json } = options;
-    let message = |e: crate::api::error::ApiError| {
-        anyhow::anyhow!("{}", e.body(lang)["error"]["message"].as_str().unwrap_or(e.code))
+    // An input problem in the language asked for, as the API words it; an engine error as the
+    // other commands show theirs.
+    let message = |e: ImportError| match (e.problem(), e) {
+        (Some(p), _) => anyhow::anyhow!("{}", I18n::global().message(lang, p.message_id, &p.args)),
+        (None, ImportError::Core { error, .. }) => anyhow::Error::from(error),
+        (None, other) => anyhow::anyhow!("{other:?}"),
     };
-    let layout = bank_transfer::csv_layout(layout).map_err(message)?;
+    let layout = bank_import::csv_layout(layout).map_err(message)?;
     let bytes = ctx.read_input(file)?;
     // Without --format the file's extension decides: .csv is CSV, anything else camt.053 XML.
     let format = match format {
@@ -31,7 +36,7 @@ pub async fn run(ctx: &Ctx, slug: &str, file: &Path, options: Options<'_>) -> an
         None => StatementFormat::Camt053,
     };
     let tenant = super::tenant::by_slug(ctx, slug).await?;
-    let result = bank_transfer::import(&ctx.db().pool, tenant.id, &bytes, format, layout.as_ref(), ctx.clock().now())
+    let result = bank_import::import(&ctx.db().pool, tenant.id, &bytes, format, layout.as_ref(), ctx.clock().now())
         .await
         .map_err(message)?;
     if json {

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Ctx, t};
-use crate::reports::{exception_message, major};
+use crate::ops::run_report::{exception_message, major};
 
 pub struct Args {
     pub as_of: Option<NaiveDate>,

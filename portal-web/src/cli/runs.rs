@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use billing_core::ids::InvoiceRunId;
-use billing_core::jobs::invoice_run::summary_from_record;
-use billing_core::store;
+use billing_core::service::invoice_runs;
+use billing_core::service::invoicing::summary_of;
 use billing_core::store::runs::InvoiceRunRecord;
 
 use super::invoice_run::render_tenant_body;
@@ -22,21 +22,16 @@ fn parse_id(id: &str) -> anyhow::Result<InvoiceRunId> {
 pub async fn list(ctx: &Ctx, tenant: Option<&str>, limit: i64, json: bool) -> anyhow::Result<()> {
     let lang = ctx.lang;
     let mut conn = ctx.db().pool.acquire().await?;
-    let tenants = match tenant {
-        Some(slug) => vec![
-            store::tenants::get_by_slug(&mut conn, slug)
+    let tenant = match tenant {
+        Some(slug) => Some(
+            billing_core::service::tenants::get_by_slug(&mut conn, slug)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no merchant with slug `{slug}`"))?
                 .id,
-        ],
-        None => store::tenants::list_ids(&mut conn).await?,
+        ),
+        None => None,
     };
-    let mut runs = Vec::new();
-    for tenant in tenants {
-        runs.extend(store::runs::list(&mut conn, tenant, limit).await?);
-    }
-    runs.sort_by_key(|r| std::cmp::Reverse(r.id));
-    runs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let runs = invoice_runs::recent(&mut conn, tenant, limit).await?;
     if json {
         // The API's spelling of the id (`ir_…`), which `runs show` and `runs report` take.
         let mut values = Vec::with_capacity(runs.len());
@@ -74,10 +69,11 @@ pub async fn show(ctx: &Ctx, id: &str, json: bool) -> anyhow::Result<()> {
     let lang = ctx.lang;
     let run = parse_id(id)?;
     let mut conn = ctx.db().pool.acquire().await?;
-    let Some((tenant, record)) = store::runs::find_any(&mut conn, run).await? else {
+    let Some(report) = invoice_runs::find(&mut conn, run).await? else {
         anyhow::bail!("{}", t(lang, "cli-runs-not-found", &[("id", id.to_string())]));
     };
-    let summary = summary_from_record(&mut conn, tenant, run).await?;
+    let record = report.record.clone();
+    let summary = summary_of(report)?;
     if json {
         let mut run_json = serde_json::to_value(&record)?;
         run_json["id"] = serde_json::Value::String(run.to_string());
@@ -112,12 +108,10 @@ pub async fn report(ctx: &Ctx, id: &str, output: &Path) -> anyhow::Result<()> {
     let lang = ctx.lang;
     let run = parse_id(id)?;
     let mut conn = ctx.db().pool.acquire().await?;
-    let Some((tenant, _)) = store::runs::find_any(&mut conn, run).await? else {
+    let Some(report) = invoice_runs::find(&mut conn, run).await? else {
         anyhow::bail!("{}", t(lang, "cli-runs-not-found", &[("id", id.to_string())]));
     };
-    let (csv, rows) = crate::reports::run_csv(&mut conn, tenant, run, lang)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("{}", t(lang, "cli-runs-not-found", &[("id", id.to_string())])))?;
+    let (csv, rows) = crate::ops::run_report::run_csv(&mut conn, &report, lang).await?;
     if output.as_os_str() == "-" {
         ctx.out.write(csv.as_bytes());
     } else {

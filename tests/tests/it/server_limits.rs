@@ -113,7 +113,7 @@ async fn a_plain_text_rejection_is_answered_in_the_json_error_shape() {
 async fn spawn_tuned(
     options: portal_web::app::HttpOptions,
     limits: portal_web::app::ServeLimits,
-) -> (billing_tests::TestDb, String, String, Arc<portal_web::metrics::Metrics>, portal_web::app::AppState) {
+) -> (billing_tests::TestDb, String, String, Arc<portal_web::telemetry::Metrics>, portal_web::app::AppState) {
     let db = billing_tests::TestDb::new().await;
     let now = billing_tests::instant("2026-03-01T09:00:00Z");
     let tenant = billing_tests::create_tenant(&db.pool, "acme", now).await;

@@ -20,21 +20,7 @@ use crate::store::invoices::Invoice;
 
 /// Voids a finalized invoice that nothing was paid on.
 pub async fn void(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId, now: DateTime<Utc>) -> Result<Invoice> {
-    let mut tx = conn.begin().await?;
-    let inv = lock(&mut tx, tenant, id).await?;
-    inv.status.guard(InvoiceAction::Void)?;
-    if inv.paid > 0 {
-        return Err(Error::InvoiceHasPayments);
-    }
-    sqlx::query("UPDATE invoices SET status = 'void', voided_at = $3 WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    store::outbox::enqueue(&mut tx, tenant, &[OutboxMessage::InvoiceVoided { invoice: id }], now).await?;
-    tx.commit().await?;
-    super::get(conn, tenant, id).await
+    close(conn, tenant, id, Closing::Void, now).await
 }
 
 /// Marks an open invoice uncollectible (bad debt). Payments that still arrive are accepted.
@@ -44,16 +30,56 @@ pub async fn mark_uncollectible(
     id: InvoiceId,
     now: DateTime<Utc>,
 ) -> Result<Invoice> {
+    close(conn, tenant, id, Closing::Uncollectible, now).await
+}
+
+/// The two ways a finalized invoice is closed without being paid.
+#[derive(Clone, Copy)]
+enum Closing {
+    Void,
+    Uncollectible,
+}
+
+impl Closing {
+    fn action(self) -> InvoiceAction {
+        match self {
+            Closing::Void => InvoiceAction::Void,
+            Closing::Uncollectible => InvoiceAction::MarkUncollectible,
+        }
+    }
+
+    fn status(self) -> InvoiceStatus {
+        match self {
+            Closing::Void => InvoiceStatus::Void,
+            Closing::Uncollectible => InvoiceStatus::Uncollectible,
+        }
+    }
+
+    fn message(self, invoice: InvoiceId) -> OutboxMessage {
+        match self {
+            Closing::Void => OutboxMessage::InvoiceVoided { invoice },
+            Closing::Uncollectible => OutboxMessage::InvoiceMarkedUncollectible { invoice },
+        }
+    }
+}
+
+/// Closes an invoice under its lock, if its status allows it: a void one must have had nothing
+/// paid on it; an uncollectible one still accepts money.
+async fn close(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceId,
+    how: Closing,
+    now: DateTime<Utc>,
+) -> Result<Invoice> {
     let mut tx = conn.begin().await?;
     let inv = lock(&mut tx, tenant, id).await?;
-    inv.status.guard(InvoiceAction::MarkUncollectible)?;
-    sqlx::query("UPDATE invoices SET status = 'uncollectible', uncollectible_at = $3 WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    store::outbox::enqueue(&mut tx, tenant, &[OutboxMessage::InvoiceMarkedUncollectible { invoice: id }], now).await?;
+    inv.status.guard(how.action())?;
+    if matches!(how, Closing::Void) && inv.paid > 0 {
+        return Err(Error::InvoiceHasPayments);
+    }
+    store::invoice_lifecycle::close(&mut tx, tenant, id, how.status(), now).await?;
+    store::outbox::enqueue(&mut tx, tenant, &[how.message(id)], now).await?;
     tx.commit().await?;
     super::get(conn, tenant, id).await
 }
@@ -100,13 +126,7 @@ pub async fn credit_note(
     if inv.kind == "credit_note" || inv.total <= 0 {
         return Err(Error::invalid("invoice", "only an invoice with a positive total can be credited"));
     }
-    let already: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(SUM(-total), 0)::BIGINT FROM invoices WHERE tenant_id = $1 AND credit_note_for = $2",
-    )
-    .bind(tenant)
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let already = store::invoice_lifecycle::credited_so_far(&mut tx, tenant, id).await?;
     let creditable = inv.total - already;
     let amount = input.amount.unwrap_or(creditable);
     if amount <= 0 {
@@ -146,69 +166,54 @@ pub async fn credit_note(
     let note = InvoiceId::new();
     let original_number = inv.number.clone().unwrap_or_default();
     // Settled at once: it reduces the invoice's due amount or credits the balance below.
-    sqlx::query(
-        "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, status, kind, series, sequence, number, currency,
-             subtotal, discount, tax, total, period_start, period_end, issue_date, due_date, customer_name, customer_email,
-             customer_country, created_at, finalized_at, tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id,
-             memo, credit_note_for, tax_behavior)
-         VALUES ($1, $2, $3, $4, 'paid', 'credit_note', $5, $6, $7, $8, $9, 0, $10, $24, $11, $12, $13, $13, $14, $15,
-             $16, $17, $17, $18, $19, 'credit_note', $20, $21, $22, $23, $25)",
-    )
-    .bind(tenant)
-    .bind(note)
-    .bind(inv.customer)
-    .bind(original.subscription_id)
-    .bind(&series)
-    .bind(sequence)
-    .bind(&number)
-    .bind(inv.currency.code())
-    .bind(if inclusive { vat.gross_total.minor() } else { vat.net_total.minor() })
-    .bind(vat.tax_total.minor())
-    .bind(original.period_start)
-    .bind(original.period_end)
-    .bind(issue_date)
-    .bind(&original.customer_name)
-    .bind(&original.customer_email)
-    .bind(&original.customer_country)
-    .bind(now)
-    .bind(serde_json::to_value(&vat.groups).unwrap_or_default())
-    .bind(&original.tax_notices)
-    .bind(&original.customer_vat_id)
-    .bind(&original.seller_vat_id)
-    .bind(&reason)
-    .bind(id)
-    .bind(vat.gross_total.minor())
-    .bind(original.tax_behavior.as_str())
-    .execute(&mut *tx)
-    .await?;
+    let credit_note = store::invoice_lifecycle::NewCreditNote {
+        id: note,
+        customer: inv.customer,
+        subscription: original.subscription_id,
+        series: &series,
+        sequence,
+        number: &number,
+        currency: inv.currency.code(),
+        subtotal: if inclusive { vat.gross_total.minor() } else { vat.net_total.minor() },
+        tax: vat.tax_total.minor(),
+        total: vat.gross_total.minor(),
+        period_start: original.period_start,
+        period_end: original.period_end,
+        issue_date,
+        customer_name: &original.customer_name,
+        customer_email: &original.customer_email,
+        customer_country: &original.customer_country,
+        tax_groups: serde_json::to_value(&vat.groups).unwrap_or_default(),
+        tax_notices: &original.tax_notices,
+        customer_vat_id: original.customer_vat_id.as_deref(),
+        seller_vat_id: original.seller_vat_id.as_deref(),
+        memo: &reason,
+        credit_note_for: id,
+        tax_behavior: original.tax_behavior.as_str(),
+        now,
+    };
+    store::invoice_lifecycle::insert_credit_note(&mut tx, tenant, &credit_note).await?;
     for (i, g) in vat.groups.iter().enumerate() {
         let description = if reason.is_empty() {
             format!("Credit for invoice {original_number}")
         } else {
             format!("Credit for invoice {original_number}: {reason}")
         };
-        sqlx::query(
-            "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, kind, description, quantity, unit_amount, amount,
-                 vat_category, vat_rate)
-             VALUES ($1, $2, $3, 'credit', $4, 1, $5, $5, $6, $7)",
+        let amount = if inclusive { g.taxable.checked_add(g.tax)?.minor() } else { g.taxable.minor() };
+        store::invoice_lifecycle::insert_credit_line(
+            &mut tx,
+            tenant,
+            note,
+            i as i32 + 1,
+            &description,
+            amount,
+            g.category_code.code(),
+            g.rate,
         )
-        .bind(tenant)
-        .bind(note)
-        .bind(i as i32 + 1)
-        .bind(description)
-        .bind(if inclusive { g.taxable.checked_add(g.tax)?.minor() } else { g.taxable.minor() })
-        .bind(g.category_code.code())
-        .bind(g.rate)
-        .execute(&mut *tx)
         .await?;
     }
     store::invoices::freeze_parties(&mut tx, tenant, &[note.as_uuid()]).await?;
-    sqlx::query("UPDATE invoices SET original_invoice_id = $3 WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(note)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    store::invoice_lifecycle::set_original(&mut tx, tenant, note, id).await?;
     // First against what is still due on the invoice, the rest to the credit balance.
     let due = if matches!(inv.status, InvoiceStatus::Open | InvoiceStatus::Uncollectible) {
         (inv.total - inv.paid - inv.credited).max(0)
@@ -218,16 +223,7 @@ pub async fn credit_note(
     let to_invoice = amount.min(due);
     let to_balance = amount - to_invoice;
     if to_invoice > 0 {
-        sqlx::query(
-            "UPDATE invoices SET amount_credited = amount_credited + $3,
-                 status = CASE WHEN amount_paid + amount_credited + $3 >= total THEN 'paid' ELSE status END
-             WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(to_invoice)
-        .execute(&mut *tx)
-        .await?;
+        store::invoice_lifecycle::add_credited(&mut tx, tenant, id, to_invoice).await?;
     }
     if to_balance > 0 {
         credit_balance_for_note(

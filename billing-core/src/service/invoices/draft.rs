@@ -161,23 +161,16 @@ async fn insert_lines(
     lines: &[CheckedLine],
 ) -> Result<()> {
     for (i, l) in lines.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, kind, description, quantity, unit_amount, amount, tax_category,
-                 period_start, period_end)
-             VALUES ($1, $2, $3, 'one_off', $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(tenant)
-        .bind(invoice)
-        .bind(first_no + i as i32)
-        .bind(&l.description)
-        .bind(rust_decimal::Decimal::from(l.quantity))
-        .bind(l.unit)
-        .bind(l.amount)
-        .bind(l.tax_category)
-        .bind(l.period.map(|p| p.0))
-        .bind(l.period.map(|p| p.1))
-        .execute(&mut *conn)
-        .await?;
+        let line = store::invoice_lifecycle::NewOneOffLine {
+            line_no: first_no + i as i32,
+            description: &l.description,
+            quantity: l.quantity,
+            unit: l.unit,
+            amount: l.amount,
+            tax_category: l.tax_category,
+            period: l.period,
+        };
+        store::invoice_lifecycle::insert_one_off_line(conn, tenant, invoice, &line).await?;
     }
     Ok(())
 }
@@ -211,28 +204,21 @@ pub async fn create_draft(
     };
     let id = InvoiceId::new();
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::query(
-        "INSERT INTO invoices (tenant_id, id, customer_id, status, kind, currency, subtotal, tax, total,
-             customer_name, customer_email, customer_country, customer_vat_id, created_at, memo, auto_finalize_at, tax_behavior,
-             period_start, period_end)
-         VALUES ($1, $2, $3, 'draft', 'manual', $4, 0, 0, 0, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(customer.id)
-    .bind(currency.code())
-    .bind(&customer.name)
-    .bind(customer.email.as_str())
-    .bind(customer.country.code())
-    .bind(customer.vat_id.as_ref().map(|v| v.to_string()))
-    .bind(now)
-    .bind(&memo)
-    .bind(auto_finalize_at)
-    .bind(behavior.as_str())
-    .bind(period.map(|p| p.0))
-    .bind(period.map(|p| p.1))
-    .execute(&mut *tx)
-    .await?;
+    let draft = store::invoice_lifecycle::NewDraft {
+        id,
+        customer: customer.id,
+        currency: currency.code(),
+        customer_name: &customer.name,
+        customer_email: customer.email.as_str(),
+        customer_country: customer.country.code(),
+        customer_vat_id: customer.vat_id.as_ref().map(|v| v.to_string()),
+        memo: &memo,
+        auto_finalize_at,
+        tax_behavior: behavior.as_str(),
+        period,
+        now,
+    };
+    store::invoice_lifecycle::insert_draft(&mut tx, tenant, &draft).await?;
     insert_lines(&mut tx, tenant, id, 1, &lines).await?;
     refresh_draft_totals(&mut tx, &t, id, now).await?;
     tx.commit().await?;
@@ -261,11 +247,7 @@ pub async fn add_line(
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     let inv = locked_draft(&mut tx, tenant, id).await?;
     if let Some(stated) = stated {
-        let current: String = sqlx::query_scalar("SELECT tax_behavior FROM invoices WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let current = store::invoice_lifecycle::tax_behavior(&mut tx, tenant, id).await?;
         let current = store::catalog::tax_behavior_from_row(&current)?;
         crate::catalog::TaxBehavior::of_document([current, stated])?;
     }
@@ -273,12 +255,7 @@ pub async fn add_line(
     if checked.is_empty() {
         return Err(Error::invalid("lines", "give at least one line"));
     }
-    let last: Option<i32> =
-        sqlx::query_scalar("SELECT max(line_no) FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2")
-            .bind(tenant)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let last = store::invoice_lifecycle::last_line_no(&mut tx, tenant, id).await?;
     insert_lines(&mut tx, tenant, id, last.unwrap_or(0) + 1, &checked).await?;
     refresh_draft_totals(&mut tx, &t, id, now).await?;
     tx.commit().await?;
@@ -296,14 +273,8 @@ pub async fn remove_line(
     let t = load_tenant(conn, tenant).await?;
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     locked_draft(&mut tx, tenant, id).await?;
-    let removed = sqlx::query("DELETE FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2 AND line_no = $3")
-        .bind(tenant)
-        .bind(id)
-        .bind(line_no)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if removed == 0 {
+    let removed = store::invoice_lifecycle::delete_line(&mut tx, tenant, id, line_no).await?;
+    if !removed {
         return Err(Error::not_found("invoice line", line_no));
     }
     refresh_draft_totals(&mut tx, &t, id, now).await?;
@@ -317,16 +288,7 @@ pub async fn delete_draft(conn: &mut PgConnection, tenant: TenantId, id: Invoice
     let inv = lock(&mut tx, tenant, id).await?;
     inv.status.guard(InvoiceAction::Delete)?;
     debug_assert_eq!(inv.status, InvoiceStatus::Draft);
-    sqlx::query("DELETE FROM invoice_lines WHERE tenant_id = $1 AND invoice_id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM invoices WHERE tenant_id = $1 AND id = $2 AND status = 'draft'")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    store::invoice_lifecycle::delete_draft(&mut tx, tenant, id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::{Connection, PgConnection, PgPool};
-use uuid::Uuid;
 
 use super::{load_tenant, lock, payment_terms, today};
 use crate::catalog::parse_tax_category;
@@ -31,36 +30,25 @@ async fn decide_and_store_vat(
     id: InvoiceId,
     issue_date: NaiveDate,
 ) -> Result<Option<(crate::tax::TaxSummary, NaiveDate)>> {
-    #[allow(clippy::type_complexity)] // one row, named just below
-    let (customer_id, currency, behavior, kind, period_start, period_end): (
-        Uuid,
-        String,
-        String,
-        String,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-    ) = sqlx::query_as(
-        "SELECT customer_id, currency::text, tax_behavior, kind, period_start, period_end
-         FROM invoices WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(t.id)
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let store::invoice_lifecycle::VatHead {
+        customer_id,
+        currency,
+        tax_behavior: behavior,
+        kind,
+        period_start,
+        period_end,
+    } = store::invoice_lifecycle::vat_head(conn, t.id, id).await?;
     let currency = crate::currency::Currency::from_code(currency.trim())?;
     let behavior = store::catalog::tax_behavior_from_row(&behavior)?;
     let customer = store::customers::get(conn, t.id, crate::ids::CustomerId(customer_id))
         .await?
         .ok_or_else(|| Error::not_found("customer", crate::ids::CustomerId(customer_id)))?;
-    #[allow(clippy::type_complexity)] // rows read once, destructured just below
-    let rows: Vec<(i32, i64, Option<String>, String, Option<NaiveDate>)> = sqlx::query_as(
-        "SELECT line_no, amount - discount, tax_category, kind, period_end FROM invoice_lines
-         WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY line_no",
-    )
-    .bind(t.id)
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<(i32, i64, Option<String>, String, Option<NaiveDate>)> =
+        store::invoice_lifecycle::vat_lines(conn, t.id, id)
+            .await?
+            .into_iter()
+            .map(|l| (l.line_no, l.net, l.tax_category, l.kind, l.period_end))
+            .collect();
     if rows.is_empty() {
         return Ok(None);
     }
@@ -97,24 +85,11 @@ async fn decide_and_store_vat(
     }
     // The invoice's rule (that of its largest line): what the Art. 59c turnover and reports read.
     let main_rule = lines.iter().zip(&decisions).max_by_key(|((_, net, _), _)| net.abs()).map(|(_, d)| d.rule);
-    sqlx::query("UPDATE invoices SET tax_rule = $3 WHERE tenant_id = $1 AND id = $2")
-        .bind(t.id)
-        .bind(id)
-        .bind(main_rule)
-        .execute(&mut *conn)
-        .await?;
+    store::invoice_lifecycle::set_tax_rule(conn, t.id, id, main_rule).await?;
     let mut taxable = Vec::with_capacity(lines.len());
     for ((line_no, net, _), decision) in lines.iter().zip(decisions) {
-        sqlx::query(
-            "UPDATE invoice_lines SET vat_category = $4, vat_rate = $5 WHERE tenant_id = $1 AND invoice_id = $2 AND line_no = $3",
-        )
-        .bind(t.id)
-        .bind(id)
-        .bind(line_no)
-        .bind(decision.category_code.code())
-        .bind(decision.rate)
-        .execute(&mut *conn)
-        .await?;
+        store::invoice_lifecycle::set_line_vat(conn, t.id, id, *line_no, decision.category_code.code(), decision.rate)
+            .await?;
         taxable.push(crate::tax::TaxableLine { net: Money::from_minor(*net, currency), decision });
     }
     // The lines are read in the draft's one behaviour: net, or what the customer pays.
@@ -167,21 +142,7 @@ async fn store_totals(
     // The subtotal is the lines' sum before discounts, as entered: net on an exclusive draft, VAT
     // included on an inclusive one (see the invoices_total CHECK). Staff lines have no discount; a
     // subscription draft from the run keeps its coupon's.
-    sqlx::query(
-        "UPDATE invoices i SET discount = l.discount, tax = $4, total = $3 + $4, tax_groups = $5, tax_notices = $6,
-             subtotal = CASE WHEN i.tax_behavior = 'inclusive' THEN $3 + $4 ELSE $3 END + l.discount
-         FROM (SELECT COALESCE(SUM(discount), 0)::bigint AS discount FROM invoice_lines
-               WHERE tenant_id = $1 AND invoice_id = $2) l
-         WHERE i.tenant_id = $1 AND i.id = $2",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(net)
-    .bind(tax)
-    .bind(groups)
-    .bind(notices)
-    .execute(&mut *conn)
-    .await?;
+    store::invoice_lifecycle::set_totals(conn, tenant, id, net, tax, &groups, &notices).await?;
     Ok(())
 }
 
@@ -242,32 +203,7 @@ async fn finalize_in(conn: &mut PgConnection, t: &Tenant, id: InvoiceId, now: Da
     store_totals(conn, t.id, id, Some(&vat)).await?;
     // An invoice states when it was supplied (§ 14 Abs. 4 Nr. 6 UStG, Art. 226(7), EN 16931
     // BT-72): a draft that named no date, for itself or any line, was supplied on its issue date.
-    sqlx::query(
-        "UPDATE invoices i SET period_start = $3, period_end = $3 + 1 WHERE i.tenant_id = $1 AND i.id = $2
-           AND i.period_start IS NULL AND i.kind <> 'subscription'
-           AND NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.tenant_id = i.tenant_id AND l.invoice_id = i.id
-                           AND l.period_start IS NOT NULL)",
-    )
-    .bind(t.id)
-    .bind(id)
-    .bind(issue_date)
-    .execute(&mut *conn)
-    .await?;
-    // Where some lines name their supply and the invoice does not, the others were supplied on
-    // the issue date: each line says so, or the document's span would claim them for the others'.
-    sqlx::query(
-        "UPDATE invoice_lines l SET period_start = $3, period_end = $3 + 1
-         WHERE l.tenant_id = $1 AND l.invoice_id = $2 AND l.period_start IS NULL AND l.kind = 'one_off'
-           AND EXISTS (SELECT 1 FROM invoices i WHERE i.tenant_id = $1 AND i.id = $2
-                       AND i.period_start IS NULL AND i.kind <> 'subscription')
-           AND EXISTS (SELECT 1 FROM invoice_lines o WHERE o.tenant_id = $1 AND o.invoice_id = $2
-                       AND o.period_start IS NOT NULL)",
-    )
-    .bind(t.id)
-    .bind(id)
-    .bind(issue_date)
-    .execute(&mut *conn)
-    .await?;
+    store::invoice_lifecycle::default_supply_dates(conn, t.id, id, issue_date).await?;
     let customer = store::customers::get(conn, t.id, inv.customer)
         .await?
         .ok_or_else(|| Error::not_found("customer", inv.customer))?;
@@ -278,36 +214,22 @@ async fn finalize_in(conn: &mut PgConnection, t: &Tenant, id: InvoiceId, now: Da
     let sequence = store::invoices::reserve_numbers(conn, t.id, &series, 1).await?;
     let number = format.render(issue_date, sequence);
     let national = national_vat(conn, t, vat.tax_total, supply_date).await?;
-    sqlx::query(
-        "UPDATE invoices SET status = 'open', series = $3, sequence = $4, number = $5, issue_date = $6, due_date = $7,
-             payment_terms_days = $8, customer_name = $9, customer_email = $10, customer_country = $11,
-             customer_vat_id = $12, seller_vat_id = $13, finalized_at = $14, auto_finalize_at = NULL,
-             vat_national_currency = $15, vat_national_amount = $16, fx_rate = $17, fx_rate_date = $18,
-             fx_invoice_per_eur = $19, fx_national_per_eur = $20
-         WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(t.id)
-    .bind(id)
-    .bind(&series)
-    .bind(sequence)
-    .bind(&number)
-    .bind(issue_date)
-    .bind(issue_date + Duration::days(i64::from(terms)))
-    .bind(terms as i32)
-    .bind(&customer.name)
-    .bind(customer.email.as_str())
-    .bind(customer.country.code())
-    .bind(customer.vat_id.as_ref().map(|v| v.to_string()))
-    .bind(t.tax.vat_id.as_ref().map(|v| v.to_string()))
-    .bind(now)
-    .bind(national.as_ref().map(|c| c.amount.currency().code()))
-    .bind(national.as_ref().map(|c| c.amount.minor()))
-    .bind(national.as_ref().map(|c| c.rate))
-    .bind(national.as_ref().map(|c| c.rate_date))
-    .bind(national.as_ref().map(|c| c.from_per_eur))
-    .bind(national.as_ref().map(|c| c.to_per_eur))
-    .execute(&mut *conn)
-    .await?;
+    let finalized = store::invoice_lifecycle::Finalized {
+        series: &series,
+        sequence,
+        number: &number,
+        issue_date,
+        due_date: issue_date + Duration::days(i64::from(terms)),
+        payment_terms_days: terms as i32,
+        customer_name: &customer.name,
+        customer_email: customer.email.as_str(),
+        customer_country: customer.country.code(),
+        customer_vat_id: customer.vat_id.as_ref().map(|v| v.to_string()),
+        seller_vat_id: t.tax.vat_id.as_ref().map(|v| v.to_string()),
+        national: national.as_ref(),
+        now,
+    };
+    store::invoice_lifecycle::mark_finalized(conn, t.id, id, &finalized).await?;
     // The seller's profile and the buyer's billing address, frozen with the number.
     store::invoices::freeze_parties(conn, t.id, &[id.as_uuid()]).await?;
     let finalized = OutboxMessage::InvoiceFinalized { invoice: id, number: number.clone() };
@@ -365,13 +287,7 @@ pub async fn finalize_due_drafts(pool: &PgPool, now: DateTime<Utc>) -> Result<u6
     let mut done = 0;
     loop {
         let mut tx = pool.begin().await?;
-        let next: Option<(Uuid, Uuid)> = sqlx::query_as(
-            "SELECT tenant_id, id FROM invoices WHERE status = 'draft' AND auto_finalize_at <= $1
-             ORDER BY auto_finalize_at LIMIT 1 FOR UPDATE SKIP LOCKED",
-        )
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let next = store::invoice_lifecycle::claim_due_draft(&mut tx, now).await?;
         let Some((tenant, id)) = next else { break };
         let t = load_tenant(&mut tx, TenantId(tenant)).await?;
         match finalize_in(&mut tx, &t, InvoiceId(id), now).await {
@@ -383,27 +299,19 @@ pub async fn finalize_due_drafts(pool: &PgPool, now: DateTime<Utc>) -> Result<u6
                 // A draft that cannot be finalized waits for a person; it is not retried every run.
                 drop(tx);
                 tracing::warn!(invoice = %InvoiceId(id), error = %e, "draft not finalized automatically");
-                sqlx::query(
-                    "UPDATE invoices SET auto_finalize_at = NULL WHERE tenant_id = $1 AND id = $2 AND status = 'draft'",
-                )
-                .bind(tenant)
-                .bind(id)
-                .execute(pool)
-                .await?;
+                let mut conn = pool.acquire().await?;
+                store::invoice_lifecycle::set_auto_finalize_at(&mut conn, TenantId(tenant), InvoiceId(id), None)
+                    .await?;
             }
             Err(e @ Error::FxRateMissing { .. }) => {
                 // Rates arrive with the next `billing fx-import`: try again in an hour rather than
                 // finalize without the Art. 230 statement, or spin on this draft now.
                 drop(tx);
                 tracing::warn!(invoice = %InvoiceId(id), error = %e, "draft finalization postponed");
-                sqlx::query(
-                    "UPDATE invoices SET auto_finalize_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'draft'",
-                )
-                .bind(tenant)
-                .bind(id)
-                .bind(now + Duration::hours(1))
-                .execute(pool)
-                .await?;
+                let mut conn = pool.acquire().await?;
+                let later = Some(now + Duration::hours(1));
+                store::invoice_lifecycle::set_auto_finalize_at(&mut conn, TenantId(tenant), InvoiceId(id), later)
+                    .await?;
             }
             Err(e) => return Err(e),
         }
@@ -416,17 +324,10 @@ pub async fn finalize_due_drafts(pool: &PgPool, now: DateTime<Utc>) -> Result<u6
 /// transaction; once per invoice, so re-running it changes nothing. Returns how many invoices
 /// received credit.
 pub async fn apply_balances_to_open_invoices(pool: &PgPool, now: DateTime<Utc>) -> Result<u64> {
-    let candidates: Vec<(Uuid, Uuid)> = sqlx::query_as(
-        "SELECT i.tenant_id, i.id FROM invoices i
-         WHERE i.status = 'open' AND i.total - i.amount_paid - i.amount_credited > 0
-           AND NOT EXISTS (SELECT 1 FROM customer_balance_transactions b
-                           WHERE b.tenant_id = i.tenant_id AND b.kind = 'applied_to_invoice' AND b.reference_id = i.id)
-           AND (SELECT COALESCE(SUM(b.amount), 0) FROM customer_balance_transactions b
-                WHERE b.tenant_id = i.tenant_id AND b.customer_id = i.customer_id AND b.currency = i.currency) > 0
-         ORDER BY i.tenant_id, i.customer_id, i.id",
-    )
-    .fetch_all(pool)
-    .await?;
+    let candidates = {
+        let mut conn = pool.acquire().await?;
+        store::invoice_lifecycle::open_with_credit_available(&mut conn).await?
+    };
     let mut applied = 0;
     for (tenant, id) in candidates {
         let mut tx = pool.begin().await?;

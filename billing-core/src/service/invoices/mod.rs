@@ -14,7 +14,6 @@ pub use finalize::{apply_balances_to_open_invoices, apply_credit_balance, finali
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use crate::currency::Currency;
 use crate::error::{Error, Result};
@@ -60,17 +59,17 @@ struct LockedInvoice {
 }
 
 async fn lock(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Result<LockedInvoice> {
-    #[allow(clippy::type_complexity)] // one row, read once, named fields just below
-    let row: Option<(Uuid, String, String, String, i64, i64, i64, Option<String>)> = sqlx::query_as(
-        "SELECT customer_id, status, kind, currency::text, total, amount_paid, amount_credited, number
-         FROM invoices WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-    )
-    .bind(tenant)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (customer, status, kind, currency, total, paid, credited, number) =
-        row.ok_or_else(|| Error::not_found("invoice", id))?;
+    let row = store::invoice_lifecycle::lock_for_transition(conn, tenant, id).await?;
+    let store::invoice_lifecycle::TransitionRow {
+        customer_id: customer,
+        status,
+        kind,
+        currency,
+        total,
+        amount_paid: paid,
+        amount_credited: credited,
+        number,
+    } = row.ok_or_else(|| Error::not_found("invoice", id))?;
     Ok(LockedInvoice {
         customer: CustomerId(customer),
         status: InvoiceStatus::parse(&status)
@@ -91,12 +90,7 @@ pub(crate) async fn terms_for(conn: &mut PgConnection, t: &Tenant, customer: Cus
 }
 
 async fn payment_terms(conn: &mut PgConnection, t: &Tenant, customer: CustomerId) -> Result<u32> {
-    let own: Option<Option<i32>> =
-        sqlx::query_scalar("SELECT payment_terms_days FROM customers WHERE tenant_id = $1 AND id = $2")
-            .bind(t.id)
-            .bind(customer)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let own = store::customers::payment_terms_days(conn, t.id, customer).await?;
     Ok(own.flatten().and_then(|d| u32::try_from(d).ok()).unwrap_or(t.payment_terms_days))
 }
 
@@ -112,14 +106,8 @@ pub async fn set_payment_terms(
     {
         return Err(Error::invalid("payment_terms_days", "must be from 0 to 365 days"));
     }
-    let updated = sqlx::query("UPDATE customers SET payment_terms_days = $3 WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(customer)
-        .bind(days.map(|d| d as i32))
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if updated == 0 {
+    let updated = store::customers::set_payment_terms_days(conn, tenant, customer, days.map(|d| d as i32)).await?;
+    if !updated {
         return Err(Error::not_found("customer", customer));
     }
     Ok(())

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{Collection, NextAction, get_attempt};
+use super::{Collection, NextAction};
 use crate::currency::Currency;
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, GatewayAccountId, InvoiceId, TenantId};
@@ -27,19 +27,13 @@ use crate::ports::{
 };
 use crate::service::gateway_accounts;
 use crate::store;
+use crate::store::payment_methods::ChargeableMethod;
 
 /// Transport failures are retried this often with the same idempotency key.
 const RETRIES: u32 = 2;
 
 /// How far back the ledger feeds the circuit breaker (its window plus its cool-down, generously).
 const HEALTH_LOOKBACK_MINUTES: i64 = 15;
-
-#[derive(sqlx::FromRow)]
-struct MethodRow {
-    id: Uuid,
-    gateway_account_id: Option<Uuid>,
-    kind: String,
-}
 
 fn method_kind(kind: &str) -> PaymentMethodKind {
     if kind == "sepa_debit" { PaymentMethodKind::SepaDebit } else { PaymentMethodKind::Card }
@@ -74,22 +68,12 @@ pub async fn collect(
     now: DateTime<Utc>,
 ) -> Result<Collection> {
     let mut conn = pool.acquire().await?;
-    let row: Option<(Uuid, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT customer_id, status, currency::text, total, amount_paid FROM invoices WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tenant)
-    .bind(invoice)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (customer, status, currency, total, paid) = row.ok_or_else(|| Error::not_found("invoice", invoice))?;
+    let due =
+        store::invoices::due(&mut conn, tenant, invoice).await?.ok_or_else(|| Error::not_found("invoice", invoice))?;
+    let (customer, status, currency, total, paid) =
+        (due.customer_id, due.status, due.currency, due.total, due.amount_paid);
     let currency = Currency::from_code(currency.trim())?;
-    let pending: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM payment_attempts WHERE tenant_id = $1 AND invoice_id = $2 AND status = 'pending'",
-    )
-    .bind(tenant)
-    .bind(invoice)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let pending = store::payment_attempts::pending_for_invoice(&mut conn, tenant, invoice).await?;
     if pending.is_some() {
         return Err(Error::PaymentInProgress);
     }
@@ -98,14 +82,7 @@ pub async fn collect(
     }
 
     // Route.
-    let methods: Vec<MethodRow> = sqlx::query_as(
-        "SELECT id, gateway_account_id, kind FROM payment_methods
-         WHERE tenant_id = $1 AND customer_id = $2 ORDER BY is_default DESC, created_at DESC, id DESC",
-    )
-    .bind(tenant)
-    .bind(customer)
-    .fetch_all(&mut *conn)
-    .await?;
+    let methods = store::payment_methods::chargeable(&mut conn, tenant, customer).await?;
     let Some(default) = methods.first() else { return Err(Error::NoPaymentMethod) };
     let kind = method_kind(&default.kind);
     let c = store::customers::get(&mut conn, tenant, CustomerId(customer))
@@ -117,15 +94,8 @@ pub async fn collect(
     for spec in specs {
         let usable: Vec<PaymentMethodKind> =
             methods.iter().filter(|m| m.gateway_account_id == Some(spec.id)).map(|m| method_kind(&m.kind)).collect();
-        let recent: Vec<(DateTime<Utc>, Option<String>)> = sqlx::query_as(
-            "SELECT created_at, gateway_error FROM payment_attempts
-             WHERE tenant_id = $1 AND gateway_account_id = $2 AND created_at > $3 AND status <> 'pending'",
-        )
-        .bind(tenant)
-        .bind(spec.id)
-        .bind(now - chrono::TimeDelta::minutes(HEALTH_LOOKBACK_MINUTES))
-        .fetch_all(&mut *conn)
-        .await?;
+        let since = now - chrono::TimeDelta::minutes(HEALTH_LOOKBACK_MINUTES);
+        let recent = store::payment_attempts::recent_on_account(&mut conn, tenant, spec.id, since).await?;
         accounts.push(RoutableAccount {
             account: spec,
             usable_methods: usable,
@@ -217,14 +187,7 @@ pub async fn redrive_pending(
     now: DateTime<Utc>,
 ) -> Result<Option<Collection>> {
     let mut conn = pool.acquire().await?;
-    let pending: Option<(Uuid, String)> = sqlx::query_as(
-        "SELECT a.id, i.currency::text FROM payment_attempts a JOIN invoices i ON i.tenant_id = a.tenant_id AND i.id = a.invoice_id
-         WHERE a.tenant_id = $1 AND a.invoice_id = $2 AND a.status = 'pending'",
-    )
-    .bind(tenant)
-    .bind(invoice)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let pending = store::payment_attempts::pending_with_currency(&mut conn, tenant, invoice).await?;
     drop(conn);
     let Some((attempt, currency)) = pending else { return Ok(None) };
     let currency = Currency::from_code(currency.trim())?;
@@ -244,7 +207,7 @@ async fn finish(
     let mut conn = pool.acquire().await?;
     let mut attempts = Vec::new();
     for id in &made {
-        attempts.push(get_attempt(&mut conn, tenant, *id).await?);
+        attempts.push(store::payment_attempts::get(&mut conn, tenant, *id).await?);
     }
     let attempt = attempts.last().cloned().ok_or(Error::NoPaymentMethod)?;
     if attempt.status == "error" {
@@ -253,12 +216,9 @@ async fn finish(
             detail: format!("no gateway account answered ({})", attempt.gateway_error.clone().unwrap_or_default()),
         }));
     }
-    let (status, total, paid): (String, i64, i64) =
-        sqlx::query_as("SELECT status, total, amount_paid FROM invoices WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(invoice)
-            .fetch_one(&mut *conn)
-            .await?;
+    let due =
+        store::invoices::due(&mut conn, tenant, invoice).await?.ok_or_else(|| Error::not_found("invoice", invoice))?;
+    let (status, total, paid) = (due.status, due.total, due.amount_paid);
     Ok(Collection {
         attempt,
         attempts,
@@ -275,7 +235,7 @@ async fn start_attempt(
     pool: &PgPool,
     tenant: TenantId,
     invoice: InvoiceId,
-    method: &MethodRow,
+    method: &ChargeableMethod,
     account: Uuid,
     reason: &str,
     now: DateTime<Utc>,
@@ -283,49 +243,31 @@ async fn start_attempt(
     let mut tx = pool.begin().await?;
     // FOR UPDATE serializes racing collections of one invoice: the second sees the first's
     // pending attempt (and the unique index would refuse a second one anyway).
-    let (status, currency, total, paid): (String, String, i64, i64) = sqlx::query_as(
-        "SELECT status, currency::text, total, amount_paid FROM invoices WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-    )
-    .bind(tenant)
-    .bind(invoice)
-    .fetch_one(&mut *tx)
-    .await?;
-    let pending: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM payment_attempts WHERE tenant_id = $1 AND invoice_id = $2 AND status = 'pending'",
-    )
-    .bind(tenant)
-    .bind(invoice)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let due = store::invoices::lock_due(&mut tx, tenant, invoice)
+        .await?
+        .ok_or_else(|| Error::not_found("invoice", invoice))?;
+    let (status, currency, total, paid) = (due.status, due.currency, due.total, due.amount_paid);
+    let pending = store::payment_attempts::pending_for_invoice(&mut tx, tenant, invoice).await?;
     if pending.is_some() {
         return Ok(Start::InProgress);
     }
     if status != InvoiceStatus::Open.as_str() || total - paid <= 0 {
         return Ok(Start::NothingDue(status));
     }
-    let provider: String = sqlx::query_scalar("SELECT provider FROM gateway_accounts WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(account)
-        .fetch_one(&mut *tx)
-        .await?;
+    let provider = store::gateway_accounts::provider(&mut tx, tenant, account).await?;
     let id = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO payment_attempts (tenant_id, id, invoice_id, payment_method_id, gateway, gateway_account_id, amount, currency,
-             status, routing_reason, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(invoice)
-    .bind(method.id)
-    .bind(&provider)
-    .bind(account)
-    .bind(total - paid)
-    .bind(currency.trim())
-    .bind(reason)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let new = store::payment_attempts::NewAttempt {
+        id,
+        invoice,
+        method: method.id,
+        provider: &provider,
+        account,
+        amount: total - paid,
+        currency: currency.trim(),
+        reason,
+        now,
+    };
+    store::payment_attempts::insert_pending(&mut tx, tenant, &new).await?;
     tx.commit().await?;
     Ok(Start::Started(id))
 }
@@ -349,16 +291,8 @@ async fn drive(
 ) -> Result<RecordedOutcome> {
     let (spec, request) = {
         let mut conn = pool.acquire().await?;
-        let (account, amount, currency, provider_customer, provider_method): (Uuid, i64, String, String, String) =
-            sqlx::query_as(
-                "SELECT a.gateway_account_id, a.amount, a.currency::text, m.provider_customer, m.provider_method
-                 FROM payment_attempts a JOIN payment_methods m ON m.tenant_id = a.tenant_id AND m.id = a.payment_method_id
-                 WHERE a.tenant_id = $1 AND a.id = $2",
-            )
-            .bind(tenant)
-            .bind(attempt_id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let (account, amount, currency, provider_customer, provider_method) =
+            store::payment_attempts::charge_parts(&mut conn, tenant, attempt_id).await?;
         let currency = Currency::from_code(currency.trim())?;
         let spec = gateway_accounts::spec(&mut conn, tenant, account).await?;
         let request = ChargeRequest {
@@ -446,24 +380,17 @@ async fn record_outcome(
     // Only a still-pending attempt takes this outcome: a webhook that came first (or a re-drive
     // racing this one) has already written the final state, which a replayed first answer (say
     // `requires_action`) must not overwrite.
-    let updated: Option<(i64, String)> = sqlx::query_as(
-        "UPDATE payment_attempts SET status = $3, provider_payment_id = COALESCE($4, provider_payment_id), decline_code = $5,
-             decline_class = $6, latency_ms = $7, gateway_error = $8, client_secret = $9,
-             finished_at = CASE WHEN $3 = 'pending' THEN NULL ELSE $10 END
-         WHERE tenant_id = $1 AND id = $2 AND status = 'pending' RETURNING amount, currency::text",
-    )
-    .bind(tenant)
-    .bind(attempt_id)
-    .bind(status)
-    .bind(&provider_id)
-    .bind(&code)
-    .bind(class)
-    .bind(latency)
-    .bind(gateway_error)
-    .bind(action.as_ref().map(|(_, secret)| secret.clone()))
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let recorded = store::payment_attempts::AttemptOutcome {
+        status,
+        provider_payment_id: provider_id.as_deref(),
+        decline_code: code.as_deref(),
+        decline_class: class,
+        latency_ms: latency,
+        gateway_error,
+        client_secret: action.as_ref().map(|(_, secret)| secret.as_str()),
+        now,
+    };
+    let updated = store::payment_attempts::record_outcome(&mut tx, tenant, attempt_id, &recorded).await?;
     let Some((amount, currency)) = updated else {
         tx.rollback().await?;
         return Ok(Recorded { status, class, action });

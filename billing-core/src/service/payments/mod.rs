@@ -11,25 +11,17 @@ pub use collect::{collect, redrive_pending};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, GatewayAccountId, InvoiceId, TenantId};
 use crate::money::Money;
-use crate::ports::{GatewayCustomerRef, Gateways, MethodDetails, PaymentMethodKind, PaymentMethodRef, SetupOutcome};
+use crate::ports::{GatewayCustomerRef, Gateways, MethodDetails, PaymentMethodKind, SetupOutcome};
 use crate::service::gateway_accounts;
 use crate::service::method_setups::{self, MethodSetup};
 use crate::store;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PaymentMethod {
-    pub id: Uuid,
-    pub gateway: String,
-    pub gateway_account: GatewayAccountId,
-    pub kind: String,
-    pub last4: Option<String>,
-    pub is_default: bool,
-}
+pub use crate::store::payment_attempts::Attempt;
+use crate::store::payment_methods::NewMethod;
+pub use crate::store::payment_methods::PaymentMethod;
 
 /// What adding a payment method led to.
 #[derive(Debug, Clone)]
@@ -64,17 +56,7 @@ pub async fn add_method(
         };
         // One provider-side customer per (customer, account): reuse the one an earlier method or
         // setup created.
-        let known: Option<String> = sqlx::query_scalar(
-            "SELECT provider_customer FROM payment_methods WHERE tenant_id = $1 AND customer_id = $2 AND gateway_account_id = $3
-             UNION ALL
-             SELECT provider_customer FROM payment_method_setups WHERE tenant_id = $1 AND customer_id = $2 AND gateway_account_id = $3
-             LIMIT 1",
-        )
-        .bind(tenant)
-        .bind(customer)
-        .bind(spec.id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let known = store::payment_methods::known_provider_customer(&mut conn, tenant, customer, spec.id).await?;
         (c, spec, known)
     };
     if !spec.active {
@@ -108,7 +90,7 @@ pub async fn add_method(
     match gateway.setup_payment_method(&provider_customer, &details).await {
         Ok(SetupOutcome::Ready(m)) => {
             let mut tx = pool.begin().await?;
-            let method = insert_method(&mut tx, tenant, &stored, &m, now).await?;
+            let method = store::payment_methods::insert(&mut tx, tenant, &stored, &m, now).await?;
             tx.commit().await?;
             Ok(AddedMethod::Ready(method))
         }
@@ -131,85 +113,6 @@ pub async fn add_method(
     }
 }
 
-/// A method about to be stored: who it belongs to and where.
-#[derive(Debug, Clone)]
-pub(crate) struct NewMethod {
-    pub customer: CustomerId,
-    pub account: Uuid,
-    pub gateway: String,
-    pub provider_customer: String,
-    pub kind: String,
-    pub last4: Option<String>,
-}
-
-/// Stores a usable method as the customer's new default, inside the caller's transaction.
-pub(crate) async fn insert_method(
-    tx: &mut PgConnection,
-    tenant: TenantId,
-    m: &NewMethod,
-    method: &PaymentMethodRef,
-    now: DateTime<Utc>,
-) -> Result<PaymentMethod> {
-    let id = Uuid::now_v7();
-    sqlx::query(
-        "UPDATE payment_methods SET is_default = FALSE WHERE tenant_id = $1 AND customer_id = $2 AND is_default",
-    )
-    .bind(tenant)
-    .bind(m.customer)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO payment_methods (tenant_id, id, customer_id, gateway, provider_customer, provider_method, kind, last4, created_at,
-             gateway_account_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(m.customer)
-    .bind(&m.gateway)
-    .bind(&m.provider_customer)
-    .bind(&method.0)
-    .bind(&m.kind)
-    .bind(&m.last4)
-    .bind(now)
-    .bind(m.account)
-    .execute(&mut *tx)
-    .await?;
-    Ok(PaymentMethod {
-        id,
-        gateway: m.gateway.clone(),
-        gateway_account: GatewayAccountId(m.account),
-        kind: m.kind.clone(),
-        last4: m.last4.clone(),
-        is_default: true,
-    })
-}
-
-#[derive(sqlx::FromRow)]
-struct MethodListRow {
-    id: Uuid,
-    gateway: String,
-    gateway_account_id: Option<Uuid>,
-    kind: String,
-    last4: Option<String>,
-    is_default: bool,
-}
-
-impl From<MethodListRow> for PaymentMethod {
-    fn from(r: MethodListRow) -> Self {
-        PaymentMethod {
-            id: r.id,
-            gateway: r.gateway,
-            gateway_account: GatewayAccountId(r.gateway_account_id.unwrap_or_default()),
-            kind: r.kind,
-            last4: r.last4,
-            is_default: r.is_default,
-        }
-    }
-}
-
-const METHOD_COLUMNS: &str = "id, gateway, gateway_account_id, kind, last4, is_default";
-
 /// The customer's stored payment methods, the default first, then newest first.
 pub async fn list_methods(
     conn: &mut PgConnection,
@@ -217,51 +120,7 @@ pub async fn list_methods(
     customer: CustomerId,
 ) -> Result<Vec<PaymentMethod>> {
     store::customers::get(conn, tenant, customer).await?.ok_or_else(|| Error::not_found("customer", customer))?;
-    let rows: Vec<MethodListRow> = sqlx::query_as(&format!(
-        "SELECT {METHOD_COLUMNS} FROM payment_methods
-         WHERE tenant_id = $1 AND customer_id = $2 ORDER BY is_default DESC, id DESC"
-    ))
-    .bind(tenant)
-    .bind(customer)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows.into_iter().map(PaymentMethod::from).collect())
-}
-
-/// One stored payment method by id.
-pub(crate) async fn get_method(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> Result<Option<PaymentMethod>> {
-    let row: Option<MethodListRow> =
-        sqlx::query_as(&format!("SELECT {METHOD_COLUMNS} FROM payment_methods WHERE tenant_id = $1 AND id = $2"))
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(row.map(PaymentMethod::from))
-}
-
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Attempt {
-    pub id: Uuid,
-    pub status: String,
-    pub amount: i64,
-    pub currency: String,
-    pub gateway: String,
-    #[serde(serialize_with = "public_account_id")]
-    pub gateway_account: Option<Uuid>,
-    pub provider_payment_id: Option<String>,
-    pub decline_code: Option<String>,
-    pub decline_class: Option<String>,
-    pub gateway_error: Option<String>,
-    pub routing_reason: String,
-    pub latency_ms: Option<i32>,
-    pub created_at: DateTime<Utc>,
-}
-
-fn public_account_id<S: serde::Serializer>(id: &Option<Uuid>, s: S) -> std::result::Result<S::Ok, S::Error> {
-    match id {
-        Some(id) => s.collect_str(&GatewayAccountId(*id)),
-        None => s.serialize_none(),
-    }
+    store::payment_methods::list(conn, tenant, customer).await
 }
 
 /// What the customer's browser needs to finish a 3-D Secure challenge in the portal: the
@@ -287,22 +146,7 @@ pub struct Collection {
     pub next_action: Option<NextAction>,
 }
 
-const ATTEMPT_SELECT: &str = "SELECT id, status, amount, currency::text AS currency, gateway, gateway_account_id AS gateway_account,
-        provider_payment_id, decline_code, decline_class, gateway_error, routing_reason, latency_ms, created_at FROM payment_attempts";
-
-async fn get_attempt(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> Result<Attempt> {
-    Ok(sqlx::query_as(&format!("{ATTEMPT_SELECT} WHERE tenant_id = $1 AND id = $2"))
-        .bind(tenant)
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?)
-}
-
 /// The ledger of one invoice, oldest first.
 pub async fn attempts(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Vec<Attempt>> {
-    Ok(sqlx::query_as(&format!("{ATTEMPT_SELECT} WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY id"))
-        .bind(tenant)
-        .bind(invoice)
-        .fetch_all(conn)
-        .await?)
+    store::payment_attempts::list_for_invoice(conn, tenant, invoice).await
 }

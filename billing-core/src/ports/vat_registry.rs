@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::vat_id::{VatId, VatIdStatus};
+use crate::tax::{VatId, VatIdStatus};
 
 /// VIES's answer to one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

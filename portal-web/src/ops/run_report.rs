@@ -1,11 +1,11 @@
 //! Finance reports of invoice runs shared by the command line and the API: localized exception
 //! messages, amounts in major units, and the run's CSV report (columns in docs/operations.md).
+//! The run itself is read once, by `billing_core::service::invoice_runs`.
 
 use billing_core::currency::Currency;
-use billing_core::ids::{InvoiceRunId, TenantId};
 use billing_core::money::Money;
 use billing_core::run_report::RunException;
-use billing_core::store;
+use billing_core::service::invoice_runs::{self, RunReport};
 use sqlx::PgConnection;
 
 use crate::i18n::I18n;
@@ -70,17 +70,11 @@ fn row(out: &mut String, cells: &[String]) {
 /// The run's report: one `invoice` row per invoice (per VAT group; a run's invoice has one), one
 /// `exception` row per exception, and one `total` row per currency and VAT rate, equal to the
 /// run's recorded totals. A dry run has no invoice rows (it created none).
-pub async fn run_csv(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    run: InvoiceRunId,
-    lang: &str,
-) -> billing_core::Result<Option<(String, usize)>> {
-    let Some(record) = store::runs::get(conn, tenant, run).await? else { return Ok(None) };
+pub async fn run_csv(conn: &mut PgConnection, report: &RunReport, lang: &str) -> billing_core::Result<(String, usize)> {
     let mut out = String::new();
     row(&mut out, &CSV_COLUMNS.map(String::from));
     let mut rows = 0;
-    for r in store::runs::report_rows(conn, tenant, run).await? {
+    for r in invoice_runs::invoice_rows(conn, report.tenant, report.id()).await? {
         let total = r.net.saturating_add(r.vat);
         row(
             &mut out,
@@ -103,7 +97,7 @@ pub async fn run_csv(
         );
         rows += 1;
     }
-    for e in store::runs::exceptions(conn, tenant, run).await? {
+    for e in &report.exceptions {
         row(
             &mut out,
             &[
@@ -120,12 +114,12 @@ pub async fn run_csv(
                 String::new(),
                 e.code.as_str().into(),
                 e.blocking.to_string(),
-                exception_message(lang, &e),
+                exception_message(lang, e),
             ],
         );
         rows += 1;
     }
-    for t in record.run_totals()?.by_rate {
+    for t in &report.totals.by_rate {
         row(
             &mut out,
             &[
@@ -135,7 +129,7 @@ pub async fn run_csv(
                 String::new(),
                 String::new(),
                 t.currency.clone(),
-                t.vat_category,
+                t.vat_category.clone(),
                 t.vat_rate.normalize().to_string(),
                 major(t.net, &t.currency),
                 major(t.vat, &t.currency),
@@ -147,5 +141,5 @@ pub async fn run_csv(
         );
         rows += 1;
     }
-    Ok(Some((out, rows)))
+    Ok((out, rows))
 }

@@ -1,5 +1,6 @@
-//! Process metrics in the Prometheus text format, without floats: durations are counted in
-//! microseconds and printed as seconds with six decimals.
+//! Telemetry: process metrics in the Prometheus text format (`GET /metrics`), without floats:
+//! durations are counted in microseconds and printed as seconds with six decimals. (`metrics` is
+//! left for the revenue metrics.)
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};

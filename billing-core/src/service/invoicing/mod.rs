@@ -1,0 +1,357 @@
+//! Invoicing, the use case behind the invoice run (`jobs::invoice_run`) and the simulation
+//! (`service::simulation`). The invoice run: invoices every active subscription whose billing period has started by the
+//! as-of date (billing in advance), finalizes and numbers the invoices, and reports totals.
+//!
+//! Set-based and chunked: subscriptions are walked in id order, `chunk_size` at a time, each chunk
+//! in one transaction that locks its rows (SKIP LOCKED), reserves a block of invoice numbers,
+//! inserts invoices and lines with one statement each, and advances the subscriptions. Memory
+//! stays flat however many subscriptions there are.
+//!
+//! Safe to re-run and to kill: a chunk commits whole or not at all, so a run killed midway leaves
+//! no invoice without its subscription advanced and no reserved-but-unused number; the next run
+//! picks up exactly where the committed work ends. The unique key (subscription, period start)
+//! backs this up in the database. A dry run does the same work and rolls every chunk back.
+
+mod chunk;
+mod context;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{Connection, PgConnection, PgPool};
+use uuid::Uuid;
+
+use self::chunk::{ChunkOutcome, ChunkScope, Mode, process_chunk};
+use self::context::TenantContext;
+use crate::error::{Error, Result};
+use crate::ids::{InvoiceRunId, SubscriptionId, TenantId};
+use crate::invoice::TotalsByCurrency;
+use crate::run_report::{RunException, RunTotals};
+use crate::store;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub as_of: NaiveDate,
+    pub dry_run: bool,
+    /// A real run for a date after the merchant's today is refused unless this is set: it would
+    /// issue invoices dated in the future (and number them in a future series). Dry runs may always
+    /// look ahead.
+    pub allow_future: bool,
+    /// Only this tenant; all tenants when `None`.
+    pub tenant: Option<TenantId>,
+    pub chunk_size: u32,
+    /// Who started the run (recorded): `cli:<user>`, `api:<key prefix>`, `scheduler`.
+    pub triggered_by: String,
+}
+
+impl RunOptions {
+    pub fn new(as_of: NaiveDate) -> Self {
+        Self { as_of, dry_run: false, allow_future: false, tenant: None, chunk_size: 500, triggered_by: "cli".into() }
+    }
+}
+
+/// Receives progress as subscriptions are processed (a terminal progress bar, or nothing).
+pub trait RunProgress: Send + Sync {
+    fn add_total(&self, _subscriptions: u64) {}
+    fn advance(&self, _subscriptions: u64) {}
+}
+
+/// Progress that goes nowhere.
+#[derive(Debug, Default)]
+pub struct NoProgress;
+impl RunProgress for NoProgress {}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantRunSummary {
+    pub tenant_id: TenantId,
+    /// The recorded run (dry runs are recorded too, marked dry; `None` only for simulations).
+    pub run_id: Option<InvoiceRunId>,
+    /// Due subscriptions looked at.
+    pub subscriptions: u64,
+    pub invoices: u64,
+    /// Subscriptions not invoiced because of a blocking exception.
+    pub skipped: u64,
+    /// Gross totals per currency (the foundation's shape).
+    pub totals: TotalsByCurrency,
+    /// Net, VAT and gross per currency and per (currency, VAT category, rate).
+    pub report: RunTotals,
+    pub exceptions: Vec<RunException>,
+    /// How often this run was picked up again after a crash or an error left it unfinished.
+    pub resumed: u32,
+}
+
+impl TenantRunSummary {
+    fn empty(tenant_id: TenantId, run_id: Option<InvoiceRunId>) -> Self {
+        Self {
+            tenant_id,
+            run_id,
+            subscriptions: 0,
+            invoices: 0,
+            skipped: 0,
+            totals: TotalsByCurrency::default(),
+            report: RunTotals::default(),
+            exceptions: Vec::new(),
+            resumed: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub as_of: NaiveDate,
+    pub dry_run: bool,
+    pub tenants: Vec<TenantRunSummary>,
+    pub subscriptions: u64,
+    pub invoices: u64,
+    pub skipped: u64,
+    pub exceptions: u64,
+    pub totals: TotalsByCurrency,
+    pub report: RunTotals,
+}
+
+/// Runs the invoice run over one or all tenants.
+pub async fn run(
+    pool: &PgPool,
+    opts: &RunOptions,
+    now: DateTime<Utc>,
+    progress: &dyn RunProgress,
+) -> Result<RunSummary> {
+    if opts.chunk_size == 0 || opts.chunk_size > 10_000 {
+        return Err(Error::invalid("chunk_size", "must be from 1 to 10000"));
+    }
+    let tenants = {
+        let mut conn = pool.acquire().await?;
+        let tenants = match opts.tenant {
+            Some(t) => vec![t],
+            None => store::tenants::list_ids(&mut conn).await?,
+        };
+        // Every merchant is checked before any is invoiced: a refused run writes nothing at all.
+        if !opts.dry_run && !opts.allow_future {
+            for &tenant in &tenants {
+                let today = tenant_today(&mut conn, tenant, now).await?;
+                if opts.as_of > today {
+                    return Err(Error::RunDateInFuture { as_of: opts.as_of, today });
+                }
+            }
+        }
+        tenants
+    };
+    let mut summary = RunSummary {
+        as_of: opts.as_of,
+        dry_run: opts.dry_run,
+        tenants: Vec::new(),
+        subscriptions: 0,
+        invoices: 0,
+        skipped: 0,
+        exceptions: 0,
+        totals: TotalsByCurrency::default(),
+        report: RunTotals::default(),
+    };
+    for tenant in tenants {
+        let t = run_tenant(pool, tenant, opts, now, progress).await?;
+        summary.subscriptions += t.subscriptions;
+        summary.invoices += t.invoices;
+        summary.skipped += t.skipped;
+        summary.exceptions += t.exceptions.len() as u64;
+        summary.totals.merge(&t.totals)?;
+        summary.report.merge(&t.report)?;
+        summary.tenants.push(t);
+    }
+    Ok(summary)
+}
+
+/// Today in the merchant's time zone: the latest date a real run may invoice for.
+pub async fn tenant_today(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) -> Result<NaiveDate> {
+    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    Ok(now.with_timezone(&t.timezone).date_naive())
+}
+
+/// The as-of date of a run started without one: the merchant's today, or for a run over every
+/// merchant the earliest of their todays (so no merchant is invoiced ahead of its own calendar).
+pub async fn default_as_of(pool: &PgPool, tenant: Option<TenantId>, now: DateTime<Utc>) -> Result<NaiveDate> {
+    let mut conn = pool.acquire().await?;
+    let tenants = match tenant {
+        Some(t) => vec![t],
+        None => store::tenants::list_ids(&mut conn).await?,
+    };
+    let mut earliest = None;
+    for t in tenants {
+        let today = tenant_today(&mut conn, t, now).await?;
+        earliest = Some(earliest.map_or(today, |e: NaiveDate| e.min(today)));
+    }
+    Ok(earliest.unwrap_or_else(|| now.date_naive()))
+}
+
+/// One tenant's run on one connection held throughout: it carries the run's advisory lock
+/// (`store::locks::try_session_lock` on the run's id), which tells a later run whether this one is
+/// still alive.
+async fn run_tenant(
+    pool: &PgPool,
+    tenant_id: TenantId,
+    opts: &RunOptions,
+    now: DateTime<Utc>,
+    progress: &dyn RunProgress,
+) -> Result<TenantRunSummary> {
+    let started = std::time::Instant::now();
+    let mut conn = pool.acquire().await?;
+    if !opts.dry_run {
+        resume_due(&mut conn, tenant_id, opts.as_of, None, now).await?;
+    }
+    let ctx = TenantContext::load(&mut conn, tenant_id, opts.as_of).await?;
+    let due = store::subscriptions::count_due(&mut conn, tenant_id, opts.as_of).await?;
+    progress.add_total(u64::try_from(due).unwrap_or(0));
+    let (run_id, resumed) = if opts.dry_run {
+        let id = InvoiceRunId::new();
+        store::runs::start(&mut conn, tenant_id, id, opts.as_of, true, &opts.triggered_by, now).await?;
+        (id, false)
+    } else if let Some(id) = store::runs::resume_abandoned(&mut conn, tenant_id, opts.as_of, now).await? {
+        (id, true)
+    } else {
+        let id = InvoiceRunId::new();
+        store::locks::try_session_lock(&mut conn, id.as_uuid()).await?;
+        store::runs::start(&mut conn, tenant_id, id, opts.as_of, false, &opts.triggered_by, now).await?;
+        (id, false)
+    };
+
+    // A dry run keeps its counts and totals here and records them at the end (its chunks roll
+    // back); a real run records each chunk's outcome in the chunk's own transaction.
+    let mut dry = ChunkOutcome::default();
+    let mut checkpoint = std::time::Instant::now();
+    let mut cursor = Uuid::nil();
+    let mode = if opts.dry_run { Mode::Dry } else { Mode::Real(run_id) };
+    let scope = ChunkScope { mode, as_of: opts.as_of, size: opts.chunk_size, only: None, now };
+    let result: Result<()> = async {
+        loop {
+            let mut tx = conn.begin().await?;
+            let Some((next, outcome)) = process_chunk(&mut tx, &ctx, &scope, cursor).await? else {
+                break;
+            };
+            cursor = next;
+            progress.advance(outcome.counts.subscriptions);
+            if opts.dry_run {
+                tx.rollback().await?;
+                // The exceptions are the dry run's report, not invoice data: they are kept (after
+                // the rollback), so memory stays flat however many there are.
+                let mut outcome = outcome;
+                let new =
+                    store::runs::record_exceptions(&mut conn, tenant_id, run_id, &outcome.exceptions, now).await?;
+                outcome.counts.exceptions = new.iter().filter(|n| **n).count() as u64;
+                outcome.exceptions.clear();
+                dry.merge(outcome)?;
+            } else {
+                let ms = elapsed_ms(&mut checkpoint);
+                store::runs::add_progress(&mut tx, tenant_id, run_id, &outcome.counts, &outcome.totals, ms).await?;
+                tx.commit().await?;
+            }
+        }
+        if opts.dry_run {
+            let ms = elapsed_ms(&mut checkpoint);
+            store::runs::add_progress(&mut conn, tenant_id, run_id, &dry.counts, &dry.totals, ms).await?;
+        } else {
+            store::subscriptions::end_scheduled_cancellations(&mut conn, tenant_id, opts.as_of, None, now).await?;
+        }
+        Ok(())
+    }
+    .await;
+
+    let status = if result.is_ok() { "completed" } else { "failed" };
+    let finished =
+        store::runs::finish(&mut conn, tenant_id, run_id, status, elapsed_ms(&mut checkpoint), Utc::now().max(now))
+            .await;
+    if !opts.dry_run {
+        store::locks::session_unlock(&mut conn, run_id.as_uuid()).await?;
+    }
+    result?;
+    finished?;
+    tracing::info!(run = %run_id, ms = started.elapsed().as_millis() as u64, "invoice run finished");
+    let out = summary_from_record(&mut conn, tenant_id, run_id).await?;
+    debug_assert!(!resumed || out.resumed > 0);
+    Ok(out)
+}
+
+fn elapsed_ms(checkpoint: &mut std::time::Instant) -> i64 {
+    let ms = i64::try_from(checkpoint.elapsed().as_millis()).unwrap_or(i64::MAX);
+    *checkpoint = std::time::Instant::now();
+    ms
+}
+
+/// The tenant's summary as recorded: a resumed run reports the whole run, the part before the
+/// crash included, exactly as `billing runs show` and the API do.
+pub async fn summary_from_record(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    run_id: InvoiceRunId,
+) -> Result<TenantRunSummary> {
+    summary_of(super::invoice_runs::report(conn, tenant_id, run_id).await?)
+}
+
+/// A recorded run as a summary.
+pub fn summary_of(report: super::invoice_runs::RunReport) -> Result<TenantRunSummary> {
+    let counts = report.record.counts();
+    let mut totals = TotalsByCurrency::default();
+    for c in &report.totals.by_currency {
+        let currency = crate::currency::Currency::from_code(&c.currency)?;
+        totals.0.insert(
+            c.currency.clone(),
+            crate::invoice::CurrencyTotal {
+                count: c.invoices,
+                total: crate::money::Money::from_minor(c.total, currency),
+            },
+        );
+    }
+    Ok(TenantRunSummary {
+        tenant_id: report.tenant,
+        run_id: Some(report.record.run_id()),
+        subscriptions: counts.subscriptions,
+        invoices: counts.invoices,
+        skipped: counts.skipped,
+        totals,
+        resumed: u32::try_from(report.record.resumed_count).unwrap_or(0),
+        report: report.totals,
+        exceptions: report.exceptions,
+    })
+}
+
+/// Invoices one subscription up to `as_of` on a connection the caller owns (and whose
+/// transaction it commits or rolls back): used by simulations, which roll everything back.
+/// Problems that would be exceptions of a run are errors here.
+pub async fn run_one_on_connection(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    sub: SubscriptionId,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<TenantRunSummary> {
+    resume_due(conn, tenant_id, as_of, Some(sub), now).await?;
+    let ctx = TenantContext::load(conn, tenant_id, as_of).await?;
+    let mut out = TenantRunSummary::empty(tenant_id, None);
+    let scope = ChunkScope { mode: Mode::Direct, as_of, size: 1, only: Some(sub), now };
+    if let Some((_, outcome)) = process_chunk(conn, &ctx, &scope, Uuid::nil()).await? {
+        out.subscriptions = outcome.counts.subscriptions;
+        out.invoices = outcome.counts.invoices;
+        out.totals = outcome.by_currency;
+        out.report = outcome.totals;
+    }
+    store::subscriptions::end_scheduled_cancellations(conn, tenant_id, as_of, Some(sub), now).await?;
+    Ok(out)
+}
+
+/// Paused subscriptions whose resume date has come are resumed before invoicing.
+async fn resume_due(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    as_of: NaiveDate,
+    only: Option<SubscriptionId>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for id in store::subscriptions::due_resumptions(conn, tenant, as_of, only).await? {
+        let mut tx = conn.begin().await?;
+        if let Some(mut sub) = store::subscriptions::get_for_update(&mut tx, tenant, id).await?
+            && let Some(on) = sub.resume_on
+        {
+            sub.resume(on)?;
+            store::subscriptions::update(&mut tx, tenant, &sub, now).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}

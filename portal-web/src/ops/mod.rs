@@ -1,0 +1,10 @@
+//! Operations that several fronts share (the API, the command line, the portal and console to
+//! come), with no HTTP types: each takes plain input and answers data or its own error, which
+//! every front renders in its way.
+//!
+//! - [`bank_import`]: read and reconcile a bank statement file.
+//! - [`run_report`]: an invoice run as finance staff read it (record, exceptions, totals in the
+//!   reporting currency) and its CSV report.
+
+pub mod bank_import;
+pub mod run_report;
