@@ -176,3 +176,9 @@ portal-method-add = Add card
 portal-method-added = Your card has been added and is now your default payment method.
 portal-method-needs-auth = Your bank needs you to confirm this card. Please finish the confirmation and come back.
 portal-method-card-invalid = Please enter the card number (12 to 19 digits).
+
+portal-done-change = Your plan change is done.
+portal-done-cancel = Your subscription has been canceled. Changed your mind? You can keep it below until it ends.
+portal-done-pause = Your subscription is paused.
+portal-done-resume = Your subscription continues.
+portal-done-undo-cancel = Your subscription continues; the cancellation is withdrawn.

@@ -176,3 +176,9 @@ portal-method-add = Ajouter la carte
 portal-method-added = Votre carte a été ajoutée et devient votre moyen de paiement par défaut.
 portal-method-needs-auth = Votre banque vous demande de confirmer cette carte. Terminez la confirmation puis revenez.
 portal-method-card-invalid = Veuillez saisir le numéro de carte (12 à 19 chiffres).
+
+portal-done-change = Votre changement de formule est effectué.
+portal-done-cancel = Votre abonnement a été résilié. Vous avez changé d’avis ? Vous pouvez le conserver ci-dessous jusqu’à sa fin.
+portal-done-pause = Votre abonnement est en pause.
+portal-done-resume = Votre abonnement continue.
+portal-done-undo-cancel = Votre abonnement continue ; la résiliation est annulée.

@@ -176,3 +176,9 @@ portal-method-add = Dodaj kartę
 portal-method-added = Karta została dodana i jest teraz Twoją domyślną metodą płatności.
 portal-method-needs-auth = Twój bank prosi o potwierdzenie tej karty. Dokończ potwierdzenie i wróć tutaj.
 portal-method-card-invalid = Podaj numer karty (od 12 do 19 cyfr).
+
+portal-done-change = Zmiana planu została wprowadzona.
+portal-done-cancel = Subskrypcja została anulowana. Zmiana decyzji? Poniżej możesz ją zachować do końca okresu.
+portal-done-pause = Subskrypcja jest wstrzymana.
+portal-done-resume = Subskrypcja trwa dalej.
+portal-done-undo-cancel = Subskrypcja trwa dalej; anulowanie zostało wycofane.

@@ -176,3 +176,9 @@ portal-method-add = 添加银行卡
 portal-method-added = 您的银行卡已添加，现为默认付款方式。
 portal-method-needs-auth = 您的银行需要您确认此卡。请完成确认后再返回。
 portal-method-card-invalid = 请输入卡号（12 至 19 位数字）。
+
+portal-done-change = 套餐变更已完成。
+portal-done-cancel = 您的订阅已取消。改变主意了？在订阅结束前，您可以在下方保留它。
+portal-done-pause = 您的订阅已暂停。
+portal-done-resume = 您的订阅将继续。
+portal-done-undo-cancel = 您的订阅将继续；取消已撤回。

@@ -142,6 +142,7 @@ async fn documents(ctx: &Portal, conn: &mut sqlx::PgConnection, customer: &Custo
 #[template(path = "portal/overview.html")]
 struct OverviewPage<'a> {
     c: &'a Chrome,
+    done: Option<String>,
     name: String,
     subscriptions: Vec<SubscriptionView>,
     due: Vec<String>,
@@ -151,8 +152,9 @@ struct OverviewPage<'a> {
     open: Vec<InvoiceRow>,
 }
 
-/// `GET /` (and `/subscriptions`, the page a subscription flow starts on).
-pub async fn overview(ctx: Portal) -> Response {
+/// `GET /` (and `/subscriptions`, the page a subscription flow starts on); `?done=` names the
+/// action just completed, confirmed at the top.
+pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
     let result = super::page(async {
         let customer = ctx.customer()?;
         if ctx.chrome.path != "/subscriptions" {
@@ -185,8 +187,17 @@ pub async fn overview(ctx: Portal) -> Response {
         let dunning = rows.iter().find(|r| r.overdue).map(clone_row);
         ctx.viewed("overview").await;
         let c = ctx.chrome("portal-overview-title", "overview");
+        let done = match q.done.as_deref() {
+            Some("change") => Some(ctx.t("portal-done-change")),
+            Some("cancel") => Some(ctx.t("portal-done-cancel")),
+            Some("pause") => Some(ctx.t("portal-done-pause")),
+            Some("resume") => Some(ctx.t("portal-done-resume")),
+            Some("undo_cancel") => Some(ctx.t("portal-done-undo-cancel")),
+            _ => None,
+        };
         Ok(ctx.page(&OverviewPage {
             c: &c,
+            done,
             name: customer.name.clone(),
             subscriptions: subs.items.iter().map(|s| subscription_view(&ctx, s)).collect(),
             due: due_by_currency.into_iter().filter(|m| !m.is_zero()).map(|m| format::money(m, lang)).collect(),

@@ -461,7 +461,9 @@ async fn cancel_needs_a_reason_and_is_recorded_with_it() {
         .await
         .unwrap();
     assert_eq!(reason, ("too_expensive".into(), Some("zu teuer".into())));
-    let overview = b.get("/p/acme").await;
+    assert_eq!(done.location.as_deref(), Some("/p/acme?done=cancel"));
+    let overview = b.get("/p/acme?done=cancel").await;
+    assert!(overview.body.contains("您的订阅已取消。"), "the outcome is confirmed: {}", overview.body);
     assert!(overview.body.contains("保留我的订阅"), "undo is offered: {}", overview.body);
     assert!(overview.body.contains("2026年3月31日"), "ends on 31 March: {}", overview.body);
 }
