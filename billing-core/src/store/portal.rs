@@ -90,7 +90,8 @@ pub async fn consume_sign_in_token(
     token_hash: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Option<(CustomerId, LinkClaims)>> {
-    let row: Option<(CustomerId, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    type Row = (CustomerId, Option<String>, Option<String>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
         "UPDATE portal_sign_in_tokens SET used_at = $3
           WHERE token_hash = $1 AND tenant_id = $2 AND used_at IS NULL AND expires_at > $3
           RETURNING customer_id, flow, return_url, locale",

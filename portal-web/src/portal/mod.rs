@@ -64,11 +64,11 @@ where
     let nonce = nonce.filter(|n| n.len() == 64).ok_or_else(PageError::csrf)?;
     let mut conn = ctx.state.pool.acquire().await?;
     let mut tx = conn.begin().await?;
-    if let Some(previous) = billing_core::store::portal::claim_form(&mut *tx, hash, nonce, &outcome, ctx.now).await? {
+    if let Some(previous) = billing_core::store::portal::claim_form(&mut tx, hash, nonce, &outcome, ctx.now).await? {
         tx.rollback().await?;
         return Ok(redirect(&previous));
     }
-    work(&mut *tx).await?;
+    work(&mut tx).await?;
     tx.commit().await?;
     Ok(redirect(&outcome))
 }
