@@ -168,3 +168,17 @@ portal-default = Standard
 
 portal-cli-demo-portal = Kundenportal: { $url }
 portal-cli-demo-sign-in = Melden Sie sich dort als Demo-Kunde { $email } an: Die Anmelde-E-Mail landet im Mail-Ordner der Demo.
+
+portal-method-add-heading = Karte hinzufügen
+portal-method-card-number = Kartennummer
+portal-method-card-hint = Ab jetzt Ihre Standard-Zahlungsmethode; offene Rechnungen werden sofort damit bezahlt.
+portal-method-add = Karte hinzufügen
+portal-method-added = Ihre Karte wurde hinzugefügt und ist jetzt Ihre Standard-Zahlungsmethode.
+portal-method-needs-auth = Ihre Bank möchte, dass Sie diese Karte bestätigen. Bitte schließen Sie die Bestätigung ab und kommen Sie zurück.
+portal-method-card-invalid = Bitte geben Sie die Kartennummer ein (12 bis 19 Ziffern).
+
+portal-done-change = Ihre Tarifänderung ist erledigt.
+portal-done-cancel = Ihr Abonnement wurde gekündigt. Anders entschieden? Unten können Sie es bis zum Ende noch behalten.
+portal-done-pause = Ihr Abonnement ist pausiert.
+portal-done-resume = Ihr Abonnement läuft weiter.
+portal-done-undo-cancel = Ihr Abonnement läuft weiter; die Kündigung ist zurückgenommen.

@@ -168,3 +168,17 @@ portal-default = Default
 
 portal-cli-demo-portal = Customer portal: { $url }
 portal-cli-demo-sign-in = Sign in there as the demo customer { $email }: the sign-in mail is written to the demo's mail folder.
+
+portal-method-add-heading = Add a card
+portal-method-card-number = Card number
+portal-method-card-hint = Your default method from now on; open invoices are charged to it right away.
+portal-method-add = Add card
+portal-method-added = Your card has been added and is now your default payment method.
+portal-method-needs-auth = Your bank needs you to confirm this card. Please finish the confirmation and come back.
+portal-method-card-invalid = Please enter the card number (12 to 19 digits).
+
+portal-done-change = Your plan change is done.
+portal-done-cancel = Your subscription has been canceled. Changed your mind? You can keep it below until it ends.
+portal-done-pause = Your subscription is paused.
+portal-done-resume = Your subscription continues.
+portal-done-undo-cancel = Your subscription continues; the cancellation is withdrawn.

@@ -168,3 +168,17 @@ portal-default = Predeterminado
 
 portal-cli-demo-portal = Portal de clientes: { $url }
 portal-cli-demo-sign-in = Inicie sesión allí como el cliente de demostración { $email }: el correo de acceso se guarda en la carpeta de correo de la demo.
+
+portal-method-add-heading = Añadir una tarjeta
+portal-method-card-number = Número de tarjeta
+portal-method-card-hint = Será su método predeterminado; las facturas pendientes se cobran con ella de inmediato.
+portal-method-add = Añadir tarjeta
+portal-method-added = Su tarjeta se ha añadido y ahora es su método de pago predeterminado.
+portal-method-needs-auth = Su banco necesita que confirme esta tarjeta. Complete la confirmación y vuelva.
+portal-method-card-invalid = Introduzca el número de tarjeta (de 12 a 19 dígitos).
+
+portal-done-change = Su cambio de plan está hecho.
+portal-done-cancel = Su suscripción se ha cancelado. ¿Ha cambiado de opinión? Puede mantenerla abajo hasta que termine.
+portal-done-pause = Su suscripción está en pausa.
+portal-done-resume = Su suscripción continúa.
+portal-done-undo-cancel = Su suscripción continúa; la cancelación se ha retirado.

@@ -168,3 +168,17 @@ portal-default = Par défaut
 
 portal-cli-demo-portal = Portail client : { $url }
 portal-cli-demo-sign-in = Connectez-vous-y en tant que client de démonstration { $email } : l’e-mail de connexion est écrit dans le dossier de courrier de la démo.
+
+portal-method-add-heading = Ajouter une carte
+portal-method-card-number = Numéro de carte
+portal-method-card-hint = Votre moyen par défaut à partir de maintenant ; les factures ouvertes y sont débitées aussitôt.
+portal-method-add = Ajouter la carte
+portal-method-added = Votre carte a été ajoutée et devient votre moyen de paiement par défaut.
+portal-method-needs-auth = Votre banque vous demande de confirmer cette carte. Terminez la confirmation puis revenez.
+portal-method-card-invalid = Veuillez saisir le numéro de carte (12 à 19 chiffres).
+
+portal-done-change = Votre changement de formule est effectué.
+portal-done-cancel = Votre abonnement a été résilié. Vous avez changé d’avis ? Vous pouvez le conserver ci-dessous jusqu’à sa fin.
+portal-done-pause = Votre abonnement est en pause.
+portal-done-resume = Votre abonnement continue.
+portal-done-undo-cancel = Votre abonnement continue ; la résiliation est annulée.

@@ -168,3 +168,17 @@ portal-default = Predefinito
 
 portal-cli-demo-portal = Portale clienti: { $url }
 portal-cli-demo-sign-in = Acceda lì come cliente demo { $email }: l’email di accesso viene scritta nella cartella di posta della demo.
+
+portal-method-add-heading = Aggiungi una carta
+portal-method-card-number = Numero della carta
+portal-method-card-hint = Da ora il suo metodo predefinito; le fatture aperte vengono addebitate subito.
+portal-method-add = Aggiungi la carta
+portal-method-added = La carta è stata aggiunta ed è ora il suo metodo di pagamento predefinito.
+portal-method-needs-auth = La sua banca chiede di confermare questa carta. Completi la conferma e torni qui.
+portal-method-card-invalid = Inserisca il numero della carta (da 12 a 19 cifre).
+
+portal-done-change = La modifica del piano è stata eseguita.
+portal-done-cancel = L’abbonamento è stato disdetto. Ha cambiato idea? Può mantenerlo qui sotto fino alla scadenza.
+portal-done-pause = L’abbonamento è in pausa.
+portal-done-resume = L’abbonamento continua.
+portal-done-undo-cancel = L’abbonamento continua; la disdetta è stata ritirata.

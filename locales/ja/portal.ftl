@@ -168,3 +168,17 @@ portal-default = 既定
 
 portal-cli-demo-portal = 顧客ポータル：{ $url }
 portal-cli-demo-sign-in = デモ顧客 { $email } としてログインしてください。ログインメールはデモのメールフォルダーに書き出されます。
+
+portal-method-add-heading = カードを追加
+portal-method-card-number = カード番号
+portal-method-card-hint = 今後の既定の支払い方法になります。未払いの請求書はすぐにこのカードで支払われます。
+portal-method-add = カードを追加
+portal-method-added = カードを追加しました。既定の支払い方法になりました。
+portal-method-needs-auth = カード会社による確認が必要です。確認を完了してから戻ってください。
+portal-method-card-invalid = カード番号を入力してください（12～19 桁）。
+
+portal-done-change = プランの変更が完了しました。
+portal-done-cancel = サブスクリプションを解約しました。気が変わった場合は、終了日まで下から継続できます。
+portal-done-pause = サブスクリプションを一時停止しました。
+portal-done-resume = サブスクリプションを再開しました。
+portal-done-undo-cancel = サブスクリプションを継続します。解約は取り消されました。

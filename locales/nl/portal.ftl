@@ -168,3 +168,17 @@ portal-default = Standaard
 
 portal-cli-demo-portal = Klantportaal: { $url }
 portal-cli-demo-sign-in = Log daar in als demoklant { $email }: de inlogmail wordt in de mailmap van de demo geschreven.
+
+portal-method-add-heading = Kaart toevoegen
+portal-method-card-number = Kaartnummer
+portal-method-card-hint = Vanaf nu uw standaardmethode; openstaande facturen worden er meteen mee betaald.
+portal-method-add = Kaart toevoegen
+portal-method-added = Uw kaart is toegevoegd en is nu uw standaardbetaalmethode.
+portal-method-needs-auth = Uw bank vraagt u deze kaart te bevestigen. Rond de bevestiging af en kom terug.
+portal-method-card-invalid = Vul het kaartnummer in (12 tot 19 cijfers).
+
+portal-done-change = Uw abonnementswijziging is doorgevoerd.
+portal-done-cancel = Uw abonnement is opgezegd. Bedacht? Hieronder kunt u het tot het einde behouden.
+portal-done-pause = Uw abonnement is gepauzeerd.
+portal-done-resume = Uw abonnement loopt door.
+portal-done-undo-cancel = Uw abonnement loopt door; de opzegging is ingetrokken.

@@ -168,3 +168,17 @@ portal-default = Domyślna
 
 portal-cli-demo-portal = Portal klienta: { $url }
 portal-cli-demo-sign-in = Zaloguj się tam jako klient demonstracyjny { $email }: e-mail z linkiem trafia do folderu poczty dema.
+
+portal-method-add-heading = Dodaj kartę
+portal-method-card-number = Numer karty
+portal-method-card-hint = Od teraz Twoja domyślna metoda; nieopłacone faktury zostaną nią od razu opłacone.
+portal-method-add = Dodaj kartę
+portal-method-added = Karta została dodana i jest teraz Twoją domyślną metodą płatności.
+portal-method-needs-auth = Twój bank prosi o potwierdzenie tej karty. Dokończ potwierdzenie i wróć tutaj.
+portal-method-card-invalid = Podaj numer karty (od 12 do 19 cyfr).
+
+portal-done-change = Zmiana planu została wprowadzona.
+portal-done-cancel = Subskrypcja została anulowana. Zmiana decyzji? Poniżej możesz ją zachować do końca okresu.
+portal-done-pause = Subskrypcja jest wstrzymana.
+portal-done-resume = Subskrypcja trwa dalej.
+portal-done-undo-cancel = Subskrypcja trwa dalej; anulowanie zostało wycofane.

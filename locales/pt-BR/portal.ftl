@@ -168,3 +168,17 @@ portal-default = Padrão
 
 portal-cli-demo-portal = Portal do cliente: { $url }
 portal-cli-demo-sign-in = Entre lá como o cliente de demonstração { $email }: o e-mail de acesso é gravado na pasta de e-mails da demo.
+
+portal-method-add-heading = Adicionar um cartão
+portal-method-card-number = Número do cartão
+portal-method-card-hint = Sua forma padrão a partir de agora; as faturas em aberto são cobradas nele na hora.
+portal-method-add = Adicionar cartão
+portal-method-added = Seu cartão foi adicionado e agora é sua forma de pagamento padrão.
+portal-method-needs-auth = Seu banco pede que você confirme este cartão. Conclua a confirmação e volte.
+portal-method-card-invalid = Informe o número do cartão (de 12 a 19 dígitos).
+
+portal-done-change = Sua alteração de plano foi feita.
+portal-done-cancel = Sua assinatura foi cancelada. Mudou de ideia? Você pode mantê-la abaixo até o fim.
+portal-done-pause = Sua assinatura está pausada.
+portal-done-resume = Sua assinatura continua.
+portal-done-undo-cancel = Sua assinatura continua; o cancelamento foi desfeito.

@@ -168,3 +168,17 @@ portal-default = 默认
 
 portal-cli-demo-portal = 客户门户：{ $url }
 portal-cli-demo-sign-in = 请以演示客户 { $email } 的身份登录：登录邮件会写入演示的邮件文件夹。
+
+portal-method-add-heading = 添加银行卡
+portal-method-card-number = 卡号
+portal-method-card-hint = 从现在起作为默认付款方式；未结发票将立即从此卡扣款。
+portal-method-add = 添加银行卡
+portal-method-added = 您的银行卡已添加，现为默认付款方式。
+portal-method-needs-auth = 您的银行需要您确认此卡。请完成确认后再返回。
+portal-method-card-invalid = 请输入卡号（12 至 19 位数字）。
+
+portal-done-change = 套餐变更已完成。
+portal-done-cancel = 您的订阅已取消。改变主意了？在订阅结束前，您可以在下方保留它。
+portal-done-pause = 您的订阅已暂停。
+portal-done-resume = 您的订阅将继续。
+portal-done-undo-cancel = 您的订阅将继续；取消已撤回。

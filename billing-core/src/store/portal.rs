@@ -83,6 +83,9 @@ pub async fn insert_sign_in_token(
     Ok(())
 }
 
+/// A sign-in link's customer, flow, return URL and locale as stored.
+type ClaimsRow = (CustomerId, Option<String>, Option<String>, Option<String>);
+
 /// Uses up a sign-in link: at most one caller ever gets it back, and only before it expires.
 pub async fn consume_sign_in_token(
     conn: &mut PgConnection,
@@ -90,7 +93,7 @@ pub async fn consume_sign_in_token(
     token_hash: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Option<(CustomerId, LinkClaims)>> {
-    let row: Option<(CustomerId, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    let row: Option<ClaimsRow> = sqlx::query_as(
         "UPDATE portal_sign_in_tokens SET used_at = $3
           WHERE token_hash = $1 AND tenant_id = $2 AND used_at IS NULL AND expires_at > $3
           RETURNING customer_id, flow, return_url, locale",
@@ -164,7 +167,7 @@ pub async fn session(
     token_hash: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Option<Session>> {
-    let row: Option<(CustomerId, String, Option<String>, Option<String>)> = sqlx::query_as(
+    let row: Option<ClaimsRow> = sqlx::query_as(
         "SELECT customer_id, csrf_token, flow, return_url FROM portal_sessions
           WHERE token_hash = $1 AND tenant_id = $2 AND revoked_at IS NULL AND expires_at > $3",
     )
@@ -173,7 +176,12 @@ pub async fn session(
     .bind(now)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(customer, csrf_token, flow, return_url)| Session { customer, csrf_token, flow, return_url }))
+    Ok(row.map(|(customer, csrf_token, flow, return_url)| Session {
+        customer,
+        csrf_token: csrf_token.unwrap_or_default(),
+        flow,
+        return_url,
+    }))
 }
 
 pub async fn revoke_session(

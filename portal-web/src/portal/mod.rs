@@ -39,7 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/cancel", get(pages::cancel_page).post(pages::cancel))
         .route("/subscriptions/{id}/{verb}", post(pages::act))
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
-        .route("/payment-methods", get(pages::payment_methods))
+        .route("/payment-methods", get(pages::payment_methods).post(pages::add_card))
 }
 
 /// Runs a handler's body; the bound fixes the body's error type for `?`.
@@ -64,11 +64,11 @@ where
     let nonce = nonce.filter(|n| n.len() == 64).ok_or_else(PageError::csrf)?;
     let mut conn = ctx.state.pool.acquire().await?;
     let mut tx = conn.begin().await?;
-    if let Some(previous) = billing_core::store::portal::claim_form(&mut *tx, hash, nonce, &outcome, ctx.now).await? {
+    if let Some(previous) = billing_core::store::portal::claim_form(&mut tx, hash, nonce, &outcome, ctx.now).await? {
         tx.rollback().await?;
         return Ok(redirect(&previous));
     }
-    work(&mut *tx).await?;
+    work(&mut tx).await?;
     tx.commit().await?;
     Ok(redirect(&outcome))
 }

@@ -142,6 +142,7 @@ async fn documents(ctx: &Portal, conn: &mut sqlx::PgConnection, customer: &Custo
 #[template(path = "portal/overview.html")]
 struct OverviewPage<'a> {
     c: &'a Chrome,
+    done: Option<String>,
     name: String,
     subscriptions: Vec<SubscriptionView>,
     due: Vec<String>,
@@ -151,8 +152,9 @@ struct OverviewPage<'a> {
     open: Vec<InvoiceRow>,
 }
 
-/// `GET /` (and `/subscriptions`, the page a subscription flow starts on).
-pub async fn overview(ctx: Portal) -> Response {
+/// `GET /` (and `/subscriptions`, the page a subscription flow starts on); `?done=` names the
+/// action just completed, confirmed at the top.
+pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
     let result = super::page(async {
         let customer = ctx.customer()?;
         if ctx.chrome.path != "/subscriptions" {
@@ -185,8 +187,17 @@ pub async fn overview(ctx: Portal) -> Response {
         let dunning = rows.iter().find(|r| r.overdue).map(clone_row);
         ctx.viewed("overview").await;
         let c = ctx.chrome("portal-overview-title", "overview");
+        let done = match q.done.as_deref() {
+            Some("change") => Some(ctx.t("portal-done-change")),
+            Some("cancel") => Some(ctx.t("portal-done-cancel")),
+            Some("pause") => Some(ctx.t("portal-done-pause")),
+            Some("resume") => Some(ctx.t("portal-done-resume")),
+            Some("undo_cancel") => Some(ctx.t("portal-done-undo-cancel")),
+            _ => None,
+        };
         Ok(ctx.page(&OverviewPage {
             c: &c,
+            done,
             name: customer.name.clone(),
             subscriptions: subs.items.iter().map(|s| subscription_view(&ctx, s)).collect(),
             due: due_by_currency.into_iter().filter(|m| !m.is_zero()).map(|m| format::money(m, lang)).collect(),
@@ -854,10 +865,13 @@ pub async fn save_billing_details(ctx: Portal, Form(form): Form<DetailsForm>) ->
 struct MethodsPage<'a> {
     c: &'a Chrome,
     methods: Vec<(String, bool)>,
+    nonce: String,
+    message: Option<String>,
+    error: Option<String>,
 }
 
 /// `GET /payment-methods`.
-pub async fn payment_methods(ctx: Portal) -> Response {
+pub async fn payment_methods(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
     let result = super::page(async {
         let customer = ctx.customer()?.id;
         ctx.allow("/payment-methods")?;
@@ -866,10 +880,114 @@ pub async fn payment_methods(ctx: Portal) -> Response {
         drop(conn);
         ctx.viewed("payment_methods").await;
         let c = ctx.chrome("portal-methods-title", "payment-methods");
+        let message =
+            q.done.map(|d| ctx.t(if d == "auth" { "portal-method-needs-auth" } else { "portal-method-added" }));
         Ok(ctx.page(&MethodsPage {
             c: &c,
             methods: methods.iter().map(|m| (method_label(&ctx, m), m.is_default)).collect(),
+            nonce: form_nonce(),
+            message,
+            error: None,
         }))
+    })
+    .await;
+    ctx.finish(result)
+}
+
+#[derive(Deserialize)]
+pub struct CardForm {
+    csrf: Option<String>,
+    nonce: Option<String>,
+    card_number: Option<String>,
+}
+
+/// `POST /payment-methods`: adds a card through the engine's method setup (the sandbox's test
+/// cards; a card that needs 3-D Secure goes to the provider's page). A card that is ready
+/// becomes the default, and the customer's open invoices are collected with it at once. The
+/// form is claimed first; the provider is called with no connection held.
+pub async fn add_card(ctx: Portal, Form(form): Form<CardForm>) -> Response {
+    use billing_core::service::payments::{self, AddedMethod};
+    let result = super::page(async {
+        let customer = ctx.customer()?.id;
+        ctx.check_csrf(form.csrf.as_deref())?;
+        let number: String = form.card_number.unwrap_or_default().chars().filter(|c| c.is_ascii_digit()).collect();
+        if !(12..=19).contains(&number.len()) {
+            let c = ctx.chrome("portal-methods-title", "payment-methods");
+            let page = MethodsPage {
+                c: &c,
+                methods: vec![],
+                nonce: form_nonce(),
+                message: None,
+                error: Some(ctx.t("portal-method-card-invalid")),
+            };
+            return Ok(crate::web::layout::html(axum::http::StatusCode::BAD_REQUEST, ctx.lang(), &page));
+        }
+        let outcome = ctx.chrome.href("/payment-methods?done=1");
+        let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
+        let mut conn = ctx.state.pool.acquire().await?;
+        if let Some(prev) =
+            store::claim_form(&mut conn, hash, &form.nonce.unwrap_or_default(), &outcome, ctx.now).await?
+        {
+            return Ok(redirect(&prev));
+        }
+        drop(conn);
+        let details = billing_core::ports::MethodDetails::TestCard { number };
+        let added = payments::add_method(
+            &ctx.state.pool,
+            ctx.tenant.id,
+            customer,
+            ctx.state.gateways.as_ref(),
+            None,
+            details,
+            ctx.now,
+        )
+        .await?;
+        match added {
+            AddedMethod::Ready(_) => {
+                // Open invoices are retried with the new default method.
+                let mut conn = ctx.state.pool.acquire().await?;
+                let filter = InvoiceFilter {
+                    customer: Some(customer),
+                    status: Some(InvoiceStatus::Open),
+                    ..InvoiceFilter::default()
+                };
+                let open = billing_core::service::invoices::list(
+                    &mut conn,
+                    ctx.tenant.id,
+                    filter,
+                    PageRequest { limit: 100, starting_after: None },
+                )
+                .await?;
+                store::complete_action(
+                    &mut conn,
+                    ctx.tenant.id,
+                    customer,
+                    None,
+                    "add_payment_method",
+                    "payment_methods",
+                    ctx.now,
+                )
+                .await?;
+                drop(conn);
+                for inv in open.items.iter().filter(|i| i.kind != "credit_note") {
+                    if let Err(e) =
+                        payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now)
+                            .await
+                    {
+                        tracing::warn!(invoice = %inv.id, error = %e, "retry with the new payment method failed");
+                    }
+                }
+                Ok(redirect(&outcome))
+            }
+            AddedMethod::RequiresAction(setup) => {
+                let to = setup
+                    .next_action
+                    .as_ref()
+                    .and_then(|a| a.redirect_url.clone())
+                    .unwrap_or_else(|| ctx.chrome.href("/payment-methods?done=auth"));
+                Ok(redirect(&to))
+            }
+        }
     })
     .await;
     ctx.finish(result)

@@ -461,7 +461,9 @@ async fn cancel_needs_a_reason_and_is_recorded_with_it() {
         .await
         .unwrap();
     assert_eq!(reason, ("too_expensive".into(), Some("zu teuer".into())));
-    let overview = b.get("/p/acme").await;
+    assert_eq!(done.location.as_deref(), Some("/p/acme?done=cancel"));
+    let overview = b.get("/p/acme?done=cancel").await;
+    assert!(overview.body.contains("您的订阅已取消。"), "the outcome is confirmed: {}", overview.body);
     assert!(overview.body.contains("保留我的订阅"), "undo is offered: {}", overview.body);
     assert!(overview.body.contains("2026年3月31日"), "ends on 31 March: {}", overview.body);
 }
@@ -628,4 +630,91 @@ async fn browser_flows_in_chromium() {
         .unwrap();
     assert_eq!(changed, 4, "every run changed its quantity once");
     let _ = std::fs::remove_file(cfg_path);
+}
+
+#[tokio::test]
+async fn a_card_added_in_the_portal_becomes_the_default_and_pays_the_open_invoice_once() {
+    let app = TestApp::spawn().await;
+    let c = customer(&app, "card@example.com", "US").await;
+    let lines = json!([{ "description": "Setup", "unit_amount": 4900 }]);
+    let (_, inv) = app.post("/api/v1/invoices", json!({ "customer": c, "lines": lines })).await;
+    let invoice = inv["id"].as_str().unwrap().to_string();
+    let (s, _) = app.post(&format!("/api/v1/invoices/{invoice}/finalize"), json!({})).await;
+    assert_eq!(s, 200);
+    let mut b = Browser::new(&app);
+    b.sign_in("acme", "card@example.com").await;
+    let page = b.get("/p/acme/payment-methods").await;
+    assert!(page.body.contains("No payment method on file."));
+    let (csrf, nonce) = (page.field("csrf"), page.field("nonce"));
+    let wrong = b.post("/p/acme/payment-methods", &[("csrf", &csrf), ("nonce", &nonce), ("card_number", "42")]).await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("12 to 19 digits"));
+    let form = [("csrf", csrf.as_str()), ("nonce", nonce.as_str()), ("card_number", "4242 4242 4242 4242")];
+    let added = b.post("/p/acme/payment-methods", &form).await;
+    assert_eq!((added.status, added.location.as_deref()), (303, Some("/p/acme/payment-methods?done=1")));
+    let again = b.post("/p/acme/payment-methods", &form).await;
+    assert_eq!(again.status, 303);
+    let (_, methods) = app.get(&format!("/api/v1/customers/{c}/payment_methods")).await;
+    assert_eq!(methods.as_array().unwrap().len(), 1, "one card for two submissions: {methods}");
+    assert_eq!(methods[0]["is_default"], true);
+    let (_, paid) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(paid["status"], "paid", "the open invoice was retried with the new card: {paid}");
+    let page = b.get("/p/acme/payment-methods?done=1").await;
+    assert!(page.body.contains("ending in 4242"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_password_signs_in_locks_after_five_failures_and_sign_out_everywhere_ends_every_session() {
+    let app = TestApp::spawn().await;
+    customer(&app, "pw@example.com", "US").await;
+    let mut phone = Browser::new(&app);
+    phone.sign_in("acme", "pw@example.com").await;
+    let account = phone.get("/p/acme/account").await;
+    let csrf = account.field("csrf");
+    let short =
+        phone.post("/p/acme/account/password", &[("csrf", &csrf), ("password", "short"), ("confirm", "short")]).await;
+    assert_eq!(short.status, 400);
+    assert!(short.body.contains("at least 10 characters"));
+    let pw = "correct horse battery";
+    let set = phone.post("/p/acme/account/password", &[("csrf", &csrf), ("password", pw), ("confirm", pw)]).await;
+    assert_eq!(set.status, 303);
+    let phc: String =
+        sqlx::query_scalar("SELECT password_hash FROM portal_credentials").fetch_one(&app.db.pool).await.unwrap();
+    assert!(phc.starts_with("$argon2id$"), "stored as argon2id, never in clear: {phc}");
+
+    let mut laptop = Browser::new(&app);
+    let csrf = laptop.get("/p/acme/sign-in").await.field("csrf");
+    let ok = laptop
+        .post("/p/acme/sign-in/password", &[("csrf", &csrf), ("email", "pw@example.com"), ("password", pw)])
+        .await;
+    assert_eq!((ok.status, ok.location.as_deref()), (303, Some("/p/acme")));
+    assert_eq!(laptop.get("/p/acme").await.status, 200);
+
+    // Five wrong passwords lock password sign-in; the right one is then refused too, with the
+    // same answer as for an unknown address.
+    let mut attacker = Browser::new(&app);
+    let csrf = attacker.get("/p/acme/sign-in").await.field("csrf");
+    for _ in 0..5 {
+        let bad = attacker
+            .post("/p/acme/sign-in/password", &[("csrf", &csrf), ("email", "pw@example.com"), ("password", "guess")])
+            .await;
+        assert_eq!(bad.status, 401);
+    }
+    let locked = attacker
+        .post("/p/acme/sign-in/password", &[("csrf", &csrf), ("email", "pw@example.com"), ("password", pw)])
+        .await;
+    assert_eq!(locked.status, 401, "locked out");
+    let unknown = attacker
+        .post("/p/acme/sign-in/password", &[("csrf", &csrf), ("email", "nobody@example.com"), ("password", pw)])
+        .await;
+    assert_eq!(unknown.status, 401);
+    assert_eq!(locked.body.replace("pw@example.com", "X"), unknown.body.replace("nobody@example.com", "X"));
+    assert!(audit_events(&app).await.contains(&"locked_out".to_string()));
+
+    // Sign out everywhere from the phone: the laptop's session ends too.
+    let csrf = phone.get("/p/acme/account").await.field("csrf");
+    let out = phone.post("/p/acme/account/sign-out-everywhere", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(phone.get("/p/acme").await.status, 303);
+    assert_eq!(laptop.get("/p/acme").await.status, 303, "the other device is signed out too");
 }
