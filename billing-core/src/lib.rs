@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod country;
 pub mod coupon;
 pub mod currency;
+pub mod dunning;
 pub mod customer;
 pub mod einvoice;
 pub mod email;

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod coupons;
 pub mod customers;
 pub mod delivery;
+pub mod dunning;
 pub mod einvoices;
 pub mod gateway_accounts;
 pub mod idempotency;

@@ -7,6 +7,7 @@ pub mod bank;
 pub mod catalog;
 pub mod coupons;
 pub mod customers;
+pub mod dunning;
 pub mod einvoice;
 pub mod fx;
 pub mod gateway_accounts;

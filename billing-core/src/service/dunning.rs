@@ -1,0 +1,237 @@
+//! Dunning (docs/adr/0022): the daily job that walks every invoice whose last collection attempt
+//! failed through its tenant's policy (`crate::dunning`), and the customer's dunning state.
+//!
+//! Nothing is done twice: a step is claimed in `dunning_steps` (unique per invoice and step)
+//! before it acts. A mail or a write-off is claimed in the same transaction that enqueues or
+//! closes, so it happens exactly once; a retry is claimed, committed, and only then charged (no
+//! connection is held while the provider answers), so a process killed mid-charge retries at
+//! most once less, never twice. One run at a time per database: the lease `dunning`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{Connection, PgConnection, PgPool};
+
+use crate::dunning::{DunningAction, Policy, PolicyStep};
+use crate::error::{Error, Result};
+use crate::ids::{CustomerId, InvoiceId, TenantId};
+use crate::outbox::OutboxMessage;
+use crate::ports::Gateways;
+use crate::service::{invoices, payments};
+use crate::store::dunning::{self as store, InDunning, Taken};
+use crate::store::locks;
+
+/// The lease that makes dunning runs exclusive.
+const LEASE: &str = "dunning";
+const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The tenant's policy, or the default when it has none.
+pub async fn policy(conn: &mut PgConnection, tenant: TenantId) -> Result<Policy> {
+    match store::policy(conn, tenant).await? {
+        None => Ok(Policy::default_policy()),
+        Some(steps) => parse(steps),
+    }
+}
+
+/// Parses and checks a list of steps (an unknown action, a day out of range or out of order is
+/// [`Error::InvalidField`] on `steps`).
+pub fn parse(steps: serde_json::Value) -> Result<Policy> {
+    let steps: Vec<PolicyStep> = serde_json::from_value(steps).map_err(|e| Error::invalid("steps", e.to_string()))?;
+    Policy::new(steps).map_err(|e| Error::invalid("steps", e.to_string()))
+}
+
+/// Replaces the tenant's policy after checking it; nothing is stored when it is refused.
+pub async fn put_policy(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    steps: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Policy> {
+    let policy = parse(steps)?;
+    let json = serde_json::to_value(policy.steps()).map_err(|e| Error::invalid("steps", e.to_string()))?;
+    store::put_policy(conn, tenant, &json, now).await?;
+    Ok(policy)
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DunningSummary {
+    /// False when another run held the lease and this one did nothing.
+    pub ran: bool,
+    pub invoices: u64,
+    pub retried: u64,
+    pub recovered: u64,
+    pub retries_skipped: u64,
+    pub emails: u64,
+    pub uncollectible: u64,
+    pub failed: u64,
+}
+
+/// Takes the due steps of every invoice in dunning on `as_of` (the date of `now` when `None`).
+pub async fn run(
+    pool: &PgPool,
+    gateways: &dyn Gateways,
+    now: DateTime<Utc>,
+    as_of: Option<NaiveDate>,
+) -> Result<DunningSummary> {
+    let as_of = as_of.unwrap_or_else(|| now.date_naive());
+    let ran = locks::with_lease(pool, LEASE, LEASE_TTL, run_all(pool, gateways, now, as_of)).await?;
+    Ok(ran.unwrap_or_default())
+}
+
+async fn run_all(pool: &PgPool, gateways: &dyn Gateways, now: DateTime<Utc>, as_of: NaiveDate) -> Result<DunningSummary> {
+    let mut summary = DunningSummary { ran: true, ..DunningSummary::default() };
+    let work = store::work(&mut *pool.acquire().await?, as_of).await?;
+    let mut policies: BTreeMap<uuid::Uuid, Policy> = BTreeMap::new();
+    for inv in work {
+        if !policies.contains_key(&inv.tenant_id) {
+            let p = policy(&mut *pool.acquire().await?, TenantId(inv.tenant_id)).await?;
+            policies.insert(inv.tenant_id, p);
+        }
+        let Some(policy) = policies.get(&inv.tenant_id) else { continue };
+        summary.invoices += 1;
+        if let Err(e) = dun(pool, gateways, policy, &inv, now, as_of, &mut summary).await {
+            tracing::warn!(error = %e, invoice = %InvoiceId(inv.invoice_id), "dunning: a step failed");
+            summary.failed += 1;
+        }
+    }
+    Ok(summary)
+}
+
+/// Takes the invoice's due steps in order; stops once the invoice is no longer open.
+async fn dun(
+    pool: &PgPool,
+    gateways: &dyn Gateways,
+    policy: &Policy,
+    inv: &InDunning,
+    now: DateTime<Utc>,
+    as_of: NaiveDate,
+    summary: &mut DunningSummary,
+) -> Result<()> {
+    let (tenant, invoice) = (TenantId(inv.tenant_id), InvoiceId(inv.invoice_id));
+    let days = (as_of - inv.first_failed_at.date_naive()).num_days();
+    let taken = store::taken(&mut *pool.acquire().await?, inv.tenant_id, inv.invoice_id).await?;
+    for (step, s) in policy.due(days, &taken) {
+        let mut t = Taken {
+            tenant: inv.tenant_id,
+            invoice: inv.invoice_id,
+            step,
+            day: s.day,
+            action: s.action.as_str(),
+            outcome: "done",
+            reason: None,
+        };
+        match s.action {
+            DunningAction::Retry if inv.last_decline_class.as_deref() == Some("hard") => {
+                let reason = format!(
+                    "not retried: the last decline ({}) was hard; the customer must add a new payment method",
+                    inv.last_decline_code.as_deref().unwrap_or("unknown")
+                );
+                t.outcome = "skipped";
+                t.reason = Some(&reason);
+                if store::claim(&mut *pool.acquire().await?, &t, now).await? {
+                    summary.retries_skipped += 1;
+                }
+            }
+            DunningAction::Retry => {
+                t.outcome = "started";
+                if !store::claim(&mut *pool.acquire().await?, &t, now).await? {
+                    continue;
+                }
+                summary.retried += 1;
+                let (outcome, reason, paid) = match payments::collect(pool, tenant, invoice, gateways, now).await {
+                    Ok(c) if c.invoice_status == "paid" => ("done", "paid".to_string(), true),
+                    Ok(c) => {
+                        let code = c.attempt.decline_code.clone().unwrap_or_default();
+                        ("failed", format!("declined again ({code})"), false)
+                    }
+                    Err(e) => ("failed", e.to_string(), false),
+                };
+                store::finish(&mut *pool.acquire().await?, inv.tenant_id, inv.invoice_id, step, outcome, Some(&reason))
+                    .await?;
+                if paid {
+                    summary.recovered += 1;
+                    return Ok(());
+                }
+            }
+            DunningAction::Email => {
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin().await?;
+                if store::claim(&mut tx, &t, now).await? {
+                    let message = OutboxMessage::DunningStep {
+                        invoice,
+                        customer: CustomerId(inv.customer_id),
+                        step,
+                        action: s.action.as_str().to_string(),
+                    };
+                    crate::store::outbox::enqueue(&mut tx, tenant, &[message], now).await?;
+                    summary.emails += 1;
+                }
+                tx.commit().await?;
+            }
+            DunningAction::MarkUncollectible => {
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin().await?;
+                if store::claim(&mut tx, &t, now).await? {
+                    invoices::mark_uncollectible(&mut tx, tenant, invoice, now).await?;
+                    summary.uncollectible += 1;
+                }
+                tx.commit().await?;
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A customer's dunning state, for the customer API.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerDunning {
+    /// The invoices in dunning.
+    pub invoices: Vec<InvoiceId>,
+    /// The latest step taken (number and action), on the invoice furthest along.
+    pub current_step: Option<u32>,
+    pub current_action: Option<&'static str>,
+    /// The next step due, on the invoice whose next step comes first.
+    pub next_action: Option<&'static str>,
+    pub next_action_on: Option<NaiveDate>,
+    /// What is left to pay on the invoices in dunning, in minor units, per currency.
+    pub amount_at_risk: BTreeMap<String, i64>,
+}
+
+/// The customer's dunning state, `None` when no invoice of theirs is in dunning.
+pub async fn for_customer(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<Option<CustomerDunning>> {
+    let list = store::for_customer(conn, tenant, customer.0).await?;
+    if list.is_empty() {
+        return Ok(None);
+    }
+    let policy = policy(conn, tenant).await?;
+    let mut state = CustomerDunning {
+        invoices: Vec::new(),
+        current_step: None,
+        current_action: None,
+        next_action: None,
+        next_action_on: None,
+        amount_at_risk: BTreeMap::new(),
+    };
+    for inv in &list {
+        state.invoices.push(InvoiceId(inv.invoice_id));
+        *state.amount_at_risk.entry(inv.currency.trim().to_string()).or_default() += inv.amount_due;
+        let taken = store::taken(conn, inv.tenant_id, inv.invoice_id).await?;
+        if let Some(&last) = taken.iter().next_back()
+            && state.current_step.is_none_or(|c| last > c)
+        {
+            state.current_step = Some(last);
+            state.current_action =
+                policy.steps().get(last as usize - 1).map(|s| s.action.as_str());
+        }
+        if let Some((_, next)) = policy.next(&taken) {
+            let on = inv.first_failed_at.date_naive() + chrono::Days::new(u64::from(next.day));
+            if state.next_action_on.is_none_or(|d| on < d) {
+                state.next_action_on = Some(on);
+                state.next_action = Some(next.action.as_str());
+            }
+        }
+    }
+    Ok(Some(state))
+}
