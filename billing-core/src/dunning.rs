@@ -52,9 +52,13 @@ pub enum PolicyError {
     Empty,
     TooManySteps,
     /// `steps[index].day` is outside 1..=120.
-    DayOutOfRange { index: usize },
+    DayOutOfRange {
+        index: usize,
+    },
     /// `steps[index].day` is before the step before it.
-    NotAscending { index: usize },
+    NotAscending {
+        index: usize,
+    },
 }
 
 impl std::fmt::Display for PolicyError {
@@ -138,7 +142,15 @@ mod tests {
         let days: Vec<(u32, &str)> = p.steps().iter().map(|s| (s.day, s.action.as_str())).collect();
         assert_eq!(
             days,
-            [(3, "retry"), (3, "email"), (7, "retry"), (7, "email"), (14, "retry"), (14, "email"), (30, "mark_uncollectible")]
+            [
+                (3, "retry"),
+                (3, "email"),
+                (7, "retry"),
+                (7, "email"),
+                (14, "retry"),
+                (14, "email"),
+                (30, "mark_uncollectible")
+            ]
         );
         assert_eq!(Policy::new(p.steps().to_vec()), Ok(p), "the default passes its own validation");
     }

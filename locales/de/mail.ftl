@@ -81,3 +81,7 @@ jobs-list-running = läuft
 jobs-list-ok = ok
 jobs-list-failed = fehlgeschlagen: { $error }
 jobs-list-line = { $started }  { $job }  Händler { $tenant }  ({ $trigger })  erledigt { $done }, fehlgeschlagen { $failed }  { $status }
+
+# Dunning job (docs/adr/0022)
+dunning-cli-summary = Mahnlauf: { $invoices } Rechnungen im Mahnverfahren, { $retried } erneut eingezogen ({ $recovered } bezahlt), { $skipped } Wiederholungen nach endgültiger Ablehnung übersprungen, { $emails } Mahnungen eingereiht, { $uncollectible } als uneinbringlich markiert, { $failed } fehlgeschlagen.
+dunning-cli-locked = Ein anderer Mahnlauf hält die Sperre; es wurde nichts getan.

@@ -83,3 +83,7 @@ jobs-list-running = running
 jobs-list-ok = ok
 jobs-list-failed = failed: { $error }
 jobs-list-line = { $started }  { $job }  merchant { $tenant }  ({ $trigger })  done { $done }, failed { $failed }  { $status }
+
+# Dunning job (docs/adr/0022)
+dunning-cli-summary = Dunning run: { $invoices } invoices in dunning, { $retried } retried ({ $recovered } paid), { $skipped } retries skipped after a hard decline, { $emails } reminders queued, { $uncollectible } marked uncollectible, { $failed } failed.
+dunning-cli-locked = Another dunning run holds the lock; nothing was done.

@@ -81,3 +81,7 @@ jobs-list-running = in corso
 jobs-list-ok = ok
 jobs-list-failed = non riuscito: { $error }
 jobs-list-line = { $started }  { $job }  esercente { $tenant }  ({ $trigger })  completati { $done }, non riusciti { $failed }  { $status }
+
+# Dunning job (docs/adr/0022)
+dunning-cli-summary = Solleciti: { $invoices } fatture in sollecito, { $retried } riaddebitate ({ $recovered } pagate), { $skipped } tentativi saltati dopo un rifiuto definitivo, { $emails } promemoria in coda, { $uncollectible } segnate come inesigibili, { $failed } non riuscite.
+dunning-cli-locked = Un'altra esecuzione dei solleciti detiene il blocco; non è stato fatto nulla.

@@ -81,3 +81,7 @@ jobs-list-running = 実行中
 jobs-list-ok = 成功
 jobs-list-failed = 失敗：{ $error }
 jobs-list-line = { $started }  { $job }  加盟店 { $tenant }（{ $trigger }）  完了 { $done }、失敗 { $failed }  { $status }
+
+# Dunning job (docs/adr/0022)
+dunning-cli-summary = 督促処理: 督促中の請求書 { $invoices } 件、再請求 { $retried } 件（うち支払済み { $recovered } 件）、確定的な拒否のため再試行を省略 { $skipped } 件、督促メール登録 { $emails } 件、回収不能に変更 { $uncollectible } 件、失敗 { $failed } 件。
+dunning-cli-locked = 別の督促処理がロックを保持しているため、何も行いませんでした。

@@ -81,3 +81,7 @@ jobs-list-running = w toku
 jobs-list-ok = ok
 jobs-list-failed = niepowodzenie: { $error }
 jobs-list-line = { $started }  { $job }  sprzedawca { $tenant }  ({ $trigger })  wykonane { $done }, nieudane { $failed }  { $status }
+
+# Dunning job (docs/adr/0022)
+dunning-cli-summary = Windykacja: faktury w windykacji: { $invoices }, ponowione obciążenia: { $retried } (opłacone: { $recovered }), pominięte po trwałej odmowie: { $skipped }, przypomnienia w kolejce: { $emails }, oznaczone jako nieściągalne: { $uncollectible }, błędy: { $failed }.
+dunning-cli-locked = Inne uruchomienie windykacji trzyma blokadę; nic nie zrobiono.

@@ -81,3 +81,7 @@ jobs-list-running = em execução
 jobs-list-ok = ok
 jobs-list-failed = falhou: { $error }
 jobs-list-line = { $started }  { $job }  lojista { $tenant }  ({ $trigger })  feitos { $done }, com falha { $failed }  { $status }
+
+# Dunning job (docs/adr/0022)
+dunning-cli-summary = Cobrança: { $invoices } faturas em cobrança, { $retried } cobradas novamente ({ $recovered } pagas), { $skipped } novas tentativas ignoradas após uma recusa definitiva, { $emails } lembretes na fila, { $uncollectible } marcadas como incobráveis, { $failed } com falha.
+dunning-cli-locked = Outra execução da cobrança detém o bloqueio; nada foi feito.

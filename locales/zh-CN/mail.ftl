@@ -81,3 +81,7 @@ jobs-list-running = 运行中
 jobs-list-ok = 成功
 jobs-list-failed = 失败：{ $error }
 jobs-list-line = { $started }  { $job }  商户 { $tenant }（{ $trigger }）  完成 { $done }，失败 { $failed }  { $status }
+
+# Dunning job (docs/adr/0022)
+dunning-cli-summary = 催收运行：催收中的发票 { $invoices } 张，重新扣款 { $retried } 次（已付款 { $recovered } 张），因硬拒绝跳过重试 { $skipped } 次，已排队提醒邮件 { $emails } 封，标记为无法收回 { $uncollectible } 张，失败 { $failed } 次。
+dunning-cli-locked = 另一个催收运行持有锁；未执行任何操作。

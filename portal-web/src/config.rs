@@ -107,6 +107,8 @@ pub struct JobsConfig {
     pub collect: String,
     /// The outbox is fanned out into mails and due mails are sent (`[mail]`).
     pub mail: String,
+    /// Invoices whose collection failed take their tenant's dunning steps (retry, mail, write-off).
+    pub dunning: String,
 }
 
 impl Default for JobsConfig {
@@ -117,6 +119,7 @@ impl Default for JobsConfig {
             vies_recheck: "0 30 3 * * *".into(),
             collect: "0 0 6 * * *".into(),
             mail: "*/20 * * * * *".into(),
+            dunning: "0 0 7 * * *".into(),
         }
     }
 }

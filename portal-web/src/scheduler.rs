@@ -25,6 +25,7 @@ fn jobs(
     mailer: Arc<crate::mail::Mailer>,
 ) -> Vec<(&'static str, String, JobFn)> {
     let vies = Arc::new(crate::vies::HttpVies::new(&config.vies));
+    let dunning_gateways = gateways.clone();
     vec![
         (
             "mail",
@@ -46,6 +47,17 @@ fn jobs(
                     let s = billing_core::jobs::collection::run_collection(&pool, gateways.as_ref(), clock.now(), None)
                         .await?;
                     Ok(s.collected)
+                })
+            }),
+        ),
+        (
+            "dunning",
+            config.jobs.dunning.clone(),
+            Arc::new(move |pool, clock| {
+                let gateways = dunning_gateways.clone();
+                Box::pin(async move {
+                    let s = billing_core::service::dunning::run(&pool, gateways.as_ref(), clock.now(), None).await?;
+                    Ok(s.retried + s.retries_skipped + s.emails + s.uncollectible)
                 })
             }),
         ),

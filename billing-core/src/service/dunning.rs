@@ -34,6 +34,14 @@ pub async fn policy(conn: &mut PgConnection, tenant: TenantId) -> Result<Policy>
     }
 }
 
+/// The tenant's policy and whether it is its own (false: the default).
+pub async fn policy_and_origin(conn: &mut PgConnection, tenant: TenantId) -> Result<(Policy, bool)> {
+    match store::policy(conn, tenant).await? {
+        None => Ok((Policy::default_policy(), false)),
+        Some(steps) => Ok((parse(steps)?, true)),
+    }
+}
+
 /// Parses and checks a list of steps (an unknown action, a day out of range or out of order is
 /// [`Error::InvalidField`] on `steps`).
 pub fn parse(steps: serde_json::Value) -> Result<Policy> {
@@ -79,7 +87,12 @@ pub async fn run(
     Ok(ran.unwrap_or_default())
 }
 
-async fn run_all(pool: &PgPool, gateways: &dyn Gateways, now: DateTime<Utc>, as_of: NaiveDate) -> Result<DunningSummary> {
+async fn run_all(
+    pool: &PgPool,
+    gateways: &dyn Gateways,
+    now: DateTime<Utc>,
+    as_of: NaiveDate,
+) -> Result<DunningSummary> {
     let mut summary = DunningSummary { ran: true, ..DunningSummary::default() };
     let work = store::work(&mut *pool.acquire().await?, as_of).await?;
     let mut policies: BTreeMap<uuid::Uuid, Policy> = BTreeMap::new();
@@ -200,7 +213,11 @@ pub struct CustomerDunning {
 }
 
 /// The customer's dunning state, `None` when no invoice of theirs is in dunning.
-pub async fn for_customer(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<Option<CustomerDunning>> {
+pub async fn for_customer(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+) -> Result<Option<CustomerDunning>> {
     let list = store::for_customer(conn, tenant, customer.0).await?;
     if list.is_empty() {
         return Ok(None);
@@ -222,8 +239,7 @@ pub async fn for_customer(conn: &mut PgConnection, tenant: TenantId, customer: C
             && state.current_step.is_none_or(|c| last > c)
         {
             state.current_step = Some(last);
-            state.current_action =
-                policy.steps().get(last as usize - 1).map(|s| s.action.as_str());
+            state.current_action = policy.steps().get(last as usize - 1).map(|s| s.action.as_str());
         }
         if let Some((_, next)) = policy.next(&taken) {
             let on = inv.first_failed_at.date_naive() + chrono::Days::new(u64::from(next.day));

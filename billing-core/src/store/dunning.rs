@@ -76,12 +76,11 @@ pub async fn for_customer(conn: &mut PgConnection, tenant: TenantId, customer: U
 
 /// The step numbers taken on the invoice.
 pub async fn taken(conn: &mut PgConnection, tenant: Uuid, invoice: Uuid) -> Result<BTreeSet<u32>> {
-    let steps: Vec<i32> =
-        sqlx::query_scalar("SELECT step FROM dunning_steps WHERE tenant_id = $1 AND invoice_id = $2")
-            .bind(tenant)
-            .bind(invoice)
-            .fetch_all(conn)
-            .await?;
+    let steps: Vec<i32> = sqlx::query_scalar("SELECT step FROM dunning_steps WHERE tenant_id = $1 AND invoice_id = $2")
+        .bind(tenant)
+        .bind(invoice)
+        .fetch_all(conn)
+        .await?;
     Ok(steps.into_iter().filter_map(|s| u32::try_from(s).ok()).collect())
 }
 
@@ -125,14 +124,16 @@ pub async fn finish(
     outcome: &str,
     reason: Option<&str>,
 ) -> Result<()> {
-    sqlx::query("UPDATE dunning_steps SET outcome = $4, reason = $5 WHERE tenant_id = $1 AND invoice_id = $2 AND step = $3")
-        .bind(tenant)
-        .bind(invoice)
-        .bind(i64::from(step) as i32)
-        .bind(outcome)
-        .bind(reason)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE dunning_steps SET outcome = $4, reason = $5 WHERE tenant_id = $1 AND invoice_id = $2 AND step = $3",
+    )
+    .bind(tenant)
+    .bind(invoice)
+    .bind(i64::from(step) as i32)
+    .bind(outcome)
+    .bind(reason)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -158,10 +158,20 @@ pub async fn get_one(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<CustomerBody>> {
+) -> ApiResult<axum::Json<CustomerWithDunning>> {
     let id: CustomerId = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(customers::get(&mut conn, tenant, id).await?.into()))
+    let customer: CustomerBody = customers::get(&mut conn, tenant, id).await?.into();
+    let dunning = billing_core::service::dunning::for_customer(&mut conn, tenant, id).await?;
+    Ok(axum::Json(CustomerWithDunning { customer, dunning }))
+}
+
+/// One customer, with their dunning state (`null` when no invoice of theirs is in dunning).
+#[derive(Debug, Serialize)]
+pub struct CustomerWithDunning {
+    #[serde(flatten)]
+    pub customer: CustomerBody,
+    pub dunning: Option<billing_core::service::dunning::CustomerDunning>,
 }
 
 pub async fn list(

@@ -6,6 +6,7 @@ pub mod bank_transfer;
 pub mod coupons;
 pub mod customers;
 pub mod documents;
+pub mod dunning;
 pub mod einvoices;
 pub mod error;
 pub mod extract;
@@ -134,6 +135,8 @@ pub fn routes() -> Vec<Route> {
     routes.extend(bank_transfer::routes());
     routes.extend(mail::routes());
     routes.push(get("/job_runs", job_runs::list));
+    routes.push(get("/dunning_policy", dunning::get_policy));
+    routes.push(put("/dunning_policy", dunning::put_policy));
     routes
 }
 

@@ -10,6 +10,7 @@ use super::{Ctx, Job, t};
 fn name(job: &Job) -> &'static str {
     match job {
         Job::Collect { .. } => "collect",
+        Job::Dunning { .. } => "dunning",
         Job::FinalizeDrafts => "finalize-drafts",
         Job::ApplyCredit => "apply-credit",
         Job::ViesRecheck => "vies-recheck",
@@ -61,6 +62,28 @@ async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
                 ],
             ));
             (summary.collected, summary.failed)
+        }
+        Job::Dunning { as_of } => {
+            let gateways = ctx.app_state().gateways;
+            let s = billing_core::service::dunning::run(pool, gateways.as_ref(), now, as_of).await?;
+            if !s.ran {
+                ctx.out.line(t(lang, "dunning-cli-locked", &[]));
+                return Ok((0, 0));
+            }
+            ctx.out.line(t(
+                lang,
+                "dunning-cli-summary",
+                &[
+                    ("invoices", s.invoices.to_string()),
+                    ("retried", s.retried.to_string()),
+                    ("recovered", s.recovered.to_string()),
+                    ("skipped", s.retries_skipped.to_string()),
+                    ("emails", s.emails.to_string()),
+                    ("uncollectible", s.uncollectible.to_string()),
+                    ("failed", s.failed.to_string()),
+                ],
+            ));
+            (s.retried + s.retries_skipped + s.emails + s.uncollectible, s.failed)
         }
         Job::FinalizeDrafts => {
             let count = billing_core::service::invoices::finalize_due_drafts(pool, now).await?;

@@ -235,6 +235,12 @@ pub enum Job {
         #[arg(long)]
         as_of: Option<NaiveDate>,
     },
+    /// Take the due dunning steps of every invoice whose collection failed (retry, mail, write-off).
+    Dunning {
+        /// Count the days of the policy up to this date (YYYY-MM-DD); today in UTC when absent.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
     /// Finalize the drafts whose grace period is over.
     FinalizeDrafts,
     /// Let customers' credit balances pay their open invoices.

@@ -6,6 +6,7 @@ mod art59c;
 mod bank_transfer;
 mod cli;
 mod documents;
+mod dunning;
 mod einvoice;
 mod embedded;
 mod finance_run;

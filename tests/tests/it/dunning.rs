@@ -1,0 +1,131 @@
+//! Dunning on the simulated clock (docs/adr/0022): a soft-declining card is retried on the
+//! policy's days with a reminder queued each time, then the invoice is written off; a hard decline
+//! is never retried; a re-run the same day does nothing twice; the policy API refuses bad input.
+
+use billing_core::service::dunning::{self, DunningSummary};
+use billing_tests::{TestApp, instant};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+
+/// An invoiced customer whose card declines on the due date; returns (customer, invoice, t0).
+async fn declined(app: &TestApp, card: &str) -> (String, String, DateTime<Utc>) {
+    let (customer, invoice) = app.invoiced_march_customer("late@example.com", "EUR").await;
+    let id = invoice["id"].as_str().unwrap().to_string();
+    let due = invoice["due_date"].as_str().unwrap();
+    let t0 = instant(&format!("{due}T10:00:00Z"));
+    app.clock.set(t0);
+    let (s, pm) =
+        app.post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": card })).await;
+    assert_eq!(s, 201, "{pm}");
+    let (s, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
+    assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("failed")), "{r}");
+    (customer, id, t0)
+}
+
+async fn run_on(app: &TestApp, t0: DateTime<Utc>, day: i64) -> DunningSummary {
+    dunning::run(&app.db.pool, app.gateways.as_ref(), t0 + Duration::days(day), None).await.unwrap()
+}
+
+async fn attempts(app: &TestApp, invoice: &str) -> Vec<Value> {
+    let (_, ledger) = app.get(&format!("/api/v1/invoices/{invoice}/payment_attempts")).await;
+    ledger.as_array().unwrap().clone()
+}
+
+async fn reminders(app: &TestApp) -> i64 {
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    billing_core::store::outbox::count_topic(&mut conn, app.tenant.id, "dunning.step").await.unwrap()
+}
+
+fn counts(s: &DunningSummary) -> (u64, u64, u64, u64) {
+    (s.retried, s.retries_skipped, s.emails, s.uncollectible)
+}
+
+#[tokio::test]
+async fn a_soft_decline_is_retried_on_the_policys_days_reminded_and_finally_written_off() {
+    let app = TestApp::spawn().await;
+    let (customer, invoice, t0) = declined(&app, "4000000000009995").await;
+    let day = |n: i64| (t0 + Duration::days(n)).date_naive().to_string();
+
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert_eq!(c["dunning"]["next_action"], "retry", "{c}");
+    assert_eq!(c["dunning"]["next_action_on"], day(3), "{c}");
+    assert_eq!(c["dunning"]["amount_at_risk"], json!({ "EUR": 2900 }), "{c}");
+    assert!(c["dunning"]["current_step"].is_null(), "{c}");
+
+    assert_eq!(counts(&run_on(&app, t0, 2).await), (0, 0, 0, 0), "nothing is due before day 3");
+    assert_eq!(counts(&run_on(&app, t0, 3).await), (1, 0, 1, 0), "day 3: one retry, one reminder");
+    assert_eq!(attempts(&app, &invoice).await.len(), 2);
+    assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 0, 0, 0), "a re-run the same day does nothing");
+    assert_eq!(
+        (attempts(&app, &invoice).await.len(), reminders(&app).await),
+        (2, 1),
+        "nothing charged or mailed twice"
+    );
+
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert_eq!(
+        (c["dunning"]["current_step"].as_u64(), c["dunning"]["current_action"].as_str()),
+        (Some(2), Some("email"))
+    );
+    assert_eq!(c["dunning"]["next_action_on"], day(7), "{c}");
+
+    assert_eq!(counts(&run_on(&app, t0, 7).await), (1, 0, 1, 0));
+    // The job did not run on day 14: day 20 catches up with the missed steps, once.
+    assert_eq!(counts(&run_on(&app, t0, 20).await), (1, 0, 1, 0));
+    let ledger = attempts(&app, &invoice).await;
+    assert_eq!(ledger.len(), 4, "the first attempt and three retries");
+    assert!(ledger.iter().all(|a| a["decline_class"] == "soft"), "{ledger:?}");
+    assert_eq!(reminders(&app).await, 3);
+
+    assert_eq!(counts(&run_on(&app, t0, 30).await), (0, 0, 0, 1), "day 30: written off");
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(inv["status"], "uncollectible", "{inv}");
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert!(c["dunning"].is_null(), "no invoice in dunning any more: {c}");
+    assert_eq!(counts(&run_on(&app, t0, 31).await), (0, 0, 0, 0));
+    assert_eq!((attempts(&app, &invoice).await.len(), reminders(&app).await), (4, 3));
+}
+
+#[tokio::test]
+async fn a_hard_decline_is_never_retried_but_the_customer_is_reminded() {
+    let app = TestApp::spawn().await;
+    let (_, invoice, t0) = declined(&app, "4000000000000002").await;
+    assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 1, 1, 0), "the retry is skipped, the reminder sent");
+    assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 0, 0, 0));
+    assert_eq!(attempts(&app, &invoice).await.len(), 1, "no second charge on a hard-declined card");
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let id: billing_core::ids::InvoiceId = invoice.parse().unwrap();
+    let history = billing_core::store::dunning::history(&mut conn, app.tenant.id.0, id.0).await.unwrap();
+    assert_eq!((history[0].1.as_str(), history[0].2.as_str()), ("retry", "skipped"), "{history:?}");
+    assert!(history[0].3.as_deref().unwrap().contains("hard"), "the reason is recorded: {history:?}");
+}
+
+#[tokio::test]
+async fn a_bad_policy_is_refused_and_changes_nothing_and_a_good_one_is_used() {
+    let app = TestApp::spawn().await;
+    let (s, p) = app.get("/api/v1/dunning_policy").await;
+    assert_eq!((s, p["default"].as_bool(), p["steps"].as_array().map(Vec::len)), (200, Some(true), Some(7)), "{p}");
+    let put = |body: Value| app.send(app.http.put(app.url("/api/v1/dunning_policy")).json(&body), &app.tenant.api_key);
+    for bad in [
+        json!({ "steps": [{ "day": 5, "action": "email" }, { "day": 2, "action": "retry" }] }),
+        json!({ "steps": [{ "day": 121, "action": "email" }] }),
+        json!({ "steps": [{ "day": 3, "action": "call_them" }] }),
+        json!({ "steps": [] }),
+        json!({ "steps": "daily" }),
+    ] {
+        let (s, e) = put(bad.clone()).await;
+        assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_request")), "{bad} -> {e}");
+    }
+    let (_, p) = app.get("/api/v1/dunning_policy").await;
+    assert_eq!(p["default"], true, "nothing was stored: {p}");
+
+    let (s, p) =
+        put(json!({ "steps": [{ "day": 1, "action": "email" }, { "day": 2, "action": "mark_uncollectible" }] })).await;
+    assert_eq!((s, p["default"].as_bool()), (200, Some(false)), "{p}");
+    let (_, invoice, t0) = declined(&app, "4000000000009995").await;
+    assert_eq!(counts(&run_on(&app, t0, 1).await), (0, 0, 1, 0));
+    assert_eq!(counts(&run_on(&app, t0, 2).await), (0, 0, 0, 1));
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(inv["status"], "uncollectible");
+    assert_eq!(attempts(&app, &invoice).await.len(), 1, "this policy never retries");
+}
