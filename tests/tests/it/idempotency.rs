@@ -330,6 +330,10 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
         ("POST", "/customers/{id}/einvoice") => {
             json_case(path.replace("{id}", &customer(app, n).await), json!({ "format": "xrechnung_ubl" }))
         }
+        ("PUT", "/dunning_policy") => json_case(
+            path.into(),
+            json!({ "steps": [{ "day": 2, "action": "retry" }, { "day": 9, "action": "email" }] }),
+        ),
         ("PUT", "/bank_account") => json_case(path.into(), json!({ "iban": BANK_ACCOUNT, "holder": "Acme" })),
         ("POST", "/bank_statements") => {
             bank_account(app).await;
