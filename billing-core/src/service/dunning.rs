@@ -8,6 +8,7 @@
 //! most once less, never twice. One run at a time per database: the lease `dunning`.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -97,11 +98,10 @@ async fn run_all(
     let work = store::work(&mut *pool.acquire().await?, as_of).await?;
     let mut policies: BTreeMap<uuid::Uuid, Policy> = BTreeMap::new();
     for inv in work {
-        if !policies.contains_key(&inv.tenant_id) {
-            let p = policy(&mut *pool.acquire().await?, TenantId(inv.tenant_id)).await?;
-            policies.insert(inv.tenant_id, p);
-        }
-        let Some(policy) = policies.get(&inv.tenant_id) else { continue };
+        let policy = match policies.entry(inv.tenant_id) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(policy(&mut *pool.acquire().await?, TenantId(inv.tenant_id)).await?),
+        };
         summary.invoices += 1;
         if let Err(e) = dun(pool, gateways, policy, &inv, now, as_of, &mut summary).await {
             tracing::warn!(error = %e, invoice = %InvoiceId(inv.invoice_id), "dunning: a step failed");

@@ -129,3 +129,27 @@ async fn a_bad_policy_is_refused_and_changes_nothing_and_a_good_one_is_used() {
     assert_eq!(inv["status"], "uncollectible");
     assert_eq!(attempts(&app, &invoice).await.len(), 1, "this policy never retries");
 }
+
+#[tokio::test]
+async fn billing_jobs_run_dunning_as_of_a_date_takes_the_steps_due_then_and_only_once() {
+    let app = TestApp::spawn().await;
+    let (_, invoice, t0) = declined(&app, "4000000000009995").await;
+    let as_of = (t0 + Duration::days(3)).date_naive().to_string();
+    let run = || {
+        std::process::Command::new(billing_tests::billing_binary())
+            .args(["jobs", "run", "dunning", "--as-of", &as_of])
+            .env("DATABASE_URL", &app.db.url)
+            .env("BILLING_LOG", "warn")
+            .env("LANG", "de_DE.UTF-8")
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("1 erneut eingezogen") && stdout.contains("1 Mahnungen eingereiht"), "{stdout}");
+    let out = run();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("0 erneut eingezogen") && stdout.contains("0 Mahnungen eingereiht"), "{stdout}");
+    assert_eq!((attempts(&app, &invoice).await.len(), reminders(&app).await), (2, 1));
+}
