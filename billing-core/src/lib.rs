@@ -27,6 +27,7 @@ pub mod fx;
 pub mod ids;
 pub mod invoice;
 pub mod jobs;
+pub mod mail;
 pub mod money;
 pub mod outbox;
 pub mod party;

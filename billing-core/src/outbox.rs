@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::email::EmailAddress;
 use crate::ids::{CustomerId, InvoiceId, SubscriptionId};
+use crate::invoice::{PaymentSource, RefundSource};
 use crate::money::Money;
-use crate::service::settlement::{PaymentSource, RefundSource};
 
 /// One message in the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

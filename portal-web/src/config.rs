@@ -43,6 +43,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub metrics: MetricsConfig,
     pub secrets: SecretsConfig,
+    pub mail: crate::mail::MailConfig,
     pub portal: PortalConfig,
 }
 
@@ -104,6 +105,8 @@ pub struct JobsConfig {
     pub vies_recheck: String,
     /// Open invoices that are due are collected with the customers' payment methods.
     pub collect: String,
+    /// The outbox is fanned out into mails and due mails are sent (`[mail]`).
+    pub mail: String,
 }
 
 impl Default for JobsConfig {
@@ -113,6 +116,7 @@ impl Default for JobsConfig {
             apply_credit: "0 10 * * * *".into(),
             vies_recheck: "0 30 3 * * *".into(),
             collect: "0 0 6 * * *".into(),
+            mail: "*/20 * * * * *".into(),
         }
     }
 }
@@ -324,6 +328,7 @@ impl Config {
         {
             bail!("secrets.key: must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`");
         }
+        self.mail.validate()?;
         Ok(())
     }
 

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod einvoice;
 pub mod i18n;
+pub mod mail;
 pub mod ops;
 pub mod pdf;
 pub mod portal;

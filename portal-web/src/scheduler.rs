@@ -19,9 +19,24 @@ type JobFn =
     Arc<dyn Fn(PgPool, Arc<dyn Clock>) -> Pin<Box<dyn Future<Output = anyhow::Result<u64>> + Send>> + Send + Sync>;
 
 /// The scheduled jobs by name (the names `billing jobs run` takes).
-fn jobs(config: &Config, gateways: Arc<gateway_adapters::directory::Directory>) -> Vec<(&'static str, String, JobFn)> {
+fn jobs(
+    config: &Config,
+    gateways: Arc<gateway_adapters::directory::Directory>,
+    mailer: Arc<crate::mail::Mailer>,
+) -> Vec<(&'static str, String, JobFn)> {
     let vies = Arc::new(crate::vies::HttpVies::new(&config.vies));
     vec![
+        (
+            "mail",
+            config.jobs.mail.clone(),
+            Arc::new(move |pool, clock| {
+                let mailer = mailer.clone();
+                Box::pin(async move {
+                    let run = crate::mail::run(&pool, &mailer, clock.now()).await?;
+                    Ok(run.sent)
+                })
+            }),
+        ),
         (
             "collect",
             config.jobs.collect.clone(),
@@ -73,12 +88,22 @@ fn jobs(config: &Config, gateways: Arc<gateway_adapters::directory::Directory>) 
 async fn run_locked(name: &'static str, pool: PgPool, clock: Arc<dyn Clock>, job: JobFn) {
     let started = std::time::Instant::now();
     let lease = format!("schedule:{name}");
-    match billing_core::store::locks::with_lease(&pool, &lease, LEASE_TTL, job(pool.clone(), clock)).await {
+    let result = if UNLEASED.contains(&name) {
+        job(pool.clone(), clock).await.map(Some)
+    } else {
+        billing_core::store::locks::with_lease(&pool, &lease, LEASE_TTL, job(pool.clone(), clock)).await
+    };
+    match result {
         Ok(Some(count)) => tracing::info!(job = name, count, ms = started.elapsed().as_millis() as u64, "job done"),
         Ok(None) => tracing::info!(job = name, "job already running on another node; tick skipped"),
         Err(e) => tracing::error!(job = name, error = %e, "job failed; the next tick retries"),
     }
 }
+
+/// Jobs that claim each item themselves (`FOR UPDATE SKIP LOCKED`, timed claims) and so run on
+/// every node at once without doing anything twice. They take no job lease: a node killed while
+/// holding one would otherwise stop them everywhere until it expired.
+const UNLEASED: &[&str] = &["mail"];
 
 /// How long a scheduled job's lease lasts without renewal (renewed while the job runs).
 const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
@@ -93,7 +118,8 @@ pub async fn start(
     gateways: Arc<gateway_adapters::directory::Directory>,
 ) -> anyhow::Result<JobScheduler> {
     let scheduler = JobScheduler::new().await.context("starting the job scheduler")?;
-    for (name, schedule, job) in jobs(config, gateways) {
+    let mailer = Arc::new(crate::mail::Mailer::new(&config.mail, &config.database.embedded_dir).context("[mail]")?);
+    for (name, schedule, job) in jobs(config, gateways, mailer) {
         if schedule.trim().is_empty() {
             tracing::info!(job = name, "job disabled (blank schedule)");
             continue;

@@ -6,6 +6,7 @@ pub mod bank_transfer;
 pub mod catalog;
 pub mod coupons;
 pub mod customers;
+pub mod delivery;
 pub mod einvoices;
 pub mod gateway_accounts;
 pub mod idempotency;

@@ -18,36 +18,12 @@ use crate::currency::Currency;
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, InvoiceId, TenantId};
 use crate::invoice::InvoiceStatus;
+pub use crate::invoice::{PaymentSource, RefundSource};
 use crate::money::Money;
 use crate::outbox::OutboxMessage;
 use crate::store;
 use crate::store::balance::{BalanceKind, NewBalanceTransaction};
 use crate::store::invoice_payments::NewInvoicePayment;
-
-/// Where money came from (or went).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentSource {
-    Card,
-    SepaDebit,
-    BankTransfer,
-    /// A staff member recorded a payment received outside the system.
-    Manual,
-    /// The customer's credit balance paid (part of) the invoice.
-    CreditBalance,
-}
-
-impl PaymentSource {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            PaymentSource::Card => "card",
-            PaymentSource::SepaDebit => "sepa_debit",
-            PaymentSource::BankTransfer => "bank_transfer",
-            PaymentSource::Manual => "manual",
-            PaymentSource::CreditBalance => "credit_balance",
-        }
-    }
-}
 
 /// The invoice after a receipt or refund.
 #[derive(Debug, Clone, Serialize)]
@@ -236,21 +212,4 @@ pub async fn record_refund(
     store::invoices::set_refunded(conn, tenant, invoice, l.paid, l.refunded, status).await?;
     store::outbox::enqueue(conn, tenant, &[OutboxMessage::InvoiceRefunded { invoice, amount, source }], now).await?;
     Ok(settlement(invoice, &l, status, 0, false))
-}
-
-/// Why money went back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RefundSource {
-    Refund,
-    Dispute,
-}
-
-impl RefundSource {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            RefundSource::Refund => "refund",
-            RefundSource::Dispute => "dispute",
-        }
-    }
 }

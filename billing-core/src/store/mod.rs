@@ -15,6 +15,7 @@ pub mod invoice_lifecycle;
 pub mod invoice_payments;
 pub mod invoices;
 pub mod locks;
+pub mod mail;
 pub mod outbox;
 pub mod payment_attempts;
 pub mod payment_methods;

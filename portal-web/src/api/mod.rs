@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod input;
 pub mod invoice_runs;
 pub mod invoices;
+pub mod mail;
 pub mod pagination;
 pub mod payments;
 pub mod plans;
@@ -131,6 +132,7 @@ pub fn routes() -> Vec<Route> {
         post("/tenant/einvoice", einvoices::set_seller_settings),
     ];
     routes.extend(bank_transfer::routes());
+    routes.extend(mail::routes());
     routes
 }
 

@@ -50,6 +50,22 @@ pub async fn run(ctx: &Ctx, job: Job) -> anyhow::Result<()> {
                 ],
             ));
         }
+        Job::Mail => {
+            let config = ctx.config();
+            let mailer = crate::mail::Mailer::new(&config.mail, &config.database.embedded_dir)?;
+            let run = crate::mail::run(pool, &mailer, now).await?;
+            ctx.out.line(t(
+                lang,
+                "mail-cli-run",
+                &[
+                    ("sent", run.sent.to_string()),
+                    ("retried", run.retried.to_string()),
+                    ("failed", run.failed.to_string()),
+                    ("suppressed", run.suppressed.to_string()),
+                    ("where", mailer.outgoing.describe()),
+                ],
+            ));
+        }
     }
     Ok(())
 }

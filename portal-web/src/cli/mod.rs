@@ -231,6 +231,8 @@ pub enum Job {
     ApplyCredit,
     /// Check the EU VAT IDs that VIES has not confirmed or refuted yet.
     ViesRecheck,
+    /// Turn outbox messages into mails and send the mails that are due (`[mail]`).
+    Mail,
 }
 
 #[derive(Debug, Subcommand)]

@@ -47,6 +47,10 @@ pub async fn serve(ctx: &Ctx, demo_key: Option<&str>) -> anyhow::Result<()> {
             let portal = format!("{}/p/{}/sign-in", url.replace("0.0.0.0", "127.0.0.1"), crate::demo::DEMO_SLUG);
             ctx.out.line(t(lang, "portal-cli-demo-portal", &[("url", portal)]));
             ctx.out.line(t(lang, "portal-cli-demo-sign-in", &[("email", crate::demo::DEMO_PORTAL_EMAIL.to_string())]));
+            if config.mail.host.is_empty() {
+                let folder = config.mail.folder_or(&config.database.embedded_dir);
+                ctx.out.line(t(lang, "mail-cli-demo-folder", &[("folder", folder.display().to_string())]));
+            }
             ctx.out.line(t(lang, "cli-demo-stop", &[]));
         }
         None => ctx.out.line(t(lang, "cli-serve-listening", &[("url", url.clone())])),

@@ -19,7 +19,7 @@ pub use locale::Locale;
 pub const LANGUAGES: &[&str] = billing_core::customer::SUPPORTED_LOCALES;
 
 /// The Fluent areas every language has: one file `locales/<lang>/<area>.ftl` each.
-pub const AREAS: &[&str] = &["common", "errors", "cli", "documents", "portal"];
+pub const AREAS: &[&str] = &["common", "errors", "cli", "documents", "portal", "mail"];
 
 /// The Fluent sources of one language, compiled into the binary so a deployment is one file.
 macro_rules! language {
@@ -32,12 +32,13 @@ macro_rules! language {
                 ("cli", include_str!(concat!("../../../locales/", $lang, "/cli.ftl"))),
                 ("documents", include_str!(concat!("../../../locales/", $lang, "/documents.ftl"))),
                 ("portal", include_str!(concat!("../../../locales/", $lang, "/portal.ftl"))),
+                ("mail", include_str!(concat!("../../../locales/", $lang, "/mail.ftl"))),
             ],
         )
     };
 }
 
-type Sources = (&'static str, [(&'static str, &'static str); 5]);
+type Sources = (&'static str, [(&'static str, &'static str); 6]);
 
 const SOURCES: [Sources; 10] = [
     language!("en"),

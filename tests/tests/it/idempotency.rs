@@ -318,6 +318,15 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
             json_case(path.into(), json!({ "customer": customer(app, n).await, "flow": "invoice_pay" }))
         }
         ("POST", "/tenant") => json_case(path.into(), json!({ "legal_name": "Acme Walk GmbH" })),
+        ("POST", "/mail_settings") => json_case(path.into(), json!({ "sender_name": "Acme Billing" })),
+        ("DELETE", "/mail_suppressions/{address}") => {
+            let address = format!("bounced{n}@example.com");
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            billing_core::store::mail::suppress(&mut conn, app.tenant.id, &address, "bounce", None, chrono::Utc::now())
+                .await
+                .unwrap();
+            json_case(path.replace("{address}", &address), json!({}))
+        }
         ("POST", "/tenant/einvoice") => json_case(path.into(), json!({ "contact_name": "Erika Walk" })),
         ("POST", "/customers/{id}/einvoice") => {
             json_case(path.replace("{id}", &customer(app, n).await), json!({ "format": "xrechnung_ubl" }))

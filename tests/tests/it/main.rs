@@ -16,6 +16,7 @@ mod idempotency;
 mod invoice_lifecycle;
 mod invoice_run;
 mod lifecycle;
+mod mail;
 mod one_connection;
 mod payments;
 mod payments_mollie;

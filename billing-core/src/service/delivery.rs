@@ -1,0 +1,114 @@
+//! The outbox fan-out: each undelivered outbox row becomes the mails (and, with outgoing
+//! webhooks, the deliveries) it causes, in one transaction with marking the row delivered, so a
+//! message makes its mail exactly once however many workers run and wherever one dies.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Connection, PgConnection};
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::ids::{CustomerId, InvoiceId, TenantId};
+use crate::mail::MailTemplate;
+use crate::outbox::OutboxMessage;
+use crate::store;
+
+/// What one fan-out pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FanOut {
+    /// Outbox rows taken.
+    pub messages: u64,
+    /// Mails made (suppressed ones included).
+    pub mails: u64,
+}
+
+/// Fans out up to `limit` outbox rows that are due at `now`. Rows another worker holds are
+/// skipped (`SKIP LOCKED`), not waited for.
+pub async fn fan_out(conn: &mut PgConnection, message_domain: &str, now: DateTime<Utc>, limit: i64) -> Result<FanOut> {
+    let mut tx = conn.begin().await?;
+    let rows: Vec<(TenantId, Uuid, String, serde_json::Value)> = sqlx::query_as(
+        "SELECT tenant_id, id, topic, payload FROM outbox
+          WHERE delivered_at IS NULL AND available_at <= $1
+          ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut out = FanOut { messages: rows.len() as u64, mails: 0 };
+    for (tenant, id, topic, payload) in &rows {
+        // A payload this version cannot read (written by a newer one) is left as delivered for
+        // no channel rather than blocking the queue; it stays in the outbox for the events API.
+        let Some(message) = store::outbox::decode(topic, payload.clone()) else {
+            tracing::warn!(%topic, outbox = %id, "outbox message not understood; no mail");
+            continue;
+        };
+        if let Some(template) = MailTemplate::for_message(&message)
+            && let Some((to, locale)) = recipient(&mut tx, *tenant, &message).await?
+        {
+            let mail = store::mail::NewMail { outbox_id: *id, template, to: &to, locale: &locale, message: &message };
+            if store::mail::insert(&mut tx, *tenant, &mail, message_domain, now).await? {
+                out.mails += 1;
+            }
+        }
+    }
+    if !rows.is_empty() {
+        let tenants: Vec<TenantId> = rows.iter().map(|r| r.0).collect();
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
+        sqlx::query(
+            "UPDATE outbox o SET delivered_at = $1
+               FROM UNNEST($2::uuid[], $3::uuid[]) AS u(tenant_id, id)
+              WHERE o.tenant_id = u.tenant_id AND o.id = u.id",
+        )
+        .bind(now)
+        .bind(&tenants)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Where and in which language a message's mail goes: the customer's current address (a
+/// changed address is mailed even if the old one bounced) and language.
+async fn recipient(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    message: &OutboxMessage,
+) -> Result<Option<(String, String)>> {
+    let customer = match message {
+        OutboxMessage::SignInLink { to, locale, .. } => return Ok(Some((to.to_string(), locale.clone()))),
+        OutboxMessage::InvoiceFinalized { invoice, .. }
+        | OutboxMessage::InvoicePaid { invoice, .. }
+        | OutboxMessage::PaymentFailed { invoice, .. }
+        | OutboxMessage::CreditNoteIssued { invoice, .. } => match invoice_customer(conn, tenant, *invoice).await? {
+            Some(c) => c,
+            None => return Ok(None),
+        },
+        OutboxMessage::DunningStep { customer, .. }
+        | OutboxMessage::CardExpiring { customer, .. }
+        | OutboxMessage::TrialEnding { customer, .. }
+        | OutboxMessage::RenewalUpcoming { customer, .. }
+        | OutboxMessage::DebitUpcoming { customer, .. }
+        | OutboxMessage::SubscriptionChanged { customer, .. }
+        | OutboxMessage::SubscriptionCanceled { customer, .. } => *customer,
+        OutboxMessage::PaymentSucceeded { .. }
+        | OutboxMessage::InvoicePaymentReceived { .. }
+        | OutboxMessage::InvoiceVoided { .. }
+        | OutboxMessage::InvoiceMarkedUncollectible { .. }
+        | OutboxMessage::InvoiceRefunded { .. } => return Ok(None),
+    };
+    Ok(sqlx::query_as("SELECT email, locale FROM customers WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(customer)
+        .fetch_optional(conn)
+        .await?)
+}
+
+async fn invoice_customer(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Option<CustomerId>> {
+    Ok(sqlx::query_scalar("SELECT customer_id FROM invoices WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(invoice)
+        .fetch_optional(conn)
+        .await?)
+}

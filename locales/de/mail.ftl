@@ -1,0 +1,81 @@
+# Transaktionale E-Mails (portal-web/src/mail).
+
+mail-greeting = Hallo { $name },
+mail-greeting-anonymous = Hallo,
+mail-signoff = Mit freundlichen Grüßen
+mail-footer = Sie erhalten diese E-Mail, weil Sie Kunde von { $tenant } sind. Bitte senden Sie uns niemals Kartendaten per E-Mail.
+
+mail-fact-number = Nummer
+mail-fact-amount = Betrag
+mail-fact-amount-paid = Bezahlter Betrag
+mail-fact-amount-due = Offener Betrag
+mail-fact-due-date = Fällig am
+mail-fact-debit-date = Abbuchungsdatum
+
+mail-action-view = Zu Ihrem Konto
+mail-action-update-method = Zahlungsmethode aktualisieren
+mail-action-pay = Jetzt bezahlen
+mail-action-manage = Abonnement verwalten
+mail-action-sign-in = Anmelden
+
+mail-invoice-issued-subject = Rechnung { $number } von { $tenant }
+mail-invoice-issued-heading = Ihre neue Rechnung
+mail-invoice-issued-body = Ihre Rechnung { $number } über { $amount } finden Sie im Anhang. Bitte bezahlen Sie sie bis zum { $due }.
+
+mail-payment-receipt-subject = Zahlungsbestätigung für Rechnung { $number }
+mail-payment-receipt-heading = Vielen Dank für Ihre Zahlung
+mail-payment-receipt-body = Wir haben { $amount } für Rechnung { $number } erhalten. Die Rechnung ist damit bezahlt.
+
+mail-payment-failed-subject = Zahlung für Rechnung { $number } fehlgeschlagen
+mail-payment-failed-heading = Ihre Zahlung ist nicht durchgegangen
+mail-payment-failed-body = Wir konnten { $amount } für Rechnung { $number } nicht einziehen.
+mail-payment-failed-retry = Wir versuchen es am { $date } erneut. Sie können Ihre Zahlungsmethode auch jetzt schon aktualisieren.
+mail-payment-failed-update = Bitte hinterlegen Sie eine neue Zahlungsmethode, damit wir den Betrag einziehen können.
+
+mail-dunning-step-subject = Zahlungserinnerung: Rechnung { $number } ist überfällig
+mail-dunning-step-heading = Ihre Rechnung ist überfällig
+mail-dunning-step-body = Die Rechnung { $number } über { $amount } war am { $due } fällig und ist noch nicht bezahlt. Bitte begleichen Sie sie so bald wie möglich.
+
+mail-card-expiring-subject = Ihre Karte mit der Endung { $last4 } läuft bald ab
+mail-card-expiring-heading = Ihre Karte läuft bald ab
+mail-card-expiring-body = Die Karte mit der Endung { $last4 }, mit der Sie bei { $tenant } bezahlen, läuft am { $date } ab. Bitte hinterlegen Sie eine neue Karte, damit Ihr Dienst ohne Unterbrechung weiterläuft.
+
+mail-trial-ending-subject = Ihr Testzeitraum endet am { $date }
+mail-trial-ending-heading = Ihr Testzeitraum endet bald
+mail-trial-ending-body = Ihr Testzeitraum bei { $tenant } endet am { $date }. Danach läuft Ihr Abonnement weiter und wird über Ihre Zahlungsmethode abgerechnet.
+
+mail-renewal-notice-subject = Ihr Abonnement verlängert sich am { $date }
+mail-renewal-notice-heading = Ihr Abonnement verlängert sich bald
+mail-renewal-notice-body = Ihr Abonnement bei { $tenant } verlängert sich am { $date }. Wenn Sie es behalten möchten, müssen Sie nichts tun.
+
+mail-debit-notice-subject = Ankündigung einer Lastschrift über { $amount }
+mail-debit-notice-heading = Vorabankündigung einer SEPA-Lastschrift
+mail-debit-notice-body = Wir ziehen { $amount } für Rechnung { $number } am { $date } von Ihrem Bankkonto ein. Bitte sorgen Sie für ausreichende Deckung.
+
+mail-subscription-changed-subject = Ihr Abonnement wurde geändert
+mail-subscription-changed-heading = Ihr Abonnement wurde geändert
+mail-subscription-changed-body = Ihr Abonnement bei { $tenant } wurde geändert. Ihre nächste Rechnung berücksichtigt die Änderung.
+
+mail-subscription-canceled-subject = Ihr Abonnement wurde gekündigt
+mail-subscription-canceled-heading = Ihr Abonnement wurde gekündigt
+mail-subscription-canceled-body = Ihr Abonnement bei { $tenant } wurde gekündigt und endet am { $date }. Schade, dass Sie gehen.
+
+mail-credit-note-issued-subject = Gutschrift { $number } von { $tenant }
+mail-credit-note-issued-heading = Eine Gutschrift für Sie
+mail-credit-note-issued-body = Wir haben die Gutschrift { $number } über { $amount } ausgestellt. Sie finden sie im Anhang dieser E-Mail.
+
+mail-sign-in-link-subject = Ihr Anmeldelink für { $tenant }
+mail-sign-in-link-heading = Bei Ihrem Konto anmelden
+mail-sign-in-link-body = Mit der Schaltfläche unten melden Sie sich bei Ihrem Konto bei { $tenant } an. Der Link ist einmal verwendbar und läuft am { $expires } ab.
+mail-sign-in-link-ignore = Wenn Sie diesen Link nicht angefordert haben, können Sie diese E-Mail ignorieren.
+
+# The command line.
+mail-cli-run = E-Mails: { $sent } gesendet, { $retried } werden erneut versucht, { $failed } fehlgeschlagen, { $suppressed } unterdrückt ({ $where }).
+mail-cli-demo-folder = In der Demo werden keine E-Mails verschickt: Jede wird als .eml-Datei in { $folder } abgelegt.
+
+# billing jobs list
+jobs-list-none = Noch keine Jobläufe aufgezeichnet.
+jobs-list-running = läuft
+jobs-list-ok = ok
+jobs-list-failed = fehlgeschlagen: { $error }
+jobs-list-line = { $started }  { $job }  Händler { $tenant }  ({ $trigger })  erledigt { $done }, fehlgeschlagen { $failed }  { $status }

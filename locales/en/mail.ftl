@@ -1,0 +1,83 @@
+# Transactional emails (portal-web/src/mail). Variables: $tenant (merchant), $name (customer),
+# $number (document number), $amount (formatted), $due (due date), $date (the date the mail is
+# about), $last4 (card), $step (dunning step), $expires (link expiry).
+
+mail-greeting = Hello { $name },
+mail-greeting-anonymous = Hello,
+mail-signoff = Kind regards,
+mail-footer = You receive this email because you are a customer of { $tenant }. Please do not reply with card details.
+
+mail-fact-number = Number
+mail-fact-amount = Amount
+mail-fact-amount-paid = Amount paid
+mail-fact-amount-due = Amount due
+mail-fact-due-date = Due date
+mail-fact-debit-date = Debit date
+
+mail-action-view = View your account
+mail-action-update-method = Update payment method
+mail-action-pay = Pay now
+mail-action-manage = Manage subscription
+mail-action-sign-in = Sign in
+
+mail-invoice-issued-subject = Invoice { $number } from { $tenant }
+mail-invoice-issued-heading = Your new invoice
+mail-invoice-issued-body = Your invoice { $number } for { $amount } is attached to this email. Please pay it by { $due }.
+
+mail-payment-receipt-subject = Receipt for invoice { $number }
+mail-payment-receipt-heading = Thank you for your payment
+mail-payment-receipt-body = We have received { $amount } for invoice { $number }. The invoice is now paid.
+
+mail-payment-failed-subject = Payment for invoice { $number } failed
+mail-payment-failed-heading = Your payment did not go through
+mail-payment-failed-body = We could not collect { $amount } for invoice { $number }.
+mail-payment-failed-retry = We will try again on { $date }. You can also update your payment method now.
+mail-payment-failed-update = Please add a new payment method so that we can collect the amount.
+
+mail-dunning-step-subject = Reminder: invoice { $number } is overdue
+mail-dunning-step-heading = Your invoice is overdue
+mail-dunning-step-body = Invoice { $number } over { $amount } was due on { $due } and is still unpaid. Please pay it as soon as possible.
+
+mail-card-expiring-subject = Your card ending in { $last4 } is about to expire
+mail-card-expiring-heading = Your card is about to expire
+mail-card-expiring-body = The card ending in { $last4 } that you use to pay { $tenant } expires on { $date }. Please add a new card so that your service continues without interruption.
+
+mail-trial-ending-subject = Your trial ends on { $date }
+mail-trial-ending-heading = Your trial is ending soon
+mail-trial-ending-body = Your trial with { $tenant } ends on { $date }. After that, your subscription continues and is charged to your payment method.
+
+mail-renewal-notice-subject = Your subscription renews on { $date }
+mail-renewal-notice-heading = Your subscription renews soon
+mail-renewal-notice-body = Your subscription with { $tenant } renews on { $date }. If you want to keep it, there is nothing you need to do.
+
+mail-debit-notice-subject = Upcoming direct debit of { $amount }
+mail-debit-notice-heading = Advance notice of a direct debit
+mail-debit-notice-body = We will debit { $amount } for invoice { $number } from your bank account on { $date }. Please make sure that the account is sufficiently funded.
+
+mail-subscription-changed-subject = Your subscription has changed
+mail-subscription-changed-heading = Your subscription has changed
+mail-subscription-changed-body = Your subscription with { $tenant } has been changed. Your next invoice reflects the change.
+
+mail-subscription-canceled-subject = Your subscription has been canceled
+mail-subscription-canceled-heading = Your subscription has been canceled
+mail-subscription-canceled-body = Your subscription with { $tenant } has been canceled and ends on { $date }. We are sorry to see you go.
+
+mail-credit-note-issued-subject = Credit note { $number } from { $tenant }
+mail-credit-note-issued-heading = A credit note for you
+mail-credit-note-issued-body = We have issued credit note { $number } for { $amount }. You will find it attached to this email.
+
+mail-sign-in-link-subject = Your sign-in link for { $tenant }
+mail-sign-in-link-heading = Sign in to your account
+mail-sign-in-link-body = Use the button below to sign in to your account with { $tenant }. The link can be used once and expires on { $expires }.
+mail-sign-in-link-ignore = If you did not ask for this link, you can ignore this email.
+
+# The command line.
+mail-cli-run = Mail: { $sent } sent, { $retried } to be retried, { $failed } failed, { $suppressed } suppressed ({ $where }).
+mail-cli-demo-folder = Emails are not sent in the demo: each one is written as an .eml file into { $folder }
+
+# billing jobs list
+jobs-list-none = No job runs recorded yet.
+jobs-list-running = running
+jobs-list-ok = ok
+jobs-list-failed = failed: { $error }
+jobs-list-line = { $started }  { $job }  merchant { $tenant }  ({ $trigger })  done { $done }, failed { $failed }  { $status }

@@ -1,0 +1,81 @@
+# E-mails transactionnels (portal-web/src/mail).
+
+mail-greeting = Bonjour { $name },
+mail-greeting-anonymous = Bonjour,
+mail-signoff = Cordialement,
+mail-footer = Vous recevez cet e-mail parce que vous êtes client de { $tenant }. Ne nous envoyez jamais vos données de carte par e-mail.
+
+mail-fact-number = Numéro
+mail-fact-amount = Montant
+mail-fact-amount-paid = Montant payé
+mail-fact-amount-due = Montant dû
+mail-fact-due-date = Date d’échéance
+mail-fact-debit-date = Date de prélèvement
+
+mail-action-view = Accéder à votre compte
+mail-action-update-method = Mettre à jour le moyen de paiement
+mail-action-pay = Payer maintenant
+mail-action-manage = Gérer l’abonnement
+mail-action-sign-in = Se connecter
+
+mail-invoice-issued-subject = Facture { $number } de { $tenant }
+mail-invoice-issued-heading = Votre nouvelle facture
+mail-invoice-issued-body = Votre facture { $number } d’un montant de { $amount } est jointe à cet e-mail. Merci de la régler avant le { $due }.
+
+mail-payment-receipt-subject = Reçu pour la facture { $number }
+mail-payment-receipt-heading = Merci pour votre paiement
+mail-payment-receipt-body = Nous avons bien reçu { $amount } pour la facture { $number }. La facture est désormais réglée.
+
+mail-payment-failed-subject = Échec du paiement de la facture { $number }
+mail-payment-failed-heading = Votre paiement n’a pas abouti
+mail-payment-failed-body = Nous n’avons pas pu encaisser { $amount } pour la facture { $number }.
+mail-payment-failed-retry = Nous réessaierons le { $date }. Vous pouvez aussi mettre à jour votre moyen de paiement dès maintenant.
+mail-payment-failed-update = Merci d’ajouter un nouveau moyen de paiement afin que nous puissions encaisser le montant.
+
+mail-dunning-step-subject = Rappel : la facture { $number } est en retard
+mail-dunning-step-heading = Votre facture est en retard
+mail-dunning-step-body = La facture { $number } d’un montant de { $amount } était due le { $due } et n’est toujours pas réglée. Merci de la payer dès que possible.
+
+mail-card-expiring-subject = Votre carte se terminant par { $last4 } expire bientôt
+mail-card-expiring-heading = Votre carte expire bientôt
+mail-card-expiring-body = La carte se terminant par { $last4 } avec laquelle vous payez { $tenant } expire le { $date }. Merci d’ajouter une nouvelle carte pour que votre service continue sans interruption.
+
+mail-trial-ending-subject = Votre période d’essai se termine le { $date }
+mail-trial-ending-heading = Votre période d’essai se termine bientôt
+mail-trial-ending-body = Votre période d’essai chez { $tenant } se termine le { $date }. Ensuite, votre abonnement se poursuit et est débité sur votre moyen de paiement.
+
+mail-renewal-notice-subject = Votre abonnement sera renouvelé le { $date }
+mail-renewal-notice-heading = Votre abonnement sera bientôt renouvelé
+mail-renewal-notice-body = Votre abonnement chez { $tenant } sera renouvelé le { $date }. Si vous souhaitez le conserver, vous n’avez rien à faire.
+
+mail-debit-notice-subject = Prélèvement à venir de { $amount }
+mail-debit-notice-heading = Pré-notification de prélèvement SEPA
+mail-debit-notice-body = Nous prélèverons { $amount } pour la facture { $number } sur votre compte bancaire le { $date }. Merci de vous assurer que le compte est suffisamment approvisionné.
+
+mail-subscription-changed-subject = Votre abonnement a été modifié
+mail-subscription-changed-heading = Votre abonnement a été modifié
+mail-subscription-changed-body = Votre abonnement chez { $tenant } a été modifié. Votre prochaine facture tient compte de ce changement.
+
+mail-subscription-canceled-subject = Votre abonnement a été résilié
+mail-subscription-canceled-heading = Votre abonnement a été résilié
+mail-subscription-canceled-body = Votre abonnement chez { $tenant } a été résilié et prend fin le { $date }. Nous regrettons votre départ.
+
+mail-credit-note-issued-subject = Avoir { $number } de { $tenant }
+mail-credit-note-issued-heading = Un avoir pour vous
+mail-credit-note-issued-body = Nous avons émis l’avoir { $number } d’un montant de { $amount }. Vous le trouverez en pièce jointe.
+
+mail-sign-in-link-subject = Votre lien de connexion pour { $tenant }
+mail-sign-in-link-heading = Connectez-vous à votre compte
+mail-sign-in-link-body = Utilisez le bouton ci-dessous pour vous connecter à votre compte chez { $tenant }. Le lien n’est utilisable qu’une fois et expire le { $expires }.
+mail-sign-in-link-ignore = Si vous n’avez pas demandé ce lien, vous pouvez ignorer cet e-mail.
+
+# The command line.
+mail-cli-run = E-mails : { $sent } envoyés, { $retried } à réessayer, { $failed } en échec, { $suppressed } bloqués ({ $where }).
+mail-cli-demo-folder = La démo n’envoie pas d’e-mails : chacun est écrit comme fichier .eml dans { $folder }
+
+# billing jobs list
+jobs-list-none = Aucune exécution de tâche enregistrée.
+jobs-list-running = en cours
+jobs-list-ok = ok
+jobs-list-failed = échec : { $error }
+jobs-list-line = { $started }  { $job }  marchand { $tenant }  ({ $trigger })  traités { $done }, en échec { $failed }  { $status }

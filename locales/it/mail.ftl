@@ -1,0 +1,81 @@
+# E-mail transazionali (portal-web/src/mail).
+
+mail-greeting = Gentile { $name },
+mail-greeting-anonymous = Gentile cliente,
+mail-signoff = Cordiali saluti,
+mail-footer = Ricevi questa e-mail perché sei cliente di { $tenant }. Non inviarci mai i dati della tua carta via e-mail.
+
+mail-fact-number = Numero
+mail-fact-amount = Importo
+mail-fact-amount-paid = Importo pagato
+mail-fact-amount-due = Importo dovuto
+mail-fact-due-date = Scadenza
+mail-fact-debit-date = Data di addebito
+
+mail-action-view = Vai al tuo account
+mail-action-update-method = Aggiorna il metodo di pagamento
+mail-action-pay = Paga ora
+mail-action-manage = Gestisci l’abbonamento
+mail-action-sign-in = Accedi
+
+mail-invoice-issued-subject = Fattura { $number } da { $tenant }
+mail-invoice-issued-heading = La tua nuova fattura
+mail-invoice-issued-body = In allegato trovi la fattura { $number } di { $amount }. Ti preghiamo di pagarla entro il { $due }.
+
+mail-payment-receipt-subject = Ricevuta per la fattura { $number }
+mail-payment-receipt-heading = Grazie per il tuo pagamento
+mail-payment-receipt-body = Abbiamo ricevuto { $amount } per la fattura { $number }. La fattura risulta ora pagata.
+
+mail-payment-failed-subject = Pagamento della fattura { $number } non riuscito
+mail-payment-failed-heading = Il tuo pagamento non è andato a buon fine
+mail-payment-failed-body = Non siamo riusciti ad addebitare { $amount } per la fattura { $number }.
+mail-payment-failed-retry = Riproveremo il { $date }. Puoi anche aggiornare subito il tuo metodo di pagamento.
+mail-payment-failed-update = Aggiungi un nuovo metodo di pagamento così che possiamo incassare l’importo.
+
+mail-dunning-step-subject = Promemoria: la fattura { $number } è scaduta
+mail-dunning-step-heading = La tua fattura è scaduta
+mail-dunning-step-body = La fattura { $number } di { $amount } era in scadenza il { $due } e non è ancora stata pagata. Ti preghiamo di saldarla il prima possibile.
+
+mail-card-expiring-subject = La tua carta che termina con { $last4 } sta per scadere
+mail-card-expiring-heading = La tua carta sta per scadere
+mail-card-expiring-body = La carta che termina con { $last4 }, con cui paghi { $tenant }, scade il { $date }. Aggiungi una nuova carta affinché il servizio continui senza interruzioni.
+
+mail-trial-ending-subject = Il tuo periodo di prova termina il { $date }
+mail-trial-ending-heading = Il tuo periodo di prova sta per terminare
+mail-trial-ending-body = Il tuo periodo di prova con { $tenant } termina il { $date }. Dopo, l’abbonamento prosegue e viene addebitato sul tuo metodo di pagamento.
+
+mail-renewal-notice-subject = Il tuo abbonamento si rinnova il { $date }
+mail-renewal-notice-heading = Il tuo abbonamento si rinnova a breve
+mail-renewal-notice-body = Il tuo abbonamento con { $tenant } si rinnova il { $date }. Se vuoi mantenerlo, non devi fare nulla.
+
+mail-debit-notice-subject = Addebito diretto in arrivo di { $amount }
+mail-debit-notice-heading = Preavviso di addebito SEPA
+mail-debit-notice-body = Il { $date } addebiteremo { $amount } per la fattura { $number } sul tuo conto bancario. Assicurati che il conto abbia fondi sufficienti.
+
+mail-subscription-changed-subject = Il tuo abbonamento è stato modificato
+mail-subscription-changed-heading = Il tuo abbonamento è stato modificato
+mail-subscription-changed-body = Il tuo abbonamento con { $tenant } è stato modificato. La prossima fattura terrà conto della modifica.
+
+mail-subscription-canceled-subject = Il tuo abbonamento è stato disdetto
+mail-subscription-canceled-heading = Il tuo abbonamento è stato disdetto
+mail-subscription-canceled-body = Il tuo abbonamento con { $tenant } è stato disdetto e termina il { $date }. Ci dispiace vederti andare via.
+
+mail-credit-note-issued-subject = Nota di credito { $number } da { $tenant }
+mail-credit-note-issued-heading = Una nota di credito per te
+mail-credit-note-issued-body = Abbiamo emesso la nota di credito { $number } di { $amount }. La trovi in allegato a questa e-mail.
+
+mail-sign-in-link-subject = Il tuo link di accesso a { $tenant }
+mail-sign-in-link-heading = Accedi al tuo account
+mail-sign-in-link-body = Usa il pulsante qui sotto per accedere al tuo account { $tenant }. Il link si può usare una sola volta e scade il { $expires }.
+mail-sign-in-link-ignore = Se non hai richiesto questo link, puoi ignorare questa e-mail.
+
+# The command line.
+mail-cli-run = E-mail: { $sent } inviate, { $retried } da ritentare, { $failed } non riuscite, { $suppressed } bloccate ({ $where }).
+mail-cli-demo-folder = La demo non invia e-mail: ognuna viene scritta come file .eml in { $folder }
+
+# billing jobs list
+jobs-list-none = Nessuna esecuzione di job registrata.
+jobs-list-running = in corso
+jobs-list-ok = ok
+jobs-list-failed = non riuscito: { $error }
+jobs-list-line = { $started }  { $job }  esercente { $tenant }  ({ $trigger })  completati { $done }, non riusciti { $failed }  { $status }

@@ -1,0 +1,81 @@
+# Transactionele e-mails (portal-web/src/mail).
+
+mail-greeting = Beste { $name },
+mail-greeting-anonymous = Beste klant,
+mail-signoff = Met vriendelijke groet,
+mail-footer = U ontvangt deze e-mail omdat u klant bent van { $tenant }. Stuur ons nooit uw kaartgegevens per e-mail.
+
+mail-fact-number = Nummer
+mail-fact-amount = Bedrag
+mail-fact-amount-paid = Betaald bedrag
+mail-fact-amount-due = Openstaand bedrag
+mail-fact-due-date = Vervaldatum
+mail-fact-debit-date = Incassodatum
+
+mail-action-view = Naar uw account
+mail-action-update-method = Betaalmethode bijwerken
+mail-action-pay = Nu betalen
+mail-action-manage = Abonnement beheren
+mail-action-sign-in = Inloggen
+
+mail-invoice-issued-subject = Factuur { $number } van { $tenant }
+mail-invoice-issued-heading = Uw nieuwe factuur
+mail-invoice-issued-body = Uw factuur { $number } van { $amount } is bij deze e-mail gevoegd. Gelieve deze vóór { $due } te betalen.
+
+mail-payment-receipt-subject = Betalingsbewijs voor factuur { $number }
+mail-payment-receipt-heading = Bedankt voor uw betaling
+mail-payment-receipt-body = We hebben { $amount } ontvangen voor factuur { $number }. De factuur is nu betaald.
+
+mail-payment-failed-subject = Betaling van factuur { $number } mislukt
+mail-payment-failed-heading = Uw betaling is niet gelukt
+mail-payment-failed-body = We konden { $amount } voor factuur { $number } niet innen.
+mail-payment-failed-retry = We proberen het opnieuw op { $date }. U kunt uw betaalmethode ook nu al bijwerken.
+mail-payment-failed-update = Voeg een nieuwe betaalmethode toe zodat we het bedrag kunnen innen.
+
+mail-dunning-step-subject = Herinnering: factuur { $number } is vervallen
+mail-dunning-step-heading = Uw factuur is vervallen
+mail-dunning-step-body = Factuur { $number } van { $amount } verviel op { $due } en is nog niet betaald. Gelieve deze zo snel mogelijk te betalen.
+
+mail-card-expiring-subject = Uw kaart eindigend op { $last4 } verloopt binnenkort
+mail-card-expiring-heading = Uw kaart verloopt binnenkort
+mail-card-expiring-body = De kaart eindigend op { $last4 } waarmee u { $tenant } betaalt, verloopt op { $date }. Voeg een nieuwe kaart toe zodat uw dienst zonder onderbreking doorloopt.
+
+mail-trial-ending-subject = Uw proefperiode eindigt op { $date }
+mail-trial-ending-heading = Uw proefperiode eindigt binnenkort
+mail-trial-ending-body = Uw proefperiode bij { $tenant } eindigt op { $date }. Daarna loopt uw abonnement door en wordt het via uw betaalmethode afgerekend.
+
+mail-renewal-notice-subject = Uw abonnement wordt verlengd op { $date }
+mail-renewal-notice-heading = Uw abonnement wordt binnenkort verlengd
+mail-renewal-notice-body = Uw abonnement bij { $tenant } wordt verlengd op { $date }. Als u het wilt houden, hoeft u niets te doen.
+
+mail-debit-notice-subject = Aankondiging van een incasso van { $amount }
+mail-debit-notice-heading = Vooraankondiging SEPA-incasso
+mail-debit-notice-body = Op { $date } schrijven we { $amount } voor factuur { $number } af van uw bankrekening. Zorg voor voldoende saldo op de rekening.
+
+mail-subscription-changed-subject = Uw abonnement is gewijzigd
+mail-subscription-changed-heading = Uw abonnement is gewijzigd
+mail-subscription-changed-body = Uw abonnement bij { $tenant } is gewijzigd. Uw volgende factuur houdt rekening met de wijziging.
+
+mail-subscription-canceled-subject = Uw abonnement is opgezegd
+mail-subscription-canceled-heading = Uw abonnement is opgezegd
+mail-subscription-canceled-body = Uw abonnement bij { $tenant } is opgezegd en eindigt op { $date }. Jammer dat u vertrekt.
+
+mail-credit-note-issued-subject = Creditnota { $number } van { $tenant }
+mail-credit-note-issued-heading = Een creditnota voor u
+mail-credit-note-issued-body = We hebben creditnota { $number } van { $amount } uitgereikt. U vindt deze als bijlage bij deze e-mail.
+
+mail-sign-in-link-subject = Uw inloglink voor { $tenant }
+mail-sign-in-link-heading = Log in op uw account
+mail-sign-in-link-body = Gebruik de knop hieronder om in te loggen op uw account bij { $tenant }. De link werkt één keer en verloopt op { $expires }.
+mail-sign-in-link-ignore = Heeft u deze link niet aangevraagd, dan kunt u deze e-mail negeren.
+
+# The command line.
+mail-cli-run = E-mails: { $sent } verzonden, { $retried } opnieuw te proberen, { $failed } mislukt, { $suppressed } geblokkeerd ({ $where }).
+mail-cli-demo-folder = De demo verstuurt geen e-mails: elke e-mail wordt als .eml-bestand opgeslagen in { $folder }
+
+# billing jobs list
+jobs-list-none = Nog geen jobruns vastgelegd.
+jobs-list-running = bezig
+jobs-list-ok = ok
+jobs-list-failed = mislukt: { $error }
+jobs-list-line = { $started }  { $job }  handelaar { $tenant }  ({ $trigger })  gedaan { $done }, mislukt { $failed }  { $status }

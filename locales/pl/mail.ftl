@@ -1,0 +1,81 @@
+# Wiadomości transakcyjne (portal-web/src/mail).
+
+mail-greeting = Dzień dobry, { $name },
+mail-greeting-anonymous = Dzień dobry,
+mail-signoff = Z poważaniem
+mail-footer = Otrzymujesz tę wiadomość, ponieważ jesteś klientem { $tenant }. Nigdy nie wysyłaj nam danych karty e-mailem.
+
+mail-fact-number = Numer
+mail-fact-amount = Kwota
+mail-fact-amount-paid = Zapłacona kwota
+mail-fact-amount-due = Kwota do zapłaty
+mail-fact-due-date = Termin płatności
+mail-fact-debit-date = Data obciążenia
+
+mail-action-view = Przejdź do konta
+mail-action-update-method = Zaktualizuj metodę płatności
+mail-action-pay = Zapłać teraz
+mail-action-manage = Zarządzaj subskrypcją
+mail-action-sign-in = Zaloguj się
+
+mail-invoice-issued-subject = Faktura { $number } od { $tenant }
+mail-invoice-issued-heading = Twoja nowa faktura
+mail-invoice-issued-body = W załączniku znajdziesz fakturę { $number } na kwotę { $amount }. Prosimy o zapłatę do { $due }.
+
+mail-payment-receipt-subject = Potwierdzenie zapłaty faktury { $number }
+mail-payment-receipt-heading = Dziękujemy za płatność
+mail-payment-receipt-body = Otrzymaliśmy { $amount } za fakturę { $number }. Faktura jest opłacona.
+
+mail-payment-failed-subject = Płatność za fakturę { $number } nie powiodła się
+mail-payment-failed-heading = Twoja płatność nie została zrealizowana
+mail-payment-failed-body = Nie udało się pobrać kwoty { $amount } za fakturę { $number }.
+mail-payment-failed-retry = Spróbujemy ponownie { $date }. Możesz też już teraz zaktualizować metodę płatności.
+mail-payment-failed-update = Dodaj nową metodę płatności, abyśmy mogli pobrać należność.
+
+mail-dunning-step-subject = Przypomnienie: termin płatności faktury { $number } minął
+mail-dunning-step-heading = Termin płatności Twojej faktury minął
+mail-dunning-step-body = Faktura { $number } na kwotę { $amount } była płatna { $due } i nadal nie została opłacona. Prosimy o jak najszybszą zapłatę.
+
+mail-card-expiring-subject = Twoja karta zakończona na { $last4 } wkrótce wygaśnie
+mail-card-expiring-heading = Twoja karta wkrótce wygaśnie
+mail-card-expiring-body = Karta zakończona na { $last4 }, którą płacisz { $tenant }, wygasa { $date }. Dodaj nową kartę, aby usługa działała bez przerwy.
+
+mail-trial-ending-subject = Twój okres próbny kończy się { $date }
+mail-trial-ending-heading = Twój okres próbny wkrótce się kończy
+mail-trial-ending-body = Twój okres próbny w { $tenant } kończy się { $date }. Później subskrypcja trwa dalej i jest opłacana Twoją metodą płatności.
+
+mail-renewal-notice-subject = Twoja subskrypcja odnowi się { $date }
+mail-renewal-notice-heading = Twoja subskrypcja wkrótce się odnowi
+mail-renewal-notice-body = Twoja subskrypcja w { $tenant } odnowi się { $date }. Jeśli chcesz ją zachować, nie musisz nic robić.
+
+mail-debit-notice-subject = Zapowiedź polecenia zapłaty na { $amount }
+mail-debit-notice-heading = Wcześniejsze powiadomienie o poleceniu zapłaty SEPA
+mail-debit-notice-body = { $date } obciążymy Twoje konto bankowe kwotą { $amount } za fakturę { $number }. Zadbaj o wystarczające środki na koncie.
+
+mail-subscription-changed-subject = Twoja subskrypcja została zmieniona
+mail-subscription-changed-heading = Twoja subskrypcja została zmieniona
+mail-subscription-changed-body = Twoja subskrypcja w { $tenant } została zmieniona. Następna faktura uwzględni tę zmianę.
+
+mail-subscription-canceled-subject = Twoja subskrypcja została anulowana
+mail-subscription-canceled-heading = Twoja subskrypcja została anulowana
+mail-subscription-canceled-body = Twoja subskrypcja w { $tenant } została anulowana i kończy się { $date }. Przykro nam, że odchodzisz.
+
+mail-credit-note-issued-subject = Faktura korygująca { $number } od { $tenant }
+mail-credit-note-issued-heading = Faktura korygująca dla Ciebie
+mail-credit-note-issued-body = Wystawiliśmy fakturę korygującą { $number } na kwotę { $amount }. Znajdziesz ją w załączniku.
+
+mail-sign-in-link-subject = Twój link do logowania w { $tenant }
+mail-sign-in-link-heading = Zaloguj się do swojego konta
+mail-sign-in-link-body = Użyj przycisku poniżej, aby zalogować się do konta w { $tenant }. Link działa jeden raz i wygasa { $expires }.
+mail-sign-in-link-ignore = Jeśli nie prosiłeś o ten link, możesz zignorować tę wiadomość.
+
+# The command line.
+mail-cli-run = E-maile: wysłane { $sent }, do ponowienia { $retried }, nieudane { $failed }, zablokowane { $suppressed } ({ $where }).
+mail-cli-demo-folder = W wersji demonstracyjnej e-maile nie są wysyłane: każdy jest zapisywany jako plik .eml w { $folder }
+
+# billing jobs list
+jobs-list-none = Nie zarejestrowano jeszcze żadnych uruchomień zadań.
+jobs-list-running = w toku
+jobs-list-ok = ok
+jobs-list-failed = niepowodzenie: { $error }
+jobs-list-line = { $started }  { $job }  sprzedawca { $tenant }  ({ $trigger })  wykonane { $done }, nieudane { $failed }  { $status }

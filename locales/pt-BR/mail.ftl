@@ -1,0 +1,81 @@
+# E-mails transacionais (portal-web/src/mail).
+
+mail-greeting = Olá, { $name },
+mail-greeting-anonymous = Olá,
+mail-signoff = Atenciosamente,
+mail-footer = Você recebe este e-mail porque é cliente de { $tenant }. Nunca nos envie os dados do seu cartão por e-mail.
+
+mail-fact-number = Número
+mail-fact-amount = Valor
+mail-fact-amount-paid = Valor pago
+mail-fact-amount-due = Valor em aberto
+mail-fact-due-date = Vencimento
+mail-fact-debit-date = Data do débito
+
+mail-action-view = Acessar sua conta
+mail-action-update-method = Atualizar forma de pagamento
+mail-action-pay = Pagar agora
+mail-action-manage = Gerenciar assinatura
+mail-action-sign-in = Entrar
+
+mail-invoice-issued-subject = Fatura { $number } de { $tenant }
+mail-invoice-issued-heading = Sua nova fatura
+mail-invoice-issued-body = Sua fatura { $number } no valor de { $amount } está anexada a este e-mail. Pague até { $due }.
+
+mail-payment-receipt-subject = Recibo da fatura { $number }
+mail-payment-receipt-heading = Obrigado pelo seu pagamento
+mail-payment-receipt-body = Recebemos { $amount } referente à fatura { $number }. A fatura está paga.
+
+mail-payment-failed-subject = Falha no pagamento da fatura { $number }
+mail-payment-failed-heading = Seu pagamento não foi concluído
+mail-payment-failed-body = Não conseguimos cobrar { $amount } referente à fatura { $number }.
+mail-payment-failed-retry = Tentaremos novamente em { $date }. Você também pode atualizar sua forma de pagamento agora.
+mail-payment-failed-update = Adicione uma nova forma de pagamento para que possamos cobrar o valor.
+
+mail-dunning-step-subject = Lembrete: a fatura { $number } está vencida
+mail-dunning-step-heading = Sua fatura está vencida
+mail-dunning-step-body = A fatura { $number } no valor de { $amount } venceu em { $due } e ainda não foi paga. Pague-a o quanto antes.
+
+mail-card-expiring-subject = Seu cartão final { $last4 } vai expirar em breve
+mail-card-expiring-heading = Seu cartão vai expirar em breve
+mail-card-expiring-body = O cartão final { $last4 } que você usa para pagar { $tenant } expira em { $date }. Adicione um novo cartão para que seu serviço continue sem interrupção.
+
+mail-trial-ending-subject = Seu período de teste termina em { $date }
+mail-trial-ending-heading = Seu período de teste está terminando
+mail-trial-ending-body = Seu período de teste com { $tenant } termina em { $date }. Depois disso, sua assinatura continua e é cobrada na sua forma de pagamento.
+
+mail-renewal-notice-subject = Sua assinatura será renovada em { $date }
+mail-renewal-notice-heading = Sua assinatura será renovada em breve
+mail-renewal-notice-body = Sua assinatura com { $tenant } será renovada em { $date }. Se quiser mantê-la, não é preciso fazer nada.
+
+mail-debit-notice-subject = Débito automático de { $amount } a caminho
+mail-debit-notice-heading = Aviso prévio de débito SEPA
+mail-debit-notice-body = Em { $date } debitaremos { $amount } referente à fatura { $number } da sua conta bancária. Verifique se a conta tem saldo suficiente.
+
+mail-subscription-changed-subject = Sua assinatura foi alterada
+mail-subscription-changed-heading = Sua assinatura foi alterada
+mail-subscription-changed-body = Sua assinatura com { $tenant } foi alterada. Sua próxima fatura refletirá a mudança.
+
+mail-subscription-canceled-subject = Sua assinatura foi cancelada
+mail-subscription-canceled-heading = Sua assinatura foi cancelada
+mail-subscription-canceled-body = Sua assinatura com { $tenant } foi cancelada e termina em { $date }. Lamentamos ver você partir.
+
+mail-credit-note-issued-subject = Nota de crédito { $number } de { $tenant }
+mail-credit-note-issued-heading = Uma nota de crédito para você
+mail-credit-note-issued-body = Emitimos a nota de crédito { $number } no valor de { $amount }. Ela está anexada a este e-mail.
+
+mail-sign-in-link-subject = Seu link de acesso a { $tenant }
+mail-sign-in-link-heading = Entre na sua conta
+mail-sign-in-link-body = Use o botão abaixo para entrar na sua conta de { $tenant }. O link pode ser usado uma vez e expira em { $expires }.
+mail-sign-in-link-ignore = Se você não pediu este link, pode ignorar este e-mail.
+
+# The command line.
+mail-cli-run = E-mails: { $sent } enviados, { $retried } a tentar novamente, { $failed } com falha, { $suppressed } bloqueados ({ $where }).
+mail-cli-demo-folder = A demonstração não envia e-mails: cada um é gravado como arquivo .eml em { $folder }
+
+# billing jobs list
+jobs-list-none = Nenhuma execução de tarefa registrada ainda.
+jobs-list-running = em execução
+jobs-list-ok = ok
+jobs-list-failed = falhou: { $error }
+jobs-list-line = { $started }  { $job }  lojista { $tenant }  ({ $trigger })  feitos { $done }, com falha { $failed }  { $status }

@@ -1,0 +1,81 @@
+# 交易类邮件（portal-web/src/mail）。
+
+mail-greeting = { $name }，您好：
+mail-greeting-anonymous = 您好：
+mail-signoff = 此致敬礼
+mail-footer = 您收到此邮件是因为您是 { $tenant } 的客户。请勿通过邮件向我们发送银行卡信息。
+
+mail-fact-number = 编号
+mail-fact-amount = 金额
+mail-fact-amount-paid = 已付金额
+mail-fact-amount-due = 应付金额
+mail-fact-due-date = 到期日
+mail-fact-debit-date = 扣款日期
+
+mail-action-view = 查看您的账户
+mail-action-update-method = 更新付款方式
+mail-action-pay = 立即付款
+mail-action-manage = 管理订阅
+mail-action-sign-in = 登录
+
+mail-invoice-issued-subject = 来自 { $tenant } 的发票 { $number }
+mail-invoice-issued-heading = 您的新发票
+mail-invoice-issued-body = 附件是您的发票 { $number }，金额为 { $amount }。请在 { $due } 之前付款。
+
+mail-payment-receipt-subject = 发票 { $number } 的付款收据
+mail-payment-receipt-heading = 感谢您的付款
+mail-payment-receipt-body = 我们已收到发票 { $number } 的 { $amount }。该发票现已付清。
+
+mail-payment-failed-subject = 发票 { $number } 付款失败
+mail-payment-failed-heading = 您的付款未能成功
+mail-payment-failed-body = 我们未能为发票 { $number } 收取 { $amount }。
+mail-payment-failed-retry = 我们将于 { $date } 再次尝试扣款。您也可以现在更新付款方式。
+mail-payment-failed-update = 请添加新的付款方式，以便我们收取该款项。
+
+mail-dunning-step-subject = 提醒：发票 { $number } 已逾期
+mail-dunning-step-heading = 您的发票已逾期
+mail-dunning-step-body = 金额为 { $amount } 的发票 { $number } 已于 { $due } 到期，至今尚未支付。请尽快付款。
+
+mail-card-expiring-subject = 您尾号为 { $last4 } 的银行卡即将过期
+mail-card-expiring-heading = 您的银行卡即将过期
+mail-card-expiring-body = 您用于向 { $tenant } 付款的尾号为 { $last4 } 的银行卡将于 { $date } 过期。请添加新卡，以免服务中断。
+
+mail-trial-ending-subject = 您的试用期将于 { $date } 结束
+mail-trial-ending-heading = 您的试用期即将结束
+mail-trial-ending-body = 您在 { $tenant } 的试用期将于 { $date } 结束。之后您的订阅将继续，并通过您的付款方式扣费。
+
+mail-renewal-notice-subject = 您的订阅将于 { $date } 续订
+mail-renewal-notice-heading = 您的订阅即将续订
+mail-renewal-notice-body = 您在 { $tenant } 的订阅将于 { $date } 续订。如果您希望继续使用，无需进行任何操作。
+
+mail-debit-notice-subject = 即将扣款 { $amount }
+mail-debit-notice-heading = SEPA 直接扣款预先通知
+mail-debit-notice-body = 我们将于 { $date } 从您的银行账户扣取发票 { $number } 的 { $amount }。请确保账户余额充足。
+
+mail-subscription-changed-subject = 您的订阅已变更
+mail-subscription-changed-heading = 您的订阅已变更
+mail-subscription-changed-body = 您在 { $tenant } 的订阅已变更。您的下一张发票将体现此变更。
+
+mail-subscription-canceled-subject = 您的订阅已取消
+mail-subscription-canceled-heading = 您的订阅已取消
+mail-subscription-canceled-body = 您在 { $tenant } 的订阅已取消，将于 { $date } 结束。很遗憾看到您离开。
+
+mail-credit-note-issued-subject = 来自 { $tenant } 的红字发票 { $number }
+mail-credit-note-issued-heading = 您的红字发票
+mail-credit-note-issued-body = 我们已开具金额为 { $amount } 的红字发票 { $number }，请查看本邮件附件。
+
+mail-sign-in-link-subject = 您的 { $tenant } 登录链接
+mail-sign-in-link-heading = 登录您的账户
+mail-sign-in-link-body = 请点击下方按钮登录您在 { $tenant } 的账户。该链接仅可使用一次，并将于 { $expires } 失效。
+mail-sign-in-link-ignore = 如果您没有请求此链接，请忽略此邮件。
+
+# The command line.
+mail-cli-run = 邮件：已发送 { $sent } 封，待重试 { $retried } 封，失败 { $failed } 封，已屏蔽 { $suppressed } 封（{ $where }）。
+mail-cli-demo-folder = 演示模式不会发送邮件：每封邮件都以 .eml 文件写入 { $folder }
+
+# billing jobs list
+jobs-list-none = 尚无任务运行记录。
+jobs-list-running = 运行中
+jobs-list-ok = 成功
+jobs-list-failed = 失败：{ $error }
+jobs-list-line = { $started }  { $job }  商户 { $tenant }（{ $trigger }）  完成 { $done }，失败 { $failed }  { $status }

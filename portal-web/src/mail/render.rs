@@ -1,0 +1,233 @@
+//! Rendering a mail: the facts it speaks of (loaded from the database, or a sample for the
+//! preview API), Fluent strings of the `mail` area in the recipient's language, amounts and
+//! dates through `crate::i18n::format`, and one askama layout for HTML and one for text, branded
+//! with the tenant's name, colour and logo.
+
+use askama::Template;
+use billing_core::mail::MailTemplate;
+use billing_core::money::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::i18n::{I18n, Locale, format};
+
+/// The tenant's look and sender identity.
+#[derive(Debug, Clone)]
+pub struct Brand {
+    pub name: String,
+    /// `#rrggbb`.
+    pub color: String,
+    pub logo_url: Option<String>,
+    /// The `From` display name (default: the tenant's name).
+    pub sender_name: String,
+    pub reply_to: Option<String>,
+    /// Where the customer acts (pays, updates a card): the portal of this tenant.
+    pub portal_url: String,
+}
+
+/// What a mail speaks of; each template uses the facts it needs.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub customer_name: String,
+    pub number: Option<String>,
+    pub amount: Option<Money>,
+    pub due_date: Option<NaiveDate>,
+    /// The date the mail announces: next retry, trial end, renewal, cancellation, card expiry,
+    /// debit date.
+    pub date: Option<NaiveDate>,
+    pub last4: Option<String>,
+    /// A dunning step's number (1 = first reminder).
+    pub step: Option<u32>,
+    /// A link the mail carries itself (the sign-in link).
+    pub url: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Whether the customer must act (a hard decline): no automatic retry follows.
+    pub needs_new_method: bool,
+}
+
+/// A rendered mail.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub lang: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/layout.html")]
+struct Html<'a> {
+    lang: &'a str,
+    subject: &'a str,
+    brand: &'a Brand,
+    heading: &'a str,
+    greeting: &'a str,
+    paragraphs: &'a [String],
+    facts: &'a [(String, String)],
+    action: &'a Option<(String, String)>,
+    signoff: &'a str,
+    footer: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/layout.txt")]
+struct Text<'a> {
+    brand: &'a Brand,
+    heading: &'a str,
+    greeting: &'a str,
+    paragraphs: &'a [String],
+    facts: &'a [(String, String)],
+    action: &'a Option<(String, String)>,
+    signoff: &'a str,
+    footer: &'a str,
+}
+
+/// The Fluent id prefix of a template (`invoice_issued` -> `mail-invoice-issued`).
+fn prefix(template: MailTemplate) -> String {
+    format!("mail-{}", template.as_str().replace('_', "-"))
+}
+
+/// Renders `template` for `facts` in `locale`.
+pub fn render(template: MailTemplate, locale: Locale, brand: &Brand, facts: &Facts) -> anyhow::Result<Rendered> {
+    let i18n = I18n::global();
+    let t = |id: &str, args: &[(&str, String)]| i18n.text(locale, id, args);
+    let p = prefix(template);
+    let number = facts.number.clone().unwrap_or_default();
+    let amount = facts.amount.map(|m| format::money(m, locale)).unwrap_or_default();
+    let due = facts.due_date.map(|d| format::date_long(d, locale)).unwrap_or_default();
+    let date = facts.date.map(|d| format::date_long(d, locale)).unwrap_or_default();
+    let expires = facts
+        .expires_at
+        .map(|e| format!("{} {} UTC", format::date_long(e.date_naive(), locale), e.format("%H:%M")))
+        .unwrap_or_default();
+    let args: Vec<(&str, String)> = vec![
+        ("tenant", brand.name.clone()),
+        ("name", facts.customer_name.clone()),
+        ("number", number.clone()),
+        ("amount", amount.clone()),
+        ("due", due.clone()),
+        ("date", date.clone()),
+        ("last4", facts.last4.clone().unwrap_or_default()),
+        ("step", facts.step.unwrap_or(1).to_string()),
+        ("expires", expires),
+    ];
+    let subject = t(&format!("{p}-subject"), &args);
+    let heading = t(&format!("{p}-heading"), &args);
+    let mut paragraphs = vec![t(&format!("{p}-body"), &args)];
+    let mut facts_table: Vec<(String, String)> = Vec::new();
+    let fact = |id: &str, value: &str| (t(id, &[]), value.to_string());
+    let mut action = None;
+    let portal = brand.portal_url.clone();
+    match template {
+        MailTemplate::InvoiceIssued | MailTemplate::CreditNoteIssued => {
+            facts_table.push(fact("mail-fact-number", &number));
+            facts_table.push(fact("mail-fact-amount", &amount));
+            if template == MailTemplate::InvoiceIssued && facts.due_date.is_some() {
+                facts_table.push(fact("mail-fact-due-date", &due));
+            }
+            action = Some((t("mail-action-view", &[]), portal));
+        }
+        MailTemplate::PaymentReceipt => {
+            facts_table.push(fact("mail-fact-number", &number));
+            facts_table.push(fact("mail-fact-amount-paid", &amount));
+        }
+        MailTemplate::PaymentFailed => {
+            paragraphs.push(if facts.needs_new_method || facts.date.is_none() {
+                t("mail-payment-failed-update", &args)
+            } else {
+                t("mail-payment-failed-retry", &args)
+            });
+            facts_table.push(fact("mail-fact-number", &number));
+            facts_table.push(fact("mail-fact-amount-due", &amount));
+            action = Some((t("mail-action-update-method", &[]), portal));
+        }
+        MailTemplate::DunningStep => {
+            facts_table.push(fact("mail-fact-number", &number));
+            facts_table.push(fact("mail-fact-amount-due", &amount));
+            if facts.due_date.is_some() {
+                facts_table.push(fact("mail-fact-due-date", &due));
+            }
+            action = Some((t("mail-action-pay", &[]), portal));
+        }
+        MailTemplate::CardExpiring => action = Some((t("mail-action-update-method", &[]), portal)),
+        MailTemplate::TrialEnding | MailTemplate::RenewalNotice | MailTemplate::SubscriptionChanged => {
+            action = Some((t("mail-action-manage", &[]), portal))
+        }
+        MailTemplate::SubscriptionCanceled => {}
+        MailTemplate::DebitNotice => {
+            facts_table.push(fact("mail-fact-number", &number));
+            facts_table.push(fact("mail-fact-amount", &amount));
+            facts_table.push(fact("mail-fact-debit-date", &date));
+        }
+        MailTemplate::SignInLink => {
+            paragraphs.push(t("mail-sign-in-link-ignore", &args));
+            action = facts.url.clone().map(|url| (t("mail-action-sign-in", &[]), url));
+        }
+    }
+    let greeting =
+        if facts.customer_name.is_empty() { t("mail-greeting-anonymous", &[]) } else { t("mail-greeting", &args) };
+    let signoff = t("mail-signoff", &[]);
+    let footer = t("mail-footer", &args);
+    let html = Html {
+        lang: locale.tag(),
+        subject: &subject,
+        brand,
+        heading: &heading,
+        greeting: &greeting,
+        paragraphs: &paragraphs,
+        facts: &facts_table,
+        action: &action,
+        signoff: &signoff,
+        footer: &footer,
+    }
+    .render()?;
+    let text = Text {
+        brand,
+        heading: &heading,
+        greeting: &greeting,
+        paragraphs: &paragraphs,
+        facts: &facts_table,
+        action: &action,
+        signoff: &signoff,
+        footer: &footer,
+    }
+    .render()?;
+    Ok(Rendered { subject, text, html, lang: locale.tag() })
+}
+
+/// Sample facts for the preview API.
+pub fn sample_facts(template: MailTemplate, now: DateTime<Utc>) -> Facts {
+    let today = now.date_naive();
+    let eur = |minor| Some(Money::from_minor(minor, billing_core::currency::Currency::EUR));
+    let mut f = Facts { customer_name: "Ana Example".into(), ..Facts::default() };
+    match template {
+        MailTemplate::InvoiceIssued | MailTemplate::DunningStep | MailTemplate::DebitNotice => {
+            f.number = Some("INV-2026-000042".into());
+            f.amount = eur(11_900);
+            f.due_date = Some(today + chrono::Duration::days(14));
+            f.date = Some(today + chrono::Duration::days(14));
+            f.step = Some(1);
+        }
+        MailTemplate::PaymentReceipt | MailTemplate::PaymentFailed => {
+            f.number = Some("INV-2026-000042".into());
+            f.amount = eur(11_900);
+            f.date = Some(today + chrono::Duration::days(3));
+        }
+        MailTemplate::CreditNoteIssued => {
+            f.number = Some("CN-2026-000007".into());
+            f.amount = eur(2_380);
+        }
+        MailTemplate::CardExpiring => {
+            f.last4 = Some("4242".into());
+            f.date = Some(today + chrono::Duration::days(30));
+        }
+        MailTemplate::TrialEnding
+        | MailTemplate::RenewalNotice
+        | MailTemplate::SubscriptionChanged
+        | MailTemplate::SubscriptionCanceled => f.date = Some(today + chrono::Duration::days(7)),
+        MailTemplate::SignInLink => {
+            f.url = Some("https://billing.example/portal/sign-in/sample".into());
+            f.expires_at = Some(now + chrono::Duration::minutes(15));
+        }
+    }
+    f
+}
