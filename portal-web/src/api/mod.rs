@@ -124,6 +124,7 @@ pub fn routes() -> Vec<Route> {
         get("/tenant", tenant::get_one),
         post("/tenant", tenant::update),
         post("/portal_sessions", portal_sessions::create),
+        put("/portal/retention_offer", portal_sessions::set_retention_offer),
         get("/invoices/{id}/einvoice", einvoices::invoice_einvoice),
         get("/einvoices/export", einvoices::export),
         get("/customers/{id}/einvoice", einvoices::get_customer_settings),
