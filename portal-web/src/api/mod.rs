@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod input;
 pub mod invoice_runs;
 pub mod invoices;
+pub mod job_runs;
 pub mod mail;
 pub mod pagination;
 pub mod payments;
@@ -123,6 +124,7 @@ pub fn routes() -> Vec<Route> {
         get("/tenant", tenant::get_one),
         post("/tenant", tenant::update),
         post("/portal_sessions", portal_sessions::create),
+        put("/portal/retention_offer", portal_sessions::set_retention_offer),
         get("/invoices/{id}/einvoice", einvoices::invoice_einvoice),
         get("/einvoices/export", einvoices::export),
         get("/customers/{id}/einvoice", einvoices::get_customer_settings),
@@ -132,6 +134,7 @@ pub fn routes() -> Vec<Route> {
     ];
     routes.extend(bank_transfer::routes());
     routes.extend(mail::routes());
+    routes.push(get("/job_runs", job_runs::list));
     routes
 }
 

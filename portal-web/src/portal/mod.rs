@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/invoices/{id}/pay", post(pages::pay))
         .route("/subscriptions/{id}/change", get(pages::change_page).post(pages::change))
         .route("/subscriptions/{id}/cancel", get(pages::cancel_page).post(pages::cancel))
+        .route("/subscriptions/{id}/retention", post(pages::accept_retention))
         .route("/subscriptions/{id}/{verb}", post(pages::act))
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
         .route("/payment-methods", get(pages::payment_methods).post(pages::add_card))
