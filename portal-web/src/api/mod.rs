@@ -32,7 +32,7 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::MethodRouter;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// One route of the API: the table below is what the router is built from, and what the tests
 /// walk (every route that changes something must honour `Idempotency-Key`; see `idempotency`).
