@@ -88,16 +88,35 @@ fn jobs(
 async fn run_locked(name: &'static str, pool: PgPool, clock: Arc<dyn Clock>, job: JobFn) {
     let started = std::time::Instant::now();
     let lease = format!("schedule:{name}");
+    let recorded = recorded(name, pool.clone(), clock, job);
     let result = if UNLEASED.contains(&name) {
-        job(pool.clone(), clock).await.map(Some)
+        recorded.await.map(Some)
     } else {
-        billing_core::store::locks::with_lease(&pool, &lease, LEASE_TTL, job(pool.clone(), clock)).await
+        billing_core::store::locks::with_lease(&pool, &lease, LEASE_TTL, recorded).await
     };
     match result {
         Ok(Some(count)) => tracing::info!(job = name, count, ms = started.elapsed().as_millis() as u64, "job done"),
         Ok(None) => tracing::info!(job = name, "job already running on another node; tick skipped"),
         Err(e) => tracing::error!(job = name, error = %e, "job failed; the next tick retries"),
     }
+}
+
+/// Runs `job`, recorded in `job_runs` (started before, finished after, with its count or error).
+async fn recorded(name: &'static str, pool: PgPool, clock: Arc<dyn Clock>, job: JobFn) -> anyhow::Result<u64> {
+    use billing_core::store::job_runs::{self, Trigger};
+    let id = {
+        let mut conn = pool.acquire().await?;
+        job_runs::start(&mut conn, name, None, Trigger::Schedule, clock.now()).await?
+    };
+    let result = job(pool.clone(), clock.clone()).await;
+    let mut conn = pool.acquire().await?;
+    match &result {
+        // A frequent job's idle tick is not worth a row (the mail job ticks every 20 seconds).
+        Ok(0) if UNLEASED.contains(&name) => job_runs::discard(&mut conn, id).await?,
+        Ok(done) => job_runs::finish(&mut conn, id, *done, 0, None, clock.now()).await?,
+        Err(e) => job_runs::finish(&mut conn, id, 0, 0, Some(&format!("{e:#}")), clock.now()).await?,
+    }
+    result
 }
 
 /// Jobs that claim each item themselves (`FOR UPDATE SKIP LOCKED`, timed claims) and so run on

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod invoice_lifecycle;
 pub mod invoice_payments;
 pub mod invoices;
+pub mod job_runs;
 pub mod locks;
 pub mod mail;
 pub mod outbox;

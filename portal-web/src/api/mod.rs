@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod input;
 pub mod invoice_runs;
 pub mod invoices;
+pub mod job_runs;
 pub mod mail;
 pub mod pagination;
 pub mod payments;
@@ -133,6 +134,7 @@ pub fn routes() -> Vec<Route> {
     ];
     routes.extend(bank_transfer::routes());
     routes.extend(mail::routes());
+    routes.push(get("/job_runs", job_runs::list));
     routes
 }
 

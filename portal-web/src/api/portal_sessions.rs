@@ -78,9 +78,7 @@ pub async fn create(
     create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
             billing_core::service::customers::get(conn, tenant, customer).await?;
-            let t = billing_core::store::tenants::get(conn, tenant)
-                .await?
-                .ok_or_else(|| billing_core::Error::not_found("tenant", tenant))?;
+            let t = billing_core::service::tenants::get(conn, tenant).await?;
             let root = crate::portal::ctx::portal_root(&app, &t.slug, None, host.as_deref());
             let url = crate::portal::auth::issue_link(conn, &app, tenant, customer, "api", &claims, &root, now).await?;
             let body = PortalSessionBody {

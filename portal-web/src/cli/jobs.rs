@@ -1,17 +1,50 @@
-//! `billing jobs run NAME`: one scheduled job, now (what the scheduler runs; safe to re-run).
+//! `billing jobs run NAME`: one scheduled job, now (what the scheduler runs; safe to re-run),
+//! recorded in `job_runs`; `billing jobs list`: the recorded runs.
+
+use billing_core::store;
+use billing_core::store::job_runs::Trigger;
 
 use super::{Ctx, Job, t};
 
-pub async fn run(ctx: &Ctx, job: Job) -> anyhow::Result<()> {
-    let (pool, lang, now) = (&ctx.db().pool, ctx.lang, ctx.clock().now());
+/// The job's name (as in `[jobs]` and `job_runs`).
+fn name(job: &Job) -> &'static str {
     match job {
+        Job::Collect { .. } => "collect",
+        Job::FinalizeDrafts => "finalize-drafts",
+        Job::ApplyCredit => "apply-credit",
+        Job::ViesRecheck => "vies-recheck",
+        Job::Mail => "mail",
+    }
+}
+
+pub async fn run(ctx: &Ctx, job: Job) -> anyhow::Result<()> {
+    let pool = &ctx.db().pool;
+    let name = name(&job);
+    let id = {
+        let mut conn = pool.acquire().await?;
+        store::job_runs::start(&mut conn, name, None, Trigger::Cli, ctx.clock().now()).await?
+    };
+    let result = run_job(ctx, job).await;
+    let mut conn = pool.acquire().await?;
+    let now = ctx.clock().now();
+    match &result {
+        Ok((done, failed)) => store::job_runs::finish(&mut conn, id, *done, *failed, None, now).await?,
+        Err(e) => store::job_runs::finish(&mut conn, id, 0, 0, Some(&format!("{e:#}")), now).await?,
+    }
+    result.map(|_| ())
+}
+
+/// Runs the job; returns how many items it did and how many failed.
+async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
+    let (pool, lang, now) = (&ctx.db().pool, ctx.lang, ctx.clock().now());
+    let counts = match job {
         Job::Collect { as_of } => {
             // The serving process's gateway directory when there is one (its sandbox state).
             let gateways = ctx.app_state().gateways;
             let summary = billing_core::jobs::collection::run_collection(pool, gateways.as_ref(), now, as_of).await?;
             if !summary.ran {
                 ctx.out.line(t(lang, "cli-collect-locked", &[]));
-                return Ok(());
+                return Ok((0, 0));
             }
             let as_of = as_of.unwrap_or_else(|| now.date_naive()).to_string();
             ctx.out.line(t(
@@ -27,14 +60,17 @@ pub async fn run(ctx: &Ctx, job: Job) -> anyhow::Result<()> {
                     ("refunds", summary.refunds_finished.to_string()),
                 ],
             ));
+            (summary.collected, summary.failed)
         }
         Job::FinalizeDrafts => {
             let count = billing_core::service::invoices::finalize_due_drafts(pool, now).await?;
             ctx.out.line(t(lang, "cli-job-done", &[("name", "finalize-drafts".into()), ("count", count.to_string())]));
+            (count, 0)
         }
         Job::ApplyCredit => {
             let count = billing_core::service::invoices::apply_balances_to_open_invoices(pool, now).await?;
             ctx.out.line(t(lang, "cli-job-done", &[("name", "apply-credit".into()), ("count", count.to_string())]));
+            (count, 0)
         }
         Job::ViesRecheck => {
             let vies = crate::vies::HttpVies::new(&ctx.config().vies);
@@ -49,6 +85,7 @@ pub async fn run(ctx: &Ctx, job: Job) -> anyhow::Result<()> {
                     ("unverified", s.still_unverified.to_string()),
                 ],
             ));
+            (s.checked, 0)
         }
         Job::Mail => {
             let config = ctx.config();
@@ -65,7 +102,43 @@ pub async fn run(ctx: &Ctx, job: Job) -> anyhow::Result<()> {
                     ("where", mailer.outgoing.describe()),
                 ],
             ));
+            (run.sent, run.failed + run.retried)
         }
+    };
+    Ok(counts)
+}
+
+/// `billing jobs list`: the latest recorded runs, newest first.
+pub async fn list(ctx: &Ctx, job: Option<&str>, limit: i64, json: bool) -> anyhow::Result<()> {
+    let lang = ctx.lang;
+    let mut conn = ctx.db().pool.acquire().await?;
+    let runs = store::job_runs::list(&mut conn, None, job, limit.clamp(1, 1000)).await?;
+    if json {
+        ctx.out.line(serde_json::to_string_pretty(&runs)?);
+        return Ok(());
+    }
+    if runs.is_empty() {
+        ctx.out.line(t(lang, "jobs-list-none", &[]));
+    }
+    for r in &runs {
+        let status = match (&r.finished_at, &r.error) {
+            (None, _) => t(lang, "jobs-list-running", &[]),
+            (Some(_), None) => t(lang, "jobs-list-ok", &[]),
+            (Some(_), Some(e)) => t(lang, "jobs-list-failed", &[("error", e.clone())]),
+        };
+        ctx.out.line(t(
+            lang,
+            "jobs-list-line",
+            &[
+                ("started", r.started_at.format("%Y-%m-%d %H:%M:%S").to_string()),
+                ("job", r.job.clone()),
+                ("tenant", r.tenant_id.map(|t| t.to_string()).unwrap_or_else(|| "*".into())),
+                ("trigger", r.trigger.clone()),
+                ("done", r.done.to_string()),
+                ("failed", r.failed.to_string()),
+                ("status", status),
+            ],
+        ));
     }
     Ok(())
 }

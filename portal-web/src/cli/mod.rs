@@ -189,6 +189,16 @@ pub enum JobsCommand {
         #[command(subcommand)]
         job: Job,
     },
+    /// The recorded job runs (scheduled and by hand), newest first.
+    List {
+        /// Only this job (e.g. `mail`).
+        #[arg(long)]
+        job: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -566,6 +576,9 @@ async fn dispatch(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
             invoice_run::run(ctx, invoice_run::Args { as_of, dry_run, allow_future, tenant, json }).await?;
         }
         Command::Jobs { command: JobsCommand::Run { job } } => jobs::run(ctx, job).await?,
+        Command::Jobs { command: JobsCommand::List { job, limit, json } } => {
+            jobs::list(ctx, job.as_deref(), limit, json).await?
+        }
         Command::Api { tenant, method, path, data, output } => {
             let code = api_call::run(ctx, &tenant, &method, &path, data.as_deref(), output.as_deref()).await?;
             if !(200..300).contains(&code) {

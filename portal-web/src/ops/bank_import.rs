@@ -119,7 +119,7 @@ impl ImportError {
             ImportError::Text { error: TextError::ControlCharacter(c), field } => {
                 Problem::new("invalid_text", "error-invalid-text")
                     .arg("field", field)
-                    .arg("char", format!("U+{:04X}", u32::from(*c)))
+                    .arg("char", format!("U+{c:04X}"))
                     .param(field.clone())
             }
             ImportError::Text { error: TextError::TooLong { max }, field } => {

@@ -427,3 +427,40 @@ async fn every_template_previews_in_every_language() {
     let (s, e) = app.get("/api/v1/mail_previews/invoice_issued?format=pdf").await;
     assert_eq!(s, 400, "{e}");
 }
+
+#[tokio::test]
+async fn jobs_run_mail_writes_eml_files_and_every_run_is_listed_by_the_cli_and_the_api() {
+    let app = TestApp::spawn().await;
+    sign_in_links(&app.db.pool, app.tenant.id, 3, Utc::now()).await;
+    let folder = temp_dir("cli-eml");
+    let run = |args: &[&str]| {
+        Command::new(billing_tests::billing_binary())
+            .args(args)
+            .env("DATABASE_URL", &app.db.url)
+            .env("BILLING__MAIL__FOLDER", &folder)
+            .env("BILLING_LOG", "warn")
+            .env("LANG", "de_DE.UTF-8")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["jobs", "run", "mail"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("E-Mails: 3 gesendet"), "{stdout}");
+    assert!(stdout.contains(folder.to_str().unwrap()), "says where the mails went: {stdout}");
+    assert_eq!(read_mails(&folder).len(), 3);
+
+    let out = run(&["jobs", "list", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let runs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(runs[0]["job"], "mail", "{runs}");
+    assert_eq!((runs[0]["done"].as_i64(), runs[0]["trigger"].as_str()), (Some(3), Some("cli")));
+    assert!(runs[0]["finished_at"].is_string() && runs[0]["error"].is_null());
+
+    // The merchant sees that the mail job ran, not how much it did for all merchants.
+    let (s, api) = app.get("/api/v1/job_runs?job=mail").await;
+    assert_eq!(s, 200, "{api}");
+    assert_eq!(api["items"][0]["job"], "mail");
+    assert_eq!(api["items"][0]["succeeded"], true);
+    assert!(api["items"][0]["done"].is_null(), "{api}");
+}

@@ -43,18 +43,14 @@ async fn decide_and_store_vat(
     let customer = store::customers::get(conn, t.id, crate::ids::CustomerId(customer_id))
         .await?
         .ok_or_else(|| Error::not_found("customer", crate::ids::CustomerId(customer_id)))?;
-    let rows: Vec<(i32, i64, Option<String>, String, Option<NaiveDate>)> =
-        store::invoice_lifecycle::vat_lines(conn, t.id, id)
-            .await?
-            .into_iter()
-            .map(|l| (l.line_no, l.net, l.tax_category, l.kind, l.period_end))
-            .collect();
+    let rows = store::invoice_lifecycle::vat_lines(conn, t.id, id).await?;
     if rows.is_empty() {
         return Ok(None);
     }
     let invoice_date = if kind == "subscription" { period_start } else { period_end.map(last_day) };
-    let (dates, supply_date) = supply_dates(invoice_date, rows.iter().map(|r| (r.3.as_str(), r.4)), issue_date);
-    let lines: Vec<(i32, i64, Option<String>)> = rows.into_iter().map(|(no, net, cat, _, _)| (no, net, cat)).collect();
+    let (dates, supply_date) =
+        supply_dates(invoice_date, rows.iter().map(|r| (r.kind.as_str(), r.period_end)), issue_date);
+    let lines: Vec<(i32, i64, Option<String>)> = rows.into_iter().map(|l| (l.line_no, l.net, l.tax_category)).collect();
     let seller = t.seller_profile();
     let buyer = customer.tax_profile(t.tax.trust_check_digits);
     let category_of = |category: &Option<String>| {
