@@ -578,6 +578,17 @@ async fn browser_flows_in_chromium() {
         .await
         .unwrap();
     app.clock.set(instant("2026-03-11T09:00:00Z"));
+    // The sign-in mails go over SMTP to a real server (aiosmtpd), sent by the mail worker.
+    let sink = super::mail::SmtpSink::start(&[]);
+    let mail_config = portal_web::mail::MailConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        tls: portal_web::mail::config::TlsMode::None,
+        from: "billing@shop.example".into(),
+        timeout_secs: 10,
+        ..portal_web::mail::MailConfig::default()
+    };
+    let mailer = portal_web::mail::Mailer::new(&mail_config, std::path::Path::new("/nonexistent")).unwrap();
     let shots = std::env::var("BILLING_PORTAL_SCREENSHOTS").ok();
     let cfg = json!({ "base": app.base, "axe": axe, "runs": runs, "screenshots": shots });
     let cfg_path = std::env::temp_dir().join(format!("portal-browser-{}.json", uuid::Uuid::now_v7().simple()));
@@ -617,7 +628,22 @@ async fn browser_flows_in_chromium() {
         };
         let Some(line) = next else { break };
         if let Some(email) = line.strip_prefix("LINK ") {
-            reply_tx.send(last_link(&app, email).await).unwrap();
+            portal_web::mail::worker::run(&app.db.pool, &mailer, billing_core::clock::Clock::now(app.clock.as_ref()))
+                .await
+                .unwrap();
+            let mails = sink.mails();
+            let mail = mails
+                .iter()
+                .rev()
+                .find(|m| m["to"].as_str().is_some_and(|to| to.contains(email)))
+                .unwrap_or_else(|| panic!("a sign-in mail to {email} arrived over SMTP: {mails:?}"));
+            let text = mail["text"].as_str().unwrap();
+            let at = text.find("/sign-in/link?token=").expect("the mail carries the link");
+            let start = text[..at].rfind("http").unwrap();
+            let end = text[at..].find(char::is_whitespace).map_or(text.len(), |e| at + e);
+            let link = text[start..end].to_string();
+            assert_eq!(link, last_link(&app, email).await, "the mailed link is the one issued");
+            reply_tx.send(link).unwrap();
         }
         transcript.push(line);
     }
