@@ -182,3 +182,9 @@ portal-done-cancel = Ihr Abonnement wurde gekündigt. Anders entschieden? Unten 
 portal-done-pause = Ihr Abonnement ist pausiert.
 portal-done-resume = Ihr Abonnement läuft weiter.
 portal-done-undo-cancel = Ihr Abonnement läuft weiter; die Kündigung ist zurückgenommen.
+
+portal-retention-heading = Bevor Sie gehen
+portal-retention-coupon = Bleiben Sie und erhalten Sie den Gutschein { $code } auf Ihre nächsten Rechnungen.
+portal-retention-pause = Lieber eine Pause? Pausieren Sie Ihr Abonnement stattdessen: Während der Pause wird nichts berechnet.
+portal-retention-accept = Angebot annehmen
+portal-done-retention = Das Angebot gilt: Ihr Abonnement läuft weiter.

@@ -182,3 +182,9 @@ portal-done-cancel = Your subscription has been canceled. Changed your mind? You
 portal-done-pause = Your subscription is paused.
 portal-done-resume = Your subscription continues.
 portal-done-undo-cancel = Your subscription continues; the cancellation is withdrawn.
+
+portal-retention-heading = Before you go
+portal-retention-coupon = Stay with us and get the coupon { $code } on your next invoices.
+portal-retention-pause = Rather take a break? Pause your subscription instead: nothing is billed while it is paused.
+portal-retention-accept = Accept the offer
+portal-done-retention = The offer is applied: your subscription continues.

@@ -182,3 +182,9 @@ portal-done-cancel = Su suscripción se ha cancelado. ¿Ha cambiado de opinión?
 portal-done-pause = Su suscripción está en pausa.
 portal-done-resume = Su suscripción continúa.
 portal-done-undo-cancel = Su suscripción continúa; la cancelación se ha retirado.
+
+portal-retention-heading = Antes de irse
+portal-retention-coupon = Quédese y obtenga el cupón { $code } en sus próximas facturas.
+portal-retention-pause = ¿Prefiere un descanso? Pause su suscripción en su lugar: no se cobra nada mientras esté en pausa.
+portal-retention-accept = Aceptar la oferta
+portal-done-retention = La oferta se ha aplicado: su suscripción continúa.

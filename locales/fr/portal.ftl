@@ -182,3 +182,9 @@ portal-done-cancel = Votre abonnement a été résilié. Vous avez changé d’a
 portal-done-pause = Votre abonnement est en pause.
 portal-done-resume = Votre abonnement continue.
 portal-done-undo-cancel = Votre abonnement continue ; la résiliation est annulée.
+
+portal-retention-heading = Avant de partir
+portal-retention-coupon = Restez avec nous et profitez du coupon { $code } sur vos prochaines factures.
+portal-retention-pause = Plutôt une pause ? Mettez votre abonnement en pause : rien n’est facturé pendant la pause.
+portal-retention-accept = Accepter l’offre
+portal-done-retention = L’offre est appliquée : votre abonnement continue.

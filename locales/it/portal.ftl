@@ -182,3 +182,9 @@ portal-done-cancel = L’abbonamento è stato disdetto. Ha cambiato idea? Può m
 portal-done-pause = L’abbonamento è in pausa.
 portal-done-resume = L’abbonamento continua.
 portal-done-undo-cancel = L’abbonamento continua; la disdetta è stata ritirata.
+
+portal-retention-heading = Prima di andare
+portal-retention-coupon = Resti con noi e ottenga il coupon { $code } sulle prossime fatture.
+portal-retention-pause = Preferisce una pausa? Metta in pausa l’abbonamento: durante la pausa non viene addebitato nulla.
+portal-retention-accept = Accetta l’offerta
+portal-done-retention = L’offerta è applicata: l’abbonamento continua.

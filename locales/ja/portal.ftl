@@ -182,3 +182,9 @@ portal-done-cancel = サブスクリプションを解約しました。気が�
 portal-done-pause = サブスクリプションを一時停止しました。
 portal-done-resume = サブスクリプションを再開しました。
 portal-done-undo-cancel = サブスクリプションを継続します。解約は取り消されました。
+
+portal-retention-heading = 解約の前に
+portal-retention-coupon = 継続いただくと、次回以降の請求にクーポン { $code } が適用されます。
+portal-retention-pause = 少し休みたい場合は、代わりにサブスクリプションを一時停止できます。一時停止中は請求されません。
+portal-retention-accept = 特典を受け取る
+portal-done-retention = 特典を適用しました。サブスクリプションは継続されます。

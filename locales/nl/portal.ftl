@@ -182,3 +182,9 @@ portal-done-cancel = Uw abonnement is opgezegd. Bedacht? Hieronder kunt u het to
 portal-done-pause = Uw abonnement is gepauzeerd.
 portal-done-resume = Uw abonnement loopt door.
 portal-done-undo-cancel = Uw abonnement loopt door; de opzegging is ingetrokken.
+
+portal-retention-heading = Voordat u gaat
+portal-retention-coupon = Blijf en krijg de kortingscode { $code } op uw volgende facturen.
+portal-retention-pause = Liever een pauze? Pauzeer uw abonnement in plaats daarvan: tijdens de pauze wordt niets in rekening gebracht.
+portal-retention-accept = Aanbod accepteren
+portal-done-retention = Het aanbod is toegepast: uw abonnement loopt door.

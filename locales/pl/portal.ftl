@@ -182,3 +182,9 @@ portal-done-cancel = Subskrypcja została anulowana. Zmiana decyzji? Poniżej mo
 portal-done-pause = Subskrypcja jest wstrzymana.
 portal-done-resume = Subskrypcja trwa dalej.
 portal-done-undo-cancel = Subskrypcja trwa dalej; anulowanie zostało wycofane.
+
+portal-retention-heading = Zanim odejdziesz
+portal-retention-coupon = Zostań z nami i otrzymaj kupon { $code } na kolejne faktury.
+portal-retention-pause = Wolisz przerwę? Zamiast tego wstrzymaj subskrypcję: w czasie przerwy nic nie jest naliczane.
+portal-retention-accept = Przyjmij ofertę
+portal-done-retention = Oferta została zastosowana: subskrypcja trwa dalej.

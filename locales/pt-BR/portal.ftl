@@ -182,3 +182,9 @@ portal-done-cancel = Sua assinatura foi cancelada. Mudou de ideia? Você pode ma
 portal-done-pause = Sua assinatura está pausada.
 portal-done-resume = Sua assinatura continua.
 portal-done-undo-cancel = Sua assinatura continua; o cancelamento foi desfeito.
+
+portal-retention-heading = Antes de você ir
+portal-retention-coupon = Fique com a gente e ganhe o cupom { $code } nas próximas faturas.
+portal-retention-pause = Prefere uma pausa? Pause sua assinatura em vez disso: nada é cobrado durante a pausa.
+portal-retention-accept = Aceitar a oferta
+portal-done-retention = A oferta foi aplicada: sua assinatura continua.

@@ -182,3 +182,9 @@ portal-done-cancel = 您的订阅已取消。改变主意了？在订阅结束�
 portal-done-pause = 您的订阅已暂停。
 portal-done-resume = 您的订阅将继续。
 portal-done-undo-cancel = 您的订阅将继续；取消已撤回。
+
+portal-retention-heading = 离开之前
+portal-retention-coupon = 继续使用，您的后续发票可享受优惠券 { $code }。
+portal-retention-pause = 想暂停一下？您可以改为暂停订阅：暂停期间不产生任何费用。
+portal-retention-accept = 接受优惠
+portal-done-retention = 优惠已生效：您的订阅将继续。

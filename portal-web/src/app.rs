@@ -1,9 +1,8 @@
-//! The axum application: state, routes and the middleware every request passes: the edge's input
+//! The axum application: routes and the middleware every request passes: the edge's input
 //! rules (control characters in the URL, the body deadline), one JSON error shape for every
 //! error whoever produced it, request metrics and security headers. `/metrics` is served on its
 //! own listener (`metrics_router`), or on the public one only behind a token.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -12,105 +11,14 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use billing_core::clock::Clock;
-use sqlx::PgPool;
 
 use crate::api::error::{ApiError, REQUEST_LANG};
 use crate::api::input::{BodyDeadline, check_uri};
 use crate::i18n::negotiate_accept_language;
-use crate::ratelimit::{AuthLimiter, AuthLimits};
 pub use crate::server::{ServeLimits, serve, serve_with};
-use crate::telemetry::Metrics;
 
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub clock: Arc<dyn Clock>,
-    pub metrics: Arc<Metrics>,
-    /// Where customers' EU VAT IDs are confirmed (VIES).
-    pub vat_verifier: Arc<dyn billing_core::ports::vat_registry::VatIdVerifier>,
-    /// The tenants' gateway accounts, built on first use and cached; sandbox accounts keep their
-    /// records in the database.
-    pub gateways: Arc<gateway_adapters::directory::Directory>,
-    /// Failed API-key checks per client address (429 once a client has used up its attempts).
-    pub auth_limiter: Arc<AuthLimiter>,
-    /// The customer portal's options (`portal.*`).
-    pub portal: Arc<crate::config::PortalConfig>,
-}
-
-impl AppState {
-    pub fn new(pool: PgPool, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            clock,
-            metrics: Arc::new(Metrics::default()),
-            vat_verifier: Arc::new(crate::vies::HttpVies::new(&crate::config::ViesConfig::default())),
-            gateways: Arc::new(gateways(&pool)),
-            auth_limiter: Arc::new(AuthLimiter::new(AuthLimits::default())),
-            portal: Arc::new(crate::config::PortalConfig::default()),
-            pool,
-        }
-    }
-
-    /// The same state with another gateway directory (one holding the configured secrets key).
-    pub fn with_gateways(mut self, gateways: Arc<gateway_adapters::directory::Directory>) -> Self {
-        self.gateways = gateways;
-        self
-    }
-
-    /// The same state with other failed-authentication limits.
-    pub fn with_auth_limits(mut self, limits: AuthLimits) -> Self {
-        self.auth_limiter = Arc::new(AuthLimiter::new(limits));
-        self
-    }
-
-    /// The same state with other portal options.
-    pub fn with_portal(mut self, portal: crate::config::PortalConfig) -> Self {
-        self.portal = Arc::new(portal);
-        self
-    }
-
-    /// The same state with another VIES client (the configured one, or a test peer).
-    pub fn with_vat_verifier(mut self, verifier: Arc<dyn billing_core::ports::vat_registry::VatIdVerifier>) -> Self {
-        self.vat_verifier = verifier;
-        self
-    }
-}
-
-/// The gateway directory of a `billing` process: sandbox accounts keep their records in the
-/// database, so every process on it sees one sandbox provider; credentials are sealed with the key
-/// `load` returns.
-pub fn gateways_with_key(
-    pool: &PgPool,
-    load: impl Fn() -> Result<billing_core::secrets::SecretBox, String> + Send + Sync + 'static,
-) -> gateway_adapters::directory::Directory {
-    gateway_adapters::directory::Directory::configured(
-        load,
-        Arc::new(crate::sandbox_store::PgSandboxStores::new(pool.clone())),
-    )
-}
-
-/// [`gateways_with_key`] with a key that lives as long as the process (tests).
-pub fn gateways(pool: &PgPool) -> gateway_adapters::directory::Directory {
-    gateways_with_key(pool, || Ok(billing_core::secrets::SecretBox::ephemeral()))
-}
-
-/// What the router enforces besides the routes (`server.*` and `metrics.*` in the config).
-#[derive(Debug, Clone)]
-pub struct HttpOptions {
-    /// Largest request body (413 beyond it).
-    pub max_body_bytes: usize,
-    /// From the end of the headers until the whole body must have arrived (408 after it).
-    pub body_timeout: Duration,
-    /// When set, `/metrics` is also served on the public router to requests that bear it
-    /// (`Authorization: Bearer …`); otherwise only on the metrics listener.
-    pub metrics_token: Option<String>,
-}
-
-impl Default for HttpOptions {
-    fn default() -> Self {
-        Self { max_body_bytes: 1024 * 1024, body_timeout: Duration::from_secs(30), metrics_token: None }
-    }
-}
+pub use crate::server::HttpOptions;
+pub use crate::state::{AppState, gateways, gateways_with_key};
 
 /// The public router with the default options and `max_body_bytes`.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
@@ -135,7 +43,7 @@ pub fn router_with(state: AppState, options: &HttpOptions) -> Router {
     }
     let body_timeout = options.body_timeout;
     // A tenant's own domain serves its portal at the root; anything else unmatched is a 404.
-    app.fallback(crate::web::tenant::custom_domain)
+    app.fallback(crate::portal::custom_domain)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(middleware::from_fn(move |req: Request, next: Next| edge(body_timeout, req, next)))

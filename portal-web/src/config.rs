@@ -344,8 +344,8 @@ impl Config {
     }
 
     /// What the router enforces.
-    pub fn http_options(&self) -> crate::app::HttpOptions {
-        crate::app::HttpOptions {
+    pub fn http_options(&self) -> crate::server::HttpOptions {
+        crate::server::HttpOptions {
             max_body_bytes: self.server.max_body_bytes,
             body_timeout: Duration::from_millis(self.server.body_timeout_ms),
             metrics_token: self.metrics.token.as_ref().map(|t| t.expose().to_owned()),

@@ -18,6 +18,7 @@ pub mod sandbox_store;
 pub mod sandbox_webhooks;
 pub mod scheduler;
 pub mod server;
+pub mod state;
 pub mod telemetry;
 pub mod vies;
 pub mod web;

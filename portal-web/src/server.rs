@@ -123,3 +123,21 @@ pub async fn serve_with(
     while connections.join_next().await.is_some() {}
     Ok(())
 }
+
+/// What the router enforces besides the routes (`server.*` and `metrics.*` in the config).
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Largest request body (413 beyond it).
+    pub max_body_bytes: usize,
+    /// From the end of the headers until the whole body must have arrived (408 after it).
+    pub body_timeout: Duration,
+    /// When set, `/metrics` is also served on the public router to requests that bear it
+    /// (`Authorization: Bearer …`); otherwise only on the metrics listener.
+    pub metrics_token: Option<String>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self { max_body_bytes: 1024 * 1024, body_timeout: Duration::from_secs(30), metrics_token: None }
+    }
+}

@@ -25,15 +25,7 @@ pub struct FanOut {
 /// skipped (`SKIP LOCKED`), not waited for.
 pub async fn fan_out(conn: &mut PgConnection, message_domain: &str, now: DateTime<Utc>, limit: i64) -> Result<FanOut> {
     let mut tx = conn.begin().await?;
-    let rows: Vec<(TenantId, Uuid, String, serde_json::Value)> = sqlx::query_as(
-        "SELECT tenant_id, id, topic, payload FROM outbox
-          WHERE delivered_at IS NULL AND available_at <= $1
-          ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
+    let rows = store::outbox::claim_due(&mut tx, now, limit).await?;
     let mut out = FanOut { messages: rows.len() as u64, mails: 0 };
     for (tenant, id, topic, payload) in &rows {
         // A payload this version cannot read (written by a newer one) is left as delivered for
@@ -54,16 +46,7 @@ pub async fn fan_out(conn: &mut PgConnection, message_domain: &str, now: DateTim
     if !rows.is_empty() {
         let tenants: Vec<TenantId> = rows.iter().map(|r| r.0).collect();
         let ids: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
-        sqlx::query(
-            "UPDATE outbox o SET delivered_at = $1
-               FROM UNNEST($2::uuid[], $3::uuid[]) AS u(tenant_id, id)
-              WHERE o.tenant_id = u.tenant_id AND o.id = u.id",
-        )
-        .bind(now)
-        .bind(&tenants)
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await?;
+        store::outbox::mark_delivered(&mut tx, &tenants, &ids, now).await?;
     }
     tx.commit().await?;
     Ok(out)
@@ -98,17 +81,9 @@ async fn recipient(
         | OutboxMessage::InvoiceMarkedUncollectible { .. }
         | OutboxMessage::InvoiceRefunded { .. } => return Ok(None),
     };
-    Ok(sqlx::query_as("SELECT email, locale FROM customers WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(customer)
-        .fetch_optional(conn)
-        .await?)
+    store::customers::mail_contact(conn, tenant, customer).await
 }
 
 async fn invoice_customer(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Option<CustomerId>> {
-    Ok(sqlx::query_scalar("SELECT customer_id FROM invoices WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(invoice)
-        .fetch_optional(conn)
-        .await?)
+    store::invoices::customer_of(conn, tenant, invoice).await
 }

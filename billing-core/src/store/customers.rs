@@ -244,3 +244,16 @@ pub async fn set_vat_id(
         .await?;
     Ok(())
 }
+
+/// Where the customer's mail goes and in which language: (email, locale).
+pub async fn mail_contact(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+) -> Result<Option<(String, String)>> {
+    Ok(sqlx::query_as("SELECT email, locale FROM customers WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(customer)
+        .fetch_optional(conn)
+        .await?)
+}

@@ -792,3 +792,12 @@ pub async fn set_refunded(
     .await?;
     Ok(())
 }
+
+/// The customer an invoice is for.
+pub async fn customer_of(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Result<Option<CustomerId>> {
+    Ok(sqlx::query_scalar("SELECT customer_id FROM invoices WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}

@@ -58,3 +58,41 @@ pub async fn count_topic(conn: &mut PgConnection, tenant: TenantId, topic: &str)
         .fetch_one(conn)
         .await?)
 }
+
+/// Takes up to `limit` undelivered rows due at `now`, oldest first, as (tenant, id, topic,
+/// payload), locked for the caller's transaction; rows another worker holds are skipped.
+pub async fn claim_due(
+    tx: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(TenantId, Uuid, String, serde_json::Value)>> {
+    Ok(sqlx::query_as(
+        "SELECT tenant_id, id, topic, payload FROM outbox
+          WHERE delivered_at IS NULL AND available_at <= $1
+          ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?)
+}
+
+/// Marks these rows (tenant and id, pairwise) delivered.
+pub async fn mark_delivered(
+    tx: &mut PgConnection,
+    tenants: &[TenantId],
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE outbox o SET delivered_at = $1
+           FROM UNNEST($2::uuid[], $3::uuid[]) AS u(tenant_id, id)
+          WHERE o.tenant_id = u.tenant_id AND o.id = u.id",
+    )
+    .bind(now)
+    .bind(tenants)
+    .bind(ids)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

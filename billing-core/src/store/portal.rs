@@ -514,3 +514,80 @@ pub async fn complete_action(
     }
     Ok(())
 }
+
+/// The tenant's retention offer: `("coupon", Some(code))` or `("pause", None)`.
+pub async fn retention_offer(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<(String, Option<String>)>> {
+    Ok(sqlx::query_as("SELECT kind, coupon_code FROM portal_retention_offers WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Sets (or with `None`, removes) the tenant's retention offer.
+pub async fn set_retention_offer(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    offer: Option<(&str, Option<&str>)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    match offer {
+        None => {
+            sqlx::query("DELETE FROM portal_retention_offers WHERE tenant_id = $1").bind(tenant).execute(conn).await?;
+        }
+        Some((kind, coupon)) => {
+            sqlx::query(
+                "INSERT INTO portal_retention_offers (tenant_id, kind, coupon_code, updated_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (tenant_id) DO UPDATE SET kind = $2, coupon_code = $3, updated_at = $4",
+            )
+            .bind(tenant)
+            .bind(kind)
+            .bind(coupon)
+            .bind(now)
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Marks the offer shown for a subscription; `false` when it was shown before (never twice).
+pub async fn claim_retention_shown(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    subscription: crate::ids::SubscriptionId,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO portal_retention_shown (tenant_id, subscription_id, kind, shown_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(subscription)
+    .bind(kind)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Takes the offer shown for a subscription, once: `false` when it was not shown or already taken.
+pub async fn accept_retention(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    subscription: crate::ids::SubscriptionId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE portal_retention_shown SET accepted_at = $3
+          WHERE tenant_id = $1 AND subscription_id = $2 AND accepted_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(subscription)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}

@@ -14,7 +14,7 @@ use super::AmountBody;
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthTenant, path_id};
 use super::idempotency::create_once;
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
 pub struct TransactionBody {

@@ -23,8 +23,8 @@ use sqlx::PgConnection;
 use super::AmountBody;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, AuthTenant};
-use crate::app::AppState;
 use crate::ops::bank_import::{self, ImportError, StatementFormat};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

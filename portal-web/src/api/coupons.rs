@@ -15,7 +15,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, AuthTenant};
 use super::idempotency::create_once;
 use super::pagination::ListResponse;
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -12,7 +12,7 @@ use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use super::idempotency::create_once;
 use super::pagination::{ListQuery, ListResponse};
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

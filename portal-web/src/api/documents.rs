@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::error::ApiResult;
 use super::extract::{ApiQuery, AuthTenant};
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthTenant, path_id};
-use crate::app::AppState;
+use crate::state::AppState;
 
 fn parse_format(text: Option<&str>) -> billing_core::Result<Format> {
     let text = text.ok_or_else(|| {

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::input::{parse_json, read_body};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// `Json<T>` with a localized JSON error instead of axum's plain-text rejection, and the edge's
 /// input rules (`super::input`): text checked in every field, amounts bounded, the body read

@@ -35,7 +35,7 @@ use sqlx::{Connection, PgConnection};
 
 use super::error::{ApiError, ApiResult, REQUEST_LANG};
 use super::extract::AuthTenant;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// How long a claim holds its key before a retry may take it over (its process died). Longer
 /// than a request takes, gateway timeouts and retries included.

@@ -16,7 +16,7 @@ use sqlx::PgConnection;
 use super::error::{ApiError, ApiResult, REQUEST_LANG};
 use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use super::pagination::{ListQuery, ListResponse};
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

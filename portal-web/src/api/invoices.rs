@@ -15,7 +15,7 @@ use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use super::idempotency::{create_once, run_once};
 use super::pagination::{ListQuery, ListResponse};
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
 pub struct LineBody {

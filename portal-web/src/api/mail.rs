@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use super::{Route, delete, get, post};
-use crate::app::AppState;
 use crate::i18n::Locale;
 use crate::mail::MailConfig;
 use crate::mail::render::{render, sample_facts};
 use crate::mail::worker::{brand, facts};
+use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
     vec![

@@ -33,7 +33,7 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::MethodRouter;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// One route of the API: the table below is what the router is built from, and what the tests
 /// walk (every route that changes something must honour `Idempotency-Key`; see `idempotency`).
@@ -125,6 +125,7 @@ pub fn routes() -> Vec<Route> {
         get("/tenant", tenant::get_one),
         post("/tenant", tenant::update),
         post("/portal_sessions", portal_sessions::create),
+        put("/portal/retention_offer", portal_sessions::set_retention_offer),
         get("/invoices/{id}/einvoice", einvoices::invoice_einvoice),
         get("/einvoices/export", einvoices::export),
         get("/customers/{id}/einvoice", einvoices::get_customer_settings),

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, AuthTenant};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

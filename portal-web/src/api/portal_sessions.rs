@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, AuthTenant};
 use super::idempotency::create_once;
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -90,6 +90,58 @@ pub async fn create(
                 expires_at: now + Duration::minutes(crate::portal::auth::LINK_MINUTES),
             };
             Ok(serde_json::to_value(body).unwrap_or_default())
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionOfferRequest {
+    /// `coupon` (with `coupon`), `pause`, or `none` to offer nothing.
+    pub kind: String,
+    /// The coupon code offered instead of canceling.
+    pub coupon: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RetentionOfferBody {
+    pub object: &'static str,
+    pub kind: String,
+    pub coupon: Option<String>,
+}
+
+/// `PUT /api/v1/portal/retention_offer`: the one offer the portal's cancel page shows, once per
+/// subscription.
+pub async fn set_retention_offer(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<RetentionOfferRequest>,
+) -> ApiResult<Response> {
+    let kind = req.kind.trim().to_string();
+    let coupon = req.coupon.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+    match (kind.as_str(), &coupon) {
+        ("coupon", Some(_)) | ("pause" | "none", None) => {}
+        ("coupon", None) => {
+            return Err(billing_core::Error::invalid("coupon", "a coupon offer names its coupon").into());
+        }
+        ("pause" | "none", Some(_)) => {
+            return Err(billing_core::Error::invalid("coupon", "only a coupon offer names a coupon").into());
+        }
+        _ => return Err(billing_core::Error::invalid("kind", "use coupon, pause or none").into()),
+    }
+    let now = state.clock.now();
+    super::idempotency::run_once(&state, tenant, &headers, axum::http::StatusCode::OK, move |conn| {
+        Box::pin(async move {
+            if let Some(code) = &coupon {
+                billing_core::store::coupons::get_for_update(conn, tenant, code)
+                    .await?
+                    .ok_or_else(|| billing_core::Error::not_found("coupon", code))?;
+            }
+            let offer = (kind != "none").then_some((kind.as_str(), coupon.as_deref()));
+            billing_core::store::portal::set_retention_offer(conn, tenant, offer, now).await?;
+            Ok(serde_json::to_value(RetentionOfferBody { object: "retention_offer", kind, coupon }).unwrap_or_default())
         })
     })
     .await

@@ -6,7 +6,7 @@ use sqlx::Connection;
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthTenant};
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub async fn create(
     State(state): State<AppState>,

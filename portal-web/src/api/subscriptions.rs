@@ -19,7 +19,7 @@ use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use super::idempotency::{create_once, run_once};
 use super::pagination::{ListQuery, ListResponse};
 use super::plans::{IntervalBody, PriceBody};
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::customers::AddressBody;
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthTenant};
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
 pub struct TenantBody {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiResult;
 use super::extract::{ApiJson, AuthTenant};
 use super::idempotency::create_once;
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

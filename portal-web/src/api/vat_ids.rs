@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::error::ApiResult;
 use super::extract::{AuthTenant, path_id};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// One stored VIES check: the evidence of Art. 18 Reg. 282/2011.
 #[derive(Debug, Serialize)]

@@ -12,7 +12,7 @@ use billing_core::service::{gateway_accounts, webhooks};
 
 use super::error::{ApiError, ApiResult};
 use super::input::RawBody;
-use crate::app::AppState;
+use crate::state::AppState;
 
 fn rejected() -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "webhook_rejected", "error-webhook-rejected")

@@ -23,11 +23,11 @@ use billing_core::clock::{Clock, SystemClock};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use crate::app::AppState;
 use crate::config::Config;
 use crate::db::Database;
 use crate::db::embedded::{self, OwnerLock, ServerInfo};
 use crate::i18n::I18n;
+use crate::state::AppState;
 use output::Out;
 
 #[derive(Debug, Parser)]
@@ -613,7 +613,7 @@ async fn dispatch(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
 /// The app's state as configured: VIES client, gateway directory with the secrets key (loaded
 /// when first needed), auth limits.
 fn new_app_state(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> AppState {
-    let gateways = crate::app::gateways_with_key(&db.pool, config.secret_key_loader());
+    let gateways = crate::state::gateways_with_key(&db.pool, config.secret_key_loader());
     AppState::new(db.pool.clone(), clock)
         .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)))
         .with_gateways(Arc::new(gateways))

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use sqlx::PgConnection;
 
 use super::ctx::{Portal, flow_root};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::web::error::{PageError, PageResult};
 use crate::web::layout::{Chrome, redirect};
 use crate::web::session::{self, SESSION_COOKIE};

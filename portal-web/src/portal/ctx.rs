@@ -11,8 +11,8 @@ use billing_core::store::portal::{self as store, Session};
 use billing_core::tenant::Tenant;
 use chrono::{DateTime, Utc};
 
-use crate::app::AppState;
 use crate::i18n::Locale;
+use crate::state::AppState;
 use crate::web::error::{PageError, PageResult};
 use crate::web::layout::{Chrome, error_page, html, text_on};
 use crate::web::session::{ANON_CSRF_COOKIE, anonymous_csrf, check_csrf};

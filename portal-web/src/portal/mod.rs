@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use sqlx::{Connection, PgConnection};
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::web::error::{PageError, PageResult};
 use crate::web::layout::redirect;
 use ctx::Portal;
@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/invoices/{id}/pay", post(pages::pay))
         .route("/subscriptions/{id}/change", get(pages::change_page).post(pages::change))
         .route("/subscriptions/{id}/cancel", get(pages::cancel_page).post(pages::cancel))
+        .route("/subscriptions/{id}/retention", post(pages::accept_retention))
         .route("/subscriptions/{id}/{verb}", post(pages::act))
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
         .route("/payment-methods", get(pages::payment_methods).post(pages::add_card))
@@ -71,4 +72,43 @@ where
     work(&mut tx).await?;
     tx.commit().await?;
     Ok(redirect(&outcome))
+}
+
+/// The fallback of the public router: a tenant's own domain gets its portal, anything else the
+/// API's 404.
+pub async fn custom_domain(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    mut req: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use tower::ServiceExt;
+
+    let found = match (crate::web::tenant::request_host(req.headers()), state.pool.acquire().await) {
+        (Some(host), Ok(mut conn)) => crate::web::tenant::by_host(&mut conn, &host).await.ok().flatten(),
+        _ => None,
+    };
+    let Some(tenant) = found else {
+        return crate::api::error::ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "route_not_found",
+            "error-route-not-found",
+        )
+        .into_response();
+    };
+    // The portal's root is `/p/{slug}` itself, without a trailing slash.
+    let path = match req.uri().path() {
+        "/" => "",
+        p => p,
+    };
+    let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+    let Ok(uri) = format!("/p/{}{path}{query}", tenant.slug).parse::<axum::http::Uri>() else {
+        return axum::http::StatusCode::BAD_REQUEST.into_response();
+    };
+    *req.uri_mut() = uri;
+    req.extensions_mut().insert(crate::web::tenant::PortalBase(String::new()));
+    let portal = axum::Router::new().nest("/p/{tenant}", router()).with_state(state);
+    match portal.oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
 }

@@ -193,6 +193,7 @@ pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
             Some("pause") => Some(ctx.t("portal-done-pause")),
             Some("resume") => Some(ctx.t("portal-done-resume")),
             Some("undo_cancel") => Some(ctx.t("portal-done-undo-cancel")),
+            Some("retention") => Some(ctx.t("portal-done-retention")),
             _ => None,
         };
         Ok(ctx.page(&OverviewPage {
@@ -604,6 +605,8 @@ pub const REASONS: &[&str] = &[
 #[template(path = "portal/cancel.html")]
 struct CancelPage {
     c: Chrome,
+    /// The retention offer, the first time this subscription's cancel page is shown.
+    offer: Option<String>,
     sub: SubscriptionView,
     reasons: Vec<(String, String)>,
     period_end: String,
@@ -620,9 +623,23 @@ pub async fn cancel_page(ctx: Portal, Path(p): Path<IdPath>) -> Response {
         let mut conn = ctx.state.pool.acquire().await?;
         let sub = own_subscription(&ctx, &mut conn, &p.id).await?;
         let ev = store::start_action(&mut conn, ctx.tenant.id, customer, "cancel", "cancel", ctx.now).await?;
+        // The merchant's one retention offer, shown once per subscription.
+        let offer = match store::retention_offer(&mut conn, ctx.tenant.id).await? {
+            Some((kind, coupon)) if sub.cancel_at.is_none() => {
+                store::claim_retention_shown(&mut conn, ctx.tenant.id, sub.id, &kind, ctx.now).await?.then(|| {
+                    match coupon {
+                        Some(code) => ctx.chrome.t1("portal-retention-coupon", "code", &code),
+                        None => ctx.t("portal-retention-pause"),
+                    }
+                })
+            }
+            _ => None,
+        };
         drop(conn);
         ctx.viewed("cancel").await;
-        Ok(ctx.page(&cancel_view(&ctx, &sub, ev, None)))
+        let mut page = cancel_view(&ctx, &sub, ev, None);
+        page.offer = offer;
+        Ok(ctx.page(&page))
     })
     .await;
     ctx.finish(result)
@@ -631,6 +648,7 @@ pub async fn cancel_page(ctx: Portal, Path(p): Path<IdPath>) -> Response {
 fn cancel_view(ctx: &Portal, sub: &Subscription, ev: i64, error: Option<String>) -> CancelPage {
     CancelPage {
         c: ctx.chrome("portal-cancel-title", "overview"),
+        offer: None,
         // The last day of service: the day before the boundary the cancellation takes effect on.
         period_end: sub
             .boundary_after(ctx.tenant_today())
@@ -682,6 +700,40 @@ pub async fn cancel(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<CancelF
                 store::record_cancellation_reason(conn, tenant, customer, sid, &reason, comment.as_deref(), now)
                     .await?;
                 store::complete_action(conn, tenant, customer, ev, "cancel", "cancel", now).await?;
+                Ok(())
+            })
+        })
+        .await
+    })
+    .await;
+    ctx.finish(result)
+}
+
+/// `POST /subscriptions/{id}/retention`: takes the offer shown on the cancel page (once).
+pub async fn accept_retention(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<ActionForm>) -> Response {
+    let result = super::page(async {
+        let customer = ctx.customer()?.id;
+        ctx.check_csrf(form.csrf.as_deref())?;
+        let mut conn = ctx.state.pool.acquire().await?;
+        let sub = own_subscription(&ctx, &mut conn, &p.id).await?;
+        let offer = store::retention_offer(&mut conn, ctx.tenant.id).await?;
+        drop(conn);
+        let Some((kind, coupon)) = offer else { return Err(PageError::not_found()) };
+        let (tenant, now, ev) = (ctx.tenant.id, ctx.now, form.ev);
+        once(&ctx, form.nonce.as_deref(), format!("{}?done=retention", ctx.chrome.href("/")), move |conn| {
+            Box::pin(async move {
+                if !store::accept_retention(conn, tenant, sub.id, now).await? {
+                    return Err(PageError::not_found());
+                }
+                match (kind.as_str(), coupon) {
+                    ("coupon", Some(code)) => {
+                        billing_core::service::coupons::redeem(conn, tenant, &sub, &code, now).await?
+                    }
+                    _ => {
+                        subscriptions::act(conn, tenant, sub.id, Action::Pause { resume_on: None }, None, now).await?;
+                    }
+                }
+                store::complete_action(conn, tenant, customer, ev, "retention_accepted", "cancel", now).await?;
                 Ok(())
             })
         })

@@ -313,6 +313,7 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
             json_case(path.replace("{id}", &account), json!({ "expire_previous_in_hours": 1 }))
         }
         ("PUT", "/routing_rules") => json_case(path.into(), json!({ "rules": [] })),
+        ("PUT", "/portal/retention_offer") => json_case(path.into(), json!({ "kind": "pause" })),
         ("POST", "/portal_sessions") => {
             json_case(path.into(), json!({ "customer": customer(app, n).await, "flow": "invoice_pay" }))
         }

@@ -301,6 +301,7 @@ async fn another_customers_or_tenants_ids_are_not_found() {
         format!("/p/acme/subscriptions/{their_sub}/pause"),
         format!("/p/acme/subscriptions/{their_sub}/resume"),
         format!("/p/acme/subscriptions/{their_sub}/undo-cancel"),
+        format!("/p/acme/subscriptions/{their_sub}/retention"),
     ] {
         let page = b
             .post(
@@ -577,6 +578,17 @@ async fn browser_flows_in_chromium() {
         .await
         .unwrap();
     app.clock.set(instant("2026-03-11T09:00:00Z"));
+    // The sign-in mails go over SMTP to a real server (aiosmtpd), sent by the mail worker.
+    let sink = super::mail::SmtpSink::start(&[]);
+    let mail_config = portal_web::mail::MailConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        tls: portal_web::mail::config::TlsMode::None,
+        from: "billing@shop.example".into(),
+        timeout_secs: 10,
+        ..portal_web::mail::MailConfig::default()
+    };
+    let mailer = portal_web::mail::Mailer::new(&mail_config, std::path::Path::new("/nonexistent")).unwrap();
     let shots = std::env::var("BILLING_PORTAL_SCREENSHOTS").ok();
     let cfg = json!({ "base": app.base, "axe": axe, "runs": runs, "screenshots": shots });
     let cfg_path = std::env::temp_dir().join(format!("portal-browser-{}.json", uuid::Uuid::now_v7().simple()));
@@ -616,7 +628,22 @@ async fn browser_flows_in_chromium() {
         };
         let Some(line) = next else { break };
         if let Some(email) = line.strip_prefix("LINK ") {
-            reply_tx.send(last_link(&app, email).await).unwrap();
+            portal_web::mail::worker::run(&app.db.pool, &mailer, billing_core::clock::Clock::now(app.clock.as_ref()))
+                .await
+                .unwrap();
+            let mails = sink.mails();
+            let mail = mails
+                .iter()
+                .rev()
+                .find(|m| m["to"].as_str().is_some_and(|to| to.contains(email)))
+                .unwrap_or_else(|| panic!("a sign-in mail to {email} arrived over SMTP: {mails:?}"));
+            let text = mail["text"].as_str().unwrap();
+            let at = text.find("/sign-in/link?token=").expect("the mail carries the link");
+            let start = text[..at].rfind("http").unwrap();
+            let end = text[at..].find(char::is_whitespace).map_or(text.len(), |e| at + e);
+            let link = text[start..end].to_string();
+            assert_eq!(link, last_link(&app, email).await, "the mailed link is the one issued");
+            reply_tx.send(link).unwrap();
         }
         transcript.push(line);
     }
@@ -717,4 +744,76 @@ async fn a_password_signs_in_locks_after_five_failures_and_sign_out_everywhere_e
     assert_eq!(out.status, 303);
     assert_eq!(phone.get("/p/acme").await.status, 303);
     assert_eq!(laptop.get("/p/acme").await.status, 303, "the other device is signed out too");
+}
+
+#[tokio::test]
+async fn the_retention_offer_is_shown_once_and_taking_it_keeps_the_subscription() {
+    let app = TestApp::spawn().await;
+    let (s, coupon) =
+        app.post("/api/v1/coupons", json!({ "code": "STAY20", "percent_off": "20", "duration": "once" })).await;
+    assert_eq!(s, 201, "{coupon}");
+    let (s, body) = app
+        .send(
+            app.http
+                .put(app.url("/api/v1/portal/retention_offer"))
+                .json(&json!({ "kind": "coupon", "coupon": "NOPE" })),
+            &app.tenant.api_key,
+        )
+        .await;
+    assert_eq!(s, 404, "an unknown coupon is refused: {body}");
+    let (s, _) = app
+        .send(
+            app.http
+                .put(app.url("/api/v1/portal/retention_offer"))
+                .json(&json!({ "kind": "coupon", "coupon": "STAY20" })),
+            &app.tenant.api_key,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let c = customer(&app, "stay@example.com", "US").await;
+    let sub = subscribe(&app, &c, "pro").await;
+    let mut b = Browser::new(&app);
+    b.lang = Some("de");
+    b.sign_in("acme", "stay@example.com").await;
+    let first = b.get(&format!("/p/acme/subscriptions/{sub}/cancel")).await;
+    assert!(first.body.contains("Gutschein STAY20"), "{}", first.body);
+    let offer_nonce = {
+        let start = first.body.find("id=\"retention-offer\"").unwrap();
+        let part = Page { status: 200, location: None, body: first.body[start..].to_string() };
+        (part.field("csrf"), part.field("nonce"))
+    };
+    let again = b.get(&format!("/p/acme/subscriptions/{sub}/cancel")).await;
+    assert!(!again.body.contains("STAY20"), "shown once per subscription");
+    let form = [("csrf", offer_nonce.0.as_str()), ("nonce", offer_nonce.1.as_str())];
+    let taken = b.post(&format!("/p/acme/subscriptions/{sub}/retention"), &form).await;
+    assert_eq!((taken.status, taken.location.as_deref()), (303, Some("/p/acme?done=retention")));
+    assert_eq!(b.post(&format!("/p/acme/subscriptions/{sub}/retention"), &form).await.status, 303);
+    assert_eq!(app.count("subscription_discounts").await, 1, "the coupon is redeemed once");
+    let (_, s) = app.get(&format!("/api/v1/subscriptions/{sub}")).await;
+    assert_eq!((s["status"].as_str(), s["cancel_at"].is_null()), (Some("active"), true));
+    let overview = b.get("/p/acme?done=retention").await;
+    assert!(overview.body.contains("Das Angebot gilt"), "{}", overview.body);
+
+    // A pause offer, taken on another subscription, pauses it.
+    let (s, _) = app
+        .send(
+            app.http.put(app.url("/api/v1/portal/retention_offer")).json(&json!({ "kind": "pause" })),
+            &app.tenant.api_key,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let sub2 = subscribe(&app, &c, "pro").await;
+    let page = b.get(&format!("/p/acme/subscriptions/{sub2}/cancel")).await;
+    assert!(page.body.contains("Pausieren Sie Ihr Abonnement stattdessen"), "{}", page.body);
+    let start = page.body.find("id=\"retention-offer\"").unwrap();
+    let part = Page { status: 200, location: None, body: page.body[start..].to_string() };
+    let taken = b
+        .post(
+            &format!("/p/acme/subscriptions/{sub2}/retention"),
+            &[("csrf", &part.field("csrf")), ("nonce", &part.field("nonce"))],
+        )
+        .await;
+    assert_eq!(taken.status, 303);
+    let (_, s) = app.get(&format!("/api/v1/subscriptions/{sub2}")).await;
+    assert_eq!(s["status"], "paused", "{s}");
 }

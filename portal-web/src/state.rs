@@ -1,0 +1,84 @@
+//! The state every request handler shares (`AppState`): the pool, the clock, the gateway
+//! directory, the VIES client, the failed-authentication limiter and the portal's options. It
+//! imports no front (`api/`, `portal/`), so every front can import it without a loop; the router
+//! composition is in `app.rs`, serving in `server.rs`.
+
+use std::sync::Arc;
+
+use billing_core::clock::Clock;
+use sqlx::PgPool;
+
+use crate::ratelimit::{AuthLimiter, AuthLimits};
+use crate::telemetry::Metrics;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+    /// Where customers' EU VAT IDs are confirmed (VIES).
+    pub vat_verifier: Arc<dyn billing_core::ports::vat_registry::VatIdVerifier>,
+    /// The tenants' gateway accounts, built on first use and cached; sandbox accounts keep their
+    /// records in the database.
+    pub gateways: Arc<gateway_adapters::directory::Directory>,
+    /// Failed API-key checks per client address (429 once a client has used up its attempts).
+    pub auth_limiter: Arc<AuthLimiter>,
+    /// The customer portal's options (`portal.*`).
+    pub portal: Arc<crate::config::PortalConfig>,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            metrics: Arc::new(Metrics::default()),
+            vat_verifier: Arc::new(crate::vies::HttpVies::new(&crate::config::ViesConfig::default())),
+            gateways: Arc::new(gateways(&pool)),
+            auth_limiter: Arc::new(AuthLimiter::new(AuthLimits::default())),
+            portal: Arc::new(crate::config::PortalConfig::default()),
+            pool,
+        }
+    }
+
+    /// The same state with another gateway directory (one holding the configured secrets key).
+    pub fn with_gateways(mut self, gateways: Arc<gateway_adapters::directory::Directory>) -> Self {
+        self.gateways = gateways;
+        self
+    }
+
+    /// The same state with other failed-authentication limits.
+    pub fn with_auth_limits(mut self, limits: AuthLimits) -> Self {
+        self.auth_limiter = Arc::new(AuthLimiter::new(limits));
+        self
+    }
+
+    /// The same state with other portal options.
+    pub fn with_portal(mut self, portal: crate::config::PortalConfig) -> Self {
+        self.portal = Arc::new(portal);
+        self
+    }
+
+    /// The same state with another VIES client (the configured one, or a test peer).
+    pub fn with_vat_verifier(mut self, verifier: Arc<dyn billing_core::ports::vat_registry::VatIdVerifier>) -> Self {
+        self.vat_verifier = verifier;
+        self
+    }
+}
+
+/// The gateway directory of a `billing` process: sandbox accounts keep their records in the
+/// database, so every process on it sees one sandbox provider; credentials are sealed with the key
+/// `load` returns.
+pub fn gateways_with_key(
+    pool: &PgPool,
+    load: impl Fn() -> Result<billing_core::secrets::SecretBox, String> + Send + Sync + 'static,
+) -> gateway_adapters::directory::Directory {
+    gateway_adapters::directory::Directory::configured(
+        load,
+        Arc::new(crate::sandbox_store::PgSandboxStores::new(pool.clone())),
+    )
+}
+
+/// [`gateways_with_key`] with a key that lives as long as the process (tests).
+pub fn gateways(pool: &PgPool) -> gateway_adapters::directory::Directory {
+    gateways_with_key(pool, || Ok(billing_core::secrets::SecretBox::ephemeral()))
+}
