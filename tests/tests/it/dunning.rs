@@ -84,6 +84,17 @@ async fn a_soft_decline_is_retried_on_the_policys_days_reminded_and_finally_writ
     assert!(c["dunning"].is_null(), "no invoice in dunning any more: {c}");
     assert_eq!(counts(&run_on(&app, t0, 31).await), (0, 0, 0, 0));
     assert_eq!((attempts(&app, &invoice).await.len(), reminders(&app).await), (4, 3));
+
+    // The reminders reach a real SMTP server, one per email step.
+    let sink = crate::mail::SmtpSink::start(&[]);
+    let mailer = portal_web::mail::Mailer::new(&sink.config(), std::path::Path::new("/nonexistent")).unwrap();
+    portal_web::mail::run(&app.db.pool, &mailer, t0 + Duration::days(31)).await.unwrap();
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    let subject = format!("Reminder: invoice {} is overdue", inv["number"].as_str().unwrap());
+    let mails = sink.mails();
+    let sent: Vec<&Value> = mails.iter().filter(|m| m["subject"] == subject.as_str()).collect();
+    assert_eq!(sent.len(), 3, "{mails:?}");
+    assert!(sent.iter().all(|m| m["to"].as_str().unwrap().contains("late@example.com")), "{sent:?}");
 }
 
 #[tokio::test]

@@ -73,7 +73,7 @@ impl SmtpSink {
         read_mails(&self.dir)
     }
 
-    fn config(&self) -> MailConfig {
+    pub(crate) fn config(&self) -> MailConfig {
         MailConfig {
             host: "127.0.0.1".into(),
             port: self.port,
