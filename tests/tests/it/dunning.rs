@@ -164,3 +164,28 @@ async fn billing_jobs_run_dunning_as_of_a_date_takes_the_steps_due_then_and_only
     assert!(stdout.contains("0 erneut eingezogen") && stdout.contains("0 Mahnungen eingereiht"), "{stdout}");
     assert_eq!((attempts(&app, &invoice).await.len(), reminders(&app).await), (2, 1));
 }
+
+#[tokio::test]
+async fn the_dunning_job_and_the_customer_view_work_on_one_connection() {
+    let app = TestApp::spawn_one_connection().await;
+    let (customer, invoice, t0) = declined(&app, "4000000000009995").await;
+    for day in [3, 7, 14, 30] {
+        let run = dunning::run(&app.app_pool, app.gateways.as_ref(), t0 + Duration::days(day), None);
+        tokio::time::timeout(std::time::Duration::from_secs(60), run).await.expect("no deadlock").unwrap();
+    }
+    assert_eq!(attempts(&app, &invoice).await.len(), 4);
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(inv["status"], "uncollectible");
+    let (s, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert_eq!((s, c["dunning"].is_null()), (200, true), "{c}");
+}
+
+#[tokio::test]
+async fn two_runs_at_once_take_each_step_once() {
+    let app = TestApp::spawn().await;
+    let (_, invoice, t0) = declined(&app, "4000000000009995").await;
+    let (a, b) = tokio::join!(run_on(&app, t0, 3), run_on(&app, t0, 3));
+    assert_eq!(a.retried + b.retried, 1, "{a:?} {b:?}");
+    assert_eq!(a.emails + b.emails, 1, "{a:?} {b:?}");
+    assert_eq!((attempts(&app, &invoice).await.len(), reminders(&app).await), (2, 1));
+}
