@@ -94,6 +94,19 @@ impl Policy {
         Ok(Self { steps })
     }
 
+    /// A policy from its stored or posted JSON list of steps (an unknown action or a malformed step
+    /// is refused with serde's message; then [`Policy::new`]'s checks).
+    pub fn from_json(steps: serde_json::Value) -> Result<Self, String> {
+        let steps: Vec<PolicyStep> = serde_json::from_value(steps).map_err(|e| e.to_string())?;
+        Self::new(steps).map_err(|e| e.to_string())
+    }
+
+    /// When the next retry not yet taken is due, counted from the day of the first failure:
+    /// `None` when the policy retries no more.
+    pub fn next_retry_day(&self, taken: &BTreeSet<u32>) -> Option<u32> {
+        self.numbered().find(|(n, s)| s.action == DunningAction::Retry && !taken.contains(n)).map(|(_, s)| s.day)
+    }
+
     /// The policy of a tenant that has none: retry and mail on days 3, 7 and 14, mark the invoice
     /// uncollectible on day 30.
     pub fn default_policy() -> Self {
@@ -168,6 +181,8 @@ mod tests {
         assert_eq!(p.due(40, &taken).iter().map(|(n, _)| *n).collect::<Vec<_>>(), [3, 4, 5, 6, 7]);
         assert_eq!(p.next(&taken), Some((3, step(7, Retry))));
         assert_eq!(p.next(&(1..=7).collect()), None);
+        assert_eq!((p.next_retry_day(&none), p.next_retry_day(&taken)), (Some(3), Some(7)));
+        assert_eq!(p.next_retry_day(&(1..=5).collect()), None, "no retry after day 14");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::dunning::{DunningAction, Policy, PolicyStep};
+use crate::dunning::{DunningAction, Policy};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, InvoiceId, TenantId};
 use crate::outbox::OutboxMessage;
@@ -46,8 +46,7 @@ pub async fn policy_and_origin(conn: &mut PgConnection, tenant: TenantId) -> Res
 /// Parses and checks a list of steps (an unknown action, a day out of range or out of order is
 /// [`Error::InvalidField`] on `steps`).
 pub fn parse(steps: serde_json::Value) -> Result<Policy> {
-    let steps: Vec<PolicyStep> = serde_json::from_value(steps).map_err(|e| Error::invalid("steps", e.to_string()))?;
-    Policy::new(steps).map_err(|e| Error::invalid("steps", e.to_string()))
+    Policy::from_json(steps).map_err(|reason| Error::invalid("steps", reason))
 }
 
 /// Replaces the tenant's policy after checking it; nothing is stored when it is refused.

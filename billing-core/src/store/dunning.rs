@@ -151,3 +151,18 @@ pub async fn history(
     .fetch_all(conn)
     .await?)
 }
+
+/// When the invoice's first failed attempt was made (`None`: none failed yet).
+pub async fn first_failed_at(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    invoice: Uuid,
+) -> Result<Option<DateTime<Utc>>> {
+    Ok(sqlx::query_scalar(
+        "SELECT min(created_at) FROM payment_attempts WHERE tenant_id = $1 AND invoice_id = $2 AND status = 'failed'",
+    )
+    .bind(tenant)
+    .bind(invoice)
+    .fetch_one(conn)
+    .await?)
+}

@@ -36,6 +36,16 @@ async fn reminders(app: &TestApp) -> i64 {
     billing_core::store::outbox::count_topic(&mut conn, app.tenant.id, "dunning.step").await.unwrap()
 }
 
+/// The `next_attempt_at` of every payment-failed message, in order (the date the mail names).
+async fn next_attempts(app: &TestApp) -> Vec<Option<String>> {
+    let payloads: Vec<Value> =
+        sqlx::query_scalar("SELECT payload FROM outbox WHERE topic = 'payment.failed' ORDER BY created_at, id")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    payloads.iter().map(|p| p["next_attempt_at"].as_str().map(|d| d[..10].to_string())).collect()
+}
+
 fn counts(s: &DunningSummary) -> (u64, u64, u64, u64) {
     (s.retried, s.retries_skipped, s.emails, s.uncollectible)
 }
@@ -77,6 +87,8 @@ async fn a_soft_decline_is_retried_on_the_policys_days_reminded_and_finally_writ
     assert!(ledger.iter().all(|a| a["decline_class"] == "soft"), "{ledger:?}");
     assert_eq!(reminders(&app).await, 3);
 
+    // Each payment-failed mail names the day dunning charges again; the last one none.
+    assert_eq!(next_attempts(&app).await, [Some(day(3)), Some(day(7)), Some(day(14)), None]);
     assert_eq!(counts(&run_on(&app, t0, 30).await), (0, 0, 0, 1), "day 30: written off");
     let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
     assert_eq!(inv["status"], "uncollectible", "{inv}");
@@ -104,6 +116,7 @@ async fn a_hard_decline_is_never_retried_but_the_customer_is_reminded() {
     assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 1, 1, 0), "the retry is skipped, the reminder sent");
     assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 0, 0, 0));
     assert_eq!(attempts(&app, &invoice).await.len(), 1, "no second charge on a hard-declined card");
+    assert_eq!(next_attempts(&app).await, [None], "the mail asks for a new payment method instead");
     let mut conn = app.db.pool.acquire().await.unwrap();
     let id: billing_core::ids::InvoiceId = invoice.parse().unwrap();
     let history = billing_core::store::dunning::history(&mut conn, app.tenant.id.0, id.0).await.unwrap();

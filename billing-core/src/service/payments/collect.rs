@@ -195,6 +195,30 @@ pub async fn redrive_pending(
     finish(pool, tenant, invoice, currency, vec![attempt], outcome.action, None).await.map(Some)
 }
 
+/// When dunning will charge the invoice again after this failure (recorded in the transaction
+/// that is open): the next retry of the tenant's policy not yet taken, counted from the first
+/// failure; `None` after a hard decline (the customer must add a new method) or when the policy
+/// retries no more. A stored policy that no longer parses counts as the default.
+async fn next_retry(
+    conn: &mut sqlx::PgConnection,
+    tenant: TenantId,
+    invoice: InvoiceId,
+    class: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    use crate::dunning::Policy;
+    if class == Some("hard") {
+        return Ok(None);
+    }
+    let policy = match store::dunning::policy(conn, tenant).await? {
+        Some(steps) => Policy::from_json(steps).unwrap_or_else(|_| Policy::default_policy()),
+        None => Policy::default_policy(),
+    };
+    let first = store::dunning::first_failed_at(conn, tenant, invoice.0).await?.unwrap_or(now);
+    let taken = store::dunning::taken(conn, tenant.0, invoice.0).await?;
+    Ok(policy.next_retry_day(&taken).map(|day| first + chrono::TimeDelta::days(i64::from(day))))
+}
+
 async fn finish(
     pool: &PgPool,
     tenant: TenantId,
@@ -416,7 +440,7 @@ async fn record_outcome(
             amount: Money::from_minor(amount, Currency::from_code(currency.trim())?),
             attempt: attempt_id,
             decline_code: code.clone(),
-            next_attempt_at: None,
+            next_attempt_at: next_retry(&mut tx, tenant, invoice, class, now).await?,
         };
         store::outbox::enqueue(&mut tx, tenant, &[failed], now).await?;
     }
