@@ -123,6 +123,12 @@ async fn dun(
     let (tenant, invoice) = (TenantId(inv.tenant_id), InvoiceId(inv.invoice_id));
     let days = (as_of - inv.first_failed_at.date_naive()).num_days();
     let taken = store::taken(&mut *pool.acquire().await?, inv.tenant_id, inv.invoice_id).await?;
+    // A hard decline blocks retries until the customer's default method is another one.
+    let blocked = inv.last_decline_class.as_deref() == Some("hard") && {
+        let methods =
+            crate::store::payment_methods::chargeable(&mut *pool.acquire().await?, tenant, inv.customer_id).await?;
+        methods.first().is_none_or(|m| m.id == inv.last_method_id)
+    };
     for (step, s) in policy.due(days, &taken) {
         let mut t = Taken {
             tenant: inv.tenant_id,
@@ -134,9 +140,9 @@ async fn dun(
             reason: None,
         };
         match s.action {
-            DunningAction::Retry if inv.last_decline_class.as_deref() == Some("hard") => {
+            DunningAction::Retry if blocked => {
                 let reason = format!(
-                    "not retried: the last decline ({}) was hard; the customer must add a new payment method",
+                    "not retried: the last decline ({}) was hard and the customer has no other payment method",
                     inv.last_decline_code.as_deref().unwrap_or("unknown")
                 );
                 t.outcome = "skipped";

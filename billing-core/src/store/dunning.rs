@@ -48,6 +48,8 @@ pub struct InDunning {
     pub first_failed_at: DateTime<Utc>,
     pub last_decline_class: Option<String>,
     pub last_decline_code: Option<String>,
+    /// The payment method the latest attempt was made with.
+    pub last_method_id: Uuid,
 }
 
 const IN_DUNNING: &str = "
@@ -55,9 +57,10 @@ const IN_DUNNING: &str = "
            i.total - i.amount_paid AS amount_due,
            (SELECT min(f.created_at) FROM payment_attempts f
              WHERE f.tenant_id = i.tenant_id AND f.invoice_id = i.id AND f.status = 'failed') AS first_failed_at,
-           last.decline_class AS last_decline_class, last.decline_code AS last_decline_code
+           last.decline_class AS last_decline_class, last.decline_code AS last_decline_code,
+           last.payment_method_id AS last_method_id
       FROM invoices i
-      JOIN LATERAL (SELECT a.status, a.decline_class, a.decline_code FROM payment_attempts a
+      JOIN LATERAL (SELECT a.status, a.decline_class, a.decline_code, a.payment_method_id FROM payment_attempts a
                      WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
                      ORDER BY a.created_at DESC, a.id DESC LIMIT 1) last ON last.status = 'failed'
      WHERE i.status = 'open' AND i.total > i.amount_paid";

@@ -112,7 +112,7 @@ async fn a_soft_decline_is_retried_on_the_policys_days_reminded_and_finally_writ
 #[tokio::test]
 async fn a_hard_decline_is_never_retried_but_the_customer_is_reminded() {
     let app = TestApp::spawn().await;
-    let (_, invoice, t0) = declined(&app, "4000000000000002").await;
+    let (customer, invoice, t0) = declined(&app, "4000000000000002").await;
     assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 1, 1, 0), "the retry is skipped, the reminder sent");
     assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 0, 0, 0));
     assert_eq!(attempts(&app, &invoice).await.len(), 1, "no second charge on a hard-declined card");
@@ -122,6 +122,18 @@ async fn a_hard_decline_is_never_retried_but_the_customer_is_reminded() {
     let history = billing_core::store::dunning::history(&mut conn, app.tenant.id.0, id.0).await.unwrap();
     assert_eq!((history[0].1.as_str(), history[0].2.as_str()), ("retry", "skipped"), "{history:?}");
     assert!(history[0].3.as_deref().unwrap().contains("hard"), "the reason is recorded: {history:?}");
+    drop(conn);
+
+    // The customer adds a working card: the next retry charges it and dunning stops.
+    let (s, pm) = app
+        .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4242424242424242" }))
+        .await;
+    assert_eq!(s, 201, "{pm}");
+    let s = run_on(&app, t0, 7).await;
+    assert_eq!((counts(&s), s.recovered), ((1, 0, 0, 0), 1), "retried and paid; no reminder after payment");
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(inv["status"], "paid", "{inv}");
+    assert_eq!(counts(&run_on(&app, t0, 30).await), (0, 0, 0, 0), "a paid invoice is out of dunning");
 }
 
 #[tokio::test]
