@@ -83,6 +83,15 @@ pub async fn custom_domain(
     use axum::response::IntoResponse;
     use tower::ServiceExt;
 
+    // `/p/{slug}/` and `/p/{slug}/invoices/`: the page without the trailing slash (people type it,
+    // and links pasted from elsewhere carry it), not the API's 404.
+    let path = req.uri().path();
+    if path.starts_with("/p/") && path.len() > 3 && path.ends_with('/') && req.method() == axum::http::Method::GET {
+        let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+        let target = format!("{}{query}", path.trim_end_matches('/'));
+        return axum::response::Redirect::permanent(&target).into_response();
+    }
+
     let found = match (crate::web::tenant::request_host(req.headers()), state.pool.acquire().await) {
         (Some(host), Ok(mut conn)) => crate::web::tenant::by_host(&mut conn, &host).await.ok().flatten(),
         _ => None,

@@ -526,6 +526,12 @@ async fn a_tenants_own_domain_serves_its_portal_at_the_root() {
     let unknown = http.get(app.url("/sign-in")).header("host", "other.test").send().await.unwrap();
     assert_eq!(unknown.status().as_u16(), 404);
     assert!(unknown.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    // A typed or pasted trailing slash leads to the page, not to the API's 404.
+    let slashed = http.get(app.url("/p/acme/")).send().await.unwrap();
+    assert_eq!(slashed.status().as_u16(), 308);
+    assert_eq!(slashed.headers()["location"], "/p/acme");
+    let slashed = http.get(app.url("/p/acme/invoices/?lang=de")).send().await.unwrap();
+    assert_eq!(slashed.headers()["location"], "/p/acme/invoices?lang=de");
 }
 
 /// The flows in real headless Chromium (`tests/browser/portal_flows.py`, Playwright for Python
