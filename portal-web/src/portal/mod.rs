@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use axum::Router;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sqlx::{Connection, PgConnection};
 
@@ -41,6 +41,26 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/{verb}", post(pages::act))
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
         .route("/payment-methods", get(pages::payment_methods).post(pages::add_card))
+        .fallback(not_found)
+}
+
+/// A path below the portal that is no page: `/p/{slug}/invoices/` (typed or pasted with a
+/// trailing slash) leads to the page; anything else is the portal's own 404 page in the visitor's
+/// language, not the API's JSON.
+async fn not_found(uri: axum::http::Uri, method: axum::http::Method, ctx: Result<Portal, Response>) -> Response {
+    let ctx = match ctx {
+        Ok(ctx) => ctx,
+        Err(page) => return page,
+    };
+    // Below the nest the path is the portal's own (`/invoices/`, or `/` for `/p/{slug}/`).
+    let path = uri.path();
+    if path.ends_with('/') && method == axum::http::Method::GET {
+        let trimmed = path.trim_end_matches('/');
+        let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+        let target = ctx.chrome.href(if trimmed.is_empty() { "/" } else { trimmed });
+        return axum::response::Redirect::permanent(&format!("{target}{query}")).into_response();
+    }
+    ctx.finish(Err(PageError::not_found()))
 }
 
 /// Runs a handler's body; the bound fixes the body's error type for `?`.
@@ -83,13 +103,12 @@ pub async fn custom_domain(
     use axum::response::IntoResponse;
     use tower::ServiceExt;
 
-    // `/p/{slug}/` and `/p/{slug}/invoices/`: the page without the trailing slash (people type it,
-    // and links pasted from elsewhere carry it), not the API's 404.
+    // `/p/{slug}/` is not below the nest (the portal's own fallback takes `/p/{slug}/invoices/`):
+    // the overview, not the API's 404.
     let path = req.uri().path();
     if path.starts_with("/p/") && path.len() > 3 && path.ends_with('/') && req.method() == axum::http::Method::GET {
         let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
-        let target = format!("{}{query}", path.trim_end_matches('/'));
-        return axum::response::Redirect::permanent(&target).into_response();
+        return axum::response::Redirect::permanent(&format!("{}{query}", path.trim_end_matches('/'))).into_response();
     }
 
     let found = match (crate::web::tenant::request_host(req.headers()), state.pool.acquire().await) {

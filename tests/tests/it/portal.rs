@@ -532,6 +532,12 @@ async fn a_tenants_own_domain_serves_its_portal_at_the_root() {
     assert_eq!(slashed.headers()["location"], "/p/acme");
     let slashed = http.get(app.url("/p/acme/invoices/?lang=de")).send().await.unwrap();
     assert_eq!(slashed.headers()["location"], "/p/acme/invoices?lang=de");
+    // A path below the portal that is no page: the portal's 404 page in the visitor's language.
+    let missing = http.get(app.url("/p/acme/no-such-page")).header("accept-language", "de").send().await.unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+    assert!(missing.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let body = missing.text().await.unwrap();
+    assert!(body.contains("lang=\"de\""), "{body}");
 }
 
 /// The flows in real headless Chromium (`tests/browser/portal_flows.py`, Playwright for Python
