@@ -135,6 +135,13 @@ impl Policy {
         self.numbered().find(|(n, _)| !taken.contains(n))
     }
 
+    /// The next step not yet taken that will act: with `retries_blocked` (a hard decline and no
+    /// other payment method) a retry step would only be recorded as skipped, so the next step is
+    /// the first one after it that is not a retry.
+    pub fn next_acting(&self, taken: &BTreeSet<u32>, retries_blocked: bool) -> Option<(u32, PolicyStep)> {
+        self.numbered().find(|(n, s)| !taken.contains(n) && !(retries_blocked && s.action == DunningAction::Retry))
+    }
+
     fn numbered(&self) -> impl Iterator<Item = (u32, PolicyStep)> + '_ {
         self.steps.iter().enumerate().map(|(i, s)| (u32::try_from(i + 1).unwrap_or(u32::MAX), *s))
     }
@@ -144,6 +151,18 @@ impl Policy {
 mod tests {
     use super::DunningAction::*;
     use super::*;
+
+    #[test]
+    fn a_blocked_retry_is_not_the_next_action() {
+        let p = Policy::default_policy();
+        let none = BTreeSet::new();
+        assert_eq!(p.next_acting(&none, false).map(|(n, s)| (n, s.action)), Some((1, Retry)));
+        assert_eq!(p.next_acting(&none, true).map(|(n, s)| (n, s.action)), Some((2, Email)));
+        let six: BTreeSet<u32> = (1..=6).collect();
+        assert_eq!(p.next_acting(&six, true).map(|(n, s)| (n, s.action)), Some((7, MarkUncollectible)));
+        let all: BTreeSet<u32> = (1..=7).collect();
+        assert_eq!(p.next_acting(&all, true), None);
+    }
 
     fn step(day: u32, action: DunningAction) -> PolicyStep {
         PolicyStep { day, action }

@@ -131,6 +131,12 @@ pub enum Error {
         max = crate::fx::ART230_RATE_WINDOW_DAYS
     )]
     FxRateMissing { currency: Currency, national: Currency, date: chrono::NaiveDate },
+    /// A webhook endpoint URL that is not `https://` (or `http://` to this machine) or no URL.
+    #[error("`{url}` is not an acceptable webhook endpoint URL")]
+    InvalidWebhookUrl { url: String },
+    /// A redelivery to an endpoint that is disabled.
+    #[error("the webhook endpoint is disabled; enable it before redelivering")]
+    WebhookEndpointDisabled,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -135,6 +135,10 @@ typed_id!(/// A tenant's merchant account at one payment provider.
     GatewayAccountId, "gwa", "gateway account");
 typed_id!(/// An imported bank statement.
     BankStatementId, "bst", "bank statement");
+typed_id!(/// A merchant's endpoint for outgoing webhooks.
+    WebhookEndpointId, "we", "webhook endpoint");
+typed_id!(/// One event's delivery to one webhook endpoint.
+    WebhookDeliveryId, "whd", "webhook delivery");
 
 #[cfg(test)]
 mod tests {

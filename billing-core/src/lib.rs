@@ -24,6 +24,7 @@ pub mod dunning;
 pub mod einvoice;
 pub mod email;
 pub mod error;
+pub mod events;
 pub mod fx;
 pub mod ids;
 pub mod invoice;
@@ -46,6 +47,7 @@ pub mod tax;
 pub mod tenant;
 pub mod text;
 pub mod usage;
+pub mod webhook_endpoint;
 
 pub use error::{Error, Result};
 /// The clock port under its historical path (`billing_core::clock::SystemClock`).

@@ -68,7 +68,8 @@ impl MailTemplate {
             OutboxMessage::InvoiceFinalized { .. } => MailTemplate::InvoiceIssued,
             OutboxMessage::InvoicePaid { .. } => MailTemplate::PaymentReceipt,
             OutboxMessage::PaymentFailed { .. } => MailTemplate::PaymentFailed,
-            OutboxMessage::DunningStep { .. } => MailTemplate::DunningStep,
+            // Every step is an event for the merchant; only a mail step mails the customer.
+            OutboxMessage::DunningStep { action, .. } if action == "email" => MailTemplate::DunningStep,
             OutboxMessage::CardExpiring { .. } => MailTemplate::CardExpiring,
             OutboxMessage::TrialEnding { .. } => MailTemplate::TrialEnding,
             OutboxMessage::RenewalUpcoming { .. } => MailTemplate::RenewalNotice,
@@ -83,7 +84,16 @@ impl MailTemplate {
             | OutboxMessage::InvoicePaymentReceived { .. }
             | OutboxMessage::InvoiceVoided { .. }
             | OutboxMessage::InvoiceMarkedUncollectible { .. }
-            | OutboxMessage::InvoiceRefunded { .. } => return None,
+            | OutboxMessage::InvoiceRefunded { .. }
+            | OutboxMessage::DunningStep { .. }
+            | OutboxMessage::CustomerCreated { .. }
+            | OutboxMessage::CustomerUpdated { .. }
+            | OutboxMessage::SubscriptionCreated { .. }
+            | OutboxMessage::SubscriptionPaused { .. }
+            | OutboxMessage::SubscriptionResumed { .. }
+            | OutboxMessage::SubscriptionReactivated { .. }
+            | OutboxMessage::SubscriptionCancellationWithdrawn { .. }
+            | OutboxMessage::InvoiceRunCompleted { .. } => return None,
         })
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::email::EmailAddress;
-use crate::ids::{CustomerId, InvoiceId, SubscriptionId};
+use crate::ids::{CustomerId, InvoiceId, InvoiceRunId, PlanId, SubscriptionId};
 use crate::invoice::{PaymentSource, RefundSource};
 use crate::money::Money;
 
@@ -55,9 +55,20 @@ pub enum OutboxMessage {
     SubscriptionChanged { subscription: SubscriptionId, customer: CustomerId },
     #[serde(rename = "subscription.canceled")]
     SubscriptionCanceled { subscription: SubscriptionId, customer: CustomerId, effective: NaiveDate },
-    /// A dunning policy step was taken on an overdue invoice.
+    /// A dunning policy step was taken on an overdue invoice (`action`: retry, email,
+    /// mark_uncollectible). `outcome` (done, failed, skipped) and `reason` say how it went; rows
+    /// written before they existed have neither.
     #[serde(rename = "dunning.step")]
-    DunningStep { invoice: InvoiceId, customer: CustomerId, step: u32, action: String },
+    DunningStep {
+        invoice: InvoiceId,
+        customer: CustomerId,
+        step: u32,
+        action: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// Pre-dunning: the default card expires at the end of `expires` (a month's first day).
     #[serde(rename = "customer.card_expiring")]
     CardExpiring { customer: CustomerId, expires: NaiveDate, last4: Option<String> },
@@ -72,6 +83,46 @@ pub enum OutboxMessage {
     /// credential).
     #[serde(rename = "portal.sign_in_link")]
     SignInLink { customer_id: CustomerId, to: EmailAddress, locale: String, url: String, expires_at: DateTime<Utc> },
+    /// A customer was created (their key fields as created).
+    #[serde(rename = "customer.created")]
+    CustomerCreated {
+        customer: CustomerId,
+        email: String,
+        name: String,
+        country: String,
+        currency: String,
+        locale: String,
+    },
+    /// A customer's billing details changed (their key fields after the change).
+    #[serde(rename = "customer.updated")]
+    CustomerUpdated { customer: CustomerId, email: String, name: String, locale: String },
+    #[serde(rename = "subscription.created")]
+    SubscriptionCreated {
+        subscription: SubscriptionId,
+        customer: CustomerId,
+        plan: PlanId,
+        quantity: u32,
+        start_date: NaiveDate,
+        trial_end: Option<NaiveDate>,
+    },
+    #[serde(rename = "subscription.paused")]
+    SubscriptionPaused {
+        subscription: SubscriptionId,
+        customer: CustomerId,
+        on: NaiveDate,
+        resume_on: Option<NaiveDate>,
+    },
+    #[serde(rename = "subscription.resumed")]
+    SubscriptionResumed { subscription: SubscriptionId, customer: CustomerId, on: NaiveDate },
+    /// An ended subscription was started again.
+    #[serde(rename = "subscription.reactivated")]
+    SubscriptionReactivated { subscription: SubscriptionId, customer: CustomerId, on: NaiveDate },
+    /// A scheduled cancellation was withdrawn: the subscription renews again.
+    #[serde(rename = "subscription.cancellation_withdrawn")]
+    SubscriptionCancellationWithdrawn { subscription: SubscriptionId, customer: CustomerId },
+    /// A tenant's (real) invoice run finished; its report is `GET /api/v1/invoice_runs/{run}`.
+    #[serde(rename = "invoice_run.completed")]
+    InvoiceRunCompleted { run: InvoiceRunId, as_of: NaiveDate },
 }
 
 impl OutboxMessage {
@@ -95,6 +146,14 @@ impl OutboxMessage {
             OutboxMessage::RenewalUpcoming { .. } => "subscription.renewal_upcoming",
             OutboxMessage::DebitUpcoming { .. } => "invoice.debit_upcoming",
             OutboxMessage::SignInLink { .. } => "portal.sign_in_link",
+            OutboxMessage::CustomerCreated { .. } => "customer.created",
+            OutboxMessage::CustomerUpdated { .. } => "customer.updated",
+            OutboxMessage::SubscriptionCreated { .. } => "subscription.created",
+            OutboxMessage::SubscriptionPaused { .. } => "subscription.paused",
+            OutboxMessage::SubscriptionResumed { .. } => "subscription.resumed",
+            OutboxMessage::SubscriptionReactivated { .. } => "subscription.reactivated",
+            OutboxMessage::SubscriptionCancellationWithdrawn { .. } => "subscription.cancellation_withdrawn",
+            OutboxMessage::InvoiceRunCompleted { .. } => "invoice_run.completed",
         }
     }
 
@@ -104,6 +163,38 @@ impl OutboxMessage {
         !matches!(self, OutboxMessage::SignInLink { .. })
     }
 }
+
+/// Every topic merchants' webhook endpoints can subscribe to and the events API lists: the public
+/// messages' topics (a test keeps it equal to [`OutboxMessage::topic`] of the public variants).
+pub const PUBLIC_TOPICS: &[&str] = &[
+    "invoice.finalized",
+    "invoice.voided",
+    "invoice.marked_uncollectible",
+    "invoice.paid",
+    "invoice.payment_received",
+    "invoice.refunded",
+    "invoice.debit_upcoming",
+    "payment.succeeded",
+    "payment.failed",
+    "credit_note.issued",
+    "subscription.created",
+    "subscription.changed",
+    "subscription.canceled",
+    "subscription.paused",
+    "subscription.resumed",
+    "subscription.reactivated",
+    "subscription.cancellation_withdrawn",
+    "subscription.trial_ending",
+    "subscription.renewal_upcoming",
+    "customer.created",
+    "customer.updated",
+    "customer.card_expiring",
+    "dunning.step",
+    "invoice_run.completed",
+];
+
+/// Topics that are never public (credentials).
+pub const PRIVATE_TOPICS: &[&str] = &["portal.sign_in_link"];
 
 #[cfg(test)]
 mod tests {
@@ -134,7 +225,14 @@ mod tests {
             OutboxMessage::CreditNoteIssued { invoice: inv, number: "CN-1".into(), credit_note_for: Some(inv) },
             OutboxMessage::SubscriptionChanged { subscription: sub, customer: cus },
             OutboxMessage::SubscriptionCanceled { subscription: sub, customer: cus, effective: day },
-            OutboxMessage::DunningStep { invoice: inv, customer: cus, step: 1, action: "email".into() },
+            OutboxMessage::DunningStep {
+                invoice: inv,
+                customer: cus,
+                step: 1,
+                action: "email".into(),
+                outcome: Some("done".into()),
+                reason: None,
+            },
             OutboxMessage::CardExpiring { customer: cus, expires: day, last4: Some("4242".into()) },
             OutboxMessage::TrialEnding { subscription: sub, customer: cus, trial_end: day },
             OutboxMessage::RenewalUpcoming { subscription: sub, customer: cus, renews_on: day },
@@ -146,6 +244,33 @@ mod tests {
                 url: "https://billing.example/portal/sign-in/abc".into(),
                 expires_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
             },
+            OutboxMessage::CustomerCreated {
+                customer: cus,
+                email: "ana@example.com".into(),
+                name: "Ana".into(),
+                country: "DE".into(),
+                currency: "EUR".into(),
+                locale: "de".into(),
+            },
+            OutboxMessage::CustomerUpdated {
+                customer: cus,
+                email: "ana@example.com".into(),
+                name: "Ana".into(),
+                locale: "de".into(),
+            },
+            OutboxMessage::SubscriptionCreated {
+                subscription: sub,
+                customer: cus,
+                plan: PlanId::new(),
+                quantity: 2,
+                start_date: day,
+                trial_end: None,
+            },
+            OutboxMessage::SubscriptionPaused { subscription: sub, customer: cus, on: day, resume_on: Some(day) },
+            OutboxMessage::SubscriptionResumed { subscription: sub, customer: cus, on: day },
+            OutboxMessage::SubscriptionReactivated { subscription: sub, customer: cus, on: day },
+            OutboxMessage::SubscriptionCancellationWithdrawn { subscription: sub, customer: cus },
+            OutboxMessage::InvoiceRunCompleted { run: InvoiceRunId::new(), as_of: day },
         ]
     }
 
@@ -166,6 +291,18 @@ mod tests {
             serde_json::from_value::<OutboxMessage>(json).unwrap(),
             OutboxMessage::InvoiceFinalized { invoice: inv, number: "7".into() }
         );
+    }
+
+    #[test]
+    fn the_public_topics_are_exactly_those_of_the_public_messages() {
+        let mut public: Vec<&str> = samples().iter().filter(|m| m.is_public()).map(|m| m.topic()).collect();
+        public.sort_unstable();
+        let mut listed = PUBLIC_TOPICS.to_vec();
+        listed.sort_unstable();
+        assert_eq!(public, listed);
+        for m in samples().iter().filter(|m| !m.is_public()) {
+            assert!(PRIVATE_TOPICS.contains(&m.topic()), "{}", m.topic());
+        }
     }
 
     #[test]

@@ -181,6 +181,12 @@ impl Directory {
         self.key.get_or_init(|| (self.load_key)()).as_ref().map_err(|e| format!("secrets key: {e}"))
     }
 
+    /// The operator's key, for other secrets sealed at rest the same way (merchants' webhook
+    /// endpoint secrets, docs/adr/0024); loaded on first use like the gateways' own.
+    pub fn secrets(&self) -> Result<&SecretBox, String> {
+        self.key()
+    }
+
     /// A stored config with its credentials opened.
     fn open(&self, config: &serde_json::Value) -> Result<serde_json::Value, GatewayError> {
         let key = self.key().map_err(GatewayError::Misconfigured)?;

@@ -106,3 +106,7 @@ einvoice-missing-buyer-reference = die Leitweg-ID des Kunden als Käuferreferenz
 einvoice-missing-payment-means = eine Zahlungsanweisung: ein Bankkonto des Verkäufers oder eine hinterlegte Karte des Kunden
 einvoice-missing-currency-precision = eine Währung mit höchstens zwei Nachkommastellen (EN-16931-Beträge haben zwei)
 einvoice-missing-mixed-not-subject-to-vat = getrennte Belege für nicht steuerbare und andere Leistungen
+
+# Outgoing webhooks (docs/adr/0024).
+error-invalid-webhook-url = An „{ $url }“ können keine Webhooks gehen: Verwenden Sie eine https://-Adresse (http:// nur für 127.0.0.1 oder localhost, zum Testen), ohne Benutzernamen, Passwort oder #Fragment.
+error-webhook-endpoint-disabled = Dieser Webhook-Endpunkt ist deaktiviert. Aktivieren Sie ihn (Status „enabled“), bevor Sie Ereignisse erneut an ihn senden.

@@ -106,3 +106,7 @@ einvoice-missing-buyer-reference = the customer's Leitweg-ID as buyer reference 
 einvoice-missing-payment-means = payment instructions: a bank account for the seller or a card on file for the customer
 einvoice-missing-currency-precision = a currency with at most two decimals (EN 16931 amounts have two)
 einvoice-missing-mixed-not-subject-to-vat = separate documents for supplies not subject to VAT and other supplies
+
+# Outgoing webhooks (docs/adr/0024).
+error-invalid-webhook-url = “{ $url }” cannot receive webhooks: use an https:// address (http:// is accepted only for 127.0.0.1 or localhost, for testing), without a user name, password or #fragment.
+error-webhook-endpoint-disabled = This webhook endpoint is disabled. Enable it (status “enabled”) before redelivering events to it.

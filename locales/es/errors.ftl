@@ -104,3 +104,7 @@ einvoice-missing-buyer-reference = el Leitweg-ID del cliente como referencia del
 einvoice-missing-payment-means = instrucciones de pago: una cuenta bancaria del vendedor o una tarjeta registrada del cliente
 einvoice-missing-currency-precision = una moneda con dos decimales como máximo (los importes EN 16931 tienen dos)
 einvoice-missing-mixed-not-subject-to-vat = documentos separados para las entregas no sujetas a IVA y las demás
+
+# Outgoing webhooks (docs/adr/0024).
+error-invalid-webhook-url = «{ $url }» no puede recibir webhooks: use una dirección https:// (http:// solo se acepta para 127.0.0.1 o localhost, para pruebas), sin nombre de usuario, contraseña ni #fragmento.
+error-webhook-endpoint-disabled = Este endpoint de webhooks está desactivado. Actívelo (estado «enabled») antes de volver a enviarle eventos.

@@ -106,3 +106,7 @@ einvoice-missing-buyer-reference = le Leitweg-ID du client comme référence ach
 einvoice-missing-payment-means = des instructions de paiement : un compte bancaire du vendeur ou une carte enregistrée du client
 einvoice-missing-currency-precision = une devise à deux décimales au plus (les montants EN 16931 en ont deux)
 einvoice-missing-mixed-not-subject-to-vat = des documents distincts pour les opérations hors champ de la TVA et les autres
+
+# Outgoing webhooks (docs/adr/0024).
+error-invalid-webhook-url = « { $url } » ne peut pas recevoir de webhooks : utilisez une adresse https:// (http:// n’est accepté que pour 127.0.0.1 ou localhost, pour les tests), sans nom d’utilisateur, mot de passe ni #fragment.
+error-webhook-endpoint-disabled = Ce point de terminaison de webhooks est désactivé. Activez-le (statut « enabled ») avant de lui renvoyer des événements.

@@ -104,3 +104,7 @@ einvoice-missing-buyer-reference = il Leitweg-ID del cliente come riferimento de
 einvoice-missing-payment-means = istruzioni di pagamento: un conto bancario del venditore o una carta registrata del cliente
 einvoice-missing-currency-precision = una valuta con al massimo due decimali (gli importi EN 16931 ne hanno due)
 einvoice-missing-mixed-not-subject-to-vat = documenti separati per le cessioni non soggette a IVA e le altre
+
+# Outgoing webhooks (docs/adr/0024).
+error-invalid-webhook-url = «{ $url }» non può ricevere webhook: usi un indirizzo https:// (http:// è accettato solo per 127.0.0.1 o localhost, per i test), senza nome utente, password o #frammento.
+error-webhook-endpoint-disabled = Questo endpoint webhook è disattivato. Lo attivi (stato «enabled») prima di inviargli di nuovo degli eventi.

@@ -104,3 +104,7 @@ einvoice-missing-buyer-reference = 購入者参照としての顧客の Leitweg-
 einvoice-missing-payment-means = 支払方法の指示: 販売者の銀行口座、または顧客の登録済みカード
 einvoice-missing-currency-precision = 小数点以下が 2 桁以下の通貨（EN 16931 の金額は 2 桁）
 einvoice-missing-mixed-not-subject-to-vat = VAT の対象外の供給とその他の供給で別々の文書
+
+# Outgoing webhooks (docs/adr/0024).
+error-invalid-webhook-url = 「{ $url }」は Webhook を受信できません: https:// のアドレスを使用してください（http:// はテスト用に 127.0.0.1 または localhost の場合のみ使用できます）。ユーザー名、パスワード、#フラグメントは含められません。
+error-webhook-endpoint-disabled = この Webhook エンドポイントは無効になっています。イベントを再送する前に有効にしてください（ステータス「enabled」）。

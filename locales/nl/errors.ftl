@@ -104,3 +104,7 @@ einvoice-missing-buyer-reference = het Leitweg-ID van de klant als kopersreferen
 einvoice-missing-payment-means = betalingsinstructies: een bankrekening van de verkoper of een opgeslagen kaart van de klant
 einvoice-missing-currency-precision = een valuta met hoogstens twee decimalen (EN 16931-bedragen hebben er twee)
 einvoice-missing-mixed-not-subject-to-vat = aparte documenten voor leveringen zonder btw en andere leveringen
+
+# Outgoing webhooks (docs/adr/0024).
+error-invalid-webhook-url = ‘{ $url }’ kan geen webhooks ontvangen: gebruik een https://-adres (http:// alleen voor 127.0.0.1 of localhost, om te testen), zonder gebruikersnaam, wachtwoord of #fragment.
+error-webhook-endpoint-disabled = Dit webhook-endpoint is uitgeschakeld. Schakel het in (status ‘enabled’) voordat u er gebeurtenissen opnieuw naartoe stuurt.

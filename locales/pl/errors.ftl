@@ -104,3 +104,7 @@ einvoice-missing-buyer-reference = Leitweg-ID klienta jako referencja nabywcy (n
 einvoice-missing-payment-means = instrukcje płatności: rachunek bankowy sprzedawcy lub zapisana karta klienta
 einvoice-missing-currency-precision = waluta z najwyżej dwoma miejscami po przecinku (kwoty EN 16931 mają dwa)
 einvoice-missing-mixed-not-subject-to-vat = osobne dokumenty dla dostaw niepodlegających VAT i pozostałych
+
+# Outgoing webhooks (docs/adr/0024).
+error-invalid-webhook-url = „{ $url }” nie może odbierać webhooków: użyj adresu https:// (http:// jest dozwolony tylko dla 127.0.0.1 lub localhost, do testów), bez nazwy użytkownika, hasła i #fragmentu.
+error-webhook-endpoint-disabled = Ten punkt końcowy webhooków jest wyłączony. Włącz go (status „enabled”), zanim ponownie wyślesz do niego zdarzenia.

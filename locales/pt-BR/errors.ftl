@@ -104,3 +104,7 @@ einvoice-missing-buyer-reference = o Leitweg-ID do cliente como referência do c
 einvoice-missing-payment-means = instruções de pagamento: uma conta bancária do vendedor ou um cartão salvo do cliente
 einvoice-missing-currency-precision = uma moeda com no máximo duas casas decimais (os valores EN 16931 têm duas)
 einvoice-missing-mixed-not-subject-to-vat = documentos separados para fornecimentos não sujeitos a IVA e os demais
+
+# Outgoing webhooks (docs/adr/0024).
+error-invalid-webhook-url = “{ $url }” não pode receber webhooks: use um endereço https:// (http:// só é aceito para 127.0.0.1 ou localhost, para testes), sem nome de usuário, senha ou #fragmento.
+error-webhook-endpoint-disabled = Este endpoint de webhooks está desativado. Ative-o (status “enabled”) antes de reenviar eventos para ele.

@@ -105,3 +105,7 @@ einvoice-missing-buyer-reference = 客户的 Leitweg-ID 作为买方参考（公
 einvoice-missing-payment-means = 付款说明：卖方的银行账户或客户已保存的银行卡
 einvoice-missing-currency-precision = 最多两位小数的币种（EN 16931 金额只有两位小数）
 einvoice-missing-mixed-not-subject-to-vat = 为不属于增值税征税范围的业务和其他业务分别开具单据
+
+# Outgoing webhooks (docs/adr/0024).
+error-invalid-webhook-url = “{ $url }”无法接收 Webhook：请使用 https:// 地址（http:// 仅可用于 127.0.0.1 或 localhost，供测试使用），且不能包含用户名、密码或 #片段。
+error-webhook-endpoint-disabled = 此 Webhook 端点已停用。请先将其启用（状态“enabled”），再向其重新发送事件。

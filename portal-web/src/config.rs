@@ -45,6 +45,8 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub mail: crate::mail::MailConfig,
     pub portal: PortalConfig,
+    /// Outgoing webhooks to merchants' endpoints (docs/adr/0024).
+    pub webhooks: crate::webhook_delivery::WebhooksConfig,
 }
 
 /// The customer portal (docs/adr/0021).
@@ -109,6 +111,8 @@ pub struct JobsConfig {
     pub mail: String,
     /// Invoices whose collection failed take their tenant's dunning steps (retry, mail, write-off).
     pub dunning: String,
+    /// The outbox is fanned out and due webhook deliveries are sent (`[webhooks]`).
+    pub webhooks: String,
 }
 
 impl Default for JobsConfig {
@@ -120,6 +124,7 @@ impl Default for JobsConfig {
             collect: "0 0 6 * * *".into(),
             mail: "*/20 * * * * *".into(),
             dunning: "0 0 7 * * *".into(),
+            webhooks: "*/20 * * * * *".into(),
         }
     }
 }

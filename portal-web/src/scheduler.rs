@@ -26,7 +26,24 @@ fn jobs(
 ) -> Vec<(&'static str, String, JobFn)> {
     let vies = Arc::new(crate::vies::HttpVies::new(&config.vies));
     let dunning_gateways = gateways.clone();
+    let webhook_gateways = gateways.clone();
+    let webhooks = crate::webhook_delivery::WebhookSender::new(&config.webhooks, config.mail.message_domain())
+        .map(Arc::new)
+        .map_err(|e| format!("[webhooks]: {e:#}"));
     vec![
+        (
+            "webhooks",
+            config.jobs.webhooks.clone(),
+            Arc::new(move |pool, clock| {
+                let (gateways, webhooks) = (webhook_gateways.clone(), webhooks.clone());
+                Box::pin(async move {
+                    let sender = webhooks.map_err(anyhow::Error::msg)?;
+                    let key = gateways.secrets().map_err(anyhow::Error::msg)?;
+                    let run = crate::webhook_delivery::run(&pool, &sender, key, clock.now()).await?;
+                    Ok(run.sent + run.retried + run.failed)
+                })
+            }),
+        ),
         (
             "mail",
             config.jobs.mail.clone(),
@@ -134,7 +151,7 @@ async fn recorded(name: &'static str, pool: PgPool, clock: Arc<dyn Clock>, job: 
 /// Jobs that claim each item themselves (`FOR UPDATE SKIP LOCKED`, timed claims) and so run on
 /// every node at once without doing anything twice. They take no job lease: a node killed while
 /// holding one would otherwise stop them everywhere until it expired.
-const UNLEASED: &[&str] = &["mail"];
+const UNLEASED: &[&str] = &["mail", "webhooks"];
 
 /// How long a scheduled job's lease lasts without renewal (renewed while the job runs).
 const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(300);

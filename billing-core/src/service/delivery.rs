@@ -1,15 +1,20 @@
-//! The outbox fan-out: each undelivered outbox row becomes the mails (and, with outgoing
-//! webhooks, the deliveries) it causes, in one transaction with marking the row delivered, so a
-//! message makes its mail exactly once however many workers run and wherever one dies.
+//! The outbox fan-out: each undelivered outbox row becomes the mails and the webhook deliveries
+//! (one per matching enabled endpoint of its tenant, docs/adr/0024) it causes, in one transaction
+//! with marking the row delivered, so a message makes its mail and its deliveries exactly once
+//! however many workers run and wherever one dies. The mail job and the webhook job both run it.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use crate::error::Result;
+use crate::events;
 use crate::ids::{CustomerId, InvoiceId, TenantId};
 use crate::mail::MailTemplate;
-use crate::outbox::OutboxMessage;
+use crate::outbox::{OutboxMessage, PUBLIC_TOPICS};
 use crate::store;
 
 /// What one fan-out pass did.
@@ -19,6 +24,8 @@ pub struct FanOut {
     pub messages: u64,
     /// Mails made (suppressed ones included).
     pub mails: u64,
+    /// Webhook deliveries made.
+    pub deliveries: u64,
 }
 
 /// Fans out up to `limit` outbox rows that are due at `now`. Rows another worker holds are
@@ -26,8 +33,22 @@ pub struct FanOut {
 pub async fn fan_out(conn: &mut PgConnection, message_domain: &str, now: DateTime<Utc>, limit: i64) -> Result<FanOut> {
     let mut tx = conn.begin().await?;
     let rows = store::outbox::claim_due(&mut tx, now, limit).await?;
-    let mut out = FanOut { messages: rows.len() as u64, mails: 0 };
+    let mut out = FanOut { messages: rows.len() as u64, mails: 0, deliveries: 0 };
+    let mut endpoints: HashMap<TenantId, Vec<(Uuid, Vec<String>)>> = HashMap::new();
     for (tenant, id, topic, payload) in &rows {
+        // Webhooks go by the topic alone (public topics only), so they need no decoding.
+        if PUBLIC_TOPICS.contains(&topic.as_str()) {
+            if let Entry::Vacant(slot) = endpoints.entry(*tenant) {
+                slot.insert(store::webhook_endpoints::enabled_filters(&mut tx, *tenant).await?);
+            }
+            for (endpoint, filters) in endpoints.get(tenant).into_iter().flatten() {
+                if events::matches(filters, topic)
+                    && store::webhook_endpoints::insert_delivery(&mut tx, *tenant, *endpoint, *id, topic, now).await?
+                {
+                    out.deliveries += 1;
+                }
+            }
+        }
         // A payload this version cannot read (written by a newer one) is left as delivered for
         // no channel rather than blocking the queue; it stays in the outbox for the events API.
         let Some(message) = store::outbox::decode(topic, payload.clone()) else {
@@ -79,7 +100,15 @@ async fn recipient(
         | OutboxMessage::InvoicePaymentReceived { .. }
         | OutboxMessage::InvoiceVoided { .. }
         | OutboxMessage::InvoiceMarkedUncollectible { .. }
-        | OutboxMessage::InvoiceRefunded { .. } => return Ok(None),
+        | OutboxMessage::InvoiceRefunded { .. }
+        | OutboxMessage::CustomerCreated { .. }
+        | OutboxMessage::CustomerUpdated { .. }
+        | OutboxMessage::SubscriptionCreated { .. }
+        | OutboxMessage::SubscriptionPaused { .. }
+        | OutboxMessage::SubscriptionResumed { .. }
+        | OutboxMessage::SubscriptionReactivated { .. }
+        | OutboxMessage::SubscriptionCancellationWithdrawn { .. }
+        | OutboxMessage::InvoiceRunCompleted { .. } => return Ok(None),
     };
     store::customers::mail_contact(conn, tenant, customer).await
 }

@@ -147,9 +147,13 @@ async fn dun(
                 );
                 t.outcome = "skipped";
                 t.reason = Some(&reason);
-                if store::claim(&mut *pool.acquire().await?, &t, now).await? {
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin().await?;
+                if store::claim(&mut tx, &t, now).await? {
+                    enqueue_step(&mut tx, inv, step, s.action, "skipped", Some(&reason), now).await?;
                     summary.retries_skipped += 1;
                 }
+                tx.commit().await?;
             }
             DunningAction::Retry => {
                 t.outcome = "started";
@@ -165,8 +169,11 @@ async fn dun(
                     }
                     Err(e) => ("failed", e.to_string(), false),
                 };
-                store::finish(&mut *pool.acquire().await?, inv.tenant_id, inv.invoice_id, step, outcome, Some(&reason))
-                    .await?;
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin().await?;
+                store::finish(&mut tx, inv.tenant_id, inv.invoice_id, step, outcome, Some(&reason)).await?;
+                enqueue_step(&mut tx, inv, step, s.action, outcome, Some(&reason), now).await?;
+                tx.commit().await?;
                 if paid {
                     summary.recovered += 1;
                     return Ok(());
@@ -176,13 +183,7 @@ async fn dun(
                 let mut conn = pool.acquire().await?;
                 let mut tx = conn.begin().await?;
                 if store::claim(&mut tx, &t, now).await? {
-                    let message = OutboxMessage::DunningStep {
-                        invoice,
-                        customer: CustomerId(inv.customer_id),
-                        step,
-                        action: s.action.as_str().to_string(),
-                    };
-                    crate::store::outbox::enqueue(&mut tx, tenant, &[message], now).await?;
+                    enqueue_step(&mut tx, inv, step, s.action, "done", None, now).await?;
                     summary.emails += 1;
                 }
                 tx.commit().await?;
@@ -192,6 +193,7 @@ async fn dun(
                 let mut tx = conn.begin().await?;
                 if store::claim(&mut tx, &t, now).await? {
                     invoices::mark_uncollectible(&mut tx, tenant, invoice, now).await?;
+                    enqueue_step(&mut tx, inv, step, s.action, "done", None, now).await?;
                     summary.uncollectible += 1;
                 }
                 tx.commit().await?;
@@ -199,6 +201,29 @@ async fn dun(
             }
         }
     }
+    Ok(())
+}
+
+/// The step's event (`dunning.step`; its mail too when the action is `email`), written with the
+/// step's record.
+async fn enqueue_step(
+    tx: &mut PgConnection,
+    inv: &InDunning,
+    step: u32,
+    action: DunningAction,
+    outcome: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let message = OutboxMessage::DunningStep {
+        invoice: InvoiceId(inv.invoice_id),
+        customer: CustomerId(inv.customer_id),
+        step,
+        action: action.as_str().to_string(),
+        outcome: Some(outcome.to_string()),
+        reason: reason.map(str::to_owned),
+    };
+    crate::store::outbox::enqueue(tx, TenantId(inv.tenant_id), &[message], now).await?;
     Ok(())
 }
 
@@ -215,6 +240,9 @@ pub struct CustomerDunning {
     pub next_action_on: Option<NaiveDate>,
     /// What is left to pay on the invoices in dunning, in minor units, per currency.
     pub amount_at_risk: BTreeMap<String, i64>,
+    /// A hard decline on the customer's current default method blocks automatic retries until
+    /// they add another one (`next_action` is then never `retry`).
+    pub retries_blocked: bool,
 }
 
 /// The customer's dunning state, `None` when no invoice of theirs is in dunning.
@@ -235,8 +263,14 @@ pub async fn for_customer(
         next_action: None,
         next_action_on: None,
         amount_at_risk: BTreeMap::new(),
+        retries_blocked: false,
     };
+    let methods = crate::store::payment_methods::chargeable(conn, tenant, customer.0).await?;
     for inv in &list {
+        // As the job decides (`dun`): a hard decline with the declined method still the default.
+        let blocked = inv.last_decline_class.as_deref() == Some("hard")
+            && methods.first().is_none_or(|m| m.id == inv.last_method_id);
+        state.retries_blocked |= blocked;
         state.invoices.push(InvoiceId(inv.invoice_id));
         *state.amount_at_risk.entry(inv.currency.trim().to_string()).or_default() += inv.amount_due;
         let taken = store::taken(conn, inv.tenant_id, inv.invoice_id).await?;
@@ -246,7 +280,7 @@ pub async fn for_customer(
             state.current_step = Some(last);
             state.current_action = policy.steps().get(last as usize - 1).map(|s| s.action.as_str());
         }
-        if let Some((_, next)) = policy.next(&taken) {
+        if let Some((_, next)) = policy.next_acting(&taken, blocked) {
             let on = inv.first_failed_at.date_naive() + chrono::Days::new(u64::from(next.day));
             if state.next_action_on.is_none_or(|d| on < d) {
                 state.next_action_on = Some(on);

@@ -174,6 +174,15 @@ pub async fn create(
     if let Some(code) = &input.coupon {
         crate::service::coupons::redeem(conn, tenant_id, &sub, code, now).await?;
     }
+    let created = OutboxMessage::SubscriptionCreated {
+        subscription: sub.id,
+        customer: sub.customer_id,
+        plan: sub.plan_id,
+        quantity: sub.quantity,
+        start_date: sub.start_date,
+        trial_end: sub.trial_end,
+    };
+    store::outbox::enqueue(conn, tenant_id, &[created], now).await?;
     Ok(sub)
 }
 
@@ -278,6 +287,8 @@ pub async fn change(
         if let Some(doc) = &plan.document {
             issued = Some(issue_document(conn, &t, &sub, doc, None, on, now).await?);
         }
+        let changed = OutboxMessage::SubscriptionChanged { subscription: sub.id, customer: sub.customer_id };
+        store::outbox::enqueue(conn, tenant_id, &[changed], now).await?;
     }
     Ok(ChangeOutcome { subscription: sub, plan, issued })
 }
@@ -410,6 +421,12 @@ pub async fn cancel(
         Some(doc) => Some(issue_document(conn, &t, &sub, doc, None, on, now).await?),
         None => None,
     };
+    let canceled = OutboxMessage::SubscriptionCanceled {
+        subscription: sub.id,
+        customer: sub.customer_id,
+        effective: sub.ended_on.or(sub.cancel_at).unwrap_or(on),
+    };
+    store::outbox::enqueue(conn, tenant_id, &[canceled], now).await?;
     Ok((sub, issued))
 }
 
@@ -433,13 +450,27 @@ pub async fn act(
     let t = tenant(conn, tenant_id).await?;
     let mut sub = locked(conn, tenant_id, id).await?;
     let on = on.unwrap_or_else(|| today(&t, now));
-    match action {
-        Action::UndoCancel => sub.undo_cancel()?,
-        Action::Pause { resume_on } => sub.pause(on, resume_on)?,
-        Action::Resume => sub.resume(on)?,
-        Action::Reactivate => sub.reactivate(on)?,
-    }
+    let (subscription, customer) = (sub.id, sub.customer_id);
+    let message = match action {
+        Action::UndoCancel => {
+            sub.undo_cancel()?;
+            OutboxMessage::SubscriptionCancellationWithdrawn { subscription, customer }
+        }
+        Action::Pause { resume_on } => {
+            sub.pause(on, resume_on)?;
+            OutboxMessage::SubscriptionPaused { subscription, customer, on, resume_on: sub.resume_on }
+        }
+        Action::Resume => {
+            sub.resume(on)?;
+            OutboxMessage::SubscriptionResumed { subscription, customer, on }
+        }
+        Action::Reactivate => {
+            sub.reactivate(on)?;
+            OutboxMessage::SubscriptionReactivated { subscription, customer, on }
+        }
+    };
     store::subscriptions::update(conn, tenant_id, &sub, now).await?;
+    store::outbox::enqueue(conn, tenant_id, &[message], now).await?;
     Ok(sub)
 }
 

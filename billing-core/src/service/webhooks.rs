@@ -143,6 +143,12 @@ async fn apply(
             let (attempt, invoice) = (a.id, a.invoice_id);
             if a.status != "succeeded" {
                 store::payment_attempts::mark_succeeded(conn, tenant, attempt, provider_payment_id, now).await?;
+                let succeeded = crate::outbox::OutboxMessage::PaymentSucceeded {
+                    invoice: InvoiceId(invoice),
+                    amount: paid,
+                    attempt,
+                };
+                store::outbox::enqueue(conn, tenant, &[succeeded], now).await?;
             }
             // Same reference as `payments::collect`: whichever of the two comes first records it.
             let s = settlement::apply_payment(

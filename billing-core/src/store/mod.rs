@@ -9,6 +9,7 @@ pub mod coupons;
 pub mod customers;
 pub mod dunning;
 pub mod einvoice;
+pub mod events;
 pub mod fx;
 pub mod gateway_accounts;
 pub mod idempotency;
@@ -28,6 +29,7 @@ pub mod subscriptions;
 pub mod tenants;
 pub mod usage;
 pub mod vat_checks;
+pub mod webhook_endpoints;
 pub mod webhooks;
 
 use serde::Serialize;

@@ -202,7 +202,7 @@ pub async fn update(
     };
     let mut conn = state.pool.acquire().await?;
     let mut tx = conn.begin().await?;
-    let c = customers::update(&mut tx, tenant, id, &input).await?;
+    let c = customers::update(&mut tx, tenant, id, &input, state.clock.now()).await?;
     tx.commit().await?;
     Ok(axum::Json(c.into()))
 }

@@ -284,6 +284,14 @@ impl From<CoreError> for ApiError {
                     .arg("date", date)
                     .arg("days", billing_core::fx::ART230_RATE_WINDOW_DAYS)
             }
+            CoreError::InvalidWebhookUrl { url } => {
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_webhook_url", "error-invalid-webhook-url")
+                    .arg("url", url)
+                    .param("url")
+            }
+            CoreError::WebhookEndpointDisabled => {
+                ApiError::new(S::CONFLICT, "webhook_endpoint_disabled", "error-webhook-endpoint-disabled")
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

@@ -9,6 +9,7 @@ pub mod documents;
 pub mod dunning;
 pub mod einvoices;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod gateway_accounts;
 pub mod idempotency;
@@ -26,6 +27,7 @@ pub mod subscriptions;
 pub mod tenant;
 pub mod usage;
 pub mod vat_ids;
+pub mod webhook_endpoints;
 pub mod webhooks;
 
 use axum::Router;
@@ -135,6 +137,8 @@ pub fn routes() -> Vec<Route> {
     ];
     routes.extend(bank_transfer::routes());
     routes.extend(mail::routes());
+    routes.extend(events::routes());
+    routes.extend(webhook_endpoints::routes());
     routes.push(get("/job_runs", job_runs::list));
     routes.push(get("/dunning_policy", dunning::get_policy));
     routes.push(put("/dunning_policy", dunning::put_policy));

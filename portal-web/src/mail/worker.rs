@@ -171,7 +171,15 @@ pub async fn facts(conn: &mut PgConnection, tenant: TenantId, message: &OutboxMe
             f.date = Some(*date);
             (None, Some(*customer))
         }
-        OutboxMessage::SubscriptionChanged { customer, .. } => (None, Some(*customer)),
+        OutboxMessage::SubscriptionChanged { customer, .. }
+        | OutboxMessage::CustomerCreated { customer, .. }
+        | OutboxMessage::CustomerUpdated { customer, .. }
+        | OutboxMessage::SubscriptionCreated { customer, .. }
+        | OutboxMessage::SubscriptionPaused { customer, .. }
+        | OutboxMessage::SubscriptionResumed { customer, .. }
+        | OutboxMessage::SubscriptionReactivated { customer, .. }
+        | OutboxMessage::SubscriptionCancellationWithdrawn { customer, .. } => (None, Some(*customer)),
+        OutboxMessage::InvoiceRunCompleted { .. } => (None, None),
         OutboxMessage::SignInLink { customer_id, url, expires_at, .. } => {
             f.url = Some(url.clone());
             f.expires_at = Some(*expires_at);

@@ -886,7 +886,7 @@ pub async fn save_billing_details(ctx: Portal, Form(form): Form<DetailsForm>) ->
         let (tenant, now, cid) = (ctx.tenant.id, ctx.now, customer.id);
         let mut r = once(&ctx, form.nonce.as_deref(), ctx.chrome.href("/billing-details?done=1"), move |conn| {
             Box::pin(async move {
-                billing_core::service::customers::update(conn, tenant, cid, &input).await?;
+                billing_core::service::customers::update(conn, tenant, cid, &input, now).await?;
                 if changed_vat {
                     let status = vat.as_ref().map(|_| billing_core::tax::VatIdStatus::Unverified {
                         reason: "entered in the portal".into(),

@@ -31,9 +31,9 @@ async fn attempts(app: &TestApp, invoice: &str) -> Vec<Value> {
     ledger.as_array().unwrap().clone()
 }
 
+/// The reminder mails enqueued: `dunning.step` events of `email` steps (every step is an event).
 async fn reminders(app: &TestApp) -> i64 {
-    let mut conn = app.db.pool.acquire().await.unwrap();
-    billing_core::store::outbox::count_topic(&mut conn, app.tenant.id, "dunning.step").await.unwrap()
+    app.count("outbox WHERE topic = 'dunning.step' AND payload->>'action' = 'email'").await
 }
 
 /// The `next_attempt_at` of every payment-failed message, in order (the date the mail names).
@@ -113,7 +113,20 @@ async fn a_soft_decline_is_retried_on_the_policys_days_reminded_and_finally_writ
 async fn a_hard_decline_is_never_retried_but_the_customer_is_reminded() {
     let app = TestApp::spawn().await;
     let (customer, invoice, t0) = declined(&app, "4000000000000002").await;
+    // The blocked retry is not what comes next: the reminder is.
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    let next = (c["dunning"]["next_action"].as_str(), c["dunning"]["retries_blocked"].as_bool());
+    assert_eq!(next, (Some("email"), Some(true)), "{c}");
     assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 1, 1, 0), "the retry is skipped, the reminder sent");
+    // Every step taken is an event for the merchant, with its outcome.
+    let steps: Vec<Value> = sqlx::query_scalar("SELECT payload FROM outbox WHERE topic = 'dunning.step' ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    let taken: Vec<(&str, &str)> =
+        steps.iter().map(|p| (p["action"].as_str().unwrap(), p["outcome"].as_str().unwrap())).collect();
+    assert_eq!(taken, [("retry", "skipped"), ("email", "done")]);
+    assert!(steps[0]["reason"].as_str().unwrap().contains("hard"), "{steps:?}");
     assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 0, 0, 0));
     assert_eq!(attempts(&app, &invoice).await.len(), 1, "no second charge on a hard-declined card");
     assert_eq!(next_attempts(&app).await, [None], "the mail asks for a new payment method instead");
@@ -129,6 +142,9 @@ async fn a_hard_decline_is_never_retried_but_the_customer_is_reminded() {
         .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4242424242424242" }))
         .await;
     assert_eq!(s, 201, "{pm}");
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    let next = (c["dunning"]["next_action"].as_str(), c["dunning"]["retries_blocked"].as_bool());
+    assert_eq!(next, (Some("retry"), Some(false)), "a new card lifts the block: {c}");
     let s = run_on(&app, t0, 7).await;
     assert_eq!((counts(&s), s.recovered), ((1, 0, 0, 0), 1), "retried and paid; no reminder after payment");
     let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;

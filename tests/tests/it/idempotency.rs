@@ -359,6 +359,34 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
                 json!({ "invoice": invoice }),
             )
         }
+        ("POST", "/webhook_endpoints") => {
+            json_case(path.into(), json!({ "url": format!("https://hooks.example.com/{n}"), "enabled_events": ["*"] }))
+        }
+        ("POST" | "DELETE", "/webhook_endpoints/{id}") | ("POST", "/webhook_endpoints/{id}/secret/rotate") => {
+            let body = json!({ "url": format!("https://hooks.example.com/{n}"), "enabled_events": ["*"] });
+            let endpoint = id(&post(app, "/webhook_endpoints", body).await);
+            let change = if path.ends_with("rotate") {
+                json!({ "expire_previous_in_hours": 1 })
+            } else {
+                json!({ "description": "Walk" })
+            };
+            json_case(path.replace("{id}", &endpoint), change)
+        }
+        ("POST", "/webhook_deliveries/{id}/retry") => {
+            let body =
+                json!({ "url": format!("https://hooks.example.com/{n}"), "enabled_events": ["customer.created"] });
+            let endpoint = id(&post(app, "/webhook_endpoints", body).await);
+            customer(app, n).await;
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            while billing_core::service::delivery::fan_out(&mut conn, "shop.example", chrono::Utc::now(), 500)
+                .await
+                .unwrap()
+                .messages
+                > 0
+            {}
+            let (_, list) = app.get(&format!("/api/v1/webhook_endpoints/{endpoint}/deliveries")).await;
+            json_case(path.replace("{id}", &id(&list["data"][0])), json!({}))
+        }
         (m, p) => panic!("no idempotency case for {m} {p}: add one to tests/tests/it/idempotency.rs"),
     }
 }

@@ -31,3 +31,4 @@ mod tax_inclusive;
 mod two_servers;
 mod vat;
 mod vies;
+mod webhooks;

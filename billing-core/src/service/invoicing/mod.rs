@@ -254,9 +254,14 @@ async fn run_tenant(
     .await;
 
     let status = if result.is_ok() { "completed" } else { "failed" };
-    let finished =
+    let finished = if result.is_ok() && !opts.dry_run {
+        // A completed real run is an event for the merchant (`invoice_run.completed`), written
+        // with the run's end.
+        finish_completed(&mut conn, tenant_id, run_id, opts.as_of, elapsed_ms(&mut checkpoint), now).await
+    } else {
         store::runs::finish(&mut conn, tenant_id, run_id, status, elapsed_ms(&mut checkpoint), Utc::now().max(now))
-            .await;
+            .await
+    };
     if !opts.dry_run {
         store::locks::session_unlock(&mut conn, run_id.as_uuid()).await?;
     }
@@ -266,6 +271,22 @@ async fn run_tenant(
     let out = summary_from_record(&mut conn, tenant_id, run_id).await?;
     debug_assert!(!resumed || out.resumed > 0);
     Ok(out)
+}
+
+async fn finish_completed(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    run_id: InvoiceRunId,
+    as_of: NaiveDate,
+    duration_ms: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = conn.begin().await?;
+    store::runs::finish(&mut tx, tenant_id, run_id, "completed", duration_ms, Utc::now().max(now)).await?;
+    let completed = crate::outbox::OutboxMessage::InvoiceRunCompleted { run: run_id, as_of };
+    store::outbox::enqueue(&mut tx, tenant_id, &[completed], now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn elapsed_ms(checkpoint: &mut std::time::Instant) -> i64 {

@@ -420,18 +420,22 @@ async fn record_outcome(
         return Ok(Recorded { status, class, action });
     };
     if status == "succeeded" {
+        let amount = Money::from_minor(amount, Currency::from_code(currency.trim())?);
         // The attempt id is the receipt's reference: a re-driven attempt and the provider's
         // webhook for it record the money once.
         crate::service::settlement::apply_payment(
             &mut tx,
             tenant,
             invoice,
-            Money::from_minor(amount, Currency::from_code(currency.trim())?),
+            amount,
             crate::service::settlement::PaymentSource::Card,
             &attempt_id.to_string(),
             now,
         )
         .await?;
+        // The attempt's own event (merchants' webhooks), in the transaction that records it.
+        let succeeded = crate::outbox::OutboxMessage::PaymentSucceeded { invoice, amount, attempt: attempt_id };
+        store::outbox::enqueue(&mut tx, tenant, &[succeeded], now).await?;
     } else if status == "failed" {
         // The customer hears of it (the payment-failed mail, with a link to fix it) and the
         // merchant's webhooks too, exactly when the failure is recorded.
