@@ -172,7 +172,11 @@ pub struct DoneQuery {
 }
 
 /// `GET /customers/{id}`: another tenant's (or an unknown) id is a 404.
-pub async fn detail(ctx: Console, Path(id): Path<String>, Query(q): Query<DoneQuery>) -> Response {
+pub async fn detail(
+    ctx: Console,
+    Path(super::Ids { id, .. }): Path<super::Ids>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
     let result = super::page(async {
         let id: CustomerId = parse(&id)?;
         ctx.require(Permission::Read, "customers.view", Some(format!("customer:{id}")), Some(id)).await?;
@@ -495,7 +499,7 @@ pub struct ActionQuery {
 /// `GET /customers/{id}/actions/{action}?invoice=|subscription=`: the action's form.
 pub async fn action_page(
     ctx: Console,
-    Path((id, action)): Path<(String, String)>,
+    Path(super::Ids { id, action, .. }): Path<super::Ids>,
     Query(q): Query<ActionQuery>,
 ) -> Response {
     let result = super::page(async {
@@ -569,7 +573,7 @@ fn parse_amount(text: Option<&str>, currency: billing_core::currency::Currency) 
 /// change's preview is the engine's); `step=confirm` does it once, with the reason recorded.
 pub async fn action(
     ctx: Console,
-    Path((id, action)): Path<(String, String)>,
+    Path(super::Ids { id, action, .. }): Path<super::Ids>,
     Form(form): Form<ActionForm>,
 ) -> Response {
     let result = super::page(async {

@@ -17,6 +17,16 @@ pub mod customers;
 pub mod runs;
 pub mod staff;
 
+/// Path parameters below `/c/{tenant}` (the tenant is the extractor's; a struct ignores it).
+#[derive(serde::Deserialize)]
+pub struct Ids {
+    pub id: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub verb: String,
+}
+
 use std::future::Future;
 use std::pin::Pin;
 

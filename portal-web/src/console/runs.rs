@@ -51,7 +51,7 @@ struct RunsPage<'a> {
 
 fn status_text(c: &Chrome, status: &str) -> String {
     match status {
-        "running" | "finished" | "failed" => c.t(&format!("console-run-status-{status}")),
+        "running" | "completed" | "failed" => c.t(&format!("console-run-status-{status}")),
         other => other.to_string(),
     }
 }
@@ -176,7 +176,7 @@ struct RunPage<'a> {
 }
 
 /// `GET /runs/{id}`: another tenant's run is a 404.
-pub async fn show(ctx: Console, Path(id): Path<String>) -> Response {
+pub async fn show(ctx: Console, Path(super::Ids { id, .. }): Path<super::Ids>) -> Response {
     let result = super::page(async {
         let me = ctx.require(Permission::Read, "runs.view", Some(format!("run:{id}")), None).await?;
         let id: InvoiceRunId = id.parse().map_err(|_| PageError::not_found())?;
@@ -221,7 +221,7 @@ pub async fn show(ctx: Console, Path(id): Path<String>) -> Response {
                 message: crate::ops::run_report::exception_message(lang.tag(), e),
             })
             .collect();
-        let finished = r.status == "finished";
+        let finished = r.status == "completed";
         let c = ctx.chrome(if r.dry_run { "console-run-dry-title" } else { "console-run-title" }, "runs");
         Ok(ctx.page(&RunPage {
             c: &c,
@@ -253,7 +253,11 @@ pub struct PostForm {
 
 /// `POST /runs/{id}/post`: the real run for the dry run's date. A repeat invoices nothing new
 /// (the run itself is idempotent), and a second submission of the form leads to the first run.
-pub async fn post_run(ctx: Console, Path(id): Path<String>, Form(form): Form<PostForm>) -> Response {
+pub async fn post_run(
+    ctx: Console,
+    Path(super::Ids { id, .. }): Path<super::Ids>,
+    Form(form): Form<PostForm>,
+) -> Response {
     let result = super::page(async {
         ctx.require(Permission::RunInvoices, "runs.post", Some(format!("run:{id}")), None).await?;
         ctx.check_csrf(form.csrf.as_deref())?;
@@ -291,7 +295,7 @@ pub async fn post_run(ctx: Console, Path(id): Path<String>, Form(form): Form<Pos
 }
 
 /// `GET /runs/{id}/report.csv`: the run's CSV report (finance and admin: an export).
-pub async fn report(ctx: Console, Path(id): Path<String>) -> Response {
+pub async fn report(ctx: Console, Path(super::Ids { id, .. }): Path<super::Ids>) -> Response {
     let result = super::page(async {
         ctx.require(Permission::Export, "runs.report", Some(format!("run:{id}")), None).await?;
         let id: InvoiceRunId = id.parse().map_err(|_| PageError::not_found())?;

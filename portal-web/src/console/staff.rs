@@ -144,7 +144,7 @@ pub struct ReasonForm {
 /// `POST /staff/{id}/disable|enable`.
 pub async fn set_disabled(
     ctx: Console,
-    Path((id, verb)): Path<(String, String)>,
+    Path(super::Ids { id, verb, .. }): Path<super::Ids>,
     Form(form): Form<ReasonForm>,
 ) -> Response {
     let result = super::page(async {

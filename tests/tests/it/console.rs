@@ -337,7 +337,11 @@ async fn a_credit_note_is_issued_after_the_confirm_step_once_with_its_reason_on_
         .fetch_all(&app.db.pool)
         .await
         .unwrap();
-    assert_eq!(notes, vec![(550, "outage".to_string())], "credited once, with the reason");
+    assert_eq!(
+        notes,
+        vec![(-550, "outage".to_string())],
+        "credited once (a credit note counts negative), with the reason"
+    );
     let (reason, before, after): (String, Value, Value) = sqlx::query_as(
         "SELECT reason, before, after FROM staff_audit_log WHERE action = 'customer.credit_note' AND outcome = 'done'",
     )
