@@ -464,6 +464,16 @@ async fn browser_flows_in_chromium() {
     let mut runs = vec![];
     for (lang, day) in [("en", "2026-03-02"), ("de", "2026-03-03")] {
         let (customer, invoice) = app.invoiced_march_customer(&format!("kunde-{lang}@example.com"), "EUR").await;
+        // Its card declines: a payment attempt on the customer page, a line on the dunning board.
+        let (s, pm) = app
+            .post(
+                &format!("/api/v1/customers/{customer}/payment_methods"),
+                json!({ "card_number": "4000000000000002" }),
+            )
+            .await;
+        assert_eq!(s, 201, "{pm}");
+        let (s, r) = app.post(&format!("/api/v1/invoices/{}/pay", invoice["id"].as_str().unwrap()), json!({})).await;
+        assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("failed")), "{r}");
         // A customer with a subscription due after the March run: the dry run has work, and a
         // customer without a payment method an exception.
         let (s, c) = app
@@ -507,6 +517,11 @@ async fn browser_flows_in_chromium() {
     let transcript = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the browser flows failed:\n{transcript}");
     assert_eq!(transcript.lines().filter(|l| l.starts_with("PASSED ")).count(), 2, "{transcript}");
+    let checked: usize = transcript
+        .lines()
+        .find_map(|l| l.strip_prefix("axe checked ").and_then(|r| r.split(' ').next()?.parse().ok()))
+        .unwrap_or(0);
+    assert!(checked >= 24, "axe-core checked every console page of both runs: {transcript}");
     assert_eq!(app.count("invoices WHERE kind = 'credit_note'").await, 2, "one credit note per run");
     let refused: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM staff_audit_log WHERE outcome = 'refused' AND actor LIKE 'staff:support-%' AND action = 'customer.credit_note'",
@@ -515,4 +530,41 @@ async fn browser_flows_in_chromium() {
     .await
     .unwrap();
     assert_eq!(refused, 2, "each support refusal is audited");
+}
+
+#[tokio::test]
+async fn the_dunning_board_groups_failed_invoices_by_step_with_the_amount_at_risk() {
+    let app = TestApp::spawn().await;
+    let (customer, invoice) = app.invoiced_march_customer("late@example.com", "EUR").await;
+    let id = invoice["id"].as_str().unwrap().to_string();
+    let t0 = instant(&format!("{}T10:00:00Z", invoice["due_date"].as_str().unwrap()));
+    app.clock.set(t0);
+    let (s, pm) = app
+        .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4000000000000002" }))
+        .await;
+    assert_eq!(s, 201, "{pm}");
+    let (s, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
+    assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("failed")), "{r}");
+    // A second customer who pays: not on the board.
+    app.invoiced_march_customer("ontime@example.com", "EUR").await;
+    staff(&app, "support@example.com", "support").await;
+    let mut b = signed_in(&app, "support@example.com").await;
+
+    let board = b.get("/c/acme/dunning").await;
+    assert_eq!(board.status, 200);
+    assert!(board.body.contains("Payment failed, no step taken yet"), "{}", board.body);
+    assert!(board.body.contains("€29.00") && board.body.contains(&format!("/c/acme/customers/{customer}")));
+    let customers = board.body.matches("/c/acme/customers/cus_").count();
+    assert_eq!(customers, 1, "only the customer whose payment failed");
+
+    // The dunning job takes the default policy's day-3 steps (the retry, skipped after a hard
+    // decline, and the reminder): the board moves the invoice to the last of them.
+    billing_core::service::dunning::run(&app.db.pool, app.gateways.as_ref(), t0 + chrono::Duration::days(3), None)
+        .await
+        .unwrap();
+    let board = b.get("/c/acme/dunning").await;
+    assert!(board.body.contains("Step 2") && !board.body.contains("no step taken yet"), "{}", board.body);
+    let detail = b.get(&format!("/c/acme/customers/{customer}")).await;
+    assert!(detail.body.contains("1 invoice(s) in dunning, last step 2, €29.00 at risk"), "{}", detail.body);
+    assert!(detail.body.contains("failed"), "the declined attempt is listed");
 }
