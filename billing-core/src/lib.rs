@@ -41,6 +41,7 @@ pub mod rounding;
 pub mod run_report;
 pub mod secrets;
 pub mod service;
+pub mod staff;
 pub mod store;
 pub mod subscription;
 pub mod tax;

@@ -31,7 +31,8 @@ pub fn router_with(state: AppState, options: &HttpOptions) -> Router {
         .route("/readyz", get(readyz))
         .nest("/api/v1", crate::api::router(state.clone(), options.max_body_bytes))
         .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive))
-        .nest("/p/{tenant}", crate::portal::router());
+        .nest("/p/{tenant}", crate::portal::router())
+        .nest("/c/{tenant}", crate::console::router());
     if let Some(token) = options.metrics_token.clone() {
         app = app.route(
             "/metrics",

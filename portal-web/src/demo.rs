@@ -399,3 +399,26 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
     tx.commit().await?;
     Ok(DemoOutcome { created: true, tenant_name: tenant.name, customers: CUSTOMERS.len() as i64, subscriptions: subs })
 }
+
+/// The demo's console staff (issue 14): sign in at `/c/demo/sign-in` (`billing demo` prints it).
+pub const DEMO_STAFF: &[(&str, billing_core::staff::Role, &str)] = &[
+    ("admin@demo.example", billing_core::staff::Role::Admin, "demo-admin-2026"),
+    ("finance@demo.example", billing_core::staff::Role::Finance, "demo-finance-2026"),
+    ("support@demo.example", billing_core::staff::Role::Support, "demo-support-2026"),
+    ("analyst@demo.example", billing_core::staff::Role::Analyst, "demo-analyst-2026"),
+];
+
+/// Adds the demo's console staff to the demo merchant, those not there yet (a demo database
+/// seeded before the console gets them too).
+pub async fn seed_console_staff(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let mut conn = pool.acquire().await?;
+    let Some(tenant) = store::tenants::get_by_slug(&mut conn, DEMO_SLUG).await? else { return Ok(()) };
+    for (email, role, password) in DEMO_STAFF {
+        if billing_core::service::staff::credentials_by_email(&mut conn, tenant.id, email).await?.is_some() {
+            continue;
+        }
+        crate::ops::staff::add(&mut conn, tenant.id, email, *role, Some((*password).to_string()), ("demo", None), now)
+            .await?;
+    }
+    Ok(())
+}

@@ -20,6 +20,7 @@ pub mod payments;
 pub mod refunds;
 pub mod settlement;
 pub mod simulation;
+pub mod staff;
 pub mod subscriptions;
 pub mod tenants;
 pub mod usage;

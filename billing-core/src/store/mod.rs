@@ -25,6 +25,7 @@ pub mod payment_methods;
 pub mod portal;
 pub mod refunds;
 pub mod runs;
+pub mod staff;
 pub mod subscriptions;
 pub mod tenants;
 pub mod usage;

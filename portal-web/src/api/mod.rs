@@ -23,6 +23,7 @@ pub mod payments;
 pub mod plans;
 pub mod portal_sessions;
 pub mod simulations;
+pub mod staff;
 pub mod subscriptions;
 pub mod tenant;
 pub mod usage;
@@ -139,6 +140,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(mail::routes());
     routes.extend(events::routes());
     routes.extend(webhook_endpoints::routes());
+    routes.extend(staff::routes());
     routes.push(get("/job_runs", job_runs::list));
     routes.push(get("/dunning_policy", dunning::get_policy));
     routes.push(put("/dunning_policy", dunning::put_policy));

@@ -12,6 +12,7 @@ pub mod remote;
 pub mod runs;
 pub mod serve;
 pub mod simulate;
+pub mod staff;
 pub mod tenant;
 
 use std::path::{Path, PathBuf};
@@ -136,6 +137,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A merchant's console staff, e.g.
+    /// `billing staff add --tenant demo --email anna@example.com --role finance --password-stdin`.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Manage merchants.
     Tenant {
         #[command(subcommand)]
@@ -198,6 +205,24 @@ pub enum JobsCommand {
         limit: i64,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a staff member with a role (admin, finance, support, analyst). Without
+    /// `--password-stdin` it prints a one-time link where they set their password.
+    Add {
+        /// The merchant (slug).
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+        /// Read the password (at least 12 characters) from standard input.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -453,6 +478,7 @@ impl Command {
             Command::Simulate { file, .. } => file.as_os_str() == "-",
             Command::FxImport { file: Some(file), .. } => file.as_os_str() == "-",
             Command::Api { data: Some(d), .. } => d == "@-",
+            Command::Staff { command: StaffCommand::Add { password_stdin, .. } } => *password_stdin,
             _ => false,
         }
     }
@@ -603,6 +629,7 @@ async fn dispatch(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
             RunsCommand::Report { id, output } => runs::report(ctx, &id, &output).await?,
         },
         Command::Tenant { command } => tenant::run(ctx, command).await?,
+        Command::Staff { command } => staff::run(ctx, command).await?,
         Command::Einvoice { command: EinvoiceCommand::Export { tenant, from, to, format, output } } => {
             einvoice::export(ctx, &tenant, from, to, &format, &output).await?;
         }

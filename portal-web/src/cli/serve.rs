@@ -9,6 +9,7 @@ use crate::app::{metrics_router, router_with, serve_with};
 pub async fn demo(ctx: &Ctx, no_serve: bool) -> anyhow::Result<()> {
     let lang = ctx.lang;
     let outcome = crate::demo::seed(&ctx.db().pool, ctx.clock().now()).await?;
+    crate::demo::seed_console_staff(&ctx.db().pool, ctx.clock().now()).await?;
     if outcome.created {
         ctx.out.line(t(
             lang,
@@ -47,6 +48,13 @@ pub async fn serve(ctx: &Ctx, demo_key: Option<&str>) -> anyhow::Result<()> {
             let portal = format!("{}/p/{}/sign-in", url.replace("0.0.0.0", "127.0.0.1"), crate::demo::DEMO_SLUG);
             ctx.out.line(t(lang, "portal-cli-demo-portal", &[("url", portal)]));
             ctx.out.line(t(lang, "portal-cli-demo-sign-in", &[("email", crate::demo::DEMO_PORTAL_EMAIL.to_string())]));
+            let console = format!("{}/c/{}/sign-in", url.replace("0.0.0.0", "127.0.0.1"), crate::demo::DEMO_SLUG);
+            ctx.out.line(t(lang, "console-cli-demo-console", &[("url", console)]));
+            for (email, role, password) in crate::demo::DEMO_STAFF {
+                let args =
+                    [("email", email.to_string()), ("password", password.to_string()), ("role", role.to_string())];
+                ctx.out.line(t(lang, "console-cli-demo-staff", &args));
+            }
             if config.mail.host.is_empty() {
                 let folder = config.mail.folder_or(&config.database.embedded_dir);
                 ctx.out.line(t(lang, "mail-cli-demo-folder", &[("folder", folder.display().to_string())]));

@@ -5,6 +5,8 @@
 //! - [`bank_import`]: read and reconcile a bank statement file.
 //! - [`run_report`]: an invoice run as finance staff read it (record, exceptions, totals in the
 //!   reporting currency) and its CSV report.
+//! - [`staff`]: staff accounts (passwords, invitations, TOTP) for the console, the API and the CLI.
 
 pub mod bank_import;
 pub mod run_report;
+pub mod staff;

@@ -3,7 +3,6 @@
 //! password (argon2id), sign out, sign out everywhere, rate limits and lock-out in PostgreSQL,
 //! and the security audit log.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use askama::Template;
 use axum::extract::{Form, Query};
 use axum::http::{HeaderValue, header};
@@ -356,28 +355,13 @@ pub async fn password_sign_in(ctx: Portal, Form(form): Form<SignInForm>) -> Resp
     ctx.finish(result)
 }
 
-/// argon2id (the crate's defaults: 19 MiB, 2 passes), off the async threads.
+/// argon2id, the one code path for customer and staff passwords (`ops::staff`).
 pub async fn hash_password(password: String) -> billing_core::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt_bytes: [u8; 16] = rand::random();
-        let salt =
-            SaltString::encode_b64(&salt_bytes).map_err(|e| billing_core::Error::invalid("password", e.to_string()))?;
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| billing_core::Error::invalid("password", e.to_string()))
-    })
-    .await
-    .map_err(|e| billing_core::Error::invalid("password", e.to_string()))?
+    crate::ops::staff::hash_password(password).await
 }
 
 async fn verify_password(phc: String, password: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&phc)
-            .is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-    })
-    .await
-    .unwrap_or(false)
+    crate::ops::staff::verify_password(phc, password).await
 }
 
 /// `POST /sign-out`.

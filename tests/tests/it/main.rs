@@ -5,6 +5,7 @@ mod api;
 mod art59c;
 mod bank_transfer;
 mod cli;
+mod console;
 mod documents;
 mod dunning;
 mod einvoice;

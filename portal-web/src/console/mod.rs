@@ -1,0 +1,150 @@
+//! The finance staff console (issue 14, docs/adr/0027): server-rendered pages below
+//! `/c/{tenant}` for the merchant's staff (admin, finance, support, analyst), plain forms and
+//! redirects that work without JavaScript. Every action checks the role on the server
+//! ([`ctx::Console::require`]) and is written to the staff audit log; forms that move money go
+//! through a confirm step and carry a once-only nonce ([`once`]).
+//!
+//! - `auth.rs`: sign-in (password, then the TOTP code when enrolled), invitation, sign out, the
+//!   account page with TOTP enrolment.
+//! - `customers.rs`: search, the customer page, the actions on behalf of a customer.
+//! - `runs.rs`: invoice runs (dry run, review, post, CSV), job runs, the dunning board.
+//! - `staff.rs`: the admin's staff page (invite, disable).
+//! - `dashboard`: the place the metrics dashboard goes (`/c/{tenant}/dashboard`).
+
+pub mod auth;
+pub mod ctx;
+pub mod customers;
+pub mod runs;
+pub mod staff;
+
+/// Path parameters below `/c/{tenant}` (the tenant is the extractor's; a struct ignores it).
+#[derive(serde::Deserialize)]
+pub struct Ids {
+    pub id: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub verb: String,
+}
+
+use std::future::Future;
+use std::pin::Pin;
+
+use askama::Template;
+use axum::Router;
+use axum::response::Response;
+use axum::routing::{get, post};
+use sqlx::{Connection, PgConnection};
+
+use crate::state::AppState;
+use crate::web::error::{PageError, PageResult};
+use crate::web::layout::redirect;
+use ctx::{Chrome, Console};
+
+/// The console's routes, relative to `/c/{tenant}`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        // The metrics dashboard (issue 14, "Analytics") is glued in here.
+        .route("/dashboard", get(dashboard))
+        .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
+        .route("/sign-in/code", get(auth::code_page).post(auth::code))
+        .route("/sign-out", post(auth::sign_out))
+        .route("/invite", get(auth::invite_page).post(auth::accept_invite))
+        .route("/account", get(auth::account))
+        .route("/account/totp", post(auth::totp_start))
+        .route("/account/totp/confirm", post(auth::totp_confirm))
+        .route("/customers", get(customers::search))
+        .route("/customers/{id}", get(customers::detail))
+        .route("/customers/{id}/actions/{action}", get(customers::action_page).post(customers::action))
+        .route("/runs", get(runs::list).post(runs::start))
+        .route("/runs/{id}", get(runs::show))
+        .route("/runs/{id}/post", post(runs::post_run))
+        .route("/runs/{id}/report.csv", get(runs::report))
+        .route("/jobs", get(runs::jobs))
+        .route("/dunning", get(runs::dunning))
+        .route("/staff", get(staff::list).post(staff::invite))
+        .route("/staff/{id}/{verb}", post(staff::set_disabled))
+        .fallback(not_found)
+}
+
+async fn not_found(ctx: Console) -> Response {
+    ctx.finish(Err(PageError::not_found()))
+}
+
+/// Runs a handler's body; the bound fixes the body's error type for `?`.
+pub async fn page<F>(body: F) -> PageResult<Response>
+where
+    F: Future<Output = PageResult<Response>>,
+{
+    body.await
+}
+
+/// `/c/{tenant}`: the dashboard when signed in, else the sign-in page.
+async fn home(ctx: Console) -> Response {
+    let to = match ctx.signed_in() {
+        Ok(_) => ctx.chrome.href("/dashboard"),
+        Err(PageError::Redirect(to)) => to,
+        Err(_) => ctx.chrome.href("/sign-in"),
+    };
+    ctx.finish(Ok(redirect(&to)))
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+struct DashboardPage<'a> {
+    c: &'a Chrome,
+}
+
+/// `GET /dashboard`: every role. The metrics dashboard (MRR, portal success, charts) replaces
+/// this page when it lands.
+async fn dashboard(ctx: Console) -> Response {
+    let result = page(async {
+        ctx.require(billing_core::staff::Permission::Dashboard, "dashboard.view", None, None).await?;
+        let c = ctx.chrome("console-dashboard-title", "dashboard");
+        Ok(ctx.page(&DashboardPage { c: &c }))
+    })
+    .await;
+    ctx.finish(result)
+}
+
+/// Work done once for a form: runs in the transaction that claims the form's nonce.
+pub type Work<'c> = Pin<Box<dyn Future<Output = PageResult<()>> + Send + 'c>>;
+
+/// Runs `work` for a form submission at most once: the nonce is claimed in the same transaction
+/// as the change, so a second submission (double click, reload, back and resend) changes nothing
+/// and is sent to where the first one led. A failed change claims nothing.
+pub async fn once<F>(ctx: &Console, nonce: Option<&str>, outcome: String, work: F) -> PageResult<Response>
+where
+    F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c> + Send,
+{
+    let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
+    let nonce = nonce.filter(|n| n.len() == 64).ok_or_else(PageError::csrf)?;
+    let mut conn = ctx.state.pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    if let Some(previous) = billing_core::service::staff::claim_form(&mut tx, hash, nonce, &outcome, ctx.now).await? {
+        tx.rollback().await?;
+        return Ok(redirect(&previous));
+    }
+    work(&mut tx).await?;
+    tx.commit().await?;
+    Ok(redirect(&outcome))
+}
+
+/// Claims a nonce after work that could not share its transaction (a refund talks to the
+/// provider; an invoice run commits chunk by chunk): `Some(previous outcome)` for a repeat.
+pub async fn claim_after(ctx: &Console, nonce: &str, outcome: &str) -> PageResult<Option<String>> {
+    let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
+    let mut conn = ctx.state.pool.acquire().await?;
+    Ok(billing_core::service::staff::claim_form(&mut conn, hash, nonce, outcome, ctx.now).await?)
+}
+
+/// Whether a nonce was claimed already (its outcome), without claiming it.
+pub async fn claimed(ctx: &Console, nonce: &str) -> PageResult<Option<String>> {
+    let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
+    let mut conn = ctx.state.pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let probe = billing_core::service::staff::claim_form(&mut tx, hash, nonce, "", ctx.now).await?;
+    tx.rollback().await?;
+    Ok(probe)
+}

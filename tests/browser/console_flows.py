@@ -1,0 +1,182 @@
+"""The finance staff console in headless Chromium (Debian's package) driven by Playwright.
+
+Started by the Rust test `console::browser_flows_in_chromium` with a JSON file: the base URL,
+where axe-core is, the staff password, where screenshots go (or null), and one run per language
+(en, de) naming the staff members, the customer and its invoice number, and the date to run.
+
+Per run: the finance user signs in, finds the customer by invoice number, issues a credit note
+through the confirm step, starts a dry run, reviews it (an exception if there is one), posts it
+and downloads its CSV report; the support user is refused the credit note (403 page); the analyst
+sees the dashboard and nothing else. axe-core checks every page (no serious or critical
+violation); screenshots are taken at desktop and 360-px phone width.
+"""
+
+import json
+import os
+import re
+import sys
+
+from playwright.sync_api import expect, sync_playwright
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+TEXT = {
+    "en": {"sign_in": "Sign in", "dashboard": "Dashboard", "customers": "Customers", "search": "Search",
+           "credit": "Issue a credit note", "review": "Review", "confirm": "Confirm",
+           "done": "The credit note has been issued", "runs": "Invoice runs", "dry": "Start dry run",
+           "post": "Post the run", "posted": "Posted run", "forbidden": "Your role does not allow this action",
+           "amount": "5.00", "reason": "Service outage on 3 March", "sign_out": "Sign out"},
+    "de": {"sign_in": "Anmelden", "dashboard": "Dashboard", "customers": "Kunden", "search": "Suchen",
+           "credit": "Gutschrift erstellen", "review": "Prüfen", "confirm": "Bestätigen",
+           "done": "Die Gutschrift wurde erstellt", "runs": "Rechnungsläufe", "dry": "Probelauf starten",
+           "post": "Lauf buchen", "posted": "Gebuchter Lauf", "forbidden": "Ihre Rolle erlaubt diese Aktion nicht",
+           "amount": "5,00", "reason": "Ausfall am 3. März", "sign_out": "Abmelden"},
+}
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def main():
+    cfg = json.load(open(sys.argv[1]))
+    base = cfg["base"]
+    password = cfg["password"]
+    axe_source = open(cfg["axe"]).read()
+    shots = cfg.get("screenshots")
+    violations = []
+    checked = []
+
+    def axe(page, name):
+        page.add_script_tag(content=axe_source)
+        result = page.evaluate("(tags) => axe.run(document, { runOnly: { type: 'tag', values: tags } })", AXE_TAGS)
+        checked.append(name)
+        for v in result["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                targets = [n["target"] for n in v["nodes"]][:3]
+                violations.append(f"{name}: {v['id']} ({v['impact']}): {v['help']} {targets}")
+
+    def shot(page, name, phone=False):
+        if not shots:
+            return
+        os.makedirs(shots, exist_ok=True)
+        page.screenshot(path=os.path.join(shots, f"console-{name}.png"), full_page=True)
+        if phone:
+            page.set_viewport_size({"width": 360, "height": 780})
+            page.screenshot(path=os.path.join(shots, f"console-{name}-phone.png"), full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+
+    def sign_in(ctx, lang, email):
+        page = ctx.new_page()
+        page.goto(f"{base}/c/acme/sign-in?lang={lang}")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        page.locator("#email").fill(email)
+        page.locator("#password").fill(password)
+        page.get_by_role("button", name=TEXT[lang]["sign_in"]).click()
+        expect(page.locator("#dashboard-coming")).to_be_visible()
+        return page
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        for run in cfg["runs"]:
+            lang = run["lang"]
+            t = TEXT[lang]
+            new_ctx = lambda: browser.new_context(locale=lang, viewport={"width": 1280, "height": 900},
+                                                  accept_downloads=True, bypass_csp=True)
+
+            # Finance: sign in (the sign-in page checked first).
+            ctx = new_ctx()
+            page = ctx.new_page()
+            page.goto(f"{base}/c/acme/sign-in?lang={lang}")
+            axe(page, f"{lang} sign-in")
+            shot(page, f"sign-in-{lang}")
+            page.close()
+            page = sign_in(ctx, lang, run["finance"])
+            axe(page, f"{lang} dashboard")
+            shot(page, f"dashboard-{lang}")
+
+            # Find the customer by invoice number; the customer page.
+            page.get_by_role("navigation", name=re.compile(".")).first.get_by_role("link", name=t["customers"]).click()
+            axe(page, f"{lang} customers")
+            page.locator("#q").fill(run["invoice_number"])
+            page.get_by_role("button", name=t["search"]).click()
+            page.locator("#customers a").first.click()
+            expect(page.locator("#invoices")).to_be_visible()
+            axe(page, f"{lang} customer")
+            shot(page, f"customer-{lang}", phone=True)
+
+            # A credit note through the confirm step.
+            page.get_by_role("link", name=t["credit"]).first.click()
+            axe(page, f"{lang} credit-note form")
+            page.locator("#amount").fill(t["amount"])
+            page.locator("#reason").fill(t["reason"])
+            page.get_by_role("button", name=t["review"]).click()
+            expect(page.locator("#review")).to_be_visible()
+            axe(page, f"{lang} credit-note review")
+            shot(page, f"credit-note-{lang}")
+            page.get_by_role("button", name=t["confirm"]).click()
+            expect(page.locator("#done")).to_contain_text(t["done"])
+            expect(page.locator("#credit-notes")).to_be_visible()
+
+            # A dry run for the date, reviewed, posted; its CSV report.
+            page.get_by_role("link", name=t["runs"]).first.click()
+            axe(page, f"{lang} runs")
+            page.locator("#as_of").fill(run["run_date"])
+            page.get_by_role("button", name=t["dry"]).click()
+            expect(page.locator("#run-status")).to_be_visible()
+            expect(page.locator("#totals-currency")).to_be_visible()
+            axe(page, f"{lang} dry run")
+            shot(page, f"dry-run-{lang}", phone=True)
+            if page.locator("#exceptions a").count() > 0:
+                page.locator("#exceptions a").first.click()
+                expect(page.locator("#invoices, h1").first).to_be_visible()
+                page.go_back()
+            page.get_by_role("button", name=t["post"]).click()
+            expect(page.get_by_text(t["posted"]).first).to_be_visible()
+            assert int(page.locator("#run-invoices").inner_text()) >= 1, page.content()
+            axe(page, f"{lang} posted run")
+            with page.expect_download() as dl:
+                page.locator("#csv").click()
+            csv = open(dl.value.path(), encoding="utf-8").read()
+            assert len(csv.strip().splitlines()) >= 2, csv
+            for name, path in [("dunning", "/dunning"), ("jobs", "/jobs"), ("account", "/account")]:
+                page.goto(f"{base}/c/acme{path}")
+                axe(page, f"{lang} {name}")
+                if name == "dunning":
+                    shot(page, f"dunning-{lang}")
+            page.get_by_role("button", name=t["sign_out"]).click()
+            expect(page.locator("#password")).to_be_visible()
+            ctx.close()
+
+            # Support: refused a money action (403 page, audited by the server).
+            ctx = new_ctx()
+            page = sign_in(ctx, lang, run["support"])
+            page.goto(f"{base}/c/acme/customers/{run['customer']}")
+            expect(page.locator("#invoices")).to_be_visible()
+            assert page.locator("a[href*='actions/credit-note']").count() == 0, "no money action offered"
+            response = page.goto(f"{base}/c/acme/customers/{run['customer']}/actions/credit-note?invoice=in_x")
+            # An unknown invoice is a 404 for finance; for support the role is refused first.
+            assert response.status == 403, response.status
+            expect(page.get_by_role("alert")).to_contain_text(t["forbidden"])
+            axe(page, f"{lang} refused")
+            shot(page, f"refused-{lang}")
+            ctx.close()
+
+            # Analyst: the dashboard only.
+            ctx = new_ctx()
+            page = sign_in(ctx, lang, run["analyst"])
+            nav = page.get_by_role("navigation").first
+            assert nav.get_by_role("link", name=t["customers"]).count() == 0, "no customers in the analyst's menu"
+            response = page.goto(f"{base}/c/acme/customers")
+            assert response.status == 403, response.status
+            ctx.close()
+            print(f"PASSED {lang}", flush=True)
+        browser.close()
+    print(f"axe checked {len(checked)} pages", flush=True)
+    if violations:
+        print("AXE serious/critical violations:\n" + "\n".join(violations), flush=True)
+        sys.exit(1)
+    print("DONE", flush=True)
+
+
+if __name__ == "__main__":
+    main()
