@@ -1,12 +1,14 @@
 //! portal-web: the HTTP front (REST API, the customer portal, health, metrics), configuration, database bootstrap,
 //! localization, the demo seed and the command line of the `billing` binary.
 
+pub mod analytics;
 pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_history;
 pub mod einvoice;
 pub mod i18n;
 pub mod mail;

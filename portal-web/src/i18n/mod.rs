@@ -19,7 +19,7 @@ pub use locale::Locale;
 pub const LANGUAGES: &[&str] = billing_core::customer::SUPPORTED_LOCALES;
 
 /// The Fluent areas every language has: one file `locales/<lang>/<area>.ftl` each.
-pub const AREAS: &[&str] = &["common", "errors", "cli", "documents", "portal", "mail"];
+pub const AREAS: &[&str] = &["common", "errors", "cli", "documents", "portal", "mail", "analytics"];
 
 /// The Fluent sources of one language, compiled into the binary so a deployment is one file.
 macro_rules! language {
@@ -33,12 +33,13 @@ macro_rules! language {
                 ("documents", include_str!(concat!("../../../locales/", $lang, "/documents.ftl"))),
                 ("portal", include_str!(concat!("../../../locales/", $lang, "/portal.ftl"))),
                 ("mail", include_str!(concat!("../../../locales/", $lang, "/mail.ftl"))),
+                ("analytics", include_str!(concat!("../../../locales/", $lang, "/analytics.ftl"))),
             ],
         )
     };
 }
 
-type Sources = (&'static str, [(&'static str, &'static str); 6]);
+type Sources = (&'static str, [(&'static str, &'static str); 7]);
 
 const SOURCES: [Sources; 10] = [
     language!("en"),
