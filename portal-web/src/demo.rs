@@ -396,6 +396,7 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
         .await?;
         subs += 1;
     }
+    crate::demo_history::seed(&mut tx, tenant.id, now).await?;
     tx.commit().await?;
     Ok(DemoOutcome { created: true, tenant_name: tenant.name, customers: CUSTOMERS.len() as i64, subscriptions: subs })
 }

@@ -1,6 +1,7 @@
 //! portal-web: the HTTP front (REST API, the customer portal, health, metrics), configuration, database bootstrap,
 //! localization, the demo seed and the command line of the `billing` binary.
 
+pub mod analytics;
 pub mod api;
 pub mod app;
 pub mod cli;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod console;
 pub mod db;
 pub mod demo;
+pub mod demo_history;
 pub mod einvoice;
 pub mod i18n;
 pub mod mail;

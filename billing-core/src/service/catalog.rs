@@ -282,6 +282,7 @@ pub async fn change_price(
                 quantity: sub.quantity,
             });
             store::subscriptions::update(conn, tenant, &sub, now).await?;
+            crate::service::metrics::record(conn, tenant, &sub, effective, now).await?;
             scheduled += 1;
         }
     }

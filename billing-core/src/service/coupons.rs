@@ -36,5 +36,8 @@ pub async fn redeem(
         .await?
         .ok_or_else(|| Error::not_found("coupon", code))?;
     coupon.check_redeemable(now, sub.currency())?;
-    store::coupons::redeem(conn, tenant, id, sub.id, sub.next_period_index, now).await
+    store::coupons::redeem(conn, tenant, id, sub.id, sub.next_period_index, now).await?;
+    // The discount changes MRR from the period it applies to on (not before today).
+    let from = sub.next_period_start.min(now.date_naive());
+    crate::service::metrics::record(conn, tenant, sub, from, now).await
 }

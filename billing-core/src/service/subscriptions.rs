@@ -183,6 +183,7 @@ pub async fn create(
         trial_end: sub.trial_end,
     };
     store::outbox::enqueue(conn, tenant_id, &[created], now).await?;
+    crate::service::metrics::record(conn, tenant_id, &sub, sub.start_date, now).await?;
     Ok(sub)
 }
 
@@ -284,6 +285,7 @@ pub async fn change(
     if persist {
         sub.apply_change(new, &plan);
         store::subscriptions::update(conn, tenant_id, &sub, now).await?;
+        crate::service::metrics::record(conn, tenant_id, &sub, on, now).await?;
         if let Some(doc) = &plan.document {
             issued = Some(issue_document(conn, &t, &sub, doc, None, on, now).await?);
         }
@@ -407,6 +409,7 @@ pub async fn cancel(
     let on = input.on.unwrap_or_else(|| today(&t, now));
     let credit = sub.cancel(input.timing.unwrap_or(Timing::PeriodEnd), on, input.prorate, RoundingPolicy::default())?;
     store::subscriptions::update(conn, tenant_id, &sub, now).await?;
+    crate::service::metrics::record(conn, tenant_id, &sub, on, now).await?;
     // Recurring add-ons end with their base.
     let children = store::subscriptions::open_children(conn, tenant_id, sub.id).await?;
     for child in children {
@@ -416,6 +419,7 @@ pub async fn cancel(
         }
         c.cancel(input.timing.unwrap_or(Timing::PeriodEnd), on, false, RoundingPolicy::default())?;
         store::subscriptions::update(conn, tenant_id, &c, now).await?;
+        crate::service::metrics::record(conn, tenant_id, &c, on, now).await?;
     }
     let issued = match &credit {
         Some(doc) => Some(issue_document(conn, &t, &sub, doc, None, on, now).await?),
@@ -471,6 +475,7 @@ pub async fn act(
     };
     store::subscriptions::update(conn, tenant_id, &sub, now).await?;
     store::outbox::enqueue(conn, tenant_id, &[message], now).await?;
+    crate::service::metrics::record(conn, tenant_id, &sub, on, now).await?;
     Ok(sub)
 }
 
@@ -563,6 +568,7 @@ pub async fn add_addon(
     child.set_next_period(first)?;
     store::subscriptions::insert(conn, tenant_id, &child).await?;
     store::subscriptions::set_parent(conn, tenant_id, child.id, base.id).await?;
+    crate::service::metrics::record(conn, tenant_id, &child, child.start_date, now).await?;
     Ok(AddonOutcome::Recurring { subscription: Box::new(child) })
 }
 

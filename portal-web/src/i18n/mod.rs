@@ -19,7 +19,7 @@ pub use locale::Locale;
 pub const LANGUAGES: &[&str] = billing_core::customer::SUPPORTED_LOCALES;
 
 /// The Fluent areas every language has: one file `locales/<lang>/<area>.ftl` each.
-pub const AREAS: &[&str] = &["common", "errors", "cli", "documents", "portal", "mail", "console"];
+pub const AREAS: &[&str] = &["common", "errors", "cli", "documents", "portal", "mail", "console", "analytics"];
 
 /// The Fluent sources of one language, compiled into the binary so a deployment is one file.
 macro_rules! language {
@@ -34,6 +34,7 @@ macro_rules! language {
                 ("portal", include_str!(concat!("../../../locales/", $lang, "/portal.ftl"))),
                 ("mail", include_str!(concat!("../../../locales/", $lang, "/mail.ftl"))),
                 ("console", include_str!(concat!("../../../locales/", $lang, "/console.ftl"))),
+                ("analytics", include_str!(concat!("../../../locales/", $lang, "/analytics.ftl"))),
             ],
         )
     };

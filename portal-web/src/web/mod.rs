@@ -5,6 +5,7 @@
 //! layout with the tenant's branding ([`layout`]). API-key authentication stays in
 //! `api::extract::AuthTenant`.
 
+pub mod charts;
 pub mod error;
 pub mod lang;
 pub mod layout;

@@ -19,6 +19,7 @@ mod invoice_lifecycle;
 mod invoice_run;
 mod lifecycle;
 mod mail;
+mod metrics;
 mod one_connection;
 mod payments;
 mod payments_mollie;

@@ -371,6 +371,7 @@ async fn resume_due(
         {
             sub.resume(on)?;
             store::subscriptions::update(&mut tx, tenant, &sub, now).await?;
+            crate::service::metrics::record(&mut tx, tenant, &sub, on, now).await?;
         }
         tx.commit().await?;
     }

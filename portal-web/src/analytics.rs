@@ -1,0 +1,257 @@
+//! The analytics dashboard's body (docs/metrics.md): the date-range form, an MRR line chart, a
+//! net-new-MRR bar chart and a portal-sessions chart, each with a table of the same figures,
+//! and the portal and revenue figures as tables. Server-rendered SVG (`web::charts`), every
+//! string from `locales/<lang>/analytics.ftl`, every amount, number, percentage and date through
+//! `i18n::format`. A front (the staff console) mounts [`dashboard`] inside its own layout.
+
+use askama::Template;
+use billing_core::currency::Currency;
+use billing_core::ids::TenantId;
+use billing_core::money::Money;
+use billing_core::service::metrics::{self, Interval, MrrSeries, Range};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+
+use crate::i18n::{I18n, Locale, format};
+use crate::web::charts::{self, Chart, Series};
+
+/// What the dashboard shows: the range, the bucket size, an optional reporting currency, and
+/// where its form submits to.
+#[derive(Debug, Clone)]
+pub struct DashboardRequest {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub interval: Interval,
+    pub reporting: Option<Currency>,
+    /// The URL the date-range form is sent to (GET).
+    pub action: String,
+}
+
+impl DashboardRequest {
+    /// From the form's query values; the last twelve whole months up to `today` by default.
+    pub fn from_query(
+        from: Option<&str>,
+        to: Option<&str>,
+        interval: Option<&str>,
+        currency: Option<&str>,
+        today: NaiveDate,
+        action: String,
+    ) -> billing_core::Result<Self> {
+        let day = |field: &'static str, v: Option<&str>| -> billing_core::Result<Option<NaiveDate>> {
+            match v.map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<NaiveDate>()
+                    .map(Some)
+                    .map_err(|_| billing_core::Error::invalid(field, "must be a date (YYYY-MM-DD)")),
+            }
+        };
+        let to = day("to", to)?.unwrap_or(today);
+        let first = NaiveDate::from_ymd_opt(to.year() - 1, to.month(), 1).unwrap_or(to);
+        let from = day("from", from)?.unwrap_or(first);
+        let interval = Interval::parse(interval.filter(|i| !i.is_empty()))?;
+        let reporting = currency
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| Currency::from_code(&c.to_uppercase()))
+            .transpose()
+            .map_err(billing_core::Error::from)?;
+        Range::new(from, to)?;
+        Ok(Self { from, to, interval, reporting, action })
+    }
+}
+
+/// Fluent text in one language, for the template.
+struct Tx(Locale);
+
+impl Tx {
+    fn t(&self, id: &str) -> String {
+        I18n::global().text(self.0, id, &[])
+    }
+}
+
+struct MrrRow {
+    period: String,
+    mrr: String,
+    new: String,
+    expansion: String,
+    contraction: String,
+    churn: String,
+    reactivation: String,
+    fx: String,
+    net_new: String,
+    customers: String,
+    arpu: String,
+    nrr: String,
+}
+
+#[derive(Template)]
+#[template(path = "analytics/dashboard.html")]
+struct Dashboard {
+    tx: Tx,
+    action: String,
+    from: String,
+    to: String,
+    daily: bool,
+    currency: String,
+    series_currency: String,
+    mrr_svg: String,
+    net_svg: String,
+    mrr_rows: Vec<MrrRow>,
+    show_fx: bool,
+    portal_svg: String,
+    portal_days: Vec<(String, String, String)>,
+    portal_figures: Vec<(String, String)>,
+    actions: Vec<(String, String, String, String)>,
+    revenue_figures: Vec<(String, String)>,
+}
+
+fn count(n: i64, l: Locale) -> String {
+    format::decimal(Decimal::from(n), l)
+}
+
+fn pct(r: Option<Decimal>, l: Locale) -> String {
+    r.map(|r| format::percent(r * Decimal::ONE_HUNDRED, l)).unwrap_or_else(|| "–".into())
+}
+
+fn money(minor: i64, c: Currency, l: Locale) -> String {
+    format::money(Money::from_minor(minor, c), l)
+}
+
+fn feature(action: &str, l: Locale) -> String {
+    let id = format!("analytics-feature-{}", action.replace('_', "-"));
+    I18n::global().message_strict(l.tag(), &id, &[]).unwrap_or_else(|_| action.to_string())
+}
+
+fn chart_series(report: &metrics::MrrReport) -> Option<&MrrSeries> {
+    report.reporting.as_ref().or(report.currencies.first())
+}
+
+/// Renders the dashboard body for `tenant` in `locale`.
+pub async fn dashboard(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    locale: Locale,
+    req: &DashboardRequest,
+    now: DateTime<Utc>,
+) -> billing_core::Result<String> {
+    let l = locale;
+    let range = Range::new(req.from, req.to)?;
+    let report = metrics::mrr(conn, tenant, range, req.interval, req.reporting, now).await?;
+    let portal = metrics::portal(conn, tenant, range).await?;
+    let revenue = metrics::revenue(conn, tenant, range, now).await?;
+    let tx = Tx(l);
+
+    let (mut mrr_rows, mut mrr_svg, mut net_svg, mut series_currency, mut show_fx) =
+        (Vec::new(), String::new(), String::new(), String::new(), false);
+    if let Some(s) = chart_series(&report)
+        && let Ok(c) = Currency::from_code(&s.currency)
+    {
+        series_currency = s.currency.clone();
+        show_fx = report.reporting.is_some();
+        let labels: Vec<String> = s.periods.iter().map(|p| format::date(p.start, l)).collect();
+        let fmt = move |v: i64| money(v, c, l);
+        let title = tx.t("analytics-mrr-title");
+        let desc = I18n::global().text(l, "analytics-mrr-desc", &[("currency", s.currency.clone())]);
+        mrr_svg = charts::line_chart(
+            &Chart { id: "analytics-mrr", title: &title, desc: &desc, x_labels: &labels, y_format: &fmt },
+            &[Series { label: s.currency.clone(), values: s.periods.iter().map(|p| p.mrr).collect() }],
+        );
+        let title = tx.t("analytics-movements-title");
+        let desc = tx.t("analytics-movements-desc");
+        net_svg = charts::bar_chart(
+            &Chart { id: "analytics-net", title: &title, desc: &desc, x_labels: &labels, y_format: &fmt },
+            &s.periods.iter().map(|p| p.net_new).collect::<Vec<_>>(),
+        );
+        mrr_rows = s
+            .periods
+            .iter()
+            .map(|p| MrrRow {
+                period: if p.start == p.end { format::date(p.start, l) } else { format::date_range(p.start, p.end, l) },
+                mrr: money(p.mrr, c, l),
+                new: money(p.new, c, l),
+                expansion: money(p.expansion, c, l),
+                contraction: money(p.contraction, c, l),
+                churn: money(p.churn, c, l),
+                reactivation: money(p.reactivation, c, l),
+                fx: p.fx_effect.map(|v| money(v, c, l)).unwrap_or_default(),
+                net_new: money(p.net_new, c, l),
+                customers: count(p.customers, l),
+                arpu: p.arpu.map(|v| money(v, c, l)).unwrap_or_else(|| "–".into()),
+                nrr: pct(p.nrr, l),
+            })
+            .collect();
+    }
+
+    let mut portal_svg = String::new();
+    if !portal.daily.is_empty() {
+        let labels: Vec<String> = portal.daily.iter().map(|d| format::date(d.day, l)).collect();
+        let fmt = move |v: i64| count(v, l);
+        let title = tx.t("analytics-portal-chart-title");
+        let desc = tx.t("analytics-portal-desc");
+        portal_svg = charts::bar_chart(
+            &Chart { id: "analytics-portal", title: &title, desc: &desc, x_labels: &labels, y_format: &fmt },
+            &portal.daily.iter().map(|d| d.sessions).collect::<Vec<_>>(),
+        );
+    }
+    let portal_days = portal
+        .daily
+        .iter()
+        .filter(|d| d.sessions > 0 || d.actions_completed > 0)
+        .map(|d| (format::date(d.day, l), count(d.sessions, l), count(d.actions_completed, l)))
+        .collect();
+    let portal_figures = vec![
+        (tx.t("analytics-adoption"), pct(portal.adoption, l)),
+        (tx.t("analytics-active"), count(portal.active, l)),
+        (tx.t("analytics-registered"), count(portal.registered, l)),
+        (tx.t("analytics-all-customers"), count(portal.customers, l)),
+        (tx.t("analytics-sign-ins"), count(portal.sign_ins, l)),
+        (tx.t("analytics-sessions"), count(portal.sessions, l)),
+        (tx.t("analytics-actions-completed"), count(portal.self_service_actions, l)),
+        (tx.t("analytics-failed-sign-ins"), count(portal.failed_sign_ins, l)),
+        (tx.t("analytics-lockouts"), count(portal.lockouts, l)),
+    ];
+    let actions = portal
+        .actions
+        .iter()
+        .map(|a| (feature(&a.action, l), count(a.started, l), count(a.completed, l), pct(a.completion_rate, l)))
+        .collect();
+    let mut revenue_figures = Vec::new();
+    for r in &revenue.recovery {
+        if let Ok(c) = Currency::from_code(&r.currency) {
+            revenue_figures
+                .push((format!("{} ({})", tx.t("analytics-recovery-rate"), r.currency), pct(r.recovery_rate, l)));
+            revenue_figures.push((tx.t("analytics-recovered-revenue"), money(r.recovered_revenue, c, l)));
+        }
+    }
+    for d in &revenue.dso {
+        let v = d.days_sales_outstanding.map(|v| format::decimal(v, l)).unwrap_or_else(|| "–".into());
+        revenue_figures.push((format!("{} ({})", tx.t("analytics-dso"), d.currency), v));
+    }
+    revenue_figures.push((tx.t("analytics-trial-conversion"), pct(revenue.trials.conversion_rate, l)));
+    revenue_figures.push((tx.t("analytics-save-rate"), pct(revenue.retention.save_rate, l)));
+    for c in &revenue.cancellation_reasons {
+        revenue_figures.push((format!("{}: {}", tx.t("analytics-cancellation-reason"), c.reason), count(c.count, l)));
+    }
+
+    let page = Dashboard {
+        tx,
+        action: req.action.clone(),
+        from: req.from.to_string(),
+        to: req.to.to_string(),
+        daily: req.interval == Interval::Day,
+        currency: req.reporting.map(|c| c.code().to_string()).unwrap_or_default(),
+        series_currency,
+        mrr_svg,
+        net_svg,
+        mrr_rows,
+        show_fx,
+        portal_svg,
+        portal_days,
+        portal_figures,
+        actions,
+        revenue_figures,
+    };
+    page.render().map_err(|e| billing_core::Error::invalid("dashboard", e.to_string()))
+}

@@ -1,0 +1,203 @@
+//! A year of history for the demo tenant, so the analytics dashboard shows real shapes: sign-ups
+//! every month on monthly and yearly plans in three currencies, upgrades, downgrades, seat
+//! changes, churn and reactivations, all through the subscription service with backdated clock
+//! readings (so the MRR schedule is written as in production), plus portal sessions, page views,
+//! self-service actions and failed sign-ins recorded through the portal's store functions.
+//! Deterministic: the same `now` gives the same history.
+
+use billing_core::customer::NewCustomerInput;
+use billing_core::ids::{CustomerId, TenantId};
+use billing_core::service::customers;
+use billing_core::service::subscriptions::{self, Action, CancelInput, ChangeInput, NewSubscriptionInput};
+use billing_core::store::portal::{self, LinkClaims, PortalEvent};
+use billing_core::subscription::Timing;
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgConnection;
+
+/// A small linear congruential generator: enough variety, no dependency, reproducible.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below.max(1)
+    }
+}
+
+const COUNTRIES: [(&str, &str); 4] = [("DE", "EUR"), ("US", "USD"), ("FR", "EUR"), ("CH", "CHF")];
+const NAMES: [&str; 12] = [
+    "Nordlicht",
+    "Bergwerk",
+    "Harbor",
+    "Maple",
+    "Lumen",
+    "Fjord",
+    "Atlas",
+    "Quartz",
+    "Juniper",
+    "Cobalt",
+    "Orchid",
+    "Pioneer",
+];
+
+/// Seeds twelve months of history before `now` for `tenant` (whose catalog has the demo plans
+/// `starter-monthly`, `pro-monthly`, `pro-yearly`, `team-monthly`). Returns the number of
+/// customers created.
+pub async fn seed(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) -> billing_core::Result<usize> {
+    let mut dice = Dice(0x5eed_2026);
+    let mut created: Vec<(CustomerId, billing_core::ids::SubscriptionId, DateTime<Utc>, &str)> = Vec::new();
+    // Sign-ups: more each month (a growing business), spread over the month.
+    for month in 0..12i64 {
+        let month_start = now - Duration::days(365 - month * 30);
+        let signups = 3 + month / 2 + i64::try_from(dice.next(3)).unwrap_or(0);
+        for n in 0..signups {
+            let at = month_start + Duration::days(i64::try_from(dice.next(28)).unwrap_or(0)) + Duration::hours(9);
+            let (country, currency) = COUNTRIES[usize::try_from(dice.next(4)).unwrap_or(0)];
+            let name = format!("{} {} {}", NAMES[usize::try_from(dice.next(12)).unwrap_or(0)], month + 1, n + 1);
+            let customer = customers::create(
+                conn,
+                tenant,
+                &NewCustomerInput {
+                    email: format!("history-{}-{}@example.com", month + 1, n + 1),
+                    name,
+                    country: country.into(),
+                    currency: currency.into(),
+                    locale: Some(if country == "DE" { "de" } else { "en" }.into()),
+                    ..Default::default()
+                },
+                at,
+            )
+            .await?;
+            let plan = match dice.next(10) {
+                0..=4 => "starter-monthly",
+                5..=7 => "pro-monthly",
+                8 => "pro-yearly",
+                _ => "team-monthly",
+            };
+            let quantity = if plan == "team-monthly" { 3 + i64::try_from(dice.next(8)).unwrap_or(0) } else { 1 };
+            let sub = subscriptions::create(
+                conn,
+                tenant,
+                &NewSubscriptionInput {
+                    customer: customer.id.to_string(),
+                    plan: plan.into(),
+                    quantity: Some(quantity),
+                    start_date: Some(at.date_naive()),
+                    ..Default::default()
+                },
+                at,
+            )
+            .await?;
+            created.push((customer.id, sub.id, at, plan));
+        }
+    }
+    // Lifecycle changes after sign-up, each on its own backdated day (never after `now`).
+    for (i, (customer, sub, since, plan)) in created.iter().enumerate() {
+        let roll = dice.next(100);
+        let at = *since + Duration::days(20 + i64::try_from(dice.next(120)).unwrap_or(0));
+        if at >= now {
+            continue;
+        }
+        let change = |plan: Option<&str>, quantity: Option<i64>| ChangeInput {
+            plan: plan.map(str::to_string),
+            quantity,
+            timing: Some(Timing::Now),
+            on: None,
+        };
+        match (roll, *plan) {
+            (0..=19, "starter-monthly") => {
+                subscriptions::change(conn, tenant, *sub, &change(Some("pro-monthly"), None), true, at).await?;
+            }
+            (0..=9, "pro-monthly") => {
+                subscriptions::change(conn, tenant, *sub, &change(Some("starter-monthly"), None), true, at).await?;
+            }
+            (0..=29, "team-monthly") => {
+                let q = 2 + i64::try_from(dice.next(12)).unwrap_or(0);
+                subscriptions::change(conn, tenant, *sub, &change(None, Some(q)), true, at).await?;
+            }
+            (40..=54, _) => {
+                let input = CancelInput { timing: Some(Timing::Now), prorate: false, on: None };
+                subscriptions::cancel(conn, tenant, *sub, &input, at).await?;
+                let back = at + Duration::days(30 + i64::try_from(dice.next(60)).unwrap_or(0));
+                if roll < 44 && back < now {
+                    subscriptions::act(conn, tenant, *sub, Action::Reactivate, None, back).await?;
+                }
+            }
+            (55..=57, _) => {
+                let resume = (at + Duration::days(45)).date_naive();
+                subscriptions::act(conn, tenant, *sub, Action::Pause { resume_on: Some(resume) }, None, at).await?;
+            }
+            _ => {}
+        }
+        portal_activity(conn, tenant, *customer, *since, now, &mut dice, i).await?;
+    }
+    Ok(created.len())
+}
+
+/// Portal use of one customer: a few sessions after sign-up with page views, some self-service
+/// actions (most completed), and now and then a mistyped password.
+async fn portal_activity(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    dice: &mut Dice,
+    i: usize,
+) -> billing_core::Result<()> {
+    if dice.next(10) < 3 {
+        return Ok(()); // Never uses the portal.
+    }
+    let sessions = 1 + dice.next(5);
+    for s in 0..sessions {
+        let at = since + Duration::days(i64::try_from(dice.next(300)).unwrap_or(0)) + Duration::minutes(37);
+        if at >= now {
+            continue;
+        }
+        let token = format!("demo-history-{}-{i}-{s}", tenant.0.simple());
+        let hash = crate::web::token_hash(&token);
+        portal::insert_session(
+            conn,
+            tenant,
+            customer,
+            &hash,
+            &token,
+            &LinkClaims::default(),
+            at,
+            at + Duration::hours(1),
+        )
+        .await?;
+        portal::audit(conn, tenant, Some(customer), "signed_in", None, serde_json::json!({ "method": "link" }), at)
+            .await?;
+        if dice.next(12) == 0 {
+            portal::audit(conn, tenant, Some(customer), "sign_in_failed", None, serde_json::json!({}), at).await?;
+        }
+        for (k, page) in ["overview", "invoices", "invoice"].iter().enumerate().take(1 + dice.next(3) as usize) {
+            let started_at = at + Duration::seconds(20 * i64::try_from(k).unwrap_or(0));
+            let event =
+                PortalEvent { kind: "page_view", action: None, page, status: None, started_at, completed_at: None };
+            portal::record_event(conn, tenant, Some(customer), &event).await?;
+        }
+        let action = match dice.next(8) {
+            0 => Some(("pay_invoice", "invoice")),
+            1 => Some(("billing_details", "billing_details")),
+            2 => Some(("add_payment_method", "payment_methods")),
+            3 => Some(("change_plan", "change")),
+            _ => None,
+        };
+        if let Some((action, page)) = action {
+            let done = dice.next(5) != 0;
+            let started_at = at + Duration::minutes(1);
+            let event = PortalEvent {
+                kind: "action",
+                action: Some(action),
+                page,
+                status: Some(if done { "completed" } else { "abandoned" }),
+                started_at,
+                completed_at: done.then(|| started_at + Duration::seconds(40)),
+            };
+            portal::record_event(conn, tenant, Some(customer), &event).await?;
+        }
+    }
+    Ok(())
+}
