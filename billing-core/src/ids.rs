@@ -135,6 +135,8 @@ typed_id!(/// A tenant's merchant account at one payment provider.
     GatewayAccountId, "gwa", "gateway account");
 typed_id!(/// An imported bank statement.
     BankStatementId, "bst", "bank statement");
+typed_id!(/// A customer's billing question asked in the portal.
+    BillingQuestionId, "bq", "billing question");
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::email::EmailAddress;
-use crate::ids::{CustomerId, InvoiceId, SubscriptionId};
+use crate::ids::{BillingQuestionId, CustomerId, InvoiceId, SubscriptionId};
 use crate::invoice::{PaymentSource, RefundSource};
 use crate::money::Money;
 
@@ -72,6 +72,10 @@ pub enum OutboxMessage {
     /// credential).
     #[serde(rename = "portal.sign_in_link")]
     SignInLink { customer_id: CustomerId, to: EmailAddress, locale: String, url: String, expires_at: DateTime<Utc> },
+    /// The merchant answered a customer's billing question (the answer is mailed to the customer
+    /// and shown in the portal).
+    #[serde(rename = "billing_question.replied")]
+    BillingQuestionReplied { question: BillingQuestionId, customer: CustomerId },
 }
 
 impl OutboxMessage {
@@ -95,6 +99,7 @@ impl OutboxMessage {
             OutboxMessage::RenewalUpcoming { .. } => "subscription.renewal_upcoming",
             OutboxMessage::DebitUpcoming { .. } => "invoice.debit_upcoming",
             OutboxMessage::SignInLink { .. } => "portal.sign_in_link",
+            OutboxMessage::BillingQuestionReplied { .. } => "billing_question.replied",
         }
     }
 
@@ -146,6 +151,7 @@ mod tests {
                 url: "https://billing.example/portal/sign-in/abc".into(),
                 expires_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
             },
+            OutboxMessage::BillingQuestionReplied { question: BillingQuestionId::new(), customer: cus },
         ]
     }
 

@@ -3,6 +3,7 @@
 
 pub mod balance;
 pub mod bank_transfer;
+pub mod billing_questions;
 pub mod catalog;
 pub mod coupons;
 pub mod customers;
@@ -10,6 +11,7 @@ pub mod delivery;
 pub mod dunning;
 pub mod einvoices;
 pub mod gateway_accounts;
+pub mod help;
 pub mod idempotency;
 pub mod invoice_runs;
 pub mod invoices;
@@ -20,6 +22,7 @@ pub mod refunds;
 pub mod settlement;
 pub mod simulation;
 pub mod subscriptions;
+pub mod surveys;
 pub mod tenants;
 pub mod usage;
 pub mod vat_check;

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod pagination;
 pub mod payments;
 pub mod plans;
+pub mod portal_help;
 pub mod portal_sessions;
 pub mod simulations;
 pub mod subscriptions;
@@ -135,6 +136,7 @@ pub fn routes() -> Vec<Route> {
     ];
     routes.extend(bank_transfer::routes());
     routes.extend(mail::routes());
+    routes.extend(portal_help::routes());
     routes.push(get("/job_runs", job_runs::list));
     routes.push(get("/dunning_policy", dunning::get_policy));
     routes.push(put("/dunning_policy", dunning::put_policy));
