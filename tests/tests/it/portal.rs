@@ -593,11 +593,11 @@ async fn browser_flows_in_chromium() {
             .post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4000000000009995" }))
             .await;
         assert!(s == 201 || s == 200, "{m}");
-                let (s, m) = app
+        let (s, m) = app
             .post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4242424242424242" }))
             .await;
         assert!(s == 201 || s == 200, "{m}");
-subscribe(&app, &c, "pro").await;
+        subscribe(&app, &c, "pro").await;
         let lines = json!([{ "description": "Setup", "unit_amount": 4900 }]);
         let (s, inv) = app.post("/api/v1/invoices", json!({ "customer": c, "lines": lines })).await;
         assert_eq!(s, 201, "{inv}");

@@ -44,11 +44,7 @@ async fn payment_methods_change_default_remove_and_keep_the_only_one_of_an_activ
     b.sign_in("acme", "methods@example.com").await;
     let page = b.get("/p/acme/payment-methods").await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(
-        page.body.contains("Visa ending in 4242") && page.body.contains("Visa ending in 9995"),
-        "{}",
-        page.body
-    );
+    assert!(page.body.contains("Visa ending in 4242") && page.body.contains("Visa ending in 9995"), "{}", page.body);
     let csrf = page.field("csrf");
 
     // Visa becomes the default; a second submission of the same form changes nothing more.
