@@ -139,6 +139,8 @@ typed_id!(/// A merchant's endpoint for outgoing webhooks.
     WebhookEndpointId, "we", "webhook endpoint");
 typed_id!(/// One event's delivery to one webhook endpoint.
     WebhookDeliveryId, "whd", "webhook delivery");
+typed_id!(/// A customer's billing question asked in the portal.
+    BillingQuestionId, "bq", "billing question");
 
 #[cfg(test)]
 mod tests {

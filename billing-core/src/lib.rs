@@ -15,6 +15,7 @@
 //! - `jobs`: thin `async fn`s that the scheduler, the CLI or a test start with a clock reading.
 #![deny(clippy::float_arithmetic)]
 
+pub mod card;
 pub mod catalog;
 pub mod country;
 pub mod coupon;
@@ -27,6 +28,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod fx;
+pub mod help;
 pub mod ids;
 pub mod invoice;
 pub mod jobs;
@@ -46,6 +48,7 @@ pub mod service;
 pub mod staff;
 pub mod store;
 pub mod subscription;
+pub mod survey;
 pub mod tax;
 pub mod tenant;
 pub mod text;

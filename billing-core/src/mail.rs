@@ -22,10 +22,11 @@ pub enum MailTemplate {
     SubscriptionCanceled,
     CreditNoteIssued,
     SignInLink,
+    BillingQuestionReply,
 }
 
 impl MailTemplate {
-    pub const ALL: [MailTemplate; 12] = [
+    pub const ALL: [MailTemplate; 13] = [
         MailTemplate::InvoiceIssued,
         MailTemplate::PaymentReceipt,
         MailTemplate::PaymentFailed,
@@ -38,6 +39,7 @@ impl MailTemplate {
         MailTemplate::SubscriptionCanceled,
         MailTemplate::CreditNoteIssued,
         MailTemplate::SignInLink,
+        MailTemplate::BillingQuestionReply,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -54,6 +56,7 @@ impl MailTemplate {
             MailTemplate::SubscriptionCanceled => "subscription_canceled",
             MailTemplate::CreditNoteIssued => "credit_note_issued",
             MailTemplate::SignInLink => "sign_in_link",
+            MailTemplate::BillingQuestionReply => "billing_question_reply",
         }
     }
 
@@ -78,6 +81,7 @@ impl MailTemplate {
             OutboxMessage::SubscriptionCanceled { .. } => MailTemplate::SubscriptionCanceled,
             OutboxMessage::CreditNoteIssued { .. } => MailTemplate::CreditNoteIssued,
             OutboxMessage::SignInLink { .. } => MailTemplate::SignInLink,
+            OutboxMessage::BillingQuestionReplied { .. } => MailTemplate::BillingQuestionReply,
             // The receipt goes out once, when the invoice is paid in full (`InvoicePaid`); a card
             // payment's own event would say the same thing twice.
             OutboxMessage::PaymentSucceeded { .. }

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::email::EmailAddress;
-use crate::ids::{CustomerId, InvoiceId, InvoiceRunId, PlanId, SubscriptionId};
+use crate::ids::{BillingQuestionId, CustomerId, InvoiceId, InvoiceRunId, PlanId, SubscriptionId};
 use crate::invoice::{PaymentSource, RefundSource};
 use crate::money::Money;
 
@@ -123,6 +123,10 @@ pub enum OutboxMessage {
     /// A tenant's (real) invoice run finished; its report is `GET /api/v1/invoice_runs/{run}`.
     #[serde(rename = "invoice_run.completed")]
     InvoiceRunCompleted { run: InvoiceRunId, as_of: NaiveDate },
+    /// The merchant answered a customer's billing question (the answer is mailed to the customer
+    /// and shown in the portal).
+    #[serde(rename = "billing_question.replied")]
+    BillingQuestionReplied { question: BillingQuestionId, customer: CustomerId },
 }
 
 impl OutboxMessage {
@@ -154,6 +158,7 @@ impl OutboxMessage {
             OutboxMessage::SubscriptionReactivated { .. } => "subscription.reactivated",
             OutboxMessage::SubscriptionCancellationWithdrawn { .. } => "subscription.cancellation_withdrawn",
             OutboxMessage::InvoiceRunCompleted { .. } => "invoice_run.completed",
+            OutboxMessage::BillingQuestionReplied { .. } => "billing_question.replied",
         }
     }
 
@@ -271,6 +276,7 @@ mod tests {
             OutboxMessage::SubscriptionReactivated { subscription: sub, customer: cus, on: day },
             OutboxMessage::SubscriptionCancellationWithdrawn { subscription: sub, customer: cus },
             OutboxMessage::InvoiceRunCompleted { run: InvoiceRunId::new(), as_of: day },
+            OutboxMessage::BillingQuestionReplied { question: BillingQuestionId::new(), customer: cus },
         ]
     }
 

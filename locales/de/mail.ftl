@@ -85,3 +85,8 @@ jobs-list-line = { $started }  { $job }  Händler { $tenant }  ({ $trigger })  e
 # Dunning job (docs/adr/0022)
 dunning-cli-summary = Mahnlauf: { $invoices } Rechnungen im Mahnverfahren, { $retried } erneut eingezogen ({ $recovered } bezahlt), { $skipped } Wiederholungen nach endgültiger Ablehnung übersprungen, { $emails } Mahnungen eingereiht, { $uncollectible } als uneinbringlich markiert, { $failed } fehlgeschlagen.
 dunning-cli-locked = Ein anderer Mahnlauf hält die Sperre; es wurde nichts getan.
+
+mail-billing-question-reply-subject = Ihre Frage zur Abrechnung: { $tenant } hat geantwortet
+mail-billing-question-reply-heading = Wir haben Ihre Frage beantwortet
+mail-billing-question-reply-body = { $tenant } hat Ihre Frage zur Abrechnung beantwortet. Hier ist die Antwort:
+mail-action-view-question = Unterhaltung ansehen

@@ -87,3 +87,8 @@ jobs-list-line = { $started }  { $job }  merchant { $tenant }  ({ $trigger })  d
 # Dunning job (docs/adr/0022)
 dunning-cli-summary = Dunning run: { $invoices } invoices in dunning, { $retried } retried ({ $recovered } paid), { $skipped } retries skipped after a hard decline, { $emails } reminders queued, { $uncollectible } marked uncollectible, { $failed } failed.
 dunning-cli-locked = Another dunning run holds the lock; nothing was done.
+
+mail-billing-question-reply-subject = Your billing question: { $tenant } has answered
+mail-billing-question-reply-heading = We have answered your question
+mail-billing-question-reply-body = { $tenant } has answered your billing question. Here is the answer:
+mail-action-view-question = View the conversation

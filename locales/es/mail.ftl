@@ -85,3 +85,8 @@ jobs-list-line = { $started }  { $job }  comercio { $tenant }  ({ $trigger })  h
 # Dunning job (docs/adr/0022)
 dunning-cli-summary = Reclamación de pagos: { $invoices } facturas en reclamación, { $retried } reintentadas ({ $recovered } pagadas), { $skipped } reintentos omitidos tras un rechazo definitivo, { $emails } recordatorios en cola, { $uncollectible } marcadas como incobrables, { $failed } con error.
 dunning-cli-locked = Otra ejecución de reclamación tiene el bloqueo; no se hizo nada.
+
+mail-billing-question-reply-subject = Tu consulta de facturación: { $tenant } ha respondido
+mail-billing-question-reply-heading = Hemos respondido a tu consulta
+mail-billing-question-reply-body = { $tenant } ha respondido a tu consulta de facturación. Esta es la respuesta:
+mail-action-view-question = Ver la conversación

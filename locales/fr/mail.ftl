@@ -85,3 +85,8 @@ jobs-list-line = { $started }  { $job }  marchand { $tenant }  ({ $trigger })  t
 # Dunning job (docs/adr/0022)
 dunning-cli-summary = Relances : { $invoices } factures en relance, { $retried } nouvelles tentatives ({ $recovered } payées), { $skipped } tentatives omises après un refus définitif, { $emails } rappels mis en file, { $uncollectible } déclarées irrécouvrables, { $failed } en échec.
 dunning-cli-locked = Une autre exécution des relances détient le verrou ; rien n’a été fait.
+
+mail-billing-question-reply-subject = Votre question de facturation : { $tenant } a répondu
+mail-billing-question-reply-heading = Nous avons répondu à votre question
+mail-billing-question-reply-body = { $tenant } a répondu à votre question de facturation. Voici la réponse :
+mail-action-view-question = Voir la conversation

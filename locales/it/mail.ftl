@@ -85,3 +85,8 @@ jobs-list-line = { $started }  { $job }  esercente { $tenant }  ({ $trigger })  
 # Dunning job (docs/adr/0022)
 dunning-cli-summary = Solleciti: { $invoices } fatture in sollecito, { $retried } riaddebitate ({ $recovered } pagate), { $skipped } tentativi saltati dopo un rifiuto definitivo, { $emails } promemoria in coda, { $uncollectible } segnate come inesigibili, { $failed } non riuscite.
 dunning-cli-locked = Un'altra esecuzione dei solleciti detiene il blocco; non è stato fatto nulla.
+
+mail-billing-question-reply-subject = La tua domanda sulla fatturazione: { $tenant } ha risposto
+mail-billing-question-reply-heading = Abbiamo risposto alla tua domanda
+mail-billing-question-reply-body = { $tenant } ha risposto alla tua domanda sulla fatturazione. Ecco la risposta:
+mail-action-view-question = Vedi la conversazione

@@ -85,3 +85,8 @@ jobs-list-line = { $started }  { $job }  加盟店 { $tenant }（{ $trigger }）
 # Dunning job (docs/adr/0022)
 dunning-cli-summary = 督促処理: 督促中の請求書 { $invoices } 件、再請求 { $retried } 件（うち支払済み { $recovered } 件）、確定的な拒否のため再試行を省略 { $skipped } 件、督促メール登録 { $emails } 件、回収不能に変更 { $uncollectible } 件、失敗 { $failed } 件。
 dunning-cli-locked = 別の督促処理がロックを保持しているため、何も行いませんでした。
+
+mail-billing-question-reply-subject = 請求に関するご質問：{ $tenant } から回答がありました
+mail-billing-question-reply-heading = ご質問に回答しました
+mail-billing-question-reply-body = { $tenant } が請求に関するご質問に回答しました。回答は次のとおりです：
+mail-action-view-question = やり取りを見る

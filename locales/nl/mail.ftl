@@ -85,3 +85,8 @@ jobs-list-line = { $started }  { $job }  handelaar { $tenant }  ({ $trigger })  
 # Dunning job (docs/adr/0022)
 dunning-cli-summary = Aanmaningen: { $invoices } facturen in aanmaning, { $retried } opnieuw geïncasseerd ({ $recovered } betaald), { $skipped } pogingen overgeslagen na een definitieve weigering, { $emails } herinneringen in de wachtrij, { $uncollectible } als oninbaar gemarkeerd, { $failed } mislukt.
 dunning-cli-locked = Een andere aanmaningsrun heeft de vergrendeling; er is niets gedaan.
+
+mail-billing-question-reply-subject = Je factuurvraag: { $tenant } heeft geantwoord
+mail-billing-question-reply-heading = We hebben je vraag beantwoord
+mail-billing-question-reply-body = { $tenant } heeft je vraag over je facturering beantwoord. Dit is het antwoord:
+mail-action-view-question = Gesprek bekijken

@@ -85,3 +85,8 @@ jobs-list-line = { $started }  { $job }  sprzedawca { $tenant }  ({ $trigger }) 
 # Dunning job (docs/adr/0022)
 dunning-cli-summary = Windykacja: faktury w windykacji: { $invoices }, ponowione obciążenia: { $retried } (opłacone: { $recovered }), pominięte po trwałej odmowie: { $skipped }, przypomnienia w kolejce: { $emails }, oznaczone jako nieściągalne: { $uncollectible }, błędy: { $failed }.
 dunning-cli-locked = Inne uruchomienie windykacji trzyma blokadę; nic nie zrobiono.
+
+mail-billing-question-reply-subject = Twoje pytanie o rozliczenia: { $tenant } odpowiedział
+mail-billing-question-reply-heading = Odpowiedzieliśmy na Twoje pytanie
+mail-billing-question-reply-body = { $tenant } odpowiedział na Twoje pytanie dotyczące rozliczeń. Oto odpowiedź:
+mail-action-view-question = Zobacz rozmowę

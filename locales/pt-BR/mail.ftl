@@ -85,3 +85,8 @@ jobs-list-line = { $started }  { $job }  lojista { $tenant }  ({ $trigger })  fe
 # Dunning job (docs/adr/0022)
 dunning-cli-summary = Cobrança: { $invoices } faturas em cobrança, { $retried } cobradas novamente ({ $recovered } pagas), { $skipped } novas tentativas ignoradas após uma recusa definitiva, { $emails } lembretes na fila, { $uncollectible } marcadas como incobráveis, { $failed } com falha.
 dunning-cli-locked = Outra execução da cobrança detém o bloqueio; nada foi feito.
+
+mail-billing-question-reply-subject = Sua pergunta sobre cobrança: { $tenant } respondeu
+mail-billing-question-reply-heading = Respondemos à sua pergunta
+mail-billing-question-reply-body = { $tenant } respondeu à sua pergunta sobre cobrança. Esta é a resposta:
+mail-action-view-question = Ver a conversa

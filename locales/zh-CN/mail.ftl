@@ -85,3 +85,8 @@ jobs-list-line = { $started }  { $job }  商户 { $tenant }（{ $trigger }）  �
 # Dunning job (docs/adr/0022)
 dunning-cli-summary = 催收运行：催收中的发票 { $invoices } 张，重新扣款 { $retried } 次（已付款 { $recovered } 张），因硬拒绝跳过重试 { $skipped } 次，已排队提醒邮件 { $emails } 封，标记为无法收回 { $uncollectible } 张，失败 { $failed } 次。
 dunning-cli-locked = 另一个催收运行持有锁；未执行任何操作。
+
+mail-billing-question-reply-subject = 您的账单问题：{ $tenant } 已回复
+mail-billing-question-reply-heading = 我们已回复您的问题
+mail-billing-question-reply-body = { $tenant } 已回复您的账单问题。回复如下：
+mail-action-view-question = 查看对话

@@ -5,9 +5,11 @@ database and answers on stdin with the sign-in link of each mail it is asked for
 `LINK <address>` on stdout). Arguments: a JSON file with the base URL, the runs (language,
 JavaScript on or off, the customer's address) and where axe-core and the screenshots are.
 
-Per run: sign in with the link, the overview, change the quantity after checking the preview,
-open an invoice, download its PDF, pay it, enter a wrong VAT ID (refused in the page's language),
-cancel with a reason. With JavaScript on, axe-core checks every page (no serious or critical
+Per run: sign in with the link, the overview, answer the NPS question, choose the default
+payment method and be refused removing the only one, change the quantity after checking the
+preview, open an invoice, download its PDF, pay it, enter a wrong VAT ID (refused in the page's
+language), search the FAQ (a hit and a search without one), ask a billing question, cancel with a
+reason. With JavaScript on, axe-core checks every page (no serious or critical
 violation) and screenshots are taken at desktop and 360-px phone width.
 """
 
@@ -30,6 +32,17 @@ TEXT = {
         "details": "Rechnungsdaten", "vat": "USt-IdNr. (freiwillig)", "save": "Speichern",
         "vat_error": "ist keine gültige USt-IdNr.", "cancel": "Abonnement kündigen",
         "reason": "Es ist zu teuer", "keep": "Abonnement behalten", "quantity": "Menge",
+        "survey_send": "Feedback senden", "thanks": "Vielen Dank für Ihr Feedback.",
+        "methods": "Zahlungsmethoden", "keep_card": "4242", "other_card": "9995",
+        "make_default": "Als Standard festlegen", "remove": "Entfernen",
+        "default_done": "Ihre Standard-Zahlungsmethode wurde geändert.",
+        "removed": "Die Zahlungsmethode wurde entfernt.", "only": "Dies ist Ihre einzige Zahlungsmethode",
+        "help": "Hilfe", "search_label": "Hilfe durchsuchen", "search": "Suchen",
+        "faq_query": "Erstattung", "faq_hit": "Wie bekomme ich eine Erstattung?",
+        "no_hit_query": "Bitcoin", "no_hit": "wurde nichts gefunden",
+        "ask": "Frage zur Abrechnung stellen", "topic": "Thema", "topic_invoice": "Eine Rechnung",
+        "question": "Ihre Frage", "send_question": "Frage senden",
+        "question_sent": "Vielen Dank: Ihre Frage wurde gesendet.", "question_text": "Warum ist meine Rechnung höher als sonst?",
     },
     "zh-CN": {
         "send": "发送登录链接", "sent": "请查收电子邮件", "sign_in": "立即登录",
@@ -39,6 +52,17 @@ TEXT = {
         "details": "账单信息", "vat": "增值税号（可选）", "save": "保存",
         "vat_error": "不是有效的增值税号", "cancel": "取消订阅",
         "reason": "价格太贵", "keep": "保留我的订阅", "quantity": "数量",
+        "survey_send": "提交反馈", "thanks": "感谢您的反馈。",
+        "methods": "付款方式", "keep_card": "4242", "other_card": "9995",
+        "make_default": "设为默认", "remove": "删除",
+        "default_done": "您的默认付款方式已更改。",
+        "removed": "付款方式已删除。", "only": "这是您唯一的付款方式",
+        "help": "帮助", "search_label": "搜索帮助", "search": "搜索",
+        "faq_query": "退款", "faq_hit": "如何申请退款？",
+        "no_hit_query": "比特币", "no_hit": "没有与",
+        "ask": "提出账单问题", "topic": "主题", "topic_invoice": "发票",
+        "question": "您的问题", "send_question": "发送问题",
+        "question_sent": "谢谢：您的问题已发送。", "question_text": "为什么这张发票比平时高？",
     },
 }
 
@@ -95,6 +119,34 @@ def main():
             check("overview")
             if js and lang == run.get("shots_for", lang):
                 shot(page, f"{lang}-overview")
+            # The NPS question (the merchant's waiting period is 0 days here): on the next visit.
+            page.get_by_role("navigation").get_by_role("link", name=t["overview"]).click()
+            nps = page.locator("#survey-nps")
+            expect(nps.locator("legend")).to_be_visible()
+            check("overview-nps")
+            if js:
+                shot(page, f"{lang}-survey-nps")
+            nps.get_by_label("9", exact=True).check()
+            nps.get_by_role("button", name=t["survey_send"]).click()
+            expect(page.get_by_role("status").first).to_have_text(t["thanks"])
+            expect(page.locator("#survey-nps")).to_have_count(0)
+            # Payment methods: the other card becomes the default, then goes (the 4242 card is
+            # the default again); the only card left stays.
+            page.get_by_role("navigation").get_by_role("link", name=t["methods"]).click()
+            page.locator("li.method", has_text=t["other_card"]).get_by_role("button", name=t["make_default"]).click()
+            expect(page.get_by_role("status").first).to_have_text(t["default_done"])
+            check("payment-methods")
+            if js:
+                shot(page, f"{lang}-payment-methods")
+            page.locator("li.method", has_text=t["other_card"]).get_by_role("button", name=t["remove"]).click()
+            expect(page.get_by_role("status").first).to_have_text(t["removed"])
+            page.locator("li.method", has_text=t["keep_card"]).get_by_role("button", name=t["remove"]).click()
+            expect(page.get_by_role("alert")).to_contain_text(t["only"])
+            expect(page.locator("li.method", has_text=t["keep_card"])).to_have_count(1)
+            check("payment-methods-refused")
+            if js:
+                shot(page, f"{lang}-payment-methods-refused")
+            page.get_by_role("navigation").get_by_role("link", name=t["overview"]).click()
             # Change the quantity after checking the preview.
             page.get_by_role("link", name=t["change"]).first.click()
             page.get_by_label(t["quantity"]).fill("2")
@@ -129,6 +181,29 @@ def main():
             check("billing-details-error")
             if js:
                 shot(page, f"{lang}-billing-details")
+            # Help: the FAQ searched on the server, then a billing question.
+            page.get_by_role("navigation").get_by_role("link", name=t["help"]).click()
+            check("help")
+            page.get_by_label(t["search_label"]).fill(t["faq_query"])
+            page.get_by_role("button", name=t["search"], exact=True).click()
+            expect(page.locator("details summary").first).to_have_text(t["faq_hit"])
+            check("help-search")
+            if js:
+                shot(page, f"{lang}-help-search")
+            page.get_by_label(t["search_label"]).fill(t["no_hit_query"])
+            page.get_by_role("button", name=t["search"], exact=True).click()
+            expect(page.locator("#search-summary")).to_contain_text(t["no_hit"])
+            page.get_by_role("link", name=t["ask"]).click()
+            page.get_by_label(t["topic"]).select_option(label=t["topic_invoice"])
+            page.get_by_label(t["question"]).fill(t["question_text"])
+            check("question-new")
+            if js:
+                shot(page, f"{lang}-question-new")
+            page.get_by_role("button", name=t["send_question"]).click()
+            expect(page.get_by_role("status").first).to_contain_text(t["question_sent"])
+            page.get_by_role("link", name=t["question_text"]).click()
+            expect(page.locator("ol.thread")).to_contain_text(t["question_text"])
+            check("question")
             # Cancel with a reason.
             page.get_by_role("navigation").get_by_role("link", name=t["overview"]).click()
             page.get_by_role("link", name=t["cancel"]).first.click()

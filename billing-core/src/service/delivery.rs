@@ -95,7 +95,8 @@ async fn recipient(
         | OutboxMessage::RenewalUpcoming { customer, .. }
         | OutboxMessage::DebitUpcoming { customer, .. }
         | OutboxMessage::SubscriptionChanged { customer, .. }
-        | OutboxMessage::SubscriptionCanceled { customer, .. } => *customer,
+        | OutboxMessage::SubscriptionCanceled { customer, .. }
+        | OutboxMessage::BillingQuestionReplied { customer, .. } => *customer,
         OutboxMessage::PaymentSucceeded { .. }
         | OutboxMessage::InvoicePaymentReceived { .. }
         | OutboxMessage::InvoiceVoided { .. }

@@ -202,6 +202,7 @@ async fn store_method(
         provider_customer: row.provider_customer.clone(),
         kind: row.kind.clone(),
         last4: row.last4.clone(),
+        brand: None,
     };
     store::payment_methods::insert(tx, tenant, &m, method, now).await
 }

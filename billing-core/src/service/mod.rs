@@ -3,6 +3,7 @@
 
 pub mod balance;
 pub mod bank_transfer;
+pub mod billing_questions;
 pub mod catalog;
 pub mod coupons;
 pub mod customers;
@@ -12,6 +13,7 @@ pub mod einvoices;
 pub mod events;
 pub mod exports;
 pub mod gateway_accounts;
+pub mod help;
 pub mod idempotency;
 pub mod invoice_runs;
 pub mod invoices;
@@ -24,6 +26,7 @@ pub mod settlement;
 pub mod simulation;
 pub mod staff;
 pub mod subscriptions;
+pub mod surveys;
 pub mod tenants;
 pub mod usage;
 pub mod vat_check;

@@ -303,7 +303,8 @@ pub async fn collection_work(conn: &mut PgConnection, as_of: chrono::NaiveDate) 
          WHERE EXISTS (SELECT 1 FROM payment_attempts p
                        WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id AND p.status = 'pending')
             OR (i.status = 'open' AND i.total > i.amount_paid AND COALESCE(i.due_date, i.issue_date) <= $1
-                AND EXISTS (SELECT 1 FROM payment_methods m WHERE m.tenant_id = i.tenant_id AND m.customer_id = i.customer_id)
+                AND EXISTS (SELECT 1 FROM payment_methods m WHERE m.tenant_id = i.tenant_id AND m.customer_id = i.customer_id
+                            AND m.removed_at IS NULL)
                 AND NOT EXISTS (SELECT 1 FROM payment_attempts p WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id))
          ORDER BY i.tenant_id, i.id",
     )

@@ -18,6 +18,11 @@ pub struct PaymentMethod {
     pub kind: String,
     pub last4: Option<String>,
     pub is_default: bool,
+    /// The card network (`visa`, `mastercard`, ...), when known.
+    pub brand: Option<String>,
+    /// The card's expiry month and year, when known.
+    pub exp_month: Option<i16>,
+    pub exp_year: Option<i16>,
 }
 
 /// A method about to be stored: who it belongs to and where.
@@ -29,6 +34,7 @@ pub struct NewMethod {
     pub provider_customer: String,
     pub kind: String,
     pub last4: Option<String>,
+    pub brand: Option<String>,
 }
 
 /// The provider-side customer an earlier method or setup of `customer` created on `account`:
@@ -70,8 +76,8 @@ pub async fn insert(
     .await?;
     sqlx::query(
         "INSERT INTO payment_methods (tenant_id, id, customer_id, gateway, provider_customer, provider_method, kind, last4, created_at,
-             gateway_account_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             gateway_account_id, brand)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(tenant)
     .bind(id)
@@ -83,6 +89,7 @@ pub async fn insert(
     .bind(&m.last4)
     .bind(now)
     .bind(m.account)
+    .bind(&m.brand)
     .execute(&mut *tx)
     .await?;
     Ok(PaymentMethod {
@@ -92,6 +99,9 @@ pub async fn insert(
         kind: m.kind.clone(),
         last4: m.last4.clone(),
         is_default: true,
+        brand: m.brand.clone(),
+        exp_month: None,
+        exp_year: None,
     })
 }
 
@@ -103,6 +113,9 @@ struct MethodListRow {
     kind: String,
     last4: Option<String>,
     is_default: bool,
+    brand: Option<String>,
+    exp_month: Option<i16>,
+    exp_year: Option<i16>,
 }
 
 impl From<MethodListRow> for PaymentMethod {
@@ -114,17 +127,20 @@ impl From<MethodListRow> for PaymentMethod {
             kind: r.kind,
             last4: r.last4,
             is_default: r.is_default,
+            brand: r.brand,
+            exp_month: r.exp_month,
+            exp_year: r.exp_year,
         }
     }
 }
 
-const METHOD_COLUMNS: &str = "id, gateway, gateway_account_id, kind, last4, is_default";
+const METHOD_COLUMNS: &str = "id, gateway, gateway_account_id, kind, last4, is_default, brand, exp_month, exp_year";
 
 /// The customer's stored payment methods, the default first, then newest first.
 pub async fn list(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<Vec<PaymentMethod>> {
     let rows: Vec<MethodListRow> = sqlx::query_as(&format!(
         "SELECT {METHOD_COLUMNS} FROM payment_methods
-         WHERE tenant_id = $1 AND customer_id = $2 ORDER BY is_default DESC, id DESC"
+         WHERE tenant_id = $1 AND customer_id = $2 AND removed_at IS NULL ORDER BY is_default DESC, id DESC"
     ))
     .bind(tenant)
     .bind(customer)
@@ -133,15 +149,100 @@ pub async fn list(conn: &mut PgConnection, tenant: TenantId, customer: CustomerI
     Ok(rows.into_iter().map(PaymentMethod::from).collect())
 }
 
-/// One stored payment method by id.
+/// One stored payment method by id (a removed one is not there).
 pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> Result<Option<PaymentMethod>> {
-    let row: Option<MethodListRow> =
-        sqlx::query_as(&format!("SELECT {METHOD_COLUMNS} FROM payment_methods WHERE tenant_id = $1 AND id = $2"))
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<MethodListRow> = sqlx::query_as(&format!(
+        "SELECT {METHOD_COLUMNS} FROM payment_methods WHERE tenant_id = $1 AND id = $2 AND removed_at IS NULL"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(row.map(PaymentMethod::from))
+}
+
+/// The customer's usable methods, locked for a change of the default or a removal (the
+/// caller's transaction), the default first, then newest first.
+pub async fn lock_for_customer(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+) -> Result<Vec<PaymentMethod>> {
+    let rows: Vec<MethodListRow> = sqlx::query_as(&format!(
+        "SELECT {METHOD_COLUMNS} FROM payment_methods
+         WHERE tenant_id = $1 AND customer_id = $2 AND removed_at IS NULL
+         ORDER BY is_default DESC, created_at DESC, id DESC FOR UPDATE"
+    ))
+    .bind(tenant)
+    .bind(customer)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(PaymentMethod::from).collect())
+}
+
+/// Makes `id` the customer's only default (inside the caller's transaction).
+pub async fn set_default(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId, id: Uuid) -> Result<()> {
+    sqlx::query(
+        "UPDATE payment_methods SET is_default = FALSE WHERE tenant_id = $1 AND customer_id = $2 AND is_default",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE payment_methods SET is_default = TRUE
+          WHERE tenant_id = $1 AND customer_id = $2 AND id = $3 AND removed_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks a method removed: never charged again, never the default.
+pub async fn mark_removed(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE payment_methods SET removed_at = $4, is_default = FALSE
+          WHERE tenant_id = $1 AND customer_id = $2 AND id = $3 AND removed_at IS NULL",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .bind(id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a card's expiry month as the customer typed it (or the provider reported it).
+pub async fn set_expiry(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: Uuid,
+    month: i16,
+    year: i16,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE payment_methods SET exp_month = $4, exp_year = $5
+          WHERE tenant_id = $1 AND customer_id = $2 AND id = $3 AND kind = 'card'",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .bind(id)
+    .bind(month)
+    .bind(year)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// A stored payment-method setup, as its row.
@@ -290,7 +391,7 @@ pub struct ChargeableMethod {
 pub async fn chargeable(conn: &mut PgConnection, tenant: TenantId, customer: Uuid) -> Result<Vec<ChargeableMethod>> {
     Ok(sqlx::query_as(
         "SELECT id, gateway_account_id, kind FROM payment_methods
-         WHERE tenant_id = $1 AND customer_id = $2 ORDER BY is_default DESC, created_at DESC, id DESC",
+         WHERE tenant_id = $1 AND customer_id = $2 AND removed_at IS NULL ORDER BY is_default DESC, created_at DESC, id DESC",
     )
     .bind(tenant)
     .bind(customer)

@@ -591,3 +591,30 @@ pub async fn accept_retention(
     .rows_affected()
         == 1)
 }
+
+/// A search of the help page: the words, how many FAQ entries matched (`status` is `found` or
+/// `no_results`, so zero-result searches are one filter away) and the page's language.
+pub async fn record_search(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: Option<CustomerId>,
+    query: &str,
+    hits: i64,
+    lang: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO portal_events (tenant_id, customer_id, kind, page, status, started_at, detail)
+         VALUES ($1, $2, 'help_search', 'help', CASE WHEN $4 = 0 THEN 'no_results' ELSE 'found' END, $6,
+                 jsonb_build_object('query', $3::text, 'hits', $4, 'lang', $5::text))",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .bind(query)
+    .bind(hits)
+    .bind(lang)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -264,7 +264,31 @@ pub async fn lock_due_chunk(
     limit: i64,
     only: Option<SubscriptionId>,
 ) -> Result<Vec<DueSubscription>> {
-    let rows: Vec<DueRow> = sqlx::query_as(
+    due_rows(conn, tenant, as_of, after, limit, only, true).await
+}
+
+/// The subscription as the invoice run would see it on `as_of`, without locking it: what the
+/// portal's upcoming-invoice amount is computed from. `None` when it would not be invoiced then.
+pub async fn due_preview(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    as_of: NaiveDate,
+    sub: SubscriptionId,
+) -> Result<Option<DueSubscription>> {
+    Ok(due_rows(conn, tenant, as_of, Uuid::nil(), 1, Some(sub), false).await?.into_iter().next())
+}
+
+async fn due_rows(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    as_of: NaiveDate,
+    after: Uuid,
+    limit: i64,
+    only: Option<SubscriptionId>,
+    lock: bool,
+) -> Result<Vec<DueSubscription>> {
+    let lock = if lock { "FOR UPDATE OF s SKIP LOCKED" } else { "" };
+    let rows: Vec<DueRow> = sqlx::query_as(&format!(
         "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
                 s.quantity, s.start_date, s.trial_end, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index,
                 s.next_period_start, s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation,
@@ -284,8 +308,8 @@ pub async fn lock_due_chunk(
            AND ($5::uuid IS NULL OR s.id = $5)
          ORDER BY s.id
          LIMIT $4
-         FOR UPDATE OF s SKIP LOCKED",
-    )
+         {lock}"
+    ))
     .bind(tenant)
     .bind(as_of)
     .bind(after)
@@ -505,4 +529,16 @@ pub async fn set_parent(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Whether the customer has a subscription that is active (trials included): one that will be
+/// invoiced.
+pub async fn customer_has_active(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM subscriptions WHERE tenant_id = $1 AND customer_id = $2 AND status = 'active')",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .fetch_one(conn)
+    .await?)
 }

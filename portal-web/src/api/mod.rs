@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod pagination;
 pub mod payments;
 pub mod plans;
+pub mod portal_help;
 pub mod portal_sessions;
 pub mod simulations;
 pub mod staff;
@@ -145,6 +146,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(staff::routes());
     routes.extend(metrics::routes());
     routes.extend(exports::routes());
+    routes.extend(portal_help::routes());
     routes.push(get("/job_runs", job_runs::list));
     routes.push(get("/dunning_policy", dunning::get_policy));
     routes.push(put("/dunning_policy", dunning::put_policy));

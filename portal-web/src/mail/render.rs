@@ -42,6 +42,10 @@ pub struct Facts {
     pub expires_at: Option<DateTime<Utc>>,
     /// Whether the customer must act (a hard decline): no automatic retry follows.
     pub needs_new_method: bool,
+    /// A text the mail quotes (the merchant's answer to a billing question).
+    pub text: Option<String>,
+    /// A page of the portal the mail links to, below the portal's root.
+    pub question_path: Option<String>,
 }
 
 /// A rendered mail.
@@ -163,6 +167,14 @@ pub fn render(template: MailTemplate, locale: Locale, brand: &Brand, facts: &Fac
             paragraphs.push(t("mail-sign-in-link-ignore", &args));
             action = facts.url.clone().map(|url| (t("mail-action-sign-in", &[]), url));
         }
+        MailTemplate::BillingQuestionReply => {
+            // The answer itself, as the merchant wrote it, one paragraph per paragraph.
+            if let Some(text) = &facts.text {
+                paragraphs.extend(text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string));
+            }
+            let url = format!("{portal}{}", facts.question_path.as_deref().unwrap_or("/help"));
+            action = Some((t("mail-action-view-question", &[]), url));
+        }
     }
     let greeting =
         if facts.customer_name.is_empty() { t("mail-greeting-anonymous", &[]) } else { t("mail-greeting", &args) };
@@ -232,6 +244,10 @@ pub fn sample_facts(template: MailTemplate, now: DateTime<Utc>) -> Facts {
         MailTemplate::SignInLink => {
             f.url = Some("https://billing.example/portal/sign-in/sample".into());
             f.expires_at = Some(now + chrono::Duration::minutes(15));
+        }
+        MailTemplate::BillingQuestionReply => {
+            f.text = Some("Thank you for asking. The second charge was the prorated upgrade of 11 March.".into());
+            f.question_path = Some("/help".into());
         }
     }
     f

@@ -185,6 +185,12 @@ pub async fn facts(conn: &mut PgConnection, tenant: TenantId, message: &OutboxMe
             f.expires_at = Some(*expires_at);
             (None, Some(*customer_id))
         }
+        OutboxMessage::BillingQuestionReplied { question, customer } => {
+            let thread = billing_core::service::billing_questions::thread(conn, tenant, *question).await?;
+            f.text = thread.messages.iter().rev().find(|m| m.author == "staff").map(|m| m.body.clone());
+            f.question_path = Some(format!("/help/questions/{question}"));
+            (None, Some(*customer))
+        }
     };
     let mut customer = customer;
     if let Some(id) = invoice {

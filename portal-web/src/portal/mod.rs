@@ -4,7 +4,10 @@
 
 pub mod auth;
 pub mod ctx;
+pub mod help;
+pub mod methods;
 pub mod pages;
+pub mod surveys;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -40,7 +43,15 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/retention", post(pages::accept_retention))
         .route("/subscriptions/{id}/{verb}", post(pages::act))
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
-        .route("/payment-methods", get(pages::payment_methods).post(pages::add_card))
+        .route("/payment-methods", get(methods::payment_methods).post(methods::add_card))
+        .route("/payment-methods/{id}/default", post(methods::set_default))
+        .route("/payment-methods/{id}/remove", post(methods::remove))
+        .route("/help", get(help::help))
+        .route("/help/questions", post(help::ask))
+        .route("/help/questions/new", get(help::new_question))
+        .route("/help/questions/{id}", get(help::question))
+        .route("/help/questions/{id}/reply", post(help::reply))
+        .route("/surveys", post(surveys::submit))
         .fallback(not_found)
 }
 

@@ -27,7 +27,7 @@ use crate::web::session::form_nonce;
 /// A path id that may name nothing of this customer's: anything unparsable is simply not there.
 #[derive(Deserialize)]
 pub struct IdPath {
-    id: String,
+    pub(super) id: String,
 }
 
 fn parse<I: std::str::FromStr>(id: &str) -> PageResult<I> {
@@ -40,7 +40,8 @@ pub struct SubscriptionView {
     pub quantity: u32,
     pub status: String,
     pub next_invoice_date: Option<String>,
-    pub next_amount: Option<String>,
+    /// The next invoice as the invoice run will make it (overview only): gross, net, VAT.
+    pub next: Option<NextInvoice>,
     pub cancel_at: Option<String>,
     pub paused: bool,
     pub active: bool,
@@ -65,10 +66,7 @@ fn subscription_view(ctx: &Portal, s: &Subscription) -> SubscriptionView {
         quantity: s.quantity,
         status: ctx.t(status_id),
         next_invoice_date: active.then(|| format::date_long(s.next_billing_date, lang)),
-        next_amount: active
-            .then(|| s.price.period_amount(s.quantity, billing_core::rounding::RoundingPolicy::default()).ok())
-            .flatten()
-            .map(|m| format::money(m, lang)),
+        next: None,
         // `cancel_at` is the first day without service; customers read the last day with it.
         cancel_at: s.cancel_at.map(|d| format::date_long(d - chrono::Duration::days(1), lang)),
         paused: s.status == SubscriptionStatus::Paused,
@@ -79,6 +77,12 @@ fn subscription_view(ctx: &Portal, s: &Subscription) -> SubscriptionView {
                 + &format::date_long(p.effective, lang)
         }),
     }
+}
+
+pub struct NextInvoice {
+    pub gross: String,
+    pub net: String,
+    pub tax: String,
 }
 
 pub struct InvoiceRow {
@@ -93,7 +97,7 @@ pub struct InvoiceRow {
     pub overdue: bool,
 }
 
-fn invoice_row(ctx: &Portal, i: &Invoice) -> InvoiceRow {
+pub(super) fn invoice_row(ctx: &Portal, i: &Invoice) -> InvoiceRow {
     let lang = ctx.lang();
     let overdue = i.status == InvoiceStatus::Open && i.due_date.is_some_and(|d| d < ctx.tenant_today());
     InvoiceRow {
@@ -124,7 +128,11 @@ impl Portal {
 }
 
 /// The customer's finalized documents (drafts are the merchant's business), newest first.
-async fn documents(ctx: &Portal, conn: &mut sqlx::PgConnection, customer: &Customer) -> PageResult<Vec<Invoice>> {
+pub(super) async fn documents(
+    ctx: &Portal,
+    conn: &mut sqlx::PgConnection,
+    customer: &Customer,
+) -> PageResult<Vec<Invoice>> {
     let filter = InvoiceFilter { customer: Some(customer.id), ..InvoiceFilter::default() };
     let page = billing_core::service::invoices::list(
         conn,
@@ -150,6 +158,7 @@ struct OverviewPage<'a> {
     default_method: Option<String>,
     dunning: Option<InvoiceRow>,
     open: Vec<InvoiceRow>,
+    survey: Option<super::surveys::SurveyView>,
 }
 
 /// `GET /` (and `/subscriptions`, the page a subscription flow starts on); `?done=` names the
@@ -171,6 +180,20 @@ pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
         let docs = documents(&ctx, &mut conn, customer).await?;
         let balances = billing_core::store::balance::balances(&mut conn, ctx.tenant.id, customer.id).await?;
         let methods = billing_core::service::payments::list_methods(&mut conn, ctx.tenant.id, customer.id).await?;
+        // The next invoice of each active subscription, VAT included, as the invoice run will
+        // make it. A subscription whose VAT cannot be decided now shows its date alone.
+        let due: Vec<(SubscriptionId, chrono::NaiveDate)> = subs
+            .items
+            .iter()
+            .filter(|s| s.status == SubscriptionStatus::Active)
+            .map(|s| (s.id, s.next_billing_date))
+            .collect();
+        let upcoming =
+            billing_core::service::invoicing::upcoming(&mut conn, ctx.tenant.id, &due).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "upcoming invoice amounts not computed");
+                Vec::new()
+            });
+        let survey = super::surveys::overview_survey(&ctx, &mut conn).await?;
         drop(conn);
         let lang = ctx.lang();
         let open: Vec<&Invoice> =
@@ -194,18 +217,33 @@ pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
             Some("resume") => Some(ctx.t("portal-done-resume")),
             Some("undo_cancel") => Some(ctx.t("portal-done-undo-cancel")),
             Some("retention") => Some(ctx.t("portal-done-retention")),
+            Some("survey") => Some(ctx.t("portal-survey-thanks")),
+            Some("question") => Some(ctx.t("portal-question-sent")),
             _ => None,
         };
         Ok(ctx.page(&OverviewPage {
             c: &c,
             done,
             name: customer.name.clone(),
-            subscriptions: subs.items.iter().map(|s| subscription_view(&ctx, s)).collect(),
+            subscriptions: subs
+                .items
+                .iter()
+                .map(|s| {
+                    let mut v = subscription_view(&ctx, s);
+                    v.next = upcoming.iter().find(|(id, _)| *id == s.id).map(|(_, u)| NextInvoice {
+                        gross: format::money(u.gross, lang),
+                        net: format::money(u.net, lang),
+                        tax: format::money(u.tax, lang),
+                    });
+                    v
+                })
+                .collect(),
             due: due_by_currency.into_iter().filter(|m| !m.is_zero()).map(|m| format::money(m, lang)).collect(),
             credit: balances.into_iter().filter(|m| m.is_positive()).map(|m| format::money(m, lang)).collect(),
             default_method: methods.iter().find(|m| m.is_default).map(|m| method_label(&ctx, m)),
             dunning,
             open: rows,
+            survey,
         }))
     })
     .await;
@@ -226,17 +264,7 @@ fn clone_row(r: &InvoiceRow) -> InvoiceRow {
     }
 }
 
-pub fn method_label(ctx: &Portal, m: &billing_core::service::payments::PaymentMethod) -> String {
-    let kind = ctx.t(if m.kind == "sepa_debit" { "portal-method-sepa" } else { "portal-method-card" });
-    match &m.last4 {
-        Some(l) => crate::i18n::I18n::global().text(
-            ctx.lang(),
-            "portal-method-ending",
-            &[("kind", kind), ("last4", l.clone())],
-        ),
-        None => kind,
-    }
-}
+pub use super::methods::method_label;
 
 #[derive(Template)]
 #[template(path = "portal/invoices.html")]
@@ -280,6 +308,7 @@ struct InvoicePage<'a> {
     bank: Option<BankView>,
     nonce: String,
     paid_message: Option<String>,
+    survey: Option<super::surveys::SurveyView>,
 }
 
 pub struct BankView {
@@ -304,6 +333,7 @@ async fn own_invoice(ctx: &Portal, conn: &mut sqlx::PgConnection, id: &str) -> P
 #[derive(Deserialize)]
 pub struct InvoiceQuery {
     paid: Option<String>,
+    done: Option<String>,
 }
 
 /// `GET /invoices/{id}`: lines, totals, pay now, bank-transfer details.
@@ -313,6 +343,7 @@ pub async fn invoice(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Invoice
         ctx.allow("/invoices")?;
         let mut conn = ctx.state.pool.acquire().await?;
         let inv = own_invoice(&ctx, &mut conn, &p.id).await?;
+        let survey = super::surveys::action_survey(&ctx, &mut conn).await?;
         drop(conn);
         let lang = ctx.lang();
         let row = invoice_row(&ctx, &inv);
@@ -342,7 +373,12 @@ pub async fn invoice(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Invoice
             amount_due: format::money(inv.amount_due(), lang),
             bank,
             nonce: form_nonce(),
-            paid_message: q.paid.map(|_| ctx.t("portal-pay-done")),
+            paid_message: match (q.paid, q.done.as_deref()) {
+                (_, Some("survey")) => Some(ctx.t("portal-survey-thanks")),
+                (Some(_), _) => Some(ctx.t("portal-pay-done")),
+                _ => None,
+            },
+            survey,
             row,
         }))
     })
@@ -794,7 +830,7 @@ struct DetailsPage<'a> {
 
 #[derive(Deserialize)]
 pub struct DoneQuery {
-    done: Option<String>,
+    pub(super) done: Option<String>,
 }
 
 fn details_page<'a>(ctx: &Portal, c: &'a Chrome, customer: &Customer) -> DetailsPage<'a> {
@@ -907,139 +943,6 @@ pub async fn save_billing_details(ctx: Portal, Form(form): Form<DetailsForm>) ->
             r.headers_mut().append(header::SET_COOKIE, v);
         }
         Ok(r)
-    })
-    .await;
-    ctx.finish(result)
-}
-
-#[derive(Template)]
-#[template(path = "portal/payment_methods.html")]
-struct MethodsPage<'a> {
-    c: &'a Chrome,
-    methods: Vec<(String, bool)>,
-    nonce: String,
-    message: Option<String>,
-    error: Option<String>,
-}
-
-/// `GET /payment-methods`.
-pub async fn payment_methods(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
-    let result = super::page(async {
-        let customer = ctx.customer()?.id;
-        ctx.allow("/payment-methods")?;
-        let mut conn = ctx.state.pool.acquire().await?;
-        let methods = billing_core::service::payments::list_methods(&mut conn, ctx.tenant.id, customer).await?;
-        drop(conn);
-        ctx.viewed("payment_methods").await;
-        let c = ctx.chrome("portal-methods-title", "payment-methods");
-        let message =
-            q.done.map(|d| ctx.t(if d == "auth" { "portal-method-needs-auth" } else { "portal-method-added" }));
-        Ok(ctx.page(&MethodsPage {
-            c: &c,
-            methods: methods.iter().map(|m| (method_label(&ctx, m), m.is_default)).collect(),
-            nonce: form_nonce(),
-            message,
-            error: None,
-        }))
-    })
-    .await;
-    ctx.finish(result)
-}
-
-#[derive(Deserialize)]
-pub struct CardForm {
-    csrf: Option<String>,
-    nonce: Option<String>,
-    card_number: Option<String>,
-}
-
-/// `POST /payment-methods`: adds a card through the engine's method setup (the sandbox's test
-/// cards; a card that needs 3-D Secure goes to the provider's page). A card that is ready
-/// becomes the default, and the customer's open invoices are collected with it at once. The
-/// form is claimed first; the provider is called with no connection held.
-pub async fn add_card(ctx: Portal, Form(form): Form<CardForm>) -> Response {
-    use billing_core::service::payments::{self, AddedMethod};
-    let result = super::page(async {
-        let customer = ctx.customer()?.id;
-        ctx.check_csrf(form.csrf.as_deref())?;
-        let number: String = form.card_number.unwrap_or_default().chars().filter(|c| c.is_ascii_digit()).collect();
-        if !(12..=19).contains(&number.len()) {
-            let c = ctx.chrome("portal-methods-title", "payment-methods");
-            let page = MethodsPage {
-                c: &c,
-                methods: vec![],
-                nonce: form_nonce(),
-                message: None,
-                error: Some(ctx.t("portal-method-card-invalid")),
-            };
-            return Ok(crate::web::layout::html(axum::http::StatusCode::BAD_REQUEST, ctx.lang(), &page));
-        }
-        let outcome = ctx.chrome.href("/payment-methods?done=1");
-        let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
-        let mut conn = ctx.state.pool.acquire().await?;
-        if let Some(prev) =
-            store::claim_form(&mut conn, hash, &form.nonce.unwrap_or_default(), &outcome, ctx.now).await?
-        {
-            return Ok(redirect(&prev));
-        }
-        drop(conn);
-        let details = billing_core::ports::MethodDetails::TestCard { number };
-        let added = payments::add_method(
-            &ctx.state.pool,
-            ctx.tenant.id,
-            customer,
-            ctx.state.gateways.as_ref(),
-            None,
-            details,
-            ctx.now,
-        )
-        .await?;
-        match added {
-            AddedMethod::Ready(_) => {
-                // Open invoices are retried with the new default method.
-                let mut conn = ctx.state.pool.acquire().await?;
-                let filter = InvoiceFilter {
-                    customer: Some(customer),
-                    status: Some(InvoiceStatus::Open),
-                    ..InvoiceFilter::default()
-                };
-                let open = billing_core::service::invoices::list(
-                    &mut conn,
-                    ctx.tenant.id,
-                    filter,
-                    PageRequest { limit: 100, starting_after: None },
-                )
-                .await?;
-                store::complete_action(
-                    &mut conn,
-                    ctx.tenant.id,
-                    customer,
-                    None,
-                    "add_payment_method",
-                    "payment_methods",
-                    ctx.now,
-                )
-                .await?;
-                drop(conn);
-                for inv in open.items.iter().filter(|i| i.kind != "credit_note") {
-                    if let Err(e) =
-                        payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now)
-                            .await
-                    {
-                        tracing::warn!(invoice = %inv.id, error = %e, "retry with the new payment method failed");
-                    }
-                }
-                Ok(redirect(&outcome))
-            }
-            AddedMethod::RequiresAction(setup) => {
-                let to = setup
-                    .next_action
-                    .as_ref()
-                    .and_then(|a| a.redirect_url.clone())
-                    .unwrap_or_else(|| ctx.chrome.href("/payment-methods?done=auth"));
-                Ok(redirect(&to))
-            }
-        }
     })
     .await;
     ctx.finish(result)

@@ -51,6 +51,11 @@ impl Chrome {
         I18n::global().text(self.lang, id, &[(name, value.to_string())])
     }
 
+    /// Message `id` with two arguments.
+    pub fn t2(&self, id: &str, n1: &str, v1: &str, n2: &str, v2: &str) -> String {
+        I18n::global().text(self.lang, id, &[(n1, v1.to_string()), (n2, v2.to_string())])
+    }
+
     /// A fresh once-only token for a form that changes something (see `web::session`).
     pub fn nonce(&self) -> String {
         super::session::form_nonce()
@@ -81,6 +86,7 @@ impl Chrome {
             ("invoices", "/invoices", "portal-nav-invoices"),
             ("payment-methods", "/payment-methods", "portal-nav-payment-methods"),
             ("billing-details", "/billing-details", "portal-nav-billing-details"),
+            ("help", "/help", "portal-nav-help"),
             ("account", "/account", "portal-nav-account"),
         ]
         .into_iter()

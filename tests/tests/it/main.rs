@@ -26,6 +26,7 @@ mod payments_mollie;
 mod payments_routing;
 mod payments_stripe;
 mod portal;
+mod portal_help;
 mod refunds;
 mod scheduler;
 mod server_limits;

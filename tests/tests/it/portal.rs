@@ -8,22 +8,22 @@ use billing_tests::{TestApp, create_catalog, create_tenant, instant};
 use serde_json::{Value, json};
 
 /// A browser without JavaScript: keeps cookies, never follows redirects by itself.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     http: reqwest::Client,
     cookies: Vec<(String, String)>,
-    lang: Option<&'static str>,
+    pub(crate) lang: Option<&'static str>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) body: String,
 }
 
 impl Page {
     /// The value of the first hidden input `name` in the page.
-    fn field(&self, name: &str) -> String {
+    pub(crate) fn field(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
         let start =
             self.body.find(&marker).unwrap_or_else(|| panic!("no field {name} in {}", self.body)) + marker.len();
@@ -51,7 +51,7 @@ fn encode(pairs: &[(&str, &str)]) -> String {
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Self { app, http, cookies: vec![], lang: None }
     }
@@ -82,12 +82,12 @@ impl<'a> Browser<'a> {
         Page { status, location, body }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let req = self.http.get(self.app.url(path));
         self.send(req).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let req = self
             .http
             .post(self.app.url(path))
@@ -97,7 +97,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Signs in through the sign-in page and the link from the mail in the outbox.
-    async fn sign_in(&mut self, tenant: &str, email: &str) -> Page {
+    pub(crate) async fn sign_in(&mut self, tenant: &str, email: &str) -> Page {
         let page = self.get(&format!("/p/{tenant}/sign-in")).await;
         assert_eq!(page.status, 200, "{}", page.body);
         let csrf = page.field("csrf");
@@ -127,7 +127,7 @@ async fn last_link(app: &TestApp, email: &str) -> String {
     payload["url"].as_str().unwrap().to_string()
 }
 
-async fn customer(app: &TestApp, email: &str, country: &str) -> String {
+pub(crate) async fn customer(app: &TestApp, email: &str, country: &str) -> String {
     let (s, c) = app
         .post(
             "/api/v1/customers",
@@ -138,7 +138,7 @@ async fn customer(app: &TestApp, email: &str, country: &str) -> String {
     c["id"].as_str().unwrap().to_string()
 }
 
-async fn subscribe(app: &TestApp, customer: &str, plan: &str) -> String {
+pub(crate) async fn subscribe(app: &TestApp, customer: &str, plan: &str) -> String {
     let (s, sub) = app
         .post("/api/v1/subscriptions", json!({ "customer": customer, "plan": plan, "start_date": "2026-03-01" }))
         .await;
@@ -560,6 +560,22 @@ async fn browser_flows_in_chromium() {
         s.with_portal(portal_web::config::PortalConfig { secure_cookies: false, ..Default::default() })
     })
     .await;
+    // The NPS question is asked from the second visit on; the FAQ has German and Chinese entries.
+    let put = |path: &str, body: Value| {
+        let req = app.http.put(app.url(path)).json(&body);
+        app.send(req, &app.tenant.api_key)
+    };
+    let (s, _) = put("/api/v1/portal/survey_settings", json!({ "nps_wait_days": 0 })).await;
+    assert_eq!(s, 200);
+    let faq = json!({ "entries": [
+        { "locale": "en", "question": "How do I get a refund?", "answer": "Write to us within 14 days." },
+        { "locale": "de", "question": "Wie bekomme ich eine Erstattung?", "answer": "Schreiben Sie uns innerhalb von 14 Tagen." },
+        { "locale": "de", "question": "Wo finde ich meine Rechnungen?", "answer": "Unter „Rechnungen“, als PDF." },
+        { "locale": "zh-CN", "question": "如何申请退款？", "answer": "请在 14 天内联系我们。" },
+        { "locale": "zh-CN", "question": "在哪里查看发票？", "answer": "在“发票”页面，可下载 PDF。" },
+    ]});
+    let (s, f) = put("/api/v1/portal/faq", faq).await;
+    assert_eq!(s, 200, "{f}");
     let mut runs = vec![];
     for (lang, js) in [("de", true), ("de", false), ("zh-CN", true), ("zh-CN", false)] {
         let email = format!("{}-{}@example.com", lang.to_lowercase(), if js { "js" } else { "nojs" });
@@ -571,6 +587,12 @@ async fn browser_flows_in_chromium() {
             .await;
         assert_eq!(s, 201, "{c}");
         let c = c["id"].as_str().unwrap().to_string();
+        // Another card first (its charges fail for want of funds): the run makes it the default,
+        // removes it (the 4242 card is the default again) and is refused removing the last one.
+        let (s, m) = app
+            .post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4000000000009995" }))
+            .await;
+        assert!(s == 201 || s == 200, "{m}");
         let (s, m) = app
             .post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4242424242424242" }))
             .await;
@@ -668,6 +690,11 @@ async fn browser_flows_in_chromium() {
         .await
         .unwrap();
     assert_eq!(changed, 4, "every run changed its quantity once");
+    assert_eq!(app.count("survey_responses WHERE kind = 'nps' AND score = 9").await, 4);
+    assert_eq!(app.count("billing_questions WHERE topic = 'invoice'").await, 4);
+    assert_eq!(app.count("portal_events WHERE kind = 'help_search' AND status = 'no_results'").await, 4);
+    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL AND last4 = '4242' AND is_default").await, 4);
+    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL").await, 4);
     let _ = std::fs::remove_file(cfg_path);
 }
 

@@ -499,3 +499,28 @@ mod failpoint {
         }
     }
 }
+
+/// The VAT summary of the invoice the run will make for `sub` on `as_of` (its next billing
+/// date), computed by the run's own steps (rating, coupon, usage so far, VAT), nothing written
+/// and nothing locked. `None` when the subscription would not be invoiced on that day.
+pub(super) async fn preview_one(
+    conn: &mut PgConnection,
+    ctx: &TenantContext,
+    as_of: NaiveDate,
+    sub: SubscriptionId,
+) -> Result<Option<crate::tax::TaxSummary>> {
+    let Some(due) = store::subscriptions::due_preview(conn, ctx.tenant_id, as_of, sub).await? else {
+        return Ok(None);
+    };
+    let chunk = [due];
+    let usage = metered_usage(conn, ctx, &chunk, as_of).await?;
+    let due = &chunk[0];
+    let no_usage = BTreeMap::new();
+    let sub_usage = usage.get(&sub.as_uuid()).unwrap_or(&no_usage);
+    let planned = plan_due_invoices(&due.billable, as_of, ctx.policy, sub_usage)?;
+    // The first period due is the invoice dated on the next billing date.
+    let Some(p) = planned.first() else { return Ok(None) };
+    let customer_tax = due.customer.tax_profile(ctx.trust_check_digits);
+    let (_, vat) = ctx.vat(&customer_tax, due.tax_category, p.period.start, p.total, p.tax_behavior)?;
+    Ok(Some(vat))
+}

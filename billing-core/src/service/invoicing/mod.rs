@@ -356,6 +356,40 @@ pub async fn run_one_on_connection(
     Ok(out)
 }
 
+/// The next invoice of a subscription, as the invoice run will make it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upcoming {
+    /// Its issue date: the subscription's next billing date.
+    pub date: NaiveDate,
+    pub net: crate::money::Money,
+    pub tax: crate::money::Money,
+    pub gross: crate::money::Money,
+}
+
+/// The next invoice of each subscription `(id, next billing date)`: the same rating, coupon,
+/// usage-so-far and VAT decision as the invoice run (`chunk::preview_one`), nothing written. A
+/// subscription the run would not invoice on that date (ended, paused, canceled by then) is
+/// left out. The tenant's context is loaded once per date.
+pub async fn upcoming(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    subs: &[(SubscriptionId, NaiveDate)],
+) -> Result<Vec<(SubscriptionId, Upcoming)>> {
+    let mut out = Vec::new();
+    let mut dates: Vec<NaiveDate> = subs.iter().map(|(_, d)| *d).collect();
+    dates.sort();
+    dates.dedup();
+    for date in dates {
+        let ctx = TenantContext::load(conn, tenant_id, date).await?;
+        for (id, _) in subs.iter().filter(|(_, d)| *d == date) {
+            if let Some(vat) = chunk::preview_one(conn, &ctx, date, *id).await? {
+                out.push((*id, Upcoming { date, net: vat.net_total, tax: vat.tax_total, gross: vat.gross_total }));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Paused subscriptions whose resume date has come are resumed before invoicing.
 async fn resume_due(
     conn: &mut PgConnection,

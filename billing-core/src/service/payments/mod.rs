@@ -79,6 +79,10 @@ pub async fn add_method(
         MethodDetails::ProviderToken { .. } => None,
     };
     let kind = details.kind().as_str();
+    let brand = match &details {
+        MethodDetails::TestCard { number } => crate::card::brand(number).map(str::to_owned),
+        MethodDetails::ProviderToken { .. } => None,
+    };
     let stored = NewMethod {
         customer,
         account: spec.id,
@@ -86,6 +90,7 @@ pub async fn add_method(
         provider_customer: provider_customer.0.clone(),
         kind: kind.to_owned(),
         last4,
+        brand,
     };
     match gateway.setup_payment_method(&provider_customer, &details).await {
         Ok(SetupOutcome::Ready(m)) => {
@@ -121,6 +126,83 @@ pub async fn list_methods(
 ) -> Result<Vec<PaymentMethod>> {
     store::customers::get(conn, tenant, customer).await?.ok_or_else(|| Error::not_found("customer", customer))?;
     store::payment_methods::list(conn, tenant, customer).await
+}
+
+/// The customer's method `id`, or not found (another customer's, removed, or no such id).
+fn own_method(methods: &[PaymentMethod], id: uuid::Uuid) -> Result<&PaymentMethod> {
+    methods.iter().find(|m| m.id == id).ok_or_else(|| Error::not_found("payment_method", id))
+}
+
+/// Makes `id` the customer's default method: the one collection charges first. Runs on the
+/// caller's transaction.
+pub async fn set_default_method(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: uuid::Uuid,
+) -> Result<PaymentMethod> {
+    let methods = store::payment_methods::lock_for_customer(conn, tenant, customer).await?;
+    let mut method = own_method(&methods, id)?.clone();
+    if !method.is_default {
+        store::payment_methods::set_default(conn, tenant, customer, id).await?;
+        method.is_default = true;
+    }
+    Ok(method)
+}
+
+/// What removing a method led to.
+#[derive(Debug, Clone)]
+pub enum Removal {
+    /// Removed; when it was the default, `promoted` is the method that is the default now.
+    Removed { removed: PaymentMethod, promoted: Option<PaymentMethod> },
+    /// Refused: it is the customer's only method and an active subscription is charged
+    /// automatically (the merchant collects by charging the method on file).
+    OnlyMethodForActiveSubscription,
+}
+
+/// Removes the customer's method `id`: it is never charged again. Removing the default makes
+/// the newest remaining method the default. The only method of a customer with an active
+/// subscription is kept while the merchant charges automatically (nothing could pay the next
+/// invoice). Runs on the caller's transaction.
+pub async fn remove_method(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<Removal> {
+    let methods = store::payment_methods::lock_for_customer(conn, tenant, customer).await?;
+    let removed = own_method(&methods, id)?.clone();
+    let rest: Vec<&PaymentMethod> = methods.iter().filter(|m| m.id != id).collect();
+    if rest.is_empty()
+        && store::runs::collects_automatically(conn, tenant).await?
+        && store::subscriptions::customer_has_active(conn, tenant, customer).await?
+    {
+        return Ok(Removal::OnlyMethodForActiveSubscription);
+    }
+    store::payment_methods::mark_removed(conn, tenant, customer, id, now).await?;
+    let promoted = match (removed.is_default, rest.first()) {
+        // Newest first after the (removed) default: the most recently added card.
+        (true, Some(next)) => {
+            store::payment_methods::set_default(conn, tenant, customer, next.id).await?;
+            Some(PaymentMethod { is_default: true, ..(*next).clone() })
+        }
+        _ => None,
+    };
+    Ok(Removal::Removed { removed, promoted })
+}
+
+/// Records the expiry of the customer's card `id` (as typed when it was added).
+pub async fn set_card_expiry(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: uuid::Uuid,
+    expiry: crate::card::Expiry,
+) -> Result<()> {
+    let month = i16::from(expiry.month);
+    let year = i16::try_from(expiry.year).map_err(|_| Error::invalid("expiry", "year out of range"))?;
+    store::payment_methods::set_expiry(conn, tenant, customer, id, month, year).await
 }
 
 /// What the customer's browser needs to finish a 3-D Secure challenge in the portal: the

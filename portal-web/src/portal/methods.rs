@@ -1,0 +1,376 @@
+//! The payment methods page: the customer's methods (brand, last four digits, expiry, the
+//! default), choosing another default, removing one, and adding a card. Every change goes
+//! through `service::payments`, is written to the audit log and recorded as a self-service
+//! action.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use billing_core::service::payments::{self, AddedMethod, PaymentMethod, Removal};
+use billing_core::store::PageRequest;
+use billing_core::store::invoices::InvoiceFilter;
+use billing_core::store::portal as store;
+use serde::Deserialize;
+
+use super::ctx::Portal;
+use super::once;
+use super::pages::{DoneQuery, IdPath};
+use super::surveys::{self, SurveyView};
+use crate::api::error::ApiError;
+use crate::web::error::{PageError, PageResult};
+use crate::web::layout::{Chrome, html, redirect};
+use crate::web::session::form_nonce;
+
+/// One method as the page shows it.
+pub struct MethodView {
+    pub id: String,
+    pub label: String,
+    pub expiry: Option<String>,
+    pub expired: bool,
+    pub default: bool,
+}
+
+/// "Visa ending in 4242", "SEPA Direct Debit ending in 3000", or the kind alone.
+pub fn method_label(ctx: &Portal, m: &PaymentMethod) -> String {
+    let kind = match (m.kind.as_str(), m.brand.as_deref()) {
+        ("sepa_debit", _) => ctx.t("portal-method-sepa"),
+        (_, Some(b)) if BRANDS.contains(&b) => ctx.t(&format!("portal-brand-{b}")),
+        _ => ctx.t("portal-method-card"),
+    };
+    match &m.last4 {
+        Some(l) => crate::i18n::I18n::global().text(
+            ctx.lang(),
+            "portal-method-ending",
+            &[("kind", kind), ("last4", l.clone())],
+        ),
+        None => kind,
+    }
+}
+
+/// The brands with a name in `portal.ftl` (`portal-brand-<brand>`).
+const BRANDS: &[&str] = &["visa", "mastercard", "amex", "discover", "jcb", "unionpay", "diners"];
+
+fn view(ctx: &Portal, m: &PaymentMethod) -> MethodView {
+    let expiry = match (m.exp_month, m.exp_year) {
+        (Some(month), Some(year)) => u8::try_from(month)
+            .ok()
+            .zip(u16::try_from(year).ok())
+            .map(|(month, year)| billing_core::card::Expiry { year, month }),
+        _ => None,
+    };
+    let expired = expiry.is_some_and(|e| !e.valid_on(ctx.tenant_today()));
+    MethodView {
+        id: m.id.to_string(),
+        label: method_label(ctx, m),
+        expiry: expiry.map(|e| {
+            let text = format!("{:02}/{}", e.month, e.year);
+            ctx.chrome.t1(if expired { "portal-method-expired" } else { "portal-method-expires" }, "expiry", &text)
+        }),
+        expired,
+        default: m.is_default,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/payment_methods.html")]
+struct MethodsPage<'a> {
+    c: &'a Chrome,
+    methods: Vec<MethodView>,
+    nonce: String,
+    message: Option<String>,
+    error: Option<String>,
+    /// An error about the list (a removal refused), shown above it.
+    list_error: Option<String>,
+    card_number: String,
+    expiry: String,
+    expiry_error: Option<String>,
+    survey: Option<SurveyView>,
+}
+
+async fn page_with(ctx: &Portal, status: StatusCode, build: impl FnOnce(&mut MethodsPage<'_>)) -> PageResult<Response> {
+    let customer = ctx.customer()?.id;
+    let mut conn = ctx.state.pool.acquire().await?;
+    let methods = payments::list_methods(&mut conn, ctx.tenant.id, customer).await?;
+    let survey = surveys::action_survey(ctx, &mut conn).await?;
+    drop(conn);
+    let c = ctx.chrome("portal-methods-title", "payment-methods");
+    let mut page = MethodsPage {
+        c: &c,
+        methods: methods.iter().map(|m| view(ctx, m)).collect(),
+        nonce: form_nonce(),
+        message: None,
+        error: None,
+        list_error: None,
+        card_number: String::new(),
+        expiry: String::new(),
+        expiry_error: None,
+        survey,
+    };
+    build(&mut page);
+    Ok(if status == StatusCode::OK { ctx.page(&page) } else { html(status, ctx.lang(), &page) })
+}
+
+/// `GET /payment-methods`; `?done=` confirms what was just done.
+pub async fn payment_methods(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
+    let result = super::page(async {
+        ctx.customer()?;
+        ctx.allow("/payment-methods")?;
+        ctx.viewed("payment_methods").await;
+        let message = q.done.as_deref().map(|d| {
+            ctx.t(match d {
+                "auth" => "portal-method-needs-auth",
+                "default" => "portal-method-default-done",
+                "removed" => "portal-method-removed",
+                "survey" => "portal-survey-thanks",
+                _ => "portal-method-added",
+            })
+        });
+        page_with(&ctx, StatusCode::OK, |p| p.message = message).await
+    })
+    .await;
+    ctx.finish(result)
+}
+
+#[derive(Deserialize)]
+pub struct CardForm {
+    csrf: Option<String>,
+    nonce: Option<String>,
+    card_number: Option<String>,
+    expiry: Option<String>,
+}
+
+/// `POST /payment-methods`: adds a card through the engine's method setup (the sandbox's test
+/// cards; a card that needs 3-D Secure goes to the provider's page). A card that is ready
+/// becomes the default, and the customer's open invoices are collected with it at once. The
+/// form is claimed first; the provider is called with no connection held. The expiry, when
+/// typed, is kept with the card (shown on the page; a past month is refused).
+pub async fn add_card(ctx: Portal, Form(form): Form<CardForm>) -> Response {
+    let result = super::page(async {
+        let customer = ctx.customer()?.id;
+        ctx.check_csrf(form.csrf.as_deref())?;
+        let typed = form.card_number.clone().unwrap_or_default();
+        let number: String = typed.chars().filter(|c| c.is_ascii_digit()).collect();
+        let expiry_text = form.expiry.clone().unwrap_or_default().trim().to_string();
+        let expiry = (!expiry_text.is_empty()).then(|| billing_core::card::Expiry::parse(&expiry_text));
+        let number_ok = (12..=19).contains(&number.len());
+        let expiry_error = match expiry {
+            Some(None) => Some(ctx.t("portal-method-expiry-invalid")),
+            Some(Some(e)) if !e.valid_on(ctx.tenant_today()) => Some(ctx.t("portal-method-expiry-past")),
+            _ => None,
+        };
+        if !number_ok || expiry_error.is_some() {
+            let error = (!number_ok).then(|| ctx.t("portal-method-card-invalid"));
+            return page_with(&ctx, StatusCode::BAD_REQUEST, |p| {
+                p.error = error;
+                p.expiry_error = expiry_error;
+                p.card_number = typed;
+                p.expiry = expiry_text;
+            })
+            .await;
+        }
+        let expiry = expiry.flatten();
+        let outcome = ctx.chrome.href("/payment-methods?done=1");
+        let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
+        let mut conn = ctx.state.pool.acquire().await?;
+        if let Some(prev) =
+            store::claim_form(&mut conn, hash, &form.nonce.unwrap_or_default(), &outcome, ctx.now).await?
+        {
+            return Ok(redirect(&prev));
+        }
+        drop(conn);
+        let details = billing_core::ports::MethodDetails::TestCard { number };
+        let added = payments::add_method(
+            &ctx.state.pool,
+            ctx.tenant.id,
+            customer,
+            ctx.state.gateways.as_ref(),
+            None,
+            details,
+            ctx.now,
+        )
+        .await?;
+        match added {
+            AddedMethod::Ready(method) => {
+                // Open invoices are retried with the new default method.
+                let mut conn = ctx.state.pool.acquire().await?;
+                if let Some(e) = expiry {
+                    payments::set_card_expiry(&mut conn, ctx.tenant.id, customer, method.id, e).await?;
+                }
+                let filter = InvoiceFilter {
+                    customer: Some(customer),
+                    status: Some(billing_core::invoice::InvoiceStatus::Open),
+                    ..InvoiceFilter::default()
+                };
+                let open = billing_core::service::invoices::list(
+                    &mut conn,
+                    ctx.tenant.id,
+                    filter,
+                    PageRequest { limit: 100, starting_after: None },
+                )
+                .await?;
+                store::audit(
+                    &mut conn,
+                    ctx.tenant.id,
+                    Some(customer),
+                    "payment_method_added",
+                    Some(&ctx.client),
+                    serde_json::json!({ "payment_method": method.id, "last4": method.last4 }),
+                    ctx.now,
+                )
+                .await?;
+                store::complete_action(
+                    &mut conn,
+                    ctx.tenant.id,
+                    customer,
+                    None,
+                    "add_payment_method",
+                    "payment_methods",
+                    ctx.now,
+                )
+                .await?;
+                drop(conn);
+                for inv in open.items.iter().filter(|i| i.kind != "credit_note") {
+                    if let Err(e) =
+                        payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now)
+                            .await
+                    {
+                        tracing::warn!(invoice = %inv.id, error = %e, "retry with the new payment method failed");
+                    }
+                }
+                Ok(redirect(&outcome))
+            }
+            AddedMethod::RequiresAction(setup) => {
+                let to = setup
+                    .next_action
+                    .as_ref()
+                    .and_then(|a| a.redirect_url.clone())
+                    .unwrap_or_else(|| ctx.chrome.href("/payment-methods?done=auth"));
+                Ok(redirect(&to))
+            }
+        }
+    })
+    .await;
+    ctx.finish(result)
+}
+
+#[derive(Deserialize)]
+pub struct MethodForm {
+    csrf: Option<String>,
+    nonce: Option<String>,
+}
+
+fn method_id(id: &str) -> PageResult<uuid::Uuid> {
+    id.parse().map_err(|_| PageError::not_found())
+}
+
+/// `POST /payment-methods/{id}/default`: the method collection charges first from now on.
+pub async fn set_default(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<MethodForm>) -> Response {
+    let result = super::page(async {
+        let customer = ctx.customer()?.id;
+        ctx.check_csrf(form.csrf.as_deref())?;
+        let id = method_id(&p.id)?;
+        // Another customer's id is not found before anything is claimed.
+        let mut conn = ctx.state.pool.acquire().await?;
+        let methods = payments::list_methods(&mut conn, ctx.tenant.id, customer).await?;
+        drop(conn);
+        if !methods.iter().any(|m| m.id == id) {
+            return Err(PageError::not_found());
+        }
+        let (tenant, now, client) = (ctx.tenant.id, ctx.now, ctx.client.clone());
+        once(&ctx, form.nonce.as_deref(), ctx.chrome.href("/payment-methods?done=default"), move |conn| {
+            Box::pin(async move {
+                let m = payments::set_default_method(conn, tenant, customer, id).await?;
+                store::audit(
+                    conn,
+                    tenant,
+                    Some(customer),
+                    "payment_method_default_set",
+                    Some(&client),
+                    serde_json::json!({ "payment_method": m.id, "last4": m.last4 }),
+                    now,
+                )
+                .await?;
+                store::complete_action(conn, tenant, customer, None, "set_default_method", "payment_methods", now)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    })
+    .await;
+    ctx.finish(result)
+}
+
+fn only_method_error() -> PageError {
+    PageError::Problem(Box::new(ApiError::new(
+        StatusCode::CONFLICT,
+        "payment_method_required",
+        "portal-method-remove-only",
+    )))
+}
+
+/// `POST /payment-methods/{id}/remove`: the method is never charged again; removing the default
+/// makes the newest other method the default. The only method is kept while an active
+/// subscription is charged automatically: the page says why, with status 409.
+pub async fn remove(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<MethodForm>) -> Response {
+    let result = super::page(async {
+        let customer = ctx.customer()?.id;
+        ctx.check_csrf(form.csrf.as_deref())?;
+        let id = method_id(&p.id)?;
+        let (tenant, now, client) = (ctx.tenant.id, ctx.now, ctx.client.clone());
+        // Decided first without claiming the form: a refusal shows the page with the reason and
+        // the same form works again once another method is added.
+        {
+            let mut conn = ctx.state.pool.acquire().await?;
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let decision = payments::remove_method(&mut tx, tenant, customer, id, now).await?;
+            tx.rollback().await?;
+            if let Removal::OnlyMethodForActiveSubscription = decision {
+                store::audit(
+                    &mut conn,
+                    tenant,
+                    Some(customer),
+                    "payment_method_remove_refused",
+                    Some(&client),
+                    serde_json::json!({ "payment_method": id, "reason": "only_method_active_subscription" }),
+                    now,
+                )
+                .await?;
+                drop(conn);
+                return page_with(&ctx, StatusCode::CONFLICT, |p| {
+                    p.list_error = Some(ctx.t("portal-method-remove-only"));
+                })
+                .await;
+            }
+        }
+        once(&ctx, form.nonce.as_deref(), ctx.chrome.href("/payment-methods?done=removed"), move |conn| {
+            Box::pin(async move {
+                let (removed, promoted) = match payments::remove_method(conn, tenant, customer, id, now).await? {
+                    Removal::Removed { removed, promoted } => (removed, promoted),
+                    Removal::OnlyMethodForActiveSubscription => return Err(only_method_error()),
+                };
+                store::audit(
+                    conn,
+                    tenant,
+                    Some(customer),
+                    "payment_method_removed",
+                    Some(&client),
+                    serde_json::json!({
+                        "payment_method": removed.id,
+                        "last4": removed.last4,
+                        "promoted": promoted.as_ref().map(|m| m.id),
+                    }),
+                    now,
+                )
+                .await?;
+                store::complete_action(conn, tenant, customer, None, "remove_payment_method", "payment_methods", now)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    })
+    .await;
+    ctx.finish(result)
+}
