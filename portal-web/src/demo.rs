@@ -286,6 +286,49 @@ fn graduated_seats(currency: &str) -> Pricing {
     .expect("the demo pricing is valid")
 }
 
+/// The demo merchant's FAQ (their own content, in German, English and Chinese).
+fn demo_faq() -> Vec<billing_core::help::FaqEntry> {
+    let entry = |locale: &str, question: &str, answer: &str| billing_core::help::FaqEntry {
+        locale: locale.into(),
+        question: question.into(),
+        answer: answer.into(),
+    };
+    vec![
+        entry(
+            "de",
+            "Wann wird meine Karte belastet?",
+            "Am ersten Tag jedes Abrechnungszeitraums, mit Ihrer Standard-Zahlungsmethode.",
+        ),
+        entry(
+            "de",
+            "Wie bekomme ich eine Erstattung?",
+            "Stellen Sie uns unten eine Frage zur Abrechnung und nennen Sie die Rechnung.\n\nWir antworten innerhalb eines Werktags.",
+        ),
+        entry(
+            "de",
+            "Kann ich meinen Tarif jederzeit wechseln?",
+            "Ja. Die Differenz wird tagesgenau verrechnet; die Vorschau zeigt den Betrag vor der Bestätigung.",
+        ),
+        entry(
+            "en",
+            "When is my card charged?",
+            "On the first day of each billing period, with your default payment method.",
+        ),
+        entry(
+            "en",
+            "How do I get a refund?",
+            "Ask us a billing question below and name the invoice.\n\nWe answer within one working day.",
+        ),
+        entry(
+            "en",
+            "Can I change my plan at any time?",
+            "Yes. The difference is prorated by the day; the preview shows the amount before you confirm.",
+        ),
+        entry("zh-CN", "什么时候从我的卡扣款？", "在每个计费周期的第一天，从您的默认付款方式扣款。"),
+        entry("zh-CN", "如何申请退款？", "请在下方提出账单问题并注明发票。\n\n我们会在一个工作日内答复。"),
+    ]
+}
+
 fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
     date.checked_sub_months(chrono::Months::new(months)).unwrap_or(date)
 }
@@ -397,6 +440,8 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
         subs += 1;
     }
     crate::demo_history::seed(&mut tx, tenant.id, now).await?;
+    // The portal's help page: the merchant's FAQ in the demo's languages.
+    billing_core::service::help::put_faq(&mut tx, tenant.id, demo_faq(), now).await?;
     tx.commit().await?;
     Ok(DemoOutcome { created: true, tenant_name: tenant.name, customers: CUSTOMERS.len() as i64, subscriptions: subs })
 }

@@ -347,7 +347,7 @@ pub async fn remove(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<MethodF
         once(&ctx, form.nonce.as_deref(), ctx.chrome.href("/payment-methods?done=removed"), move |conn| {
             Box::pin(async move {
                 let (removed, promoted) = match payments::remove_method(conn, tenant, customer, id, now).await? {
-                    Removal::Removed { removed, promoted } => (removed, promoted),
+                    Removal::Removed(r) => (r.removed, r.promoted),
                     Removal::OnlyMethodForActiveSubscription => return Err(only_method_error()),
                 };
                 store::audit(

@@ -87,6 +87,17 @@ async fn customer(app: &TestApp, n: usize) -> String {
     id(&post(app, "/customers", body).await)
 }
 
+/// A billing question a new customer asked in the portal.
+async fn question(app: &TestApp, n: usize) -> String {
+    let c: billing_core::ids::CustomerId = customer(app, n).await.parse().unwrap();
+    let now = billing_core::clock::Clock::now(app.clock.as_ref());
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let q = billing_core::service::billing_questions::ask(&mut conn, app.tenant.id, c, "other", None, "Why?", now)
+        .await
+        .unwrap();
+    q.id.to_string()
+}
+
 async fn subscription(app: &TestApp, n: usize, plan: &str) -> String {
     let c = customer(app, n).await;
     id(&post(app, "/subscriptions", json!({ "customer": c, "plan": plan, "start_date": "2026-03-01" })).await)
@@ -386,6 +397,15 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
             {}
             let (_, list) = app.get(&format!("/api/v1/webhook_endpoints/{endpoint}/deliveries")).await;
             json_case(path.replace("{id}", &id(&list["data"][0])), json!({}))
+        ("PUT", "/portal/faq") => {
+            json_case(path.into(), json!({ "entries": [{ "locale": "en", "question": "Q?", "answer": "A." }] }))
+        }
+        ("PUT", "/portal/survey_settings") => json_case(path.into(), json!({ "nps_wait_days": 14 })),
+        ("POST", "/billing_questions/{id}/replies") => {
+            json_case(path.replace("{id}", &question(app, n).await), json!({ "body": "Answered." }))
+        }
+        ("POST", "/billing_questions/{id}/close") => {
+            json_case(path.replace("{id}", &question(app, n).await), json!({}))
         }
         (m, p) => panic!("no idempotency case for {m} {p}: add one to tests/tests/it/idempotency.rs"),
     }

@@ -153,11 +153,18 @@ pub async fn set_default_method(
 /// What removing a method led to.
 #[derive(Debug, Clone)]
 pub enum Removal {
-    /// Removed; when it was the default, `promoted` is the method that is the default now.
-    Removed { removed: PaymentMethod, promoted: Option<PaymentMethod> },
+    /// Removed.
+    Removed(Box<RemovedMethod>),
     /// Refused: it is the customer's only method and an active subscription is charged
     /// automatically (the merchant collects by charging the method on file).
     OnlyMethodForActiveSubscription,
+}
+
+/// A removed method; when it was the default, `promoted` is the method that is the default now.
+#[derive(Debug, Clone)]
+pub struct RemovedMethod {
+    pub removed: PaymentMethod,
+    pub promoted: Option<PaymentMethod>,
 }
 
 /// Removes the customer's method `id`: it is never charged again. Removing the default makes
@@ -189,7 +196,7 @@ pub async fn remove_method(
         }
         _ => None,
     };
-    Ok(Removal::Removed { removed, promoted })
+    Ok(Removal::Removed(Box::new(RemovedMethod { removed, promoted })))
 }
 
 /// Records the expiry of the customer's card `id` (as typed when it was added).
