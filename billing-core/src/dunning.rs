@@ -139,7 +139,8 @@ impl Policy {
     /// other payment method) a retry step would only be recorded as skipped, so the next step is
     /// the first one after it that is not a retry.
     pub fn next_acting(&self, taken: &BTreeSet<u32>, retries_blocked: bool) -> Option<(u32, PolicyStep)> {
-        self.numbered().find(|(n, s)| !taken.contains(n) && !(retries_blocked && s.action == DunningAction::Retry))
+        let skipped = |s: &PolicyStep| retries_blocked && s.action == DunningAction::Retry;
+        self.numbered().find(|(n, s)| !taken.contains(n) && !skipped(s))
     }
 
     fn numbered(&self) -> impl Iterator<Item = (u32, PolicyStep)> + '_ {

@@ -155,21 +155,19 @@ pub async fn update(
         e.description = validate_description(Some(description))?;
     }
     match input.status.as_deref() {
+        // Already so: nothing changes (a disabled endpoint keeps why and since when).
         None => {}
+        Some(same) if same == e.status => {}
         Some("enabled") => {
-            if e.status != "enabled" {
-                e.status = "enabled".into();
-                e.disabled_at = None;
-                e.disabled_reason = None;
-                e.failing_since = None;
-            }
+            e.status = "enabled".into();
+            e.disabled_at = None;
+            e.disabled_reason = None;
+            e.failing_since = None;
         }
         Some("disabled") => {
-            if e.status != "disabled" {
-                e.status = "disabled".into();
-                e.disabled_at = Some(now);
-                e.disabled_reason = Some("merchant".into());
-            }
+            e.status = "disabled".into();
+            e.disabled_at = Some(now);
+            e.disabled_reason = Some("merchant".into());
         }
         Some(_) => return Err(Error::invalid("status", "must be enabled or disabled")),
     }
