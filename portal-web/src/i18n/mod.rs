@@ -40,7 +40,7 @@ macro_rules! language {
     };
 }
 
-type Sources = (&'static str, [(&'static str, &'static str); 7]);
+type Sources = (&'static str, [(&'static str, &'static str); 8]);
 
 const SOURCES: [Sources; 10] = [
     language!("en"),
