@@ -396,7 +396,9 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
         .await?;
         subs += 1;
     }
-    crate::demo_history::seed(&mut tx, tenant.id, now).await?;
+    if crate::demo_history::enabled() {
+        crate::demo_history::seed(&mut tx, tenant.id, now).await?;
+    }
     tx.commit().await?;
     Ok(DemoOutcome { created: true, tenant_name: tenant.name, customers: CUSTOMERS.len() as i64, subscriptions: subs })
 }
