@@ -169,7 +169,9 @@ pub fn ratio(num: i64, den: i64) -> Option<Decimal> {
         return None;
     }
     let q = Decimal::from(num).checked_div(Decimal::from(den))?;
-    Some(q.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero))
+    let mut q = q.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero);
+    q.rescale(4);
+    Some(q)
 }
 
 /// Integer division rounded half away from zero (ARPU in minor units).
@@ -217,6 +219,7 @@ mod tests {
         assert_eq!(ratio(1, 3), Some(Decimal::new(3333, 4)));
         assert_eq!(ratio(2, 3), Some(Decimal::new(6667, 4)));
         assert_eq!(ratio(1, 0), None);
+        assert_eq!(ratio(1, 2).map(|r| r.to_string()).as_deref(), Some("0.5000"), "always four places");
         assert_eq!(div_round(5, 2), Some(3));
         assert_eq!(div_round(-5, 2), Some(-3));
     }

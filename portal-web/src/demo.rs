@@ -439,7 +439,9 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
         .await?;
         subs += 1;
     }
-    crate::demo_history::seed(&mut tx, tenant.id, now).await?;
+    if crate::demo_history::enabled() {
+        crate::demo_history::seed(&mut tx, tenant.id, now).await?;
+    }
     // The portal's help page: the merchant's FAQ in the demo's languages.
     billing_core::service::help::put_faq(&mut tx, tenant.id, demo_faq(), now).await?;
     tx.commit().await?;

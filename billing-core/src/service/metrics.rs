@@ -505,8 +505,10 @@ pub async fn revenue(
         .into_iter()
         .map(|(currency, receivables, invoiced)| Dso {
             days_sales_outstanding: (invoiced != 0).then(|| {
-                (Decimal::from(receivables) * days / Decimal::from(invoiced))
-                    .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+                let mut d = (Decimal::from(receivables) * days / Decimal::from(invoiced))
+                    .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+                d.rescale(1);
+                d
             }),
             currency,
             receivables,

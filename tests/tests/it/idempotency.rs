@@ -346,6 +346,9 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
             path.into(),
             json!({ "steps": [{ "day": 2, "action": "retry" }, { "day": 9, "action": "email" }] }),
         ),
+        ("PUT", "/exports/datev/settings") => {
+            json_case(path.into(), json!({ "consultant_number": 29098, "client_number": 55003 }))
+        }
         ("PUT", "/bank_account") => json_case(path.into(), json!({ "iban": BANK_ACCOUNT, "holder": "Acme" })),
         ("POST", "/bank_statements") => {
             bank_account(app).await;

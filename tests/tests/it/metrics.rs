@@ -323,6 +323,7 @@ async fn portal_adoption_sessions_self_service_completion_and_security() {
     use billing_core::ids::CustomerId;
     use billing_core::store::portal::{self, LinkClaims, PortalEvent};
     let app = TestApp::spawn().await;
+    at(&app, "2026-02-01").await;
     let mut ids = Vec::new();
     for n in 1..=4 {
         let c = customer(&app, &format!("p{n}@example.com"), "EUR").await;
@@ -849,4 +850,28 @@ async fn the_dashboard_renders_charts_and_tables_in_the_pages_language() {
     // A bad date in the form is an error naming the field.
     let bad = DashboardRequest::from_query(Some("2026-13-01"), None, None, None, today, String::new());
     assert!(matches!(bad, Err(billing_core::Error::InvalidField { field: "from", .. })));
+}
+
+/// The demo's year of history goes through the real services: every kind of movement shows up,
+/// and the portal has sessions in most months.
+#[tokio::test]
+async fn the_demo_history_gives_the_dashboard_real_shapes() {
+    let db = billing_tests::TestDb::new().await;
+    let now = instant("2026-03-01T09:00:00Z");
+    portal_web::demo::seed(&db.pool, now).await.unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    let tenant =
+        billing_core::store::tenants::get_by_slug(&mut conn, portal_web::demo::DEMO_SLUG).await.unwrap().unwrap();
+    let created = portal_web::demo_history::seed(&mut conn, tenant.id, now).await.unwrap();
+    assert!(created > 50, "{created} customers");
+    let range = Range::new(day("2025-03-01"), day("2026-02-28")).unwrap();
+    let r = billing_core::service::metrics::mrr(&mut conn, tenant.id, range, Interval::Month, None, now).await.unwrap();
+    let eur = r.currencies.iter().find(|s| s.currency == "EUR").unwrap();
+    assert_eq!(eur.periods.len(), 12);
+    let sum = |f: fn(&billing_core::service::metrics::MrrPeriod) -> i64| eur.periods.iter().map(f).sum::<i64>();
+    assert!(sum(|p| p.new) > 0 && sum(|p| p.expansion) > 0 && sum(|p| p.contraction) < 0, "{eur:?}");
+    assert!(sum(|p| p.churn) < 0 && sum(|p| p.reactivation) > 0, "{eur:?}");
+    assert!(eur.periods.last().unwrap().mrr > eur.periods[0].mrr, "a growing business");
+    let portal = billing_core::service::metrics::portal(&mut conn, tenant.id, range).await.unwrap();
+    assert!(portal.sessions > 50 && portal.adoption.is_some() && !portal.actions.is_empty(), "{portal:?}");
 }
