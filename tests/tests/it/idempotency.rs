@@ -400,6 +400,7 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
             {}
             let (_, list) = app.get(&format!("/api/v1/webhook_endpoints/{endpoint}/deliveries")).await;
             json_case(path.replace("{id}", &id(&list["data"][0])), json!({}))
+        }
         ("PUT", "/portal/faq") => {
             json_case(path.into(), json!({ "entries": [{ "locale": "en", "question": "Q?", "answer": "A." }] }))
         }
