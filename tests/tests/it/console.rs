@@ -568,3 +568,69 @@ async fn the_dunning_board_groups_failed_invoices_by_step_with_the_amount_at_ris
     assert!(detail.body.contains("1 invoice(s) in dunning, last step 2, €29.00 at risk"), "{}", detail.body);
     assert!(detail.body.contains("failed"), "the declined attempt is listed");
 }
+
+/// `billing staff add` (password from standard input, or an invitation link) and the demo's
+/// console staff, through the real binary.
+#[tokio::test]
+async fn the_command_line_adds_staff_and_the_demo_seeds_its_console_sign_ins() {
+    use std::io::Write;
+    let db = billing_tests::TestDb::new().await;
+    create_tenant(&db.pool, "acme", instant("2026-03-01T09:00:00Z")).await;
+    let billing = |args: &[&str], stdin: Option<&str>| {
+        let mut child = std::process::Command::new(billing_tests::billing_binary())
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("LANG", "en_US.UTF-8")
+            .env("BILLING_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("billing runs");
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let add =
+        ["staff", "add", "--tenant", "acme", "--email", "Cli@Example.com", "--role", "finance", "--password-stdin"];
+    let (ok, out) = billing(&add, Some(&format!("{PASSWORD}\n")));
+    assert!(ok, "{out}");
+    assert!(out.contains("cli@example.com (finance)"), "{out}");
+    let (ok, out) =
+        billing(&["staff", "add", "--tenant", "acme", "--email", "inv@example.com", "--role", "support"], None);
+    assert!(ok, "{out}");
+    assert!(out.contains("/c/acme/invite?token="), "an invitation link: {out}");
+    let (ok, out) = billing(&["staff", "add", "--tenant", "acme", "--email", "x@example.com", "--role", "boss"], None);
+    assert!(!ok, "an unknown role is refused: {out}");
+    let actors: Vec<String> =
+        sqlx::query_scalar("SELECT actor FROM staff_audit_log WHERE action = 'staff.create' ORDER BY id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(actors.len(), 2);
+    assert!(actors.iter().all(|a| a.starts_with("cli:")), "{actors:?}");
+    let phc: String = sqlx::query_scalar("SELECT password_hash FROM staff_users WHERE email = 'cli@example.com'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(phc.starts_with("$argon2id$"), "stored as argon2id: {phc}");
+
+    let (ok, out) = billing(&["demo", "--no-serve"], None);
+    assert!(ok, "{out}");
+    let roles: Vec<String> = sqlx::query_scalar(
+        "SELECT s.role FROM staff_users s JOIN tenants t ON t.tenant_id = s.tenant_id WHERE t.slug = 'demo' ORDER BY s.role",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(roles, ["admin", "analyst", "finance", "support"]);
+    let (ok, out) = billing(&["demo", "--no-serve"], None);
+    assert!(ok, "a second start reuses the staff: {out}");
+}
