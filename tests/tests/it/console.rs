@@ -634,3 +634,51 @@ async fn the_command_line_adds_staff_and_the_demo_seeds_its_console_sign_ins() {
     let (ok, out) = billing(&["demo", "--no-serve"], None);
     assert!(ok, "a second start reuses the staff: {out}");
 }
+
+#[tokio::test]
+async fn an_admin_invites_and_disables_staff_and_the_disabled_are_signed_out() {
+    let app = TestApp::spawn().await;
+    staff(&app, "admin@example.com", "admin").await;
+    staff(&app, "fin@example.com", "finance").await;
+    let mut fin = signed_in(&app, "fin@example.com").await;
+    assert_eq!(fin.get("/c/acme/staff").await.status, 403, "finance manages no staff");
+    let mut admin = signed_in(&app, "admin@example.com").await;
+    let page = admin.get("/c/acme/staff").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (csrf, nonce) = (page.field("csrf"), page.field("nonce"));
+    let invited = admin
+        .post("/c/acme/staff", &[("csrf", &csrf), ("nonce", &nonce), ("email", "Neu@Example.com"), ("role", "analyst")])
+        .await;
+    assert_eq!(invited.status, 200, "{}", invited.body);
+    assert!(invited.body.contains("/c/acme/invite?token="), "the link is shown once: {}", invited.body);
+    let again = admin
+        .post("/c/acme/staff", &[("csrf", &csrf), ("nonce", &nonce), ("email", "neu@example.com"), ("role", "analyst")])
+        .await;
+    assert_eq!(again.status, 303, "a second submission creates nothing");
+    assert_eq!(app.count("staff_users").await, 3);
+
+    let fin_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM staff_users WHERE email = 'fin@example.com'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let off = admin.post(&format!("/c/acme/staff/{fin_id}/disable"), &[("csrf", &csrf), ("reason", "left")]).await;
+    assert_eq!(off.status, 303, "{}", off.body);
+    assert_eq!(fin.get("/c/acme/dashboard").await.location.as_deref(), Some("/c/acme/sign-in"), "signed out");
+    assert_eq!(Browser::new(&app).sign_in("acme", "fin@example.com", PASSWORD).await.status, 401);
+    let admin_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM staff_users WHERE email = 'admin@example.com'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let me = admin.post(&format!("/c/acme/staff/{admin_id}/disable"), &[("csrf", &csrf)]).await;
+    assert_eq!(me.status, 400, "an admin does not lock themselves out");
+    let (before, after, reason): (Value, Value, String) = sqlx::query_as(
+        "SELECT before, after, reason FROM staff_audit_log WHERE action = 'staff.disable' AND outcome = 'done'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (before["disabled"].as_bool(), after["disabled"].as_bool(), reason.as_str()),
+        (Some(false), Some(true), "left")
+    );
+}
