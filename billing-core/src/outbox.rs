@@ -196,6 +196,7 @@ pub const PUBLIC_TOPICS: &[&str] = &[
     "customer.card_expiring",
     "dunning.step",
     "invoice_run.completed",
+    "billing_question.replied",
 ];
 
 /// Topics that are never public (credentials).

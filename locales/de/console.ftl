@@ -87,6 +87,7 @@ console-audit-by = von { $who }
 console-dunning-heading = Mahnwesen
 console-dunning-none = Keine Rechnung dieses Kunden ist im Mahnverfahren.
 console-dunning-state = { $invoices } Rechnung(en) im Mahnverfahren, letzte Stufe { $step }, { $amount } gefährdet, nächste Stufe am { $next }.
+console-dunning-state-no-step = { $invoices } Rechnung(en) mit fehlgeschlagener Zahlung, noch keine Mahnstufe, { $amount } gefährdet, erste Stufe am { $next }.
 console-dunning-pause-missing = Ein Mahnverfahren anzuhalten ist noch nicht möglich.
 console-field-plan = Tarif
 console-field-quantity = Menge

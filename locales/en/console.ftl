@@ -87,6 +87,7 @@ console-audit-by = by { $who }
 console-dunning-heading = Dunning
 console-dunning-none = No invoice of this customer is in dunning.
 console-dunning-state = { $invoices } invoice(s) in dunning, last step { $step }, { $amount } at risk, next step on { $next }.
+console-dunning-state-no-step = { $invoices } invoice(s) with a failed payment, no dunning step taken yet, { $amount } at risk, first step on { $next }.
 console-dunning-pause-missing = Pausing a dunning is not available yet.
 console-field-plan = Plan
 console-field-quantity = Quantity

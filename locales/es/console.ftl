@@ -87,6 +87,7 @@ console-audit-by = por { $who }
 console-dunning-heading = Reclamaciones
 console-dunning-none = Ninguna factura de este cliente está en reclamación.
 console-dunning-state = { $invoices } factura(s) en reclamación, último paso { $step }, { $amount } en riesgo, próximo paso el { $next }.
+console-dunning-state-no-step = { $invoices } factura(s) con el pago fallido, todavía sin pasos de reclamación, { $amount } en riesgo, primer paso el { $next }.
 console-dunning-pause-missing = Todavía no se puede pausar una reclamación.
 console-field-plan = Plan
 console-field-quantity = Cantidad

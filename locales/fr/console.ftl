@@ -87,6 +87,7 @@ console-audit-by = par { $who }
 console-dunning-heading = Relances
 console-dunning-none = Aucune facture de ce client n’est en relance.
 console-dunning-state = { $invoices } facture(s) en relance, dernière étape { $step }, { $amount } à risque, prochaine étape le { $next }.
+console-dunning-state-no-step = { $invoices } facture(s) au paiement échoué, aucune étape de relance encore, { $amount } à risque, première étape le { $next }.
 console-dunning-pause-missing = La suspension d’une relance n’est pas encore disponible.
 console-field-plan = Offre
 console-field-quantity = Quantité

@@ -87,6 +87,7 @@ console-audit-by = da { $who }
 console-dunning-heading = Solleciti
 console-dunning-none = Nessuna fattura di questo cliente è in sollecito.
 console-dunning-state = { $invoices } fattura/e in sollecito, ultimo passo { $step }, { $amount } a rischio, prossimo passo il { $next }.
+console-dunning-state-no-step = { $invoices } fattura/e con pagamento fallito, nessun passo di sollecito ancora, { $amount } a rischio, primo passo il { $next }.
 console-dunning-pause-missing = Sospendere un sollecito non è ancora possibile.
 console-field-plan = Piano
 console-field-quantity = Quantità

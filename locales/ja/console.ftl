@@ -87,6 +87,7 @@ console-audit-by = 実行者：{ $who }
 console-dunning-heading = 督促
 console-dunning-none = この顧客の請求書に督促中のものはありません。
 console-dunning-state = 督促中の請求書 { $invoices } 件、最終ステップ { $step }、回収リスク { $amount }、次のステップ { $next }。
+console-dunning-state-no-step = 支払いに失敗した請求書 { $invoices } 件、督促ステップは未実施、回収リスク { $amount }、最初のステップ { $next }。
 console-dunning-pause-missing = 督促の一時停止にはまだ対応していません。
 console-field-plan = プラン
 console-field-quantity = 数量

@@ -87,6 +87,7 @@ console-audit-by = door { $who }
 console-dunning-heading = Aanmaningen
 console-dunning-none = Geen factuur van deze klant zit in de aanmaanprocedure.
 console-dunning-state = { $invoices } factuur/facturen in aanmaning, laatste stap { $step }, { $amount } in gevaar, volgende stap op { $next }.
+console-dunning-state-no-step = { $invoices } factuur/facturen met een mislukte betaling, nog geen aanmaanstap, { $amount } in gevaar, eerste stap op { $next }.
 console-dunning-pause-missing = Een aanmaning pauzeren kan nog niet.
 console-field-plan = Abonnementsvorm
 console-field-quantity = Aantal

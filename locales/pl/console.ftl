@@ -87,6 +87,7 @@ console-audit-by = przez { $who }
 console-dunning-heading = Windykacja
 console-dunning-none = Żadna faktura tego klienta nie jest w windykacji.
 console-dunning-state = Faktury w windykacji: { $invoices }, ostatni krok { $step }, zagrożona kwota { $amount }, następny krok { $next }.
+console-dunning-state-no-step = Faktury z nieudaną płatnością: { $invoices }, jeszcze bez kroku windykacji, zagrożona kwota { $amount }, pierwszy krok { $next }.
 console-dunning-pause-missing = Wstrzymanie windykacji nie jest jeszcze dostępne.
 console-field-plan = Plan
 console-field-quantity = Ilość

@@ -87,6 +87,7 @@ console-audit-by = por { $who }
 console-dunning-heading = Cobrança
 console-dunning-none = Nenhuma fatura deste cliente está em cobrança.
 console-dunning-state = { $invoices } fatura(s) em cobrança, última etapa { $step }, { $amount } em risco, próxima etapa em { $next }.
+console-dunning-state-no-step = { $invoices } fatura(s) com pagamento recusado, nenhuma etapa de cobrança ainda, { $amount } em risco, primeira etapa em { $next }.
 console-dunning-pause-missing = Ainda não é possível pausar uma cobrança.
 console-field-plan = Plano
 console-field-quantity = Quantidade

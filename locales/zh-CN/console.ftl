@@ -87,6 +87,7 @@ console-audit-by = 操作人：{ $who }
 console-dunning-heading = 催收
 console-dunning-none = 该客户没有处于催收中的发票。
 console-dunning-state = { $invoices } 张发票处于催收中，最后步骤 { $step }，风险金额 { $amount }，下一步骤日期 { $next }。
+console-dunning-state-no-step = { $invoices } 张发票付款失败，尚未执行催收步骤，风险金额 { $amount }，第一个步骤日期 { $next }。
 console-dunning-pause-missing = 暂不支持暂停催收。
 console-field-plan = 套餐
 console-field-quantity = 数量

@@ -235,13 +235,16 @@ pub async fn detail(
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            let step = d.current_step.map_or_else(|| "0".to_string(), |s| s.to_string());
             let next = d.next_action_on.map(|on| format::date(on, lang)).unwrap_or_else(|| "—".into());
-            crate::i18n::I18n::global().text(
-                lang,
-                "console-dunning-state",
-                &[("invoices", d.invoices.len().to_string()), ("step", step), ("amount", at_risk), ("next", next)],
-            )
+            let mut args = vec![("invoices", d.invoices.len().to_string()), ("amount", at_risk), ("next", next)];
+            let id = match d.current_step {
+                Some(step) => {
+                    args.push(("step", step.to_string()));
+                    "console-dunning-state"
+                }
+                None => "console-dunning-state-no-step",
+            };
+            crate::i18n::I18n::global().text(lang, id, &args)
         });
         let mails = staff_service::customer_mails(&mut conn, ctx.tenant.id, id, customer.email.as_str())
             .await?

@@ -568,3 +568,117 @@ async fn the_dunning_board_groups_failed_invoices_by_step_with_the_amount_at_ris
     assert!(detail.body.contains("1 invoice(s) in dunning, last step 2, €29.00 at risk"), "{}", detail.body);
     assert!(detail.body.contains("failed"), "the declined attempt is listed");
 }
+
+/// `billing staff add` (password from standard input, or an invitation link) and the demo's
+/// console staff, through the real binary.
+#[tokio::test]
+async fn the_command_line_adds_staff_and_the_demo_seeds_its_console_sign_ins() {
+    use std::io::Write;
+    let db = billing_tests::TestDb::new().await;
+    create_tenant(&db.pool, "acme", instant("2026-03-01T09:00:00Z")).await;
+    let billing = |args: &[&str], stdin: Option<&str>| {
+        let mut child = std::process::Command::new(billing_tests::billing_binary())
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("LANG", "en_US.UTF-8")
+            .env("BILLING_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("billing runs");
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let add =
+        ["staff", "add", "--tenant", "acme", "--email", "Cli@Example.com", "--role", "finance", "--password-stdin"];
+    let (ok, out) = billing(&add, Some(&format!("{PASSWORD}\n")));
+    assert!(ok, "{out}");
+    assert!(out.contains("cli@example.com (finance)"), "{out}");
+    let (ok, out) =
+        billing(&["staff", "add", "--tenant", "acme", "--email", "inv@example.com", "--role", "support"], None);
+    assert!(ok, "{out}");
+    assert!(out.contains("/c/acme/invite?token="), "an invitation link: {out}");
+    let (ok, out) = billing(&["staff", "add", "--tenant", "acme", "--email", "x@example.com", "--role", "boss"], None);
+    assert!(!ok, "an unknown role is refused: {out}");
+    let actors: Vec<String> =
+        sqlx::query_scalar("SELECT actor FROM staff_audit_log WHERE action = 'staff.create' ORDER BY id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(actors.len(), 2);
+    assert!(actors.iter().all(|a| a.starts_with("cli:")), "{actors:?}");
+    let phc: String = sqlx::query_scalar("SELECT password_hash FROM staff_users WHERE email = 'cli@example.com'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(phc.starts_with("$argon2id$"), "stored as argon2id: {phc}");
+
+    let (ok, out) = billing(&["demo", "--no-serve"], None);
+    assert!(ok, "{out}");
+    let roles: Vec<String> = sqlx::query_scalar(
+        "SELECT s.role FROM staff_users s JOIN tenants t ON t.tenant_id = s.tenant_id WHERE t.slug = 'demo' ORDER BY s.role",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(roles, ["admin", "analyst", "finance", "support"]);
+    let (ok, out) = billing(&["demo", "--no-serve"], None);
+    assert!(ok, "a second start reuses the staff: {out}");
+}
+
+#[tokio::test]
+async fn an_admin_invites_and_disables_staff_and_the_disabled_are_signed_out() {
+    let app = TestApp::spawn().await;
+    staff(&app, "admin@example.com", "admin").await;
+    staff(&app, "fin@example.com", "finance").await;
+    let mut fin = signed_in(&app, "fin@example.com").await;
+    assert_eq!(fin.get("/c/acme/staff").await.status, 403, "finance manages no staff");
+    let mut admin = signed_in(&app, "admin@example.com").await;
+    let page = admin.get("/c/acme/staff").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (csrf, nonce) = (page.field("csrf"), page.field("nonce"));
+    let invited = admin
+        .post("/c/acme/staff", &[("csrf", &csrf), ("nonce", &nonce), ("email", "Neu@Example.com"), ("role", "analyst")])
+        .await;
+    assert_eq!(invited.status, 200, "{}", invited.body);
+    assert!(invited.body.contains("/c/acme/invite?token="), "the link is shown once: {}", invited.body);
+    let again = admin
+        .post("/c/acme/staff", &[("csrf", &csrf), ("nonce", &nonce), ("email", "neu@example.com"), ("role", "analyst")])
+        .await;
+    assert_eq!(again.status, 303, "a second submission creates nothing");
+    assert_eq!(app.count("staff_users").await, 3);
+
+    let fin_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM staff_users WHERE email = 'fin@example.com'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let off = admin.post(&format!("/c/acme/staff/{fin_id}/disable"), &[("csrf", &csrf), ("reason", "left")]).await;
+    assert_eq!(off.status, 303, "{}", off.body);
+    assert_eq!(fin.get("/c/acme/dashboard").await.location.as_deref(), Some("/c/acme/sign-in"), "signed out");
+    assert_eq!(Browser::new(&app).sign_in("acme", "fin@example.com", PASSWORD).await.status, 401);
+    let admin_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM staff_users WHERE email = 'admin@example.com'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let me = admin.post(&format!("/c/acme/staff/{admin_id}/disable"), &[("csrf", &csrf)]).await;
+    assert_eq!(me.status, 400, "an admin does not lock themselves out");
+    let (before, after, reason): (Value, Value, String) = sqlx::query_as(
+        "SELECT before, after, reason FROM staff_audit_log WHERE action = 'staff.disable' AND outcome = 'done'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (before["disabled"].as_bool(), after["disabled"].as_bool(), reason.as_str()),
+        (Some(false), Some(true), "left")
+    );
+}

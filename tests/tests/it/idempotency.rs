@@ -411,6 +411,10 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
         ("POST", "/billing_questions/{id}/close") => {
             json_case(path.replace("{id}", &question(app, n).await), json!({}))
         }
+        ("POST", "/staff") => json_case(
+            path.into(),
+            json!({ "email": format!("staff{n}@example.com"), "role": "support", "password": "correct horse battery staple" }),
+        ),
         (m, p) => panic!("no idempotency case for {m} {p}: add one to tests/tests/it/idempotency.rs"),
     }
 }
