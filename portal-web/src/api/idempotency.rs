@@ -17,6 +17,11 @@
 //! between the two cannot happen. Handlers that call a provider span several transactions; their
 //! services make a re-run after a crash safe (a pending attempt is re-driven under its own key, a
 //! refund made under this key is resumed, see `billing_core::service::refunds`).
+//!
+//! A stored response is sealed with the operator's secrets key (docs/adr/0014) before it is
+//! written: some answers are shown once because they carry a credential (a webhook endpoint's
+//! signing secret, a rotated gateway webhook secret, a portal session link), and a replay must
+//! give them again without leaving them readable in `idempotency_keys`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -109,7 +114,7 @@ async fn claim_and_run(
         let mut conn = app.pool.acquire().await?;
         match idempotency::claim(&mut conn, tenant, &key, digest, app.clock.now(), LEASE_SECONDS).await? {
             Claim::Fresh => {}
-            Claim::Replay { status, body } => return Ok(replay(status, body)),
+            Claim::Replay { status, body } => return Ok(replay(status, open_stored(app, body)?)),
             Claim::Mismatch => {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
@@ -157,7 +162,10 @@ async fn settle(app: &AppState, claimed: &Claimed, status: StatusCode, bytes: &[
     let mut conn = app.pool.acquire().await?;
     let body = if bytes.is_empty() { Some(serde_json::Value::Null) } else { serde_json::from_slice(bytes).ok() };
     match body.filter(|_| status.is_success()) {
-        Some(body) => idempotency::complete(&mut conn, claimed.tenant, &claimed.key, status.as_u16(), &body).await?,
+        Some(body) => {
+            let body = seal_stored(app, body)?;
+            idempotency::complete(&mut conn, claimed.tenant, &claimed.key, status.as_u16(), &body).await?
+        }
         None => idempotency::release(&mut conn, claimed.tenant, &claimed.key).await?,
     }
     Ok(())
@@ -177,6 +185,42 @@ fn request_digest(method: &Method, target: &str, body: &[u8]) -> Vec<u8> {
         Err(_) => hasher.update(body),
     }
     hasher.finalize().to_vec()
+}
+
+/// The field name the sealed form is bound to (the cipher's associated data).
+const SEALED_FIELD: &str = "idempotency_response";
+
+/// A response as it is stored: `{"sealed": "<sealed JSON text>"}`; `null` (an empty body) as is.
+fn seal_stored(app: &AppState, body: serde_json::Value) -> ApiResult<serde_json::Value> {
+    if body.is_null() {
+        return Ok(body);
+    }
+    let key = app.gateways.secrets().map_err(|e| {
+        tracing::error!(error = %e, "idempotency: no secrets key to seal the stored response");
+        ApiError::internal()
+    })?;
+    Ok(serde_json::json!({ "sealed": key.seal(SEALED_FIELD, &body.to_string()) }))
+}
+
+/// A stored response opened for its replay. Rows stored before sealing existed are returned as
+/// they are.
+fn open_stored(app: &AppState, stored: serde_json::Value) -> ApiResult<serde_json::Value> {
+    let sealed = match &stored {
+        serde_json::Value::Object(map) if map.len() == 1 => map.get("sealed").and_then(|v| v.as_str()),
+        _ => None,
+    };
+    let Some(sealed) = sealed.filter(|s| billing_core::secrets::is_sealed(s)) else {
+        return Ok(stored);
+    };
+    let key = app.gateways.secrets().map_err(|e| {
+        tracing::error!(error = %e, "idempotency: no secrets key to open a stored response");
+        ApiError::internal()
+    })?;
+    let text = key.open(SEALED_FIELD, sealed).map_err(|e| {
+        tracing::error!(error = %e, "idempotency: a stored response does not open with this key");
+        ApiError::internal()
+    })?;
+    serde_json::from_str(&text).map_err(|_| ApiError::internal())
 }
 
 fn replay(status: u16, body: serde_json::Value) -> Response {
@@ -218,7 +262,8 @@ where
     // An error drops `tx` uncommitted, and the layer gives the key back.
     let body = work(&mut tx).await?;
     if let Some(c) = &claimed {
-        idempotency::complete(&mut tx, tenant, &c.key, success.as_u16(), &body).await?;
+        let stored = seal_stored(state, body.clone())?;
+        idempotency::complete(&mut tx, tenant, &c.key, success.as_u16(), &stored).await?;
     }
     tx.commit().await?;
     if let Some(c) = &claimed {

@@ -489,6 +489,32 @@ async fn a_key_is_bound_to_its_request_and_a_failed_request_does_not_use_it_up()
 }
 
 #[tokio::test]
+async fn a_secret_shown_once_is_replayed_under_its_key_but_not_stored_readable() {
+    let app = TestApp::spawn().await;
+    let create = json_case(
+        "/webhook_endpoints".into(),
+        json!({ "url": "https://hooks.example.com/a", "enabled_events": ["*"] }),
+    );
+    let first = send(&app, &Method::POST, &create, "whk-1").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let secret = first.body["secret"].as_str().expect("the secret is shown on create").to_owned();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    // The retry gets the same answer, secret included...
+    let again = send(&app, &Method::POST, &create, "whk-1").await;
+    assert!(again.replayed);
+    assert_eq!(again.body, first.body);
+    // ...but the stored response does not hold it, nor the endpoint's id in clear.
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT response_body::text FROM idempotency_keys WHERE key = 'whk-1'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(!stored[0].contains(&secret), "the signing secret is stored readable: {}", stored[0]);
+    assert!(!stored[0].contains(first.body["id"].as_str().unwrap()), "{}", stored[0]);
+}
+
+#[tokio::test]
 async fn two_identical_requests_at_once_charge_once() {
     let app = TestApp::spawn().await;
     for n in 0..5 {
