@@ -62,7 +62,6 @@ console-totp-wrong = Dieser Code passt nicht. Prüfen Sie die Uhrzeit Ihres Tele
 console-totp-enabled = Die Zwei-Faktor-Anmeldung ist eingeschaltet. Ab jetzt fragt die Konsole nach dem Passwort einen Code ab.
 
 console-dashboard-title = Dashboard
-console-dashboard-coming = Hier entsteht das Dashboard mit Umsatz- und Portalkennzahlen.
 
 console-customers-title = Kunden
 console-customer-title = Kunde

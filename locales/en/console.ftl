@@ -62,7 +62,6 @@ console-totp-wrong = This code does not match. Check the time on your phone and 
 console-totp-enabled = Two-factor sign-in is on. From now on the console asks for a code after your password.
 
 console-dashboard-title = Dashboard
-console-dashboard-coming = The dashboard with revenue and portal figures is coming here.
 
 console-customers-title = Customers
 console-customer-title = Customer

@@ -62,7 +62,6 @@ console-totp-wrong = Este código no coincide. Compruebe la hora de su teléfono
 console-totp-enabled = El inicio de sesión en dos pasos está activado. A partir de ahora la consola pide un código después de la contraseña.
 
 console-dashboard-title = Panel
-console-dashboard-coming = Aquí llegará el panel con las cifras de ingresos y del portal.
 
 console-customers-title = Clientes
 console-customer-title = Cliente

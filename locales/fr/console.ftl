@@ -62,7 +62,6 @@ console-totp-wrong = Ce code ne correspond pas. Vérifiez l’heure de votre té
 console-totp-enabled = La connexion à deux facteurs est activée. Désormais, la console demande un code après le mot de passe.
 
 console-dashboard-title = Tableau de bord
-console-dashboard-coming = Le tableau de bord des revenus et du portail arrive ici.
 
 console-customers-title = Clients
 console-customer-title = Client

@@ -62,7 +62,6 @@ console-totp-wrong = Questo codice non corrisponde. Controlla l’ora del telefo
 console-totp-enabled = L’accesso in due passaggi è attivo. D’ora in poi la console chiede un codice dopo la password.
 
 console-dashboard-title = Cruscotto
-console-dashboard-coming = Qui arriverà il cruscotto con i dati di ricavi e portale.
 
 console-customers-title = Clienti
 console-customer-title = Cliente

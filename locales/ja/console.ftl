@@ -62,7 +62,6 @@ console-totp-wrong = コードが一致しません。スマートフォンの�
 console-totp-enabled = 2 段階認証がオンになりました。今後はパスワードの後にコードを求められます。
 
 console-dashboard-title = ダッシュボード
-console-dashboard-coming = 売上とポータルの指標を示すダッシュボードがここに追加されます。
 
 console-customers-title = 顧客
 console-customer-title = 顧客

@@ -62,7 +62,6 @@ console-totp-wrong = Deze code klopt niet. Controleer de tijd op uw telefoon en 
 console-totp-enabled = Aanmelden in twee stappen staat aan. Vanaf nu vraagt de console na het wachtwoord om een code.
 
 console-dashboard-title = Dashboard
-console-dashboard-coming = Hier komt het dashboard met omzet- en portaalcijfers.
 
 console-customers-title = Klanten
 console-customer-title = Klant

@@ -62,7 +62,6 @@ console-totp-wrong = Ten kod się nie zgadza. Sprawdź czas w telefonie i sprób
 console-totp-enabled = Logowanie dwuetapowe jest włączone. Od teraz konsola po haśle prosi o kod.
 
 console-dashboard-title = Pulpit
-console-dashboard-coming = Tutaj pojawi się pulpit z danymi o przychodach i portalu.
 
 console-customers-title = Klienci
 console-customer-title = Klient

@@ -62,7 +62,6 @@ console-totp-wrong = Este código não confere. Verifique a hora do seu celular 
 console-totp-enabled = O acesso em duas etapas está ativado. A partir de agora o console pede um código depois da senha.
 
 console-dashboard-title = Painel
-console-dashboard-coming = O painel com os números de receita e do portal chega aqui.
 
 console-customers-title = Clientes
 console-customer-title = Cliente

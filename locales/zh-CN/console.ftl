@@ -62,7 +62,6 @@ console-totp-wrong = 验证码不匹配。请检查手机时间并尝试下一�
 console-totp-enabled = 两步验证登录已开启。此后控制台会在密码之后要求输入验证码。
 
 console-dashboard-title = 仪表板
-console-dashboard-coming = 收入和门户指标的仪表板即将在此上线。
 
 console-customers-title = 客户
 console-customer-title = 客户

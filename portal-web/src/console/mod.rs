@@ -32,6 +32,7 @@ use std::pin::Pin;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::Query;
 use axum::response::Response;
 use axum::routing::{get, post};
 use sqlx::{Connection, PgConnection};
@@ -94,15 +95,37 @@ async fn home(ctx: Console) -> Response {
 #[template(path = "console/dashboard.html")]
 struct DashboardPage<'a> {
     c: &'a Chrome,
+    /// The analytics body (`crate::analytics::dashboard`): charts, tables and the range form,
+    /// rendered by askama from localized strings.
+    body: &'a str,
 }
 
-/// `GET /dashboard`: every role. The metrics dashboard (MRR, portal success, charts) replaces
-/// this page when it lands.
-async fn dashboard(ctx: Console) -> Response {
+/// The dashboard's range form; every field optional (the last twelve months by default).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DashboardQuery {
+    from: Option<String>,
+    to: Option<String>,
+    interval: Option<String>,
+    currency: Option<String>,
+}
+
+/// `GET /dashboard`: every role. MRR with its movements, portal success and revenue figures for
+/// a date range, as server-rendered SVG charts with a table under each (docs/metrics.md).
+async fn dashboard(ctx: Console, Query(q): Query<DashboardQuery>) -> Response {
     let result = page(async {
         ctx.require(billing_core::staff::Permission::Dashboard, "dashboard.view", None, None).await?;
         let c = ctx.chrome("console-dashboard-title", "dashboard");
-        Ok(ctx.page(&DashboardPage { c: &c }))
+        let req = crate::analytics::DashboardRequest::from_query(
+            q.from.as_deref(),
+            q.to.as_deref(),
+            q.interval.as_deref(),
+            q.currency.as_deref(),
+            ctx.tenant_today(),
+            format!("{}/dashboard", c.base),
+        )?;
+        let mut conn = ctx.state.pool.acquire().await?;
+        let body = crate::analytics::dashboard(&mut conn, ctx.tenant.id, ctx.lang(), &req, ctx.now).await?;
+        Ok(ctx.page(&DashboardPage { c: &c, body: &body }))
     })
     .await;
     ctx.finish(result)

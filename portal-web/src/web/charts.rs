@@ -169,15 +169,17 @@ pub fn line_chart(c: &Chart<'_>, series: &[Series]) -> String {
 pub fn bar_chart(c: &Chart<'_>, values: &[i64]) -> String {
     let n = i64::try_from(values.len()).unwrap_or(0).max(1);
     let (lo, hi, step) = scale(values.iter().copied());
-    let band = (W - LEFT - RIGHT) / n;
-    let x_at = move |i: usize| LEFT + i64::try_from(i).unwrap_or(0) * band + band / 2;
+    let plot_w = W - LEFT - RIGHT;
+    // Centres at (2i + 1) / 2n of the plot: multiplied before divided, so a year of days
+    // (more bars than pixels per bar) still spans the whole width.
+    let x_at = move |i: usize| LEFT + (2 * i64::try_from(i).unwrap_or(0) + 1) * plot_w / (2 * n);
     let mut s = open(c);
     s.push_str(&axes(c, lo, hi, step, &x_at));
     let zero = y_of(0, lo, hi);
     for (i, v) in values.iter().enumerate() {
         let y = y_of(*v, lo, hi);
         let (top, height) = if *v >= 0 { (y, zero - y) } else { (zero, y - zero) };
-        let width = (band * 3 / 4).max(1);
+        let width = (plot_w * 3 / (4 * n)).max(1);
         s.push_str(&format!(
             "<rect x=\"{x}\" y=\"{top}\" width=\"{width}\" height=\"{height}\" fill=\"{fill}\">\
              <title>{label}: {value}</title></rect>",
@@ -297,6 +299,20 @@ pub(crate) mod tests {
         assert!(svg.contains(NEGATIVE));
         assert!(well_formed("<svg><g></svg>").is_err(), "the checker itself catches a bad nesting");
         assert!(well_formed("<svg a=b/>").is_err());
+    }
+
+    #[test]
+    fn a_year_of_daily_bars_spans_the_whole_plot() {
+        let labels: Vec<String> = (0..366).map(|i| i.to_string()).collect();
+        let f = |v: i64| v.to_string();
+        let chart = Chart { id: "days", title: "Days", desc: "d", x_labels: &labels, y_format: &f };
+        let svg = bar_chart(&chart, &vec![1; 366]);
+        let xs: Vec<i64> =
+            svg.split("<rect x=\"").skip(1).map(|rest| rest.split('"').next().unwrap().parse().unwrap()).collect();
+        assert_eq!(xs.len(), 366);
+        let plot_w = W - LEFT - RIGHT;
+        assert!(xs[0] < LEFT + plot_w / 100, "the first bar starts at the left: {}", xs[0]);
+        assert!(xs[365] > LEFT + plot_w * 99 / 100 - 2, "the last bar ends at the right: {}", xs[365]);
     }
 
     #[test]
