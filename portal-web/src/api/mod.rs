@@ -17,10 +17,13 @@ pub mod invoice_runs;
 pub mod invoices;
 pub mod job_runs;
 pub mod mail;
+pub mod openapi;
 pub mod pagination;
 pub mod payments;
 pub mod plans;
 pub mod portal_sessions;
+pub mod reference;
+pub mod schemas;
 pub mod simulations;
 pub mod subscriptions;
 pub mod tenant;
@@ -138,6 +141,7 @@ pub fn routes() -> Vec<Route> {
     routes.push(get("/job_runs", job_runs::list));
     routes.push(get("/dunning_policy", dunning::get_policy));
     routes.push(put("/dunning_policy", dunning::put_policy));
+    routes.extend(openapi::routes());
     routes
 }
 
@@ -151,9 +155,12 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router<AppState> {
 }
 
 /// Money in API bodies: integer minor units and the currency code.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"amount": 2900, "currency": "EUR"}))]
 pub struct AmountBody {
+    /// Integer minor units (cents for EUR; JPY has none, KWD three).
     pub amount: i64,
+    /// ISO 4217.
     pub currency: &'static str,
 }
 

@@ -19,6 +19,7 @@ mod invoice_run;
 mod lifecycle;
 mod mail;
 mod one_connection;
+mod openapi;
 mod payments;
 mod payments_mollie;
 mod payments_routing;
