@@ -28,7 +28,7 @@ impl Drop for Server {
 
 async fn start(db: &TestDb) -> Server {
     // Negative cases send broken keys; the limiter of failed key checks must not end the run.
-    let (child, base) = serve(db, &[("BILLING__SERVER__AUTH_FAILURE_BURST", "1000000")]);
+    let (child, base) = serve(db, &[("BILLING__SERVER__AUTH_FAILURE_BURST", "10000"), ("BILLING__SERVER__AUTH_FAILURE_REFILL_PER_MINUTE", "10000")]);
     let server = Server { child, base };
     let http = reqwest::Client::new();
     for _ in 0..120 {
@@ -100,6 +100,25 @@ async fn the_document_is_served_without_a_key_rendered_and_valid() {
     );
 }
 
+/// schemathesis' command line, with one CPython 3.11 bug kept out of its way: `ast.parse` deep
+/// in a generator can raise `SystemError: AST constructor recursion depth mismatch`
+/// (python/cpython#106905, fixed in 3.12), which hypothesis meets when it only wants a lambda's
+/// source for a description. The description falls back to `<unknown>`; nothing is tested less.
+const ST_MAIN: &str = r#"
+import sys
+from hypothesis.internal import lambda_sources
+_describe = lambda_sources._lambda_description
+def _lambda_description(f, *a, **k):
+    try:
+        return _describe(f, *a, **k)
+    except SystemError:
+        return "lambda: <unknown>"
+lambda_sources._lambda_description = _lambda_description
+from schemathesis.cli import schemathesis
+sys.argv[0] = "schemathesis"
+sys.exit(schemathesis())
+"#;
+
 #[tokio::test]
 async fn schemathesis_over_the_whole_document_finds_nothing() {
     let Some(python) = python() else { return };
@@ -132,10 +151,9 @@ async fn schemathesis_over_the_whole_document_finds_nothing() {
     assert_eq!(post(&format!("/invoices/{draft}/finalize"), json!({})).await.unwrap().status(), 200);
 
     let dir = scratch("fuzz");
-    let st = PathBuf::from(&python).with_file_name("schemathesis");
-    let out = Command::new(&st)
+    let out = Command::new(&python)
         .current_dir(&dir)
-        .arg("run")
+        .args(["-c", ST_MAIN, "run"])
         .arg(format!("{}/api/v1/openapi.json", server.base))
         .args(["--header", &format!("Authorization: Bearer {}", tenant.api_key)])
         .args([
