@@ -106,3 +106,4 @@ einvoice-missing-buyer-reference = die Leitweg-ID des Kunden als Käuferreferenz
 einvoice-missing-payment-means = eine Zahlungsanweisung: ein Bankkonto des Verkäufers oder eine hinterlegte Karte des Kunden
 einvoice-missing-currency-precision = eine Währung mit höchstens zwei Nachkommastellen (EN-16931-Beträge haben zwei)
 einvoice-missing-mixed-not-subject-to-vat = getrennte Belege für nicht steuerbare und andere Leistungen
+error-insufficient-scope = Dieser API-Schlüssel darf das nicht: Er braucht den Geltungsbereich „{ $scope }“.

@@ -106,3 +106,4 @@ einvoice-missing-buyer-reference = the customer's Leitweg-ID as buyer reference 
 einvoice-missing-payment-means = payment instructions: a bank account for the seller or a card on file for the customer
 einvoice-missing-currency-precision = a currency with at most two decimals (EN 16931 amounts have two)
 einvoice-missing-mixed-not-subject-to-vat = separate documents for supplies not subject to VAT and other supplies
+error-insufficient-scope = This API key may not do this: it needs the scope “{ $scope }”.

@@ -104,3 +104,4 @@ einvoice-missing-buyer-reference = el Leitweg-ID del cliente como referencia del
 einvoice-missing-payment-means = instrucciones de pago: una cuenta bancaria del vendedor o una tarjeta registrada del cliente
 einvoice-missing-currency-precision = una moneda con dos decimales como máximo (los importes EN 16931 tienen dos)
 einvoice-missing-mixed-not-subject-to-vat = documentos separados para las entregas no sujetas a IVA y las demás
+error-insufficient-scope = Esta clave de API no puede hacer esto: necesita el ámbito «{ $scope }».

@@ -106,3 +106,4 @@ einvoice-missing-buyer-reference = le Leitweg-ID du client comme référence ach
 einvoice-missing-payment-means = des instructions de paiement : un compte bancaire du vendeur ou une carte enregistrée du client
 einvoice-missing-currency-precision = une devise à deux décimales au plus (les montants EN 16931 en ont deux)
 einvoice-missing-mixed-not-subject-to-vat = des documents distincts pour les opérations hors champ de la TVA et les autres
+error-insufficient-scope = Cette clé d’API ne peut pas faire cela : il lui faut la portée « { $scope } ».

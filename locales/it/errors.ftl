@@ -104,3 +104,4 @@ einvoice-missing-buyer-reference = il Leitweg-ID del cliente come riferimento de
 einvoice-missing-payment-means = istruzioni di pagamento: un conto bancario del venditore o una carta registrata del cliente
 einvoice-missing-currency-precision = una valuta con al massimo due decimali (gli importi EN 16931 ne hanno due)
 einvoice-missing-mixed-not-subject-to-vat = documenti separati per le cessioni non soggette a IVA e le altre
+error-insufficient-scope = Questa chiave API non può farlo: serve l’ambito «{ $scope }».

@@ -104,3 +104,4 @@ einvoice-missing-buyer-reference = 購入者参照としての顧客の Leitweg-
 einvoice-missing-payment-means = 支払方法の指示: 販売者の銀行口座、または顧客の登録済みカード
 einvoice-missing-currency-precision = 小数点以下が 2 桁以下の通貨（EN 16931 の金額は 2 桁）
 einvoice-missing-mixed-not-subject-to-vat = VAT の対象外の供給とその他の供給で別々の文書
+error-insufficient-scope = この API キーではこの操作はできません。スコープ「{ $scope }」が必要です。

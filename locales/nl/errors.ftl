@@ -104,3 +104,4 @@ einvoice-missing-buyer-reference = het Leitweg-ID van de klant als kopersreferen
 einvoice-missing-payment-means = betalingsinstructies: een bankrekening van de verkoper of een opgeslagen kaart van de klant
 einvoice-missing-currency-precision = een valuta met hoogstens twee decimalen (EN 16931-bedragen hebben er twee)
 einvoice-missing-mixed-not-subject-to-vat = aparte documenten voor leveringen zonder btw en andere leveringen
+error-insufficient-scope = Deze API-sleutel mag dit niet: daarvoor is het bereik ‘{ $scope }’ nodig.

@@ -104,3 +104,4 @@ einvoice-missing-buyer-reference = Leitweg-ID klienta jako referencja nabywcy (n
 einvoice-missing-payment-means = instrukcje płatności: rachunek bankowy sprzedawcy lub zapisana karta klienta
 einvoice-missing-currency-precision = waluta z najwyżej dwoma miejscami po przecinku (kwoty EN 16931 mają dwa)
 einvoice-missing-mixed-not-subject-to-vat = osobne dokumenty dla dostaw niepodlegających VAT i pozostałych
+error-insufficient-scope = Ten klucz API nie może tego zrobić: potrzebny jest zakres „{ $scope }”.

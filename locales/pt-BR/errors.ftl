@@ -104,3 +104,4 @@ einvoice-missing-buyer-reference = o Leitweg-ID do cliente como referência do c
 einvoice-missing-payment-means = instruções de pagamento: uma conta bancária do vendedor ou um cartão salvo do cliente
 einvoice-missing-currency-precision = uma moeda com no máximo duas casas decimais (os valores EN 16931 têm duas)
 einvoice-missing-mixed-not-subject-to-vat = documentos separados para fornecimentos não sujeitos a IVA e os demais
+error-insufficient-scope = Esta chave de API não pode fazer isso: ela precisa do escopo “{ $scope }”.

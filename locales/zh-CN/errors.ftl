@@ -105,3 +105,4 @@ einvoice-missing-buyer-reference = 客户的 Leitweg-ID 作为买方参考（公
 einvoice-missing-payment-means = 付款说明：卖方的银行账户或客户已保存的银行卡
 einvoice-missing-currency-precision = 最多两位小数的币种（EN 16931 金额只有两位小数）
 einvoice-missing-mixed-not-subject-to-vat = 为不属于增值税征税范围的业务和其他业务分别开具单据
+error-insufficient-scope = 此 API 密钥无权执行此操作：需要权限范围“{ $scope }”。

@@ -2,6 +2,7 @@
 //! connection (or transaction) it runs on, so the calling service decides what is atomic, and
 //! every query filters by tenant.
 
+pub mod api_keys;
 pub mod balance;
 pub mod bank;
 pub mod catalog;

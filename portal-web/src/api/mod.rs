@@ -1,6 +1,7 @@
 //! The REST API under /api/v1: Stripe-style resources, integer minor units with a currency code,
 //! cursor pagination, tenant API keys and stable error codes.
 
+pub mod api_keys;
 pub mod balance;
 pub mod bank_transfer;
 pub mod coupons;
@@ -24,6 +25,7 @@ pub mod plans;
 pub mod portal_sessions;
 pub mod reference;
 pub mod schemas;
+pub mod scopes;
 pub mod simulations;
 pub mod subscriptions;
 pub mod tenant;
@@ -142,6 +144,7 @@ pub fn routes() -> Vec<Route> {
     routes.push(get("/dunning_policy", dunning::get_policy));
     routes.push(put("/dunning_policy", dunning::put_policy));
     routes.extend(openapi::routes());
+    routes.extend(api_keys::routes());
     routes
 }
 

@@ -89,6 +89,7 @@ pub const ERROR_CODES: &[(u16, &str, &str)] = &[
     (400, "idempotency_key_invalid", "An `Idempotency-Key` that is not 1-255 visible ASCII characters."),
     (401, "api_key_missing", "No `Authorization: Bearer` API key."),
     (401, "api_key_invalid", "An unknown or revoked API key."),
+    (403, "insufficient_scope", "The API key lacks the scope the operation needs (`required_scope` names it)."),
     (402, "card_declined", "The payment provider declined the payment."),
     (402, "authentication_failed", "The customer did not pass the payment method's authentication."),
     (404, "resource_missing", "No such object for this merchant (another merchant's id looks the same)."),
@@ -164,6 +165,7 @@ with a stable `code`; the list of codes follows."
         (name = "portal", description = "The customer portal."),
         (name = "mail", description = "Mails sent to customers."),
         (name = "operations", description = "Jobs, dunning and the document itself."),
+        (name = "api keys", description = "API keys with scopes, their rotation and revocation; the request log. `full` keys only."),
     )
 )]
 struct Root;
@@ -194,6 +196,7 @@ fn module_docs() -> Vec<utoipa::openapi::OpenApi> {
         mail::Doc::openapi(),
         job_runs::Doc::openapi(),
         dunning::Doc::openapi(),
+        api_keys::Doc::openapi(),
     ]
 }
 
@@ -233,7 +236,7 @@ fn build() -> utoipa::openapi::OpenApi {
         let has_id = path.contains('{');
         let public = path == &format!("{BASE}{DOCUMENT_PATH}");
         for (method, op) in operations_mut(item) {
-            finish(op, method, has_id, public);
+            finish(op, path, method, has_id, public);
         }
     }
     doc
@@ -272,6 +275,10 @@ pub fn document_operations(doc: &utoipa::openapi::OpenApi) -> BTreeSet<(String, 
 /// The (method, path) pairs the router serves under /api/v1.
 pub fn router_operations() -> BTreeSet<(String, String)> {
     super::routes().iter().map(|r| (r.method.as_str().to_string(), format!("{BASE}{}", r.path))).collect()
+}
+
+fn method_as_http(m: &HttpMethod) -> axum::http::Method {
+    axum::http::Method::from_bytes(method_name(m).as_bytes()).unwrap_or(axum::http::Method::GET)
 }
 
 pub fn method_name(m: &HttpMethod) -> &'static str {
@@ -325,21 +332,37 @@ fn idempotency_header() -> Parameter {
 }
 
 /// What every operation shares: see the module documentation.
-fn finish(op: &mut Operation, method: HttpMethod, has_id: bool, public: bool) {
+fn finish(op: &mut Operation, path: &str, method: HttpMethod, has_id: bool, public: bool) {
+    // Unique and stable: the method and the path's fixed segments (`post_invoices_id_pay`).
+    let mut id = method_name(&method).to_ascii_lowercase();
+    for segment in path.trim_start_matches(BASE).split('/').filter(|s| !s.is_empty()) {
+        id.push('_');
+        id.extend(segment.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }));
+    }
+    op.operation_id = Some(id.replace("__", "_").trim_end_matches('_').to_string());
+    if public {
+        return;
+    }
+    if let Some((resource, access)) = super::scopes::needed(&method_as_http(&method), path) {
+        let scope = billing_core::api_keys::required(resource, access);
+        let note = format!("Scope: `{scope}`.");
+        op.description = Some(match op.description.take() {
+            Some(d) if !d.is_empty() => format!("{d}\n\n{note}"),
+            _ => note,
+        });
+    }
     let responses = &mut op.responses.responses;
     let mut add = |status: &str, description: &str, retry_after: bool| {
         responses.entry(status.to_string()).or_insert_with(|| error_response(description, retry_after));
     };
-    if public {
-        return;
-    }
     add("400", "Refused input (`invalid_request`, `invalid_id`, `invalid_text`, ...); nothing was written.", false);
     add("401", "No API key (`api_key_missing`) or an unknown or revoked one (`api_key_invalid`).", false);
     add("429", "Too many failed API-key checks from this address (`rate_limited`).", true);
-    if has_id {
-        add("404", "No such object for this merchant (`resource_missing`).", false);
-    }
+    add("403", "The API key lacks the scope this operation needs (`insufficient_scope`, `required_scope`).", false);
     let changes = !matches!(method, HttpMethod::Get | HttpMethod::Head | HttpMethod::Options);
+    if has_id || changes {
+        add("404", "No such object for this merchant, in the path or named in the body (`resource_missing`).", false);
+    }
     if changes {
         add(
             "409",

@@ -2,6 +2,7 @@
 //! so one binary builds and links once): a module per area.
 
 mod api;
+mod api_keys;
 mod art59c;
 mod bank_transfer;
 mod cli;
