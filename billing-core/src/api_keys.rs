@@ -78,8 +78,7 @@ pub fn parse_scopes(given: &[String]) -> Result<Vec<String>> {
                 r != "api_keys" && RESOURCES.iter().any(|(name, _)| *name == r) && (a == "read" || a == "write")
             });
         if !ok {
-            let names: Vec<&str> =
-                RESOURCES.iter().map(|(n, _)| *n).filter(|n| *n != "api_keys").collect();
+            let names: Vec<&str> = RESOURCES.iter().map(|(n, _)| *n).filter(|n| *n != "api_keys").collect();
             return Err(Error::invalid(
                 "scopes",
                 format!(
@@ -129,7 +128,10 @@ mod tests {
 
     #[test]
     fn scopes_are_checked_and_normalized() {
-        assert_eq!(parse_scopes(&s(&["usage:write", "invoices:read", "usage:write"])).unwrap(), s(&["invoices:read", "usage:write"]));
+        assert_eq!(
+            parse_scopes(&s(&["usage:write", "invoices:read", "usage:write"])).unwrap(),
+            s(&["invoices:read", "usage:write"])
+        );
         assert!(parse_scopes(&[]).is_err());
         assert!(parse_scopes(&s(&["invoices:delete"])).is_err());
         assert!(parse_scopes(&s(&["widgets:read"])).is_err());

@@ -34,7 +34,11 @@ pub struct IssuedKey {
 
 /// The key whose secret this is, if it is valid and unrevoked (a rotated-away secret within its
 /// overlap included); records its use.
-pub async fn authenticate(conn: &mut PgConnection, secret: &str, now: DateTime<Utc>) -> Result<Option<AuthenticatedKey>> {
+pub async fn authenticate(
+    conn: &mut PgConnection,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<AuthenticatedKey>> {
     if !secret.starts_with("sk_") || secret.len() > 128 {
         return Ok(None);
     }

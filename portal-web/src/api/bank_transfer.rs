@@ -377,5 +377,14 @@ pub fn routes() -> Vec<super::Route> {
 
 /// This module's operations in the OpenAPI document (`super::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(put_account, get_account, get_details, get_qr_svg, mark_paid, create_import, get_import, assign_entry))]
+#[openapi(paths(
+    put_account,
+    get_account,
+    get_details,
+    get_qr_svg,
+    mark_paid,
+    create_import,
+    get_import,
+    assign_entry
+))]
 pub struct Doc;

@@ -244,5 +244,12 @@ fn seller_body(f: &billing_core::einvoice::SellerFacts) -> SellerEInvoiceBody {
 
 /// This module's operations in the OpenAPI document (`super::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(invoice_einvoice, export, get_customer_settings, set_customer_settings, get_seller_settings, set_seller_settings))]
+#[openapi(paths(
+    invoice_einvoice,
+    export,
+    get_customer_settings,
+    set_customer_settings,
+    get_seller_settings,
+    set_seller_settings
+))]
 pub struct Doc;

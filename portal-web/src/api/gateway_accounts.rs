@@ -327,5 +327,13 @@ pub async fn sandbox_authenticate(
 
 /// This module's operations in the OpenAPI document (`super::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, create, get_rules, put_rules, rotate_webhook_secret, sandbox_settle_debits, sandbox_authenticate))]
+#[openapi(paths(
+    list,
+    create,
+    get_rules,
+    put_rules,
+    rotate_webhook_secret,
+    sandbox_settle_debits,
+    sandbox_authenticate
+))]
 pub struct Doc;

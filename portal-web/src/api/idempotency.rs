@@ -258,8 +258,7 @@ where
 }
 
 /// The work of [`run_once_showing_once`]: the answer, and the answer a replay shows.
-pub type ShownOnce<'c> =
-    Pin<Box<dyn Future<Output = ApiResult<(serde_json::Value, serde_json::Value)>> + Send + 'c>>;
+pub type ShownOnce<'c> = Pin<Box<dyn Future<Output = ApiResult<(serde_json::Value, serde_json::Value)>> + Send + 'c>>;
 
 /// The Idempotency-Key under which the current request runs, for services that tie what they
 /// create to it (refunds), so that a retry after a crash resumes instead of repeating.

@@ -510,5 +510,16 @@ pub async fn credit_note(
 
 /// This module's operations in the OpenAPI document (`super::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(get_one, list, create, finalize, void, mark_uncollectible, add_lines, remove_line, delete, credit_note))]
+#[openapi(paths(
+    get_one,
+    list,
+    create,
+    finalize,
+    void,
+    mark_uncollectible,
+    add_lines,
+    remove_line,
+    delete,
+    credit_note
+))]
 pub struct Doc;

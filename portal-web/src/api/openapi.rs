@@ -21,9 +21,7 @@ use utoipa::OpenApi;
 use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{
-    ContentBuilder, HeaderBuilder, ObjectBuilder, RefOr, Required, ResponseBuilder, Type,
-};
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, ObjectBuilder, RefOr, Required, ResponseBuilder, Type};
 
 use super::{Route, get};
 
@@ -97,7 +95,11 @@ pub const ERROR_CODES: &[(u16, &str, &str)] = &[
     (405, "method_not_allowed", "The route does not take this method."),
     (408, "request_timeout", "The body did not arrive in time."),
     (409, "idempotency_key_reused", "The same `Idempotency-Key` with another request."),
-    (409, "idempotency_key_in_use", "The same `Idempotency-Key` while the first request still runs (`Retry-After: 1`)."),
+    (
+        409,
+        "idempotency_key_in_use",
+        "The same `Idempotency-Key` while the first request still runs (`Retry-After: 1`).",
+    ),
     (409, "resource_already_exists", "A duplicate code."),
     (409, "subscription_state_conflict", "The subscription's state does not allow the action."),
     (409, "invoice_state_conflict", "The invoice's state does not allow the action."),
@@ -419,10 +421,7 @@ mod tests {
             for (method, op) in operations_mut(&mut item) {
                 let name = format!("{} {path}", method_name(&method));
                 assert!(op.tags.as_ref().is_some_and(|t| !t.is_empty()), "{name} has no tag");
-                assert!(
-                    op.responses.responses.keys().any(|s| s.starts_with('2')),
-                    "{name} documents no success"
-                );
+                assert!(op.responses.responses.keys().any(|s| s.starts_with('2')), "{name} documents no success");
                 if path.ends_with(DOCUMENT_PATH) {
                     assert!(op.security.is_none() || op.security.as_ref().is_some_and(|s| s.len() == 1));
                     continue;

@@ -125,7 +125,8 @@ pub fn type_of(schema: &Value) -> TypeView {
         }
     }
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        let names: Vec<String> = values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
+        let names: Vec<String> =
+            values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
         return TypeView { text: format!("one of {}", names.join(", ")), link: None };
     }
     let types: Vec<String> = match schema.get("type") {
@@ -143,10 +144,10 @@ pub fn type_of(schema: &Value) -> TypeView {
                 format!("array of {}", items.text)
             }
             "object" if schema.get("additionalProperties").is_some_and(Value::is_object) => {
-                let values = schema.get("additionalProperties").map(type_of).unwrap_or(TypeView {
-                    text: "any".into(),
-                    link: None,
-                });
+                let values = schema
+                    .get("additionalProperties")
+                    .map(type_of)
+                    .unwrap_or(TypeView { text: "any".into(), link: None });
                 format!("map of {}", values.text)
             }
             "null" => "null".to_string(),
@@ -202,12 +203,8 @@ fn build() -> ReferencePage {
         }
     }
     tags.retain(|t| !t.operations.is_empty());
-    let schemas = doc["components"]["schemas"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(name, s)| schema(name, s))
-        .collect();
+    let schemas =
+        doc["components"]["schemas"].as_object().into_iter().flatten().map(|(name, s)| schema(name, s)).collect();
     ReferencePage {
         title: text(&info["title"]),
         version: text(&info["version"]),

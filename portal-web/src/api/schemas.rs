@@ -30,7 +30,12 @@ pub enum CustomerKind {
 #[serde(tag = "status")]
 pub enum VatIdStatus {
     /// Confirmed by VIES.
-    Valid { checked_at: DateTime<Utc>, consultation_number: Option<String>, name: Option<String>, address: Option<String> },
+    Valid {
+        checked_at: DateTime<Utc>,
+        consultation_number: Option<String>,
+        name: Option<String>,
+        address: Option<String>,
+    },
     /// VIES answered that the number is not registered.
     Invalid { checked_at: DateTime<Utc> },
     /// No answer yet; never to be read as invalid.

@@ -570,7 +570,20 @@ pub async fn add_addon(
 
 /// This module's operations in the OpenAPI document (`super::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, get_one, list, preview_change, change, cancel, pause, resume, undo_cancel, reactivate, apply_coupon, add_addon))]
+#[openapi(paths(
+    create,
+    get_one,
+    list,
+    preview_change,
+    change,
+    cancel,
+    pause,
+    resume,
+    undo_cancel,
+    reactivate,
+    apply_coupon,
+    add_addon
+))]
 pub struct Doc;
 
 /// The answer of `POST /subscriptions/{id}/change`.

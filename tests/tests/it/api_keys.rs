@@ -38,16 +38,76 @@ async fn each_scope_is_allowed_its_resource_and_refused_the_others_with_the_scop
     let new_customer = json!({ "email": "b@example.com", "name": "B", "country": "US", "currency": "EUR" });
     let customer_path = format!("/api/v1/customers/{customer}");
     let cases: Vec<(&str, (&str, String, Option<Value>), (&str, String, Option<Value>), &str)> = vec![
-        ("customers:read", ("GET", customer_path.clone(), None), ("POST", "/api/v1/customers".into(), Some(new_customer.clone())), "customers:write"),
-        ("customers:write", ("POST", "/api/v1/customers".into(), Some(new_customer.clone())), ("GET", "/api/v1/invoices".into(), None), "invoices:read"),
-        ("invoices:read", ("GET", "/api/v1/invoices".into(), None), ("POST", "/api/v1/invoices".into(), Some(json!({"customer": customer}))), "invoices:write"),
-        ("invoices:write", ("POST", "/api/v1/invoices".into(), Some(json!({"customer": customer}))), ("GET", "/api/v1/subscriptions".into(), None), "subscriptions:read"),
-        ("subscriptions:read", ("GET", "/api/v1/subscriptions".into(), None), ("POST", format!("/api/v1/subscriptions/{}/pause", sub["id"].as_str().unwrap()), None), "subscriptions:write"),
-        ("catalog:read", ("GET", "/api/v1/plans".into(), None), ("POST", "/api/v1/coupons".into(), Some(json!({"code": "X", "percent_off": "10", "duration": "once"}))), "catalog:write"),
-        ("usage:write", ("POST", "/api/v1/usage_events".into(), Some(json!({"subscription": "sub_0", "event_id": "e1", "timestamp": "2026-03-01T10:00:00Z", "value": "1"}))), ("GET", "/api/v1/customers".into(), None), "customers:read"),
-        ("payments:read", ("GET", format!("/api/v1/customers/{customer}/payment_methods"), None), ("POST", format!("/api/v1/customers/{customer}/payment_methods"), Some(json!({"card_number": "4242424242424242"}))), "payments:write"),
-        ("settings:read", ("GET", "/api/v1/tenant".into(), None), ("PUT", "/api/v1/dunning_policy".into(), None), "settings:write"),
-        ("read_only", ("GET", "/api/v1/customers".into(), None), ("POST", "/api/v1/customers".into(), Some(new_customer.clone())), "customers:write"),
+        (
+            "customers:read",
+            ("GET", customer_path.clone(), None),
+            ("POST", "/api/v1/customers".into(), Some(new_customer.clone())),
+            "customers:write",
+        ),
+        (
+            "customers:write",
+            ("POST", "/api/v1/customers".into(), Some(new_customer.clone())),
+            ("GET", "/api/v1/invoices".into(), None),
+            "invoices:read",
+        ),
+        (
+            "invoices:read",
+            ("GET", "/api/v1/invoices".into(), None),
+            ("POST", "/api/v1/invoices".into(), Some(json!({"customer": customer}))),
+            "invoices:write",
+        ),
+        (
+            "invoices:write",
+            ("POST", "/api/v1/invoices".into(), Some(json!({"customer": customer}))),
+            ("GET", "/api/v1/subscriptions".into(), None),
+            "subscriptions:read",
+        ),
+        (
+            "subscriptions:read",
+            ("GET", "/api/v1/subscriptions".into(), None),
+            ("POST", format!("/api/v1/subscriptions/{}/pause", sub["id"].as_str().unwrap()), None),
+            "subscriptions:write",
+        ),
+        (
+            "catalog:read",
+            ("GET", "/api/v1/plans".into(), None),
+            ("POST", "/api/v1/coupons".into(), Some(json!({"code": "X", "percent_off": "10", "duration": "once"}))),
+            "catalog:write",
+        ),
+        (
+            "usage:write",
+            (
+                "POST",
+                "/api/v1/usage_events".into(),
+                Some(
+                    json!({"subscription": "sub_0", "event_id": "e1", "timestamp": "2026-03-01T10:00:00Z", "value": "1"}),
+                ),
+            ),
+            ("GET", "/api/v1/customers".into(), None),
+            "customers:read",
+        ),
+        (
+            "payments:read",
+            ("GET", format!("/api/v1/customers/{customer}/payment_methods"), None),
+            (
+                "POST",
+                format!("/api/v1/customers/{customer}/payment_methods"),
+                Some(json!({"card_number": "4242424242424242"})),
+            ),
+            "payments:write",
+        ),
+        (
+            "settings:read",
+            ("GET", "/api/v1/tenant".into(), None),
+            ("PUT", "/api/v1/dunning_policy".into(), None),
+            "settings:write",
+        ),
+        (
+            "read_only",
+            ("GET", "/api/v1/customers".into(), None),
+            ("POST", "/api/v1/customers".into(), Some(new_customer.clone())),
+            "customers:write",
+        ),
         ("read_only", ("GET", "/api/v1/job_runs".into(), None), ("GET", "/api/v1/api_keys".into(), None), "full"),
         ("full", ("GET", "/api/v1/api_keys".into(), None), ("GET", "/api/v1/api_keys".into(), None), ""),
     ];
@@ -104,10 +164,11 @@ async fn keys_are_shown_once_stored_as_digests_and_listed_without_secrets() {
     assert_eq!(s, 201);
     assert_eq!(again["id"], first["id"]);
     assert!(again.get("secret").is_none(), "{again}");
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys WHERE response::text LIKE '%sk_live_%'")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap_or(0);
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM idempotency_keys WHERE response::text LIKE '%sk_live_%'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap_or(0);
     assert_eq!(stored, 0, "no secret in the idempotency store");
     // Bad scopes are refused.
     let (s, e) = app.post("/api/v1/api_keys", json!({ "name": "x", "scopes": ["invoices:delete"] })).await;
@@ -138,11 +199,15 @@ async fn a_rotated_key_keeps_its_old_secret_until_the_overlap_ends_and_a_revoked
     assert_eq!(call(&app, &new, "GET", "/api/v1/customers", None).await.0, 200);
 
     // A rotation with no body keeps the old secret for 24 hours.
-    let (s, again) = app.send(app.http.post(app.url(&format!("/api/v1/api_keys/{id}/rotate"))), &app.tenant.api_key).await;
+    let (s, again) =
+        app.send(app.http.post(app.url(&format!("/api/v1/api_keys/{id}/rotate"))), &app.tenant.api_key).await;
     assert_eq!(s, 200, "{again}");
     let newest = again["secret"].as_str().unwrap().to_string();
     let until = chrono::DateTime::parse_from_rfc3339(again["previous_secret_expires_at"].as_str().unwrap()).unwrap();
-    assert_eq!(until.with_timezone(&chrono::Utc) - billing_core::clock::Clock::now(app.clock.as_ref()), chrono::Duration::hours(24));
+    assert_eq!(
+        until.with_timezone(&chrono::Utc) - billing_core::clock::Clock::now(app.clock.as_ref()),
+        chrono::Duration::hours(24)
+    );
     assert_eq!(call(&app, &new, "GET", "/api/v1/customers", None).await.0, 200);
 
     // Revoked: neither secret works, at once; revoking again is 404; another tenant's id is 404.

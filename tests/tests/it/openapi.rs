@@ -28,7 +28,13 @@ impl Drop for Server {
 
 async fn start(db: &TestDb) -> Server {
     // Negative cases send broken keys; the limiter of failed key checks must not end the run.
-    let (child, base) = serve(db, &[("BILLING__SERVER__AUTH_FAILURE_BURST", "10000"), ("BILLING__SERVER__AUTH_FAILURE_REFILL_PER_MINUTE", "10000")]);
+    let (child, base) = serve(
+        db,
+        &[
+            ("BILLING__SERVER__AUTH_FAILURE_BURST", "10000"),
+            ("BILLING__SERVER__AUTH_FAILURE_REFILL_PER_MINUTE", "10000"),
+        ],
+    );
     let server = Server { child, base };
     let http = reqwest::Client::new();
     for _ in 0..120 {
@@ -133,20 +139,19 @@ async fn schemathesis_over_the_whole_document_finds_nothing() {
     let post = |path: &str, body: Value| {
         http.post(format!("{}/api/v1{path}", server.base)).bearer_auth(&tenant.api_key).json(&body).send()
     };
-    let c: Value = post(
-        "/customers",
-        json!({"email": "fuzz@example.com", "name": "Fuzz", "country": "DE", "currency": "EUR"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let c: Value =
+        post("/customers", json!({"email": "fuzz@example.com", "name": "Fuzz", "country": "DE", "currency": "EUR"}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
     let customer = c["id"].as_str().expect("customer").to_string();
     let s = post("/subscriptions", json!({"customer": customer, "plan": "pro"})).await.unwrap();
     assert_eq!(s.status(), 201);
     let lines = json!([{"description": "Setup", "unit_amount": 5000}]);
-    let d: Value = post("/invoices", json!({"customer": customer, "lines": lines})).await.unwrap().json().await.unwrap();
+    let d: Value =
+        post("/invoices", json!({"customer": customer, "lines": lines})).await.unwrap().json().await.unwrap();
     let draft = d["id"].as_str().expect("draft").to_string();
     assert_eq!(post(&format!("/invoices/{draft}/finalize"), json!({})).await.unwrap().status(), 200);
 
@@ -166,10 +171,6 @@ async fn schemathesis_over_the_whole_document_finds_nothing() {
         .output()
         .expect("schemathesis runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "schemathesis found failures:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "schemathesis found failures:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("passed") || stdout.contains("No issues found"), "{stdout}");
 }
