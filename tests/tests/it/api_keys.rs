@@ -6,6 +6,9 @@
 use billing_tests::TestApp;
 use serde_json::{Value, json};
 
+/// A request: method, path, body.
+type Call = (&'static str, String, Option<Value>);
+
 async fn create_key(app: &TestApp, name: &str, scopes: &[&str]) -> (String, String) {
     let (s, k) = app.post("/api/v1/api_keys", json!({ "name": name, "scopes": scopes })).await;
     assert_eq!(s, 201, "{k}");
@@ -37,7 +40,7 @@ async fn each_scope_is_allowed_its_resource_and_refused_the_others_with_the_scop
     // (scope, request it allows, request it refuses, the scope the refusal names)
     let new_customer = json!({ "email": "b@example.com", "name": "B", "country": "US", "currency": "EUR" });
     let customer_path = format!("/api/v1/customers/{customer}");
-    let cases: Vec<(&str, (&str, String, Option<Value>), (&str, String, Option<Value>), &str)> = vec![
+    let cases: Vec<(&str, Call, Call, &str)> = vec![
         (
             "customers:read",
             ("GET", customer_path.clone(), None),
