@@ -45,6 +45,21 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub mail: crate::mail::MailConfig,
     pub portal: PortalConfig,
+    pub api: ApiConfig,
+}
+
+/// The API (docs/adr/0026).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// How many days the request log keeps an entry (`prune-request-log` job).
+    pub request_log_days: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self { request_log_days: 30 }
+    }
 }
 
 /// The customer portal (docs/adr/0021).
@@ -109,6 +124,8 @@ pub struct JobsConfig {
     pub mail: String,
     /// Invoices whose collection failed take their tenant's dunning steps (retry, mail, write-off).
     pub dunning: String,
+    /// API request log entries older than `[api] request_log_days` are deleted.
+    pub prune_request_log: String,
 }
 
 impl Default for JobsConfig {
@@ -120,6 +137,7 @@ impl Default for JobsConfig {
             collect: "0 0 6 * * *".into(),
             mail: "*/20 * * * * *".into(),
             dunning: "0 0 7 * * *".into(),
+            prune_request_log: "0 20 4 * * *".into(),
         }
     }
 }

@@ -26,7 +26,17 @@ fn jobs(
 ) -> Vec<(&'static str, String, JobFn)> {
     let vies = Arc::new(crate::vies::HttpVies::new(&config.vies));
     let dunning_gateways = gateways.clone();
+    let request_log_days = config.api.request_log_days;
     vec![
+        (
+            "prune-request-log",
+            config.jobs.prune_request_log.clone(),
+            Arc::new(move |pool, clock| {
+                Box::pin(async move {
+                    Ok(billing_core::service::request_log::prune(&pool, clock.now(), request_log_days).await?)
+                })
+            }),
+        ),
         (
             "mail",
             config.jobs.mail.clone(),

@@ -18,6 +18,7 @@ pub mod invoicing;
 pub mod method_setups;
 pub mod payments;
 pub mod refunds;
+pub mod request_log;
 pub mod settlement;
 pub mod simulation;
 pub mod subscriptions;

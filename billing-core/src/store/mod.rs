@@ -24,6 +24,7 @@ pub mod payment_attempts;
 pub mod payment_methods;
 pub mod portal;
 pub mod refunds;
+pub mod request_log;
 pub mod runs;
 pub mod subscriptions;
 pub mod tenants;

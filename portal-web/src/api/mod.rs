@@ -24,6 +24,7 @@ pub mod payments;
 pub mod plans;
 pub mod portal_sessions;
 pub mod reference;
+pub mod request_logs;
 pub mod schemas;
 pub mod scopes;
 pub mod simulations;
@@ -145,6 +146,7 @@ pub fn routes() -> Vec<Route> {
     routes.push(put("/dunning_policy", dunning::put_policy));
     routes.extend(openapi::routes());
     routes.extend(api_keys::routes());
+    routes.extend(request_logs::routes());
     routes
 }
 
@@ -152,9 +154,10 @@ pub fn routes() -> Vec<Route> {
 pub fn router(state: AppState, max_body_bytes: usize) -> Router<AppState> {
     let api = routes().into_iter().fold(Router::new(), |router, r| router.route(r.path, r.handler));
     api.layer(axum::middleware::from_fn_with_state(
-        idempotency::LayerState { app: state, max_body_bytes },
+        idempotency::LayerState { app: state.clone(), max_body_bytes },
         idempotency::layer,
     ))
+    .layer(axum::middleware::from_fn_with_state(state, request_logs::layer))
 }
 
 /// Money in API bodies: integer minor units and the currency code.

@@ -199,6 +199,7 @@ fn module_docs() -> Vec<utoipa::openapi::OpenApi> {
         job_runs::Doc::openapi(),
         dunning::Doc::openapi(),
         api_keys::Doc::openapi(),
+        request_logs::Doc::openapi(),
     ]
 }
 

@@ -54,7 +54,7 @@ async fn fingerprint(app: &TestApp) -> BTreeMap<String, String> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::text FROM information_schema.tables
          WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-           AND table_name NOT IN ('idempotency_keys', '_sqlx_migrations') ORDER BY 1",
+           AND table_name NOT IN ('idempotency_keys', '_sqlx_migrations', 'api_request_log') ORDER BY 1",
     )
     .fetch_all(&app.db.pool)
     .await

@@ -27,6 +27,7 @@ mod payments_routing;
 mod payments_stripe;
 mod portal;
 mod refunds;
+mod request_log;
 mod scheduler;
 mod server_limits;
 mod tax_inclusive;
