@@ -135,6 +135,13 @@ fi
 export BILLING_BROWSER_PYTHON="$BROWSER_VENV/bin/python" BILLING_AXE_JS="$AXE_DIR/node_modules/axe-core/axe.min.js"
 echo "browser ready: $(chromium --version 2>/dev/null | tail -1), axe-core $(node -p "require('$AXE_DIR/node_modules/axe-core/package.json').version")"
 
+step "schemathesis and openapi-spec-validator (the API document's fuzzer and validator, from PyPI, in a venv)"
+# tests/tests/it/openapi.rs validates /api/v1/openapi.json and runs schemathesis over all of it
+# against a live `billing serve`.
+ST_VENV="$(venv schemathesis-venv "import importlib.metadata as m; assert m.version('schemathesis') == '4.32.5'; import openapi_spec_validator" schemathesis==4.32.5 openapi-spec-validator==0.9.0)"
+export SCHEMATHESIS_PYTHON="$ST_VENV/bin/python"
+echo "schemathesis ready: $("$SCHEMATHESIS_PYTHON" -c 'import importlib.metadata as m; print(m.version("schemathesis"), "openapi-spec-validator", m.version("openapi-spec-validator"))')"
+
 
 step "rustfmt"
 cargo fmt --all -- --check

@@ -22,6 +22,9 @@ use crate::rounding::RoundingPolicy;
 pub const MAX_PERCENT_SCALE: u32 = 10;
 
 /// Why a coupon definition, redemption or discount was refused.
+/// The most redemptions a coupon may allow (what its column holds).
+pub const MAX_REDEMPTIONS: u32 = i32::MAX as u32;
+
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum CouponError {
     #[error("coupon code must not be empty")]
@@ -38,7 +41,7 @@ pub enum CouponError {
     NegativeFixed(Money),
     #[error("a repeating coupon must repeat for at least one period")]
     ZeroRepeatingPeriods,
-    #[error("max redemptions must be at least 1 when set")]
+    #[error("max redemptions must be from 1 to 2147483647 when set")]
     ZeroMaxRedemptions,
     #[error("coupon has expired")]
     Expired,
@@ -136,7 +139,8 @@ impl Coupon {
         if self.duration == (CouponDuration::Repeating { periods: 0 }) {
             return Err(CouponError::ZeroRepeatingPeriods);
         }
-        if self.max_redemptions == Some(0) {
+        // Stored as a PostgreSQL INT: more than i32::MAX would not be a limit but a failed insert.
+        if self.max_redemptions.is_some_and(|m| m == 0 || m > MAX_REDEMPTIONS) {
             return Err(CouponError::ZeroMaxRedemptions);
         }
         Ok(())

@@ -16,6 +16,7 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod card;
+pub mod api_keys;
 pub mod catalog;
 pub mod country;
 pub mod coupon;

@@ -108,3 +108,4 @@ einvoice-missing-mixed-not-subject-to-vat = documentos separados para las entreg
 # Outgoing webhooks (docs/adr/0024).
 error-invalid-webhook-url = «{ $url }» no puede recibir webhooks: use una dirección https:// (http:// solo se acepta para 127.0.0.1 o localhost, para pruebas), sin nombre de usuario, contraseña ni #fragmento.
 error-webhook-endpoint-disabled = Este endpoint de webhooks está desactivado. Actívelo (estado «enabled») antes de volver a enviarle eventos.
+error-insufficient-scope = Esta clave de API no puede hacer esto: necesita el ámbito «{ $scope }».

@@ -108,3 +108,4 @@ einvoice-missing-mixed-not-subject-to-vat = documenti separati per le cessioni n
 # Outgoing webhooks (docs/adr/0024).
 error-invalid-webhook-url = «{ $url }» non può ricevere webhook: usi un indirizzo https:// (http:// è accettato solo per 127.0.0.1 o localhost, per i test), senza nome utente, password o #frammento.
 error-webhook-endpoint-disabled = Questo endpoint webhook è disattivato. Lo attivi (stato «enabled») prima di inviargli di nuovo degli eventi.
+error-insufficient-scope = Questa chiave API non può farlo: serve l’ambito «{ $scope }».

@@ -108,3 +108,4 @@ einvoice-missing-mixed-not-subject-to-vat = VAT の対象外の供給とその�
 # Outgoing webhooks (docs/adr/0024).
 error-invalid-webhook-url = 「{ $url }」は Webhook を受信できません: https:// のアドレスを使用してください（http:// はテスト用に 127.0.0.1 または localhost の場合のみ使用できます）。ユーザー名、パスワード、#フラグメントは含められません。
 error-webhook-endpoint-disabled = この Webhook エンドポイントは無効になっています。イベントを再送する前に有効にしてください（ステータス「enabled」）。
+error-insufficient-scope = この API キーではこの操作はできません。スコープ「{ $scope }」が必要です。

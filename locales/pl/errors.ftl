@@ -108,3 +108,4 @@ einvoice-missing-mixed-not-subject-to-vat = osobne dokumenty dla dostaw niepodle
 # Outgoing webhooks (docs/adr/0024).
 error-invalid-webhook-url = „{ $url }” nie może odbierać webhooków: użyj adresu https:// (http:// jest dozwolony tylko dla 127.0.0.1 lub localhost, do testów), bez nazwy użytkownika, hasła i #fragmentu.
 error-webhook-endpoint-disabled = Ten punkt końcowy webhooków jest wyłączony. Włącz go (status „enabled”), zanim ponownie wyślesz do niego zdarzenia.
+error-insufficient-scope = Ten klucz API nie może tego zrobić: potrzebny jest zakres „{ $scope }”.

@@ -47,6 +47,21 @@ pub struct Config {
     pub portal: PortalConfig,
     /// Outgoing webhooks to merchants' endpoints (docs/adr/0024).
     pub webhooks: crate::webhook_delivery::WebhooksConfig,
+    pub api: ApiConfig,
+}
+
+/// The API (docs/adr/0026).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// How many days the request log keeps an entry (`prune-request-log` job).
+    pub request_log_days: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self { request_log_days: 30 }
+    }
 }
 
 /// The customer portal (docs/adr/0021).
@@ -113,6 +128,8 @@ pub struct JobsConfig {
     pub dunning: String,
     /// The outbox is fanned out and due webhook deliveries are sent (`[webhooks]`).
     pub webhooks: String,
+    /// API request log entries older than `[api] request_log_days` are deleted.
+    pub prune_request_log: String,
 }
 
 impl Default for JobsConfig {
@@ -125,6 +142,7 @@ impl Default for JobsConfig {
             mail: "*/20 * * * * *".into(),
             dunning: "0 0 7 * * *".into(),
             webhooks: "*/20 * * * * *".into(),
+            prune_request_log: "0 20 4 * * *".into(),
         }
     }
 }

@@ -30,6 +30,7 @@ fn jobs(
     let webhooks = crate::webhook_delivery::WebhookSender::new(&config.webhooks, config.mail.message_domain())
         .map(Arc::new)
         .map_err(|e| format!("[webhooks]: {e:#}"));
+    let request_log_days = config.api.request_log_days;
     vec![
         (
             "webhooks",
@@ -41,6 +42,15 @@ fn jobs(
                     let key = gateways.secrets().map_err(anyhow::Error::msg)?;
                     let run = crate::webhook_delivery::run(&pool, &sender, key, clock.now()).await?;
                     Ok(run.sent + run.retried + run.failed)
+                })
+            }),
+        ),
+        (
+            "prune-request-log",
+            config.jobs.prune_request_log.clone(),
+            Arc::new(move |pool, clock| {
+                Box::pin(async move {
+                    Ok(billing_core::service::request_log::prune(&pool, clock.now(), request_log_days).await?)
                 })
             }),
         ),

@@ -1,6 +1,7 @@
 //! Use cases: each validates its input into domain types, then loads, calls pure code and
 //! persists on the connection it is given (the caller owns the transaction).
 
+pub mod api_keys;
 pub mod balance;
 pub mod bank_transfer;
 pub mod billing_questions;
@@ -22,6 +23,7 @@ pub mod method_setups;
 pub mod metrics;
 pub mod payments;
 pub mod refunds;
+pub mod request_log;
 pub mod settlement;
 pub mod simulation;
 pub mod staff;

@@ -35,6 +35,25 @@ pub async fn claim(
     now: DateTime<Utc>,
     lease_seconds: i64,
 ) -> Result<Claim> {
+    // A claim given back (`release`) between the insert and the read leaves nothing to read: the
+    // key is free again, so try again (found by schemathesis: two requests under one key, the
+    // first refused, answered 500).
+    for _ in 0..3 {
+        if let Some(claim) = try_claim(conn, tenant, key, digest, now, lease_seconds).await? {
+            return Ok(claim);
+        }
+    }
+    Ok(Claim::InFlight)
+}
+
+async fn try_claim(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    key: &str,
+    digest: &[u8],
+    now: DateTime<Utc>,
+    lease_seconds: i64,
+) -> Result<Option<Claim>> {
     // Inserted, or taken over from an unfinished claim of the same request whose lease ran out.
     let claimed: Option<i32> = sqlx::query_scalar(
         "INSERT INTO idempotency_keys (tenant_id, key, request_digest, created_at, locked_until)
@@ -52,22 +71,25 @@ pub async fn claim(
     .fetch_optional(&mut *conn)
     .await?;
     if claimed.is_some() {
-        return Ok(Claim::Fresh);
+        return Ok(Some(Claim::Fresh));
     }
-    let (stored_digest, status, body): (Vec<u8>, Option<i32>, Option<serde_json::Value>) = sqlx::query_as(
+    let found: Option<(Vec<u8>, Option<i32>, Option<serde_json::Value>)> = sqlx::query_as(
         "SELECT request_digest, response_status, response_body FROM idempotency_keys WHERE tenant_id = $1 AND key = $2",
     )
     .bind(tenant)
     .bind(key)
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await?;
+    let Some((stored_digest, status, body)) = found else {
+        return Ok(None);
+    };
     if stored_digest != digest {
-        return Ok(Claim::Mismatch);
+        return Ok(Some(Claim::Mismatch));
     }
-    Ok(match (status, body) {
+    Ok(Some(match (status, body) {
         (Some(s), Some(b)) => Claim::Replay { status: u16::try_from(s).unwrap_or(500), body: b },
         _ => Claim::InFlight,
-    })
+    }))
 }
 
 /// Stores the response of the request that claimed `key`. Run it inside the transaction of the

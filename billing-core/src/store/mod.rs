@@ -2,6 +2,7 @@
 //! connection (or transaction) it runs on, so the calling service decides what is atomic, and
 //! every query filters by tenant.
 
+pub mod api_keys;
 pub mod balance;
 pub mod bank;
 pub mod catalog;
@@ -27,6 +28,7 @@ pub mod payment_attempts;
 pub mod payment_methods;
 pub mod portal;
 pub mod refunds;
+pub mod request_log;
 pub mod runs;
 pub mod staff;
 pub mod subscriptions;

@@ -16,12 +16,13 @@ use super::extract::{ApiJson, AuthTenant, path_id};
 use super::idempotency::create_once;
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TransactionBody {
     pub id: uuid::Uuid,
     pub object: &'static str,
     /// Positive: credited to the customer; negative: taken from the balance.
     pub amount: AmountBody,
+    #[schema(value_type = super::schemas::BalanceKind)]
     pub kind: BalanceKind,
     pub reference: Option<uuid::Uuid>,
     pub description: String,
@@ -42,9 +43,10 @@ impl From<BalanceTransaction> for TransactionBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BalanceBody {
     pub object: &'static str,
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     /// One per currency the customer has a balance in.
     pub balances: Vec<AmountBody>,
@@ -52,13 +54,21 @@ pub struct BalanceBody {
     pub transactions: Vec<TransactionBody>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentTermsBody {
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     pub payment_terms_days: Option<i64>,
 }
 
 /// `GET /customers/{id}/balance`: the balance per currency and every movement.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/balance",
+    tag = "customers",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    responses((status = 200, description = "The balance per currency and every movement.", body = BalanceBody))
+)]
 pub async fn get_balance(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -73,18 +83,27 @@ pub async fn get_balance(
     Ok(axum::Json(BalanceBody { object: "customer_balance", customer, balances, transactions }))
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTransaction {
     /// `refund` (paid out to the customer, taken from the balance) or `adjustment` (either sign).
     pub kind: String,
     /// Minor units; for a refund the amount paid out (positive).
+    #[schema(value_type = i64)]
     pub amount: MinorAmount,
     pub currency: String,
     pub description: Option<String>,
 }
 
 /// `POST /customers/{id}/balance/transactions`: pay out (part of) the balance, or correct it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/balance/transactions",
+    tag = "customers",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    request_body = NewTransaction,
+    responses((status = 201, description = "The movement and the balance left.", body = TransactionCreated), (status = 422, description = "More than the balance (`insufficient_balance`).", body = super::openapi::ErrorBody))
+)]
 pub async fn create_transaction(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -116,7 +135,7 @@ pub async fn create_transaction(
     .await
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentTerms {
     /// Days from issue to due date; null: the merchant's default.
@@ -124,6 +143,14 @@ pub struct PaymentTerms {
 }
 
 /// `POST /customers/{id}/payment_terms`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/payment_terms",
+    tag = "customers",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    request_body = PaymentTerms,
+    responses((status = 200, description = "The payment terms.", body = PaymentTermsBody))
+)]
 pub async fn set_payment_terms(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -134,4 +161,18 @@ pub async fn set_payment_terms(
     let mut conn = state.pool.acquire().await?;
     billing_core::service::invoices::set_payment_terms(&mut conn, tenant, customer, req.days).await?;
     Ok(axum::Json(PaymentTermsBody { customer, payment_terms_days: req.days }))
+}
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(get_balance, create_transaction, set_payment_terms))]
+pub struct Doc;
+
+/// The answer of `POST /customers/{id}/balance/transactions`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TransactionCreated {
+    pub transaction: TransactionBody,
+    /// What is left in that currency.
+    pub balance: AmountBody,
 }

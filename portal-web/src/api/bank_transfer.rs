@@ -26,7 +26,7 @@ use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use crate::ops::bank_import::{self, ImportError, StatementFormat};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountRequest {
     pub iban: String,
@@ -53,6 +53,13 @@ pub(crate) fn bank_error(e: BankError) -> ApiError {
     }
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/bank_account",
+    tag = "bank transfers",
+    request_body = AccountRequest,
+    responses((status = 200, description = "The account customers pay into.", body = Object))
+)]
 pub async fn put_account(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -72,6 +79,12 @@ fn account_missing() -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bank_account_missing", "error-bank-account-missing")
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/bank_account",
+    tag = "bank transfers",
+    responses((status = 200, description = "The account customers pay into.", body = Object), (status = 422, description = "The merchant has no bank account (`bank_account_missing`), or no QR code for this invoice (`epc_qr_unavailable`).", body = super::openapi::ErrorBody))
+)]
 pub async fn get_account(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -81,8 +94,9 @@ pub async fn get_account(
 }
 
 /// What a customer needs to pay an invoice by transfer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TransferDetails {
+    #[schema(value_type = String)]
     pub invoice: InvoiceId,
     pub number: Option<String>,
     pub iban: String,
@@ -97,7 +111,8 @@ pub struct TransferDetails {
     pub qr_svg_url: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DetailsQuery {
     /// `svg`: answer with the QR code image instead of JSON.
     pub format: Option<String>,
@@ -146,6 +161,13 @@ fn qr_svg(details: &TransferDetails) -> ApiResult<Response> {
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices/{id}/bank_transfer",
+    tag = "bank transfers",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`)."), DetailsQuery),
+    responses((status = 200, description = "What the customer needs to pay by transfer, or the EPC QR code with `format=svg`.", content((TransferDetails = "application/json"), (String = "image/svg+xml"))), (status = 422, description = "The merchant has no bank account (`bank_account_missing`), or no QR code for this invoice (`epc_qr_unavailable`).", body = super::openapi::ErrorBody))
+)]
 pub async fn get_details(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -162,6 +184,13 @@ pub async fn get_details(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices/{id}/bank_transfer/qr.svg",
+    tag = "bank transfers",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`).")),
+    responses((status = 200, description = "The EPC QR code.", body = String, content_type = "image/svg+xml"), (status = 422, description = "The merchant has no bank account (`bank_account_missing`), or no QR code for this invoice (`epc_qr_unavailable`).", body = super::openapi::ErrorBody))
+)]
 pub async fn get_qr_svg(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -172,10 +201,11 @@ pub async fn get_qr_svg(
     qr_svg(&details(&mut conn, tenant, invoice).await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkPaid {
     /// Minor units, in the invoice's currency.
+    #[schema(value_type = i64)]
     pub amount: billing_core::money::MinorAmount,
     pub currency: Option<String>,
     pub reference: Option<String>,
@@ -184,6 +214,14 @@ pub struct MarkPaid {
 
 /// Records money a staff member received outside the system. Under an Idempotency-Key a repeat
 /// replays the first answer (the payment is recorded once, whatever its reference).
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{id}/mark_paid",
+    tag = "bank transfers",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`).")),
+    request_body = MarkPaid,
+    responses((status = 200, description = "The payment as recorded on the invoice.", body = Object), (status = 409, description = "The invoice cannot be paid in its state (`invoice_not_payable`).", body = super::openapi::ErrorBody))
+)]
 pub async fn mark_paid(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -210,7 +248,8 @@ pub async fn mark_paid(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `camt053` or `csv`; otherwise taken from the Content-Type.
     pub format: Option<String>,
@@ -242,6 +281,14 @@ fn import_error(e: ImportError) -> ApiError {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/bank_statements",
+    tag = "bank transfers",
+    params(ImportQuery),
+    request_body(content = String, content_type = "application/xml", description = "A camt.053 statement (XML) or a CSV export (`text/csv`)."),
+    responses((status = 201, description = "The import and what it settled.", body = Object))
+)]
 pub async fn create_import(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -264,6 +311,13 @@ pub async fn create_import(
     Ok((StatusCode::CREATED, axum::Json(result)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/bank_statements/{id}",
+    tag = "bank transfers",
+    params(("id" = String, Path, description = "The statement import.")),
+    responses((status = 200, description = "The import and its entries.", body = Object))
+)]
 pub async fn get_import(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -274,14 +328,23 @@ pub async fn get_import(
     Ok(axum::Json(bank_transfer::get_import(&mut conn, tenant, id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignEntry {
+    #[schema(value_type = String)]
     pub invoice: InvoiceId,
 }
 
 /// `POST /bank_statements/{id}/entries/{line}/assign {invoice}`: a person settles a credit the
 /// import could not place.
+#[utoipa::path(
+    post,
+    path = "/api/v1/bank_statements/{id}/entries/{line}/assign",
+    tag = "bank transfers",
+    params(("id" = String, Path, description = "The statement import."), ("line" = String, Path, description = "The entry's line number.")),
+    request_body = AssignEntry,
+    responses((status = 200, description = "The import with the entry settled.", body = Object), (status = 409, description = "The entry was settled already (`statement_entry_settled`).", body = super::openapi::ErrorBody))
+)]
 pub async fn assign_entry(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -311,3 +374,17 @@ pub fn routes() -> Vec<super::Route> {
         post("/bank_statements/{id}/entries/{line}/assign", assign_entry),
     ]
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    put_account,
+    get_account,
+    get_details,
+    get_qr_svg,
+    mark_paid,
+    create_import,
+    get_import,
+    assign_entry
+))]
+pub struct Doc;

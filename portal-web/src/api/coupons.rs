@@ -17,19 +17,21 @@ use super::idempotency::create_once;
 use super::pagination::ListResponse;
 use crate::state::AppState;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AmountIn {
+    #[schema(value_type = i64)]
     pub amount: billing_core::money::MinorAmount,
     pub currency: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCoupon {
     /// What customers type (promotion code).
     pub code: String,
     /// Percent off, as a decimal string ("25" or "12.5").
+    #[schema(value_type = Option<String>)]
     pub percent_off: Option<Decimal>,
     /// Amount off, one per currency, in minor units.
     pub amount_off: Option<Vec<AmountIn>>,
@@ -40,12 +42,14 @@ pub struct CreateCoupon {
     pub max_redemptions: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CouponBody {
     pub object: &'static str,
     pub code: String,
+    #[schema(value_type = Option<String>)]
     pub percent_off: Option<Decimal>,
     pub amount_off: Vec<AmountBody>,
+    #[schema(value_type = super::schemas::CouponDuration)]
     pub duration: CouponDuration,
     pub expires_at: Option<DateTime<Utc>>,
     pub max_redemptions: Option<u32>,
@@ -100,6 +104,13 @@ fn to_coupon(req: &CreateCoupon) -> ApiResult<Coupon> {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/coupons",
+    tag = "catalog",
+    request_body = CreateCoupon,
+    responses((status = 201, description = "The coupon.", body = CouponBody), (status = 409, description = "A coupon with this code exists (`resource_already_exists`).", body = super::openapi::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -117,6 +128,12 @@ pub async fn create(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/coupons",
+    tag = "catalog",
+    responses((status = 200, description = "Every coupon.", body = ListResponse<CouponBody>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -130,3 +147,8 @@ pub async fn list(
         data: coupons.into_iter().map(CouponBody::from).collect(),
     }))
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list))]
+pub struct Doc;

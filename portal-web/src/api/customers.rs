@@ -14,7 +14,7 @@ use super::idempotency::create_once;
 use super::pagination::{ListQuery, ListResponse};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomer {
     pub email: String,
@@ -38,7 +38,7 @@ pub struct CreateCustomer {
 }
 
 /// A postal address in requests and answers.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressBody {
     pub line1: Option<String>,
@@ -74,7 +74,7 @@ impl From<billing_core::party::PostalAddress> for AddressBody {
 }
 
 /// `POST /api/v1/customers/{id}`: billing details; absent fields stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomer {
     pub name: Option<String>,
@@ -86,8 +86,9 @@ pub struct UpdateCustomer {
     pub address: Option<AddressBody>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerBody {
+    #[schema(value_type = String)]
     pub id: CustomerId,
     pub object: &'static str,
     pub email: String,
@@ -95,9 +96,11 @@ pub struct CustomerBody {
     pub country: &'static str,
     pub currency: &'static str,
     pub locale: String,
+    #[schema(value_type = super::schemas::CustomerKind)]
     pub kind: billing_core::tax::CustomerKind,
     pub vat_id: Option<String>,
     /// The VAT ID's validation result and its evidence.
+    #[schema(value_type = Option<super::schemas::VatIdStatus>)]
     pub vat_id_status: Option<billing_core::tax::VatIdStatus>,
     pub segment: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -126,6 +129,13 @@ impl From<Customer> for CustomerBody {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers",
+    tag = "customers",
+    request_body = CreateCustomer,
+    responses((status = 201, description = "The customer.", body = CustomerBody), (status = 409, description = "A customer with this e-mail exists (`resource_already_exists`).", body = super::openapi::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -154,6 +164,13 @@ pub async fn create(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}",
+    tag = "customers",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    responses((status = 200, description = "The customer with their dunning state.", body = CustomerWithDunning))
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -167,13 +184,21 @@ pub async fn get_one(
 }
 
 /// One customer, with their dunning state (`null` when no invoice of theirs is in dunning).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerWithDunning {
     #[serde(flatten)]
     pub customer: CustomerBody,
+    #[schema(value_type = Option<super::schemas::CustomerDunning>)]
     pub dunning: Option<billing_core::service::dunning::CustomerDunning>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers",
+    tag = "customers",
+    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "How many items (1-100, default 20)."), ("starting_after" = Option<String>, Query, description = "The `next_cursor` of the previous page.")),
+    responses((status = 200, description = "A page of customers, oldest first.", body = ListResponse<CustomerBody>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -185,6 +210,14 @@ pub async fn list(
     Ok(axum::Json(ListResponse::from_page(found, |c| c.id.to_string(), CustomerBody::from)))
 }
 
+#[utoipa::path(
+    method(post, patch),
+    path = "/api/v1/customers/{id}",
+    tag = "customers",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    request_body = UpdateCustomer,
+    responses((status = 200, description = "The customer as changed.", body = CustomerBody))
+)]
 pub async fn update(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -206,3 +239,8 @@ pub async fn update(
     tx.commit().await?;
     Ok(axum::Json(c.into()))
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, get_one, list, update))]
+pub struct Doc;

@@ -10,7 +10,8 @@ use super::error::ApiResult;
 use super::extract::{ApiQuery, AuthTenant};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PdfQuery {
     /// One of the shipped languages (`billing_core::customer::SUPPORTED_LOCALES`); the
@@ -18,6 +19,13 @@ pub struct PdfQuery {
     pub lang: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices/{id}/pdf",
+    tag = "invoices",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`)."), PdfQuery),
+    responses((status = 200, description = "The PDF document.", body = Vec<u8>, content_type = "application/pdf"))
+)]
 pub async fn invoice_pdf(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -49,3 +57,8 @@ pub async fn invoice_pdf(
     )
         .into_response())
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(invoice_pdf))]
+pub struct Doc;

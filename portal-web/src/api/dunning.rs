@@ -11,20 +11,29 @@ use super::error::ApiResult;
 use super::extract::{ApiJson, AuthTenant};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyBody {
     /// Checked by the service, so that its error names the step at fault.
+    /// The steps: `[{"after_days": 3, "action": "email"}, ...]`.
+    #[schema(value_type = Vec<Object>)]
     pub steps: serde_json::Value,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PolicyView {
+    #[schema(value_type = Vec<Object>)]
     pub steps: Vec<PolicyStep>,
     /// True while the tenant has no policy of its own.
     pub default: bool,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/dunning_policy",
+    tag = "operations",
+    responses((status = 200, description = "The dunning policy (the default when the merchant has none).", body = PolicyView))
+)]
 pub async fn get_policy(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -34,6 +43,13 @@ pub async fn get_policy(
     Ok(axum::Json(PolicyView { steps: policy.steps().to_vec(), default: !own }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/dunning_policy",
+    tag = "operations",
+    request_body = PolicyBody,
+    responses((status = 200, description = "The dunning policy.", body = PolicyView))
+)]
 pub async fn put_policy(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -43,3 +59,8 @@ pub async fn put_policy(
     let policy = dunning::put_policy(&mut conn, tenant, req.steps, state.clock.now()).await?;
     Ok(axum::Json(PolicyView { steps: policy.steps().to_vec(), default: false }))
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(get_policy, put_policy))]
+pub struct Doc;

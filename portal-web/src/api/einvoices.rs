@@ -42,7 +42,8 @@ fn parse_lang(tag: Option<&str>) -> billing_core::Result<Option<crate::i18n::Loc
     .transpose()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EInvoiceQuery {
     pub format: Option<String>,
@@ -51,6 +52,13 @@ pub struct EInvoiceQuery {
 }
 
 /// `GET /invoices/{id}/einvoice?format=xrechnung-cii|xrechnung-ubl|zugferd`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices/{id}/einvoice",
+    tag = "e-invoices",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`)."), EInvoiceQuery),
+    responses((status = 200, description = "The e-invoice: XML, or a PDF/A-3 with the XML for ZUGFeRD.", content((String = "application/xml"), (Vec<u8> = "application/pdf"))), (status = 409, description = "A draft has no e-invoice (`invoice_not_finalized`).", body = super::openapi::ErrorBody), (status = 422, description = "The e-invoice needs data the invoice does not have (`einvoice_data_missing`).", body = super::openapi::ErrorBody))
+)]
 pub async fn invoice_einvoice(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -72,7 +80,8 @@ pub async fn invoice_einvoice(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     pub from: Option<NaiveDate>,
@@ -82,6 +91,13 @@ pub struct ExportQuery {
 
 /// `GET /einvoices/export?from=YYYY-MM-DD&to=YYYY-MM-DD&format=...`: a ZIP of every document
 /// issued in the period, with `manifest.csv`; `X-Einvoice-Skipped` counts documents without one.
+#[utoipa::path(
+    get,
+    path = "/api/v1/einvoices/export",
+    tag = "e-invoices",
+    params(ExportQuery),
+    responses((status = 200, description = "A ZIP of the e-invoices of the invoices issued in the period.", body = Vec<u8>, content_type = "application/zip"))
+)]
 pub async fn export(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -108,6 +124,13 @@ pub async fn export(
 }
 
 /// `GET /customers/{id}/einvoice`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/einvoice",
+    tag = "e-invoices",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    responses((status = 200, description = "The customer's e-invoice settings.", body = CustomerEInvoiceBody))
+)]
 pub async fn get_customer_settings(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -120,6 +143,14 @@ pub async fn get_customer_settings(
 }
 
 /// `POST /customers/{id}/einvoice`: format, buyer reference (Leitweg-ID), public buyer, Peppol id.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/einvoice",
+    tag = "e-invoices",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    request_body = super::schemas::CustomerEInvoiceInput,
+    responses((status = 200, description = "The customer's e-invoice settings.", body = CustomerEInvoiceBody))
+)]
 pub async fn set_customer_settings(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -133,9 +164,10 @@ pub async fn set_customer_settings(
 }
 
 /// A customer's e-invoice settings.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerEInvoiceBody {
     pub object: &'static str,
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     /// `none`, `xrechnung-cii`, `xrechnung-ubl` or `zugferd`.
     pub format: &'static str,
@@ -157,6 +189,12 @@ fn customer_body(customer: CustomerId, s: &einvoices::CustomerSettings) -> Custo
 }
 
 /// `GET /tenant/einvoice`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenant/einvoice",
+    tag = "e-invoices",
+    responses((status = 200, description = "The merchant's e-invoice contact details.", body = SellerEInvoiceBody))
+)]
 pub async fn get_seller_settings(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -167,6 +205,13 @@ pub async fn get_seller_settings(
 }
 
 /// `POST /tenant/einvoice`: the contact (BT-41..43) and Peppol id (BT-34) of the seller.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenant/einvoice",
+    tag = "e-invoices",
+    request_body = super::schemas::SellerEInvoiceInput,
+    responses((status = 200, description = "The merchant's e-invoice contact details.", body = SellerEInvoiceBody))
+)]
 pub async fn set_seller_settings(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -178,7 +223,7 @@ pub async fn set_seller_settings(
 }
 
 /// The seller's e-invoice contact (BT-41..43) and Peppol id (BT-34).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SellerEInvoiceBody {
     pub object: &'static str,
     pub contact_name: Option<String>,
@@ -196,3 +241,15 @@ fn seller_body(f: &billing_core::einvoice::SellerFacts) -> SellerEInvoiceBody {
         peppol_id: f.peppol_id.clone(),
     }
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    invoice_einvoice,
+    export,
+    get_customer_settings,
+    set_customer_settings,
+    get_seller_settings,
+    set_seller_settings
+))]
+pub struct Doc;

@@ -93,6 +93,7 @@ impl IntoResponse for ApiError {
             tracing::error!(code = self.code, "request failed");
         }
         let mut response = (self.status, axum::Json(self.body(lang))).into_response();
+        response.extensions_mut().insert(ErrorCode(self.code));
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
@@ -395,3 +396,8 @@ impl From<sqlx::Error> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The stable code of an error answer, beside it in the response's extensions (the request log
+/// reads it without parsing the body).
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);

@@ -15,6 +15,11 @@ use super::metrics::csv_response;
 use super::{Route, get, put};
 use crate::state::AppState;
 
+/// This module's operations in the OpenAPI document (docs/adr/0025).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(datev, get_datev_settings, put_datev_settings, invoices, credit_notes, payments))]
+pub struct Doc;
+
 pub fn routes() -> Vec<Route> {
     vec![
         get("/exports/datev", datev),

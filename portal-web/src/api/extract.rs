@@ -85,15 +85,39 @@ impl FromRequestParts<AppState> for AuthTenant {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "api_key_missing", "error-api-key-missing"));
         };
         let mut conn = state.pool.acquire().await?;
-        match billing_core::service::tenants::authenticate(&mut conn, secret).await? {
-            Some(t) => Ok(AuthTenant(t)),
-            None => {
-                state.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                state.auth_limiter.failed(client, now);
-                Err(ApiError::new(StatusCode::UNAUTHORIZED, "api_key_invalid", "error-api-key-invalid"))
-            }
+        let found = billing_core::service::api_keys::authenticate(&mut conn, secret, state.clock.now()).await?;
+        drop(conn);
+        let Some(key) = found else {
+            state.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            state.auth_limiter.failed(client, now);
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "api_key_invalid", "error-api-key-invalid"));
+        };
+        if let Some(slot) = parts.extensions.get::<KeySlot>() {
+            slot.0.get_or_init(|| UsedKey { tenant: key.tenant, name: key.name.clone() });
         }
+        // The scope the route needs (docs/adr/0026), from the path's fixed segments.
+        if let Some((resource, access)) = super::scopes::needed(&parts.method, parts.uri.path())
+            && !billing_core::api_keys::allows(&key.scopes, resource, access)
+        {
+            let scope = billing_core::api_keys::required(resource, access);
+            let mut e = ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", "error-insufficient-scope")
+                .arg("scope", &scope);
+            e.extra.push(("required_scope", serde_json::json!(scope)));
+            return Err(e);
+        }
+        Ok(AuthTenant(key.tenant))
     }
+}
+
+/// Which key signed a request, for the request log: the log's middleware puts an empty slot into
+/// the request, authentication fills it (the request may run on another task by then).
+#[derive(Debug, Clone, Default)]
+pub struct KeySlot(pub std::sync::Arc<std::sync::OnceLock<UsedKey>>);
+
+#[derive(Debug, Clone)]
+pub struct UsedKey {
+    pub tenant: TenantId,
+    pub name: String,
 }
 
 /// A typed id from a path segment (`cus_…`, `in_…`), refused with the id's own error.

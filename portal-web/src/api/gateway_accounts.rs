@@ -10,7 +10,7 @@ use super::error::ApiResult;
 use super::extract::{ApiJson, AuthTenant};
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccount {
     pub provider: String,
@@ -43,25 +43,39 @@ fn yes() -> bool {
 }
 
 /// All the tenant's accounts (there are few: no pagination).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountList {
     pub object: &'static str,
+    #[schema(value_type = Vec<Object>)]
     pub data: Vec<GatewayAccount>,
     pub has_more: bool,
 }
 
 /// The tenant's routing rules, as `gateway_adapters::router` reads them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RulesBody {
     pub rules: serde_json::Value,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/gateway_accounts",
+    tag = "gateways",
+    responses((status = 200, description = "The merchant's gateway accounts (secrets redacted).", body = AccountList))
+)]
 pub async fn list(State(state): State<AppState>, AuthTenant(tenant): AuthTenant) -> ApiResult<axum::Json<AccountList>> {
     let mut conn = state.pool.acquire().await?;
     let data = gateway_accounts::list(&mut conn, tenant, state.gateways.as_ref(), state.clock.now()).await?;
     Ok(axum::Json(AccountList { object: "list", data, has_more: false }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/gateway_accounts",
+    tag = "gateways",
+    request_body = CreateAccount,
+    responses((status = 201, description = "The account (secrets redacted).", body = Object), (status = 422, description = "The account's configuration is not usable (`invalid_gateway_config`).", body = super::openapi::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -79,6 +93,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(account)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/routing_rules",
+    tag = "gateways",
+    responses((status = 200, description = "The routing rules.", body = RulesBody))
+)]
 pub async fn get_rules(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -87,12 +107,19 @@ pub async fn get_rules(
     Ok(axum::Json(RulesBody { rules: gateway_accounts::rules(&mut conn, tenant).await? }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutRules {
     pub rules: serde_json::Value,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/routing_rules",
+    tag = "gateways",
+    request_body = PutRules,
+    responses((status = 200, description = "The routing rules.", body = RulesBody), (status = 422, description = "The account's configuration is not usable (`invalid_gateway_config`).", body = super::openapi::ErrorBody))
+)]
 pub async fn put_rules(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -108,7 +135,7 @@ pub async fn put_rules(
 /// sandbox; for Stripe, the one Stripe shows after rolling the endpoint's secret), shown once. The
 /// old one keeps verifying for `expire_previous_in_hours` (default 24, at most 168; 0 ends it now,
 /// as after a leak), so deliveries in flight are not lost.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateSecret {
     #[serde(default)]
@@ -117,13 +144,22 @@ pub struct RotateSecret {
     pub expire_previous_in_hours: Option<i64>,
 }
 
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct RotatedBody {
     pub object: &'static str,
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub rotated: gateway_accounts::RotatedSecret,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/gateway_accounts/{id}/webhook_secret/rotate",
+    tag = "gateways",
+    params(("id" = String, Path, description = "The gateway account (`gwa_…`).")),
+    request_body = RotateSecret,
+    responses((status = 200, description = "The new secret (shown once); the previous one is accepted until it expires.", body = RotatedBody), (status = 422, description = "The account's configuration is not usable (`invalid_gateway_config`).", body = super::openapi::ErrorBody))
+)]
 pub async fn rotate_webhook_secret(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -177,7 +213,7 @@ async fn sandbox_of(
         .ok_or_else(|| billing_core::Error::GatewayConfig { detail: "the sandbox is not running".into() })?)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SettledBody {
     /// How many pending debits the sandbox's bank settled.
     pub settled: usize,
@@ -185,7 +221,7 @@ pub struct SettledBody {
 
 /// What the sandbox's bank page decided, as the provider then reports it by webhook: about a
 /// `setup` or a `payment`, with its `status` and, for a setup that succeeded, the stored method.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct AuthenticatedBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub setup: Option<String>,
@@ -193,6 +229,7 @@ pub struct AuthenticatedBody {
     pub payment: Option<String>,
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub method: Option<billing_core::ports::PaymentMethodRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decline_code: Option<String>,
@@ -200,6 +237,13 @@ pub struct AuthenticatedBody {
 
 /// `POST /gateway_accounts/{id}/sandbox/settle_debits`: the bank settles the sandbox's pending
 /// SEPA debits (paid, or returned for an IBAN ending in 3001); the webhooks follow.
+#[utoipa::path(
+    post,
+    path = "/api/v1/gateway_accounts/{id}/sandbox/settle_debits",
+    tag = "gateways",
+    params(("id" = String, Path, description = "The gateway account (`gwa_…`).")),
+    responses((status = 200, description = "How many pending debits the sandbox settled.", body = SettledBody), (status = 422, description = "The account's configuration is not usable (`invalid_gateway_config`).", body = super::openapi::ErrorBody), (status = 502, description = "The sandbox did not answer.", body = super::openapi::ErrorBody))
+)]
 pub async fn sandbox_settle_debits(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -213,7 +257,7 @@ pub async fn sandbox_settle_debits(
 /// What the customer does at the bank's 3-D Secure page, for a sandbox account (test mode only):
 /// `setup` (a `payment_method_setup`'s provider id, e.g. `sbx_seti_1`) or `payment` (a charge's
 /// `provider_payment_id`), and whether the customer passes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SandboxAuthenticate {
     #[serde(default)]
@@ -226,6 +270,14 @@ pub struct SandboxAuthenticate {
 /// `POST /gateway_accounts/{id}/sandbox/authenticate`: stands in for the customer's browser at a
 /// sandbox account, so that the demo and tests can finish a 3-D Secure challenge. The sandbox then
 /// reports the result by webhook, as a provider would.
+#[utoipa::path(
+    post,
+    path = "/api/v1/gateway_accounts/{id}/sandbox/authenticate",
+    tag = "gateways",
+    params(("id" = String, Path, description = "The gateway account (`gwa_…`).")),
+    request_body = SandboxAuthenticate,
+    responses((status = 200, description = "The outcome of the simulated authentication.", body = AuthenticatedBody), (status = 422, description = "The account's configuration is not usable (`invalid_gateway_config`).", body = super::openapi::ErrorBody))
+)]
 pub async fn sandbox_authenticate(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -272,3 +324,16 @@ pub async fn sandbox_authenticate(
     };
     Ok(axum::Json(outcome))
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list,
+    create,
+    get_rules,
+    put_rules,
+    rotate_webhook_secret,
+    sandbox_settle_debits,
+    sandbox_authenticate
+))]
+pub struct Doc;

@@ -272,6 +272,39 @@ where
     Ok((success, axum::Json(body)).into_response())
 }
 
+/// As [`run_once`], for an answer that shows a secret once (a new API key): `work` returns the
+/// answer and what a replay may show, which is stored instead (the secret is never stored).
+pub async fn run_once_showing_once<F>(
+    state: &AppState,
+    tenant: TenantId,
+    headers: &HeaderMap,
+    success: StatusCode,
+    work: F,
+) -> ApiResult<Response>
+where
+    F: for<'c> FnOnce(&'c mut PgConnection) -> ShownOnce<'c>,
+{
+    let claimed = CLAIMED.try_with(Claimed::clone).ok().filter(|c| c.tenant == tenant);
+    if key_from(headers)?.is_some() && claimed.is_none() {
+        tracing::error!("Idempotency-Key not claimed: the API router lacks the idempotency layer");
+        return Err(ApiError::internal());
+    }
+    let mut conn = state.pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let (shown, stored) = work(&mut tx).await?;
+    if let Some(c) = &claimed {
+        idempotency::complete(&mut tx, tenant, &c.key, success.as_u16(), &stored).await?;
+    }
+    tx.commit().await?;
+    if let Some(c) = &claimed {
+        c.stored.store(true, Ordering::SeqCst);
+    }
+    Ok((success, axum::Json(shown)).into_response())
+}
+
+/// The work of [`run_once_showing_once`]: the answer, and the answer a replay shows.
+pub type ShownOnce<'c> = Pin<Box<dyn Future<Output = ApiResult<(serde_json::Value, serde_json::Value)>> + Send + 'c>>;
+
 /// The Idempotency-Key under which the current request runs, for services that tie what they
 /// create to it (refunds), so that a retry after a crash resumes instead of repeating.
 pub fn current_key() -> Option<String> {

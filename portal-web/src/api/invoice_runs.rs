@@ -18,7 +18,7 @@ use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use super::pagination::{ListQuery, ListResponse};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRunRequest {
     /// The run date; today in the merchant's time zone when absent.
@@ -31,7 +31,7 @@ pub struct StartRunRequest {
     pub allow_future: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExceptionBody {
     pub subscription: String,
     pub customer: String,
@@ -40,7 +40,7 @@ pub struct ExceptionBody {
     pub message: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RunBody {
     pub id: String,
     pub object: &'static str,
@@ -57,6 +57,7 @@ pub struct RunBody {
     pub subscriptions_skipped: i64,
     pub exceptions_count: i64,
     /// Minor units per currency and per (currency, VAT category, rate).
+    #[schema(value_type = Object)]
     pub totals: RunTotals,
     /// Only on a single run (POST, GET by id).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,6 +65,7 @@ pub struct RunBody {
     /// On a single run: the totals in the merchant's national currency (or `?reporting_currency=`),
     /// converted at the ECB rates of the run's as-of date.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub reporting: Option<billing_core::run_report::ReportingTotals>,
 }
 
@@ -170,6 +172,13 @@ async fn caller(conn: &mut PgConnection, tenant: TenantId, headers: &HeaderMap) 
 /// connection; under an Idempotency-Key the API's idempotency layer claims the key first (a
 /// duplicate arriving meanwhile gets 409), stores the answer afterwards, and gives the key back
 /// when the run fails. The run itself is idempotent: a repeat without a key invoices nothing new.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoice_runs",
+    tag = "invoice runs",
+    request_body = StartRunRequest,
+    responses((status = 201, description = "The run's report.", body = RunBody), (status = 422, description = "A real run for a day after today (`invoice_run_date_in_future`).", body = super::openapi::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -196,6 +205,13 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoice_runs",
+    tag = "invoice runs",
+    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "How many items (1-100, default 20)."), ("starting_after" = Option<String>, Query, description = "The `next_cursor` of the previous page.")),
+    responses((status = 200, description = "A page of runs.", body = ListResponse<RunBody>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -212,13 +228,21 @@ pub async fn list(
     Ok(axum::Json(ListResponse { object: "list", has_more: found.has_more, next_cursor, data }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct GetRunQuery {
     /// Convert the totals into this currency instead of the merchant's national one.
     pub reporting_currency: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoice_runs/{id}",
+    tag = "invoice runs",
+    params(("id" = String, Path, description = "The run."), GetRunQuery),
+    responses((status = 200, description = "The run's report with its exceptions.", body = RunBody))
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -230,6 +254,13 @@ pub async fn get_one(
     Ok(axum::Json(load_in(&mut conn, tenant, id, q.reporting_currency.as_deref()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoice_runs/{id}/report.csv",
+    tag = "invoice runs",
+    params(("id" = String, Path, description = "The run.")),
+    responses((status = 200, description = "The run's report as CSV.", body = String, content_type = "text/csv"))
+)]
 pub async fn report(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -246,3 +277,8 @@ pub async fn report(
     )
         .into_response())
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list, get_one, report))]
+pub struct Doc;

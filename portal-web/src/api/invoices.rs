@@ -17,7 +17,7 @@ use super::idempotency::{create_once, run_once};
 use super::pagination::{ListQuery, ListResponse};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LineBody {
     /// `subscription`, `proration_credit`, `proration_charge`.
     pub kind: String,
@@ -32,27 +32,31 @@ pub struct LineBody {
     pub discount: i64,
     /// EN 16931 VAT category (S, Z, E, AE, K, G, O) and rate in percent.
     pub vat_category: Option<String>,
+    #[schema(value_type = Option<String>)]
     pub vat_rate: Option<rust_decimal::Decimal>,
     /// Service period, first and last day (inclusive); equal for a single supply date.
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NationalVat {
     pub amount: i64,
     pub currency: &'static str,
     /// Units of the national currency per one unit of the invoice currency.
+    #[schema(value_type = String)]
     pub rate: rust_decimal::Decimal,
     pub rate_date: NaiveDate,
     pub source: &'static str,
     /// The ECB's own quotes on `rate_date` that `rate` comes from, as published: units of the
     /// invoice currency and of the national currency per 1 EUR (1 for EUR itself).
+    #[schema(value_type = Option<String>)]
     pub invoice_currency_per_eur: Option<rust_decimal::Decimal>,
+    #[schema(value_type = Option<String>)]
     pub national_currency_per_eur: Option<rust_decimal::Decimal>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerSnapshot {
     pub name: String,
     pub email: String,
@@ -60,8 +64,9 @@ pub struct CustomerSnapshot {
     pub vat_id: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InvoiceBody {
+    #[schema(value_type = String)]
     pub id: InvoiceId,
     pub object: &'static str,
     /// The legal invoice number, assigned at finalization (gapless per series).
@@ -69,7 +74,9 @@ pub struct InvoiceBody {
     pub status: &'static str,
     /// `subscription` (a billing period), `proration` (a mid-period change) or `credit_note`.
     pub kind: String,
+    #[schema(value_type = String)]
     pub customer: CustomerId,
+    #[schema(value_type = Option<String>)]
     pub subscription: Option<SubscriptionId>,
     pub currency: &'static str,
     /// `exclusive`: line amounts, `subtotal` and `discount` are net and `total = subtotal -
@@ -108,6 +115,7 @@ pub struct InvoiceBody {
     pub payment_terms_days: Option<i32>,
     pub memo: String,
     /// For a credit note: the invoice it corrects.
+    #[schema(value_type = Option<String>)]
     pub credit_note_for: Option<InvoiceId>,
     /// For a draft: when it finalizes itself (null: only by hand).
     pub auto_finalize_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -194,6 +202,13 @@ impl From<Invoice> for InvoiceBody {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices/{id}",
+    tag = "invoices",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`).")),
+    responses((status = 200, description = "The invoice.", body = InvoiceBody))
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -204,6 +219,13 @@ pub async fn get_one(
     Ok(axum::Json(invoices::get(&mut conn, tenant, id).await?.into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices",
+    tag = "invoices",
+    params(ListQuery),
+    responses((status = 200, description = "A page of invoices.", body = ListResponse<InvoiceBody>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -245,6 +267,13 @@ fn body(invoice: Invoice) -> serde_json::Value {
 }
 
 /// `POST /invoices`: a draft with one-off lines.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices",
+    tag = "invoices",
+    request_body = CreateInvoice,
+    responses((status = 201, description = "The draft.", body = InvoiceBody), (status = 409, description = "The invoice's state does not allow it (`invoice_state_conflict`, `invoice_has_payments`, `tax_behavior_mixed`).", body = super::openapi::ErrorBody), (status = 422, description = "It cannot be done (`invoice_empty`, `tax_not_determinable`, `fx_rate_missing`, `credit_exceeds_invoice`).", body = super::openapi::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -272,7 +301,7 @@ pub async fn create(
     .await
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvoice {
     pub customer: String,
@@ -292,11 +321,12 @@ pub struct CreateInvoice {
     pub period_end: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineRequest {
     pub description: String,
     pub quantity: Option<i64>,
+    #[schema(value_type = i64)]
     pub unit_amount: MinorAmount,
     pub tax_category: Option<String>,
     /// When this line was supplied, if not when the invoice says: one day, or a period.
@@ -321,7 +351,7 @@ impl LineRequest {
     }
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddLines {
     pub lines: Vec<LineRequest>,
@@ -330,6 +360,14 @@ pub struct AddLines {
 }
 
 /// `POST /invoices/{id}/lines`: more one-off lines on a draft.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{id}/lines",
+    tag = "invoices",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`).")),
+    request_body = AddLines,
+    responses((status = 200, description = "The draft with its new lines.", body = InvoiceBody), (status = 409, description = "The invoice's state does not allow it (`invoice_state_conflict`, `invoice_has_payments`, `tax_behavior_mixed`).", body = super::openapi::ErrorBody), (status = 422, description = "It cannot be done (`invoice_empty`, `tax_not_determinable`, `fx_rate_missing`, `credit_exceeds_invoice`).", body = super::openapi::ErrorBody))
+)]
 pub async fn add_lines(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -350,6 +388,13 @@ pub async fn add_lines(
 }
 
 /// `DELETE /invoices/{id}/lines/{line_no}`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/invoices/{id}/lines/{line_no}",
+    tag = "invoices",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`)."), ("line_no" = i32, Path, description = "The line's number, from 1.")),
+    responses((status = 200, description = "The draft without the line.", body = InvoiceBody), (status = 409, description = "The invoice's state does not allow it (`invoice_state_conflict`, `invoice_has_payments`, `tax_behavior_mixed`).", body = super::openapi::ErrorBody), (status = 422, description = "It cannot be done (`invoice_empty`, `tax_not_determinable`, `fx_rate_missing`, `credit_exceeds_invoice`).", body = super::openapi::ErrorBody))
+)]
 pub async fn remove_line(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -360,14 +405,22 @@ pub async fn remove_line(
     Ok(axum::Json(invoices::remove_line(&mut conn, tenant, iid, line_no, state.clock.now()).await?.into()))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeletedBody {
+    #[schema(value_type = String)]
     pub id: InvoiceId,
     pub object: &'static str,
     pub deleted: bool,
 }
 
 /// `DELETE /invoices/{id}`: drafts only.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/invoices/{id}",
+    tag = "invoices",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`).")),
+    responses((status = 200, description = "The draft is deleted.", body = DeletedBody), (status = 409, description = "The invoice's state does not allow it (`invoice_state_conflict`, `invoice_has_payments`, `tax_behavior_mixed`).", body = super::openapi::ErrorBody), (status = 422, description = "It cannot be done (`invoice_empty`, `tax_not_determinable`, `fx_rate_missing`, `credit_exceeds_invoice`).", body = super::openapi::ErrorBody))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -400,23 +453,45 @@ macro_rules! transition {
 
 transition!(
     /// `POST /invoices/{id}/finalize`: number, frozen details, VAT; credit balance applied.
+    #[utoipa::path(post, path = "/api/v1/invoices/{id}/finalize", tag = "invoices",
+        params(("id" = String, Path, description = "The draft (`in_…`).")),
+        responses((status = 200, description = "The finalized invoice: numbered, its details and VAT frozen.", body = InvoiceBody),
+            (status = 409, description = "Not a draft (`invoice_state_conflict`).", body = super::openapi::ErrorBody),
+            (status = 422, description = "No lines (`invoice_empty`), VAT not decidable, no ECB rate (`fx_rate_missing`).", body = super::openapi::ErrorBody)))]
     finalize, invoices::finalize);
 transition!(
     /// `POST /invoices/{id}/void`.
+    #[utoipa::path(post, path = "/api/v1/invoices/{id}/void", tag = "invoices",
+        params(("id" = String, Path, description = "The open invoice (`in_…`).")),
+        responses((status = 200, description = "The voided invoice.", body = InvoiceBody),
+            (status = 409, description = "Not open, or it has payments (`invoice_has_payments`).", body = super::openapi::ErrorBody)))]
     void, invoices::void);
 transition!(
     /// `POST /invoices/{id}/mark_uncollectible`.
+    #[utoipa::path(post, path = "/api/v1/invoices/{id}/mark_uncollectible", tag = "invoices",
+        params(("id" = String, Path, description = "The open invoice (`in_…`).")),
+        responses((status = 200, description = "The invoice, written off.", body = InvoiceBody),
+            (status = 409, description = "Not open (`invoice_state_conflict`).", body = super::openapi::ErrorBody)))]
     mark_uncollectible, invoices::mark_uncollectible);
 
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreditNoteRequest {
     /// Gross amount in minor units; all that is still creditable when absent.
+    #[schema(value_type = Option<i64>)]
     pub amount: Option<MinorAmount>,
     pub reason: Option<String>,
 }
 
 /// `POST /invoices/{id}/credit_notes`: a full or partial credit note.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{id}/credit_notes",
+    tag = "invoices",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`).")),
+    request_body = CreditNoteRequest,
+    responses((status = 201, description = "The credit note.", body = InvoiceBody), (status = 409, description = "The invoice's state does not allow it (`invoice_state_conflict`, `invoice_has_payments`, `tax_behavior_mixed`).", body = super::openapi::ErrorBody), (status = 422, description = "It cannot be done (`invoice_empty`, `tax_not_determinable`, `fx_rate_missing`, `credit_exceeds_invoice`).", body = super::openapi::ErrorBody))
+)]
 pub async fn credit_note(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -432,3 +507,19 @@ pub async fn credit_note(
     })
     .await
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    get_one,
+    list,
+    create,
+    finalize,
+    void,
+    mark_uncollectible,
+    add_lines,
+    remove_line,
+    delete,
+    credit_note
+))]
+pub struct Doc;

@@ -11,14 +11,15 @@ use super::error::ApiResult;
 use super::extract::{ApiQuery, AuthTenant};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct JobRunsQuery {
     pub limit: Option<i64>,
     pub job: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobRunView {
     pub id: uuid::Uuid,
     pub job: String,
@@ -33,7 +34,7 @@ pub struct JobRunView {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobRuns {
     pub items: Vec<JobRunView>,
 }
@@ -54,6 +55,13 @@ fn view(r: JobRun) -> JobRunView {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/job_runs",
+    tag = "operations",
+    params(JobRunsQuery),
+    responses((status = 200, description = "The latest runs of the scheduled jobs.", body = JobRuns))
+)]
 pub async fn list(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -64,3 +72,8 @@ pub async fn list(
     let runs = store::job_runs::list_for_tenant(&mut conn, tenant, q.job.as_deref(), i64::from(page.limit)).await?;
     Ok(axum::Json(JobRuns { items: runs.into_iter().map(view).collect() }))
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list))]
+pub struct Doc;

@@ -31,7 +31,8 @@ pub(crate) fn routes() -> Vec<Route> {
     ]
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub limit: Option<i64>,
@@ -42,6 +43,13 @@ pub struct List<T> {
     pub items: Vec<T>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/mails",
+    tag = "mail",
+    params(ListQuery),
+    responses((status = 200, description = "The latest mails and their state.", body = ItemList))
+)]
 pub async fn list_mails(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -52,6 +60,12 @@ pub async fn list_mails(
     Ok(axum::Json(List { items: store::mail::list(&mut conn, tenant, i64::from(page.limit)).await? }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/mail_suppressions",
+    tag = "mail",
+    responses((status = 200, description = "Addresses that are not mailed (bounces, complaints).", body = ItemList))
+)]
 pub async fn list_suppressions(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -61,6 +75,13 @@ pub async fn list_suppressions(
 }
 
 /// Takes an address off the list: it is mailed again.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/mail_suppressions/{address}",
+    tag = "mail",
+    params(("address" = String, Path, description = "The address.")),
+    responses((status = 204, description = "The address is mailed again."))
+)]
 pub async fn remove_suppression(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -75,7 +96,7 @@ pub async fn remove_suppression(
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, Default)]
+#[derive(Debug, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MailSettings {
     /// The `From` display name; the tenant's name when empty.
@@ -84,6 +105,12 @@ pub struct MailSettings {
     pub reply_to: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/mail_settings",
+    tag = "mail",
+    responses((status = 200, description = "The sender identity.", body = MailSettings))
+)]
 pub async fn get_settings(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -97,6 +124,13 @@ pub async fn get_settings(
     Ok(axum::Json(MailSettings { sender_name, reply_to }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/mail_settings",
+    tag = "mail",
+    request_body = MailSettings,
+    responses((status = 200, description = "The sender identity.", body = MailSettings))
+)]
 pub async fn set_settings(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -120,7 +154,8 @@ pub async fn set_settings(
     Ok(axum::Json(MailSettings { sender_name, reply_to }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewQuery {
     /// One of the shipped languages; English when absent.
@@ -131,7 +166,7 @@ pub struct PreviewQuery {
     pub invoice: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Preview {
     pub template: &'static str,
     pub locale: &'static str,
@@ -140,6 +175,13 @@ pub struct Preview {
     pub text: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/mail_previews/{template}",
+    tag = "mail",
+    params(("template" = String, Path, description = "The template, e.g. `invoice_finalized`."), PreviewQuery),
+    responses((status = 200, description = "The mail rendered: JSON, or the HTML or text part alone (`format`).", content((Preview = "application/json"), (String = "text/html"), (String = "text/plain"))))
+)]
 pub async fn preview(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -211,4 +253,17 @@ pub async fn preview(
             .into());
         }
     })
+}
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_mails, list_suppressions, remove_suppression, get_settings, set_settings, preview))]
+pub struct Doc;
+
+/// A list of mails or suppressed addresses.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ItemList {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<serde_json::Value>,
 }

@@ -18,6 +18,11 @@ use super::extract::{ApiQuery, AuthTenant};
 use super::{Route, get};
 use crate::state::AppState;
 
+/// This module's operations in the OpenAPI document (docs/adr/0025).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(mrr, portal, revenue))]
+pub struct Doc;
+
 pub fn routes() -> Vec<Route> {
     vec![get("/metrics/mrr", mrr), get("/metrics/portal", portal), get("/metrics/revenue", revenue)]
 }

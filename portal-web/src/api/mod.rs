@@ -1,6 +1,7 @@
 //! The REST API under /api/v1: Stripe-style resources, integer minor units with a currency code,
 //! cursor pagination, tenant API keys and stable error codes.
 
+pub mod api_keys;
 pub mod balance;
 pub mod bank_transfer;
 pub mod coupons;
@@ -20,11 +21,16 @@ pub mod invoices;
 pub mod job_runs;
 pub mod mail;
 pub mod metrics;
+pub mod openapi;
 pub mod pagination;
 pub mod payments;
 pub mod plans;
 pub mod portal_help;
 pub mod portal_sessions;
+pub mod reference;
+pub mod request_logs;
+pub mod schemas;
+pub mod scopes;
 pub mod simulations;
 pub mod staff;
 pub mod subscriptions;
@@ -150,6 +156,9 @@ pub fn routes() -> Vec<Route> {
     routes.push(get("/job_runs", job_runs::list));
     routes.push(get("/dunning_policy", dunning::get_policy));
     routes.push(put("/dunning_policy", dunning::put_policy));
+    routes.extend(openapi::routes());
+    routes.extend(api_keys::routes());
+    routes.extend(request_logs::routes());
     routes
 }
 
@@ -157,15 +166,19 @@ pub fn routes() -> Vec<Route> {
 pub fn router(state: AppState, max_body_bytes: usize) -> Router<AppState> {
     let api = routes().into_iter().fold(Router::new(), |router, r| router.route(r.path, r.handler));
     api.layer(axum::middleware::from_fn_with_state(
-        idempotency::LayerState { app: state, max_body_bytes },
+        idempotency::LayerState { app: state.clone(), max_body_bytes },
         idempotency::layer,
     ))
+    .layer(axum::middleware::from_fn_with_state(state, request_logs::layer))
 }
 
 /// Money in API bodies: integer minor units and the currency code.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"amount": 2900, "currency": "EUR"}))]
 pub struct AmountBody {
+    /// Integer minor units (cents for EUR; JPY has none, KWD three).
     pub amount: i64,
+    /// ISO 4217.
     pub currency: &'static str,
 }
 

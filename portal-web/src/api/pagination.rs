@@ -8,12 +8,20 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
 
-#[derive(Debug, Deserialize)]
+/// The query of a paginated list. `customer`, `subscription`, `status` and `credit_note_for`
+/// filter the lists that name them in their documentation.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// How many items (1-100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page: the id of its last item.
     pub starting_after: Option<String>,
+    /// Only this customer's items (`cus_…`).
     pub customer: Option<String>,
+    /// Only this subscription's items (`sub_…`).
     pub subscription: Option<String>,
     /// Invoices: only those in this status.
     pub status: Option<String>,
@@ -35,8 +43,10 @@ impl ListQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// One page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListResponse<T> {
+    /// Always `list`.
     pub object: &'static str,
     pub data: Vec<T>,
     pub has_more: bool,

@@ -16,7 +16,7 @@ use super::extract::{ApiJson, AuthTenant};
 
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMethod {
     /// A test card number (sandbox, Stripe test mode; see docs/api.md).
@@ -30,11 +30,20 @@ pub struct AddMethod {
     pub iban: Option<String>,
     /// The account to store it at; the tenant's default account when absent.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub gateway_account: Option<GatewayAccountId>,
 }
 
 /// 201 with the stored method, or 202 with a pending setup whose `next_action` the customer's
 /// browser must finish (3-D Secure, the provider's checkout).
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/payment_methods",
+    tag = "payments",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    request_body = AddMethod,
+    responses((status = 201, description = "The stored payment method.", body = Object), (status = 202, description = "A pending setup whose `next_action` the customer must finish (3-D Secure, the provider's checkout).", body = Object), (status = 402, description = "Declined (`card_declined`) or not authenticated (`authentication_failed`).", body = super::openapi::ErrorBody), (status = 409, description = "Not payable in its state, or a payment is under way.", body = super::openapi::ErrorBody), (status = 422, description = "No payment method, no gateway route.", body = super::openapi::ErrorBody), (status = 502, description = "The payment provider did not answer (`gateway_unavailable`).", body = super::openapi::ErrorBody))
+)]
 pub async fn add_method(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -73,6 +82,13 @@ pub async fn add_method(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/payment_methods",
+    tag = "payments",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    responses((status = 200, description = "The customer's payment methods.", body = Vec<Object>))
+)]
 pub async fn list_methods(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -91,6 +107,13 @@ fn setup_ids(customer: &str, setup: &str) -> Result<(CustomerId, uuid::Uuid), Ap
     Ok((customer, setup))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/payment_method_setups/{setup}",
+    tag = "payments",
+    params(("id" = String, Path, description = "The customer (`cus_…`)."), ("setup" = String, Path, description = "The setup (a UUID).")),
+    responses((status = 200, description = "The setup.", body = Object))
+)]
 pub async fn get_setup(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -103,6 +126,13 @@ pub async fn get_setup(
 
 /// Called when the customer is back from authenticating: 200 with the setup and its stored method,
 /// 409 while the customer has not finished, 402 when authentication failed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/payment_method_setups/{setup}/complete",
+    tag = "payments",
+    params(("id" = String, Path, description = "The customer (`cus_…`)."), ("setup" = String, Path, description = "The setup (a UUID).")),
+    responses((status = 200, description = "The setup and its stored method.", body = Object), (status = 402, description = "Declined (`card_declined`) or not authenticated (`authentication_failed`).", body = super::openapi::ErrorBody), (status = 409, description = "Not payable in its state, or a payment is under way.", body = super::openapi::ErrorBody), (status = 422, description = "No payment method, no gateway route.", body = super::openapi::ErrorBody), (status = 502, description = "The payment provider did not answer (`gateway_unavailable`).", body = super::openapi::ErrorBody))
+)]
 pub async fn complete_setup(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -115,6 +145,13 @@ pub async fn complete_setup(
     Ok(axum::Json(done))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{id}/pay",
+    tag = "payments",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`).")),
+    responses((status = 200, description = "The collection's outcome.", body = Object), (status = 402, description = "Declined (`card_declined`) or not authenticated (`authentication_failed`).", body = super::openapi::ErrorBody), (status = 409, description = "Not payable in its state, or a payment is under way.", body = super::openapi::ErrorBody), (status = 422, description = "No payment method, no gateway route.", body = super::openapi::ErrorBody), (status = 502, description = "The payment provider did not answer (`gateway_unavailable`).", body = super::openapi::ErrorBody))
+)]
 pub async fn pay(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -124,6 +161,13 @@ pub async fn pay(
     Ok(axum::Json(payments::collect(&state.pool, tenant, invoice, state.gateways.as_ref(), state.clock.now()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/invoices/{id}/payment_attempts",
+    tag = "payments",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`).")),
+    responses((status = 200, description = "Every payment attempt on the invoice.", body = Vec<Object>))
+)]
 pub async fn attempts(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -135,17 +179,26 @@ pub async fn attempts(
     Ok(axum::Json(payments::attempts(&mut conn, tenant, invoice).await?))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRefund {
     /// Minor units; everything paid when absent.
     #[serde(default)]
+    #[schema(value_type = Option<i64>)]
     pub amount: Option<billing_core::money::MinorAmount>,
 }
 
 /// 201 when every part was refunded; 202 while a part waits for the provider's answer (its call
 /// got none: the collection job asks again with the same key); `422 refund_failed` when the
 /// provider refused it all.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invoices/{id}/refunds",
+    tag = "payments",
+    params(("id" = String, Path, description = "The invoice or credit note (`in_…`).")),
+    request_body(content = CreateRefund, description = "Optional: an empty body refunds everything paid."),
+    responses((status = 201, description = "Every part was refunded.", body = Object), (status = 202, description = "A part waits for the provider's answer.", body = Object), (status = 422, description = "More than refundable (`refund_too_large`), or refused by the provider (`refund_failed`).", body = super::openapi::ErrorBody), (status = 402, description = "Declined (`card_declined`) or not authenticated (`authentication_failed`).", body = super::openapi::ErrorBody), (status = 409, description = "Not payable in its state, or a payment is under way.", body = super::openapi::ErrorBody), (status = 502, description = "The payment provider did not answer (`gateway_unavailable`).", body = super::openapi::ErrorBody))
+)]
 pub async fn refund(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -173,3 +226,8 @@ pub async fn refund(
     let status = if r.pending() { StatusCode::ACCEPTED } else { StatusCode::CREATED };
     Ok((status, axum::Json(r)))
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(add_method, list_methods, get_setup, complete_setup, pay, attempts, refund))]
+pub struct Doc;

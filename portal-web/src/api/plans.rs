@@ -16,23 +16,26 @@ use super::idempotency::create_once;
 use super::pagination::ListResponse;
 use crate::state::AppState;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IntervalBody {
     pub unit: String,
     pub count: u32,
 }
 
 /// A price in the API: `amount` (minor units, per unit) for a simple price, or a full `pricing`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceBody {
     pub currency: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
     pub amount: Option<MinorAmount>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub pricing: Option<Pricing>,
     /// One-time fee in minor units, invoiced when a subscription starts.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
     pub setup_fee: Option<MinorAmount>,
     /// The customer segment's price list this price belongs to (absent: the default list).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,12 +71,14 @@ impl From<PlanPrice> for PriceBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PlanBody {
+    #[schema(value_type = String)]
     pub id: PlanId,
     pub object: &'static str,
     pub code: String,
     pub name: String,
+    #[schema(value_type = String)]
     pub product: ProductId,
     pub interval: IntervalBody,
     pub active: bool,
@@ -82,6 +87,7 @@ pub struct PlanBody {
     pub trial_days: u32,
     pub tax_category: &'static str,
     /// Set for add-on plans.
+    #[schema(value_type = Option<super::schemas::AddonRules>)]
     pub addon: Option<billing_core::catalog::AddonRules>,
     /// Set for metered plans.
     pub usage: Option<UsageBody>,
@@ -89,7 +95,7 @@ pub struct PlanBody {
     pub prices: Vec<PriceBody>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsageBody {
     pub metric: String,
@@ -117,7 +123,7 @@ impl From<Plan> for PlanBody {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePlan {
     pub code: String,
@@ -135,12 +141,19 @@ pub struct CreatePlan {
     /// For VAT: `digital_service` (default), `e_book`, `physical_goods` or `exempt`.
     pub tax_category: Option<String>,
     /// Makes the plan an add-on: `{fits: ["pro-monthly", …] (empty: every plan), one_time: bool}`.
+    #[schema(value_type = Option<super::schemas::AddonRules>)]
     pub addon: Option<billing_core::catalog::AddonRules>,
     /// A trial starts only for a customer with a payment method on file.
     #[serde(default)]
     pub trial_requires_payment_method: bool,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/plans",
+    tag = "catalog",
+    responses((status = 200, description = "Every plan with its price book.", body = ListResponse<PlanBody>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -155,6 +168,13 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/plans",
+    tag = "catalog",
+    request_body = CreatePlan,
+    responses((status = 201, description = "The plan.", body = PlanBody), (status = 409, description = "A plan with this code exists (`resource_already_exists`).", body = super::openapi::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -206,12 +226,15 @@ pub async fn create(
     .await
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePrice {
     pub currency: String,
+    #[schema(value_type = Option<i64>)]
     pub amount: Option<MinorAmount>,
+    #[schema(value_type = Option<Object>)]
     pub pricing: Option<Pricing>,
+    #[schema(value_type = Option<i64>)]
     pub setup_fee: Option<MinorAmount>,
     /// The customer segment's price list to change (absent: the default list).
     pub segment: Option<String>,
@@ -222,6 +245,14 @@ pub struct ChangePrice {
     pub existing_subscriptions_from: Option<chrono::NaiveDate>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/plans/{id}/prices",
+    tag = "catalog",
+    params(("id" = String, Path, description = "The plan (`plan_…`) or its code.")),
+    request_body = ChangePrice,
+    responses((status = 200, description = "The plan with its new price.", body = PriceChanged))
+)]
 pub async fn change_price(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -248,4 +279,20 @@ pub async fn change_price(
         })
     })
     .await
+}
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, change_price))]
+pub struct Doc;
+
+/// The answer of `POST /plans/{id}/prices`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PriceChanged {
+    pub plan: PlanBody,
+    /// Existing subscriptions moved to the new price at their next period boundary.
+    pub scheduled_subscriptions: u64,
+    /// Those left out because they have a pending change of their own.
+    pub skipped_subscriptions: u64,
 }

@@ -22,6 +22,11 @@ use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use super::{Route, get, post, put};
 use crate::state::AppState;
 
+/// This module's operations in the OpenAPI document (docs/adr/0025).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(get_faq, put_faq, list_questions, get_question, reply, close, list_survey_responses, get_survey_settings, put_survey_settings))]
+pub struct Doc;
+
 pub(crate) fn routes() -> Vec<Route> {
     vec![
         get("/portal/faq", get_faq),

@@ -15,7 +15,7 @@ use super::extract::{ApiJson, AuthTenant};
 use super::idempotency::create_once;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePortalSession {
     /// The customer id (`cus_…`).
@@ -29,9 +29,10 @@ pub struct CreatePortalSession {
     pub locale: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PortalSessionBody {
     pub object: &'static str,
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     pub url: String,
     pub flow: Option<String>,
@@ -39,6 +40,13 @@ pub struct PortalSessionBody {
     pub expires_at: DateTime<Utc>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/portal_sessions",
+    tag = "portal",
+    request_body = CreatePortalSession,
+    responses((status = 201, description = "A one-time sign-in link to the customer portal.", body = PortalSessionBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -95,7 +103,7 @@ pub async fn create(
     .await
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionOfferRequest {
     /// `coupon` (with `coupon`), `pause`, or `none` to offer nothing.
@@ -104,7 +112,7 @@ pub struct RetentionOfferRequest {
     pub coupon: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RetentionOfferBody {
     pub object: &'static str,
     pub kind: String,
@@ -113,6 +121,13 @@ pub struct RetentionOfferBody {
 
 /// `PUT /api/v1/portal/retention_offer`: the one offer the portal's cancel page shows, once per
 /// subscription.
+#[utoipa::path(
+    put,
+    path = "/api/v1/portal/retention_offer",
+    tag = "portal",
+    request_body = RetentionOfferRequest,
+    responses((status = 200, description = "The offer shown to customers who cancel.", body = RetentionOfferBody))
+)]
 pub async fn set_retention_offer(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -146,3 +161,8 @@ pub async fn set_retention_offer(
     })
     .await
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, set_retention_offer))]
+pub struct Doc;

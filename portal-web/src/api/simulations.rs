@@ -8,6 +8,13 @@ use super::error::ApiResult;
 use super::extract::{ApiJson, AuthTenant};
 use crate::state::AppState;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/simulations",
+    tag = "subscriptions",
+    request_body = super::schemas::Scenario,
+    responses((status = 200, description = "What the scenario would invoice, period by period; nothing is stored.", body = Object), (status = 422, description = "The scenario cannot be billed (plan not in the currency, ...).", body = super::openapi::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -20,3 +27,8 @@ pub async fn create(
     tx.rollback().await?;
     Ok(axum::Json(result?))
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create))]
+pub struct Doc;

@@ -15,6 +15,11 @@ use super::extract::{ApiJson, AuthTenant};
 use super::{Route, get, post};
 use crate::state::AppState;
 
+/// This module's operations in the OpenAPI document (docs/adr/0025).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create))]
+pub struct Doc;
+
 pub(crate) fn routes() -> Vec<Route> {
     vec![get("/staff", list), post("/staff", create)]
 }

@@ -21,7 +21,7 @@ use super::pagination::{ListQuery, ListResponse};
 use super::plans::{IntervalBody, PriceBody};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSubscription {
     /// The customer id (`cus_…`).
@@ -40,19 +40,23 @@ pub struct CreateSubscription {
     pub billing_anchor: Option<NaiveDate>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PendingBody {
     pub effective_date: NaiveDate,
+    #[schema(value_type = String)]
     pub plan: PlanId,
     pub plan_name: String,
     pub quantity: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubscriptionBody {
+    #[schema(value_type = String)]
     pub id: SubscriptionId,
     pub object: &'static str,
+    #[schema(value_type = String)]
     pub customer: CustomerId,
+    #[schema(value_type = String)]
     pub plan: PlanId,
     pub plan_name: String,
     pub status: &'static str,
@@ -123,6 +127,13 @@ impl From<Subscription> for SubscriptionBody {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions",
+    tag = "subscriptions",
+    request_body = CreateSubscription,
+    responses((status = 201, description = "The subscription.", body = SubscriptionBody), (status = 422, description = "The plan is not sold in the customer's currency, inactive, a coupon refused, no payment method for a trial that needs one.", body = super::openapi::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -152,6 +163,13 @@ fn parse_id(id: &str) -> ApiResult<SubscriptionId> {
     Ok(id.parse().map_err(billing_core::Error::from)?)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/subscriptions/{id}",
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    responses((status = 200, description = "The subscription.", body = SubscriptionBody))
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -162,6 +180,13 @@ pub async fn get_one(
     Ok(axum::Json(subscriptions::get(&mut conn, tenant, id).await?.into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/subscriptions",
+    tag = "subscriptions",
+    params(("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "How many items (1-100, default 20)."), ("starting_after" = Option<String>, Query, description = "The `next_cursor` of the previous page."), ("customer" = Option<String>, Query, description = "Only this customer's subscriptions (`cus_…`).")),
+    responses((status = 200, description = "A page of subscriptions.", body = ListResponse<SubscriptionBody>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -175,12 +200,13 @@ pub async fn list(
     Ok(axum::Json(ListResponse::from_page(found, |s| s.id.to_string(), SubscriptionBody::from)))
 }
 
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeRequest {
     pub plan: Option<String>,
     pub quantity: Option<i64>,
     /// `now` (default, prorated) or `period_end`.
+    #[schema(value_type = Option<super::schemas::Timing>)]
     pub timing: Option<Timing>,
     /// The day a `now` change takes effect (default today, merchant's time zone).
     pub effective_date: Option<NaiveDate>,
@@ -192,7 +218,7 @@ impl ChangeRequest {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PreviewLine {
     pub kind: &'static str,
     pub description: String,
@@ -203,9 +229,10 @@ pub struct PreviewLine {
     pub period_end: NaiveDate,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChangePreview {
     pub object: &'static str,
+    #[schema(value_type = super::schemas::Timing)]
     pub timing: Timing,
     pub effective_date: NaiveDate,
     pub currency: &'static str,
@@ -247,8 +274,9 @@ fn preview_body(plan: &ChangePlan, currency: &'static str) -> ChangePreview {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DocumentBody {
+    #[schema(value_type = String)]
     pub id: InvoiceId,
     pub number: String,
     pub kind: &'static str,
@@ -260,6 +288,14 @@ impl From<IssuedDocument> for DocumentBody {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions/{id}/change/preview",
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    request_body = ChangeRequest,
+    responses((status = 200, description = "What the change would invoice or credit; nothing is stored.", body = ChangePreview), (status = 409, description = "The subscription's state does not allow it (`subscription_state_conflict`).", body = super::openapi::ErrorBody), (status = 422, description = "The change cannot be made (plan, currency, proration, coupon).", body = super::openapi::ErrorBody))
+)]
 pub async fn preview_change(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -281,6 +317,14 @@ where
     run_once(state, tenant, headers, StatusCode::OK, move |conn| f(conn, sid)).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions/{id}/change",
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    request_body = ChangeRequest,
+    responses((status = 200, description = "The subscription, the change and the document it issued.", body = ChangeResult), (status = 409, description = "The subscription's state does not allow it (`subscription_state_conflict`).", body = super::openapi::ErrorBody), (status = 422, description = "The change cannot be made (plan, currency, proration, coupon).", body = super::openapi::ErrorBody))
+)]
 pub async fn change(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -304,10 +348,11 @@ pub async fn change(
     .await
 }
 
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     /// `period_end` (default) or `now`.
+    #[schema(value_type = Option<super::schemas::Timing>)]
     pub timing: Option<Timing>,
     /// With `now`: credit the unused part of the current period.
     #[serde(default)]
@@ -315,6 +360,14 @@ pub struct CancelRequest {
     pub effective_date: Option<NaiveDate>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions/{id}/cancel",
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    request_body = CancelRequest,
+    responses((status = 200, description = "The subscription and the credit note a prorated cancellation issued.", body = CancelResult), (status = 409, description = "The subscription's state does not allow it (`subscription_state_conflict`).", body = super::openapi::ErrorBody), (status = 422, description = "The change cannot be made (plan, currency, proration, coupon).", body = super::openapi::ErrorBody))
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -333,7 +386,7 @@ pub async fn cancel(
     .await
 }
 
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     pub effective_date: Option<NaiveDate>,
@@ -368,6 +421,14 @@ fn body_or_default(body: axum::body::Bytes) -> ApiResult<ActionRequest> {
     serde_json::from_slice(&body).map_err(super::error::ApiError::invalid_body)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions/{id}/pause",
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    request_body(content = ActionRequest, description = "Optional: an empty body means today."),
+    responses((status = 200, description = "The subscription.", body = SubscriptionBody), (status = 409, description = "The subscription's state does not allow it (`subscription_state_conflict`).", body = super::openapi::ErrorBody), (status = 422, description = "The change cannot be made (plan, currency, proration, coupon).", body = super::openapi::ErrorBody))
+)]
 pub async fn pause(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -380,6 +441,14 @@ pub async fn pause(
     action(state, tenant, headers, id, req, Action::Pause { resume_on }).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions/{id}/resume",
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    request_body(content = ActionRequest, description = "Optional: an empty body means today."),
+    responses((status = 200, description = "The subscription.", body = SubscriptionBody), (status = 409, description = "The subscription's state does not allow it (`subscription_state_conflict`).", body = super::openapi::ErrorBody), (status = 422, description = "The change cannot be made (plan, currency, proration, coupon).", body = super::openapi::ErrorBody))
+)]
 pub async fn resume(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -390,6 +459,14 @@ pub async fn resume(
     action(state, tenant, headers, id, body_or_default(body)?, Action::Resume).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions/{id}/undo_cancel",
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    request_body(content = ActionRequest, description = "Optional: an empty body means today."),
+    responses((status = 200, description = "The subscription.", body = SubscriptionBody), (status = 409, description = "The subscription's state does not allow it (`subscription_state_conflict`).", body = super::openapi::ErrorBody), (status = 422, description = "The change cannot be made (plan, currency, proration, coupon).", body = super::openapi::ErrorBody))
+)]
 pub async fn undo_cancel(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -400,6 +477,14 @@ pub async fn undo_cancel(
     action(state, tenant, headers, id, body_or_default(body)?, Action::UndoCancel).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions/{id}/reactivate",
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    request_body(content = ActionRequest, description = "Optional: an empty body means today."),
+    responses((status = 200, description = "The subscription.", body = SubscriptionBody), (status = 409, description = "The subscription's state does not allow it (`subscription_state_conflict`).", body = super::openapi::ErrorBody), (status = 422, description = "The change cannot be made (plan, currency, proration, coupon).", body = super::openapi::ErrorBody))
+)]
 pub async fn reactivate(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -410,12 +495,20 @@ pub async fn reactivate(
     action(state, tenant, headers, id, body_or_default(body)?, Action::Reactivate).await
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplyCoupon {
     pub code: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions/{id}/coupon",
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    request_body = ApplyCoupon,
+    responses((status = 200, description = "The subscription.", body = SubscriptionBody), (status = 409, description = "The subscription's state does not allow it (`subscription_state_conflict`).", body = super::openapi::ErrorBody), (status = 422, description = "The change cannot be made (plan, currency, proration, coupon).", body = super::openapi::ErrorBody))
+)]
 pub async fn apply_coupon(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -435,7 +528,7 @@ pub async fn apply_coupon(
     .await
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddAddon {
     /// The add-on plan (id or code).
@@ -443,6 +536,14 @@ pub struct AddAddon {
     pub quantity: Option<i64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions/{id}/addons",
+    tag = "subscriptions",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    request_body = AddAddon,
+    responses((status = 200, description = "A recurring add-on's subscription, or a one-time add-on's invoice.", body = AddonResult), (status = 409, description = "The subscription's state does not allow it (`subscription_state_conflict`).", body = super::openapi::ErrorBody), (status = 422, description = "The change cannot be made (plan, currency, proration, coupon).", body = super::openapi::ErrorBody))
+)]
 pub async fn add_addon(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -465,4 +566,53 @@ pub async fn add_addon(
         })
     })
     .await
+}
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create,
+    get_one,
+    list,
+    preview_change,
+    change,
+    cancel,
+    pause,
+    resume,
+    undo_cancel,
+    reactivate,
+    apply_coupon,
+    add_addon
+))]
+pub struct Doc;
+
+/// The answer of `POST /subscriptions/{id}/change`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ChangeResult {
+    pub subscription: SubscriptionBody,
+    pub change: ChangePreview,
+    /// The invoice or credit note the change issued, if any.
+    pub document: Option<DocumentBody>,
+}
+
+/// The answer of `POST /subscriptions/{id}/cancel`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct CancelResult {
+    pub subscription: SubscriptionBody,
+    /// The credit note a prorated cancellation issued, if any.
+    pub document: Option<DocumentBody>,
+}
+
+/// The answer of `POST /subscriptions/{id}/addons`: `recurring` with the subscription, or
+/// `one_time` with the invoice it issued.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AddonResult {
+    /// `recurring` or `one_time`.
+    #[schema(rename = "type")]
+    pub kind: String,
+    pub subscription: Option<SubscriptionBody>,
+    pub document: Option<DocumentBody>,
 }

@@ -10,7 +10,7 @@ use super::error::ApiResult;
 use super::extract::{ApiJson, AuthTenant};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TenantBody {
     pub object: &'static str,
     pub slug: String,
@@ -35,7 +35,7 @@ pub struct TenantBody {
 }
 
 /// The seller's VAT registration, as the tax engine uses it.
-#[derive(Debug, Serialize, Deserialize, Default)]
+#[derive(Debug, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaxBody {
     #[serde(default)]
@@ -84,7 +84,7 @@ impl From<Tenant> for TenantBody {
 }
 
 /// Changes to the profile: an absent field keeps its value, an empty string clears it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTenant {
     pub legal_name: Option<String>,
@@ -112,6 +112,12 @@ async fn body(conn: &mut sqlx::PgConnection, t: Tenant) -> ApiResult<TenantBody>
     Ok(body)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tenant",
+    tag = "merchant",
+    responses((status = 200, description = "The merchant's profile and tax settings.", body = TenantBody))
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -121,6 +127,13 @@ pub async fn get_one(
     Ok(axum::Json(body(&mut conn, t).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tenant",
+    tag = "merchant",
+    request_body = UpdateTenant,
+    responses((status = 200, description = "The merchant as changed.", body = TenantBody))
+)]
 pub async fn update(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -162,3 +175,8 @@ pub async fn update(
     tx.commit().await?;
     Ok(axum::Json(shown))
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(get_one, update))]
+pub struct Doc;

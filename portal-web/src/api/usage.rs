@@ -13,7 +13,7 @@ use super::extract::{ApiJson, AuthTenant};
 use super::idempotency::create_once;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsageEventBody {
     pub subscription: String,
@@ -21,12 +21,13 @@ pub struct UsageEventBody {
     pub event_id: String,
     pub timestamp: DateTime<Utc>,
     /// A decimal string ("1", "0.25"); counts for `count` aggregations are 1 per event anyway.
+    #[schema(value_type = String)]
     pub value: Decimal,
     /// What `unique_count` counts distinct values of (a user id, say).
     pub property: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
     pub events: Vec<UsageEventBody>,
@@ -62,6 +63,13 @@ async fn record(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/usage_events",
+    tag = "usage",
+    request_body = UsageEventBody,
+    responses((status = 201, description = "The event as recorded (a repeat of an `event_id` changes nothing).", body = UsageBatchBody), (status = 422, description = "Not a metered subscription, or its period is invoiced already.", body = super::openapi::ErrorBody))
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -71,6 +79,13 @@ pub async fn create(
     record(state, tenant, headers, vec![event]).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/usage_events/batch",
+    tag = "usage",
+    request_body = Batch,
+    responses((status = 201, description = "The events as recorded, all or none.", body = UsageBatchBody), (status = 422, description = "Not a metered subscription, or its period is invoiced already.", body = super::openapi::ErrorBody))
+)]
 pub async fn create_batch(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -80,6 +95,13 @@ pub async fn create_batch(
     record(state, tenant, headers, batch.events).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/subscriptions/{id}/usage",
+    tag = "usage",
+    params(("id" = String, Path, description = "The subscription (`sub_…`).")),
+    responses((status = 200, description = "The open period's usage and what it costs so far.", body = Object), (status = 422, description = "Not a metered subscription (`subscription_not_metered`).", body = super::openapi::ErrorBody))
+)]
 pub async fn current(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -88,4 +110,20 @@ pub async fn current(
     let id = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
     Ok(axum::Json(usage::current(&mut conn, tenant, id).await?))
+}
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, create_batch, current))]
+pub struct Doc;
+
+/// The answer of `POST /usage_events` and `/usage_events/batch`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UsageBatchBody {
+    /// Always `usage_batch`.
+    pub object: String,
+    /// The events as recorded.
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<serde_json::Value>,
 }

@@ -12,7 +12,7 @@ use super::extract::{AuthTenant, path_id};
 use crate::state::AppState;
 
 /// One stored VIES check: the evidence of Art. 18 Reg. 282/2011.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckBody {
     pub id: uuid::Uuid,
     pub vat_id: String,
@@ -43,16 +43,18 @@ impl From<VatIdCheck> for CheckBody {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VerifyBody {
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     /// The customer's VAT ID status after the check (a confirmed ID stays confirmed when VIES is
     /// down).
+    #[schema(value_type = super::schemas::VatIdStatus)]
     pub vat_id_status: VatIdStatus,
     pub check: CheckBody,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChecksBody {
     pub object: &'static str,
     pub data: Vec<CheckBody>,
@@ -60,6 +62,13 @@ pub struct ChecksBody {
 
 /// `POST /customers/{id}/vat_id/verify`: asks VIES now. An unreachable VIES is an answer too:
 /// the ID stays unverified (never invalid) and the `vies-recheck` job tries again later.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/vat_id/verify",
+    tag = "customers",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    responses((status = 200, description = "The VIES answer and the status it gives the VAT ID.", body = VerifyBody), (status = 422, description = "The customer has no VAT ID.", body = super::openapi::ErrorBody))
+)]
 pub async fn verify(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -73,6 +82,13 @@ pub async fn verify(
 }
 
 /// `GET /customers/{id}/vat_id/checks`: every check, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/vat_id/checks",
+    tag = "customers",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    responses((status = 200, description = "Every VIES check of the customer, the evidence for B2B treatment.", body = ChecksBody))
+)]
 pub async fn checks(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
@@ -84,3 +100,8 @@ pub async fn checks(
     let checks = vat_check::checks(&mut conn, tenant, customer).await?;
     Ok(axum::Json(ChecksBody { object: "list", data: checks.into_iter().map(CheckBody::from).collect() }))
 }
+
+/// This module's operations in the OpenAPI document (`super::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(verify, checks))]
+pub struct Doc;

@@ -2,6 +2,7 @@
 //! so one binary builds and links once): a module per area.
 
 mod api;
+mod api_keys;
 mod art59c;
 mod bank_transfer;
 mod cli;
@@ -21,6 +22,7 @@ mod lifecycle;
 mod mail;
 mod metrics;
 mod one_connection;
+mod openapi;
 mod payments;
 mod payments_mollie;
 mod payments_routing;
@@ -28,6 +30,7 @@ mod payments_stripe;
 mod portal;
 mod portal_help;
 mod refunds;
+mod request_log;
 mod scheduler;
 mod server_limits;
 mod tax_inclusive;
