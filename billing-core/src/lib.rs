@@ -33,6 +33,7 @@ pub mod money;
 pub mod outbox;
 pub mod party;
 pub mod period;
+pub mod profile;
 pub mod ports;
 pub mod proration;
 pub mod rating;

@@ -2,6 +2,7 @@
 //! persists on the connection it is given (the caller owns the transaction).
 
 pub mod balance;
+pub mod bench;
 pub mod bank_transfer;
 pub mod catalog;
 pub mod coupons;

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::ids::{CustomerId, InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
 use crate::invoice::InvoiceStatus;
 use crate::money::Money;
+use crate::profile::{self, Phase};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InvoiceLine {
@@ -197,6 +198,7 @@ pub async fn insert_finalized_batch(
     if b.is_empty() {
         return Ok(());
     }
+    let lap = std::time::Instant::now();
     sqlx::query(
         "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, invoice_run_id, status, series, sequence, number,
              currency, subtotal, discount, tax, total, period_start, period_end, issue_date, due_date,
@@ -258,6 +260,7 @@ pub async fn insert_finalized_batch(
     .bind(&b.fx_national_per_eur)
     .execute(&mut *conn)
     .await?;
+    let lap = profile::lap(Phase::InsertInvoices, lap);
     sqlx::query(
         "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, quantity, unit_amount, amount, period_start,
              period_end, discount, vat_category, vat_rate, tax_category)
@@ -282,7 +285,10 @@ pub async fn insert_finalized_batch(
     .bind(&b.tax_categories)
     .execute(&mut *conn)
     .await?;
-    freeze_parties(conn, tenant, &b.ids).await
+    let lap = profile::lap(Phase::InsertLines, lap);
+    freeze_parties(conn, tenant, &b.ids).await?;
+    profile::lap(Phase::FreezeParties, lap);
+    Ok(())
 }
 
 /// A one-off document (a proration invoice or a credit note) with its lines, finalized.

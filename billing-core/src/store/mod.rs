@@ -3,6 +3,7 @@
 //! every query filters by tenant.
 
 pub mod balance;
+pub mod bench;
 pub mod bank;
 pub mod catalog;
 pub mod coupons;

@@ -3,6 +3,7 @@
 
 mod api;
 mod art59c;
+mod bench;
 mod bank_transfer;
 mod cli;
 mod documents;

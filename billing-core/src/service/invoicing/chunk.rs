@@ -15,6 +15,7 @@ use crate::ids::{InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
 use crate::invoice::TotalsByCurrency;
 use crate::outbox::OutboxMessage;
 use crate::period::period_at;
+use crate::profile::{self, Phase};
 use crate::proration::round_div;
 use crate::run_report::{ExceptionCode, RunCounts, RunException, RunTotals};
 use crate::store;
@@ -144,19 +145,23 @@ pub(super) async fn process_chunk(
         Mode::Real(id) => Some(id),
         Mode::Dry | Mode::Direct => None,
     };
+    let lap = std::time::Instant::now();
     let chunk =
         store::subscriptions::lock_due_chunk(conn, tenant_id, scope.as_of, cursor, i64::from(scope.size), scope.only)
             .await?;
+    let lap = profile::lap(Phase::LockDue, lap);
     let Some(last) = chunk.last() else { return Ok(None) };
     let next_cursor = last.billable.id.as_uuid();
     let mut out = ChunkOutcome::default();
     let facts = chunk_facts(conn, ctx, scope, &chunk).await?;
+    let lap = profile::lap(Phase::ChunkFacts, lap);
     let mut writes = ChunkWrites::default();
     for due in &chunk {
         if let Some(accepted) = check_subscription(ctx, scope, &facts, due, &mut out)? {
             add_invoices(ctx, &mut writes, &mut out, due, accepted)?;
         }
     }
+    profile::lap(Phase::Compute, lap);
     let invoices = writes.batch.len();
     if !writes.batch.is_empty() {
         write_chunk(conn, ctx, scope, run_id, writes).await?;
@@ -164,10 +169,12 @@ pub(super) async fn process_chunk(
     }
     // Count what is new to the run: a resumed run meets the subscriptions it could not invoice
     // before again, and must not count them (or their exceptions) twice.
+    let lap = std::time::Instant::now();
     let new = match run_id {
         Some(run) => store::runs::record_exceptions(conn, tenant_id, run, &out.exceptions, scope.now).await?,
         None => vec![true; out.exceptions.len()],
     };
+    profile::lap(Phase::Exceptions, lap);
     let mut skipped = std::collections::BTreeSet::new();
     let mut seen_again = std::collections::BTreeSet::new();
     for (e, is_new) in out.exceptions.iter().zip(&new) {
@@ -406,7 +413,9 @@ async fn write_chunk(
         batch.sequences = vec![None; batch.len()];
         batch.numbers = vec![None; batch.len()];
     } else {
+        let lap = std::time::Instant::now();
         let first = store::invoices::reserve_numbers(conn, tenant_id, &ctx.series, count).await?;
+        profile::lap(Phase::ReserveNumbers, lap);
         for seq in first..first + count {
             batch.series.push(Some(ctx.series.clone()));
             batch.sequences.push(Some(seq));
@@ -422,6 +431,7 @@ async fn write_chunk(
         auto_finalize_at: drafts.then(|| now + chrono::Duration::hours(i64::from(ctx.draft_hours))),
     };
     store::invoices::insert_finalized_batch(conn, tenant_id, batch_ctx, &batch, now).await?;
+    let lap = std::time::Instant::now();
     store::subscriptions::advance_periods(
         conn,
         tenant_id,
@@ -435,6 +445,7 @@ async fn write_chunk(
     for (id, terms) in &w.pending_applied {
         store::subscriptions::apply_pending(conn, tenant_id, *id, terms, now).await?;
     }
+    let lap = profile::lap(Phase::AdvanceSubscriptions, lap);
     // Drafts announce themselves when they are finalized.
     let events: Vec<OutboxMessage> = batch
         .ids
@@ -445,6 +456,7 @@ async fn write_chunk(
         })
         .collect();
     store::outbox::enqueue(conn, tenant_id, &events, now).await?;
+    profile::lap(Phase::Outbox, lap);
     Ok(())
 }
 

@@ -239,8 +239,11 @@ async fn run_tenant(
                 dry.merge(outcome)?;
             } else {
                 let ms = elapsed_ms(&mut checkpoint);
+                let lap = std::time::Instant::now();
                 store::runs::add_progress(&mut tx, tenant_id, run_id, &outcome.counts, &outcome.totals, ms).await?;
+                let lap = crate::profile::lap(crate::profile::Phase::RecordProgress, lap);
                 tx.commit().await?;
+                crate::profile::lap(crate::profile::Phase::Commit, lap);
             }
         }
         if opts.dry_run {
