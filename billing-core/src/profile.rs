@@ -71,9 +71,12 @@ pub fn lap(phase: Phase, since: Instant) -> Instant {
     now
 }
 
-/// Seconds per phase since the last [`reset`].
-pub fn snapshot() -> Vec<(&'static str, f64)> {
-    PHASES.iter().map(|p| (p.name(), NANOS[*p as usize].load(Ordering::Relaxed) as f64 / 1e9)).collect()
+/// Time per phase since the last [`reset`].
+pub fn snapshot() -> Vec<(&'static str, std::time::Duration)> {
+    PHASES
+        .iter()
+        .map(|p| (p.name(), std::time::Duration::from_nanos(NANOS[*p as usize].load(Ordering::Relaxed))))
+        .collect()
 }
 
 pub fn reset() {

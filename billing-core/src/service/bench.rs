@@ -91,7 +91,13 @@ async fn catalog(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) 
     type PriceFn = dyn Fn(Currency) -> Result<PriceInput>;
     let plans: Vec<(&str, &str, bool, i32, Box<PriceFn>)> = vec![
         ("flat", "month", false, 1, Box::new(move |c| Ok(model(PricingModel::Flat { price: money(1900, c) })))),
-        ("seats", "month", false, 25, Box::new(move |c| Ok(model(PricingModel::PerUnit { unit_price: unit(Decimal::new(1200, 2), c)? })))),
+        (
+            "seats",
+            "month",
+            false,
+            25,
+            Box::new(move |c| Ok(model(PricingModel::PerUnit { unit_price: unit(Decimal::new(1200, 2), c)? }))),
+        ),
         (
             "tiered",
             "month",
@@ -100,16 +106,36 @@ async fn catalog(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>) 
             Box::new(move |c| {
                 Ok(model(PricingModel::Graduated {
                     tiers: vec![
-                        Tier { up_to: Some(Decimal::from(10)), unit_price: unit(Decimal::new(500, 2), c)?, flat_fee: Some(money(900, c)) },
-                        Tier { up_to: Some(Decimal::from(50)), unit_price: unit(Decimal::new(400, 2), c)?, flat_fee: None },
+                        Tier {
+                            up_to: Some(Decimal::from(10)),
+                            unit_price: unit(Decimal::new(500, 2), c)?,
+                            flat_fee: Some(money(900, c)),
+                        },
+                        Tier {
+                            up_to: Some(Decimal::from(50)),
+                            unit_price: unit(Decimal::new(400, 2), c)?,
+                            flat_fee: None,
+                        },
                         Tier { up_to: None, unit_price: unit(Decimal::new(250, 2), c)?, flat_fee: None },
                     ],
                 }))
             }),
         ),
-        ("metered", "month", true, 1, Box::new(move |c| Ok(model(PricingModel::PerUnit { unit_price: unit(Decimal::new(5, 2), c)? })))),
+        (
+            "metered",
+            "month",
+            true,
+            1,
+            Box::new(move |c| Ok(model(PricingModel::PerUnit { unit_price: unit(Decimal::new(5, 2), c)? }))),
+        ),
         ("flat_yearly", "year", false, 1, Box::new(move |c| Ok(model(PricingModel::Flat { price: money(19000, c) })))),
-        ("seats_yearly", "year", false, 25, Box::new(move |c| Ok(model(PricingModel::PerUnit { unit_price: unit(Decimal::new(12000, 2), c)? })))),
+        (
+            "seats_yearly",
+            "year",
+            false,
+            25,
+            Box::new(move |c| Ok(model(PricingModel::PerUnit { unit_price: unit(Decimal::new(12000, 2), c)? }))),
+        ),
     ];
     let mut out = Vec::new();
     for (code, interval, metered, max_quantity, price) in plans {

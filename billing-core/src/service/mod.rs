@@ -2,8 +2,8 @@
 //! persists on the connection it is given (the caller owns the transaction).
 
 pub mod balance;
-pub mod bench;
 pub mod bank_transfer;
+pub mod bench;
 pub mod catalog;
 pub mod coupons;
 pub mod customers;

@@ -261,10 +261,9 @@ fn run_rows(table: &str, tenant: TenantId, run: InvoiceRunId) -> Result<String> 
 pub async fn written(conn: &mut PgConnection, tenant: TenantId, run: InvoiceRunId) -> Result<Vec<Written>> {
     let mut out = Vec::new();
     for table in RUN_TABLES {
-        let rows: i64 =
-            sqlx::query_scalar(&format!("SELECT count(*) FROM ({}) x", run_rows(table, tenant, run)?))
-                .fetch_one(&mut *conn)
-                .await?;
+        let rows: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM ({}) x", run_rows(table, tenant, run)?))
+            .fetch_one(&mut *conn)
+            .await?;
         out.push(Written { table, rows });
     }
     Ok(out)

@@ -3,8 +3,8 @@
 //! every query filters by tenant.
 
 pub mod balance;
-pub mod bench;
 pub mod bank;
+pub mod bench;
 pub mod catalog;
 pub mod coupons;
 pub mod customers;

@@ -10,6 +10,9 @@
 //! ratio to the lean floor, because the machine is shared and absolute times are noisy. The
 //! database is dropped at the end unless `--keep`.
 
+// Seconds, ratios and MiB of a measurement, never money.
+#![allow(clippy::float_arithmetic)]
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Instant;
@@ -73,9 +76,12 @@ pub struct InvoiceRunReport {
 /// Runs the benchmark; the database it creates is dropped again unless `--keep`, also when a
 /// step fails.
 pub async fn invoice_run(config: &Config, lang: &str, args: InvoiceRunArgs) -> anyhow::Result<InvoiceRunReport> {
-    let url = config.database.url.as_ref().map(|u| u.expose().to_string()).ok_or_else(|| {
-        anyhow::anyhow!("{}", t(lang, "cli-bench-needs-server", &[]))
-    })?;
+    let url = config
+        .database
+        .url
+        .as_ref()
+        .map(|u| u.expose().to_string())
+        .ok_or_else(|| anyhow::anyhow!("{}", t(lang, "cli-bench-needs-server", &[])))?;
     if !(1..=10_000_000).contains(&args.subscriptions) {
         anyhow::bail!("{}", t(lang, "cli-bench-subscriptions-range", &[]));
     }
@@ -143,12 +149,9 @@ async fn measure(
     let summary = invoice_run::run(pool, &opts, loaded.now, &NoProgress).await?;
     let run_seconds = started.elapsed().as_secs_f64();
     let peak_rss_mib = peak_rss_mib();
-    let phases = billing_core::profile::snapshot().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    let run_id: InvoiceRunId = summary
-        .tenants
-        .first()
-        .and_then(|t| t.run_id)
-        .ok_or_else(|| anyhow::anyhow!("the run recorded no run id"))?;
+    let phases = billing_core::profile::snapshot().into_iter().map(|(k, v)| (k.to_string(), v.as_secs_f64())).collect();
+    let run_id: InvoiceRunId =
+        summary.tenants.first().and_then(|t| t.run_id).ok_or_else(|| anyhow::anyhow!("the run recorded no run id"))?;
 
     let mut conn = pool.acquire().await?;
     let before = floors::xid_now(&mut conn).await?;
@@ -296,7 +299,10 @@ pub fn render(r: &InvoiceRunReport, lang: &str) -> String {
     );
     line("cli-bench-phases", &[]);
     for (phase, seconds) in &r.phases {
-        out.push_str(&format!("    {phase:<24} {seconds:>9.3} s  {:>5.1} %\n", seconds * 100.0 / r.run_seconds.max(1e-9)));
+        out.push_str(&format!(
+            "    {phase:<24} {seconds:>9.3} s  {:>5.1} %\n",
+            seconds * 100.0 / r.run_seconds.max(1e-9)
+        ));
     }
     out
 }

@@ -73,12 +73,14 @@ async fn the_harness_invoices_every_due_subscription_once_and_reports_against_it
     let mut conn = sqlx::PgConnection::connect(&format!("{base}/{name}")).await.unwrap();
     let scalar = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
     let countries = scalar("SELECT count(DISTINCT country)::bigint FROM customers").fetch_one(&mut conn).await.unwrap();
-    let currencies = scalar("SELECT count(DISTINCT currency)::bigint FROM subscriptions").fetch_one(&mut conn).await.unwrap();
+    let currencies =
+        scalar("SELECT count(DISTINCT currency)::bigint FROM subscriptions").fetch_one(&mut conn).await.unwrap();
     let with_vat = scalar("SELECT count(*) FROM customers WHERE kind = 'business' AND vat_id IS NOT NULL")
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    let consumers = scalar("SELECT count(*) FROM customers WHERE kind = 'consumer'").fetch_one(&mut conn).await.unwrap();
+    let consumers =
+        scalar("SELECT count(*) FROM customers WHERE kind = 'consumer'").fetch_one(&mut conn).await.unwrap();
     let cards = scalar("SELECT count(*) FROM payment_methods").fetch_one(&mut conn).await.unwrap();
     let plan_kinds = scalar(
         "SELECT count(DISTINCT (p.interval_unit, p.usage_metric IS NOT NULL, s.pricing->'model'->>'type'))::bigint
@@ -94,8 +96,10 @@ async fn the_harness_invoices_every_due_subscription_once_and_reports_against_it
     .fetch_one(&mut conn)
     .await
     .unwrap();
-    let reverse_charge =
-        scalar("SELECT count(*) FROM invoices WHERE tax = 0 AND customer_vat_id IS NOT NULL").fetch_one(&mut conn).await.unwrap();
+    let reverse_charge = scalar("SELECT count(*) FROM invoices WHERE tax = 0 AND customer_vat_id IS NOT NULL")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     let gapless = scalar("SELECT (max(sequence) - min(sequence) + 1 - count(*))::bigint FROM invoices")
         .fetch_one(&mut conn)
         .await

@@ -3,8 +3,8 @@
 
 mod api;
 mod art59c;
-mod bench;
 mod bank_transfer;
+mod bench;
 mod cli;
 mod documents;
 mod dunning;

@@ -20,8 +20,8 @@ use serde::Serialize;
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
-use self::chunk::{ChunkOutcome, ChunkScope, Mode, Sampler, process_chunk};
 pub use self::chunk::SAMPLE_PER_CODE;
+use self::chunk::{ChunkOutcome, ChunkScope, Mode, Sampler, process_chunk};
 use self::context::TenantContext;
 use crate::error::{Error, Result};
 use crate::ids::{InvoiceRunId, SubscriptionId, TenantId};
@@ -261,8 +261,7 @@ async fn run_tenant(
         }
         if opts.dry_run {
             let ms = elapsed_ms(&mut checkpoint);
-            store::runs::add_progress(&mut conn, tenant_id, run_id, &dry.counts, &dry.totals, &dry.by_code, ms)
-                .await?;
+            store::runs::add_progress(&mut conn, tenant_id, run_id, &dry.counts, &dry.totals, &dry.by_code, ms).await?;
             store::runs::set_exception_sample(&mut conn, tenant_id, run_id, &dry.exceptions).await?;
         } else {
             store::subscriptions::end_scheduled_cancellations(&mut conn, tenant_id, opts.as_of, None, now).await?;
