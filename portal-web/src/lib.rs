@@ -2,6 +2,7 @@
 //! localization, the demo seed and the command line of the `billing` binary.
 
 pub mod api;
+pub mod api_key_cache;
 pub mod app;
 pub mod cli;
 pub mod config;

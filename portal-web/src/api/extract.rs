@@ -84,8 +84,11 @@ impl FromRequestParts<AppState> for AuthTenant {
         else {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "api_key_missing", "error-api-key-missing"));
         };
-        let mut conn = state.pool.acquire().await?;
-        match billing_core::service::tenants::authenticate(&mut conn, secret).await? {
+        let found = match &state.api_keys {
+            Some(cache) => cache.authenticate(&state.pool, secret).await?,
+            None => billing_core::service::tenants::authenticate(&mut *state.pool.acquire().await?, secret).await?,
+        };
+        match found {
             Some(t) => Ok(AuthTenant(t)),
             None => {
                 state.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -115,3 +115,32 @@ async fn the_harness_invoices_every_due_subscription_once_and_reports_against_it
     assert!(reverse_charge > 0, "EU businesses with a VAT id get reverse-charge invoices");
     assert_eq!(gapless, 0, "invoice numbers have no gaps");
 }
+
+/// API keys served from memory (`billing serve` turns the cache on) are forgotten when a key is
+/// revoked: the revoking statement's trigger notifies, the listener empties the cache.
+#[tokio::test]
+async fn a_revoked_api_key_is_refused_although_it_was_cached() {
+    let cache = std::sync::Arc::new(portal_web::api_key_cache::ApiKeyCache::default());
+    let for_state = cache.clone();
+    let app = billing_tests::TestApp::spawn_with(move |s| s.with_api_key_cache(for_state)).await;
+    let listener = portal_web::api_key_cache::spawn_listener(app.db.pool.clone(), cache);
+    let (status, body) = app.get("/api/v1/customers").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = app.get("/api/v1/customers").await;
+    assert_eq!(status, 200);
+    sqlx::query("UPDATE api_keys SET revoked_at = now()").execute(&app.db.pool).await.unwrap();
+    // The notification arrives when the UPDATE commits; the next requests are refused.
+    let mut refused = false;
+    for _ in 0..50 {
+        let (status, _) = app.get("/api/v1/customers").await;
+        if status == 401 {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    listener.abort();
+    assert!(refused, "a revoked key is refused");
+    let (status, _) = app.get("/api/v1/customers").await;
+    assert_eq!(status, 401, "and stays refused");
+}
