@@ -40,6 +40,7 @@ pub mod outbox;
 pub mod party;
 pub mod period;
 pub mod ports;
+pub mod profile;
 pub mod proration;
 pub mod rating;
 pub mod rounding;

@@ -60,3 +60,18 @@ cli-run-exception-fx-rate-missing = { $customer }: kein EZB-Kurs für { $currenc
 cli-run-exception-einvoice-data-missing = { $customer }: für die { $format }-E-Rechnung dieses Kunden fehlt { $missing }.
 cli-einvoice-exported = { $files } E-Rechnungen ({ $format }, ausgestellt vom { $from } bis { $to }) nach { $file } exportiert.
 cli-einvoice-skipped = Keine E-Rechnung für { $number }: { $reason }
+
+# billing bench (docs/performance.md)
+cli-bench-needs-server = billing bench braucht DATABASE_URL: Es legt auf diesem PostgreSQL-Server eine eigene Datenbank an.
+cli-bench-subscriptions-range = --subscriptions muss zwischen 1 und 10000000 liegen.
+cli-bench-kept = Datenbank { $database } bleibt erhalten.
+cli-bench-loading = Lade { $count } Kunden und Abonnements …
+cli-bench-running = Rechnungslauf über { $count } fällige Abonnements …
+cli-bench-floors = Messe die Untergrenzen (COPY derselben Zeilen) …
+cli-bench-run = Rechnungslauf: { $subscriptions } Abonnements, { $invoices } Rechnungen in { $seconds } s ({ $us } µs je Abonnement)
+cli-bench-rss = Höchster Speicherbedarf: { $mib } MiB
+cli-bench-rows = Geschriebene Zeilen: { $rows }
+cli-bench-lean = Untergrenze COPY in schlanke Tabellen: { $seconds } s; der Lauf braucht das { $ratio }-Fache
+cli-bench-real = COPY in die echten Tabellen: { $seconds } s; der Lauf braucht das { $ratio }-Fache
+cli-bench-rerun = Wiederholung: { $seconds } s ({ $percent } % des Laufs), geschriebene Zeilen: { $rows }
+cli-bench-phases = Wofür der Lauf seine Zeit braucht:

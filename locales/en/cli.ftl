@@ -60,3 +60,18 @@ cli-run-exception-fx-rate-missing = { $customer }: no ECB rate for { $currency }
 cli-run-exception-einvoice-data-missing = { $customer }: the { $format } e-invoice this customer receives needs { $missing }.
 cli-einvoice-exported = Exported { $files } e-invoices ({ $format }, issued { $from } to { $to }) to { $file }.
 cli-einvoice-skipped = No e-invoice for { $number }: { $reason }
+
+# billing bench (docs/performance.md)
+cli-bench-needs-server = billing bench needs DATABASE_URL: it creates a database of its own on that PostgreSQL server.
+cli-bench-subscriptions-range = --subscriptions must be from 1 to 10000000.
+cli-bench-kept = Database { $database } kept.
+cli-bench-loading = Loading { $count } customers and subscriptions…
+cli-bench-running = Invoice run over { $count } due subscriptions…
+cli-bench-floors = Measuring the floors (COPY of the same rows)…
+cli-bench-run = Invoice run: { $subscriptions } subscriptions, { $invoices } invoices in { $seconds } s ({ $us } µs per subscription)
+cli-bench-rss = Peak memory: { $mib } MiB
+cli-bench-rows = Rows written: { $rows }
+cli-bench-lean = Lean COPY floor: { $seconds } s; the run takes { $ratio } times as long
+cli-bench-real = COPY into the real tables: { $seconds } s; the run takes { $ratio } times as long
+cli-bench-rerun = Re-run: { $seconds } s ({ $percent } % of the run), rows written: { $rows }
+cli-bench-phases = Where the run's time goes:

@@ -57,3 +57,18 @@ cli-run-exception-fx-rate-missing = { $customer }: no hay tipo del BCE para { $c
 cli-run-exception-einvoice-data-missing = { $customer }: la factura electrónica { $format } que recibe este cliente necesita { $missing }.
 cli-einvoice-exported = Se exportaron { $files } facturas electrónicas ({ $format }, emitidas del { $from } al { $to }) a { $file }.
 cli-einvoice-skipped = Sin factura electrónica para { $number }: { $reason }
+
+# billing bench (docs/performance.md)
+cli-bench-needs-server = billing bench necesita DATABASE_URL: crea una base de datos propia en ese servidor PostgreSQL.
+cli-bench-subscriptions-range = --subscriptions debe estar entre 1 y 10000000.
+cli-bench-kept = Se conserva la base de datos { $database }.
+cli-bench-loading = Cargando { $count } clientes y suscripciones…
+cli-bench-running = Facturación de { $count } suscripciones vencidas…
+cli-bench-floors = Midiendo los mínimos (COPY de las mismas filas)…
+cli-bench-run = Facturación: { $subscriptions } suscripciones, { $invoices } facturas en { $seconds } s ({ $us } µs por suscripción)
+cli-bench-rss = Memoria máxima: { $mib } MiB
+cli-bench-rows = Filas escritas: { $rows }
+cli-bench-lean = Mínimo COPY en tablas ligeras: { $seconds } s; la facturación tarda { $ratio } veces más
+cli-bench-real = COPY en las tablas reales: { $seconds } s; la facturación tarda { $ratio } veces más
+cli-bench-rerun = Repetición: { $seconds } s ({ $percent } % de la facturación), filas escritas: { $rows }
+cli-bench-phases = En qué se va el tiempo de la facturación:

@@ -60,3 +60,18 @@ cli-run-exception-fx-rate-missing = { $customer } : aucun taux BCE pour { $curre
 cli-run-exception-einvoice-data-missing = { $customer } : il manque { $missing } pour la facture électronique { $format } de ce client.
 cli-einvoice-exported = { $files } factures électroniques ({ $format }, émises du { $from } au { $to }) exportées vers { $file }.
 cli-einvoice-skipped = Pas de facture électronique pour { $number } : { $reason }
+
+# billing bench (docs/performance.md)
+cli-bench-needs-server = billing bench a besoin de DATABASE_URL : il crée sa propre base de données sur ce serveur PostgreSQL.
+cli-bench-subscriptions-range = --subscriptions doit être compris entre 1 et 10000000.
+cli-bench-kept = Base de données { $database } conservée.
+cli-bench-loading = Chargement de { $count } clients et abonnements…
+cli-bench-running = Facturation de { $count } abonnements échus…
+cli-bench-floors = Mesure des planchers (COPY des mêmes lignes)…
+cli-bench-run = Facturation : { $subscriptions } abonnements, { $invoices } factures en { $seconds } s ({ $us } µs par abonnement)
+cli-bench-rss = Mémoire maximale : { $mib } Mio
+cli-bench-rows = Lignes écrites : { $rows }
+cli-bench-lean = Plancher COPY dans des tables minimales : { $seconds } s ; la facturation prend { $ratio } fois plus de temps
+cli-bench-real = COPY dans les vraies tables : { $seconds } s ; la facturation prend { $ratio } fois plus de temps
+cli-bench-rerun = Nouvelle exécution : { $seconds } s ({ $percent } % de la facturation), lignes écrites : { $rows }
+cli-bench-phases = Où passe le temps de la facturation :

@@ -57,3 +57,18 @@ cli-run-exception-fx-rate-missing = { $customer }: nessun tasso BCE per { $curre
 cli-run-exception-einvoice-data-missing = { $customer }: la fattura elettronica { $format } che riceve questo cliente richiede { $missing }.
 cli-einvoice-exported = Esportate { $files } fatture elettroniche ({ $format }, emesse dal { $from } al { $to }) in { $file }.
 cli-einvoice-skipped = Nessuna fattura elettronica per { $number }: { $reason }
+
+# billing bench (docs/performance.md)
+cli-bench-needs-server = billing bench richiede DATABASE_URL: crea un proprio database su quel server PostgreSQL.
+cli-bench-subscriptions-range = --subscriptions deve essere compreso tra 1 e 10000000.
+cli-bench-kept = Database { $database } conservato.
+cli-bench-loading = Caricamento di { $count } clienti e abbonamenti…
+cli-bench-running = Fatturazione di { $count } abbonamenti in scadenza…
+cli-bench-floors = Misurazione dei limiti inferiori (COPY delle stesse righe)…
+cli-bench-run = Fatturazione: { $subscriptions } abbonamenti, { $invoices } fatture in { $seconds } s ({ $us } µs per abbonamento)
+cli-bench-rss = Memoria massima: { $mib } MiB
+cli-bench-rows = Righe scritte: { $rows }
+cli-bench-lean = Limite COPY in tabelle essenziali: { $seconds } s; la fatturazione impiega { $ratio } volte tanto
+cli-bench-real = COPY nelle tabelle reali: { $seconds } s; la fatturazione impiega { $ratio } volte tanto
+cli-bench-rerun = Ripetizione: { $seconds } s ({ $percent } % della fatturazione), righe scritte: { $rows }
+cli-bench-phases = Dove va il tempo della fatturazione:

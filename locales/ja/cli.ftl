@@ -57,3 +57,18 @@ cli-run-exception-fx-rate-missing = { $customer }: { $date } およびその前�
 cli-run-exception-einvoice-data-missing = { $customer }: この顧客が受け取る { $format } の電子請求書には { $missing } が必要です。
 cli-einvoice-exported = 電子請求書 { $files } 件（{ $format }、{ $from } から { $to } に発行）を { $file } にエクスポートしました。
 cli-einvoice-skipped = { $number } の電子請求書はありません: { $reason }
+
+# billing bench (docs/performance.md)
+cli-bench-needs-server = billing bench には DATABASE_URL が必要です。その PostgreSQL サーバーに専用のデータベースを作成します。
+cli-bench-subscriptions-range = --subscriptions は 1 から 10000000 の範囲で指定してください。
+cli-bench-kept = データベース { $database } を残しました。
+cli-bench-loading = 顧客とサブスクリプションを { $count } 件読み込んでいます…
+cli-bench-running = 期日の来た { $count } 件のサブスクリプションを請求しています…
+cli-bench-floors = 下限を測定しています（同じ行の COPY）…
+cli-bench-run = 請求処理: サブスクリプション { $subscriptions } 件、請求書 { $invoices } 件、{ $seconds } 秒（1 件あたり { $us } µs）
+cli-bench-rss = 最大メモリ: { $mib } MiB
+cli-bench-rows = 書き込んだ行: { $rows }
+cli-bench-lean = 最小テーブルへの COPY の下限: { $seconds } 秒。請求処理はその { $ratio } 倍
+cli-bench-real = 実際のテーブルへの COPY: { $seconds } 秒。請求処理はその { $ratio } 倍
+cli-bench-rerun = 再実行: { $seconds } 秒（請求処理の { $percent } %）、書き込んだ行: { $rows }
+cli-bench-phases = 請求処理の時間の内訳:

@@ -57,3 +57,18 @@ cli-run-exception-fx-rate-missing = { $customer }: geen ECB-koers voor { $curren
 cli-run-exception-einvoice-data-missing = { $customer }: de e-factuur { $format } die deze klant ontvangt heeft { $missing } nodig.
 cli-einvoice-exported = { $files } e-facturen geëxporteerd ({ $format }, uitgegeven van { $from } tot { $to }) naar { $file }.
 cli-einvoice-skipped = Geen e-factuur voor { $number }: { $reason }
+
+# billing bench (docs/performance.md)
+cli-bench-needs-server = billing bench heeft DATABASE_URL nodig: het maakt op die PostgreSQL-server een eigen database aan.
+cli-bench-subscriptions-range = --subscriptions moet tussen 1 en 10000000 liggen.
+cli-bench-kept = Database { $database } bewaard.
+cli-bench-loading = { $count } klanten en abonnementen laden…
+cli-bench-running = Factuurrun over { $count } verschuldigde abonnementen…
+cli-bench-floors = De ondergrenzen meten (COPY van dezelfde rijen)…
+cli-bench-run = Factuurrun: { $subscriptions } abonnementen, { $invoices } facturen in { $seconds } s ({ $us } µs per abonnement)
+cli-bench-rss = Piekgeheugen: { $mib } MiB
+cli-bench-rows = Geschreven rijen: { $rows }
+cli-bench-lean = Ondergrens COPY in kale tabellen: { $seconds } s; de run duurt { $ratio } keer zo lang
+cli-bench-real = COPY in de echte tabellen: { $seconds } s; de run duurt { $ratio } keer zo lang
+cli-bench-rerun = Herhaling: { $seconds } s ({ $percent } % van de run), geschreven rijen: { $rows }
+cli-bench-phases = Waar de tijd van de run heen gaat:

@@ -57,3 +57,18 @@ cli-run-exception-fx-rate-missing = { $customer }: brak kursu EBC dla { $currenc
 cli-run-exception-einvoice-data-missing = { $customer }: e-faktura { $format }, którą otrzymuje ten klient, wymaga: { $missing }.
 cli-einvoice-exported = Wyeksportowano e-faktury: { $files } ({ $format }, wystawione od { $from } do { $to }) do { $file }.
 cli-einvoice-skipped = Brak e-faktury dla { $number }: { $reason }
+
+# billing bench (docs/performance.md)
+cli-bench-needs-server = billing bench wymaga DATABASE_URL: tworzy własną bazę danych na tym serwerze PostgreSQL.
+cli-bench-subscriptions-range = --subscriptions musi mieścić się w zakresie od 1 do 10000000.
+cli-bench-kept = Zachowano bazę danych { $database }.
+cli-bench-loading = Wczytywanie klientów i subskrypcji: { $count }…
+cli-bench-running = Fakturowanie wymagalnych subskrypcji: { $count }…
+cli-bench-floors = Pomiar dolnych granic (COPY tych samych wierszy)…
+cli-bench-run = Fakturowanie: subskrypcje: { $subscriptions }, faktury: { $invoices }, czas: { $seconds } s ({ $us } µs na subskrypcję)
+cli-bench-rss = Szczytowe zużycie pamięci: { $mib } MiB
+cli-bench-rows = Zapisane wiersze: { $rows }
+cli-bench-lean = Dolna granica COPY do minimalnych tabel: { $seconds } s; fakturowanie trwa { $ratio } razy dłużej
+cli-bench-real = COPY do prawdziwych tabel: { $seconds } s; fakturowanie trwa { $ratio } razy dłużej
+cli-bench-rerun = Powtórzenie: { $seconds } s ({ $percent } % czasu fakturowania), zapisane wiersze: { $rows }
+cli-bench-phases = Na co idzie czas fakturowania:

@@ -57,3 +57,18 @@ cli-run-exception-fx-rate-missing = { $customer }: sem taxa do BCE para { $curre
 cli-run-exception-einvoice-data-missing = { $customer }: a fatura eletrônica { $format } que este cliente recebe precisa de { $missing }.
 cli-einvoice-exported = { $files } faturas eletrônicas exportadas ({ $format }, emitidas de { $from } a { $to }) para { $file }.
 cli-einvoice-skipped = Sem fatura eletrônica para { $number }: { $reason }
+
+# billing bench (docs/performance.md)
+cli-bench-needs-server = billing bench precisa de DATABASE_URL: ele cria um banco de dados próprio nesse servidor PostgreSQL.
+cli-bench-subscriptions-range = --subscriptions deve estar entre 1 e 10000000.
+cli-bench-kept = Banco de dados { $database } mantido.
+cli-bench-loading = Carregando { $count } clientes e assinaturas…
+cli-bench-running = Faturamento de { $count } assinaturas vencidas…
+cli-bench-floors = Medindo os pisos (COPY das mesmas linhas)…
+cli-bench-run = Faturamento: { $subscriptions } assinaturas, { $invoices } faturas em { $seconds } s ({ $us } µs por assinatura)
+cli-bench-rss = Memória máxima: { $mib } MiB
+cli-bench-rows = Linhas gravadas: { $rows }
+cli-bench-lean = Piso de COPY em tabelas enxutas: { $seconds } s; o faturamento leva { $ratio } vezes mais
+cli-bench-real = COPY nas tabelas reais: { $seconds } s; o faturamento leva { $ratio } vezes mais
+cli-bench-rerun = Repetição: { $seconds } s ({ $percent } % do faturamento), linhas gravadas: { $rows }
+cli-bench-phases = Para onde vai o tempo do faturamento:

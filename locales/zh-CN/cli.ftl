@@ -60,3 +60,18 @@ cli-run-exception-fx-rate-missing = { $customer }：{ $date } 及其前 { $days 
 cli-run-exception-einvoice-data-missing = { $customer }：该客户接收的 { $format } 电子发票缺少{ $missing }。
 cli-einvoice-exported = 已将 { $files } 张电子发票（{ $format }，开具日期 { $from } 至 { $to }）导出到 { $file }。
 cli-einvoice-skipped = { $number } 没有电子发票：{ $reason }
+
+# billing bench (docs/performance.md)
+cli-bench-needs-server = billing bench 需要 DATABASE_URL：它会在该 PostgreSQL 服务器上创建自己的数据库。
+cli-bench-subscriptions-range = --subscriptions 必须在 1 到 10000000 之间。
+cli-bench-kept = 已保留数据库 { $database }。
+cli-bench-loading = 正在加载 { $count } 个客户和订阅…
+cli-bench-running = 正在为 { $count } 个到期订阅开票…
+cli-bench-floors = 正在测量下限（COPY 相同的行）…
+cli-bench-run = 开票：{ $subscriptions } 个订阅，{ $invoices } 张发票，用时 { $seconds } 秒（每个订阅 { $us } 微秒）
+cli-bench-rss = 内存峰值：{ $mib } MiB
+cli-bench-rows = 写入的行：{ $rows }
+cli-bench-lean = 精简表 COPY 下限：{ $seconds } 秒；开票用时是它的 { $ratio } 倍
+cli-bench-real = COPY 到实际表：{ $seconds } 秒；开票用时是它的 { $ratio } 倍
+cli-bench-rerun = 重新运行：{ $seconds } 秒（开票用时的 { $percent } %），写入的行：{ $rows }
+cli-bench-phases = 开票时间的分布：

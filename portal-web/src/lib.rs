@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod api;
+pub mod api_key_cache;
 pub mod app;
 pub mod cli;
 pub mod config;

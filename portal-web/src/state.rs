@@ -25,6 +25,9 @@ pub struct AppState {
     pub auth_limiter: Arc<AuthLimiter>,
     /// The customer portal's options (`portal.*`).
     pub portal: Arc<crate::config::PortalConfig>,
+    /// API keys remembered for a short while (`billing serve` turns it on); `None` looks every
+    /// request's key up in the database.
+    pub api_keys: Option<Arc<crate::api_key_cache::ApiKeyCache>>,
 }
 
 impl AppState {
@@ -36,8 +39,15 @@ impl AppState {
             gateways: Arc::new(gateways(&pool)),
             auth_limiter: Arc::new(AuthLimiter::new(AuthLimits::default())),
             portal: Arc::new(crate::config::PortalConfig::default()),
+            api_keys: None,
             pool,
         }
+    }
+
+    /// The same state with API keys cached in memory (see `api_key_cache`).
+    pub fn with_api_key_cache(mut self, cache: Arc<crate::api_key_cache::ApiKeyCache>) -> Self {
+        self.api_keys = Some(cache);
+        self
     }
 
     /// The same state with another gateway directory (one holding the configured secrets key).

@@ -23,6 +23,9 @@ pub struct AuthenticatedKey {
     pub id: ApiKeyId,
     pub name: String,
     pub scopes: Vec<String>,
+    /// While the key has a rotated-away secret in its overlap: when that overlap ends. A cache of
+    /// authenticated keys keeps this answer no longer than that (`portal_web::api_key_cache`).
+    pub recheck_by: Option<DateTime<Utc>>,
 }
 
 /// A key and its secret, which is shown this once.
@@ -48,7 +51,13 @@ pub async fn authenticate(
     if row.last_used_at.is_none_or(|t| now - t >= Duration::minutes(1)) {
         store::api_keys::touch(conn, row.tenant, row.id, now).await?;
     }
-    Ok(Some(AuthenticatedKey { tenant: row.tenant, id: row.id, name: row.name, scopes: row.scopes }))
+    Ok(Some(AuthenticatedKey {
+        tenant: row.tenant,
+        id: row.id,
+        name: row.name,
+        scopes: row.scopes,
+        recheck_by: row.previous_expires_at,
+    }))
 }
 
 pub async fn create(

@@ -43,7 +43,13 @@ pub async fn find(conn: &mut PgConnection, id: InvoiceRunId) -> Result<Option<Ru
 
 async fn complete(conn: &mut PgConnection, tenant: TenantId, record: InvoiceRunRecord) -> Result<RunReport> {
     let totals = record.run_totals()?;
-    let exceptions = store::runs::exceptions(conn, tenant, record.run_id()).await?;
+    // A dry run keeps its sample in its record; one recorded before that kept rows.
+    let sample = record.sampled_exceptions()?;
+    let exceptions = if record.dry_run && !sample.is_empty() {
+        sample
+    } else {
+        store::runs::exceptions(conn, tenant, record.run_id()).await?
+    };
     Ok(RunReport { tenant, record, totals, exceptions })
 }
 

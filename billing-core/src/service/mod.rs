@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod balance;
 pub mod bank_transfer;
+pub mod bench;
 pub mod billing_questions;
 pub mod catalog;
 pub mod coupons;

@@ -109,6 +109,15 @@ pub async fn create_api_key(
 }
 
 /// The tenant an API key belongs to, if it is a valid unrevoked key.
+/// The channel on which PostgreSQL announces every change to the API keys (revocations
+/// included), for caches of them (`portal_web::api_key_cache`).
+pub const API_KEY_CHANNEL: &str = "billing_api_keys";
+
+/// The counter every change to the API keys bumps: a cache that sees it move forgets its keys.
+pub async fn api_key_version(conn: &mut PgConnection) -> Result<i64> {
+    store::tenants::api_key_version(conn).await
+}
+
 pub async fn authenticate(conn: &mut PgConnection, secret: &str) -> Result<Option<TenantId>> {
     if !secret.starts_with("sk_") || secret.len() > 128 {
         return Ok(None);

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::ids::{CustomerId, InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
 use crate::invoice::InvoiceStatus;
 use crate::money::Money;
+use crate::profile::{self, Phase};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InvoiceLine {
@@ -197,13 +198,17 @@ pub async fn insert_finalized_batch(
     if b.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    let lap = std::time::Instant::now();
+    // The parties are frozen in the same statement (a numbered invoice is final): each invoice
+    // is written once, not inserted and then updated.
+    let [seller, buyer, einvoice_seller, einvoice_buyer] = party_snapshots("$25::text");
+    sqlx::query(&format!(
         "INSERT INTO invoices (tenant_id, id, customer_id, subscription_id, invoice_run_id, status, series, sequence, number,
              currency, subtotal, discount, tax, total, period_start, period_end, issue_date, due_date,
              customer_name, customer_email, customer_country, created_at, finalized_at,
              tax_groups, tax_notices, tax_rule, customer_vat_id, seller_vat_id,
              vat_national_currency, vat_national_amount, fx_rate, fx_rate_date, tax_behavior, auto_finalize_at,
-             fx_invoice_per_eur, fx_national_per_eur)
+             fx_invoice_per_eur, fx_national_per_eur, seller_snapshot, buyer_address, einvoice_seller, einvoice_buyer)
          SELECT $1, u.id, u.customer_id, u.subscription_id, $2,
              CASE WHEN u.number IS NULL THEN 'draft' ELSE 'open' END, u.series, u.seq, u.number,
              u.currency, u.amount, u.discount, u.tax,
@@ -211,18 +216,24 @@ pub async fn insert_finalized_batch(
              u.period_start, u.period_end, $3, $4,
              u.customer_name, u.customer_email, u.customer_country, $5,
              CASE WHEN u.number IS NULL THEN NULL ELSE $5 END,
-             u.tax_groups, COALESCE(string_to_array(NULLIF(u.notices, ''), ','), '{}'), u.tax_rule, u.customer_vat_id, $25,
+             u.tax_groups, COALESCE(string_to_array(NULLIF(u.notices, ''), ','), '{{}}'), u.tax_rule, u.customer_vat_id, $25,
              u.nat_currency, u.nat_amount, u.fx_rate, u.fx_date, u.tax_behavior,
              CASE WHEN u.number IS NULL THEN $31::timestamptz END,
-             u.fx_invoice_per_eur, u.fx_national_per_eur
+             u.fx_invoice_per_eur, u.fx_national_per_eur,
+             CASE WHEN u.number IS NOT NULL THEN {seller} END, CASE WHEN u.number IS NOT NULL THEN {buyer} END,
+             CASE WHEN u.number IS NOT NULL THEN {einvoice_seller} END,
+             CASE WHEN u.number IS NOT NULL THEN {einvoice_buyer} END
          FROM UNNEST($6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::bigint[], $11::text[], $12::text[],
                      $13::bigint[], $14::date[], $15::date[], $16::text[], $17::text[], $18::text[], $19::bigint[],
                      $20::bigint[], $21::jsonb[], $22::text[], $23::text[], $24::text[],
                      $26::text[], $27::bigint[], $28::numeric[], $29::date[], $30::text[], $32::numeric[], $33::numeric[])
            AS u(id, customer_id, subscription_id, series, seq, number, currency, amount, period_start, period_end,
                 customer_name, customer_email, customer_country, discount, tax, tax_groups, notices, tax_rule, customer_vat_id,
-                nat_currency, nat_amount, fx_rate, fx_date, tax_behavior, fx_invoice_per_eur, fx_national_per_eur)",
-    )
+                nat_currency, nat_amount, fx_rate, fx_date, tax_behavior, fx_invoice_per_eur, fx_national_per_eur)
+         LEFT JOIN tenants t ON t.tenant_id = $1
+         -- LEFT: a missing customer must fail the foreign key, never drop the invoice silently.
+         LEFT JOIN customers c ON c.tenant_id = $1 AND c.id = u.customer_id"
+    ))
     .bind(tenant)
     .bind(run)
     .bind(issue_date)
@@ -258,6 +269,7 @@ pub async fn insert_finalized_batch(
     .bind(&b.fx_national_per_eur)
     .execute(&mut *conn)
     .await?;
+    let lap = profile::lap(Phase::InsertInvoices, lap);
     sqlx::query(
         "INSERT INTO invoice_lines (tenant_id, invoice_id, line_no, description, quantity, unit_amount, amount, period_start,
              period_end, discount, vat_category, vat_rate, tax_category)
@@ -282,7 +294,8 @@ pub async fn insert_finalized_batch(
     .bind(&b.tax_categories)
     .execute(&mut *conn)
     .await?;
-    freeze_parties(conn, tenant, &b.ids).await
+    profile::lap(Phase::InsertLines, lap);
+    Ok(())
 }
 
 /// A one-off document (a proration invoice or a credit note) with its lines, finalized.
@@ -391,36 +404,52 @@ pub async fn freeze_parties(conn: &mut PgConnection, tenant: TenantId, ids: &[Uu
     if ids.is_empty() {
         return Ok(());
     }
-    sqlx::query(
-        "UPDATE invoices i SET
-             seller_snapshot = jsonb_build_object(
-                 'name', COALESCE(t.legal_name, t.name),
-                 'address', CASE WHEN t.address_line1 IS NULL THEN NULL ELSE jsonb_build_object(
-                     'line1', t.address_line1, 'line2', t.address_line2, 'postal_code', t.address_postal_code,
-                     'city', t.address_city, 'country', t.country) END,
-                 'vat_id', i.seller_vat_id,
-                 'tax_number', t.tax_number,
-                 'bank', CASE WHEN t.bank_iban IS NULL THEN NULL ELSE jsonb_build_object(
-                     'account_holder', t.bank_account_holder, 'iban', t.bank_iban, 'bic', t.bank_bic) END,
-                 'brand_color', t.brand_color),
-             buyer_address = CASE WHEN c.address_line1 IS NULL THEN NULL ELSE jsonb_build_object(
-                 'company_name', c.company_name,
-                 'address', jsonb_build_object('line1', c.address_line1, 'line2', c.address_line2,
-                     'postal_code', c.address_postal_code, 'city', c.address_city, 'country', c.country)) END,
-             einvoice_seller = jsonb_build_object(
-                 'contact_name', t.einvoice_contact_name, 'contact_phone', t.einvoice_contact_phone,
-                 'contact_email', t.einvoice_contact_email, 'peppol_id', t.peppol_id),
-             einvoice_buyer = jsonb_build_object(
-                 'buyer_reference', c.buyer_reference, 'public_buyer', c.public_buyer, 'peppol_id', c.peppol_id)
+    let [seller, buyer, einvoice_seller, einvoice_buyer] = party_snapshots("i.seller_vat_id");
+    sqlx::query(&format!(
+        "UPDATE invoices i SET seller_snapshot = {seller}, buyer_address = {buyer},
+             einvoice_seller = {einvoice_seller}, einvoice_buyer = {einvoice_buyer}
          FROM tenants t, customers c
          WHERE i.tenant_id = $1 AND i.id = ANY($2) AND i.seller_snapshot IS NULL AND i.status <> 'draft'
-           AND t.tenant_id = i.tenant_id AND c.tenant_id = i.tenant_id AND c.id = i.customer_id",
-    )
+           AND t.tenant_id = i.tenant_id AND c.tenant_id = i.tenant_id AND c.id = i.customer_id"
+    ))
     .bind(tenant)
     .bind(ids)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The four frozen party columns (`seller_snapshot`, `buyer_address`, `einvoice_seller`,
+/// `einvoice_buyer`) as SQL expressions over the tenant row `t` and the customer row `c`, with
+/// `seller_vat_id` the expression of the invoice's seller VAT id: one definition for the
+/// invoice run's insert (which writes them with the invoice) and [`freeze_parties`] (which
+/// writes them onto an invoice finalized later).
+fn party_snapshots(seller_vat_id: &str) -> [String; 4] {
+    [
+        format!(
+            "jsonb_build_object(
+                 'name', COALESCE(t.legal_name, t.name),
+                 'address', CASE WHEN t.address_line1 IS NULL THEN NULL ELSE jsonb_build_object(
+                     'line1', t.address_line1, 'line2', t.address_line2, 'postal_code', t.address_postal_code,
+                     'city', t.address_city, 'country', t.country) END,
+                 'vat_id', {seller_vat_id},
+                 'tax_number', t.tax_number,
+                 'bank', CASE WHEN t.bank_iban IS NULL THEN NULL ELSE jsonb_build_object(
+                     'account_holder', t.bank_account_holder, 'iban', t.bank_iban, 'bic', t.bank_bic) END,
+                 'brand_color', t.brand_color)"
+        ),
+        "CASE WHEN c.address_line1 IS NULL THEN NULL ELSE jsonb_build_object(
+                 'company_name', c.company_name,
+                 'address', jsonb_build_object('line1', c.address_line1, 'line2', c.address_line2,
+                     'postal_code', c.address_postal_code, 'city', c.address_city, 'country', c.country)) END"
+            .to_string(),
+        "jsonb_build_object(
+                 'contact_name', t.einvoice_contact_name, 'contact_phone', t.einvoice_contact_phone,
+                 'contact_email', t.einvoice_contact_email, 'peppol_id', t.peppol_id)"
+            .to_string(),
+        "jsonb_build_object('buyer_reference', c.buyer_reference, 'public_buyer', c.public_buyer, 'peppol_id', c.peppol_id)"
+            .to_string(),
+    ]
 }
 
 /// Links a credit note to the invoice it corrects (Art. 219 VAT Directive) when none is set yet:

@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod balance;
 pub mod bank;
+pub mod bench;
 pub mod catalog;
 pub mod coupons;
 pub mod customers;

@@ -33,6 +33,12 @@ pub struct InvoiceRunRecord {
     pub last_resumed_at: Option<DateTime<Utc>>,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Exceptions per code, every one counted (`{"payment_method_missing": 312004, ...}`); the
+    /// rows (or a dry run's sample) hold examples.
+    pub exception_counts: serde_json::Value,
+    /// A dry run's sampled exceptions (it writes no rows); `[]` for a real run.
+    #[serde(skip)]
+    pub exception_sample: serde_json::Value,
 }
 
 impl InvoiceRunRecord {
@@ -60,11 +66,19 @@ impl InvoiceRunRecord {
         let by_rate = serde_json::from_value(self.totals_by_rate.clone()).map_err(|e| corrupt("run totals", e))?;
         Ok(RunTotals { by_currency, by_rate })
     }
+
+    /// The exceptions a dry run kept in its record, ordered as [`exceptions`] orders rows.
+    pub fn sampled_exceptions(&self) -> Result<Vec<RunException>> {
+        let mut sample: Vec<RunException> =
+            serde_json::from_value(self.exception_sample.clone()).map_err(|e| corrupt("exception sample", e))?;
+        sample.sort_by_key(|e| (std::cmp::Reverse(e.blocking), e.subscription_id.as_uuid(), e.code.as_str()));
+        Ok(sample)
+    }
 }
 
 const COLUMNS: &str = "id, as_of, dry_run, status, triggered_by, invoices_created, subscriptions_considered,
     subscriptions_skipped, exceptions_count, totals, totals_by_rate, duration_ms, resumed_count, last_resumed_at,
-    started_at, finished_at";
+    started_at, finished_at, exception_counts, exception_sample";
 
 // A real run holds the session lock of its id (`locks::try_session_lock`) on the connection it
 // uses throughout: it vanishes with the process, so a run whose lock can be taken and whose
@@ -156,17 +170,23 @@ pub async fn add_progress(
     id: InvoiceRunId,
     counts: &RunCounts,
     totals: &RunTotals,
+    by_code: &BTreeMap<ExceptionCode, u64>,
     duration_ms: i64,
 ) -> Result<()> {
     let record = get_for_update(conn, tenant, id).await?.ok_or_else(|| Error::not_found("invoice run", id))?;
     let mut sum = record.run_totals()?;
     sum.merge(totals)?;
+    let mut per_code: BTreeMap<String, u64> =
+        serde_json::from_value(record.exception_counts.clone()).map_err(|e| corrupt("exception counts", e))?;
+    for (code, n) in by_code {
+        *per_code.entry(code.as_str().to_string()).or_default() += n;
+    }
     let i = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     sqlx::query(
         "UPDATE invoice_runs SET subscriptions_considered = subscriptions_considered + $3,
                 invoices_created = invoices_created + $4, subscriptions_skipped = subscriptions_skipped + $5,
                 exceptions_count = exceptions_count + $6, totals = $7, totals_by_rate = $8,
-                duration_ms = duration_ms + $9
+                duration_ms = duration_ms + $9, exception_counts = $10
          WHERE tenant_id = $1 AND id = $2",
     )
     .bind(tenant)
@@ -178,9 +198,49 @@ pub async fn add_progress(
     .bind(serde_json::json!({ "by_currency": sum.by_currency }))
     .bind(serde_json::to_value(&sum.by_rate).map_err(|e| corrupt("run totals", e))?)
     .bind(duration_ms)
+    .bind(serde_json::to_value(&per_code).map_err(|e| corrupt("exception counts", e))?)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A dry run's sampled exceptions, kept in its record (a dry run leaves no other row).
+pub async fn set_exception_sample(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceRunId,
+    sample: &[RunException],
+) -> Result<()> {
+    sqlx::query("UPDATE invoice_runs SET exception_sample = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(serde_json::to_value(sample).map_err(|e| corrupt("exception sample", e))?)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many warning rows (the sample) a run has kept per code: where a resumed run's sampling
+/// goes on from.
+pub async fn warning_rows_per_code(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: InvoiceRunId,
+) -> Result<BTreeMap<ExceptionCode, u64>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT code, count(*) FROM invoice_run_exceptions WHERE tenant_id = $1 AND run_id = $2 AND NOT blocking
+         GROUP BY code",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(code, n)| {
+            let code = ExceptionCode::parse(&code).ok_or_else(|| corrupt("exception code", &code))?;
+            Ok((code, u64::try_from(n).unwrap_or(0)))
+        })
+        .collect()
 }
 
 /// Stores exceptions; returns, for each, whether it is new to the run (a resumed run meets the

@@ -255,6 +255,11 @@ pub async fn insert_api_key(
 }
 
 /// The tenant owning the (unrevoked) key with this digest.
+/// The counter every change to `api_keys` bumps (migration 20261208000610).
+pub async fn api_key_version(conn: &mut PgConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT version FROM api_key_versions").fetch_one(conn).await?)
+}
+
 pub async fn tenant_for_key(conn: &mut PgConnection, digest: &[u8]) -> Result<Option<TenantId>> {
     let id: Option<Uuid> =
         sqlx::query_scalar("SELECT tenant_id FROM api_keys WHERE digest = $1 AND revoked_at IS NULL")

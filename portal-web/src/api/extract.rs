@@ -84,9 +84,13 @@ impl FromRequestParts<AppState> for AuthTenant {
         else {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "api_key_missing", "error-api-key-missing"));
         };
-        let mut conn = state.pool.acquire().await?;
-        let found = billing_core::service::api_keys::authenticate(&mut conn, secret, state.clock.now()).await?;
-        drop(conn);
+        let found = match &state.api_keys {
+            Some(cache) => cache.authenticate(&state.pool, secret, state.clock.now()).await?,
+            None => {
+                let mut conn = state.pool.acquire().await?;
+                billing_core::service::api_keys::authenticate(&mut conn, secret, state.clock.now()).await?
+            }
+        };
         let Some(key) = found else {
             state.metrics.auth_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             state.auth_limiter.failed(client, now);

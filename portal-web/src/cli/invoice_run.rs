@@ -174,8 +174,8 @@ pub fn render_tenant_body(out: &mut String, tenant: &TenantRunSummary, lang: &st
     if tenant.skipped > 0 {
         line(out, 2, &t(lang, "cli-run-skipped", &[("count", tenant.skipped.to_string())]));
     }
-    if !tenant.exceptions.is_empty() {
-        line(out, 2, &t(lang, "cli-run-exceptions", &[("count", tenant.exceptions.len().to_string())]));
+    if tenant.exceptions_count > 0 {
+        line(out, 2, &t(lang, "cli-run-exceptions", &[("count", tenant.exceptions_count.to_string())]));
     }
     for e in &tenant.exceptions {
         let kind = t(lang, if e.blocking { "cli-run-exception-blocking" } else { "cli-run-exception-warning" }, &[]);

@@ -3,6 +3,7 @@
 
 pub mod api_call;
 pub mod bank_import;
+pub mod bench;
 pub mod einvoice;
 pub mod fx_import;
 pub mod invoice_run;
@@ -159,6 +160,12 @@ pub enum Command {
         #[command(subcommand)]
         command: RunsCommand,
     },
+    /// Benchmarks against floors measured on the same database (docs/performance.md), e.g.
+    /// `DATABASE_URL=postgres://… billing bench invoice-run --subscriptions 100000`.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// E-invoices (XRechnung, ZUGFeRD), e.g.
     /// `billing einvoice export --tenant demo --from 2026-03-01 --to 2026-03-31 --format xrechnung-ubl --output march.zip`.
     Einvoice {
@@ -186,6 +193,25 @@ pub enum EinvoiceCommand {
         /// The ZIP file to write.
         #[arg(long)]
         output: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Load N subscriptions into a fresh database on DATABASE_URL's server, run the real invoice
+    /// run, re-run it, and compare with COPY of the same rows (lean tables and real tables).
+    InvoiceRun {
+        #[arg(long)]
+        subscriptions: i64,
+        /// The run's chunk size (default: `invoice_run.chunk_size`).
+        #[arg(long)]
+        chunk_size: Option<u32>,
+        /// Print the report as JSON (one object on the last line).
+        #[arg(long)]
+        json: bool,
+        /// Keep the database instead of dropping it.
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -494,6 +520,9 @@ pub async fn run(cli: Cli, args: Vec<String>) -> anyhow::Result<()> {
     let config = Config::from_process_env(cli.config.as_deref())?;
     init_tracing(&config);
     let lang = cli_language(cli.lang.as_deref());
+    if let Command::Bench { command } = cli.command {
+        return run_bench(&config, lang, command).await;
+    }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if let Some(url) = config.database.url.clone() {
         let db = Database::open_server(&config.database, url.expose()).await?;
@@ -503,6 +532,22 @@ pub async fn run(cli: Cli, args: Vec<String>) -> anyhow::Result<()> {
         return result;
     }
     run_embedded(cli, args, config, clock, lang).await
+}
+
+/// `billing bench`: on a database of its own, never the configured one (nor an embedded folder).
+async fn run_bench(config: &Config, lang: &'static str, command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::InvoiceRun { subscriptions, chunk_size, json, keep } => {
+            let args = bench::InvoiceRunArgs { subscriptions, json, keep, chunk_size };
+            let report = bench::invoice_run(config, lang, args).await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", bench::render(&report, lang));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// On an embedded data folder: own it and run here, or send the command to its owner. Every
@@ -630,6 +675,8 @@ async fn dispatch(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
         },
         Command::Tenant { command } => tenant::run(ctx, command).await?,
         Command::Staff { command } => staff::run(ctx, command).await?,
+        // Runs before any database is opened (`run_bench`), never here.
+        Command::Bench { .. } => anyhow::bail!("{}", t(lang, "cli-bench-needs-server", &[])),
         Command::Einvoice { command: EinvoiceCommand::Export { tenant, from, to, format, output } } => {
             einvoice::export(ctx, &tenant, from, to, &format, &output).await?;
         }

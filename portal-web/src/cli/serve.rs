@@ -74,6 +74,14 @@ pub async fn serve(ctx: &Ctx, demo_key: Option<&str>) -> anyhow::Result<()> {
             ..config.portal.clone()
         });
     }
+    // API keys from memory; a listener empties the cache on every change to `api_keys`. The
+    // embedded database has no connection to spare for it: the cache follows the version counter.
+    let cache = std::sync::Arc::new(crate::api_key_cache::ApiKeyCache::default());
+    let _api_key_listener = match ctx.db().mode {
+        crate::db::DatabaseMode::Server => Some(crate::api_key_cache::spawn_listener(pool.clone(), cache.clone())),
+        crate::db::DatabaseMode::Embedded { .. } => None,
+    };
+    state = state.with_api_key_cache(cache);
     ctx.shared.serving(&url, &state)?;
     // Kept alive until the server stops; dropping it stops the scheduled jobs.
     let _scheduler = crate::scheduler::start(config, pool, ctx.clock(), state.gateways.clone()).await?;

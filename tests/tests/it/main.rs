@@ -5,6 +5,7 @@ mod api;
 mod api_keys;
 mod art59c;
 mod bank_transfer;
+mod bench;
 mod cli;
 mod console;
 mod documents;

@@ -15,6 +15,7 @@ use crate::ids::{InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
 use crate::invoice::TotalsByCurrency;
 use crate::outbox::OutboxMessage;
 use crate::period::period_at;
+use crate::profile::{self, Phase};
 use crate::proration::round_div;
 use crate::run_report::{ExceptionCode, RunCounts, RunException, RunTotals};
 use crate::store;
@@ -38,6 +39,9 @@ pub(super) struct ChunkOutcome {
     pub(super) counts: RunCounts,
     pub(super) totals: RunTotals,
     pub(super) by_currency: TotalsByCurrency,
+    /// New exceptions per code, all counted (`counts.exceptions` is their sum).
+    pub(super) by_code: BTreeMap<ExceptionCode, u64>,
+    /// A dry run's sampled exceptions (a real run writes its own as rows).
     pub(super) exceptions: Vec<RunException>,
 }
 
@@ -46,8 +50,35 @@ impl ChunkOutcome {
         self.counts.merge(&other.counts);
         self.totals.merge(&other.totals)?;
         self.by_currency.merge(&other.by_currency)?;
+        for (code, n) in other.by_code {
+            *self.by_code.entry(code).or_default() += n;
+        }
         self.exceptions.extend(other.exceptions);
         Ok(())
+    }
+}
+
+/// How many exceptions of one code a run keeps as examples beyond the count (warnings of a real
+/// run; everything of a dry run). Blocking exceptions of a real run are all kept.
+pub const SAMPLE_PER_CODE: u64 = 20;
+
+/// Decides which exceptions of a run are kept as examples: the first [`SAMPLE_PER_CODE`] of each
+/// code, so a run's memory and rows stay bounded however many subscriptions share a warning.
+#[derive(Debug, Default)]
+pub(super) struct Sampler {
+    taken: BTreeMap<ExceptionCode, u64>,
+}
+
+impl Sampler {
+    /// A sampler that already kept `taken` (a resumed run's rows).
+    pub(super) fn with_taken(taken: BTreeMap<ExceptionCode, u64>) -> Self {
+        Self { taken }
+    }
+
+    fn take(&mut self, code: ExceptionCode) -> bool {
+        let n = self.taken.entry(code).or_default();
+        *n += 1;
+        *n <= SAMPLE_PER_CODE
     }
 }
 
@@ -138,50 +169,80 @@ pub(super) async fn process_chunk(
     ctx: &TenantContext,
     scope: &ChunkScope,
     cursor: Uuid,
+    sampler: &mut Sampler,
 ) -> Result<Option<(Uuid, ChunkOutcome)>> {
     let tenant_id = ctx.tenant_id;
     let run_id = match scope.mode {
         Mode::Real(id) => Some(id),
         Mode::Dry | Mode::Direct => None,
     };
+    let lap = std::time::Instant::now();
     let chunk =
         store::subscriptions::lock_due_chunk(conn, tenant_id, scope.as_of, cursor, i64::from(scope.size), scope.only)
             .await?;
+    let lap = profile::lap(Phase::LockDue, lap);
     let Some(last) = chunk.last() else { return Ok(None) };
     let next_cursor = last.billable.id.as_uuid();
     let mut out = ChunkOutcome::default();
     let facts = chunk_facts(conn, ctx, scope, &chunk).await?;
+    let lap = profile::lap(Phase::ChunkFacts, lap);
     let mut writes = ChunkWrites::default();
     for due in &chunk {
         if let Some(accepted) = check_subscription(ctx, scope, &facts, due, &mut out)? {
             add_invoices(ctx, &mut writes, &mut out, due, accepted)?;
         }
     }
+    profile::lap(Phase::Compute, lap);
     let invoices = writes.batch.len();
     if !writes.batch.is_empty() {
         write_chunk(conn, ctx, scope, run_id, writes).await?;
         failpoint::after_chunk_written(invoices);
     }
     // Count what is new to the run: a resumed run meets the subscriptions it could not invoice
-    // before again, and must not count them (or their exceptions) twice.
-    let new = match run_id {
-        Some(run) => store::runs::record_exceptions(conn, tenant_id, run, &out.exceptions, scope.now).await?,
-        None => vec![true; out.exceptions.len()],
-    };
+    // before again, and must not count them (or their exceptions) twice. A real run keeps every
+    // blocking exception as a row (those subscriptions stay due: the rows are what finance works
+    // through); warnings are all counted, and kept as rows up to a sample per code. A dry run
+    // keeps a sample of each code and hands it back for its record.
+    let lap = std::time::Instant::now();
     let mut skipped = std::collections::BTreeSet::new();
     let mut seen_again = std::collections::BTreeSet::new();
-    for (e, is_new) in out.exceptions.iter().zip(&new) {
-        match (e.blocking, is_new) {
-            (true, true) => skipped.insert(e.subscription_id),
-            (true, false) => seen_again.insert(e.subscription_id),
-            (false, _) => false,
-        };
+    let mut kept = Vec::new();
+    for e in std::mem::take(&mut out.exceptions) {
+        if e.blocking && run_id.is_some() {
+            kept.push(e);
+            continue;
+        }
+        *out.by_code.entry(e.code).or_default() += 1;
+        if e.blocking {
+            skipped.insert(e.subscription_id);
+        }
+        if sampler.take(e.code) {
+            kept.push(e);
+        }
     }
+    if let Some(run) = run_id {
+        let new = store::runs::record_exceptions(conn, tenant_id, run, &kept, scope.now).await?;
+        for (e, is_new) in kept.iter().zip(new) {
+            match (e.blocking, is_new) {
+                (true, true) => {
+                    skipped.insert(e.subscription_id);
+                    *out.by_code.entry(e.code).or_default() += 1;
+                }
+                (true, false) => {
+                    seen_again.insert(e.subscription_id);
+                }
+                (false, _) => {}
+            }
+        }
+    } else {
+        out.exceptions = kept;
+    }
+    profile::lap(Phase::Exceptions, lap);
     out.counts = RunCounts {
         subscriptions: (chunk.len() - seen_again.len()) as u64,
         invoices: invoices as u64,
         skipped: skipped.len() as u64,
-        exceptions: new.iter().filter(|n| **n).count() as u64,
+        exceptions: out.by_code.values().sum(),
     };
     Ok(Some((next_cursor, out)))
 }
@@ -406,7 +467,9 @@ async fn write_chunk(
         batch.sequences = vec![None; batch.len()];
         batch.numbers = vec![None; batch.len()];
     } else {
+        let lap = std::time::Instant::now();
         let first = store::invoices::reserve_numbers(conn, tenant_id, &ctx.series, count).await?;
+        profile::lap(Phase::ReserveNumbers, lap);
         for seq in first..first + count {
             batch.series.push(Some(ctx.series.clone()));
             batch.sequences.push(Some(seq));
@@ -422,6 +485,7 @@ async fn write_chunk(
         auto_finalize_at: drafts.then(|| now + chrono::Duration::hours(i64::from(ctx.draft_hours))),
     };
     store::invoices::insert_finalized_batch(conn, tenant_id, batch_ctx, &batch, now).await?;
+    let lap = std::time::Instant::now();
     store::subscriptions::advance_periods(
         conn,
         tenant_id,
@@ -435,6 +499,7 @@ async fn write_chunk(
     for (id, terms) in &w.pending_applied {
         store::subscriptions::apply_pending(conn, tenant_id, *id, terms, now).await?;
     }
+    let lap = profile::lap(Phase::AdvanceSubscriptions, lap);
     // Drafts announce themselves when they are finalized.
     let events: Vec<OutboxMessage> = batch
         .ids
@@ -445,6 +510,7 @@ async fn write_chunk(
         })
         .collect();
     store::outbox::enqueue(conn, tenant_id, &events, now).await?;
+    profile::lap(Phase::Outbox, lap);
     Ok(())
 }
 

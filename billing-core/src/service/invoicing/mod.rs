@@ -20,7 +20,8 @@ use serde::Serialize;
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
-use self::chunk::{ChunkOutcome, ChunkScope, Mode, process_chunk};
+pub use self::chunk::SAMPLE_PER_CODE;
+use self::chunk::{ChunkOutcome, ChunkScope, Mode, Sampler, process_chunk};
 use self::context::TenantContext;
 use crate::error::{Error, Result};
 use crate::ids::{InvoiceRunId, SubscriptionId, TenantId};
@@ -74,6 +75,9 @@ pub struct TenantRunSummary {
     pub totals: TotalsByCurrency,
     /// Net, VAT and gross per currency and per (currency, VAT category, rate).
     pub report: RunTotals,
+    /// Every exception counted; `exceptions` holds the blocking ones and a sample of the warnings
+    /// (at most [`SAMPLE_PER_CODE`] per code).
+    pub exceptions_count: u64,
     pub exceptions: Vec<RunException>,
     /// How often this run was picked up again after a crash or an error left it unfinished.
     pub resumed: u32,
@@ -89,6 +93,7 @@ impl TenantRunSummary {
             skipped: 0,
             totals: TotalsByCurrency::default(),
             report: RunTotals::default(),
+            exceptions_count: 0,
             exceptions: Vec::new(),
             resumed: 0,
         }
@@ -151,7 +156,7 @@ pub async fn run(
         summary.subscriptions += t.subscriptions;
         summary.invoices += t.invoices;
         summary.skipped += t.skipped;
-        summary.exceptions += t.exceptions.len() as u64;
+        summary.exceptions += t.exceptions_count;
         summary.totals.merge(&t.totals)?;
         summary.report.merge(&t.report)?;
         summary.tenants.push(t);
@@ -212,9 +217,15 @@ async fn run_tenant(
         (id, false)
     };
 
-    // A dry run keeps its counts and totals here and records them at the end (its chunks roll
-    // back); a real run records each chunk's outcome in the chunk's own transaction.
+    // A dry run keeps its counts, totals and sampled exceptions here and records them at the
+    // end (its chunks roll back; it leaves no row but its record); a real run records each
+    // chunk's outcome in the chunk's own transaction.
     let mut dry = ChunkOutcome::default();
+    let mut sampler = if opts.dry_run {
+        Sampler::default()
+    } else {
+        Sampler::with_taken(store::runs::warning_rows_per_code(&mut conn, tenant_id, run_id).await?)
+    };
     let mut checkpoint = std::time::Instant::now();
     let mut cursor = Uuid::nil();
     let mode = if opts.dry_run { Mode::Dry } else { Mode::Real(run_id) };
@@ -222,30 +233,36 @@ async fn run_tenant(
     let result: Result<()> = async {
         loop {
             let mut tx = conn.begin().await?;
-            let Some((next, outcome)) = process_chunk(&mut tx, &ctx, &scope, cursor).await? else {
+            let Some((next, outcome)) = process_chunk(&mut tx, &ctx, &scope, cursor, &mut sampler).await? else {
                 break;
             };
             cursor = next;
             progress.advance(outcome.counts.subscriptions);
             if opts.dry_run {
                 tx.rollback().await?;
-                // The exceptions are the dry run's report, not invoice data: they are kept (after
-                // the rollback), so memory stays flat however many there are.
-                let mut outcome = outcome;
-                let new =
-                    store::runs::record_exceptions(&mut conn, tenant_id, run_id, &outcome.exceptions, now).await?;
-                outcome.counts.exceptions = new.iter().filter(|n| **n).count() as u64;
-                outcome.exceptions.clear();
                 dry.merge(outcome)?;
             } else {
                 let ms = elapsed_ms(&mut checkpoint);
-                store::runs::add_progress(&mut tx, tenant_id, run_id, &outcome.counts, &outcome.totals, ms).await?;
+                let lap = std::time::Instant::now();
+                store::runs::add_progress(
+                    &mut tx,
+                    tenant_id,
+                    run_id,
+                    &outcome.counts,
+                    &outcome.totals,
+                    &outcome.by_code,
+                    ms,
+                )
+                .await?;
+                let lap = crate::profile::lap(crate::profile::Phase::RecordProgress, lap);
                 tx.commit().await?;
+                crate::profile::lap(crate::profile::Phase::Commit, lap);
             }
         }
         if opts.dry_run {
             let ms = elapsed_ms(&mut checkpoint);
-            store::runs::add_progress(&mut conn, tenant_id, run_id, &dry.counts, &dry.totals, ms).await?;
+            store::runs::add_progress(&mut conn, tenant_id, run_id, &dry.counts, &dry.totals, &dry.by_code, ms).await?;
+            store::runs::set_exception_sample(&mut conn, tenant_id, run_id, &dry.exceptions).await?;
         } else {
             store::subscriptions::end_scheduled_cancellations(&mut conn, tenant_id, opts.as_of, None, now).await?;
         }
@@ -328,6 +345,7 @@ pub fn summary_of(report: super::invoice_runs::RunReport) -> Result<TenantRunSum
         totals,
         resumed: u32::try_from(report.record.resumed_count).unwrap_or(0),
         report: report.totals,
+        exceptions_count: counts.exceptions,
         exceptions: report.exceptions,
     })
 }
@@ -346,7 +364,7 @@ pub async fn run_one_on_connection(
     let ctx = TenantContext::load(conn, tenant_id, as_of).await?;
     let mut out = TenantRunSummary::empty(tenant_id, None);
     let scope = ChunkScope { mode: Mode::Direct, as_of, size: 1, only: Some(sub), now };
-    if let Some((_, outcome)) = process_chunk(conn, &ctx, &scope, Uuid::nil()).await? {
+    if let Some((_, outcome)) = process_chunk(conn, &ctx, &scope, Uuid::nil(), &mut Sampler::default()).await? {
         out.subscriptions = outcome.counts.subscriptions;
         out.invoices = outcome.counts.invoices;
         out.totals = outcome.by_currency;
