@@ -15,8 +15,8 @@
 //! - `jobs`: thin `async fn`s that the scheduler, the CLI or a test start with a clock reading.
 #![deny(clippy::float_arithmetic)]
 
-pub mod card;
 pub mod api_keys;
+pub mod card;
 pub mod catalog;
 pub mod country;
 pub mod coupon;

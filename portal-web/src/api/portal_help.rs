@@ -24,7 +24,17 @@ use crate::state::AppState;
 
 /// This module's operations in the OpenAPI document (docs/adr/0025).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(get_faq, put_faq, list_questions, get_question, reply, close, list_survey_responses, get_survey_settings, put_survey_settings))]
+#[openapi(paths(
+    get_faq,
+    put_faq,
+    list_questions,
+    get_question,
+    reply,
+    close,
+    list_survey_responses,
+    get_survey_settings,
+    put_survey_settings
+))]
 pub struct Doc;
 
 pub(crate) fn routes() -> Vec<Route> {
