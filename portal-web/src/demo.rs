@@ -335,6 +335,13 @@ fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
 
 /// Seeds the demo tenant unless it exists; always makes sure the demo key works.
 pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutcome> {
+    seed_with(pool, now, false).await
+}
+
+/// [`seed`], with a year of history before `now` when `history` (`billing demo` does so unless
+/// `BILLING_DEMO_HISTORY=0`, see [`crate::demo_history::enabled`]), so that the console's
+/// dashboard shows real shapes.
+pub async fn seed_with(pool: &PgPool, now: DateTime<Utc>, history: bool) -> anyhow::Result<DemoOutcome> {
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     if let Some(t) = store::tenants::get_by_slug(&mut tx, DEMO_SLUG).await? {
@@ -439,7 +446,7 @@ pub async fn seed(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<DemoOutco
         .await?;
         subs += 1;
     }
-    if crate::demo_history::enabled() {
+    if history {
         crate::demo_history::seed(&mut tx, tenant.id, now).await?;
     }
     // The portal's help page: the merchant's FAQ in the demo's languages.

@@ -40,10 +40,10 @@ const NAMES: [&str; 12] = [
     "Pioneer",
 ];
 
-/// Whether `billing demo` seeds the history: only with `BILLING_DEMO_HISTORY=1` for now, because
-/// the tests of the demo count its twelve customers and their invoices.
+/// Whether `billing demo` seeds the history: yes, unless `BILLING_DEMO_HISTORY=0` (the tests
+/// that count the demo's twelve customers and their invoices set it).
 pub fn enabled() -> bool {
-    std::env::var("BILLING_DEMO_HISTORY").is_ok_and(|v| v == "1")
+    std::env::var("BILLING_DEMO_HISTORY").map_or(true, |v| v != "0")
 }
 
 /// Seeds twelve months of history before `now` for `tenant` (whose catalog has the demo plans

@@ -383,6 +383,9 @@ fn finish(op: &mut Operation, path: &str, method: HttpMethod, has_id: bool, publ
         add("408", "The body did not arrive in time (`request_timeout`).", false);
         add("413", "The body is larger than the server accepts (`payload_too_large`).", false);
         let parameters = op.parameters.get_or_insert_with(Vec::new);
+        // One definition for every operation: an annotation that names the header itself is
+        // replaced, so the document never lists it twice.
+        parameters.retain(|p| !matches!(p, RefOr::T(p) if p.name == "Idempotency-Key"));
         parameters.push(RefOr::T(idempotency_header()));
     }
     op.security = Some(vec![SecurityRequirement::new("api_key", Vec::<String>::new())]);

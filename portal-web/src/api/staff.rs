@@ -81,7 +81,6 @@ pub async fn list(State(state): State<AppState>, AuthTenant(tenant): AuthTenant)
 
 /// Creates a console staff member.
 #[utoipa::path(post, path = "/api/v1/staff", tag = "staff", request_body = CreateStaff,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer")),
     responses(
         (status = 201, description = "Created", body = StaffBody),
         (status = 400, description = "Invalid email, role or password"),

@@ -8,7 +8,8 @@ use crate::app::{metrics_router, router_with, serve_with};
 /// `billing demo`: seed the demo merchant once, then serve (unless `--no-serve`).
 pub async fn demo(ctx: &Ctx, no_serve: bool) -> anyhow::Result<()> {
     let lang = ctx.lang;
-    let outcome = crate::demo::seed(&ctx.db().pool, ctx.clock().now()).await?;
+    let history = crate::demo_history::enabled();
+    let outcome = crate::demo::seed_with(&ctx.db().pool, ctx.clock().now(), history).await?;
     crate::demo::seed_console_staff(&ctx.db().pool, ctx.clock().now()).await?;
     if outcome.created {
         ctx.out.line(t(

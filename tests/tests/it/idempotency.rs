@@ -457,9 +457,14 @@ async fn every_route_that_changes_something_replays_a_repeated_key_and_changes_n
         let second = send(&app, method, &case, &key).await;
         let after = fingerprint(&app).await;
         let changed: Vec<&String> = after.keys().filter(|t| before.get(*t) != after.get(*t)).collect();
-        // A new API key's secret is shown once: the replay is the same answer without it.
+        // A new API key's secret is stored only as its digest, so the replay is the same answer
+        // without it. Other secrets shown once (a webhook signing secret) are kept sealed anyway
+        // to be used, and their replay is the whole answer (sealed at rest, see
+        // `a_secret_shown_once_is_replayed_under_its_key_but_not_stored_readable`).
         let mut shown = first.body.clone();
-        if let Some(o) = shown.as_object_mut() {
+        if path.starts_with("/api_keys")
+            && let Some(o) = shown.as_object_mut()
+        {
             o.remove("secret");
         }
         if !second.replayed || second.status != first.status || second.body != shown || !changed.is_empty() {

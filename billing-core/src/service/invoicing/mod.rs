@@ -271,9 +271,10 @@ async fn run_tenant(
     .await;
 
     let status = if result.is_ok() { "completed" } else { "failed" };
-    let finished = if result.is_ok() && !opts.dry_run {
+    let finished = if result.is_ok() && !opts.dry_run && (due > 0 || resumed) {
         // A completed real run is an event for the merchant (`invoice_run.completed`), written
-        // with the run's end.
+        // with the run's end. A run that found nothing due (a re-run of a finished one) is
+        // recorded but writes nothing else: no event.
         finish_completed(&mut conn, tenant_id, run_id, opts.as_of, elapsed_ms(&mut checkpoint), now).await
     } else {
         store::runs::finish(&mut conn, tenant_id, run_id, status, elapsed_ms(&mut checkpoint), Utc::now().max(now))
