@@ -124,8 +124,16 @@ fn feature(action: &str, l: Locale) -> String {
     I18n::global().message_strict(l.tag(), &id, &[]).unwrap_or_else(|_| action.to_string())
 }
 
+/// The series the charts draw: the reporting currency when one was asked for, else the currency
+/// with the most customers at the end of the range (the merchant's main market), ties by code.
 fn chart_series(report: &metrics::MrrReport) -> Option<&MrrSeries> {
-    report.reporting.as_ref().or(report.currencies.first())
+    let customers = |s: &MrrSeries| s.periods.last().map_or(0, |p| p.customers);
+    report.reporting.as_ref().or_else(|| {
+        report
+            .currencies
+            .iter()
+            .max_by(|a, b| customers(a).cmp(&customers(b)).then_with(|| b.currency.cmp(&a.currency)))
+    })
 }
 
 /// Renders the dashboard body for `tenant` in `locale`.

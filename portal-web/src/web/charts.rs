@@ -105,13 +105,16 @@ fn axes(c: &Chart<'_>, lo: i64, hi: i64, step: i64, x_at: &dyn Fn(usize) -> i64)
         v += step;
     }
     let n = c.x_labels.len();
-    let every = n.div_ceil(8).max(1);
+    // At most six labels: a date is about 70 px wide at the chart's font size.
+    let every = n.div_ceil(6).max(1);
     for (i, label) in c.x_labels.iter().enumerate() {
         if i % every != 0 {
             continue;
         }
+        // A label near the right edge ends there instead of running out of the picture.
+        let anchor = if x_at(i) > W - RIGHT - 40 { "end" } else { "middle" };
         s.push_str(&format!(
-            "<text x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" fill=\"#333\">{label}</text>",
+            "<text x=\"{x}\" y=\"{y}\" text-anchor=\"{anchor}\" fill=\"#333\">{label}</text>",
             x = x_at(i),
             y = H - BOTTOM + 18,
             label = esc(label),
