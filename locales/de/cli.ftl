@@ -75,3 +75,5 @@ cli-bench-lean = Untergrenze COPY in schlanke Tabellen: { $seconds } s; der Lauf
 cli-bench-real = COPY in die echten Tabellen: { $seconds } s; der Lauf braucht das { $ratio }-Fache
 cli-bench-rerun = Wiederholung: { $seconds } s ({ $percent } % des Laufs), geschriebene Zeilen: { $rows }
 cli-bench-phases = Wofür der Lauf seine Zeit braucht:
+cli-webhooks-run = Webhooks: { $events } Ereignisse verteilt, { $sent } Zustellungen gesendet, { $retried } zum erneuten Versuch, { $failed } endgültig fehlgeschlagen, { $disabled } Endpunkte deaktiviert.
+cli-request-log-pruned = Anfrageprotokoll: { $count } Einträge älter als { $days } Tage gelöscht.

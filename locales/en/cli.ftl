@@ -75,3 +75,5 @@ cli-bench-lean = Lean COPY floor: { $seconds } s; the run takes { $ratio } times
 cli-bench-real = COPY into the real tables: { $seconds } s; the run takes { $ratio } times as long
 cli-bench-rerun = Re-run: { $seconds } s ({ $percent } % of the run), rows written: { $rows }
 cli-bench-phases = Where the run's time goes:
+cli-webhooks-run = Webhooks: { $events } events fanned out, { $sent } deliveries sent, { $retried } to retry, { $failed } failed for good, { $disabled } endpoints disabled.
+cli-request-log-pruned = Request log: { $count } entries older than { $days } days deleted.

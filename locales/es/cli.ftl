@@ -72,3 +72,5 @@ cli-bench-lean = Mínimo COPY en tablas ligeras: { $seconds } s; la facturación
 cli-bench-real = COPY en las tablas reales: { $seconds } s; la facturación tarda { $ratio } veces más
 cli-bench-rerun = Repetición: { $seconds } s ({ $percent } % de la facturación), filas escritas: { $rows }
 cli-bench-phases = En qué se va el tiempo de la facturación:
+cli-webhooks-run = Webhooks: { $events } eventos distribuidos, { $sent } entregas enviadas, { $retried } por reintentar, { $failed } fallidas definitivamente, { $disabled } endpoints desactivados.
+cli-request-log-pruned = Registro de solicitudes: { $count } entradas con más de { $days } días eliminadas.

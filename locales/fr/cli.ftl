@@ -75,3 +75,5 @@ cli-bench-lean = Plancher COPY dans des tables minimales : { $seconds } s ; la f
 cli-bench-real = COPY dans les vraies tables : { $seconds } s ; la facturation prend { $ratio } fois plus de temps
 cli-bench-rerun = Nouvelle exécution : { $seconds } s ({ $percent } % de la facturation), lignes écrites : { $rows }
 cli-bench-phases = Où passe le temps de la facturation :
+cli-webhooks-run = Webhooks : { $events } événements distribués, { $sent } livraisons envoyées, { $retried } à réessayer, { $failed } en échec définitif, { $disabled } points de terminaison désactivés.
+cli-request-log-pruned = Journal des requêtes : { $count } entrées de plus de { $days } jours supprimées.

@@ -72,3 +72,5 @@ cli-bench-lean = Limite COPY in tabelle essenziali: { $seconds } s; la fatturazi
 cli-bench-real = COPY nelle tabelle reali: { $seconds } s; la fatturazione impiega { $ratio } volte tanto
 cli-bench-rerun = Ripetizione: { $seconds } s ({ $percent } % della fatturazione), righe scritte: { $rows }
 cli-bench-phases = Dove va il tempo della fatturazione:
+cli-webhooks-run = Webhook: { $events } eventi distribuiti, { $sent } consegne inviate, { $retried } da ritentare, { $failed } fallite definitivamente, { $disabled } endpoint disattivati.
+cli-request-log-pruned = Registro delle richieste: { $count } voci più vecchie di { $days } giorni eliminate.

@@ -72,3 +72,5 @@ cli-bench-lean = 最小テーブルへの COPY の下限: { $seconds } 秒。請
 cli-bench-real = 実際のテーブルへの COPY: { $seconds } 秒。請求処理はその { $ratio } 倍
 cli-bench-rerun = 再実行: { $seconds } 秒（請求処理の { $percent } %）、書き込んだ行: { $rows }
 cli-bench-phases = 請求処理の時間の内訳:
+cli-webhooks-run = Webhook: イベント { $events } 件を配分、配信 { $sent } 件を送信、再試行待ち { $retried } 件、最終的に失敗 { $failed } 件、無効化したエンドポイント { $disabled } 件。
+cli-request-log-pruned = リクエストログ: { $days } 日より古いエントリ { $count } 件を削除しました。

@@ -72,3 +72,5 @@ cli-bench-lean = Ondergrens COPY in kale tabellen: { $seconds } s; de run duurt 
 cli-bench-real = COPY in de echte tabellen: { $seconds } s; de run duurt { $ratio } keer zo lang
 cli-bench-rerun = Herhaling: { $seconds } s ({ $percent } % van de run), geschreven rijen: { $rows }
 cli-bench-phases = Waar de tijd van de run heen gaat:
+cli-webhooks-run = Webhooks: { $events } gebeurtenissen verdeeld, { $sent } afleveringen verzonden, { $retried } opnieuw te proberen, { $failed } definitief mislukt, { $disabled } endpoints uitgeschakeld.
+cli-request-log-pruned = Verzoekenlogboek: { $count } vermeldingen ouder dan { $days } dagen verwijderd.

@@ -72,3 +72,5 @@ cli-bench-lean = Dolna granica COPY do minimalnych tabel: { $seconds } s; faktur
 cli-bench-real = COPY do prawdziwych tabel: { $seconds } s; fakturowanie trwa { $ratio } razy dłużej
 cli-bench-rerun = Powtórzenie: { $seconds } s ({ $percent } % czasu fakturowania), zapisane wiersze: { $rows }
 cli-bench-phases = Na co idzie czas fakturowania:
+cli-webhooks-run = Webhooki: rozdzielone zdarzenia: { $events }, wysłane doręczenia: { $sent }, do ponowienia: { $retried }, ostatecznie nieudane: { $failed }, wyłączone punkty końcowe: { $disabled }.
+cli-request-log-pruned = Dziennik żądań: usunięte wpisy starsze niż { $days } dni: { $count }.

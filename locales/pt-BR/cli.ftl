@@ -72,3 +72,5 @@ cli-bench-lean = Piso de COPY em tabelas enxutas: { $seconds } s; o faturamento 
 cli-bench-real = COPY nas tabelas reais: { $seconds } s; o faturamento leva { $ratio } vezes mais
 cli-bench-rerun = Repetição: { $seconds } s ({ $percent } % do faturamento), linhas gravadas: { $rows }
 cli-bench-phases = Para onde vai o tempo do faturamento:
+cli-webhooks-run = Webhooks: { $events } eventos distribuídos, { $sent } entregas enviadas, { $retried } a tentar de novo, { $failed } com falha definitiva, { $disabled } endpoints desativados.
+cli-request-log-pruned = Registro de requisições: { $count } entradas com mais de { $days } dias excluídas.

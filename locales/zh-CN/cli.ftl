@@ -75,3 +75,5 @@ cli-bench-lean = 精简表 COPY 下限：{ $seconds } 秒；开票用时是它�
 cli-bench-real = COPY 到实际表：{ $seconds } 秒；开票用时是它的 { $ratio } 倍
 cli-bench-rerun = 重新运行：{ $seconds } 秒（开票用时的 { $percent } %），写入的行：{ $rows }
 cli-bench-phases = 开票时间的分布：
+cli-webhooks-run = Webhook：已分发 { $events } 个事件，已发送 { $sent } 次投递，{ $retried } 次待重试，{ $failed } 次最终失败，已停用 { $disabled } 个端点。
+cli-request-log-pruned = 请求日志：已删除 { $count } 条超过 { $days } 天的记录。

@@ -15,6 +15,8 @@ fn name(job: &Job) -> &'static str {
         Job::ApplyCredit => "apply-credit",
         Job::ViesRecheck => "vies-recheck",
         Job::Mail => "mail",
+        Job::Webhooks => "webhooks",
+        Job::PruneRequestLog => "prune-request-log",
     }
 }
 
@@ -126,6 +128,35 @@ async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
                 ],
             ));
             (run.sent, run.failed + run.retried)
+        }
+        Job::Webhooks => {
+            let config = ctx.config();
+            let sender = crate::webhook_delivery::WebhookSender::new(&config.webhooks, config.mail.message_domain())?;
+            let gateways = ctx.app_state().gateways;
+            let key = gateways.secrets().map_err(anyhow::Error::msg)?;
+            let run = crate::webhook_delivery::run(pool, &sender, key, now).await?;
+            ctx.out.line(t(
+                lang,
+                "cli-webhooks-run",
+                &[
+                    ("events", run.messages.to_string()),
+                    ("sent", run.sent.to_string()),
+                    ("retried", run.retried.to_string()),
+                    ("failed", run.failed.to_string()),
+                    ("disabled", run.disabled.to_string()),
+                ],
+            ));
+            (run.sent, run.failed + run.retried)
+        }
+        Job::PruneRequestLog => {
+            let days = ctx.config().api.request_log_days;
+            let count = billing_core::service::request_log::prune(pool, now, days).await?;
+            ctx.out.line(t(
+                lang,
+                "cli-request-log-pruned",
+                &[("count", count.to_string()), ("days", days.to_string())],
+            ));
+            (count, 0)
         }
     };
     Ok(counts)

@@ -300,6 +300,10 @@ pub enum Job {
     ViesRecheck,
     /// Turn outbox messages into mails and send the mails that are due (`[mail]`).
     Mail,
+    /// Fan the outbox out to merchants' webhook endpoints and send the deliveries that are due.
+    Webhooks,
+    /// Delete API request log entries older than `[api] request_log_days`.
+    PruneRequestLog,
 }
 
 #[derive(Debug, Subcommand)]

@@ -566,3 +566,42 @@ async fn an_endpoint_failing_for_days_is_disabled_after_the_last_retry_and_enabl
     let d = &deliveries(&app, &e).await[0];
     assert_eq!((d["status"].as_str(), d["attempt_count"].as_i64()), (Some("succeeded"), Some(13)));
 }
+
+// Two worker threads: the receiver answers while this thread waits for the binary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn billing_jobs_run_webhooks_delivers_from_the_command_line_and_prune_request_log_runs() {
+    // Everything through the binary, as an operator would: the endpoint and the customer through
+    // `billing api`, the delivery through `billing jobs run webhooks`, all with one secrets key.
+    let db = billing_tests::TestDb::new().await;
+    create_tenant(&db.pool, "cli-hooks", Utc::now()).await;
+    let receiver = Receiver::start(&[], 0).await;
+    let billing = |args: &[&str]| {
+        let out = Command::new(billing_tests::billing_binary())
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("LANG", "en_US.UTF-8")
+            .env("BILLING_LOG", "warn")
+            .env("BILLING__SECRETS__KEY", "0f".repeat(32))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let body = json!({ "url": receiver.url("/cli"), "enabled_events": ["customer.created"] }).to_string();
+    billing(&["api", "--tenant", "cli-hooks", "POST", "/api/v1/webhook_endpoints", "--data", &body]);
+    let body = json!({ "email": "cli@example.com", "name": "Cli", "country": "DE", "currency": "EUR" }).to_string();
+    billing(&["api", "--tenant", "cli-hooks", "POST", "/api/v1/customers", "--data", &body]);
+    let out = billing(&["jobs", "run", "webhooks"]);
+    assert!(out.contains("1 deliveries sent"), "{out}");
+    let hits = receiver.hits_at("/cli");
+    assert_eq!(hits.len(), 1, "one event, delivered once");
+    assert_eq!(hits[0].json()["type"], "customer.created", "{}", hits[0].json());
+    // Run again: nothing new to send.
+    assert!(billing(&["jobs", "run", "webhooks"]).contains("0 deliveries sent"));
+    assert_eq!(receiver.hits_at("/cli").len(), 1);
+    // The request log keeps what is younger than its retention: the two API calls above stay.
+    let out = billing(&["jobs", "run", "prune-request-log"]);
+    assert!(out.contains("0 entries older than 30 days deleted"), "{out}");
+    let runs = billing(&["jobs", "list", "--json"]);
+    assert!(runs.contains("\"prune-request-log\"") && runs.contains("\"webhooks\""), "{runs}");
+}
