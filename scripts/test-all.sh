@@ -77,6 +77,16 @@ if ! command -v pdftotext >/dev/null; then
 fi
 echo "pdftotext: $(command -v pdftotext)"
 
+step "curl and jq (docs/first-integration.md is run as written by its test)"
+if ! command -v jq >/dev/null || ! command -v curl >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl jq >/dev/null
+  else
+    echo "curl or jq is missing: install them" >&2; exit 1
+  fi
+fi
+echo "jq: $(command -v jq)"
+
 step "localstripe (the Stripe adapter's test peer, from PyPI, in a venv)"
 LS_VENV="$(venv localstripe-venv 'import localstripe' localstripe==1.15.10)"
 export LOCALSTRIPE_PYTHON="$LS_VENV/bin/python"

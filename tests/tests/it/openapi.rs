@@ -174,3 +174,50 @@ async fn schemathesis_over_the_whole_document_finds_nothing() {
     assert!(out.status.success(), "schemathesis found failures:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("passed") || stdout.contains("No issues found"), "{stdout}");
 }
+
+/// The shell blocks of docs/first-integration.md, in order: the guide as a reader runs it.
+fn guide_script() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/first-integration.md");
+    let text = std::fs::read_to_string(&path).expect("docs/first-integration.md");
+    let mut script = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        match (inside, line.trim_end()) {
+            (false, "```sh") => inside = true,
+            (true, "```") => inside = false,
+            (true, l) => {
+                script.push_str(l);
+                script.push('\n');
+            }
+            _ => {}
+        }
+    }
+    script
+}
+
+// Two worker threads: the server in this process answers while bash and curl run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_integration_guide_runs_as_written() {
+    let app = billing_tests::TestApp::spawn().await;
+    let script = guide_script();
+    assert!(script.matches("curl ").count() >= 6, "the guide's commands were found: {script}");
+    let (api, key) = (format!("{}/api/v1", app.base), app.tenant.api_key.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("bash").args(["-euo", "pipefail", "-c", &script]).env("API", api).env("KEY", key).output()
+    })
+    .await
+    .unwrap()
+    .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "the guide failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    // What the reader is told to expect: a paid invoice, charged once, the retry replayed.
+    assert!(stdout.contains("payment succeeded, invoice paid"), "{stdout}");
+    assert!(stdout.to_ascii_lowercase().contains("idempotent-replayed: true"), "{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("invoice ") && last.ends_with(" is paid, 0 due"), "{stdout}");
+    let attempts: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_attempts WHERE status = 'succeeded'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 1, "one charge for two pay requests under one key");
+}
