@@ -29,7 +29,7 @@ pub fn router_with(state: AppState, options: &HttpOptions) -> Router {
     let mut app = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .nest("/api/v1", crate::api::router(state.clone(), options.max_body_bytes))
+        .nest(crate::api::BASE, crate::api::router(state.clone(), options.max_body_bytes))
         .route("/api/docs", get(crate::api::reference::page))
         .route("/webhooks/{id}", axum::routing::post(crate::api::webhooks::receive))
         .nest("/p/{tenant}", crate::portal::router())

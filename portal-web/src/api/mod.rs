@@ -47,6 +47,10 @@ use axum::routing::MethodRouter;
 
 use crate::state::AppState;
 
+/// Where the API lives (`app` nests the router here); the OpenAPI annotations' paths carry it,
+/// the route table's do not.
+pub const BASE: &str = "/api/v1";
+
 /// One route of the API: the table below is what the router is built from, and what the tests
 /// walk (every route that changes something must honour `Idempotency-Key`; see `idempotency`).
 pub struct Route {

@@ -25,8 +25,7 @@ use utoipa::openapi::{ContentBuilder, HeaderBuilder, ObjectBuilder, RefOr, Requi
 
 use super::{Route, get};
 
-/// Where the API lives; the annotations' paths carry it, the route table's do not.
-pub const BASE: &str = "/api/v1";
+use super::BASE;
 
 /// The path of the document itself (no API key needed).
 pub const DOCUMENT_PATH: &str = "/openapi.json";

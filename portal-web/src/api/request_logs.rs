@@ -68,7 +68,7 @@ fn template(method: &Method, path: &str) -> Option<String> {
             .map(|r| (r.method.clone(), r.path.split('/').filter(|s| !s.is_empty()).collect(), r.path))
             .collect()
     });
-    let path = path.strip_prefix(super::openapi::BASE).unwrap_or(path);
+    let path = path.strip_prefix(super::BASE).unwrap_or(path);
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     table
         .iter()
@@ -76,7 +76,7 @@ fn template(method: &Method, path: &str) -> Option<String> {
         // A fixed segment beats a parameter: the most fixed segments that match wins.
         .filter(|(_, pattern, _)| pattern.iter().zip(&segments).all(|(p, s)| p.starts_with('{') || p == s))
         .max_by_key(|(_, pattern, _)| pattern.iter().filter(|p| !p.starts_with('{')).count())
-        .map(|(_, _, template)| format!("{}{template}", super::openapi::BASE))
+        .map(|(_, _, template)| format!("{}{template}", super::BASE))
 }
 
 /// Filters of `GET /api/v1/request_logs`.

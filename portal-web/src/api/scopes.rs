@@ -13,7 +13,7 @@ const PAYMENT_SEGMENTS: &[&str] =
 /// The resource and access a request to `path` (with or without `/api/v1`) with `method` needs;
 /// `None` for what needs no key (the OpenAPI document).
 pub fn needed(method: &Method, path: &str) -> Option<(&'static str, Access)> {
-    let path = path.strip_prefix(super::openapi::BASE).unwrap_or(path);
+    let path = path.strip_prefix(super::BASE).unwrap_or(path);
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let first = *segments.first()?;
     if first == "openapi.json" {
