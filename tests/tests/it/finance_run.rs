@@ -381,3 +381,31 @@ async fn the_api_refuses_a_real_run_beyond_the_merchants_today_unless_allowed() 
     let today = run(&app, &app.tenant.api_key, json!({})).await;
     assert_eq!(today["as_of"], "2026-03-01");
 }
+
+#[tokio::test]
+async fn a_dry_run_resumes_a_pause_that_ends_by_its_date_as_the_real_run_does() {
+    let app = TestApp::spawn().await;
+    app.invoiced_march_customer("pause@example.com", "EUR").await;
+    let (_, subs) = app.get("/api/v1/subscriptions").await;
+    let sub = subs["data"][0]["id"].as_str().unwrap().to_owned();
+    // Paused in March, billing resumes by itself on 10 April.
+    let (s, paused) = app
+        .post(
+            &format!("/api/v1/subscriptions/{sub}/pause"),
+            json!({ "effective_date": "2026-03-15", "resume_on": "2026-04-10" }),
+        )
+        .await;
+    assert_eq!((s, paused["status"].as_str()), (200, Some("paused")), "{paused}");
+    let invoices = app.count("invoices").await;
+
+    let dry = run(&app, &app.tenant.api_key, json!({ "as_of": "2026-05-01", "dry_run": true })).await;
+    assert_eq!(app.count("invoices").await, invoices, "a dry run writes no invoice");
+    let (_, still) = app.get(&format!("/api/v1/subscriptions/{sub}")).await;
+    assert_eq!(still["status"], "paused", "a dry run resumes nothing for good: {still}");
+    let real = run(&app, &app.tenant.api_key, json!({ "as_of": "2026-05-01", "allow_future": true })).await;
+    assert!(real["invoices_created"].as_i64().unwrap() >= 1, "the resumed subscription is invoiced: {real}");
+    for field in ["subscriptions_considered", "invoices_created", "subscriptions_skipped", "exceptions_count", "totals"]
+    {
+        assert_eq!(dry[field], real[field], "{field}: the dry run must equal the real run");
+    }
+}

@@ -233,6 +233,12 @@ async fn run_tenant(
     let result: Result<()> = async {
         loop {
             let mut tx = conn.begin().await?;
+            if opts.dry_run {
+                // What the real run does first (resume the pauses that end by its date), done in
+                // this chunk's transaction, which the dry run rolls back: the dry run invoices what
+                // the real run will.
+                resume_due(&mut tx, tenant_id, opts.as_of, None, now).await?;
+            }
             let Some((next, outcome)) = process_chunk(&mut tx, &ctx, &scope, cursor, &mut sampler).await? else {
                 break;
             };
