@@ -227,10 +227,23 @@ pub async fn claim_form(
     outcome: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>> {
-    let inserted = sqlx::query(
-        "INSERT INTO portal_form_submissions (session_hash, form_nonce, outcome, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING",
-    )
+    claim_form_in(conn, "portal_form_submissions", session_hash, nonce, outcome, now).await
+}
+
+/// A once-only form claim in `table` (the portal's or the console's submissions, which have the
+/// same columns): inserted, or the outcome the first submission stored.
+pub(crate) async fn claim_form_in(
+    conn: &mut PgConnection,
+    table: &'static str,
+    session_hash: &[u8],
+    nonce: &str,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>> {
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO {table} (session_hash, form_nonce, outcome, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING"
+    ))
     .bind(session_hash)
     .bind(nonce)
     .bind(outcome)
@@ -241,7 +254,7 @@ pub async fn claim_form(
     if inserted == 1 {
         return Ok(None);
     }
-    Ok(sqlx::query_scalar("SELECT outcome FROM portal_form_submissions WHERE session_hash = $1 AND form_nonce = $2")
+    Ok(sqlx::query_scalar(&format!("SELECT outcome FROM {table} WHERE session_hash = $1 AND form_nonce = $2"))
         .bind(session_hash)
         .bind(nonce)
         .fetch_optional(conn)

@@ -315,25 +315,7 @@ pub async fn claim_form(
     outcome: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>> {
-    let inserted = sqlx::query(
-        "INSERT INTO staff_form_submissions (session_hash, form_nonce, outcome, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(session_hash)
-    .bind(nonce)
-    .bind(outcome)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        return Ok(None);
-    }
-    Ok(sqlx::query_scalar("SELECT outcome FROM staff_form_submissions WHERE session_hash = $1 AND form_nonce = $2")
-        .bind(session_hash)
-        .bind(nonce)
-        .fetch_optional(conn)
-        .await?)
+    super::portal::claim_form_in(conn, "staff_form_submissions", session_hash, nonce, outcome, now).await
 }
 
 /// One line of the staff audit log.
