@@ -238,3 +238,17 @@ pub async fn load(conn: &mut PgConnection, n: i64) -> Result<Loaded> {
 pub async fn written(conn: &mut PgConnection, tenant: TenantId, run: InvoiceRunId) -> Result<Vec<Written>> {
     store::bench::written(conn, tenant, run).await
 }
+
+/// Where the usage benchmark sends its events: each metered subscription with an instant inside
+/// its open period (`store::bench::usage_targets`, in the merchant's time zone).
+pub async fn usage_targets(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec<(uuid::Uuid, DateTime<Utc>)>> {
+    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| crate::error::Error::not_found("tenant", tenant))?;
+    store::bench::usage_targets(conn, tenant, t.timezone.name()).await
+}
+
+/// Usage events of the tenant whose id starts with `prefix`.
+pub async fn count_usage(conn: &mut PgConnection, tenant: TenantId, prefix: &str) -> Result<i64> {
+    store::bench::count_usage(conn, tenant, prefix).await
+}
+
+pub use crate::store::bench::USAGE_COPY;

@@ -16,7 +16,6 @@ use crate::money::Money;
 use crate::rounding::RoundingPolicy;
 use crate::store;
 use crate::store::usage::{NewUsageEvent, Window};
-use crate::subscription::Subscription;
 
 /// Largest batch accepted in one request.
 pub const MAX_BATCH: usize = 1000;
@@ -67,18 +66,21 @@ pub async fn record(
     if events.is_empty() || events.len() > MAX_BATCH {
         return Err(Error::invalid("events", format!("send 1 to {MAX_BATCH} events")));
     }
-    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
-    let mut out = Vec::with_capacity(events.len());
-    let mut locked: Vec<Subscription> = Vec::new();
+    // Every event is checked before anything is locked or written.
+    let mut ids = Vec::with_capacity(events.len());
     for e in events {
         check(e, now)?;
-        let id: SubscriptionId = e.subscription.parse()?;
-        if !locked.iter().any(|s| s.id == id) {
-            let sub = store::subscriptions::get_for_update(conn, tenant, id)
-                .await?
-                .ok_or_else(|| Error::not_found("subscription", id))?;
-            locked.push(sub);
-        }
+        ids.push(e.subscription.parse::<SubscriptionId>()?);
+    }
+    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    let mut distinct = ids.clone();
+    distinct.sort_by_key(|id| id.as_uuid());
+    distinct.dedup();
+    // One statement locks the batch's subscriptions (in id order) and one stores its events:
+    // two round trips per batch, however many events it has.
+    let locked = store::subscriptions::get_many_for_update(conn, tenant, &distinct).await?;
+    let mut rows = Vec::with_capacity(events.len());
+    for (e, id) in events.iter().zip(ids) {
         let sub = locked.iter().find(|s| s.id == id).ok_or_else(|| Error::not_found("subscription", id))?;
         if sub.metering.is_none() {
             return Err(Error::NotMetered { subscription: id.to_string() });
@@ -91,22 +93,16 @@ pub async fn record(
         if !open {
             return Err(Error::UsagePeriodClosed { event_id: e.event_id.clone() });
         }
-        let created = store::usage::insert(
-            conn,
-            tenant,
-            &NewUsageEvent {
-                subscription: id,
-                event_id: e.event_id.clone(),
-                occurred_at: e.timestamp,
-                value: e.value,
-                property: e.property.clone(),
-            },
-            now,
-        )
-        .await?;
-        out.push(Recorded { event_id: e.event_id.clone(), created });
+        rows.push(NewUsageEvent {
+            subscription: id,
+            event_id: e.event_id.clone(),
+            occurred_at: e.timestamp,
+            value: e.value,
+            property: e.property.clone(),
+        });
     }
-    Ok(out)
+    let created = store::usage::insert_many(conn, tenant, &rows, now).await?;
+    Ok(events.iter().zip(created).map(|(e, created)| Recorded { event_id: e.event_id.clone(), created }).collect())
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -375,3 +375,35 @@ pub async fn settings(conn: &mut PgConnection) -> Result<Vec<(String, String)>> 
     .fetch_all(conn)
     .await?)
 }
+
+/// The metered subscriptions of the tenant with an instant inside their open (not yet invoiced)
+/// period, where the usage benchmark's events go: noon, two days before the period closes.
+pub async fn usage_targets(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    timezone: &str,
+) -> Result<Vec<(Uuid, DateTime<Utc>)>> {
+    Ok(sqlx::query_as(
+        "SELECT s.id, ((s.next_billing_date - 2) + time '12:00') AT TIME ZONE $2
+         FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.id = s.plan_id
+         WHERE s.tenant_id = $1 AND p.usage_metric IS NOT NULL ORDER BY s.id",
+    )
+    .bind(tenant)
+    .bind(timezone)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Text COPY into the real `usage_events` table (its keys, index and foreign key): the floor of
+/// the usage benchmark.
+pub const USAGE_COPY: &str =
+    "COPY usage_events (tenant_id, subscription_id, event_id, occurred_at, value, received_at) FROM STDIN";
+
+/// Usage events of the tenant whose id starts with `prefix`.
+pub async fn count_usage(conn: &mut PgConnection, tenant: TenantId, prefix: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM usage_events WHERE tenant_id = $1 AND starts_with(event_id, $2)")
+        .bind(tenant)
+        .bind(prefix)
+        .fetch_one(conn)
+        .await?)
+}

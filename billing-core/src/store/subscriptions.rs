@@ -203,6 +203,23 @@ pub async fn get_for_update(
     row.map(Subscription::try_from).transpose()
 }
 
+/// Several subscriptions of the tenant, locked in id order (so that two batches naming the same
+/// subscriptions in another order cannot deadlock); ids that are not the tenant's are absent.
+pub async fn get_many_for_update(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    ids: &[SubscriptionId],
+) -> Result<Vec<Subscription>> {
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+    let rows: Vec<SubscriptionRow> =
+        sqlx::query_as(&format!("{SELECT} WHERE s.tenant_id = $1 AND s.id = ANY($2) ORDER BY s.id FOR UPDATE OF s"))
+            .bind(tenant)
+            .bind(&ids)
+            .fetch_all(conn)
+            .await?;
+    rows.into_iter().map(Subscription::try_from).collect()
+}
+
 pub async fn list(
     conn: &mut PgConnection,
     tenant: TenantId,

@@ -19,24 +19,41 @@ pub struct NewUsageEvent {
     pub property: Option<String>,
 }
 
-/// Stores the event unless one with the same id exists for the subscription; returns whether it
-/// was new. A replay of the same id is a harmless no-op (the first value stands).
-pub async fn insert(conn: &mut PgConnection, tenant: TenantId, e: &NewUsageEvent, now: DateTime<Utc>) -> Result<bool> {
-    Ok(sqlx::query(
+/// Stores a batch in one statement; returns, per event in order, whether it was new. An event
+/// whose (subscription, id) was stored before, or earlier in the same batch, is not new and
+/// changes nothing (the first value stands), as if the events were stored one by one.
+pub async fn insert_many(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    events: &[NewUsageEvent],
+    now: DateTime<Utc>,
+) -> Result<Vec<bool>> {
+    let subs: Vec<Uuid> = events.iter().map(|e| e.subscription.as_uuid()).collect();
+    let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+    let at: Vec<DateTime<Utc>> = events.iter().map(|e| e.occurred_at).collect();
+    let values: Vec<Decimal> = events.iter().map(|e| e.value).collect();
+    let props: Vec<Option<&str>> = events.iter().map(|e| e.property.as_deref()).collect();
+    // ORDER BY ord: the first of two events with the same id in a batch is the one stored.
+    let stored: Vec<(Uuid, String)> = sqlx::query_as(
         "INSERT INTO usage_events (tenant_id, subscription_id, event_id, occurred_at, value, property, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+         SELECT $1, u.s, u.e, u.t, u.v, u.p, $7
+         FROM UNNEST($2::uuid[], $3::text[], $4::timestamptz[], $5::numeric[], $6::text[])
+              WITH ORDINALITY AS u(s, e, t, v, p, ord)
+         ORDER BY u.ord
+         ON CONFLICT DO NOTHING
+         RETURNING subscription_id, event_id",
     )
     .bind(tenant)
-    .bind(e.subscription)
-    .bind(&e.event_id)
-    .bind(e.occurred_at)
-    .bind(e.value)
-    .bind(&e.property)
+    .bind(&subs)
+    .bind(&ids)
+    .bind(&at)
+    .bind(&values)
+    .bind(&props)
     .bind(now)
-    .execute(conn)
-    .await?
-    .rows_affected()
-        == 1)
+    .fetch_all(conn)
+    .await?;
+    let mut new: std::collections::HashSet<(Uuid, String)> = stored.into_iter().collect();
+    Ok(events.iter().map(|e| new.remove(&(e.subscription.as_uuid(), e.event_id.clone()))).collect())
 }
 
 /// One aggregation request: a subscription's window `[from, to)` and how to aggregate it.

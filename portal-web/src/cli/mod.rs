@@ -4,6 +4,7 @@
 pub mod api_call;
 pub mod bank_import;
 pub mod bench;
+pub mod bench_usage;
 pub mod einvoice;
 pub mod fx_import;
 pub mod invoice_run;
@@ -206,6 +207,25 @@ pub enum BenchCommand {
         /// The run's chunk size (default: `invoice_run.chunk_size`).
         #[arg(long)]
         chunk_size: Option<u32>,
+        /// Print the report as JSON (one object on the last line).
+        #[arg(long)]
+        json: bool,
+        /// Keep the database instead of dropping it.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Load the benchmark merchant into a fresh database on DATABASE_URL's server, serve the real
+    /// API in this process and send N usage events in batches and one by one, compared with a
+    /// COPY of as many events into the same table.
+    Usage {
+        #[arg(long, default_value_t = 100_000)]
+        events: usize,
+        /// Events per batch request (1 to 1000).
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        /// Client connections sending at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
         /// Print the report as JSON (one object on the last line).
         #[arg(long)]
         json: bool,
@@ -548,6 +568,15 @@ async fn run_bench(config: &Config, lang: &'static str, command: BenchCommand) -
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 print!("{}", bench::render(&report, lang));
+            }
+        }
+        BenchCommand::Usage { events, batch, concurrency, json, keep } => {
+            let args = bench_usage::UsageArgs { events, batch, concurrency, json, keep };
+            let report = bench_usage::usage(config, lang, args).await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", bench_usage::render(&report, lang));
             }
         }
     }
