@@ -77,3 +77,8 @@ cli-bench-rerun = Re-run: { $seconds } s ({ $percent } % of the run), rows writt
 cli-bench-phases = Where the run's time goes:
 cli-webhooks-run = Webhooks: { $events } events fanned out, { $sent } deliveries sent, { $retried } to retry, { $failed } failed for good, { $disabled } endpoints disabled.
 cli-request-log-pruned = Request log: { $count } entries older than { $days } days deleted.
+
+# dunning-retries
+predunning-cli-locked = Another pre-dunning run holds the lock; nothing was done.
+predunning-cli-summary = Pre-dunning: { $cards } card-expiry notices, { $trials } trial-ending notices, { $renewals } renewal notices, { $debits } direct-debit pre-notifications queued.
+purge-outbox-cli-summary = Outbox purge: { $events } events, { $mails } mails and { $deliveries } webhook deliveries older than { $days } days deleted.

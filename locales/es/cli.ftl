@@ -74,3 +74,8 @@ cli-bench-rerun = Repetición: { $seconds } s ({ $percent } % de la facturación
 cli-bench-phases = En qué se va el tiempo de la facturación:
 cli-webhooks-run = Webhooks: { $events } eventos distribuidos, { $sent } entregas enviadas, { $retried } por reintentar, { $failed } fallidas definitivamente, { $disabled } endpoints desactivados.
 cli-request-log-pruned = Registro de solicitudes: { $count } entradas con más de { $days } días eliminadas.
+
+# dunning-retries
+predunning-cli-locked = Otra ejecución de preaviso de cobro tiene el bloqueo; no se hizo nada.
+predunning-cli-summary = Preavisos: { $cards } avisos de tarjeta que caduca, { $trials } de fin de prueba, { $renewals } de renovación y { $debits } notificaciones previas de adeudo en cola.
+purge-outbox-cli-summary = Purga del outbox: { $events } eventos, { $mails } correos y { $deliveries } entregas de webhooks de más de { $days } días eliminados.

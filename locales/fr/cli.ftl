@@ -77,3 +77,8 @@ cli-bench-rerun = Nouvelle exécution : { $seconds } s ({ $percent } % de la fac
 cli-bench-phases = Où passe le temps de la facturation :
 cli-webhooks-run = Webhooks : { $events } événements distribués, { $sent } livraisons envoyées, { $retried } à réessayer, { $failed } en échec définitif, { $disabled } points de terminaison désactivés.
 cli-request-log-pruned = Journal des requêtes : { $count } entrées de plus de { $days } jours supprimées.
+
+# dunning-retries
+predunning-cli-locked = Une autre exécution de pré-relance détient le verrou ; rien n'a été fait.
+predunning-cli-summary = Pré-relance : { $cards } avis de carte expirante, { $trials } avis de fin d'essai, { $renewals } avis de renouvellement, { $debits } pré-notifications de prélèvement mis en file.
+purge-outbox-cli-summary = Purge de l'outbox : { $events } événements, { $mails } e-mails et { $deliveries } livraisons de webhooks de plus de { $days } jours supprimés.
