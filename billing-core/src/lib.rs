@@ -2,7 +2,7 @@
 //!
 //! - **Pure domain** (no I/O, no clock, no randomness; `now` is an argument): `money`, `currency`,
 //!   `rounding`, `ids`, `country`, `email`, `text`, `period`, `catalog`, `rating`, `usage`,
-//!   `coupon`, `proration`, `subscription`, `invoice`, `customer`, `tenant`, `party`, `tax` (rates,
+//!   `coupon`, `proration`, `subscription`, `invoice`, `customer`, `tenant`, `party`, `retry_rules`, `tax` (rates,
 //!   place-of-supply rules, VAT IDs, Art. 59c), `fx`, `einvoice` (CII/UBL XML), `run_report`;
 //!   `error` (the one error type); `secrets` (credentials sealed at rest).
 //! - `ports`: the traits the engine needs from outside, with their neutral types: `gateway`
@@ -43,6 +43,7 @@ pub mod ports;
 pub mod profile;
 pub mod proration;
 pub mod rating;
+pub mod retry_rules;
 pub mod rounding;
 pub mod run_report;
 pub mod secrets;

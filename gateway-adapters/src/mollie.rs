@@ -701,6 +701,7 @@ impl PaymentView {
                     decline_code,
                     decline_message,
                     advice_code: None,
+                    network_advice_code: None,
                 })
             }
             // open, pending, authorized: not final; the webhook brings the end.

@@ -455,6 +455,7 @@ impl Failure {
                     code: error.code.as_ref().map(|c| c.as_str().to_owned()),
                     decline_code: error.decline_code.clone(),
                     advice_code: error.advice_code.clone(),
+                    network_advice_code: None,
                     message: error.message.clone(),
                     payment_intent: error.payment_intent.as_ref().map(|pi| pi.id.as_str().to_owned()),
                 },
@@ -484,6 +485,8 @@ struct ApiErrorView {
     code: Option<String>,
     decline_code: Option<String>,
     advice_code: Option<String>,
+    /// Not in the SDK's error type: only read from a payment intent's `last_payment_error`.
+    network_advice_code: Option<String>,
     message: Option<String>,
     payment_intent: Option<String>,
 }
@@ -510,6 +513,8 @@ struct Declined {
     code: String,
     message: Option<String>,
     advice: Option<String>,
+    /// The card network's advice (Stripe `network_advice_code`, a Mastercard MAC such as `02`).
+    network_advice: Option<String>,
     payment_intent: Option<String>,
 }
 
@@ -519,6 +524,7 @@ impl From<ApiErrorView> for Declined {
             code: error.decline_code.or(error.code).unwrap_or_else(|| "card_declined".into()),
             message: error.message,
             advice: error.advice_code,
+            network_advice: error.network_advice_code,
             payment_intent: error.payment_intent,
         }
     }
@@ -531,6 +537,7 @@ impl Declined {
             decline_code: self.code,
             decline_message: self.message,
             advice_code: self.advice,
+            network_advice_code: self.network_advice,
         }
     }
 
@@ -655,6 +662,9 @@ struct ErrorDetailView {
     code: Option<String>,
     decline_code: Option<String>,
     advice_code: Option<String>,
+    /// Stripe's `network_advice_code`: the card network's advice (a Mastercard MAC, e.g. `02`).
+    #[serde(default)]
+    network_advice_code: Option<String>,
     message: Option<String>,
 }
 
@@ -716,6 +726,7 @@ impl SetupIntentView {
                     code: error.decline_code.or(error.code).unwrap_or(fallback),
                     message: error.message,
                     advice: error.advice_code,
+                    network_advice: error.network_advice_code,
                     payment_intent: None,
                 }
                 .into_setup_outcome())
@@ -767,6 +778,7 @@ impl PaymentIntentView {
                     decline_code: error.decline_code.or(error.code).unwrap_or_else(|| self.status.clone()),
                     decline_message: error.message,
                     advice_code: error.advice_code,
+                    network_advice_code: error.network_advice_code,
                     provider_payment_id: Some(self.id),
                 })
             }
@@ -1105,7 +1117,8 @@ mod tests {
                 provider_payment_id: Some("pi_9".into()),
                 decline_code: "insufficient_funds".into(),
                 decline_message: None,
-                advice_code: Some("try_again_later".into())
+                advice_code: Some("try_again_later".into()),
+                network_advice_code: None,
             }
         );
         // localstripe: `invalid_request_error` with only `code`.

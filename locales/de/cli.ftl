@@ -82,3 +82,8 @@ cli-bench-usage-single = Einzelne Ereignisse: { $events }: { $rate } Ereignisse/
 cli-bench-usage-copy = COPY in usage_events: { $rate } Zeilen/s; die Stapelaufnahme erreicht { $ratio } davon
 cli-webhooks-run = Webhooks: { $events } Ereignisse verteilt, { $sent } Zustellungen gesendet, { $retried } zum erneuten Versuch, { $failed } endgültig fehlgeschlagen, { $disabled } Endpunkte deaktiviert.
 cli-request-log-pruned = Anfrageprotokoll: { $count } Einträge älter als { $days } Tage gelöscht.
+
+# dunning-retries
+predunning-cli-locked = Ein anderer Vorab-Mahnlauf hält die Sperre; es wurde nichts getan.
+predunning-cli-summary = Vorab-Hinweise: { $cards } zu ablaufenden Karten, { $trials } zum Ende der Testphase, { $renewals } zur Verlängerung, { $debits } Lastschrift-Vorankündigungen eingereiht.
+purge-outbox-cli-summary = Outbox bereinigt: { $events } Ereignisse, { $mails } E-Mails und { $deliveries } Webhook-Zustellungen älter als { $days } Tage gelöscht.

@@ -229,3 +229,9 @@ console-cli-staff-added = { $email } ({ $role }) wurde zu { $tenant } hinzugefü
 console-cli-staff-invite = Das Passwort wird hier festgelegt (7 Tage gültig): { $url }
 console-cli-demo-console = Konsole für das Finanzteam: { $url }
 console-cli-demo-staff = Anmeldung an der Konsole: { $email } / { $password } ({ $role })
+
+# dunning-retries
+console-retry-retried = von der Mahnung erneut eingezogen
+console-retry-skipped_cap = Wiederholung ausgelassen: 15 Versuche in 30 Tagen mit dieser Karte
+console-retry-skipped_hard_decline = Wiederholung ausgelassen: endgültige Ablehnung
+console-retry-deferred = Wiederholung verschoben: das Kartennetz bat um Wartezeit

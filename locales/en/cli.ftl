@@ -82,3 +82,8 @@ cli-bench-usage-single = Single events: { $events }: { $rate } events/s (p50 { $
 cli-bench-usage-copy = COPY into usage_events: { $rate } rows/s; batch ingestion reaches { $ratio } of it
 cli-webhooks-run = Webhooks: { $events } events fanned out, { $sent } deliveries sent, { $retried } to retry, { $failed } failed for good, { $disabled } endpoints disabled.
 cli-request-log-pruned = Request log: { $count } entries older than { $days } days deleted.
+
+# dunning-retries
+predunning-cli-locked = Another pre-dunning run holds the lock; nothing was done.
+predunning-cli-summary = Pre-dunning: { $cards } card-expiry notices, { $trials } trial-ending notices, { $renewals } renewal notices, { $debits } direct-debit pre-notifications queued.
+purge-outbox-cli-summary = Outbox purge: { $events } events, { $mails } mails and { $deliveries } webhook deliveries older than { $days } days deleted.

@@ -229,3 +229,9 @@ console-cli-staff-added = Staff member { $email } ({ $role }) added to { $tenant
 console-cli-staff-invite = They set their password here (valid for 7 days): { $url }
 console-cli-demo-console = Console for finance staff: { $url }
 console-cli-demo-staff = Console sign-in: { $email } / { $password } ({ $role })
+
+# dunning-retries
+console-retry-retried = retried by dunning
+console-retry-skipped_cap = retry skipped: 15 attempts in 30 days on this card
+console-retry-skipped_hard_decline = retry skipped: hard decline
+console-retry-deferred = retry deferred: the card network asked to wait

@@ -79,3 +79,8 @@ cli-bench-usage-single = Eventos sueltos: { $events }: { $rate } eventos/s (p50 
 cli-bench-usage-copy = COPY en usage_events: { $rate } filas/s; la ingesta por lotes alcanza { $ratio } de ello
 cli-webhooks-run = Webhooks: { $events } eventos distribuidos, { $sent } entregas enviadas, { $retried } por reintentar, { $failed } fallidas definitivamente, { $disabled } endpoints desactivados.
 cli-request-log-pruned = Registro de solicitudes: { $count } entradas con más de { $days } días eliminadas.
+
+# dunning-retries
+predunning-cli-locked = Otra ejecución de preaviso de cobro tiene el bloqueo; no se hizo nada.
+predunning-cli-summary = Preavisos: { $cards } avisos de tarjeta que caduca, { $trials } de fin de prueba, { $renewals } de renovación y { $debits } notificaciones previas de adeudo en cola.
+purge-outbox-cli-summary = Purga del outbox: { $events } eventos, { $mails } correos y { $deliveries } entregas de webhooks de más de { $days } días eliminados.

@@ -229,3 +229,9 @@ console-cli-staff-added = { $email } ({ $role }) se ha añadido a { $tenant }.
 console-cli-staff-invite = La contraseña se establece aquí (válido 7 días): { $url }
 console-cli-demo-console = Consola del equipo de finanzas: { $url }
 console-cli-demo-staff = Acceso a la consola: { $email } / { $password } ({ $role })
+
+# dunning-retries
+console-retry-retried = reintentado por la reclamación
+console-retry-skipped_cap = reintento omitido: 15 intentos en 30 días con esta tarjeta
+console-retry-skipped_hard_decline = reintento omitido: rechazo definitivo
+console-retry-deferred = reintento aplazado: la red de tarjetas pidió esperar

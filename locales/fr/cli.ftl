@@ -82,3 +82,8 @@ cli-bench-usage-single = Événements isolés : { $events } : { $rate } événem
 cli-bench-usage-copy = COPY dans usage_events : { $rate } lignes/s ; l’ingestion par lots en atteint { $ratio }
 cli-webhooks-run = Webhooks : { $events } événements distribués, { $sent } livraisons envoyées, { $retried } à réessayer, { $failed } en échec définitif, { $disabled } points de terminaison désactivés.
 cli-request-log-pruned = Journal des requêtes : { $count } entrées de plus de { $days } jours supprimées.
+
+# dunning-retries
+predunning-cli-locked = Une autre exécution de pré-relance détient le verrou ; rien n'a été fait.
+predunning-cli-summary = Pré-relance : { $cards } avis de carte expirante, { $trials } avis de fin d'essai, { $renewals } avis de renouvellement, { $debits } pré-notifications de prélèvement mis en file.
+purge-outbox-cli-summary = Purge de l'outbox : { $events } événements, { $mails } e-mails et { $deliveries } livraisons de webhooks de plus de { $days } jours supprimés.

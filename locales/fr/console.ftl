@@ -229,3 +229,9 @@ console-cli-staff-added = { $email } ({ $role }) a été ajouté à { $tenant }.
 console-cli-staff-invite = Le mot de passe se définit ici (valable 7 jours) : { $url }
 console-cli-demo-console = Console de l’équipe financière : { $url }
 console-cli-demo-staff = Connexion à la console : { $email } / { $password } ({ $role })
+
+# dunning-retries
+console-retry-retried = nouvelle tentative de la relance
+console-retry-skipped_cap = nouvelle tentative omise : 15 tentatives en 30 jours sur cette carte
+console-retry-skipped_hard_decline = nouvelle tentative omise : refus définitif
+console-retry-deferred = nouvelle tentative reportée : le réseau de cartes a demandé d'attendre

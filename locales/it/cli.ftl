@@ -79,3 +79,8 @@ cli-bench-usage-single = Eventi singoli: { $events }: { $rate } eventi/s (p50 { 
 cli-bench-usage-copy = COPY in usage_events: { $rate } righe/s; l’acquisizione a lotti ne raggiunge { $ratio }
 cli-webhooks-run = Webhook: { $events } eventi distribuiti, { $sent } consegne inviate, { $retried } da ritentare, { $failed } fallite definitivamente, { $disabled } endpoint disattivati.
 cli-request-log-pruned = Registro delle richieste: { $count } voci più vecchie di { $days } giorni eliminate.
+
+# dunning-retries
+predunning-cli-locked = Un'altra esecuzione di preavviso detiene il blocco; non è stato fatto nulla.
+predunning-cli-summary = Preavvisi: { $cards } avvisi di carta in scadenza, { $trials } di fine prova, { $renewals } di rinnovo e { $debits } prenotifiche di addebito in coda.
+purge-outbox-cli-summary = Pulizia dell'outbox: { $events } eventi, { $mails } e-mail e { $deliveries } consegne webhook più vecchi di { $days } giorni eliminati.

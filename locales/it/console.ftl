@@ -229,3 +229,9 @@ console-cli-staff-added = { $email } ({ $role }) è stato aggiunto a { $tenant }
 console-cli-staff-invite = La password si imposta qui (valido 7 giorni): { $url }
 console-cli-demo-console = Console del team finanza: { $url }
 console-cli-demo-staff = Accesso alla console: { $email } / { $password } ({ $role })
+
+# dunning-retries
+console-retry-retried = ritentato dal sollecito
+console-retry-skipped_cap = nuovo tentativo saltato: 15 tentativi in 30 giorni su questa carta
+console-retry-skipped_hard_decline = nuovo tentativo saltato: rifiuto definitivo
+console-retry-deferred = nuovo tentativo rinviato: il circuito ha chiesto di attendere

@@ -79,3 +79,8 @@ cli-bench-usage-single = 単一イベント: { $events } 件: 毎秒 { $rate } �
 cli-bench-usage-copy = usage_events への COPY: 毎秒 { $rate } 行。バッチ取り込みはその { $ratio } に達します
 cli-webhooks-run = Webhook: イベント { $events } 件を配分、配信 { $sent } 件を送信、再試行待ち { $retried } 件、最終的に失敗 { $failed } 件、無効化したエンドポイント { $disabled } 件。
 cli-request-log-pruned = リクエストログ: { $days } 日より古いエントリ { $count } 件を削除しました。
+
+# dunning-retries
+predunning-cli-locked = 別の事前通知処理がロックを保持しているため、何も行いませんでした。
+predunning-cli-summary = 事前通知: カード期限切れ { $cards } 件、トライアル終了 { $trials } 件、更新 { $renewals } 件、口座引き落としの事前通知 { $debits } 件を登録しました。
+purge-outbox-cli-summary = アウトボックスの整理: { $days } 日より古いイベント { $events } 件、メール { $mails } 件、Webhook 配信 { $deliveries } 件を削除しました。

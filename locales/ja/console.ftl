@@ -229,3 +229,9 @@ console-cli-staff-added = { $email }（{ $role }）を { $tenant } に追加し�
 console-cli-staff-invite = パスワードはこちらで設定します（7 日間有効）：{ $url }
 console-cli-demo-console = 経理スタッフ向けコンソール：{ $url }
 console-cli-demo-staff = コンソールのログイン：{ $email } / { $password }（{ $role }）
+
+# dunning-retries
+console-retry-retried = 督促で再請求
+console-retry-skipped_cap = 再試行を省略: このカードで30日間に15回試行済み
+console-retry-skipped_hard_decline = 再試行を省略: 確定的な拒否
+console-retry-deferred = 再試行を延期: カードネットワークが待機を要求

@@ -79,3 +79,8 @@ cli-bench-usage-single = Losse gebeurtenissen: { $events }: { $rate } gebeurteni
 cli-bench-usage-copy = COPY in usage_events: { $rate } rijen/s; batchopname haalt daar { $ratio } van
 cli-webhooks-run = Webhooks: { $events } gebeurtenissen verdeeld, { $sent } afleveringen verzonden, { $retried } opnieuw te proberen, { $failed } definitief mislukt, { $disabled } endpoints uitgeschakeld.
 cli-request-log-pruned = Verzoekenlogboek: { $count } vermeldingen ouder dan { $days } dagen verwijderd.
+
+# dunning-retries
+predunning-cli-locked = Een andere vooraankondigingsrun heeft de vergrendeling; er is niets gedaan.
+predunning-cli-summary = Vooraankondigingen: { $cards } over verlopende kaarten, { $trials } over het einde van de proefperiode, { $renewals } over verlengingen en { $debits } vooraankondigingen van incasso's in de wachtrij.
+purge-outbox-cli-summary = Outbox opgeschoond: { $events } gebeurtenissen, { $mails } e-mails en { $deliveries } webhookleveringen ouder dan { $days } dagen verwijderd.

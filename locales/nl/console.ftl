@@ -229,3 +229,9 @@ console-cli-staff-added = { $email } ({ $role }) is toegevoegd aan { $tenant }.
 console-cli-staff-invite = Het wachtwoord wordt hier ingesteld (7 dagen geldig): { $url }
 console-cli-demo-console = Console voor het financeteam: { $url }
 console-cli-demo-staff = Aanmelden bij de console: { $email } / { $password } ({ $role })
+
+# dunning-retries
+console-retry-retried = opnieuw geïnd door de aanmaning
+console-retry-skipped_cap = nieuwe poging overgeslagen: 15 pogingen in 30 dagen met deze kaart
+console-retry-skipped_hard_decline = nieuwe poging overgeslagen: definitieve weigering
+console-retry-deferred = nieuwe poging uitgesteld: het kaartnetwerk vroeg te wachten

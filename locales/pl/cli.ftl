@@ -79,3 +79,8 @@ cli-bench-usage-single = Pojedyncze zdarzenia: { $events }: { $rate } zdarzeń/s
 cli-bench-usage-copy = COPY do usage_events: { $rate } wierszy/s; przyjmowanie paczek osiąga { $ratio } tego
 cli-webhooks-run = Webhooki: rozdzielone zdarzenia: { $events }, wysłane doręczenia: { $sent }, do ponowienia: { $retried }, ostatecznie nieudane: { $failed }, wyłączone punkty końcowe: { $disabled }.
 cli-request-log-pruned = Dziennik żądań: usunięte wpisy starsze niż { $days } dni: { $count }.
+
+# dunning-retries
+predunning-cli-locked = Inne uruchomienie powiadomień przed windykacją trzyma blokadę; nic nie zrobiono.
+predunning-cli-summary = Powiadomienia przed windykacją w kolejce: wygasające karty: { $cards }, koniec okresu próbnego: { $trials }, odnowienia: { $renewals }, zapowiedzi polecenia zapłaty: { $debits }.
+purge-outbox-cli-summary = Czyszczenie outboxa: usunięto zdarzenia ({ $events }), e-maile ({ $mails }) i dostawy webhooków ({ $deliveries }) starsze niż { $days } dni.

@@ -229,3 +229,9 @@ console-cli-staff-added = Dodano { $email } ({ $role }) do { $tenant }.
 console-cli-staff-invite = Hasło ustawia się tutaj (ważne 7 dni): { $url }
 console-cli-demo-console = Konsola zespołu finansowego: { $url }
 console-cli-demo-staff = Logowanie do konsoli: { $email } / { $password } ({ $role })
+
+# dunning-retries
+console-retry-retried = ponowione przez windykację
+console-retry-skipped_cap = ponowienie pominięte: 15 prób w 30 dni tą kartą
+console-retry-skipped_hard_decline = ponowienie pominięte: trwała odmowa
+console-retry-deferred = ponowienie odłożone: sieć kartowa poprosiła o odczekanie

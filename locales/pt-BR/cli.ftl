@@ -79,3 +79,8 @@ cli-bench-usage-single = Eventos avulsos: { $events }: { $rate } eventos/s (p50 
 cli-bench-usage-copy = COPY em usage_events: { $rate } linhas/s; a ingestão em lotes atinge { $ratio } disso
 cli-webhooks-run = Webhooks: { $events } eventos distribuídos, { $sent } entregas enviadas, { $retried } a tentar de novo, { $failed } com falha definitiva, { $disabled } endpoints desativados.
 cli-request-log-pruned = Registro de requisições: { $count } entradas com mais de { $days } dias excluídas.
+
+# dunning-retries
+predunning-cli-locked = Outra execução de pré-cobrança detém o bloqueio; nada foi feito.
+predunning-cli-summary = Pré-cobrança: { $cards } avisos de cartão expirando, { $trials } de fim de teste, { $renewals } de renovação e { $debits } pré-notificações de débito na fila.
+purge-outbox-cli-summary = Limpeza do outbox: { $events } eventos, { $mails } e-mails e { $deliveries } entregas de webhooks com mais de { $days } dias excluídos.

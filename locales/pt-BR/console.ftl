@@ -229,3 +229,9 @@ console-cli-staff-added = { $email } ({ $role }) foi adicionado a { $tenant }.
 console-cli-staff-invite = A senha é definida aqui (válido por 7 dias): { $url }
 console-cli-demo-console = Console da equipe financeira: { $url }
 console-cli-demo-staff = Acesso ao console: { $email } / { $password } ({ $role })
+
+# dunning-retries
+console-retry-retried = cobrado novamente pela cobrança
+console-retry-skipped_cap = nova tentativa ignorada: 15 tentativas em 30 dias neste cartão
+console-retry-skipped_hard_decline = nova tentativa ignorada: recusa definitiva
+console-retry-deferred = nova tentativa adiada: a bandeira pediu para aguardar

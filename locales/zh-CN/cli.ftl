@@ -82,3 +82,8 @@ cli-bench-usage-single = 单个事件：{ $events } 个：每秒 { $rate } 个�
 cli-bench-usage-copy = COPY 到 usage_events：每秒 { $rate } 行；批量写入达到其 { $ratio }
 cli-webhooks-run = Webhook：已分发 { $events } 个事件，已发送 { $sent } 次投递，{ $retried } 次待重试，{ $failed } 次最终失败，已停用 { $disabled } 个端点。
 cli-request-log-pruned = 请求日志：已删除 { $count } 条超过 { $days } 天的记录。
+
+# dunning-retries
+predunning-cli-locked = 另一个预催收任务持有锁；未执行任何操作。
+predunning-cli-summary = 预催收：已排队 { $cards } 条银行卡到期通知、{ $trials } 条试用结束通知、{ $renewals } 条续订通知和 { $debits } 条直接借记预通知。
+purge-outbox-cli-summary = 发件箱清理：已删除超过 { $days } 天的 { $events } 个事件、{ $mails } 封邮件和 { $deliveries } 次 Webhook 投递。

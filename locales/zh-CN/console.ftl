@@ -229,3 +229,9 @@ console-cli-staff-added = 已将 { $email }（{ $role }）添加到 { $tenant }�
 console-cli-staff-invite = 在此设置密码（7 天内有效）：{ $url }
 console-cli-demo-console = 财务人员控制台：{ $url }
 console-cli-demo-staff = 控制台登录：{ $email } / { $password }（{ $role }）
+
+# dunning-retries
+console-retry-retried = 催收已重试
+console-retry-skipped_cap = 已跳过重试：此卡 30 天内已尝试 15 次
+console-retry-skipped_hard_decline = 已跳过重试：硬拒付
+console-retry-deferred = 已推迟重试：卡组织要求等待

@@ -48,6 +48,23 @@ pub struct Config {
     /// Outgoing webhooks to merchants' endpoints (docs/adr/0024).
     pub webhooks: crate::webhook_delivery::WebhooksConfig,
     pub api: ApiConfig,
+    /// How long the outbox keeps what it has finished with (docs/adr/0032).
+    pub outbox: OutboxConfig,
+}
+
+/// The outbox's retention: the `purge-outbox` job deletes events, mails and webhook deliveries
+/// that are done (sent, delivered, failed for good) and older than `retention_days`; pending
+/// ones are never deleted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxConfig {
+    pub retention_days: u32,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self { retention_days: billing_core::service::outbox_purge::DEFAULT_RETENTION_DAYS }
+    }
 }
 
 /// The API (docs/adr/0026).
@@ -130,6 +147,10 @@ pub struct JobsConfig {
     pub webhooks: String,
     /// API request log entries older than `[api] request_log_days` are deleted.
     pub prune_request_log: String,
+    /// Pre-dunning notices: card expiring, trial ending, annual renewal, SEPA pre-notification.
+    pub predunning: String,
+    /// Finished outbox rows older than `[outbox] retention_days` are deleted.
+    pub purge_outbox: String,
 }
 
 impl Default for JobsConfig {
@@ -143,6 +164,8 @@ impl Default for JobsConfig {
             dunning: "0 0 7 * * *".into(),
             webhooks: "*/20 * * * * *".into(),
             prune_request_log: "0 20 4 * * *".into(),
+            predunning: "0 30 6 * * *".into(),
+            purge_outbox: "0 40 4 * * *".into(),
         }
     }
 }
@@ -319,6 +342,9 @@ impl Config {
             && !(url.expose().starts_with("postgres://") || url.expose().starts_with("postgresql://"))
         {
             bail!("database.url: must start with postgres:// or postgresql://");
+        }
+        if !(1..=3650).contains(&self.outbox.retention_days) {
+            bail!("outbox.retention_days: must be from 1 to 3650");
         }
         if !(1..=10_000).contains(&self.invoice_run.chunk_size) {
             bail!("invoice_run.chunk_size: must be from 1 to 10000");

@@ -31,7 +31,27 @@ fn jobs(
         .map(Arc::new)
         .map_err(|e| format!("[webhooks]: {e:#}"));
     let request_log_days = config.api.request_log_days;
+    let retention_days = config.outbox.retention_days;
     vec![
+        (
+            "predunning",
+            config.jobs.predunning.clone(),
+            Arc::new(|pool, clock| {
+                Box::pin(
+                    async move { Ok(billing_core::service::predunning::run(&pool, clock.now(), None).await?.queued()) },
+                )
+            }),
+        ),
+        (
+            "purge-outbox",
+            config.jobs.purge_outbox.clone(),
+            Arc::new(move |pool, clock| {
+                Box::pin(async move {
+                    let p = billing_core::service::outbox_purge::run(&pool, clock.now(), retention_days).await?;
+                    Ok(p.events + p.mails + p.webhook_deliveries)
+                })
+            }),
+        ),
         (
             "webhooks",
             config.jobs.webhooks.clone(),

@@ -141,6 +141,11 @@ pub enum ChargeOutcome {
         decline_code: String,
         decline_message: Option<String>,
         advice_code: Option<String>,
+        /// The card network's advice, when the provider passes it on: a Mastercard Merchant Advice
+        /// Code (`02` try again later, `03`/`21` do not try again; Stripe's `network_advice_code`).
+        /// Dunning honours it (`billing_core::retry_rules`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        network_advice_code: Option<String>,
     },
     /// Accepted but not final (e.g. SEPA debits settle after days); the final result arrives by webhook.
     Pending { provider_payment_id: String },

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::ids::{CustomerId, InvoiceId, TenantId};
 use crate::outbox::OutboxMessage;
 use crate::ports::Gateways;
-use crate::service::{invoices, payments};
+use crate::service::{invoices, payments, retries};
 use crate::store::dunning::{self as store, InDunning, Taken};
 use crate::store::locks;
 
@@ -73,6 +73,8 @@ pub struct DunningSummary {
     pub emails: u64,
     pub uncollectible: u64,
     pub failed: u64,
+    /// Retries put off because the card network asked to wait (retry-after), newly this run.
+    pub retries_deferred: u64,
 }
 
 /// Takes the due steps of every invoice in dunning on `as_of` (the date of `now` when `None`).
@@ -151,17 +153,42 @@ async fn dun(
                 let mut tx = conn.begin().await?;
                 if store::claim(&mut tx, &t, now).await? {
                     enqueue_step(&mut tx, inv, step, s.action, "skipped", Some(&reason), now).await?;
+                    retries::record(&mut tx, inv, step, &retries::Gate::hard_decline(inv), None, now).await?;
                     summary.retries_skipped += 1;
                 }
                 tx.commit().await?;
             }
             DunningAction::Retry => {
+                // The card networks' rules first (docs/adr/0032): the attempt cap, a retry-after.
+                let gate = retries::gate(&mut *pool.acquire().await?, inv, now).await?;
+                if let Some(skip) = retries::not_now(&gate) {
+                    if skip == "deferred" {
+                        if retries::record(&mut *pool.acquire().await?, inv, step, &gate, None, now).await? {
+                            summary.retries_deferred += 1;
+                        }
+                        continue;
+                    }
+                    let reason = gate.decision.reason();
+                    t.outcome = "skipped";
+                    t.reason = Some(&reason);
+                    let mut conn = pool.acquire().await?;
+                    let mut tx = conn.begin().await?;
+                    if store::claim(&mut tx, &t, now).await? {
+                        enqueue_step(&mut tx, inv, step, s.action, "skipped", Some(&reason), now).await?;
+                        retries::record(&mut tx, inv, step, &gate, None, now).await?;
+                        summary.retries_skipped += 1;
+                    }
+                    tx.commit().await?;
+                    continue;
+                }
                 t.outcome = "started";
                 if !store::claim(&mut *pool.acquire().await?, &t, now).await? {
                     continue;
                 }
                 summary.retried += 1;
-                let (outcome, reason, paid) = match payments::collect(pool, tenant, invoice, gateways, now).await {
+                let collected = payments::collect(pool, tenant, invoice, gateways, now).await;
+                let made = collected.as_ref().ok().and_then(|c| c.attempts.first()).map(|a| a.id);
+                let (outcome, reason, paid) = match collected {
                     Ok(c) if c.invoice_status == "paid" => ("done", "paid".to_string(), true),
                     Ok(c) => {
                         let code = c.attempt.decline_code.clone().unwrap_or_default();
@@ -173,6 +200,7 @@ async fn dun(
                 let mut tx = conn.begin().await?;
                 store::finish(&mut tx, inv.tenant_id, inv.invoice_id, step, outcome, Some(&reason)).await?;
                 enqueue_step(&mut tx, inv, step, s.action, outcome, Some(&reason), now).await?;
+                retries::record(&mut tx, inv, step, &gate, made, now).await?;
                 tx.commit().await?;
                 if paid {
                     summary.recovered += 1;

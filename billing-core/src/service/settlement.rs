@@ -137,6 +137,11 @@ pub async fn apply_payment(
     l.paid += applied;
     let status = if l.paid + l.credited >= l.total { InvoiceStatus::Paid } else { l.status };
     store::invoices::set_paid(conn, tenant, invoice, l.paid, status).await?;
+    if status == InvoiceStatus::Paid && l.status != InvoiceStatus::Paid {
+        // Money that came in after a failed attempt is recovered revenue (docs/adr/0032).
+        let (customer, currency) = (l.customer, l.currency);
+        crate::service::recovery::on_paid(conn, tenant, invoice, customer, currency, source, reference, now).await?;
+    }
     if to_balance > 0 {
         store::balance::lock_customer(conn, tenant, l.customer).await?;
         store::balance::record(

@@ -206,3 +206,18 @@ pub async fn set_draft_hours(
 ) -> Result<()> {
     store::tenants::set_draft_hours(conn, tenant, staff, subscription).await
 }
+
+/// How many days ahead pre-dunning tells customers: (trial ending, annual renewal).
+pub async fn notice_days(conn: &mut PgConnection, tenant: TenantId) -> Result<(i32, i32)> {
+    store::tenants::notice_days(conn, tenant).await
+}
+
+/// Changes the pre-dunning notice periods (absent: unchanged), each from 1 to 90 days.
+pub async fn set_notice_days(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    trial: Option<i32>,
+    renewal: Option<i32>,
+) -> Result<()> {
+    store::tenants::set_notice_days(conn, tenant, trial, renewal).await
+}

@@ -171,7 +171,7 @@ async fn apply(
             })
         }
         GatewayEvent::PaymentFailed { provider_payment_id, decline_code, .. } => {
-            let Some(AttemptRow { id: attempt, status, .. }) =
+            let Some(AttemptRow { id: attempt, status, invoice_id, amount, currency, .. }) =
                 attempt_of(conn, tenant, account, provider_payment_id).await?
             else {
                 return Ok(format!("no attempt for {provider_payment_id}"));
@@ -179,6 +179,17 @@ async fn apply(
             // A failure arriving after the success (out of order) must not undo it.
             if matches!(status.as_str(), "pending" | "requires_action") {
                 store::payment_attempts::mark_failed(conn, tenant, attempt, decline_code, now).await?;
+                // An asynchronous decline (a returned debit, a failed 3-D Secure) is a failed
+                // payment like a synchronous one: the merchant's webhooks and the customer's mail.
+                let invoice = InvoiceId(invoice_id);
+                let failed = crate::outbox::OutboxMessage::PaymentFailed {
+                    invoice,
+                    amount: Money::from_minor(amount, crate::currency::Currency::from_code(currency.trim())?),
+                    attempt,
+                    decline_code: Some(decline_code.clone()),
+                    next_attempt_at: crate::service::payments::next_retry(conn, tenant, invoice, None, now).await?,
+                };
+                store::outbox::enqueue(conn, tenant, &[failed], now).await?;
                 return Ok("attempt failed".into());
             }
             Ok(format!("attempt already {status}"))

@@ -25,6 +25,13 @@ pub struct Attempt {
     pub routing_reason: String,
     pub latency_ms: Option<i32>,
     pub created_at: DateTime<Utc>,
+    /// The card network's advice on a decline (a Mastercard MAC such as `02`).
+    pub network_advice_code: Option<String>,
+    /// The earliest time an automatic retry of the same method is allowed (MAC 02: 72 h later).
+    pub retry_after: Option<DateTime<Utc>>,
+    /// The retry decisions taken after this attempt (docs/adr/0032); filled by the ledger's reader.
+    #[sqlx(skip)]
+    pub decisions: Vec<crate::store::retry_decisions::Decision>,
 }
 
 fn public_account_id<S: serde::Serializer>(id: &Option<Uuid>, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -34,8 +41,10 @@ fn public_account_id<S: serde::Serializer>(id: &Option<Uuid>, s: S) -> std::resu
     }
 }
 
-const ATTEMPT_SELECT: &str = "SELECT id, status, amount, currency::text AS currency, gateway, gateway_account_id AS gateway_account,
-        provider_payment_id, decline_code, decline_class, gateway_error, routing_reason, latency_ms, created_at FROM payment_attempts";
+const ATTEMPT_SELECT: &str =
+    "SELECT id, status, amount, currency::text AS currency, gateway, gateway_account_id AS gateway_account,
+        provider_payment_id, decline_code, decline_class, gateway_error, routing_reason, latency_ms, created_at,
+        network_advice_code, retry_after FROM payment_attempts";
 
 /// One attempt by id.
 pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: Uuid) -> Result<Attempt> {
@@ -167,6 +176,9 @@ pub struct AttemptOutcome<'a> {
     pub latency_ms: i32,
     pub gateway_error: Option<&'a str>,
     pub client_secret: Option<&'a str>,
+    /// The card network's advice on a decline, and the retry-after time it sets.
+    pub network_advice_code: Option<&'a str>,
+    pub retry_after: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
 }
 
@@ -181,7 +193,8 @@ pub async fn record_outcome(
     Ok(sqlx::query_as(
         "UPDATE payment_attempts SET status = $3, provider_payment_id = COALESCE($4, provider_payment_id), decline_code = $5,
              decline_class = $6, latency_ms = $7, gateway_error = $8, client_secret = $9,
-             finished_at = CASE WHEN $3 = 'pending' THEN NULL ELSE $10 END
+             finished_at = CASE WHEN $3 = 'pending' THEN NULL ELSE $10 END,
+             network_advice_code = $11, retry_after = $12
          WHERE tenant_id = $1 AND id = $2 AND status = 'pending' RETURNING amount, currency::text",
     )
     .bind(tenant)
@@ -194,6 +207,8 @@ pub async fn record_outcome(
     .bind(o.gateway_error)
     .bind(o.client_secret)
     .bind(o.now)
+    .bind(o.network_advice_code)
+    .bind(o.retry_after)
     .fetch_optional(&mut *tx)
     .await?)
 }

@@ -145,6 +145,38 @@ pub async fn draft_hours(conn: &mut PgConnection, tenant: TenantId) -> Result<(i
         .await?)
 }
 
+/// How many days ahead pre-dunning tells customers: (trial ending, annual renewal).
+pub async fn notice_days(conn: &mut PgConnection, tenant: TenantId) -> Result<(i32, i32)> {
+    Ok(sqlx::query_as("SELECT trial_notice_days, renewal_notice_days FROM tenants WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Changes either notice period; each must be 1 to 90 days.
+pub async fn set_notice_days(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    trial: Option<i32>,
+    renewal: Option<i32>,
+) -> Result<()> {
+    for (field, v) in [("trial_notice_days", trial), ("renewal_notice_days", renewal)] {
+        if v.is_some_and(|d| !(1..=90).contains(&d)) {
+            return Err(crate::error::Error::invalid(field, "give 1 to 90 days"));
+        }
+    }
+    sqlx::query(
+        "UPDATE tenants SET trial_notice_days = COALESCE($2, trial_notice_days),
+             renewal_notice_days = COALESCE($3, renewal_notice_days) WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .bind(trial)
+    .bind(renewal)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Changes either grace period; each must be 0 to 720 hours (30 days).
 pub async fn set_draft_hours(
     conn: &mut PgConnection,

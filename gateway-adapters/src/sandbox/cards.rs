@@ -8,6 +8,8 @@ pub(super) enum CardBehaviour {
         code: &'static str,
         advice: Option<&'static str>,
         message: &'static str,
+        /// The card network's advice (a Mastercard Merchant Advice Code), if the decline has one.
+        network_advice: Option<&'static str>,
     },
     RequiresAction,
     TimesOutAfterCapture,
@@ -65,6 +67,7 @@ pub(super) const TEST_CARDS: &[&str] = &[
     "4000002500003155",
     "4000002760003184",
     "4000000000000119",
+    "5200000000000213",
 ];
 
 pub(super) fn card_behaviour(number: &str) -> Option<CardBehaviour> {
@@ -76,15 +79,28 @@ pub(super) fn card_behaviour(number: &str) -> Option<CardBehaviour> {
             code: "generic_decline",
             advice: Some("do_not_try_again"),
             message: "Your card was declined.",
+            network_advice: None,
         },
         "4000000000009995" => CardBehaviour::Declines {
             code: "insufficient_funds",
             advice: None,
             message: "Your card has insufficient funds.",
+            network_advice: None,
         },
-        "4000000000000069" => {
-            CardBehaviour::Declines { code: "expired_card", advice: None, message: "Your card has expired." }
-        }
+        "4000000000000069" => CardBehaviour::Declines {
+            code: "expired_card",
+            advice: None,
+            message: "Your card has expired.",
+            network_advice: None,
+        },
+        // A Mastercard the issuer cannot approve now, with Merchant Advice Code 02 ("try again
+        // later"): dunning waits 72 hours before the next automatic attempt.
+        "5200000000000213" => CardBehaviour::Declines {
+            code: "try_again_later",
+            advice: None,
+            message: "Your card was declined; try again later.",
+            network_advice: Some("02"),
+        },
         "4000002500003155" => CardBehaviour::RequiresAction,
         "4000002760003184" => CardBehaviour::AuthenticatesAlways,
         "4000000000000119" => CardBehaviour::TimesOutAfterCapture,

@@ -8,6 +8,7 @@
 //! | 4000000000000002    | declined `generic_decline` with advice `do_not_try_again` (a hard decline)     |
 //! | 4000000000009995    | declined `insufficient_funds` (soft)                                           |
 //! | 4000000000000069    | declined `expired_card` (hard)                                                 |
+//! | 5200000000000213    | declined `try_again_later` with Mastercard advice code 02 (retry after 72 h)   |
 //! | 4000002500003155    | requires 3-D Secure; finish with [`Sandbox::complete_action`]                  |
 //! | 4000000000000119    | takes the money, then answers [`GatewayError::Timeout`] once (a lost response) |
 //!
@@ -204,6 +205,7 @@ impl Sandbox {
                     decline_code: code.into(),
                     decline_message: Some("The customer failed authentication.".into()),
                     advice_code: None,
+                    network_advice_code: None,
                 },
                 GatewayEvent::PaymentFailed {
                     provider_event_id,
@@ -385,13 +387,14 @@ impl Sandbox {
             CardBehaviour::SepaDebit { .. } => {
                 (PaymentStatus::Pending, ChargeOutcome::Pending { provider_payment_id: payment_id.clone() })
             }
-            CardBehaviour::Declines { code, advice, message } => (
+            CardBehaviour::Declines { code, advice, message, network_advice } => (
                 PaymentStatus::Failed,
                 ChargeOutcome::Failed {
                     provider_payment_id: Some(payment_id.clone()),
                     decline_code: code.into(),
                     decline_message: Some(message.into()),
                     advice_code: advice.map(str::to_owned),
+                    network_advice_code: network_advice.map(str::to_owned),
                 },
             ),
         };
@@ -616,6 +619,7 @@ impl PaymentGateway for Sandbox {
                 decline_code: payment.failure.clone().unwrap_or_else(|| "generic_decline".into()),
                 decline_message: None,
                 advice_code: None,
+                network_advice_code: None,
             },
         })
     }

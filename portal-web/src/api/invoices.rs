@@ -121,6 +121,12 @@ pub struct InvoiceBody {
     pub auto_finalize_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub finalized_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only on `GET /invoices/{id}`: revenue recovered after a failed payment (`amount` at risk
+    /// when the first attempt failed, `currency`, `how`: retry, new_method, transfer, manual or
+    /// credit_balance, `recovered_at`); absent when the invoice was not recovered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub recovery: Option<billing_core::service::recovery::Recovery>,
 }
 
 /// Stored periods are half-open [start, end); documents and the API show the last day served.
@@ -198,6 +204,7 @@ impl From<Invoice> for InvoiceBody {
             lines: i.lines.into_iter().map(LineBody::from).collect(),
             created_at: i.created_at,
             finalized_at: i.finalized_at,
+            recovery: None,
         }
     }
 }
@@ -216,7 +223,9 @@ pub async fn get_one(
 ) -> ApiResult<axum::Json<InvoiceBody>> {
     let id: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(invoices::get(&mut conn, tenant, id).await?.into()))
+    let mut body: InvoiceBody = invoices::get(&mut conn, tenant, id).await?.into();
+    body.recovery = billing_core::service::recovery::get(&mut conn, tenant, id).await?;
+    Ok(axum::Json(body))
 }
 
 #[utoipa::path(

@@ -32,6 +32,10 @@ pub struct AddMethod {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub gateway_account: Option<GatewayAccountId>,
+    /// The card's expiry as printed (`MM/YY` or `MM/YYYY`), with `card_number`: the pre-dunning
+    /// job tells the customer before it expires.
+    #[serde(default)]
+    pub expiry: Option<String>,
 }
 
 /// 201 with the stored method, or 202 with a pending setup whose `next_action` the customer's
@@ -51,6 +55,16 @@ pub async fn add_method(
     ApiJson(req): ApiJson<AddMethod>,
 ) -> ApiResult<axum::response::Response> {
     let customer: CustomerId = id.parse().map_err(billing_core::Error::from)?;
+    let expiry = match (&req.expiry, &req.card_number) {
+        (None, _) => None,
+        (Some(text), Some(_)) => Some(
+            billing_core::card::Expiry::parse(text)
+                .ok_or_else(|| billing_core::Error::invalid("expiry", "give the card's expiry as MM/YY or MM/YYYY"))?,
+        ),
+        (Some(_), None) => {
+            return Err(billing_core::Error::invalid("expiry", "an expiry goes with a card_number").into());
+        }
+    };
     let details = match (req.card_number, req.token, req.iban) {
         (Some(number), None, None) => {
             MethodDetails::TestCard { number: number.chars().filter(|c| !c.is_whitespace()).collect() }
@@ -77,7 +91,14 @@ pub async fn add_method(
     )
     .await?;
     Ok(match m {
-        AddedMethod::Ready(m) => (StatusCode::CREATED, axum::Json(m)).into_response(),
+        AddedMethod::Ready(mut m) => {
+            if let Some(e) = expiry {
+                let mut conn = state.pool.acquire().await?;
+                payments::set_card_expiry(&mut conn, tenant, customer, m.id, e).await?;
+                (m.exp_month, m.exp_year) = (Some(i16::from(e.month)), i16::try_from(e.year).ok());
+            }
+            (StatusCode::CREATED, axum::Json(m)).into_response()
+        }
         AddedMethod::RequiresAction(setup) => (StatusCode::ACCEPTED, axum::Json(setup)).into_response(),
     })
 }

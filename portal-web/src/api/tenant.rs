@@ -32,6 +32,10 @@ pub struct TenantBody {
     pub draft_grace_hours: i32,
     /// Hours an invoice from the invoice run stays a draft (0: finalized at once).
     pub subscription_draft_hours: i32,
+    /// Days before a trial ends that the customer is told (pre-dunning; 1-90, default 7).
+    pub trial_notice_days: i32,
+    /// Days before a yearly subscription renews that the customer is told (1-90, default 30).
+    pub renewal_notice_days: i32,
 }
 
 /// The seller's VAT registration, as the tax engine uses it.
@@ -79,6 +83,8 @@ impl From<Tenant> for TenantBody {
             },
             draft_grace_hours: 0,
             subscription_draft_hours: 0,
+            trial_notice_days: 7,
+            renewal_notice_days: 30,
         }
     }
 }
@@ -102,13 +108,20 @@ pub struct UpdateTenant {
     pub draft_grace_hours: Option<i32>,
     #[serde(default)]
     pub subscription_draft_hours: Option<i32>,
+    #[serde(default)]
+    pub trial_notice_days: Option<i32>,
+    #[serde(default)]
+    pub renewal_notice_days: Option<i32>,
 }
 
 async fn body(conn: &mut sqlx::PgConnection, t: Tenant) -> ApiResult<TenantBody> {
     let (staff, subscription) = billing_core::service::tenants::draft_hours(conn, t.id).await?;
+    let body_tenant = t.id;
     let mut body = TenantBody::from(t);
     body.draft_grace_hours = staff;
     body.subscription_draft_hours = subscription;
+    (body.trial_notice_days, body.renewal_notice_days) =
+        billing_core::service::tenants::notice_days(conn, body_tenant).await?;
     Ok(body)
 }
 
@@ -161,6 +174,15 @@ pub async fn update(
         };
         // Read in the same transaction, so it already carries the profile changes above.
         t = billing_core::service::tenants::update_tax(&mut tx, tenant, &settings).await?;
+    }
+    if req.trial_notice_days.is_some() || req.renewal_notice_days.is_some() {
+        billing_core::service::tenants::set_notice_days(
+            &mut tx,
+            tenant,
+            req.trial_notice_days,
+            req.renewal_notice_days,
+        )
+        .await?;
     }
     if req.draft_grace_hours.is_some() || req.subscription_draft_hours.is_some() {
         billing_core::service::tenants::set_draft_hours(

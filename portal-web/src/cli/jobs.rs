@@ -17,6 +17,8 @@ fn name(job: &Job) -> &'static str {
         Job::Mail => "mail",
         Job::Webhooks => "webhooks",
         Job::PruneRequestLog => "prune-request-log",
+        Job::Predunning { .. } => "predunning",
+        Job::PurgeOutbox => "purge-outbox",
     }
 }
 
@@ -157,6 +159,39 @@ async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
                 &[("count", count.to_string()), ("days", days.to_string())],
             ));
             (count, 0)
+        }
+        Job::Predunning { as_of } => {
+            let s = billing_core::service::predunning::run(pool, now, as_of).await?;
+            if !s.ran {
+                ctx.out.line(t(lang, "predunning-cli-locked", &[]));
+                return Ok((0, 0));
+            }
+            ctx.out.line(t(
+                lang,
+                "predunning-cli-summary",
+                &[
+                    ("cards", s.card_expiring.to_string()),
+                    ("trials", s.trial_ending.to_string()),
+                    ("renewals", s.renewal_upcoming.to_string()),
+                    ("debits", s.debit_upcoming.to_string()),
+                ],
+            ));
+            (s.queued(), 0)
+        }
+        Job::PurgeOutbox => {
+            let days = ctx.config().outbox.retention_days;
+            let p = billing_core::service::outbox_purge::run(pool, now, days).await?;
+            ctx.out.line(t(
+                lang,
+                "purge-outbox-cli-summary",
+                &[
+                    ("events", p.events.to_string()),
+                    ("mails", p.mails.to_string()),
+                    ("deliveries", p.webhook_deliveries.to_string()),
+                    ("days", days.to_string()),
+                ],
+            ));
+            (p.events + p.mails + p.webhook_deliveries, 0)
         }
     };
     Ok(counts)

@@ -324,6 +324,15 @@ pub enum Job {
     Webhooks,
     /// Delete API request log entries older than `[api] request_log_days`.
     PruneRequestLog,
+    /// Queue the pre-dunning notices due (card expiring, trial ending, annual renewal, SEPA
+    /// pre-notification), each once.
+    Predunning {
+        /// Count the notice periods from this date (YYYY-MM-DD); today in UTC when absent.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Delete finished outbox rows (events, mails, webhook deliveries) older than `[outbox] retention_days`.
+    PurgeOutbox,
 }
 
 #[derive(Debug, Subcommand)]

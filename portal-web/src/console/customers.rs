@@ -215,9 +215,11 @@ pub async fn detail(
                         .map(|cur| format::money(Money::from_minor(a.amount, cur), lang))
                         .unwrap_or_default(),
                     status: ctx.t(&format!("console-attempt-{}", attempt_status(&a.status))),
+                    // With what dunning decided after it (docs/adr/0032).
                     detail: [a.decline_code.clone(), a.gateway_error.clone()]
                         .into_iter()
                         .flatten()
+                        .chain(a.decisions.iter().map(|d| ctx.t(&format!("console-retry-{}", d.decision))))
                         .collect::<Vec<_>>()
                         .join(" · "),
                 })

@@ -267,6 +267,14 @@ async fn a_paused_subscription_is_not_invoiced_until_it_resumes() {
     let (_, s) = app.get(&format!("/api/v1/subscriptions/{id}")).await;
     assert_eq!(s["status"], "active");
     assert_eq!(s["next_period_start"], "2026-04-01");
+    // The automatic resume is an event, as a resume through the API is (once, on its date).
+    let (_, events) = app.get("/api/v1/events?type=subscription.resumed").await;
+    let resumed: Vec<&Value> = events["data"].as_array().unwrap().iter().collect();
+    assert_eq!(resumed.len(), 1, "{events}");
+    assert_eq!(
+        (resumed[0]["data"]["subscription"].as_str(), resumed[0]["data"]["on"].as_str()),
+        (Some(id), Some("2026-03-15"))
+    );
     run(&app, "2026-04-01").await;
     let starts: Vec<String> =
         invoices_of(&app, &sub).await.iter().map(|i| i["period_start"].as_str().unwrap().to_string()).collect();

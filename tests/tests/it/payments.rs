@@ -260,4 +260,8 @@ async fn a_sepa_debit_is_pending_until_the_bank_settles_it_and_a_returned_one_le
     );
     let (_, inv) = app.get(&format!("/api/v1/invoices/{second}")).await;
     assert_eq!(inv["status"], "open");
+    // The provider's late decline is a failed payment like an immediate one: one `payment.failed`
+    // event (the merchant's webhooks, the customer's mail).
+    let failed = format!("outbox WHERE topic = 'payment.failed' AND payload->>'invoice' = '{second}'");
+    assert_eq!(app.count(&failed).await, 1);
 }

@@ -431,6 +431,13 @@ async fn resume_due(
             sub.resume(on)?;
             store::subscriptions::update(&mut tx, tenant, &sub, now).await?;
             crate::service::metrics::record(&mut tx, tenant, &sub, on, now).await?;
+            // An automatic resume is an event like a resume through the API.
+            let resumed = crate::outbox::OutboxMessage::SubscriptionResumed {
+                subscription: sub.id,
+                customer: sub.customer_id,
+                on,
+            };
+            store::outbox::enqueue(&mut tx, tenant, &[resumed], now).await?;
         }
         tx.commit().await?;
     }

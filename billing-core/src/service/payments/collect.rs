@@ -199,7 +199,7 @@ pub async fn redrive_pending(
 /// that is open): the next retry of the tenant's policy not yet taken, counted from the first
 /// failure; `None` after a hard decline (the customer must add a new method) or when the policy
 /// retries no more. A stored policy that no longer parses counts as the default.
-async fn next_retry(
+pub(crate) async fn next_retry(
     conn: &mut sqlx::PgConnection,
     tenant: TenantId,
     invoice: InvoiceId,
@@ -367,6 +367,12 @@ async fn record_outcome(
     latency: i32,
     now: DateTime<Utc>,
 ) -> Result<Recorded> {
+    // The card network's advice (a Mastercard MAC) and the retry-after time it sets, if any.
+    let network_advice = match outcome {
+        Ok(ChargeOutcome::Failed { network_advice_code, .. }) => network_advice_code.clone(),
+        _ => None,
+    };
+    let retry_after = crate::retry_rules::retry_after(now, network_advice.as_deref());
     let (status, provider_id, code, class, gateway_error, action) = match outcome {
         Ok(ChargeOutcome::Succeeded { provider_payment_id, .. }) => {
             ("succeeded", Some(provider_payment_id.clone()), None, None, None, None)
@@ -386,7 +392,11 @@ async fn record_outcome(
             "failed",
             provider_payment_id.clone(),
             Some(decline_code.clone()),
-            Some(gateways.classify(decline_code, advice_code.as_deref())),
+            // MAC 03/21 ("do not try again") make any decline hard.
+            Some(crate::retry_rules::class_with_advice(
+                gateways.classify(decline_code, advice_code.as_deref()),
+                network_advice.as_deref(),
+            )),
             None,
             None,
         ),
@@ -412,6 +422,8 @@ async fn record_outcome(
         latency_ms: latency,
         gateway_error,
         client_secret: action.as_ref().map(|(_, secret)| secret.as_str()),
+        network_advice_code: network_advice.as_deref(),
+        retry_after,
         now,
     };
     let updated = store::payment_attempts::record_outcome(&mut tx, tenant, attempt_id, &recorded).await?;
@@ -444,7 +456,9 @@ async fn record_outcome(
             amount: Money::from_minor(amount, Currency::from_code(currency.trim())?),
             attempt: attempt_id,
             decline_code: code.clone(),
-            next_attempt_at: next_retry(&mut tx, tenant, invoice, class, now).await?,
+            next_attempt_at: next_retry(&mut tx, tenant, invoice, class, now)
+                .await?
+                .map(|at| retry_after.map_or(at, |after| at.max(after))),
         };
         store::outbox::enqueue(&mut tx, tenant, &[failed], now).await?;
     }

@@ -6,6 +6,7 @@
 
 mod collect;
 
+pub(crate) use collect::next_retry;
 pub use collect::{collect, redrive_pending};
 
 use chrono::{DateTime, Utc};
@@ -235,7 +236,13 @@ pub struct Collection {
     pub next_action: Option<NextAction>,
 }
 
-/// The ledger of one invoice, oldest first.
+/// The ledger of one invoice, oldest first, each attempt with the retry decisions taken after it.
 pub async fn attempts(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Vec<Attempt>> {
-    store::payment_attempts::list_for_invoice(conn, tenant, invoice).await
+    let mut attempts = store::payment_attempts::list_for_invoice(conn, tenant, invoice).await?;
+    for d in store::retry_decisions::for_invoice(conn, tenant, invoice).await? {
+        if let Some(a) = attempts.iter_mut().find(|a| Some(a.id) == d.attempt) {
+            a.decisions.push(d);
+        }
+    }
+    Ok(attempts)
 }
