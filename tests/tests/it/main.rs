@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod documents;
 mod dunning;
+mod dunning_ladder;
 mod einvoice;
 mod embedded;
 mod finance_run;
