@@ -119,15 +119,7 @@ pub fn interest(
         let exact = principal.to_decimal() * annual * Decimal::from(days)
             / (Decimal::ONE_HUNDRED * Decimal::from(DAYS_PER_YEAR));
         let amount = Money::from_decimal(exact, principal.currency(), rounding).map_err(|_| InterestError::Overflow)?;
-        pieces.push(InterestPiece {
-            from: day,
-            to: last,
-            days,
-            base_rate: rate.rate,
-            rate: annual,
-            principal,
-            amount,
-        });
+        pieces.push(InterestPiece { from: day, to: last, days, base_rate: rate.rate, rate: annual, principal, amount });
         day = match last.succ_opt() {
             Some(d) => d,
             None => break,
@@ -168,13 +160,15 @@ mod tests {
     fn a_business_owes_base_rate_plus_nine_points_for_each_day_actual_365() {
         // EUR 1,190.00 overdue from 16.03.2026 to 29.04.2026: 16 + 29 = 45 days at
         // 1.27 + 9 = 10.27 %: 1190.00 x 0.1027 x 45 / 365 = 15.0673... -> EUR 15.07.
-        let p = interest(eur(119_000), d("2026-03-16"), d("2026-04-29"), Debtor::Business, &rates(), Default::default())
-            .unwrap();
+        let p =
+            interest(eur(119_000), d("2026-03-16"), d("2026-04-29"), Debtor::Business, &rates(), Default::default())
+                .unwrap();
         assert_eq!(p.len(), 1);
         assert_eq!((p[0].days, p[0].rate, p[0].amount), (45, dec!(10.27), eur(1_507)));
         // A consumer: 1.27 + 5 = 6.27 %: 1190.00 x 0.0627 x 45 / 365 = 9.1988... -> EUR 9.20.
-        let c = interest(eur(119_000), d("2026-03-16"), d("2026-04-29"), Debtor::Consumer, &rates(), Default::default())
-            .unwrap();
+        let c =
+            interest(eur(119_000), d("2026-03-16"), d("2026-04-29"), Debtor::Consumer, &rates(), Default::default())
+                .unwrap();
         assert_eq!((c[0].rate, c[0].amount), (dec!(6.27), eur(920)));
     }
 
@@ -205,12 +199,16 @@ mod tests {
     #[test]
     fn nothing_is_owed_for_no_days_or_no_principal_and_the_flat_fee_is_for_businesses_in_euro() {
         let r = rates();
-        assert!(interest(eur(10_000), d("2026-03-02"), d("2026-03-01"), Debtor::Business, &r, Default::default())
-            .unwrap()
-            .is_empty());
-        assert!(interest(eur(0), d("2026-03-01"), d("2026-03-09"), Debtor::Business, &r, Default::default())
-            .unwrap()
-            .is_empty());
+        assert!(
+            interest(eur(10_000), d("2026-03-02"), d("2026-03-01"), Debtor::Business, &r, Default::default())
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            interest(eur(0), d("2026-03-01"), d("2026-03-09"), Debtor::Business, &r, Default::default())
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(flat_fee(Debtor::Business, Currency::EUR), Some(eur(4_000)));
         assert_eq!(flat_fee(Debtor::Consumer, Currency::EUR), None);
         assert_eq!(flat_fee(Debtor::Business, Currency::USD), None);

@@ -377,7 +377,10 @@ impl Policy {
     /// The steps (number, step) due `days` days after the first failure and not in `taken`, in
     /// order. A step whose day has passed unseen (the job did not run that day) is still due.
     pub fn due(&self, days: i64, taken: &BTreeSet<u32>) -> Vec<(u32, PolicyStep)> {
-        self.numbered().filter(|(n, s)| i64::from(s.day) <= days && !taken.contains(n)).map(|(n, s)| (n, s.clone())).collect()
+        self.numbered()
+            .filter(|(n, s)| i64::from(s.day) <= days && !taken.contains(n))
+            .map(|(n, s)| (n, s.clone()))
+            .collect()
     }
 
     /// The first step not yet taken, if any.
@@ -482,16 +485,22 @@ mod tests {
         for (mode, cents) in [("half_up", 73), ("half_even", 72), ("toward_zero", 72)] {
             let p = fee_step(serde_json::json!({ "percent": "2.5", "rounding": mode })).unwrap();
             let fee = p.steps()[0].fee.clone().unwrap();
-            assert_eq!(fee.amount(Money::from_minor(2_900, Currency::EUR)), Some(Money::from_minor(cents, Currency::EUR)), "{mode}");
+            assert_eq!(
+                fee.amount(Money::from_minor(2_900, Currency::EUR)),
+                Some(Money::from_minor(cents, Currency::EUR)),
+                "{mode}"
+            );
         }
     }
 
     #[test]
     fn a_bad_late_fee_or_currency_is_refused_naming_the_step() {
         let err = |fee: serde_json::Value| {
-            Policy::from_json_checked(serde_json::json!([{ "day": 1, "action": "email" }, { "day": 5, "action": "late_fee", "fee": fee }]))
-                .unwrap_err()
-                .unwrap()
+            Policy::from_json_checked(
+                serde_json::json!([{ "day": 1, "action": "email" }, { "day": 5, "action": "late_fee", "fee": fee }]),
+            )
+            .unwrap_err()
+            .unwrap()
         };
         assert!(matches!(err(serde_json::json!({ "fixed": { "EUR": 0 } })), PolicyError::BadFee { index: 1, .. }));
         assert!(matches!(err(serde_json::json!({ "percent": "-1" })), PolicyError::BadFee { index: 1, .. }));

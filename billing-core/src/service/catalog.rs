@@ -159,9 +159,11 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
         tax_category: match input.tax_category.as_deref() {
             None => crate::tax::TaxCategory::DigitalService,
             // `not_subject` is for damages (default interest, dunning fees), never a product.
-            Some(t) => crate::catalog::parse_tax_category(t)
-                .filter(|c| *c != crate::tax::TaxCategory::NotSubject)
-                .ok_or_else(|| Error::invalid("tax_category", "use digital_service, e_book, physical_goods or exempt"))?,
+            Some(t) => {
+                crate::catalog::parse_tax_category(t).filter(|c| *c != crate::tax::TaxCategory::NotSubject).ok_or_else(
+                    || Error::invalid("tax_category", "use digital_service, e_book, physical_goods or exempt"),
+                )?
+            }
         },
         metering,
         prices,

@@ -87,7 +87,8 @@ pub async fn act(tx: &mut PgConnection, cx: &StepContext<'_>, s: &PolicyStep) ->
             let mut canceled = 0;
             for (id, _) in store::dunning::customer_subscriptions(tx, tenant, cx.inv.customer_id).await? {
                 // At once and without a credit for the unused period: the customer did not pay.
-                let input = subscriptions::CancelInput { timing: Some(Timing::Now), prorate: false, on: Some(cx.as_of) };
+                let input =
+                    subscriptions::CancelInput { timing: Some(Timing::Now), prorate: false, on: Some(cx.as_of) };
                 subscriptions::cancel(tx, tenant, SubscriptionId(id), &input, cx.now).await?;
                 canceled += 1;
             }
@@ -146,7 +147,12 @@ struct ChargeLine {
 
 /// Issues the charges invoice for `lines` and records each charge against the overdue invoice.
 /// Returns the new invoice's number.
-async fn issue(tx: &mut PgConnection, cx: &StepContext<'_>, currency: Currency, lines: Vec<ChargeLine>) -> Result<String> {
+async fn issue(
+    tx: &mut PgConnection,
+    cx: &StepContext<'_>,
+    currency: Currency,
+    lines: Vec<ChargeLine>,
+) -> Result<String> {
     let tenant = TenantId(cx.inv.tenant_id);
     let input = DraftInput {
         customer: CustomerId(cx.inv.customer_id),
@@ -202,10 +208,8 @@ async fn late_fee(tx: &mut PgConnection, cx: &StepContext<'_>, s: &PolicyStep) -
     };
     let description = cx.texts.late_fee(&o.customer.locale, &o.number, rule.percent.filter(|_| rule.fixed.is_none()));
     let supply = SupplyInput { supply_date: Some(cx.as_of), ..SupplyInput::default() };
-    let line = ChargeLine {
-        line: not_subject_line(description, fee, supply),
-        charge: charge(cx.step, 1, "late_fee", fee),
-    };
+    let line =
+        ChargeLine { line: not_subject_line(description, fee, supply), charge: charge(cx.step, 1, "late_fee", fee) };
     let number = issue(tx, cx, fee.currency(), vec![line]).await?;
     Ok(done(Some(format!("late fee {} {} on invoice {number}", fee.currency().code(), fee.to_decimal()))))
 }
@@ -228,11 +232,10 @@ async fn statutory_charges(tx: &mut PgConnection, cx: &StepContext<'_>) -> Resul
         .map_or(default_day, |end| end + Duration::days(1))
         .max(default_day);
     let rates = store::dunning::base_rates(tx).await?;
-    let pieces =
-        match default_interest::interest(o.open, from, cx.as_of, debtor, &rates, RoundingPolicy::COMMERCIAL) {
-            Ok(p) => p,
-            Err(e) => return Ok(Acted { outcome: "failed", reason: Some(e.to_string()) }),
-        };
+    let pieces = match default_interest::interest(o.open, from, cx.as_of, debtor, &rates, RoundingPolicy::COMMERCIAL) {
+        Ok(p) => p,
+        Err(e) => return Ok(Acted { outcome: "failed", reason: Some(e.to_string()) }),
+    };
     let mut lines = Vec::new();
     let mut piece = 0;
     let mut interest_total = Decimal::ZERO;
@@ -256,7 +259,10 @@ async fn statutory_charges(tx: &mut PgConnection, cx: &StepContext<'_>) -> Resul
         c.period_end = Some(p.to);
         c.rate = Some(p.rate);
         interest_total += p.amount.to_decimal();
-        lines.push(ChargeLine { line: not_subject_line(cx.texts.interest(&o.customer.locale, &text), p.amount, supply), charge: c });
+        lines.push(ChargeLine {
+            line: not_subject_line(cx.texts.interest(&o.customer.locale, &text), p.amount, supply),
+            charge: c,
+        });
     }
     let flat_fee_charged = earlier.iter().any(|c| c.kind == "flat_fee");
     let mut fee = None;
@@ -264,7 +270,10 @@ async fn statutory_charges(tx: &mut PgConnection, cx: &StepContext<'_>) -> Resul
         piece += 1;
         let supply = SupplyInput { supply_date: Some(cx.as_of), ..SupplyInput::default() };
         let description = cx.texts.flat_fee(&o.customer.locale, &o.number);
-        lines.push(ChargeLine { line: not_subject_line(description, flat, supply), charge: charge(cx.step, piece, "flat_fee", flat) });
+        lines.push(ChargeLine {
+            line: not_subject_line(description, flat, supply),
+            charge: charge(cx.step, piece, "flat_fee", flat),
+        });
         fee = Some(flat);
     }
     if lines.is_empty() {

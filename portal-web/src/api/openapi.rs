@@ -88,7 +88,11 @@ pub const ERROR_CODES: &[(u16, &str, &str)] = &[
     (401, "api_key_missing", "No `Authorization: Bearer` API key."),
     (401, "api_key_invalid", "An unknown or revoked API key."),
     (403, "insufficient_scope", "The API key lacks the scope the operation needs (`required_scope` names it)."),
-    (403, "account_restricted", "A dunning step restricted the customer: no plan changes or new subscriptions until paid."),
+    (
+        403,
+        "account_restricted",
+        "A dunning step restricted the customer: no plan changes or new subscriptions until paid.",
+    ),
     (402, "card_declined", "The payment provider declined the payment."),
     (402, "authentication_failed", "The customer did not pass the payment method's authentication."),
     (404, "resource_missing", "No such object for this merchant (another merchant's id looks the same)."),

@@ -14,9 +14,7 @@ fn texts() -> portal_web::mail::FluentChargeTexts {
 }
 
 async fn run_on(app: &TestApp, t0: DateTime<Utc>, day: i64) -> DunningSummary {
-    dunning::run_localized(&app.db.pool, app.gateways.as_ref(), &texts(), t0 + Duration::days(day), None)
-        .await
-        .unwrap()
+    dunning::run_localized(&app.db.pool, app.gateways.as_ref(), &texts(), t0 + Duration::days(day), None).await.unwrap()
 }
 
 async fn put_policy(app: &TestApp, body: Value) -> (u16, Value) {
@@ -100,8 +98,12 @@ async fn the_german_ladder_charges_interest_computed_by_hand_across_a_base_rate_
     let (s, p) = put_policy(&app, json!({ "ladder": "de" })).await;
     assert_eq!((s, p["ladder"].as_str(), p["default"].as_bool()), (200, Some("de"), Some(false)), "{p}");
     let (_, p) = app.get("/api/v1/dunning_policy").await;
-    let actions: Vec<(u64, &str)> =
-        p["steps"].as_array().unwrap().iter().map(|s| (s["day"].as_u64().unwrap(), s["action"].as_str().unwrap())).collect();
+    let actions: Vec<(u64, &str)> = p["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["day"].as_u64().unwrap(), s["action"].as_str().unwrap()))
+        .collect();
     assert_eq!(
         actions,
         [
@@ -165,7 +167,11 @@ async fn the_german_ladder_charges_interest_computed_by_hand_across_a_base_rate_
     );
     assert_eq!(b[1].3, format!("Verzugspauschale (§ 288 Abs. 5 BGB) zu Rechnung {number}"));
     assert!(b[2].3.contains("vom 30.06.2025 bis 30.06.2025 (Zinstage: 1,") && b[2].3.contains("11,27 %"), "{}", b[2].3);
-    assert!(b[3].3.contains("vom 01.07.2025 bis 13.07.2025 (Zinstage: 13,") && b[3].3.contains("10,27 %"), "{}", b[3].3);
+    assert!(
+        b[3].3.contains("vom 01.07.2025 bis 13.07.2025 (Zinstage: 13,") && b[3].3.contains("10,27 %"),
+        "{}",
+        b[3].3
+    );
     assert_eq!(b.iter().filter(|l| l.3.starts_with("Verzugspauschale")).count(), 1, "EUR 40 once per invoice");
 
     let c = charge_lines(&app, &c_inv).await;
@@ -222,10 +228,12 @@ async fn sixty_days_of_a_card_that_soft_declines_then_hard_declines_then_is_repl
     // A German company on `pro` (EUR 29.00 + 19 % = EUR 34.51 a month) from 1 March 2026, paying
     // by a card that has insufficient funds.
     let cus = customer(&app, "einkauf@kunde.de", "de", "business").await;
-    let (s, sub) = app.post("/api/v1/subscriptions", json!({ "customer": cus, "plan": "pro", "start_date": "2026-03-01" })).await;
+    let (s, sub) =
+        app.post("/api/v1/subscriptions", json!({ "customer": cus, "plan": "pro", "start_date": "2026-03-01" })).await;
     assert_eq!(s, 201, "{sub}");
-    let (s, pm) =
-        app.post(&format!("/api/v1/customers/{cus}/payment_methods"), json!({ "card_number": "4000000000009995" })).await;
+    let (s, pm) = app
+        .post(&format!("/api/v1/customers/{cus}/payment_methods"), json!({ "card_number": "4000000000009995" }))
+        .await;
     assert_eq!(s, 201, "{pm}");
 
     let start = instant("2026-03-01T10:00:00Z");
@@ -265,7 +273,10 @@ async fn sixty_days_of_a_card_that_soft_declines_then_hard_declines_then_is_repl
             // Day 26: the customer replaces the card.
             d if !invoice.is_empty() && d == (t0 + Duration::days(26)).date_naive().to_string() => {
                 let (s, pm) = app
-                    .post(&format!("/api/v1/customers/{cus}/payment_methods"), json!({ "card_number": "4242424242424242" }))
+                    .post(
+                        &format!("/api/v1/customers/{cus}/payment_methods"),
+                        json!({ "card_number": "4242424242424242" }),
+                    )
                     .await;
                 assert_eq!(s, 201, "{pm}");
             }
@@ -385,13 +396,21 @@ async fn late_fee_and_ladder_steps_with_bad_parameters_are_refused_with_codes_an
         (json!({ "ladder": "fr" }), "invalid_request", "ladder"),
     ] {
         let (s, e) = put_policy(&app, body.clone()).await;
-        assert_eq!((s, e["error"]["code"].as_str(), e["error"]["param"].as_str()), (400, Some(code), Some(param)), "{body} -> {e}");
+        assert_eq!(
+            (s, e["error"]["code"].as_str(), e["error"]["param"].as_str()),
+            (400, Some(code), Some(param)),
+            "{body} -> {e}"
+        );
         assert!(!e["error"]["message"].as_str().unwrap_or_default().is_empty(), "{e}");
     }
     let (_, p) = app.get("/api/v1/dunning_policy").await;
     assert_eq!(p["default"], true, "nothing was stored: {p}");
     // A German caller reads the reason in German.
-    let req = app.http.put(app.url("/api/v1/dunning_policy")).header("Accept-Language", "de").json(&step(json!({ "fixed": { "EUR": 0 } })));
+    let req = app
+        .http
+        .put(app.url("/api/v1/dunning_policy"))
+        .header("Accept-Language", "de")
+        .json(&step(json!({ "fixed": { "EUR": 0 } })));
     let (_, e) = app.send(req, &app.tenant.api_key).await;
     assert!(e["error"]["message"].as_str().unwrap().starts_with("Die Mahngebühr ist ungültig"), "{e}");
 
@@ -423,8 +442,9 @@ async fn pausing_and_canceling_steps_use_the_lifecycle_and_a_percentage_fee_is_r
     let id = invoice["id"].as_str().unwrap().to_string();
     let t0 = instant(&format!("{}T10:00:00Z", invoice["due_date"].as_str().unwrap()));
     app.clock.set(t0);
-    let (s, _) =
-        app.post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4000000000009995" })).await;
+    let (s, _) = app
+        .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4000000000009995" }))
+        .await;
     assert_eq!(s, 201);
     let (_, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
     assert_eq!(r["attempt"]["status"], "failed", "{r}");
@@ -467,15 +487,20 @@ async fn a_restricted_customer_cannot_change_plans_in_the_portal_or_the_api_unti
     let sub = invoice["subscription"].as_str().unwrap().to_string();
     let t0 = instant(&format!("{}T10:00:00Z", invoice["due_date"].as_str().unwrap()));
     app.clock.set(t0);
-    let (s, _) =
-        app.post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4000000000009995" })).await;
+    let (s, _) = app
+        .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4000000000009995" }))
+        .await;
     assert_eq!(s, 201);
     let (_, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
     assert_eq!(r["attempt"]["status"], "failed", "{r}");
     assert_eq!(run_on(&app, t0, 1).await.restricted, 1);
     app.clock.set(t0 + Duration::days(1));
     let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
-    assert_eq!((c["account_restricted"].as_bool(), c["dunning"]["restricted"].as_bool()), (Some(true), Some(true)), "{c}");
+    assert_eq!(
+        (c["account_restricted"].as_bool(), c["dunning"]["restricted"].as_bool()),
+        (Some(true), Some(true)),
+        "{c}"
+    );
 
     // The portal refuses the change with the localized message, and nothing changes.
     let mut b = crate::portal::Browser::new(&app);
@@ -485,7 +510,8 @@ async fn a_restricted_customer_cannot_change_plans_in_the_portal_or_the_api_unti
     let preview = b.get(&format!("/p/acme/subscriptions/{sub}/change?ev={ev}&plan=pro&quantity=2")).await;
     assert_eq!(preview.status, 200, "a preview changes nothing and is allowed: {}", preview.body);
     let (csrf, nonce) = (preview.field("csrf"), preview.field("nonce"));
-    let fields = [("csrf", csrf.as_str()), ("nonce", nonce.as_str()), ("ev", ev.as_str()), ("plan", "pro"), ("quantity", "2")];
+    let fields =
+        [("csrf", csrf.as_str()), ("nonce", nonce.as_str()), ("ev", ev.as_str()), ("plan", "pro"), ("quantity", "2")];
     let refused = b.post(&format!("/p/acme/subscriptions/{sub}/change"), &fields).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(refused.body.contains("Your account is restricted because invoices are overdue"), "{}", refused.body);
@@ -493,8 +519,9 @@ async fn a_restricted_customer_cannot_change_plans_in_the_portal_or_the_api_unti
     assert_eq!(s["quantity"], 1);
 
     // Paid: the restriction is lifted at once, and the same change goes through.
-    let (s, _) =
-        app.post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4242424242424242" })).await;
+    let (s, _) = app
+        .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4242424242424242" }))
+        .await;
     assert_eq!(s, 201);
     let (_, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
     assert_eq!(r["attempt"]["status"], "succeeded", "{r}");
