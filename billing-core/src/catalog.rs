@@ -166,6 +166,7 @@ pub fn tax_category_str(c: crate::tax::TaxCategory) -> &'static str {
         T::EBook => "e_book",
         T::PhysicalGoods => "physical_goods",
         T::Exempt => "exempt",
+        T::NotSubject => "not_subject",
     }
 }
 
@@ -176,6 +177,7 @@ pub fn parse_tax_category(text: &str) -> Option<crate::tax::TaxCategory> {
         "e_book" => T::EBook,
         "physical_goods" => T::PhysicalGoods,
         "exempt" => T::Exempt,
+        "not_subject" => T::NotSubject,
         _ => return None,
     })
 }

@@ -137,6 +137,13 @@ pub enum Error {
     /// A redelivery to an endpoint that is disabled.
     #[error("the webhook endpoint is disabled; enable it before redelivering")]
     WebhookEndpointDisabled,
+    /// A dunning policy that breaks a rule of `crate::dunning` (the step at fault is named).
+    #[error("{0}")]
+    DunningPolicy(crate::dunning::PolicyError),
+    /// A dunning step restricted the customer's account: no plan changes or new subscriptions
+    /// until the invoices in dunning are paid.
+    #[error("the account is restricted until the overdue invoices are paid")]
+    AccountRestricted,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

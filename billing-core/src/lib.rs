@@ -23,6 +23,7 @@ pub mod coupon;
 pub mod currency;
 pub mod customer;
 pub mod datev;
+pub mod default_interest;
 pub mod dunning;
 pub mod einvoice;
 pub mod email;

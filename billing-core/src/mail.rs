@@ -71,8 +71,15 @@ impl MailTemplate {
             OutboxMessage::InvoiceFinalized { .. } => MailTemplate::InvoiceIssued,
             OutboxMessage::InvoicePaid { .. } => MailTemplate::PaymentReceipt,
             OutboxMessage::PaymentFailed { .. } => MailTemplate::PaymentFailed,
-            // Every step is an event for the merchant; only a mail step mails the customer.
+            // Every step is an event for the merchant; a mail step mails the customer, and so does
+            // a step that charged them, restricted or ended something, or a ladder notice, once
+            // done (docs/adr/0031).
             OutboxMessage::DunningStep { action, .. } if action == "email" => MailTemplate::DunningStep,
+            OutboxMessage::DunningStep { action, outcome, .. }
+                if crate::dunning::DunningAction::mails_customer(action) && outcome.as_deref() == Some("done") =>
+            {
+                MailTemplate::DunningStep
+            }
             OutboxMessage::CardExpiring { .. } => MailTemplate::CardExpiring,
             OutboxMessage::TrialEnding { .. } => MailTemplate::TrialEnding,
             OutboxMessage::RenewalUpcoming { .. } => MailTemplate::RenewalNotice,

@@ -59,3 +59,10 @@ doc-country-LU = Luxemburg
 doc-country-GB = Vereinigtes Königreich
 doc-country-US = Vereinigte Staaten
 doc-country-CN = China
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+doc-dunning-interest = Verzugszinsen (§ 288 Abs. { $section } BGB) zu Rechnung { $number }: { $rate } p. a. (Basiszinssatz { $base } + { $points } Prozentpunkte) auf { $principal } vom { $from } bis { $to } (Zinstage: { $days }, act/365)
+doc-dunning-flat-fee = Verzugspauschale (§ 288 Abs. 5 BGB) zu Rechnung { $number }
+doc-dunning-late-fee = Mahngebühr zu Rechnung { $number }
+doc-dunning-late-fee-percent = Mahngebühr zu Rechnung { $number } ({ $percent } des offenen Betrags)
+doc-notice-not_subject_damages = Nicht umsatzsteuerbar: Schadensersatz (Verzugszinsen, Mahnkosten).

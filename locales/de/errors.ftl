@@ -111,3 +111,7 @@ einvoice-missing-mixed-not-subject-to-vat = getrennte Belege für nicht steuerba
 error-invalid-webhook-url = An „{ $url }“ können keine Webhooks gehen: Verwenden Sie eine https://-Adresse (http:// nur für 127.0.0.1 oder localhost, zum Testen), ohne Benutzernamen, Passwort oder #Fragment.
 error-webhook-endpoint-disabled = Dieser Webhook-Endpunkt ist deaktiviert. Aktivieren Sie ihn (Status „enabled“), bevor Sie Ereignisse erneut an ihn senden.
 error-insufficient-scope = Dieser API-Schlüssel darf das nicht: Er braucht den Geltungsbereich „{ $scope }“.
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+error-invalid-late-fee = Die Mahngebühr ist ungültig: { $detail }
+error-account-restricted = Ihr Konto ist eingeschränkt, weil Rechnungen überfällig sind: Tarifänderungen und neue Abonnements sind erst nach Zahlung wieder möglich.

@@ -59,3 +59,10 @@ doc-country-LU = Luxembourg
 doc-country-GB = United Kingdom
 doc-country-US = United States
 doc-country-CN = China
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+doc-dunning-interest = Default interest (§ 288 ({ $section }) BGB) on invoice { $number }: { $rate } p.a. (base rate { $base } + { $points } percentage points) on { $principal } from { $from } to { $to } (interest days: { $days }, actual/365)
+doc-dunning-flat-fee = Flat fee for late payment (§ 288 (5) BGB) on invoice { $number }
+doc-dunning-late-fee = Late fee on invoice { $number }
+doc-dunning-late-fee-percent = Late fee on invoice { $number } ({ $percent } of the open amount)
+doc-notice-not_subject_damages = Not subject to VAT: damages (default interest, dunning costs).

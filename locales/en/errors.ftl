@@ -111,3 +111,7 @@ einvoice-missing-mixed-not-subject-to-vat = separate documents for supplies not 
 error-invalid-webhook-url = “{ $url }” cannot receive webhooks: use an https:// address (http:// is accepted only for 127.0.0.1 or localhost, for testing), without a user name, password or #fragment.
 error-webhook-endpoint-disabled = This webhook endpoint is disabled. Enable it (status “enabled”) before redelivering events to it.
 error-insufficient-scope = This API key may not do this: it needs the scope “{ $scope }”.
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+error-invalid-late-fee = The late fee is not valid: { $detail }
+error-account-restricted = Your account is restricted because invoices are overdue: plan changes and new subscriptions are possible again once they are paid.

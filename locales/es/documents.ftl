@@ -59,3 +59,10 @@ doc-country-LU = Luxemburgo
 doc-country-GB = Reino Unido
 doc-country-US = Estados Unidos
 doc-country-CN = China
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+doc-dunning-interest = Intereses de demora (§ 288, apdo. { $section } BGB) sobre la factura { $number }: { $rate } anual (tipo básico { $base } + { $points } puntos porcentuales) sobre { $principal } del { $from } al { $to } (días de interés: { $days }, real/365)
+doc-dunning-flat-fee = Cantidad fija por demora en el pago (§ 288, apdo. 5 BGB) sobre la factura { $number }
+doc-dunning-late-fee = Recargo por demora sobre la factura { $number }
+doc-dunning-late-fee-percent = Recargo por demora sobre la factura { $number } ({ $percent } del importe pendiente)
+doc-notice-not_subject_damages = No sujeto a IVA: indemnización por daños (intereses de demora, gastos de requerimiento).

@@ -109,3 +109,7 @@ einvoice-missing-mixed-not-subject-to-vat = documentos separados para las entreg
 error-invalid-webhook-url = «{ $url }» no puede recibir webhooks: use una dirección https:// (http:// solo se acepta para 127.0.0.1 o localhost, para pruebas), sin nombre de usuario, contraseña ni #fragmento.
 error-webhook-endpoint-disabled = Este endpoint de webhooks está desactivado. Actívelo (estado «enabled») antes de volver a enviarle eventos.
 error-insufficient-scope = Esta clave de API no puede hacer esto: necesita el ámbito «{ $scope }».
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+error-invalid-late-fee = El recargo por demora no es válido: { $detail }
+error-account-restricted = Su cuenta está restringida porque hay facturas vencidas: podrá cambiar de plan y añadir suscripciones de nuevo cuando estén pagadas.

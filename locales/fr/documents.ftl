@@ -59,3 +59,10 @@ doc-country-LU = Luxembourg
 doc-country-GB = Royaume-Uni
 doc-country-US = États-Unis
 doc-country-CN = Chine
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+doc-dunning-interest = Intérêts de retard (§ 288, al. { $section } BGB) sur la facture { $number } : { $rate } par an (taux de base { $base } + { $points } points de pourcentage) sur { $principal } du { $from } au { $to } (jours d’intérêts : { $days }, exact/365)
+doc-dunning-flat-fee = Indemnité forfaitaire pour retard de paiement (§ 288, al. 5 BGB) sur la facture { $number }
+doc-dunning-late-fee = Frais de relance sur la facture { $number }
+doc-dunning-late-fee-percent = Frais de relance sur la facture { $number } ({ $percent } du montant dû)
+doc-notice-not_subject_damages = Non soumis à la TVA : dommages-intérêts (intérêts de retard, frais de relance).

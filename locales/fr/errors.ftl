@@ -111,3 +111,7 @@ einvoice-missing-mixed-not-subject-to-vat = des documents distincts pour les op�
 error-invalid-webhook-url = « { $url } » ne peut pas recevoir de webhooks : utilisez une adresse https:// (http:// n’est accepté que pour 127.0.0.1 ou localhost, pour les tests), sans nom d’utilisateur, mot de passe ni #fragment.
 error-webhook-endpoint-disabled = Ce point de terminaison de webhooks est désactivé. Activez-le (statut « enabled ») avant de lui renvoyer des événements.
 error-insufficient-scope = Cette clé d’API ne peut pas faire cela : il lui faut la portée « { $scope } ».
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+error-invalid-late-fee = Les frais de relance ne sont pas valides : { $detail }
+error-account-restricted = Votre compte est restreint car des factures sont en retard : les changements de formule et les nouveaux abonnements seront de nouveau possibles après leur paiement.

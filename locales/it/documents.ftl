@@ -59,3 +59,10 @@ doc-country-LU = Lussemburgo
 doc-country-GB = Regno Unito
 doc-country-US = Stati Uniti
 doc-country-CN = Cina
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+doc-dunning-interest = Interessi di mora (§ 288, c. { $section } BGB) sulla fattura { $number }: { $rate } annuo (tasso di base { $base } + { $points } punti percentuali) su { $principal } dal { $from } al { $to } (giorni di interesse: { $days }, effettivi/365)
+doc-dunning-flat-fee = Importo forfettario per ritardato pagamento (§ 288, c. 5 BGB) sulla fattura { $number }
+doc-dunning-late-fee = Spese di sollecito sulla fattura { $number }
+doc-dunning-late-fee-percent = Spese di sollecito sulla fattura { $number } ({ $percent } dell’importo dovuto)
+doc-notice-not_subject_damages = Fuori campo IVA: risarcimento del danno (interessi di mora, spese di sollecito).

@@ -109,3 +109,7 @@ einvoice-missing-mixed-not-subject-to-vat = documenti separati per le cessioni n
 error-invalid-webhook-url = «{ $url }» non può ricevere webhook: usi un indirizzo https:// (http:// è accettato solo per 127.0.0.1 o localhost, per i test), senza nome utente, password o #frammento.
 error-webhook-endpoint-disabled = Questo endpoint webhook è disattivato. Lo attivi (stato «enabled») prima di inviargli di nuovo degli eventi.
 error-insufficient-scope = Questa chiave API non può farlo: serve l’ambito «{ $scope }».
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+error-invalid-late-fee = Le spese di sollecito non sono valide: { $detail }
+error-account-restricted = Il suo account è limitato perché ci sono fatture scadute: cambi di piano e nuovi abbonamenti saranno di nuovo possibili dopo il pagamento.

@@ -59,3 +59,10 @@ doc-country-LU = ルクセンブルク
 doc-country-GB = イギリス
 doc-country-US = アメリカ合衆国
 doc-country-CN = 中国
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+doc-dunning-interest = 請求書 { $number } の遅延損害金（ドイツ民法典第288条第{ $section }項）：元本 { $principal }、年率 { $rate }（基準金利 { $base } + { $points } パーセントポイント）、{ $from } から { $to } まで（{ $days } 日、実日数/365）
+doc-dunning-flat-fee = 請求書 { $number } の支払遅延の定額賠償金（ドイツ民法典第288条第5項）
+doc-dunning-late-fee = 請求書 { $number } の督促手数料
+doc-dunning-late-fee-percent = 請求書 { $number } の督促手数料（未払い金額の { $percent }）
+doc-notice-not_subject_damages = 付加価値税の対象外：損害賠償（遅延損害金、督促費用）。

@@ -109,3 +109,7 @@ einvoice-missing-mixed-not-subject-to-vat = VAT の対象外の供給とその�
 error-invalid-webhook-url = 「{ $url }」は Webhook を受信できません: https:// のアドレスを使用してください（http:// はテスト用に 127.0.0.1 または localhost の場合のみ使用できます）。ユーザー名、パスワード、#フラグメントは含められません。
 error-webhook-endpoint-disabled = この Webhook エンドポイントは無効になっています。イベントを再送する前に有効にしてください（ステータス「enabled」）。
 error-insufficient-scope = この API キーではこの操作はできません。スコープ「{ $scope }」が必要です。
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+error-invalid-late-fee = 督促手数料が無効です：{ $detail }
+error-account-restricted = 延滞中の請求書があるため、アカウントが制限されています。お支払い後、プランの変更とサブスクリプションの追加が再びできるようになります。

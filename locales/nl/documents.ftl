@@ -59,3 +59,10 @@ doc-country-LU = Luxemburg
 doc-country-GB = Verenigd Koninkrijk
 doc-country-US = Verenigde Staten
 doc-country-CN = China
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+doc-dunning-interest = Vertragingsrente (§ 288 lid { $section } BGB) op factuur { $number }: { $rate } per jaar (basisrente { $base } + { $points } procentpunten) over { $principal } van { $from } tot en met { $to } (rentedagen: { $days }, werkelijk/365)
+doc-dunning-flat-fee = Forfaitaire vergoeding voor te late betaling (§ 288 lid 5 BGB) op factuur { $number }
+doc-dunning-late-fee = Aanmaningskosten op factuur { $number }
+doc-dunning-late-fee-percent = Aanmaningskosten op factuur { $number } ({ $percent } van het openstaande bedrag)
+doc-notice-not_subject_damages = Niet onderworpen aan btw: schadevergoeding (vertragingsrente, aanmaningskosten).

@@ -109,3 +109,7 @@ einvoice-missing-mixed-not-subject-to-vat = aparte documenten voor leveringen zo
 error-invalid-webhook-url = ‘{ $url }’ kan geen webhooks ontvangen: gebruik een https://-adres (http:// alleen voor 127.0.0.1 of localhost, om te testen), zonder gebruikersnaam, wachtwoord of #fragment.
 error-webhook-endpoint-disabled = Dit webhook-endpoint is uitgeschakeld. Schakel het in (status ‘enabled’) voordat u er gebeurtenissen opnieuw naartoe stuurt.
 error-insufficient-scope = Deze API-sleutel mag dit niet: daarvoor is het bereik ‘{ $scope }’ nodig.
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+error-invalid-late-fee = De aanmaningskosten zijn niet geldig: { $detail }
+error-account-restricted = Uw account is beperkt omdat er facturen achterstallig zijn: wijzigingen van uw abonnement en nieuwe abonnementen zijn weer mogelijk zodra ze zijn betaald.

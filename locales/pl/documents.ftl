@@ -59,3 +59,10 @@ doc-country-LU = Luksemburg
 doc-country-GB = Wielka Brytania
 doc-country-US = Stany Zjednoczone
 doc-country-CN = Chiny
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+doc-dunning-interest = Odsetki za zwłokę (§ 288 ust. { $section } BGB) do faktury { $number }: { $rate } w skali roku (stopa bazowa { $base } + { $points } punktów procentowych) od { $principal } od { $from } do { $to } (dni odsetkowe: { $days }, rzeczywista/365)
+doc-dunning-flat-fee = Zryczałtowana rekompensata za opóźnienie (§ 288 ust. 5 BGB) do faktury { $number }
+doc-dunning-late-fee = Opłata za upomnienie do faktury { $number }
+doc-dunning-late-fee-percent = Opłata za upomnienie do faktury { $number } ({ $percent } należności)
+doc-notice-not_subject_damages = Nie podlega VAT: odszkodowanie (odsetki za zwłokę, koszty upomnień).

@@ -109,3 +109,7 @@ einvoice-missing-mixed-not-subject-to-vat = osobne dokumenty dla dostaw niepodle
 error-invalid-webhook-url = „{ $url }” nie może odbierać webhooków: użyj adresu https:// (http:// jest dozwolony tylko dla 127.0.0.1 lub localhost, do testów), bez nazwy użytkownika, hasła i #fragmentu.
 error-webhook-endpoint-disabled = Ten punkt końcowy webhooków jest wyłączony. Włącz go (status „enabled”), zanim ponownie wyślesz do niego zdarzenia.
 error-insufficient-scope = Ten klucz API nie może tego zrobić: potrzebny jest zakres „{ $scope }”.
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+error-invalid-late-fee = Opłata za upomnienie jest nieprawidłowa: { $detail }
+error-account-restricted = Państwa konto jest ograniczone z powodu zaległych faktur: zmiana planu i nowe subskrypcje będą możliwe po ich opłaceniu.

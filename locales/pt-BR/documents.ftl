@@ -59,3 +59,10 @@ doc-country-LU = Luxemburgo
 doc-country-GB = Reino Unido
 doc-country-US = Estados Unidos
 doc-country-CN = China
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+doc-dunning-interest = Juros de mora (§ 288, al. { $section } BGB) sobre a fatura { $number }: { $rate } ao ano (taxa básica { $base } + { $points } pontos percentuais) sobre { $principal } de { $from } a { $to } (dias de juros: { $days }, real/365)
+doc-dunning-flat-fee = Indenização fixa por atraso no pagamento (§ 288, al. 5 BGB) sobre a fatura { $number }
+doc-dunning-late-fee = Taxa de cobrança sobre a fatura { $number }
+doc-dunning-late-fee-percent = Taxa de cobrança sobre a fatura { $number } ({ $percent } do valor em aberto)
+doc-notice-not_subject_damages = Não sujeito a IVA: indenização por danos (juros de mora, custos de cobrança).

@@ -109,3 +109,7 @@ einvoice-missing-mixed-not-subject-to-vat = documentos separados para fornecimen
 error-invalid-webhook-url = “{ $url }” não pode receber webhooks: use um endereço https:// (http:// só é aceito para 127.0.0.1 ou localhost, para testes), sem nome de usuário, senha ou #fragmento.
 error-webhook-endpoint-disabled = Este endpoint de webhooks está desativado. Ative-o (status “enabled”) antes de reenviar eventos para ele.
 error-insufficient-scope = Esta chave de API não pode fazer isso: ela precisa do escopo “{ $scope }”.
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+error-invalid-late-fee = A taxa de cobrança não é válida: { $detail }
+error-account-restricted = Sua conta está restrita porque há faturas vencidas: mudanças de plano e novas assinaturas voltam a ser possíveis após o pagamento.

@@ -59,3 +59,10 @@ doc-country-LU = 卢森堡
 doc-country-GB = 英国
 doc-country-US = 美国
 doc-country-CN = 中国
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+doc-dunning-interest = 发票 { $number } 的迟延利息（《德国民法典》第 288 条第 { $section } 款）：本金 { $principal }，年利率 { $rate }（基准利率 { $base } + { $points } 个百分点），自 { $from } 至 { $to }（计息天数：{ $days }，实际/365）
+doc-dunning-flat-fee = 发票 { $number } 的迟延付款定额赔偿（《德国民法典》第 288 条第 5 款）
+doc-dunning-late-fee = 发票 { $number } 的催款费
+doc-dunning-late-fee-percent = 发票 { $number } 的催款费（未付金额的 { $percent }）
+doc-notice-not_subject_damages = 不征收增值税：损害赔偿（迟延利息、催款费用）。

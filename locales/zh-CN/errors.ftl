@@ -110,3 +110,7 @@ einvoice-missing-mixed-not-subject-to-vat = 为不属于增值税征税范围的
 error-invalid-webhook-url = “{ $url }”无法接收 Webhook：请使用 https:// 地址（http:// 仅可用于 127.0.0.1 或 localhost，供测试使用），且不能包含用户名、密码或 #片段。
 error-webhook-endpoint-disabled = 此 Webhook 端点已停用。请先将其启用（状态“enabled”），再向其重新发送事件。
 error-insufficient-scope = 此 API 密钥无权执行此操作：需要权限范围“{ $scope }”。
+
+# --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
+error-invalid-late-fee = 催款费无效：{ $detail }
+error-account-restricted = 由于存在逾期发票，您的账户已受限：付清后才能再次更改套餐或添加订阅。

@@ -103,8 +103,17 @@ fn jobs(
             Arc::new(move |pool, clock| {
                 let gateways = dunning_gateways.clone();
                 Box::pin(async move {
-                    let s = billing_core::service::dunning::run(&pool, gateways.as_ref(), clock.now(), None).await?;
-                    Ok(s.retried + s.retries_skipped + s.emails + s.uncollectible)
+                    let texts = crate::mail::FluentChargeTexts;
+                    let s = billing_core::service::dunning::run_localized(
+                        &pool,
+                        gateways.as_ref(),
+                        &texts,
+                        clock.now(),
+                        None,
+                    )
+                    .await?;
+                    let acted = s.notices + s.charged + s.restricted + s.paused + s.canceled;
+                    Ok(s.retried + s.retries_skipped + s.emails + s.uncollectible + acted)
                 })
             }),
         ),

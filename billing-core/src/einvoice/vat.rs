@@ -33,7 +33,9 @@ pub fn exemption(category: VatCategory, notices: &[TaxNotice]) -> (Option<String
             (Some(with_basis("Export outside the EU, exempt from VAT", TaxNotice::ExportOfGoods)), Some("VATEX-EU-G"))
         }
         VatCategory::O => {
-            let notice = if notices.contains(&TaxNotice::NotTaxableAbroad) {
+            let notice = if notices.contains(&TaxNotice::NotSubjectDamages) {
+                TaxNotice::NotSubjectDamages
+            } else if notices.contains(&TaxNotice::NotTaxableAbroad) {
                 TaxNotice::NotTaxableAbroad
             } else {
                 TaxNotice::NotTaxableOutsideEu
@@ -53,6 +55,7 @@ pub fn notice_from_key(key: &str) -> Option<TaxNotice> {
         TaxNotice::SmallBusinessExempt,
         TaxNotice::ExportOfGoods,
         TaxNotice::Exempt,
+        TaxNotice::NotSubjectDamages,
     ]
     .into_iter()
     .find(|n| n.key() == key)

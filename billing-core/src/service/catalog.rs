@@ -158,9 +158,12 @@ pub fn parse_plan(input: &NewPlanInput, product_id: ProductId) -> Result<Plan> {
         },
         tax_category: match input.tax_category.as_deref() {
             None => crate::tax::TaxCategory::DigitalService,
-            Some(t) => crate::catalog::parse_tax_category(t).ok_or_else(|| {
-                Error::invalid("tax_category", "use digital_service, e_book, physical_goods or exempt")
-            })?,
+            // `not_subject` is for damages (default interest, dunning fees), never a product.
+            Some(t) => {
+                crate::catalog::parse_tax_category(t).filter(|c| *c != crate::tax::TaxCategory::NotSubject).ok_or_else(
+                    || Error::invalid("tax_category", "use digital_service, e_book, physical_goods or exempt"),
+                )?
+            }
         },
         metering,
         prices,

@@ -14,11 +14,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::dunning::{DunningAction, Policy};
+use crate::dunning::{DunningAction, Ladder, Policy};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, InvoiceId, TenantId};
 use crate::outbox::OutboxMessage;
 use crate::ports::Gateways;
+use crate::ports::charge_texts::{ChargeTexts, PlainChargeTexts};
+use crate::service::dunning_actions::{self, StepContext};
 use crate::service::{invoices, payments, retries};
 use crate::store::dunning::{self as store, InDunning, Taken};
 use crate::store::locks;
@@ -43,22 +45,42 @@ pub async fn policy_and_origin(conn: &mut PgConnection, tenant: TenantId) -> Res
     }
 }
 
-/// Parses and checks a list of steps (an unknown action, a day out of range or out of order is
-/// [`Error::InvalidField`] on `steps`).
+/// The preset ladder the tenant's policy came from, if any.
+pub async fn policy_ladder(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<Ladder>> {
+    Ok(store::policy_ladder(conn, tenant).await?.as_deref().and_then(Ladder::parse))
+}
+
+/// Parses and checks a list of steps: JSON that is not a list of steps (an unknown action, a
+/// misspelt field) is [`Error::InvalidField`] on `steps`; a step that breaks a rule (a day out of
+/// range or out of order, a bad late fee, an unknown currency) is [`Error::DunningPolicy`].
 pub fn parse(steps: serde_json::Value) -> Result<Policy> {
-    Policy::from_json(steps).map_err(|reason| Error::invalid("steps", reason))
+    Policy::from_json_checked(steps).map_err(|e| match e {
+        Ok(rule) => Error::DunningPolicy(rule),
+        Err(reason) => Error::invalid("steps", reason),
+    })
 }
 
 /// Replaces the tenant's policy after checking it; nothing is stored when it is refused.
+/// `ladder` (`"de"`) without `steps` stores that preset; with `steps`, the steps are the tenant's
+/// own and the ladder is only recorded.
 pub async fn put_policy(
     conn: &mut PgConnection,
     tenant: TenantId,
-    steps: serde_json::Value,
+    steps: Option<serde_json::Value>,
+    ladder: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Policy> {
-    let policy = parse(steps)?;
+    let ladder = match ladder {
+        None => None,
+        Some(l) => Some(Ladder::parse(l).ok_or_else(|| Error::invalid("ladder", "the only ladder is \"de\""))?),
+    };
+    let policy = match (steps, ladder) {
+        (Some(steps), _) => parse(steps)?,
+        (None, Some(ladder)) => Policy::ladder(ladder),
+        (None, None) => return Err(Error::invalid("steps", "give the steps, or a ladder such as \"de\"")),
+    };
     let json = serde_json::to_value(policy.steps()).map_err(|e| Error::invalid("steps", e.to_string()))?;
-    store::put_policy(conn, tenant, &json, now).await?;
+    store::put_policy(conn, tenant, &json, ladder.map(Ladder::as_str), now).await?;
     Ok(policy)
 }
 
@@ -75,23 +97,45 @@ pub struct DunningSummary {
     pub failed: u64,
     /// Retries put off because the card network asked to wait (retry-after), newly this run.
     pub retries_deferred: u64,
+    /// Late-fee steps and ladder notices that charged something (a charges invoice issued).
+    pub charged: u64,
+    /// Ladder notices sent (Zahlungserinnerung to letzte Mahnung).
+    pub notices: u64,
+    pub restricted: u64,
+    /// Steps that paused or canceled subscriptions.
+    pub paused: u64,
+    pub canceled: u64,
 }
 
-/// Takes the due steps of every invoice in dunning on `as_of` (the date of `now` when `None`).
+/// Takes the due steps of every invoice in dunning on `as_of` (the date of `now` when `None`),
+/// with English descriptions on charge lines: for callers without the Fluent catalog. The
+/// scheduler and the CLI use [`run_localized`].
 pub async fn run(
     pool: &PgPool,
     gateways: &dyn Gateways,
     now: DateTime<Utc>,
     as_of: Option<NaiveDate>,
 ) -> Result<DunningSummary> {
+    run_localized(pool, gateways, &PlainChargeTexts, now, as_of).await
+}
+
+/// As [`run`], with the charge lines described by `texts` in each customer's language.
+pub async fn run_localized(
+    pool: &PgPool,
+    gateways: &dyn Gateways,
+    texts: &dyn ChargeTexts,
+    now: DateTime<Utc>,
+    as_of: Option<NaiveDate>,
+) -> Result<DunningSummary> {
     let as_of = as_of.unwrap_or_else(|| now.date_naive());
-    let ran = locks::with_lease(pool, LEASE, LEASE_TTL, run_all(pool, gateways, now, as_of)).await?;
+    let ran = locks::with_lease(pool, LEASE, LEASE_TTL, run_all(pool, gateways, texts, now, as_of)).await?;
     Ok(ran.unwrap_or_default())
 }
 
 async fn run_all(
     pool: &PgPool,
     gateways: &dyn Gateways,
+    texts: &dyn ChargeTexts,
     now: DateTime<Utc>,
     as_of: NaiveDate,
 ) -> Result<DunningSummary> {
@@ -104,7 +148,7 @@ async fn run_all(
             Entry::Vacant(e) => e.insert(policy(&mut *pool.acquire().await?, TenantId(inv.tenant_id)).await?),
         };
         summary.invoices += 1;
-        if let Err(e) = dun(pool, gateways, policy, &inv, now, as_of, &mut summary).await {
+        if let Err(e) = dun(pool, gateways, texts, policy, &inv, now, as_of, &mut summary).await {
             tracing::warn!(error = %e, invoice = %InvoiceId(inv.invoice_id), "dunning: a step failed");
             summary.failed += 1;
         }
@@ -113,9 +157,11 @@ async fn run_all(
 }
 
 /// Takes the invoice's due steps in order; stops once the invoice is no longer open.
+#[allow(clippy::too_many_arguments)]
 async fn dun(
     pool: &PgPool,
     gateways: &dyn Gateways,
+    texts: &dyn ChargeTexts,
     policy: &Policy,
     inv: &InDunning,
     now: DateTime<Utc>,
@@ -227,9 +273,51 @@ async fn dun(
                 tx.commit().await?;
                 return Ok(());
             }
+            action @ (DunningAction::LateFee
+            | DunningAction::Restrict
+            | DunningAction::PauseSubscriptions
+            | DunningAction::CancelSubscriptions
+            | DunningAction::PaymentReminder
+            | DunningAction::FirstNotice
+            | DunningAction::SecondNotice
+            | DunningAction::FinalNotice) => {
+                // Claimed, taken, recorded and announced in one transaction: exactly once.
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin().await?;
+                if store::claim(&mut tx, &t, now).await? {
+                    let cx = StepContext { inv, step, as_of, now, texts };
+                    let acted = dunning_actions::act(&mut tx, &cx, &s).await?;
+                    let reason = acted.reason.as_deref();
+                    store::finish(&mut tx, inv.tenant_id, inv.invoice_id, step, acted.outcome, reason).await?;
+                    enqueue_step(&mut tx, inv, step, action, acted.outcome, reason, now).await?;
+                    count(summary, action, acted.outcome, reason);
+                }
+                tx.commit().await?;
+            }
         }
     }
     Ok(())
+}
+
+fn count(summary: &mut DunningSummary, action: DunningAction, outcome: &str, reason: Option<&str>) {
+    if outcome == "failed" {
+        summary.failed += 1;
+        return;
+    }
+    if outcome != "done" {
+        return;
+    }
+    // A charges invoice was issued when the reason names one.
+    if reason.is_some_and(|r| r.contains(" on invoice ")) {
+        summary.charged += 1;
+    }
+    match action {
+        DunningAction::Restrict => summary.restricted += 1,
+        DunningAction::PauseSubscriptions => summary.paused += 1,
+        DunningAction::CancelSubscriptions => summary.canceled += 1,
+        a if a.ladder_level().is_some() => summary.notices += 1,
+        _ => {}
+    }
 }
 
 /// The step's event (`dunning.step`; its mail too when the action is `email`), written with the
@@ -271,6 +359,15 @@ pub struct CustomerDunning {
     /// A hard decline on the customer's current default method blocks automatic retries until
     /// they add another one (`next_action` is then never `retry`).
     pub retries_blocked: bool,
+    /// A `restrict` step was taken: plan changes and new subscriptions are refused
+    /// (`account_restricted`) until the invoices in dunning are paid.
+    pub restricted: bool,
+}
+
+/// Whether a dunning `restrict` step holds the customer's account (lifted once the invoice it was
+/// taken on is paid).
+pub async fn is_restricted(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<bool> {
+    store::is_restricted(conn, tenant, customer.0).await
 }
 
 /// The customer's dunning state, `None` when no invoice of theirs is in dunning.
@@ -292,6 +389,7 @@ pub async fn for_customer(
         next_action_on: None,
         amount_at_risk: BTreeMap::new(),
         retries_blocked: false,
+        restricted: store::is_restricted(conn, tenant, customer.0).await?,
     };
     let methods = crate::store::payment_methods::chargeable(conn, tenant, customer.0).await?;
     for inv in &list {

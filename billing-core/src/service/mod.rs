@@ -11,6 +11,7 @@ pub mod coupons;
 pub mod customers;
 pub mod delivery;
 pub mod dunning;
+pub mod dunning_actions;
 pub mod einvoices;
 pub mod events;
 pub mod exports;

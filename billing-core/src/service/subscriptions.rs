@@ -62,6 +62,7 @@ pub async fn create(
     let customer = store::customers::get(conn, tenant_id, customer_id)
         .await?
         .ok_or_else(|| Error::not_found("customer", customer_id))?;
+    ensure_not_restricted(conn, tenant_id, customer_id).await?;
     let plan = find_plan(conn, tenant_id, &input.plan).await?;
     if !plan.active {
         return Err(Error::PlanInactive { plan: plan.code });
@@ -200,6 +201,15 @@ pub async fn list(
     store::subscriptions::list(conn, tenant, customer, page).await
 }
 
+/// A dunning `restrict` step bars plan changes and new subscriptions while the customer's
+/// overdue invoices are unpaid (docs/adr/0031); the portal and the API both come through here.
+async fn ensure_not_restricted(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<()> {
+    if store::dunning::is_restricted(conn, tenant, customer.0).await? {
+        return Err(Error::AccountRestricted);
+    }
+    Ok(())
+}
+
 async fn locked(conn: &mut PgConnection, tenant: TenantId, id: SubscriptionId) -> Result<Subscription> {
     store::subscriptions::get_for_update(conn, tenant, id).await?.ok_or_else(|| Error::not_found("subscription", id))
 }
@@ -241,6 +251,9 @@ pub async fn change(
 ) -> Result<ChangeOutcome> {
     let t = tenant(conn, tenant_id).await?;
     let mut sub = if persist { locked(conn, tenant_id, id).await? } else { get(conn, tenant_id, id).await? };
+    if persist {
+        ensure_not_restricted(conn, tenant_id, sub.customer_id).await?;
+    }
     let quantity = match input.quantity {
         Some(q) => validate_quantity(q)?,
         None => sub.quantity,
@@ -505,6 +518,7 @@ pub async fn add_addon(
     if base.status != SubscriptionStatus::Active {
         return Err(base_refusal(&base));
     }
+    ensure_not_restricted(conn, tenant_id, base.customer_id).await?;
     let plan = find_plan(conn, tenant_id, addon).await?;
     let rules = plan.addon.clone().ok_or_else(|| Error::invalid("addon", "is not an add-on plan"))?;
     let base_plan = find_plan(conn, tenant_id, &base.plan_id.to_string()).await?;

@@ -1,4 +1,5 @@
-//! Dunning policies and the steps taken on invoices (`dunning_policies`, `dunning_steps`).
+//! Dunning policies and the steps taken on invoices (`dunning_policies`, `dunning_steps`), what
+//! the steps charged (`dunning_charges`) and the Bundesbank base rates (`base_rates`).
 
 use std::collections::BTreeSet;
 
@@ -17,18 +18,31 @@ pub async fn policy(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<
         .await?)
 }
 
+/// The preset ladder the tenant chose (`de`), if any.
+pub async fn policy_ladder(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT ladder FROM dunning_policies WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_optional(conn)
+        .await?
+        .flatten())
+}
+
+/// Stores the tenant's steps and the preset they came from (`None`: listed by the tenant).
 pub async fn put_policy(
     conn: &mut PgConnection,
     tenant: TenantId,
     steps: &serde_json::Value,
+    ladder: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO dunning_policies (tenant_id, steps, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET steps = EXCLUDED.steps, updated_at = EXCLUDED.updated_at",
+        "INSERT INTO dunning_policies (tenant_id, steps, ladder, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id) DO UPDATE
+            SET steps = EXCLUDED.steps, ladder = EXCLUDED.ladder, updated_at = EXCLUDED.updated_at",
     )
     .bind(tenant)
     .bind(steps)
+    .bind(ladder)
     .bind(now)
     .execute(conn)
     .await?;
@@ -63,7 +77,10 @@ const IN_DUNNING: &str = "
       JOIN LATERAL (SELECT a.status, a.decline_class, a.decline_code, a.payment_method_id FROM payment_attempts a
                      WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
                      ORDER BY a.created_at DESC, a.id DESC LIMIT 1) last ON last.status = 'failed'
-     WHERE i.status = 'open' AND i.total > i.amount_paid";
+     WHERE i.status = 'open' AND i.total > i.amount_paid
+       -- A dunning step's own charges are not dunned again (no interest on interest, § 289 BGB).
+       AND NOT EXISTS (SELECT 1 FROM dunning_charges dc
+                        WHERE dc.tenant_id = i.tenant_id AND dc.charge_invoice_id = i.id)";
 
 /// Every invoice in dunning over all tenants, due on or before `as_of`.
 pub async fn work(conn: &mut PgConnection, as_of: chrono::NaiveDate) -> Result<Vec<InDunning>> {
@@ -167,5 +184,104 @@ pub async fn first_failed_at(
     .bind(tenant)
     .bind(invoice)
     .fetch_one(conn)
+    .await?)
+}
+
+/// The published Bundesbank base rates, oldest first.
+pub async fn base_rates(conn: &mut PgConnection) -> Result<Vec<crate::default_interest::BaseRate>> {
+    let rows: Vec<(chrono::NaiveDate, rust_decimal::Decimal)> =
+        sqlx::query_as("SELECT valid_from, rate FROM base_rates ORDER BY valid_from").fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(valid_from, rate)| crate::default_interest::BaseRate { valid_from, rate }).collect())
+}
+
+/// One charge a step made (see `dunning_charges`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Charge {
+    pub step: i32,
+    pub piece: i32,
+    pub kind: String,
+    pub amount: i64,
+    pub currency: String,
+    pub principal: Option<i64>,
+    pub period_start: Option<chrono::NaiveDate>,
+    pub period_end: Option<chrono::NaiveDate>,
+    pub rate: Option<rust_decimal::Decimal>,
+    pub charge_invoice_id: Uuid,
+}
+
+/// Records a charge of the step on `invoice`. False when the flat fee was already charged on it
+/// (the partial unique index: once per invoice).
+pub async fn insert_charge(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    invoice: Uuid,
+    c: &Charge,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO dunning_charges (tenant_id, invoice_id, step, piece, kind, amount, currency, principal,
+                                      period_start, period_end, rate, charge_invoice_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(invoice)
+    .bind(c.step)
+    .bind(c.piece)
+    .bind(&c.kind)
+    .bind(c.amount)
+    .bind(&c.currency)
+    .bind(c.principal)
+    .bind(c.period_start)
+    .bind(c.period_end)
+    .bind(c.rate)
+    .bind(c.charge_invoice_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Every charge made on `invoice` (all steps), in order.
+pub async fn charges(conn: &mut PgConnection, tenant: Uuid, invoice: Uuid) -> Result<Vec<Charge>> {
+    Ok(sqlx::query_as(
+        "SELECT step, piece, kind, amount, currency::text AS currency, principal, period_start, period_end, rate,
+                charge_invoice_id
+           FROM dunning_charges WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY step, piece",
+    )
+    .bind(tenant)
+    .bind(invoice)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Whether the customer is restricted: a `restrict` step was taken on one of their invoices
+/// that is still owed (open, or written off but never paid). Paying it lifts the restriction.
+pub async fn is_restricted(conn: &mut PgConnection, tenant: TenantId, customer: Uuid) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM invoices i
+                          JOIN dunning_steps s ON s.tenant_id = i.tenant_id AND s.invoice_id = i.id
+                         WHERE i.tenant_id = $1 AND i.customer_id = $2 AND i.status IN ('open', 'uncollectible')
+                           AND s.action = 'restrict' AND s.outcome = 'done')",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The customer's base subscriptions that have not ended (add-ons follow their base), with their
+/// status.
+pub async fn customer_subscriptions(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: Uuid,
+) -> Result<Vec<(Uuid, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, status FROM subscriptions
+          WHERE tenant_id = $1 AND customer_id = $2 AND parent_id IS NULL AND status <> 'canceled' ORDER BY id",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .fetch_all(conn)
     .await?)
 }

@@ -98,6 +98,11 @@ pub enum TaxCategory {
     PhysicalGoods,
     /// A supply exempt by law (e.g. Art. 132 education). Treated as a service for the place of supply.
     Exempt,
+    /// Not a supply at all, so outside the scope of VAT: damages such as default interest, the
+    /// flat fee of § 288 Abs. 5 BGB and dunning fees (Art. 2(1) Directive 2006/112/EC needs a
+    /// supply for consideration; UStAE Abschn. 1.3 Abs. 6: Verzugszinsen, Fälligkeitszinsen,
+    /// Prozesszinsen and Mahngebühren are Schadensersatz, not Entgelt).
+    NotSubject,
 }
 
 /// EN 16931 VAT category code (UNCL5305 subset, BT-118/BT-151).
@@ -154,6 +159,8 @@ pub enum TaxNotice {
     ExportOfGoods,
     /// Exempt supply (Art. 132 ff., 151), reference to the exemption required by Art. 226(11).
     Exempt,
+    /// Damages (default interest, dunning fees): no supply, outside the scope of VAT.
+    NotSubjectDamages,
 }
 
 impl TaxNotice {
@@ -167,6 +174,7 @@ impl TaxNotice {
             TaxNotice::SmallBusinessExempt => "small_business_exempt",
             TaxNotice::ExportOfGoods => "export_of_goods",
             TaxNotice::Exempt => "exempt",
+            TaxNotice::NotSubjectDamages => "not_subject_damages",
         }
     }
 
@@ -181,6 +189,9 @@ impl TaxNotice {
             TaxNotice::SmallBusinessExempt => "§ 19 UStG; Art. 282 ff. Directive 2006/112/EC",
             TaxNotice::ExportOfGoods => "Art. 146 Directive 2006/112/EC; § 4 Nr. 1 Buchst. a, § 6 UStG",
             TaxNotice::Exempt => "Art. 132 ff., 151 Directive 2006/112/EC; § 4 UStG",
+            TaxNotice::NotSubjectDamages => {
+                "Art. 2(1) Directive 2006/112/EC; § 1 Abs. 1 Nr. 1 UStG, UStAE Abschn. 1.3 Abs. 6 (Schadensersatz)"
+            }
         }
     }
 }
@@ -223,6 +234,10 @@ pub fn decide(
     supply_date: NaiveDate,
     eu_cross_border_b2c_turnover_exceeded: bool,
 ) -> Result<TaxDecision, TaxError> {
+    if category == TaxCategory::NotSubject {
+        // Damages are no supply: no place of supply, no VAT, whoever the parties are.
+        return Ok(TaxDecision::zero(VatCategory::O, None, TaxNotice::NotSubjectDamages, "damages_not_subject"));
+    }
     let base = match place_of_supply(seller, customer, category, supply_date, eu_cross_border_b2c_turnover_exceeded) {
         // An exempt supply owes no VAT, so a missing registration where it takes place is no obstacle.
         Err(TaxError::RegistrationRequired { country }) if category == TaxCategory::Exempt => {
@@ -368,7 +383,7 @@ fn taxed_in(
             Err(TaxError::NoRate { .. }) => rate_on(country, RateKind::Standard, date)?,
             other => other?,
         },
-        TaxCategory::DigitalService | TaxCategory::PhysicalGoods | TaxCategory::Exempt => {
+        TaxCategory::DigitalService | TaxCategory::PhysicalGoods | TaxCategory::Exempt | TaxCategory::NotSubject => {
             rate_on(country, RateKind::Standard, date)?
         }
     };

@@ -180,7 +180,8 @@ pub async fn get_one(
     let mut conn = state.pool.acquire().await?;
     let customer: CustomerBody = customers::get(&mut conn, tenant, id).await?.into();
     let dunning = billing_core::service::dunning::for_customer(&mut conn, tenant, id).await?;
-    Ok(axum::Json(CustomerWithDunning { customer, dunning }))
+    let account_restricted = billing_core::service::dunning::is_restricted(&mut conn, tenant, id).await?;
+    Ok(axum::Json(CustomerWithDunning { customer, dunning, account_restricted }))
 }
 
 /// One customer, with their dunning state (`null` when no invoice of theirs is in dunning).
@@ -190,6 +191,9 @@ pub struct CustomerWithDunning {
     pub customer: CustomerBody,
     #[schema(value_type = Option<super::schemas::CustomerDunning>)]
     pub dunning: Option<billing_core::service::dunning::CustomerDunning>,
+    /// A dunning step restricted the account: plan changes and new subscriptions are refused
+    /// (`account_restricted`) until the overdue invoices are paid.
+    pub account_restricted: bool,
 }
 
 #[utoipa::path(

@@ -1,6 +1,8 @@
-//! GET/PUT /api/v1/dunning_policy: the tenant's dunning policy (docs/adr/0022). A tenant that
-//! never set one has the default, shown with `"default": true`. A PUT replaces the whole list;
-//! a refused one (unknown action, a day outside 1..=120 or out of order) stores nothing.
+//! GET/PUT /api/v1/dunning_policy: the tenant's dunning policy (docs/adr/0022, 0031). A tenant
+//! that never set one has the default, shown with `"default": true`. A PUT replaces the whole
+//! list, or chooses a preset ladder (`{"ladder": "de"}`: the German Mahnwesen); a refused one
+//! (unknown action, a day outside 1..=120 or out of order, a bad late fee or currency) stores
+//! nothing.
 
 use axum::extract::State;
 use billing_core::dunning::PolicyStep;
@@ -15,15 +17,21 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct PolicyBody {
     /// Checked by the service, so that its error names the step at fault.
-    /// The steps: `[{"after_days": 3, "action": "email"}, ...]`.
-    #[schema(value_type = Vec<Object>)]
-    pub steps: serde_json::Value,
+    /// The steps: `[{"day": 3, "action": "retry"}, {"day": 7, "action": "late_fee", "fee":
+    /// {"fixed": {"EUR": 500}}}, ...]`. Optional when `ladder` is given.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub steps: Option<serde_json::Value>,
+    /// `de`: the German reminder ladder (Zahlungserinnerung, 1. Mahnung, 2. Mahnung, letzte
+    /// Mahnung with § 288 BGB default interest and flat fee) as the steps.
+    pub ladder: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PolicyView {
     #[schema(value_type = Vec<Object>)]
     pub steps: Vec<PolicyStep>,
+    /// The preset ladder the steps came from (`de`), if any.
+    pub ladder: Option<&'static str>,
     /// True while the tenant has no policy of its own.
     pub default: bool,
 }
@@ -40,7 +48,8 @@ pub async fn get_policy(
 ) -> ApiResult<axum::Json<PolicyView>> {
     let mut conn = state.pool.acquire().await?;
     let (policy, own) = dunning::policy_and_origin(&mut conn, tenant).await?;
-    Ok(axum::Json(PolicyView { steps: policy.steps().to_vec(), default: !own }))
+    let ladder = dunning::policy_ladder(&mut conn, tenant).await?.map(|l| l.as_str());
+    Ok(axum::Json(PolicyView { steps: policy.steps().to_vec(), ladder, default: !own }))
 }
 
 #[utoipa::path(
@@ -56,8 +65,10 @@ pub async fn put_policy(
     ApiJson(req): ApiJson<PolicyBody>,
 ) -> ApiResult<axum::Json<PolicyView>> {
     let mut conn = state.pool.acquire().await?;
-    let policy = dunning::put_policy(&mut conn, tenant, req.steps, state.clock.now()).await?;
-    Ok(axum::Json(PolicyView { steps: policy.steps().to_vec(), default: false }))
+    let ladder = req.ladder.as_deref();
+    let policy = dunning::put_policy(&mut conn, tenant, req.steps, ladder, state.clock.now()).await?;
+    let ladder = dunning::policy_ladder(&mut conn, tenant).await?.map(|l| l.as_str());
+    Ok(axum::Json(PolicyView { steps: policy.steps().to_vec(), ladder, default: false }))
 }
 
 /// This module's operations in the OpenAPI document (`super::openapi`).

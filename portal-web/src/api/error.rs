@@ -293,12 +293,40 @@ impl From<CoreError> for ApiError {
             CoreError::WebhookEndpointDisabled => {
                 ApiError::new(S::CONFLICT, "webhook_endpoint_disabled", "error-webhook-endpoint-disabled")
             }
+            CoreError::DunningPolicy(p) => dunning_policy_error(p),
+            CoreError::AccountRestricted => {
+                ApiError::new(S::FORBIDDEN, "account_restricted", "error-account-restricted")
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()
             }
         }
     }
+}
+
+/// A refused dunning policy: the structural rules keep the code they always had
+/// (`invalid_request`); a bad late fee is `invalid_late_fee`, a currency that does not exist
+/// `unknown_currency`. `param` names the step (`steps[2].fee`).
+fn dunning_policy_error(p: billing_core::dunning::PolicyError) -> ApiError {
+    use billing_core::dunning::PolicyError as P;
+    let param = match (&p, p.step()) {
+        (P::BadFee { .. }, Some(i)) => format!("steps[{i}].fee"),
+        (P::UnknownCurrency { .. }, Some(i)) => format!("steps[{i}].fee.fixed"),
+        (P::ChargesNotAllowed { .. }, Some(i)) => format!("steps[{i}].charges"),
+        (_, Some(i)) => format!("steps[{i}].day"),
+        (_, None) => "steps".to_string(),
+    };
+    let e = match &p {
+        P::BadFee { .. } => ApiError::new(StatusCode::BAD_REQUEST, "invalid_late_fee", "error-invalid-late-fee"),
+        P::UnknownCurrency { code, .. } => {
+            ApiError::new(StatusCode::BAD_REQUEST, "unknown_currency", "error-unknown-currency").arg("value", code)
+        }
+        P::Empty | P::TooManySteps | P::DayOutOfRange { .. } | P::NotAscending { .. } | P::ChargesNotAllowed { .. } => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", "error-invalid-field").arg("field", "steps")
+        }
+    };
+    e.arg("detail", p).param(param)
 }
 
 fn einvoice_error(e: billing_core::einvoice::EInvoiceError) -> ApiError {

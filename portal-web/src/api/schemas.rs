@@ -83,6 +83,9 @@ pub struct CustomerDunning {
     pub next_action_on: Option<NaiveDate>,
     /// What is left to pay, in minor units, per currency code.
     pub amount_at_risk: BTreeMap<String, i64>,
+    /// A `restrict` step holds the account: plan changes and new subscriptions are refused
+    /// (`account_restricted`) until the invoices in dunning are paid.
+    pub restricted: bool,
 }
 
 /// A customer's e-invoice settings; absent fields stay, an empty string clears.

@@ -69,7 +69,8 @@ async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
         }
         Job::Dunning { as_of } => {
             let gateways = ctx.app_state().gateways;
-            let s = billing_core::service::dunning::run(pool, gateways.as_ref(), now, as_of).await?;
+            let texts = crate::mail::FluentChargeTexts;
+            let s = billing_core::service::dunning::run_localized(pool, gateways.as_ref(), &texts, now, as_of).await?;
             if !s.ran {
                 ctx.out.line(t(lang, "dunning-cli-locked", &[]));
                 return Ok((0, 0));
@@ -87,7 +88,19 @@ async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
                     ("failed", s.failed.to_string()),
                 ],
             ));
-            (s.retried + s.retries_skipped + s.emails + s.uncollectible, s.failed)
+            ctx.out.line(t(
+                lang,
+                "dunning-cli-actions",
+                &[
+                    ("notices", s.notices.to_string()),
+                    ("charged", s.charged.to_string()),
+                    ("restricted", s.restricted.to_string()),
+                    ("paused", s.paused.to_string()),
+                    ("canceled", s.canceled.to_string()),
+                ],
+            ));
+            let acted = s.notices + s.charged + s.restricted + s.paused + s.canceled;
+            (s.retried + s.retries_skipped + s.emails + s.uncollectible + acted, s.failed)
         }
         Job::FinalizeDrafts => {
             let count = billing_core::service::invoices::finalize_due_drafts(pool, now).await?;

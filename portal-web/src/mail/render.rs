@@ -46,6 +46,24 @@ pub struct Facts {
     pub text: Option<String>,
     /// A page of the portal the mail links to, below the portal's root.
     pub question_path: Option<String>,
+    /// A dunning step's action (`email`, `late_fee`, `first_notice`, ...); `None` reads as `email`.
+    pub dunning_action: Option<String>,
+    /// What the dunning step charged (late fee, interest pieces, flat fee), and the number of
+    /// the invoice that carries the charges.
+    pub charges: Vec<ChargeFact>,
+    pub charges_number: Option<String>,
+}
+
+/// One charge of a dunning step, as the step mail shows it.
+#[derive(Debug, Clone)]
+pub struct ChargeFact {
+    /// `late_fee`, `interest` or `flat_fee`.
+    pub kind: String,
+    pub amount: Money,
+    /// Interest: the days from and to (both counted), how many, and the annual rate in percent.
+    pub period: Option<(NaiveDate, NaiveDate)>,
+    pub days: Option<i64>,
+    pub rate: Option<rust_decimal::Decimal>,
 }
 
 /// A rendered mail.
@@ -86,16 +104,22 @@ struct Text<'a> {
     footer: &'a str,
 }
 
-/// The Fluent id prefix of a template (`invoice_issued` -> `mail-invoice-issued`).
-fn prefix(template: MailTemplate) -> String {
-    format!("mail-{}", template.as_str().replace('_', "-"))
+/// The Fluent id prefix of a template (`invoice_issued` -> `mail-invoice-issued`); a dunning
+/// step other than a plain reminder has its own texts (`first_notice` -> `mail-dunning-first-notice`).
+fn prefix(template: MailTemplate, facts: &Facts) -> String {
+    match facts.dunning_action.as_deref() {
+        Some(action) if template == MailTemplate::DunningStep && action != "email" => {
+            format!("mail-dunning-{}", action.replace('_', "-"))
+        }
+        _ => format!("mail-{}", template.as_str().replace('_', "-")),
+    }
 }
 
 /// Renders `template` for `facts` in `locale`.
 pub fn render(template: MailTemplate, locale: Locale, brand: &Brand, facts: &Facts) -> anyhow::Result<Rendered> {
     let i18n = I18n::global();
     let t = |id: &str, args: &[(&str, String)]| i18n.text(locale, id, args);
-    let p = prefix(template);
+    let p = prefix(template, facts);
     let number = facts.number.clone().unwrap_or_default();
     let amount = facts.amount.map(|m| format::money(m, locale)).unwrap_or_default();
     let due = facts.due_date.map(|d| format::date_long(d, locale)).unwrap_or_default();
@@ -150,6 +174,33 @@ pub fn render(template: MailTemplate, locale: Locale, brand: &Brand, facts: &Fac
             facts_table.push(fact("mail-fact-amount-due", &amount));
             if facts.due_date.is_some() {
                 facts_table.push(fact("mail-fact-due-date", &due));
+            }
+            let mut owed = facts.amount;
+            for c in &facts.charges {
+                let label = match (c.kind.as_str(), c.period, c.days, c.rate) {
+                    ("interest", Some((from, to)), Some(days), Some(rate)) => t(
+                        "mail-fact-interest",
+                        &[
+                            ("rate", format::percent(rate, locale)),
+                            ("from", format::date(from, locale)),
+                            ("to", format::date(to, locale)),
+                            ("days", days.to_string()),
+                        ],
+                    ),
+                    ("flat_fee", ..) => t("mail-fact-flat-fee", &[]),
+                    _ => t("mail-fact-late-fee", &[]),
+                };
+                facts_table.push((label, format::money(c.amount, locale)));
+                owed = owed.and_then(|o| o.checked_add(c.amount).ok());
+            }
+            if !facts.charges.is_empty() {
+                paragraphs.push(t("mail-dunning-charges-explained", &args));
+                if let Some(n) = &facts.charges_number {
+                    facts_table.push(fact("mail-fact-charges-invoice", n));
+                }
+                if let Some(owed) = owed {
+                    facts_table.push(fact("mail-fact-total-owed", &format::money(owed, locale)));
+                }
             }
             action = Some((t("mail-action-pay", &[]), portal));
         }

@@ -152,8 +152,25 @@ pub async fn facts(conn: &mut PgConnection, tenant: TenantId, message: &OutboxMe
             f.needs_new_method = next_attempt_at.is_none();
             (Some(*invoice), None)
         }
-        OutboxMessage::DunningStep { invoice, customer, step, .. } => {
+        OutboxMessage::DunningStep { invoice, customer, step, action, .. } => {
             f.step = Some(*step);
+            f.dunning_action = Some(action.clone());
+            let charges = store::dunning::charges(conn, tenant.0, invoice.0).await?;
+            let step = i32::try_from(*step).unwrap_or(i32::MAX);
+            for c in charges.iter().filter(|c| c.step == step) {
+                let currency = billing_core::currency::Currency::from_code(c.currency.trim())?;
+                f.charges.push(super::render::ChargeFact {
+                    kind: c.kind.clone(),
+                    amount: Money::from_minor(c.amount, currency),
+                    period: c.period_start.zip(c.period_end),
+                    days: c.period_start.zip(c.period_end).map(|(a, b)| (b - a).num_days() + 1),
+                    rate: c.rate,
+                });
+                if f.charges_number.is_none() {
+                    let doc = store::invoices::get(conn, tenant, InvoiceId(c.charge_invoice_id)).await?;
+                    f.charges_number = doc.and_then(|d| d.number);
+                }
+            }
             (Some(*invoice), Some(*customer))
         }
         OutboxMessage::DebitUpcoming { invoice, customer, debit_on, .. } => {

@@ -523,6 +523,7 @@ fn legal_basis(key: &str) -> Option<&'static str> {
         N::SmallBusinessExempt,
         N::ExportOfGoods,
         N::Exempt,
+        N::NotSubjectDamages,
     ]
     .into_iter()
     .find(|n| n.key() == key)

@@ -11,6 +11,7 @@ mod console;
 mod documents;
 mod dunning;
 mod dunning_retries;
+mod dunning_ladder;
 mod einvoice;
 mod embedded;
 mod finance_run;

@@ -28,7 +28,8 @@ pub struct DraftLineInput {
     /// Price of one unit in minor units of the invoice currency: net on a tax-exclusive draft,
     /// VAT included on a tax-inclusive one.
     pub unit_amount: i64,
-    /// `digital_service` (default), `e_book`, `physical_goods` or `exempt`.
+    /// `digital_service` (default), `e_book`, `physical_goods`, `exempt`, or `not_subject` (damages
+    /// such as default interest and dunning fees: outside the scope of VAT).
     #[serde(default)]
     pub tax_category: Option<String>,
     /// When this line was supplied, if not when the invoice says (EN 16931 BT-134/BT-135).
@@ -132,7 +133,7 @@ fn check_line(l: &DraftLineInput, currency: Currency) -> Result<CheckedLine> {
     let category = match l.tax_category.as_deref() {
         None => crate::tax::TaxCategory::DigitalService,
         Some(c) => parse_tax_category(c).ok_or_else(|| {
-            Error::invalid("tax_category", "must be digital_service, e_book, physical_goods or exempt")
+            Error::invalid("tax_category", "must be digital_service, e_book, physical_goods, exempt or not_subject")
         })?,
     };
     Ok(CheckedLine {
