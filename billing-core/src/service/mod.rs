@@ -23,6 +23,7 @@ pub mod invoicing;
 pub mod method_setups;
 pub mod metrics;
 pub mod payments;
+pub mod portal_options;
 pub mod refunds;
 pub mod request_log;
 pub mod settlement;
