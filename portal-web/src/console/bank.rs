@@ -134,7 +134,8 @@ pub async fn upload(ctx: Console, body: Bytes) -> Response {
     let result = super::page(async {
         ctx.require(Permission::MoveMoney, "bank.import", None, None).await?;
         let content_type = ctx.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let parts = multipart(content_type, &body).ok_or_else(|| PageError::bad_request("console-bank-file-missing"))?;
+        let parts =
+            multipart(content_type, &body).ok_or_else(|| PageError::bad_request("console-bank-file-missing"))?;
         let text = |name: &str| {
             parts.iter().find(|p| p.name == name).map(|p| String::from_utf8_lossy(&p.data).trim().to_string())
         };
@@ -163,8 +164,8 @@ pub async fn upload(ctx: Console, body: Bytes) -> Response {
             Ok(l) => l,
             Err(e) => return list_page(&ctx, Some(problem(e))).await,
         };
-        let imported = bank_import::import(&ctx.state.pool, ctx.tenant.id, &file.data, format, layout.as_ref(), ctx.now)
-            .await;
+        let imported =
+            bank_import::import(&ctx.state.pool, ctx.tenant.id, &file.data, format, layout.as_ref(), ctx.now).await;
         let imported: StatementImport = match imported {
             Ok(i) => i,
             Err(e) => return list_page(&ctx, Some(problem(e))).await,
@@ -177,7 +178,15 @@ pub async fn upload(ctx: Console, body: Bytes) -> Response {
         });
         let mut conn = ctx.state.pool.acquire().await?;
         confirm::Auditor::of(&ctx)
-            .done(&mut conn, "bank.import", Some(format!("bank_statement:{}", imported.id)), None, None, None, Some(after))
+            .done(
+                &mut conn,
+                "bank.import",
+                Some(format!("bank_statement:{}", imported.id)),
+                None,
+                None,
+                None,
+                Some(after),
+            )
             .await?;
         drop(conn);
         if let Some(previous) = super::claim_after(&ctx, &nonce, &outcome).await? {
@@ -459,7 +468,8 @@ pub async fn assign(
         let number = inv.number.clone();
         super::once(&ctx, field(&pairs, "nonce"), outcome, move |tx| {
             Box::pin(async move {
-                let done = bank_transfer::assign_entry(tx, auditor.tenant, import, line_no, invoice, auditor.now).await?;
+                let done =
+                    bank_transfer::assign_entry(tx, auditor.tenant, import, line_no, invoice, auditor.now).await?;
                 let entry = done.entries.iter().find(|e| e.line_no == line_no);
                 let after = serde_json::json!({
                     "line": line_no, "outcome": entry.map(|e| e.outcome.clone()), "invoice": number,

@@ -59,9 +59,7 @@ pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// that shows the problem beside its fields.
 pub fn error_text(ctx: &Console, e: &crate::web::error::PageError) -> String {
     match e {
-        crate::web::error::PageError::Problem(p) => {
-            crate::i18n::I18n::global().text(ctx.lang(), p.message_id, &p.args)
-        }
+        crate::web::error::PageError::Problem(p) => crate::i18n::I18n::global().text(ctx.lang(), p.message_id, &p.args),
         crate::web::error::PageError::Redirect(_) => String::new(),
     }
 }

@@ -27,7 +27,8 @@ async fn load(ctx: &Console, id: &str, mail: &str) -> PageResult<Target> {
         .await?;
     let mut conn = ctx.state.pool.acquire().await?;
     let customer = billing_core::service::customers::get(&mut conn, ctx.tenant.id, customer).await?;
-    let mail = staff_service::customer_mail(&mut conn, ctx.tenant.id, customer.id, customer.email.as_str(), mail).await?;
+    let mail =
+        staff_service::customer_mail(&mut conn, ctx.tenant.id, customer.id, customer.email.as_str(), mail).await?;
     Ok(Target { customer, mail })
 }
 
@@ -74,7 +75,8 @@ pub async fn resend(
         let (customer, email, mail) = (t.customer.id, t.customer.email.to_string(), t.mail);
         super::once(&ctx, field(&pairs, "nonce"), outcome, move |tx| {
             Box::pin(async move {
-                let new = staff_service::resend_mail(tx, auditor.tenant, customer, &email, mail.id, auditor.now).await?;
+                let new =
+                    staff_service::resend_mail(tx, auditor.tenant, customer, &email, mail.id, auditor.now).await?;
                 let before = serde_json::json!({
                     "mail": mail.id, "template": mail.template, "to": mail.to_address, "status": mail.status,
                     "message_id": mail.message_id,

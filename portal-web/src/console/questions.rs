@@ -79,7 +79,11 @@ fn elapsed(c: &Chrome, from: DateTime<Utc>, to: Option<DateTime<Utc>>) -> String
 
 fn excerpt(text: &str) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > 80 { format!("{}…", one_line.chars().take(79).collect::<String>()) } else { one_line }
+    if one_line.chars().count() > 80 {
+        format!("{}…", one_line.chars().take(79).collect::<String>())
+    } else {
+        one_line
+    }
 }
 
 fn row(ctx: &Console, c: &Chrome, q: &Question) -> QuestionRowView {
@@ -228,7 +232,11 @@ async fn show(
 }
 
 /// `GET /questions/{id}`: the thread; another tenant's id is a 404.
-pub async fn detail(ctx: Console, Path(super::Ids { id, .. }): Path<super::Ids>, Query(q): Query<DoneQuery>) -> Response {
+pub async fn detail(
+    ctx: Console,
+    Path(super::Ids { id, .. }): Path<super::Ids>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
     let result = super::page(async {
         let id = parse(&id)?;
         ctx.require(Permission::Read, "questions.view", Some(format!("question:{id}")), None).await?;

@@ -164,7 +164,11 @@ struct SettingsPage<'a> {
 }
 
 fn action_choices(c: &Chrome, selected: &str) -> Vec<Choice> {
-    let mut out = vec![Choice { value: String::new(), label: c.t("console-settings-dunning-action-none"), selected: selected.is_empty() }];
+    let mut out = vec![Choice {
+        value: String::new(),
+        label: c.t("console-settings-dunning-action-none"),
+        selected: selected.is_empty(),
+    }];
     out.extend(ACTIONS.iter().map(|a| Choice {
         value: a.to_string(),
         label: c.t(&format!("console-settings-dunning-action-{}", a.replace('_', "-"))),
@@ -181,12 +185,11 @@ fn language_choices(selected: &str) -> Vec<Choice> {
 }
 
 fn faq_lang_of(ctx: &Console, asked: Option<&str>) -> String {
-    asked
-        .and_then(|t| Locale::ALL.into_iter().find(|l| l.tag() == t))
-        .unwrap_or(ctx.lang())
-        .tag()
-        .to_string()
+    asked.and_then(|t| Locale::ALL.into_iter().find(|l| l.tag() == t)).unwrap_or(ctx.lang()).tag().to_string()
 }
+
+/// A refused section: which, why (in the page's language), and the fields as submitted.
+type Refused<'a> = (Section, String, &'a [(String, String)]);
 
 /// The page from the stored settings, with the submitted values of a refused section kept.
 fn render(
@@ -194,7 +197,7 @@ fn render(
     cur: Current,
     faq_lang: String,
     done: Option<String>,
-    refused: Option<(Section, String, &[(String, String)])>,
+    refused: Option<Refused<'_>>,
 ) -> Response {
     let c = ctx.chrome("console-settings-title", "settings");
     let mut cur = cur;
@@ -231,11 +234,8 @@ fn render(
     let faq_src = faq_rows.unwrap_or_else(|| {
         cur.faq.iter().filter(|(l, _, _)| *l == faq_lang).map(|(_, q, a)| (q.clone(), a.clone())).collect()
     });
-    let mut faq: Vec<FaqRow> = faq_src
-        .into_iter()
-        .enumerate()
-        .map(|(i, (question, answer))| FaqRow { n: i + 1, question, answer })
-        .collect();
+    let mut faq: Vec<FaqRow> =
+        faq_src.into_iter().enumerate().map(|(i, (question, answer))| FaqRow { n: i + 1, question, answer }).collect();
     for _ in 0..SPARE_ROWS {
         faq.push(FaqRow { n: faq.len() + 1, question: String::new(), answer: String::new() });
     }
@@ -283,7 +283,8 @@ pub async fn index(ctx: Console, Query(q): Query<SettingsQuery>) -> Response {
     let result = super::page(async {
         ctx.require(Permission::Settings, "settings.view", None, None).await?;
         let cur = current(&ctx).await?;
-        let done = q.done.as_deref().and_then(Section::parse).map(|s| ctx.t(&format!("console-settings-done-{}", s.as_str())));
+        let done =
+            q.done.as_deref().and_then(Section::parse).map(|s| ctx.t(&format!("console-settings-done-{}", s.as_str())));
         Ok(render(&ctx, cur, faq_lang_of(&ctx, q.faq.as_deref()), done, None))
     })
     .await;
@@ -371,7 +372,13 @@ fn fact(ctx: &Console, label: &str, before: &str, after: &str) -> (String, Strin
 }
 
 /// Checks a section's form without storing anything: the change to review, or the refusal.
-fn plan(ctx: &Console, section: Section, cur: &Current, pairs: &[(String, String)], faq_lang: &str) -> Result<Change, String> {
+fn plan(
+    ctx: &Console,
+    section: Section,
+    cur: &Current,
+    pairs: &[(String, String)],
+    faq_lang: &str,
+) -> Result<Change, String> {
     let get = |k: &str| field(pairs, k).unwrap_or_default().trim().to_string();
     Ok(match section {
         Section::Branding => {
@@ -383,7 +390,8 @@ fn plan(ctx: &Console, section: Section, cur: &Current, pairs: &[(String, String
                 billing_core::party::parse_logo_url(&logo).map_err(|e| refusal(ctx, &PageError::from(e)))?;
             }
             if !name.is_empty() {
-                billing_core::catalog::validate_name("sender_name", &name).map_err(|e| refusal(ctx, &PageError::from(e)))?;
+                billing_core::catalog::validate_name("sender_name", &name)
+                    .map_err(|e| refusal(ctx, &PageError::from(e)))?;
             }
             if !reply.is_empty() {
                 billing_core::email::EmailAddress::parse(&reply)
@@ -410,7 +418,12 @@ fn plan(ctx: &Console, section: Section, cur: &Current, pairs: &[(String, String
             Change {
                 before: serde_json::json!({ "default_locale": cur.default_locale }),
                 after: serde_json::json!({ "default_locale": lang }),
-                facts: vec![fact(ctx, "console-settings-default-language", &before.unwrap_or_default(), &l.native_name())],
+                facts: vec![fact(
+                    ctx,
+                    "console-settings-default-language",
+                    &before.unwrap_or_default(),
+                    &l.native_name(),
+                )],
             }
         }
         Section::Tax => {
@@ -419,7 +432,8 @@ fn plan(ctx: &Console, section: Section, cur: &Current, pairs: &[(String, String
             let mut next: Vec<String> = cur.registrations.iter().filter(|r| !removed.contains(r)).cloned().collect();
             let add = get("add").to_ascii_uppercase();
             if !add.is_empty() {
-                let country = billing_core::country::Country::parse(&add).map_err(|e| refusal(ctx, &PageError::from(billing_core::Error::from(e))))?;
+                let country = billing_core::country::Country::parse(&add)
+                    .map_err(|e| refusal(ctx, &PageError::from(billing_core::Error::from(e))))?;
                 if country.code() == cur.home_country {
                     return Err(ctx.t("console-settings-invalid-registrations"));
                 }
@@ -430,7 +444,12 @@ fn plan(ctx: &Console, section: Section, cur: &Current, pairs: &[(String, String
             Change {
                 before: serde_json::json!({ "registrations": cur.registrations }),
                 after: serde_json::json!({ "registrations": next }),
-                facts: vec![fact(ctx, "console-settings-registrations", &cur.registrations.join(", "), &next.join(", "))],
+                facts: vec![fact(
+                    ctx,
+                    "console-settings-registrations",
+                    &cur.registrations.join(", "),
+                    &next.join(", "),
+                )],
             }
         }
         Section::Dunning => {
@@ -484,9 +503,12 @@ fn plan(ctx: &Console, section: Section, cur: &Current, pairs: &[(String, String
             if let Some(i) = rows.iter().position(|(q, a)| q.is_empty() || a.is_empty()) {
                 return Err(ctx.chrome.t1("console-settings-faq-incomplete", "row", &(i + 1).to_string()));
             }
-            let before: Vec<_> = cur.faq.iter().filter(|(l, _, _)| l == faq_lang).map(|(_, q, a)| (q.clone(), a.clone())).collect();
-            let list = |rows: &[(String, String)]| rows.iter().map(|(q, _)| format!("• {q}")).collect::<Vec<_>>().join("\n");
-            let lang_name = Locale::ALL.into_iter().find(|l| l.tag() == faq_lang).map(|l| l.native_name()).unwrap_or_default();
+            let before: Vec<_> =
+                cur.faq.iter().filter(|(l, _, _)| l == faq_lang).map(|(_, q, a)| (q.clone(), a.clone())).collect();
+            let list =
+                |rows: &[(String, String)]| rows.iter().map(|(q, _)| format!("• {q}")).collect::<Vec<_>>().join("\n");
+            let lang_name =
+                Locale::ALL.into_iter().find(|l| l.tag() == faq_lang).map(|l| l.native_name()).unwrap_or_default();
             Change {
                 before: serde_json::json!({ "locale": faq_lang, "entries": before }),
                 after: serde_json::json!({ "locale": faq_lang, "entries": rows }),
@@ -501,7 +523,11 @@ fn plan(ctx: &Console, section: Section, cur: &Current, pairs: &[(String, String
 }
 
 /// `POST /settings/{section}`: the form, the review (before → after), then the change once.
-pub async fn save(ctx: Console, Path(super::Ids { id, .. }): Path<super::Ids>, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+pub async fn save(
+    ctx: Console,
+    Path(super::Ids { id, .. }): Path<super::Ids>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
     let result = super::page(async {
         let section = Section::parse(&id).ok_or_else(PageError::not_found)?;
         let action = format!("settings.{}", section.as_str());
@@ -516,7 +542,16 @@ pub async fn save(ctx: Console, Path(super::Ids { id, .. }): Path<super::Ids>, F
         if field(&pairs, "step") != Some("confirm") {
             let back = (ctx.chrome.href("/settings"), ctx.t("console-settings-back"));
             let url = ctx.chrome.href(&format!("/settings/{}", section.as_str()));
-            return Ok(confirm::page(&ctx, "console-settings-review-title", "settings", back, url, change.facts, pairs.clone(), false));
+            return Ok(confirm::page(
+                &ctx,
+                "console-settings-review-title",
+                "settings",
+                back,
+                url,
+                change.facts,
+                pairs.clone(),
+                false,
+            ));
         }
         let outcome = ctx.chrome.href(&format!("/settings?done={}&faq={faq_lang}", section.as_str()));
         let auditor = confirm::Auditor::of(&ctx);
@@ -547,7 +582,8 @@ pub async fn save(ctx: Console, Path(super::Ids { id, .. }): Path<super::Ids>, F
                     }
                     Section::Tax => {
                         let registrations = serde_json::from_value(after["registrations"].clone()).unwrap_or_default();
-                        let input = tenants::TaxSettingsInput { registrations: Some(registrations), ..Default::default() };
+                        let input =
+                            tenants::TaxSettingsInput { registrations: Some(registrations), ..Default::default() };
                         tenants::update_tax(tx, tenant, &input).await?;
                     }
                     Section::Dunning => {
@@ -556,27 +592,55 @@ pub async fn save(ctx: Console, Path(super::Ids { id, .. }): Path<super::Ids>, F
                     Section::Portal => {
                         let offer = &after["retention_offer"];
                         let coupon = offer["coupon"].as_str().filter(|c| !c.is_empty());
-                        portal_options::set_retention_offer(tx, tenant, offer["kind"].as_str().unwrap_or("none"), coupon, now)
-                            .await?;
-                        surveys::set_nps_wait_days(tx, tenant, after["nps_wait_days"].as_i64().unwrap_or_default(), now)
-                            .await?;
+                        portal_options::set_retention_offer(
+                            tx,
+                            tenant,
+                            offer["kind"].as_str().unwrap_or("none"),
+                            coupon,
+                            now,
+                        )
+                        .await?;
+                        surveys::set_nps_wait_days(
+                            tx,
+                            tenant,
+                            after["nps_wait_days"].as_i64().unwrap_or_default(),
+                            now,
+                        )
+                        .await?;
                     }
                     Section::Faq => {
                         let locale = s("locale");
                         let mut entries = other_faq;
-                        let rows: Vec<(String, String)> = serde_json::from_value(after["entries"].clone()).unwrap_or_default();
-                        entries.extend(rows.into_iter().map(|(question, answer)| FaqEntry { locale: locale.clone(), question, answer }));
+                        let rows: Vec<(String, String)> =
+                            serde_json::from_value(after["entries"].clone()).unwrap_or_default();
+                        entries.extend(rows.into_iter().map(|(question, answer)| FaqEntry {
+                            locale: locale.clone(),
+                            question,
+                            answer,
+                        }));
                         help::put_faq(tx, tenant, entries, now).await?;
                     }
                 }
                 let action = format!("settings.{}", section.as_str());
-                auditor.done(tx, &action, Some(format!("settings:{}", section.as_str())), None, None, Some(before), Some(after)).await
+                auditor
+                    .done(
+                        tx,
+                        &action,
+                        Some(format!("settings:{}", section.as_str())),
+                        None,
+                        None,
+                        Some(before),
+                        Some(after),
+                    )
+                    .await
             })
         })
         .await;
         match done {
             // The engine refused (e.g. an unknown coupon): nothing changed; the form says why.
-            Err(e @ PageError::Problem(_)) if e.status() == StatusCode::BAD_REQUEST || e.status() == StatusCode::NOT_FOUND => {
+            Err(e @ PageError::Problem(_))
+                if e.status() == StatusCode::BAD_REQUEST || e.status() == StatusCode::NOT_FOUND =>
+            {
                 let message = if e.status() == StatusCode::NOT_FOUND {
                     ctx.t("console-settings-coupon-unknown")
                 } else {

@@ -494,12 +494,24 @@ async fn browser_flows_in_chromium() {
         let old = asked(&app, &customer, None, &format!("Old question {lang}"), "2026-03-01T08:00:00Z").await;
         let mut conn = app.db.pool.acquire().await.unwrap();
         let old_id = old.parse().unwrap();
-        billing_core::service::billing_questions::reply(&mut conn, app.tenant.id, old_id, None, "Done.", instant("2026-03-01T10:00:00Z"))
-            .await
-            .unwrap();
-        billing_core::service::billing_questions::close(&mut conn, app.tenant.id, old_id, instant("2026-03-02T08:00:00Z"))
-            .await
-            .unwrap();
+        billing_core::service::billing_questions::reply(
+            &mut conn,
+            app.tenant.id,
+            old_id,
+            None,
+            "Done.",
+            instant("2026-03-01T10:00:00Z"),
+        )
+        .await
+        .unwrap();
+        billing_core::service::billing_questions::close(
+            &mut conn,
+            app.tenant.id,
+            old_id,
+            instant("2026-03-02T08:00:00Z"),
+        )
+        .await
+        .unwrap();
         drop(conn);
         let question_text = format!("Why was I charged twice in March? ({lang})");
         let invoice_id = invoice["id"].as_str().unwrap();
@@ -787,8 +799,9 @@ async fn a_billing_question_is_answered_once_then_closed_with_its_times_and_the_
 
     // Review, then confirm; a second submission of the same form answers nothing twice.
     let answer = "It is the Pro plan for March.\nThe invoice has the details.";
-    let review =
-        b.post(&format!("/c/acme/questions/{id}/reply"), &[("csrf", &csrf), ("step", "review"), ("body", answer)]).await;
+    let review = b
+        .post(&format!("/c/acme/questions/{id}/reply"), &[("csrf", &csrf), ("step", "review"), ("body", answer)])
+        .await;
     assert_eq!(review.status, 200, "{}", review.body);
     assert!(review.body.contains("asker@example.com") && review.body.contains("id=\"review\""), "{}", review.body);
     assert_eq!(app.count("billing_question_messages").await, 1, "the review changes nothing");
@@ -804,7 +817,10 @@ async fn a_billing_question_is_answered_once_then_closed_with_its_times_and_the_
 
     // The API (and so the portal) sees the answer and the first-response time.
     let (_, q) = app.get(&format!("/api/v1/billing_questions/{id}")).await;
-    assert_eq!((q["status"].as_str(), q["first_response_at"].as_str()), (Some("answered"), Some("2026-03-02T10:30:00Z")));
+    assert_eq!(
+        (q["status"].as_str(), q["first_response_at"].as_str()),
+        (Some("answered"), Some("2026-03-02T10:30:00Z"))
+    );
     let lines = audit_details(&app, "question.reply").await;
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0].0, "done");
@@ -812,7 +828,11 @@ async fn a_billing_question_is_answered_once_then_closed_with_its_times_and_the_
     assert_eq!(lines[0].2.as_ref().unwrap()["status"], "answered");
 
     let shown = b.get(&outcome).await;
-    assert!(shown.body.contains("id=\"done\"") && shown.body.contains("The invoice has the details."), "{}", shown.body);
+    assert!(
+        shown.body.contains("id=\"done\"") && shown.body.contains("The invoice has the details."),
+        "{}",
+        shown.body
+    );
     assert!(shown.body.contains("2 h 30 min"), "first response after 2.5 hours: {}", shown.body);
 
     // Closed a day later: the resolution time, and the medians on the inbox.
@@ -823,8 +843,9 @@ async fn a_billing_question_is_answered_once_then_closed_with_its_times_and_the_
     let review = b.post(&format!("/c/acme/questions/{id}/close"), &[("csrf", &csrf), ("step", "review")]).await;
     assert_eq!(review.status, 200, "{}", review.body);
     let nonce = review.field("nonce");
-    let closed =
-        b.post(&format!("/c/acme/questions/{id}/close"), &[("csrf", &csrf), ("nonce", &nonce), ("step", "confirm")]).await;
+    let closed = b
+        .post(&format!("/c/acme/questions/{id}/close"), &[("csrf", &csrf), ("nonce", &nonce), ("step", "confirm")])
+        .await;
     assert_eq!(closed.status, 303, "{}", closed.body);
     let (_, q) = app.get(&format!("/api/v1/billing_questions/{id}")).await;
     assert_eq!(q["status"], "closed");
@@ -832,7 +853,11 @@ async fn a_billing_question_is_answered_once_then_closed_with_its_times_and_the_
     assert!(open.body.contains("id=\"no-questions\""), "nothing open any more: {}", open.body);
     let all = b.get("/c/acme/questions?status=closed").await;
     assert!(all.body.contains("Why is my invoice 29 EUR?"), "{}", all.body);
-    assert!(all.body.contains("<p style=\"font-size:1.4rem;margin:.25rem 0 0\" id=\"median-first\">2 h 30 min</p>"), "{}", all.body);
+    assert!(
+        all.body.contains("<p style=\"font-size:1.4rem;margin:.25rem 0 0\" id=\"median-first\">2 h 30 min</p>"),
+        "{}",
+        all.body
+    );
     assert!(all.body.contains("id=\"median-resolution\">1 d 1 h</p>"), "{}", all.body);
     // A closed question takes no answer.
     let late = b.post(&format!("/c/acme/questions/{id}/reply"), &[("csrf", &csrf), ("body", "More")]).await;
@@ -965,7 +990,8 @@ async fn a_bank_statement_is_uploaded_and_an_unmatched_line_assigned_by_hand_onc
     assert_eq!(form.status, 200, "{}", form.body);
     assert!(form.body.contains(second["number"].as_str().unwrap()), "the open invoices to choose: {}", form.body);
     let csrf = form.field("csrf");
-    let no_reason = b.post(&assign, &[("csrf", &csrf), ("step", "review"), ("invoice", second_id), ("reason", "")]).await;
+    let no_reason =
+        b.post(&assign, &[("csrf", &csrf), ("step", "review"), ("invoice", second_id), ("reason", "")]).await;
     assert_eq!(no_reason.status, 400);
     let reason = "Paid without a reference, confirmed by phone";
     let review =
@@ -982,10 +1008,14 @@ async fn a_bank_statement_is_uploaded_and_an_unmatched_line_assigned_by_hand_onc
     let (_, inv) = app.get(&format!("/api/v1/invoices/{second_id}")).await;
     assert_eq!(inv["status"], "paid");
     // A fresh form for the same line cannot settle it twice: the engine refuses (409).
-    let again = b.post(&assign, &[("csrf", &csrf), ("step", "review"), ("invoice", second_id), ("reason", reason)]).await;
+    let again =
+        b.post(&assign, &[("csrf", &csrf), ("step", "review"), ("invoice", second_id), ("reason", reason)]).await;
     let nonce = again.field("nonce");
     let twice = b
-        .post(&assign, &[("csrf", &csrf), ("nonce", &nonce), ("step", "confirm"), ("invoice", second_id), ("reason", reason)])
+        .post(
+            &assign,
+            &[("csrf", &csrf), ("nonce", &nonce), ("step", "confirm"), ("invoice", second_id), ("reason", reason)],
+        )
         .await;
     assert_eq!(twice.status, 409, "{}", twice.body);
     assert_eq!(app.count("invoice_payments").await, 2);
@@ -1033,30 +1063,61 @@ async fn an_admin_edits_the_settings_through_the_confirm_step_and_finance_is_ref
         &mut b,
         "branding",
         &csrf,
-        &[("brand_color", "#AA3300"), ("logo_url", "https://cdn.example/logo.png"), ("sender_name", "Acme Billing"), ("reply_to", "help@acme.example")],
+        &[
+            ("brand_color", "#AA3300"),
+            ("logo_url", "https://cdn.example/logo.png"),
+            ("sender_name", "Acme Billing"),
+            ("reply_to", "help@acme.example"),
+        ],
     )
     .await;
     assert_eq!((done.status, done.location.as_deref()), (303, Some("/c/acme/settings?done=branding&faq=en")));
     let (_, tenant) = app.get("/api/v1/tenant").await;
-    assert_eq!((tenant["brand_color"].as_str(), tenant["logo_url"].as_str()), (Some("#aa3300"), Some("https://cdn.example/logo.png")));
+    assert_eq!(
+        (tenant["brand_color"].as_str(), tenant["logo_url"].as_str()),
+        (Some("#aa3300"), Some("https://cdn.example/logo.png"))
+    );
     let (_, mail) = app.get("/api/v1/mail_settings").await;
-    assert_eq!((mail["sender_name"].as_str(), mail["reply_to"].as_str()), (Some("Acme Billing"), Some("help@acme.example")));
+    assert_eq!(
+        (mail["sender_name"].as_str(), mail["reply_to"].as_str()),
+        (Some("Acme Billing"), Some("help@acme.example"))
+    );
     let lines = audit_details(&app, "settings.branding").await;
     assert_eq!(lines[0].1.as_ref().unwrap()["brand_color"], "#1f4e79");
     assert_eq!(lines[0].2.as_ref().unwrap()["brand_color"], "#AA3300");
 
     // A bad colour is refused beside its field and changes nothing.
-    let bad = save(&mut b, "branding", &csrf, &[("brand_color", "red"), ("logo_url", ""), ("sender_name", ""), ("reply_to", "")]).await;
+    let bad = save(
+        &mut b,
+        "branding",
+        &csrf,
+        &[("brand_color", "red"), ("logo_url", ""), ("sender_name", ""), ("reply_to", "")],
+    )
+    .await;
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("id=\"branding-error\"") && bad.body.contains("six hexadecimal digits"), "{}", bad.body);
 
     // The dunning policy as rows; the engine's checks in the page's language (German here).
     let rows = [("day", "3"), ("action", "retry"), ("day", "1"), ("action", "email"), ("day", ""), ("action", "")];
-    let refused = b.post("/c/acme/settings/dunning?lang=de", &[&[("csrf", csrf.as_str()), ("step", "review")][..], &rows[..]].concat()).await;
+    let refused = b
+        .post(
+            "/c/acme/settings/dunning?lang=de",
+            &[&[("csrf", csrf.as_str()), ("step", "review")][..], &rows[..]].concat(),
+        )
+        .await;
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("Stufe 2: Ihr Tag liegt vor dem Tag der Stufe darüber."), "{}", refused.body);
     b.get("/c/acme/settings?lang=en").await;
-    let rows = [("day", "3"), ("action", "retry"), ("day", "10"), ("action", "email"), ("day", "30"), ("action", "mark_uncollectible"), ("day", ""), ("action", "")];
+    let rows = [
+        ("day", "3"),
+        ("action", "retry"),
+        ("day", "10"),
+        ("action", "email"),
+        ("day", "30"),
+        ("action", "mark_uncollectible"),
+        ("day", ""),
+        ("action", ""),
+    ];
     let done = save(&mut b, "dunning", &csrf, &rows).await;
     assert_eq!(done.status, 303, "{}", done.body);
     let (_, policy) = app.get("/api/v1/dunning_policy").await;
@@ -1075,10 +1136,22 @@ async fn an_admin_edits_the_settings_through_the_confirm_step_and_finance_is_ref
     assert_eq!(tenant["tax"]["registrations"], json!([]));
 
     // Portal options: a pause offer and the survey waiting period; an unknown coupon is refused.
-    let refused = save(&mut b, "portal", &csrf, &[("retention_kind", "coupon"), ("retention_coupon", "NOPE"), ("nps_wait_days", "14")]).await;
+    let refused = save(
+        &mut b,
+        "portal",
+        &csrf,
+        &[("retention_kind", "coupon"), ("retention_coupon", "NOPE"), ("nps_wait_days", "14")],
+    )
+    .await;
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert!(refused.body.contains("There is no coupon with this code."), "{}", refused.body);
-    let done = save(&mut b, "portal", &csrf, &[("retention_kind", "pause"), ("retention_coupon", ""), ("nps_wait_days", "14")]).await;
+    let done = save(
+        &mut b,
+        "portal",
+        &csrf,
+        &[("retention_kind", "pause"), ("retention_coupon", ""), ("nps_wait_days", "14")],
+    )
+    .await;
     assert_eq!(done.status, 303, "{}", done.body);
     let (_, survey) = app.get("/api/v1/portal/survey_settings").await;
     assert_eq!(survey["nps_wait_days"], 14, "{survey}");
@@ -1086,12 +1159,20 @@ async fn an_admin_edits_the_settings_through_the_confirm_step_and_finance_is_ref
     // The German FAQ, entry by entry; the English one is kept.
     let (s, _) = app
         .send(
-            app.http.put(app.url("/api/v1/portal/faq")).json(&json!({ "entries": [{ "locale": "en", "question": "Q?", "answer": "A." }] })),
+            app.http
+                .put(app.url("/api/v1/portal/faq"))
+                .json(&json!({ "entries": [{ "locale": "en", "question": "Q?", "answer": "A." }] })),
             &app.tenant.api_key,
         )
         .await;
     assert_eq!(s, 200);
-    let faq = [("faq_lang", "de"), ("question", "Wie kündige ich?"), ("answer", "Im Portal unter Abo."), ("question", ""), ("answer", "")];
+    let faq = [
+        ("faq_lang", "de"),
+        ("question", "Wie kündige ich?"),
+        ("answer", "Im Portal unter Abo."),
+        ("question", ""),
+        ("answer", ""),
+    ];
     assert_eq!(save(&mut b, "faq", &csrf, &faq).await.status, 303);
     let (_, stored) = app.get("/api/v1/portal/faq").await;
     assert_eq!(stored["entries"].as_array().map(Vec::len), Some(2), "{stored}");
@@ -1101,9 +1182,10 @@ async fn an_admin_edits_the_settings_through_the_confirm_step_and_finance_is_ref
     assert_eq!(save(&mut b, "languages", &csrf, &[("default_locale", "de")]).await.status, 303);
     let (_, tenant) = app.get("/api/v1/tenant").await;
     assert_eq!(tenant["default_locale"], "de");
-    let done: i64 = sqlx::query_scalar("SELECT count(*) FROM staff_audit_log WHERE action LIKE 'settings.%' AND outcome = 'done'")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    let done: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM staff_audit_log WHERE action LIKE 'settings.%' AND outcome = 'done'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     assert_eq!(done, 7, "every saved section is on record");
 }
