@@ -37,6 +37,8 @@ pub enum Permission {
     Export,
     /// Invite and disable staff.
     ManageStaff,
+    /// The merchant's settings: branding, tax registrations, dunning policy, portal options.
+    Settings,
 }
 
 impl Role {
@@ -56,7 +58,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::Finance => !matches!(p, ManageStaff),
+            Role::Finance => !matches!(p, ManageStaff | Settings),
             Role::Support => matches!(p, Dashboard | Read | HelpCustomers),
             Role::Analyst => matches!(p, Dashboard),
         }
@@ -86,9 +88,10 @@ mod tests {
     #[test]
     fn the_role_matrix() {
         use Permission::*;
-        let all = [Dashboard, Read, HelpCustomers, MoveMoney, RunInvoices, Export, ManageStaff];
+        let all = [Dashboard, Read, HelpCustomers, MoveMoney, RunInvoices, Export, ManageStaff, Settings];
         assert!(all.iter().all(|p| Role::Admin.allows(*p)));
         assert!(!Role::Finance.allows(ManageStaff) && Role::Finance.allows(MoveMoney) && Role::Finance.allows(Export));
+        assert!(!Role::Finance.allows(Settings) && !Role::Support.allows(Settings));
         assert!(Role::Support.allows(HelpCustomers) && Role::Support.allows(Read));
         assert!(
             !Role::Support.allows(MoveMoney) && !Role::Support.allows(RunInvoices) && !Role::Support.allows(Export)

@@ -6,15 +6,19 @@ where axe-core is, the staff password, where screenshots go (or null), and one r
 
 Per run: the finance user signs in, finds the customer by invoice number, issues a credit note
 through the confirm step, starts a dry run, reviews it (an exception if there is one), posts it
-and downloads its CSV report; the support user is refused the credit note (403 page); the analyst
-sees the dashboard and nothing else. axe-core checks every page (no serious or critical
-violation); screenshots are taken at desktop and 360-px phone width.
+and downloads its CSV report, uploads a bank statement and opens an unmatched line; the support
+user is refused the credit note (403 page) and answers the customer's billing question from the
+inbox through the confirm step (the Rust test then checks the answer reaches the customer over
+SMTP); the admin opens the settings; the analyst sees the dashboard and nothing else. axe-core
+checks every page (no serious or critical violation); screenshots are taken at desktop and 360-px
+phone width.
 """
 
 import json
 import os
 import re
 import sys
+import tempfile
 
 from playwright.sync_api import expect, sync_playwright
 
@@ -26,12 +30,18 @@ TEXT = {
            "credit": "Issue a credit note", "review": "Review", "confirm": "Confirm",
            "done": "The credit note has been issued", "runs": "Invoice runs", "dry": "Start dry run",
            "post": "Post the run", "posted": "Posted run", "forbidden": "Your role does not allow this action",
-           "amount": "5.00", "reason": "Service outage on 3 March", "sign_out": "Sign out"},
+           "amount": "5.00", "reason": "Service outage on 3 March", "sign_out": "Sign out",
+           "questions": "Questions",
+           "answered": "Your answer has been sent", "bank": "Bank", "upload": "Upload and reconcile",
+           "settings": "Settings"},
     "de": {"sign_in": "Anmelden", "dashboard": "Dashboard", "customers": "Kunden", "search": "Suchen",
            "credit": "Gutschrift erstellen", "review": "Prüfen", "confirm": "Bestätigen",
            "done": "Die Gutschrift wurde erstellt", "runs": "Rechnungsläufe", "dry": "Probelauf starten",
            "post": "Lauf buchen", "posted": "Gebuchter Lauf", "forbidden": "Ihre Rolle erlaubt diese Aktion nicht",
-           "amount": "5,00", "reason": "Ausfall am 3. März", "sign_out": "Abmelden"},
+           "amount": "5,00", "reason": "Ausfall am 3. März", "sign_out": "Abmelden",
+           "questions": "Fragen",
+           "answered": "Ihre Antwort wurde", "bank": "Bank", "upload": "Hochladen und abgleichen",
+           "settings": "Einstellungen"},
 }
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -145,8 +155,36 @@ def main():
                 axe(page, f"{lang} {name}")
                 if name == "dunning":
                     shot(page, f"dunning-{lang}")
+            # A bank statement: one credit without a reference stays to be assigned by hand.
+            page.get_by_role("navigation", name=re.compile(".")).first.get_by_role("link", name=t["bank"]).click()
+            axe(page, f"{lang} bank")
+            statement = os.path.join(tempfile.mkdtemp(), f"statement-{lang}.csv")
+            with open(statement, "w", encoding="utf-8") as f:
+                f.write("Date,Value date,Counterparty,IBAN,Description,Amount,Currency\n"
+                        f"2026-03-02,2026-03-02,Someone,DE88100900001234567892,thanks {lang},12.00,EUR\n")
+            page.locator("#file").set_input_files(statement)
+            page.get_by_role("button", name=t["upload"]).click()
+            expect(page.locator("#open-lines")).to_be_visible()
+            axe(page, f"{lang} bank statement")
+            shot(page, f"bank-{lang}")
+            page.locator("#open-lines a").first.click()
+            expect(page.locator("#reason")).to_be_visible()
+            axe(page, f"{lang} bank assign")
             page.get_by_role("button", name=t["sign_out"]).click()
             expect(page.locator("#password")).to_be_visible()
+            ctx.close()
+
+            # Admin: the settings.
+            ctx = new_ctx()
+            page = sign_in(ctx, lang, run["admin"])
+            page.get_by_role("navigation", name=re.compile(".")).first.get_by_role("link", name=t["settings"]).click()
+            expect(page.locator("#dunning-steps")).to_be_visible()
+            axe(page, f"{lang} settings")
+            shot(page, f"settings-{lang}", phone=True)
+            page.locator("#brand_color").fill("#1f4e79")
+            page.locator("#branding-review").click()
+            expect(page.locator("#review")).to_be_visible()
+            axe(page, f"{lang} settings review")
             ctx.close()
 
             # Support: refused a money action (403 page, audited by the server).
@@ -161,6 +199,25 @@ def main():
             expect(page.get_by_role("alert")).to_contain_text(t["forbidden"])
             axe(page, f"{lang} refused")
             shot(page, f"refused-{lang}")
+
+            # Support answers the customer's billing question from the inbox.
+            page.goto(f"{base}/c/acme/customers/{run['customer']}")
+            page.get_by_role("navigation", name=re.compile(".")).first.get_by_role("link", name=t["questions"]).click()
+            expect(page.locator("#questions")).to_be_visible()
+            expect(page.locator("#median-first")).not_to_have_text("—")
+            axe(page, f"{lang} questions")
+            shot(page, f"questions-{lang}", phone=True)
+            page.locator("#questions a", has_text=run["question_text"]).first.click()
+            expect(page.locator("#thread")).to_contain_text(run["question_text"])
+            axe(page, f"{lang} question")
+            page.locator("#body").fill(run["answer"])
+            page.locator("#reply-button").click()
+            expect(page.locator("#review")).to_contain_text(run["answer"])
+            axe(page, f"{lang} question review")
+            page.locator("#confirm").click()
+            expect(page.locator("#done")).to_contain_text(t["answered"])
+            expect(page.locator("#thread")).to_contain_text(run["answer"])
+            shot(page, f"question-{lang}")
             ctx.close()
 
             # Analyst: the dashboard only.

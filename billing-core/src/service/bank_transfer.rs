@@ -241,3 +241,10 @@ pub async fn get_import(conn: &mut PgConnection, tenant: TenantId, id: BankState
     let entries = store::bank::entries(conn, tenant, id).await?;
     Ok(StatementImport::new(id, format, sha256, imported_at, entries))
 }
+
+pub use crate::store::bank::ImportSummary;
+
+/// The tenant's 50 newest statement imports with their entries still to assign.
+pub async fn recent_imports(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec<ImportSummary>> {
+    store::bank::imports(conn, tenant, 50).await
+}

@@ -192,3 +192,9 @@ pub async fn close(
     }
     thread(conn, tenant, id).await
 }
+
+/// The medians of the first-response and the resolution time over the tenant's questions, in
+/// seconds (`None` while no question was answered, resp. closed).
+pub async fn response_medians(conn: &mut PgConnection, tenant: TenantId) -> Result<(Option<i64>, Option<i64>)> {
+    store::help::response_medians(conn, tenant).await
+}

@@ -25,6 +25,7 @@ pub mod method_setups;
 pub mod metrics;
 pub mod outbox_purge;
 pub mod payments;
+pub mod portal_options;
 pub mod predunning;
 pub mod recovery;
 pub mod refunds;

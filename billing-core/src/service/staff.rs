@@ -337,3 +337,33 @@ pub async fn mail_portal_link(
     crate::store::outbox::enqueue(conn, tenant, &[message], now).await?;
     Ok(())
 }
+
+pub use crate::store::mail::MailSummary;
+
+/// One of the customer's mails (another customer's or tenant's is not found).
+pub async fn customer_mail(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    email: &str,
+    mail: Uuid,
+) -> Result<MailSummary> {
+    crate::store::mail::customer_mail(conn, tenant, mail, customer, email)
+        .await?
+        .ok_or_else(|| Error::not_found("mail", mail))
+}
+
+/// Queues one of the customer's mails again: the same rendered mail as a new row with a new
+/// Message-ID, sent by the mail worker like any other. Returns the new mail's id.
+pub async fn resend_mail(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    email: &str,
+    mail: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    crate::store::mail::resend(conn, tenant, mail, customer, email, now)
+        .await?
+        .ok_or_else(|| Error::not_found("mail", mail))
+}

@@ -221,3 +221,36 @@ pub async fn set_notice_days(
 ) -> Result<()> {
     store::tenants::set_notice_days(conn, tenant, trial, renewal).await
 }
+
+/// The sender identity in mails: (`From` display name, reply-to address); `None` for the
+/// defaults (the tenant's name, replies to `mail.from`).
+pub async fn mail_identity(conn: &mut PgConnection, tenant: TenantId) -> Result<(Option<String>, Option<String>)> {
+    store::tenants::mail_identity(conn, tenant).await
+}
+
+/// Sets the sender identity (empty: the default), checked as `POST /api/v1/mail_settings` checks it.
+pub async fn set_mail_identity(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    sender_name: Option<&str>,
+    reply_to: Option<&str>,
+) -> Result<(Option<String>, Option<String>)> {
+    let sender_name = match sender_name.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(n) => Some(crate::catalog::validate_name("sender_name", n)?),
+    };
+    let reply_to = match reply_to.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(a) => Some(crate::email::EmailAddress::parse(a)?.to_string()),
+    };
+    store::tenants::set_mail_identity(conn, tenant, sender_name.as_deref(), reply_to.as_deref()).await?;
+    Ok((sender_name, reply_to))
+}
+
+/// Sets the merchant's default language (documents, mails and pages without another choice);
+/// one of the shipped languages.
+pub async fn set_default_locale(conn: &mut PgConnection, tenant: TenantId, locale: &str) -> Result<String> {
+    let locale = match_locale(locale).ok_or_else(|| Error::invalid("default_locale", "not a shipped language"))?;
+    store::tenants::set_default_locale(conn, tenant, locale).await?;
+    Ok(locale.to_string())
+}

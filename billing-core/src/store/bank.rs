@@ -292,3 +292,30 @@ pub async fn record_assignment(
     .await?;
     Ok(())
 }
+
+/// A statement import as the console lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ImportSummary {
+    pub id: BankStatementId,
+    pub format: String,
+    pub imported_at: DateTime<Utc>,
+    pub entries: i64,
+    /// Credits still waiting for a person (unmatched or ambiguous).
+    pub open: i64,
+}
+
+/// The tenant's newest statement imports.
+pub async fn imports(conn: &mut PgConnection, tenant: TenantId, limit: i64) -> Result<Vec<ImportSummary>> {
+    Ok(sqlx::query_as(
+        "SELECT i.id, i.format, i.imported_at,
+                (SELECT count(*) FROM bank_statement_entries e WHERE e.tenant_id = i.tenant_id AND e.import_id = i.id)
+                  AS entries,
+                (SELECT count(*) FROM bank_statement_entries e WHERE e.tenant_id = i.tenant_id AND e.import_id = i.id
+                    AND e.outcome IN ('unmatched', 'ambiguous')) AS open
+           FROM bank_statement_imports i WHERE i.tenant_id = $1 ORDER BY i.imported_at DESC, i.id DESC LIMIT $2",
+    )
+    .bind(tenant)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}

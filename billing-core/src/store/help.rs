@@ -253,3 +253,20 @@ pub async fn customer_invoice(
     .fetch_one(conn)
     .await?)
 }
+
+/// The medians over a tenant's questions, in seconds: from asking to the first staff answer
+/// (questions answered at least once) and from asking to closing (closed questions).
+pub async fn response_medians(conn: &mut PgConnection, tenant: TenantId) -> Result<(Option<i64>, Option<i64>)> {
+    let (first, resolved): (Option<f64>, Option<f64>) = sqlx::query_as(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at))
+                  FILTER (WHERE first_response_at IS NOT NULL),
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at))
+                  FILTER (WHERE resolved_at IS NOT NULL)
+           FROM billing_questions WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .fetch_one(conn)
+    .await?;
+    // Whole seconds: a duration shown to people, not money.
+    Ok((first.map(|s| s.round() as i64), resolved.map(|s| s.round() as i64)))
+}

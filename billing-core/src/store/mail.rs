@@ -262,3 +262,74 @@ pub async fn list(conn: &mut PgConnection, tenant: TenantId, limit: i64) -> Resu
     .fetch_all(conn)
     .await?)
 }
+
+/// Queues a mail of the customer's again as a new row: the same template, address, language and
+/// outbox message (so the same rendered mail), under a new outbox id and a new Message-ID on the
+/// original's domain. `None` when the mail is not the customer's (by the message's customer or
+/// the customer's address, as the console lists them). A suppressed address stays suppressed.
+pub async fn resend(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    mail: Uuid,
+    customer: crate::ids::CustomerId,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>> {
+    let id = Uuid::now_v7();
+    let outbox_id = Uuid::now_v7();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO mails (tenant_id, id, outbox_id, template, to_address, locale, message_id, payload,
+                            status, next_attempt_at, created_at)
+         SELECT m.tenant_id, $3, $4, m.template, m.to_address, m.locale,
+                '<' || replace($3::text, '-', '') || '@' || split_part(trim(both '<>' from m.message_id), '@', 2) || '>',
+                m.payload,
+                CASE WHEN EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.tenant_id = m.tenant_id
+                                     AND s.address = lower(m.to_address))
+                     THEN 'suppressed' ELSE 'pending' END,
+                $7, $7
+           FROM mails m
+          WHERE m.tenant_id = $1 AND m.id = $2
+            AND (m.payload->>'customer_id' = $5 OR lower(m.to_address) = lower($6))
+         RETURNING id",
+    )
+    .bind(tenant)
+    .bind(mail)
+    .bind(id)
+    .bind(outbox_id)
+    .bind(customer.to_string())
+    .bind(email)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// One mail's template, address and Message-ID (the console's resend review).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailSummary {
+    pub id: Uuid,
+    pub template: String,
+    pub to_address: String,
+    pub status: String,
+    pub message_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A mail of the customer's (as [`resend`] scopes it), or `None`.
+pub async fn customer_mail(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    mail: Uuid,
+    customer: crate::ids::CustomerId,
+    email: &str,
+) -> Result<Option<MailSummary>> {
+    Ok(sqlx::query_as(
+        "SELECT id, template, to_address, status, message_id, created_at FROM mails
+          WHERE tenant_id = $1 AND id = $2 AND (payload->>'customer_id' = $3 OR lower(to_address) = lower($4))",
+    )
+    .bind(tenant)
+    .bind(mail)
+    .bind(customer.to_string())
+    .bind(email)
+    .fetch_optional(conn)
+    .await?)
+}

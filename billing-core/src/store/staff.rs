@@ -432,6 +432,7 @@ pub async fn search_customers(
 /// A mail to a customer as the console lists it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CustomerMail {
+    pub id: Uuid,
     pub template: String,
     pub to_address: String,
     pub status: String,
@@ -448,7 +449,7 @@ pub async fn customer_mails(
     limit: i64,
 ) -> Result<Vec<CustomerMail>> {
     Ok(sqlx::query_as(
-        "SELECT template, to_address, status, sent_at, created_at FROM mails
+        "SELECT id, template, to_address, status, sent_at, created_at FROM mails
           WHERE tenant_id = $1 AND (payload->>'customer_id' = $2 OR lower(to_address) = lower($3))
           ORDER BY created_at DESC, id DESC LIMIT $4",
     )

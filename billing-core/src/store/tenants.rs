@@ -300,3 +300,35 @@ pub async fn tenant_for_key(conn: &mut PgConnection, digest: &[u8]) -> Result<Op
             .await?;
     Ok(id.map(TenantId))
 }
+
+/// The tenant's sender identity in mails: `From` display name and reply-to address.
+pub async fn mail_identity(conn: &mut PgConnection, tenant: TenantId) -> Result<(Option<String>, Option<String>)> {
+    Ok(sqlx::query_as("SELECT mail_sender_name, mail_reply_to FROM tenants WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_one(conn)
+        .await?)
+}
+
+pub async fn set_mail_identity(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    sender_name: Option<&str>,
+    reply_to: Option<&str>,
+) -> Result<()> {
+    sqlx::query("UPDATE tenants SET mail_sender_name = $2, mail_reply_to = $3 WHERE tenant_id = $1")
+        .bind(tenant)
+        .bind(sender_name)
+        .bind(reply_to)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_default_locale(conn: &mut PgConnection, tenant: TenantId, locale: &str) -> Result<()> {
+    sqlx::query("UPDATE tenants SET default_locale = $2 WHERE tenant_id = $1")
+        .bind(tenant)
+        .bind(locale)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -84,6 +84,9 @@ impl Chrome {
             ("runs", "/runs", "console-nav-runs", Permission::Read),
             ("dunning", "/dunning", "console-nav-dunning", Permission::Read),
             ("jobs", "/jobs", "console-nav-jobs", Permission::Read),
+            ("questions", "/questions", "console-nav-questions", Permission::Read),
+            ("bank", "/bank", "console-nav-bank", Permission::MoveMoney),
+            ("settings", "/settings", "console-nav-settings", Permission::Settings),
             ("staff", "/staff", "console-nav-staff", Permission::ManageStaff),
             ("account", "/account", "console-nav-account", Permission::Dashboard),
         ]

@@ -117,6 +117,12 @@ pub struct LineView {
     pub detail: String,
 }
 
+/// A mail sent to the customer, with the page that resends it (console-ops).
+pub struct MailView {
+    pub line: LineView,
+    pub resend: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/customer.html")]
 struct DetailPage<'a> {
@@ -129,7 +135,7 @@ struct DetailPage<'a> {
     invoices: Vec<DocView>,
     notes: Vec<DocView>,
     dunning: Option<String>,
-    mails: Vec<LineView>,
+    mails: Vec<MailView>,
     activity: Vec<LineView>,
     audit: Vec<LineView>,
     can_move_money: bool,
@@ -251,10 +257,13 @@ pub async fn detail(
         let mails = staff_service::customer_mails(&mut conn, ctx.tenant.id, id, customer.email.as_str())
             .await?
             .into_iter()
-            .map(|m| LineView {
-                when: format::date(m.created_at.with_timezone(&ctx.tenant.timezone).date_naive(), lang),
-                what: m.template,
-                detail: format!("{} · {}", m.to_address, m.status),
+            .map(|m| MailView {
+                resend: ctx.chrome.href(&format!("/customers/{id}/mails/{}/resend", m.id)),
+                line: LineView {
+                    when: format::date(m.created_at.with_timezone(&ctx.tenant.timezone).date_naive(), lang),
+                    what: m.template,
+                    detail: format!("{} · {}", m.to_address, m.status),
+                },
             })
             .collect();
         let activity = staff_service::portal_activity(&mut conn, ctx.tenant.id, id)
@@ -299,7 +308,10 @@ pub async fn detail(
                 active: s.status == SubscriptionStatus::Active,
             })
             .collect();
-        let done = q.done.as_deref().and_then(Action::parse).map(|a| ctx.t(&format!("console-done-{}", a.as_str())));
+        let done = match q.done.as_deref() {
+            Some("resend-mail") => Some(ctx.t("console-done-resend-mail")),
+            other => other.and_then(Action::parse).map(|a| ctx.t(&format!("console-done-{}", a.as_str()))),
+        };
         let mut c = ctx.chrome("console-customer-title", "customers");
         c.title = customer.name.clone();
         Ok(ctx.page(&DetailPage {

@@ -9,12 +9,20 @@
 //! - `customers.rs`: search, the customer page, the actions on behalf of a customer.
 //! - `runs.rs`: invoice runs (dry run, review, post, CSV), job runs, the dunning board.
 //! - `staff.rs`: the admin's staff page (invite, disable).
+//! - `questions.rs`, `mails.rs`, `bank.rs`, `settings.rs` (with `confirm.rs`, their shared
+//!   confirm step): the billing-questions inbox, resending a mail, bank statement upload and
+//!   assignment, the merchant's settings (docs/adr/0034).
 //! - `dashboard`: the place the metrics dashboard goes (`/c/{tenant}/dashboard`).
 
 pub mod auth;
+pub mod bank;
+pub mod confirm;
 pub mod ctx;
 pub mod customers;
+pub mod mails;
+pub mod questions;
 pub mod runs;
+pub mod settings;
 pub mod staff;
 
 /// Path parameters below `/c/{tenant}` (the tenant is the extractor's; a struct ignores it).
@@ -66,6 +74,16 @@ pub fn router() -> Router<AppState> {
         .route("/dunning", get(runs::dunning))
         .route("/staff", get(staff::list).post(staff::invite))
         .route("/staff/{id}/{verb}", post(staff::set_disabled))
+        // console-ops: billing questions, resending mails, bank statements, settings.
+        .route("/questions", get(questions::inbox))
+        .route("/questions/{id}", get(questions::detail))
+        .route("/questions/{id}/{verb}", post(questions::act))
+        .route("/customers/{id}/mails/{action}/resend", get(mails::resend_page).post(mails::resend))
+        .route("/bank", get(bank::index).post(bank::upload))
+        .route("/bank/{id}", get(bank::show))
+        .route("/bank/{id}/lines/{action}/assign", get(bank::assign_page).post(bank::assign))
+        .route("/settings", get(settings::index))
+        .route("/settings/{id}", post(settings::save))
         .fallback(not_found)
 }
 

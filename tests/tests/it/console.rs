@@ -486,10 +486,44 @@ async fn browser_flows_in_chromium() {
         let (s, sub) =
             app.post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "pro", "start_date": day })).await;
         assert_eq!(s, 201, "{sub}");
-        for role in ["finance", "support", "analyst"] {
+        for role in ["finance", "support", "analyst", "admin"] {
             staff(&app, &format!("{role}-{lang}@example.com"), role).await;
         }
+        // Billing questions from the portal: one answered and closed before (the inbox's medians
+        // have a value), one for support to answer in the browser.
+        let old = asked(&app, &customer, None, &format!("Old question {lang}"), "2026-03-01T08:00:00Z").await;
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        let old_id = old.parse().unwrap();
+        billing_core::service::billing_questions::reply(
+            &mut conn,
+            app.tenant.id,
+            old_id,
+            None,
+            "Done.",
+            instant("2026-03-01T10:00:00Z"),
+        )
+        .await
+        .unwrap();
+        billing_core::service::billing_questions::close(
+            &mut conn,
+            app.tenant.id,
+            old_id,
+            instant("2026-03-02T08:00:00Z"),
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        let question_text = format!("Why was I charged twice in March? ({lang})");
+        let invoice_id = invoice["id"].as_str().unwrap();
+        asked(&app, &customer, Some(invoice_id), &question_text, "2026-03-02T12:00:00Z").await;
+        let answer = match lang {
+            "de" => "Ihre Rechnung für März ist der Pro-Tarif; die Einzelheiten stehen darauf.",
+            _ => "Your March invoice is the Pro plan; the details are on the invoice.",
+        };
         runs.push(json!({
+            "admin": format!("admin-{lang}@example.com"),
+            "question_text": question_text,
+            "answer": answer,
             "lang": lang,
             "customer": customer,
             "invoice_number": invoice["number"],
@@ -530,6 +564,27 @@ async fn browser_flows_in_chromium() {
     .await
     .unwrap();
     assert_eq!(refused, 2, "each support refusal is audited");
+
+    // The answers given in the console reach the customers by mail: the mail worker sends them
+    // over SMTP to a real server (aiosmtpd).
+    let sink = super::mail::SmtpSink::start(&[]);
+    let mailer = portal_web::mail::Mailer::new(&sink.config(), std::path::Path::new("/nonexistent")).unwrap();
+    portal_web::mail::worker::run(&app.db.pool, &mailer, instant("2026-03-03T09:05:00Z")).await.unwrap();
+    let mails = sink.mails();
+    for (lang, answer) in [
+        ("en", "Your March invoice is the Pro plan; the details are on the invoice."),
+        ("de", "Ihre Rechnung für März ist der Pro-Tarif; die Einzelheiten stehen darauf."),
+    ] {
+        let to = format!("kunde-{lang}@example.com");
+        let mail = mails
+            .iter()
+            .find(|m| {
+                m["to"].as_str().is_some_and(|t| t.contains(&to))
+                    && m["text"].as_str().is_some_and(|t| t.contains(answer))
+            })
+            .unwrap_or_else(|| panic!("the console's answer reached {to} over SMTP: {mails:?}"));
+        assert!(mail["text"].as_str().unwrap().contains("/p/acme/help/questions/"), "{mail}");
+    }
 }
 
 #[tokio::test]
@@ -681,4 +736,456 @@ async fn an_admin_invites_and_disables_staff_and_the_disabled_are_signed_out() {
         (before["disabled"].as_bool(), after["disabled"].as_bool(), reason.as_str()),
         (Some(false), Some(true), "left")
     );
+}
+
+// ---- console-ops: billing questions, resending mails, bank statements, settings ----
+
+/// A question the customer asked in the portal (through the portal's service), at `at`.
+async fn asked(app: &TestApp, customer: &str, invoice: Option<&str>, text: &str, at: &str) -> String {
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let q = billing_core::service::billing_questions::ask(
+        &mut conn,
+        app.tenant.id,
+        customer.parse().unwrap(),
+        "invoice",
+        invoice.map(|i| i.parse().unwrap()),
+        text,
+        instant(at),
+    )
+    .await
+    .unwrap();
+    q.id.to_string()
+}
+
+/// The audit lines with before and after: (action, outcome, before, after).
+async fn audit_details(app: &TestApp, action: &str) -> Vec<(String, Option<Value>, Option<Value>)> {
+    sqlx::query_as("SELECT outcome, before, after FROM staff_audit_log WHERE action = $1 ORDER BY id")
+        .bind(action)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_billing_question_is_answered_once_then_closed_with_its_times_and_the_medians() {
+    let app = TestApp::spawn().await;
+    let (customer, invoice) = app.invoiced_march_customer("asker@example.com", "EUR").await;
+    let invoice_id = invoice["id"].as_str().unwrap();
+    let id = asked(&app, &customer, Some(invoice_id), "Why is my invoice 29 EUR?", "2026-03-02T08:00:00Z").await;
+    for (email, role) in [("support@example.com", "support"), ("analyst@example.com", "analyst")] {
+        staff(&app, email, role).await;
+    }
+
+    // The analyst may not even read the inbox: 403 and an audit line.
+    let mut analyst = signed_in(&app, "analyst@example.com").await;
+    assert_eq!(analyst.get("/c/acme/questions").await.status, 403);
+    assert!(audit(&app).await.iter().any(|(a, o, _)| a == "questions.list" && o == "refused"));
+
+    app.clock.set(instant("2026-03-02T10:30:00Z"));
+    let mut b = signed_in(&app, "support@example.com").await;
+    let inbox = b.get("/c/acme/questions").await;
+    assert_eq!(inbox.status, 200, "{}", inbox.body);
+    assert!(inbox.body.contains("Why is my invoice 29 EUR?") && inbox.body.contains("Payer"), "{}", inbox.body);
+    assert!(inbox.body.contains(invoice["number"].as_str().unwrap()), "the invoice is named");
+    let page = b.get(&format!("/c/acme/questions/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&format!("/c/acme/customers/{customer}")), "links the customer");
+
+    // An empty answer is refused in the page's language and changes nothing.
+    let csrf = page.field("csrf");
+    let empty = b.post(&format!("/c/acme/questions/{id}/reply"), &[("csrf", &csrf), ("body", "  ")]).await;
+    assert_eq!(empty.status, 400);
+    assert!(empty.body.contains("Please write an answer."), "{}", empty.body);
+
+    // Review, then confirm; a second submission of the same form answers nothing twice.
+    let answer = "It is the Pro plan for March.\nThe invoice has the details.";
+    let review = b
+        .post(&format!("/c/acme/questions/{id}/reply"), &[("csrf", &csrf), ("step", "review"), ("body", answer)])
+        .await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    assert!(review.body.contains("asker@example.com") && review.body.contains("id=\"review\""), "{}", review.body);
+    assert_eq!(app.count("billing_question_messages").await, 1, "the review changes nothing");
+    let nonce = review.field("nonce");
+    let fields = [("csrf", csrf.as_str()), ("nonce", nonce.as_str()), ("step", "confirm"), ("body", answer)];
+    let done = b.post(&format!("/c/acme/questions/{id}/reply"), &fields).await;
+    let outcome = format!("/c/acme/questions/{id}?done=reply");
+    assert_eq!((done.status, done.location.as_deref()), (303, Some(outcome.as_str())), "{}", done.body);
+    let again = b.post(&format!("/c/acme/questions/{id}/reply"), &fields).await;
+    assert_eq!((again.status, again.location.as_deref()), (303, Some(outcome.as_str())));
+    assert_eq!(app.count("billing_question_messages").await, 2, "one answer for two submissions");
+    assert_eq!(app.count("outbox WHERE topic = 'billing_question.replied'").await, 1, "one mail queued");
+
+    // The API (and so the portal) sees the answer and the first-response time.
+    let (_, q) = app.get(&format!("/api/v1/billing_questions/{id}")).await;
+    assert_eq!(
+        (q["status"].as_str(), q["first_response_at"].as_str()),
+        (Some("answered"), Some("2026-03-02T10:30:00Z"))
+    );
+    let lines = audit_details(&app, "question.reply").await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].0, "done");
+    assert_eq!(lines[0].1.as_ref().unwrap()["status"], "open");
+    assert_eq!(lines[0].2.as_ref().unwrap()["status"], "answered");
+
+    let shown = b.get(&outcome).await;
+    assert!(
+        shown.body.contains("id=\"done\"") && shown.body.contains("The invoice has the details."),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("2 h 30 min"), "first response after 2.5 hours: {}", shown.body);
+
+    // Closed a day later: the resolution time, and the medians on the inbox.
+    // (A staff session lasts 12 hours: sign in again.)
+    app.clock.set(instant("2026-03-03T09:00:00Z"));
+    let mut b = signed_in(&app, "support@example.com").await;
+    let csrf = b.get(&format!("/c/acme/questions/{id}")).await.field("csrf");
+    let review = b.post(&format!("/c/acme/questions/{id}/close"), &[("csrf", &csrf), ("step", "review")]).await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    let nonce = review.field("nonce");
+    let closed = b
+        .post(&format!("/c/acme/questions/{id}/close"), &[("csrf", &csrf), ("nonce", &nonce), ("step", "confirm")])
+        .await;
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    let (_, q) = app.get(&format!("/api/v1/billing_questions/{id}")).await;
+    assert_eq!(q["status"], "closed");
+    let open = b.get("/c/acme/questions").await;
+    assert!(open.body.contains("id=\"no-questions\""), "nothing open any more: {}", open.body);
+    let all = b.get("/c/acme/questions?status=closed").await;
+    assert!(all.body.contains("Why is my invoice 29 EUR?"), "{}", all.body);
+    assert!(
+        all.body.contains("<p style=\"font-size:1.4rem;margin:.25rem 0 0\" id=\"median-first\">2 h 30 min</p>"),
+        "{}",
+        all.body
+    );
+    assert!(all.body.contains("id=\"median-resolution\">1 d 1 h</p>"), "{}", all.body);
+    // A closed question takes no answer.
+    let late = b.post(&format!("/c/acme/questions/{id}/reply"), &[("csrf", &csrf), ("body", "More")]).await;
+    assert_eq!(late.status, 400);
+    assert!(late.body.contains("This question is closed"), "{}", late.body);
+    // Another tenant's (or an unknown) question is not found.
+    assert_eq!(b.get("/c/acme/questions/bq_0190d0f0c0b07000800000000000000a").await.status, 404);
+}
+
+#[tokio::test]
+async fn support_resends_a_mail_as_a_new_mail_with_a_new_message_id_once() {
+    let app = TestApp::spawn().await;
+    let (customer, _) = app.invoiced_march_customer("resend@example.com", "EUR").await;
+    let (other, _) = app.invoiced_march_customer("other@example.com", "EUR").await;
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    billing_core::service::delivery::fan_out(&mut conn, "shop.example", instant("2026-03-01T09:05:00Z"), 500)
+        .await
+        .unwrap();
+    drop(conn);
+    let (mail, message_id, template, payload): (uuid::Uuid, String, String, Value) = sqlx::query_as(
+        "SELECT id, message_id, template, payload FROM mails WHERE to_address = 'resend@example.com' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("the invoice mail was made");
+    let other_mail: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM mails WHERE to_address = 'other@example.com' LIMIT 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    staff(&app, "support@example.com", "support").await;
+    staff(&app, "analyst@example.com", "analyst").await;
+    let mut b = signed_in(&app, "support@example.com").await;
+    let page = b.get(&format!("/c/acme/customers/{customer}")).await;
+    let link = format!("/c/acme/customers/{customer}/mails/{mail}/resend");
+    assert!(page.body.contains(&link), "the mails list offers a resend: {}", page.body);
+
+    let review = b.get(&link).await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    assert!(review.body.contains("resend@example.com") && review.body.contains(&template), "{}", review.body);
+    // Another customer's mail under this customer is not found.
+    assert_eq!(b.get(&format!("/c/acme/customers/{customer}/mails/{other_mail}/resend")).await.status, 404);
+    let fields = [("csrf", review.field("csrf")), ("nonce", review.field("nonce")), ("step", "confirm".into())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = b.post(&link, &fields).await;
+    let outcome = format!("/c/acme/customers/{customer}?done=resend-mail");
+    assert_eq!((done.status, done.location.as_deref()), (303, Some(outcome.as_str())), "{}", done.body);
+    assert_eq!(b.post(&link, &fields).await.location.as_deref(), Some(outcome.as_str()), "a repeat leads to the first");
+    let copies: Vec<(uuid::Uuid, String, String, Value, String)> = sqlx::query_as(
+        "SELECT id, message_id, template, payload, status FROM mails WHERE to_address = 'resend@example.com'
+          AND template = $1 ORDER BY id",
+    )
+    .bind(&template)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(copies.len(), 2, "one new mail for two submissions");
+    let new = &copies[1];
+    assert_ne!(new.1, message_id, "a new Message-ID");
+    assert!(new.1.ends_with("@shop.example>"), "{}", new.1);
+    assert_eq!((&new.2, &new.3, new.4.as_str()), (&template, &payload, "pending"), "the same mail, queued");
+    let lines = audit_details(&app, "customer.resend_mail").await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].1.as_ref().unwrap()["message_id"], message_id.as_str());
+    assert_eq!(lines[0].2.as_ref().unwrap()["mail"], new.0.to_string());
+    assert!(b.get(&outcome).await.body.contains("queued to be sent again"));
+
+    // The analyst may not resend.
+    let mut a = signed_in(&app, "analyst@example.com").await;
+    assert_eq!(a.get(&link).await.status, 403);
+    let _ = other;
+}
+
+/// A `multipart/form-data` body with text fields and one file.
+fn multipart(fields: &[(&str, &str)], file: (&str, &str)) -> (String, Vec<u8>) {
+    let boundary = "----consoleopsboundary7d1";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: text/csv\r\n\r\n{}\r\n--{boundary}--\r\n",
+        file.0, file.1
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+}
+
+#[tokio::test]
+async fn a_bank_statement_is_uploaded_and_an_unmatched_line_assigned_by_hand_once() {
+    let app = TestApp::spawn().await;
+    let (_, first) = app.invoiced_march_customer("first@example.com", "EUR").await;
+    let (second_customer, second) = app.invoiced_march_customer("second@example.com", "EUR").await;
+    let (first_number, second_id) = (first["number"].as_str().unwrap(), second["id"].as_str().unwrap());
+    let csv = format!(
+        "Date,Value date,Counterparty,IBAN,Description,Amount,Currency\n\
+         2026-03-10,2026-03-10,Payer,DE02120300000000202051,Invoice {first_number},29.00,EUR\n\
+         2026-03-11,2026-03-11,Someone,DE88100900001234567892,thanks for everything,29.00,EUR\n"
+    );
+    staff(&app, "finance@example.com", "finance").await;
+    staff(&app, "support@example.com", "support").await;
+
+    // Support moves no money: the bank page is refused.
+    let mut s = signed_in(&app, "support@example.com").await;
+    assert_eq!(s.get("/c/acme/bank").await.status, 403);
+
+    let mut b = signed_in(&app, "finance@example.com").await;
+    let page = b.get("/c/acme/bank").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (csrf, nonce) = (page.field("csrf"), page.field("nonce"));
+    let (content_type, body) = multipart(&[("csrf", &csrf), ("nonce", &nonce), ("format", "")], ("march.csv", &csv));
+    let req = b.http.post(app.url("/c/acme/bank")).header("content-type", &content_type).body(body.clone());
+    let uploaded = b.send(req).await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    let import = uploaded.location.clone().unwrap();
+    // The same form again (double click) leads to the same import and imports nothing twice.
+    let req = b.http.post(app.url("/c/acme/bank")).header("content-type", &content_type).body(body);
+    assert_eq!(b.send(req).await.location, Some(import.clone()));
+    assert_eq!(app.count("bank_statement_imports").await, 1);
+    assert_eq!(app.count("invoice_payments").await, 1, "the line naming an invoice paid it");
+
+    let shown = b.get(&import).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    let (open, matched) = shown.body.split_once("id=\"matched-lines\"").unwrap();
+    assert!(open.contains("thanks for everything") && open.contains("No invoice found"), "{open}");
+    assert!(matched.contains(first_number) && matched.contains("Paid"), "{matched}");
+
+    // Assign line 2 to the second invoice: a reason is required, then review, then confirm once.
+    let assign = format!("{import}/lines/2/assign");
+    let form = b.get(&assign).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains(second["number"].as_str().unwrap()), "the open invoices to choose: {}", form.body);
+    let csrf = form.field("csrf");
+    let no_reason =
+        b.post(&assign, &[("csrf", &csrf), ("step", "review"), ("invoice", second_id), ("reason", "")]).await;
+    assert_eq!(no_reason.status, 400);
+    let reason = "Paid without a reference, confirmed by phone";
+    let review =
+        b.post(&assign, &[("csrf", &csrf), ("step", "review"), ("invoice", second_id), ("reason", reason)]).await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    assert_eq!(app.count("invoice_payments").await, 1, "the review moves no money");
+    let nonce = review.field("nonce");
+    let fields =
+        [("csrf", csrf.as_str()), ("nonce", &nonce), ("step", "confirm"), ("invoice", second_id), ("reason", reason)];
+    let done = b.post(&assign, &fields).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(b.post(&assign, &fields).await.status, 303);
+    assert_eq!(app.count("invoice_payments").await, 2, "one payment for two submissions");
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{second_id}")).await;
+    assert_eq!(inv["status"], "paid");
+    // A fresh form for the same line cannot settle it twice: the engine refuses (409).
+    let again =
+        b.post(&assign, &[("csrf", &csrf), ("step", "review"), ("invoice", second_id), ("reason", reason)]).await;
+    let nonce = again.field("nonce");
+    let twice = b
+        .post(
+            &assign,
+            &[("csrf", &csrf), ("nonce", &nonce), ("step", "confirm"), ("invoice", second_id), ("reason", reason)],
+        )
+        .await;
+    assert_eq!(twice.status, 409, "{}", twice.body);
+    assert_eq!(app.count("invoice_payments").await, 2);
+    let (customer_id, reason_logged): (Option<uuid::Uuid>, Option<String>) = sqlx::query_as(
+        "SELECT customer_id, reason FROM staff_audit_log WHERE action = 'customer.bank_assign' AND outcome = 'done'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(customer_id.is_some(), "the assignment is on the customer's audit trail");
+    assert_eq!(reason_logged.as_deref(), Some(reason));
+    let _ = second_customer;
+    assert_eq!(audit_details(&app, "bank.import").await.len(), 1, "the upload is on record");
+}
+
+#[tokio::test]
+async fn an_admin_edits_the_settings_through_the_confirm_step_and_finance_is_refused() {
+    let app = TestApp::spawn().await;
+    staff(&app, "admin@example.com", "admin").await;
+    staff(&app, "finance@example.com", "finance").await;
+    let mut f = signed_in(&app, "finance@example.com").await;
+    assert_eq!(f.get("/c/acme/settings").await.status, 403);
+    assert!(!f.get("/c/acme/dashboard").await.body.contains("/c/acme/settings\""), "not in finance's menu");
+
+    let mut b = signed_in(&app, "admin@example.com").await;
+    let page = b.get("/c/acme/settings").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.field("csrf");
+
+    // Save one section: review (before → after), confirm; the audit line has both.
+    async fn save(b: &mut Browser<'_>, section: &str, csrf: &str, fields: &[(&str, &str)]) -> Page {
+        let path = format!("/c/acme/settings/{section}");
+        let mut form = vec![("csrf", csrf), ("step", "review")];
+        form.extend_from_slice(fields);
+        let review = b.post(&path, &form).await;
+        if review.status != 200 {
+            return review;
+        }
+        let nonce = review.field("nonce");
+        let mut form = vec![("csrf", csrf), ("step", "confirm"), ("nonce", nonce.as_str())];
+        form.extend_from_slice(fields);
+        b.post(&path, &form).await
+    }
+    let done = save(
+        &mut b,
+        "branding",
+        &csrf,
+        &[
+            ("brand_color", "#AA3300"),
+            ("logo_url", "https://cdn.example/logo.png"),
+            ("sender_name", "Acme Billing"),
+            ("reply_to", "help@acme.example"),
+        ],
+    )
+    .await;
+    assert_eq!((done.status, done.location.as_deref()), (303, Some("/c/acme/settings?done=branding&faq=en")));
+    let (_, tenant) = app.get("/api/v1/tenant").await;
+    assert_eq!(
+        (tenant["brand_color"].as_str(), tenant["logo_url"].as_str()),
+        (Some("#aa3300"), Some("https://cdn.example/logo.png"))
+    );
+    let (_, mail) = app.get("/api/v1/mail_settings").await;
+    assert_eq!(
+        (mail["sender_name"].as_str(), mail["reply_to"].as_str()),
+        (Some("Acme Billing"), Some("help@acme.example"))
+    );
+    let lines = audit_details(&app, "settings.branding").await;
+    assert_eq!(lines[0].1.as_ref().unwrap()["brand_color"], "#1f4e79");
+    assert_eq!(lines[0].2.as_ref().unwrap()["brand_color"], "#AA3300");
+
+    // A bad colour is refused beside its field and changes nothing.
+    let bad = save(
+        &mut b,
+        "branding",
+        &csrf,
+        &[("brand_color", "red"), ("logo_url", ""), ("sender_name", ""), ("reply_to", "")],
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("id=\"branding-error\"") && bad.body.contains("six hexadecimal digits"), "{}", bad.body);
+
+    // The dunning policy as rows; the engine's checks in the page's language (German here).
+    let rows = [("day", "3"), ("action", "retry"), ("day", "1"), ("action", "email"), ("day", ""), ("action", "")];
+    let refused = b
+        .post(
+            "/c/acme/settings/dunning?lang=de",
+            &[&[("csrf", csrf.as_str()), ("step", "review")][..], &rows[..]].concat(),
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("Stufe 2: Ihr Tag liegt vor dem Tag der Stufe darüber."), "{}", refused.body);
+    b.get("/c/acme/settings?lang=en").await;
+    let rows = [
+        ("day", "3"),
+        ("action", "retry"),
+        ("day", "10"),
+        ("action", "email"),
+        ("day", "30"),
+        ("action", "mark_uncollectible"),
+        ("day", ""),
+        ("action", ""),
+    ];
+    let done = save(&mut b, "dunning", &csrf, &rows).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let (_, policy) = app.get("/api/v1/dunning_policy").await;
+    assert_eq!(policy["steps"].as_array().map(Vec::len), Some(3), "{policy}");
+    assert_eq!(policy["steps"][2]["action"], "mark_uncollectible");
+
+    // Tax registrations: add FR, then remove it; the home country is refused.
+    assert_eq!(save(&mut b, "tax", &csrf, &[("add", "fr")]).await.status, 303);
+    let (_, tenant) = app.get("/api/v1/tenant").await;
+    assert_eq!(tenant["tax"]["registrations"], json!(["FR"]));
+    let home = tenant["country"].as_str().unwrap().to_string();
+    let refused = save(&mut b, "tax", &csrf, &[("add", &home)]).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(save(&mut b, "tax", &csrf, &[("remove", "FR"), ("add", "")]).await.status, 303);
+    let (_, tenant) = app.get("/api/v1/tenant").await;
+    assert_eq!(tenant["tax"]["registrations"], json!([]));
+
+    // Portal options: a pause offer and the survey waiting period; an unknown coupon is refused.
+    let refused = save(
+        &mut b,
+        "portal",
+        &csrf,
+        &[("retention_kind", "coupon"), ("retention_coupon", "NOPE"), ("nps_wait_days", "14")],
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("There is no coupon with this code."), "{}", refused.body);
+    let done = save(
+        &mut b,
+        "portal",
+        &csrf,
+        &[("retention_kind", "pause"), ("retention_coupon", ""), ("nps_wait_days", "14")],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let (_, survey) = app.get("/api/v1/portal/survey_settings").await;
+    assert_eq!(survey["nps_wait_days"], 14, "{survey}");
+
+    // The German FAQ, entry by entry; the English one is kept.
+    let (s, _) = app
+        .send(
+            app.http
+                .put(app.url("/api/v1/portal/faq"))
+                .json(&json!({ "entries": [{ "locale": "en", "question": "Q?", "answer": "A." }] })),
+            &app.tenant.api_key,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let faq = [
+        ("faq_lang", "de"),
+        ("question", "Wie kündige ich?"),
+        ("answer", "Im Portal unter Abo."),
+        ("question", ""),
+        ("answer", ""),
+    ];
+    assert_eq!(save(&mut b, "faq", &csrf, &faq).await.status, 303);
+    let (_, stored) = app.get("/api/v1/portal/faq").await;
+    assert_eq!(stored["entries"].as_array().map(Vec::len), Some(2), "{stored}");
+    let half = save(&mut b, "faq", &csrf, &[("faq_lang", "de"), ("question", "Nur Frage"), ("answer", "")]).await;
+    assert_eq!(half.status, 400);
+
+    assert_eq!(save(&mut b, "languages", &csrf, &[("default_locale", "de")]).await.status, 303);
+    let (_, tenant) = app.get("/api/v1/tenant").await;
+    assert_eq!(tenant["default_locale"], "de");
+    let done: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM staff_audit_log WHERE action LIKE 'settings.%' AND outcome = 'done'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(done, 7, "every saved section is on record");
 }
