@@ -111,3 +111,6 @@ einvoice-missing-mixed-not-subject-to-vat = getrennte Belege für nicht steuerba
 error-invalid-webhook-url = An „{ $url }“ können keine Webhooks gehen: Verwenden Sie eine https://-Adresse (http:// nur für 127.0.0.1 oder localhost, zum Testen), ohne Benutzernamen, Passwort oder #Fragment.
 error-webhook-endpoint-disabled = Dieser Webhook-Endpunkt ist deaktiviert. Aktivieren Sie ihn (Status „enabled“), bevor Sie Ereignisse erneut an ihn senden.
 error-insufficient-scope = Dieser API-Schlüssel darf das nicht: Er braucht den Geltungsbereich „{ $scope }“.
+
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Dieser API-Schlüssel oder Ihr Konto hat in dieser Minute mehr als { $limit } Anfragen gestellt. Versuchen Sie es in { $seconds } Sekunden erneut.

@@ -111,3 +111,6 @@ einvoice-missing-mixed-not-subject-to-vat = separate documents for supplies not 
 error-invalid-webhook-url = “{ $url }” cannot receive webhooks: use an https:// address (http:// is accepted only for 127.0.0.1 or localhost, for testing), without a user name, password or #fragment.
 error-webhook-endpoint-disabled = This webhook endpoint is disabled. Enable it (status “enabled”) before redelivering events to it.
 error-insufficient-scope = This API key may not do this: it needs the scope “{ $scope }”.
+
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = This API key or your account made more than { $limit } requests this minute. Try again in { $seconds } seconds.

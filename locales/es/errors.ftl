@@ -109,3 +109,6 @@ einvoice-missing-mixed-not-subject-to-vat = documentos separados para las entreg
 error-invalid-webhook-url = «{ $url }» no puede recibir webhooks: use una dirección https:// (http:// solo se acepta para 127.0.0.1 o localhost, para pruebas), sin nombre de usuario, contraseña ni #fragmento.
 error-webhook-endpoint-disabled = Este endpoint de webhooks está desactivado. Actívelo (estado «enabled») antes de volver a enviarle eventos.
 error-insufficient-scope = Esta clave de API no puede hacer esto: necesita el ámbito «{ $scope }».
+
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Esta clave de API o su cuenta ha hecho más de { $limit } solicitudes en este minuto. Vuelva a intentarlo dentro de { $seconds } segundos.

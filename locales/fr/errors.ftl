@@ -111,3 +111,6 @@ einvoice-missing-mixed-not-subject-to-vat = des documents distincts pour les op�
 error-invalid-webhook-url = « { $url } » ne peut pas recevoir de webhooks : utilisez une adresse https:// (http:// n’est accepté que pour 127.0.0.1 ou localhost, pour les tests), sans nom d’utilisateur, mot de passe ni #fragment.
 error-webhook-endpoint-disabled = Ce point de terminaison de webhooks est désactivé. Activez-le (statut « enabled ») avant de lui renvoyer des événements.
 error-insufficient-scope = Cette clé d’API ne peut pas faire cela : il lui faut la portée « { $scope } ».
+
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Cette clé d’API ou votre compte a envoyé plus de { $limit } requêtes cette minute. Réessayez dans { $seconds } secondes.

@@ -109,3 +109,6 @@ einvoice-missing-mixed-not-subject-to-vat = documenti separati per le cessioni n
 error-invalid-webhook-url = «{ $url }» non può ricevere webhook: usi un indirizzo https:// (http:// è accettato solo per 127.0.0.1 o localhost, per i test), senza nome utente, password o #frammento.
 error-webhook-endpoint-disabled = Questo endpoint webhook è disattivato. Lo attivi (stato «enabled») prima di inviargli di nuovo degli eventi.
 error-insufficient-scope = Questa chiave API non può farlo: serve l’ambito «{ $scope }».
+
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Questa chiave API o il tuo account ha fatto più di { $limit } richieste in questo minuto. Riprova tra { $seconds } secondi.

@@ -109,3 +109,6 @@ einvoice-missing-mixed-not-subject-to-vat = VAT の対象外の供給とその�
 error-invalid-webhook-url = 「{ $url }」は Webhook を受信できません: https:// のアドレスを使用してください（http:// はテスト用に 127.0.0.1 または localhost の場合のみ使用できます）。ユーザー名、パスワード、#フラグメントは含められません。
 error-webhook-endpoint-disabled = この Webhook エンドポイントは無効になっています。イベントを再送する前に有効にしてください（ステータス「enabled」）。
 error-insufficient-scope = この API キーではこの操作はできません。スコープ「{ $scope }」が必要です。
+
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = この API キーまたはお客様のアカウントは、この 1 分間に { $limit } 件を超えるリクエストを送信しました。{ $seconds } 秒後に再試行してください。

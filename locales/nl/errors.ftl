@@ -109,3 +109,6 @@ einvoice-missing-mixed-not-subject-to-vat = aparte documenten voor leveringen zo
 error-invalid-webhook-url = ‘{ $url }’ kan geen webhooks ontvangen: gebruik een https://-adres (http:// alleen voor 127.0.0.1 of localhost, om te testen), zonder gebruikersnaam, wachtwoord of #fragment.
 error-webhook-endpoint-disabled = Dit webhook-endpoint is uitgeschakeld. Schakel het in (status ‘enabled’) voordat u er gebeurtenissen opnieuw naartoe stuurt.
 error-insufficient-scope = Deze API-sleutel mag dit niet: daarvoor is het bereik ‘{ $scope }’ nodig.
+
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Deze API-sleutel of uw account heeft deze minuut meer dan { $limit } verzoeken gedaan. Probeer het over { $seconds } seconden opnieuw.

@@ -109,3 +109,6 @@ einvoice-missing-mixed-not-subject-to-vat = osobne dokumenty dla dostaw niepodle
 error-invalid-webhook-url = „{ $url }” nie może odbierać webhooków: użyj adresu https:// (http:// jest dozwolony tylko dla 127.0.0.1 lub localhost, do testów), bez nazwy użytkownika, hasła i #fragmentu.
 error-webhook-endpoint-disabled = Ten punkt końcowy webhooków jest wyłączony. Włącz go (status „enabled”), zanim ponownie wyślesz do niego zdarzenia.
 error-insufficient-scope = Ten klucz API nie może tego zrobić: potrzebny jest zakres „{ $scope }”.
+
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Ten klucz API lub Twoje konto wysłało w tej minucie ponad { $limit } żądań. Spróbuj ponownie za { $seconds } s.

@@ -109,3 +109,6 @@ einvoice-missing-mixed-not-subject-to-vat = documentos separados para fornecimen
 error-invalid-webhook-url = “{ $url }” não pode receber webhooks: use um endereço https:// (http:// só é aceito para 127.0.0.1 ou localhost, para testes), sem nome de usuário, senha ou #fragmento.
 error-webhook-endpoint-disabled = Este endpoint de webhooks está desativado. Ative-o (status “enabled”) antes de reenviar eventos para ele.
 error-insufficient-scope = Esta chave de API não pode fazer isso: ela precisa do escopo “{ $scope }”.
+
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Esta chave de API ou sua conta fez mais de { $limit } solicitações neste minuto. Tente novamente em { $seconds } segundos.

@@ -110,3 +110,6 @@ einvoice-missing-mixed-not-subject-to-vat = 为不属于增值税征税范围的
 error-invalid-webhook-url = “{ $url }”无法接收 Webhook：请使用 https:// 地址（http:// 仅可用于 127.0.0.1 或 localhost，供测试使用），且不能包含用户名、密码或 #片段。
 error-webhook-endpoint-disabled = 此 Webhook 端点已停用。请先将其启用（状态“enabled”），再向其重新发送事件。
 error-insufficient-scope = 此 API 密钥无权执行此操作：需要权限范围“{ $scope }”。
+
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = 此 API 密钥或您的账户在本分钟内发出的请求超过 { $limit } 个。请在 { $seconds } 秒后重试。

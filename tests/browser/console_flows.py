@@ -7,7 +7,8 @@ where axe-core is, the staff password, where screenshots go (or null), and one r
 Per run: the finance user signs in, finds the customer by invoice number, issues a credit note
 through the confirm step, starts a dry run, reviews it (an exception if there is one), posts it
 and downloads its CSV report; the support user is refused the credit note (403 page); the analyst
-sees the dashboard and nothing else. axe-core checks every page (no serious or critical
+sees the dashboard and nothing else; the admin creates an API key, sees its secret once, and
+revokes it, and opens the webhook endpoints page. axe-core checks every page (no serious or critical
 violation); screenshots are taken at desktop and 360-px phone width.
 """
 
@@ -26,12 +27,16 @@ TEXT = {
            "credit": "Issue a credit note", "review": "Review", "confirm": "Confirm",
            "done": "The credit note has been issued", "runs": "Invoice runs", "dry": "Start dry run",
            "post": "Post the run", "posted": "Posted run", "forbidden": "Your role does not allow this action",
-           "amount": "5.00", "reason": "Service outage on 3 March", "sign_out": "Sign out"},
+           "amount": "5.00", "reason": "Service outage on 3 March", "sign_out": "Sign out",
+           "api_keys": "API keys", "review_key": "Review the key", "webhooks": "Webhooks",
+           "revoked": "The key was revoked"},
     "de": {"sign_in": "Anmelden", "dashboard": "Dashboard", "customers": "Kunden", "search": "Suchen",
            "credit": "Gutschrift erstellen", "review": "Prüfen", "confirm": "Bestätigen",
            "done": "Die Gutschrift wurde erstellt", "runs": "Rechnungsläufe", "dry": "Probelauf starten",
            "post": "Lauf buchen", "posted": "Gebuchter Lauf", "forbidden": "Ihre Rolle erlaubt diese Aktion nicht",
-           "amount": "5,00", "reason": "Ausfall am 3. März", "sign_out": "Abmelden"},
+           "amount": "5,00", "reason": "Ausfall am 3. März", "sign_out": "Abmelden",
+           "api_keys": "API-Schlüssel", "review_key": "Schlüssel prüfen", "webhooks": "Webhooks",
+           "revoked": "Der Schlüssel wurde widerrufen"},
 }
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -170,6 +175,35 @@ def main():
             assert nav.get_by_role("link", name=t["customers"]).count() == 0, "no customers in the analyst's menu"
             response = page.goto(f"{base}/c/acme/customers")
             assert response.status == 403, response.status
+            ctx.close()
+            # Admin: an API key created with a scope, its secret shown once, then revoked.
+            ctx = new_ctx()
+            page = sign_in(ctx, lang, run["admin"])
+            page.get_by_role("navigation").first.get_by_role("link", name=t["api_keys"]).click()
+            expect(page.locator("#api-keys")).to_be_visible()
+            axe(page, f"{lang} api keys")
+            shot(page, f"api-keys-{lang}", phone=True)
+            key_name = f"collector {lang}"
+            page.locator("#key-name").fill(key_name)
+            page.locator("#scope-usage-write").check()
+            page.get_by_role("button", name=t["review_key"]).click()
+            expect(page.locator("#review")).to_contain_text("usage:write")
+            axe(page, f"{lang} api key review")
+            page.get_by_role("button", name=t["confirm"]).click()
+            secret = page.locator("#api-key-secret").inner_text()
+            assert secret.startswith("sk_"), secret
+            axe(page, f"{lang} api key secret")
+            page.goto(f"{base}/c/acme/api-keys")
+            assert secret not in page.content(), "the secret is shown once"
+            row = page.locator("#api-keys tr", has_text=key_name)
+            row.locator("a[href$='/revoke']").click()
+            expect(page.locator("#review")).to_contain_text(key_name)
+            axe(page, f"{lang} api key revoke")
+            page.get_by_role("button", name=t["confirm"]).click()
+            expect(page.locator("#done")).to_contain_text(t["revoked"])
+            page.get_by_role("navigation").first.get_by_role("link", name=t["webhooks"]).click()
+            expect(page.locator("#add-webhook")).to_be_visible()
+            axe(page, f"{lang} webhooks")
             ctx.close()
             print(f"PASSED {lang}", flush=True)
         browser.close()

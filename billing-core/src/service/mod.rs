@@ -23,6 +23,7 @@ pub mod invoicing;
 pub mod method_setups;
 pub mod metrics;
 pub mod payments;
+pub mod rate_limits;
 pub mod refunds;
 pub mod request_log;
 pub mod settlement;

@@ -28,6 +28,7 @@ pub mod outbox;
 pub mod payment_attempts;
 pub mod payment_methods;
 pub mod portal;
+pub mod rate_limits;
 pub mod refunds;
 pub mod request_log;
 pub mod runs;

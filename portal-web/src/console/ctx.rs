@@ -85,6 +85,8 @@ impl Chrome {
             ("dunning", "/dunning", "console-nav-dunning", Permission::Read),
             ("jobs", "/jobs", "console-nav-jobs", Permission::Read),
             ("staff", "/staff", "console-nav-staff", Permission::ManageStaff),
+            ("api-keys", "/api-keys", "console-nav-api-keys", Permission::ManageStaff),
+            ("webhooks", "/webhooks", "console-nav-webhooks", Permission::ManageStaff),
             ("account", "/account", "console-nav-account", Permission::Dashboard),
         ]
         .into_iter()

@@ -9,13 +9,18 @@
 //! - `customers.rs`: search, the customer page, the actions on behalf of a customer.
 //! - `runs.rs`: invoice runs (dry run, review, post, CSV), job runs, the dunning board.
 //! - `staff.rs`: the admin's staff page (invite, disable).
+//! - `api_keys.rs`, `webhooks.rs` (with `developers.rs`): the admin's API keys and webhook
+//!   endpoints (issue 16).
 //! - `dashboard`: the place the metrics dashboard goes (`/c/{tenant}/dashboard`).
 
+pub mod api_keys;
 pub mod auth;
 pub mod ctx;
 pub mod customers;
+pub mod developers;
 pub mod runs;
 pub mod staff;
+pub mod webhooks;
 
 /// Path parameters below `/c/{tenant}` (the tenant is the extractor's; a struct ignores it).
 #[derive(serde::Deserialize)]
@@ -66,6 +71,12 @@ pub fn router() -> Router<AppState> {
         .route("/dunning", get(runs::dunning))
         .route("/staff", get(staff::list).post(staff::invite))
         .route("/staff/{id}/{verb}", post(staff::set_disabled))
+        .route("/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/api-keys/{id}/{verb}", get(api_keys::action_page).post(api_keys::action))
+        .route("/webhooks", get(webhooks::list).post(webhooks::add))
+        .route("/webhooks/{id}", get(webhooks::detail))
+        .route("/webhooks/{id}/{verb}", get(webhooks::action_page).post(webhooks::action))
+        .route("/webhooks/{id}/deliveries/{action}/retry", post(webhooks::retry))
         .fallback(not_found)
 }
 
