@@ -481,6 +481,20 @@ mod tests {
     }
 
     #[test]
+    fn every_operation_documents_the_rate_limit_answer_and_former_objects_have_schemas() {
+        let json: serde_json::Value = serde_json::from_str(&document().to_json().expect("json")).expect("parse");
+        let limited = &json["paths"]["/api/v1/customers"]["get"]["responses"]["429"]["headers"];
+        for header in ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"] {
+            assert!(limited[header].is_object(), "{header}: {limited}");
+        }
+        let usage = &json["paths"]["/api/v1/subscriptions/{id}/usage"]["get"]["responses"]["200"];
+        assert_eq!(usage["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/CurrentUsageBody");
+        let schemas = &json["components"]["schemas"];
+        assert!(schemas["CurrentUsageBody"]["properties"]["amount"].is_object());
+        assert!(schemas["BankAccountBody"]["properties"]["iban"].is_object());
+    }
+
+    #[test]
     fn every_documented_error_code_is_unique_and_snake_case() {
         let mut seen = BTreeSet::new();
         for (status, code, _) in ERROR_CODES {
