@@ -115,3 +115,5 @@ error-insufficient-scope = Dieser API-Schlüssel darf das nicht: Er braucht den 
 # --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
 error-invalid-late-fee = Die Mahngebühr ist ungültig: { $detail }
 error-account-restricted = Ihr Konto ist eingeschränkt, weil Rechnungen überfällig sind: Tarifänderungen und neue Abonnements sind erst nach Zahlung wieder möglich.
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Dieser API-Schlüssel oder Ihr Konto hat in dieser Minute mehr als { $limit } Anfragen gestellt. Versuchen Sie es in { $seconds } Sekunden erneut.

@@ -115,3 +115,5 @@ error-insufficient-scope = This API key may not do this: it needs the scope “{
 # --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
 error-invalid-late-fee = The late fee is not valid: { $detail }
 error-account-restricted = Your account is restricted because invoices are overdue: plan changes and new subscriptions are possible again once they are paid.
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = This API key or your account made more than { $limit } requests this minute. Try again in { $seconds } seconds.

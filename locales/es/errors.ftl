@@ -113,3 +113,5 @@ error-insufficient-scope = Esta clave de API no puede hacer esto: necesita el á
 # --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
 error-invalid-late-fee = El recargo por demora no es válido: { $detail }
 error-account-restricted = Su cuenta está restringida porque hay facturas vencidas: podrá cambiar de plan y añadir suscripciones de nuevo cuando estén pagadas.
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Esta clave de API o su cuenta ha hecho más de { $limit } solicitudes en este minuto. Vuelva a intentarlo dentro de { $seconds } segundos.

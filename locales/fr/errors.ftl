@@ -115,3 +115,5 @@ error-insufficient-scope = Cette clé d’API ne peut pas faire cela : il lui fa
 # --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
 error-invalid-late-fee = Les frais de relance ne sont pas valides : { $detail }
 error-account-restricted = Votre compte est restreint car des factures sont en retard : les changements de formule et les nouveaux abonnements seront de nouveau possibles après leur paiement.
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Cette clé d’API ou votre compte a envoyé plus de { $limit } requêtes cette minute. Réessayez dans { $seconds } secondes.

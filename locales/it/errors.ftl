@@ -113,3 +113,5 @@ error-insufficient-scope = Questa chiave API non può farlo: serve l’ambito «
 # --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
 error-invalid-late-fee = Le spese di sollecito non sono valide: { $detail }
 error-account-restricted = Il suo account è limitato perché ci sono fatture scadute: cambi di piano e nuovi abbonamenti saranno di nuovo possibili dopo il pagamento.
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Questa chiave API o il tuo account ha fatto più di { $limit } richieste in questo minuto. Riprova tra { $seconds } secondi.

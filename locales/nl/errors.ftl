@@ -113,3 +113,5 @@ error-insufficient-scope = Deze API-sleutel mag dit niet: daarvoor is het bereik
 # --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
 error-invalid-late-fee = De aanmaningskosten zijn niet geldig: { $detail }
 error-account-restricted = Uw account is beperkt omdat er facturen achterstallig zijn: wijzigingen van uw abonnement en nieuwe abonnementen zijn weer mogelijk zodra ze zijn betaald.
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Deze API-sleutel of uw account heeft deze minuut meer dan { $limit } verzoeken gedaan. Probeer het over { $seconds } seconden opnieuw.

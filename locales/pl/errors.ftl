@@ -113,3 +113,5 @@ error-insufficient-scope = Ten klucz API nie może tego zrobić: potrzebny jest 
 # --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
 error-invalid-late-fee = Opłata za upomnienie jest nieprawidłowa: { $detail }
 error-account-restricted = Państwa konto jest ograniczone z powodu zaległych faktur: zmiana planu i nowe subskrypcje będą możliwe po ich opłaceniu.
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Ten klucz API lub Twoje konto wysłało w tej minucie ponad { $limit } żądań. Spróbuj ponownie za { $seconds } s.

@@ -113,3 +113,5 @@ error-insufficient-scope = Esta chave de API não pode fazer isso: ela precisa d
 # --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
 error-invalid-late-fee = A taxa de cobrança não é válida: { $detail }
 error-account-restricted = Sua conta está restrita porque há faturas vencidas: mudanças de plano e novas assinaturas voltam a ser possíveis após o pagamento.
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = Esta chave de API ou sua conta fez mais de { $limit } solicitações neste minuto. Tente novamente em { $seconds } segundos.

@@ -114,3 +114,5 @@ error-insufficient-scope = 此 API 密钥无权执行此操作：需要权限范
 # --- dunning-ladder: dunning step actions and the German reminder ladder (docs/adr/0031) ---
 error-invalid-late-fee = 催款费无效：{ $detail }
 error-account-restricted = 由于存在逾期发票，您的账户已受限：付清后才能再次更改套餐或添加订阅。
+# api-limits: rate limits per API key and per merchant (docs/adr/0033).
+error-rate-limited-key = 此 API 密钥或您的账户在本分钟内发出的请求超过 { $limit } 个。请在 { $seconds } 秒后重试。

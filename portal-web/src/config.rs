@@ -73,11 +73,35 @@ impl Default for OutboxConfig {
 pub struct ApiConfig {
     /// How many days the request log keeps an entry (`prune-request-log` job).
     pub request_log_days: u32,
+    /// Requests per minute one API key may make, over every `billing serve` process (0: no
+    /// limit). Usage-event ingestion counts against `rate_limit_ingest_per_key` instead.
+    pub rate_limit_per_key: u32,
+    /// Requests per minute all of a merchant's keys together may make (0: no limit).
+    pub rate_limit_per_tenant: u32,
+    /// Usage events requests (`POST /usage_events`, `/usage_events/batch`) per minute one key
+    /// may make (0: no limit); counted apart from the other limits (docs/adr/0033).
+    pub rate_limit_ingest_per_key: u32,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { request_log_days: 30 }
+        Self {
+            request_log_days: 30,
+            rate_limit_per_key: 1200,
+            rate_limit_per_tenant: 3000,
+            rate_limit_ingest_per_key: 12_000,
+        }
+    }
+}
+
+impl ApiConfig {
+    /// The API's rate limits (docs/adr/0033).
+    pub fn rate_limits(&self) -> crate::api::rate_limits::RateLimits {
+        crate::api::rate_limits::RateLimits {
+            per_key: self.rate_limit_per_key,
+            per_tenant: self.rate_limit_per_tenant,
+            ingest_per_key: self.rate_limit_ingest_per_key,
+        }
     }
 }
 
@@ -379,6 +403,15 @@ impl Config {
             && billing_core::secrets::SecretBox::from_hex(key.expose()).is_err()
         {
             bail!("secrets.key: must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`");
+        }
+        for (name, value) in [
+            ("api.rate_limit_per_key", self.api.rate_limit_per_key),
+            ("api.rate_limit_per_tenant", self.api.rate_limit_per_tenant),
+            ("api.rate_limit_ingest_per_key", self.api.rate_limit_ingest_per_key),
+        ] {
+            if value > 10_000_000 {
+                bail!("{name}: must be from 0 (no limit) to 10000000 requests a minute");
+            }
         }
         self.mail.validate()?;
         Ok(())

@@ -28,6 +28,9 @@ pub struct AppState {
     /// API keys remembered for a short while (`billing serve` turns it on); `None` looks every
     /// request's key up in the database.
     pub api_keys: Option<Arc<crate::api_key_cache::ApiKeyCache>>,
+    /// Requests per API key and per merchant (`[api] rate_limit_*`, docs/adr/0033); off unless
+    /// configured (`billing serve` takes the configuration's).
+    pub rate_limiter: Arc<crate::api::rate_limits::ApiRateLimiter>,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
             auth_limiter: Arc::new(AuthLimiter::new(AuthLimits::default())),
             portal: Arc::new(crate::config::PortalConfig::default()),
             api_keys: None,
+            rate_limiter: Arc::new(crate::api::rate_limits::ApiRateLimiter::new(Default::default())),
             pool,
         }
     }
@@ -59,6 +63,12 @@ impl AppState {
     /// The same state with other failed-authentication limits.
     pub fn with_auth_limits(mut self, limits: AuthLimits) -> Self {
         self.auth_limiter = Arc::new(AuthLimiter::new(limits));
+        self
+    }
+
+    /// The same state with other API rate limits.
+    pub fn with_rate_limits(mut self, limits: crate::api::rate_limits::RateLimits) -> Self {
+        self.rate_limiter = Arc::new(crate::api::rate_limits::ApiRateLimiter::new(limits));
         self
     }
 

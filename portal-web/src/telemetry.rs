@@ -14,6 +14,8 @@ pub struct Metrics {
     pub auth_failures: AtomicU64,
     /// Requests refused 429 because their client had used up its failed authentications.
     pub auth_throttled: AtomicU64,
+    /// Requests refused 429 because their API key or merchant used up its rate limit.
+    pub rate_limited: AtomicU64,
     /// Connections being served now, and all accepted so far.
     pub connections_open: AtomicU64,
     pub connections_total: AtomicU64,
@@ -66,6 +68,11 @@ impl Metrics {
             "# HELP billing_api_auth_throttled_total Requests refused because their client failed authentication too often.\n# TYPE billing_api_auth_throttled_total counter"
         );
         let _ = writeln!(out, "billing_api_auth_throttled_total {}", self.auth_throttled.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP billing_api_rate_limited_total Requests refused because their API key or merchant used up its rate limit.\n# TYPE billing_api_rate_limited_total counter"
+        );
+        let _ = writeln!(out, "billing_api_rate_limited_total {}", self.rate_limited.load(Ordering::Relaxed));
         let _ = writeln!(
             out,
             "# HELP billing_http_connections_open HTTP connections being served.\n# TYPE billing_http_connections_open gauge"

@@ -11,7 +11,8 @@ user is refused the credit note (403 page) and answers the customer's billing qu
 inbox through the confirm step (the Rust test then checks the answer reaches the customer over
 SMTP); the admin opens the settings; the analyst sees the dashboard and nothing else. axe-core
 checks every page (no serious or critical violation); screenshots are taken at desktop and 360-px
-phone width.
+phone width. The admin also creates an API key, sees its secret once, revokes it, and opens the
+webhook endpoints page.
 """
 
 import json
@@ -33,7 +34,9 @@ TEXT = {
            "amount": "5.00", "reason": "Service outage on 3 March", "sign_out": "Sign out",
            "questions": "Questions",
            "answered": "Your answer has been sent", "bank": "Bank", "upload": "Upload and reconcile",
-           "settings": "Settings"},
+           "settings": "Settings",
+           "api_keys": "API keys", "review_key": "Review the key", "webhooks": "Webhooks",
+           "revoked": "The key was revoked"},
     "de": {"sign_in": "Anmelden", "dashboard": "Dashboard", "customers": "Kunden", "search": "Suchen",
            "credit": "Gutschrift erstellen", "review": "Prüfen", "confirm": "Bestätigen",
            "done": "Die Gutschrift wurde erstellt", "runs": "Rechnungsläufe", "dry": "Probelauf starten",
@@ -41,7 +44,9 @@ TEXT = {
            "amount": "5,00", "reason": "Ausfall am 3. März", "sign_out": "Abmelden",
            "questions": "Fragen",
            "answered": "Ihre Antwort wurde", "bank": "Bank", "upload": "Hochladen und abgleichen",
-           "settings": "Einstellungen"},
+           "settings": "Einstellungen",
+           "api_keys": "API-Schlüssel", "review_key": "Schlüssel prüfen", "webhooks": "Webhooks",
+           "revoked": "Der Schlüssel wurde widerrufen"},
 }
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -227,6 +232,35 @@ def main():
             assert nav.get_by_role("link", name=t["customers"]).count() == 0, "no customers in the analyst's menu"
             response = page.goto(f"{base}/c/acme/customers")
             assert response.status == 403, response.status
+            ctx.close()
+            # Admin: an API key created with a scope, its secret shown once, then revoked.
+            ctx = new_ctx()
+            page = sign_in(ctx, lang, run["admin"])
+            page.get_by_role("navigation").first.get_by_role("link", name=t["api_keys"]).click()
+            expect(page.locator("#api-keys")).to_be_visible()
+            axe(page, f"{lang} api keys")
+            shot(page, f"api-keys-{lang}", phone=True)
+            key_name = f"collector {lang}"
+            page.locator("#key-name").fill(key_name)
+            page.locator("#scope-usage-write").check()
+            page.get_by_role("button", name=t["review_key"]).click()
+            expect(page.locator("#review")).to_contain_text("usage:write")
+            axe(page, f"{lang} api key review")
+            page.get_by_role("button", name=t["confirm"]).click()
+            secret = page.locator("#api-key-secret").inner_text()
+            assert secret.startswith("sk_"), secret
+            axe(page, f"{lang} api key secret")
+            page.goto(f"{base}/c/acme/api-keys")
+            assert secret not in page.content(), "the secret is shown once"
+            row = page.locator("#api-keys tr", has_text=key_name)
+            row.locator("a[href$='/revoke']").click()
+            expect(page.locator("#review")).to_contain_text(key_name)
+            axe(page, f"{lang} api key revoke")
+            page.get_by_role("button", name=t["confirm"]).click()
+            expect(page.locator("#done")).to_contain_text(t["revoked"])
+            page.get_by_role("navigation").first.get_by_role("link", name=t["webhooks"]).click()
+            expect(page.locator("#add-webhook")).to_be_visible()
+            axe(page, f"{lang} webhooks")
             ctx.close()
             print(f"PASSED {lang}", flush=True)
         browser.close()

@@ -27,6 +27,7 @@ pub mod outbox_purge;
 pub mod payments;
 pub mod portal_options;
 pub mod predunning;
+pub mod rate_limits;
 pub mod recovery;
 pub mod refunds;
 pub mod request_log;

@@ -30,6 +30,7 @@ pub mod payment_attempts;
 pub mod payment_methods;
 pub mod portal;
 pub mod predunning;
+pub mod rate_limits;
 pub mod recovery;
 pub mod refunds;
 pub mod request_log;

@@ -58,7 +58,7 @@ pub(crate) fn bank_error(e: BankError) -> ApiError {
     path = "/api/v1/bank_account",
     tag = "bank transfers",
     request_body = AccountRequest,
-    responses((status = 200, description = "The account customers pay into.", body = Object))
+    responses((status = 200, description = "The account customers pay into.", body = super::schemas::BankAccountBody))
 )]
 pub async fn put_account(
     State(state): State<AppState>,
@@ -83,7 +83,7 @@ fn account_missing() -> ApiError {
     get,
     path = "/api/v1/bank_account",
     tag = "bank transfers",
-    responses((status = 200, description = "The account customers pay into.", body = Object), (status = 422, description = "The merchant has no bank account (`bank_account_missing`), or no QR code for this invoice (`epc_qr_unavailable`).", body = super::openapi::ErrorBody))
+    responses((status = 200, description = "The account customers pay into.", body = super::schemas::BankAccountBody), (status = 422, description = "The merchant has no bank account (`bank_account_missing`), or no QR code for this invoice (`epc_qr_unavailable`).", body = super::openapi::ErrorBody))
 )]
 pub async fn get_account(
     State(state): State<AppState>,

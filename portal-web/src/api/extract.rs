@@ -109,6 +109,24 @@ impl FromRequestParts<AppState> for AuthTenant {
             e.extra.push(("required_scope", serde_json::json!(scope)));
             return Err(e);
         }
+        // The key's and the merchant's limits (docs/adr/0033), counted once per request: the
+        // idempotency layer authenticates before the handler does.
+        let ingest = super::rate_limits::is_ingestion(&parts.method, parts.uri.path());
+        let decided = match parts.extensions.get::<super::rate_limits::QuotaSlot>() {
+            Some(slot) => match slot.0.get() {
+                Some(decided) => *decided,
+                None => {
+                    let decided =
+                        state.rate_limiter.check(&state.pool, key.id, key.tenant, ingest, state.clock.now()).await;
+                    *slot.0.get_or_init(|| decided)
+                }
+            },
+            None => state.rate_limiter.check(&state.pool, key.id, key.tenant, ingest, state.clock.now()).await,
+        };
+        if let Err(quota) = decided {
+            state.metrics.rate_limited.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Err(super::rate_limits::refusal(quota));
+        }
         Ok(AuthTenant(key.tenant))
     }
 }

@@ -27,6 +27,7 @@ pub mod payments;
 pub mod plans;
 pub mod portal_help;
 pub mod portal_sessions;
+pub mod rate_limits;
 pub mod reference;
 pub mod request_logs;
 pub mod schemas;
@@ -174,6 +175,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router<AppState> {
         idempotency::layer,
     ))
     .layer(axum::middleware::from_fn_with_state(state, request_logs::layer))
+    .layer(axum::middleware::from_fn(rate_limits::layer))
 }
 
 /// Money in API bodies: integer minor units and the currency code.

@@ -139,7 +139,12 @@ pub const ERROR_CODES: &[(u16, &str, &str)] = &[
     (422, "einvoice_data_missing", "The e-invoice needs data the invoice does not have (`missing` lists it)."),
     (422, "bank_account_missing", "The merchant has no bank account for transfers."),
     (422, "epc_qr_unavailable", "No EPC QR code for this invoice (not EUR, or nothing due)."),
-    (429, "rate_limited", "Too many failed API-key checks from this address (`Retry-After`)."),
+    (
+        429,
+        "rate_limited",
+        "Too many failed API-key checks from this address, or the API key or the merchant used up its requests \
+         per minute (`Retry-After`, `RateLimit-*`).",
+    ),
     (500, "internal_error", "A fault on our side; logged with its details."),
     (502, "gateway_unavailable", "The payment provider did not answer."),
 ];
@@ -309,6 +314,10 @@ pub fn method_name(m: &HttpMethod) -> &'static str {
 }
 
 fn error_response(description: &str, retry_after: bool) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(error_response_body(description, retry_after))
+}
+
+fn error_response_body(description: &str, retry_after: bool) -> utoipa::openapi::Response {
     let mut response = ResponseBuilder::new().description(description).content(
         "application/json",
         ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody"))).build(),
@@ -322,7 +331,33 @@ fn error_response(description: &str, retry_after: bool) -> RefOr<utoipa::openapi
                 .build(),
         );
     }
-    RefOr::T(response.build())
+    response.build()
+}
+
+/// 429: the failed-authentication throttle or the rate limits per key and merchant
+/// (docs/adr/0033), with the headers the limits send.
+fn rate_limited_response() -> RefOr<utoipa::openapi::Response> {
+    let mut response = error_response_body(
+        "Too many failed API-key checks from this address, or the API key or the merchant used up its requests \
+         per minute (`rate_limited`). `Retry-After` says when to try again.",
+        true,
+    );
+    for (name, description) in [
+        ("RateLimit-Limit", "The requests per minute of the limit closest to running out."),
+        ("RateLimit-Remaining", "What is left of it in this window (0 here)."),
+        ("RateLimit-Reset", "Seconds until the window ends."),
+    ] {
+        response.headers.insert(
+            name.to_string(),
+            RefOr::T(
+                HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0))))
+                    .description(Some(description))
+                    .build(),
+            ),
+        );
+    }
+    RefOr::T(response)
 }
 
 fn idempotency_header() -> Parameter {
@@ -366,12 +401,12 @@ fn finish(op: &mut Operation, path: &str, method: HttpMethod, has_id: bool, publ
         });
     }
     let responses = &mut op.responses.responses;
+    responses.entry("429".to_string()).or_insert_with(rate_limited_response);
     let mut add = |status: &str, description: &str, retry_after: bool| {
         responses.entry(status.to_string()).or_insert_with(|| error_response(description, retry_after));
     };
     add("400", "Refused input (`invalid_request`, `invalid_id`, `invalid_text`, ...); nothing was written.", false);
     add("401", "No API key (`api_key_missing`) or an unknown or revoked one (`api_key_invalid`).", false);
-    add("429", "Too many failed API-key checks from this address (`rate_limited`).", true);
     add("403", "The API key lacks the scope this operation needs (`insufficient_scope`, `required_scope`).", false);
     let changes = !matches!(method, HttpMethod::Get | HttpMethod::Head | HttpMethod::Options);
     if has_id || changes {
@@ -449,6 +484,20 @@ mod tests {
                 assert_eq!(idempotent, !matches!(method, HttpMethod::Get), "{name}: Idempotency-Key");
             }
         }
+    }
+
+    #[test]
+    fn every_operation_documents_the_rate_limit_answer_and_former_objects_have_schemas() {
+        let json: serde_json::Value = serde_json::from_str(&document().to_json().expect("json")).expect("parse");
+        let limited = &json["paths"]["/api/v1/customers"]["get"]["responses"]["429"]["headers"];
+        for header in ["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"] {
+            assert!(limited[header].is_object(), "{header}: {limited}");
+        }
+        let usage = &json["paths"]["/api/v1/subscriptions/{id}/usage"]["get"]["responses"]["200"];
+        assert_eq!(usage["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/CurrentUsageBody");
+        let schemas = &json["components"]["schemas"];
+        assert!(schemas["CurrentUsageBody"]["properties"]["amount"].is_object());
+        assert!(schemas["BankAccountBody"]["properties"]["iban"].is_object());
     }
 
     #[test]

@@ -130,3 +130,28 @@ pub struct Scenario {
     #[schema(value_type = Vec<Object>)]
     pub events: Option<Vec<serde_json::Value>>,
 }
+
+/// The account customers pay into by bank transfer (`service::bank_transfer::BankAccount`).
+#[derive(ToSchema)]
+pub struct BankAccountBody {
+    #[schema(example = "DE89370400440532013000")]
+    pub iban: String,
+    pub bic: Option<String>,
+    /// The account holder as the transfer names it.
+    pub holder: String,
+}
+
+/// A metered subscription's open period and its usage so far (`service::usage::CurrentUsage`).
+#[derive(ToSchema)]
+pub struct CurrentUsageBody {
+    pub period_start: NaiveDate,
+    /// Last day (inclusive).
+    pub period_end: NaiveDate,
+    /// The plan's usage metric.
+    pub metric: String,
+    /// The quantity so far, a decimal number as a string.
+    #[schema(example = "1250.5")]
+    pub quantity: String,
+    /// What the period costs so far at this usage (before discounts and tax).
+    pub amount: super::AmountBody,
+}

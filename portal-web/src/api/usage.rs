@@ -100,7 +100,7 @@ pub async fn create_batch(
     path = "/api/v1/subscriptions/{id}/usage",
     tag = "usage",
     params(("id" = String, Path, description = "The subscription (`sub_…`).")),
-    responses((status = 200, description = "The open period's usage and what it costs so far.", body = Object), (status = 422, description = "Not a metered subscription (`subscription_not_metered`).", body = super::openapi::ErrorBody))
+    responses((status = 200, description = "The open period's usage and what it costs so far.", body = super::schemas::CurrentUsageBody), (status = 422, description = "Not a metered subscription (`subscription_not_metered`).", body = super::openapi::ErrorBody))
 )]
 pub async fn current(
     State(state): State<AppState>,

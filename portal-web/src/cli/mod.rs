@@ -734,6 +734,7 @@ fn new_app_state(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> AppSt
         .with_vat_verifier(Arc::new(crate::vies::HttpVies::new(&config.vies)))
         .with_gateways(Arc::new(gateways))
         .with_auth_limits(config.auth_limits())
+        .with_rate_limits(config.api.rate_limits())
         .with_portal(config.portal.clone())
 }
 

@@ -88,6 +88,8 @@ impl Chrome {
             ("bank", "/bank", "console-nav-bank", Permission::MoveMoney),
             ("settings", "/settings", "console-nav-settings", Permission::Settings),
             ("staff", "/staff", "console-nav-staff", Permission::ManageStaff),
+            ("api-keys", "/api-keys", "console-nav-api-keys", Permission::ManageStaff),
+            ("webhooks", "/webhooks", "console-nav-webhooks", Permission::ManageStaff),
             ("account", "/account", "console-nav-account", Permission::Dashboard),
         ]
         .into_iter()

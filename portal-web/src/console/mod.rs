@@ -12,18 +12,23 @@
 //! - `questions.rs`, `mails.rs`, `bank.rs`, `settings.rs` (with `confirm.rs`, their shared
 //!   confirm step): the billing-questions inbox, resending a mail, bank statement upload and
 //!   assignment, the merchant's settings (docs/adr/0034).
+//! - `api_keys.rs`, `webhooks.rs` (with `developers.rs`): the admin's API keys and webhook
+//!   endpoints (issue 16).
 //! - `dashboard`: the place the metrics dashboard goes (`/c/{tenant}/dashboard`).
 
+pub mod api_keys;
 pub mod auth;
 pub mod bank;
 pub mod confirm;
 pub mod ctx;
 pub mod customers;
+pub mod developers;
 pub mod mails;
 pub mod questions;
 pub mod runs;
 pub mod settings;
 pub mod staff;
+pub mod webhooks;
 
 /// Path parameters below `/c/{tenant}` (the tenant is the extractor's; a struct ignores it).
 #[derive(serde::Deserialize)]
@@ -84,6 +89,12 @@ pub fn router() -> Router<AppState> {
         .route("/bank/{id}/lines/{action}/assign", get(bank::assign_page).post(bank::assign))
         .route("/settings", get(settings::index))
         .route("/settings/{id}", post(settings::save))
+        .route("/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/api-keys/{id}/{verb}", get(api_keys::action_page).post(api_keys::action))
+        .route("/webhooks", get(webhooks::list).post(webhooks::add))
+        .route("/webhooks/{id}", get(webhooks::detail))
+        .route("/webhooks/{id}/{verb}", get(webhooks::action_page).post(webhooks::action))
+        .route("/webhooks/{id}/deliveries/{action}/retry", post(webhooks::retry))
         .fallback(not_found)
 }
 

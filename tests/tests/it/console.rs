@@ -531,6 +531,7 @@ async fn browser_flows_in_chromium() {
             "finance": format!("finance-{lang}@example.com"),
             "support": format!("support-{lang}@example.com"),
             "analyst": format!("analyst-{lang}@example.com"),
+            "admin": format!("admin-{lang}@example.com"),
             "run_date": day,
         }));
     }
@@ -555,8 +556,9 @@ async fn browser_flows_in_chromium() {
         .lines()
         .find_map(|l| l.strip_prefix("axe checked ").and_then(|r| r.split(' ').next()?.parse().ok()))
         .unwrap_or(0);
-    assert!(checked >= 24, "axe-core checked every console page of both runs: {transcript}");
+    assert!(checked >= 34, "axe-core checked every console page of both runs: {transcript}");
     assert_eq!(app.count("invoices WHERE kind = 'credit_note'").await, 2, "one credit note per run");
+    assert_eq!(app.count("api_keys WHERE name LIKE 'collector %' AND revoked_at IS NOT NULL").await, 2, "keys revoked");
     let refused: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM staff_audit_log WHERE outcome = 'refused' AND actor LIKE 'staff:support-%' AND action = 'customer.credit_note'",
     )
@@ -1188,4 +1190,175 @@ async fn an_admin_edits_the_settings_through_the_confirm_step_and_finance_is_ref
             .await
             .unwrap();
     assert_eq!(done, 7, "every saved section is on record");
+}
+
+/// The text between `start` and the next `end` in `body`.
+fn between<'b>(body: &'b str, start: &str, end: &str) -> &'b str {
+    let from = body.find(start).unwrap_or_else(|| panic!("no {start} in {body}")) + start.len();
+    body[from..].split(end).next().unwrap()
+}
+
+/// The status of `GET /api/v1/customers` with `key`.
+async fn api_status(app: &TestApp, key: &str) -> u16 {
+    app.http.get(app.url("/api/v1/customers")).bearer_auth(key).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn an_admin_creates_rotates_and_revokes_an_api_key_with_its_secret_shown_once_and_others_are_refused() {
+    let app = TestApp::spawn().await;
+    staff(&app, "admin@example.com", "admin").await;
+    for role in ["finance", "support", "analyst"] {
+        staff(&app, &format!("{role}@example.com"), role).await;
+    }
+    let mut admin = signed_in(&app, "admin@example.com").await;
+    let page = admin.get("/c/acme/api-keys").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"api-keys\""), "{}", page.body);
+    let csrf = page.field("csrf");
+
+    // Create: the form, the confirm step, the secret once.
+    let form = [("csrf", csrf.as_str()), ("step", "review"), ("name", "usage collector"), ("scopes", "usage:write")];
+    let missing = admin.post("/c/acme/api-keys", &[("csrf", &csrf), ("step", "review"), ("name", "no scope")]).await;
+    assert_eq!(missing.status, 400, "a key needs a scope");
+    assert!(missing.body.contains("Choose at least one scope"), "{}", missing.body);
+    let review = admin.post("/c/acme/api-keys", &form).await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    assert!(review.body.contains("usage:write") && review.body.contains("id=\"review\""), "{}", review.body);
+    assert_eq!(app.count("api_keys WHERE name = 'usage collector'").await, 0, "the review creates nothing");
+    let nonce = review.field("nonce");
+    let confirm = [
+        ("csrf", csrf.as_str()),
+        ("nonce", nonce.as_str()),
+        ("step", "confirm"),
+        ("name", "usage collector"),
+        ("scopes", "usage:write"),
+    ];
+    let created = admin.post("/c/acme/api-keys", &confirm).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let secret = between(&created.body, "id=\"api-key-secret\">", "<").to_string();
+    assert!(secret.starts_with("sk_"), "{secret}");
+    assert_eq!(api_status(&app, &secret).await, 403, "the key works, with its scope only");
+    let again = admin.post("/c/acme/api-keys", &confirm).await;
+    assert_eq!((again.status, again.location.as_deref()), (303, Some("/c/acme/api-keys")), "a resubmission");
+    assert_eq!(app.count("api_keys WHERE name = 'usage collector'").await, 1, "one key for two submissions");
+    let list = admin.get("/c/acme/api-keys").await;
+    assert!(!list.body.contains(&secret), "the secret is never shown again");
+    assert!(list.body.contains("usage collector") && list.body.contains(&secret[..12]), "name and prefix listed");
+    let id = between(&list.body, "/c/acme/api-keys/", "/rotate").to_string();
+    assert!(id.starts_with("key_"), "{id}");
+
+    // Rotate without an overlap: the old secret stops, the new one works.
+    let page = admin.get(&format!("/c/acme/api-keys/{id}/rotate")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let rotate = [("csrf", csrf.as_str()), ("nonce", &page.field("nonce")), ("overlap_hours", "0")];
+    let rotated = admin.post(&format!("/c/acme/api-keys/{id}/rotate"), &rotate).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let new_secret = between(&rotated.body, "id=\"api-key-secret\">", "<").to_string();
+    assert_ne!(new_secret, secret);
+    assert_eq!((api_status(&app, &secret).await, api_status(&app, &new_secret).await), (401, 403));
+
+    // Revoke.
+    let page = admin.get(&format!("/c/acme/api-keys/{id}/revoke")).await;
+    let revoke = [("csrf", csrf.as_str()), ("nonce", &page.field("nonce"))];
+    let revoked = admin.post(&format!("/c/acme/api-keys/{id}/revoke"), &revoke).await;
+    assert_eq!((revoked.status, revoked.location.as_deref()), (303, Some("/c/acme/api-keys?done=revoke")));
+    assert_eq!(api_status(&app, &new_secret).await, 401, "revoked at once");
+    assert_eq!(admin.get(&format!("/c/acme/api-keys/{id}/rotate")).await.status, 404, "a revoked key has no actions");
+    let done: Vec<_> =
+        audit(&app).await.into_iter().filter(|(a, o, _)| a.starts_with("api_key.") && o == "done").collect();
+    let actions: Vec<&str> = done.iter().map(|(a, _, _)| a.as_str()).collect();
+    assert_eq!(actions, ["api_key.create", "api_key.rotate", "api_key.revoke"]);
+    assert!(done.iter().all(|(_, _, who)| who == "staff:admin@example.com"));
+    let logged: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM staff_audit_log WHERE after::text LIKE '%' || $1 || '%' OR after::text LIKE '%' || $2 || '%'",
+    )
+    .bind(&secret)
+    .bind(&new_secret)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(logged, 0, "no secret in the audit log");
+
+    // Another merchant's key is not there.
+    let other = create_tenant(&app.db.pool, "other", instant("2026-03-01T09:00:00Z")).await;
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let theirs = billing_core::service::api_keys::list(&mut conn, other.id).await.unwrap();
+    drop(conn);
+    assert_eq!(admin.get(&format!("/c/acme/api-keys/{}/revoke", theirs[0].id)).await.status, 404);
+
+    // No other role opens the developer pages; refusals are audited.
+    for role in ["finance", "support", "analyst"] {
+        let mut b = signed_in(&app, &format!("{role}@example.com")).await;
+        let dash = b.get("/c/acme/dashboard").await;
+        assert!(!dash.body.contains("/c/acme/api-keys"), "{role}: no navigation to the keys");
+        let revoke = format!("/c/acme/api-keys/{id}/revoke");
+        for path in ["/c/acme/api-keys", "/c/acme/webhooks", revoke.as_str()] {
+            assert_eq!(b.get(path).await.status, 403, "{role} {path}");
+        }
+        let csrf = dash.field("csrf");
+        let nonce = "b".repeat(64);
+        let post = b
+            .post(
+                "/c/acme/api-keys",
+                &[("csrf", &csrf), ("nonce", &nonce), ("step", "confirm"), ("name", "mine"), ("scopes", "full")],
+            )
+            .await;
+        assert_eq!(post.status, 403, "{role}");
+    }
+    assert_eq!(app.count("api_keys WHERE name = 'mine'").await, 0, "no key made by another role");
+    let refused = audit(&app).await.into_iter().filter(|(a, o, _)| a == "api_key.create" && o == "refused").count();
+    assert_eq!(refused, 3);
+}
+
+#[tokio::test]
+async fn an_admin_adds_an_endpoint_rotates_its_secret_and_disables_it_through_confirm_steps() {
+    let app = TestApp::spawn().await;
+    staff(&app, "admin@example.com", "admin").await;
+    let mut admin = signed_in(&app, "admin@example.com").await;
+    let page = admin.get("/c/acme/webhooks").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.field("csrf");
+    let bad = admin
+        .post("/c/acme/webhooks", &[("csrf", &csrf), ("step", "review"), ("url", "ftp://x"), ("events", "*")])
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let form =
+        [("csrf", csrf.as_str()), ("step", "review"), ("url", "http://127.0.0.1:9/hook"), ("events", "invoice.*")];
+    let review = admin.post("/c/acme/webhooks", &form).await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    let nonce = review.field("nonce");
+    let mut confirm = vec![("nonce", nonce.as_str()), ("step", "confirm"), ("description", "")];
+    confirm.extend([("csrf", csrf.as_str()), ("url", "http://127.0.0.1:9/hook"), ("events", "invoice.*")]);
+    let added = admin.post("/c/acme/webhooks", &confirm).await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    let secret = between(&added.body, "id=\"webhook-secret\">", "<").to_string();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    assert_eq!(admin.post("/c/acme/webhooks", &confirm).await.status, 303, "a resubmission adds nothing");
+    assert_eq!(app.count("webhook_endpoints").await, 1);
+    let list = admin.get("/c/acme/webhooks").await;
+    assert!(!list.body.contains(&secret), "shown once");
+    let id = between(&list.body, "/c/acme/webhooks/", "\"").to_string();
+    let detail = admin.get(&format!("/c/acme/webhooks/{id}")).await;
+    assert_eq!(detail.status, 200, "{}", detail.body);
+
+    let page = admin.get(&format!("/c/acme/webhooks/{id}/rotate")).await;
+    let rotated =
+        admin.post(&format!("/c/acme/webhooks/{id}/rotate"), &[("csrf", &csrf), ("nonce", &page.field("nonce"))]).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let new_secret = between(&rotated.body, "id=\"webhook-secret\">", "<").to_string();
+    assert!(new_secret.starts_with("whsec_") && new_secret != secret);
+
+    let page = admin.get(&format!("/c/acme/webhooks/{id}/disable")).await;
+    let off = admin
+        .post(&format!("/c/acme/webhooks/{id}/disable"), &[("csrf", &csrf), ("nonce", &page.field("nonce"))])
+        .await;
+    assert_eq!(off.status, 303, "{}", off.body);
+    assert_eq!(app.count("webhook_endpoints WHERE status = 'disabled'").await, 1);
+    let actions: Vec<String> = audit(&app)
+        .await
+        .into_iter()
+        .filter(|(a, o, _)| a.starts_with("webhook_endpoint.") && o == "done")
+        .map(|(a, _, _)| a)
+        .collect();
+    assert_eq!(actions, ["webhook_endpoint.create", "webhook_endpoint.rotate", "webhook_endpoint.disable"]);
 }
