@@ -37,6 +37,8 @@ pub enum Permission {
     Export,
     /// Invite and disable staff.
     ManageStaff,
+    /// Enter the figures the metrics need (acquisition spend).
+    EnterFigures,
 }
 
 impl Role {
@@ -86,7 +88,7 @@ mod tests {
     #[test]
     fn the_role_matrix() {
         use Permission::*;
-        let all = [Dashboard, Read, HelpCustomers, MoveMoney, RunInvoices, Export, ManageStaff];
+        let all = [Dashboard, Read, HelpCustomers, MoveMoney, RunInvoices, Export, ManageStaff, EnterFigures];
         assert!(all.iter().all(|p| Role::Admin.allows(*p)));
         assert!(!Role::Finance.allows(ManageStaff) && Role::Finance.allows(MoveMoney) && Role::Finance.allows(Export));
         assert!(Role::Support.allows(HelpCustomers) && Role::Support.allows(Read));
@@ -94,6 +96,7 @@ mod tests {
             !Role::Support.allows(MoveMoney) && !Role::Support.allows(RunInvoices) && !Role::Support.allows(Export)
         );
         assert_eq!(all.iter().filter(|p| Role::Analyst.allows(**p)).count(), 1);
+        assert!(Role::Finance.allows(EnterFigures) && !Role::Support.allows(EnterFigures));
         assert_eq!("Finance".parse::<Role>().unwrap(), Role::Finance);
         assert!("owner".parse::<Role>().is_err());
     }
