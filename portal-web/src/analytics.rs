@@ -281,11 +281,7 @@ pub async fn dashboard(
     let dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
     let (mut value_currency, mut value_rows, mut value_total) = (String::new(), Vec::new(), None);
     // The currency the MRR charts show, else the first one with figures.
-    let pick = value
-        .currencies
-        .iter()
-        .find(|v| v.currency == series_currency)
-        .or_else(|| value.currencies.first());
+    let pick = value.currencies.iter().find(|v| v.currency == series_currency).or_else(|| value.currencies.first());
     if let Some(v) = pick
         && let Ok(c) = Currency::from_code(&v.currency)
     {
@@ -314,7 +310,9 @@ pub async fn dashboard(
     let mut survey_rows = Vec::new();
     if let (Some(nps), Some(csat), Some(ces)) = (kind_of("nps"), kind_of("csat"), kind_of("ces")) {
         for (k, m) in nps.months.iter().enumerate() {
-            let responses = m.responses + csat.months.get(k).map_or(0, |x| x.responses) + ces.months.get(k).map_or(0, |x| x.responses);
+            let responses = m.responses
+                + csat.months.get(k).map_or(0, |x| x.responses)
+                + ces.months.get(k).map_or(0, |x| x.responses);
             survey_rows.push((
                 format::date(m.start, l),
                 score_text("nps", m.score),

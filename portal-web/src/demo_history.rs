@@ -228,8 +228,16 @@ async fn success_history(
             let answered = at + Duration::hours(2 + i64::try_from(dice.next(30)).unwrap_or(0));
             if answered < now {
                 let store = billing_core::store::help::insert_message;
-                store(conn, tenant, q.id, "staff", Some("Billing team"), "Done: the new invoice is in the portal.", answered)
-                    .await?;
+                store(
+                    conn,
+                    tenant,
+                    q.id,
+                    "staff",
+                    Some("Billing team"),
+                    "Done: the new invoice is in the portal.",
+                    answered,
+                )
+                .await?;
                 billing_core::store::help::set_status(conn, tenant, q.id, "answered", true, answered).await?;
                 let closed = answered + Duration::hours(6 + i64::try_from(dice.next(40)).unwrap_or(0));
                 if closed < now {
@@ -252,9 +260,12 @@ async fn success_history(
         // The sign-up funnel: every customer came through it; visitors who left on the way too.
         let signup = billing_core::store::metrics::insert_funnel_step;
         let visitor = format!("v-{i}");
-        signup(conn, tenant, None, "signup:pricing_viewed", "/pricing", &visitor, *since - Duration::minutes(9)).await?;
-        signup(conn, tenant, None, "signup:checkout_started", "/checkout", &visitor, *since - Duration::minutes(6)).await?;
-        signup(conn, tenant, None, "signup:details_entered", "/checkout", &visitor, *since - Duration::minutes(3)).await?;
+        signup(conn, tenant, None, "signup:pricing_viewed", "/pricing", &visitor, *since - Duration::minutes(9))
+            .await?;
+        signup(conn, tenant, None, "signup:checkout_started", "/checkout", &visitor, *since - Duration::minutes(6))
+            .await?;
+        signup(conn, tenant, None, "signup:details_entered", "/checkout", &visitor, *since - Duration::minutes(3))
+            .await?;
         signup(conn, tenant, Some(*customer), "signup:paid", "/checkout", &visitor, *since).await?;
         for k in 0..(2 + dice.next(4)) {
             let lost = format!("v-{i}-{k}");
@@ -268,7 +279,9 @@ async fn success_history(
     // Acquisition spend: more each month as the business grows.
     for month in 0..12i64 {
         let day = (now - Duration::days(365 - month * 30)).date_naive();
-        for (currency, base) in [(billing_core::currency::Currency::EUR, 80_000), (billing_core::currency::Currency::USD, 30_000)] {
+        for (currency, base) in
+            [(billing_core::currency::Currency::EUR, 80_000), (billing_core::currency::Currency::USD, 30_000)]
+        {
             let amount = base + month * 6_000 + i64::try_from(dice.next(20_000)).unwrap_or(0);
             billing_core::service::metrics::set_acquisition_spend(conn, tenant, day, currency, amount, now).await?;
         }

@@ -801,7 +801,14 @@ pub struct SurveyStat {
     pub months: Vec<SurveyMonth>,
 }
 
-fn survey_score(kind: &str, responses: i64, promoters: i64, detractors: i64, satisfied: i64, sum: i64) -> Option<Decimal> {
+fn survey_score(
+    kind: &str,
+    responses: i64,
+    promoters: i64,
+    detractors: i64,
+    satisfied: i64,
+    sum: i64,
+) -> Option<Decimal> {
     match kind {
         "nps" => places((promoters - detractors) * 100, responses, 1),
         "csat" => ratio(satisfied, responses),
@@ -945,8 +952,13 @@ pub async fn success(conn: &mut PgConnection, tenant: TenantId, range: Range) ->
         .map(|kind| {
             let mine: Vec<&store::metrics::SurveyMonthRow> = rows.iter().filter(|r| r.kind == kind).collect();
             let sum = |f: fn(&store::metrics::SurveyMonthRow) -> i64| mine.iter().map(|r| f(r)).sum::<i64>();
-            let (responses, promoters, detractors, satisfied, total) =
-                (sum(|r| r.responses), sum(|r| r.promoters), sum(|r| r.detractors), sum(|r| r.satisfied), sum(|r| r.score_sum));
+            let (responses, promoters, detractors, satisfied, total) = (
+                sum(|r| r.responses),
+                sum(|r| r.promoters),
+                sum(|r| r.detractors),
+                sum(|r| r.satisfied),
+                sum(|r| r.score_sum),
+            );
             let months = buckets
                 .iter()
                 .map(|&(start, _)| {

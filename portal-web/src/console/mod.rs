@@ -173,9 +173,8 @@ async fn dashboard(ctx: Console, Query(q): Query<DashboardQuery>) -> Response {
 /// currency (the customer acquisition cost divides it by the month's new customers), audited.
 async fn acquisition_spend(ctx: Console, axum::extract::Form(form): axum::extract::Form<SpendForm>) -> Response {
     let result = page(async {
-        let me = ctx
-            .require(billing_core::staff::Permission::EnterFigures, "metrics.acquisition_spend", None, None)
-            .await?;
+        let me =
+            ctx.require(billing_core::staff::Permission::EnterFigures, "metrics.acquisition_spend", None, None).await?;
         ctx.check_csrf(form.csrf.as_deref())?;
         let nonce = form.nonce.clone().unwrap_or_default();
         if nonce.len() != 64 {
@@ -223,9 +222,15 @@ async fn acquisition_spend(ctx: Console, axum::extract::Form(form): axum::extrac
         .into_iter()
         .find(|s| s.currency == currency.code())
         .map(|s| s.amount);
-        let saved =
-            billing_core::service::metrics::set_acquisition_spend(&mut tx, ctx.tenant.id, month, currency, amount, ctx.now)
-                .await?;
+        let saved = billing_core::service::metrics::set_acquisition_spend(
+            &mut tx,
+            ctx.tenant.id,
+            month,
+            currency,
+            amount,
+            ctx.now,
+        )
+        .await?;
         let actor = ctx.actor();
         billing_core::service::staff::audit(
             &mut tx,

@@ -949,12 +949,16 @@ async fn average_order_value_is_paid_totals_over_their_count_per_currency() {
     // X pro ×1 = 29.00, Y pro ×3 = 87.00, Z pro ×1 = 29.00 (not paid), W (USD) pro = 32.00.
     // US buyers: no VAT, so the totals are the net prices.
     let mut subs = Vec::new();
-    for (email, currency, quantity) in
-        [("x@example.com", "EUR", 1), ("y@example.com", "EUR", 3), ("z@example.com", "EUR", 1), ("w@example.com", "USD", 1)]
-    {
+    for (email, currency, quantity) in [
+        ("x@example.com", "EUR", 1),
+        ("y@example.com", "EUR", 3),
+        ("z@example.com", "EUR", 1),
+        ("w@example.com", "USD", 1),
+    ] {
         let c = customer(&app, email, currency).await;
-        let s = subscribe(&app, json!({ "customer": c, "plan": "pro", "quantity": quantity, "start_date": "2026-03-01" }))
-            .await;
+        let s =
+            subscribe(&app, json!({ "customer": c, "plan": "pro", "quantity": quantity, "start_date": "2026-03-01" }))
+                .await;
         subs.push((email, c, s));
     }
     invoice_run::run(&app.db.pool, &RunOptions::new(day("2026-03-01")), instant("2026-03-01T09:00:00Z"), &NoProgress)
@@ -964,8 +968,9 @@ async fn average_order_value_is_paid_totals_over_their_count_per_currency() {
         if *email == "z@example.com" {
             continue;
         }
-        let (st, pm) =
-            app.post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4242424242424242" })).await;
+        let (st, pm) = app
+            .post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4242424242424242" }))
+            .await;
         assert_eq!(st, 201, "{pm}");
         let (_, list) = app.get(&format!("/api/v1/invoices?subscription={s}")).await;
         let id = list["data"][0]["id"].as_str().unwrap().to_string();
@@ -990,16 +995,22 @@ async fn customer_acquisition_cost_is_the_months_spend_over_its_new_customers() 
     history(&app).await;
     for (month, currency, amount) in [("2026-01", "EUR", 90_000), ("2026-02", "EUR", 40_000), ("2026-03", "USD", 5_000)]
     {
-        let (s, r) =
-            put(&app, "/api/v1/metrics/acquisition_spend", json!({ "month": month, "currency": currency, "amount": amount }))
-                .await;
+        let (s, r) = put(
+            &app,
+            "/api/v1/metrics/acquisition_spend",
+            json!({ "month": month, "currency": currency, "amount": amount }),
+        )
+        .await;
         assert_eq!(s, 200, "{r}");
         assert_eq!(r, json!({ "month": month, "currency": currency, "amount": amount }));
     }
     // Saving a month again replaces its amount.
-    let (s, _) =
-        put(&app, "/api/v1/metrics/acquisition_spend", json!({ "month": "2026-01", "currency": "EUR", "amount": 60_000 }))
-            .await;
+    let (s, _) = put(
+        &app,
+        "/api/v1/metrics/acquisition_spend",
+        json!({ "month": "2026-01", "currency": "EUR", "amount": 60_000 }),
+    )
+    .await;
     assert_eq!(s, 200);
     let (s, list) = app.get("/api/v1/metrics/acquisition_spend?from=2026-01-15&to=2026-03-31").await;
     assert_eq!(s, 200, "{list}");
@@ -1038,9 +1049,12 @@ async fn customer_acquisition_cost_is_the_months_spend_over_its_new_customers() 
 async fn ltv_to_cac_is_the_lifetime_value_over_the_acquisition_cost() {
     let app = TestApp::spawn().await;
     history(&app).await;
-    let (s, _) =
-        put(&app, "/api/v1/metrics/acquisition_spend", json!({ "month": "2026-02", "currency": "EUR", "amount": 40_000 }))
-            .await;
+    let (s, _) = put(
+        &app,
+        "/api/v1/metrics/acquisition_spend",
+        json!({ "month": "2026-02", "currency": "EUR", "amount": 40_000 }),
+    )
+    .await;
     assert_eq!(s, 200);
     let r = value(&app, "from=2026-01-01&to=2026-04-30").await;
     let eur = value_series(&r, "EUR");
@@ -1103,7 +1117,10 @@ async fn nps_is_promoters_less_detractors_per_month_with_the_latest_comments() {
     let nps = survey(&r, "nps");
     // The range: 4 promoters, 2 detractors of 8 answers: (4 - 2) / 8 × 100 = 25.0.
     assert_eq!((nps["responses"].as_i64(), nps["dismissed"].as_i64()), (Some(8), Some(1)));
-    assert_eq!((nps["promoters"].as_i64(), nps["passives"].as_i64(), nps["detractors"].as_i64()), (Some(4), Some(2), Some(2)));
+    assert_eq!(
+        (nps["promoters"].as_i64(), nps["passives"].as_i64(), nps["detractors"].as_i64()),
+        (Some(4), Some(2), Some(2))
+    );
     assert_eq!(nps["score"], "25.0");
     // March: (2 - 2) / 5 = 0.0; April: (2 - 0) / 3 × 100 = 66.67 → 66.7.
     assert_eq!(
@@ -1114,7 +1131,8 @@ async fn nps_is_promoters_less_detractors_per_month_with_the_latest_comments() {
     // Mean: (10+9+8+6+3+10+10+7) / 8 = 63 / 8 = 7.875 → 7.88.
     assert_eq!(nps["average"], "7.88");
     // Newest comment first; blank comments are none.
-    let comments: Vec<&str> = r["comments"].as_array().unwrap().iter().map(|c| c["comment"].as_str().unwrap()).collect();
+    let comments: Vec<&str> =
+        r["comments"].as_array().unwrap().iter().map(|c| c["comment"].as_str().unwrap()).collect();
     assert_eq!(comments, vec!["Love the portal", "Too expensive", "Clear invoices"]);
     let csv = csv_of(&app, "/api/v1/metrics/success?from=2026-03-01&to=2026-04-30&format=csv").await;
     assert!(csv.contains("nps_score,,25.0\r\n"), "{csv}");
@@ -1206,13 +1224,15 @@ async fn billing_questions_volume_response_times_per_100_customers_and_deflectio
     at(&app, "2026-02-01").await;
     let mut ids = Vec::new();
     for n in 1..=4 {
-        let c: billing_core::ids::CustomerId = customer(&app, &format!("q{n}@example.com"), "EUR").await.parse().unwrap();
+        let c: billing_core::ids::CustomerId =
+            customer(&app, &format!("q{n}@example.com"), "EUR").await.parse().unwrap();
         ids.push(c);
     }
     let t = app.tenant.id;
     let mut conn = app.db.pool.acquire().await.unwrap();
     let asked = instant("2026-03-02T10:00:00Z");
-    let q1 = billing_questions::ask(&mut conn, t, ids[0], "invoice", None, "Where is my invoice?", asked).await.unwrap();
+    let q1 =
+        billing_questions::ask(&mut conn, t, ids[0], "invoice", None, "Where is my invoice?", asked).await.unwrap();
     let q2 = billing_questions::ask(&mut conn, t, ids[1], "refund", None, "Refund?", asked).await.unwrap();
     billing_questions::ask(&mut conn, t, ids[2], "other", None, "Hello?", asked).await.unwrap();
     // Answered after 1 h and 3 h; q1 closed 5 h after it was asked; the third waits.
@@ -1223,9 +1243,17 @@ async fn billing_questions_volume_response_times_per_100_customers_and_deflectio
     billing_questions::ask(&mut conn, t, ids[3], "tax", None, "VAT?", instant("2026-04-02T10:00:00Z")).await.unwrap();
     // Six self-service actions completed in March, one abandoned.
     for k in 0..6 {
-        portal::complete_action(&mut conn, t, ids[k % 4], None, "pay_invoice", "invoice", asked + Duration::minutes(k as i64))
-            .await
-            .unwrap();
+        portal::complete_action(
+            &mut conn,
+            t,
+            ids[k % 4],
+            None,
+            "pay_invoice",
+            "invoice",
+            asked + Duration::minutes(k as i64),
+        )
+        .await
+        .unwrap();
     }
     let e = portal::PortalEvent {
         kind: "action",
@@ -1281,7 +1309,12 @@ async fn funnels_count_distinct_visitors_per_step_and_the_conversion_between_ste
         .await
         .unwrap();
     // Plan change (visitor = the customer): both view, c1 previews and confirms.
-    for (c, action) in [(c1, "plan_change:viewed"), (c2, "plan_change:viewed"), (c1, "plan_change:previewed"), (c1, "plan_change:confirmed")] {
+    for (c, action) in [
+        (c1, "plan_change:viewed"),
+        (c2, "plan_change:viewed"),
+        (c1, "plan_change:previewed"),
+        (c1, "plan_change:confirmed"),
+    ] {
         insert_funnel_step(&mut conn, t, Some(c), action, "/change", &c.to_string(), when).await.unwrap();
     }
     drop(conn);
@@ -1320,7 +1353,8 @@ async fn time_and_cost_saved_are_actions_times_the_merchants_figures_and_postage
     )
     .await;
     assert_eq!((s, e["error"]["param"].as_str()), (400, Some("staff_minutes_per_action")), "{e}");
-    let settings = json!({ "currency": "EUR", "staff_minutes_per_action": 6, "cost_per_action": 250, "postage_cost": 95 });
+    let settings =
+        json!({ "currency": "EUR", "staff_minutes_per_action": 6, "cost_per_action": 250, "postage_cost": 95 });
     let (s, saved) = put(&app, "/api/v1/metrics/settings", settings.clone()).await;
     assert_eq!((s, &saved), (200, &settings));
     // Two invoices issued in March (the March run of two customers).
@@ -1331,9 +1365,17 @@ async fn time_and_cost_saved_are_actions_times_the_merchants_figures_and_postage
     let mut conn = app.db.pool.acquire().await.unwrap();
     // Four completed self-service actions in March.
     for k in 0..4 {
-        portal::complete_action(&mut conn, t, x, None, "billing_details", "billing_details", instant("2026-03-05T10:00:00Z") + Duration::minutes(k))
-            .await
-            .unwrap();
+        portal::complete_action(
+            &mut conn,
+            t,
+            x,
+            None,
+            "billing_details",
+            "billing_details",
+            instant("2026-03-05T10:00:00Z") + Duration::minutes(k),
+        )
+        .await
+        .unwrap();
     }
     drop(conn);
     let r = success(&app, "from=2026-03-01&to=2026-03-31").await;
@@ -1356,12 +1398,22 @@ async fn the_share_of_changes_made_by_customers_against_staff() {
     let t = app.tenant.id;
     let mut conn = app.db.pool.acquire().await.unwrap();
     for k in 0..3 {
-        portal::complete_action(&mut conn, t, c, None, "change_plan", "change", instant("2026-03-05T10:00:00Z") + Duration::minutes(k))
-            .await
-            .unwrap();
+        portal::complete_action(
+            &mut conn,
+            t,
+            c,
+            None,
+            "change_plan",
+            "change",
+            instant("2026-03-05T10:00:00Z") + Duration::minutes(k),
+        )
+        .await
+        .unwrap();
     }
     // Staff: one credit note done; a refund refused and a staff invitation do not count.
-    for (action, outcome) in [("customer.credit_note", "done"), ("customer.refund", "refused"), ("staff.create", "done")] {
+    for (action, outcome) in
+        [("customer.credit_note", "done"), ("customer.refund", "refused"), ("staff.create", "done")]
+    {
         sqlx::query(
             "INSERT INTO staff_audit_log (tenant_id, actor, action, outcome, customer_id, at)
              VALUES ($1, 'staff:anna@example.com', $2, $3, $4, $5)",
@@ -1408,7 +1460,10 @@ async fn staff_two_factor_adoption_is_staff_with_totp_over_active_staff() {
     }
     let r = success(&app, "from=2026-03-01&to=2026-03-31").await;
     // 2 active (a, b), 1 of them with TOTP: 0.5.
-    assert_eq!(r["staff_security"], json!({ "active_staff": 2, "with_two_factor": 1, "two_factor_adoption": "0.5000" }));
+    assert_eq!(
+        r["staff_security"],
+        json!({ "active_staff": 2, "with_two_factor": 1, "two_factor_adoption": "0.5000" })
+    );
 }
 
 #[tokio::test]
@@ -1419,18 +1474,40 @@ async fn the_dashboard_shows_customer_value_feedback_funnels_and_savings_in_the_
     history(&app).await;
     put(&app, "/api/v1/metrics/acquisition_spend", json!({ "month": "2026-02", "currency": "EUR", "amount": 40_000 }))
         .await;
-    answers(&app, &[("nps", Some(10), Some("Sehr gut & schnell"), "2026-03-02T10:00:00Z"), ("nps", Some(3), None, "2026-04-02T10:00:00Z")])
-        .await;
+    answers(
+        &app,
+        &[
+            ("nps", Some(10), Some("Sehr gut & schnell"), "2026-03-02T10:00:00Z"),
+            ("nps", Some(3), None, "2026-04-02T10:00:00Z"),
+        ],
+    )
+    .await;
     let mut conn = app.db.pool.acquire().await.unwrap();
     let visitor = "v1";
-    billing_core::store::metrics::insert_funnel_step(&mut conn, app.tenant.id, None, "signup:pricing_viewed", "/pricing", visitor, instant("2026-03-02T10:00:00Z"))
-        .await
-        .unwrap();
-    let req = DashboardRequest::from_query(Some("2026-01-01"), Some("2026-04-30"), None, None, day("2026-05-01"), "/c/acme/dashboard".into())
-        .unwrap();
-    let de = dashboard(&mut conn, app.tenant.id, Locale::from_tag("de").unwrap(), &req, instant("2026-05-01T09:00:00Z"))
-        .await
-        .unwrap();
+    billing_core::store::metrics::insert_funnel_step(
+        &mut conn,
+        app.tenant.id,
+        None,
+        "signup:pricing_viewed",
+        "/pricing",
+        visitor,
+        instant("2026-03-02T10:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let req = DashboardRequest::from_query(
+        Some("2026-01-01"),
+        Some("2026-04-30"),
+        None,
+        None,
+        day("2026-05-01"),
+        "/c/acme/dashboard".into(),
+    )
+    .unwrap();
+    let de =
+        dashboard(&mut conn, app.tenant.id, Locale::from_tag("de").unwrap(), &req, instant("2026-05-01T09:00:00Z"))
+            .await
+            .unwrap();
     // MRR, net new, portal sessions, NPS, sign-up funnel (the plan-change funnel has no visitor).
     assert_eq!(de.matches("<svg ").count(), 5, "{de}");
     assert!(de.contains("<title id=\"analytics-nps-title\">Net Promoter Score pro Monat</title>"), "{de}");
@@ -1439,10 +1516,14 @@ async fn the_dashboard_shows_customer_value_feedback_funnels_and_savings_in_the_
     assert!(de.contains("400,00"), "{de}");
     assert!(de.contains("Sehr gut &#38; schnell"), "the comment, escaped: {de}");
     assert!(de.contains("Registrierungstrichter") && de.contains("Zwei-Faktor-Nutzung der Mitarbeiter"));
-    let en = dashboard(&mut conn, app.tenant.id, Locale::from_tag("en").unwrap(), &req, instant("2026-05-01T09:00:00Z"))
-        .await
-        .unwrap();
-    assert!(en.contains("€400.00") && en.contains("Customer acquisition cost") && en.contains("Sign-up funnel"), "{en}");
+    let en =
+        dashboard(&mut conn, app.tenant.id, Locale::from_tag("en").unwrap(), &req, instant("2026-05-01T09:00:00Z"))
+            .await
+            .unwrap();
+    assert!(
+        en.contains("€400.00") && en.contains("Customer acquisition cost") && en.contains("Sign-up funnel"),
+        "{en}"
+    );
 }
 
 /// How long a year of the new figures takes for the demo tenant (printed, not asserted).
