@@ -297,7 +297,8 @@ pub async fn dashboard(
             ltv_cac: dash(p.ltv_cac.map(|x| format::decimal(x.round_dp(2), l))),
             aov: dash(p.aov.map(|x| money(x, c, l))),
         };
-        value_rows = v.periods.iter().map(|p| row(p, format::date_range(p.start, p.end, l))).collect();
+        // A month by its first day in the range (as the survey table): keeps the wide table narrow.
+        value_rows = v.periods.iter().map(|p| row(p, format::date(p.start, l))).collect();
         value_total = Some(row(&v.total, tx.t("analytics-whole-range")));
     }
 
@@ -332,7 +333,9 @@ pub async fn dashboard(
     if let Some(nps) = kind_of("nps")
         && nps.responses > 0
     {
-        let labels: Vec<String> = nps.months.iter().map(|m| format::date(m.start, l)).collect();
+        // Only the months with answers: a month without any has no score (not a score of 0).
+        let answered: Vec<&metrics::SurveyMonth> = nps.months.iter().filter(|m| m.score.is_some()).collect();
+        let labels: Vec<String> = answered.iter().map(|m| format::date(m.start, l)).collect();
         // Tenths of a point, so that the integer chart keeps NPS's one decimal.
         let tenths = |d: Option<Decimal>| {
             d.and_then(|d| rust_decimal::prelude::ToPrimitive::to_i64(&(d * Decimal::TEN).round())).unwrap_or(0)
@@ -342,7 +345,7 @@ pub async fn dashboard(
         let desc = tx.t("analytics-nps-chart-desc");
         survey_svg = charts::line_chart(
             &Chart { id: "analytics-nps", title: &title, desc: &desc, x_labels: &labels, y_format: &fmt },
-            &[Series { label: "NPS".into(), values: nps.months.iter().map(|m| tenths(m.score)).collect() }],
+            &[Series { label: "NPS".into(), values: answered.iter().map(|m| tenths(m.score)).collect() }],
         );
     }
     let comments = success

@@ -179,7 +179,7 @@ async fn success_history(
         // Later answers are happier: the merchant worked on what the comments said.
         let progress = (at - (now - Duration::days(365))).num_days().clamp(0, 365);
         if dice.next(10) < 6 {
-            let base = 5 + progress * 4 / 365;
+            let base = 6 + progress * 3 / 365;
             let score = i16::try_from((base + i64::try_from(dice.next(5)).unwrap_or(0) - 1).clamp(0, 10)).unwrap_or(8);
             let comment = (dice.next(3) == 0).then(|| COMMENTS[usize::try_from(dice.next(6)).unwrap_or(0)]);
             let r = NewResponse {
@@ -273,6 +273,9 @@ async fn success_history(
             signup(conn, tenant, None, "signup:pricing_viewed", "/pricing", &lost, when).await?;
             if dice.next(3) == 0 {
                 signup(conn, tenant, None, "signup:checkout_started", "/checkout", &lost, when).await?;
+                if dice.next(3) == 0 {
+                    signup(conn, tenant, None, "signup:details_entered", "/checkout", &lost, when).await?;
+                }
             }
         }
     }

@@ -30,7 +30,7 @@ def main():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
         for lang in ("en", "de"):
-            ctx = browser.new_context(locale=lang, viewport={"width": 1280, "height": 900})
+            ctx = browser.new_context(locale=lang, viewport={"width": 1280, "height": 900}, bypass_csp=True)
             page = ctx.new_page()
             page.goto(f"{base}/c/demo/sign-in?lang={lang}")
             page.locator("#email").fill("admin@demo.example")

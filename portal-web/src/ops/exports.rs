@@ -247,18 +247,6 @@ pub fn revenue_csv(r: &RevenueReport) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_that_look_like_formulas_are_defused_and_quoted() {
-        let mut out = String::new();
-        row(&mut out, &["=HYPERLINK(\"x\")".into(), "-12.50".into(), "a,b".into()]);
-        assert_eq!(out, "\"'=HYPERLINK(\"\"x\"\")\",-12.50,\"a,b\"\r\n");
-    }
-}
-
 /// One row per currency and month, then one `total` row per currency (minor units as decimals).
 pub fn value_csv(r: &ValueReport) -> String {
     let mut out = String::new();
@@ -368,4 +356,16 @@ pub fn success_csv(r: &SuccessReport) -> String {
     put("staff_with_two_factor", "", r.staff_security.with_two_factor.to_string());
     put("staff_two_factor_adoption", "", opt(&r.staff_security.two_factor_adoption));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_look_like_formulas_are_defused_and_quoted() {
+        let mut out = String::new();
+        row(&mut out, &["=HYPERLINK(\"x\")".into(), "-12.50".into(), "a,b".into()]);
+        assert_eq!(out, "\"'=HYPERLINK(\"\"x\"\")\",-12.50,\"a,b\"\r\n");
+    }
 }
