@@ -39,6 +39,8 @@ pub enum Permission {
     ManageStaff,
     /// The merchant's settings: branding, tax registrations, dunning policy, portal options.
     Settings,
+    /// Enter the figures the metrics need (acquisition spend).
+    EnterFigures,
 }
 
 impl Role {
@@ -88,7 +90,7 @@ mod tests {
     #[test]
     fn the_role_matrix() {
         use Permission::*;
-        let all = [Dashboard, Read, HelpCustomers, MoveMoney, RunInvoices, Export, ManageStaff, Settings];
+        let all = [Dashboard, Read, HelpCustomers, MoveMoney, RunInvoices, Export, ManageStaff, Settings, EnterFigures];
         assert!(all.iter().all(|p| Role::Admin.allows(*p)));
         assert!(!Role::Finance.allows(ManageStaff) && Role::Finance.allows(MoveMoney) && Role::Finance.allows(Export));
         assert!(!Role::Finance.allows(Settings) && !Role::Support.allows(Settings));
@@ -97,6 +99,7 @@ mod tests {
             !Role::Support.allows(MoveMoney) && !Role::Support.allows(RunInvoices) && !Role::Support.allows(Export)
         );
         assert_eq!(all.iter().filter(|p| Role::Analyst.allows(**p)).count(), 1);
+        assert!(Role::Finance.allows(EnterFigures) && !Role::Support.allows(EnterFigures));
         assert_eq!("Finance".parse::<Role>().unwrap(), Role::Finance);
         assert!("owner".parse::<Role>().is_err());
     }

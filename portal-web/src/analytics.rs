@@ -105,6 +105,39 @@ struct Dashboard {
     portal_figures: Vec<(String, String)>,
     actions: Vec<(String, String, String, String)>,
     revenue_figures: Vec<(String, String)>,
+    value_currency: String,
+    value_rows: Vec<ValueRow>,
+    value_total: Option<ValueRow>,
+    survey_svg: String,
+    survey_rows: Vec<(String, String, String, String, String)>,
+    survey_total: (String, String, String, String),
+    comments: Vec<(String, String, String, String)>,
+    help_figures: Vec<(String, String)>,
+    zero_queries: Vec<(String, String)>,
+    funnels: Vec<FunnelView>,
+    saved_figures: Vec<(String, String)>,
+    change_figures: Vec<(String, String)>,
+    security_figures: Vec<(String, String)>,
+}
+
+struct ValueRow {
+    period: String,
+    new_customers: String,
+    spend: String,
+    cac: String,
+    arpu: String,
+    churn: String,
+    ltv: String,
+    ltv_cac: String,
+    aov: String,
+}
+
+struct FunnelView {
+    id: String,
+    title: String,
+    svg: String,
+    /// (step, visitors, conversion from the previous step, from the first step)
+    rows: Vec<(String, String, String, String)>,
 }
 
 fn count(n: i64, l: Locale) -> String {
@@ -243,8 +276,188 @@ pub async fn dashboard(
         revenue_figures.push((format!("{}: {}", tx.t("analytics-cancellation-reason"), c.reason), count(c.count, l)));
     }
 
+    let value = metrics::customer_value(conn, tenant, range, now).await?;
+    let success = metrics::success(conn, tenant, range).await?;
+    let dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+    let (mut value_currency, mut value_rows, mut value_total) = (String::new(), Vec::new(), None);
+    // The currency the MRR charts show, else the first one with figures.
+    let pick = value.currencies.iter().find(|v| v.currency == series_currency).or_else(|| value.currencies.first());
+    if let Some(v) = pick
+        && let Ok(c) = Currency::from_code(&v.currency)
+    {
+        value_currency = v.currency.clone();
+        let row = |p: &metrics::ValuePeriod, period: String| ValueRow {
+            period,
+            new_customers: count(p.new_customers, l),
+            spend: money(p.acquisition_spend, c, l),
+            cac: dash(p.cac.map(|x| money(x, c, l))),
+            arpu: dash(p.arpu.map(|x| money(x, c, l))),
+            churn: pct(p.logo_churn_rate, l),
+            ltv: dash(p.ltv.map(|x| money(x, c, l))),
+            ltv_cac: dash(p.ltv_cac.map(|x| format::decimal(x.round_dp(2), l))),
+            aov: dash(p.aov.map(|x| money(x, c, l))),
+        };
+        // A month by its first day in the range (as the survey table): keeps the wide table narrow.
+        value_rows = v.periods.iter().map(|p| row(p, format::date(p.start, l))).collect();
+        value_total = Some(row(&v.total, tx.t("analytics-whole-range")));
+    }
+
+    let score_text = |kind: &str, d: Option<Decimal>| match (kind, d) {
+        (_, None) => "–".to_string(),
+        ("csat", Some(d)) => pct(Some(d), l),
+        (_, Some(d)) => format::decimal(d, l),
+    };
+    let kind_of = |k: &str| success.surveys.iter().find(|s| s.kind == k);
+    let mut survey_rows = Vec::new();
+    if let (Some(nps), Some(csat), Some(ces)) = (kind_of("nps"), kind_of("csat"), kind_of("ces")) {
+        for (k, m) in nps.months.iter().enumerate() {
+            let responses = m.responses
+                + csat.months.get(k).map_or(0, |x| x.responses)
+                + ces.months.get(k).map_or(0, |x| x.responses);
+            survey_rows.push((
+                format::date(m.start, l),
+                score_text("nps", m.score),
+                score_text("csat", csat.months.get(k).and_then(|x| x.score)),
+                score_text("ces", ces.months.get(k).and_then(|x| x.score)),
+                count(responses, l),
+            ));
+        }
+    }
+    let survey_total = (
+        score_text("nps", kind_of("nps").and_then(|s| s.score)),
+        score_text("csat", kind_of("csat").and_then(|s| s.score)),
+        score_text("ces", kind_of("ces").and_then(|s| s.score)),
+        count(success.surveys.iter().map(|s| s.responses).sum(), l),
+    );
+    let mut survey_svg = String::new();
+    if let Some(nps) = kind_of("nps")
+        && nps.responses > 0
+    {
+        // Only the months with answers: a month without any has no score (not a score of 0).
+        let answered: Vec<&metrics::SurveyMonth> = nps.months.iter().filter(|m| m.score.is_some()).collect();
+        let labels: Vec<String> = answered.iter().map(|m| format::date(m.start, l)).collect();
+        // Tenths of a point, so that the integer chart keeps NPS's one decimal.
+        let tenths = |d: Option<Decimal>| {
+            d.and_then(|d| rust_decimal::prelude::ToPrimitive::to_i64(&(d * Decimal::TEN).round())).unwrap_or(0)
+        };
+        let fmt = move |v: i64| format::decimal(Decimal::new(v, 1), l);
+        let title = tx.t("analytics-nps-chart-title");
+        let desc = tx.t("analytics-nps-chart-desc");
+        survey_svg = charts::line_chart(
+            &Chart { id: "analytics-nps", title: &title, desc: &desc, x_labels: &labels, y_format: &fmt },
+            &[Series { label: "NPS".into(), values: answered.iter().map(|m| tenths(m.score)).collect() }],
+        );
+    }
+    let comments = success
+        .comments
+        .iter()
+        .map(|c| {
+            (
+                format::date(c.at.date_naive(), l),
+                tx.t(&format!("analytics-survey-{}", c.kind)),
+                count(i64::from(c.score), l),
+                c.comment.clone(),
+            )
+        })
+        .collect();
+    let hours = |secs: Option<i64>| match secs {
+        None => "–".to_string(),
+        Some(s) => {
+            let h = (Decimal::from(s) / Decimal::from(3600)).round_dp(1);
+            I18n::global().text(l, "analytics-hours", &[("hours", format::decimal(h, l))])
+        }
+    };
+    let two = |d: Option<Decimal>| d.map(|d| format::decimal(d, l)).unwrap_or_else(|| "–".into());
+    let q = &success.questions;
+    let help_figures = vec![
+        (tx.t("analytics-help-searches"), count(success.help.searches, l)),
+        (tx.t("analytics-zero-result-searches"), count(success.help.zero_result_searches, l)),
+        (tx.t("analytics-zero-result-rate"), pct(success.help.zero_result_rate, l)),
+        (tx.t("analytics-questions-asked"), count(q.asked, l)),
+        (tx.t("analytics-median-first-response"), hours(q.median_first_response_seconds)),
+        (tx.t("analytics-median-resolution"), hours(q.median_resolution_seconds)),
+        (tx.t("analytics-questions-per-100"), two(q.per_100_customers)),
+        (tx.t("analytics-deflection"), two(q.deflection)),
+    ];
+    let zero_queries =
+        success.help.top_zero_result_queries.iter().map(|z| (z.query.clone(), count(z.count, l))).collect();
+    let funnels = success
+        .funnels
+        .iter()
+        .map(|f| {
+            let id = format!("analytics-funnel-{}", f.funnel.replace('_', "-"));
+            let title = tx.t(&id);
+            let labels: Vec<String> =
+                f.steps.iter().map(|s| tx.t(&format!("{id}-{}", s.step.replace('_', "-")))).collect();
+            let fmt = move |v: i64| count(v, l);
+            let desc = tx.t("analytics-funnel-desc");
+            let svg = if f.steps.iter().any(|s| s.visitors > 0) {
+                charts::bar_chart(
+                    &Chart { id: &id, title: &title, desc: &desc, x_labels: &labels, y_format: &fmt },
+                    &f.steps.iter().map(|s| s.visitors).collect::<Vec<_>>(),
+                )
+            } else {
+                String::new()
+            };
+            let rows = f
+                .steps
+                .iter()
+                .zip(labels)
+                .map(|(s, label)| (label, count(s.visitors, l), pct(s.conversion, l), pct(s.overall, l)))
+                .collect();
+            FunnelView { id, title, svg, rows }
+        })
+        .collect();
+    let v = &success.savings;
+    let saved_money = |minor: i64| match Currency::from_code(&v.currency) {
+        Ok(c) => money(minor, c, l),
+        Err(_) => count(minor, l),
+    };
+    let saved_figures = vec![
+        (tx.t("analytics-actions-completed"), count(v.self_service_actions, l)),
+        (tx.t("analytics-minutes-per-action"), count(i64::from(v.staff_minutes_per_action), l)),
+        (
+            tx.t("analytics-time-saved"),
+            I18n::global().text(
+                l,
+                "analytics-hours",
+                &[("hours", format::decimal((Decimal::from(v.minutes_saved) / Decimal::from(60)).round_dp(1), l))],
+            ),
+        ),
+        (tx.t("analytics-cost-saved"), saved_money(v.cost_saved)),
+        (tx.t("analytics-paperless-share"), pct(v.paperless_share, l)),
+        (tx.t("analytics-postage-saved"), saved_money(v.postage_saved)),
+        (tx.t("analytics-total-saved"), saved_money(v.total_saved)),
+    ];
+    let change_figures = vec![
+        (tx.t("analytics-changes-customers"), count(success.changes.by_customers, l)),
+        (tx.t("analytics-changes-staff"), count(success.changes.by_staff, l)),
+        (tx.t("analytics-customer-share"), pct(success.changes.customer_share, l)),
+    ];
+    let security_figures = vec![
+        (tx.t("analytics-failed-sign-ins"), count(portal.failed_sign_ins, l)),
+        (tx.t("analytics-lockouts"), count(portal.lockouts, l)),
+        (tx.t("analytics-revoked-sessions"), count(portal.revoked_sessions, l)),
+        (tx.t("analytics-active-staff"), count(success.staff_security.active_staff, l)),
+        (tx.t("analytics-staff-2fa"), count(success.staff_security.with_two_factor, l)),
+        (tx.t("analytics-staff-2fa-adoption"), pct(success.staff_security.two_factor_adoption, l)),
+    ];
+
     let page = Dashboard {
         tx,
+        value_currency,
+        value_rows,
+        value_total,
+        survey_svg,
+        survey_rows,
+        survey_total,
+        comments,
+        help_figures,
+        zero_queries,
+        funnels,
+        saved_figures,
+        change_figures,
+        security_figures,
         action: req.action.clone(),
         from: req.from.to_string(),
         to: req.to.to_string(),

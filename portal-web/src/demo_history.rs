@@ -142,7 +142,154 @@ pub async fn seed(conn: &mut PgConnection, tenant: TenantId, now: DateTime<Utc>)
         }
         portal_activity(conn, tenant, *customer, *since, now, &mut dice, i).await?;
     }
+    success_history(conn, tenant, &created, now, &mut dice).await?;
     Ok(created.len())
+}
+
+/// What the portal-success figures count: survey answers (NPS improving over the year, CSAT,
+/// CES), help searches (some without a result), billing questions answered and closed (the
+/// answers are history: no mail goes out), the sign-up and plan-change funnels, and an
+/// acquisition spend per month in EUR and USD.
+async fn success_history(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    created: &[(CustomerId, billing_core::ids::SubscriptionId, DateTime<Utc>, &str)],
+    now: DateTime<Utc>,
+    dice: &mut Dice,
+) -> billing_core::Result<()> {
+    use billing_core::store::surveys::{NewResponse, insert_response};
+    use billing_core::survey::SurveyKind;
+    const COMMENTS: [&str; 6] = [
+        "Invoices are clear and arrive on time.",
+        "Changing the plan took two clicks.",
+        "I could not find how to download all invoices at once.",
+        "Card update worked, but the confirmation mail came late.",
+        "Great support on my billing question.",
+        "Please add PayPal.",
+    ];
+    const QUERIES: [&str; 8] =
+        ["invoice", "refund", "vat", "paypal", "cancel", "invoice address", "download all", "purchase order"];
+    for (i, (customer, _, since, _)) in created.iter().enumerate() {
+        let age = (now - *since).num_days();
+        if age < 20 {
+            continue;
+        }
+        let roll = |d: &mut Dice, n: i64| d.next(u64::try_from(n.max(1)).unwrap_or(1));
+        let at = *since + Duration::days(14 + i64::try_from(roll(dice, age - 14)).unwrap_or(0)) + Duration::hours(10);
+        // Later answers are happier: the merchant worked on what the comments said.
+        let progress = (at - (now - Duration::days(365))).num_days().clamp(0, 365);
+        if dice.next(10) < 6 {
+            let base = 6 + progress * 3 / 365;
+            let score = i16::try_from((base + i64::try_from(dice.next(5)).unwrap_or(0) - 1).clamp(0, 10)).unwrap_or(8);
+            let comment = (dice.next(3) == 0).then(|| COMMENTS[usize::try_from(dice.next(6)).unwrap_or(0)]);
+            let r = NewResponse {
+                customer: *customer,
+                kind: SurveyKind::Nps,
+                score: Some(score),
+                comment,
+                context_action: None,
+                context_event: None,
+            };
+            insert_response(conn, tenant, &r, at).await?;
+        }
+        if dice.next(10) < 4 {
+            let csat = i16::try_from(3 + dice.next(3)).unwrap_or(4);
+            let ces = i16::try_from(4 + dice.next(4)).unwrap_or(5);
+            for (kind, score, action) in
+                [(SurveyKind::Csat, csat, "pay_invoice"), (SurveyKind::Ces, ces, "change_plan")]
+            {
+                let r = NewResponse {
+                    customer: *customer,
+                    kind,
+                    score: Some(score),
+                    comment: None,
+                    context_action: Some(action),
+                    context_event: None,
+                };
+                insert_response(conn, tenant, &r, at + Duration::minutes(5)).await?;
+            }
+        }
+        if dice.next(4) == 0 {
+            let query = QUERIES[usize::try_from(dice.next(8)).unwrap_or(0)];
+            let hits = if matches!(query, "paypal" | "download all" | "purchase order") { 0 } else { 2 };
+            billing_core::store::portal::record_search(conn, tenant, Some(*customer), query, hits, "en", at).await?;
+        }
+        if dice.next(6) == 0 {
+            let q = billing_core::service::billing_questions::ask(
+                conn,
+                tenant,
+                *customer,
+                "invoice",
+                None,
+                "Could you send the invoice with our purchase order number?",
+                at,
+            )
+            .await?;
+            let answered = at + Duration::hours(2 + i64::try_from(dice.next(30)).unwrap_or(0));
+            if answered < now {
+                let store = billing_core::store::help::insert_message;
+                store(
+                    conn,
+                    tenant,
+                    q.id,
+                    "staff",
+                    Some("Billing team"),
+                    "Done: the new invoice is in the portal.",
+                    answered,
+                )
+                .await?;
+                billing_core::store::help::set_status(conn, tenant, q.id, "answered", true, answered).await?;
+                let closed = answered + Duration::hours(6 + i64::try_from(dice.next(40)).unwrap_or(0));
+                if closed < now {
+                    billing_core::service::billing_questions::close(conn, tenant, q.id, closed).await?;
+                }
+            }
+        }
+        // The plan-change funnel: most who look preview, about half of those confirm.
+        if dice.next(3) == 0 {
+            let visitor = customer.to_string();
+            let funnel = billing_core::store::metrics::insert_funnel_step;
+            funnel(conn, tenant, Some(*customer), "plan_change:viewed", "/change", &visitor, at).await?;
+            if dice.next(4) != 0 {
+                funnel(conn, tenant, Some(*customer), "plan_change:previewed", "/change/preview", &visitor, at).await?;
+                if dice.next(2) == 0 {
+                    funnel(conn, tenant, Some(*customer), "plan_change:confirmed", "/change", &visitor, at).await?;
+                }
+            }
+        }
+        // The sign-up funnel: every customer came through it; visitors who left on the way too.
+        let signup = billing_core::store::metrics::insert_funnel_step;
+        let visitor = format!("v-{i}");
+        signup(conn, tenant, None, "signup:pricing_viewed", "/pricing", &visitor, *since - Duration::minutes(9))
+            .await?;
+        signup(conn, tenant, None, "signup:checkout_started", "/checkout", &visitor, *since - Duration::minutes(6))
+            .await?;
+        signup(conn, tenant, None, "signup:details_entered", "/checkout", &visitor, *since - Duration::minutes(3))
+            .await?;
+        signup(conn, tenant, Some(*customer), "signup:paid", "/checkout", &visitor, *since).await?;
+        for k in 0..(2 + dice.next(4)) {
+            let lost = format!("v-{i}-{k}");
+            let when = *since - Duration::hours(i64::try_from(k + 1).unwrap_or(1));
+            signup(conn, tenant, None, "signup:pricing_viewed", "/pricing", &lost, when).await?;
+            if dice.next(3) == 0 {
+                signup(conn, tenant, None, "signup:checkout_started", "/checkout", &lost, when).await?;
+                if dice.next(3) == 0 {
+                    signup(conn, tenant, None, "signup:details_entered", "/checkout", &lost, when).await?;
+                }
+            }
+        }
+    }
+    // Acquisition spend: more each month as the business grows.
+    for month in 0..12i64 {
+        let day = (now - Duration::days(365 - month * 30)).date_naive();
+        for (currency, base) in
+            [(billing_core::currency::Currency::EUR, 80_000), (billing_core::currency::Currency::USD, 30_000)]
+        {
+            let amount = base + month * 6_000 + i64::try_from(dice.next(20_000)).unwrap_or(0);
+            billing_core::service::metrics::set_acquisition_spend(conn, tenant, day, currency, amount, now).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Portal use of one customer: a few sessions after sign-up with page views, some self-service

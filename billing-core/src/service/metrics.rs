@@ -535,3 +535,545 @@ pub async fn revenue(
         trials: Trials { ended, converted, conversion_rate: ratio(converted, ended) },
     })
 }
+
+/// `num / den` rounded half away from zero to `dp` places (shown with exactly `dp`), `None` when
+/// `den` is 0.
+fn places(num: i64, den: i64, dp: u32) -> Option<Decimal> {
+    if den == 0 {
+        return None;
+    }
+    let q = Decimal::from(num).checked_div(Decimal::from(den))?;
+    let mut q = q.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+    q.rescale(dp);
+    Some(q)
+}
+
+/// The first day of the month of `d`.
+pub fn month_of(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+/// The merchant's acquisition spend of one month in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Spend {
+    /// The month's first day.
+    pub month: NaiveDate,
+    pub currency: String,
+    /// Minor units.
+    pub amount: i64,
+}
+
+/// Sets the spend of a month (any day of it) and currency; 0 is a valid amount.
+pub async fn set_acquisition_spend(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    month: NaiveDate,
+    currency: Currency,
+    amount: i64,
+    now: DateTime<Utc>,
+) -> Result<Spend> {
+    if amount < 0 {
+        return Err(Error::invalid("amount", "must not be negative"));
+    }
+    if amount > 100_000_000_000_000 {
+        return Err(Error::invalid("amount", "is too large"));
+    }
+    let month = month_of(month);
+    store::metrics::put_acquisition_spend(conn, tenant, month, currency.code(), amount, now).await?;
+    Ok(Spend { month, currency: currency.code().to_string(), amount })
+}
+
+/// The spend of every month that overlaps the range.
+pub async fn acquisition_spend(conn: &mut PgConnection, tenant: TenantId, range: Range) -> Result<Vec<Spend>> {
+    Ok(store::metrics::acquisition_spend(conn, tenant, range.from, range.to)
+        .await?
+        .into_iter()
+        .map(|(month, currency, amount)| Spend { month, currency, amount })
+        .collect())
+}
+
+/// What one completed self-service action and one paperless invoice save (docs/metrics.md
+/// "Time and cost saved").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SavingsSettings {
+    pub currency: String,
+    pub staff_minutes_per_action: i32,
+    /// Minor units of `currency`.
+    pub cost_per_action: i64,
+    /// Minor units of `currency`: postage and printing of one letter.
+    pub postage_cost: i64,
+}
+
+impl Default for SavingsSettings {
+    fn default() -> Self {
+        Self { currency: "EUR".into(), staff_minutes_per_action: 5, cost_per_action: 0, postage_cost: 0 }
+    }
+}
+
+pub async fn savings_settings(conn: &mut PgConnection, tenant: TenantId) -> Result<SavingsSettings> {
+    Ok(store::metrics::metrics_settings(conn, tenant)
+        .await?
+        .map(|r| SavingsSettings {
+            currency: r.currency,
+            staff_minutes_per_action: r.staff_minutes_per_action,
+            cost_per_action: r.cost_per_action,
+            postage_cost: r.postage_cost,
+        })
+        .unwrap_or_default())
+}
+
+pub async fn set_savings_settings(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    s: &SavingsSettings,
+    now: DateTime<Utc>,
+) -> Result<SavingsSettings> {
+    let currency = Currency::from_code(&s.currency).map_err(|_| Error::invalid("currency", "unknown currency"))?;
+    if !(0..=1440).contains(&s.staff_minutes_per_action) {
+        return Err(Error::invalid("staff_minutes_per_action", "must be between 0 and 1440"));
+    }
+    if !(0..=100_000_000).contains(&s.cost_per_action) {
+        return Err(Error::invalid("cost_per_action", "must be between 0 and 100000000"));
+    }
+    if !(0..=100_000_000).contains(&s.postage_cost) {
+        return Err(Error::invalid("postage_cost", "must be between 0 and 100000000"));
+    }
+    let row = store::metrics::MetricsSettingsRow {
+        currency: currency.code().to_string(),
+        staff_minutes_per_action: s.staff_minutes_per_action,
+        cost_per_action: s.cost_per_action,
+        postage_cost: s.postage_cost,
+    };
+    store::metrics::put_metrics_settings(conn, tenant, &row, now).await?;
+    Ok(SavingsSettings { currency: row.currency, ..s.clone() })
+}
+
+/// Customer value of one currency in one period (docs/metrics.md "Customer value").
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ValuePeriod {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// First-time paying customers (`new` movements).
+    pub new_customers: i64,
+    /// The spend entered for the period's months, minor units (a cut month counts whole).
+    pub acquisition_spend: i64,
+    /// spend / new customers, minor units.
+    pub cac: Option<i64>,
+    /// MRR / paying customers at the end, minor units.
+    pub arpu: Option<i64>,
+    pub customers_start: i64,
+    pub churned_customers: i64,
+    /// churned / customers at the start (of the months summed).
+    pub logo_churn_rate: Option<Decimal>,
+    /// ARPU / logo churn rate = ARPU × customers_start / churned, minor units.
+    pub ltv: Option<i64>,
+    /// LTV / CAC.
+    pub ltv_cac: Option<Decimal>,
+    /// Paid invoices issued in the period and the sum of their totals (tax included).
+    pub paid_invoices: i64,
+    pub paid_total: i64,
+    /// paid_total / paid_invoices, minor units.
+    pub aov: Option<i64>,
+}
+
+impl ValuePeriod {
+    /// `cac_base`: (spend, new customers) of the months with spend entered, `None` when no
+    /// spend was entered (no CAC, rather than a CAC of 0).
+    fn finish(&mut self, cac_base: Option<(i64, i64)>) {
+        self.cac = cac_base.and_then(|(spend, new)| div_round(spend, new));
+        self.logo_churn_rate = ratio(self.churned_customers, self.customers_start);
+        self.ltv = match (self.arpu, self.churned_customers) {
+            (Some(arpu), churned) if churned > 0 => div_round(arpu * self.customers_start, churned),
+            _ => None,
+        };
+        self.ltv_cac = match (self.ltv, self.cac) {
+            (Some(ltv), Some(cac)) => ratio(ltv, cac),
+            _ => None,
+        };
+        self.aov = div_round(self.paid_total, self.paid_invoices);
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ValueSeries {
+    pub currency: String,
+    /// Calendar months (cut at the range's ends).
+    pub periods: Vec<ValuePeriod>,
+    /// The whole range: sums of the months, churn rate = Σ churned / Σ customers at the months'
+    /// starts (the average monthly rate), ARPU at the end.
+    pub total: ValuePeriod,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub currencies: Vec<ValueSeries>,
+}
+
+/// LTV, CAC, LTV:CAC and AOV per currency and month.
+pub async fn customer_value(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    range: Range,
+    now: DateTime<Utc>,
+) -> Result<ValueReport> {
+    let buckets = range.buckets(Interval::Month)?;
+    let mrr = mrr(conn, tenant, range, Interval::Month, None, now).await?;
+    let spend = acquisition_spend(conn, tenant, range).await?;
+    let paid = store::metrics::paid_invoices(conn, tenant, range.from, range.to).await?;
+    let mut codes: Vec<String> = mrr.currencies.iter().map(|s| s.currency.clone()).collect();
+    codes.extend(spend.iter().filter(|s| s.amount > 0).map(|s| s.currency.clone()));
+    codes.extend(paid.iter().map(|p| p.0.clone()));
+    codes.sort();
+    codes.dedup();
+    let mut currencies = Vec::new();
+    for code in codes {
+        let series = mrr.currencies.iter().find(|s| s.currency == code);
+        let mut periods = Vec::with_capacity(buckets.len());
+        let mut total = ValuePeriod { start: range.from, end: range.to, ..Default::default() };
+        let mut cac_base: Option<(i64, i64)> = None;
+        for (k, &(start, end)) in buckets.iter().enumerate() {
+            let mut p = ValuePeriod { start, end, ..Default::default() };
+            if let Some(m) = series.and_then(|s| s.periods.get(k)) {
+                p.new_customers = m.new_customers;
+                p.arpu = m.arpu;
+                p.customers_start = m.customers_start;
+                p.churned_customers = m.churned_customers;
+            }
+            let entered: Vec<&Spend> =
+                spend.iter().filter(|s| s.currency == code && s.month == month_of(start)).collect();
+            p.acquisition_spend = entered.iter().map(|s| s.amount).sum();
+            for (_, _, n, sum) in paid.iter().filter(|(c, d, _, _)| *c == code && start <= *d && *d <= end) {
+                p.paid_invoices += n;
+                p.paid_total += sum;
+            }
+            let base = (!entered.is_empty()).then_some((p.acquisition_spend, p.new_customers));
+            if let Some((spend, new)) = base {
+                let (s0, n0) = cac_base.unwrap_or((0, 0));
+                cac_base = Some((s0 + spend, n0 + new));
+            }
+            p.finish(base);
+            total.new_customers += p.new_customers;
+            total.acquisition_spend += p.acquisition_spend;
+            total.customers_start += p.customers_start;
+            total.churned_customers += p.churned_customers;
+            total.paid_invoices += p.paid_invoices;
+            total.paid_total += p.paid_total;
+            total.arpu = p.arpu;
+            periods.push(p);
+        }
+        total.finish(cac_base);
+        currencies.push(ValueSeries { currency: code, periods, total });
+    }
+    Ok(ValueReport { from: range.from, to: range.to, currencies })
+}
+
+/// One month of a survey kind.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SurveyMonth {
+    /// The month's first day in the range (the range's first day for a cut first month).
+    pub start: NaiveDate,
+    pub responses: i64,
+    pub score: Option<Decimal>,
+}
+
+/// NPS, CSAT or CES over the range (docs/metrics.md "Surveys").
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SurveyStat {
+    /// `nps`, `csat` or `ces`.
+    pub kind: String,
+    /// Answers with a score.
+    pub responses: i64,
+    pub dismissed: i64,
+    /// NPS: (promoters − detractors) / responses × 100, one place; CSAT: share of 4 and 5, four
+    /// places; CES: mean score (1–7), two places.
+    pub score: Option<Decimal>,
+    /// Mean score, two places.
+    pub average: Option<Decimal>,
+    /// NPS only: 9–10, 7–8, 0–6.
+    pub promoters: i64,
+    pub passives: i64,
+    pub detractors: i64,
+    /// CSAT only: answers of 4 or 5.
+    pub satisfied: i64,
+    /// One entry per month of the range.
+    pub months: Vec<SurveyMonth>,
+}
+
+fn survey_score(
+    kind: &str,
+    responses: i64,
+    promoters: i64,
+    detractors: i64,
+    satisfied: i64,
+    sum: i64,
+) -> Option<Decimal> {
+    match kind {
+        "nps" => places((promoters - detractors) * 100, responses, 1),
+        "csat" => ratio(satisfied, responses),
+        _ => places(sum, responses, 2),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SurveyComment {
+    pub kind: String,
+    pub score: i16,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HelpStat {
+    pub searches: i64,
+    pub zero_result_searches: i64,
+    /// zero-result searches / searches.
+    pub zero_result_rate: Option<Decimal>,
+    /// The ten most frequent searches without a result (lower-cased).
+    pub top_zero_result_queries: Vec<QueryCount>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct QueryCount {
+    pub query: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct QuestionStat {
+    /// Questions asked in the range.
+    pub asked: i64,
+    /// Of those, answered by staff (by now) and closed (by now).
+    pub answered: i64,
+    pub resolved: i64,
+    /// Lower median of the seconds from asking to the first staff reply / to the close.
+    pub median_first_response_seconds: Option<i64>,
+    pub median_resolution_seconds: Option<i64>,
+    /// Customers that existed at the end of the range.
+    pub customers: i64,
+    /// asked × 100 / customers, two places.
+    pub per_100_customers: Option<Decimal>,
+    /// Completed self-service actions in the range.
+    pub self_service_actions: i64,
+    /// self-service actions / questions asked, two places.
+    pub deflection: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FunnelStep {
+    pub step: String,
+    /// Distinct visitors with the step in the range.
+    pub visitors: i64,
+    /// visitors / the previous step's visitors (none for the first step).
+    pub conversion: Option<Decimal>,
+    /// visitors / the first step's visitors.
+    pub overall: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Funnel {
+    /// `signup` or `plan_change`.
+    pub funnel: String,
+    pub steps: Vec<FunnelStep>,
+}
+
+/// The funnels and their steps in order (docs/shared contract: portal-signup writes them).
+pub const FUNNELS: [(&str, &[&str]); 2] = [
+    ("signup", &["pricing_viewed", "checkout_started", "details_entered", "paid"]),
+    ("plan_change", &["viewed", "previewed", "confirmed"]),
+];
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Savings {
+    pub self_service_actions: i64,
+    pub staff_minutes_per_action: i32,
+    /// self-service actions × minutes per action.
+    pub minutes_saved: i64,
+    pub currency: String,
+    pub cost_per_action: i64,
+    /// self-service actions × cost per action, minor units.
+    pub cost_saved: i64,
+    /// Finalized invoices issued in the range.
+    pub invoices: i64,
+    /// Of those, sent by e-mail or the portal: all (the engine sends no letters).
+    pub paperless_invoices: i64,
+    pub paperless_share: Option<Decimal>,
+    pub postage_cost: i64,
+    /// paperless invoices × postage cost, minor units.
+    pub postage_saved: i64,
+    /// cost_saved + postage_saved.
+    pub total_saved: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Changes {
+    /// Completed self-service actions in the portal.
+    pub by_customers: i64,
+    /// Console actions on a customer done by staff.
+    pub by_staff: i64,
+    /// by_customers / (by_customers + by_staff).
+    pub customer_share: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StaffSecurity {
+    /// Staff now: not disabled, invitation accepted.
+    pub active_staff: i64,
+    pub with_two_factor: i64,
+    /// with_two_factor / active_staff.
+    pub two_factor_adoption: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuccessReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub surveys: Vec<SurveyStat>,
+    /// The ten newest answers with a comment.
+    pub comments: Vec<SurveyComment>,
+    pub help: HelpStat,
+    pub questions: QuestionStat,
+    pub funnels: Vec<Funnel>,
+    pub savings: Savings,
+    pub changes: Changes,
+    pub staff_security: StaffSecurity,
+}
+
+/// Feedback, help, billing questions, funnels, time and cost saved, who made changes and the
+/// staff's second factor, for a range (docs/metrics.md "Portal success").
+pub async fn success(conn: &mut PgConnection, tenant: TenantId, range: Range) -> Result<SuccessReport> {
+    let tz = timezone(conn, tenant).await?;
+    let (from, until) = tenant_bounds(tz, range);
+    let buckets = range.buckets(Interval::Month)?;
+    let rows = store::metrics::survey_months(conn, tenant, tz.name(), from, until).await?;
+    let surveys = ["nps", "csat", "ces"]
+        .into_iter()
+        .map(|kind| {
+            let mine: Vec<&store::metrics::SurveyMonthRow> = rows.iter().filter(|r| r.kind == kind).collect();
+            let sum = |f: fn(&store::metrics::SurveyMonthRow) -> i64| mine.iter().map(|r| f(r)).sum::<i64>();
+            let (responses, promoters, detractors, satisfied, total) = (
+                sum(|r| r.responses),
+                sum(|r| r.promoters),
+                sum(|r| r.detractors),
+                sum(|r| r.satisfied),
+                sum(|r| r.score_sum),
+            );
+            let months = buckets
+                .iter()
+                .map(|&(start, _)| {
+                    let m = mine.iter().find(|r| r.month == month_of(start));
+                    SurveyMonth {
+                        start,
+                        responses: m.map_or(0, |r| r.responses),
+                        score: m.and_then(|r| {
+                            survey_score(kind, r.responses, r.promoters, r.detractors, r.satisfied, r.score_sum)
+                        }),
+                    }
+                })
+                .collect();
+            SurveyStat {
+                kind: kind.to_string(),
+                responses,
+                dismissed: sum(|r| r.dismissed),
+                score: survey_score(kind, responses, promoters, detractors, satisfied, total),
+                average: places(total, responses, 2),
+                promoters,
+                passives: if kind == "nps" { responses - promoters - detractors } else { 0 },
+                detractors,
+                satisfied,
+                months,
+            }
+        })
+        .collect();
+    let comments = store::metrics::survey_comments(conn, tenant, from, until, 10)
+        .await?
+        .into_iter()
+        .map(|(kind, score, comment, at)| SurveyComment { kind, score, comment, at })
+        .collect();
+    let (searches, zero) = store::metrics::help_searches(conn, tenant, from, until).await?;
+    let top = store::metrics::zero_result_queries(conn, tenant, from, until, 10).await?;
+    let help = HelpStat {
+        searches,
+        zero_result_searches: zero,
+        zero_result_rate: ratio(zero, searches),
+        top_zero_result_queries: top.into_iter().map(|(query, count)| QueryCount { query, count }).collect(),
+    };
+    let q = store::metrics::question_facts(conn, tenant, from, until).await?;
+    let customers = store::metrics::customers_before(conn, tenant, until).await?;
+    let (by_customers, by_staff) = store::metrics::change_makers(conn, tenant, from, until).await?;
+    let questions = QuestionStat {
+        asked: q.asked,
+        answered: q.answered,
+        resolved: q.resolved,
+        median_first_response_seconds: q.median_first_response,
+        median_resolution_seconds: q.median_resolution,
+        customers,
+        per_100_customers: places(q.asked * 100, customers, 2),
+        self_service_actions: by_customers,
+        deflection: places(by_customers, q.asked, 2),
+    };
+    let steps = store::metrics::funnel_steps(conn, tenant, from, until).await?;
+    let funnels = FUNNELS
+        .iter()
+        .map(|(funnel, names)| {
+            let count = |step: &str| {
+                let action = format!("{funnel}:{step}");
+                steps.iter().find(|(a, _)| *a == action).map_or(0, |(_, n)| *n)
+            };
+            let first = count(names[0]);
+            let mut previous: Option<i64> = None;
+            let steps = names
+                .iter()
+                .map(|step| {
+                    let visitors = count(step);
+                    let s = FunnelStep {
+                        step: step.to_string(),
+                        visitors,
+                        conversion: previous.and_then(|p| ratio(visitors, p)),
+                        overall: ratio(visitors, first),
+                    };
+                    previous = Some(visitors);
+                    s
+                })
+                .collect();
+            Funnel { funnel: funnel.to_string(), steps }
+        })
+        .collect();
+    let settings = savings_settings(conn, tenant).await?;
+    let invoices = store::metrics::issued_invoices(conn, tenant, range.from, range.to).await?;
+    let minutes = i64::from(settings.staff_minutes_per_action);
+    let cost_saved = by_customers * settings.cost_per_action;
+    let postage_saved = invoices * settings.postage_cost;
+    let savings = Savings {
+        self_service_actions: by_customers,
+        staff_minutes_per_action: settings.staff_minutes_per_action,
+        minutes_saved: by_customers * minutes,
+        currency: settings.currency.clone(),
+        cost_per_action: settings.cost_per_action,
+        cost_saved,
+        invoices,
+        paperless_invoices: invoices,
+        paperless_share: ratio(invoices, invoices),
+        postage_cost: settings.postage_cost,
+        postage_saved,
+        total_saved: cost_saved + postage_saved,
+    };
+    let (active_staff, with_two_factor) = store::metrics::staff_two_factor(conn, tenant).await?;
+    Ok(SuccessReport {
+        from: range.from,
+        to: range.to,
+        surveys,
+        comments,
+        help,
+        questions,
+        funnels,
+        savings,
+        changes: Changes { by_customers, by_staff, customer_share: ratio(by_customers, by_customers + by_staff) },
+        staff_security: StaffSecurity {
+            active_staff,
+            with_two_factor,
+            two_factor_adoption: ratio(with_two_factor, active_staff),
+        },
+    })
+}

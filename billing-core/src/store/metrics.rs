@@ -399,3 +399,349 @@ pub async fn trials(conn: &mut PgConnection, tenant: TenantId, from: NaiveDate, 
     .fetch_one(conn)
     .await?)
 }
+
+/// Sets the acquisition spend of a month (its first day) and currency; returns the saved amount.
+pub async fn put_acquisition_spend(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    month: NaiveDate,
+    currency: &str,
+    amount: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO acquisition_spend (tenant_id, month, currency, amount, updated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, month, currency) DO UPDATE SET amount = EXCLUDED.amount, updated_at = EXCLUDED.updated_at",
+    )
+    .bind(tenant)
+    .bind(month)
+    .bind(currency)
+    .bind(amount)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The acquisition spend of the months that overlap `[from, to]`: (month, currency, amount).
+pub async fn acquisition_spend(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT month, currency::text, amount FROM acquisition_spend
+          WHERE tenant_id = $1 AND month >= date_trunc('month', $2::date)::date AND month <= $3
+          ORDER BY month, currency",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The merchant's figures for time and cost saved, if saved.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MetricsSettingsRow {
+    pub currency: String,
+    pub staff_minutes_per_action: i32,
+    pub cost_per_action: i64,
+    pub postage_cost: i64,
+}
+
+pub async fn metrics_settings(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<MetricsSettingsRow>> {
+    Ok(sqlx::query_as(
+        "SELECT currency::text AS currency, staff_minutes_per_action, cost_per_action, postage_cost
+           FROM metrics_settings WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn put_metrics_settings(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    s: &MetricsSettingsRow,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO metrics_settings (tenant_id, currency, staff_minutes_per_action, cost_per_action, postage_cost, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (tenant_id) DO UPDATE SET currency = EXCLUDED.currency,
+             staff_minutes_per_action = EXCLUDED.staff_minutes_per_action, cost_per_action = EXCLUDED.cost_per_action,
+             postage_cost = EXCLUDED.postage_cost, updated_at = EXCLUDED.updated_at",
+    )
+    .bind(tenant)
+    .bind(&s.currency)
+    .bind(s.staff_minutes_per_action)
+    .bind(s.cost_per_action)
+    .bind(s.postage_cost)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Paid invoices (not credit notes) per currency and issue day in `[from, to]`: (currency, day,
+/// count, sum of totals).
+pub async fn paid_invoices(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(String, NaiveDate, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT currency::text, issue_date, count(*), sum(total)::bigint FROM invoices
+          WHERE tenant_id = $1 AND status = 'paid' AND kind <> 'credit_note' AND total > 0
+            AND issue_date BETWEEN $2 AND $3
+          GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Survey answers per kind and month (in the time zone `tz`) in `[from, until)`.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct SurveyMonthRow {
+    pub kind: String,
+    pub month: NaiveDate,
+    pub responses: i64,
+    pub dismissed: i64,
+    pub promoters: i64,
+    pub detractors: i64,
+    pub satisfied: i64,
+    pub score_sum: i64,
+}
+
+pub async fn survey_months(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    tz: &str,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<SurveyMonthRow>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, date_trunc('month', created_at AT TIME ZONE $2)::date AS month,
+                count(score) AS responses,
+                count(*) FILTER (WHERE dismissed) AS dismissed,
+                count(*) FILTER (WHERE kind = 'nps' AND score >= 9) AS promoters,
+                count(*) FILTER (WHERE kind = 'nps' AND score <= 6) AS detractors,
+                count(*) FILTER (WHERE kind = 'csat' AND score >= 4) AS satisfied,
+                COALESCE(sum(score), 0)::bigint AS score_sum
+           FROM survey_responses
+          WHERE tenant_id = $1 AND created_at >= $3 AND created_at < $4
+          GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind(tenant)
+    .bind(tz)
+    .bind(from)
+    .bind(until)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The newest survey answers with a comment in `[from, until)`: (kind, score, comment, at).
+pub async fn survey_comments(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(String, i16, String, DateTime<Utc>)>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, score, comment, created_at FROM survey_responses
+          WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 AND score IS NOT NULL
+            AND comment IS NOT NULL AND btrim(comment) <> ''
+          ORDER BY created_at DESC, id DESC LIMIT $4",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(until)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The portal's help searches in `[from, until)`: (all, without a result).
+pub async fn help_searches(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'no_results') FROM portal_events
+          WHERE tenant_id = $1 AND kind = 'help_search' AND started_at >= $2 AND started_at < $3",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(until)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The most frequent searches without a result (lower-cased, spaces trimmed): (query, count).
+pub async fn zero_result_queries(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT lower(btrim(detail->>'query')) AS q, count(*) FROM portal_events
+          WHERE tenant_id = $1 AND kind = 'help_search' AND status = 'no_results'
+            AND started_at >= $2 AND started_at < $3 AND coalesce(btrim(detail->>'query'), '') <> ''
+          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $4",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(until)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Billing questions asked in `[from, until)`.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct QuestionFacts {
+    pub asked: i64,
+    pub answered: i64,
+    pub resolved: i64,
+    /// Lower median (`percentile_disc`) of the seconds to the first staff reply.
+    pub median_first_response: Option<i64>,
+    /// Lower median of the seconds to the close.
+    pub median_resolution: Option<i64>,
+}
+
+pub async fn question_facts(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<QuestionFacts> {
+    Ok(sqlx::query_as(
+        "SELECT count(*) AS asked,
+                count(first_response_at) AS answered,
+                count(resolved_at) AS resolved,
+                (percentile_disc(0.5) WITHIN GROUP (ORDER BY floor(extract(epoch FROM first_response_at - created_at))::bigint)
+                    FILTER (WHERE first_response_at IS NOT NULL))::bigint AS median_first_response,
+                (percentile_disc(0.5) WITHIN GROUP (ORDER BY floor(extract(epoch FROM resolved_at - created_at))::bigint)
+                    FILTER (WHERE resolved_at IS NOT NULL))::bigint AS median_resolution
+           FROM billing_questions WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(until)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Funnel steps (`portal_events` kind `funnel`, action `<funnel>:<step>`, completed) in `[from,
+/// until)`: (action, distinct visitors).
+pub async fn funnel_steps(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT action, count(DISTINCT coalesce(detail->>'visitor', customer_id::text)) FROM portal_events
+          WHERE tenant_id = $1 AND kind = 'funnel' AND status = 'completed' AND action IS NOT NULL
+            AND started_at >= $2 AND started_at < $3
+          GROUP BY action ORDER BY action",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(until)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Who made changes in `[from, until)`: (completed self-service actions in the portal, staff
+/// actions on a customer done in the console).
+pub async fn change_makers(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT count(*) FROM portal_events WHERE tenant_id = $1 AND kind = 'action' AND status = 'completed'
+                    AND started_at >= $2 AND started_at < $3),
+                (SELECT count(*) FROM staff_audit_log WHERE tenant_id = $1 AND outcome = 'done'
+                    AND action LIKE 'customer.%' AND at >= $2 AND at < $3)",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(until)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Staff now: (active: not disabled, invitation accepted; of those with a confirmed TOTP).
+pub async fn staff_two_factor(conn: &mut PgConnection, tenant: TenantId) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE totp_enabled) FROM staff_users
+          WHERE tenant_id = $1 AND disabled_at IS NULL AND password_hash IS NOT NULL",
+    )
+    .bind(tenant)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Finalized invoices (not credit notes) issued in `[from, to]`.
+pub async fn issued_invoices(conn: &mut PgConnection, tenant: TenantId, from: NaiveDate, to: NaiveDate) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM invoices WHERE tenant_id = $1 AND status NOT IN ('draft', 'void')
+            AND kind <> 'credit_note' AND issue_date BETWEEN $2 AND $3",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Customers created before `until`.
+pub async fn customers_before(conn: &mut PgConnection, tenant: TenantId, until: DateTime<Utc>) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM customers WHERE tenant_id = $1 AND created_at < $2")
+        .bind(tenant)
+        .bind(until)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// A funnel step as the shared contract describes it (`kind = 'funnel'`, `action =
+/// <funnel>:<step>`, `detail.visitor`): for the demo's history and tests; the portal's sign-up
+/// pages write their own.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_funnel_step(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: Option<crate::ids::CustomerId>,
+    action: &str,
+    page: &str,
+    visitor: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO portal_events (tenant_id, customer_id, kind, action, page, status, started_at, completed_at, detail)
+         VALUES ($1, $2, 'funnel', $3, $4, 'completed', $5, $5, jsonb_build_object('visitor', $6::text))",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .bind(action)
+    .bind(page)
+    .bind(at)
+    .bind(visitor)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -57,6 +57,7 @@ mod tests {
             ("POST", "/api/v1/webhook_deliveries/{id}/retry", "webhooks:write"),
             ("GET", "/api/v1/metrics/mrr", "reports:read"),
             ("PUT", "/api/v1/exports/datev/settings", "reports:write"),
+            ("PUT", "/api/v1/metrics/acquisition_spend", "reports:write"),
             ("POST", "/api/v1/billing_questions/{id}/replies", "support:write"),
             ("PUT", "/api/v1/portal/faq", "settings:write"),
             ("POST", "/api/v1/customers", "customers:write"),

@@ -61,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         // The metrics dashboard (issue 14, "Analytics") is glued in here.
         .route("/dashboard", get(dashboard))
+        .route("/dashboard/acquisition-spend", post(acquisition_spend))
         .route("/sign-in", get(auth::sign_in_page).post(auth::sign_in))
         .route("/sign-in/code", get(auth::code_page).post(auth::code))
         .route("/sign-out", post(auth::sign_out))
@@ -127,6 +128,12 @@ struct DashboardPage<'a> {
     /// The analytics body (`crate::analytics::dashboard`): charts, tables and the range form,
     /// rendered by askama from localized strings.
     body: &'a str,
+    /// The acquisition-spend form (admin and finance).
+    spend_form: bool,
+    spend: SpendForm,
+    /// A localized error about the spend form.
+    error: Option<String>,
+    saved: bool,
 }
 
 /// The dashboard's range form; every field optional (the last twelve months by default).
@@ -136,25 +143,145 @@ pub struct DashboardQuery {
     to: Option<String>,
     interval: Option<String>,
     currency: Option<String>,
+    /// `1` after the spend form was saved.
+    saved: Option<String>,
+}
+
+/// The acquisition-spend form: a month (`YYYY-MM`), a currency and an amount in major units.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct SpendForm {
+    csrf: Option<String>,
+    nonce: Option<String>,
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    amount: String,
+}
+
+async fn render_dashboard(
+    ctx: &Console,
+    q: &DashboardQuery,
+    spend: SpendForm,
+    error: Option<String>,
+    status: axum::http::StatusCode,
+) -> PageResult<Response> {
+    let me = ctx.require(billing_core::staff::Permission::Dashboard, "dashboard.view", None, None).await?;
+    let spend_form = me.role.allows(billing_core::staff::Permission::EnterFigures);
+    let c = ctx.chrome("console-dashboard-title", "dashboard");
+    let req = crate::analytics::DashboardRequest::from_query(
+        q.from.as_deref(),
+        q.to.as_deref(),
+        q.interval.as_deref(),
+        q.currency.as_deref(),
+        ctx.tenant_today(),
+        format!("{}/dashboard", c.base),
+    )?;
+    let mut conn = ctx.state.pool.acquire().await?;
+    let body = crate::analytics::dashboard(&mut conn, ctx.tenant.id, ctx.lang(), &req, ctx.now).await?;
+    drop(conn);
+    let spend = SpendForm {
+        month: if spend.month.is_empty() { ctx.tenant_today().format("%Y-%m").to_string() } else { spend.month },
+        currency: if spend.currency.is_empty() { "EUR".to_string() } else { spend.currency },
+        ..spend
+    };
+    let saved = q.saved.as_deref() == Some("1") && error.is_none();
+    Ok(ctx.page_with(status, &DashboardPage { c: &c, body: &body, spend_form, spend, error, saved }))
 }
 
 /// `GET /dashboard`: every role. MRR with its movements, portal success and revenue figures for
-/// a date range, as server-rendered SVG charts with a table under each (docs/metrics.md).
+/// a date range, as server-rendered SVG charts with a table under each (docs/metrics.md); admin
+/// and finance also get the acquisition-spend form.
 async fn dashboard(ctx: Console, Query(q): Query<DashboardQuery>) -> Response {
+    let result = page(render_dashboard(&ctx, &q, SpendForm::default(), None, axum::http::StatusCode::OK)).await;
+    ctx.finish(result)
+}
+
+/// `POST /dashboard/acquisition-spend` (admin, finance): sets a month's acquisition spend in one
+/// currency (the customer acquisition cost divides it by the month's new customers), audited.
+async fn acquisition_spend(ctx: Console, axum::extract::Form(form): axum::extract::Form<SpendForm>) -> Response {
     let result = page(async {
-        ctx.require(billing_core::staff::Permission::Dashboard, "dashboard.view", None, None).await?;
-        let c = ctx.chrome("console-dashboard-title", "dashboard");
-        let req = crate::analytics::DashboardRequest::from_query(
-            q.from.as_deref(),
-            q.to.as_deref(),
-            q.interval.as_deref(),
-            q.currency.as_deref(),
-            ctx.tenant_today(),
-            format!("{}/dashboard", c.base),
-        )?;
+        let me =
+            ctx.require(billing_core::staff::Permission::EnterFigures, "metrics.acquisition_spend", None, None).await?;
+        ctx.check_csrf(form.csrf.as_deref())?;
+        let nonce = form.nonce.clone().unwrap_or_default();
+        if nonce.len() != 64 {
+            return Err(PageError::csrf());
+        }
+        let outcome = format!("{}?saved=1#analytics-spend", ctx.chrome.href("/dashboard"));
+        if let Some(previous) = claimed(&ctx, &nonce).await? {
+            return Ok(redirect(&previous));
+        }
+        let bad = |key: &str| {
+            let q = DashboardQuery::default();
+            let error = Some(ctx.t(key));
+            (q, error)
+        };
+        let month = crate::api::metrics::parse_month(&form.month);
+        let currency = billing_core::currency::Currency::from_code(&form.currency.trim().to_uppercase());
+        let (month, currency) = match (month, currency) {
+            (Ok(m), Ok(c)) => (m, c),
+            (Err(_), _) => {
+                let (q, error) = bad("analytics-spend-month-invalid");
+                return render_dashboard(&ctx, &q, form, error, axum::http::StatusCode::BAD_REQUEST).await;
+            }
+            (_, Err(_)) => {
+                let (q, error) = bad("analytics-spend-currency-invalid");
+                return render_dashboard(&ctx, &q, form, error, axum::http::StatusCode::BAD_REQUEST).await;
+            }
+        };
+        let t = form.amount.trim();
+        let normalized = if t.contains(',') && !t.contains('.') { t.replace(',', ".") } else { t.to_string() };
+        let amount = match billing_core::money::Money::parse(&normalized, currency) {
+            Ok(m) if m.minor() >= 0 => m.minor(),
+            _ => {
+                let (q, error) = bad("analytics-spend-amount-invalid");
+                return render_dashboard(&ctx, &q, form, error, axum::http::StatusCode::BAD_REQUEST).await;
+            }
+        };
         let mut conn = ctx.state.pool.acquire().await?;
-        let body = crate::analytics::dashboard(&mut conn, ctx.tenant.id, ctx.lang(), &req, ctx.now).await?;
-        Ok(ctx.page(&DashboardPage { c: &c, body: &body }))
+        let mut tx = conn.begin().await?;
+        let before = billing_core::service::metrics::acquisition_spend(
+            &mut tx,
+            ctx.tenant.id,
+            billing_core::service::metrics::Range::new(month, month)?,
+        )
+        .await?
+        .into_iter()
+        .find(|s| s.currency == currency.code())
+        .map(|s| s.amount);
+        let saved = billing_core::service::metrics::set_acquisition_spend(
+            &mut tx,
+            ctx.tenant.id,
+            month,
+            currency,
+            amount,
+            ctx.now,
+        )
+        .await?;
+        let actor = ctx.actor();
+        billing_core::service::staff::audit(
+            &mut tx,
+            ctx.tenant.id,
+            &billing_core::service::staff::AuditEntry {
+                staff: Some(me.id),
+                actor: &actor,
+                action: "metrics.acquisition_spend",
+                outcome: "done",
+                target: Some(format!("{} {}", saved.month.format("%Y-%m"), saved.currency)),
+                before: before.map(|a| serde_json::json!({ "amount": a })),
+                after: Some(serde_json::json!({ "amount": saved.amount })),
+                client: Some(&ctx.client),
+                ..Default::default()
+            },
+            ctx.now,
+        )
+        .await?;
+        tx.commit().await?;
+        drop(conn);
+        claim_after(&ctx, &nonce, &outcome).await?;
+        Ok(redirect(&outcome))
     })
     .await;
     ctx.finish(result)

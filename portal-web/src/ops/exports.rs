@@ -3,7 +3,7 @@
 //! amounts as plain decimals in the currency's exponent (`29.00`); a text cell that a spreadsheet
 //! would take for a formula (`=`, `+`, `-`, `@` first) gets a leading apostrophe.
 
-use billing_core::service::metrics::{MrrReport, MrrSeries, PortalReport, RevenueReport};
+use billing_core::service::metrics::{MrrReport, MrrSeries, PortalReport, RevenueReport, SuccessReport, ValueReport};
 use billing_core::store::exports::{DocumentRow, PaymentRow};
 
 use super::run_report::major;
@@ -244,6 +244,117 @@ pub fn revenue_csv(r: &RevenueReport) -> String {
     put("trials_ended", "", "", r.trials.ended.to_string());
     put("trials_converted", "", "", r.trials.converted.to_string());
     put("trial_conversion_rate", "", "", opt(&r.trials.conversion_rate));
+    out
+}
+
+/// One row per currency and month, then one `total` row per currency (minor units as decimals).
+pub fn value_csv(r: &ValueReport) -> String {
+    let mut out = String::new();
+    row(
+        &mut out,
+        &[
+            "currency",
+            "start",
+            "end",
+            "new_customers",
+            "acquisition_spend",
+            "cac",
+            "arpu",
+            "customers_start",
+            "churned_customers",
+            "logo_churn_rate",
+            "ltv",
+            "ltv_cac",
+            "paid_invoices",
+            "paid_total",
+            "aov",
+        ]
+        .map(String::from),
+    );
+    for s in &r.currencies {
+        let m = |v: i64| major(v, &s.currency);
+        for (label, p) in s.periods.iter().map(|p| (None, p)).chain(std::iter::once((Some("total"), &s.total))) {
+            row(
+                &mut out,
+                &[
+                    s.currency.clone(),
+                    label.map_or_else(|| p.start.to_string(), |l| l.to_string()),
+                    if label.is_some() { String::new() } else { p.end.to_string() },
+                    p.new_customers.to_string(),
+                    m(p.acquisition_spend),
+                    p.cac.map(m).unwrap_or_default(),
+                    p.arpu.map(m).unwrap_or_default(),
+                    p.customers_start.to_string(),
+                    p.churned_customers.to_string(),
+                    opt(&p.logo_churn_rate),
+                    p.ltv.map(m).unwrap_or_default(),
+                    opt(&p.ltv_cac),
+                    p.paid_invoices.to_string(),
+                    m(p.paid_total),
+                    p.aov.map(m).unwrap_or_default(),
+                ],
+            );
+        }
+    }
+    out
+}
+
+/// `figure,key,value`: the portal-success figures (surveys with one row per month, help,
+/// questions, funnels, savings, changes, staff second factor).
+pub fn success_csv(r: &SuccessReport) -> String {
+    let mut out = String::new();
+    row(&mut out, &["figure", "key", "value"].map(String::from));
+    let mut put = |figure: &str, key: &str, value: String| {
+        row(&mut out, &[figure.to_string(), key.to_string(), value]);
+    };
+    for s in &r.surveys {
+        put(&format!("{}_responses", s.kind), "", s.responses.to_string());
+        put(&format!("{}_dismissed", s.kind), "", s.dismissed.to_string());
+        put(&format!("{}_score", s.kind), "", opt(&s.score));
+        put(&format!("{}_average", s.kind), "", opt(&s.average));
+        for m in &s.months {
+            put(&format!("{}_score_month", s.kind), &m.start.to_string(), opt(&m.score));
+            put(&format!("{}_responses_month", s.kind), &m.start.to_string(), m.responses.to_string());
+        }
+    }
+    put("nps_promoters", "", r.surveys.iter().map(|s| s.promoters).sum::<i64>().to_string());
+    put("nps_detractors", "", r.surveys.iter().map(|s| s.detractors).sum::<i64>().to_string());
+    for c in &r.comments {
+        put("comment", &format!("{} {} {}", c.at.format("%Y-%m-%dT%H:%M:%SZ"), c.kind, c.score), c.comment.clone());
+    }
+    put("help_searches", "", r.help.searches.to_string());
+    put("zero_result_searches", "", r.help.zero_result_searches.to_string());
+    put("zero_result_rate", "", opt(&r.help.zero_result_rate));
+    for q in &r.help.top_zero_result_queries {
+        put("zero_result_query", &q.query, q.count.to_string());
+    }
+    let q = &r.questions;
+    put("questions_asked", "", q.asked.to_string());
+    put("questions_answered", "", q.answered.to_string());
+    put("questions_resolved", "", q.resolved.to_string());
+    put("median_first_response_seconds", "", opt(&q.median_first_response_seconds));
+    put("median_resolution_seconds", "", opt(&q.median_resolution_seconds));
+    put("questions_per_100_customers", "", opt(&q.per_100_customers));
+    put("deflection", "", opt(&q.deflection));
+    for f in &r.funnels {
+        for s in &f.steps {
+            put("funnel_visitors", &format!("{}:{}", f.funnel, s.step), s.visitors.to_string());
+            put("funnel_conversion", &format!("{}:{}", f.funnel, s.step), opt(&s.conversion));
+        }
+    }
+    let v = &r.savings;
+    let m = |x: i64| major(x, &v.currency);
+    put("minutes_saved", "", v.minutes_saved.to_string());
+    put("cost_saved", &v.currency, m(v.cost_saved));
+    put("paperless_share", "", opt(&v.paperless_share));
+    put("postage_saved", &v.currency, m(v.postage_saved));
+    put("total_saved", &v.currency, m(v.total_saved));
+    put("changes_by_customers", "", r.changes.by_customers.to_string());
+    put("changes_by_staff", "", r.changes.by_staff.to_string());
+    put("customer_share", "", opt(&r.changes.customer_share));
+    put("active_staff", "", r.staff_security.active_staff.to_string());
+    put("staff_with_two_factor", "", r.staff_security.with_two_factor.to_string());
+    put("staff_two_factor_adoption", "", opt(&r.staff_security.two_factor_adoption));
     out
 }
 

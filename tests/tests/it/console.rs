@@ -1362,3 +1362,65 @@ async fn an_admin_adds_an_endpoint_rotates_its_secret_and_disables_it_through_co
         .collect();
     assert_eq!(actions, ["webhook_endpoint.create", "webhook_endpoint.rotate", "webhook_endpoint.disable"]);
 }
+
+/// The acquisition spend that the customer acquisition cost divides (docs/metrics.md "Customer
+/// value"): entered on the dashboard by finance, once per form, audited; refused to support and
+/// not offered to analysts; bad input is a localized error that changes nothing.
+#[tokio::test]
+async fn finance_enters_the_acquisition_spend_on_the_dashboard_once_and_audited() {
+    let app = TestApp::spawn().await;
+    staff(&app, "finance@example.com", "finance").await;
+    staff(&app, "support@example.com", "support").await;
+    staff(&app, "analyst@example.com", "analyst").await;
+    let mut finance = signed_in(&app, "finance@example.com").await;
+    let dash = finance.get("/c/acme/dashboard").await;
+    assert_eq!(dash.status, 200, "{}", dash.body);
+    assert!(dash.body.contains("action=\"/c/acme/dashboard/acquisition-spend\""), "{}", dash.body);
+    let (csrf, nonce) = (dash.field("csrf"), dash.field("nonce"));
+    // A bad amount: the form again with the error, nothing stored.
+    let bad = finance
+        .post(
+            "/c/acme/dashboard/acquisition-spend",
+            &[("csrf", &csrf), ("nonce", &nonce), ("month", "2026-02"), ("currency", "EUR"), ("amount", "-5")],
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("Enter an amount of 0 or more"), "{}", bad.body);
+    assert_eq!(app.count("acquisition_spend").await, 0);
+    // 1,500.50 EUR for February; the same form sent twice stores once and audits once.
+    let form =
+        [("csrf", csrf.as_str()), ("nonce", &nonce), ("month", "2026-02"), ("currency", "eur"), ("amount", "1500,50")];
+    for _ in 0..2 {
+        let done = finance.post("/c/acme/dashboard/acquisition-spend", &form).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(done.location.as_deref(), Some("/c/acme/dashboard?saved=1#analytics-spend"));
+    }
+    let (s, list) = app.get("/api/v1/metrics/acquisition_spend?from=2026-02-01&to=2026-02-28").await;
+    assert_eq!(s, 200);
+    assert_eq!(list["data"], json!([{ "month": "2026-02", "currency": "EUR", "amount": 150_050 }]));
+    let done: Vec<_> = audit(&app).await.into_iter().filter(|(a, _, _)| a == "metrics.acquisition_spend").collect();
+    assert_eq!(done, vec![("metrics.acquisition_spend".into(), "done".into(), "staff:finance@example.com".into())]);
+    let saved = finance.get("/c/acme/dashboard?saved=1").await;
+    assert!(saved.body.contains("The acquisition spend was saved."), "{}", saved.body);
+
+    // Support: no form, and a post is refused and audited.
+    let mut support = signed_in(&app, "support@example.com").await;
+    let page = support.get("/c/acme/dashboard").await;
+    assert!(!page.body.contains("acquisition-spend\""), "no form for support");
+    let csrf = page.field("csrf");
+    let nonce = "b".repeat(64);
+    let refused = support
+        .post(
+            "/c/acme/dashboard/acquisition-spend",
+            &[("csrf", &csrf), ("nonce", &nonce), ("month", "2026-02"), ("currency", "EUR"), ("amount", "1")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        audit(&app).await.iter().any(|(a, o, who)| a == "metrics.acquisition_spend"
+            && o == "refused"
+            && who == "staff:support@example.com")
+    );
+    let mut analyst = signed_in(&app, "analyst@example.com").await;
+    assert!(!analyst.get("/c/acme/dashboard").await.body.contains("acquisition-spend\""));
+}

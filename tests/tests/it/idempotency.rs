@@ -349,6 +349,14 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
         ("PUT", "/exports/datev/settings") => {
             json_case(path.into(), json!({ "consultant_number": 29098, "client_number": 55003 }))
         }
+        // analytics: the merchant's acquisition spend and the time-and-cost-saved settings.
+        ("PUT", "/metrics/acquisition_spend") => {
+            json_case(path.into(), json!({ "month": "2026-03", "currency": "EUR", "amount": 150_000 }))
+        }
+        ("PUT", "/metrics/settings") => json_case(
+            path.into(),
+            json!({ "currency": "EUR", "staff_minutes_per_action": 6, "cost_per_action": 250, "postage_cost": 95 }),
+        ),
         ("PUT", "/bank_account") => json_case(path.into(), json!({ "iban": BANK_ACCOUNT, "holder": "Acme" })),
         ("POST", "/bank_statements") => {
             bank_account(app).await;
