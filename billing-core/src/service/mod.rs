@@ -26,6 +26,7 @@ pub mod payments;
 pub mod refunds;
 pub mod request_log;
 pub mod settlement;
+pub mod signup;
 pub mod simulation;
 pub mod staff;
 pub mod subscriptions;

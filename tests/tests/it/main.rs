@@ -30,6 +30,7 @@ mod payments_routing;
 mod payments_stripe;
 mod portal;
 mod portal_help;
+mod portal_signup;
 mod refunds;
 mod request_log;
 mod scheduler;
