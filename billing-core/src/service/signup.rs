@@ -105,9 +105,8 @@ pub async fn start(
         crate::service::invoicing::run_one_on_connection(conn, tenant, sub.id, today, now).await?;
     }
     let filter = InvoiceFilter { subscription: Some(sub.id), ..InvoiceFilter::default() };
-    let mut invoices = store::invoices::list(conn, tenant, filter, PageRequest { limit: 100, starting_after: None })
-        .await?
-        .items;
+    let mut invoices =
+        store::invoices::list(conn, tenant, filter, PageRequest { limit: 100, starting_after: None }).await?.items;
     invoices.sort_by_key(|i| i.created_at);
     let subscription = subscriptions::get(conn, tenant, sub.id).await?;
     let after_trial = match subscription.trial_end {

@@ -255,7 +255,7 @@ pub fn currency_symbol(c: Currency, locale: Locale) -> String {
 /// The country's name in the language (`Deutschland`, `Germany`, `德国`) from CLDR through
 /// ICU4X's display names; the ISO code where CLDR has none. Built once per language.
 pub fn country_name(code: &str, locale: Locale) -> String {
-    use icu_experimental::displaynames::{DisplayNamesOptions, RegionDisplayNames};
+    use icu_experimental::displaynames::{DisplayNamesOptions, multi::RegionDisplayNames};
     static NAMES: [OnceLock<Option<RegionDisplayNames>>; 10] = [const { OnceLock::new() }; 10];
     let names = NAMES[locale.index()].get_or_init(|| {
         let icu = locale.icu();

@@ -389,10 +389,7 @@ struct AuthenticatePage<'a> {
 }
 
 /// The customer's setup waiting for 3-D Secure, or 404 (another customer's id, a bad id).
-async fn own_setup(
-    ctx: &Portal,
-    id: &str,
-) -> PageResult<billing_core::service::method_setups::MethodSetup> {
+async fn own_setup(ctx: &Portal, id: &str) -> PageResult<billing_core::service::method_setups::MethodSetup> {
     let customer = ctx.customer()?.id;
     let id = method_id(id)?;
     let mut conn = ctx.state.pool.acquire().await?;

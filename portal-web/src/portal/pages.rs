@@ -592,8 +592,16 @@ pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Cha
         };
         // The plan-change funnel (docs/adr/0036): the visitor is the customer.
         let step = if preview.is_some() { "plan_change:previewed" } else { "plan_change:viewed" };
-        store::record_funnel(&mut conn, ctx.tenant.id, Some(customer), &ctx.chrome.path, step, &customer.to_string(), ctx.now)
-            .await?;
+        store::record_funnel(
+            &mut conn,
+            ctx.tenant.id,
+            Some(customer),
+            &ctx.chrome.path,
+            step,
+            &customer.to_string(),
+            ctx.now,
+        )
+        .await?;
         drop(conn);
         let selected = q.plan.clone().unwrap_or_default();
         ctx.viewed(if preview.is_some() { "change_preview" } else { "change" }).await;
@@ -650,7 +658,8 @@ pub async fn change(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<ChangeF
                 subscriptions::change(conn, tenant, sid, &input, true, now).await?;
                 store::complete_action(conn, tenant, customer, ev, "change_plan", "change", now).await?;
                 let visitor = customer.to_string();
-                store::record_funnel(conn, tenant, Some(customer), &page, "plan_change:confirmed", &visitor, now).await?;
+                store::record_funnel(conn, tenant, Some(customer), &page, "plan_change:confirmed", &visitor, now)
+                    .await?;
                 Ok(())
             })
         })

@@ -28,7 +28,7 @@ use super::ctx::Portal;
 use crate::i18n::format;
 use crate::web::error::{PageError, PageResult};
 use crate::web::layout::{Chrome, html, redirect};
-use crate::web::session::form_nonce;
+use crate::web::session::{ANON_CSRF_COOKIE, form_nonce};
 use crate::web::{cookie, hex, random_token, token_hash};
 
 /// The first-party cookie that ties a visitor's funnel steps together (an opaque random token;
@@ -177,10 +177,8 @@ fn query(pairs: &[(&str, &str)]) -> String {
 /// The VAT note under the prices: net prices get VAT added at checkout for the customer's
 /// country; gross prices include it.
 fn vat_note(ctx: &Portal, plans: &[&Plan], currency: Currency) -> String {
-    let inclusive = plans
-        .iter()
-        .filter_map(|p| p.price_in(currency).ok())
-        .any(|p| p.tax_behavior == TaxBehavior::Inclusive);
+    let inclusive =
+        plans.iter().filter_map(|p| p.price_in(currency).ok()).any(|p| p.tax_behavior == TaxBehavior::Inclusive);
     ctx.t(if inclusive { "signup-vat-note-inclusive" } else { "signup-vat-note-exclusive" })
 }
 
@@ -257,23 +255,27 @@ pub async fn pricing(mut ctx: Portal, Query(q): Query<PricingQuery>) -> Response
         ctx.viewed("pricing").await;
         funnel(&ctx, ctx.customer.as_ref().map(|c| c.id), "/pricing", "pricing_viewed", &visitor).await;
         let c = ctx.chrome("signup-pricing-title", "");
-        Ok(html(StatusCode::OK, ctx.lang(), &PricingPage {
-            c: &c,
-            plans: cards,
-            tabs,
-            interval: interval.map(interval_key).unwrap_or_default(),
-            currencies: available
-                .iter()
-                .map(|cur| Choice {
-                    value: cur.code().to_string(),
-                    label: format!("{} ({})", format::currency_name(*cur, lang), cur.code()),
-                    selected: Some(*cur) == currency,
-                })
-                .collect(),
-            quantity: qty.clone(),
-            quantity_error,
-            vat_note: note,
-        }))
+        Ok(html(
+            StatusCode::OK,
+            ctx.lang(),
+            &PricingPage {
+                c: &c,
+                plans: cards,
+                tabs,
+                interval: interval.map(interval_key).unwrap_or_default(),
+                currencies: available
+                    .iter()
+                    .map(|cur| Choice {
+                        value: cur.code().to_string(),
+                        label: format!("{} ({})", format::currency_name(*cur, lang), cur.code()),
+                        selected: Some(*cur) == currency,
+                    })
+                    .collect(),
+                quantity: qty.clone(),
+                quantity_error,
+                vat_note: note,
+            },
+        ))
     })
     .await;
     ctx.finish(result)
@@ -582,7 +584,13 @@ fn pay_page<'a>(
 
 /// Checks the CSRF token and counts the submission against the client's limit.
 async fn guard(ctx: &Portal, csrf: Option<&str>) -> PageResult<()> {
-    ctx.check_csrf(csrf)?;
+    // The page's token, or the visitor's anonymous one: a payment form submitted again after the
+    // first one signed the visitor in still carries the anonymous token, and must reach its
+    // once-only claim (which sends it to the first one's result) rather than fail.
+    if ctx.check_csrf(csrf).is_err() {
+        let anonymous = cookie(&ctx.headers, ANON_CSRF_COOKIE).filter(|t| t.len() == 64).unwrap_or_default();
+        crate::web::session::check_csrf(anonymous, csrf)?;
+    }
     let mut conn = ctx.state.pool.acquire().await?;
     super::auth::limit(ctx, &mut conn, &format!("signup:{}", ctx.client), CHECKOUTS_PER_CLIENT).await
 }
@@ -592,15 +600,22 @@ async fn guard(ctx: &Portal, csrf: Option<&str>) -> PageResult<()> {
 /// never creates a second account for it.
 async fn known_address(ctx: &Portal, email: &str) -> PageResult<Option<Response>> {
     let mut conn = ctx.state.pool.acquire().await?;
-    let Some((customer, stored)) =
-        store::customers_by_email(&mut conn, ctx.tenant.id, email).await?.into_iter().next()
+    let Some((customer, stored)) = store::customers_by_email(&mut conn, ctx.tenant.id, email).await?.into_iter().next()
     else {
         return Ok(None);
     };
     let claims = store::LinkClaims { locale: Some(ctx.lang().tag().to_string()), ..store::LinkClaims::default() };
-    let url =
-        super::auth::issue_link(&mut conn, &ctx.state, ctx.tenant.id, customer, "email", &claims, &ctx.public_root(), ctx.now)
-            .await?;
+    let url = super::auth::issue_link(
+        &mut conn,
+        &ctx.state,
+        ctx.tenant.id,
+        customer,
+        "email",
+        &claims,
+        &ctx.public_root(),
+        ctx.now,
+    )
+    .await?;
     super::auth::enqueue_sign_in_mail(&mut conn, ctx.tenant.id, customer, &stored, ctx.lang().tag(), &url, ctx.now)
         .await?;
     store::audit(
@@ -645,7 +660,14 @@ pub async fn details(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
         let started = preview(&ctx, &input).await?;
         funnel(&ctx, None, "/checkout", "details_entered", &visitor).await;
         let c = ctx.chrome("signup-pay-title", "");
-        let page = pay_page(&ctx, &c, s, DetailsForm { csrf: None, nonce: None, card_number: None, ..f.clone() }, &started, None)?;
+        let page = pay_page(
+            &ctx,
+            &c,
+            s,
+            DetailsForm { csrf: None, nonce: None, card_number: None, ..f.clone() },
+            &started,
+            None,
+        )?;
         Ok(html(StatusCode::OK, ctx.lang(), &page))
     })
     .await;
@@ -676,12 +698,13 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
             let started = preview(&ctx, &input).await?;
             let c = ctx.chrome("signup-pay-title", "");
             let card_error = Some(ctx.t("portal-method-card-invalid"));
-            let page = pay_page(&ctx, &c, s, DetailsForm { csrf: None, nonce: None, ..f.clone() }, &started, card_error)?;
+            let page =
+                pay_page(&ctx, &c, s, DetailsForm { csrf: None, nonce: None, ..f.clone() }, &started, card_error)?;
             return Ok(html(StatusCode::BAD_REQUEST, ctx.lang(), &page));
         }
         // The form's once-only claim: the visitor has no session yet, so it is keyed by the
-        // anonymous CSRF token the form carries.
-        let claim_key = token_hash(&format!("signup:{}", ctx.chrome.csrf));
+        // CSRF token the form carries (checked above).
+        let claim_key = token_hash(&format!("signup:{}", f.csrf.as_deref().unwrap_or_default()));
         let nonce = f.nonce.clone().filter(|n| n.len() == 64).ok_or_else(PageError::csrf)?;
         let outcome = format!("{}?done=signup", ctx.chrome.href("/"));
         let started = {

@@ -11,7 +11,13 @@ use serde_json::{Value, json};
 use super::portal::{Browser, Page, customer, subscribe};
 
 /// The fields of the details form for a customer in `country`.
-fn details<'a>(csrf: &'a str, email: &'a str, country: &'a str, vat: &'a str, company: &'a str) -> Vec<(&'a str, &'a str)> {
+fn details<'a>(
+    csrf: &'a str,
+    email: &'a str,
+    country: &'a str,
+    vat: &'a str,
+    company: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
         ("plan", "pro"),
@@ -73,9 +79,8 @@ async fn the_checkout_shows_the_first_invoice_with_vat_for_the_entered_country_a
     assert!(de.body.contains("VAT 19%"), "{}", de.body);
     assert!(de.body.contains("Due now: €69.02"));
     // A French business with a valid VAT ID: reverse charge, no VAT, 58.00.
-    let fr = b
-        .post("/p/acme/checkout", &details(&csrf, "achats@example.fr", "FR", "FR40303265045", "Exemple SARL"))
-        .await;
+    let fr =
+        b.post("/p/acme/checkout", &details(&csrf, "achats@example.fr", "FR", "FR40303265045", "Exemple SARL")).await;
     assert_eq!(fr.status, 200, "{}", fr.body);
     assert_eq!(class_text(&fr, "num vat"), "€0.00", "{}", fr.body);
     assert_eq!(class_text(&fr, "total"), "€58.00");
@@ -90,7 +95,12 @@ async fn the_checkout_shows_the_first_invoice_with_vat_for_the_entered_country_a
     pay.push(("nonce", &nonce));
     pay.push(("card_number", "4242 4242 4242 4242"));
     let done = b.post("/p/acme/checkout/pay", &pay).await;
-    assert_eq!((done.status, done.location.as_deref()), (303, Some("/p/acme?done=signup")), "{}", done.body);
+    assert_eq!(
+        (done.status, done.location.as_deref()),
+        (303, Some("/p/acme?done=signup")),
+        "{}",
+        &done.body[done.body.find("<main").unwrap_or(0)..]
+    );
     let overview = b.get("/p/acme?done=signup").await;
     assert_eq!(overview.status, 200, "signed in: {}", overview.body);
     assert!(overview.body.contains("Welcome! Your subscription has started."), "{}", overview.body);
@@ -127,7 +137,8 @@ async fn a_wrong_vat_id_is_refused_in_german_on_the_checkout_and_nothing_is_stor
     let form = b.get("/p/acme/checkout?plan=pro&currency=EUR&quantity=2").await;
     assert!(form.body.contains("<html lang=\"de\">"));
     let csrf = form.field("csrf");
-    let wrong = b.post("/p/acme/checkout", &details(&csrf, "firma@example.com", "DE", "DE123456789", "Firma GmbH")).await;
+    let wrong =
+        b.post("/p/acme/checkout", &details(&csrf, "firma@example.com", "DE", "DE123456789", "Firma GmbH")).await;
     assert_eq!(wrong.status, 400);
     assert!(wrong.body.contains("„DE123456789“ ist keine gültige USt-IdNr."), "{}", wrong.body);
     assert!(wrong.body.contains("aria-invalid=\"true\" aria-describedby=\"vat-error\""));
@@ -145,9 +156,10 @@ async fn a_wrong_vat_id_is_refused_in_german_on_the_checkout_and_nothing_is_stor
     assert_eq!(app.count("customers").await, 0);
     assert_eq!(app.count("subscriptions").await, 0);
     // With the right one, the German business gets the German VAT (a domestic supply).
-    let good = b.post("/p/acme/checkout", &details(&csrf, "firma@example.com", "DE", "DE 123456788", "Firma GmbH")).await;
+    let good =
+        b.post("/p/acme/checkout", &details(&csrf, "firma@example.com", "DE", "DE 123456788", "Firma GmbH")).await;
     assert_eq!(good.status, 200, "{}", good.body);
-    assert_eq!(class_text(&good, "num vat"), "11,02 €");
+    assert_eq!(class_text(&good, "num vat"), "11,02\u{a0}€");
 }
 
 #[tokio::test]
@@ -283,8 +295,27 @@ async fn the_plan_change_preview_includes_vat_and_writes_the_plan_change_funnel(
     let steps = funnel_steps(&app).await;
     let names: Vec<&str> = steps.iter().map(|(a, _, _)| a.as_str()).collect();
     assert_eq!(names, ["plan_change:viewed", "plan_change:previewed", "plan_change:confirmed"]);
-    assert!(
-        steps.iter().all(|(_, v, cust)| *v == c && cust.is_some()),
-        "the visitor is the customer's id: {steps:?}"
-    );
+    assert!(steps.iter().all(|(_, v, cust)| *v == c && cust.is_some()), "the visitor is the customer's id: {steps:?}");
+}
+
+#[tokio::test]
+async fn a_tenants_own_domain_serves_the_pricing_page_and_checkout_at_its_root() {
+    let app = TestApp::spawn().await;
+    billing_core::store::portal::add_domain(
+        &mut app.db.pool.acquire().await.unwrap(),
+        app.tenant.id,
+        "billing.acme.test",
+        instant("2026-03-01T09:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(app.url("/pricing?currency=EUR")).header("host", "billing.acme.test").send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let body = page.text().await.unwrap();
+    assert!(body.contains("href=\"/checkout?plan=pro&amp;currency=EUR&amp;quantity=1\""), "links at the root: {body}");
+    let checkout =
+        http.get(app.url("/checkout?plan=pro&currency=EUR")).header("host", "billing.acme.test").send().await.unwrap();
+    assert_eq!(checkout.status().as_u16(), 200);
+    assert!(checkout.text().await.unwrap().contains("action=\"/checkout\""));
 }
