@@ -714,7 +714,7 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
                 tx.rollback().await?;
                 return Ok(redirect(&previous));
             }
-            if store::customers_by_email(&mut tx, ctx.tenant.id, &input.customer.email).await?.first().is_some() {
+            if !store::customers_by_email(&mut tx, ctx.tenant.id, &input.customer.email).await?.is_empty() {
                 tx.rollback().await?;
                 drop(conn);
                 return Ok(known_address(&ctx, &input.customer.email).await?.unwrap_or_else(|| redirect(&outcome)));
