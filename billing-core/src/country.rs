@@ -42,6 +42,11 @@ impl Country {
         self.0
     }
 
+    /// Every assigned code, in code order (a form's country list).
+    pub fn all() -> impl Iterator<Item = Country> {
+        CODES.iter().copied().map(Country)
+    }
+
     /// Member states of the EU VAT area by country code (territorial exceptions are the tax
     /// engine's business, not this type's).
     pub fn is_eu(&self) -> bool {

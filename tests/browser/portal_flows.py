@@ -9,7 +9,8 @@ Per run: sign in with the link, the overview, answer the NPS question, choose th
 payment method and be refused removing the only one, change the quantity after checking the
 preview, open an invoice, download its PDF, pay it, enter a wrong VAT ID (refused in the page's
 language), search the FAQ (a hit and a search without one), ask a billing question, cancel with a
-reason. With JavaScript on, axe-core checks every page (no serious or critical
+reason; then sign up as a new customer through the pricing page and the checkout and add a card
+that asks for 3-D Secure (see `signup`). With JavaScript on, axe-core checks every page (no serious or critical
 violation) and screenshots are taken at desktop and 360-px phone width.
 """
 
@@ -43,6 +44,12 @@ TEXT = {
         "ask": "Frage zur Abrechnung stellen", "topic": "Thema", "topic_invoice": "Eine Rechnung",
         "question": "Ihre Frage", "send_question": "Frage senden",
         "question_sent": "Vielen Dank: Ihre Frage wurde gesendet.", "question_text": "Warum ist meine Rechnung höher als sonst?",
+        "pricing": "Tarife und Preise", "seats": "Nutzer", "update_prices": "Preise aktualisieren",
+        "choose": "Diesen Tarif wählen", "checkout": "Kasse", "email": "E-Mail-Adresse",
+        "name": "Vor- und Nachname", "country": "Land", "continue": "Weiter", "pay_title": "Prüfen und bezahlen",
+        "vat_line": "USt. 19 %", "card": "Kartennummer", "welcome": "Willkommen! Ihr Abonnement hat begonnen.",
+        "add_card": "Karte hinzufügen", "three_ds": "Karte bestätigen", "three_ds_confirm": "Bestätigen",
+        "card_added": "Ihre Karte wurde hinzugefügt",
     },
     "zh-CN": {
         "send": "发送登录链接", "sent": "请查收电子邮件", "sign_in": "立即登录",
@@ -63,10 +70,72 @@ TEXT = {
         "ask": "提出账单问题", "topic": "主题", "topic_invoice": "发票",
         "question": "您的问题", "send_question": "发送问题",
         "question_sent": "谢谢：您的问题已发送。", "question_text": "为什么这张发票比平时高？",
+        "pricing": "套餐与价格", "seats": "席位", "update_prices": "更新价格",
+        "choose": "选择此套餐", "checkout": "结账", "email": "电子邮件地址",
+        "name": "姓名", "country": "国家/地区", "continue": "继续", "pay_title": "核对并付款",
+        "vat_line": "增值税 19%", "card": "卡号", "welcome": "欢迎！您的订阅已开始。",
+        "add_card": "添加银行卡", "three_ds": "确认您的卡", "three_ds_confirm": "确认",
+        "card_added": "您的银行卡已添加",
     },
 }
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def signup(browser, base, run, t, tag, js, check_for, shot):
+    """A new customer: the pricing page, the checkout (a wrong VAT ID refused in the page's
+    language, then the first invoice with German VAT), the sandbox's test card, the portal; then a
+    3-D Secure card added, its challenge completed on the bank's page in the browser."""
+    lang = run["lang"]
+    ctx = browser.new_context(locale=lang, java_script_enabled=js, viewport={"width": 1280, "height": 900},
+                              bypass_csp=True)
+    page = ctx.new_page()
+    check = (lambda name: check_for(page, f"{tag} {name}")) if js else (lambda name: None)
+    page.goto(f"{base}/p/acme/pricing")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.get_by_role("heading", level=1)).to_have_text(t["pricing"])
+    page.get_by_label(t["seats"], exact=True).fill("3")
+    page.get_by_role("button", name=t["update_prices"]).click()
+    expect(page.locator("#quantity")).to_have_value("3")
+    check("pricing")
+    if js:
+        shot(page, f"{lang}-pricing")
+    page.get_by_role("link", name=t["choose"]).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t["checkout"])
+    check("checkout")
+    page.get_by_label(t["email"], exact=True).fill(run["signup_email"])
+    page.get_by_label(t["name"], exact=True).fill("Erika Mustermann")
+    page.get_by_label(t["country"], exact=True).select_option("DE")
+    page.get_by_label(t["vat"]).fill("DE123456789")
+    page.get_by_role("button", name=t["continue"]).click()
+    expect(page.locator("#vat-error")).to_contain_text(t["vat_error"])
+    check("checkout-error")
+    if js:
+        shot(page, f"{lang}-checkout")
+    page.get_by_label(t["vat"]).fill("DE123456788")
+    page.get_by_role("button", name=t["continue"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t["pay_title"])
+    expect(page.locator("#first-invoice")).to_contain_text(t["vat_line"])
+    check("checkout-pay")
+    if js:
+        shot(page, f"{lang}-checkout-pay")
+    page.get_by_label(t["card"], exact=True).fill("4242424242424242")
+    page.locator("form[action$='/checkout/pay'] button[type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t["overview"])
+    expect(page.get_by_role("status").first).to_have_text(t["welcome"])
+    check("signed-up-overview")
+    # A card that asks for 3-D Secure: the bank's challenge page, completed here.
+    page.get_by_role("navigation").get_by_role("link", name=t["methods"]).click()
+    page.get_by_label(t["card"], exact=True).fill("4000002760003184")
+    page.get_by_role("button", name=t["add_card"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t["three_ds"])
+    check("three-d-secure")
+    if js:
+        shot(page, f"{lang}-3ds")
+    page.get_by_role("button", name=t["three_ds_confirm"], exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text(t["card_added"])
+    expect(page.locator("li.method", has_text="3184")).to_have_count(1)
+    ctx.close()
 
 
 def main():
@@ -212,6 +281,7 @@ def main():
             page.get_by_role("button", name=t["cancel"]).click()
             expect(page.get_by_role("button", name=t["keep"])).to_be_visible()
             ctx.close()
+            signup(browser, base, run, t, tag, js, check_for=axe, shot=shot)
             print(f"PASSED {tag}", flush=True)
         browser.close()
     if violations:

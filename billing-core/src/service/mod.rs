@@ -33,6 +33,7 @@ pub mod refunds;
 pub mod request_log;
 pub mod retries;
 pub mod settlement;
+pub mod signup;
 pub mod simulation;
 pub mod staff;
 pub mod subscriptions;

@@ -237,6 +237,10 @@ pub struct ChangeOutcome {
     pub subscription: Subscription,
     pub plan: ChangePlan,
     pub issued: Option<IssuedDocument>,
+    /// The VAT of the proration document (the same decision [`issue_document`] makes), so a
+    /// preview can show what the customer pays or gets back, VAT included.
+    #[serde(skip)]
+    pub vat: Option<crate::tax::TaxSummary>,
 }
 
 /// Changes plan and/or quantity. With `persist = false` it is the preview: the same
@@ -294,6 +298,15 @@ pub async fn change(
         // too) and can be scheduled for the period end, where no proration document arises.
         crate::catalog::TaxBehavior::of_document([sub.price.tax_behavior, new.price.tax_behavior])?;
     }
+    let vat = match &plan.document {
+        Some(doc) => {
+            // The document is issued for the subscription as changed (its new price's behaviour).
+            let mut after = sub.clone();
+            after.apply_change(new.clone(), &plan);
+            Some(document_vat(conn, &t, &after, doc, on).await?.1)
+        }
+        None => None,
+    };
     let mut issued = None;
     if persist {
         sub.apply_change(new, &plan);
@@ -305,32 +318,22 @@ pub async fn change(
         let changed = OutboxMessage::SubscriptionChanged { subscription: sub.id, customer: sub.customer_id };
         store::outbox::enqueue(conn, tenant_id, &[changed], now).await?;
     }
-    Ok(ChangeOutcome { subscription: sub, plan, issued })
+    Ok(ChangeOutcome { subscription: sub, plan, issued, vat })
 }
 
-/// Numbers and stores a proration invoice (net charge) or credit note (net credit).
-async fn issue_document(
+/// The VAT of a document a subscription's change or start issues on `on`: the customer's tax
+/// profile, the plan's tax category, the price's behaviour, and Art. 59c's threshold. Reads only,
+/// so a preview gets the same answer as the document.
+async fn document_vat(
     conn: &mut PgConnection,
     t: &Tenant,
     sub: &Subscription,
     doc: &ProrationDocument,
-    kind: Option<&'static str>,
     on: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<IssuedDocument> {
-    let (kind, format) = if doc.is_credit() {
-        ("credit_note", &t.credit_note_number_format)
-    } else {
-        (kind.unwrap_or("proration"), &t.invoice_number_format)
-    };
-    let format = NumberFormat::parse(format)?;
-    let series = format.series(on);
-    let sequence = store::invoices::reserve_numbers(conn, t.id, &series, 1).await?;
-    let number = format.render(on, sequence);
+) -> Result<(crate::tax::TaxDecision, crate::tax::TaxSummary)> {
     let customer = store::customers::get(conn, t.id, sub.customer_id)
         .await?
         .ok_or_else(|| Error::not_found("customer", sub.customer_id))?;
-    let id = InvoiceId::new();
     // Every line of these documents comes from the subscription's price (a plan change between
     // behaviours is refused before it gets here), so its behaviour is the document's.
     let behavior = sub.price.tax_behavior;
@@ -357,6 +360,34 @@ async fn issue_document(
             vat = decide(true)?;
         }
     }
+    Ok(vat)
+}
+
+/// Numbers and stores a proration invoice (net charge) or credit note (net credit).
+async fn issue_document(
+    conn: &mut PgConnection,
+    t: &Tenant,
+    sub: &Subscription,
+    doc: &ProrationDocument,
+    kind: Option<&'static str>,
+    on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<IssuedDocument> {
+    let (kind, format) = if doc.is_credit() {
+        ("credit_note", &t.credit_note_number_format)
+    } else {
+        (kind.unwrap_or("proration"), &t.invoice_number_format)
+    };
+    let format = NumberFormat::parse(format)?;
+    let series = format.series(on);
+    let sequence = store::invoices::reserve_numbers(conn, t.id, &series, 1).await?;
+    let number = format.render(on, sequence);
+    let customer = store::customers::get(conn, t.id, sub.customer_id)
+        .await?
+        .ok_or_else(|| Error::not_found("customer", sub.customer_id))?;
+    let id = InvoiceId::new();
+    let behavior = sub.price.tax_behavior;
+    let vat = document_vat(conn, t, sub, doc, on).await?;
     let document = NewDocument {
         id,
         kind,

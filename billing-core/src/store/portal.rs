@@ -631,3 +631,31 @@ pub async fn record_search(
     .await?;
     Ok(())
 }
+
+/// One step of a funnel (docs/adr/0036): `action` is `<funnel>:<step>` (`signup:pricing_viewed`,
+/// `plan_change:previewed`, …), `detail.visitor` the opaque id of the first-party visitor cookie
+/// (the customer's id in the plan-change funnel), `customer` once known. The analytics count
+/// distinct visitors per step.
+pub async fn record_funnel(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: Option<CustomerId>,
+    page: &str,
+    action: &str,
+    visitor: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO portal_events (tenant_id, customer_id, kind, action, page, status, started_at, completed_at, detail)
+         VALUES ($1, $2, 'funnel', $3, $4, 'completed', $5, $5, jsonb_build_object('visitor', $6::text))",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .bind(action)
+    .bind(page)
+    .bind(now)
+    .bind(visitor)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

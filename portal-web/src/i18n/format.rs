@@ -252,6 +252,23 @@ pub fn currency_symbol(c: Currency, locale: Locale) -> String {
         .unwrap_or_else(|| c.code().to_string())
 }
 
+/// The country's name in the language (`Deutschland`, `Germany`, `德国`) from CLDR through
+/// ICU4X's display names; the ISO code where CLDR has none. Built once per language.
+pub fn country_name(code: &str, locale: Locale) -> String {
+    use icu_experimental::displaynames::{DisplayNamesOptions, multi::RegionDisplayNames};
+    static NAMES: [OnceLock<Option<RegionDisplayNames>>; 10] = [const { OnceLock::new() }; 10];
+    let names = NAMES[locale.index()].get_or_init(|| {
+        let icu = locale.icu();
+        RegionDisplayNames::try_new((&icu).into(), DisplayNamesOptions::default())
+            .inspect_err(|e| tracing::warn!(%locale, error = %e, "ICU4X region names unavailable"))
+            .ok()
+    });
+    icu_locale_core::subtags::Region::try_from_str(code)
+        .ok()
+        .and_then(|r| names.as_ref().and_then(|n| n.of(r)).map(str::to_string))
+        .unwrap_or_else(|| code.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,7 +88,7 @@ pub async fn sign_in_page(ctx: Portal) -> Response {
 }
 
 /// Counts one attempt in a bucket; `Err` (429) once the window holds more than `limit`.
-async fn limit(ctx: &Portal, conn: &mut PgConnection, bucket: &str, limit: i64) -> PageResult<()> {
+pub(super) async fn limit(ctx: &Portal, conn: &mut PgConnection, bucket: &str, limit: i64) -> PageResult<()> {
     let since = ctx.now - Duration::minutes(WINDOW_MINUTES);
     let n = store::hit_rate_bucket(conn, ctx.tenant.id, bucket, since, ctx.now).await?;
     if n > limit {
@@ -155,11 +155,16 @@ pub async fn request_link(ctx: Portal, Form(form): Form<SignInForm>) -> Response
         )
         .await?;
         drop(conn);
-        let c = ctx.chrome("portal-link-sent-title", "");
-        Ok(crate::web::layout::html(axum::http::StatusCode::OK, ctx.lang(), &LinkSentPage { c: &c, email }))
+        Ok(link_sent_page(&ctx, &email))
     })
     .await;
     ctx.finish(result)
+}
+
+/// "Check your mail": the same page whether the address is known or not.
+pub(super) fn link_sent_page(ctx: &Portal, email: &str) -> Response {
+    let c = ctx.chrome("portal-link-sent-title", "");
+    crate::web::layout::html(axum::http::StatusCode::OK, ctx.lang(), &LinkSentPage { c: &c, email: email.to_string() })
 }
 
 /// Makes a single-use link and returns its URL (the token appears nowhere else).
@@ -181,7 +186,7 @@ pub async fn issue_link(
 }
 
 /// The sign-in mail, through the typed outbox (the mail worker sends it).
-async fn enqueue_sign_in_mail(
+pub(super) async fn enqueue_sign_in_mail(
     conn: &mut PgConnection,
     tenant: TenantId,
     customer: CustomerId,
@@ -244,7 +249,7 @@ pub async fn use_link(ctx: Portal, Form(form): Form<LinkForm>) -> Response {
 }
 
 /// Starts a session, remembers it in the cookie and goes to the flow's page or the overview.
-async fn start_session(
+pub(super) async fn start_session(
     ctx: &Portal,
     conn: &mut PgConnection,
     customer: CustomerId,

@@ -120,6 +120,8 @@ pub async fn payment_methods(ctx: Portal, Query(q): Query<DoneQuery>) -> Respons
         let message = q.done.as_deref().map(|d| {
             ctx.t(match d {
                 "auth" => "portal-method-needs-auth",
+                "auth_failed" => "signup-auth-failed",
+                "declined" => "signup-card-declined",
                 "default" => "portal-method-default-done",
                 "removed" => "portal-method-removed",
                 "survey" => "portal-survey-thanks",
@@ -241,11 +243,12 @@ pub async fn add_card(ctx: Portal, Form(form): Form<CardForm>) -> Response {
                 Ok(redirect(&outcome))
             }
             AddedMethod::RequiresAction(setup) => {
+                // The provider's own page when it has one, else the bank's challenge page here.
                 let to = setup
                     .next_action
                     .as_ref()
                     .and_then(|a| a.redirect_url.clone())
-                    .unwrap_or_else(|| ctx.chrome.href("/payment-methods?done=auth"));
+                    .unwrap_or_else(|| ctx.chrome.href(&format!("/payment-methods/setups/{}", setup.id)));
                 Ok(redirect(&to))
             }
         }
@@ -370,6 +373,156 @@ pub async fn remove(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<MethodF
             })
         })
         .await
+    })
+    .await;
+    ctx.finish(result)
+}
+
+#[derive(Template)]
+#[template(path = "portal/authenticate.html")]
+struct AuthenticatePage<'a> {
+    c: &'a Chrome,
+    id: String,
+    label: String,
+    nonce: String,
+    sandbox: bool,
+}
+
+/// The customer's setup waiting for 3-D Secure, or 404 (another customer's id, a bad id).
+async fn own_setup(ctx: &Portal, id: &str) -> PageResult<billing_core::service::method_setups::MethodSetup> {
+    let customer = ctx.customer()?.id;
+    let id = method_id(id)?;
+    let mut conn = ctx.state.pool.acquire().await?;
+    billing_core::service::method_setups::get(&mut conn, ctx.tenant.id, customer, id)
+        .await
+        .map_err(|_| PageError::not_found())
+}
+
+/// `GET /payment-methods/setups/{id}`: the bank's 3-D Secure challenge for a card being added.
+/// The sandbox gateway's bank asks here (confirm or refuse); a real provider's page is where
+/// `next_action.redirect_url` leads instead.
+pub async fn setup_page(ctx: Portal, Path(p): Path<IdPath>) -> Response {
+    let result = super::page(async {
+        ctx.allow("/payment-methods")?;
+        let setup = own_setup(&ctx, &p.id).await?;
+        if setup.status != "requires_action" {
+            return Ok(redirect(&ctx.chrome.href("/payment-methods?done=1")));
+        }
+        ctx.viewed("authenticate").await;
+        let c = ctx.chrome("signup-3ds-title", "payment-methods");
+        let label = setup
+            .last4
+            .as_ref()
+            .map(|l| ctx.chrome.t1("signup-3ds-card", "last4", l))
+            .unwrap_or_else(|| ctx.t("portal-method-card"));
+        Ok(ctx.page(&AuthenticatePage {
+            c: &c,
+            id: setup.id.to_string(),
+            label,
+            nonce: form_nonce(),
+            sandbox: setup.gateway == "sandbox",
+        }))
+    })
+    .await;
+    ctx.finish(result)
+}
+
+#[derive(Deserialize)]
+pub struct AuthenticateForm {
+    csrf: Option<String>,
+    nonce: Option<String>,
+    result: Option<String>,
+}
+
+/// `POST /payment-methods/setups/{id}`: the customer's answer on the sandbox bank's page. The
+/// setup is then completed through the engine (`method_setups::complete`, the same path as a
+/// provider's customer coming back), the card becomes the default and open invoices are
+/// collected with it, as when a card is added without a challenge.
+pub async fn authenticate(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<AuthenticateForm>) -> Response {
+    let result = super::page(async {
+        let customer = ctx.customer()?.id;
+        ctx.check_csrf(form.csrf.as_deref())?;
+        let setup = own_setup(&ctx, &p.id).await?;
+        let outcome = ctx.chrome.href("/payment-methods?done=1");
+        let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
+        let mut conn = ctx.state.pool.acquire().await?;
+        if let Some(prev) =
+            store::claim_form(&mut conn, hash, &form.nonce.unwrap_or_default(), &outcome, ctx.now).await?
+        {
+            return Ok(redirect(&prev));
+        }
+        drop(conn);
+        let success = form.result.as_deref() == Some("pass");
+        if setup.status == "requires_action" && setup.gateway == "sandbox" {
+            use billing_core::ports::Gateways;
+            let mut conn = ctx.state.pool.acquire().await?;
+            let spec = billing_core::service::gateway_accounts::spec(
+                &mut conn,
+                ctx.tenant.id,
+                setup.gateway_account.as_uuid(),
+            )
+            .await?;
+            drop(conn);
+            ctx.state.gateways.gateway(&spec).map_err(|e| billing_core::Error::GatewayConfig { detail: e.to_string() })?;
+            if let Some(sandbox) = ctx.state.gateways.sandbox(spec.id)
+                && let Err(e) = sandbox.authenticate_setup(&setup.provider_setup_id, success).await
+            {
+                tracing::info!(error = %e, "sandbox setup already decided");
+            }
+        }
+        let done = billing_core::service::method_setups::complete(
+            &ctx.state.pool,
+            ctx.tenant.id,
+            customer,
+            setup.id,
+            ctx.state.gateways.as_ref(),
+            ctx.now,
+        )
+        .await;
+        match done {
+            Ok(s) => {
+                let mut conn = ctx.state.pool.acquire().await?;
+                store::audit(
+                    &mut conn,
+                    ctx.tenant.id,
+                    Some(customer),
+                    "payment_method_added",
+                    Some(&ctx.client),
+                    serde_json::json!({ "payment_method": s.payment_method.as_ref().map(|m| m.id), "last4": s.last4, "authenticated": true }),
+                    ctx.now,
+                )
+                .await?;
+                store::complete_action(&mut conn, ctx.tenant.id, customer, None, "add_payment_method", "payment_methods", ctx.now)
+                    .await?;
+                let filter = InvoiceFilter {
+                    customer: Some(customer),
+                    status: Some(billing_core::invoice::InvoiceStatus::Open),
+                    ..InvoiceFilter::default()
+                };
+                let open = billing_core::service::invoices::list(
+                    &mut conn,
+                    ctx.tenant.id,
+                    filter,
+                    PageRequest { limit: 100, starting_after: None },
+                )
+                .await?;
+                drop(conn);
+                for inv in open.items.iter().filter(|i| i.kind != "credit_note") {
+                    if let Err(e) =
+                        payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now)
+                            .await
+                    {
+                        tracing::warn!(invoice = %inv.id, error = %e, "retry with the authenticated card failed");
+                    }
+                }
+                Ok(redirect(&outcome))
+            }
+            Err(billing_core::Error::SetupPending) => Ok(redirect(&ctx.chrome.href("/payment-methods?done=auth"))),
+            Err(billing_core::Error::SetupAuthenticationFailed { .. }) => {
+                Ok(redirect(&ctx.chrome.href("/payment-methods?done=auth_failed")))
+            }
+            Err(e) => Err(e.into()),
+        }
     })
     .await;
     ctx.finish(result)

@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod help;
 pub mod methods;
 pub mod pages;
+pub mod signup;
 pub mod surveys;
 
 use std::future::Future;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/{verb}", post(pages::act))
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
         .route("/payment-methods", get(methods::payment_methods).post(methods::add_card))
+        .route("/payment-methods/setups/{id}", get(methods::setup_page).post(methods::authenticate))
         .route("/payment-methods/{id}/default", post(methods::set_default))
         .route("/payment-methods/{id}/remove", post(methods::remove))
         .route("/help", get(help::help))
@@ -52,6 +54,9 @@ pub fn router() -> Router<AppState> {
         .route("/help/questions/{id}", get(help::question))
         .route("/help/questions/{id}/reply", post(help::reply))
         .route("/surveys", post(surveys::submit))
+        .route("/pricing", get(signup::pricing))
+        .route("/checkout", get(signup::checkout).post(signup::details))
+        .route("/checkout/pay", post(signup::pay))
         .fallback(not_found)
 }
 

@@ -212,6 +212,7 @@ pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
         let c = ctx.chrome("portal-overview-title", "overview");
         let done = match q.done.as_deref() {
             Some("change") => Some(ctx.t("portal-done-change")),
+            Some("signup") => Some(ctx.t("signup-done")),
             Some("cancel") => Some(ctx.t("portal-done-cancel")),
             Some("pause") => Some(ctx.t("portal-done-pause")),
             Some("resume") => Some(ctx.t("portal-done-resume")),
@@ -482,6 +483,12 @@ pub struct PreviewView {
     pub credit: bool,
     pub nothing_now: bool,
     pub remaining: Option<String>,
+    /// The document's net, its VAT (with the rate when there is one) and what is charged or
+    /// credited with VAT: the engine's decision for this customer (`ChangeOutcome::vat`).
+    pub net: String,
+    pub tax_label: String,
+    pub tax: String,
+    pub gross: String,
 }
 
 #[derive(Deserialize)]
@@ -524,7 +531,28 @@ pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Cha
                     .and_then(|code| plans.iter().find(|p| &p.code == code || &p.id.to_string() == code))
                     .map_or_else(|| sub.plan_name.clone(), |p| p.name.clone());
                 let doc = out.plan.document.as_ref();
+                let credit = doc.is_some_and(|d| d.is_credit());
+                let shown = |m: Money| -> PageResult<String> {
+                    let m = if credit { m.checked_neg().map_err(billing_core::Error::from)? } else { m };
+                    Ok(format::money(m, lang))
+                };
+                let (net, tax, gross, tax_label) = match &out.vat {
+                    Some(v) => (
+                        shown(v.net_total)?,
+                        shown(v.tax_total)?,
+                        shown(v.gross_total)?,
+                        match v.groups.as_slice() {
+                            [g] => ctx.chrome.t1("signup-vat-rate", "rate", &format::percent(g.rate, lang)),
+                            _ => ctx.t("portal-tax"),
+                        },
+                    ),
+                    None => Default::default(),
+                };
                 Some(PreviewView {
+                    net,
+                    tax,
+                    gross,
+                    tax_label,
                     plan: plan_name,
                     quantity,
                     effective: format::date_long(out.plan.effective, lang),
@@ -562,6 +590,18 @@ pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Cha
             Some(ev) => ev,
             None => store::start_action(&mut conn, ctx.tenant.id, customer, "change_plan", "change", ctx.now).await?,
         };
+        // The plan-change funnel (docs/adr/0036): the visitor is the customer.
+        let step = if preview.is_some() { "plan_change:previewed" } else { "plan_change:viewed" };
+        store::record_funnel(
+            &mut conn,
+            ctx.tenant.id,
+            Some(customer),
+            &ctx.chrome.path,
+            step,
+            &customer.to_string(),
+            ctx.now,
+        )
+        .await?;
         drop(conn);
         let selected = q.plan.clone().unwrap_or_default();
         ctx.viewed(if preview.is_some() { "change_preview" } else { "change" }).await;
@@ -612,10 +652,14 @@ pub async fn change(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<ChangeF
         let qty = parse_quantity(form.quantity.as_deref(), sub.quantity)?;
         let input = ChangeInput { plan: form.plan.clone(), quantity: Some(qty), timing: None, on: None };
         let (tenant, now, sid, ev) = (ctx.tenant.id, ctx.now, sub.id, form.ev);
+        let page = ctx.chrome.path.clone();
         once(&ctx, form.nonce.as_deref(), format!("{}?done=change", ctx.chrome.href("/")), move |conn| {
             Box::pin(async move {
                 subscriptions::change(conn, tenant, sid, &input, true, now).await?;
                 store::complete_action(conn, tenant, customer, ev, "change_plan", "change", now).await?;
+                let visitor = customer.to_string();
+                store::record_funnel(conn, tenant, Some(customer), &page, "plan_change:confirmed", &visitor, now)
+                    .await?;
                 Ok(())
             })
         })

@@ -603,7 +603,8 @@ async fn browser_flows_in_chromium() {
         assert_eq!(s, 201, "{inv}");
         let (s, fin) = app.post(&format!("/api/v1/invoices/{}/finalize", inv["id"].as_str().unwrap()), json!({})).await;
         assert_eq!(s, 200, "{fin}");
-        runs.push(json!({ "lang": lang, "js": js, "email": email }));
+        let signup_email = format!("signup-{}-{}@example.com", lang.to_lowercase(), if js { "js" } else { "nojs" });
+        runs.push(json!({ "lang": lang, "js": js, "email": email, "signup_email": signup_email }));
     }
     // March is invoiced, so a change today is prorated (the preview shows lines and a total).
     use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
@@ -694,7 +695,19 @@ async fn browser_flows_in_chromium() {
     assert_eq!(app.count("billing_questions WHERE topic = 'invoice'").await, 4);
     assert_eq!(app.count("portal_events WHERE kind = 'help_search' AND status = 'no_results'").await, 4);
     assert_eq!(app.count("payment_methods WHERE removed_at IS NULL AND last4 = '4242' AND is_default").await, 4);
-    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL").await, 4);
+    // Each sign-up: the 4242 card at the checkout, then the 3-D Secure card (the default now).
+    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL").await, 4 + 4 * 2);
+    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL AND last4 = '3184' AND is_default").await, 4);
+    let signed_up: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM customers c JOIN subscriptions s ON s.customer_id = c.id AND s.tenant_id = c.tenant_id
+          JOIN invoices i ON i.subscription_id = s.id WHERE c.email LIKE 'signup-%' AND s.quantity = 3
+           AND i.status = 'paid' AND i.tax = 1653",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(signed_up, 4, "each sign-up paid its first invoice with German VAT (3 × 29.00 × 19 %)");
+    assert_eq!(app.count("portal_events WHERE kind = 'funnel' AND action = 'signup:paid'").await, 4);
     let _ = std::fs::remove_file(cfg_path);
 }
 
