@@ -4,9 +4,11 @@
 -- write a row per request: each counts in memory and adds its batch with one UPSERT
 -- (portal-web/src/api/rate_limits.rs), reading back the total every process has added so far.
 --
--- UNLOGGED: the counters live for a minute or two; after a crash PostgreSQL empties the table,
--- which lets every client start a fresh window: no write-ahead log for a table that is all churn.
-CREATE UNLOGGED TABLE api_rate_windows (
+-- A logged table, although the counters live for a minute or two: the embedded PostgreSQL
+-- (pglite) failed to create an UNLOGGED table's files on a fresh data folder ("could not create
+-- file base/1/…: File exists"), and the demo must start. The write-ahead log cost is one row per
+-- subject per batch, not per request.
+CREATE TABLE api_rate_windows (
     subject       TEXT        NOT NULL,
     window_start  TIMESTAMPTZ NOT NULL,
     count         BIGINT      NOT NULL CHECK (count >= 0),
