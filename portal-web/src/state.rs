@@ -31,6 +31,8 @@ pub struct AppState {
     /// Requests per API key and per merchant (`[api] rate_limit_*`, docs/adr/0033); off unless
     /// configured (`billing serve` takes the configuration's).
     pub rate_limiter: Arc<crate::api::rate_limits::ApiRateLimiter>,
+    /// The request log's batching writer (`api::request_logs`).
+    pub request_log: Arc<crate::api::request_logs::RequestLogWriter>,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             portal: Arc::new(crate::config::PortalConfig::default()),
             api_keys: None,
             rate_limiter: Arc::new(crate::api::rate_limits::ApiRateLimiter::new(Default::default())),
+            request_log: Arc::new(crate::api::request_logs::RequestLogWriter::default()),
             pool,
         }
     }

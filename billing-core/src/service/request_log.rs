@@ -8,9 +8,10 @@ use crate::ids::TenantId;
 use crate::store::request_log::{self, RequestLogEntry, RequestLogFilter};
 use crate::store::{Page, PageRequest};
 
-pub async fn record(pool: &PgPool, tenant: TenantId, entry: &RequestLogEntry) -> Result<()> {
+/// Several entries (of any tenants) in one statement.
+pub async fn record_many(pool: &PgPool, entries: &[(TenantId, RequestLogEntry)]) -> Result<()> {
     let mut conn = pool.acquire().await?;
-    request_log::insert(&mut conn, tenant, entry).await
+    request_log::insert_many(&mut conn, entries).await
 }
 
 pub async fn list(

@@ -23,22 +23,30 @@ pub struct RequestLogEntry {
     pub error_code: Option<String>,
 }
 
-pub async fn insert(conn: &mut PgConnection, tenant: TenantId, e: &RequestLogEntry) -> Result<()> {
+/// Several entries (of any tenants) in one statement.
+pub async fn insert_many(conn: &mut PgConnection, entries: &[(TenantId, RequestLogEntry)]) -> Result<()> {
+    let col = |f: &dyn Fn(&RequestLogEntry) -> Option<String>| entries.iter().map(|(_, e)| f(e)).collect::<Vec<_>>();
+    let tenants: Vec<uuid::Uuid> = entries.iter().map(|(t, _)| t.as_uuid()).collect();
+    let ids: Vec<uuid::Uuid> = entries.iter().map(|(_, e)| e.id).collect();
+    let at: Vec<DateTime<Utc>> = entries.iter().map(|(_, e)| e.at).collect();
+    let statuses: Vec<i16> = entries.iter().map(|(_, e)| e.status).collect();
+    let durations: Vec<i32> = entries.iter().map(|(_, e)| e.duration_ms).collect();
     sqlx::query(
         "INSERT INTO api_request_log
            (tenant_id, id, at, method, path, status, key_name, idempotency_key, duration_ms, error_code)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::int2[],
+                              $7::text[], $8::text[], $9::int4[], $10::text[])",
     )
-    .bind(tenant)
-    .bind(e.id)
-    .bind(e.at)
-    .bind(&e.method)
-    .bind(&e.path)
-    .bind(e.status)
-    .bind(&e.key_name)
-    .bind(&e.idempotency_key)
-    .bind(e.duration_ms)
-    .bind(&e.error_code)
+    .bind(&tenants)
+    .bind(&ids)
+    .bind(&at)
+    .bind(col(&|e| Some(e.method.clone())))
+    .bind(col(&|e| Some(e.path.clone())))
+    .bind(&statuses)
+    .bind(col(&|e| e.key_name.clone()))
+    .bind(col(&|e| e.idempotency_key.clone()))
+    .bind(&durations)
+    .bind(col(&|e| e.error_code.clone()))
     .execute(conn)
     .await?;
     Ok(())
