@@ -76,34 +76,54 @@ pub struct InvoiceRunReport {
 /// Runs the benchmark; the database it creates is dropped again unless `--keep`, also when a
 /// step fails.
 pub async fn invoice_run(config: &Config, lang: &str, args: InvoiceRunArgs) -> anyhow::Result<InvoiceRunReport> {
+    if !(1..=10_000_000).contains(&args.subscriptions) {
+        anyhow::bail!("{}", t(lang, "cli-bench-subscriptions-range", &[]));
+    }
+    let chunk_size = args.chunk_size.unwrap_or(config.invoice_run.chunk_size);
+    on_own_database(config, lang, args.keep, args.json, |pool, name| async move {
+        measure(&pool, &name, args.subscriptions, chunk_size, lang, args.json).await
+    })
+    .await
+}
+
+/// Creates a database of its own on `DATABASE_URL`'s server (never the configured database, nor
+/// an embedded folder), runs `body` with a pool on it and its name, and drops it again unless
+/// `keep`, also when `body` fails.
+pub async fn on_own_database<T, F, Fut>(
+    config: &Config,
+    lang: &str,
+    keep: bool,
+    json: bool,
+    body: F,
+) -> anyhow::Result<T>
+where
+    F: FnOnce(PgPool, String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
     let url = config
         .database
         .url
         .as_ref()
         .map(|u| u.expose().to_string())
         .ok_or_else(|| anyhow::anyhow!("{}", t(lang, "cli-bench-needs-server", &[])))?;
-    if !(1..=10_000_000).contains(&args.subscriptions) {
-        anyhow::bail!("{}", t(lang, "cli-bench-subscriptions-range", &[]));
-    }
     let admin_options = PgConnectOptions::from_str(&url).with_context(|| redact_url(&url))?;
     let name = format!("billing_bench_{}", uuid::Uuid::now_v7().simple());
     let mut admin = admin_options.connect().await.with_context(|| redact_url(&url))?;
     floors::create_database(&mut admin, &name).await?;
-    let chunk_size = args.chunk_size.unwrap_or(config.invoice_run.chunk_size);
     let pool = PgPoolOptions::new()
         .max_connections(config.database.max_connections)
         .connect_with(admin_options.clone().database(&name))
         .await;
     let result = match pool {
         Ok(pool) => {
-            let r = measure(&pool, &name, args.subscriptions, chunk_size, lang, args.json).await;
+            let r = body(pool.clone(), name.clone()).await;
             pool.close().await;
             r
         }
         Err(e) => Err(e.into()),
     };
-    if args.keep {
-        if !args.json {
+    if keep {
+        if !json {
             println!("{}", t(lang, "cli-bench-kept", &[("database", name.clone())]));
         }
     } else {

@@ -13,7 +13,6 @@
 // Seconds, rates and ratios of a measurement, never money.
 #![allow(clippy::float_arithmetic)]
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -23,11 +22,10 @@ use billing_core::ports::clock::SystemClock;
 use billing_core::service::bench as core_bench;
 use billing_core::store::bench as floors;
 use serde::Serialize;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgPool};
+use sqlx::{Connection, PgPool};
 
 use super::t;
-use crate::config::{Config, redact_url};
+use crate::config::Config;
 
 #[derive(Debug, Clone)]
 pub struct UsageArgs {
@@ -68,44 +66,16 @@ pub struct UsageReport {
 }
 
 pub async fn usage(config: &Config, lang: &str, args: UsageArgs) -> anyhow::Result<UsageReport> {
-    let url = config
-        .database
-        .url
-        .as_ref()
-        .map(|u| u.expose().to_string())
-        .ok_or_else(|| anyhow::anyhow!("{}", t(lang, "cli-bench-needs-server", &[])))?;
-    if !(1..=10_000_000).contains(&args.events) || !(1..=billing_core::service::usage::MAX_BATCH).contains(&args.batch)
+    if !(1..=10_000_000).contains(&args.events)
+        || !(1..=billing_core::service::usage::MAX_BATCH).contains(&args.batch)
+        || !(1..=256).contains(&args.concurrency)
     {
         anyhow::bail!("{}", t(lang, "cli-bench-usage-range", &[]));
     }
-    if !(1..=256).contains(&args.concurrency) {
-        anyhow::bail!("{}", t(lang, "cli-bench-usage-range", &[]));
-    }
-    let admin_options = PgConnectOptions::from_str(&url).with_context(|| redact_url(&url))?;
-    let name = format!("billing_bench_{}", uuid::Uuid::now_v7().simple());
-    let mut admin = admin_options.connect().await.with_context(|| redact_url(&url))?;
-    floors::create_database(&mut admin, &name).await?;
-    let pool = PgPoolOptions::new()
-        .max_connections(config.database.max_connections)
-        .connect_with(admin_options.clone().database(&name))
-        .await;
-    let result = match pool {
-        Ok(pool) => {
-            let r = measure(config, &pool, &name, lang, &args).await;
-            pool.close().await;
-            r
-        }
-        Err(e) => Err(e.into()),
-    };
-    if args.keep {
-        if !args.json {
-            println!("{}", t(lang, "cli-bench-kept", &[("database", name.clone())]));
-        }
-    } else {
-        floors::drop_database(&mut admin, &name).await?;
-    }
-    admin.close().await.ok();
-    result
+    super::bench::on_own_database(config, lang, args.keep, args.json, |pool, name| async move {
+        measure(config, &pool, &name, lang, &args).await
+    })
+    .await
 }
 
 fn say(json: bool, text: String) {

@@ -144,3 +144,44 @@ async fn a_revoked_api_key_is_refused_although_it_was_cached() {
     let (status, _) = app.get("/api/v1/customers").await;
     assert_eq!(status, 401, "and stays refused");
 }
+
+/// `billing bench usage`: every event sent through the real API (batches and single requests) is
+/// stored exactly once (the harness itself refuses to report otherwise), the floor is measured in
+/// the same run, the database is dropped, and an out-of-range argument is refused in words.
+#[tokio::test]
+async fn the_usage_harness_stores_every_event_once_and_reports_against_its_copy_floor() {
+    let db = TestDb::new().await;
+    if db.is_embedded() {
+        return;
+    }
+    let out = Command::new(billing_binary())
+        .args(["bench", "usage", "--events", "300", "--batch", "50", "--concurrency", "2", "--json"])
+        .env("DATABASE_URL", &db.url)
+        .env("LANG", "en_US.UTF-8")
+        .env("BILLING_LOG", "warn")
+        .output()
+        .expect("billing runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_str(stdout.lines().last().expect("a JSON line")).expect("JSON");
+    assert_eq!(r["events"], 300);
+    assert_eq!(r["single_events"], 30);
+    assert_eq!(r["stored"], 330, "each batch and single event stored once: {r}");
+    for field in ["batch_events_per_second", "single_events_per_second", "copy_rows_per_second", "batch_ratio_to_copy"]
+    {
+        assert!(num(&r, field) > 0.0, "{field} in {r}");
+    }
+    let name = r["database"].as_str().expect("database");
+    assert!(!database_exists(&db, name).await, "the benchmark's database is dropped");
+
+    let refused = Command::new(billing_binary())
+        .args(["bench", "usage", "--events", "10", "--batch", "5000"])
+        .env("DATABASE_URL", &db.url)
+        .env("LANG", "de_DE.UTF-8")
+        .env("BILLING_LOG", "warn")
+        .output()
+        .expect("billing runs");
+    assert!(!refused.status.success());
+    let text = String::from_utf8_lossy(&refused.stderr);
+    assert!(text.contains("--batch zwischen 1 und 1000"), "{text}");
+}
