@@ -83,7 +83,7 @@ jobs-list-failed = fehlgeschlagen: { $error }
 jobs-list-line = { $started }  { $job }  Händler { $tenant }  ({ $trigger })  erledigt { $done }, fehlgeschlagen { $failed }  { $status }
 
 # Dunning job (docs/adr/0022)
-dunning-cli-summary = Mahnlauf: { $invoices } Rechnungen im Mahnverfahren, { $retried } erneut eingezogen ({ $recovered } bezahlt), { $skipped } Wiederholungen nach endgültiger Ablehnung übersprungen, { $emails } Mahnungen eingereiht, { $uncollectible } als uneinbringlich markiert, { $failed } fehlgeschlagen.
+dunning-cli-summary = Mahnlauf: { $invoices } Rechnungen im Mahnverfahren, { $retried } erneut eingezogen ({ $recovered } bezahlt), { $skipped } Wiederholungen übersprungen (endgültige Ablehnung oder 15 Versuche in 30 Tagen mit der Karte), { $emails } Mahnungen eingereiht, { $uncollectible } als uneinbringlich markiert, { $failed } fehlgeschlagen.
 dunning-cli-locked = Ein anderer Mahnlauf hält die Sperre; es wurde nichts getan.
 
 mail-billing-question-reply-subject = Ihre Frage zur Abrechnung: { $tenant } hat geantwortet

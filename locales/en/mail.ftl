@@ -85,7 +85,7 @@ jobs-list-failed = failed: { $error }
 jobs-list-line = { $started }  { $job }  merchant { $tenant }  ({ $trigger })  done { $done }, failed { $failed }  { $status }
 
 # Dunning job (docs/adr/0022)
-dunning-cli-summary = Dunning run: { $invoices } invoices in dunning, { $retried } retried ({ $recovered } paid), { $skipped } retries skipped after a hard decline, { $emails } reminders queued, { $uncollectible } marked uncollectible, { $failed } failed.
+dunning-cli-summary = Dunning run: { $invoices } invoices in dunning, { $retried } retried ({ $recovered } paid), { $skipped } retries skipped (a hard decline, or 15 attempts in 30 days on the card), { $emails } reminders queued, { $uncollectible } marked uncollectible, { $failed } failed.
 dunning-cli-locked = Another dunning run holds the lock; nothing was done.
 
 mail-billing-question-reply-subject = Your billing question: { $tenant } has answered

@@ -83,7 +83,7 @@ jobs-list-failed = fallida: { $error }
 jobs-list-line = { $started }  { $job }  comercio { $tenant }  ({ $trigger })  hechos { $done }, fallidos { $failed }  { $status }
 
 # Dunning job (docs/adr/0022)
-dunning-cli-summary = Reclamación de pagos: { $invoices } facturas en reclamación, { $retried } reintentadas ({ $recovered } pagadas), { $skipped } reintentos omitidos tras un rechazo definitivo, { $emails } recordatorios en cola, { $uncollectible } marcadas como incobrables, { $failed } con error.
+dunning-cli-summary = Reclamación de pagos: { $invoices } facturas en reclamación, { $retried } reintentadas ({ $recovered } pagadas), { $skipped } reintentos omitidos (rechazo definitivo o 15 intentos en 30 días con la tarjeta), { $emails } recordatorios en cola, { $uncollectible } marcadas como incobrables, { $failed } con error.
 dunning-cli-locked = Otra ejecución de reclamación tiene el bloqueo; no se hizo nada.
 
 mail-billing-question-reply-subject = Tu consulta de facturación: { $tenant } ha respondido

@@ -83,7 +83,7 @@ jobs-list-failed = échec : { $error }
 jobs-list-line = { $started }  { $job }  marchand { $tenant }  ({ $trigger })  traités { $done }, en échec { $failed }  { $status }
 
 # Dunning job (docs/adr/0022)
-dunning-cli-summary = Relances : { $invoices } factures en relance, { $retried } nouvelles tentatives ({ $recovered } payées), { $skipped } tentatives omises après un refus définitif, { $emails } rappels mis en file, { $uncollectible } déclarées irrécouvrables, { $failed } en échec.
+dunning-cli-summary = Relances : { $invoices } factures en relance, { $retried } nouvelles tentatives ({ $recovered } payées), { $skipped } tentatives omises (refus définitif ou 15 essais en 30 jours sur la carte), { $emails } rappels mis en file, { $uncollectible } déclarées irrécouvrables, { $failed } en échec.
 dunning-cli-locked = Une autre exécution des relances détient le verrou ; rien n’a été fait.
 
 mail-billing-question-reply-subject = Votre question de facturation : { $tenant } a répondu

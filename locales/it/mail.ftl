@@ -83,7 +83,7 @@ jobs-list-failed = non riuscito: { $error }
 jobs-list-line = { $started }  { $job }  esercente { $tenant }  ({ $trigger })  completati { $done }, non riusciti { $failed }  { $status }
 
 # Dunning job (docs/adr/0022)
-dunning-cli-summary = Solleciti: { $invoices } fatture in sollecito, { $retried } riaddebitate ({ $recovered } pagate), { $skipped } tentativi saltati dopo un rifiuto definitivo, { $emails } promemoria in coda, { $uncollectible } segnate come inesigibili, { $failed } non riuscite.
+dunning-cli-summary = Solleciti: { $invoices } fatture in sollecito, { $retried } riaddebitate ({ $recovered } pagate), { $skipped } tentativi saltati (rifiuto definitivo o 15 tentativi in 30 giorni sulla carta), { $emails } promemoria in coda, { $uncollectible } segnate come inesigibili, { $failed } non riuscite.
 dunning-cli-locked = Un'altra esecuzione dei solleciti detiene il blocco; non è stato fatto nulla.
 
 mail-billing-question-reply-subject = La tua domanda sulla fatturazione: { $tenant } ha risposto

@@ -83,7 +83,7 @@ jobs-list-failed = 失敗：{ $error }
 jobs-list-line = { $started }  { $job }  加盟店 { $tenant }（{ $trigger }）  完了 { $done }、失敗 { $failed }  { $status }
 
 # Dunning job (docs/adr/0022)
-dunning-cli-summary = 督促処理: 督促中の請求書 { $invoices } 件、再請求 { $retried } 件（うち支払済み { $recovered } 件）、確定的な拒否のため再試行を省略 { $skipped } 件、督促メール登録 { $emails } 件、回収不能に変更 { $uncollectible } 件、失敗 { $failed } 件。
+dunning-cli-summary = 督促処理: 督促中の請求書 { $invoices } 件、再請求 { $retried } 件（うち支払済み { $recovered } 件）、再試行を省略（確定的な拒否、またはカードで 30 日間に 15 回の試行） { $skipped } 件、督促メール登録 { $emails } 件、回収不能に変更 { $uncollectible } 件、失敗 { $failed } 件。
 dunning-cli-locked = 別の督促処理がロックを保持しているため、何も行いませんでした。
 
 mail-billing-question-reply-subject = 請求に関するご質問：{ $tenant } から回答がありました

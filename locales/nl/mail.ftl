@@ -83,7 +83,7 @@ jobs-list-failed = mislukt: { $error }
 jobs-list-line = { $started }  { $job }  handelaar { $tenant }  ({ $trigger })  gedaan { $done }, mislukt { $failed }  { $status }
 
 # Dunning job (docs/adr/0022)
-dunning-cli-summary = Aanmaningen: { $invoices } facturen in aanmaning, { $retried } opnieuw geïncasseerd ({ $recovered } betaald), { $skipped } pogingen overgeslagen na een definitieve weigering, { $emails } herinneringen in de wachtrij, { $uncollectible } als oninbaar gemarkeerd, { $failed } mislukt.
+dunning-cli-summary = Aanmaningen: { $invoices } facturen in aanmaning, { $retried } opnieuw geïncasseerd ({ $recovered } betaald), { $skipped } pogingen overgeslagen (definitieve weigering of 15 pogingen in 30 dagen op de kaart), { $emails } herinneringen in de wachtrij, { $uncollectible } als oninbaar gemarkeerd, { $failed } mislukt.
 dunning-cli-locked = Een andere aanmaningsrun heeft de vergrendeling; er is niets gedaan.
 
 mail-billing-question-reply-subject = Je factuurvraag: { $tenant } heeft geantwoord

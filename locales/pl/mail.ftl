@@ -83,7 +83,7 @@ jobs-list-failed = niepowodzenie: { $error }
 jobs-list-line = { $started }  { $job }  sprzedawca { $tenant }  ({ $trigger })  wykonane { $done }, nieudane { $failed }  { $status }
 
 # Dunning job (docs/adr/0022)
-dunning-cli-summary = Windykacja: faktury w windykacji: { $invoices }, ponowione obciążenia: { $retried } (opłacone: { $recovered }), pominięte po trwałej odmowie: { $skipped }, przypomnienia w kolejce: { $emails }, oznaczone jako nieściągalne: { $uncollectible }, błędy: { $failed }.
+dunning-cli-summary = Windykacja: faktury w windykacji: { $invoices }, ponowione obciążenia: { $retried } (opłacone: { $recovered }), pominięte (trwała odmowa lub 15 prób w 30 dni na karcie): { $skipped }, przypomnienia w kolejce: { $emails }, oznaczone jako nieściągalne: { $uncollectible }, błędy: { $failed }.
 dunning-cli-locked = Inne uruchomienie windykacji trzyma blokadę; nic nie zrobiono.
 
 mail-billing-question-reply-subject = Twoje pytanie o rozliczenia: { $tenant } odpowiedział

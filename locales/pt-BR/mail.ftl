@@ -83,7 +83,7 @@ jobs-list-failed = falhou: { $error }
 jobs-list-line = { $started }  { $job }  lojista { $tenant }  ({ $trigger })  feitos { $done }, com falha { $failed }  { $status }
 
 # Dunning job (docs/adr/0022)
-dunning-cli-summary = Cobrança: { $invoices } faturas em cobrança, { $retried } cobradas novamente ({ $recovered } pagas), { $skipped } novas tentativas ignoradas após uma recusa definitiva, { $emails } lembretes na fila, { $uncollectible } marcadas como incobráveis, { $failed } com falha.
+dunning-cli-summary = Cobrança: { $invoices } faturas em cobrança, { $retried } cobradas novamente ({ $recovered } pagas), { $skipped } novas tentativas ignoradas (recusa definitiva ou 15 tentativas em 30 dias no cartão), { $emails } lembretes na fila, { $uncollectible } marcadas como incobráveis, { $failed } com falha.
 dunning-cli-locked = Outra execução da cobrança detém o bloqueio; nada foi feito.
 
 mail-billing-question-reply-subject = Sua pergunta sobre cobrança: { $tenant } respondeu

@@ -83,7 +83,7 @@ jobs-list-failed = 失败：{ $error }
 jobs-list-line = { $started }  { $job }  商户 { $tenant }（{ $trigger }）  完成 { $done }，失败 { $failed }  { $status }
 
 # Dunning job (docs/adr/0022)
-dunning-cli-summary = 催收运行：催收中的发票 { $invoices } 张，重新扣款 { $retried } 次（已付款 { $recovered } 张），因硬拒绝跳过重试 { $skipped } 次，已排队提醒邮件 { $emails } 封，标记为无法收回 { $uncollectible } 张，失败 { $failed } 次。
+dunning-cli-summary = 催收运行：催收中的发票 { $invoices } 张，重新扣款 { $retried } 次（已付款 { $recovered } 张），跳过重试（硬拒绝，或该卡 30 天内已尝试 15 次） { $skipped } 次，已排队提醒邮件 { $emails } 封，标记为无法收回 { $uncollectible } 张，失败 { $failed } 次。
 dunning-cli-locked = 另一个催收运行持有锁；未执行任何操作。
 
 mail-billing-question-reply-subject = 您的账单问题：{ $tenant } 已回复

@@ -18,6 +18,7 @@ pub mod ops;
 pub mod pdf;
 pub mod portal;
 pub mod ratelimit;
+pub mod request_log_writer;
 pub mod sandbox_store;
 pub mod sandbox_webhooks;
 pub mod scheduler;

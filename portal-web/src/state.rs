@@ -32,7 +32,7 @@ pub struct AppState {
     /// configured (`billing serve` takes the configuration's).
     pub rate_limiter: Arc<crate::api::rate_limits::ApiRateLimiter>,
     /// The request log's batching writer (`api::request_logs`).
-    pub request_log: Arc<crate::api::request_logs::RequestLogWriter>,
+    pub request_log: Arc<crate::request_log_writer::RequestLogWriter>,
 }
 
 impl AppState {
@@ -46,7 +46,7 @@ impl AppState {
             portal: Arc::new(crate::config::PortalConfig::default()),
             api_keys: None,
             rate_limiter: Arc::new(crate::api::rate_limits::ApiRateLimiter::new(Default::default())),
-            request_log: Arc::new(crate::api::request_logs::RequestLogWriter::default()),
+            request_log: Arc::new(crate::request_log_writer::RequestLogWriter::default()),
             pool,
         }
     }

@@ -27,7 +27,7 @@ pub(crate) fn routes() -> Vec<Route> {
 }
 
 /// The middleware: see the module documentation. The entry is queued after the answer went out
-/// and written by the state's [`RequestLogWriter`]; a failure to write it is logged and changes
+/// and written by the state's [`crate::request_log_writer::RequestLogWriter`]; a failure to write it is logged and changes
 /// nothing for the client.
 pub async fn layer(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -53,48 +53,6 @@ pub async fn layer(State(app): State<AppState>, mut req: Request, next: Next) ->
     };
     app.request_log.send(&app.pool, used.tenant, entry);
     response
-}
-
-/// Entries waiting at most; beyond it new entries are dropped with a warning (the log never slows
-/// or fails a request).
-const QUEUE: usize = 10_000;
-/// Entries written by one statement at most.
-const BATCH: usize = 500;
-
-/// Writes request-log entries in batches from one task per process: every entry that queued
-/// while the previous statement ran goes into the next one, so under load a request costs a share
-/// of one insert and one commit instead of a round trip and a commit of its own, and when idle an
-/// entry is written at once (no timer).
-#[derive(Debug, Default)]
-pub struct RequestLogWriter {
-    queue: OnceLock<tokio::sync::mpsc::Sender<(billing_core::ids::TenantId, RequestLogEntry)>>,
-}
-
-impl RequestLogWriter {
-    /// Queues the entry; the writing task starts on first use, on the runtime of the request.
-    pub fn send(&self, pool: &sqlx::PgPool, tenant: billing_core::ids::TenantId, entry: RequestLogEntry) {
-        let queue = self.queue.get_or_init(|| {
-            let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
-            tokio::spawn(write_batches(pool.clone(), rx));
-            tx
-        });
-        if queue.try_send((tenant, entry)).is_err() {
-            tracing::warn!("request log queue full or closed: an entry was dropped");
-        }
-    }
-}
-
-async fn write_batches(
-    pool: sqlx::PgPool,
-    mut rx: tokio::sync::mpsc::Receiver<(billing_core::ids::TenantId, RequestLogEntry)>,
-) {
-    let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
-        if let Err(e) = billing_core::service::request_log::record_many(&pool, &batch).await {
-            tracing::warn!(error = %e, entries = batch.len(), "request log entries not written");
-        }
-        batch.clear();
-    }
 }
 
 /// The route template a request's path matches (`/api/v1/invoices/{id}/pay`): the log never keeps
