@@ -78,10 +78,15 @@ pub async fn record(
     distinct.dedup();
     // One statement locks the batch's subscriptions (in id order) and one stores its events:
     // two round trips per batch, however many events it has.
-    let locked = store::subscriptions::get_many_for_update(conn, tenant, &distinct).await?;
+    let locked: std::collections::HashMap<SubscriptionId, _> =
+        store::subscriptions::get_many_for_update(conn, tenant, &distinct)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
     let mut rows = Vec::with_capacity(events.len());
     for (e, id) in events.iter().zip(ids) {
-        let sub = locked.iter().find(|s| s.id == id).ok_or_else(|| Error::not_found("subscription", id))?;
+        let sub = locked.get(&id).ok_or_else(|| Error::not_found("subscription", id))?;
         if sub.metering.is_none() {
             return Err(Error::NotMetered { subscription: id.to_string() });
         }
