@@ -12,9 +12,9 @@ use billing_core::currency::Currency;
 use billing_core::ids::{BankStatementId, InvoiceId, TenantId};
 use billing_core::invoice::InvoiceStatus;
 use billing_core::money::Money;
-use billing_core::service::bank_transfer::{self, BankAccount, StatementImport};
+use billing_core::service::bank_transfer::{self, BankAccount, EntryRow, StatementImport};
 use billing_core::service::settlement;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use gateway_adapters::bank::BankError;
 use gateway_adapters::bank::epc_qr::{epc_qr_payload, rf_creditor_reference, validate_bic, validate_iban};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,102 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use crate::ops::bank_import::{self, ImportError, StatementFormat};
 use crate::state::AppState;
+
+/// The account customers pay into by bank transfer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BankAccountBody {
+    #[schema(example = "DE89370400440532013000")]
+    pub iban: String,
+    pub bic: Option<String>,
+    /// The account holder as the transfer names it.
+    pub holder: String,
+}
+
+impl From<BankAccount> for BankAccountBody {
+    fn from(a: BankAccount) -> Self {
+        Self { iban: a.iban, bic: a.bic, holder: a.holder }
+    }
+}
+
+/// One statement entry and what the import (or a person) did with it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StatementEntryBody {
+    /// The entry's line number in the statement (the `{line}` of `.../entries/{line}/assign`).
+    pub line_no: i32,
+    pub booking_date: NaiveDate,
+    pub amount: AmountBody,
+    pub counterparty_name: Option<String>,
+    pub counterparty_iban: Option<String>,
+    /// The remittance information as the bank gave it.
+    pub remittance: String,
+    /// The reference the import recognized in it (empty: none).
+    pub reference: String,
+    /// `paid`, `partially_paid`, `overpaid`, `already_recorded`, `unmatched`, `ambiguous`, ...
+    #[schema(example = "paid")]
+    pub outcome: String,
+    /// The invoice it settled (`in_…`).
+    pub invoice_id: Option<String>,
+    /// The invoices it could belong to, when the import could not choose (`ambiguous`).
+    pub candidates: Vec<String>,
+    /// What it added to the customer's credit balance.
+    pub to_balance: AmountBody,
+    /// When a person assigned it to its invoice (null: matched by the import).
+    pub assigned_at: Option<DateTime<Utc>>,
+}
+
+impl From<EntryRow> for StatementEntryBody {
+    fn from(e: EntryRow) -> Self {
+        Self {
+            line_no: e.line_no,
+            booking_date: e.booking_date,
+            amount: e.amount.into(),
+            counterparty_name: e.counterparty_name,
+            counterparty_iban: e.counterparty_iban,
+            remittance: e.remittance,
+            reference: e.reference,
+            outcome: e.outcome,
+            invoice_id: e.invoice_id.map(|id| id.to_string()),
+            candidates: e.candidates.iter().map(ToString::to_string).collect(),
+            to_balance: e.to_balance.into(),
+            assigned_at: e.assigned_at,
+        }
+    }
+}
+
+/// A bank statement import and what happened to each of its entries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StatementImportBody {
+    /// The import (`bst_…`).
+    pub id: String,
+    /// `camt053` or `csv`.
+    #[schema(example = "camt053")]
+    pub format: String,
+    /// SHA-256 of the file: the same file is imported once.
+    pub sha256: String,
+    pub imported_at: DateTime<Utc>,
+    /// Entries that settled an invoice (or had been recorded before).
+    pub matched: usize,
+    /// Entries no invoice was found for.
+    pub unmatched: usize,
+    /// Entries that could belong to more than one invoice.
+    pub ambiguous: usize,
+    pub entries: Vec<StatementEntryBody>,
+}
+
+impl From<StatementImport> for StatementImportBody {
+    fn from(i: StatementImport) -> Self {
+        Self {
+            id: i.id.to_string(),
+            format: i.format,
+            sha256: i.sha256,
+            imported_at: i.imported_at,
+            matched: i.matched,
+            unmatched: i.unmatched,
+            ambiguous: i.ambiguous,
+            entries: i.entries.into_iter().map(Into::into).collect(),
+        }
+    }
+}
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -58,13 +154,13 @@ pub(crate) fn bank_error(e: BankError) -> ApiError {
     path = "/api/v1/bank_account",
     tag = "bank transfers",
     request_body = AccountRequest,
-    responses((status = 200, description = "The account customers pay into.", body = super::schemas::BankAccountBody))
+    responses((status = 200, description = "The account customers pay into.", body = BankAccountBody))
 )]
 pub async fn put_account(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     ApiJson(req): ApiJson<AccountRequest>,
-) -> ApiResult<axum::Json<BankAccount>> {
+) -> ApiResult<axum::Json<BankAccountBody>> {
     let iban = validate_iban(&req.iban).map_err(bank_error)?;
     let bic = match req.bic.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
         Some(bic) => Some(validate_bic(bic).map_err(bank_error)?),
@@ -72,7 +168,7 @@ pub async fn put_account(
     };
     let mut conn = state.pool.acquire().await?;
     let account = BankAccount { iban, bic, holder: req.holder };
-    Ok(axum::Json(bank_transfer::set_account(&mut conn, tenant, account, state.clock.now()).await?))
+    Ok(axum::Json(bank_transfer::set_account(&mut conn, tenant, account, state.clock.now()).await?.into()))
 }
 
 fn account_missing() -> ApiError {
@@ -83,14 +179,14 @@ fn account_missing() -> ApiError {
     get,
     path = "/api/v1/bank_account",
     tag = "bank transfers",
-    responses((status = 200, description = "The account customers pay into.", body = super::schemas::BankAccountBody), (status = 422, description = "The merchant has no bank account (`bank_account_missing`), or no QR code for this invoice (`epc_qr_unavailable`).", body = super::openapi::ErrorBody))
+    responses((status = 200, description = "The account customers pay into.", body = BankAccountBody), (status = 422, description = "The merchant has no bank account (`bank_account_missing`), or no QR code for this invoice (`epc_qr_unavailable`).", body = super::openapi::ErrorBody))
 )]
 pub async fn get_account(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
-) -> ApiResult<axum::Json<BankAccount>> {
+) -> ApiResult<axum::Json<BankAccountBody>> {
     let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(bank_transfer::account(&mut conn, tenant).await?.ok_or_else(account_missing)?))
+    Ok(axum::Json(bank_transfer::account(&mut conn, tenant).await?.ok_or_else(account_missing)?.into()))
 }
 
 /// What a customer needs to pay an invoice by transfer.
@@ -220,7 +316,7 @@ pub struct MarkPaid {
     tag = "bank transfers",
     params(("id" = String, Path, description = "The invoice or credit note (`in_…`).")),
     request_body = MarkPaid,
-    responses((status = 200, description = "The payment as recorded on the invoice.", body = Object), (status = 409, description = "The invoice cannot be paid in its state (`invoice_not_payable`).", body = super::openapi::ErrorBody))
+    responses((status = 200, description = "The payment as recorded on the invoice.", body = super::payments::SettlementBody), (status = 409, description = "The invoice cannot be paid in its state (`invoice_not_payable`).", body = super::openapi::ErrorBody))
 )]
 pub async fn mark_paid(
     State(state): State<AppState>,
@@ -242,7 +338,7 @@ pub async fn mark_paid(
             let paid_at = req.paid_at.unwrap_or(now);
             let settled =
                 bank_transfer::mark_paid(tx, tenant, invoice, amount, req.reference.as_deref(), paid_at).await?;
-            serde_json::to_value(settled).map_err(|_| ApiError::internal())
+            serde_json::to_value(super::payments::SettlementBody::from(settled)).map_err(|_| ApiError::internal())
         })
     })
     .await
@@ -287,7 +383,7 @@ fn import_error(e: ImportError) -> ApiError {
     tag = "bank transfers",
     params(ImportQuery),
     request_body(content = String, content_type = "application/xml", description = "A camt.053 statement (XML) or a CSV export (`text/csv`)."),
-    responses((status = 201, description = "The import and what it settled.", body = Object))
+    responses((status = 201, description = "The import and what it settled.", body = StatementImportBody))
 )]
 pub async fn create_import(
     State(state): State<AppState>,
@@ -295,7 +391,7 @@ pub async fn create_import(
     ApiQuery(q): ApiQuery<ImportQuery>,
     headers: HeaderMap,
     super::input::RawBody(body): super::input::RawBody,
-) -> ApiResult<(StatusCode, axum::Json<StatementImport>)> {
+) -> ApiResult<(StatusCode, axum::Json<StatementImportBody>)> {
     let format = match q.format.as_deref() {
         Some(f) => StatementFormat::parse(f).ok_or_else(unknown_format)?,
         None => headers
@@ -308,7 +404,7 @@ pub async fn create_import(
     let result = bank_import::import(&state.pool, tenant, &body, format, layout.as_ref(), state.clock.now())
         .await
         .map_err(import_error)?;
-    Ok((StatusCode::CREATED, axum::Json(result)))
+    Ok((StatusCode::CREATED, axum::Json(result.into())))
 }
 
 #[utoipa::path(
@@ -316,16 +412,16 @@ pub async fn create_import(
     path = "/api/v1/bank_statements/{id}",
     tag = "bank transfers",
     params(("id" = String, Path, description = "The statement import.")),
-    responses((status = 200, description = "The import and its entries.", body = Object))
+    responses((status = 200, description = "The import and its entries.", body = StatementImportBody))
 )]
 pub async fn get_import(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<StatementImport>> {
+) -> ApiResult<axum::Json<StatementImportBody>> {
     let id: BankStatementId = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(bank_transfer::get_import(&mut conn, tenant, id).await?))
+    Ok(axum::Json(bank_transfer::get_import(&mut conn, tenant, id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -343,21 +439,21 @@ pub struct AssignEntry {
     tag = "bank transfers",
     params(("id" = String, Path, description = "The statement import."), ("line" = String, Path, description = "The entry's line number.")),
     request_body = AssignEntry,
-    responses((status = 200, description = "The import with the entry settled.", body = Object), (status = 409, description = "The entry was settled already (`statement_entry_settled`).", body = super::openapi::ErrorBody))
+    responses((status = 200, description = "The import with the entry settled.", body = StatementImportBody), (status = 409, description = "The entry was settled already (`statement_entry_settled`).", body = super::openapi::ErrorBody))
 )]
 pub async fn assign_entry(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path((id, line)): Path<(String, String)>,
     ApiJson(req): ApiJson<AssignEntry>,
-) -> ApiResult<axum::Json<StatementImport>> {
+) -> ApiResult<axum::Json<StatementImportBody>> {
     let id: BankStatementId = id.parse().map_err(billing_core::Error::from)?;
     let line: i32 = line.parse().map_err(|_| {
         billing_core::Error::not_found("bank statement entry", line.chars().take(20).collect::<String>())
     })?;
     let mut conn = state.pool.acquire().await?;
     let result = bank_transfer::assign_entry(&mut conn, tenant, id, line, req.invoice, state.clock.now()).await?;
-    Ok(axum::Json(result))
+    Ok(axum::Json(result.into()))
 }
 
 /// The routes of this module, part of the API's route table.

@@ -181,7 +181,45 @@ pub async fn get_one(
     let customer: CustomerBody = customers::get(&mut conn, tenant, id).await?.into();
     let dunning = billing_core::service::dunning::for_customer(&mut conn, tenant, id).await?;
     let account_restricted = billing_core::service::dunning::is_restricted(&mut conn, tenant, id).await?;
+    let dunning = dunning.map(CustomerDunningBody::from);
     Ok(axum::Json(CustomerWithDunning { customer, dunning, account_restricted }))
+}
+
+/// A customer's dunning state.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerDunningBody {
+    /// The invoices in dunning (`in_…`).
+    pub invoices: Vec<String>,
+    /// The latest step taken, on the invoice furthest along.
+    pub current_step: Option<u32>,
+    /// That step's action (`retry`, `email`, `late_fee`, ...).
+    pub current_action: Option<&'static str>,
+    /// The next step due, on the invoice whose next step comes first.
+    pub next_action: Option<&'static str>,
+    pub next_action_on: Option<chrono::NaiveDate>,
+    /// What is left to pay on the invoices in dunning, in minor units, per currency code.
+    pub amount_at_risk: std::collections::BTreeMap<String, i64>,
+    /// A hard decline on the customer's default method blocks automatic retries until they add
+    /// another one (`next_action` is then never `retry`).
+    pub retries_blocked: bool,
+    /// A `restrict` step holds the account: plan changes and new subscriptions are refused
+    /// (`account_restricted`) until the invoices in dunning are paid.
+    pub restricted: bool,
+}
+
+impl From<billing_core::service::dunning::CustomerDunning> for CustomerDunningBody {
+    fn from(d: billing_core::service::dunning::CustomerDunning) -> Self {
+        Self {
+            invoices: d.invoices.iter().map(ToString::to_string).collect(),
+            current_step: d.current_step,
+            current_action: d.current_action,
+            next_action: d.next_action,
+            next_action_on: d.next_action_on,
+            amount_at_risk: d.amount_at_risk,
+            retries_blocked: d.retries_blocked,
+            restricted: d.restricted,
+        }
+    }
 }
 
 /// One customer, with their dunning state (`null` when no invoice of theirs is in dunning).
@@ -189,8 +227,7 @@ pub async fn get_one(
 pub struct CustomerWithDunning {
     #[serde(flatten)]
     pub customer: CustomerBody,
-    #[schema(value_type = Option<super::schemas::CustomerDunning>)]
-    pub dunning: Option<billing_core::service::dunning::CustomerDunning>,
+    pub dunning: Option<CustomerDunningBody>,
     /// A dunning step restricted the account: plan changes and new subscriptions are refused
     /// (`account_restricted`) until the overdue invoices are paid.
     pub account_restricted: bool,

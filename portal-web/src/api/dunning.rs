@@ -5,8 +5,12 @@
 //! nothing.
 
 use axum::extract::State;
-use billing_core::dunning::PolicyStep;
+use std::collections::BTreeMap;
+
+use billing_core::dunning::{LateFee, PolicyStep};
+use billing_core::rounding::RoundingMode;
 use billing_core::service::dunning;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiResult;
@@ -26,10 +30,59 @@ pub struct PolicyBody {
     pub ladder: Option<String>,
 }
 
+/// A late fee: a fixed amount per invoice currency, or a percentage of the amount still open.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LateFeeBody {
+    /// `{"EUR": 500, "USD": 500}`: the fee in minor units of each invoice currency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<BTreeMap<String, i64>>,
+    /// Percent of the open amount, a decimal number as a string (`"2.5"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "2.5")]
+    pub percent: Option<Decimal>,
+    /// `half_up` (the default), `half_even`, `toward_zero` or `away_from_zero`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounding: Option<&'static str>,
+}
+
+impl From<LateFee> for LateFeeBody {
+    fn from(f: LateFee) -> Self {
+        let rounding = f.rounding.map(|r| match r {
+            RoundingMode::HalfUp => "half_up",
+            RoundingMode::HalfEven => "half_even",
+            RoundingMode::TowardZero => "toward_zero",
+            RoundingMode::AwayFromZero => "away_from_zero",
+        });
+        Self { fixed: f.fixed, percent: f.percent, rounding }
+    }
+}
+
+/// One step of the policy: `action` on `day` days after the first failed collection attempt.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"day": 7, "action": "late_fee", "fee": {"fixed": {"EUR": 500}}}))]
+pub struct PolicyStepBody {
+    pub day: u32,
+    /// `retry`, `email`, `mark_uncollectible`, `late_fee`, `restrict`, `pause_subscriptions`,
+    /// `cancel_subscriptions`, or a ladder notice: `payment_reminder`, `first_notice`,
+    /// `second_notice`, `final_notice`.
+    pub action: &'static str,
+    /// `late_fee` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fee: Option<LateFeeBody>,
+    /// Ladder notices only: whether the statutory default interest and flat fee are added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charges: Option<bool>,
+}
+
+impl From<&PolicyStep> for PolicyStepBody {
+    fn from(s: &PolicyStep) -> Self {
+        Self { day: s.day, action: s.action.as_str(), fee: s.fee.clone().map(Into::into), charges: s.charges }
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PolicyView {
-    #[schema(value_type = Vec<Object>)]
-    pub steps: Vec<PolicyStep>,
+    pub steps: Vec<PolicyStepBody>,
     /// The preset ladder the steps came from (`de`), if any.
     pub ladder: Option<&'static str>,
     /// True while the tenant has no policy of its own.
@@ -49,7 +102,7 @@ pub async fn get_policy(
     let mut conn = state.pool.acquire().await?;
     let (policy, own) = dunning::policy_and_origin(&mut conn, tenant).await?;
     let ladder = dunning::policy_ladder(&mut conn, tenant).await?.map(|l| l.as_str());
-    Ok(axum::Json(PolicyView { steps: policy.steps().to_vec(), ladder, default: !own }))
+    Ok(axum::Json(PolicyView { steps: policy.steps().iter().map(Into::into).collect(), ladder, default: !own }))
 }
 
 #[utoipa::path(
@@ -68,7 +121,7 @@ pub async fn put_policy(
     let ladder = req.ladder.as_deref();
     let policy = dunning::put_policy(&mut conn, tenant, req.steps, ladder, state.clock.now()).await?;
     let ladder = dunning::policy_ladder(&mut conn, tenant).await?.map(|l| l.as_str());
-    Ok(axum::Json(PolicyView { steps: policy.steps().to_vec(), ladder, default: false }))
+    Ok(axum::Json(PolicyView { steps: policy.steps().iter().map(Into::into).collect(), ladder, default: false }))
 }
 
 /// This module's operations in the OpenAPI document (`super::openapi`).

@@ -56,7 +56,7 @@ pub struct EventBody {
     pub created_at: DateTime<Utc>,
     /// The ids of the objects concerned and a snapshot of the key facts when it happened
     /// (amounts in minor units with their currency).
-    #[schema(value_type = Object)]
+    #[schema(value_type = super::openapi::FreeForm)]
     pub data: serde_json::Value,
 }
 

@@ -42,18 +42,84 @@ fn yes() -> bool {
     true
 }
 
+/// A payment gateway account as the API shows it: its configuration with every secret redacted.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": "gwa_2AbCdEfGhJkLmNpQrStUvW", "provider": "stripe", "name": "Stripe EU", "config": {"secret_key": "…4242"}, "active": true, "is_default": true, "created_at": "2026-03-01T12:00:00Z"}))]
+pub struct GatewayAccountBody {
+    /// The account (`gwa_…`).
+    pub id: String,
+    /// `sandbox`, `stripe`, `mollie`, ...
+    pub provider: String,
+    pub name: String,
+    /// The provider's settings as given, each secret shown by its last four characters only.
+    #[schema(value_type = super::openapi::FreeForm)]
+    pub config: serde_json::Value,
+    pub active: bool,
+    /// The account new payment methods are stored at when the request names none.
+    pub is_default: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<GatewayAccount> for GatewayAccountBody {
+    fn from(a: GatewayAccount) -> Self {
+        Self {
+            id: a.id.to_string(),
+            provider: a.provider,
+            name: a.name,
+            config: a.config,
+            active: a.active,
+            is_default: a.is_default,
+            created_at: a.created_at,
+        }
+    }
+}
+
 /// All the tenant's accounts (there are few: no pagination).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountList {
     pub object: &'static str,
-    #[schema(value_type = Vec<Object>)]
-    pub data: Vec<GatewayAccount>,
+    pub data: Vec<GatewayAccountBody>,
     pub has_more: bool,
+}
+
+/// One target of a routing rule.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RoutingTargetView {
+    /// The gateway account (`gwa_…`).
+    pub gateway: String,
+    /// Relative share of the payments this target receives first; 0: failover only.
+    pub weight: u32,
+}
+
+/// A routing rule (`gateway_adapters::router::Rule`): every condition given must hold; an absent
+/// one means "any". Documentation of the stored rules; nothing constructs it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RoutingRuleView {
+    pub name: String,
+    /// Lower numbers are tried first; equal priorities by name.
+    pub priority: i32,
+    /// ISO 4217 codes.
+    pub currencies: Option<Vec<String>>,
+    /// ISO 3166-1 alpha-2 codes.
+    pub countries: Option<Vec<String>>,
+    /// Inclusive lower bound, in the payment's currency.
+    pub min_amount: Option<super::AmountBody>,
+    /// Inclusive upper bound, in the payment's currency.
+    pub max_amount: Option<super::AmountBody>,
+    /// `card`, `sepa_debit`, `bank_transfer`.
+    pub methods: Option<Vec<String>>,
+    /// Customer segments, compared exactly.
+    pub segments: Option<Vec<String>>,
+    /// The split winner is tried first, then the others in this order.
+    pub targets: Vec<RoutingTargetView>,
 }
 
 /// The tenant's routing rules, as `gateway_adapters::router` reads them.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RulesBody {
+    #[schema(value_type = Vec<RoutingRuleView>)]
     pub rules: serde_json::Value,
 }
 
@@ -66,7 +132,7 @@ pub struct RulesBody {
 pub async fn list(State(state): State<AppState>, AuthTenant(tenant): AuthTenant) -> ApiResult<axum::Json<AccountList>> {
     let mut conn = state.pool.acquire().await?;
     let data = gateway_accounts::list(&mut conn, tenant, state.gateways.as_ref(), state.clock.now()).await?;
-    Ok(axum::Json(AccountList { object: "list", data, has_more: false }))
+    Ok(axum::Json(AccountList { object: "list", data: data.into_iter().map(Into::into).collect(), has_more: false }))
 }
 
 #[utoipa::path(
@@ -74,13 +140,13 @@ pub async fn list(State(state): State<AppState>, AuthTenant(tenant): AuthTenant)
     path = "/api/v1/gateway_accounts",
     tag = "gateways",
     request_body = CreateAccount,
-    responses((status = 201, description = "The account (secrets redacted).", body = Object), (status = 422, description = "The account's configuration is not usable (`invalid_gateway_config`).", body = super::openapi::ErrorBody))
+    responses((status = 201, description = "The account (secrets redacted).", body = GatewayAccountBody), (status = 422, description = "The account's configuration is not usable (`invalid_gateway_config`).", body = super::openapi::ErrorBody))
 )]
 pub async fn create(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     ApiJson(req): ApiJson<CreateAccount>,
-) -> ApiResult<(StatusCode, axum::Json<GatewayAccount>)> {
+) -> ApiResult<(StatusCode, axum::Json<GatewayAccountBody>)> {
     let mut conn = state.pool.acquire().await?;
     let new = NewGatewayAccount {
         provider: req.provider,
@@ -90,7 +156,7 @@ pub async fn create(
         is_default: req.is_default,
     };
     let account = gateway_accounts::create(&mut conn, tenant, state.gateways.as_ref(), new, state.clock.now()).await?;
-    Ok((StatusCode::CREATED, axum::Json(account)))
+    Ok((StatusCode::CREATED, axum::Json(account.into())))
 }
 
 #[utoipa::path(
@@ -110,6 +176,7 @@ pub async fn get_rules(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutRules {
+    #[schema(value_type = Vec<RoutingRuleView>)]
     pub rules: serde_json::Value,
 }
 
@@ -144,12 +211,38 @@ pub struct RotateSecret {
     pub expire_previous_in_hours: Option<i64>,
 }
 
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+/// A new webhook signing secret, shown once. `Debug` leaves the secret out.
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct RotatedBody {
+    /// Always `webhook_secret`.
+    #[schema(example = "webhook_secret")]
     pub object: &'static str,
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub rotated: gateway_accounts::RotatedSecret,
+    /// The account (`gwa_…`).
+    pub gateway_account: String,
+    /// The new secret in clear: store it now, it is not shown again.
+    pub webhook_secret: String,
+    /// Until when the previous secret still verifies deliveries.
+    pub previous_secret_expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl std::fmt::Debug for RotatedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotatedBody")
+            .field("gateway_account", &self.gateway_account)
+            .field("previous_secret_expires_at", &self.previous_secret_expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<gateway_accounts::RotatedSecret> for RotatedBody {
+    fn from(r: gateway_accounts::RotatedSecret) -> Self {
+        Self {
+            object: "webhook_secret",
+            gateway_account: r.gateway_account.to_string(),
+            webhook_secret: r.webhook_secret,
+            previous_secret_expires_at: r.previous_secret_expires_at,
+        }
+    }
 }
 
 #[utoipa::path(
@@ -188,7 +281,7 @@ pub async fn rotate_webhook_secret(
         chrono::Utc::now(),
     )
     .await?;
-    Ok(axum::Json(RotatedBody { object: "webhook_secret", rotated }))
+    Ok(axum::Json(rotated.into()))
 }
 
 /// The built sandbox behind one of the tenant's accounts; any other provider is refused.
@@ -228,9 +321,9 @@ pub struct AuthenticatedBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment: Option<String>,
     pub status: &'static str,
+    /// The provider's id of the stored method, for a setup that succeeded.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub method: Option<billing_core::ports::PaymentMethodRef>,
+    pub method: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decline_code: Option<String>,
 }
@@ -293,7 +386,7 @@ pub async fn sandbox_authenticate(
             SetupOutcome::Ready(method) => AuthenticatedBody {
                 setup: Some(setup),
                 status: "succeeded",
-                method: Some(method),
+                method: Some(method.0),
                 ..Default::default()
             },
             SetupOutcome::Failed { decline_code, .. } => AuthenticatedBody {

@@ -40,6 +40,115 @@ pub struct ExceptionBody {
     pub message: String,
 }
 
+/// Invoices and amounts of a run in one currency (minor units).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RunCurrencyTotal {
+    /// ISO 4217.
+    pub currency: String,
+    pub invoices: u64,
+    pub net: i64,
+    pub vat: i64,
+    pub total: i64,
+}
+
+/// Amounts of one VAT rate group in one currency (minor units); `invoices` counts the invoices
+/// that have a group at this rate.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RunRateTotal {
+    pub currency: String,
+    /// The VAT category code (`S` standard, `AE` reverse charge, `Z`, `E`, ...).
+    #[schema(example = "S")]
+    pub vat_category: String,
+    /// The rate in percent, a decimal number as a string.
+    #[schema(value_type = String, example = "19")]
+    pub vat_rate: rust_decimal::Decimal,
+    pub invoices: u64,
+    pub net: i64,
+    pub vat: i64,
+    pub total: i64,
+}
+
+/// The totals of a run, per currency and per (currency, VAT category, rate); amounts in
+/// different currencies are never added together.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RunTotalsBody {
+    pub by_currency: Vec<RunCurrencyTotal>,
+    pub by_rate: Vec<RunRateTotal>,
+}
+
+impl From<RunTotals> for RunTotalsBody {
+    fn from(t: RunTotals) -> Self {
+        Self {
+            by_currency: t
+                .by_currency
+                .into_iter()
+                .map(|c| RunCurrencyTotal {
+                    currency: c.currency,
+                    invoices: c.invoices,
+                    net: c.net,
+                    vat: c.vat,
+                    total: c.total,
+                })
+                .collect(),
+            by_rate: t
+                .by_rate
+                .into_iter()
+                .map(|r| RunRateTotal {
+                    currency: r.currency,
+                    vat_category: r.vat_category,
+                    vat_rate: r.vat_rate,
+                    invoices: r.invoices,
+                    net: r.net,
+                    vat: r.vat,
+                    total: r.total,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The ECB rate one currency was converted at.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportingRateBody {
+    pub currency: String,
+    /// The conversion rate from `currency` into the reporting currency, a decimal number as a string.
+    #[schema(value_type = String, example = "0.8571")]
+    pub rate: rust_decimal::Decimal,
+    /// The ECB publication the rate is from.
+    pub rate_date: NaiveDate,
+}
+
+/// A run's totals in one reporting currency (minor units): each currency's net and VAT converted
+/// at the ECB reference rate of the run's date, rounded once per amount; `total` is net + VAT.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportingTotalsBody {
+    pub currency: String,
+    pub net: i64,
+    pub vat: i64,
+    pub total: i64,
+    /// The rate used per converted currency.
+    pub rates: Vec<ReportingRateBody>,
+    /// Currencies without an ECB rate near the date: left out of the sums above.
+    pub unconverted: Vec<String>,
+}
+
+impl From<billing_core::run_report::ReportingTotals> for ReportingTotalsBody {
+    fn from(t: billing_core::run_report::ReportingTotals) -> Self {
+        Self {
+            currency: t.currency,
+            net: t.net,
+            vat: t.vat,
+            total: t.total,
+            rates: t
+                .rates
+                .into_iter()
+                .map(|r| ReportingRateBody { currency: r.currency, rate: r.rate, rate_date: r.rate_date })
+                .collect(),
+            unconverted: t.unconverted,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RunBody {
     pub id: String,
@@ -57,16 +166,14 @@ pub struct RunBody {
     pub subscriptions_skipped: i64,
     pub exceptions_count: i64,
     /// Minor units per currency and per (currency, VAT category, rate).
-    #[schema(value_type = Object)]
-    pub totals: RunTotals,
+    pub totals: RunTotalsBody,
     /// Only on a single run (POST, GET by id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exceptions: Option<Vec<ExceptionBody>>,
     /// On a single run: the totals in the merchant's national currency (or `?reporting_currency=`),
     /// converted at the ECB rates of the run's as-of date.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub reporting: Option<billing_core::run_report::ReportingTotals>,
+    pub reporting: Option<ReportingTotalsBody>,
 }
 
 fn lang() -> &'static str {
@@ -78,7 +185,7 @@ impl RunBody {
         Ok(Self {
             id: r.run_id().to_string(),
             object: "invoice_run",
-            totals: r.run_totals()?,
+            totals: r.run_totals()?.into(),
             as_of: r.as_of,
             dry_run: r.dry_run,
             status: r.status,
@@ -114,7 +221,7 @@ impl RunBody {
         Self {
             id: r.run_id().to_string(),
             object: "invoice_run",
-            totals: report.totals,
+            totals: report.totals.into(),
             as_of: r.as_of,
             dry_run: r.dry_run,
             status: r.status,
@@ -128,7 +235,7 @@ impl RunBody {
             subscriptions_skipped: r.subscriptions_skipped,
             exceptions_count: r.exceptions_count,
             exceptions: Some(exceptions),
-            reporting,
+            reporting: reporting.map(Into::into),
         }
     }
 }

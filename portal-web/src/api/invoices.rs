@@ -97,7 +97,9 @@ pub struct InvoiceBody {
     pub issue_date: Option<NaiveDate>,
     pub due_date: Option<NaiveDate>,
     pub customer_details: CustomerSnapshot,
-    /// VAT per rate group: category, rate, country, taxable amount and VAT (minor units).
+    /// VAT per rate group: category, rate, country, taxable amount and VAT (minor units), as
+    /// stored when the invoice was finalized.
+    #[schema(value_type = Vec<TaxGroupView>)]
     pub tax_groups: serde_json::Value,
     /// Notices the invoice carries, e.g. `reverse_charge` (with their legal text on documents).
     pub tax_notices: Vec<String>,
@@ -125,8 +127,38 @@ pub struct InvoiceBody {
     /// when the first attempt failed, `currency`, `how`: retry, new_method, transfer, manual or
     /// credit_balance, `recovered_at`); absent when the invoice was not recovered.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub recovery: Option<billing_core::service::recovery::Recovery>,
+    pub recovery: Option<RecoveryBody>,
+}
+
+/// One VAT breakdown row of an invoice (EN 16931 BG-23). Documentation of the stored JSON the
+/// invoice carries as it was finalized; nothing constructs it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TaxGroupView {
+    /// The VAT category code (BT-118): `S`, `Z`, `E`, `AE`, `K`, `G`, `O`.
+    #[schema(example = "S")]
+    pub category_code: String,
+    /// The rate in percent (BT-119), a decimal number as a string.
+    #[schema(example = "19")]
+    pub rate: String,
+    /// Whose VAT it is (ISO 3166-1 alpha-2), when a country's.
+    pub country: Option<String>,
+    /// The sum of the group's net line amounts (BT-116).
+    pub taxable: super::AmountBody,
+    /// The group's VAT, rounded once (BT-117).
+    pub tax: super::AmountBody,
+}
+
+/// Revenue recovered after a failed payment.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecoveryBody {
+    /// What was at risk when the first attempt failed, in minor units of `currency`.
+    pub amount: i64,
+    pub currency: String,
+    /// `retry`, `new_method`, `transfer`, `manual` or `credit_balance`.
+    #[schema(example = "retry")]
+    pub how: String,
+    pub recovered_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Stored periods are half-open [start, end); documents and the API show the last day served.
@@ -224,7 +256,12 @@ pub async fn get_one(
     let id: InvoiceId = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
     let mut body: InvoiceBody = invoices::get(&mut conn, tenant, id).await?.into();
-    body.recovery = billing_core::service::recovery::get(&mut conn, tenant, id).await?;
+    body.recovery = billing_core::service::recovery::get(&mut conn, tenant, id).await?.map(|r| RecoveryBody {
+        amount: r.amount,
+        currency: r.currency,
+        how: r.how,
+        recovered_at: r.recovered_at,
+    });
     Ok(axum::Json(body))
 }
 

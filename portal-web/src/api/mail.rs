@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use billing_core::ids::InvoiceId;
 use billing_core::mail::MailTemplate;
 use billing_core::outbox::OutboxMessage;
+use billing_core::service::tenants;
 use billing_core::store;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult};
@@ -38,9 +40,78 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct List<T> {
-    pub items: Vec<T>,
+/// A mail to a customer and its delivery state.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MailBody {
+    pub id: uuid::Uuid,
+    /// The template, e.g. `invoice_finalized`.
+    #[schema(example = "invoice_finalized")]
+    pub template: String,
+    pub to_address: String,
+    /// The language it was written in.
+    #[schema(example = "de")]
+    pub locale: String,
+    /// The `Message-ID` header.
+    pub message_id: String,
+    /// `pending`, `sent`, `failed` or `suppressed`.
+    #[schema(example = "sent")]
+    pub status: String,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    /// When the next delivery attempt is due (while pending).
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// What went wrong on the last attempt.
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<store::mail::MailRow> for MailBody {
+    fn from(m: store::mail::MailRow) -> Self {
+        Self {
+            id: m.id,
+            template: m.template,
+            to_address: m.to_address,
+            locale: m.locale,
+            message_id: m.message_id,
+            status: m.status,
+            attempts: m.attempts,
+            next_attempt_at: m.next_attempt_at,
+            sent_at: m.sent_at,
+            last_error: m.last_error,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// An address that is not mailed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuppressionBody {
+    pub address: String,
+    /// Why: `bounce`, `complaint`, ...
+    #[schema(example = "bounce")]
+    pub reason: String,
+    /// The bounce or complaint as received, when there was one.
+    pub detail: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<store::mail::Suppression> for SuppressionBody {
+    fn from(s: store::mail::Suppression) -> Self {
+        Self { address: s.address, reason: s.reason, detail: s.detail, created_at: s.created_at }
+    }
+}
+
+/// The latest mails.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MailList {
+    pub items: Vec<MailBody>,
+}
+
+/// The suppressed addresses.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuppressionList {
+    pub items: Vec<SuppressionBody>,
 }
 
 #[utoipa::path(
@@ -48,30 +119,32 @@ pub struct List<T> {
     path = "/api/v1/mails",
     tag = "mail",
     params(ListQuery),
-    responses((status = 200, description = "The latest mails and their state.", body = ItemList))
+    responses((status = 200, description = "The latest mails and their state.", body = MailList))
 )]
 pub async fn list_mails(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<axum::Json<List<store::mail::MailRow>>> {
+) -> ApiResult<axum::Json<MailList>> {
     let page = store::PageRequest::new(q.limit, None)?;
     let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(List { items: store::mail::list(&mut conn, tenant, i64::from(page.limit)).await? }))
+    let mails = store::mail::list(&mut conn, tenant, i64::from(page.limit)).await?;
+    Ok(axum::Json(MailList { items: mails.into_iter().map(Into::into).collect() }))
 }
 
 #[utoipa::path(
     get,
     path = "/api/v1/mail_suppressions",
     tag = "mail",
-    responses((status = 200, description = "Addresses that are not mailed (bounces, complaints).", body = ItemList))
+    responses((status = 200, description = "Addresses that are not mailed (bounces, complaints).", body = SuppressionList))
 )]
 pub async fn list_suppressions(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
-) -> ApiResult<axum::Json<List<store::mail::Suppression>>> {
+) -> ApiResult<axum::Json<SuppressionList>> {
     let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(List { items: store::mail::suppressions(&mut conn, tenant).await? }))
+    let suppressed = store::mail::suppressions(&mut conn, tenant).await?;
+    Ok(axum::Json(SuppressionList { items: suppressed.into_iter().map(Into::into).collect() }))
 }
 
 /// Takes an address off the list: it is mailed again.
@@ -116,11 +189,7 @@ pub async fn get_settings(
     AuthTenant(tenant): AuthTenant,
 ) -> ApiResult<axum::Json<MailSettings>> {
     let mut conn = state.pool.acquire().await?;
-    let (sender_name, reply_to): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT mail_sender_name, mail_reply_to FROM tenants WHERE tenant_id = $1")
-            .bind(tenant)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (sender_name, reply_to) = tenants::mail_identity(&mut conn, tenant).await?;
     Ok(axum::Json(MailSettings { sender_name, reply_to }))
 }
 
@@ -136,21 +205,9 @@ pub async fn set_settings(
     AuthTenant(tenant): AuthTenant,
     ApiJson(req): ApiJson<MailSettings>,
 ) -> ApiResult<axum::Json<MailSettings>> {
-    let sender_name = match req.sender_name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(n) => Some(billing_core::catalog::validate_name("sender_name", n)?),
-    };
-    let reply_to = match req.reply_to.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(a) => Some(billing_core::email::EmailAddress::parse(a).map_err(billing_core::Error::from)?.to_string()),
-    };
     let mut conn = state.pool.acquire().await?;
-    sqlx::query("UPDATE tenants SET mail_sender_name = $2, mail_reply_to = $3 WHERE tenant_id = $1")
-        .bind(tenant)
-        .bind(&sender_name)
-        .bind(&reply_to)
-        .execute(&mut *conn)
-        .await?;
+    let (sender_name, reply_to) =
+        tenants::set_mail_identity(&mut conn, tenant, req.sender_name.as_deref(), req.reply_to.as_deref()).await?;
     Ok(axum::Json(MailSettings { sender_name, reply_to }))
 }
 
@@ -259,11 +316,3 @@ pub async fn preview(
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(list_mails, list_suppressions, remove_suppression, get_settings, set_settings, preview))]
 pub struct Doc;
-
-/// A list of mails or suppressed addresses.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct ItemList {
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<serde_json::Value>,
-}

@@ -161,7 +161,7 @@ beside an ISO 4217 currency code (`{\"amount\": 2900, \"currency\": \"EUR\"}` is
 changes something honours `Idempotency-Key`. Errors answer `{\"error\": {code, message, param?}}` \
 with a stable `code`; the list of codes follows."
     ),
-    components(schemas(ErrorBody, ErrorDetail)),
+    components(schemas(ErrorBody, ErrorDetail, FreeForm)),
     tags(
         (name = "customers", description = "The merchant's customers, their balance, payment terms and VAT IDs."),
         (name = "catalog", description = "Plans, prices and coupons."),
@@ -431,13 +431,48 @@ fn finish(op: &mut Operation, path: &str, method: HttpMethod, has_id: bool, publ
     op.security = Some(vec![SecurityRequirement::new("api_key", Vec::<String>::new())]);
 }
 
+/// The schema of an object whose keys are someone else's (a gateway's configuration, an event's
+/// data): `additionalProperties: true`, said on purpose (docs/adr/0038). A field names it with
+/// `#[schema(value_type = super::openapi::FreeForm)]` and says what it holds in its doc comment.
+pub struct FreeForm;
+
+impl utoipa::PartialSchema for FreeForm {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(true)))
+            .description(Some("An object whose keys belong to its owner (the field says whose); any JSON values."))
+            .into()
+    }
+}
+
+impl ToSchema for FreeForm {}
+
+/// The OpenAPI 3.1 document (its schema is OpenAPI's own, <https://spec.openapis.org/oas/3.1/schema>).
+/// Documentation only: the document is served as utoipa writes it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct OpenApiDocument {
+    #[schema(example = "3.1.0")]
+    pub openapi: String,
+    /// The API's title, version and description with the table of error codes.
+    #[schema(value_type = FreeForm)]
+    pub info: (),
+    /// Every operation by path and method.
+    #[schema(value_type = FreeForm)]
+    pub paths: (),
+    /// The schemas of bodies and answers, and the security scheme.
+    #[schema(value_type = FreeForm)]
+    pub components: (),
+}
+
 /// `GET /api/v1/openapi.json`: this document.
 #[utoipa::path(
     get,
     path = "/api/v1/openapi.json",
     tag = "operations",
     security(()),
-    responses((status = 200, description = "The OpenAPI 3.1 document of this API.", content_type = "application/json", body = Object))
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API.", content_type = "application/json", body = OpenApiDocument))
 )]
 pub async fn openapi_json() -> Response {
     static JSON: OnceLock<String> = OnceLock::new();

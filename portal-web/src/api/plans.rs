@@ -31,7 +31,7 @@ pub struct PriceBody {
     #[schema(value_type = Option<i64>)]
     pub amount: Option<MinorAmount>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<super::schemas::PricingBody>)]
     pub pricing: Option<Pricing>,
     /// One-time fee in minor units, invoiced when a subscription starts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -232,7 +232,7 @@ pub struct ChangePrice {
     pub currency: String,
     #[schema(value_type = Option<i64>)]
     pub amount: Option<MinorAmount>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<super::schemas::PricingBody>)]
     pub pricing: Option<Pricing>,
     #[schema(value_type = Option<i64>)]
     pub setup_fee: Option<MinorAmount>,

@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 /// When a change takes effect.
@@ -72,22 +71,6 @@ pub struct AddonRules {
     pub one_time: bool,
 }
 
-/// A customer's dunning state.
-#[derive(ToSchema)]
-pub struct CustomerDunning {
-    /// The invoices in dunning.
-    pub invoices: Vec<String>,
-    pub current_step: Option<u32>,
-    pub current_action: Option<String>,
-    pub next_action: Option<String>,
-    pub next_action_on: Option<NaiveDate>,
-    /// What is left to pay, in minor units, per currency code.
-    pub amount_at_risk: BTreeMap<String, i64>,
-    /// A `restrict` step holds the account: plan changes and new subscriptions are refused
-    /// (`account_restricted`) until the invoices in dunning are paid.
-    pub restricted: bool,
-}
-
 /// A customer's e-invoice settings; absent fields stay, an empty string clears.
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -131,27 +114,48 @@ pub struct Scenario {
     pub events: Option<Vec<serde_json::Value>>,
 }
 
-/// The account customers pay into by bank transfer (`service::bank_transfer::BankAccount`).
+/// A price per unit: a decimal amount in major units (up to 12 places) and its currency.
 #[derive(ToSchema)]
-pub struct BankAccountBody {
-    #[schema(example = "DE89370400440532013000")]
-    pub iban: String,
-    pub bic: Option<String>,
-    /// The account holder as the transfer names it.
-    pub holder: String,
+pub struct UnitPriceBody {
+    /// Major units, a decimal number as a string (`"0.0025"`).
+    #[schema(example = "0.0025")]
+    pub amount: String,
+    /// ISO 4217.
+    pub currency: String,
 }
 
-/// A metered subscription's open period and its usage so far (`service::usage::CurrentUsage`).
+/// One tier of a graduated or volume price: the quantities above the previous tier's `up_to`
+/// up to and including its own; the last tier has no `up_to`.
 #[derive(ToSchema)]
-pub struct CurrentUsageBody {
-    pub period_start: NaiveDate,
-    /// Last day (inclusive).
-    pub period_end: NaiveDate,
-    /// The plan's usage metric.
-    pub metric: String,
-    /// The quantity so far, a decimal number as a string.
-    #[schema(example = "1250.5")]
-    pub quantity: String,
-    /// What the period costs so far at this usage (before discounts and tax).
-    pub amount: super::AmountBody,
+pub struct PriceTier {
+    /// A decimal number as a string; null on the last tier.
+    pub up_to: Option<String>,
+    pub unit_price: UnitPriceBody,
+    /// Charged once when the tier is used.
+    pub flat_fee: Option<super::AmountBody>,
+}
+
+/// How a quantity is priced, by `type`.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[serde(tag = "type")]
+pub enum PriceModel {
+    /// A fixed price whatever the quantity.
+    Flat { price: super::AmountBody },
+    /// Every unit at the same price.
+    PerUnit { unit_price: UnitPriceBody },
+    /// Each tier prices the part of the quantity in it.
+    Graduated { tiers: Vec<PriceTier> },
+    /// The whole quantity at the tier that contains it.
+    Volume { tiers: Vec<PriceTier> },
+    /// Started blocks of `block_size` (a decimal string) at `block_price` each.
+    Package { block_size: String, block_price: super::AmountBody },
+}
+
+/// A pricing model with an optional minimum charge (`rating::Pricing`).
+#[derive(ToSchema)]
+pub struct PricingBody {
+    pub model: PriceModel,
+    /// The least the period costs, whatever was used.
+    pub minimum_charge: Option<super::AmountBody>,
 }

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use billing_core::service::usage::{self, CurrentUsage, UsageInput};
+use billing_core::service::usage::{self, CurrentUsage, Recorded, UsageInput};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,8 @@ async fn record(
     create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
             let recorded = usage::record(conn, tenant, &input, now).await?;
-            Ok(serde_json::json!({ "object": "usage_batch", "events": recorded }))
+            let body = UsageBatchBody { object: "usage_batch", events: recorded.into_iter().map(Into::into).collect() };
+            Ok(serde_json::to_value(body).unwrap_or_default())
         })
     })
     .await
@@ -100,16 +101,16 @@ pub async fn create_batch(
     path = "/api/v1/subscriptions/{id}/usage",
     tag = "usage",
     params(("id" = String, Path, description = "The subscription (`sub_…`).")),
-    responses((status = 200, description = "The open period's usage and what it costs so far.", body = super::schemas::CurrentUsageBody), (status = 422, description = "Not a metered subscription (`subscription_not_metered`).", body = super::openapi::ErrorBody))
+    responses((status = 200, description = "The open period's usage and what it costs so far.", body = CurrentUsageBody), (status = 422, description = "Not a metered subscription (`subscription_not_metered`).", body = super::openapi::ErrorBody))
 )]
 pub async fn current(
     State(state): State<AppState>,
     AuthTenant(tenant): AuthTenant,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<CurrentUsage>> {
+) -> ApiResult<axum::Json<CurrentUsageBody>> {
     let id = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
-    Ok(axum::Json(usage::current(&mut conn, tenant, id).await?))
+    Ok(axum::Json(usage::current(&mut conn, tenant, id).await?.into()))
 }
 
 /// This module's operations in the OpenAPI document (`super::openapi`).
@@ -117,13 +118,54 @@ pub async fn current(
 #[openapi(paths(create, create_batch, current))]
 pub struct Doc;
 
+/// One event of a batch as recorded.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordedEventBody {
+    /// Your id for the event.
+    pub event_id: String,
+    /// False when an event with this id was already recorded (a replay; nothing changed).
+    pub created: bool,
+}
+
+impl From<Recorded> for RecordedEventBody {
+    fn from(r: Recorded) -> Self {
+        Self { event_id: r.event_id, created: r.created }
+    }
+}
+
 /// The answer of `POST /usage_events` and `/usage_events/batch`.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UsageBatchBody {
     /// Always `usage_batch`.
-    pub object: String,
-    /// The events as recorded.
-    #[schema(value_type = Vec<Object>)]
-    pub events: Vec<serde_json::Value>,
+    #[schema(example = "usage_batch")]
+    pub object: &'static str,
+    /// The events as recorded, in the order sent.
+    pub events: Vec<RecordedEventBody>,
+}
+
+/// A metered subscription's open period and its usage so far.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CurrentUsageBody {
+    pub period_start: chrono::NaiveDate,
+    /// Last day (inclusive).
+    pub period_end: chrono::NaiveDate,
+    /// The plan's usage metric.
+    pub metric: String,
+    /// The quantity so far, a decimal number as a string.
+    #[schema(value_type = String, example = "1250.5")]
+    pub quantity: Decimal,
+    /// What the period costs so far at this usage (before discounts and tax).
+    pub amount: super::AmountBody,
+}
+
+impl From<CurrentUsage> for CurrentUsageBody {
+    fn from(u: CurrentUsage) -> Self {
+        Self {
+            period_start: u.period_start,
+            period_end: u.period_end,
+            metric: u.metric,
+            quantity: u.quantity,
+            amount: u.amount.into(),
+        }
+    }
 }

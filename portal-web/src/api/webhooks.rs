@@ -14,6 +14,22 @@ use super::error::{ApiError, ApiResult};
 use super::input::RawBody;
 use crate::state::AppState;
 
+/// The answer to the provider: that the delivery arrived, and what it did (for its dashboard).
+#[derive(Debug, serde::Serialize)]
+pub struct ReceivedBody {
+    pub received: bool,
+    /// The event id had been seen before; nothing changed.
+    pub duplicate: bool,
+    /// What the event did.
+    pub outcome: String,
+}
+
+impl From<webhooks::WebhookResult> for ReceivedBody {
+    fn from(r: webhooks::WebhookResult) -> Self {
+        Self { received: r.received, duplicate: r.duplicate, outcome: r.outcome }
+    }
+}
+
 fn rejected() -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "webhook_rejected", "error-webhook-rejected")
 }
@@ -23,7 +39,7 @@ pub async fn receive(
     Path(id): Path<String>,
     headers: HeaderMap,
     RawBody(body): RawBody,
-) -> ApiResult<axum::Json<webhooks::WebhookResult>> {
+) -> ApiResult<axum::Json<ReceivedBody>> {
     let account: GatewayAccountId = id.parse().map_err(billing_core::Error::from)?;
     let Some((tenant, spec)) =
         gateway_accounts::for_webhook(&mut *state.pool.acquire().await?, account.as_uuid()).await?
@@ -60,5 +76,5 @@ pub async fn receive(
     let mut conn = state.pool.acquire().await?;
     let result = webhooks::handle(&mut conn, tenant, spec.id, &event, state.clock.now()).await?;
     tracing::info!(account = %account, event = event.provider_event_id(), outcome = %result.outcome, "webhook");
-    Ok(axum::Json(result))
+    Ok(axum::Json(result.into()))
 }

@@ -40,6 +40,7 @@ mod scheduler;
 mod server_limits;
 mod tax_inclusive;
 mod two_servers;
+mod typed_answers;
 mod vat;
 mod vies;
 mod webhooks;

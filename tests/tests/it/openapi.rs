@@ -225,3 +225,89 @@ async fn the_first_integration_guide_runs_as_written() {
         .unwrap();
     assert_eq!(attempts, 1, "one charge for two pay requests under one key");
 }
+
+/// Where in `doc` a schema reachable from an answer is an object that says nothing about its
+/// content: `{"type": "object"}` (or `{}`) without `properties`, without a schema for
+/// `additionalProperties` and without `allOf`/`oneOf`/`anyOf`. An object whose keys are the
+/// caller's own (a gateway's configuration, an event's data) says so with
+/// `additionalProperties: true` and a description; anything else gets an API-owned type.
+fn untyped_answers(doc: &Value) -> Vec<String> {
+    fn walk(doc: &Value, schema: &Value, at: String, seen: &mut Vec<String>, found: &mut Vec<String>) {
+        if let Some(target) = schema["$ref"].as_str() {
+            if seen.iter().any(|s| s == target) {
+                return;
+            }
+            seen.push(target.to_string());
+            let name = target.trim_start_matches("#/components/schemas/");
+            let resolved = &doc["components"]["schemas"][name];
+            assert!(resolved.is_object(), "{at}: {target} is not in the document");
+            walk(doc, resolved, format!("{at} -> {name}"), seen, found);
+            return;
+        }
+        let Some(map) = schema.as_object() else { return };
+        let types: Vec<&str> = match &schema["type"] {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let composed = ["allOf", "oneOf", "anyOf"].iter().any(|k| map.contains_key(*k));
+        let said_free_form = schema["additionalProperties"] == Value::Bool(true)
+            && schema["description"].as_str().is_some_and(|d| !d.trim().is_empty());
+        let nothing_said = !composed
+            && !map.contains_key("properties")
+            && !schema["additionalProperties"].is_object()
+            && !said_free_form
+            && (types.contains(&"object")
+                || (types.is_empty() && !map.contains_key("enum") && !map.contains_key("const")));
+        if nothing_said {
+            found.push(format!("{at}: {schema}"));
+        }
+        for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+            walk(doc, property, format!("{at}.{name}"), seen, found);
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            for (i, part) in schema[key].as_array().into_iter().flatten().enumerate() {
+                walk(doc, part, format!("{at}.{key}[{i}]"), seen, found);
+            }
+        }
+        if schema["items"].is_object() {
+            walk(doc, &schema["items"], format!("{at}[]"), seen, found);
+        }
+        if schema["additionalProperties"].is_object() {
+            walk(doc, &schema["additionalProperties"], format!("{at}{{*}}"), seen, found);
+        }
+    }
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            for (status, answer) in op["responses"].as_object().into_iter().flatten() {
+                for (media, content) in answer["content"].as_object().into_iter().flatten() {
+                    if !media.contains("json") {
+                        continue;
+                    }
+                    let at = format!("{} {path} {status}", method.to_uppercase());
+                    walk(doc, &content["schema"], at, &mut Vec::new(), &mut found);
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_answer_of_every_operation_has_a_typed_schema() {
+    let doc: Value = serde_json::from_str(&portal_web::api::openapi::document().to_json().unwrap()).unwrap();
+    let untyped = untyped_answers(&doc);
+    assert!(
+        untyped.is_empty(),
+        "{} answer schemas are objects the document says nothing about (give each an API-owned type \
+         with ToSchema, or mark a truly free-form one `additional_properties = true` with a \
+         description):\n{}",
+        untyped.len(),
+        untyped.join("\n")
+    );
+    // The check sees what it must: a bare object in an answer is found, a typed one is not.
+    let mut broken = doc.clone();
+    broken["components"]["schemas"]["CollectionBody"] = serde_json::json!({"type": "object"});
+    assert!(untyped_answers(&broken).iter().any(|u| u.starts_with("POST /api/v1/invoices/{id}/pay 200")));
+}
