@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use billing_core::datev::{DatevSettings, RevenueAccounts};
+use billing_core::ids::TenantId;
 use billing_core::service::exports;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -42,9 +43,7 @@ pub struct ExportRange {
 }
 
 fn days(q: &ExportRange) -> billing_core::Result<(NaiveDate, NaiveDate)> {
-    let from = q.from.ok_or_else(|| billing_core::Error::invalid("from", "is required (YYYY-MM-DD)"))?;
-    let to = q.to.ok_or_else(|| billing_core::Error::invalid("to", "is required (YYYY-MM-DD)"))?;
-    Ok((from, to))
+    super::metrics::required_days(q.from, q.to)
 }
 
 /// The DATEV Buchungsstapel (EXTF 700, category 21, version 13) of the documents issued in the
@@ -209,10 +208,7 @@ pub async fn invoices(
     AuthTenant(tenant): AuthTenant,
     ApiQuery(q): ApiQuery<ExportRange>,
 ) -> ApiResult<Response> {
-    let (from, to) = days(&q)?;
-    let mut conn = state.pool.acquire().await?;
-    let rows = exports::documents(&mut conn, tenant, from, to, false).await?;
-    Ok(csv_response(&format!("invoices-{from}-{to}.csv"), crate::ops::exports::documents_csv(&rows)))
+    documents(&state, tenant, &q, false).await
 }
 
 /// Credit notes issued in the range as CSV.
@@ -232,10 +228,16 @@ pub async fn credit_notes(
     AuthTenant(tenant): AuthTenant,
     ApiQuery(q): ApiQuery<ExportRange>,
 ) -> ApiResult<Response> {
-    let (from, to) = days(&q)?;
+    documents(&state, tenant, &q, true).await
+}
+
+/// The invoices or the credit notes issued in the range as CSV: one export, two routes.
+async fn documents(state: &AppState, tenant: TenantId, q: &ExportRange, credit_notes: bool) -> ApiResult<Response> {
+    let (from, to) = days(q)?;
     let mut conn = state.pool.acquire().await?;
-    let rows = exports::documents(&mut conn, tenant, from, to, true).await?;
-    Ok(csv_response(&format!("credit-notes-{from}-{to}.csv"), crate::ops::exports::documents_csv(&rows)))
+    let rows = exports::documents(&mut conn, tenant, from, to, credit_notes).await?;
+    let name = if credit_notes { "credit-notes" } else { "invoices" };
+    Ok(csv_response(&format!("{name}-{from}-{to}.csv"), crate::ops::exports::documents_csv(&rows)))
 }
 
 /// Payments received (and refunds) in the range as CSV.

@@ -76,9 +76,18 @@ pub struct RangeQuery {
     pub format: Option<String>,
 }
 
-pub(crate) fn range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> billing_core::Result<Range> {
+/// `from` and `to` of a range query, both required.
+pub(crate) fn required_days(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> billing_core::Result<(NaiveDate, NaiveDate)> {
     let from = from.ok_or_else(|| billing_core::Error::invalid("from", "is required (YYYY-MM-DD)"))?;
     let to = to.ok_or_else(|| billing_core::Error::invalid("to", "is required (YYYY-MM-DD)"))?;
+    Ok((from, to))
+}
+
+pub(crate) fn range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> billing_core::Result<Range> {
+    let (from, to) = required_days(from, to)?;
     Range::new(from, to)
 }
 
@@ -107,107 +116,146 @@ pub(crate) fn csv_response(name: &str, body: String) -> Response {
         .into_response()
 }
 
+impl RangeQuery {
+    /// The range and whether CSV was asked for.
+    fn read(&self, headers: &HeaderMap) -> billing_core::Result<(Range, bool)> {
+        Ok((range(self.from, self.to)?, wants_csv(self.format.as_deref(), headers)?))
+    }
+}
+
+/// A report as CSV when it was asked for, otherwise as its JSON body `B`.
+fn answer<'r, R, B: Serialize + From<&'r R>>(
+    csv: bool,
+    name: &str,
+    report: &'r R,
+    to_csv: fn(&R) -> String,
+) -> Response {
+    if csv {
+        return csv_response(name, to_csv(report));
+    }
+    axum::Json(B::from(report)).into_response()
+}
+
+/// Declares the API body of a billing-core report struct, field by field in the body's order,
+/// and its `From<&core>`: each field is converted from the core field of the same name by the
+/// function named after `=` ([`copy`], [`dec`] for a ratio, [`one`], [`opt`], [`list`] for nested
+/// bodies). `Name("…")` adds the constant `object` field first.
+macro_rules! mirror {
+    (
+        $(#[$attr:meta])*
+        $name:ident from $core:ty {
+            $($(#[$field_attr:meta])* $field:ident: $ty:ty = $how:ident,)*
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            $($(#[$field_attr])* pub $field: $ty,)*
+        }
+
+        impl From<&$core> for $name {
+            fn from(c: &$core) -> Self {
+                Self { $($field: $how(&c.$field),)* }
+            }
+        }
+    };
+    (
+        $(#[$attr:meta])*
+        $name:ident($object:literal) from $core:ty {
+            $($(#[$field_attr:meta])* $field:ident: $ty:ty = $how:ident,)*
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            /// The report's kind: `metrics.` and its name (`metrics.mrr`, ...).
+            pub object: &'static str,
+            $($(#[$field_attr])* pub $field: $ty,)*
+        }
+
+        impl From<&$core> for $name {
+            fn from(c: &$core) -> Self {
+                Self { object: $object, $($field: $how(&c.$field),)* }
+            }
+        }
+    };
+}
+
+fn copy<T: Clone>(v: &T) -> T {
+    v.clone()
+}
+
+/// A ratio as the API shows it: the decimal string (`"0.2500"`).
 fn dec(d: &Option<Decimal>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
-/// One period of one series: minor units, contraction and churn negative.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MrrPeriodBody {
-    pub start: NaiveDate,
-    /// The period's last day (included).
-    pub end: NaiveDate,
-    pub mrr_start: i64,
-    pub mrr: i64,
-    pub arr: i64,
-    pub new: i64,
-    pub expansion: i64,
-    pub contraction: i64,
-    pub churn: i64,
-    pub reactivation: i64,
-    pub net_new: i64,
-    /// Reporting currency only: the change from exchange rates.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fx_effect: Option<i64>,
-    /// Metered revenue invoiced in the period (not in MRR).
-    pub metered: i64,
-    pub customers_start: i64,
-    pub customers: i64,
-    pub new_customers: i64,
-    pub churned_customers: i64,
-    pub reactivated_customers: i64,
-    pub logo_churn_rate: Option<String>,
-    pub revenue_churn_rate: Option<String>,
-    pub nrr: Option<String>,
-    pub grr: Option<String>,
-    pub arpu: Option<i64>,
+fn one<'c, C, B: From<&'c C>>(c: &'c C) -> B {
+    B::from(c)
 }
 
-impl From<&MrrPeriod> for MrrPeriodBody {
-    fn from(p: &MrrPeriod) -> Self {
-        Self {
-            start: p.start,
-            end: p.end,
-            mrr_start: p.mrr_start,
-            mrr: p.mrr,
-            arr: p.arr,
-            new: p.new,
-            expansion: p.expansion,
-            contraction: p.contraction,
-            churn: p.churn,
-            reactivation: p.reactivation,
-            net_new: p.net_new,
-            fx_effect: p.fx_effect,
-            metered: p.metered,
-            customers_start: p.customers_start,
-            customers: p.customers,
-            new_customers: p.new_customers,
-            churned_customers: p.churned_customers,
-            reactivated_customers: p.reactivated_customers,
-            logo_churn_rate: dec(&p.logo_churn_rate),
-            revenue_churn_rate: dec(&p.revenue_churn_rate),
-            nrr: dec(&p.nrr),
-            grr: dec(&p.grr),
-            arpu: p.arpu,
-        }
+fn opt<'c, C, B: From<&'c C>>(c: &'c Option<C>) -> Option<B> {
+    c.as_ref().map(B::from)
+}
+
+fn list<'c, C, B: From<&'c C>>(c: &'c [C]) -> Vec<B> {
+    c.iter().map(B::from).collect()
+}
+
+fn interval_name(i: &Interval) -> &'static str {
+    match i {
+        Interval::Day => "day",
+        Interval::Month => "month",
     }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MrrSeriesBody {
-    pub currency: String,
-    pub periods: Vec<MrrPeriodBody>,
-}
-
-impl From<&MrrSeries> for MrrSeriesBody {
-    fn from(s: &MrrSeries) -> Self {
-        Self { currency: s.currency.clone(), periods: s.periods.iter().map(MrrPeriodBody::from).collect() }
+mirror! {
+    /// One period of one series: minor units, contraction and churn negative.
+    MrrPeriodBody from MrrPeriod {
+        start: NaiveDate = copy,
+        /// The period's last day (included).
+        end: NaiveDate = copy,
+        mrr_start: i64 = copy,
+        mrr: i64 = copy,
+        arr: i64 = copy,
+        new: i64 = copy,
+        expansion: i64 = copy,
+        contraction: i64 = copy,
+        churn: i64 = copy,
+        reactivation: i64 = copy,
+        net_new: i64 = copy,
+        /// Reporting currency only: the change from exchange rates.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fx_effect: Option<i64> = copy,
+        /// Metered revenue invoiced in the period (not in MRR).
+        metered: i64 = copy,
+        customers_start: i64 = copy,
+        customers: i64 = copy,
+        new_customers: i64 = copy,
+        churned_customers: i64 = copy,
+        reactivated_customers: i64 = copy,
+        logo_churn_rate: Option<String> = dec,
+        revenue_churn_rate: Option<String> = dec,
+        nrr: Option<String> = dec,
+        grr: Option<String> = dec,
+        arpu: Option<i64> = copy,
     }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MrrBody {
-    pub object: &'static str,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub interval: &'static str,
-    pub currencies: Vec<MrrSeriesBody>,
-    pub reporting: Option<MrrSeriesBody>,
+mirror! {
+    MrrSeriesBody from MrrSeries {
+        currency: String = copy,
+        periods: Vec<MrrPeriodBody> = list,
+    }
 }
 
-impl From<&MrrReport> for MrrBody {
-    fn from(r: &MrrReport) -> Self {
-        Self {
-            object: "metrics.mrr",
-            from: r.from,
-            to: r.to,
-            interval: match r.interval {
-                Interval::Day => "day",
-                Interval::Month => "month",
-            },
-            currencies: r.currencies.iter().map(MrrSeriesBody::from).collect(),
-            reporting: r.reporting.as_ref().map(MrrSeriesBody::from),
-        }
+mirror! {
+    MrrBody("metrics.mrr") from MrrReport {
+        from: NaiveDate = copy,
+        to: NaiveDate = copy,
+        interval: &'static str = interval_name,
+        currencies: Vec<MrrSeriesBody> = list,
+        reporting: Option<MrrSeriesBody> = opt,
     }
 }
 
@@ -236,91 +284,49 @@ pub async fn mrr(
     let reporting = q.currency.as_deref().map(Currency::from_code).transpose().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
     let report = metrics::mrr(&mut conn, tenant, range, interval, reporting, state.clock.now()).await?;
-    if csv {
-        return Ok(csv_response("mrr.csv", crate::ops::exports::mrr_csv(&report)));
+    Ok(answer::<_, MrrBody>(csv, "mrr.csv", &report, crate::ops::exports::mrr_csv))
+}
+
+mirror! {
+    ActionBody from metrics::ActionStat {
+        action: String = copy,
+        started: i64 = copy,
+        completed: i64 = copy,
+        completion_rate: Option<String> = dec,
+        median_duration_ms: Option<i64> = copy,
     }
-    Ok(axum::Json(MrrBody::from(&report)).into_response())
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ActionBody {
-    pub action: String,
-    pub started: i64,
-    pub completed: i64,
-    pub completion_rate: Option<String>,
-    pub median_duration_ms: Option<i64>,
+mirror! {
+    PortalDayBody from metrics::PortalDay {
+        day: NaiveDate = copy,
+        sessions: i64 = copy,
+        actions_completed: i64 = copy,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PortalDayBody {
-    pub day: NaiveDate,
-    pub sessions: i64,
-    pub actions_completed: i64,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PortalBody {
-    pub object: &'static str,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub customers: i64,
-    pub registered: i64,
-    pub active: i64,
-    /// active / customers.
-    pub adoption: Option<String>,
-    pub registration_rate: Option<String>,
-    pub returning: i64,
-    pub sign_ins: i64,
-    pub sessions: i64,
-    pub page_views: i64,
-    pub pages_per_session: Option<String>,
-    pub actions: Vec<ActionBody>,
-    pub self_service_actions: i64,
-    pub failed_sign_ins: i64,
-    pub lockouts: i64,
-    pub revoked_sessions: i64,
-    pub links_requested: i64,
-    pub daily: Vec<PortalDayBody>,
-}
-
-impl From<&PortalReport> for PortalBody {
-    fn from(r: &PortalReport) -> Self {
-        Self {
-            object: "metrics.portal",
-            from: r.from,
-            to: r.to,
-            customers: r.customers,
-            registered: r.registered,
-            active: r.active,
-            adoption: dec(&r.adoption),
-            registration_rate: dec(&r.registration_rate),
-            returning: r.returning,
-            sign_ins: r.sign_ins,
-            sessions: r.sessions,
-            page_views: r.page_views,
-            pages_per_session: dec(&r.pages_per_session),
-            actions: r
-                .actions
-                .iter()
-                .map(|a| ActionBody {
-                    action: a.action.clone(),
-                    started: a.started,
-                    completed: a.completed,
-                    completion_rate: dec(&a.completion_rate),
-                    median_duration_ms: a.median_duration_ms,
-                })
-                .collect(),
-            self_service_actions: r.self_service_actions,
-            failed_sign_ins: r.failed_sign_ins,
-            lockouts: r.lockouts,
-            revoked_sessions: r.revoked_sessions,
-            links_requested: r.links_requested,
-            daily: r
-                .daily
-                .iter()
-                .map(|d| PortalDayBody { day: d.day, sessions: d.sessions, actions_completed: d.actions_completed })
-                .collect(),
-        }
+mirror! {
+    PortalBody("metrics.portal") from PortalReport {
+        from: NaiveDate = copy,
+        to: NaiveDate = copy,
+        customers: i64 = copy,
+        registered: i64 = copy,
+        active: i64 = copy,
+        /// active / customers.
+        adoption: Option<String> = dec,
+        registration_rate: Option<String> = dec,
+        returning: i64 = copy,
+        sign_ins: i64 = copy,
+        sessions: i64 = copy,
+        page_views: i64 = copy,
+        pages_per_session: Option<String> = dec,
+        actions: Vec<ActionBody> = list,
+        self_service_actions: i64 = copy,
+        failed_sign_ins: i64 = copy,
+        lockouts: i64 = copy,
+        revoked_sessions: i64 = copy,
+        links_requested: i64 = copy,
+        daily: Vec<PortalDayBody> = list,
     }
 }
 
@@ -343,111 +349,65 @@ pub async fn portal(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> ApiResult<Response> {
-    let range = range(q.from, q.to)?;
-    let csv = wants_csv(q.format.as_deref(), &headers)?;
+    let (range, csv) = q.read(&headers)?;
     let mut conn = state.pool.acquire().await?;
     let report = metrics::portal(&mut conn, tenant, range).await?;
-    if csv {
-        return Ok(csv_response("portal.csv", crate::ops::exports::portal_csv(&report)));
+    Ok(answer::<_, PortalBody>(csv, "portal.csv", &report, crate::ops::exports::portal_csv))
+}
+
+mirror! {
+    RecoveryBody from metrics::Recovery {
+        currency: String = copy,
+        failed_invoices: i64 = copy,
+        recovered_invoices: i64 = copy,
+        recovery_rate: Option<String> = dec,
+        recovered_revenue: i64 = copy,
     }
-    Ok(axum::Json(PortalBody::from(&report)).into_response())
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RecoveryBody {
-    pub currency: String,
-    pub failed_invoices: i64,
-    pub recovered_invoices: i64,
-    pub recovery_rate: Option<String>,
-    pub recovered_revenue: i64,
+mirror! {
+    DsoBody from metrics::Dso {
+        currency: String = copy,
+        receivables: i64 = copy,
+        invoiced: i64 = copy,
+        days_sales_outstanding: Option<String> = dec,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DsoBody {
-    pub currency: String,
-    pub receivables: i64,
-    pub invoiced: i64,
-    pub days_sales_outstanding: Option<String>,
+mirror! {
+    ReasonBody from metrics::ReasonCount {
+        reason: String = copy,
+        count: i64 = copy,
+        share: Option<String> = dec,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ReasonBody {
-    pub reason: String,
-    pub count: i64,
-    pub share: Option<String>,
+mirror! {
+    RetentionBody from metrics::Retention {
+        shown: i64 = copy,
+        accepted: i64 = copy,
+        saved: i64 = copy,
+        save_rate: Option<String> = dec,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RetentionBody {
-    pub shown: i64,
-    pub accepted: i64,
-    pub saved: i64,
-    pub save_rate: Option<String>,
+mirror! {
+    TrialsBody from metrics::Trials {
+        ended: i64 = copy,
+        converted: i64 = copy,
+        conversion_rate: Option<String> = dec,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TrialsBody {
-    pub ended: i64,
-    pub converted: i64,
-    pub conversion_rate: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RevenueBody {
-    pub object: &'static str,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub recovery: Vec<RecoveryBody>,
-    pub dso: Vec<DsoBody>,
-    pub cancellation_reasons: Vec<ReasonBody>,
-    pub retention: RetentionBody,
-    pub trials: TrialsBody,
-}
-
-impl From<&RevenueReport> for RevenueBody {
-    fn from(r: &RevenueReport) -> Self {
-        Self {
-            object: "metrics.revenue",
-            from: r.from,
-            to: r.to,
-            recovery: r
-                .recovery
-                .iter()
-                .map(|x| RecoveryBody {
-                    currency: x.currency.clone(),
-                    failed_invoices: x.failed_invoices,
-                    recovered_invoices: x.recovered_invoices,
-                    recovery_rate: dec(&x.recovery_rate),
-                    recovered_revenue: x.recovered_revenue,
-                })
-                .collect(),
-            dso: r
-                .dso
-                .iter()
-                .map(|d| DsoBody {
-                    currency: d.currency.clone(),
-                    receivables: d.receivables,
-                    invoiced: d.invoiced,
-                    days_sales_outstanding: dec(&d.days_sales_outstanding),
-                })
-                .collect(),
-            cancellation_reasons: r
-                .cancellation_reasons
-                .iter()
-                .map(|c| ReasonBody { reason: c.reason.clone(), count: c.count, share: dec(&c.share) })
-                .collect(),
-            retention: RetentionBody {
-                shown: r.retention.shown,
-                accepted: r.retention.accepted,
-                saved: r.retention.saved,
-                save_rate: dec(&r.retention.save_rate),
-            },
-            trials: TrialsBody {
-                ended: r.trials.ended,
-                converted: r.trials.converted,
-                conversion_rate: dec(&r.trials.conversion_rate),
-            },
-        }
+mirror! {
+    RevenueBody("metrics.revenue") from RevenueReport {
+        from: NaiveDate = copy,
+        to: NaiveDate = copy,
+        recovery: Vec<RecoveryBody> = list,
+        dso: Vec<DsoBody> = list,
+        cancellation_reasons: Vec<ReasonBody> = list,
+        retention: RetentionBody = one,
+        trials: TrialsBody = one,
     }
 }
 
@@ -470,91 +430,49 @@ pub async fn revenue(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> ApiResult<Response> {
-    let range = range(q.from, q.to)?;
-    let csv = wants_csv(q.format.as_deref(), &headers)?;
+    let (range, csv) = q.read(&headers)?;
     let mut conn = state.pool.acquire().await?;
     let report = metrics::revenue(&mut conn, tenant, range, state.clock.now()).await?;
-    if csv {
-        return Ok(csv_response("revenue.csv", crate::ops::exports::revenue_csv(&report)));
-    }
-    Ok(axum::Json(RevenueBody::from(&report)).into_response())
+    Ok(answer::<_, RevenueBody>(csv, "revenue.csv", &report, crate::ops::exports::revenue_csv))
 }
 
-/// Customer value of one currency in one period (minor units; ratios four places).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ValuePeriodBody {
-    pub start: NaiveDate,
-    pub end: NaiveDate,
-    pub new_customers: i64,
-    pub acquisition_spend: i64,
-    /// acquisition spend / new customers.
-    pub cac: Option<i64>,
-    pub arpu: Option<i64>,
-    pub customers_start: i64,
-    pub churned_customers: i64,
-    pub logo_churn_rate: Option<String>,
-    /// ARPU / logo churn rate (simple, undiscounted, revenue-based).
-    pub ltv: Option<i64>,
-    pub ltv_cac: Option<String>,
-    pub paid_invoices: i64,
-    pub paid_total: i64,
-    /// Average order value: paid invoices' totals / their count.
-    pub aov: Option<i64>,
-}
-
-impl From<&ValuePeriod> for ValuePeriodBody {
-    fn from(p: &ValuePeriod) -> Self {
-        Self {
-            start: p.start,
-            end: p.end,
-            new_customers: p.new_customers,
-            acquisition_spend: p.acquisition_spend,
-            cac: p.cac,
-            arpu: p.arpu,
-            customers_start: p.customers_start,
-            churned_customers: p.churned_customers,
-            logo_churn_rate: dec(&p.logo_churn_rate),
-            ltv: p.ltv,
-            ltv_cac: dec(&p.ltv_cac),
-            paid_invoices: p.paid_invoices,
-            paid_total: p.paid_total,
-            aov: p.aov,
-        }
+mirror! {
+    /// Customer value of one currency in one period (minor units; ratios four places).
+    ValuePeriodBody from ValuePeriod {
+        start: NaiveDate = copy,
+        end: NaiveDate = copy,
+        new_customers: i64 = copy,
+        acquisition_spend: i64 = copy,
+        /// acquisition spend / new customers.
+        cac: Option<i64> = copy,
+        arpu: Option<i64> = copy,
+        customers_start: i64 = copy,
+        churned_customers: i64 = copy,
+        logo_churn_rate: Option<String> = dec,
+        /// ARPU / logo churn rate (simple, undiscounted, revenue-based).
+        ltv: Option<i64> = copy,
+        ltv_cac: Option<String> = dec,
+        paid_invoices: i64 = copy,
+        paid_total: i64 = copy,
+        /// Average order value: paid invoices' totals / their count.
+        aov: Option<i64> = copy,
     }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ValueSeriesBody {
-    pub currency: String,
-    pub periods: Vec<ValuePeriodBody>,
-    /// The whole range.
-    pub total: ValuePeriodBody,
+mirror! {
+    ValueSeriesBody from metrics::ValueSeries {
+        currency: String = copy,
+        periods: Vec<ValuePeriodBody> = list,
+        /// The whole range.
+        total: ValuePeriodBody = one,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ValueBody {
-    pub object: &'static str,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub currencies: Vec<ValueSeriesBody>,
-}
-
-impl From<&ValueReport> for ValueBody {
-    fn from(r: &ValueReport) -> Self {
-        Self {
-            object: "metrics.customer_value",
-            from: r.from,
-            to: r.to,
-            currencies: r
-                .currencies
-                .iter()
-                .map(|s| ValueSeriesBody {
-                    currency: s.currency.clone(),
-                    periods: s.periods.iter().map(ValuePeriodBody::from).collect(),
-                    total: ValuePeriodBody::from(&s.total),
-                })
-                .collect(),
-        }
+mirror! {
+    ValueBody("metrics.customer_value") from ValueReport {
+        from: NaiveDate = copy,
+        to: NaiveDate = copy,
+        currencies: Vec<ValueSeriesBody> = list,
     }
 }
 
@@ -578,232 +496,139 @@ pub async fn customer_value(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> ApiResult<Response> {
-    let range = range(q.from, q.to)?;
-    let csv = wants_csv(q.format.as_deref(), &headers)?;
+    let (range, csv) = q.read(&headers)?;
     let mut conn = state.pool.acquire().await?;
     let report = metrics::customer_value(&mut conn, tenant, range, state.clock.now()).await?;
-    if csv {
-        return Ok(csv_response("customer_value.csv", crate::ops::exports::value_csv(&report)));
+    Ok(answer::<_, ValueBody>(csv, "customer_value.csv", &report, crate::ops::exports::value_csv))
+}
+
+mirror! {
+    SurveyMonthBody from metrics::SurveyMonth {
+        start: NaiveDate = copy,
+        responses: i64 = copy,
+        score: Option<String> = dec,
     }
-    Ok(axum::Json(ValueBody::from(&report)).into_response())
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SurveyMonthBody {
-    pub start: NaiveDate,
-    pub responses: i64,
-    pub score: Option<String>,
+mirror! {
+    SurveyBody from metrics::SurveyStat {
+        /// `nps`, `csat` or `ces`.
+        kind: String = copy,
+        responses: i64 = copy,
+        dismissed: i64 = copy,
+        /// NPS: promoters % − detractors % (one place); CSAT: share of 4 and 5 (four places); CES:
+        /// mean of 1–7 (two places).
+        score: Option<String> = dec,
+        average: Option<String> = dec,
+        promoters: i64 = copy,
+        passives: i64 = copy,
+        detractors: i64 = copy,
+        satisfied: i64 = copy,
+        months: Vec<SurveyMonthBody> = list,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SurveyBody {
-    /// `nps`, `csat` or `ces`.
-    pub kind: String,
-    pub responses: i64,
-    pub dismissed: i64,
-    /// NPS: promoters % − detractors % (one place); CSAT: share of 4 and 5 (four places); CES:
-    /// mean of 1–7 (two places).
-    pub score: Option<String>,
-    pub average: Option<String>,
-    pub promoters: i64,
-    pub passives: i64,
-    pub detractors: i64,
-    pub satisfied: i64,
-    pub months: Vec<SurveyMonthBody>,
+mirror! {
+    CommentBody from metrics::SurveyComment {
+        kind: String = copy,
+        score: i16 = copy,
+        comment: String = copy,
+        at: chrono::DateTime<chrono::Utc> = copy,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CommentBody {
-    pub kind: String,
-    pub score: i16,
-    pub comment: String,
-    pub at: chrono::DateTime<chrono::Utc>,
+mirror! {
+    QueryCountBody from metrics::QueryCount {
+        query: String = copy,
+        count: i64 = copy,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct QueryCountBody {
-    pub query: String,
-    pub count: i64,
+mirror! {
+    HelpBody from metrics::HelpStat {
+        searches: i64 = copy,
+        zero_result_searches: i64 = copy,
+        zero_result_rate: Option<String> = dec,
+        top_zero_result_queries: Vec<QueryCountBody> = list,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct HelpBody {
-    pub searches: i64,
-    pub zero_result_searches: i64,
-    pub zero_result_rate: Option<String>,
-    pub top_zero_result_queries: Vec<QueryCountBody>,
+mirror! {
+    QuestionsBody from metrics::QuestionStat {
+        asked: i64 = copy,
+        answered: i64 = copy,
+        resolved: i64 = copy,
+        median_first_response_seconds: Option<i64> = copy,
+        median_resolution_seconds: Option<i64> = copy,
+        customers: i64 = copy,
+        per_100_customers: Option<String> = dec,
+        self_service_actions: i64 = copy,
+        /// Self-service actions per question.
+        deflection: Option<String> = dec,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct QuestionsBody {
-    pub asked: i64,
-    pub answered: i64,
-    pub resolved: i64,
-    pub median_first_response_seconds: Option<i64>,
-    pub median_resolution_seconds: Option<i64>,
-    pub customers: i64,
-    pub per_100_customers: Option<String>,
-    pub self_service_actions: i64,
-    /// Self-service actions per question.
-    pub deflection: Option<String>,
+mirror! {
+    FunnelStepBody from metrics::FunnelStep {
+        step: String = copy,
+        visitors: i64 = copy,
+        conversion: Option<String> = dec,
+        overall: Option<String> = dec,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct FunnelStepBody {
-    pub step: String,
-    pub visitors: i64,
-    pub conversion: Option<String>,
-    pub overall: Option<String>,
+mirror! {
+    FunnelBody from metrics::Funnel {
+        funnel: String = copy,
+        steps: Vec<FunnelStepBody> = list,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct FunnelBody {
-    pub funnel: String,
-    pub steps: Vec<FunnelStepBody>,
+mirror! {
+    SavingsBody from metrics::Savings {
+        self_service_actions: i64 = copy,
+        staff_minutes_per_action: i32 = copy,
+        minutes_saved: i64 = copy,
+        currency: String = copy,
+        cost_per_action: i64 = copy,
+        cost_saved: i64 = copy,
+        invoices: i64 = copy,
+        paperless_invoices: i64 = copy,
+        paperless_share: Option<String> = dec,
+        postage_cost: i64 = copy,
+        postage_saved: i64 = copy,
+        total_saved: i64 = copy,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SavingsBody {
-    pub self_service_actions: i64,
-    pub staff_minutes_per_action: i32,
-    pub minutes_saved: i64,
-    pub currency: String,
-    pub cost_per_action: i64,
-    pub cost_saved: i64,
-    pub invoices: i64,
-    pub paperless_invoices: i64,
-    pub paperless_share: Option<String>,
-    pub postage_cost: i64,
-    pub postage_saved: i64,
-    pub total_saved: i64,
+mirror! {
+    ChangesBody from metrics::Changes {
+        by_customers: i64 = copy,
+        by_staff: i64 = copy,
+        customer_share: Option<String> = dec,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ChangesBody {
-    pub by_customers: i64,
-    pub by_staff: i64,
-    pub customer_share: Option<String>,
+mirror! {
+    StaffSecurityBody from metrics::StaffSecurity {
+        active_staff: i64 = copy,
+        with_two_factor: i64 = copy,
+        two_factor_adoption: Option<String> = dec,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StaffSecurityBody {
-    pub active_staff: i64,
-    pub with_two_factor: i64,
-    pub two_factor_adoption: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SuccessBody {
-    pub object: &'static str,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub surveys: Vec<SurveyBody>,
-    pub comments: Vec<CommentBody>,
-    pub help: HelpBody,
-    pub questions: QuestionsBody,
-    pub funnels: Vec<FunnelBody>,
-    pub savings: SavingsBody,
-    pub changes: ChangesBody,
-    pub staff_security: StaffSecurityBody,
-}
-
-impl From<&SuccessReport> for SuccessBody {
-    fn from(r: &SuccessReport) -> Self {
-        let q = &r.questions;
-        let v = &r.savings;
-        Self {
-            object: "metrics.success",
-            from: r.from,
-            to: r.to,
-            surveys: r
-                .surveys
-                .iter()
-                .map(|s| SurveyBody {
-                    kind: s.kind.clone(),
-                    responses: s.responses,
-                    dismissed: s.dismissed,
-                    score: dec(&s.score),
-                    average: dec(&s.average),
-                    promoters: s.promoters,
-                    passives: s.passives,
-                    detractors: s.detractors,
-                    satisfied: s.satisfied,
-                    months: s
-                        .months
-                        .iter()
-                        .map(|m| SurveyMonthBody { start: m.start, responses: m.responses, score: dec(&m.score) })
-                        .collect(),
-                })
-                .collect(),
-            comments: r
-                .comments
-                .iter()
-                .map(|c| CommentBody { kind: c.kind.clone(), score: c.score, comment: c.comment.clone(), at: c.at })
-                .collect(),
-            help: HelpBody {
-                searches: r.help.searches,
-                zero_result_searches: r.help.zero_result_searches,
-                zero_result_rate: dec(&r.help.zero_result_rate),
-                top_zero_result_queries: r
-                    .help
-                    .top_zero_result_queries
-                    .iter()
-                    .map(|q| QueryCountBody { query: q.query.clone(), count: q.count })
-                    .collect(),
-            },
-            questions: QuestionsBody {
-                asked: q.asked,
-                answered: q.answered,
-                resolved: q.resolved,
-                median_first_response_seconds: q.median_first_response_seconds,
-                median_resolution_seconds: q.median_resolution_seconds,
-                customers: q.customers,
-                per_100_customers: dec(&q.per_100_customers),
-                self_service_actions: q.self_service_actions,
-                deflection: dec(&q.deflection),
-            },
-            funnels: r
-                .funnels
-                .iter()
-                .map(|f| FunnelBody {
-                    funnel: f.funnel.clone(),
-                    steps: f
-                        .steps
-                        .iter()
-                        .map(|s| FunnelStepBody {
-                            step: s.step.clone(),
-                            visitors: s.visitors,
-                            conversion: dec(&s.conversion),
-                            overall: dec(&s.overall),
-                        })
-                        .collect(),
-                })
-                .collect(),
-            savings: SavingsBody {
-                self_service_actions: v.self_service_actions,
-                staff_minutes_per_action: v.staff_minutes_per_action,
-                minutes_saved: v.minutes_saved,
-                currency: v.currency.clone(),
-                cost_per_action: v.cost_per_action,
-                cost_saved: v.cost_saved,
-                invoices: v.invoices,
-                paperless_invoices: v.paperless_invoices,
-                paperless_share: dec(&v.paperless_share),
-                postage_cost: v.postage_cost,
-                postage_saved: v.postage_saved,
-                total_saved: v.total_saved,
-            },
-            changes: ChangesBody {
-                by_customers: r.changes.by_customers,
-                by_staff: r.changes.by_staff,
-                customer_share: dec(&r.changes.customer_share),
-            },
-            staff_security: StaffSecurityBody {
-                active_staff: r.staff_security.active_staff,
-                with_two_factor: r.staff_security.with_two_factor,
-                two_factor_adoption: dec(&r.staff_security.two_factor_adoption),
-            },
-        }
+mirror! {
+    SuccessBody("metrics.success") from SuccessReport {
+        from: NaiveDate = copy,
+        to: NaiveDate = copy,
+        surveys: Vec<SurveyBody> = list,
+        comments: Vec<CommentBody> = list,
+        help: HelpBody = one,
+        questions: QuestionsBody = one,
+        funnels: Vec<FunnelBody> = list,
+        savings: SavingsBody = one,
+        changes: ChangesBody = one,
+        staff_security: StaffSecurityBody = one,
     }
 }
 
@@ -827,14 +652,10 @@ pub async fn success(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> ApiResult<Response> {
-    let range = range(q.from, q.to)?;
-    let csv = wants_csv(q.format.as_deref(), &headers)?;
+    let (range, csv) = q.read(&headers)?;
     let mut conn = state.pool.acquire().await?;
     let report = metrics::success(&mut conn, tenant, range).await?;
-    if csv {
-        return Ok(csv_response("success.csv", crate::ops::exports::success_csv(&report)));
-    }
-    Ok(axum::Json(SuccessBody::from(&report)).into_response())
+    Ok(answer::<_, SuccessBody>(csv, "success.csv", &report, crate::ops::exports::success_csv))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
