@@ -1,18 +1,22 @@
 //! `GET /api/docs`: the API reference, rendered on the server from the OpenAPI document
 //! (`super::openapi::document`): operations grouped by tag with their parameters, bodies and
 //! answers, then every schema and the error codes. One HTML page with its own styles; nothing
-//! is fetched from the network and no script runs. Developer documentation, in English like the
-//! document it renders (docs/adr/0025).
+//! is fetched from the network and no script runs. The page's own headings and labels are in the
+//! reader's language (`?lang=`, then `Accept-Language`; keys `apidocs-*` in locales/*/common.ftl);
+//! the operations', fields' and error codes' descriptions stay English like the document they
+//! come from (docs/adr/0025, 0038).
 
 use std::sync::OnceLock;
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::extract::RawQuery;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde_json::Value;
 
 use super::openapi::{ERROR_CODES, document};
-use crate::i18n::Locale;
+use crate::i18n::{I18n, Locale};
+use crate::web::layout::LanguageLink;
 
 /// A type as the page shows it: its text and, for a named schema, the anchor of its section.
 #[derive(Debug, Clone)]
@@ -77,9 +81,9 @@ pub struct SchemaView {
     pub fields: Vec<FieldView>,
 }
 
-#[derive(Template)]
-#[template(path = "api/reference.html")]
-pub struct ReferencePage {
+/// What the page shows of the document: the same in every language.
+#[derive(Debug)]
+pub struct Content {
     pub title: String,
     pub version: String,
     pub intro: Vec<String>,
@@ -88,10 +92,60 @@ pub struct ReferencePage {
     pub errors: Vec<(u16, &'static str, &'static str)>,
 }
 
-/// `GET /api/docs`.
-pub async fn page() -> Response {
-    static PAGE: OnceLock<ReferencePage> = OnceLock::new();
-    crate::web::layout::html(StatusCode::OK, Locale::FALLBACK, PAGE.get_or_init(build))
+/// The page's own texts in its language.
+pub struct Tx {
+    pub locale: Locale,
+}
+
+impl Tx {
+    /// Message `apidocs-{id}`.
+    pub fn t(&self, id: &str) -> String {
+        I18n::global().text(self.locale, &format!("apidocs-{id}"), &[])
+    }
+
+    /// Message `apidocs-{id}` with one argument.
+    pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
+        I18n::global().text(self.locale, &format!("apidocs-{id}"), &[(name, value.to_string())])
+    }
+}
+
+#[derive(Template)]
+#[template(path = "api/reference.html")]
+pub struct ReferencePage {
+    pub lang: &'static str,
+    pub tx: Tx,
+    pub languages: Vec<LanguageLink>,
+    pub c: &'static Content,
+}
+
+/// `GET /api/docs`, in the language `?lang=` names, else the best of `Accept-Language`.
+pub async fn page(headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let locale = chosen(crate::web::lang::query_lang(query.as_deref()).as_deref(), &headers);
+    static CONTENT: OnceLock<Content> = OnceLock::new();
+    let page = ReferencePage {
+        lang: locale.tag(),
+        tx: Tx { locale },
+        languages: Locale::ALL
+            .into_iter()
+            .map(|l| LanguageLink { tag: l.tag(), name: l.native_name(), current: l == locale })
+            .collect(),
+        c: CONTENT.get_or_init(build),
+    };
+    let mut response = crate::web::layout::html(StatusCode::OK, locale, &page);
+    response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept-Language"));
+    response
+}
+
+/// `?lang=` when it names a shipped language, then `Accept-Language`, then English.
+fn chosen(query: Option<&str>, headers: &HeaderMap) -> Locale {
+    if let Some(l) = query.and_then(Locale::negotiate_tag) {
+        return l;
+    }
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::negotiate_accept_language)
+        .unwrap_or(Locale::FALLBACK)
 }
 
 fn anchor(prefix: &str, text: &str) -> String {
@@ -163,7 +217,7 @@ pub fn type_of(schema: &Value) -> TypeView {
     TypeView { text: shown.join(" | "), link }
 }
 
-fn build() -> ReferencePage {
+fn build() -> Content {
     let doc: Value = serde_json::to_value(document()).unwrap_or_default();
     let info = &doc["info"];
     let description = text(&info["description"]);
@@ -205,7 +259,7 @@ fn build() -> ReferencePage {
     tags.retain(|t| !t.operations.is_empty());
     let schemas =
         doc["components"]["schemas"].as_object().into_iter().flatten().map(|(name, s)| schema(name, s)).collect();
-    ReferencePage {
+    Content {
         title: text(&info["title"]),
         version: text(&info["version"]),
         intro,
@@ -297,10 +351,15 @@ fn schema(name: &str, s: &Value) -> SchemaView {
 mod tests {
     use super::*;
 
+    fn page_in(locale: Locale) -> ReferencePage {
+        let content: &'static Content = Box::leak(Box::new(build()));
+        ReferencePage { lang: locale.tag(), tx: Tx { locale }, languages: Vec::new(), c: content }
+    }
+
     #[test]
     fn every_documented_operation_is_on_the_page_under_its_tag() {
-        let page = build();
-        let shown: usize = page.tags.iter().map(|t| t.operations.len()).sum();
+        let page = page_in(Locale::En);
+        let shown: usize = page.c.tags.iter().map(|t| t.operations.len()).sum();
         assert_eq!(shown, super::super::openapi::document_operations(document()).len());
         let html = page.render().expect("renders");
         assert!(html.contains("POST /api/v1/customers") || html.contains("/api/v1/customers</code>"));
@@ -308,6 +367,26 @@ mod tests {
         assert!(html.contains("insufficient_balance"), "error codes are listed");
         assert!(!html.contains("<script"), "no script");
         assert!(!html.contains("src=") && !html.contains("<link"), "nothing from the network");
+    }
+
+    #[test]
+    fn the_pages_own_labels_are_in_the_readers_language_and_the_operations_stay_english() {
+        let html = page_in(Locale::De).render().expect("renders");
+        assert!(html.contains("<html lang=\"de\">"), "the page says its language");
+        assert!(html.contains(">Parameter</h4>") && html.contains(">Antworten</h4>"), "German labels");
+        assert!(html.contains(">Fehlercodes</h2>"));
+        assert!(!html.contains(">Responses</h4>"), "no English label left");
+        assert!(html.contains("Payment methods, collecting and refunding invoices."), "the descriptions stay English");
+        let ja = page_in(Locale::Ja).render().expect("renders");
+        assert!(ja.contains(">レスポンス</h4>"), "Japanese labels");
+        let headers = |accept: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_LANGUAGE, accept.parse().unwrap());
+            h
+        };
+        assert_eq!(chosen(None, &headers("fr-CH,fr;q=0.9,en;q=0.5")), Locale::Fr);
+        assert_eq!(chosen(Some("pt-BR"), &headers("fr")), Locale::PtBr, "?lang= beats the browser");
+        assert_eq!(chosen(Some("klingon"), &headers("xx")), Locale::En);
     }
 
     #[test]
