@@ -311,3 +311,58 @@ fn every_answer_of_every_operation_has_a_typed_schema() {
     broken["components"]["schemas"]["CollectionBody"] = serde_json::json!({"type": "object"});
     assert!(untyped_answers(&broken).iter().any(|u| u.starts_with("POST /api/v1/invoices/{id}/pay 200")));
 }
+
+/// The reference page in Chromium: in German (chosen by the browser's language) and in Japanese
+/// (chosen with `?lang=`), each saying its language, and axe-core finds nothing serious or
+/// critical. Needs `BILLING_BROWSER_PYTHON` (scripts/test-all.sh); skipped with a notice without.
+const AXE_REFERENCE: &str = r#"
+import json, sys
+from playwright.sync_api import sync_playwright
+cfg = json.loads(sys.argv[1])
+axe = open(cfg["axe"]).read()
+found = []
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
+    for locale, query, lang, heading in [("de-DE", "", "de", "Antworten"), ("fr-FR", "?lang=ja", "ja", "レスポンス")]:
+        ctx = browser.new_context(locale=locale, bypass_csp=True)
+        page = ctx.new_page()
+        page.goto(cfg["base"] + "/api/docs" + query)
+        if page.locator("html").get_attribute("lang") != lang:
+            found.append(f"{lang}: html lang is {page.locator('html').get_attribute('lang')}")
+        if page.get_by_role("heading", name=heading).count() == 0:
+            found.append(f"{lang}: no heading {heading}")
+        # The two languages' pages differ only in their texts: axe runs once (a long page).
+        if lang == "ja":
+            page.add_script_tag(content=axe)
+            tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+            options = "{ runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }"
+            result = page.evaluate(f"(tags) => axe.run(document, {options})", tags)
+            for v in result["violations"]:
+                if v["impact"] in ("serious", "critical"):
+                    targets = [n["target"] for n in v["nodes"]][:3]
+                    found.append(f"{lang}: {v['id']} ({v['impact']}): {v['help']} {targets}")
+        ctx.close()
+    browser.close()
+print(json.dumps(found))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_page_passes_axe_in_the_readers_language() {
+    let Ok(python) = std::env::var("BILLING_BROWSER_PYTHON") else {
+        eprintln!("BILLING_BROWSER_PYTHON is not set (scripts/test-all.sh sets it): skipping the axe check");
+        return;
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let axe = std::env::var("BILLING_AXE_JS")
+        .unwrap_or_else(|_| root.join(".ci-work/axe/node_modules/axe-core/axe.min.js").display().to_string());
+    let app = billing_tests::TestApp::spawn().await;
+    let cfg = json!({ "base": app.base, "axe": axe }).to_string();
+    let out = tokio::task::spawn_blocking(move || Command::new(python).args(["-c", AXE_REFERENCE, &cfg]).output())
+        .await
+        .unwrap()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the browser check failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let found: Vec<String> = serde_json::from_str(stdout.trim()).expect("the check's findings");
+    assert!(found.is_empty(), "the reference page:\n{}", found.join("\n"));
+}
