@@ -245,6 +245,15 @@ pub async fn set_vat_id(
     Ok(())
 }
 
+/// The customer's name (for mails that name the customer without a document).
+pub async fn name(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT name FROM customers WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(customer)
+        .fetch_optional(conn)
+        .await?)
+}
+
 /// Where the customer's mail goes and in which language: (email, locale).
 pub async fn mail_contact(
     conn: &mut PgConnection,

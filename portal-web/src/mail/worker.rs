@@ -120,11 +120,7 @@ pub async fn brand(conn: &mut PgConnection, tenant: TenantId, config: &MailConfi
     let t = store::tenants::get(conn, tenant)
         .await?
         .ok_or_else(|| billing_core::Error::NotFound { resource: "tenant", id: tenant.to_string() })?;
-    let (sender_name, reply_to): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT mail_sender_name, mail_reply_to FROM tenants WHERE tenant_id = $1")
-            .bind(tenant)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (sender_name, reply_to) = store::tenants::mail_identity(conn, tenant).await?;
     Ok(Brand {
         sender_name: sender_name.unwrap_or_else(|| t.name.clone()),
         reply_to,
@@ -231,12 +227,7 @@ pub async fn facts(conn: &mut PgConnection, tenant: TenantId, message: &OutboxMe
     if let Some(id) = customer
         && f.customer_name.is_empty()
     {
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM customers WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        f.customer_name = name.unwrap_or_default();
+        f.customer_name = store::customers::name(conn, tenant, id).await?.unwrap_or_default();
     }
     Ok(f)
 }
