@@ -87,3 +87,7 @@ cli-request-log-pruned = Anfrageprotokoll: { $count } Einträge älter als { $da
 predunning-cli-locked = Ein anderer Vorab-Mahnlauf hält die Sperre; es wurde nichts getan.
 predunning-cli-summary = Vorab-Hinweise: { $cards } zu ablaufenden Karten, { $trials } zum Ende der Testphase, { $renewals } zur Verlängerung, { $debits } Lastschrift-Vorankündigungen eingereiht.
 purge-outbox-cli-summary = Outbox bereinigt: { $events } Ereignisse, { $mails } E-Mails und { $deliveries } Webhook-Zustellungen älter als { $days } Tage gelöscht.
+bench-api-range = --customers und --requests müssen zwischen 1 und 10000000 liegen, --concurrency zwischen 1 und 256.
+bench-api-measuring = Messe { $scenario }…
+bench-api-setup = { $customers } Kunden, { $invoices } Rechnungen; { $requests } Anfragen je Szenario über { $concurrency } Verbindungen
+bench-api-scenario = { $scenario }: { $rate } Anfragen/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } des Durchsatzes der Untergrenze, p99 { $p99ratio }-mal so lang

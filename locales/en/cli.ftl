@@ -87,3 +87,7 @@ cli-request-log-pruned = Request log: { $count } entries older than { $days } da
 predunning-cli-locked = Another pre-dunning run holds the lock; nothing was done.
 predunning-cli-summary = Pre-dunning: { $cards } card-expiry notices, { $trials } trial-ending notices, { $renewals } renewal notices, { $debits } direct-debit pre-notifications queued.
 purge-outbox-cli-summary = Outbox purge: { $events } events, { $mails } mails and { $deliveries } webhook deliveries older than { $days } days deleted.
+bench-api-range = --customers and --requests must be from 1 to 10000000 and --concurrency from 1 to 256.
+bench-api-measuring = Measuring { $scenario }…
+bench-api-setup = { $customers } customers, { $invoices } invoices; { $requests } requests per scenario from { $concurrency } connections
+bench-api-scenario = { $scenario }: { $rate } requests/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } of the floor's throughput, p99 { $p99ratio } times the floor's

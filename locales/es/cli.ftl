@@ -84,3 +84,7 @@ cli-request-log-pruned = Registro de solicitudes: { $count } entradas con más d
 predunning-cli-locked = Otra ejecución de preaviso de cobro tiene el bloqueo; no se hizo nada.
 predunning-cli-summary = Preavisos: { $cards } avisos de tarjeta que caduca, { $trials } de fin de prueba, { $renewals } de renovación y { $debits } notificaciones previas de adeudo en cola.
 purge-outbox-cli-summary = Purga del outbox: { $events } eventos, { $mails } correos y { $deliveries } entregas de webhooks de más de { $days } días eliminados.
+bench-api-range = --customers y --requests deben estar entre 1 y 10000000 y --concurrency entre 1 y 256.
+bench-api-measuring = Midiendo { $scenario }…
+bench-api-setup = { $customers } clientes, { $invoices } facturas; { $requests } solicitudes por escenario desde { $concurrency } conexiones
+bench-api-scenario = { $scenario }: { $rate } solicitudes/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } del rendimiento del mínimo, p99 { $p99ratio } veces el del mínimo

@@ -87,3 +87,7 @@ cli-request-log-pruned = Journal des requêtes : { $count } entrées de plus de 
 predunning-cli-locked = Une autre exécution de pré-relance détient le verrou ; rien n'a été fait.
 predunning-cli-summary = Pré-relance : { $cards } avis de carte expirante, { $trials } avis de fin d'essai, { $renewals } avis de renouvellement, { $debits } pré-notifications de prélèvement mis en file.
 purge-outbox-cli-summary = Purge de l'outbox : { $events } événements, { $mails } e-mails et { $deliveries } livraisons de webhooks de plus de { $days } jours supprimés.
+bench-api-range = --customers et --requests doivent être entre 1 et 10000000, --concurrency entre 1 et 256.
+bench-api-measuring = Mesure de { $scenario }…
+bench-api-setup = { $customers } clients, { $invoices } factures ; { $requests } requêtes par scénario sur { $concurrency } connexions
+bench-api-scenario = { $scenario } : { $rate } requêtes/s (p50 { $p50 } ms, p99 { $p99 } ms) ; { $ratio } du débit plancher, p99 { $p99ratio } fois celui du plancher

@@ -84,3 +84,7 @@ cli-request-log-pruned = Registro delle richieste: { $count } voci più vecchie 
 predunning-cli-locked = Un'altra esecuzione di preavviso detiene il blocco; non è stato fatto nulla.
 predunning-cli-summary = Preavvisi: { $cards } avvisi di carta in scadenza, { $trials } di fine prova, { $renewals } di rinnovo e { $debits } prenotifiche di addebito in coda.
 purge-outbox-cli-summary = Pulizia dell'outbox: { $events } eventi, { $mails } e-mail e { $deliveries } consegne webhook più vecchi di { $days } giorni eliminati.
+bench-api-range = --customers e --requests devono essere tra 1 e 10000000 e --concurrency tra 1 e 256.
+bench-api-measuring = Misurazione di { $scenario }…
+bench-api-setup = { $customers } clienti, { $invoices } fatture; { $requests } richieste per scenario da { $concurrency } connessioni
+bench-api-scenario = { $scenario }: { $rate } richieste/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } del throughput minimo, p99 { $p99ratio } volte quello minimo

@@ -84,3 +84,7 @@ cli-request-log-pruned = リクエストログ: { $days } 日より古いエン�
 predunning-cli-locked = 別の事前通知処理がロックを保持しているため、何も行いませんでした。
 predunning-cli-summary = 事前通知: カード期限切れ { $cards } 件、トライアル終了 { $trials } 件、更新 { $renewals } 件、口座引き落としの事前通知 { $debits } 件を登録しました。
 purge-outbox-cli-summary = アウトボックスの整理: { $days } 日より古いイベント { $events } 件、メール { $mails } 件、Webhook 配信 { $deliveries } 件を削除しました。
+bench-api-range = --customers と --requests は 1 から 10000000、--concurrency は 1 から 256 の範囲で指定してください。
+bench-api-measuring = { $scenario } を計測中…
+bench-api-setup = 顧客 { $customers } 件、請求書 { $invoices } 件。シナリオごとに { $requests } リクエスト、{ $concurrency } 接続
+bench-api-scenario = { $scenario }: { $rate } リクエスト/秒 (p50 { $p50 } ms、p99 { $p99 } ms)。基準のスループットの { $ratio }、p99 は基準の { $p99ratio } 倍

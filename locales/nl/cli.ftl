@@ -84,3 +84,7 @@ cli-request-log-pruned = Verzoekenlogboek: { $count } vermeldingen ouder dan { $
 predunning-cli-locked = Een andere vooraankondigingsrun heeft de vergrendeling; er is niets gedaan.
 predunning-cli-summary = Vooraankondigingen: { $cards } over verlopende kaarten, { $trials } over het einde van de proefperiode, { $renewals } over verlengingen en { $debits } vooraankondigingen van incasso's in de wachtrij.
 purge-outbox-cli-summary = Outbox opgeschoond: { $events } gebeurtenissen, { $mails } e-mails en { $deliveries } webhookleveringen ouder dan { $days } dagen verwijderd.
+bench-api-range = --customers en --requests moeten tussen 1 en 10000000 liggen en --concurrency tussen 1 en 256.
+bench-api-measuring = { $scenario } meten…
+bench-api-setup = { $customers } klanten, { $invoices } facturen; { $requests } verzoeken per scenario over { $concurrency } verbindingen
+bench-api-scenario = { $scenario }: { $rate } verzoeken/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } van de doorvoer van de ondergrens, p99 { $p99ratio } keer die van de ondergrens

@@ -84,3 +84,7 @@ cli-request-log-pruned = Dziennik żądań: usunięte wpisy starsze niż { $days
 predunning-cli-locked = Inne uruchomienie powiadomień przed windykacją trzyma blokadę; nic nie zrobiono.
 predunning-cli-summary = Powiadomienia przed windykacją w kolejce: wygasające karty: { $cards }, koniec okresu próbnego: { $trials }, odnowienia: { $renewals }, zapowiedzi polecenia zapłaty: { $debits }.
 purge-outbox-cli-summary = Czyszczenie outboxa: usunięto zdarzenia ({ $events }), e-maile ({ $mails }) i dostawy webhooków ({ $deliveries }) starsze niż { $days } dni.
+bench-api-range = --customers i --requests muszą wynosić od 1 do 10000000, a --concurrency od 1 do 256.
+bench-api-measuring = Pomiar { $scenario }…
+bench-api-setup = { $customers } klientów, { $invoices } faktur; { $requests } żądań na scenariusz z { $concurrency } połączeń
+bench-api-scenario = { $scenario }: { $rate } żądań/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } przepustowości minimum, p99 { $p99ratio } razy p99 minimum

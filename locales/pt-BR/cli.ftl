@@ -84,3 +84,7 @@ cli-request-log-pruned = Registro de requisições: { $count } entradas com mais
 predunning-cli-locked = Outra execução de pré-cobrança detém o bloqueio; nada foi feito.
 predunning-cli-summary = Pré-cobrança: { $cards } avisos de cartão expirando, { $trials } de fim de teste, { $renewals } de renovação e { $debits } pré-notificações de débito na fila.
 purge-outbox-cli-summary = Limpeza do outbox: { $events } eventos, { $mails } e-mails e { $deliveries } entregas de webhooks com mais de { $days } dias excluídos.
+bench-api-range = --customers e --requests devem estar entre 1 e 10000000 e --concurrency entre 1 e 256.
+bench-api-measuring = Medindo { $scenario }…
+bench-api-setup = { $customers } clientes, { $invoices } faturas; { $requests } requisições por cenário a partir de { $concurrency } conexões
+bench-api-scenario = { $scenario }: { $rate } requisições/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } da vazão do piso, p99 { $p99ratio } vezes o do piso

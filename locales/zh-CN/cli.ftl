@@ -87,3 +87,7 @@ cli-request-log-pruned = 请求日志：已删除 { $count } 条超过 { $days }
 predunning-cli-locked = 另一个预催收任务持有锁；未执行任何操作。
 predunning-cli-summary = 预催收：已排队 { $cards } 条银行卡到期通知、{ $trials } 条试用结束通知、{ $renewals } 条续订通知和 { $debits } 条直接借记预通知。
 purge-outbox-cli-summary = 发件箱清理：已删除超过 { $days } 天的 { $events } 个事件、{ $mails } 封邮件和 { $deliveries } 次 Webhook 投递。
+bench-api-range = --customers 和 --requests 须在 1 到 10000000 之间，--concurrency 在 1 到 256 之间。
+bench-api-measuring = 正在测量 { $scenario }…
+bench-api-setup = { $customers } 个客户，{ $invoices } 张发票；每个场景 { $requests } 个请求，{ $concurrency } 个连接
+bench-api-scenario = { $scenario }：{ $rate } 请求/秒（p50 { $p50 } ms，p99 { $p99 } ms）；为基准吞吐量的 { $ratio }，p99 为基准的 { $p99ratio } 倍

@@ -25,6 +25,7 @@ pub mod scheduler;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod usage_ingest;
 pub mod vies;
 pub mod web;
 pub mod webhook_delivery;

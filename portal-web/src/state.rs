@@ -33,6 +33,8 @@ pub struct AppState {
     pub rate_limiter: Arc<crate::api::rate_limits::ApiRateLimiter>,
     /// The request log's batching writer (`api::request_logs`).
     pub request_log: Arc<crate::request_log_writer::RequestLogWriter>,
+    /// Group commit of single usage events (`usage_ingest`).
+    pub usage_ingest: Arc<crate::usage_ingest::UsageIngest>,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             api_keys: None,
             rate_limiter: Arc::new(crate::api::rate_limits::ApiRateLimiter::new(Default::default())),
             request_log: Arc::new(crate::request_log_writer::RequestLogWriter::default()),
+            usage_ingest: Arc::new(crate::usage_ingest::UsageIngest::default()),
             pool,
         }
     }

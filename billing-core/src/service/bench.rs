@@ -33,6 +33,9 @@ pub struct Loaded {
     pub due: i64,
 }
 
+/// The benchmark merchant's slug (its portal is `/p/bench/`).
+pub const SLUG: &str = "bench";
+
 /// The month the loaded subscriptions' due periods start in.
 pub const MONTH: (i32, u32) = (2026, 3);
 
@@ -188,7 +191,7 @@ pub async fn load(conn: &mut PgConnection, n: i64) -> Result<Loaded> {
     let tenant = super::tenants::create(
         conn,
         &super::tenants::NewTenantInput {
-            slug: "bench".into(),
+            slug: SLUG.into(),
             name: "Bench Software".into(),
             vat_id: Some("DE136695976".into()),
             profile: crate::party::SellerProfileInput {
@@ -252,3 +255,13 @@ pub async fn count_usage(conn: &mut PgConnection, tenant: TenantId, prefix: &str
 }
 
 pub use crate::store::bench::USAGE_COPY;
+
+/// Up to `n` of the tenant's customers, picked at random across the table (`billing bench api`
+/// reads them).
+pub async fn sample_customers(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    n: i64,
+) -> Result<Vec<crate::ids::CustomerId>> {
+    store::bench::sample_customers(conn, tenant, n).await
+}

@@ -370,6 +370,22 @@ pub async fn is_restricted(conn: &mut PgConnection, tenant: TenantId, customer: 
     store::is_restricted(conn, tenant, customer.0).await
 }
 
+/// A customer with their dunning state and whether a dunning step restricted the account, as
+/// [`for_customer`] and [`is_restricted`] answer, in one round trip when the customer has no
+/// invoice that could be in dunning (the usual case; `GET /customers/{id}`).
+pub async fn customer_with_state(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+) -> Result<(crate::customer::Customer, Option<CustomerDunning>, bool)> {
+    let (found, may_be_in_dunning, restricted) =
+        crate::store::customers::get_with_dunning_flags(conn, tenant, customer)
+            .await?
+            .ok_or_else(|| Error::not_found("customer", customer))?;
+    let dunning = if may_be_in_dunning { for_customer(conn, tenant, customer).await? } else { None };
+    Ok((found, dunning, restricted))
+}
+
 /// The customer's dunning state, `None` when no invoice of theirs is in dunning.
 pub async fn for_customer(
     conn: &mut PgConnection,

@@ -63,51 +63,143 @@ pub async fn record(
     events: &[UsageInput],
     now: DateTime<Utc>,
 ) -> Result<Vec<Recorded>> {
-    if events.is_empty() || events.len() > MAX_BATCH {
-        return Err(Error::invalid("events", format!("send 1 to {MAX_BATCH} events")));
-    }
-    // Every event is checked before anything is locked or written.
-    let mut ids = Vec::with_capacity(events.len());
-    for e in events {
-        check(e, now)?;
-        ids.push(e.subscription.parse::<SubscriptionId>()?);
-    }
-    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
-    let mut distinct = ids.clone();
-    distinct.sort_by_key(|id| id.as_uuid());
-    distinct.dedup();
-    // One statement locks the batch's subscriptions (in id order) and one stores its events:
-    // two round trips per batch, however many events it has.
-    let locked: std::collections::HashMap<SubscriptionId, _> =
-        store::subscriptions::get_many_for_update(conn, tenant, &distinct)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-    let mut rows = Vec::with_capacity(events.len());
-    for (e, id) in events.iter().zip(ids) {
-        let sub = locked.get(&id).ok_or_else(|| Error::not_found("subscription", id))?;
-        if sub.metering.is_none() {
-            return Err(Error::NotMetered { subscription: id.to_string() });
-        }
-        let day = e.timestamp.with_timezone(&t.timezone).date_naive();
-        let open = match sub.period_containing(day)? {
-            Some((index, _)) => index >= sub.next_period_index,
-            None => false,
+    let mut answers = record_requests(conn, &[(tenant, events.to_vec())], now).await?;
+    answers.pop().unwrap_or_else(|| Err(Error::invalid("events", "not recorded")))
+}
+
+/// Records the events of several requests in the caller's one transaction (the API's group
+/// commit gathers requests sent without an `Idempotency-Key`, `portal-web/src/usage_ingest.rs`):
+/// each request is accepted or refused as a whole and on its own, exactly as [`record`] would
+/// have done it in a transaction of its own; a refused request stores nothing and never touches
+/// another's events. The outer error is a database failure: then nothing of the group is stored
+/// (the caller's transaction rolls back).
+///
+/// Per tenant in the group: its row read once, its subscriptions locked by one statement in id
+/// order (so ingestion still serializes with the invoice run per subscription, and two groups
+/// cannot deadlock), its accepted events stored by one statement: a group of any number of
+/// requests costs the round trips of one batch.
+pub async fn record_requests(
+    conn: &mut PgConnection,
+    requests: &[(TenantId, Vec<UsageInput>)],
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<Vec<Recorded>>>> {
+    // Every event is checked before anything is locked or written; a request's first refusal
+    // is its answer.
+    let mut refused: Vec<Option<Error>> = Vec::with_capacity(requests.len());
+    let mut ids: Vec<Vec<SubscriptionId>> = Vec::with_capacity(requests.len());
+    for (_, events) in requests {
+        let checked = if events.is_empty() || events.len() > MAX_BATCH {
+            Err(Error::invalid("events", format!("send 1 to {MAX_BATCH} events")))
+        } else {
+            events.iter().map(|e| check(e, now).and_then(|()| Ok(e.subscription.parse::<SubscriptionId>()?))).collect()
         };
-        if !open {
-            return Err(Error::UsagePeriodClosed { event_id: e.event_id.clone() });
+        match checked {
+            Ok(mine) => {
+                refused.push(None);
+                ids.push(mine);
+            }
+            Err(e) => {
+                refused.push(Some(e));
+                ids.push(Vec::new());
+            }
         }
-        rows.push(NewUsageEvent {
-            subscription: id,
-            event_id: e.event_id.clone(),
-            occurred_at: e.timestamp,
-            value: e.value,
-            property: e.property.clone(),
-        });
     }
-    let created = store::usage::insert_many(conn, tenant, &rows, now).await?;
-    Ok(events.iter().zip(created).map(|(e, created)| Recorded { event_id: e.event_id.clone(), created }).collect())
+    let mut created: Vec<Vec<bool>> = vec![Vec::new(); requests.len()];
+    let mut tenants: Vec<TenantId> = requests.iter().map(|(t, _)| *t).collect();
+    tenants.sort_by_key(|t| t.as_uuid());
+    tenants.dedup();
+    for tenant in tenants {
+        let mine: Vec<usize> =
+            (0..requests.len()).filter(|&r| requests[r].0 == tenant && refused[r].is_none()).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let Some(t) = store::tenants::get(conn, tenant).await? else {
+            for &r in &mine {
+                refused[r] = Some(Error::not_found("tenant", tenant));
+            }
+            continue;
+        };
+        let mut distinct: Vec<SubscriptionId> = mine.iter().flat_map(|&r| ids[r].iter().copied()).collect();
+        distinct.sort_by_key(|id| id.as_uuid());
+        distinct.dedup();
+        // One statement locks the group's subscriptions (in id order) and one stores its events.
+        let locked: std::collections::HashMap<SubscriptionId, _> =
+            store::subscriptions::get_many_for_update(conn, tenant, &distinct)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+        let mut rows = Vec::new();
+        let mut owners = Vec::new();
+        for &r in &mine {
+            let accepted: Result<Vec<NewUsageEvent>> = requests[r]
+                .1
+                .iter()
+                .zip(&ids[r])
+                .map(|(e, &id)| {
+                    let sub = locked.get(&id).ok_or_else(|| Error::not_found("subscription", id))?;
+                    accept(e, id, sub, &t)
+                })
+                .collect();
+            match accepted {
+                Ok(accepted) => {
+                    owners.extend(std::iter::repeat_n(r, accepted.len()));
+                    rows.extend(accepted);
+                }
+                Err(e) => refused[r] = Some(e),
+            }
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        let stored = store::usage::insert_many(conn, tenant, &rows, now).await?;
+        for (r, was_created) in owners.into_iter().zip(stored) {
+            created[r].push(was_created);
+        }
+    }
+    Ok(requests
+        .iter()
+        .zip(refused)
+        .zip(created)
+        .map(|(((_, events), refused), created)| match refused {
+            Some(e) => Err(e),
+            None => Ok(events
+                .iter()
+                .zip(created)
+                .map(|(e, created)| Recorded { event_id: e.event_id.clone(), created })
+                .collect()),
+        })
+        .collect())
+}
+
+/// The row to store for an event of a locked subscription, or why it is refused: the
+/// subscription must be metered and the event's day (in the merchant's time zone) must lie in a
+/// period not invoiced yet.
+fn accept(
+    e: &UsageInput,
+    id: SubscriptionId,
+    sub: &crate::subscription::Subscription,
+    t: &crate::tenant::Tenant,
+) -> Result<NewUsageEvent> {
+    if sub.metering.is_none() {
+        return Err(Error::NotMetered { subscription: id.to_string() });
+    }
+    let day = e.timestamp.with_timezone(&t.timezone).date_naive();
+    let open = match sub.period_containing(day)? {
+        Some((index, _)) => index >= sub.next_period_index,
+        None => false,
+    };
+    if !open {
+        return Err(Error::UsagePeriodClosed { event_id: e.event_id.clone() });
+    }
+    Ok(NewUsageEvent {
+        subscription: id,
+        event_id: e.event_id.clone(),
+        occurred_at: e.timestamp,
+        value: e.value,
+        property: e.property.clone(),
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -407,3 +407,18 @@ pub async fn count_usage(conn: &mut PgConnection, tenant: TenantId, prefix: &str
         .fetch_one(conn)
         .await?)
 }
+
+/// Up to `n` of the tenant's customers in random order.
+pub async fn sample_customers(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    n: i64,
+) -> Result<Vec<crate::ids::CustomerId>> {
+    let ids: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT id FROM customers WHERE tenant_id = $1 ORDER BY random() LIMIT $2")
+            .bind(tenant)
+            .bind(n)
+            .fetch_all(conn)
+            .await?;
+    Ok(ids.into_iter().map(crate::ids::CustomerId).collect())
+}

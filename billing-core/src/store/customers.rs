@@ -180,6 +180,46 @@ pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: CustomerId) -> R
     row.map(Customer::try_from).transpose()
 }
 
+#[derive(sqlx::FromRow)]
+struct CustomerWithFlags {
+    #[sqlx(flatten)]
+    customer: CustomerRow,
+    may_be_in_dunning: bool,
+    restricted: bool,
+}
+
+/// A customer read with one statement together with two flags: `may_be_in_dunning` (an open
+/// invoice with an amount due and a failed payment attempt: a superset of
+/// `store::dunning::for_customer`'s invoices, so when it is false the customer has no dunning
+/// state) and `restricted` (`store::dunning::is_restricted`).
+pub async fn get_with_dunning_flags(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: CustomerId,
+) -> Result<Option<(Customer, bool, bool)>> {
+    let select = SELECT.replacen(" FROM customers", ", f.may_be_in_dunning, f.restricted FROM customers", 1);
+    let row: Option<CustomerWithFlags> = sqlx::query_as(&format!(
+        "{select} c,
+           LATERAL (SELECT EXISTS (SELECT 1 FROM invoices i
+                                    WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id
+                                      AND i.status = 'open' AND i.total > i.amount_paid
+                                      AND EXISTS (SELECT 1 FROM payment_attempts a
+                                                   WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
+                                                     AND a.status = 'failed')) AS may_be_in_dunning,
+                           EXISTS (SELECT 1 FROM invoices i
+                                     JOIN dunning_steps s ON s.tenant_id = i.tenant_id AND s.invoice_id = i.id
+                                    WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id
+                                      AND i.status IN ('open', 'uncollectible')
+                                      AND s.action = 'restrict' AND s.outcome = 'done') AS restricted) f
+         WHERE c.tenant_id = $1 AND c.id = $2"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((Customer::try_from(r.customer)?, r.may_be_in_dunning, r.restricted))).transpose()
+}
+
 pub async fn list(conn: &mut PgConnection, tenant: TenantId, page: PageRequest) -> Result<Page<Customer>> {
     let rows: Vec<CustomerRow> =
         sqlx::query_as(&format!("{SELECT} WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3"))

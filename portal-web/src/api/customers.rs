@@ -178,11 +178,10 @@ pub async fn get_one(
 ) -> ApiResult<axum::Json<CustomerWithDunning>> {
     let id: CustomerId = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
-    let customer: CustomerBody = customers::get(&mut conn, tenant, id).await?.into();
-    let dunning = billing_core::service::dunning::for_customer(&mut conn, tenant, id).await?;
-    let account_restricted = billing_core::service::dunning::is_restricted(&mut conn, tenant, id).await?;
+    let (customer, dunning, account_restricted) =
+        billing_core::service::dunning::customer_with_state(&mut conn, tenant, id).await?;
     let dunning = dunning.map(CustomerDunningBody::from);
-    Ok(axum::Json(CustomerWithDunning { customer, dunning, account_restricted }))
+    Ok(axum::Json(CustomerWithDunning { customer: customer.into(), dunning, account_restricted }))
 }
 
 /// A customer's dunning state.

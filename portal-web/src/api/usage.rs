@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use billing_core::service::usage::{self, CurrentUsage, Recorded, UsageInput};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -54,6 +54,14 @@ async fn record(
 ) -> ApiResult<Response> {
     let input = inputs(&events);
     let now = state.clock.now();
+    if super::idempotency::key_from(&headers)?.is_none() {
+        // Without a key: stored by the next group commit (`usage_ingest`), answered once it
+        // committed, all or none as in a transaction of its own.
+        let recorded = state.usage_ingest.record(&state.pool, tenant, input, now).await?;
+        let body = serde_json::json!({ "object": "usage_batch", "events": recorded });
+        return Ok((axum::http::StatusCode::CREATED, axum::Json(body)).into_response());
+    }
+    // Under a key the answer is stored with the events, in the same transaction.
     create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
             let recorded = usage::record(conn, tenant, &input, now).await?;

@@ -24,7 +24,7 @@ use billing_core::service::bench as core_bench;
 use billing_core::store::bench as floors;
 use futures_util::StreamExt;
 use serde::Serialize;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use tokio::io::AsyncWriteExt;
 
@@ -110,8 +110,7 @@ where
     let name = format!("billing_bench_{}", uuid::Uuid::now_v7().simple());
     let mut admin = admin_options.connect().await.with_context(|| redact_url(&url))?;
     floors::create_database(&mut admin, &name).await?;
-    let pool = PgPoolOptions::new()
-        .max_connections(config.database.max_connections)
+    let pool = crate::db::server_pool_options(config.database.max_connections)
         .connect_with(admin_options.clone().database(&name))
         .await;
     let result = match pool {

@@ -4,6 +4,7 @@
 pub mod api_call;
 pub mod bank_import;
 pub mod bench;
+pub mod bench_api;
 pub mod bench_usage;
 pub mod einvoice;
 pub mod fx_import;
@@ -216,13 +217,33 @@ pub enum BenchCommand {
     },
     /// Load the benchmark merchant into a fresh database on DATABASE_URL's server, serve the real
     /// API in this process and send N usage events in batches and one by one, compared with a
-    /// COPY of as many events into the same table.
+    /// COPY of as many events into the same table (`bench usage` is the same command).
+    #[command(name = "ingest", visible_alias = "usage")]
     Usage {
         #[arg(long, default_value_t = 100_000)]
         events: usize,
         /// Events per batch request (1 to 1000).
         #[arg(long, default_value_t = 100)]
         batch: usize,
+        /// Client connections sending at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Print the report as JSON (one object on the last line).
+        #[arg(long)]
+        json: bool,
+        /// Keep the database instead of dropping it.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Load N customers with invoices into a fresh database on DATABASE_URL's server, serve the
+    /// real API and portal and a bare axum + sqlx primary-key lookup (the floor) in this process,
+    /// and compare reads of a customer, a customer's invoices and the portal's overview page with it.
+    Api {
+        #[arg(long, default_value_t = 10_000)]
+        customers: i64,
+        /// Requests per scenario.
+        #[arg(long, default_value_t = 5_000)]
+        requests: usize,
         /// Client connections sending at once.
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
@@ -586,6 +607,15 @@ async fn run_bench(config: &Config, lang: &'static str, command: BenchCommand) -
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 print!("{}", bench_usage::render(&report, lang));
+            }
+        }
+        BenchCommand::Api { customers, requests, concurrency, json, keep } => {
+            let args = bench_api::ApiArgs { customers, requests, concurrency, json, keep };
+            let report = bench_api::api(config, lang, args).await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", bench_api::render(&report, lang));
             }
         }
     }

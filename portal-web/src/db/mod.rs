@@ -35,12 +35,33 @@ pub enum DatabaseMode {
     },
 }
 
+/// A connection idle for longer than this is checked (a round trip) before a request gets it.
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
+/// The pool options of a PostgreSQL server (`billing serve`, the CLI, `billing bench`).
+///
+/// sqlx's default pings every connection before it hands it out (`test_before_acquire`): one
+/// more round trip per request, and the largest single cost of a primary-key read measured by
+/// `billing bench api` (issue 15, docs/adr/0041). Only a connection that sat idle for
+/// [`PING_AFTER_IDLE`] is pinged now (after a quiet spell is when the server or a proxy may have
+/// dropped it); one in steady use is handed out as it is, and a connection that breaks anyway
+/// fails its query, is closed by sqlx and replaced.
+pub fn server_pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new().max_connections(max_connections).test_before_acquire(false).before_acquire(|conn, meta| {
+        Box::pin(async move {
+            if meta.idle_for >= PING_AFTER_IDLE {
+                sqlx::Connection::ping(conn).await?;
+            }
+            Ok(true)
+        })
+    })
+}
+
 impl Database {
     /// A PostgreSQL server at `database.url`.
     pub async fn open_server(cfg: &DatabaseConfig, url: &str) -> anyhow::Result<Self> {
         tracing::info!(url = %redact_url(url), "connecting to PostgreSQL");
-        let pool = PgPoolOptions::new()
-            .max_connections(cfg.max_connections)
+        let pool = server_pool_options(cfg.max_connections)
             .acquire_timeout(Duration::from_secs(30))
             .connect(url)
             .await

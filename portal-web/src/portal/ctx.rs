@@ -215,16 +215,8 @@ impl Portal {
     /// Records a page view (best effort: analytics never fail a page).
     pub async fn viewed(&self, page: &str) {
         let customer = self.customer.as_ref().map(|c| c.id);
-        let event = store::PortalEvent {
-            kind: "page_view",
-            action: None,
-            page,
-            status: None,
-            started_at: self.now,
-            completed_at: None,
-        };
         if let Ok(mut conn) = self.state.pool.acquire().await
-            && let Err(e) = store::record_event(&mut conn, self.tenant.id, customer, &event).await
+            && let Err(e) = store::record_page_view(&mut conn, self.tenant.id, customer, page, self.now).await
         {
             tracing::warn!(error = %e, "page view not recorded");
         }

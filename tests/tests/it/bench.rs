@@ -185,3 +185,72 @@ async fn the_usage_harness_stores_every_event_once_and_reports_against_its_copy_
     let text = String::from_utf8_lossy(&refused.stderr);
     assert!(text.contains("--batch zwischen 1 und 1000"), "{text}");
 }
+
+/// `billing bench api`: every read scenario (the floor, a customer, a customer's invoices, the
+/// portal's overview page of a signed-in customer) is measured, every answer was a 200 (the
+/// harness refuses to report otherwise), the ratios are taken to the floor of the same run, the
+/// database is dropped, and an out-of-range argument is refused in words. `bench ingest` is the
+/// usage benchmark under the name.
+#[tokio::test]
+async fn the_api_harness_measures_each_read_against_its_floor() {
+    let db = TestDb::new().await;
+    if db.is_embedded() {
+        return;
+    }
+    let out = Command::new(billing_binary())
+        .args(["bench", "api", "--customers", "40", "--requests", "60", "--concurrency", "3", "--json"])
+        .env("DATABASE_URL", &db.url)
+        .env("LANG", "en_US.UTF-8")
+        .env("BILLING_LOG", "warn")
+        .output()
+        .expect("billing runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_str(stdout.lines().last().expect("a JSON line")).expect("JSON");
+    assert_eq!(r["customers"], 40);
+    assert_eq!(r["concurrency"], 3);
+    // One in twenty subscriptions is not due: 38 of the 40 customers have an invoice.
+    assert_eq!(r["invoices"], 38, "{r}");
+    let scenarios = r["scenarios"].as_object().expect("scenarios");
+    for name in ["floor", "floor_first", "floor_last", "customer", "customer_invoices", "portal_overview"] {
+        let s = &scenarios[name];
+        for field in ["requests_per_second", "p50_ms", "p99_ms", "ratio_to_floor", "p99_ratio_to_floor", "seconds"] {
+            assert!(num(s, field) > 0.0, "{name}.{field} in {r}");
+        }
+        assert!(num(s, "p50_ms") <= num(s, "p99_ms"), "{name}: p50 <= p99 in {r}");
+    }
+    for name in ["customer", "customer_invoices", "portal_overview", "floor_first", "floor_last"] {
+        assert_eq!(scenarios[name]["requests"], 60, "{name} in {r}");
+        let ratio = num(&scenarios[name], "requests_per_second") / num(&scenarios["floor"], "requests_per_second");
+        assert!(
+            (ratio - num(&scenarios[name], "ratio_to_floor")).abs() < 1e-6,
+            "{name}: the ratio is to the floor: {r}"
+        );
+    }
+    assert_eq!(num(&scenarios["floor"], "ratio_to_floor"), 1.0);
+    let name = r["database"].as_str().expect("database");
+    assert!(!database_exists(&db, name).await, "the benchmark's database is dropped");
+
+    let refused = Command::new(billing_binary())
+        .args(["bench", "api", "--customers", "0"])
+        .env("DATABASE_URL", &db.url)
+        .env("LANG", "de_DE.UTF-8")
+        .env("BILLING_LOG", "warn")
+        .output()
+        .expect("billing runs");
+    assert!(!refused.status.success());
+    let text = String::from_utf8_lossy(&refused.stderr);
+    assert!(text.contains("--customers und --requests müssen zwischen 1 und 10000000 liegen"), "{text}");
+
+    let ingest = Command::new(billing_binary())
+        .args(["bench", "ingest", "--events", "20", "--batch", "10", "--concurrency", "1", "--json"])
+        .env("DATABASE_URL", &db.url)
+        .env("LANG", "en_US.UTF-8")
+        .env("BILLING_LOG", "warn")
+        .output()
+        .expect("billing runs");
+    let stdout = String::from_utf8_lossy(&ingest.stdout).to_string();
+    assert!(ingest.status.success(), "{stdout}{}", String::from_utf8_lossy(&ingest.stderr));
+    let r: serde_json::Value = serde_json::from_str(stdout.lines().last().expect("a JSON line")).expect("JSON");
+    assert_eq!(r["stored"], 22, "bench ingest is the usage benchmark: {r}");
+}

@@ -30,6 +30,7 @@ mod payments;
 mod payments_mollie;
 mod payments_routing;
 mod payments_stripe;
+mod perf;
 mod portal;
 mod portal_help;
 mod portal_signup;

@@ -1,0 +1,158 @@
+//! Issue 15's changes to hot paths, as a client sees them: usage requests sent at the same time
+//! share a commit (group commit) yet each is accepted or refused on its own, all or nothing, and
+//! a customer's invoice list uses the filter it is given.
+
+use billing_tests::TestApp;
+use serde_json::{Value, json};
+
+async fn metered_subscription(app: &TestApp, email: &str) -> String {
+    let (s, c) = app
+        .post("/api/v1/customers", json!({ "email": email, "name": "Meter", "country": "US", "currency": "EUR" }))
+        .await;
+    assert_eq!(s, 201, "{c}");
+    let (s, sub) = app
+        .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "calls", "start_date": "2026-02-01" }))
+        .await;
+    assert_eq!(s, 201, "{sub}");
+    sub["id"].as_str().unwrap().to_string()
+}
+
+fn ev(sub: &str, id: &str, value: &str) -> Value {
+    json!({ "subscription": sub, "event_id": id, "timestamp": "2026-02-20T10:00:00Z", "value": value })
+}
+
+#[tokio::test]
+async fn usage_requests_sent_at_once_share_commits_and_each_is_answered_on_its_own() {
+    let app = TestApp::spawn().await;
+    let (s, p) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "calls", "name": "Calls", "interval": { "unit": "month", "count": 1 },
+                    "usage": { "metric": "calls", "aggregation": "sum" },
+                    "prices": [{ "currency": "EUR", "pricing": { "model": { "type": "per_unit",
+                        "unit_price": { "amount": "0.10", "currency": "EUR" } }, "minimum_charge": null } }] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    let a = metered_subscription(&app, "a@example.com").await;
+    let b = metered_subscription(&app, "b@example.com").await;
+    let (s, c) = app
+        .post(
+            "/api/v1/customers",
+            json!({ "email": "f@example.com", "name": "Flat", "country": "US", "currency": "EUR" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, flat) = app
+        .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "pro", "start_date": "2026-02-01" }))
+        .await;
+    assert_eq!(s, 201, "{flat}");
+    let flat = flat["id"].as_str().unwrap().to_string();
+
+    // 60 requests at once: 40 good single events over two subscriptions, 2 sending the same
+    // event id, 8 for a flat subscription (refused), 6 good batches, 4 batches with one refused
+    // event each (refused whole).
+    let mut requests: Vec<(&str, Value, u16)> = Vec::new();
+    for i in 0..40 {
+        let sub = if i % 2 == 0 { &a } else { &b };
+        requests.push(("/api/v1/usage_events", ev(sub, &format!("s{i}"), "1"), 201));
+    }
+    requests.push(("/api/v1/usage_events", ev(&a, "twice", "5"), 201));
+    requests.push(("/api/v1/usage_events", ev(&a, "twice", "5"), 201));
+    for i in 0..8 {
+        requests.push(("/api/v1/usage_events", ev(&flat, &format!("f{i}"), "1"), 422));
+    }
+    for i in 0..6 {
+        let events = json!({ "events": [ev(&a, &format!("ok{i}a"), "2"), ev(&b, &format!("ok{i}b"), "3")] });
+        requests.push(("/api/v1/usage_events/batch", events, 201));
+    }
+    for i in 0..4 {
+        let events = json!({ "events": [ev(&a, &format!("bad{i}a"), "2"), ev(&flat, &format!("bad{i}f"), "3")] });
+        requests.push(("/api/v1/usage_events/batch", events, 422));
+    }
+    // Each on a task of its own, started together.
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (path, body, _)) in requests.iter().enumerate() {
+        let (http, url, key, body) = (app.http.clone(), app.url(path), app.tenant.api_key.clone(), body.clone());
+        tasks.spawn(async move {
+            let resp = http.post(url).bearer_auth(key).json(&body).send().await.expect("request");
+            let status = resp.status().as_u16();
+            (i, status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        });
+    }
+    let mut answers = vec![(0, Value::Null); requests.len()];
+    while let Some(done) = tasks.join_next().await {
+        let (i, status, body) = done.unwrap();
+        answers[i] = (status, body);
+    }
+    let mut created_twice = 0;
+    for ((path, body, expected), (status, answer)) in requests.iter().zip(&answers) {
+        assert_eq!(status, expected, "{path} {body}: {answer}");
+        if *expected == 422 {
+            assert_eq!(answer["error"]["code"], "subscription_not_metered", "{answer}");
+        } else {
+            assert_eq!(answer["object"], "usage_batch");
+            if body["event_id"] == "twice" {
+                created_twice += usize::from(answer["events"][0]["created"] == true);
+            } else {
+                assert!(answer["events"].as_array().unwrap().iter().all(|e| e["created"] == true), "{answer}");
+            }
+        }
+    }
+    assert_eq!(created_twice, 1, "the same event id sent twice is stored once");
+    // 40 singles, "twice" once, 6 batches of 2; nothing of a refused request.
+    assert_eq!(app.count("usage_events").await, 40 + 1 + 12);
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM usage_events WHERE starts_with(event_id, 'bad') OR starts_with(event_id, 'f')",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(refused, 0, "a refused request stores none of its events");
+    // Fewer transactions than the 47 accepted requests: they shared commits.
+    let transactions: i64 = sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM usage_events")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(transactions < 47, "{transactions} transactions for 47 requests");
+
+    // The quantities the period bills: every accepted event once.
+    app.clock.set(billing_tests::instant("2026-02-21T09:00:00Z"));
+    let (_, usage) = app.get(&format!("/api/v1/subscriptions/{a}/usage")).await;
+    assert_eq!(usage["quantity"], (20 + 5 + 6 * 2).to_string(), "{usage}");
+    let (_, usage) = app.get(&format!("/api/v1/subscriptions/{b}/usage")).await;
+    assert_eq!(usage["quantity"], (20 + 6 * 3).to_string(), "{usage}");
+
+    // Under an Idempotency-Key a single event keeps its stored answer (its own transaction).
+    let send = |key: &str| {
+        app.http.post(app.url("/api/v1/usage_events")).header("idempotency-key", key).json(&ev(&a, "keyed", "7"))
+    };
+    let (s, first) = app.send(send("k-1"), &app.tenant.api_key).await;
+    assert_eq!((s, first["events"][0]["created"].as_bool()), (201, Some(true)), "{first}");
+    let (s, again) = app.send(send("k-1"), &app.tenant.api_key).await;
+    assert_eq!((s, again), (201, first), "the replay is the first answer");
+}
+
+#[tokio::test]
+async fn a_customers_invoice_list_holds_only_their_invoices_with_any_filter_combination() {
+    let app = TestApp::spawn().await;
+    let (mine, invoice) = app.invoiced_march_customer("mine@example.com", "EUR").await;
+    let (theirs, _) = app.invoiced_march_customer("theirs@example.com", "EUR").await;
+    // More than five times each: PostgreSQL's generic plan of a prepared statement is in use.
+    for _ in 0..7 {
+        let (s, list) = app.get(&format!("/api/v1/invoices?customer={mine}")).await;
+        assert_eq!(s, 200, "{list}");
+        let ids: Vec<&str> = list["data"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, vec![invoice["id"].as_str().unwrap()]);
+        let (_, open) = app.get(&format!("/api/v1/invoices?customer={theirs}&status=open")).await;
+        assert_eq!(open["data"].as_array().unwrap().len(), 1, "{open}");
+        assert_eq!(open["data"][0]["customer"], theirs.as_str(), "{open}");
+        let (_, paid) = app.get(&format!("/api/v1/invoices?customer={mine}&status=paid")).await;
+        assert_eq!(paid["data"], json!([]), "{paid}");
+        let (_, all) = app.get("/api/v1/invoices?limit=1").await;
+        assert_eq!((all["data"].as_array().unwrap().len(), all["has_more"].as_bool()), (1, Some(true)), "{all}");
+        let next = all["next_cursor"].as_str().unwrap();
+        let (_, rest) = app.get(&format!("/api/v1/invoices?limit=5&starting_after={next}")).await;
+        assert_eq!(rest["data"].as_array().unwrap().len(), 1, "{rest}");
+    }
+}
