@@ -87,3 +87,13 @@ cli-request-log-pruned = Anfrageprotokoll: { $count } Einträge älter als { $da
 predunning-cli-locked = Ein anderer Vorab-Mahnlauf hält die Sperre; es wurde nichts getan.
 predunning-cli-summary = Vorab-Hinweise: { $cards } zu ablaufenden Karten, { $trials } zum Ende der Testphase, { $renewals } zur Verlängerung, { $debits } Lastschrift-Vorankündigungen eingereiht.
 purge-outbox-cli-summary = Outbox bereinigt: { $events } Ereignisse, { $mails } E-Mails und { $deliveries } Webhook-Zustellungen älter als { $days } Tage gelöscht.
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = SIMULIERTE UHR: Dieser Server führt alle Jobs und die API zu der Zeit aus, die in { $file } steht (jetzt { $now }), nicht zur echten Zeit. Nur für Tests und Staging.
+jobs-invoice-run-tenant = Rechnungslauf für { $tenant } zum { $as_of }: { $invoices } Rechnungen, { $skipped } Abonnements übersprungen.
+jobs-invoice-run-done-already = Rechnungslauf für { $tenant } zum { $as_of }: bereits erledigt.
+jobs-invoice-run-busy = Rechnungslauf für { $tenant }: Ein anderer Prozess führt ihn gerade aus; nichts getan.
+jobs-invoice-run-failed = Rechnungslauf für { $tenant } zum { $as_of } fehlgeschlagen: { $error }
+jobs-invoice-run-some-failed = { $count } Rechnungsläufe fehlgeschlagen.
+jobs-fx-not-configured = Nichts zu importieren: Setzen Sie [fx] url oder [fx] folder.
+jobs-metrics-snapshot-done = Kennzahlen-Snapshot: { $rows } Zeilen für { $tenants } Händler geschrieben.

@@ -87,3 +87,13 @@ cli-request-log-pruned = Request log: { $count } entries older than { $days } da
 predunning-cli-locked = Another pre-dunning run holds the lock; nothing was done.
 predunning-cli-summary = Pre-dunning: { $cards } card-expiry notices, { $trials } trial-ending notices, { $renewals } renewal notices, { $debits } direct-debit pre-notifications queued.
 purge-outbox-cli-summary = Outbox purge: { $events } events, { $mails } mails and { $deliveries } webhook deliveries older than { $days } days deleted.
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = SIMULATED CLOCK: this server runs every job and the API on the time written in { $file } (now { $now }), not on the real time. For tests and staging only.
+jobs-invoice-run-tenant = Invoice run for { $tenant } as of { $as_of }: { $invoices } invoices, { $skipped } subscriptions skipped.
+jobs-invoice-run-done-already = Invoice run for { $tenant } as of { $as_of }: already done.
+jobs-invoice-run-busy = Invoice run for { $tenant }: another process is running it; nothing done.
+jobs-invoice-run-failed = Invoice run for { $tenant } as of { $as_of } failed: { $error }
+jobs-invoice-run-some-failed = { $count } invoice runs failed.
+jobs-fx-not-configured = Nothing to import: set [fx] url or [fx] folder.
+jobs-metrics-snapshot-done = Metrics snapshot: { $rows } rows written for { $tenants } merchants.

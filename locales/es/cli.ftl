@@ -84,3 +84,13 @@ cli-request-log-pruned = Registro de solicitudes: { $count } entradas con más d
 predunning-cli-locked = Otra ejecución de preaviso de cobro tiene el bloqueo; no se hizo nada.
 predunning-cli-summary = Preavisos: { $cards } avisos de tarjeta que caduca, { $trials } de fin de prueba, { $renewals } de renovación y { $debits } notificaciones previas de adeudo en cola.
 purge-outbox-cli-summary = Purga del outbox: { $events } eventos, { $mails } correos y { $deliveries } entregas de webhooks de más de { $days } días eliminados.
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = RELOJ SIMULADO: este servidor ejecuta todas las tareas y la API a la hora escrita en { $file } (ahora { $now }), no a la hora real. Solo para pruebas y preproducción.
+jobs-invoice-run-tenant = Facturación de { $tenant } a { $as_of }: { $invoices } facturas, { $skipped } suscripciones omitidas.
+jobs-invoice-run-done-already = Facturación de { $tenant } a { $as_of }: ya realizada.
+jobs-invoice-run-busy = Facturación de { $tenant }: otro proceso la está ejecutando; no se ha hecho nada.
+jobs-invoice-run-failed = La facturación de { $tenant } a { $as_of } ha fallado: { $error }
+jobs-invoice-run-some-failed = { $count } facturaciones han fallado.
+jobs-fx-not-configured = Nada que importar: configure [fx] url o [fx] folder.
+jobs-metrics-snapshot-done = Instantánea de métricas: { $rows } filas escritas para { $tenants } comercios.

@@ -87,3 +87,13 @@ cli-request-log-pruned = Journal des requêtes : { $count } entrées de plus de 
 predunning-cli-locked = Une autre exécution de pré-relance détient le verrou ; rien n'a été fait.
 predunning-cli-summary = Pré-relance : { $cards } avis de carte expirante, { $trials } avis de fin d'essai, { $renewals } avis de renouvellement, { $debits } pré-notifications de prélèvement mis en file.
 purge-outbox-cli-summary = Purge de l'outbox : { $events } événements, { $mails } e-mails et { $deliveries } livraisons de webhooks de plus de { $days } jours supprimés.
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = HORLOGE SIMULÉE : ce serveur exécute toutes les tâches et l’API à l’heure écrite dans { $file } (maintenant { $now }), et non à l’heure réelle. Réservé aux tests et à la préproduction.
+jobs-invoice-run-tenant = Facturation pour { $tenant } au { $as_of } : { $invoices } factures, { $skipped } abonnements ignorés.
+jobs-invoice-run-done-already = Facturation pour { $tenant } au { $as_of } : déjà effectuée.
+jobs-invoice-run-busy = Facturation pour { $tenant } : un autre processus l’exécute ; rien n’a été fait.
+jobs-invoice-run-failed = Échec de la facturation pour { $tenant } au { $as_of } : { $error }
+jobs-invoice-run-some-failed = { $count } facturations ont échoué.
+jobs-fx-not-configured = Rien à importer : définissez [fx] url ou [fx] folder.
+jobs-metrics-snapshot-done = Instantané des indicateurs : { $rows } lignes écrites pour { $tenants } marchands.

@@ -84,3 +84,13 @@ cli-request-log-pruned = Registro delle richieste: { $count } voci più vecchie 
 predunning-cli-locked = Un'altra esecuzione di preavviso detiene il blocco; non è stato fatto nulla.
 predunning-cli-summary = Preavvisi: { $cards } avvisi di carta in scadenza, { $trials } di fine prova, { $renewals } di rinnovo e { $debits } prenotifiche di addebito in coda.
 purge-outbox-cli-summary = Pulizia dell'outbox: { $events } eventi, { $mails } e-mail e { $deliveries } consegne webhook più vecchi di { $days } giorni eliminati.
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = OROLOGIO SIMULATO: questo server esegue tutti i job e l’API all’ora scritta in { $file } (ora { $now }), non all’ora reale. Solo per test e staging.
+jobs-invoice-run-tenant = Fatturazione per { $tenant } al { $as_of }: { $invoices } fatture, { $skipped } abbonamenti saltati.
+jobs-invoice-run-done-already = Fatturazione per { $tenant } al { $as_of }: già eseguita.
+jobs-invoice-run-busy = Fatturazione per { $tenant }: un altro processo la sta eseguendo; nulla è stato fatto.
+jobs-invoice-run-failed = Fatturazione per { $tenant } al { $as_of } non riuscita: { $error }
+jobs-invoice-run-some-failed = { $count } fatturazioni non riuscite.
+jobs-fx-not-configured = Niente da importare: impostare [fx] url o [fx] folder.
+jobs-metrics-snapshot-done = Istantanea delle metriche: { $rows } righe scritte per { $tenants } esercenti.

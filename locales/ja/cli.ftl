@@ -84,3 +84,13 @@ cli-request-log-pruned = リクエストログ: { $days } 日より古いエン�
 predunning-cli-locked = 別の事前通知処理がロックを保持しているため、何も行いませんでした。
 predunning-cli-summary = 事前通知: カード期限切れ { $cards } 件、トライアル終了 { $trials } 件、更新 { $renewals } 件、口座引き落としの事前通知 { $debits } 件を登録しました。
 purge-outbox-cli-summary = アウトボックスの整理: { $days } 日より古いイベント { $events } 件、メール { $mails } 件、Webhook 配信 { $deliveries } 件を削除しました。
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = シミュレーション時計：このサーバーはすべてのジョブと API を実時間ではなく { $file } に書かれた時刻（現在 { $now }）で実行します。テストとステージング専用です。
+jobs-invoice-run-tenant = { $tenant } の { $as_of } 時点の請求実行：請求書 { $invoices } 件、スキップしたサブスクリプション { $skipped } 件。
+jobs-invoice-run-done-already = { $tenant } の { $as_of } 時点の請求実行：実行済みです。
+jobs-invoice-run-busy = { $tenant } の請求実行：別のプロセスが実行中です。何もしませんでした。
+jobs-invoice-run-failed = { $tenant } の { $as_of } 時点の請求実行に失敗しました：{ $error }
+jobs-invoice-run-some-failed = { $count } 件の請求実行が失敗しました。
+jobs-fx-not-configured = インポートするものがありません：[fx] url または [fx] folder を設定してください。
+jobs-metrics-snapshot-done = 指標スナップショット：{ $tenants } 件の加盟店について { $rows } 行を書き込みました。

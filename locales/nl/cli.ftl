@@ -84,3 +84,13 @@ cli-request-log-pruned = Verzoekenlogboek: { $count } vermeldingen ouder dan { $
 predunning-cli-locked = Een andere vooraankondigingsrun heeft de vergrendeling; er is niets gedaan.
 predunning-cli-summary = Vooraankondigingen: { $cards } over verlopende kaarten, { $trials } over het einde van de proefperiode, { $renewals } over verlengingen en { $debits } vooraankondigingen van incasso's in de wachtrij.
 purge-outbox-cli-summary = Outbox opgeschoond: { $events } gebeurtenissen, { $mails } e-mails en { $deliveries } webhookleveringen ouder dan { $days } dagen verwijderd.
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = GESIMULEERDE KLOK: deze server voert alle taken en de API uit op de tijd in { $file } (nu { $now }), niet op de echte tijd. Alleen voor tests en staging.
+jobs-invoice-run-tenant = Factuurrun voor { $tenant } per { $as_of }: { $invoices } facturen, { $skipped } abonnementen overgeslagen.
+jobs-invoice-run-done-already = Factuurrun voor { $tenant } per { $as_of }: al gedaan.
+jobs-invoice-run-busy = Factuurrun voor { $tenant }: een ander proces voert hem uit; niets gedaan.
+jobs-invoice-run-failed = Factuurrun voor { $tenant } per { $as_of } mislukt: { $error }
+jobs-invoice-run-some-failed = { $count } factuurruns mislukt.
+jobs-fx-not-configured = Niets te importeren: stel [fx] url of [fx] folder in.
+jobs-metrics-snapshot-done = Metrics-momentopname: { $rows } rijen geschreven voor { $tenants } handelaren.

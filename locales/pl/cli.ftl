@@ -84,3 +84,13 @@ cli-request-log-pruned = Dziennik żądań: usunięte wpisy starsze niż { $days
 predunning-cli-locked = Inne uruchomienie powiadomień przed windykacją trzyma blokadę; nic nie zrobiono.
 predunning-cli-summary = Powiadomienia przed windykacją w kolejce: wygasające karty: { $cards }, koniec okresu próbnego: { $trials }, odnowienia: { $renewals }, zapowiedzi polecenia zapłaty: { $debits }.
 purge-outbox-cli-summary = Czyszczenie outboxa: usunięto zdarzenia ({ $events }), e-maile ({ $mails }) i dostawy webhooków ({ $deliveries }) starsze niż { $days } dni.
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = SYMULOWANY ZEGAR: ten serwer wykonuje wszystkie zadania i API według czasu zapisanego w { $file } (teraz { $now }), a nie według rzeczywistego czasu. Tylko do testów i środowiska przedprodukcyjnego.
+jobs-invoice-run-tenant = Fakturowanie dla { $tenant } na dzień { $as_of }: faktury: { $invoices }, pominięte subskrypcje: { $skipped }.
+jobs-invoice-run-done-already = Fakturowanie dla { $tenant } na dzień { $as_of }: już wykonane.
+jobs-invoice-run-busy = Fakturowanie dla { $tenant }: wykonuje je inny proces; nic nie zrobiono.
+jobs-invoice-run-failed = Fakturowanie dla { $tenant } na dzień { $as_of } nie powiodło się: { $error }
+jobs-invoice-run-some-failed = Nieudane fakturowania: { $count }.
+jobs-fx-not-configured = Nie ma czego importować: ustaw [fx] url lub [fx] folder.
+jobs-metrics-snapshot-done = Migawka wskaźników: zapisano wiersze: { $rows } dla sprzedawców: { $tenants }.

@@ -84,3 +84,13 @@ cli-request-log-pruned = Registro de requisições: { $count } entradas com mais
 predunning-cli-locked = Outra execução de pré-cobrança detém o bloqueio; nada foi feito.
 predunning-cli-summary = Pré-cobrança: { $cards } avisos de cartão expirando, { $trials } de fim de teste, { $renewals } de renovação e { $debits } pré-notificações de débito na fila.
 purge-outbox-cli-summary = Limpeza do outbox: { $events } eventos, { $mails } e-mails e { $deliveries } entregas de webhooks com mais de { $days } dias excluídos.
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = RELÓGIO SIMULADO: este servidor executa todas as tarefas e a API no horário escrito em { $file } (agora { $now }), não no horário real. Somente para testes e homologação.
+jobs-invoice-run-tenant = Faturamento de { $tenant } em { $as_of }: { $invoices } faturas, { $skipped } assinaturas ignoradas.
+jobs-invoice-run-done-already = Faturamento de { $tenant } em { $as_of }: já feito.
+jobs-invoice-run-busy = Faturamento de { $tenant }: outro processo o está executando; nada foi feito.
+jobs-invoice-run-failed = O faturamento de { $tenant } em { $as_of } falhou: { $error }
+jobs-invoice-run-some-failed = { $count } faturamentos falharam.
+jobs-fx-not-configured = Nada a importar: defina [fx] url ou [fx] folder.
+jobs-metrics-snapshot-done = Instantâneo de métricas: { $rows } linhas gravadas para { $tenants } comerciantes.

@@ -87,3 +87,13 @@ cli-request-log-pruned = 请求日志：已删除 { $count } 条超过 { $days }
 predunning-cli-locked = 另一个预催收任务持有锁；未执行任何操作。
 predunning-cli-summary = 预催收：已排队 { $cards } 条银行卡到期通知、{ $trials } 条试用结束通知、{ $renewals } 条续订通知和 { $debits } 条直接借记预通知。
 purge-outbox-cli-summary = 发件箱清理：已删除超过 { $days } 天的 { $events } 个事件、{ $mails } 封邮件和 { $deliveries } 次 Webhook 投递。
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = 模拟时钟：此服务器按 { $file } 中写入的时间（当前 { $now }）而非真实时间运行所有任务和 API。仅用于测试和预发布环境。
+jobs-invoice-run-tenant = { $tenant } 截至 { $as_of } 的开票运行：{ $invoices } 张发票，跳过 { $skipped } 个订阅。
+jobs-invoice-run-done-already = { $tenant } 截至 { $as_of } 的开票运行：已完成。
+jobs-invoice-run-busy = { $tenant } 的开票运行：另一个进程正在运行；未执行任何操作。
+jobs-invoice-run-failed = { $tenant } 截至 { $as_of } 的开票运行失败：{ $error }
+jobs-invoice-run-some-failed = { $count } 个开票运行失败。
+jobs-fx-not-configured = 没有可导入的内容：请设置 [fx] url 或 [fx] folder。
+jobs-metrics-snapshot-done = 指标快照：为 { $tenants } 个商户写入 { $rows } 行。
