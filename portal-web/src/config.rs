@@ -458,7 +458,7 @@ impl Config {
             bail!("fx.url and fx.folder: set one of them, not both");
         }
         let url = self.fx.url.trim();
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             bail!("fx.url: `{url}` is not an http(s) URL");
         }
         self.mail.validate()?;
