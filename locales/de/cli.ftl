@@ -91,3 +91,13 @@ bench-api-range = --customers und --requests müssen zwischen 1 und 10000000 lie
 bench-api-measuring = Messe { $scenario }…
 bench-api-setup = { $customers } Kunden, { $invoices } Rechnungen; { $requests } Anfragen je Szenario über { $concurrency } Verbindungen
 bench-api-scenario = { $scenario }: { $rate } Anfragen/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } des Durchsatzes der Untergrenze, p99 { $p99ratio }-mal so lang
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = SIMULIERTE UHR: Dieser Server führt alle Jobs und die API zu der Zeit aus, die in { $file } steht (jetzt { $now }), nicht zur echten Zeit. Nur für Tests und Staging.
+jobs-invoice-run-tenant = Rechnungslauf für { $tenant } zum { $as_of }: { $invoices } Rechnungen, { $skipped } Abonnements übersprungen.
+jobs-invoice-run-done-already = Rechnungslauf für { $tenant } zum { $as_of }: bereits erledigt.
+jobs-invoice-run-busy = Rechnungslauf für { $tenant }: Ein anderer Prozess führt ihn gerade aus; nichts getan.
+jobs-invoice-run-failed = Rechnungslauf für { $tenant } zum { $as_of } fehlgeschlagen: { $error }
+jobs-invoice-run-some-failed = { $count } Rechnungsläufe fehlgeschlagen.
+jobs-fx-not-configured = Nichts zu importieren: Setzen Sie [fx] url oder [fx] folder.
+jobs-metrics-snapshot-done = Kennzahlen-Snapshot: { $rows } Zeilen für { $tenants } Händler geschrieben.

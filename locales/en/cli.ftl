@@ -91,3 +91,13 @@ bench-api-range = --customers and --requests must be from 1 to 10000000 and --co
 bench-api-measuring = Measuring { $scenario }…
 bench-api-setup = { $customers } customers, { $invoices } invoices; { $requests } requests per scenario from { $concurrency } connections
 bench-api-scenario = { $scenario }: { $rate } requests/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } of the floor's throughput, p99 { $p99ratio } times the floor's
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = SIMULATED CLOCK: this server runs every job and the API on the time written in { $file } (now { $now }), not on the real time. For tests and staging only.
+jobs-invoice-run-tenant = Invoice run for { $tenant } as of { $as_of }: { $invoices } invoices, { $skipped } subscriptions skipped.
+jobs-invoice-run-done-already = Invoice run for { $tenant } as of { $as_of }: already done.
+jobs-invoice-run-busy = Invoice run for { $tenant }: another process is running it; nothing done.
+jobs-invoice-run-failed = Invoice run for { $tenant } as of { $as_of } failed: { $error }
+jobs-invoice-run-some-failed = { $count } invoice runs failed.
+jobs-fx-not-configured = Nothing to import: set [fx] url or [fx] folder.
+jobs-metrics-snapshot-done = Metrics snapshot: { $rows } rows written for { $tenants } merchants.

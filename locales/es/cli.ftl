@@ -88,3 +88,13 @@ bench-api-range = --customers y --requests deben estar entre 1 y 10000000 y --co
 bench-api-measuring = Midiendo { $scenario }…
 bench-api-setup = { $customers } clientes, { $invoices } facturas; { $requests } solicitudes por escenario desde { $concurrency } conexiones
 bench-api-scenario = { $scenario }: { $rate } solicitudes/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } del rendimiento del mínimo, p99 { $p99ratio } veces el del mínimo
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = RELOJ SIMULADO: este servidor ejecuta todas las tareas y la API a la hora escrita en { $file } (ahora { $now }), no a la hora real. Solo para pruebas y preproducción.
+jobs-invoice-run-tenant = Facturación de { $tenant } a { $as_of }: { $invoices } facturas, { $skipped } suscripciones omitidas.
+jobs-invoice-run-done-already = Facturación de { $tenant } a { $as_of }: ya realizada.
+jobs-invoice-run-busy = Facturación de { $tenant }: otro proceso la está ejecutando; no se ha hecho nada.
+jobs-invoice-run-failed = La facturación de { $tenant } a { $as_of } ha fallado: { $error }
+jobs-invoice-run-some-failed = { $count } facturaciones han fallado.
+jobs-fx-not-configured = Nada que importar: configure [fx] url o [fx] folder.
+jobs-metrics-snapshot-done = Instantánea de métricas: { $rows } filas escritas para { $tenants } comercios.

@@ -91,3 +91,13 @@ bench-api-range = --customers et --requests doivent être entre 1 et 10000000, -
 bench-api-measuring = Mesure de { $scenario }…
 bench-api-setup = { $customers } clients, { $invoices } factures ; { $requests } requêtes par scénario sur { $concurrency } connexions
 bench-api-scenario = { $scenario } : { $rate } requêtes/s (p50 { $p50 } ms, p99 { $p99 } ms) ; { $ratio } du débit plancher, p99 { $p99ratio } fois celui du plancher
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = HORLOGE SIMULÉE : ce serveur exécute toutes les tâches et l’API à l’heure écrite dans { $file } (maintenant { $now }), et non à l’heure réelle. Réservé aux tests et à la préproduction.
+jobs-invoice-run-tenant = Facturation pour { $tenant } au { $as_of } : { $invoices } factures, { $skipped } abonnements ignorés.
+jobs-invoice-run-done-already = Facturation pour { $tenant } au { $as_of } : déjà effectuée.
+jobs-invoice-run-busy = Facturation pour { $tenant } : un autre processus l’exécute ; rien n’a été fait.
+jobs-invoice-run-failed = Échec de la facturation pour { $tenant } au { $as_of } : { $error }
+jobs-invoice-run-some-failed = { $count } facturations ont échoué.
+jobs-fx-not-configured = Rien à importer : définissez [fx] url ou [fx] folder.
+jobs-metrics-snapshot-done = Instantané des indicateurs : { $rows } lignes écrites pour { $tenants } marchands.

@@ -88,3 +88,13 @@ bench-api-range = --customers e --requests devono essere tra 1 e 10000000 e --co
 bench-api-measuring = Misurazione di { $scenario }…
 bench-api-setup = { $customers } clienti, { $invoices } fatture; { $requests } richieste per scenario da { $concurrency } connessioni
 bench-api-scenario = { $scenario }: { $rate } richieste/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } del throughput minimo, p99 { $p99ratio } volte quello minimo
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = OROLOGIO SIMULATO: questo server esegue tutti i job e l’API all’ora scritta in { $file } (ora { $now }), non all’ora reale. Solo per test e staging.
+jobs-invoice-run-tenant = Fatturazione per { $tenant } al { $as_of }: { $invoices } fatture, { $skipped } abbonamenti saltati.
+jobs-invoice-run-done-already = Fatturazione per { $tenant } al { $as_of }: già eseguita.
+jobs-invoice-run-busy = Fatturazione per { $tenant }: un altro processo la sta eseguendo; nulla è stato fatto.
+jobs-invoice-run-failed = Fatturazione per { $tenant } al { $as_of } non riuscita: { $error }
+jobs-invoice-run-some-failed = { $count } fatturazioni non riuscite.
+jobs-fx-not-configured = Niente da importare: impostare [fx] url o [fx] folder.
+jobs-metrics-snapshot-done = Istantanea delle metriche: { $rows } righe scritte per { $tenants } esercenti.

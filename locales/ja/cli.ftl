@@ -88,3 +88,13 @@ bench-api-range = --customers と --requests は 1 から 10000000、--concurren
 bench-api-measuring = { $scenario } を計測中…
 bench-api-setup = 顧客 { $customers } 件、請求書 { $invoices } 件。シナリオごとに { $requests } リクエスト、{ $concurrency } 接続
 bench-api-scenario = { $scenario }: { $rate } リクエスト/秒 (p50 { $p50 } ms、p99 { $p99 } ms)。基準のスループットの { $ratio }、p99 は基準の { $p99ratio } 倍
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = シミュレーション時計：このサーバーはすべてのジョブと API を実時間ではなく { $file } に書かれた時刻（現在 { $now }）で実行します。テストとステージング専用です。
+jobs-invoice-run-tenant = { $tenant } の { $as_of } 時点の請求実行：請求書 { $invoices } 件、スキップしたサブスクリプション { $skipped } 件。
+jobs-invoice-run-done-already = { $tenant } の { $as_of } 時点の請求実行：実行済みです。
+jobs-invoice-run-busy = { $tenant } の請求実行：別のプロセスが実行中です。何もしませんでした。
+jobs-invoice-run-failed = { $tenant } の { $as_of } 時点の請求実行に失敗しました：{ $error }
+jobs-invoice-run-some-failed = { $count } 件の請求実行が失敗しました。
+jobs-fx-not-configured = インポートするものがありません：[fx] url または [fx] folder を設定してください。
+jobs-metrics-snapshot-done = 指標スナップショット：{ $tenants } 件の加盟店について { $rows } 行を書き込みました。

@@ -88,3 +88,13 @@ bench-api-range = --customers en --requests moeten tussen 1 en 10000000 liggen e
 bench-api-measuring = { $scenario } meten…
 bench-api-setup = { $customers } klanten, { $invoices } facturen; { $requests } verzoeken per scenario over { $concurrency } verbindingen
 bench-api-scenario = { $scenario }: { $rate } verzoeken/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } van de doorvoer van de ondergrens, p99 { $p99ratio } keer die van de ondergrens
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = GESIMULEERDE KLOK: deze server voert alle taken en de API uit op de tijd in { $file } (nu { $now }), niet op de echte tijd. Alleen voor tests en staging.
+jobs-invoice-run-tenant = Factuurrun voor { $tenant } per { $as_of }: { $invoices } facturen, { $skipped } abonnementen overgeslagen.
+jobs-invoice-run-done-already = Factuurrun voor { $tenant } per { $as_of }: al gedaan.
+jobs-invoice-run-busy = Factuurrun voor { $tenant }: een ander proces voert hem uit; niets gedaan.
+jobs-invoice-run-failed = Factuurrun voor { $tenant } per { $as_of } mislukt: { $error }
+jobs-invoice-run-some-failed = { $count } factuurruns mislukt.
+jobs-fx-not-configured = Niets te importeren: stel [fx] url of [fx] folder in.
+jobs-metrics-snapshot-done = Metrics-momentopname: { $rows } rijen geschreven voor { $tenants } handelaren.

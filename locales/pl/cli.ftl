@@ -88,3 +88,13 @@ bench-api-range = --customers i --requests muszą wynosić od 1 do 10000000, a -
 bench-api-measuring = Pomiar { $scenario }…
 bench-api-setup = { $customers } klientów, { $invoices } faktur; { $requests } żądań na scenariusz z { $concurrency } połączeń
 bench-api-scenario = { $scenario }: { $rate } żądań/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } przepustowości minimum, p99 { $p99ratio } razy p99 minimum
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = SYMULOWANY ZEGAR: ten serwer wykonuje wszystkie zadania i API według czasu zapisanego w { $file } (teraz { $now }), a nie według rzeczywistego czasu. Tylko do testów i środowiska przedprodukcyjnego.
+jobs-invoice-run-tenant = Fakturowanie dla { $tenant } na dzień { $as_of }: faktury: { $invoices }, pominięte subskrypcje: { $skipped }.
+jobs-invoice-run-done-already = Fakturowanie dla { $tenant } na dzień { $as_of }: już wykonane.
+jobs-invoice-run-busy = Fakturowanie dla { $tenant }: wykonuje je inny proces; nic nie zrobiono.
+jobs-invoice-run-failed = Fakturowanie dla { $tenant } na dzień { $as_of } nie powiodło się: { $error }
+jobs-invoice-run-some-failed = Nieudane fakturowania: { $count }.
+jobs-fx-not-configured = Nie ma czego importować: ustaw [fx] url lub [fx] folder.
+jobs-metrics-snapshot-done = Migawka wskaźników: zapisano wiersze: { $rows } dla sprzedawców: { $tenants }.

@@ -88,3 +88,13 @@ bench-api-range = --customers e --requests devem estar entre 1 e 10000000 e --co
 bench-api-measuring = Medindo { $scenario }…
 bench-api-setup = { $customers } clientes, { $invoices } faturas; { $requests } requisições por cenário a partir de { $concurrency } conexões
 bench-api-scenario = { $scenario }: { $rate } requisições/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } da vazão do piso, p99 { $p99ratio } vezes o do piso
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = RELÓGIO SIMULADO: este servidor executa todas as tarefas e a API no horário escrito em { $file } (agora { $now }), não no horário real. Somente para testes e homologação.
+jobs-invoice-run-tenant = Faturamento de { $tenant } em { $as_of }: { $invoices } faturas, { $skipped } assinaturas ignoradas.
+jobs-invoice-run-done-already = Faturamento de { $tenant } em { $as_of }: já feito.
+jobs-invoice-run-busy = Faturamento de { $tenant }: outro processo o está executando; nada foi feito.
+jobs-invoice-run-failed = O faturamento de { $tenant } em { $as_of } falhou: { $error }
+jobs-invoice-run-some-failed = { $count } faturamentos falharam.
+jobs-fx-not-configured = Nada a importar: defina [fx] url ou [fx] folder.
+jobs-metrics-snapshot-done = Instantâneo de métricas: { $rows } linhas gravadas para { $tenants } comerciantes.

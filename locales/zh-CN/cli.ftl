@@ -91,3 +91,13 @@ bench-api-range = --customers 和 --requests 须在 1 到 10000000 之间，--co
 bench-api-measuring = 正在测量 { $scenario }…
 bench-api-setup = { $customers } 个客户，{ $invoices } 张发票；每个场景 { $requests } 个请求，{ $concurrency } 个连接
 bench-api-scenario = { $scenario }：{ $rate } 请求/秒（p50 { $p50 } ms，p99 { $p99 } ms）；为基准吞吐量的 { $ratio }，p99 为基准的 { $p99ratio } 倍
+
+# Scheduled jobs (issue 12, docs/adr/0037)
+jobs-simulated-clock = 模拟时钟：此服务器按 { $file } 中写入的时间（当前 { $now }）而非真实时间运行所有任务和 API。仅用于测试和预发布环境。
+jobs-invoice-run-tenant = { $tenant } 截至 { $as_of } 的开票运行：{ $invoices } 张发票，跳过 { $skipped } 个订阅。
+jobs-invoice-run-done-already = { $tenant } 截至 { $as_of } 的开票运行：已完成。
+jobs-invoice-run-busy = { $tenant } 的开票运行：另一个进程正在运行；未执行任何操作。
+jobs-invoice-run-failed = { $tenant } 截至 { $as_of } 的开票运行失败：{ $error }
+jobs-invoice-run-some-failed = { $count } 个开票运行失败。
+jobs-fx-not-configured = 没有可导入的内容：请设置 [fx] url 或 [fx] folder。
+jobs-metrics-snapshot-done = 指标快照：为 { $tenants } 个商户写入 { $rows } 行。

@@ -50,6 +50,30 @@ pub struct Config {
     pub api: ApiConfig,
     /// How long the outbox keeps what it has finished with (docs/adr/0032).
     pub outbox: OutboxConfig,
+    /// Where the `fx-import` job takes the ECB's daily rates from (docs/adr/0037).
+    pub fx: FxConfig,
+    /// A simulated clock for tests and staging (docs/adr/0037); off unless set.
+    pub clock: ClockConfig,
+}
+
+/// The ECB's daily reference rates for the `fx-import` job: from `url` (e.g.
+/// `https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml`) or the newest `.xml`/`.csv`
+/// file in `folder`. Both blank (the default): the job has nothing to import and is not scheduled.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FxConfig {
+    pub url: String,
+    pub folder: String,
+}
+
+/// A simulated clock: when `simulated_file` names a file, every reading of the time in this
+/// process (the API, the jobs, `billing jobs run`) is the RFC 3339 instant written in it, which
+/// stays put until the file changes. Processes that name the same file share one clock, which a
+/// test advances a day at a time. Blank (the default): the system clock.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClockConfig {
+    pub simulated_file: String,
 }
 
 /// The outbox's retention: the `purge-outbox` job deletes events, mails and webhook deliveries
@@ -175,6 +199,16 @@ pub struct JobsConfig {
     pub predunning: String,
     /// Finished outbox rows older than `[outbox] retention_days` are deleted.
     pub purge_outbox: String,
+    /// How often the scheduled invoice run looks for tenants whose day has begun; each tenant's
+    /// run for its today is due from `invoice_run_hour` in its own time zone, once.
+    pub invoice_run: String,
+    /// The tenant-local hour (0–23) from which the day's invoice run is due; 0: midnight.
+    pub invoice_run_hour: u32,
+    /// The ECB's daily rates are imported from `[fx]` (not scheduled while `[fx]` is blank).
+    pub fx_import: String,
+    /// Each tenant's MRR, active subscriptions and customers of its last whole day are kept
+    /// per currency (`GET /api/v1/metrics/snapshots`).
+    pub metrics_snapshot: String,
 }
 
 impl Default for JobsConfig {
@@ -190,6 +224,10 @@ impl Default for JobsConfig {
             prune_request_log: "0 20 4 * * *".into(),
             predunning: "0 30 6 * * *".into(),
             purge_outbox: "0 40 4 * * *".into(),
+            invoice_run: "0 */15 * * * *".into(),
+            invoice_run_hour: 0,
+            fx_import: "0 0 17 * * *".into(),
+            metrics_snapshot: "0 5 * * * *".into(),
         }
     }
 }
@@ -412,6 +450,16 @@ impl Config {
             if value > 10_000_000 {
                 bail!("{name}: must be from 0 (no limit) to 10000000 requests a minute");
             }
+        }
+        if self.jobs.invoice_run_hour > 23 {
+            bail!("jobs.invoice_run_hour: must be from 0 to 23");
+        }
+        if !self.fx.url.trim().is_empty() && !self.fx.folder.trim().is_empty() {
+            bail!("fx.url and fx.folder: set one of them, not both");
+        }
+        let url = self.fx.url.trim();
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            bail!("fx.url: `{url}` is not an http(s) URL");
         }
         self.mail.validate()?;
         Ok(())

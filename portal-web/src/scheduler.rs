@@ -32,7 +32,43 @@ fn jobs(
         .map_err(|e| format!("[webhooks]: {e:#}"));
     let request_log_days = config.api.request_log_days;
     let retention_days = config.outbox.retention_days;
+    let (run_hour, chunk_size) = (config.jobs.invoice_run_hour, config.invoice_run.chunk_size);
+    let fx = config.fx.clone();
     vec![
+        (
+            "invoice-run",
+            config.jobs.invoice_run.clone(),
+            Arc::new(move |pool, clock| {
+                Box::pin(async move {
+                    use billing_core::jobs::scheduled_invoice_run::{Options, run};
+                    let outcomes = run(&pool, &Options::scheduled(run_hour, chunk_size), clock.now()).await?;
+                    Ok(outcomes.iter().map(|o| o.invoices).sum())
+                })
+            }),
+        ),
+        (
+            "fx-import",
+            if fx.url.trim().is_empty() && fx.folder.trim().is_empty() {
+                String::new()
+            } else {
+                config.jobs.fx_import.clone()
+            },
+            Arc::new(move |pool, clock| {
+                let fx = fx.clone();
+                Box::pin(
+                    async move { Ok(crate::fx_source::run(&pool, &fx, clock.now()).await?.map_or(0, |d| d.rates)) },
+                )
+            }),
+        ),
+        (
+            "metrics-snapshot",
+            config.jobs.metrics_snapshot.clone(),
+            Arc::new(|pool, clock| {
+                Box::pin(async move {
+                    Ok(billing_core::service::metrics_snapshot::run(&pool, clock.now(), None, None).await?.rows)
+                })
+            }),
+        ),
         (
             "predunning",
             config.jobs.predunning.clone(),
@@ -156,10 +192,12 @@ fn jobs(
 async fn run_locked(name: &'static str, pool: PgPool, clock: Arc<dyn Clock>, job: JobFn) {
     let started = std::time::Instant::now();
     let lease = format!("schedule:{name}");
-    let recorded = recorded(name, pool.clone(), clock, job);
-    let result = if UNLEASED.contains(&name) {
-        recorded.await.map(Some)
+    let result = if PER_TENANT.contains(&name) {
+        job(pool, clock).await.map(Some)
+    } else if UNLEASED.contains(&name) {
+        recorded(name, pool.clone(), clock, job).await.map(Some)
     } else {
+        let recorded = recorded(name, pool.clone(), clock, job);
         billing_core::store::locks::with_lease(&pool, &lease, LEASE_TTL, recorded).await
     };
     match result {
@@ -192,6 +230,10 @@ async fn recorded(name: &'static str, pool: PgPool, clock: Arc<dyn Clock>, job: 
 /// holding one would otherwise stop them everywhere until it expired.
 const UNLEASED: &[&str] = &["mail", "webhooks"];
 
+/// Jobs that take a lease and record their run per tenant themselves (the invoice run: two nodes
+/// may run two tenants' runs side by side, never one tenant's twice).
+const PER_TENANT: &[&str] = &["invoice-run"];
+
 /// How long a scheduled job's lease lasts without renewal (renewed while the job runs).
 const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
@@ -208,6 +250,7 @@ pub async fn start(
     let mailer = Arc::new(crate::mail::Mailer::new(&config.mail, &config.database.embedded_dir).context("[mail]")?);
     for (name, schedule, job) in jobs(config, gateways, mailer) {
         if schedule.trim().is_empty() {
+            // (fx-import also when `[fx]` names no source.)
             tracing::info!(job = name, "job disabled (blank schedule)");
             continue;
         }

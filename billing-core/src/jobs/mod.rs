@@ -2,3 +2,4 @@
 
 pub mod collection;
 pub mod invoice_run;
+pub mod scheduled_invoice_run;

@@ -34,15 +34,30 @@ pub async fn start(
     now: DateTime<Utc>,
 ) -> Result<Uuid> {
     let id = Uuid::now_v7();
-    sqlx::query("INSERT INTO job_runs (id, job, tenant_id, trigger, started_at) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO job_runs (id, job, tenant_id, trigger, started_at, node) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(job)
         .bind(tenant)
         .bind(trigger.as_str())
         .bind(now)
+        .bind(this_node())
         .execute(conn)
         .await?;
     Ok(id)
+}
+
+/// This process, as recorded with each run it starts: `host:pid`.
+pub fn this_node() -> &'static str {
+    static NODE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NODE.get_or_init(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        format!("{host}:{}", std::process::id())
+    })
 }
 
 /// Records how the run ended.
@@ -82,6 +97,8 @@ pub struct JobRun {
     pub done: i64,
     pub failed: i64,
     pub error: Option<String>,
+    /// The process that ran it (`host:pid`, [`this_node`]).
+    pub node: Option<String>,
 }
 
 /// The latest runs, newest first: all of them (`tenant` None, the operator's view), or those for
@@ -93,7 +110,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<JobRun>> {
     Ok(sqlx::query_as(
-        "SELECT id, job, tenant_id, trigger, started_at, finished_at, done, failed, error FROM job_runs
+        "SELECT id, job, tenant_id, trigger, started_at, finished_at, done, failed, error, node FROM job_runs
           WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR job = $2)
           ORDER BY started_at DESC, id DESC LIMIT $3",
     )
@@ -112,7 +129,7 @@ pub async fn list_for_tenant(
     limit: i64,
 ) -> Result<Vec<JobRun>> {
     Ok(sqlx::query_as(
-        "SELECT id, job, tenant_id, trigger, started_at, finished_at, done, failed, error FROM job_runs
+        "SELECT id, job, tenant_id, trigger, started_at, finished_at, done, failed, error, node FROM job_runs
           WHERE (tenant_id = $1 OR tenant_id IS NULL) AND ($2::text IS NULL OR job = $2)
           ORDER BY started_at DESC, id DESC LIMIT $3",
     )

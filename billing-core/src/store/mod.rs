@@ -107,3 +107,4 @@ impl<T> Page<T> {
 pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> Error {
     Error::Database(sqlx::Error::Decode(format!("stored {what} is invalid: {detail}").into()))
 }
+pub mod metrics_snapshots;

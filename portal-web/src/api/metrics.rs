@@ -30,7 +30,8 @@ use crate::state::AppState;
     get_acquisition_spend,
     put_acquisition_spend,
     get_settings,
-    put_settings
+    put_settings,
+    snapshots
 ))]
 pub struct Doc;
 
@@ -45,6 +46,7 @@ pub fn routes() -> Vec<Route> {
         put("/metrics/acquisition_spend", put_acquisition_spend),
         get("/metrics/settings", get_settings),
         put("/metrics/settings", put_settings),
+        get("/metrics/snapshots", snapshots),
     ]
 }
 
@@ -815,4 +817,70 @@ pub async fn put_settings(
     let mut conn = state.pool.acquire().await?;
     let saved = metrics::set_savings_settings(&mut conn, tenant, &s, state.clock.now()).await?;
     Ok(axum::Json(settings_body(&saved)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SnapshotsQuery {
+    /// First day (YYYY-MM-DD).
+    pub from: Option<NaiveDate>,
+    /// Last day, included (YYYY-MM-DD).
+    pub to: Option<NaiveDate>,
+}
+
+/// One day's figures in one currency, as the nightly `metrics-snapshot` job kept them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SnapshotBody {
+    pub day: NaiveDate,
+    pub currency: String,
+    /// MRR in effect at the end of the day, integer minor units.
+    pub mrr: i64,
+    /// Subscriptions contributing MRR at the end of the day.
+    pub active_subscriptions: i64,
+    /// Customers with MRR at the end of the day.
+    pub customers: i64,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SnapshotsBody {
+    pub object: &'static str,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// By day, then currency; a day the job has not taken is absent.
+    pub items: Vec<SnapshotBody>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics/snapshots",
+    tag = "metrics",
+    params(SnapshotsQuery),
+    responses(
+        (status = 200, description = "The nightly snapshots of MRR, active subscriptions and customers per day and currency", body = SnapshotsBody),
+        (status = 400, description = "A malformed query, or a missing or invalid range"),
+        (status = 401, description = "No or a wrong API key")
+    )
+)]
+pub async fn snapshots(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    ApiQuery(q): ApiQuery<SnapshotsQuery>,
+) -> ApiResult<axum::Json<SnapshotsBody>> {
+    let range = range(q.from, q.to)?;
+    let mut conn = state.pool.acquire().await?;
+    let rows = billing_core::store::metrics_snapshots::list(&mut conn, tenant, range.from, range.to).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| SnapshotBody {
+            day: r.day,
+            currency: r.currency,
+            mrr: r.mrr,
+            active_subscriptions: r.active_subscriptions,
+            customers: r.customers,
+            recorded_at: r.recorded_at,
+        })
+        .collect();
+    Ok(axum::Json(SnapshotsBody { object: "list", from: range.from, to: range.to, items }))
 }

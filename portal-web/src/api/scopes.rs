@@ -56,6 +56,7 @@ mod tests {
             ("GET", "/api/v1/events", "webhooks:read"),
             ("POST", "/api/v1/webhook_deliveries/{id}/retry", "webhooks:write"),
             ("GET", "/api/v1/metrics/mrr", "reports:read"),
+            ("GET", "/api/v1/metrics/snapshots", "reports:read"),
             ("PUT", "/api/v1/exports/datev/settings", "reports:write"),
             ("PUT", "/api/v1/metrics/acquisition_spend", "reports:write"),
             ("POST", "/api/v1/billing_questions/{id}/replies", "support:write"),

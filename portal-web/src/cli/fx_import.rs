@@ -1,52 +1,38 @@
-//! `billing fx-import`: ECB euro reference rates from a file, standard input or a URL.
+//! `billing fx-import`: ECB euro reference rates from a file, standard input or a URL (the
+//! parsing and upsert are `billing_core::service::fx_import`, shared with the `fx-import` job).
 
 use std::path::Path;
 
-use anyhow::Context;
+use billing_core::service::fx_import::{self, FxImport};
 
 use super::{Ctx, t};
 
 pub async fn run(ctx: &Ctx, file: Option<&Path>, url: Option<&str>) -> anyhow::Result<()> {
-    let (bytes, source, csv) = match (file, url) {
-        (_, Some(url)) => {
-            let resp = reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(60))
-                .build()?
-                .get(url)
-                .send()
-                .await
-                .with_context(|| format!("downloading {url}"))?
-                .error_for_status()
-                .with_context(|| format!("downloading {url}"))?;
-            let bytes = resp.bytes().await.with_context(|| format!("downloading {url}"))?.to_vec();
-            (bytes, url.to_string(), url.to_ascii_lowercase().ends_with(".csv"))
+    let fetched = match (file, url) {
+        (_, Some(url)) => crate::fx_source::download(url).await?,
+        (Some(file), None) => {
+            crate::fx_source::Fetched { bytes: ctx.read_input(file)?, name: file.display().to_string() }
         }
-        (Some(file), None) => (
-            ctx.read_input(file)?,
-            file.display().to_string(),
-            file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")),
-        ),
         (None, None) => anyhow::bail!("give --file or --url"),
     };
-    let parsed = if csv {
-        billing_core::fx::parse_ecb_csv(&String::from_utf8_lossy(&bytes))
-    } else {
-        billing_core::fx::parse_ecb_xml(&bytes)
-    }
-    .with_context(|| format!("{source} is not an ECB reference-rate file"))?;
     let mut conn = ctx.db().pool.acquire().await?;
-    let written = billing_core::store::fx::upsert(&mut conn, &parsed.rates, ctx.clock().now()).await?;
-    let days: std::collections::BTreeSet<_> = parsed.rates.iter().map(|r| r.date).collect();
+    let csv = fx_import::is_csv(&fetched.name);
+    let done = fx_import::import(&mut conn, &fetched.bytes, csv, &fetched.name, ctx.clock().now()).await?;
+    print_summary(ctx, &done);
+    Ok(())
+}
+
+/// The one-line summary of an import.
+pub fn print_summary(ctx: &Ctx, done: &FxImport) {
     ctx.out.line(t(
         ctx.lang,
         "cli-fx-imported",
         &[
-            ("rates", written.to_string()),
-            ("days", days.len().to_string()),
-            ("first", days.first().map(|d| d.to_string()).unwrap_or_default()),
-            ("last", days.last().map(|d| d.to_string()).unwrap_or_default()),
-            ("skipped", parsed.skipped.join(", ")),
+            ("rates", done.rates.to_string()),
+            ("days", done.days.to_string()),
+            ("first", done.first.map(|d| d.to_string()).unwrap_or_default()),
+            ("last", done.last.map(|d| d.to_string()).unwrap_or_default()),
+            ("skipped", done.skipped.join(", ")),
         ],
     ));
-    Ok(())
 }

@@ -19,10 +19,17 @@ fn name(job: &Job) -> &'static str {
         Job::PruneRequestLog => "prune-request-log",
         Job::Predunning { .. } => "predunning",
         Job::PurgeOutbox => "purge-outbox",
+        Job::InvoiceRun { .. } => billing_core::jobs::scheduled_invoice_run::JOB,
+        Job::FxImport => "fx-import",
+        Job::MetricsSnapshot { .. } => "metrics-snapshot",
     }
 }
 
 pub async fn run(ctx: &Ctx, job: Job) -> anyhow::Result<()> {
+    if let Job::InvoiceRun { as_of, tenant } = job {
+        // Recorded per merchant by the job itself.
+        return invoice_run(ctx, as_of, tenant.as_deref()).await;
+    }
     let pool = &ctx.db().pool;
     let name = name(&job);
     let id = {
@@ -206,8 +213,74 @@ async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
             ));
             (p.events + p.mails + p.webhook_deliveries, 0)
         }
+        // Handled (and recorded per merchant) by `invoice_run`.
+        Job::InvoiceRun { .. } => (0, 0),
+        Job::FxImport => match crate::fx_source::run(pool, &ctx.config().fx, now).await? {
+            Some(done) => {
+                super::fx_import::print_summary(ctx, &done);
+                (done.rates, 0)
+            }
+            None => anyhow::bail!(t(lang, "jobs-fx-not-configured", &[])),
+        },
+        Job::MetricsSnapshot { as_of } => {
+            let run = billing_core::service::metrics_snapshot::run(pool, now, as_of, None).await?;
+            ctx.out.line(t(
+                lang,
+                "jobs-metrics-snapshot-done",
+                &[("rows", run.rows.to_string()), ("tenants", run.tenants.to_string())],
+            ));
+            (run.rows, 0)
+        }
     };
     Ok(counts)
+}
+
+/// `billing jobs run invoice-run`: each merchant's run for its due day (or `as_of`), as the
+/// scheduler runs it but also when one is done already (a re-run invoices nothing twice).
+async fn invoice_run(ctx: &Ctx, as_of: Option<chrono::NaiveDate>, slug: Option<&str>) -> anyhow::Result<()> {
+    use billing_core::jobs::scheduled_invoice_run::{self as job, OutcomeStatus};
+    let (lang, now) = (ctx.lang, ctx.clock().now());
+    let tenant = match slug {
+        Some(slug) => Some(super::tenant::by_slug(ctx, slug).await?.id),
+        None => None,
+    };
+    let config = ctx.config();
+    let opts = job::Options {
+        hour: config.jobs.invoice_run_hour,
+        tenant,
+        as_of,
+        force: true,
+        trigger: Trigger::Cli,
+        triggered_by: format!("cli:{}", ctx.user),
+        chunk_size: config.invoice_run.chunk_size,
+    };
+    let outcomes = job::run(&ctx.db().pool, &opts, now).await?;
+    let mut failed = 0;
+    for o in &outcomes {
+        let slug = {
+            let mut conn = ctx.db().pool.acquire().await?;
+            store::tenants::get(&mut conn, o.tenant).await?.map(|t| t.slug).unwrap_or_else(|| o.tenant.to_string())
+        };
+        let (tenant, date) = (("tenant", slug), ("as_of", o.as_of.to_string()));
+        let line = match o.status {
+            OutcomeStatus::Ran => t(
+                lang,
+                "jobs-invoice-run-tenant",
+                &[tenant, date, ("invoices", o.invoices.to_string()), ("skipped", o.skipped.to_string())],
+            ),
+            OutcomeStatus::AlreadyDone => t(lang, "jobs-invoice-run-done-already", &[tenant, date]),
+            OutcomeStatus::Busy => t(lang, "jobs-invoice-run-busy", &[tenant]),
+            OutcomeStatus::Failed => {
+                failed += 1;
+                t(lang, "jobs-invoice-run-failed", &[tenant, date, ("error", o.error.clone().unwrap_or_default())])
+            }
+        };
+        ctx.out.line(line);
+    }
+    if failed > 0 {
+        anyhow::bail!(t(lang, "jobs-invoice-run-some-failed", &[("count", failed.to_string())]));
+    }
+    Ok(())
 }
 
 /// `billing jobs list`: the latest recorded runs, newest first.

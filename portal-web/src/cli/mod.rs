@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use billing_core::clock::{Clock, SystemClock};
+use billing_core::clock::Clock;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
@@ -354,6 +354,24 @@ pub enum Job {
     },
     /// Delete finished outbox rows (events, mails, webhook deliveries) older than `[outbox] retention_days`.
     PurgeOutbox,
+    /// Run each merchant's invoice run for its day (`[jobs] invoice_run_hour`), under a lease per
+    /// merchant, recorded per merchant.
+    InvoiceRun {
+        /// Invoice for this date (YYYY-MM-DD); each merchant's due day when absent.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        /// Only this merchant (its slug).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Import the ECB's daily reference rates from `[fx] url` or the newest file in `[fx] folder`.
+    FxImport,
+    /// Keep each merchant's MRR, active subscriptions and customers per currency for a day.
+    MetricsSnapshot {
+        /// The day to take (YYYY-MM-DD); each merchant's yesterday when absent.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -577,7 +595,7 @@ pub async fn run(cli: Cli, args: Vec<String>) -> anyhow::Result<()> {
     if let Command::Bench { command } = cli.command {
         return run_bench(&config, lang, command).await;
     }
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (clock, _) = crate::sim_clock::from_config(&config)?;
     if let Some(url) = config.database.url.clone() {
         let db = Database::open_server(&config.database, url.expose()).await?;
         let shared = Arc::new(Shared { config, db, clock, app: RwLock::new(None), owner: None });

@@ -64,6 +64,14 @@ pub async fn serve(ctx: &Ctx, demo_key: Option<&str>) -> anyhow::Result<()> {
         }
         None => ctx.out.line(t(lang, "cli-serve-listening", &[("url", url.clone())])),
     }
+    let simulated = config.clock.simulated_file.trim();
+    if !simulated.is_empty() {
+        // Loud: a server on a simulated clock invoices, collects and mails by a time that is not
+        // today's. Only for tests and staging.
+        let now = ctx.clock().now().to_rfc3339();
+        tracing::warn!(file = simulated, now = %now, "SIMULATED CLOCK: every job and the API run on the time in this file");
+        eprintln!("{}", t(lang, "jobs-simulated-clock", &[("file", simulated.to_string()), ("now", now)]));
+    }
     let pool = ctx.db().pool.clone();
     let mut state = super::new_app_state(config, ctx.db(), ctx.clock());
     if demo_key.is_some() {

@@ -21,6 +21,7 @@ mod i18n;
 mod idempotency;
 mod invoice_lifecycle;
 mod invoice_run;
+mod jobs_month;
 mod lifecycle;
 mod mail;
 mod metrics;
