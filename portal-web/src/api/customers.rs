@@ -179,7 +179,8 @@ pub async fn get_one(
     let id: CustomerId = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
     let customer: CustomerBody = customers::get(&mut conn, tenant, id).await?.into();
-    let dunning = billing_core::service::dunning::for_customer(&mut conn, tenant, id).await?;
+    let dunning =
+        billing_core::service::dunning::for_customer(&mut conn, tenant, id, state.clock.now().date_naive()).await?;
     let account_restricted = billing_core::service::dunning::is_restricted(&mut conn, tenant, id).await?;
     Ok(axum::Json(CustomerWithDunning { customer, dunning, account_restricted }))
 }

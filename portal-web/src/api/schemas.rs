@@ -86,6 +86,26 @@ pub struct CustomerDunning {
     /// A `restrict` step holds the account: plan changes and new subscriptions are refused
     /// (`account_restricted`) until the invoices in dunning are paid.
     pub restricted: bool,
+    /// The pauses staff made that hold today (`POST /customers/{id}/dunning/pause`).
+    pub pauses: Vec<DunningPauseSchema>,
+    /// Every invoice in dunning is held by a pause, or the customer's whole dunning is paused.
+    pub paused: bool,
+}
+
+/// A pause of a customer's dunning (`invoice` null: every invoice of theirs) or one invoice's.
+#[derive(ToSchema)]
+#[schema(as = DunningPause)]
+pub struct DunningPauseSchema {
+    /// The invoice paused (`in_…`); null for the whole customer.
+    pub invoice: Option<String>,
+    pub reason: String,
+    pub paused_on: NaiveDate,
+    /// The first day dunning acts again by itself; null until resumed.
+    pub until: Option<NaiveDate>,
+    /// Who paused it (`api`, `staff:<email>`).
+    pub paused_by: String,
+    pub resumed_on: Option<NaiveDate>,
+    pub resumed_by: Option<String>,
 }
 
 /// A customer's e-invoice settings; absent fields stay, an empty string clears.
