@@ -556,7 +556,11 @@ async fn browser_flows_in_chromium() {
         .lines()
         .find_map(|l| l.strip_prefix("axe checked ").and_then(|r| r.split(' ').next()?.parse().ok()))
         .unwrap_or(0);
-    assert!(checked >= 34, "axe-core checked every console page of both runs: {transcript}");
+    assert!(checked >= 60, "axe-core checked every console page of both runs: {transcript}");
+    // Each run paused and resumed the customer's dunning and stored a clean logo (docs/adr/0039).
+    assert_eq!(app.count("dunning_pauses WHERE resumed_at IS NOT NULL AND paused_by LIKE 'staff:admin-%'").await, 2);
+    assert_eq!(app.count("tenant_logos WHERE content_type = 'image/svg+xml'").await, 1);
+    assert_eq!(app.count("staff_audit_log WHERE action = 'settings.logo' AND outcome = 'refused'").await, 2);
     assert_eq!(app.count("invoices WHERE kind = 'credit_note'").await, 2, "one credit note per run");
     assert_eq!(app.count("api_keys WHERE name LIKE 'collector %' AND revoked_at IS NOT NULL").await, 2, "keys revoked");
     let refused: i64 = sqlx::query_scalar(
