@@ -558,3 +558,4 @@ console-dunning-ladder-fee-invalid = Zeile { $row }: Geben Sie die Mahngebühr a
 console-dunning-ladder-de = Das deutsche Mahnwesen
 console-dunning-ladder-de-hint = Oder das deutsche Mahnwesen verwenden: Zahlungserinnerung, 1. Mahnung, 2. Mahnung und letzte Mahnung, mit Verzugszinsen und der Pauschale von 40 EUR für Unternehmen (§ 288 BGB).
 console-dunning-ladder-de-button = Deutsches Mahnwesen verwenden
+console-dunning-ladder-api-only = Diese Richtlinie hat eine Rundungsregel für eine Gebühr oder von Hand gesetzte gesetzliche Zuschläge, die diese Seite nicht anzeigen kann: Ändern Sie sie über die API (PUT /api/v1/dunning_policy).

@@ -558,3 +558,4 @@ console-dunning-ladder-fee-invalid = Row { $row }: give the late fee as an amoun
 console-dunning-ladder-de = The German reminder ladder
 console-dunning-ladder-de-hint = Or use the German reminder ladder: Zahlungserinnerung, 1. Mahnung, 2. Mahnung and letzte Mahnung, with default interest and the EUR 40 flat fee for businesses (§ 288 BGB).
 console-dunning-ladder-de-button = Use the German reminder ladder
+console-dunning-ladder-api-only = This policy has a rounding rule for a fee or statutory charges set by hand, which this page cannot show: change it through the API (PUT /api/v1/dunning_policy).

@@ -558,3 +558,4 @@ console-dunning-ladder-fee-invalid = Fila { $row }: indique el recargo como impo
 console-dunning-ladder-de = La escala de reclamación alemana
 console-dunning-ladder-de-hint = O use la escala de reclamación alemana: Zahlungserinnerung, 1. Mahnung, 2. Mahnung y letzte Mahnung, con intereses de demora y el cargo fijo de 40 EUR para empresas (§ 288 BGB).
 console-dunning-ladder-de-button = Usar la escala alemana
+console-dunning-ladder-api-only = Esta política tiene una regla de redondeo para un recargo o cargos legales fijados a mano, que esta página no puede mostrar: cámbiela por la API (PUT /api/v1/dunning_policy).

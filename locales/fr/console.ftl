@@ -558,3 +558,4 @@ console-dunning-ladder-fee-invalid = Ligne { $row } : indiquez les frais comme m
 console-dunning-ladder-de = L’échelle de relance allemande
 console-dunning-ladder-de-hint = Ou utilisez l’échelle de relance allemande : Zahlungserinnerung, 1. Mahnung, 2. Mahnung et letzte Mahnung, avec intérêts de retard et l’indemnité forfaitaire de 40 EUR pour les entreprises (§ 288 BGB).
 console-dunning-ladder-de-button = Utiliser l’échelle allemande
+console-dunning-ladder-api-only = Cette politique a une règle d’arrondi pour des frais ou des frais légaux réglés à la main, que cette page ne peut pas afficher : modifiez-la par l’API (PUT /api/v1/dunning_policy).

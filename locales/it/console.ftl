@@ -558,3 +558,4 @@ console-dunning-ladder-fee-invalid = Riga { $row }: indica la penale come import
 console-dunning-ladder-de = La scala di solleciti tedesca
 console-dunning-ladder-de-hint = Oppure usa la scala tedesca: Zahlungserinnerung, 1. Mahnung, 2. Mahnung e letzte Mahnung, con interessi di mora e l’indennità forfettaria di 40 EUR per le imprese (§ 288 BGB).
 console-dunning-ladder-de-button = Usa la scala tedesca
+console-dunning-ladder-api-only = Questa politica ha una regola di arrotondamento per una penale o oneri di legge impostati a mano, che questa pagina non può mostrare: modificala tramite l’API (PUT /api/v1/dunning_policy).

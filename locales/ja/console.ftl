@@ -558,3 +558,4 @@ console-dunning-ladder-fee-invalid = { $row } 行目：延滞手数料は金額�
 console-dunning-ladder-de = ドイツ式の督促手順
 console-dunning-ladder-de-hint = またはドイツ式の督促手順を使う：Zahlungserinnerung、1. Mahnung、2. Mahnung、letzte Mahnung（遅延利息と事業者向け 40 EUR の定額手数料付き、§ 288 BGB）。
 console-dunning-ladder-de-button = ドイツ式の手順を使う
+console-dunning-ladder-api-only = このポリシーには手数料の端数処理ルールまたは手動設定の法定費用があり、このページでは表示できません。API（PUT /api/v1/dunning_policy）で変更してください。

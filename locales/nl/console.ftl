@@ -558,3 +558,4 @@ console-dunning-ladder-fee-invalid = Rij { $row }: geef de kosten op als bedrag 
 console-dunning-ladder-de = De Duitse aanmaningsladder
 console-dunning-ladder-de-hint = Of gebruik de Duitse aanmaningsladder: Zahlungserinnerung, 1. Mahnung, 2. Mahnung en letzte Mahnung, met vertragingsrente en de vaste vergoeding van 40 EUR voor bedrijven (§ 288 BGB).
 console-dunning-ladder-de-button = Duitse ladder gebruiken
+console-dunning-ladder-api-only = Dit beleid heeft een afrondingsregel voor kosten of handmatig ingestelde wettelijke kosten, die deze pagina niet kan tonen: wijzig het via de API (PUT /api/v1/dunning_policy).

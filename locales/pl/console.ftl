@@ -558,3 +558,4 @@ console-dunning-ladder-fee-invalid = Wiersz { $row }: podaj opłatę jako kwotę
 console-dunning-ladder-de = Niemiecka ścieżka upomnień
 console-dunning-ladder-de-hint = Lub użyj niemieckiej ścieżki upomnień: Zahlungserinnerung, 1. Mahnung, 2. Mahnung i letzte Mahnung, z odsetkami za zwłokę i ryczałtem 40 EUR dla firm (§ 288 BGB).
 console-dunning-ladder-de-button = Użyj niemieckiej ścieżki
+console-dunning-ladder-api-only = Ta polityka ma regułę zaokrąglania opłaty lub ręcznie ustawione opłaty ustawowe, których ta strona nie pokazuje: zmień ją przez API (PUT /api/v1/dunning_policy).

@@ -558,3 +558,4 @@ console-dunning-ladder-fee-invalid = Linha { $row }: informe a taxa como valor e
 console-dunning-ladder-de = A escada de cobrança alemã
 console-dunning-ladder-de-hint = Ou use a escada de cobrança alemã: Zahlungserinnerung, 1. Mahnung, 2. Mahnung e letzte Mahnung, com juros de mora e a taxa fixa de 40 EUR para empresas (§ 288 BGB).
 console-dunning-ladder-de-button = Usar a escada alemã
+console-dunning-ladder-api-only = Esta política tem uma regra de arredondamento para uma taxa ou encargos legais definidos à mão, que esta página não consegue mostrar: altere-a pela API (PUT /api/v1/dunning_policy).

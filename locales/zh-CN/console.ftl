@@ -558,3 +558,4 @@ console-dunning-ladder-fee-invalid = 第 { $row } 行：请以金额和货币（
 console-dunning-ladder-de = 德国催款流程
 console-dunning-ladder-de-hint = 或使用德国催款流程：Zahlungserinnerung、1. Mahnung、2. Mahnung 和 letzte Mahnung，含逾期利息及对企业的 40 欧元固定费用（§ 288 BGB）。
 console-dunning-ladder-de-button = 使用德国催款流程
+console-dunning-ladder-api-only = 此策略包含费用的舍入规则或手动设置的法定费用，本页面无法显示：请通过 API 修改（PUT /api/v1/dunning_policy）。

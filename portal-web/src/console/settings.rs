@@ -783,7 +783,7 @@ fn plan(
             // A policy with a rounding override or ladder charges set by hand has more than the
             // rows show: saving the rows here would drop it.
             if !cur.console_editable {
-                return Err(ctx.t("console-settings-dunning-api-only"));
+                return Err(ctx.t("console-dunning-ladder-api-only"));
             }
             let rows = dunning_rows(pairs);
             let steps = policy_of(&ctx.chrome, &rows)?;
