@@ -340,3 +340,5 @@ signup-3ds-confirm = Bestätigen
 signup-3ds-refuse = Nicht bestätigen
 signup-3ds-back = Zurück zu den Zahlungsmethoden
 signup-preview-vat-included = Die Beträge, wie sie auf der Rechnung stehen werden, inkl. USt.
+portal-moves-refused = Dieser Tarifwechsel wird für Ihr Abonnement nicht angeboten; es wurde nichts geändert.
+portal-moves-later = Downgrades gelten ab Ende des laufenden Zeitraums.

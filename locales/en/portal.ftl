@@ -340,3 +340,5 @@ signup-3ds-confirm = Confirm
 signup-3ds-refuse = Do not confirm
 signup-3ds-back = Back to payment methods
 signup-preview-vat-included = The amounts as they will appear on the invoice, VAT included.
+portal-moves-refused = This plan change is not offered for your subscription; nothing was changed.
+portal-moves-later = Downgrades take effect at the end of the current period.

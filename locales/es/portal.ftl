@@ -340,3 +340,5 @@ signup-3ds-confirm = Confirmar
 signup-3ds-refuse = No confirmar
 signup-3ds-back = Volver a los métodos de pago
 signup-preview-vat-included = Los importes tal como aparecerán en la factura, IVA incluido.
+portal-moves-refused = Este cambio de plan no se ofrece para su suscripción; no se ha cambiado nada.
+portal-moves-later = Las bajadas de plan se aplican al final del periodo actual.

@@ -340,3 +340,5 @@ signup-3ds-confirm = Confirmer
 signup-3ds-refuse = Ne pas confirmer
 signup-3ds-back = Retour aux moyens de paiement
 signup-preview-vat-included = Les montants tels qu’ils figureront sur la facture, TVA comprise.
+portal-moves-refused = Ce changement d’offre n’est pas proposé pour votre abonnement ; rien n’a été modifié.
+portal-moves-later = Le passage à une offre inférieure prend effet à la fin de la période en cours.

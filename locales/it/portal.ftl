@@ -340,3 +340,5 @@ signup-3ds-confirm = Conferma
 signup-3ds-refuse = Non confermare
 signup-3ds-back = Torna ai metodi di pagamento
 signup-preview-vat-included = Gli importi come appariranno in fattura, IVA inclusa.
+portal-moves-refused = Questo cambio di piano non è offerto per il tuo abbonamento; non è stato modificato nulla.
+portal-moves-later = I downgrade hanno effetto alla fine del periodo in corso.

@@ -340,3 +340,5 @@ signup-3ds-confirm = 確認する
 signup-3ds-refuse = 確認しない
 signup-3ds-back = お支払い方法に戻る
 signup-preview-vat-included = 請求書に記載される金額です（付加価値税込み）。
+portal-moves-refused = このプラン変更はご契約では提供されていません。何も変更されていません。
+portal-moves-later = ダウングレードは現在の期間の終わりに適用されます。

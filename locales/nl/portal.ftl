@@ -340,3 +340,5 @@ signup-3ds-confirm = Bevestigen
 signup-3ds-refuse = Niet bevestigen
 signup-3ds-back = Terug naar betaalmethoden
 signup-preview-vat-included = De bedragen zoals ze op de factuur komen, inclusief btw.
+portal-moves-refused = Deze abonnementswissel wordt voor uw abonnement niet aangeboden; er is niets gewijzigd.
+portal-moves-later = Downgrades gaan in aan het einde van de huidige periode.

@@ -340,3 +340,5 @@ signup-3ds-confirm = Potwierdź
 signup-3ds-refuse = Nie potwierdzaj
 signup-3ds-back = Wróć do metod płatności
 signup-preview-vat-included = Kwoty takie, jak pojawią się na fakturze, z VAT.
+portal-moves-refused = Ta zmiana planu nie jest dostępna dla Twojej subskrypcji; nic nie zmieniono.
+portal-moves-later = Przejście na niższy plan działa od końca bieżącego okresu.

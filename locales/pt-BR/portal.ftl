@@ -340,3 +340,5 @@ signup-3ds-confirm = Confirmar
 signup-3ds-refuse = Não confirmar
 signup-3ds-back = Voltar às formas de pagamento
 signup-preview-vat-included = Os valores como aparecerão na fatura, IVA incluído.
+portal-moves-refused = Esta mudança de plano não é oferecida para a sua assinatura; nada foi alterado.
+portal-moves-later = Downgrades entram em vigor no fim do período atual.

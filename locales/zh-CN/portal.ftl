@@ -340,3 +340,5 @@ signup-3ds-confirm = 确认
 signup-3ds-refuse = 不确认
 signup-3ds-back = 返回付款方式
 signup-preview-vat-included = 金额与发票上显示的一致，已含增值税。
+portal-moves-refused = 您的订阅不提供此套餐变更；未做任何更改。
+portal-moves-later = 降级将在当前周期结束时生效。

@@ -144,8 +144,9 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     state.metrics.record(response.status().as_u16(), micros);
     tracing::info!(%method, %path, status = response.status().as_u16(), micros, "request");
+    // A page that chose its language (the portal's, within the tenant's offered languages) keeps it.
     if let Ok(v) = lang.parse() {
-        response.headers_mut().insert(header::CONTENT_LANGUAGE, v);
+        response.headers_mut().entry(header::CONTENT_LANGUAGE).or_insert(v);
     }
     response
 }

@@ -12,7 +12,9 @@ inbox through the confirm step (the Rust test then checks the answer reaches the
 SMTP); the admin opens the settings; the analyst sees the dashboard and nothing else. axe-core
 checks every page (no serious or critical violation); screenshots are taken at desktop and 360-px
 phone width. The admin also creates an API key, sees its secret once, revokes it, and opens the
-webhook endpoints page.
+webhook endpoints page; uploads a logo (an SVG with a script is refused, a clean one shown),
+reviews the offered languages, sets the plan moves, and pauses and resumes the customer's dunning
+(docs/adr/0039).
 """
 
 import json
@@ -48,6 +50,9 @@ TEXT = {
            "api_keys": "API-Schlüssel", "review_key": "Schlüssel prüfen", "webhooks": "Webhooks",
            "revoked": "Der Schlüssel wurde widerrufen"},
 }
+
+LOGO = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" rx="6" fill="#1f4e79"/></svg>'
+SCRIPTED = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="4" height="4"/></svg>'
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -190,6 +195,59 @@ def main():
             page.locator("#branding-review").click()
             expect(page.locator("#review")).to_be_visible()
             axe(page, f"{lang} settings review")
+
+            # The logo: a scripted SVG (named .png) is refused, a clean one stored and shown.
+            page.goto(f"{base}/c/acme/settings")
+            page.locator("#logo-file").set_input_files(
+                files=[{"name": "logo.png", "mimeType": "image/png", "buffer": SCRIPTED}])
+            page.locator("#logo-upload").click()
+            expect(page.locator("#logo-error")).to_be_visible()
+            axe(page, f"{lang} logo refused")
+            page.locator("#logo-file").set_input_files(
+                files=[{"name": "logo.svg", "mimeType": "image/svg+xml", "buffer": LOGO}])
+            page.locator("#logo-upload").click()
+            expect(page.locator("#done")).to_be_visible()
+            expect(page.locator("#logo-current img")).to_be_visible()
+            expect(page.locator("header img").first).to_be_visible()
+            axe(page, f"{lang} settings logo")
+            # The offered languages (reviewed, not saved) and the plan moves (saved).
+            page.locator("#offered-ja").uncheck()
+            page.locator("#languages-review").click()
+            expect(page.locator("#review")).to_be_visible()
+            axe(page, f"{lang} languages review")
+            page.goto(f"{base}/c/acme/settings")
+            page.locator("#moves-mode-upgrades").check()
+            page.locator("#downgrades_at_period_end").check()
+            page.locator("#moves-review").click()
+            expect(page.locator("#review")).to_be_visible()
+            axe(page, f"{lang} moves review")
+            page.locator("#confirm").click()
+            expect(page.locator("#done")).to_be_visible()
+            expect(page.locator("#moves-mode-upgrades")).to_be_checked()
+
+            # Pause the customer's dunning (form, review, confirm), then resume it.
+            page.goto(f"{base}/c/acme/customers/{run['customer']}")
+            page.locator("#pause-dunning").click()
+            expect(page.locator("#until")).to_be_visible()
+            axe(page, f"{lang} pause form")
+            page.locator("#reason").fill(t["reason"])
+            page.locator("#review-button").click()
+            expect(page.locator("#review")).to_be_visible()
+            axe(page, f"{lang} pause review")
+            page.locator("#confirm").click()
+            expect(page.locator("#dunning-pauses")).to_contain_text(t["reason"])
+            axe(page, f"{lang} customer paused")
+            shot(page, f"customer-paused-{lang}")
+            page.goto(f"{base}/c/acme/dunning")
+            expect(page.locator("#paused")).to_contain_text(t["reason"])
+            axe(page, f"{lang} dunning paused")
+            page.goto(f"{base}/c/acme/customers/{run['customer']}")
+            page.locator("#resume-dunning").click()
+            page.locator("#reason").fill(t["reason"])
+            page.locator("#review-button").click()
+            expect(page.locator("#review")).to_be_visible()
+            page.locator("#confirm").click()
+            expect(page.locator("#pause-dunning")).to_be_visible()
             ctx.close()
 
             # Support: refused a money action (403 page, audited by the server).

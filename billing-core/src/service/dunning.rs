@@ -21,7 +21,7 @@ use crate::outbox::OutboxMessage;
 use crate::ports::Gateways;
 use crate::ports::charge_texts::{ChargeTexts, PlainChargeTexts};
 use crate::service::dunning_actions::{self, StepContext};
-use crate::service::{invoices, payments, retries};
+use crate::service::{dunning_pauses, invoices, payments, retries};
 use crate::store::dunning::{self as store, InDunning, Taken};
 use crate::store::locks;
 
@@ -105,6 +105,8 @@ pub struct DunningSummary {
     /// Steps that paused or canceled subscriptions.
     pub paused: u64,
     pub canceled: u64,
+    /// Invoices left alone because staff paused their dunning (docs/adr/0039).
+    pub held: u64,
 }
 
 /// Takes the due steps of every invoice in dunning on `as_of` (the date of `now` when `None`),
@@ -142,13 +144,32 @@ async fn run_all(
     let mut summary = DunningSummary { ran: true, ..DunningSummary::default() };
     let work = store::work(&mut *pool.acquire().await?, as_of).await?;
     let mut policies: BTreeMap<uuid::Uuid, Policy> = BTreeMap::new();
+    let mut pauses: BTreeMap<(uuid::Uuid, uuid::Uuid), Vec<crate::store::console_settings::PauseRow>> = BTreeMap::new();
     for inv in work {
         let policy = match policies.entry(inv.tenant_id) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => e.insert(policy(&mut *pool.acquire().await?, TenantId(inv.tenant_id)).await?),
         };
+        let held = match pauses.entry((inv.tenant_id, inv.customer_id)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(
+                crate::store::console_settings::pauses(
+                    &mut *pool.acquire().await?,
+                    TenantId(inv.tenant_id),
+                    inv.customer_id,
+                )
+                .await?,
+            ),
+        };
         summary.invoices += 1;
-        if let Err(e) = dun(pool, gateways, texts, policy, &inv, now, as_of, &mut summary).await {
+        // A paused dunning takes no step; the days it was paused do not count (docs/adr/0039).
+        let (holding, paused_days) =
+            dunning_pauses::state(held, inv.invoice_id, inv.first_failed_at.date_naive(), as_of);
+        if holding.is_some() {
+            summary.held += 1;
+            continue;
+        }
+        if let Err(e) = dun(pool, gateways, texts, policy, &inv, now, as_of, paused_days, &mut summary).await {
             tracing::warn!(error = %e, invoice = %InvoiceId(inv.invoice_id), "dunning: a step failed");
             summary.failed += 1;
         }
@@ -166,10 +187,11 @@ async fn dun(
     inv: &InDunning,
     now: DateTime<Utc>,
     as_of: NaiveDate,
+    paused_days: i64,
     summary: &mut DunningSummary,
 ) -> Result<()> {
     let (tenant, invoice) = (TenantId(inv.tenant_id), InvoiceId(inv.invoice_id));
-    let days = (as_of - inv.first_failed_at.date_naive()).num_days();
+    let days = (as_of - inv.first_failed_at.date_naive()).num_days() - paused_days;
     let taken = store::taken(&mut *pool.acquire().await?, inv.tenant_id, inv.invoice_id).await?;
     // A hard decline blocks retries until the customer's default method is another one.
     let blocked = inv.last_decline_class.as_deref() == Some("hard") && {
@@ -362,6 +384,11 @@ pub struct CustomerDunning {
     /// A `restrict` step was taken: plan changes and new subscriptions are refused
     /// (`account_restricted`) until the invoices in dunning are paid.
     pub restricted: bool,
+    /// Staff paused the dunning: the pauses that hold today, the customer's own (every invoice)
+    /// and single invoices' (docs/adr/0039). The job takes no step for what they hold.
+    pub pauses: Vec<dunning_pauses::DunningPause>,
+    /// Every invoice in dunning is held by a pause (and a customer-wide pause holds the ones to come).
+    pub paused: bool,
 }
 
 /// Whether a dunning `restrict` step holds the customer's account (lifted once the invoice it was
@@ -377,23 +404,29 @@ pub async fn customer_with_state(
     conn: &mut PgConnection,
     tenant: TenantId,
     customer: CustomerId,
+    today: NaiveDate,
 ) -> Result<(crate::customer::Customer, Option<CustomerDunning>, bool)> {
     let (found, may_be_in_dunning, restricted) =
         crate::store::customers::get_with_dunning_flags(conn, tenant, customer)
             .await?
             .ok_or_else(|| Error::not_found("customer", customer))?;
-    let dunning = if may_be_in_dunning { for_customer(conn, tenant, customer).await? } else { None };
+    let dunning = if may_be_in_dunning { for_customer(conn, tenant, customer, today).await? } else { None };
     Ok((found, dunning, restricted))
 }
 
-/// The customer's dunning state, `None` when no invoice of theirs is in dunning.
+/// The customer's dunning state on `today`, `None` when no invoice of theirs is in dunning and
+/// no pause holds.
 pub async fn for_customer(
     conn: &mut PgConnection,
     tenant: TenantId,
     customer: CustomerId,
+    today: NaiveDate,
 ) -> Result<Option<CustomerDunning>> {
     let list = store::for_customer(conn, tenant, customer.0).await?;
-    if list.is_empty() {
+    let pauses = crate::store::console_settings::pauses(conn, tenant, customer.0).await?;
+    let holding: Vec<dunning_pauses::DunningPause> =
+        pauses.iter().filter(|p| dunning_pauses::holds(p, today)).map(dunning_pauses::DunningPause::from).collect();
+    if list.is_empty() && holding.is_empty() {
         return Ok(None);
     }
     let policy = policy(conn, tenant).await?;
@@ -406,7 +439,10 @@ pub async fn for_customer(
         amount_at_risk: BTreeMap::new(),
         retries_blocked: false,
         restricted: store::is_restricted(conn, tenant, customer.0).await?,
+        paused: holding.iter().any(|p| p.invoice.is_none()),
+        pauses: holding,
     };
+    let mut all_held = !list.is_empty();
     let methods = crate::store::payment_methods::chargeable(conn, tenant, customer.0).await?;
     for inv in &list {
         // As the job decides (`dun`): a hard decline with the declined method still the default.
@@ -422,13 +458,23 @@ pub async fn for_customer(
             state.current_step = Some(last);
             state.current_action = policy.steps().get(last as usize - 1).map(|s| s.action.as_str());
         }
+        let since = inv.first_failed_at.date_naive();
+        let (held, paused_days) = dunning_pauses::state(&pauses, inv.invoice_id, since, today);
+        if held.is_some() {
+            // Nothing is due while it is paused.
+            continue;
+        }
+        all_held = false;
         if let Some((_, next)) = policy.next_acting(&taken, blocked) {
-            let on = inv.first_failed_at.date_naive() + chrono::Days::new(u64::from(next.day));
+            let on = since
+                + chrono::Days::new(u64::from(next.day))
+                + chrono::Days::new(u64::try_from(paused_days).unwrap_or_default());
             if state.next_action_on.is_none_or(|d| on < d) {
                 state.next_action_on = Some(on);
                 state.next_action = Some(next.action.as_str());
             }
         }
     }
+    state.paused |= all_held;
     Ok(Some(state))
 }

@@ -12,6 +12,7 @@ pub mod customers;
 pub mod delivery;
 pub mod dunning;
 pub mod dunning_actions;
+pub mod dunning_pauses;
 pub mod einvoices;
 pub mod events;
 pub mod exports;

@@ -251,6 +251,12 @@ pub async fn set_mail_identity(
 /// one of the shipped languages.
 pub async fn set_default_locale(conn: &mut PgConnection, tenant: TenantId, locale: &str) -> Result<String> {
     let locale = match_locale(locale).ok_or_else(|| Error::invalid("default_locale", "not a shipped language"))?;
+    // The default is always among the portal's offered languages (docs/adr/0039).
+    if let Some(offered) = store::console_settings::portal_settings(conn, tenant).await?.0
+        && !offered.iter().any(|o| o == locale)
+    {
+        return Err(Error::invalid("default_locale", "offer this language in the portal first"));
+    }
     store::tenants::set_default_locale(conn, tenant, locale).await?;
     Ok(locale.to_string())
 }

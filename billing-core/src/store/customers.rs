@@ -205,7 +205,11 @@ pub async fn get_with_dunning_flags(
                                       AND i.status = 'open' AND i.total > i.amount_paid
                                       AND EXISTS (SELECT 1 FROM payment_attempts a
                                                    WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
-                                                     AND a.status = 'failed')) AS may_be_in_dunning,
+                                                     AND a.status = 'failed'))
+                  -- a pause staff made shows on the customer even without an invoice in dunning
+                  OR EXISTS (SELECT 1 FROM dunning_pauses p
+                              WHERE p.tenant_id = c.tenant_id AND p.customer_id = c.id
+                                AND p.resumed_at IS NULL) AS may_be_in_dunning,
                            EXISTS (SELECT 1 FROM invoices i
                                      JOIN dunning_steps s ON s.tenant_id = i.tenant_id AND s.invoice_id = i.id
                                     WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id

@@ -7,6 +7,7 @@ pub mod balance;
 pub mod bank;
 pub mod bench;
 pub mod catalog;
+pub mod console_settings;
 pub mod coupons;
 pub mod customers;
 pub mod dunning;

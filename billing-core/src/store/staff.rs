@@ -492,6 +492,7 @@ pub async fn portal_activity(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DunningLine {
     pub customer_id: Uuid,
+    pub invoice_id: Uuid,
     pub customer_name: String,
     pub invoice_number: Option<String>,
     pub currency: String,
@@ -503,7 +504,7 @@ pub struct DunningLine {
 /// The tenant's open invoices whose latest payment attempt failed, with the last dunning step.
 pub async fn dunning_board(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec<DunningLine>> {
     Ok(sqlx::query_as(
-        "SELECT i.customer_id, c.name AS customer_name, i.number AS invoice_number, i.currency::text AS currency,
+        "SELECT i.customer_id, i.id AS invoice_id, c.name AS customer_name, i.number AS invoice_number, i.currency::text AS currency,
                 (i.total - i.amount_paid)::bigint AS amount_due,
                 COALESCE((SELECT max(s.step) FROM dunning_steps s
                            WHERE s.tenant_id = i.tenant_id AND s.invoice_id = i.id), 0)::int AS step,

@@ -179,7 +179,8 @@ pub async fn get_one(
     let id: CustomerId = id.parse().map_err(billing_core::Error::from)?;
     let mut conn = state.pool.acquire().await?;
     let (customer, dunning, account_restricted) =
-        billing_core::service::dunning::customer_with_state(&mut conn, tenant, id).await?;
+        billing_core::service::dunning::customer_with_state(&mut conn, tenant, id, state.clock.now().date_naive())
+            .await?;
     let dunning = dunning.map(CustomerDunningBody::from);
     Ok(axum::Json(CustomerWithDunning { customer: customer.into(), dunning, account_restricted }))
 }
@@ -204,6 +205,26 @@ pub struct CustomerDunningBody {
     /// A `restrict` step holds the account: plan changes and new subscriptions are refused
     /// (`account_restricted`) until the invoices in dunning are paid.
     pub restricted: bool,
+    /// The pauses staff made that hold today (`POST /customers/{id}/dunning/pause`).
+    pub pauses: Vec<DunningPauseBody>,
+    /// Every invoice in dunning is held by a pause, or the customer's whole dunning is paused.
+    pub paused: bool,
+}
+
+/// A pause of a customer's dunning (`invoice` null: every invoice of theirs) or one invoice's.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = DunningPause)]
+pub struct DunningPauseBody {
+    /// The invoice paused (`in_…`); null for the whole customer.
+    pub invoice: Option<String>,
+    pub reason: String,
+    pub paused_on: chrono::NaiveDate,
+    /// The first day dunning acts again by itself; null until resumed.
+    pub until: Option<chrono::NaiveDate>,
+    /// Who paused it (`api`, `staff:<email>`).
+    pub paused_by: String,
+    pub resumed_on: Option<chrono::NaiveDate>,
+    pub resumed_by: Option<String>,
 }
 
 impl From<billing_core::service::dunning::CustomerDunning> for CustomerDunningBody {
@@ -217,6 +238,20 @@ impl From<billing_core::service::dunning::CustomerDunning> for CustomerDunningBo
             amount_at_risk: d.amount_at_risk,
             retries_blocked: d.retries_blocked,
             restricted: d.restricted,
+            pauses: d
+                .pauses
+                .into_iter()
+                .map(|p| DunningPauseBody {
+                    invoice: p.invoice.map(|i| i.to_string()),
+                    reason: p.reason,
+                    paused_on: p.paused_on,
+                    until: p.until,
+                    paused_by: p.paused_by,
+                    resumed_on: p.resumed_on,
+                    resumed_by: p.resumed_by,
+                })
+                .collect(),
+            paused: d.paused,
         }
     }
 }

@@ -124,7 +124,168 @@ pub async fn put_policy(
     Ok(axum::Json(PolicyView { steps: policy.steps().iter().map(Into::into).collect(), ladder, default: false }))
 }
 
+/// `POST /api/v1/customers/{id}/dunning/pause`: staff hold a customer's dunning (or one invoice's).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseBody {
+    /// Why (kept in the audit log); 1 to 500 characters.
+    pub reason: String,
+    /// The first day dunning acts again by itself (after today); absent: until resumed.
+    pub until: Option<chrono::NaiveDate>,
+    /// One open invoice of the customer's (`in_…`); absent: every invoice of theirs, also later ones.
+    pub invoice: Option<String>,
+}
+
+/// `POST /api/v1/customers/{id}/dunning/resume`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeBody {
+    /// The invoice whose pause ends; absent: the customer's own pause.
+    pub invoice: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A pause of a customer's dunning.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PauseView {
+    /// `dunning_pause`
+    pub object: &'static str,
+    pub customer: String,
+    /// The invoice paused; null: every invoice of the customer.
+    pub invoice: Option<String>,
+    pub reason: String,
+    pub paused_on: chrono::NaiveDate,
+    pub until: Option<chrono::NaiveDate>,
+    pub paused_by: String,
+    /// Set once resumed.
+    pub resumed_on: Option<chrono::NaiveDate>,
+    pub resumed_by: Option<String>,
+}
+
+fn pause_view(
+    customer: billing_core::ids::CustomerId,
+    p: billing_core::service::dunning_pauses::DunningPause,
+) -> PauseView {
+    PauseView {
+        object: "dunning_pause",
+        customer: customer.to_string(),
+        invoice: p.invoice.map(|i| i.to_string()),
+        reason: p.reason,
+        paused_on: p.paused_on,
+        until: p.until,
+        paused_by: p.paused_by,
+        resumed_on: p.resumed_on,
+        resumed_by: p.resumed_by,
+    }
+}
+
+/// The bearer secret of the request, to name the key in the audit line (`api:<key id>`).
+fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_string())
+}
+
+async fn actor(
+    conn: &mut sqlx::PgConnection,
+    tenant: billing_core::ids::TenantId,
+    secret: Option<&str>,
+) -> billing_core::Result<String> {
+    Ok(match secret {
+        Some(s) => match billing_core::service::invoice_runs::api_key_id(conn, tenant, s).await? {
+            Some(id) => format!("api:{id}"),
+            None => "api".to_string(),
+        },
+        None => "api".to_string(),
+    })
+}
+
+fn invoice_id(text: Option<&str>) -> Result<Option<billing_core::ids::InvoiceId>, billing_core::Error> {
+    text.map(str::trim).filter(|t| !t.is_empty()).map(|t| t.parse().map_err(billing_core::Error::from)).transpose()
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/dunning/pause",
+    tag = "operations",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    request_body = PauseBody,
+    responses(
+        (status = 200, description = "The pause: the dunning job takes no step for it until it ends.", body = PauseView),
+        (status = 400, description = "No reason, `until` not after today, the invoice not open, or already paused.")
+    )
+)]
+pub async fn pause(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(req): ApiJson<PauseBody>,
+) -> ApiResult<axum::response::Response> {
+    let customer: billing_core::ids::CustomerId = id.parse().map_err(billing_core::Error::from)?;
+    let input = billing_core::service::dunning_pauses::PauseInput {
+        invoice: invoice_id(req.invoice.as_deref())?,
+        reason: req.reason,
+        until: req.until,
+    };
+    let now = state.clock.now();
+    let secret = bearer(&headers);
+    super::idempotency::run_once(&state, tenant, &headers, axum::http::StatusCode::OK, move |conn| {
+        Box::pin(async move {
+            let actor = actor(conn, tenant, secret.as_deref()).await?;
+            let who = billing_core::service::dunning_pauses::Who { staff: None, actor: &actor, client: None };
+            let p = billing_core::service::dunning_pauses::pause(conn, tenant, customer, &input, &who, now).await?;
+            Ok(serde_json::to_value(pause_view(customer, p)).unwrap_or_default())
+        })
+    })
+    .await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/dunning/resume",
+    tag = "operations",
+    params(("id" = String, Path, description = "The customer (`cus_…`).")),
+    request_body = ResumeBody,
+    responses(
+        (status = 200, description = "The pause as ended: dunning goes on where it was.", body = PauseView),
+        (status = 400, description = "Nothing of that scope is paused.")
+    )
+)]
+pub async fn resume(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    ApiJson(req): ApiJson<ResumeBody>,
+) -> ApiResult<axum::response::Response> {
+    let customer: billing_core::ids::CustomerId = id.parse().map_err(billing_core::Error::from)?;
+    let invoice = invoice_id(req.invoice.as_deref())?;
+    let now = state.clock.now();
+    let secret = bearer(&headers);
+    super::idempotency::run_once(&state, tenant, &headers, axum::http::StatusCode::OK, move |conn| {
+        Box::pin(async move {
+            let actor = actor(conn, tenant, secret.as_deref()).await?;
+            let who = billing_core::service::dunning_pauses::Who { staff: None, actor: &actor, client: None };
+            let p = billing_core::service::dunning_pauses::resume(
+                conn,
+                tenant,
+                customer,
+                invoice,
+                req.reason.as_deref(),
+                &who,
+                now,
+            )
+            .await?;
+            Ok(serde_json::to_value(pause_view(customer, p)).unwrap_or_default())
+        })
+    })
+    .await
+}
+
 /// This module's operations in the OpenAPI document (`super::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(get_policy, put_policy))]
+#[openapi(paths(get_policy, put_policy, pause, resume))]
 pub struct Doc;

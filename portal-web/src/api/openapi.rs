@@ -216,6 +216,7 @@ fn module_docs() -> Vec<utoipa::openapi::OpenApi> {
         metrics::Doc::openapi(),
         exports::Doc::openapi(),
         portal_help::Doc::openapi(),
+        portal_options::Doc::openapi(),
     ]
 }
 

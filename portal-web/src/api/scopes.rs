@@ -7,8 +7,16 @@ use axum::http::Method;
 use billing_core::api_keys::Access;
 
 /// Segments that make a route about money moving, wherever they sit.
-const PAYMENT_SEGMENTS: &[&str] =
-    &["payment_methods", "payment_method_setups", "pay", "refunds", "payment_attempts", "mark_paid", "bank_transfer"];
+const PAYMENT_SEGMENTS: &[&str] = &[
+    "payment_methods",
+    "payment_method_setups",
+    "pay",
+    "refunds",
+    "payment_attempts",
+    "mark_paid",
+    "bank_transfer",
+    "dunning",
+];
 
 /// The resource and access a request to `path` (with or without `/api/v1`) with `method` needs;
 /// `None` for what needs no key (the OpenAPI document).
@@ -71,6 +79,8 @@ mod tests {
             ("POST", "/api/v1/subscriptions/{id}/change/preview", "subscriptions:read"),
             ("POST", "/api/v1/simulations", "catalog:read"),
             ("PUT", "/api/v1/dunning_policy", "settings:write"),
+            ("POST", "/api/v1/customers/{id}/dunning/pause", "payments:write"),
+            ("POST", "/api/v1/customers/{id}/dunning/resume", "payments:write"),
             ("GET", "/api/v1/api_keys", "full"),
             ("POST", "/api/v1/something_new", "settings:write"),
         ];

@@ -106,6 +106,10 @@ async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
                     ("canceled", s.canceled.to_string()),
                 ],
             ));
+            if s.held > 0 {
+                // Staff paused their dunning (docs/adr/0039): no step was taken for them.
+                ctx.out.line(t(lang, "console-dunning-pause-cli-held", &[("held", s.held.to_string())]));
+            }
             let acted = s.notices + s.charged + s.restricted + s.paused + s.canceled;
             (s.retried + s.retries_skipped + s.emails + s.uncollectible + acted, s.failed)
         }

@@ -74,10 +74,10 @@ pub async fn index(ctx: Console) -> Response {
 }
 
 /// One part of a `multipart/form-data` body.
-struct Part {
-    name: String,
-    filename: Option<String>,
-    data: Vec<u8>,
+pub(crate) struct Part {
+    pub(crate) name: String,
+    pub(crate) filename: Option<String>,
+    pub(crate) data: Vec<u8>,
 }
 
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
@@ -96,7 +96,7 @@ fn quoted(headers: &str, key: &str) -> Option<String> {
 
 /// Reads a `multipart/form-data` body (RFC 7578) into its parts; `None` when it is not one.
 /// The body is already limited by the server's body size limit.
-fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
+pub(crate) fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
     let mut params = content_type.split(';').map(str::trim);
     if !params.next()?.eq_ignore_ascii_case("multipart/form-data") {
         return None;

@@ -33,6 +33,8 @@ pub struct Chrome {
     /// The current path below `base` (for the language switcher's links).
     pub path: String,
     pub tenant_name: String,
+    /// The merchant's uploaded logo (`/p/{slug}/logo?v=…`) or logo URL, for the header.
+    pub logo_url: Option<String>,
     pub csrf: String,
     /// Signed in with every factor.
     pub signed_in: bool,
@@ -119,6 +121,7 @@ fn bare_chrome(lang: Locale) -> Chrome {
         base: String::new(),
         path: "/".into(),
         tenant_name: String::new(),
+        logo_url: None,
         csrf: String::new(),
         signed_in: false,
         staff_email: String::new(),
@@ -138,11 +141,14 @@ impl FromRequestParts<AppState> for Console {
         let headers = parts.headers.clone();
         let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let fail = |e: PageError| error_response(&bare_chrome(Locale::negotiate(None, accept.as_deref(), None)), e);
-        let (tenant, session, staff) = {
+        let (tenant, session, staff, logo) = {
             let mut conn = state.pool.acquire().await.map_err(|e| fail(e.into()))?;
             let Some(tenant) = crate::web::tenant::by_slug(&mut conn, &slug).await.map_err(|e| fail(e.into()))? else {
                 return Err(fail(PageError::not_found()));
             };
+            let (_, logo) = billing_core::store::console_settings::page_settings(&mut conn, tenant.id)
+                .await
+                .map_err(|e| fail(e.into()))?;
             let session = match cookie(&headers, SESSION_COOKIE).filter(|t| t.len() == 64) {
                 Some(token) => {
                     let hash = token_hash(token);
@@ -157,10 +163,12 @@ impl FromRequestParts<AppState> for Console {
                 Some((_, s)) => Some(staff::get(&mut conn, tenant.id, s.staff_id).await.map_err(|e| fail(e.into()))?),
                 None => None,
             };
-            (tenant, session, staff)
+            (tenant, session, staff, logo)
         };
         let query_lang = lang::query_lang(parts.uri.query());
-        let (lang, switched) = lang::choose(query_lang.as_deref(), &headers, None, &tenant.default_locale);
+        // Staff read the console in any language, whatever the portal offers.
+        let (lang, switched) =
+            lang::choose(query_lang.as_deref(), &headers, None, &tenant.default_locale, &Locale::ALL);
         let cookies = CookiePolicy { secure: state.portal.secure_cookies };
         let mut set_cookies = Vec::new();
         if switched {
@@ -188,6 +196,10 @@ impl FromRequestParts<AppState> for Console {
             base,
             path,
             tenant_name: tenant.name.clone(),
+            logo_url: match &logo {
+                Some(sha) => Some(format!("/p/{}/logo?v={}", tenant.slug, sha.get(..12).unwrap_or(sha))),
+                None => tenant.profile.logo_url.clone(),
+            },
             csrf,
             signed_in: complete,
             staff_email: staff.as_ref().map(|s| s.email.clone()).unwrap_or_default(),

@@ -5,7 +5,9 @@
 //! the engine's preview), coupon, and support's portal sign-in link. Actions that move money show
 //! a confirm step; the confirm form's nonce makes a second submission change nothing.
 //!
-//! Pausing a dunning is not offered: the engine has no service for it yet (docs/console.md).
+//! Pausing a dunning (docs/adr/0039): finance and admin pause the dunning of the whole customer
+//! or of one open invoice, with a reason and an optional end day, and resume it; the engine's
+//! `dunning_pauses` service writes the audit line with the pauses before and after.
 
 use askama::Template;
 use axum::extract::{Form, Path, Query};
@@ -108,6 +110,9 @@ pub struct DocView {
     pub can_void: bool,
     pub can_mark_paid: bool,
     pub can_refund: bool,
+    /// An open invoice: its dunning can be paused (or resumed when `paused`).
+    pub can_pause: bool,
+    pub paused: bool,
     pub attempts: Vec<AttemptView>,
 }
 
@@ -135,6 +140,10 @@ struct DetailPage<'a> {
     invoices: Vec<DocView>,
     notes: Vec<DocView>,
     dunning: Option<String>,
+    /// The pauses that hold today, as sentences.
+    pauses: Vec<String>,
+    /// The customer's whole dunning is paused (the link resumes it).
+    customer_paused: bool,
     mails: Vec<MailView>,
     activity: Vec<LineView>,
     audit: Vec<LineView>,
@@ -164,6 +173,8 @@ fn doc_view(ctx: &Console, i: &Invoice, attempts: Vec<AttemptView>) -> DocView {
         can_void: !credit && matches!(i.status, InvoiceStatus::Open | InvoiceStatus::Uncollectible),
         can_mark_paid: !credit && matches!(i.status, InvoiceStatus::Open | InvoiceStatus::Uncollectible),
         can_refund: !credit && net_paid > 0,
+        can_pause: !credit && i.status == InvoiceStatus::Open,
+        paused: false,
         attempts,
     }
 }
@@ -232,28 +243,67 @@ pub async fn detail(
                 .collect();
             invoices.push(doc_view(&ctx, i, attempts));
         }
-        let dunning = billing_core::service::dunning::for_customer(&mut conn, ctx.tenant.id, id).await?.map(|d| {
-            let at_risk = d
-                .amount_at_risk
-                .iter()
-                .filter_map(|(cur, minor)| {
-                    billing_core::currency::Currency::from_code(cur)
-                        .ok()
-                        .map(|c| format::money(Money::from_minor(*minor, c), lang))
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let next = d.next_action_on.map(|on| format::date(on, lang)).unwrap_or_else(|| "—".into());
-            let mut args = vec![("invoices", d.invoices.len().to_string()), ("amount", at_risk), ("next", next)];
-            let id = match d.current_step {
-                Some(step) => {
-                    args.push(("step", step.to_string()));
-                    "console-dunning-state"
-                }
-                None => "console-dunning-state-no-step",
-            };
-            crate::i18n::I18n::global().text(lang, id, &args)
-        });
+        let dunning = billing_core::service::dunning::for_customer(&mut conn, ctx.tenant.id, id, ctx.now.date_naive())
+            .await?
+            .map(|d| {
+                let at_risk = d
+                    .amount_at_risk
+                    .iter()
+                    .filter_map(|(cur, minor)| {
+                        billing_core::currency::Currency::from_code(cur)
+                            .ok()
+                            .map(|c| format::money(Money::from_minor(*minor, c), lang))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let next = d.next_action_on.map(|on| format::date(on, lang)).unwrap_or_else(|| "—".into());
+                let mut args = vec![("invoices", d.invoices.len().to_string()), ("amount", at_risk), ("next", next)];
+                let id = match d.current_step {
+                    Some(step) => {
+                        args.push(("step", step.to_string()));
+                        "console-dunning-state"
+                    }
+                    None => "console-dunning-state-no-step",
+                };
+                crate::i18n::I18n::global().text(lang, id, &args)
+            });
+        let today = ctx.now.date_naive();
+        let held: Vec<_> = billing_core::service::dunning_pauses::list(&mut conn, ctx.tenant.id, id)
+            .await?
+            .into_iter()
+            .filter(|p| billing_core::service::dunning_pauses::holds(p, today))
+            .collect();
+        let customer_paused = held.iter().any(|p| p.invoice_id.is_none());
+        for inv in &mut invoices {
+            inv.paused = held.iter().any(|p| p.invoice_id.is_some_and(|i| InvoiceId(i).to_string() == inv.id));
+        }
+        let pauses = held
+            .iter()
+            .map(|p| {
+                let scope = match p.invoice_id {
+                    None => ctx.t("console-dunning-pause-scope-customer"),
+                    Some(i) => {
+                        let number =
+                            docs.iter().find(|d| d.id.0 == i).and_then(|d| d.number.clone()).unwrap_or_default();
+                        ctx.chrome.t1("console-target-invoice", "number", &number)
+                    }
+                };
+                let until = p
+                    .until
+                    .map(|u| format::date(u, lang))
+                    .unwrap_or_else(|| ctx.t("console-dunning-pause-until-resumed"));
+                crate::i18n::I18n::global().text(
+                    lang,
+                    "console-dunning-pause-line",
+                    &[
+                        ("scope", scope),
+                        ("since", format::date(p.paused_on, lang)),
+                        ("until", until),
+                        ("reason", p.reason.clone()),
+                    ],
+                )
+            })
+            .collect();
         let mails = staff_service::customer_mails(&mut conn, ctx.tenant.id, id, customer.email.as_str())
             .await?
             .into_iter()
@@ -324,6 +374,8 @@ pub async fn detail(
             invoices,
             notes,
             dunning,
+            pauses,
+            customer_paused,
             mails,
             activity,
             audit,
@@ -354,10 +406,12 @@ pub enum Action {
     ChangePlan,
     ApplyCoupon,
     PortalLink,
+    PauseDunning,
+    ResumeDunning,
 }
 
 impl Action {
-    const ALL: [Action; 7] = [
+    const ALL: [Action; 9] = [
         Action::CreditNote,
         Action::Void,
         Action::MarkPaid,
@@ -365,6 +419,8 @@ impl Action {
         Action::ChangePlan,
         Action::ApplyCoupon,
         Action::PortalLink,
+        Action::PauseDunning,
+        Action::ResumeDunning,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -376,6 +432,8 @@ impl Action {
             Action::ChangePlan => "change-plan",
             Action::ApplyCoupon => "apply-coupon",
             Action::PortalLink => "portal-link",
+            Action::PauseDunning => "pause-dunning",
+            Action::ResumeDunning => "resume-dunning",
         }
     }
 
@@ -383,8 +441,15 @@ impl Action {
         Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 
+    /// Pausing a dunning holds back collection, mails and fees: money-related, so support may
+    /// not (docs/adr/0039).
     fn permission(self) -> Permission {
         if self == Action::PortalLink { Permission::HelpCustomers } else { Permission::MoveMoney }
+    }
+
+    /// On the whole customer, or on one invoice when the form names one.
+    fn on_dunning(self) -> bool {
+        matches!(self, Action::PauseDunning | Action::ResumeDunning)
     }
 
     fn audit_name(self) -> String {
@@ -418,6 +483,8 @@ pub struct ActionForm {
     quantity: Option<String>,
     code: Option<String>,
     reason: Option<String>,
+    /// Pausing a dunning: the day it ends by itself (`YYYY-MM-DD`, optional).
+    until: Option<String>,
 }
 
 pub struct PlanOption {
@@ -456,7 +523,8 @@ struct Target {
 async fn load_target(ctx: &Console, id: CustomerId, action: Action, form: &ActionForm) -> PageResult<Target> {
     let mut conn = ctx.state.pool.acquire().await?;
     let customer = billing_core::service::customers::get(&mut conn, ctx.tenant.id, id).await?;
-    let invoice = if action.on_invoice() {
+    let dunning_invoice = action.on_dunning() && form.invoice.as_deref().is_some_and(|i| !i.trim().is_empty());
+    let invoice = if action.on_invoice() || dunning_invoice {
         let iid: InvoiceId = parse(form.invoice.as_deref().unwrap_or_default())?;
         let inv = billing_core::service::invoices::get(&mut conn, ctx.tenant.id, iid).await?;
         if inv.customer_id != id || inv.kind == "credit_note" {
@@ -568,7 +636,7 @@ async fn render_form(
             error,
             review: None,
             nonce: String::new(),
-            money: action != Action::PortalLink,
+            money: action != Action::PortalLink && !action.on_dunning(),
         },
     ))
 }
@@ -622,6 +690,33 @@ pub async fn action(
             },
             _ => None,
         };
+        let until = match form.until.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) if action == Action::PauseDunning => match u.parse::<chrono::NaiveDate>() {
+                Ok(d) if d > ctx.now.date_naive() => Some(d),
+                _ => {
+                    problem = problem.or_else(|| bad("console-dunning-pause-until-invalid"));
+                    None
+                }
+            },
+            _ => None,
+        };
+        // The state is checked before the review; a confirm is judged by the engine (and a repeat
+        // of a confirmed form leads to its first outcome, see `super::once`).
+        if action.on_dunning() && form.step.as_deref() != Some("confirm") {
+            let mut conn = ctx.state.pool.acquire().await?;
+            let today = ctx.now.date_naive();
+            let scope = target.invoice.as_ref().map(|i| i.id.0);
+            let paused = billing_core::service::dunning_pauses::list(&mut conn, ctx.tenant.id, id)
+                .await?
+                .iter()
+                .any(|p| p.invoice_id == scope && billing_core::service::dunning_pauses::holds(p, today));
+            if action == Action::PauseDunning && paused {
+                problem = problem.or_else(|| bad("console-dunning-pause-already"));
+            }
+            if action == Action::ResumeDunning && !paused {
+                problem = problem.or_else(|| bad("console-dunning-pause-not-paused"));
+            }
+        }
         let code = form.code.as_deref().unwrap_or_default().trim().to_string();
         if action == Action::ApplyCoupon && code.is_empty() {
             problem = problem.or_else(|| bad("console-coupon-required"));
@@ -644,7 +739,11 @@ pub async fn action(
         }
         let outcome = ctx.chrome.href(&format!("/customers/{id}?done={}", action.as_str()));
         let nonce = form.nonce.clone().unwrap_or_default();
-        let done = perform(&ctx, action, &target, amount, change, &code, &reason, &nonce, &outcome).await;
+        let done = if action.on_dunning() {
+            pause_or_resume(&ctx, action, &target, until, &reason, &nonce, &outcome).await
+        } else {
+            perform(&ctx, action, &target, amount, change, &code, &reason, &nonce, &outcome).await
+        };
         if let Err(PageError::Problem(e)) = &done {
             // The engine said no: nothing changed, and the attempt is on record.
             let mut conn = ctx.state.pool.acquire().await?;
@@ -744,6 +843,23 @@ async fn review(
     if action == Action::ApplyCoupon {
         facts.push((ctx.t("console-field-coupon"), form.code.clone().unwrap_or_default()));
     }
+    if action.on_dunning() {
+        let scope = if target.invoice.is_some() {
+            target_text(ctx, target)
+        } else {
+            ctx.t("console-dunning-pause-scope-customer")
+        };
+        facts.push((ctx.t("console-dunning-pause-scope"), scope));
+    }
+    if action == Action::PauseDunning {
+        let until = form
+            .until
+            .as_deref()
+            .and_then(|u| u.trim().parse::<chrono::NaiveDate>().ok())
+            .map(|u| format::date(u, lang))
+            .unwrap_or_else(|| ctx.t("console-dunning-pause-until-resumed"));
+        facts.push((ctx.t("console-dunning-pause-until"), until));
+    }
     if action == Action::MarkPaid {
         facts.push((ctx.t("console-field-reference"), form.reference.clone().unwrap_or_default()));
     }
@@ -763,8 +879,41 @@ async fn review(
         error: None,
         review: Some(facts),
         nonce: ctx.chrome.nonce(),
-        money: action != Action::PortalLink,
+        money: action != Action::PortalLink && !action.on_dunning(),
     }))
+}
+
+/// Pauses or resumes the dunning once (the nonce); the service writes the audit line with the
+/// pauses before and after, in the same transaction.
+async fn pause_or_resume(
+    ctx: &Console,
+    action: Action,
+    target: &Target,
+    until: Option<chrono::NaiveDate>,
+    reason: &str,
+    nonce: &str,
+    outcome: &str,
+) -> PageResult<Response> {
+    use billing_core::service::dunning_pauses::{self, PauseInput, Who};
+    let (tenant, now, customer) = (ctx.tenant.id, ctx.now, target.customer.id);
+    let invoice = target.invoice.as_ref().map(|i| i.id);
+    let reason = reason.to_string();
+    let actor = ctx.actor();
+    let staff = ctx.staff.as_ref().map(|s| s.id);
+    let client = ctx.client.clone();
+    super::once(ctx, Some(nonce), outcome.to_string(), move |tx| {
+        Box::pin(async move {
+            let who = Who { staff, actor: &actor, client: Some(&client) };
+            if action == Action::PauseDunning {
+                let input = PauseInput { invoice, reason, until };
+                dunning_pauses::pause(tx, tenant, customer, &input, &who, now).await?;
+            } else {
+                dunning_pauses::resume(tx, tenant, customer, invoice, Some(&reason), &who, now).await?;
+            }
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// Does the action once (the nonce), with its audit line in the same transaction.
@@ -887,7 +1036,7 @@ async fn perform(
                     staff_service::mail_portal_link(tx, tenant, &cust, &hash, &url, expires, now).await?;
                     (serde_json::json!({}), serde_json::json!({ "mailed_to": cust.email.as_str(), "expires_at": expires }))
                 }
-                Action::Refund => return Err(PageError::not_found()),
+                Action::Refund | Action::PauseDunning | Action::ResumeDunning => return Err(PageError::not_found()),
             };
             staff_service::audit(
                 tx,

@@ -89,6 +89,7 @@ pub fn router() -> Router<AppState> {
         .route("/bank/{id}", get(bank::show))
         .route("/bank/{id}/lines/{action}/assign", get(bank::assign_page).post(bank::assign))
         .route("/settings", get(settings::index))
+        .route("/settings/logo", post(settings::upload_logo))
         .route("/settings/{id}", post(settings::save))
         .route("/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/api-keys/{id}/{verb}", get(api_keys::action_page).post(api_keys::action))

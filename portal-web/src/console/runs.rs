@@ -376,6 +376,17 @@ pub struct DunningRow {
     pub invoice: String,
     pub due_date: String,
     pub amount: String,
+    /// "Paused until …" when staff paused its dunning (docs/adr/0039); empty otherwise.
+    pub paused: String,
+}
+
+/// A pause that holds, on the board.
+pub struct PauseRowView {
+    pub customer_href: String,
+    pub customer: String,
+    pub scope: String,
+    pub until: String,
+    pub reason: String,
 }
 
 #[derive(Template)]
@@ -385,6 +396,7 @@ struct DunningPage<'a> {
     total_at_risk: String,
     customers: usize,
     steps: Vec<StepView>,
+    pauses: Vec<PauseRowView>,
 }
 
 fn sum_text(sums: &BTreeMap<String, i64>, lang: crate::i18n::Locale) -> String {
@@ -398,7 +410,21 @@ pub async fn dunning(ctx: Console) -> Response {
         let lang = ctx.lang();
         let mut conn = ctx.state.pool.acquire().await?;
         let lines = billing_core::service::staff::dunning_board(&mut conn, ctx.tenant.id).await?;
+        let today = ctx.now.date_naive();
+        let held = billing_core::service::dunning_pauses::open(&mut conn, ctx.tenant.id, today).await?;
         drop(conn);
+        let until_text = |p: &billing_core::store::console_settings::PauseRow| {
+            p.until.map(|u| format::date(u, lang)).unwrap_or_else(|| ctx.t("console-dunning-pause-until-resumed"))
+        };
+        let names: BTreeMap<uuid::Uuid, (String, Option<String>)> = lines
+            .iter()
+            .flat_map(|l| {
+                [
+                    (l.customer_id, (l.customer_name.clone(), None)),
+                    (l.invoice_id, (l.customer_name.clone(), l.invoice_number.clone())),
+                ]
+            })
+            .collect();
         let mut total: BTreeMap<String, i64> = BTreeMap::new();
         let mut by_step: BTreeMap<i32, (BTreeMap<String, i64>, Vec<DunningRow>)> = BTreeMap::new();
         let mut customers = std::collections::BTreeSet::new();
@@ -407,7 +433,12 @@ pub async fn dunning(ctx: Console) -> Response {
             customers.insert(l.customer_id);
             let entry = by_step.entry(l.step).or_default();
             *entry.0.entry(l.currency.clone()).or_default() += l.amount_due;
+            let pause =
+                held.iter().find(|p| p.customer_id == l.customer_id && p.invoice_id.is_none_or(|i| i == l.invoice_id));
             entry.1.push(DunningRow {
+                paused: pause
+                    .map(|p| ctx.chrome.t1("console-dunning-pause-paused", "until", &until_text(p)))
+                    .unwrap_or_default(),
                 customer_href: ctx.chrome.href(&format!("/customers/{}", CustomerId(l.customer_id))),
                 customer: l.customer_name,
                 invoice: l.invoice_number.unwrap_or_default(),
@@ -420,8 +451,34 @@ pub async fn dunning(ctx: Console) -> Response {
             .rev()
             .map(|(step, (sums, lines))| StepView { step, at_risk: sum_text(&sums, lang), lines })
             .collect();
+        let pauses = held
+            .iter()
+            .map(|p| PauseRowView {
+                customer_href: ctx.chrome.href(&format!("/customers/{}", CustomerId(p.customer_id))),
+                customer: names
+                    .get(&p.customer_id)
+                    .map(|n| n.0.clone())
+                    .unwrap_or_else(|| CustomerId(p.customer_id).to_string()),
+                scope: match p.invoice_id {
+                    None => ctx.t("console-dunning-pause-scope-customer"),
+                    Some(i) => ctx.chrome.t1(
+                        "console-target-invoice",
+                        "number",
+                        &names.get(&i).and_then(|n| n.1.clone()).unwrap_or_default(),
+                    ),
+                },
+                until: until_text(p),
+                reason: p.reason.clone(),
+            })
+            .collect();
         let c = ctx.chrome("console-dunning-title", "dunning");
-        Ok(ctx.page(&DunningPage { c: &c, total_at_risk: sum_text(&total, lang), customers: customers.len(), steps }))
+        Ok(ctx.page(&DunningPage {
+            c: &c,
+            total_at_risk: sum_text(&total, lang),
+            customers: customers.len(),
+            steps,
+            pauses,
+        }))
     })
     .await;
     ctx.finish(result)

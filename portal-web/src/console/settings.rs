@@ -4,9 +4,10 @@
 //! and the FAQ per language. Every section is a form → confirm (before and after) → change once
 //! (the nonce), with an audit line `settings.<section>`; each calls the service the API calls.
 //!
-//! Not here, because the engine has no such setting: the languages offered (the portal offers
-//! all ten), allowed plan moves (every plan of the customer's currency), a logo stored in the
-//! database (the API stores an https URL). See docs/console.md.
+//! Also (docs/adr/0039): the languages the portal offers (with the default one), the plan moves
+//! customers may make themselves, and the logo uploaded as a file (`upload_logo`, multipart,
+//! checked by content and stored in the database; the https logo URL keeps working when none is
+//! uploaded).
 
 use askama::Template;
 use axum::extract::{Form, Path, Query};
@@ -25,7 +26,71 @@ use crate::i18n::{I18n, Locale};
 use crate::web::error::{PageError, PageResult};
 
 /// The dunning actions offered in a step's select.
-const ACTIONS: [&str; 3] = ["retry", "email", "mark_uncollectible"];
+const ACTIONS: [&str; 11] = [
+    "retry",
+    "email",
+    "mark_uncollectible",
+    "late_fee",
+    "restrict",
+    "pause_subscriptions",
+    "cancel_subscriptions",
+    "payment_reminder",
+    "first_notice",
+    "second_notice",
+    "final_notice",
+];
+
+/// An action's label: the first three have their keys since the console began, the others
+/// (late fee, restriction, pause/cancel, the German ladder's notices) `console-dunning-ladder-`.
+fn action_label(c: &Chrome, action: &str) -> String {
+    let key = action.replace('_', "-");
+    if ["retry", "email", "mark_uncollectible"].contains(&action) {
+        c.t(&format!("console-settings-dunning-action-{key}"))
+    } else {
+        c.t(&format!("console-dunning-ladder-action-{key}"))
+    }
+}
+
+/// A late fee as the console writes it: `5.00 EUR` (several: `5.00 EUR; 5.00 USD`) or `2.5 %`.
+fn fee_text(fee: &billing_core::dunning::LateFee) -> String {
+    if let Some(p) = &fee.percent {
+        return format!("{p} %");
+    }
+    fee.fixed
+        .iter()
+        .flatten()
+        .filter_map(|(code, minor)| {
+            billing_core::currency::Currency::from_code(code)
+                .ok()
+                .map(|c| format!("{} {code}", billing_core::money::Money::from_minor(*minor, c).to_decimal()))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The fee field as the engine's `LateFee` JSON; `None` when it is not one of the two forms.
+fn parse_fee(text: &str) -> Option<serde_json::Value> {
+    let t = text.trim();
+    if let Some(p) = t.strip_suffix('%') {
+        let p = p.trim().replace(',', ".");
+        return (!p.is_empty() && p.chars().all(|ch| ch.is_ascii_digit() || ch == '.'))
+            .then(|| serde_json::json!({ "percent": p }));
+    }
+    let mut fixed = serde_json::Map::new();
+    for part in t.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let mut it = part.split_whitespace();
+        let (amount, code) = (it.next()?, it.next()?);
+        if it.next().is_some() {
+            return None;
+        }
+        let currency = billing_core::currency::Currency::from_code(&code.to_ascii_uppercase()).ok()?;
+        let amount =
+            if amount.contains(',') && !amount.contains('.') { amount.replace(',', ".") } else { amount.into() };
+        let money = billing_core::money::Money::parse(&amount, currency).ok().filter(|m| m.minor() > 0)?;
+        fixed.insert(currency.code().to_string(), money.minor().into());
+    }
+    (!fixed.is_empty()).then(|| serde_json::json!({ "fixed": fixed }))
+}
 /// Empty rows under the dunning steps and the FAQ entries, for adding.
 const SPARE_ROWS: usize = 2;
 
@@ -37,6 +102,9 @@ enum Section {
     Dunning,
     Portal,
     Faq,
+    Moves,
+    /// The uploaded logo: its own multipart form ([`upload_logo`]).
+    Logo,
 }
 
 impl Section {
@@ -48,6 +116,8 @@ impl Section {
             "dunning" => Self::Dunning,
             "portal" => Self::Portal,
             "faq" => Self::Faq,
+            "moves" => Self::Moves,
+            "logo" => Self::Logo,
             _ => return None,
         })
     }
@@ -60,6 +130,8 @@ impl Section {
             Self::Dunning => "dunning",
             Self::Portal => "portal",
             Self::Faq => "faq",
+            Self::Moves => "moves",
+            Self::Logo => "logo",
         }
     }
 }
@@ -75,14 +147,22 @@ struct Current {
     home_country: String,
     registrations: Vec<String>,
     /// (day, action)
-    steps: Vec<(String, String)>,
+    /// (day, action, fee as `fee_text` writes it)
+    steps: Vec<(String, String, String)>,
     policy_is_default: bool,
-    /// Every step is a day and one of `ACTIONS` (no fee, no ladder charges).
+    /// Every step is a day, an action and at most a simple fee (fixed amounts or a percentage,
+    /// no rounding override) and no `charges` override: the rows can show all of it.
     console_editable: bool,
     retention_kind: String,
     retention_coupon: String,
     nps_wait_days: String,
     faq: Vec<(String, String, String)>,
+    /// The portal's offered languages (all when the merchant chose none).
+    offered: Vec<String>,
+    plan_moves: portal_options::PlanMoves,
+    /// The base plans (code, name), for the plan-move choices.
+    plans: Vec<(String, String)>,
+    logo: Option<portal_options::LogoMeta>,
 }
 
 async fn current(ctx: &Console) -> PageResult<Current> {
@@ -93,17 +173,21 @@ async fn current(ctx: &Console) -> PageResult<Current> {
     let offer = portal_options::retention_offer(&mut conn, ctx.tenant.id).await?;
     let wait = surveys::nps_wait_days(&mut conn, ctx.tenant.id).await?;
     let faq = help::faq(&mut conn, ctx.tenant.id).await?;
-    let steps = serde_json::to_value(policy.steps())
-        .ok()
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
+    let offered = portal_options::offered_locales(&mut conn, ctx.tenant.id)
+        .await?
+        .unwrap_or_else(|| Locale::ALL.iter().map(|l| l.tag().to_string()).collect());
+    let plan_moves = portal_options::plan_moves(&mut conn, ctx.tenant.id).await?;
+    let plans = billing_core::service::catalog::list_plans(&mut conn, ctx.tenant.id)
+        .await?
         .into_iter()
-        .map(|s| {
-            (
-                s["day"].as_u64().map(|d| d.to_string()).unwrap_or_default(),
-                s["action"].as_str().unwrap_or_default().to_string(),
-            )
-        })
+        .filter(|p| p.active && p.addon.is_none())
+        .map(|p| (p.code, p.name))
+        .collect();
+    let logo = portal_options::logo_meta(&mut conn, ctx.tenant.id).await?;
+    let steps = policy
+        .steps()
+        .iter()
+        .map(|s| (s.day.to_string(), s.action.as_str().to_string(), s.fee.as_ref().map(fee_text).unwrap_or_default()))
         .collect();
     Ok(Current {
         brand_color: t.profile.brand_color.clone(),
@@ -113,16 +197,20 @@ async fn current(ctx: &Console) -> PageResult<Current> {
         default_locale: t.default_locale.clone(),
         home_country: t.country.code().to_string(),
         registrations: t.tax.registrations.iter().map(|c| c.code().to_string()).collect(),
-        console_editable: policy
-            .steps()
-            .iter()
-            .all(|s| ACTIONS.contains(&s.action.as_str()) && s.fee.is_none() && s.charges.is_none()),
+        console_editable: policy.steps().iter().all(|s| {
+            s.charges.is_none()
+                && s.fee.as_ref().is_none_or(|f| f.rounding.is_none() && (f.fixed.is_none() || f.percent.is_none()))
+        }),
         steps,
         policy_is_default: !own,
         retention_kind: offer.kind,
         retention_coupon: offer.coupon.unwrap_or_default(),
         nps_wait_days: wait.to_string(),
         faq: faq.into_iter().map(|e| (e.locale, e.question, e.answer)).collect(),
+        offered,
+        plan_moves,
+        plans,
+        logo,
     })
 }
 
@@ -135,7 +223,23 @@ pub struct Choice {
 pub struct StepRow {
     pub n: usize,
     pub day: String,
+    pub fee: String,
     pub actions: Vec<Choice>,
+}
+
+/// A plan and the moves from it, as checkboxes.
+pub struct MoveFrom {
+    pub name: String,
+    pub code: String,
+    pub to: Vec<MoveTo>,
+}
+
+pub struct MoveTo {
+    /// `from>to`, the checkbox's value.
+    pub value: String,
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
 }
 
 pub struct FaqRow {
@@ -167,6 +271,16 @@ struct SettingsPage<'a> {
     faq_lang: String,
     faq_langs: Vec<Choice>,
     faq: Vec<FaqRow>,
+    /// The offered languages: every shipped one, checked when offered.
+    offered: Vec<Choice>,
+    move_modes: Vec<Choice>,
+    moves: Vec<MoveFrom>,
+    downgrades_at_period_end: bool,
+    /// The uploaded logo: its URL (with the digest) and a description, when there is one.
+    logo_src: Option<String>,
+    logo_text: String,
+    logo_nonce: String,
+    logo_max_kib: usize,
 }
 
 fn action_choices(c: &Chrome, selected: &str) -> Vec<Choice> {
@@ -177,7 +291,7 @@ fn action_choices(c: &Chrome, selected: &str) -> Vec<Choice> {
     }];
     out.extend(ACTIONS.iter().map(|a| Choice {
         value: a.to_string(),
-        label: c.t(&format!("console-settings-dunning-action-{}", a.replace('_', "-"))),
+        label: action_label(c, a),
         selected: *a == selected,
     }));
     out
@@ -207,7 +321,7 @@ fn render(
 ) -> Response {
     let c = ctx.chrome("console-settings-title", "settings");
     let mut cur = cur;
-    let mut step_rows: Option<Vec<(String, String)>> = None;
+    let mut step_rows: Option<Vec<(String, String, String)>> = None;
     let mut faq_rows: Option<Vec<(String, String)>> = None;
     if let Some((section, _, pairs)) = &refused {
         let get = |k: &str| field(pairs, k).unwrap_or_default().to_string();
@@ -225,17 +339,36 @@ fn render(
             }
             Section::Dunning => step_rows = Some(dunning_rows(pairs)),
             Section::Faq => faq_rows = Some(faq_pairs(pairs)),
-            Section::Languages | Section::Tax => {}
+            Section::Languages => {
+                cur.default_locale = get("default_locale");
+                if field(pairs, "offered_form").is_some() {
+                    cur.offered = pairs.iter().filter(|(k, _)| k == "offered").map(|(_, v)| v.clone()).collect();
+                }
+            }
+            Section::Moves => {
+                cur.plan_moves = moves_of(pairs);
+            }
+            Section::Tax | Section::Logo => {}
         }
     }
     let steps_src = step_rows.unwrap_or_else(|| cur.steps.clone());
     let mut steps: Vec<StepRow> = steps_src
         .iter()
         .enumerate()
-        .map(|(i, (day, action))| StepRow { n: i + 1, day: day.clone(), actions: action_choices(&c, action) })
+        .map(|(i, (day, action, fee))| StepRow {
+            n: i + 1,
+            day: day.clone(),
+            fee: fee.clone(),
+            actions: action_choices(&c, action),
+        })
         .collect();
     for _ in 0..SPARE_ROWS {
-        steps.push(StepRow { n: steps.len() + 1, day: String::new(), actions: action_choices(&c, "") });
+        steps.push(StepRow {
+            n: steps.len() + 1,
+            day: String::new(),
+            fee: String::new(),
+            actions: action_choices(&c, ""),
+        });
     }
     let faq_src = faq_rows.unwrap_or_else(|| {
         cur.faq.iter().filter(|(l, _, _)| *l == faq_lang).map(|(_, q, a)| (q.clone(), a.clone())).collect()
@@ -254,7 +387,61 @@ fn render(
         })
         .collect();
     let status = if refused.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let offered = Locale::ALL
+        .iter()
+        .map(|l| Choice {
+            value: l.tag().to_string(),
+            label: l.native_name(),
+            selected: cur.offered.iter().any(|o| o == l.tag()),
+        })
+        .collect();
+    let move_modes = ["any", "upgrades", "list", "none"]
+        .into_iter()
+        .map(|m| Choice {
+            value: m.to_string(),
+            label: c.t(&format!("console-moves-mode-{m}")),
+            selected: cur.plan_moves.mode == m,
+        })
+        .collect();
+    let moves = cur
+        .plans
+        .iter()
+        .map(|(from, from_name)| MoveFrom {
+            name: from_name.clone(),
+            code: from.clone(),
+            to: cur
+                .plans
+                .iter()
+                .filter(|(to, _)| to != from)
+                .map(|(to, to_name)| MoveTo {
+                    value: format!("{from}>{to}"),
+                    id: format!("move-{from}-{to}"),
+                    name: to_name.clone(),
+                    checked: cur.plan_moves.moves.iter().any(|m| &m.from == from && &m.to == to),
+                })
+                .collect(),
+        })
+        .collect();
+    let (logo_src, logo_text) = match &cur.logo {
+        Some(l) => (
+            Some(format!("/p/{}/logo?v={}", ctx.tenant.slug, l.sha256.get(..12).unwrap_or(&l.sha256))),
+            I18n::global().text(
+                c.lang,
+                "console-logo-current",
+                &[("type", l.content_type.clone()), ("kib", ((l.size + 1023) / 1024).to_string())],
+            ),
+        ),
+        None => (None, c.t("console-logo-none")),
+    };
     let page = SettingsPage {
+        offered,
+        move_modes,
+        moves,
+        downgrades_at_period_end: cur.plan_moves.downgrades_at_period_end,
+        logo_src,
+        logo_text,
+        logo_nonce: c.nonce(),
+        logo_max_kib: portal_options::LOGO_MAX_BYTES / 1024,
         done,
         err_section: refused.as_ref().map(|(s, _, _)| s.as_str().to_string()).unwrap_or_default(),
         err_text: refused.map(|(_, m, _)| m).unwrap_or_default(),
@@ -297,10 +484,15 @@ pub async fn index(ctx: Console, Query(q): Query<SettingsQuery>) -> Response {
     ctx.finish(result)
 }
 
-fn dunning_rows(pairs: &[(String, String)]) -> Vec<(String, String)> {
+fn dunning_rows(pairs: &[(String, String)]) -> Vec<(String, String, String)> {
     let days = pairs.iter().filter(|(k, _)| k == "day").map(|(_, v)| v.trim().to_string());
     let actions = pairs.iter().filter(|(k, _)| k == "action").map(|(_, v)| v.trim().to_string());
-    days.zip(actions).filter(|(d, a)| !(d.is_empty() && a.is_empty())).collect()
+    // Every row has a fee field; a form without any (an old page) has none at all.
+    let mut fees = pairs.iter().filter(|(k, _)| k == "fee").map(|(_, v)| v.trim().to_string());
+    days.zip(actions)
+        .map(|(d, a)| (d, a, fees.next().unwrap_or_default()))
+        .filter(|(d, a, f)| !(d.is_empty() && a.is_empty() && f.is_empty()))
+        .collect()
 }
 
 fn faq_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
@@ -309,11 +501,32 @@ fn faq_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
     qs.zip(answers).filter(|(q, a)| !(q.is_empty() && a.is_empty())).collect()
 }
 
+/// The plan-move rules as submitted: `moves_mode`, `move` (`from>to`, only in the list mode),
+/// `downgrades_at_period_end`.
+fn moves_of(pairs: &[(String, String)]) -> portal_options::PlanMoves {
+    let mode = field(pairs, "moves_mode").unwrap_or("any").trim().to_string();
+    let moves = if mode == "list" {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == "move")
+            .filter_map(|(_, v)| v.split_once('>'))
+            .map(|(from, to)| portal_options::PlanMove { from: from.trim().to_string(), to: to.trim().to_string() })
+            .collect()
+    } else {
+        vec![]
+    };
+    portal_options::PlanMoves {
+        mode,
+        moves,
+        downgrades_at_period_end: field(pairs, "downgrades_at_period_end").is_some_and(|v| v == "1" || v == "on"),
+    }
+}
+
 /// The steps as the engine's policy, or the problem in the page's language.
-fn policy_of(c: &Chrome, rows: &[(String, String)]) -> Result<serde_json::Value, String> {
+fn policy_of(c: &Chrome, rows: &[(String, String, String)]) -> Result<serde_json::Value, String> {
     let i18n = I18n::global();
     let mut steps = Vec::with_capacity(rows.len());
-    for (i, (day, action)) in rows.iter().enumerate() {
+    for (i, (day, action, fee)) in rows.iter().enumerate() {
         let row = (i + 1).to_string();
         let Ok(day) = day.parse::<u32>() else {
             return Err(i18n.text(
@@ -322,7 +535,13 @@ fn policy_of(c: &Chrome, rows: &[(String, String)]) -> Result<serde_json::Value,
                 &[("row", row), ("max", billing_core::dunning::MAX_DAY.to_string())],
             ));
         };
-        let step = serde_json::json!({ "day": day, "action": action });
+        let mut step = serde_json::json!({ "day": day, "action": action });
+        if action == "late_fee" {
+            let Some(fee) = parse_fee(fee) else {
+                return Err(i18n.text(c.lang, "console-dunning-ladder-fee-invalid", &[("row", row)]));
+            };
+            step["fee"] = fee;
+        }
         if serde_json::from_value::<PolicyStep>(step.clone()).is_err() {
             return Err(i18n.text(c.lang, "console-settings-dunning-action", &[("row", row)]));
         }
@@ -346,10 +565,11 @@ fn policy_of(c: &Chrome, rows: &[(String, String)]) -> Result<serde_json::Value,
         Err(PolicyError::NotAscending { index }) => {
             Err(i18n.text(c.lang, "console-settings-dunning-order", &[("row", (index + 1).to_string())]))
         }
-        // Fees and ladder charges: the rows here carry a day and one of `ACTIONS` only.
-        Err(PolicyError::BadFee { index, .. })
-        | Err(PolicyError::UnknownCurrency { index, .. })
-        | Err(PolicyError::ChargesNotAllowed { index, .. }) => {
+        Err(PolicyError::BadFee { index, .. }) | Err(PolicyError::UnknownCurrency { index, .. }) => {
+            Err(i18n.text(c.lang, "console-dunning-ladder-fee-invalid", &[("row", (index + 1).to_string())]))
+        }
+        // Ladder charges: the rows here never set them.
+        Err(PolicyError::ChargesNotAllowed { index, .. }) => {
             Err(i18n.text(c.lang, "console-settings-dunning-action", &[("row", (index + 1).to_string())]))
         }
     }
@@ -426,16 +646,77 @@ fn plan(
             let Some(l) = Locale::ALL.into_iter().find(|l| l.tag() == lang) else {
                 return Err(ctx.t("console-settings-invalid-default_locale"));
             };
+            // The page sends `offered_form` with its checkboxes; a form without it (an older page,
+            // a script) changes the default only and keeps the offered languages.
+            let offered: Vec<String> = if field(pairs, "offered_form").is_some() {
+                pairs.iter().filter(|(k, _)| k == "offered").map(|(_, v)| v.clone()).collect()
+            } else {
+                cur.offered.clone()
+            };
+            if offered.is_empty() {
+                return Err(ctx.t("console-languages-offered-none"));
+            }
+            if !offered.contains(&lang) {
+                return Err(ctx.chrome.t1("console-languages-offered-default", "language", &l.native_name()));
+            }
+            let offered =
+                portal_options::check_offered(&offered, l.tag()).map_err(|e| refusal(ctx, &PageError::from(e)))?;
             let before = Locale::ALL.into_iter().find(|x| x.tag() == cur.default_locale).map(|x| x.native_name());
+            let names = |tags: &[String]| {
+                Locale::ALL
+                    .iter()
+                    .filter(|l| tags.iter().any(|t| t == l.tag()))
+                    .map(|l| l.native_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             Change {
-                before: serde_json::json!({ "default_locale": cur.default_locale }),
-                after: serde_json::json!({ "default_locale": lang }),
-                facts: vec![fact(
-                    ctx,
-                    "console-settings-default-language",
-                    &before.unwrap_or_default(),
-                    &l.native_name(),
-                )],
+                before: serde_json::json!({ "default_locale": cur.default_locale, "offered_locales": cur.offered }),
+                after: serde_json::json!({ "default_locale": lang, "offered_locales": offered }),
+                facts: vec![
+                    fact(ctx, "console-settings-default-language", &before.unwrap_or_default(), &l.native_name()),
+                    fact(ctx, "console-languages-offered", &names(&cur.offered), &names(&offered)),
+                ],
+            }
+        }
+        // The logo is sent as a file to `upload_logo`, never through this form.
+        Section::Logo => return Err(ctx.t("console-logo-not-an-image")),
+        Section::Moves => {
+            let moves = moves_of(pairs);
+            if !matches!(moves.mode.as_str(), "any" | "upgrades" | "list" | "none") {
+                return Err(ctx.t("console-moves-mode-invalid"));
+            }
+            for m in &moves.moves {
+                if !cur.plans.iter().any(|(c, _)| c == &m.from)
+                    || !cur.plans.iter().any(|(c, _)| c == &m.to)
+                    || m.from == m.to
+                {
+                    return Err(ctx.t("console-moves-unknown-plan"));
+                }
+            }
+            let text = |m: &portal_options::PlanMoves| {
+                let mut t = ctx.t(&format!("console-moves-mode-{}", m.mode));
+                if m.mode == "list" {
+                    let name = |code: &str| {
+                        cur.plans
+                            .iter()
+                            .find(|(c, _)| c == code)
+                            .map(|(_, n)| n.clone())
+                            .unwrap_or_else(|| code.to_string())
+                    };
+                    let list: Vec<String> =
+                        m.moves.iter().map(|mv| format!("{} → {}", name(&mv.from), name(&mv.to))).collect();
+                    t = format!("{t}: {}", if list.is_empty() { "—".to_string() } else { list.join(", ") });
+                }
+                if m.downgrades_at_period_end {
+                    t = format!("{t} · {}", ctx.t("console-moves-downgrades-later"));
+                }
+                t
+            };
+            Change {
+                before: serde_json::to_value(&cur.plan_moves).unwrap_or_default(),
+                after: serde_json::to_value(&moves).unwrap_or_default(),
+                facts: vec![fact(ctx, "console-moves-heading", &text(&cur.plan_moves), &text(&moves))],
             }
         }
         Section::Tax => {
@@ -465,24 +746,49 @@ fn plan(
             }
         }
         Section::Dunning => {
-            // A policy with late fees, restriction, pause/cancel or the German ladder has more
-            // than a day and an action per step: saving the rows here would drop the rest.
-            if !cur.console_editable {
-                return Err(ctx.t("console-settings-dunning-api-only"));
-            }
-            let rows = dunning_rows(pairs);
-            let steps = policy_of(&ctx.chrome, &rows)?;
-            let text = |rows: &[(String, String)]| {
+            let text = |rows: &[(String, String, String)]| {
                 rows.iter()
-                    .map(|(d, a)| {
-                        let action = ctx.t(&format!("console-settings-dunning-action-{}", a.replace('_', "-")));
-                        ctx.chrome.t1("console-settings-dunning-step", "day", d) + ": " + &action
+                    .map(|(d, a, f)| {
+                        let action = action_label(&ctx.chrome, a);
+                        let fee = if a == "late_fee" && !f.is_empty() { format!(" ({f})") } else { String::new() };
+                        ctx.chrome.t1("console-settings-dunning-step", "day", d) + ": " + &action + &fee
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
             };
+            let before = serde_json::json!({ "steps": cur.steps.iter().map(|(d, a, f)| serde_json::json!({"day": d, "action": a, "fee": f})).collect::<Vec<_>>() });
+            // The German reminder ladder as a preset (docs/adr/0031).
+            if get("ladder") == "de" {
+                let ladder = Policy::ladder(billing_core::dunning::Ladder::De);
+                let rows: Vec<(String, String, String)> = ladder
+                    .steps()
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.day.to_string(),
+                            s.action.as_str().to_string(),
+                            s.fee.as_ref().map(fee_text).unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                return Ok(Change {
+                    before,
+                    after: serde_json::json!({ "ladder": "de" }),
+                    facts: vec![
+                        (ctx.t("console-settings-dunning-before"), text(&cur.steps)),
+                        (ctx.t("console-dunning-ladder-de"), text(&rows)),
+                    ],
+                });
+            }
+            // A policy with a rounding override or ladder charges set by hand has more than the
+            // rows show: saving the rows here would drop it.
+            if !cur.console_editable {
+                return Err(ctx.t("console-dunning-ladder-api-only"));
+            }
+            let rows = dunning_rows(pairs);
+            let steps = policy_of(&ctx.chrome, &rows)?;
             Change {
-                before: serde_json::json!({ "steps": cur.steps.iter().map(|(d, a)| serde_json::json!({"day": d, "action": a})).collect::<Vec<_>>() }),
+                before,
                 after: serde_json::json!({ "steps": steps }),
                 facts: vec![
                     (ctx.t("console-settings-dunning-before"), text(&cur.steps)),
@@ -595,7 +901,15 @@ pub async fn save(
                         tenants::set_mail_identity(tx, tenant, Some(&s("sender_name")), Some(&s("reply_to"))).await?;
                     }
                     Section::Languages => {
-                        tenants::set_default_locale(tx, tenant, &s("default_locale")).await?;
+                        let offered: Vec<String> =
+                            serde_json::from_value(after["offered_locales"].clone()).unwrap_or_default();
+                        portal_options::set_languages(tx, tenant, &s("default_locale"), Some(&offered), now).await?;
+                    }
+                    Section::Logo => {}
+                    Section::Moves => {
+                        let moves: portal_options::PlanMoves = serde_json::from_value(after.clone())
+                            .map_err(|e| billing_core::Error::invalid("moves", e.to_string()))?;
+                        portal_options::set_plan_moves(tx, tenant, &moves, now).await?;
                     }
                     Section::Tax => {
                         let registrations = serde_json::from_value(after["registrations"].clone()).unwrap_or_default();
@@ -604,7 +918,11 @@ pub async fn save(
                         tenants::update_tax(tx, tenant, &input).await?;
                     }
                     Section::Dunning => {
-                        dunning::put_policy(tx, tenant, Some(after["steps"].clone()), None, now).await?;
+                        if after["ladder"] == "de" {
+                            dunning::put_policy(tx, tenant, None, Some("de"), now).await?;
+                        } else {
+                            dunning::put_policy(tx, tenant, Some(after["steps"].clone()), None, now).await?;
+                        }
                     }
                     Section::Portal => {
                         let offer = &after["retention_offer"];
@@ -667,6 +985,84 @@ pub async fn save(
             }
             other => other,
         }
+    })
+    .await;
+    ctx.finish(result)
+}
+
+/// `POST /settings/logo` (multipart: `csrf`, `nonce`, `file`, or `remove=1`): stores the logo
+/// after checking it by content (PNG, JPEG, or SVG without scripts; at most 256 KiB), once per
+/// nonce, with an audit line. A refused file is named on the page and nothing is stored.
+pub async fn upload_logo(ctx: Console, body: axum::body::Bytes) -> Response {
+    let result = super::page(async {
+        let me = ctx.require(Permission::Settings, "settings.logo", None, None).await?;
+        let content_type =
+            ctx.headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let parts = super::bank::multipart(content_type, &body).ok_or_else(PageError::csrf)?;
+        let text = |name: &str| {
+            parts.iter().find(|p| p.name == name).map(|p| String::from_utf8_lossy(&p.data).trim().to_string())
+        };
+        ctx.check_csrf(text("csrf").as_deref())?;
+        let nonce = text("nonce").filter(|n| n.len() == 64).ok_or_else(PageError::csrf)?;
+        let outcome = ctx.chrome.href("/settings?done=logo#logo");
+        if let Some(previous) = super::claimed(&ctx, &nonce).await? {
+            return Ok(crate::web::layout::redirect(&previous));
+        }
+        let remove = text("remove").as_deref() == Some("1");
+        let file = parts.iter().find(|p| p.name == "file").map(|p| p.data.clone()).unwrap_or_default();
+        if !remove && let Err(problem) = portal_options::sniff_logo(&file) {
+            // Refused: audited, nothing stored.
+            let mut conn = ctx.state.pool.acquire().await?;
+            billing_core::service::staff::audit(
+                &mut conn,
+                ctx.tenant.id,
+                &billing_core::service::staff::AuditEntry {
+                    staff: Some(me.id),
+                    actor: &ctx.actor(),
+                    action: "settings.logo",
+                    outcome: "refused",
+                    target: Some("settings:logo".into()),
+                    after: Some(serde_json::json!({ "problem": problem.as_str(), "bytes": file.len() })),
+                    client: Some(&ctx.client),
+                    ..Default::default()
+                },
+                ctx.now,
+            )
+            .await?;
+            drop(conn);
+            let cur = current(&ctx).await?;
+            let message = I18n::global().text(
+                ctx.lang(),
+                &format!("console-logo-{}", problem.as_str()),
+                &[("max", (portal_options::LOGO_MAX_BYTES / 1024).to_string())],
+            );
+            let no_fields: &[(String, String)] = &[];
+            return Ok(render(&ctx, cur, faq_lang_of(&ctx, None), None, Some((Section::Logo, message, no_fields))));
+        }
+        let auditor = confirm::Auditor::of(&ctx);
+        super::once(&ctx, Some(&nonce), outcome, move |tx| {
+            Box::pin(async move {
+                let before = portal_options::logo_meta(tx, auditor.tenant).await?;
+                let after = if remove {
+                    portal_options::delete_logo(tx, auditor.tenant).await?;
+                    None
+                } else {
+                    Some(portal_options::put_logo(tx, auditor.tenant, &file, auditor.now).await?)
+                };
+                auditor
+                    .done(
+                        tx,
+                        "settings.logo",
+                        Some("settings:logo".into()),
+                        None,
+                        None,
+                        Some(serde_json::json!({ "logo": before })),
+                        Some(serde_json::json!({ "logo": after })),
+                    )
+                    .await
+            })
+        })
+        .await
     })
     .await;
     ctx.finish(result)

@@ -68,6 +68,12 @@ impl Locale {
     /// The best shipped language for an Accept-Language header (`de-AT,de;q=0.9,en;q=0.5`), or
     /// `None` when it names none of them.
     pub fn negotiate_accept_language(header: &str) -> Option<Locale> {
+        Self::negotiate_accept_language_among(header, &Locale::ALL)
+    }
+
+    /// As [`Locale::negotiate_accept_language`], choosing only among `offered` (the languages a
+    /// tenant's portal offers): the best-ranked tag that matches one of them.
+    pub fn negotiate_accept_language_among(header: &str, offered: &[Locale]) -> Option<Locale> {
         let mut ranked: Vec<(u32, usize, &str)> = header
             .split(',')
             .enumerate()
@@ -80,7 +86,7 @@ impl Locale {
             .collect();
         // Highest quality first; equal qualities keep the order the client wrote them in.
         ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        ranked.iter().find_map(|(_, _, tag)| Locale::negotiate_tag(tag))
+        ranked.iter().find_map(|(_, _, tag)| Locale::negotiate_tag(tag).filter(|l| offered.contains(l)))
     }
 
     /// The language for a customer-facing page, email or document: the customer's stored

@@ -121,11 +121,22 @@ pub async fn brand(conn: &mut PgConnection, tenant: TenantId, config: &MailConfi
         .await?
         .ok_or_else(|| billing_core::Error::NotFound { resource: "tenant", id: tenant.to_string() })?;
     let (sender_name, reply_to) = store::tenants::mail_identity(conn, tenant).await?;
+    // An uploaded logo is served by `billing serve` at the portal's /logo (docs/adr/0039).
+    let uploaded = billing_core::service::portal_options::logo_meta(conn, tenant).await?;
+    let logo_url = match uploaded {
+        Some(l) => Some(format!(
+            "{}/p/{}/logo?v={}",
+            config.public_url.trim_end_matches('/'),
+            t.slug,
+            l.sha256.get(..12).unwrap_or(&l.sha256)
+        )),
+        None => t.profile.logo_url.clone(),
+    };
     Ok(Brand {
         sender_name: sender_name.unwrap_or_else(|| t.name.clone()),
         reply_to,
         color: t.profile.brand_color.clone(),
-        logo_url: t.profile.logo_url.clone(),
+        logo_url,
         portal_url: format!("{}/p/{}", config.public_url.trim_end_matches('/'), t.slug),
         name: t.name,
     })

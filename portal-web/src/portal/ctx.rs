@@ -58,11 +58,14 @@ impl FromRequestParts<AppState> for Portal {
             error_page(&chrome, e.into())
         };
         // One connection for the lookups, returned before the handler runs.
-        let (tenant, session, customer) = {
+        let (tenant, session, customer, (offered, logo)) = {
             let mut conn = state.pool.acquire().await.map_err(|e| internal(e.into()))?;
             let Some(tenant) = crate::web::tenant::by_slug(&mut conn, &slug).await.map_err(internal)? else {
                 return Err(not_found());
             };
+            // The offered languages and the uploaded logo's digest (docs/adr/0039).
+            let page_settings =
+                billing_core::store::console_settings::page_settings(&mut conn, tenant.id).await.map_err(internal)?;
             let session = crate::web::session::load(&mut conn, tenant.id, &headers, now).await.map_err(internal)?;
             let customer = match &session {
                 Some((_, s)) => {
@@ -70,14 +73,16 @@ impl FromRequestParts<AppState> for Portal {
                 }
                 None => None,
             };
-            (tenant, session, customer)
+            (tenant, session, customer, page_settings)
         };
+        let offered = lang::offered(offered.as_deref());
         let query_lang = lang::query_lang(parts.uri.query());
         let (lang, switched) = lang::choose(
             query_lang.as_deref(),
             &headers,
             customer.as_ref().map(|c| c.locale.as_str()),
             &tenant.default_locale,
+            &offered,
         );
         let cookies = CookiePolicy { secure: state.portal.secure_cookies };
         let mut set_cookies = Vec::new();
@@ -95,6 +100,11 @@ impl FromRequestParts<AppState> for Portal {
             }
         };
         let base = custom.as_ref().map_or_else(|| format!("/p/{}", tenant.slug), |b| b.0.clone());
+        // An uploaded logo is served by the binary (`portal::logo`); else the https URL, if any.
+        let logo_url = match &logo {
+            Some(sha) => Some(format!("{base}/logo?v={}", sha.get(..12).unwrap_or(sha))),
+            None => tenant.profile.logo_url.clone(),
+        };
         let full_path = parts.uri.path();
         let prefix = format!("/p/{}", tenant.slug);
         let path = full_path.strip_prefix(&prefix).unwrap_or(full_path);
@@ -107,7 +117,8 @@ impl FromRequestParts<AppState> for Portal {
             tenant_name: tenant.name.clone(),
             brand_color: tenant.profile.brand_color.clone(),
             brand_text: text_on(&tenant.profile.brand_color),
-            logo_url: tenant.profile.logo_url.clone(),
+            logo_url,
+            offered,
             csrf,
             signed_in,
             flow: session.as_ref().and_then(|(_, s)| s.flow.clone()),
@@ -142,6 +153,7 @@ fn bare_chrome(lang: Locale) -> Chrome {
         brand_color: "#1a56db".into(),
         brand_text: "#ffffff",
         logo_url: None,
+        offered: Vec::new(),
         csrf: String::new(),
         signed_in: false,
         flow: None,

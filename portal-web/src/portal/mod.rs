@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod ctx;
 pub mod help;
+pub mod logo;
 pub mod methods;
 pub mod pages;
 pub mod signup;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/help/questions/{id}", get(help::question))
         .route("/help/questions/{id}/reply", post(help::reply))
         .route("/surveys", post(surveys::submit))
+        .route("/logo", get(logo::serve))
         .route("/pricing", get(signup::pricing))
         .route("/checkout", get(signup::checkout).post(signup::details))
         .route("/checkout/pay", post(signup::pay))

@@ -472,6 +472,8 @@ struct ChangePage<'a> {
     preview: Option<PreviewView>,
     nonce: String,
     ev: i64,
+    /// The merchant defers downgrades to the period's end (docs/adr/0039).
+    downgrades_later: bool,
 }
 
 pub struct PreviewView {
@@ -505,6 +507,58 @@ fn parse_quantity(q: Option<&str>, current: u32) -> PageResult<i64> {
     }
 }
 
+/// The merchant's plan-move rules on the customer's own change (docs/adr/0039): `Ok(timing)`
+/// (`PeriodEnd` for a downgrade they defer) or the localized refusal for a move they do not
+/// allow, a plan not found included.
+async fn judged(
+    ctx: &Portal,
+    conn: &mut sqlx::PgConnection,
+    sub: &Subscription,
+    plans: &[billing_core::catalog::Plan],
+    plan: Option<&str>,
+    quantity: i64,
+) -> PageResult<Option<Timing>> {
+    use billing_core::service::portal_options::{self, MoveVerdict};
+    let refused = || PageError::bad_request("portal-moves-refused");
+    let to = match plan.map(str::trim).filter(|p| !p.is_empty()) {
+        None => None,
+        Some(code) => Some(
+            plans
+                .iter()
+                .find(|p| (p.code == code || p.id.to_string() == code) && p.addon.is_none())
+                .ok_or_else(refused)?,
+        ),
+    };
+    let quantity = u32::try_from(quantity).map_err(|_| PageError::bad_request("portal-quantity-invalid"))?;
+    let segment = ctx.customer()?.segment.clone();
+    let rules = portal_options::plan_moves(conn, ctx.tenant.id).await?;
+    match portal_options::judge(&rules, plans, sub, segment.as_deref(), to, quantity)? {
+        MoveVerdict::Refused => Err(refused()),
+        MoveVerdict::Allowed { at_period_end } => Ok(at_period_end.then_some(Timing::PeriodEnd)),
+    }
+}
+
+/// The plans the change page offers: the current one and those the merchant's rules allow at
+/// the current quantity.
+async fn offered_plans(
+    ctx: &Portal,
+    conn: &mut sqlx::PgConnection,
+    sub: &Subscription,
+    plans: &[billing_core::catalog::Plan],
+) -> PageResult<Vec<billing_core::ids::PlanId>> {
+    use billing_core::service::portal_options::{self, MoveVerdict};
+    let rules = portal_options::plan_moves(conn, ctx.tenant.id).await?;
+    let segment = ctx.customer()?.segment.clone();
+    let mut out = Vec::new();
+    for p in plans.iter().filter(|p| p.active && p.addon.is_none()) {
+        let verdict = portal_options::judge(&rules, plans, sub, segment.as_deref(), Some(p), sub.quantity);
+        if p.id == sub.plan_id || matches!(verdict, Ok(MoveVerdict::Allowed { .. })) {
+            out.push(p.id);
+        }
+    }
+    Ok(out)
+}
+
 /// `GET /subscriptions/{id}/change`, and with `plan`/`quantity` the exact preview (the engine's
 /// change computation, nothing written) with a button to confirm.
 pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<ChangeQuery>) -> Response {
@@ -520,7 +574,8 @@ pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Cha
             (None, None) => None,
             _ => {
                 let qty = parse_quantity(q.quantity.as_deref(), sub.quantity)?;
-                let input = ChangeInput { plan: q.plan.clone(), quantity: Some(qty), timing: None, on: None };
+                let timing = judged(&ctx, &mut conn, &sub, &plans, q.plan.as_deref(), qty).await?;
+                let input = ChangeInput { plan: q.plan.clone(), quantity: Some(qty), timing, on: None };
                 let out = subscriptions::change(&mut conn, ctx.tenant.id, sub.id, &input, false, ctx.now).await?;
                 // What was asked for (the preview's subscription keeps the current terms until
                 // the change is made); the engine accepted it, so it fits a u32.
@@ -602,6 +657,9 @@ pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Cha
             ctx.now,
         )
         .await?;
+        let allowed = offered_plans(&ctx, &mut conn, &sub, &plans).await?;
+        let downgrades_later =
+            billing_core::service::portal_options::plan_moves(&mut conn, ctx.tenant.id).await?.downgrades_at_period_end;
         drop(conn);
         let selected = q.plan.clone().unwrap_or_default();
         ctx.viewed(if preview.is_some() { "change_preview" } else { "change" }).await;
@@ -611,7 +669,7 @@ pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Cha
             sub: subscription_view(&ctx, &sub),
             plans: plans
                 .into_iter()
-                .filter(|p| p.active && p.addon.is_none())
+                .filter(|p| allowed.contains(&p.id))
                 .map(|p| PlanOption {
                     current: if selected.is_empty() {
                         p.id == sub.plan_id
@@ -626,6 +684,7 @@ pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Cha
             preview,
             nonce: form_nonce(),
             ev,
+            downgrades_later,
         }))
     })
     .await;
@@ -648,9 +707,12 @@ pub async fn change(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<ChangeF
         ctx.check_csrf(form.csrf.as_deref())?;
         let mut conn = ctx.state.pool.acquire().await?;
         let sub = own_subscription(&ctx, &mut conn, &p.id).await?;
-        drop(conn);
         let qty = parse_quantity(form.quantity.as_deref(), sub.quantity)?;
-        let input = ChangeInput { plan: form.plan.clone(), quantity: Some(qty), timing: None, on: None };
+        // A move the merchant does not allow is refused here, whatever the form sent.
+        let plans = billing_core::service::catalog::list_plans(&mut conn, ctx.tenant.id).await?;
+        let timing = judged(&ctx, &mut conn, &sub, &plans, form.plan.as_deref(), qty).await?;
+        drop(conn);
+        let input = ChangeInput { plan: form.plan.clone(), quantity: Some(qty), timing, on: None };
         let (tenant, now, sid, ev) = (ctx.tenant.id, ctx.now, sub.id, form.ev);
         let page = ctx.chrome.path.clone();
         once(&ctx, form.nonce.as_deref(), format!("{}?done=change", ctx.chrome.href("/")), move |conn| {

@@ -32,6 +32,8 @@ pub struct Chrome {
     pub title: String,
     /// Which navigation entry is current (`overview`, `invoices`, ...).
     pub section: &'static str,
+    /// The languages the tenant's portal offers: the switcher shows only these (docs/adr/0039).
+    pub offered: Vec<Locale>,
 }
 
 pub struct LanguageLink {
@@ -74,10 +76,8 @@ impl Chrome {
     }
 
     pub fn languages(&self) -> Vec<LanguageLink> {
-        Locale::ALL
-            .iter()
-            .map(|l| LanguageLink { tag: l.tag(), name: l.native_name(), current: *l == self.lang })
-            .collect()
+        let offered = if self.offered.is_empty() { &Locale::ALL[..] } else { &self.offered[..] };
+        offered.iter().map(|l| LanguageLink { tag: l.tag(), name: l.native_name(), current: *l == self.lang }).collect()
     }
 
     pub fn nav(&self) -> Vec<(String, String, bool)> {

@@ -9,22 +9,22 @@ use billing_tests::{TestApp, create_catalog, create_tenant, instant};
 use serde_json::{Value, json};
 
 /// A browser without JavaScript: keeps cookies, never follows redirects by itself.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     cookies: Vec<(String, String)>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
-    body: String,
-    content_type: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) body: String,
+    pub(crate) content_type: String,
 }
 
 impl Page {
     /// The value of the first input `name` in the page.
-    fn field(&self, name: &str) -> String {
+    pub(crate) fn field(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
         let start =
             self.body.find(&marker).unwrap_or_else(|| panic!("no field {name} in {}", self.body)) + marker.len();
@@ -50,7 +50,7 @@ impl<'a> Browser<'a> {
         Self { app, http, cookies: vec![] }
     }
 
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+    pub(crate) async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
         let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
         let resp = req.header("cookie", cookie).header("accept-language", "en").send().await.expect("request");
         for v in resp.headers().get_all("set-cookie") {
@@ -71,12 +71,12 @@ impl<'a> Browser<'a> {
         Page { status, location, body, content_type }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let req = self.http.get(self.app.url(path));
         self.send(req).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let req = self
             .http
             .post(self.app.url(path))
@@ -96,14 +96,14 @@ impl<'a> Browser<'a> {
 
 const PASSWORD: &str = "correct horse battery staple";
 
-async fn staff(app: &TestApp, email: &str, role: &str) {
+pub(crate) async fn staff(app: &TestApp, email: &str, role: &str) {
     let (s, body) = app.post("/api/v1/staff", json!({ "email": email, "role": role, "password": PASSWORD })).await;
     assert_eq!(s, 201, "{body}");
     assert_eq!(body["role"], role);
     assert!(body.get("invite_url").is_none(), "{body}");
 }
 
-async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
+pub(crate) async fn signed_in<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
     let mut b = Browser::new(app);
     let done = b.sign_in("acme", email, PASSWORD).await;
     assert_eq!((done.status, done.location.as_deref()), (303, Some("/c/acme/dashboard")), "{}", done.body);
@@ -556,7 +556,11 @@ async fn browser_flows_in_chromium() {
         .lines()
         .find_map(|l| l.strip_prefix("axe checked ").and_then(|r| r.split(' ').next()?.parse().ok()))
         .unwrap_or(0);
-    assert!(checked >= 34, "axe-core checked every console page of both runs: {transcript}");
+    assert!(checked >= 60, "axe-core checked every console page of both runs: {transcript}");
+    // Each run paused and resumed the customer's dunning and stored a clean logo (docs/adr/0039).
+    assert_eq!(app.count("dunning_pauses WHERE resumed_at IS NOT NULL AND paused_by LIKE 'staff:admin-%'").await, 2);
+    assert_eq!(app.count("tenant_logos WHERE content_type = 'image/svg+xml'").await, 1);
+    assert_eq!(app.count("staff_audit_log WHERE action = 'settings.logo' AND outcome = 'refused'").await, 2);
     assert_eq!(app.count("invoices WHERE kind = 'credit_note'").await, 2, "one credit note per run");
     assert_eq!(app.count("api_keys WHERE name LIKE 'collector %' AND revoked_at IS NOT NULL").await, 2, "keys revoked");
     let refused: i64 = sqlx::query_scalar(

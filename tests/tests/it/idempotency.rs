@@ -413,6 +413,19 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
             json_case(path.into(), json!({ "entries": [{ "locale": "en", "question": "Q?", "answer": "A." }] }))
         }
         ("PUT", "/portal/survey_settings") => json_case(path.into(), json!({ "nps_wait_days": 14 })),
+        // console (docs/adr/0039): pausing a dunning, resuming it, the portal's options.
+        ("POST", "/customers/{id}/dunning/pause") => {
+            json_case(path.replace("{id}", &customer(app, n).await), json!({ "reason": "Disputed" }))
+        }
+        ("POST", "/customers/{id}/dunning/resume") => {
+            let c = customer(app, n).await;
+            post(app, &format!("/customers/{c}/dunning/pause"), json!({ "reason": "Disputed" })).await;
+            json_case(path.replace("{id}", &c), json!({ "reason": "Settled" }))
+        }
+        ("PUT", "/portal/options") => json_case(
+            path.into(),
+            json!({ "offered_locales": ["en", "de"], "plan_moves": { "mode": "upgrades", "downgrades_at_period_end": true } }),
+        ),
         ("POST", "/billing_questions/{id}/replies") => {
             json_case(path.replace("{id}", &question(app, n).await), json!({ "body": "Answered." }))
         }
