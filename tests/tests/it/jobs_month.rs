@@ -368,6 +368,18 @@ async fn two_servers_running_every_job_for_a_simulated_month_do_nothing_twice() 
         customers.push((id, sub["id"].as_str().unwrap().to_string(), *card));
     }
 
+    // The first day's run before the clock moves on (the servers' first ticks can come after
+    // the customers are in: a day the clock skips has no run of its own, by design).
+    let mut first_run = false;
+    for _ in 0..120 {
+        if scalar(&db.pool, "SELECT count(*) FROM invoice_runs WHERE NOT dry_run AND as_of = '2027-02-28'").await > 0 {
+            first_run = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(first_run, "no invoice run on the first simulated day");
+
     // A month, a day at a time: both servers see the new day at once.
     for day in 1..=DAYS {
         let now = start + chrono::Duration::days(day);
