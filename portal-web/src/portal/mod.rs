@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod help;
 pub mod methods;
 pub mod pages;
+pub mod sepa;
 pub mod signup;
 pub mod surveys;
 
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/{verb}", post(pages::act))
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
         .route("/payment-methods", get(methods::payment_methods).post(methods::add_card))
+        .route("/payment-methods/sepa", post(sepa::add_mandate))
         .route("/payment-methods/setups/{id}", get(methods::setup_page).post(methods::authenticate))
         .route("/payment-methods/{id}/default", post(methods::set_default))
         .route("/payment-methods/{id}/remove", post(methods::remove))

@@ -32,6 +32,7 @@ mod payments_routing;
 mod payments_stripe;
 mod portal;
 mod portal_help;
+mod portal_sepa;
 mod portal_signup;
 mod rate_limits;
 mod refunds;
