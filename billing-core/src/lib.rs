@@ -48,6 +48,7 @@ pub mod retry_rules;
 pub mod rounding;
 pub mod run_report;
 pub mod secrets;
+pub mod sepa;
 pub mod service;
 pub mod staff;
 pub mod store;

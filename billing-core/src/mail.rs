@@ -23,10 +23,11 @@ pub enum MailTemplate {
     CreditNoteIssued,
     SignInLink,
     BillingQuestionReply,
+    Welcome,
 }
 
 impl MailTemplate {
-    pub const ALL: [MailTemplate; 13] = [
+    pub const ALL: [MailTemplate; 14] = [
         MailTemplate::InvoiceIssued,
         MailTemplate::PaymentReceipt,
         MailTemplate::PaymentFailed,
@@ -40,6 +41,7 @@ impl MailTemplate {
         MailTemplate::CreditNoteIssued,
         MailTemplate::SignInLink,
         MailTemplate::BillingQuestionReply,
+        MailTemplate::Welcome,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -57,6 +59,7 @@ impl MailTemplate {
             MailTemplate::CreditNoteIssued => "credit_note_issued",
             MailTemplate::SignInLink => "sign_in_link",
             MailTemplate::BillingQuestionReply => "billing_question_reply",
+            MailTemplate::Welcome => "welcome",
         }
     }
 
@@ -89,6 +92,7 @@ impl MailTemplate {
             OutboxMessage::CreditNoteIssued { .. } => MailTemplate::CreditNoteIssued,
             OutboxMessage::SignInLink { .. } => MailTemplate::SignInLink,
             OutboxMessage::BillingQuestionReplied { .. } => MailTemplate::BillingQuestionReply,
+            OutboxMessage::Welcome { .. } => MailTemplate::Welcome,
             // The receipt goes out once, when the invoice is paid in full (`InvoicePaid`); a card
             // payment's own event would say the same thing twice.
             OutboxMessage::PaymentSucceeded { .. }

@@ -76,9 +76,20 @@ pub enum OutboxMessage {
     TrialEnding { subscription: SubscriptionId, customer: CustomerId, trial_end: NaiveDate },
     #[serde(rename = "subscription.renewal_upcoming")]
     RenewalUpcoming { subscription: SubscriptionId, customer: CustomerId, renews_on: NaiveDate },
-    /// SEPA pre-notification of an upcoming direct debit.
+    /// SEPA pre-notification of an upcoming direct debit: amount, date, and the mandate it is
+    /// collected under (reference and creditor identifier) when the mandate was signed in the
+    /// portal.
     #[serde(rename = "invoice.debit_upcoming")]
-    DebitUpcoming { invoice: InvoiceId, customer: CustomerId, amount: Money, debit_on: NaiveDate },
+    DebitUpcoming {
+        invoice: InvoiceId,
+        customer: CustomerId,
+        amount: Money,
+        debit_on: NaiveDate,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mandate_reference: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        creditor_id: Option<String>,
+    },
     /// A customer portal sign-in link; mail only, never sent to merchant webhooks (it is a
     /// credential).
     #[serde(rename = "portal.sign_in_link")]
@@ -127,6 +138,11 @@ pub enum OutboxMessage {
     /// and shown in the portal).
     #[serde(rename = "billing_question.replied")]
     BillingQuestionReplied { question: BillingQuestionId, customer: CustomerId },
+    /// A customer signed up through the tenant's checkout: the welcome mail with a link into the
+    /// portal (`url`, the tenant's portal root). Mail only: merchants hear of the sign-up through
+    /// `customer.created` and `subscription.created`.
+    #[serde(rename = "portal.welcome")]
+    Welcome { customer: CustomerId, url: String },
 }
 
 impl OutboxMessage {
@@ -159,13 +175,14 @@ impl OutboxMessage {
             OutboxMessage::SubscriptionCancellationWithdrawn { .. } => "subscription.cancellation_withdrawn",
             OutboxMessage::InvoiceRunCompleted { .. } => "invoice_run.completed",
             OutboxMessage::BillingQuestionReplied { .. } => "billing_question.replied",
+            OutboxMessage::Welcome { .. } => "portal.welcome",
         }
     }
 
     /// Whether merchants' webhook endpoints may receive this message. A sign-in link is a
     /// credential for the customer alone.
     pub fn is_public(&self) -> bool {
-        !matches!(self, OutboxMessage::SignInLink { .. })
+        !matches!(self, OutboxMessage::SignInLink { .. } | OutboxMessage::Welcome { .. })
     }
 }
 
@@ -242,7 +259,14 @@ mod tests {
             OutboxMessage::CardExpiring { customer: cus, expires: day, last4: Some("4242".into()) },
             OutboxMessage::TrialEnding { subscription: sub, customer: cus, trial_end: day },
             OutboxMessage::RenewalUpcoming { subscription: sub, customer: cus, renews_on: day },
-            OutboxMessage::DebitUpcoming { invoice: inv, customer: cus, amount: eur, debit_on: day },
+            OutboxMessage::DebitUpcoming {
+                invoice: inv,
+                customer: cus,
+                amount: eur,
+                debit_on: day,
+                mandate_reference: Some("MDT-0123456789ABCDEF".into()),
+                creditor_id: Some("DE98ZZZ09999999999".into()),
+            },
             OutboxMessage::SignInLink {
                 customer_id: cus,
                 to: EmailAddress::parse("ana@example.com").unwrap(),

@@ -26,8 +26,8 @@ use async_trait::async_trait;
 use billing_core::currency::Currency;
 use billing_core::money::Money;
 use billing_core::ports::{
-    ChargeOutcome, ChargeRequest, GatewayCustomerRef, GatewayError, GatewayEvent, MethodDetails, PaymentGateway,
-    PaymentMethodKind, PaymentMethodRef, RefundOutcome, RefundRequest, SetupOutcome, WebhookError,
+    ChargeOutcome, ChargeRequest, GatewayCustomerRef, GatewayError, GatewayEvent, MethodDetails, MethodInfo,
+    PaymentGateway, PaymentMethodKind, PaymentMethodRef, RefundOutcome, RefundRequest, SetupOutcome, WebhookError,
 };
 use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
@@ -39,7 +39,7 @@ use stripe_core::refund::{CreateRefund, ListRefund};
 use stripe_core::setup_intent::{ConfirmSetupIntent, CreateSetupIntent, CreateSetupIntentUsage, RetrieveSetupIntent};
 use stripe_payment::payment_method::{
     AttachPaymentMethod, CreatePaymentMethod, CreatePaymentMethodCard, CreatePaymentMethodCardDetailsParams,
-    CreatePaymentMethodType,
+    CreatePaymentMethodSepaDebit, CreatePaymentMethodType, DetachPaymentMethod, RetrievePaymentMethod,
 };
 
 /// The header Stripe signs webhooks in.
@@ -278,11 +278,16 @@ impl PaymentGateway for StripeGateway {
             MethodDetails::ProviderToken { kind: PaymentMethodKind::Card, token } => {
                 self.attach(customer, token).await?
             }
-            MethodDetails::ProviderToken { kind, .. } => {
-                return Err(GatewayError::Rejected {
-                    code: "payment_method_unsupported".into(),
-                    message: format!("the Stripe adapter only stores cards so far, not {}", kind.as_str()),
-                });
+            // A SEPA mandate the portal showed and stored (docs/adr/0040): the IBAN becomes a
+            // `sepa_debit` PaymentMethod attached to the customer, with no SetupIntent (localstripe
+            // has no `mandate_data`; live Stripe wants the mandate's acceptance on a SetupIntent,
+            // which this adapter does not send yet).
+            MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token: iban } => {
+                let create = CreatePaymentMethod::new()
+                    .type_(CreatePaymentMethodType::SepaDebit)
+                    .sepa_debit(CreatePaymentMethodSepaDebit::new(iban.clone()));
+                let method: IdView = self.call(&create, None).await.map_err(Failure::into_error)?;
+                return self.attach(customer, &method.id).await;
             }
         };
         match attached {
@@ -343,6 +348,22 @@ impl PaymentGateway for StripeGateway {
         let retrieve = RetrievePaymentIntent::new(provider_payment_id);
         let intent: PaymentIntentView = self.call(&retrieve, None).await.map_err(Failure::into_error)?;
         intent.into_outcome()
+    }
+
+    async fn method_info(&self, method: &PaymentMethodRef) -> Result<Option<MethodInfo>, GatewayError> {
+        let retrieve = RetrievePaymentMethod::new(method.0.as_str());
+        let view: PaymentMethodView = self.call(&retrieve, None).await.map_err(Failure::into_error)?;
+        Ok(Some(view.into_info()))
+    }
+
+    async fn detach_method(&self, method: &PaymentMethodRef) -> Result<(), GatewayError> {
+        let detach = DetachPaymentMethod::new(method.0.as_str());
+        match self.call::<IdView>(&detach, None).await {
+            Ok(_) => Ok(()),
+            // Already gone at Stripe: what removing it wanted.
+            Err(Failure::Api { status: 404, .. }) => Ok(()),
+            Err(failure) => Err(failure.into_error()),
+        }
     }
 
     async fn refund(&self, req: &RefundRequest) -> Result<RefundOutcome, GatewayError> {
@@ -644,6 +665,40 @@ pub mod signing {
 }
 
 // ---- Lenient views of Stripe's JSON. Every field Stripe or localstripe may omit is optional. ----
+
+#[derive(Deserialize)]
+struct PaymentMethodView {
+    card: Option<CardView>,
+    sepa_debit: Option<SepaDebitView>,
+}
+
+#[derive(Deserialize)]
+struct CardView {
+    brand: Option<String>,
+    last4: Option<String>,
+    exp_month: Option<i64>,
+    exp_year: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct SepaDebitView {
+    last4: Option<String>,
+}
+
+impl PaymentMethodView {
+    fn into_info(self) -> MethodInfo {
+        match (self.card, self.sepa_debit) {
+            (Some(c), _) => MethodInfo {
+                brand: c.brand.map(|b| b.to_ascii_lowercase()),
+                last4: c.last4,
+                exp_month: c.exp_month.and_then(|m| u8::try_from(m).ok()).filter(|m| (1..=12).contains(m)),
+                exp_year: c.exp_year.and_then(|y| u16::try_from(y).ok()),
+            },
+            (None, Some(d)) => MethodInfo { last4: d.last4, ..MethodInfo::default() },
+            (None, None) => MethodInfo::default(),
+        }
+    }
+}
 
 #[derive(Deserialize)]
 struct IdView {

@@ -123,3 +123,11 @@ mail-fact-late-fee = Mahngebühr
 mail-fact-charges-invoice = Rechnung über die Verzugskosten
 mail-fact-total-owed = Insgesamt zu zahlen
 dunning-cli-actions = Mahnstufen: { $notices } Mahnungen versandt, { $charged }-mal Kosten berechnet, { $restricted } Konten eingeschränkt, { $paused }-mal Abonnements pausiert, { $canceled }-mal Abonnements beendet.
+
+mail-sepa-fact-mandate-reference = Mandatsreferenz
+mail-sepa-fact-creditor-id = Gläubiger-Identifikationsnummer
+mail-welcome-subject = Willkommen bei { $tenant }
+mail-welcome-heading = Herzlich willkommen
+mail-welcome-body = Vielen Dank für Ihre Anmeldung bei { $tenant }. Ihr Abonnement hat begonnen.
+mail-welcome-portal = In Ihrem Kundenkonto sehen Sie Ihr Abonnement und Ihre Rechnungen und können jederzeit Ihren Tarif wechseln und Ihre Zahlungsart ändern. Zum Anmelden fordern Sie einen Anmeldelink an diese E-Mail-Adresse an.
+mail-welcome-action = Kundenkonto öffnen

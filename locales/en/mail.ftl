@@ -125,3 +125,11 @@ mail-fact-late-fee = Late fee
 mail-fact-charges-invoice = Invoice for the default charges
 mail-fact-total-owed = Total to pay
 dunning-cli-actions = Dunning actions: { $notices } reminder notices sent, { $charged } times charges billed, { $restricted } accounts restricted, { $paused } times subscriptions paused, { $canceled } times subscriptions ended.
+
+mail-sepa-fact-mandate-reference = Mandate reference
+mail-sepa-fact-creditor-id = Creditor identifier
+mail-welcome-subject = Welcome to { $tenant }
+mail-welcome-heading = Welcome aboard
+mail-welcome-body = Thank you for signing up with { $tenant }. Your subscription has started.
+mail-welcome-portal = In your account you can see your subscription and invoices, change your plan and update your payment method at any time. To sign in, ask for a sign-in link with this email address.
+mail-welcome-action = Open your account

@@ -123,3 +123,11 @@ mail-fact-late-fee = Recargo por demora
 mail-fact-charges-invoice = Factura de los gastos por mora
 mail-fact-total-owed = Total a pagar
 dunning-cli-actions = Acciones de cobro: { $notices } requerimientos enviados, { $charged } veces gastos facturados, { $restricted } cuentas restringidas, { $paused } veces suscripciones pausadas, { $canceled } veces suscripciones finalizadas.
+
+mail-sepa-fact-mandate-reference = Referencia de la orden
+mail-sepa-fact-creditor-id = Identificador del acreedor
+mail-welcome-subject = Bienvenido a { $tenant }
+mail-welcome-heading = Le damos la bienvenida
+mail-welcome-body = Gracias por registrarse en { $tenant }. Su suscripción ha comenzado.
+mail-welcome-portal = En su cuenta puede ver su suscripción y sus facturas, cambiar de plan y actualizar su método de pago en cualquier momento. Para iniciar sesión, solicite un enlace de acceso con esta dirección de correo.
+mail-welcome-action = Abrir su cuenta

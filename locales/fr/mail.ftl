@@ -123,3 +123,11 @@ mail-fact-late-fee = Frais de relance
 mail-fact-charges-invoice = Facture des frais de retard
 mail-fact-total-owed = Total à payer
 dunning-cli-actions = Actions de relance : { $notices } relances envoyées, { $charged } fois des frais facturés, { $restricted } comptes restreints, { $paused } fois des abonnements suspendus, { $canceled } fois des abonnements résiliés.
+
+mail-sepa-fact-mandate-reference = Référence unique du mandat
+mail-sepa-fact-creditor-id = Identifiant créancier
+mail-welcome-subject = Bienvenue chez { $tenant }
+mail-welcome-heading = Bienvenue
+mail-welcome-body = Merci de votre inscription chez { $tenant }. Votre abonnement a commencé.
+mail-welcome-portal = Dans votre espace client, vous pouvez consulter votre abonnement et vos factures, changer de formule et modifier votre moyen de paiement à tout moment. Pour vous connecter, demandez un lien de connexion à cette adresse e-mail.
+mail-welcome-action = Ouvrir mon espace client

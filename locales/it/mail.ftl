@@ -123,3 +123,11 @@ mail-fact-late-fee = Spese di sollecito
 mail-fact-charges-invoice = Fattura delle spese di mora
 mail-fact-total-owed = Totale da pagare
 dunning-cli-actions = Azioni di sollecito: { $notices } solleciti inviati, { $charged } volte spese addebitate, { $restricted } account limitati, { $paused } volte abbonamenti sospesi, { $canceled } volte abbonamenti terminati.
+
+mail-sepa-fact-mandate-reference = Riferimento del mandato
+mail-sepa-fact-creditor-id = Identificativo del creditore
+mail-welcome-subject = Benvenuto in { $tenant }
+mail-welcome-heading = Benvenuto
+mail-welcome-body = Grazie per esserti registrato con { $tenant }. Il tuo abbonamento è iniziato.
+mail-welcome-portal = Nel tuo account puoi vedere l'abbonamento e le fatture, cambiare piano e aggiornare il metodo di pagamento in qualsiasi momento. Per accedere, richiedi un link di accesso con questo indirizzo email.
+mail-welcome-action = Apri il tuo account

@@ -123,3 +123,11 @@ mail-fact-late-fee = 督促手数料
 mail-fact-charges-invoice = 遅延費用の請求書
 mail-fact-total-owed = お支払い総額
 dunning-cli-actions = 督促処理：督促状 { $notices } 件送信、費用請求 { $charged } 回、アカウント制限 { $restricted } 件、サブスクリプション一時停止 { $paused } 回、サブスクリプション終了 { $canceled } 回。
+
+mail-sepa-fact-mandate-reference = 委任参照番号
+mail-sepa-fact-creditor-id = 債権者識別番号
+mail-welcome-subject = { $tenant } へようこそ
+mail-welcome-heading = ようこそ
+mail-welcome-body = { $tenant } にご登録いただきありがとうございます。サブスクリプションが開始されました。
+mail-welcome-portal = アカウントでは、サブスクリプションと請求書の確認、プランの変更、支払い方法の更新をいつでも行えます。サインインするには、このメールアドレスでサインインリンクをリクエストしてください。
+mail-welcome-action = アカウントを開く

@@ -123,3 +123,11 @@ mail-fact-late-fee = Aanmaningskosten
 mail-fact-charges-invoice = Factuur voor de kosten van het verzuim
 mail-fact-total-owed = Totaal te betalen
 dunning-cli-actions = Aanmaningsacties: { $notices } aanmaningen verstuurd, { $charged } keer kosten gefactureerd, { $restricted } accounts beperkt, { $paused } keer abonnementen gepauzeerd, { $canceled } keer abonnementen beëindigd.
+
+mail-sepa-fact-mandate-reference = Kenmerk machtiging
+mail-sepa-fact-creditor-id = Incassant-ID
+mail-welcome-subject = Welkom bij { $tenant }
+mail-welcome-heading = Welkom
+mail-welcome-body = Bedankt voor uw aanmelding bij { $tenant }. Uw abonnement is gestart.
+mail-welcome-portal = In uw account ziet u uw abonnement en facturen en kunt u op elk moment van abonnement wisselen en uw betaalmethode wijzigen. Om in te loggen vraagt u een inloglink aan met dit e-mailadres.
+mail-welcome-action = Uw account openen

@@ -123,3 +123,11 @@ mail-fact-late-fee = Opłata za upomnienie
 mail-fact-charges-invoice = Faktura za koszty zwłoki
 mail-fact-total-owed = Razem do zapłaty
 dunning-cli-actions = Działania windykacyjne: wysłano { $notices } wezwań, { $charged } razy naliczono koszty, ograniczono { $restricted } kont, { $paused } razy wstrzymano subskrypcje, { $canceled } razy zakończono subskrypcje.
+
+mail-sepa-fact-mandate-reference = Numer referencyjny upoważnienia
+mail-sepa-fact-creditor-id = Identyfikator wierzyciela
+mail-welcome-subject = Witamy w { $tenant }
+mail-welcome-heading = Witamy
+mail-welcome-body = Dziękujemy za rejestrację w { $tenant }. Twoja subskrypcja się rozpoczęła.
+mail-welcome-portal = Na swoim koncie możesz w każdej chwili zobaczyć subskrypcję i faktury, zmienić plan i zaktualizować metodę płatności. Aby się zalogować, poproś o link do logowania na ten adres e-mail.
+mail-welcome-action = Otwórz swoje konto

@@ -123,3 +123,11 @@ mail-fact-late-fee = Taxa de cobrança
 mail-fact-charges-invoice = Fatura dos encargos de mora
 mail-fact-total-owed = Total a pagar
 dunning-cli-actions = Ações de cobrança: { $notices } cobranças enviadas, { $charged } vezes encargos faturados, { $restricted } contas restritas, { $paused } vezes assinaturas pausadas, { $canceled } vezes assinaturas encerradas.
+
+mail-sepa-fact-mandate-reference = Referência da autorização
+mail-sepa-fact-creditor-id = Identificador do credor
+mail-welcome-subject = Boas-vindas à { $tenant }
+mail-welcome-heading = Boas-vindas
+mail-welcome-body = Obrigado por se cadastrar na { $tenant }. Sua assinatura começou.
+mail-welcome-portal = Na sua conta você pode ver sua assinatura e suas faturas, trocar de plano e atualizar sua forma de pagamento a qualquer momento. Para entrar, peça um link de acesso com este endereço de e-mail.
+mail-welcome-action = Abrir sua conta

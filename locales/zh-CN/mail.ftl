@@ -123,3 +123,11 @@ mail-fact-late-fee = 催款费
 mail-fact-charges-invoice = 迟延费用发票
 mail-fact-total-owed = 应付总额
 dunning-cli-actions = 催款操作：已发送 { $notices } 份催款通知，{ $charged } 次收取费用，{ $restricted } 个账户受限，{ $paused } 次暂停订阅，{ $canceled } 次终止订阅。
+
+mail-sepa-fact-mandate-reference = 授权参考号
+mail-sepa-fact-creditor-id = 债权人识别码
+mail-welcome-subject = 欢迎使用 { $tenant }
+mail-welcome-heading = 欢迎加入
+mail-welcome-body = 感谢您在 { $tenant } 注册。您的订阅已开始。
+mail-welcome-portal = 在您的账户中，您可以随时查看订阅和发票、更换套餐以及更新付款方式。如需登录，请使用此邮箱地址申请登录链接。
+mail-welcome-action = 打开您的账户

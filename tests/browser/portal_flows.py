@@ -9,8 +9,8 @@ Per run: sign in with the link, the overview, answer the NPS question, choose th
 payment method and be refused removing the only one, change the quantity after checking the
 preview, open an invoice, download its PDF, pay it, enter a wrong VAT ID (refused in the page's
 language), search the FAQ (a hit and a search without one), ask a billing question, cancel with a
-reason; then sign up as a new customer through the pricing page and the checkout and add a card
-that asks for 3-D Secure (see `signup`). With JavaScript on, axe-core checks every page (no serious or critical
+reason; then sign up as a new customer through the pricing page and the checkout, add a card
+that asks for 3-D Secure and a SEPA Direct Debit mandate (a wrong IBAN refused first; see `signup`). With JavaScript on, axe-core checks every page (no serious or critical
 violation) and screenshots are taken at desktop and 360-px phone width.
 """
 
@@ -50,6 +50,9 @@ TEXT = {
         "vat_line": "USt. 19 %", "card": "Kartennummer", "welcome": "Willkommen! Ihr Abonnement hat begonnen.",
         "add_card": "Karte hinzufügen", "three_ds": "Karte bestätigen", "three_ds_confirm": "Bestätigen",
         "card_added": "Ihre Karte wurde hinzugefügt",
+        "iban": "IBAN", "holder": "Kontoinhaber", "sepa_confirm": "Mandat erteilen",
+        "iban_error": "Die Prüfziffern stimmen nicht", "sepa_added": "Ihr SEPA-Lastschriftmandat ist eingerichtet",
+        "sepa_method": "SEPA-Lastschrift ····3000", "mandate_text": "Ich ermächtige",
     },
     "zh-CN": {
         "send": "发送登录链接", "sent": "请查收电子邮件", "sign_in": "立即登录",
@@ -76,6 +79,9 @@ TEXT = {
         "vat_line": "增值税 19%", "card": "卡号", "welcome": "欢迎！您的订阅已开始。",
         "add_card": "添加银行卡", "three_ds": "确认您的卡", "three_ds_confirm": "确认",
         "card_added": "您的银行卡已添加",
+        "iban": "IBAN", "holder": "账户持有人", "sepa_confirm": "确认授权",
+        "iban_error": "校验码不匹配", "sepa_added": "您的 SEPA 直接借记授权已设置",
+        "sepa_method": "SEPA 直接借记 ····3000", "mandate_text": "确认本授权",
     },
 }
 
@@ -120,7 +126,7 @@ def signup(browser, base, run, t, tag, js, check_for, shot):
     if js:
         shot(page, f"{lang}-checkout-pay")
     page.get_by_label(t["card"], exact=True).fill("4242424242424242")
-    page.locator("form[action$='/checkout/pay'] button[type=submit]").click()
+    page.locator("#card-form button[type=submit]").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(t["overview"])
     expect(page.get_by_role("status").first).to_have_text(t["welcome"])
     check("signed-up-overview")
@@ -135,6 +141,23 @@ def signup(browser, base, run, t, tag, js, check_for, shot):
     page.get_by_role("button", name=t["three_ds_confirm"], exact=True).click()
     expect(page.get_by_role("status").first).to_contain_text(t["card_added"])
     expect(page.locator("li.method", has_text="3184")).to_have_count(1)
+    # A SEPA Direct Debit mandate: its text is on the form; a typing error in the IBAN is refused
+    # next to the field in the page's language, then the right one is confirmed.
+    expect(page.locator("#sepa-mandate")).to_contain_text(t["mandate_text"])
+    expect(page.locator("#sepa-mandate")).to_contain_text("DE98ZZZ09999999999")
+    page.get_by_label(t["iban"], exact=True).fill("DE89 3704 0044 0532 0103 00")
+    page.get_by_label(t["holder"], exact=True).fill("Erika Mustermann")
+    page.get_by_role("button", name=t["sepa_confirm"]).click()
+    expect(page.locator("#iban-error")).to_contain_text(t["iban_error"])
+    expect(page.get_by_label(t["iban"], exact=True)).to_have_attribute("aria-invalid", "true")
+    check("sepa-error")
+    if js:
+        shot(page, f"{lang}-sepa")
+    page.get_by_label(t["iban"], exact=True).fill("DE89 3704 0044 0532 0130 00")
+    page.get_by_role("button", name=t["sepa_confirm"]).click()
+    expect(page.get_by_role("status").first).to_contain_text(t["sepa_added"])
+    expect(page.locator("li.method", has_text=t["sepa_method"])).to_have_count(1)
+    check("sepa-added")
     ctx.close()
 
 

@@ -89,6 +89,16 @@ impl std::fmt::Debug for MethodDetails {
     }
 }
 
+/// A stored method as the provider describes it (never the full number).
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct MethodInfo {
+    /// Lower-case network name (`visa`, `mastercard`, ...), for cards.
+    pub brand: Option<String>,
+    pub last4: Option<String>,
+    pub exp_month: Option<u8>,
+    pub exp_year: Option<u16>,
+}
+
 /// A request to store a payment method for later off-session charges: the two arguments of
 /// [`PaymentGateway::setup_payment_method`] as one value, for job payloads and the ledger.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -335,6 +345,21 @@ pub trait PaymentGateway: Send + Sync {
 
     /// Refunds part or all of a captured payment. Safe to repeat with the same `idempotency_key`.
     async fn refund(&self, req: &RefundRequest) -> Result<RefundOutcome, GatewayError>;
+
+    /// What the provider knows of a stored method (card brand, last four, expiry; an account's
+    /// last four): the engine shows these rather than what was typed. `None` when the provider
+    /// cannot be asked (the sandbox: the typed test number is its own record). Only reads.
+    async fn method_info(&self, method: &PaymentMethodRef) -> Result<Option<MethodInfo>, GatewayError> {
+        let _ = method;
+        Ok(None)
+    }
+
+    /// Detaches a removed method at the provider, so that it can never be charged again (Stripe's
+    /// `POST /v1/payment_methods/{id}/detach`). Providers without such a call do nothing.
+    async fn detach_method(&self, method: &PaymentMethodRef) -> Result<(), GatewayError> {
+        let _ = method;
+        Ok(())
+    }
 
     /// Verifies and normalizes a webhook delivery. `headers` are keyed by lower-case header name; `now` is
     /// passed in (not read from the clock) so that the staleness check is testable.

@@ -96,7 +96,8 @@ async fn recipient(
         | OutboxMessage::DebitUpcoming { customer, .. }
         | OutboxMessage::SubscriptionChanged { customer, .. }
         | OutboxMessage::SubscriptionCanceled { customer, .. }
-        | OutboxMessage::BillingQuestionReplied { customer, .. } => *customer,
+        | OutboxMessage::BillingQuestionReplied { customer, .. }
+        | OutboxMessage::Welcome { customer, .. } => *customer,
         OutboxMessage::PaymentSucceeded { .. }
         | OutboxMessage::InvoicePaymentReceived { .. }
         | OutboxMessage::InvoiceVoided { .. }

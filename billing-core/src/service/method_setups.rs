@@ -143,8 +143,24 @@ pub async fn complete(
         if matches!(outcome, SetupOutcome::RequiresAction { .. }) {
             return Err(Error::SetupPending);
         }
+        // The card as the provider knows it (brand, last four, expiry), read before the
+        // transaction so that no connection waits on the provider.
+        let info = match &outcome {
+            SetupOutcome::Ready(m) => match gateway.method_info(m).await {
+                Ok(info) => info.map(|i| (m.0.clone(), i)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the provider's payment method details could not be read");
+                    None
+                }
+            },
+            _ => None,
+        };
         let mut tx = pool.begin().await?;
         finish(&mut tx, tenant, row.gateway_account_id, &row.provider_setup_id, &outcome, now).await?;
+        if let Some((provider_method, info)) = &info {
+            store::payment_methods::apply_provider_info(&mut tx, tenant, row.gateway_account_id, provider_method, info)
+                .await?;
+        }
         tx.commit().await?;
     }
     let mut conn = pool.acquire().await?;

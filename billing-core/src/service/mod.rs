@@ -35,6 +35,7 @@ pub mod recovery;
 pub mod refunds;
 pub mod request_log;
 pub mod retries;
+pub mod sepa_mandates;
 pub mod settlement;
 pub mod signup;
 pub mod simulation;

@@ -101,6 +101,8 @@ async fn run_all(pool: &PgPool, now: DateTime<Utc>, as_of: NaiveDate) -> Result<
             customer: CustomerId(d.customer_id),
             amount: Money::from_minor(d.amount_due, Currency::from_code(&d.currency)?),
             debit_on: d.due_date,
+            mandate_reference: d.mandate_reference,
+            creditor_id: d.creditor_id,
         };
         s.debit_upcoming += u64::from(once(pool, d.tenant_id, &key, message, now).await?);
     }

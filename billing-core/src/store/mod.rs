@@ -37,6 +37,7 @@ pub mod refunds;
 pub mod request_log;
 pub mod retry_decisions;
 pub mod runs;
+pub mod sepa_mandates;
 pub mod staff;
 pub mod subscriptions;
 pub mod surveys;

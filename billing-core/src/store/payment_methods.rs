@@ -409,3 +409,48 @@ pub async fn has_default(conn: &mut PgConnection, tenant: TenantId, customer: Cu
     .fetch_one(&mut *conn)
     .await?)
 }
+
+/// A removed method's account and provider id, for detaching it at the provider; `None` while it
+/// is not removed (or is another customer's).
+pub async fn removed_provider_method(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: Uuid,
+) -> Result<Option<(Uuid, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT gateway_account_id, provider_method FROM payment_methods
+          WHERE tenant_id = $1 AND customer_id = $2 AND id = $3 AND removed_at IS NOT NULL AND gateway_account_id IS NOT NULL",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Records what the provider says of the method it calls `provider_method` on `account`: brand,
+/// last four and expiry (each kept when the provider does not say).
+pub async fn apply_provider_info(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    account: Uuid,
+    provider_method: &str,
+    info: &crate::ports::MethodInfo,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE payment_methods SET brand = COALESCE($4, brand), last4 = COALESCE($5, last4),
+                exp_month = COALESCE($6, exp_month), exp_year = COALESCE($7, exp_year)
+          WHERE tenant_id = $1 AND gateway_account_id = $2 AND provider_method = $3",
+    )
+    .bind(tenant)
+    .bind(account)
+    .bind(provider_method)
+    .bind(&info.brand)
+    .bind(&info.last4)
+    .bind(info.exp_month.map(i16::from))
+    .bind(info.exp_year.and_then(|y| i16::try_from(y).ok()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}

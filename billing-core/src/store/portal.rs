@@ -685,3 +685,21 @@ pub async fn record_funnel(
     .await?;
     Ok(())
 }
+
+/// Whether the funnel step `action` was recorded for `customer`.
+pub async fn funnel_step_recorded(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    action: &str,
+) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM portal_events WHERE tenant_id = $1 AND customer_id = $2 AND kind = 'funnel'
+                          AND action = $3)",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .bind(action)
+    .fetch_one(conn)
+    .await?)
+}

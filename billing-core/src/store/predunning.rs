@@ -89,6 +89,10 @@ pub struct UpcomingDebit {
     pub amount_due: i64,
     pub currency: String,
     pub due_date: NaiveDate,
+    /// The mandate of the default SEPA method, when it was signed in the portal (a method added
+    /// through the API has none).
+    pub mandate_reference: Option<String>,
+    pub creditor_id: Option<String>,
 }
 
 /// Open invoices not yet collected whose customer pays by SEPA direct debit (their default method)
@@ -96,8 +100,14 @@ pub struct UpcomingDebit {
 pub async fn debits_upcoming(conn: &mut PgConnection, as_of: NaiveDate, days: i32) -> Result<Vec<UpcomingDebit>> {
     Ok(sqlx::query_as(
         "SELECT i.tenant_id, i.id AS invoice_id, i.customer_id, i.total - i.amount_paid AS amount_due,
-                trim(i.currency::text) AS currency, i.due_date
+                trim(i.currency::text) AS currency, i.due_date, md.reference AS mandate_reference, md.creditor_id
            FROM invoices i
+           LEFT JOIN LATERAL (
+                SELECT sm.reference, sm.creditor_id FROM payment_methods m
+                  JOIN sepa_mandates sm ON sm.tenant_id = m.tenant_id AND sm.payment_method_id = m.id
+                 WHERE m.tenant_id = i.tenant_id AND m.customer_id = i.customer_id AND m.is_default
+                   AND m.removed_at IS NULL AND m.kind = 'sepa_debit'
+                 LIMIT 1) md ON TRUE
           WHERE i.status = 'open' AND i.total > i.amount_paid AND i.due_date >= $1 AND i.due_date <= $1 + $2
             AND EXISTS (SELECT 1 FROM payment_methods m WHERE m.tenant_id = i.tenant_id AND m.customer_id = i.customer_id
                            AND m.is_default AND m.removed_at IS NULL AND m.kind = 'sepa_debit')

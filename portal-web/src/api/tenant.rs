@@ -36,6 +36,10 @@ pub struct TenantBody {
     pub trial_notice_days: i32,
     /// Days before a yearly subscription renews that the customer is told (1-90, default 30).
     pub renewal_notice_days: i32,
+    /// The SEPA creditor identifier (Gläubiger-ID) that mandates name; the portal offers SEPA
+    /// Direct Debit only when it is set.
+    #[schema(example = "DE98ZZZ09999999999")]
+    pub sepa_creditor_id: Option<String>,
 }
 
 /// The seller's VAT registration, as the tax engine uses it.
@@ -85,6 +89,7 @@ impl From<Tenant> for TenantBody {
             subscription_draft_hours: 0,
             trial_notice_days: 7,
             renewal_notice_days: 30,
+            sepa_creditor_id: None,
         }
     }
 }
@@ -112,6 +117,11 @@ pub struct UpdateTenant {
     pub trial_notice_days: Option<i32>,
     #[serde(default)]
     pub renewal_notice_days: Option<i32>,
+    /// The SEPA creditor identifier, checked (country, check digits, business code, national
+    /// id); an empty string clears it.
+    #[serde(default)]
+    #[schema(example = "DE98ZZZ09999999999")]
+    pub sepa_creditor_id: Option<String>,
 }
 
 async fn body(conn: &mut sqlx::PgConnection, t: Tenant) -> ApiResult<TenantBody> {
@@ -122,6 +132,7 @@ async fn body(conn: &mut sqlx::PgConnection, t: Tenant) -> ApiResult<TenantBody>
     body.subscription_draft_hours = subscription;
     (body.trial_notice_days, body.renewal_notice_days) =
         billing_core::service::tenants::notice_days(conn, body_tenant).await?;
+    body.sepa_creditor_id = billing_core::service::sepa_mandates::creditor_id(conn, body_tenant).await?;
     Ok(body)
 }
 
@@ -192,6 +203,9 @@ pub async fn update(
             req.subscription_draft_hours,
         )
         .await?;
+    }
+    if let Some(creditor) = req.sepa_creditor_id.as_deref() {
+        billing_core::service::sepa_mandates::set_creditor_id(&mut tx, tenant, creditor).await?;
     }
     let shown = body(&mut tx, t).await?;
     tx.commit().await?;

@@ -52,6 +52,9 @@ pub struct Facts {
     /// the invoice that carries the charges.
     pub charges: Vec<ChargeFact>,
     pub charges_number: Option<String>,
+    /// A SEPA debit's mandate reference and the creditor identifier (the pre-notification).
+    pub mandate_reference: Option<String>,
+    pub creditor_id: Option<String>,
 }
 
 /// One charge of a dunning step, as the step mail shows it.
@@ -213,10 +216,20 @@ pub fn render(template: MailTemplate, locale: Locale, brand: &Brand, facts: &Fac
             facts_table.push(fact("mail-fact-number", &number));
             facts_table.push(fact("mail-fact-amount", &amount));
             facts_table.push(fact("mail-fact-debit-date", &date));
+            if let Some(r) = &facts.mandate_reference {
+                facts_table.push(fact("mail-sepa-fact-mandate-reference", r));
+            }
+            if let Some(c) = &facts.creditor_id {
+                facts_table.push(fact("mail-sepa-fact-creditor-id", c));
+            }
         }
         MailTemplate::SignInLink => {
             paragraphs.push(t("mail-sign-in-link-ignore", &args));
             action = facts.url.clone().map(|url| (t("mail-action-sign-in", &[]), url));
+        }
+        MailTemplate::Welcome => {
+            paragraphs.push(t("mail-welcome-portal", &args));
+            action = Some((t("mail-welcome-action", &[]), facts.url.clone().unwrap_or(portal)));
         }
         MailTemplate::BillingQuestionReply => {
             // The answer itself, as the merchant wrote it, one paragraph per paragraph.
@@ -269,6 +282,10 @@ pub fn sample_facts(template: MailTemplate, now: DateTime<Utc>) -> Facts {
     let mut f = Facts { customer_name: "Ana Example".into(), ..Facts::default() };
     match template {
         MailTemplate::InvoiceIssued | MailTemplate::DunningStep | MailTemplate::DebitNotice => {
+            if template == MailTemplate::DebitNotice {
+                f.mandate_reference = Some("MDT-0123456789ABCDEF".into());
+                f.creditor_id = Some("DE98ZZZ09999999999".into());
+            }
             f.number = Some("INV-2026-000042".into());
             f.amount = eur(11_900);
             f.due_date = Some(today + chrono::Duration::days(14));
@@ -296,6 +313,7 @@ pub fn sample_facts(template: MailTemplate, now: DateTime<Utc>) -> Facts {
             f.url = Some("https://billing.example/portal/sign-in/sample".into());
             f.expires_at = Some(now + chrono::Duration::minutes(15));
         }
+        MailTemplate::Welcome => f.url = Some("https://billing.example/p/acme".into()),
         MailTemplate::BillingQuestionReply => {
             f.text = Some("Thank you for asking. The second charge was the prorated upgrade of 11 March.".into());
             f.question_path = Some("/help".into());

@@ -180,8 +180,10 @@ pub async fn facts(conn: &mut PgConnection, tenant: TenantId, message: &OutboxMe
             }
             (Some(*invoice), Some(*customer))
         }
-        OutboxMessage::DebitUpcoming { invoice, customer, debit_on, .. } => {
+        OutboxMessage::DebitUpcoming { invoice, customer, debit_on, mandate_reference, creditor_id, .. } => {
             f.date = Some(*debit_on);
+            f.mandate_reference = mandate_reference.clone();
+            f.creditor_id = creditor_id.clone();
             (Some(*invoice), Some(*customer))
         }
         OutboxMessage::CardExpiring { customer, expires, last4 } => {
@@ -208,6 +210,10 @@ pub async fn facts(conn: &mut PgConnection, tenant: TenantId, message: &OutboxMe
             f.url = Some(url.clone());
             f.expires_at = Some(*expires_at);
             (None, Some(*customer_id))
+        }
+        OutboxMessage::Welcome { customer, url } => {
+            f.url = Some(url.clone());
+            (None, Some(*customer))
         }
         OutboxMessage::BillingQuestionReplied { question, customer } => {
             let thread = billing_core::service::billing_questions::thread(conn, tenant, *question).await?;

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::ctx::Portal;
 use super::once;
 use super::pages::{DoneQuery, IdPath};
+use super::sepa::{self, SepaView};
 use super::surveys::{self, SurveyView};
 use crate::api::error::ApiError;
 use crate::web::error::{PageError, PageResult};
@@ -29,10 +30,15 @@ pub struct MethodView {
     pub expiry: Option<String>,
     pub expired: bool,
     pub default: bool,
+    /// A SEPA mandate's reference and date ("Mandate MDT-… of 10 December 2026").
+    pub mandate: Option<String>,
 }
 
-/// "Visa ending in 4242", "SEPA Direct Debit ending in 3000", or the kind alone.
+/// "Visa ending in 4242", "SEPA Direct Debit ····3000", or the kind alone.
 pub fn method_label(ctx: &Portal, m: &PaymentMethod) -> String {
+    if let ("sepa_debit", Some(l)) = (m.kind.as_str(), &m.last4) {
+        return ctx.chrome.t1("portal-sepa-label", "last4", l);
+    }
     let kind = match (m.kind.as_str(), m.brand.as_deref()) {
         ("sepa_debit", _) => ctx.t("portal-method-sepa"),
         (_, Some(b)) if BRANDS.contains(&b) => ctx.t(&format!("portal-brand-{b}")),
@@ -51,7 +57,7 @@ pub fn method_label(ctx: &Portal, m: &PaymentMethod) -> String {
 /// The brands with a name in `portal.ftl` (`portal-brand-<brand>`).
 const BRANDS: &[&str] = &["visa", "mastercard", "amex", "discover", "jcb", "unionpay", "diners"];
 
-fn view(ctx: &Portal, m: &PaymentMethod) -> MethodView {
+fn view(ctx: &Portal, m: &PaymentMethod, mandates: &[billing_core::service::sepa_mandates::Mandate]) -> MethodView {
     let expiry = match (m.exp_month, m.exp_year) {
         (Some(month), Some(year)) => u8::try_from(month)
             .ok()
@@ -69,12 +75,16 @@ fn view(ctx: &Portal, m: &PaymentMethod) -> MethodView {
         }),
         expired,
         default: m.is_default,
+        mandate: mandates.iter().find(|d| d.payment_method_id == m.id).map(|d| {
+            let on = crate::i18n::format::date_long(d.signed_at.date_naive(), ctx.lang());
+            ctx.chrome.t2("portal-sepa-mandate-of", "reference", &d.reference, "date", &on)
+        }),
     }
 }
 
 #[derive(Template)]
 #[template(path = "portal/payment_methods.html")]
-struct MethodsPage<'a> {
+pub(super) struct MethodsPage<'a> {
     c: &'a Chrome,
     methods: Vec<MethodView>,
     nonce: String,
@@ -86,18 +96,30 @@ struct MethodsPage<'a> {
     expiry: String,
     expiry_error: Option<String>,
     survey: Option<SurveyView>,
+    /// The SEPA mandate form, when the merchant has a creditor identifier; its own nonce.
+    sepa: Option<SepaView>,
+    sepa_nonce: String,
+    /// What was typed into the mandate form, shown again with its errors.
+    pub(super) sepa_typed: Option<sepa::Typed>,
 }
 
-async fn page_with(ctx: &Portal, status: StatusCode, build: impl FnOnce(&mut MethodsPage<'_>)) -> PageResult<Response> {
+pub(super) async fn page_with(
+    ctx: &Portal,
+    status: StatusCode,
+    build: impl FnOnce(&mut MethodsPage<'_>),
+) -> PageResult<Response> {
     let customer = ctx.customer()?.id;
     let mut conn = ctx.state.pool.acquire().await?;
     let methods = payments::list_methods(&mut conn, ctx.tenant.id, customer).await?;
+    let mandates = billing_core::service::sepa_mandates::list(&mut conn, ctx.tenant.id, customer).await?;
+    let creditor = billing_core::service::sepa_mandates::creditor(&mut conn, ctx.tenant.id).await?;
     let survey = surveys::action_survey(ctx, &mut conn).await?;
     drop(conn);
+    let sepa_nonce = form_nonce();
     let c = ctx.chrome("portal-methods-title", "payment-methods");
     let mut page = MethodsPage {
         c: &c,
-        methods: methods.iter().map(|m| view(ctx, m)).collect(),
+        methods: methods.iter().map(|m| view(ctx, m, &mandates)).collect(),
         nonce: form_nonce(),
         message: None,
         error: None,
@@ -106,8 +128,18 @@ async fn page_with(ctx: &Portal, status: StatusCode, build: impl FnOnce(&mut Met
         expiry: String::new(),
         expiry_error: None,
         survey,
+        sepa: None,
+        sepa_nonce,
+        sepa_typed: None,
     };
     build(&mut page);
+    page.sepa = creditor.map(|c| {
+        let v = sepa::view(ctx, &c, &page.sepa_nonce);
+        match page.sepa_typed.take() {
+            Some(t) => v.with(t),
+            None => v,
+        }
+    });
     Ok(if status == StatusCode::OK { ctx.page(&page) } else { html(status, ctx.lang(), &page) })
 }
 
@@ -124,6 +156,7 @@ pub async fn payment_methods(ctx: Portal, Query(q): Query<DoneQuery>) -> Respons
                 "declined" => "signup-card-declined",
                 "default" => "portal-method-default-done",
                 "removed" => "portal-method-removed",
+                "sepa" => "portal-sepa-added",
                 "survey" => "portal-survey-thanks",
                 _ => "portal-method-added",
             })
@@ -196,21 +229,10 @@ pub async fn add_card(ctx: Portal, Form(form): Form<CardForm>) -> Response {
             AddedMethod::Ready(method) => {
                 // Open invoices are retried with the new default method.
                 let mut conn = ctx.state.pool.acquire().await?;
-                if let Some(e) = expiry {
+                // The typed expiry only where the provider did not say (the sandbox).
+                if let Some(e) = expiry.filter(|_| method.exp_month.is_none()) {
                     payments::set_card_expiry(&mut conn, ctx.tenant.id, customer, method.id, e).await?;
                 }
-                let filter = InvoiceFilter {
-                    customer: Some(customer),
-                    status: Some(billing_core::invoice::InvoiceStatus::Open),
-                    ..InvoiceFilter::default()
-                };
-                let open = billing_core::service::invoices::list(
-                    &mut conn,
-                    ctx.tenant.id,
-                    filter,
-                    PageRequest { limit: 100, starting_after: None },
-                )
-                .await?;
                 store::audit(
                     &mut conn,
                     ctx.tenant.id,
@@ -232,14 +254,7 @@ pub async fn add_card(ctx: Portal, Form(form): Form<CardForm>) -> Response {
                 )
                 .await?;
                 drop(conn);
-                for inv in open.items.iter().filter(|i| i.kind != "credit_note") {
-                    if let Err(e) =
-                        payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now)
-                            .await
-                    {
-                        tracing::warn!(invoice = %inv.id, error = %e, "retry with the new payment method failed");
-                    }
-                }
+                retry_open_invoices(&ctx, customer).await?;
                 Ok(redirect(&outcome))
             }
             AddedMethod::RequiresAction(setup) => {
@@ -347,7 +362,7 @@ pub async fn remove(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<MethodF
                 .await;
             }
         }
-        once(&ctx, form.nonce.as_deref(), ctx.chrome.href("/payment-methods?done=removed"), move |conn| {
+        let done = once(&ctx, form.nonce.as_deref(), ctx.chrome.href("/payment-methods?done=removed"), move |conn| {
             Box::pin(async move {
                 let (removed, promoted) = match payments::remove_method(conn, tenant, customer, id, now).await? {
                     Removal::Removed(r) => (r.removed, r.promoted),
@@ -372,7 +387,15 @@ pub async fn remove(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<MethodF
                 Ok(())
             })
         })
-        .await
+        .await?;
+        // Detached at the provider once the removal is committed: it can never be charged again
+        // there either. A provider that cannot be reached is logged; the method stays removed here.
+        if let Err(e) =
+            payments::detach_removed(&ctx.state.pool, tenant, customer, id, ctx.state.gateways.as_ref()).await
+        {
+            tracing::warn!(payment_method = %id, error = %e, "the removed method was not detached at the provider");
+        }
+        Ok(done)
     })
     .await;
     ctx.finish(result)
@@ -386,6 +409,8 @@ struct AuthenticatePage<'a> {
     label: String,
     nonce: String,
     sandbox: bool,
+    /// The challenge of the checkout's card: its success completes the sign-up funnel.
+    from_checkout: bool,
 }
 
 /// The customer's setup waiting for 3-D Secure, or 404 (another customer's id, a bad id).
@@ -401,7 +426,7 @@ async fn own_setup(ctx: &Portal, id: &str) -> PageResult<billing_core::service::
 /// `GET /payment-methods/setups/{id}`: the bank's 3-D Secure challenge for a card being added.
 /// The sandbox gateway's bank asks here (confirm or refuse); a real provider's page is where
 /// `next_action.redirect_url` leads instead.
-pub async fn setup_page(ctx: Portal, Path(p): Path<IdPath>) -> Response {
+pub async fn setup_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<FromQuery>) -> Response {
     let result = super::page(async {
         ctx.allow("/payment-methods")?;
         let setup = own_setup(&ctx, &p.id).await?;
@@ -421,6 +446,7 @@ pub async fn setup_page(ctx: Portal, Path(p): Path<IdPath>) -> Response {
             label,
             nonce: form_nonce(),
             sandbox: setup.gateway == "sandbox",
+            from_checkout: q.from.as_deref() == Some("checkout"),
         }))
     })
     .await;
@@ -428,17 +454,25 @@ pub async fn setup_page(ctx: Portal, Path(p): Path<IdPath>) -> Response {
 }
 
 #[derive(Deserialize)]
+pub struct FromQuery {
+    from: Option<String>,
+}
+
+#[derive(Deserialize)]
 pub struct AuthenticateForm {
     csrf: Option<String>,
     nonce: Option<String>,
     result: Option<String>,
+    /// `checkout` when the challenge is the checkout's card.
+    from: Option<String>,
 }
 
 /// `POST /payment-methods/setups/{id}`: the customer's answer on the sandbox bank's page. The
 /// setup is then completed through the engine (`method_setups::complete`, the same path as a
 /// provider's customer coming back), the card becomes the default and open invoices are
 /// collected with it, as when a card is added without a challenge.
-pub async fn authenticate(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<AuthenticateForm>) -> Response {
+pub async fn authenticate(mut ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<AuthenticateForm>) -> Response {
+    let visitor = super::signup::visitor(&mut ctx);
     let result = super::page(async {
         let customer = ctx.customer()?.id;
         ctx.check_csrf(form.csrf.as_deref())?;
@@ -507,13 +541,23 @@ pub async fn authenticate(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<A
                 )
                 .await?;
                 drop(conn);
+                let mut paid = true;
                 for inv in open.items.iter().filter(|i| i.kind != "credit_note") {
-                    if let Err(e) =
-                        payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now)
-                            .await
+                    match payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now)
+                        .await
                     {
-                        tracing::warn!(invoice = %inv.id, error = %e, "retry with the authenticated card failed");
+                        Ok(c) if c.invoice_status == "paid" || c.attempt.status == "pending" => {}
+                        Ok(_) => paid = false,
+                        Err(e) => {
+                            paid = false;
+                            tracing::warn!(invoice = %inv.id, error = %e, "retry with the authenticated card failed");
+                        }
                     }
+                }
+                // The checkout's card passed its challenge and paid the first invoice: the
+                // sign-up's last funnel step, once per customer.
+                if form.from.as_deref() == Some("checkout") && paid {
+                    super::signup::funnel_paid_once(&ctx, customer, &visitor).await;
                 }
                 Ok(redirect(&outcome))
             }
@@ -526,4 +570,31 @@ pub async fn authenticate(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<A
     })
     .await;
     ctx.finish(result)
+}
+
+/// Collects the customer's open invoices with the new default method at once (a card or a SEPA
+/// mandate just added); a failure is logged and left to dunning.
+pub(super) async fn retry_open_invoices(ctx: &Portal, customer: billing_core::ids::CustomerId) -> PageResult<()> {
+    let mut conn = ctx.state.pool.acquire().await?;
+    let filter = InvoiceFilter {
+        customer: Some(customer),
+        status: Some(billing_core::invoice::InvoiceStatus::Open),
+        ..InvoiceFilter::default()
+    };
+    let open = billing_core::service::invoices::list(
+        &mut conn,
+        ctx.tenant.id,
+        filter,
+        PageRequest { limit: 100, starting_after: None },
+    )
+    .await?;
+    drop(conn);
+    for inv in open.items.iter().filter(|i| i.kind != "credit_note") {
+        if let Err(e) =
+            payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now).await
+        {
+            tracing::warn!(invoice = %inv.id, error = %e, "retry with the new payment method failed");
+        }
+    }
+    Ok(())
 }

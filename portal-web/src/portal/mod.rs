@@ -8,6 +8,7 @@ pub mod help;
 pub mod logo;
 pub mod methods;
 pub mod pages;
+pub mod sepa;
 pub mod signup;
 pub mod surveys;
 
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/{verb}", post(pages::act))
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
         .route("/payment-methods", get(methods::payment_methods).post(methods::add_card))
+        .route("/payment-methods/sepa", post(sepa::add_mandate))
         .route("/payment-methods/setups/{id}", get(methods::setup_page).post(methods::authenticate))
         .route("/payment-methods/{id}/default", post(methods::set_default))
         .route("/payment-methods/{id}/remove", post(methods::remove))

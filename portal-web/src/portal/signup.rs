@@ -19,6 +19,7 @@ use billing_core::period::{BillingInterval, IntervalUnit};
 use billing_core::rating::PricingModel;
 use billing_core::rounding::RoundingPolicy;
 use billing_core::service::payments::{self, AddedMethod};
+use billing_core::service::sepa_mandates::Creditor;
 use billing_core::service::signup::{self, SignupInput, Started};
 use billing_core::store::portal as store;
 use serde::Deserialize;
@@ -38,7 +39,7 @@ pub const VISITOR_COOKIE: &str = "portal_visitor";
 pub const CHECKOUTS_PER_CLIENT: i64 = 20;
 
 /// The visitor's opaque id; sets the cookie on this response when the visitor has none yet.
-fn visitor(ctx: &mut Portal) -> String {
+pub(super) fn visitor(ctx: &mut Portal) -> String {
     let token = match cookie(&ctx.headers, VISITOR_COOKIE).filter(|t| t.len() == 64) {
         Some(t) => t.to_string(),
         None => {
@@ -57,6 +58,20 @@ async fn funnel(ctx: &Portal, customer: Option<billing_core::ids::CustomerId>, p
         && let Err(e) = store::record_funnel(&mut conn, ctx.tenant.id, customer, page, &action, visitor, ctx.now).await
     {
         tracing::warn!(error = %e, step, "funnel step not recorded");
+    }
+}
+
+/// `signup:paid` for `customer` unless it was recorded before (a checkout card's 3-D Secure
+/// challenge completed after the checkout itself).
+pub(super) async fn funnel_paid_once(ctx: &Portal, customer: billing_core::ids::CustomerId, visitor: &str) {
+    let known = match ctx.state.pool.acquire().await {
+        Ok(mut conn) => store::funnel_step_recorded(&mut conn, ctx.tenant.id, customer, "signup:paid").await,
+        Err(e) => Err(e.into()),
+    };
+    match known {
+        Ok(false) => funnel(ctx, Some(customer), "/payment-methods/setups", "paid", visitor).await,
+        Ok(true) => {}
+        Err(e) => tracing::warn!(error = %e, "funnel step not recorded"),
     }
 }
 
@@ -354,6 +369,10 @@ pub struct DetailsForm {
     country: Option<String>,
     vat_id: Option<String>,
     card_number: Option<String>,
+    /// `sepa` when the SEPA mandate form was submitted, else the card form.
+    method: Option<String>,
+    iban: Option<String>,
+    account_holder: Option<String>,
 }
 
 impl DetailsForm {
@@ -521,6 +540,8 @@ struct PayPage<'a> {
     country: String,
     nonce: String,
     card_error: Option<String>,
+    /// The SEPA mandate form, when the merchant has a creditor identifier (same nonce).
+    sepa: Option<super::sepa::SepaView>,
 }
 
 fn doc_view(ctx: &Portal, i: &billing_core::store::invoices::Invoice) -> DocView {
@@ -558,8 +579,17 @@ fn pay_page<'a>(
     f: DetailsForm,
     started: &Started,
     card_error: Option<String>,
+    sepa: Option<(&Creditor, Option<super::sepa::Typed>)>,
 ) -> PageResult<PayPage<'a>> {
     let lang = ctx.lang();
+    let nonce = form_nonce();
+    let sepa = sepa.map(|(creditor, typed)| {
+        let v = super::sepa::view(ctx, creditor, &nonce);
+        match typed {
+            Some(t) => v.with(t),
+            None => v,
+        }
+    });
     Ok(PayPage {
         c,
         s,
@@ -577,8 +607,9 @@ fn pay_page<'a>(
         }),
         country: format::country_name(started.customer.country.code(), lang),
         f,
-        nonce: form_nonce(),
+        nonce,
         card_error,
+        sepa,
     })
 }
 
@@ -659,14 +690,16 @@ pub async fn details(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
         }
         let started = preview(&ctx, &input).await?;
         funnel(&ctx, None, "/checkout", "details_entered", &visitor).await;
+        let creditor = super::sepa::creditor(&ctx).await?;
         let c = ctx.chrome("signup-pay-title", "");
         let page = pay_page(
             &ctx,
             &c,
             s,
-            DetailsForm { csrf: None, nonce: None, card_number: None, ..f.clone() },
+            DetailsForm { csrf: None, nonce: None, card_number: None, iban: None, account_holder: None, ..f.clone() },
             &started,
             None,
+            creditor.as_ref().map(|c| (c, None)),
         )?;
         Ok(html(StatusCode::OK, ctx.lang(), &page))
     })
@@ -693,13 +726,33 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
                 return Ok(html(StatusCode::BAD_REQUEST, ctx.lang(), &page));
             }
         };
+        let creditor = super::sepa::creditor(&ctx).await?;
         let number: String = DetailsForm::text(&f.card_number).chars().filter(char::is_ascii_digit).collect();
-        if !(12..=19).contains(&number.len()) {
+        // A SEPA mandate (the form with the mandate text), or else a card.
+        let mandate = match (f.method.as_deref(), creditor.as_ref()) {
+            (Some("sepa"), None) => return Err(PageError::not_found()),
+            (Some("sepa"), Some(creditor)) => {
+                let typed_iban = f.iban.clone().unwrap_or_default();
+                let typed_holder = f.account_holder.clone().unwrap_or_default();
+                match super::sepa::check(&ctx, &typed_iban, &typed_holder) {
+                    Ok((iban, holder)) => Some((creditor, iban, holder)),
+                    Err(typed) => {
+                        let started = preview(&ctx, &input).await?;
+                        let c = ctx.chrome("signup-pay-title", "");
+                        let form = DetailsForm { csrf: None, nonce: None, ..f.clone() };
+                        let page = pay_page(&ctx, &c, s, form, &started, None, Some((creditor, Some(typed))))?;
+                        return Ok(html(StatusCode::BAD_REQUEST, ctx.lang(), &page));
+                    }
+                }
+            }
+            _ => None,
+        };
+        if mandate.is_none() && !(12..=19).contains(&number.len()) {
             let started = preview(&ctx, &input).await?;
             let c = ctx.chrome("signup-pay-title", "");
             let card_error = Some(ctx.t("portal-method-card-invalid"));
-            let page =
-                pay_page(&ctx, &c, s, DetailsForm { csrf: None, nonce: None, ..f.clone() }, &started, card_error)?;
+            let form = DetailsForm { csrf: None, nonce: None, ..f.clone() };
+            let page = pay_page(&ctx, &c, s, form, &started, card_error, creditor.as_ref().map(|c| (c, None)))?;
             return Ok(html(StatusCode::BAD_REQUEST, ctx.lang(), &page));
         }
         // The form's once-only claim: the visitor has no session yet, so it is keyed by the
@@ -720,19 +773,37 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
                 return Ok(known_address(&ctx, &input.customer.email).await?.unwrap_or_else(|| redirect(&outcome)));
             }
             let started = signup::start(&mut tx, ctx.tenant.id, &input, ctx.now).await?;
+            // The welcome mail, queued with the sign-up itself: once, and only if it happened.
+            let welcome = billing_core::outbox::OutboxMessage::Welcome {
+                customer: started.customer.id,
+                url: format!("{}/", ctx.public_root().trim_end_matches('/')),
+            };
+            billing_core::store::outbox::enqueue(&mut tx, ctx.tenant.id, &[welcome], ctx.now).await?;
             tx.commit().await?;
             started
         };
         let customer = started.customer.id;
         let mut to = outcome.clone();
-        let details = billing_core::ports::MethodDetails::TestCard { number };
         let gateways = ctx.state.gateways.as_ref();
-        match payments::add_method(&ctx.state.pool, ctx.tenant.id, customer, gateways, None, details, ctx.now).await {
+        let added = match mandate {
+            Some((creditor, iban, holder)) => super::sepa::sign(&ctx, customer, creditor, &nonce, iban, holder)
+                .await
+                .map(|(m, _)| AddedMethod::Ready(m)),
+            None => {
+                let details = billing_core::ports::MethodDetails::TestCard { number };
+                payments::add_method(&ctx.state.pool, ctx.tenant.id, customer, gateways, None, details, ctx.now)
+                    .await
+                    .map_err(PageError::from)
+            }
+        };
+        match added {
             Ok(AddedMethod::Ready(_)) => {
                 let mut paid = true;
                 for inv in started.invoices.iter().filter(|i| i.status == billing_core::invoice::InvoiceStatus::Open) {
                     match payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, gateways, ctx.now).await {
                         Ok(c) if c.invoice_status == "paid" => {}
+                        // A direct debit is submitted; the bank settles it days later.
+                        Ok(c) if c.attempt.status == "pending" => {}
                         Ok(_) => paid = false,
                         Err(e) => {
                             tracing::warn!(invoice = %inv.id, error = %e, "first invoice not collected");
@@ -747,14 +818,13 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
                 }
             }
             Ok(AddedMethod::RequiresAction(setup)) => {
-                to = setup
-                    .next_action
-                    .as_ref()
-                    .and_then(|a| a.redirect_url.clone())
-                    .unwrap_or_else(|| ctx.chrome.href(&format!("/payment-methods/setups/{}", setup.id)));
+                to =
+                    setup.next_action.as_ref().and_then(|a| a.redirect_url.clone()).unwrap_or_else(|| {
+                        ctx.chrome.href(&format!("/payment-methods/setups/{}?from=checkout", setup.id))
+                    });
             }
             Err(e) => {
-                tracing::info!(customer = %customer, error = %e, "card refused at checkout");
+                tracing::info!(customer = %customer, error = ?e, "card refused at checkout");
                 to = format!("{}?done=declined", ctx.chrome.href("/payment-methods"));
             }
         }

@@ -35,6 +35,7 @@ mod payments_stripe;
 mod perf;
 mod portal;
 mod portal_help;
+mod portal_sepa;
 mod portal_signup;
 mod rate_limits;
 mod refunds;

@@ -10,17 +10,17 @@ use std::time::Duration;
 use billing_tests::TestApp;
 use serde_json::{Value, json};
 
-const KEY: &str = "sk_test_e2e_0123456789abcdef";
+pub(crate) const KEY: &str = "sk_test_e2e_0123456789abcdef";
 const WEBHOOK_SECRET: &str = "whsec_e2e_0123456789abcdef";
 
 /// A localstripe on a free loopback port; it exits when `_stdin` closes (when the test ends).
-struct Localstripe {
-    url: String,
+pub(crate) struct Localstripe {
+    pub(crate) url: String,
     _stdin: ChildStdin,
     _child: Child,
 }
 
-fn localstripe() -> Localstripe {
+pub(crate) fn localstripe() -> Localstripe {
     let python =
         std::env::var("LOCALSTRIPE_PYTHON").expect("LOCALSTRIPE_PYTHON must point at a python with localstripe");
     let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/peers/localstripe_run.py");
@@ -67,7 +67,7 @@ async fn invoiced_customer(app: &TestApp, email: &str) -> (String, String) {
     (customer, invoice["id"].as_str().unwrap().to_string())
 }
 
-async fn stripe_account(app: &TestApp, peer: &Localstripe) -> String {
+pub(crate) async fn stripe_account(app: &TestApp, peer: &Localstripe) -> String {
     let (s, a) = app
         .post(
             "/api/v1/gateway_accounts",

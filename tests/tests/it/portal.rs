@@ -576,6 +576,9 @@ async fn browser_flows_in_chromium() {
     ]});
     let (s, f) = put("/api/v1/portal/faq", faq).await;
     assert_eq!(s, 200, "{f}");
+    // SEPA Direct Debit mandates need the merchant's creditor identifier.
+    let (s, t) = app.post("/api/v1/tenant", json!({ "sepa_creditor_id": "DE98ZZZ09999999999" })).await;
+    assert_eq!(s, 200, "{t}");
     let mut runs = vec![];
     for (lang, js) in [("de", true), ("de", false), ("zh-CN", true), ("zh-CN", false)] {
         let email = format!("{}-{}@example.com", lang.to_lowercase(), if js { "js" } else { "nojs" });
@@ -695,9 +698,17 @@ async fn browser_flows_in_chromium() {
     assert_eq!(app.count("billing_questions WHERE topic = 'invoice'").await, 4);
     assert_eq!(app.count("portal_events WHERE kind = 'help_search' AND status = 'no_results'").await, 4);
     assert_eq!(app.count("payment_methods WHERE removed_at IS NULL AND last4 = '4242' AND is_default").await, 4);
-    // Each sign-up: the 4242 card at the checkout, then the 3-D Secure card (the default now).
-    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL").await, 4 + 4 * 2);
-    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL AND last4 = '3184' AND is_default").await, 4);
+    // Each sign-up: the 4242 card at the checkout, the 3-D Secure card, then a SEPA mandate (the
+    // default now), each mandate stored with its text in the run's language.
+    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL").await, 4 + 4 * 3);
+    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL AND last4 = '3184'").await, 4);
+    assert_eq!(
+        app.count("payment_methods WHERE removed_at IS NULL AND kind = 'sepa_debit' AND last4 = '3000' AND is_default")
+            .await,
+        4
+    );
+    assert_eq!(app.count("sepa_mandates WHERE text_locale = 'de' AND mandate_text LIKE '%Ich ermächtige%'").await, 2);
+    assert_eq!(app.count("sepa_mandates WHERE text_locale = 'zh-CN' AND mandate_text LIKE '%确认本授权%'").await, 2);
     let signed_up: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM customers c JOIN subscriptions s ON s.customer_id = c.id AND s.tenant_id = c.tenant_id
           JOIN invoices i ON i.subscription_id = s.id WHERE c.email LIKE 'signup-%' AND s.quantity = 3

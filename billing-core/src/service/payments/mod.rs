@@ -16,7 +16,9 @@ use sqlx::{PgConnection, PgPool};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, GatewayAccountId, InvoiceId, TenantId};
 use crate::money::Money;
-use crate::ports::{GatewayCustomerRef, Gateways, MethodDetails, PaymentMethodKind, SetupOutcome};
+use crate::ports::{
+    GatewayCustomerRef, Gateways, MethodDetails, MethodInfo, PaymentMethodKind, PaymentMethodRef, SetupOutcome,
+};
 use crate::service::gateway_accounts;
 use crate::service::method_setups::{self, MethodSetup};
 use crate::store;
@@ -95,8 +97,29 @@ pub async fn add_method(
     };
     match gateway.setup_payment_method(&provider_customer, &details).await {
         Ok(SetupOutcome::Ready(m)) => {
+            // What the provider says of the method wins over what was typed (brand, last four,
+            // expiry); a provider that cannot be asked leaves the typed ones.
+            let info = match gateway.method_info(&m).await {
+                Ok(info) => info,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the provider's payment method details could not be read");
+                    None
+                }
+            };
+            let mut stored = stored;
+            if let Some(i) = &info {
+                stored.last4 = i.last4.clone().or(stored.last4);
+                stored.brand = i.brand.clone().or(stored.brand);
+            }
             let mut tx = pool.begin().await?;
-            let method = store::payment_methods::insert(&mut tx, tenant, &stored, &m, now).await?;
+            let mut method = store::payment_methods::insert(&mut tx, tenant, &stored, &m, now).await?;
+            if let Some(MethodInfo { exp_month: Some(month), exp_year: Some(year), .. }) = info
+                && let Ok(year) = i16::try_from(year)
+            {
+                let month = i16::from(month);
+                store::payment_methods::set_expiry(&mut tx, tenant, customer, method.id, month, year).await?;
+                (method.exp_month, method.exp_year) = (Some(month), Some(year));
+            }
             tx.commit().await?;
             Ok(AddedMethod::Ready(method))
         }
@@ -198,6 +221,33 @@ pub async fn remove_method(
         _ => None,
     };
     Ok(Removal::Removed(Box::new(RemovedMethod { removed, promoted })))
+}
+
+/// Detaches the customer's removed method `id` at its provider (Stripe's detach), after the
+/// removal is committed; nothing for a method that is not removed. Safe to repeat. No connection
+/// is held while the provider answers.
+pub async fn detach_removed(
+    pool: &PgPool,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: uuid::Uuid,
+    gateways: &dyn Gateways,
+) -> Result<bool> {
+    let (spec, provider_method) = {
+        let mut conn = pool.acquire().await?;
+        let Some((account, provider_method)) =
+            store::payment_methods::removed_provider_method(&mut conn, tenant, customer, id).await?
+        else {
+            return Ok(false);
+        };
+        (gateway_accounts::spec(&mut conn, tenant, account).await?, provider_method)
+    };
+    let gateway = gateways.gateway(&spec).map_err(|e| Error::GatewayConfig { detail: e.to_string() })?;
+    gateway
+        .detach_method(&PaymentMethodRef(provider_method))
+        .await
+        .map_err(|e| Error::Gateway { detail: e.to_string() })?;
+    Ok(true)
 }
 
 /// Records the expiry of the customer's card `id` (as typed when it was added).

@@ -1,0 +1,117 @@
+//! SEPA Direct Debit mandates (docs/adr/0040): the merchant's creditor identifier, and a mandate
+//! the customer signs in the portal (payment methods page or checkout). The IBAN is checked as
+//! typed (`crate::sepa::parse_iban`) by the caller, which shows the mandate text with the
+//! reference before the customer confirms; [`sign`] stores the method at the tenant's gateway
+//! (the IBAN is the provider token) and the mandate with the text the customer saw.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use crate::error::{Error, Result};
+use crate::ids::{CustomerId, TenantId};
+use crate::ports::{Gateways, MethodDetails, PaymentMethodKind};
+use crate::service::payments::{self, AddedMethod, PaymentMethod};
+pub use crate::store::sepa_mandates::Mandate;
+use crate::store::{self, sepa_mandates as db};
+
+/// The merchant as the mandate names it.
+#[derive(Debug, Clone)]
+pub struct Creditor {
+    pub id: String,
+    pub name: String,
+}
+
+/// The tenant's creditor (legal name, else the display name, and the creditor identifier), or
+/// `None` when no creditor identifier is set: then no mandate can be signed.
+pub async fn creditor(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<Creditor>> {
+    let Some(id) = db::creditor_id(conn, tenant).await? else { return Ok(None) };
+    let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
+    Ok(Some(Creditor { id, name: t.profile.legal_name.unwrap_or(t.name) }))
+}
+
+pub async fn creditor_id(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<String>> {
+    db::creditor_id(conn, tenant).await
+}
+
+/// Sets the creditor identifier (checked: `crate::sepa::parse_creditor_id`); empty clears it.
+pub async fn set_creditor_id(conn: &mut PgConnection, tenant: TenantId, text: &str) -> Result<Option<String>> {
+    let id = if text.trim().is_empty() { None } else { Some(crate::sepa::parse_creditor_id(text)?) };
+    db::set_creditor_id(conn, tenant, id.as_deref()).await?;
+    Ok(id)
+}
+
+/// The account holder's name as typed: 1 to 70 characters (the scheme's limit), no control
+/// characters.
+pub fn parse_holder(text: &str) -> Result<String> {
+    let name = text.trim();
+    if name.is_empty() || name.chars().count() > 70 || crate::text::check(name).is_err() {
+        return Err(Error::invalid("account_holder", "give the account holder's name (up to 70 characters)"));
+    }
+    Ok(name.to_owned())
+}
+
+/// What the customer confirmed.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// The IBAN in electronic form, already checked.
+    pub iban: String,
+    pub account_holder: String,
+    pub reference: String,
+    /// The mandate text exactly as shown, in `locale`.
+    pub text: String,
+    pub locale: String,
+    pub client_address: Option<String>,
+}
+
+/// Stores the mandate: the method at the tenant's default gateway (it becomes the default), then
+/// the mandate row naming it. Refused before anything is stored when the tenant has no creditor
+/// identifier or the reference is taken (the same form confirmed twice is the caller's once-only
+/// claim).
+pub async fn sign(
+    pool: &PgPool,
+    tenant: TenantId,
+    customer: CustomerId,
+    gateways: &dyn Gateways,
+    s: &Signed,
+    now: DateTime<Utc>,
+) -> Result<(PaymentMethod, Mandate)> {
+    let creditor = {
+        let mut conn = pool.acquire().await?;
+        if db::reference_taken(&mut conn, tenant, &s.reference).await? {
+            return Err(Error::Duplicate { resource: "SEPA mandate", code: s.reference.clone() });
+        }
+        creditor(&mut conn, tenant)
+            .await?
+            .ok_or_else(|| Error::invalid("sepa_creditor_id", "the merchant has no SEPA creditor identifier"))?
+    };
+    let details = MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token: s.iban.clone() };
+    let method = match payments::add_method(pool, tenant, customer, gateways, None, details, now).await? {
+        AddedMethod::Ready(m) => m,
+        AddedMethod::RequiresAction(_) => {
+            return Err(Error::invalid("iban", "this payment provider needs its own page to sign a mandate"));
+        }
+    };
+    let mandate = Mandate {
+        id: uuid::Uuid::now_v7(),
+        customer_id: customer.0,
+        payment_method_id: method.id,
+        reference: s.reference.clone(),
+        creditor_id: creditor.id,
+        creditor_name: creditor.name,
+        account_holder: s.account_holder.clone(),
+        iban: s.iban.clone(),
+        text_version: crate::sepa::MANDATE_TEXT_VERSION.to_owned(),
+        text_locale: s.locale.clone(),
+        mandate_text: s.text.clone(),
+        signed_at: now,
+        client_address: s.client_address.clone(),
+    };
+    let mut conn = pool.acquire().await?;
+    db::insert(&mut conn, tenant, &mandate).await?;
+    Ok((method, mandate))
+}
+
+/// The customer's mandates, newest first.
+pub async fn list(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<Vec<Mandate>> {
+    db::for_customer(conn, tenant, customer).await
+}

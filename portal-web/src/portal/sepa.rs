@@ -1,0 +1,201 @@
+//! SEPA Direct Debit mandates in the portal (docs/adr/0040): the form on the payment methods page
+//! and on the checkout's payment step. The mandate text (the tenant's creditor name and creditor
+//! identifier, the mandate reference, the customer's rights) is on the form itself, above the
+//! button that confirms it, so it is read before anything is signed, with or without
+//! JavaScript. The reference is derived from the form's once-only nonce
+//! (`billing_core::sepa::mandate_reference`): the page shows it and the confirmation stores the
+//! same one. The IBAN is checked as typed; a wrong one is refused with a message tied to the
+//! field and nothing is stored.
+
+use axum::extract::Form;
+use axum::http::StatusCode;
+use axum::response::Response;
+use billing_core::sepa::{self, IbanError};
+use billing_core::service::sepa_mandates::{self, Creditor, Signed};
+use billing_core::store::portal as store;
+use serde::Deserialize;
+
+use super::ctx::Portal;
+use crate::i18n::I18n;
+use crate::web::error::{PageError, PageResult};
+use crate::web::layout::redirect;
+
+/// The mandate form as a page shows it.
+pub struct SepaView {
+    pub creditor_line: String,
+    pub reference_line: String,
+    pub text: String,
+    pub rights: String,
+    pub iban: String,
+    pub holder: String,
+    pub iban_error: Option<String>,
+    pub holder_error: Option<String>,
+}
+
+/// The mandate's text and the rights text for `reference`, in the page's language.
+pub fn mandate_texts(ctx: &Portal, creditor: &Creditor) -> (String, String) {
+    let i18n = I18n::global();
+    let text = i18n.text(ctx.lang(), "portal-sepa-mandate-text", &[("creditor", creditor.name.clone())]);
+    (text, ctx.t("portal-sepa-mandate-rights"))
+}
+
+/// Everything the customer reads before confirming, as one text: what is stored with the mandate.
+fn stored_text(ctx: &Portal, creditor: &Creditor, reference: &str) -> String {
+    let v = view_for(ctx, creditor, reference);
+    format!("{}\n{}\n\n{}\n\n{}", v.creditor_line, v.reference_line, v.text, v.rights)
+}
+
+/// The form for a mandate signed with the form `nonce`.
+pub fn view(ctx: &Portal, creditor: &Creditor, nonce: &str) -> SepaView {
+    view_for(ctx, creditor, &sepa::mandate_reference(ctx.tenant.id.0, nonce))
+}
+
+fn view_for(ctx: &Portal, creditor: &Creditor, reference: &str) -> SepaView {
+    let (text, rights) = mandate_texts(ctx, creditor);
+    SepaView {
+        creditor_line: ctx.chrome.t2("portal-sepa-creditor", "name", &creditor.name, "id", &creditor.id),
+        reference_line: ctx.chrome.t1("portal-sepa-reference", "reference", reference),
+        text,
+        rights,
+        iban: String::new(),
+        holder: String::new(),
+        iban_error: None,
+        holder_error: None,
+    }
+}
+
+/// The tenant's creditor, when it takes SEPA mandates.
+pub async fn creditor(ctx: &Portal) -> PageResult<Option<Creditor>> {
+    let mut conn = ctx.state.pool.acquire().await?;
+    Ok(sepa_mandates::creditor(&mut conn, ctx.tenant.id).await?)
+}
+
+/// The localized message for a refused IBAN.
+pub fn iban_message(ctx: &Portal, e: &IbanError) -> String {
+    let i18n = I18n::global();
+    match e {
+        IbanError::Shape => ctx.t("portal-sepa-iban-shape"),
+        IbanError::Checksum => ctx.t("portal-sepa-iban-checksum"),
+        IbanError::Country { country } => {
+            i18n.text(ctx.lang(), "portal-sepa-iban-country", &[("country", country.clone())])
+        }
+        IbanError::Length { country, expected, got } => i18n.text(
+            ctx.lang(),
+            "portal-sepa-iban-length",
+            &[("country", country.clone()), ("expected", expected.to_string()), ("got", got.to_string())],
+        ),
+    }
+}
+
+/// What the customer typed, with the fields' messages, for showing the form again.
+#[derive(Default)]
+pub struct Typed {
+    pub iban: String,
+    pub holder: String,
+    pub iban_error: Option<String>,
+    pub holder_error: Option<String>,
+}
+
+impl SepaView {
+    pub fn with(mut self, t: Typed) -> Self {
+        self.iban = t.iban;
+        self.holder = t.holder;
+        self.iban_error = t.iban_error;
+        self.holder_error = t.holder_error;
+        self
+    }
+}
+
+/// The typed IBAN and holder checked: `Ok((iban, holder))`, or what to show again.
+pub fn check(ctx: &Portal, iban: &str, holder: &str) -> Result<(String, String), Typed> {
+    match (sepa::parse_iban(iban), sepa_mandates::parse_holder(holder)) {
+        (Ok(i), Ok(h)) => Ok((i, h)),
+        (i, h) => Err(Typed {
+            iban: iban.trim().to_string(),
+            holder: holder.trim().to_string(),
+            iban_error: i.err().map(|e| iban_message(ctx, &e)),
+            holder_error: h.err().map(|_| ctx.t("portal-sepa-holder-invalid")),
+        }),
+    }
+}
+
+/// Signs the mandate the form `nonce` showed (the caller has claimed the form): the method is
+/// stored as the default and the mandate with the text in the page's language.
+pub async fn sign(
+    ctx: &Portal,
+    customer: billing_core::ids::CustomerId,
+    creditor: &Creditor,
+    nonce: &str,
+    iban: String,
+    holder: String,
+) -> PageResult<(billing_core::service::payments::PaymentMethod, sepa_mandates::Mandate)> {
+    let reference = sepa::mandate_reference(ctx.tenant.id.0, nonce);
+    let signed = Signed {
+        iban,
+        account_holder: holder,
+        text: stored_text(ctx, creditor, &reference),
+        reference,
+        locale: ctx.lang().tag().to_string(),
+        client_address: Some(ctx.client.clone()),
+    };
+    Ok(sepa_mandates::sign(&ctx.state.pool, ctx.tenant.id, customer, ctx.state.gateways.as_ref(), &signed, ctx.now)
+        .await?)
+}
+
+#[derive(Deserialize)]
+pub struct MandateForm {
+    csrf: Option<String>,
+    nonce: Option<String>,
+    iban: Option<String>,
+    account_holder: Option<String>,
+}
+
+/// `POST /payment-methods/sepa`: the mandate confirmed on the payment methods page. A wrong IBAN
+/// or a missing name shows the page again (400) with the message tied to its field; otherwise
+/// the form is claimed once, the mandate stored as the default method, and the customer's open
+/// invoices are collected with it at once, as after adding a card.
+pub async fn add_mandate(ctx: Portal, Form(form): Form<MandateForm>) -> Response {
+    let result = super::page(async {
+        let customer = ctx.customer()?.id;
+        ctx.allow("/payment-methods")?;
+        ctx.check_csrf(form.csrf.as_deref())?;
+        let creditor = creditor(&ctx).await?.ok_or_else(PageError::not_found)?;
+        let nonce = form.nonce.clone().filter(|n| n.len() == 64).ok_or_else(PageError::csrf)?;
+        let typed_iban = form.iban.clone().unwrap_or_default();
+        let typed_holder = form.account_holder.clone().unwrap_or_default();
+        let (iban, holder) = match check(&ctx, &typed_iban, &typed_holder) {
+            Ok(ok) => ok,
+            Err(typed) => {
+                return super::methods::page_with(&ctx, StatusCode::BAD_REQUEST, |p| p.sepa_typed = Some(typed)).await;
+            }
+        };
+        let outcome = ctx.chrome.href("/payment-methods?done=sepa");
+        let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
+        {
+            let mut conn = ctx.state.pool.acquire().await?;
+            if let Some(prev) = store::claim_form(&mut conn, hash, &nonce, &outcome, ctx.now).await? {
+                return Ok(redirect(&prev));
+            }
+        }
+        let (method, mandate) = sign(&ctx, customer, &creditor, &nonce, iban, holder).await?;
+        {
+            let mut conn = ctx.state.pool.acquire().await?;
+            store::audit(
+                &mut conn,
+                ctx.tenant.id,
+                Some(customer),
+                "payment_method_added",
+                Some(&ctx.client),
+                serde_json::json!({ "payment_method": method.id, "last4": method.last4, "sepa_mandate": mandate.reference }),
+                ctx.now,
+            )
+            .await?;
+            store::complete_action(&mut conn, ctx.tenant.id, customer, None, "add_payment_method", "payment_methods", ctx.now)
+                .await?;
+        }
+        super::methods::retry_open_invoices(&ctx, customer).await?;
+        Ok(redirect(&outcome))
+    })
+    .await;
+    ctx.finish(result)
+}
