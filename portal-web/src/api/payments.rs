@@ -423,6 +423,9 @@ pub async fn add_method(
                 payments::set_card_expiry(&mut conn, tenant, customer, m.id, e).await?;
                 (m.exp_month, m.exp_year) = (Some(i16::from(e.month)), i16::try_from(e.year).ok());
             }
+            let now = state.clock.now();
+            billing_core::service::recovery::collect_in_dunning(&state.pool, tenant, customer, state.gateways.as_ref(), now)
+                .await?;
             (StatusCode::CREATED, axum::Json(PaymentMethodBody::from(m))).into_response()
         }
         AddedMethod::RequiresAction(setup) => {
@@ -492,6 +495,11 @@ pub async fn complete_setup(
     let done =
         method_setups::complete(&state.pool, tenant, customer, setup, state.gateways.as_ref(), state.clock.now())
             .await?;
+    if done.status == "succeeded" {
+        let now = state.clock.now();
+        billing_core::service::recovery::collect_in_dunning(&state.pool, tenant, customer, state.gateways.as_ref(), now)
+            .await?;
+    }
     Ok(axum::Json(done.into()))
 }
 

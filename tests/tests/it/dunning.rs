@@ -137,18 +137,18 @@ async fn a_hard_decline_is_never_retried_but_the_customer_is_reminded() {
     assert!(history[0].3.as_deref().unwrap().contains("hard"), "the reason is recorded: {history:?}");
     drop(conn);
 
-    // The customer adds a working card: the next retry charges it and dunning stops.
+    // The customer adds a working card: it pays the invoice at once and dunning stops.
     let (s, pm) = app
         .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4242424242424242" }))
         .await;
     assert_eq!(s, 201, "{pm}");
-    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
-    let next = (c["dunning"]["next_action"].as_str(), c["dunning"]["retries_blocked"].as_bool());
-    assert_eq!(next, (Some("retry"), Some(false)), "a new card lifts the block: {c}");
-    let s = run_on(&app, t0, 7).await;
-    assert_eq!((counts(&s), s.recovered), ((1, 0, 0, 0), 1), "retried and paid; no reminder after payment");
     let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
     assert_eq!(inv["status"], "paid", "{inv}");
+    assert_eq!(inv["recovery"]["how"], "new_method", "{inv}");
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert!(c["dunning"].is_null(), "out of dunning: {c}");
+    let s = run_on(&app, t0, 7).await;
+    assert_eq!((counts(&s), s.recovered), ((0, 0, 0, 0), 0), "no retry and no reminder after payment");
     assert_eq!(counts(&run_on(&app, t0, 30).await), (0, 0, 0, 0), "a paid invoice is out of dunning");
 }
 
