@@ -84,7 +84,9 @@ pub async fn collect_in_dunning(
         match crate::service::payments::collect(pool, tenant, invoice, gateways, now).await {
             Ok(c) if c.invoice_status == "paid" => paid += 1,
             Ok(_) => {}
-            Err(e) => tracing::info!(%invoice, error = %e, "collecting with the new payment method failed; dunning goes on"),
+            Err(e) => {
+                tracing::info!(%invoice, error = %e, "collecting with the new payment method failed; dunning goes on")
+            }
         }
     }
     Ok(paid)

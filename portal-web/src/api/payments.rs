@@ -424,8 +424,14 @@ pub async fn add_method(
                 (m.exp_month, m.exp_year) = (Some(i16::from(e.month)), i16::try_from(e.year).ok());
             }
             let now = state.clock.now();
-            billing_core::service::recovery::collect_in_dunning(&state.pool, tenant, customer, state.gateways.as_ref(), now)
-                .await?;
+            billing_core::service::recovery::collect_in_dunning(
+                &state.pool,
+                tenant,
+                customer,
+                state.gateways.as_ref(),
+                now,
+            )
+            .await?;
             (StatusCode::CREATED, axum::Json(PaymentMethodBody::from(m))).into_response()
         }
         AddedMethod::RequiresAction(setup) => {
@@ -497,8 +503,14 @@ pub async fn complete_setup(
             .await?;
     if done.status == "succeeded" {
         let now = state.clock.now();
-        billing_core::service::recovery::collect_in_dunning(&state.pool, tenant, customer, state.gateways.as_ref(), now)
-            .await?;
+        billing_core::service::recovery::collect_in_dunning(
+            &state.pool,
+            tenant,
+            customer,
+            state.gateways.as_ref(),
+            now,
+        )
+        .await?;
     }
     Ok(axum::Json(done.into()))
 }
