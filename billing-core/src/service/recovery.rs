@@ -2,13 +2,12 @@
 //! paid, whatever paid it, the recovery is recorded once per invoice with how it came in.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
 use crate::currency::Currency;
 use crate::error::Result;
 use crate::ids::{CustomerId, InvoiceId, TenantId};
 use crate::invoice::PaymentSource;
-use crate::ports::Gateways;
 use crate::store;
 pub use crate::store::recovery::Recovery;
 
@@ -61,33 +60,4 @@ pub async fn on_paid(
 /// The invoice's recovery, if it was recovered after a failed payment.
 pub async fn get(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Option<Recovery>> {
     store::recovery::get(conn, tenant, invoice).await
-}
-
-/// A customer added a payment method (it is their default now): each of their invoices in dunning
-/// is collected with it at once, each on its own (issue 12's recovery), instead of waiting for the
-/// policy's next retry step. A collection that fails is left to dunning, which goes on as before.
-/// Returns how many of the invoices are paid afterwards.
-pub async fn collect_in_dunning(
-    pool: &PgPool,
-    tenant: TenantId,
-    customer: CustomerId,
-    gateways: &dyn Gateways,
-    now: DateTime<Utc>,
-) -> Result<u32> {
-    let invoices = {
-        let mut conn = pool.acquire().await?;
-        store::dunning::for_customer(&mut conn, tenant, customer.0).await?
-    };
-    let mut paid = 0;
-    for inv in invoices {
-        let invoice = InvoiceId(inv.invoice_id);
-        match crate::service::payments::collect(pool, tenant, invoice, gateways, now).await {
-            Ok(c) if c.invoice_status == "paid" => paid += 1,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::info!(%invoice, error = %e, "collecting with the new payment method failed; dunning goes on")
-            }
-        }
-    }
-    Ok(paid)
 }

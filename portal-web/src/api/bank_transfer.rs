@@ -15,13 +15,12 @@ use billing_core::money::Money;
 use billing_core::service::bank_transfer::{self, BankAccount, EntryRow, StatementImport};
 use billing_core::service::settlement;
 use chrono::{DateTime, NaiveDate, Utc};
-use gateway_adapters::bank::BankError;
 use gateway_adapters::bank::epc_qr::{epc_qr_payload, rf_creditor_reference, validate_bic, validate_iban};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
 use super::AmountBody;
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, bank_error};
 use super::extract::{ApiJson, ApiQuery, AuthTenant};
 use crate::ops::bank_import::{self, ImportError, StatementFormat};
 use crate::state::AppState;
@@ -128,25 +127,6 @@ pub struct AccountRequest {
     pub iban: String,
     pub bic: Option<String>,
     pub holder: String,
-}
-
-pub(crate) fn bank_error(e: BankError) -> ApiError {
-    match e {
-        BankError::InvalidIban { iban, .. } => {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_iban", "error-invalid-iban")
-                .arg("value", iban)
-                .param("iban")
-        }
-        BankError::InvalidBic(bic) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_bic", "error-invalid-bic").arg("value", bic).param("bic")
-        }
-        BankError::Statement { location, reason } => {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_statement", "error-invalid-statement")
-                .arg("location", location)
-                .arg("detail", reason)
-        }
-        other => ApiError::invalid_body(other),
-    }
 }
 
 #[utoipa::path(

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use billing_core::Error as CoreError;
 use billing_core::money::MoneyError;
+use gateway_adapters::bank::BankError;
 use serde_json::json;
 
 use crate::i18n::I18n;
@@ -429,3 +430,22 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// reads it without parsing the body).
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorCode(pub &'static str);
+
+pub(crate) fn bank_error(e: BankError) -> ApiError {
+    match e {
+        BankError::InvalidIban { iban, .. } => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_iban", "error-invalid-iban")
+                .arg("value", iban)
+                .param("iban")
+        }
+        BankError::InvalidBic(bic) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_bic", "error-invalid-bic").arg("value", bic).param("bic")
+        }
+        BankError::Statement { location, reason } => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_statement", "error-invalid-statement")
+                .arg("location", location)
+                .arg("detail", reason)
+        }
+        other => ApiError::invalid_body(other),
+    }
+}

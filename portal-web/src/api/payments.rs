@@ -362,6 +362,11 @@ pub struct AddMethod {
     /// job tells the customer before it expires.
     #[serde(default)]
     pub expiry: Option<String>,
+    /// `true`: the customer's invoices in dunning are collected with the new method at once (as
+    /// the portal does when a customer adds a card or a mandate), each on its own; a failure
+    /// leaves the invoice in dunning. Default `false`: the policy's next retry step charges it.
+    #[serde(default)]
+    pub collect_in_dunning: bool,
 }
 
 /// 201 with the stored method, or 202 with a pending setup whose `next_action` the customer's
@@ -398,7 +403,7 @@ pub async fn add_method(
         (None, Some(token), None) => MethodDetails::ProviderToken { kind: PaymentMethodKind::Card, token },
         (None, None, Some(iban)) => MethodDetails::ProviderToken {
             kind: PaymentMethodKind::SepaDebit,
-            token: gateway_adapters::bank::epc_qr::validate_iban(&iban).map_err(super::bank_transfer::bank_error)?,
+            token: gateway_adapters::bank::epc_qr::validate_iban(&iban).map_err(super::error::bank_error)?,
         },
         _ => {
             return Err(
@@ -423,15 +428,10 @@ pub async fn add_method(
                 payments::set_card_expiry(&mut conn, tenant, customer, m.id, e).await?;
                 (m.exp_month, m.exp_year) = (Some(i16::from(e.month)), i16::try_from(e.year).ok());
             }
-            let now = state.clock.now();
-            billing_core::service::recovery::collect_in_dunning(
-                &state.pool,
-                tenant,
-                customer,
-                state.gateways.as_ref(),
-                now,
-            )
-            .await?;
+            if req.collect_in_dunning {
+                let now = state.clock.now();
+                payments::collect_in_dunning(&state.pool, tenant, customer, state.gateways.as_ref(), now).await?;
+            }
             (StatusCode::CREATED, axum::Json(PaymentMethodBody::from(m))).into_response()
         }
         AddedMethod::RequiresAction(setup) => {
@@ -501,17 +501,6 @@ pub async fn complete_setup(
     let done =
         method_setups::complete(&state.pool, tenant, customer, setup, state.gateways.as_ref(), state.clock.now())
             .await?;
-    if done.status == "succeeded" {
-        let now = state.clock.now();
-        billing_core::service::recovery::collect_in_dunning(
-            &state.pool,
-            tenant,
-            customer,
-            state.gateways.as_ref(),
-            now,
-        )
-        .await?;
-    }
     Ok(axum::Json(done.into()))
 }
 

@@ -47,7 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/{id}/{verb}", post(pages::act))
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
         .route("/payment-methods", get(methods::payment_methods).post(methods::add_card))
-        .route("/payment-methods/sepa", post(sepa::add_mandate))
+        .route("/payment-methods/sepa", post(methods::add_mandate))
         .route("/payment-methods/setups/{id}", get(methods::setup_page).post(methods::authenticate))
         .route("/payment-methods/{id}/default", post(methods::set_default))
         .route("/payment-methods/{id}/remove", post(methods::remove))

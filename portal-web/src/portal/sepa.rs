@@ -7,18 +7,12 @@
 //! same one. The IBAN is checked as typed; a wrong one is refused with a message tied to the
 //! field and nothing is stored.
 
-use axum::extract::Form;
-use axum::http::StatusCode;
-use axum::response::Response;
 use billing_core::sepa::{self, IbanError};
 use billing_core::service::sepa_mandates::{self, Creditor, Signed};
-use billing_core::store::portal as store;
-use serde::Deserialize;
 
 use super::ctx::Portal;
 use crate::i18n::I18n;
-use crate::web::error::{PageError, PageResult};
-use crate::web::layout::redirect;
+use crate::web::error::PageResult;
 
 /// The mandate form as a page shows it.
 pub struct SepaView {
@@ -140,62 +134,4 @@ pub async fn sign(
     };
     Ok(sepa_mandates::sign(&ctx.state.pool, ctx.tenant.id, customer, ctx.state.gateways.as_ref(), &signed, ctx.now)
         .await?)
-}
-
-#[derive(Deserialize)]
-pub struct MandateForm {
-    csrf: Option<String>,
-    nonce: Option<String>,
-    iban: Option<String>,
-    account_holder: Option<String>,
-}
-
-/// `POST /payment-methods/sepa`: the mandate confirmed on the payment methods page. A wrong IBAN
-/// or a missing name shows the page again (400) with the message tied to its field; otherwise
-/// the form is claimed once, the mandate stored as the default method, and the customer's open
-/// invoices are collected with it at once, as after adding a card.
-pub async fn add_mandate(ctx: Portal, Form(form): Form<MandateForm>) -> Response {
-    let result = super::page(async {
-        let customer = ctx.customer()?.id;
-        ctx.allow("/payment-methods")?;
-        ctx.check_csrf(form.csrf.as_deref())?;
-        let creditor = creditor(&ctx).await?.ok_or_else(PageError::not_found)?;
-        let nonce = form.nonce.clone().filter(|n| n.len() == 64).ok_or_else(PageError::csrf)?;
-        let typed_iban = form.iban.clone().unwrap_or_default();
-        let typed_holder = form.account_holder.clone().unwrap_or_default();
-        let (iban, holder) = match check(&ctx, &typed_iban, &typed_holder) {
-            Ok(ok) => ok,
-            Err(typed) => {
-                return super::methods::page_with(&ctx, StatusCode::BAD_REQUEST, |p| p.sepa_typed = Some(typed)).await;
-            }
-        };
-        let outcome = ctx.chrome.href("/payment-methods?done=sepa");
-        let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
-        {
-            let mut conn = ctx.state.pool.acquire().await?;
-            if let Some(prev) = store::claim_form(&mut conn, hash, &nonce, &outcome, ctx.now).await? {
-                return Ok(redirect(&prev));
-            }
-        }
-        let (method, mandate) = sign(&ctx, customer, &creditor, &nonce, iban, holder).await?;
-        {
-            let mut conn = ctx.state.pool.acquire().await?;
-            store::audit(
-                &mut conn,
-                ctx.tenant.id,
-                Some(customer),
-                "payment_method_added",
-                Some(&ctx.client),
-                serde_json::json!({ "payment_method": method.id, "last4": method.last4, "sepa_mandate": mandate.reference }),
-                ctx.now,
-            )
-            .await?;
-            store::complete_action(&mut conn, ctx.tenant.id, customer, None, "add_payment_method", "payment_methods", ctx.now)
-                .await?;
-        }
-        super::methods::retry_open_invoices(&ctx, customer).await?;
-        Ok(redirect(&outcome))
-    })
-    .await;
-    ctx.finish(result)
 }

@@ -137,18 +137,18 @@ async fn a_hard_decline_is_never_retried_but_the_customer_is_reminded() {
     assert!(history[0].3.as_deref().unwrap().contains("hard"), "the reason is recorded: {history:?}");
     drop(conn);
 
-    // The customer adds a working card: it pays the invoice at once and dunning stops.
+    // The customer adds a working card: the next retry charges it and dunning stops.
     let (s, pm) = app
         .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4242424242424242" }))
         .await;
     assert_eq!(s, 201, "{pm}");
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    let next = (c["dunning"]["next_action"].as_str(), c["dunning"]["retries_blocked"].as_bool());
+    assert_eq!(next, (Some("retry"), Some(false)), "a new card lifts the block: {c}");
+    let s = run_on(&app, t0, 7).await;
+    assert_eq!((counts(&s), s.recovered), ((1, 0, 0, 0), 1), "retried and paid; no reminder after payment");
     let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
     assert_eq!(inv["status"], "paid", "{inv}");
-    assert_eq!(inv["recovery"]["how"], "new_method", "{inv}");
-    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
-    assert!(c["dunning"].is_null(), "out of dunning: {c}");
-    let s = run_on(&app, t0, 7).await;
-    assert_eq!((counts(&s), s.recovered), ((0, 0, 0, 0), 0), "no retry and no reminder after payment");
     assert_eq!(counts(&run_on(&app, t0, 30).await), (0, 0, 0, 0), "a paid invoice is out of dunning");
 }
 
@@ -229,4 +229,26 @@ async fn two_runs_at_once_take_each_step_once() {
     assert_eq!(a.retried + b.retried, 1, "{a:?} {b:?}");
     assert_eq!(a.emails + b.emails, 1, "{a:?} {b:?}");
     assert_eq!((attempts(&app, &invoice).await.len(), reminders(&app).await), (2, 1));
+}
+
+#[tokio::test]
+async fn a_card_added_with_collect_in_dunning_pays_at_once_and_a_failing_one_leaves_dunning_as_it_was() {
+    let app = TestApp::spawn().await;
+    let (customer, invoice, _) = declined(&app, "4000000000009995").await;
+    let methods = format!("/api/v1/customers/{customer}/payment_methods");
+    let add = |card: &'static str| app.post(&methods, json!({ "card_number": card, "collect_in_dunning": true }));
+    // Another card that declines: tried at once, the invoice stays in dunning with the attempt on its ledger.
+    let (s, pm) = add("4000000000000002").await;
+    assert_eq!(s, 201, "{pm}");
+    assert_eq!(attempts(&app, &invoice).await.len(), 2, "the new card was tried once");
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert_eq!(c["dunning"]["invoices"], json!([invoice]), "still in dunning: {c}");
+    // A good card: the invoice is paid the moment it is added, recovered by a new method.
+    let (s, pm) = add("4242424242424242").await;
+    assert_eq!(s, 201, "{pm}");
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!((inv["status"].as_str(), inv["recovery"]["how"].as_str()), (Some("paid"), Some("new_method")), "{inv}");
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert!(c["dunning"].is_null(), "out of dunning: {c}");
+    assert_eq!(attempts(&app, &invoice).await.len(), 3);
 }

@@ -388,7 +388,7 @@ async fn two_servers_running_every_job_for_a_simulated_month_do_nothing_twice() 
             // The soft-declining customers add a good card: their open invoices are retried.
             for (n, (id, _, card)) in customers.iter().enumerate() {
                 if *card == Card::SoftThenReplaced {
-                    let body = json!({ "card_number": "4242424242424242" });
+                    let body = json!({ "card_number": "4242424242424242", "collect_in_dunning": true });
                     let (s, pm) = api.post(bases[n % 2], &format!("/customers/{id}/payment_methods"), body).await;
                     assert_eq!(s, 201, "{pm}");
                 }

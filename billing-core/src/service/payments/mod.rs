@@ -7,7 +7,7 @@
 mod collect;
 
 pub(crate) use collect::next_retry;
-pub use collect::{collect, redrive_pending};
+pub use collect::{collect, collect_in_dunning, redrive_pending};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
