@@ -22,6 +22,9 @@
 
 use billing_core::currency::Currency;
 use billing_core::money::Money;
+// The SEPA countries' IBAN lengths, one table with the mandate checks; other countries get the
+// generic 15..=34 length and the check-digit test.
+use billing_core::sepa::SEPA_IBAN_LENGTHS as IBAN_LENGTHS;
 
 use super::{BankError, mod97};
 
@@ -115,48 +118,6 @@ fn format_amount(amount: Money) -> Result<String, BankError> {
     }
     Ok(format!("EUR{}.{:02}", cents / 100, cents % 100))
 }
-
-/// IBAN lengths by country for the SEPA area (ISO 13616 registry). Other countries only get the generic
-/// 15..=34 length and the check-digit test.
-const IBAN_LENGTHS: &[(&str, usize)] = &[
-    ("AD", 24),
-    ("AT", 20),
-    ("BE", 16),
-    ("BG", 22),
-    ("CH", 21),
-    ("CY", 28),
-    ("CZ", 24),
-    ("DE", 22),
-    ("DK", 18),
-    ("EE", 20),
-    ("ES", 24),
-    ("FI", 18),
-    ("FR", 27),
-    ("GB", 22),
-    ("GI", 23),
-    ("GR", 27),
-    ("HR", 21),
-    ("HU", 28),
-    ("IE", 22),
-    ("IS", 26),
-    ("IT", 27),
-    ("LI", 21),
-    ("LT", 20),
-    ("LU", 20),
-    ("LV", 21),
-    ("MC", 27),
-    ("MT", 31),
-    ("NL", 18),
-    ("NO", 15),
-    ("PL", 28),
-    ("PT", 25),
-    ("RO", 24),
-    ("SE", 24),
-    ("SI", 19),
-    ("SK", 24),
-    ("SM", 27),
-    ("VA", 22),
-];
 
 /// Validates an IBAN and returns it in electronic form (no spaces, upper case).
 ///
