@@ -528,32 +528,8 @@ pub async fn authenticate(mut ctx: Portal, Path(p): Path<IdPath>, Form(form): Fo
                 .await?;
                 store::complete_action(&mut conn, ctx.tenant.id, customer, None, "add_payment_method", "payment_methods", ctx.now)
                     .await?;
-                let filter = InvoiceFilter {
-                    customer: Some(customer),
-                    status: Some(billing_core::invoice::InvoiceStatus::Open),
-                    ..InvoiceFilter::default()
-                };
-                let open = billing_core::service::invoices::list(
-                    &mut conn,
-                    ctx.tenant.id,
-                    filter,
-                    PageRequest { limit: 100, starting_after: None },
-                )
-                .await?;
                 drop(conn);
-                let mut paid = true;
-                for inv in open.items.iter().filter(|i| i.kind != "credit_note") {
-                    match payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now)
-                        .await
-                    {
-                        Ok(c) if c.invoice_status == "paid" || c.attempt.status == "pending" => {}
-                        Ok(_) => paid = false,
-                        Err(e) => {
-                            paid = false;
-                            tracing::warn!(invoice = %inv.id, error = %e, "retry with the authenticated card failed");
-                        }
-                    }
-                }
+                let paid = retry_open_invoices(&ctx, customer).await?;
                 // The checkout's card passed its challenge and paid the first invoice: the
                 // sign-up's last funnel step, once per customer.
                 if form.from.as_deref() == Some("checkout") && paid {
@@ -573,8 +549,9 @@ pub async fn authenticate(mut ctx: Portal, Path(p): Path<IdPath>, Form(form): Fo
 }
 
 /// Collects the customer's open invoices with the new default method at once (a card or a SEPA
-/// mandate just added); a failure is logged and left to dunning.
-pub(super) async fn retry_open_invoices(ctx: &Portal, customer: billing_core::ids::CustomerId) -> PageResult<()> {
+/// mandate just added, or a card that passed its challenge); a failure is logged and left to
+/// dunning. Returns whether each one is paid or its payment is under way at the provider.
+pub(super) async fn retry_open_invoices(ctx: &Portal, customer: billing_core::ids::CustomerId) -> PageResult<bool> {
     let mut conn = ctx.state.pool.acquire().await?;
     let filter = InvoiceFilter {
         customer: Some(customer),
@@ -589,14 +566,18 @@ pub(super) async fn retry_open_invoices(ctx: &Portal, customer: billing_core::id
     )
     .await?;
     drop(conn);
+    let mut paid = true;
     for inv in open.items.iter().filter(|i| i.kind != "credit_note") {
-        if let Err(e) =
-            payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now).await
-        {
-            tracing::warn!(invoice = %inv.id, error = %e, "retry with the new payment method failed");
+        match payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now).await {
+            Ok(c) if c.invoice_status == "paid" || c.attempt.status == "pending" => {}
+            Ok(_) => paid = false,
+            Err(e) => {
+                paid = false;
+                tracing::warn!(invoice = %inv.id, error = %e, "retry with the new payment method failed");
+            }
         }
     }
-    Ok(())
+    Ok(paid)
 }
 
 #[derive(Deserialize)]
