@@ -242,7 +242,11 @@ impl Api {
     }
 }
 
-const DAYS: i64 = 30;
+/// The days the clock moves on. 29, not 30: whether the first charges happen on 28 February
+/// (a collect tick between the first run and the clock's first move) or on 1 March is a race that
+/// load decides, and the counts below hold for both; the default policy's write-off on day 30
+/// would be reached on the 30th day only in the first case.
+const DAYS: i64 = 29;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Card {
@@ -573,7 +577,7 @@ async fn two_servers_running_every_job_for_a_simulated_month_do_nothing_twice() 
     let items = snaps["items"].as_array().unwrap();
     let days: Vec<&str> = items.iter().map(|i| i["day"].as_str().unwrap()).collect();
     assert_eq!(days.len() as i64, DAYS, "{days:?}");
-    assert_eq!((days[0], days[days.len() - 1]), ("2027-02-28", "2027-03-29"));
+    assert_eq!((days[0], days[days.len() - 1]), ("2027-02-28", "2027-03-28"));
     for i in items {
         let got = (&i["currency"], &i["mrr"], &i["active_subscriptions"], &i["customers"]);
         assert_eq!(got, (&json!("EUR"), &json!(8 * 2900), &json!(8), &json!(8)), "{i}");
