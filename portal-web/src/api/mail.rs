@@ -201,8 +201,8 @@ pub struct MailReportBody {
     tag = "mail",
     request_body(
         content = String,
-        content_type = "message/rfc822",
-        description = "The whole report mail as received, headers and body (RFC 5322): a delivery status notification (RFC 3464, `multipart/report; report-type=delivery-status`) or a feedback report (RFC 5965, `report-type=feedback-report`), returning the original's headers with its `Message-ID` (without it, the latest mail to the reported address is meant)."
+        content_type = "text/plain",
+        description = "The whole report mail as received, headers and body (RFC 5322; sent as `text/plain` or `message/rfc822`): a delivery status notification (RFC 3464, `multipart/report; report-type=delivery-status`) or a feedback report (RFC 5965, `report-type=feedback-report`), returning the original's headers with its `Message-ID` (without it, the latest mail to the reported address is meant)."
     ),
     responses(
         (status = 200, description = "The report was read; `suppressed` says whether the address is suppressed now.", body = MailReportBody),
