@@ -128,6 +128,52 @@ pub fn interest(
     Ok(pieces)
 }
 
+/// The amount open on each day from `from` to `to` as runs of days: the first entry from `from`
+/// on, each further one from the day a receipt lowered it. `open_now` is what is open today;
+/// `receipts` are the payments received on the claim with the day each was received (any order).
+/// A payment lowers the principal from the day it is received: that day bears interest on the
+/// rest only (docs/adr/0046, the debtor's side of a question practice answers both ways).
+pub fn balances(
+    open_now: Money,
+    receipts: &[(NaiveDate, Money)],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<(NaiveDate, Money)> {
+    let open_on = |day: NaiveDate| {
+        let later: i64 = receipts.iter().filter(|(d, _)| *d > day).map(|(_, m)| m.minor()).sum();
+        Money::from_minor(open_now.minor().saturating_add(later), open_now.currency())
+    };
+    let mut days: Vec<NaiveDate> = receipts.iter().map(|(d, _)| *d).filter(|d| *d > from && *d <= to).collect();
+    days.sort_unstable();
+    days.dedup();
+    std::iter::once(from).chain(days).map(|d| (d, open_on(d))).collect()
+}
+
+/// [`interest`] on a principal that changes during the period: `balances` (from [`balances`])
+/// gives the amount open from each day on. One piece per run of days with one rate and one
+/// principal, so each line states the amount it was computed on.
+pub fn interest_on_balances(
+    balances: &[(NaiveDate, Money)],
+    from: NaiveDate,
+    to: NaiveDate,
+    debtor: Debtor,
+    rates: &[BaseRate],
+    rounding: RoundingPolicy,
+) -> Result<Vec<InterestPiece>, InterestError> {
+    let mut pieces = Vec::new();
+    for (i, (start, principal)) in balances.iter().enumerate() {
+        let first = if i == 0 { from } else { (*start).max(from) };
+        let last = match balances.get(i + 1) {
+            Some((next, _)) => next.pred_opt().unwrap_or(*next).min(to),
+            None => to,
+        };
+        if last >= first {
+            pieces.extend(interest(*principal, first, last, debtor, rates, rounding)?);
+        }
+    }
+    Ok(pieces)
+}
+
 /// The flat fee of § 288 Abs. 5 (EUR 40) for a business debtor on a euro claim.
 pub fn flat_fee(debtor: Debtor, currency: Currency) -> Option<Money> {
     (debtor == Debtor::Business && currency == Currency::EUR)
@@ -170,6 +216,54 @@ mod tests {
             interest(eur(119_000), d("2026-03-16"), d("2026-04-29"), Debtor::Consumer, &rates(), Default::default())
                 .unwrap();
         assert_eq!((c[0].rate, c[0].amount), (dec!(6.27), eur(920)));
+    }
+
+    #[test]
+    fn a_partial_payment_lowers_the_principal_from_the_day_it_is_received() {
+        // EUR 1,190.00 overdue from 16.03.2026, a business (1.27 + 9 = 10.27 %); EUR 590.00
+        // received on 01.04.2026; interest to 29.04.2026:
+        //   16.03.–31.03. = 16 days on 1,190.00: 1190.00 x 0.1027 x 16 / 365 = 5.3573... -> 5.36
+        //   01.04.–29.04. = 29 days on   600.00:  600.00 x 0.1027 x 29 / 365 = 4.8958... -> 4.90
+        // (without the split: 45 days on 1,190.00 = EUR 15.07).
+        let open_now = eur(60_000);
+        let receipts = [(d("2026-04-01"), eur(59_000))];
+        let b = balances(open_now, &receipts, d("2026-03-16"), d("2026-04-29"));
+        assert_eq!(b, [(d("2026-03-16"), eur(119_000)), (d("2026-04-01"), eur(60_000))]);
+        let p =
+            interest_on_balances(&b, d("2026-03-16"), d("2026-04-29"), Debtor::Business, &rates(), Default::default())
+                .unwrap();
+        let got: Vec<_> = p.iter().map(|x| (x.from, x.to, x.days, x.principal, x.amount)).collect();
+        assert_eq!(
+            got,
+            [
+                (d("2026-03-16"), d("2026-03-31"), 16, eur(119_000), eur(536)),
+                (d("2026-04-01"), d("2026-04-29"), 29, eur(60_000), eur(490)),
+            ]
+        );
+        // Receipts before the period are in the open amount already; one after it changes every
+        // day before it; two on one day are one change; a receipt on the first day counts from it.
+        let receipts = [
+            (d("2026-03-01"), eur(10_000)),
+            (d("2026-04-10"), eur(5_000)),
+            (d("2026-04-10"), eur(5_000)),
+            (d("2026-03-16"), eur(1_000)),
+        ];
+        let b = balances(eur(50_000), &receipts, d("2026-03-16"), d("2026-04-29"));
+        assert_eq!(b, [(d("2026-03-16"), eur(60_000)), (d("2026-04-10"), eur(50_000))]);
+        // A payment across the 1 July change: pieces split at both.
+        let b = balances(eur(20_000), &[(d("2025-06-25"), eur(30_000))], d("2025-06-20"), d("2025-07-10"));
+        let p =
+            interest_on_balances(&b, d("2025-06-20"), d("2025-07-10"), Debtor::Business, &rates(), Default::default())
+                .unwrap();
+        let got: Vec<_> = p.iter().map(|x| (x.from, x.to, x.principal)).collect();
+        assert_eq!(
+            got,
+            [
+                (d("2025-06-20"), d("2025-06-24"), eur(50_000)),
+                (d("2025-06-25"), d("2025-06-30"), eur(20_000)),
+                (d("2025-07-01"), d("2025-07-10"), eur(20_000)),
+            ]
+        );
     }
 
     #[test]

@@ -178,6 +178,74 @@ impl Ladder {
     }
 }
 
+/// Whom a policy other than the tenant's own is for (docs/adr/0046): the customers of a segment
+/// (`customers.segment`, the price-list segment) or the invoices whose collection failed on a
+/// kind of payment method (the method of the first failed attempt: `card` or `sepa_debit`). For
+/// an invoice, a segment's policy comes first, then the method's, then the tenant's, then the
+/// built-in default.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PolicyScope {
+    Segment(String),
+    Method(&'static str),
+}
+
+/// The payment method kinds a policy can be chosen by.
+pub const SCOPE_METHODS: [&str; 2] = ["card", "sepa_debit"];
+
+impl PolicyScope {
+    /// From the API's path: `segment/<code>` or `method/card|sepa_debit`.
+    pub fn parse(kind: &str, name: &str) -> Result<Self, String> {
+        match kind {
+            "segment" => {
+                let ok = !name.is_empty()
+                    && name.len() <= 64
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+                if ok {
+                    Ok(PolicyScope::Segment(name.to_string()))
+                } else {
+                    Err("a segment is 1-64 letters, digits, '-', '_' or '.'".to_string())
+                }
+            }
+            "method" => SCOPE_METHODS
+                .iter()
+                .copied()
+                .find(|m| *m == name)
+                .map(PolicyScope::Method)
+                .ok_or_else(|| format!("the method is one of {}", SCOPE_METHODS.join(", "))),
+            _ => Err("the scope is `segment` or `method`".to_string()),
+        }
+    }
+
+    /// As stored: `segment:<code>` or `method:<kind>`.
+    pub fn key(&self) -> String {
+        match self {
+            PolicyScope::Segment(s) => format!("segment:{s}"),
+            PolicyScope::Method(m) => format!("method:{m}"),
+        }
+    }
+
+    /// From a stored key.
+    pub fn from_key(key: &str) -> Option<Self> {
+        let (kind, name) = key.split_once(':')?;
+        Self::parse(kind, name).ok()
+    }
+
+    /// `segment` or `method`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PolicyScope::Segment(_) => "segment",
+            PolicyScope::Method(_) => "method",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            PolicyScope::Segment(s) => s,
+            PolicyScope::Method(m) => m,
+        }
+    }
+}
+
 /// An ordered list of steps; a step's number is its 1-based position.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Policy {
@@ -533,5 +601,20 @@ mod tests {
         assert_eq!(Ladder::parse("de"), Some(Ladder::De));
         assert_eq!(Ladder::parse("at"), None);
         assert!(DunningAction::mails_customer("first_notice") && !DunningAction::mails_customer("retry"));
+    }
+
+    #[test]
+    fn a_policy_scope_is_a_segment_code_or_a_method_kind() {
+        assert_eq!(PolicyScope::parse("segment", "schools"), Ok(PolicyScope::Segment("schools".into())));
+        assert_eq!(PolicyScope::parse("method", "sepa_debit").map(|s| s.key()), Ok("method:sepa_debit".into()));
+        assert!(PolicyScope::parse("method", "cash").is_err());
+        assert!(PolicyScope::parse("segment", "a b").is_err() && PolicyScope::parse("segment", "").is_err());
+        assert!(PolicyScope::parse("country", "DE").is_err());
+        assert_eq!(PolicyScope::from_key("segment:k-12"), Some(PolicyScope::Segment("k-12".into())));
+        assert_eq!(
+            PolicyScope::from_key("method:card").map(|s| (s.kind(), s.name().to_string())),
+            Some(("method", "card".into()))
+        );
+        assert_eq!(PolicyScope::from_key("tenant"), None);
     }
 }

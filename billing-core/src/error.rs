@@ -144,6 +144,9 @@ pub enum Error {
     /// until the invoices in dunning are paid.
     #[error("the account is restricted until the overdue invoices are paid")]
     AccountRestricted,
+    /// A bounce or complaint report (docs/adr/0046) that cannot be read or matched.
+    #[error("{0}")]
+    MailReport(crate::mail_report::MailReportError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -3,7 +3,7 @@
 //! - **Pure domain** (no I/O, no clock, no randomness; `now` is an argument): `money`, `currency`,
 //!   `rounding`, `ids`, `country`, `email`, `text`, `period`, `catalog`, `rating`, `usage`,
 //!   `coupon`, `proration`, `subscription`, `invoice`, `customer`, `tenant`, `party`, `retry_rules`, `tax` (rates,
-//!   place-of-supply rules, VAT IDs, Art. 59c), `fx`, `einvoice` (CII/UBL XML), `run_report`;
+//!   place-of-supply rules, VAT IDs, Art. 59c), `fx`, `einvoice` (CII/UBL XML), `run_report`, `mail_report` (bounce and complaint reports);
 //!   `error` (the one error type); `secrets` (credentials sealed at rest).
 //! - `ports`: the traits the engine needs from outside, with their neutral types: `gateway`
 //!   (payment providers), `clock`, `vat_registry` (VIES).
@@ -35,6 +35,7 @@ pub mod ids;
 pub mod invoice;
 pub mod jobs;
 pub mod mail;
+pub mod mail_report;
 pub mod metrics;
 pub mod money;
 pub mod outbox;

@@ -131,3 +131,13 @@ mail-welcome-heading = Herzlich willkommen
 mail-welcome-body = Vielen Dank für Ihre Anmeldung bei { $tenant }. Ihr Abonnement hat begonnen.
 mail-welcome-portal = In Ihrem Kundenkonto sehen Sie Ihr Abonnement und Ihre Rechnungen und können jederzeit Ihren Tarif wechseln und Ihre Zahlungsart ändern. Zum Anmelden fordern Sie einen Anmeldelink an diese E-Mail-Adresse an.
 mail-welcome-action = Kundenkonto öffnen
+
+# Bounces and complaints that come back as mails (docs/adr/0046): POST /api/v1/mail_reports and
+# `billing mail report --file`. $address, $tenant (slug), $reason (bounce, complaint), $detail, $id.
+mail-report-error-not-a-report = Die E-Mail ist weder ein Zustellstatusbericht (RFC 3464) noch ein Feedback-Bericht (RFC 5965): Sie muss multipart/report mit report-type delivery-status oder feedback-report sein.
+mail-report-error-no-status = Der Bericht enthält keinen Empfängerstatus und keinen Feedback-Typ.
+mail-report-error-no-message-id = Der Bericht nennt keine Message-ID der ursprünglichen E-Mail; geben Sie den Händler an (--tenant), um ihn über die Adresse zuzuordnen.
+mail-report-cli-suppressed = { $address } wird für { $tenant } ab jetzt nicht mehr angeschrieben ({ $reason }): { $detail }
+mail-report-cli-already = { $address } war für { $tenant } bereits gesperrt: { $detail }
+mail-report-cli-ignored = Für { $address } ({ $tenant }) ändert sich nichts: { $detail }
+mail-report-cli-no-mail = Keine E-Mail passt zu dem Bericht ({ $id }).

@@ -133,3 +133,13 @@ mail-welcome-heading = Welcome aboard
 mail-welcome-body = Thank you for signing up with { $tenant }. Your subscription has started.
 mail-welcome-portal = In your account you can see your subscription and invoices, change your plan and update your payment method at any time. To sign in, ask for a sign-in link with this email address.
 mail-welcome-action = Open your account
+
+# Bounces and complaints that come back as mails (docs/adr/0046): POST /api/v1/mail_reports and
+# `billing mail report --file`. $address, $tenant (slug), $reason (bounce, complaint), $detail, $id.
+mail-report-error-not-a-report = The mail is not a delivery status notification (RFC 3464) or a feedback report (RFC 5965): it must be multipart/report with report-type delivery-status or feedback-report.
+mail-report-error-no-status = The report carries no recipient status and no feedback type.
+mail-report-error-no-message-id = The report names no Message-ID of the original mail; name the merchant (--tenant) to match it by the address.
+mail-report-cli-suppressed = { $address } is now suppressed for { $tenant } ({ $reason }): { $detail }
+mail-report-cli-already = { $address } was already suppressed for { $tenant }: { $detail }
+mail-report-cli-ignored = Nothing changes for { $address } ({ $tenant }): { $detail }
+mail-report-cli-no-mail = No mail matches the report ({ $id }).

@@ -131,3 +131,13 @@ mail-welcome-heading = Le damos la bienvenida
 mail-welcome-body = Gracias por registrarse en { $tenant }. Su suscripción ha comenzado.
 mail-welcome-portal = En su cuenta puede ver su suscripción y sus facturas, cambiar de plan y actualizar su método de pago en cualquier momento. Para iniciar sesión, solicite un enlace de acceso con esta dirección de correo.
 mail-welcome-action = Abrir su cuenta
+
+# Bounces and complaints that come back as mails (docs/adr/0046): POST /api/v1/mail_reports and
+# `billing mail report --file`. $address, $tenant (slug), $reason (bounce, complaint), $detail, $id.
+mail-report-error-not-a-report = El correo no es una notificación de estado de entrega (RFC 3464) ni un informe de comentarios (RFC 5965): debe ser multipart/report con report-type delivery-status o feedback-report.
+mail-report-error-no-status = El informe no contiene ningún estado de destinatario ni tipo de comentario.
+mail-report-error-no-message-id = El informe no indica el Message-ID del correo original; indique el comercio (--tenant) para asociarlo por la dirección.
+mail-report-cli-suppressed = { $address } queda bloqueada para { $tenant } ({ $reason }): { $detail }
+mail-report-cli-already = { $address } ya estaba bloqueada para { $tenant }: { $detail }
+mail-report-cli-ignored = No cambia nada para { $address } ({ $tenant }): { $detail }
+mail-report-cli-no-mail = Ningún correo corresponde al informe ({ $id }).

@@ -131,3 +131,13 @@ mail-welcome-heading = Bienvenue
 mail-welcome-body = Merci de votre inscription chez { $tenant }. Votre abonnement a commencé.
 mail-welcome-portal = Dans votre espace client, vous pouvez consulter votre abonnement et vos factures, changer de formule et modifier votre moyen de paiement à tout moment. Pour vous connecter, demandez un lien de connexion à cette adresse e-mail.
 mail-welcome-action = Ouvrir mon espace client
+
+# Bounces and complaints that come back as mails (docs/adr/0046): POST /api/v1/mail_reports and
+# `billing mail report --file`. $address, $tenant (slug), $reason (bounce, complaint), $detail, $id.
+mail-report-error-not-a-report = Cet e-mail n’est ni une notification d’état de remise (RFC 3464) ni un rapport de retour (RFC 5965) : il doit être multipart/report avec report-type delivery-status ou feedback-report.
+mail-report-error-no-status = Le rapport ne contient ni état de destinataire ni type de retour.
+mail-report-error-no-message-id = Le rapport ne donne pas le Message-ID de l’e-mail d’origine ; indiquez le marchand (--tenant) pour le rapprocher par l’adresse.
+mail-report-cli-suppressed = { $address } est désormais bloquée pour { $tenant } ({ $reason }) : { $detail }
+mail-report-cli-already = { $address } était déjà bloquée pour { $tenant } : { $detail }
+mail-report-cli-ignored = Rien ne change pour { $address } ({ $tenant }) : { $detail }
+mail-report-cli-no-mail = Aucun e-mail ne correspond au rapport ({ $id }).

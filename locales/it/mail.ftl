@@ -131,3 +131,13 @@ mail-welcome-heading = Benvenuto
 mail-welcome-body = Grazie per esserti registrato con { $tenant }. Il tuo abbonamento è iniziato.
 mail-welcome-portal = Nel tuo account puoi vedere l'abbonamento e le fatture, cambiare piano e aggiornare il metodo di pagamento in qualsiasi momento. Per accedere, richiedi un link di accesso con questo indirizzo email.
 mail-welcome-action = Apri il tuo account
+
+# Bounces and complaints that come back as mails (docs/adr/0046): POST /api/v1/mail_reports and
+# `billing mail report --file`. $address, $tenant (slug), $reason (bounce, complaint), $detail, $id.
+mail-report-error-not-a-report = L’e-mail non è una notifica dello stato di consegna (RFC 3464) né un rapporto di feedback (RFC 5965): deve essere multipart/report con report-type delivery-status o feedback-report.
+mail-report-error-no-status = Il rapporto non contiene alcuno stato del destinatario né un tipo di feedback.
+mail-report-error-no-message-id = Il rapporto non indica il Message-ID dell’e-mail originale; indica l’esercente (--tenant) per abbinarlo tramite l’indirizzo.
+mail-report-cli-suppressed = { $address } è ora bloccato per { $tenant } ({ $reason }): { $detail }
+mail-report-cli-already = { $address } era già bloccato per { $tenant }: { $detail }
+mail-report-cli-ignored = Nulla cambia per { $address } ({ $tenant }): { $detail }
+mail-report-cli-no-mail = Nessuna e-mail corrisponde al rapporto ({ $id }).

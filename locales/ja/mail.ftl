@@ -131,3 +131,13 @@ mail-welcome-heading = ようこそ
 mail-welcome-body = { $tenant } にご登録いただきありがとうございます。サブスクリプションが開始されました。
 mail-welcome-portal = アカウントでは、サブスクリプションと請求書の確認、プランの変更、支払い方法の更新をいつでも行えます。サインインするには、このメールアドレスでサインインリンクをリクエストしてください。
 mail-welcome-action = アカウントを開く
+
+# Bounces and complaints that come back as mails (docs/adr/0046): POST /api/v1/mail_reports and
+# `billing mail report --file`. $address, $tenant (slug), $reason (bounce, complaint), $detail, $id.
+mail-report-error-not-a-report = このメールは配信状態通知（RFC 3464）でもフィードバックレポート（RFC 5965）でもありません。report-type が delivery-status または feedback-report の multipart/report である必要があります。
+mail-report-error-no-status = レポートに受信者のステータスもフィードバックの種類も含まれていません。
+mail-report-error-no-message-id = レポートに元のメールの Message-ID がありません。アドレスで照合するには加盟店（--tenant）を指定してください。
+mail-report-cli-suppressed = { $address } は { $tenant } で送信停止になりました（{ $reason }）：{ $detail }
+mail-report-cli-already = { $address } は { $tenant } ですでに送信停止です：{ $detail }
+mail-report-cli-ignored = { $address }（{ $tenant }）に変更はありません：{ $detail }
+mail-report-cli-no-mail = レポートに一致するメールがありません（{ $id }）。

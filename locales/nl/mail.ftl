@@ -131,3 +131,13 @@ mail-welcome-heading = Welkom
 mail-welcome-body = Bedankt voor uw aanmelding bij { $tenant }. Uw abonnement is gestart.
 mail-welcome-portal = In uw account ziet u uw abonnement en facturen en kunt u op elk moment van abonnement wisselen en uw betaalmethode wijzigen. Om in te loggen vraagt u een inloglink aan met dit e-mailadres.
 mail-welcome-action = Uw account openen
+
+# Bounces and complaints that come back as mails (docs/adr/0046): POST /api/v1/mail_reports and
+# `billing mail report --file`. $address, $tenant (slug), $reason (bounce, complaint), $detail, $id.
+mail-report-error-not-a-report = De e-mail is geen afleverstatusmelding (RFC 3464) en geen feedbackrapport (RFC 5965): het moet multipart/report zijn met report-type delivery-status of feedback-report.
+mail-report-error-no-status = Het rapport bevat geen ontvangerstatus en geen feedbacktype.
+mail-report-error-no-message-id = Het rapport noemt geen Message-ID van de oorspronkelijke e-mail; geef de handelaar op (--tenant) om het via het adres te koppelen.
+mail-report-cli-suppressed = { $address } is nu geblokkeerd voor { $tenant } ({ $reason }): { $detail }
+mail-report-cli-already = { $address } was al geblokkeerd voor { $tenant }: { $detail }
+mail-report-cli-ignored = Er verandert niets voor { $address } ({ $tenant }): { $detail }
+mail-report-cli-no-mail = Geen e-mail past bij het rapport ({ $id }).

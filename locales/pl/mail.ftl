@@ -131,3 +131,13 @@ mail-welcome-heading = Witamy
 mail-welcome-body = Dziękujemy za rejestrację w { $tenant }. Twoja subskrypcja się rozpoczęła.
 mail-welcome-portal = Na swoim koncie możesz w każdej chwili zobaczyć subskrypcję i faktury, zmienić plan i zaktualizować metodę płatności. Aby się zalogować, poproś o link do logowania na ten adres e-mail.
 mail-welcome-action = Otwórz swoje konto
+
+# Bounces and complaints that come back as mails (docs/adr/0046): POST /api/v1/mail_reports and
+# `billing mail report --file`. $address, $tenant (slug), $reason (bounce, complaint), $detail, $id.
+mail-report-error-not-a-report = Wiadomość nie jest raportem o stanie doręczenia (RFC 3464) ani raportem zwrotnym (RFC 5965): musi być typu multipart/report z report-type delivery-status lub feedback-report.
+mail-report-error-no-status = Raport nie zawiera statusu odbiorcy ani typu zgłoszenia.
+mail-report-error-no-message-id = Raport nie podaje Message-ID pierwotnej wiadomości; wskaż sprzedawcę (--tenant), aby dopasować go po adresie.
+mail-report-cli-suppressed = { $address } jest teraz zablokowany dla { $tenant } ({ $reason }): { $detail }
+mail-report-cli-already = { $address } był już zablokowany dla { $tenant }: { $detail }
+mail-report-cli-ignored = Nic się nie zmienia dla { $address } ({ $tenant }): { $detail }
+mail-report-cli-no-mail = Żadna wiadomość nie pasuje do raportu ({ $id }).

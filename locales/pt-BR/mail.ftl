@@ -131,3 +131,13 @@ mail-welcome-heading = Boas-vindas
 mail-welcome-body = Obrigado por se cadastrar na { $tenant }. Sua assinatura começou.
 mail-welcome-portal = Na sua conta você pode ver sua assinatura e suas faturas, trocar de plano e atualizar sua forma de pagamento a qualquer momento. Para entrar, peça um link de acesso com este endereço de e-mail.
 mail-welcome-action = Abrir sua conta
+
+# Bounces and complaints that come back as mails (docs/adr/0046): POST /api/v1/mail_reports and
+# `billing mail report --file`. $address, $tenant (slug), $reason (bounce, complaint), $detail, $id.
+mail-report-error-not-a-report = O e-mail não é uma notificação de status de entrega (RFC 3464) nem um relatório de feedback (RFC 5965): ele deve ser multipart/report com report-type delivery-status ou feedback-report.
+mail-report-error-no-status = O relatório não traz status de destinatário nem tipo de feedback.
+mail-report-error-no-message-id = O relatório não informa o Message-ID do e-mail original; indique o lojista (--tenant) para associá-lo pelo endereço.
+mail-report-cli-suppressed = { $address } agora está bloqueado para { $tenant } ({ $reason }): { $detail }
+mail-report-cli-already = { $address } já estava bloqueado para { $tenant }: { $detail }
+mail-report-cli-ignored = Nada muda para { $address } ({ $tenant }): { $detail }
+mail-report-cli-no-mail = Nenhum e-mail corresponde ao relatório ({ $id }).

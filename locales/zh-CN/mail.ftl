@@ -131,3 +131,13 @@ mail-welcome-heading = 欢迎加入
 mail-welcome-body = 感谢您在 { $tenant } 注册。您的订阅已开始。
 mail-welcome-portal = 在您的账户中，您可以随时查看订阅和发票、更换套餐以及更新付款方式。如需登录，请使用此邮箱地址申请登录链接。
 mail-welcome-action = 打开您的账户
+
+# Bounces and complaints that come back as mails (docs/adr/0046): POST /api/v1/mail_reports and
+# `billing mail report --file`. $address, $tenant (slug), $reason (bounce, complaint), $detail, $id.
+mail-report-error-not-a-report = 该邮件既不是投递状态通知（RFC 3464），也不是反馈报告（RFC 5965）：它必须是 report-type 为 delivery-status 或 feedback-report 的 multipart/report。
+mail-report-error-no-status = 报告中没有收件人状态，也没有反馈类型。
+mail-report-error-no-message-id = 报告中没有原始邮件的 Message-ID；请指定商户（--tenant）以按地址匹配。
+mail-report-cli-suppressed = { $address } 现已对 { $tenant } 屏蔽（{ $reason }）：{ $detail }
+mail-report-cli-already = { $address } 此前已对 { $tenant } 屏蔽：{ $detail }
+mail-report-cli-ignored = { $address }（{ $tenant }）没有变化：{ $detail }
+mail-report-cli-no-mail = 没有与该报告匹配的邮件（{ $id }）。

@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::dunning::{DunningAction, Ladder, Policy};
+use crate::dunning::{DunningAction, Ladder, Policy, PolicyScope};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, InvoiceId, TenantId};
 use crate::outbox::OutboxMessage;
@@ -60,16 +60,11 @@ pub fn parse(steps: serde_json::Value) -> Result<Policy> {
     })
 }
 
-/// Replaces the tenant's policy after checking it; nothing is stored when it is refused.
-/// `ladder` (`"de"`) without `steps` stores that preset; with `steps`, the steps are the tenant's
-/// own and the ladder is only recorded.
-pub async fn put_policy(
-    conn: &mut PgConnection,
-    tenant: TenantId,
+/// The steps (or the preset `ladder`) checked: the policy, the ladder, and the steps as stored.
+fn checked(
     steps: Option<serde_json::Value>,
     ladder: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<Policy> {
+) -> Result<(Policy, Option<Ladder>, serde_json::Value)> {
     let ladder = match ladder {
         None => None,
         Some(l) => Some(Ladder::parse(l).ok_or_else(|| Error::invalid("ladder", "the only ladder is \"de\""))?),
@@ -80,8 +75,89 @@ pub async fn put_policy(
         (None, None) => return Err(Error::invalid("steps", "give the steps, or a ladder such as \"de\"")),
     };
     let json = serde_json::to_value(policy.steps()).map_err(|e| Error::invalid("steps", e.to_string()))?;
+    Ok((policy, ladder, json))
+}
+
+/// Replaces the tenant's policy after checking it; nothing is stored when it is refused.
+/// `ladder` (`"de"`) without `steps` stores that preset; with `steps`, the steps are the tenant's
+/// own and the ladder is only recorded.
+pub async fn put_policy(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    steps: Option<serde_json::Value>,
+    ladder: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Policy> {
+    let (policy, ladder, json) = checked(steps, ladder)?;
     store::put_policy(conn, tenant, &json, ladder.map(Ladder::as_str), now).await?;
     Ok(policy)
+}
+
+/// The policy that applies to the invoice (docs/adr/0046) and where it came from:
+/// `segment:<code>`, `method:<kind>`, `tenant` or `default`.
+pub async fn policy_for_invoice(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    invoice: InvoiceId,
+) -> Result<(Policy, String)> {
+    match store::policy_for_invoice(conn, tenant, invoice.0).await? {
+        Some((origin, steps)) => Ok((parse(steps)?, origin)),
+        None => Ok((Policy::default_policy(), "default".to_string())),
+    }
+}
+
+/// A policy for a segment or a payment method kind.
+#[derive(Debug, Clone)]
+pub struct ScopedPolicy {
+    pub scope: PolicyScope,
+    pub policy: Policy,
+    pub ladder: Option<Ladder>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn scoped(row: store::ScopedPolicy) -> Option<Result<ScopedPolicy>> {
+    let scope = PolicyScope::from_key(&row.scope)?;
+    Some(parse(row.steps).map(|policy| ScopedPolicy {
+        scope,
+        policy,
+        ladder: row.ladder.as_deref().and_then(Ladder::parse),
+        updated_at: row.updated_at,
+    }))
+}
+
+fn scope_not_found(scope: &PolicyScope) -> Error {
+    Error::not_found("dunning_policy", scope.key())
+}
+
+/// The tenant's policies for segments and payment method kinds.
+pub async fn scoped_policies(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec<ScopedPolicy>> {
+    store::scoped_policies(conn, tenant).await?.into_iter().filter_map(scoped).collect()
+}
+
+/// The policy for `scope`; not found when the tenant has none for it.
+pub async fn scoped_policy(conn: &mut PgConnection, tenant: TenantId, scope: &PolicyScope) -> Result<ScopedPolicy> {
+    let row = store::scoped_policy(conn, tenant, &scope.key()).await?;
+    row.and_then(scoped).unwrap_or_else(|| Err(scope_not_found(scope)))
+}
+
+/// Stores the policy for `scope` after checking it as the tenant's own is checked; nothing is
+/// stored when it is refused.
+pub async fn put_scoped_policy(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    scope: &PolicyScope,
+    steps: Option<serde_json::Value>,
+    ladder: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ScopedPolicy> {
+    let (policy, ladder, json) = checked(steps, ladder)?;
+    let row = store::put_scoped_policy(conn, tenant, &scope.key(), &json, ladder.map(Ladder::as_str), now).await?;
+    Ok(ScopedPolicy { scope: scope.clone(), policy, ladder, updated_at: row.updated_at })
+}
+
+/// Removes the policy for `scope`: its invoices follow the next policy in line again.
+pub async fn delete_scoped_policy(conn: &mut PgConnection, tenant: TenantId, scope: &PolicyScope) -> Result<()> {
+    if store::delete_scoped_policy(conn, tenant, &scope.key()).await? { Ok(()) } else { Err(scope_not_found(scope)) }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -143,13 +219,11 @@ async fn run_all(
 ) -> Result<DunningSummary> {
     let mut summary = DunningSummary { ran: true, ..DunningSummary::default() };
     let work = store::work(&mut *pool.acquire().await?, as_of).await?;
-    let mut policies: BTreeMap<uuid::Uuid, Policy> = BTreeMap::new();
     let mut pauses: BTreeMap<(uuid::Uuid, uuid::Uuid), Vec<crate::store::console_settings::PauseRow>> = BTreeMap::new();
     for inv in work {
-        let policy = match policies.entry(inv.tenant_id) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => e.insert(policy(&mut *pool.acquire().await?, TenantId(inv.tenant_id)).await?),
-        };
+        // The invoice's policy: its customer's segment's, its method kind's, the tenant's, or the default.
+        let (tenant, invoice) = (TenantId(inv.tenant_id), InvoiceId(inv.invoice_id));
+        let (policy, _) = policy_for_invoice(&mut *pool.acquire().await?, tenant, invoice).await?;
         let held = match pauses.entry((inv.tenant_id, inv.customer_id)) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => e.insert(
@@ -169,7 +243,7 @@ async fn run_all(
             summary.held += 1;
             continue;
         }
-        if let Err(e) = dun(pool, gateways, texts, policy, &inv, now, as_of, paused_days, &mut summary).await {
+        if let Err(e) = dun(pool, gateways, texts, &policy, &inv, now, as_of, paused_days, &mut summary).await {
             tracing::warn!(error = %e, invoice = %InvoiceId(inv.invoice_id), "dunning: a step failed");
             summary.failed += 1;
         }
@@ -429,7 +503,6 @@ pub async fn for_customer(
     if list.is_empty() && holding.is_empty() {
         return Ok(None);
     }
-    let policy = policy(conn, tenant).await?;
     let mut state = CustomerDunning {
         invoices: Vec::new(),
         current_step: None,
@@ -449,6 +522,7 @@ pub async fn for_customer(
         let blocked = inv.last_decline_class.as_deref() == Some("hard")
             && methods.first().is_none_or(|m| m.id == inv.last_method_id);
         state.retries_blocked |= blocked;
+        let policy = policy_for_invoice(conn, tenant, InvoiceId(inv.invoice_id)).await?.0;
         state.invoices.push(InvoiceId(inv.invoice_id));
         *state.amount_at_risk.entry(inv.currency.trim().to_string()).or_default() += inv.amount_due;
         let taken = store::taken(conn, inv.tenant_id, inv.invoice_id).await?;

@@ -232,7 +232,22 @@ async fn statutory_charges(tx: &mut PgConnection, cx: &StepContext<'_>) -> Resul
         .map_or(default_day, |end| end + Duration::days(1))
         .max(default_day);
     let rates = store::dunning::base_rates(tx).await?;
-    let pieces = match default_interest::interest(o.open, from, cx.as_of, debtor, &rates, RoundingPolicy::COMMERCIAL) {
+    // Interest runs on what was open each day: a partial payment lowers it from its day.
+    let receipts: Vec<(NaiveDate, Money)> =
+        store::invoice_payments::receipts(tx, TenantId(cx.inv.tenant_id), InvoiceId(cx.inv.invoice_id))
+            .await?
+            .into_iter()
+            .map(|(at, minor)| (at.date_naive(), Money::from_minor(minor, o.open.currency())))
+            .collect();
+    let balances = default_interest::balances(o.open, &receipts, from, cx.as_of);
+    let pieces = match default_interest::interest_on_balances(
+        &balances,
+        from,
+        cx.as_of,
+        debtor,
+        &rates,
+        RoundingPolicy::COMMERCIAL,
+    ) {
         Ok(p) => p,
         Err(e) => return Ok(Acted { outcome: "failed", reason: Some(e.to_string()) }),
     };

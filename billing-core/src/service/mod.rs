@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod invoice_runs;
 pub mod invoices;
 pub mod invoicing;
+pub mod mail_reports;
 pub mod method_setups;
 pub mod metrics;
 pub mod metrics_snapshot;

@@ -24,15 +24,40 @@ pub async fn verify(
     verifier: &dyn VatIdVerifier,
     now: DateTime<Utc>,
 ) -> Result<(VatIdStatus, VatIdCheck)> {
+    let asked = prepare(conn, tenant, customer).await?;
+    // Outside any transaction: VIES can take seconds, and no row lock should wait for it.
+    let result = verifier.check(&asked.vat_id, asked.seller.as_ref()).await;
+    record(conn, tenant, asked, result, now).await
+}
+
+/// What a check asks VIES, with the customer as it was before.
+struct Asked {
+    customer: crate::customer::Customer,
+    vat_id: crate::tax::VatId,
+    seller: Option<crate::tax::VatId>,
+}
+
+async fn prepare(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<Asked> {
     let c =
         store::customers::get(conn, tenant, customer).await?.ok_or_else(|| Error::not_found("customer", customer))?;
-    let vat_id = c.vat_id.ok_or_else(|| Error::invalid("vat_id", "the customer has no VAT ID"))?;
+    let vat_id = c.vat_id.clone().ok_or_else(|| Error::invalid("vat_id", "the customer has no VAT ID"))?;
     if !vat_id.in_vies() {
         return Err(Error::invalid("vat_id", "VIES checks EU VAT IDs only (not GB, CH or NO)"));
     }
     let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
-    // Outside any transaction: VIES can take seconds, and no row lock should wait for it.
-    let result = verifier.check(&vat_id, t.tax.vat_id.as_ref().filter(|v| v.in_vies())).await;
+    let seller = t.tax.vat_id.filter(|v| v.in_vies());
+    Ok(Asked { customer: c, vat_id, seller })
+}
+
+async fn record(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    asked: Asked,
+    result: std::result::Result<crate::ports::vat_registry::ViesAnswer, ViesError>,
+    now: DateTime<Utc>,
+) -> Result<(VatIdStatus, VatIdCheck)> {
+    let (c, vat_id) = (asked.customer, asked.vat_id);
+    let customer = c.id;
     let status = status_after_check(&result, now);
     let (outcome, code, answer) = match &result {
         Ok(a) => (if a.valid { "valid" } else { "invalid" }, None, Some(a)),
@@ -94,12 +119,15 @@ pub async fn recheck_unverified(
     };
     let mut summary = RecheckSummary::default();
     for (tenant, customer) in due {
-        let mut conn = pool.acquire().await?;
-        let (status, _) = match verify(&mut conn, TenantId(tenant), CustomerId(customer), verifier, now).await {
-            Ok(r) => r,
+        let tenant = TenantId(tenant);
+        // No connection is held while VIES answers (the embedded database has one, ADR 0018).
+        let asked = match prepare(&mut *pool.acquire().await?, tenant, CustomerId(customer)).await {
+            Ok(a) => a,
             Err(Error::InvalidField { .. }) => continue,
             Err(e) => return Err(e),
         };
+        let result = verifier.check(&asked.vat_id, asked.seller.as_ref()).await;
+        let (status, _) = record(&mut *pool.acquire().await?, tenant, asked, result, now).await?;
         summary.checked += 1;
         match status {
             VatIdStatus::Valid { .. } => summary.valid += 1,

@@ -49,6 +49,104 @@ pub async fn put_policy(
     Ok(())
 }
 
+/// A policy for a segment or a payment method kind (`dunning_policy_scopes`, docs/adr/0046).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScopedPolicy {
+    /// `segment:<code>` or `method:<kind>`.
+    pub scope: String,
+    pub steps: serde_json::Value,
+    pub ladder: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The tenant's policies for segments and method kinds, by scope.
+pub async fn scoped_policies(conn: &mut PgConnection, tenant: TenantId) -> Result<Vec<ScopedPolicy>> {
+    Ok(sqlx::query_as(
+        "SELECT scope, steps, ladder, updated_at FROM dunning_policy_scopes WHERE tenant_id = $1 ORDER BY scope",
+    )
+    .bind(tenant)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One of them.
+pub async fn scoped_policy(conn: &mut PgConnection, tenant: TenantId, scope: &str) -> Result<Option<ScopedPolicy>> {
+    Ok(sqlx::query_as(
+        "SELECT scope, steps, ladder, updated_at FROM dunning_policy_scopes WHERE tenant_id = $1 AND scope = $2",
+    )
+    .bind(tenant)
+    .bind(scope)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Stores (or replaces) the policy for `scope`.
+pub async fn put_scoped_policy(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    scope: &str,
+    steps: &serde_json::Value,
+    ladder: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ScopedPolicy> {
+    Ok(sqlx::query_as(
+        "INSERT INTO dunning_policy_scopes (tenant_id, scope, steps, ladder, updated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, scope) DO UPDATE
+            SET steps = EXCLUDED.steps, ladder = EXCLUDED.ladder, updated_at = EXCLUDED.updated_at
+         RETURNING scope, steps, ladder, updated_at",
+    )
+    .bind(tenant)
+    .bind(scope)
+    .bind(steps)
+    .bind(ladder)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Removes the policy for `scope`; false when there was none.
+pub async fn delete_scoped_policy(conn: &mut PgConnection, tenant: TenantId, scope: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM dunning_policy_scopes WHERE tenant_id = $1 AND scope = $2")
+        .bind(tenant)
+        .bind(scope)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The stored policy that applies to the invoice, with where it came from (`segment:<code>`,
+/// `method:<kind>` or `tenant`): its customer's segment first, then the kind of method its first
+/// failed attempt used, then the tenant's own. `None`: the built-in default applies.
+pub async fn policy_for_invoice(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    invoice: Uuid,
+) -> Result<Option<(String, serde_json::Value)>> {
+    Ok(sqlx::query_as(
+        "WITH k AS (
+            SELECT 'segment:' || c.segment AS by_segment,
+                   'method:' || (SELECT pm.kind FROM payment_attempts f
+                                   JOIN payment_methods pm ON pm.tenant_id = f.tenant_id AND pm.id = f.payment_method_id
+                                  WHERE f.tenant_id = i.tenant_id AND f.invoice_id = i.id AND f.status = 'failed'
+                                  ORDER BY f.created_at, f.id LIMIT 1) AS by_method
+              FROM invoices i JOIN customers c ON c.tenant_id = i.tenant_id AND c.id = i.customer_id
+             WHERE i.tenant_id = $1 AND i.id = $2)
+         SELECT scope, steps FROM (
+             SELECT s.scope, s.steps, 1 AS rank FROM dunning_policy_scopes s, k
+              WHERE s.tenant_id = $1 AND s.scope = k.by_segment
+             UNION ALL
+             SELECT s.scope, s.steps, 2 FROM dunning_policy_scopes s, k
+              WHERE s.tenant_id = $1 AND s.scope = k.by_method
+             UNION ALL
+             SELECT 'tenant', p.steps, 3 FROM dunning_policies p WHERE p.tenant_id = $1
+         ) found ORDER BY rank LIMIT 1",
+    )
+    .bind(tenant)
+    .bind(invoice)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// An invoice in dunning: open, due on or before the day, something left to pay, no attempt in
 /// flight, and its latest attempt failed.
 #[derive(Debug, Clone, sqlx::FromRow)]

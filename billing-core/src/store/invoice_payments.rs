@@ -62,6 +62,23 @@ pub async fn insert_refund(conn: &mut PgConnection, tenant: TenantId, p: &NewInv
     Ok(())
 }
 
+/// The money received for the invoice, oldest first: (when, the amount that went to the invoice,
+/// i.e. without what went to the credit balance). Refunds are not receipts.
+pub async fn receipts(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    invoice: InvoiceId,
+) -> Result<Vec<(DateTime<Utc>, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT received_at, amount - to_balance FROM invoice_payments
+          WHERE tenant_id = $1 AND invoice_id = $2 AND amount > 0 ORDER BY received_at, id",
+    )
+    .bind(tenant)
+    .bind(invoice)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Whether this (source, reference) was recorded before.
 pub async fn exists(conn: &mut PgConnection, tenant: TenantId, source: &str, reference: &str) -> Result<bool> {
     let id: Option<Uuid> =

@@ -184,7 +184,8 @@ pub async fn is_suppressed(conn: &mut PgConnection, tenant: TenantId, address: &
     .await?)
 }
 
-/// Adds `address` to the tenant's suppression list (kept as first recorded if already there).
+/// Adds `address` to the tenant's suppression list (kept as first recorded if already there);
+/// false when it was there already.
 pub async fn suppress(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -192,8 +193,8 @@ pub async fn suppress(
     reason: &str,
     detail: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
+) -> Result<bool> {
+    let done = sqlx::query(
         "INSERT INTO mail_suppressions (tenant_id, address, reason, detail, created_at)
          VALUES ($1, lower($2), $3, $4, $5) ON CONFLICT DO NOTHING",
     )
@@ -202,6 +203,59 @@ pub async fn suppress(
     .bind(reason)
     .bind(detail.map(|d| d.chars().take(500).collect::<String>()))
     .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A mail as a bounce or complaint report finds it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SentMail {
+    pub tenant_id: TenantId,
+    pub id: Uuid,
+    pub to_address: String,
+    pub message_id: String,
+    pub status: String,
+}
+
+/// The mail with this `Message-ID` (`<…>`): of `tenant` only when one is given.
+pub async fn by_message_id(
+    conn: &mut PgConnection,
+    tenant: Option<TenantId>,
+    message_id: &str,
+) -> Result<Option<SentMail>> {
+    Ok(sqlx::query_as(
+        "SELECT tenant_id, id, to_address, message_id, status FROM mails
+          WHERE message_id = $1 AND ($2::uuid IS NULL OR tenant_id = $2)",
+    )
+    .bind(message_id)
+    .bind(tenant)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The tenant's latest mail to `address` that left (sent or failed), if any.
+pub async fn latest_to(conn: &mut PgConnection, tenant: TenantId, address: &str) -> Result<Option<SentMail>> {
+    Ok(sqlx::query_as(
+        "SELECT tenant_id, id, to_address, message_id, status FROM mails
+          WHERE tenant_id = $1 AND lower(to_address) = lower($2) AND status IN ('sent', 'failed')
+          ORDER BY id DESC LIMIT 1",
+    )
+    .bind(tenant)
+    .bind(address)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A sent mail that bounced later (a delivery status notification): `failed`, with the report.
+pub async fn mark_bounced(conn: &mut PgConnection, tenant: TenantId, id: Uuid, detail: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE mails SET status = 'failed', last_error = $3
+          WHERE tenant_id = $1 AND id = $2 AND status = 'sent'",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(detail.chars().take(500).collect::<String>())
     .execute(conn)
     .await?;
     Ok(())

@@ -1,13 +1,16 @@
 //! GET/PUT /api/v1/dunning_policy: the tenant's dunning policy (docs/adr/0022, 0031). A tenant
-//! that never set one has the default, shown with `"default": true`. A PUT replaces the whole
+//! that never set one has the default, shown with `"default": true`. /api/v1/dunning_policies:
+//! policies for a customer segment or a payment method kind, chosen before the tenant's own
+//! (docs/adr/0046). A PUT replaces the whole
 //! list, or chooses a preset ladder (`{"ladder": "de"}`: the German Mahnwesen); a refused one
 //! (unknown action, a day outside 1..=120 or out of order, a bad late fee or currency) stores
 //! nothing.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use std::collections::BTreeMap;
 
-use billing_core::dunning::{LateFee, PolicyStep};
+use billing_core::dunning::{LateFee, PolicyScope, PolicyStep};
 use billing_core::rounding::RoundingMode;
 use billing_core::service::dunning;
 use rust_decimal::Decimal;
@@ -122,6 +125,129 @@ pub async fn put_policy(
     let policy = dunning::put_policy(&mut conn, tenant, req.steps, ladder, state.clock.now()).await?;
     let ladder = dunning::policy_ladder(&mut conn, tenant).await?.map(|l| l.as_str());
     Ok(axum::Json(PolicyView { steps: policy.steps().iter().map(Into::into).collect(), ladder, default: false }))
+}
+
+/// A policy for a customer segment or a payment method kind.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScopedPolicyView {
+    /// `segment` (the customers of a price-list segment, `customers.segment`) or `method` (invoices
+    /// whose first failed attempt used a `card` or a `sepa_debit` method).
+    #[schema(example = "method")]
+    pub scope: &'static str,
+    /// The segment's code, or `card` / `sepa_debit`.
+    #[schema(example = "sepa_debit")]
+    pub name: String,
+    pub steps: Vec<PolicyStepBody>,
+    /// The preset ladder the steps came from (`de`), if any.
+    pub ladder: Option<&'static str>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<dunning::ScopedPolicy> for ScopedPolicyView {
+    fn from(p: dunning::ScopedPolicy) -> Self {
+        Self {
+            scope: p.scope.kind(),
+            name: p.scope.name().to_string(),
+            steps: p.policy.steps().iter().map(Into::into).collect(),
+            ladder: p.ladder.map(|l| l.as_str()),
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// The policies for segments and payment method kinds.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScopedPolicyList {
+    pub items: Vec<ScopedPolicyView>,
+}
+
+fn scope(kind: &str, name: &str) -> Result<PolicyScope, billing_core::Error> {
+    PolicyScope::parse(kind, name).map_err(|reason| billing_core::Error::invalid("scope", reason))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/dunning_policies",
+    tag = "operations",
+    responses((status = 200, description = "The policies for segments and payment method kinds (the tenant's own is /dunning_policy).", body = ScopedPolicyList))
+)]
+pub async fn list_scoped(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+) -> ApiResult<axum::Json<ScopedPolicyList>> {
+    let mut conn = state.pool.acquire().await?;
+    let items = dunning::scoped_policies(&mut conn, tenant).await?;
+    Ok(axum::Json(ScopedPolicyList { items: items.into_iter().map(Into::into).collect() }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/dunning_policies/{scope}/{name}",
+    tag = "operations",
+    params(
+        ("scope" = String, Path, description = "`segment` or `method`."),
+        ("name" = String, Path, description = "The segment's code, or `card` / `sepa_debit`.")
+    ),
+    responses((status = 200, description = "The policy.", body = ScopedPolicyView))
+)]
+pub async fn get_scoped(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path((kind, name)): Path<(String, String)>,
+) -> ApiResult<axum::Json<ScopedPolicyView>> {
+    let scope = scope(&kind, &name)?;
+    let mut conn = state.pool.acquire().await?;
+    Ok(axum::Json(dunning::scoped_policy(&mut conn, tenant, &scope).await?.into()))
+}
+
+/// Sets the policy for the customers of a segment or the invoices of a payment method kind: the
+/// same steps (or `ladder`) as the tenant's own policy, checked the same way. For an invoice, a
+/// segment's policy comes first, then the method kind's, then the tenant's.
+#[utoipa::path(
+    put,
+    path = "/api/v1/dunning_policies/{scope}/{name}",
+    tag = "operations",
+    params(
+        ("scope" = String, Path, description = "`segment` or `method`."),
+        ("name" = String, Path, description = "The segment's code, or `card` / `sepa_debit`.")
+    ),
+    request_body = PolicyBody,
+    responses((status = 200, description = "The policy as stored.", body = ScopedPolicyView))
+)]
+pub async fn put_scoped(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path((kind, name)): Path<(String, String)>,
+    ApiJson(req): ApiJson<PolicyBody>,
+) -> ApiResult<axum::Json<ScopedPolicyView>> {
+    let scope = scope(&kind, &name)?;
+    let mut conn = state.pool.acquire().await?;
+    let stored =
+        dunning::put_scoped_policy(&mut conn, tenant, &scope, req.steps, req.ladder.as_deref(), state.clock.now())
+            .await?;
+    Ok(axum::Json(stored.into()))
+}
+
+/// Removes the policy: its invoices follow the next policy in line.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/dunning_policies/{scope}/{name}",
+    tag = "operations",
+    params(
+        ("scope" = String, Path, description = "`segment` or `method`."),
+        ("name" = String, Path, description = "The segment's code, or `card` / `sepa_debit`.")
+    ),
+    responses((status = 204, description = "Removed."))
+)]
+pub async fn delete_scoped(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    Path((kind, name)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let scope = scope(&kind, &name)?;
+    let mut conn = state.pool.acquire().await?;
+    dunning::delete_scoped_policy(&mut conn, tenant, &scope).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/customers/{id}/dunning/pause`: staff hold a customer's dunning (or one invoice's).
@@ -287,5 +413,5 @@ pub async fn resume(
 
 /// This module's operations in the OpenAPI document (`super::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(get_policy, put_policy, pause, resume))]
+#[openapi(paths(get_policy, put_policy, list_scoped, get_scoped, put_scoped, delete_scoped, pause, resume))]
 pub struct Doc;

@@ -298,6 +298,15 @@ impl From<CoreError> for ApiError {
             CoreError::AccountRestricted => {
                 ApiError::new(S::FORBIDDEN, "account_restricted", "error-account-restricted")
             }
+            CoreError::MailReport(e) => {
+                use billing_core::mail_report::MailReportError as M;
+                let key = match e {
+                    M::NotAReport => "mail-report-error-not-a-report",
+                    M::NoStatus => "mail-report-error-no-status",
+                    M::NoMessageId => "mail-report-error-no-message-id",
+                };
+                ApiError::new(S::BAD_REQUEST, "mail_report_unreadable", key).param("message")
+            }
             CoreError::Database(db) => {
                 tracing::error!(error = %db, "database error");
                 ApiError::internal()

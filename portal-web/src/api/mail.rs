@@ -1,6 +1,7 @@
 //! Mail through the API: the tenant's mails and their state (/mails), the suppression list
 //! (/mail_suppressions), the sender identity (/mail_settings) and previews of every template in
-//! every language (/mail_previews/{template}).
+//! every language (/mail_previews/{template}), and bounces and complaints that come back as mails
+//! (/mail_reports, docs/adr/0046).
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -27,6 +28,7 @@ pub(crate) fn routes() -> Vec<Route> {
         get("/mails", list_mails),
         get("/mail_suppressions", list_suppressions),
         delete("/mail_suppressions/{address}", remove_suppression),
+        post("/mail_reports", report),
         get("/mail_settings", get_settings),
         post("/mail_settings", set_settings),
         get("/mail_previews/{template}", preview),
@@ -167,6 +169,65 @@ pub async fn remove_suppression(
         Err(billing_core::Error::NotFound { resource: "mail_suppression", id: address.chars().take(254).collect() }
             .into())
     }
+}
+
+/// What a report did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MailReportBody {
+    /// `delivery_status` (a bounce or delay) or `feedback` (a complaint).
+    #[schema(example = "delivery_status")]
+    pub report_type: String,
+    /// The mail the report is about.
+    pub mail: uuid::Uuid,
+    pub message_id: String,
+    /// The address that mail went to.
+    pub address: String,
+    /// `bounce` or `complaint`: the address is on the suppression list. Absent when the report
+    /// changes nothing (a delay, a temporary failure, a feedback type other than `abuse`).
+    #[schema(example = "bounce")]
+    pub suppressed: Option<String>,
+    /// False when the address was on the list already.
+    pub newly_suppressed: bool,
+    /// What the report says (status code, diagnostic, feedback type).
+    pub detail: String,
+}
+
+/// Takes a bounce that arrived after the mail server had accepted the mail (a delivery status
+/// notification) or a spam complaint (a feedback report): the address the mail went to is not
+/// mailed again until the merchant removes it from the suppression list.
+#[utoipa::path(
+    post,
+    path = "/api/v1/mail_reports",
+    tag = "mail",
+    request_body(
+        content = String,
+        content_type = "text/plain",
+        description = "The whole report mail as received, headers and body (RFC 5322; sent as `text/plain` or `message/rfc822`): a delivery status notification (RFC 3464, `multipart/report; report-type=delivery-status`) or a feedback report (RFC 5965, `report-type=feedback-report`), returning the original's headers with its `Message-ID` (without it, the latest mail to the reported address is meant)."
+    ),
+    responses(
+        (status = 200, description = "The report was read; `suppressed` says whether the address is suppressed now.", body = MailReportBody),
+        (status = 400, description = "Not a delivery status or feedback report (`mail_report_unreadable`).", body = super::openapi::ErrorBody),
+        (status = 404, description = "No mail of this merchant matches the report.", body = super::openapi::ErrorBody)
+    )
+)]
+pub async fn report(
+    State(state): State<AppState>,
+    AuthTenant(tenant): AuthTenant,
+    super::input::RawBody(body): super::input::RawBody,
+) -> ApiResult<axum::Json<MailReportBody>> {
+    let message = String::from_utf8_lossy(&body);
+    let mut conn = state.pool.acquire().await?;
+    let applied =
+        billing_core::service::mail_reports::apply(&mut conn, Some(tenant), &message, state.clock.now()).await?;
+    Ok(axum::Json(MailReportBody {
+        report_type: applied.report_type.to_string(),
+        mail: applied.mail,
+        message_id: applied.message_id,
+        address: applied.address,
+        suppressed: applied.suppressed.map(str::to_string),
+        newly_suppressed: applied.newly_suppressed,
+        detail: applied.detail,
+    }))
 }
 
 #[derive(Debug, Serialize, Deserialize, Default, utoipa::ToSchema)]
@@ -314,5 +375,5 @@ pub async fn preview(
 
 /// This module's operations in the OpenAPI document (`super::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list_mails, list_suppressions, remove_suppression, get_settings, set_settings, preview))]
+#[openapi(paths(list_mails, list_suppressions, remove_suppression, report, get_settings, set_settings, preview))]
 pub struct Doc;

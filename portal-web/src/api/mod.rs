@@ -163,6 +163,10 @@ pub fn routes() -> Vec<Route> {
     routes.push(get("/job_runs", job_runs::list));
     routes.push(get("/dunning_policy", dunning::get_policy));
     routes.push(put("/dunning_policy", dunning::put_policy));
+    routes.push(get("/dunning_policies", dunning::list_scoped));
+    routes.push(get("/dunning_policies/{scope}/{name}", dunning::get_scoped));
+    routes.push(put("/dunning_policies/{scope}/{name}", dunning::put_scoped));
+    routes.push(delete("/dunning_policies/{scope}/{name}", dunning::delete_scoped));
     routes.push(post("/customers/{id}/dunning/pause", dunning::pause));
     routes.push(post("/customers/{id}/dunning/resume", dunning::resume));
     routes.extend(openapi::routes());

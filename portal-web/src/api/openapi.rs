@@ -84,6 +84,11 @@ pub const ERROR_CODES: &[(u16, &str, &str)] = &[
     (400, "invalid_statement", "A bank statement that cannot be read."),
     (400, "statement_format_unknown", "An unknown bank statement format."),
     (400, "statement_layout_unknown", "A CSV statement whose columns are not recognized."),
+    (
+        400,
+        "mail_report_unreadable",
+        "A bounce or complaint report that is not an RFC 3464 delivery status or RFC 5965 feedback report.",
+    ),
     (400, "idempotency_key_invalid", "An `Idempotency-Key` that is not 1-255 visible ASCII characters."),
     (401, "api_key_missing", "No `Authorization: Bearer` API key."),
     (401, "api_key_invalid", "An unknown or revoked API key."),

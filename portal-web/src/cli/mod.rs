@@ -10,6 +10,7 @@ pub mod einvoice;
 pub mod fx_import;
 pub mod invoice_run;
 pub mod jobs;
+pub mod mail_report;
 pub mod output;
 pub mod remote;
 pub mod runs;
@@ -157,6 +158,12 @@ pub enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Mail reports, e.g. `billing mail report --file bounce.eml`: a bounce (RFC 3464) or a spam
+    /// complaint (RFC 5965) that came back as a mail suppresses the address it is about.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// The recorded invoice runs (dry and real): list, show, CSV report.
     Runs {
         #[command(subcommand)]
@@ -272,6 +279,22 @@ pub enum JobsCommand {
         limit: i64,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Read a delivery status notification or a feedback report and suppress the address the
+    /// original mail (found by its Message-ID) went to.
+    #[command(visible_alias = "bounce")]
+    Report {
+        /// The report mail as received (.eml), or `-` for standard input.
+        #[arg(long)]
+        file: PathBuf,
+        /// The merchant (slug): needed only for a report that returns no Message-ID, which is
+        /// then matched to the merchant's latest mail to the reported address.
+        #[arg(long)]
+        tenant: Option<String>,
     },
 }
 
@@ -575,6 +598,7 @@ impl Command {
         match self {
             Command::Simulate { file, .. } => file.as_os_str() == "-",
             Command::FxImport { file: Some(file), .. } => file.as_os_str() == "-",
+            Command::Mail { command: MailCommand::Report { file, .. } } => file.as_os_str() == "-",
             Command::Api { data: Some(d), .. } => d == "@-",
             Command::Staff { command: StaffCommand::Add { password_stdin, .. } } => *password_stdin,
             _ => false,
@@ -763,6 +787,9 @@ async fn dispatch(command: Command, ctx: &Ctx) -> anyhow::Result<()> {
             RunsCommand::Show { id, json } => runs::show(ctx, &id, json).await?,
             RunsCommand::Report { id, output } => runs::report(ctx, &id, &output).await?,
         },
+        Command::Mail { command: MailCommand::Report { file, tenant } } => {
+            mail_report::run(ctx, &file, tenant.as_deref()).await?;
+        }
         Command::Tenant { command } => tenant::run(ctx, command).await?,
         Command::Staff { command } => staff::run(ctx, command).await?,
         // Runs before any database is opened (`run_bench`), never here.

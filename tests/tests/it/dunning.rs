@@ -1,6 +1,7 @@
 //! Dunning on the simulated clock (docs/adr/0022): a soft-declining card is retried on the
 //! policy's days with a reminder queued each time, then the invoice is written off; a hard decline
-//! is never retried; a re-run the same day does nothing twice; the policy API refuses bad input.
+//! is never retried; a re-run the same day does nothing twice; the policy API refuses bad input;
+//! policies for a customer segment or a payment method kind come before the merchant's own.
 
 use billing_core::service::dunning::{self, DunningSummary};
 use billing_tests::{TestApp, instant};
@@ -251,4 +252,117 @@ async fn a_card_added_with_collect_in_dunning_pays_at_once_and_a_failing_one_lea
     let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
     assert!(c["dunning"].is_null(), "out of dunning: {c}");
     assert_eq!(attempts(&app, &invoice).await.len(), 3);
+}
+
+/// A customer (in `segment`, if any) with a finalized one-off invoice of EUR 50.00 whose card
+/// soft-declines on the due date; returns (customer, invoice, t0). Every call uses the same days.
+async fn declined_one_off(app: &TestApp, email: &str, segment: Option<&str>) -> (String, String, DateTime<Utc>) {
+    app.clock.set(instant("2026-03-01T09:00:00Z"));
+    let mut body = json!({ "email": email, "name": "Kunde", "country": "US", "currency": "EUR" });
+    if let Some(segment) = segment {
+        body["segment"] = json!(segment);
+    }
+    let (s, c) = app.post("/api/v1/customers", body).await;
+    assert_eq!(s, 201, "{c}");
+    let customer = c["id"].as_str().unwrap().to_string();
+    let lines = json!([{ "description": "Kurs", "unit_amount": 5_000 }]);
+    let (s, draft) = app.post("/api/v1/invoices", json!({ "customer": customer, "lines": lines })).await;
+    assert_eq!(s, 201, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_string();
+    let (s, inv) = app.post(&format!("/api/v1/invoices/{id}/finalize"), json!({})).await;
+    assert_eq!(s, 200, "{inv}");
+    let t0 = instant(&format!("{}T10:00:00Z", inv["due_date"].as_str().unwrap()));
+    app.clock.set(t0);
+    let (s, pm) = app
+        .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4000000000009995" }))
+        .await;
+    assert_eq!(s, 201, "{pm}");
+    let (s, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
+    assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("failed")), "{r}");
+    (customer, id, t0)
+}
+
+#[tokio::test]
+async fn a_segments_policy_comes_before_the_payment_methods_and_the_merchants_own() {
+    let app = TestApp::spawn().await;
+    let put = |path: &str, body: Value| app.send(app.http.put(app.url(path)).json(&body), &app.tenant.api_key);
+    // The merchant's own policy: a reminder on day 1, written off on day 30.
+    let own = json!({ "steps": [{ "day": 1, "action": "email" }, { "day": 30, "action": "mark_uncollectible" }] });
+    assert_eq!(put("/api/v1/dunning_policy", own).await.0, 200);
+    // Card payments: a reminder on day 2, written off on day 5.
+    let card = json!({ "steps": [{ "day": 2, "action": "email" }, { "day": 5, "action": "mark_uncollectible" }] });
+    let (s, p) = put("/api/v1/dunning_policies/method/card", card.clone()).await;
+    assert_eq!((s, p["scope"].as_str(), p["name"].as_str()), (200, Some("method"), Some("card")), "{p}");
+    // The segment `schools`: the German ladder.
+    let (s, p) = put("/api/v1/dunning_policies/segment/schools", json!({ "ladder": "de" })).await;
+    assert_eq!((s, p["ladder"].as_str(), p["steps"].as_array().map(Vec::len)), (200, Some("de"), Some(8)), "{p}");
+
+    // Refused: an unknown kind of scope, an unknown method, a bad step; nothing changes.
+    for (path, body) in [
+        ("/api/v1/dunning_policies/method/cash", card.clone()),
+        ("/api/v1/dunning_policies/country/DE", card.clone()),
+        ("/api/v1/dunning_policies/segment/schools", json!({ "steps": [{ "day": 200, "action": "email" }] })),
+    ] {
+        let (s, e) = put(path, body).await;
+        assert_eq!((s, e["error"]["code"].as_str()), (400, Some("invalid_request")), "{path}: {e}");
+    }
+    let (s, list) = app.get("/api/v1/dunning_policies").await;
+    let scopes: Vec<(&str, &str, Option<&str>)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["scope"].as_str().unwrap(), p["name"].as_str().unwrap(), p["ladder"].as_str()))
+        .collect();
+    assert_eq!((s, scopes), (200, vec![("method", "card", None), ("segment", "schools", Some("de"))]), "{list}");
+    // Another merchant sees none of them.
+    let other = billing_tests::create_tenant(&app.db.pool, "other", Utc::now()).await;
+    let (s, theirs) = app.send(app.http.get(app.url("/api/v1/dunning_policies")), &other.api_key).await;
+    assert_eq!((s, theirs["items"].as_array().map(Vec::len)), (200, Some(0)), "{theirs}");
+    let (s, _) = app.send(app.http.get(app.url("/api/v1/dunning_policies/method/card")), &other.api_key).await;
+    assert_eq!(s, 404);
+
+    let (_, card_invoice, t0) = declined_one_off(&app, "kurt@example.com", None).await;
+    let (school, school_invoice, _) = declined_one_off(&app, "sekretariat@schule.example", Some("schools")).await;
+    let day = |n: i64| (t0 + Duration::days(n)).date_naive().to_string();
+
+    // The payment-failed mails name the next retry of each invoice's own policy: the card policy
+    // retries never, the ladder on day 3.
+    let failed: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT payload->>'invoice', payload->>'next_attempt_at' FROM outbox WHERE topic = 'payment.failed' ORDER BY created_at, id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let next: Vec<Option<String>> = failed.iter().map(|(_, at)| at.as_ref().map(|d| d[..10].to_string())).collect();
+    assert_eq!((failed[0].0.as_str(), failed[1].0.as_str()), (card_invoice.as_str(), school_invoice.as_str()));
+    assert_eq!(next, [None, Some(day(3))]);
+
+    // Day 1 is the merchant's own reminder: neither invoice follows that policy.
+    assert_eq!(counts(&run_on(&app, t0, 1).await), (0, 0, 0, 0));
+    // Day 2: the card policy's reminder; day 5: the card invoice is written off, the school's
+    // invoice is retried (ladder, day 3).
+    assert_eq!(counts(&run_on(&app, t0, 2).await), (0, 0, 1, 0));
+    assert_eq!(counts(&run_on(&app, t0, 5).await), (1, 0, 0, 1));
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{card_invoice}")).await;
+    assert_eq!(inv["status"], "uncollectible", "{inv}");
+    // Day 7: the Zahlungserinnerung of the ladder for the school.
+    let s = run_on(&app, t0, 7).await;
+    assert_eq!((s.retried, s.notices), (1, 1), "{s:?}");
+    let (_, c) = app.get(&format!("/api/v1/customers/{school}")).await;
+    assert_eq!(
+        (
+            c["dunning"]["current_action"].as_str(),
+            c["dunning"]["next_action"].as_str(),
+            c["dunning"]["next_action_on"].as_str()
+        ),
+        (Some("payment_reminder"), Some("retry"), Some(day(14).as_str())),
+        "{c}"
+    );
+
+    // The merchant removes the segment's policy; a second removal finds none.
+    let del = || app.send(app.http.delete(app.url("/api/v1/dunning_policies/segment/schools")), &app.tenant.api_key);
+    assert_eq!(del().await.0, 204);
+    assert_eq!(del().await.0, 404);
+    let (_, list) = app.get("/api/v1/dunning_policies").await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
 }

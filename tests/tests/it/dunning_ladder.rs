@@ -199,6 +199,65 @@ async fn the_german_ladder_charges_interest_computed_by_hand_across_a_base_rate_
     assert_eq!(events, 6, "three notices with charges-capable levels per invoice");
 }
 
+/// A partial payment between two notices lowers the principal from the day it lands: the next
+/// notice's interest is split there, each line stating the amount it was computed on
+/// (docs/adr/0046; computed by hand below).
+#[tokio::test]
+async fn a_partial_payment_between_notices_splits_the_interest_on_the_day_it_lands() {
+    let app = TestApp::spawn().await;
+    app.clock.set(instant("2025-06-01T09:00:00Z"));
+    let (s, p) = put_policy(&app, json!({ "ladder": "de" })).await;
+    assert_eq!(s, 200, "{p}");
+    let business = customer(&app, "einkauf@firma.de", "de", "business").await;
+    let inv = overdue_1190(&app, &business).await;
+    let t0 = instant("2025-06-15T10:00:00Z");
+    for day in [3, 7, 14] {
+        run_on(&app, t0, day).await;
+    }
+    // Day 14 (29.06.2025), 1. Mahnung: 16.06.–29.06. on 1,190.00 at 11.27 % = EUR 5.14, and the
+    // flat fee (as in the test above).
+    let lines: Vec<i64> = charge_lines(&app, &inv).await.iter().map(|l| l.1).collect();
+    assert_eq!(lines, [514, 4_000]);
+
+    // EUR 590.00 arrive by transfer on 05.07.2025: EUR 600.00 stay open.
+    app.clock.set(instant("2025-07-05T10:00:00Z"));
+    let (s, paid) = app
+        .post(
+            &format!("/api/v1/invoices/{inv}/mark_paid"),
+            json!({ "amount": 59_000, "reference": "Teilzahlung", "paid_at": "2025-07-05T10:00:00Z" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{paid}");
+    let (_, shown) = app.get(&format!("/api/v1/invoices/{inv}")).await;
+    assert_eq!((shown["status"].as_str(), shown["amount_paid"].as_i64()), (Some("open"), Some(59_000)), "{shown}");
+
+    // Day 28 (13.07.2025), 2. Mahnung: 30.06.–13.07., split at the rate change and the payment:
+    //   30.06.         1 day  on 1,190.00 at 11.27 %: 1190.00 x 0.1127 x 1 / 365 = 0.36743... -> 0.37
+    //   01.07.–04.07.  4 days on 1,190.00 at 10.27 %: 1190.00 x 0.1027 x 4 / 365 = 1.33932... -> 1.34
+    //   05.07.–13.07.  9 days on   600.00 at 10.27 %:  600.00 x 0.1027 x 9 / 365 = 1.51940... -> 1.52
+    // (without the split, 13 days on 1,190.00 would be EUR 4.35).
+    run_on(&app, t0, 28).await;
+    // Day 42 (27.07.2025), letzte Mahnung: 14.07.–27.07., 14 days on 600.00 at 10.27 %:
+    //   600.00 x 0.1027 x 14 / 365 = 2.36350... -> 2.36
+    run_on(&app, t0, 42).await;
+    let b = charge_lines(&app, &inv).await;
+    let amounts: Vec<i64> = b.iter().map(|l| l.1).collect();
+    assert_eq!(amounts, [514, 4_000, 37, 134, 152, 236], "{b:#?}");
+    assert!(b[3].3.contains("auf 1.190,00 € vom 01.07.2025 bis 04.07.2025 (Zinstage: 4,"), "{}", b[3].3);
+    assert!(b[4].3.contains("auf 600,00 € vom 05.07.2025 bis 13.07.2025 (Zinstage: 9,"), "{}", b[4].3);
+    assert!(b[5].3.contains("auf 600,00 € vom 14.07.2025 bis 27.07.2025 (Zinstage: 14,"), "{}", b[5].3);
+    // The charges are recorded with the principal of each piece.
+    let id: billing_core::ids::InvoiceId = inv.parse().unwrap();
+    let principals: Vec<Option<i64>> = sqlx::query_scalar(
+        "SELECT principal FROM dunning_charges WHERE invoice_id = $1 AND kind = 'interest' ORDER BY step, piece",
+    )
+    .bind(id.0)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(principals, [Some(119_000), Some(119_000), Some(119_000), Some(60_000), Some(60_000)]);
+}
+
 /// Counts of a run: (retried, skipped retries, notices, charged, restricted).
 fn acted(s: &DunningSummary) -> (u64, u64, u64, u64, u64) {
     (s.retried, s.retries_skipped, s.notices, s.charged, s.restricted)

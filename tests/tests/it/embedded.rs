@@ -265,3 +265,83 @@ async fn log_lines_to_a_pipe_carry_no_colour_codes() {
     assert!(!err.contains('\u{1b}'), "no ANSI escape in piped logs: {err:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every job of issue 12 by name (`billing jobs run NAME`) on the embedded database, next to a
+/// serving demo whose scheduler runs its own jobs on the same single connection: each command
+/// completes (none waits on a connection another holds), succeeds, and is recorded as a finished
+/// run without an error.
+#[tokio::test]
+async fn every_job_runs_by_name_on_the_embedded_database() {
+    let dir = data_dir("jobs");
+    let fx = dir.join("fx");
+    std::fs::create_dir_all(&fx).expect("fx folder");
+    let ecb = Path::new(env!("CARGO_MANIFEST_DIR")).join("../billing-core/tests/fixtures/ecb/eurofxref-daily.xml");
+    std::fs::copy(ecb, fx.join("daily.xml")).expect("copy the ECB file");
+    let port = free_port();
+    // The owner runs the commands with its own configuration: the rates folder, and a VIES that
+    // answers nothing at once (no call leaves the machine).
+    let mut demo = {
+        let mut c = billing(&dir);
+        c.arg("demo")
+            .env("BILLING__SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("BILLING__FX__FOLDER", &fx)
+            .env("BILLING__VIES__ENDPOINT", "http://127.0.0.1:9")
+            .env("BILLING__VIES__TIMEOUT_MS", "200")
+            .env("BILLING__VIES__RETRIES", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = c.spawn().expect("demo starts");
+        let http = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/readyz")).send().await
+                && r.status().is_success()
+            {
+                break child;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("billing demo exited with {status}");
+            }
+            assert!(started.elapsed() < COMMAND_LIMIT, "billing demo did not answer");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let jobs: [&[&str]; 11] = [
+        &["invoice-run"],
+        &["finalize-drafts"],
+        &["collect"],
+        &["dunning"],
+        &["apply-credit"],
+        &["vies-recheck"],
+        &["fx-import"],
+        &["mail"],
+        &["webhooks"],
+        &["predunning"],
+        &["metrics-snapshot"],
+    ];
+    for job in jobs {
+        let mut c = billing(&dir);
+        c.args(["jobs", "run"]).args(job);
+        let out = finish(c, &format!("jobs run {}", job[0])).await;
+        ok_or_panic(&out, &format!("jobs run {}", job[0]));
+    }
+    let mut c = billing(&dir);
+    c.args(["jobs", "list", "--json", "--limit", "200"]);
+    let out = finish(c, "jobs list").await;
+    ok_or_panic(&out, "jobs list");
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for job in jobs {
+        let name = job[0];
+        let by_hand: Vec<_> =
+            runs.as_array().expect("list").iter().filter(|r| r["job"] == name && r["trigger"] == "cli").collect();
+        assert!(!by_hand.is_empty(), "`jobs run {name}` was recorded: {runs}");
+        for r in by_hand {
+            assert!(r["finished_at"].is_string() && r["error"].is_null(), "`jobs run {name}` finished cleanly: {r}");
+        }
+    }
+    // The rates came from the folder in the owner's configuration (the daily file: 30 rates).
+    let fx_run = runs.as_array().expect("list").iter().find(|r| r["job"] == "fx-import").expect("fx-import run");
+    assert_eq!(fx_run["done"], 30, "{fx_run}");
+    kill9(&mut demo);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -342,6 +342,56 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
         ("POST", "/customers/{id}/einvoice") => {
             json_case(path.replace("{id}", &customer(app, n).await), json!({ "format": "xrechnung_ubl" }))
         }
+        ("POST", "/mail_reports") => {
+            // A mail that was sent; the report says it bounced.
+            let address = format!("reported{n}@example.com");
+            let message = billing_core::outbox::OutboxMessage::SignInLink {
+                customer_id: billing_core::ids::CustomerId::new(),
+                to: billing_core::email::EmailAddress::parse(&address).unwrap(),
+                locale: "en".into(),
+                url: "https://billing.example/p/x".into(),
+                expires_at: chrono::Utc::now(),
+            };
+            let mail = billing_core::store::mail::NewMail {
+                outbox_id: uuid::Uuid::now_v7(),
+                template: billing_core::mail::MailTemplate::SignInLink,
+                to: &address,
+                locale: "en",
+                message: &message,
+            };
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            let now = chrono::Utc::now();
+            assert!(
+                billing_core::store::mail::insert(&mut conn, app.tenant.id, &mail, "walk.example", now).await.unwrap()
+            );
+            let message_id: String = sqlx::query_scalar("SELECT message_id FROM mails WHERE to_address = $1")
+                .bind(&address)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            let report = format!(
+                "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n\
+                 Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n\
+                 Final-Recipient: rfc822; {address}\nAction: failed\nStatus: 5.1.1\n\n--b\n\
+                 Content-Type: text/rfc822-headers\n\nMessage-ID: {message_id}\n\n--b--\n"
+            );
+            Case { path: path.into(), body: report.into_bytes(), content_type: "text/plain" }
+        }
+        ("PUT", "/dunning_policies/{scope}/{name}") => json_case(
+            "/dunning_policies/method/card".into(),
+            json!({ "steps": [{ "day": 2, "action": "email" }, { "day": 9, "action": "mark_uncollectible" }] }),
+        ),
+        ("DELETE", "/dunning_policies/{scope}/{name}") => {
+            let path = format!("/dunning_policies/segment/walk{n}");
+            let (s, p) = app
+                .send(
+                    app.http.put(app.url(&format!("/api/v1{path}"))).json(&json!({ "ladder": "de" })),
+                    &app.tenant.api_key,
+                )
+                .await;
+            assert_eq!(s, 200, "{p}");
+            json_case(path, json!({}))
+        }
         ("PUT", "/dunning_policy") => json_case(
             path.into(),
             json!({ "steps": [{ "day": 2, "action": "retry" }, { "day": 9, "action": "email" }] }),

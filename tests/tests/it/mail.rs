@@ -1,8 +1,8 @@
 //! Mail end to end: outbox messages become mails that a real SMTP server (aiosmtpd) receives,
 //! read back with Python's mail parser as a mail client would; retries after a temporary
 //! failure, a bounce that suppresses the address, `.eml` files without SMTP, previews of every
-//! template in every language, and no mail lost or duplicated with two workers, two servers, or a
-//! server killed mid-delivery. Needs `AIOSMTPD_PYTHON` (scripts/test-all.sh sets it up).
+//! template in every language, no mail lost or duplicated with two workers, two servers, or a
+//! server killed mid-delivery, and bounces and complaints that come back later as mails. Needs `AIOSMTPD_PYTHON` (scripts/test-all.sh sets it up).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
@@ -498,4 +498,175 @@ async fn a_declined_card_mails_the_customer_a_link_to_fix_it_and_a_paid_invoice_
     assert!(failed.contains("29,00\u{a0}€") && failed.contains("nouveau moyen de paiement"), "{failed}");
     assert!(failed.contains("Mettre à jour le moyen de paiement : http://localhost:8080/p/acme"), "{failed}");
     assert!(mails[2]["attachments"].as_array().unwrap().is_empty(), "a receipt carries no PDF");
+}
+
+/// A delivery status notification (RFC 3464) as an MTA returns it: the recipient's status and
+/// the original's headers with its Message-ID.
+fn dsn(message_id: &str, to: &str, action: &str, status: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\r\n\
+         To: billing@shop.example\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"B1.mx\"\r\n\r\n\
+         --B1.mx\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\r\n\
+         --B1.mx\r\nContent-Type: message/delivery-status\r\n\r\n\
+         Reporting-MTA: dns; mx.example.net\r\n\r\n\
+         Final-Recipient: rfc822; {to}\r\nAction: {action}\r\nStatus: {status}\r\n\
+         Diagnostic-Code: smtp; 550 {status} <{to}>: Recipient address rejected:\r\n    User unknown in virtual mailbox table\r\n\r\n\
+         --B1.mx\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+         From: billing@shop.example\r\nTo: {to}\r\nMessage-ID: {message_id}\r\n\r\n\
+         --B1.mx--\r\n"
+    )
+}
+
+/// A spam complaint in the Abuse Reporting Format (RFC 5965), the original mail attached.
+fn arf(message_id: &str, to: &str) -> String {
+    format!(
+        "From: <abuse@mailbox.example>\nTo: <billing@shop.example>\nSubject: FW: complaint\nMIME-Version: 1.0\n\
+         Content-Type: multipart/report; report-type=feedback-report; boundary=\"arf\"\n\n\
+         --arf\nContent-Type: text/plain\n\nThis is an email abuse report.\n\n\
+         --arf\nContent-Type: message/feedback-report\n\n\
+         Feedback-Type: abuse\nUser-Agent: Mailbox-FBL/1.0\nVersion: 1\nOriginal-Rcpt-To: <{to}>\n\n\
+         --arf\nContent-Type: message/rfc822\n\n\
+         From: billing@shop.example\nTo: {to}\nMessage-ID: {message_id}\nSubject: Invoice\n\nYour invoice.\n\
+         --arf--\n"
+    )
+}
+
+/// The merchant's suppression list as (address, reason).
+async fn suppressed(app: &TestApp) -> Vec<(String, String)> {
+    let (_, list) = app.get("/api/v1/mail_suppressions").await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["address"].as_str().unwrap().to_string(), i["reason"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_later_bounce_and_a_spam_complaint_suppress_the_address_through_the_api_and_the_cli() {
+    let app = TestApp::spawn().await;
+    let sink = SmtpSink::start(&[]);
+    invoiced(&app, "anna@example.de", "Anna", "de").await;
+    invoiced(&app, "jonas@example.com", "Jonas", "en").await;
+    let mailer = mailer(sink.config());
+    let t0 = app.clock.now();
+    // The SMTP server accepts both: the trouble comes back later, as mails.
+    let run = portal_web::mail::run(&app.db.pool, &mailer, t0).await.unwrap();
+    assert_eq!(run.sent, 2, "{run:?}");
+    let (_, mails) = app.get("/api/v1/mails").await;
+    let message_id = |to: &str| {
+        mails["items"].as_array().unwrap().iter().find(|m| m["to_address"] == to).unwrap()["message_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (anna, jonas) = (message_id("anna@example.de"), message_id("jonas@example.com"));
+    let report = |body: String| {
+        app.send(
+            app.http.post(app.url("/api/v1/mail_reports")).header("content-type", "message/rfc822").body(body),
+            &app.tenant.api_key,
+        )
+    };
+
+    // A delay, and a failure with a temporary status, change nothing.
+    let (s, r) = report(dsn(&anna, "anna@example.de", "delayed", "4.4.7")).await;
+    assert_eq!((s, r["report_type"].as_str(), r["suppressed"].is_null()), (200, Some("delivery_status"), true), "{r}");
+    let (s, r) = report(dsn(&anna, "anna@example.de", "failed", "4.2.2")).await;
+    assert_eq!((s, r["suppressed"].is_null()), (200, true), "{r}");
+    assert!(suppressed(&app).await.is_empty());
+
+    // The permanent failure suppresses the address the mail went to, and the mail shows it.
+    let (s, r) = report(dsn(&anna, "Anna@Example.DE", "failed", "5.1.1")).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (r["suppressed"].as_str(), r["address"].as_str(), r["newly_suppressed"].as_bool()),
+        (Some("bounce"), Some("anna@example.de"), Some(true)),
+        "{r}"
+    );
+    assert_eq!(r["message_id"], anna.as_str());
+    let (s, again) = report(dsn(&anna, "anna@example.de", "failed", "5.1.1")).await;
+    assert_eq!((s, again["newly_suppressed"].as_bool()), (200, Some(false)), "a report sent twice adds nothing");
+    assert_eq!(suppressed(&app).await, [("anna@example.de".to_string(), "bounce".to_string())]);
+    let (_, list) = app.get("/api/v1/mail_suppressions").await;
+    let detail = list["items"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("5.1.1") && detail.contains("User unknown") && detail.contains(&anna), "{detail}");
+    let (_, mails) = app.get("/api/v1/mails").await;
+    let bounced = mails["items"].as_array().unwrap().iter().find(|m| m["message_id"] == anna.as_str()).unwrap();
+    assert_eq!(bounced["status"], "failed", "{bounced}");
+
+    // The complaint comes through the command line, from a file the bounce mailbox wrote.
+    let dir = temp_dir("arf");
+    let file = dir.join("complaint.eml");
+    std::fs::write(&file, arf(&jonas, "jonas@example.com")).unwrap();
+    let out = Command::new(billing_tests::billing_binary())
+        .args(["mail", "report", "--file"])
+        .arg(&file)
+        .env("DATABASE_URL", &app.db.url)
+        .env("BILLING_LOG", "warn")
+        .env("LANG", "de_DE.UTF-8")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("jonas@example.com wird für")
+            && stdout.contains("(complaint)")
+            && stdout.contains("Feedback-Type abuse"),
+        "{stdout}"
+    );
+    assert_eq!(
+        suppressed(&app).await,
+        [
+            ("anna@example.de".to_string(), "bounce".to_string()),
+            ("jonas@example.com".to_string(), "complaint".to_string())
+        ]
+    );
+
+    // The next mail to a suppressed address is not sent.
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let link = OutboxMessage::SignInLink {
+        customer_id: CustomerId::new(),
+        to: EmailAddress::parse("anna@example.de").unwrap(),
+        locale: "de".into(),
+        url: "https://billing.example/portal/x".into(),
+        expires_at: t0 + chrono::Duration::hours(1),
+    };
+    billing_core::store::outbox::enqueue(&mut conn, app.tenant.id, std::slice::from_ref(&link), t0).await.unwrap();
+    drop(conn);
+    portal_web::mail::run(&app.db.pool, &mailer, t0 + chrono::Duration::minutes(1)).await.unwrap();
+    assert_eq!(sink.mails().len(), 2, "nothing more was sent");
+    let (_, mails) = app.get("/api/v1/mails").await;
+    assert_eq!(
+        (mails["items"][0]["template"].as_str(), mails["items"][0]["status"].as_str()),
+        (Some("sign_in_link"), Some("suppressed"))
+    );
+
+    // Another merchant cannot report this merchant's mails; a mail that is no report is refused
+    // in the request's language; neither changes anything.
+    let other = create_tenant(&app.db.pool, "other", t0).await;
+    let (s, e) = app
+        .send(
+            app.http.post(app.url("/api/v1/mail_reports")).body(dsn(&jonas, "jonas@example.com", "failed", "5.1.1")),
+            &other.api_key,
+        )
+        .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("resource_missing")), "{e}");
+    let (s, e) = app
+        .send(
+            app.http
+                .post(app.url("/api/v1/mail_reports"))
+                .header("accept-language", "de")
+                .body("Subject: Re: Rechnung\r\n\r\nDanke!"),
+            &app.tenant.api_key,
+        )
+        .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (400, Some("mail_report_unreadable")), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("Zustellstatusbericht"), "{e}");
+    let (_, list) = app.send(app.http.get(app.url("/api/v1/mail_suppressions")), &other.api_key).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    assert_eq!(suppressed(&app).await.len(), 2);
+    std::fs::remove_dir_all(&dir).ok();
 }

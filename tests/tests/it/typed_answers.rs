@@ -291,6 +291,24 @@ async fn bank_transfer_and_operations_answers_match_their_documented_schemas() {
     assert_eq!(mails["items"][0]["status"], "suppressed", "{mails}");
     let suppressed = seen.seen("GET", "/mail_suppressions", app.get("/api/v1/mail_suppressions").await);
     assert_eq!(suppressed["items"][0]["detail"], "550 5.1.1", "{suppressed}");
+    // A later bounce report about that mail (the address is on the list already).
+    let message_id = mails["items"][0]["message_id"].as_str().unwrap().to_owned();
+    let dsn = format!(
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n\
+         Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n\
+         Final-Recipient: rfc822; gone@example.com\nAction: failed\nStatus: 5.1.1\n\n--b\n\
+         Content-Type: text/rfc822-headers\n\nMessage-ID: {message_id}\n\n--b--\n"
+    );
+    let answer = app.send(app.http.post(app.url("/api/v1/mail_reports")).body(dsn), &app.tenant.api_key).await;
+    assert_eq!(answer.0, 200, "{}", answer.1);
+    let report = seen.seen("POST", "/mail_reports", answer);
+    assert_eq!((report["suppressed"].as_str(), report["newly_suppressed"].as_bool()), (Some("bounce"), Some(false)));
+    // A dunning policy for SEPA Direct Debit, and the list of such policies.
+    let answer = put(&app, "/api/v1/dunning_policies/method/sepa_debit", json!({ "ladder": "de" })).await;
+    assert_eq!(answer.0, 200, "{}", answer.1);
+    seen.seen("PUT", "/dunning_policies/{scope}/{name}", answer);
+    let list = seen.seen("GET", "/dunning_policies", app.get("/api/v1/dunning_policies").await);
+    assert_eq!(list["items"][0]["name"], "sepa_debit", "{list}");
 
     validate("operations", &seen);
 }

@@ -196,7 +196,7 @@ pub async fn redrive_pending(
 }
 
 /// When dunning will charge the invoice again after this failure (recorded in the transaction
-/// that is open): the next retry of the tenant's policy not yet taken, counted from the first
+/// that is open): the next retry of the invoice's policy not yet taken, counted from the first
 /// failure; `None` after a hard decline (the customer must add a new method) or when the policy
 /// retries no more. A stored policy that no longer parses counts as the default.
 pub(crate) async fn next_retry(
@@ -210,7 +210,8 @@ pub(crate) async fn next_retry(
     if class == Some("hard") {
         return Ok(None);
     }
-    let policy = match store::dunning::policy(conn, tenant).await? {
+    // The invoice's policy (segment, method kind, tenant: docs/adr/0046), as dunning chooses it.
+    let policy = match store::dunning::policy_for_invoice(conn, tenant, invoice.0).await?.map(|(_, steps)| steps) {
         Some(steps) => Policy::from_json(steps).unwrap_or_else(|_| Policy::default_policy()),
         None => Policy::default_policy(),
     };
