@@ -206,7 +206,7 @@ async fn feedback(ctx: &Console, conn: &mut sqlx::PgConnection, id: CustomerId) 
             at: q.created_at,
         });
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|f| std::cmp::Reverse(f.at));
     Ok(out)
 }
 
