@@ -25,6 +25,17 @@ pub fn match_locale(tag: &str) -> Option<&'static str> {
     SUPPORTED_LOCALES.iter().find(|l| l.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary))).copied()
 }
 
+/// The language a customer's mails and documents are written in: their stored language when the
+/// merchant's portal offers it, otherwise the merchant's default language, as the portal's page
+/// language falls back (docs/adr/0039, 0045). `offered` is the merchant's list (`None` or empty:
+/// every shipped language); tags are compared after [`match_locale`] (`de-AT` is `de`).
+pub fn locale_within(customer: &str, offered: Option<&[String]>, default: &str) -> String {
+    let fallback = match_locale(default).unwrap_or(SUPPORTED_LOCALES[0]);
+    let Some(wanted) = match_locale(customer) else { return fallback.to_string() };
+    let offered: Vec<&str> = offered.unwrap_or_default().iter().filter_map(|t| match_locale(t)).collect();
+    if offered.is_empty() || offered.contains(&wanted) { wanted.to_string() } else { fallback.to_string() }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Customer {
     pub id: CustomerId,
@@ -193,6 +204,18 @@ impl CustomerUpdateInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mails_and_documents_fall_back_to_the_default_outside_the_offered_languages() {
+        let offered = ["de".to_string(), "en".to_string()];
+        assert_eq!(locale_within("de", Some(&offered), "en"), "de", "offered: kept");
+        assert_eq!(locale_within("de-AT", Some(&offered), "en"), "de", "a regional tag matches its language");
+        assert_eq!(locale_within("ja", Some(&offered), "de"), "de", "not offered: the merchant's default");
+        assert_eq!(locale_within("ja", None, "de"), "ja", "nothing chosen: every language is offered");
+        assert_eq!(locale_within("ja", Some(&[]), "de"), "ja");
+        assert_eq!(locale_within("xx", Some(&offered), "de"), "de", "an unknown tag: the default");
+        assert_eq!(locale_within("fr", Some(&offered), "xx"), "en", "a broken default: the first shipped language");
+    }
 
     fn input() -> NewCustomerInput {
         NewCustomerInput {

@@ -148,6 +148,13 @@ fn pct(r: Option<Decimal>, l: Locale) -> String {
     r.map(|r| format::percent(r * Decimal::ONE_HUNDRED, l)).unwrap_or_else(|| "–".into())
 }
 
+/// Seconds as minutes and seconds in the page's language (`4 min 30 s`); `–` for none.
+fn duration(seconds: Option<i64>, l: Locale) -> String {
+    let Some(s) = seconds else { return "–".into() };
+    let args = [("minutes", count(s / 60, l)), ("seconds", count(s % 60, l))];
+    I18n::global().text(l, "console-gap-analytics-duration", &args)
+}
+
 fn money(minor: i64, c: Currency, l: Locale) -> String {
     format::money(Money::from_minor(minor, c), l)
 }
@@ -249,6 +256,13 @@ pub async fn dashboard(
         (tx.t("analytics-all-customers"), count(portal.customers, l)),
         (tx.t("analytics-sign-ins"), count(portal.sign_ins, l)),
         (tx.t("analytics-sessions"), count(portal.sessions, l)),
+        (
+            tx.t("console-gap-analytics-pages-per-session"),
+            portal.pages_per_session.map(|d| format::decimal(d, l)).unwrap_or_else(|| "–".into()),
+        ),
+        (tx.t("console-gap-analytics-returning"), count(portal.returning, l)),
+        (tx.t("console-gap-analytics-session-median"), duration(portal.median_session_seconds, l)),
+        (tx.t("console-gap-analytics-bounce-rate"), pct(portal.bounce_rate, l)),
         (tx.t("analytics-actions-completed"), count(portal.self_service_actions, l)),
         (tx.t("analytics-failed-sign-ins"), count(portal.failed_sign_ins, l)),
         (tx.t("analytics-lockouts"), count(portal.lockouts, l)),

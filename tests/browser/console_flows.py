@@ -5,11 +5,15 @@ where axe-core is, the staff password, where screenshots go (or null), and one r
 (en, de) naming the staff members, the customer and its invoice number, and the date to run.
 
 Per run: the finance user signs in, finds the customer by invoice number, issues a credit note
-through the confirm step, starts a dry run, reviews it (an exception if there is one), posts it
-and downloads its CSV report, uploads a bank statement and opens an unmatched line; the support
+through the confirm step (and opens every other action form), starts a dry run, reviews it (an
+exception if there is one), posts it and downloads its CSV report, downloads March's DATEV
+Buchungsstapel from the exports page (a reversed range is refused on the page), uploads a bank
+statement and opens an unmatched line; the support
 user is refused the credit note (403 page) and answers the customer's billing question from the
 inbox through the confirm step (the Rust test then checks the answer reaches the customer over
-SMTP); the admin opens the settings; the analyst sees the dashboard and nothing else. axe-core
+SMTP) and opens a mail's "Send again" review; the admin's menu fits at 1280 px and 360 px, the
+admin opens the staff page, the two-factor set-up and the settings; the analyst sees the
+dashboard and nothing else (every other page 403). axe-core
 checks every page (no serious or critical violation); screenshots are taken at desktop and 360-px
 phone width. The admin also creates an API key, sees its secret once, revokes it, and opens the
 webhook endpoints page; uploads a logo (an SVG with a script is refused, a clean one shown),
@@ -38,7 +42,7 @@ TEXT = {
            "answered": "Your answer has been sent", "bank": "Bank", "upload": "Upload and reconcile",
            "settings": "Settings",
            "api_keys": "API keys", "review_key": "Review the key", "webhooks": "Webhooks",
-           "revoked": "The key was revoked"},
+           "revoked": "The key was revoked", "exports": "Exports", "datev": "DATEV Buchungsstapel"},
     "de": {"sign_in": "Anmelden", "dashboard": "Dashboard", "customers": "Kunden", "search": "Suchen",
            "credit": "Gutschrift erstellen", "review": "Prüfen", "confirm": "Bestätigen",
            "done": "Die Gutschrift wurde erstellt", "runs": "Rechnungsläufe", "dry": "Probelauf starten",
@@ -48,7 +52,7 @@ TEXT = {
            "answered": "Ihre Antwort wurde", "bank": "Bank", "upload": "Hochladen und abgleichen",
            "settings": "Einstellungen",
            "api_keys": "API-Schlüssel", "review_key": "Schlüssel prüfen", "webhooks": "Webhooks",
-           "revoked": "Der Schlüssel wurde widerrufen"},
+           "revoked": "Der Schlüssel wurde widerrufen", "exports": "Exporte", "datev": "DATEV-Buchungsstapel"},
 }
 
 LOGO = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" rx="6" fill="#1f4e79"/></svg>'
@@ -84,6 +88,18 @@ def main():
             page.set_viewport_size({"width": 360, "height": 780})
             page.screenshot(path=os.path.join(shots, f"console-{name}-phone.png"), full_page=True)
             page.set_viewport_size({"width": 1280, "height": 900})
+
+    def nav_fits(page, name):
+        """Every entry of the top navigation is on screen: none cut off or scrolled away."""
+        width = page.viewport_size["width"]
+        links = page.locator("nav.main a")
+        assert links.count() > 0, name
+        for i in range(links.count()):
+            box = links.nth(i).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, \
+                f"{name}: nav entry {links.nth(i).inner_text()!r} at {box} outside {width}px"
+        overflow = page.evaluate("() => { const n = document.querySelector('nav.main'); return n.scrollWidth - n.clientWidth; }")
+        assert overflow <= 0, f"{name}: the navigation scrolls by {overflow}px"
 
     def sign_in(ctx, lang, email):
         page = ctx.new_page()
@@ -138,6 +154,22 @@ def main():
             page.get_by_role("button", name=t["confirm"]).click()
             expect(page.locator("#done")).to_contain_text(t["done"])
             expect(page.locator("#credit-notes")).to_be_visible()
+            # Every other action form on the customer page (void, mark paid, refund, change plan,
+            # coupon, portal link, pause): opened, not sent, and checked by axe.
+            customer_url = page.url
+            hrefs = page.locator("a[href*='/actions/']").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+            seen = set()
+            for href in hrefs:
+                action = href.split("/actions/")[1].split("?")[0]
+                if action in seen or action == "credit-note":
+                    continue
+                seen.add(action)
+                response = page.goto(f"{base}{href}")
+                assert response.status == 200, (href, response.status)
+                expect(page.locator("#reason")).to_be_visible()
+                axe(page, f"{lang} {action} form")
+            assert {"mark-paid", "change-plan", "apply-coupon"} <= seen, seen
+            page.goto(customer_url)
 
             # A dry run for the date, reviewed, posted; its CSV report.
             page.get_by_role("link", name=t["runs"]).first.click()
@@ -160,6 +192,27 @@ def main():
                 page.locator("#csv").click()
             csv = open(dl.value.path(), encoding="utf-8").read()
             assert len(csv.strip().splitlines()) >= 2, csv
+            # The DATEV Buchungsstapel of March from the exports page.
+            page.get_by_role("navigation", name=re.compile(".")).first.get_by_role("link", name=t["exports"]).click()
+            expect(page.locator("#exports-form")).to_be_visible()
+            axe(page, f"{lang} exports")
+            shot(page, f"exports-{lang}", phone=True)
+            page.locator("#from").fill("2026-03-01")
+            page.locator("#to").fill("2026-03-31")
+            with page.expect_download() as dl:
+                page.get_by_role("button", name=t["datev"]).click()
+            assert dl.value.suggested_filename == "EXTF_Buchungsstapel_20260301_20260331.csv", dl.value.suggested_filename
+            datev = open(dl.value.path(), "rb").read().decode("cp1252")
+            lines = datev.split("\r\n")
+            assert lines[0].startswith('"EXTF";700;21;"Buchungsstapel";13;'), lines[0]
+            assert lines[1].startswith('"Umsatz (ohne Soll/Haben-Kz)";"Soll/Haben-Kennzeichen"'), lines[1]
+            assert len([l for l in lines[2:] if l]) >= 2, "the run's invoices and the credit note are booked"
+            # A reversed range: the form again with the reason, no file.
+            page.locator("#from").fill("2026-03-31")
+            page.locator("#to").fill("2026-03-01")
+            page.get_by_role("button", name=t["datev"]).click()
+            expect(page.locator("#exports-error")).to_be_visible()
+            axe(page, f"{lang} exports refused")
             for name, path in [("dunning", "/dunning"), ("jobs", "/jobs"), ("account", "/account")]:
                 page.goto(f"{base}/c/acme{path}")
                 axe(page, f"{lang} {name}")
@@ -187,6 +240,19 @@ def main():
             # Admin: the settings.
             ctx = new_ctx()
             page = sign_in(ctx, lang, run["admin"])
+            # The admin's menu has every entry: all on screen at 1280 px and on a 360-px phone.
+            nav_fits(page, f"{lang} admin nav 1280")
+            shot(page, f"nav-admin-{lang}")
+            page.set_viewport_size({"width": 360, "height": 780})
+            nav_fits(page, f"{lang} admin nav 360")
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto(f"{base}/c/acme/staff")
+            expect(page.locator("main h1")).to_be_visible()
+            axe(page, f"{lang} staff")
+            page.goto(f"{base}/c/acme/account")
+            page.locator("form[action$='/account/totp'] button").click()
+            expect(page.locator("#totp-secret")).to_be_visible()
+            axe(page, f"{lang} totp setup")
             page.get_by_role("navigation", name=re.compile(".")).first.get_by_role("link", name=t["settings"]).click()
             expect(page.locator("#dunning-steps")).to_be_visible()
             axe(page, f"{lang} settings")
@@ -263,6 +329,13 @@ def main():
             axe(page, f"{lang} refused")
             shot(page, f"refused-{lang}")
 
+            # Support opens "Send again" for one of the customer's mails (the review, not sent).
+            page.goto(f"{base}/c/acme/customers/{run['customer']}")
+            assert page.locator("#mails a").count() > 0, "the customer's mails are listed"
+            page.locator("#mails a").first.click()
+            expect(page.locator("main h1")).to_be_visible()
+            axe(page, f"{lang} resend review")
+
             # Support answers the customer's billing question from the inbox.
             page.goto(f"{base}/c/acme/customers/{run['customer']}")
             page.get_by_role("navigation", name=re.compile(".")).first.get_by_role("link", name=t["questions"]).click()
@@ -288,8 +361,16 @@ def main():
             page = sign_in(ctx, lang, run["analyst"])
             nav = page.get_by_role("navigation").first
             assert nav.get_by_role("link", name=t["customers"]).count() == 0, "no customers in the analyst's menu"
-            response = page.goto(f"{base}/c/acme/customers")
-            assert response.status == 403, response.status
+            menu = page.locator("nav.main a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+            assert menu == ["/c/acme/dashboard", "/c/acme/account"], menu
+            for path in ["/customers", f"/customers/{run['customer']}", "/runs", "/dunning", "/jobs", "/questions",
+                         "/bank", "/exports", "/settings", "/staff", "/api-keys", "/webhooks"]:
+                response = page.goto(f"{base}/c/acme{path}")
+                assert response.status == 403, (path, response.status)
+            expect(page.get_by_role("alert")).to_contain_text(t["forbidden"])
+            page.goto(f"{base}/c/acme/dashboard")
+            expect(page.locator("#analytics-heading")).to_be_visible()
+            axe(page, f"{lang} analyst dashboard")
             ctx.close()
             # Admin: an API key created with a scope, its secret shown once, then revoked.
             ctx = new_ctx()

@@ -74,7 +74,8 @@ pub async fn fan_out(conn: &mut PgConnection, message_domain: &str, now: DateTim
 }
 
 /// Where and in which language a message's mail goes: the customer's current address (a
-/// changed address is mailed even if the old one bounced) and language.
+/// changed address is mailed even if the old one bounced) and language, when the merchant's
+/// portal offers it, else the merchant's default (`customer::locale_within`).
 async fn recipient(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -112,7 +113,10 @@ async fn recipient(
         | OutboxMessage::SubscriptionCancellationWithdrawn { .. }
         | OutboxMessage::InvoiceRunCompleted { .. } => return Ok(None),
     };
-    store::customers::mail_contact(conn, tenant, customer).await
+    Ok(store::customers::mail_contact(conn, tenant, customer).await?.map(|c| {
+        let locale = crate::customer::locale_within(&c.locale, c.offered_locales.as_deref(), &c.default_locale);
+        (c.email, locale)
+    }))
 }
 
 async fn invoice_customer(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Option<CustomerId>> {

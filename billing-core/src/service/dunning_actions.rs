@@ -127,9 +127,11 @@ async fn overdue(tx: &mut PgConnection, inv: &InDunning) -> Result<Overdue> {
     let invoice = store::invoices::get(tx, tenant, InvoiceId(inv.invoice_id))
         .await?
         .ok_or_else(|| crate::Error::not_found("invoice", InvoiceId(inv.invoice_id)))?;
-    let customer = store::customers::get(tx, tenant, CustomerId(inv.customer_id))
+    let mut customer = store::customers::get(tx, tenant, CustomerId(inv.customer_id))
         .await?
         .ok_or_else(|| crate::Error::not_found("customer", CustomerId(inv.customer_id)))?;
+    // The fee lines are printed in a language the merchant offers (docs/adr/0045).
+    customer.locale = crate::service::portal_options::customer_language(tx, tenant, &customer.locale).await?;
     let open = invoice.total.minor() - invoice.amount_paid.minor() - invoice.amount_credited.minor();
     Ok(Overdue {
         number: invoice.number.clone().unwrap_or_default(),

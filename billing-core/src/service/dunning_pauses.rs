@@ -145,6 +145,45 @@ pub fn state(pauses: &[PauseRow], invoice: Uuid, since: NaiveDate, as_of: NaiveD
     (holding, days)
 }
 
+/// The retry a payment-failed notice may promise, as the pauses stand on `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryPromise {
+    /// Dunning retries then: the policy's day, moved by the days a pause held or will hold.
+    On(DateTime<Utc>),
+    /// A pause without an end day holds the invoice: no retry until staff resume it.
+    Paused,
+}
+
+/// What becomes of the retry the policy planned for `promised` (counted without pauses, as
+/// `payments::next_retry` does at the failure) once staff paused the invoice's dunning: an open
+/// pause without an end day stops it; pauses with an end (or resumed) move it by the days they
+/// hold, counted as the job counts them ([`state`]: from the first failure, overlaps once).
+pub async fn retry_promise(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    invoice: InvoiceId,
+    promised: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<RetryPromise> {
+    let Some(customer) = crate::store::invoices::customer_of(conn, tenant, invoice).await? else {
+        return Ok(RetryPromise::On(promised));
+    };
+    let pauses = store::pauses(conn, tenant, customer.0).await?;
+    let applying: Vec<&PauseRow> = pauses.iter().filter(|p| applies(p, invoice.0)).collect();
+    if applying.is_empty() {
+        return Ok(RetryPromise::On(promised));
+    }
+    if applying.iter().any(|p| holds(p, today) && p.until.is_none()) {
+        return Ok(RetryPromise::Paused);
+    }
+    let since =
+        crate::store::dunning::first_failed_at(conn, tenant, invoice.0).await?.map_or(today, |at| at.date_naive());
+    // Every pause that applies has ended or ends by itself: count them to their last day.
+    let horizon = applying.iter().filter_map(|p| p.resumed_on.or(p.until)).max().unwrap_or(today).max(today);
+    let (_, days) = state(&pauses, invoice.0, since, horizon);
+    Ok(RetryPromise::On(promised + chrono::Duration::days(days)))
+}
+
 /// Every pause of the customer's (for the job: keyed by customer).
 pub async fn for_customers(
     conn: &mut PgConnection,

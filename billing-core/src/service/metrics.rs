@@ -362,6 +362,15 @@ pub struct PortalReport {
     pub sessions: i64,
     pub page_views: i64,
     pub pages_per_session: Option<Decimal>,
+    /// Sessions started in the range with at least one page view (each view counted in the
+    /// customer's latest live session).
+    pub sessions_with_views: i64,
+    /// Of those, the ones with exactly one page view.
+    pub bounced_sessions: i64,
+    /// bounced_sessions / sessions_with_views.
+    pub bounce_rate: Option<Decimal>,
+    /// The lower median of the seconds from a session's start to its last page view.
+    pub median_session_seconds: Option<i64>,
     pub actions: Vec<ActionStat>,
     /// Completed self-service actions: the changes customers made themselves.
     pub self_service_actions: i64,
@@ -376,6 +385,7 @@ pub async fn portal(conn: &mut PgConnection, tenant: TenantId, range: Range) -> 
     let tz = timezone(conn, tenant).await?;
     let (from, until) = tenant_bounds(tz, range);
     let f = store::metrics::portal_facts(conn, tenant, from, until).await?;
+    let (with_views, bounced, median_seconds) = store::metrics::portal_session_depth(conn, tenant, from, until).await?;
     let actions: Vec<ActionStat> = store::metrics::portal_actions(conn, tenant, from, until)
         .await?
         .into_iter()
@@ -402,6 +412,10 @@ pub async fn portal(conn: &mut PgConnection, tenant: TenantId, range: Range) -> 
         adoption: ratio(f.active, f.customers),
         registration_rate: ratio(f.registered, f.customers),
         pages_per_session: ratio(f.page_views, f.sessions),
+        sessions_with_views: with_views,
+        bounced_sessions: bounced,
+        bounce_rate: ratio(bounced, with_views),
+        median_session_seconds: median_seconds,
         self_service_actions: actions.iter().map(|a| a.completed).sum(),
         customers: f.customers,
         registered: f.registered,

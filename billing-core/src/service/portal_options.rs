@@ -55,6 +55,18 @@ pub async fn offered_locales(conn: &mut PgConnection, tenant: TenantId) -> Resul
     Ok(store::console_settings::portal_settings(conn, tenant).await?.0)
 }
 
+/// The language the engine writes to a customer in where no browser chooses (mails, documents,
+/// fee lines): their stored language when the portal offers it, else the merchant's default
+/// (`customer::locale_within`; docs/adr/0045).
+pub async fn customer_language(conn: &mut PgConnection, tenant: TenantId, stored: &str) -> Result<String> {
+    let offered = offered_locales(conn, tenant).await?;
+    let default = store::tenants::get(conn, tenant)
+        .await?
+        .map(|t| t.default_locale)
+        .unwrap_or_else(|| crate::customer::SUPPORTED_LOCALES[0].to_string());
+    Ok(crate::customer::locale_within(stored, offered.as_deref(), &default))
+}
+
 /// Checks a list of offered languages: shipped ones (matched as `match_locale` does), at least
 /// one, including `default`; returned in the shipped order without repeats.
 pub fn check_offered(list: &[String], default: &str) -> Result<Vec<String>> {

@@ -61,3 +61,14 @@ pub async fn on_paid(
 pub async fn get(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<Option<Recovery>> {
     store::recovery::get(conn, tenant, invoice).await
 }
+
+/// What was recovered in `[from, until)` per currency (the dunning board's "recovered this
+/// month"): currency, invoices and amount in minor units, by recovery time.
+pub async fn totals(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<(String, i64, i64)>> {
+    store::recovery::totals(conn, tenant, from, until).await
+}

@@ -315,7 +315,9 @@ pub async fn mail_portal_link(
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let claims = crate::store::portal::LinkClaims { locale: Some(customer.locale.clone()), ..Default::default() };
+    // The mail and the portal it opens speak a language the merchant offers.
+    let locale = crate::service::portal_options::customer_language(conn, tenant, &customer.locale).await?;
+    let claims = crate::store::portal::LinkClaims { locale: Some(locale.clone()), ..Default::default() };
     crate::store::portal::insert_sign_in_token(
         conn,
         tenant,
@@ -330,7 +332,7 @@ pub async fn mail_portal_link(
     let message = crate::outbox::OutboxMessage::SignInLink {
         customer_id: customer.id,
         to: customer.email.clone(),
-        locale: customer.locale.clone(),
+        locale,
         url: url.to_string(),
         expires_at,
     };

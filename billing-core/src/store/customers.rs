@@ -303,10 +303,26 @@ pub async fn mail_contact(
     conn: &mut PgConnection,
     tenant: TenantId,
     customer: CustomerId,
-) -> Result<Option<(String, String)>> {
-    Ok(sqlx::query_as("SELECT email, locale FROM customers WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(customer)
-        .fetch_optional(conn)
-        .await?)
+) -> Result<Option<MailContact>> {
+    Ok(sqlx::query_as(
+        "SELECT c.email, c.locale, t.default_locale, s.offered_locales
+           FROM customers c
+           JOIN tenants t ON t.tenant_id = c.tenant_id
+           LEFT JOIN portal_settings s ON s.tenant_id = c.tenant_id
+          WHERE c.tenant_id = $1 AND c.id = $2",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A customer's address and language, with the merchant's default and offered languages (the
+/// mail's language falls back within them).
+#[derive(Debug, sqlx::FromRow)]
+pub struct MailContact {
+    pub email: String,
+    pub locale: String,
+    pub default_locale: String,
+    pub offered_locales: Option<Vec<String>>,
 }

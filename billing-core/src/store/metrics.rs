@@ -231,6 +231,42 @@ pub async fn portal_facts(
     .await?)
 }
 
+/// Portal sessions started in `[from, until)` with the page views they had: a page view belongs
+/// to its customer's latest session started at or before it that had not expired or been revoked
+/// then (page views carry no session of their own). (sessions with a view, of those with exactly
+/// one, the lower median of seconds from the session's start to its last view.)
+pub async fn portal_session_depth(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<(i64, i64, Option<i64>)> {
+    Ok(sqlx::query_as(
+        "WITH per_session AS (
+           SELECT s.token_hash, s.created_at, count(*) AS views, max(v.started_at) AS last_view
+             FROM portal_sessions s
+             JOIN LATERAL (
+               SELECT e.started_at FROM portal_events e
+                WHERE e.tenant_id = s.tenant_id AND e.customer_id = s.customer_id AND e.kind = 'page_view'
+                  AND e.started_at >= s.created_at AND e.started_at < s.expires_at
+                  AND (s.revoked_at IS NULL OR e.started_at < s.revoked_at)
+                  AND NOT EXISTS (SELECT 1 FROM portal_sessions n
+                                   WHERE n.tenant_id = s.tenant_id AND n.customer_id = s.customer_id
+                                     AND n.created_at > s.created_at AND n.created_at <= e.started_at)
+             ) v ON true
+            WHERE s.tenant_id = $1 AND s.created_at >= $2 AND s.created_at < $3
+            GROUP BY s.token_hash, s.created_at)
+         SELECT count(*), count(*) FILTER (WHERE views = 1),
+                (percentile_disc(0.5) WITHIN GROUP (ORDER BY floor(extract(epoch FROM last_view - created_at))))::bigint
+           FROM per_session",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(until)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Self-service actions per feature: (action, attempts, completed, median duration of the
 /// completed ones in ms).
 pub async fn portal_actions(

@@ -306,7 +306,7 @@ fn pause_view(
 }
 
 /// The bearer secret of the request, to name the key in the audit line (`api:<key id>`).
-fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
     headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -314,7 +314,7 @@ fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
-async fn actor(
+pub(crate) async fn actor(
     conn: &mut sqlx::PgConnection,
     tenant: billing_core::ids::TenantId,
     secret: Option<&str>,

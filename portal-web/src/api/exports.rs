@@ -55,8 +55,8 @@ fn days(q: &ExportRange) -> billing_core::Result<(NaiveDate, NaiveDate)> {
     params(ExportRange),
     responses(
         (status = 200, description = "EXTF_Buchungsstapel CSV (Windows-1252)", content_type = "text/csv"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "A missing or invalid range, or one across fiscal years")
+        (status = 400, description = "A malformed query, a missing or invalid range, or one across fiscal years (`invalid_request`; `param` names `from` or `to`)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn datev(
@@ -150,8 +150,8 @@ pub async fn get_datev_settings(
     request_body = DatevSettingsBody,
     responses(
         (status = 200, description = "The saved settings", body = DatevSettingsBody),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "A number or account out of range")
+        (status = 400, description = "Malformed JSON, a body that is not the schema's, or a number or account out of range (`param` names it)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn put_datev_settings(
@@ -199,8 +199,8 @@ pub async fn put_datev_settings(
     params(ExportRange),
     responses(
         (status = 200, description = "Invoices as CSV (UTF-8)", content_type = "text/csv"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "A missing or invalid range")
+        (status = 400, description = "A malformed query, or a missing or invalid range (`invalid_request`; `param` names `from` or `to`)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn invoices(
@@ -219,8 +219,8 @@ pub async fn invoices(
     params(ExportRange),
     responses(
         (status = 200, description = "Credit notes as CSV (UTF-8)", content_type = "text/csv"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "A missing or invalid range")
+        (status = 400, description = "A malformed query, or a missing or invalid range (`invalid_request`; `param` names `from` or `to`)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn credit_notes(
@@ -248,8 +248,8 @@ async fn documents(state: &AppState, tenant: TenantId, q: &ExportRange, credit_n
     params(ExportRange),
     responses(
         (status = 200, description = "Payments as CSV (UTF-8)", content_type = "text/csv"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "A missing or invalid range")
+        (status = 400, description = "A malformed query, or a missing or invalid range (`invalid_request`; `param` names `from` or `to`)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn payments(

@@ -269,9 +269,8 @@ mirror! {
     params(MrrQuery),
     responses(
         (status = 200, description = "MRR, ARR and movements per period (JSON, or CSV when asked)", body = MrrBody),
-        (status = 400, description = "A malformed query"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "An invalid range, interval or currency, or no ECB rate")
+        (status = 400, description = "A malformed query, a missing or invalid range, interval or currency, or no ECB rate for the reporting currency (`invalid_request`; `param` names the field)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn mrr(
@@ -322,6 +321,14 @@ mirror! {
         sessions: i64 = copy,
         page_views: i64 = copy,
         pages_per_session: Option<String> = dec,
+        /// Sessions started in the range with a page view (a view counts in its customer's latest live session).
+        sessions_with_views: i64 = copy,
+        /// Of those, the ones with exactly one page view.
+        bounced_sessions: i64 = copy,
+        /// bounced_sessions / sessions_with_views.
+        bounce_rate: Option<String> = dec,
+        /// Lower median of the seconds from a session's start to its last page view.
+        median_session_seconds: Option<i64> = copy,
         actions: Vec<ActionBody> = list,
         self_service_actions: i64 = copy,
         failed_sign_ins: i64 = copy,
@@ -340,9 +347,8 @@ mirror! {
     params(RangeQuery),
     responses(
         (status = 200, description = "Portal figures for the range (JSON, or CSV when asked)", body = PortalBody),
-        (status = 400, description = "A malformed query"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "An invalid range")
+        (status = 400, description = "A malformed query, or a missing or invalid range (`invalid_request`; `param` names `from` or `to`)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn portal(
@@ -421,9 +427,8 @@ mirror! {
     params(RangeQuery),
     responses(
         (status = 200, description = "Revenue figures for the range (JSON, or CSV when asked)", body = RevenueBody),
-        (status = 400, description = "A malformed query"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "An invalid range")
+        (status = 400, description = "A malformed query, or a missing or invalid range (`invalid_request`; `param` names `from` or `to`)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn revenue(
@@ -487,9 +492,8 @@ mirror! {
     params(RangeQuery),
     responses(
         (status = 200, description = "LTV, AOV, CAC and LTV:CAC per currency and month (JSON, or CSV when asked)", body = ValueBody),
-        (status = 400, description = "A malformed query"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "An invalid range")
+        (status = 400, description = "A malformed query, or a missing or invalid range (`invalid_request`; `param` names `from` or `to`)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn customer_value(
@@ -643,9 +647,8 @@ mirror! {
     params(RangeQuery),
     responses(
         (status = 200, description = "Portal-success figures for the range (JSON, or CSV when asked)", body = SuccessBody),
-        (status = 400, description = "A malformed query"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "An invalid range")
+        (status = 400, description = "A malformed query, or a missing or invalid range (`invalid_request`; `param` names `from` or `to`)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn success(
@@ -707,9 +710,8 @@ pub(crate) fn parse_month(s: &str) -> billing_core::Result<NaiveDate> {
     params(SpendQuery),
     responses(
         (status = 200, description = "The spend per month and currency", body = SpendListBody),
-        (status = 400, description = "A malformed query"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "An invalid range")
+        (status = 400, description = "A malformed query, or a missing or invalid range (`invalid_request`; `param` names `from` or `to`)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn get_acquisition_spend(
@@ -731,9 +733,8 @@ pub async fn get_acquisition_spend(
     request_body = SpendBody,
     responses(
         (status = 200, description = "The saved spend", body = SpendBody),
-        (status = 400, description = "Malformed JSON, or a bad month, currency or amount (`param` names it)"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "A body that is not the schema's")
+        (status = 400, description = "Malformed JSON, a body that is not the schema's, or a bad month, currency or amount (`param` names it)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn put_acquisition_spend(
@@ -798,9 +799,8 @@ pub async fn get_settings(
     request_body = SettingsBody,
     responses(
         (status = 200, description = "The saved settings", body = SettingsBody),
-        (status = 400, description = "Malformed JSON, or a value out of range or an unknown currency (`param` names it)"),
-        (status = 401, description = "No or a wrong API key"),
-        (status = 422, description = "A body that is not the schema's")
+        (status = 400, description = "Malformed JSON, a body that is not the schema's, or a value out of range or an unknown currency (`param` names it)"),
+        (status = 401, description = "No or a wrong API key")
     )
 )]
 pub async fn put_settings(

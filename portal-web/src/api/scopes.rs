@@ -69,6 +69,8 @@ mod tests {
             ("PUT", "/api/v1/metrics/acquisition_spend", "reports:write"),
             ("POST", "/api/v1/billing_questions/{id}/replies", "support:write"),
             ("PUT", "/api/v1/portal/faq", "settings:write"),
+            ("PUT", "/api/v1/branding/logo", "settings:write"),
+            ("GET", "/api/v1/branding/logo", "settings:read"),
             ("POST", "/api/v1/customers", "customers:write"),
             ("POST", "/api/v1/customers/{id}/payment_methods", "payments:write"),
             ("POST", "/api/v1/invoices/{id}/pay", "payments:write"),

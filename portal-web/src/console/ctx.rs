@@ -88,6 +88,7 @@ impl Chrome {
             ("jobs", "/jobs", "console-nav-jobs", Permission::Read),
             ("questions", "/questions", "console-nav-questions", Permission::Read),
             ("bank", "/bank", "console-nav-bank", Permission::MoveMoney),
+            ("exports", "/exports", "console-gap-nav-exports", Permission::Export),
             ("settings", "/settings", "console-nav-settings", Permission::Settings),
             ("staff", "/staff", "console-nav-staff", Permission::ManageStaff),
             ("api-keys", "/api-keys", "console-nav-api-keys", Permission::ManageStaff),

@@ -146,9 +146,68 @@ struct DetailPage<'a> {
     customer_paused: bool,
     mails: Vec<MailView>,
     activity: Vec<LineView>,
+    /// Survey answers and billing questions, newest first.
+    feedback: Vec<FeedbackView>,
     audit: Vec<LineView>,
     can_move_money: bool,
     can_help: bool,
+}
+
+/// One piece of the customer's feedback: a survey answer or a billing question (linked).
+pub struct FeedbackView {
+    pub when: String,
+    pub what: String,
+    pub detail: String,
+    pub href: Option<String>,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The customer's survey answers and billing questions, newest first.
+async fn feedback(ctx: &Console, conn: &mut sqlx::PgConnection, id: CustomerId) -> PageResult<Vec<FeedbackView>> {
+    let lang = ctx.lang();
+    let tz = ctx.tenant.timezone;
+    let when = |at: chrono::DateTime<chrono::Utc>| format::date(at.with_timezone(&tz).date_naive(), lang);
+    let filter = billing_core::store::surveys::ResponseFilter {
+        customer: Some(id),
+        include_dismissed: true,
+        ..Default::default()
+    };
+    let page = PageRequest { limit: PageRequest::MAX_LIMIT, starting_after: None };
+    let answers = billing_core::service::surveys::list(conn, ctx.tenant.id, &filter, None, page).await?;
+    let mut out: Vec<FeedbackView> = answers
+        .items
+        .into_iter()
+        .map(|r| {
+            let kind = r.kind.to_uppercase();
+            let what = match r.score {
+                Some(score) => crate::i18n::I18n::global().text(
+                    lang,
+                    "console-gap-feedback-survey",
+                    &[("kind", kind.clone()), ("score", score.to_string())],
+                ),
+                None => ctx.chrome.t1("console-gap-feedback-dismissed", "kind", &kind),
+            };
+            FeedbackView {
+                when: when(r.created_at),
+                what,
+                detail: r.comment.unwrap_or_default(),
+                href: None,
+                at: r.created_at,
+            }
+        })
+        .collect();
+    for q in billing_core::service::billing_questions::list_for_customer(conn, ctx.tenant.id, id).await? {
+        let status = ctx.t(&format!("console-question-status-{}", q.status));
+        out.push(FeedbackView {
+            when: when(q.created_at),
+            what: ctx.chrome.t1("console-gap-feedback-question", "status", &status),
+            detail: q.first_message.chars().take(140).collect(),
+            href: Some(ctx.chrome.href(&format!("/questions/{}", q.id))),
+            at: q.created_at,
+        });
+    }
+    out.sort_by_key(|f| std::cmp::Reverse(f.at));
+    Ok(out)
 }
 
 fn status_text(c: &Chrome, s: InvoiceStatus) -> String {
@@ -325,6 +384,7 @@ pub async fn detail(
                 detail: [Some(e.kind), e.status].into_iter().flatten().collect::<Vec<_>>().join(" · "),
             })
             .collect();
+        let feedback = feedback(&ctx, &mut conn, id).await?;
         let audit = staff_service::audit_log(&mut conn, ctx.tenant.id, Some(id), 50)
             .await?
             .into_iter()
@@ -378,6 +438,7 @@ pub async fn detail(
             customer_paused,
             mails,
             activity,
+            feedback,
             audit,
             can_move_money: role.allows(Permission::MoveMoney),
             can_help: role.allows(Permission::HelpCustomers),

@@ -12,6 +12,8 @@
 //! - `questions.rs`, `mails.rs`, `bank.rs`, `settings.rs` (with `confirm.rs`, their shared
 //!   confirm step): the billing-questions inbox, resending a mail, bank statement upload and
 //!   assignment, the merchant's settings (docs/adr/0034).
+//! - `exports.rs`: the accountants' files (invoice, credit note and payment CSV, DATEV) for a
+//!   date range (finance and admin).
 //! - `api_keys.rs`, `webhooks.rs` (with `developers.rs`): the admin's API keys and webhook
 //!   endpoints (issue 16).
 //! - `dashboard`: the place the metrics dashboard goes (`/c/{tenant}/dashboard`).
@@ -23,6 +25,7 @@ pub mod confirm;
 pub mod ctx;
 pub mod customers;
 pub mod developers;
+pub mod exports;
 pub mod mails;
 pub mod questions;
 pub mod runs;
@@ -88,6 +91,8 @@ pub fn router() -> Router<AppState> {
         .route("/bank", get(bank::index).post(bank::upload))
         .route("/bank/{id}", get(bank::show))
         .route("/bank/{id}/lines/{action}/assign", get(bank::assign_page).post(bank::assign))
+        .route("/exports", get(exports::index))
+        .route("/exports/{id}", get(exports::download))
         .route("/settings", get(settings::index))
         .route("/settings/logo", post(settings::upload_logo))
         .route("/settings/{id}", post(settings::save))

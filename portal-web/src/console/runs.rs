@@ -16,7 +16,7 @@ use billing_core::money::Money;
 use billing_core::service::invoice_runs;
 use billing_core::staff::Permission;
 use billing_core::store::PageRequest;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::ctx::{Chrome, Console};
@@ -397,6 +397,9 @@ struct DunningPage<'a> {
     customers: usize,
     steps: Vec<StepView>,
     pauses: Vec<PauseRowView>,
+    /// Recovered since the first of this month (in the merchant's time zone), one line per
+    /// currency: paid after a failed payment, by whatever means (docs/adr/0032).
+    recovered: Vec<String>,
 }
 
 fn sum_text(sums: &BTreeMap<String, i64>, lang: crate::i18n::Locale) -> String {
@@ -412,6 +415,19 @@ pub async fn dunning(ctx: Console) -> Response {
         let lines = billing_core::service::staff::dunning_board(&mut conn, ctx.tenant.id).await?;
         let today = ctx.now.date_naive();
         let held = billing_core::service::dunning_pauses::open(&mut conn, ctx.tenant.id, today).await?;
+        // This month up to the end of today, in the merchant's time zone.
+        let tenant_today = ctx.tenant_today();
+        let month_start = tenant_today.with_day(1).unwrap_or(tenant_today);
+        let since = billing_core::tenant::start_of_day(ctx.tenant.timezone, month_start);
+        let until = billing_core::tenant::start_of_day(ctx.tenant.timezone, tenant_today + chrono::Days::new(1));
+        let recovered = billing_core::service::recovery::totals(&mut conn, ctx.tenant.id, since, until)
+            .await?
+            .into_iter()
+            .map(|(currency, invoices, amount)| {
+                let args = [("amount", money(amount, &currency, lang)), ("invoices", invoices.to_string())];
+                crate::i18n::I18n::global().text(lang, "console-gap-dunning-recovered-line", &args)
+            })
+            .collect();
         drop(conn);
         let until_text = |p: &billing_core::store::console_settings::PauseRow| {
             p.until.map(|u| format::date(u, lang)).unwrap_or_else(|| ctx.t("console-dunning-pause-until-resumed"))
@@ -478,6 +494,7 @@ pub async fn dunning(ctx: Console) -> Response {
             customers: customers.len(),
             steps,
             pauses,
+            recovered,
         }))
     })
     .await;

@@ -42,6 +42,9 @@ pub struct Facts {
     pub expires_at: Option<DateTime<Utc>>,
     /// Whether the customer must act (a hard decline): no automatic retry follows.
     pub needs_new_method: bool,
+    /// Staff paused the invoice's dunning until further notice: no retry date is promised
+    /// (docs/adr/0045).
+    pub retry_paused: bool,
     /// A text the mail quotes (the merchant's answer to a billing question).
     pub text: Option<String>,
     /// A page of the portal the mail links to, below the portal's root.
@@ -163,7 +166,9 @@ pub fn render(template: MailTemplate, locale: Locale, brand: &Brand, facts: &Fac
             facts_table.push(fact("mail-fact-amount-paid", &amount));
         }
         MailTemplate::PaymentFailed => {
-            paragraphs.push(if facts.needs_new_method || facts.date.is_none() {
+            paragraphs.push(if facts.retry_paused {
+                t("console-gap-mail-payment-failed-paused", &args)
+            } else if facts.needs_new_method || facts.date.is_none() {
                 t("mail-payment-failed-update", &args)
             } else {
                 t("mail-payment-failed-retry", &args)

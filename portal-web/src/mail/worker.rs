@@ -253,7 +253,7 @@ async fn compose(
     conn: &mut PgConnection,
     mailer: &Mailer,
     mail: &ClaimedMail,
-    _now: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Message, Composed> {
     let later = |e: &dyn std::fmt::Display| Composed::Later(e.to_string());
     let template =
@@ -262,7 +262,19 @@ async fn compose(
         serde_json::from_value(mail.payload.clone()).map_err(|e| later(&format!("payload: {e}")))?;
     let locale = Locale::negotiate_tag(&mail.locale).unwrap_or(Locale::FALLBACK);
     let brand = brand(conn, mail.tenant_id, &mailer.config).await.map_err(|e| later(&e))?;
-    let facts = facts(conn, mail.tenant_id, &message).await.map_err(|e| later(&e))?;
+    let mut facts = facts(conn, mail.tenant_id, &message).await.map_err(|e| later(&e))?;
+    // The retry the mail promises is the one dunning will make as things stand when it is sent
+    // (or sent again): a pause staff took since the failure moves it or stops it (docs/adr/0045).
+    if let OutboxMessage::PaymentFailed { invoice, next_attempt_at: Some(at), .. } = &message {
+        use billing_core::service::dunning_pauses::{RetryPromise, retry_promise};
+        match retry_promise(conn, mail.tenant_id, *invoice, *at, now.date_naive()).await.map_err(|e| later(&e))? {
+            RetryPromise::On(day) => facts.date = Some(day.date_naive()),
+            RetryPromise::Paused => {
+                facts.date = None;
+                facts.retry_paused = true;
+            }
+        }
+    }
     let rendered = render(template, locale, &brand, &facts).map_err(|e| later(&e))?;
     let attachment = match (template, &message) {
         (MailTemplate::InvoiceIssued, OutboxMessage::InvoiceFinalized { invoice, .. })

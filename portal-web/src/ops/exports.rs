@@ -203,6 +203,10 @@ pub fn portal_csv(r: &PortalReport) -> String {
     put("sessions", "", r.sessions.to_string());
     put("page_views", "", r.page_views.to_string());
     put("pages_per_session", "", opt(&r.pages_per_session));
+    put("sessions_with_views", "", r.sessions_with_views.to_string());
+    put("bounced_sessions", "", r.bounced_sessions.to_string());
+    put("bounce_rate", "", opt(&r.bounce_rate));
+    put("median_session_seconds", "", r.median_session_seconds.map(|s| s.to_string()).unwrap_or_default());
     put("self_service_actions", "", r.self_service_actions.to_string());
     put("failed_sign_ins", "", r.failed_sign_ins.to_string());
     put("lockouts", "", r.lockouts.to_string());

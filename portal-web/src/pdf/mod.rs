@@ -72,10 +72,20 @@ async fn render(
         let c = customer.as_ref()?;
         Some(BuyerAddress { company_name: c.company_name.clone(), address: c.address.clone()? })
     });
-    // A document has no browser behind it: the customer's language, then the merchant's.
-    let lang = lang.unwrap_or_else(|| {
-        Locale::negotiate(customer.as_ref().map(|c| c.locale.as_str()), None, Some(&t.default_locale))
-    });
+    // A document has no browser behind it: the customer's language when the merchant's portal
+    // offers it, else the merchant's (as the portal and the mails fall back).
+    let lang = match lang {
+        Some(l) => l,
+        None => {
+            let tag = match customer.as_ref() {
+                Some(c) => {
+                    Some(billing_core::service::portal_options::customer_language(conn, tenant, &c.locale).await?)
+                }
+                None => None,
+            };
+            Locale::negotiate(tag.as_deref(), None, Some(&t.default_locale))
+        }
+    };
     let bytes =
         invoice::render_with(&invoice::DocumentInput { invoice: &inv, seller, buyer_address, lang }, hybrid.as_ref())
             .map_err(|e| billing_core::Error::invalid("pdf", e))?;

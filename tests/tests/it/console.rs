@@ -296,6 +296,19 @@ async fn a_credit_note_is_issued_after_the_confirm_step_once_with_its_reason_on_
     assert!(found.body.contains(&format!("/c/acme/customers/{customer}")), "found by invoice number");
     let by_mail = b.get("/c/acme/customers?q=PAYER%40example").await;
     assert!(by_mail.body.contains(&format!("/c/acme/customers/{customer}")), "found by email");
+    // By VAT ID, typed with spaces and dots as it is printed on letters.
+    let (s, business) = app
+        .post(
+            "/api/v1/customers",
+            json!({ "email": "ap@client.fr", "name": "Client SARL", "country": "FR", "currency": "EUR",
+                    "kind": "business", "vat_id": "FR40303265045" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{business}");
+    let by_vat = b.get("/c/acme/customers?q=fr%20403.032.650%2045").await;
+    let business = business["id"].as_str().unwrap();
+    assert!(by_vat.body.contains(&format!("/c/acme/customers/{business}")), "found by VAT ID: {}", by_vat.body);
+    assert!(!by_vat.body.contains(&format!("/c/acme/customers/{customer}")), "only the VAT ID's owner");
 
     let path = format!("/c/acme/customers/{customer}/actions/credit-note");
     let form = b.get(&format!("{path}?invoice={invoice}")).await;
@@ -536,6 +549,13 @@ async fn browser_flows_in_chromium() {
         }));
     }
     app.clock.set(instant("2026-03-03T09:00:00Z"));
+    // The customers' mails so far (invoices, the failed payment) are queued, so that the customer
+    // page lists them and support can open "Send again".
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    billing_core::service::delivery::fan_out(&mut conn, "shop.example", instant("2026-03-03T09:00:00Z"), 500)
+        .await
+        .unwrap();
+    drop(conn);
     let shots = std::env::var("BILLING_CONSOLE_SCREENSHOTS").ok();
     let cfg = json!({ "base": app.base, "axe": axe, "runs": runs, "password": PASSWORD, "screenshots": shots });
     let cfg_path = std::env::temp_dir().join(format!("console-browser-{}.json", uuid::Uuid::now_v7().simple()));
@@ -628,6 +648,22 @@ async fn the_dunning_board_groups_failed_invoices_by_step_with_the_amount_at_ris
     let detail = b.get(&format!("/c/acme/customers/{customer}")).await;
     assert!(detail.body.contains("1 invoice(s) in dunning, last step 2, €29.00 at risk"), "{}", detail.body);
     assert!(detail.body.contains("failed"), "the declined attempt is listed");
+    assert!(board.body.contains("<dd id=\"recovered\">—</dd>"), "nothing recovered yet: {}", board.body);
+
+    // The customer pays by bank transfer a day later: off the board, and counted as recovered this
+    // month (the month of the merchant's today).
+    app.clock.set(t0 + chrono::Duration::days(4));
+    let (s, r) = app.post(&format!("/api/v1/invoices/{id}/mark_paid"), json!({ "amount": 2900 })).await;
+    assert_eq!(s, 200, "{r}");
+    let mut b = signed_in(&app, "support@example.com").await;
+    let board = b.get("/c/acme/dunning").await;
+    assert_eq!(board.body.matches("/c/acme/customers/cus_").count(), 0, "{}", board.body);
+    assert!(board.body.contains("<dd id=\"recovered\">€29.00 from 1 invoice(s)</dd>"), "{}", board.body);
+    // Next month the board starts again from nothing.
+    app.clock.set(instant("2026-05-01T08:00:00Z"));
+    let mut b = signed_in(&app, "support@example.com").await;
+    let board = b.get("/c/acme/dunning").await;
+    assert!(board.body.contains("<dd id=\"recovered\">—</dd>"), "{}", board.body);
 }
 
 /// `billing staff add` (password from standard input, or an invitation link) and the demo's
@@ -796,6 +832,39 @@ async fn a_billing_question_is_answered_once_then_closed_with_its_times_and_the_
     let page = b.get(&format!("/c/acme/questions/{id}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains(&format!("/c/acme/customers/{customer}")), "links the customer");
+
+    // The customer page's feedback: their survey answers (a dismissed one too) and the question,
+    // newest first, the question linked to its thread.
+    for (kind, score, comment, at) in [
+        ("nps", Some(9i16), Some("Clear invoices"), "2026-03-01T12:00:00Z"),
+        ("csat", None, None, "2026-03-02T09:00:00Z"),
+    ] {
+        sqlx::query(
+            "INSERT INTO survey_responses (tenant_id, customer_id, kind, score, dismissed, comment, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(app.tenant.id)
+        .bind(customer.parse::<billing_core::ids::CustomerId>().unwrap())
+        .bind(kind)
+        .bind(score)
+        .bind(score.is_none())
+        .bind(comment)
+        .bind(instant(at))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let detail = b.get(&format!("/c/acme/customers/{customer}")).await;
+    let feedback = between(&detail.body, "<ul id=\"feedback\">", "</ul>");
+    let lines: Vec<&str> = feedback.split("<li>").skip(1).collect();
+    assert_eq!(lines.len(), 3, "{feedback}");
+    assert!(lines[0].contains("CSAT survey dismissed"), "{feedback}");
+    assert!(
+        lines[1].contains(&format!("<a href=\"/c/acme/questions/{id}\">Billing question (Open)</a>"))
+            && lines[1].contains("Why is my invoice 29 EUR?"),
+        "{feedback}"
+    );
+    assert!(lines[2].contains("NPS survey: 9") && lines[2].contains("Clear invoices"), "{feedback}");
 
     // An empty answer is refused in the page's language and changes nothing.
     let csrf = page.field("csrf");
@@ -1427,4 +1496,202 @@ async fn finance_enters_the_acquisition_spend_on_the_dashboard_once_and_audited(
     );
     let mut analyst = signed_in(&app, "analyst@example.com").await;
     assert!(!analyst.get("/c/acme/dashboard").await.body.contains("acquisition-spend\""));
+}
+
+/// The accountants' files in the console (issue 14 "Exports"): finance downloads the invoices,
+/// credit notes and payments CSV and the DATEV Buchungsstapel of a range, the very files the API
+/// answers; a reversed range or a DATEV range across fiscal years shows the form again with the
+/// reason; support and analysts are refused, and every download and refusal is audited.
+#[tokio::test]
+async fn finance_downloads_the_exports_of_a_range_and_support_is_refused() {
+    let app = TestApp::spawn().await;
+    let (_, invoice) = app.invoiced_march_customer("payer@example.com", "EUR").await;
+    let number = invoice["number"].as_str().unwrap().to_string();
+    app.clock.set(instant("2026-04-02T09:00:00Z"));
+    staff(&app, "fin@example.com", "finance").await;
+    staff(&app, "sup@example.com", "support").await;
+    let mut b = signed_in(&app, "fin@example.com").await;
+
+    let page = b.get("/c/acme/exports").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("href=\"/c/acme/exports\" aria-current=\"page\""), "in finance's menu: {}", page.body);
+    // Last month by default, and one button per file, each a plain GET (no script).
+    assert!(page.body.contains("name=\"from\" value=\"2026-03-01\""), "{}", page.body);
+    assert!(page.body.contains("name=\"to\" value=\"2026-03-31\""), "{}", page.body);
+    for file in ["invoices.csv", "credit-notes.csv", "payments.csv", "datev.csv"] {
+        assert!(page.body.contains(&format!("formaction=\"/c/acme/exports/{file}\"")), "{file}: {}", page.body);
+    }
+    assert!(page.body.contains("Consultant number (Beraternummer)") && page.body.contains("<dd>1001</dd>"));
+
+    // The same bytes as the API's files for the range (the clock is the same, so is the DATEV
+    // header's creation time).
+    let api = |path: String| {
+        let req = app.http.get(app.url(&path)).bearer_auth(&app.tenant.api_key);
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let range = "from=2026-03-01&to=2026-03-31";
+    let datev = b.get(&format!("/c/acme/exports/datev.csv?{range}")).await;
+    assert_eq!(datev.status, 200, "{}", datev.body);
+    assert_eq!(datev.content_type, "text/csv; charset=windows-1252");
+    assert!(datev.body.starts_with("\"EXTF\";700;21;\"Buchungsstapel\";13;"), "{}", datev.body);
+    let belegfeld = billing_core::datev::document_field(&number);
+    assert!(datev.body.contains(&format!("\"{belegfeld}\"")), "the invoice is booked: {}", datev.body);
+    assert_eq!(datev.body, api(format!("/api/v1/exports/datev?{range}")).await);
+    for (file, path) in
+        [("invoices.csv", "invoices"), ("credit-notes.csv", "credit_notes"), ("payments.csv", "payments")]
+    {
+        let got = b.get(&format!("/c/acme/exports/{file}?{range}")).await;
+        assert_eq!((got.status, got.content_type.as_str()), (200, "text/csv; charset=utf-8"), "{file}");
+        assert_eq!(got.body, api(format!("/api/v1/exports/{path}?{range}")).await, "{file}");
+    }
+    let invoices = b.get(&format!("/c/acme/exports/invoices.csv?{range}")).await;
+    assert!(invoices.body.contains(&number), "{}", invoices.body);
+
+    // A reversed range, half a range and a DATEV range across the fiscal year: the form again.
+    let reversed = b.get("/c/acme/exports/invoices.csv?from=2026-03-31&to=2026-03-01").await;
+    assert_eq!(reversed.status, 400);
+    assert!(reversed.content_type.starts_with("text/html"), "{}", reversed.content_type);
+    assert!(reversed.body.contains("Enter two dates, the first not after the second"), "{}", reversed.body);
+    assert!(reversed.body.contains("name=\"from\" value=\"2026-03-31\""), "the entry is kept: {}", reversed.body);
+    let half = b.get("/c/acme/exports/payments.csv?from=2026-03-01&to=").await;
+    assert_eq!(half.status, 400);
+    let across = b.get("/c/acme/exports/datev.csv?from=2025-12-01&to=2026-01-31").await;
+    assert_eq!(across.status, 400);
+    assert!(across.body.contains("A DATEV file must lie within one fiscal year"), "{}", across.body);
+    assert_eq!(b.get("/c/acme/exports/everything.zip?from=2026-03-01&to=2026-03-31").await.status, 404);
+
+    // In German: the page and its refusal in the staff member's language.
+    let de = b.get("/c/acme/exports?lang=de").await;
+    assert!(de.body.contains("DATEV-Buchungsstapel") && de.body.contains("Beraternummer"), "{}", de.body);
+
+    // Support and analysts: no menu entry, 403 for the page and for a file, each refusal audited.
+    let mut s = signed_in(&app, "sup@example.com").await;
+    let dashboard = s.get("/c/acme/dashboard").await;
+    assert!(!dashboard.body.contains("/c/acme/exports"), "not in support's menu");
+    assert_eq!(s.get("/c/acme/exports").await.status, 403);
+    let refused = s.get(&format!("/c/acme/exports/datev.csv?{range}")).await;
+    assert_eq!(refused.status, 403);
+    assert!(!refused.body.contains("EXTF"), "no file for support");
+
+    let lines: Vec<(String, String, String, Option<Value>)> = sqlx::query_as(
+        "SELECT action, outcome, actor, after FROM staff_audit_log WHERE action LIKE 'exports.%' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let done: Vec<&str> = lines.iter().filter(|l| l.1 == "done").map(|l| l.0.as_str()).collect();
+    assert_eq!(
+        done,
+        ["exports.datev", "exports.invoices", "exports.credit_notes", "exports.payments", "exports.invoices"],
+        "one line per file downloaded, none for the refused ranges: {lines:?}"
+    );
+    let first = &lines.iter().find(|l| l.0 == "exports.datev" && l.1 == "done").unwrap().3;
+    assert_eq!(first.as_ref().unwrap()["from"], "2026-03-01", "{first:?}");
+    assert_eq!(first.as_ref().unwrap()["file"], "EXTF_Buchungsstapel_20260301_20260331.csv");
+    let refusals: Vec<(&str, &str)> =
+        lines.iter().filter(|l| l.1 == "refused").map(|l| (l.0.as_str(), l.2.as_str())).collect();
+    assert_eq!(refusals, [("exports.view", "staff:sup@example.com"), ("exports.datev", "staff:sup@example.com")]);
+}
+
+/// `billing demo` prints the console's URL and the demo staff sign-ins, and what it prints works:
+/// the finance sign-in printed opens the console's dashboard at the printed address.
+#[tokio::test]
+async fn billing_demo_prints_the_console_url_and_sign_ins_that_work() {
+    use std::io::BufRead;
+    let db = billing_tests::TestDb::new().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(billing_tests::billing_binary())
+        .arg("demo")
+        .env("DATABASE_URL", &db.url)
+        .env("BILLING__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("BILLING__JOBS__INVOICE_RUN", "")
+        .env("BILLING__JOBS__METRICS_SNAPSHOT", "")
+        .env("BILLING__JOBS__FX_IMPORT", "")
+        .env("BILLING__JOBS__VIES_RECHECK", "")
+        .env("BILLING_DEMO_HISTORY", "0")
+        .env("BILLING_LOG", "warn")
+        .env("LANG", "en_US.UTF-8")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("billing demo starts");
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut lines = vec![];
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let done = line.contains("(analyst)");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    });
+    let lines = tokio::time::timeout(std::time::Duration::from_secs(180), lines).await;
+    let lines = match lines {
+        Ok(l) => l.unwrap(),
+        Err(_) => {
+            child.kill().ok();
+            panic!("billing demo printed no console sign-ins within 3 minutes");
+        }
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let console = format!("Console for finance staff: {base}/c/demo/sign-in");
+    let all = lines.join("\n");
+    assert!(lines.iter().any(|l| l.trim() == console), "{all}");
+    for role in ["admin", "finance", "support", "analyst"] {
+        let line = format!("Console sign-in: {role}@demo.example / demo-{role}-2026 ({role})");
+        assert!(lines.iter().any(|l| l.trim() == line), "{line} in:\n{all}");
+    }
+
+    // Signing in with what was printed.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut ready = false;
+    for _ in 0..120 {
+        if http.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(ready, "the demo serves at {base}");
+    let cookies = |resp: &reqwest::Response| {
+        resp.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let page = http.get(format!("{base}/c/demo/sign-in")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let jar = cookies(&page);
+    let body = page.text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let csrf = body[body.find(marker).unwrap() + marker.len()..].split('"').next().unwrap().to_string();
+    let form = encode(&[("csrf", &csrf), ("email", "finance@demo.example"), ("password", "demo-finance-2026")]);
+    let signed = http
+        .post(format!("{base}/c/demo/sign-in"))
+        .header("cookie", &jar)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    assert_eq!(signed.headers()["location"], "/c/demo/dashboard");
+    // The session's cookies replace those of the same name from the sign-in page.
+    let mut merged: Vec<(String, String)> = vec![];
+    for pair in jar.split("; ").chain(cookies(&signed).split("; ")).filter(|p| p.contains('=')) {
+        let (k, v) = pair.split_once('=').unwrap();
+        merged.retain(|(name, _)| name != k);
+        merged.push((k.to_string(), v.to_string()));
+    }
+    let cookie = merged.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let dashboard = http.get(format!("{base}/c/demo/dashboard")).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(dashboard.status(), 200);
+    assert!(dashboard.text().await.unwrap().contains("finance@demo.example"), "signed in as finance");
+    child.kill().ok();
+    child.wait().ok();
 }

@@ -612,3 +612,246 @@ async fn admins_set_offered_languages_plan_moves_fees_and_the_german_ladder_in_t
         ["settings.languages", "settings.moves", "settings.dunning", "settings.dunning", "settings.dunning"]
     );
 }
+
+/// The payment-failed mail promises the retry dunning will make as things stand when it is sent
+/// (docs/adr/0045): while staff paused the dunning until further notice it promises none, and
+/// when a pause has ended it names the day moved by the paused days, the day the customer API and
+/// the job agree on. The failure's event keeps the policy's plan.
+#[tokio::test]
+async fn the_payment_failed_mail_promises_no_retry_that_a_pause_stops() {
+    use portal_web::i18n::{Locale, format};
+    let app = TestApp::spawn().await;
+    let (customer, invoice, t0) = declined(&app).await;
+    let day = |n: i64| (t0 + Duration::days(n)).date_naive();
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    let subject = format!("Payment for invoice {} failed", inv["number"].as_str().unwrap());
+    let planned: String =
+        sqlx::query_scalar("SELECT payload->>'next_attempt_at' FROM outbox WHERE topic = 'payment.failed'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(planned.starts_with(&day(3).to_string()), "the policy's day-3 retry: {planned}");
+
+    // Paused before the mail goes out, without an end day.
+    let (s, p) = app
+        .post(&format!("/api/v1/customers/{customer}/dunning/pause"), json!({ "reason": "Disputed by phone" }))
+        .await;
+    assert_eq!(s, 200, "{p}");
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert!(c["dunning"]["next_action_on"].is_null(), "the API promises nothing while paused: {c}");
+    let sink = crate::mail::SmtpSink::start(&[]);
+    let mailer = portal_web::mail::Mailer::new(&sink.config(), std::path::Path::new("/nonexistent")).unwrap();
+    portal_web::mail::run(&app.db.pool, &mailer, t0 + Duration::minutes(1)).await.unwrap();
+    let failed = |mails: &[Value]| -> Vec<String> {
+        mails
+            .iter()
+            .filter(|m| m["subject"] == subject.as_str())
+            .map(|m| m["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let texts = failed(&sink.mails());
+    assert_eq!(texts.len(), 1, "{:?}", sink.mails());
+    assert!(texts[0].contains("We will not try again automatically for now"), "{}", texts[0]);
+    assert!(!texts[0].contains("We will try again on"), "no retry promised: {}", texts[0]);
+    assert!(!texts[0].contains(&format::date_long(day(3), Locale::En)), "{}", texts[0]);
+
+    // Resumed on day 2: the two paused days move the retry from day 3 to day 5. Sent again (as
+    // support's "Send again" does), the mail names day 5, as the customer API does.
+    app.clock.set(t0 + Duration::days(2));
+    let (s, r) =
+        app.post(&format!("/api/v1/customers/{customer}/dunning/resume"), json!({ "reason": "Settled" })).await;
+    assert_eq!(s, 200, "{r}");
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert_eq!(c["dunning"]["next_action_on"], day(5).to_string(), "{c}");
+    let first: uuid::Uuid = sqlx::query_scalar("SELECT id FROM mails WHERE template = 'payment_failed'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let id: billing_core::ids::CustomerId = customer.parse().unwrap();
+    billing_core::service::staff::resend_mail(
+        &mut conn,
+        app.tenant.id,
+        id,
+        "late@example.com",
+        first,
+        t0 + Duration::days(2),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    portal_web::mail::run(&app.db.pool, &mailer, t0 + Duration::days(2)).await.unwrap();
+    let texts = failed(&sink.mails());
+    assert_eq!(texts.len(), 2, "{:?}", sink.mails());
+    let again = texts.iter().find(|t| !t.contains("We will not try again")).unwrap();
+    assert!(again.contains(&format!("We will try again on {}", format::date_long(day(5), Locale::En))), "{again}");
+    // And the job agrees: nothing on day 3 or 4, the retry on day 5.
+    assert!(run_dunning(&app, &day(4).to_string()).contains("0 erneut eingezogen"));
+    assert!(run_dunning(&app, &day(5).to_string()).contains("1 erneut eingezogen"));
+}
+
+/// A customer whose stored language the merchant's portal no longer offers gets mails and
+/// documents in the merchant's default language, as the portal's pages fall back (docs/adr/0045);
+/// one whose language is offered keeps it.
+#[tokio::test]
+async fn a_language_the_portal_does_not_offer_falls_back_to_the_default_in_mails_and_documents() {
+    let app = TestApp::spawn().await;
+    let (s, o) = app
+        .send(
+            app.http.put(app.url("/api/v1/portal/options")).json(&json!({ "offered_locales": ["de", "en"] })),
+            &app.tenant.api_key,
+        )
+        .await;
+    assert_eq!(s, 200, "{o}");
+    let mut ids = vec![];
+    for (email, locale) in [("kenji@example.com", "ja"), ("anna@example.com", "de-AT")] {
+        let (s, c) = app
+            .post(
+                "/api/v1/customers",
+                json!({ "email": email, "name": "Kunde", "country": "US", "currency": "EUR", "locale": locale }),
+            )
+            .await;
+        assert_eq!(s, 201, "{c}");
+        let (s, sub) = app
+            .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "pro", "start_date": "2026-03-01" }))
+            .await;
+        assert_eq!(s, 201, "{sub}");
+        ids.push((email, sub["id"].as_str().unwrap().to_string()));
+    }
+    use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+    let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    invoice_run::run(&app.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress)
+        .await
+        .unwrap();
+
+    let sink = crate::mail::SmtpSink::start(&[]);
+    let mailer = portal_web::mail::Mailer::new(&sink.config(), std::path::Path::new("/nonexistent")).unwrap();
+    portal_web::mail::run(&app.db.pool, &mailer, instant("2026-03-01T09:05:00Z")).await.unwrap();
+    let stored: Vec<(String, String)> =
+        sqlx::query_as("SELECT to_address, locale FROM mails WHERE template = 'invoice_issued' ORDER BY to_address")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        [("anna@example.com".to_string(), "de".to_string()), ("kenji@example.com".to_string(), "en".to_string())]
+    );
+    let mails = sink.mails();
+    let subject_to = |to: &str| {
+        mails
+            .iter()
+            .find(|m| m["to"].as_str().is_some_and(|t| t.contains(to)))
+            .map(|m| m["subject"].as_str().unwrap().to_string())
+    };
+    assert!(subject_to("kenji@example.com").is_some_and(|s| s.starts_with("Invoice ")), "{mails:?}");
+    assert!(subject_to("anna@example.com").is_some_and(|s| s.starts_with("Rechnung ")), "{mails:?}");
+
+    // The document without a chosen language: the default for the one, German for the other.
+    for (email, sub, lang) in [(ids[0].0, &ids[0].1, "en"), (ids[1].0, &ids[1].1, "de")] {
+        let (_, list) = app.get(&format!("/api/v1/invoices?subscription={sub}")).await;
+        let invoice = list["data"][0]["id"].as_str().unwrap().to_string();
+        let resp = app
+            .http
+            .get(app.url(&format!("/api/v1/invoices/{invoice}/pdf")))
+            .bearer_auth(&app.tenant.api_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{email}");
+        assert_eq!(resp.headers()["content-language"], lang, "{email}");
+    }
+    // All ten offered again: the stored language governs.
+    let (s, _) = app
+        .send(
+            app.http
+                .put(app.url("/api/v1/portal/options"))
+                .json(&json!({ "offered_locales": billing_core::customer::SUPPORTED_LOCALES })),
+            &app.tenant.api_key,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}", ids[0].1)).await;
+    let invoice = list["data"][0]["id"].as_str().unwrap().to_string();
+    let resp = app
+        .http
+        .get(app.url(&format!("/api/v1/invoices/{invoice}/pdf")))
+        .bearer_auth(&app.tenant.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-language"], "ja");
+}
+
+/// The logo through the API (docs/adr/0045): `PUT /api/v1/branding/logo` with the file as the
+/// body is judged by the console's content checks (a scripted SVG named as a PNG, an HTML page,
+/// an empty body and a file over 256 KiB are refused in the caller's language, nothing stored,
+/// each refusal audited); a clean one is stored, served at `/p/{slug}/logo` and audited with the
+/// key as actor; `DELETE` removes it; a key without the settings scope is refused.
+#[tokio::test]
+async fn the_logo_is_uploaded_through_the_api_with_the_consoles_checks() {
+    let app = TestApp::spawn().await;
+    let put = |body: Vec<u8>, content_type: &'static str, lang: &'static str| {
+        let req = app
+            .http
+            .put(app.url("/api/v1/branding/logo"))
+            .header("content-type", content_type)
+            .header("accept-language", lang)
+            .body(body);
+        app.send(req, &app.tenant.api_key)
+    };
+    let scripted = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="4" height="4"/></svg>"#;
+    for (body, ct, lang, words) in [
+        (scripted.to_vec(), "image/png", "de", "Das SVG enthält Skripte"),
+        (b"<html><body>not an image</body></html>".to_vec(), "image/png", "en", "not a PNG, JPEG or SVG image"),
+        (vec![], "image/png", "en", "The request body is empty"),
+        ([PNG, &vec![0u8; 300 * 1024]].concat(), "application/octet-stream", "en", "larger than 256 KiB"),
+    ] {
+        let (s, e) = put(body, ct, lang).await;
+        assert_eq!(
+            (s, e["error"]["code"].as_str(), e["error"]["param"].as_str()),
+            (400, Some("invalid_logo"), Some("logo")),
+            "{e}"
+        );
+        assert!(e["error"]["message"].as_str().unwrap().contains(words), "{lang}: {e}");
+    }
+    assert_eq!(app.count("tenant_logos").await, 0, "nothing stored");
+    let (s, e) = app.get("/api/v1/branding/logo").await;
+    assert_eq!(s, 404, "{e}");
+
+    let clean = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" fill="#1f4e79"/></svg>"##;
+    let (s, logo) = put(clean.to_vec(), "application/octet-stream", "en").await;
+    assert_eq!(s, 200, "{logo}");
+    assert_eq!((logo["object"].as_str(), logo["content_type"].as_str()), (Some("logo"), Some("image/svg+xml")));
+    assert_eq!((logo["size"].as_i64(), logo["url"].as_str()), (Some(clean.len() as i64), Some("/p/acme/logo")));
+    let r = reqwest::get(app.url("/p/acme/logo")).await.unwrap();
+    assert_eq!(r.headers()["etag"].to_str().unwrap().trim_matches('"'), logo["sha256"].as_str().unwrap());
+    assert_eq!(r.bytes().await.unwrap().as_ref(), clean);
+    let (s, got) = app.get("/api/v1/branding/logo").await;
+    assert_eq!((s, &got), (200, &logo));
+
+    // A key that may not change settings is refused.
+    let (s, k) = app.post("/api/v1/api_keys", json!({ "name": "reader", "scopes": ["read_only"] })).await;
+    assert_eq!(s, 201, "{k}");
+    let reader = k["secret"].as_str().unwrap().to_string();
+    let req = app.http.put(app.url("/api/v1/branding/logo")).body(PNG.to_vec());
+    let (s, e) = app.send(req, &reader).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (403, Some("insufficient_scope")), "{e}");
+
+    let del = || app.send(app.http.delete(app.url("/api/v1/branding/logo")), &app.tenant.api_key);
+    let (s, d) = del().await;
+    assert_eq!((s, d["deleted"].as_bool()), (200, Some(true)), "{d}");
+    assert_eq!(reqwest::get(app.url("/p/acme/logo")).await.unwrap().status(), 404);
+    let (s, d) = del().await;
+    assert_eq!((s, d["deleted"].as_bool()), (200, Some(false)), "nothing left: {d}");
+
+    let lines: Vec<(String, String, Option<Value>)> =
+        sqlx::query_as("SELECT outcome, actor, after FROM staff_audit_log WHERE action = 'settings.logo' ORDER BY id")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    let outcomes: Vec<&str> = lines.iter().map(|l| l.0.as_str()).collect();
+    assert_eq!(outcomes, ["refused", "refused", "refused", "refused", "done", "done"], "{lines:?}");
+    assert!(lines.iter().all(|l| l.1.starts_with("api:")), "the key is the actor: {lines:?}");
+    assert_eq!(lines[0].2.as_ref().unwrap()["problem"], "unsafe-svg");
+    assert_eq!(lines[4].2.as_ref().unwrap()["logo"]["content_type"], "image/svg+xml");
+}

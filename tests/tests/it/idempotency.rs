@@ -472,6 +472,20 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
             post(app, &format!("/customers/{c}/dunning/pause"), json!({ "reason": "Disputed" })).await;
             json_case(path.replace("{id}", &c), json!({ "reason": "Settled" }))
         }
+        ("PUT", "/branding/logo") => Case {
+            path: path.into(),
+            body: br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4" fill="#123"/></svg>"##.to_vec(),
+            content_type: "image/svg+xml",
+        },
+        ("DELETE", "/branding/logo") => {
+            // A logo to delete, so that the request changes something.
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 40]].concat();
+            billing_core::service::portal_options::put_logo(&mut conn, app.tenant.id, &png, chrono::Utc::now())
+                .await
+                .unwrap();
+            Case { path: path.into(), body: vec![], content_type: "application/json" }
+        }
         ("PUT", "/portal/options") => json_case(
             path.into(),
             json!({ "offered_locales": ["en", "de"], "plan_moves": { "mode": "upgrades", "downgrades_at_period_end": true } }),

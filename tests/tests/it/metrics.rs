@@ -279,16 +279,63 @@ async fn the_mrr_report_comes_as_csv_too_and_refuses_bad_ranges() {
     assert!(lines[0].starts_with("series,currency,start,end,mrr_start,mrr,arr,new,expansion,contraction,churn"));
     assert_eq!(lines.len(), 1 + 4 + 4, "a header and four months of EUR and USD");
     assert!(lines.contains(&"currency,EUR,2026-02-01,2026-02-28,63.17,91.20,1094.40,23.20,29.00,0.00,-24.17,0.00,,0.00,3,1,1,0,0.3333,0.3826,1.0765,0.6174,30.40"), "{csv}");
-    for bad in [
-        "from=2026-02-01&to=2026-01-01",
-        "to=2026-01-01",
-        "from=2026-01-01&to=2026-02-01&interval=week",
-        "from=x&to=y",
-        "from=2026-01-01&to=2026-02-01&format=xml",
+    for (bad, param) in [
+        ("from=2026-02-01&to=2026-01-01", Some("from")),
+        ("to=2026-01-01", Some("from")),
+        ("from=2026-01-01&to=2026-02-01&interval=week", None),
+        ("from=x&to=y", None),
+        ("from=2026-01-01&to=2026-02-01&format=xml", Some("format")),
     ] {
         let (s, e) = app.get(&format!("/api/v1/metrics/mrr?{bad}")).await;
-        assert!(s == 400 || s == 422, "{bad}: {s} {e}");
+        assert_eq!(s, 400, "{bad}: {e}");
         assert!(e["error"]["message"].is_string(), "{bad}: {e}");
+        if let Some(param) = param {
+            assert_eq!(e["error"]["param"], param, "{bad}: {e}");
+        }
+    }
+}
+
+/// What the OpenAPI document promises for a bad range is what the endpoints answer: `400
+/// invalid_request` naming the field, for every metrics and export report, and no `422` that
+/// never comes (a client that branches on the documented status gets it).
+#[tokio::test]
+async fn a_bad_range_answers_the_documented_400_on_every_report() {
+    let app = TestApp::spawn().await;
+    let (s, doc) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(s, 200);
+    let reports = [
+        "/api/v1/metrics/mrr",
+        "/api/v1/metrics/portal",
+        "/api/v1/metrics/revenue",
+        "/api/v1/metrics/customer_value",
+        "/api/v1/metrics/success",
+        "/api/v1/metrics/acquisition_spend",
+        "/api/v1/metrics/snapshots",
+        "/api/v1/exports/datev",
+        "/api/v1/exports/invoices",
+        "/api/v1/exports/credit_notes",
+        "/api/v1/exports/payments",
+    ];
+    for path in reports {
+        let responses = &doc["paths"][path]["get"]["responses"];
+        assert!(responses["400"]["description"].as_str().is_some_and(|d| d.contains("range")), "{path}: {responses}");
+        assert!(responses.get("422").is_none(), "{path} documents a 422 it never answers: {responses}");
+        for (query, param) in [("from=2026-02-01&to=2026-01-01", "from"), ("from=2026-01-01", "to")] {
+            let (s, e) = app.get(&format!("{path}?{query}")).await;
+            assert_eq!(s, 400, "{path}?{query}: {e}");
+            assert_eq!(
+                (e["error"]["code"].as_str(), e["error"]["param"].as_str()),
+                (Some("invalid_request"), Some(param)),
+                "{path}?{query}: {e}"
+            );
+        }
+    }
+    // The bodies of the two PUTs: a body that is not the schema's is a 400 too, as documented.
+    for path in ["/api/v1/metrics/acquisition_spend", "/api/v1/metrics/settings", "/api/v1/exports/datev/settings"] {
+        let responses = &doc["paths"][path]["put"]["responses"];
+        assert!(responses.get("400").is_some() && responses.get("422").is_none(), "{path}: {responses}");
+        let (s, e) = put(&app, path, json!({ "unknown_field": 1 })).await;
+        assert_eq!(s, 400, "{path}: {e}");
     }
 }
 
@@ -419,6 +466,128 @@ async fn portal_adoption_sessions_self_service_completion_and_security() {
     let csv = resp.text().await.unwrap();
     assert!(csv.contains("adoption,,0.5000\r\n"), "{csv}");
     assert!(csv.contains("action_completion_rate,change_plan,0.5000\r\n"), "{csv}");
+}
+
+/// Session length and bounce rate (docs/metrics.md "Portal success"): each page view counts in
+/// its customer's latest session that was live then; figures by hand below.
+///
+/// | session | customer | start (March) | views (minutes after start) | length | bounce |
+/// |---|---|---|---|---|---|
+/// | A | p1 | 02 10:00 | 0, 2, 7 | 420 s | no |
+/// | B | p2 | 05 09:00 | 0.5 | 30 s | yes |
+/// | C | p1 | 20 10:00 | 1, 4 | 240 s | no |
+/// | D | p3 | 21 10:00 | none | – | – |
+/// | E | p4 | Feb 15 | 3 (in February) | outside the range | |
+///
+/// A view of p2 on 6 March, after B expired, belongs to no session; a view of p1 after C was
+/// revoked neither. Median of 30, 240, 420 = 240 s; bounce rate 1 / 3.
+#[tokio::test]
+async fn portal_session_length_and_bounce_rate_count_each_view_in_its_live_session() {
+    use billing_core::ids::CustomerId;
+    use billing_core::store::portal::{self, LinkClaims, PortalEvent};
+    let app = TestApp::spawn().await;
+    at(&app, "2026-02-01").await;
+    let mut ids = Vec::new();
+    for n in 1..=4 {
+        let c = customer(&app, &format!("s{n}@example.com"), "EUR").await;
+        ids.push(c.parse::<CustomerId>().unwrap());
+    }
+    let t = app.tenant.id;
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let sessions = [
+        (0, "2026-03-02T10:00:00Z", vec![0, 120, 420]),
+        (1, "2026-03-05T09:00:00Z", vec![30]),
+        (0, "2026-03-20T10:00:00Z", vec![60, 240]),
+        (2, "2026-03-21T10:00:00Z", vec![]),
+        (3, "2026-02-15T10:00:00Z", vec![180]),
+    ];
+    let view = |secs: i64, when: chrono::DateTime<chrono::Utc>| PortalEvent {
+        kind: "page_view",
+        action: None,
+        page: "overview",
+        status: None,
+        started_at: when + Duration::seconds(secs),
+        completed_at: None,
+    };
+    for (k, (n, start, views)) in sessions.iter().enumerate() {
+        let start = instant(start);
+        let hash = vec![u8::try_from(k).unwrap() + 1; 32];
+        portal::insert_session(
+            &mut conn,
+            t,
+            ids[*n],
+            &hash,
+            "csrf",
+            &LinkClaims::default(),
+            start,
+            start + Duration::hours(12),
+        )
+        .await
+        .unwrap();
+        for v in views {
+            portal::record_event(&mut conn, t, Some(ids[*n]), &view(*v, start)).await.unwrap();
+        }
+    }
+    // p2 comes back the next day without signing in again: B expired, the view is nobody's.
+    portal::record_event(&mut conn, t, Some(ids[1]), &view(0, instant("2026-03-06T09:00:00Z"))).await.unwrap();
+    // C is revoked at 10:10; a later view (another tab) counts for no session.
+    sqlx::query("UPDATE portal_sessions SET revoked_at = $1 WHERE token_hash = $2")
+        .bind(instant("2026-03-20T10:10:00Z"))
+        .bind(vec![3u8; 32])
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    portal::record_event(&mut conn, t, Some(ids[0]), &view(0, instant("2026-03-20T10:20:00Z"))).await.unwrap();
+    drop(conn);
+
+    let (s, r) = app.get("/api/v1/metrics/portal?from=2026-03-01&to=2026-03-31").await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["sessions"], 4);
+    assert_eq!((r["sessions_with_views"].as_i64(), r["bounced_sessions"].as_i64()), (Some(3), Some(1)), "{r}");
+    assert_eq!(r["bounce_rate"], "0.3333");
+    assert_eq!(r["median_session_seconds"], 240);
+    assert_eq!(r["returning"], 1, "p1 had two sessions: a return visit");
+    let (_, feb) = app.get("/api/v1/metrics/portal?from=2026-02-01&to=2026-02-28").await;
+    assert_eq!((feb["sessions_with_views"].as_i64(), feb["median_session_seconds"].as_i64()), (Some(1), Some(180)));
+    assert_eq!(feb["bounce_rate"], "1.0000");
+    let (_, april) = app.get("/api/v1/metrics/portal?from=2026-04-01&to=2026-04-30").await;
+    assert!(april["bounce_rate"].is_null() && april["median_session_seconds"].is_null(), "no sessions: {april}");
+    let csv = app
+        .http
+        .get(app.url("/api/v1/metrics/portal?from=2026-03-01&to=2026-03-31&format=csv"))
+        .bearer_auth(&app.tenant.api_key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("bounce_rate,,0.3333\r\n") && csv.contains("median_session_seconds,,240\r\n"), "{csv}");
+    // On the dashboard, in German: 4 Min. 0 Sek. and 33,33 %.
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let req = portal_web::analytics::DashboardRequest::from_query(
+        Some("2026-03-01"),
+        Some("2026-03-31"),
+        None,
+        None,
+        day("2026-04-01"),
+        "/c/acme/dashboard".into(),
+    )
+    .unwrap();
+    let body = portal_web::analytics::dashboard(
+        &mut conn,
+        t,
+        portal_web::i18n::Locale::De,
+        &req,
+        instant("2026-04-01T09:00:00Z"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        body.contains("Sitzungsdauer (Median, Beginn bis letzte Seite)") && body.contains("4 Min. 0 Sek."),
+        "{body}"
+    );
+    assert!(body.contains("Absprungrate"), "{body}");
 }
 
 /// Two invoices whose first payment fails; one is paid later with another card.
