@@ -74,9 +74,10 @@ pub async fn record(
 /// another's events. The outer error is a database failure: then nothing of the group is stored
 /// (the caller's transaction rolls back).
 ///
-/// Per tenant in the group: its row read once, its subscriptions locked by one statement in id
-/// order (so ingestion still serializes with the invoice run per subscription, and two groups
-/// cannot deadlock), its accepted events stored by one statement: a group of any number of
+/// Per tenant in the group: its row read once, its subscriptions read under a shared row lock by
+/// one statement in id order (so ingestion still serializes with the invoice run and with any
+/// change of a subscription, while ingestions of the same subscriptions run side by side;
+/// docs/adr/0043), its accepted events stored by one statement: a group of any number of
 /// requests costs the round trips of one batch.
 pub async fn record_requests(
     conn: &mut PgConnection,
@@ -123,9 +124,10 @@ pub async fn record_requests(
         let mut distinct: Vec<SubscriptionId> = mine.iter().flat_map(|&r| ids[r].iter().copied()).collect();
         distinct.sort_by_key(|id| id.as_uuid());
         distinct.dedup();
-        // One statement locks the group's subscriptions (in id order) and one stores its events.
+        // One statement reads the group's subscriptions under a shared lock (in id order: a writer
+        // of one waits for the commit, other ingestions do not) and one stores its events.
         let locked: std::collections::HashMap<SubscriptionId, _> =
-            store::subscriptions::get_many_for_update(conn, tenant, &distinct)
+            store::subscriptions::get_many_for_share(conn, tenant, &distinct)
                 .await?
                 .into_iter()
                 .map(|s| (s.id, s))
