@@ -19,6 +19,7 @@ pub mod ops;
 pub mod pdf;
 pub mod portal;
 pub mod ratelimit;
+pub mod page_view_writer;
 pub mod request_log_writer;
 pub mod sandbox_store;
 pub mod sandbox_webhooks;
