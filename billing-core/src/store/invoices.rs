@@ -616,7 +616,8 @@ const SELECT: &str = "SELECT id, customer_id, subscription_id, status, kind, num
 
 /// An invoice's lines as one JSON array in line order (numbers as text, so that no decimal goes
 /// through a float), for statements that read invoices with their lines in one round trip.
-const LINES: &str = "(SELECT jsonb_agg(jsonb_build_object('line_no', l.line_no, 'kind', l.kind, 'description', l.description,
+const LINES: &str =
+    "(SELECT jsonb_agg(jsonb_build_object('line_no', l.line_no, 'kind', l.kind, 'description', l.description,
             'quantity', l.quantity::text, 'unit_amount', l.unit_amount, 'amount', l.amount, 'discount', l.discount,
             'vat_category', l.vat_category, 'vat_rate', l.vat_rate::text, 'period_start', l.period_start,
             'period_end', l.period_end) ORDER BY l.line_no)

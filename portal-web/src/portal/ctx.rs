@@ -63,7 +63,9 @@ impl FromRequestParts<AppState> for Portal {
         let (tenant, session, customer, (offered, logo)) = {
             let mut conn = state.pool.acquire().await.map_err(|e| internal(e.into()))?;
             let Some((tenant, offered, logo)) =
-                billing_core::store::tenants::get_by_slug_with_page_settings(&mut conn, &slug).await.map_err(internal)?
+                billing_core::store::tenants::get_by_slug_with_page_settings(&mut conn, &slug)
+                    .await
+                    .map_err(internal)?
             else {
                 return Err(not_found());
             };

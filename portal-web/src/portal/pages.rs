@@ -178,12 +178,19 @@ pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
         )
         .await?;
         // Only the open invoices are shown here, with their lines, in one statement.
-        let filter =
-            InvoiceFilter { customer: Some(customer.id), status: Some(InvoiceStatus::Open), ..InvoiceFilter::default() };
-        let mut docs =
-            billing_core::service::invoices::list(&mut conn, ctx.tenant.id, filter, PageRequest { limit: 100, starting_after: None })
-                .await?
-                .items;
+        let filter = InvoiceFilter {
+            customer: Some(customer.id),
+            status: Some(InvoiceStatus::Open),
+            ..InvoiceFilter::default()
+        };
+        let mut docs = billing_core::service::invoices::list(
+            &mut conn,
+            ctx.tenant.id,
+            filter,
+            PageRequest { limit: 100, starting_after: None },
+        )
+        .await?
+        .items;
         docs.sort_by(|a, b| b.issue_date.cmp(&a.issue_date).then(b.id.cmp(&a.id)));
         let balances = billing_core::store::balance::balances(&mut conn, ctx.tenant.id, customer.id).await?;
         let methods = billing_core::service::payments::methods_of(&mut conn, ctx.tenant.id, customer).await?;

@@ -180,9 +180,8 @@ async fn an_event_for_a_period_being_invoiced_waits_and_is_refused_once_the_peri
     sqlx::query("SELECT 1 FROM subscriptions WHERE id = $1 FOR UPDATE").bind(a_uuid).execute(&mut *run).await.unwrap();
 
     // Ingestion of another subscription does not wait for a's lock.
-    let (s, both) = app
-        .post("/api/v1/usage_events/batch", json!({ "events": [ev(&b, "b1", "1"), ev(&b, "b2", "1")] }))
-        .await;
+    let (s, both) =
+        app.post("/api/v1/usage_events/batch", json!({ "events": [ev(&b, "b1", "1"), ev(&b, "b2", "1")] })).await;
     assert_eq!(s, 201, "{both}");
 
     let (http, url, key) = (app.http.clone(), app.url("/api/v1/usage_events"), app.tenant.api_key.clone());
