@@ -16,6 +16,7 @@ pub mod fx_source;
 pub mod i18n;
 pub mod mail;
 pub mod ops;
+pub mod page_view_writer;
 pub mod pdf;
 pub mod portal;
 pub mod ratelimit;

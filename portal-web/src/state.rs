@@ -35,6 +35,8 @@ pub struct AppState {
     pub request_log: Arc<crate::request_log_writer::RequestLogWriter>,
     /// Group commit of single usage events (`usage_ingest`).
     pub usage_ingest: Arc<crate::usage_ingest::UsageIngest>,
+    /// The portal's page views, written in batches (`page_view_writer`).
+    pub page_views: Arc<crate::page_view_writer::PageViewWriter>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             rate_limiter: Arc::new(crate::api::rate_limits::ApiRateLimiter::new(Default::default())),
             request_log: Arc::new(crate::request_log_writer::RequestLogWriter::default()),
             usage_ingest: Arc::new(crate::usage_ingest::UsageIngest::default()),
+            page_views: Arc::new(crate::page_view_writer::PageViewWriter::default()),
             pool,
         }
     }

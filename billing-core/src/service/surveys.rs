@@ -30,14 +30,9 @@ pub async fn set_nps_wait_days(
 }
 
 async fn facts(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<SurveyFacts> {
-    let (first_use, last_nps) = store::customer_dates(conn, tenant, customer).await?;
     let actions: Vec<&str> = CSAT_ACTIONS.iter().chain(CES_ACTIONS).copied().collect();
-    Ok(SurveyFacts {
-        first_use,
-        last_nps,
-        nps_wait_days: nps_wait_days(conn, tenant).await?,
-        last_action: store::last_action(conn, tenant, customer, &actions).await?,
-    })
+    let (first_use, last_nps, wait, last_action) = store::facts(conn, tenant, customer, &actions).await?;
+    Ok(SurveyFacts { first_use, last_nps, nps_wait_days: wait.unwrap_or(DEFAULT_NPS_WAIT_DAYS), last_action })
 }
 
 /// The survey to show the customer on a page now, if any; `nps_here` for the page that may ask

@@ -20,6 +20,10 @@ use crate::store::usage::{NewUsageEvent, Window};
 /// Largest batch accepted in one request.
 pub const MAX_BATCH: usize = 1000;
 
+/// A group of requests naming at most this many subscriptions of a tenant locks them shared;
+/// more, exclusively (see [`record_requests`]).
+const SHARED_LOCK_MAX: usize = 64;
+
 #[derive(Debug, Clone)]
 pub struct UsageInput {
     pub subscription: String,
@@ -75,9 +79,10 @@ pub async fn record(
 /// (the caller's transaction rolls back).
 ///
 /// Per tenant in the group: its row read once, its subscriptions locked by one statement in id
-/// order (so ingestion still serializes with the invoice run per subscription, and two groups
-/// cannot deadlock), its accepted events stored by one statement: a group of any number of
-/// requests costs the round trips of one batch.
+/// order (so ingestion still serializes with the invoice run and with any change of a
+/// subscription; a group naming few subscriptions shares the lock with other groups, docs/adr/0043),
+/// its accepted events stored by one statement: a group of any number of requests costs the round
+/// trips of one batch.
 pub async fn record_requests(
     conn: &mut PgConnection,
     requests: &[(TenantId, Vec<UsageInput>)],
@@ -123,9 +128,19 @@ pub async fn record_requests(
         let mut distinct: Vec<SubscriptionId> = mine.iter().flat_map(|&r| ids[r].iter().copied()).collect();
         distinct.sort_by_key(|id| id.as_uuid());
         distinct.dedup();
-        // One statement locks the group's subscriptions (in id order) and one stores its events.
+        // One statement reads and locks the group's subscriptions (in id order: a writer of one
+        // waits for the commit) and one stores its events.
+        // A group naming few subscriptions shares their locks with other groups (single events
+        // from many clients: the two workers overlap); a large one takes them exclusively: when
+        // two groups of a thousand events shared 500 row locks, PostgreSQL's multixacts for them
+        // cost more than waiting for the other's commit (`billing bench ingest`, docs/adr/0043).
+        let lock = if distinct.len() > SHARED_LOCK_MAX {
+            store::subscriptions::IngestLock::Exclusive
+        } else {
+            store::subscriptions::IngestLock::Shared
+        };
         let locked: std::collections::HashMap<SubscriptionId, _> =
-            store::subscriptions::get_many_for_update(conn, tenant, &distinct)
+            store::subscriptions::get_many_for_ingestion(conn, tenant, &distinct, lock)
                 .await?
                 .into_iter()
                 .map(|s| (s.id, s))

@@ -15,7 +15,7 @@ use crate::party::PostalAddress;
 use crate::tax::{CustomerKind, VatId, VatIdStatus};
 
 #[derive(sqlx::FromRow)]
-struct CustomerRow {
+pub(super) struct CustomerRow {
     id: Uuid,
     email: String,
     name: String,
@@ -79,7 +79,7 @@ pub(crate) fn vat_status_from_row(status: Option<serde_json::Value>) -> Result<O
     status.map(serde_json::from_value::<VatIdStatus>).transpose().map_err(|e| corrupt("VAT id status", e))
 }
 
-const SELECT: &str =
+pub(super) const SELECT: &str =
     "SELECT id, email, name, country, currency, locale, kind, vat_id, vat_id_status, tax_exempt, segment, created_at,
     company_name, address_line1, address_line2, address_postal_code, address_city FROM customers";
 

@@ -614,6 +614,58 @@ const SELECT: &str = "SELECT id, customer_id, subscription_id, status, kind, num
             AND o.id = COALESCE(invoices.original_invoice_id, invoices.credit_note_for)) AS original_invoice_number
         FROM invoices";
 
+/// An invoice's lines as one JSON array in line order (numbers as text, so that no decimal goes
+/// through a float), for statements that read invoices with their lines in one round trip.
+const LINES: &str =
+    "(SELECT jsonb_agg(jsonb_build_object('line_no', l.line_no, 'kind', l.kind, 'description', l.description,
+            'quantity', l.quantity::text, 'unit_amount', l.unit_amount, 'amount', l.amount, 'discount', l.discount,
+            'vat_category', l.vat_category, 'vat_rate', l.vat_rate::text, 'period_start', l.period_start,
+            'period_end', l.period_end) ORDER BY l.line_no)
+        FROM invoice_lines l WHERE l.tenant_id = invoices.tenant_id AND l.invoice_id = invoices.id)";
+
+#[derive(sqlx::FromRow)]
+struct InvoiceRowWithLines {
+    #[sqlx(flatten)]
+    row: InvoiceRow,
+    lines_json: Option<serde_json::Value>,
+}
+
+/// One line of [`LINES`].
+#[derive(serde::Deserialize)]
+struct LineJson {
+    line_no: i32,
+    kind: String,
+    description: String,
+    quantity: String,
+    unit_amount: i64,
+    amount: i64,
+    discount: i64,
+    vat_category: Option<String>,
+    vat_rate: Option<String>,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+}
+
+impl LineJson {
+    fn into_row(self, invoice_id: Uuid) -> Result<LineRow> {
+        let decimal = |v: &str| v.parse::<rust_decimal::Decimal>().map_err(|e| corrupt("line number value", e));
+        Ok(LineRow {
+            invoice_id,
+            line_no: self.line_no,
+            kind: self.kind,
+            description: self.description,
+            quantity: decimal(&self.quantity)?,
+            unit_amount: self.unit_amount,
+            amount: self.amount,
+            discount: self.discount,
+            vat_category: self.vat_category,
+            vat_rate: self.vat_rate.as_deref().map(decimal).transpose()?,
+            period_start: self.period_start,
+            period_end: self.period_end,
+        })
+    }
+}
+
 async fn lines_for(conn: &mut PgConnection, tenant: TenantId, ids: &[Uuid]) -> Result<Vec<LineRow>> {
     Ok(sqlx::query_as(
         "SELECT invoice_id, line_no, kind, description, quantity, unit_amount, amount, discount, vat_category, vat_rate, period_start, period_end
@@ -668,7 +720,11 @@ pub async fn list(
     // with `($3 IS NULL OR customer_id = $3)` for all of them got a generic plan after five
     // executions that walked the tenant's invoices by id and filtered them: a customer's first
     // page read most of the table (issue 15, `billing bench api`, docs/adr/0041).
-    let mut sql = format!("{SELECT} WHERE tenant_id = $1 AND id > $2");
+    // The lines come in the same statement, as one JSON array per invoice (`LINES`): a page is
+    // one round trip (issue 15, docs/adr/0043).
+    let columns = SELECT.strip_suffix("FROM invoices").unwrap_or(SELECT).trim_end();
+    let select_with_lines = format!("{columns}, {LINES} AS lines_json FROM invoices");
+    let mut sql = format!("{select_with_lines} WHERE tenant_id = $1 AND id > $2");
     let mut n = 3;
     let mut clause = |column: &str, cast: &str, given: bool| {
         if given {
@@ -681,7 +737,7 @@ pub async fn list(
     clause("status", "::text", filter.status.is_some());
     clause("credit_note_for", "", filter.credit_note_for.is_some());
     sql.push_str(&format!(" ORDER BY id LIMIT ${n}"));
-    let mut query = sqlx::query_as::<_, InvoiceRow>(&sql).bind(tenant).bind(page.cursor());
+    let mut query = sqlx::query_as::<_, InvoiceRowWithLines>(&sql).bind(tenant).bind(page.cursor());
     if let Some(c) = filter.customer {
         query = query.bind(c);
     }
@@ -694,9 +750,23 @@ pub async fn list(
     if let Some(i) = filter.credit_note_for {
         query = query.bind(i);
     }
-    let rows: Vec<InvoiceRow> = query.bind(page.fetch_limit()).fetch_all(&mut *conn).await?;
+    let rows: Vec<InvoiceRowWithLines> = query.bind(page.fetch_limit()).fetch_all(&mut *conn).await?;
     let page_rows = Page::from_rows(rows, page);
-    let items = with_lines(conn, tenant, page_rows.items).await?;
+    let items = page_rows
+        .items
+        .into_iter()
+        .map(|r| {
+            let lines = match r.lines_json {
+                Some(json) => serde_json::from_value::<Vec<LineJson>>(json)
+                    .map_err(|e| corrupt("invoice lines", e))?
+                    .into_iter()
+                    .map(|l| l.into_row(r.row.id))
+                    .collect::<Result<Vec<_>>>()?,
+                None => Vec::new(),
+            };
+            assemble(r.row, lines)
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page { items, has_more: page_rows.has_more })
 }
 

@@ -184,6 +184,48 @@ pub async fn session(
     }))
 }
 
+/// The live session with this digest, in this tenant, with its customer, in one statement (the
+/// portal's request context; issue 15, docs/adr/0043). `None` when there is no such live session
+/// or its customer is gone: either way the request is not signed in.
+pub async fn session_with_customer(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    token_hash: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Option<(Session, crate::customer::Customer)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        customer: super::customers::CustomerRow,
+        session_customer: CustomerId,
+        csrf_token: Option<String>,
+        flow: Option<String>,
+        return_url: Option<String>,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT c.*, ps.customer_id AS session_customer, ps.csrf_token, ps.flow, ps.return_url
+           FROM portal_sessions ps
+           JOIN LATERAL ({} WHERE tenant_id = ps.tenant_id AND id = ps.customer_id) c ON true
+          WHERE ps.token_hash = $1 AND ps.tenant_id = $2 AND ps.revoked_at IS NULL AND ps.expires_at > $3",
+        super::customers::SELECT
+    ))
+    .bind(token_hash)
+    .bind(tenant)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        let session = Session {
+            customer: r.session_customer,
+            csrf_token: r.csrf_token.unwrap_or_default(),
+            flow: r.flow,
+            return_url: r.return_url,
+        };
+        Ok((session, crate::customer::Customer::try_from(r.customer)?))
+    })
+    .transpose()
+}
+
 pub async fn revoke_session(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -428,27 +470,38 @@ pub async fn record_event(
     Ok(())
 }
 
-/// A page view, written on its own (autocommit, never inside a caller's transaction) without
-/// waiting for the WAL flush: `synchronous_commit` is turned off for this one statement's
-/// transaction only. A page view is analytics; after a crash of the database server the last
-/// fraction of a second of page views may be missing, which no figure depends on, and the page
-/// no longer waits a disk flush (about 3 ms here) for each view (issue 15, docs/adr/0041).
-pub async fn record_page_view(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    customer: Option<CustomerId>,
-    page: &str,
-    at: DateTime<Utc>,
-) -> Result<()> {
+/// A portal page view, written in batches (`portal-web/src/page_view_writer.rs`).
+#[derive(Debug, Clone)]
+pub struct PageView {
+    pub tenant: TenantId,
+    pub customer: Option<CustomerId>,
+    pub page: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Records page views, one statement for all of them. The statement's own transaction commits
+/// without waiting for the WAL flush (`synchronous_commit = off` for it alone): a page view is
+/// analytics, and after a crash of the database server the last fraction of a second of views
+/// (at most three times `wal_writer_delay`) may be missing; nothing bills or reports money from
+/// them (docs/adr/0041, 0043).
+pub async fn record_page_views(conn: &mut PgConnection, views: &[PageView]) -> Result<()> {
+    if views.is_empty() {
+        return Ok(());
+    }
+    let tenants: Vec<uuid::Uuid> = views.iter().map(|v| v.tenant.as_uuid()).collect();
+    let customers: Vec<Option<uuid::Uuid>> = views.iter().map(|v| v.customer.map(|c| c.as_uuid())).collect();
+    let pages: Vec<&str> = views.iter().map(|v| v.page.as_str()).collect();
+    let at: Vec<DateTime<Utc>> = views.iter().map(|v| v.at).collect();
     sqlx::query(
         "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
          INSERT INTO portal_events (tenant_id, customer_id, kind, page, started_at)
-         SELECT $1::uuid, $2::uuid, 'page_view', $3::text, $4::timestamptz FROM relaxed",
+         SELECT v.t, v.c, 'page_view', v.p, v.a
+         FROM relaxed, UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[]) AS v(t, c, p, a)",
     )
-    .bind(tenant)
-    .bind(customer)
-    .bind(page)
-    .bind(at)
+    .bind(&tenants)
+    .bind(&customers)
+    .bind(&pages)
+    .bind(&at)
     .execute(conn)
     .await?;
     Ok(())

@@ -203,16 +203,33 @@ pub async fn get_for_update(
     row.map(Subscription::try_from).transpose()
 }
 
-/// Several subscriptions of the tenant, locked in id order (so that two batches naming the same
-/// subscriptions in another order cannot deadlock); ids that are not the tenant's are absent.
-pub async fn get_many_for_update(
+/// How usage ingestion locks the subscriptions its events name (`service::usage::record_requests`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestLock {
+    /// `FOR SHARE`: ingestions of the same subscriptions run side by side.
+    Shared,
+    /// `FOR UPDATE`: a second ingestion of the same subscriptions waits for this one's commit.
+    Exclusive,
+}
+
+/// The subscriptions `ids` of the tenant, locked in id order (so two groups, or a group and the
+/// invoice run's chunk, cannot deadlock): usage ingestion's period check. Either lock conflicts
+/// with every writer of a subscription (`FOR UPDATE` of the invoice run and of single changes, the
+/// row lock of any `UPDATE`), so no period can close between the check and the commit of the
+/// events (issue 15, docs/adr/0043). Ids that are not the tenant's are absent.
+pub async fn get_many_for_ingestion(
     conn: &mut PgConnection,
     tenant: TenantId,
     ids: &[SubscriptionId],
+    lock: IngestLock,
 ) -> Result<Vec<Subscription>> {
     let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+    let lock = match lock {
+        IngestLock::Shared => "FOR SHARE OF s",
+        IngestLock::Exclusive => "FOR UPDATE OF s",
+    };
     let rows: Vec<SubscriptionRow> =
-        sqlx::query_as(&format!("{SELECT} WHERE s.tenant_id = $1 AND s.id = ANY($2) ORDER BY s.id FOR UPDATE OF s"))
+        sqlx::query_as(&format!("{SELECT} WHERE s.tenant_id = $1 AND s.id = ANY($2) ORDER BY s.id {lock}"))
             .bind(tenant)
             .bind(&ids)
             .fetch_all(conn)
@@ -226,15 +243,30 @@ pub async fn list(
     customer: Option<CustomerId>,
     page: PageRequest,
 ) -> Result<Page<Subscription>> {
-    let rows: Vec<SubscriptionRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE s.tenant_id = $1 AND s.id > $2 AND ($3::uuid IS NULL OR s.customer_id = $3) ORDER BY s.id LIMIT $4"
-    ))
-    .bind(tenant)
-    .bind(page.cursor())
-    .bind(customer)
-    .bind(page.fetch_limit())
-    .fetch_all(conn)
-    .await?;
+    // A statement for each filter, as `invoices::list` (docs/adr/0041): with
+    // `($3 IS NULL OR customer_id = $3)` the generic plan PostgreSQL switches to after five
+    // executions walked the tenant's subscriptions by id to find one customer's (issue 15).
+    let rows: Vec<SubscriptionRow> = match customer {
+        Some(customer) => {
+            sqlx::query_as(&format!(
+                "{SELECT} WHERE s.tenant_id = $1 AND s.id > $2 AND s.customer_id = $3 ORDER BY s.id LIMIT $4"
+            ))
+            .bind(tenant)
+            .bind(page.cursor())
+            .bind(customer)
+            .bind(page.fetch_limit())
+            .fetch_all(conn)
+            .await?
+        }
+        None => {
+            sqlx::query_as(&format!("{SELECT} WHERE s.tenant_id = $1 AND s.id > $2 ORDER BY s.id LIMIT $3"))
+                .bind(tenant)
+                .bind(page.cursor())
+                .bind(page.fetch_limit())
+                .fetch_all(conn)
+                .await?
+        }
+    };
     Page::from_rows(rows, page).try_map(Subscription::try_from)
 }
 

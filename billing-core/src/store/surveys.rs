@@ -30,49 +30,57 @@ pub async fn set_nps_wait_days(conn: &mut PgConnection, tenant: TenantId, days: 
     Ok(())
 }
 
-/// The customer's first recorded portal visit and last NPS answer or dismissal.
-pub async fn customer_dates(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    customer: CustomerId,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
-    Ok(sqlx::query_as(
-        "SELECT (SELECT min(started_at) FROM portal_events WHERE tenant_id = $1 AND customer_id = $2),
-                (SELECT max(created_at) FROM survey_responses WHERE tenant_id = $1 AND customer_id = $2 AND kind = 'nps')",
-    )
-    .bind(tenant)
-    .bind(customer)
-    .fetch_one(conn)
-    .await?)
-}
-
-/// The customer's newest completed action among `actions`, with the surveys asked about it.
-pub async fn last_action(
+/// What deciding a customer's survey reads, in one statement (the portal's pages ask on every
+/// view; issue 15, docs/adr/0043): the customer's first recorded portal visit, last NPS answer or
+/// dismissal, the merchant's NPS waiting period, and the newest completed action among `actions`
+/// with the surveys asked about it.
+pub async fn facts(
     conn: &mut PgConnection,
     tenant: TenantId,
     customer: CustomerId,
     actions: &[&str],
-) -> Result<Option<CompletedAction>> {
-    let row: Option<(i64, String, DateTime<Utc>, Vec<String>)> = sqlx::query_as(
-        "SELECT e.id, e.action, e.completed_at,
-                ARRAY(SELECT r.kind FROM survey_responses r
-                       WHERE r.tenant_id = e.tenant_id AND r.customer_id = e.customer_id AND r.context_event = e.id)
-           FROM portal_events e
-          WHERE e.tenant_id = $1 AND e.customer_id = $2 AND e.kind = 'action' AND e.status = 'completed'
-            AND e.completed_at IS NOT NULL AND e.action = ANY($3)
-          ORDER BY e.completed_at DESC, e.id DESC LIMIT 1",
+) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i32>, Option<CompletedAction>)> {
+    #[allow(clippy::type_complexity)]
+    let row: (
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<i32>,
+        Option<i64>,
+        Option<String>,
+        Option<DateTime<Utc>>,
+        Option<Vec<String>>,
+    ) = sqlx::query_as(
+        "SELECT (SELECT min(started_at) FROM portal_events WHERE tenant_id = $1 AND customer_id = $2),
+                (SELECT max(created_at) FROM survey_responses WHERE tenant_id = $1 AND customer_id = $2 AND kind = 'nps'),
+                (SELECT nps_wait_days FROM portal_settings WHERE tenant_id = $1),
+                a.id, a.action, a.completed_at, a.asked
+           FROM (SELECT 1) AS one
+           LEFT JOIN LATERAL (
+               SELECT e.id, e.action, e.completed_at,
+                      ARRAY(SELECT r.kind FROM survey_responses r
+                             WHERE r.tenant_id = e.tenant_id AND r.customer_id = e.customer_id AND r.context_event = e.id) AS asked
+                 FROM portal_events e
+                WHERE e.tenant_id = $1 AND e.customer_id = $2 AND e.kind = 'action' AND e.status = 'completed'
+                  AND e.completed_at IS NOT NULL AND e.action = ANY($3)
+                ORDER BY e.completed_at DESC, e.id DESC LIMIT 1
+           ) AS a ON true",
     )
     .bind(tenant)
     .bind(customer)
     .bind(actions)
-    .fetch_optional(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(row.map(|(event, action, at, asked)| CompletedAction {
-        event,
-        action,
-        at,
-        asked: asked.iter().filter_map(|k| SurveyKind::parse(k)).collect(),
-    }))
+    let (first_use, last_nps, wait, event, action, at, asked) = row;
+    let last = match (event, action, at) {
+        (Some(event), Some(action), Some(at)) => Some(CompletedAction {
+            event,
+            action,
+            at,
+            asked: asked.unwrap_or_default().iter().filter_map(|k| SurveyKind::parse(k)).collect(),
+        }),
+        _ => None,
+    };
+    Ok((first_use, last_nps, wait, last))
 }
 
 /// A survey answer (or, without a score, a dismissal) about to be stored.

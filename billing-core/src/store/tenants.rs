@@ -258,6 +258,33 @@ pub async fn get_by_slug(conn: &mut PgConnection, slug: &str) -> Result<Option<T
     row.map(Tenant::try_from).transpose()
 }
 
+/// A tenant by its portal slug with its portal page settings, in one statement (the portal's
+/// request context; issue 15, docs/adr/0043): the offered languages (`portal_settings`) and the
+/// uploaded logo's SHA-256 (`tenant_logos`), as `console_settings::page_settings` reads them.
+pub async fn get_by_slug_with_page_settings(
+    conn: &mut PgConnection,
+    slug: &str,
+) -> Result<Option<(Tenant, Option<Vec<String>>, Option<String>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        tenant: TenantRow,
+        offered_locales: Option<Vec<String>>,
+        logo_sha256: Option<String>,
+    }
+    let columns = SELECT.strip_suffix("FROM tenants").unwrap_or(SELECT).trim_end();
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "{columns},
+            (SELECT s.offered_locales FROM portal_settings s WHERE s.tenant_id = tenants.tenant_id) AS offered_locales,
+            (SELECT l.sha256 FROM tenant_logos l WHERE l.tenant_id = tenants.tenant_id) AS logo_sha256
+         FROM tenants WHERE slug = $1"
+    ))
+    .bind(slug)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((Tenant::try_from(r.tenant)?, r.offered_locales, r.logo_sha256))).transpose()
+}
+
 pub async fn list_ids(conn: &mut PgConnection) -> Result<Vec<TenantId>> {
     let ids: Vec<Uuid> = sqlx::query_scalar("SELECT tenant_id FROM tenants ORDER BY tenant_id").fetch_all(conn).await?;
     Ok(ids.into_iter().map(TenantId).collect())

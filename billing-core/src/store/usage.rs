@@ -33,15 +33,24 @@ pub async fn insert_many(
     let at: Vec<DateTime<Utc>> = events.iter().map(|e| e.occurred_at).collect();
     let values: Vec<Decimal> = events.iter().map(|e| e.value).collect();
     let props: Vec<Option<&str>> = events.iter().map(|e| e.property.as_deref()).collect();
-    // ORDER BY ord: the first of two events with the same id in a batch is the one stored.
-    let stored: Vec<(Uuid, String)> = sqlx::query_as(
-        "INSERT INTO usage_events (tenant_id, subscription_id, event_id, occurred_at, value, property, received_at)
-         SELECT $1, u.s, u.e, u.t, u.v, u.p, $7
-         FROM UNNEST($2::uuid[], $3::text[], $4::timestamptz[], $5::numeric[], $6::text[])
-              WITH ORDINALITY AS u(s, e, t, v, p, ord)
-         ORDER BY u.ord
-         ON CONFLICT DO NOTHING
-         RETURNING subscription_id, event_id",
+    // ORDER BY ord: the first of two events with the same id in a batch is the one stored. The
+    // answer is the ordinals of the events that were not new (a replay, or a repeat within the
+    // batch): almost always none, so a batch sends back no rows instead of one per event.
+    let not_new: Vec<i64> = sqlx::query_scalar(
+        "WITH ins AS (
+             INSERT INTO usage_events (tenant_id, subscription_id, event_id, occurred_at, value, property, received_at)
+             SELECT $1, u.s, u.e, u.t, u.v, u.p, $7
+             FROM UNNEST($2::uuid[], $3::text[], $4::timestamptz[], $5::numeric[], $6::text[])
+                  WITH ORDINALITY AS u(s, e, t, v, p, ord)
+             ORDER BY u.ord
+             ON CONFLICT DO NOTHING
+             RETURNING subscription_id, event_id
+         ), sent AS (
+             SELECT u.s, u.e, u.ord, row_number() OVER (PARTITION BY u.s, u.e ORDER BY u.ord) AS nth
+             FROM UNNEST($2::uuid[], $3::text[]) WITH ORDINALITY AS u(s, e, ord)
+         )
+         SELECT sent.ord FROM sent
+         WHERE sent.nth > 1 OR NOT EXISTS (SELECT 1 FROM ins WHERE ins.subscription_id = sent.s AND ins.event_id = sent.e)",
     )
     .bind(tenant)
     .bind(&subs)
@@ -52,8 +61,13 @@ pub async fn insert_many(
     .bind(now)
     .fetch_all(conn)
     .await?;
-    let mut new: std::collections::HashSet<(Uuid, String)> = stored.into_iter().collect();
-    Ok(events.iter().map(|e| new.remove(&(e.subscription.as_uuid(), e.event_id.clone()))).collect())
+    let mut new = vec![true; events.len()];
+    for ord in not_new {
+        if let Some(slot) = usize::try_from(ord).ok().and_then(|o| o.checked_sub(1)).and_then(|i| new.get_mut(i)) {
+            *slot = false;
+        }
+    }
+    Ok(new)
 }
 
 /// One aggregation request: a subscription's window `[from, to)` and how to aggregate it.

@@ -33,17 +33,22 @@ pub struct Batch {
     pub events: Vec<UsageEventBody>,
 }
 
-fn inputs(events: &[UsageEventBody]) -> Vec<UsageInput> {
+fn inputs(events: Vec<UsageEventBody>) -> Vec<UsageInput> {
     events
-        .iter()
+        .into_iter()
         .map(|e| UsageInput {
-            subscription: e.subscription.clone(),
-            event_id: e.event_id.clone(),
+            subscription: e.subscription,
+            event_id: e.event_id,
             timestamp: e.timestamp,
             value: e.value,
-            property: e.property.clone(),
+            property: e.property,
         })
         .collect()
+}
+
+/// The answer: the events as recorded, in the order sent.
+fn batch_body(recorded: Vec<Recorded>) -> UsageBatchBody {
+    UsageBatchBody { object: "usage_batch", events: recorded.into_iter().map(Into::into).collect() }
 }
 
 async fn record(
@@ -52,21 +57,19 @@ async fn record(
     headers: HeaderMap,
     events: Vec<UsageEventBody>,
 ) -> ApiResult<Response> {
-    let input = inputs(&events);
+    let input = inputs(events);
     let now = state.clock.now();
     if super::idempotency::key_from(&headers)?.is_none() {
         // Without a key: stored by the next group commit (`usage_ingest`), answered once it
         // committed, all or none as in a transaction of its own.
         let recorded = state.usage_ingest.record(&state.pool, tenant, input, now).await?;
-        let body = serde_json::json!({ "object": "usage_batch", "events": recorded });
-        return Ok((axum::http::StatusCode::CREATED, axum::Json(body)).into_response());
+        return Ok((axum::http::StatusCode::CREATED, axum::Json(batch_body(recorded))).into_response());
     }
     // Under a key the answer is stored with the events, in the same transaction.
     create_once(&state, tenant, &headers, move |conn| {
         Box::pin(async move {
             let recorded = usage::record(conn, tenant, &input, now).await?;
-            let body = UsageBatchBody { object: "usage_batch", events: recorded.into_iter().map(Into::into).collect() };
-            Ok(serde_json::to_value(body).unwrap_or_default())
+            Ok(serde_json::to_value(batch_body(recorded)).unwrap_or_default())
         })
     })
     .await

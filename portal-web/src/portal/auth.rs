@@ -82,7 +82,7 @@ pub async fn sign_in_page(ctx: Portal) -> Response {
     if ctx.customer().is_ok() {
         return ctx.finish(Err(PageError::Redirect(ctx.chrome.href("/"))));
     }
-    ctx.viewed("sign_in").await;
+    ctx.viewed("sign_in");
     let c = ctx.chrome("portal-sign-in-title", "");
     ctx.page(&SignInPage { c: &c, email: String::new(), error: None })
 }
@@ -445,7 +445,7 @@ pub async fn account_page(ctx: Portal, Query(q): Query<AccountQuery>) -> Respons
         let mut conn = ctx.state.pool.acquire().await?;
         let (phc, _, _) = store::credentials(&mut conn, ctx.tenant.id, customer).await?;
         drop(conn);
-        ctx.viewed("account").await;
+        ctx.viewed("account");
         let c = ctx.chrome("portal-account-title", "account");
         let message = q.done.filter(|d| d == "password").map(|_| ctx.t("portal-password-saved"));
         Ok(ctx.page(&AccountPage { c: &c, has_password: phc.is_some(), message, error: None }))

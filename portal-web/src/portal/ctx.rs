@@ -57,23 +57,25 @@ impl FromRequestParts<AppState> for Portal {
             let chrome = bare_chrome(Locale::FALLBACK);
             error_page(&chrome, e.into())
         };
-        // One connection for the lookups, returned before the handler runs.
+        // One connection for the lookups, returned before the handler runs: two statements, the
+        // tenant with its page settings (offered languages, the uploaded logo's digest; docs/adr/0039)
+        // and the session with its customer (issue 15, docs/adr/0043).
         let (tenant, session, customer, (offered, logo)) = {
             let mut conn = state.pool.acquire().await.map_err(|e| internal(e.into()))?;
-            let Some(tenant) = crate::web::tenant::by_slug(&mut conn, &slug).await.map_err(internal)? else {
+            let Some((tenant, offered, logo)) =
+                billing_core::store::tenants::get_by_slug_with_page_settings(&mut conn, &slug)
+                    .await
+                    .map_err(internal)?
+            else {
                 return Err(not_found());
             };
-            // The offered languages and the uploaded logo's digest (docs/adr/0039).
-            let page_settings =
-                billing_core::store::console_settings::page_settings(&mut conn, tenant.id).await.map_err(internal)?;
-            let session = crate::web::session::load(&mut conn, tenant.id, &headers, now).await.map_err(internal)?;
-            let customer = match &session {
-                Some((_, s)) => {
-                    billing_core::store::customers::get(&mut conn, tenant.id, s.customer).await.map_err(internal)?
-                }
-                None => None,
+            let signed_in =
+                crate::web::session::load_with_customer(&mut conn, tenant.id, &headers, now).await.map_err(internal)?;
+            let (session, customer) = match signed_in {
+                Some((hash, session, customer)) => (Some((hash, session)), Some(customer)),
+                None => (None, None),
             };
-            (tenant, session, customer, page_settings)
+            (tenant, session, customer, (offered, logo))
         };
         let offered = lang::offered(offered.as_deref());
         let query_lang = lang::query_lang(parts.uri.query());
@@ -224,14 +226,16 @@ impl Portal {
         r
     }
 
-    /// Records a page view (best effort: analytics never fail a page).
-    pub async fn viewed(&self, page: &str) {
-        let customer = self.customer.as_ref().map(|c| c.id);
-        if let Ok(mut conn) = self.state.pool.acquire().await
-            && let Err(e) = store::record_page_view(&mut conn, self.tenant.id, customer, page, self.now).await
-        {
-            tracing::warn!(error = %e, "page view not recorded");
-        }
+    /// Records a page view (best effort: analytics never fail a page). Queued for the batching
+    /// writer (`page_view_writer`): the page spends no connection or round trip on it.
+    pub fn viewed(&self, page: &str) {
+        let view = store::PageView {
+            tenant: self.tenant.id,
+            customer: self.customer.as_ref().map(|c| c.id),
+            page: page.to_string(),
+            at: self.now,
+        };
+        self.state.page_views.send(&self.state.pool, view);
     }
 
     /// The absolute root of this tenant's portal, for links in mails and signed URLs.

@@ -97,7 +97,7 @@ pub async fn help(ctx: Portal, Query(hq): Query<HelpQuery>) -> Response {
         }
         let mine = questions::list_for_customer(&mut conn, ctx.tenant.id, customer).await?;
         drop(conn);
-        ctx.viewed(if query.is_empty() { "help" } else { "help_search" }).await;
+        ctx.viewed(if query.is_empty() { "help" } else { "help_search" });
         let c = ctx.chrome("portal-help-title", "help");
         let summary = (!query.is_empty()).then(|| {
             if hits.is_empty() {
@@ -201,7 +201,7 @@ pub async fn new_question(ctx: Portal, Query(q): Query<NewQuestionQuery>) -> Res
     let result = super::page(async {
         ctx.customer()?;
         ctx.allow("/help")?;
-        ctx.viewed("question_new").await;
+        ctx.viewed("question_new");
         new_question_page(&ctx, StatusCode::OK, q.topic.as_deref(), q.invoice.as_deref(), "", (None, None)).await
     })
     .await;
@@ -344,7 +344,7 @@ pub async fn question(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<DoneQu
     let result = super::page(async {
         ctx.customer()?;
         ctx.allow("/help")?;
-        ctx.viewed("question").await;
+        ctx.viewed("question");
         let message = q.done.map(|_| ctx.t("portal-question-reply-sent"));
         question_page(&ctx, &p.id, StatusCode::OK, message, None).await
     })

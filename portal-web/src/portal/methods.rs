@@ -148,7 +148,7 @@ pub async fn payment_methods(ctx: Portal, Query(q): Query<DoneQuery>) -> Respons
     let result = super::page(async {
         ctx.customer()?;
         ctx.allow("/payment-methods")?;
-        ctx.viewed("payment_methods").await;
+        ctx.viewed("payment_methods");
         let message = q.done.as_deref().map(|d| {
             ctx.t(match d {
                 "auth" => "portal-method-needs-auth",
@@ -433,7 +433,7 @@ pub async fn setup_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<From
         if setup.status != "requires_action" {
             return Ok(redirect(&ctx.chrome.href("/payment-methods?done=1")));
         }
-        ctx.viewed("authenticate").await;
+        ctx.viewed("authenticate");
         let c = ctx.chrome("signup-3ds-title", "payment-methods");
         let label = setup
             .last4

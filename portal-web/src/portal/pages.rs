@@ -177,9 +177,23 @@ pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
             PageRequest { limit: 100, starting_after: None },
         )
         .await?;
-        let docs = documents(&ctx, &mut conn, customer).await?;
+        // Only the open invoices are shown here, with their lines, in one statement.
+        let filter = InvoiceFilter {
+            customer: Some(customer.id),
+            status: Some(InvoiceStatus::Open),
+            ..InvoiceFilter::default()
+        };
+        let mut docs = billing_core::service::invoices::list(
+            &mut conn,
+            ctx.tenant.id,
+            filter,
+            PageRequest { limit: 100, starting_after: None },
+        )
+        .await?
+        .items;
+        docs.sort_by(|a, b| b.issue_date.cmp(&a.issue_date).then(b.id.cmp(&a.id)));
         let balances = billing_core::store::balance::balances(&mut conn, ctx.tenant.id, customer.id).await?;
-        let methods = billing_core::service::payments::list_methods(&mut conn, ctx.tenant.id, customer.id).await?;
+        let methods = billing_core::service::payments::methods_of(&mut conn, ctx.tenant.id, customer).await?;
         // The next invoice of each active subscription, VAT included, as the invoice run will
         // make it. A subscription whose VAT cannot be decided now shows its date alone.
         let due: Vec<(SubscriptionId, chrono::NaiveDate)> = subs
@@ -189,7 +203,7 @@ pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
             .map(|s| (s.id, s.next_billing_date))
             .collect();
         let upcoming =
-            billing_core::service::invoicing::upcoming(&mut conn, ctx.tenant.id, &due).await.unwrap_or_else(|e| {
+            billing_core::service::invoicing::upcoming_for(&mut conn, &ctx.tenant, &due).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "upcoming invoice amounts not computed");
                 Vec::new()
             });
@@ -208,7 +222,7 @@ pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
         }
         let rows: Vec<InvoiceRow> = open.iter().map(|i| invoice_row(&ctx, i)).collect();
         let dunning = rows.iter().find(|r| r.overdue).map(clone_row);
-        ctx.viewed("overview").await;
+        ctx.viewed("overview");
         let c = ctx.chrome("portal-overview-title", "overview");
         let done = match q.done.as_deref() {
             Some("change") => Some(ctx.t("portal-done-change")),
@@ -282,7 +296,7 @@ pub async fn invoices(ctx: Portal) -> Response {
         let mut conn = ctx.state.pool.acquire().await?;
         let docs = documents(&ctx, &mut conn, customer).await?;
         drop(conn);
-        ctx.viewed("invoices").await;
+        ctx.viewed("invoices");
         let c = ctx.chrome("portal-invoices-title", "invoices");
         Ok(ctx.page(&InvoicesPage { c: &c, rows: docs.iter().map(|i| invoice_row(&ctx, i)).collect() }))
     })
@@ -355,7 +369,7 @@ pub async fn invoice(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Invoice
             reference: inv.number.clone().unwrap_or_default(),
             amount: format::money(inv.amount_due(), lang),
         });
-        ctx.viewed("invoice").await;
+        ctx.viewed("invoice");
         let c = ctx.chrome("portal-invoice-title", "invoices");
         Ok(ctx.page(&InvoicePage {
             c: &c,
@@ -662,7 +676,7 @@ pub async fn change_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Cha
             billing_core::service::portal_options::plan_moves(&mut conn, ctx.tenant.id).await?.downgrades_at_period_end;
         drop(conn);
         let selected = q.plan.clone().unwrap_or_default();
-        ctx.viewed(if preview.is_some() { "change_preview" } else { "change" }).await;
+        ctx.viewed(if preview.is_some() { "change_preview" } else { "change" });
         let c = ctx.chrome("portal-change-title", "overview");
         Ok(ctx.page(&ChangePage {
             c: &c,
@@ -778,7 +792,7 @@ pub async fn cancel_page(ctx: Portal, Path(p): Path<IdPath>) -> Response {
             _ => None,
         };
         drop(conn);
-        ctx.viewed("cancel").await;
+        ctx.viewed("cancel");
         let mut page = cancel_view(&ctx, &sub, ev, None);
         page.offer = offer;
         Ok(ctx.page(&page))
@@ -969,7 +983,7 @@ pub async fn billing_details(ctx: Portal, Query(q): Query<DoneQuery>) -> Respons
     let result = super::page(async {
         let customer = ctx.customer()?;
         ctx.allow("/billing-details")?;
-        ctx.viewed("billing_details").await;
+        ctx.viewed("billing_details");
         let c = ctx.chrome("portal-details-title", "billing-details");
         let mut page = details_page(&ctx, &c, customer);
         page.message = q.done.map(|_| ctx.t("portal-details-saved"));

@@ -267,7 +267,7 @@ pub async fn pricing(mut ctx: Portal, Query(q): Query<PricingQuery>) -> Response
             })
             .collect();
         let note = currency.map(|c| vat_note(&ctx, &shown, c)).unwrap_or_default();
-        ctx.viewed("pricing").await;
+        ctx.viewed("pricing");
         funnel(&ctx, ctx.customer.as_ref().map(|c| c.id), "/pricing", "pricing_viewed", &visitor).await;
         let c = ctx.chrome("signup-pricing-title", "");
         Ok(html(
@@ -438,7 +438,7 @@ pub async fn checkout(mut ctx: Portal, Query(offer): Query<Offer>) -> Response {
     let result = super::page(async {
         let o = checked_offer(&ctx, &offer).await?;
         let s = summary(&ctx, &o)?;
-        ctx.viewed("checkout").await;
+        ctx.viewed("checkout");
         funnel(&ctx, None, "/checkout", "checkout_started", &visitor).await;
         let c = ctx.chrome("signup-checkout-title", "");
         let f = DetailsForm {

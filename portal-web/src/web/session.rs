@@ -49,6 +49,21 @@ pub async fn load(
     Ok(store::session(conn, tenant, &hash, now).await?.map(|s| (hash, s)))
 }
 
+/// [`load`] with the session's customer, in one statement: `None` when not signed in (no live
+/// session, or its customer is gone).
+pub async fn load_with_customer(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+) -> billing_core::Result<Option<(Vec<u8>, Session, billing_core::customer::Customer)>> {
+    let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64) else {
+        return Ok(None);
+    };
+    let hash = token_hash(token);
+    Ok(store::session_with_customer(conn, tenant, &hash, now).await?.map(|(s, c)| (hash, s, c)))
+}
+
 /// Refuses a form whose `csrf` field is not the expected token.
 pub fn check_csrf(expected: &str, given: Option<&str>) -> PageResult<()> {
     match given {

@@ -1,6 +1,7 @@
 //! Issue 15's changes to hot paths, as a client sees them: usage requests sent at the same time
 //! share a commit (group commit) yet each is accepted or refused on its own, all or nothing, and
-//! a customer's invoice list uses the filter it is given.
+//! a customer's invoice list uses the filter it is given, and an event can never slip into a
+//! period while it is being invoiced although ingestion takes no exclusive lock.
 
 use billing_tests::TestApp;
 use serde_json::{Value, json};
@@ -154,5 +155,91 @@ async fn a_customers_invoice_list_holds_only_their_invoices_with_any_filter_comb
         let next = all["next_cursor"].as_str().unwrap();
         let (_, rest) = app.get(&format!("/api/v1/invoices?limit=5&starting_after={next}")).await;
         assert_eq!(rest["data"].as_array().unwrap().len(), 1, "{rest}");
+    }
+}
+
+#[tokio::test]
+async fn an_event_for_a_period_being_invoiced_waits_and_is_refused_once_the_period_closed() {
+    let app = TestApp::spawn().await;
+    let (s, p) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "calls", "name": "Calls", "interval": { "unit": "month", "count": 1 },
+                    "usage": { "metric": "calls", "aggregation": "sum" },
+                    "prices": [{ "currency": "EUR", "pricing": { "model": { "type": "per_unit",
+                        "unit_price": { "amount": "0.10", "currency": "EUR" } }, "minimum_charge": null } }] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    let a = metered_subscription(&app, "a@example.com").await;
+    let b = metered_subscription(&app, "b@example.com").await;
+    let a_uuid = a.parse::<billing_core::ids::SubscriptionId>().unwrap().as_uuid();
+
+    // As the invoice run does: subscription a locked while its February is invoiced.
+    let mut run = app.db.pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM subscriptions WHERE id = $1 FOR UPDATE").bind(a_uuid).execute(&mut *run).await.unwrap();
+
+    // Ingestion of another subscription does not wait for a's lock.
+    let (s, both) =
+        app.post("/api/v1/usage_events/batch", json!({ "events": [ev(&b, "b1", "1"), ev(&b, "b2", "1")] })).await;
+    assert_eq!(s, 201, "{both}");
+
+    let (http, url, key) = (app.http.clone(), app.url("/api/v1/usage_events"), app.tenant.api_key.clone());
+    let late = ev(&a, "late", "4");
+    let sent = tokio::spawn(async move {
+        let resp = http.post(url).bearer_auth(key).json(&late).send().await.expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!sent.is_finished(), "the event must wait for the period's invoicing to finish");
+
+    // The run closes February and commits: the waiting event's period is invoiced now.
+    sqlx::query(
+        "UPDATE subscriptions SET next_period_index = 1, next_period_start = '2026-03-01', next_billing_date = '2026-04-01'
+         WHERE id = $1",
+    )
+    .bind(a_uuid)
+    .execute(&mut *run)
+    .await
+    .unwrap();
+    run.commit().await.unwrap();
+    let (status, answer) = sent.await.unwrap();
+    assert_eq!((status, answer["error"]["code"].as_str()), (422, Some("usage_period_closed")), "{answer}");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM usage_events WHERE event_id = 'late'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "an event of an invoiced period is never stored");
+}
+
+#[tokio::test]
+async fn portal_page_views_are_recorded_once_each_without_a_write_in_the_page() {
+    let app = TestApp::spawn().await;
+    let c = crate::portal::customer(&app, "kunde@example.com", "US").await;
+    crate::portal::subscribe(&app, &c, "pro").await;
+    let mut b = crate::portal::Browser::new(&app);
+    b.sign_in("acme", "kunde@example.com").await;
+    for _ in 0..3 {
+        let page = b.get("/p/acme").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("Welcome, Kunde Eins."), "{}", page.body);
+    }
+    // The batching writer stores them a moment later: each view once, with its customer.
+    let customer = c.parse::<billing_core::ids::CustomerId>().unwrap().as_uuid();
+    let started = std::time::Instant::now();
+    loop {
+        let views: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM portal_events WHERE kind = 'page_view' AND page = 'overview' AND customer_id = $1",
+        )
+        .bind(customer)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        if views == 3 {
+            break;
+        }
+        assert!(views < 3 && started.elapsed().as_secs() < 10, "{views} overview page views recorded for 3 views");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

@@ -151,3 +151,41 @@ impl TenantContext {
         crate::tenant::start_of_day(self.timezone, day)
     }
 }
+
+impl TenantContext {
+    /// The context of the upcoming-invoice preview (`chunk::preview_one`): only what deciding an
+    /// invoice's amount and VAT reads (time zone, seller, rounding, the Art. 59c turnover when the
+    /// seller uses the threshold), from a tenant the caller has already read. Numbering, drafts,
+    /// the Art. 230 rates, collection and e-invoice facts are left empty: the preview writes and
+    /// states none of them. The portal's overview page saves six statements per view with it
+    /// (issue 15, docs/adr/0043).
+    pub(super) async fn for_preview(
+        conn: &mut PgConnection,
+        tenant: &crate::tenant::Tenant,
+        as_of: NaiveDate,
+    ) -> Result<Self> {
+        let format = NumberFormat::parse(&tenant.invoice_number_format)?;
+        let art59c = if tenant.tax.b2c_threshold_opt {
+            let (turnover, rates) = crate::service::invoices::threshold::load(conn, tenant.id, as_of).await?;
+            Some((std::sync::Mutex::new(turnover), rates))
+        } else {
+            None
+        };
+        Ok(Self {
+            einvoice_seller: (crate::party::SellerSnapshot::of(tenant), crate::einvoice::SellerFacts::default()),
+            draft_hours: 0,
+            art59c,
+            national: None,
+            tenant_id: tenant.id,
+            timezone: tenant.timezone,
+            seller: tenant.seller_profile(),
+            trust_check_digits: tenant.tax.trust_check_digits,
+            series: format.series(as_of),
+            format,
+            issue_date: as_of,
+            due_date: as_of + Duration::days(i64::from(tenant.payment_terms_days)),
+            policy: RoundingPolicy::default(),
+            collects_automatically: false,
+        })
+    }
+}

@@ -394,10 +394,26 @@ pub struct Upcoming {
 /// The next invoice of each subscription `(id, next billing date)`: the same rating, coupon,
 /// usage-so-far and VAT decision as the invoice run (`chunk::preview_one`), nothing written. A
 /// subscription the run would not invoice on that date (ended, paused, canceled by then) is
-/// left out. The tenant's context is loaded once per date.
+/// left out.
 pub async fn upcoming(
     conn: &mut PgConnection,
     tenant_id: TenantId,
+    subs: &[(SubscriptionId, NaiveDate)],
+) -> Result<Vec<(SubscriptionId, Upcoming)>> {
+    if subs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tenant = store::tenants::get(conn, tenant_id).await?.ok_or_else(|| Error::not_found("tenant", tenant_id))?;
+    upcoming_for(conn, &tenant, subs).await
+}
+
+/// [`upcoming`] for a tenant the caller has read already (the portal's request has it). Computed
+/// on every call from the rows as they are now, never kept: the subscription, its plan, coupon and
+/// customer and the usage so far are read by one statement each time (two for a metered plan),
+/// so the amount is exact the moment a price, coupon, VAT id or event changes (docs/adr/0043).
+pub async fn upcoming_for(
+    conn: &mut PgConnection,
+    tenant: &crate::tenant::Tenant,
     subs: &[(SubscriptionId, NaiveDate)],
 ) -> Result<Vec<(SubscriptionId, Upcoming)>> {
     let mut out = Vec::new();
@@ -405,7 +421,7 @@ pub async fn upcoming(
     dates.sort();
     dates.dedup();
     for date in dates {
-        let ctx = TenantContext::load(conn, tenant_id, date).await?;
+        let ctx = TenantContext::for_preview(conn, tenant, date).await?;
         for (id, _) in subs.iter().filter(|(_, d)| *d == date) {
             if let Some(vat) = chunk::preview_one(conn, &ctx, date, *id).await? {
                 out.push((*id, Upcoming { date, net: vat.net_total, tax: vat.tax_total, gross: vat.gross_total }));

@@ -152,6 +152,16 @@ pub async fn list_methods(
     store::payment_methods::list(conn, tenant, customer).await
 }
 
+/// [`list_methods`] of a customer the caller has just read (the portal's signed-in customer),
+/// without reading the customer again.
+pub async fn methods_of(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: &crate::customer::Customer,
+) -> Result<Vec<PaymentMethod>> {
+    store::payment_methods::list(conn, tenant, customer.id).await
+}
+
 /// The customer's method `id`, or not found (another customer's, removed, or no such id).
 fn own_method(methods: &[PaymentMethod], id: uuid::Uuid) -> Result<&PaymentMethod> {
     methods.iter().find(|m| m.id == id).ok_or_else(|| Error::not_found("payment_method", id))
