@@ -722,8 +722,9 @@ async fn browser_flows_in_chromium() {
     assert_eq!(app.count("portal_events WHERE kind = 'help_search' AND status = 'no_results'").await, 4);
     assert_eq!(app.count("payment_methods WHERE removed_at IS NULL AND last4 = '4242' AND is_default").await, 4);
     // Each sign-up: the 4242 card at the checkout, the 3-D Secure card, then a SEPA mandate (the
-    // default now), each mandate stored with its text in the run's language.
-    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL").await, 4 + 4 * 3);
+    // default now), each mandate stored with its text in the run's language; and each run's
+    // customer whose payment waited for 3-D Secure keeps its card.
+    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL").await, 4 + 4 * 3 + 4);
     assert_eq!(app.count("payment_methods WHERE removed_at IS NULL AND last4 = '3184'").await, 4);
     assert_eq!(
         app.count("payment_methods WHERE removed_at IS NULL AND kind = 'sepa_debit' AND last4 = '3000' AND is_default")
