@@ -1226,3 +1226,81 @@ async fn a_stripe_payment_that_needs_3ds_is_confirmed_through_stripe_js_and_chec
     let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
     assert_eq!(inv["amount_paid"].as_i64(), Some(4900), "a replayed return records nothing more");
 }
+
+/// Stripe's card element in real headless Chromium against localstripe
+/// (`tests/browser/portal_stripe.py`): with JavaScript a 3-D Secure card is added through
+/// Stripe.js and the stand-in's authentication window, under the page's own
+/// Content-Security-Policy, axe-clean; without it the page names the other ways to pay.
+#[tokio::test]
+async fn stripe_card_element_in_chromium() {
+    let Ok(python) = std::env::var("BILLING_BROWSER_PYTHON") else {
+        eprintln!(
+            "BILLING_BROWSER_PYTHON is not set: scripts/test-all.sh installs Chromium and Playwright and sets it"
+        );
+        return;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let axe = std::env::var("BILLING_AXE_JS")
+        .unwrap_or_else(|_| root.join(".ci-work/axe/node_modules/axe-core/axe.min.js").display().to_string());
+    let peer = super::payments_stripe::localstripe();
+    let js = format!("{}/js.stripe.com/v3/", peer.url);
+    let app = TestApp::spawn_with(move |s| {
+        s.with_portal(portal_web::config::PortalConfig {
+            secure_cookies: false,
+            stripe_js_url: js,
+            ..Default::default()
+        })
+    })
+    .await;
+    let (s, a) = app
+        .post(
+            "/api/v1/gateway_accounts",
+            json!({ "provider": "stripe", "name": "stripe-js", "is_default": true, "config": {
+                "secret_key": super::payments_stripe::KEY, "webhook_secret": "whsec_e2e_0123456789abcdef",
+                "api_base": peer.url, "send_description": false, "send_mandate_data": false,
+                "publishable_key": "pk_test_portal_0123456789" } }),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    let (s, t) = app.post("/api/v1/tenant", json!({ "sepa_creditor_id": "DE98ZZZ09999999999" })).await;
+    assert_eq!(s, 200, "{t}");
+    let mut runs = vec![];
+    for (lang, js) in [("de", true), ("de", false), ("zh-CN", true), ("zh-CN", false)] {
+        let email = format!("stripe-{}-{}@example.com", lang.to_lowercase(), if js { "js" } else { "nojs" });
+        let (s, c) = app
+            .post(
+                "/api/v1/customers",
+                json!({ "email": email, "name": "Browser", "country": "DE", "currency": "EUR", "locale": lang }),
+            )
+            .await;
+        assert_eq!(s, 201, "{c}");
+        let (s, session) = app.post("/api/v1/portal_sessions", json!({ "customer": c["id"], "locale": lang })).await;
+        assert_eq!(s, 201, "{session}");
+        runs.push(json!({ "lang": lang, "js": js, "url": session["url"] }));
+    }
+    let shots = std::env::var("BILLING_PORTAL_SCREENSHOTS").ok();
+    let cfg = json!({ "base": app.base, "axe": axe, "runs": runs, "card": "4000002760003184", "screenshots": shots });
+    let cfg_path = std::env::temp_dir().join(format!("portal-stripe-{}.json", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
+    // On a thread of its own: the server answering the browser runs on this test's runtime.
+    let (script, cfg_arg) = (root.join("tests/browser/portal_stripe.py"), cfg_path.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python).arg(script).arg(cfg_arg).output().expect("start the browser test")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the Stripe card element flows failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("PASSED ")).count(), 4, "{stdout}");
+    assert_eq!(
+        app.count("payment_methods WHERE gateway = 'stripe' AND last4 = '3184' AND brand = 'visa' AND is_default")
+            .await,
+        2,
+        "one card per run with JavaScript, stored from what Stripe says"
+    );
+    let _ = std::fs::remove_file(cfg_path);
+}
