@@ -70,6 +70,12 @@ struct StripeSettings {
     send_description: Option<bool>,
     #[serde(default)]
     timeout_ms: Option<u64>,
+    /// Stripe.js's key (`pk_…`): the portal's card form for this account (docs/adr/0044).
+    #[serde(default)]
+    publishable_key: Option<String>,
+    /// localstripe rejects `mandate_data`; set false when pointing at it.
+    #[serde(default)]
+    send_mandate_data: Option<bool>,
     /// Checked here; read by `currencies_of` for routing.
     #[serde(default, rename = "currencies")]
     _currencies: Option<Vec<Currency>>,
@@ -243,6 +249,10 @@ impl Directory {
                 if let Some(ms) = s.timeout_ms {
                     config.request_timeout = Duration::from_millis(ms);
                 }
+                config.publishable_key = s.publishable_key;
+                if let Some(send) = s.send_mandate_data {
+                    config.send_mandate_data = send;
+                }
                 Ok((Arc::new(StripeGateway::new(config)?), None))
             }
             "mollie" => {
@@ -306,6 +316,9 @@ impl Gateways for Directory {
                     && !(base.starts_with("https://") || base.starts_with("http://"))
                 {
                     return Err("stripe config: api_base must be an http(s) URL".into());
+                }
+                if s.publishable_key.as_deref().is_some_and(|k| !k.starts_with("pk_")) {
+                    return Err("stripe config: publishable_key must start with pk_".into());
                 }
                 Ok(())
             }

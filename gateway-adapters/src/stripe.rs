@@ -26,8 +26,9 @@ use async_trait::async_trait;
 use billing_core::currency::Currency;
 use billing_core::money::Money;
 use billing_core::ports::{
-    ChargeOutcome, ChargeRequest, GatewayCustomerRef, GatewayError, GatewayEvent, MethodDetails, MethodInfo,
-    PaymentGateway, PaymentMethodKind, PaymentMethodRef, RefundOutcome, RefundRequest, SetupOutcome, WebhookError,
+    ChargeOutcome, ChargeRequest, GatewayCustomerRef, GatewayError, GatewayEvent, MandateAcceptance, MethodDetails,
+    MethodInfo, PaymentGateway, PaymentMethodKind, PaymentMethodRef, RefundOutcome, RefundRequest, SetupOutcome,
+    WebhookError,
 };
 use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
@@ -36,7 +37,11 @@ use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError
 use stripe_core::customer::CreateCustomer;
 use stripe_core::payment_intent::{CreatePaymentIntent, CreatePaymentIntentOffSession, RetrievePaymentIntent};
 use stripe_core::refund::{CreateRefund, ListRefund};
-use stripe_core::setup_intent::{ConfirmSetupIntent, CreateSetupIntent, CreateSetupIntentUsage, RetrieveSetupIntent};
+use stripe_core::setup_intent::{
+    ConfirmSetupIntent, ConfirmSetupIntentMandateData, ConfirmSetupIntentSecretKeyParam,
+    ConfirmSetupIntentSecretKeyParamCustomerAcceptance, ConfirmSetupIntentSecretKeyParamCustomerAcceptanceType,
+    CreateSetupIntent, CreateSetupIntentUsage, OnlineParam, RetrieveSetupIntent,
+};
 use stripe_payment::payment_method::{
     AttachPaymentMethod, CreatePaymentMethod, CreatePaymentMethodCard, CreatePaymentMethodCardDetailsParams,
     CreatePaymentMethodSepaDebit, CreatePaymentMethodType, DetachPaymentMethod, RetrievePaymentMethod,
@@ -66,6 +71,12 @@ pub struct StripeConfig {
     pub send_description: bool,
     /// Per-HTTP-attempt limit; on expiry the charge reports [`GatewayError::Timeout`].
     pub request_timeout: Duration,
+    /// The publishable key (`pk_…`) Stripe.js starts with in the portal (docs/adr/0044); without
+    /// one the portal has no Stripe card form for the account.
+    pub publishable_key: Option<String>,
+    /// Send a SEPA mandate's acceptance (`mandate_data`) when confirming its SetupIntent, as live
+    /// Stripe requires. localstripe refuses the parameter, so tests turn it off.
+    pub send_mandate_data: bool,
 }
 
 impl StripeConfig {
@@ -77,6 +88,8 @@ impl StripeConfig {
             previous_webhook_secret: None,
             send_description: true,
             request_timeout: Duration::from_secs(30),
+            publishable_key: None,
+            send_mandate_data: true,
         }
     }
 }
@@ -107,6 +120,8 @@ pub struct StripeGateway {
     api_base: String,
     webhook_secrets: signing::WebhookSecrets,
     send_description: bool,
+    publishable_key: Option<String>,
+    send_mandate_data: bool,
     /// Serializes refunds within this process, so that two concurrent refunds of one payment cannot both pass
     /// the remaining-amount check. Across processes Stripe's own check remains the backstop.
     refund_lock: tokio::sync::Mutex<()>,
@@ -135,6 +150,8 @@ impl StripeGateway {
                 previous: config.previous_webhook_secret,
             },
             send_description: config.send_description,
+            publishable_key: config.publishable_key,
+            send_mandate_data: config.send_mandate_data,
             refund_lock: tokio::sync::Mutex::new(()),
         })
     }
@@ -168,6 +185,32 @@ impl StripeGateway {
             Ok(attached) => Ok(SetupOutcome::Ready(PaymentMethodRef(attached.id))),
             Err(Failure::Api { status: 402, error }) => Ok(Declined::from(error).into_setup_outcome()),
             Err(failure) => Err(failure.into_error()),
+        }
+    }
+
+    /// Attaches a method Stripe.js confirmed to `customer` unless it is attached already (Stripe
+    /// attaches on the SetupIntent's confirmation; localstripe does not). A method of another
+    /// customer is refused.
+    async fn ensure_attached(
+        &self,
+        customer: &GatewayCustomerRef,
+        method: &PaymentMethodRef,
+    ) -> Result<(), GatewayError> {
+        let retrieve = RetrievePaymentMethod::new(method.0.as_str());
+        let view: PaymentMethodView = self.call(&retrieve, None).await.map_err(Failure::into_error)?;
+        match view.customer.as_ref().and_then(id_of) {
+            Some(owner) if owner == customer.0 => Ok(()),
+            Some(_) => Err(GatewayError::Rejected {
+                code: "payment_method_customer_mismatch".into(),
+                message: format!("{} belongs to another customer", method.0),
+            }),
+            None => match self.attach(customer, &method.0).await? {
+                SetupOutcome::Ready(_) => Ok(()),
+                _ => Err(GatewayError::Rejected {
+                    code: "payment_method_not_attached".into(),
+                    message: format!("{} could not be attached", method.0),
+                }),
+            },
         }
     }
 
@@ -278,10 +321,10 @@ impl PaymentGateway for StripeGateway {
             MethodDetails::ProviderToken { kind: PaymentMethodKind::Card, token } => {
                 self.attach(customer, token).await?
             }
-            // A SEPA mandate the portal showed and stored (docs/adr/0040): the IBAN becomes a
-            // `sepa_debit` PaymentMethod attached to the customer, with no SetupIntent (localstripe
-            // has no `mandate_data`; live Stripe wants the mandate's acceptance on a SetupIntent,
-            // which this adapter does not send yet).
+            // A SEPA mandate without its acceptance (the API's IBAN, or `send_mandate_data` off for
+            // localstripe, which refuses the parameter): the IBAN becomes a `sepa_debit`
+            // PaymentMethod attached to the customer, with no SetupIntent. The portal's mandates go
+            // through `setup_sepa_mandate` with `mandate_data` (docs/adr/0044).
             MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token: iban } => {
                 let create = CreatePaymentMethod::new()
                     .type_(CreatePaymentMethodType::SepaDebit)
@@ -296,9 +339,46 @@ impl PaymentGateway for StripeGateway {
         }
     }
 
+    async fn setup_sepa_mandate(
+        &self,
+        customer: &GatewayCustomerRef,
+        iban: &str,
+        acceptance: &MandateAcceptance,
+    ) -> Result<SetupOutcome, GatewayError> {
+        let details = MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token: iban.to_owned() };
+        if !self.send_mandate_data {
+            return self.setup_payment_method(customer, &details).await;
+        }
+        // The PaymentMethod attached first (as for cards), then a SetupIntent confirmed with the
+        // mandate's acceptance: what live Stripe needs before debiting off-session.
+        let create = CreatePaymentMethod::new()
+            .type_(CreatePaymentMethodType::SepaDebit)
+            .sepa_debit(CreatePaymentMethodSepaDebit::new(iban.to_owned()));
+        let method: IdView = self.call(&create, None).await.map_err(Failure::into_error)?;
+        let method = match self.attach(customer, &method.id).await? {
+            SetupOutcome::Ready(method) => method,
+            not_attached => return Ok(not_attached),
+        };
+        let create = CreateSetupIntent::new().customer(customer.0.clone()).usage(CreateSetupIntentUsage::OffSession);
+        let intent: SetupIntentView = self.call(&create, None).await.map_err(Failure::into_error)?;
+        let mut accepted = ConfirmSetupIntentSecretKeyParamCustomerAcceptance::new(
+            ConfirmSetupIntentSecretKeyParamCustomerAcceptanceType::Online,
+        );
+        accepted.accepted_at = Some(acceptance.accepted_at.timestamp());
+        accepted.online = Some(OnlineParam::new(acceptance.ip_address.clone(), acceptance.user_agent.clone()));
+        let confirm = ConfirmSetupIntent::new(intent.id.as_str()).payment_method(method.0.clone()).mandate_data(
+            ConfirmSetupIntentMandateData::SecretKeyParam(ConfirmSetupIntentSecretKeyParam::new(accepted)),
+        );
+        match self.call::<SetupIntentView>(&confirm, None).await {
+            Ok(intent) => intent.into_outcome(Some(method)),
+            Err(Failure::Api { status: 402, error }) => Ok(Declined::from(error).into_setup_outcome()),
+            Err(failure) => Err(failure.into_error()),
+        }
+    }
+
     async fn complete_setup(
         &self,
-        _customer: &GatewayCustomerRef,
+        customer: &GatewayCustomerRef,
         provider_setup_id: &str,
     ) -> Result<SetupOutcome, GatewayError> {
         if !provider_setup_id.starts_with("seti_") {
@@ -309,7 +389,44 @@ impl PaymentGateway for StripeGateway {
         }
         let retrieve = RetrieveSetupIntent::new(provider_setup_id);
         let intent: SetupIntentView = self.call(&retrieve, None).await.map_err(Failure::into_error)?;
-        intent.into_outcome(None)
+        // Only an intent of this customer's Stripe customer says anything about this customer.
+        if let Some(owner) = intent.customer.as_ref().and_then(id_of)
+            && owner != customer.0
+        {
+            return Err(GatewayError::Rejected {
+                code: "setup_intent_customer_mismatch".into(),
+                message: format!("{provider_setup_id} belongs to another customer"),
+            });
+        }
+        // Created by us for Stripe.js and not confirmed by the browser yet: still waiting.
+        if matches!(intent.status.as_str(), "requires_payment_method" | "requires_confirmation")
+            && intent.last_setup_error.is_none()
+        {
+            return Ok(SetupOutcome::RequiresAction {
+                client_secret: intent.client_secret.unwrap_or_default(),
+                redirect_hint: None,
+                provider_setup_id: intent.id,
+            });
+        }
+        let outcome = intent.into_outcome(None)?;
+        if let SetupOutcome::Ready(method) = &outcome {
+            self.ensure_attached(customer, method).await?;
+        }
+        Ok(outcome)
+    }
+
+    fn browser_key(&self) -> Option<String> {
+        self.publishable_key.clone()
+    }
+
+    async fn begin_card_setup(&self, customer: &GatewayCustomerRef) -> Result<SetupOutcome, GatewayError> {
+        let create = CreateSetupIntent::new().customer(customer.0.clone()).usage(CreateSetupIntentUsage::OffSession);
+        let intent: SetupIntentView = self.call(&create, None).await.map_err(Failure::into_error)?;
+        Ok(SetupOutcome::RequiresAction {
+            client_secret: intent.client_secret.ok_or_else(|| missing("setup intent client_secret"))?,
+            redirect_hint: None,
+            provider_setup_id: intent.id,
+        })
     }
 
     async fn charge(&self, req: &ChargeRequest) -> Result<ChargeOutcome, GatewayError> {
@@ -668,6 +785,9 @@ pub mod signing {
 
 #[derive(Deserialize)]
 struct PaymentMethodView {
+    /// The customer it is attached to (an id, or an expanded object), if any.
+    #[serde(default)]
+    customer: Option<serde_json::Value>,
     card: Option<CardView>,
     sepa_debit: Option<SepaDebitView>,
 }
@@ -743,6 +863,9 @@ impl NextActionView {
 struct SetupIntentView {
     id: String,
     status: String,
+    /// The Stripe customer it was created for (an id, or an expanded object).
+    #[serde(default)]
+    customer: Option<serde_json::Value>,
     client_secret: Option<String>,
     /// The method being set up: an id, or an expanded object.
     payment_method: Option<serde_json::Value>,

@@ -442,3 +442,74 @@ async fn a_charge_waiting_for_3ds_is_read_back_as_succeeded_once_the_customer_pa
     );
     assert!(matches!(stripe.payment_status("seti_not_a_payment").await, Err(GatewayError::Rejected { .. })));
 }
+
+#[tokio::test]
+async fn a_sepa_mandates_setup_intent_carries_its_acceptance_which_localstripe_refuses_by_name() {
+    use billing_core::ports::MandateAcceptance;
+    let acceptance = MandateAcceptance {
+        accepted_at: chrono::Utc::now(),
+        ip_address: "203.0.113.7".into(),
+        user_agent: "Mozilla/5.0 (contract test)".into(),
+    };
+    // As configured for live Stripe: the SetupIntent is confirmed with `mandate_data`, a
+    // parameter localstripe does not know and names in its refusal (docs/adr/0044).
+    let stripe = gateway();
+    let customer = new_customer(&stripe, "sepa-mandate-data").await;
+    let refused = stripe.setup_sepa_mandate(&customer, "DE89370400440532013000", &acceptance).await;
+    assert!(
+        matches!(&refused, Err(GatewayError::Rejected { message, .. }) if message.contains("mandate_data")),
+        "{refused:?}"
+    );
+    // With `send_mandate_data` off (the tests' setting for localstripe) the mandate is stored.
+    let config = StripeConfig {
+        api_base: peer().base_url.clone(),
+        send_description: false,
+        send_mandate_data: false,
+        ..StripeConfig::new(API_KEY, WEBHOOK_SECRET)
+    };
+    let lenient = StripeGateway::new(config).unwrap();
+    let stored = lenient.setup_sepa_mandate(&customer, "DE89370400440532013000", &acceptance).await.unwrap();
+    assert!(matches!(&stored, SetupOutcome::Ready(m) if m.0.starts_with("pm_")), "{stored:?}");
+}
+
+#[tokio::test]
+async fn a_card_setup_for_stripe_js_waits_until_the_browser_confirmed_it_and_is_this_customers_only() {
+    let stripe = gateway();
+    let customer = new_customer(&stripe, "browser-setup").await;
+    let started = stripe.begin_card_setup(&customer).await.unwrap();
+    let SetupOutcome::RequiresAction { provider_setup_id, client_secret, .. } = started else { panic!("{started:?}") };
+    assert!(client_secret.starts_with(&format!("{provider_setup_id}_secret_")), "{client_secret}");
+    // Nothing confirmed yet: still waiting, nothing stored.
+    let waiting = stripe.complete_setup(&customer, &provider_setup_id).await.unwrap();
+    assert!(matches!(waiting, SetupOutcome::RequiresAction { .. }), "{waiting:?}");
+    // Another customer's setup says nothing about this one's.
+    let other = new_customer(&stripe, "browser-setup-other").await;
+    let foreign = stripe.complete_setup(&other, &provider_setup_id).await;
+    assert!(
+        matches!(foreign, Err(GatewayError::Rejected { ref code, .. }) if code == "setup_intent_customer_mismatch"),
+        "{foreign:?}"
+    );
+    // What Stripe.js's confirmCardSetup sends: the card, with the client secret.
+    let status = peer().post(
+        &format!("/v1/setup_intents/{provider_setup_id}/confirm"),
+        &format!(
+            "client_secret={client_secret}&payment_method_data[type]=card&payment_method_data[card][number]={SUCCEEDS}&payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2031&payment_method_data[card][cvc]=123"
+        ),
+    );
+    assert_eq!(status, 200);
+    let done = stripe.complete_setup(&customer, &provider_setup_id).await.unwrap();
+    let SetupOutcome::Ready(method) = done else { panic!("{done:?}") };
+    // Attached to the customer, so that it can be charged off-session.
+    let charged = stripe
+        .charge(&ChargeRequest {
+            idempotency_key: format!("browser-setup-{}", method.0),
+            customer: customer.clone(),
+            method,
+            amount: Money::from_minor(1200, Currency::from_code("EUR").unwrap()),
+            description: "browser setup".into(),
+            metadata: BTreeMap::new(),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(charged, ChargeOutcome::Succeeded { .. }), "{charged:?}");
+}

@@ -141,11 +141,19 @@ pub struct PortalConfig {
     pub secure_cookies: bool,
     /// How long a session lasts after sign-in.
     pub session_hours: u32,
+    /// Where the pages load Stripe.js from for a Stripe account's card form and a payment's 3-D
+    /// Secure (docs/adr/0044): Stripe's own in production, localstripe's stand-in in tests.
+    pub stripe_js_url: String,
 }
 
 impl Default for PortalConfig {
     fn default() -> Self {
-        Self { public_url: None, secure_cookies: true, session_hours: 12 }
+        Self {
+            public_url: None,
+            secure_cookies: true,
+            session_hours: 12,
+            stripe_js_url: "https://js.stripe.com/v3/".into(),
+        }
     }
 }
 

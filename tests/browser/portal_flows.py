@@ -10,7 +10,10 @@ payment method and be refused removing the only one, change the quantity after c
 preview, open an invoice, download its PDF, pay it, enter a wrong VAT ID (refused in the page's
 language), search the FAQ (a hit and a search without one), ask a billing question, cancel with a
 reason; then sign up as a new customer through the pricing page and the checkout, add a card
-that asks for 3-D Secure and a SEPA Direct Debit mandate (a wrong IBAN refused first; see `signup`). With JavaScript on, axe-core checks every page (no serious or critical
+that asks for 3-D Secure and a SEPA Direct Debit mandate (a wrong IBAN refused first; see
+`signup`); then, as another customer, confirm a payment that needs 3-D Secure from the
+overview's notice on its own page (see `authenticate_payment`). With JavaScript on, axe-core
+checks every page (no serious or critical
 violation) and screenshots are taken at desktop and 360-px phone width.
 """
 
@@ -53,6 +56,8 @@ TEXT = {
         "iban": "IBAN", "holder": "Kontoinhaber", "sepa_confirm": "Mandat erteilen",
         "iban_error": "Die Prüfziffern stimmen nicht", "sepa_added": "Ihr SEPA-Lastschriftmandat ist eingerichtet",
         "sepa_method": "SEPA-Lastschrift ····3000", "mandate_text": "Ich ermächtige",
+        "auth_notice": "wartet auf Ihre Bestätigung", "auth_continue": "Zahlung bestätigen",
+        "auth_title": "Zahlung bestätigen", "auth_paid": "ist bezahlt", "view_invoice": "Rechnung ansehen",
     },
     "zh-CN": {
         "send": "发送登录链接", "sent": "请查收电子邮件", "sign_in": "立即登录",
@@ -82,6 +87,8 @@ TEXT = {
         "iban": "IBAN", "holder": "账户持有人", "sepa_confirm": "确认授权",
         "iban_error": "校验码不匹配", "sepa_added": "您的 SEPA 直接借记授权已设置",
         "sepa_method": "SEPA 直接借记 ····3000", "mandate_text": "确认本授权",
+        "auth_notice": "正在等待您的确认", "auth_continue": "确认付款",
+        "auth_title": "确认付款", "auth_paid": "已付清", "view_invoice": "查看发票",
     },
 }
 
@@ -158,6 +165,50 @@ def signup(browser, base, run, t, tag, js, check_for, shot):
     expect(page.get_by_role("status").first).to_contain_text(t["sepa_added"])
     expect(page.locator("li.method", has_text=t["sepa_method"])).to_have_count(1)
     check("sepa-added")
+    ctx.close()
+
+
+def sign_in(page, base, email, lang, t, check):
+    """Signs in with the link from the mail (asked for on stdout, read from stdin)."""
+    page.goto(f"{base}/p/acme/sign-in")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    page.get_by_label(re.compile("E-Mail|电子邮件")).first.fill(email)
+    page.get_by_role("button", name=t["send"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t["sent"])
+    print(f"LINK {email}", flush=True)
+    link = sys.stdin.readline().strip()
+    page.goto(link)
+    page.get_by_role("button", name=t["sign_in"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t["overview"])
+    check("overview")
+
+
+def authenticate_payment(browser, base, run, t, tag, js, check_for, shot):
+    """A payment that needs 3-D Secure: the merchant charged the card that asks on every charge,
+    the overview says the payment waits for the customer, its challenge is answered on the
+    sandbox bank's page, and the page the customer comes back to shows the invoice paid."""
+    lang = run["lang"]
+    ctx = browser.new_context(locale=lang, java_script_enabled=js, viewport={"width": 1280, "height": 900},
+                              bypass_csp=True)
+    page = ctx.new_page()
+    check = (lambda name: check_for(page, f"{tag} {name}")) if js else (lambda name: None)
+    sign_in(page, base, run["auth_email"], lang, t, check)
+    notice = page.locator("#payment-notice")
+    expect(notice).to_contain_text(t["auth_notice"])
+    check("overview-payment-notice")
+    notice.get_by_role("link", name=t["auth_continue"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t["auth_title"])
+    expect(page.locator("#payment-challenge")).to_be_visible()
+    check("payment-challenge")
+    if js:
+        shot(page, f"{lang}-payment-3ds")
+    page.get_by_role("button", name=t["three_ds_confirm"], exact=True).click()
+    expect(page.locator("#payment-outcome")).to_contain_text(t["auth_paid"])
+    check("payment-outcome")
+    if js:
+        shot(page, f"{lang}-payment-3ds-paid")
+    page.get_by_role("link", name=t["view_invoice"]).click()
+    expect(page.locator("dd", has_text=t["paid"]).first).to_be_visible()
     ctx.close()
 
 
@@ -305,6 +356,7 @@ def main():
             expect(page.get_by_role("button", name=t["keep"])).to_be_visible()
             ctx.close()
             signup(browser, base, run, t, tag, js, check_for=axe, shot=shot)
+            authenticate_payment(browser, base, run, t, tag, js, check_for=axe, shot=shot)
             print(f"PASSED {tag}", flush=True)
         browser.close()
     if violations:

@@ -99,6 +99,15 @@ pub struct MethodInfo {
     pub exp_year: Option<u16>,
 }
 
+/// How the customer accepted a SEPA Direct Debit mandate, for providers that keep the proof
+/// with the mandate (Stripe's `mandate_data[customer_acceptance]`; docs/adr/0044).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct MandateAcceptance {
+    pub accepted_at: DateTime<Utc>,
+    pub ip_address: String,
+    pub user_agent: String,
+}
+
 /// A request to store a payment method for later off-session charges: the two arguments of
 /// [`PaymentGateway::setup_payment_method`] as one value, for job payloads and the ledger.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -329,6 +338,38 @@ pub trait PaymentGateway: Send + Sync {
             code: "setup_completion_unsupported".into(),
             message: format!("{} never asks the customer to authenticate a setup", self.kind()),
         })
+    }
+
+    /// The key the provider's browser SDK starts with (Stripe's publishable key `pk_…`), when
+    /// the account has one: the portal then collects cards with the provider's own form
+    /// (docs/adr/0044). Not a secret.
+    fn browser_key(&self) -> Option<String> {
+        None
+    }
+
+    /// Starts a card setup that the customer's browser finishes with the provider's SDK (a Stripe
+    /// SetupIntent for `confirmCardSetup`): [`SetupOutcome::RequiresAction`] with its id and
+    /// client secret; [`PaymentGateway::complete_setup`] then tells how it ended.
+    async fn begin_card_setup(&self, customer: &GatewayCustomerRef) -> Result<SetupOutcome, GatewayError> {
+        let _ = customer;
+        Err(GatewayError::Rejected {
+            code: "browser_setup_unsupported".into(),
+            message: format!("{} has no browser SDK to collect cards with", self.kind()),
+        })
+    }
+
+    /// Stores a SEPA Direct Debit mandate the customer accepted (`iban` is the account) with the
+    /// acceptance, where the provider records it (Stripe's SetupIntent with `mandate_data`).
+    /// Providers without such a record store it as [`PaymentGateway::setup_payment_method`] does.
+    async fn setup_sepa_mandate(
+        &self,
+        customer: &GatewayCustomerRef,
+        iban: &str,
+        acceptance: &MandateAcceptance,
+    ) -> Result<SetupOutcome, GatewayError> {
+        let _ = acceptance;
+        let details = MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token: iban.to_owned() };
+        self.setup_payment_method(customer, &details).await
     }
 
     /// Charges a stored method off-session. Safe to repeat with the same `idempotency_key`.

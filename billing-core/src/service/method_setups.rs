@@ -222,3 +222,69 @@ async fn store_method(
     };
     store::payment_methods::insert(tx, tenant, &m, method, now).await
 }
+
+/// The tenant's default account when its cards are collected with the provider's browser SDK
+/// (Stripe.js; docs/adr/0044): its id and the SDK's key. `None` for every other provider, and for
+/// a Stripe account without a publishable key (it keeps the typed test-card form).
+pub async fn browser_account(
+    pool: &PgPool,
+    tenant: TenantId,
+    gateways: &dyn Gateways,
+    now: DateTime<Utc>,
+) -> Result<Option<(Uuid, String)>> {
+    let spec = {
+        let mut conn = pool.acquire().await?;
+        gateway_accounts::default_spec(&mut conn, tenant, gateways, now).await?
+    };
+    if !spec.active {
+        return Ok(None);
+    }
+    let gateway = gateways.gateway(&spec).map_err(|e| Error::GatewayConfig { detail: e.to_string() })?;
+    Ok(gateway.browser_key().map(|key| (spec.id, key)))
+}
+
+/// Starts a card setup that the customer's browser finishes with the provider's SDK (a Stripe
+/// SetupIntent that Stripe.js confirms with the card it collects): recorded as the customer's
+/// pending setup, which [`complete`] finishes once the browser is done. No connection is held
+/// while the provider answers.
+pub async fn begin_browser(
+    pool: &PgPool,
+    tenant: TenantId,
+    customer: CustomerId,
+    gateways: &dyn Gateways,
+    now: DateTime<Utc>,
+) -> Result<MethodSetup> {
+    let (c, spec, known) = {
+        let mut conn = pool.acquire().await?;
+        let c = store::customers::get(&mut conn, tenant, customer)
+            .await?
+            .ok_or_else(|| Error::not_found("customer", customer))?;
+        let spec = gateway_accounts::default_spec(&mut conn, tenant, gateways, now).await?;
+        let known = store::payment_methods::known_provider_customer(&mut conn, tenant, customer, spec.id).await?;
+        (c, spec, known)
+    };
+    let gateway = gateways.gateway(&spec).map_err(|e| Error::GatewayConfig { detail: e.to_string() })?;
+    let provider_customer = match known {
+        Some(p) => GatewayCustomerRef(p),
+        None => gateway
+            .ensure_customer(&c.id.to_string(), c.email.as_str(), &c.name)
+            .await
+            .map_err(|e| Error::Gateway { detail: e.to_string() })?,
+    };
+    let outcome =
+        gateway.begin_card_setup(&provider_customer).await.map_err(|e| Error::Gateway { detail: e.to_string() })?;
+    let SetupOutcome::RequiresAction { provider_setup_id, client_secret, redirect_hint } = outcome else {
+        return Err(Error::Gateway { detail: "the provider started no card setup".into() });
+    };
+    let m = NewMethod {
+        customer,
+        account: spec.id,
+        gateway: gateway.kind().to_owned(),
+        provider_customer: provider_customer.0,
+        kind: "card".into(),
+        last4: None,
+        brand: None,
+    };
+    let mut conn = pool.acquire().await?;
+    record(&mut conn, tenant, &m, &provider_setup_id, &client_secret, redirect_hint.as_deref(), now).await
+}

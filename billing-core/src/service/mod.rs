@@ -28,6 +28,7 @@ pub mod method_setups;
 pub mod metrics;
 pub mod metrics_snapshot;
 pub mod outbox_purge;
+pub mod payment_challenges;
 pub mod payments;
 pub mod portal_options;
 pub mod predunning;

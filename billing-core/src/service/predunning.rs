@@ -36,6 +36,8 @@ pub struct PredunningSummary {
     pub trial_ending: u64,
     pub renewal_upcoming: u64,
     pub debit_upcoming: u64,
+    /// SEPA mandates expired after 36 months without a debit (docs/adr/0044); their methods removed.
+    pub mandates_expired: u64,
 }
 
 impl PredunningSummary {
@@ -106,5 +108,6 @@ async fn run_all(pool: &PgPool, now: DateTime<Utc>, as_of: NaiveDate) -> Result<
         };
         s.debit_upcoming += u64::from(once(pool, d.tenant_id, &key, message, now).await?);
     }
+    s.mandates_expired = crate::service::sepa_mandates::expire_unused(pool, as_of, now).await?;
     Ok(s)
 }

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, TenantId};
-use crate::ports::{Gateways, MethodDetails, PaymentMethodKind};
+use crate::ports::{Gateways, MandateAcceptance};
 use crate::service::payments::{self, AddedMethod, PaymentMethod};
 pub use crate::store::sepa_mandates::Mandate;
 use crate::store::{self, sepa_mandates as db};
@@ -61,6 +61,9 @@ pub struct Signed {
     pub text: String,
     pub locale: String,
     pub client_address: Option<String>,
+    /// The browser's user agent, for the provider's record of the acceptance (Stripe's
+    /// `mandate_data`).
+    pub user_agent: Option<String>,
 }
 
 /// Stores the mandate: the method at the tenant's default gateway (it becomes the default), then
@@ -84,13 +87,20 @@ pub async fn sign(
             .await?
             .ok_or_else(|| Error::invalid("sepa_creditor_id", "the merchant has no SEPA creditor identifier"))?
     };
-    let details = MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token: s.iban.clone() };
-    let method = match payments::add_method(pool, tenant, customer, gateways, None, details, now).await? {
-        AddedMethod::Ready(m) => m,
-        AddedMethod::RequiresAction(_) => {
-            return Err(Error::invalid("iban", "this payment provider needs its own page to sign a mandate"));
+    // The acceptance, for providers that keep it with the mandate (Stripe's `mandate_data`).
+    let acceptance = match (&s.client_address, &s.user_agent) {
+        (Some(ip), Some(ua)) => {
+            Some(MandateAcceptance { accepted_at: now, ip_address: ip.clone(), user_agent: ua.clone() })
         }
+        _ => None,
     };
+    let method =
+        match payments::add_sepa_mandate(pool, tenant, customer, gateways, s.iban.clone(), acceptance, now).await? {
+            AddedMethod::Ready(m) => m,
+            AddedMethod::RequiresAction(_) => {
+                return Err(Error::invalid("iban", "this payment provider needs its own page to sign a mandate"));
+            }
+        };
     let mandate = Mandate {
         id: uuid::Uuid::now_v7(),
         customer_id: customer.0,
@@ -105,6 +115,10 @@ pub async fn sign(
         mandate_text: s.text.clone(),
         signed_at: now,
         client_address: s.client_address.clone(),
+        user_agent: s.user_agent.clone(),
+        status: "active".into(),
+        ended_at: None,
+        end_reason: None,
     };
     let mut conn = pool.acquire().await?;
     db::insert(&mut conn, tenant, &mandate).await?;
@@ -114,4 +128,73 @@ pub async fn sign(
 /// The customer's mandates, newest first.
 pub async fn list(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<Vec<Mandate>> {
     db::for_customer(conn, tenant, customer).await
+}
+
+/// The customer's mandates for the API, newest first; another tenant's customer (or none) is not
+/// found.
+pub async fn of_customer(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<Vec<Mandate>> {
+    store::customers::get(conn, tenant, customer).await?.ok_or_else(|| Error::not_found("customer", customer))?;
+    db::for_customer(conn, tenant, customer).await
+}
+
+/// Revokes the active mandate of the customer's method `payment_method`, which the customer is
+/// removing (in the caller's transaction, the one that removes the method). The mandate ended,
+/// or `None` when the method had none.
+pub async fn revoke_for_method(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    payment_method: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<Mandate>> {
+    let Some(m) = db::active_for_method(conn, tenant, customer, payment_method).await? else { return Ok(None) };
+    db::end(conn, tenant, m.id, "revoked", "payment_method_removed", now).await
+}
+
+/// The merchant cancels the customer's mandate `id` (the API): it is revoked and its method
+/// removed, even when it is the customer's only one (nothing may be debited without a mandate).
+/// In the caller's transaction. An ended mandate is answered as it is, unchanged.
+pub async fn cancel(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<Mandate> {
+    let m = db::lock(conn, tenant, customer, id).await?.ok_or_else(|| Error::not_found("mandate", id))?;
+    if m.status != "active" {
+        return Ok(m);
+    }
+    payments::remove_method_anyway(conn, tenant, customer, m.payment_method_id, now).await?;
+    db::end(conn, tenant, id, "revoked", "cancelled_by_merchant", now)
+        .await?
+        .ok_or_else(|| Error::not_found("mandate", id))
+}
+
+/// How long a mandate lives without a debit (SEPA Core rulebook: 36 months after the last one).
+pub const UNUSED_MONTHS: u32 = 36;
+
+/// Expires every active mandate with no debit in the [`UNUSED_MONTHS`] before `as_of` (counted
+/// from its last payment attempt, else from its signing) and removes its payment method: it can
+/// no longer be debited. Each mandate in its own transaction; safe to repeat. Returns how many.
+pub async fn expire_unused(pool: &PgPool, as_of: chrono::NaiveDate, now: DateTime<Utc>) -> Result<u64> {
+    let Some(cutoff) = as_of.checked_sub_months(chrono::Months::new(UNUSED_MONTHS)) else { return Ok(0) };
+    let cutoff = cutoff.and_time(chrono::NaiveTime::MIN).and_utc();
+    let candidates = db::unused_since(&mut *pool.acquire().await?, cutoff).await?;
+    let mut expired = 0;
+    for (tenant, customer, id) in candidates {
+        let (tenant, customer) = (TenantId(tenant), CustomerId(customer));
+        let mut conn = pool.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        if let Some(m) = db::lock(&mut tx, tenant, customer, id).await?
+            && m.status == "active"
+        {
+            payments::remove_method_anyway(&mut tx, tenant, customer, m.payment_method_id, now).await?;
+            if db::end(&mut tx, tenant, id, "expired", "unused_36_months", now).await?.is_some() {
+                expired += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(expired)
 }

@@ -342,3 +342,66 @@ pub async fn waiting_at_provider(conn: &mut PgConnection) -> Result<Vec<(Uuid, U
     .fetch_all(&mut *conn)
     .await?)
 }
+
+/// A payment attempt on one of the customer's invoices, with what the customer's page of it shows
+/// (docs/adr/0044).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomerAttempt {
+    pub id: Uuid,
+    pub invoice_id: Uuid,
+    pub status: String,
+    pub amount: i64,
+    pub currency: String,
+    pub gateway: String,
+    pub gateway_account_id: Option<Uuid>,
+    pub provider_payment_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub decline_code: Option<String>,
+    pub invoice_number: Option<String>,
+    pub invoice_status: String,
+    pub invoice_total: i64,
+    pub invoice_paid: i64,
+}
+
+/// The attempt `id` when its invoice is `customer`'s; `None` for anyone else's.
+pub async fn for_customer(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: crate::ids::CustomerId,
+    id: Uuid,
+) -> Result<Option<CustomerAttempt>> {
+    Ok(sqlx::query_as(
+        "SELECT a.id, a.invoice_id, a.status, a.amount, a.currency::text AS currency, a.gateway, a.gateway_account_id,
+                CASE WHEN a.provider_id_shared THEN NULL ELSE a.provider_payment_id END AS provider_payment_id,
+                a.client_secret, a.decline_code, i.number AS invoice_number, i.status AS invoice_status,
+                i.total AS invoice_total, i.amount_paid AS invoice_paid
+         FROM payment_attempts a JOIN invoices i ON i.tenant_id = a.tenant_id AND i.id = a.invoice_id
+         WHERE a.tenant_id = $1 AND a.id = $2 AND i.customer_id = $3",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(customer)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The customer's open invoices whose newest attempt waits for the customer's authentication, as
+/// (attempt, invoice), oldest invoice first.
+pub async fn awaiting_customer(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: crate::ids::CustomerId,
+) -> Result<Vec<(Uuid, Uuid)>> {
+    Ok(sqlx::query_as(
+        "SELECT a.id, i.id FROM invoices i
+         JOIN LATERAL (SELECT p.id, p.status FROM payment_attempts p
+                       WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id ORDER BY p.id DESC LIMIT 1) a ON true
+         WHERE i.tenant_id = $1 AND i.customer_id = $2 AND i.status = 'open' AND i.total > i.amount_paid
+           AND a.status = 'requires_action'
+         ORDER BY i.id",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .fetch_all(&mut *conn)
+    .await?)
+}

@@ -756,3 +756,16 @@ pub async fn funnel_step_recorded(
     .fetch_one(conn)
     .await?)
 }
+
+/// Whether `customer` signed up through the checkout (its first session started there: the audit
+/// log's `signed_in` with method `signup`).
+pub async fn signed_up_at_checkout(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM portal_audit_log WHERE tenant_id = $1 AND customer_id = $2 AND event = 'signed_in'
+                          AND detail->>'method' = 'signup')",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .fetch_one(conn)
+    .await?)
+}

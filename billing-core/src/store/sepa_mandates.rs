@@ -24,10 +24,22 @@ pub struct Mandate {
     pub mandate_text: String,
     pub signed_at: DateTime<Utc>,
     pub client_address: Option<String>,
+    /// The browser it was confirmed in, when known (docs/adr/0044).
+    pub user_agent: Option<String>,
+    /// `active`, `revoked` or `expired` (docs/adr/0044).
+    pub status: String,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// `payment_method_removed`, `cancelled_by_merchant` or `unused_36_months`.
+    pub end_reason: Option<String>,
 }
 
+/// What a new mandate stores.
+const INSERT_COLUMNS: &str =
+    "id, customer_id, payment_method_id, reference, creditor_id, creditor_name, account_holder, iban,
+    text_version, text_locale, mandate_text, signed_at, client_address, user_agent";
+
 const COLUMNS: &str = "id, customer_id, payment_method_id, reference, creditor_id, creditor_name, account_holder, iban,
-    text_version, text_locale, mandate_text, signed_at, client_address";
+    text_version, text_locale, mandate_text, signed_at, client_address, user_agent, status, ended_at, end_reason";
 
 pub async fn creditor_id(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<String>> {
     Ok(sqlx::query_scalar("SELECT sepa_creditor_id FROM tenants WHERE tenant_id = $1")
@@ -56,7 +68,7 @@ pub async fn reference_taken(conn: &mut PgConnection, tenant: TenantId, referenc
 
 pub async fn insert(conn: &mut PgConnection, tenant: TenantId, m: &Mandate) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO sepa_mandates (tenant_id, {COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        "INSERT INTO sepa_mandates (tenant_id, {INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     ))
     .bind(tenant)
     .bind(m.id)
@@ -72,6 +84,7 @@ pub async fn insert(conn: &mut PgConnection, tenant: TenantId, m: &Mandate) -> R
     .bind(&m.mandate_text)
     .bind(m.signed_at)
     .bind(&m.client_address)
+    .bind(&m.user_agent)
     .execute(conn)
     .await?;
     Ok(())
@@ -84,6 +97,79 @@ pub async fn for_customer(conn: &mut PgConnection, tenant: TenantId, customer: C
     ))
     .bind(tenant)
     .bind(customer)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The customer's mandate `id`, locked for the caller's transaction.
+pub async fn lock(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: Uuid,
+) -> Result<Option<Mandate>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM sepa_mandates WHERE tenant_id = $1 AND customer_id = $2 AND id = $3 FOR UPDATE"
+    ))
+    .bind(tenant)
+    .bind(customer)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Ends the active mandate `id` (`revoked` or `expired`, with the reason); `None` when it had
+/// ended already.
+pub async fn end(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    status: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Mandate>> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE sepa_mandates SET status = $3, end_reason = $4, ended_at = $5
+         WHERE tenant_id = $1 AND id = $2 AND status = 'active' RETURNING {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(status)
+    .bind(reason)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The active mandate of the customer's payment method, if any.
+pub async fn active_for_method(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    payment_method: Uuid,
+) -> Result<Option<Mandate>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM sepa_mandates
+         WHERE tenant_id = $1 AND customer_id = $2 AND payment_method_id = $3 AND status = 'active' FOR UPDATE"
+    ))
+    .bind(tenant)
+    .bind(customer)
+    .bind(payment_method)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Active mandates, across tenants, with no debit since `cutoff`: signed before it and no payment
+/// attempt with their method at or after it. As (tenant, customer, mandate).
+pub async fn unused_since(conn: &mut PgConnection, cutoff: DateTime<Utc>) -> Result<Vec<(Uuid, Uuid, Uuid)>> {
+    Ok(sqlx::query_as(
+        "SELECT m.tenant_id, m.customer_id, m.id FROM sepa_mandates m
+         WHERE m.status = 'active' AND m.signed_at < $1
+           AND NOT EXISTS (SELECT 1 FROM payment_attempts p WHERE p.tenant_id = m.tenant_id
+                             AND p.payment_method_id = m.payment_method_id AND p.created_at >= $1)
+         ORDER BY m.tenant_id, m.id",
+    )
+    .bind(cutoff)
     .fetch_all(conn)
     .await?)
 }

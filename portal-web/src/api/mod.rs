@@ -20,6 +20,7 @@ pub mod invoice_runs;
 pub mod invoices;
 pub mod job_runs;
 pub mod mail;
+pub mod mandates;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;
@@ -160,6 +161,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(exports::routes());
     routes.extend(portal_help::routes());
     routes.extend(portal_options::routes());
+    routes.extend(mandates::routes());
     routes.push(get("/job_runs", job_runs::list));
     routes.push(get("/dunning_policy", dunning::get_policy));
     routes.push(put("/dunning_policy", dunning::put_policy));

@@ -222,6 +222,7 @@ fn module_docs() -> Vec<utoipa::openapi::OpenApi> {
         exports::Doc::openapi(),
         portal_help::Doc::openapi(),
         portal_options::Doc::openapi(),
+        mandates::Doc::openapi(),
     ]
 }
 

@@ -9,6 +9,7 @@ use billing_core::api_keys::Access;
 /// Segments that make a route about money moving, wherever they sit.
 const PAYMENT_SEGMENTS: &[&str] = &[
     "payment_methods",
+    "mandates",
     "payment_method_setups",
     "pay",
     "refunds",
@@ -73,6 +74,8 @@ mod tests {
             ("GET", "/api/v1/branding/logo", "settings:read"),
             ("POST", "/api/v1/customers", "customers:write"),
             ("POST", "/api/v1/customers/{id}/payment_methods", "payments:write"),
+            ("GET", "/api/v1/customers/{id}/mandates", "payments:read"),
+            ("POST", "/api/v1/customers/{id}/mandates/{mandate}/cancel", "payments:write"),
             ("POST", "/api/v1/invoices/{id}/pay", "payments:write"),
             ("POST", "/api/v1/invoices/{id}/finalize", "invoices:write"),
             ("GET", "/api/v1/invoices/{id}/pdf", "invoices:read"),

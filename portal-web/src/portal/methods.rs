@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
+use billing_core::service::method_setups;
 use billing_core::service::payments::{self, AddedMethod, PaymentMethod, Removal};
 use billing_core::store::PageRequest;
 use billing_core::store::invoices::InvoiceFilter;
@@ -52,6 +53,13 @@ pub fn method_label(ctx: &Portal, m: &PaymentMethod) -> String {
         ),
         None => kind,
     }
+}
+
+/// "Mandate MDT-… revoked on 10 December 2026" (or "expired on …").
+fn ended_line(ctx: &Portal, m: &billing_core::service::sepa_mandates::Mandate) -> String {
+    let on = m.ended_at.map(|d| crate::i18n::format::date_long(d.date_naive(), ctx.lang())).unwrap_or_default();
+    let key = if m.status == "expired" { "portal-mandate-expired" } else { "portal-mandate-revoked" };
+    ctx.chrome.t2(key, "reference", &m.reference, "date", &on)
 }
 
 /// The brands with a name in `portal.ftl` (`portal-brand-<brand>`).
@@ -101,6 +109,11 @@ pub(super) struct MethodsPage<'a> {
     sepa_nonce: String,
     /// What was typed into the mandate form, shown again with its errors.
     pub(super) sepa_typed: Option<sepa::Typed>,
+    /// Cards are collected with the provider's own form (Stripe.js; docs/adr/0044): the page
+    /// offers "Add a card", which leads to it, instead of the typed test-card form.
+    stripe_card: bool,
+    /// Ended mandates: "Mandate MDT-… revoked on …".
+    ended: Vec<String>,
 }
 
 pub(super) async fn page_with(
@@ -109,6 +122,7 @@ pub(super) async fn page_with(
     build: impl FnOnce(&mut MethodsPage<'_>),
 ) -> PageResult<Response> {
     let customer = ctx.customer()?.id;
+    let stripe_card = browser_cards(ctx).await;
     let mut conn = ctx.state.pool.acquire().await?;
     let methods = payments::list_methods(&mut conn, ctx.tenant.id, customer).await?;
     let mandates = billing_core::service::sepa_mandates::list(&mut conn, ctx.tenant.id, customer).await?;
@@ -131,6 +145,8 @@ pub(super) async fn page_with(
         sepa: None,
         sepa_nonce,
         sepa_typed: None,
+        stripe_card,
+        ended: mandates.iter().filter(|m| m.status != "active").map(|m| ended_line(ctx, m)).collect(),
     };
     build(&mut page);
     page.sepa = creditor.map(|c| {
@@ -141,6 +157,51 @@ pub(super) async fn page_with(
         }
     });
     Ok(if status == StatusCode::OK { ctx.page(&page) } else { html(status, ctx.lang(), &page) })
+}
+
+/// Whether the tenant's cards are collected with the provider's browser SDK (a Stripe account
+/// with a publishable key). A gateway that cannot be built leaves the typed form (and a log line).
+pub(super) async fn browser_cards(ctx: &Portal) -> bool {
+    let (pool, gateways) = (&ctx.state.pool, ctx.state.gateways.as_ref());
+    match method_setups::browser_account(pool, ctx.tenant.id, gateways, ctx.now).await {
+        Ok(account) => account.is_some(),
+        Err(e) => {
+            tracing::warn!(error = %e, "the default gateway account could not be asked for its card form");
+            false
+        }
+    }
+}
+
+/// `POST /payment-methods/card`: "Add a card" for a tenant whose cards go through Stripe.js. Our
+/// server creates the SetupIntent (recorded as the customer's pending setup) and the customer
+/// goes to the setup's page, where Stripe's card element collects the card. Once per form.
+pub async fn start_card(ctx: Portal, Form(form): Form<MethodForm>) -> Response {
+    let result = super::page(async {
+        let customer = ctx.customer()?.id;
+        ctx.allow("/payment-methods")?;
+        ctx.check_csrf(form.csrf.as_deref())?;
+        let back = ctx.chrome.href("/payment-methods");
+        let (hash, _) = ctx.session.as_ref().ok_or_else(PageError::csrf)?;
+        {
+            let mut conn = ctx.state.pool.acquire().await?;
+            if let Some(prev) =
+                store::claim_form(&mut conn, hash, &form.nonce.unwrap_or_default(), &back, ctx.now).await?
+            {
+                return Ok(redirect(&prev));
+            }
+        }
+        let setup = method_setups::begin_browser(
+            &ctx.state.pool,
+            ctx.tenant.id,
+            customer,
+            ctx.state.gateways.as_ref(),
+            ctx.now,
+        )
+        .await?;
+        Ok(redirect(&ctx.chrome.href(&format!("/payment-methods/setups/{}", setup.id))))
+    })
+    .await;
+    ctx.finish(result)
 }
 
 /// `GET /payment-methods`; `?done=` confirms what was just done.
@@ -156,6 +217,7 @@ pub async fn payment_methods(ctx: Portal, Query(q): Query<DoneQuery>) -> Respons
                 "declined" => "signup-card-declined",
                 "default" => "portal-method-default-done",
                 "removed" => "portal-method-removed",
+                "mandate_revoked" => "portal-mandate-revoked-done",
                 "sepa" => "portal-sepa-added",
                 "survey" => "portal-survey-thanks",
                 _ => "portal-method-added",
@@ -254,8 +316,11 @@ pub async fn add_card(ctx: Portal, Form(form): Form<CardForm>) -> Response {
                 )
                 .await?;
                 drop(conn);
-                retry_open_invoices(&ctx, customer).await?;
-                Ok(redirect(&outcome))
+                let retried = retry_open_invoices(&ctx, customer).await?;
+                Ok(redirect(&match retried.challenge {
+                    Some(attempt) => ctx.chrome.href(&format!("/payments/{attempt}")),
+                    None => outcome,
+                }))
             }
             AddedMethod::RequiresAction(setup) => {
                 // The provider's own page when it has one, else the bank's challenge page here.
@@ -339,11 +404,17 @@ pub async fn remove(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<MethodF
         let (tenant, now, client) = (ctx.tenant.id, ctx.now, ctx.client.clone());
         // Decided first without claiming the form: a refusal shows the page with the reason and
         // the same form works again once another method is added.
+        let mut sepa_debit = false;
         {
             let mut conn = ctx.state.pool.acquire().await?;
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             let decision = payments::remove_method(&mut tx, tenant, customer, id, now).await?;
             tx.rollback().await?;
+            if let Removal::Removed(r) = &decision
+                && r.removed.kind == "sepa_debit"
+            {
+                sepa_debit = true;
+            }
             if let Removal::OnlyMethodForActiveSubscription = decision {
                 store::audit(
                     &mut conn,
@@ -362,12 +433,18 @@ pub async fn remove(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<MethodF
                 .await;
             }
         }
-        let done = once(&ctx, form.nonce.as_deref(), ctx.chrome.href("/payment-methods?done=removed"), move |conn| {
+        let outcome =
+            if sepa_debit { "/payment-methods?done=mandate_revoked" } else { "/payment-methods?done=removed" };
+        let done = once(&ctx, form.nonce.as_deref(), ctx.chrome.href(outcome), move |conn| {
             Box::pin(async move {
                 let (removed, promoted) = match payments::remove_method(conn, tenant, customer, id, now).await? {
                     Removal::Removed(r) => (r.removed, r.promoted),
                     Removal::OnlyMethodForActiveSubscription => return Err(only_method_error()),
                 };
+                // A SEPA method's mandate ends with it (docs/adr/0044).
+                let mandate =
+                    billing_core::service::sepa_mandates::revoke_for_method(conn, tenant, customer, removed.id, now)
+                        .await?;
                 store::audit(
                     conn,
                     tenant,
@@ -378,6 +455,7 @@ pub async fn remove(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<MethodF
                         "payment_method": removed.id,
                         "last4": removed.last4,
                         "promoted": promoted.as_ref().map(|m| m.id),
+                        "sepa_mandate": mandate.as_ref().map(|m| m.reference.clone()),
                     }),
                     now,
                 )
@@ -411,6 +489,8 @@ struct AuthenticatePage<'a> {
     sandbox: bool,
     /// The challenge of the checkout's card: its success completes the sign-up funnel.
     from_checkout: bool,
+    /// Stripe's card element for a setup our server started for Stripe.js (docs/adr/0044).
+    stripe: Option<super::payments::StripeJs>,
 }
 
 /// The customer's setup waiting for 3-D Secure, or 404 (another customer's id, a bad id).
@@ -434,20 +514,34 @@ pub async fn setup_page(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<From
             return Ok(redirect(&ctx.chrome.href("/payment-methods?done=1")));
         }
         ctx.viewed("authenticate");
-        let c = ctx.chrome("signup-3ds-title", "payment-methods");
+        // A setup started for Stripe.js (no card typed here): Stripe's card element.
+        let stripe = if setup.gateway == "stripe" && setup.last4.is_none() {
+            let secret = setup.next_action.as_ref().map(|a| a.client_secret.clone());
+            super::payments::stripe_js(&ctx, Some(setup.gateway_account.as_uuid()), secret).await?
+        } else {
+            None
+        };
+        let title = if stripe.is_some() { "portal-stripe-add" } else { "signup-3ds-title" };
+        let c = ctx.chrome(title, "payment-methods");
+        let js = stripe.as_ref().map(|s| s.js_url.clone());
         let label = setup
             .last4
             .as_ref()
             .map(|l| ctx.chrome.t1("signup-3ds-card", "last4", l))
             .unwrap_or_else(|| ctx.t("portal-method-card"));
-        Ok(ctx.page(&AuthenticatePage {
+        let r = ctx.page(&AuthenticatePage {
             c: &c,
             id: setup.id.to_string(),
             label,
             nonce: form_nonce(),
             sandbox: setup.gateway == "sandbox",
             from_checkout: q.from.as_deref() == Some("checkout"),
-        }))
+            stripe,
+        });
+        Ok(match js {
+            Some(js) => super::payments::allow_stripe(r, &js),
+            None => r,
+        })
     })
     .await;
     ctx.finish(result)
@@ -529,13 +623,17 @@ pub async fn authenticate(mut ctx: Portal, Path(p): Path<IdPath>, Form(form): Fo
                 store::complete_action(&mut conn, ctx.tenant.id, customer, None, "add_payment_method", "payment_methods", ctx.now)
                     .await?;
                 drop(conn);
-                let paid = retry_open_invoices(&ctx, customer).await?;
+                let retried = retry_open_invoices(&ctx, customer).await?;
                 // The checkout's card passed its challenge and paid the first invoice: the
                 // sign-up's last funnel step, once per customer.
-                if form.from.as_deref() == Some("checkout") && paid {
-                    super::signup::funnel_paid_once(&ctx, customer, &visitor).await;
+                if form.from.as_deref() == Some("checkout") && retried.paid {
+                    super::signup::funnel_paid_once(&ctx, customer, &visitor, "/payment-methods/setups").await;
                 }
-                Ok(redirect(&outcome))
+                // The bank asks again for the charge itself: the payment's own challenge.
+                Ok(redirect(&match retried.challenge {
+                    Some(attempt) => ctx.chrome.href(&format!("/payments/{attempt}")),
+                    None => outcome,
+                }))
             }
             Err(billing_core::Error::SetupPending) => Ok(redirect(&ctx.chrome.href("/payment-methods?done=auth"))),
             Err(billing_core::Error::SetupAuthenticationFailed { .. }) => {
@@ -548,10 +646,19 @@ pub async fn authenticate(mut ctx: Portal, Path(p): Path<IdPath>, Form(form): Fo
     ctx.finish(result)
 }
 
+/// What collecting the open invoices with a new method led to.
+pub(super) struct Retried {
+    /// Each one is paid or its payment is under way at the provider.
+    pub paid: bool,
+    /// The first payment the bank wants the customer to confirm (its attempt): its challenge is
+    /// the next page (docs/adr/0044).
+    pub challenge: Option<uuid::Uuid>,
+}
+
 /// Collects the customer's open invoices with the new default method at once (a card or a SEPA
 /// mandate just added, or a card that passed its challenge); a failure is logged and left to
-/// dunning. Returns whether each one is paid or its payment is under way at the provider.
-pub(super) async fn retry_open_invoices(ctx: &Portal, customer: billing_core::ids::CustomerId) -> PageResult<bool> {
+/// dunning.
+pub(super) async fn retry_open_invoices(ctx: &Portal, customer: billing_core::ids::CustomerId) -> PageResult<Retried> {
     let mut conn = ctx.state.pool.acquire().await?;
     let filter = InvoiceFilter {
         customer: Some(customer),
@@ -567,9 +674,14 @@ pub(super) async fn retry_open_invoices(ctx: &Portal, customer: billing_core::id
     .await?;
     drop(conn);
     let mut paid = true;
+    let mut challenge = None;
     for inv in open.items.iter().filter(|i| i.kind != "credit_note") {
         match payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, ctx.state.gateways.as_ref(), ctx.now).await {
             Ok(c) if c.invoice_status == "paid" || c.attempt.status == "pending" => {}
+            Ok(c) if c.attempt.status == "requires_action" => {
+                challenge.get_or_insert(c.attempt.id);
+                paid = false;
+            }
             Ok(_) => paid = false,
             Err(e) => {
                 paid = false;
@@ -577,7 +689,7 @@ pub(super) async fn retry_open_invoices(ctx: &Portal, customer: billing_core::id
             }
         }
     }
-    Ok(paid)
+    Ok(Retried { paid, challenge })
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@ pub mod help;
 pub mod logo;
 pub mod methods;
 pub mod pages;
+pub mod payments;
 pub mod sepa;
 pub mod signup;
 pub mod surveys;
@@ -41,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .route("/invoices/{id}", get(pages::invoice))
         .route("/invoices/{id}/pdf", get(pages::invoice_pdf))
         .route("/invoices/{id}/pay", post(pages::pay))
+        .route("/payments/{id}", get(payments::payment_page).post(payments::answer))
+        .route("/assets/stripe.js", get(payments::stripe_asset))
         .route("/subscriptions/{id}/change", get(pages::change_page).post(pages::change))
         .route("/subscriptions/{id}/cancel", get(pages::cancel_page).post(pages::cancel))
         .route("/subscriptions/{id}/retention", post(pages::accept_retention))
@@ -48,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/billing-details", get(pages::billing_details).post(pages::save_billing_details))
         .route("/payment-methods", get(methods::payment_methods).post(methods::add_card))
         .route("/payment-methods/sepa", post(methods::add_mandate))
+        .route("/payment-methods/card", post(methods::start_card))
         .route("/payment-methods/setups/{id}", get(methods::setup_page).post(methods::authenticate))
         .route("/payment-methods/{id}/default", post(methods::set_default))
         .route("/payment-methods/{id}/remove", post(methods::remove))

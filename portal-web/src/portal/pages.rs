@@ -159,6 +159,8 @@ struct OverviewPage<'a> {
     dunning: Option<InvoiceRow>,
     open: Vec<InvoiceRow>,
     survey: Option<super::surveys::SurveyView>,
+    /// The first payment that waits for the customer's confirmation (3-D Secure).
+    awaiting: Option<super::payments::AwaitingView>,
 }
 
 /// `GET /` (and `/subscriptions`, the page a subscription flow starts on); `?done=` names the
@@ -208,7 +210,12 @@ pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
                 Vec::new()
             });
         let survey = super::surveys::overview_survey(&ctx, &mut conn).await?;
+        let waiting =
+            billing_core::service::payment_challenges::awaiting(&mut conn, ctx.tenant.id, customer.id).await?;
         drop(conn);
+        let awaiting = waiting.iter().find_map(|(a, i)| {
+            docs.iter().find(|d| d.id == *i).map(|inv| super::payments::awaiting_view(&ctx, *a, inv))
+        });
         let lang = ctx.lang();
         let open: Vec<&Invoice> =
             docs.iter().filter(|i| i.status == InvoiceStatus::Open && i.kind != "credit_note").collect();
@@ -259,6 +266,7 @@ pub async fn overview(ctx: Portal, Query(q): Query<DoneQuery>) -> Response {
             dunning,
             open: rows,
             survey,
+            awaiting,
         }))
     })
     .await;
@@ -324,6 +332,8 @@ struct InvoicePage<'a> {
     nonce: String,
     paid_message: Option<String>,
     survey: Option<super::surveys::SurveyView>,
+    /// A payment of this invoice that waits for the customer's confirmation (3-D Secure).
+    awaiting: Option<super::payments::AwaitingView>,
 }
 
 pub struct BankView {
@@ -359,7 +369,11 @@ pub async fn invoice(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Invoice
         let mut conn = ctx.state.pool.acquire().await?;
         let inv = own_invoice(&ctx, &mut conn, &p.id).await?;
         let survey = super::surveys::action_survey(&ctx, &mut conn).await?;
+        let waiting =
+            billing_core::service::payment_challenges::awaiting(&mut conn, ctx.tenant.id, inv.customer_id).await?;
         drop(conn);
+        let awaiting =
+            waiting.iter().find(|(_, i)| *i == inv.id).map(|(a, _)| super::payments::awaiting_view(&ctx, *a, &inv));
         let lang = ctx.lang();
         let row = invoice_row(&ctx, &inv);
         let bank = ctx.tenant.profile.bank.as_ref().filter(|_| row.open).map(|b| BankView {
@@ -395,6 +409,7 @@ pub async fn invoice(ctx: Portal, Path(p): Path<IdPath>, Query(q): Query<Invoice
             },
             survey,
             row,
+            awaiting,
         }))
     })
     .await;
@@ -443,7 +458,7 @@ pub async fn pay(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<ActionForm
             return Ok(redirect(&prev));
         }
         drop(conn);
-        billing_core::service::payments::collect(
+        let c = billing_core::service::payments::collect(
             &ctx.state.pool,
             ctx.tenant.id,
             inv.id,
@@ -451,6 +466,12 @@ pub async fn pay(ctx: Portal, Path(p): Path<IdPath>, Form(form): Form<ActionForm
             ctx.now,
         )
         .await?;
+        // A payment the bank wants the customer to confirm goes to its challenge, a declined one
+        // to its page with the reason and a retry (docs/adr/0044).
+        let settled = c.invoice_status == "paid" || c.attempt.status == "pending";
+        if !settled {
+            return Ok(redirect(&ctx.chrome.href(&format!("/payments/{}", c.attempt.id))));
+        }
         let mut conn = ctx.state.pool.acquire().await?;
         store::complete_action(&mut conn, ctx.tenant.id, customer, form.ev, "pay_invoice", "invoice", ctx.now).await?;
         Ok(redirect(&outcome))

@@ -131,6 +131,11 @@ pub async fn sign(
         reference,
         locale: ctx.lang().tag().to_string(),
         client_address: Some(ctx.client.clone()),
+        user_agent: ctx
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(500).collect()),
     };
     Ok(sepa_mandates::sign(&ctx.state.pool, ctx.tenant.id, customer, ctx.state.gateways.as_ref(), &signed, ctx.now)
         .await?)

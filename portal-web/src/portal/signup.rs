@@ -63,13 +63,13 @@ async fn funnel(ctx: &Portal, customer: Option<billing_core::ids::CustomerId>, p
 
 /// `signup:paid` for `customer` unless it was recorded before (a checkout card's 3-D Secure
 /// challenge completed after the checkout itself).
-pub(super) async fn funnel_paid_once(ctx: &Portal, customer: billing_core::ids::CustomerId, visitor: &str) {
+pub(super) async fn funnel_paid_once(ctx: &Portal, customer: billing_core::ids::CustomerId, visitor: &str, page: &str) {
     let known = match ctx.state.pool.acquire().await {
         Ok(mut conn) => store::funnel_step_recorded(&mut conn, ctx.tenant.id, customer, "signup:paid").await,
         Err(e) => Err(e.into()),
     };
     match known {
-        Ok(false) => funnel(ctx, Some(customer), "/payment-methods/setups", "paid", visitor).await,
+        Ok(false) => funnel(ctx, Some(customer), page, "paid", visitor).await,
         Ok(true) => {}
         Err(e) => tracing::warn!(error = %e, "funnel step not recorded"),
     }
@@ -542,6 +542,8 @@ struct PayPage<'a> {
     card_error: Option<String>,
     /// The SEPA mandate form, when the merchant has a creditor identifier (same nonce).
     sepa: Option<super::sepa::SepaView>,
+    /// The card is collected with Stripe.js after the sign-up (docs/adr/0044): no card number here.
+    stripe_card: bool,
 }
 
 fn doc_view(ctx: &Portal, i: &billing_core::store::invoices::Invoice) -> DocView {
@@ -610,6 +612,7 @@ fn pay_page<'a>(
         nonce,
         card_error,
         sepa,
+        stripe_card: false,
     })
 }
 
@@ -701,6 +704,7 @@ pub async fn details(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
             None,
             creditor.as_ref().map(|c| (c, None)),
         )?;
+        let page = PayPage { stripe_card: super::methods::browser_cards(&ctx).await, ..page };
         Ok(html(StatusCode::OK, ctx.lang(), &page))
     })
     .await;
@@ -728,6 +732,9 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
         };
         let creditor = super::sepa::creditor(&ctx).await?;
         let number: String = DetailsForm::text(&f.card_number).chars().filter(char::is_ascii_digit).collect();
+        // A tenant whose cards go through Stripe.js: the card is collected on the setup's page
+        // after the sign-up, never typed here.
+        let stripe_card = f.method.as_deref() == Some("stripe") && super::methods::browser_cards(&ctx).await;
         // A SEPA mandate (the form with the mandate text), or else a card.
         let mandate = match (f.method.as_deref(), creditor.as_ref()) {
             (Some("sepa"), None) => return Err(PageError::not_found()),
@@ -747,7 +754,7 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
             }
             _ => None,
         };
-        if mandate.is_none() && !(12..=19).contains(&number.len()) {
+        if mandate.is_none() && !stripe_card && !(12..=19).contains(&number.len()) {
             let started = preview(&ctx, &input).await?;
             let c = ctx.chrome("signup-pay-title", "");
             let card_error = Some(ctx.t("portal-method-card-invalid"));
@@ -789,6 +796,16 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
             Some((creditor, iban, holder)) => super::sepa::sign(&ctx, customer, creditor, &nonce, iban, holder)
                 .await
                 .map(|(m, _)| AddedMethod::Ready(m)),
+            None if stripe_card => billing_core::service::method_setups::begin_browser(
+                &ctx.state.pool,
+                ctx.tenant.id,
+                customer,
+                gateways,
+                ctx.now,
+            )
+            .await
+            .map(|setup| AddedMethod::RequiresAction(Box::new(setup)))
+            .map_err(PageError::from),
             None => {
                 let details = billing_core::ports::MethodDetails::TestCard { number };
                 payments::add_method(&ctx.state.pool, ctx.tenant.id, customer, gateways, None, details, ctx.now)
@@ -799,9 +816,16 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
         match added {
             Ok(AddedMethod::Ready(_)) => {
                 let mut paid = true;
+                let mut challenge = None;
                 for inv in started.invoices.iter().filter(|i| i.status == billing_core::invoice::InvoiceStatus::Open) {
                     match payments::collect(&ctx.state.pool, ctx.tenant.id, inv.id, gateways, ctx.now).await {
                         Ok(c) if c.invoice_status == "paid" => {}
+                        // The bank asks the customer to confirm the charge: its own page next,
+                        // which records the funnel's `paid` step once it passed.
+                        Ok(c) if c.attempt.status == "requires_action" => {
+                            challenge.get_or_insert(c.attempt.id);
+                            paid = false;
+                        }
                         // A direct debit is submitted; the bank settles it days later.
                         Ok(c) if c.attempt.status == "pending" => {}
                         Ok(_) => paid = false,
@@ -813,6 +837,8 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
                 }
                 if paid {
                     funnel(&ctx, Some(customer), "/checkout/pay", "paid", &visitor).await;
+                } else if let Some(attempt) = challenge {
+                    to = ctx.chrome.href(&format!("/payments/{attempt}"));
                 } else {
                     to = format!("{}?done=declined", ctx.chrome.href("/payment-methods"));
                 }

@@ -87,6 +87,33 @@ async fn customer(app: &TestApp, n: usize) -> String {
     id(&post(app, "/customers", body).await)
 }
 
+/// A SEPA mandate a new customer signed in the portal: (customer, mandate id).
+async fn signed_mandate(app: &TestApp, n: usize) -> (String, String) {
+    post(app, "/tenant", json!({ "sepa_creditor_id": "DE98ZZZ09999999999" })).await;
+    let c = customer(app, n).await;
+    let now = billing_core::clock::Clock::now(app.clock.as_ref());
+    let signed = billing_core::service::sepa_mandates::Signed {
+        iban: "DE89370400440532013000".into(),
+        account_holder: "Walker".into(),
+        reference: format!("MDT-WALK{n:012}"),
+        text: "The mandate text as shown.".into(),
+        locale: "en".into(),
+        client_address: Some("203.0.113.7".into()),
+        user_agent: Some("walker".into()),
+    };
+    let (_, mandate) = billing_core::service::sepa_mandates::sign(
+        &app.db.pool,
+        app.tenant.id,
+        c.parse().unwrap(),
+        app.gateways.as_ref(),
+        &signed,
+        now,
+    )
+    .await
+    .unwrap();
+    (c, mandate.id.to_string())
+}
+
 /// A billing question a new customer asked in the portal.
 async fn question(app: &TestApp, n: usize) -> String {
     let c: billing_core::ids::CustomerId = customer(app, n).await.parse().unwrap();
@@ -279,6 +306,10 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
                                "currency": "EUR", "vat_id": "FR40303265045" });
             let c = id(&post(app, "/customers", body).await);
             json_case(path.replace("{id}", &c), json!({}))
+        }
+        ("POST", "/customers/{id}/mandates/{mandate}/cancel") => {
+            let (c, mandate) = signed_mandate(app, n).await;
+            json_case(path.replace("{id}", &c).replace("{mandate}", &mandate), json!({}))
         }
         ("POST", "/customers/{id}/payment_methods") => {
             json_case(path.replace("{id}", &customer(app, n).await), json!({ "card_number": "4242424242424242" }))

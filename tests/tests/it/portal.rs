@@ -19,6 +19,8 @@ pub(crate) struct Page {
     pub(crate) status: u16,
     pub(crate) location: Option<String>,
     pub(crate) body: String,
+    /// The page's Content-Security-Policy.
+    pub(crate) csp: Option<String>,
 }
 
 impl Page {
@@ -78,8 +80,9 @@ impl<'a> Browser<'a> {
         }
         let status = resp.status().as_u16();
         let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        let csp = resp.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_string());
         let body = resp.text().await.unwrap_or_default();
-        Page { status, location, body }
+        Page { status, location, body, csp }
     }
 
     pub(crate) async fn get(&mut self, path: &str) -> Page {
@@ -607,7 +610,27 @@ async fn browser_flows_in_chromium() {
         let (s, fin) = app.post(&format!("/api/v1/invoices/{}/finalize", inv["id"].as_str().unwrap()), json!({})).await;
         assert_eq!(s, 200, "{fin}");
         let signup_email = format!("signup-{}-{}@example.com", lang.to_lowercase(), if js { "js" } else { "nojs" });
-        runs.push(json!({ "lang": lang, "js": js, "email": email, "signup_email": signup_email }));
+        // A customer whose card asks for 3-D Secure on every charge: the merchant's charge of an
+        // open invoice waits for the customer, who confirms it from the overview's notice.
+        let auth_email = format!("auth-{}-{}@example.com", lang.to_lowercase(), if js { "js" } else { "nojs" });
+        let (s, a) = app
+            .post(
+                "/api/v1/customers",
+                json!({ "email": auth_email, "name": "Browser", "country": "US", "currency": "EUR", "locale": lang }),
+            )
+            .await;
+        assert_eq!(s, 201, "{a}");
+        let a = a["id"].as_str().unwrap().to_string();
+        let (s, m) = app
+            .post(&format!("/api/v1/customers/{a}/payment_methods"), json!({ "card_number": "4000002500003155" }))
+            .await;
+        assert_eq!(s, 201, "{m}");
+        let invoice = open_invoice_of(&app, &a).await;
+        let (s, charged) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+        assert!(matches!(s, 200 | 202) && charged["attempt"]["status"] == "requires_action", "{s} {charged}");
+        runs.push(
+            json!({ "lang": lang, "js": js, "email": email, "signup_email": signup_email, "auth_email": auth_email }),
+        );
     }
     // March is invoiced, so a change today is prorated (the preview shows lines and a total).
     use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
@@ -699,8 +722,9 @@ async fn browser_flows_in_chromium() {
     assert_eq!(app.count("portal_events WHERE kind = 'help_search' AND status = 'no_results'").await, 4);
     assert_eq!(app.count("payment_methods WHERE removed_at IS NULL AND last4 = '4242' AND is_default").await, 4);
     // Each sign-up: the 4242 card at the checkout, the 3-D Secure card, then a SEPA mandate (the
-    // default now), each mandate stored with its text in the run's language.
-    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL").await, 4 + 4 * 3);
+    // default now), each mandate stored with its text in the run's language; and each run's
+    // customer whose payment waited for 3-D Secure keeps its card.
+    assert_eq!(app.count("payment_methods WHERE removed_at IS NULL").await, 4 + 4 * 3 + 4);
     assert_eq!(app.count("payment_methods WHERE removed_at IS NULL AND last4 = '3184'").await, 4);
     assert_eq!(
         app.count("payment_methods WHERE removed_at IS NULL AND kind = 'sepa_debit' AND last4 = '3000' AND is_default")
@@ -719,6 +743,14 @@ async fn browser_flows_in_chromium() {
     .unwrap();
     assert_eq!(signed_up, 4, "each sign-up paid its first invoice with German VAT (3 × 29.00 × 19 %)");
     assert_eq!(app.count("portal_events WHERE kind = 'funnel' AND action = 'signup:paid'").await, 4);
+    let confirmed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM invoices i JOIN customers c ON c.tenant_id = i.tenant_id AND c.id = i.customer_id
+          WHERE c.email LIKE 'auth-%' AND i.status = 'paid' AND i.amount_paid = 4900",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(confirmed, 4, "each run confirmed its payment's 3-D Secure and the invoice is paid once");
     let _ = std::fs::remove_file(cfg_path);
 }
 
@@ -842,7 +874,7 @@ async fn the_retention_offer_is_shown_once_and_taking_it_keeps_the_subscription(
     assert!(first.body.contains("Gutschein STAY20"), "{}", first.body);
     let offer_nonce = {
         let start = first.body.find("id=\"retention-offer\"").unwrap();
-        let part = Page { status: 200, location: None, body: first.body[start..].to_string() };
+        let part = Page { status: 200, location: None, body: first.body[start..].to_string(), csp: None };
         (part.field("csrf"), part.field("nonce"))
     };
     let again = b.get(&format!("/p/acme/subscriptions/{sub}/cancel")).await;
@@ -869,7 +901,7 @@ async fn the_retention_offer_is_shown_once_and_taking_it_keeps_the_subscription(
     let page = b.get(&format!("/p/acme/subscriptions/{sub2}/cancel")).await;
     assert!(page.body.contains("Pausieren Sie Ihr Abonnement stattdessen"), "{}", page.body);
     let start = page.body.find("id=\"retention-offer\"").unwrap();
-    let part = Page { status: 200, location: None, body: page.body[start..].to_string() };
+    let part = Page { status: 200, location: None, body: page.body[start..].to_string(), csp: None };
     let taken = b
         .post(
             &format!("/p/acme/subscriptions/{sub2}/retention"),
@@ -879,4 +911,396 @@ async fn the_retention_offer_is_shown_once_and_taking_it_keeps_the_subscription(
     assert_eq!(taken.status, 303);
     let (_, s) = app.get(&format!("/api/v1/subscriptions/{sub2}")).await;
     assert_eq!(s["status"], "paused", "{s}");
+}
+
+/// The customer's open invoice of 49.00, finalized; its id.
+async fn open_invoice_of(app: &TestApp, customer: &str) -> String {
+    let lines = json!([{ "description": "Setup", "unit_amount": 4900 }]);
+    let (s, inv) = app.post("/api/v1/invoices", json!({ "customer": customer, "lines": lines })).await;
+    assert_eq!(s, 201, "{inv}");
+    let invoice = inv["id"].as_str().unwrap().to_string();
+    let (s, fin) = app.post(&format!("/api/v1/invoices/{invoice}/finalize"), json!({})).await;
+    assert_eq!(s, 200, "{fin}");
+    invoice
+}
+
+/// The attempt id in a `/p/acme/payments/{id}` location.
+pub(crate) fn payment_path(location: Option<&str>) -> String {
+    let to = location.expect("a redirect").to_string();
+    assert!(to.starts_with("/p/acme/payments/"), "{to}");
+    to
+}
+
+#[tokio::test]
+async fn a_payment_that_needs_3ds_is_confirmed_on_its_own_page_and_a_forged_return_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let c = customer(&app, "threeds@example.com", "US").await;
+    // The sandbox's card that is saved at once but asks for 3-D Secure on every charge.
+    let (s, m) =
+        app.post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4000002500003155" })).await;
+    assert_eq!(s, 201, "{m}");
+    let invoice = open_invoice_of(&app, &c).await;
+    let mut b = Browser::new(&app);
+    b.sign_in("acme", "threeds@example.com").await;
+    let page = b.get(&format!("/p/acme/invoices/{invoice}")).await;
+    let (csrf, nonce) = (page.field("csrf"), page.field("nonce"));
+    let paid = b.post(&format!("/p/acme/invoices/{invoice}/pay"), &[("csrf", &csrf), ("nonce", &nonce)]).await;
+    assert_eq!(paid.status, 303, "{}", paid.body);
+    let challenge = payment_path(paid.location.as_deref());
+    let attempt = challenge.rsplit('/').next().unwrap().to_string();
+    let page = b.get(&challenge).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Confirm your payment") && page.body.contains("Test bank (sandbox)"), "{}", page.body);
+    assert!(page.body.contains("Your bank asks you to confirm the payment of €49.00"), "{}", page.body);
+
+    // The overview and the invoice page say the payment waits, with a link to its challenge.
+    for path in ["/p/acme".to_string(), format!("/p/acme/invoices/{invoice}")] {
+        let p = b.get(&path).await;
+        assert!(
+            p.body.contains("id=\"payment-notice\"") && p.body.contains(&format!("/p/acme/payments/{attempt}")),
+            "{path}: {}",
+            p.body
+        );
+    }
+
+    // A forged return (as if the provider had said "succeeded") and a guess at another id change
+    // nothing: the page asks the provider, which still waits.
+    let forged =
+        b.get(&format!("{challenge}?redirect_status=succeeded&payment_intent={attempt}&status=succeeded")).await;
+    assert_eq!(forged.status, 200);
+    assert!(forged.body.contains("id=\"payment-challenge\""), "{}", forged.body);
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!((inv["status"].as_str(), inv["amount_paid"].as_i64()), (Some("open"), Some(0)), "{inv}");
+    assert_eq!(b.get(&format!("/p/acme/payments/{}", uuid::Uuid::now_v7())).await.status, 404);
+    assert_eq!(b.get("/p/acme/payments/not-an-id").await.status, 404);
+
+    // Another customer of the tenant: not found, and their answer changes nothing.
+    customer(&app, "other3ds@example.com", "US").await;
+    let mut other = Browser::new(&app);
+    other.sign_in("acme", "other3ds@example.com").await;
+    assert_eq!(other.get(&challenge).await.status, 404);
+    let theirs = other.get("/p/acme").await;
+    let forged_answer = other
+        .post(&challenge, &[("csrf", &theirs.field("csrf")), ("nonce", &"a".repeat(64)), ("result", "pass")])
+        .await;
+    assert_eq!(forged_answer.status, 404);
+    assert_eq!(app.count("payment_attempts WHERE status = 'succeeded'").await, 0);
+
+    // The customer refuses first: nothing is charged, the invoice stays open, a retry is offered.
+    let (csrf, nonce) = (page.field("csrf"), page.field("nonce"));
+    let refused = b.post(&challenge, &[("csrf", &csrf), ("nonce", &nonce), ("result", "fail")]).await;
+    assert_eq!((refused.status, refused.location.as_deref()), (303, Some(challenge.as_str())));
+    let failed = b.get(&challenge).await;
+    assert!(
+        failed.body.contains("did not confirm the payment") && failed.body.contains("Try again"),
+        "{}",
+        failed.body
+    );
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(inv["status"], "open");
+
+    // "Try again" is a new attempt with its own challenge; this time the customer confirms.
+    let (csrf, nonce) = (failed.field("csrf"), failed.field("nonce"));
+    let again = b.post(&format!("/p/acme/invoices/{invoice}/pay"), &[("csrf", &csrf), ("nonce", &nonce)]).await;
+    let second = payment_path(again.location.as_deref());
+    assert_ne!(second, challenge, "a new attempt");
+    let page = b.get(&second).await;
+    let form = [("csrf", page.field("csrf")), ("nonce", page.field("nonce")), ("result", "pass".to_string())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let confirmed = b.post(&second, &form).await;
+    assert_eq!((confirmed.status, confirmed.location.as_deref()), (303, Some(second.as_str())));
+    let done = b.get(&second).await;
+    assert_eq!(done.status, 200);
+    assert!(done.body.contains("was confirmed and invoice") && done.body.contains("is paid"), "{}", done.body);
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!((inv["status"].as_str(), inv["amount_paid"].as_i64()), (Some("paid"), Some(4900)), "{inv}");
+
+    // Replays: the return page again, the answer form again, the sandbox's own webhook: the money
+    // is recorded once.
+    b.get(&second).await;
+    b.post(&second, &form).await;
+    let sandbox = app.gateways.sandboxes();
+    for (account, s) in &sandbox {
+        for (headers, body) in s.drain_webhooks() {
+            let req = app.http.post(app.url(&format!("/webhooks/{}", billing_core::ids::GatewayAccountId(*account))));
+            let mut req = req.body(body);
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            req.send().await.unwrap();
+        }
+    }
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(inv["amount_paid"].as_i64(), Some(4900), "once: {inv}");
+    assert_eq!(app.count("payment_attempts WHERE status = 'succeeded'").await, 1);
+    let p = b.get("/p/acme").await;
+    assert_eq!(p.status, 200);
+    assert!(!p.body.contains("id=\"payment-notice\""), "nothing waits any more");
+}
+
+/// A Stripe account whose cards the portal collects with Stripe.js (a publishable key), served by
+/// a portal that loads localstripe's stand-in Stripe.js.
+async fn stripe_js_app(peer: &super::payments_stripe::Localstripe) -> (TestApp, String) {
+    let js = format!("{}/js.stripe.com/v3/", peer.url);
+    let app = TestApp::spawn_with({
+        let js = js.clone();
+        move |s| s.with_portal(portal_web::config::PortalConfig { stripe_js_url: js, ..Default::default() })
+    })
+    .await;
+    let (s, a) = app
+        .post(
+            "/api/v1/gateway_accounts",
+            json!({ "provider": "stripe", "name": "stripe-js", "is_default": true, "config": {
+                "secret_key": super::payments_stripe::KEY, "webhook_secret": "whsec_e2e_0123456789abcdef",
+                "api_base": peer.url, "send_description": false, "send_mandate_data": false,
+                "publishable_key": "pk_test_portal_0123456789" } }),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    (app, js)
+}
+
+/// What Stripe.js does in the browser, against localstripe: `confirmCardSetup` with a card (and,
+/// for a 3-D Secure card, the customer's "Complete authentication" in its window).
+async fn stripe_js_confirms_setup(peer: &super::payments_stripe::Localstripe, secret: &str, number: &str) -> Value {
+    let seti = secret.split("_secret_").next().unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("{}/v1/setup_intents/{seti}/confirm", peer.url);
+    let card = json!({ "number": number, "exp_month": "12", "exp_year": "2031", "cvc": "123" });
+    let body = json!({ "key": "pk_test_portal_0123456789", "use_stripe_sdk": true, "client_secret": secret,
+                       "payment_method_data": { "type": "card", "card": card } });
+    let first: Value = http.post(&url).json(&body).send().await.unwrap().json().await.unwrap();
+    if first["status"] != "requires_action" {
+        return first;
+    }
+    let again = json!({ "key": "pk_test_portal_0123456789", "use_stripe_sdk": true, "client_secret": secret });
+    http.post(&url).json(&again).send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_stripe_card_is_added_with_stripe_js_and_stored_only_when_stripe_says_it_succeeded() {
+    let peer = super::payments_stripe::localstripe();
+    let (app, js) = stripe_js_app(&peer).await;
+    let c = customer(&app, "stripejs@example.com", "DE").await;
+    let mut b = Browser::new(&app);
+    b.sign_in("acme", "stripejs@example.com").await;
+    let page = b.get("/p/acme/payment-methods").await;
+    assert!(page.body.contains("id=\"stripe-card-start\""), "{}", page.body);
+    assert!(!page.body.contains("name=\"card_number\""), "no typed card number for a Stripe.js account");
+    let (csrf, nonce) = (page.field("csrf"), page.field("nonce"));
+    let started = b.post("/p/acme/payment-methods/card", &[("csrf", &csrf), ("nonce", &nonce)]).await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let setup_path = started.location.clone().unwrap();
+    assert!(setup_path.starts_with("/p/acme/payment-methods/setups/"), "{setup_path}");
+
+    // The page: Stripe's card element from the configured Stripe.js, our script, the SetupIntent's
+    // client secret; the policy allows exactly that origin; without JavaScript, what else works.
+    let form = b.get(&setup_path).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains(&format!("<script src=\"{js}\"></script>")), "{}", form.body);
+    assert!(form.body.contains("/p/acme/assets/stripe.js"));
+    assert!(form.body.contains("data-key=\"pk_test_portal_0123456789\""));
+    let secret = form.body.split("data-secret=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(secret.starts_with("seti_"), "{secret}");
+    let csp = form.csp.clone().unwrap_or_default();
+    assert!(csp.contains(&format!("script-src 'self' {}", peer.url)), "{csp}");
+    assert!(form.body.contains("<noscript>") && form.body.contains("needs JavaScript"), "{}", form.body);
+    assert!(form.body.contains("SEPA Direct Debit") && form.body.contains("bank transfer"));
+    let asset = b.get("/p/acme/assets/stripe.js").await;
+    assert!(asset.status == 200 && asset.body.contains("confirmCardSetup"), "{}", asset.body);
+
+    // Posted before Stripe.js confirmed anything (or forged): nothing is stored.
+    let early = b
+        .post(&setup_path, &[("csrf", &form.field("csrf")), ("nonce", &form.field("nonce")), ("result", "provider")])
+        .await;
+    assert_eq!((early.status, early.location.as_deref()), (303, Some("/p/acme/payment-methods?done=auth")));
+    let (_, methods) = app.get(&format!("/api/v1/customers/{c}/payment_methods")).await;
+    assert_eq!(methods.as_array().unwrap().len(), 0, "{methods}");
+
+    // Another customer cannot see or finish this setup.
+    customer(&app, "stripejs-other@example.com", "DE").await;
+    let mut other = Browser::new(&app);
+    other.sign_in("acme", "stripejs-other@example.com").await;
+    assert_eq!(other.get(&setup_path).await.status, 404);
+
+    // Stripe.js confirms with a 3-D Secure card and the customer completes the bank's step; then
+    // the form posts our setup's id and the server asks Stripe.
+    let confirmed = stripe_js_confirms_setup(&peer, &secret, "4000002760003184").await;
+    assert_eq!(confirmed["status"], "succeeded", "{confirmed}");
+    let form = b.get(&setup_path).await;
+    let done = b
+        .post(&setup_path, &[("csrf", &form.field("csrf")), ("nonce", &form.field("nonce")), ("result", "provider")])
+        .await;
+    assert_eq!((done.status, done.location.as_deref()), (303, Some("/p/acme/payment-methods?done=1")), "{}", done.body);
+    let (_, methods) = app.get(&format!("/api/v1/customers/{c}/payment_methods")).await;
+    let m = &methods.as_array().unwrap()[..];
+    assert_eq!(m.len(), 1, "{methods}");
+    assert_eq!(
+        (m[0]["gateway"].as_str(), m[0]["brand"].as_str(), m[0]["last4"].as_str(), m[0]["is_default"].as_bool()),
+        (Some("stripe"), Some("visa"), Some("3184"), Some(true)),
+        "{methods}"
+    );
+    // The method is attached to the customer's Stripe customer (localstripe does not attach it).
+    let pm: Value = reqwest::Client::new()
+        .get(format!("{}/v1/payment_methods/{}", peer.url, confirmed["payment_method"].as_str().unwrap()))
+        .bearer_auth(super::payments_stripe::KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(pm["customer"].as_str().is_some_and(|c| c.starts_with("cus_")), "{pm}");
+}
+
+#[tokio::test]
+async fn a_stripe_payment_that_needs_3ds_is_confirmed_through_stripe_js_and_checked_with_stripe() {
+    let peer = super::payments_stripe::localstripe();
+    let (app, js) = stripe_js_app(&peer).await;
+    let c = customer(&app, "stripe3ds@example.com", "US").await;
+    // A card that passes its setup (attached through the API's test path) and asks on the charge.
+    let (s, m) =
+        app.post(&format!("/api/v1/customers/{c}/payment_methods"), json!({ "card_number": "4000002500003155" })).await;
+    assert!(s == 201 || s == 202, "{m}");
+    if s == 202 {
+        // localstripe asks already at the setup for this card: finish it as the browser would.
+        let secret = m["next_action"]["client_secret"].as_str().unwrap();
+        let seti = secret.split("_secret_").next().unwrap();
+        let resp = reqwest::Client::new()
+            .post(format!("{}/v1/setup_intents/{seti}/confirm", peer.url))
+            .json(&json!({ "key": "pk_test_portal_0123456789", "client_secret": secret }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        let id = m["id"].as_str().unwrap();
+        let (s, done) =
+            app.post(&format!("/api/v1/customers/{c}/payment_method_setups/{id}/complete"), json!({})).await;
+        assert_eq!(s, 200, "{done}");
+    }
+    let invoice = open_invoice_of(&app, &c).await;
+    let mut b = Browser::new(&app);
+    b.sign_in("acme", "stripe3ds@example.com").await;
+    let page = b.get(&format!("/p/acme/invoices/{invoice}")).await;
+    let paid = b
+        .post(
+            &format!("/p/acme/invoices/{invoice}/pay"),
+            &[("csrf", &page.field("csrf")), ("nonce", &page.field("nonce"))],
+        )
+        .await;
+    let challenge = payment_path(paid.location.as_deref());
+    let page = b.get(&challenge).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("id=\"stripe-payment\"") && page.body.contains(&format!("<script src=\"{js}\"></script>")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<noscript>"), "without JavaScript the page says so");
+    let secret = page.body.split("data-secret=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(secret.starts_with("pi_"), "{secret}");
+    // A forged return before the bank answered changes nothing.
+    let forged = b
+        .get(&format!(
+            "{challenge}?payment_intent={}&redirect_status=succeeded",
+            secret.split("_secret_").next().unwrap()
+        ))
+        .await;
+    assert!(forged.body.contains("id=\"stripe-payment\""), "{}", forged.body);
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(inv["status"], "open");
+    // Stripe.js `confirmCardPayment`: the bank's window, "Complete authentication".
+    let pi = secret.split("_secret_").next().unwrap();
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/payment_intents/{pi}/_authenticate?success=true", peer.url))
+        .json(&json!({ "key": "pk_test_portal_0123456789", "client_secret": secret }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let back = b.get(&challenge).await;
+    assert!(back.body.contains("is paid"), "{}", back.body);
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!((inv["status"].as_str(), inv["amount_paid"].as_i64()), (Some("paid"), Some(4900)), "{inv}");
+    b.get(&challenge).await;
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    assert_eq!(inv["amount_paid"].as_i64(), Some(4900), "a replayed return records nothing more");
+}
+
+/// Stripe's card element in real headless Chromium against localstripe
+/// (`tests/browser/portal_stripe.py`): with JavaScript a 3-D Secure card is added through
+/// Stripe.js and the stand-in's authentication window, under the page's own
+/// Content-Security-Policy, axe-clean; without it the page names the other ways to pay.
+#[tokio::test]
+async fn stripe_card_element_in_chromium() {
+    let Ok(python) = std::env::var("BILLING_BROWSER_PYTHON") else {
+        eprintln!(
+            "BILLING_BROWSER_PYTHON is not set: scripts/test-all.sh installs Chromium and Playwright and sets it"
+        );
+        return;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let axe = std::env::var("BILLING_AXE_JS")
+        .unwrap_or_else(|_| root.join(".ci-work/axe/node_modules/axe-core/axe.min.js").display().to_string());
+    let peer = super::payments_stripe::localstripe();
+    let js = format!("{}/js.stripe.com/v3/", peer.url);
+    let app = TestApp::spawn_with(move |s| {
+        s.with_portal(portal_web::config::PortalConfig {
+            secure_cookies: false,
+            stripe_js_url: js,
+            ..Default::default()
+        })
+    })
+    .await;
+    let (s, a) = app
+        .post(
+            "/api/v1/gateway_accounts",
+            json!({ "provider": "stripe", "name": "stripe-js", "is_default": true, "config": {
+                "secret_key": super::payments_stripe::KEY, "webhook_secret": "whsec_e2e_0123456789abcdef",
+                "api_base": peer.url, "send_description": false, "send_mandate_data": false,
+                "publishable_key": "pk_test_portal_0123456789" } }),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    let (s, t) = app.post("/api/v1/tenant", json!({ "sepa_creditor_id": "DE98ZZZ09999999999" })).await;
+    assert_eq!(s, 200, "{t}");
+    let mut runs = vec![];
+    for (lang, js) in [("de", true), ("de", false), ("zh-CN", true), ("zh-CN", false)] {
+        let email = format!("stripe-{}-{}@example.com", lang.to_lowercase(), if js { "js" } else { "nojs" });
+        let (s, c) = app
+            .post(
+                "/api/v1/customers",
+                json!({ "email": email, "name": "Browser", "country": "DE", "currency": "EUR", "locale": lang }),
+            )
+            .await;
+        assert_eq!(s, 201, "{c}");
+        let (s, session) = app.post("/api/v1/portal_sessions", json!({ "customer": c["id"], "locale": lang })).await;
+        assert_eq!(s, 201, "{session}");
+        runs.push(json!({ "lang": lang, "js": js, "url": session["url"] }));
+    }
+    let shots = std::env::var("BILLING_PORTAL_SCREENSHOTS").ok();
+    let cfg = json!({ "base": app.base, "axe": axe, "runs": runs, "card": "4000002760003184", "screenshots": shots });
+    let cfg_path = std::env::temp_dir().join(format!("portal-stripe-{}.json", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
+    // On a thread of its own: the server answering the browser runs on this test's runtime.
+    let (script, cfg_arg) = (root.join("tests/browser/portal_stripe.py"), cfg_path.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python).arg(script).arg(cfg_arg).output().expect("start the browser test")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the Stripe card element flows failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("PASSED ")).count(), 4, "{stdout}");
+    assert_eq!(
+        app.count("payment_methods WHERE gateway = 'stripe' AND last4 = '3184' AND brand = 'visa' AND is_default")
+            .await,
+        2,
+        "one card per run with JavaScript, stored from what Stripe says"
+    );
+    let _ = std::fs::remove_file(cfg_path);
 }

@@ -12,7 +12,7 @@ use billing_core::clock::Clock;
 use billing_tests::TestApp;
 use serde_json::{Value, json};
 
-use super::portal::{Browser, Page, customer};
+use super::portal::{Browser, Page, customer, payment_path};
 
 const CREDITOR: &str = "DE98ZZZ09999999999";
 const IBAN: &str = "DE89 3704 0044 0532 0130 00";
@@ -479,4 +479,282 @@ async fn a_stripe_card_shows_the_providers_brand_and_expiry_and_a_removed_card_i
     assert_eq!(detached["customer"], Value::Null, "detached at Stripe: {detached}");
     let kept = stripe_method(&peer, &sepa_pm).await;
     assert!(kept["customer"].as_str().is_some(), "the mandate stays attached: {kept}");
+}
+
+/// Signs up for `plan` at the checkout with `card`; the redirect after paying.
+async fn checkout_with_card(v: &mut Browser<'_>, plan: &str, email: &str, card: &str) -> String {
+    let form = v.get(&format!("/p/acme/checkout?plan={plan}&currency=EUR&quantity=1")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let csrf = form.field("csrf");
+    let mut details = checkout_details(&csrf, email);
+    details[1] = ("plan", plan);
+    let pay = v.post("/p/acme/checkout", &details).await;
+    assert_eq!(pay.status, 200, "{}", pay.body);
+    let nonce = pay.field("nonce");
+    let mut post = details.clone();
+    post.extend([("nonce", nonce.as_str()), ("card_number", card)]);
+    let done = v.post("/p/acme/checkout/pay", &post).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    done.location.unwrap()
+}
+
+/// Answers the sandbox bank's challenge of a payment on its page; the page the customer is back on.
+async fn answer_payment_challenge(v: &mut Browser<'_>, path: &str, result: &str) -> Page {
+    let page = v.get(path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"payment-challenge\""), "{}", page.body);
+    let form = [("csrf", page.field("csrf")), ("nonce", page.field("nonce")), ("result", result.to_string())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answered = v.post(path, &form).await;
+    assert_eq!((answered.status, answered.location.as_deref()), (303, Some(path)));
+    v.get(path).await
+}
+
+#[tokio::test]
+async fn a_paid_plans_first_invoice_that_asks_for_3ds_is_confirmed_on_its_page_and_records_the_signup_once() {
+    let app = TestApp::spawn().await;
+    let (s, p) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "team", "name": "Team", "interval": { "unit": "month", "count": 1 },
+                    "prices": [{ "currency": "EUR", "amount": 5000 }] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    let paid_steps = |app: &TestApp| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT page, c.email FROM portal_events e JOIN customers c ON c.tenant_id = e.tenant_id AND c.id = e.customer_id
+                  WHERE e.kind = 'funnel' AND e.action = 'signup:paid' ORDER BY e.id",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+
+    // The card that asks when it is saved and again on every charge: the card's challenge, then
+    // the first payment's own.
+    let mut v = Browser::new(&app);
+    let to = checkout_with_card(&mut v, "team", "immer3ds@example.de", "4000002760003184").await;
+    assert!(to.starts_with("/p/acme/payment-methods/setups/"), "{to}");
+    let bank = v.get(&to).await;
+    let path = to.split('?').next().unwrap().to_string();
+    let form = [
+        ("csrf", bank.field("csrf")),
+        ("nonce", bank.field("nonce")),
+        ("result", "pass".into()),
+        ("from", "checkout".into()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let card_passed = v.post(&path, &form).await;
+    let challenge = payment_path(card_passed.location.as_deref());
+    assert!(paid_steps(&app).await.is_empty(), "not paid yet");
+    let done = answer_payment_challenge(&mut v, &challenge, "pass").await;
+    assert!(done.body.contains("was confirmed and invoice") && done.body.contains("is paid"), "{}", done.body);
+    v.get(&challenge).await;
+    assert_eq!(paid_steps(&app).await, vec![("/payments".to_string(), "immer3ds@example.de".to_string())]);
+
+    // The card that is saved at once and asks on the charge: straight to the payment's challenge;
+    // refused first (no step), then paid through "Try again".
+    let mut w = Browser::new(&app);
+    let to = checkout_with_card(&mut w, "team", "zahlung3ds@example.de", "4000002500003155").await;
+    let challenge = payment_path(Some(&to));
+    let refused = answer_payment_challenge(&mut w, &challenge, "fail").await;
+    assert!(refused.body.contains("did not confirm the payment"), "{}", refused.body);
+    assert_eq!(paid_steps(&app).await.len(), 1);
+    let invoice = refused.body.split("/p/acme/invoices/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let retry = w
+        .post(
+            &format!("/p/acme/invoices/{invoice}/pay"),
+            &[("csrf", &refused.field("csrf")), ("nonce", &refused.field("nonce"))],
+        )
+        .await;
+    let again = payment_path(retry.location.as_deref());
+    let done = answer_payment_challenge(&mut w, &again, "pass").await;
+    assert!(done.body.contains("is paid"), "{}", done.body);
+    let steps = paid_steps(&app).await;
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert_eq!(steps[1].1, "zahlung3ds@example.de");
+    assert_eq!(app.count("invoices WHERE status = 'paid' AND total = 5950").await, 2, "both first invoices, 19 % VAT");
+}
+
+/// Signs a mandate for `iban` on the payment methods page; its reference.
+async fn sign_mandate(b: &mut Browser<'_>, iban: &str) -> String {
+    let page = b.get("/p/acme/payment-methods").await;
+    // The reference on the mandate form (the list above shows the mandates already signed).
+    let form_at = page.body.find("id=\"sepa-form\"").expect("the mandate form");
+    let at = form_at + page.body[form_at..].find("MDT-").unwrap();
+    let reference = page.body[at..at + 20].to_string();
+    let form = [
+        ("csrf", page.field("csrf")),
+        ("nonce", form_field(&page, "sepa-form", "nonce")),
+        ("iban", iban.to_string()),
+        ("account_holder", "Erika Mustermann".to_string()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let added = b.post("/p/acme/payment-methods/sepa", &form).await;
+    assert_eq!(
+        (added.status, added.location.as_deref()),
+        (303, Some("/p/acme/payment-methods?done=sepa")),
+        "{}",
+        added.body
+    );
+    reference
+}
+
+/// The mandates' (reference, status, end reason), oldest first.
+async fn mandate_states(app: &TestApp) -> Vec<(String, String, Option<String>)> {
+    sqlx::query_as("SELECT reference, status, end_reason FROM sepa_mandates ORDER BY signed_at, id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn removing_a_sepa_method_revokes_its_mandate_and_the_api_lists_and_cancels_mandates() {
+    let app = TestApp::spawn().await;
+    set_creditor(&app).await;
+    let c = customer(&app, "mandate-end@example.com", "DE").await;
+    let mut b = Browser::new(&app);
+    b.lang = Some("de");
+    b.sign_in("acme", "mandate-end@example.com").await;
+    let first = sign_mandate(&mut b, IBAN).await;
+    app.clock.set(billing_tests::instant("2026-03-01T10:00:00Z"));
+    let second = sign_mandate(&mut b, "DE02 1203 0000 0000 2020 51").await;
+    assert_ne!(first, second);
+
+    // The customer removes the first one: its mandate is revoked in the same step, and shown so.
+    let page = b.get("/p/acme/payment-methods").await;
+    let at = page.body.find(&first).expect("the first mandate is listed");
+    let item = &page.body[page.body[..at].rfind("<li class=\"card method\">").unwrap()..];
+    let action = item.split("/remove\"").next().unwrap();
+    let method = action.rsplit("/payment-methods/").next().unwrap().to_string();
+    let nonce = item
+        .split("/remove\">")
+        .nth(1)
+        .unwrap()
+        .split("name=\"nonce\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let removed = b
+        .post(&format!("/p/acme/payment-methods/{method}/remove"), &[("csrf", &page.field("csrf")), ("nonce", nonce)])
+        .await;
+    assert_eq!(
+        (removed.status, removed.location.as_deref()),
+        (303, Some("/p/acme/payment-methods?done=mandate_revoked")),
+        "{}",
+        removed.body
+    );
+    assert_eq!(
+        mandate_states(&app).await,
+        vec![
+            (first.clone(), "revoked".into(), Some("payment_method_removed".into())),
+            (second.clone(), "active".into(), None)
+        ]
+    );
+    let page = b.get("/p/acme/payment-methods?done=mandate_revoked").await;
+    assert!(page.body.contains("Die Zahlungsmethode wurde entfernt und ihr SEPA-Mandat widerrufen."), "{}", page.body);
+    assert!(page.body.contains(&format!("Mandat {first} widerrufen am")), "{}", page.body);
+    let audit: Value = sqlx::query_scalar(
+        "SELECT detail FROM portal_audit_log WHERE event = 'payment_method_removed' ORDER BY at DESC LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audit["sepa_mandate"], first.as_str(), "{audit}");
+
+    // The API lists both with their state; the merchant cancels the active one.
+    let (s, list) = app.get(&format!("/api/v1/customers/{c}/mandates")).await;
+    assert_eq!(s, 200, "{list}");
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2);
+    assert_eq!((list[0]["reference"].as_str(), list[0]["status"].as_str()), (Some(second.as_str()), Some("active")));
+    assert_eq!(
+        (list[1]["status"].as_str(), list[1]["end_reason"].as_str()),
+        (Some("revoked"), Some("payment_method_removed"))
+    );
+    assert_eq!(list[0]["iban_last4"], "2051");
+    assert!(list[0]["mandate_text"].as_str().unwrap().contains("Ich ermächtige"), "{}", list[0]);
+    assert!(list[0].get("iban").is_none(), "the full IBAN is not answered");
+    let id = list[0]["id"].as_str().unwrap().to_string();
+
+    // Another customer's id, another tenant, an unknown mandate: 404 and nothing changes.
+    let other = customer(&app, "mandate-other@example.com", "DE").await;
+    let (s, _) = app.post(&format!("/api/v1/customers/{other}/mandates/{id}/cancel"), json!({})).await;
+    assert_eq!(s, 404);
+    let (s, _) = app.post(&format!("/api/v1/customers/{c}/mandates/{}/cancel", uuid::Uuid::now_v7()), json!({})).await;
+    assert_eq!(s, 404);
+    let (s, _) = app.post(&format!("/api/v1/customers/{c}/mandates/not-a-mandate/cancel"), json!({})).await;
+    assert_eq!(s, 404);
+    let stranger =
+        billing_tests::create_tenant(&app.db.pool, "stranger", billing_tests::instant("2026-03-01T10:00:00Z")).await;
+    let resp = app
+        .http
+        .get(app.url(&format!("/api/v1/customers/{c}/mandates")))
+        .bearer_auth(&stranger.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    assert_eq!(mandate_states(&app).await[1].1, "active");
+
+    app.clock.set(billing_tests::instant("2026-03-01T11:00:00Z"));
+    let (s, cancelled) = app.post(&format!("/api/v1/customers/{c}/mandates/{id}/cancel"), json!({})).await;
+    assert_eq!(s, 200, "{cancelled}");
+    assert_eq!(
+        (cancelled["status"].as_str(), cancelled["end_reason"].as_str(), cancelled["ended_at"].as_str()),
+        (Some("revoked"), Some("cancelled_by_merchant"), Some("2026-03-01T11:00:00Z"))
+    );
+    let (_, methods) = app.get(&format!("/api/v1/customers/{c}/payment_methods")).await;
+    assert_eq!(methods.as_array().unwrap().len(), 0, "its method is removed: {methods}");
+    app.clock.set(billing_tests::instant("2026-03-01T12:00:00Z"));
+    let (s, again) = app.post(&format!("/api/v1/customers/{c}/mandates/{id}/cancel"), json!({})).await;
+    assert_eq!((s, again["ended_at"].as_str()), (200, Some("2026-03-01T11:00:00Z")), "unchanged: {again}");
+}
+
+#[tokio::test]
+async fn a_mandate_unused_for_36_months_expires_in_the_predunning_run_and_a_used_one_does_not() {
+    let app = TestApp::spawn().await;
+    set_creditor(&app).await;
+    app.clock.set(billing_tests::instant("2026-01-15T09:00:00Z"));
+    customer(&app, "unused@example.com", "DE").await;
+    let used = customer(&app, "used@example.com", "DE").await;
+    let mut b = Browser::new(&app);
+    b.sign_in("acme", "unused@example.com").await;
+    let unused_ref = sign_mandate(&mut b, IBAN).await;
+    let mut u = Browser::new(&app);
+    u.sign_in("acme", "used@example.com").await;
+    let used_ref = sign_mandate(&mut u, IBAN).await;
+    // A debit a year later keeps the second one alive.
+    app.clock.set(billing_tests::instant("2027-01-20T09:00:00Z"));
+    let invoice = open_invoice(&app, &used, 1500).await;
+    let (s, paid) = app.post(&format!("/api/v1/invoices/{invoice}/pay"), json!({})).await;
+    assert_eq!(s, 200, "{paid}");
+
+    let now = billing_tests::instant("2029-01-16T06:00:00Z");
+    let day_before = chrono::NaiveDate::from_ymd_opt(2029, 1, 15).unwrap();
+    let s = billing_core::service::predunning::run(&app.db.pool, now, Some(day_before)).await.unwrap();
+    assert_eq!(s.mandates_expired, 0, "36 months are not over on the day they end");
+    let as_of = chrono::NaiveDate::from_ymd_opt(2029, 1, 16).unwrap();
+    let s = billing_core::service::predunning::run(&app.db.pool, now, Some(as_of)).await.unwrap();
+    assert_eq!(s.mandates_expired, 1, "{s:?}");
+    assert_eq!(
+        mandate_states(&app).await,
+        vec![
+            (unused_ref.clone(), "expired".into(), Some("unused_36_months".into())),
+            (used_ref, "active".into(), None)
+        ]
+    );
+    assert_eq!(app.count("payment_methods WHERE kind = 'sepa_debit' AND removed_at IS NOT NULL").await, 1);
+    let rerun = billing_core::service::predunning::run(&app.db.pool, now, Some(as_of)).await.unwrap();
+    assert_eq!(rerun.mandates_expired, 0, "once");
+    let mut again = Browser::new(&app);
+    again.sign_in("acme", "unused@example.com").await;
+    let page = again.get("/p/acme/payment-methods").await;
+    assert!(page.body.contains(&format!("Mandate {unused_ref} expired on")), "{}", page.body);
 }

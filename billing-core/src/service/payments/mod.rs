@@ -17,7 +17,8 @@ use crate::error::{Error, Result};
 use crate::ids::{CustomerId, GatewayAccountId, InvoiceId, TenantId};
 use crate::money::Money;
 use crate::ports::{
-    GatewayCustomerRef, Gateways, MethodDetails, MethodInfo, PaymentMethodKind, PaymentMethodRef, SetupOutcome,
+    GatewayCustomerRef, Gateways, MandateAcceptance, MethodDetails, MethodInfo, PaymentMethodKind, PaymentMethodRef,
+    SetupOutcome,
 };
 use crate::service::gateway_accounts;
 use crate::service::method_setups::{self, MethodSetup};
@@ -46,6 +47,35 @@ pub async fn add_method(
     gateways: &dyn Gateways,
     account: Option<GatewayAccountId>,
     details: MethodDetails,
+    now: DateTime<Utc>,
+) -> Result<AddedMethod> {
+    add(pool, tenant, customer, gateways, account, details, None, now).await
+}
+
+/// [`add_method`] for a SEPA mandate the customer accepted in the portal: the provider gets the
+/// acceptance with it (Stripe's `mandate_data`; docs/adr/0044).
+pub async fn add_sepa_mandate(
+    pool: &PgPool,
+    tenant: TenantId,
+    customer: CustomerId,
+    gateways: &dyn Gateways,
+    iban: String,
+    acceptance: Option<MandateAcceptance>,
+    now: DateTime<Utc>,
+) -> Result<AddedMethod> {
+    let details = MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token: iban };
+    add(pool, tenant, customer, gateways, None, details, acceptance.as_ref(), now).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn add(
+    pool: &PgPool,
+    tenant: TenantId,
+    customer: CustomerId,
+    gateways: &dyn Gateways,
+    account: Option<GatewayAccountId>,
+    details: MethodDetails,
+    acceptance: Option<&MandateAcceptance>,
     now: DateTime<Utc>,
 ) -> Result<AddedMethod> {
     let (c, spec, known) = {
@@ -95,7 +125,13 @@ pub async fn add_method(
         last4,
         brand,
     };
-    match gateway.setup_payment_method(&provider_customer, &details).await {
+    let setup = match (&details, acceptance) {
+        (MethodDetails::ProviderToken { kind: PaymentMethodKind::SepaDebit, token }, Some(a)) => {
+            gateway.setup_sepa_mandate(&provider_customer, token, a).await
+        }
+        _ => gateway.setup_payment_method(&provider_customer, &details).await,
+    };
+    match setup {
         Ok(SetupOutcome::Ready(m)) => {
             // What the provider says of the method wins over what was typed (brand, last four,
             // expiry); a provider that cannot be asked leaves the typed ones.
@@ -212,10 +248,40 @@ pub async fn remove_method(
     id: uuid::Uuid,
     now: DateTime<Utc>,
 ) -> Result<Removal> {
+    remove(conn, tenant, customer, id, true, now).await
+}
+
+/// Removes the customer's method `id` even when it is the only one of an active subscription: a
+/// SEPA mandate cancelled or expired (docs/adr/0044) leaves nothing to debit. `None` when the
+/// method was removed before. Runs on the caller's transaction.
+pub async fn remove_method_anyway(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<RemovedMethod>> {
+    match remove(conn, tenant, customer, id, false, now).await {
+        Ok(Removal::Removed(r)) => Ok(Some(*r)),
+        Ok(Removal::OnlyMethodForActiveSubscription) => Ok(None),
+        Err(Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn remove(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: uuid::Uuid,
+    keep_last: bool,
+    now: DateTime<Utc>,
+) -> Result<Removal> {
     let methods = store::payment_methods::lock_for_customer(conn, tenant, customer).await?;
     let removed = own_method(&methods, id)?.clone();
     let rest: Vec<&PaymentMethod> = methods.iter().filter(|m| m.id != id).collect();
-    if rest.is_empty()
+    if keep_last
+        && rest.is_empty()
         && store::runs::collects_automatically(conn, tenant).await?
         && store::subscriptions::customer_has_active(conn, tenant, customer).await?
     {
