@@ -313,6 +313,8 @@ pub struct LogConfig {
 pub struct InvoiceRunConfig {
     /// Subscriptions per transaction.
     pub chunk_size: u32,
+    /// Connections that invoice one merchant's subscriptions at once (docs/adr/0042).
+    pub workers: u32,
 }
 
 impl Default for ServerConfig {
@@ -350,7 +352,7 @@ impl Default for LogConfig {
 
 impl Default for InvoiceRunConfig {
     fn default() -> Self {
-        Self { chunk_size: 500 }
+        Self { chunk_size: 500, workers: billing_core::jobs::invoice_run::DEFAULT_WORKERS }
     }
 }
 
@@ -418,6 +420,9 @@ impl Config {
         }
         if !(1..=10_000).contains(&self.invoice_run.chunk_size) {
             bail!("invoice_run.chunk_size: must be from 1 to 10000");
+        }
+        if !(1..=billing_core::jobs::invoice_run::MAX_WORKERS).contains(&self.invoice_run.workers) {
+            bail!("invoice_run.workers: must be from 1 to 16");
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!("log.format: must be `text` or `json`");

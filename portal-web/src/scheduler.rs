@@ -32,7 +32,8 @@ fn jobs(
         .map_err(|e| format!("[webhooks]: {e:#}"));
     let request_log_days = config.api.request_log_days;
     let retention_days = config.outbox.retention_days;
-    let (run_hour, chunk_size) = (config.jobs.invoice_run_hour, config.invoice_run.chunk_size);
+    let (run_hour, chunk_size, workers) =
+        (config.jobs.invoice_run_hour, config.invoice_run.chunk_size, config.invoice_run.workers);
     let fx = config.fx.clone();
     vec![
         (
@@ -41,7 +42,7 @@ fn jobs(
             Arc::new(move |pool, clock| {
                 Box::pin(async move {
                     use billing_core::jobs::scheduled_invoice_run::{Options, run};
-                    let outcomes = run(&pool, &Options::scheduled(run_hour, chunk_size), clock.now()).await?;
+                    let outcomes = run(&pool, &Options::scheduled(run_hour, chunk_size, workers), clock.now()).await?;
                     Ok(outcomes.iter().map(|o| o.invoices).sum())
                 })
             }),

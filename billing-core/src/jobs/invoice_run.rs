@@ -7,7 +7,8 @@ use sqlx::PgPool;
 
 use crate::error::Result;
 pub use crate::service::invoicing::{
-    NoProgress, RunOptions, RunProgress, RunSummary, TenantRunSummary, default_as_of, summary_from_record, tenant_today,
+    DEFAULT_WORKERS, MAX_WORKERS, NoProgress, RunOptions, RunProgress, RunSummary, TenantRunSummary, default_as_of,
+    summary_from_record, tenant_today,
 };
 
 /// Runs the invoice run over one or all tenants (see [`RunOptions`]).

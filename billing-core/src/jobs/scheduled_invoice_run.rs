@@ -44,11 +44,13 @@ pub struct Options {
     /// Recorded on the invoice run: `scheduler` or `cli:<user>`.
     pub triggered_by: String,
     pub chunk_size: u32,
+    /// Connections per merchant's run (`RunOptions::workers`).
+    pub workers: u32,
 }
 
 impl Options {
     /// What `billing serve` runs on each tick.
-    pub fn scheduled(hour: u32, chunk_size: u32) -> Self {
+    pub fn scheduled(hour: u32, chunk_size: u32, workers: u32) -> Self {
         Self {
             hour,
             tenant: None,
@@ -57,6 +59,7 @@ impl Options {
             trigger: Trigger::Schedule,
             triggered_by: "scheduler".into(),
             chunk_size,
+            workers,
         }
     }
 }
@@ -171,6 +174,7 @@ async fn run_tenant(
     let mut run = RunOptions::new(as_of);
     run.tenant = Some(tenant);
     run.chunk_size = opts.chunk_size;
+    run.workers = opts.workers;
     run.triggered_by = opts.triggered_by.clone();
     let result = invoicing::run(pool, &run, now, &NoProgress).await;
     let mut conn = pool.acquire().await?;

@@ -352,11 +352,16 @@ async fn get_for_update(
     tenant: TenantId,
     id: InvoiceRunId,
 ) -> Result<Option<InvoiceRunRecord>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM invoice_runs WHERE tenant_id = $1 AND id = $2 FOR UPDATE"))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+    // NO KEY UPDATE, not UPDATE: the run's other chunks hold KEY SHARE locks on this row (the
+    // foreign keys of their exception rows and invoices) while they wait for the number series
+    // this chunk holds; FOR UPDATE would wait for them, a deadlock (ADR 0042).
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM invoice_runs WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 #[derive(sqlx::FromRow)]

@@ -302,18 +302,47 @@ struct DueRow {
 }
 
 /// The next chunk of active subscriptions with a period started on or before `as_of` (and
-/// before any scheduled cancellation), after `after` in id order. The rows are locked for the
-/// caller's transaction; rows another run holds are skipped (SKIP LOCKED), so two runs at once
-/// split the work instead of doubling it.
+/// before any scheduled cancellation), after `after` in id order and, when `upto` is given, not
+/// beyond it (one worker's part of the run). The rows are locked for the caller's transaction;
+/// rows another run holds are skipped (SKIP LOCKED), so two runs at once split the work instead
+/// of doubling it.
 pub async fn lock_due_chunk(
     conn: &mut PgConnection,
     tenant: TenantId,
     as_of: NaiveDate,
     after: Uuid,
+    upto: Option<Uuid>,
     limit: i64,
     only: Option<SubscriptionId>,
 ) -> Result<Vec<DueSubscription>> {
-    due_rows(conn, tenant, as_of, after, limit, only, true).await
+    due_rows(conn, tenant, as_of, after, upto, limit, only, true).await
+}
+
+/// Where the due subscriptions (as [`count_due`] counts them) split into parts of about equal
+/// size: for each offset, the id of the subscription at that position in id order. A part ends at
+/// its boundary (inclusive); the next one starts after it. An offset beyond the last due
+/// subscription has no boundary.
+pub async fn due_boundaries(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    as_of: NaiveDate,
+    offsets: &[i64],
+) -> Result<Vec<Uuid>> {
+    let mut out = Vec::with_capacity(offsets.len());
+    for &offset in offsets {
+        let id: Option<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM subscriptions WHERE tenant_id = $1 AND status = 'active' AND next_billing_date <= $2
+               AND (cancel_at IS NULL OR next_period_start < cancel_at)
+             ORDER BY id OFFSET $3 LIMIT 1",
+        )
+        .bind(tenant)
+        .bind(as_of)
+        .bind(offset)
+        .fetch_optional(&mut *conn)
+        .await?;
+        out.extend(id);
+    }
+    Ok(out)
 }
 
 /// The subscription as the invoice run would see it on `as_of`, without locking it: what the
@@ -324,14 +353,16 @@ pub async fn due_preview(
     as_of: NaiveDate,
     sub: SubscriptionId,
 ) -> Result<Option<DueSubscription>> {
-    Ok(due_rows(conn, tenant, as_of, Uuid::nil(), 1, Some(sub), false).await?.into_iter().next())
+    Ok(due_rows(conn, tenant, as_of, Uuid::nil(), None, 1, Some(sub), false).await?.into_iter().next())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn due_rows(
     conn: &mut PgConnection,
     tenant: TenantId,
     as_of: NaiveDate,
     after: Uuid,
+    upto: Option<Uuid>,
     limit: i64,
     only: Option<SubscriptionId>,
     lock: bool,
@@ -354,7 +385,7 @@ async fn due_rows(
          LEFT JOIN coupons cp ON cp.tenant_id = sd.tenant_id AND cp.id = sd.coupon_id
          WHERE s.tenant_id = $1 AND s.status = 'active' AND s.next_billing_date <= $2 AND s.id > $3
            AND (s.cancel_at IS NULL OR s.next_period_start < s.cancel_at)
-           AND ($5::uuid IS NULL OR s.id = $5)
+           AND ($5::uuid IS NULL OR s.id = $5) AND ($6::uuid IS NULL OR s.id <= $6)
          ORDER BY s.id
          LIMIT $4
          {lock}"
@@ -364,6 +395,7 @@ async fn due_rows(
     .bind(after)
     .bind(limit)
     .bind(only)
+    .bind(upto)
     .fetch_all(conn)
     .await?;
     rows.into_iter()

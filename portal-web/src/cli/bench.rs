@@ -38,6 +38,8 @@ pub struct InvoiceRunArgs {
     pub keep: bool,
     /// The run's chunk size; the configured `invoice_run.chunk_size` when absent.
     pub chunk_size: Option<u32>,
+    /// The run's connections; the configured `invoice_run.workers` when absent.
+    pub workers: Option<u32>,
 }
 
 /// Everything one `bench invoice-run` measured; the JSON line is this.
@@ -67,10 +69,13 @@ pub struct InvoiceRunReport {
     pub rerun_ratio: f64,
     /// Rows of the run's tables (run records aside) inserted or updated by the re-run: 0.
     pub rerun_rows_written: i64,
-    /// Wall seconds per phase of the run, summed over chunks (`billing_core::profile`).
+    /// Wall seconds per phase of the run, summed over chunks and over the workers
+    /// (`billing_core::profile`): with several workers they add up to more than the run.
     pub phases: std::collections::BTreeMap<String, f64>,
     pub postgres: std::collections::BTreeMap<String, String>,
     pub chunk_size: u32,
+    /// The connections the run was allowed (`--workers`); it uses one for a run of one chunk.
+    pub workers: u32,
 }
 
 /// Runs the benchmark; the database it creates is dropped again unless `--keep`, also when a
@@ -80,8 +85,9 @@ pub async fn invoice_run(config: &Config, lang: &str, args: InvoiceRunArgs) -> a
         anyhow::bail!("{}", t(lang, "cli-bench-subscriptions-range", &[]));
     }
     let chunk_size = args.chunk_size.unwrap_or(config.invoice_run.chunk_size);
+    let workers = args.workers.unwrap_or(config.invoice_run.workers);
     on_own_database(config, lang, args.keep, args.json, |pool, name| async move {
-        measure(&pool, &name, args.subscriptions, chunk_size, lang, args.json).await
+        measure(&pool, &name, args.subscriptions, (chunk_size, workers), lang, args.json).await
     })
     .await
 }
@@ -142,7 +148,7 @@ async fn measure(
     pool: &PgPool,
     name: &str,
     n: i64,
-    chunk_size: u32,
+    (chunk_size, workers): (u32, u32),
     lang: &str,
     json: bool,
 ) -> anyhow::Result<InvoiceRunReport> {
@@ -161,6 +167,7 @@ async fn measure(
     let mut opts = RunOptions::new(loaded.as_of);
     opts.tenant = Some(loaded.tenant);
     opts.chunk_size = chunk_size;
+    opts.workers = workers;
     opts.triggered_by = "bench".into();
     billing_core::profile::reset();
     let peak_rss_reset = reset_peak_rss();
@@ -223,6 +230,7 @@ async fn measure(
         phases,
         postgres,
         chunk_size,
+        workers,
     })
 }
 

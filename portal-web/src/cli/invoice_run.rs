@@ -41,6 +41,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> anyhow::Result<()> {
     opts.dry_run = args.dry_run;
     opts.allow_future = args.allow_future;
     opts.chunk_size = ctx.config().invoice_run.chunk_size;
+    opts.workers = ctx.config().invoice_run.workers;
     opts.triggered_by = format!("cli:{}", ctx.user);
     let bar = ProgressBar::with_draw_target(
         Some(0),

@@ -257,6 +257,7 @@ async fn invoice_run(ctx: &Ctx, as_of: Option<chrono::NaiveDate>, slug: Option<&
         trigger: Trigger::Cli,
         triggered_by: format!("cli:{}", ctx.user),
         chunk_size: config.invoice_run.chunk_size,
+        workers: config.invoice_run.workers,
     };
     let outcomes = job::run(&ctx.db().pool, &opts, now).await?;
     let mut failed = 0;

@@ -215,6 +215,9 @@ pub enum BenchCommand {
         /// The run's chunk size (default: `invoice_run.chunk_size`).
         #[arg(long)]
         chunk_size: Option<u32>,
+        /// Connections the run uses at once (default: `invoice_run.workers`).
+        #[arg(long)]
+        workers: Option<u32>,
         /// Print the report as JSON (one object on the last line).
         #[arg(long)]
         json: bool,
@@ -633,8 +636,8 @@ pub async fn run(cli: Cli, args: Vec<String>) -> anyhow::Result<()> {
 /// `billing bench`: on a database of its own, never the configured one (nor an embedded folder).
 async fn run_bench(config: &Config, lang: &'static str, command: BenchCommand) -> anyhow::Result<()> {
     match command {
-        BenchCommand::InvoiceRun { subscriptions, chunk_size, json, keep } => {
-            let args = bench::InvoiceRunArgs { subscriptions, json, keep, chunk_size };
+        BenchCommand::InvoiceRun { subscriptions, chunk_size, workers, json, keep } => {
+            let args = bench::InvoiceRunArgs { subscriptions, json, keep, chunk_size, workers };
             let report = bench::invoice_run(config, lang, args).await?;
             if json {
                 println!("{}", serde_json::to_string(&report)?);

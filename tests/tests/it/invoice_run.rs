@@ -189,6 +189,56 @@ async fn two_runs_at_once_still_make_one_invoice_per_period_with_gapless_numbers
 }
 
 #[tokio::test]
+async fn a_run_on_two_connections_invoices_each_period_once_numbered_without_gaps_and_records_it_all() {
+    let db = TestDb::new().await;
+    let now = instant("2026-03-01T00:00:00Z");
+    let t = create_tenant(&db.pool, "acme", now).await;
+    create_catalog(&db.pool, t.id, now).await;
+    let mut subs = Vec::new();
+    for i in 0..40 {
+        subs.push(subscribe(&db.pool, t.id, if i % 3 == 0 { "USD" } else { "EUR" }, "pro", "2026-02-01").await);
+    }
+    let mut dry_opts = opts("2026-03-01");
+    dry_opts.dry_run = true;
+    let dry = invoice_run::run(&db.pool, &dry_opts, now, &NoProgress).await.unwrap();
+    let mut two = opts("2026-03-01");
+    two.workers = 2;
+    let real = invoice_run::run(&db.pool, &two, now, &NoProgress).await.unwrap();
+    // Two periods each (Feb 1 and Mar 1), the same totals as the dry run on one connection.
+    assert_eq!((real.invoices, dry.invoices), (80, 80));
+    assert_eq!(real.report, dry.report);
+    assert_eq!(real.totals, dry.totals);
+    assert_eq!(numbers(&db.pool).await, (1..=80).collect::<Vec<_>>());
+    for sub in &subs {
+        assert_eq!(periods(&db.pool, sub).await.len(), 2, "{sub}");
+    }
+    let mut conn = db.pool.acquire().await.unwrap();
+    assert_eq!(store::outbox::count_topic(&mut conn, t.id, "invoice.finalized").await.unwrap(), 80);
+    let runs = store::runs::list(&mut conn, t.id, 10).await.unwrap();
+    let record = runs.iter().find(|r| !r.dry_run).unwrap();
+    assert_eq!(
+        (record.status.as_str(), record.invoices_created, record.subscriptions_considered),
+        ("completed", 80, 40)
+    );
+    // Both halves were worked at once: numbers were handed out chunk by chunk as either half
+    // reached them, so they do not follow the subscriptions' id order (one connection numbers
+    // in id order).
+    let by_id: Vec<i64> = sqlx::query_scalar("SELECT sequence FROM invoices ORDER BY subscription_id, period_start")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    // (The embedded database has one connection: the run uses it alone.)
+    if !db.is_embedded() {
+        assert!(by_id.windows(2).any(|w| w[1] < w[0]), "two parts worked at once: {by_id:?}");
+    }
+    // Within a chunk, numbers follow the id order; a subscription's two periods are consecutive.
+    assert!(by_id.chunks(2).all(|p| p[1] == p[0] + 1), "{by_id:?}");
+    // Nothing left due, and a re-run on two connections writes nothing.
+    let again = invoice_run::run(&db.pool, &two, now, &NoProgress).await.unwrap();
+    assert_eq!(again.invoices, 0);
+}
+
+#[tokio::test]
 async fn the_database_refuses_a_second_invoice_for_the_same_period() {
     let db = TestDb::new().await;
     let now = instant("2026-03-01T00:00:00Z");

@@ -128,6 +128,9 @@ pub(super) struct ChunkScope {
     pub(super) size: u32,
     /// Only this subscription (a simulation); every due one when `None`.
     pub(super) only: Option<SubscriptionId>,
+    /// The last subscription id of this worker's part of the run; the end of the due ones when
+    /// `None`.
+    pub(super) upto: Option<Uuid>,
     pub(super) now: DateTime<Utc>,
 }
 
@@ -164,12 +167,19 @@ struct ChunkWrites {
 ///
 /// Each subscription is checked before anything is written for it; a blocking exception (no
 /// price, no determinable VAT) leaves it due and untouched, and the chunk goes on with the others.
+///
+/// The writes come in two parts. First those that lock only the chunk's own rows (the advanced
+/// subscriptions, the exception rows); then, from the reservation of the invoice numbers on, the
+/// numbered invoices, their lines and their outbox messages: the reservation locks the series
+/// row until the chunk commits (ADR 0003), so that second part (and the caller's progress record
+/// and commit after it) is what the workers of a run do one at a time (ADR 0042). The first
+/// part runs beside another worker's second.
 pub(super) async fn process_chunk(
     conn: &mut PgConnection,
     ctx: &TenantContext,
     scope: &ChunkScope,
     cursor: Uuid,
-    sampler: &mut Sampler,
+    sampler: &std::sync::Mutex<Sampler>,
 ) -> Result<Option<(Uuid, ChunkOutcome)>> {
     let tenant_id = ctx.tenant_id;
     let run_id = match scope.mode {
@@ -177,9 +187,16 @@ pub(super) async fn process_chunk(
         Mode::Dry | Mode::Direct => None,
     };
     let lap = std::time::Instant::now();
-    let chunk =
-        store::subscriptions::lock_due_chunk(conn, tenant_id, scope.as_of, cursor, i64::from(scope.size), scope.only)
-            .await?;
+    let chunk = store::subscriptions::lock_due_chunk(
+        conn,
+        tenant_id,
+        scope.as_of,
+        cursor,
+        scope.upto,
+        i64::from(scope.size),
+        scope.only,
+    )
+    .await?;
     let lap = profile::lap(Phase::LockDue, lap);
     let Some(last) = chunk.last() else { return Ok(None) };
     let next_cursor = last.billable.id.as_uuid();
@@ -194,9 +211,9 @@ pub(super) async fn process_chunk(
     }
     profile::lap(Phase::Compute, lap);
     let invoices = writes.batch.len();
-    if !writes.batch.is_empty() {
-        write_chunk(conn, ctx, scope, run_id, writes).await?;
-        failpoint::after_chunk_written(invoices);
+    let batch = std::mem::take(&mut writes.batch);
+    if !batch.is_empty() {
+        advance_subscriptions(conn, tenant_id, &writes, scope.now).await?;
     }
     // Count what is new to the run: a resumed run meets the subscriptions it could not invoice
     // before again, and must not count them (or their exceptions) twice. A real run keeps every
@@ -207,17 +224,20 @@ pub(super) async fn process_chunk(
     let mut skipped = std::collections::BTreeSet::new();
     let mut seen_again = std::collections::BTreeSet::new();
     let mut kept = Vec::new();
-    for e in std::mem::take(&mut out.exceptions) {
-        if e.blocking && run_id.is_some() {
-            kept.push(e);
-            continue;
-        }
-        *out.by_code.entry(e.code).or_default() += 1;
-        if e.blocking {
-            skipped.insert(e.subscription_id);
-        }
-        if sampler.take(e.code) {
-            kept.push(e);
+    {
+        let mut sampler = sampler.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for e in std::mem::take(&mut out.exceptions) {
+            if e.blocking && run_id.is_some() {
+                kept.push(e);
+                continue;
+            }
+            *out.by_code.entry(e.code).or_default() += 1;
+            if e.blocking {
+                skipped.insert(e.subscription_id);
+            }
+            if sampler.take(e.code) {
+                kept.push(e);
+            }
         }
     }
     if let Some(run) = run_id {
@@ -238,6 +258,10 @@ pub(super) async fn process_chunk(
         out.exceptions = kept;
     }
     profile::lap(Phase::Exceptions, lap);
+    if !batch.is_empty() {
+        write_invoices(conn, ctx, scope, run_id, batch).await?;
+        failpoint::after_chunk_written(invoices);
+    }
     out.counts = RunCounts {
         subscriptions: (chunk.len() - seen_again.len()) as u64,
         invoices: invoices as u64,
@@ -447,18 +471,44 @@ fn add_invoices(
     Ok(())
 }
 
-/// Numbers (or leaves as drafts) and writes the chunk's invoices, advances the subscriptions,
-/// applies their scheduled changes and announces the numbered invoices.
-async fn write_chunk(
+/// Advances the invoiced subscriptions to their next period and applies their scheduled
+/// changes: rows of this chunk only, locked by it already.
+async fn advance_subscriptions(
+    conn: &mut PgConnection,
+    tenant_id: TenantId,
+    w: &ChunkWrites,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let lap = std::time::Instant::now();
+    store::subscriptions::advance_periods(
+        conn,
+        tenant_id,
+        &w.advance_ids,
+        &w.advance_idx,
+        &w.advance_starts,
+        &w.advance_dates,
+        now,
+    )
+    .await?;
+    for (id, terms) in &w.pending_applied {
+        store::subscriptions::apply_pending(conn, tenant_id, *id, terms, now).await?;
+    }
+    profile::lap(Phase::AdvanceSubscriptions, lap);
+    Ok(())
+}
+
+/// Numbers (or leaves as drafts) and writes the chunk's invoices and announces the numbered
+/// ones. The number reservation holds the series row until the chunk commits: keep what
+/// follows it short.
+async fn write_invoices(
     conn: &mut PgConnection,
     ctx: &TenantContext,
     scope: &ChunkScope,
     run_id: Option<InvoiceRunId>,
-    w: ChunkWrites,
+    mut batch: InvoiceBatch,
 ) -> Result<()> {
     let tenant_id = ctx.tenant_id;
     let now = scope.now;
-    let mut batch = w.batch;
     let count = batch.len() as i64;
     let drafts = ctx.draft_hours > 0;
     if drafts {
@@ -486,20 +536,6 @@ async fn write_chunk(
     };
     store::invoices::insert_finalized_batch(conn, tenant_id, batch_ctx, &batch, now).await?;
     let lap = std::time::Instant::now();
-    store::subscriptions::advance_periods(
-        conn,
-        tenant_id,
-        &w.advance_ids,
-        &w.advance_idx,
-        &w.advance_starts,
-        &w.advance_dates,
-        now,
-    )
-    .await?;
-    for (id, terms) in &w.pending_applied {
-        store::subscriptions::apply_pending(conn, tenant_id, *id, terms, now).await?;
-    }
-    let lap = profile::lap(Phase::AdvanceSubscriptions, lap);
     // Drafts announce themselves when they are finalized.
     let events: Vec<OutboxMessage> = batch
         .ids

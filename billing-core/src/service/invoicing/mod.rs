@@ -11,13 +11,24 @@
 //! no invoice without its subscription advanced and no reserved-but-unused number; the next run
 //! picks up exactly where the committed work ends. The unique key (subscription, period start)
 //! backs this up in the database. A dry run does the same work and rolls every chunk back.
+//!
+//! Several connections (ADR 0042): a real run with more due subscriptions than one chunk splits
+//! them by id into up to `workers` parts of about equal size and walks each part on a connection
+//! of its own, at the same time. The chunks' number reservations still queue on the series row
+//! (gapless at every instant), so each chunk does everything that needs no number first.
 
 mod chunk;
 mod context;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
 use uuid::Uuid;
 
 pub use self::chunk::SAMPLE_PER_CODE;
@@ -40,13 +51,30 @@ pub struct RunOptions {
     /// Only this tenant; all tenants when `None`.
     pub tenant: Option<TenantId>,
     pub chunk_size: u32,
+    /// At most this many connections invoice a tenant's subscriptions at once (a real run with
+    /// more than one chunk due; fewer when the pool has none to spare). 1 to [`MAX_WORKERS`].
+    pub workers: u32,
     /// Who started the run (recorded): `cli:<user>`, `api:<key prefix>`, `scheduler`.
     pub triggered_by: String,
 }
 
+/// The connections a run uses by default (`invoice_run.workers`): two, the number of cores of
+/// the machine it was measured on (docs/performance.md).
+pub const DEFAULT_WORKERS: u32 = 2;
+/// The most connections a run may use.
+pub const MAX_WORKERS: u32 = 16;
+
 impl RunOptions {
     pub fn new(as_of: NaiveDate) -> Self {
-        Self { as_of, dry_run: false, allow_future: false, tenant: None, chunk_size: 500, triggered_by: "cli".into() }
+        Self {
+            as_of,
+            dry_run: false,
+            allow_future: false,
+            tenant: None,
+            chunk_size: 500,
+            workers: DEFAULT_WORKERS,
+            triggered_by: "cli".into(),
+        }
     }
 }
 
@@ -122,6 +150,9 @@ pub async fn run(
 ) -> Result<RunSummary> {
     if opts.chunk_size == 0 || opts.chunk_size > 10_000 {
         return Err(Error::invalid("chunk_size", "must be from 1 to 10000"));
+    }
+    if opts.workers == 0 || opts.workers > MAX_WORKERS {
+        return Err(Error::invalid("workers", "must be from 1 to 16"));
     }
     let tenants = {
         let mut conn = pool.acquire().await?;
@@ -220,53 +251,47 @@ async fn run_tenant(
     // A dry run keeps its counts, totals and sampled exceptions here and records them at the
     // end (its chunks roll back; it leaves no row but its record); a real run records each
     // chunk's outcome in the chunk's own transaction.
-    let mut dry = ChunkOutcome::default();
-    let mut sampler = if opts.dry_run {
+    let sampler = if opts.dry_run {
         Sampler::default()
     } else {
         Sampler::with_taken(store::runs::warning_rows_per_code(&mut conn, tenant_id, run_id).await?)
     };
-    let mut checkpoint = std::time::Instant::now();
-    let mut cursor = Uuid::nil();
     let mode = if opts.dry_run { Mode::Dry } else { Mode::Real(run_id) };
-    let scope = ChunkScope { mode, as_of: opts.as_of, size: opts.chunk_size, only: None, now };
+    let shared = Shared {
+        ctx: &ctx,
+        scope: ChunkScope { mode, as_of: opts.as_of, size: opts.chunk_size, only: None, upto: None, now },
+        tenant_id,
+        dry_run: opts.dry_run,
+        sampler: Mutex::new(sampler),
+        dry: Mutex::new(ChunkOutcome::default()),
+        checkpoint: Mutex::new(std::time::Instant::now()),
+        progress,
+        stop: AtomicBool::new(false),
+    };
     let result: Result<()> = async {
-        loop {
-            let mut tx = conn.begin().await?;
-            if opts.dry_run {
-                // What the real run does first (resume the pauses that end by its date), done in
-                // this chunk's transaction, which the dry run rolls back: the dry run invoices what
-                // the real run will.
-                resume_due(&mut tx, tenant_id, opts.as_of, None, now).await?;
-            }
-            let Some((next, outcome)) = process_chunk(&mut tx, &ctx, &scope, cursor, &mut sampler).await? else {
-                break;
-            };
-            cursor = next;
-            progress.advance(outcome.counts.subscriptions);
-            if opts.dry_run {
-                tx.rollback().await?;
-                dry.merge(outcome)?;
-            } else {
-                let ms = elapsed_ms(&mut checkpoint);
-                let lap = std::time::Instant::now();
-                store::runs::add_progress(
-                    &mut tx,
-                    tenant_id,
-                    run_id,
-                    &outcome.counts,
-                    &outcome.totals,
-                    &outcome.by_code,
-                    ms,
-                )
-                .await?;
-                let lap = crate::profile::lap(crate::profile::Phase::RecordProgress, lap);
-                tx.commit().await?;
-                crate::profile::lap(crate::profile::Phase::Commit, lap);
-            }
+        // A dry run stays on one connection: each of its chunks resumes the due pauses again in
+        // its own transaction, which a second worker would wait for.
+        let wanted = if opts.dry_run { 1 } else { parts_wanted(due, opts.chunk_size, opts.workers) };
+        let mut extra = extra_connections(pool, wanted - 1).await;
+        let offsets: Vec<i64> = (1..=extra.len() as i64).map(|k| due * k / (extra.len() as i64 + 1) - 1).collect();
+        let ends = store::subscriptions::due_boundaries(&mut conn, tenant_id, opts.as_of, &offsets).await?;
+        extra.truncate(ends.len());
+        // Part k walks the ids after the end of part k - 1 up to its own end; the last part has
+        // no end.
+        let mut parts = Vec::with_capacity(ends.len() + 1);
+        let mut after = Uuid::nil();
+        let mut connections = std::iter::once(&mut *conn).chain(extra.iter_mut().map(|c| &mut **c));
+        for end in ends.iter().copied().map(Some).chain(std::iter::once(None)) {
+            let Some(c) = connections.next() else { break };
+            parts.push(Part { conn: c, after, upto: end });
+            after = end.unwrap_or(after);
         }
+        let outcomes = work_all(&shared, parts).await;
+        drop(extra);
+        outcomes.into_iter().collect::<Result<Vec<()>>>()?;
         if opts.dry_run {
-            let ms = elapsed_ms(&mut checkpoint);
+            let dry = std::mem::take(&mut *shared.dry.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+            let ms = elapsed_ms(&mut shared.checkpoint.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
             store::runs::add_progress(&mut conn, tenant_id, run_id, &dry.counts, &dry.totals, &dry.by_code, ms).await?;
             store::runs::set_exception_sample(&mut conn, tenant_id, run_id, &dry.exceptions).await?;
         } else {
@@ -275,6 +300,7 @@ async fn run_tenant(
         Ok(())
     }
     .await;
+    let mut checkpoint = shared.checkpoint.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
 
     let status = if result.is_ok() { "completed" } else { "failed" };
     let finished = if result.is_ok() && !opts.dry_run && (due > 0 || resumed) {
@@ -310,6 +336,125 @@ async fn finish_completed(
     let completed = crate::outbox::OutboxMessage::InvoiceRunCompleted { run: run_id, as_of };
     store::outbox::enqueue(&mut tx, tenant_id, &[completed], now).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// What the workers of one tenant's run share.
+struct Shared<'a> {
+    ctx: &'a TenantContext,
+    scope: ChunkScope,
+    tenant_id: TenantId,
+    dry_run: bool,
+    sampler: Mutex<Sampler>,
+    /// A dry run's outcome, recorded at the end.
+    dry: Mutex<ChunkOutcome>,
+    /// When the last chunk was recorded: each chunk adds the time since to the run's duration.
+    checkpoint: Mutex<std::time::Instant>,
+    progress: &'a dyn RunProgress,
+    /// Set when a worker failed: the others stop after their current chunk.
+    stop: AtomicBool,
+}
+
+/// One worker's part of the run: the due subscriptions with an id after `after` and up to `upto`.
+struct Part<'c> {
+    conn: &'c mut PgConnection,
+    after: Uuid,
+    upto: Option<Uuid>,
+}
+
+/// How many parts a run with `due` subscriptions is split into: one per chunk at most, and one
+/// for a run that fits into a chunk (its invoices numbered in id order as before).
+fn parts_wanted(due: i64, chunk_size: u32, workers: u32) -> usize {
+    let chunks = (due.max(0) as u64).div_ceil(u64::from(chunk_size.max(1)));
+    usize::try_from(chunks.clamp(1, u64::from(workers.max(1)))).unwrap_or(1)
+}
+
+/// Up to `wanted` more connections for a run's workers. The run holds its own connection while
+/// it asks, so it never waits long (architecture rule 6): a pool of one connection (embedded)
+/// gives none, and a busy pool gives what it has within a moment; the run then uses fewer
+/// workers.
+async fn extra_connections(pool: &PgPool, wanted: usize) -> Vec<PoolConnection<Postgres>> {
+    let mut out = Vec::new();
+    if pool.options().get_max_connections() < 2 {
+        return out;
+    }
+    while out.len() < wanted {
+        match tokio::time::timeout(std::time::Duration::from_millis(250), pool.acquire()).await {
+            Ok(Ok(c)) => out.push(c),
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Runs every part at once on this task (the workers share `Shared` by reference) and returns
+/// each part's result once all have ended.
+fn work_all<'a>(
+    shared: &'a Shared<'a>,
+    mut parts: Vec<Part<'a>>,
+) -> Pin<Box<dyn Future<Output = Vec<Result<()>>> + Send + 'a>> {
+    Box::pin(async move {
+        let Some(last) = parts.pop() else { return Vec::new() };
+        let (mut done, one) = tokio::join!(work_all(shared, parts), work(shared, last));
+        done.push(one);
+        done
+    })
+}
+
+/// One worker: the chunks of its part, one transaction each, until the part has nothing due.
+async fn work(shared: &Shared<'_>, part: Part<'_>) -> Result<()> {
+    let result = work_part(shared, part).await;
+    if result.is_err() {
+        shared.stop.store(true, Ordering::Relaxed);
+    }
+    result
+}
+
+async fn work_part(shared: &Shared<'_>, part: Part<'_>) -> Result<()> {
+    let Part { conn, after, upto } = part;
+    let scope = ChunkScope { upto, ..shared.scope };
+    let (tenant_id, as_of, now) = (shared.tenant_id, scope.as_of, scope.now);
+    let mut cursor = after;
+    while !shared.stop.load(Ordering::Relaxed) {
+        let mut tx = conn.begin().await?;
+        if shared.dry_run {
+            // What the real run does first (resume the pauses that end by its date), done in
+            // this chunk's transaction, which the dry run rolls back: the dry run invoices what
+            // the real run will.
+            resume_due(&mut tx, tenant_id, as_of, None, now).await?;
+        }
+        let Some((next, outcome)) = process_chunk(&mut tx, shared.ctx, &scope, cursor, &shared.sampler).await? else {
+            tx.rollback().await?;
+            break;
+        };
+        cursor = next;
+        shared.progress.advance(outcome.counts.subscriptions);
+        match scope.mode {
+            Mode::Real(run_id) => {
+                let lap = std::time::Instant::now();
+                // Each chunk adds the time since the last chunk of any worker was recorded: the
+                // durations add up to the run's wall time.
+                let ms = elapsed_ms(&mut shared.checkpoint.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+                store::runs::add_progress(
+                    &mut tx,
+                    tenant_id,
+                    run_id,
+                    &outcome.counts,
+                    &outcome.totals,
+                    &outcome.by_code,
+                    ms,
+                )
+                .await?;
+                let lap = crate::profile::lap(crate::profile::Phase::RecordProgress, lap);
+                tx.commit().await?;
+                crate::profile::lap(crate::profile::Phase::Commit, lap);
+            }
+            Mode::Dry | Mode::Direct => {
+                tx.rollback().await?;
+                shared.dry.lock().unwrap_or_else(std::sync::PoisonError::into_inner).merge(outcome)?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -370,8 +515,8 @@ pub async fn run_one_on_connection(
     resume_due(conn, tenant_id, as_of, Some(sub), now).await?;
     let ctx = TenantContext::load(conn, tenant_id, as_of).await?;
     let mut out = TenantRunSummary::empty(tenant_id, None);
-    let scope = ChunkScope { mode: Mode::Direct, as_of, size: 1, only: Some(sub), now };
-    if let Some((_, outcome)) = process_chunk(conn, &ctx, &scope, Uuid::nil(), &mut Sampler::default()).await? {
+    let scope = ChunkScope { mode: Mode::Direct, as_of, size: 1, only: Some(sub), upto: None, now };
+    if let Some((_, outcome)) = process_chunk(conn, &ctx, &scope, Uuid::nil(), &Mutex::new(Sampler::default())).await? {
         out.subscriptions = outcome.counts.subscriptions;
         out.invoices = outcome.counts.invoices;
         out.totals = outcome.by_currency;
