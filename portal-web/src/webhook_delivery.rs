@@ -143,8 +143,7 @@ pub async fn run(
         for (d, (answer, elapsed)) in claimed.iter().zip(answers) {
             let finished = now + chrono::Duration::from_std(elapsed).unwrap_or_default();
             let mut conn = pool.acquire().await?;
-            let s: Settled =
-                webhook_endpoints::settle(&mut conn, d, &answer, now, finished, now, rule).await?;
+            let s: Settled = webhook_endpoints::settle(&mut conn, d, &answer, now, finished, now, rule).await?;
             if s.succeeded {
                 out.sent += 1;
             }

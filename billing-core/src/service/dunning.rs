@@ -241,8 +241,7 @@ async fn run_all(
         };
         summary.invoices += 1;
         // A paused dunning takes no step; the days it was paused do not count (docs/adr/0039).
-        let (holding, paused_days) =
-            dunning_pauses::state(held, inv.invoice_id, inv.since(), as_of);
+        let (holding, paused_days) = dunning_pauses::state(held, inv.invoice_id, inv.since(), as_of);
         if holding.is_some() {
             summary.held += 1;
             continue;

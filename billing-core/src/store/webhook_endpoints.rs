@@ -373,10 +373,10 @@ pub async fn endpoint_succeeded(conn: &mut PgConnection, tenant: TenantId, endpo
     sqlx::query(
         "UPDATE webhook_endpoints SET failing_since = NULL, consecutive_failures = 0 WHERE tenant_id = $1 AND id = $2",
     )
-        .bind(tenant)
-        .bind(endpoint)
-        .execute(conn)
-        .await?;
+    .bind(tenant)
+    .bind(endpoint)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -500,13 +500,12 @@ async fn a_transfer_invoice_is_dunned_from_its_due_date_until_paid_or_written_of
     assert_eq!((taken[7].1.0.as_str(), taken[7].1.1.as_str()), ("mark_uncollectible", "done"), "{taken:?}");
     let (_, inv) = app.get(&format!("/api/v1/invoices/{unpaid}")).await;
     assert_eq!(inv["status"], "uncollectible", "written off on day 30: {inv}");
-    let fees: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT kind, amount FROM dunning_charges WHERE invoice_id = $1 ORDER BY step, piece",
-    )
-    .bind(unpaid.parse::<billing_core::ids::InvoiceId>().unwrap().0)
-    .fetch_all(&app.db.pool)
-    .await
-    .unwrap();
+    let fees: Vec<(String, i64)> =
+        sqlx::query_as("SELECT kind, amount FROM dunning_charges WHERE invoice_id = $1 ORDER BY step, piece")
+            .bind(unpaid.parse::<billing_core::ids::InvoiceId>().unwrap().0)
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
     assert_eq!(fees, [("late_fee".to_string(), 500)], "one fee line, on day 10");
 
     let paid_steps: Vec<(i32, String)> = steps(&app, &paying).await.into_iter().map(|(n, a, ..)| (n, a)).collect();
