@@ -380,8 +380,13 @@ async fn steps(app: &TestApp, invoice: &str) -> Vec<(i32, String, String, Option
 /// A German customer of a merchant that sends invoices to be paid by transfer, invoiced for
 /// March (never charged); returns (customer, invoice id, invoice number).
 async fn transfer_customer(app: &TestApp, email: &str) -> (String, String, String) {
-    use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
     let body = json!({ "email": email, "name": "Kundin", "country": "US", "currency": "EUR", "locale": "de" });
+    invoiced_for_march(app, body).await
+}
+
+/// The customer `body` on `pro` from 1 March 2026, invoiced for March; (customer, invoice, number).
+async fn invoiced_for_march(app: &TestApp, body: Value) -> (String, String, String) {
+    use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
     let (s, c) = app.post("/api/v1/customers", body).await;
     assert_eq!(s, 201, "{c}");
     let (s, sub) = app
@@ -540,4 +545,70 @@ async fn a_transfer_invoice_is_dunned_from_its_due_date_until_paid_or_written_of
     let fee_mail = format!("Mahngebühr zu Rechnung {unpaid_number}");
     let fee_mails: Vec<&Value> = mails.iter().filter(|m| m["subject"].as_str() == Some(fee_mail.as_str())).collect();
     assert_eq!(fee_mails.len(), 1, "{mails:?}");
+}
+
+/// The German ladder on an invoice paid by transfer (docs/adr/0031, 0047): the notices count from
+/// the due date, and § 288 interest runs from the day of default, the day after the due date
+/// (§ 286 BGB), computed here by hand, with the EUR 40 flat fee for a business.
+#[tokio::test]
+async fn the_german_ladder_on_a_transfer_invoice_charges_interest_from_the_day_after_its_due_date() {
+    let app = TestApp::spawn().await;
+    {
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        billing_core::store::runs::set_collection_method(&mut conn, app.tenant.id, "send_invoice").await.unwrap();
+    }
+    let (s, p) = app
+        .send(app.http.put(app.url("/api/v1/dunning_policy")).json(&json!({ "ladder": "de" })), &app.tenant.api_key)
+        .await;
+    assert_eq!(s, 200, "{p}");
+    let body = json!({
+        "email": "firma@example.com", "name": "Firma GmbH", "country": "DE", "currency": "EUR", "locale": "de",
+        "kind": "business"
+    });
+    let (_, invoice, _) = invoiced_for_march(&app, body).await;
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    let total = inv["total"].as_i64().unwrap();
+    let due = chrono::NaiveDate::parse_from_str(inv["due_date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    let t0 = instant(&format!("{due}T10:00:00Z"));
+    let texts = portal_web::mail::FluentChargeTexts;
+    for day in [3, 7, 14] {
+        dunning::run_localized(&app.db.pool, app.gateways.as_ref(), &texts, t0 + Duration::days(day), None)
+            .await
+            .unwrap();
+    }
+    let taken: Vec<(String, String)> = steps(&app, &invoice).await.into_iter().map(|(_, a, o, _)| (a, o)).collect();
+    let want: Vec<(String, String)> = [
+        ("retry", "skipped"),
+        ("retry", "skipped"),
+        ("payment_reminder", "done"),
+        ("retry", "skipped"),
+        ("first_notice", "done"),
+    ]
+    .iter()
+    .map(|(a, o)| (a.to_string(), o.to_string()))
+    .collect();
+    assert_eq!(taken, want, "counted from the due date, nothing to retry");
+
+    // 1. Mahnung on day 14: interest from due + 1 to due + 14 (14 days, both counted) on the
+    // invoice's total at base rate 1.27 % (2026-01-01) + 9 points for a business = 10.27 %,
+    // actual/365: total x 1027 x 14 / (10000 x 365), half up.
+    type ChargeRow = (String, i64, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>, Option<String>);
+    let rows: Vec<ChargeRow> = sqlx::query_as(
+        "SELECT kind, amount, period_start, period_end, rate::text FROM dunning_charges
+              WHERE invoice_id = $1 ORDER BY step, piece",
+    )
+    .bind(invoice.parse::<billing_core::ids::InvoiceId>().unwrap().0)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let (num, den) = (i128::from(total) * 1027 * 14, 10_000i128 * 365);
+    let by_hand = i64::try_from((2 * num + den) / (2 * den)).unwrap();
+    assert!(by_hand > 0, "a total of {total} earns interest");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1, rows[0].2, rows[0].3, rows[0].4.as_deref()),
+        ("interest", by_hand, Some(due + Duration::days(1)), Some(due + Duration::days(14)), Some("10.27")),
+        "{rows:?}"
+    );
+    assert_eq!((rows[1].0.as_str(), rows[1].1), ("flat_fee", 4_000), "{rows:?}");
 }
