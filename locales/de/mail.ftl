@@ -141,3 +141,14 @@ mail-report-cli-suppressed = { $address } wird für { $tenant } ab jetzt nicht m
 mail-report-cli-already = { $address } war für { $tenant } bereits gesperrt: { $detail }
 mail-report-cli-ignored = Für { $address } ({ $tenant }) ändert sich nichts: { $detail }
 mail-report-cli-no-mail = Keine E-Mail passt zu dem Bericht ({ $id }).
+
+# A reminder on an invoice never charged, overdue from its due date (docs/adr/0047).
+dunning-due-subject = Rechnung { $number } ist überfällig: bitte überweisen oder im Portal bezahlen
+dunning-due-heading = Ihre Rechnung ist überfällig
+dunning-due-body = Rechnung { $number } über { $amount } war am { $due } fällig, und Ihre Zahlung ist noch nicht eingegangen.
+dunning-due-transfer = Bitte überweisen Sie { $amount } auf das unten genannte Konto mit der Rechnungsnummer als Verwendungszweck, oder bezahlen Sie im Portal. Falls Sie bereits bezahlt haben, betrachten Sie diese Erinnerung bitte als gegenstandslos.
+dunning-due-portal = Bitte bezahlen Sie die Rechnung im Portal. Falls Sie bereits bezahlt haben, betrachten Sie diese Erinnerung bitte als gegenstandslos.
+dunning-due-fact-holder = Kontoinhaber
+dunning-due-fact-iban = IBAN
+dunning-due-fact-bic = BIC
+dunning-due-fact-reference = Verwendungszweck

@@ -143,3 +143,14 @@ mail-report-cli-suppressed = { $address } is now suppressed for { $tenant } ({ $
 mail-report-cli-already = { $address } was already suppressed for { $tenant }: { $detail }
 mail-report-cli-ignored = Nothing changes for { $address } ({ $tenant }): { $detail }
 mail-report-cli-no-mail = No mail matches the report ({ $id }).
+
+# A reminder on an invoice never charged, overdue from its due date (docs/adr/0047).
+dunning-due-subject = Invoice { $number } is overdue: please pay by transfer or in the portal
+dunning-due-heading = Your invoice is overdue
+dunning-due-body = Invoice { $number } over { $amount } was due on { $due } and we have not received your payment yet.
+dunning-due-transfer = Please transfer { $amount } to the account below with the invoice number as the reference, or pay it in the portal. If you have already paid, please disregard this reminder.
+dunning-due-portal = Please pay it in the portal. If you have already paid, please disregard this reminder.
+dunning-due-fact-holder = Account holder
+dunning-due-fact-iban = IBAN
+dunning-due-fact-bic = BIC
+dunning-due-fact-reference = Reference

@@ -141,3 +141,14 @@ mail-report-cli-suppressed = { $address } queda bloqueada para { $tenant } ({ $r
 mail-report-cli-already = { $address } ya estaba bloqueada para { $tenant }: { $detail }
 mail-report-cli-ignored = No cambia nada para { $address } ({ $tenant }): { $detail }
 mail-report-cli-no-mail = Ningún correo corresponde al informe ({ $id }).
+
+# A reminder on an invoice never charged, overdue from its due date (docs/adr/0047).
+dunning-due-subject = La factura { $number } está vencida: pague por transferencia o en el portal
+dunning-due-heading = Su factura está vencida
+dunning-due-body = La factura { $number } por { $amount } vencía el { $due } y aún no hemos recibido su pago.
+dunning-due-transfer = Transfiera { $amount } a la cuenta indicada abajo con el número de factura como referencia, o páguela en el portal. Si ya ha pagado, ignore este recordatorio.
+dunning-due-portal = Páguela en el portal. Si ya ha pagado, ignore este recordatorio.
+dunning-due-fact-holder = Titular de la cuenta
+dunning-due-fact-iban = IBAN
+dunning-due-fact-bic = BIC
+dunning-due-fact-reference = Referencia

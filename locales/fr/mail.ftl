@@ -141,3 +141,14 @@ mail-report-cli-suppressed = { $address } est désormais bloquée pour { $tenant
 mail-report-cli-already = { $address } était déjà bloquée pour { $tenant } : { $detail }
 mail-report-cli-ignored = Rien ne change pour { $address } ({ $tenant }) : { $detail }
 mail-report-cli-no-mail = Aucun e-mail ne correspond au rapport ({ $id }).
+
+# A reminder on an invoice never charged, overdue from its due date (docs/adr/0047).
+dunning-due-subject = La facture { $number } est en retard : veuillez payer par virement ou sur le portail
+dunning-due-heading = Votre facture est en retard
+dunning-due-body = La facture { $number } d’un montant de { $amount } était due le { $due } et nous n’avons pas encore reçu votre paiement.
+dunning-due-transfer = Veuillez virer { $amount } sur le compte ci-dessous en indiquant le numéro de facture comme référence, ou payer sur le portail. Si vous avez déjà payé, merci de ne pas tenir compte de ce rappel.
+dunning-due-portal = Veuillez la payer sur le portail. Si vous avez déjà payé, merci de ne pas tenir compte de ce rappel.
+dunning-due-fact-holder = Titulaire du compte
+dunning-due-fact-iban = IBAN
+dunning-due-fact-bic = BIC
+dunning-due-fact-reference = Référence

@@ -141,3 +141,14 @@ mail-report-cli-suppressed = { $address } è ora bloccato per { $tenant } ({ $re
 mail-report-cli-already = { $address } era già bloccato per { $tenant }: { $detail }
 mail-report-cli-ignored = Nulla cambia per { $address } ({ $tenant }): { $detail }
 mail-report-cli-no-mail = Nessuna e-mail corrisponde al rapporto ({ $id }).
+
+# A reminder on an invoice never charged, overdue from its due date (docs/adr/0047).
+dunning-due-subject = La fattura { $number } è scaduta: paghi con bonifico o nel portale
+dunning-due-heading = La sua fattura è scaduta
+dunning-due-body = La fattura { $number } di { $amount } era in scadenza il { $due } e non abbiamo ancora ricevuto il suo pagamento.
+dunning-due-transfer = Effettui un bonifico di { $amount } sul conto indicato sotto con il numero della fattura come causale, oppure paghi nel portale. Se ha già pagato, ignori questo promemoria.
+dunning-due-portal = La paghi nel portale. Se ha già pagato, ignori questo promemoria.
+dunning-due-fact-holder = Intestatario del conto
+dunning-due-fact-iban = IBAN
+dunning-due-fact-bic = BIC
+dunning-due-fact-reference = Causale

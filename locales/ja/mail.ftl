@@ -141,3 +141,14 @@ mail-report-cli-suppressed = { $address } は { $tenant } で送信停止にな�
 mail-report-cli-already = { $address } は { $tenant } ですでに送信停止です：{ $detail }
 mail-report-cli-ignored = { $address }（{ $tenant }）に変更はありません：{ $detail }
 mail-report-cli-no-mail = レポートに一致するメールがありません（{ $id }）。
+
+# A reminder on an invoice never charged, overdue from its due date (docs/adr/0047).
+dunning-due-subject = 請求書 { $number } の支払期日が過ぎています：振込またはポータルでお支払いください
+dunning-due-heading = 請求書の支払期日が過ぎています
+dunning-due-body = 請求書 { $number }（{ $amount }）の支払期日は { $due } でしたが、まだお支払いを確認できていません。
+dunning-due-transfer = 請求書番号を振込依頼人名義の参照として、下記の口座に { $amount } をお振り込みいただくか、ポータルでお支払いください。すでにお支払い済みの場合は、このお知らせは破棄してください。
+dunning-due-portal = ポータルでお支払いください。すでにお支払い済みの場合は、このお知らせは破棄してください。
+dunning-due-fact-holder = 口座名義
+dunning-due-fact-iban = IBAN
+dunning-due-fact-bic = BIC
+dunning-due-fact-reference = 参照番号

@@ -141,3 +141,14 @@ mail-report-cli-suppressed = { $address } is nu geblokkeerd voor { $tenant } ({ 
 mail-report-cli-already = { $address } was al geblokkeerd voor { $tenant }: { $detail }
 mail-report-cli-ignored = Er verandert niets voor { $address } ({ $tenant }): { $detail }
 mail-report-cli-no-mail = Geen e-mail past bij het rapport ({ $id }).
+
+# A reminder on an invoice never charged, overdue from its due date (docs/adr/0047).
+dunning-due-subject = Factuur { $number } is vervallen: betaal per overschrijving of in het portaal
+dunning-due-heading = Uw factuur is vervallen
+dunning-due-body = Factuur { $number } van { $amount } moest op { $due } betaald zijn en we hebben uw betaling nog niet ontvangen.
+dunning-due-transfer = Maak { $amount } over naar de rekening hieronder met het factuurnummer als kenmerk, of betaal in het portaal. Hebt u al betaald, dan kunt u deze herinnering negeren.
+dunning-due-portal = Betaal de factuur in het portaal. Hebt u al betaald, dan kunt u deze herinnering negeren.
+dunning-due-fact-holder = Rekeninghouder
+dunning-due-fact-iban = IBAN
+dunning-due-fact-bic = BIC
+dunning-due-fact-reference = Kenmerk

@@ -141,3 +141,14 @@ mail-report-cli-suppressed = { $address } jest teraz zablokowany dla { $tenant }
 mail-report-cli-already = { $address } był już zablokowany dla { $tenant }: { $detail }
 mail-report-cli-ignored = Nic się nie zmienia dla { $address } ({ $tenant }): { $detail }
 mail-report-cli-no-mail = Żadna wiadomość nie pasuje do raportu ({ $id }).
+
+# A reminder on an invoice never charged, overdue from its due date (docs/adr/0047).
+dunning-due-subject = Termin płatności faktury { $number } minął: zapłać przelewem lub w portalu
+dunning-due-heading = Termin płatności Twojej faktury minął
+dunning-due-body = Faktura { $number } na kwotę { $amount } była płatna do { $due }, a Twoja płatność jeszcze do nas nie dotarła.
+dunning-due-transfer = Przelej { $amount } na rachunek podany poniżej, podając numer faktury w tytule przelewu, lub zapłać w portalu. Jeśli płatność została już wysłana, zignoruj to przypomnienie.
+dunning-due-portal = Zapłać fakturę w portalu. Jeśli płatność została już wysłana, zignoruj to przypomnienie.
+dunning-due-fact-holder = Właściciel rachunku
+dunning-due-fact-iban = IBAN
+dunning-due-fact-bic = BIC
+dunning-due-fact-reference = Tytuł przelewu

@@ -141,3 +141,14 @@ mail-report-cli-suppressed = { $address } agora está bloqueado para { $tenant }
 mail-report-cli-already = { $address } já estava bloqueado para { $tenant }: { $detail }
 mail-report-cli-ignored = Nada muda para { $address } ({ $tenant }): { $detail }
 mail-report-cli-no-mail = Nenhum e-mail corresponde ao relatório ({ $id }).
+
+# A reminder on an invoice never charged, overdue from its due date (docs/adr/0047).
+dunning-due-subject = A fatura { $number } está vencida: pague por transferência ou no portal
+dunning-due-heading = Sua fatura está vencida
+dunning-due-body = A fatura { $number } de { $amount } venceu em { $due } e ainda não recebemos seu pagamento.
+dunning-due-transfer = Transfira { $amount } para a conta abaixo com o número da fatura como referência, ou pague no portal. Se você já pagou, desconsidere este lembrete.
+dunning-due-portal = Pague-a no portal. Se você já pagou, desconsidere este lembrete.
+dunning-due-fact-holder = Titular da conta
+dunning-due-fact-iban = IBAN
+dunning-due-fact-bic = BIC
+dunning-due-fact-reference = Referência

@@ -141,3 +141,14 @@ mail-report-cli-suppressed = { $address } 现已对 { $tenant } 屏蔽（{ $reas
 mail-report-cli-already = { $address } 此前已对 { $tenant } 屏蔽：{ $detail }
 mail-report-cli-ignored = { $address }（{ $tenant }）没有变化：{ $detail }
 mail-report-cli-no-mail = 没有与该报告匹配的邮件（{ $id }）。
+
+# A reminder on an invoice never charged, overdue from its due date (docs/adr/0047).
+dunning-due-subject = 发票 { $number } 已逾期：请通过转账或在门户中付款
+dunning-due-heading = 您的发票已逾期
+dunning-due-body = 发票 { $number }（金额 { $amount }）的到期日为 { $due }，我们尚未收到您的付款。
+dunning-due-transfer = 请将 { $amount } 转账至下方账户，并以发票号作为付款附言，或在门户中付款。如您已付款，请忽略此提醒。
+dunning-due-portal = 请在门户中付款。如您已付款，请忽略此提醒。
+dunning-due-fact-holder = 账户持有人
+dunning-due-fact-iban = IBAN
+dunning-due-fact-bic = BIC
+dunning-due-fact-reference = 付款附言

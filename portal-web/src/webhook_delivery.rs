@@ -36,11 +36,14 @@ pub struct WebhooksConfig {
     /// An endpoint that has failed for this many days without one success is disabled when one
     /// of its deliveries uses up its retries (the merchant enables it again through the API).
     pub disable_after_days: u32,
+    /// An endpoint whose last this many delivery attempts all failed (any of its deliveries; a
+    /// success resets the count) is disabled at once; 0 turns this rule off (docs/adr/0047).
+    pub disable_after_failures: u32,
 }
 
 impl Default for WebhooksConfig {
     fn default() -> Self {
-        Self { timeout_secs: 10, claim_secs: 120, batch: 20, disable_after_days: 3 }
+        Self { timeout_secs: 10, claim_secs: 120, batch: 20, disable_after_days: 3, disable_after_failures: 100 }
     }
 }
 
@@ -118,7 +121,10 @@ pub async fn run(
             break;
         }
     }
-    let disable_after = chrono::Duration::days(i64::from(sender.config.disable_after_days));
+    let rule = webhook_endpoints::DisableRule {
+        after: chrono::Duration::days(i64::from(sender.config.disable_after_days)),
+        after_failures: sender.config.disable_after_failures,
+    };
     loop {
         let claimed = {
             let mut conn = pool.acquire().await?;
@@ -137,8 +143,7 @@ pub async fn run(
         for (d, (answer, elapsed)) in claimed.iter().zip(answers) {
             let finished = now + chrono::Duration::from_std(elapsed).unwrap_or_default();
             let mut conn = pool.acquire().await?;
-            let s: Settled =
-                webhook_endpoints::settle(&mut conn, d, &answer, now, finished, now, disable_after).await?;
+            let s: Settled = webhook_endpoints::settle(&mut conn, d, &answer, now, finished, now, rule).await?;
             if s.succeeded {
                 out.sent += 1;
             }

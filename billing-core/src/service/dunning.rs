@@ -1,5 +1,6 @@
 //! Dunning (docs/adr/0022): the daily job that walks every invoice whose last collection attempt
-//! failed through its tenant's policy (`crate::dunning`), and the customer's dunning state.
+//! failed, or that was never charged and is past its due date (docs/adr/0047), through its
+//! policy (`crate::dunning`), and the customer's dunning state.
 //!
 //! Nothing is done twice: a step is claimed in `dunning_steps` (unique per invoice and step)
 //! before it acts. A mail or a write-off is claimed in the same transaction that enqueues or
@@ -22,7 +23,7 @@ use crate::ports::Gateways;
 use crate::ports::charge_texts::{ChargeTexts, PlainChargeTexts};
 use crate::service::dunning_actions::{self, StepContext};
 use crate::service::{dunning_pauses, invoices, payments, retries};
-use crate::store::dunning::{self as store, InDunning, Taken};
+use crate::store::dunning::{self as store, DunningReason, InDunning, Taken};
 use crate::store::locks;
 
 /// The lease that makes dunning runs exclusive.
@@ -183,6 +184,9 @@ pub struct DunningSummary {
     pub canceled: u64,
     /// Invoices left alone because staff paused their dunning (docs/adr/0039).
     pub held: u64,
+    /// Retry steps on invoices never charged (paid by transfer, no method), recorded as skipped
+    /// with the reason (docs/adr/0047).
+    pub nothing_to_retry: u64,
 }
 
 /// Takes the due steps of every invoice in dunning on `as_of` (the date of `now` when `None`),
@@ -237,8 +241,7 @@ async fn run_all(
         };
         summary.invoices += 1;
         // A paused dunning takes no step; the days it was paused do not count (docs/adr/0039).
-        let (holding, paused_days) =
-            dunning_pauses::state(held, inv.invoice_id, inv.first_failed_at.date_naive(), as_of);
+        let (holding, paused_days) = dunning_pauses::state(held, inv.invoice_id, inv.since(), as_of);
         if holding.is_some() {
             summary.held += 1;
             continue;
@@ -265,14 +268,17 @@ async fn dun(
     summary: &mut DunningSummary,
 ) -> Result<()> {
     let (tenant, invoice) = (TenantId(inv.tenant_id), InvoiceId(inv.invoice_id));
-    let days = (as_of - inv.first_failed_at.date_naive()).num_days() - paused_days;
+    // Counted from the first failed attempt, or from the due date of one never charged (ADR 0047).
+    let days = (as_of - inv.since()).num_days() - paused_days;
     let taken = store::taken(&mut *pool.acquire().await?, inv.tenant_id, inv.invoice_id).await?;
     // A hard decline blocks retries until the customer's default method is another one.
     let blocked = inv.last_decline_class.as_deref() == Some("hard") && {
         let methods =
             crate::store::payment_methods::chargeable(&mut *pool.acquire().await?, tenant, inv.customer_id).await?;
-        methods.first().is_none_or(|m| m.id == inv.last_method_id)
+        methods.first().is_none_or(|m| Some(m.id) == inv.last_method_id)
     };
+    let transfer = inv.reason() == DunningReason::Overdue
+        && !crate::store::runs::collects_automatically(&mut *pool.acquire().await?, tenant).await?;
     for (step, s) in policy.due(days, &taken) {
         let mut t = Taken {
             tenant: inv.tenant_id,
@@ -284,6 +290,23 @@ async fn dun(
             reason: None,
         };
         match s.action {
+            DunningAction::Retry if inv.reason() == DunningReason::Overdue => {
+                // Never charged: nothing to retry; the customer pays by transfer or in the portal.
+                let reason = if transfer {
+                    "not retried: the invoice is paid by transfer and was never charged"
+                } else {
+                    "not retried: the invoice was never charged and the customer has no payment method"
+                };
+                t.outcome = "skipped";
+                t.reason = Some(reason);
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin().await?;
+                if store::claim(&mut tx, &t, now).await? {
+                    enqueue_step(&mut tx, inv, step, s.action, "skipped", Some(reason), now).await?;
+                    summary.nothing_to_retry += 1;
+                }
+                tx.commit().await?;
+            }
             DunningAction::Retry if blocked => {
                 let reason = format!(
                     "not retried: the last decline ({}) was hard and the customer has no other payment method",
@@ -452,6 +475,11 @@ pub struct CustomerDunning {
     pub next_action_on: Option<NaiveDate>,
     /// What is left to pay on the invoices in dunning, in minor units, per currency.
     pub amount_at_risk: BTreeMap<String, i64>,
+    /// The day the steps count from, on the invoice in dunning longest (docs/adr/0047): its first
+    /// failed attempt's day, or its due date when it was never charged.
+    pub since: Option<NaiveDate>,
+    /// Why that invoice is in dunning: `payment_failed` or `overdue` (never charged, past due).
+    pub reason: Option<&'static str>,
     /// A hard decline on the customer's current default method blocks automatic retries until
     /// they add another one (`next_action` is then never `retry`).
     pub retries_blocked: bool,
@@ -496,7 +524,7 @@ pub async fn for_customer(
     customer: CustomerId,
     today: NaiveDate,
 ) -> Result<Option<CustomerDunning>> {
-    let list = store::for_customer(conn, tenant, customer.0).await?;
+    let list = store::for_customer(conn, tenant, customer.0, today).await?;
     let pauses = crate::store::console_settings::pauses(conn, tenant, customer.0).await?;
     let holding: Vec<dunning_pauses::DunningPause> =
         pauses.iter().filter(|p| dunning_pauses::holds(p, today)).map(dunning_pauses::DunningPause::from).collect();
@@ -510,6 +538,8 @@ pub async fn for_customer(
         next_action: None,
         next_action_on: None,
         amount_at_risk: BTreeMap::new(),
+        since: None,
+        reason: None,
         retries_blocked: false,
         restricted: store::is_restricted(conn, tenant, customer.0).await?,
         paused: holding.iter().any(|p| p.invoice.is_none()),
@@ -520,7 +550,7 @@ pub async fn for_customer(
     for inv in &list {
         // As the job decides (`dun`): a hard decline with the declined method still the default.
         let blocked = inv.last_decline_class.as_deref() == Some("hard")
-            && methods.first().is_none_or(|m| m.id == inv.last_method_id);
+            && methods.first().is_none_or(|m| Some(m.id) == inv.last_method_id);
         state.retries_blocked |= blocked;
         let policy = policy_for_invoice(conn, tenant, InvoiceId(inv.invoice_id)).await?.0;
         state.invoices.push(InvoiceId(inv.invoice_id));
@@ -532,14 +562,20 @@ pub async fn for_customer(
             state.current_step = Some(last);
             state.current_action = policy.steps().get(last as usize - 1).map(|s| s.action.as_str());
         }
-        let since = inv.first_failed_at.date_naive();
+        let since = inv.since();
+        if state.since.is_none_or(|d| since < d) {
+            state.since = Some(since);
+            state.reason = Some(inv.reason().as_str());
+        }
         let (held, paused_days) = dunning_pauses::state(&pauses, inv.invoice_id, since, today);
         if held.is_some() {
             // Nothing is due while it is paused.
             continue;
         }
         all_held = false;
-        if let Some((_, next)) = policy.next_acting(&taken, blocked) {
+        // An invoice never charged has nothing to retry: its next act is a reminder or a charge.
+        let no_retry = blocked || inv.reason() == DunningReason::Overdue;
+        if let Some((_, next)) = policy.next_acting(&taken, no_retry) {
             let on = since
                 + chrono::Days::new(u64::from(next.day))
                 + chrono::Days::new(u64::try_from(paused_days).unwrap_or_default());

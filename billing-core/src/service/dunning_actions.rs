@@ -135,7 +135,7 @@ async fn overdue(tx: &mut PgConnection, inv: &InDunning) -> Result<Overdue> {
     let open = invoice.total.minor() - invoice.amount_paid.minor() - invoice.amount_credited.minor();
     Ok(Overdue {
         number: invoice.number.clone().unwrap_or_default(),
-        due_date: invoice.due_date.or(invoice.issue_date).unwrap_or_else(|| inv.first_failed_at.date_naive()),
+        due_date: invoice.due_date.or(invoice.issue_date).unwrap_or_else(|| inv.since()),
         open: Money::from_minor(open.max(0), invoice.currency),
         customer,
     })

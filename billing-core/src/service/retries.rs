@@ -30,7 +30,7 @@ impl Gate {
         Gate {
             decision: RetryDecision::SkipHardDecline,
             attempt: None,
-            method: Some(inv.last_method_id),
+            method: inv.last_method_id,
             attempts_in_window: 0,
         }
     }

@@ -32,7 +32,8 @@ pub struct WebhookEndpoint {
     pub enabled_events: Vec<String>,
     /// `enabled` or `disabled`.
     pub status: String,
-    /// `merchant` (through the API) or `failing` (deliveries failed for too long).
+    /// `merchant` (through the API), `failing` (deliveries failed for too long) or
+    /// `consecutive_failures` (too many attempts in a row failed).
     pub disabled_reason: Option<String>,
     pub disabled_at: Option<DateTime<Utc>>,
     /// Since when deliveries fail without a success in between.
@@ -154,6 +155,7 @@ pub async fn update(
     if let Some(description) = &input.description {
         e.description = validate_description(Some(description))?;
     }
+    let was_disabled = e.status == "disabled";
     match input.status.as_deref() {
         // Already so: nothing changes (a disabled endpoint keeps why and since when).
         None => {}
@@ -171,8 +173,12 @@ pub async fn update(
         }
         Some(_) => return Err(Error::invalid("status", "must be enabled or disabled")),
     }
+    let enabled_again = was_disabled && e.status == "enabled";
     e.updated_at = now;
     store::update(&mut tx, tenant, &e).await?;
+    if enabled_again {
+        store::reset_failures(&mut tx, tenant, e.id).await?;
+    }
     tx.commit().await?;
     Ok(WebhookEndpoint::from(&e))
 }
@@ -354,10 +360,20 @@ pub struct Settled {
     pub disabled_endpoint: bool,
 }
 
+/// When a failing endpoint is disabled (`[webhooks]`, docs/adr/0024 and 0047).
+#[derive(Debug, Clone, Copy)]
+pub struct DisableRule {
+    /// Failing this long without a success, when a delivery uses up its retries.
+    pub after: Duration,
+    /// This many failed attempts in a row (any delivery, a success resets); 0: never by count.
+    pub after_failures: u32,
+}
+
 /// Records an attempt's answer and moves the delivery on: a 2xx answer delivers it; anything
 /// else retries on the schedule ([`retry_delay`]) or, after the last try (or a manual
-/// redelivery), fails it, and an endpoint failing for `disable_after` without a success is
-/// disabled. `now` is business time (the schedule); `started`/`finished` are when the request ran.
+/// redelivery), fails it. An endpoint is disabled when it has failed for `rule.after` without a
+/// success as a delivery uses up its retries, or at `rule.after_failures` failed attempts in a
+/// row. `now` is business time (the schedule); `started`/`finished` are when the request ran.
 pub async fn settle(
     conn: &mut PgConnection,
     d: &ClaimedDelivery,
@@ -365,7 +381,7 @@ pub async fn settle(
     started: DateTime<Utc>,
     finished: DateTime<Utc>,
     now: DateTime<Utc>,
-    disable_after: Duration,
+    rule: DisableRule,
 ) -> Result<Settled> {
     let (response_status, excerpt, error) = match answer {
         Answer::Status { code, excerpt } => {
@@ -401,9 +417,15 @@ pub async fn settle(
         if answer.is_success() {
             store::endpoint_succeeded(&mut tx, d.tenant_id, d.endpoint_id).await?;
         } else {
-            let since = store::endpoint_failed(&mut tx, d.tenant_id, d.endpoint_id, now).await?;
-            if status == "failed" && !d.manual && should_disable(since, now, disable_after) {
+            let (since, in_a_row) =
+                store::endpoint_failed(&mut tx, d.tenant_id, d.endpoint_id, now).await?.unwrap_or((None, 0));
+            let by_days = status == "failed" && !d.manual && should_disable(since, now, rule.after);
+            let by_count = rule.after_failures > 0 && i64::from(in_a_row) >= i64::from(rule.after_failures);
+            if by_days {
                 out.disabled_endpoint = store::disable(&mut tx, d.tenant_id, d.endpoint_id, "failing", now).await?;
+            } else if by_count {
+                let reason = "consecutive_failures";
+                out.disabled_endpoint = store::disable(&mut tx, d.tenant_id, d.endpoint_id, reason, now).await?;
             }
         }
     }

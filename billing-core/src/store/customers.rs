@@ -203,9 +203,12 @@ pub async fn get_with_dunning_flags(
            LATERAL (SELECT EXISTS (SELECT 1 FROM invoices i
                                     WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id
                                       AND i.status = 'open' AND i.total > i.amount_paid
-                                      AND EXISTS (SELECT 1 FROM payment_attempts a
-                                                   WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
-                                                     AND a.status = 'failed'))
+                                      -- failed, or never charged (overdue from its due date, ADR 0047)
+                                      AND (EXISTS (SELECT 1 FROM payment_attempts a
+                                                    WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
+                                                      AND a.status = 'failed')
+                                           OR NOT EXISTS (SELECT 1 FROM payment_attempts a
+                                                           WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id)))
                   -- a pause staff made shows on the customer even without an invoice in dunning
                   OR EXISTS (SELECT 1 FROM dunning_pauses p
                               WHERE p.tenant_id = c.tenant_id AND p.customer_id = c.id

@@ -147,8 +147,10 @@ pub async fn policy_for_invoice(
     .await?)
 }
 
-/// An invoice in dunning: open, due on or before the day, something left to pay, no attempt in
-/// flight, and its latest attempt failed.
+/// An invoice in dunning: open, something left to pay, no attempt in flight, and either its
+/// latest attempt failed (`payment_failed`: counted from the first failed attempt) or it was
+/// never charged and nothing will charge it (`overdue`: counted from its due date; the tenant
+/// sends invoices to be paid by transfer, or the customer has no payment method), docs/adr/0047.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InDunning {
     pub tenant_id: Uuid,
@@ -156,12 +158,48 @@ pub struct InDunning {
     pub customer_id: Uuid,
     pub currency: String,
     pub amount_due: i64,
-    /// When the first failed attempt on the invoice was made.
-    pub first_failed_at: DateTime<Utc>,
+    /// When the first failed attempt on the invoice was made; `None` for an invoice never charged.
+    pub first_failed_at: Option<DateTime<Utc>>,
+    pub due_date: Option<chrono::NaiveDate>,
     pub last_decline_class: Option<String>,
     pub last_decline_code: Option<String>,
-    /// The payment method the latest attempt was made with.
-    pub last_method_id: Uuid,
+    /// The payment method the latest attempt was made with; `None` for an invoice never charged.
+    pub last_method_id: Option<Uuid>,
+}
+
+/// Why an invoice is in dunning, and so what its steps count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DunningReason {
+    /// A collection attempt failed: from the day of the first failed attempt.
+    PaymentFailed,
+    /// Never charged and past its due date: from the due date.
+    Overdue,
+}
+
+impl DunningReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DunningReason::PaymentFailed => "payment_failed",
+            DunningReason::Overdue => "overdue",
+        }
+    }
+}
+
+impl InDunning {
+    /// Why the invoice is in dunning.
+    pub fn reason(&self) -> DunningReason {
+        if self.first_failed_at.is_some() { DunningReason::PaymentFailed } else { DunningReason::Overdue }
+    }
+
+    /// The day the policy's step days count from: the first failed attempt's, else the due date.
+    pub fn since(&self) -> chrono::NaiveDate {
+        match (self.first_failed_at, self.due_date) {
+            (Some(at), _) => at.date_naive(),
+            (None, Some(due)) => due,
+            // Not selected without a due date; a safe value all the same.
+            (None, None) => chrono::NaiveDate::MAX,
+        }
+    }
 }
 
 const IN_DUNNING: &str = "
@@ -169,27 +207,59 @@ const IN_DUNNING: &str = "
            i.total - i.amount_paid AS amount_due,
            (SELECT min(f.created_at) FROM payment_attempts f
              WHERE f.tenant_id = i.tenant_id AND f.invoice_id = i.id AND f.status = 'failed') AS first_failed_at,
+           i.due_date,
            last.decline_class AS last_decline_class, last.decline_code AS last_decline_code,
            last.payment_method_id AS last_method_id
       FROM invoices i
-      JOIN LATERAL (SELECT a.status, a.decline_class, a.decline_code, a.payment_method_id FROM payment_attempts a
+      JOIN tenants t ON t.tenant_id = i.tenant_id
+      LEFT JOIN LATERAL (SELECT a.status, a.decline_class, a.decline_code, a.payment_method_id FROM payment_attempts a
                      WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
-                     ORDER BY a.created_at DESC, a.id DESC LIMIT 1) last ON last.status = 'failed'
+                     ORDER BY a.created_at DESC, a.id DESC LIMIT 1) last ON true
      WHERE i.status = 'open' AND i.total > i.amount_paid
+       AND (last.status = 'failed'
+            -- Never charged, and nothing will: paid by transfer, or no method to charge (ADR 0047).
+            OR (last.status IS NULL AND i.due_date IS NOT NULL
+                AND (t.collection_method = 'send_invoice'
+                     OR NOT EXISTS (SELECT 1 FROM payment_methods pm
+                                     WHERE pm.tenant_id = i.tenant_id AND pm.customer_id = i.customer_id
+                                       AND pm.removed_at IS NULL))))
        -- A dunning step's own charges are not dunned again (no interest on interest, § 289 BGB).
        AND NOT EXISTS (SELECT 1 FROM dunning_charges dc
                         WHERE dc.tenant_id = i.tenant_id AND dc.charge_invoice_id = i.id)";
 
-/// Every invoice in dunning over all tenants, due on or before `as_of`.
+/// Every invoice in dunning over all tenants on `as_of`: one that failed, due on or before it;
+/// one never charged, due before it (the due date itself is not late yet).
 pub async fn work(conn: &mut PgConnection, as_of: chrono::NaiveDate) -> Result<Vec<InDunning>> {
-    let sql = format!("{IN_DUNNING} AND i.due_date <= $1 ORDER BY i.tenant_id, i.id");
+    let sql = format!(
+        "{IN_DUNNING} AND i.due_date <= $1 AND (last.status IS NOT NULL OR i.due_date < $1) ORDER BY i.tenant_id, i.id"
+    );
     Ok(sqlx::query_as(&sql).bind(as_of).fetch_all(conn).await?)
 }
 
-/// The customer's invoices in dunning (whatever their due date).
-pub async fn for_customer(conn: &mut PgConnection, tenant: TenantId, customer: Uuid) -> Result<Vec<InDunning>> {
-    let sql = format!("{IN_DUNNING} AND i.tenant_id = $1 AND i.customer_id = $2 ORDER BY i.id");
-    Ok(sqlx::query_as(&sql).bind(tenant).bind(customer).fetch_all(conn).await?)
+/// The customer's invoices in dunning: the failed ones whatever their due date, the ones never
+/// charged once past their due date on `today`.
+pub async fn for_customer(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: Uuid,
+    today: chrono::NaiveDate,
+) -> Result<Vec<InDunning>> {
+    let sql = format!(
+        "{IN_DUNNING} AND i.tenant_id = $1 AND i.customer_id = $2
+           AND (last.status IS NOT NULL OR i.due_date < $3) ORDER BY i.id"
+    );
+    Ok(sqlx::query_as(&sql).bind(tenant).bind(customer).bind(today).fetch_all(conn).await?)
+}
+
+/// Whether the invoice was never charged (no payment attempt at all).
+pub async fn never_charged(conn: &mut PgConnection, tenant: TenantId, invoice: Uuid) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM payment_attempts WHERE tenant_id = $1 AND invoice_id = $2)",
+    )
+    .bind(tenant)
+    .bind(invoice)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// The step numbers taken on the invoice.

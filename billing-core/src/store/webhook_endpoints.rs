@@ -368,34 +368,46 @@ pub async fn settle(
     Ok(done.rows_affected() == 1)
 }
 
-/// A success: the endpoint is not failing any more.
+/// A success: the endpoint is not failing any more (and its count of failures in a row is 0).
 pub async fn endpoint_succeeded(conn: &mut PgConnection, tenant: TenantId, endpoint: Uuid) -> Result<()> {
-    sqlx::query("UPDATE webhook_endpoints SET failing_since = NULL WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(endpoint)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE webhook_endpoints SET failing_since = NULL, consecutive_failures = 0 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(endpoint)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// A failure: the endpoint fails since its first failure after the last success. Returns since
-/// when.
+/// A failure: the endpoint fails since its first failure after the last success, and one more
+/// attempt failed in a row. Returns since when and how many in a row (`None`: no such endpoint).
 pub async fn endpoint_failed(
     conn: &mut PgConnection,
     tenant: TenantId,
     endpoint: Uuid,
     now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>> {
-    Ok(sqlx::query_scalar(
-        "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $3)
-          WHERE tenant_id = $1 AND id = $2 RETURNING failing_since",
+) -> Result<Option<(Option<DateTime<Utc>>, i32)>> {
+    Ok(sqlx::query_as(
+        "UPDATE webhook_endpoints
+            SET failing_since = COALESCE(failing_since, $3), consecutive_failures = consecutive_failures + 1
+          WHERE tenant_id = $1 AND id = $2 RETURNING failing_since, consecutive_failures",
     )
     .bind(tenant)
     .bind(endpoint)
     .bind(now)
     .fetch_optional(conn)
-    .await?
-    .flatten())
+    .await?)
+}
+
+/// The merchant enabled the endpoint again: its failures in a row start from 0.
+pub async fn reset_failures(conn: &mut PgConnection, tenant: TenantId, endpoint: Uuid) -> Result<()> {
+    sqlx::query("UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(endpoint)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Disables an enabled endpoint for `reason`; false when it was not enabled.

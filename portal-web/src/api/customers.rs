@@ -199,6 +199,11 @@ pub struct CustomerDunningBody {
     pub next_action_on: Option<chrono::NaiveDate>,
     /// What is left to pay on the invoices in dunning, in minor units, per currency code.
     pub amount_at_risk: std::collections::BTreeMap<String, i64>,
+    /// The day the steps count from, on the invoice in dunning longest: its first failed
+    /// attempt's day, or its due date when it was never charged (bank transfer, no method).
+    pub since: Option<chrono::NaiveDate>,
+    /// Why that invoice is in dunning: `payment_failed` or `overdue`.
+    pub reason: Option<&'static str>,
     /// A hard decline on the customer's default method blocks automatic retries until they add
     /// another one (`next_action` is then never `retry`).
     pub retries_blocked: bool,
@@ -236,6 +241,8 @@ impl From<billing_core::service::dunning::CustomerDunning> for CustomerDunningBo
             next_action: d.next_action,
             next_action_on: d.next_action_on,
             amount_at_risk: d.amount_at_risk,
+            since: d.since,
+            reason: d.reason,
             retries_blocked: d.retries_blocked,
             restricted: d.restricted,
             pauses: d

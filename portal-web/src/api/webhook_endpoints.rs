@@ -79,7 +79,8 @@ pub struct EndpointBody {
     pub enabled_events: Vec<String>,
     /// `enabled` or `disabled`.
     pub status: String,
-    /// `merchant` or `failing` (deliveries failed for days without one success).
+    /// `merchant`, `failing` (deliveries failed for days without one success) or
+    /// `consecutive_failures` (`[webhooks] disable_after_failures` attempts in a row failed).
     pub disabled_reason: Option<String>,
     pub disabled_at: Option<DateTime<Utc>>,
     /// Since when deliveries have failed without a success in between.

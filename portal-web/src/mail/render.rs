@@ -58,6 +58,11 @@ pub struct Facts {
     /// A SEPA debit's mandate reference and the creditor identifier (the pre-notification).
     pub mandate_reference: Option<String>,
     pub creditor_id: Option<String>,
+    /// A dunning reminder on an invoice never charged (overdue from its due date, docs/adr/0047):
+    /// it asks for a transfer or a payment in the portal instead of speaking of a failed charge.
+    pub overdue: bool,
+    /// The merchant's receiving account the overdue reminder names: holder, IBAN, BIC.
+    pub bank: Option<(String, String, Option<String>)>,
 }
 
 /// One charge of a dunning step, as the step mail shows it.
@@ -117,6 +122,8 @@ fn prefix(template: MailTemplate, facts: &Facts) -> String {
         Some(action) if template == MailTemplate::DunningStep && action != "email" => {
             format!("mail-dunning-{}", action.replace('_', "-"))
         }
+        // The plain reminder on an invoice never charged: overdue, pay by transfer or in the portal.
+        _ if template == MailTemplate::DunningStep && facts.overdue => "dunning-due".to_string(),
         _ => format!("mail-{}", template.as_str().replace('_', "-")),
     }
 }
@@ -208,6 +215,20 @@ pub fn render(template: MailTemplate, locale: Locale, brand: &Brand, facts: &Fac
                 }
                 if let Some(owed) = owed {
                     facts_table.push(fact("mail-fact-total-owed", &format::money(owed, locale)));
+                }
+            }
+            if facts.overdue && facts.dunning_action.as_deref().is_none_or(|a| a == "email") {
+                match &facts.bank {
+                    Some((holder, iban, bic)) => {
+                        paragraphs.push(t("dunning-due-transfer", &args));
+                        facts_table.push(fact("dunning-due-fact-holder", holder));
+                        facts_table.push(fact("dunning-due-fact-iban", iban));
+                        if let Some(bic) = bic {
+                            facts_table.push(fact("dunning-due-fact-bic", bic));
+                        }
+                        facts_table.push(fact("dunning-due-fact-reference", &number));
+                    }
+                    None => paragraphs.push(t("dunning-due-portal", &args)),
                 }
             }
             action = Some((t("mail-action-pay", &[]), portal));

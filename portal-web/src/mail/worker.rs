@@ -162,6 +162,11 @@ pub async fn facts(conn: &mut PgConnection, tenant: TenantId, message: &OutboxMe
         OutboxMessage::DunningStep { invoice, customer, step, action, .. } => {
             f.step = Some(*step);
             f.dunning_action = Some(action.clone());
+            // Never charged: the reminder asks for a transfer to the merchant's account (ADR 0047).
+            f.overdue = store::dunning::never_charged(conn, tenant, invoice.0).await?;
+            if f.overdue {
+                f.bank = store::bank::account(conn, tenant).await?.map(|a| (a.holder, a.iban, a.bic));
+            }
             let charges = store::dunning::charges(conn, tenant.0, invoice.0).await?;
             let step = i32::try_from(*step).unwrap_or(i32::MAX);
             for c in charges.iter().filter(|c| c.step == step) {

@@ -366,3 +366,249 @@ async fn a_segments_policy_comes_before_the_payment_methods_and_the_merchants_ow
     let (_, list) = app.get("/api/v1/dunning_policies").await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
 }
+
+/// The steps taken on an invoice: (step, action, outcome, reason).
+async fn steps(app: &TestApp, invoice: &str) -> Vec<(i32, String, String, Option<String>)> {
+    let id: billing_core::ids::InvoiceId = invoice.parse().unwrap();
+    sqlx::query_as("SELECT step, action, outcome, reason FROM dunning_steps WHERE invoice_id = $1 ORDER BY step")
+        .bind(id.0)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+/// A German customer of a merchant that sends invoices to be paid by transfer, invoiced for
+/// March (never charged); returns (customer, invoice id, invoice number).
+async fn transfer_customer(app: &TestApp, email: &str) -> (String, String, String) {
+    let body = json!({ "email": email, "name": "Kundin", "country": "US", "currency": "EUR", "locale": "de" });
+    invoiced_for_march(app, body).await
+}
+
+/// The customer `body` on `pro` from 1 March 2026, invoiced for March; (customer, invoice, number).
+async fn invoiced_for_march(app: &TestApp, body: Value) -> (String, String, String) {
+    use billing_core::jobs::invoice_run::{self, NoProgress, RunOptions};
+    let (s, c) = app.post("/api/v1/customers", body).await;
+    assert_eq!(s, 201, "{c}");
+    let (s, sub) = app
+        .post("/api/v1/subscriptions", json!({ "customer": c["id"], "plan": "pro", "start_date": "2026-03-01" }))
+        .await;
+    assert_eq!(s, 201, "{sub}");
+    let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    invoice_run::run(&app.db.pool, &RunOptions::new(march), instant("2026-03-01T09:00:00Z"), &NoProgress)
+        .await
+        .unwrap();
+    let (_, list) = app.get(&format!("/api/v1/invoices?subscription={}", sub["id"].as_str().unwrap())).await;
+    let inv = &list["data"][0];
+    assert_eq!(inv["status"], "open", "{inv}");
+    (
+        c["id"].as_str().unwrap().to_string(),
+        inv["id"].as_str().unwrap().to_string(),
+        inv["number"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Issue 12: "ordered steps at day offsets after … the due date". A merchant collecting by bank
+/// transfer: the invoice is never charged, so dunning counts from its due date (docs/adr/0047).
+#[tokio::test]
+async fn a_transfer_invoice_is_dunned_from_its_due_date_until_paid_or_written_off() {
+    let app = TestApp::spawn().await;
+    {
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        billing_core::store::runs::set_collection_method(&mut conn, app.tenant.id, "send_invoice").await.unwrap();
+    }
+    let body = json!({ "iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX", "holder": "Acme GmbH" });
+    let (s, a) = app.send(app.http.put(app.url("/api/v1/bank_account")).json(&body), &app.tenant.api_key).await;
+    assert_eq!(s, 200, "{a}");
+    // The default policy with a late fee on day 10.
+    let policy = json!({ "steps": [
+        { "day": 3, "action": "retry" }, { "day": 3, "action": "email" },
+        { "day": 7, "action": "retry" }, { "day": 7, "action": "email" },
+        { "day": 10, "action": "late_fee", "fee": { "fixed": { "EUR": 500 } } },
+        { "day": 14, "action": "retry" }, { "day": 14, "action": "email" },
+        { "day": 30, "action": "mark_uncollectible" }
+    ] });
+    let (s, p) = app.send(app.http.put(app.url("/api/v1/dunning_policy")).json(&policy), &app.tenant.api_key).await;
+    assert_eq!(s, 200, "{p}");
+
+    let (unpaid_customer, unpaid, unpaid_number) = transfer_customer(&app, "slow@example.com").await;
+    let (_, paying, paying_number) = transfer_customer(&app, "late-but-paying@example.com").await;
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{unpaid}")).await;
+    let due = chrono::NaiveDate::parse_from_str(inv["due_date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    let day = |n: i64| (due + Duration::days(n)).to_string();
+    let run = |n: i64| {
+        let out = std::process::Command::new(billing_tests::billing_binary())
+            .args(["jobs", "run", "dunning", "--as-of", &day(n)])
+            .env("DATABASE_URL", &app.db.url)
+            .env("BILLING_LOG", "warn")
+            .env("LANG", "de_DE.UTF-8")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+
+    // Not yet due, and on the due date itself: untouched, and the customer is not in dunning.
+    for n in [-1, 0] {
+        let out = run(n);
+        assert!(out.contains("0 Rechnungen im Mahnverfahren"), "day {n}: {out}");
+    }
+    app.clock.set(instant(&format!("{}T10:00:00Z", day(0))));
+    let (_, c) = app.get(&format!("/api/v1/customers/{unpaid_customer}")).await;
+    assert!(c["dunning"].is_null(), "not late on its due date: {c}");
+    assert!(steps(&app, &unpaid).await.is_empty());
+
+    // Day 1: late. The customer's dunning says since when and why; nothing to retry, so the
+    // first thing to come is the day-3 reminder.
+    app.clock.set(instant(&format!("{}T10:00:00Z", day(1))));
+    let (_, c) = app.get(&format!("/api/v1/customers/{unpaid_customer}")).await;
+    let d = &c["dunning"];
+    assert_eq!((d["since"].as_str(), d["reason"].as_str()), (Some(day(0).as_str()), Some("overdue")), "{c}");
+    assert_eq!((d["next_action"].as_str(), d["next_action_on"].as_str()), (Some("email"), Some(day(3).as_str())));
+    assert_eq!(d["amount_at_risk"], json!({ "EUR": 2900 }), "{c}");
+
+    let out = run(3);
+    assert!(out.contains("2 Rechnungen im Mahnverfahren") && out.contains("2 Mahnungen eingereiht"), "{out}");
+    assert!(out.contains("0 Wiederholungen übersprungen"), "a transfer is not a skipped card retry: {out}");
+    assert!(run(3).contains("0 Mahnungen eingereiht"), "a re-run the same day does nothing");
+    assert!(run(7).contains("2 Mahnungen eingereiht"));
+    // Day 8: the paying customer's transfer arrives; their dunning ends there.
+    let (s, r) = app
+        .post(
+            &format!("/api/v1/invoices/{paying}/mark_paid"),
+            json!({ "amount": 2900, "reference": paying_number, "paid_at": format!("{}T09:00:00Z", day(8)) }),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let out = run(10);
+    assert!(out.contains("1 Rechnungen im Mahnverfahren"), "{out}");
+    run(14);
+    run(30);
+    run(31);
+
+    let retry_skipped = |reason: &str| {
+        (
+            "retry".to_string(),
+            "skipped".to_string(),
+            Some(format!("not retried: the invoice is paid by transfer and was never charged{reason}")),
+        )
+    };
+    let taken: Vec<_> = steps(&app, &unpaid).await.into_iter().map(|(n, a, o, r)| (n, (a, o, r))).collect();
+    let numbers: Vec<i32> = taken.iter().map(|t| t.0).collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5, 6, 7, 8], "every step once: {taken:?}");
+    for n in [0, 2, 5] {
+        assert_eq!(taken[n].1, retry_skipped(""), "a retry with nothing to charge: {taken:?}");
+    }
+    for n in [1, 3, 6] {
+        assert_eq!((taken[n].1.0.as_str(), taken[n].1.1.as_str()), ("email", "done"), "{taken:?}");
+    }
+    assert_eq!((taken[4].1.0.as_str(), taken[4].1.1.as_str()), ("late_fee", "done"), "{taken:?}");
+    assert_eq!((taken[7].1.0.as_str(), taken[7].1.1.as_str()), ("mark_uncollectible", "done"), "{taken:?}");
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{unpaid}")).await;
+    assert_eq!(inv["status"], "uncollectible", "written off on day 30: {inv}");
+    let fees: Vec<(String, i64)> =
+        sqlx::query_as("SELECT kind, amount FROM dunning_charges WHERE invoice_id = $1 ORDER BY step, piece")
+            .bind(unpaid.parse::<billing_core::ids::InvoiceId>().unwrap().0)
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(fees, [("late_fee".to_string(), 500)], "one fee line, on day 10");
+
+    let paid_steps: Vec<(i32, String)> = steps(&app, &paying).await.into_iter().map(|(n, a, ..)| (n, a)).collect();
+    assert_eq!(paid_steps.len(), 4, "the day-3 and day-7 steps, nothing after the transfer: {paid_steps:?}");
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{paying}")).await;
+    assert_eq!(inv["status"], "paid", "{inv}");
+
+    // The reminders reach a real SMTP server in German, with the account to pay into.
+    let sink = crate::mail::SmtpSink::start(&[]);
+    let mailer = portal_web::mail::Mailer::new(&sink.config(), std::path::Path::new("/nonexistent")).unwrap();
+    // The command's steps are written at the wall clock's time: the mail job runs after them.
+    portal_web::mail::run(&app.db.pool, &mailer, Utc::now() + Duration::minutes(1)).await.unwrap();
+    let mails = sink.mails();
+    let overdue = |number: &str, to: &str| -> Vec<Value> {
+        let subject = format!("Rechnung {number} ist überfällig: bitte überweisen oder im Portal bezahlen");
+        mails
+            .iter()
+            .filter(|m| m["subject"] == subject.as_str() && m["to"].as_str().unwrap().contains(to))
+            .cloned()
+            .collect()
+    };
+    let reminders = overdue(&unpaid_number, "slow@example.com");
+    assert_eq!(reminders.len(), 3, "day 3, 7 and 14: {mails:?}");
+    for m in &reminders {
+        let text = m["text"].as_str().unwrap();
+        for part in ["Bitte überweisen Sie", "DE89370400440532013000", "COBADEFFXXX", "Acme GmbH", &unpaid_number] {
+            assert!(text.contains(part), "{part} missing in {text}");
+        }
+        assert!(text.contains("Verwendungszweck") && text.contains("/p/"), "the reference and the portal link: {text}");
+    }
+    assert_eq!(overdue(&paying_number, "late-but-paying@example.com").len(), 2, "day 3 and 7 only: {mails:?}");
+    let fee_mail = format!("Mahngebühr zu Rechnung {unpaid_number}");
+    let fee_mails: Vec<&Value> = mails.iter().filter(|m| m["subject"].as_str() == Some(fee_mail.as_str())).collect();
+    assert_eq!(fee_mails.len(), 1, "{mails:?}");
+}
+
+/// The German ladder on an invoice paid by transfer (docs/adr/0031, 0047): the notices count from
+/// the due date, and § 288 interest runs from the day of default, the day after the due date
+/// (§ 286 BGB), computed here by hand, with the EUR 40 flat fee for a business.
+#[tokio::test]
+async fn the_german_ladder_on_a_transfer_invoice_charges_interest_from_the_day_after_its_due_date() {
+    let app = TestApp::spawn().await;
+    {
+        let mut conn = app.db.pool.acquire().await.unwrap();
+        billing_core::store::runs::set_collection_method(&mut conn, app.tenant.id, "send_invoice").await.unwrap();
+    }
+    let (s, p) = app
+        .send(app.http.put(app.url("/api/v1/dunning_policy")).json(&json!({ "ladder": "de" })), &app.tenant.api_key)
+        .await;
+    assert_eq!(s, 200, "{p}");
+    let body = json!({
+        "email": "firma@example.com", "name": "Firma GmbH", "country": "DE", "currency": "EUR", "locale": "de",
+        "kind": "business"
+    });
+    let (_, invoice, _) = invoiced_for_march(&app, body).await;
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
+    let total = inv["total"].as_i64().unwrap();
+    let due = chrono::NaiveDate::parse_from_str(inv["due_date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    let t0 = instant(&format!("{due}T10:00:00Z"));
+    let texts = portal_web::mail::FluentChargeTexts;
+    for day in [3, 7, 14] {
+        dunning::run_localized(&app.db.pool, app.gateways.as_ref(), &texts, t0 + Duration::days(day), None)
+            .await
+            .unwrap();
+    }
+    let taken: Vec<(String, String)> = steps(&app, &invoice).await.into_iter().map(|(_, a, o, _)| (a, o)).collect();
+    let want: Vec<(String, String)> = [
+        ("retry", "skipped"),
+        ("retry", "skipped"),
+        ("payment_reminder", "done"),
+        ("retry", "skipped"),
+        ("first_notice", "done"),
+    ]
+    .iter()
+    .map(|(a, o)| (a.to_string(), o.to_string()))
+    .collect();
+    assert_eq!(taken, want, "counted from the due date, nothing to retry");
+
+    // 1. Mahnung on day 14: interest from due + 1 to due + 14 (14 days, both counted) on the
+    // invoice's total at base rate 1.27 % (2026-01-01) + 9 points for a business = 10.27 %,
+    // actual/365: total x 1027 x 14 / (10000 x 365), half up.
+    type ChargeRow = (String, i64, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>, Option<String>);
+    let rows: Vec<ChargeRow> = sqlx::query_as(
+        "SELECT kind, amount, period_start, period_end, rate::text FROM dunning_charges
+              WHERE invoice_id = $1 ORDER BY step, piece",
+    )
+    .bind(invoice.parse::<billing_core::ids::InvoiceId>().unwrap().0)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let (num, den) = (i128::from(total) * 1027 * 14, 10_000i128 * 365);
+    let by_hand = i64::try_from((2 * num + den) / (2 * den)).unwrap();
+    assert!(by_hand > 0, "a total of {total} earns interest");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1, rows[0].2, rows[0].3, rows[0].4.as_deref()),
+        ("interest", by_hand, Some(due + Duration::days(1)), Some(due + Duration::days(14)), Some("10.27")),
+        "{rows:?}"
+    );
+    assert_eq!((rows[1].0.as_str(), rows[1].1), ("flat_fee", 4_000), "{rows:?}");
+}

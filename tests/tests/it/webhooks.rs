@@ -605,3 +605,60 @@ async fn billing_jobs_run_webhooks_delivers_from_the_command_line_and_prune_requ
     let runs = billing(&["jobs", "list", "--json"]);
     assert!(runs.contains("\"prune-request-log\"") && runs.contains("\"webhooks\""), "{runs}");
 }
+
+/// Issue 12: "disabled after a configurable number of consecutive failures" (docs/adr/0047):
+/// with `disable_after_failures = 5`, a real receiver failing four times, then answering once,
+/// then failing five times in a row disables the endpoint at the fifth; the merchant enables it
+/// again and the count starts afresh.
+#[tokio::test]
+async fn an_endpoint_is_disabled_after_the_configured_failures_in_a_row_and_a_success_resets_the_count() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(&[503, 503, 503, 503, 200, 503, 503, 503, 503, 503, 500], 0).await;
+    let e = endpoint(&app, &receiver.url("/hook"), json!(["customer.created"])).await;
+    let id = e["id"].as_str().unwrap();
+    let config = WebhooksConfig { timeout_secs: 5, batch: 1, disable_after_failures: 5, ..WebhooksConfig::default() };
+    let sender = WebhookSender::new(&config, "shop.example").unwrap();
+    let key = app.gateways.secrets().expect("secrets key");
+    let now = app.clock.now();
+    // One new event at a time, each delivered once (the retries are due days later).
+    let mut n = 0;
+    macro_rules! one {
+        () => {{
+            n += 1;
+            customer(&app, &format!("c{n}@example.com")).await;
+            portal_web::webhook_delivery::run(&app.db.pool, &sender, key, now).await.expect("webhook job")
+        }};
+    }
+    macro_rules! status {
+        () => {{
+            let (_, shown) = app.get(&format!("/api/v1/webhook_endpoints/{id}")).await;
+            (shown["status"].as_str().unwrap().to_string(), shown["disabled_reason"].as_str().map(str::to_string))
+        }};
+    }
+    for _ in 0..4 {
+        let run = one!();
+        assert_eq!((run.retried, run.disabled), (1, 0), "{run:?}");
+    }
+    assert_eq!(one!().sent, 1, "the fifth answers 200");
+    assert_eq!(status!(), ("enabled".to_string(), None), "four failures, then a success");
+    for k in 1..=4 {
+        let run = one!();
+        assert_eq!((run.retried, run.disabled), (1, 0), "failure {k} after the success: {run:?}");
+    }
+    assert_eq!(status!().0, "enabled", "eight failures, but only four in a row");
+    let run = one!();
+    assert_eq!(run.disabled, 1, "the fifth in a row disables: {run:?}");
+    assert_eq!(status!(), ("disabled".to_string(), Some("consecutive_failures".to_string())));
+    assert_eq!(receiver.hits().len(), 10);
+    // Disabled: a new event is not sent.
+    let run = one!();
+    assert_eq!((run.sent, run.retried, receiver.hits().len()), (0, 0, 10), "{run:?}");
+
+    // The merchant enables it again: the count starts from 0, one failure does not disable it.
+    let (s, on) = app.post(&format!("/api/v1/webhook_endpoints/{id}"), json!({ "status": "enabled" })).await;
+    assert_eq!((s, on["status"].as_str()), (200, Some("enabled")), "{on}");
+    let run = one!();
+    assert_eq!(run.disabled, 0, "{run:?}");
+    assert!(receiver.hits().len() > 10, "sent again");
+    assert_eq!(status!(), ("enabled".to_string(), None));
+}

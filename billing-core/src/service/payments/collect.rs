@@ -480,7 +480,7 @@ pub async fn collect_in_dunning(
 ) -> Result<u32> {
     let invoices = {
         let mut conn = pool.acquire().await?;
-        store::dunning::for_customer(&mut conn, tenant, customer.0).await?
+        store::dunning::for_customer(&mut conn, tenant, customer.0, now.date_naive()).await?
     };
     let mut paid = 0;
     for inv in invoices {
