@@ -1040,7 +1040,7 @@ async fn a_payment_that_needs_3ds_is_confirmed_on_its_own_page_and_a_forged_retu
 
 /// A Stripe account whose cards the portal collects with Stripe.js (a publishable key), served by
 /// a portal that loads localstripe's stand-in Stripe.js.
-async fn stripe_js_app(peer: &super::payments_stripe::Localstripe) -> (TestApp, String) {
+pub(crate) async fn stripe_js_app(peer: &super::payments_stripe::Localstripe) -> (TestApp, String) {
     let js = format!("{}/js.stripe.com/v3/", peer.url);
     let app = TestApp::spawn_with({
         let js = js.clone();
@@ -1062,7 +1062,11 @@ async fn stripe_js_app(peer: &super::payments_stripe::Localstripe) -> (TestApp, 
 
 /// What Stripe.js does in the browser, against localstripe: `confirmCardSetup` with a card (and,
 /// for a 3-D Secure card, the customer's "Complete authentication" in its window).
-async fn stripe_js_confirms_setup(peer: &super::payments_stripe::Localstripe, secret: &str, number: &str) -> Value {
+pub(crate) async fn stripe_js_confirms_setup(
+    peer: &super::payments_stripe::Localstripe,
+    secret: &str,
+    number: &str,
+) -> Value {
     let seti = secret.split("_secret_").next().unwrap();
     let http = reqwest::Client::new();
     let url = format!("{}/v1/setup_intents/{seti}/confirm", peer.url);
