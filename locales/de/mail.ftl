@@ -141,3 +141,13 @@ mail-report-cli-suppressed = { $address } wird für { $tenant } ab jetzt nicht m
 mail-report-cli-already = { $address } war für { $tenant } bereits gesperrt: { $detail }
 mail-report-cli-ignored = Für { $address } ({ $tenant }) ändert sich nichts: { $detail }
 mail-report-cli-no-mail = Keine E-Mail passt zu dem Bericht ({ $id }).
+
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Ihr SEPA-Lastschriftmandat { $reference } wurde widerrufen
+portal-mandate-end-revoked-heading = Ihr Lastschriftmandat ist beendet
+portal-mandate-end-revoked-body = Das SEPA-Lastschriftmandat { $reference } für das Konto mit der Endung { $last4 } wurde am { $date } widerrufen. { $tenant } wird dieses Konto nicht mehr belasten. Bitte hinterlegen Sie eine andere Zahlungsart, damit Ihr Dienst ohne Unterbrechung weiterläuft.
+portal-mandate-end-expired-subject = Ihr SEPA-Lastschriftmandat { $reference } ist erloschen
+portal-mandate-end-expired-heading = Ihr Lastschriftmandat ist erloschen
+portal-mandate-end-expired-body = Das SEPA-Lastschriftmandat { $reference } für das Konto mit der Endung { $last4 } ist am { $date } erloschen, weil es 36 Monate lang nicht genutzt wurde. { $tenant } wird dieses Konto nicht mehr belasten. Bitte hinterlegen Sie eine Zahlungsart, damit Ihr Dienst ohne Unterbrechung weiterläuft.
+portal-mandate-end-fact-iban = Konto
+portal-mandate-end-fact-date = Beendet am

@@ -141,3 +141,13 @@ mail-report-cli-suppressed = { $address } est désormais bloquée pour { $tenant
 mail-report-cli-already = { $address } était déjà bloquée pour { $tenant } : { $detail }
 mail-report-cli-ignored = Rien ne change pour { $address } ({ $tenant }) : { $detail }
 mail-report-cli-no-mail = Aucun e-mail ne correspond au rapport ({ $id }).
+
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Votre mandat de prélèvement SEPA { $reference } a été révoqué
+portal-mandate-end-revoked-heading = Votre mandat de prélèvement a pris fin
+portal-mandate-end-revoked-body = Le mandat de prélèvement SEPA { $reference } pour le compte se terminant par { $last4 } a été révoqué le { $date }. { $tenant } ne prélèvera plus ce compte. Merci d’ajouter un autre moyen de paiement pour que votre service continue sans interruption.
+portal-mandate-end-expired-subject = Votre mandat de prélèvement SEPA { $reference } a expiré
+portal-mandate-end-expired-heading = Votre mandat de prélèvement a expiré
+portal-mandate-end-expired-body = Le mandat de prélèvement SEPA { $reference } pour le compte se terminant par { $last4 } a expiré le { $date } faute d’utilisation pendant 36 mois. { $tenant } ne prélèvera plus ce compte. Merci d’ajouter un moyen de paiement pour que votre service continue sans interruption.
+portal-mandate-end-fact-iban = Compte
+portal-mandate-end-fact-date = Fin le

@@ -141,3 +141,13 @@ mail-report-cli-suppressed = { $address } agora está bloqueado para { $tenant }
 mail-report-cli-already = { $address } já estava bloqueado para { $tenant }: { $detail }
 mail-report-cli-ignored = Nada muda para { $address } ({ $tenant }): { $detail }
 mail-report-cli-no-mail = Nenhum e-mail corresponde ao relatório ({ $id }).
+
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Sua autorização de débito direto SEPA { $reference } foi revogada
+portal-mandate-end-revoked-heading = Sua autorização de débito terminou
+portal-mandate-end-revoked-body = A autorização de débito direto SEPA { $reference } da conta terminada em { $last4 } foi revogada em { $date }. { $tenant } não debitará mais esta conta. Adicione outra forma de pagamento para que seu serviço continue sem interrupção.
+portal-mandate-end-expired-subject = Sua autorização de débito direto SEPA { $reference } expirou
+portal-mandate-end-expired-heading = Sua autorização de débito expirou
+portal-mandate-end-expired-body = A autorização de débito direto SEPA { $reference } da conta terminada em { $last4 } expirou em { $date } por não ter sido usada durante 36 meses. { $tenant } não debitará mais esta conta. Adicione uma forma de pagamento para que seu serviço continue sem interrupção.
+portal-mandate-end-fact-iban = Conta
+portal-mandate-end-fact-date = Encerrada em

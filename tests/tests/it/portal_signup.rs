@@ -3,7 +3,8 @@
 //! a French business (reverse charge), computed here by hand; the wrong VAT ID refused in German
 //! with nothing stored; a known address gets a sign-in link and no second account; CSRF, the
 //! once-only payment form and the per-client limit; another tenant's plan is not found; the
-//! funnel events; and the plan change's preview with VAT and its funnel.
+//! funnel events; the plan change's preview with VAT and its funnel; and a Stripe account's card
+//! step through Stripe.js against localstripe (docs/adr/0044), 3-D Secure on the first charge too.
 
 use billing_tests::{TestApp, create_tenant, instant};
 use serde_json::{Value, json};
