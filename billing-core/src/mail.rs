@@ -24,10 +24,12 @@ pub enum MailTemplate {
     SignInLink,
     BillingQuestionReply,
     Welcome,
+    /// A SEPA mandate was revoked or expired (docs/adr/0044).
+    MandateEnded,
 }
 
 impl MailTemplate {
-    pub const ALL: [MailTemplate; 14] = [
+    pub const ALL: [MailTemplate; 15] = [
         MailTemplate::InvoiceIssued,
         MailTemplate::PaymentReceipt,
         MailTemplate::PaymentFailed,
@@ -42,6 +44,7 @@ impl MailTemplate {
         MailTemplate::SignInLink,
         MailTemplate::BillingQuestionReply,
         MailTemplate::Welcome,
+        MailTemplate::MandateEnded,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -60,6 +63,7 @@ impl MailTemplate {
             MailTemplate::SignInLink => "sign_in_link",
             MailTemplate::BillingQuestionReply => "billing_question_reply",
             MailTemplate::Welcome => "welcome",
+            MailTemplate::MandateEnded => "mandate_ended",
         }
     }
 
@@ -93,6 +97,7 @@ impl MailTemplate {
             OutboxMessage::SignInLink { .. } => MailTemplate::SignInLink,
             OutboxMessage::BillingQuestionReplied { .. } => MailTemplate::BillingQuestionReply,
             OutboxMessage::Welcome { .. } => MailTemplate::Welcome,
+            OutboxMessage::MandateRevoked { .. } | OutboxMessage::MandateExpired { .. } => MailTemplate::MandateEnded,
             // The receipt goes out once, when the invoice is paid in full (`InvoicePaid`); a card
             // payment's own event would say the same thing twice.
             OutboxMessage::PaymentSucceeded { .. }

@@ -143,6 +143,29 @@ pub enum OutboxMessage {
     /// `customer.created` and `subscription.created`.
     #[serde(rename = "portal.welcome")]
     Welcome { customer: CustomerId, url: String },
+    /// A SEPA mandate was revoked (docs/adr/0044): `reason` `payment_method_removed` (the
+    /// customer removed the method) or `cancelled_by_merchant` (the API). No debit under it
+    /// any more; the customer is mailed.
+    #[serde(rename = "mandate.revoked")]
+    MandateRevoked {
+        customer: CustomerId,
+        mandate: uuid::Uuid,
+        reference: String,
+        creditor_id: String,
+        iban_last4: String,
+        reason: String,
+        ended_at: DateTime<Utc>,
+    },
+    /// A SEPA mandate expired unused for 36 months (the predunning job); the customer is mailed.
+    #[serde(rename = "mandate.expired")]
+    MandateExpired {
+        customer: CustomerId,
+        mandate: uuid::Uuid,
+        reference: String,
+        creditor_id: String,
+        iban_last4: String,
+        ended_at: DateTime<Utc>,
+    },
 }
 
 impl OutboxMessage {
@@ -176,6 +199,8 @@ impl OutboxMessage {
             OutboxMessage::InvoiceRunCompleted { .. } => "invoice_run.completed",
             OutboxMessage::BillingQuestionReplied { .. } => "billing_question.replied",
             OutboxMessage::Welcome { .. } => "portal.welcome",
+            OutboxMessage::MandateRevoked { .. } => "mandate.revoked",
+            OutboxMessage::MandateExpired { .. } => "mandate.expired",
         }
     }
 
@@ -214,6 +239,8 @@ pub const PUBLIC_TOPICS: &[&str] = &[
     "dunning.step",
     "invoice_run.completed",
     "billing_question.replied",
+    "mandate.revoked",
+    "mandate.expired",
 ];
 
 /// Topics that are never public (credentials).
@@ -302,6 +329,23 @@ mod tests {
             OutboxMessage::SubscriptionCancellationWithdrawn { subscription: sub, customer: cus },
             OutboxMessage::InvoiceRunCompleted { run: InvoiceRunId::new(), as_of: day },
             OutboxMessage::BillingQuestionReplied { question: BillingQuestionId::new(), customer: cus },
+            OutboxMessage::MandateRevoked {
+                customer: cus,
+                mandate: uuid::Uuid::nil(),
+                reference: "MDT-0123456789ABCDEF".into(),
+                creditor_id: "DE98ZZZ09999999999".into(),
+                iban_last4: "3000".into(),
+                reason: "payment_method_removed".into(),
+                ended_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            },
+            OutboxMessage::MandateExpired {
+                customer: cus,
+                mandate: uuid::Uuid::nil(),
+                reference: "MDT-0123456789ABCDEF".into(),
+                creditor_id: "DE98ZZZ09999999999".into(),
+                iban_last4: "3000".into(),
+                ended_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            },
         ]
     }
 

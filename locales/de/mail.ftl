@@ -152,3 +152,12 @@ dunning-due-fact-holder = Kontoinhaber
 dunning-due-fact-iban = IBAN
 dunning-due-fact-bic = BIC
 dunning-due-fact-reference = Verwendungszweck
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Ihr SEPA-Lastschriftmandat { $reference } wurde widerrufen
+portal-mandate-end-revoked-heading = Ihr Lastschriftmandat ist beendet
+portal-mandate-end-revoked-body = Das SEPA-Lastschriftmandat { $reference } für das Konto mit der Endung { $last4 } wurde am { $date } widerrufen. { $tenant } wird dieses Konto nicht mehr belasten. Bitte hinterlegen Sie eine andere Zahlungsart, damit Ihr Dienst ohne Unterbrechung weiterläuft.
+portal-mandate-end-expired-subject = Ihr SEPA-Lastschriftmandat { $reference } ist erloschen
+portal-mandate-end-expired-heading = Ihr Lastschriftmandat ist erloschen
+portal-mandate-end-expired-body = Das SEPA-Lastschriftmandat { $reference } für das Konto mit der Endung { $last4 } ist am { $date } erloschen, weil es 36 Monate lang nicht genutzt wurde. { $tenant } wird dieses Konto nicht mehr belasten. Bitte hinterlegen Sie eine Zahlungsart, damit Ihr Dienst ohne Unterbrechung weiterläuft.
+portal-mandate-end-fact-iban = Konto
+portal-mandate-end-fact-date = Beendet am

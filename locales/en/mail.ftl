@@ -154,3 +154,12 @@ dunning-due-fact-holder = Account holder
 dunning-due-fact-iban = IBAN
 dunning-due-fact-bic = BIC
 dunning-due-fact-reference = Reference
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Your SEPA Direct Debit mandate { $reference } has been revoked
+portal-mandate-end-revoked-heading = Your direct debit mandate has ended
+portal-mandate-end-revoked-body = The SEPA Direct Debit mandate { $reference } for the account ending in { $last4 } was revoked on { $date }. { $tenant } will no longer debit this account. Please add another payment method so that your service continues without interruption.
+portal-mandate-end-expired-subject = Your SEPA Direct Debit mandate { $reference } has expired
+portal-mandate-end-expired-heading = Your direct debit mandate has expired
+portal-mandate-end-expired-body = The SEPA Direct Debit mandate { $reference } for the account ending in { $last4 } expired on { $date } because it was not used for 36 months. { $tenant } will no longer debit this account. Please add a payment method so that your service continues without interruption.
+portal-mandate-end-fact-iban = Account
+portal-mandate-end-fact-date = Ended on

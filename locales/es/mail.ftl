@@ -152,3 +152,12 @@ dunning-due-fact-holder = Titular de la cuenta
 dunning-due-fact-iban = IBAN
 dunning-due-fact-bic = BIC
 dunning-due-fact-reference = Referencia
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Su orden de domiciliación SEPA { $reference } ha sido revocada
+portal-mandate-end-revoked-heading = Su orden de domiciliación ha finalizado
+portal-mandate-end-revoked-body = La orden de domiciliación SEPA { $reference } de la cuenta terminada en { $last4 } fue revocada el { $date }. { $tenant } ya no cargará esta cuenta. Añada otro método de pago para que su servicio continúe sin interrupciones.
+portal-mandate-end-expired-subject = Su orden de domiciliación SEPA { $reference } ha caducado
+portal-mandate-end-expired-heading = Su orden de domiciliación ha caducado
+portal-mandate-end-expired-body = La orden de domiciliación SEPA { $reference } de la cuenta terminada en { $last4 } caducó el { $date } por no haberse usado durante 36 meses. { $tenant } ya no cargará esta cuenta. Añada un método de pago para que su servicio continúe sin interrupciones.
+portal-mandate-end-fact-iban = Cuenta
+portal-mandate-end-fact-date = Finalizada el

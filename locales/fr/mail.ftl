@@ -152,3 +152,12 @@ dunning-due-fact-holder = Titulaire du compte
 dunning-due-fact-iban = IBAN
 dunning-due-fact-bic = BIC
 dunning-due-fact-reference = Référence
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Votre mandat de prélèvement SEPA { $reference } a été révoqué
+portal-mandate-end-revoked-heading = Votre mandat de prélèvement a pris fin
+portal-mandate-end-revoked-body = Le mandat de prélèvement SEPA { $reference } pour le compte se terminant par { $last4 } a été révoqué le { $date }. { $tenant } ne prélèvera plus ce compte. Merci d’ajouter un autre moyen de paiement pour que votre service continue sans interruption.
+portal-mandate-end-expired-subject = Votre mandat de prélèvement SEPA { $reference } a expiré
+portal-mandate-end-expired-heading = Votre mandat de prélèvement a expiré
+portal-mandate-end-expired-body = Le mandat de prélèvement SEPA { $reference } pour le compte se terminant par { $last4 } a expiré le { $date } faute d’utilisation pendant 36 mois. { $tenant } ne prélèvera plus ce compte. Merci d’ajouter un moyen de paiement pour que votre service continue sans interruption.
+portal-mandate-end-fact-iban = Compte
+portal-mandate-end-fact-date = Fin le

@@ -152,3 +152,12 @@ dunning-due-fact-holder = Intestatario del conto
 dunning-due-fact-iban = IBAN
 dunning-due-fact-bic = BIC
 dunning-due-fact-reference = Causale
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Il tuo mandato di addebito diretto SEPA { $reference } è stato revocato
+portal-mandate-end-revoked-heading = Il tuo mandato di addebito è terminato
+portal-mandate-end-revoked-body = Il mandato di addebito diretto SEPA { $reference } per il conto che termina con { $last4 } è stato revocato il { $date }. { $tenant } non addebiterà più questo conto. Aggiungi un altro metodo di pagamento affinché il servizio continui senza interruzioni.
+portal-mandate-end-expired-subject = Il tuo mandato di addebito diretto SEPA { $reference } è scaduto
+portal-mandate-end-expired-heading = Il tuo mandato di addebito è scaduto
+portal-mandate-end-expired-body = Il mandato di addebito diretto SEPA { $reference } per il conto che termina con { $last4 } è scaduto il { $date } perché non è stato usato per 36 mesi. { $tenant } non addebiterà più questo conto. Aggiungi un metodo di pagamento affinché il servizio continui senza interruzioni.
+portal-mandate-end-fact-iban = Conto
+portal-mandate-end-fact-date = Terminato il

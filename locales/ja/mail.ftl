@@ -152,3 +152,12 @@ dunning-due-fact-holder = 口座名義
 dunning-due-fact-iban = IBAN
 dunning-due-fact-bic = BIC
 dunning-due-fact-reference = 参照番号
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = SEPA 口座引落の委任 { $reference } が取り消されました
+portal-mandate-end-revoked-heading = 口座引落の委任が終了しました
+portal-mandate-end-revoked-body = 末尾 { $last4 } の口座に対する SEPA 口座引落の委任 { $reference } は { $date } に取り消されました。{ $tenant } はこの口座から今後引き落としを行いません。サービスを中断なくご利用いただくため、別のお支払い方法を追加してください。
+portal-mandate-end-expired-subject = SEPA 口座引落の委任 { $reference } の有効期限が切れました
+portal-mandate-end-expired-heading = 口座引落の委任の有効期限が切れました
+portal-mandate-end-expired-body = 末尾 { $last4 } の口座に対する SEPA 口座引落の委任 { $reference } は、36 か月間使用されなかったため { $date } に失効しました。{ $tenant } はこの口座から今後引き落としを行いません。サービスを中断なくご利用いただくため、お支払い方法を追加してください。
+portal-mandate-end-fact-iban = 口座
+portal-mandate-end-fact-date = 終了日

@@ -152,3 +152,12 @@ dunning-due-fact-holder = Rekeninghouder
 dunning-due-fact-iban = IBAN
 dunning-due-fact-bic = BIC
 dunning-due-fact-reference = Kenmerk
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Uw SEPA-incassomachtiging { $reference } is ingetrokken
+portal-mandate-end-revoked-heading = Uw incassomachtiging is beëindigd
+portal-mandate-end-revoked-body = De SEPA-incassomachtiging { $reference } voor de rekening eindigend op { $last4 } is op { $date } ingetrokken. { $tenant } schrijft niet meer van deze rekening af. Voeg een andere betaalmethode toe zodat uw dienst zonder onderbreking doorloopt.
+portal-mandate-end-expired-subject = Uw SEPA-incassomachtiging { $reference } is verlopen
+portal-mandate-end-expired-heading = Uw incassomachtiging is verlopen
+portal-mandate-end-expired-body = De SEPA-incassomachtiging { $reference } voor de rekening eindigend op { $last4 } is op { $date } verlopen omdat ze 36 maanden niet is gebruikt. { $tenant } schrijft niet meer van deze rekening af. Voeg een betaalmethode toe zodat uw dienst zonder onderbreking doorloopt.
+portal-mandate-end-fact-iban = Rekening
+portal-mandate-end-fact-date = Beëindigd op

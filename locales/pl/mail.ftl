@@ -152,3 +152,12 @@ dunning-due-fact-holder = Właściciel rachunku
 dunning-due-fact-iban = IBAN
 dunning-due-fact-bic = BIC
 dunning-due-fact-reference = Tytuł przelewu
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Twoje upoważnienie do polecenia zapłaty SEPA { $reference } zostało odwołane
+portal-mandate-end-revoked-heading = Twoje upoważnienie do polecenia zapłaty wygasło
+portal-mandate-end-revoked-body = Upoważnienie do polecenia zapłaty SEPA { $reference } dla rachunku kończącego się na { $last4 } zostało odwołane { $date }. { $tenant } nie będzie już obciążać tego rachunku. Dodaj inną metodę płatności, aby usługa działała bez przerw.
+portal-mandate-end-expired-subject = Twoje upoważnienie do polecenia zapłaty SEPA { $reference } wygasło
+portal-mandate-end-expired-heading = Twoje upoważnienie do polecenia zapłaty wygasło
+portal-mandate-end-expired-body = Upoważnienie do polecenia zapłaty SEPA { $reference } dla rachunku kończącego się na { $last4 } wygasło { $date }, ponieważ nie było używane przez 36 miesięcy. { $tenant } nie będzie już obciążać tego rachunku. Dodaj metodę płatności, aby usługa działała bez przerw.
+portal-mandate-end-fact-iban = Rachunek
+portal-mandate-end-fact-date = Zakończone

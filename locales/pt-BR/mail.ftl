@@ -152,3 +152,12 @@ dunning-due-fact-holder = Titular da conta
 dunning-due-fact-iban = IBAN
 dunning-due-fact-bic = BIC
 dunning-due-fact-reference = Referência
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = Sua autorização de débito direto SEPA { $reference } foi revogada
+portal-mandate-end-revoked-heading = Sua autorização de débito terminou
+portal-mandate-end-revoked-body = A autorização de débito direto SEPA { $reference } da conta terminada em { $last4 } foi revogada em { $date }. { $tenant } não debitará mais esta conta. Adicione outra forma de pagamento para que seu serviço continue sem interrupção.
+portal-mandate-end-expired-subject = Sua autorização de débito direto SEPA { $reference } expirou
+portal-mandate-end-expired-heading = Sua autorização de débito expirou
+portal-mandate-end-expired-body = A autorização de débito direto SEPA { $reference } da conta terminada em { $last4 } expirou em { $date } por não ter sido usada durante 36 meses. { $tenant } não debitará mais esta conta. Adicione uma forma de pagamento para que seu serviço continue sem interrupção.
+portal-mandate-end-fact-iban = Conta
+portal-mandate-end-fact-date = Encerrada em

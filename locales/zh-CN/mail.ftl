@@ -152,3 +152,12 @@ dunning-due-fact-holder = 账户持有人
 dunning-due-fact-iban = IBAN
 dunning-due-fact-bic = BIC
 dunning-due-fact-reference = 付款附言
+# A SEPA mandate revoked or expired (docs/adr/0044).
+portal-mandate-end-revoked-subject = 您的 SEPA 直接借记授权 { $reference } 已被撤销
+portal-mandate-end-revoked-heading = 您的直接借记授权已终止
+portal-mandate-end-revoked-body = 尾号为 { $last4 } 的账户的 SEPA 直接借记授权 { $reference } 已于 { $date } 被撤销。{ $tenant } 将不再从该账户扣款。请添加其他付款方式，以免服务中断。
+portal-mandate-end-expired-subject = 您的 SEPA 直接借记授权 { $reference } 已过期
+portal-mandate-end-expired-heading = 您的直接借记授权已过期
+portal-mandate-end-expired-body = 尾号为 { $last4 } 的账户的 SEPA 直接借记授权 { $reference } 因 36 个月未使用，已于 { $date } 过期。{ $tenant } 将不再从该账户扣款。请添加付款方式，以免服务中断。
+portal-mandate-end-fact-iban = 账户
+portal-mandate-end-fact-date = 终止日期

@@ -10,6 +10,7 @@ inputs, found by their placeholders) takes the card, Stripe.js `confirmCardSetup
 server's SetupIntent, the 3-D Secure card's "Complete authentication" is answered in the stand-in's
 window, and the payment methods page lists the card. axe-core checks the setup page. Without
 JavaScript the setup page says that the form needs JavaScript and names the other ways to pay.
+Then the checkout's Stripe card step (`checkout` in the config): see `checkout` below.
 """
 
 import json
@@ -31,6 +32,46 @@ TEXT = {
 }
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def checkout(browser, cfg, axe):
+    """The checkout's Stripe card step, in German with JavaScript: the pricing page, the details,
+    the pay form (no card number: `method=stripe`), then the setup page's card element; the card
+    is confirmed by Stripe.js and the first invoice collected; the customer lands signed in on
+    the payment methods page with the card listed."""
+    t = TEXT["de"]
+    ctx = browser.new_context(locale="de", viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{cfg['base']}/p/acme/pricing?currency=EUR")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    page.goto(f"{cfg['base']}/p/acme/checkout?plan=pro&currency=EUR&quantity=1")
+    page.locator("#email").fill(cfg["checkout"]["email"])
+    page.locator("#name").fill("Erika Mustermann")
+    page.locator("#line1").fill("Hauptstraße 1")
+    page.locator("#postal_code").fill("10115")
+    page.locator("#city").fill("Berlin")
+    page.locator("#country").select_option("DE")
+    page.locator("form:has(#email) button[type=submit]").click()
+    expect(page.locator("#card-form input[name=method]")).to_have_value("stripe")
+    expect(page.locator("#card_number")).to_have_count(0)
+    page.locator("#card-form button[type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t["add"])
+    card = page.locator("#stripe-card")
+    expect(card.get_by_placeholder("number")).to_be_visible()
+    axe(page, "de-checkout stripe-card")
+    card.get_by_placeholder("number").fill(cfg["checkout"]["card"])
+    card.get_by_placeholder("exp_month").fill("12")
+    card.get_by_placeholder("exp_year").fill("31")
+    card.get_by_placeholder("cvc").fill("123")
+    card.get_by_placeholder("postal_code").fill("10115")
+    page.get_by_role("button", name=t["save"]).click()
+    expect(page.get_by_role("status").first).to_contain_text(t["added"])
+    expect(page.locator("li.method", has_text=cfg["checkout"]["card"][-4:])).to_have_count(1)
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    ctx.close()
+    print("PASSED de-checkout", flush=True)
 
 
 def main():
@@ -100,6 +141,8 @@ def main():
             assert not [e for e in errors if "Content Security Policy" in e], errors
             ctx.close()
             print(f"PASSED {tag}", flush=True)
+        if cfg.get("checkout"):
+            checkout(browser, cfg, axe)
         browser.close()
     if violations:
         print("AXE serious/critical violations:\n" + "\n".join(violations), flush=True)

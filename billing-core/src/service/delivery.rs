@@ -98,7 +98,9 @@ async fn recipient(
         | OutboxMessage::SubscriptionChanged { customer, .. }
         | OutboxMessage::SubscriptionCanceled { customer, .. }
         | OutboxMessage::BillingQuestionReplied { customer, .. }
-        | OutboxMessage::Welcome { customer, .. } => *customer,
+        | OutboxMessage::Welcome { customer, .. }
+        | OutboxMessage::MandateRevoked { customer, .. }
+        | OutboxMessage::MandateExpired { customer, .. } => *customer,
         OutboxMessage::PaymentSucceeded { .. }
         | OutboxMessage::InvoicePaymentReceived { .. }
         | OutboxMessage::InvoiceVoided { .. }

@@ -9,6 +9,7 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, TenantId};
+use crate::outbox::OutboxMessage;
 use crate::ports::{Gateways, MandateAcceptance};
 use crate::service::payments::{self, AddedMethod, PaymentMethod};
 pub use crate::store::sepa_mandates::Mandate;
@@ -148,7 +149,48 @@ pub async fn revoke_for_method(
     now: DateTime<Utc>,
 ) -> Result<Option<Mandate>> {
     let Some(m) = db::active_for_method(conn, tenant, customer, payment_method).await? else { return Ok(None) };
-    db::end(conn, tenant, m.id, "revoked", "payment_method_removed", now).await
+    end(conn, tenant, m.id, "revoked", "payment_method_removed", now).await
+}
+
+/// Ends the active mandate `id` and, in the same transaction, queues what tells of it: the
+/// merchant's `mandate.revoked` / `mandate.expired` event and the customer's mail (once: an
+/// ended mandate stays ended, so a repeat queues nothing). `None` when it had ended already.
+async fn end(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: uuid::Uuid,
+    status: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Mandate>> {
+    let Some(m) = db::end(conn, tenant, id, status, reason, now).await? else { return Ok(None) };
+    let customer = CustomerId(m.customer_id);
+    let iban_last4: String = {
+        let tail: Vec<char> = m.iban.chars().rev().take(4).collect();
+        tail.into_iter().rev().collect()
+    };
+    let message = if status == "expired" {
+        OutboxMessage::MandateExpired {
+            customer,
+            mandate: m.id,
+            reference: m.reference.clone(),
+            creditor_id: m.creditor_id.clone(),
+            iban_last4,
+            ended_at: now,
+        }
+    } else {
+        OutboxMessage::MandateRevoked {
+            customer,
+            mandate: m.id,
+            reference: m.reference.clone(),
+            creditor_id: m.creditor_id.clone(),
+            iban_last4,
+            reason: reason.to_string(),
+            ended_at: now,
+        }
+    };
+    store::outbox::enqueue(conn, tenant, &[message], now).await?;
+    Ok(Some(m))
 }
 
 /// The merchant cancels the customer's mandate `id` (the API): it is revoked and its method
@@ -166,9 +208,7 @@ pub async fn cancel(
         return Ok(m);
     }
     payments::remove_method_anyway(conn, tenant, customer, m.payment_method_id, now).await?;
-    db::end(conn, tenant, id, "revoked", "cancelled_by_merchant", now)
-        .await?
-        .ok_or_else(|| Error::not_found("mandate", id))
+    end(conn, tenant, id, "revoked", "cancelled_by_merchant", now).await?.ok_or_else(|| Error::not_found("mandate", id))
 }
 
 /// How long a mandate lives without a debit (SEPA Core rulebook: 36 months after the last one).
@@ -190,7 +230,7 @@ pub async fn expire_unused(pool: &PgPool, as_of: chrono::NaiveDate, now: DateTim
             && m.status == "active"
         {
             payments::remove_method_anyway(&mut tx, tenant, customer, m.payment_method_id, now).await?;
-            if db::end(&mut tx, tenant, id, "expired", "unused_36_months", now).await?.is_some() {
+            if end(&mut tx, tenant, id, "expired", "unused_36_months", now).await?.is_some() {
                 expired += 1;
             }
         }

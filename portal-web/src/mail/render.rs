@@ -63,6 +63,8 @@ pub struct Facts {
     pub overdue: bool,
     /// The merchant's receiving account the overdue reminder names: holder, IBAN, BIC.
     pub bank: Option<(String, String, Option<String>)>,
+    /// How a SEPA mandate ended: `revoked` or `expired` (docs/adr/0044).
+    pub mandate_end: Option<String>,
 }
 
 /// One charge of a dunning step, as the step mail shows it.
@@ -124,6 +126,13 @@ fn prefix(template: MailTemplate, facts: &Facts) -> String {
         }
         // The plain reminder on an invoice never charged: overdue, pay by transfer or in the portal.
         _ if template == MailTemplate::DunningStep && facts.overdue => "dunning-due".to_string(),
+        // A mandate's end has its texts under the portal's mandate keys, one set per way it ends.
+        _ if template == MailTemplate::MandateEnded => {
+            format!(
+                "portal-mandate-end-{}",
+                if facts.mandate_end.as_deref() == Some("expired") { "expired" } else { "revoked" }
+            )
+        }
         _ => format!("mail-{}", template.as_str().replace('_', "-")),
     }
 }
@@ -151,6 +160,7 @@ pub fn render(template: MailTemplate, locale: Locale, brand: &Brand, facts: &Fac
         ("last4", facts.last4.clone().unwrap_or_default()),
         ("step", facts.step.unwrap_or(1).to_string()),
         ("expires", expires),
+        ("reference", facts.mandate_reference.clone().unwrap_or_default()),
     ];
     let subject = t(&format!("{p}-subject"), &args);
     let heading = t(&format!("{p}-heading"), &args);
@@ -234,6 +244,20 @@ pub fn render(template: MailTemplate, locale: Locale, brand: &Brand, facts: &Fac
             action = Some((t("mail-action-pay", &[]), portal));
         }
         MailTemplate::CardExpiring => action = Some((t("mail-action-update-method", &[]), portal)),
+        MailTemplate::MandateEnded => {
+            if let Some(r) = &facts.mandate_reference {
+                facts_table.push(fact("mail-sepa-fact-mandate-reference", r));
+            }
+            if let Some(c) = &facts.creditor_id {
+                facts_table.push(fact("mail-sepa-fact-creditor-id", c));
+            }
+            facts_table.push(fact(
+                "portal-mandate-end-fact-iban",
+                &format!("•••• {}", facts.last4.clone().unwrap_or_default()),
+            ));
+            facts_table.push(fact("portal-mandate-end-fact-date", &date));
+            action = Some((t("mail-action-update-method", &[]), portal));
+        }
         MailTemplate::TrialEnding | MailTemplate::RenewalNotice | MailTemplate::SubscriptionChanged => {
             action = Some((t("mail-action-manage", &[]), portal))
         }
@@ -326,6 +350,13 @@ pub fn sample_facts(template: MailTemplate, now: DateTime<Utc>) -> Facts {
         MailTemplate::CreditNoteIssued => {
             f.number = Some("CN-2026-000007".into());
             f.amount = eur(2_380);
+        }
+        MailTemplate::MandateEnded => {
+            f.last4 = Some("3000".into());
+            f.date = Some(today);
+            f.mandate_reference = Some("MDT-0123456789ABCDEF".into());
+            f.creditor_id = Some("DE98ZZZ09999999999".into());
+            f.mandate_end = Some("revoked".into());
         }
         MailTemplate::CardExpiring => {
             f.last4 = Some("4242".into());

@@ -216,6 +216,17 @@ pub async fn facts(conn: &mut PgConnection, tenant: TenantId, message: &OutboxMe
             f.expires_at = Some(*expires_at);
             (None, Some(*customer_id))
         }
+        OutboxMessage::MandateRevoked { customer, reference, creditor_id, iban_last4, ended_at, .. }
+        | OutboxMessage::MandateExpired { customer, reference, creditor_id, iban_last4, ended_at, .. } => {
+            f.date = Some(ended_at.date_naive());
+            f.last4 = Some(iban_last4.clone());
+            f.mandate_reference = Some(reference.clone());
+            f.creditor_id = Some(creditor_id.clone());
+            f.mandate_end = Some(
+                if matches!(message, OutboxMessage::MandateExpired { .. }) { "expired" } else { "revoked" }.into(),
+            );
+            (None, Some(*customer))
+        }
         OutboxMessage::Welcome { customer, url } => {
             f.url = Some(url.clone());
             (None, Some(*customer))

@@ -1040,7 +1040,7 @@ async fn a_payment_that_needs_3ds_is_confirmed_on_its_own_page_and_a_forged_retu
 
 /// A Stripe account whose cards the portal collects with Stripe.js (a publishable key), served by
 /// a portal that loads localstripe's stand-in Stripe.js.
-async fn stripe_js_app(peer: &super::payments_stripe::Localstripe) -> (TestApp, String) {
+pub(crate) async fn stripe_js_app(peer: &super::payments_stripe::Localstripe) -> (TestApp, String) {
     let js = format!("{}/js.stripe.com/v3/", peer.url);
     let app = TestApp::spawn_with({
         let js = js.clone();
@@ -1062,7 +1062,11 @@ async fn stripe_js_app(peer: &super::payments_stripe::Localstripe) -> (TestApp, 
 
 /// What Stripe.js does in the browser, against localstripe: `confirmCardSetup` with a card (and,
 /// for a 3-D Secure card, the customer's "Complete authentication" in its window).
-async fn stripe_js_confirms_setup(peer: &super::payments_stripe::Localstripe, secret: &str, number: &str) -> Value {
+pub(crate) async fn stripe_js_confirms_setup(
+    peer: &super::payments_stripe::Localstripe,
+    secret: &str,
+    number: &str,
+) -> Value {
     let seti = secret.split("_secret_").next().unwrap();
     let http = reqwest::Client::new();
     let url = format!("{}/v1/setup_intents/{seti}/confirm", peer.url);
@@ -1230,7 +1234,9 @@ async fn a_stripe_payment_that_needs_3ds_is_confirmed_through_stripe_js_and_chec
 /// Stripe's card element in real headless Chromium against localstripe
 /// (`tests/browser/portal_stripe.py`): with JavaScript a 3-D Secure card is added through
 /// Stripe.js and the stand-in's authentication window, under the page's own
-/// Content-Security-Policy, axe-clean; without it the page names the other ways to pay.
+/// Content-Security-Policy, axe-clean; without it the page names the other ways to pay. Then
+/// the checkout's Stripe card step in German: details, the pay form without a card number, the
+/// card element, the first invoice paid and `signup:paid` once.
 #[tokio::test]
 async fn stripe_card_element_in_chromium() {
     let Ok(python) = std::env::var("BILLING_BROWSER_PYTHON") else {
@@ -1279,7 +1285,9 @@ async fn stripe_card_element_in_chromium() {
         runs.push(json!({ "lang": lang, "js": js, "url": session["url"] }));
     }
     let shots = std::env::var("BILLING_PORTAL_SCREENSHOTS").ok();
-    let cfg = json!({ "base": app.base, "axe": axe, "runs": runs, "card": "4000002760003184", "screenshots": shots });
+    let checkout = json!({ "email": "stripe-checkout-chromium@example.com", "card": "4242424242424242" });
+    let cfg = json!({ "base": app.base, "axe": axe, "runs": runs, "card": "4000002760003184", "screenshots": shots,
+                      "checkout": checkout });
     let cfg_path = std::env::temp_dir().join(format!("portal-stripe-{}.json", uuid::Uuid::now_v7().simple()));
     std::fs::write(&cfg_path, cfg.to_string()).unwrap();
     // On a thread of its own: the server answering the browser runs on this test's runtime.
@@ -1295,7 +1303,11 @@ async fn stripe_card_element_in_chromium() {
         "the Stripe card element flows failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(stdout.lines().filter(|l| l.starts_with("PASSED ")).count(), 4, "{stdout}");
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("PASSED ")).count(), 5, "{stdout}");
+    // The checkout in Chromium: the first invoice paid with the card Stripe.js confirmed, the
+    // funnel's `paid` step once.
+    assert_eq!(app.count("invoices WHERE status = 'paid' AND total = 3451").await, 1, "€29.00 + 19 % VAT, paid");
+    assert_eq!(app.count("portal_events WHERE kind = 'funnel' AND action = 'signup:paid'").await, 1);
     assert_eq!(
         app.count("payment_methods WHERE gateway = 'stripe' AND last4 = '3184' AND brand = 'visa' AND is_default")
             .await,

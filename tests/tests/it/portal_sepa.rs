@@ -612,6 +612,16 @@ async fn mandate_states(app: &TestApp) -> Vec<(String, String, Option<String>)> 
         .unwrap()
 }
 
+/// The queued `mandate.*` messages (topic, reference, reason), oldest first.
+async fn mandate_events(app: &TestApp) -> Vec<(String, String, Option<String>)> {
+    sqlx::query_as(
+        "SELECT topic, payload->>'reference', payload->>'reason' FROM outbox WHERE topic LIKE 'mandate.%' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn removing_a_sepa_method_revokes_its_mandate_and_the_api_lists_and_cancels_mandates() {
     let app = TestApp::spawn().await;
@@ -656,6 +666,11 @@ async fn removing_a_sepa_method_revokes_its_mandate_and_the_api_lists_and_cancel
             (first.clone(), "revoked".into(), Some("payment_method_removed".into())),
             (second.clone(), "active".into(), None)
         ]
+    );
+    assert_eq!(
+        mandate_events(&app).await,
+        vec![("mandate.revoked".into(), first.clone(), Some("payment_method_removed".into()))],
+        "the merchant's event and the customer's mail are queued with the revocation"
     );
     let page = b.get("/p/acme/payment-methods?done=mandate_revoked").await;
     assert!(page.body.contains("Die Zahlungsmethode wurde entfernt und ihr SEPA-Mandat widerrufen."), "{}", page.body);
@@ -715,6 +730,14 @@ async fn removing_a_sepa_method_revokes_its_mandate_and_the_api_lists_and_cancel
     app.clock.set(billing_tests::instant("2026-03-01T12:00:00Z"));
     let (s, again) = app.post(&format!("/api/v1/customers/{c}/mandates/{id}/cancel"), json!({})).await;
     assert_eq!((s, again["ended_at"].as_str()), (200, Some("2026-03-01T11:00:00Z")), "unchanged: {again}");
+    assert_eq!(
+        mandate_events(&app).await,
+        vec![
+            ("mandate.revoked".into(), first.clone(), Some("payment_method_removed".into())),
+            ("mandate.revoked".into(), second.clone(), Some("cancelled_by_merchant".into())),
+        ],
+        "one event per mandate's end, none for the repeated cancel"
+    );
 }
 
 #[tokio::test]
@@ -753,8 +776,76 @@ async fn a_mandate_unused_for_36_months_expires_in_the_predunning_run_and_a_used
     assert_eq!(app.count("payment_methods WHERE kind = 'sepa_debit' AND removed_at IS NOT NULL").await, 1);
     let rerun = billing_core::service::predunning::run(&app.db.pool, now, Some(as_of)).await.unwrap();
     assert_eq!(rerun.mandates_expired, 0, "once");
+    assert_eq!(mandate_events(&app).await, vec![("mandate.expired".into(), unused_ref.clone(), None)], "once");
     let mut again = Browser::new(&app);
     again.sign_in("acme", "unused@example.com").await;
     let page = again.get("/p/acme/payment-methods").await;
     assert!(page.body.contains(&format!("Mandate {unused_ref} expired on")), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_mandate_cancelled_by_the_merchant_is_mailed_to_the_customer_and_sent_to_the_merchants_webhook() {
+    let app = TestApp::spawn().await;
+    set_creditor(&app).await;
+    let receiver = super::webhooks::Receiver::start(&[], 0).await;
+    super::webhooks::endpoint(&app, &receiver.url("/hook"), json!(["mandate.revoked", "mandate.expired"])).await;
+    let (s, c) = app
+        .post(
+            "/api/v1/customers",
+            json!({ "email": "mandat-ende@example.de", "name": "Erika Mustermann", "country": "DE",
+                    "currency": "EUR", "locale": "de" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    let c = c["id"].as_str().unwrap().to_string();
+    let mut b = Browser::new(&app);
+    b.sign_in("acme", "mandat-ende@example.de").await;
+    let reference = sign_mandate(&mut b, IBAN).await;
+    let (_, list) = app.get(&format!("/api/v1/customers/{c}/mandates")).await;
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    app.clock.set(billing_tests::instant("2026-03-02T10:00:00Z"));
+    let (s, cancelled) = app.post(&format!("/api/v1/customers/{c}/mandates/{id}/cancel"), json!({})).await;
+    assert_eq!(s, 200, "{cancelled}");
+
+    // The customer's mail, at a real SMTP server, in German, with the tenant's name and the mandate.
+    let sink = super::mail::SmtpSink::start(&[]);
+    let mailer = portal_web::mail::Mailer::new(&sink.config(), std::path::Path::new("/nonexistent")).unwrap();
+    portal_web::mail::run(&app.db.pool, &mailer, app.clock.now()).await.unwrap();
+    let mails = sink.mails();
+    let ended: Vec<&Value> = mails
+        .iter()
+        .filter(|m| m["subject"] == format!("Ihr SEPA-Lastschriftmandat {reference} wurde widerrufen").as_str())
+        .collect();
+    assert_eq!(ended.len(), 1, "{mails:?}");
+    let m = ended[0];
+    assert_eq!(m["to"], "Erika Mustermann <mandat-ende@example.de>");
+    let text = m["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            "Das SEPA-Lastschriftmandat {reference} für das Konto mit der Endung 3000 wurde am 2. März 2026 widerrufen."
+        )) && text.contains("Merchant acme wird dieses Konto nicht mehr belasten."),
+        "{text}"
+    );
+    assert!(text.contains(CREDITOR) && text.contains("/p/acme"), "the creditor and a link into the portal: {text}");
+    // Sent once: a second run sends nothing more.
+    portal_web::mail::run(&app.db.pool, &mailer, app.clock.now()).await.unwrap();
+    assert_eq!(sink.mails().len(), mails.len());
+
+    // The merchant's endpoint gets `mandate.revoked`, once, with the mandate and the reason.
+    let run = super::webhooks::deliver(&app, app.clock.now()).await;
+    assert_eq!((run.sent, run.failed), (1, 0), "{run:?}");
+    let hits = receiver.hits();
+    assert_eq!(hits.len(), 1);
+    let body = hits[0].json();
+    assert_eq!(hits[0].event_type(), "mandate.revoked", "{body}");
+    let d = &body["data"];
+    assert_eq!(
+        (d["customer"].as_str(), d["mandate"].as_str(), d["reference"].as_str(), d["reason"].as_str()),
+        (Some(c.as_str()), Some(id.as_str()), Some(reference.as_str()), Some("cancelled_by_merchant")),
+        "{body}"
+    );
+    assert_eq!((d["iban_last4"].as_str(), d["creditor_id"].as_str()), (Some("3000"), Some(CREDITOR)), "{body}");
+    assert!(d.get("iban").is_none(), "no full IBAN in the event");
+    super::webhooks::deliver(&app, app.clock.now()).await;
+    assert_eq!(receiver.hits().len(), 1);
 }

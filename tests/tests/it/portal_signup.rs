@@ -3,7 +3,8 @@
 //! a French business (reverse charge), computed here by hand; the wrong VAT ID refused in German
 //! with nothing stored; a known address gets a sign-in link and no second account; CSRF, the
 //! once-only payment form and the per-client limit; another tenant's plan is not found; the
-//! funnel events; and the plan change's preview with VAT and its funnel.
+//! funnel events; the plan change's preview with VAT and its funnel; and a Stripe account's card
+//! step through Stripe.js against localstripe (docs/adr/0044), 3-D Secure on the first charge too.
 
 use billing_tests::{TestApp, create_tenant, instant};
 use serde_json::{Value, json};
@@ -318,4 +319,171 @@ async fn a_tenants_own_domain_serves_the_pricing_page_and_checkout_at_its_root()
         http.get(app.url("/checkout?plan=pro&currency=EUR")).header("host", "billing.acme.test").send().await.unwrap();
     assert_eq!(checkout.status().as_u16(), 200);
     assert!(checkout.text().await.unwrap().contains("action=\"/checkout\""));
+}
+
+/// A Stripe account with Stripe.js (docs/adr/0044): pricing -> checkout -> details -> the card
+/// step (`method=stripe`, no card number) -> the setup's page with Stripe's card element. Returns
+/// the setup page's path (with `?from=checkout`) once the customer is signed up and signed in.
+async fn stripe_checkout(b: &mut Browser<'_>, app: &TestApp, email: &str) -> String {
+    let pricing = b.get("/p/acme/pricing?currency=EUR&quantity=2").await;
+    assert_eq!(pricing.status, 200, "{}", pricing.body);
+    let form = b.get("/p/acme/checkout?plan=pro&currency=EUR&quantity=2").await;
+    let csrf = form.field("csrf");
+    let step = b.post("/p/acme/checkout", &details(&csrf, email, "DE", "", "")).await;
+    assert_eq!(step.status, 200, "{}", step.body);
+    assert_eq!(class_text(&step, "total"), "€69.02");
+    assert!(step.body.contains("name=\"method\" value=\"stripe\""), "{}", step.body);
+    assert!(!step.body.contains("name=\"card_number\""), "no typed card number for a Stripe.js account");
+    let nonce = step.field("nonce");
+    let mut pay = details(&csrf, email, "DE", "", "");
+    pay.push(("nonce", &nonce));
+    pay.push(("method", "stripe"));
+    let started = b.post("/p/acme/checkout/pay", &pay).await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let to = started.location.clone().unwrap();
+    assert!(to.starts_with("/p/acme/payment-methods/setups/") && to.ends_with("?from=checkout"), "{to}");
+    // The same form again starts nothing more.
+    let again = b.post("/p/acme/checkout/pay", &pay).await;
+    assert_eq!(again.status, 303);
+    assert_eq!(app.count("customers").await, 1);
+    assert_eq!(app.count("subscriptions WHERE quantity = 2").await, 1);
+    assert_eq!(app.count("payment_methods").await, 0, "no card before Stripe says so");
+    let (_, invoices) = app.get("/api/v1/invoices").await;
+    let list = invoices["data"].as_array().unwrap();
+    assert_eq!((list.len(), list[0]["status"].as_str()), (1, Some("open")), "{invoices}");
+    to
+}
+
+/// The setup page's SetupIntent client secret, after checking the page is Stripe's card element.
+async fn stripe_setup_secret(b: &mut Browser<'_>, setup: &str, js: &str) -> (String, super::portal::Page) {
+    let page = b.get(setup).await;
+    assert_eq!(page.status, 200, "signed in by the checkout: {}", page.body);
+    assert!(page.body.contains(&format!("<script src=\"{js}\"></script>")), "{}", page.body);
+    assert!(page.body.contains("name=\"from\" value=\"checkout\""), "{}", page.body);
+    let secret = page.body.split("data-secret=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(secret.starts_with("seti_"), "{secret}");
+    (secret, page)
+}
+
+/// The first invoice: paid in full, and the PaymentIntent at localstripe succeeded for that amount.
+async fn first_invoice_paid_at_stripe(app: &TestApp, peer: &super::payments_stripe::Localstripe) {
+    let (_, invoices) = app.get("/api/v1/invoices").await;
+    let inv = &invoices["data"][0];
+    assert_eq!((inv["status"].as_str(), inv["amount_paid"].as_i64()), (Some("paid"), Some(6902)), "{invoices}");
+    let pis: Vec<String> = sqlx::query_scalar(
+        "SELECT provider_payment_id FROM payment_attempts WHERE status = 'succeeded' AND provider_payment_id IS NOT NULL",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(pis.len(), 1, "one successful charge: {pis:?}");
+    let pi: Value = reqwest::Client::new()
+        .get(format!("{}/v1/payment_intents/{}", peer.url, pis[0]))
+        .bearer_auth(super::payments_stripe::KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (pi["status"].as_str(), pi["amount"].as_i64(), pi["currency"].as_str()),
+        (Some("succeeded"), Some(6902), Some("eur")),
+        "{pi}"
+    );
+    assert!(pi["customer"].as_str().is_some_and(|c| c.starts_with("cus_")), "{pi}");
+}
+
+async fn paid_steps(app: &TestApp) -> Vec<(String, String, Option<String>)> {
+    funnel_steps(app).await.into_iter().filter(|(a, _, _)| a == "signup:paid").collect()
+}
+
+#[tokio::test]
+async fn a_stripe_accounts_checkout_collects_the_card_with_stripe_js_and_pays_the_first_invoice_at_stripe() {
+    let peer = super::payments_stripe::localstripe();
+    let (app, js) = super::portal::stripe_js_app(&peer).await;
+    let mut b = Browser::new(&app);
+    let setup = stripe_checkout(&mut b, &app, "stripe-checkout@example.com").await;
+    let (secret, page) = stripe_setup_secret(&mut b, &setup, &js).await;
+    assert!(paid_steps(&app).await.is_empty(), "not paid before the card");
+
+    // Stripe.js confirms the SetupIntent with the card; the form posts only our setup's id.
+    let confirmed = super::portal::stripe_js_confirms_setup(&peer, &secret, "4242424242424242").await;
+    assert_eq!(confirmed["status"], "succeeded", "{confirmed}");
+    let path = setup.split('?').next().unwrap();
+    let form = [
+        ("csrf", page.field("csrf")),
+        ("nonce", page.field("nonce")),
+        ("result", "provider".into()),
+        ("from", "checkout".into()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = b.post(path, &form).await;
+    assert_eq!((done.status, done.location.as_deref()), (303, Some("/p/acme/payment-methods?done=1")), "{}", done.body);
+    first_invoice_paid_at_stripe(&app, &peer).await;
+    let (_, subs) = app.get("/api/v1/subscriptions").await;
+    assert_eq!(subs["data"][0]["status"], "active", "{subs}");
+    // Signed in: the overview is the customer's own.
+    let overview = b.get("/p/acme").await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    assert!(overview.body.contains("Erika Mustermann"), "{}", overview.body);
+    let paid = paid_steps(&app).await;
+    assert_eq!(paid.len(), 1, "{paid:?}");
+    assert!(paid[0].2.is_some(), "the paid step knows the customer");
+    // The form again (a double click, a reload) records and charges nothing more.
+    let again = b.post(path, &form).await;
+    assert_eq!(again.status, 303);
+    assert_eq!(paid_steps(&app).await.len(), 1);
+    first_invoice_paid_at_stripe(&app, &peer).await;
+}
+
+#[tokio::test]
+async fn a_stripe_checkout_card_that_asks_for_3ds_on_the_charge_is_finished_on_the_payment_page() {
+    let peer = super::payments_stripe::localstripe();
+    let (app, js) = super::portal::stripe_js_app(&peer).await;
+    let mut b = Browser::new(&app);
+    let setup = stripe_checkout(&mut b, &app, "stripe-3ds-checkout@example.com").await;
+    let (secret, page) = stripe_setup_secret(&mut b, &setup, &js).await;
+    // The card asks at its setup (the bank's window, "Complete authentication") and on each charge.
+    let confirmed = super::portal::stripe_js_confirms_setup(&peer, &secret, "4000002760003184").await;
+    assert_eq!(confirmed["status"], "succeeded", "{confirmed}");
+    let path = setup.split('?').next().unwrap();
+    let form = [
+        ("csrf", page.field("csrf")),
+        ("nonce", page.field("nonce")),
+        ("result", "provider".into()),
+        ("from", "checkout".into()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = b.post(path, &form).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let challenge = super::portal::payment_path(done.location.as_deref());
+    let (_, invoices) = app.get("/api/v1/invoices").await;
+    assert_eq!(invoices["data"][0]["status"], "open", "waits for the bank: {invoices}");
+    assert!(paid_steps(&app).await.is_empty());
+
+    let page = b.get(&challenge).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"stripe-payment\""), "{}", page.body);
+    let secret = page.body.split("data-secret=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(secret.starts_with("pi_"), "{secret}");
+    // Stripe.js `confirmCardPayment`: "Complete authentication" in the bank's window.
+    let pi = secret.split("_secret_").next().unwrap();
+    let resp = reqwest::Client::new()
+        .post(format!("{}/v1/payment_intents/{pi}/_authenticate?success=true", peer.url))
+        .json(&json!({ "key": "pk_test_portal_0123456789", "client_secret": secret }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let back = b.get(&challenge).await;
+    assert!(back.body.contains("is paid"), "{}", back.body);
+    first_invoice_paid_at_stripe(&app, &peer).await;
+    let paid = paid_steps(&app).await;
+    assert_eq!(paid.len(), 1, "{paid:?}");
+    assert!(paid[0].2.is_some());
+    // The return again records nothing more.
+    b.get(&challenge).await;
+    assert_eq!(paid_steps(&app).await.len(), 1);
+    first_invoice_paid_at_stripe(&app, &peer).await;
 }

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Hit {
+pub(crate) struct Hit {
     path: String,
     signature: String,
     event_id: String,
@@ -27,11 +27,11 @@ struct Hit {
 }
 
 impl Hit {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("the body is JSON")
     }
 
-    fn event_type(&self) -> String {
+    pub(crate) fn event_type(&self) -> String {
         self.json()["type"].as_str().expect("type").to_string()
     }
 }
@@ -39,7 +39,7 @@ impl Hit {
 /// A merchant's endpoint: records every request and answers from a script (200 once it is
 /// used up), optionally after a pause.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     hits: Arc<Mutex<Vec<Hit>>>,
     script: Arc<Mutex<VecDeque<u16>>>,
     always: Arc<Mutex<Option<u16>>>,
@@ -48,7 +48,7 @@ struct Receiver {
 }
 
 impl Receiver {
-    async fn start(script: &[u16], pause_ms: u64) -> Self {
+    pub(crate) async fn start(script: &[u16], pause_ms: u64) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let r = Receiver {
@@ -62,11 +62,11 @@ impl Receiver {
         r
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn hits(&self) -> Vec<Hit> {
+    pub(crate) fn hits(&self) -> Vec<Hit> {
         self.hits.lock().unwrap().clone()
     }
 
@@ -131,7 +131,7 @@ fn sender(batch: u32) -> WebhookSender {
 }
 
 /// One run of the webhook job at `now`, as the scheduler makes it.
-async fn deliver(app: &TestApp, now: DateTime<Utc>) -> WebhookRun {
+pub(crate) async fn deliver(app: &TestApp, now: DateTime<Utc>) -> WebhookRun {
     deliver_in_batches_of(app, now, WebhooksConfig::default().batch).await
 }
 
@@ -140,7 +140,7 @@ async fn deliver_in_batches_of(app: &TestApp, now: DateTime<Utc>, batch: u32) ->
     portal_web::webhook_delivery::run(&app.db.pool, &sender(batch), key, now).await.expect("webhook job")
 }
 
-async fn endpoint(app: &TestApp, url: &str, events: Value) -> Value {
+pub(crate) async fn endpoint(app: &TestApp, url: &str, events: Value) -> Value {
     let (s, e) = app.post("/api/v1/webhook_endpoints", json!({ "url": url, "enabled_events": events })).await;
     assert_eq!(s, 201, "{e}");
     e
