@@ -7,7 +7,9 @@
 //!   attempt too keeps us one attempt on the safe side.
 //! - **Merchant Advice Codes**: `02` ("try again later") allows a retry of the same card only
 //!   [`MAC_02_WAIT_HOURS`] hours after the decline; `03` ("do not try again") and `21` ("payment
-//!   cancelled", the cardholder stopped recurring payments) are hard declines.
+//!   cancelled", the cardholder stopped recurring payments) are hard declines; `24`–`30` (insufficient
+//!   funds: "retry after 1 hour", "24 hours", "2", "4", "6", "8", "10 days") allow a retry only after
+//!   that wait.
 //! - A hard decline is never retried on the same method (`crate::service::dunning`).
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -28,12 +30,20 @@ pub enum Advice {
     DoNotRetry,
 }
 
-/// The advice of a network advice code (`"02"`, `"03"`, `"21"`; surrounding blanks and a missing
+/// The advice of a network advice code (`"02"`, `"03"`, `"21"`, `"24"`–`"30"`; surrounding blanks and a missing
 /// leading zero are tolerated); `None` for codes that say nothing about retrying.
 pub fn network_advice(code: &str) -> Option<Advice> {
     match code.trim().trim_start_matches('0') {
         "2" => Some(Advice::RetryAfter(TimeDelta::hours(MAC_02_WAIT_HOURS))),
         "3" | "21" => Some(Advice::DoNotRetry),
+        // The insufficient-funds advices: retry after 1 hour, 24 hours, 2, 4, 6, 8 or 10 days.
+        "24" => Some(Advice::RetryAfter(TimeDelta::hours(1))),
+        "25" => Some(Advice::RetryAfter(TimeDelta::hours(24))),
+        "26" => Some(Advice::RetryAfter(TimeDelta::days(2))),
+        "27" => Some(Advice::RetryAfter(TimeDelta::days(4))),
+        "28" => Some(Advice::RetryAfter(TimeDelta::days(6))),
+        "29" => Some(Advice::RetryAfter(TimeDelta::days(8))),
+        "30" => Some(Advice::RetryAfter(TimeDelta::days(10))),
         _ => None,
     }
 }
@@ -139,6 +149,28 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn mastercards_insufficient_funds_advices_wait_as_long_as_they_say() {
+        let t = at("2026-03-01T10:00:00Z");
+        for (code, then) in [
+            ("24", "2026-03-01T11:00:00Z"),
+            ("25", "2026-03-02T10:00:00Z"),
+            ("26", "2026-03-03T10:00:00Z"),
+            ("27", "2026-03-05T10:00:00Z"),
+            ("28", "2026-03-07T10:00:00Z"),
+            ("29", "2026-03-09T10:00:00Z"),
+            ("30", "2026-03-11T10:00:00Z"),
+        ] {
+            assert_eq!(retry_after(t, Some(code)), Some(at(then)), "MAC {code}");
+            // A wait is a soft decline: the gateway's class stands.
+            assert_eq!(class_with_advice("soft", Some(code)), "soft", "MAC {code}");
+        }
+        // Codes that say nothing about retrying (01 new account data, 04 token, 22, 40/41) leave it to the policy.
+        for code in ["01", "04", "22", "40", "41", "31", "23"] {
+            assert_eq!(retry_after(t, Some(code)), None, "MAC {code}");
+        }
     }
 
     fn input() -> RetryInput {

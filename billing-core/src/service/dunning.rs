@@ -509,7 +509,7 @@ pub async fn customer_with_state(
     today: NaiveDate,
 ) -> Result<(crate::customer::Customer, Option<CustomerDunning>, bool)> {
     let (found, may_be_in_dunning, restricted) =
-        crate::store::customers::get_with_dunning_flags(conn, tenant, customer)
+        crate::store::customers::get_with_dunning_flags(conn, tenant, customer, today)
             .await?
             .ok_or_else(|| Error::not_found("customer", customer))?;
     let dunning = if may_be_in_dunning { for_customer(conn, tenant, customer, today).await? } else { None };

@@ -196,6 +196,7 @@ pub async fn get_with_dunning_flags(
     conn: &mut PgConnection,
     tenant: TenantId,
     id: CustomerId,
+    today: chrono::NaiveDate,
 ) -> Result<Option<(Customer, bool, bool)>> {
     let select = SELECT.replacen(" FROM customers", ", f.may_be_in_dunning, f.restricted FROM customers", 1);
     let row: Option<CustomerWithFlags> = sqlx::query_as(&format!(
@@ -207,8 +208,11 @@ pub async fn get_with_dunning_flags(
                                       AND (EXISTS (SELECT 1 FROM payment_attempts a
                                                     WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
                                                       AND a.status = 'failed')
-                                           OR NOT EXISTS (SELECT 1 FROM payment_attempts a
-                                                           WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id)))
+                                           -- (past its due date on `today`, as `store::dunning::for_customer` asks:
+                                           -- an invoice not due yet is not looked at again)
+                                           OR (i.due_date < $3
+                                               AND NOT EXISTS (SELECT 1 FROM payment_attempts a
+                                                                WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id))))
                   -- a pause staff made shows on the customer even without an invoice in dunning
                   OR EXISTS (SELECT 1 FROM dunning_pauses p
                               WHERE p.tenant_id = c.tenant_id AND p.customer_id = c.id
@@ -222,6 +226,7 @@ pub async fn get_with_dunning_flags(
     ))
     .bind(tenant)
     .bind(id)
+    .bind(today)
     .fetch_optional(conn)
     .await?;
     row.map(|r| Ok((Customer::try_from(r.customer)?, r.may_be_in_dunning, r.restricted))).transpose()
