@@ -277,3 +277,28 @@ pub const FLOWS: &[(&str, &str)] = &[
 pub fn flow_root(flow: &str) -> &'static str {
     FLOWS.iter().find(|(f, _)| *f == flow).map_or("/", |(_, p)| p)
 }
+
+/// A path id that may name nothing of this customer's: anything unparsable is simply not there.
+#[derive(serde::Deserialize)]
+pub struct IdPath {
+    pub(super) id: String,
+}
+
+/// `?done=…` after a form: what the page confirms.
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    pub(super) done: Option<String>,
+}
+
+/// Whether the tenant's cards are collected with the provider's browser SDK (a Stripe account
+/// with a publishable key). A gateway that cannot be built leaves the typed form (and a log line).
+pub(super) async fn browser_cards(ctx: &Portal) -> bool {
+    let (pool, gateways) = (&ctx.state.pool, ctx.state.gateways.as_ref());
+    match billing_core::service::method_setups::browser_account(pool, ctx.tenant.id, gateways, ctx.now).await {
+        Ok(account) => account.is_some(),
+        Err(e) => {
+            tracing::warn!(error = %e, "the default gateway account could not be asked for its card form");
+            false
+        }
+    }
+}

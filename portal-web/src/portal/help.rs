@@ -13,8 +13,8 @@ use billing_core::store::portal as store;
 use serde::Deserialize;
 
 use super::ctx::Portal;
+use super::ctx::{DoneQuery, IdPath};
 use super::once;
-use super::pages::{DoneQuery, IdPath};
 use crate::i18n::format;
 use crate::web::error::{PageError, PageResult};
 use crate::web::layout::{Chrome, html};

@@ -15,8 +15,8 @@ use billing_core::store::portal as store;
 use serde::Deserialize;
 
 use super::ctx::Portal;
+use super::ctx::{DoneQuery, IdPath};
 use super::once;
-use super::pages::{DoneQuery, IdPath};
 use super::sepa::{self, SepaView};
 use super::surveys::{self, SurveyView};
 use crate::api::error::ApiError;
@@ -122,7 +122,7 @@ pub(super) async fn page_with(
     build: impl FnOnce(&mut MethodsPage<'_>),
 ) -> PageResult<Response> {
     let customer = ctx.customer()?.id;
-    let stripe_card = browser_cards(ctx).await;
+    let stripe_card = super::ctx::browser_cards(ctx).await;
     let mut conn = ctx.state.pool.acquire().await?;
     let methods = payments::list_methods(&mut conn, ctx.tenant.id, customer).await?;
     let mandates = billing_core::service::sepa_mandates::list(&mut conn, ctx.tenant.id, customer).await?;
@@ -157,19 +157,6 @@ pub(super) async fn page_with(
         }
     });
     Ok(if status == StatusCode::OK { ctx.page(&page) } else { html(status, ctx.lang(), &page) })
-}
-
-/// Whether the tenant's cards are collected with the provider's browser SDK (a Stripe account
-/// with a publishable key). A gateway that cannot be built leaves the typed form (and a log line).
-pub(super) async fn browser_cards(ctx: &Portal) -> bool {
-    let (pool, gateways) = (&ctx.state.pool, ctx.state.gateways.as_ref());
-    match method_setups::browser_account(pool, ctx.tenant.id, gateways, ctx.now).await {
-        Ok(account) => account.is_some(),
-        Err(e) => {
-            tracing::warn!(error = %e, "the default gateway account could not be asked for its card form");
-            false
-        }
-    }
 }
 
 /// `POST /payment-methods/card`: "Add a card" for a tenant whose cards go through Stripe.js. Our

@@ -24,11 +24,7 @@ use crate::web::error::{PageError, PageResult};
 use crate::web::layout::{Chrome, redirect};
 use crate::web::session::form_nonce;
 
-/// A path id that may name nothing of this customer's: anything unparsable is simply not there.
-#[derive(Deserialize)]
-pub struct IdPath {
-    pub(super) id: String,
-}
+pub use super::ctx::IdPath;
 
 fn parse<I: std::str::FromStr>(id: &str) -> PageResult<I> {
     id.parse().map_err(|_| PageError::not_found())
@@ -969,10 +965,7 @@ struct DetailsPage<'a> {
     email_error: Option<String>,
 }
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    pub(super) done: Option<String>,
-}
+pub use super::ctx::DoneQuery;
 
 fn details_page<'a>(ctx: &Portal, c: &'a Chrome, customer: &Customer) -> DetailsPage<'a> {
     DetailsPage {

@@ -18,8 +18,8 @@ use billing_core::store::portal as store;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::ctx::IdPath;
 use super::ctx::Portal;
-use super::pages::IdPath;
 use crate::i18n::format;
 use crate::web::error::{PageError, PageResult};
 use crate::web::layout::{Chrome, redirect};

@@ -704,7 +704,7 @@ pub async fn details(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
             None,
             creditor.as_ref().map(|c| (c, None)),
         )?;
-        let page = PayPage { stripe_card: super::methods::browser_cards(&ctx).await, ..page };
+        let page = PayPage { stripe_card: super::ctx::browser_cards(&ctx).await, ..page };
         Ok(html(StatusCode::OK, ctx.lang(), &page))
     })
     .await;
@@ -734,7 +734,7 @@ pub async fn pay(mut ctx: Portal, Form(f): Form<DetailsForm>) -> Response {
         let number: String = DetailsForm::text(&f.card_number).chars().filter(char::is_ascii_digit).collect();
         // A tenant whose cards go through Stripe.js: the card is collected on the setup's page
         // after the sign-up, never typed here.
-        let stripe_card = f.method.as_deref() == Some("stripe") && super::methods::browser_cards(&ctx).await;
+        let stripe_card = f.method.as_deref() == Some("stripe") && super::ctx::browser_cards(&ctx).await;
         // A SEPA mandate (the form with the mandate text), or else a card.
         let mandate = match (f.method.as_deref(), creditor.as_ref()) {
             (Some("sepa"), None) => return Err(PageError::not_found()),
