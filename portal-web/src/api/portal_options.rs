@@ -182,6 +182,24 @@ fn logo_body(meta: portal_options::LogoMeta, slug: &str) -> LogoBody {
 }
 
 /// The refusal of a logo file, in the caller's language (the console's messages).
+/// The audit entry of a logo change through the API (`settings.logo`), as the console writes it.
+fn logo_audit<'a>(
+    actor: &'a str,
+    outcome: &'a str,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+) -> AuditEntry<'a> {
+    AuditEntry {
+        actor,
+        action: "settings.logo",
+        outcome,
+        target: Some("settings:logo".into()),
+        before,
+        after: Some(after),
+        ..AuditEntry::default()
+    }
+}
+
 fn logo_refused(problem: portal_options::LogoProblem) -> ApiError {
     use portal_options::LogoProblem as P;
     let message = match problem {
@@ -234,14 +252,8 @@ pub async fn put_logo(
     let actor = super::dunning::actor(&mut conn, tenant, super::dunning::bearer(&headers).as_deref()).await?;
     if let Err(problem) = portal_options::sniff_logo(&body) {
         // Refused: audited, nothing stored.
-        let entry = AuditEntry {
-            actor: &actor,
-            action: "settings.logo",
-            outcome: "refused",
-            target: Some("settings:logo".into()),
-            after: Some(serde_json::json!({ "problem": problem.as_str(), "bytes": body.len() })),
-            ..AuditEntry::default()
-        };
+        let after = serde_json::json!({ "problem": problem.as_str(), "bytes": body.len() });
+        let entry = logo_audit(&actor, "refused", None, after);
         billing_core::service::staff::audit(&mut conn, tenant, &entry, now).await?;
         return Err(logo_refused(problem));
     }
@@ -251,15 +263,12 @@ pub async fn put_logo(
             let t = billing_core::service::tenants::get(conn, tenant).await?;
             let before = portal_options::logo_meta(conn, tenant).await?;
             let after = portal_options::put_logo(conn, tenant, &body, now).await?;
-            let entry = AuditEntry {
-                actor: &actor,
-                action: "settings.logo",
-                outcome: "done",
-                target: Some("settings:logo".into()),
-                before: Some(serde_json::json!({ "logo": before })),
-                after: Some(serde_json::json!({ "logo": after })),
-                ..AuditEntry::default()
-            };
+            let entry = logo_audit(
+                &actor,
+                "done",
+                Some(serde_json::json!({ "logo": before })),
+                serde_json::json!({ "logo": after }),
+            );
             billing_core::service::staff::audit(conn, tenant, &entry, now).await?;
             Ok(serde_json::to_value(logo_body(after, &t.slug)).unwrap_or_default())
         })
@@ -286,15 +295,8 @@ pub async fn delete_logo(
             let before = portal_options::logo_meta(conn, tenant).await?;
             let deleted = portal_options::delete_logo(conn, tenant).await?;
             if deleted {
-                let entry = AuditEntry {
-                    actor: &actor,
-                    action: "settings.logo",
-                    outcome: "done",
-                    target: Some("settings:logo".into()),
-                    before: Some(serde_json::json!({ "logo": before })),
-                    after: Some(serde_json::json!({ "logo": null })),
-                    ..AuditEntry::default()
-                };
+                let (before, after) = (serde_json::json!({ "logo": before }), serde_json::json!({ "logo": null }));
+                let entry = logo_audit(&actor, "done", Some(before), after);
                 billing_core::service::staff::audit(conn, tenant, &entry, now).await?;
             }
             Ok(serde_json::to_value(LogoDeletedBody { object: "logo", deleted }).unwrap_or_default())
