@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
@@ -94,18 +94,6 @@ pub fn due_date(local: NaiveDateTime, hour: u32) -> NaiveDate {
     if local.hour() >= hour { local.date() } else { local.date() - chrono::Duration::days(1) }
 }
 
-/// Whether a completed real run for `as_of` or later exists for the tenant.
-async fn done(conn: &mut PgConnection, tenant: TenantId, as_of: NaiveDate) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM invoice_runs
-                         WHERE tenant_id = $1 AND NOT dry_run AND status = 'completed' AND as_of >= $2)",
-    )
-    .bind(tenant)
-    .bind(as_of)
-    .fetch_one(conn)
-    .await?)
-}
-
 /// Runs the due invoice runs (see the module's description); one outcome per tenant looked at.
 /// A failing tenant does not stop the others.
 pub async fn run(pool: &PgPool, opts: &Options, now: DateTime<Utc>) -> Result<Vec<TenantOutcome>> {
@@ -129,7 +117,7 @@ pub async fn run(pool: &PgPool, opts: &Options, now: DateTime<Utc>) -> Result<Ve
                     due_date(now.with_timezone(&t.timezone).naive_local(), opts.hour)
                 }
             };
-            if !opts.force && done(&mut conn, tenant, as_of).await? {
+            if !opts.force && store::runs::completed_since(&mut conn, tenant, as_of).await? {
                 continue;
             }
             plan.push((tenant, as_of));
@@ -165,7 +153,7 @@ async fn run_tenant(
     let mut outcome = TenantOutcome { tenant, as_of, status: OutcomeStatus::Ran, invoices: 0, skipped: 0, error: None };
     let id = {
         let mut conn = pool.acquire().await?;
-        if !opts.force && done(&mut conn, tenant, as_of).await? {
+        if !opts.force && store::runs::completed_since(&mut conn, tenant, as_of).await? {
             outcome.status = OutcomeStatus::AlreadyDone;
             return Ok(outcome);
         }

@@ -307,6 +307,19 @@ pub async fn finish(
     Ok(())
 }
 
+/// Whether a completed real run for `as_of` or later exists for the tenant (the scheduled run's
+/// "already done" test).
+pub async fn completed_since(conn: &mut PgConnection, tenant: TenantId, as_of: NaiveDate) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM invoice_runs
+                         WHERE tenant_id = $1 AND NOT dry_run AND status = 'completed' AND as_of >= $2)",
+    )
+    .bind(tenant)
+    .bind(as_of)
+    .fetch_one(conn)
+    .await?)
+}
+
 pub async fn list(conn: &mut PgConnection, tenant: TenantId, limit: i64) -> Result<Vec<InvoiceRunRecord>> {
     list_page(conn, tenant, None, limit).await
 }
