@@ -189,9 +189,11 @@ struct CustomerWithFlags {
 }
 
 /// A customer read with one statement together with two flags: `may_be_in_dunning` (an open
-/// invoice with an amount due and a failed payment attempt: a superset of
-/// `store::dunning::for_customer`'s invoices, so when it is false the customer has no dunning
-/// state) and `restricted` (`store::dunning::is_restricted`).
+/// invoice with an amount due whose latest payment attempt failed, or that was never charged, is
+/// past its due date and will not be charged: the merchant sends invoices or the customer has no
+/// method — the rule of `store::dunning::for_customer`'s work list (ADR 0047) without its charges
+/// exclusion, so a superset: when it is false the customer has no dunning state) and `restricted`
+/// (`store::dunning::is_restricted`).
 pub async fn get_with_dunning_flags(
     conn: &mut PgConnection,
     tenant: TenantId,
@@ -204,15 +206,23 @@ pub async fn get_with_dunning_flags(
            LATERAL (SELECT EXISTS (SELECT 1 FROM invoices i
                                     WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id
                                       AND i.status = 'open' AND i.total > i.amount_paid
-                                      -- failed, or never charged (overdue from its due date, ADR 0047)
-                                      AND (EXISTS (SELECT 1 FROM payment_attempts a
-                                                    WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
-                                                      AND a.status = 'failed')
+                                      -- its latest attempt failed, or never charged and nothing
+                                      -- will charge it (overdue from its due date, ADR 0047)
+                                      AND ((SELECT a.status FROM payment_attempts a
+                                             WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
+                                             ORDER BY a.created_at DESC, a.id DESC LIMIT 1) = 'failed'
                                            -- (past its due date on `today`, as `store::dunning::for_customer` asks:
                                            -- an invoice not due yet is not looked at again)
                                            OR (i.due_date < $3
                                                AND NOT EXISTS (SELECT 1 FROM payment_attempts a
-                                                                WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id))))
+                                                                WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id)
+                                               AND (EXISTS (SELECT 1 FROM tenants t
+                                                             WHERE t.tenant_id = c.tenant_id
+                                                               AND t.collection_method = 'send_invoice')
+                                                    OR NOT EXISTS (SELECT 1 FROM payment_methods pm
+                                                                    WHERE pm.tenant_id = c.tenant_id
+                                                                      AND pm.customer_id = c.id
+                                                                      AND pm.removed_at IS NULL)))))
                   -- a pause staff made shows on the customer even without an invoice in dunning
                   OR EXISTS (SELECT 1 FROM dunning_pauses p
                               WHERE p.tenant_id = c.tenant_id AND p.customer_id = c.id
