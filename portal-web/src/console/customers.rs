@@ -893,10 +893,26 @@ async fn review(
                 for l in &doc.lines {
                     facts.push((l.description.clone(), format::money(l.amount, lang)));
                 }
-                let net =
-                    if doc.is_credit() { doc.net.checked_neg().map_err(billing_core::Error::from)? } else { doc.net };
-                let label = if doc.is_credit() { "console-preview-credit" } else { "console-preview-charge" };
-                facts.push((ctx.t(label), format::money(net, lang)));
+                let credit = doc.is_credit();
+                let shown = |m: Money| -> PageResult<String> {
+                    let m = if credit { m.checked_neg().map_err(billing_core::Error::from)? } else { m };
+                    Ok(format::money(m, lang))
+                };
+                let label = if credit { "console-preview-credit" } else { "console-preview-charge" };
+                // The document bills VAT on top of its lines (the engine's own decision, as the
+                // issued invoice makes it): what is charged or credited now is the gross.
+                match &out.vat {
+                    Some(v) => {
+                        facts.push((ctx.t("console-field-net"), shown(v.net_total)?));
+                        let vat_label = match v.groups.as_slice() {
+                            [g] => ctx.chrome.t1("console-act-vat-rate", "rate", &format::percent(g.rate, lang)),
+                            _ => ctx.t("console-field-vat"),
+                        };
+                        facts.push((vat_label, shown(v.tax_total)?));
+                        facts.push((ctx.t(label), shown(v.gross_total)?));
+                    }
+                    None => facts.push((ctx.t(label), shown(doc.net)?)),
+                }
             }
             None => facts.push((ctx.t("console-preview-charge"), ctx.t("console-preview-nothing-now"))),
         }
