@@ -791,10 +791,13 @@ pub async fn action(
         } else {
             None
         };
+        let confirm = form.step.as_deref() == Some("confirm");
+        if problem.is_none() && !confirm {
+            problem = pre_check(&ctx, action, &target, amount, &code).await?;
+        }
         if let Some(error) = problem {
             return render_form(&ctx, action, &target, form, Some(error), StatusCode::BAD_REQUEST).await;
         }
-        let confirm = form.step.as_deref() == Some("confirm");
         if !confirm {
             return review(&ctx, action, &target, form, amount, change.as_ref(), &reason).await;
         }
@@ -825,6 +828,48 @@ pub async fn action(
     })
     .await;
     ctx.finish(result)
+}
+
+/// The engine's checks that an action's review can make without changing anything, so that the
+/// review promises nothing its confirm then refuses: a coupon is redeemed on the subscription in
+/// a transaction that is rolled back (unknown, expired, used up, in another currency, or a
+/// second coupon), and a refund's amount is held against what can still be refunded of the
+/// invoice's card payments. A localized problem for the form, or `None`. The confirm is judged
+/// by the engine again.
+async fn pre_check(
+    ctx: &Console,
+    action: Action,
+    target: &Target,
+    amount: Option<Money>,
+    code: &str,
+) -> PageResult<Option<String>> {
+    use sqlx::Connection;
+    match (action, &target.subscription, &target.invoice) {
+        (Action::ApplyCoupon, Some(sub), _) => {
+            let mut conn = ctx.state.pool.acquire().await?;
+            let mut tx = conn.begin().await?;
+            let tried = billing_core::service::coupons::redeem(&mut tx, ctx.tenant.id, sub, code, ctx.now).await;
+            tx.rollback().await?;
+            Ok(match tried {
+                Ok(()) => None,
+                Err(billing_core::Error::NotFound { .. }) => {
+                    Some(ctx.chrome.t1("console-act-coupon-unknown", "code", code))
+                }
+                Err(e) => Some(super::confirm::error_text(ctx, &PageError::from(e))),
+            })
+        }
+        (Action::Refund, _, Some(inv)) => {
+            let mut conn = ctx.state.pool.acquire().await?;
+            let refundable = billing_core::service::refunds::refundable(&mut conn, ctx.tenant.id, inv.id).await?;
+            let wanted = amount.map_or(refundable, |a| a.minor());
+            if refundable > 0 && wanted <= refundable {
+                return Ok(None);
+            }
+            let most = format::money(Money::from_minor(refundable, inv.currency), ctx.lang());
+            Ok(Some(ctx.chrome.t1("console-act-refund-too-much", "amount", &most)))
+        }
+        _ => Ok(None),
+    }
 }
 
 fn target_ref(t: &Target) -> Option<String> {
