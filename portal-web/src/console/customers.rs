@@ -806,7 +806,8 @@ pub async fn action(
         let done = if action.on_dunning() {
             pause_or_resume(&ctx, action, &target, until, &reason, &nonce, &outcome).await
         } else {
-            perform(&ctx, action, &target, amount, change, &code, &reason, &nonce, &outcome).await
+            let reference = form.reference.as_deref();
+            perform(&ctx, action, &target, amount, change, &code, reference, &reason, &nonce, &outcome).await
         };
         if let Err(PageError::Problem(e)) = &done {
             // The engine said no: nothing changed, and the attempt is on record.
@@ -1047,6 +1048,7 @@ async fn perform(
     amount: Option<Money>,
     change: Option<ChangeInput>,
     code: &str,
+    reference: Option<&str>,
     reason: &str,
     nonce: &str,
     outcome: &str,
@@ -1094,6 +1096,7 @@ async fn perform(
     let reason = reason.to_string();
     let code = code.to_string();
     let nonce_key = nonce.to_string();
+    let form_reference = reference.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
     let actor = ctx.actor();
     let staff_id = ctx.staff.as_ref().map(|s| s.id);
     let client = ctx.client.clone();
@@ -1127,11 +1130,30 @@ async fn perform(
                 Action::MarkPaid => {
                     let inv = invoice.ok_or_else(PageError::not_found)?;
                     let amount = amount.ok_or_else(|| PageError::bad_request("console-amount-invalid"))?;
-                    // The nonce makes the receipt's reference: recorded once whatever happens.
-                    let reference = format!("console-{nonce_key}");
-                    let settled = billing_core::service::bank_transfer::mark_paid(tx, tenant, inv.id, amount, Some(&reference), now)
-                        .await?;
-                    (invoice_json(&inv), serde_json::to_value(&settled).unwrap_or_default())
+                    // The bank's reference the staff member typed is the receipt's; without one
+                    // the nonce makes it. A second submission of the form never gets here (the
+                    // nonce is claimed in this transaction), so a reference already recorded is
+                    // another payment's: refused, rather than recording nothing and saying done.
+                    let reference = form_reference.unwrap_or_else(|| format!("console-{nonce_key}"));
+                    let settled = billing_core::service::bank_transfer::mark_paid(
+                        tx,
+                        tenant,
+                        inv.id,
+                        amount,
+                        Some(&reference),
+                        now,
+                    )
+                    .await?;
+                    if settled.replayed {
+                        return Err(PageError::bad_request("console-act-reference-used"));
+                    }
+                    let mut after = invoice_json(&billing_core::service::invoices::get(tx, tenant, inv.id).await?);
+                    after["receipt"] = serde_json::json!({
+                        "amount": amount.minor(),
+                        "reference": reference,
+                        "to_balance": settled.to_balance.minor(),
+                    });
+                    (invoice_json(&inv), after)
                 }
                 Action::ChangePlan => {
                     let s = sub.ok_or_else(PageError::not_found)?;
