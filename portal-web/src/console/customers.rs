@@ -1081,9 +1081,11 @@ async fn perform(
             now,
         )
         .await?;
-        let after = serde_json::to_value(&r).ok();
         let mut conn = ctx.state.pool.acquire().await?;
-        ctx.audit(&mut conn, &name, "done", tref, Some(customer), Some(reason), Some(before), after).await?;
+        let mut after = invoice_json(&billing_core::service::invoices::get(&mut conn, tenant, inv.id).await?);
+        after["refunds"] =
+            r.refunds.iter().map(|p| serde_json::json!({ "amount": p.amount.minor(), "status": p.status })).collect();
+        ctx.audit(&mut conn, &name, "done", tref, Some(customer), Some(reason), Some(before), Some(after)).await?;
         drop(conn);
         if let Some(previous) = super::claim_after(ctx, nonce, outcome).await? {
             return Ok(redirect(&previous));
@@ -1172,7 +1174,14 @@ async fn perform(
                 Action::ApplyCoupon => {
                     let s = sub.ok_or_else(PageError::not_found)?;
                     billing_core::service::coupons::redeem(tx, tenant, &s, &code, now).await?;
-                    (serde_json::json!({}), serde_json::json!({ "coupon": code }))
+                    // A subscription takes one coupon (a second is refused above): none before.
+                    let terms = serde_json::json!({ "plan": s.plan_name, "quantity": s.quantity });
+                    let mut after = terms.clone();
+                    after["coupon"] = serde_json::json!(code);
+                    after["from"] = serde_json::json!(s.next_period_start);
+                    let mut before = terms;
+                    before["coupon"] = serde_json::Value::Null;
+                    (before, after)
                 }
                 Action::PortalLink => {
                     let (hash, url) = link.ok_or_else(PageError::not_found)?;
