@@ -149,3 +149,4 @@ analytics-spend-save = Ausgaben speichern
 analytics-spend-month-invalid = Geben Sie den Monat als JJJJ-MM ein.
 analytics-spend-currency-invalid = Geben Sie einen dreistelligen Währungscode wie EUR ein.
 analytics-spend-amount-invalid = Geben Sie einen Betrag von 0 oder mehr ein, z. B. 1500,00.
+console-act-metered = Nutzungsbasiert (nicht im MRR)

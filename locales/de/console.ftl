@@ -592,3 +592,10 @@ console-gap-feedback-heading = Rückmeldungen
 console-gap-feedback-survey = { $kind }-Umfrage: { $score }
 console-gap-feedback-dismissed = { $kind }-Umfrage geschlossen
 console-gap-feedback-question = Abrechnungsfrage ({ $status })
+
+# Acting on behalf of customers and watching runs (console-act).
+console-act-vat-rate = USt. { $rate }
+console-act-coupon-unknown = Es gibt keinen Gutschein mit dem Code { $code }.
+console-act-refund-too-much = Auf diese Rechnung können höchstens { $amount } erstattet werden.
+console-act-reference-used = Diese Referenz ist bereits für eine andere Zahlung erfasst, daher wurde nichts erfasst. Bitte prüfen Sie die Referenz.
+console-act-run-progress = { $done } von { $total } Abonnements bearbeitet

@@ -149,3 +149,4 @@ analytics-spend-save = Save spend
 analytics-spend-month-invalid = Enter the month as YYYY-MM.
 analytics-spend-currency-invalid = Enter a three-letter currency code such as EUR.
 analytics-spend-amount-invalid = Enter an amount of 0 or more, e.g. 1500.00.
+console-act-metered = Metered (not in MRR)

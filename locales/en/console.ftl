@@ -592,3 +592,10 @@ console-gap-feedback-heading = Feedback
 console-gap-feedback-survey = { $kind } survey: { $score }
 console-gap-feedback-dismissed = { $kind } survey dismissed
 console-gap-feedback-question = Billing question ({ $status })
+
+# Acting on behalf of customers and watching runs (console-act).
+console-act-vat-rate = VAT { $rate }
+console-act-coupon-unknown = There is no coupon with the code { $code }.
+console-act-refund-too-much = At most { $amount } can be refunded on this invoice.
+console-act-reference-used = This reference is already recorded for another payment, so nothing was recorded. Please check the reference.
+console-act-run-progress = { $done } of { $total } subscriptions looked at

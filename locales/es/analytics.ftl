@@ -149,3 +149,4 @@ analytics-spend-save = Guardar gasto
 analytics-spend-month-invalid = Introduzca el mes como AAAA-MM.
 analytics-spend-currency-invalid = Introduzca un código de moneda de tres letras, como EUR.
 analytics-spend-amount-invalid = Introduzca un importe de 0 o más, p. ej. 1500,00.
+console-act-metered = Por uso (fuera del MRR)

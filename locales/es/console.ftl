@@ -592,3 +592,10 @@ console-gap-feedback-heading = Opiniones
 console-gap-feedback-survey = Encuesta { $kind }: { $score }
 console-gap-feedback-dismissed = Encuesta { $kind } descartada
 console-gap-feedback-question = Pregunta de facturación ({ $status })
+
+# Acting on behalf of customers and watching runs (console-act).
+console-act-vat-rate = IVA { $rate }
+console-act-coupon-unknown = No hay ningún cupón con el código { $code }.
+console-act-refund-too-much = En esta factura se pueden reembolsar como máximo { $amount }.
+console-act-reference-used = Esta referencia ya está registrada para otro pago, por lo que no se ha registrado nada. Compruebe la referencia.
+console-act-run-progress = { $done } de { $total } suscripciones revisadas

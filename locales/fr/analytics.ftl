@@ -149,3 +149,4 @@ analytics-spend-save = Enregistrer les dépenses
 analytics-spend-month-invalid = Saisissez le mois au format AAAA-MM.
 analytics-spend-currency-invalid = Saisissez un code de devise à trois lettres, comme EUR.
 analytics-spend-amount-invalid = Saisissez un montant de 0 ou plus, p. ex. 1500,00.
+console-act-metered = À l’usage (hors MRR)

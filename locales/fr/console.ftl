@@ -592,3 +592,10 @@ console-gap-feedback-heading = Retours
 console-gap-feedback-survey = Enquête { $kind } : { $score }
 console-gap-feedback-dismissed = Enquête { $kind } ignorée
 console-gap-feedback-question = Question de facturation ({ $status })
+
+# Acting on behalf of customers and watching runs (console-act).
+console-act-vat-rate = TVA { $rate }
+console-act-coupon-unknown = Aucun coupon ne porte le code { $code }.
+console-act-refund-too-much = Au plus { $amount } peuvent être remboursés sur cette facture.
+console-act-reference-used = Cette référence est déjà enregistrée pour un autre paiement ; rien n’a donc été enregistré. Veuillez vérifier la référence.
+console-act-run-progress = { $done } abonnements traités sur { $total }

@@ -149,3 +149,4 @@ analytics-spend-save = Salva spesa
 analytics-spend-month-invalid = Inserisci il mese come AAAA-MM.
 analytics-spend-currency-invalid = Inserisci un codice valuta di tre lettere, come EUR.
 analytics-spend-amount-invalid = Inserisci un importo pari o superiore a 0, ad es. 1500,00.
+console-act-metered = A consumo (escluso dall’MRR)

@@ -592,3 +592,10 @@ console-gap-feedback-heading = Feedback
 console-gap-feedback-survey = Sondaggio { $kind }: { $score }
 console-gap-feedback-dismissed = Sondaggio { $kind } ignorato
 console-gap-feedback-question = Domanda di fatturazione ({ $status })
+
+# Acting on behalf of customers and watching runs (console-act).
+console-act-vat-rate = IVA { $rate }
+console-act-coupon-unknown = Non esiste alcun coupon con il codice { $code }.
+console-act-refund-too-much = Su questa fattura si possono rimborsare al massimo { $amount }.
+console-act-reference-used = Questo riferimento è già registrato per un altro pagamento, quindi non è stato registrato nulla. Controlla il riferimento.
+console-act-run-progress = { $done } abbonamenti esaminati su { $total }

@@ -149,3 +149,4 @@ analytics-spend-save = 費用を保存
 analytics-spend-month-invalid = 月を YYYY-MM の形式で入力してください。
 analytics-spend-currency-invalid = EUR のような 3 文字の通貨コードを入力してください。
 analytics-spend-amount-invalid = 0 以上の金額を入力してください（例: 1500.00）。
+console-act-metered = 従量課金（MRR に含まない）

@@ -592,3 +592,10 @@ console-gap-feedback-heading = フィードバック
 console-gap-feedback-survey = { $kind } アンケート：{ $score }
 console-gap-feedback-dismissed = { $kind } アンケートは閉じられました
 console-gap-feedback-question = 請求に関する質問（{ $status }）
+
+# Acting on behalf of customers and watching runs (console-act).
+console-act-vat-rate = 付加価値税 { $rate }
+console-act-coupon-unknown = コード { $code } のクーポンはありません。
+console-act-refund-too-much = この請求書で返金できるのは最大 { $amount } です。
+console-act-reference-used = この参照番号は別の支払いで既に記録されているため、何も記録されませんでした。参照番号を確認してください。
+console-act-run-progress = { $total } 件中 { $done } 件のサブスクリプションを処理済み

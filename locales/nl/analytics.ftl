@@ -149,3 +149,4 @@ analytics-spend-save = Uitgaven opslaan
 analytics-spend-month-invalid = Vul de maand in als JJJJ-MM.
 analytics-spend-currency-invalid = Vul een valutacode van drie letters in, zoals EUR.
 analytics-spend-amount-invalid = Vul een bedrag van 0 of meer in, bijv. 1500,00.
+console-act-metered = Op basis van gebruik (niet in MRR)

@@ -592,3 +592,10 @@ console-gap-feedback-heading = Feedback
 console-gap-feedback-survey = { $kind }-enquête: { $score }
 console-gap-feedback-dismissed = { $kind }-enquête weggeklikt
 console-gap-feedback-question = Factuurvraag ({ $status })
+
+# Acting on behalf of customers and watching runs (console-act).
+console-act-vat-rate = Btw { $rate }
+console-act-coupon-unknown = Er is geen coupon met de code { $code }.
+console-act-refund-too-much = Op deze factuur kan ten hoogste { $amount } worden terugbetaald.
+console-act-reference-used = Deze referentie is al geboekt voor een andere betaling, dus er is niets geboekt. Controleer de referentie.
+console-act-run-progress = { $done } van { $total } abonnementen bekeken

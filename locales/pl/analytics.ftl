@@ -149,3 +149,4 @@ analytics-spend-save = Zapisz wydatki
 analytics-spend-month-invalid = Podaj miesiąc w formacie RRRR-MM.
 analytics-spend-currency-invalid = Podaj trzyliterowy kod waluty, np. EUR.
 analytics-spend-amount-invalid = Podaj kwotę równą 0 lub większą, np. 1500,00.
+console-act-metered = Za zużycie (poza MRR)

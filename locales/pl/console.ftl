@@ -592,3 +592,10 @@ console-gap-feedback-heading = Opinie
 console-gap-feedback-survey = Ankieta { $kind }: { $score }
 console-gap-feedback-dismissed = Ankieta { $kind } odrzucona
 console-gap-feedback-question = Pytanie o rozliczenie ({ $status })
+
+# Acting on behalf of customers and watching runs (console-act).
+console-act-vat-rate = VAT { $rate }
+console-act-coupon-unknown = Nie ma kuponu o kodzie { $code }.
+console-act-refund-too-much = Z tej faktury można zwrócić najwyżej { $amount }.
+console-act-reference-used = Ten numer referencyjny jest już zapisany dla innej płatności, więc niczego nie zapisano. Sprawdź numer referencyjny.
+console-act-run-progress = Sprawdzono { $done } z { $total } subskrypcji

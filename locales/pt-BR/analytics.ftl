@@ -149,3 +149,4 @@ analytics-spend-save = Salvar gasto
 analytics-spend-month-invalid = Informe o mês como AAAA-MM.
 analytics-spend-currency-invalid = Informe um código de moeda de três letras, como EUR.
 analytics-spend-amount-invalid = Informe um valor de 0 ou mais, p. ex. 1500,00.
+console-act-metered = Por uso (fora do MRR)

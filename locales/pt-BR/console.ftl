@@ -592,3 +592,10 @@ console-gap-feedback-heading = Feedback
 console-gap-feedback-survey = Pesquisa { $kind }: { $score }
 console-gap-feedback-dismissed = Pesquisa { $kind } dispensada
 console-gap-feedback-question = Pergunta sobre cobrança ({ $status })
+
+# Acting on behalf of customers and watching runs (console-act).
+console-act-vat-rate = IVA { $rate }
+console-act-coupon-unknown = Não existe cupom com o código { $code }.
+console-act-refund-too-much = No máximo { $amount } pode ser reembolsado nesta fatura.
+console-act-reference-used = Esta referência já está registrada para outro pagamento, então nada foi registrado. Verifique a referência.
+console-act-run-progress = { $done } de { $total } assinaturas analisadas

@@ -149,3 +149,4 @@ analytics-spend-save = 保存支出
 analytics-spend-month-invalid = 请按 YYYY-MM 格式输入月份。
 analytics-spend-currency-invalid = 请输入三个字母的币种代码，例如 EUR。
 analytics-spend-amount-invalid = 请输入 0 或更大的金额，例如 1500.00。
+console-act-metered = 按用量计费（不计入 MRR）

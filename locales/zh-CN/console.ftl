@@ -592,3 +592,10 @@ console-gap-feedback-heading = 反馈
 console-gap-feedback-survey = { $kind } 调查：{ $score }
 console-gap-feedback-dismissed = { $kind } 调查已关闭
 console-gap-feedback-question = 账单问题（{ $status }）
+
+# Acting on behalf of customers and watching runs (console-act).
+console-act-vat-rate = 增值税 { $rate }
+console-act-coupon-unknown = 没有代码为 { $code } 的优惠券。
+console-act-refund-too-much = 此发票最多可退款 { $amount }。
+console-act-reference-used = 此参考号已登记在另一笔付款上，因此未登记任何内容。请检查参考号。
+console-act-run-progress = 已处理 { $done } / { $total } 个订阅

@@ -84,6 +84,8 @@ struct MrrRow {
     customers: String,
     arpu: String,
     nrr: String,
+    /// Metered revenue invoiced in the period, shown apart (not in MRR).
+    metered: String,
 }
 
 #[derive(Template)]
@@ -228,6 +230,7 @@ pub async fn dashboard(
                 customers: count(p.customers, l),
                 arpu: p.arpu.map(|v| money(v, c, l)).unwrap_or_else(|| "–".into()),
                 nrr: pct(p.nrr, l),
+                metered: money(p.metered, c, l),
             })
             .collect();
     }

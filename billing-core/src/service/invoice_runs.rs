@@ -53,6 +53,25 @@ async fn complete(conn: &mut PgConnection, tenant: TenantId, record: InvoiceRunR
     Ok(RunReport { tenant, record, totals, exceptions })
 }
 
+/// How far a real run that is still running has got: (subscriptions looked at, subscriptions it
+/// looks at in all). A real run commits chunk by chunk, so its whole is what it invoiced plus
+/// what is due now (a subscription it skipped stays due and is counted once). `None` for a run
+/// that is not running, and for a dry run: its chunks roll back and it records its counts when
+/// it ends.
+pub async fn progress(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    record: &InvoiceRunRecord,
+) -> Result<Option<(i64, i64)>> {
+    if record.dry_run || record.status != "running" {
+        return Ok(None);
+    }
+    let due = store::subscriptions::count_due(conn, tenant, record.as_of).await?;
+    let looked_at = record.subscriptions_considered;
+    let total = (looked_at - record.subscriptions_skipped).max(0) + due;
+    Ok(Some((looked_at, total.max(looked_at))))
+}
+
 /// The tenant's runs, newest first, a page at a time (the cursor is the last run seen).
 pub async fn list_page(conn: &mut PgConnection, tenant: TenantId, page: PageRequest) -> Result<Page<InvoiceRunRecord>> {
     let rows = store::runs::list_page(conn, tenant, page.starting_after.map(InvoiceRunId), page.fetch_limit()).await?;

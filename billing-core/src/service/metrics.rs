@@ -267,6 +267,11 @@ pub async fn mrr(
     for r in &rows {
         by_currency.entry(r.currency.as_str()).or_default().push(r);
     }
+    // A currency whose only revenue is metered has no MRR movement; it still gets its series, so
+    // that its metered revenue is shown (beside an MRR of 0) and converted.
+    for (currency, _) in metered.keys() {
+        by_currency.entry(currency.as_str()).or_default();
+    }
     let currencies: Vec<MrrSeries> = by_currency.iter().map(|(c, rows)| series(c, rows, &metered, &buckets)).collect();
     let reporting = match reporting {
         None => None,

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::currency::Currency;
@@ -87,6 +87,16 @@ pub async fn refund(
     }
     let invoice = settlement::current(&mut conn, tenant, invoice).await?;
     Ok(RefundResult { refunds, invoice })
+}
+
+/// What can still be refunded of an invoice, in minor units: its card payments net of the refunds
+/// made or under way on them, never more than was paid (the same figure [`refund`] checks under
+/// the invoice lock). A form checks an amount against it before its confirm step.
+pub async fn refundable(conn: &mut PgConnection, tenant: TenantId, invoice: InvoiceId) -> Result<i64> {
+    let (_, paid) =
+        store::invoices::paid(conn, tenant, invoice).await?.ok_or_else(|| Error::not_found("invoice", invoice))?;
+    let payments = store::refunds::refundable_payments(conn, tenant, invoice).await?;
+    Ok(payments.iter().map(|p| p.1.max(0)).sum::<i64>().min(paid))
 }
 
 /// Writes the pending refund rows under the invoice lock (or finds those of `request_key`).

@@ -845,6 +845,15 @@ pub async fn lock_paid(tx: &mut PgConnection, tenant: TenantId, id: InvoiceId) -
         .await?)
 }
 
+/// The invoice's currency and amount paid, without a lock (a read before a form's confirm step).
+pub async fn paid(conn: &mut PgConnection, tenant: TenantId, id: InvoiceId) -> Result<Option<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT currency::text, amount_paid FROM invoices WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
 /// The settlement figures of an invoice, as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SettlementRow {

@@ -791,10 +791,13 @@ pub async fn action(
         } else {
             None
         };
+        let confirm = form.step.as_deref() == Some("confirm");
+        if problem.is_none() && !confirm {
+            problem = pre_check(&ctx, action, &target, amount, &code).await?;
+        }
         if let Some(error) = problem {
             return render_form(&ctx, action, &target, form, Some(error), StatusCode::BAD_REQUEST).await;
         }
-        let confirm = form.step.as_deref() == Some("confirm");
         if !confirm {
             return review(&ctx, action, &target, form, amount, change.as_ref(), &reason).await;
         }
@@ -803,7 +806,8 @@ pub async fn action(
         let done = if action.on_dunning() {
             pause_or_resume(&ctx, action, &target, until, &reason, &nonce, &outcome).await
         } else {
-            perform(&ctx, action, &target, amount, change, &code, &reason, &nonce, &outcome).await
+            let reference = form.reference.as_deref();
+            perform(&ctx, action, &target, amount, change, &code, reference, &reason, &nonce, &outcome).await
         };
         if let Err(PageError::Problem(e)) = &done {
             // The engine said no: nothing changed, and the attempt is on record.
@@ -825,6 +829,48 @@ pub async fn action(
     })
     .await;
     ctx.finish(result)
+}
+
+/// The engine's checks that an action's review can make without changing anything, so that the
+/// review promises nothing its confirm then refuses: a coupon is redeemed on the subscription in
+/// a transaction that is rolled back (unknown, expired, used up, in another currency, or a
+/// second coupon), and a refund's amount is held against what can still be refunded of the
+/// invoice's card payments. A localized problem for the form, or `None`. The confirm is judged
+/// by the engine again.
+async fn pre_check(
+    ctx: &Console,
+    action: Action,
+    target: &Target,
+    amount: Option<Money>,
+    code: &str,
+) -> PageResult<Option<String>> {
+    use sqlx::Connection;
+    match (action, &target.subscription, &target.invoice) {
+        (Action::ApplyCoupon, Some(sub), _) => {
+            let mut conn = ctx.state.pool.acquire().await?;
+            let mut tx = conn.begin().await?;
+            let tried = billing_core::service::coupons::redeem(&mut tx, ctx.tenant.id, sub, code, ctx.now).await;
+            tx.rollback().await?;
+            Ok(match tried {
+                Ok(()) => None,
+                Err(billing_core::Error::NotFound { .. }) => {
+                    Some(ctx.chrome.t1("console-act-coupon-unknown", "code", code))
+                }
+                Err(e) => Some(super::confirm::error_text(ctx, &PageError::from(e))),
+            })
+        }
+        (Action::Refund, _, Some(inv)) => {
+            let mut conn = ctx.state.pool.acquire().await?;
+            let refundable = billing_core::service::refunds::refundable(&mut conn, ctx.tenant.id, inv.id).await?;
+            let wanted = amount.map_or(refundable, |a| a.minor());
+            if refundable > 0 && wanted <= refundable {
+                return Ok(None);
+            }
+            let most = format::money(Money::from_minor(refundable, inv.currency), ctx.lang());
+            Ok(Some(ctx.chrome.t1("console-act-refund-too-much", "amount", &most)))
+        }
+        _ => Ok(None),
+    }
 }
 
 fn target_ref(t: &Target) -> Option<String> {
@@ -893,10 +939,26 @@ async fn review(
                 for l in &doc.lines {
                     facts.push((l.description.clone(), format::money(l.amount, lang)));
                 }
-                let net =
-                    if doc.is_credit() { doc.net.checked_neg().map_err(billing_core::Error::from)? } else { doc.net };
-                let label = if doc.is_credit() { "console-preview-credit" } else { "console-preview-charge" };
-                facts.push((ctx.t(label), format::money(net, lang)));
+                let credit = doc.is_credit();
+                let shown = |m: Money| -> PageResult<String> {
+                    let m = if credit { m.checked_neg().map_err(billing_core::Error::from)? } else { m };
+                    Ok(format::money(m, lang))
+                };
+                let label = if credit { "console-preview-credit" } else { "console-preview-charge" };
+                // The document bills VAT on top of its lines (the engine's own decision, as the
+                // issued invoice makes it): what is charged or credited now is the gross.
+                match &out.vat {
+                    Some(v) => {
+                        facts.push((ctx.t("console-field-net"), shown(v.net_total)?));
+                        let vat_label = match v.groups.as_slice() {
+                            [g] => ctx.chrome.t1("console-act-vat-rate", "rate", &format::percent(g.rate, lang)),
+                            _ => ctx.t("console-field-vat"),
+                        };
+                        facts.push((vat_label, shown(v.tax_total)?));
+                        facts.push((ctx.t(label), shown(v.gross_total)?));
+                    }
+                    None => facts.push((ctx.t(label), shown(doc.net)?)),
+                }
             }
             None => facts.push((ctx.t("console-preview-charge"), ctx.t("console-preview-nothing-now"))),
         }
@@ -986,6 +1048,7 @@ async fn perform(
     amount: Option<Money>,
     change: Option<ChangeInput>,
     code: &str,
+    reference: Option<&str>,
     reason: &str,
     nonce: &str,
     outcome: &str,
@@ -1018,9 +1081,11 @@ async fn perform(
             now,
         )
         .await?;
-        let after = serde_json::to_value(&r).ok();
         let mut conn = ctx.state.pool.acquire().await?;
-        ctx.audit(&mut conn, &name, "done", tref, Some(customer), Some(reason), Some(before), after).await?;
+        let mut after = invoice_json(&billing_core::service::invoices::get(&mut conn, tenant, inv.id).await?);
+        after["refunds"] =
+            r.refunds.iter().map(|p| serde_json::json!({ "amount": p.amount.minor(), "status": p.status })).collect();
+        ctx.audit(&mut conn, &name, "done", tref, Some(customer), Some(reason), Some(before), Some(after)).await?;
         drop(conn);
         if let Some(previous) = super::claim_after(ctx, nonce, outcome).await? {
             return Ok(redirect(&previous));
@@ -1033,6 +1098,7 @@ async fn perform(
     let reason = reason.to_string();
     let code = code.to_string();
     let nonce_key = nonce.to_string();
+    let form_reference = reference.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
     let actor = ctx.actor();
     let staff_id = ctx.staff.as_ref().map(|s| s.id);
     let client = ctx.client.clone();
@@ -1066,11 +1132,30 @@ async fn perform(
                 Action::MarkPaid => {
                     let inv = invoice.ok_or_else(PageError::not_found)?;
                     let amount = amount.ok_or_else(|| PageError::bad_request("console-amount-invalid"))?;
-                    // The nonce makes the receipt's reference: recorded once whatever happens.
-                    let reference = format!("console-{nonce_key}");
-                    let settled = billing_core::service::bank_transfer::mark_paid(tx, tenant, inv.id, amount, Some(&reference), now)
-                        .await?;
-                    (invoice_json(&inv), serde_json::to_value(&settled).unwrap_or_default())
+                    // The bank's reference the staff member typed is the receipt's; without one
+                    // the nonce makes it. A second submission of the form never gets here (the
+                    // nonce is claimed in this transaction), so a reference already recorded is
+                    // another payment's: refused, rather than recording nothing and saying done.
+                    let reference = form_reference.unwrap_or_else(|| format!("console-{nonce_key}"));
+                    let settled = billing_core::service::bank_transfer::mark_paid(
+                        tx,
+                        tenant,
+                        inv.id,
+                        amount,
+                        Some(&reference),
+                        now,
+                    )
+                    .await?;
+                    if settled.replayed {
+                        return Err(PageError::bad_request("console-act-reference-used"));
+                    }
+                    let mut after = invoice_json(&billing_core::service::invoices::get(tx, tenant, inv.id).await?);
+                    after["receipt"] = serde_json::json!({
+                        "amount": amount.minor(),
+                        "reference": reference,
+                        "to_balance": settled.to_balance.minor(),
+                    });
+                    (invoice_json(&inv), after)
                 }
                 Action::ChangePlan => {
                     let s = sub.ok_or_else(PageError::not_found)?;
@@ -1089,7 +1174,14 @@ async fn perform(
                 Action::ApplyCoupon => {
                     let s = sub.ok_or_else(PageError::not_found)?;
                     billing_core::service::coupons::redeem(tx, tenant, &s, &code, now).await?;
-                    (serde_json::json!({}), serde_json::json!({ "coupon": code }))
+                    // A subscription takes one coupon (a second is refused above): none before.
+                    let terms = serde_json::json!({ "plan": s.plan_name, "quantity": s.quantity });
+                    let mut after = terms.clone();
+                    after["coupon"] = serde_json::json!(code);
+                    after["from"] = serde_json::json!(s.next_period_start);
+                    let mut before = terms;
+                    before["coupon"] = serde_json::Value::Null;
+                    (before, after)
                 }
                 Action::PortalLink => {
                     let (hash, url) = link.ok_or_else(PageError::not_found)?;

@@ -155,6 +155,13 @@ pub struct ExceptionRow {
     pub message: String,
 }
 
+/// Subscriptions a running run has looked at, of all it looks at, and the sentence that says so.
+pub struct RunProgressView {
+    pub done: i64,
+    pub total: i64,
+    pub text: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/run.html")]
 struct RunPage<'a> {
@@ -164,6 +171,8 @@ struct RunPage<'a> {
     dry_run: bool,
     status: String,
     running: bool,
+    /// A real run that is running: how far it has got.
+    progress: Option<RunProgressView>,
     triggered_by: String,
     considered: i64,
     created: i64,
@@ -183,6 +192,14 @@ pub async fn show(ctx: Console, Path(super::Ids { id, .. }): Path<super::Ids>) -
         let lang = ctx.lang();
         let mut conn = ctx.state.pool.acquire().await?;
         let report = invoice_runs::report(&mut conn, ctx.tenant.id, id).await?;
+        let progress = invoice_runs::progress(&mut conn, ctx.tenant.id, &report.record).await?.map(|(done, total)| {
+            let args = [("done", format::decimal(done.into(), lang)), ("total", format::decimal(total.into(), lang))];
+            RunProgressView {
+                done,
+                total,
+                text: crate::i18n::I18n::global().text(lang, "console-act-run-progress", &args),
+            }
+        });
         drop(conn);
         let r = &report.record;
         let by_currency = report
@@ -230,6 +247,7 @@ pub async fn show(ctx: Console, Path(super::Ids { id, .. }): Path<super::Ids>) -
             dry_run: r.dry_run,
             status: status_text(&ctx.chrome, &r.status),
             running: r.status == "running",
+            progress,
             triggered_by: r.triggered_by.clone(),
             considered: r.subscriptions_considered,
             created: r.invoices_created,
