@@ -592,3 +592,7 @@ console-gap-feedback-heading = Rückmeldungen
 console-gap-feedback-survey = { $kind }-Umfrage: { $score }
 console-gap-feedback-dismissed = { $kind }-Umfrage geschlossen
 console-gap-feedback-question = Abrechnungsfrage ({ $status })
+webhook-disabled-status-failures = Deaktiviert: zu viele Fehlversuche in Folge
+webhook-disabled-notice-failures = Der Webhook-Job hat diesen Endpunkt am { $date } deaktiviert: zu viele Zustellversuche in Folge sind fehlgeschlagen.
+webhook-disabled-notice-failing = Der Webhook-Job hat diesen Endpunkt am { $date } deaktiviert: seine Zustellungen schlugen tagelang ohne einen Erfolg fehl.
+webhook-disabled-notice-fix = Solange er deaktiviert ist, wird nichts an ihn gesendet. Beheben Sie das Problem beim Empfänger und aktivieren Sie den Endpunkt dann wieder; fehlgeschlagene Zustellungen können Sie in der Liste unten erneut senden. Ihre anderen Endpunkte, die webhook_endpoint.disabled abonniert haben, wurden benachrichtigt.

@@ -592,3 +592,7 @@ console-gap-feedback-heading = Feedback
 console-gap-feedback-survey = { $kind } survey: { $score }
 console-gap-feedback-dismissed = { $kind } survey dismissed
 console-gap-feedback-question = Billing question ({ $status })
+webhook-disabled-status-failures = Disabled: too many failed attempts in a row
+webhook-disabled-notice-failures = The webhook job disabled this endpoint on { $date }: too many delivery attempts in a row failed.
+webhook-disabled-notice-failing = The webhook job disabled this endpoint on { $date }: its deliveries kept failing for days without a success.
+webhook-disabled-notice-fix = Nothing is sent to it while it is disabled. Fix the receiver, then enable the endpoint again; failed deliveries can be sent again from the list below. Your other endpoints subscribed to webhook_endpoint.disabled were told.

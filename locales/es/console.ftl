@@ -592,3 +592,7 @@ console-gap-feedback-heading = Opiniones
 console-gap-feedback-survey = Encuesta { $kind }: { $score }
 console-gap-feedback-dismissed = Encuesta { $kind } descartada
 console-gap-feedback-question = Pregunta de facturación ({ $status })
+webhook-disabled-status-failures = Desactivado: demasiados intentos fallidos seguidos
+webhook-disabled-notice-failures = La tarea de webhooks desactivó este endpoint el { $date }: fallaron demasiados intentos de envío seguidos.
+webhook-disabled-notice-failing = La tarea de webhooks desactivó este endpoint el { $date }: sus envíos fallaron durante días sin ningún éxito.
+webhook-disabled-notice-fix = No se le envía nada mientras está desactivado. Corrija el receptor y vuelva a activar el endpoint; los envíos fallidos pueden reenviarse desde la lista de abajo. Se ha avisado a sus otros endpoints suscritos a webhook_endpoint.disabled.

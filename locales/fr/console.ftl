@@ -592,3 +592,7 @@ console-gap-feedback-heading = Retours
 console-gap-feedback-survey = Enquête { $kind } : { $score }
 console-gap-feedback-dismissed = Enquête { $kind } ignorée
 console-gap-feedback-question = Question de facturation ({ $status })
+webhook-disabled-status-failures = Désactivé : trop d’échecs consécutifs
+webhook-disabled-notice-failures = La tâche des webhooks a désactivé ce point de terminaison le { $date } : trop de tentatives d’envoi consécutives ont échoué.
+webhook-disabled-notice-failing = La tâche des webhooks a désactivé ce point de terminaison le { $date } : ses envois échouaient depuis des jours sans un seul succès.
+webhook-disabled-notice-fix = Rien ne lui est envoyé tant qu’il est désactivé. Corrigez le récepteur, puis réactivez le point de terminaison ; les envois échoués peuvent être renvoyés depuis la liste ci-dessous. Vos autres points de terminaison abonnés à webhook_endpoint.disabled ont été prévenus.

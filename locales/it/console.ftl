@@ -592,3 +592,7 @@ console-gap-feedback-heading = Feedback
 console-gap-feedback-survey = Sondaggio { $kind }: { $score }
 console-gap-feedback-dismissed = Sondaggio { $kind } ignorato
 console-gap-feedback-question = Domanda di fatturazione ({ $status })
+webhook-disabled-status-failures = Disattivato: troppi tentativi falliti di seguito
+webhook-disabled-notice-failures = Il job dei webhook ha disattivato questo endpoint il { $date }: troppi tentativi di invio consecutivi sono falliti.
+webhook-disabled-notice-failing = Il job dei webhook ha disattivato questo endpoint il { $date }: i suoi invii hanno continuato a fallire per giorni senza alcun successo.
+webhook-disabled-notice-fix = Finché è disattivato non gli viene inviato nulla. Correggi il ricevitore, poi riattiva l’endpoint; gli invii falliti possono essere rinviati dall’elenco qui sotto. I tuoi altri endpoint iscritti a webhook_endpoint.disabled sono stati avvisati.

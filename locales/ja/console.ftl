@@ -592,3 +592,7 @@ console-gap-feedback-heading = フィードバック
 console-gap-feedback-survey = { $kind } アンケート：{ $score }
 console-gap-feedback-dismissed = { $kind } アンケートは閉じられました
 console-gap-feedback-question = 請求に関する質問（{ $status }）
+webhook-disabled-status-failures = 無効：連続した失敗が多すぎるため
+webhook-disabled-notice-failures = Webhook ジョブが { $date } にこのエンドポイントを無効にしました：連続した配信の失敗が多すぎました。
+webhook-disabled-notice-failing = Webhook ジョブが { $date } にこのエンドポイントを無効にしました：配信が何日も一度も成功せずに失敗し続けました。
+webhook-disabled-notice-fix = 無効の間は何も送信されません。受信側を修正してから、エンドポイントを再度有効にしてください。失敗した配信は下の一覧から再送できます。webhook_endpoint.disabled を購読しているほかのエンドポイントには通知済みです。

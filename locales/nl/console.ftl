@@ -592,3 +592,7 @@ console-gap-feedback-heading = Feedback
 console-gap-feedback-survey = { $kind }-enquête: { $score }
 console-gap-feedback-dismissed = { $kind }-enquête weggeklikt
 console-gap-feedback-question = Factuurvraag ({ $status })
+webhook-disabled-status-failures = Uitgeschakeld: te veel mislukte pogingen achter elkaar
+webhook-disabled-notice-failures = De webhooktaak heeft dit endpoint op { $date } uitgeschakeld: te veel leveringspogingen achter elkaar mislukten.
+webhook-disabled-notice-failing = De webhooktaak heeft dit endpoint op { $date } uitgeschakeld: de leveringen mislukten dagenlang zonder één succes.
+webhook-disabled-notice-fix = Zolang het is uitgeschakeld, wordt er niets naartoe gestuurd. Herstel de ontvanger en schakel het endpoint daarna weer in; mislukte leveringen kunt u vanuit de lijst hieronder opnieuw versturen. Uw andere endpoints met een abonnement op webhook_endpoint.disabled zijn op de hoogte gebracht.

@@ -592,3 +592,7 @@ console-gap-feedback-heading = Opinie
 console-gap-feedback-survey = Ankieta { $kind }: { $score }
 console-gap-feedback-dismissed = Ankieta { $kind } odrzucona
 console-gap-feedback-question = Pytanie o rozliczenie ({ $status })
+webhook-disabled-status-failures = Wyłączony: zbyt wiele nieudanych prób z rzędu
+webhook-disabled-notice-failures = Zadanie webhooków wyłączyło ten punkt końcowy { $date }: zbyt wiele prób dostarczenia z rzędu się nie udało.
+webhook-disabled-notice-failing = Zadanie webhooków wyłączyło ten punkt końcowy { $date }: jego dostarczenia nie udawały się przez wiele dni bez ani jednego sukcesu.
+webhook-disabled-notice-fix = Dopóki jest wyłączony, nic nie jest do niego wysyłane. Napraw odbiorcę, a potem włącz punkt końcowy ponownie; nieudane dostarczenia można wysłać ponownie z listy poniżej. Twoje pozostałe punkty końcowe subskrybujące webhook_endpoint.disabled zostały powiadomione.

@@ -592,3 +592,7 @@ console-gap-feedback-heading = Feedback
 console-gap-feedback-survey = Pesquisa { $kind }: { $score }
 console-gap-feedback-dismissed = Pesquisa { $kind } dispensada
 console-gap-feedback-question = Pergunta sobre cobrança ({ $status })
+webhook-disabled-status-failures = Desativado: muitas tentativas seguidas falharam
+webhook-disabled-notice-failures = A tarefa de webhooks desativou este endpoint em { $date }: muitas tentativas de entrega seguidas falharam.
+webhook-disabled-notice-failing = A tarefa de webhooks desativou este endpoint em { $date }: as entregas falharam por dias sem nenhum sucesso.
+webhook-disabled-notice-fix = Nada é enviado a ele enquanto estiver desativado. Corrija o receptor e depois ative o endpoint novamente; as entregas que falharam podem ser reenviadas pela lista abaixo. Seus outros endpoints inscritos em webhook_endpoint.disabled foram avisados.

@@ -592,3 +592,7 @@ console-gap-feedback-heading = 反馈
 console-gap-feedback-survey = { $kind } 调查：{ $score }
 console-gap-feedback-dismissed = { $kind } 调查已关闭
 console-gap-feedback-question = 账单问题（{ $status }）
+webhook-disabled-status-failures = 已停用：连续失败次数过多
+webhook-disabled-notice-failures = Webhook 任务已于 { $date } 停用此端点：连续投递失败次数过多。
+webhook-disabled-notice-failing = Webhook 任务已于 { $date } 停用此端点：其投递连续数天失败，没有一次成功。
+webhook-disabled-notice-fix = 停用期间不会向其发送任何内容。请修复接收端，然后重新启用此端点；失败的投递可在下方列表中重新发送。已通知您订阅了 webhook_endpoint.disabled 的其他端点。
