@@ -113,7 +113,8 @@ impl MailTemplate {
             | OutboxMessage::SubscriptionResumed { .. }
             | OutboxMessage::SubscriptionReactivated { .. }
             | OutboxMessage::SubscriptionCancellationWithdrawn { .. }
-            | OutboxMessage::InvoiceRunCompleted { .. } => return None,
+            | OutboxMessage::InvoiceRunCompleted { .. }
+            | OutboxMessage::WebhookEndpointDisabled { .. } => return None,
         })
     }
 }

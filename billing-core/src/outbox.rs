@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::email::EmailAddress;
-use crate::ids::{BillingQuestionId, CustomerId, InvoiceId, InvoiceRunId, PlanId, SubscriptionId};
+use crate::ids::{BillingQuestionId, CustomerId, InvoiceId, InvoiceRunId, PlanId, SubscriptionId, WebhookEndpointId};
 use crate::invoice::{PaymentSource, RefundSource};
 use crate::money::Money;
 
@@ -166,6 +166,18 @@ pub enum OutboxMessage {
         iban_last4: String,
         ended_at: DateTime<Utc>,
     },
+    /// A merchant's webhook endpoint was disabled by the webhook job for failing (docs/adr/0048):
+    /// `reason` `consecutive_failures` (`[webhooks] disable_after_failures` attempts in a row) or
+    /// `failing` (failing for `disable_after_days` without a success). Delivered to the merchant's
+    /// other enabled endpoints subscribed to it (never to the disabled one); no mail.
+    #[serde(rename = "webhook_endpoint.disabled")]
+    WebhookEndpointDisabled {
+        endpoint: WebhookEndpointId,
+        reason: String,
+        consecutive_failures: i32,
+        failing_since: Option<DateTime<Utc>>,
+        disabled_at: DateTime<Utc>,
+    },
 }
 
 impl OutboxMessage {
@@ -201,6 +213,7 @@ impl OutboxMessage {
             OutboxMessage::Welcome { .. } => "portal.welcome",
             OutboxMessage::MandateRevoked { .. } => "mandate.revoked",
             OutboxMessage::MandateExpired { .. } => "mandate.expired",
+            OutboxMessage::WebhookEndpointDisabled { .. } => "webhook_endpoint.disabled",
         }
     }
 
@@ -241,6 +254,7 @@ pub const PUBLIC_TOPICS: &[&str] = &[
     "billing_question.replied",
     "mandate.revoked",
     "mandate.expired",
+    "webhook_endpoint.disabled",
 ];
 
 /// Topics that are never public (credentials).
@@ -345,6 +359,13 @@ mod tests {
                 creditor_id: "DE98ZZZ09999999999".into(),
                 iban_last4: "3000".into(),
                 ended_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            },
+            OutboxMessage::WebhookEndpointDisabled {
+                endpoint: WebhookEndpointId::new(),
+                reason: "consecutive_failures".into(),
+                consecutive_failures: 100,
+                failing_since: DateTime::from_timestamp(1_799_000_000, 0),
+                disabled_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
             },
         ]
     }

@@ -141,6 +141,44 @@ pub fn parse_creditor_id(text: &str) -> crate::Result<String> {
     Ok(id)
 }
 
+/// The SEPA Core rulebook's pre-notification period when nothing else is agreed: at least 14
+/// calendar days before the debit (domain reference § 10.2).
+pub const PRENOTIFICATION_DEFAULT_DAYS: i16 = 14;
+/// The shortest period a mandate may agree (docs/adr/0048): the rulebook lets creditor and debtor
+/// shorten it by contract, down to one business day before the debit.
+pub const PRENOTIFICATION_MIN_DAYS: i16 = 1;
+/// The longest period a mandate may agree (docs/adr/0048): a notice sent earlier than a month is
+/// no longer about a debit at hand, and every debit of the mandate waits that long after its
+/// invoice.
+pub const PRENOTIFICATION_MAX_DAYS: i16 = 30;
+
+/// An agreed pre-notification period in calendar days, checked against
+/// [`PRENOTIFICATION_MIN_DAYS`]..=[`PRENOTIFICATION_MAX_DAYS`]; `None` when out of bounds.
+pub fn prenotification_days(days: i64) -> Option<i16> {
+    i16::try_from(days).ok().filter(|d| (PRENOTIFICATION_MIN_DAYS..=PRENOTIFICATION_MAX_DAYS).contains(d))
+}
+
+/// The period a debit under a mandate waits after its notice: the agreed one, else the
+/// rulebook's 14 days.
+pub fn effective_prenotification_days(agreed: Option<i16>) -> i16 {
+    agreed.unwrap_or(PRENOTIFICATION_DEFAULT_DAYS)
+}
+
+/// A mandate reference given by the merchant (a mandate signed on paper or elsewhere): 1 to 35
+/// characters of the SEPA character set (Latin letters, digits, space and `/ - ? : ( ) . , ' +`),
+/// not starting or ending with a space.
+pub fn parse_reference(text: &str) -> crate::Result<String> {
+    let r = text.trim();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || " /-?:().,'+".contains(c);
+    if r.is_empty() || r.chars().count() > 35 || !r.chars().all(allowed) {
+        return Err(crate::Error::invalid(
+            "reference",
+            "a mandate reference has 1 to 35 characters: letters, digits, spaces and / - ? : ( ) . , ' +",
+        ));
+    }
+    Ok(r.to_owned())
+}
+
 /// The mandate reference for a mandate signed with the form `nonce` of `tenant`: `MDT-` and 16
 /// upper-case hexadecimal digits of a digest, 20 characters (the rulebook allows 35). The form
 /// shows it in the mandate text before the customer confirms, and the confirmation derives the
@@ -169,6 +207,22 @@ mod tests {
         assert_eq!(parse_iban("DE89-3704"), Err(IbanError::Shape));
         assert_eq!(parse_iban("ÄÖ89370400440532013000"), Err(IbanError::Shape));
         assert_eq!(last4("DE89370400440532013000"), "3000");
+    }
+
+    #[test]
+    fn an_agreed_prenotification_period_is_one_to_thirty_days_and_none_is_fourteen() {
+        assert_eq!(prenotification_days(1), Some(1));
+        assert_eq!(prenotification_days(30), Some(30));
+        for bad in [0, -1, 31, 365, i64::from(i16::MAX) + 1] {
+            assert_eq!(prenotification_days(bad), None, "{bad}");
+        }
+        assert_eq!(effective_prenotification_days(None), 14);
+        assert_eq!(effective_prenotification_days(Some(5)), 5);
+        assert_eq!(parse_reference(" MDT/2026-0001 ").unwrap(), "MDT/2026-0001");
+        assert!(parse_reference("").is_err());
+        assert!(parse_reference(&"A".repeat(36)).is_err());
+        assert!(parse_reference("Mandat #1").is_err());
+        assert!(parse_reference("Straße").is_err());
     }
 
     #[test]

@@ -599,3 +599,7 @@ console-act-coupon-unknown = Es gibt keinen Gutschein mit dem Code { $code }.
 console-act-refund-too-much = Auf diese Rechnung können höchstens { $amount } erstattet werden.
 console-act-reference-used = Diese Referenz ist bereits für eine andere Zahlung erfasst, daher wurde nichts erfasst. Bitte prüfen Sie die Referenz.
 console-act-run-progress = { $done } von { $total } Abonnements bearbeitet
+webhook-disabled-status-failures = Deaktiviert: zu viele Fehlversuche in Folge
+webhook-disabled-notice-failures = Der Webhook-Job hat diesen Endpunkt am { $date } deaktiviert: zu viele Zustellversuche in Folge sind fehlgeschlagen.
+webhook-disabled-notice-failing = Der Webhook-Job hat diesen Endpunkt am { $date } deaktiviert: seine Zustellungen schlugen tagelang ohne einen Erfolg fehl.
+webhook-disabled-notice-fix = Solange er deaktiviert ist, wird nichts an ihn gesendet. Beheben Sie das Problem beim Empfänger und aktivieren Sie den Endpunkt dann wieder; fehlgeschlagene Zustellungen können Sie in der Liste unten erneut senden. Ihre anderen Endpunkte, die webhook_endpoint.disabled abonniert haben, wurden benachrichtigt.

@@ -117,3 +117,4 @@ error-invalid-late-fee = Die Mahngebühr ist ungültig: { $detail }
 error-account-restricted = Ihr Konto ist eingeschränkt, weil Rechnungen überfällig sind: Tarifänderungen und neue Abonnements sind erst nach Zahlung wieder möglich.
 # api-limits: rate limits per API key and per merchant (docs/adr/0033).
 error-rate-limited-key = Dieser API-Schlüssel oder Ihr Konto hat in dieser Minute mehr als { $limit } Anfragen gestellt. Versuchen Sie es in { $seconds } Sekunden erneut.
+sepa-period-invalid = Die SEPA-Vorabankündigungsfrist muss eine ganze Zahl von Kalendertagen zwischen { $min } und { $max } sein, oder null für die 14 Tage des SEPA-Regelwerks. Es wurde nichts geändert.

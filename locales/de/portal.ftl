@@ -392,3 +392,5 @@ portal-mandate-revoked = Mandat { $reference } widerrufen am { $date }
 portal-mandate-expired = Mandat { $reference } erloschen am { $date }: 36 Monate lang nicht genutzt
 portal-mandate-ended-heading = Beendete SEPA-Mandate
 portal-mandate-revoked-done = Die Zahlungsmethode wurde entfernt und ihr SEPA-Mandat widerrufen.
+sepa-period-mandate-line = Vorabankündigung (Pre-Notification): Betrag und Datum jeder Lastschrift werden Ihnen spätestens { $days } Kalendertage vor dem Einzug mitgeteilt (vereinbart anstelle der 14 Tage der SEPA-Regeln).
+sepa-period-mandate-line-one = Vorabankündigung (Pre-Notification): Betrag und Datum jeder Lastschrift werden Ihnen spätestens { $days } Kalendertag vor dem Einzug mitgeteilt (vereinbart anstelle der 14 Tage der SEPA-Regeln).

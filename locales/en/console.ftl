@@ -599,3 +599,7 @@ console-act-coupon-unknown = There is no coupon with the code { $code }.
 console-act-refund-too-much = At most { $amount } can be refunded on this invoice.
 console-act-reference-used = This reference is already recorded for another payment, so nothing was recorded. Please check the reference.
 console-act-run-progress = { $done } of { $total } subscriptions looked at
+webhook-disabled-status-failures = Disabled: too many failed attempts in a row
+webhook-disabled-notice-failures = The webhook job disabled this endpoint on { $date }: too many delivery attempts in a row failed.
+webhook-disabled-notice-failing = The webhook job disabled this endpoint on { $date }: its deliveries kept failing for days without a success.
+webhook-disabled-notice-fix = Nothing is sent to it while it is disabled. Fix the receiver, then enable the endpoint again; failed deliveries can be sent again from the list below. Your other endpoints subscribed to webhook_endpoint.disabled were told.

@@ -117,3 +117,4 @@ error-invalid-late-fee = The late fee is not valid: { $detail }
 error-account-restricted = Your account is restricted because invoices are overdue: plan changes and new subscriptions are possible again once they are paid.
 # api-limits: rate limits per API key and per merchant (docs/adr/0033).
 error-rate-limited-key = This API key or your account made more than { $limit } requests this minute. Try again in { $seconds } seconds.
+sepa-period-invalid = The SEPA pre-notification period must be a whole number of calendar days from { $min } to { $max }, or null for the SEPA rulebook’s 14 days. Nothing was changed.

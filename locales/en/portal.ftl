@@ -392,3 +392,5 @@ portal-mandate-revoked = Mandate { $reference } revoked on { $date }
 portal-mandate-expired = Mandate { $reference } expired on { $date }: it was not used for 36 months
 portal-mandate-ended-heading = Ended SEPA mandates
 portal-mandate-revoked-done = The payment method has been removed and its SEPA mandate revoked.
+sepa-period-mandate-line = Pre-notification: you will be told the amount and date of each debit at least { $days } calendar days before it is collected (agreed instead of the 14 days of the SEPA rules).
+sepa-period-mandate-line-one = Pre-notification: you will be told the amount and date of each debit at least { $days } calendar day before it is collected (agreed instead of the 14 days of the SEPA rules).

@@ -599,3 +599,7 @@ console-act-coupon-unknown = No hay ningún cupón con el código { $code }.
 console-act-refund-too-much = En esta factura se pueden reembolsar como máximo { $amount }.
 console-act-reference-used = Esta referencia ya está registrada para otro pago, por lo que no se ha registrado nada. Compruebe la referencia.
 console-act-run-progress = { $done } de { $total } suscripciones revisadas
+webhook-disabled-status-failures = Desactivado: demasiados intentos fallidos seguidos
+webhook-disabled-notice-failures = La tarea de webhooks desactivó este endpoint el { $date }: fallaron demasiados intentos de envío seguidos.
+webhook-disabled-notice-failing = La tarea de webhooks desactivó este endpoint el { $date }: sus envíos fallaron durante días sin ningún éxito.
+webhook-disabled-notice-fix = No se le envía nada mientras está desactivado. Corrija el receptor y vuelva a activar el endpoint; los envíos fallidos pueden reenviarse desde la lista de abajo. Se ha avisado a sus otros endpoints suscritos a webhook_endpoint.disabled.

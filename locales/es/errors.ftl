@@ -115,3 +115,4 @@ error-invalid-late-fee = El recargo por demora no es válido: { $detail }
 error-account-restricted = Su cuenta está restringida porque hay facturas vencidas: podrá cambiar de plan y añadir suscripciones de nuevo cuando estén pagadas.
 # api-limits: rate limits per API key and per merchant (docs/adr/0033).
 error-rate-limited-key = Esta clave de API o su cuenta ha hecho más de { $limit } solicitudes en este minuto. Vuelva a intentarlo dentro de { $seconds } segundos.
+sepa-period-invalid = El plazo de preaviso SEPA debe ser un número entero de días naturales entre { $min } y { $max }, o null para los 14 días de las normas SEPA. No se ha cambiado nada.

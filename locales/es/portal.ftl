@@ -392,3 +392,5 @@ portal-mandate-revoked = Orden { $reference } revocada el { $date }
 portal-mandate-expired = Orden { $reference } caducada el { $date }: no se usó durante 36 meses
 portal-mandate-ended-heading = Órdenes SEPA finalizadas
 portal-mandate-revoked-done = Se ha eliminado el método de pago y revocado su orden SEPA.
+sepa-period-mandate-line = Preaviso: se le comunicarán el importe y la fecha de cada adeudo al menos { $days } días naturales antes de su cobro (acordado en lugar de los 14 días de las normas SEPA).
+sepa-period-mandate-line-one = Preaviso: se le comunicarán el importe y la fecha de cada adeudo al menos { $days } día natural antes de su cobro (acordado en lugar de los 14 días de las normas SEPA).

@@ -599,3 +599,7 @@ console-act-coupon-unknown = Aucun coupon ne porte le code { $code }.
 console-act-refund-too-much = Au plus { $amount } peuvent être remboursés sur cette facture.
 console-act-reference-used = Cette référence est déjà enregistrée pour un autre paiement ; rien n’a donc été enregistré. Veuillez vérifier la référence.
 console-act-run-progress = { $done } abonnements traités sur { $total }
+webhook-disabled-status-failures = Désactivé : trop d’échecs consécutifs
+webhook-disabled-notice-failures = La tâche des webhooks a désactivé ce point de terminaison le { $date } : trop de tentatives d’envoi consécutives ont échoué.
+webhook-disabled-notice-failing = La tâche des webhooks a désactivé ce point de terminaison le { $date } : ses envois échouaient depuis des jours sans un seul succès.
+webhook-disabled-notice-fix = Rien ne lui est envoyé tant qu’il est désactivé. Corrigez le récepteur, puis réactivez le point de terminaison ; les envois échoués peuvent être renvoyés depuis la liste ci-dessous. Vos autres points de terminaison abonnés à webhook_endpoint.disabled ont été prévenus.

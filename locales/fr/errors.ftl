@@ -117,3 +117,4 @@ error-invalid-late-fee = Les frais de relance ne sont pas valides : { $detail }
 error-account-restricted = Votre compte est restreint car des factures sont en retard : les changements de formule et les nouveaux abonnements seront de nouveau possibles après leur paiement.
 # api-limits: rate limits per API key and per merchant (docs/adr/0033).
 error-rate-limited-key = Cette clé d’API ou votre compte a envoyé plus de { $limit } requêtes cette minute. Réessayez dans { $seconds } secondes.
+sepa-period-invalid = Le délai de pré-notification SEPA doit être un nombre entier de jours calendaires entre { $min } et { $max }, ou null pour les 14 jours du règlement SEPA. Rien n’a été modifié.

@@ -392,3 +392,5 @@ portal-mandate-revoked = Mandat { $reference } révoqué le { $date }
 portal-mandate-expired = Mandat { $reference } expiré le { $date } : il n’a pas été utilisé pendant 36 mois
 portal-mandate-ended-heading = Mandats SEPA terminés
 portal-mandate-revoked-done = Le moyen de paiement a été supprimé et son mandat SEPA révoqué.
+sepa-period-mandate-line = Pré-notification : le montant et la date de chaque prélèvement vous seront communiqués au moins { $days } jours calendaires avant son encaissement (convenu à la place des 14 jours des règles SEPA).
+sepa-period-mandate-line-one = Pré-notification : le montant et la date de chaque prélèvement vous seront communiqués au moins { $days } jour calendaire avant son encaissement (convenu à la place des 14 jours des règles SEPA).

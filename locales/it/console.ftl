@@ -599,3 +599,7 @@ console-act-coupon-unknown = Non esiste alcun coupon con il codice { $code }.
 console-act-refund-too-much = Su questa fattura si possono rimborsare al massimo { $amount }.
 console-act-reference-used = Questo riferimento è già registrato per un altro pagamento, quindi non è stato registrato nulla. Controlla il riferimento.
 console-act-run-progress = { $done } abbonamenti esaminati su { $total }
+webhook-disabled-status-failures = Disattivato: troppi tentativi falliti di seguito
+webhook-disabled-notice-failures = Il job dei webhook ha disattivato questo endpoint il { $date }: troppi tentativi di invio consecutivi sono falliti.
+webhook-disabled-notice-failing = Il job dei webhook ha disattivato questo endpoint il { $date }: i suoi invii hanno continuato a fallire per giorni senza alcun successo.
+webhook-disabled-notice-fix = Finché è disattivato non gli viene inviato nulla. Correggi il ricevitore, poi riattiva l’endpoint; gli invii falliti possono essere rinviati dall’elenco qui sotto. I tuoi altri endpoint iscritti a webhook_endpoint.disabled sono stati avvisati.

@@ -115,3 +115,4 @@ error-invalid-late-fee = Le spese di sollecito non sono valide: { $detail }
 error-account-restricted = Il suo account è limitato perché ci sono fatture scadute: cambi di piano e nuovi abbonamenti saranno di nuovo possibili dopo il pagamento.
 # api-limits: rate limits per API key and per merchant (docs/adr/0033).
 error-rate-limited-key = Questa chiave API o il tuo account ha fatto più di { $limit } richieste in questo minuto. Riprova tra { $seconds } secondi.
+sepa-period-invalid = Il termine di preavviso SEPA deve essere un numero intero di giorni di calendario tra { $min } e { $max }, oppure null per i 14 giorni delle regole SEPA. Non è stato modificato nulla.

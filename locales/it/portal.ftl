@@ -392,3 +392,5 @@ portal-mandate-revoked = Mandato { $reference } revocato il { $date }
 portal-mandate-expired = Mandato { $reference } scaduto il { $date }: non è stato usato per 36 mesi
 portal-mandate-ended-heading = Mandati SEPA terminati
 portal-mandate-revoked-done = Il metodo di pagamento è stato rimosso e il suo mandato SEPA revocato.
+sepa-period-mandate-line = Preavviso: l’importo e la data di ogni addebito ti saranno comunicati almeno { $days } giorni di calendario prima dell’incasso (concordato al posto dei 14 giorni delle regole SEPA).
+sepa-period-mandate-line-one = Preavviso: l’importo e la data di ogni addebito ti saranno comunicati almeno { $days } giorno di calendario prima dell’incasso (concordato al posto dei 14 giorni delle regole SEPA).

@@ -599,3 +599,7 @@ console-act-coupon-unknown = コード { $code } のクーポンはありませ�
 console-act-refund-too-much = この請求書で返金できるのは最大 { $amount } です。
 console-act-reference-used = この参照番号は別の支払いで既に記録されているため、何も記録されませんでした。参照番号を確認してください。
 console-act-run-progress = { $total } 件中 { $done } 件のサブスクリプションを処理済み
+webhook-disabled-status-failures = 無効：連続した失敗が多すぎるため
+webhook-disabled-notice-failures = Webhook ジョブが { $date } にこのエンドポイントを無効にしました：連続した配信の失敗が多すぎました。
+webhook-disabled-notice-failing = Webhook ジョブが { $date } にこのエンドポイントを無効にしました：配信が何日も一度も成功せずに失敗し続けました。
+webhook-disabled-notice-fix = 無効の間は何も送信されません。受信側を修正してから、エンドポイントを再度有効にしてください。失敗した配信は下の一覧から再送できます。webhook_endpoint.disabled を購読しているほかのエンドポイントには通知済みです。

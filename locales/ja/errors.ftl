@@ -115,3 +115,4 @@ error-invalid-late-fee = 督促手数料が無効です：{ $detail }
 error-account-restricted = 延滞中の請求書があるため、アカウントが制限されています。お支払い後、プランの変更とサブスクリプションの追加が再びできるようになります。
 # api-limits: rate limits per API key and per merchant (docs/adr/0033).
 error-rate-limited-key = この API キーまたはお客様のアカウントは、この 1 分間に { $limit } 件を超えるリクエストを送信しました。{ $seconds } 秒後に再試行してください。
+sepa-period-invalid = SEPA の事前通知期間は { $min } から { $max } までの整数の暦日数で指定するか、SEPA 規則の 14 日とする場合は null を指定してください。何も変更されていません。

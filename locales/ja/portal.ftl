@@ -392,3 +392,5 @@ portal-mandate-revoked = 委任 { $reference } は { $date } に撤回されま�
 portal-mandate-expired = 委任 { $reference } は { $date } に失効しました（36 か月間未使用）
 portal-mandate-ended-heading = 終了した SEPA 委任
 portal-mandate-revoked-done = お支払い方法を削除し、その SEPA 委任を撤回しました。
+sepa-period-mandate-line = 事前通知：各引き落としの金額と日付は、引き落としの少なくとも { $days } 暦日前にお知らせします（SEPA 規則の 14 日に代えて合意された期間）。
+sepa-period-mandate-line-one = 事前通知：各引き落としの金額と日付は、引き落としの少なくとも { $days } 暦日前にお知らせします（SEPA 規則の 14 日に代えて合意された期間）。

@@ -599,3 +599,7 @@ console-act-coupon-unknown = Er is geen coupon met de code { $code }.
 console-act-refund-too-much = Op deze factuur kan ten hoogste { $amount } worden terugbetaald.
 console-act-reference-used = Deze referentie is al geboekt voor een andere betaling, dus er is niets geboekt. Controleer de referentie.
 console-act-run-progress = { $done } van { $total } abonnementen bekeken
+webhook-disabled-status-failures = Uitgeschakeld: te veel mislukte pogingen achter elkaar
+webhook-disabled-notice-failures = De webhooktaak heeft dit endpoint op { $date } uitgeschakeld: te veel leveringspogingen achter elkaar mislukten.
+webhook-disabled-notice-failing = De webhooktaak heeft dit endpoint op { $date } uitgeschakeld: de leveringen mislukten dagenlang zonder één succes.
+webhook-disabled-notice-fix = Zolang het is uitgeschakeld, wordt er niets naartoe gestuurd. Herstel de ontvanger en schakel het endpoint daarna weer in; mislukte leveringen kunt u vanuit de lijst hieronder opnieuw versturen. Uw andere endpoints met een abonnement op webhook_endpoint.disabled zijn op de hoogte gebracht.

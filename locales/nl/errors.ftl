@@ -115,3 +115,4 @@ error-invalid-late-fee = De aanmaningskosten zijn niet geldig: { $detail }
 error-account-restricted = Uw account is beperkt omdat er facturen achterstallig zijn: wijzigingen van uw abonnement en nieuwe abonnementen zijn weer mogelijk zodra ze zijn betaald.
 # api-limits: rate limits per API key and per merchant (docs/adr/0033).
 error-rate-limited-key = Deze API-sleutel of uw account heeft deze minuut meer dan { $limit } verzoeken gedaan. Probeer het over { $seconds } seconden opnieuw.
+sepa-period-invalid = De SEPA-vooraankondigingstermijn moet een geheel aantal kalenderdagen van { $min } tot { $max } zijn, of null voor de 14 dagen van de SEPA-regels. Er is niets gewijzigd.

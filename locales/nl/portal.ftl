@@ -392,3 +392,5 @@ portal-mandate-revoked = Machtiging { $reference } ingetrokken op { $date }
 portal-mandate-expired = Machtiging { $reference } vervallen op { $date }: 36 maanden niet gebruikt
 portal-mandate-ended-heading = Beëindigde SEPA-machtigingen
 portal-mandate-revoked-done = De betaalmethode is verwijderd en de SEPA-machtiging ingetrokken.
+sepa-period-mandate-line = Vooraankondiging: u hoort het bedrag en de datum van elke incasso ten minste { $days } kalenderdagen voordat die wordt afgeschreven (afgesproken in plaats van de 14 dagen van de SEPA-regels).
+sepa-period-mandate-line-one = Vooraankondiging: u hoort het bedrag en de datum van elke incasso ten minste { $days } kalenderdag voordat die wordt afgeschreven (afgesproken in plaats van de 14 dagen van de SEPA-regels).

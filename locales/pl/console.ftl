@@ -599,3 +599,7 @@ console-act-coupon-unknown = Nie ma kuponu o kodzie { $code }.
 console-act-refund-too-much = Z tej faktury można zwrócić najwyżej { $amount }.
 console-act-reference-used = Ten numer referencyjny jest już zapisany dla innej płatności, więc niczego nie zapisano. Sprawdź numer referencyjny.
 console-act-run-progress = Sprawdzono { $done } z { $total } subskrypcji
+webhook-disabled-status-failures = Wyłączony: zbyt wiele nieudanych prób z rzędu
+webhook-disabled-notice-failures = Zadanie webhooków wyłączyło ten punkt końcowy { $date }: zbyt wiele prób dostarczenia z rzędu się nie udało.
+webhook-disabled-notice-failing = Zadanie webhooków wyłączyło ten punkt końcowy { $date }: jego dostarczenia nie udawały się przez wiele dni bez ani jednego sukcesu.
+webhook-disabled-notice-fix = Dopóki jest wyłączony, nic nie jest do niego wysyłane. Napraw odbiorcę, a potem włącz punkt końcowy ponownie; nieudane dostarczenia można wysłać ponownie z listy poniżej. Twoje pozostałe punkty końcowe subskrybujące webhook_endpoint.disabled zostały powiadomione.

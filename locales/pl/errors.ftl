@@ -115,3 +115,4 @@ error-invalid-late-fee = Opłata za upomnienie jest nieprawidłowa: { $detail }
 error-account-restricted = Państwa konto jest ograniczone z powodu zaległych faktur: zmiana planu i nowe subskrypcje będą możliwe po ich opłaceniu.
 # api-limits: rate limits per API key and per merchant (docs/adr/0033).
 error-rate-limited-key = Ten klucz API lub Twoje konto wysłało w tej minucie ponad { $limit } żądań. Spróbuj ponownie za { $seconds } s.
+sepa-period-invalid = Okres uprzedniego powiadomienia SEPA musi być całkowitą liczbą dni kalendarzowych od { $min } do { $max } albo null dla 14 dni z zasad SEPA. Niczego nie zmieniono.

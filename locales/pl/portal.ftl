@@ -392,3 +392,5 @@ portal-mandate-revoked = Upoważnienie { $reference } odwołane dnia { $date }
 portal-mandate-expired = Upoważnienie { $reference } wygasło dnia { $date }: nie było używane przez 36 miesięcy
 portal-mandate-ended-heading = Zakończone upoważnienia SEPA
 portal-mandate-revoked-done = Metoda płatności została usunięta, a jej upoważnienie SEPA odwołane.
+sepa-period-mandate-line = Uprzednie powiadomienie: kwotę i datę każdego obciążenia poznasz co najmniej { $days } dni kalendarzowych przed jego pobraniem (uzgodnione zamiast 14 dni z zasad SEPA).
+sepa-period-mandate-line-one = Uprzednie powiadomienie: kwotę i datę każdego obciążenia poznasz co najmniej { $days } dzień kalendarzowy przed jego pobraniem (uzgodnione zamiast 14 dni z zasad SEPA).

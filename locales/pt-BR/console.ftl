@@ -599,3 +599,7 @@ console-act-coupon-unknown = Não existe cupom com o código { $code }.
 console-act-refund-too-much = No máximo { $amount } pode ser reembolsado nesta fatura.
 console-act-reference-used = Esta referência já está registrada para outro pagamento, então nada foi registrado. Verifique a referência.
 console-act-run-progress = { $done } de { $total } assinaturas analisadas
+webhook-disabled-status-failures = Desativado: muitas tentativas seguidas falharam
+webhook-disabled-notice-failures = A tarefa de webhooks desativou este endpoint em { $date }: muitas tentativas de entrega seguidas falharam.
+webhook-disabled-notice-failing = A tarefa de webhooks desativou este endpoint em { $date }: as entregas falharam por dias sem nenhum sucesso.
+webhook-disabled-notice-fix = Nada é enviado a ele enquanto estiver desativado. Corrija o receptor e depois ative o endpoint novamente; as entregas que falharam podem ser reenviadas pela lista abaixo. Seus outros endpoints inscritos em webhook_endpoint.disabled foram avisados.

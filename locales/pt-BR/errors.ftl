@@ -115,3 +115,4 @@ error-invalid-late-fee = A taxa de cobrança não é válida: { $detail }
 error-account-restricted = Sua conta está restrita porque há faturas vencidas: mudanças de plano e novas assinaturas voltam a ser possíveis após o pagamento.
 # api-limits: rate limits per API key and per merchant (docs/adr/0033).
 error-rate-limited-key = Esta chave de API ou sua conta fez mais de { $limit } solicitações neste minuto. Tente novamente em { $seconds } segundos.
+sepa-period-invalid = O prazo de pré-notificação SEPA deve ser um número inteiro de dias corridos de { $min } a { $max }, ou null para os 14 dias das regras SEPA. Nada foi alterado.

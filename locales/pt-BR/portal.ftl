@@ -392,3 +392,5 @@ portal-mandate-revoked = Autorização { $reference } revogada em { $date }
 portal-mandate-expired = Autorização { $reference } expirada em { $date }: não foi usada por 36 meses
 portal-mandate-ended-heading = Autorizações SEPA encerradas
 portal-mandate-revoked-done = A forma de pagamento foi removida e sua autorização SEPA revogada.
+sepa-period-mandate-line = Pré-notificação: o valor e a data de cada débito serão informados a você pelo menos { $days } dias corridos antes da cobrança (acordado no lugar dos 14 dias das regras SEPA).
+sepa-period-mandate-line-one = Pré-notificação: o valor e a data de cada débito serão informados a você pelo menos { $days } dia corrido antes da cobrança (acordado no lugar dos 14 dias das regras SEPA).

@@ -599,3 +599,7 @@ console-act-coupon-unknown = 没有代码为 { $code } 的优惠券。
 console-act-refund-too-much = 此发票最多可退款 { $amount }。
 console-act-reference-used = 此参考号已登记在另一笔付款上，因此未登记任何内容。请检查参考号。
 console-act-run-progress = 已处理 { $done } / { $total } 个订阅
+webhook-disabled-status-failures = 已停用：连续失败次数过多
+webhook-disabled-notice-failures = Webhook 任务已于 { $date } 停用此端点：连续投递失败次数过多。
+webhook-disabled-notice-failing = Webhook 任务已于 { $date } 停用此端点：其投递连续数天失败，没有一次成功。
+webhook-disabled-notice-fix = 停用期间不会向其发送任何内容。请修复接收端，然后重新启用此端点；失败的投递可在下方列表中重新发送。已通知您订阅了 webhook_endpoint.disabled 的其他端点。

@@ -116,3 +116,4 @@ error-invalid-late-fee = 催款费无效：{ $detail }
 error-account-restricted = 由于存在逾期发票，您的账户已受限：付清后才能再次更改套餐或添加订阅。
 # api-limits: rate limits per API key and per merchant (docs/adr/0033).
 error-rate-limited-key = 此 API 密钥或您的账户在本分钟内发出的请求超过 { $limit } 个。请在 { $seconds } 秒后重试。
+sepa-period-invalid = SEPA 预先通知期限必须是 { $min } 到 { $max } 之间的整数日历天数，或为 null（采用 SEPA 规则的 14 天）。未做任何更改。

@@ -392,3 +392,5 @@ portal-mandate-revoked = 授权 { $reference } 已于 { $date } 撤销
 portal-mandate-expired = 授权 { $reference } 已于 { $date } 失效：36 个月未使用
 portal-mandate-ended-heading = 已终止的 SEPA 授权
 portal-mandate-revoked-done = 付款方式已删除，其 SEPA 授权已撤销。
+sepa-period-mandate-line = 预先通知：每笔扣款的金额和日期将至少在扣款前 { $days } 个日历日告知您（约定代替 SEPA 规则的 14 天）。
+sepa-period-mandate-line-one = 预先通知：每笔扣款的金额和日期将至少在扣款前 { $days } 个日历日告知您（约定代替 SEPA 规则的 14 天）。

@@ -113,7 +113,8 @@ async fn recipient(
         | OutboxMessage::SubscriptionResumed { .. }
         | OutboxMessage::SubscriptionReactivated { .. }
         | OutboxMessage::SubscriptionCancellationWithdrawn { .. }
-        | OutboxMessage::InvoiceRunCompleted { .. } => return Ok(None),
+        | OutboxMessage::InvoiceRunCompleted { .. }
+        | OutboxMessage::WebhookEndpointDisabled { .. } => return Ok(None),
     };
     Ok(store::customers::mail_contact(conn, tenant, customer).await?.map(|c| {
         let locale = crate::customer::locale_within(&c.locale, c.offered_locales.as_deref(), &c.default_locale);

@@ -20,6 +20,9 @@ use crate::store::{self, sepa_mandates as db};
 pub struct Creditor {
     pub id: String,
     pub name: String,
+    /// The pre-notification period the merchant's terms agree for mandates signed in the portal
+    /// (`None`: the rulebook's 14 days; docs/adr/0048).
+    pub prenotification_days: Option<i16>,
 }
 
 /// The tenant's creditor (legal name, else the display name, and the creditor identifier), or
@@ -27,7 +30,8 @@ pub struct Creditor {
 pub async fn creditor(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<Creditor>> {
     let Some(id) = db::creditor_id(conn, tenant).await? else { return Ok(None) };
     let t = store::tenants::get(conn, tenant).await?.ok_or_else(|| Error::not_found("tenant", tenant))?;
-    Ok(Some(Creditor { id, name: t.profile.legal_name.unwrap_or(t.name) }))
+    let prenotification_days = db::tenant_period(conn, tenant).await?;
+    Ok(Some(Creditor { id, name: t.profile.legal_name.unwrap_or(t.name), prenotification_days }))
 }
 
 pub async fn creditor_id(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<String>> {
@@ -65,6 +69,8 @@ pub struct Signed {
     /// The browser's user agent, for the provider's record of the acceptance (Stripe's
     /// `mandate_data`).
     pub user_agent: Option<String>,
+    /// The pre-notification period agreed with the mandate (`None`: the rulebook's 14 days).
+    pub prenotification_days: Option<i16>,
 }
 
 /// Stores the mandate: the method at the tenant's default gateway (it becomes the default), then
@@ -120,10 +126,139 @@ pub async fn sign(
         status: "active".into(),
         ended_at: None,
         end_reason: None,
+        prenotification_days: s.prenotification_days,
     };
     let mut conn = pool.acquire().await?;
     db::insert(&mut conn, tenant, &mandate).await?;
     Ok((method, mandate))
+}
+
+/// The merchant's pre-notification period for mandates signed in the portal from now on
+/// (`None`: the rulebook's 14 days; checked by the caller with `crate::sepa::prenotification_days`).
+pub async fn set_default_period(conn: &mut PgConnection, tenant: TenantId, days: Option<i16>) -> Result<()> {
+    db::set_tenant_period(conn, tenant, days).await
+}
+
+pub async fn default_period(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<i16>> {
+    db::tenant_period(conn, tenant).await
+}
+
+/// A mandate the merchant holds (signed on paper or on the merchant's own site), registered
+/// through the API: what it says, as the merchant gives it.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The IBAN as typed (checked here).
+    pub iban: String,
+    pub account_holder: String,
+    /// The merchant's reference; `None`: one is made (`MDT-` and 16 hexadecimal digits).
+    pub reference: Option<String>,
+    /// The text the customer agreed to.
+    pub text: String,
+    /// The language of the text (a supported tag); `None`: the customer's language.
+    pub locale: Option<String>,
+    pub prenotification_days: Option<i16>,
+}
+
+/// Registers a mandate the merchant holds: checked (IBAN, holder, reference, text), then stored
+/// as [`sign`] stores one signed in the portal (the method at the tenant's default gateway, the
+/// customer's default; the mandate naming it).
+pub async fn register(
+    pool: &PgPool,
+    tenant: TenantId,
+    customer: CustomerId,
+    gateways: &dyn Gateways,
+    r: &Registration,
+    now: DateTime<Utc>,
+) -> Result<(PaymentMethod, Mandate)> {
+    let iban = crate::sepa::parse_iban(&r.iban)
+        .map_err(|e| Error::invalid("iban", format!("not a valid SEPA IBAN ({})", e.code())))?;
+    let account_holder = parse_holder(&r.account_holder)?;
+    let reference = match &r.reference {
+        Some(text) => crate::sepa::parse_reference(text)?,
+        None => crate::sepa::mandate_reference(tenant.0, &uuid::Uuid::now_v7().to_string()),
+    };
+    let text = r.text.trim();
+    if text.is_empty() || crate::text::check(text).is_err() {
+        return Err(Error::invalid(
+            "mandate_text",
+            "give the mandate's text as the customer agreed to it (up to 5000 characters)",
+        ));
+    }
+    let locale = match r.locale.as_deref() {
+        Some(tag) => crate::customer::match_locale(tag)
+            .ok_or_else(|| Error::invalid("locale", "one of en, de, fr, zh-CN, es, it, nl, pl, pt-BR, ja"))?
+            .to_owned(),
+        None => {
+            let mut conn = pool.acquire().await?;
+            let c = store::customers::get(&mut conn, tenant, customer)
+                .await?
+                .ok_or_else(|| Error::not_found("customer", customer))?;
+            c.locale
+        }
+    };
+    let signed = Signed {
+        iban,
+        account_holder,
+        reference,
+        text: text.to_owned(),
+        locale,
+        client_address: None,
+        user_agent: None,
+        prenotification_days: r.prenotification_days,
+    };
+    sign(pool, tenant, customer, gateways, &signed, now).await
+}
+
+/// Who changes a mandate, for the audit log (`api:<key id>` through the API).
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub staff: Option<uuid::Uuid>,
+    pub actor: &'a str,
+}
+
+/// Changes the pre-notification period agreed with the customer's active mandate `id` (`None`:
+/// back to the rulebook's 14 days), with a line in the audit log (before and after) in the
+/// caller's transaction. Notices already queued keep the debit date they announced; the next
+/// ones use the new period. Another customer's mandate is not found; an ended one is refused.
+pub async fn set_period(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    id: uuid::Uuid,
+    days: Option<i16>,
+    who: Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<Mandate> {
+    let m = db::lock(conn, tenant, customer, id).await?.ok_or_else(|| Error::not_found("mandate", id))?;
+    if m.status != "active" {
+        return Err(Error::invalid("prenotification_days", "the mandate has ended: no debit follows under it"));
+    }
+    if m.prenotification_days == days {
+        return Ok(m);
+    }
+    let changed = db::set_period(conn, tenant, id, days).await?;
+    let entry = crate::service::staff::AuditEntry {
+        staff: who.staff,
+        actor: who.actor,
+        action: "sepa_mandate.prenotification_days",
+        outcome: "done",
+        target: Some(format!("sepa_mandate:{id}")),
+        customer: Some(customer),
+        reason: None,
+        before: Some(serde_json::json!({ "reference": m.reference, "prenotification_days": m.prenotification_days })),
+        after: Some(
+            serde_json::json!({ "reference": changed.reference, "prenotification_days": changed.prenotification_days }),
+        ),
+        client: None,
+    };
+    crate::service::staff::audit(conn, tenant, &entry, now).await?;
+    Ok(changed)
+}
+
+/// The customer's mandate `id` (locked for the caller's transaction); another customer's, or
+/// another tenant's, is not found.
+pub async fn get(conn: &mut PgConnection, tenant: TenantId, customer: CustomerId, id: uuid::Uuid) -> Result<Mandate> {
+    db::lock(conn, tenant, customer, id).await?.ok_or_else(|| Error::not_found("mandate", id))
 }
 
 /// The customer's mandates, newest first.

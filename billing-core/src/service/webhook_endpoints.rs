@@ -421,14 +421,64 @@ pub async fn settle(
                 store::endpoint_failed(&mut tx, d.tenant_id, d.endpoint_id, now).await?.unwrap_or((None, 0));
             let by_days = status == "failed" && !d.manual && should_disable(since, now, rule.after);
             let by_count = rule.after_failures > 0 && i64::from(in_a_row) >= i64::from(rule.after_failures);
-            if by_days {
-                out.disabled_endpoint = store::disable(&mut tx, d.tenant_id, d.endpoint_id, "failing", now).await?;
+            let reason = if by_days {
+                Some("failing")
             } else if by_count {
-                let reason = "consecutive_failures";
+                Some("consecutive_failures")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
                 out.disabled_endpoint = store::disable(&mut tx, d.tenant_id, d.endpoint_id, reason, now).await?;
+                if out.disabled_endpoint {
+                    told_disabled(&mut tx, d, reason, in_a_row, since, now).await?;
+                }
             }
         }
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// The actor of the webhook job's own changes in the staff audit log.
+pub const JOB_ACTOR: &str = "job:webhooks";
+
+/// An endpoint the job has just disabled (once: only an enabled endpoint is disabled), in the
+/// transaction that disables it (docs/adr/0048): the merchant's `webhook_endpoint.disabled` event
+/// (their other enabled endpoints subscribed to it receive it; the events API lists it) and a
+/// line in the staff audit log with the endpoint before and after. No mail: the engine has no
+/// address to reach a merchant's staff by mail; the console's endpoint page says why it stopped.
+async fn told_disabled(
+    conn: &mut PgConnection,
+    d: &ClaimedDelivery,
+    reason: &str,
+    in_a_row: i32,
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let tenant = d.tenant_id;
+    let endpoint = WebhookEndpointId(d.endpoint_id);
+    let message = crate::outbox::OutboxMessage::WebhookEndpointDisabled {
+        endpoint,
+        reason: reason.to_owned(),
+        consecutive_failures: in_a_row,
+        failing_since: since,
+        disabled_at: now,
+    };
+    crate::store::outbox::enqueue(conn, tenant, &[message], now).await?;
+    let entry = crate::service::staff::AuditEntry {
+        staff: None,
+        actor: JOB_ACTOR,
+        action: "webhook_endpoint.disabled",
+        outcome: "done",
+        target: Some(format!("webhook_endpoint:{endpoint}")),
+        customer: None,
+        reason: Some(reason),
+        before: Some(
+            serde_json::json!({ "status": "enabled", "consecutive_failures": in_a_row, "failing_since": since }),
+        ),
+        after: Some(serde_json::json!({ "status": "disabled", "disabled_reason": reason, "disabled_at": now })),
+        client: None,
+    };
+    crate::service::staff::audit(conn, tenant, &entry, now).await
 }

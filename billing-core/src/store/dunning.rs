@@ -251,6 +251,36 @@ pub async fn for_customer(
     Ok(sqlx::query_as(&sql).bind(tenant).bind(customer).bind(today).fetch_all(conn).await?)
 }
 
+/// The customer's invoices a newly added payment method collects at once (recovery,
+/// `payments::collect_in_dunning`): the ones whose last attempt failed, and the ones never charged
+/// that are past their due date on `today`, whatever methods the customer holds now. The method
+/// just added takes the latter off [`for_customer`]'s list ("nothing will charge it"), yet they
+/// are as much in dunning as a declined one (docs/adr/0048). Dunning steps' own charges stay out.
+pub async fn recoverable_for_customer(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: Uuid,
+    today: chrono::NaiveDate,
+) -> Result<Vec<Uuid>> {
+    Ok(sqlx::query_scalar(
+        "SELECT i.id FROM invoices i
+          WHERE i.tenant_id = $1 AND i.customer_id = $2 AND i.status = 'open' AND i.total > i.amount_paid
+            AND NOT EXISTS (SELECT 1 FROM dunning_charges dc
+                             WHERE dc.tenant_id = i.tenant_id AND dc.charge_invoice_id = i.id)
+            AND ((SELECT a.status FROM payment_attempts a WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
+                   ORDER BY a.created_at DESC, a.id DESC LIMIT 1) = 'failed'
+                 OR (NOT EXISTS (SELECT 1 FROM payment_attempts a
+                                  WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id)
+                     AND i.due_date IS NOT NULL AND i.due_date < $3))
+          ORDER BY i.id",
+    )
+    .bind(tenant)
+    .bind(customer)
+    .bind(today)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Whether the invoice was never charged (no payment attempt at all).
 pub async fn never_charged(conn: &mut PgConnection, tenant: TenantId, invoice: Uuid) -> Result<bool> {
     Ok(sqlx::query_scalar(

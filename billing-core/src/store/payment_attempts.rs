@@ -309,7 +309,8 @@ pub async fn mark_failed(
 
 /// The collection run's work list across tenants, as (tenant, invoice, has a pending attempt):
 /// invoices with a pending attempt (to re-drive), and open invoices due on `as_of` that were never
-/// attempted and whose customer holds a method. Declined invoices are left to dunning.
+/// attempted and whose customer holds a method (when the default is a SEPA debit: once the
+/// pre-notification's debit date has come). Declined invoices are left to dunning.
 pub async fn collection_work(conn: &mut PgConnection, as_of: chrono::NaiveDate) -> Result<Vec<(Uuid, Uuid, bool)>> {
     Ok(sqlx::query_as(
         "SELECT i.tenant_id, i.id, EXISTS (SELECT 1 FROM payment_attempts p
@@ -320,7 +321,13 @@ pub async fn collection_work(conn: &mut PgConnection, as_of: chrono::NaiveDate) 
             OR (i.status = 'open' AND i.total > i.amount_paid AND COALESCE(i.due_date, i.issue_date) <= $1
                 AND EXISTS (SELECT 1 FROM payment_methods m WHERE m.tenant_id = i.tenant_id AND m.customer_id = i.customer_id
                             AND m.removed_at IS NULL)
-                AND NOT EXISTS (SELECT 1 FROM payment_attempts p WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id))
+                AND NOT EXISTS (SELECT 1 FROM payment_attempts p WHERE p.tenant_id = i.tenant_id AND p.invoice_id = i.id)
+                -- A SEPA debit waits for its pre-notification's debit date (docs/adr/0048).
+                AND (NOT EXISTS (SELECT 1 FROM payment_methods d WHERE d.tenant_id = i.tenant_id
+                                  AND d.customer_id = i.customer_id AND d.is_default AND d.removed_at IS NULL
+                                  AND d.kind = 'sepa_debit')
+                     OR EXISTS (SELECT 1 FROM sepa_debit_notices n WHERE n.tenant_id = i.tenant_id
+                                  AND n.invoice_id = i.id AND n.debit_on <= $1)))
          ORDER BY i.tenant_id, i.id",
     )
     .bind(as_of)

@@ -89,33 +89,81 @@ pub struct UpcomingDebit {
     pub amount_due: i64,
     pub currency: String,
     pub due_date: NaiveDate,
-    /// The mandate of the default SEPA method, when it was signed in the portal (a method added
-    /// through the API has none).
+    /// The active mandate of the default SEPA method, when it has one (a method added through
+    /// the API with an IBAN alone has none).
+    pub mandate_id: Option<Uuid>,
     pub mandate_reference: Option<String>,
     pub creditor_id: Option<String>,
+    /// The pre-notification period that applies: the mandate's agreed one, else the rulebook's.
+    pub period_days: i32,
 }
 
-/// Open invoices not yet collected whose customer pays by SEPA direct debit (their default method)
-/// and that fall due within `days` days from `as_of` (the collect job debits them on the due date).
-pub async fn debits_upcoming(conn: &mut PgConnection, as_of: NaiveDate, days: i32) -> Result<Vec<UpcomingDebit>> {
+/// Open invoices never charged and not yet pre-notified whose customer pays by SEPA direct debit
+/// (their default method) and that fall due within the mandate's pre-notification period from
+/// `as_of` (`default_days` when the mandate agrees none), or have fallen due already (a mandate
+/// added after the due date: the debit waits for its notice all the same; docs/adr/0048).
+pub async fn debits_upcoming(
+    conn: &mut PgConnection,
+    as_of: NaiveDate,
+    default_days: i32,
+) -> Result<Vec<UpcomingDebit>> {
     Ok(sqlx::query_as(
         "SELECT i.tenant_id, i.id AS invoice_id, i.customer_id, i.total - i.amount_paid AS amount_due,
-                trim(i.currency::text) AS currency, i.due_date, md.reference AS mandate_reference, md.creditor_id
+                trim(i.currency::text) AS currency, COALESCE(i.due_date, i.issue_date) AS due_date,
+                md.id AS mandate_id, md.reference AS mandate_reference, md.creditor_id,
+                COALESCE(md.prenotification_days::int, $2::int) AS period_days
            FROM invoices i
-           LEFT JOIN LATERAL (
-                SELECT sm.reference, sm.creditor_id FROM payment_methods m
-                  JOIN sepa_mandates sm ON sm.tenant_id = m.tenant_id AND sm.payment_method_id = m.id
+           JOIN LATERAL (
+                SELECT m.id FROM payment_methods m
                  WHERE m.tenant_id = i.tenant_id AND m.customer_id = i.customer_id AND m.is_default
                    AND m.removed_at IS NULL AND m.kind = 'sepa_debit'
-                 LIMIT 1) md ON TRUE
-          WHERE i.status = 'open' AND i.total > i.amount_paid AND i.due_date >= $1 AND i.due_date <= $1 + $2
-            AND EXISTS (SELECT 1 FROM payment_methods m WHERE m.tenant_id = i.tenant_id AND m.customer_id = i.customer_id
-                           AND m.is_default AND m.removed_at IS NULL AND m.kind = 'sepa_debit')
+                 LIMIT 1) pm ON TRUE
+           LEFT JOIN LATERAL (
+                SELECT sm.id, sm.reference, sm.creditor_id, sm.prenotification_days FROM sepa_mandates sm
+                 WHERE sm.tenant_id = i.tenant_id AND sm.payment_method_id = pm.id AND sm.status = 'active'
+                 ORDER BY sm.signed_at DESC LIMIT 1) md ON TRUE
+          WHERE i.status = 'open' AND i.total > i.amount_paid AND COALESCE(i.due_date, i.issue_date) IS NOT NULL
+            AND COALESCE(i.due_date, i.issue_date) <= $1 + COALESCE(md.prenotification_days::int, $2::int)
             AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id)
+            AND NOT EXISTS (SELECT 1 FROM sepa_debit_notices n WHERE n.tenant_id = i.tenant_id AND n.invoice_id = i.id)
           ORDER BY i.tenant_id, i.id",
     )
     .bind(as_of)
-    .bind(days)
+    .bind(default_days)
     .fetch_all(conn)
     .await?)
+}
+
+/// A SEPA pre-notification to record.
+#[derive(Debug, Clone)]
+pub struct DebitNotice {
+    pub invoice: Uuid,
+    pub notified_on: NaiveDate,
+    pub debit_on: NaiveDate,
+    pub period_days: i16,
+    pub mandate: Option<Uuid>,
+}
+
+/// Claims the invoice's one pre-notification; false when it was queued before (an earlier run,
+/// another server).
+pub async fn claim_debit_notice(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    n: &DebitNotice,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO sepa_debit_notices (tenant_id, invoice_id, notified_on, debit_on, period_days, mandate_id, queued_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(n.invoice)
+    .bind(n.notified_on)
+    .bind(n.debit_on)
+    .bind(n.period_days)
+    .bind(n.mandate)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

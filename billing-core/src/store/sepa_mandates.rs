@@ -31,15 +31,19 @@ pub struct Mandate {
     pub ended_at: Option<DateTime<Utc>>,
     /// `payment_method_removed`, `cancelled_by_merchant` or `unused_36_months`.
     pub end_reason: Option<String>,
+    /// The pre-notification period agreed with the customer, in calendar days; `None`: the SEPA
+    /// rulebook's 14 days (docs/adr/0048).
+    pub prenotification_days: Option<i16>,
 }
 
 /// What a new mandate stores.
 const INSERT_COLUMNS: &str =
     "id, customer_id, payment_method_id, reference, creditor_id, creditor_name, account_holder, iban,
-    text_version, text_locale, mandate_text, signed_at, client_address, user_agent";
+    text_version, text_locale, mandate_text, signed_at, client_address, user_agent, prenotification_days";
 
 const COLUMNS: &str = "id, customer_id, payment_method_id, reference, creditor_id, creditor_name, account_holder, iban,
-    text_version, text_locale, mandate_text, signed_at, client_address, user_agent, status, ended_at, end_reason";
+    text_version, text_locale, mandate_text, signed_at, client_address, user_agent, status, ended_at, end_reason,
+    prenotification_days";
 
 pub async fn creditor_id(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<String>> {
     Ok(sqlx::query_scalar("SELECT sepa_creditor_id FROM tenants WHERE tenant_id = $1")
@@ -58,6 +62,38 @@ pub async fn set_creditor_id(conn: &mut PgConnection, tenant: TenantId, id: Opti
     Ok(())
 }
 
+/// The merchant's pre-notification period for mandates signed in the portal (`None`: the
+/// rulebook's 14 days).
+pub async fn tenant_period(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<i16>> {
+    Ok(sqlx::query_scalar("SELECT sepa_prenotification_days FROM tenants WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_optional(conn)
+        .await?
+        .flatten())
+}
+
+pub async fn set_tenant_period(conn: &mut PgConnection, tenant: TenantId, days: Option<i16>) -> Result<()> {
+    sqlx::query("UPDATE tenants SET sepa_prenotification_days = $2 WHERE tenant_id = $1")
+        .bind(tenant)
+        .bind(days)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets the agreed pre-notification period of the mandate `id` (`None`: back to the rulebook's
+/// 14 days); the mandate as changed.
+pub async fn set_period(conn: &mut PgConnection, tenant: TenantId, id: Uuid, days: Option<i16>) -> Result<Mandate> {
+    Ok(sqlx::query_as(&format!(
+        "UPDATE sepa_mandates SET prenotification_days = $3 WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(days)
+    .fetch_one(conn)
+    .await?)
+}
+
 pub async fn reference_taken(conn: &mut PgConnection, tenant: TenantId, reference: &str) -> Result<bool> {
     Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sepa_mandates WHERE tenant_id = $1 AND reference = $2)")
         .bind(tenant)
@@ -68,7 +104,7 @@ pub async fn reference_taken(conn: &mut PgConnection, tenant: TenantId, referenc
 
 pub async fn insert(conn: &mut PgConnection, tenant: TenantId, m: &Mandate) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO sepa_mandates (tenant_id, {INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        "INSERT INTO sepa_mandates (tenant_id, {INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     ))
     .bind(tenant)
     .bind(m.id)
@@ -85,6 +121,7 @@ pub async fn insert(conn: &mut PgConnection, tenant: TenantId, m: &Mandate) -> R
     .bind(m.signed_at)
     .bind(&m.client_address)
     .bind(&m.user_agent)
+    .bind(m.prenotification_days)
     .execute(conn)
     .await?;
     Ok(())

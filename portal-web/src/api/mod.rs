@@ -74,7 +74,7 @@ route_fns! {
     pub(crate) fn get => GET;
     pub(crate) fn post => POST;
     pub(crate) fn put => PUT;
-    fn patch => PATCH;
+    pub(crate) fn patch => PATCH;
     fn delete => DELETE;
 }
 

@@ -75,6 +75,8 @@ mod tests {
             ("POST", "/api/v1/customers", "customers:write"),
             ("POST", "/api/v1/customers/{id}/payment_methods", "payments:write"),
             ("GET", "/api/v1/customers/{id}/mandates", "payments:read"),
+            ("POST", "/api/v1/customers/{id}/mandates", "payments:write"),
+            ("PATCH", "/api/v1/customers/{id}/mandates/{mandate}", "payments:write"),
             ("POST", "/api/v1/customers/{id}/mandates/{mandate}/cancel", "payments:write"),
             ("POST", "/api/v1/invoices/{id}/pay", "payments:write"),
             ("POST", "/api/v1/invoices/{id}/finalize", "invoices:write"),

@@ -40,6 +40,10 @@ pub struct TenantBody {
     /// Direct Debit only when it is set.
     #[schema(example = "DE98ZZZ09999999999")]
     pub sepa_creditor_id: Option<String>,
+    /// The SEPA pre-notification period (calendar days, 1-30) the merchant's terms agree for
+    /// mandates customers sign in the portal: the mandate form states it and the mandate keeps
+    /// it. `null`: the SEPA rulebook's 14 days (docs/adr/0048).
+    pub sepa_prenotification_days: Option<i32>,
 }
 
 /// The seller's VAT registration, as the tax engine uses it.
@@ -90,6 +94,7 @@ impl From<Tenant> for TenantBody {
             trial_notice_days: 7,
             renewal_notice_days: 30,
             sepa_creditor_id: None,
+            sepa_prenotification_days: None,
         }
     }
 }
@@ -122,6 +127,12 @@ pub struct UpdateTenant {
     #[serde(default)]
     #[schema(example = "DE98ZZZ09999999999")]
     pub sepa_creditor_id: Option<String>,
+    /// The SEPA pre-notification period for mandates signed in the portal from now on, in
+    /// calendar days (1-30); `null`: the SEPA rulebook's 14 days. Mandates signed before keep
+    /// theirs (`PATCH /customers/{id}/mandates/{mandate}` changes one).
+    #[serde(default, deserialize_with = "super::mandates::present")]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 30)]
+    pub sepa_prenotification_days: Option<serde_json::Value>,
 }
 
 async fn body(conn: &mut sqlx::PgConnection, t: Tenant) -> ApiResult<TenantBody> {
@@ -133,6 +144,8 @@ async fn body(conn: &mut sqlx::PgConnection, t: Tenant) -> ApiResult<TenantBody>
     (body.trial_notice_days, body.renewal_notice_days) =
         billing_core::service::tenants::notice_days(conn, body_tenant).await?;
     body.sepa_creditor_id = billing_core::service::sepa_mandates::creditor_id(conn, body_tenant).await?;
+    body.sepa_prenotification_days =
+        billing_core::service::sepa_mandates::default_period(conn, body_tenant).await?.map(i32::from);
     Ok(body)
 }
 
@@ -163,6 +176,12 @@ pub async fn update(
     AuthTenant(tenant): AuthTenant,
     ApiJson(req): ApiJson<UpdateTenant>,
 ) -> ApiResult<axum::Json<TenantBody>> {
+    // Checked before anything is written.
+    let sepa_period = req
+        .sepa_prenotification_days
+        .as_ref()
+        .map(|v| super::mandates::period(v, "sepa_prenotification_days"))
+        .transpose()?;
     let input = SellerProfileInput {
         legal_name: req.legal_name,
         address: req.address.as_ref().map(AddressBody::input),
@@ -206,6 +225,9 @@ pub async fn update(
     }
     if let Some(creditor) = req.sepa_creditor_id.as_deref() {
         billing_core::service::sepa_mandates::set_creditor_id(&mut tx, tenant, creditor).await?;
+    }
+    if let Some(days) = sepa_period {
+        billing_core::service::sepa_mandates::set_default_period(&mut tx, tenant, days).await?;
     }
     let shown = body(&mut tx, t).await?;
     tx.commit().await?;

@@ -27,6 +27,8 @@ pub struct EndpointRow {
     pub status: String,
     pub secret_hint: String,
     pub created: String,
+    /// Why and when the webhook job disabled the endpoint, when it did (docs/adr/0048).
+    pub notice: Option<String>,
 }
 
 fn endpoint_row(ctx: &Console, e: &WebhookEndpoint) -> EndpointRow {
@@ -34,7 +36,20 @@ fn endpoint_row(ctx: &Console, e: &WebhookEndpoint) -> EndpointRow {
     let status = match (enabled, e.disabled_reason.as_deref()) {
         (true, _) => ctx.t("console-webhook-enabled"),
         (false, Some("failing")) => ctx.t("console-webhook-disabled-failing"),
+        (false, Some("consecutive_failures")) => ctx.t("webhook-disabled-status-failures"),
         (false, _) => ctx.t("console-webhook-disabled"),
+    };
+    let notice = match (enabled, e.disabled_reason.as_deref(), e.disabled_at) {
+        (false, Some(reason @ ("failing" | "consecutive_failures")), Some(at)) => {
+            let key = if reason == "failing" {
+                "webhook-disabled-notice-failing"
+            } else {
+                "webhook-disabled-notice-failures"
+            };
+            let date = when(ctx, at);
+            Some(texts(ctx, key, &[("date", date.as_str())]))
+        }
+        _ => None,
     };
     EndpointRow {
         id: e.id.to_string(),
@@ -45,6 +60,7 @@ fn endpoint_row(ctx: &Console, e: &WebhookEndpoint) -> EndpointRow {
         status,
         secret_hint: e.secret_hint.clone().unwrap_or_default(),
         created: when(ctx, e.created_at),
+        notice,
     }
 }
 

@@ -210,7 +210,7 @@ pub async fn facts(conn: &mut PgConnection, tenant: TenantId, message: &OutboxMe
         | OutboxMessage::SubscriptionResumed { customer, .. }
         | OutboxMessage::SubscriptionReactivated { customer, .. }
         | OutboxMessage::SubscriptionCancellationWithdrawn { customer, .. } => (None, Some(*customer)),
-        OutboxMessage::InvoiceRunCompleted { .. } => (None, None),
+        OutboxMessage::InvoiceRunCompleted { .. } | OutboxMessage::WebhookEndpointDisabled { .. } => (None, None),
         OutboxMessage::SignInLink { customer_id, url, expires_at, .. } => {
             f.url = Some(url.clone());
             f.expires_at = Some(*expires_at);

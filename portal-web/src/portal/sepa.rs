@@ -20,6 +20,9 @@ pub struct SepaView {
     pub reference_line: String,
     pub text: String,
     pub rights: String,
+    /// The pre-notification period the merchant's terms agree, when they agree one
+    /// (docs/adr/0048): part of the mandate's text.
+    pub period_line: Option<String>,
     pub iban: String,
     pub holder: String,
     pub iban_error: Option<String>,
@@ -33,10 +36,21 @@ pub fn mandate_texts(ctx: &Portal, creditor: &Creditor) -> (String, String) {
     (text, ctx.t("portal-sepa-mandate-rights"))
 }
 
+/// The sentence that states the agreed pre-notification period, in the page's language.
+pub fn period_line(ctx: &Portal, days: i16) -> String {
+    let key = if days == 1 { "sepa-period-mandate-line-one" } else { "sepa-period-mandate-line" };
+    ctx.chrome.t1(key, "days", &days.to_string())
+}
+
 /// Everything the customer reads before confirming, as one text: what is stored with the mandate.
 fn stored_text(ctx: &Portal, creditor: &Creditor, reference: &str) -> String {
     let v = view_for(ctx, creditor, reference);
-    format!("{}\n{}\n\n{}\n\n{}", v.creditor_line, v.reference_line, v.text, v.rights)
+    let mut text = format!("{}\n{}\n\n{}\n\n{}", v.creditor_line, v.reference_line, v.text, v.rights);
+    if let Some(line) = v.period_line {
+        text.push_str("\n\n");
+        text.push_str(&line);
+    }
+    text
 }
 
 /// The form for a mandate signed with the form `nonce`.
@@ -51,6 +65,7 @@ fn view_for(ctx: &Portal, creditor: &Creditor, reference: &str) -> SepaView {
         reference_line: ctx.chrome.t1("portal-sepa-reference", "reference", reference),
         text,
         rights,
+        period_line: creditor.prenotification_days.map(|d| period_line(ctx, d)),
         iban: String::new(),
         holder: String::new(),
         iban_error: None,
@@ -136,6 +151,8 @@ pub async fn sign(
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(500).collect()),
+        // The merchant's terms as the form stated them (docs/adr/0048).
+        prenotification_days: creditor.prenotification_days,
     };
     Ok(sepa_mandates::sign(&ctx.state.pool, ctx.tenant.id, customer, ctx.state.gateways.as_ref(), &signed, ctx.now)
         .await?)

@@ -254,6 +254,47 @@ async fn a_card_added_with_collect_in_dunning_pays_at_once_and_a_failing_one_lea
     assert_eq!(attempts(&app, &invoice).await.len(), 3);
 }
 
+/// A customer who never had a payment method at a merchant that charges automatically: once their
+/// invoice is past its due date it is in dunning (overdue), and a card added through the API with
+/// `collect_in_dunning` pays it in that call, as for a customer whose card had declined (the
+/// method just added used to take it off the list first; docs/adr/0048). An invoice not yet due
+/// is left to the collection job.
+#[tokio::test]
+async fn a_first_card_added_with_collect_in_dunning_pays_the_overdue_invoice_at_once_and_leaves_one_not_yet_due() {
+    let app = TestApp::spawn().await;
+    let (customer, invoice) = app.invoiced_march_customer("never-had-a-card@example.com", "EUR").await;
+    let id = invoice["id"].as_str().unwrap().to_string();
+    let due = invoice["due_date"].as_str().unwrap();
+    let t = instant(&format!("{due}T10:00:00Z")) + Duration::days(3);
+    app.clock.set(t);
+    // Another invoice of the same customer, issued today: not due for weeks.
+    let lines = json!([{ "description": "Extra", "unit_amount": 1_000 }]);
+    let (s, draft) = app.post("/api/v1/invoices", json!({ "customer": customer, "lines": lines })).await;
+    assert_eq!(s, 201, "{draft}");
+    let fresh = draft["id"].as_str().unwrap().to_string();
+    let (s, f) = app.post(&format!("/api/v1/invoices/{fresh}/finalize"), json!({})).await;
+    assert_eq!(s, 200, "{f}");
+    assert!(f["due_date"].as_str().unwrap() > t.date_naive().to_string().as_str(), "{f}");
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert_eq!((c["dunning"]["reason"].as_str(), &c["dunning"]["invoices"]), (Some("overdue"), &json!([id])), "{c}");
+
+    let (s, pm) = app
+        .post(
+            &format!("/api/v1/customers/{customer}/payment_methods"),
+            json!({ "card_number": "4242424242424242", "collect_in_dunning": true }),
+        )
+        .await;
+    assert_eq!(s, 201, "{pm}");
+    let (_, inv) = app.get(&format!("/api/v1/invoices/{id}")).await;
+    assert_eq!(inv["status"], "paid", "paid by the call that added the card: {inv}");
+    assert_eq!(attempts(&app, &id).await.len(), 1);
+    let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
+    assert!(c["dunning"].is_null(), "out of dunning: {c}");
+    let (_, other) = app.get(&format!("/api/v1/invoices/{fresh}")).await;
+    assert_eq!(other["status"], "open", "not due yet: {other}");
+    assert!(attempts(&app, &fresh).await.is_empty(), "left to the collection job on its due date");
+}
+
 /// A customer (in `segment`, if any) with a finalized one-off invoice of EUR 50.00 whose card
 /// soft-declines on the due date; returns (customer, invoice, t0). Every call uses the same days.
 async fn declined_one_off(app: &TestApp, email: &str, segment: Option<&str>) -> (String, String, DateTime<Utc>) {

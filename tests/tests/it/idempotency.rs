@@ -100,6 +100,7 @@ async fn signed_mandate(app: &TestApp, n: usize) -> (String, String) {
         locale: "en".into(),
         client_address: Some("203.0.113.7".into()),
         user_agent: Some("walker".into()),
+        prenotification_days: None,
     };
     let (_, mandate) = billing_core::service::sepa_mandates::sign(
         &app.db.pool,
@@ -306,6 +307,16 @@ async fn case(app: &TestApp, method: &Method, path: &str, n: usize) -> Case {
                                "currency": "EUR", "vat_id": "FR40303265045" });
             let c = id(&post(app, "/customers", body).await);
             json_case(path.replace("{id}", &c), json!({}))
+        }
+        ("POST", "/customers/{id}/mandates") => {
+            post(app, "/tenant", json!({ "sepa_creditor_id": "DE98ZZZ09999999999" })).await;
+            let body = json!({ "iban": "DE89 3704 0044 0532 0130 00", "account_holder": "Walker",
+                               "mandate_text": "Signed on paper.", "prenotification_days": 5 });
+            json_case(path.replace("{id}", &customer(app, n).await), body)
+        }
+        ("PATCH", "/customers/{id}/mandates/{mandate}") => {
+            let (c, mandate) = signed_mandate(app, n).await;
+            json_case(path.replace("{id}", &c).replace("{mandate}", &mandate), json!({ "prenotification_days": 7 }))
         }
         ("POST", "/customers/{id}/mandates/{mandate}/cancel") => {
             let (c, mandate) = signed_mandate(app, n).await;

@@ -42,6 +42,7 @@ mod rate_limits;
 mod refunds;
 mod request_log;
 mod scheduler;
+mod sepa_period;
 mod server_limits;
 mod tax_inclusive;
 mod two_servers;

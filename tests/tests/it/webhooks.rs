@@ -616,6 +616,9 @@ async fn an_endpoint_is_disabled_after_the_configured_failures_in_a_row_and_a_su
     let receiver = Receiver::start(&[503, 503, 503, 503, 200, 503, 503, 503, 503, 503, 500], 0).await;
     let e = endpoint(&app, &receiver.url("/hook"), json!(["customer.created"])).await;
     let id = e["id"].as_str().unwrap();
+    // The merchant's other endpoint, subscribed to hear when one is disabled (docs/adr/0048).
+    let watcher = Receiver::start(&[], 0).await;
+    let w = endpoint(&app, &watcher.url("/ops"), json!(["webhook_endpoint.disabled"])).await;
     let config = WebhooksConfig { timeout_secs: 5, batch: 1, disable_after_failures: 5, ..WebhooksConfig::default() };
     let sender = WebhookSender::new(&config, "shop.example").unwrap();
     let key = app.gateways.secrets().expect("secrets key");
@@ -650,9 +653,45 @@ async fn an_endpoint_is_disabled_after_the_configured_failures_in_a_row_and_a_su
     assert_eq!(run.disabled, 1, "the fifth in a row disables: {run:?}");
     assert_eq!(status!(), ("disabled".to_string(), Some("consecutive_failures".to_string())));
     assert_eq!(receiver.hits().len(), 10);
-    // Disabled: a new event is not sent.
+    assert!(watcher.hits().is_empty(), "told nothing before");
+    // Disabled: a new event is not sent to it; the other endpoint is told, once, signed as
+    // every event.
     let run = one!();
-    assert_eq!((run.sent, run.retried, receiver.hits().len()), (0, 0, 10), "{run:?}");
+    assert_eq!((run.sent, run.retried, receiver.hits().len()), (1, 0, 10), "{run:?}");
+    let told = watcher.hits();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].event_type(), "webhook_endpoint.disabled");
+    let data = &told[0].json()["data"];
+    assert_eq!(
+        (data["endpoint"].as_str(), data["reason"].as_str(), data["consecutive_failures"].as_i64()),
+        (Some(id), Some("consecutive_failures"), Some(5)),
+        "{data}"
+    );
+    assert_eq!(verified(&[(&told[0], w["secret"].as_str().unwrap())]), [true]);
+    // The events API lists it; the staff audit log has the job's change with before and after.
+    let (_, events) = app.get("/api/v1/events?type=webhook_endpoint.disabled").await;
+    assert_eq!(events["data"].as_array().map(Vec::len), Some(1), "{events}");
+    let audit: Vec<(String, Option<String>, Value, Value)> = sqlx::query_as(
+        "SELECT actor, target, before, after FROM staff_audit_log WHERE action = 'webhook_endpoint.disabled'",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(
+        (audit[0].0.as_str(), audit[0].1.as_deref()),
+        ("job:webhooks", Some(format!("webhook_endpoint:{id}").as_str()))
+    );
+    assert_eq!((audit[0].2["status"].as_str(), audit[0].3["status"].as_str()), (Some("enabled"), Some("disabled")));
+    assert_eq!(audit[0].3["disabled_reason"], "consecutive_failures");
+    // The console's page of the endpoint says why it stopped and what to do.
+    super::console::staff(&app, "admin@example.com", "admin").await;
+    let mut admin = super::console::signed_in(&app, "admin@example.com").await;
+    let page = admin.get(&format!("/c/acme/webhooks/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"disabled-notice\""), "{}", page.body);
+    assert!(page.body.contains("too many delivery attempts in a row failed"), "{}", page.body);
+    assert!(page.body.contains("Disabled: too many failed attempts in a row"), "{}", page.body);
 
     // The merchant enables it again: the count starts from 0, one failure does not disable it.
     let (s, on) = app.post(&format!("/api/v1/webhook_endpoints/{id}"), json!({ "status": "enabled" })).await;
@@ -661,4 +700,7 @@ async fn an_endpoint_is_disabled_after_the_configured_failures_in_a_row_and_a_su
     assert_eq!(run.disabled, 0, "{run:?}");
     assert!(receiver.hits().len() > 10, "sent again");
     assert_eq!(status!(), ("enabled".to_string(), None));
+    assert_eq!(watcher.hits().len(), 1, "told once");
+    let page = admin.get(&format!("/c/acme/webhooks/{id}")).await;
+    assert!(!page.body.contains("disabled-notice"), "enabled again: no notice");
 }

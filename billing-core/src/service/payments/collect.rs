@@ -469,8 +469,9 @@ async fn record_outcome(
 
 /// A customer added a payment method (it is their default now): each of their invoices in dunning
 /// is collected with it at once, each on its own (issue 12's recovery), instead of waiting for the
-/// policy's next retry step. A collection that fails is left to dunning, which goes on as before.
-/// Returns how many of the invoices are paid afterwards.
+/// policy's next retry step: a declined one, and one never charged past its due date (a customer
+/// who had no method at all; docs/adr/0048). A collection that fails is left to dunning, which
+/// goes on as before. Returns how many of the invoices are paid afterwards.
 pub async fn collect_in_dunning(
     pool: &PgPool,
     tenant: TenantId,
@@ -480,11 +481,11 @@ pub async fn collect_in_dunning(
 ) -> Result<u32> {
     let invoices = {
         let mut conn = pool.acquire().await?;
-        store::dunning::for_customer(&mut conn, tenant, customer.0, now.date_naive()).await?
+        store::dunning::recoverable_for_customer(&mut conn, tenant, customer.0, now.date_naive()).await?
     };
     let mut paid = 0;
-    for inv in invoices {
-        let invoice = InvoiceId(inv.invoice_id);
+    for id in invoices {
+        let invoice = InvoiceId(id);
         match collect(pool, tenant, invoice, gateways, now).await {
             Ok(c) if c.invoice_status == "paid" => paid += 1,
             Ok(_) => {}
