@@ -93,8 +93,12 @@ impl Invoice {
         Money::from_minor(self.total.minor() - self.tax.minor(), self.currency)
     }
 
-    /// What is still to be paid: total less payments and credit notes (never negative).
+    /// What is still to be paid: total less payments and credit notes (never negative); nothing
+    /// on a voided invoice (it is cancelled: no claim is left to pay).
     pub fn amount_due(&self) -> Money {
+        if self.status == InvoiceStatus::Void {
+            return Money::from_minor(0, self.currency);
+        }
         let due = self.total.minor() - self.amount_paid.minor() - self.amount_credited.minor();
         Money::from_minor(due.max(0), self.currency)
     }
