@@ -924,14 +924,16 @@ async fn review(
     if let (Some(sub), Some(input)) = (&target.subscription, change) {
         let mut conn = ctx.state.pool.acquire().await?;
         let out = subscriptions::change(&mut conn, ctx.tenant.id, sub.id, input, false, ctx.now).await?;
+        // The new terms by the plan's name (the form takes the plan's code; the preview leaves
+        // the subscription as it is).
+        let plan_name = match &input.plan {
+            Some(code) => billing_core::service::catalog::find_plan(&mut conn, ctx.tenant.id, code).await?.name,
+            None => sub.plan_name.clone(),
+        };
         drop(conn);
         facts.push((
             ctx.t("console-field-new-terms"),
-            format!(
-                "{} × {}",
-                input.plan.clone().unwrap_or_else(|| sub.plan_name.clone()),
-                input.quantity.unwrap_or(1)
-            ),
+            format!("{} × {}", plan_name, input.quantity.unwrap_or(i64::from(sub.quantity))),
         ));
         facts.push((ctx.t("console-field-effective"), format::date_long(out.plan.effective, lang)));
         match &out.plan.document {

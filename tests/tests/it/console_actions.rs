@@ -197,6 +197,7 @@ async fn a_plan_change_bills_exactly_the_preview_the_review_showed_vat_included(
         assert!(facts.contains(&format!("<dd>{}</dd>", eur(amount))), "{} in the review: {facts}", eur(amount));
     }
     assert!(facts.contains(&format!("Charged now</dt><dd>{}</dd>", eur(1842))), "the gross is charged: {facts}");
+    assert!(facts.contains("<dd>Premium × 1</dd>"), "the new terms by the plan's name, not the code typed: {facts}");
     assert_eq!(app.count("invoices WHERE kind = 'proration'").await, 0, "the review changes nothing");
 
     confirm_twice(&mut fin, &c, "change-plan", &confirm_fields).await;
