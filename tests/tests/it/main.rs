@@ -8,6 +8,7 @@ mod bank_transfer;
 mod bench;
 mod cli;
 mod console;
+mod console_gateways;
 mod console_settings;
 mod documents;
 mod dunning;
