@@ -103,7 +103,7 @@ fn datev_form(c: &Chrome, s: &DatevSettings) -> DatevForm {
         accounts: REVENUE
             .iter()
             .map(|k| AccountField {
-                key: *k,
+                key: k,
                 label: account_label(c, k),
                 value: revenue_get(&s.revenue_accounts, k).to_string(),
             })
@@ -122,7 +122,7 @@ fn datev_form_of(c: &Chrome, pairs: &[(String, String)]) -> DatevForm {
         receivables_account: get("receivables_account"),
         accounts: REVENUE
             .iter()
-            .map(|k| AccountField { key: *k, label: account_label(c, k), value: get(&format!("revenue_{k}")) })
+            .map(|k| AccountField { key: k, label: account_label(c, k), value: get(&format!("revenue_{k}")) })
             .collect(),
     }
 }

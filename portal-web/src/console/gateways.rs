@@ -503,7 +503,7 @@ fn rule_forms(ctx: &Console, inputs: &[RuleInput], accounts: &[GatewayAccount]) 
             let methods = METHODS
                 .iter()
                 .map(|m| MethodBox {
-                    value: *m,
+                    value: m,
                     label: ctx.t(&format!("console-gateways-method-{}", m.replace('_', "-"))),
                     checked: r.methods.iter().any(|x| x == m),
                 })
@@ -652,7 +652,7 @@ fn render_new(
     let fields = provider_fields(provider)
         .iter()
         .map(|(name, secret, required, _)| ConfigField {
-            name: *name,
+            name,
             label: ctx.t(&format!("console-gateways-field-{}", name.replace('_', "-"))),
             hint: ctx.t(&format!("console-gateways-field-{}-hint", name.replace('_', "-"))),
             secret: *secret,
@@ -721,7 +721,7 @@ fn new_account(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ctx.t("console-gateways-name-invalid"));
     }
-    if taken.iter().any(|t| *t == name) {
+    if taken.contains(&name) {
         return Err(ctx.chrome.t1("console-gateways-name-taken", "name", &name));
     }
     let config = match sealed {
