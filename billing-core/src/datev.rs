@@ -49,6 +49,71 @@ impl Default for RevenueAccounts {
     }
 }
 
+impl RevenueAccounts {
+    /// The SKR04 counterparts of the SKR03 defaults (confirm them with the Steuerberater).
+    pub fn skr04() -> Self {
+        Self {
+            domestic_standard: "4400".into(),
+            domestic_reduced: "4300".into(),
+            oss: "4320".into(),
+            reverse_charge: "4336".into(),
+            section_13b: "4337".into(),
+            third_country: "4338".into(),
+            small_business: "4185".into(),
+        }
+    }
+}
+
+/// The Standardkontenrahmen the accounts belong to (header field 27, `"03"` or `"04"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Skr {
+    /// SKR03 (process-oriented; the default).
+    #[default]
+    #[serde(rename = "03")]
+    Skr03,
+    /// SKR04 (balance-sheet-oriented).
+    #[serde(rename = "04")]
+    Skr04,
+}
+
+impl Skr {
+    pub const ALL: [Skr; 2] = [Skr::Skr03, Skr::Skr04];
+
+    /// `03` or `04`, as the header and the API write it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Skr::Skr03 => "03",
+            Skr::Skr04 => "04",
+        }
+    }
+
+    /// `03`/`04`, also written `SKR03`, `skr 04` or `3`/`4`.
+    pub fn parse(text: &str) -> Result<Skr> {
+        let t: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+        match t.strip_prefix("SKR").unwrap_or(&t) {
+            "03" | "3" => Ok(Skr::Skr03),
+            "04" | "4" => Ok(Skr::Skr04),
+            _ => Err(Error::invalid("skr", "must be 03 or 04")),
+        }
+    }
+
+    /// The receivables account of the chart (SKR03 1400, SKR04 1200).
+    pub fn receivables_account(self) -> &'static str {
+        match self {
+            Skr::Skr03 => "1400",
+            Skr::Skr04 => "1200",
+        }
+    }
+
+    /// The chart's default revenue accounts.
+    pub fn revenue_accounts(self) -> RevenueAccounts {
+        match self {
+            Skr::Skr03 => RevenueAccounts::default(),
+            Skr::Skr04 => RevenueAccounts::skr04(),
+        }
+    }
+}
+
 /// A tenant's DATEV settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatevSettings {
@@ -63,27 +128,45 @@ pub struct DatevSettings {
     /// Receivables (Forderungen aus Lieferungen und Leistungen): 1400.
     pub receivables_account: String,
     pub revenue_accounts: RevenueAccounts,
+    /// The chart of accounts (header field 27).
+    #[serde(default)]
+    pub skr: Skr,
 }
 
 impl Default for DatevSettings {
     fn default() -> Self {
+        Self::for_skr(Skr::Skr03)
+    }
+}
+
+/// An account number of digits only, `min` to `max` long.
+fn check_account(field: &'static str, account: &str, min: u32, max: u32) -> Result<()> {
+    let n = account.len();
+    let ok = n >= min as usize && n <= max as usize && account.bytes().all(|b| b.is_ascii_digit());
+    match ok {
+        true => Ok(()),
+        false if min == max => Err(Error::invalid(field, format!("must be an account number of {min} digits"))),
+        false => Err(Error::invalid(field, format!("must be an account number of {min} to {max} digits"))),
+    }
+}
+
+impl DatevSettings {
+    /// The defaults of a chart: numbers 1001/1, January, four-digit accounts, its standard accounts.
+    pub fn for_skr(skr: Skr) -> Self {
         Self {
             consultant_number: 1001,
             client_number: 1,
             fiscal_year_start_month: 1,
             account_length: 4,
-            receivables_account: "1400".into(),
-            revenue_accounts: RevenueAccounts::default(),
+            receivables_account: skr.receivables_account().into(),
+            revenue_accounts: skr.revenue_accounts(),
+            skr,
         }
     }
-}
 
-fn check_account(field: &'static str, account: &str, length: u32) -> Result<()> {
-    let ok = account.len() >= length as usize && account.len() <= 9 && account.bytes().all(|b| b.is_ascii_digit());
-    if ok { Ok(()) } else { Err(Error::invalid(field, format!("must be an account number of {length} to 9 digits"))) }
-}
-
-impl DatevSettings {
+    /// DATEV's rules: Beraternummer 1001–9999999, Mandantennummer 1–99999, a fiscal year starting
+    /// in month 1–12, a Sachkontenlänge of 4–8; a revenue account is a Sachkonto of exactly that
+    /// length; the receivables account a Sachkonto or a Personenkonto (one digit longer).
     pub fn validate(&self) -> Result<()> {
         if !(1001..=9_999_999).contains(&self.consultant_number) {
             return Err(Error::invalid("consultant_number", "must be between 1001 and 9999999"));
@@ -98,7 +181,7 @@ impl DatevSettings {
             return Err(Error::invalid("account_length", "must be between 4 and 8"));
         }
         let n = self.account_length;
-        check_account("receivables_account", &self.receivables_account, n)?;
+        check_account("receivables_account", &self.receivables_account, n, n + 1)?;
         let r = &self.revenue_accounts;
         for a in [
             &r.domestic_standard,
@@ -109,7 +192,7 @@ impl DatevSettings {
             &r.third_country,
             &r.small_business,
         ] {
-            check_account("revenue_accounts", a, n)?;
+            check_account("revenue_accounts", a, n, n)?;
         }
         Ok(())
     }
@@ -277,7 +360,7 @@ pub fn header(s: &DatevSettings, created: NaiveDateTime, from: NaiveDate, to: Na
         "\"\"".into(),
         String::new(),
         String::new(),
-        "\"03\"".into(),
+        text(s.skr.code(), 2),
         String::new(),
         String::new(),
         "\"\"".into(),
@@ -407,5 +490,54 @@ mod tests {
         let h = header(&DatevSettings::default(), created, d(3, 1), d(3, 31), "Rechnungen");
         assert_eq!(h.split(';').count(), 31);
         assert!(h.starts_with("\"EXTF\";700;21;\"Buchungsstapel\";13;20260401120000005;"), "{h}");
+    }
+
+    #[test]
+    fn settings_follow_datevs_number_and_account_rules() {
+        let ok = DatevSettings { consultant_number: 29098, client_number: 55003, ..DatevSettings::default() };
+        assert!(ok.validate().is_ok());
+        let param = |s: DatevSettings| match s.validate() {
+            Err(Error::InvalidField { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(param(DatevSettings { consultant_number: 1000, ..ok.clone() }), "consultant_number");
+        assert_eq!(param(DatevSettings { client_number: 100_000, ..ok.clone() }), "client_number");
+        assert_eq!(param(DatevSettings { account_length: 9, ..ok.clone() }), "account_length");
+        // A revenue account is a Sachkonto: exactly the Sachkontenlänge.
+        let mut five = ok.clone();
+        five.revenue_accounts.domestic_standard = "84000".into();
+        assert_eq!(param(five), "revenue_accounts");
+        // The receivables account may be a Personenkonto, one digit longer, but no longer.
+        assert!(DatevSettings { receivables_account: "10000".into(), ..ok.clone() }.validate().is_ok());
+        assert_eq!(param(DatevSettings { receivables_account: "100000".into(), ..ok.clone() }), "receivables_account");
+        assert_eq!(param(DatevSettings { receivables_account: "14O0".into(), ..ok.clone() }), "receivables_account");
+        // Eight-digit accounts with an eight-digit Sachkontenlänge.
+        let mut long = DatevSettings { account_length: 8, receivables_account: "14000000".into(), ..ok.clone() };
+        assert_eq!(param(long.clone()), "revenue_accounts");
+        long.revenue_accounts = RevenueAccounts {
+            domestic_standard: "84000000".into(),
+            domestic_reduced: "83000000".into(),
+            oss: "83200000".into(),
+            reverse_charge: "83360000".into(),
+            section_13b: "83370000".into(),
+            third_country: "83380000".into(),
+            small_business: "81950000".into(),
+        };
+        assert!(long.validate().is_ok());
+    }
+
+    #[test]
+    fn the_chart_of_accounts_gives_the_defaults_and_header_field_27() {
+        assert_eq!(Skr::parse("SKR 04").unwrap(), Skr::Skr04);
+        assert_eq!(Skr::parse("3").unwrap(), Skr::Skr03);
+        assert!(Skr::parse("05").is_err());
+        let s = DatevSettings::for_skr(Skr::Skr04);
+        assert_eq!((s.receivables_account.as_str(), s.revenue_accounts.domestic_standard.as_str()), ("1200", "4400"));
+        assert!(s.validate().is_ok());
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let h = header(&s, day.and_hms_opt(9, 0, 0).unwrap(), day, day, "x");
+        assert_eq!(h.split(';').nth(26), Some("\"04\""), "{h}");
+        let h = header(&DatevSettings::default(), day.and_hms_opt(9, 0, 0).unwrap(), day, day, "x");
+        assert_eq!(h.split(';').nth(26), Some("\"03\""), "{h}");
     }
 }

@@ -391,6 +391,25 @@ impl Gateways for Directory {
         Ok((key.seal_config(&config), new_secret))
     }
 
+    fn live_mode(&self, provider: &str, stored: &serde_json::Value) -> Option<bool> {
+        let field = match provider {
+            // The sandbox moves no real money.
+            "sandbox" => return Some(false),
+            "stripe" => "secret_key",
+            "mollie" => "api_key",
+            _ => return None,
+        };
+        let config = self.key().ok()?.open_config(stored).ok()?;
+        let key = config.get(field)?.as_str()?;
+        if ["sk_live_", "rk_live_", "live_"].iter().any(|p| key.starts_with(p)) {
+            Some(true)
+        } else if ["sk_test_", "rk_test_", "test_"].iter().any(|p| key.starts_with(p)) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
     fn validate_rules(&self, rules: &serde_json::Value) -> Result<(), String> {
         let rules: Vec<Rule> = serde_json::from_value(rules.clone()).map_err(|e| format!("routing rules: {e}"))?;
         for rule in &rules {
@@ -486,5 +505,36 @@ impl Gateways for Directory {
             crate::decline::DeclineClass::Hard => "hard",
             crate::decline::DeclineClass::Soft => "soft",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mode_comes_from_the_sealed_key_and_only_the_answer_leaves() {
+        let d = Directory::new();
+        let stripe = |key: &str| {
+            d.prepare_config(
+                "stripe",
+                &serde_json::json!({ "secret_key": key, "webhook_secret": "whsec_0123456789abcdef" }),
+            )
+            .unwrap()
+        };
+        let live = stripe("sk_live_0123456789abcdef");
+        assert!(!live.to_string().contains("sk_live_"), "stored sealed: {live}");
+        assert_eq!(d.live_mode("stripe", &live), Some(true));
+        assert_eq!(d.live_mode("stripe", &stripe("rk_test_0123456789abcdef")), Some(false));
+        let mollie = d
+            .prepare_config(
+                "mollie",
+                &serde_json::json!({ "api_key": "test_0123456789abcdef", "redirect_url": "https://shop.example/back" }),
+            )
+            .unwrap();
+        assert_eq!(d.live_mode("mollie", &mollie), Some(false));
+        assert_eq!(d.live_mode("sandbox", &serde_json::json!({})), Some(false));
+        // Sealed under another key it does not open: unknown rather than a guess.
+        assert_eq!(Directory::new().live_mode("stripe", &live), None);
     }
 }

@@ -18,7 +18,10 @@ checks every page (no serious or critical violation); screenshots are taken at d
 phone width. The admin also creates an API key, sees its secret once, revokes it, and opens the
 webhook endpoints page; uploads a logo (an SVG with a script is refused, a clean one shown),
 reviews the offered languages, sets the plan moves, and pauses and resumes the customer's dunning
-(docs/adr/0039).
+(docs/adr/0039). The admin also invites a staff member (the invitation page, signed out, under
+axe), adds a webhook endpoint and opens its page, and on the gateways page adds a sandbox account
+and a routing rule through their reviews and opens the account's page; finance saves the DATEV
+settings from the exports page (docs/adr/0049).
 """
 
 import json
@@ -42,7 +45,9 @@ TEXT = {
            "answered": "Your answer has been sent", "bank": "Bank", "upload": "Upload and reconcile",
            "settings": "Settings",
            "api_keys": "API keys", "review_key": "Review the key", "webhooks": "Webhooks",
-           "revoked": "The key was revoked", "exports": "Exports", "datev": "DATEV Buchungsstapel"},
+           "revoked": "The key was revoked", "exports": "Exports", "datev": "DATEV Buchungsstapel",
+           "gateways": "Gateways", "gateway_added": "The gateway account was added",
+           "rules_saved": "The routing rules were saved", "datev_saved": "The DATEV settings were saved"},
     "de": {"sign_in": "Anmelden", "dashboard": "Dashboard", "customers": "Kunden", "search": "Suchen",
            "credit": "Gutschrift erstellen", "review": "Prüfen", "confirm": "Bestätigen",
            "done": "Die Gutschrift wurde erstellt", "runs": "Rechnungsläufe", "dry": "Probelauf starten",
@@ -52,7 +57,10 @@ TEXT = {
            "answered": "Ihre Antwort wurde", "bank": "Bank", "upload": "Hochladen und abgleichen",
            "settings": "Einstellungen",
            "api_keys": "API-Schlüssel", "review_key": "Schlüssel prüfen", "webhooks": "Webhooks",
-           "revoked": "Der Schlüssel wurde widerrufen", "exports": "Exporte", "datev": "DATEV-Buchungsstapel"},
+           "revoked": "Der Schlüssel wurde widerrufen", "exports": "Exporte", "datev": "DATEV-Buchungsstapel",
+           "gateways": "Zahlungsanbieter", "gateway_added": "Das Konto wurde hinzugefügt",
+           "rules_saved": "Die Routing-Regeln wurden gespeichert",
+           "datev_saved": "Die DATEV-Einstellungen wurden gespeichert"},
 }
 
 LOGO = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" rx="6" fill="#1f4e79"/></svg>'
@@ -213,6 +221,21 @@ def main():
             page.get_by_role("button", name=t["datev"]).click()
             expect(page.locator("#exports-error")).to_be_visible()
             axe(page, f"{lang} exports refused")
+            # The DATEV settings: a number out of DATEV's range refused on the page, then saved.
+            page.goto(f"{base}/c/acme/exports")
+            page.locator("#consultant_number").fill("999")
+            page.locator("#datev-review").click()
+            expect(page.locator("#datev-error")).to_be_visible()
+            axe(page, f"{lang} datev settings refused")
+            page.locator("#consultant_number").fill("29098")
+            page.locator("#client_number").fill("55003")
+            page.locator("#datev-review").click()
+            expect(page.locator("#review")).to_contain_text("29098")
+            axe(page, f"{lang} datev settings review")
+            page.locator("#confirm").click()
+            expect(page.locator("#datev-saved")).to_contain_text(t["datev_saved"])
+            axe(page, f"{lang} datev settings saved")
+            shot(page, f"datev-settings-{lang}", phone=True)
             for name, path in [("dunning", "/dunning"), ("jobs", "/jobs"), ("account", "/account")]:
                 page.goto(f"{base}/c/acme{path}")
                 axe(page, f"{lang} {name}")
@@ -249,6 +272,20 @@ def main():
             page.goto(f"{base}/c/acme/staff")
             expect(page.locator("main h1")).to_be_visible()
             axe(page, f"{lang} staff")
+            # An invitation: its link opened signed out, the page where the invitee sets a password.
+            page.locator("#invite-email").fill(f"invited-{lang}@example.com")
+            page.locator("#invite-role").select_option("support")
+            page.locator("form[action$='/staff'] button[type=submit]").click()
+            link = page.locator("#invite-link").inner_text().strip()
+            assert "/c/acme/invite?token=" in link, link
+            axe(page, f"{lang} staff invited")
+            guest = new_ctx()
+            invite = guest.new_page()
+            invite.goto(link)
+            expect(invite.locator("main h1")).to_be_visible()
+            assert invite.locator("input[type=password]").count() >= 1, invite.content()
+            axe(invite, f"{lang} invite")
+            guest.close()
             page.goto(f"{base}/c/acme/account")
             page.locator("form[action$='/account/totp'] button").click()
             expect(page.locator("#totp-secret")).to_be_visible()
@@ -290,6 +327,43 @@ def main():
             page.locator("#confirm").click()
             expect(page.locator("#done")).to_be_visible()
             expect(page.locator("#moves-mode-upgrades")).to_be_checked()
+
+            # Gateways: a sandbox account added, a routing rule to it, the account's page.
+            page.get_by_role("navigation", name=re.compile(".")).first.get_by_role("link", name=t["gateways"]).click()
+            expect(page.locator("#gateway-accounts")).to_be_visible()
+            axe(page, f"{lang} gateways")
+            shot(page, f"gateways-{lang}", phone=True)
+            page.locator("#provider").select_option("stripe")
+            page.locator("#add-gateway").click()
+            expect(page.locator("#config_secret_key")).to_be_visible()
+            axe(page, f"{lang} gateway new stripe")
+            shot(page, f"gateway-new-{lang}")
+            page.goto(f"{base}/c/acme/gateways/new?provider=sandbox")
+            page.locator("#gateway-name").fill(f"sandbox-{lang}")
+            page.locator("#gateway-review").click()
+            expect(page.locator("#review")).to_contain_text(f"sandbox-{lang}")
+            axe(page, f"{lang} gateway review")
+            page.locator("#confirm").click()
+            expect(page.locator("#done")).to_contain_text(t["gateway_added"])
+            expect(page.locator("#gateway-accounts")).to_contain_text(f"sandbox-{lang}")
+            spare = page.locator("form[action$='/gateways/rules'] > fieldset.card").last
+            spare.locator("input[name$='-name']").fill(f"eur-{lang}")
+            spare.locator("input[name$='-priority']").fill("10" if lang == "en" else "20")
+            spare.locator("input[name$='-currencies']").fill("EUR")
+            target = spare.locator("select[name$='-target-0']")
+            target.select_option(target.locator("option", has_text=f"sandbox-{lang} (").get_attribute("value"))
+            spare.locator("input[name$='-weight-0']").fill("100")
+            page.locator("#rules-review").click()
+            expect(page.locator("#review")).to_contain_text(f"eur-{lang}")
+            axe(page, f"{lang} rules review")
+            shot(page, f"rules-review-{lang}")
+            page.locator("#confirm").click()
+            expect(page.locator("#done")).to_contain_text(t["rules_saved"])
+            axe(page, f"{lang} gateways saved")
+            page.locator("#gateway-accounts a", has_text=f"sandbox-{lang}").click()
+            expect(page.locator("#gateway-facts")).to_be_visible()
+            axe(page, f"{lang} gateway account")
+            shot(page, f"gateway-{lang}")
 
             # Pause the customer's dunning (form, review, confirm), then resume it.
             page.goto(f"{base}/c/acme/customers/{run['customer']}")
@@ -364,7 +438,7 @@ def main():
             menu = page.locator("nav.main a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
             assert menu == ["/c/acme/dashboard", "/c/acme/account"], menu
             for path in ["/customers", f"/customers/{run['customer']}", "/runs", "/dunning", "/jobs", "/questions",
-                         "/bank", "/exports", "/settings", "/staff", "/api-keys", "/webhooks"]:
+                         "/bank", "/exports", "/settings", "/staff", "/api-keys", "/webhooks", "/gateways"]:
                 response = page.goto(f"{base}/c/acme{path}")
                 assert response.status == 403, (path, response.status)
             expect(page.get_by_role("alert")).to_contain_text(t["forbidden"])
@@ -400,6 +474,17 @@ def main():
             page.get_by_role("navigation").first.get_by_role("link", name=t["webhooks"]).click()
             expect(page.locator("#add-webhook")).to_be_visible()
             axe(page, f"{lang} webhooks")
+            # A webhook endpoint added (review, confirm: its secret shown once), then its page.
+            page.locator("#webhook-url").fill(f"https://hooks.example.com/billing-{lang}")
+            page.locator("#add-webhook").click()
+            expect(page.locator("#review")).to_contain_text(f"billing-{lang}")
+            axe(page, f"{lang} webhook review")
+            page.locator("#confirm").click()
+            expect(page.locator("#webhook-secret")).to_be_visible()
+            axe(page, f"{lang} webhook added")
+            page.locator("#webhooks a", has_text=f"billing-{lang}").click()
+            expect(page.locator("main h1")).to_be_visible()
+            axe(page, f"{lang} webhook endpoint")
             ctx.close()
             print(f"PASSED {lang}", flush=True)
         browser.close()

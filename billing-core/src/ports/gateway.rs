@@ -500,6 +500,12 @@ pub trait Gateways: Send + Sync {
     ) -> Result<(serde_json::Value, String), String>;
     /// Checks a routing rule document before it is stored.
     fn validate_rules(&self, rules: &serde_json::Value) -> Result<(), String>;
+    /// Whether a stored config's credentials are for the provider's live mode (`Some(true)`) or
+    /// its test mode (`Some(false)`); `None` when it cannot tell. Only the answer leaves: the
+    /// credential is opened to read its prefix and dropped.
+    fn live_mode(&self, _provider: &str, _stored: &serde_json::Value) -> Option<bool> {
+        None
+    }
     /// Orders the accounts to try for a payment; `Err` carries why none fits.
     fn route(
         &self,

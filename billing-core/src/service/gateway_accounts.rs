@@ -28,11 +28,15 @@ pub struct GatewayAccount {
     pub active: bool,
     pub is_default: bool,
     pub created_at: DateTime<Utc>,
+    /// Live (`Some(true)`) or test credentials (`Some(false)`), `None` when the provider's key
+    /// does not say ([`Gateways::live_mode`]).
+    pub live: Option<bool>,
 }
 
-fn public(row: AccountRow) -> GatewayAccount {
+fn public(row: AccountRow, gateways: &dyn Gateways) -> GatewayAccount {
     GatewayAccount {
         id: GatewayAccountId(row.id),
+        live: gateways.live_mode(&row.provider, &row.config),
         config: redact(&row.config),
         provider: row.provider,
         name: row.name,
@@ -114,7 +118,7 @@ pub async fn create(
     };
     let row = store::gateway_accounts::insert(&mut tx, tenant, &stored, now).await?;
     tx.commit().await?;
-    Ok(public(row))
+    Ok(public(row, gateways))
 }
 
 /// The tenant's accounts, oldest first; a tenant without any gets its sandbox default first.
@@ -125,7 +129,7 @@ pub async fn list(
     now: DateTime<Utc>,
 ) -> Result<Vec<GatewayAccount>> {
     ensure_default(conn, tenant, gateways, now).await?;
-    Ok(store::gateway_accounts::list(conn, tenant).await?.into_iter().map(public).collect())
+    Ok(store::gateway_accounts::list(conn, tenant).await?.into_iter().map(|row| public(row, gateways)).collect())
 }
 
 /// Every tenant collects with the built-in sandbox until it configures a provider: created on first
@@ -143,6 +147,71 @@ pub async fn ensure_default(
     let config =
         gateways.prepare_config("sandbox", &serde_json::json!({})).map_err(|detail| Error::GatewayConfig { detail })?;
     store::gateway_accounts::insert_sandbox_default(conn, tenant, &config, now).await
+}
+
+/// One account as the API shows it (secrets redacted); 404 for another tenant's id.
+pub async fn get(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    gateways: &dyn Gateways,
+    id: Uuid,
+) -> Result<GatewayAccount> {
+    let row = store::gateway_accounts::get(conn, tenant, id).await?;
+    Ok(public(row.ok_or_else(|| Error::not_found("gateway account", GatewayAccountId(id)))?, gateways))
+}
+
+/// What an edit of an account may change; `None` keeps the value. Credentials are not edited:
+/// a new key is a new account, which routing rules can shift payments to by weight.
+#[derive(Debug, Clone, Default)]
+pub struct AccountUpdate {
+    pub name: Option<String>,
+    pub active: Option<bool>,
+    pub is_default: Option<bool>,
+}
+
+/// Renames an account, disables or enables it, or makes it the default. The tenant always keeps
+/// exactly one default, and it is active: the default cannot be disabled or stop being the
+/// default (another account is made the default instead), and a disabled account cannot become
+/// it. Returns the account before and after.
+pub async fn update(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    gateways: &dyn Gateways,
+    id: Uuid,
+    change: &AccountUpdate,
+) -> Result<(GatewayAccount, GatewayAccount)> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let row = store::gateway_accounts::lock(&mut tx, tenant, id).await?;
+    let row = row.ok_or_else(|| Error::not_found("gateway account", GatewayAccountId(id)))?;
+    let name = match &change.name {
+        Some(n) => n.trim().to_string(),
+        None => row.name.clone(),
+    };
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::invalid("name", "a name of 1 to 100 characters is required"));
+    }
+    if name != row.name
+        && store::gateway_accounts::id_by_name(&mut tx, tenant, &name).await?.is_some_and(|other| other != id)
+    {
+        return Err(Error::invalid("name", format!("an account named `{name}` exists already")));
+    }
+    let active = change.active.unwrap_or(row.active);
+    let is_default = change.is_default.unwrap_or(row.is_default);
+    if row.is_default && !is_default {
+        return Err(Error::invalid("is_default", "make another account the default instead"));
+    }
+    if is_default && !active {
+        return Err(Error::invalid(
+            "active",
+            "the default account cannot be disabled; make another account the default first",
+        ));
+    }
+    if is_default && !row.is_default {
+        store::gateway_accounts::clear_default(&mut tx, tenant).await?;
+    }
+    let after = store::gateway_accounts::update(&mut tx, tenant, id, &name, active, is_default).await?;
+    tx.commit().await?;
+    Ok((public(row, gateways), public(after, gateways)))
 }
 
 /// A rotated webhook secret: the new one in clear (shown once) and until when the old one verifies.

@@ -6,19 +6,19 @@ use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
 use super::corrupt;
-use crate::datev::{DatevSettings, RevenueAccounts};
+use crate::datev::{DatevSettings, RevenueAccounts, Skr};
 use crate::error::Result;
 use crate::ids::TenantId;
 
 pub async fn datev_settings(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<DatevSettings>> {
-    let row: Option<(i32, i32, i32, i32, String, serde_json::Value)> = sqlx::query_as(
-        "SELECT consultant_number, client_number, fiscal_year_start_month, account_length, receivables_account, revenue_accounts
+    let row: Option<(i32, i32, i32, i32, String, serde_json::Value, String)> = sqlx::query_as(
+        "SELECT consultant_number, client_number, fiscal_year_start_month, account_length, receivables_account, revenue_accounts, skr
            FROM datev_settings WHERE tenant_id = $1",
     )
     .bind(tenant)
     .fetch_optional(conn)
     .await?;
-    row.map(|(consultant, client, fy, len, receivables, revenue)| {
+    row.map(|(consultant, client, fy, len, receivables, revenue, skr)| {
         Ok(DatevSettings {
             consultant_number: consultant.max(0) as u32,
             client_number: client.max(0) as u32,
@@ -27,6 +27,7 @@ pub async fn datev_settings(conn: &mut PgConnection, tenant: TenantId) -> Result
             receivables_account: receivables,
             revenue_accounts: serde_json::from_value::<RevenueAccounts>(revenue)
                 .map_err(|e| corrupt("DATEV revenue accounts", e))?,
+            skr: Skr::parse(&skr).map_err(|e| corrupt("DATEV chart of accounts", e))?,
         })
     })
     .transpose()
@@ -41,12 +42,12 @@ pub async fn put_datev_settings(
     let accounts = serde_json::to_value(&s.revenue_accounts).map_err(|e| corrupt("DATEV revenue accounts", e))?;
     sqlx::query(
         "INSERT INTO datev_settings (tenant_id, consultant_number, client_number, fiscal_year_start_month, account_length,
-                                     receivables_account, revenue_accounts, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                     receivables_account, revenue_accounts, updated_at, skr)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (tenant_id) DO UPDATE SET consultant_number = EXCLUDED.consultant_number,
              client_number = EXCLUDED.client_number, fiscal_year_start_month = EXCLUDED.fiscal_year_start_month,
              account_length = EXCLUDED.account_length, receivables_account = EXCLUDED.receivables_account,
-             revenue_accounts = EXCLUDED.revenue_accounts, updated_at = EXCLUDED.updated_at",
+             revenue_accounts = EXCLUDED.revenue_accounts, updated_at = EXCLUDED.updated_at, skr = EXCLUDED.skr",
     )
     .bind(tenant)
     .bind(s.consultant_number as i32)
@@ -56,6 +57,7 @@ pub async fn put_datev_settings(
     .bind(&s.receivables_account)
     .bind(accounts)
     .bind(now)
+    .bind(s.skr.code())
     .execute(conn)
     .await?;
     Ok(())

@@ -162,6 +162,28 @@ pub async fn update_config(
     Ok(())
 }
 
+/// Sets an account's name, active flag and default flag (the caller cleared another default).
+pub async fn update(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    id: Uuid,
+    name: &str,
+    active: bool,
+    is_default: bool,
+) -> Result<AccountRow> {
+    Ok(sqlx::query_as(
+        "UPDATE gateway_accounts SET name = $3, active = $4, is_default = $5 WHERE tenant_id = $1 AND id = $2
+         RETURNING tenant_id, id, provider, name, config, active, is_default, created_at",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(name)
+    .bind(active)
+    .bind(is_default)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
 /// The tenant's default active account (else its oldest active one).
 pub async fn default_active(conn: &mut PgConnection, tenant: TenantId) -> Result<Option<AccountRow>> {
     Ok(sqlx::query_as(&format!(

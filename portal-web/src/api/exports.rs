@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use billing_core::datev::{DatevSettings, RevenueAccounts};
+use billing_core::datev::{DatevSettings, RevenueAccounts, Skr};
 use billing_core::ids::TenantId;
 use billing_core::service::exports;
 use chrono::NaiveDate;
@@ -104,6 +104,10 @@ pub struct DatevSettingsBody {
     /// Receivables account (default 1400).
     pub receivables_account: Option<String>,
     pub revenue_accounts: Option<RevenueAccountsBody>,
+    /// The chart of accounts, `03` (SKR03, the default) or `04` (SKR04): header field 27, and the
+    /// defaults of the receivables and revenue accounts not given.
+    #[schema(example = "03")]
+    pub skr: Option<String>,
 }
 
 fn body(s: &DatevSettings) -> DatevSettingsBody {
@@ -123,6 +127,7 @@ fn body(s: &DatevSettings) -> DatevSettingsBody {
             third_country: Some(r.third_country.clone()),
             small_business: Some(r.small_business.clone()),
         }),
+        skr: Some(s.skr.code().to_string()),
     }
 }
 
@@ -159,8 +164,12 @@ pub async fn put_datev_settings(
     AuthTenant(tenant): AuthTenant,
     ApiJson(b): ApiJson<DatevSettingsBody>,
 ) -> ApiResult<axum::Json<DatevSettingsBody>> {
-    let d = DatevSettings::default();
-    let dr = RevenueAccounts::default();
+    let skr = match b.skr.as_deref() {
+        Some(text) => Skr::parse(text)?,
+        None => Skr::default(),
+    };
+    let d = DatevSettings::for_skr(skr);
+    let dr = skr.revenue_accounts();
     let r = b.revenue_accounts.unwrap_or(RevenueAccountsBody {
         domestic_standard: None,
         domestic_reduced: None,
@@ -185,6 +194,7 @@ pub async fn put_datev_settings(
             third_country: r.third_country.unwrap_or(dr.third_country),
             small_business: r.small_business.unwrap_or(dr.small_business),
         },
+        skr,
     };
     let mut conn = state.pool.acquire().await?;
     let saved = exports::set_datev_settings(&mut conn, tenant, &s, state.clock.now()).await?;

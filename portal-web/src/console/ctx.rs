@@ -90,6 +90,7 @@ impl Chrome {
             ("bank", "/bank", "console-nav-bank", Permission::MoveMoney),
             ("exports", "/exports", "console-gap-nav-exports", Permission::Export),
             ("settings", "/settings", "console-nav-settings", Permission::Settings),
+            ("gateways", "/gateways", "console-gateways-nav", Permission::Settings),
             ("staff", "/staff", "console-nav-staff", Permission::ManageStaff),
             ("api-keys", "/api-keys", "console-nav-api-keys", Permission::ManageStaff),
             ("webhooks", "/webhooks", "console-nav-webhooks", Permission::ManageStaff),

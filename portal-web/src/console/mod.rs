@@ -16,6 +16,8 @@
 //!   date range (finance and admin).
 //! - `api_keys.rs`, `webhooks.rs` (with `developers.rs`): the admin's API keys and webhook
 //!   endpoints (issue 16).
+//! - `gateways.rs`: the admin's payment gateway accounts and routing rules; `exports.rs` also
+//!   edits the DATEV settings (docs/adr/0049).
 //! - `dashboard`: the place the metrics dashboard goes (`/c/{tenant}/dashboard`).
 
 pub mod api_keys;
@@ -26,6 +28,7 @@ pub mod ctx;
 pub mod customers;
 pub mod developers;
 pub mod exports;
+pub mod gateways;
 pub mod mails;
 pub mod questions;
 pub mod runs;
@@ -91,7 +94,7 @@ pub fn router() -> Router<AppState> {
         .route("/bank", get(bank::index).post(bank::upload))
         .route("/bank/{id}", get(bank::show))
         .route("/bank/{id}/lines/{action}/assign", get(bank::assign_page).post(bank::assign))
-        .route("/exports", get(exports::index))
+        .route("/exports", get(exports::index).post(exports::save_datev))
         .route("/exports/{id}", get(exports::download))
         .route("/settings", get(settings::index))
         .route("/settings/logo", post(settings::upload_logo))
@@ -102,6 +105,11 @@ pub fn router() -> Router<AppState> {
         .route("/webhooks/{id}", get(webhooks::detail))
         .route("/webhooks/{id}/{verb}", get(webhooks::action_page).post(webhooks::action))
         .route("/webhooks/{id}/deliveries/{action}/retry", post(webhooks::retry))
+        // Gateway accounts and routing rules (docs/adr/0049).
+        .route("/gateways", get(gateways::index).post(gateways::create))
+        .route("/gateways/new", get(gateways::new_page))
+        .route("/gateways/rules", post(gateways::save_rules))
+        .route("/gateways/{id}", get(gateways::edit_page).post(gateways::update))
         .fallback(not_found)
 }
 

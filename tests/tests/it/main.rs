@@ -9,6 +9,7 @@ mod bench;
 mod cli;
 mod console;
 mod console_actions;
+mod console_gateways;
 mod console_settings;
 mod documents;
 mod dunning;
