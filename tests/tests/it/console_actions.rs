@@ -313,7 +313,11 @@ async fn an_open_invoice_is_voided_once_with_its_amounts_before_and_after() {
     let done = confirm_twice(&mut fin, &c, "void", &confirm_fields).await;
     let after = invoice(&app, &id).await;
     assert_eq!(after["status"], "void", "{after}");
-    assert_eq!((after["amount_due"].as_i64(), after["total"].as_i64()), (Some(0), Some(2900)), "nothing is due on a void invoice");
+    assert_eq!(
+        (after["amount_due"].as_i64(), after["total"].as_i64()),
+        (Some(0), Some(2900)),
+        "nothing is due on a void invoice"
+    );
     let page = fin.get(done.location.as_deref().unwrap()).await;
     assert!(page.body.contains("The invoice has been voided."), "{}", page.body);
     assert!(!page.body.contains(&format!("actions/void?invoice={id}")), "a void invoice offers no void");
