@@ -269,6 +269,34 @@ impl TestApp {
         (c["id"].as_str().expect("id").to_string(), list["data"][0].clone())
     }
 
+    /// [`Self::invoiced_march_customer`] (EUR) whose card `card` declines when the invoice is
+    /// paid on its due date at 10:00 (the test clock is set there). Returns the customer's id,
+    /// the invoice's id and that moment.
+    pub async fn declined_march_customer(
+        &self,
+        email: &str,
+        card: &str,
+    ) -> (String, String, chrono::DateTime<chrono::Utc>) {
+        let (customer, invoice) = self.invoiced_march_customer(email, "EUR").await;
+        let id = invoice["id"].as_str().expect("id").to_string();
+        let t0 = instant(&format!("{}T10:00:00Z", invoice["due_date"].as_str().expect("due date")));
+        self.clock.set(t0);
+        let (s, pm) = self
+            .post(&format!("/api/v1/customers/{customer}/payment_methods"), serde_json::json!({ "card_number": card }))
+            .await;
+        assert_eq!(s, 201, "{pm}");
+        let (s, r) = self.post(&format!("/api/v1/invoices/{id}/pay"), serde_json::json!({})).await;
+        assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("failed")), "{r}");
+        (customer, id, t0)
+    }
+
+    /// The invoice's payment attempts as `GET /invoices/{id}/payment_attempts` lists them.
+    pub async fn payment_attempts(&self, invoice: &str) -> Vec<serde_json::Value> {
+        let (s, ledger) = self.get(&format!("/api/v1/invoices/{invoice}/payment_attempts")).await;
+        assert_eq!(s, 200, "{ledger}");
+        ledger.as_array().expect("a list").clone()
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&self.db.pool).await.expect("count")
     }

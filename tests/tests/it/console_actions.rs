@@ -334,31 +334,11 @@ async fn an_open_invoice_is_voided_once_with_its_amounts_before_and_after() {
     assert_eq!(after["status"], "void");
 }
 
-/// A customer whose card declines on the due date: (customer, invoice, the moment).
-async fn declined(app: &TestApp, email: &str) -> (String, String, chrono::DateTime<chrono::Utc>) {
-    let (customer, invoice) = app.invoiced_march_customer(email, "EUR").await;
-    let id = invoice["id"].as_str().unwrap().to_string();
-    let t0 = instant(&format!("{}T10:00:00Z", invoice["due_date"].as_str().unwrap()));
-    app.clock.set(t0);
-    let (s, pm) = app
-        .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4000000000009995" }))
-        .await;
-    assert_eq!(s, 201, "{pm}");
-    let (s, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
-    assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("failed")), "{r}");
-    (customer, id, t0)
-}
-
-async fn attempts(app: &TestApp, invoice: &str) -> usize {
-    let (_, ledger) = app.get(&format!("/api/v1/invoices/{invoice}/payment_attempts")).await;
-    ledger.as_array().unwrap().len()
-}
-
 #[tokio::test]
 async fn a_bank_transfer_marked_paid_stops_the_dunning_and_is_recorded_once() {
     let app = TestApp::spawn().await;
-    let (c, id, _) = declined(&app, "late@example.com").await;
-    let (other, other_id, t0) = declined(&app, "also-late@example.com").await;
+    let (c, id, _) = app.declined_march_customer("late@example.com", "4000000000009995").await;
+    let (other, other_id, t0) = app.declined_march_customer("also-late@example.com", "4000000000009995").await;
     let (_, before) = app.get(&format!("/api/v1/customers/{c}")).await;
     assert!(!before["dunning"].is_null(), "in dunning after the decline: {before}");
     staff(&app, "fin@example.com", "finance").await;
@@ -403,8 +383,8 @@ async fn a_bank_transfer_marked_paid_stops_the_dunning_and_is_recorded_once() {
             .unwrap();
         assert_eq!(s.invoices, 1, "day {n}: {s:?}");
     }
-    assert_eq!(attempts(&app, &id).await, 1, "no retry of a paid invoice");
-    assert!(attempts(&app, &other_id).await > 1, "the unpaid one is retried");
+    assert_eq!(app.payment_attempts(&id).await.len(), 1, "no retry of a paid invoice");
+    assert!(app.payment_attempts(&other_id).await.len() > 1, "the unpaid one is retried");
 
     // The same reference for another invoice is another payment's: refused, nothing recorded.
     let fields = [

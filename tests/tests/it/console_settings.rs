@@ -7,30 +7,10 @@
 //! stored in the database, served with an ETag, shown by the portal, the console and the mails).
 
 use billing_tests::{TestApp, create_tenant, instant};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde_json::{Value, json};
 
 use crate::console::{signed_in, staff};
-
-/// An invoiced customer whose card declines on the due date; returns (customer, invoice, t0).
-async fn declined(app: &TestApp) -> (String, String, DateTime<Utc>) {
-    let (customer, invoice) = app.invoiced_march_customer("late@example.com", "EUR").await;
-    let id = invoice["id"].as_str().unwrap().to_string();
-    let t0 = instant(&format!("{}T10:00:00Z", invoice["due_date"].as_str().unwrap()));
-    app.clock.set(t0);
-    let (s, pm) = app
-        .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4000000000009995" }))
-        .await;
-    assert_eq!(s, 201, "{pm}");
-    let (s, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
-    assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("failed")), "{r}");
-    (customer, id, t0)
-}
-
-async fn attempts(app: &TestApp, invoice: &str) -> usize {
-    let (_, ledger) = app.get(&format!("/api/v1/invoices/{invoice}/payment_attempts")).await;
-    ledger.as_array().unwrap().len()
-}
 
 async fn reminders(app: &TestApp) -> i64 {
     app.count("outbox WHERE topic = 'dunning.step' AND payload->>'action' = 'email'").await
@@ -52,7 +32,7 @@ fn run_dunning(app: &TestApp, as_of: &str) -> String {
 #[tokio::test]
 async fn a_paused_dunning_takes_no_step_and_resumes_where_it_was() {
     let app = TestApp::spawn().await;
-    let (customer, invoice, t0) = declined(&app).await;
+    let (customer, invoice, t0) = app.declined_march_customer("late@example.com", "4000000000009995").await;
     let day = |n: i64| (t0 + Duration::days(n)).date_naive().to_string();
     let pause_path = format!("/api/v1/customers/{customer}/dunning/pause");
 
@@ -90,7 +70,7 @@ async fn a_paused_dunning_takes_no_step_and_resumes_where_it_was() {
     let out = run_dunning(&app, &day(3));
     assert!(out.contains("0 erneut eingezogen") && out.contains("0 Mahnungen eingereiht"), "{out}");
     assert!(out.contains("1 Rechnungen ausgelassen"), "{out}");
-    assert_eq!((attempts(&app, &invoice).await, reminders(&app).await), (1, 0), "no charge, no mail");
+    assert_eq!((app.payment_attempts(&invoice).await.len(), reminders(&app).await), (1, 0), "no charge, no mail");
 
     // Resumed on day 5: the five paused days do not count, so the day-3 step comes on day 8.
     app.clock.set(t0 + Duration::days(5));
@@ -107,7 +87,7 @@ async fn a_paused_dunning_takes_no_step_and_resumes_where_it_was() {
     assert!(out.contains("0 erneut eingezogen"), "the policy's day 0 after the pause: {out}");
     let out = run_dunning(&app, &day(8));
     assert!(out.contains("1 erneut eingezogen") && out.contains("1 Mahnungen eingereiht"), "{out}");
-    assert_eq!((attempts(&app, &invoice).await, reminders(&app).await), (2, 1));
+    assert_eq!((app.payment_attempts(&invoice).await.len(), reminders(&app).await), (2, 1));
 
     // Each change is in the audit log with the pauses before and after.
     let rows: Vec<(String, String, Value, Value)> = sqlx::query_as(
@@ -131,7 +111,7 @@ async fn finance_pauses_one_invoices_dunning_in_the_console_and_support_may_not(
     let app = TestApp::spawn().await;
     staff(&app, "fin@example.com", "finance").await;
     staff(&app, "help@example.com", "support").await;
-    let (customer, invoice, t0) = declined(&app).await;
+    let (customer, invoice, t0) = app.declined_march_customer("late@example.com", "4000000000009995").await;
     let until = (t0 + Duration::days(10)).date_naive().to_string();
 
     let mut fin = signed_in(&app, "fin@example.com").await;
@@ -621,7 +601,7 @@ async fn admins_set_offered_languages_plan_moves_fees_and_the_german_ladder_in_t
 async fn the_payment_failed_mail_promises_no_retry_that_a_pause_stops() {
     use portal_web::i18n::{Locale, format};
     let app = TestApp::spawn().await;
-    let (customer, invoice, t0) = declined(&app).await;
+    let (customer, invoice, t0) = app.declined_march_customer("late@example.com", "4000000000009995").await;
     let day = |n: i64| (t0 + Duration::days(n)).date_naive();
     let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
     let subject = format!("Payment for invoice {} failed", inv["number"].as_str().unwrap());

@@ -8,28 +8,8 @@ use billing_tests::{TestApp, instant};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-/// An invoiced customer whose card declines on the due date; returns (customer, invoice, t0).
-async fn declined(app: &TestApp, card: &str) -> (String, String, DateTime<Utc>) {
-    let (customer, invoice) = app.invoiced_march_customer("late@example.com", "EUR").await;
-    let id = invoice["id"].as_str().unwrap().to_string();
-    let due = invoice["due_date"].as_str().unwrap();
-    let t0 = instant(&format!("{due}T10:00:00Z"));
-    app.clock.set(t0);
-    let (s, pm) =
-        app.post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": card })).await;
-    assert_eq!(s, 201, "{pm}");
-    let (s, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
-    assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("failed")), "{r}");
-    (customer, id, t0)
-}
-
 async fn run_on(app: &TestApp, t0: DateTime<Utc>, day: i64) -> DunningSummary {
     dunning::run(&app.db.pool, app.gateways.as_ref(), t0 + Duration::days(day), None).await.unwrap()
-}
-
-async fn attempts(app: &TestApp, invoice: &str) -> Vec<Value> {
-    let (_, ledger) = app.get(&format!("/api/v1/invoices/{invoice}/payment_attempts")).await;
-    ledger.as_array().unwrap().clone()
 }
 
 /// The reminder mails enqueued: `dunning.step` events of `email` steps (every step is an event).
@@ -54,7 +34,7 @@ fn counts(s: &DunningSummary) -> (u64, u64, u64, u64) {
 #[tokio::test]
 async fn a_soft_decline_is_retried_on_the_policys_days_reminded_and_finally_written_off() {
     let app = TestApp::spawn().await;
-    let (customer, invoice, t0) = declined(&app, "4000000000009995").await;
+    let (customer, invoice, t0) = app.declined_march_customer("late@example.com", "4000000000009995").await;
     let day = |n: i64| (t0 + Duration::days(n)).date_naive().to_string();
 
     let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
@@ -65,10 +45,10 @@ async fn a_soft_decline_is_retried_on_the_policys_days_reminded_and_finally_writ
 
     assert_eq!(counts(&run_on(&app, t0, 2).await), (0, 0, 0, 0), "nothing is due before day 3");
     assert_eq!(counts(&run_on(&app, t0, 3).await), (1, 0, 1, 0), "day 3: one retry, one reminder");
-    assert_eq!(attempts(&app, &invoice).await.len(), 2);
+    assert_eq!(app.payment_attempts(&invoice).await.len(), 2);
     assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 0, 0, 0), "a re-run the same day does nothing");
     assert_eq!(
-        (attempts(&app, &invoice).await.len(), reminders(&app).await),
+        (app.payment_attempts(&invoice).await.len(), reminders(&app).await),
         (2, 1),
         "nothing charged or mailed twice"
     );
@@ -83,7 +63,7 @@ async fn a_soft_decline_is_retried_on_the_policys_days_reminded_and_finally_writ
     assert_eq!(counts(&run_on(&app, t0, 7).await), (1, 0, 1, 0));
     // The job did not run on day 14: day 20 catches up with the missed steps, once.
     assert_eq!(counts(&run_on(&app, t0, 20).await), (1, 0, 1, 0));
-    let ledger = attempts(&app, &invoice).await;
+    let ledger = app.payment_attempts(&invoice).await;
     assert_eq!(ledger.len(), 4, "the first attempt and three retries");
     assert!(ledger.iter().all(|a| a["decline_class"] == "soft"), "{ledger:?}");
     assert_eq!(reminders(&app).await, 3);
@@ -96,7 +76,7 @@ async fn a_soft_decline_is_retried_on_the_policys_days_reminded_and_finally_writ
     let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
     assert!(c["dunning"].is_null(), "no invoice in dunning any more: {c}");
     assert_eq!(counts(&run_on(&app, t0, 31).await), (0, 0, 0, 0));
-    assert_eq!((attempts(&app, &invoice).await.len(), reminders(&app).await), (4, 3));
+    assert_eq!((app.payment_attempts(&invoice).await.len(), reminders(&app).await), (4, 3));
 
     // The reminders reach a real SMTP server, one per email step.
     let sink = crate::mail::SmtpSink::start(&[]);
@@ -113,7 +93,7 @@ async fn a_soft_decline_is_retried_on_the_policys_days_reminded_and_finally_writ
 #[tokio::test]
 async fn a_hard_decline_is_never_retried_but_the_customer_is_reminded() {
     let app = TestApp::spawn().await;
-    let (customer, invoice, t0) = declined(&app, "4000000000000002").await;
+    let (customer, invoice, t0) = app.declined_march_customer("late@example.com", "4000000000000002").await;
     // The blocked retry is not what comes next: the reminder is.
     let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
     let next = (c["dunning"]["next_action"].as_str(), c["dunning"]["retries_blocked"].as_bool());
@@ -129,7 +109,7 @@ async fn a_hard_decline_is_never_retried_but_the_customer_is_reminded() {
     assert_eq!(taken, [("retry", "skipped"), ("email", "done")]);
     assert!(steps[0]["reason"].as_str().unwrap().contains("hard"), "{steps:?}");
     assert_eq!(counts(&run_on(&app, t0, 3).await), (0, 0, 0, 0));
-    assert_eq!(attempts(&app, &invoice).await.len(), 1, "no second charge on a hard-declined card");
+    assert_eq!(app.payment_attempts(&invoice).await.len(), 1, "no second charge on a hard-declined card");
     assert_eq!(next_attempts(&app).await, [None], "the mail asks for a new payment method instead");
     let mut conn = app.db.pool.acquire().await.unwrap();
     let id: billing_core::ids::InvoiceId = invoice.parse().unwrap();
@@ -175,18 +155,18 @@ async fn a_bad_policy_is_refused_and_changes_nothing_and_a_good_one_is_used() {
     let (s, p) =
         put(json!({ "steps": [{ "day": 1, "action": "email" }, { "day": 2, "action": "mark_uncollectible" }] })).await;
     assert_eq!((s, p["default"].as_bool()), (200, Some(false)), "{p}");
-    let (_, invoice, t0) = declined(&app, "4000000000009995").await;
+    let (_, invoice, t0) = app.declined_march_customer("late@example.com", "4000000000009995").await;
     assert_eq!(counts(&run_on(&app, t0, 1).await), (0, 0, 1, 0));
     assert_eq!(counts(&run_on(&app, t0, 2).await), (0, 0, 0, 1));
     let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
     assert_eq!(inv["status"], "uncollectible");
-    assert_eq!(attempts(&app, &invoice).await.len(), 1, "this policy never retries");
+    assert_eq!(app.payment_attempts(&invoice).await.len(), 1, "this policy never retries");
 }
 
 #[tokio::test]
 async fn billing_jobs_run_dunning_as_of_a_date_takes_the_steps_due_then_and_only_once() {
     let app = TestApp::spawn().await;
-    let (_, invoice, t0) = declined(&app, "4000000000009995").await;
+    let (_, invoice, t0) = app.declined_march_customer("late@example.com", "4000000000009995").await;
     let as_of = (t0 + Duration::days(3)).date_naive().to_string();
     let run = || {
         std::process::Command::new(billing_tests::billing_binary())
@@ -204,18 +184,18 @@ async fn billing_jobs_run_dunning_as_of_a_date_takes_the_steps_due_then_and_only
     let out = run();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("0 erneut eingezogen") && stdout.contains("0 Mahnungen eingereiht"), "{stdout}");
-    assert_eq!((attempts(&app, &invoice).await.len(), reminders(&app).await), (2, 1));
+    assert_eq!((app.payment_attempts(&invoice).await.len(), reminders(&app).await), (2, 1));
 }
 
 #[tokio::test]
 async fn the_dunning_job_and_the_customer_view_work_on_one_connection() {
     let app = TestApp::spawn_one_connection().await;
-    let (customer, invoice, t0) = declined(&app, "4000000000009995").await;
+    let (customer, invoice, t0) = app.declined_march_customer("late@example.com", "4000000000009995").await;
     for day in [3, 7, 14, 30] {
         let run = dunning::run(&app.app_pool, app.gateways.as_ref(), t0 + Duration::days(day), None);
         tokio::time::timeout(std::time::Duration::from_secs(60), run).await.expect("no deadlock").unwrap();
     }
-    assert_eq!(attempts(&app, &invoice).await.len(), 4);
+    assert_eq!(app.payment_attempts(&invoice).await.len(), 4);
     let (_, inv) = app.get(&format!("/api/v1/invoices/{invoice}")).await;
     assert_eq!(inv["status"], "uncollectible");
     let (s, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
@@ -225,23 +205,23 @@ async fn the_dunning_job_and_the_customer_view_work_on_one_connection() {
 #[tokio::test]
 async fn two_runs_at_once_take_each_step_once() {
     let app = TestApp::spawn().await;
-    let (_, invoice, t0) = declined(&app, "4000000000009995").await;
+    let (_, invoice, t0) = app.declined_march_customer("late@example.com", "4000000000009995").await;
     let (a, b) = tokio::join!(run_on(&app, t0, 3), run_on(&app, t0, 3));
     assert_eq!(a.retried + b.retried, 1, "{a:?} {b:?}");
     assert_eq!(a.emails + b.emails, 1, "{a:?} {b:?}");
-    assert_eq!((attempts(&app, &invoice).await.len(), reminders(&app).await), (2, 1));
+    assert_eq!((app.payment_attempts(&invoice).await.len(), reminders(&app).await), (2, 1));
 }
 
 #[tokio::test]
 async fn a_card_added_with_collect_in_dunning_pays_at_once_and_a_failing_one_leaves_dunning_as_it_was() {
     let app = TestApp::spawn().await;
-    let (customer, invoice, _) = declined(&app, "4000000000009995").await;
+    let (customer, invoice, _) = app.declined_march_customer("late@example.com", "4000000000009995").await;
     let methods = format!("/api/v1/customers/{customer}/payment_methods");
     let add = |card: &'static str| app.post(&methods, json!({ "card_number": card, "collect_in_dunning": true }));
     // Another card that declines: tried at once, the invoice stays in dunning with the attempt on its ledger.
     let (s, pm) = add("4000000000000002").await;
     assert_eq!(s, 201, "{pm}");
-    assert_eq!(attempts(&app, &invoice).await.len(), 2, "the new card was tried once");
+    assert_eq!(app.payment_attempts(&invoice).await.len(), 2, "the new card was tried once");
     let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
     assert_eq!(c["dunning"]["invoices"], json!([invoice]), "still in dunning: {c}");
     // A good card: the invoice is paid the moment it is added, recovered by a new method.
@@ -251,7 +231,7 @@ async fn a_card_added_with_collect_in_dunning_pays_at_once_and_a_failing_one_lea
     assert_eq!((inv["status"].as_str(), inv["recovery"]["how"].as_str()), (Some("paid"), Some("new_method")), "{inv}");
     let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
     assert!(c["dunning"].is_null(), "out of dunning: {c}");
-    assert_eq!(attempts(&app, &invoice).await.len(), 3);
+    assert_eq!(app.payment_attempts(&invoice).await.len(), 3);
 }
 
 /// A customer who never had a payment method at a merchant that charges automatically: once their
@@ -287,12 +267,12 @@ async fn a_first_card_added_with_collect_in_dunning_pays_the_overdue_invoice_at_
     assert_eq!(s, 201, "{pm}");
     let (_, inv) = app.get(&format!("/api/v1/invoices/{id}")).await;
     assert_eq!(inv["status"], "paid", "paid by the call that added the card: {inv}");
-    assert_eq!(attempts(&app, &id).await.len(), 1);
+    assert_eq!(app.payment_attempts(&id).await.len(), 1);
     let (_, c) = app.get(&format!("/api/v1/customers/{customer}")).await;
     assert!(c["dunning"].is_null(), "out of dunning: {c}");
     let (_, other) = app.get(&format!("/api/v1/invoices/{fresh}")).await;
     assert_eq!(other["status"], "open", "not due yet: {other}");
-    assert!(attempts(&app, &fresh).await.is_empty(), "left to the collection job on its due date");
+    assert!(app.payment_attempts(&fresh).await.is_empty(), "left to the collection job on its due date");
 }
 
 /// A customer (in `segment`, if any) with a finalized one-off invoice of EUR 50.00 whose card

@@ -11,21 +11,6 @@ use serde_json::{Value, json};
 
 use crate::mail::SmtpSink;
 
-/// A customer invoiced for March whose card (`card`) declines on the due date: (customer,
-/// invoice, when it declined).
-async fn declined(app: &TestApp, email: &str, card: &str) -> (String, String, DateTime<Utc>) {
-    let (customer, invoice) = app.invoiced_march_customer(email, "EUR").await;
-    let id = invoice["id"].as_str().unwrap().to_string();
-    let t0 = instant(&format!("{}T10:00:00Z", invoice["due_date"].as_str().unwrap()));
-    app.clock.set(t0);
-    let (s, pm) =
-        app.post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": card })).await;
-    assert_eq!(s, 201, "{pm}");
-    let (s, r) = app.post(&format!("/api/v1/invoices/{id}/pay"), json!({})).await;
-    assert_eq!((s, r["attempt"]["status"].as_str()), (200, Some("failed")), "{r}");
-    (customer, id, t0)
-}
-
 async fn run_at(app: &TestApp, now: DateTime<Utc>) -> DunningSummary {
     dunning::run(&app.db.pool, app.gateways.as_ref(), now, None).await.unwrap()
 }
@@ -53,7 +38,7 @@ fn decisions(ledger: &[Value]) -> Vec<(String, String)> {
 #[tokio::test]
 async fn a_card_with_15_attempts_in_30_days_is_not_retried_and_the_ledger_says_why() {
     let app = TestApp::spawn().await;
-    let (_, invoice, t0) = declined(&app, "cap@example.com", "4000000000009995").await;
+    let (_, invoice, t0) = app.declined_march_customer("cap@example.com", "4000000000009995").await;
     // The customer tries to pay 14 more times the same day: 15 attempts on the card.
     for n in 1..=14 {
         app.clock.set(t0 + Duration::minutes(n));
@@ -94,7 +79,7 @@ async fn a_card_with_15_attempts_in_30_days_is_not_retried_and_the_ledger_says_w
 #[tokio::test]
 async fn a_mastercard_try_again_later_decline_is_retried_only_72_hours_later() {
     let app = TestApp::spawn().await;
-    let (customer, invoice, t0) = declined(&app, "mac@example.com", "5200000000000213").await;
+    let (customer, invoice, t0) = app.declined_march_customer("mac@example.com", "5200000000000213").await;
     let l = ledger(&app, &invoice).await;
     assert_eq!(
         (l[0]["decline_code"].as_str(), l[0]["decline_class"].as_str(), l[0]["network_advice_code"].as_str()),
@@ -141,7 +126,7 @@ async fn a_mac_21_decline_is_hard_and_never_retried() {
     assert_eq!(billing_core::retry_rules::class_with_advice("soft", Some("21")), "hard");
     assert_eq!(billing_core::retry_rules::class_with_advice("soft", Some("03")), "hard");
     let app = TestApp::spawn().await;
-    let (_, invoice, t0) = declined(&app, "hard@example.com", "4000000000000002").await;
+    let (_, invoice, t0) = app.declined_march_customer("hard@example.com", "4000000000000002").await;
     let s = run_at(&app, t0 + Duration::days(3)).await;
     assert_eq!((s.retried, s.retries_skipped), (0, 1));
     let d = decisions(&ledger(&app, &invoice).await);
@@ -153,7 +138,7 @@ async fn a_mac_21_decline_is_hard_and_never_retried() {
 async fn recovered_revenue_is_recorded_once_whatever_pays_and_however_often() {
     let app = TestApp::spawn().await;
     // A manual payment after a decline, then the same money again (a second payment path).
-    let (_, manual, _) = declined(&app, "manual@example.com", "4000000000009995").await;
+    let (_, manual, _) = app.declined_march_customer("manual@example.com", "4000000000009995").await;
     let (s, r) = app.post(&format!("/api/v1/invoices/{manual}/mark_paid"), json!({ "amount": 2900 })).await;
     assert_eq!(s, 200, "{r}");
     let (s, r) = app
@@ -169,7 +154,7 @@ async fn recovered_revenue_is_recorded_once_whatever_pays_and_however_often() {
     );
 
     // A new card after a hard decline: dunning's retry charges it.
-    let (customer, card, t0) = declined(&app, "newcard@example.com", "4000000000000002").await;
+    let (customer, card, t0) = app.declined_march_customer("newcard@example.com", "4000000000000002").await;
     let (s, pm) = app
         .post(&format!("/api/v1/customers/{customer}/payment_methods"), json!({ "card_number": "4242424242424242" }))
         .await;
