@@ -200,22 +200,17 @@ pub async fn get_with_dunning_flags(
     id: CustomerId,
     today: chrono::NaiveDate,
 ) -> Result<Option<(Customer, bool, bool)>> {
+    use super::dunning::{LATEST_ATTEMPT_FAILED, NEVER_CHARGED_OVERDUE};
     let select = SELECT.replacen(" FROM customers", ", f.may_be_in_dunning, f.restricted FROM customers", 1);
     let row: Option<CustomerWithFlags> = sqlx::query_as(&format!(
         "{select} c,
            LATERAL (SELECT EXISTS (SELECT 1 FROM invoices i
                                     WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id
                                       AND i.status = 'open' AND i.total > i.amount_paid
-                                      -- its latest attempt failed, or never charged and nothing
-                                      -- will charge it (overdue from its due date, ADR 0047)
-                                      AND ((SELECT a.status FROM payment_attempts a
-                                             WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
-                                             ORDER BY a.created_at DESC, a.id DESC LIMIT 1) = 'failed'
-                                           -- (past its due date on `today`, as `store::dunning::for_customer` asks:
-                                           -- an invoice not due yet is not looked at again)
-                                           OR (i.due_date < $3
-                                               AND NOT EXISTS (SELECT 1 FROM payment_attempts a
-                                                                WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id)
+                                      -- its latest attempt failed, or never charged, past its due
+                                      -- date on `today` and nothing will charge it (ADR 0047)
+                                      AND ({LATEST_ATTEMPT_FAILED}
+                                           OR ({NEVER_CHARGED_OVERDUE}
                                                AND (EXISTS (SELECT 1 FROM tenants t
                                                              WHERE t.tenant_id = c.tenant_id
                                                                AND t.collection_method = 'send_invoice')

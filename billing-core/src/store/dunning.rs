@@ -251,6 +251,17 @@ pub async fn for_customer(
     Ok(sqlx::query_as(&sql).bind(tenant).bind(customer).bind(today).fetch_all(conn).await?)
 }
 
+/// An invoice `i` whose latest payment attempt failed (a condition for a statement's `WHERE`).
+pub(crate) const LATEST_ATTEMPT_FAILED: &str = "(SELECT a.status FROM payment_attempts a
+      WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
+      ORDER BY a.created_at DESC, a.id DESC LIMIT 1) = 'failed'";
+
+/// An invoice `i` never charged (no attempt at all) and past its due date on the day bound as
+/// `$3` (the due date itself is not late yet).
+pub(crate) const NEVER_CHARGED_OVERDUE: &str = "(NOT EXISTS (SELECT 1 FROM payment_attempts a
+                  WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id)
+      AND i.due_date IS NOT NULL AND i.due_date < $3)";
+
 /// The customer's invoices a newly added payment method collects at once (recovery,
 /// `payments::collect_in_dunning`): the ones whose last attempt failed, and the ones never charged
 /// that are past their due date on `today`, whatever methods the customer holds now. The method
@@ -262,18 +273,14 @@ pub async fn recoverable_for_customer(
     customer: Uuid,
     today: chrono::NaiveDate,
 ) -> Result<Vec<Uuid>> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar(&format!(
         "SELECT i.id FROM invoices i
           WHERE i.tenant_id = $1 AND i.customer_id = $2 AND i.status = 'open' AND i.total > i.amount_paid
             AND NOT EXISTS (SELECT 1 FROM dunning_charges dc
                              WHERE dc.tenant_id = i.tenant_id AND dc.charge_invoice_id = i.id)
-            AND ((SELECT a.status FROM payment_attempts a WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id
-                   ORDER BY a.created_at DESC, a.id DESC LIMIT 1) = 'failed'
-                 OR (NOT EXISTS (SELECT 1 FROM payment_attempts a
-                                  WHERE a.tenant_id = i.tenant_id AND a.invoice_id = i.id)
-                     AND i.due_date IS NOT NULL AND i.due_date < $3))
-          ORDER BY i.id",
-    )
+            AND ({LATEST_ATTEMPT_FAILED} OR {NEVER_CHARGED_OVERDUE})
+          ORDER BY i.id"
+    ))
     .bind(tenant)
     .bind(customer)
     .bind(today)
