@@ -91,6 +91,10 @@ bench-api-range = --customers und --requests müssen zwischen 1 und 10000000 lie
 bench-api-measuring = Messe { $scenario }…
 bench-api-setup = { $customers } Kunden, { $invoices } Rechnungen; { $requests } Anfragen je Szenario über { $concurrency } Verbindungen
 bench-api-scenario = { $scenario }: { $rate } Anfragen/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } des Durchsatzes der Untergrenze, p99 { $p99ratio }-mal so lang
+bench-api-during-run = Der Rechnungslauf dauerte { $seconds } s; { $requests } Anfragen wurden während des Laufs beantwortet{ $ended ->
+    [yes] .
+   *[no] , und er endete vor der Messung (mehr Kunden verwenden).
+}
 
 # Scheduled jobs (issue 12, docs/adr/0037)
 jobs-simulated-clock = SIMULIERTE UHR: Dieser Server führt alle Jobs und die API zu der Zeit aus, die in { $file } steht (jetzt { $now }), nicht zur echten Zeit. Nur für Tests und Staging.

@@ -91,6 +91,10 @@ bench-api-range = --customers and --requests must be from 1 to 10000000 and --co
 bench-api-measuring = Measuring { $scenario }…
 bench-api-setup = { $customers } customers, { $invoices } invoices; { $requests } requests per scenario from { $concurrency } connections
 bench-api-scenario = { $scenario }: { $rate } requests/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } of the floor's throughput, p99 { $p99ratio } times the floor's
+bench-api-during-run = The invoice run took { $seconds } s; { $requests } requests were answered while it ran{ $ended ->
+    [yes] .
+   *[no] , and it ended before the measurement did (use more customers).
+}
 
 # Scheduled jobs (issue 12, docs/adr/0037)
 jobs-simulated-clock = SIMULATED CLOCK: this server runs every job and the API on the time written in { $file } (now { $now }), not on the real time. For tests and staging only.

@@ -88,6 +88,10 @@ bench-api-range = --customers y --requests deben estar entre 1 y 10000000 y --co
 bench-api-measuring = Midiendo { $scenario }…
 bench-api-setup = { $customers } clientes, { $invoices } facturas; { $requests } solicitudes por escenario desde { $concurrency } conexiones
 bench-api-scenario = { $scenario }: { $rate } solicitudes/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } del rendimiento del mínimo, p99 { $p99ratio } veces el del mínimo
+bench-api-during-run = La facturación duró { $seconds } s; { $requests } solicitudes se respondieron mientras se ejecutaba{ $ended ->
+    [yes] .
+   *[no] , y terminó antes que la medición (use más clientes).
+}
 
 # Scheduled jobs (issue 12, docs/adr/0037)
 jobs-simulated-clock = RELOJ SIMULADO: este servidor ejecuta todas las tareas y la API a la hora escrita en { $file } (ahora { $now }), no a la hora real. Solo para pruebas y preproducción.

@@ -91,6 +91,10 @@ bench-api-range = --customers et --requests doivent être entre 1 et 10000000, -
 bench-api-measuring = Mesure de { $scenario }…
 bench-api-setup = { $customers } clients, { $invoices } factures ; { $requests } requêtes par scénario sur { $concurrency } connexions
 bench-api-scenario = { $scenario } : { $rate } requêtes/s (p50 { $p50 } ms, p99 { $p99 } ms) ; { $ratio } du débit plancher, p99 { $p99ratio } fois celui du plancher
+bench-api-during-run = La facturation a duré { $seconds } s ; { $requests } requêtes ont reçu leur réponse pendant qu'elle tournait{ $ended ->
+    [yes] .
+   *[no] , et elle s'est terminée avant la mesure (utilisez plus de clients).
+}
 
 # Scheduled jobs (issue 12, docs/adr/0037)
 jobs-simulated-clock = HORLOGE SIMULÉE : ce serveur exécute toutes les tâches et l’API à l’heure écrite dans { $file } (maintenant { $now }), et non à l’heure réelle. Réservé aux tests et à la préproduction.

@@ -88,6 +88,10 @@ bench-api-range = --customers e --requests devono essere tra 1 e 10000000 e --co
 bench-api-measuring = Misurazione di { $scenario }…
 bench-api-setup = { $customers } clienti, { $invoices } fatture; { $requests } richieste per scenario da { $concurrency } connessioni
 bench-api-scenario = { $scenario }: { $rate } richieste/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } del throughput minimo, p99 { $p99ratio } volte quello minimo
+bench-api-during-run = La fatturazione è durata { $seconds } s; { $requests } richieste hanno avuto risposta mentre era in corso{ $ended ->
+    [yes] .
+   *[no] , ed è terminata prima della misurazione (usare più clienti).
+}
 
 # Scheduled jobs (issue 12, docs/adr/0037)
 jobs-simulated-clock = OROLOGIO SIMULATO: questo server esegue tutti i job e l’API all’ora scritta in { $file } (ora { $now }), non all’ora reale. Solo per test e staging.

@@ -88,6 +88,10 @@ bench-api-range = --customers と --requests は 1 から 10000000、--concurren
 bench-api-measuring = { $scenario } を計測中…
 bench-api-setup = 顧客 { $customers } 件、請求書 { $invoices } 件。シナリオごとに { $requests } リクエスト、{ $concurrency } 接続
 bench-api-scenario = { $scenario }: { $rate } リクエスト/秒 (p50 { $p50 } ms、p99 { $p99 } ms)。基準のスループットの { $ratio }、p99 は基準の { $p99ratio } 倍
+bench-api-during-run = 請求処理の実行は { $seconds } 秒かかり、実行中に { $requests } 件のリクエストに応答しました{ $ended ->
+    [yes] 。
+   *[no] が、計測より先に終了しました (顧客数を増やしてください)。
+}
 
 # Scheduled jobs (issue 12, docs/adr/0037)
 jobs-simulated-clock = シミュレーション時計：このサーバーはすべてのジョブと API を実時間ではなく { $file } に書かれた時刻（現在 { $now }）で実行します。テストとステージング専用です。

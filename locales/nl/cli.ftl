@@ -88,6 +88,10 @@ bench-api-range = --customers en --requests moeten tussen 1 en 10000000 liggen e
 bench-api-measuring = { $scenario } meten…
 bench-api-setup = { $customers } klanten, { $invoices } facturen; { $requests } verzoeken per scenario over { $concurrency } verbindingen
 bench-api-scenario = { $scenario }: { $rate } verzoeken/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } van de doorvoer van de ondergrens, p99 { $p99ratio } keer die van de ondergrens
+bench-api-during-run = De factuurrun duurde { $seconds } s; { $requests } verzoeken werden beantwoord terwijl hij liep{ $ended ->
+    [yes] .
+   *[no] , en hij eindigde vóór de meting (gebruik meer klanten).
+}
 
 # Scheduled jobs (issue 12, docs/adr/0037)
 jobs-simulated-clock = GESIMULEERDE KLOK: deze server voert alle taken en de API uit op de tijd in { $file } (nu { $now }), niet op de echte tijd. Alleen voor tests en staging.

@@ -88,6 +88,10 @@ bench-api-range = --customers i --requests muszą wynosić od 1 do 10000000, a -
 bench-api-measuring = Pomiar { $scenario }…
 bench-api-setup = { $customers } klientów, { $invoices } faktur; { $requests } żądań na scenariusz z { $concurrency } połączeń
 bench-api-scenario = { $scenario }: { $rate } żądań/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } przepustowości minimum, p99 { $p99ratio } razy p99 minimum
+bench-api-during-run = Przebieg fakturowania trwał { $seconds } s; w jego trakcie odpowiedziano na { $requests } żądań{ $ended ->
+    [yes] .
+   *[no] , a zakończył się przed pomiarem (użyj większej liczby klientów).
+}
 
 # Scheduled jobs (issue 12, docs/adr/0037)
 jobs-simulated-clock = SYMULOWANY ZEGAR: ten serwer wykonuje wszystkie zadania i API według czasu zapisanego w { $file } (teraz { $now }), a nie według rzeczywistego czasu. Tylko do testów i środowiska przedprodukcyjnego.

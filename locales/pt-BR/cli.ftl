@@ -88,6 +88,10 @@ bench-api-range = --customers e --requests devem estar entre 1 e 10000000 e --co
 bench-api-measuring = Medindo { $scenario }…
 bench-api-setup = { $customers } clientes, { $invoices } faturas; { $requests } requisições por cenário a partir de { $concurrency } conexões
 bench-api-scenario = { $scenario }: { $rate } requisições/s (p50 { $p50 } ms, p99 { $p99 } ms); { $ratio } da vazão do piso, p99 { $p99ratio } vezes o do piso
+bench-api-during-run = A execução de faturamento levou { $seconds } s; { $requests } requisições foram respondidas enquanto ela rodava{ $ended ->
+    [yes] .
+   *[no] , e ela terminou antes da medição (use mais clientes).
+}
 
 # Scheduled jobs (issue 12, docs/adr/0037)
 jobs-simulated-clock = RELÓGIO SIMULADO: este servidor executa todas as tarefas e a API no horário escrito em { $file } (agora { $now }), não no horário real. Somente para testes e homologação.

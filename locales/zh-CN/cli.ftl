@@ -91,6 +91,10 @@ bench-api-range = --customers 和 --requests 须在 1 到 10000000 之间，--co
 bench-api-measuring = 正在测量 { $scenario }…
 bench-api-setup = { $customers } 个客户，{ $invoices } 张发票；每个场景 { $requests } 个请求，{ $concurrency } 个连接
 bench-api-scenario = { $scenario }：{ $rate } 请求/秒（p50 { $p50 } ms，p99 { $p99 } ms）；为基准吞吐量的 { $ratio }，p99 为基准的 { $p99ratio } 倍
+bench-api-during-run = 开票运行耗时 { $seconds } 秒；运行期间应答了 { $requests } 个请求{ $ended ->
+    [yes] 。
+   *[no] ，但运行在测量结束前就已结束（请使用更多客户）。
+}
 
 # Scheduled jobs (issue 12, docs/adr/0037)
 jobs-simulated-clock = 模拟时钟：此服务器按 { $file } 中写入的时间（当前 { $now }）而非真实时间运行所有任务和 API。仅用于测试和预发布环境。

@@ -16,6 +16,12 @@
 //! 4. the portal's overview page (`GET /p/{tenant}/`) of a signed-in customer;
 //! 5. the floor again.
 //!
+//! With `--during-run`, the invoice run is not done before the reads but started in this process
+//! once the servers listen, and the floor and the portal's overview page are measured first while
+//! it runs (`floor_during_run`, `portal_overview_during_run`: only requests answered before the
+//! run ended are counted, and a scenario stops when it ends); the other scenarios follow after it.
+//! The issue's goal for the overview page during a large run is a p99 under 100 ms.
+//!
 //! Every answer must be 200 (the portal's must be the signed-in page). Each scenario's rate and
 //! p99 are given as ratios to the floor (the mean of runs 1 and 5): the machine may be shared, so
 //! the absolute figures move more than the ratios. The client runs on the same cores as the
@@ -26,7 +32,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -47,6 +53,8 @@ pub struct ApiArgs {
     pub concurrency: usize,
     pub json: bool,
     pub keep: bool,
+    /// Measure the floor and the overview page while the invoice run runs (see the module docs).
+    pub during_run: bool,
 }
 
 /// Customers signed in to the portal (one session each) and customers the reads pick from.
@@ -75,8 +83,23 @@ pub struct ApiReport {
     pub concurrency: usize,
     pub requests: usize,
     /// `floor` (the mean of the first and the last floor run), `floor_first`, `floor_last`,
-    /// `customer`, `customer_invoices`, `portal_overview`.
+    /// `customer`, `customer_invoices`, `portal_overview`; with `--during-run` also
+    /// `floor_during_run` and `portal_overview_during_run` (their ratios are to
+    /// `floor_during_run`).
     pub scenarios: BTreeMap<String, Scenario>,
+    /// With `--during-run`: the run's length and whether the measurement ended before it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub during_run: Option<DuringRun>,
+}
+
+/// The invoice run the `_during_run` scenarios were measured against.
+#[derive(Debug, Serialize)]
+pub struct DuringRun {
+    pub run_seconds: f64,
+    /// Requests of the `_during_run` scenarios answered while the run was going (all that count).
+    pub requests_while_running: usize,
+    /// False when the run ended before the scenarios had sent all their requests (a small N).
+    pub measurement_ended_first: bool,
 }
 
 pub async fn api(config: &Config, lang: &str, args: ApiArgs) -> anyhow::Result<ApiReport> {
@@ -134,11 +157,14 @@ async fn measure(config: &Config, pool: &PgPool, name: &str, lang: &str, args: &
     say(args.json, t(lang, "cli-bench-loading", &[("count", args.customers.to_string())]));
     let loaded = core_bench::load(&mut conn, args.customers).await?;
     drop(conn);
-    say(args.json, t(lang, "cli-bench-running", &[("count", loaded.due.to_string())]));
     let mut opts = RunOptions::new(loaded.as_of);
     opts.tenant = Some(loaded.tenant);
     opts.triggered_by = "bench".into();
-    let summary = invoice_run::run(pool, &opts, loaded.now, &NoProgress).await?;
+    let mut summary = None;
+    if !args.during_run {
+        say(args.json, t(lang, "cli-bench-running", &[("count", loaded.due.to_string())]));
+        summary = Some(invoice_run::run(pool, &opts, loaded.now, &NoProgress).await?);
+    }
 
     let mut conn = pool.acquire().await?;
     billing_core::store::bench::analyze(&mut conn).await?;
@@ -206,7 +232,38 @@ async fn measure(config: &Config, pool: &PgPool, name: &str, lang: &str, args: &
             .expect_text("/sign-out\"")
     });
 
+    let mut during = None;
     let mut runs: Vec<(&str, Run)> = Vec::new();
+    if args.during_run {
+        say(args.json, t(lang, "cli-bench-running", &[("count", loaded.due.to_string())]));
+        let running = Arc::new(AtomicBool::new(true));
+        let started = Instant::now();
+        let task = {
+            let (pool, running, now) = (pool.clone(), running.clone(), loaded.now);
+            tokio::spawn(async move {
+                let r = invoice_run::run(&pool, &opts, now, &NoProgress).await;
+                running.store(false, Ordering::SeqCst);
+                r
+            })
+        };
+        let mut answered = 0;
+        for (label, requests) in [("floor_during_run", &floor), ("portal_overview_during_run", &portal)] {
+            say(args.json, t(lang, "bench-api-measuring", &[("scenario", label.to_string())]));
+            let run = drive(requests, args.requests, args.concurrency, Some(&running))
+                .await
+                .with_context(|| label.to_string())?;
+            answered += run.requests;
+            runs.push((label, run));
+        }
+        let ended_first = running.load(Ordering::SeqCst);
+        summary = Some(task.await.context("the invoice run")??);
+        during = Some(DuringRun {
+            run_seconds: started.elapsed().as_secs_f64(),
+            requests_while_running: answered,
+            measurement_ended_first: ended_first,
+        });
+    }
+    let summary = summary.context("the invoice run")?;
     for (label, requests) in [
         ("floor_first", &floor),
         ("customer", &customer),
@@ -215,7 +272,7 @@ async fn measure(config: &Config, pool: &PgPool, name: &str, lang: &str, args: &
         ("floor_last", &floor),
     ] {
         say(args.json, t(lang, "bench-api-measuring", &[("scenario", label.to_string())]));
-        let run = drive(requests, args.requests, args.concurrency).await.with_context(|| label.to_string())?;
+        let run = drive(requests, args.requests, args.concurrency, None).await.with_context(|| label.to_string())?;
         runs.push((label, run));
     }
     let _ = stop.send(());
@@ -223,11 +280,12 @@ async fn measure(config: &Config, pool: &PgPool, name: &str, lang: &str, args: &
     let _ = server.await;
     let _ = floor_server.await;
 
-    let first = &runs[0].1;
-    let last = &runs[4].1;
+    let run_of = |name: &str| runs.iter().find(|(label, _)| *label == name).map(|(_, run)| run);
+    let first = run_of("floor_first").context("floor_first")?;
+    let last = run_of("floor_last").context("floor_last")?;
     let floor_rate = (first.rate() + last.rate()) / 2.0;
     let floor_p99 = (first.p99 + last.p99) / 2.0;
-    let scenario = |r: &Run| Scenario {
+    let scenario = |r: &Run, floor_rate: f64, floor_p99: f64| Scenario {
         requests: r.requests,
         seconds: r.seconds,
         requests_per_second: r.rate(),
@@ -236,8 +294,18 @@ async fn measure(config: &Config, pool: &PgPool, name: &str, lang: &str, args: &
         ratio_to_floor: r.rate() / floor_rate.max(1e-9),
         p99_ratio_to_floor: r.p99 / floor_p99.max(1e-9),
     };
-    let mut scenarios: BTreeMap<String, Scenario> =
-        runs.iter().map(|(label, run)| (label.to_string(), scenario(run))).collect();
+    // The scenarios measured during the run compare with the floor measured during the run.
+    let during_floor = run_of("floor_during_run").map(|r| (r.rate(), r.p99));
+    let mut scenarios: BTreeMap<String, Scenario> = runs
+        .iter()
+        .map(|(label, run)| {
+            let (rate, p99) = match during_floor {
+                Some(floor) if label.ends_with("_during_run") => floor,
+                _ => (floor_rate, floor_p99),
+            };
+            (label.to_string(), scenario(run, rate, p99))
+        })
+        .collect();
     scenarios.insert(
         "floor".into(),
         Scenario {
@@ -257,6 +325,7 @@ async fn measure(config: &Config, pool: &PgPool, name: &str, lang: &str, args: &
         concurrency: args.concurrency,
         requests: args.requests,
         scenarios,
+        during_run: during,
     })
 }
 
@@ -302,7 +371,15 @@ impl Run {
 /// Sends `total` requests (cycling through `requests`) from `concurrency` keep-alive clients,
 /// after a warm-up of one round per client (connections opened, statements prepared) that is not
 /// counted. Any answer but 200, or a page without its expected text, ends the benchmark.
-async fn drive(requests: &[Request], total: usize, concurrency: usize) -> anyhow::Result<Run> {
+///
+/// With `while_set`, a client stops when the flag is cleared, and only the requests answered
+/// while it was set are counted.
+async fn drive(
+    requests: &[Request],
+    total: usize,
+    concurrency: usize,
+    while_set: Option<&Arc<AtomicBool>>,
+) -> anyhow::Result<Run> {
     let requests = Arc::new(requests.to_vec());
     let clients: Vec<reqwest::Client> =
         (0..concurrency).map(|_| reqwest::Client::builder().build()).collect::<Result<_, _>>()?;
@@ -314,16 +391,20 @@ async fn drive(requests: &[Request], total: usize, concurrency: usize) -> anyhow
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for client in clients {
-        let (requests, next) = (requests.clone(), next.clone());
+        let (requests, next, flag) = (requests.clone(), next.clone(), while_set.cloned());
+        let going = move || flag.as_ref().is_none_or(|f| f.load(Ordering::SeqCst));
         tasks.spawn(async move {
             let mut times = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
+                if i >= total || !going() {
                     break;
                 }
                 let sent = Instant::now();
                 send(&client, &requests[i % requests.len()]).await?;
+                if !going() {
+                    break;
+                }
                 times.push(sent.elapsed().as_secs_f64() * 1000.0);
             }
             anyhow::Ok(times)
@@ -379,7 +460,9 @@ pub fn render(r: &ApiReport, lang: &str) -> String {
             ("concurrency", r.concurrency.to_string()),
         ],
     )];
-    for label in ["floor", "customer", "customer_invoices", "portal_overview"] {
+    for label in
+        ["floor", "customer", "customer_invoices", "portal_overview", "floor_during_run", "portal_overview_during_run"]
+    {
         if let Some(s) = r.scenarios.get(label) {
             out.push(t(
                 lang,
@@ -394,6 +477,17 @@ pub fn render(r: &ApiReport, lang: &str) -> String {
                 ],
             ));
         }
+    }
+    if let Some(d) = &r.during_run {
+        out.push(t(
+            lang,
+            "bench-api-during-run",
+            &[
+                ("seconds", g(d.run_seconds)),
+                ("requests", d.requests_while_running.to_string()),
+                ("ended", if d.measurement_ended_first { "yes" } else { "no" }.to_string()),
+            ],
+        ));
     }
     out.join("\n") + "\n"
 }

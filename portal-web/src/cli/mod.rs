@@ -263,6 +263,9 @@ pub enum BenchCommand {
         /// Keep the database instead of dropping it.
         #[arg(long)]
         keep: bool,
+        /// Also measure the floor and the portal's overview page while the invoice run runs.
+        #[arg(long)]
+        during_run: bool,
     },
 }
 
@@ -654,8 +657,8 @@ async fn run_bench(config: &Config, lang: &'static str, command: BenchCommand) -
                 print!("{}", bench_usage::render(&report, lang));
             }
         }
-        BenchCommand::Api { customers, requests, concurrency, json, keep } => {
-            let args = bench_api::ApiArgs { customers, requests, concurrency, json, keep };
+        BenchCommand::Api { customers, requests, concurrency, json, keep, during_run } => {
+            let args = bench_api::ApiArgs { customers, requests, concurrency, json, keep, during_run };
             let report = bench_api::api(config, lang, args).await?;
             if json {
                 println!("{}", serde_json::to_string(&report)?);

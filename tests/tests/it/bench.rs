@@ -198,7 +198,7 @@ async fn the_api_harness_measures_each_read_against_its_floor() {
         return;
     }
     let out = Command::new(billing_binary())
-        .args(["bench", "api", "--customers", "40", "--requests", "60", "--concurrency", "3", "--json"])
+        .args(["bench", "api", "--customers", "40", "--requests", "60", "--concurrency", "3", "--json", "--during-run"])
         .env("DATABASE_URL", &db.url)
         .env("LANG", "en_US.UTF-8")
         .env("BILLING_LOG", "warn")
@@ -228,6 +228,14 @@ async fn the_api_harness_measures_each_read_against_its_floor() {
         );
     }
     assert_eq!(num(&scenarios["floor"], "ratio_to_floor"), 1.0);
+    // --during-run: the run was started beside the reads (at 40 customers it ends first); what is
+    // reported as measured during it is exactly what its two scenarios counted.
+    let during = &r["during_run"];
+    assert!(num(during, "run_seconds") > 0.0, "{r}");
+    let counted = scenarios["floor_during_run"]["requests"].as_u64().expect("requests")
+        + scenarios["portal_overview_during_run"]["requests"].as_u64().expect("requests");
+    assert_eq!(during["requests_while_running"].as_u64(), Some(counted), "{r}");
+    assert!(counted <= 120, "{r}");
     let name = r["database"].as_str().expect("database");
     assert!(!database_exists(&db, name).await, "the benchmark's database is dropped");
 
