@@ -4,7 +4,8 @@
 #
 #   scripts/bench-server.sh start      # prints the DATABASE_URL to use
 #   DATABASE_URL=$(scripts/bench-server.sh url) billing bench invoice-run --subscriptions 1000000 --json
-#   scripts/bench-server.sh stop       # stops it; `wipe` also deletes its data folder
+#   scripts/bench-server.sh stop       # stops it; `restart` applies this script's settings anew,
+#                                      # `wipe` also deletes its data folder
 #
 # It is a private cluster made with the machine's own PostgreSQL binaries (initdb, pg_ctl), in
 # BENCH_PG_DIR (default /var/tmp/billing-bench-pg: a real disk, not a tmpfs), listening on
@@ -44,9 +45,11 @@ start() {
     mkdir -p "$DIR"
     [ "$(id -u)" = 0 ] && chown postgres: "$DIR"
     as_owner "$bin/initdb" -D "$DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-    local ram; ram="$(ram_mb)"
-    cat >>"$DIR/postgresql.conf" <<EOF
-
+    echo "include_if_exists = 'billing-bench.conf'" >>"$DIR/postgresql.conf"
+  fi
+  # Rewritten on every start, so that the settings are always this script's.
+  local ram; ram="$(ram_mb)"
+  cat >"$DIR/billing-bench.conf" <<EOF
 # billing: scripts/bench-server.sh (docs/performance.md, "PostgreSQL for a large run")
 listen_addresses = '127.0.0.1'
 port = $PORT
@@ -66,8 +69,12 @@ autovacuum = on
 fsync = on
 full_page_writes = on
 synchronous_commit = on
+# Where the server's time goes, per statement: CREATE EXTENSION pg_stat_statements in the
+# benchmark's database (--keep), then read the view (docs/performance.md).
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
 EOF
-  fi
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$DIR/billing-bench.conf"; fi
   if ! as_owner "$bin/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
     as_owner "$bin/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w start >/dev/null
   fi
@@ -84,7 +91,8 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart) stop; start ;;
   wipe) stop; rm -rf "$DIR" ;;
   url) echo "$URL" ;;
-  *) echo "usage: $0 start|stop|wipe|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|wipe|url" >&2; exit 2 ;;
 esac

@@ -336,3 +336,37 @@ async fn a_real_run_beyond_the_merchants_today_is_refused_and_writes_nothing_whi
         sqlx::query_scalar("SELECT max(issue_date) FROM invoices").fetch_one(&db.pool).await.unwrap();
     assert_eq!(issued, d("2026-04-01"));
 }
+
+/// The planner's row estimate of `invoices` (its statistics), as a whole number.
+async fn estimated_invoices(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar("SELECT reltuples::bigint FROM pg_class WHERE oid = 'invoices'::regclass")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// A first run fills an `invoices` table whose statistics say it is empty: it refreshes them once
+/// its first chunk is committed, so that statements prepared while the table was empty (a
+/// customer's invoices, read by every portal page) stop reading the whole table while the run
+/// goes on. A later run that adds fewer invoices than the table holds leaves them to autovacuum.
+#[tokio::test]
+async fn a_first_run_refreshes_the_planners_statistics_and_a_smaller_later_one_does_not() {
+    let db = TestDb::new().await;
+    let now = instant("2026-03-01T00:00:00Z");
+    let t = create_tenant(&db.pool, "acme", now).await;
+    create_catalog(&db.pool, t.id, now).await;
+    for _ in 0..8 {
+        subscribe(&db.pool, t.id, "EUR", "pro", "2026-01-15").await;
+    }
+    sqlx::query("ANALYZE invoices").execute(&db.pool).await.unwrap();
+    assert_eq!(estimated_invoices(&db.pool).await, 0, "analyzed while empty");
+    // One chunk holds every subscription: the statistics are refreshed after it, with all 16.
+    let one_chunk = |as_of: &str| RunOptions { chunk_size: 500, ..opts(as_of) };
+    let first = invoice_run::run(&db.pool, &one_chunk("2026-03-01"), now, &NoProgress).await.unwrap();
+    assert_eq!(first.invoices, 16);
+    assert_eq!(estimated_invoices(&db.pool).await, 16, "the run refreshed the statistics after its chunk");
+    let later = instant("2026-03-15T00:00:00Z");
+    let second = invoice_run::run(&db.pool, &one_chunk("2026-03-15"), later, &NoProgress).await.unwrap();
+    assert_eq!(second.invoices, 8);
+    assert_eq!(estimated_invoices(&db.pool).await, 16, "8 due against 16 estimated: no refresh");
+}

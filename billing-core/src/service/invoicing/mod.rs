@@ -257,6 +257,9 @@ async fn run_tenant(
         Sampler::with_taken(store::runs::warning_rows_per_code(&mut conn, tenant_id, run_id).await?)
     };
     let mode = if opts.dry_run { Mode::Dry } else { Mode::Real(run_id) };
+    // A run that will more than double `invoices` (a first run, an import) refreshes the
+    // planner's statistics once its first chunk is committed (`store::invoices::refresh_statistics`).
+    let refresh_statistics = !opts.dry_run && due > store::invoices::estimated_rows(&mut conn).await?;
     let shared = Shared {
         ctx: &ctx,
         scope: ChunkScope { mode, as_of: opts.as_of, size: opts.chunk_size, only: None, upto: None, now },
@@ -267,6 +270,7 @@ async fn run_tenant(
         checkpoint: Mutex::new(std::time::Instant::now()),
         progress,
         stop: AtomicBool::new(false),
+        refresh_statistics: AtomicBool::new(refresh_statistics),
     };
     let result: Result<()> = async {
         // A dry run stays on one connection: each of its chunks resumes the due pauses again in
@@ -353,6 +357,9 @@ struct Shared<'a> {
     progress: &'a dyn RunProgress,
     /// Set when a worker failed: the others stop after their current chunk.
     stop: AtomicBool,
+    /// Set while the planner's statistics are to be refreshed after the next committed chunk
+    /// (the first worker to commit one takes it).
+    refresh_statistics: AtomicBool,
 }
 
 /// One worker's part of the run: the due subscriptions with an id after `after` and up to `upto`.
@@ -448,6 +455,9 @@ async fn work_part(shared: &Shared<'_>, part: Part<'_>) -> Result<()> {
                 let lap = crate::profile::lap(crate::profile::Phase::RecordProgress, lap);
                 tx.commit().await?;
                 crate::profile::lap(crate::profile::Phase::Commit, lap);
+                if shared.refresh_statistics.swap(false, Ordering::Relaxed) {
+                    store::invoices::refresh_statistics(conn).await?;
+                }
             }
             Mode::Dry | Mode::Direct => {
                 tx.rollback().await?;
