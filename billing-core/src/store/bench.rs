@@ -363,10 +363,11 @@ pub async fn rows_written_since(conn: &mut PgConnection, xid: i64) -> Result<i64
     Ok(total)
 }
 
-/// The PostgreSQL settings that matter for the figures, as `name = value` lines.
+/// The PostgreSQL settings that matter for the figures, as `name = value` lines, in the server's
+/// own units (`128MB`; `setting` and `unit` side by side would read `16384` and `8kB`).
 pub async fn settings(conn: &mut PgConnection) -> Result<Vec<(String, String)>> {
     Ok(sqlx::query_as(
-        "SELECT name, setting || COALESCE(unit, '') FROM pg_settings
+        "SELECT name, current_setting(name) FROM pg_settings
          WHERE name IN ('server_version', 'shared_buffers', 'max_wal_size', 'synchronous_commit', 'fsync',
                         'wal_level', 'checkpoint_timeout', 'autovacuum', 'work_mem', 'maintenance_work_mem',
                         'effective_io_concurrency', 'full_page_writes', 'wal_compression')
