@@ -512,7 +512,8 @@ pub async fn customer_with_state(
         crate::store::customers::get_with_dunning_flags(conn, tenant, customer, today)
             .await?
             .ok_or_else(|| Error::not_found("customer", customer))?;
-    let dunning = if may_be_in_dunning { for_customer(conn, tenant, customer, today).await? } else { None };
+    let dunning =
+        if may_be_in_dunning { state_of(conn, tenant, customer, today, Some(restricted)).await? } else { None };
     Ok((found, dunning, restricted))
 }
 
@@ -524,13 +525,30 @@ pub async fn for_customer(
     customer: CustomerId,
     today: NaiveDate,
 ) -> Result<Option<CustomerDunning>> {
-    let list = store::for_customer(conn, tenant, customer.0, today).await?;
+    state_of(conn, tenant, customer, today, None).await
+}
+
+/// [`for_customer`], `restricted` read unless the caller knows it: three statements (the invoices
+/// in dunning with their steps and policies, the pauses, and the methods only when a hard decline
+/// needs them).
+async fn state_of(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: CustomerId,
+    today: NaiveDate,
+    restricted: Option<bool>,
+) -> Result<Option<CustomerDunning>> {
+    let list = store::for_customer_with_steps(conn, tenant, customer.0, today).await?;
     let pauses = crate::store::console_settings::pauses(conn, tenant, customer.0).await?;
     let holding: Vec<dunning_pauses::DunningPause> =
         pauses.iter().filter(|p| dunning_pauses::holds(p, today)).map(dunning_pauses::DunningPause::from).collect();
     if list.is_empty() && holding.is_empty() {
         return Ok(None);
     }
+    let restricted = match restricted {
+        Some(known) => known,
+        None => store::is_restricted(conn, tenant, customer.0).await?,
+    };
     let mut state = CustomerDunning {
         invoices: Vec::new(),
         current_step: None,
@@ -541,21 +559,30 @@ pub async fn for_customer(
         since: None,
         reason: None,
         retries_blocked: false,
-        restricted: store::is_restricted(conn, tenant, customer.0).await?,
+        restricted,
         paused: holding.iter().any(|p| p.invoice.is_none()),
         pauses: holding,
     };
     let mut all_held = !list.is_empty();
-    let methods = crate::store::payment_methods::chargeable(conn, tenant, customer.0).await?;
-    for inv in &list {
+    // Only a hard decline asks which method is the default now.
+    let methods = if list.iter().any(|d| d.invoice.last_decline_class.as_deref() == Some("hard")) {
+        crate::store::payment_methods::chargeable(conn, tenant, customer.0).await?
+    } else {
+        Vec::new()
+    };
+    for row in &list {
+        let inv = &row.invoice;
         // As the job decides (`dun`): a hard decline with the declined method still the default.
         let blocked = inv.last_decline_class.as_deref() == Some("hard")
             && methods.first().is_none_or(|m| Some(m.id) == inv.last_method_id);
         state.retries_blocked |= blocked;
-        let policy = policy_for_invoice(conn, tenant, InvoiceId(inv.invoice_id)).await?.0;
+        let policy = match &row.policy_steps {
+            Some(steps) => parse(steps.clone())?,
+            None => Policy::default_policy(),
+        };
         state.invoices.push(InvoiceId(inv.invoice_id));
         *state.amount_at_risk.entry(inv.currency.trim().to_string()).or_default() += inv.amount_due;
-        let taken = store::taken(conn, inv.tenant_id, inv.invoice_id).await?;
+        let taken: std::collections::BTreeSet<u32> = row.taken.iter().filter_map(|s| u32::try_from(*s).ok()).collect();
         if let Some(&last) = taken.iter().next_back()
             && state.current_step.is_none_or(|c| last > c)
         {

@@ -122,30 +122,37 @@ pub async fn policy_for_invoice(
     tenant: TenantId,
     invoice: Uuid,
 ) -> Result<Option<(String, serde_json::Value)>> {
-    Ok(sqlx::query_as(
-        "WITH k AS (
-            SELECT 'segment:' || c.segment AS by_segment,
-                   'method:' || (SELECT pm.kind FROM payment_attempts f
-                                   JOIN payment_methods pm ON pm.tenant_id = f.tenant_id AND pm.id = f.payment_method_id
-                                  WHERE f.tenant_id = i.tenant_id AND f.invoice_id = i.id AND f.status = 'failed'
-                                  ORDER BY f.created_at, f.id LIMIT 1) AS by_method
-              FROM invoices i JOIN customers c ON c.tenant_id = i.tenant_id AND c.id = i.customer_id
-             WHERE i.tenant_id = $1 AND i.id = $2)
-         SELECT scope, steps FROM (
-             SELECT s.scope, s.steps, 1 AS rank FROM dunning_policy_scopes s, k
-              WHERE s.tenant_id = $1 AND s.scope = k.by_segment
-             UNION ALL
-             SELECT s.scope, s.steps, 2 FROM dunning_policy_scopes s, k
-              WHERE s.tenant_id = $1 AND s.scope = k.by_method
-             UNION ALL
-             SELECT 'tenant', p.steps, 3 FROM dunning_policies p WHERE p.tenant_id = $1
-         ) found ORDER BY rank LIMIT 1",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT p.scope, p.steps
+           FROM (SELECT i.tenant_id, i.id AS invoice_id, i.customer_id FROM invoices i
+                  WHERE i.tenant_id = $1 AND i.id = $2) x,
+                LATERAL ({POLICY_OF_X}) p"
+    ))
     .bind(tenant)
     .bind(invoice)
     .fetch_optional(conn)
     .await?)
 }
+
+/// The policy of the invoice `x` (columns `tenant_id`, `invoice_id`, `customer_id`): its
+/// customer's segment's, else the kind of the method its first failed attempt used, else the
+/// tenant's; no row for the built-in default. A subquery for a `LATERAL` join.
+const POLICY_OF_X: &str = "
+    SELECT scope, steps FROM (
+        SELECT s.scope, s.steps, 1 AS rank FROM dunning_policy_scopes s
+         WHERE s.tenant_id = x.tenant_id
+           AND s.scope = 'segment:' || (SELECT c.segment FROM customers c
+                                         WHERE c.tenant_id = x.tenant_id AND c.id = x.customer_id)
+        UNION ALL
+        SELECT s.scope, s.steps, 2 FROM dunning_policy_scopes s
+         WHERE s.tenant_id = x.tenant_id
+           AND s.scope = 'method:' || (SELECT pm.kind FROM payment_attempts f
+                                         JOIN payment_methods pm ON pm.tenant_id = f.tenant_id AND pm.id = f.payment_method_id
+                                        WHERE f.tenant_id = x.tenant_id AND f.invoice_id = x.invoice_id AND f.status = 'failed'
+                                        ORDER BY f.created_at, f.id LIMIT 1)
+        UNION ALL
+        SELECT 'tenant', p.steps, 3 FROM dunning_policies p WHERE p.tenant_id = x.tenant_id
+    ) found ORDER BY rank LIMIT 1";
 
 /// An invoice in dunning: open, something left to pay, no attempt in flight, and either its
 /// latest attempt failed (`payment_failed`: counted from the first failed attempt) or it was
@@ -247,6 +254,37 @@ pub async fn for_customer(
     let sql = format!(
         "{IN_DUNNING} AND i.tenant_id = $1 AND i.customer_id = $2
            AND (last.status IS NOT NULL OR i.due_date < $3) ORDER BY i.id"
+    );
+    Ok(sqlx::query_as(&sql).bind(tenant).bind(customer).bind(today).fetch_all(conn).await?)
+}
+
+/// An invoice in dunning with the steps taken on it and its policy's row (`policy_for_invoice`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InDunningWithSteps {
+    #[sqlx(flatten)]
+    pub invoice: InDunning,
+    pub taken: Vec<i32>,
+    pub policy_scope: Option<String>,
+    pub policy_steps: Option<serde_json::Value>,
+}
+
+/// [`for_customer`] with each invoice's steps taken and policy, in one statement (a customer's
+/// dunning state as `GET /customers/{id}` and the console show it).
+pub async fn for_customer_with_steps(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    customer: Uuid,
+    today: chrono::NaiveDate,
+) -> Result<Vec<InDunningWithSteps>> {
+    let sql = format!(
+        "SELECT x.*,
+                ARRAY(SELECT s.step FROM dunning_steps s
+                       WHERE s.tenant_id = x.tenant_id AND s.invoice_id = x.invoice_id ORDER BY s.step) AS taken,
+                p.scope AS policy_scope, p.steps AS policy_steps
+           FROM ({IN_DUNNING} AND i.tenant_id = $1 AND i.customer_id = $2
+                   AND (last.status IS NOT NULL OR i.due_date < $3)) x
+           LEFT JOIN LATERAL ({POLICY_OF_X}) p ON true
+          ORDER BY x.invoice_id"
     );
     Ok(sqlx::query_as(&sql).bind(tenant).bind(customer).bind(today).fetch_all(conn).await?)
 }

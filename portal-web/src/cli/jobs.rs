@@ -52,7 +52,7 @@ async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
     let counts = match job {
         Job::Collect { as_of } => {
             // The serving process's gateway directory when there is one (its sandbox state).
-            let gateways = ctx.app_state().gateways;
+            let gateways = ctx.app_state().gateways.clone();
             let summary = billing_core::jobs::collection::run_collection(pool, gateways.as_ref(), now, as_of).await?;
             if !summary.ran {
                 ctx.out.line(t(lang, "cli-collect-locked", &[]));
@@ -75,7 +75,7 @@ async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
             (summary.collected, summary.failed)
         }
         Job::Dunning { as_of } => {
-            let gateways = ctx.app_state().gateways;
+            let gateways = ctx.app_state().gateways.clone();
             let texts = crate::mail::FluentChargeTexts;
             let s = billing_core::service::dunning::run_localized(pool, gateways.as_ref(), &texts, now, as_of).await?;
             if !s.ran {
@@ -158,7 +158,7 @@ async fn run_job(ctx: &Ctx, job: Job) -> anyhow::Result<(u64, u64)> {
         Job::Webhooks => {
             let config = ctx.config();
             let sender = crate::webhook_delivery::WebhookSender::new(&config.webhooks, config.mail.message_domain())?;
-            let gateways = ctx.app_state().gateways;
+            let gateways = ctx.app_state().gateways.clone();
             let key = gateways.secrets().map_err(anyhow::Error::msg)?;
             let run = crate::webhook_delivery::run(pool, &sender, key, now).await?;
             ctx.out.line(t(
