@@ -368,6 +368,10 @@ async fn due_rows(
     lock: bool,
 ) -> Result<Vec<DueSubscription>> {
     let lock = if lock { "FOR UPDATE OF s SKIP LOCKED" } else { "" };
+    // One subscription: an equality the generic plan can use. `$5 IS NULL OR s.id = $5` made
+    // PostgreSQL plan the statement anew on every call (its generic plan scans the tenant's due
+    // subscriptions), 0.7 ms of planning per subscription on the portal's overview page (issue 15).
+    let only_filter = if only.is_some() { "s.id = $5" } else { "$5::uuid IS NULL" };
     let rows: Vec<DueRow> = sqlx::query_as(&format!(
         "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
                 s.quantity, s.start_date, s.trial_end, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index,
@@ -385,7 +389,7 @@ async fn due_rows(
          LEFT JOIN coupons cp ON cp.tenant_id = sd.tenant_id AND cp.id = sd.coupon_id
          WHERE s.tenant_id = $1 AND s.status = 'active' AND s.next_billing_date <= $2 AND s.id > $3
            AND (s.cancel_at IS NULL OR s.next_period_start < s.cancel_at)
-           AND ($5::uuid IS NULL OR s.id = $5) AND ($6::uuid IS NULL OR s.id <= $6)
+           AND {only_filter} AND ($6::uuid IS NULL OR s.id <= $6)
          ORDER BY s.id
          LIMIT $4
          {lock}"
