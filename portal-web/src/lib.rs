@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod api;
 pub mod api_key_cache;
 pub mod app;
+pub mod batching;
 pub mod cli;
 pub mod config;
 pub mod console;

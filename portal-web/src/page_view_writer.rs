@@ -13,7 +13,8 @@ const QUEUE: usize = 10_000;
 const BATCH: usize = 500;
 
 /// Writes page views in batches from one task per process: every view that queued while the
-/// previous statement ran goes into the next one; when idle a view is written at once (no timer).
+/// previous statement ran, and those that come within `batching::LINGER` more, go into the next
+/// one.
 #[derive(Debug, Default)]
 pub struct PageViewWriter {
     queue: OnceLock<tokio::sync::mpsc::Sender<PageView>>,
@@ -35,7 +36,7 @@ impl PageViewWriter {
 
 async fn write_batches(pool: sqlx::PgPool, mut rx: tokio::sync::mpsc::Receiver<PageView>) {
     let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
+    while crate::batching::next(&mut rx, &mut batch, BATCH).await {
         let written = match pool.acquire().await {
             Ok(mut conn) => billing_core::store::portal::record_page_views(&mut conn, &batch).await,
             Err(e) => Err(e.into()),

@@ -12,9 +12,9 @@ const QUEUE: usize = 10_000;
 const BATCH: usize = 500;
 
 /// Writes request-log entries in batches from one task per process: every entry that queued
-/// while the previous statement ran goes into the next one, so under load a request costs a share
-/// of one insert and one commit instead of a round trip and a commit of its own, and when idle an
-/// entry is written at once (no timer).
+/// while the previous statement ran, and those that come within `batching::LINGER` more, go into
+/// the next one, so under load a request costs a share of one insert and one commit instead of a
+/// round trip and a commit of its own.
 #[derive(Debug, Default)]
 pub struct RequestLogWriter {
     queue: OnceLock<tokio::sync::mpsc::Sender<(billing_core::ids::TenantId, RequestLogEntry)>>,
@@ -39,7 +39,7 @@ async fn write_batches(
     mut rx: tokio::sync::mpsc::Receiver<(billing_core::ids::TenantId, RequestLogEntry)>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
+    while crate::batching::next(&mut rx, &mut batch, BATCH).await {
         if let Err(e) = billing_core::service::request_log::record_many(&pool, &batch).await {
             tracing::warn!(error = %e, entries = batch.len(), "request log entries not written");
         }
