@@ -124,8 +124,8 @@ pub async fn policy_for_invoice(
 ) -> Result<Option<(String, serde_json::Value)>> {
     Ok(sqlx::query_as(&format!(
         "SELECT p.scope, p.steps
-           FROM (SELECT i.tenant_id, i.id AS invoice_id, i.customer_id FROM invoices i
-                  WHERE i.tenant_id = $1 AND i.id = $2) x,
+           FROM (SELECT $1::uuid AS tenant_id, $2::uuid AS invoice_id,
+                        (SELECT i.customer_id FROM invoices i WHERE i.tenant_id = $1 AND i.id = $2) AS customer_id) x,
                 LATERAL ({POLICY_OF_X}) p"
     ))
     .bind(tenant)
@@ -251,12 +251,14 @@ pub async fn for_customer(
     customer: Uuid,
     today: chrono::NaiveDate,
 ) -> Result<Vec<InDunning>> {
-    let sql = format!(
-        "{IN_DUNNING} AND i.tenant_id = $1 AND i.customer_id = $2
-           AND (last.status IS NOT NULL OR i.due_date < $3) ORDER BY i.id"
-    );
+    let sql = format!("{IN_DUNNING} {OF_CUSTOMER} ORDER BY i.id");
     Ok(sqlx::query_as(&sql).bind(tenant).bind(customer).bind(today).fetch_all(conn).await?)
 }
+
+/// [`IN_DUNNING`]'s rows of the customer `$2` of the tenant `$1` on the day `$3`: the failed ones
+/// whatever their due date, the ones never charged once past their due date.
+const OF_CUSTOMER: &str =
+    "AND i.tenant_id = $1 AND i.customer_id = $2 AND (last.status IS NOT NULL OR i.due_date < $3)";
 
 /// An invoice in dunning with the steps taken on it and its policy's row (`policy_for_invoice`).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -281,8 +283,7 @@ pub async fn for_customer_with_steps(
                 ARRAY(SELECT s.step FROM dunning_steps s
                        WHERE s.tenant_id = x.tenant_id AND s.invoice_id = x.invoice_id ORDER BY s.step) AS taken,
                 p.scope AS policy_scope, p.steps AS policy_steps
-           FROM ({IN_DUNNING} AND i.tenant_id = $1 AND i.customer_id = $2
-                   AND (last.status IS NOT NULL OR i.due_date < $3)) x
+           FROM ({IN_DUNNING} {OF_CUSTOMER}) x
            LEFT JOIN LATERAL ({POLICY_OF_X}) p ON true
           ORDER BY x.invoice_id"
     );
