@@ -570,14 +570,14 @@ async fn state_of(
     } else {
         Vec::new()
     };
-    for row in &list {
+    for row in list {
         let inv = &row.invoice;
         // As the job decides (`dun`): a hard decline with the declined method still the default.
         let blocked = inv.last_decline_class.as_deref() == Some("hard")
             && methods.first().is_none_or(|m| Some(m.id) == inv.last_method_id);
         state.retries_blocked |= blocked;
-        let policy = match &row.policy_steps {
-            Some(steps) => parse(steps.clone())?,
+        let policy = match row.policy_steps {
+            Some(steps) => parse(steps)?,
             None => Policy::default_policy(),
         };
         state.invoices.push(InvoiceId(inv.invoice_id));

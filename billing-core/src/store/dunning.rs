@@ -260,13 +260,13 @@ pub async fn for_customer(
 const OF_CUSTOMER: &str =
     "AND i.tenant_id = $1 AND i.customer_id = $2 AND (last.status IS NOT NULL OR i.due_date < $3)";
 
-/// An invoice in dunning with the steps taken on it and its policy's row (`policy_for_invoice`).
+/// An invoice in dunning with the steps taken on it and its policy's steps (`policy_for_invoice`;
+/// `None`: the built-in default).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InDunningWithSteps {
     #[sqlx(flatten)]
     pub invoice: InDunning,
     pub taken: Vec<i32>,
-    pub policy_scope: Option<String>,
     pub policy_steps: Option<serde_json::Value>,
 }
 
@@ -282,7 +282,7 @@ pub async fn for_customer_with_steps(
         "SELECT x.*,
                 ARRAY(SELECT s.step FROM dunning_steps s
                        WHERE s.tenant_id = x.tenant_id AND s.invoice_id = x.invoice_id ORDER BY s.step) AS taken,
-                p.scope AS policy_scope, p.steps AS policy_steps
+                p.steps AS policy_steps
            FROM ({IN_DUNNING} {OF_CUSTOMER}) x
            LEFT JOIN LATERAL ({POLICY_OF_X}) p ON true
           ORDER BY x.invoice_id"
