@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use billing_core::store::planner::{self, Growth, Table};
 use billing_core::store::portal::PageView;
 
 /// Views waiting at most; beyond it new views are dropped with a warning (analytics never slow
@@ -36,9 +37,14 @@ impl PageViewWriter {
 
 async fn write_batches(pool: sqlx::PgPool, mut rx: tokio::sync::mpsc::Receiver<PageView>) {
     let mut batch = Vec::with_capacity(BATCH);
+    // The views grow `portal_events` quickly, and the pages read it (a customer's first visit,
+    // the newest completed action): its statistics are refreshed each time this writer has
+    // doubled the table, so that no connection keeps a plan made while it was nearly empty
+    // (`store::planner::Growth`, docs/adr/0053).
+    let mut growth: Option<Growth> = None;
     while crate::batching::next(&mut rx, &mut batch, BATCH).await {
         let written = match pool.acquire().await {
-            Ok(mut conn) => billing_core::store::portal::record_page_views(&mut conn, &batch).await,
+            Ok(mut conn) => write(&mut conn, &batch, &mut growth).await,
             Err(e) => Err(e.into()),
         };
         if let Err(e) = written {
@@ -46,4 +52,28 @@ async fn write_batches(pool: sqlx::PgPool, mut rx: tokio::sync::mpsc::Receiver<P
         }
         batch.clear();
     }
+}
+
+async fn write(
+    conn: &mut sqlx::PgConnection,
+    batch: &[PageView],
+    growth: &mut Option<Growth>,
+) -> billing_core::Result<()> {
+    billing_core::store::portal::record_page_views(conn, batch).await?;
+    let growth = match growth {
+        Some(g) => g,
+        None => growth.insert(Growth::new(planner::estimated_rows(conn, Table::PortalEvents).await?)),
+    };
+    if growth.wrote(batch.len()) {
+        let estimate = async {
+            planner::analyze(conn, Table::PortalEvents).await?;
+            planner::estimated_rows(conn, Table::PortalEvents).await
+        }
+        .await;
+        // A refresh that failed is tried again only after as many rows again, not every batch.
+        growth.refreshed(*estimate.as_ref().unwrap_or(&0));
+        tracing::debug!(estimate = ?estimate.as_ref().ok(), "portal_events analyzed: the page views doubled it");
+        estimate?;
+    }
+    Ok(())
 }

@@ -191,14 +191,6 @@ pub struct BatchContext<'a> {
     pub auto_finalize_at: Option<DateTime<Utc>>,
 }
 
-/// The planner's estimate of the rows of `invoices` (every merchant's), from its statistics: 0
-/// for a table analyzed while empty or never analyzed.
-pub async fn estimated_rows(conn: &mut PgConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = 'invoices'::regclass")
-        .fetch_one(&mut *conn)
-        .await?)
-}
-
 /// Refreshes the planner's statistics of the tables an invoice run fills (`ANALYZE`, a sample:
 /// milliseconds while they are small). Statements prepared while a table was empty keep a plan
 /// that reads the whole table (a customer's invoices by a sequential scan), and autovacuum only

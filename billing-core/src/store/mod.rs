@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod outbox_purge;
 pub mod payment_attempts;
 pub mod payment_methods;
+pub mod planner;
 pub mod portal;
 pub mod predunning;
 pub mod rate_limits;

@@ -259,7 +259,8 @@ async fn run_tenant(
     let mode = if opts.dry_run { Mode::Dry } else { Mode::Real(run_id) };
     // A run that will more than double `invoices` (a first run, an import) refreshes the
     // planner's statistics once its first chunk is committed (`store::invoices::refresh_statistics`).
-    let refresh_statistics = !opts.dry_run && due > store::invoices::estimated_rows(&mut conn).await?;
+    let refresh_statistics =
+        !opts.dry_run && due > store::planner::estimated_rows(&mut conn, store::planner::Table::Invoices).await?;
     let shared = Shared {
         ctx: &ctx,
         scope: ChunkScope { mode, as_of: opts.as_of, size: opts.chunk_size, only: None, upto: None, now },
