@@ -203,33 +203,20 @@ pub async fn get_for_update(
     row.map(Subscription::try_from).transpose()
 }
 
-/// How usage ingestion locks the subscriptions its events name (`service::usage::record_requests`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IngestLock {
-    /// `FOR SHARE`: ingestions of the same subscriptions run side by side.
-    Shared,
-    /// `FOR UPDATE`: a second ingestion of the same subscriptions waits for this one's commit.
-    Exclusive,
-}
-
-/// The subscriptions `ids` of the tenant, locked in id order (so two groups, or a group and the
-/// invoice run's chunk, cannot deadlock): usage ingestion's period check. Either lock conflicts
+/// The subscriptions `ids` of the tenant, locked `FOR SHARE` in id order (so a group and the
+/// invoice run's chunk cannot deadlock): usage ingestion's period check. The shared lock conflicts
 /// with every writer of a subscription (`FOR UPDATE` of the invoice run and of single changes, the
 /// row lock of any `UPDATE`), so no period can close between the check and the commit of the
-/// events (issue 15, docs/adr/0043). Ids that are not the tenant's are absent.
+/// events; two ingestions of the same subscriptions do not wait for each other (issue 15,
+/// docs/adr/0043, 0053). Ids that are not the tenant's are absent.
 pub async fn get_many_for_ingestion(
     conn: &mut PgConnection,
     tenant: TenantId,
     ids: &[SubscriptionId],
-    lock: IngestLock,
 ) -> Result<Vec<Subscription>> {
     let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
-    let lock = match lock {
-        IngestLock::Shared => "FOR SHARE OF s",
-        IngestLock::Exclusive => "FOR UPDATE OF s",
-    };
     let rows: Vec<SubscriptionRow> =
-        sqlx::query_as(&format!("{SELECT} WHERE s.tenant_id = $1 AND s.id = ANY($2) ORDER BY s.id {lock}"))
+        sqlx::query_as(&format!("{SELECT} WHERE s.tenant_id = $1 AND s.id = ANY($2) ORDER BY s.id FOR SHARE OF s"))
             .bind(tenant)
             .bind(&ids)
             .fetch_all(conn)
