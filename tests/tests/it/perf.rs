@@ -317,3 +317,72 @@ async fn page_views_refresh_the_planners_statistics_each_time_they_double_the_ta
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(estimated_portal_events(&db.pool).await, estimate, "the table has not doubled since: no refresh");
 }
+
+/// A single window's usage is read by a statement of its own (bound as scalars, so that
+/// PostgreSQL keeps one plan instead of planning on every page view); an invoice run's many
+/// windows by the array statement. Both give the same quantities, for every aggregation.
+#[tokio::test]
+async fn one_usage_window_and_many_aggregate_alike_for_every_aggregation() {
+    use billing_core::store::usage::{Window, aggregate};
+    use billing_core::usage::Aggregation;
+    let app = TestApp::spawn().await;
+    let (s, p) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "calls", "name": "Calls", "interval": { "unit": "month", "count": 1 },
+                    "usage": { "metric": "calls", "aggregation": "sum" },
+                    "prices": [{ "currency": "EUR", "pricing": { "model": { "type": "per_unit",
+                        "unit_price": { "amount": "0.10", "currency": "EUR" } }, "minimum_charge": null } }] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    let sub = metered_subscription(&app, "agg@example.com").await;
+    let at = |id: &str, value: &str, property: Option<&str>, timestamp: &str| json!({ "subscription": sub, "event_id": id, "timestamp": timestamp, "value": value, "property": property });
+    let (s, r) = app
+        .post(
+            "/api/v1/usage_events/batch",
+            json!({ "events": [
+                at("e1", "5", Some("u1"), "2026-02-10T10:00:00Z"),
+                at("e2", "3", Some("u2"), "2026-02-20T10:00:00Z"),
+                at("e3", "7", Some("u1"), "2026-02-20T10:00:00Z"),
+                at("e4", "2", None, "2026-02-05T10:00:00Z"),
+            ] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+
+    let id = sub.parse::<billing_core::ids::SubscriptionId>().unwrap();
+    let t = |s: &str| billing_tests::instant(s);
+    let month = (t("2026-02-01T00:00:00Z"), t("2026-03-01T00:00:00Z"));
+    let first_half = (t("2026-02-01T00:00:00Z"), t("2026-02-15T00:00:00Z"));
+    let all = [Aggregation::Sum, Aggregation::Count, Aggregation::Max, Aggregation::UniqueCount, Aggregation::Last];
+    // (key, window, aggregation, quantity by hand): e3 and e2 share a time stamp, the greater id
+    // is the latest; e4 has no property and is not a unique value.
+    type Span = (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
+    let expected: Vec<(i32, Span, Aggregation, &str)> = all
+        .iter()
+        .zip(["17", "4", "7", "2", "7"])
+        .map(|(a, q)| (month, *a, q))
+        .chain(all.iter().zip(["7", "2", "5", "1", "5"]).map(|(a, q)| (first_half, *a, q)))
+        .enumerate()
+        .map(|(k, (w, a, q))| (k as i32, w, a, q))
+        .collect();
+    let window = |&(key, (from, to), aggregation, _): &(i32, _, Aggregation, &str)| Window {
+        subscription: id,
+        key,
+        from,
+        to,
+        aggregation,
+    };
+    let mut conn = app.db.pool.acquire().await.unwrap();
+    let together = aggregate(&mut conn, app.tenant.id, &expected.iter().map(window).collect::<Vec<_>>()).await.unwrap();
+    assert_eq!(together.len(), expected.len());
+    for e in &expected {
+        let alone = aggregate(&mut conn, app.tenant.id, &[window(e)]).await.unwrap();
+        let want: rust_decimal::Decimal = e.3.parse().unwrap();
+        assert_eq!(alone.len(), 1);
+        assert_eq!((alone[0].1, alone[0].2), (e.0, want), "window {} ({:?}) alone", e.0, e.2);
+        let with_others = together.iter().find(|r| r.1 == e.0).expect("every window answered");
+        assert_eq!(with_others.2, want, "window {} ({:?}) among the others", e.0, e.2);
+    }
+}
