@@ -6,6 +6,20 @@
 use billing_tests::TestApp;
 use serde_json::{Value, json};
 
+/// The metered plan `calls`: 0.10 EUR a call, summed per month.
+async fn calls_plan(app: &TestApp) {
+    let (s, p) = app
+        .post(
+            "/api/v1/plans",
+            json!({ "code": "calls", "name": "Calls", "interval": { "unit": "month", "count": 1 },
+                    "usage": { "metric": "calls", "aggregation": "sum" },
+                    "prices": [{ "currency": "EUR", "pricing": { "model": { "type": "per_unit",
+                        "unit_price": { "amount": "0.10", "currency": "EUR" } }, "minimum_charge": null } }] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+}
+
 async fn metered_subscription(app: &TestApp, email: &str) -> String {
     let (s, c) = app
         .post("/api/v1/customers", json!({ "email": email, "name": "Meter", "country": "US", "currency": "EUR" }))
@@ -25,16 +39,7 @@ fn ev(sub: &str, id: &str, value: &str) -> Value {
 #[tokio::test]
 async fn usage_requests_sent_at_once_share_commits_and_each_is_answered_on_its_own() {
     let app = TestApp::spawn().await;
-    let (s, p) = app
-        .post(
-            "/api/v1/plans",
-            json!({ "code": "calls", "name": "Calls", "interval": { "unit": "month", "count": 1 },
-                    "usage": { "metric": "calls", "aggregation": "sum" },
-                    "prices": [{ "currency": "EUR", "pricing": { "model": { "type": "per_unit",
-                        "unit_price": { "amount": "0.10", "currency": "EUR" } }, "minimum_charge": null } }] }),
-        )
-        .await;
-    assert_eq!(s, 201, "{p}");
+    calls_plan(&app).await;
     let a = metered_subscription(&app, "a@example.com").await;
     let b = metered_subscription(&app, "b@example.com").await;
     let (s, c) = app
@@ -161,16 +166,7 @@ async fn a_customers_invoice_list_holds_only_their_invoices_with_any_filter_comb
 #[tokio::test]
 async fn an_event_for_a_period_being_invoiced_waits_and_is_refused_once_the_period_closed() {
     let app = TestApp::spawn().await;
-    let (s, p) = app
-        .post(
-            "/api/v1/plans",
-            json!({ "code": "calls", "name": "Calls", "interval": { "unit": "month", "count": 1 },
-                    "usage": { "metric": "calls", "aggregation": "sum" },
-                    "prices": [{ "currency": "EUR", "pricing": { "model": { "type": "per_unit",
-                        "unit_price": { "amount": "0.10", "currency": "EUR" } }, "minimum_charge": null } }] }),
-        )
-        .await;
-    assert_eq!(s, 201, "{p}");
+    calls_plan(&app).await;
     let a = metered_subscription(&app, "a@example.com").await;
     let b = metered_subscription(&app, "b@example.com").await;
     let a_uuid = a.parse::<billing_core::ids::SubscriptionId>().unwrap().as_uuid();
@@ -326,16 +322,7 @@ async fn one_usage_window_and_many_aggregate_alike_for_every_aggregation() {
     use billing_core::store::usage::{Window, aggregate};
     use billing_core::usage::Aggregation;
     let app = TestApp::spawn().await;
-    let (s, p) = app
-        .post(
-            "/api/v1/plans",
-            json!({ "code": "calls", "name": "Calls", "interval": { "unit": "month", "count": 1 },
-                    "usage": { "metric": "calls", "aggregation": "sum" },
-                    "prices": [{ "currency": "EUR", "pricing": { "model": { "type": "per_unit",
-                        "unit_price": { "amount": "0.10", "currency": "EUR" } }, "minimum_charge": null } }] }),
-        )
-        .await;
-    assert_eq!(s, 201, "{p}");
+    calls_plan(&app).await;
     let sub = metered_subscription(&app, "agg@example.com").await;
     let at = |id: &str, value: &str, property: Option<&str>, timestamp: &str| json!({ "subscription": sub, "event_id": id, "timestamp": timestamp, "value": value, "property": property });
     let (s, r) = app
