@@ -70,10 +70,13 @@ async fn write(
             planner::estimated_rows(conn, Table::PortalEvents).await
         }
         .await;
-        // A refresh that failed is tried again only after as many rows again, not every batch.
+        // A refresh that failed is tried again only after as many rows again, not every batch;
+        // the views themselves are stored either way.
         growth.refreshed(*estimate.as_ref().unwrap_or(&0));
-        tracing::debug!(estimate = ?estimate.as_ref().ok(), "portal_events analyzed: the page views doubled it");
-        estimate?;
+        match estimate {
+            Ok(rows) => tracing::debug!(rows, "portal_events analyzed: the page views doubled it"),
+            Err(e) => tracing::warn!(error = %e, "portal_events' statistics not refreshed"),
+        }
     }
     Ok(())
 }
