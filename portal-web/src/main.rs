@@ -2,6 +2,13 @@
 
 use clap::Parser;
 
+/// mimalloc instead of the C library's allocator: a server's requests allocate and free many
+/// small, short-lived values (headers, JSON, rows) across Tokio's worker threads, where glibc's
+/// malloc and free were an eighth of all samples; measured in docs/performance.md, chosen in
+/// docs/adr/0054. The binary's only: the library and its tests keep the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
