@@ -5,7 +5,8 @@ use clap::Parser;
 /// mimalloc instead of the C library's allocator: a server's requests allocate and free many
 /// small, short-lived values (headers, JSON, rows) across Tokio's worker threads, where glibc's
 /// malloc and free were an eighth of all samples; measured in docs/performance.md, chosen in
-/// docs/adr/0054. The binary's only: the library and its tests keep the system allocator.
+/// docs/adr/0054. The binary's only: a program that links the library (the test binaries among
+/// them) keeps the system allocator; the tests that run `billing` run it with mimalloc.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
