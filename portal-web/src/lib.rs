@@ -29,6 +29,7 @@ pub mod server;
 pub mod sim_clock;
 pub mod state;
 pub mod telemetry;
+pub mod tenant_cache;
 pub mod usage_ingest;
 pub mod vies;
 pub mod web;

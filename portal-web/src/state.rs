@@ -51,6 +51,8 @@ pub struct AppStateFields {
     pub usage_ingest: Arc<crate::usage_ingest::UsageIngest>,
     /// The portal's page views, written in batches (`page_view_writer`).
     pub page_views: Arc<crate::page_view_writer::PageViewWriter>,
+    /// The portal's tenants, remembered and checked on every use (`tenant_cache`).
+    pub portal_tenants: Arc<crate::tenant_cache::TenantCache>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             request_log: Arc::new(crate::request_log_writer::RequestLogWriter::default()),
             usage_ingest: Arc::new(crate::usage_ingest::UsageIngest::default()),
             page_views: Arc::new(crate::page_view_writer::PageViewWriter::default()),
+            portal_tenants: Arc::new(crate::tenant_cache::TenantCache::default()),
             pool,
         }))
     }

@@ -186,13 +186,15 @@ pub async fn session(
 
 /// The live session with this digest, in this tenant, with its customer, in one statement (the
 /// portal's request context; issue 15, docs/adr/0043). `None` when there is no such live session
-/// or its customer is gone: either way the request is not signed in.
+/// or its customer is gone: either way the request is not signed in. With them the tenant's
+/// `settings_version`, read in the same statement: the portal checks the tenant it remembers
+/// against it (docs/adr/0055).
 pub async fn session_with_customer(
     conn: &mut PgConnection,
     tenant: TenantId,
     token_hash: &[u8],
     now: DateTime<Utc>,
-) -> Result<Option<(Session, crate::customer::Customer)>> {
+) -> Result<Option<(Session, crate::customer::Customer, i64)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
@@ -201,10 +203,13 @@ pub async fn session_with_customer(
         csrf_token: Option<String>,
         flow: Option<String>,
         return_url: Option<String>,
+        tenant_settings_version: i64,
     }
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT c.*, ps.customer_id AS session_customer, ps.csrf_token, ps.flow, ps.return_url
+        "SELECT c.*, ps.customer_id AS session_customer, ps.csrf_token, ps.flow, ps.return_url,
+                t.settings_version AS tenant_settings_version
            FROM portal_sessions ps
+           JOIN tenants t ON t.tenant_id = ps.tenant_id
            JOIN LATERAL ({} WHERE tenant_id = ps.tenant_id AND id = ps.customer_id) c ON true
           WHERE ps.token_hash = $1 AND ps.tenant_id = $2 AND ps.revoked_at IS NULL AND ps.expires_at > $3",
         super::customers::SELECT
@@ -221,7 +226,7 @@ pub async fn session_with_customer(
             flow: r.flow,
             return_url: r.return_url,
         };
-        Ok((session, crate::customer::Customer::try_from(r.customer)?))
+        Ok((session, crate::customer::Customer::try_from(r.customer)?, r.tenant_settings_version))
     })
     .transpose()
 }

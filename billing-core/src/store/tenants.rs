@@ -261,20 +261,28 @@ pub async fn get_by_slug(conn: &mut PgConnection, slug: &str) -> Result<Option<T
 /// A tenant by its portal slug with its portal page settings, in one statement (the portal's
 /// request context; issue 15, docs/adr/0043): the offered languages (`portal_settings`) and the
 /// uploaded logo's SHA-256 (`tenant_logos`), as `console_settings::page_settings` reads them.
-pub async fn get_by_slug_with_page_settings(
-    conn: &mut PgConnection,
-    slug: &str,
-) -> Result<Option<(Tenant, Option<Vec<String>>, Option<String>)>> {
+/// A tenant as the portal loads it: with its offered languages and its uploaded logo's digest
+/// (docs/adr/0039), and the counter that every change of these moves (`settings_version`, docs/adr/0055).
+#[derive(Debug, Clone)]
+pub struct PortalTenant {
+    pub tenant: Tenant,
+    pub offered_locales: Option<Vec<String>>,
+    pub logo_sha256: Option<String>,
+    pub settings_version: i64,
+}
+
+pub async fn get_by_slug_with_page_settings(conn: &mut PgConnection, slug: &str) -> Result<Option<PortalTenant>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
         tenant: TenantRow,
         offered_locales: Option<Vec<String>>,
         logo_sha256: Option<String>,
+        settings_version: i64,
     }
     let columns = SELECT.strip_suffix("FROM tenants").unwrap_or(SELECT).trim_end();
     let row: Option<Row> = sqlx::query_as(&format!(
-        "{columns},
+        "{columns}, settings_version,
             (SELECT s.offered_locales FROM portal_settings s WHERE s.tenant_id = tenants.tenant_id) AS offered_locales,
             (SELECT l.sha256 FROM tenant_logos l WHERE l.tenant_id = tenants.tenant_id) AS logo_sha256
          FROM tenants WHERE slug = $1"
@@ -282,7 +290,15 @@ pub async fn get_by_slug_with_page_settings(
     .bind(slug)
     .fetch_optional(conn)
     .await?;
-    row.map(|r| Ok((Tenant::try_from(r.tenant)?, r.offered_locales, r.logo_sha256))).transpose()
+    row.map(|r| {
+        Ok(PortalTenant {
+            tenant: Tenant::try_from(r.tenant)?,
+            offered_locales: r.offered_locales,
+            logo_sha256: r.logo_sha256,
+            settings_version: r.settings_version,
+        })
+    })
+    .transpose()
 }
 
 pub async fn list_ids(conn: &mut PgConnection) -> Result<Vec<TenantId>> {

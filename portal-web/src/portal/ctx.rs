@@ -57,25 +57,55 @@ impl FromRequestParts<AppState> for Portal {
             let chrome = bare_chrome(Locale::FALLBACK);
             error_page(&chrome, e.into())
         };
-        // One connection for the lookups, returned before the handler runs: two statements, the
-        // tenant with its page settings (offered languages, the uploaded logo's digest; docs/adr/0039)
-        // and the session with its customer (issue 15, docs/adr/0043).
-        let (tenant, session, customer, (offered, logo)) = {
+        // One connection for the lookups, returned before the handler runs. A signed-in visitor
+        // of a tenant this process remembers costs one statement: the session with its customer
+        // and the tenant's settings version, which must equal the remembered one (docs/adr/0055).
+        // Otherwise two, as before the cache: the tenant with its page settings (offered languages,
+        // the uploaded logo's digest; docs/adr/0039), then the session with its customer (issue
+        // 15, docs/adr/0043).
+        let digest = crate::web::session::session_digest(&headers);
+        let (entry, signed_in) = {
             let mut conn = state.pool.acquire().await.map_err(|e| internal(e.into()))?;
-            let Some((tenant, offered, logo)) =
-                billing_core::store::tenants::get_by_slug_with_page_settings(&mut conn, &slug)
+            // The session as looked up with the remembered tenant's id, when it was.
+            let mut looked_up = None;
+            if let (Some(entry), Some(digest)) = (state.portal_tenants.get(&slug), digest.as_deref()) {
+                let found = crate::web::session::load_with_customer(&mut conn, entry.tenant.id, digest, now)
                     .await
-                    .map_err(internal)?
-            else {
-                return Err(not_found());
-            };
-            let signed_in =
-                crate::web::session::load_with_customer(&mut conn, tenant.id, &headers, now).await.map_err(internal)?;
-            let (session, customer) = match signed_in {
-                Some((hash, session, customer)) => (Some((hash, session)), Some(customer)),
-                None => (None, None),
-            };
-            (tenant, session, customer, (offered, logo))
+                    .map_err(internal)?;
+                looked_up = Some((entry, found));
+            }
+            match looked_up {
+                Some((entry, Some((session, customer, version)))) if version == entry.settings_version => {
+                    (entry, Some((session, customer)))
+                }
+                looked_up => {
+                    let Some(loaded) = billing_core::store::tenants::get_by_slug_with_page_settings(&mut conn, &slug)
+                        .await
+                        .map_err(internal)?
+                    else {
+                        state.portal_tenants.forget(&slug);
+                        return Err(not_found());
+                    };
+                    let entry = std::sync::Arc::new(loaded);
+                    state.portal_tenants.put(&slug, entry.clone());
+                    // A session looked up with the same tenant's id stays what it was (only the
+                    // tenant's settings moved); else it is looked up now.
+                    let signed_in = match (looked_up, digest.as_deref()) {
+                        (Some((old, found)), _) if old.tenant.id == entry.tenant.id => found,
+                        (_, Some(d)) => crate::web::session::load_with_customer(&mut conn, entry.tenant.id, d, now)
+                            .await
+                            .map_err(internal)?,
+                        (_, None) => None,
+                    };
+                    (entry, signed_in.map(|(session, customer, _)| (session, customer)))
+                }
+            }
+        };
+        let tenant = entry.tenant.clone();
+        let (offered, logo) = (entry.offered_locales.clone(), entry.logo_sha256.clone());
+        let (session, customer) = match (signed_in, digest) {
+            (Some((session, customer)), Some(hash)) => (Some((hash, session)), Some(customer)),
+            _ => (None, None),
         };
         let offered = lang::offered(offered.as_deref());
         let query_lang = lang::query_lang(parts.uri.query());

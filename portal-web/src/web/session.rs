@@ -42,26 +42,28 @@ pub async fn load(
     headers: &HeaderMap,
     now: DateTime<Utc>,
 ) -> billing_core::Result<Option<(Vec<u8>, Session)>> {
-    let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64) else {
+    let Some(hash) = session_digest(headers) else {
         return Ok(None);
     };
-    let hash = token_hash(token);
     Ok(store::session(conn, tenant, &hash, now).await?.map(|s| (hash, s)))
 }
 
-/// [`load`] with the session's customer, in one statement: `None` when not signed in (no live
-/// session, or its customer is gone).
+/// The digest of the request's session cookie, when it carries one that could be a session: the
+/// key the session's statement looks up ([`load`], `store::portal::session_with_customer`).
+pub fn session_digest(headers: &HeaderMap) -> Option<Vec<u8>> {
+    cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64).map(token_hash)
+}
+
+/// The session of `digest` with its customer, in one statement: `None` when not signed in (no
+/// live session, or its customer is gone). With them the tenant's settings version, read by the
+/// same statement (docs/adr/0055).
 pub async fn load_with_customer(
     conn: &mut PgConnection,
     tenant: TenantId,
-    headers: &HeaderMap,
+    digest: &[u8],
     now: DateTime<Utc>,
-) -> billing_core::Result<Option<(Vec<u8>, Session, billing_core::customer::Customer)>> {
-    let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64) else {
-        return Ok(None);
-    };
-    let hash = token_hash(token);
-    Ok(store::session_with_customer(conn, tenant, &hash, now).await?.map(|(s, c)| (hash, s, c)))
+) -> billing_core::Result<Option<(Session, billing_core::customer::Customer, i64)>> {
+    store::session_with_customer(conn, tenant, digest, now).await
 }
 
 /// Refuses a form whose `csrf` field is not the expected token.

@@ -199,6 +199,51 @@ async fn a_link_from_the_mail_signs_in_once_and_sign_out_ends_the_session() {
     assert_eq!(stored, 1);
 }
 
+/// The portal remembers each tenant between requests (docs/adr/0055). A change of the tenant's
+/// settings made anywhere (here straight in the database, as another process or an operator
+/// would) shows on the very next page: no waiting, no restart.
+#[tokio::test]
+async fn a_tenants_changed_settings_show_on_the_next_signed_in_page() {
+    let app = TestApp::spawn().await;
+    let c = customer(&app, "kunde@example.com", "US").await;
+    subscribe(&app, &c, "pro").await;
+    let mut b = Browser::new(&app);
+    b.lang = Some("de");
+    b.sign_in("acme", "kunde@example.com").await;
+    for _ in 0..2 {
+        let page = b.get("/p/acme").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("<html lang=\"de\""), "the browser's language: {}", page.body);
+        assert!(!page.body.contains("/p/acme/logo?v="), "no logo yet");
+    }
+    let pool = &app.db.pool;
+    let exec = |sql: &'static str| async move { sqlx::query(sql).execute(pool).await.unwrap() };
+
+    exec("UPDATE tenants SET name = 'Acme Neu', brand_color = '#123456' WHERE slug = 'acme'").await;
+    let page = b.get("/p/acme").await;
+    assert!(page.body.contains("--brand: #123456;") && page.body.contains("Acme Neu"), "{}", page.body);
+
+    exec(
+        "INSERT INTO tenant_logos (tenant_id, content_type, data, sha256, updated_at)
+         SELECT tenant_id, 'image/png', '\\x89504e47'::bytea, repeat('ab', 32), now() FROM tenants WHERE slug = 'acme'",
+    )
+    .await;
+    let page = b.get("/p/acme").await;
+    assert!(page.body.contains("/p/acme/logo?v=abababababab"), "the new logo: {}", page.body);
+    exec("DELETE FROM tenant_logos").await;
+    assert!(!b.get("/p/acme").await.body.contains("/p/acme/logo?v="), "the logo is gone");
+
+    exec(
+        "INSERT INTO portal_settings (tenant_id, offered_locales, updated_at)
+         SELECT tenant_id, ARRAY['en', 'fr'], now() FROM tenants WHERE slug = 'acme'",
+    )
+    .await;
+    let page = b.get("/p/acme").await;
+    assert!(page.body.contains("<html lang=\"en\""), "German is not offered now: {}", page.body);
+    exec("UPDATE portal_settings SET offered_locales = NULL").await;
+    assert!(b.get("/p/acme").await.body.contains("<html lang=\"de\""), "every language again");
+}
+
 #[tokio::test]
 async fn an_unknown_address_sees_the_same_page_and_gets_no_mail() {
     let app = TestApp::spawn().await;
