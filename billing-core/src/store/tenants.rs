@@ -258,9 +258,6 @@ pub async fn get_by_slug(conn: &mut PgConnection, slug: &str) -> Result<Option<T
     row.map(Tenant::try_from).transpose()
 }
 
-/// A tenant by its portal slug with its portal page settings, in one statement (the portal's
-/// request context; issue 15, docs/adr/0043): the offered languages (`portal_settings`) and the
-/// uploaded logo's SHA-256 (`tenant_logos`), as `console_settings::page_settings` reads them.
 /// A tenant as the portal loads it: with its offered languages and its uploaded logo's digest
 /// (docs/adr/0039), and the counter that every change of these moves (`settings_version`, docs/adr/0055).
 #[derive(Debug, Clone)]
@@ -271,6 +268,10 @@ pub struct PortalTenant {
     pub settings_version: i64,
 }
 
+/// A tenant by its portal slug with its portal page settings, in one statement (the portal's
+/// request context; issue 15, docs/adr/0043): the offered languages (`portal_settings`) and the
+/// uploaded logo's SHA-256 (`tenant_logos`), as `console_settings::page_settings` reads them, and
+/// its `settings_version`.
 pub async fn get_by_slug_with_page_settings(conn: &mut PgConnection, slug: &str) -> Result<Option<PortalTenant>> {
     #[derive(sqlx::FromRow)]
     struct Row {
