@@ -34,7 +34,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<EventRow>> {
     let rows = sqlx::query_as(
-        "SELECT id, topic, payload, created_at FROM outbox
+        "SELECT o.id, o.topic, outbox_payload(o) AS payload, o.created_at FROM outbox o
           WHERE tenant_id = $1 AND topic = ANY($2) AND id > $3
             AND ($4::timestamptz IS NULL OR created_at >= $4)
             AND ($5::timestamptz IS NULL OR created_at < $5)
@@ -54,7 +54,8 @@ pub async fn list(
 /// One of the tenant's events, if its topic is one of `topics`.
 pub async fn get(conn: &mut PgConnection, tenant: TenantId, id: Uuid, topics: &[&str]) -> Result<Option<EventRow>> {
     Ok(sqlx::query_as(
-        "SELECT id, topic, payload, created_at FROM outbox WHERE tenant_id = $1 AND id = $2 AND topic = ANY($3)",
+        "SELECT o.id, o.topic, outbox_payload(o) AS payload, o.created_at FROM outbox o
+          WHERE o.tenant_id = $1 AND o.id = $2 AND o.topic = ANY($3)",
     )
     .bind(tenant)
     .bind(id)

@@ -42,6 +42,37 @@ pub async fn enqueue(
     Ok(ids.into_iter().map(OutboxId).collect())
 }
 
+/// Writes one `invoice.finalized` message per invoice before the invoices have their numbers
+/// (docs/adr/0056): an invoice run writes them ahead of its number reservation, which the run's
+/// workers take one at a time. The stored payload names the invoice; readers get the number
+/// with it through `outbox_payload`, which reads it from the invoice (committed together).
+pub async fn enqueue_finalized_before_numbering(
+    conn: &mut PgConnection,
+    tenant: TenantId,
+    invoices: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if invoices.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = invoices.iter().map(|_| Uuid::now_v7()).collect();
+    let public: Vec<String> = invoices.iter().map(|i| crate::ids::InvoiceId(*i).to_string()).collect();
+    sqlx::query(
+        "INSERT INTO outbox (tenant_id, id, topic, payload, created_at, available_at, number_of_invoice)
+         SELECT $1, u.id, 'invoice.finalized',
+                jsonb_build_object('topic', 'invoice.finalized', 'invoice', u.public), $2, $2, u.invoice
+         FROM UNNEST($3::uuid[], $4::text[], $5::uuid[]) AS u(id, public, invoice)",
+    )
+    .bind(tenant)
+    .bind(now)
+    .bind(&ids)
+    .bind(&public)
+    .bind(invoices)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Reads a stored payload back as a message. Rows written before the outbox was typed carry no
 /// `topic` tag in the payload; the row's column supplies it.
 pub fn decode(topic: &str, mut payload: serde_json::Value) -> Option<OutboxMessage> {
@@ -67,9 +98,9 @@ pub async fn claim_due(
     limit: i64,
 ) -> Result<Vec<(TenantId, Uuid, String, serde_json::Value)>> {
     Ok(sqlx::query_as(
-        "SELECT tenant_id, id, topic, payload FROM outbox
-          WHERE delivered_at IS NULL AND available_at <= $1
-          ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+        "SELECT o.tenant_id, o.id, o.topic, outbox_payload(o) FROM outbox o
+          WHERE o.delivered_at IS NULL AND o.available_at <= $1
+          ORDER BY o.created_at, o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED",
     )
     .bind(now)
     .bind(limit)

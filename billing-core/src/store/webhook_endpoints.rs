@@ -296,7 +296,8 @@ pub async fn claim(
             AND e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
             AND o.tenant_id = d.tenant_id AND o.id = d.event_id
          RETURNING d.tenant_id, d.id, d.endpoint_id, d.event_id, d.event_type, d.attempts, d.manual, e.url, e.secret,
-                   e.previous_secret, e.previous_secret_expires_at, o.payload, o.created_at AS event_created_at",
+                   e.previous_secret, e.previous_secret_expires_at, outbox_payload(o) AS payload,
+                   o.created_at AS event_created_at",
     )
     .bind(now)
     .bind(f64::from(claim_secs))

@@ -264,6 +264,40 @@ async fn an_invoice_paid_through_the_api_reaches_a_real_receiver_signed_as_docum
     assert_eq!(receiver.hits().len(), 2);
 }
 
+/// An invoice run writes its invoices' `invoice.finalized` messages before it reserves their
+/// numbers (ADR 0056); the number is read from the invoice. The merchant's webhook, the events
+/// API and the customer's mail all carry the invoice's number.
+#[tokio::test]
+async fn a_run_invoices_finalized_event_carries_its_number_to_every_reader() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start(&[], 0).await;
+    endpoint(&app, &receiver.url("/hook"), json!(["invoice.finalized"])).await;
+    let (_, invoice) = app.invoiced_march_customer("numbered@example.com", "EUR").await;
+    let id = invoice["id"].as_str().unwrap();
+    let number = invoice["number"].as_str().unwrap();
+    assert!(!number.is_empty(), "{invoice}");
+
+    let run = deliver(&app, app.clock.now()).await;
+    assert_eq!((run.sent, run.failed), (1, 0), "{run:?}");
+    let hit = receiver.hits().into_iter().find(|h| h.event_type() == "invoice.finalized").expect("delivered");
+    let body = hit.json();
+    assert_eq!((body["data"]["invoice"].as_str(), body["data"]["number"].as_str()), (Some(id), Some(number)), "{body}");
+
+    let (s, listed) = app.get("/api/v1/events?type=invoice.finalized").await;
+    assert_eq!(s, 200, "{listed}");
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["data"][0], body, "the events API shows what the webhook carried");
+    let (s, one) = app.get(&format!("/api/v1/events/{}", hit.event_id)).await;
+    assert_eq!((s, &one), (200, &body));
+
+    let mailed: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT payload->>'number' FROM mails WHERE template = 'invoice_issued'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(mailed, [Some(number.to_string())], "the invoice mail names the number");
+}
+
 #[tokio::test]
 async fn a_receiver_that_fails_once_gets_the_event_exactly_once_more_on_the_schedule() {
     let app = TestApp::spawn().await;

@@ -13,7 +13,6 @@ use super::context::TenantContext;
 use crate::error::{Error, Result};
 use crate::ids::{InvoiceId, InvoiceRunId, SubscriptionId, TenantId};
 use crate::invoice::TotalsByCurrency;
-use crate::outbox::OutboxMessage;
 use crate::period::period_at;
 use crate::profile::{self, Phase};
 use crate::proration::round_div;
@@ -214,6 +213,14 @@ pub(super) async fn process_chunk(
     let batch = std::mem::take(&mut writes.batch);
     if !batch.is_empty() {
         advance_subscriptions(conn, tenant_id, &writes, scope.now).await?;
+        // The invoices' `invoice.finalized` messages, written here rather than after the number
+        // reservation: this part runs beside another worker's numbered part (ADR 0056). Drafts
+        // announce themselves when they are finalized.
+        if ctx.draft_hours == 0 {
+            let lap = std::time::Instant::now();
+            store::outbox::enqueue_finalized_before_numbering(conn, tenant_id, &batch.ids, scope.now).await?;
+            profile::lap(Phase::Outbox, lap);
+        }
     }
     // Count what is new to the run: a resumed run meets the subscriptions it could not invoice
     // before again, and must not count them (or their exceptions) twice. A real run keeps every
@@ -497,9 +504,9 @@ async fn advance_subscriptions(
     Ok(())
 }
 
-/// Numbers (or leaves as drafts) and writes the chunk's invoices and announces the numbered
-/// ones. The number reservation holds the series row until the chunk commits: keep what
-/// follows it short.
+/// Numbers (or leaves as drafts) and writes the chunk's invoices; their messages are written
+/// before (`process_chunk`). The number reservation holds the series row until the chunk
+/// commits: keep what follows it short.
 async fn write_invoices(
     conn: &mut PgConnection,
     ctx: &TenantContext,
@@ -534,20 +541,7 @@ async fn write_invoices(
         seller_vat_id: seller_vat_id.as_deref(),
         auto_finalize_at: drafts.then(|| now + chrono::Duration::hours(i64::from(ctx.draft_hours))),
     };
-    store::invoices::insert_finalized_batch(conn, tenant_id, batch_ctx, &batch, now).await?;
-    let lap = std::time::Instant::now();
-    // Drafts announce themselves when they are finalized.
-    let events: Vec<OutboxMessage> = batch
-        .ids
-        .iter()
-        .zip(&batch.numbers)
-        .filter_map(|(id, number)| {
-            number.as_ref().map(|n| OutboxMessage::InvoiceFinalized { invoice: InvoiceId(*id), number: n.clone() })
-        })
-        .collect();
-    store::outbox::enqueue(conn, tenant_id, &events, now).await?;
-    profile::lap(Phase::Outbox, lap);
-    Ok(())
+    store::invoices::insert_finalized_batch(conn, tenant_id, batch_ctx, &batch, now).await
 }
 
 /// The aggregated usage of every due period of the chunk's metered subscriptions, in one query:
