@@ -69,9 +69,8 @@ impl FromRequestParts<AppState> for Portal {
             // The session as looked up with the remembered tenant's id, when it was.
             let mut looked_up = None;
             if let (Some(entry), Some(digest)) = (state.portal_tenants.get(&slug), digest.as_deref()) {
-                let found = crate::web::session::load_with_customer(&mut conn, entry.tenant.id, digest, now)
-                    .await
-                    .map_err(internal)?;
+                let found =
+                    store::session_with_customer(&mut conn, entry.tenant.id, digest, now).await.map_err(internal)?;
                 looked_up = Some((entry, found));
             }
             match looked_up {
@@ -92,9 +91,9 @@ impl FromRequestParts<AppState> for Portal {
                     // tenant's settings moved); else it is looked up now.
                     let signed_in = match (looked_up, digest.as_deref()) {
                         (Some((old, found)), _) if old.tenant.id == entry.tenant.id => found,
-                        (_, Some(d)) => crate::web::session::load_with_customer(&mut conn, entry.tenant.id, d, now)
-                            .await
-                            .map_err(internal)?,
+                        (_, Some(d)) => {
+                            store::session_with_customer(&mut conn, entry.tenant.id, d, now).await.map_err(internal)?
+                        }
                         (_, None) => None,
                     };
                     (entry, signed_in.map(|(session, customer, _)| (session, customer)))

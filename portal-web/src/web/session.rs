@@ -54,18 +54,6 @@ pub fn session_digest(headers: &HeaderMap) -> Option<Vec<u8>> {
     cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64).map(token_hash)
 }
 
-/// The session of `digest` with its customer, in one statement: `None` when not signed in (no
-/// live session, or its customer is gone). With them the tenant's settings version, read by the
-/// same statement (docs/adr/0055).
-pub async fn load_with_customer(
-    conn: &mut PgConnection,
-    tenant: TenantId,
-    digest: &[u8],
-    now: DateTime<Utc>,
-) -> billing_core::Result<Option<(Session, billing_core::customer::Customer, i64)>> {
-    store::session_with_customer(conn, tenant, digest, now).await
-}
-
 /// Refuses a form whose `csrf` field is not the expected token.
 pub fn check_csrf(expected: &str, given: Option<&str>) -> PageResult<()> {
     match given {
