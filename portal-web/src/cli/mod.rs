@@ -620,7 +620,8 @@ impl Command {
 /// Runs the command line `args` (without the program name), parsed as `cli`.
 pub async fn run(cli: Cli, args: Vec<String>) -> anyhow::Result<()> {
     let config = Config::from_process_env(cli.config.as_deref())?;
-    init_tracing(&config);
+    // Held until the command returns: dropping it writes out the log lines still queued.
+    let _log_writer = init_tracing(&config);
     let lang = cli_language(cli.lang.as_deref());
     if let Command::Bench { command } = cli.command {
         return run_bench(&config, lang, command).await;
@@ -823,11 +824,25 @@ fn os_user() -> String {
     std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
 }
 
-fn init_tracing(config: &Config) {
+/// The log goes to standard error through one writer thread (ADR 0057): a request formats its
+/// line and queues it; the thread writes whatever queued since its last write in one system call.
+/// Before, every request's line was a write of its own under the standard-error lock, 10-15 % of
+/// a read's cost (docs/performance.md). Nothing is dropped: a full queue (128,000 lines) makes
+/// the logging thread wait, as a blocked standard error did before. `None` when a subscriber was
+/// installed already (the tests run commands in-process).
+fn init_tracing(config: &Config) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("BILLING_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
     // Colour codes only on a terminal: a log file or a pipe gets plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
-    let _ = if config.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    if tracing::dispatcher::has_been_set() {
+        return None;
+    }
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("billing-log")
+        .finish(std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(ansi);
+    let installed = if config.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    installed.is_ok().then_some(guard)
 }
