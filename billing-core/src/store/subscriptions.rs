@@ -105,10 +105,20 @@ impl TryFrom<SubscriptionRow> for Subscription {
     }
 }
 
-const SELECT: &str = "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
+/// The columns of a [`SubscriptionRow`], for the statements that read more beside them.
+macro_rules! subscription_columns {
+    () => {
+        "s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
         s.quantity, s.start_date, s.trial_end, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index, s.next_period_start,
-        s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, p.tax_category AS plan_tax_category, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at, s.tax_behavior
-     FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.id = s.plan_id";
+        s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation, p.tax_category AS plan_tax_category, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at, s.tax_behavior"
+    };
+}
+
+const SELECT: &str = concat!(
+    "SELECT ",
+    subscription_columns!(),
+    " FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.id = s.plan_id"
+);
 
 fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| corrupt(what, e))
@@ -208,20 +218,39 @@ pub async fn get_for_update(
 /// with every writer of a subscription (`FOR UPDATE` of the invoice run and of single changes, the
 /// row lock of any `UPDATE`), so no period can close between the check and the commit of the
 /// events; two ingestions of the same subscriptions do not wait for each other (issue 15,
-/// docs/adr/0043, 0053). Ids that are not the tenant's are absent.
+/// docs/adr/0043, 0053). Ids that are not the tenant's are absent. With them, the merchant's time zone
+/// (the day an event belongs to), read by the same statement: one round trip fewer for each
+/// group of single events (ADR 0058); `None` when no id is the tenant's.
 pub async fn get_many_for_ingestion(
     conn: &mut PgConnection,
     tenant: TenantId,
     ids: &[SubscriptionId],
-) -> Result<Vec<Subscription>> {
+) -> Result<(Vec<Subscription>, Option<chrono_tz::Tz>)> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        sub: SubscriptionRow,
+        tenant_timezone: String,
+    }
     let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
-    let rows: Vec<SubscriptionRow> =
-        sqlx::query_as(&format!("{SELECT} WHERE s.tenant_id = $1 AND s.id = ANY($2) ORDER BY s.id FOR SHARE OF s"))
-            .bind(tenant)
-            .bind(&ids)
-            .fetch_all(conn)
-            .await?;
-    rows.into_iter().map(Subscription::try_from).collect()
+    let rows: Vec<Row> = sqlx::query_as(concat!(
+        "SELECT ",
+        subscription_columns!(),
+        ", t.timezone AS tenant_timezone
+         FROM subscriptions s JOIN plans p ON p.tenant_id = s.tenant_id AND p.id = s.plan_id
+         JOIN tenants t ON t.tenant_id = s.tenant_id
+         WHERE s.tenant_id = $1 AND s.id = ANY($2) ORDER BY s.id FOR SHARE OF s"
+    ))
+    .bind(tenant)
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?;
+    let timezone = match rows.first() {
+        Some(r) => Some(crate::tenant::parse_timezone(&r.tenant_timezone).map_err(|e| corrupt("tenant timezone", e))?),
+        None => None,
+    };
+    let subscriptions = rows.into_iter().map(|r| Subscription::try_from(r.sub)).collect::<Result<_>>()?;
+    Ok((subscriptions, timezone))
 }
 
 pub async fn list(
