@@ -829,7 +829,7 @@ fn os_user() -> String {
 /// Before, every request's line was a write of its own under the standard-error lock, 10-15 % of
 /// a read's cost (docs/performance.md). Nothing is dropped: a full queue (128,000 lines) makes
 /// the logging thread wait, as a blocked standard error did before. `None` when a subscriber was
-/// installed already (the tests run commands in-process).
+/// installed already (a second `run` in one process, which the binary never makes).
 fn init_tracing(config: &Config) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("BILLING_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
