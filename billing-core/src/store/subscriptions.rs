@@ -389,10 +389,10 @@ async fn due_rows(
     // subscriptions), 0.7 ms of planning per subscription on the portal's overview page (issue 15).
     let only_filter = if only.is_some() { "s.id = $5" } else { "$5::uuid IS NULL" };
     let rows: Vec<DueRow> = sqlx::query_as(&format!(
-        "SELECT s.id, s.customer_id, s.plan_id, p.name AS plan_name, s.status, s.currency, s.unit_amount, s.pricing,
-                s.quantity, s.start_date, s.trial_end, s.anchor_date, s.interval_unit, s.interval_count, s.next_period_index,
-                s.next_period_start, s.next_billing_date, p.billing_timing, p.usage_metric, p.usage_aggregation,
-                p.tax_category AS plan_tax_category, s.cancel_at, s.ended_on, s.paused_on, s.resume_on, s.pending_change, s.created_at, s.tax_behavior,
+        concat!(
+            "SELECT ",
+            subscription_columns!(),
+            ",
                 c.name AS customer_name, c.email AS customer_email, c.country::text AS customer_country,
                 c.kind AS customer_kind, c.vat_id AS customer_vat_id, c.vat_id_status AS customer_vat_status,
                 c.tax_exempt AS customer_tax_exempt, c.created_at AS customer_created_at, p.tax_category,
@@ -409,6 +409,10 @@ async fn due_rows(
          ORDER BY s.id
          LIMIT $4
          {lock}"
+        ),
+        // Named: a format string made by `concat!` cannot capture variables.
+        only_filter = only_filter,
+        lock = lock,
     ))
     .bind(tenant)
     .bind(as_of)

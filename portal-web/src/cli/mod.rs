@@ -832,12 +832,12 @@ fn os_user() -> String {
 /// installed already (a second `run` in one process, which the binary never makes).
 fn init_tracing(config: &Config) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("BILLING_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
-    // Colour codes only on a terminal: a log file or a pipe gets plain text.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     if tracing::dispatcher::has_been_set() {
         return None;
     }
+    let filter = EnvFilter::try_from_env("BILLING_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    // Colour codes only on a terminal: a log file or a pipe gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .thread_name("billing-log")
